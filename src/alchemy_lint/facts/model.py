@@ -1,0 +1,182 @@
+"""The data types of per-file facts.
+
+All frozen dataclasses with slots: they pickle into the cache and cross processes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from alchemy_lint.names import Api
+
+
+class Scope(str, Enum):
+    MODULE = "module"
+    CLASS = "class"
+    FUNCTION = "function"
+
+
+class OriginKind(str, Enum):
+    #: A module-level or imported name, by qualified name.
+    NAME = "name"
+    #: An instance of the class an annotation names.
+    ANNOTATION = "annotation"
+    #: `self.<attr>` of a class, named `module.Class.attr`.
+    ATTRIBUTE = "attribute"
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a value comes from: a base and the calls applied to it.
+
+    `steps` holds "()" for a call and a method name for a method call, so
+    `SessionLocal.begin()` is `Origin(NAME, "app.db.SessionLocal", ("begin",))`.
+    The project index evaluates an origin to what the value is (a session, a factory...).
+    """
+
+    kind: OriginKind
+    name: str
+    steps: tuple[str, ...] = ()
+
+    def then(self, step: str) -> Origin:
+        return Origin(self.kind, self.name, (*self.steps, step))
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRef:
+    """An expression used where a session may be, with the evidence of what it is."""
+
+    text: str
+    origins: tuple[Origin, ...]
+    is_parameter: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCall:
+    """A call of a SQLAlchemy/SQLModel API (or of a project name that may re-export one)."""
+
+    callee: str
+    api: Api | None
+    #: The callee as written (`S`, `asyncio_ext.AsyncSession`).
+    text: str
+    line: int
+    col: int
+    scope: Scope
+    in_loop: bool
+    function: str | None
+    #: Module-level name the result is published under (`X = call()` or `global X`).
+    assigned_to: str | None
+    #: Keyword name -> source text of its value (`"False"`, `"AsyncSession"`).
+    keywords: dict[str, str] = field(default_factory=dict)
+    #: Keyword name -> qualified name of its value, where it is a dotted name.
+    keyword_targets: dict[str, str] = field(default_factory=dict)
+    has_star_kwargs: bool = False
+    #: Qualified name (or origin base) of the first positional argument, if dotted.
+    first_arg: str | None = None
+    first_arg_origins: tuple[Origin, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SessionMethodCall:
+    """`receiver.method(...)` for a session-ish method (commit, rollback, begin...)."""
+
+    receiver: SessionRef
+    method: str
+    line: int
+    col: int
+    awaited: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BeginBlock:
+    """`async with X.begin() [as t]:` and the commit/rollback calls inside it on X or t."""
+
+    receiver: SessionRef
+    method: str
+    bound: str | None
+    line: int
+    col: int
+    violations: tuple[SessionMethodCall, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ContextEntry:
+    """`async with <expr> [as name]:` where <expr> has an origin (`SessionLocal()`)."""
+
+    origins: tuple[Origin, ...]
+    text: str
+    bound: str | None
+    is_async: bool
+    line: int
+    col: int
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionFacts:
+    qualname: str
+    name: str
+    line: int
+    col: int
+    is_async: bool
+    decorators: tuple[str, ...]
+    parameters: tuple[str, ...]
+    begin_blocks: tuple[BeginBlock, ...]
+    session_calls: tuple[SessionMethodCall, ...]
+    context_entries: tuple[ContextEntry, ...]
+    #: Expressions that the function yields, with their evidence.
+    yields: tuple[SessionRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RelationshipFacts:
+    """A relationship attribute declared on a class body."""
+
+    name: str
+    #: The target class as written: a qualified name, or a string such as "Group".
+    target: str | None
+    #: The loader strategy (`lazy=`, also through `sa_relationship_kwargs`), None for the default.
+    lazy: str | None
+    #: `Mapped`, `WriteOnlyMapped`, `DynamicMapped` (or None without such an annotation).
+    container: str | None
+    line: int
+    col: int
+
+
+@dataclass(frozen=True, slots=True)
+class ClassFacts:
+    qualname: str
+    name: str
+    line: int
+    col: int
+    bases: tuple[str, ...]
+    #: Class keywords as source text (`table="True"` for SQLModel tables).
+    keywords: dict[str, str]
+    #: `self.attr = ...` in methods and class-level annotations, with their origins.
+    attributes: dict[str, tuple[Origin, ...]]
+    relationships: tuple[RelationshipFacts, ...] = ()
+    #: Names assigned or annotated in the class body (columns, among others).
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FileFacts:
+    path: str
+    module: str
+    is_package: bool
+    parse_error: str | None = None
+    #: Line and column of a parse error.
+    error_line: int = 1
+    error_col: int = 0
+    #: Module-level name -> qualified name it is bound to (imports and aliases).
+    exports: dict[str, str] = field(default_factory=dict)
+    uses_asyncio: bool = False
+    api_calls: tuple[ApiCall, ...] = ()
+    functions: tuple[FunctionFacts, ...] = ()
+    classes: tuple[ClassFacts, ...] = ()
+    module_calls: tuple[SessionMethodCall, ...] = ()
+    #: Module-level names bound to a computed value (`engine = create_async_engine(...)`),
+    #: also through `global` in a function, with the value's origins.
+    module_values: dict[str, tuple[Origin, ...]] = field(default_factory=dict)
+    #: Line -> codes its `# noqa` comment names; an empty tuple is a bare `# noqa`.
+    noqa: dict[int, tuple[str, ...]] = field(default_factory=dict)

@@ -1,0 +1,134 @@
+"""The SQLAlchemy and SQLModel API that the rules recognise, by qualified name.
+
+Every public spelling of a symbol maps to one `Api` member, so rules never compare strings.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Api(str, Enum):
+    ASYNC_SESSION = "AsyncSession"
+    SYNC_SESSION = "Session"
+    ASYNC_SESSIONMAKER = "async_sessionmaker"
+    SESSIONMAKER = "sessionmaker"
+    ASYNC_SCOPED_SESSION = "async_scoped_session"
+    SCOPED_SESSION = "scoped_session"
+    CREATE_ENGINE = "create_engine"
+    CREATE_ASYNC_ENGINE = "create_async_engine"
+    ENGINE_CLASS = "Engine"
+    ASYNC_ENGINE_CLASS = "AsyncEngine"
+    LISTENS_FOR = "listens_for"
+    LISTEN = "listen"
+    ASYNC_CONTEXT_MANAGER = "asynccontextmanager"
+    RELATIONSHIP = "relationship"
+    DECLARATIVE_BASE = "DeclarativeBase"
+    DECLARATIVE_BASE_FACTORY = "declarative_base"
+    REGISTRY = "registry"
+    SQLMODEL = "SQLModel"
+    ASYNC_ATTRS = "AsyncAttrs"
+    MAPPED = "Mapped"
+    WRITE_ONLY_MAPPED = "WriteOnlyMapped"
+    DYNAMIC_MAPPED = "DynamicMapped"
+
+
+_SPELLINGS: dict[Api, tuple[str, ...]] = {
+    Api.ASYNC_SESSION: (
+        "sqlalchemy.ext.asyncio.AsyncSession",
+        "sqlalchemy.ext.asyncio.session.AsyncSession",
+        "sqlmodel.ext.asyncio.session.AsyncSession",
+    ),
+    Api.SYNC_SESSION: (
+        "sqlalchemy.orm.Session",
+        "sqlalchemy.orm.session.Session",
+        "sqlmodel.Session",
+        "sqlmodel.orm.session.Session",
+    ),
+    Api.ASYNC_SESSIONMAKER: (
+        "sqlalchemy.ext.asyncio.async_sessionmaker",
+        "sqlalchemy.ext.asyncio.session.async_sessionmaker",
+    ),
+    Api.SESSIONMAKER: (
+        "sqlalchemy.orm.sessionmaker",
+        "sqlalchemy.orm.session.sessionmaker",
+    ),
+    Api.ASYNC_SCOPED_SESSION: (
+        "sqlalchemy.ext.asyncio.async_scoped_session",
+        "sqlalchemy.ext.asyncio.scoping.async_scoped_session",
+    ),
+    Api.SCOPED_SESSION: (
+        "sqlalchemy.orm.scoped_session",
+        "sqlalchemy.orm.scoping.scoped_session",
+    ),
+    Api.CREATE_ENGINE: (
+        "sqlalchemy.create_engine",
+        "sqlalchemy.engine.create_engine",
+        "sqlalchemy.engine.create.create_engine",
+        "sqlmodel.create_engine",
+    ),
+    Api.CREATE_ASYNC_ENGINE: (
+        "sqlalchemy.ext.asyncio.create_async_engine",
+        "sqlalchemy.ext.asyncio.engine.create_async_engine",
+    ),
+    Api.ENGINE_CLASS: (
+        "sqlalchemy.Engine",
+        "sqlalchemy.engine.Engine",
+        "sqlalchemy.engine.base.Engine",
+    ),
+    Api.ASYNC_ENGINE_CLASS: (
+        "sqlalchemy.ext.asyncio.AsyncEngine",
+        "sqlalchemy.ext.asyncio.engine.AsyncEngine",
+    ),
+    Api.LISTENS_FOR: ("sqlalchemy.event.listens_for", "sqlalchemy.event.api.listens_for"),
+    Api.LISTEN: ("sqlalchemy.event.listen", "sqlalchemy.event.api.listen"),
+    Api.ASYNC_CONTEXT_MANAGER: ("contextlib.asynccontextmanager",),
+    Api.RELATIONSHIP: (
+        "sqlalchemy.orm.relationship",
+        "sqlalchemy.orm.relationships.relationship",
+        "sqlalchemy.orm._orm_constructors.relationship",
+        "sqlmodel.Relationship",
+        "sqlmodel.main.Relationship",
+    ),
+    Api.DECLARATIVE_BASE: (
+        "sqlalchemy.orm.DeclarativeBase",
+        "sqlalchemy.orm.DeclarativeBaseNoMeta",
+        "sqlalchemy.orm.decl_api.DeclarativeBase",
+        "sqlalchemy.orm.decl_api.DeclarativeBaseNoMeta",
+    ),
+    Api.DECLARATIVE_BASE_FACTORY: (
+        "sqlalchemy.orm.declarative_base",
+        "sqlalchemy.orm.decl_api.declarative_base",
+        "sqlalchemy.ext.declarative.declarative_base",
+    ),
+    Api.REGISTRY: ("sqlalchemy.orm.registry", "sqlalchemy.orm.decl_api.registry"),
+    Api.SQLMODEL: ("sqlmodel.SQLModel", "sqlmodel.main.SQLModel"),
+    Api.ASYNC_ATTRS: ("sqlalchemy.ext.asyncio.AsyncAttrs", "sqlalchemy.ext.asyncio.session.AsyncAttrs"),
+    Api.MAPPED: ("sqlalchemy.orm.Mapped", "sqlalchemy.orm.base.Mapped"),
+    Api.WRITE_ONLY_MAPPED: ("sqlalchemy.orm.WriteOnlyMapped", "sqlalchemy.orm.base.WriteOnlyMapped"),
+    Api.DYNAMIC_MAPPED: ("sqlalchemy.orm.DynamicMapped", "sqlalchemy.orm.base.DynamicMapped"),
+}
+
+KNOWN_API: dict[str, Api] = {
+    spelling: api for api, spellings in _SPELLINGS.items() for spelling in spellings
+}
+
+SESSION_CLASSES = frozenset({Api.ASYNC_SESSION, Api.SYNC_SESSION})
+FACTORIES = frozenset({Api.ASYNC_SESSIONMAKER, Api.SESSIONMAKER})
+ENGINES = frozenset({Api.CREATE_ENGINE, Api.CREATE_ASYNC_ENGINE})
+ENGINE_CLASSES = frozenset({Api.ENGINE_CLASS, Api.ASYNC_ENGINE_CLASS})
+EVENT_REGISTRARS = frozenset({Api.LISTENS_FOR, Api.LISTEN})
+
+#: Modules whose import shows that a file uses asyncio sessions.
+ASYNCIO_MODULES = ("sqlalchemy.ext.asyncio", "sqlmodel.ext.asyncio")
+
+#: The last component of a qualified name worth recording for a call whose target
+#: is defined elsewhere in the project (a re-export of a session class or factory).
+REEXPORTABLE_LEAVES = frozenset(spelling.rsplit(".", 1)[1] for spelling in KNOWN_API)
+
+
+def known_api(qualname: str | None) -> Api | None:
+    """The API member a fully qualified name spells, if any."""
+    if qualname is None:
+        return None
+    return KNOWN_API.get(qualname)

@@ -1,0 +1,191 @@
+"""Imports, aliases and qualified names on the stdlib `ast` tree.
+
+A small resolver of our own, so that detection never needs LibCST's metadata.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+
+def module_name_for(path: Path) -> tuple[str, bool]:
+    """The dotted module name of a file and whether it is a package `__init__`.
+
+    Walks up through folders that hold an `__init__.py`, the way the import system
+    would see the file when its top package is on `sys.path`.
+    """
+    is_package = path.name == "__init__.py"
+    parts: list[str] = [] if is_package else [path.stem]
+    folder = path.parent
+    while (folder / "__init__.py").is_file():
+        parts.append(folder.name)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    if not parts:
+        parts.append(path.parent.name or "__init__")
+    return ".".join(reversed(parts)), is_package
+
+
+def absolute_module(module: str, is_package: bool, level: int, target: str | None) -> str:
+    """The absolute module that `from <level dots><target> import ...` names."""
+    if level == 0:
+        return target or ""
+    package_parts = module.split(".") if is_package else module.split(".")[:-1]
+    keep = len(package_parts) - (level - 1)
+    base = package_parts[: max(keep, 0)]
+    if target:
+        base.append(target)
+    return ".".join(base)
+
+
+class NameTable:
+    """Local name -> qualified name for a chain of scopes (module, then functions)."""
+
+    __slots__ = ("_names", "_parent")
+
+    def __init__(self, parent: NameTable | None = None) -> None:
+        self._names: dict[str, str] = {}
+        self._parent = parent
+
+    def bind(self, name: str, qualname: str) -> None:
+        self._names[name] = qualname
+
+    def forget(self, name: str) -> None:
+        """A local rebinding to something unknown hides an outer alias."""
+        self._names[name] = ""
+
+    def lookup(self, name: str) -> str | None:
+        table: NameTable | None = self
+        while table is not None:
+            found = table._names.get(name)
+            if found is not None:
+                return found or None
+            table = table._parent
+        return None
+
+    def child(self) -> NameTable:
+        return NameTable(self)
+
+    def items(self) -> Iterator[tuple[str, str]]:
+        return ((name, qual) for name, qual in self._names.items() if qual)
+
+
+def bind_import(table: NameTable, node: ast.Import | ast.ImportFrom, module: str, is_package: bool) -> None:
+    """Record the names an import statement binds."""
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                table.bind(alias.asname, alias.name)
+            else:
+                top = alias.name.split(".", 1)[0]
+                table.bind(top, top)
+        return
+    source = absolute_module(module, is_package, node.level, node.module)
+    for alias in node.names:
+        if alias.name == "*":
+            continue
+        table.bind(alias.asname or alias.name, f"{source}.{alias.name}" if source else alias.name)
+
+
+def dotted_parts(expr: ast.expr) -> list[str] | None:
+    """`a.b.c` as ["a", "b", "c"]; None for anything that is not a plain dotted name."""
+    parts: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ast.Name):
+        return None
+    parts.append(expr.id)
+    parts.reverse()
+    return parts
+
+
+def qualify(expr: ast.expr, table: NameTable) -> str | None:
+    """The qualified name an expression refers to, when its head is a known binding."""
+    parts = dotted_parts(expr)
+    if parts is None:
+        return None
+    head = table.lookup(parts[0])
+    if head is None:
+        return None
+    return ".".join([head, *parts[1:]])
+
+
+def expression_text(expr: ast.expr) -> str | None:
+    """`self.session` for a dotted name, None for anything else."""
+    parts = dotted_parts(expr)
+    return ".".join(parts) if parts is not None else None
+
+
+_OPTIONAL_WRAPPERS = frozenset({"typing.Optional", "typing_extensions.Optional"})
+_ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
+_UNION = frozenset({"typing.Union", "typing_extensions.Union"})
+
+
+def annotation_target(annotation: ast.expr | None, table: NameTable) -> str | None:
+    """The qualified name of the one class an annotation names.
+
+    Sees through strings, `Annotated[X, ...]`, `Optional[X]`, `X | None` and
+    `Union[X, None]`; anything naming several classes gives None.
+    """
+    if annotation is None:
+        return None
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            parsed = ast.parse(annotation.value.strip(), mode="eval")
+        except SyntaxError:
+            return None
+        return annotation_target(parsed.body, table)
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        return _single_non_none([annotation.left, annotation.right], table)
+    if isinstance(annotation, ast.Subscript):
+        wrapper = qualify(annotation.value, table)
+        inner = annotation.slice
+        if wrapper in _ANNOTATED and isinstance(inner, ast.Tuple) and inner.elts:
+            return annotation_target(inner.elts[0], table)
+        if wrapper in _OPTIONAL_WRAPPERS:
+            return annotation_target(inner, table)
+        if wrapper in _UNION and isinstance(inner, ast.Tuple):
+            return _single_non_none(list(inner.elts), table)
+        # A generic class stands for its origin: `async_sessionmaker[AsyncSession]`.
+        return wrapper
+    return qualify(annotation, table)
+
+
+def _single_non_none(options: list[ast.expr], table: NameTable) -> str | None:
+    named = [option for option in options if not _is_none(option)]
+    if len(named) != 1:
+        return None
+    return annotation_target(named[0], table)
+
+
+def _is_none(expr: ast.expr) -> bool:
+    return (isinstance(expr, ast.Constant) and expr.value is None) or (
+        isinstance(expr, ast.Name) and expr.id == "None"
+    )
+
+
+def follow_exports(
+    qualname: str,
+    exports: Mapping[str, Mapping[str, str]],
+    normalise: Callable[[str], str] = str,
+    limit: int = 8,
+) -> str:
+    """Chase `pkg.mod.Name` through modules that re-export it, to where it is defined."""
+    current = qualname
+    for _ in range(limit):
+        module, _, name = current.rpartition(".")
+        table = exports.get(module)
+        if table is None:
+            return current
+        target = table.get(name)
+        if target is None:
+            return current
+        target = normalise(target)
+        if target == current:
+            return current
+        current = target
+    return current

@@ -1,0 +1,83 @@
+"""What a rule is: one definition that feeds the checker, the docs, the CLI and the tests.
+
+A rule module defines a `check` function and a `Rule` with its examples beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import Enum
+
+from alchemy_lint.config import Settings
+from alchemy_lint.facts.model import FileFacts
+from alchemy_lint.project import ProjectIndex
+
+
+class FixSafety(str, Enum):
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """A snippet, as the file `path` of a small project with `others` beside it.
+
+    In an INVALID example every line the rule must report ends with `# ASA###`.
+    """
+
+    source: str
+    path: str = "app/handlers.py"
+    others: tuple[tuple[str, str], ...] = ()
+    #: Extra `[tool.alchemy-lint]` lines for the example's pyproject.toml.
+    config: str = ""
+    #: The expected result of `--fix` on `source`, for fixable rules.
+    fixed: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line, self.col, self.code)
+
+
+@dataclass(frozen=True, slots=True)
+class FileContext:
+    """What a rule sees: one file's facts, the project index and the settings."""
+
+    facts: FileFacts
+    index: ProjectIndex
+    settings: Settings
+
+    @property
+    def path(self) -> str:
+        return self.facts.path
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    name: str
+    summary: str
+    #: `str.format` template for the message, after the code.
+    message: str
+    #: Why is this bad? The ruff-style rationale, with the runtime consequence.
+    rationale: str
+    check: Callable[[Rule, FileContext], Iterator[Finding]]
+    valid: tuple[Example, ...]
+    invalid: tuple[Example, ...]
+    default_on: bool = True
+    fix: FixSafety | None = None
+    #: What happens at run time: the exception raised, or that the rule is policy.
+    runtime: str = "Policy only: nothing raises; the rule keeps the codebase consistent."
+    options: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+
+    def report(self, context: FileContext, line: int, col: int, **fields: object) -> Finding:
+        return Finding(context.path, line, col, self.code, f"{self.code} {self.message.format(**fields)}")

@@ -1,0 +1,34 @@
+"""ASA001: a file that cannot be read, decoded or parsed.
+
+Reported once for the file; the run goes on with the other files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from alchemy_lint.rules.base import Example, FileContext, Finding, Rule
+
+
+def check_cannot_parse(rule: Rule, context: FileContext) -> Iterator[Finding]:
+    facts = context.facts
+    if facts.parse_error is not None:
+        yield rule.report(context, facts.error_line, facts.error_col, error=facts.parse_error)
+
+
+CANNOT_PARSE = Rule(
+    code="ASA001",
+    name="cannot-parse",
+    summary="The file cannot be read, decoded or parsed, so no other rule can check it.",
+    message="cannot parse: {error}",
+    rationale=(
+        "alchemy-lint reads every file with Python's own parser. A file that does not parse (a syntax "
+        "error, an undeclared non-UTF-8 encoding, a NUL byte) is reported once, so that it is not "
+        "silently skipped, and the run goes on with the other files."
+    ),
+    check=check_cannot_parse,
+    valid=(Example("x = 1\n"),),
+    invalid=(Example("def broken(:  # ASA001\n    pass\n"),),
+)
+
+RULES = (CANNOT_PARSE,)

@@ -1,0 +1,60 @@
+"""Shared test helpers: build a small project on disk and check it for real."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from alchemy_lint.engine import check_paths
+from alchemy_lint.rules import Example, Finding
+
+MARKER = re.compile(r"#\s*(ASA\d{3})\b")
+
+
+def write_project(root: Path, files: dict[str, str], config: str = "") -> Path:
+    """A project folder with a pyproject.toml (so the root is found there) and the files."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text(f"[tool.alchemy-lint]\n{config}\n", encoding="utf-8")
+    for relative, source in files.items():
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(source, encoding="utf-8")
+    return root
+
+
+def example_project(root: Path, example: Example) -> Path:
+    files = dict(example.others)
+    files[example.path] = example.source
+    return write_project(root, files, example.config)
+
+
+def expected_lines(source: str, code: str) -> list[int]:
+    return [number for number, line in enumerate(source.splitlines(), 1) if code in MARKER.findall(line)]
+
+
+def findings_in(root: Path, relative: str, code: str | None = None) -> list[Finding]:
+    with working_directory(root):
+        result = check_paths([relative], {"select": (code,)} if code else None)
+    return [f for f in result.findings if code is None or f.code == code]
+
+
+class working_directory:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.previous = Path.cwd()
+
+    def __enter__(self) -> Path:
+        os.chdir(self.path)
+        return self.path
+
+    def __exit__(self, *exc: object) -> None:
+        os.chdir(self.previous)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path / "project"
