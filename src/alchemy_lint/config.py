@@ -54,9 +54,7 @@ def _codes(key: str, value: Any) -> tuple[str, ...]:
         raise ConfigError(f'{key} must be a list of rule codes or prefixes, e.g. ["ASA101", "ASA3"]')
     for item in value:
         if not CODE_PATTERN.match(item.strip().upper()):
-            raise ConfigError(
-                f"{key}: {item!r} is not a rule code or prefix (allowed: ALL, ASA, ASA1, ASA101, ...)"
-            )
+            raise ConfigError(f"{key}: {item!r} is not a rule code or prefix (allowed: ALL, ASA, ASA1, ASA101, ...)")
     return tuple(item.strip().upper() for item in value)
 
 
@@ -149,10 +147,19 @@ def load_settings(root: Path) -> Settings:
     return settings_from_mapping(table, pyproject.name)
 
 
-def override(settings: Settings, **changes: Iterable[str] | None) -> Settings:
+def override(
+    settings: Settings,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+    extend_select: Iterable[str] | None = None,
+) -> Settings:
     """CLI flags replace what the file says; `None` keeps it."""
-    applied = {key: _codes(f"--{key.replace('_', '-')}", list(value)) for key, value in changes.items() if value}
-    return replace(settings, **applied) if applied else settings
+    return replace(
+        settings,
+        select=_codes("--select", list(select)) if select else settings.select,
+        ignore=_codes("--ignore", list(ignore)) if ignore else settings.ignore,
+        extend_select=_codes("--extend-select", list(extend_select)) if extend_select else settings.extend_select,
+    )
 
 
 @functools.lru_cache(maxsize=512)

@@ -30,10 +30,7 @@ def explain(rule: Rule) -> str:
     elif rule.fix.value == "safe":
         fix = "`alchemy-lint check --fix` applies a safe fix: it keeps the program's behaviour apart from the bug."
     else:
-        fix = (
-            "`alchemy-lint check --fix --unsafe-fixes` applies an unsafe fix: it changes evaluation, "
-            "so review it."
-        )
+        fix = "`alchemy-lint check --fix --unsafe-fixes` applies an unsafe fix: it changes evaluation, so review it."
     sections = [
         f"# {rule.code} ({rule.name})\n\n{rule.summary} This rule is {default}.",
         f"## What it does\n\nReports: `{rule.code} {rule.message}`.",

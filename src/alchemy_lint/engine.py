@@ -60,11 +60,7 @@ def display_path(path: Path) -> str:
 
 
 def is_skipped_dir(folder: Path) -> bool:
-    return (
-        folder.name in SKIPPED_DIRS
-        or folder.name.endswith(".egg-info")
-        or (folder / "pyvenv.cfg").is_file()
-    )
+    return folder.name in SKIPPED_DIRS or folder.name.endswith(".egg-info") or (folder / "pyvenv.cfg").is_file()
 
 
 def python_files(root: Path, settings: Settings, project_root: Path) -> Iterator[Path]:
@@ -166,9 +162,7 @@ def load_project(root: Path, settings: Settings) -> Project:
     return Project(root, settings, facts)
 
 
-def check_file(
-    facts: FileFacts, index: ProjectIndex, settings: Settings, *, honour_noqa: bool = True
-) -> list[Finding]:
+def check_file(facts: FileFacts, index: ProjectIndex, settings: Settings, *, honour_noqa: bool = True) -> list[Finding]:
     """Run the enabled rules on one file's facts and drop what is suppressed.
 
     flake8 reads `# noqa` itself (and honours `--disable-noqa`), so its plugin passes False.

@@ -109,9 +109,7 @@ _SPELLINGS: dict[Api, tuple[str, ...]] = {
     Api.DYNAMIC_MAPPED: ("sqlalchemy.orm.DynamicMapped", "sqlalchemy.orm.base.DynamicMapped"),
 }
 
-KNOWN_API: dict[str, Api] = {
-    spelling: api for api, spellings in _SPELLINGS.items() for spelling in spellings
-}
+KNOWN_API: dict[str, Api] = {spelling: api for api, spellings in _SPELLINGS.items() for spelling in spellings}
 
 SESSION_CLASSES = frozenset({Api.ASYNC_SESSION, Api.SYNC_SESSION})
 FACTORIES = frozenset({Api.ASYNC_SESSIONMAKER, Api.SESSIONMAKER})

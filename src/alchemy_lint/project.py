@@ -276,9 +276,7 @@ class ProjectIndex:
         return "other"
 
     def has_async_attrs(self, qualname: str) -> bool:
-        return any(
-            self.api(base) is Api.ASYNC_ATTRS for cls in self.class_chain(qualname) for base in cls.bases
-        )
+        return any(self.api(base) is Api.ASYNC_ATTRS for cls in self.class_chain(qualname) for base in cls.bases)
 
     def resolve_model(self, name: str | None, near: str | None = None) -> str | None:
         """The model a relationship target or annotation names: a qualified name or "Group"."""

@@ -163,9 +163,7 @@ def _single_non_none(options: list[ast.expr], table: NameTable) -> str | None:
 
 
 def _is_none(expr: ast.expr) -> bool:
-    return (isinstance(expr, ast.Constant) and expr.value is None) or (
-        isinstance(expr, ast.Name) and expr.id == "None"
-    )
+    return (isinstance(expr, ast.Constant) and expr.value is None) or (isinstance(expr, ast.Name) and expr.id == "None")
 
 
 def follow_exports(

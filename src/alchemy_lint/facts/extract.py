@@ -157,10 +157,7 @@ class _FactsBuilder(ast.NodeVisitor):
 
     def _bind_import(self, node: ast.Import | ast.ImportFrom) -> None:
         bind_import(self.table, node, self.module, self.is_package)
-        if isinstance(node, ast.ImportFrom):
-            names = [node.module or ""]
-        else:
-            names = [alias.name for alias in node.names]
+        names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [alias.name for alias in node.names]
         if any(name.startswith(ASYNCIO_MODULES) for name in names):
             self.uses_asyncio = True
 
@@ -240,9 +237,7 @@ class _FactsBuilder(ast.NodeVisitor):
             if default is not None:
                 self.visit(default)
         decorators = tuple(
-            name
-            for name in (qualify(_decorator_callee(d), self.table) for d in node.decorator_list)
-            if name
+            name for name in (qualify(_decorator_callee(d), self.table) for d in node.decorator_list) if name
         )
         outer = self.function
         method_of = self.classes[-1].qualname if self.classes and not outer else None
@@ -429,9 +424,7 @@ class _FactsBuilder(ast.NodeVisitor):
         if text is None:
             return None
         function = self.function
-        is_parameter = (
-            function is not None and isinstance(expr, ast.Name) and expr.id in function.parameters
-        )
+        is_parameter = function is not None and isinstance(expr, ast.Name) and expr.id in function.parameters
         return SessionRef(text, self.origins_of(expr), is_parameter)
 
     # -- calls -----------------------------------------------------------------
@@ -575,18 +568,29 @@ def _class_field(statement: ast.stmt) -> tuple[str, ast.expr | None, ast.expr | 
     """`name: annotation = value` or `name = value` in a class body."""
     if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
         return statement.target.id, statement.annotation, statement.value
-    if (
-        isinstance(statement, ast.Assign)
-        and len(statement.targets) == 1
-        and isinstance(statement.targets[0], ast.Name)
-    ):
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name):
         return statement.targets[0].id, None, statement.value
     return None
 
 
 _COLLECTION_WRAPPERS = frozenset(
-    {"list", "set", "frozenset", "tuple", "List", "Set", "FrozenSet", "Tuple", "Sequence", "Iterable",
-     "Collection", "Optional", "Mapped", "WriteOnlyMapped", "DynamicMapped"}
+    {
+        "list",
+        "set",
+        "frozenset",
+        "tuple",
+        "List",
+        "Set",
+        "FrozenSet",
+        "Tuple",
+        "Sequence",
+        "Iterable",
+        "Collection",
+        "Optional",
+        "Mapped",
+        "WriteOnlyMapped",
+        "DynamicMapped",
+    }
 )
 
 
@@ -595,7 +599,9 @@ def relationship_facts(
 ) -> RelationshipFacts | None:
     """A relationship declared as `x = relationship(...)`, `x: Mapped[...] = relationship(...)`,
     SQLModel's `x: list["T"] = Relationship(...)`, or a `WriteOnlyMapped`/`DynamicMapped` annotation."""
-    call = value if isinstance(value, ast.Call) and known_api(_qualified(value.func, table)) is Api.RELATIONSHIP else None
+    call = (
+        value if isinstance(value, ast.Call) and known_api(_qualified(value.func, table)) is Api.RELATIONSHIP else None
+    )
     container = _container(annotation, table)
     if call is None and container not in (Api.WRITE_ONLY_MAPPED.value, Api.DYNAMIC_MAPPED.value):
         return None
@@ -628,8 +634,8 @@ def _container(annotation: ast.expr | None, table: NameTable) -> str | None:
             return None
     if isinstance(annotation, ast.Subscript):
         api = known_api(_qualified(annotation.value, table))
-        if api in (Api.MAPPED, Api.WRITE_ONLY_MAPPED, Api.DYNAMIC_MAPPED):
-            return api.value if api is not None else None
+        if api is Api.MAPPED or api is Api.WRITE_ONLY_MAPPED or api is Api.DYNAMIC_MAPPED:
+            return str(api.value)
     return None
 
 
@@ -679,7 +685,7 @@ def _lazy_value(expr: ast.expr) -> str | None:
 
 def _lazy_in_mapping(expr: ast.expr) -> str | None:
     if isinstance(expr, ast.Dict):
-        for key, item in zip(expr.keys, expr.values):
+        for key, item in zip(expr.keys, expr.values, strict=True):
             if isinstance(key, ast.Constant) and key.value == "lazy":
                 return _lazy_value(item)
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "dict":

@@ -36,8 +36,10 @@ def enabled_rules(settings: Settings) -> tuple[Rule, ...]:
             on = (rule.default_on and _matches(rule.code, settings.select)) or rule.code in settings.select
         else:
             on = rule.default_on
-        on = on or rule.code in settings.extend_select or (
-            rule.default_on and _matches(rule.code, settings.extend_select)
+        on = (
+            on
+            or rule.code in settings.extend_select
+            or (rule.default_on and _matches(rule.code, settings.extend_select))
         )
         if on and not _matches(rule.code, settings.ignore):
             chosen.append(rule)

@@ -99,7 +99,12 @@ async def load_report() -> None:
     session = AsyncSession(engine, expire_on_commit=False)  # ASA101
     await session.close()
 """,
-            others=(("app/db.py", 'from sqlalchemy.ext.asyncio import create_async_engine\nengine = create_async_engine("sqlite+aiosqlite://")\n'),),
+            others=(
+                (
+                    "app/db.py",
+                    'from sqlalchemy.ext.asyncio import create_async_engine\nengine = create_async_engine("sqlite+aiosqlite://")\n',
+                ),
+            ),
         ),
     ),
     references=(f"{ASYNC_DOCS}#using-asyncio-scoped-session", f"{SESSION_BASICS}#using-a-sessionmaker"),
@@ -129,7 +134,9 @@ FACTORY_NOT_GLOBAL = Rule(
     code="ASA102",
     name="factory-not-global",
     summary="A session factory is built per call instead of once at module level.",
-    message="session factory {callee}(...) built {where}: build it once at module level next to the engine and import it",
+    message=(
+        "session factory {callee}(...) built {where}: build it once at module level next to the engine and import it"
+    ),
     rationale=(
         "A factory built inside a function (a request dependency, a service method, a loop) is a new "
         "configuration on every call: its options drift from the global one and it costs work on every "

@@ -102,7 +102,9 @@ async def archive(order_id: int) -> None:
                 (
                     "app/db.py",
                     "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
-                    'SessionLocal = async_sessionmaker(create_async_engine("sqlite+aiosqlite://"), expire_on_commit=False)\n',
+                    "SessionLocal = async_sessionmaker(\n"
+                    '    create_async_engine("sqlite+aiosqlite://"), expire_on_commit=False\n'
+                    ")\n",
                 ),
             ),
         ),
