@@ -16,7 +16,7 @@ from alchemy_lint.config import Settings, load_settings, matches_any, override
 from alchemy_lint.facts import FileFacts, extract_facts, parse_source
 from alchemy_lint.facts.extract import PARSE_ERRORS
 from alchemy_lint.noqa import is_suppressed, noqa_lines
-from alchemy_lint.project import ProjectIndex, find_project_root
+from alchemy_lint.project import ProjectIndex, find_project_root, is_project_root
 from alchemy_lint.resolve import module_name_for
 from alchemy_lint.rules import FileContext, Finding, enabled_rules, ignored_for_path
 
@@ -63,8 +63,15 @@ def is_skipped_dir(folder: Path) -> bool:
     return folder.name in SKIPPED_DIRS or folder.name.endswith(".egg-info") or (folder / "pyvenv.cfg").is_file()
 
 
-def python_files(root: Path, settings: Settings, project_root: Path) -> Iterator[Path]:
-    """Python files below `root`, skipping tool folders and `exclude` globs."""
+def python_files(
+    root: Path, settings: Settings, project_root: Path, nested_roots: list[Path] | None = None
+) -> Iterator[Path]:
+    """Python files below `root`, skipping tool folders and `exclude` globs.
+
+    A folder with its own pyproject.toml (or setup.cfg, setup.py, .git) is another project,
+    with its own settings and index, as flake8 sees it per file: it is not walked but
+    appended to `nested_roots`.
+    """
     if root.is_file():
         yield root
         return
@@ -74,6 +81,10 @@ def python_files(root: Path, settings: Settings, project_root: Path) -> Iterator
         for name in sorted(subfolders):
             child = here / name
             if is_skipped_dir(child) or _excluded(child, settings, project_root):
+                continue
+            if is_project_root(child):
+                if nested_roots is not None:
+                    nested_roots.append(child)
                 continue
             kept.append(name)
         subfolders[:] = kept
@@ -189,15 +200,19 @@ def check_paths(paths: Iterable[str], overrides: dict[str, tuple[str, ...] | Non
         targets.setdefault(find_project_root(given), []).append(given)
     findings: list[Finding] = []
     checked = 0
-    for root, given_paths in targets.items():
+    pending = list(targets.items())
+    while pending:
+        root, given_paths = pending.pop(0)
         settings = override(load_settings(root), **(overrides or {}))
         project = load_project(root, settings)
         index = project.index()
+        nested_roots: list[Path] = []
         for given in given_paths:
-            for path in python_files(given, settings, root):
+            for path in python_files(given, settings, root, nested_roots):
                 resolved = path.resolve()
                 facts = project.facts.get(resolved) or read_facts(path)
                 checked += 1
                 findings.extend(check_file(facts, index, settings))
+        pending.extend((nested.resolve(), [nested]) for nested in nested_roots if nested.resolve() not in targets)
     unique = sorted(set(findings), key=Finding.sort_key)
     return CheckResult(tuple(unique), checked)

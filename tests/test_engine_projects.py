@@ -1,0 +1,31 @@
+"""How the engine cuts the files it checks into projects, each with its root and settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import reported, run_cli, write_project
+
+ENGINE_IN_TABLES = """\
+from sqlalchemy.ext.asyncio import create_async_engine
+
+engine = create_async_engine("sqlite+aiosqlite://")
+"""
+
+
+def test_nested_project_is_checked_with_its_own_root_and_settings(tmp_path: Path) -> None:
+    outer = write_project(tmp_path / "outer", {"tools/tables.py": ENGINE_IN_TABLES})
+    write_project(
+        outer / "services" / "billing", {"app/tables.py": ENGINE_IN_TABLES}, 'models-modules = ["**/tables.py"]'
+    )
+
+    from_outer = run_cli("check", ".", cwd=outer)
+    from_inner = run_cli("check", ".", cwd=outer / "services" / "billing")
+
+    # Only the nested project's settings make tables.py a models module.
+    assert [(path, code) for path, _, _, code in reported(from_outer.stdout)] == [
+        ("services/billing/app/tables.py", "ASA501")
+    ]
+    # The message names the path relative to the project that owns the file.
+    assert "in models module app/tables.py:" in from_outer.stdout
+    assert from_outer.stdout.replace("services/billing/", "") == from_inner.stdout
