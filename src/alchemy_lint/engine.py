@@ -124,7 +124,7 @@ def facts_for_tree(path: str, tree: ast.Module, module_path: Path) -> FileFacts:
 
 
 def _with_noqa(facts: FileFacts, source: bytes) -> FileFacts:
-    if b"noqa" not in source and b"NOQA" not in source:
+    if b"noqa" not in source.lower():
         return facts
     text = source.decode("utf-8", errors="replace")
     return replace(facts, noqa=noqa_lines(text))
