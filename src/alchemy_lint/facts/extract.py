@@ -6,6 +6,8 @@ Name resolution happens here, per file; what names mean across files is the inde
 from __future__ import annotations
 
 import ast
+import sys
+import threading
 from dataclasses import dataclass, field
 
 from alchemy_lint.facts.model import (
@@ -48,12 +50,53 @@ def parse_source(source: bytes | str, filename: str) -> ast.Module:
 
 
 def extract_facts(tree: ast.Module, path: str, module: str, is_package: bool) -> FileFacts:
-    builder = _FactsBuilder(path, module, is_package)
     try:
-        builder.build(tree)
+        return _build(tree, path, module, is_package)
     except RecursionError:
-        return FileFacts(path, module, is_package, parse_error="too deeply nested to analyse")
+        # Python parses expressions far deeper than the default recursion limit lets a
+        # visitor walk (a 500-term `a + b + ...` is valid code): walk again with room.
+        return _build_deeply_nested(tree, path, module, is_package)
+
+
+def _build(tree: ast.Module, path: str, module: str, is_package: bool) -> FileFacts:
+    builder = _FactsBuilder(path, module, is_package)
+    builder.build(tree)
     return builder.result()
+
+
+#: Enough frames for the deepest tree Python's parser builds (its own limit is a few thousand
+#: levels) at a few visitor frames per level, on a stack big enough to hold them.
+_DEEP_RECURSION_LIMIT = 50_000
+_DEEP_STACK_BYTES = 512 * 1024 * 1024
+
+
+def _build_deeply_nested(tree: ast.Module, path: str, module: str, is_package: bool) -> FileFacts:
+    too_deep = FileFacts(path, module, is_package, parse_error="too deeply nested to analyse")
+    built: list[FileFacts] = []
+
+    def walk() -> None:
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, _DEEP_RECURSION_LIMIT))
+        try:
+            built.append(_build(tree, path, module, is_package))
+        except RecursionError:
+            pass
+        finally:
+            sys.setrecursionlimit(limit)
+
+    try:
+        previous = threading.stack_size(_DEEP_STACK_BYTES)
+    except (ValueError, RuntimeError):
+        return too_deep
+    try:
+        worker = threading.Thread(target=walk, name="alchemy-lint-deep-walk")
+        worker.start()
+        worker.join()
+    except RuntimeError:  # no memory for the thread's stack
+        return too_deep
+    finally:
+        threading.stack_size(previous)
+    return built[0] if built else too_deep
 
 
 @dataclass(slots=True)
