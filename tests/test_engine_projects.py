@@ -29,3 +29,9 @@ def test_nested_project_is_checked_with_its_own_root_and_settings(tmp_path: Path
     # The message names the path relative to the project that owns the file.
     assert "in models module app/tables.py:" in from_outer.stdout
     assert from_outer.stdout.replace("services/billing/", "") == from_inner.stdout
+
+
+def test_python_warnings_about_the_checked_code_are_not_printed(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "project", {"app/w.py": 'x = 1 if 1else 0\ny = "\\d"\nz = 1 is 1\n'})
+    result = run_cli("check", ".", cwd=root)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
