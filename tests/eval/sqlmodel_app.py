@@ -43,6 +43,15 @@ async def rename_team(team_id: int, name: str, session: Annotated[AsyncSession, 
         await session.commit()  # ASA401
 
 
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def retire_hero(hero_id: int, session: SessionDep) -> None:
+    async with session.begin():
+        await session.delete(await session.get(Hero, hero_id))
+        await session.commit()  # ASA401
+
+
 async def rename_hero(hero_id: int, name: str) -> None:
     async with SessionLocal.begin() as session:
         hero = await session.get(Hero, hero_id)

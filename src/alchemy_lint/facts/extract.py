@@ -10,6 +10,7 @@ import sys
 import threading
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 from alchemy_lint.facts.model import (
     ApiCall,
@@ -33,6 +34,7 @@ from alchemy_lint.resolve import (
     dotted_parts,
     expression_text,
     qualify,
+    type_alias_target,
 )
 
 #: Methods whose receiver the facts keep, with its evidence of being a session.
@@ -40,6 +42,9 @@ SESSION_METHODS = frozenset({"commit", "rollback", "begin", "begin_nested", "clo
 BEGIN_METHODS = frozenset({"begin", "begin_nested"})
 TRANSACTION_ENDS = frozenset({"commit", "rollback"})
 _MAX_ORIGINS = 8
+
+#: Python 3.12's `type X = ...` statement; an empty tuple matches nothing on older versions.
+_TYPE_ALIAS_STATEMENT: Any = getattr(ast, "TypeAlias", ())
 
 #: What `parse_source` can raise on bad input, all reported as ASA001.
 PARSE_ERRORS = (SyntaxError, ValueError, UnicodeDecodeError, RecursionError, MemoryError)
@@ -188,6 +193,8 @@ class _FactsBuilder(ast.NodeVisitor):
                 for target in targets:
                     if isinstance(target, ast.Name):
                         self._bind_module_name(target.id, statement.value)
+            elif isinstance(statement, _TYPE_ALIAS_STATEMENT) and isinstance(statement.name, ast.Name):
+                self._bind_module_name(statement.name.id, statement.value)  # `type SessionDep = ...`
             elif isinstance(statement, ast.If):
                 self._prescan(statement.body)
                 self._prescan(statement.orelse)
@@ -199,7 +206,9 @@ class _FactsBuilder(ast.NodeVisitor):
                 self._prescan(statement.finalbody)
 
     def _bind_module_name(self, name: str, value: ast.expr | None) -> None:
-        alias = qualify(value, self.module_table) if value is not None else None
+        alias = None
+        if value is not None:
+            alias = qualify(value, self.module_table) or type_alias_target(value, self.module_table)
         self.module_table.bind(name, alias or f"{self.module}.{name}")
 
     def _bind_import(self, node: ast.Import | ast.ImportFrom) -> None:
