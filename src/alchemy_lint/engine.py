@@ -71,7 +71,13 @@ def python_files(
     A folder with its own pyproject.toml (or setup.cfg, setup.py, .git) is another project,
     with its own settings and index, as flake8 sees it per file: it is not walked but
     appended to `nested_roots`.
+
+    `exclude` applies to files and folders named on the command line too (ruff's
+    `--force-exclude`): pre-commit names every changed file, and the flake8 plugin cannot
+    tell a named file from a found one.
     """
+    if root.resolve() != project_root and is_excluded(root, settings, project_root):
+        return
     if root.is_file():
         yield root
         return
@@ -80,7 +86,7 @@ def python_files(
         kept = []
         for name in sorted(subfolders):
             child = here / name
-            if is_skipped_dir(child) or _excluded(child, settings, project_root):
+            if is_skipped_dir(child) or is_excluded(child, settings, project_root):
                 continue
             if is_project_root(child):
                 if nested_roots is not None:
@@ -91,11 +97,11 @@ def python_files(
         for name in sorted(files):
             if name.endswith((".py", ".pyi")):
                 candidate = here / name
-                if not _excluded(candidate, settings, project_root):
+                if not is_excluded(candidate, settings, project_root):
                     yield candidate
 
 
-def _excluded(path: Path, settings: Settings, project_root: Path) -> bool:
+def is_excluded(path: Path, settings: Settings, project_root: Path) -> bool:
     if not settings.exclude:
         return False
     try:
