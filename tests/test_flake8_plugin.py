@@ -83,3 +83,13 @@ async def probe() -> None:
         (15, "ASA103"),
     ]
     assert lines(flake8.stdout) == lines(cli.stdout)
+
+
+def test_flake8_with_a_bad_setting_reports_it_once_per_file_without_a_traceback(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "project", {"app/x.py": "x = 1\n"}, 'transaction-policy = "strict"')
+    flake8 = run_flake8("app/x.py", cwd=root)
+    cli = run_cli("check", "app/x.py", cwd=root)
+    problem = cli.stderr.removeprefix("alchemy-lint: error: ").strip()
+    assert cli.returncode == 2
+    assert flake8.stdout == f"app/x.py:1:1: ASA000 configuration error: {problem}\n"
+    assert "Traceback" not in flake8.stderr
