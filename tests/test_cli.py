@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -204,3 +205,28 @@ def test_version_prints_the_package_version() -> None:
 
     result = run_cli("--version")
     assert (result.returncode, result.stdout) == (0, f"alchemy-lint {__version__}\n")
+
+
+def test_a_crashing_rule_exits_2_naming_the_rule_and_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No rule is known to crash; a deliberately broken one stands in for the next bug.
+    from dataclasses import replace
+
+    from alchemy_lint import cli, engine
+    from alchemy_lint.rules import RULES_BY_CODE
+
+    def crash(rule: object, context: object) -> Iterator[object]:
+        raise KeyError("boom")
+        yield
+
+    broken = replace(RULES_BY_CODE["ASA101"], check=crash)
+    monkeypatch.setattr(engine, "enabled_rules", lambda settings: (broken,))
+    root = write_project(tmp_path / "project", {"app/x.py": "x = 1\n"})
+    monkeypatch.chdir(root)
+    assert cli.main(["check", "."]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "alchemy-lint: internal error: ASA101 crashed on app/x.py: KeyError: 'boom'; please report it with the file\n"
+    )

@@ -190,10 +190,20 @@ def check_file(facts: FileFacts, index: ProjectIndex, settings: Settings, *, hon
     for rule in enabled_rules(settings):
         if any(rule.code.startswith(code) for code in ignored):
             continue
-        for finding in rule.check(rule, context):
-            if not (honour_noqa and is_suppressed(facts.noqa, finding.line, finding.code)):
-                found.append(finding)
+        try:
+            for finding in rule.check(rule, context):
+                if not (honour_noqa and is_suppressed(facts.noqa, finding.line, finding.code)):
+                    found.append(finding)
+        except Exception as error:
+            raise RuleCrash(rule.code, facts.path, error) from error
     return found
+
+
+class RuleCrash(Exception):
+    """A rule raised on a file: a bug in alchemy-lint, reported with where it happened."""
+
+    def __init__(self, code: str, path: str, error: Exception) -> None:
+        super().__init__(f"{code} crashed on {path}: {type(error).__name__}: {error}")
 
 
 def check_paths(paths: Iterable[str], overrides: dict[str, tuple[str, ...] | None] | None = None) -> CheckResult:
