@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -58,3 +60,36 @@ class working_directory:
 @pytest.fixture
 def project(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path / "project"
+
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "fixtures"
+EXPECT = re.compile(r"#\s*expect:\s*(ASA\d{3}(?:\s*,\s*ASA\d{3})*)")
+
+
+def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    """The installed `alchemy-lint` console script, as a user runs it."""
+    script = Path(sys.executable).parent / "alchemy-lint"
+    command = [str(script)] if script.is_file() else [sys.executable, "-m", "alchemy_lint"]
+    return subprocess.run([*command, *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def reported(output: str) -> list[tuple[str, int, int, str]]:
+    """(path, line, column, code) of every flake8-style line `path:line:col: CODE message`."""
+    found = []
+    for line in output.splitlines():
+        path, number, column, rest = line.split(":", 3)
+        found.append((path, int(number), int(column), rest.split()[0]))
+    return found
+
+
+def expected_markers(folder: Path, relative_to: Path = REPO) -> set[tuple[str, int, str]]:
+    """(path, line, code) of every `# expect: ASA###[, ASA###]` comment below `folder`."""
+    found = set()
+    for path in sorted(folder.rglob("*.py")):
+        shown = path.relative_to(relative_to).as_posix()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            match = EXPECT.search(line)
+            if match:
+                found.update((shown, number, code.strip()) for code in match.group(1).split(","))
+    return found

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from alchemy_lint import __version__
 from alchemy_lint.config import ConfigError
 from alchemy_lint.docs import explain
-from alchemy_lint.engine import check_paths
+from alchemy_lint.engine import RuleCrash, check_paths
 from alchemy_lint.report import FORMATS, render, render_statistics
 from alchemy_lint.rules import ALL_RULES, RULES_BY_CODE
 
@@ -62,12 +62,22 @@ def _check(args: argparse.Namespace) -> int:
     except FileNotFoundError as error:
         sys.stderr.write(f"alchemy-lint: error: no such file or folder: {error.args[0]}\n")
         return EXIT_ERROR
+    except Exception as error:
+        # A bug of ours: exit 2, never 1, which would read as "findings".
+        sys.stderr.write(f"alchemy-lint: internal error: {_one_line(error)}; please report it with the file\n")
+        return EXIT_ERROR
     sys.stdout.write(render(result.findings, args.output_format))
     if args.statistics:
         sys.stdout.write(render_statistics(result.findings))
     if result.findings and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _one_line(error: Exception) -> str:
+    if isinstance(error, RuleCrash):
+        return str(error).replace("\n", " ")
+    return f"{type(error).__name__}: {error}".replace("\n", " ")
 
 
 def _rules() -> int:

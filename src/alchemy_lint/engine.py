@@ -16,7 +16,7 @@ from alchemy_lint.config import Settings, load_settings, matches_any, override
 from alchemy_lint.facts import FileFacts, extract_facts, parse_source
 from alchemy_lint.facts.extract import PARSE_ERRORS
 from alchemy_lint.noqa import is_suppressed, noqa_lines
-from alchemy_lint.project import ProjectIndex, find_project_root
+from alchemy_lint.project import ProjectIndex, find_project_root, is_project_root
 from alchemy_lint.resolve import module_name_for
 from alchemy_lint.rules import FileContext, Finding, enabled_rules, ignored_for_path
 
@@ -63,8 +63,21 @@ def is_skipped_dir(folder: Path) -> bool:
     return folder.name in SKIPPED_DIRS or folder.name.endswith(".egg-info") or (folder / "pyvenv.cfg").is_file()
 
 
-def python_files(root: Path, settings: Settings, project_root: Path) -> Iterator[Path]:
-    """Python files below `root`, skipping tool folders and `exclude` globs."""
+def python_files(
+    root: Path, settings: Settings, project_root: Path, nested_roots: list[Path] | None = None
+) -> Iterator[Path]:
+    """Python files below `root`, skipping tool folders and `exclude` globs.
+
+    A folder with its own pyproject.toml (or setup.cfg, setup.py, .git) is another project,
+    with its own settings and index, as flake8 sees it per file: it is not walked but
+    appended to `nested_roots`.
+
+    `exclude` applies to files and folders named on the command line too (ruff's
+    `--force-exclude`): pre-commit names every changed file, and the flake8 plugin cannot
+    tell a named file from a found one.
+    """
+    if root.resolve() != project_root and is_excluded(root, settings, project_root):
+        return
     if root.is_file():
         yield root
         return
@@ -73,18 +86,22 @@ def python_files(root: Path, settings: Settings, project_root: Path) -> Iterator
         kept = []
         for name in sorted(subfolders):
             child = here / name
-            if is_skipped_dir(child) or _excluded(child, settings, project_root):
+            if is_skipped_dir(child) or is_excluded(child, settings, project_root):
+                continue
+            if is_project_root(child):
+                if nested_roots is not None:
+                    nested_roots.append(child)
                 continue
             kept.append(name)
         subfolders[:] = kept
         for name in sorted(files):
             if name.endswith((".py", ".pyi")):
                 candidate = here / name
-                if not _excluded(candidate, settings, project_root):
+                if not is_excluded(candidate, settings, project_root):
                     yield candidate
 
 
-def _excluded(path: Path, settings: Settings, project_root: Path) -> bool:
+def is_excluded(path: Path, settings: Settings, project_root: Path) -> bool:
     if not settings.exclude:
         return False
     try:
@@ -113,7 +130,7 @@ def facts_for_tree(path: str, tree: ast.Module, module_path: Path) -> FileFacts:
 
 
 def _with_noqa(facts: FileFacts, source: bytes) -> FileFacts:
-    if b"noqa" not in source and b"NOQA" not in source:
+    if b"noqa" not in source.lower():
         return facts
     text = source.decode("utf-8", errors="replace")
     return replace(facts, noqa=noqa_lines(text))
@@ -173,10 +190,20 @@ def check_file(facts: FileFacts, index: ProjectIndex, settings: Settings, *, hon
     for rule in enabled_rules(settings):
         if any(rule.code.startswith(code) for code in ignored):
             continue
-        for finding in rule.check(rule, context):
-            if not (honour_noqa and is_suppressed(facts.noqa, finding.line, finding.code)):
-                found.append(finding)
+        try:
+            for finding in rule.check(rule, context):
+                if not (honour_noqa and is_suppressed(facts.noqa, finding.line, finding.code)):
+                    found.append(finding)
+        except Exception as error:
+            raise RuleCrash(rule.code, facts.path, error) from error
     return found
+
+
+class RuleCrash(Exception):
+    """A rule raised on a file: a bug in alchemy-lint, reported with where it happened."""
+
+    def __init__(self, code: str, path: str, error: Exception) -> None:
+        super().__init__(f"{code} crashed on {path}: {type(error).__name__}: {error}")
 
 
 def check_paths(paths: Iterable[str], overrides: dict[str, tuple[str, ...] | None] | None = None) -> CheckResult:
@@ -189,15 +216,19 @@ def check_paths(paths: Iterable[str], overrides: dict[str, tuple[str, ...] | Non
         targets.setdefault(find_project_root(given), []).append(given)
     findings: list[Finding] = []
     checked = 0
-    for root, given_paths in targets.items():
+    pending = list(targets.items())
+    while pending:
+        root, given_paths = pending.pop(0)
         settings = override(load_settings(root), **(overrides or {}))
         project = load_project(root, settings)
         index = project.index()
+        nested_roots: list[Path] = []
         for given in given_paths:
-            for path in python_files(given, settings, root):
+            for path in python_files(given, settings, root, nested_roots):
                 resolved = path.resolve()
                 facts = project.facts.get(resolved) or read_facts(path)
                 checked += 1
                 findings.extend(check_file(facts, index, settings))
+        pending.extend((nested.resolve(), [nested]) for nested in nested_roots if nested.resolve() not in targets)
     unique = sorted(set(findings), key=Finding.sort_key)
     return CheckResult(tuple(unique), checked)

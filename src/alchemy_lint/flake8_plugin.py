@@ -13,7 +13,7 @@ from pathlib import Path
 
 from alchemy_lint import __version__
 from alchemy_lint.config import ConfigError, load_settings
-from alchemy_lint.engine import check_file, display_path, facts_for_tree, load_project
+from alchemy_lint.engine import check_file, display_path, facts_for_tree, is_excluded, load_project
 from alchemy_lint.facts import FileFacts
 from alchemy_lint.project import ProjectIndex, find_project_root
 
@@ -43,6 +43,8 @@ class AlchemyLintPlugin:
             index = _project_index(root)
         except ConfigError as error:
             yield 1, 0, f"ASA000 configuration error: {error}", type(self)
+            return
+        if is_excluded(path, index.settings, index.root):
             return
         facts = self._facts(path, index)
         # flake8 applies its own select/ignore and noqa; run every rule the project enables.

@@ -35,9 +35,13 @@ def find_project_root(path: Path) -> Path:
     start = path.resolve()
     folder = start if start.is_dir() else start.parent
     for candidate in (folder, *folder.parents):
-        if any((candidate / marker).exists() for marker in ROOT_MARKERS):
+        if is_project_root(candidate):
             return candidate
     return folder
+
+
+def is_project_root(folder: Path) -> bool:
+    return any((folder / marker).exists() for marker in ROOT_MARKERS)
 
 
 class ValueKind(str, Enum):
@@ -407,4 +411,12 @@ def _strongest(kinds: set[ValueKind]) -> ValueKind:
     return ValueKind.UNKNOWN
 
 
-__all__ = ["ENGINES", "FactorySite", "ProjectIndex", "RelationshipRef", "ValueKind", "find_project_root"]
+__all__ = [
+    "ENGINES",
+    "FactorySite",
+    "ProjectIndex",
+    "RelationshipRef",
+    "ValueKind",
+    "find_project_root",
+    "is_project_root",
+]

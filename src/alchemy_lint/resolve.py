@@ -155,6 +155,20 @@ def annotation_target(annotation: ast.expr | None, table: NameTable) -> str | No
     return qualify(annotation, table)
 
 
+def type_alias_target(value: ast.expr, table: NameTable) -> str | None:
+    """The class a module-level type alias stands for, or None when `value` is no such alias.
+
+    `SessionDep = Annotated[AsyncSession, Depends(get_session)]` (FastAPI's idiom),
+    `MaybeSession = AsyncSession | None`, `Optional[...]`, `Union[..., None]`. Other
+    subscripts (`HANDLERS["x"]`) are values, not aliases, and give None.
+    """
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.BitOr):
+        return annotation_target(value, table)
+    if isinstance(value, ast.Subscript) and qualify(value.value, table) in _ANNOTATED | _OPTIONAL_WRAPPERS | _UNION:
+        return annotation_target(value, table)
+    return None
+
+
 def _single_non_none(options: list[ast.expr], table: NameTable) -> str | None:
     named = [option for option in options if not _is_none(option)]
     if len(named) != 1:

@@ -6,7 +6,11 @@ Name resolution happens here, per file; what names mean across files is the inde
 from __future__ import annotations
 
 import ast
+import sys
+import threading
+import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 from alchemy_lint.facts.model import (
     ApiCall,
@@ -30,6 +34,7 @@ from alchemy_lint.resolve import (
     dotted_parts,
     expression_text,
     qualify,
+    type_alias_target,
 )
 
 #: Methods whose receiver the facts keep, with its evidence of being a session.
@@ -38,22 +43,69 @@ BEGIN_METHODS = frozenset({"begin", "begin_nested"})
 TRANSACTION_ENDS = frozenset({"commit", "rollback"})
 _MAX_ORIGINS = 8
 
+#: Python 3.12's `type X = ...` statement; an empty tuple matches nothing on older versions.
+_TYPE_ALIAS_STATEMENT: Any = getattr(ast, "TypeAlias", ())
+
 #: What `parse_source` can raise on bad input, all reported as ASA001.
 PARSE_ERRORS = (SyntaxError, ValueError, UnicodeDecodeError, RecursionError, MemoryError)
 
 
 def parse_source(source: bytes | str, filename: str) -> ast.Module:
     """Parse like the interpreter does: bytes honour BOM and coding cookies."""
-    return ast.parse(source, filename=filename)
+    with warnings.catch_warnings():
+        # The parser warns about the checked code (`1if x`, "\d"): not ours to print.
+        warnings.simplefilter("ignore")
+        return ast.parse(source, filename=filename)
 
 
 def extract_facts(tree: ast.Module, path: str, module: str, is_package: bool) -> FileFacts:
-    builder = _FactsBuilder(path, module, is_package)
     try:
-        builder.build(tree)
+        return _build(tree, path, module, is_package)
     except RecursionError:
-        return FileFacts(path, module, is_package, parse_error="too deeply nested to analyse")
+        # Python parses expressions far deeper than the default recursion limit lets a
+        # visitor walk (a 500-term `a + b + ...` is valid code): walk again with room.
+        return _build_deeply_nested(tree, path, module, is_package)
+
+
+def _build(tree: ast.Module, path: str, module: str, is_package: bool) -> FileFacts:
+    builder = _FactsBuilder(path, module, is_package)
+    builder.build(tree)
     return builder.result()
+
+
+#: Enough frames for the deepest tree Python's parser builds (its own limit is a few thousand
+#: levels) at a few visitor frames per level, on a stack big enough to hold them.
+_DEEP_RECURSION_LIMIT = 50_000
+_DEEP_STACK_BYTES = 512 * 1024 * 1024
+
+
+def _build_deeply_nested(tree: ast.Module, path: str, module: str, is_package: bool) -> FileFacts:
+    too_deep = FileFacts(path, module, is_package, parse_error="too deeply nested to analyse")
+    built: list[FileFacts] = []
+
+    def walk() -> None:
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, _DEEP_RECURSION_LIMIT))
+        try:
+            built.append(_build(tree, path, module, is_package))
+        except RecursionError:
+            pass
+        finally:
+            sys.setrecursionlimit(limit)
+
+    try:
+        previous = threading.stack_size(_DEEP_STACK_BYTES)
+    except (ValueError, RuntimeError):
+        return too_deep
+    try:
+        worker = threading.Thread(target=walk, name="alchemy-lint-deep-walk")
+        worker.start()
+        worker.join()
+    except RuntimeError:  # no memory for the thread's stack
+        return too_deep
+    finally:
+        threading.stack_size(previous)
+    return built[0] if built else too_deep
 
 
 @dataclass(slots=True)
@@ -141,6 +193,8 @@ class _FactsBuilder(ast.NodeVisitor):
                 for target in targets:
                     if isinstance(target, ast.Name):
                         self._bind_module_name(target.id, statement.value)
+            elif isinstance(statement, _TYPE_ALIAS_STATEMENT) and isinstance(statement.name, ast.Name):
+                self._bind_module_name(statement.name.id, statement.value)  # `type SessionDep = ...`
             elif isinstance(statement, ast.If):
                 self._prescan(statement.body)
                 self._prescan(statement.orelse)
@@ -152,7 +206,9 @@ class _FactsBuilder(ast.NodeVisitor):
                 self._prescan(statement.finalbody)
 
     def _bind_module_name(self, name: str, value: ast.expr | None) -> None:
-        alias = qualify(value, self.module_table) if value is not None else None
+        alias = None
+        if value is not None:
+            alias = qualify(value, self.module_table) or type_alias_target(value, self.module_table)
         self.module_table.bind(name, alias or f"{self.module}.{name}")
 
     def _bind_import(self, node: ast.Import | ast.ImportFrom) -> None:
