@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from alchemy_lint.facts.guards import yield_guard
 from alchemy_lint.facts.model import (
     ApiCall,
     BeginBlock,
@@ -21,6 +22,7 @@ from alchemy_lint.facts.model import (
     Scope,
     SessionMethodCall,
     SessionRef,
+    YieldGuard,
 )
 from alchemy_lint.names import ASYNCIO_MODULES, REEXPORTABLE_LEAVES, Api, known_api
 from alchemy_lint.resolve import (
@@ -80,6 +82,9 @@ class _FunctionState:
     session_calls: list[SessionMethodCall] = field(default_factory=list)
     context_entries: list[ContextEntry] = field(default_factory=list)
     yields: list[SessionRef] = field(default_factory=list)
+    yield_guards: list[YieldGuard] = field(default_factory=list)
+    #: The `with` and `try` statements around the current point (for yield guards).
+    enclosing: list[ast.stmt] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -273,6 +278,7 @@ class _FactsBuilder(ast.NodeVisitor):
                 session_calls=tuple(state.session_calls),
                 context_entries=tuple(state.context_entries),
                 yields=tuple(state.yields),
+                yield_guards=tuple(state.yield_guards),
             )
         )
 
@@ -442,7 +448,10 @@ class _FactsBuilder(ast.NodeVisitor):
         qualname = qualify(func, self.table) if dotted_parts(func) is not None else None
         if qualname is not None:
             api = known_api(qualname)
-            if api is not None or qualname.rsplit(".", 1)[-1] in REEXPORTABLE_LEAVES:
+            leaf = qualname.rsplit(".", 1)[-1]
+            # Project subclasses of a session class (`AppSession(...)`) are recorded by a name hint
+            # that keeps the facts small; whether they are session classes is the index's call.
+            if api is not None or leaf in REEXPORTABLE_LEAVES or leaf.endswith("Session"):
                 self.api_calls.append(self._api_call(node, qualname, target))
         self.generic_visit(node)
 
@@ -537,9 +546,12 @@ class _FactsBuilder(ast.NodeVisitor):
                         function.bindings.pop(bound, None)
             elif item.optional_vars is not None:
                 self.visit(item.optional_vars)
+        if function is not None:
+            function.enclosing.append(node)
         for statement in node.body:
             self.visit(statement)
         if function is not None:
+            function.enclosing.pop()
             for block in reversed(opened):
                 function.open_blocks.remove(block)
                 function.begin_blocks.append(
@@ -561,7 +573,27 @@ class _FactsBuilder(ast.NodeVisitor):
             ref = self.session_ref(node.value)
             if ref is not None:
                 function.yields.append(ref)
+                function.yield_guards.append(yield_guard(ref, node, function.enclosing, self.origins_of))
         self.generic_visit(node)
+
+    def visit_Try(self, node: ast.Try) -> None:
+        self._visit_try(node)
+
+    def visit_TryStar(self, node: ast.TryStar) -> None:
+        self._visit_try(node)
+
+    def _visit_try(self, node: ast.Try | ast.TryStar) -> None:
+        function = self.function
+        if function is None:
+            self.generic_visit(node)
+            return
+        # Only the `try:` body is protected by the handlers and the `finally`.
+        function.enclosing.append(node)
+        for statement in node.body:
+            self.visit(statement)
+        function.enclosing.pop()
+        for part in (*node.handlers, *node.orelse, *node.finalbody):
+            self.visit(part)
 
 
 def _class_field(statement: ast.stmt) -> tuple[str, ast.expr | None, ast.expr | None] | None:

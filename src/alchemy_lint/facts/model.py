@@ -113,6 +113,22 @@ class ContextEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class YieldGuard:
+    """A `yield <name>` and what around it guarantees rollback on error and close."""
+
+    value: SessionRef
+    line: int
+    col: int
+    #: Origins of the `async with` items around the yield that bind the name or act on it
+    #: (`async with factory() as s`, `async with s:`, `async with s.begin():`).
+    context_origins: tuple[Origin, ...] = ()
+    #: An `except` around the yield calls `<name>.rollback()` and re-raises.
+    rolls_back_on_error: bool = False
+    #: A `finally` around the yield calls `<name>.close()`.
+    closes_finally: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class FunctionFacts:
     qualname: str
     name: str
@@ -126,6 +142,8 @@ class FunctionFacts:
     context_entries: tuple[ContextEntry, ...]
     #: Expressions that the function yields, with their evidence.
     yields: tuple[SessionRef, ...]
+    #: The yields of a plain name, with the statements around them (for the session helper).
+    yield_guards: tuple[YieldGuard, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
