@@ -23,6 +23,7 @@ from alchemy_lint.facts.model import (
     SessionRef,
 )
 from alchemy_lint.names import ENGINE_CLASSES, ENGINES, FACTORIES, SESSION_CLASSES, Api, known_api
+from alchemy_lint.policy import TransactionSites, collect_transaction_sites
 from alchemy_lint.resolve import follow_exports
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
@@ -134,8 +135,10 @@ class ProjectIndex:
         self.class_paths: dict[str, str] = {}
         self.classes_by_name: dict[str, list[str]] = {}
         self.functions: dict[str, FunctionFacts] = {}
-        self.factory_sites: list[FactorySite] = []
-        self.published_factories: dict[str, FactorySite] = {}
+        self.function_paths: dict[str, str] = {}
+        self._factory_candidates: list[FactorySite] = []
+        self._factory_sites: list[FactorySite] | None = None
+        self._transactions: TransactionSites | None = None
         self.uses_asyncio = False
         self.module_aliases: dict[str, str] = {}
         self._canonical: dict[str, str] = {}
@@ -172,12 +175,10 @@ class ProjectIndex:
             self.classes_by_name.setdefault(cls.name, []).append(cls.qualname)
         for function in facts.functions:
             self.functions[function.qualname] = function
+            self.function_paths[function.qualname] = facts.path
         for call in facts.api_calls:
-            if call.api in FACTORIES:
-                site = FactorySite(facts.path, call)
-                self.factory_sites.append(site)
-                if call.assigned_to:
-                    self.published_factories.setdefault(call.assigned_to, site)
+            if call.api in FACTORIES or call.api is None:
+                self._factory_candidates.append(FactorySite(facts.path, call))
 
     # -- paths and names ---------------------------------------------------------
 
@@ -391,13 +392,67 @@ class ProjectIndex:
         self._session_contexts[qualname] = found
         return found
 
-    def session_helpers(self) -> list[FunctionFacts]:
-        """Functions named as the configured session helper."""
-        name = self.settings.session_helper
-        return [f for f in self.functions.values() if f.name == name]
+    # -- factories, the session helper and the transaction policy ---------------
+
+    @property
+    def factory_sites(self) -> list[FactorySite]:
+        """Every `async_sessionmaker`/`sessionmaker` call, also through project re-exports, in path order."""
+        if self._factory_sites is None:
+            self._factory_sites = sorted(
+                (site for site in self._factory_candidates if self.api(site.call.callee) in FACTORIES),
+                key=lambda site: (self.relative(site.path), site.call.line, site.call.col),
+            )
+        return self._factory_sites
+
+    def is_async_factory_call(self, call: ApiCall) -> bool:
+        """`async_sessionmaker(...)`, or the legacy `sessionmaker(class_=<an async session class>)`."""
+        api = call.api or self.api(call.callee)
+        if api is Api.ASYNC_SESSIONMAKER:
+            return True
+        session_class = call.keyword_targets.get("class_")
+        return api is Api.SESSIONMAKER and session_class is not None and self.is_async_session_class(session_class)
+
+    def is_async_session_class(self, qualname: str) -> bool:
+        """`AsyncSession` (SQLAlchemy's or SQLModel's) or a project subclass of it, across files."""
+        return self.session_class_api(qualname) is Api.ASYNC_SESSION
+
+    def session_class_api(self, qualname: str) -> Api | None:
+        """The SQLAlchemy session class a name is, or derives from through project classes."""
+        for name in (qualname, *(base for cls in self.class_chain(qualname) for base in cls.bases)):
+            api = self.api(name)
+            if api in SESSION_CLASSES:
+                return api
+        return None
+
+    def opens_from_factory(self, origins: Iterable[Origin]) -> bool:
+        """A value made straight from a session factory: `SessionLocal()` or `SessionLocal.begin()`."""
+        return any(
+            origin.steps
+            and origin.steps[-1] in ("()", "begin")
+            and self.value_kind(Origin(origin.kind, origin.name, origin.steps[:-1])) is ValueKind.FACTORY
+            for origin in origins
+        )
 
     def is_async_context_manager(self, function: FunctionFacts) -> bool:
         return any(self.api(d) is Api.ASYNC_CONTEXT_MANAGER for d in function.decorators)
+
+    def yields_session(self, function: FunctionFacts) -> bool:
+        """An `@asynccontextmanager` that yields a session (on the evidence the index holds)."""
+        return self.is_async_context_manager(function) and self._is_session_context(function.qualname, 0)
+
+    def session_helper(self) -> FunctionFacts | None:
+        """The project's session helper: the `@asynccontextmanager` named by `session-helper` that
+        yields a session; the first in path order when several modules define one."""
+        name = self.settings.session_helper
+        found = [f for f in self.functions.values() if f.name == name and self.yields_session(f)]
+        found.sort(key=lambda f: (self.relative(self.function_paths[f.qualname]), f.line))
+        return found[0] if found else None
+
+    def transaction_sites(self) -> TransactionSites:
+        """The explicit `commit()` sites and unit-of-work `begin()` blocks of the whole project."""
+        if self._transactions is None:
+            self._transactions = collect_transaction_sites(self)
+        return self._transactions
 
 
 def _strongest(kinds: set[ValueKind]) -> ValueKind:
