@@ -88,6 +88,8 @@ def collect_transaction_sites(index: ProjectIndex) -> TransactionSites:
     owners = {ValueKind.SESSION, ValueKind.FACTORY}
     found: list[TransactionSite] = []
     for path in sorted(index.files):
+        if index.is_test_module(path):
+            continue  # fixtures commit their data whatever the application's policy
         for function in index.files[path].functions:
             # A commit inside a begin() block is ASA401's finding, not a policy choice.
             inside_blocks = {(call.line, call.col) for block in function.begin_blocks for call in block.violations}

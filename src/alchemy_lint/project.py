@@ -29,6 +29,7 @@ from alchemy_lint.resolve import follow_exports
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 _MAX_DEPTH = 6
 EAGER_STRATEGIES = frozenset({"selectin", "joined", "subquery", "immediate"})
+TEST_FOLDERS = frozenset({"tests", "test"})
 
 
 def find_project_root(path: Path) -> Path:
@@ -193,6 +194,21 @@ class ProjectIndex:
 
     def is_db_module(self, path: str) -> bool:
         return matches_any(self.relative(path), self.settings.db_modules)
+
+    def is_test_module(self, path: str) -> bool:
+        """Test code: `conftest.py`, `test_*.py`, `*_test.py`, or a file under a `tests`/`test` folder.
+
+        Tests build throwaway sessions and factories on purpose (bound to a per-test connection,
+        committing fixture data), so the rules about where application sessions come from and
+        which transaction policy the application follows do not judge them.
+        """
+        *folders, name = self.relative(path).split("/")
+        return (
+            name == "conftest.py"
+            or name.startswith("test_")
+            or name.endswith("_test.py")
+            or any(folder in TEST_FOLDERS for folder in folders)
+        )
 
     def canonical(self, qualname: str) -> str:
         """Where a qualified name is defined, through module aliases and re-exports."""

@@ -112,6 +112,7 @@ class _FactsBuilder(ast.NodeVisitor):
         self.module_values: dict[str, tuple[Origin, ...]] = {}
         self._assign_target: str | None = None
         self._awaited: ast.expr | None = None
+        self._returned: ast.expr | None = None
 
     # -- driving ---------------------------------------------------------------
 
@@ -324,7 +325,9 @@ class _FactsBuilder(ast.NodeVisitor):
             self.visit(node.target)
 
     def _visit_value(self, value: ast.expr, target: ast.expr | None) -> None:
-        self._assign_target = self._published_name(target) if isinstance(value, ast.Call) else None
+        self._assign_target = (
+            (self._published_name(target) or self._stored_attribute(target)) if isinstance(value, ast.Call) else None
+        )
         self.visit(value)
         self._assign_target = None
 
@@ -337,6 +340,19 @@ class _FactsBuilder(ast.NodeVisitor):
         if function is not None and target.id in function.global_names:
             return f"{self.module}.{target.id}"
         return None
+
+    def _stored_attribute(self, target: ast.expr | None) -> str | None:
+        """`self.x = call()` in a method: the value lives on the object, built once per instance."""
+        function = self.function
+        if (
+            function is None
+            or function.class_qualname is None
+            or not isinstance(target, ast.Attribute)
+            or not isinstance(target.value, ast.Name)
+            or target.value.id != "self"
+        ):
+            return None
+        return f"{function.class_qualname}.{target.attr}"
 
     def _bind_target(self, target: ast.expr, value: ast.expr | None, annotation: ast.expr | None) -> None:
         function = self.function
@@ -435,6 +451,10 @@ class _FactsBuilder(ast.NodeVisitor):
 
     # -- calls -----------------------------------------------------------------
 
+    def visit_Return(self, node: ast.Return) -> None:
+        self._returned = node.value
+        self.generic_visit(node)
+
     def visit_Await(self, node: ast.Await) -> None:
         self._awaited = node.value
         self.visit(node.value)
@@ -484,6 +504,7 @@ class _FactsBuilder(ast.NodeVisitor):
             has_star_kwargs=has_star,
             first_arg=qualify(first, self.table) if first is not None else None,
             first_arg_origins=self.origins_of(first) if first is not None else (),
+            returned=self._returned is node,
         )
 
     def _record_session_method(self, node: ast.Call, func: ast.Attribute, awaited: bool) -> None:

@@ -65,7 +65,8 @@ class ApiCall:
     scope: Scope
     in_loop: bool
     function: str | None
-    #: Module-level name the result is published under (`X = call()` or `global X`).
+    #: Module-level name the result is published under (`X = call()` or `global X`), or
+    #: `module.Class.attr` for `self.attr = call()` in a method.
     assigned_to: str | None
     #: Keyword name -> source text of its value (`"False"`, `"AsyncSession"`).
     keywords: dict[str, str] = field(default_factory=dict)
@@ -75,6 +76,8 @@ class ApiCall:
     #: Qualified name (or origin base) of the first positional argument, if dotted.
     first_arg: str | None = None
     first_arg_origins: tuple[Origin, ...] = ()
+    #: The call is the value of a `return`: the function builds the object for its callers.
+    returned: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,7 @@ def _global_factories(index: ProjectIndex) -> list[FactorySite]:
         site
         for site in index.factory_sites
         if index.is_async_factory_call(site.call)
+        and not index.is_test_module(site.path)
         and not site.call.in_loop
         and (site.call.scope is not Scope.FUNCTION or site.call.assigned_to is not None)
     ]
@@ -67,6 +68,8 @@ def _global_factories(index: ProjectIndex) -> list[FactorySite]:
 
 
 def check_adhoc_session(rule: Rule, context: FileContext) -> Iterator[Finding]:
+    if context.index.is_test_module(context.path):
+        return
     for call in context.facts.api_calls:
         # Also a project subclass of a session class, defined or re-exported in another module.
         api = call.api or context.index.session_class_api(call.callee)
@@ -191,13 +194,15 @@ async def export_orders() -> None:
 
 
 def check_factory_not_global(rule: Rule, context: FileContext) -> Iterator[Finding]:
+    if context.index.is_test_module(context.path):
+        return
     for call in context.facts.api_calls:
         api = _api(context, call)
         if api is Api.SESSIONMAKER and not context.index.uses_asyncio:
             continue
         if api not in (Api.ASYNC_SESSIONMAKER, Api.SESSIONMAKER):
             continue
-        if call.scope is Scope.FUNCTION and call.assigned_to is None and call.function:
+        if call.scope is Scope.FUNCTION and call.assigned_to is None and not call.returned and call.function:
             where = f"inside function {call.function.rsplit('.', 1)[-1]}()"
         elif call.in_loop:
             where = "inside a loop"
@@ -218,7 +223,10 @@ FACTORY_NOT_GLOBAL = Rule(
         "configuration on every call: its options drift from the global one and it costs work on every "
         "request. Build one `async_sessionmaker` at module level in the database module. A function that "
         "publishes the module's global (`global SessionLocal`) in an `init_db()` bootstrap is still the "
-        "one global factory and stays silent."
+        "one global factory and stays silent; so is a factory stored on an application-wide holder "
+        "(`self.session_maker = async_sessionmaker(...)` in a method) and a builder function that "
+        "returns the factory to its caller (`return async_sessionmaker(...)`), whose caller decides "
+        "how often it runs."
     ),
     check=check_factory_not_global,
     valid=(
@@ -241,6 +249,25 @@ SessionLocal = None
 def init_db(url: str) -> None:
     global SessionLocal
     SessionLocal = async_sessionmaker(create_async_engine(url), expire_on_commit=False)
+""",
+            path="app/db.py",
+        ),
+        Example(
+            """\
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.engine = create_async_engine(url)
+        self.session_maker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+
+database = Database("sqlite+aiosqlite://")
 """,
             path="app/db.py",
         ),
@@ -267,6 +294,8 @@ async def get_session(engine: AsyncEngine):
 
 
 def check_expire_on_commit(rule: Rule, context: FileContext) -> Iterator[Finding]:
+    if context.index.is_test_module(context.path):
+        return
     for call in context.facts.api_calls:
         if not (_is_async_factory(context, call) or _api(context, call) is Api.ASYNC_SESSION):
             continue
@@ -439,6 +468,8 @@ SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
 
 
 def check_multiple_factories(rule: Rule, context: FileContext) -> Iterator[Finding]:
+    if context.index.is_test_module(context.path):
+        return
     index = context.index
     factories = _global_factories(index)
     if len(factories) < 2:
@@ -513,6 +544,8 @@ ReportingSession = async_sessionmaker(engine, expire_on_commit=False)  # ASA105
 
 
 def check_factory_outside_helper(rule: Rule, context: FileContext) -> Iterator[Finding]:
+    if context.index.is_test_module(context.path):
+        return
     index = context.index
     helper = index.session_helper()
     if helper is None or index.is_db_module(context.path):
