@@ -1,6 +1,6 @@
-"""Rules 3xx: relationships and implicit I/O.
+"""Rule ASA303 (3xx, loading): relationship strategies that asyncio sessions cannot run.
 
-ASA303 reads the relationships the facts record on class bodies, with their loader strategy.
+It reads the relationships the facts record on class bodies; ASA301/ASA302 live in rules/loading.py.
 """
 
 from __future__ import annotations
