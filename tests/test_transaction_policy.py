@@ -110,3 +110,22 @@ async def sync(session, client) -> None:
 """
     root = write_project(tmp_path / "p", {"app/db.py": DB, "app/orders.py": UNIT_OF_WORK, "app/http.py": source})
     assert findings_in(root, ".", "ASA402") == []
+
+
+def test_extra_session_types_give_evidence_for_project_wrappers(tmp_path: Path) -> None:
+    wrapper = "class UnitOfWork:\n    async def commit(self) -> None: ...\n"
+    service = (
+        "from app.uow import UnitOfWork\n"
+        "async def rename(uow: UnitOfWork, user, name: str) -> None:\n"
+        "    user.name = name\n"
+        "    await uow.commit()\n"
+    )
+    files = {"app/db.py": DB, "app/uow.py": wrapper, "app/users.py": service, "app/orders.py": UNIT_OF_WORK}
+    plain = write_project(tmp_path / "plain", files, 'transaction-policy = "unit-of-work"')
+    assert findings_in(plain, ".", "ASA402") == []
+    configured = write_project(
+        tmp_path / "configured",
+        files,
+        'transaction-policy = "unit-of-work"\nextra-session-types = ["app.uow.UnitOfWork"]',
+    )
+    assert [(f.path, f.line) for f in findings_in(configured, ".", "ASA402")] == [("app/users.py", 4)]

@@ -140,6 +140,7 @@ class ProjectIndex:
         self._factory_candidates: list[FactorySite] = []
         self._factory_sites: list[FactorySite] | None = None
         self._transactions: TransactionSites | None = None
+        self._extra_session_types: frozenset[str] | None = None
         self.uses_asyncio = False
         self.module_aliases: dict[str, str] = {}
         self._canonical: dict[str, str] = {}
@@ -248,9 +249,18 @@ class ProjectIndex:
     def is_session_class(self, qualname: str) -> bool:
         for name in (qualname, *(base for cls in self.class_chain(qualname) for base in cls.bases)):
             canonical = self.canonical(name)
-            if known_api(canonical) in SESSION_CLASSES or canonical in self.settings.extra_session_types:
+            if known_api(canonical) in SESSION_CLASSES or canonical in self.extra_session_types:
                 return True
         return False
+
+    @property
+    def extra_session_types(self) -> frozenset[str]:
+        """The configured session wrappers, by the name the index knows them (through re-exports and
+        module aliases, so `app.uow.UnitOfWork` also matches a project without `__init__.py` files)."""
+        if self._extra_session_types is None:
+            configured = self.settings.extra_session_types
+            self._extra_session_types = frozenset({*configured, *(self.canonical(name) for name in configured)})
+        return self._extra_session_types
 
     def is_model(self, qualname: str) -> bool:
         """A mapped class: it derives from a declarative base (or is a SQLModel table)."""
