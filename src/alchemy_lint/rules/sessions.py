@@ -15,6 +15,11 @@ from alchemy_lint.rules.base import Example, FileContext, Finding, FixSafety, Ru
 ASYNC_DOCS = "https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html"
 SESSION_BASICS = "https://docs.sqlalchemy.org/en/20/orm/session_basics.html"
 
+TESTS_NOT_JUDGED = (
+    " Test modules (`conftest.py`, `test_*.py`, `*_test.py`, files under `tests/` or `test/`) build "
+    "throwaway sessions and factories on purpose and are not judged."
+)
+
 #: The database module of the multi-file examples: the factory and the session helper.
 _DB_MODULE = (
     "app/db_methods.py",
@@ -89,7 +94,7 @@ ADHOC_SESSION = Rule(
         "helper would have guaranteed. Aliases (`S = AsyncSession`, `from ... import AsyncSession as S`) "
         "and SQLModel's `AsyncSession` count; the sync `Session(...)` counts in a project that uses "
         "asyncio sessions. Annotations, `isinstance` checks, subclasses and `class_=AsyncSession` "
-        "in a factory are not calls and stay silent."
+        "in a factory are not calls and stay silent." + TESTS_NOT_JUDGED
     ),
     check=check_adhoc_session,
     valid=(
@@ -226,7 +231,7 @@ FACTORY_NOT_GLOBAL = Rule(
         "one global factory and stays silent; so is a factory stored on an application-wide holder "
         "(`self.session_maker = async_sessionmaker(...)` in a method) and a builder function that "
         "returns the factory to its caller (`return async_sessionmaker(...)`), whose caller decides "
-        "how often it runs."
+        "how often it runs." + TESTS_NOT_JUDGED
     ),
     check=check_factory_not_global,
     valid=(
@@ -325,6 +330,7 @@ EXPIRE_ON_COMMIT = Rule(
         "database implicitly, which raises `sqlalchemy.exc.MissingGreenlet`. SQLAlchemy's asyncio "
         "documentation configures every `async_sessionmaker` with `expire_on_commit=False`. The rule "
         "also checks a sanctioned ad-hoc `AsyncSession(...)` and the legacy `sessionmaker(class_=AsyncSession)`."
+        + TESTS_NOT_JUDGED
     ),
     check=check_expire_on_commit,
     fix=FixSafety.SAFE,
@@ -496,7 +502,7 @@ MULTIPLE_FACTORIES = Rule(
         "misses the code that opens sessions from the other. The rule looks across the whole "
         "project and reports every factory after the first in path order, naming the first. "
         "Factories built per call are ASA102's finding; a sync `sessionmaker` for sync code is a "
-        "different kind of factory and does not count."
+        "different kind of factory and does not count." + TESTS_NOT_JUDGED
     ),
     check=check_multiple_factories,
     valid=(
@@ -572,6 +578,7 @@ FACTORY_OUTSIDE_HELPER = Rule(
         "the session life cycle changes (logging, tenancy, retries). Code outside the database "
         "module that opens sessions straight from the factory bypasses it. The rule is on only when "
         "the project defines the helper: an `@asynccontextmanager` of that name that yields a session."
+        + TESTS_NOT_JUDGED
     ),
     check=check_factory_outside_helper,
     options=("session-helper", "db-modules"),

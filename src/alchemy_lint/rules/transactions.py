@@ -183,9 +183,16 @@ MIXED_TRANSACTION_POLICY = Rule(
         "the policy with most call sites in the project win (a tie goes to explicit) and flags the "
         "others, naming the counts. A function that both commits and opens `begin()` on a session it "
         "received as a parameter is flagged whatever the policy. Only sites on evidence count: "
-        "awaited `commit()` on a session, `begin()` blocks on a session or a factory."
+        "awaited `commit()` on a session, `begin()` blocks on a session or a factory. Test modules "
+        "(`conftest.py`, `test_*.py`, `*_test.py`, files under `tests/` or `test/`) commit fixture data "
+        "whatever the application does: they neither vote nor are judged."
     ),
     check=check_mixed_transaction_policy,
+    runtime=(
+        "Project-wide, policy only. On one session, `begin()` after the session already began a "
+        "transaction (any query autobegins) raises `sqlalchemy.exc.InvalidRequestError: A transaction "
+        "is already begun on this Session`."
+    ),
     options=("transaction-policy",),
     valid=(
         Example(
