@@ -505,6 +505,7 @@ class _FactsBuilder(ast.NodeVisitor):
             first_arg=qualify(first, self.table) if first is not None else None,
             first_arg_origins=self.origins_of(first) if first is not None else (),
             returned=self._returned is node,
+            positional=len(node.args),
         )
 
     def _record_session_method(self, node: ast.Call, func: ast.Attribute, awaited: bool) -> None:

@@ -78,6 +78,8 @@ class ApiCall:
     first_arg_origins: tuple[Origin, ...] = ()
     #: The call is the value of a `return`: the function builds the object for its callers.
     returned: bool = False
+    #: How many positional arguments the call passes (a starred one counts as one).
+    positional: int = 0
 
 
 @dataclass(frozen=True, slots=True)

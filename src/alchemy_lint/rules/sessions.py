@@ -76,10 +76,25 @@ def check_adhoc_session(rule: Rule, context: FileContext) -> Iterator[Finding]:
     if context.index.is_test_module(context.path):
         return
     for call in context.facts.api_calls:
+        if _is_unbound_session(context, call) or _is_factory_implementation(call):
+            continue
         # Also a project subclass of a session class, defined or re-exported in another module.
         api = call.api or context.index.session_class_api(call.callee)
         if api is Api.ASYNC_SESSION or (api is Api.SYNC_SESSION and context.index.uses_asyncio):
             yield rule.report(context, call.line, call.col, callee=call.text, factory=_factory_hint(context))
+
+
+def _is_unbound_session(context: FileContext, call: ApiCall) -> bool:
+    """`Session()` with no argument at all has no bind: it cannot reach a database, so it is an
+    in-memory unit of work (computing cascades), not a second session configuration. A project
+    subclass may bind itself in `__init__`, so only SQLAlchemy's own classes qualify."""
+    return call.positional == 0 and not call.keywords and not call.has_star_kwargs and _api(context, call) is not None
+
+
+def _is_factory_implementation(call: ApiCall) -> bool:
+    """`return AppSession(...)` in `__call__`: the object is a session factory (it stands in for an
+    `async_sessionmaker`), and this is where its sessions are made."""
+    return call.returned and call.function is not None and call.function.endswith(".__call__")
 
 
 ADHOC_SESSION = Rule(
@@ -94,7 +109,9 @@ ADHOC_SESSION = Rule(
         "helper would have guaranteed. Aliases (`S = AsyncSession`, `from ... import AsyncSession as S`) "
         "and SQLModel's `AsyncSession` count; the sync `Session(...)` counts in a project that uses "
         "asyncio sessions. Annotations, `isinstance` checks, subclasses and `class_=AsyncSession` "
-        "in a factory are not calls and stay silent." + TESTS_NOT_JUDGED
+        "in a factory are not calls and stay silent; so do an unbound `Session()` (no argument: an "
+        "in-memory unit of work that cannot reach a database) and `return AppSession(...)` in the "
+        "`__call__` of a class that implements a session factory." + TESTS_NOT_JUDGED
     ),
     check=check_adhoc_session,
     valid=(
@@ -131,6 +148,33 @@ async def rename_user(session: AppSession, user_id: int, name: str) -> None:
                     "SessionLocal = async_sessionmaker(class_=AppSession, expire_on_commit=False)\n",
                 ),
             ),
+        ),
+        Example(
+            """\
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session
+
+
+class TenantSession(AsyncSession):
+    pass
+
+
+class TenantSessionMaker:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    def __call__(self) -> TenantSession:
+        return TenantSession(self.engine, expire_on_commit=False)
+
+
+def pending_cascade(order: object) -> list[object]:
+    scratch = Session()
+    scratch.add(order)
+    pending = list(scratch.new)
+    scratch.expunge_all()
+    return pending
+""",
+            path="app/db.py",
         ),
     ),
     invalid=(
