@@ -79,3 +79,10 @@ def test_cli_on_one_file_reports_what_the_full_check_reports_for_it(project: Pat
     full = [line for line in run([str(BIN / "alchemy-lint"), "check", "."], project) if line.startswith(TARGET)]
     single = run([str(BIN / "alchemy-lint"), "check", TARGET], project)
     assert single == full
+
+
+def test_changed_files_only_as_pre_commit_passes_them_keep_cross_file_findings(project: Path) -> None:
+    changed = [TARGET, "app/services/users.py"]
+    full = [line for line in run([str(BIN / "alchemy-lint"), "check", "."], project) if line.startswith(tuple(changed))]
+    assert any(" ASA105 " in line for line in full)
+    assert run([str(BIN / "alchemy-lint"), "check", *changed], project) == full
