@@ -1,16 +1,12 @@
 """The transaction policy of a project: explicit `commit()` sites against unit-of-work `begin()` blocks.
 
-The index collects the sites over every file; ASA402 decides which policy wins and reports the rest.
+The index collects the sites over every file; `decide` says which policy wins, ASA402 reports the rest.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from alchemy_lint.project import ProjectIndex
 
 
 class Policy(str, Enum):
@@ -80,50 +76,3 @@ def decide(setting: str, sites: TransactionSites) -> PolicyDecision:
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def collect_transaction_sites(index: ProjectIndex) -> TransactionSites:
-    from alchemy_lint.project import ValueKind
-
-    owners = {ValueKind.SESSION, ValueKind.FACTORY}
-    found: list[TransactionSite] = []
-    for path in sorted(index.files):
-        if index.is_test_module(path):
-            continue  # fixtures commit their data whatever the application's policy
-        for function in index.files[path].functions:
-            # A commit inside a begin() block is ASA401's finding, not a policy choice.
-            inside_blocks = {(call.line, call.col) for block in function.begin_blocks for call in block.violations}
-            for block in function.begin_blocks:
-                if block.method == "begin" and index.kinds(block.receiver.origins) & owners:
-                    found.append(
-                        TransactionSite(
-                            Policy.UNIT_OF_WORK,
-                            path,
-                            function.qualname,
-                            block.line,
-                            block.col,
-                            f"async with {block.receiver.text}.begin()",
-                            block.receiver.text,
-                            block.receiver.is_parameter,
-                        )
-                    )
-            for call in function.session_calls:
-                if (
-                    call.method == "commit"
-                    and call.awaited
-                    and (call.line, call.col) not in inside_blocks
-                    and index.is_session(call.receiver)
-                ):
-                    found.append(
-                        TransactionSite(
-                            Policy.EXPLICIT,
-                            path,
-                            function.qualname,
-                            call.line,
-                            call.col,
-                            f"{call.receiver.text}.commit()",
-                            call.receiver.text,
-                            call.receiver.is_parameter,
-                        )
-                    )
-    return TransactionSites(tuple(found))

@@ -6,7 +6,7 @@ what their relationships load, and what a value with an `Origin` is (a session, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -23,7 +23,7 @@ from alchemy_lint.facts.model import (
     SessionRef,
 )
 from alchemy_lint.names import ENGINE_CLASSES, ENGINES, FACTORIES, SESSION_CLASSES, Api, known_api
-from alchemy_lint.policy import TransactionSites, collect_transaction_sites
+from alchemy_lint.policy import Policy, TransactionSite, TransactionSites
 from alchemy_lint.resolve import follow_exports
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
@@ -477,8 +477,46 @@ class ProjectIndex:
     def transaction_sites(self) -> TransactionSites:
         """The explicit `commit()` sites and unit-of-work `begin()` blocks of the whole project."""
         if self._transactions is None:
-            self._transactions = collect_transaction_sites(self)
+            self._transactions = TransactionSites(tuple(self._collect_transaction_sites()))
         return self._transactions
+
+    def _collect_transaction_sites(self) -> Iterator[TransactionSite]:
+        owners = {ValueKind.SESSION, ValueKind.FACTORY}
+        for path in sorted(self.files):
+            if self.is_test_module(path):
+                continue  # fixtures commit their data whatever the application's policy
+            for function in self.files[path].functions:
+                # A commit inside a begin() block is ASA401's finding, not a policy choice.
+                inside_blocks = {(c.line, c.col) for block in function.begin_blocks for c in block.violations}
+                for block in function.begin_blocks:
+                    if block.method == "begin" and self.kinds(block.receiver.origins) & owners:
+                        yield TransactionSite(
+                            Policy.UNIT_OF_WORK,
+                            path,
+                            function.qualname,
+                            block.line,
+                            block.col,
+                            f"async with {block.receiver.text}.begin()",
+                            block.receiver.text,
+                            block.receiver.is_parameter,
+                        )
+                for call in function.session_calls:
+                    if (
+                        call.method == "commit"
+                        and call.awaited
+                        and (call.line, call.col) not in inside_blocks
+                        and self.is_session(call.receiver)
+                    ):
+                        yield TransactionSite(
+                            Policy.EXPLICIT,
+                            path,
+                            function.qualname,
+                            call.line,
+                            call.col,
+                            f"{call.receiver.text}.commit()",
+                            call.receiver.text,
+                            call.receiver.is_parameter,
+                        )
 
 
 def _strongest(kinds: set[ValueKind]) -> ValueKind:
