@@ -750,8 +750,9 @@ UNSAFE_SESSION_HELPER = Rule(
     ),
     check=check_unsafe_session_helper,
     runtime=(
-        "Nothing raises at once: the connection stays checked out in an open transaction until the "
-        "session is garbage collected, and under load the pool times out (`QueuePool limit ... reached`)."
+        "Nothing raises at once: after the caller's block raises, the connection stays checked out of "
+        "the pool in an open transaction (until the session is garbage collected); under load the pool "
+        "runs dry and checkouts time out."
     ),
     valid=(
         Example(
