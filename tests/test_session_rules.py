@@ -80,3 +80,19 @@ async def tenant_session(tenant: str):
 """
     root = write_project(tmp_path / "p", {"app/db.py": FACTORY, "app/db_methods.py": helpers})
     assert findings_in(root, ".", "ASA107") == []
+
+
+def test_expire_on_commit_follows_a_session_class_reexported_by_the_project(tmp_path: Path) -> None:
+    db = (
+        "from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine\n"
+        'engine = create_async_engine("sqlite+aiosqlite://")\n'
+    )
+    handler = (
+        "from app.db import AsyncSession, engine\n"
+        "async def ping() -> None:\n"
+        "    async with AsyncSession(engine) as session:\n"
+        "        await session.commit()\n"
+    )
+    root = write_project(tmp_path / "p", {"app/db.py": db, "app/handlers.py": handler})
+    found = sorted((f.path, f.line, f.code) for f in findings_in(root, ".") if f.code in ("ASA101", "ASA103"))
+    assert found == [("app/handlers.py", 3, "ASA101"), ("app/handlers.py", 3, "ASA103")]
