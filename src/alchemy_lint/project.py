@@ -6,7 +6,7 @@ what their relationships load, and what a value with an `Origin` is (a session, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -23,11 +23,13 @@ from alchemy_lint.facts.model import (
     SessionRef,
 )
 from alchemy_lint.names import ENGINE_CLASSES, ENGINES, FACTORIES, SESSION_CLASSES, Api, known_api
+from alchemy_lint.policy import Policy, TransactionSite, TransactionSites
 from alchemy_lint.resolve import follow_exports
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 _MAX_DEPTH = 6
 EAGER_STRATEGIES = frozenset({"selectin", "joined", "subquery", "immediate"})
+TEST_FOLDERS = frozenset({"tests", "test"})
 
 
 def find_project_root(path: Path) -> Path:
@@ -138,8 +140,11 @@ class ProjectIndex:
         self.class_paths: dict[str, str] = {}
         self.classes_by_name: dict[str, list[str]] = {}
         self.functions: dict[str, FunctionFacts] = {}
-        self.factory_sites: list[FactorySite] = []
-        self.published_factories: dict[str, FactorySite] = {}
+        self.function_paths: dict[str, str] = {}
+        self._factory_candidates: list[FactorySite] = []
+        self._factory_sites: list[FactorySite] | None = None
+        self._transactions: TransactionSites | None = None
+        self._extra_session_types: frozenset[str] | None = None
         self.uses_asyncio = False
         self.module_aliases: dict[str, str] = {}
         self._canonical: dict[str, str] = {}
@@ -176,12 +181,10 @@ class ProjectIndex:
             self.classes_by_name.setdefault(cls.name, []).append(cls.qualname)
         for function in facts.functions:
             self.functions[function.qualname] = function
+            self.function_paths[function.qualname] = facts.path
         for call in facts.api_calls:
-            if call.api in FACTORIES:
-                site = FactorySite(facts.path, call)
-                self.factory_sites.append(site)
-                if call.assigned_to:
-                    self.published_factories.setdefault(call.assigned_to, site)
+            if call.api in FACTORIES or call.api is None:
+                self._factory_candidates.append(FactorySite(facts.path, call))
 
     # -- paths and names ---------------------------------------------------------
 
@@ -196,6 +199,21 @@ class ProjectIndex:
 
     def is_db_module(self, path: str) -> bool:
         return matches_any(self.relative(path), self.settings.db_modules)
+
+    def is_test_module(self, path: str) -> bool:
+        """Test code: `conftest.py`, `test_*.py`, `*_test.py`, or a file under a `tests`/`test` folder.
+
+        Tests build throwaway sessions and factories on purpose (bound to a per-test connection,
+        committing fixture data), so the rules about where application sessions come from and
+        which transaction policy the application follows do not judge them.
+        """
+        *folders, name = self.relative(path).split("/")
+        return (
+            name == "conftest.py"
+            or name.startswith("test_")
+            or name.endswith("_test.py")
+            or any(folder in TEST_FOLDERS for folder in folders)
+        )
 
     def canonical(self, qualname: str) -> str:
         """Where a qualified name is defined, through module aliases and re-exports."""
@@ -235,9 +253,18 @@ class ProjectIndex:
     def is_session_class(self, qualname: str) -> bool:
         for name in (qualname, *(base for cls in self.class_chain(qualname) for base in cls.bases)):
             canonical = self.canonical(name)
-            if known_api(canonical) in SESSION_CLASSES or canonical in self.settings.extra_session_types:
+            if known_api(canonical) in SESSION_CLASSES or canonical in self.extra_session_types:
                 return True
         return False
+
+    @property
+    def extra_session_types(self) -> frozenset[str]:
+        """The configured session wrappers, by the name the index knows them (through re-exports and
+        module aliases, so `app.uow.UnitOfWork` also matches a project without `__init__.py` files)."""
+        if self._extra_session_types is None:
+            configured = self.settings.extra_session_types
+            self._extra_session_types = frozenset({*configured, *(self.canonical(name) for name in configured)})
+        return self._extra_session_types
 
     def is_model(self, qualname: str) -> bool:
         """A mapped class: it derives from a declarative base (or is a SQLModel table)."""
@@ -395,13 +422,105 @@ class ProjectIndex:
         self._session_contexts[qualname] = found
         return found
 
-    def session_helpers(self) -> list[FunctionFacts]:
-        """Functions named as the configured session helper."""
-        name = self.settings.session_helper
-        return [f for f in self.functions.values() if f.name == name]
+    # -- factories, the session helper and the transaction policy ---------------
+
+    @property
+    def factory_sites(self) -> list[FactorySite]:
+        """Every `async_sessionmaker`/`sessionmaker` call, also through project re-exports, in path order."""
+        if self._factory_sites is None:
+            self._factory_sites = sorted(
+                (site for site in self._factory_candidates if self.api(site.call.callee) in FACTORIES),
+                key=lambda site: (self.relative(site.path), site.call.line, site.call.col),
+            )
+        return self._factory_sites
+
+    def is_async_factory_call(self, call: ApiCall) -> bool:
+        """`async_sessionmaker(...)`, or the legacy `sessionmaker(class_=<an async session class>)`."""
+        api = call.api or self.api(call.callee)
+        if api is Api.ASYNC_SESSIONMAKER:
+            return True
+        session_class = call.keyword_targets.get("class_")
+        return api is Api.SESSIONMAKER and session_class is not None and self.is_async_session_class(session_class)
+
+    def is_async_session_class(self, qualname: str) -> bool:
+        """`AsyncSession` (SQLAlchemy's or SQLModel's) or a project subclass of it, across files."""
+        return self.session_class_api(qualname) is Api.ASYNC_SESSION
+
+    def session_class_api(self, qualname: str) -> Api | None:
+        """The SQLAlchemy session class a name is, or derives from through project classes."""
+        for name in (qualname, *(base for cls in self.class_chain(qualname) for base in cls.bases)):
+            api = self.api(name)
+            if api in SESSION_CLASSES:
+                return api
+        return None
+
+    def opens_from_factory(self, origins: Iterable[Origin]) -> bool:
+        """A value made straight from a session factory: `SessionLocal()` or `SessionLocal.begin()`."""
+        return any(
+            origin.steps
+            and origin.steps[-1] in ("()", "begin")
+            and self.value_kind(Origin(origin.kind, origin.name, origin.steps[:-1])) is ValueKind.FACTORY
+            for origin in origins
+        )
 
     def is_async_context_manager(self, function: FunctionFacts) -> bool:
         return any(self.api(d) is Api.ASYNC_CONTEXT_MANAGER for d in function.decorators)
+
+    def yields_session(self, function: FunctionFacts) -> bool:
+        """An `@asynccontextmanager` that yields a session (on the evidence the index holds)."""
+        return self.is_async_context_manager(function) and self._is_session_context(function.qualname, 0)
+
+    def session_helper(self) -> FunctionFacts | None:
+        """The project's session helper: the `@asynccontextmanager` named by `session-helper` that
+        yields a session; the first in path order when several modules define one."""
+        name = self.settings.session_helper
+        found = [f for f in self.functions.values() if f.name == name and self.yields_session(f)]
+        found.sort(key=lambda f: (self.relative(self.function_paths[f.qualname]), f.line))
+        return found[0] if found else None
+
+    def transaction_sites(self) -> TransactionSites:
+        """The explicit `commit()` sites and unit-of-work `begin()` blocks of the whole project."""
+        if self._transactions is None:
+            self._transactions = TransactionSites(tuple(self._collect_transaction_sites()))
+        return self._transactions
+
+    def _collect_transaction_sites(self) -> Iterator[TransactionSite]:
+        owners = {ValueKind.SESSION, ValueKind.FACTORY}
+        for path in sorted(self.files):
+            if self.is_test_module(path):
+                continue  # fixtures commit their data whatever the application's policy
+            for function in self.files[path].functions:
+                # A commit inside a begin() block is ASA401's finding, not a policy choice.
+                inside_blocks = {(c.line, c.col) for block in function.begin_blocks for c in block.violations}
+                for block in function.begin_blocks:
+                    if block.method == "begin" and self.kinds(block.receiver.origins) & owners:
+                        yield TransactionSite(
+                            Policy.UNIT_OF_WORK,
+                            path,
+                            function.qualname,
+                            block.line,
+                            block.col,
+                            f"async with {block.receiver.text}.begin()",
+                            block.receiver.text,
+                            block.receiver.is_parameter,
+                        )
+                for call in function.session_calls:
+                    if (
+                        call.method == "commit"
+                        and call.awaited
+                        and (call.line, call.col) not in inside_blocks
+                        and self.is_session(call.receiver)
+                    ):
+                        yield TransactionSite(
+                            Policy.EXPLICIT,
+                            path,
+                            function.qualname,
+                            call.line,
+                            call.col,
+                            f"{call.receiver.text}.commit()",
+                            call.receiver.text,
+                            call.receiver.is_parameter,
+                        )
 
 
 def _strongest(kinds: set[ValueKind]) -> ValueKind:

@@ -17,6 +17,7 @@ from alchemy_lint.facts.model import (
     Scope,
     SessionMethodCall,
     SessionRef,
+    YieldGuard,
 )
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "Scope",
     "SessionMethodCall",
     "SessionRef",
+    "YieldGuard",
     "extract_facts",
     "parse_source",
 ]

@@ -12,6 +12,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+from alchemy_lint.facts.guards import yield_guard
 from alchemy_lint.facts.model import (
     ApiCall,
     BeginBlock,
@@ -25,6 +26,7 @@ from alchemy_lint.facts.model import (
     Scope,
     SessionMethodCall,
     SessionRef,
+    YieldGuard,
 )
 from alchemy_lint.names import ASYNCIO_MODULES, REEXPORTABLE_LEAVES, Api, known_api
 from alchemy_lint.resolve import (
@@ -132,6 +134,9 @@ class _FunctionState:
     session_calls: list[SessionMethodCall] = field(default_factory=list)
     context_entries: list[ContextEntry] = field(default_factory=list)
     yields: list[SessionRef] = field(default_factory=list)
+    yield_guards: list[YieldGuard] = field(default_factory=list)
+    #: The `with` and `try` statements around the current point (for yield guards).
+    enclosing: list[ast.stmt] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -159,6 +164,7 @@ class _FactsBuilder(ast.NodeVisitor):
         self.module_values: dict[str, tuple[Origin, ...]] = {}
         self._assign_target: str | None = None
         self._awaited: ast.expr | None = None
+        self._returned: ast.expr | None = None
 
     # -- driving ---------------------------------------------------------------
 
@@ -329,6 +335,7 @@ class _FactsBuilder(ast.NodeVisitor):
                 session_calls=tuple(state.session_calls),
                 context_entries=tuple(state.context_entries),
                 yields=tuple(state.yields),
+                yield_guards=tuple(state.yield_guards),
             )
         )
 
@@ -374,7 +381,9 @@ class _FactsBuilder(ast.NodeVisitor):
             self.visit(node.target)
 
     def _visit_value(self, value: ast.expr, target: ast.expr | None) -> None:
-        self._assign_target = self._published_name(target) if isinstance(value, ast.Call) else None
+        self._assign_target = (
+            (self._published_name(target) or self._stored_attribute(target)) if isinstance(value, ast.Call) else None
+        )
         self.visit(value)
         self._assign_target = None
 
@@ -387,6 +396,19 @@ class _FactsBuilder(ast.NodeVisitor):
         if function is not None and target.id in function.global_names:
             return f"{self.module}.{target.id}"
         return None
+
+    def _stored_attribute(self, target: ast.expr | None) -> str | None:
+        """`self.x = call()` in a method: the value lives on the object, built once per instance."""
+        function = self.function
+        if (
+            function is None
+            or function.class_qualname is None
+            or not isinstance(target, ast.Attribute)
+            or not isinstance(target.value, ast.Name)
+            or target.value.id != "self"
+        ):
+            return None
+        return f"{function.class_qualname}.{target.attr}"
 
     def _bind_target(self, target: ast.expr, value: ast.expr | None, annotation: ast.expr | None) -> None:
         function = self.function
@@ -485,6 +507,10 @@ class _FactsBuilder(ast.NodeVisitor):
 
     # -- calls -----------------------------------------------------------------
 
+    def visit_Return(self, node: ast.Return) -> None:
+        self._returned = node.value
+        self.generic_visit(node)
+
     def visit_Await(self, node: ast.Await) -> None:
         self._awaited = node.value
         self.visit(node.value)
@@ -498,7 +524,10 @@ class _FactsBuilder(ast.NodeVisitor):
         qualname = qualify(func, self.table) if dotted_parts(func) is not None else None
         if qualname is not None:
             api = known_api(qualname)
-            if api is not None or qualname.rsplit(".", 1)[-1] in REEXPORTABLE_LEAVES:
+            leaf = qualname.rsplit(".", 1)[-1]
+            # Project subclasses of a session class (`AppSession(...)`) are recorded by a name hint
+            # that keeps the facts small; whether they are session classes is the index's call.
+            if api is not None or leaf in REEXPORTABLE_LEAVES or leaf.endswith("Session"):
                 self.api_calls.append(self._api_call(node, qualname, target))
         self.generic_visit(node)
 
@@ -531,6 +560,8 @@ class _FactsBuilder(ast.NodeVisitor):
             has_star_kwargs=has_star,
             first_arg=qualify(first, self.table) if first is not None else None,
             first_arg_origins=self.origins_of(first) if first is not None else (),
+            returned=self._returned is node,
+            positional=len(node.args),
         )
 
     def _record_session_method(self, node: ast.Call, func: ast.Attribute, awaited: bool) -> None:
@@ -593,9 +624,12 @@ class _FactsBuilder(ast.NodeVisitor):
                         function.bindings.pop(bound, None)
             elif item.optional_vars is not None:
                 self.visit(item.optional_vars)
+        if function is not None:
+            function.enclosing.append(node)
         for statement in node.body:
             self.visit(statement)
         if function is not None:
+            function.enclosing.pop()
             for block in reversed(opened):
                 function.open_blocks.remove(block)
                 function.begin_blocks.append(
@@ -617,7 +651,27 @@ class _FactsBuilder(ast.NodeVisitor):
             ref = self.session_ref(node.value)
             if ref is not None:
                 function.yields.append(ref)
+                function.yield_guards.append(yield_guard(ref, node, function.enclosing, self.origins_of))
         self.generic_visit(node)
+
+    def visit_Try(self, node: ast.Try) -> None:
+        self._visit_try(node)
+
+    def visit_TryStar(self, node: ast.TryStar) -> None:
+        self._visit_try(node)
+
+    def _visit_try(self, node: ast.Try | ast.TryStar) -> None:
+        function = self.function
+        if function is None:
+            self.generic_visit(node)
+            return
+        # Only the `try:` body is protected by the handlers and the `finally`.
+        function.enclosing.append(node)
+        for statement in node.body:
+            self.visit(statement)
+        function.enclosing.pop()
+        for part in (*node.handlers, *node.orelse, *node.finalbody):
+            self.visit(part)
 
 
 def _class_field(statement: ast.stmt) -> tuple[str, ast.expr | None, ast.expr | None] | None:

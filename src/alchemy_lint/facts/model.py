@@ -65,7 +65,8 @@ class ApiCall:
     scope: Scope
     in_loop: bool
     function: str | None
-    #: Module-level name the result is published under (`X = call()` or `global X`).
+    #: Module-level name the result is published under (`X = call()` or `global X`), or
+    #: `module.Class.attr` for `self.attr = call()` in a method.
     assigned_to: str | None
     #: Keyword name -> source text of its value (`"False"`, `"AsyncSession"`).
     keywords: dict[str, str] = field(default_factory=dict)
@@ -75,6 +76,10 @@ class ApiCall:
     #: Qualified name (or origin base) of the first positional argument, if dotted.
     first_arg: str | None = None
     first_arg_origins: tuple[Origin, ...] = ()
+    #: The call is the value of a `return`: the function builds the object for its callers.
+    returned: bool = False
+    #: How many positional arguments the call passes (a starred one counts as one).
+    positional: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +118,22 @@ class ContextEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class YieldGuard:
+    """A `yield <name>` and what around it guarantees rollback on error and close."""
+
+    value: SessionRef
+    line: int
+    col: int
+    #: Origins of the `async with` items around the yield that bind the name or act on it
+    #: (`async with factory() as s`, `async with s:`, `async with s.begin():`).
+    context_origins: tuple[Origin, ...] = ()
+    #: An `except` around the yield calls `<name>.rollback()` and re-raises.
+    rolls_back_on_error: bool = False
+    #: A `finally` around the yield calls `<name>.close()`.
+    closes_finally: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class FunctionFacts:
     qualname: str
     name: str
@@ -126,6 +147,8 @@ class FunctionFacts:
     context_entries: tuple[ContextEntry, ...]
     #: Expressions that the function yields, with their evidence.
     yields: tuple[SessionRef, ...]
+    #: The yields of a plain name, with the statements around them (for the session helper).
+    yield_guards: tuple[YieldGuard, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

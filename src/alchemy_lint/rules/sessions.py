@@ -1,6 +1,6 @@
 """Rules 1xx: where sessions come from, and how the one global factory is configured.
 
-ASA101-ASA104 read the factory and session-class calls that the facts record.
+ASA101-ASA105 read factory and session-class calls; ASA106-ASA107 the session helper.
 """
 
 from __future__ import annotations
@@ -9,10 +9,33 @@ from collections.abc import Iterator
 
 from alchemy_lint.facts.model import ApiCall, Scope
 from alchemy_lint.names import Api
+from alchemy_lint.project import FactorySite, ProjectIndex, ValueKind
 from alchemy_lint.rules.base import Example, FileContext, Finding, FixSafety, Rule
 
 ASYNC_DOCS = "https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html"
 SESSION_BASICS = "https://docs.sqlalchemy.org/en/20/orm/session_basics.html"
+
+TESTS_NOT_JUDGED = (
+    " Test modules (`conftest.py`, `test_*.py`, `*_test.py`, files under `tests/` or `test/`) build "
+    "throwaway sessions and factories on purpose and are not judged."
+)
+
+#: The database module of the multi-file examples: the factory and the session helper.
+_DB_MODULE = (
+    "app/db_methods.py",
+    "from contextlib import asynccontextmanager\n"
+    "\n"
+    "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
+    "\n"
+    'engine = create_async_engine("sqlite+aiosqlite://")\n'
+    "SessionLocal = async_sessionmaker(engine, expire_on_commit=False)\n"
+    "\n"
+    "\n"
+    "@asynccontextmanager\n"
+    "async def get_a_session():\n"
+    "    async with SessionLocal() as session:\n"
+    "        yield session\n",
+)
 
 
 def _api(context: FileContext, call: ApiCall) -> Api | None:
@@ -20,29 +43,58 @@ def _api(context: FileContext, call: ApiCall) -> Api | None:
 
 
 def _factory_hint(context: FileContext) -> str:
-    sites = context.index.factory_sites
-    published = [site.call.assigned_to for site in sites if site.call.assigned_to]
+    helper = context.index.session_helper()
+    if helper is not None:
+        return f"{helper.name}()"
+    published = [site.call.assigned_to for site in _global_factories(context.index) if site.call.assigned_to]
     return published[0].rsplit(".", 1)[-1] + "()" if published else "the global async_sessionmaker"
 
 
 def _is_async_factory(context: FileContext, call: ApiCall) -> bool:
-    api = _api(context, call)
-    if api is Api.ASYNC_SESSIONMAKER:
-        return True
-    if api is not Api.SESSIONMAKER:
-        return False
-    session_class = call.keyword_targets.get("class_")
-    return session_class is not None and context.index.api(session_class) is Api.ASYNC_SESSION
+    return context.index.is_async_factory_call(call)
+
+
+def _global_factories(index: ProjectIndex) -> list[FactorySite]:
+    """Async session factories built once (module level or published as a global), in path order.
+
+    A factory built per call is ASA102's finding; a sync `sessionmaker` for sync code is another kind.
+    """
+    return [
+        site
+        for site in index.factory_sites
+        if index.is_async_factory_call(site.call)
+        and not index.is_test_module(site.path)
+        and not site.call.in_loop
+        and (site.call.scope is not Scope.FUNCTION or site.call.assigned_to is not None)
+    ]
 
 
 # -- ASA101 -------------------------------------------------------------------
 
 
 def check_adhoc_session(rule: Rule, context: FileContext) -> Iterator[Finding]:
+    if context.index.is_test_module(context.path):
+        return
     for call in context.facts.api_calls:
-        api = _api(context, call)
+        if _is_unbound_session(context, call) or _is_factory_implementation(call):
+            continue
+        # Also a project subclass of a session class, defined or re-exported in another module.
+        api = call.api or context.index.session_class_api(call.callee)
         if api is Api.ASYNC_SESSION or (api is Api.SYNC_SESSION and context.index.uses_asyncio):
             yield rule.report(context, call.line, call.col, callee=call.text, factory=_factory_hint(context))
+
+
+def _is_unbound_session(context: FileContext, call: ApiCall) -> bool:
+    """`Session()` with no argument at all has no bind: it cannot reach a database, so it is an
+    in-memory unit of work (computing cascades), not a second session configuration. A project
+    subclass may bind itself in `__init__`, so only SQLAlchemy's own classes qualify."""
+    return call.positional == 0 and not call.keywords and not call.has_star_kwargs and _api(context, call) is not None
+
+
+def _is_factory_implementation(call: ApiCall) -> bool:
+    """`return AppSession(...)` in `__call__`: the object is a session factory (it stands in for an
+    `async_sessionmaker`), and this is where its sessions are made."""
+    return call.returned and call.function is not None and call.function.endswith(".__call__")
 
 
 ADHOC_SESSION = Rule(
@@ -57,7 +109,9 @@ ADHOC_SESSION = Rule(
         "helper would have guaranteed. Aliases (`S = AsyncSession`, `from ... import AsyncSession as S`) "
         "and SQLModel's `AsyncSession` count; the sync `Session(...)` counts in a project that uses "
         "asyncio sessions. Annotations, `isinstance` checks, subclasses and `class_=AsyncSession` "
-        "in a factory are not calls and stay silent."
+        "in a factory are not calls and stay silent; so do an unbound `Session()` (no argument: an "
+        "in-memory unit of work that cannot reach a database) and `return AppSession(...)` in the "
+        "`__call__` of a class that implements a session factory." + TESTS_NOT_JUDGED
     ),
     check=check_adhoc_session,
     valid=(
@@ -71,6 +125,54 @@ SessionLocal = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=
 
 async def count_users(session: AsyncSession) -> bool:
     return isinstance(session, AsyncSession)
+""",
+            path="app/db.py",
+        ),
+        Example(
+            """\
+from app.db import AppSession, SessionLocal
+
+
+async def rename_user(session: AppSession, user_id: int, name: str) -> None:
+    async with SessionLocal() as other:
+        await other.commit()
+""",
+            others=(
+                (
+                    "app/db.py",
+                    "from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker\n"
+                    "\n\n"
+                    "class AppSession(AsyncSession):\n"
+                    "    pass\n"
+                    "\n\n"
+                    "SessionLocal = async_sessionmaker(class_=AppSession, expire_on_commit=False)\n",
+                ),
+            ),
+        ),
+        Example(
+            """\
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session
+
+
+class TenantSession(AsyncSession):
+    pass
+
+
+class TenantSessionMaker:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    def __call__(self) -> TenantSession:
+        return TenantSession(self.engine, expire_on_commit=False)
+
+
+def pending_cascade(order: object) -> list[object]:
+    scratch = Session()
+    scratch.add(order)
+    pending = list(scratch.new)
+    scratch.expunge_all()
+    return pending
 """,
             path="app/db.py",
         ),
@@ -106,6 +208,32 @@ async def load_report() -> None:
                 ),
             ),
         ),
+        Example(
+            """\
+from app.db import AsyncSession, engine
+from app.sessions import AppSession
+
+
+async def export_orders() -> None:
+    async with AsyncSession(engine) as session:  # ASA101
+        await session.commit()
+    async with AppSession(engine) as session:  # ASA101
+        await session.commit()
+""",
+            path="app/services/export.py",
+            others=(
+                (
+                    "app/db.py",
+                    "from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine\n"
+                    'engine = create_async_engine("sqlite+aiosqlite://")\n'
+                    '__all__ = ["AsyncSession", "engine"]\n',
+                ),
+                (
+                    "app/sessions.py",
+                    "from app.db import AsyncSession\n\n\nclass AppSession(AsyncSession):\n    pass\n",
+                ),
+            ),
+        ),
     ),
     references=(f"{ASYNC_DOCS}#using-asyncio-scoped-session", f"{SESSION_BASICS}#using-a-sessionmaker"),
 )
@@ -115,13 +243,15 @@ async def load_report() -> None:
 
 
 def check_factory_not_global(rule: Rule, context: FileContext) -> Iterator[Finding]:
+    if context.index.is_test_module(context.path):
+        return
     for call in context.facts.api_calls:
         api = _api(context, call)
         if api is Api.SESSIONMAKER and not context.index.uses_asyncio:
             continue
         if api not in (Api.ASYNC_SESSIONMAKER, Api.SESSIONMAKER):
             continue
-        if call.scope is Scope.FUNCTION and call.assigned_to is None and call.function:
+        if call.scope is Scope.FUNCTION and call.assigned_to is None and not call.returned and call.function:
             where = f"inside function {call.function.rsplit('.', 1)[-1]}()"
         elif call.in_loop:
             where = "inside a loop"
@@ -142,7 +272,10 @@ FACTORY_NOT_GLOBAL = Rule(
         "configuration on every call: its options drift from the global one and it costs work on every "
         "request. Build one `async_sessionmaker` at module level in the database module. A function that "
         "publishes the module's global (`global SessionLocal`) in an `init_db()` bootstrap is still the "
-        "one global factory and stays silent."
+        "one global factory and stays silent; so is a factory stored on an application-wide holder "
+        "(`self.session_maker = async_sessionmaker(...)` in a method) and a builder function that "
+        "returns the factory to its caller (`return async_sessionmaker(...)`), whose caller decides "
+        "how often it runs." + TESTS_NOT_JUDGED
     ),
     check=check_factory_not_global,
     valid=(
@@ -165,6 +298,25 @@ SessionLocal = None
 def init_db(url: str) -> None:
     global SessionLocal
     SessionLocal = async_sessionmaker(create_async_engine(url), expire_on_commit=False)
+""",
+            path="app/db.py",
+        ),
+        Example(
+            """\
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.engine = create_async_engine(url)
+        self.session_maker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+
+database = Database("sqlite+aiosqlite://")
 """,
             path="app/db.py",
         ),
@@ -191,6 +343,8 @@ async def get_session(engine: AsyncEngine):
 
 
 def check_expire_on_commit(rule: Rule, context: FileContext) -> Iterator[Finding]:
+    if context.index.is_test_module(context.path):
+        return
     for call in context.facts.api_calls:
         if not (_is_async_factory(context, call) or _api(context, call) is Api.ASYNC_SESSION):
             continue
@@ -220,6 +374,7 @@ EXPIRE_ON_COMMIT = Rule(
         "database implicitly, which raises `sqlalchemy.exc.MissingGreenlet`. SQLAlchemy's asyncio "
         "documentation configures every `async_sessionmaker` with `expire_on_commit=False`. The rule "
         "also checks a sanctioned ad-hoc `AsyncSession(...)` and the legacy `sessionmaker(class_=AsyncSession)`."
+        + TESTS_NOT_JUDGED
     ),
     check=check_expire_on_commit,
     fix=FixSafety.SAFE,
@@ -265,6 +420,28 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 engine = create_async_engine("sqlite+aiosqlite://")
 SessionLocal = async_sessionmaker(bind=engine, expire_on_commit=False)
 """,
+        ),
+        Example(
+            """\
+from sqlalchemy.orm import sessionmaker
+
+from app.compat import AppSession, async_sessionmaker
+
+ReportSession = async_sessionmaker()  # ASA103
+LegacySession = sessionmaker(class_=AppSession)  # ASA103
+""",
+            path="app/db.py",
+            others=(
+                (
+                    "app/compat.py",
+                    "from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker\n"
+                    "\n\n"
+                    "class AppSession(AsyncSession):\n"
+                    "    pass\n"
+                    "\n\n"
+                    '__all__ = ["AppSession", "async_sessionmaker"]\n',
+                ),
+            ),
         ),
     ),
     references=(f"{ASYNC_DOCS}#preventing-implicit-io-when-using-asyncsession",),
@@ -336,4 +513,353 @@ SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
     references=(f"{ASYNC_DOCS}#sqlalchemy.ext.asyncio.async_sessionmaker",),
 )
 
-RULES = (ADHOC_SESSION, FACTORY_NOT_GLOBAL, EXPIRE_ON_COMMIT, LEGACY_ASYNC_SESSIONMAKER)
+
+# -- ASA105 -------------------------------------------------------------------
+
+
+def check_multiple_factories(rule: Rule, context: FileContext) -> Iterator[Finding]:
+    if context.index.is_test_module(context.path):
+        return
+    index = context.index
+    factories = _global_factories(index)
+    if len(factories) < 2:
+        return
+    first = factories[0]
+    where = f"{index.relative(first.path)}:{first.call.line}"
+    for site in factories[1:]:
+        if site.path == context.path:
+            yield rule.report(context, site.call.line, site.call.col, callee=site.call.text, first=where)
+
+
+MULTIPLE_FACTORIES = Rule(
+    code="ASA105",
+    name="multiple-factories",
+    summary="The project builds more than one session factory.",
+    message=(
+        "another session factory {callee}(...): the project's session factory is at {first}; "
+        "import that one instead of configuring a second"
+    ),
+    rationale=(
+        "One global `async_sessionmaker`, configured once next to the engine, is the single source "
+        "of truth for how sessions behave (`expire_on_commit`, `autoflush`, the bind, the session "
+        "class). A second factory drifts: a fix made to one (say `expire_on_commit=False`) silently "
+        "misses the code that opens sessions from the other. The rule looks across the whole "
+        "project and reports every factory after the first in path order, naming the first. "
+        "Factories built per call are ASA102's finding; a sync `sessionmaker` for sync code is a "
+        "different kind of factory and does not count." + TESTS_NOT_JUDGED
+    ),
+    check=check_multiple_factories,
+    valid=(
+        Example(
+            """\
+from app.db_methods import SessionLocal
+
+
+async def count_orders() -> int:
+    async with SessionLocal() as session:
+        return len((await session.scalars(orders_query())).all())
+""",
+            path="app/services/orders.py",
+            others=(_DB_MODULE,),
+        ),
+        Example(
+            """\
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+SyncSessionLocal = sessionmaker(create_engine("sqlite://"))
+""",
+            path="app/workers/db.py",
+            others=(_DB_MODULE,),
+        ),
+    ),
+    invalid=(
+        Example(
+            """\
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from app.db_methods import engine
+
+ReportingSession = async_sessionmaker(engine, expire_on_commit=False)  # ASA105
+""",
+            path="app/services/reporting.py",
+            others=(_DB_MODULE,),
+        ),
+    ),
+    references=(f"{SESSION_BASICS}#using-a-sessionmaker",),
+)
+
+
+# -- ASA106 -------------------------------------------------------------------
+
+
+def check_factory_outside_helper(rule: Rule, context: FileContext) -> Iterator[Finding]:
+    if context.index.is_test_module(context.path):
+        return
+    index = context.index
+    helper = index.session_helper()
+    if helper is None or index.is_db_module(context.path):
+        return
+    for function in context.facts.functions:
+        if function.qualname == helper.qualname:
+            continue
+        for entry in function.context_entries:
+            if entry.is_async and index.opens_from_factory(entry.origins):
+                yield rule.report(context, entry.line, entry.col, opened=entry.text, helper=helper.name)
+
+
+FACTORY_OUTSIDE_HELPER = Rule(
+    code="ASA106",
+    name="factory-outside-helper",
+    summary="A session is opened straight from the factory where the project has a session helper.",
+    message=(
+        "session opened with `async with {opened}` outside the database module: "
+        "use `async with {helper}() as session:`, the project's session helper"
+    ),
+    rationale=(
+        "The session helper (`get_a_session()` by default, `session-helper` in the configuration) is "
+        "the one place that guarantees rollback on error and close, and that the team changes when "
+        "the session life cycle changes (logging, tenancy, retries). Code outside the database "
+        "module that opens sessions straight from the factory bypasses it. The rule is on only when "
+        "the project defines the helper: an `@asynccontextmanager` of that name that yields a session."
+        + TESTS_NOT_JUDGED
+    ),
+    check=check_factory_outside_helper,
+    options=("session-helper", "db-modules"),
+    valid=(
+        Example(
+            """\
+from app.db_methods import get_a_session
+
+
+async def rename_user(user_id: int, name: str) -> None:
+    async with get_a_session() as session:
+        await session.commit()
+""",
+            path="app/handlers/users.py",
+            others=(_DB_MODULE,),
+        ),
+        Example(
+            """\
+from app.db import SessionLocal
+
+
+async def rename_user(user_id: int, name: str) -> None:
+    async with SessionLocal() as session:
+        await session.commit()
+""",
+            path="app/handlers/users.py",
+            others=(
+                (
+                    "app/db.py",
+                    "from sqlalchemy.ext.asyncio import async_sessionmaker\n"
+                    "SessionLocal = async_sessionmaker(expire_on_commit=False)\n",
+                ),
+            ),
+        ),
+    ),
+    invalid=(
+        Example(
+            """\
+from app.db_methods import SessionLocal
+
+
+async def rename_user(user_id: int, name: str) -> None:
+    async with SessionLocal() as session:  # ASA106
+        await session.commit()
+
+
+async def archive_user(user_id: int) -> None:
+    async with SessionLocal.begin() as session:  # ASA106
+        await session.flush()
+""",
+            path="app/handlers/users.py",
+            others=(_DB_MODULE,),
+        ),
+        Example(
+            """\
+from app.database.sessions import SessionLocal
+
+
+async def rename_user(user_id: int, name: str) -> None:
+    async with SessionLocal() as session:  # ASA106
+        await session.commit()
+""",
+            path="app/handlers/users.py",
+            config='session-helper = "session_scope"\ndb-modules = ["**/database/**"]\n',
+            others=(
+                ("app/database/__init__.py", ""),
+                (
+                    "app/database/sessions.py",
+                    "from contextlib import asynccontextmanager\n"
+                    "\n"
+                    "from sqlalchemy.ext.asyncio import async_sessionmaker\n"
+                    "\n"
+                    "SessionLocal = async_sessionmaker(expire_on_commit=False)\n"
+                    "\n"
+                    "\n"
+                    "@asynccontextmanager\n"
+                    "async def session_scope():\n"
+                    "    async with SessionLocal() as session:\n"
+                    "        yield session\n",
+                ),
+            ),
+        ),
+    ),
+)
+
+
+# -- ASA107 -------------------------------------------------------------------
+
+_GUARDING_KINDS = frozenset({ValueKind.SESSION, ValueKind.TRANSACTION})
+
+
+def check_unsafe_session_helper(rule: Rule, context: FileContext) -> Iterator[Finding]:
+    index = context.index
+    for function in context.facts.functions:
+        if not index.yields_session(function):
+            continue
+        for guard in function.yield_guards:
+            if not index.is_session(guard.value):
+                continue
+            if (
+                guard.rolls_back_on_error
+                or guard.closes_finally
+                or index.kinds(guard.context_origins) & _GUARDING_KINDS
+            ):
+                continue
+            yield rule.report(context, guard.line, guard.col, helper=function.name, session=guard.value.text)
+
+
+UNSAFE_SESSION_HELPER = Rule(
+    code="ASA107",
+    name="unsafe-session-helper",
+    summary="The session helper does not guarantee rollback on error and close.",
+    message=(
+        "session helper {helper}() yields {session} unguarded: wrap the yield in "
+        "`async with factory() as {session}:` (or try/except: rollback; raise / finally: close)"
+    ),
+    rationale=(
+        "Every caller of the session helper relies on it to end the session: when the body of "
+        "`async with get_a_session() as session:` raises, the helper must roll back and close, or the "
+        "connection goes back to the pool late (at garbage collection), still in a transaction, and "
+        "the pool runs dry under errors. `async with factory() as session: yield session` does both "
+        "(closing rolls back an open transaction); so does `try: yield session` with "
+        "`except: await session.rollback(); raise` or `finally: await session.close()`. The rule "
+        "checks every `@asynccontextmanager` that yields a session."
+    ),
+    check=check_unsafe_session_helper,
+    runtime=(
+        "Nothing raises at once: after the caller's block raises, the connection stays checked out of "
+        "the pool in an open transaction (until the session is garbage collected); under load the pool "
+        "runs dry and checkouts time out."
+    ),
+    valid=(
+        Example(
+            """\
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+SessionLocal = async_sessionmaker(expire_on_commit=False)
+
+
+@asynccontextmanager
+async def get_a_session():
+    async with SessionLocal() as session:
+        yield session
+""",
+            path="app/db_methods.py",
+        ),
+        Example(
+            """\
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+SessionLocal = async_sessionmaker(expire_on_commit=False)
+
+
+@asynccontextmanager
+async def get_a_session():
+    session = SessionLocal()
+    try:
+        yield session
+    except Exception:
+        await session.rollback()
+        raise
+    finally:
+        await session.close()
+""",
+            path="app/db_methods.py",
+        ),
+        Example(
+            """\
+from contextlib import asynccontextmanager
+
+import httpx
+
+
+@asynccontextmanager
+async def http_session():
+    session = httpx.AsyncClient()
+    yield session
+""",
+            path="app/clients.py",
+        ),
+    ),
+    invalid=(
+        Example(
+            """\
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+SessionLocal = async_sessionmaker(expire_on_commit=False)
+
+
+@asynccontextmanager
+async def get_a_session():
+    session = SessionLocal()
+    yield session  # ASA107
+    await session.close()
+""",
+            path="app/db_methods.py",
+        ),
+        Example(
+            """\
+from contextlib import asynccontextmanager
+
+from app.db import SessionLocal
+
+
+@asynccontextmanager
+async def get_a_session():
+    session = SessionLocal()
+    try:
+        yield session  # ASA107
+    except Exception:
+        await session.rollback()
+""",
+            path="app/db_methods.py",
+            others=(
+                (
+                    "app/db.py",
+                    "from sqlalchemy.ext.asyncio import async_sessionmaker\n"
+                    "SessionLocal = async_sessionmaker(expire_on_commit=False)\n",
+                ),
+            ),
+        ),
+    ),
+    references=(f"{SESSION_BASICS}#when-do-i-construct-a-session-when-do-i-commit-it-and-when-do-i-close-it",),
+)
+
+RULES = (
+    ADHOC_SESSION,
+    FACTORY_NOT_GLOBAL,
+    EXPIRE_ON_COMMIT,
+    LEGACY_ASYNC_SESSIONMAKER,
+    MULTIPLE_FACTORIES,
+    FACTORY_OUTSIDE_HELPER,
+    UNSAFE_SESSION_HELPER,
+)

@@ -1,0 +1,78 @@
+"""The transaction policy of a project: explicit `commit()` sites against unit-of-work `begin()` blocks.
+
+The index collects the sites over every file; `decide` says which policy wins, ASA402 reports the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Policy(str, Enum):
+    EXPLICIT = "explicit"
+    UNIT_OF_WORK = "unit-of-work"
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionSite:
+    """An awaited `session.commit()` outside any `begin()` block, or an `async with X.begin():`
+    on a session or factory, each on evidence that the receiver is one."""
+
+    policy: Policy
+    path: str
+    function: str
+    line: int
+    col: int
+    #: `session.commit()` or `async with session.begin()`.
+    text: str
+    receiver: str
+    on_parameter: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionSites:
+    sites: tuple[TransactionSite, ...]
+
+    def count(self, policy: Policy) -> int:
+        return sum(1 for site in self.sites if site.policy is policy)
+
+    def in_file(self, path: str) -> list[TransactionSite]:
+        return [site for site in self.sites if site.path == path]
+
+    def mixed_on_parameter(self) -> frozenset[tuple[str, str, str]]:
+        """(path, function, parameter) where a function both commits and opens `begin()` on a
+        session it received: the caller may already have a transaction open on it."""
+        seen: dict[tuple[str, str, str], set[Policy]] = {}
+        for site in self.sites:
+            if site.on_parameter:
+                seen.setdefault((site.path, site.function, site.receiver), set()).add(site.policy)
+        return frozenset(key for key, policies in seen.items() if len(policies) == 2)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyDecision:
+    """The policy that the project follows, and why, for the message."""
+
+    policy: Policy | None
+    reason: str
+
+
+def decide(setting: str, sites: TransactionSites) -> PolicyDecision:
+    """`explicit` and `unit-of-work` are the team's word; `auto` lets the majority of sites win."""
+    if setting != "auto":
+        return PolicyDecision(Policy(setting), f'transaction-policy = "{setting}"')
+    commits = sites.count(Policy.EXPLICIT)
+    blocks = sites.count(Policy.UNIT_OF_WORK)
+    counts = f"{_plural(commits, 'commit() site')} vs {_plural(blocks, 'begin() block')}"
+    if not commits or not blocks:
+        return PolicyDecision(None, counts)
+    if blocks > commits:
+        return PolicyDecision(Policy.UNIT_OF_WORK, f"auto: {counts}")
+    # A tie goes to explicit commits: it is the first policy the team rule names.
+    tie = ", a tie goes to explicit" if blocks == commits else ""
+    return PolicyDecision(Policy.EXPLICIT, f"auto: {counts}{tie}")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

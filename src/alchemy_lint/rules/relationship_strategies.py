@@ -1,0 +1,147 @@
+"""Rule ASA303 (3xx, loading): relationship strategies that asyncio sessions cannot run.
+
+It reads the relationships the facts record on class bodies; ASA301/ASA302 live in rules/loading.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from alchemy_lint.names import Api
+from alchemy_lint.rules.base import Example, FileContext, Finding, Rule
+
+RELATIONSHIP_LOADING = "https://docs.sqlalchemy.org/en/20/orm/large_collections.html"
+ASYNC_DOCS = "https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html"
+
+# -- ASA303 -------------------------------------------------------------------
+
+
+def check_dynamic_relationship(rule: Rule, context: FileContext) -> Iterator[Finding]:
+    if not context.index.uses_asyncio:
+        return
+    for cls in context.facts.classes:
+        for relationship in cls.relationships:
+            if relationship.container == Api.DYNAMIC_MAPPED.value:
+                declared = "DynamicMapped[...]"
+            elif relationship.lazy == "dynamic":
+                declared = 'lazy="dynamic"'
+            else:
+                continue
+            yield rule.report(
+                context,
+                relationship.line,
+                relationship.col,
+                relationship=f"{cls.name}.{relationship.name}",
+                declared=declared,
+            )
+
+
+DYNAMIC_RELATIONSHIP = Rule(
+    code="ASA303",
+    name="dynamic-relationship",
+    summary='A `lazy="dynamic"` / `DynamicMapped` relationship in a project that uses asyncio sessions.',
+    message=(
+        "dynamic relationship {relationship} ({declared}) cannot load under asyncio: "
+        'use lazy="write_only" / WriteOnlyMapped and `await session.scalars(obj.rel.select())`'
+    ),
+    rationale=(
+        "A dynamic relationship returns a query object that runs its SQL synchronously when it is "
+        "iterated or asked for `.all()`; under an `AsyncSession` that is implicit I/O and fails. "
+        "SQLAlchemy's asyncio extension supports the write-only strategy instead: "
+        '`WriteOnlyMapped` / `lazy="write_only"` gives `.select()` to run with '
+        "`await session.scalars(...)` and `.add()` / `.remove()` that need no I/O. The rule is on in "
+        "projects that import `sqlalchemy.ext.asyncio` or `sqlmodel.ext.asyncio` anywhere."
+    ),
+    check=check_dynamic_relationship,
+    runtime=(
+        "Iterating the relationship or calling `.all()` raises `sqlalchemy.exc.StatementError` "
+        "wrapping `sqlalchemy.exc.MissingGreenlet`."
+    ),
+    valid=(
+        Example(
+            """\
+from sqlalchemy.ext.asyncio import AsyncAttrs
+from sqlalchemy.orm import DeclarativeBase, Mapped, WriteOnlyMapped, mapped_column, relationship
+
+
+class Base(AsyncAttrs, DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    orders: WriteOnlyMapped["Order"] = relationship()
+    groups: Mapped[list["Group"]] = relationship(lazy="selectin")
+""",
+            path="app/db_models.py",
+        ),
+        Example(
+            """\
+from sqlalchemy.orm import DeclarativeBase, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    orders = relationship("Order", lazy="dynamic")
+""",
+            path="app/legacy_models.py",
+        ),
+    ),
+    invalid=(
+        Example(
+            """\
+from sqlalchemy.orm import DynamicMapped, Mapped, mapped_column, relationship
+
+from app.db_base import Base
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    orders: DynamicMapped["Order"] = relationship()  # ASA303
+    audit_entries = relationship("AuditEntry", lazy="dynamic")  # ASA303
+""",
+            path="app/db_models.py",
+            others=(
+                (
+                    "app/db_base.py",
+                    "from sqlalchemy.ext.asyncio import AsyncAttrs\n"
+                    "from sqlalchemy.orm import DeclarativeBase\n"
+                    "\n\n"
+                    "class Base(AsyncAttrs, DeclarativeBase):\n"
+                    "    pass\n",
+                ),
+            ),
+        ),
+        Example(
+            """\
+from sqlmodel import Field, Relationship, SQLModel
+
+
+class Team(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    heroes: list["Hero"] = Relationship(sa_relationship_kwargs={"lazy": "dynamic"})  # ASA303
+""",
+            path="app/models.py",
+            others=(
+                (
+                    "app/db.py",
+                    "from sqlmodel.ext.asyncio.session import AsyncSession\n"
+                    "from sqlalchemy.ext.asyncio import async_sessionmaker\n"
+                    "SessionLocal = async_sessionmaker(class_=AsyncSession, expire_on_commit=False)\n",
+                ),
+            ),
+        ),
+    ),
+    references=(
+        f"{RELATIONSHIP_LOADING}#write-only-relationships",
+        f"{ASYNC_DOCS}#preventing-implicit-io-when-using-asyncsession",
+    ),
+)
+
+RULES = (DYNAMIC_RELATIONSHIP,)

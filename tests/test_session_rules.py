@@ -1,0 +1,98 @@
+"""ASA101-ASA107 behaviour beyond the rule examples: messages, test modules, guards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import findings_in, write_project
+
+FACTORY = (
+    "from sqlalchemy.ext.asyncio import async_sessionmaker\nSessionLocal = async_sessionmaker(expire_on_commit=False)\n"
+)
+
+
+def test_second_factory_names_the_first_with_path_and_line(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p", {"app/db.py": "\n" + FACTORY, "app/workers/db.py": FACTORY})
+    (finding,) = findings_in(root, ".", "ASA105")
+    assert (finding.path, finding.line) == ("app/workers/db.py", 2)
+    assert "the project's session factory is at app/db.py:3" in finding.message
+
+
+def test_test_modules_may_build_their_own_sessions_and_factories(tmp_path: Path) -> None:
+    fixture = (
+        "from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker\n"
+        "TestSession = async_sessionmaker()\n"
+        "async def session(connection):\n"
+        "    async with AsyncSession(bind=connection) as s:\n"
+        "        yield s\n"
+    )
+    root = write_project(tmp_path / "p", {"app/db.py": FACTORY, "tests/conftest.py": fixture})
+    assert [f for f in findings_in(root, ".") if f.code.startswith("ASA1")] == []
+    moved = write_project(tmp_path / "q", {"app/db.py": FACTORY, "app/fixtures.py": fixture})
+    assert sorted(f.code for f in findings_in(moved, ".") if f.code.startswith("ASA1")) == [
+        "ASA101",
+        "ASA103",
+        "ASA103",
+        "ASA105",
+    ]
+
+
+def test_a_yield_in_the_except_clause_is_not_guarded_by_it(tmp_path: Path) -> None:
+    helper = """\
+from contextlib import asynccontextmanager
+
+from app.db import SessionLocal
+
+
+@asynccontextmanager
+async def get_a_session():
+    session = SessionLocal()
+    try:
+        await session.connection()
+    except Exception:
+        await session.rollback()
+        yield session
+        raise
+"""
+    root = write_project(tmp_path / "p", {"app/db.py": FACTORY, "app/db_methods.py": helper})
+    (finding,) = findings_in(root, ".", "ASA107")
+    assert finding.line == 13
+    assert "get_a_session() yields session unguarded" in finding.message
+
+
+def test_helper_nesting_another_session_context_is_safe(tmp_path: Path) -> None:
+    helpers = """\
+from contextlib import asynccontextmanager
+
+from app.db import SessionLocal
+
+
+@asynccontextmanager
+async def get_a_session():
+    async with SessionLocal() as session:
+        yield session
+
+
+@asynccontextmanager
+async def tenant_session(tenant: str):
+    async with get_a_session() as session:
+        yield session
+"""
+    root = write_project(tmp_path / "p", {"app/db.py": FACTORY, "app/db_methods.py": helpers})
+    assert findings_in(root, ".", "ASA107") == []
+
+
+def test_expire_on_commit_follows_a_session_class_reexported_by_the_project(tmp_path: Path) -> None:
+    db = (
+        "from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine\n"
+        'engine = create_async_engine("sqlite+aiosqlite://")\n'
+    )
+    handler = (
+        "from app.db import AsyncSession, engine\n"
+        "async def ping() -> None:\n"
+        "    async with AsyncSession(engine) as session:\n"
+        "        await session.commit()\n"
+    )
+    root = write_project(tmp_path / "p", {"app/db.py": db, "app/handlers.py": handler})
+    found = sorted((f.path, f.line, f.code) for f in findings_in(root, ".") if f.code in ("ASA101", "ASA103"))
+    assert found == [("app/handlers.py", 3, "ASA101"), ("app/handlers.py", 3, "ASA103")]
