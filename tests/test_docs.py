@@ -7,7 +7,7 @@ import re
 import pytest
 from conftest import REPO
 
-from alchemy_lint.docs import render_all
+from alchemy_lint.docs import render_all, with_rule_table
 from alchemy_lint.rules import ALL_RULES, Rule
 
 DOCS = REPO / "docs" / "rules"
@@ -65,3 +65,8 @@ def test_readme_shows_real_output_of_the_first_command() -> None:
     assert shown
     actual = run_cli("check", "fixtures/sample_app").stdout.splitlines()
     assert [line for line in shown if line not in actual] == []
+
+
+def test_readme_rule_table_is_the_generated_one() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert with_rule_table(readme) == readme, "run `python -m alchemy_lint.docs docs/rules`"

@@ -12,11 +12,11 @@ import httpx
 
 engine = create_async_engine("sqlite+aiosqlite://")
 SessionLocal = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
-Legacy = sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)  # ASA104
-LegacyExpiring = sessionmaker(bind=engine, class_=sa_async.AsyncSession)  # ASA103, ASA104
-Expiring = async_sessionmaker(engine)  # ASA103
-ExplicitlyExpiring = async_sessionmaker(engine, expire_on_commit=True)  # ASA103
-FromOptions = async_sessionmaker(engine, **{"expire_on_commit": False})
+Legacy = sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)  # ASA104, ASA105
+LegacyExpiring = sessionmaker(bind=engine, class_=sa_async.AsyncSession)  # ASA103, ASA104, ASA105
+Expiring = async_sessionmaker(engine)  # ASA103, ASA105
+ExplicitlyExpiring = async_sessionmaker(engine, expire_on_commit=True)  # ASA103, ASA105
+FromOptions = async_sessionmaker(engine, **{"expire_on_commit": False})  # ASA105
 SessionAlias = AsyncSession
 
 
@@ -32,7 +32,7 @@ async def adhoc_sessions(url: str) -> None:
     through_module_alias = sa_async.AsyncSession(bind=engine)  # ASA101, ASA103
     sqlmodel_session = SQLModelSession(engine, expire_on_commit=False)  # ASA101
     sync_session = Session(engine.sync_engine)  # ASA101
-    subclassed = AuditedSession(engine)
+    subclassed = AuditedSession(engine)  # ASA101
     for session in (direct, aliased, reassigned, through_module, through_module_alias, sqlmodel_session):
         await session.close()
     sync_session.close()

@@ -22,7 +22,7 @@ async def commit_in_unit_of_work(session: AsyncSession) -> None:
     async with session.begin():
         session.add(Order(status="new"))
         await session.commit()  # ASA401
-    await session.commit()
+    await session.commit()  # ASA402
 
 
 async def rollback_in_factory_unit_of_work() -> None:
@@ -53,7 +53,7 @@ async def nested_blocks(session: AsyncSession, other: AsyncSession) -> None:
 
 async def explicit_commit(session: AsyncSession) -> None:
     session.add(Order(status="new"))
-    await session.commit()
+    await session.commit()  # ASA402
 
 
 async def callback_defined_inside(session: AsyncSession) -> None:
