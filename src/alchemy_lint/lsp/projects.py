@@ -1,0 +1,145 @@
+"""The language server's projects: settings, on-disk facts and open buffers, kept warm.
+
+An open buffer's facts come from its unsaved text and overlay the on-disk facts of its file,
+so cross-file rules see what the editor shows; the merged index is rebuilt only on change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from alchemy_lint.config import ConfigError, Settings, load_settings, matches_any
+from alchemy_lint.engine import check_file, display_path, facts_for_source, load_project, read_facts
+from alchemy_lint.facts import FileFacts
+from alchemy_lint.project import ProjectIndex, find_project_root
+from alchemy_lint.rules import Finding
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+
+#: What identifies a version of pyproject.toml without reading it: (mtime in ns, size).
+ConfigStamp = tuple[int, int] | None
+
+
+def _config_stamp(root: Path) -> ConfigStamp:
+    try:
+        status = (root / "pyproject.toml").stat()
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size
+
+
+@dataclass(slots=True)
+class OpenProject:
+    """One project root: its settings, the facts of its files on disk, and of open buffers."""
+
+    root: Path
+    settings: Settings
+    config_stamp: ConfigStamp
+    disk_facts: dict[Path, FileFacts]
+    buffer_facts: dict[Path, FileFacts] = field(default_factory=dict)
+    _index: ProjectIndex | None = None
+
+    def index(self) -> ProjectIndex:
+        if self._index is None:
+            merged = {**self.disk_facts, **self.buffer_facts}
+            self._index = ProjectIndex(self.root, self.settings, merged.values())
+        return self._index
+
+    def set_buffer(self, path: Path, facts: FileFacts) -> None:
+        self.buffer_facts[path] = facts
+        self._index = None
+
+    def drop_buffer(self, path: Path) -> None:
+        if self.buffer_facts.pop(path, None) is not None:
+            self._index = None
+
+    def set_disk(self, path: Path, facts: FileFacts | None) -> None:
+        if facts is None:
+            self.disk_facts.pop(path, None)
+        else:
+            self.disk_facts[path] = facts
+        self._index = None
+
+    def is_excluded(self, path: Path) -> bool:
+        if not self.settings.exclude:
+            return False
+        try:
+            relative = path.relative_to(self.root).as_posix()
+        except ValueError:
+            return False
+        return matches_any(relative, self.settings.exclude)
+
+
+@dataclass(frozen=True, slots=True)
+class BufferCheck:
+    """The findings for one buffer, and the facts they were found on."""
+
+    findings: tuple[Finding, ...]
+    facts: FileFacts | None
+    project_root: Path
+
+
+class ProjectCache:
+    """Open projects by root. Raises `ConfigError` when a project's configuration is bad."""
+
+    def __init__(self) -> None:
+        self._projects: dict[Path, OpenProject] = {}
+
+    def project_for(self, path: Path) -> OpenProject:
+        """The project `path` belongs to, loaded on first use and reloaded when pyproject.toml changed."""
+        root = find_project_root(path)
+        stamp = _config_stamp(root)
+        project = self._projects.get(root)
+        if project is not None and project.config_stamp == stamp:
+            return project
+        # A new or edited configuration can change what is excluded and which modules are
+        # models, so the whole project is read again; open buffers keep their text.
+        self._projects.pop(root, None)
+        settings = load_settings(root)
+        loaded = load_project(root, settings)
+        fresh = OpenProject(root, settings, stamp, loaded.facts)
+        if project is not None:
+            # Facts do not depend on the settings, so open buffers keep theirs.
+            fresh.buffer_facts = dict(project.buffer_facts)
+        self._projects[root] = fresh
+        return fresh
+
+    def check_buffer(self, path: Path, text: str) -> BufferCheck:
+        """Lint the unsaved `text` of `path` against the rest of its project."""
+        resolved = path.resolve()
+        project = self.project_for(resolved)
+        if project.is_excluded(resolved):
+            project.drop_buffer(resolved)
+            return BufferCheck((), None, project.root)
+        facts = facts_for_source(display_path(resolved), text.encode("utf-8", errors="surrogatepass"), resolved)
+        project.set_buffer(resolved, facts)
+        index = project.index()
+        findings = check_file(facts, index, project.settings)
+        return BufferCheck(tuple(sorted(set(findings), key=Finding.sort_key)), facts, project.root)
+
+    def buffer_saved(self, path: Path) -> None:
+        """The buffer is on disk now: its on-disk facts are what the buffer's were."""
+        resolved = path.resolve()
+        project = self._projects.get(find_project_root(resolved))
+        if project is not None and resolved in project.buffer_facts:
+            project.set_disk(resolved, project.buffer_facts[resolved])
+
+    def buffer_closed(self, path: Path) -> None:
+        """Forget the unsaved text; the file counts as it is on disk again."""
+        resolved = path.resolve()
+        project = self._projects.get(find_project_root(resolved))
+        if project is None:
+            return
+        project.drop_buffer(resolved)
+        project.set_disk(resolved, read_facts(resolved) if resolved.is_file() else None)
+
+    def projects(self) -> dict[Path, OpenProject]:
+        return dict(self._projects)
+
+
+def is_python_path(path: Path) -> bool:
+    return path.suffix in PYTHON_SUFFIXES
+
+
+__all__ = ["BufferCheck", "ConfigError", "OpenProject", "ProjectCache", "is_python_path"]
