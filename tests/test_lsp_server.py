@@ -132,11 +132,21 @@ class EditorSession:
         params = await asyncio.wait_for(self._queue(uri).get(), TIMEOUT)
         return list(params.diagnostics)
 
-    async def code_actions(self, uri: str, diagnostic: types.Diagnostic) -> list[types.CodeAction]:
+    async def diagnostics_of_version(self, uri: str, version: int) -> list[types.Diagnostic]:
+        """The diagnostics published for that version of `uri`, skipping older ones."""
+        while True:
+            params = await asyncio.wait_for(self._queue(uri).get(), TIMEOUT)
+            assert params.version is not None and params.version <= version
+            if params.version == version:
+                return list(params.diagnostics)
+
+    async def code_actions(
+        self, uri: str, diagnostic: types.Diagnostic, only: list[str] | None = None
+    ) -> list[types.CodeAction]:
         result = await asyncio.wait_for(
             self.client.text_document_code_action_async(
                 types.CodeActionParams(
-                    types.TextDocumentIdentifier(uri), diagnostic.range, types.CodeActionContext([diagnostic])
+                    types.TextDocumentIdentifier(uri), diagnostic.range, types.CodeActionContext([diagnostic], only)
                 )
             ),
             TIMEOUT,
@@ -204,6 +214,21 @@ def test_change_to_clean_text_clears_diagnostics(project: Path) -> None:
         assert _codes(await editor.diagnostics(uri)) == ["ASA101"]
         editor.replace_text(uri, CLEAN_HANDLER)
         assert await editor.diagnostics(uri) == []
+
+    run_session(project, scenario)
+
+
+def test_after_a_burst_of_changes_the_last_published_diagnostics_are_the_newest_texts(project: Path) -> None:
+    write_project(project, {"app/__init__.py": "", "app/db.py": DB_MODULE})
+
+    async def scenario(editor: EditorSession) -> None:
+        uri = editor.open("app/handlers.py", CLEAN_HANDLER)
+        assert await editor.diagnostics(uri) == []
+        for number in range(6):
+            editor.replace_text(uri, HANDLER if number % 2 else CLEAN_HANDLER)
+        assert _codes(await editor.diagnostics_of_version(uri, editor.versions[uri])) == ["ASA101"]
+        editor.replace_text(uri, CLEAN_HANDLER)
+        assert await editor.diagnostics_of_version(uri, editor.versions[uri]) == []
 
     run_session(project, scenario)
 
@@ -285,6 +310,18 @@ def test_noqa_action_edit_silences_the_diagnostic(project: Path) -> None:
         assert fixed.splitlines()[6].endswith("  # noqa: ASA101")
         editor.replace_text(uri, fixed)
         assert await editor.diagnostics(uri) == []
+
+    run_session(project, scenario)
+
+
+def test_code_actions_of_other_kinds_are_not_answered_with_quick_fixes(project: Path) -> None:
+    write_project(project, {"app/__init__.py": "", "app/db.py": DB_MODULE})
+
+    async def scenario(editor: EditorSession) -> None:
+        uri = editor.open("app/handlers.py", HANDLER)
+        (diagnostic,) = await editor.diagnostics(uri)
+        assert await editor.code_actions(uri, diagnostic, only=["source.organizeImports"]) == []
+        assert len(await editor.code_actions(uri, diagnostic, only=["quickfix"])) == 1
 
     run_session(project, scenario)
 

@@ -6,6 +6,7 @@ This module imports pygls; `alchemy_lint.lsp.run` imports it only when the serve
 from __future__ import annotations
 
 import ast
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from alchemy_lint.project import find_project_root
 from alchemy_lint.rules import Finding
 
 SOURCE = "alchemy-lint"
+#: How long a change waits for a newer one before it is checked.
+CHANGE_SETTLE_SECONDS = 0.1
 _log = logging.getLogger(__name__)
 
 
@@ -162,12 +165,12 @@ def _overlaps(span: Span, requested: Span) -> bool:
 def code_actions(server: AlchemyLintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
     uri = params.text_document.uri
     checked = server.state.checked.get(uri)
-    if checked is None:
-        return []
+    document = server.workspace.get_text_document(uri)
+    if checked is None or checked.text != document.source:
+        return []  # a change is still settling: edits for the old text would land in the wrong place
     wanted = params.context.only
     if wanted and not any(types.CodeActionKind.QuickFix.value.startswith(kind) for kind in wanted):
         return []
-    document = server.workspace.get_text_document(uri)
     lines = buffer_lines(checked.text)
     codec = document.position_codec
     start = codec.position_from_client_units(lines, params.range.start)
@@ -203,8 +206,13 @@ def create_server(fixers: FixerRegistry = NO_FIXERS) -> AlchemyLintServer:
     def did_open(ls: AlchemyLintServer, params: types.DidOpenTextDocumentParams) -> None:
         publish(ls, params.text_document.uri)
 
-    def did_change(ls: AlchemyLintServer, params: types.DidChangeTextDocumentParams) -> None:
-        publish(ls, params.text_document.uri)
+    async def did_change(ls: AlchemyLintServer, params: types.DidChangeTextDocumentParams) -> None:
+        # Checking a large project's buffer takes a noticeable time; while typing, only the
+        # newest version is worth it, so a change that a newer one followed is skipped.
+        await asyncio.sleep(CHANGE_SETTLE_SECONDS)
+        uri = params.text_document.uri
+        if ls.workspace.get_text_document(uri).version == params.text_document.version:
+            publish(ls, uri)
 
     def did_save(ls: AlchemyLintServer, params: types.DidSaveTextDocumentParams) -> None:
         uri = params.text_document.uri
