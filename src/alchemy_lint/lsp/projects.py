@@ -47,6 +47,9 @@ class OpenProject:
         return self._index
 
     def set_buffer(self, path: Path, facts: FileFacts) -> None:
+        # Edits inside a function body that move nothing (a comment, a string) keep the index.
+        if self.buffer_facts.get(path) == facts:
+            return
         self.buffer_facts[path] = facts
         self._index = None
 
