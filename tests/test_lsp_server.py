@@ -71,12 +71,19 @@ def apply_edits(text: str, edits: Sequence[types.TextEdit]) -> str:
 class EditorSession:
     """One server process and what it published, per document."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, capabilities: types.ClientCapabilities | None = None) -> None:
         self.root = root
+        self.capabilities = capabilities or types.ClientCapabilities()
         self.client = LanguageClient("alchemy-lint-tests", "0")
         self.published: dict[str, asyncio.Queue[types.PublishDiagnosticsParams]] = {}
         self.messages: asyncio.Queue[types.ShowMessageParams] = asyncio.Queue()
+        self.registrations: asyncio.Queue[types.Registration] = asyncio.Queue()
         self.versions: dict[str, int] = {}
+
+        @self.client.feature(types.CLIENT_REGISTER_CAPABILITY)
+        def on_register(params: types.RegistrationParams) -> None:
+            for registration in params.registrations:
+                self.registrations.put_nowait(registration)
 
         @self.client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
         def on_diagnostics(params: types.PublishDiagnosticsParams) -> None:
@@ -94,7 +101,7 @@ class EditorSession:
         result = await asyncio.wait_for(
             self.client.initialize_async(
                 types.InitializeParams(
-                    capabilities=types.ClientCapabilities(),
+                    capabilities=self.capabilities,
                     root_uri=self.root.as_uri(),
                     workspace_folders=[types.WorkspaceFolder(self.root.as_uri(), "project")],
                 )
@@ -123,6 +130,10 @@ class EditorSession:
                 [types.TextDocumentContentChangeWholeDocument(text=text)],
             )
         )
+
+    def files_changed(self, *changes: tuple[str, types.FileChangeType]) -> None:
+        events = [types.FileEvent(uri=self.uri(relative), type=kind) for relative, kind in changes]
+        self.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=events))
 
     def save(self, uri: str) -> None:
         self.client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri)))
@@ -171,9 +182,13 @@ class EditorSession:
         await self.client.stop()
 
 
-def run_session(root: Path, scenario: Callable[[EditorSession], Awaitable[None]]) -> None:
+def run_session(
+    root: Path,
+    scenario: Callable[[EditorSession], Awaitable[None]],
+    capabilities: types.ClientCapabilities | None = None,
+) -> None:
     async def main() -> None:
-        session = EditorSession(root)
+        session = EditorSession(root, capabilities)
         await session.start()
         try:
             await scenario(session)
@@ -294,6 +309,42 @@ def test_saving_a_file_refreshes_the_other_open_files_of_its_project(project: Pa
         assert "make_session()" in diagnostic.message
 
     run_session(project, scenario)
+
+
+def test_a_file_changed_on_disk_outside_the_editor_updates_open_documents(project: Path) -> None:
+    write_project(project, {"app/__init__.py": "", "app/db.py": DB_MODULE})
+
+    async def scenario(editor: EditorSession) -> None:
+        handler = editor.open("app/handlers.py", HANDLER)
+        assert "SessionLocal()" in (await editor.diagnostics(handler))[0].message
+        (project / "app/db.py").write_text(DB_MODULE.replace("SessionLocal", "make_session"), encoding="utf-8")
+        editor.files_changed(("app/db.py", types.FileChangeType.Changed))
+        assert "make_session()" in (await editor.diagnostics(handler))[0].message
+        (project / "app/db.py").unlink()
+        editor.files_changed(("app/db.py", types.FileChangeType.Deleted))
+        assert "the global async_sessionmaker" in (await editor.diagnostics(handler))[0].message
+
+    run_session(project, scenario)
+
+
+def test_the_server_asks_a_capable_client_to_watch_python_files_and_pyproject(project: Path) -> None:
+    write_project(project, {"app/__init__.py": ""})
+    capabilities = types.ClientCapabilities(
+        workspace=types.WorkspaceClientCapabilities(
+            did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(dynamic_registration=True)
+        )
+    )
+
+    async def scenario(editor: EditorSession) -> None:
+        registration = await asyncio.wait_for(editor.registrations.get(), TIMEOUT)
+        assert registration.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+        # Registration options arrive as the JSON the server sent (LSPAny).
+        options = registration.register_options
+        assert isinstance(options, dict)
+        patterns = {watcher["globPattern"] for watcher in options["watchers"]}
+        assert patterns == {"**/*.py", "**/*.pyi", "**/pyproject.toml"}
+
+    run_session(project, scenario, capabilities)
 
 
 def test_noqa_action_edit_silences_the_diagnostic(project: Path) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from alchemy_lint.config import ConfigError, Settings, load_settings, matches_any
-from alchemy_lint.engine import check_file, display_path, facts_for_source, load_project, read_facts
+from alchemy_lint.engine import check_file, display_path, facts_for_source, is_skipped_dir, load_project, read_facts
 from alchemy_lint.facts import FileFacts
 from alchemy_lint.project import ProjectIndex, find_project_root
 from alchemy_lint.rules import Finding
@@ -137,8 +137,33 @@ class ProjectCache:
         project.drop_buffer(resolved)
         project.set_disk(resolved, read_facts(resolved) if resolved.is_file() else None)
 
+    def file_changed_on_disk(self, path: Path) -> Path | None:
+        """Take in a file the editor says changed on disk; the root of the project it is in, if loaded.
+
+        A git checkout or a formatter changes files the editor has not open: their facts are
+        read again, a deleted file leaves the index. pyproject.toml is re-read at the next check.
+        """
+        resolved = path.resolve()
+        root = find_project_root(resolved)
+        project = self._projects.get(root)
+        if project is None:
+            return None
+        if is_python_path(resolved) and not _in_skipped_folder(resolved, root) and not project.is_excluded(resolved):
+            project.set_disk(resolved, read_facts(resolved) if resolved.is_file() else None)
+        return root
+
     def projects(self) -> dict[Path, OpenProject]:
         return dict(self._projects)
+
+
+def _in_skipped_folder(path: Path, root: Path) -> bool:
+    """Whether the engine's walk would skip the file (a virtualenv, a cache, build output)."""
+    folder = path.parent
+    while folder != root and root in folder.parents:
+        if is_skipped_dir(folder):
+            return True
+        folder = folder.parent
+    return False
 
 
 def is_python_path(path: Path) -> bool:

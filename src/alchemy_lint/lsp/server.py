@@ -31,6 +31,8 @@ from alchemy_lint.project import find_project_root
 from alchemy_lint.rules import Finding
 
 SOURCE = "alchemy-lint"
+#: What the server asks the client to watch on disk.
+WATCHED_FILES = ("**/*.py", "**/*.pyi", "**/pyproject.toml")
 #: How long a change waits for a newer one before it is checked.
 CHANGE_SETTLE_SECONDS = 0.1
 _log = logging.getLogger(__name__)
@@ -147,7 +149,7 @@ def publish(server: AlchemyLintServer, uri: str) -> None:
     )
 
 
-def _republish_project(server: AlchemyLintServer, changed: Path, changed_uri: str) -> None:
+def _republish_project(server: AlchemyLintServer, changed: Path, changed_uri: str | None = None) -> None:
     """Other open documents of the project: their cross-file findings may have changed."""
     root = find_project_root(changed.resolve())
     for uri in list(server.state.checked):
@@ -156,6 +158,34 @@ def _republish_project(server: AlchemyLintServer, changed: Path, changed_uri: st
         other = _path_of(server.workspace.get_text_document(uri))
         if other is not None and find_project_root(other.resolve()) == root:
             publish(server, uri)
+
+
+def files_changed_on_disk(server: AlchemyLintServer, params: types.DidChangeWatchedFilesParams) -> None:
+    roots: dict[Path, Path] = {}
+    for event in params.changes:
+        fs_path = to_fs_path(event.uri) if event.uri.startswith("file:") else None
+        if fs_path is None:
+            continue
+        root = server.state.projects.file_changed_on_disk(Path(fs_path))
+        if root is not None:
+            roots.setdefault(root, Path(fs_path))
+    for changed in roots.values():
+        _republish_project(server, changed)
+
+
+def watch_files(server: AlchemyLintServer) -> None:
+    """Ask the client to report Python files and pyproject.toml changed on disk, when it can."""
+    workspace = server.client_capabilities.workspace
+    watched = workspace.did_change_watched_files if workspace is not None else None
+    if watched is None or not watched.dynamic_registration:
+        return
+    options = types.DidChangeWatchedFilesRegistrationOptions(
+        watchers=[types.FileSystemWatcher(glob_pattern=pattern) for pattern in WATCHED_FILES]
+    )
+    registration = types.Registration(
+        id="alchemy-lint-watched-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options
+    )
+    server.client_register_capability(types.RegistrationParams(registrations=[registration]))
 
 
 def _overlaps(span: Span, requested: Span) -> bool:
@@ -235,6 +265,12 @@ def create_server(fixers: FixerRegistry = NO_FIXERS) -> AlchemyLintServer:
     def code_action(ls: AlchemyLintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         return code_actions(ls, params)
 
+    def initialized(ls: AlchemyLintServer, params: types.InitializedParams) -> None:
+        watch_files(ls)
+
+    def watched_files(ls: AlchemyLintServer, params: types.DidChangeWatchedFilesParams) -> None:
+        files_changed_on_disk(ls, params)
+
     def shutdown(ls: AlchemyLintServer, params: Any) -> None:
         ls.state.shut_down = True
 
@@ -248,6 +284,8 @@ def create_server(fixers: FixerRegistry = NO_FIXERS) -> AlchemyLintServer:
         code_action,
         types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
     )
+    _register(server, types.INITIALIZED, initialized)
+    _register(server, types.WORKSPACE_DID_CHANGE_WATCHED_FILES, watched_files)
     _register(server, types.SHUTDOWN, shutdown)
     return server
 
