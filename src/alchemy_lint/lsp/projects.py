@@ -97,8 +97,8 @@ class ProjectCache:
         if project is not None and project.config_stamp == stamp:
             return project
         # A new or edited configuration can change what is excluded and which modules are
-        # models, so the whole project is read again; open buffers keep their text.
-        self._projects.pop(root, None)
+        # models, so the whole project is read again; open buffers keep their facts, also
+        # across a configuration error (raised here) until the configuration is fixed.
         settings = load_settings(root)
         loaded = load_project(root, settings)
         fresh = OpenProject(root, settings, stamp, loaded.facts)
