@@ -9,6 +9,7 @@ from conftest import write_project
 
 from alchemy_lint.config import ConfigError
 from alchemy_lint.lsp.projects import ProjectCache
+from alchemy_lint.project import find_project_root
 
 DB_MODULE = """\
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
@@ -62,3 +63,17 @@ def test_a_file_changed_in_a_virtualenv_does_not_enter_the_index(project: Path) 
     assert cache.file_changed_on_disk(vendored) == root.resolve()
     (message,) = _messages(cache, root / "app/handlers.py", HANDLER)
     assert "VendoredMaker" not in message
+
+
+def test_a_file_outside_any_project_is_checked_with_its_folder_only(tmp_path: Path) -> None:
+    scratch = tmp_path / "scratch"
+    (scratch / "deeper").mkdir(parents=True)
+    if find_project_root(scratch) != scratch.resolve():
+        pytest.skip("a folder above the temporary folder is a project root")
+    (scratch / "deeper/db.py").write_text(DB_MODULE.replace("SessionLocal", "DeepMaker"), encoding="utf-8")
+    cache = ProjectCache()
+    (message,) = _messages(cache, scratch / "handlers.py", HANDLER)
+    assert "DeepMaker" not in message
+    (scratch / "db.py").write_text(DB_MODULE.replace("SessionLocal", "NextDoorMaker"), encoding="utf-8")
+    (message,) = _messages(ProjectCache(), scratch / "handlers.py", HANDLER)
+    assert "NextDoorMaker()" in message

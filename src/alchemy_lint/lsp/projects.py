@@ -12,7 +12,7 @@ from pathlib import Path
 from alchemy_lint.config import ConfigError, Settings, load_settings, matches_any
 from alchemy_lint.engine import check_file, display_path, facts_for_source, is_skipped_dir, load_project, read_facts
 from alchemy_lint.facts import FileFacts
-from alchemy_lint.project import ProjectIndex, find_project_root
+from alchemy_lint.project import ROOT_MARKERS, ProjectIndex, find_project_root
 from alchemy_lint.rules import Finding
 
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -100,8 +100,7 @@ class ProjectCache:
         # models, so the whole project is read again; open buffers keep their facts, also
         # across a configuration error (raised here) until the configuration is fixed.
         settings = load_settings(root)
-        loaded = load_project(root, settings)
-        fresh = OpenProject(root, settings, stamp, loaded.facts)
+        fresh = OpenProject(root, settings, stamp, _disk_facts(root, settings))
         if project is not None:
             # Facts do not depend on the settings, so open buffers keep theirs.
             fresh.buffer_facts = dict(project.buffer_facts)
@@ -154,6 +153,21 @@ class ProjectCache:
 
     def projects(self) -> dict[Path, OpenProject]:
         return dict(self._projects)
+
+
+def _disk_facts(root: Path, settings: Settings) -> dict[Path, FileFacts]:
+    """The facts of a project's files; without a project marker, of the folder's own files only.
+
+    A file opened outside any project (a scratch file in the home folder) must not make the
+    server walk everything below its folder, which the CLI would do for `check ~/scratch.py`.
+    """
+    if any((root / marker).exists() for marker in ROOT_MARKERS):
+        return load_project(root, settings).facts
+    try:
+        siblings = sorted(child for child in root.iterdir() if is_python_path(child) and child.is_file())
+    except OSError:
+        return {}
+    return {child.resolve(): read_facts(child) for child in siblings}
 
 
 def _in_skipped_folder(path: Path, root: Path) -> bool:
