@@ -131,8 +131,8 @@ def _add_expire_on_commit(source: str, finding: Finding) -> str | None:
 def _finding_of(tmp_path: Path, code: str) -> tuple[str, Finding]:
     root = write_project(tmp_path / "project", {"app/__init__.py": ""})
     text = ASA103_EXAMPLE.source.replace("  # ASA103", "")
-    check = ProjectCache().check_buffer(root / ASA103_EXAMPLE.path, text)
-    (finding,) = [finding for finding in check.findings if finding.code == code]
+    findings = ProjectCache().check_buffer(root / ASA103_EXAMPLE.path, text)
+    (finding,) = [finding for finding in findings if finding.code == code]
     return text, finding
 
 
@@ -151,7 +151,7 @@ def test_the_fixed_text_has_no_finding_left(tmp_path: Path) -> None:
     (fix, _) = actions_for(text, finding, {"ASA103": _add_expire_on_commit})
     fixed = apply_change(text, fix.change)
     again = ProjectCache().check_buffer(tmp_path / "project" / ASA103_EXAMPLE.path, fixed)
-    assert [f.code for f in again.findings] == []
+    assert [f.code for f in again] == []
 
 
 def test_without_a_fixer_only_the_noqa_action_is_offered(tmp_path: Path) -> None:

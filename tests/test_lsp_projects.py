@@ -31,7 +31,7 @@ async def load_report() -> None:
 
 
 def _messages(cache: ProjectCache, path: Path, text: str) -> list[str]:
-    return [finding.message for finding in cache.check_buffer(path, text).findings]
+    return [finding.message for finding in cache.check_buffer(path, text)]
 
 
 def test_buffer_overlays_survive_a_configuration_error_until_it_is_fixed(project: Path) -> None:

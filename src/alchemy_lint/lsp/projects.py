@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from alchemy_lint.config import ConfigError, Settings, load_settings, matches_any
+from alchemy_lint.config import Settings, load_settings, matches_any
 from alchemy_lint.engine import check_file, display_path, facts_for_source, is_skipped_dir, load_project, read_facts
 from alchemy_lint.facts import FileFacts
 from alchemy_lint.project import ROOT_MARKERS, ProjectIndex, find_project_root
@@ -74,15 +74,6 @@ class OpenProject:
         return matches_any(relative, self.settings.exclude)
 
 
-@dataclass(frozen=True, slots=True)
-class BufferCheck:
-    """The findings for one buffer, and the facts they were found on."""
-
-    findings: tuple[Finding, ...]
-    facts: FileFacts | None
-    project_root: Path
-
-
 class ProjectCache:
     """Open projects by root. Raises `ConfigError` when a project's configuration is bad."""
 
@@ -107,18 +98,18 @@ class ProjectCache:
         self._projects[root] = fresh
         return fresh
 
-    def check_buffer(self, path: Path, text: str) -> BufferCheck:
+    def check_buffer(self, path: Path, text: str) -> tuple[Finding, ...]:
         """Lint the unsaved `text` of `path` against the rest of its project."""
         resolved = path.resolve()
         project = self.project_for(resolved)
         if project.is_excluded(resolved):
             project.drop_buffer(resolved)
-            return BufferCheck((), None, project.root)
+            return ()
         facts = facts_for_source(display_path(resolved), text.encode("utf-8", errors="surrogatepass"), resolved)
         project.set_buffer(resolved, facts)
         index = project.index()
         findings = check_file(facts, index, project.settings)
-        return BufferCheck(tuple(sorted(set(findings), key=Finding.sort_key)), facts, project.root)
+        return tuple(sorted(set(findings), key=Finding.sort_key))
 
     def buffer_saved(self, path: Path) -> None:
         """The buffer is on disk now: its on-disk facts are what the buffer's were."""
@@ -182,6 +173,3 @@ def _in_skipped_folder(path: Path, root: Path) -> bool:
 
 def is_python_path(path: Path) -> bool:
     return path.suffix in PYTHON_SUFFIXES
-
-
-__all__ = ["BufferCheck", "ConfigError", "OpenProject", "ProjectCache", "is_python_path"]

@@ -127,7 +127,7 @@ def publish(server: AlchemyLintServer, uri: str) -> None:
     text = document.source
     root = find_project_root(path.resolve())
     try:
-        check = server.state.projects.check_buffer(path, text)
+        findings = server.state.projects.check_buffer(path, text)
     except ConfigError as error:
         _show_error_once(server, root, f"alchemy-lint: configuration error: {error}")
         _clear(server, uri, document.version)
@@ -139,7 +139,7 @@ def publish(server: AlchemyLintServer, uri: str) -> None:
         _clear(server, uri, document.version)
         return
     server.state.shown_errors.pop(root, None)
-    spans = _spans(text, check.findings)
+    spans = _spans(text, findings)
     server.state.checked[uri] = CheckedBuffer(text, spans)
     lines = buffer_lines(text)
     codec = document.position_codec
