@@ -1,4 +1,4 @@
-"""The `alchemy-lint` command: check, rules, rule.
+"""The `alchemy-lint` command: check, rules, rule, lsp.
 
 Exit codes: 0 clean, 1 findings, 2 usage, configuration or internal error.
 """
@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("rules", help="list the rules")
     rule = commands.add_parser("rule", help="explain one rule with its examples")
     rule.add_argument("code")
+
+    commands.add_parser("lsp", help="serve editors: a language server over stdin/stdout")
     return parser
 
 
@@ -103,6 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _check(args)
     if args.command == "rules":
         return _rules()
+    if args.command == "lsp":
+        from alchemy_lint.lsp import run  # pygls is optional: import it only to serve
+
+        return run()
     return _rule(args.code)
 
 

@@ -11,6 +11,12 @@ from pathlib import Path
 from alchemy_lint.rules import ALL_RULES, Example, Rule
 
 DOCS_FOLDER = Path("docs") / "rules"
+#: Where a rule's page is published, for editors and reports that link to it.
+RULE_DOCS_URL = "https://github.com/alchemy-lint/alchemy-lint/blob/main/docs/rules/{code}.md"
+
+
+def rule_url(code: str) -> str:
+    return RULE_DOCS_URL.format(code=code)
 
 
 def _example_block(example: Example) -> str:

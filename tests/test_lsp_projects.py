@@ -1,0 +1,79 @@
+"""The language server's project cache: unsaved buffers over on-disk facts, settings kept fresh."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import write_project
+
+from alchemy_lint.config import ConfigError
+from alchemy_lint.lsp.projects import ProjectCache
+from alchemy_lint.project import find_project_root
+
+DB_MODULE = """\
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+engine = create_async_engine("sqlite+aiosqlite://")
+SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
+"""
+
+HANDLER = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import engine
+
+
+async def load_report() -> None:
+    session = AsyncSession(engine, expire_on_commit=False)
+    await session.close()
+"""
+
+
+def _messages(cache: ProjectCache, path: Path, text: str) -> list[str]:
+    return [finding.message for finding in cache.check_buffer(path, text)]
+
+
+def test_buffer_overlays_survive_a_configuration_error_until_it_is_fixed(project: Path) -> None:
+    root = write_project(project, {"app/__init__.py": "", "app/db.py": DB_MODULE})
+    cache = ProjectCache()
+    cache.check_buffer(root / "app/db.py", DB_MODULE.replace("SessionLocal", "make_session"))
+    (root / "pyproject.toml").write_text('[tool.alchemy-lint]\nselect = ["nonsense"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="select"):
+        cache.check_buffer(root / "app/handlers.py", HANDLER)
+    (root / "pyproject.toml").write_text("[tool.alchemy-lint]\n", encoding="utf-8")
+    (message,) = _messages(cache, root / "app/handlers.py", HANDLER)
+    assert "make_session()" in message
+
+
+def test_an_excluded_file_gets_no_findings(project: Path) -> None:
+    root = write_project(project, {"app/__init__.py": "", "app/db.py": DB_MODULE}, config='exclude = ["scripts/"]')
+    cache = ProjectCache()
+    assert _messages(cache, root / "scripts/oneoff.py", HANDLER) == []
+    assert len(_messages(cache, root / "app/handlers.py", HANDLER)) == 1
+
+
+def test_a_file_changed_in_a_virtualenv_does_not_enter_the_index(project: Path) -> None:
+    root = write_project(project, {"app/__init__.py": "", "app/db.py": DB_MODULE})
+    cache = ProjectCache()
+    cache.check_buffer(root / "app/handlers.py", HANDLER)
+    vendored = root / ".venv/lib/db.py"
+    vendored.parent.mkdir(parents=True)
+    vendored.write_text(DB_MODULE.replace("SessionLocal", "VendoredMaker"), encoding="utf-8")
+    assert cache.file_changed_on_disk(vendored) == root.resolve()
+    (message,) = _messages(cache, root / "app/handlers.py", HANDLER)
+    assert "VendoredMaker" not in message
+
+
+def test_a_file_outside_any_project_is_checked_with_its_folder_only(tmp_path: Path) -> None:
+    scratch = tmp_path / "scratch"
+    (scratch / "deeper").mkdir(parents=True)
+    if find_project_root(scratch) != scratch.resolve():
+        pytest.skip("a folder above the temporary folder is a project root")
+    (scratch / "deeper/db.py").write_text(DB_MODULE.replace("SessionLocal", "DeepMaker"), encoding="utf-8")
+    cache = ProjectCache()
+    (message,) = _messages(cache, scratch / "handlers.py", HANDLER)
+    assert "DeepMaker" not in message
+    (scratch / "db.py").write_text(DB_MODULE.replace("SessionLocal", "NextDoorMaker"), encoding="utf-8")
+    (message,) = _messages(ProjectCache(), scratch / "handlers.py", HANDLER)
+    assert "NextDoorMaker()" in message
