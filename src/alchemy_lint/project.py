@@ -330,11 +330,42 @@ class ProjectIndex:
             kind = self._name_kind(origin.name, depth)
         else:
             kind = self._attribute_kind(origin.name, depth)
+        if kind is ValueKind.UNKNOWN and origin.steps:
+            return self._member_kind(origin, depth)
         for step in origin.steps:
             if kind is ValueKind.UNKNOWN:
                 break
             kind = _STEPS.get((kind, step), ValueKind.UNKNOWN)
         return kind
+
+    def _member_kind(self, origin: Origin, depth: int) -> ValueKind:
+        """A member of an instance of a project class: `uow.session`, `db.session_context()`.
+
+        The class's own facts are the evidence: `self.session` set from a session, or a
+        method that yields one.
+        """
+        steps = origin.steps
+        owner = self.canonical(origin.name)
+        if origin.kind is OriginKind.NAME and steps[0] == "()":
+            steps = steps[1:]
+        elif origin.kind is not OriginKind.ANNOTATION:
+            return ValueKind.UNKNOWN
+        if not steps or owner not in self.classes:
+            return ValueKind.UNKNOWN
+        member, rest = steps[0], steps[1:]
+        if member.startswith("."):
+            return self.value_kind(Origin(OriginKind.ATTRIBUTE, f"{owner}{member}", rest), depth + 1)
+        if member == "()":
+            return ValueKind.UNKNOWN
+        for cls in self.class_chain(owner):
+            if f"{cls.qualname}.{member}" in self.functions:
+                if not self._is_session_context(f"{cls.qualname}.{member}", depth + 1):
+                    return ValueKind.UNKNOWN
+                kind = ValueKind.SESSION
+                for step in rest:
+                    kind = _STEPS.get((kind, step), ValueKind.UNKNOWN)
+                return kind
+        return ValueKind.UNKNOWN
 
     def kinds(self, origins: Iterable[Origin], depth: int = 0) -> set[ValueKind]:
         return {self.value_kind(origin, depth) for origin in origins}

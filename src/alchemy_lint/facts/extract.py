@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from alchemy_lint.facts.concurrency import ConcurrencyRecorder
 from alchemy_lint.facts.model import (
     ApiCall,
     BeginBlock,
@@ -107,6 +108,7 @@ class _FactsBuilder(ast.NodeVisitor):
         self.module_values: dict[str, tuple[Origin, ...]] = {}
         self._assign_target: str | None = None
         self._awaited: ast.expr | None = None
+        self.concurrency = ConcurrencyRecorder(self)
 
     # -- driving ---------------------------------------------------------------
 
@@ -127,6 +129,7 @@ class _FactsBuilder(ast.NodeVisitor):
             classes=tuple(self.class_facts),
             module_calls=tuple(self.module_calls),
             module_values=self.module_values,
+            stored_values=tuple(self.concurrency.stored),
         )
 
     def _prescan(self, body: list[ast.stmt]) -> None:
@@ -162,6 +165,18 @@ class _FactsBuilder(ast.NodeVisitor):
             self.uses_asyncio = True
 
     # -- scopes ----------------------------------------------------------------
+
+    def in_function(self) -> bool:
+        return self.function is not None
+
+    def global_names(self) -> set[str]:
+        return self.function.global_names if self.function else set()
+
+    def parameters(self) -> set[str]:
+        return self.function.parameters if self.function else set()
+
+    def class_name(self) -> str | None:
+        return self.classes[-1].qualname.rsplit(".", 1)[-1] if self.classes else None
 
     @property
     def function(self) -> _FunctionState | None:
@@ -256,8 +271,10 @@ class _FactsBuilder(ast.NodeVisitor):
         saved_table, self.table = self.table, table
         saved_loops, self.loop_depth = self.loop_depth, 0
         self.functions.append(state)
+        self.concurrency.enter_function(node)
         for statement in node.body:
             self.visit(statement)
+        task_spawns, session_uses = self.concurrency.leave_function()
         self.functions.pop()
         self.table, self.loop_depth = saved_table, saved_loops
         self.function_facts.append(
@@ -273,6 +290,8 @@ class _FactsBuilder(ast.NodeVisitor):
                 session_calls=tuple(state.session_calls),
                 context_entries=tuple(state.context_entries),
                 yields=tuple(state.yields),
+                task_spawns=task_spawns,
+                session_uses=session_uses,
             )
         )
 
@@ -289,7 +308,9 @@ class _FactsBuilder(ast.NodeVisitor):
 
     def _visit_loop(self, node: ast.AST) -> None:
         self.loop_depth += 1
+        self.concurrency.enter_loop(node)
         self.generic_visit(node)
+        self.concurrency.leave_loop()
         self.loop_depth -= 1
 
     visit_For = _visit_loop
@@ -306,6 +327,7 @@ class _FactsBuilder(ast.NodeVisitor):
         single = node.targets[0] if len(node.targets) == 1 else None
         self._visit_value(node.value, single)
         for target in node.targets:
+            self.concurrency.on_assign(target, node.value, node.lineno, node.col_offset)
             self._bind_target(target, node.value, None)
             if not isinstance(target, ast.Name):
                 self.visit(target)
@@ -313,6 +335,7 @@ class _FactsBuilder(ast.NodeVisitor):
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
             self._visit_value(node.value, node.target)
+        self.concurrency.on_assign(node.target, node.value, node.lineno, node.col_offset)
         self._bind_target(node.target, node.value, node.annotation)
         if not isinstance(node.target, ast.Name):
             self.visit(node.target)
@@ -431,6 +454,7 @@ class _FactsBuilder(ast.NodeVisitor):
 
     def visit_Await(self, node: ast.Await) -> None:
         self._awaited = node.value
+        self.concurrency.on_await(node)
         self.visit(node.value)
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -439,6 +463,7 @@ class _FactsBuilder(ast.NodeVisitor):
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr in SESSION_METHODS:
             self._record_session_method(node, func, awaited)
+        self.concurrency.on_call(node, awaited)
         qualname = qualify(func, self.table) if dotted_parts(func) is not None else None
         if qualname is not None:
             api = known_api(qualname)
@@ -508,6 +533,7 @@ class _FactsBuilder(ast.NodeVisitor):
             self.visit(item.context_expr)
             bound = item.optional_vars.id if isinstance(item.optional_vars, ast.Name) else None
             expr = item.context_expr
+            self.concurrency.on_with(expr, bound, node)
             if function is not None:
                 origins = self.origins_of(expr)
                 text = ast.unparse(expr)

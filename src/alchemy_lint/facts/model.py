@@ -126,6 +126,10 @@ class FunctionFacts:
     context_entries: tuple[ContextEntry, ...]
     #: Expressions that the function yields, with their evidence.
     yields: tuple[SessionRef, ...]
+    #: Calls that run awaitables concurrently, with the candidate sessions that reach them.
+    task_spawns: tuple[TaskSpawn, ...] = ()
+    #: Where the function itself uses a candidate session (kept only beside task spawns).
+    session_uses: tuple[SessionUse, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,3 +184,66 @@ class FileFacts:
     module_values: dict[str, tuple[Origin, ...]] = field(default_factory=dict)
     #: Line -> codes its `# noqa` comment names; an empty tuple is a bare `# noqa`.
     noqa: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    #: Values created at module level, on a class, or through `global`, kept for reuse.
+    stored_values: tuple[StoredValue, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SessionReach:
+    """A candidate session reaching a spawned awaitable, and how it gets there.
+
+    `how` is "method call" (`s.execute(...)`), "argument" (`load(s)`), or "wrapper <name>"
+    (`repo = Repo(s)` then `repo.load()`).
+    """
+
+    ref: SessionRef
+    how: str
+
+
+@dataclass(frozen=True, slots=True)
+class SpawnedWork:
+    """One awaitable handed to a task-spawning call; `many` for a comprehension or a loop."""
+
+    text: str
+    line: int
+    col: int
+    reaches: tuple[SessionReach, ...]
+    many: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSpawn:
+    """A call that runs awaitables concurrently: `asyncio.gather(...)`, `tg.create_task(...)`...
+
+    A `detached` spawn (a task) runs beside the code that created it until `window_end`: the
+    line where it is awaited, where its task group closes, or the function's last line.
+    """
+
+    entry: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    work: tuple[SpawnedWork, ...]
+    detached: bool = False
+    window_end: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SessionUse:
+    """The function's own use of a candidate session: a method call on it or passing it on."""
+
+    ref: SessionRef
+    line: int
+    col: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredValue:
+    """A value created once and kept for reuse: at module level, on a class, or via `global`."""
+
+    name: str
+    where: str
+    line: int
+    col: int
+    origins: tuple[Origin, ...]
