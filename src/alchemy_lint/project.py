@@ -48,6 +48,8 @@ class ValueKind(str, Enum):
     SESSION_CLASS = "session class"
     FACTORY_CONSTRUCTOR = "factory constructor"
     SESSION_CONTEXT = "session context manager"
+    #: A function or method annotated to return a session (`-> AsyncSession`).
+    SESSION_SOURCE = "function returning a session"
     TRANSACTION = "transaction"
     ENGINE = "engine"
     ENGINE_CONSTRUCTOR = "engine constructor"
@@ -64,6 +66,7 @@ _STEPS: dict[tuple[ValueKind, str], ValueKind] = {
     (ValueKind.FACTORY, "()"): ValueKind.SESSION,
     (ValueKind.FACTORY, "begin"): ValueKind.SESSION,
     (ValueKind.SESSION_CONTEXT, "()"): ValueKind.SESSION,
+    (ValueKind.SESSION_SOURCE, "()"): ValueKind.SESSION,
     (ValueKind.SESSION, "begin"): ValueKind.TRANSACTION,
     (ValueKind.SESSION, "begin_nested"): ValueKind.TRANSACTION,
     (ValueKind.ENGINE_CONSTRUCTOR, "()"): ValueKind.ENGINE,
@@ -358,8 +361,9 @@ class ProjectIndex:
         if member == "()":
             return ValueKind.UNKNOWN
         for cls in self.class_chain(owner):
-            if f"{cls.qualname}.{member}" in self.functions:
-                if not self._is_session_context(f"{cls.qualname}.{member}", depth + 1):
+            method = f"{cls.qualname}.{member}"
+            if method in self.functions:
+                if not (self._returns_session(method) or self._is_session_context(method, depth + 1)):
                     return ValueKind.UNKNOWN
                 kind = ValueKind.SESSION
                 for step in rest:
@@ -397,7 +401,13 @@ class ProjectIndex:
                 return _strongest(found)
         if self._is_session_context(canonical, depth):
             return ValueKind.SESSION_CONTEXT
+        if self._returns_session(canonical):
+            return ValueKind.SESSION_SOURCE
         return ValueKind.UNKNOWN
+
+    def _returns_session(self, qualname: str) -> bool:
+        function = self.functions.get(qualname)
+        return function is not None and function.returns is not None and self.is_session_class(function.returns)
 
     def _attribute_kind(self, qualname: str, depth: int) -> ValueKind:
         owner, _, attribute = qualname.rpartition(".")
@@ -407,6 +417,8 @@ class ProjectIndex:
                 found = self.kinds(origins, depth + 1) - {ValueKind.UNKNOWN}
                 if found:
                     return _strongest(found)
+            if self._returns_session(f"{cls.qualname}.{attribute}"):
+                return ValueKind.SESSION_SOURCE
         return ValueKind.UNKNOWN
 
     def _is_session_context(self, qualname: str, depth: int) -> bool:

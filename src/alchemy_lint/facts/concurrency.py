@@ -500,5 +500,8 @@ def _inside(line: int, col: int, span: tuple[int, int, int, int]) -> bool:
 
 
 def _short(expr: ast.expr) -> str:
+    """Source text for a message: a long call keeps its callee (`models.count_runs(...)`)."""
     text = ast.unparse(expr)
+    if len(text) > _TEXT_LIMIT and isinstance(expr, ast.Call) and (callee := expression_text(expr.func)):
+        return f"{callee}(...)"
     return text if len(text) <= _TEXT_LIMIT else text[: _TEXT_LIMIT - 3] + "..."

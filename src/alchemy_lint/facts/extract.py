@@ -292,6 +292,7 @@ class _FactsBuilder(ast.NodeVisitor):
                 yields=tuple(state.yields),
                 task_spawns=task_spawns,
                 session_uses=session_uses,
+                returns=annotation_target(node.returns, table),
             )
         )
 

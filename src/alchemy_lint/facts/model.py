@@ -130,6 +130,8 @@ class FunctionFacts:
     task_spawns: tuple[TaskSpawn, ...] = ()
     #: Where the function itself uses a candidate session (kept only beside task spawns).
     session_uses: tuple[SessionUse, ...] = ()
+    #: The class the return annotation names (`-> AsyncSession`), qualified.
+    returns: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -131,7 +131,7 @@ SESSION_SHARED_ACROSS_TASKS = Rule(
     code="ASA201",
     name="session-shared-across-tasks",
     summary="One session reaches two or more awaitables that run concurrently.",
-    message="session {session} is shared by concurrent work: {detail}; an AsyncSession runs one operation "
+    message="session `{session}` is shared by concurrent work: {detail}; an AsyncSession runs one operation "
     "at a time, so give each task its own session ({fix})",
     rationale=(
         "An `AsyncSession` is a stateful, single-task object: one transaction, one connection, one "
@@ -424,7 +424,7 @@ MODULE_LEVEL_SESSION = Rule(
     code="ASA202",
     name="module-level-session",
     summary="A session object is created once and kept at module level or on a class for reuse.",
-    message="session {name} is created {where} and reused by every request and task: keep only the factory "
+    message="session `{name}` is created {where} and reused by every request and task: keep only the factory "
     "global and open a session per unit of work ({fix})",
     rationale=(
         "A session kept at module level, on a class, or in a module global through `global` is shared "
