@@ -133,6 +133,7 @@ class ProjectIndex:
         self.files: dict[str, FileFacts] = {facts.path: facts for facts in files}
         self.exports: dict[str, dict[str, str]] = {}
         self.module_values: dict[str, tuple[Origin, ...]] = {}
+        self.type_aliases: dict[str, str] = {}
         self.classes: dict[str, ClassFacts] = {}
         self.class_paths: dict[str, str] = {}
         self.classes_by_name: dict[str, list[str]] = {}
@@ -167,6 +168,8 @@ class ProjectIndex:
             return
         self.exports[facts.module] = facts.exports
         self.uses_asyncio = self.uses_asyncio or facts.uses_asyncio
+        for name, target in facts.type_aliases.items():
+            self.type_aliases[f"{facts.module}.{name}"] = target
         for name, origins in facts.module_values.items():
             self.module_values[f"{facts.module}.{name}"] = origins
         for cls in facts.classes:
@@ -232,6 +235,12 @@ class ProjectIndex:
         return chain
 
     def is_session_class(self, qualname: str) -> bool:
+        # A type alias (`Annotated[...]`, `NewType`) stands for the class it names.
+        for _ in range(_MAX_DEPTH):
+            alias = self.type_aliases.get(self.canonical(qualname))
+            if alias is None:
+                break
+            qualname = alias
         for name in (qualname, *(base for cls in self.class_chain(qualname) for base in cls.bases)):
             canonical = self.canonical(name)
             if known_api(canonical) in SESSION_CLASSES or canonical in self.settings.extra_session_types:

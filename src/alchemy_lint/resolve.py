@@ -123,6 +123,7 @@ def expression_text(expr: ast.expr) -> str | None:
 _OPTIONAL_WRAPPERS = frozenset({"typing.Optional", "typing_extensions.Optional"})
 _ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 _UNION = frozenset({"typing.Union", "typing_extensions.Union"})
+_NEW_TYPE = frozenset({"typing.NewType", "typing_extensions.NewType"})
 
 
 def annotation_target(annotation: ast.expr | None, table: NameTable) -> str | None:
@@ -153,6 +154,47 @@ def annotation_target(annotation: ast.expr | None, table: NameTable) -> str | No
         # A generic class stands for its origin: `async_sessionmaker[AsyncSession]`.
         return wrapper
     return qualify(annotation, table)
+
+
+def annotation_targets(annotation: ast.expr | None, table: NameTable) -> tuple[str, ...]:
+    """Every class a union annotation names (`AsyncSession | AsyncReadSession`), or the one class."""
+    single = annotation_target(annotation, table)
+    if single is not None or annotation is None:
+        return (single,) if single else ()
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = ast.parse(annotation.value.strip(), mode="eval").body
+        except SyntaxError:
+            return ()
+    options: list[ast.expr] = []
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        pending: list[ast.expr] = [annotation]
+        while pending:
+            item = pending.pop()
+            if isinstance(item, ast.BinOp) and isinstance(item.op, ast.BitOr):
+                pending.extend((item.right, item.left))
+            else:
+                options.append(item)
+    elif isinstance(annotation, ast.Subscript) and qualify(annotation.value, table) in _UNION:
+        inner = annotation.slice
+        options = list(inner.elts) if isinstance(inner, ast.Tuple) else [inner]
+    found = tuple(target for option in options if not _is_none(option) for target in annotation_targets(option, table))
+    return found if len(found) == len([option for option in options if not _is_none(option)]) else ()
+
+
+def type_alias_target(value: ast.expr | None, table: NameTable, explicit: bool = False) -> str | None:
+    """The class a module-level type alias stands for.
+
+    `X = Annotated[AsyncSession, Depends(...)]`, `X = NewType("X", AsyncSession)`, and with
+    `explicit` (`X: TypeAlias = ...`, `type X = ...`) any annotation.
+    """
+    if value is None:
+        return None
+    if isinstance(value, ast.Call) and len(value.args) == 2 and qualify(value.func, table) in _NEW_TYPE:
+        return annotation_target(value.args[1], table)
+    if explicit or (isinstance(value, ast.Subscript) and qualify(value.value, table) in _ANNOTATED):
+        return annotation_target(value, table)
+    return None
 
 
 def _single_non_none(options: list[ast.expr], table: NameTable) -> str | None:

@@ -47,6 +47,28 @@ TASK_GROUPS = {
 GROUP_METHODS = frozenset({"create_task", "start_soon", "start"})
 _EVENT_LOOPS = frozenset({"asyncio.get_event_loop", "asyncio.get_running_loop", "asyncio.new_event_loop"})
 _APPENDS = frozenset({"append", "add"})
+#: AsyncSession (and SQLModel) methods that return a coroutine bound to the session.
+SESSION_COROUTINES = frozenset(
+    {
+        "execute",
+        "scalar",
+        "scalars",
+        "exec",
+        "get",
+        "get_one",
+        "refresh",
+        "flush",
+        "commit",
+        "rollback",
+        "close",
+        "merge",
+        "delete",
+        "stream",
+        "stream_scalars",
+        "run_sync",
+        "connection",
+    }
+)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp)
 _MAX_REACHES = 16
 _TEXT_LIMIT = 60
@@ -434,6 +456,11 @@ class ConcurrencyRecorder:
         if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
             return [_Element(r, many=False) for r in (self._reaches(item) for item in value.elts) if r]
         if isinstance(value, ast.Call):
+            func = value.func
+            if isinstance(func, ast.Attribute) and func.attr not in SESSION_COROUTINES:
+                # `engine = session.get_bind()` keeps something else, not the session; the
+                # arguments still reach the result (`Repo.from_session(session)`).
+                value = ast.Call(func=ast.Name("_"), args=value.args, keywords=value.keywords)
             reaches = self._reaches(value)
             return [_Element(reaches, many=False)] if reaches else []
         return []

@@ -27,15 +27,18 @@ from alchemy_lint.names import ASYNCIO_MODULES, REEXPORTABLE_LEAVES, Api, known_
 from alchemy_lint.resolve import (
     NameTable,
     annotation_target,
+    annotation_targets,
     bind_import,
     dotted_parts,
     expression_text,
     qualify,
+    type_alias_target,
 )
 
 #: Methods whose receiver the facts keep, with its evidence of being a session.
 SESSION_METHODS = frozenset({"commit", "rollback", "begin", "begin_nested", "close", "flush"})
 BEGIN_METHODS = frozenset({"begin", "begin_nested"})
+TYPE_ALIAS_MARKERS = frozenset({"typing.TypeAlias", "typing_extensions.TypeAlias"})
 TRANSACTION_ENDS = frozenset({"commit", "rollback"})
 _MAX_ORIGINS = 8
 
@@ -109,6 +112,7 @@ class _FactsBuilder(ast.NodeVisitor):
         self._assign_target: str | None = None
         self._awaited: ast.expr | None = None
         self.concurrency = ConcurrencyRecorder(self)
+        self.type_aliases: dict[str, str] = {}
 
     # -- driving ---------------------------------------------------------------
 
@@ -130,6 +134,7 @@ class _FactsBuilder(ast.NodeVisitor):
             module_calls=tuple(self.module_calls),
             module_values=self.module_values,
             stored_values=tuple(self.concurrency.stored),
+            type_aliases=self.type_aliases,
         )
 
     def _prescan(self, body: list[ast.stmt]) -> None:
@@ -265,9 +270,9 @@ class _FactsBuilder(ast.NodeVisitor):
         state = _FunctionState(f"{prefix}.{node.name}", method_of, table, {a.arg for a in arguments})
         for argument in arguments:
             table.forget(argument.arg)
-            target = annotation_target(argument.annotation, self.table)
-            if target:
-                state.bindings[argument.arg] = (Origin(OriginKind.ANNOTATION, target),)
+            targets = annotation_targets(argument.annotation, self.table)
+            if targets:
+                state.bindings[argument.arg] = tuple(Origin(OriginKind.ANNOTATION, t) for t in targets)
         saved_table, self.table = self.table, table
         saved_loops, self.loop_depth = self.loop_depth, 0
         self.functions.append(state)
@@ -327,6 +332,7 @@ class _FactsBuilder(ast.NodeVisitor):
     def visit_Assign(self, node: ast.Assign) -> None:
         single = node.targets[0] if len(node.targets) == 1 else None
         self._visit_value(node.value, single)
+        self._record_type_alias(single, node.value, explicit=False)
         for target in node.targets:
             self.concurrency.on_assign(target, node.value, node.lineno, node.col_offset)
             self._bind_target(target, node.value, None)
@@ -336,10 +342,21 @@ class _FactsBuilder(ast.NodeVisitor):
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
             self._visit_value(node.value, node.target)
+        explicit = qualify(node.annotation, self.table) in TYPE_ALIAS_MARKERS
+        self._record_type_alias(node.target, node.value, explicit)
         self.concurrency.on_assign(node.target, node.value, node.lineno, node.col_offset)
         self._bind_target(node.target, node.value, node.annotation)
         if not isinstance(node.target, ast.Name):
             self.visit(node.target)
+
+    def visit_TypeAlias(self, node: ast.AST) -> None:  # `type X = ...`, Python 3.12+
+        self._record_type_alias(getattr(node, "name", None), getattr(node, "value", None), explicit=True)
+
+    def _record_type_alias(self, target: ast.expr | None, value: ast.expr | None, explicit: bool) -> None:
+        if self.scope is Scope.MODULE and isinstance(target, ast.Name):
+            found = type_alias_target(value, self.table, explicit)
+            if found:
+                self.type_aliases[target.id] = found
 
     def _visit_value(self, value: ast.expr, target: ast.expr | None) -> None:
         self._assign_target = self._published_name(target) if isinstance(value, ast.Call) else None

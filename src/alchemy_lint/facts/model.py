@@ -188,6 +188,9 @@ class FileFacts:
     noqa: dict[int, tuple[str, ...]] = field(default_factory=dict)
     #: Values created at module level, on a class, or through `global`, kept for reuse.
     stored_values: tuple[StoredValue, ...] = ()
+    #: Module-level type alias -> the class it stands for (`SessionDep = Annotated[AsyncSession, ...]`,
+    #: `NewType("S", AsyncSession)`, `X: TypeAlias = ...`).
+    type_aliases: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from alchemy_lint.facts.model import FunctionFacts, SessionRef, SpawnedWork, TaskSpawn
+from alchemy_lint.facts.model import FunctionFacts, OriginKind, SessionRef, SpawnedWork, TaskSpawn
 from alchemy_lint.project import ValueKind
 from alchemy_lint.rules.base import Example, FileContext, Finding, Rule
 
@@ -49,7 +49,13 @@ class _Sessions:
     def __call__(self, ref: SessionRef) -> bool:
         found = self.known.get(ref)
         if found is None:
-            found = self.known[ref] = self.context.index.is_session(ref)
+            index = self.context.index
+            found = index.is_session(ref)
+            annotated = [origin for origin in ref.origins if origin.kind is OriginKind.ANNOTATION and not origin.steps]
+            if found and len(annotated) > 1:
+                # A union annotation is evidence only when every member is a session class.
+                found = all(index.value_kind(origin) is ValueKind.SESSION for origin in annotated)
+            self.known[ref] = found
         return found
 
 
