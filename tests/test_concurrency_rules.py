@@ -239,3 +239,31 @@ async def dashboard(session: AsyncSession) -> None:
     )
     assert result.returncode == 1, result.stderr
     assert result.stdout.startswith("app/dashboard.py:7:11: ASA201 session `session` is shared")
+
+
+def test_sync_script_session_in_an_async_project_is_silent_but_beside_coroutines_is_reported(tmp_path: Path) -> None:
+    script = """\
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+engine = create_engine("sqlite://")
+Factory = sessionmaker(engine)
+session = Factory()
+"""
+    shared = script + "\n\nasync def handler() -> None:\n    session.commit()\n"
+    main_guard = """\
+from app.db import SessionLocal
+
+
+async def main() -> None: ...
+
+if __name__ == "__main__":
+    session = SessionLocal()
+"""
+    root = write_project(
+        tmp_path / "project",
+        {"app/db.py": DB_MODULE, "app/script.py": script, "app/shared.py": shared, "app/main.py": main_guard},
+    )
+    assert findings_in(root, "app/script.py", "ASA202") == []
+    assert findings_in(root, "app/main.py", "ASA202") == []
+    assert [finding.line for finding in findings_in(root, "app/shared.py", "ASA202")] == [6]

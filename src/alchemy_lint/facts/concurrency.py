@@ -139,6 +139,13 @@ class ConcurrencyRecorder:
         self.records: list[_FunctionRecord] = []
         self.stored: list[StoredValue] = []
         self._hidden: list[frozenset[str]] = []
+        self._script_lines: list[tuple[int, int]] = []
+
+    def scan_module(self, tree: ast.Module) -> None:
+        """Note `if __name__ == "__main__":` blocks: a script's own run, not state kept for reuse."""
+        for statement in tree.body:
+            if isinstance(statement, ast.If) and _is_main_guard(statement.test):
+                self._script_lines.append((statement.lineno, statement.end_lineno or statement.lineno))
 
     # -- scopes ----------------------------------------------------------------
 
@@ -499,11 +506,22 @@ class ConcurrencyRecorder:
         elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "cls":
             name = f"cls.{target.attr}"
             where = f"on class {builder.class_name() or '?'}"
-        if where is None or name is None:
+        if where is None or name is None or any(start <= line <= end for start, end in self._script_lines):
             return
         origins = builder.origins_of(created)
         if origins:
             self.stored.append(StoredValue(name, where, line, col, origins))
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
 
 
 def _as_call(func: ast.expr, args: list[ast.expr]) -> ast.expr:

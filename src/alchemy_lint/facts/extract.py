@@ -118,6 +118,7 @@ class _FactsBuilder(ast.NodeVisitor):
 
     def build(self, tree: ast.Module) -> None:
         self._prescan(tree.body)
+        self.concurrency.scan_module(tree)
         for statement in tree.body:
             self.visit(statement)
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from alchemy_lint.facts.model import FunctionFacts, OriginKind, SessionRef, SpawnedWork, TaskSpawn
+from alchemy_lint.facts.model import FunctionFacts, Origin, OriginKind, SessionRef, SpawnedWork, TaskSpawn
+from alchemy_lint.names import Api
 from alchemy_lint.project import ValueKind
 from alchemy_lint.rules.base import Example, FileContext, Finding, Rule
 
@@ -419,12 +420,35 @@ async def sync_users(session: AsyncSession, ids: list[int]) -> None:
 
 def check_module_level_session(rule: Rule, context: FileContext) -> Iterator[Finding]:
     index = context.index
+    facts = context.facts
     if not index.uses_asyncio:
         return
+    # A sync script's module-level session serves one run; coroutines in the module would share it.
+    async_module = facts.uses_asyncio or any(function.is_async for function in facts.functions)
     fix = _fix_hint(context).replace(" inside each task", " per request or task")
-    for stored in context.facts.stored_values:
-        if ValueKind.SESSION in index.kinds(stored.origins):
+    for stored in facts.stored_values:
+        if ValueKind.SESSION not in index.kinds(stored.origins):
+            continue
+        if async_module or _is_async_session(context, stored.origins):
             yield rule.report(context, stored.line, stored.col, name=stored.name, where=stored.where, fix=fix)
+
+
+def _is_async_session(context: FileContext, origins: tuple[Origin, ...]) -> bool:
+    """`AsyncSession(...)`, or a call of a factory the index knows to make async sessions."""
+    index = context.index
+    for origin in origins:
+        if origin.kind is not OriginKind.NAME or origin.steps not in (("()",), ("begin",)):
+            continue
+        name = index.canonical(origin.name)
+        if index.api(name) is Api.ASYNC_SESSION:
+            return True
+        site = index.published_factories.get(name)
+        if site is not None:
+            api = index.api(site.call.callee)
+            session_class = site.call.keyword_targets.get("class_")
+            if api is Api.ASYNC_SESSIONMAKER or (session_class and index.api(session_class) is Api.ASYNC_SESSION):
+                return True
+    return False
 
 
 MODULE_LEVEL_SESSION = Rule(
@@ -439,7 +463,9 @@ MODULE_LEVEL_SESSION = Rule(
         "transaction and connection, its identity map grows for the life of the process and serves "
         "stale objects, and one request's failed flush leaves it unusable for all the others. Keep the "
         "factory (`async_sessionmaker`) global, and open one session per request or task. A factory or "
-        "`async_scoped_session` kept globally is fine. Applies to projects that use asyncio sessions."
+        "`async_scoped_session` kept globally is fine. Applies in projects that use asyncio sessions to "
+        "async sessions, and to sync ones in modules with async code; a session made under "
+        '`if __name__ == "__main__":` belongs to that one run of a script and stays silent.'
     ),
     check=check_module_level_session,
     runtime=(
