@@ -120,7 +120,10 @@ class _FunctionRecord:
     end_line: int
     spawns: list[_PendingSpawn] = field(default_factory=list)
     spawn_nodes: dict[int, _PendingSpawn] = field(default_factory=dict)
+    #: Name -> the awaitables appended to it (`tasks.append(load(s))`).
     wrappers: dict[str, list[_Element]] = field(default_factory=dict)
+    #: Name -> the value bound to it (`repo = Repo(s)`), read only if a spawn uses the name.
+    bound_values: dict[str, ast.expr] = field(default_factory=dict)
     joined: list[tuple[str, int]] = field(default_factory=list)
     uses: list[SessionUse] = field(default_factory=list)
     bound_at: dict[str, int] = field(default_factory=dict)
@@ -139,6 +142,7 @@ class ConcurrencyRecorder:
         self.records: list[_FunctionRecord] = []
         self.stored: list[StoredValue] = []
         self._hidden: list[frozenset[str]] = []
+        self._expanding: set[str] = set()
         self._script_lines: list[tuple[int, int]] = []
 
     def scan_module(self, tree: ast.Module) -> None:
@@ -197,6 +201,7 @@ class ConcurrencyRecorder:
         for name in _names(target):
             record.bound_at[name] = line
             record.wrappers.pop(name, None)
+            record.bound_values.pop(name, None)
         if not isinstance(target, ast.Name):
             return
         inner = value.value if isinstance(value, ast.Await) else value
@@ -205,9 +210,8 @@ class ConcurrencyRecorder:
             for pending in spawned:
                 pending.holder = target.id
             return
-        elements = self._elements(value)
-        if elements:
-            record.wrappers[target.id] = elements
+        if isinstance(value, (ast.Call, ast.List, ast.Tuple, ast.Set, *_COMPREHENSIONS)):
+            record.bound_values[target.id] = value
 
     def on_with(self, expr: ast.expr, bound: str | None, node: ast.AsyncWith | ast.With) -> None:
         record = self.record
@@ -215,6 +219,7 @@ class ConcurrencyRecorder:
             return
         record.bound_at[bound] = node.lineno
         record.wrappers.pop(bound, None)
+        record.bound_values.pop(bound, None)
         record.groups.pop(bound, None)
         callee = expr.func if isinstance(expr, ast.Call) else None
         if callee is not None and dotted_parts(callee) is not None:
@@ -227,12 +232,12 @@ class ConcurrencyRecorder:
         if record is not None and record.spawns:
             record.joined.extend((n.id, node.lineno) for n in ast.walk(node.value) if isinstance(n, ast.Name))
 
-    def on_call(self, node: ast.Call, awaited: bool) -> None:
+    def on_call(self, node: ast.Call, qualname: str | None, awaited: bool) -> None:
+        """`qualname` is the callee's qualified name when it is a dotted name the table knows."""
         record = self.record
         if record is None:
             return
         func = node.func
-        qualname = qualify(func, self.builder.table) if dotted_parts(func) is not None else None
         if qualname in GATHERING:
             self._gathering(record, node, GATHERING[qualname])
         elif qualname in TASK_STARTERS or self._is_loop_create_task(func):
@@ -315,12 +320,9 @@ class ConcurrencyRecorder:
             return [w for item in expr.elts for w in self._work_of(item, is_collection=False)]
         record = self.record
         name = expr.id if isinstance(expr, ast.Name) else None
-        if record is not None and name is not None and name in record.wrappers:
-            elements = record.wrappers[name]
-            if is_collection or len(elements) > 1:
-                return [
-                    SpawnedWork(text, expr.lineno, expr.col_offset, e.reaches, e.many) for e in elements if e.reaches
-                ]
+        elements = self._wrapped(record, name) if record is not None and name is not None else None
+        if elements is not None and (is_collection or len(elements) > 1):
+            return [SpawnedWork(text, expr.lineno, expr.col_offset, e.reaches, e.many) for e in elements if e.reaches]
         reaches = self._reaches(expr)
         return [SpawnedWork(text, expr.lineno, expr.col_offset, reaches)] if reaches else []
 
@@ -446,14 +448,28 @@ class ConcurrencyRecorder:
         if any(root in hidden for hidden in self._hidden):
             return
         record = self.record
-        if record is not None and text in record.wrappers:
-            for element in record.wrappers[text]:
+        elements = self._wrapped(record, text) if record is not None else None
+        if elements is not None:
+            for element in elements:
                 found.extend(SessionReach(r.ref, f"wrapper {text}") for r in element.reaches)
             return
         origins = self.builder.origins_of(expr)
         if origins:
             is_parameter = isinstance(expr, ast.Name) and expr.id in self.builder.parameters()
             found.append(SessionReach(SessionRef(text, origins, is_parameter), how))
+
+    def _wrapped(self, record: _FunctionRecord, name: str) -> list[_Element] | None:
+        """What a name holds of sessions: appended awaitables, or the value bound to it."""
+        if name in record.wrappers:
+            return record.wrappers[name]
+        value = record.bound_values.get(name)
+        if value is None or name in self._expanding:
+            return None
+        self._expanding.add(name)  # `x = f(x)` must not expand forever
+        try:
+            return self._elements(value)
+        finally:
+            self._expanding.discard(name)
 
     def _elements(self, value: ast.expr) -> list[_Element]:
         """What a name bound to `value` keeps of the sessions in it, if `value` is not awaited."""

@@ -482,8 +482,8 @@ class _FactsBuilder(ast.NodeVisitor):
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr in SESSION_METHODS:
             self._record_session_method(node, func, awaited)
-        self.concurrency.on_call(node, awaited)
         qualname = qualify(func, self.table) if dotted_parts(func) is not None else None
+        self.concurrency.on_call(node, qualname, awaited)
         if qualname is not None:
             api = known_api(qualname)
             if api is not None or qualname.rsplit(".", 1)[-1] in REEXPORTABLE_LEAVES:
