@@ -308,7 +308,11 @@ class ConcurrencyRecorder:
     def _is_loop_create_task(self, func: ast.expr) -> bool:
         if not (isinstance(func, ast.Attribute) and func.attr == "create_task"):
             return False
-        return any(o.name in _EVENT_LOOPS and o.steps == ("()",) for o in self.builder.origins_of(func.value))
+        return any(
+            (o.name in _EVENT_LOOPS and o.steps == ("()",))
+            or (o.name == "asyncio" and len(o.steps) == 1 and f"asyncio.{o.steps[0]}" in _EVENT_LOOPS)
+            for o in self.builder.origins_of(func.value)
+        )
 
     def _work_of(self, expr: ast.expr, is_collection: bool) -> list[SpawnedWork]:
         """The awaitables an argument stands for: itself, or the items of a collection."""

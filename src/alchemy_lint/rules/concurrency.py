@@ -407,6 +407,34 @@ async def sync_users(session: AsyncSession, ids: list[int]) -> None:
         await session.commit()
 """
         ),
+        Example(
+            """\
+import asyncio
+
+from app.db import Session, SessionLocal
+
+
+async def refresh_all(ids: list[int]) -> None:
+    async with SessionLocal.begin() as session:
+        loop = asyncio.get_running_loop()
+        first = loop.create_task(session.get(object, ids[0]))  # ASA201
+        second = loop.create_task(session.get(object, ids[1]))
+        await asyncio.wait([first, second])
+
+
+async def audit(session: Session) -> None:
+    await asyncio.gather(session.flush(), session.commit())  # ASA201
+""",
+            others=(
+                (
+                    "app/db.py",
+                    "from sqlalchemy.ext.asyncio import AsyncSession as Session\n"
+                    "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
+                    'engine = create_async_engine("sqlite+aiosqlite://")\n'
+                    "SessionLocal = async_sessionmaker(engine, expire_on_commit=False)\n",
+                ),
+            ),
+        ),
     ),
     references=(
         f"{ASYNC_DOCS}#using-asyncio-scoped-session",
