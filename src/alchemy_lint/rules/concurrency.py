@@ -74,8 +74,14 @@ def _session_works(work: tuple[SpawnedWork, ...], is_session: _Sessions) -> dict
 
 
 def _how(ways: list[str]) -> str:
-    distinct = sorted(set(ways))
-    return f" ({', '.join(distinct)})" if distinct != ["argument"] else ""
+    """How the session gets there, when it is not simply passed as an argument."""
+    shown = []
+    for way in sorted(set(ways)):
+        if way == "method call":
+            shown.append("by a method call on it")
+        elif way.startswith("wrapper "):
+            shown.append(f"through `{way.removeprefix('wrapper ')}`, built from it")
+    return f" ({'; '.join(shown)})" if shown else ""
 
 
 # -- ASA201 -------------------------------------------------------------------
