@@ -267,3 +267,40 @@ if __name__ == "__main__":
     assert findings_in(root, "app/script.py", "ASA202") == []
     assert findings_in(root, "app/main.py", "ASA202") == []
     assert [finding.line for finding in findings_in(root, "app/shared.py", "ASA202")] == [6]
+
+
+def test_uses_on_a_path_that_cannot_follow_the_task_are_not_concurrent(tmp_path: Path) -> None:
+    source = """\
+import asyncio
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def audit(session: AsyncSession) -> None: ...
+
+
+async def close(session: AsyncSession, background: bool) -> None:
+    if background:
+        asyncio.create_task(audit(session))
+        return
+    else:
+        await session.commit()
+    await session.flush()
+
+
+async def branch(session: AsyncSession, fast: bool) -> None:
+    if fast:
+        asyncio.create_task(audit(session))
+    else:
+        asyncio.create_task(audit(session))
+        await session.flush()
+
+
+async def fails(session: AsyncSession, fast: bool) -> None:
+    task = asyncio.create_task(audit(session))
+    if fast:
+        raise ValueError(fast)
+    await session.commit()
+    await task
+"""
+    assert _lines(tmp_path, source) == [22, 27]

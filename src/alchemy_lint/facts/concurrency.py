@@ -6,7 +6,7 @@ Also the values a module or class creates once and keeps (`session = SessionLoca
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from alchemy_lint.facts.model import (
@@ -117,6 +117,7 @@ class _PendingSpawn:
 
 @dataclass(slots=True)
 class _FunctionRecord:
+    function: ast.AST
     end_line: int
     spawns: list[_PendingSpawn] = field(default_factory=list)
     spawn_nodes: dict[int, _PendingSpawn] = field(default_factory=dict)
@@ -125,7 +126,7 @@ class _FunctionRecord:
     #: Name -> the value bound to it (`repo = Repo(s)`), read only if a spawn uses the name.
     bound_values: dict[str, ast.expr] = field(default_factory=dict)
     joined: list[tuple[str, int]] = field(default_factory=list)
-    uses: list[SessionUse] = field(default_factory=list)
+    uses: list[tuple[SessionUse, ast.Call]] = field(default_factory=list)
     bound_at: dict[str, int] = field(default_factory=dict)
     loops: list[ast.AST] = field(default_factory=list)
     #: Task group name -> (kind, first line, last line of its `async with` block).
@@ -154,16 +155,37 @@ class ConcurrencyRecorder:
     # -- scopes ----------------------------------------------------------------
 
     def enter_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        self.records.append(_FunctionRecord(node.end_lineno or node.lineno))
+        self.records.append(_FunctionRecord(node, node.end_lineno or node.lineno))
 
-    def leave_function(self) -> tuple[tuple[TaskSpawn, ...], tuple[SessionUse, ...]]:
+    def leave_function(self) -> tuple[TaskSpawn, ...]:
         record = self.records.pop()
         if not record.spawns:
-            return (), ()
-        spawns = tuple(self._finish(record, pending) for pending in record.spawns)
-        spans = [(s.line, s.col, s.end_line, s.end_col) for s in spawns]
-        uses = tuple(use for use in record.uses if not any(_inside(use.line, use.col, span) for span in spans))
-        return spawns, uses
+            return ()
+        spawns = [self._finish(record, pending) for pending in record.spawns]
+        detached = [(pending, spawn) for pending, spawn in zip(record.spawns, spawns, strict=True) if spawn.detached]
+        if not detached:
+            return tuple(spawns)
+        flow = _Flow(record.function)
+        for index, (pending, spawn) in enumerate(spawns_with_nodes := list(zip(record.spawns, spawns, strict=True))):
+            if not spawn.detached:
+                continue
+            span = (spawn.line, spawn.col, spawn.end_line, spawn.end_col)
+            uses = tuple(
+                use
+                for use, node in record.uses
+                if spawn.line < use.line <= spawn.window_end
+                and not _inside(use.line, use.col, span)
+                and flow.can_follow(pending.node, node)
+            )
+            others = tuple(
+                other.line
+                for other_pending, other in spawns_with_nodes
+                if other.detached
+                and spawn.line < other.line <= spawn.window_end
+                and flow.can_follow(pending.node, other_pending.node)
+            )
+            spawns[index] = replace(spawn, racing_uses=uses, racing_spawns=others)
+        return tuple(spawns)
 
     @property
     def record(self) -> _FunctionRecord | None:
@@ -503,7 +525,7 @@ class ConcurrencyRecorder:
         for keyword in node.keywords:
             if not isinstance(keyword.value, ast.Call):
                 self._collect(keyword.value, "argument", found)
-        record.uses.extend(SessionUse(reach.ref, node.lineno, node.col_offset) for reach in found[:_MAX_REACHES])
+        record.uses.extend((SessionUse(r.ref, node.lineno, node.col_offset), node) for r in found[:_MAX_REACHES])
 
     # -- values kept for reuse (ASA202) -------------------------------------------
 
@@ -531,6 +553,70 @@ class ConcurrencyRecorder:
         origins = builder.origins_of(created)
         if origins:
             self.stored.append(StoredValue(name, where, line, col, origins))
+
+
+class _Flow:
+    """Which code of a function can run after a given call on one path through it.
+
+    Line order is not enough: the other branch of an `if`, and code after a `return` or
+    `raise` that follows the call in its block, never run after it.
+    """
+
+    def __init__(self, function: ast.AST) -> None:
+        self.parents = {child: parent for parent in ast.walk(function) for child in ast.iter_child_nodes(parent)}
+
+    def _chain(self, node: ast.AST) -> list[ast.AST]:
+        chain = [node]
+        while chain[-1] in self.parents:
+            chain.append(self.parents[chain[-1]])
+        return chain
+
+    def can_follow(self, first: ast.AST, later: ast.AST) -> bool:
+        first_chain = self._chain(first)
+        later_chain = self._chain(later)
+        later_set = set(later_chain)
+        for depth, ancestor in enumerate(first_chain):
+            if ancestor not in later_set:
+                continue
+            first_child = first_chain[depth - 1] if depth else first
+            later_child = later_chain[later_chain.index(ancestor) - 1] if ancestor is not later else later
+            if isinstance(ancestor, (ast.If, ast.IfExp)) and _branch(ancestor, first_child) != _branch(
+                ancestor, later_child
+            ):
+                return False
+            return not self._exits(first_chain[:depth], later_child, ancestor)
+        return True
+
+    def _exits(self, below: list[ast.AST], later_child: ast.AST, common: ast.AST) -> bool:
+        """A `return`/`raise` after `first`'s statement in a block on the way up to `common`."""
+        for node in below:
+            parent = self.parents.get(node)
+            if not isinstance(node, ast.stmt) or parent is None:
+                continue
+            for body in _statement_lists(parent):
+                if node not in body:
+                    continue
+                after = body[body.index(node) + 1 :]
+                if parent is common and later_child in after:
+                    after = after[: after.index(later_child)]
+                if any(isinstance(statement, (ast.Return, ast.Raise)) for statement in after):
+                    return True
+        return False
+
+
+def _branch(node: ast.If | ast.IfExp, child: ast.AST) -> str:
+    if isinstance(node, ast.If):
+        return "body" if child in node.body else "orelse" if child in node.orelse else "test"
+    return "body" if child is node.body else "orelse" if child is node.orelse else "test"
+
+
+def _statement_lists(node: ast.AST) -> list[list[ast.stmt]]:
+    found = []
+    for name in ("body", "orelse", "finalbody"):
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            found.append(value)
+    return found
 
 
 def _is_main_guard(test: ast.expr) -> bool:

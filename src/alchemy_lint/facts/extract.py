@@ -280,7 +280,7 @@ class _FactsBuilder(ast.NodeVisitor):
         self.concurrency.enter_function(node)
         for statement in node.body:
             self.visit(statement)
-        task_spawns, session_uses = self.concurrency.leave_function()
+        task_spawns = self.concurrency.leave_function()
         self.functions.pop()
         self.table, self.loop_depth = saved_table, saved_loops
         self.function_facts.append(
@@ -297,7 +297,6 @@ class _FactsBuilder(ast.NodeVisitor):
                 context_entries=tuple(state.context_entries),
                 yields=tuple(state.yields),
                 task_spawns=task_spawns,
-                session_uses=session_uses,
                 returns=annotation_target(node.returns, table),
             )
         )

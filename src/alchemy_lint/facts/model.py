@@ -128,8 +128,6 @@ class FunctionFacts:
     yields: tuple[SessionRef, ...]
     #: Calls that run awaitables concurrently, with the candidate sessions that reach them.
     task_spawns: tuple[TaskSpawn, ...] = ()
-    #: Where the function itself uses a candidate session (kept only beside task spawns).
-    session_uses: tuple[SessionUse, ...] = ()
     #: The class the return annotation names (`-> AsyncSession`), qualified.
     returns: str | None = None
 
@@ -232,6 +230,10 @@ class TaskSpawn:
     work: tuple[SpawnedWork, ...]
     detached: bool = False
     window_end: int = 0
+    #: The spawner's own uses of candidate sessions while the task may run (same path, in the window).
+    racing_uses: tuple[SessionUse, ...] = ()
+    #: Lines of the other tasks started while this one may run.
+    racing_spawns: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,18 +119,12 @@ def _detached(spawn: TaskSpawn, function: FunctionFacts, is_session: _Sessions) 
         others = [
             other.line
             for other in function.task_spawns
-            if other.detached
-            and spawn.line < other.line <= spawn.window_end
-            and session in _session_works(other.work, is_session)
+            if other.line in spawn.racing_spawns and session in _session_works(other.work, is_session)
         ]
         if others:
             yield session, f"the task of {spawn.entry}() runs with it beside the task started at line {others[0]}{how}"
             continue
-        uses = [
-            use.line
-            for use in function.session_uses
-            if use.ref.text == session and spawn.line < use.line <= spawn.window_end and is_session(use.ref)
-        ]
+        uses = [use.line for use in spawn.racing_uses if use.ref.text == session and is_session(use.ref)]
         if uses:
             yield (
                 session,
