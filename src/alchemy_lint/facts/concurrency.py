@@ -159,33 +159,37 @@ class ConcurrencyRecorder:
 
     def leave_function(self) -> tuple[TaskSpawn, ...]:
         record = self.records.pop()
-        if not record.spawns:
-            return ()
-        spawns = [self._finish(record, pending) for pending in record.spawns]
-        detached = [(pending, spawn) for pending, spawn in zip(record.spawns, spawns, strict=True) if spawn.detached]
-        if not detached:
-            return tuple(spawns)
+        finished = [(pending.node, self._finish(record, pending)) for pending in record.spawns]
+        if not any(spawn.detached for _, spawn in finished):
+            return tuple(spawn for _, spawn in finished)
         flow = _Flow(record.function)
-        for index, (pending, spawn) in enumerate(spawns_with_nodes := list(zip(record.spawns, spawns, strict=True))):
-            if not spawn.detached:
-                continue
-            span = (spawn.line, spawn.col, spawn.end_line, spawn.end_col)
-            uses = tuple(
-                use
-                for use, node in record.uses
-                if spawn.line < use.line <= spawn.window_end
-                and not _inside(use.line, use.col, span)
-                and flow.can_follow(pending.node, node)
-            )
-            others = tuple(
-                other.line
-                for other_pending, other in spawns_with_nodes
-                if other.detached
-                and spawn.line < other.line <= spawn.window_end
-                and flow.can_follow(pending.node, other_pending.node)
-            )
-            spawns[index] = replace(spawn, racing_uses=uses, racing_spawns=others)
-        return tuple(spawns)
+        return tuple(self._racing(record, flow, node, spawn, finished) for node, spawn in finished)
+
+    def _racing(
+        self,
+        record: _FunctionRecord,
+        flow: _Flow,
+        node: ast.Call,
+        spawn: TaskSpawn,
+        finished: list[tuple[ast.Call, TaskSpawn]],
+    ) -> TaskSpawn:
+        """A created task with what the spawner does beside it: its own uses and other tasks."""
+        if not spawn.detached:
+            return spawn
+        span = (spawn.line, spawn.col, spawn.end_line, spawn.end_col)
+        uses = tuple(
+            use
+            for use, use_node in record.uses
+            if spawn.line < use.line <= spawn.window_end
+            and not _inside(use.line, use.col, span)
+            and flow.can_follow(node, use_node)
+        )
+        others = tuple(
+            other.line
+            for other_node, other in finished
+            if other.detached and spawn.line < other.line <= spawn.window_end and flow.can_follow(node, other_node)
+        )
+        return replace(spawn, racing_uses=uses, racing_spawns=others)
 
     @property
     def record(self) -> _FunctionRecord | None:
