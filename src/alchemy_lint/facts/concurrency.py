@@ -122,11 +122,14 @@ class _FunctionRecord:
     spawns: list[_PendingSpawn] = field(default_factory=list)
     spawn_nodes: dict[int, _PendingSpawn] = field(default_factory=dict)
     #: Name -> the awaitables appended to it (`tasks.append(load(s))`).
-    wrappers: dict[str, list[_Element]] = field(default_factory=dict)
+    appended: dict[str, list[_Element]] = field(default_factory=dict)
     #: Name -> the value bound to it (`repo = Repo(s)`), read only if a spawn uses the name.
     bound_values: dict[str, ast.expr] = field(default_factory=dict)
+    #: (name, line) where a name is awaited or handed to gather/wait: a task kept there is joined.
     joined: list[tuple[str, int]] = field(default_factory=list)
+    #: The function's own uses of candidate sessions after its first spawn, with their calls.
     uses: list[tuple[SessionUse, ast.Call]] = field(default_factory=list)
+    #: Name -> line of its latest binding: a session bound inside a loop is one per iteration.
     bound_at: dict[str, int] = field(default_factory=dict)
     loops: list[ast.AST] = field(default_factory=list)
     #: Task group name -> (kind, first line, last line of its `async with` block).
@@ -226,7 +229,7 @@ class ConcurrencyRecorder:
             return
         for name in _names(target):
             record.bound_at[name] = line
-            record.wrappers.pop(name, None)
+            record.appended.pop(name, None)
             record.bound_values.pop(name, None)
         if not isinstance(target, ast.Name):
             return
@@ -244,7 +247,7 @@ class ConcurrencyRecorder:
         if record is None or bound is None:
             return
         record.bound_at[bound] = node.lineno
-        record.wrappers.pop(bound, None)
+        record.appended.pop(bound, None)
         record.bound_values.pop(bound, None)
         record.groups.pop(bound, None)
         callee = expr.func if isinstance(expr, ast.Call) else None
@@ -377,7 +380,7 @@ class ConcurrencyRecorder:
         if not reaches:
             return
         in_loop, per_iteration = self._split_by_loop(reaches, record)
-        elements = record.wrappers.setdefault(holder, [])
+        elements = record.appended.setdefault(holder, [])
         if in_loop:
             elements.append(_Element(in_loop, many=True))
         if per_iteration:
@@ -490,8 +493,8 @@ class ConcurrencyRecorder:
 
     def _wrapped(self, record: _FunctionRecord, name: str) -> list[_Element] | None:
         """What a name holds of sessions: appended awaitables, or the value bound to it."""
-        if name in record.wrappers:
-            return record.wrappers[name]
+        if name in record.appended:
+            return record.appended[name]
         value = record.bound_values.get(name)
         if value is None or name in self._expanding:
             return None
