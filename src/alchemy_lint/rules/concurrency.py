@@ -497,8 +497,10 @@ MODULE_LEVEL_SESSION = Rule(
     ),
     check=check_module_level_session,
     runtime=(
-        "Concurrent requests on the shared session fail like ASA201 (`InvalidRequestError: Session is "
-        "already flushing`, `IllegalStateChangeError`); sequential ones see stale objects."
+        "A kept session used by concurrent requests is one session shared by concurrent tasks, which "
+        "fails as ASA201's runtime notes show on aiosqlite (`InvalidRequestError: Session is already "
+        'flushing`, "concurrent operations are not permitted"). This rule\'s own pattern is not executed '
+        "separately by the test suite."
     ),
     valid=(
         Example(
