@@ -351,6 +351,7 @@ class _FactsBuilder(ast.NodeVisitor):
 
     def visit_TypeAlias(self, node: ast.AST) -> None:  # `type X = ...`, Python 3.12+
         self._record_type_alias(getattr(node, "name", None), getattr(node, "value", None), explicit=True)
+        self.generic_visit(node)
 
     def _record_type_alias(self, target: ast.expr | None, value: ast.expr | None, explicit: bool) -> None:
         if self.scope is Scope.MODULE and isinstance(target, ast.Name):
