@@ -79,7 +79,8 @@ def test_select_keeps_only_the_selected_codes() -> None:
 
 
 def test_ignore_drops_codes_and_prefixes() -> None:
-    assert codes(run_cli("check", "--ignore", "ASA1", SAMPLE).stdout) == ["ASA303", "ASA401", "ASA402", "ASA501"]
+    kept = [code for code in SAMPLE_CODES if not code.startswith("ASA1")]
+    assert kept and codes(run_cli("check", "--ignore", "ASA1", SAMPLE).stdout) == kept
     assert "ASA103" not in codes(run_cli("check", "--ignore", "ASA103,ASA501", SAMPLE).stdout)
 
 

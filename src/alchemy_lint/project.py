@@ -54,6 +54,8 @@ class ValueKind(str, Enum):
     SESSION_CLASS = "session class"
     FACTORY_CONSTRUCTOR = "factory constructor"
     SESSION_CONTEXT = "session context manager"
+    #: A function or method annotated to return a session (`-> AsyncSession`).
+    SESSION_SOURCE = "function returning a session"
     TRANSACTION = "transaction"
     ENGINE = "engine"
     ENGINE_CONSTRUCTOR = "engine constructor"
@@ -70,6 +72,7 @@ _STEPS: dict[tuple[ValueKind, str], ValueKind] = {
     (ValueKind.FACTORY, "()"): ValueKind.SESSION,
     (ValueKind.FACTORY, "begin"): ValueKind.SESSION,
     (ValueKind.SESSION_CONTEXT, "()"): ValueKind.SESSION,
+    (ValueKind.SESSION_SOURCE, "()"): ValueKind.SESSION,
     (ValueKind.SESSION, "begin"): ValueKind.TRANSACTION,
     (ValueKind.SESSION, "begin_nested"): ValueKind.TRANSACTION,
     (ValueKind.ENGINE_CONSTRUCTOR, "()"): ValueKind.ENGINE,
@@ -136,6 +139,7 @@ class ProjectIndex:
         self.files: dict[str, FileFacts] = {facts.path: facts for facts in files}
         self.exports: dict[str, dict[str, str]] = {}
         self.module_values: dict[str, tuple[Origin, ...]] = {}
+        self.type_aliases: dict[str, str] = {}
         self.classes: dict[str, ClassFacts] = {}
         self.class_paths: dict[str, str] = {}
         self.classes_by_name: dict[str, list[str]] = {}
@@ -173,6 +177,8 @@ class ProjectIndex:
             return
         self.exports[facts.module] = facts.exports
         self.uses_asyncio = self.uses_asyncio or facts.uses_asyncio
+        for name, target in facts.type_aliases.items():
+            self.type_aliases[f"{facts.module}.{name}"] = target
         for name, origins in facts.module_values.items():
             self.module_values[f"{facts.module}.{name}"] = origins
         for cls in facts.classes:
@@ -251,6 +257,12 @@ class ProjectIndex:
         return chain
 
     def is_session_class(self, qualname: str) -> bool:
+        # A type alias (`Annotated[...]`, `NewType`) stands for the class it names.
+        for _ in range(_MAX_DEPTH):
+            alias = self.type_aliases.get(self.canonical(qualname))
+            if alias is None:
+                break
+            qualname = alias
         for name in (qualname, *(base for cls in self.class_chain(qualname) for base in cls.bases)):
             canonical = self.canonical(name)
             if known_api(canonical) in SESSION_CLASSES or canonical in self.extra_session_types:
@@ -361,11 +373,43 @@ class ProjectIndex:
             kind = self._name_kind(origin.name, depth)
         else:
             kind = self._attribute_kind(origin.name, depth)
+        if kind is ValueKind.UNKNOWN and origin.steps:
+            return self._member_kind(origin, depth)
         for step in origin.steps:
             if kind is ValueKind.UNKNOWN:
                 break
             kind = _STEPS.get((kind, step), ValueKind.UNKNOWN)
         return kind
+
+    def _member_kind(self, origin: Origin, depth: int) -> ValueKind:
+        """A member of an instance of a project class: `uow.session`, `db.session_context()`.
+
+        The class's own facts are the evidence: `self.session` set from a session, or a
+        method that yields one.
+        """
+        steps = origin.steps
+        owner = self.canonical(origin.name)
+        if origin.kind is OriginKind.NAME and steps[0] == "()":
+            steps = steps[1:]
+        elif origin.kind is not OriginKind.ANNOTATION:
+            return ValueKind.UNKNOWN
+        if not steps or owner not in self.classes:
+            return ValueKind.UNKNOWN
+        member, rest = steps[0], steps[1:]
+        if member.startswith("."):
+            return self.value_kind(Origin(OriginKind.ATTRIBUTE, f"{owner}{member}", rest), depth + 1)
+        if member == "()":
+            return ValueKind.UNKNOWN
+        for cls in self.class_chain(owner):
+            method = f"{cls.qualname}.{member}"
+            if method in self.functions:
+                if not (self._returns_session(method) or self._is_session_context(method, depth + 1)):
+                    return ValueKind.UNKNOWN
+                kind = ValueKind.SESSION
+                for step in rest:
+                    kind = _STEPS.get((kind, step), ValueKind.UNKNOWN)
+                return kind
+        return ValueKind.UNKNOWN
 
     def kinds(self, origins: Iterable[Origin], depth: int = 0) -> set[ValueKind]:
         return {self.value_kind(origin, depth) for origin in origins}
@@ -397,7 +441,13 @@ class ProjectIndex:
                 return _strongest(found)
         if self._is_session_context(canonical, depth):
             return ValueKind.SESSION_CONTEXT
+        if self._returns_session(canonical):
+            return ValueKind.SESSION_SOURCE
         return ValueKind.UNKNOWN
+
+    def _returns_session(self, qualname: str) -> bool:
+        function = self.functions.get(qualname)
+        return function is not None and function.returns is not None and self.is_session_class(function.returns)
 
     def _attribute_kind(self, qualname: str, depth: int) -> ValueKind:
         owner, _, attribute = qualname.rpartition(".")
@@ -407,6 +457,8 @@ class ProjectIndex:
                 found = self.kinds(origins, depth + 1) - {ValueKind.UNKNOWN}
                 if found:
                     return _strongest(found)
+            if self._returns_session(f"{cls.qualname}.{attribute}"):
+                return ValueKind.SESSION_SOURCE
         return ValueKind.UNKNOWN
 
     def _is_session_context(self, qualname: str, depth: int) -> bool:

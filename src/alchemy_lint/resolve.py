@@ -123,6 +123,7 @@ def expression_text(expr: ast.expr) -> str | None:
 _OPTIONAL_WRAPPERS = frozenset({"typing.Optional", "typing_extensions.Optional"})
 _ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 _UNION = frozenset({"typing.Union", "typing_extensions.Union"})
+_NEW_TYPE = frozenset({"typing.NewType", "typing_extensions.NewType"})
 
 
 def annotation_target(annotation: ast.expr | None, table: NameTable) -> str | None:
@@ -155,16 +156,48 @@ def annotation_target(annotation: ast.expr | None, table: NameTable) -> str | No
     return qualify(annotation, table)
 
 
-def type_alias_target(value: ast.expr, table: NameTable) -> str | None:
-    """The class a module-level type alias stands for, or None when `value` is no such alias.
+def annotation_targets(annotation: ast.expr | None, table: NameTable) -> tuple[str, ...]:
+    """Every class a union annotation names (`AsyncSession | AsyncReadSession`), or the one class."""
+    single = annotation_target(annotation, table)
+    if single is not None or annotation is None:
+        return (single,) if single else ()
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = ast.parse(annotation.value.strip(), mode="eval").body
+        except SyntaxError:
+            return ()
+    options: list[ast.expr] = []
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        pending: list[ast.expr] = [annotation]
+        while pending:
+            item = pending.pop()
+            if isinstance(item, ast.BinOp) and isinstance(item.op, ast.BitOr):
+                pending.extend((item.right, item.left))
+            else:
+                options.append(item)
+    elif isinstance(annotation, ast.Subscript) and qualify(annotation.value, table) in _UNION:
+        inner = annotation.slice
+        options = list(inner.elts) if isinstance(inner, ast.Tuple) else [inner]
+    found = tuple(target for option in options if not _is_none(option) for target in annotation_targets(option, table))
+    return found if len(found) == len([option for option in options if not _is_none(option)]) else ()
 
-    `SessionDep = Annotated[AsyncSession, Depends(get_session)]` (FastAPI's idiom),
-    `MaybeSession = AsyncSession | None`, `Optional[...]`, `Union[..., None]`. Other
-    subscripts (`HANDLERS["x"]`) are values, not aliases, and give None.
+
+def type_alias_target(value: ast.expr | None, table: NameTable, explicit: bool = False) -> str | None:
+    """The class a module-level type alias stands for.
+
+    `X = Annotated[AsyncSession, Depends(...)]` (FastAPI's idiom), `X = AsyncSession | None`,
+    `Optional[...]`, `Union[..., None]`, `X = NewType("X", AsyncSession)`, and with `explicit`
+    (`X: TypeAlias = ...`, `type X = ...`) any annotation. Other subscripts (`HANDLERS["x"]`)
+    are values, not aliases, and give None.
     """
+    if value is None:
+        return None
+    if isinstance(value, ast.Call) and len(value.args) == 2 and qualify(value.func, table) in _NEW_TYPE:
+        return annotation_target(value.args[1], table)
     if isinstance(value, ast.BinOp) and isinstance(value.op, ast.BitOr):
         return annotation_target(value, table)
-    if isinstance(value, ast.Subscript) and qualify(value.value, table) in _ANNOTATED | _OPTIONAL_WRAPPERS | _UNION:
+    wrappers = _ANNOTATED | _OPTIONAL_WRAPPERS | _UNION
+    if explicit or (isinstance(value, ast.Subscript) and qualify(value.value, table) in wrappers):
         return annotation_target(value, table)
     return None
 

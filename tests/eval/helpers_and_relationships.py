@@ -1,3 +1,4 @@
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -44,3 +45,10 @@ async def count_books(author_id: int) -> int:
 async def rename_author(author_id: int) -> None:
     async with get_a_session() as session:
         await session.get(Author, author_id)
+
+
+audit_session = SessionLocal()  # ASA202
+
+
+async def totals(session: AsyncSession, author_ids: list[int]) -> list[Author | None]:
+    return list(await asyncio.gather(*(session.get(Author, i) for i in author_ids)))  # ASA201

@@ -12,6 +12,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+from alchemy_lint.facts.concurrency import ConcurrencyRecorder
 from alchemy_lint.facts.guards import yield_guard
 from alchemy_lint.facts.model import (
     ApiCall,
@@ -32,6 +33,7 @@ from alchemy_lint.names import ASYNCIO_MODULES, REEXPORTABLE_LEAVES, Api, known_
 from alchemy_lint.resolve import (
     NameTable,
     annotation_target,
+    annotation_targets,
     bind_import,
     dotted_parts,
     expression_text,
@@ -42,6 +44,7 @@ from alchemy_lint.resolve import (
 #: Methods whose receiver the facts keep, with its evidence of being a session.
 SESSION_METHODS = frozenset({"commit", "rollback", "begin", "begin_nested", "close", "flush"})
 BEGIN_METHODS = frozenset({"begin", "begin_nested"})
+TYPE_ALIAS_MARKERS = frozenset({"typing.TypeAlias", "typing_extensions.TypeAlias"})
 TRANSACTION_ENDS = frozenset({"commit", "rollback"})
 _MAX_ORIGINS = 8
 
@@ -165,11 +168,14 @@ class _FactsBuilder(ast.NodeVisitor):
         self._assign_target: str | None = None
         self._awaited: ast.expr | None = None
         self._returned: ast.expr | None = None
+        self.concurrency = ConcurrencyRecorder(self)
+        self.type_aliases: dict[str, str] = {}
 
     # -- driving ---------------------------------------------------------------
 
     def build(self, tree: ast.Module) -> None:
         self._prescan(tree.body)
+        self.concurrency.scan_module(tree)
         for statement in tree.body:
             self.visit(statement)
 
@@ -185,6 +191,8 @@ class _FactsBuilder(ast.NodeVisitor):
             classes=tuple(self.class_facts),
             module_calls=tuple(self.module_calls),
             module_values=self.module_values,
+            stored_values=tuple(self.concurrency.stored),
+            type_aliases=self.type_aliases,
         )
 
     def _prescan(self, body: list[ast.stmt]) -> None:
@@ -224,6 +232,18 @@ class _FactsBuilder(ast.NodeVisitor):
             self.uses_asyncio = True
 
     # -- scopes ----------------------------------------------------------------
+
+    def in_function(self) -> bool:
+        return self.function is not None
+
+    def global_names(self) -> set[str]:
+        return self.function.global_names if self.function else set()
+
+    def parameters(self) -> set[str]:
+        return self.function.parameters if self.function else set()
+
+    def class_name(self) -> str | None:
+        return self.classes[-1].qualname.rsplit(".", 1)[-1] if self.classes else None
 
     @property
     def function(self) -> _FunctionState | None:
@@ -312,14 +332,16 @@ class _FactsBuilder(ast.NodeVisitor):
         state = _FunctionState(f"{prefix}.{node.name}", method_of, table, {a.arg for a in arguments})
         for argument in arguments:
             table.forget(argument.arg)
-            target = annotation_target(argument.annotation, self.table)
-            if target:
-                state.bindings[argument.arg] = (Origin(OriginKind.ANNOTATION, target),)
+            targets = annotation_targets(argument.annotation, self.table)
+            if targets:
+                state.bindings[argument.arg] = tuple(Origin(OriginKind.ANNOTATION, t) for t in targets)
         saved_table, self.table = self.table, table
         saved_loops, self.loop_depth = self.loop_depth, 0
         self.functions.append(state)
+        self.concurrency.enter_function(node)
         for statement in node.body:
             self.visit(statement)
+        task_spawns = self.concurrency.leave_function()
         self.functions.pop()
         self.table, self.loop_depth = saved_table, saved_loops
         self.function_facts.append(
@@ -336,6 +358,8 @@ class _FactsBuilder(ast.NodeVisitor):
                 context_entries=tuple(state.context_entries),
                 yields=tuple(state.yields),
                 yield_guards=tuple(state.yield_guards),
+                task_spawns=task_spawns,
+                returns=annotation_target(node.returns, table),
             )
         )
 
@@ -352,7 +376,9 @@ class _FactsBuilder(ast.NodeVisitor):
 
     def _visit_loop(self, node: ast.AST) -> None:
         self.loop_depth += 1
+        self.concurrency.enter_loop(node)
         self.generic_visit(node)
+        self.concurrency.leave_loop()
         self.loop_depth -= 1
 
     visit_For = _visit_loop
@@ -368,7 +394,9 @@ class _FactsBuilder(ast.NodeVisitor):
     def visit_Assign(self, node: ast.Assign) -> None:
         single = node.targets[0] if len(node.targets) == 1 else None
         self._visit_value(node.value, single)
+        self._record_type_alias(single, node.value, explicit=False)
         for target in node.targets:
+            self.concurrency.on_assign(target, node.value, node.lineno, node.col_offset)
             self._bind_target(target, node.value, None)
             if not isinstance(target, ast.Name):
                 self.visit(target)
@@ -376,9 +404,22 @@ class _FactsBuilder(ast.NodeVisitor):
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
             self._visit_value(node.value, node.target)
+        explicit = qualify(node.annotation, self.table) in TYPE_ALIAS_MARKERS
+        self._record_type_alias(node.target, node.value, explicit)
+        self.concurrency.on_assign(node.target, node.value, node.lineno, node.col_offset)
         self._bind_target(node.target, node.value, node.annotation)
         if not isinstance(node.target, ast.Name):
             self.visit(node.target)
+
+    def visit_TypeAlias(self, node: ast.AST) -> None:  # `type X = ...`, Python 3.12+
+        self._record_type_alias(getattr(node, "name", None), getattr(node, "value", None), explicit=True)
+        self.generic_visit(node)
+
+    def _record_type_alias(self, target: ast.expr | None, value: ast.expr | None, explicit: bool) -> None:
+        if self.scope is Scope.MODULE and isinstance(target, ast.Name):
+            found = type_alias_target(value, self.table, explicit)
+            if found:
+                self.type_aliases[target.id] = found
 
     def _visit_value(self, value: ast.expr, target: ast.expr | None) -> None:
         self._assign_target = (
@@ -513,6 +554,7 @@ class _FactsBuilder(ast.NodeVisitor):
 
     def visit_Await(self, node: ast.Await) -> None:
         self._awaited = node.value
+        self.concurrency.on_await(node)
         self.visit(node.value)
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -522,6 +564,7 @@ class _FactsBuilder(ast.NodeVisitor):
         if isinstance(func, ast.Attribute) and func.attr in SESSION_METHODS:
             self._record_session_method(node, func, awaited)
         qualname = qualify(func, self.table) if dotted_parts(func) is not None else None
+        self.concurrency.on_call(node, qualname, awaited)
         if qualname is not None:
             api = known_api(qualname)
             leaf = qualname.rsplit(".", 1)[-1]
@@ -595,6 +638,7 @@ class _FactsBuilder(ast.NodeVisitor):
             self.visit(item.context_expr)
             bound = item.optional_vars.id if isinstance(item.optional_vars, ast.Name) else None
             expr = item.context_expr
+            self.concurrency.on_with(expr, bound, node)
             if function is not None:
                 origins = self.origins_of(expr)
                 text = ast.unparse(expr)

@@ -149,6 +149,10 @@ class FunctionFacts:
     yields: tuple[SessionRef, ...]
     #: The yields of a plain name, with the statements around them (for the session helper).
     yield_guards: tuple[YieldGuard, ...] = ()
+    #: Calls that run awaitables concurrently, with the candidate sessions that reach them.
+    task_spawns: tuple[TaskSpawn, ...] = ()
+    #: The class the return annotation names (`-> AsyncSession`), qualified.
+    returns: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,5 +205,75 @@ class FileFacts:
     #: Module-level names bound to a computed value (`engine = create_async_engine(...)`),
     #: also through `global` in a function, with the value's origins.
     module_values: dict[str, tuple[Origin, ...]] = field(default_factory=dict)
-    #: Line -> codes its `# noqa` comment names; an empty tuple is a bare `# noqa`.
+    #: Line -> codes its noqa comment names; an empty tuple is a bare noqa (every code).
     noqa: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    #: Values created at module level, on a class, or through `global`, kept for reuse.
+    stored_values: tuple[StoredValue, ...] = ()
+    #: Module-level type alias -> the class it stands for (`SessionDep = Annotated[AsyncSession, ...]`,
+    #: `NewType("S", AsyncSession)`, `X: TypeAlias = ...`).
+    type_aliases: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionReach:
+    """A candidate session reaching a spawned awaitable, and how it gets there.
+
+    `how` is "method call" (`s.execute(...)`), "argument" (`load(s)`), or "wrapper <name>"
+    (`repo = Repo(s)` then `repo.load()`).
+    """
+
+    ref: SessionRef
+    how: str
+
+
+@dataclass(frozen=True, slots=True)
+class SpawnedWork:
+    """One awaitable handed to a task-spawning call; `many` for a comprehension or a loop."""
+
+    text: str
+    line: int
+    col: int
+    reaches: tuple[SessionReach, ...]
+    many: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSpawn:
+    """A call that runs awaitables concurrently: `asyncio.gather(...)`, `tg.create_task(...)`...
+
+    A `detached` spawn (a task) runs beside the code that created it until `window_end`: the
+    line where it is awaited, where its task group closes, or the function's last line.
+    """
+
+    entry: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    work: tuple[SpawnedWork, ...]
+    detached: bool = False
+    window_end: int = 0
+    #: The spawner's own uses of candidate sessions while the task may run (same path, in the window).
+    racing_uses: tuple[SessionUse, ...] = ()
+    #: Lines of the other tasks started while this one may run.
+    racing_spawns: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SessionUse:
+    """The function's own use of a candidate session: a method call on it or passing it on."""
+
+    ref: SessionRef
+    line: int
+    col: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredValue:
+    """A value created once and kept for reuse: at module level, on a class, or via `global`."""
+
+    name: str
+    where: str
+    line: int
+    col: int
+    origins: tuple[Origin, ...]

@@ -8,12 +8,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from alchemy_lint.config import Settings, matches_any
-from alchemy_lint.rules import layout, parse, relationship_strategies, sessions, transactions
+from alchemy_lint.rules import concurrency, layout, parse, relationship_strategies, sessions, transactions
 from alchemy_lint.rules.base import Example, FileContext, Finding, FixSafety, Rule
 
 ALL_RULES: tuple[Rule, ...] = tuple(
     sorted(
-        (*parse.RULES, *sessions.RULES, *relationship_strategies.RULES, *transactions.RULES, *layout.RULES),
+        (
+            *parse.RULES,
+            *sessions.RULES,
+            *concurrency.RULES,
+            *relationship_strategies.RULES,
+            *transactions.RULES,
+            *layout.RULES,
+        ),
         key=lambda rule: rule.code,
     )
 )

@@ -1,0 +1,665 @@
+"""Per-function facts about concurrency: task-spawning calls and the sessions that reach them.
+
+Also the values a module or class creates once and keeps (`session = SessionLocal()` at import).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from alchemy_lint.facts.model import (
+    Origin,
+    Scope,
+    SessionReach,
+    SessionRef,
+    SessionUse,
+    SpawnedWork,
+    StoredValue,
+    TaskSpawn,
+)
+from alchemy_lint.resolve import NameTable, dotted_parts, expression_text, qualify
+
+#: Calls that run every awaitable they get at once and wait for them.
+GATHERING = {
+    "asyncio.gather": "asyncio.gather",
+    "asyncio.tasks.gather": "asyncio.gather",
+    "asyncio.wait": "asyncio.wait",
+    "asyncio.tasks.wait": "asyncio.wait",
+    "asyncio.as_completed": "asyncio.as_completed",
+    "asyncio.tasks.as_completed": "asyncio.as_completed",
+}
+#: Calls that start a task beside the code that calls them.
+TASK_STARTERS = {
+    "asyncio.create_task": "asyncio.create_task",
+    "asyncio.tasks.create_task": "asyncio.create_task",
+    "asyncio.ensure_future": "asyncio.ensure_future",
+    "asyncio.tasks.ensure_future": "asyncio.ensure_future",
+}
+TASK_GROUPS = {
+    "asyncio.TaskGroup": "TaskGroup",
+    "asyncio.taskgroups.TaskGroup": "TaskGroup",
+    "anyio.create_task_group": "anyio task group",
+    "trio.open_nursery": "trio nursery",
+}
+#: Task group methods; `start_soon(fn, *args)` takes the function and its arguments.
+GROUP_METHODS = frozenset({"create_task", "start_soon", "start"})
+_EVENT_LOOPS = frozenset({"asyncio.get_event_loop", "asyncio.get_running_loop", "asyncio.new_event_loop"})
+_APPENDS = frozenset({"append", "add"})
+#: AsyncSession (and SQLModel) methods that return a coroutine bound to the session.
+SESSION_COROUTINES = frozenset(
+    {
+        "execute",
+        "scalar",
+        "scalars",
+        "exec",
+        "get",
+        "get_one",
+        "refresh",
+        "flush",
+        "commit",
+        "rollback",
+        "close",
+        "merge",
+        "delete",
+        "stream",
+        "stream_scalars",
+        "run_sync",
+        "connection",
+    }
+)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp)
+_MAX_REACHES = 16
+_TEXT_LIMIT = 60
+
+
+class Builder(Protocol):
+    """What the recorder reads from the facts builder while it walks."""
+
+    table: NameTable
+
+    @property
+    def scope(self) -> Scope: ...
+
+    def origins_of(self, expr: ast.expr) -> tuple[Origin, ...]: ...
+
+    def global_names(self) -> set[str]: ...
+
+    def parameters(self) -> set[str]: ...
+
+    def class_name(self) -> str | None: ...
+
+    def in_function(self) -> bool: ...
+
+
+@dataclass(slots=True)
+class _Element:
+    """One awaitable kept in a name: a coroutine object, or an item of a list of them."""
+
+    reaches: tuple[SessionReach, ...]
+    many: bool
+
+
+@dataclass(slots=True)
+class _PendingSpawn:
+    entry: str
+    node: ast.Call
+    work: list[SpawnedWork]
+    detached: bool
+    group_end: int | None = None
+    holder: str | None = None
+    awaited: bool = False
+    loop_end: int | None = None
+    loop_start: int = 0
+    outlives_loop: bool = False
+
+
+@dataclass(slots=True)
+class _FunctionRecord:
+    function: ast.AST
+    end_line: int
+    spawns: list[_PendingSpawn] = field(default_factory=list)
+    spawn_nodes: dict[int, _PendingSpawn] = field(default_factory=dict)
+    #: Name -> the awaitables appended to it (`tasks.append(load(s))`).
+    appended: dict[str, list[_Element]] = field(default_factory=dict)
+    #: Name -> the value bound to it (`repo = Repo(s)`), read only if a spawn uses the name.
+    bound_values: dict[str, ast.expr] = field(default_factory=dict)
+    #: (name, line) where a name is awaited or handed to gather/wait: a task kept there is joined.
+    joined: list[tuple[str, int]] = field(default_factory=list)
+    #: The function's own uses of candidate sessions after its first spawn, with their calls.
+    uses: list[tuple[SessionUse, ast.Call]] = field(default_factory=list)
+    #: Name -> line of its latest binding: a session bound inside a loop is one per iteration.
+    bound_at: dict[str, int] = field(default_factory=dict)
+    loops: list[ast.AST] = field(default_factory=list)
+    #: Task group name -> (kind, first line, last line of its `async with` block).
+    groups: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    #: Call node id -> the name that keeps the task it starts (`tasks.append(create_task(...))`).
+    holders: dict[int, str] = field(default_factory=dict)
+
+
+class ConcurrencyRecorder:
+    """Fed by the facts builder's walk; keeps what ASA201 and ASA202 need."""
+
+    def __init__(self, builder: Builder) -> None:
+        self.builder = builder
+        self.records: list[_FunctionRecord] = []
+        self.stored: list[StoredValue] = []
+        self._hidden: list[frozenset[str]] = []
+        self._expanding: set[str] = set()
+        self._script_lines: list[tuple[int, int]] = []
+
+    def scan_module(self, tree: ast.Module) -> None:
+        """Note `if __name__ == "__main__":` blocks: a script's own run, not state kept for reuse."""
+        for statement in tree.body:
+            if isinstance(statement, ast.If) and _is_main_guard(statement.test):
+                self._script_lines.append((statement.lineno, statement.end_lineno or statement.lineno))
+
+    # -- scopes ----------------------------------------------------------------
+
+    def enter_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.records.append(_FunctionRecord(node, node.end_lineno or node.lineno))
+
+    def leave_function(self) -> tuple[TaskSpawn, ...]:
+        record = self.records.pop()
+        finished = [(pending.node, self._finish(record, pending)) for pending in record.spawns]
+        if not any(spawn.detached for _, spawn in finished):
+            return tuple(spawn for _, spawn in finished)
+        flow = _Flow(record.function)
+        return tuple(self._racing(record, flow, node, spawn, finished) for node, spawn in finished)
+
+    def _racing(
+        self,
+        record: _FunctionRecord,
+        flow: _Flow,
+        node: ast.Call,
+        spawn: TaskSpawn,
+        finished: list[tuple[ast.Call, TaskSpawn]],
+    ) -> TaskSpawn:
+        """A created task with what the spawner does beside it: its own uses and other tasks."""
+        if not spawn.detached:
+            return spawn
+        span = (spawn.line, spawn.col, spawn.end_line, spawn.end_col)
+        uses = tuple(
+            use
+            for use, use_node in record.uses
+            if spawn.line < use.line <= spawn.window_end
+            and not _inside(use.line, use.col, span)
+            and flow.can_follow(node, use_node)
+        )
+        others = tuple(
+            other.line
+            for other_node, other in finished
+            if other.detached and spawn.line < other.line <= spawn.window_end and flow.can_follow(node, other_node)
+        )
+        return replace(spawn, racing_uses=uses, racing_spawns=others)
+
+    @property
+    def record(self) -> _FunctionRecord | None:
+        # A class body inside a function is not that function's code.
+        return self.records[-1] if self.records and self.builder.in_function() else None
+
+    def enter_loop(self, node: ast.AST) -> None:
+        record = self.record
+        if record is None:
+            return
+        record.loops.append(node)
+        targets: list[ast.expr] = []
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            targets.append(node.target)
+        elif isinstance(node, _COMPREHENSIONS):
+            targets.extend(generator.target for generator in node.generators)
+        for target in targets:
+            for name in _names(target):
+                record.bound_at[name] = getattr(node, "lineno", 0)
+
+    def leave_loop(self) -> None:
+        record = self.record
+        if record is not None:
+            record.loops.pop()
+
+    # -- statements ------------------------------------------------------------
+
+    def on_assign(self, target: ast.expr, value: ast.expr | None, line: int, col: int) -> None:
+        """Before the builder rebinds `target`: wrappers, task holders and stored values."""
+        if value is not None:
+            self._store(target, value, line, col)
+        record = self.record
+        if record is None or value is None:
+            return
+        for name in _names(target):
+            record.bound_at[name] = line
+            record.appended.pop(name, None)
+            record.bound_values.pop(name, None)
+        if not isinstance(target, ast.Name):
+            return
+        inner = value.value if isinstance(value, ast.Await) else value
+        spawned = self._spawns_in(inner, record)
+        if spawned:
+            for pending in spawned:
+                pending.holder = target.id
+            return
+        if isinstance(value, (ast.Call, ast.List, ast.Tuple, ast.Set, *_COMPREHENSIONS)):
+            record.bound_values[target.id] = value
+
+    def on_with(self, expr: ast.expr, bound: str | None, node: ast.AsyncWith | ast.With) -> None:
+        record = self.record
+        if record is None or bound is None:
+            return
+        record.bound_at[bound] = node.lineno
+        record.appended.pop(bound, None)
+        record.bound_values.pop(bound, None)
+        record.groups.pop(bound, None)
+        callee = expr.func if isinstance(expr, ast.Call) else None
+        if callee is not None and dotted_parts(callee) is not None:
+            kind = TASK_GROUPS.get(qualify(callee, self.builder.table) or "")
+            if kind is not None:
+                record.groups[bound] = (kind, node.lineno, node.end_lineno or node.lineno)
+
+    def on_await(self, node: ast.Await) -> None:
+        record = self.record
+        if record is not None and record.spawns:
+            record.joined.extend((n.id, node.lineno) for n in ast.walk(node.value) if isinstance(n, ast.Name))
+
+    def on_call(self, node: ast.Call, qualname: str | None, awaited: bool) -> None:
+        """`qualname` is the callee's qualified name when it is a dotted name the table knows."""
+        record = self.record
+        if record is None:
+            return
+        func = node.func
+        if qualname in GATHERING:
+            self._gathering(record, node, GATHERING[qualname])
+        elif qualname in TASK_STARTERS or self._is_loop_create_task(func):
+            entry = TASK_STARTERS.get(qualname or "", "loop.create_task")
+            self._task(record, node, entry, node.args[:1], awaited)
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in GROUP_METHODS:
+            group = record.groups.get(func.value.id)
+            if group is not None:
+                kind, start, end = group
+                arguments: list[ast.expr] = []
+                if node.args:
+                    first = node.args[0]
+                    arguments = [first] if func.attr == "create_task" else [_as_call(first, node.args[1:])]
+                # `await tg.start(...)` returns once the task has started; it keeps running.
+                joined = awaited and func.attr == "create_task"
+                self._task(record, node, f"{kind}.{func.attr}", arguments, joined, group=(start, end))
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in _APPENDS:
+            self._append(record, func.value.id, node)
+        if record.spawns:  # a use before the first spawn never runs beside a task
+            self._record_uses(record, node)
+
+    # -- spawns ----------------------------------------------------------------
+
+    def _gathering(self, record: _FunctionRecord, node: ast.Call, entry: str) -> None:
+        items: list[tuple[ast.expr, bool]] = []
+        if entry == "asyncio.gather":
+            items = [(arg.value, True) if isinstance(arg, ast.Starred) else (arg, False) for arg in node.args]
+        elif node.args:
+            items = [(node.args[0], True)]
+        work: list[SpawnedWork] = []
+        for expr, is_collection in items:
+            work.extend(self._work_of(expr, is_collection))
+        for expr, _ in items:
+            record.joined.extend((n.id, node.lineno) for n in ast.walk(expr) if isinstance(n, ast.Name))
+        pending = _PendingSpawn(entry, node, work, detached=False)
+        record.spawns.append(pending)
+        record.spawn_nodes[id(node)] = pending
+
+    def _task(
+        self,
+        record: _FunctionRecord,
+        node: ast.Call,
+        entry: str,
+        arguments: list[ast.expr],
+        awaited: bool,
+        group: tuple[int, int] | None = None,
+    ) -> None:
+        work = [w for arg in arguments for w in self._work_of(arg, is_collection=False)]
+        pending = _PendingSpawn(entry, node, work, detached=True, awaited=awaited, holder=record.holders.get(id(node)))
+        if group is not None:
+            pending.group_end = group[1]
+        if record.loops:
+            loop = record.loops[-1]
+            pending.loop_start = getattr(loop, "lineno", 0)
+            pending.loop_end = getattr(loop, "end_lineno", None)
+            # A task group opened around the loop joins its tasks after the loop is done.
+            pending.outlives_loop = group is not None and group[0] < pending.loop_start
+        record.spawns.append(pending)
+        record.spawn_nodes[id(node)] = pending
+
+    def _starts_task(self, func: ast.expr, record: _FunctionRecord) -> bool:
+        if dotted_parts(func) is not None and qualify(func, self.builder.table) in TASK_STARTERS:
+            return True
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in record.groups:
+            return func.attr in GROUP_METHODS
+        return self._is_loop_create_task(func)
+
+    def _is_loop_create_task(self, func: ast.expr) -> bool:
+        if not (isinstance(func, ast.Attribute) and func.attr == "create_task"):
+            return False
+        return any(
+            (o.name in _EVENT_LOOPS and o.steps == ("()",))
+            or (o.name == "asyncio" and len(o.steps) == 1 and f"asyncio.{o.steps[0]}" in _EVENT_LOOPS)
+            for o in self.builder.origins_of(func.value)
+        )
+
+    def _work_of(self, expr: ast.expr, is_collection: bool) -> list[SpawnedWork]:
+        """The awaitables an argument stands for: itself, or the items of a collection."""
+        text = _short(expr)
+        if isinstance(expr, _COMPREHENSIONS):
+            reaches = self._reaches_in_comprehension(expr)
+            return [SpawnedWork(text, expr.lineno, expr.col_offset, reaches, many=True)] if reaches else []
+        if is_collection and isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+            return [w for item in expr.elts for w in self._work_of(item, is_collection=False)]
+        record = self.record
+        name = expr.id if isinstance(expr, ast.Name) else None
+        elements = self._wrapped(record, name) if record is not None and name is not None else None
+        if elements is not None and (is_collection or len(elements) > 1):
+            return [SpawnedWork(text, expr.lineno, expr.col_offset, e.reaches, e.many) for e in elements if e.reaches]
+        reaches = self._reaches(expr)
+        return [SpawnedWork(text, expr.lineno, expr.col_offset, reaches)] if reaches else []
+
+    def _spawns_in(self, value: ast.expr, record: _FunctionRecord) -> list[_PendingSpawn]:
+        """Task spawns whose result `value` keeps: `t = create_task(...)`, `[create_task(...) for ...]`."""
+        if isinstance(value, _COMPREHENSIONS):
+            value = value.elt
+        elif isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+            return [p for item in value.elts for p in self._spawns_in(item, record)]
+        found = record.spawn_nodes.get(id(value)) if isinstance(value, ast.Call) else None
+        return [found] if found is not None and found.detached else []
+
+    def _append(self, record: _FunctionRecord, holder: str, node: ast.Call) -> None:
+        if len(node.args) != 1:
+            return
+        item = node.args[0]
+        if isinstance(item, ast.Call) and self._starts_task(item.func, record):
+            # The call is visited after this one: tell its spawn where the task is kept.
+            record.holders[id(item)] = holder
+            return
+        reaches = self._reaches(item)
+        if not reaches:
+            return
+        in_loop, per_iteration = self._split_by_loop(reaches, record)
+        elements = record.appended.setdefault(holder, [])
+        if in_loop:
+            elements.append(_Element(in_loop, many=True))
+        if per_iteration:
+            elements.append(_Element(per_iteration, many=False))
+
+    def _split_by_loop(
+        self, reaches: tuple[SessionReach, ...], record: _FunctionRecord
+    ) -> tuple[tuple[SessionReach, ...], tuple[SessionReach, ...]]:
+        """Reaches of a session from outside the loop (shared by every iteration) and the rest."""
+        if not record.loops:
+            return (), reaches
+        loop = record.loops[-1]
+        start, end = getattr(loop, "lineno", 0), getattr(loop, "end_lineno", 0) or 0
+        shared: list[SessionReach] = []
+        own: list[SessionReach] = []
+        for reach in reaches:
+            bound = record.bound_at.get(reach.ref.text.split(".", 1)[0])
+            (own if bound is not None and start <= bound <= end else shared).append(reach)
+        return tuple(shared), tuple(own)
+
+    def _finish(self, record: _FunctionRecord, pending: _PendingSpawn) -> TaskSpawn:
+        node = pending.node
+        line = node.lineno
+        window_end = 0
+        work = pending.work
+        if pending.detached:
+            window_end = pending.group_end or record.end_line
+            if pending.awaited:
+                window_end = line
+            elif pending.holder is not None:
+                joins = [at for name, at in record.joined if name == pending.holder and at > line]
+                if joins:
+                    window_end = min(window_end, min(joins))
+            if pending.loop_end is not None and (
+                window_end > pending.loop_end or (pending.outlives_loop and not pending.awaited)
+            ):
+                work = self._many_per_loop(record, pending)
+        return TaskSpawn(
+            entry=pending.entry,
+            line=line,
+            col=node.col_offset,
+            end_line=node.end_lineno or line,
+            end_col=node.end_col_offset or node.col_offset,
+            work=tuple(work),
+            detached=pending.detached,
+            window_end=window_end,
+        )
+
+    def _many_per_loop(self, record: _FunctionRecord, pending: _PendingSpawn) -> list[SpawnedWork]:
+        """A task started in a loop and not joined in it: one task per iteration, all at once."""
+        result: list[SpawnedWork] = []
+        start, end = pending.loop_start, pending.loop_end or 0
+        for work in pending.work:
+            shared = tuple(
+                r for r in work.reaches if not (start <= record.bound_at.get(r.ref.text.split(".", 1)[0], -1) <= end)
+            )
+            own = tuple(r for r in work.reaches if r not in shared)
+            if shared:
+                result.append(SpawnedWork(work.text, work.line, work.col, shared, many=True))
+            if own:
+                result.append(SpawnedWork(work.text, work.line, work.col, own, many=False))
+        return result
+
+    # -- what reaches an awaitable ---------------------------------------------
+
+    def _reaches(self, expr: ast.expr) -> tuple[SessionReach, ...]:
+        found: list[SessionReach] = []
+        self._collect(expr, "argument", found)
+        return tuple(found[:_MAX_REACHES])
+
+    def _reaches_in_comprehension(
+        self, expr: ast.ListComp | ast.SetComp | ast.GeneratorExp
+    ) -> tuple[SessionReach, ...]:
+        # A session bound by the comprehension itself (`for s in sessions`) is one per item.
+        own = frozenset(name for generator in expr.generators for name in _names(generator.target))
+        self._hidden.append(own)
+        try:
+            return self._reaches(expr.elt)
+        finally:
+            self._hidden.pop()
+
+    def _collect(self, expr: ast.expr, how: str, found: list[SessionReach]) -> None:
+        if isinstance(expr, ast.Await):
+            expr = expr.value
+        if isinstance(expr, ast.Call):
+            func = expr.func
+            if isinstance(func, ast.Attribute):
+                self._collect(func.value, "method call", found)
+            for arg in expr.args:
+                self._collect(arg.value if isinstance(arg, ast.Starred) else arg, "argument", found)
+            for keyword in expr.keywords:
+                self._collect(keyword.value, "argument", found)
+            return
+        text = expression_text(expr)
+        if text is None:
+            return
+        root = text.split(".", 1)[0]
+        if any(root in hidden for hidden in self._hidden):
+            return
+        record = self.record
+        elements = self._wrapped(record, text) if record is not None else None
+        if elements is not None:
+            for element in elements:
+                found.extend(SessionReach(r.ref, f"wrapper {text}") for r in element.reaches)
+            return
+        origins = self.builder.origins_of(expr)
+        if origins:
+            is_parameter = isinstance(expr, ast.Name) and expr.id in self.builder.parameters()
+            found.append(SessionReach(SessionRef(text, origins, is_parameter), how))
+
+    def _wrapped(self, record: _FunctionRecord, name: str) -> list[_Element] | None:
+        """What a name holds of sessions: appended awaitables, or the value bound to it."""
+        if name in record.appended:
+            return record.appended[name]
+        value = record.bound_values.get(name)
+        if value is None or name in self._expanding:
+            return None
+        self._expanding.add(name)  # `x = f(x)` must not expand forever
+        try:
+            return self._elements(value)
+        finally:
+            self._expanding.discard(name)
+
+    def _elements(self, value: ast.expr) -> list[_Element]:
+        """What a name bound to `value` keeps of the sessions in it, if `value` is not awaited."""
+        if isinstance(value, _COMPREHENSIONS):
+            reaches = self._reaches_in_comprehension(value)
+            return [_Element(reaches, many=True)] if reaches else []
+        if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+            return [_Element(r, many=False) for r in (self._reaches(item) for item in value.elts) if r]
+        if isinstance(value, ast.Call):
+            func = value.func
+            if isinstance(func, ast.Attribute) and func.attr not in SESSION_COROUTINES:
+                # `engine = session.get_bind()` keeps something else, not the session; the
+                # arguments still reach the result (`Repo.from_session(session)`).
+                value = ast.Call(func=ast.Name("_"), args=value.args, keywords=value.keywords)
+            reaches = self._reaches(value)
+            return [_Element(reaches, many=False)] if reaches else []
+        return []
+
+    def _record_uses(self, record: _FunctionRecord, node: ast.Call) -> None:
+        found: list[SessionReach] = []
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            self._collect(func.value, "method call", found)
+        for arg in node.args:
+            if not isinstance(arg, ast.Call):
+                self._collect(arg.value if isinstance(arg, ast.Starred) else arg, "argument", found)
+        for keyword in node.keywords:
+            if not isinstance(keyword.value, ast.Call):
+                self._collect(keyword.value, "argument", found)
+        record.uses.extend((SessionUse(r.ref, node.lineno, node.col_offset), node) for r in found[:_MAX_REACHES])
+
+    # -- values kept for reuse (ASA202) -------------------------------------------
+
+    def _store(self, target: ast.expr, value: ast.expr, line: int, col: int) -> None:
+        created = value.value if isinstance(value, ast.Await) else value
+        if not isinstance(created, ast.Call):
+            return
+        builder = self.builder
+        where: str | None = None
+        name: str | None = None
+        scope = builder.scope
+        if isinstance(target, ast.Name):
+            name = target.id
+            if scope is Scope.MODULE:
+                where = "at module level"
+            elif scope is Scope.CLASS:
+                where = f"on class {builder.class_name() or '?'}"
+            elif name in builder.global_names():
+                where = "in a module global"
+        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "cls":
+            name = f"cls.{target.attr}"
+            where = f"on class {builder.class_name() or '?'}"
+        if where is None or name is None or any(start <= line <= end for start, end in self._script_lines):
+            return
+        origins = builder.origins_of(created)
+        if origins:
+            self.stored.append(StoredValue(name, where, line, col, origins))
+
+
+class _Flow:
+    """Which code of a function can run after a given call on one path through it.
+
+    Line order is not enough: the other branch of an `if`, and code after a `return` or
+    `raise` that follows the call in its block, never run after it.
+    """
+
+    def __init__(self, function: ast.AST) -> None:
+        self.parents = {child: parent for parent in ast.walk(function) for child in ast.iter_child_nodes(parent)}
+
+    def _chain(self, node: ast.AST) -> list[ast.AST]:
+        chain = [node]
+        while chain[-1] in self.parents:
+            chain.append(self.parents[chain[-1]])
+        return chain
+
+    def can_follow(self, first: ast.AST, later: ast.AST) -> bool:
+        first_chain = self._chain(first)
+        later_chain = self._chain(later)
+        later_set = set(later_chain)
+        for depth, ancestor in enumerate(first_chain):
+            if ancestor not in later_set:
+                continue
+            first_child = first_chain[depth - 1] if depth else first
+            later_child = later_chain[later_chain.index(ancestor) - 1] if ancestor is not later else later
+            if isinstance(ancestor, (ast.If, ast.IfExp)) and _branch(ancestor, first_child) != _branch(
+                ancestor, later_child
+            ):
+                return False
+            return not self._exits(first_chain[:depth], later_child, ancestor)
+        return True
+
+    def _exits(self, below: list[ast.AST], later_child: ast.AST, common: ast.AST) -> bool:
+        """A `return`/`raise` after `first`'s statement in a block on the way up to `common`."""
+        for node in below:
+            parent = self.parents.get(node)
+            if not isinstance(node, ast.stmt) or parent is None:
+                continue
+            for body in _statement_lists(parent):
+                if node not in body:
+                    continue
+                after = body[body.index(node) + 1 :]
+                if parent is common and later_child in after:
+                    after = after[: after.index(later_child)]
+                if any(isinstance(statement, (ast.Return, ast.Raise)) for statement in after):
+                    return True
+        return False
+
+
+def _branch(node: ast.If | ast.IfExp, child: ast.AST) -> str:
+    if isinstance(node, ast.If):
+        return "body" if child in node.body else "orelse" if child in node.orelse else "test"
+    return "body" if child is node.body else "orelse" if child is node.orelse else "test"
+
+
+def _statement_lists(node: ast.AST) -> list[list[ast.stmt]]:
+    found = []
+    for name in ("body", "orelse", "finalbody"):
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            found.append(value)
+    return found
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
+
+
+def _as_call(func: ast.expr, args: list[ast.expr]) -> ast.expr:
+    """`start_soon(fn, a, b)` runs `fn(a, b)`."""
+    return ast.Call(func=func, args=list(args), keywords=[], lineno=func.lineno, col_offset=func.col_offset)
+
+
+def _names(target: ast.expr) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for item in target.elts for name in _names(item)]
+    if isinstance(target, ast.Starred):
+        return _names(target.value)
+    return []
+
+
+def _inside(line: int, col: int, span: tuple[int, int, int, int]) -> bool:
+    start_line, start_col, end_line, end_col = span
+    return (start_line, start_col) <= (line, col) < (end_line, end_col)
+
+
+def _short(expr: ast.expr) -> str:
+    """Source text for a message: a long call keeps its callee (`models.count_runs(...)`)."""
+    text = ast.unparse(expr)
+    if len(text) > _TEXT_LIMIT and isinstance(expr, ast.Call) and (callee := expression_text(expr.func)):
+        return f"{callee}(...)"
+    return text if len(text) <= _TEXT_LIMIT else text[: _TEXT_LIMIT - 3] + "..."

@@ -1,0 +1,306 @@
+"""ASA201/ASA202 beyond the rule examples: evidence of sessions, task windows, messages, flake8."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import findings_in, write_project
+
+from alchemy_lint.engine import facts_for_source
+
+DB_MODULE = """\
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+engine = create_async_engine("sqlite+aiosqlite://")
+SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
+"""
+
+
+def _lines(tmp_path: Path, source: str, code: str = "ASA201", others: dict[str, str] | None = None) -> list[int]:
+    files = {"app/db.py": DB_MODULE, **(others or {}), "app/service.py": source}
+    root = write_project(tmp_path / "project", files)
+    return [finding.line for finding in findings_in(root, "app/service.py", code)]
+
+
+def test_session_from_a_database_interface_method_is_evidence(tmp_path: Path) -> None:
+    interface = """\
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+class Database:
+    async def session(self) -> AsyncSession:
+        return AsyncSession(expire_on_commit=False)
+
+    @asynccontextmanager
+    async def session_scope(self):
+        session = await self.session()
+        async with session:
+            yield session
+"""
+    source = """\
+import asyncio
+
+from app.interface import Database
+
+
+async def count(session, table: str) -> int: ...
+
+
+async def overview(db: Database) -> None:
+    async with db.session_scope() as session:
+        await asyncio.gather(count(session=session, table="a"), count(session=session, table="b"))
+"""
+    assert _lines(tmp_path, source, others={"app/interface.py": interface}) == [11]
+
+
+def test_newtype_and_annotated_aliases_of_the_session_class_are_sessions(tmp_path: Path) -> None:
+    types = """\
+from typing import Annotated, NewType, TypeAlias
+
+from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession as _AsyncSession
+
+ReadSession = NewType("ReadSession", _AsyncSession)
+WriteSession = NewType("WriteSession", ReadSession)
+SessionDep = Annotated[_AsyncSession, Depends(lambda: None)]
+Plain: TypeAlias = "_AsyncSession"
+"""
+    source = """\
+import asyncio
+
+from app.types import Plain, ReadSession, SessionDep, WriteSession
+
+
+async def handler(a: WriteSession, b: SessionDep, c: Plain, d: ReadSession | WriteSession) -> None:
+    await asyncio.gather(a.get(int, 1), a.get(int, 2))
+    await asyncio.gather(b.get(int, 1), b.get(int, 2))
+    await asyncio.gather(c.get(int, 1), c.get(int, 2))
+    await asyncio.gather(d.get(int, 1), d.get(int, 2))
+"""
+    assert _lines(tmp_path, source, others={"app/types.py": types}) == [7, 8, 9, 10]
+
+
+def test_union_with_a_non_session_type_is_not_evidence(tmp_path: Path) -> None:
+    source = """\
+import asyncio
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def fetch(client: AsyncSession | httpx.AsyncClient) -> None:
+    await asyncio.gather(client.get("/a"), client.get("/b"))
+"""
+    assert _lines(tmp_path, source) == []
+
+
+def test_task_awaited_before_the_next_use_of_the_session_is_clean(tmp_path: Path) -> None:
+    source = """\
+import asyncio
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def notify(user_id: int) -> None: ...
+
+
+async def save(session: AsyncSession, user_id: int) -> None:
+    loaded = asyncio.create_task(session.get(int, user_id))
+    mail = asyncio.create_task(notify(user_id))
+    user = await loaded
+    session.add(user)
+    await session.commit()
+    await mail
+    for other in range(3):
+        step = asyncio.create_task(session.get(int, other))
+        await step
+"""
+    assert _lines(tmp_path, source) == []
+
+
+def test_task_running_while_the_spawner_commits_is_reported(tmp_path: Path) -> None:
+    source = """\
+import asyncio
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def save(session: AsyncSession, user_id: int) -> None:
+    loaded = asyncio.create_task(session.get(int, user_id))
+    await session.commit()
+    await loaded
+"""
+    assert _lines(tmp_path, source) == [7]
+
+
+def test_engine_taken_from_the_session_is_not_the_session(tmp_path: Path) -> None:
+    source = """\
+import asyncio
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def ping(engine) -> None: ...
+
+
+async def health(session: AsyncSession) -> None:
+    engine = session.get_bind()
+    await asyncio.gather(ping(engine), ping(engine))
+    pending = session.execute("select 1")
+    await asyncio.gather(pending, session.execute("select 2"))
+"""
+    assert _lines(tmp_path, source) == [13]
+
+
+def test_message_names_the_session_the_concurrent_call_and_the_helper(tmp_path: Path) -> None:
+    helper = DB_MODULE + (
+        "\n\nfrom contextlib import asynccontextmanager\n\n\n@asynccontextmanager\n"
+        "async def get_a_session():\n    async with SessionLocal() as session:\n        yield session\n"
+    )
+    source = """\
+import asyncio
+
+from app.db import get_a_session
+
+
+async def report() -> None:
+    async with get_a_session() as db:
+        await asyncio.gather(db.scalars("select 1"), db.scalars("select 2"))
+"""
+    root = write_project(tmp_path / "project", {"app/db.py": helper, "app/service.py": source})
+    [finding] = findings_in(root, "app/service.py", "ASA201")
+    assert finding.message.startswith("ASA201 session `db` is shared by concurrent work")
+    assert "2 awaitables of asyncio.gather()" in finding.message
+    assert "async with get_a_session() as session inside each task" in finding.message
+
+
+def test_module_level_session_in_a_sync_only_project_is_silent(tmp_path: Path) -> None:
+    source = """\
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+engine = create_engine("sqlite://")
+session = Session(engine)
+"""
+    root = write_project(tmp_path / "project", {"app/service.py": source})
+    assert findings_in(root, "app/service.py", "ASA202") == []
+
+
+def test_module_level_session_from_the_project_factory_is_reported(tmp_path: Path) -> None:
+    source = """\
+from app.db import SessionLocal
+
+session = SessionLocal()
+factory = SessionLocal
+"""
+    root = write_project(tmp_path / "project", {"app/db.py": DB_MODULE, "app/service.py": source})
+    [finding] = findings_in(root, "app/service.py", "ASA202")
+    assert finding.line == 3
+    assert "session `session` is created at module level" in finding.message
+    assert "async with SessionLocal() as session per request or task" in finding.message
+
+
+def test_task_spawn_facts_pickle() -> None:
+    source = b"""\
+import asyncio
+from sqlalchemy.ext.asyncio import AsyncSession
+
+async def f(s: AsyncSession) -> None:
+    await asyncio.gather(*(s.get(int, i) for i in range(3)))
+"""
+    facts = facts_for_source("app/f.py", source, Path("app/f.py"))
+    [spawn] = facts.functions[0].task_spawns
+    assert spawn.entry == "asyncio.gather" and spawn.work[0].many
+    assert pickle.loads(pickle.dumps(facts)) == facts
+
+
+def test_flake8_reports_the_shared_session_through_the_plugin(tmp_path: Path) -> None:
+    source = """\
+import asyncio
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def dashboard(session: AsyncSession) -> None:
+    await asyncio.gather(session.execute("select 1"), session.execute("select 2"))
+"""
+    root = write_project(tmp_path / "project", {"app/dashboard.py": source})
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "ASA", "app/dashboard.py"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.startswith("app/dashboard.py:7:11: ASA201 session `session` is shared")
+
+
+def test_sync_script_session_in_an_async_project_is_silent_but_beside_coroutines_is_reported(tmp_path: Path) -> None:
+    script = """\
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+engine = create_engine("sqlite://")
+Factory = sessionmaker(engine)
+session = Factory()
+"""
+    shared = script + "\n\nasync def handler() -> None:\n    session.commit()\n"
+    main_guard = """\
+from app.db import SessionLocal
+
+
+async def main() -> None: ...
+
+if __name__ == "__main__":
+    session = SessionLocal()
+"""
+    root = write_project(
+        tmp_path / "project",
+        {"app/db.py": DB_MODULE, "app/script.py": script, "app/shared.py": shared, "app/main.py": main_guard},
+    )
+    assert findings_in(root, "app/script.py", "ASA202") == []
+    assert findings_in(root, "app/main.py", "ASA202") == []
+    assert [finding.line for finding in findings_in(root, "app/shared.py", "ASA202")] == [6]
+
+
+def test_uses_on_a_path_that_cannot_follow_the_task_are_not_concurrent(tmp_path: Path) -> None:
+    source = """\
+import asyncio
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def audit(session: AsyncSession) -> None: ...
+
+
+async def close(session: AsyncSession, background: bool) -> None:
+    if background:
+        asyncio.create_task(audit(session))
+        return
+    else:
+        await session.commit()
+    await session.flush()
+
+
+async def branch(session: AsyncSession, fast: bool) -> None:
+    if fast:
+        asyncio.create_task(audit(session))
+    else:
+        asyncio.create_task(audit(session))
+        await session.flush()
+
+
+async def fails(session: AsyncSession, fast: bool) -> None:
+    task = asyncio.create_task(audit(session))
+    if fast:
+        raise ValueError(fast)
+    await session.commit()
+    await task
+"""
+    assert _lines(tmp_path, source) == [22, 27]
