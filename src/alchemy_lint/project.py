@@ -107,6 +107,7 @@ class RelationshipRef:
     container: str | None
     path: str
     line: int
+    is_collection: bool | None = None
 
     @property
     def is_eager(self) -> bool:
@@ -313,6 +314,7 @@ class ProjectIndex:
             container=relationship.container,
             path=self.class_paths.get(cls.qualname, ""),
             line=relationship.line,
+            is_collection=relationship.is_collection,
         )
 
     def models(self) -> list[str]:

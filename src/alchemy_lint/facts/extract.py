@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from alchemy_lint.facts.loading import analyse_function, relationship_is_collection
 from alchemy_lint.facts.model import (
     ApiCall,
     BeginBlock,
@@ -258,6 +259,7 @@ class _FactsBuilder(ast.NodeVisitor):
         self.functions.append(state)
         for statement in node.body:
             self.visit(statement)
+        loading = analyse_function(node, self) if isinstance(node, ast.AsyncFunctionDef) else None
         self.functions.pop()
         self.table, self.loop_depth = saved_table, saved_loops
         self.function_facts.append(
@@ -273,6 +275,7 @@ class _FactsBuilder(ast.NodeVisitor):
                 session_calls=tuple(state.session_calls),
                 context_entries=tuple(state.context_entries),
                 yields=tuple(state.yields),
+                loading=loading,
             )
         )
 
@@ -619,7 +622,9 @@ def relationship_facts(
                 target = _target_name(keyword.value, table)
     if target is None and annotation is not None:
         target = _target_name(annotation, table)
-    return RelationshipFacts(name, target, lazy, container, node.lineno, node.col_offset)
+    return RelationshipFacts(
+        name, target, lazy, container, node.lineno, node.col_offset, relationship_is_collection(annotation, call)
+    )
 
 
 def _qualified(expr: ast.expr, table: NameTable) -> str | None:
