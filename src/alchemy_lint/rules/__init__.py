@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from alchemy_lint.config import Settings, matches_any
-from alchemy_lint.rules import layout, parse, sessions, transactions
+from alchemy_lint.rules import layout, loading, parse, sessions, transactions
 from alchemy_lint.rules.base import Example, FileContext, Finding, FixSafety, Rule
 
 ALL_RULES: tuple[Rule, ...] = tuple(
     sorted(
-        (*parse.RULES, *sessions.RULES, *transactions.RULES, *layout.RULES),
+        (*parse.RULES, *sessions.RULES, *loading.RULES, *transactions.RULES, *layout.RULES),
         key=lambda rule: rule.code,
     )
 )
