@@ -46,6 +46,8 @@ class ResolvedSource:
     is_collection: bool
     #: The project function that runs the query, for messages ("" when it is this function).
     function: str
+    #: Loaders on some paths of that function only: a caller may take the path that loads.
+    maybe_loaders: tuple[LoaderPath, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +79,17 @@ def resolve_source(
     if source.kind is SourceKind.QUERY and not _is_select(index, source.constructor):
         return None
     return ResolvedSource(
-        source.kind, model, source.line, path, source.loaders, source.loaders_known, (), (), False, function
+        source.kind,
+        model,
+        source.line,
+        path,
+        source.loaders,
+        source.loaders_known,
+        (),
+        (),
+        False,
+        function,
+        source.maybe_loaders,
     )
 
 
@@ -100,7 +112,7 @@ def _resolve_call(index: ProjectIndex, source: ObjectSource, depth: int) -> Reso
             return None
         session = returned.source.session
         if returned.source.kind is not SourceKind.CALL and (
-            session is None or session_origin(index, session, function.loading.session_options).is_async is not True
+            session is None or session_origin(index, session, function.loading.session_options).is_async is False
         ):
             return None
         prefix = inner.prefix + returned.path
@@ -117,6 +129,7 @@ def _resolve_call(index: ProjectIndex, source: ObjectSource, depth: int) -> Reso
             returned.loaded if not returned.path else (),
             returned.is_collection or inner.is_collection,
             inner.function,
+            inner.maybe_loaders,
         )
         if found is None:
             found = resolved
@@ -140,6 +153,7 @@ def _resolve_call(index: ProjectIndex, source: ObjectSource, depth: int) -> Reso
             tuple(sorted(set(found.loaded) & set(resolved.loaded))),
             found.is_collection,
             found.function,
+            tuple({*found.maybe_loaders, *resolved.maybe_loaders, *(set(found.loaders) ^ set(resolved.loaders))}),
         )
     return found
 
@@ -251,6 +265,9 @@ def is_loaded(target: AccessTarget, access: ObjectAccess) -> bool | None:
         covered = _covers(loader, names)
         if covered is not None:
             return covered
+    if target.source.function and any(_covers(loader, names) for loader in target.source.maybe_loaders):
+        # The callee loads it on some paths (`include_items=True`): which one runs is the caller's.
+        return None
     return False
 
 

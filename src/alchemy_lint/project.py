@@ -157,7 +157,10 @@ class ProjectIndex:
         parts = self.relative(facts.path).rsplit(".", 1)[0].split("/")
         if parts[-1] == "__init__":
             parts.pop()
-        for start in range(len(parts)):
+        # A file inside a package is imported by its package name or a longer one, never by a
+        # shorter suffix: `pkg/ext/sqlalchemy/__init__.py` is not the module `sqlalchemy`.
+        depth = facts.module.count(".") + 1
+        for start in range(len(parts) - depth + 1):
             self.module_aliases.setdefault(".".join(parts[start:]), facts.module)
 
     def _merge(self, facts: FileFacts) -> None:

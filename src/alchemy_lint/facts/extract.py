@@ -153,6 +153,9 @@ class _FactsBuilder(ast.NodeVisitor):
                 self._prescan(statement.finalbody)
 
     def _bind_module_name(self, name: str, value: ast.expr | None) -> None:
+        if isinstance(value, ast.Call) and len(value.args) == 2 and _is_new_type(value.func, self.module_table):
+            # `AsyncSession = NewType("AsyncSession", _AsyncSession)` is that class for the linter.
+            value = value.args[1]
         alias = qualify(value, self.module_table) if value is not None else None
         self.module_table.bind(name, alias or f"{self.module}.{name}")
 
@@ -698,6 +701,10 @@ def _lazy_in_mapping(expr: ast.expr) -> str | None:
             if keyword.arg == "lazy":
                 return _lazy_value(keyword.value)
     return None
+
+
+def _is_new_type(func: ast.expr, table: NameTable) -> bool:
+    return _qualified(func, table) in ("typing.NewType", "typing_extensions.NewType")
 
 
 def _decorator_callee(decorator: ast.expr) -> ast.expr:

@@ -122,6 +122,8 @@ class _Statement:
     line: int
     loaders: frozenset[LoaderPath]
     known: bool
+    #: Loaders that some path but not every path added.
+    maybe: frozenset[LoaderPath] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +132,7 @@ class _Options:
 
     loaders: frozenset[LoaderPath]
     known: bool
+    maybe: frozenset[LoaderPath] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,9 +174,18 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
     if isinstance(left, _Statement) and isinstance(right, _Statement):
         if (left.model, left.constructor) != (right.model, right.constructor):
             return None
-        return replace(left, loaders=left.loaders & right.loaders, known=left.known and right.known)
+        return replace(
+            left,
+            loaders=left.loaders & right.loaders,
+            known=left.known and right.known,
+            maybe=left.maybe | right.maybe | (left.loaders ^ right.loaders),
+        )
     if isinstance(left, _Options) and isinstance(right, _Options):
-        return _Options(left.loaders & right.loaders, left.known and right.known)
+        return _Options(
+            left.loaders & right.loaders,
+            left.known and right.known,
+            left.maybe | right.maybe | (left.loaders ^ right.loaders),
+        )
     if isinstance(left, _Object) and isinstance(right, _Object):
         if (left.path, left.stage) != (right.path, right.stage):
             return None
@@ -187,6 +199,13 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
                 line=min(left.source.line, right.source.line),
                 loaders=tuple(sorted(loaders, key=repr)),
                 loaders_known=left.source.loaders_known and right.source.loaders_known,
+                maybe_loaders=tuple(
+                    sorted(
+                        {*left.source.maybe_loaders, *right.source.maybe_loaders}
+                        | (frozenset(left.source.loaders) ^ frozenset(right.source.loaders)),
+                        key=repr,
+                    )
+                ),
                 session=left.source.session if left.source.session == right.source.session else None,
             )
         return _Object(
@@ -639,6 +658,10 @@ class _LoadingWalker:
             if isinstance(receiver_value, _Statement):
                 return self.statement_method(receiver_value, func.attr, node, args)
             if isinstance(receiver_value, _Options):
+                if isinstance(func.value, ast.Name) and func.attr in _LIST_METHODS:
+                    # `options.append(selectinload(...))` grows the list held in the variable.
+                    env[func.value.id] = self.grown(receiver_value, func.attr, args)
+                    return None
                 return self.chained_loader(receiver_value, func.attr, node, args)
             if isinstance(receiver_value, _Object):
                 if receiver_value.stage is not None:
@@ -728,20 +751,25 @@ class _LoadingWalker:
         if method != "options":
             return statement
         options = self.options_of(args, node)
-        return replace(statement, loaders=statement.loaders | options.loaders, known=statement.known and options.known)
+        return replace(
+            statement,
+            loaders=statement.loaders | options.loaders,
+            known=statement.known and options.known,
+            maybe=statement.maybe | options.maybe,
+        )
 
     def options_of(self, values: list[_Value | None], node: ast.Call | None = None) -> _Options:
         loaders: set[LoaderPath] = set()
+        maybe: set[LoaderPath] = set()
         known = True
         for value in values:
             if isinstance(value, _Options):
                 loaders |= value.loaders
+                maybe |= value.maybe
                 known = known and value.known
             else:
                 known = False
-        if node is not None and any(isinstance(arg, ast.Starred) for arg in node.args):
-            known = known and all(isinstance(v, _Options) for v in values)
-        return _Options(frozenset(loaders), known)
+        return _Options(frozenset(loaders), known, frozenset(maybe))
 
     def loader_option(self, leaf: str, node: ast.Call) -> _Options:
         if leaf == "Load":
@@ -772,6 +800,13 @@ class _LoadingWalker:
         if dotted_parts(node) is None:
             return None
         return qualify(node, self.resolver.table) or expression_text(node)
+
+    def grown(self, options: _Options, method: str, args: list[_Value | None]) -> _Options:
+        added = args[-1:] if method == "insert" else args
+        if method in ("append", "insert", "extend") and len(added) == 1 and isinstance(added[0], _Options):
+            grown = added[0]
+            return _Options(options.loaders | grown.loaders, options.known and grown.known, options.maybe | grown.maybe)
+        return _Options(options.loaders, False)
 
     def chained_loader(self, options: _Options, method: str, node: ast.Call, args: list[_Value | None]) -> _Options:
         if len(options.loaders) != 1:
@@ -820,6 +855,7 @@ class _LoadingWalker:
                 session=ref,
                 loaders=tuple(sorted(options.loaders, key=repr)),
                 loaders_known=options.known,
+                maybe_loaders=tuple(sorted(options.maybe, key=repr)),
             )
             return _Object(source)
         if method in _SESSION_RESULT_STAGES or method == "scalar":
@@ -834,6 +870,7 @@ class _LoadingWalker:
                 session=ref,
                 loaders=tuple(sorted(statement.loaders, key=repr)),
                 loaders_known=statement.known,
+                maybe_loaders=tuple(sorted(statement.maybe, key=repr)),
             )
             return _Object(source, stage=None if method == "scalar" else _SESSION_RESULT_STAGES[method])
         if method in ("add", "add_all") and node.args:
@@ -891,6 +928,9 @@ class _LoadingWalker:
             if method != "flush":
                 value = replace(value, expired=value.expired | {expiry})
             env[name] = value
+
+
+_LIST_METHODS = frozenset({"append", "extend", "insert", "remove", "pop", "clear"})
 
 
 def _is_candidate(value: _Value | None) -> bool:

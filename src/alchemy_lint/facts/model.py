@@ -237,6 +237,8 @@ class ObjectSource:
     #: For CALL: the origins of the callee and its display text.
     callee: tuple[Origin, ...] = ()
     callee_text: str = ""
+    #: Loaders that some paths to the query added and others did not.
+    maybe_loaders: tuple[LoaderPath, ...] = ()
 
 
 class AccessKind(str, Enum):

@@ -30,13 +30,18 @@ SESSION_STATE_DOCS = "https://docs.sqlalchemy.org/en/20/orm/session_state_manage
 
 
 def _is_async_object(context: FileContext, function: FunctionFacts, access: ObjectAccess) -> bool:
-    """The object's session is an asyncio session (sync sessions lazy-load fine)."""
+    """The object comes from an asyncio session: sync sessions lazy-load fine.
+
+    The facts only know objects from *awaited* `get`/`execute`/`scalars`/`exec` of a model's
+    statement (or made persistent by an awaited flush/commit): that is an asyncio session
+    unless the session's evidence says it is a sync one.
+    """
     session = access.source.session
     if session is None:
         # Objects that project functions return carry their callee's evidence instead.
         return access.source.kind is SourceKind.CALL
     options = function.loading.session_options if function.loading else {}
-    return session_origin(context.index, session, options).is_async is True
+    return session_origin(context.index, session, options).is_async is not False
 
 
 def _fix_site(target: AccessTarget, context: FileContext, chain: str) -> str:
@@ -71,7 +76,11 @@ def check_lazy_relationship_access(rule: Rule, context: FileContext) -> Iterator
             target = resolve_access(index, access, context.path)
             if target is None or target.relationship is None:
                 continue
-            if access.kind is AccessKind.ASSIGN and target.relationship.is_collection is not True:
+            if target.relationship.is_collection is not True and (
+                access.kind is AccessKind.ASSIGN or access.source.kind is SourceKind.NEW
+            ):
+                # Replacing a scalar loads nothing; a new object's many-to-one emits no SQL
+                # while its foreign key is still None, which the facts cannot tell.
                 continue
             if is_loaded(target, access) is not False:
                 continue
