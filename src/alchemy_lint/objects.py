@@ -318,7 +318,9 @@ class SessionOrigin:
 def session_origin(index: ProjectIndex, ref: SessionRef, local_options: dict[str, str]) -> SessionOrigin:
     """Evaluate a session's evidence to the factory (or bare session class) that made it."""
     if not index.is_session(ref):
-        return SessionOrigin(None, None)
+        # Declared as some other class (an HTTP client, a unit of work): not an ORM session.
+        declared = any(origin.kind is OriginKind.ANNOTATION and not origin.steps for origin in ref.origins)
+        return SessionOrigin(False if declared else None, None)
     found = [_origin_of(index, origin, 0) for origin in ref.origins]
     known = [item for item in found if item is not None]
     flavours = {item.is_async for item in known if item.is_async is not None}

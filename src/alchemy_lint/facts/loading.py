@@ -214,7 +214,8 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             left.loaded & right.loaded,
             left.persistent or right.persistent,
             left.expired | right.expired,
-            left.pending_in if left.pending_in == right.pending_in else None,
+            # Still uncommitted on one path: a rollback may expunge it rather than expire it.
+            left.pending_in or right.pending_in,
             left.stage,
         )
     return None
@@ -341,12 +342,21 @@ class _LoadingWalker:
         elif isinstance(node, ast.While):
             return self.while_loop(node, env)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
+            committed: list[str] = []
             for item in node.items:
                 value = self.expr(item.context_expr, env)
                 if item.optional_vars is not None:
                     self.bind(item.optional_vars, value, env, item.context_expr)
                     self.note_session_options(item.optional_vars, item.context_expr)
-            return self.block(node.body, env)
+                session = self.begun_session(item, env) if isinstance(node, ast.AsyncWith) else None
+                if session is not None:
+                    committed.append(session)
+            after = self.block(node.body, env)
+            for session in committed:
+                if after is not None:
+                    # `async with session.begin():` commits when the block ends.
+                    self.end_of_transaction(session, "begin", node.lineno, after)
+            return after
         elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
             return self.try_statement(node, env)
         elif isinstance(node, ast.Match):
@@ -500,6 +510,22 @@ class _LoadingWalker:
             self.expr(target.slice, env)
         elif isinstance(target, ast.Starred):
             self.bind(target.value, None, env)
+
+    def begun_session(self, item: ast.withitem, env: _Env) -> str | None:
+        """The session of `async with session.begin():` (not `factory.begin()`, which also closes)."""
+        expr = item.context_expr
+        if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "begin"):
+            return None
+        receiver = expr.func.value
+        text = expression_text(receiver)
+        if text is None or not _is_candidate(env.get(text)):
+            return None
+        ref = self.resolver.session_ref(receiver)
+        return text if ref is not None and ref.origins and self.resolver_is_session_binding(receiver) else None
+
+    def resolver_is_session_binding(self, receiver: ast.expr) -> bool:
+        """A name bound by this function or a parameter/attribute: not a factory's module name."""
+        return not (isinstance(receiver, ast.Name) and self.resolver.table.lookup(receiver.id) is not None)
 
     def note_session_options(self, target: ast.expr, value: ast.expr) -> None:
         if isinstance(target, ast.Name) and isinstance(value, ast.Call):
@@ -672,7 +698,11 @@ class _LoadingWalker:
                         return replace(receiver_value, stage=stage)
                 return None
             if receiver_value is None and self.is_session_call(func, env):
-                return self.session_method(node, func, args, keywords, env, awaited)
+                found = self.session_method(node, func, args, keywords, env, awaited)
+                if found is None and awaited and func.attr in _QUERY_METHODS:
+                    # `await self.repo.get(order_id)`: a project method named like a session's.
+                    return self.project_call(node, env)
+                return found
             if awaited and receiver_value is None:
                 return self.project_call(node, env)
             return None
@@ -918,18 +948,23 @@ class _LoadingWalker:
         for name, value in list(env.items()):
             if not isinstance(value, _Object) or value.session_text != session:
                 continue
-            if value.source.kind is SourceKind.NEW and not value.persistent:
+            if value.source.kind is SourceKind.NEW and value.pending_in is not None:
+                # Added in this transaction: a flush makes it persistent, a commit settles it,
+                # and a rollback expunges it (transient again, its attributes intact).
                 if value.pending_in != session:
                     continue
                 if method == "rollback":
-                    env[name] = replace(value, pending_in=None)  # expunged: transient again
+                    env[name] = replace(value, pending_in=None, persistent=False)
                     continue
-                value = replace(value, persistent=True, pending_in=None)
+                value = replace(value, persistent=True, pending_in=session if method == "flush" else None)
+            elif value.source.kind is SourceKind.NEW and not value.persistent:
+                continue
             if method != "flush":
                 value = replace(value, expired=value.expired | {expiry})
             env[name] = value
 
 
+_QUERY_METHODS = frozenset({"get", "get_one", "execute", "scalars", "scalar", "exec"})
 _LIST_METHODS = frozenset({"append", "extend", "insert", "remove", "pop", "clear"})
 
 

@@ -249,7 +249,10 @@ class AccessKind(str, Enum):
 
 @dataclass(frozen=True, slots=True)
 class Expiry:
-    """A commit or rollback of the object's session between its loading and an access."""
+    """A commit or rollback of the object's session between its loading and an access.
+
+    `method` is commit, rollback, or begin for the end of an `async with session.begin():` block.
+    """
 
     session: str
     method: str

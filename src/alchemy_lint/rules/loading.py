@@ -164,7 +164,8 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
             events = [
                 event
                 for event in access.expired_by
-                if event.method == "rollback" or (event.method == "commit" and origin.expires_on_commit is True)
+                if event.method == "rollback"
+                or (event.method in ("commit", "begin") and origin.expires_on_commit is True)
             ]
             if not events:
                 continue
@@ -183,7 +184,7 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
                 )
             else:
                 fix = (
-                    f"set expire_on_commit=False on the session factory, or "
+                    f"set expire_on_commit=False where the session is made (its factory), or "
                     f"await {event.session}.refresh({access.target}) first"
                 )
             yield rule.report(
@@ -192,7 +193,11 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
                 access.col,
                 attribute=f"{target.model.rsplit('.', 1)[-1]}.{access.attribute}",
                 target=access.target,
-                event=f"{event.session}.{event.method}()",
+                event=(
+                    f"the `async with {event.session}.begin()` block"
+                    if event.method == "begin"
+                    else f"{event.session}.{event.method}()"
+                ),
                 event_line=event.line,
                 fix=fix,
             )

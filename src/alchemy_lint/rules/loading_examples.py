@@ -517,9 +517,45 @@ async def rename_user(user_id: int, name: str) -> str:
 """,
         _KEEPING_DB,
     ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def rename_user(user_id: int, name: str) -> str:
+    async with SessionLocal() as session:
+        async with session.begin():
+            user = await session.get(User, user_id)
+            user.name = name
+        return user.name  # ASA302
+""",
+        _EXPIRING_DB,
+    ),
 )
 
 ASA302_VALID: tuple[Example, ...] = (
+    _example(
+        """\
+from sqlalchemy.exc import IntegrityError
+
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def check_registration(name: str) -> str:
+    async with SessionLocal() as session:
+        user = User(name=name)
+        session.add(user)
+        try:
+            await session.flush()
+        except IntegrityError:
+            return "taken"
+        await session.rollback()
+        return user.name
+""",
+        _EXPIRING_DB,
+    ),
     _example(
         """\
 from app.db import SessionLocal
