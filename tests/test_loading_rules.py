@@ -416,3 +416,49 @@ async def count(session: AsyncSession) -> int:
     }
     root = write_project(tmp_path / "project", files)
     assert lines_reported(root, "ASA301", "pkg/handlers.py") == [8]
+
+
+def test_relationship_declared_with_declared_attr_is_known(tmp_path: Path) -> None:
+    models = """\
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class CustomerMixin:
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+
+    @declared_attr
+    def customer(cls) -> Mapped[Customer]:
+        return relationship(Customer)
+
+    @declared_attr
+    def guarded(cls) -> Mapped[Customer]:
+        return relationship(Customer, lazy="raise", viewonly=True)
+
+
+class Invoice(CustomerMixin, Base):
+    __tablename__ = "invoices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+"""
+    handler = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Invoice
+
+
+async def customer_of(session: AsyncSession) -> int:
+    invoice = await session.get(Invoice, 1)
+    return invoice.customer.id + invoice.guarded.id  # ASA301
+"""
+    root = write_project(tmp_path / "project", {"app/db_models.py": models, "app/handlers.py": handler})
+    assert lines_reported(root, "ASA301") == [8]
+    assert [f.col for f in findings_in(root, "app/handlers.py", "ASA301")] == [11]

@@ -201,7 +201,7 @@ class _FactsBuilder(ast.NodeVisitor):
         relationships: list[RelationshipFacts] = []
         fields: list[str] = []
         for statement in node.body:
-            declared = _class_field(statement)
+            declared = _class_field(statement) or _declared_attribute(statement, self.table)
             if declared is not None:
                 name, annotation, value = declared
                 fields.append(name)
@@ -568,6 +568,19 @@ class _FactsBuilder(ast.NodeVisitor):
             if ref is not None:
                 function.yields.append(ref)
         self.generic_visit(node)
+
+
+_DECLARED_ATTR = ("sqlalchemy.orm.declared_attr", "sqlalchemy.ext.declarative.declared_attr")
+
+
+def _declared_attribute(statement: ast.stmt, table: NameTable) -> tuple[str, ast.expr | None, ast.expr | None] | None:
+    """`@declared_attr def name(cls) -> Mapped[...]: return relationship(...)` in a mixin or model."""
+    if not isinstance(statement, ast.FunctionDef) or not statement.body:
+        return None
+    if not any(_qualified(_decorator_callee(d), table) in _DECLARED_ATTR for d in statement.decorator_list):
+        return None
+    last = statement.body[-1]
+    return statement.name, statement.returns, last.value if isinstance(last, ast.Return) else None
 
 
 def _class_field(statement: ast.stmt) -> tuple[str, ast.expr | None, ast.expr | None] | None:
