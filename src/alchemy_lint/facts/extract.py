@@ -81,6 +81,8 @@ class _FunctionState:
     session_calls: list[SessionMethodCall] = field(default_factory=list)
     context_entries: list[ContextEntry] = field(default_factory=list)
     yields: list[SessionRef] = field(default_factory=list)
+    #: Whether the body awaits anything: without an await no ORM object is loaded.
+    awaits: bool = False
 
 
 @dataclass(slots=True)
@@ -262,7 +264,7 @@ class _FactsBuilder(ast.NodeVisitor):
         self.functions.append(state)
         for statement in node.body:
             self.visit(statement)
-        loading = analyse_function(node, self) if isinstance(node, ast.AsyncFunctionDef) else None
+        loading = analyse_function(node, self) if isinstance(node, ast.AsyncFunctionDef) and state.awaits else None
         self.functions.pop()
         self.table, self.loop_depth = saved_table, saved_loops
         self.function_facts.append(
@@ -436,6 +438,8 @@ class _FactsBuilder(ast.NodeVisitor):
     # -- calls -----------------------------------------------------------------
 
     def visit_Await(self, node: ast.Await) -> None:
+        if self.function is not None:
+            self.function.awaits = True
         self._awaited = node.value
         self.visit(node.value)
 

@@ -428,6 +428,8 @@ class _LoadingWalker:
             if looped is not None:
                 exits.append(dict(looped))
             state = _join(env, looped)
+            if state == env:
+                break  # the body changes nothing a second iteration would see
         self.loops.pop()
         after: _Env | None = None
         for exit_state in exits:
@@ -455,6 +457,8 @@ class _LoadingWalker:
             if end is not None and not forever:
                 exits.append(dict(end))
             state = _join(env, end)
+            if state == env:
+                break
         self.loops.pop()
         after: _Env | None = None
         for exit_state in exits:
