@@ -282,12 +282,12 @@ from app.db_models import Order, User
 
 async def register(session: AsyncSession) -> int:
     user = User(name="ada")
-    before = len(user.orders)
     session.add(user)
-    order = Order(status="new", items=[])
-    user.orders.append(order)
+    order = Order(status="new", user=user)
+    session.add(order)
+    before = len(order.items)
     await session.flush()
-    return before + len(order.items) + len(user.addresses) + len(user.orders)  # ASA301
+    return before + len(order.items)  # ASA301
 """,
         "ASA301",
     )
@@ -462,3 +462,24 @@ async def customer_of(session: AsyncSession) -> int:
     root = write_project(tmp_path / "project", {"app/db_models.py": models, "app/handlers.py": handler})
     assert lines_reported(root, "ASA301") == [8]
     assert [f.col for f in findings_in(root, "app/handlers.py", "ASA301")] == [11]
+
+
+def test_collection_touched_before_the_flush_stays_loaded(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order, OrderItem, User
+
+
+async def seed(session: AsyncSession) -> int:
+    order = Order(status="new")
+    order.items.append(OrderItem(product_id=1, quantity=1))
+    user = User(name="ada")
+    session.add_all([order, user])
+    await session.commit()
+    return len(order.items) + len(user.orders)  # ASA301
+""",
+        "ASA301",
+    )

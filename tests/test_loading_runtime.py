@@ -132,3 +132,42 @@ async def rename() -> str:
     root = _facts_project(tmp_path / "project", handler, expire_on_commit=False)
     assert run_example(root, "app/handlers.py")["error"] is None
     assert findings_in(root, "app/handlers.py", "ASA302") == []
+
+
+def test_reading_a_new_objects_collection_before_the_flush_does_not_load_it(tmp_path: Path) -> None:
+    handler = """\
+from app.db import SessionLocal
+from app.db_models import Order
+
+
+async def create_order() -> int:
+    async with SessionLocal() as session:
+        order = Order(user_id=1, status="new")
+        session.add(order)
+        before = len(order.items)
+        await session.flush()
+        return before + len(order.items)  # ASA301
+"""
+    root = _facts_project(tmp_path / "project", handler, expire_on_commit=False)
+    outcome = run_example(root, "app/handlers.py")
+    assert (outcome["error"], outcome["line"]) == ("MissingGreenlet", 11)
+    assert [f.line for f in findings_in(root, "app/handlers.py", "ASA301")] == [11]
+
+
+def test_appending_to_a_new_objects_collection_before_the_flush_keeps_it_loaded(tmp_path: Path) -> None:
+    handler = """\
+from app.db import SessionLocal
+from app.db_models import Order, OrderItem
+
+
+async def create_order() -> int:
+    async with SessionLocal() as session:
+        order = Order(user_id=1, status="new")
+        order.items.append(OrderItem(product_id=1, quantity=2))
+        session.add(order)
+        await session.commit()
+        return len(order.items)
+"""
+    root = _facts_project(tmp_path / "project", handler, expire_on_commit=False)
+    assert run_example(root, "app/handlers.py")["error"] is None
+    assert findings_in(root, "app/handlers.py", "ASA301") == []

@@ -625,9 +625,7 @@ class _LoadingWalker:
         self.record(node, owner, kind)
         if node.attr.startswith("__") or len(owner.path) >= _MAX_PATH:
             return None
-        related = (*owner.path, node.attr)
-        loaded = frozenset(name[len(node.attr) + 1 :] for name in owner.loaded if name.startswith(f"{node.attr}."))
-        return replace(owner, path=related, loaded=loaded)
+        return replace(owner, path=(*owner.path, node.attr), loaded=frozenset())
 
     def record(self, node: ast.Attribute, owner: _Object, kind: AccessKind) -> None:
         if len(self.accesses) >= _MAX_ACCESSES or _is_candidate(owner):
@@ -681,6 +679,8 @@ class _LoadingWalker:
 
     def call(self, node: ast.Call, env: _Env, awaited: bool = False) -> _Value | None:
         func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in _MUTATORS:
+            self.initialise_collection(func.value, env)
         if isinstance(func, ast.Attribute):
             receiver_value = self.expr(func.value, env) if not self.is_session_call(func, env) else None
             args = [self.expr(arg.value if isinstance(arg, ast.Starred) else arg, env) for arg in node.args]
@@ -747,6 +747,17 @@ class _LoadingWalker:
             loaded = frozenset(kw.arg for kw in node.keywords if kw.arg)
             return _Object(ObjectSource(SourceKind.NEW, node.lineno, model=qualname), loaded=loaded, persistent=False)
         return None
+
+    def initialise_collection(self, collection: ast.expr, env: _Env) -> None:
+        """`order.items.append(item)` on a new object sets up the collection: no SQL after the flush.
+
+        A plain read of a new object's collection does not (verified: it loads after the flush).
+        """
+        if not (isinstance(collection, ast.Attribute) and isinstance(collection.value, ast.Name)):
+            return
+        owner = env.get(collection.value.id)
+        if isinstance(owner, _Object) and owner.source.kind is SourceKind.NEW and not owner.persistent:
+            env[collection.value.id] = replace(owner, loaded=owner.loaded | {collection.attr})
 
     def is_session_call(self, func: ast.Attribute, env: _Env) -> bool:
         base = func.value
@@ -968,6 +979,7 @@ class _LoadingWalker:
             env[name] = value
 
 
+_MUTATORS = frozenset({"append", "extend", "add", "insert", "update", "setdefault"})
 _QUERY_METHODS = frozenset({"get", "get_one", "execute", "scalars", "scalar", "exec"})
 _LIST_METHODS = frozenset({"append", "extend", "insert", "remove", "pop", "clear"})
 
