@@ -1,7 +1,6 @@
 """ORM objects of a function joined with the project index: their model, loaders and session.
 
-The loading facts say where objects come from; this module says which model, which
-relationships are loaded on an access, and whether the session expires objects on commit.
+Which model an access reads, whether its relationship is loaded, and what the session's factory does on commit.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """The VALID/INVALID examples of ASA301 and ASA302: runnable programs, not fragments.
 
-Each example is a small project (models, database module, handler); the test suite executes
-every one against SQLAlchemy with aiosqlite and checks that it raises where the rule reports.
+The test suite executes every one against SQLAlchemy with aiosqlite: it raises where the rule reports.
 """
 
 from __future__ import annotations
