@@ -483,3 +483,24 @@ async def seed(session: AsyncSession) -> int:
 """,
         "ASA301",
     )
+
+
+def test_preview_judges_a_parameter_session_by_the_only_factory(tmp_path: Path) -> None:
+    handler = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import User
+
+
+async def rename(session: AsyncSession, name: str) -> str:
+    user = await session.get(User, 1)
+    user.name = name
+    await session.commit()
+    return user.name  # ASA302
+"""
+    files = {"app/db_models.py": MODELS, "app/db.py": EXPIRING_DB, "app/handlers.py": handler}
+    assert lines_reported(write_project(tmp_path / "default", files), "ASA302") == []
+    previewed = write_project(tmp_path / "preview", files, config="preview = true")
+    assert lines_reported(previewed, "ASA302") == [10]
+    files["app/db.py"] = EXPIRING_DB.replace("(engine)", "(engine, expire_on_commit=False)")
+    assert lines_reported(write_project(tmp_path / "keeping", files, config="preview = true"), "ASA302") == []

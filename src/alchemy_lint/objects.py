@@ -401,3 +401,10 @@ def _expiry_value(text: str) -> bool | None:
     if text == "True":
         return True
     return None
+
+
+def project_factory_expiry(index: ProjectIndex) -> bool | None:
+    """What the project's only session factory does on commit (None without exactly one)."""
+    if len(index.factory_sites) != 1:
+        return None
+    return _factory_expiry(index.factory_sites[0].call)

@@ -13,6 +13,7 @@ from alchemy_lint.objects import (
     ResolvedSource,
     is_loaded,
     loader_chain,
+    project_factory_expiry,
     resolve_access,
     session_origin,
 )
@@ -159,13 +160,15 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
             if session is None:
                 continue
             origin = session_origin(index, session, loading.session_options)
-            if origin.is_async is not True:
+            if origin.is_async is False or (origin.is_async is None and not context.settings.preview):
                 continue
+            expires = origin.expires_on_commit
+            if expires is None and context.settings.preview:
+                expires = project_factory_expiry(index)
             events = [
                 event
                 for event in access.expired_by
-                if event.method == "rollback"
-                or (event.method in ("commit", "begin") and origin.expires_on_commit is True)
+                if event.method == "rollback" or (event.method in ("commit", "begin") and expires is True)
             ]
             if not events:
                 continue
@@ -224,7 +227,8 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
         "factory through the project index; in a loop, a commit in one iteration expires what the next "
         "iteration reads. `await session.refresh(obj)` in between makes the read safe. Sessions whose "
         "factory is unknown (a parameter annotated `AsyncSession`) and objects received as parameters "
-        "are not judged."
+        "are not judged; with `preview = true`, such a session is judged by the project's one session "
+        "factory when there is exactly one."
     ),
     check=check_expired_attribute_access,
     runtime=(
@@ -234,6 +238,7 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
     ),
     valid=ASA302_VALID,
     invalid=ASA302_INVALID,
+    options=("preview = true: judge sessions of unknown origin by the project's only session factory",),
     references=(
         f"{SESSION_STATE_DOCS}#when-to-expire-or-refresh",
         f"{ASYNC_DOCS}#preventing-implicit-io-when-using-asyncsession",
