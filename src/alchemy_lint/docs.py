@@ -19,9 +19,15 @@ def rule_url(code: str) -> str:
     return RULE_DOCS_URL.format(code=code)
 
 
-def _example_block(example: Example) -> str:
+def _example_block(example: Example, shown: set[tuple[str, str]] | None = None) -> str:
+    """An example's files; a helper file already shown on the page is named, not repeated."""
     blocks = []
     for path, source in example.others:
+        if shown is not None and (path, source) in shown:
+            blocks.append(f"With `{path}` as above.")
+            continue
+        if shown is not None:
+            shown.add((path, source))
         blocks.append(f"```python\n# {path}\n{source.rstrip()}\n```")
     blocks.append(f"```python\n# {example.path}\n{example.source.rstrip()}\n```")
     if example.config:
@@ -37,13 +43,14 @@ def explain(rule: Rule) -> str:
         fix = "`alchemy-lint check --fix` applies a safe fix: it keeps the program's behaviour apart from the bug."
     else:
         fix = "`alchemy-lint check --fix --unsafe-fixes` applies an unsafe fix: it changes evaluation, so review it."
+    shown: set[tuple[str, str]] = set()
     sections = [
         f"# {rule.code} ({rule.name})\n\n{rule.summary} This rule is {default}.",
         f"## What it does\n\nReports: `{rule.code} {rule.message}`.",
         f"## Why is this bad?\n\n{rule.rationale}",
         f"## Runtime behaviour\n\n{rule.runtime}",
-        "## Example\n\n" + "\n\n".join(_example_block(example) for example in rule.invalid),
-        "## Use instead\n\n" + "\n\n".join(_example_block(example) for example in rule.valid),
+        "## Example\n\n" + "\n\n".join(_example_block(example, shown) for example in rule.invalid),
+        "## Use instead\n\n" + "\n\n".join(_example_block(example, shown) for example in rule.valid),
         f"## Fix safety\n\n{fix}",
     ]
     if rule.options:

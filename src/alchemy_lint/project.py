@@ -116,6 +116,7 @@ class RelationshipRef:
     container: str | None
     path: str
     line: int
+    is_collection: bool | None = None
 
     @property
     def is_eager(self) -> bool:
@@ -169,7 +170,10 @@ class ProjectIndex:
         parts = self.relative(facts.path).rsplit(".", 1)[0].split("/")
         if parts[-1] == "__init__":
             parts.pop()
-        for start in range(len(parts)):
+        # A file inside a package is imported by its package name or a longer one, never by a
+        # shorter suffix: `pkg/ext/sqlalchemy/__init__.py` is not the module `sqlalchemy`.
+        depth = facts.module.count(".") + 1
+        for start in range(len(parts) - depth + 1):
             self.module_aliases.setdefault(".".join(parts[start:]), facts.module)
 
     def _merge(self, facts: FileFacts) -> None:
@@ -356,6 +360,7 @@ class ProjectIndex:
             container=relationship.container,
             path=self.class_paths.get(cls.qualname, ""),
             line=relationship.line,
+            is_collection=relationship.is_collection,
         )
 
     def models(self) -> list[str]:
@@ -485,6 +490,11 @@ class ProjectIndex:
                 key=lambda site: (self.relative(site.path), site.call.line, site.call.col),
             )
         return self._factory_sites
+
+    def factory_named(self, qualname: str) -> FactorySite | None:
+        """The factory published under a module-level name (`app.db.SessionLocal`), if any."""
+        canonical = self.canonical(qualname)
+        return next((site for site in self.factory_sites if site.call.assigned_to == canonical), None)
 
     def is_async_factory_call(self, call: ApiCall) -> bool:
         """`async_sessionmaker(...)`, or the legacy `sessionmaker(class_=<an async session class>)`."""

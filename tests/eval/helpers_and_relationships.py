@@ -21,6 +21,7 @@ class Author(Base):
     drafts = relationship("Book", lazy="dynamic", viewonly=True)  # ASA303
     reviews: WriteOnlyMapped["Book"] = relationship(viewonly=True)
     latest: Mapped[list["Book"]] = relationship(lazy="selectin", viewonly=True)
+    shelf: Mapped[list["Book"]] = relationship(viewonly=True)
 
 
 class Book(Base):
@@ -52,3 +53,19 @@ audit_session = SessionLocal()  # ASA202
 
 async def totals(session: AsyncSession, author_ids: list[int]) -> list[Author | None]:
     return list(await asyncio.gather(*(session.get(Author, i) for i in author_ids)))  # ASA201
+
+
+async def shelf_size(author_id: int) -> int:
+    async with get_a_session() as session:
+        author = await session.get(Author, author_id)
+        assert author is not None
+        loaded = len(author.latest)
+        return loaded + len(author.shelf)  # ASA301
+
+
+async def forget(author_id: int) -> int:
+    async with get_a_session() as session:
+        author = await session.get(Author, author_id)
+        assert author is not None
+        await session.rollback()
+        return author.id  # ASA302

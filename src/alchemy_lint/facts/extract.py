@@ -14,6 +14,7 @@ from typing import Any
 
 from alchemy_lint.facts.concurrency import ConcurrencyRecorder
 from alchemy_lint.facts.guards import yield_guard
+from alchemy_lint.facts.loading import analyse_function, relationship_is_collection
 from alchemy_lint.facts.model import (
     ApiCall,
     BeginBlock,
@@ -140,6 +141,8 @@ class _FunctionState:
     yield_guards: list[YieldGuard] = field(default_factory=list)
     #: The `with` and `try` statements around the current point (for yield guards).
     enclosing: list[ast.stmt] = field(default_factory=list)
+    #: Whether the body awaits anything: without an await no ORM object is loaded.
+    awaits: bool = False
 
 
 @dataclass(slots=True)
@@ -279,7 +282,7 @@ class _FactsBuilder(ast.NodeVisitor):
         relationships: list[RelationshipFacts] = []
         fields: list[str] = []
         for statement in node.body:
-            declared = _class_field(statement)
+            declared = _class_field(statement) or _declared_attribute(statement, self.table)
             if declared is not None:
                 name, annotation, value = declared
                 fields.append(name)
@@ -342,6 +345,7 @@ class _FactsBuilder(ast.NodeVisitor):
         for statement in node.body:
             self.visit(statement)
         task_spawns = self.concurrency.leave_function()
+        loading = analyse_function(node, self) if isinstance(node, ast.AsyncFunctionDef) and state.awaits else None
         self.functions.pop()
         self.table, self.loop_depth = saved_table, saved_loops
         self.function_facts.append(
@@ -360,6 +364,7 @@ class _FactsBuilder(ast.NodeVisitor):
                 yield_guards=tuple(state.yield_guards),
                 task_spawns=task_spawns,
                 returns=annotation_target(node.returns, table),
+                loading=loading,
             )
         )
 
@@ -553,6 +558,8 @@ class _FactsBuilder(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Await(self, node: ast.Await) -> None:
+        if self.function is not None:
+            self.function.awaits = True
         self._awaited = node.value
         self.concurrency.on_await(node)
         self.visit(node.value)
@@ -718,6 +725,19 @@ class _FactsBuilder(ast.NodeVisitor):
             self.visit(part)
 
 
+_DECLARED_ATTR = ("sqlalchemy.orm.declared_attr", "sqlalchemy.ext.declarative.declared_attr")
+
+
+def _declared_attribute(statement: ast.stmt, table: NameTable) -> tuple[str, ast.expr | None, ast.expr | None] | None:
+    """`@declared_attr def name(cls) -> Mapped[...]: return relationship(...)` in a mixin or model."""
+    if not isinstance(statement, ast.FunctionDef) or not statement.body:
+        return None
+    if not any(_qualified(_decorator_callee(d), table) in _DECLARED_ATTR for d in statement.decorator_list):
+        return None
+    last = statement.body[-1]
+    return statement.name, statement.returns, last.value if isinstance(last, ast.Return) else None
+
+
 def _class_field(statement: ast.stmt) -> tuple[str, ast.expr | None, ast.expr | None] | None:
     """`name: annotation = value` or `name = value` in a class body."""
     if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
@@ -773,7 +793,9 @@ def relationship_facts(
                 target = _target_name(keyword.value, table)
     if target is None and annotation is not None:
         target = _target_name(annotation, table)
-    return RelationshipFacts(name, target, lazy, container, node.lineno, node.col_offset)
+    return RelationshipFacts(
+        name, target, lazy, container, node.lineno, node.col_offset, relationship_is_collection(annotation, call)
+    )
 
 
 def _qualified(expr: ast.expr, table: NameTable) -> str | None:

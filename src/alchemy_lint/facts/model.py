@@ -153,6 +153,8 @@ class FunctionFacts:
     task_spawns: tuple[TaskSpawn, ...] = ()
     #: The class the return annotation names (`-> AsyncSession`), qualified.
     returns: str | None = None
+    #: What the function does with ORM objects (async functions only), see `facts/loading.py`.
+    loading: FunctionLoading | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +170,8 @@ class RelationshipFacts:
     container: str | None
     line: int
     col: int
+    #: True for `list[...]`/`set[...]` or `uselist=True`, False for a scalar, None when unknown.
+    is_collection: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,3 +281,120 @@ class StoredValue:
     line: int
     col: int
     origins: tuple[Origin, ...]
+
+
+# -- loading: ORM objects, their loaders and the attributes read on them --------------
+
+
+@dataclass(frozen=True, slots=True)
+class LoaderStep:
+    """One step of a loader option: `selectinload(Order.items)` is ("app.models.Order.items", "selectin").
+
+    `attribute` is the qualified class attribute, a bare name for string forms, or "*".
+    `strategy` is selectin/joined/subquery/immediate/contains_eager (they load), default
+    (`defaultload`, only a path), lazy, noload or raise.
+    """
+
+    attribute: str
+    strategy: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoaderPath:
+    """A loader option as the chain of relationships it walks from the queried entity."""
+
+    steps: tuple[LoaderStep, ...]
+
+
+class SourceKind(str, Enum):
+    #: `select(M)` run through execute/scalars/scalar/exec.
+    QUERY = "query"
+    #: `session.get(M, ...)`.
+    GET = "get"
+    #: `M(...)` built in the function (added and flushed/committed to become persistent).
+    NEW = "new"
+    #: What an awaited project function returned (its summary is in the index).
+    CALL = "call"
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectSource:
+    """Where ORM objects come from in a function, with the loaders of that query."""
+
+    kind: SourceKind
+    line: int
+    #: The model expression as a qualified name (`select(M)`, `session.get(M, ...)`, `M(...)`).
+    model: str | None = None
+    #: The qualified name of the statement constructor (`sqlalchemy.select`).
+    constructor: str | None = None
+    session: SessionRef | None = None
+    loaders: tuple[LoaderPath, ...] = ()
+    #: False when an option could not be read (a variable, a helper call): then nothing is judged.
+    loaders_known: bool = True
+    #: For CALL: the origins of the callee and its display text.
+    callee: tuple[Origin, ...] = ()
+    callee_text: str = ""
+    #: Loaders that some paths to the query added and others did not.
+    maybe_loaders: tuple[LoaderPath, ...] = ()
+
+
+class AccessKind(str, Enum):
+    READ = "read"
+    #: `obj.rel = [...]`: replacing a collection loads the old one.
+    ASSIGN = "assign"
+
+
+@dataclass(frozen=True, slots=True)
+class Expiry:
+    """A commit or rollback of the object's session between its loading and an access.
+
+    `method` is commit, rollback, or begin for the end of an `async with session.begin():` block.
+    """
+
+    session: str
+    method: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectAccess:
+    """`target.attribute` on an ORM object, with the object's state on the paths that reach it.
+
+    `path` walks relationships from the source's objects: `item.product` with `item` from
+    `for item in order.items` has path ("items",); "[]" marks an element of what a CALL returned.
+    """
+
+    target: str
+    attribute: str
+    line: int
+    col: int
+    kind: AccessKind
+    source: ObjectSource
+    path: tuple[str, ...]
+    #: Relationships loaded on every path (refresh with names, awaitable_attrs, assignment).
+    loaded: tuple[str, ...]
+    #: The object is in the database (loaded, or added and then flushed or committed).
+    persistent: bool
+    #: Commits/rollbacks of its session since it was loaded, on some path.
+    expired_by: tuple[Expiry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnedObject:
+    """What a function returns when it returns ORM objects: the per-function summary."""
+
+    source: ObjectSource
+    path: tuple[str, ...]
+    loaded: tuple[str, ...]
+    is_collection: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionLoading:
+    accesses: tuple[ObjectAccess, ...] = ()
+    #: One entry per `return` of ORM objects; `returns_only_objects` is False when some
+    #: other `return` exists (then callers do not trust the summary).
+    returns: tuple[ReturnedObject, ...] = ()
+    returns_only_objects: bool = False
+    #: Session name -> source text of `expire_on_commit=` where the function creates it.
+    session_options: dict[str, str] = field(default_factory=dict)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from alchemy_lint.config import Settings, matches_any
-from alchemy_lint.rules import concurrency, layout, parse, relationship_strategies, sessions, transactions
+from alchemy_lint.rules import concurrency, layout, loading, parse, relationship_strategies, sessions, transactions
 from alchemy_lint.rules.base import Example, FileContext, Finding, FixSafety, Rule
 
 ALL_RULES: tuple[Rule, ...] = tuple(
@@ -17,6 +17,7 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             *parse.RULES,
             *sessions.RULES,
             *concurrency.RULES,
+            *loading.RULES,
             *relationship_strategies.RULES,
             *transactions.RULES,
             *layout.RULES,

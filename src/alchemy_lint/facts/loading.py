@@ -1,0 +1,1015 @@
+"""Intra-function loading analysis: ORM objects, the loaders in effect, and what is read on them.
+
+Runs once per `async def` at the end of the facts walk; follows statement order and branches.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from alchemy_lint.facts.model import (
+    AccessKind,
+    Expiry,
+    FunctionLoading,
+    LoaderPath,
+    LoaderStep,
+    ObjectAccess,
+    ObjectSource,
+    Origin,
+    ReturnedObject,
+    SessionRef,
+    SourceKind,
+)
+from alchemy_lint.resolve import NameTable, dotted_parts, expression_text, qualify
+
+
+class Resolver(Protocol):
+    """What the facts builder offers: names of the current scope and the evidence of values."""
+
+    table: NameTable
+
+    def origins_of(self, expr: ast.expr) -> tuple[Origin, ...]: ...
+
+    def session_ref(self, expr: ast.expr) -> SessionRef | None: ...
+
+
+#: Loader option functions by leaf name -> the strategy they set on their last step.
+LOADER_STRATEGIES = {
+    "selectinload": "selectin",
+    "joinedload": "joined",
+    "subqueryload": "subquery",
+    "immediateload": "immediate",
+    "contains_eager": "contains_eager",
+    "defaultload": "default",
+    "lazyload": "lazy",
+    "noload": "noload",
+    "raiseload": "raise",
+}
+#: Options that load no relationship but are understood (column loaders, criteria).
+NEUTRAL_OPTIONS = frozenset(
+    {
+        "load_only",
+        "defer",
+        "undefer",
+        "undefer_group",
+        "with_expression",
+        "selectin_polymorphic",
+        "with_loader_criteria",
+        "noload",
+    }
+)
+_LOADER_MODULES = ("sqlalchemy", "sqlmodel")
+#: Statement methods that keep the selected entity.
+STATEMENT_METHODS = frozenset(
+    {
+        "where",
+        "filter",
+        "filter_by",
+        "order_by",
+        "limit",
+        "offset",
+        "join",
+        "outerjoin",
+        "join_from",
+        "outerjoin_from",
+        "distinct",
+        "group_by",
+        "having",
+        "execution_options",
+        "with_for_update",
+        "options",
+        "params",
+        "select_from",
+        "correlate",
+        "slice",
+        "fetch",
+        "prefix_with",
+        "suffix_with",
+        "with_hint",
+        "union",
+    }
+) - {"union"}
+#: Result methods: what they turn a result of the given stage into.
+_RESULT_STEPS = {
+    ("result", "scalars"): "scalars",
+    ("result", "unique"): "result",
+    ("result", "scalar_one"): "object",
+    ("result", "scalar_one_or_none"): "object",
+    ("result", "scalar"): "object",
+    ("scalars", "unique"): "scalars",
+    ("scalars", "all"): "list",
+    ("scalars", "fetchall"): "list",
+    ("scalars", "first"): "object",
+    ("scalars", "one"): "object",
+    ("scalars", "one_or_none"): "object",
+    ("list", "copy"): "list",
+}
+_SESSION_RESULT_STAGES = {"execute": "result", "scalars": "scalars", "exec": "scalars", "stream_scalars": "scalars"}
+_MAX_PATH = 3
+_MAX_ACCESSES = 400
+
+
+# -- abstract values -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Statement:
+    model: str
+    constructor: str
+    line: int
+    loaders: frozenset[LoaderPath]
+    known: bool
+    #: Loaders that some path but not every path added.
+    maybe: frozenset[LoaderPath] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class _Options:
+    """A loader option, or a list of them, held in a variable."""
+
+    loaders: frozenset[LoaderPath]
+    known: bool
+    maybe: frozenset[LoaderPath] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class _Object:
+    """An ORM object (or, with `stage`, a result or list of them)."""
+
+    source: ObjectSource
+    path: tuple[str, ...] = ()
+    loaded: frozenset[str] = frozenset()
+    persistent: bool = True
+    expired: frozenset[Expiry] = frozenset()
+    #: The session a new object was added to, while it waits for a flush.
+    pending_in: str | None = None
+    #: None for one object; "result", "scalars" or "list" for a collection of them.
+    stage: str | None = None
+
+    @property
+    def session_text(self) -> str | None:
+        return self.source.session.text if self.source.session is not None else self.pending_in
+
+    def element(self) -> _Object:
+        path = self.path if self.source.kind is not SourceKind.CALL or self.stage else (*self.path, "[]")
+        return replace(self, stage=None, path=path, loaded=frozenset() if path != self.path else self.loaded)
+
+
+@dataclass(frozen=True, slots=True)
+class _AwaitableAttrs:
+    owner: str | None
+    obj: _Object
+
+
+_Value = _Statement | _Options | _Object | _AwaitableAttrs
+_Env = dict[str, _Value]
+
+
+def _join_values(left: _Value, right: _Value) -> _Value | None:
+    if left == right:
+        return left
+    if isinstance(left, _Statement) and isinstance(right, _Statement):
+        if (left.model, left.constructor) != (right.model, right.constructor):
+            return None
+        return replace(
+            left,
+            loaders=left.loaders & right.loaders,
+            known=left.known and right.known,
+            maybe=left.maybe | right.maybe | (left.loaders ^ right.loaders),
+        )
+    if isinstance(left, _Options) and isinstance(right, _Options):
+        return _Options(
+            left.loaders & right.loaders,
+            left.known and right.known,
+            left.maybe | right.maybe | (left.loaders ^ right.loaders),
+        )
+    if isinstance(left, _Object) and isinstance(right, _Object):
+        if (left.path, left.stage) != (right.path, right.stage):
+            return None
+        source = left.source
+        if left.source != right.source:
+            if (left.source.kind, left.source.model) != (right.source.kind, right.source.model):
+                return None
+            loaders = frozenset(left.source.loaders) & frozenset(right.source.loaders)
+            source = replace(
+                left.source,
+                line=min(left.source.line, right.source.line),
+                loaders=tuple(sorted(loaders, key=repr)),
+                loaders_known=left.source.loaders_known and right.source.loaders_known,
+                maybe_loaders=tuple(
+                    sorted(
+                        {*left.source.maybe_loaders, *right.source.maybe_loaders}
+                        | (frozenset(left.source.loaders) ^ frozenset(right.source.loaders)),
+                        key=repr,
+                    )
+                ),
+                session=left.source.session if left.source.session == right.source.session else None,
+            )
+        return _Object(
+            source,
+            left.path,
+            left.loaded & right.loaded,
+            left.persistent or right.persistent,
+            left.expired | right.expired,
+            # Still uncommitted on one path: a rollback may expunge it rather than expire it.
+            left.pending_in or right.pending_in,
+            left.stage,
+        )
+    return None
+
+
+def _join(left: _Env | None, right: _Env | None) -> _Env | None:
+    if left is None:
+        return None if right is None else dict(right)
+    if right is None:
+        return dict(left)
+    joined: _Env = {}
+    for name in left.keys() | right.keys():
+        if name in left and name in right:
+            value = _join_values(left[name], right[name])
+            if value is not None:
+                joined[name] = value
+        else:
+            joined[name] = left[name] if name in left else right[name]
+    return joined
+
+
+# -- the walk ----------------------------------------------------------------------
+
+
+def relationship_is_collection(annotation: ast.expr | None, call: ast.Call | None) -> bool | None:
+    """Whether a relationship holds a collection: `uselist=`, else `Mapped[list[...]]`/`list[...]`."""
+    if call is not None:
+        for keyword in call.keywords:
+            if keyword.arg == "uselist" and isinstance(keyword.value, ast.Constant):
+                return bool(keyword.value.value)
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return None
+    if isinstance(annotation, ast.Subscript):
+        parts = dotted_parts(annotation.value)
+        leaf = parts[-1] if parts else None
+        if leaf in ("Mapped", "WriteOnlyMapped", "DynamicMapped"):
+            return relationship_is_collection(annotation.slice, None)
+        if leaf in ("list", "List", "set", "Set", "Sequence", "Collection", "tuple", "Tuple", "dict", "Dict"):
+            return True
+        if leaf in ("Optional",):
+            return False
+        return None
+    if annotation is None:
+        return None
+    return False
+
+
+def analyse_function(node: ast.AsyncFunctionDef, resolver: Resolver) -> FunctionLoading | None:
+    """The loading facts of one async function, or None when it touches no ORM object."""
+    walker = _LoadingWalker(resolver)
+    walker.run(node.body)
+    if not walker.accesses and not walker.returns and not walker.session_options:
+        return None
+    return FunctionLoading(
+        accesses=tuple(walker.accesses.values()),
+        returns=tuple(walker.returns),
+        returns_only_objects=bool(walker.returns) and not walker.other_returns,
+        session_options=walker.session_options,
+    )
+
+
+@dataclass(slots=True)
+class _LoopFrame:
+    breaks: list[_Env] = field(default_factory=list)
+    continues: list[_Env] = field(default_factory=list)
+
+
+class _LoadingWalker:
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+        self.accesses: dict[tuple[int, int, str, str], ObjectAccess] = {}
+        self.returns: list[ReturnedObject] = []
+        self.other_returns = False
+        self.session_options: dict[str, str] = {}
+        self.loops: list[_LoopFrame] = []
+        self._seen_returns: set[tuple[int, int]] = set()
+
+    def run(self, body: list[ast.stmt]) -> None:
+        self.block(body, {})
+
+    # -- statements ----------------------------------------------------------------
+
+    def block(self, body: Iterable[ast.stmt], env: _Env | None) -> _Env | None:
+        for statement in body:
+            if env is None:
+                return None
+            env = self.statement(statement, env)
+        return env
+
+    def statement(self, node: ast.stmt, env: _Env) -> _Env | None:
+        if isinstance(node, ast.Expr):
+            self.expr(node.value, env)
+        elif isinstance(node, ast.Assign):
+            value = self.expr(node.value, env)
+            for target in node.targets:
+                self.bind(target, value, env, node.value)
+        elif isinstance(node, ast.AnnAssign):
+            value = self.expr(node.value, env) if node.value is not None else None
+            if node.value is not None:
+                self.bind(node.target, value, env, node.value)
+        elif isinstance(node, ast.AugAssign):
+            self.expr(node.value, env)
+            if isinstance(node.target, ast.Attribute):
+                self.attribute(node.target, env, AccessKind.READ)
+            elif isinstance(node.target, ast.Name):
+                env.pop(node.target.id, None)
+            else:
+                self.expr(node.target, env)
+        elif isinstance(node, ast.Return):
+            self.returned(node, env)
+            return None
+        elif isinstance(node, ast.Raise):
+            if node.exc is not None:
+                self.expr(node.exc, env)
+            return None
+        elif isinstance(node, ast.If):
+            self.expr(node.test, env)
+            return _join(self.block(node.body, dict(env)), self.block(node.orelse, dict(env)))
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            return self.for_loop(node, env)
+        elif isinstance(node, ast.While):
+            return self.while_loop(node, env)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            committed: list[str] = []
+            for item in node.items:
+                value = self.expr(item.context_expr, env)
+                if item.optional_vars is not None:
+                    self.bind(item.optional_vars, value, env, item.context_expr)
+                    self.note_session_options(item.optional_vars, item.context_expr)
+                session = self.begun_session(item, env) if isinstance(node, ast.AsyncWith) else None
+                if session is not None:
+                    committed.append(session)
+            after = self.block(node.body, env)
+            for session in committed:
+                if after is not None:
+                    # `async with session.begin():` commits when the block ends.
+                    self.end_of_transaction(session, "begin", node.lineno, after)
+            return after
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            return self.try_statement(node, env)
+        elif isinstance(node, ast.Match):
+            self.expr(node.subject, env)
+            result: _Env | None = None
+            for case in node.cases:
+                result = _join(result, self.block(case.body, dict(env)))
+            return _join(result, env)
+        elif isinstance(node, ast.Break):
+            if self.loops:
+                self.loops[-1].breaks.append(dict(env))
+            return None
+        elif isinstance(node, ast.Continue):
+            if self.loops:
+                self.loops[-1].continues.append(dict(env))
+            return None
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            env.pop(node.name, None)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                env.pop((alias.asname or alias.name).split(".")[0], None)
+        elif isinstance(node, ast.Delete):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    env.pop(target.id, None)
+        elif isinstance(node, ast.Assert):
+            self.expr(node.test, env)
+        return env
+
+    def try_statement(self, node: ast.stmt, env: _Env) -> _Env | None:
+        body: list[ast.stmt] = getattr(node, "body", [])
+        handlers: list[ast.ExceptHandler] = getattr(node, "handlers", [])
+        orelse: list[ast.stmt] = getattr(node, "orelse", [])
+        final: list[ast.stmt] = getattr(node, "finalbody", [])
+        before = dict(env)
+        after_body = self.block(body, dict(env))
+        # A handler starts from anywhere in the body: before it or after it.
+        handler_entry = _join(before, after_body) or before
+        result = self.block(orelse, after_body) if after_body is not None else None
+        for handler in handlers:
+            entry = dict(handler_entry)
+            if handler.name:
+                entry.pop(handler.name, None)
+            result = _join(result, self.block(handler.body, entry))
+        if final:
+            if result is None:
+                self.block(final, dict(handler_entry))
+                return None
+            return self.block(final, result)
+        return result
+
+    def for_loop(self, node: ast.For | ast.AsyncFor, env: _Env) -> _Env | None:
+        iterated = self.expr(node.iter, env)
+        element = self.element_of(iterated)
+        state: _Env | None = env
+        exits: list[_Env] = [dict(env)]
+        frame = _LoopFrame()
+        self.loops.append(frame)
+        for _ in range(2):
+            if state is None:
+                break
+            entry = dict(state)
+            self.bind(node.target, element if element is None else self.refreshed(element, entry, node.iter), entry)
+            end = self.block(node.body, entry)
+            looped = end
+            for continued in frame.continues:
+                looped = _join(looped, continued)
+            frame.continues.clear()
+            if looped is not None:
+                exits.append(dict(looped))
+            state = _join(env, looped)
+            if state == env:
+                break  # the body changes nothing a second iteration would see
+        self.loops.pop()
+        after: _Env | None = None
+        for exit_state in exits:
+            after = _join(after, exit_state)
+        after = self.block(node.orelse, after) if node.orelse else after
+        for broken in frame.breaks:
+            after = _join(after, broken)
+        return after
+
+    def while_loop(self, node: ast.While, env: _Env) -> _Env | None:
+        forever = isinstance(node.test, ast.Constant) and bool(node.test.value)
+        state: _Env | None = env
+        exits: list[_Env] = [] if forever else [dict(env)]
+        frame = _LoopFrame()
+        self.loops.append(frame)
+        for _ in range(2):
+            if state is None:
+                break
+            entry = dict(state)
+            self.expr(node.test, entry)
+            end = self.block(node.body, entry)
+            for continued in frame.continues:
+                end = _join(end, continued)
+            frame.continues.clear()
+            if end is not None and not forever:
+                exits.append(dict(end))
+            state = _join(env, end)
+            if state == env:
+                break
+        self.loops.pop()
+        after: _Env | None = None
+        for exit_state in exits:
+            after = _join(after, exit_state)
+        if node.orelse and after is not None:
+            after = self.block(node.orelse, after)
+        for broken in frame.breaks:
+            after = _join(after, broken)
+        return after
+
+    def refreshed(self, element: _Object, env: _Env, iterated: ast.expr) -> _Object:
+        """An element takes the current expiry of the collection it comes from."""
+        if isinstance(iterated, ast.Name):
+            current = env.get(iterated.id)
+            if isinstance(current, _Object):
+                return replace(element, expired=current.expired)
+        return element
+
+    def returned(self, node: ast.Return, env: _Env) -> None:
+        if node.value is None or (isinstance(node.value, ast.Constant) and node.value.value is None):
+            return
+        value = self.expr(node.value, env)
+        key = (node.lineno, node.col_offset)
+        if key in self._seen_returns:
+            return
+        self._seen_returns.add(key)
+        if isinstance(value, _Object) and value.stage != "result" and value.source.kind is not SourceKind.NEW:
+            self.returns.append(
+                ReturnedObject(value.source, value.path, tuple(sorted(value.loaded)), value.stage is not None)
+            )
+        else:
+            self.other_returns = True
+
+    # -- bindings ------------------------------------------------------------------
+
+    def bind(self, target: ast.expr, value: _Value | None, env: _Env, source: ast.expr | None = None) -> None:
+        if isinstance(target, ast.Name):
+            if value is None:
+                env.pop(target.id, None)
+            else:
+                env[target.id] = value
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self.bind(element.value if isinstance(element, ast.Starred) else element, None, env)
+        elif isinstance(target, ast.Attribute):
+            owner = self.expr(target.value, env)
+            if isinstance(owner, _Object) and owner.stage is None:
+                self.record(target, owner, AccessKind.ASSIGN)
+                if isinstance(target.value, ast.Name):
+                    env[target.value.id] = replace(owner, loaded=owner.loaded | {target.attr})
+        elif isinstance(target, ast.Subscript):
+            self.expr(target.value, env)
+            self.expr(target.slice, env)
+        elif isinstance(target, ast.Starred):
+            self.bind(target.value, None, env)
+
+    def begun_session(self, item: ast.withitem, env: _Env) -> str | None:
+        """The session of `async with session.begin():` (not `factory.begin()`, which also closes)."""
+        expr = item.context_expr
+        if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "begin"):
+            return None
+        receiver = expr.func.value
+        text = expression_text(receiver)
+        if text is None or not _is_candidate(env.get(text)):
+            return None
+        ref = self.resolver.session_ref(receiver)
+        return text if ref is not None and ref.origins and self.resolver_is_session_binding(receiver) else None
+
+    def resolver_is_session_binding(self, receiver: ast.expr) -> bool:
+        """A name bound by this function or a parameter/attribute: not a factory's module name."""
+        return not (isinstance(receiver, ast.Name) and self.resolver.table.lookup(receiver.id) is not None)
+
+    def note_session_options(self, target: ast.expr, value: ast.expr) -> None:
+        if isinstance(target, ast.Name) and isinstance(value, ast.Call):
+            for keyword in value.keywords:
+                if keyword.arg == "expire_on_commit":
+                    self.session_options[target.id] = ast.unparse(keyword.value)
+
+    # -- expressions ---------------------------------------------------------------
+
+    def expr(self, node: ast.expr | None, env: _Env) -> _Value | None:
+        if node is None:
+            return None
+        if isinstance(node, ast.Name):
+            return env.get(node.id)
+        if isinstance(node, ast.Await):
+            return self.awaited(node, env)
+        if isinstance(node, ast.Call):
+            return self.call(node, env)
+        if isinstance(node, ast.Attribute):
+            return self.attribute(node, env, AccessKind.READ)
+        if isinstance(node, ast.Subscript):
+            base = self.expr(node.value, env)
+            self.expr(node.slice, env)
+            if isinstance(base, _Object) and base.stage == "list" and not isinstance(node.slice, ast.Slice):
+                return base.element()
+            return None
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+            element = self.comprehension(node.generators, [node.elt], env)
+            if isinstance(element, _Object) and element.stage is None and element.source.kind is not SourceKind.CALL:
+                return replace(element, stage="list")
+            return None
+        if isinstance(node, ast.DictComp):
+            self.comprehension(node.generators, [node.key, node.value], env)
+            return None
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            values = [self.expr(e.value if isinstance(e, ast.Starred) else e, env) for e in node.elts]
+            return self.options_of(values)
+        if isinstance(node, ast.Lambda):
+            return None  # runs later, maybe under run_sync: not this function's I/O
+        if isinstance(node, ast.NamedExpr):
+            value = self.expr(node.value, env)
+            self.bind(node.target, value, env)
+            return value
+        if isinstance(node, ast.IfExp):
+            self.expr(node.test, env)
+            left = self.expr(node.body, dict(env))
+            right = self.expr(node.orelse, dict(env))
+            return _join_values(left, right) if left is not None and right is not None else None
+        if isinstance(node, ast.BoolOp):
+            values = [self.expr(value, env) for value in node.values]
+            return values[-1] if values else None
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self.expr(child, env)
+            elif isinstance(child, ast.comprehension):  # pragma: no cover - handled above
+                self.expr(child.iter, env)
+            elif isinstance(child, ast.keyword):
+                self.expr(child.value, env)
+        return None
+
+    def comprehension(self, generators: list[ast.comprehension], results: list[ast.expr], env: _Env) -> _Value | None:
+        scope = dict(env)
+        for generator in generators:
+            iterated = self.expr(generator.iter, scope)
+            element = self.element_of(iterated)
+            self.bind(generator.target, element, scope)
+            for condition in generator.ifs:
+                self.expr(condition, scope)
+        found: _Value | None = None
+        for result in results:
+            found = self.expr(result, scope)
+        return found
+
+    def element_of(self, value: _Value | None) -> _Object | None:
+        if not isinstance(value, _Object):
+            return None
+        if value.stage in ("scalars", "list"):
+            return value.element()
+        if value.stage is None and (value.path or value.source.kind is SourceKind.CALL):
+            # A relationship collection (or a list a project function returned).
+            element = value.element() if value.source.kind is SourceKind.CALL and not value.path else value
+            return replace(element, loaded=frozenset())
+        return None
+
+    def attribute(self, node: ast.Attribute, env: _Env, kind: AccessKind) -> _Value | None:
+        owner = self.expr(node.value, env)
+        if isinstance(owner, _AwaitableAttrs):
+            return None
+        if not isinstance(owner, _Object) or owner.stage is not None:
+            return None
+        if node.attr == "awaitable_attrs":
+            return _AwaitableAttrs(node.value.id if isinstance(node.value, ast.Name) else None, owner)
+        self.record(node, owner, kind)
+        if node.attr.startswith("__") or len(owner.path) >= _MAX_PATH:
+            return None
+        return replace(owner, path=(*owner.path, node.attr), loaded=frozenset())
+
+    def record(self, node: ast.Attribute, owner: _Object, kind: AccessKind) -> None:
+        if len(self.accesses) >= _MAX_ACCESSES or _is_candidate(owner):
+            return
+        target = expression_text(node.value) or ast.unparse(node.value)
+        key = (node.lineno, node.col_offset, target, node.attr)
+        access = ObjectAccess(
+            target=target,
+            attribute=node.attr,
+            line=node.lineno,
+            col=node.col_offset,
+            kind=kind,
+            source=owner.source,
+            path=owner.path,
+            loaded=tuple(sorted(name for name in owner.loaded if "." not in name)),
+            persistent=owner.persistent,
+            expired_by=tuple(sorted(owner.expired, key=lambda e: (e.line, e.method, e.session))),
+        )
+        seen = self.accesses.get(key)
+        if seen is not None and seen != access:
+            access = replace(
+                access,
+                loaded=tuple(sorted(set(seen.loaded) & set(access.loaded))),
+                persistent=seen.persistent or access.persistent,
+                expired_by=tuple(
+                    sorted(set(seen.expired_by) | set(access.expired_by), key=lambda e: (e.line, e.method, e.session))
+                ),
+                source=access.source if access.source.loaders_known else seen.source,
+            )
+        self.accesses[key] = access
+
+    def awaited(self, node: ast.Await, env: _Env) -> _Value | None:
+        inner = node.value
+        if isinstance(inner, ast.Attribute):
+            owner = self.expr(inner.value, env)
+            if isinstance(owner, _AwaitableAttrs):
+                if owner.owner is not None:
+                    current = env.get(owner.owner)
+                    if isinstance(current, _Object):
+                        env[owner.owner] = replace(current, loaded=current.loaded | {inner.attr})
+                path = (*owner.obj.path, inner.attr)
+                return replace(owner.obj, path=path, loaded=frozenset())
+            if isinstance(owner, _Object):
+                self.record(inner, owner, AccessKind.READ)
+            return None
+        if isinstance(inner, ast.Call):
+            return self.call(inner, env, awaited=True)
+        return self.expr(inner, env)
+
+    # -- calls ---------------------------------------------------------------------
+
+    def call(self, node: ast.Call, env: _Env, awaited: bool = False) -> _Value | None:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in _MUTATORS:
+            self.initialise_collection(func.value, env)
+        if isinstance(func, ast.Attribute):
+            receiver_value = self.expr(func.value, env) if not self.is_session_call(func, env) else None
+            args = [self.expr(arg.value if isinstance(arg, ast.Starred) else arg, env) for arg in node.args]
+            keywords = {kw.arg: self.expr(kw.value, env) for kw in node.keywords}
+            if isinstance(receiver_value, _Statement):
+                return self.statement_method(receiver_value, func.attr, node, args)
+            if isinstance(receiver_value, _Options):
+                if isinstance(func.value, ast.Name) and func.attr in _LIST_METHODS:
+                    # `options.append(selectinload(...))` grows the list held in the variable.
+                    env[func.value.id] = self.grown(receiver_value, func.attr, args)
+                    return None
+                return self.chained_loader(receiver_value, func.attr, node, args)
+            if isinstance(receiver_value, _Object):
+                if receiver_value.stage is not None:
+                    stage = _RESULT_STEPS.get((receiver_value.stage, func.attr))
+                    if stage == "object":
+                        return receiver_value.element()
+                    if stage is not None:
+                        return replace(receiver_value, stage=stage)
+                return None
+            if receiver_value is None and self.is_session_call(func, env):
+                found = self.session_method(node, func, args, keywords, env, awaited)
+                if found is None and awaited and func.attr in _QUERY_METHODS:
+                    # `await self.repo.get(order_id)`: a project method named like a session's.
+                    return self.project_call(node, env)
+                return found
+            if awaited and receiver_value is None:
+                return self.project_call(node, env)
+            return None
+        args = [self.expr(arg.value if isinstance(arg, ast.Starred) else arg, env) for arg in node.args]
+        for keyword in node.keywords:
+            self.expr(keyword.value, env)
+        if isinstance(func, ast.Name) and func.id == "getattr" and len(node.args) >= 2:
+            owner, name = args[0], node.args[1]
+            if (
+                isinstance(owner, _Object)
+                and owner.stage is None
+                and isinstance(name, ast.Constant)
+                and isinstance(name.value, str)
+            ):
+                synthetic = ast.Attribute(value=node.args[0], attr=name.value, ctx=ast.Load())
+                ast.copy_location(synthetic, node)
+                self.record(synthetic, owner, AccessKind.READ)
+            return None
+        if isinstance(func, ast.Name) and func.id == "list" and len(args) == 1:
+            value = args[0]
+            if isinstance(value, _Object) and value.stage in ("scalars", "list"):
+                return replace(value, stage="list")
+            return None
+        qualname = qualify(func, self.resolver.table) if dotted_parts(func) is not None else None
+        if qualname is None:
+            if awaited:
+                return self.project_call(node, env)
+            return None
+        leaf = qualname.rsplit(".", 1)[-1]
+        if leaf == "select" and len(node.args) == 1 and not node.keywords:
+            model = qualify(node.args[0], self.resolver.table) if dotted_parts(node.args[0]) is not None else None
+            return _Statement(model, qualname, node.lineno, frozenset(), True) if model else None
+        if leaf in LOADER_STRATEGIES or (leaf in (*NEUTRAL_OPTIONS, "Load") and qualname.startswith(_LOADER_MODULES)):
+            return self.loader_option(leaf, node)
+        if awaited:
+            return self.project_call(node, env)
+        if leaf[:1].isupper():
+            loaded = frozenset(kw.arg for kw in node.keywords if kw.arg)
+            return _Object(ObjectSource(SourceKind.NEW, node.lineno, model=qualname), loaded=loaded, persistent=False)
+        return None
+
+    def initialise_collection(self, collection: ast.expr, env: _Env) -> None:
+        """`order.items.append(item)` on a new object sets up the collection: no SQL after the flush.
+
+        A plain read of a new object's collection does not (verified: it loads after the flush).
+        """
+        if not (isinstance(collection, ast.Attribute) and isinstance(collection.value, ast.Name)):
+            return
+        owner = env.get(collection.value.id)
+        if isinstance(owner, _Object) and owner.source.kind is SourceKind.NEW and not owner.persistent:
+            env[collection.value.id] = replace(owner, loaded=owner.loaded | {collection.attr})
+
+    def is_session_call(self, func: ast.Attribute, env: _Env) -> bool:
+        base = func.value
+        if isinstance(base, ast.Name) and not _is_candidate(env.get(base.id)):
+            return False
+        return func.attr in _SESSION_METHODS and expression_text(base) is not None
+
+    def project_call(self, node: ast.Call, env: _Env) -> _Value | None:
+        origins = self.resolver.origins_of(node)
+        if not origins:
+            return None
+        session: SessionRef | None = None
+        for argument in (*node.args, *(kw.value for kw in node.keywords)):
+            if isinstance(argument, (ast.Name, ast.Attribute)) and not (
+                isinstance(argument, ast.Name) and argument.id in env
+            ):
+                ref = self.resolver.session_ref(argument)
+                if ref is not None and ref.origins and session is None:
+                    session = ref
+        source = ObjectSource(
+            SourceKind.CALL,
+            node.lineno,
+            session=session,
+            callee=origins,
+            callee_text=expression_text(node.func) or ast.unparse(node.func),
+        )
+        return _Object(source)
+
+    # -- statements and loaders ------------------------------------------------------
+
+    def statement_method(
+        self, statement: _Statement, method: str, node: ast.Call, args: list[_Value | None]
+    ) -> _Value | None:
+        if method not in STATEMENT_METHODS:
+            return None
+        if method != "options":
+            return statement
+        options = self.options_of(args, node)
+        return replace(
+            statement,
+            loaders=statement.loaders | options.loaders,
+            known=statement.known and options.known,
+            maybe=statement.maybe | options.maybe,
+        )
+
+    def options_of(self, values: list[_Value | None], node: ast.Call | None = None) -> _Options:
+        loaders: set[LoaderPath] = set()
+        maybe: set[LoaderPath] = set()
+        known = True
+        for value in values:
+            if isinstance(value, _Options):
+                loaders |= value.loaders
+                maybe |= value.maybe
+                known = known and value.known
+            else:
+                known = False
+        return _Options(frozenset(loaders), known, frozenset(maybe))
+
+    def loader_option(self, leaf: str, node: ast.Call) -> _Options:
+        if leaf == "Load":
+            return _Options(frozenset({LoaderPath(())}), True)
+        if leaf in NEUTRAL_OPTIONS and leaf not in LOADER_STRATEGIES:
+            return _Options(frozenset(), True)
+        steps: list[LoaderStep] = []
+        for argument in node.args:
+            attribute = self.loader_attribute(argument)
+            if attribute is None:
+                return _Options(frozenset(), False)
+            steps.append(LoaderStep(attribute, "default"))
+        if not steps:
+            return _Options(frozenset(), False)
+        steps[-1] = LoaderStep(steps[-1].attribute, LOADER_STRATEGIES[leaf])
+        return _Options(frozenset({LoaderPath(tuple(steps))}), True)
+
+    def loader_attribute(self, node: ast.expr) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value.rsplit(".", 1)[-1] if node.value != "*" else "*"
+        # `Order.items.of_type(X)` and `Order.items.and_(...)` load `Order.items`.
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("of_type", "and_")
+        ):
+            return self.loader_attribute(node.func.value)
+        if dotted_parts(node) is None:
+            return None
+        return qualify(node, self.resolver.table) or expression_text(node)
+
+    def grown(self, options: _Options, method: str, args: list[_Value | None]) -> _Options:
+        added = args[-1:] if method == "insert" else args
+        if method in ("append", "insert", "extend") and len(added) == 1 and isinstance(added[0], _Options):
+            grown = added[0]
+            return _Options(options.loaders | grown.loaders, options.known and grown.known, options.maybe | grown.maybe)
+        return _Options(options.loaders, False)
+
+    def chained_loader(self, options: _Options, method: str, node: ast.Call, args: list[_Value | None]) -> _Options:
+        if len(options.loaders) != 1:
+            return _Options(options.loaders, False)
+        (base,) = options.loaders
+        if method == "options":
+            children = self.options_of(args, node)
+            extended = {LoaderPath(base.steps + child.steps) for child in children.loaders}
+            return _Options(frozenset({base, *extended}), options.known and children.known)
+        if method in LOADER_STRATEGIES or method in NEUTRAL_OPTIONS:
+            child = self.loader_option(method, node)
+            if not child.known:
+                return _Options(frozenset({base}), False)
+            extended = {LoaderPath(base.steps + path.steps) for path in child.loaders}
+            return _Options(frozenset({base, *extended}), options.known)
+        return _Options(options.loaders, False)
+
+    # -- sessions --------------------------------------------------------------------
+
+    def session_method(
+        self,
+        node: ast.Call,
+        func: ast.Attribute,
+        args: list[_Value | None],
+        keywords: dict[str | None, _Value | None],
+        env: _Env,
+        awaited: bool,
+    ) -> _Value | None:
+        ref = self.resolver.session_ref(func.value)
+        if ref is None or not ref.origins:
+            return None
+        method = func.attr
+        if method in ("get", "get_one") and awaited and node.args:
+            model_node = node.args[0]
+            model = qualify(model_node, self.resolver.table) if dotted_parts(model_node) is not None else None
+            if model is None:
+                return None
+            option_value = keywords.get("options")
+            options = (
+                option_value if isinstance(option_value, _Options) else _Options(frozenset(), "options" not in keywords)
+            )
+            source = ObjectSource(
+                SourceKind.GET,
+                node.lineno,
+                model=model,
+                session=ref,
+                loaders=tuple(sorted(options.loaders, key=repr)),
+                loaders_known=options.known,
+                maybe_loaders=tuple(sorted(options.maybe, key=repr)),
+            )
+            return _Object(source)
+        if method in _SESSION_RESULT_STAGES or method == "scalar":
+            statement = args[0] if args else None
+            if not isinstance(statement, _Statement) or not (awaited or method == "stream_scalars"):
+                return None
+            source = ObjectSource(
+                SourceKind.QUERY,
+                statement.line,
+                model=statement.model,
+                constructor=statement.constructor,
+                session=ref,
+                loaders=tuple(sorted(statement.loaders, key=repr)),
+                loaders_known=statement.known,
+                maybe_loaders=tuple(sorted(statement.maybe, key=repr)),
+            )
+            return _Object(source, stage=None if method == "scalar" else _SESSION_RESULT_STAGES[method])
+        if method in ("add", "add_all") and node.args:
+            names = (
+                node.args[0].elts
+                if method == "add_all" and isinstance(node.args[0], (ast.List, ast.Tuple))
+                else [node.args[0]]
+            )
+            for name in names:
+                if isinstance(name, ast.Name):
+                    current = env.get(name.id)
+                    if (
+                        isinstance(current, _Object)
+                        and current.source.kind is SourceKind.NEW
+                        and not current.persistent
+                    ):
+                        env[name.id] = replace(
+                            current, pending_in=ref.text, source=replace(current.source, session=ref)
+                        )
+            return None
+        if method in ("commit", "flush", "rollback") and awaited:
+            self.end_of_transaction(ref.text, method, node.lineno, env)
+            return None
+        if method == "refresh" and awaited and node.args and isinstance(node.args[0], ast.Name):
+            current = env.get(node.args[0].id)
+            if isinstance(current, _Object) and current.stage is None:
+                attribute_names = node.args[1] if len(node.args) > 1 else None
+                for keyword in node.keywords:
+                    if keyword.arg == "attribute_names":
+                        attribute_names = keyword.value
+                if attribute_names is None:
+                    env[node.args[0].id] = replace(current, expired=frozenset())
+                elif isinstance(attribute_names, (ast.List, ast.Tuple, ast.Set)):
+                    loaded = {
+                        e.value
+                        for e in attribute_names.elts
+                        if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                    }
+                    env[node.args[0].id] = replace(current, loaded=current.loaded | loaded)
+            return None
+        return None
+
+    def end_of_transaction(self, session: str, method: str, line: int, env: _Env) -> None:
+        expiry = Expiry(session, method, line)
+        for name, value in list(env.items()):
+            if not isinstance(value, _Object) or value.session_text != session:
+                continue
+            if value.source.kind is SourceKind.NEW and value.pending_in is not None:
+                # Added in this transaction: a flush makes it persistent, a commit settles it,
+                # and a rollback expunges it (transient again, its attributes intact).
+                if value.pending_in != session:
+                    continue
+                if method == "rollback":
+                    env[name] = replace(value, pending_in=None, persistent=False)
+                    continue
+                value = replace(value, persistent=True, pending_in=session if method == "flush" else None)
+            elif value.source.kind is SourceKind.NEW and not value.persistent:
+                continue
+            if method != "flush":
+                value = replace(value, expired=value.expired | {expiry})
+            env[name] = value
+
+
+_MUTATORS = frozenset({"append", "extend", "add", "insert", "update", "setdefault"})
+_QUERY_METHODS = frozenset({"get", "get_one", "execute", "scalars", "scalar", "exec"})
+_LIST_METHODS = frozenset({"append", "extend", "insert", "remove", "pop", "clear"})
+
+
+def _is_candidate(value: _Value | None) -> bool:
+    """Nothing, or a `Name(...)` call result that no session has taken yet (maybe not a model)."""
+    if value is None:
+        return True
+    return (
+        isinstance(value, _Object)
+        and value.source.kind is SourceKind.NEW
+        and not value.persistent
+        and value.pending_in is None
+    )
+
+
+_SESSION_METHODS = frozenset(
+    {
+        "get",
+        "get_one",
+        "execute",
+        "scalars",
+        "scalar",
+        "exec",
+        "stream_scalars",
+        "add",
+        "add_all",
+        "commit",
+        "flush",
+        "rollback",
+        "refresh",
+    }
+)

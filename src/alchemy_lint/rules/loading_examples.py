@@ -1,0 +1,617 @@
+"""The VALID/INVALID examples of ASA301 and ASA302: runnable programs, not fragments.
+
+The test suite executes every one against SQLAlchemy with aiosqlite: it raises where the rule reports.
+"""
+
+from __future__ import annotations
+
+from alchemy_lint.rules.base import Example
+
+MODELS = """\
+from sqlalchemy import ForeignKey
+from sqlalchemy.ext.asyncio import AsyncAttrs
+from sqlalchemy.orm import DeclarativeBase, Mapped, WriteOnlyMapped, mapped_column, relationship
+
+
+class Base(AsyncAttrs, DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    orders: Mapped[list["Order"]] = relationship(back_populates="user")
+    addresses: Mapped[list["Address"]] = relationship(lazy="selectin")
+
+
+class Address(Base):
+    __tablename__ = "addresses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    city: Mapped[str]
+
+
+class Product(Base):
+    __tablename__ = "products"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str]
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str]
+    user: Mapped[User] = relationship(back_populates="orders")
+    items: Mapped[list["OrderItem"]] = relationship(back_populates="order")
+    events: WriteOnlyMapped["OrderEvent"] = relationship()
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    quantity: Mapped[int]
+    order: Mapped[Order] = relationship(back_populates="items")
+    product: Mapped[Product] = relationship()
+
+
+class OrderEvent(Base):
+    __tablename__ = "order_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    kind: Mapped[str]
+"""
+
+SQLMODEL_MODELS = """\
+from sqlmodel import Field, Relationship, SQLModel
+
+
+class Team(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    heroes: list["Hero"] = Relationship(back_populates="team")
+
+
+class Hero(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    team: Team | None = Relationship(back_populates="heroes")
+"""
+
+
+def _database(expire_on_commit: bool | None) -> str:
+    setting = "" if expire_on_commit is None else f", expire_on_commit={expire_on_commit}"
+    return (
+        "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
+        "from sqlalchemy.pool import StaticPool\n\n"
+        'engine = create_async_engine("sqlite+aiosqlite://", poolclass=StaticPool)\n'
+        f"SessionLocal = async_sessionmaker(engine{setting})\n"
+    )
+
+
+_MODELS_FILE = ("app/db_models.py", MODELS)
+_EXPIRING_DB = ("app/db.py", _database(None))
+_KEEPING_DB = ("app/db.py", _database(False))
+
+_REPOSITORY = """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order
+
+
+async def get_order(session: AsyncSession, order_id: int) -> Order | None:
+    return await session.get(Order, order_id)
+
+
+async def get_order_with_items(session: AsyncSession, order_id: int) -> Order:
+    statement = select(Order).where(Order.id == order_id).options(selectinload(Order.items))
+    return (await session.scalars(statement)).one()
+
+
+class OrderRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def list_open(self) -> list[Order]:
+        result = await self.session.execute(select(Order).where(Order.status != "closed"))
+        return list(result.scalars().all())
+"""
+_REPOSITORY_FILE = ("app/repository.py", _REPOSITORY)
+
+
+def _example(source: str, *others: tuple[str, str], path: str = "app/handlers.py") -> Example:
+    return Example(source, path=path, others=(_MODELS_FILE, *others))
+
+
+ASA301_INVALID: tuple[Example, ...] = (
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+async def order_quantity(session: AsyncSession, order_id: int) -> int:
+    result = await session.execute(select(Order).where(Order.id == order_id))
+    order = result.scalars().one()
+    return sum(item.quantity for item in order.items)  # ASA301
+"""
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order, OrderItem
+
+
+async def add_item(session: AsyncSession, order_id: int, product_id: int) -> None:
+    order = await session.get(Order, order_id)
+    order.items.append(OrderItem(product_id=product_id, quantity=1))  # ASA301
+    await session.commit()
+"""
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order
+
+
+async def order_lines(session: AsyncSession, detailed: bool) -> list[int]:
+    statement = select(Order).where(Order.id == 1)
+    if detailed:
+        statement = statement.options(selectinload(Order.items))
+    order = (await session.scalars(statement)).one()
+    return [item.quantity for item in order.items]  # ASA301
+"""
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order, OrderItem
+
+
+async def busy_orders(session: AsyncSession) -> list[int]:
+    statement = select(Order).join(Order.items).where(OrderItem.quantity > 0)
+    orders = (await session.scalars(statement)).unique().all()
+    return [len(order.items) for order in orders]  # ASA301
+"""
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order
+
+
+async def product_names(session: AsyncSession, order_id: int) -> list[str]:
+    statement = select(Order).where(Order.id == order_id).options(selectinload(Order.items))
+    order = (await session.execute(statement)).scalar_one()
+    names = []
+    for item in order.items:
+        names.append(item.product.name)  # ASA301
+    return names
+"""
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import User
+
+
+async def register(session: AsyncSession, name: str) -> int:
+    user = User(name=name)
+    session.add(user)
+    await session.commit()
+    return len(user.orders)  # ASA301
+"""
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+async def customer_name(session: AsyncSession, order_id: int) -> str:
+    order = await session.get(Order, order_id)
+    customer = getattr(order, "user", None)  # ASA301
+    return customer.name if customer else ""
+"""
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+async def clear_items(session: AsyncSession, order_id: int) -> None:
+    order = await session.get(Order, order_id)
+    order.items = []  # ASA301
+    await session.commit()
+"""
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.repository import get_order
+
+
+async def item_count(session: AsyncSession, order_id: int) -> int:
+    order = await get_order(session, order_id)
+    return len(order.items)  # ASA301
+""",
+        _REPOSITORY_FILE,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.repository import OrderRepository
+
+
+class OrderService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.repo = OrderRepository(session)
+
+    async def open_customers(self) -> list[str]:
+        return [order.user.name for order in await self.repo.list_open()]  # ASA301
+
+
+async def report(session: AsyncSession) -> list[str]:
+    return await OrderService(session).open_customers()
+""",
+        _REPOSITORY_FILE,
+    ),
+    Example(
+        """\
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models import Team
+
+
+async def team_size(session: AsyncSession, team_id: int) -> int:
+    team = (await session.exec(select(Team).where(Team.id == team_id))).one()
+    return len(team.heroes)  # ASA301
+""",
+        others=(("app/models.py", SQLMODEL_MODELS),),
+    ),
+)
+
+ASA301_VALID: tuple[Example, ...] = (
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order, OrderItem
+
+
+async def product_names(session: AsyncSession, order_id: int) -> list[str]:
+    statement = (
+        select(Order)
+        .where(Order.id == order_id)
+        .options(selectinload(Order.items).selectinload(OrderItem.product))
+    )
+    order = (await session.execute(statement)).scalar_one()
+    return [item.product.name for item in order.items]
+"""
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.db_models import Order, OrderItem
+
+
+async def add_item(session: AsyncSession, order_id: int, product_id: int) -> str:
+    order = await session.get(Order, order_id, options=[selectinload(Order.items), joinedload(Order.user)])
+    order.items.append(OrderItem(product_id=product_id, quantity=1))
+    await session.commit()
+    return order.user.name
+"""
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order
+
+
+async def order_lines(session: AsyncSession, detailed: bool) -> list[int]:
+    statement = select(Order).where(Order.id == 1)
+    if detailed:
+        statement = statement.options(selectinload(Order.items))
+    order = (await session.scalars(statement)).one()
+    if detailed:
+        return [item.quantity for item in await order.awaitable_attrs.items]
+    await session.refresh(order, ["items"])
+    return [item.quantity for item in order.items]
+"""
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import contains_eager
+
+from app.db_models import Order, OrderItem
+
+
+async def busy_orders(session: AsyncSession) -> list[int]:
+    statement = (
+        select(Order).join(Order.items).where(OrderItem.quantity > 0).options(contains_eager(Order.items))
+    )
+    orders = (await session.scalars(statement)).unique().all()
+    return [len(order.items) for order in orders]
+"""
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order, OrderEvent, User
+
+
+async def user_summary(session: AsyncSession, user_id: int) -> list[str]:
+    user = await session.get(User, user_id)
+    cities = [address.city for address in user.addresses]
+    order = (await session.scalars(select(Order).where(Order.user_id == user_id))).first()
+    order.events.add(OrderEvent(kind="viewed"))
+    events = (await session.scalars(order.events.select())).all()
+    sizes = await session.run_sync(lambda sync_session: len(order.items))
+    return [*cities, str(len(events)), str(sizes)]
+"""
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order, User
+
+
+async def reassign(session: AsyncSession, order_id: int, user_id: int) -> str:
+    order = await session.get(Order, order_id)
+    user = User(name="new owner", addresses=[], orders=[])
+    order.user = user
+    session.add(user)
+    await session.flush()
+    return f"{order.user.name} {len(user.orders)} {len(user.addresses)}"
+"""
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.repository import get_order_with_items
+
+
+async def item_count(session: AsyncSession, order_id: int) -> int:
+    order = await get_order_with_items(session, order_id)
+    return len(order.items)
+""",
+        _REPOSITORY_FILE,
+    ),
+    Example(
+        """\
+from sqlalchemy.orm import selectinload
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models import Team
+
+
+async def team_size(session: AsyncSession, team_id: int) -> int:
+    statement = select(Team).where(Team.id == team_id).options(selectinload(Team.heroes))
+    team = (await session.exec(statement)).one()
+    return len(team.heroes)
+""",
+        others=(("app/models.py", SQLMODEL_MODELS),),
+    ),
+)
+
+ASA302_INVALID: tuple[Example, ...] = (
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def rename_user(user_id: int, name: str) -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, user_id)
+        user.name = name
+        await session.commit()
+        return user.name  # ASA302
+""",
+        _EXPIRING_DB,
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+
+from app.db import SessionLocal
+from app.db_models import Order
+
+
+async def close_orders() -> list[int]:
+    closed = []
+    async with SessionLocal() as session:
+        orders = (await session.scalars(select(Order).order_by(Order.id))).all()
+        for order in orders:
+            closed.append(order.id)  # ASA302
+            order.status = "closed"
+            await session.commit()
+    return closed
+""",
+        _EXPIRING_DB,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def register(name: str) -> int:
+    async with SessionLocal() as session:
+        user = User(name=name)
+        session.add(user)
+        await session.commit()
+        return user.id  # ASA302
+""",
+        _EXPIRING_DB,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def preview_rename(user_id: int, name: str) -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, user_id)
+        user.name = name
+        await session.flush()
+        await session.rollback()
+        return user.name  # ASA302
+""",
+        _KEEPING_DB,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import engine
+from app.db_models import User
+
+
+async def rename_user(user_id: int, name: str) -> str:
+    async with AsyncSession(engine) as session:
+        user = await session.get(User, user_id)
+        user.name = name
+        await session.commit()
+        return user.name  # ASA302
+""",
+        _KEEPING_DB,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def rename_user(user_id: int, name: str) -> str:
+    async with SessionLocal() as session:
+        async with session.begin():
+            user = await session.get(User, user_id)
+            user.name = name
+        return user.name  # ASA302
+""",
+        _EXPIRING_DB,
+    ),
+)
+
+ASA302_VALID: tuple[Example, ...] = (
+    _example(
+        """\
+from sqlalchemy.exc import IntegrityError
+
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def check_registration(name: str) -> str:
+    async with SessionLocal() as session:
+        user = User(name=name)
+        session.add(user)
+        try:
+            await session.flush()
+        except IntegrityError:
+            return "taken"
+        await session.rollback()
+        return user.name
+""",
+        _EXPIRING_DB,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def rename_user(user_id: int, name: str) -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, user_id)
+        user.name = name
+        await session.commit()
+        return user.name
+""",
+        _KEEPING_DB,
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+
+from app.db import SessionLocal
+from app.db_models import Order, User
+
+
+async def close_orders(name: str) -> list[int]:
+    closed = []
+    async with SessionLocal() as session:
+        ids = (await session.scalars(select(Order.id).order_by(Order.id))).all()
+        for order_id in ids:
+            order = await session.get(Order, order_id)
+            closed.append(order.id)
+            order.status = "closed"
+            await session.commit()
+        user = User(name=name)
+        session.add(user)
+        await session.commit()
+        await session.refresh(user)
+        closed.append(user.id)
+    return closed
+""",
+        _EXPIRING_DB,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import engine
+from app.db_models import User
+
+
+async def rename_user(user_id: int, name: str) -> str:
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        user = await session.get(User, user_id)
+        user.name = name
+        renamed = user.name
+        await session.commit()
+        return f"{renamed} {user.name}"
+""",
+        _KEEPING_DB,
+    ),
+)

@@ -1,0 +1,135 @@
+"""Run one example project against real SQLAlchemy + aiosqlite and report what it raised.
+
+Usage: python runtime_harness.py PROJECT_ROOT MODULE. Builds the example's tables in an
+in-memory database, inserts two rows per table, calls the module's first public `async def`
+with a session from a factory on that engine (expire_on_commit=False: the example's own
+factories decide otherwise), and prints JSON: the exception's name and the example line it
+was raised on, or nulls when the call ran clean. Runs in its own process so every example
+gets fresh modules and a fresh mapper registry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import importlib
+import inspect
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Boolean, Column, DateTime, Float, Integer, MetaData, String
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+
+def _value(column: Column[Any], number: int) -> object:
+    kind = column.type
+    if isinstance(kind, Boolean):
+        return False
+    if isinstance(kind, Integer):
+        return number
+    if isinstance(kind, Float):
+        return float(number)
+    if isinstance(kind, DateTime):
+        return datetime.datetime(2024, 1, number)
+    if isinstance(kind, String):
+        return f"{column.table.name}-{number}"
+    return number
+
+
+def _metadata(root: Path) -> list[MetaData]:
+    found: list[MetaData] = []
+    for module in list(sys.modules.values()):
+        location = getattr(module, "__file__", None)
+        if not location or not Path(location).resolve().is_relative_to(root):
+            continue
+        for value in vars(module).values():
+            table = getattr(value, "__table__", None)
+            metadata = getattr(table, "metadata", None)
+            if isinstance(metadata, MetaData) and all(metadata is not seen for seen in found):
+                found.append(metadata)
+    return found
+
+
+def _root_cause(error: BaseException) -> str:
+    """SQLAlchemy wraps driver-level errors in StatementError; name the error it wraps."""
+    wrapped = getattr(error, "orig", None)
+    return type(wrapped if isinstance(wrapped, BaseException) else error).__name__
+
+
+def _engine() -> AsyncEngine:
+    try:
+        database = importlib.import_module("app.db")
+    except ImportError:
+        database = None
+    engine = getattr(database, "engine", None)
+    if isinstance(engine, AsyncEngine):
+        return engine
+    return create_async_engine("sqlite+aiosqlite://", poolclass=StaticPool)
+
+
+def _entry(module: Any) -> Any:
+    functions = [
+        value
+        for value in vars(module).values()
+        if inspect.iscoroutinefunction(value)
+        and value.__module__ == module.__name__
+        and not value.__name__.startswith("_")
+    ]
+    return min(functions, key=lambda function: function.__code__.co_firstlineno)
+
+
+def _arguments(entry: Any, engine: AsyncEngine) -> tuple[dict[str, object], list[AsyncSession]]:
+    arguments: dict[str, object] = {}
+    sessions: list[AsyncSession] = []
+    for name, parameter in inspect.signature(entry, eval_str=True).parameters.items():
+        annotation = parameter.annotation
+        if inspect.isclass(annotation) and issubclass(annotation, AsyncSession):
+            session = async_sessionmaker(engine, class_=annotation, expire_on_commit=False)()
+            sessions.append(session)
+            arguments[name] = session
+        elif annotation is bool:
+            arguments[name] = False
+        elif annotation is str:
+            arguments[name] = "renamed"
+        else:
+            arguments[name] = 1
+    return arguments, sessions
+
+
+async def _run(root: Path, module_name: str) -> dict[str, object]:
+    module = importlib.import_module(module_name)
+    engine = _engine()
+    async with engine.begin() as connection:
+        for metadata in _metadata(root):
+            await connection.run_sync(metadata.create_all)
+            for table in metadata.sorted_tables:
+                rows = [{column.name: _value(column, number) for column in table.columns} for number in (1, 2)]
+                await connection.execute(table.insert(), rows)
+    entry = _entry(module)
+    arguments, sessions = _arguments(entry, engine)
+    outcome: dict[str, object] = {"error": None, "line": None, "message": None}
+    try:
+        await entry(**arguments)
+    except Exception as error:
+        source = str(Path(module.__file__ or "").resolve())
+        lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if frame.filename == source]
+        outcome = {"error": _root_cause(error), "line": lines[-1] if lines else None, "message": str(error)[:300]}
+    finally:
+        for session in sessions:
+            await session.close()
+        await engine.dispose()
+    return outcome
+
+
+def main() -> None:
+    root = Path(sys.argv[1]).resolve()
+    sys.path.insert(0, str(root))
+    print(json.dumps(asyncio.run(_run(root, sys.argv[2]))))
+
+
+if __name__ == "__main__":
+    main()

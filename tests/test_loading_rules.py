@@ -1,0 +1,506 @@
+"""ASA301/ASA302 on small projects: sources, loaders, paths and sessions the examples do not show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import expected_lines, findings_in, write_project
+
+from alchemy_lint.rules.loading_examples import MODELS
+
+EXPIRING_DB = (
+    "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
+    'engine = create_async_engine("sqlite+aiosqlite://")\n'
+    "SessionLocal = async_sessionmaker(engine)\n"
+)
+
+
+def lines_reported(root: Path, code: str, path: str = "app/handlers.py") -> list[int]:
+    return [finding.line for finding in findings_in(root, path, code)]
+
+
+def check(tmp_path: Path, handler: str, code: str, **others: str) -> None:
+    """The handler's `# ASA3xx` markers are exactly the lines reported."""
+    files = {"app/db_models.py": MODELS, "app/db.py": EXPIRING_DB, "app/handlers.py": handler}
+    files.update({name.replace("__", "/") + ".py": source for name, source in others.items()})
+    root = write_project(tmp_path / "project", files)
+    assert lines_reported(root, code) == expected_lines(handler, code)
+
+
+def test_sync_session_objects_are_not_judged(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from app.db_models import Order
+
+
+async def legacy_report() -> int:
+    with Session(create_engine("sqlite://")) as session:
+        order = session.scalars(select(Order)).one()
+        return len(order.items)
+""",
+        "ASA301",
+    )
+
+
+def test_http_client_get_is_not_an_orm_source(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+import httpx
+
+from app.db_models import Order
+
+
+async def fetch(client: httpx.AsyncClient) -> int:
+    response = await client.get(Order, 1)
+    return len(response.items)
+""",
+        "ASA301",
+    )
+
+
+def test_loader_appended_under_a_branch_covers_only_that_branch(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.db_models import Order
+
+
+async def orders(session: AsyncSession, with_items: bool) -> int:
+    options = [joinedload(Order.user)]
+    if with_items:
+        options.append(selectinload(Order.items))
+    rows = (await session.scalars(select(Order).options(*options))).all()
+    return sum(len(order.items) + len(order.user.name) for order in rows)  # ASA301
+""",
+        "ASA301",
+    )
+
+
+def test_callee_that_loads_on_some_paths_is_not_judged_in_its_callers(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.repository import list_orders
+
+
+async def item_counts(session: AsyncSession) -> list[int]:
+    return [len(order.items) + len(order.user.name) for order in await list_orders(session)]  # ASA301
+""",
+        "ASA301",
+        app__repository="""\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order
+
+
+async def list_orders(session: AsyncSession, with_items: bool = True) -> list[Order]:
+    options = []
+    if with_items:
+        options.append(selectinload(Order.items))
+    result = await session.execute(select(Order).options(*options))
+    return list(result.scalars().all())
+""",
+    )
+
+
+def test_loader_options_from_elsewhere_are_not_judged(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+from app.loading import ORDER_OPTIONS
+
+
+async def order(session: AsyncSession) -> int:
+    found = (await session.scalars(select(Order).options(*ORDER_OPTIONS))).one()
+    return len(found.items)
+""",
+        "ASA301",
+        app__loading="from sqlalchemy.orm import selectinload\n"
+        "from app.db_models import Order\n"
+        "ORDER_OPTIONS = [selectinload(Order.items)]\n",
+    )
+
+
+def test_load_wildcards_and_default_paths(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Load, defaultload, raiseload, selectinload
+
+from app.db_models import Order, OrderItem
+
+
+async def totals(session: AsyncSession) -> int:
+    first = (await session.scalars(select(Order).options(Load(Order).selectinload(Order.items)))).one()
+    second = (await session.scalars(select(Order).options(selectinload("*")))).one()
+    third = (await session.scalars(select(Order).options(raiseload("*")))).one()
+    fourth = (
+        await session.scalars(select(Order).options(defaultload(Order.items).selectinload(OrderItem.product)))
+    ).one()
+    names = [item.product.name for item in fourth.items]  # ASA301
+    return len(first.items) + len(second.user.name) + len(third.items) + len(names)
+""",
+        "ASA301",
+    )
+
+
+def test_objects_received_as_parameters_are_not_judged(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+async def describe(session: AsyncSession, order: Order) -> int:
+    await session.commit()
+    return len(order.items) + order.id
+""",
+        "ASA301",
+    )
+
+
+def test_raise_and_write_only_relationships_are_not_lazy_loads(tmp_path: Path) -> None:
+    models = MODELS.replace('relationship(back_populates="user")', 'relationship(back_populates="user", lazy="raise")')
+    files = {
+        "app/db_models.py": models,
+        "app/handlers.py": """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order, User
+
+
+async def describe(session: AsyncSession) -> int:
+    user = await session.get(User, 1)
+    order = await session.get(Order, 1)
+    return len(user.orders) + len(order.events.select().whereclause is None and "x" or "")
+""",
+    }
+    root = write_project(tmp_path / "project", files)
+    assert lines_reported(root, "ASA301") == []
+
+
+def test_service_attribute_annotated_with_a_repository_class(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from app.repository import OrderRepository
+
+
+class OrderService:
+    repo: OrderRepository
+
+    async def customer(self, order_id: int) -> str:
+        order = await self.repo.get(order_id)
+        return order.user.name  # ASA301
+""",
+        "ASA301",
+        app__repository="""\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+class OrderRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, order_id: int) -> Order | None:
+        return await self.session.get(Order, order_id)
+""",
+    )
+
+
+def test_refresh_with_attribute_names_keyword_loads_them(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+async def describe(session: AsyncSession) -> int:
+    order = await session.get(Order, 1)
+    await session.refresh(order, attribute_names=["items"])
+    return len(order.items) + len(order.user.name)  # ASA301
+""",
+        "ASA301",
+    )
+
+
+def test_lazy_access_inside_a_run_sync_callback_is_legal(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from app.db_models import Order
+
+
+async def describe(session: AsyncSession) -> int:
+    order = await session.get(Order, 1)
+
+    def count(sync_session: Session) -> int:
+        return len(order.items)
+
+    return await session.run_sync(count)
+""",
+        "ASA301",
+    )
+
+
+def test_new_object_relationships_are_fine_until_flushed(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order, User
+
+
+async def register(session: AsyncSession) -> int:
+    user = User(name="ada")
+    session.add(user)
+    order = Order(status="new", user=user)
+    session.add(order)
+    before = len(order.items)
+    await session.flush()
+    return before + len(order.items)  # ASA301
+""",
+        "ASA301",
+    )
+
+
+def test_commit_in_an_earlier_loop_iteration_expires_the_next_read(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from sqlalchemy import select
+
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def rename_all() -> None:
+    async with SessionLocal() as session:
+        users = (await session.scalars(select(User))).all()
+        for user in users:
+            user.name = user.name.title()  # ASA302
+            await session.commit()
+""",
+        "ASA302",
+    )
+
+
+def test_session_from_helper_follows_to_its_factory(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from app.db import get_a_session
+from app.db_models import User
+
+
+async def rename(name: str) -> str:
+    async with get_a_session() as session:
+        user = await session.get(User, 1)
+        user.name = name
+        await session.commit()
+        return user.name  # ASA302
+""",
+        "ASA302",
+        app__db=EXPIRING_DB
+        + "from contextlib import asynccontextmanager\n\n\n"
+        + "@asynccontextmanager\nasync def get_a_session():\n"
+        + "    async with SessionLocal() as session:\n        yield session\n",
+    )
+
+
+def test_session_of_unknown_factory_is_not_judged(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import User
+
+
+async def rename(session: AsyncSession, name: str) -> str:
+    user = await session.get(User, 1)
+    user.name = name
+    await session.commit()
+    return user.name
+""",
+        "ASA302",
+    )
+
+
+def test_factory_call_override_keeps_objects_readable(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def rename(name: str) -> str:
+    async with SessionLocal(expire_on_commit=False) as session:
+        user = await session.get(User, 1)
+        user.name = name
+        await session.commit()
+        return user.name
+""",
+        "ASA302",
+    )
+
+
+def test_newtype_session_alias_is_a_session(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from sqlalchemy import select
+
+from app.postgres import AsyncSession
+from app.db_models import Order
+
+
+async def count(session: AsyncSession) -> int:
+    order = (await session.scalars(select(Order))).one()
+    return len(order.items)  # ASA301
+""",
+        "ASA301",
+        app__postgres="from typing import NewType\n"
+        "from sqlalchemy.ext.asyncio import AsyncSession as _AsyncSession\n"
+        'AsyncSession = NewType("AsyncSession", _AsyncSession)\n',
+    )
+
+
+def test_package_named_like_sqlalchemy_does_not_shadow_it(tmp_path: Path) -> None:
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/ext/__init__.py": "",
+        "pkg/ext/sqlalchemy/__init__.py": "",
+        "pkg/ext/sqlalchemy/orm.py": "class DeclarativeBase: ...\n",
+        "pkg/models.py": MODELS,
+        "pkg/handlers.py": """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pkg.models import Order
+
+
+async def count(session: AsyncSession) -> int:
+    order = await session.get(Order, 1)
+    return len(order.items)  # ASA301
+""",
+    }
+    root = write_project(tmp_path / "project", files)
+    assert lines_reported(root, "ASA301", "pkg/handlers.py") == [8]
+
+
+def test_relationship_declared_with_declared_attr_is_known(tmp_path: Path) -> None:
+    models = """\
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class CustomerMixin:
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+
+    @declared_attr
+    def customer(cls) -> Mapped[Customer]:
+        return relationship(Customer)
+
+    @declared_attr
+    def guarded(cls) -> Mapped[Customer]:
+        return relationship(Customer, lazy="raise", viewonly=True)
+
+
+class Invoice(CustomerMixin, Base):
+    __tablename__ = "invoices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+"""
+    handler = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Invoice
+
+
+async def customer_of(session: AsyncSession) -> int:
+    invoice = await session.get(Invoice, 1)
+    return invoice.customer.id + invoice.guarded.id  # ASA301
+"""
+    root = write_project(tmp_path / "project", {"app/db_models.py": models, "app/handlers.py": handler})
+    assert lines_reported(root, "ASA301") == [8]
+    assert [f.col for f in findings_in(root, "app/handlers.py", "ASA301")] == [11]
+
+
+def test_collection_touched_before_the_flush_stays_loaded(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order, OrderItem, User
+
+
+async def seed(session: AsyncSession) -> int:
+    order = Order(status="new")
+    order.items.append(OrderItem(product_id=1, quantity=1))
+    user = User(name="ada")
+    session.add_all([order, user])
+    await session.commit()
+    return len(order.items) + len(user.orders)  # ASA301
+""",
+        "ASA301",
+    )
+
+
+def test_preview_judges_a_parameter_session_by_the_only_factory(tmp_path: Path) -> None:
+    handler = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import User
+
+
+async def rename(session: AsyncSession, name: str) -> str:
+    user = await session.get(User, 1)
+    user.name = name
+    await session.commit()
+    return user.name  # ASA302
+"""
+    files = {"app/db_models.py": MODELS, "app/db.py": EXPIRING_DB, "app/handlers.py": handler}
+    assert lines_reported(write_project(tmp_path / "default", files), "ASA302") == []
+    previewed = write_project(tmp_path / "preview", files, config="preview = true")
+    assert lines_reported(previewed, "ASA302") == [10]
+    files["app/db.py"] = EXPIRING_DB.replace("(engine)", "(engine, expire_on_commit=False)")
+    assert lines_reported(write_project(tmp_path / "keeping", files, config="preview = true"), "ASA302") == []
