@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from alchemy_lint import __version__
 from alchemy_lint.config import ConfigError
 from alchemy_lint.docs import explain
-from alchemy_lint.engine import check_paths
+from alchemy_lint.engine import CheckResult, check_paths
+from alchemy_lint.fixes.pipeline import Overrides, fix_findings
+from alchemy_lint.fixes.summary import diff_summary, fix_hint, fix_summary, report_fix_errors
 from alchemy_lint.report import FORMATS, render, render_statistics
-from alchemy_lint.rules import ALL_RULES, RULES_BY_CODE
+from alchemy_lint.rules import ALL_RULES, RULES_BY_CODE, Finding
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -43,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=FORMATS, default="text", dest="output_format")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--statistics", action="store_true", help="print a count per code after the findings")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes, then report what remains")
+    check.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, apply unsafe fixes too")
+    check.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; change no file")
 
     commands.add_parser("rules", help="list the rules")
     rule = commands.add_parser("rule", help="explain one rule with its examples")
@@ -51,11 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _check(args: argparse.Namespace) -> int:
+    overrides = {"select": args.select, "ignore": args.ignore, "extend_select": args.extend_select}
     try:
-        result = check_paths(
-            args.paths,
-            {"select": args.select, "ignore": args.ignore, "extend_select": args.extend_select},
-        )
+        result = check_paths(args.paths, overrides)
+        if args.diff:
+            return _diff(result.findings, overrides, unsafe=args.unsafe_fixes)
+        summary = ""
+        if args.fix:
+            result, summary = _fix(args.paths, result, overrides, unsafe=args.unsafe_fixes)
     except ConfigError as error:
         sys.stderr.write(f"alchemy-lint: error: {error}\n")
         return EXIT_ERROR
@@ -63,11 +71,29 @@ def _check(args: argparse.Namespace) -> int:
         sys.stderr.write(f"alchemy-lint: error: no such file or folder: {error.args[0]}\n")
         return EXIT_ERROR
     sys.stdout.write(render(result.findings, args.output_format))
+    sys.stderr.write(summary or fix_hint(result.findings, unsafe=args.unsafe_fixes))
     if args.statistics:
         sys.stdout.write(render_statistics(result.findings))
     if result.findings and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _fix(paths: Sequence[str], result: CheckResult, overrides: Overrides, *, unsafe: bool) -> tuple[CheckResult, str]:
+    """Fix, then check again: what is reported is what remains."""
+    run = fix_findings(result.findings, overrides, unsafe=unsafe)
+    report_fix_errors(run, sys.stderr)
+    if run.changed:
+        result = check_paths(paths, overrides)
+    return result, fix_summary(len(run.applied), result.findings, unsafe=unsafe)
+
+
+def _diff(findings: Sequence[Finding], overrides: Overrides, *, unsafe: bool) -> int:
+    run = fix_findings(findings, overrides, unsafe=unsafe, write=False)
+    report_fix_errors(run, sys.stderr)
+    sys.stdout.write(run.diff())
+    sys.stderr.write(diff_summary(len(run.applied), len(run.changed)))
+    return EXIT_FINDINGS if run.changed else EXIT_CLEAN
 
 
 def _rules() -> int:
