@@ -11,6 +11,12 @@ from pathlib import Path
 from alchemy_lint.rules import ALL_RULES, Example, Rule
 
 DOCS_FOLDER = Path("docs") / "rules"
+#: Where the generated pages are published: SARIF `helpUri`s point here.
+RULE_DOCS_URL = "https://github.com/alchemy-lint/alchemy-lint/blob/main/docs/rules/"
+
+
+def rule_docs_url(code: str) -> str:
+    return f"{RULE_DOCS_URL}{code}.md"
 
 
 def _example_block(example: Example) -> str:
