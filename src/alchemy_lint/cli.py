@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from alchemy_lint import __version__
+from alchemy_lint.baseline import write_baseline
 from alchemy_lint.config import ConfigError
 from alchemy_lint.docs import explain
 from alchemy_lint.engine import CheckResult, check_paths
@@ -32,22 +33,33 @@ def _codes(value: str) -> tuple[str, ...]:
     return tuple(code.strip().upper() for code in value.split(",") if code.strip())
 
 
+def _add_selection(command: argparse.ArgumentParser) -> None:
+    command.add_argument("paths", nargs="*", default=["."])
+    command.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to enable")
+    command.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes to disable")
+    command.add_argument("--extend-select", type=_codes, help="codes or prefixes to enable on top")
+
+
+def _overrides(args: argparse.Namespace) -> Overrides:
+    return {"select": args.select, "ignore": args.ignore, "extend_select": args.extend_select}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="alchemy-lint", description="A linter for async SQLAlchemy and SQLModel code.")
     parser.add_argument("--version", action="version", version=f"alchemy-lint {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     check = commands.add_parser("check", help="check files and folders (default: .)")
-    check.add_argument("paths", nargs="*", default=["."])
-    check.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to enable")
-    check.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes to disable")
-    check.add_argument("--extend-select", type=_codes, help="codes or prefixes to enable on top")
+    _add_selection(check)
     check.add_argument("--format", choices=FORMATS, default="text", dest="output_format")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--statistics", action="store_true", help="print a count per code after the findings")
     check.add_argument("--fix", action="store_true", help="apply safe fixes, then report what remains")
     check.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, apply unsafe fixes too")
     check.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; change no file")
+
+    baseline = commands.add_parser("baseline", help="add # noqa markers for every current finding")
+    _add_selection(baseline)
 
     commands.add_parser("rules", help="list the rules")
     rule = commands.add_parser("rule", help="explain one rule with its examples")
@@ -56,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _check(args: argparse.Namespace) -> int:
-    overrides = {"select": args.select, "ignore": args.ignore, "extend_select": args.extend_select}
+    overrides = _overrides(args)
     try:
         result = check_paths(args.paths, overrides)
         if args.diff:
@@ -96,6 +108,27 @@ def _diff(findings: Sequence[Finding], overrides: Overrides, *, unsafe: bool) ->
     return EXIT_FINDINGS if run.changed else EXIT_CLEAN
 
 
+def _baseline(args: argparse.Namespace) -> int:
+    try:
+        result = write_baseline(args.paths, _overrides(args))
+    except ConfigError as error:
+        sys.stderr.write(f"alchemy-lint: error: {error}\n")
+        return EXIT_ERROR
+    except FileNotFoundError as error:
+        sys.stderr.write(f"alchemy-lint: error: no such file or folder: {error.args[0]}\n")
+        return EXIT_ERROR
+    for finding, reason in result.skipped:
+        sys.stdout.write(
+            f"{finding.path}:{finding.line}:{finding.col + 1}: {finding.message} (not baselined: {reason})\n"
+        )
+    files = len(result.files)
+    sys.stderr.write(
+        f"Added noqa markers for {len(result.marked)} finding{'s' if len(result.marked) != 1 else ''} "
+        f"in {files} file{'s' if files != 1 else ''}.\n"
+    )
+    return EXIT_FINDINGS if result.skipped else EXIT_CLEAN
+
+
 def _rules() -> int:
     for rule in ALL_RULES:
         default = "on" if rule.default_on else "off"
@@ -117,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "check":
         return _check(args)
+    if args.command == "baseline":
+        return _baseline(args)
     if args.command == "rules":
         return _rules()
     return _rule(args.code)
