@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import ast
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from alchemy_lint.facts.model import FileFacts
-from alchemy_lint.fixes.base import FileFix, Fixer
+from alchemy_lint.fixes.base import FileFix, Fixer, Provider
 from alchemy_lint.fixes.imports import update_imports
 from alchemy_lint.noqa import is_suppressed
 from alchemy_lint.project import ProjectIndex
@@ -39,7 +40,7 @@ def _char_column(lines: Sequence[str], line: int, byte_col: int) -> int:
 
 
 class _FixPass(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (PositionProvider,)
+    METADATA_DEPENDENCIES: ClassVar[Collection[Provider]] = (PositionProvider,)
 
     def __init__(self, file: FileFix, findings: Sequence[Finding], fixers: Mapping[str, Fixer]) -> None:
         super().__init__()
@@ -55,6 +56,7 @@ class _FixPass(cst.CSTTransformer):
             if finding.end_line is not None and finding.end_col is not None:
                 self.ends[finding] = (finding.end_line, _char_column(lines, finding.end_line, finding.end_col))
         self.node_types = tuple({fixers[f.code].node_type for f in findings})
+        file.lookup = self.get_metadata
 
     def span(self, node: cst.CSTNode) -> tuple[int, int]:
         position = self.get_metadata(PositionProvider, node)
@@ -108,7 +110,15 @@ def fix_source(
     except cst.ParserSyntaxError as error:
         raise FixError(f"LibCST cannot parse the file: {error.message}") from error
     file = FileFix(facts, index, source)
-    fix_pass = _FixPass(file, findings, fixers)
+    providers = {provider for f in findings for provider in fixers[f.code].metadata} - {PositionProvider}
+    pass_type = _FixPass
+    if providers:
+        # LibCST reads a visitor's dependencies from its class: one subclass per set of providers.
+        class _FixPassWithMetadata(_FixPass):
+            METADATA_DEPENDENCIES = (PositionProvider, *providers)
+
+        pass_type = _FixPassWithMetadata
+    fix_pass = pass_type(file, findings, fixers)
     text = MetadataWrapper(module, unsafe_skip_copy=True).visit(fix_pass).code
     if not fix_pass.applied or text == source:
         return SourceFix(source, ())

@@ -8,8 +8,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
+from libcst.metadata import BaseMetadataProvider
 
 from alchemy_lint.facts.model import ApiCall, FileFacts
 from alchemy_lint.noqa import is_suppressed
@@ -20,6 +22,7 @@ from alchemy_lint.rules import Finding
 #: the node with the rewrites of inner nodes and earlier fixers applied (to edit), and the finding.
 #: Returns the new node, or None when the fix does not apply after all (the finding stays).
 Rewrite = Callable[[cst.CSTNode, cst.CSTNode, Finding, "FileFix"], cst.CSTNode | None]
+Provider = type[BaseMetadataProvider[Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +33,20 @@ class Fixer:
     several nodes of that type start there (`a.b.c`), a finding with an end position picks
     one, otherwise the innermost node that `rewrite` accepts wins. The fix's safety is the
     rule's `fix` (`FixSafety`): one definition, read by the CLI, docs and LSP alike.
+
+    `metadata` names LibCST providers the rewrite reads through `FileFix.metadata` (say
+    `ExpressionContextProvider`, to leave assignment targets alone); they join the one
+    `MetadataWrapper` pass, and only when a finding of this rule is in the file.
+
+    An unsafe fix (ASA301's `obj.rel` -> `(await obj.awaitable_attrs.rel)`) is a Fixer on
+    `cst.Attribute` whose rule reports `end=(node.end_lineno, node.end_col_offset)` and
+    declares `fix=FixSafety.UNSAFE`; registering it in `fixes.registry.FIXERS` is all.
     """
 
     code: str
     node_type: type[cst.CSTNode]
     rewrite: Rewrite
+    metadata: tuple[Provider, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +67,13 @@ class FileFix:
     imports: list[ImportRequest] = field(default_factory=list)
     #: Names a rewrite stopped using; their imports go when nothing else in the file uses them.
     released: list[str] = field(default_factory=list)
+    #: The pass's metadata lookup, set while the pass runs.
+    lookup: Callable[[Provider, cst.CSTNode], object] | None = None
+
+    def metadata(self, provider: Provider, node: cst.CSTNode) -> object:
+        """Metadata of an original node, from a provider the fixer declared."""
+        assert self.lookup is not None, "metadata is available only during the pass"
+        return self.lookup(provider, node)
 
     def api_call(self, finding: Finding) -> ApiCall | None:
         """The call fact the finding was reported on."""
