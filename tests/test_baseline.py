@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import working_directory, write_project
 
-from alchemy_lint.baseline import BaselineError, add_noqa
+from alchemy_lint.baseline import BaselineError, add_noqa, token_line_ranges
 from alchemy_lint.cli import main
 
 DB = """\
@@ -128,3 +128,12 @@ def test_markers_never_go_inside_a_string() -> None:
 def test_add_noqa_refuses_text_that_does_not_parse() -> None:
     with pytest.raises(BaselineError):
         add_noqa("x = (\n", {1: {"ASA101"}})
+
+
+def test_a_noqa_flake8_would_not_read_gets_a_real_one() -> None:
+    assert add_noqa("x = f()  #noqa:E501\n", {1: {"ASA101"}}) == "x = f()  #noqa:E501  # noqa: ASA101\n"
+
+
+def test_backslash_continuation_takes_the_marker_on_its_last_line() -> None:
+    assert token_line_ranges("x = 1 + \\\n    2\ny = 3\n") == [(1, 2)]
+    assert add_noqa("x = f() + \\\n    2\n", {1: {"ASA101"}}) == "x = f() + \\\n    2  # noqa: ASA101\n"

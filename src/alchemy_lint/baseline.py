@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from alchemy_lint.engine import check_paths
-from alchemy_lint.noqa import token_line_ranges
 from alchemy_lint.rules import Finding
 from alchemy_lint.sourcefile import read_source, replace_file
 
-_NOQA_CODES = re.compile(r"#\s*noqa(?P<colon>:[\s]?)(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
-_BARE_NOQA = re.compile(r"#\s*noqa(?!:[\s]?[A-Z]+[0-9])", re.IGNORECASE)
+# flake8's spelling (hash, one space, noqa): a comment flake8 would not read is not merged into.
+_NOQA_CODES = re.compile(r"# noqa:[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
+_BARE_NOQA = re.compile(r"# noqa(?!:[\s]?[A-Z]+[0-9])", re.IGNORECASE)
 _CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
 
 
@@ -35,6 +35,25 @@ class BaselineResult:
 
 class BaselineError(Exception):
     """A file cannot take markers; the text says why."""
+
+
+def token_line_ranges(text: str) -> list[tuple[int, int]]:
+    """The line ranges flake8 reads as one for `noqa` (a multi-line string, a backslash continuation).
+
+    Only ranges of two or more lines; the text is known to tokenize.
+    """
+    ranges: list[tuple[int, int]] = []
+    first, last = 0, -1
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
+            continue
+        first = token.start[0] if last < 0 else min(first, token.start[0])
+        last = max(last, token.end[0])
+        if token.type in (tokenize.NL, tokenize.NEWLINE):
+            if last > first:
+                ranges.append((first, last))
+            first, last = 0, -1
+    return ranges
 
 
 def _comment_lines(text: str) -> dict[int, tokenize.TokenInfo]:
@@ -66,12 +85,13 @@ def add_noqa(text: str, codes_by_line: Mapping[int, Iterable[str]]) -> str:
     try:
         tree = ast.dump(ast.parse(text))
         comments = _comment_lines(text)
+        ranges = token_line_ranges(text)
     except (SyntaxError, ValueError, tokenize.TokenError) as error:
         raise BaselineError(f"the file does not parse ({error})") from error
     # A line inside a multi-line string (or continued by a backslash) takes its marker
     # on the line where the string ends: no comment can sit inside the string.
     range_end: dict[int, int] = {}
-    for first, last in token_line_ranges(text):
+    for first, last in ranges:
         range_end.update(dict.fromkeys(range(first, last + 1), last))
     wanted: dict[int, set[str]] = {}
     for line, codes in codes_by_line.items():

@@ -1,4 +1,4 @@
-"""`# noqa` comments, read the way flake8 reads them.
+"""`# noqa` comments, read exactly the way flake8 reads them.
 
 A bare `# noqa` silences every code on its line; `# noqa: ASA101, ASA103` only those.
 """
@@ -9,70 +9,63 @@ import io
 import re
 import tokenize
 
-_NOQA = re.compile(
-    r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
-    re.IGNORECASE,
-)
-_CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
-#: Only these let one token span several lines; without them every range is one line.
-_SPANNING = ('"""', "'''", "\\\n", "\\\r")
+# flake8's own patterns (flake8/defaults.py), so that the CLI and the plugin agree on
+# every comment: `# noqa` with one space, any case, codes compared as written.
+_NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
+_FILE_NOQA = re.compile(r"\s*# flake8[:=]\s*noqa", re.IGNORECASE)
+_SEPARATORS = re.compile(r"[,\s]")
+
+#: The key under which `noqa_lines` records a file-wide `# flake8: noqa`.
+WHOLE_FILE = 0
 
 
 def noqa_lines(text: str) -> dict[int, tuple[str, ...]]:
     """Line number -> the codes its noqa comment names (empty: all codes).
 
-    As in flake8, a comment after a multi-line string (or a backslash continuation) covers
-    every line of it, since no comment can sit inside the string.
+    Like flake8, a comment after a multi-line string covers every line of the string,
+    and a line that is exactly `# flake8: noqa` silences the file (key `WHOLE_FILE`).
     """
     if "noqa" not in text.lower():
         return {}
+    lines = text.splitlines(keepends=True)
+    if any(_FILE_NOQA.match(line) for line in lines):
+        return {WHOLE_FILE: ()}
+    searched = {number: line for number, line in enumerate(lines, start=1)}
+    searched.update(_logical_line_text(lines))
     found: dict[int, tuple[str, ...]] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in searched.items():
         if "#" not in line:
             continue
-        codes = _codes_in(line)
-        if codes is not None:
-            found[number] = codes
-    if found and any(marker in text for marker in _SPANNING):
-        for first, last in token_line_ranges(text):
-            marked = [found[number] for number in range(first, last + 1) if number in found]
-            if marked:
-                found.update(dict.fromkeys(range(first, last + 1), marked[0]))
+        match = _NOQA.search(line)
+        if match is None:
+            continue
+        codes = match.group("codes")
+        found[number] = tuple(code for code in _SEPARATORS.split(codes) if code) if codes else ()
     return found
 
 
-def _codes_in(line: str) -> tuple[str, ...] | None:
-    match = _NOQA.search(line)
-    if match is None:
-        return None
-    codes = match.group("codes")
-    return tuple(code.upper() for code in _CODE.findall(codes)) if codes else ()
-
-
-def token_line_ranges(text: str) -> list[tuple[int, int]]:
-    """The line ranges that flake8 reads as one for `noqa`: lines joined by a token that spans them.
-
-    Only ranges of two or more lines are returned; an untokenizable file gives none.
-    """
-    ranges: list[tuple[int, int]] = []
-    first, last = 0, -1
+def _logical_line_text(lines: list[str]) -> dict[int, str]:
+    """flake8's `_noqa_line_mapping`: each line -> the text of the token run it belongs to."""
+    mapping: dict[int, str] = {}
+    first, last = len(lines) + 2, -1
     try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        for token in tokenize.generate_tokens(io.StringIO("".join(lines)).readline):
             if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
                 continue
-            first = token.start[0] if last < 0 else min(first, token.start[0])
-            last = max(last, token.end[0])
+            first, last = min(first, token.start[0]), max(last, token.end[0])
             if token.type in (tokenize.NL, tokenize.NEWLINE):
-                if last > first:
-                    ranges.append((first, last))
-                first, last = 0, -1
+                joined = "".join(lines[first - 1 : last])
+                mapping.update(dict.fromkeys(range(first, last + 1), joined))
+                first, last = len(lines) + 2, -1
     except (tokenize.TokenError, SyntaxError):
-        return []
-    return ranges
+        return {}  # flake8 then reads the physical line
+    return mapping
 
 
 def is_suppressed(noqa: dict[int, tuple[str, ...]], line: int, code: str) -> bool:
+    if WHOLE_FILE in noqa:
+        return True
     codes = noqa.get(line)
     if codes is None:
         return False
-    return not codes or any(code.startswith(listed) for listed in codes)
+    return not codes or code.startswith(codes)

@@ -132,7 +132,7 @@ def fix_source(
 
 def _check_noqa_lines_kept(before: str, after: str, facts: FileFacts, codes: set[str]) -> None:
     """The last guard: a line whose `# noqa` covers a fixed code comes out unchanged."""
-    guarded = {line for line in facts.noqa if any(is_suppressed(facts.noqa, line, code) for code in codes)}
+    guarded = {line for line in facts.noqa if line > 0 and any(is_suppressed(facts.noqa, line, code) for code in codes)}
     if not guarded:
         return
     old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
