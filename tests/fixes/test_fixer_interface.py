@@ -13,7 +13,7 @@ from libcst.metadata import ExpressionContext, ExpressionContextProvider
 
 from alchemy_lint.config import Settings
 from alchemy_lint.engine import facts_for_source
-from alchemy_lint.fixes.apply import fix_source
+from alchemy_lint.fixes.apply import fix_source, quick_fix
 from alchemy_lint.fixes.base import FileFix, Fixer
 from alchemy_lint.project import ProjectIndex
 from alchemy_lint.rules import Finding
@@ -77,3 +77,19 @@ def test_a_line_under_noqa_is_not_rewritten_even_when_asked(findings: list[Findi
     fixed = fix_source(SOURCE, findings[2:], facts, index, {"ASA301": LAZY_LOAD})
     assert fixed.text == SOURCE
     assert fixed.applied == ()
+
+
+def test_quick_fix_gives_an_editor_the_fixed_buffer(tmp_path: Path) -> None:
+    buffer = (
+        "from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker\n"
+        "Factory = async_sessionmaker()\n"
+        "session = AsyncSession()\n"
+    )
+    facts = facts_for_source("app/db.py", buffer.encode("utf-8"), tmp_path / "app" / "db.py")
+    index = ProjectIndex(tmp_path, Settings(), [facts])
+    expire = Finding("app/db.py", 2, 10, "ASA103", "ASA103 without expire_on_commit=False")
+    adhoc = Finding("app/db.py", 3, 10, "ASA101", "ASA101 ad-hoc session")
+    assert quick_fix(buffer, expire, facts, index) == buffer.replace(
+        "async_sessionmaker()", "async_sessionmaker(expire_on_commit=False)"
+    )
+    assert quick_fix(buffer, adhoc, facts, index) is None

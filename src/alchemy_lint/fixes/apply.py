@@ -142,3 +142,16 @@ def _check_noqa_lines_kept(before: str, after: str, facts: FileFacts, codes: set
     touched = sorted(guarded - kept)
     if touched:
         raise FixError(f"a fix would change line {touched[0]}, which a # noqa comment covers")
+
+
+def quick_fix(source: str, finding: Finding, facts: FileFacts, index: ProjectIndex) -> str | None:
+    """The source with one finding fixed, or None: for editors' code actions (the LSP's `QuickFixer`)."""
+    from alchemy_lint.fixes.registry import FIXERS
+
+    if finding.code not in FIXERS:
+        return None
+    try:
+        fixed = fix_source(source, [finding], facts, index, FIXERS)
+    except FixError:
+        return None
+    return fixed.text if fixed.applied else None
