@@ -11,12 +11,12 @@ from pathlib import Path
 from alchemy_lint.rules import ALL_RULES, Example, Rule
 
 DOCS_FOLDER = Path("docs") / "rules"
-#: Where the generated pages are published: SARIF `helpUri`s point here.
-RULE_DOCS_URL = "https://github.com/alchemy-lint/alchemy-lint/blob/main/docs/rules/"
+#: Where a rule's page is published, for editors and reports that link to it.
+RULE_DOCS_URL = "https://github.com/alchemy-lint/alchemy-lint/blob/main/docs/rules/{code}.md"
 
 
-def rule_docs_url(code: str) -> str:
-    return f"{RULE_DOCS_URL}{code}.md"
+def rule_url(code: str) -> str:
+    return RULE_DOCS_URL.format(code=code)
 
 
 def _example_block(example: Example) -> str:
@@ -26,6 +26,8 @@ def _example_block(example: Example) -> str:
     blocks.append(f"```python\n# {example.path}\n{example.source.rstrip()}\n```")
     if example.config:
         blocks.append(f"With, in pyproject.toml:\n\n```toml\n[tool.alchemy-lint]\n{example.config.rstrip()}\n```")
+    if example.fixed is not None:
+        blocks.append(f"The fix turns it into:\n\n```python\n# {example.path}\n{example.fixed.rstrip()}\n```")
     return "\n\n".join(blocks)
 
 
@@ -34,9 +36,15 @@ def explain(rule: Rule) -> str:
     if rule.fix is None:
         fix = "No autofix."
     elif rule.fix.value == "safe":
-        fix = "`alchemy-lint check --fix` applies a safe fix: it keeps the program's behaviour apart from the bug."
+        fix = (
+            "`alchemy-lint check --fix` applies a safe fix: it keeps the program's behaviour apart from the bug. "
+            "`alchemy-lint check --diff` shows it without changing a file."
+        )
     else:
-        fix = "`alchemy-lint check --fix --unsafe-fixes` applies an unsafe fix: it changes evaluation, so review it."
+        fix = (
+            "`alchemy-lint check --fix --unsafe-fixes` applies an unsafe fix: it changes evaluation, so review it "
+            "(`--diff --unsafe-fixes` shows it first)."
+        )
     sections = [
         f"# {rule.code} ({rule.name})\n\n{rule.summary} This rule is {default}.",
         f"## What it does\n\nReports: `{rule.code} {rule.message}`.",

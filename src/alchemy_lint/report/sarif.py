@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from alchemy_lint import __version__
-from alchemy_lint.docs import RULE_DOCS_URL, rule_docs_url
+from alchemy_lint.docs import rule_url
 from alchemy_lint.report.columns import CharacterColumns
 from alchemy_lint.rules import ALL_RULES, Finding, Rule
 
@@ -26,8 +26,8 @@ def _rule_descriptor(rule: Rule) -> dict[str, Any]:
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.rationale},
-        "helpUri": rule_docs_url(rule.code),
-        "help": {"text": f"{rule.summary} See {rule_docs_url(rule.code)}"},
+        "helpUri": rule_url(rule.code),
+        "help": {"text": f"{rule.summary} See {rule_url(rule.code)}"},
         "defaultConfiguration": {"enabled": rule.default_on, "level": "error"},
         "properties": {"fix": rule.fix.value if rule.fix else "none"},
     }
@@ -64,7 +64,7 @@ def sarif_log(findings: Sequence[Finding]) -> dict[str, Any]:
     driver = {
         "name": "alchemy-lint",
         "version": __version__,
-        "informationUri": RULE_DOCS_URL,
+        "informationUri": rule_url("README"),
         "rules": [_rule_descriptor(rule) for rule in ALL_RULES],
     }
     return {
