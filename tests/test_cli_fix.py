@@ -14,7 +14,7 @@ from conftest import working_directory, write_project
 
 from alchemy_lint.cli import main
 from alchemy_lint.engine import check_paths
-from alchemy_lint.fixes.pipeline import fix_allowed, fix_findings
+from alchemy_lint.fixes.pipeline import FixSession, fix_allowed
 from alchemy_lint.rules import FixSafety
 
 FACTORY = """\
@@ -106,10 +106,29 @@ def test_unsafe_fixes_run_only_when_asked() -> None:
 
 def test_only_files_with_fixable_findings_are_parsed_by_libcst(app: Path) -> None:
     with working_directory(app):
-        findings = check_paths(["."]).findings
-        run = fix_findings(findings, write=False)
+        session = FixSession(["."])
+        findings = session.check().findings
+        run = session.fix(findings, write=False)
     assert {f.path for f in findings} == {"app/db.py", "app/report.py"}
     assert [file.path for file in run.files] == ["app/db.py"]
+
+
+def test_second_check_of_a_fix_session_sees_the_rewritten_files(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "outer", {"app/__init__.py": "", "app/db.py": FACTORY, "app/report.py": ADHOC})
+    write_project(root / "nested", {"svc/db.py": FACTORY.replace("(engine)", "(engine, expire_on_commit=True)")})
+    with working_directory(root):
+        session = FixSession(["app", "nested"])
+        before = session.check()
+        assert session.fix(before.findings).changed
+        assert session.check() == check_paths(["app", "nested"]) != before
+
+
+def test_fix_in_a_nested_project_reads_its_own_project(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "outer", {"app/__init__.py": "", "app/db.py": FACTORY})
+    write_project(root / "nested", {"svc/db.py": FACTORY})
+    with working_directory(root):
+        assert main(["check", "--fix", "."]) == 0
+    assert (root / "nested" / "svc" / "db.py").read_text(encoding="utf-8") == FIXED_FACTORY
 
 
 def _libcst_imported(root: Path, *args: str) -> bool:

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import example_project, findings_in, working_directory
 
-from alchemy_lint.engine import check_paths
-from alchemy_lint.fixes.pipeline import fix_findings
+from alchemy_lint.fixes.pipeline import FixSession
 from alchemy_lint.fixes.registry import FIXERS
 from alchemy_lint.rules import ALL_RULES, Example, Rule
 
@@ -52,7 +51,8 @@ def test_fix_turns_example_into_fixed(rule: Rule, example: Example, tmp_path: Pa
     assert before, f"{rule.code} reports nothing on its INVALID example"
     overrides: dict[str, tuple[str, ...] | None] = {"select": (rule.code,)}
     with working_directory(root):
-        run = fix_findings(check_paths([example.path], overrides).findings, overrides, unsafe=True)
+        session = FixSession([example.path], overrides)
+        run = session.fix(session.check().findings, unsafe=True)
     assert [file.error for file in run.files] == [None]
     fixed = target.read_text(encoding="utf-8")
     assert fixed == example.fixed
@@ -60,6 +60,7 @@ def test_fix_turns_example_into_fixed(rule: Rule, example: Example, tmp_path: Pa
     fixed_lines = {finding.line for finding in before}
     assert not [f for f in findings_in(root, example.path, rule.code) if f.line in fixed_lines]
     with working_directory(root):
-        again = fix_findings(check_paths([example.path], overrides).findings, overrides, unsafe=True)
+        session = FixSession([example.path], overrides)
+        again = session.fix(session.check().findings, unsafe=True)
     assert again.changed == ()
     assert target.read_text(encoding="utf-8") == example.fixed

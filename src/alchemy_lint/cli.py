@@ -14,10 +14,10 @@ from alchemy_lint.baseline import write_baseline
 from alchemy_lint.config import ConfigError
 from alchemy_lint.docs import explain
 from alchemy_lint.engine import CheckResult, check_paths
-from alchemy_lint.fixes.pipeline import Overrides, fix_findings
+from alchemy_lint.fixes.pipeline import FixSession, Overrides
 from alchemy_lint.fixes.summary import diff_summary, fix_hint, fix_summary, report_fix_errors
 from alchemy_lint.report import FORMATS, render, render_statistics
-from alchemy_lint.rules import ALL_RULES, RULES_BY_CODE, Finding
+from alchemy_lint.rules import ALL_RULES, RULES_BY_CODE
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -69,13 +69,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _check(args: argparse.Namespace) -> int:
     overrides = _overrides(args)
+    summary = ""
     try:
-        result = check_paths(args.paths, overrides)
-        if args.diff:
-            return _diff(result.findings, overrides, unsafe=args.unsafe_fixes)
-        summary = ""
-        if args.fix:
-            result, summary = _fix(args.paths, result, overrides, unsafe=args.unsafe_fixes)
+        if args.fix or args.diff:
+            session = FixSession(args.paths, overrides)
+            result = session.check()
+            if args.diff:
+                return _diff(session, result, unsafe=args.unsafe_fixes)
+            result, summary = _fix(session, result, unsafe=args.unsafe_fixes)
+        else:
+            result = check_paths(args.paths, overrides)
     except ConfigError as error:
         sys.stderr.write(f"alchemy-lint: error: {error}\n")
         return EXIT_ERROR
@@ -91,17 +94,17 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
-def _fix(paths: Sequence[str], result: CheckResult, overrides: Overrides, *, unsafe: bool) -> tuple[CheckResult, str]:
+def _fix(session: FixSession, result: CheckResult, *, unsafe: bool) -> tuple[CheckResult, str]:
     """Fix, then check again: what is reported is what remains."""
-    run = fix_findings(result.findings, overrides, unsafe=unsafe)
+    run = session.fix(result.findings, unsafe=unsafe)
     report_fix_errors(run, sys.stderr)
     if run.changed:
-        result = check_paths(paths, overrides)
+        result = session.check()
     return result, fix_summary(len(run.applied), result.findings, unsafe=unsafe)
 
 
-def _diff(findings: Sequence[Finding], overrides: Overrides, *, unsafe: bool) -> int:
-    run = fix_findings(findings, overrides, unsafe=unsafe, write=False)
+def _diff(session: FixSession, result: CheckResult, *, unsafe: bool) -> int:
+    run = session.fix(result.findings, unsafe=unsafe, write=False)
     report_fix_errors(run, sys.stderr)
     sys.stdout.write(run.diff())
     sys.stderr.write(diff_summary(len(run.applied), len(run.changed)))

@@ -179,8 +179,17 @@ def check_file(facts: FileFacts, index: ProjectIndex, settings: Settings, *, hon
     return found
 
 
-def check_paths(paths: Iterable[str], overrides: dict[str, tuple[str, ...] | None] | None = None) -> CheckResult:
-    """Check files and folders; raises ConfigError for a bad configuration."""
+def check_paths(
+    paths: Iterable[str],
+    overrides: dict[str, tuple[str, ...] | None] | None = None,
+    *,
+    projects: dict[Path, Project] | None = None,
+) -> CheckResult:
+    """Check files and folders; raises ConfigError for a bad configuration.
+
+    `projects` keeps the loaded projects by root across calls (`check --fix` checks, fixes,
+    refreshes the rewritten files' facts and checks again without loading twice).
+    """
     targets: dict[Path, list[Path]] = {}
     for raw in paths:
         given = Path(raw)
@@ -191,7 +200,11 @@ def check_paths(paths: Iterable[str], overrides: dict[str, tuple[str, ...] | Non
     checked = 0
     for root, given_paths in targets.items():
         settings = override(load_settings(root), **(overrides or {}))
-        project = load_project(root, settings)
+        project = projects.get(root) if projects is not None else None
+        if project is None:
+            project = load_project(root, settings)
+            if projects is not None:
+                projects[root] = project
         index = project.index()
         for given in given_paths:
             for path in python_files(given, settings, root):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import ast
 import difflib
+import re
+from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -39,7 +41,22 @@ def _char_column(lines: Sequence[str], line: int, byte_col: int) -> int:
     return len(lines[line - 1].encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
 
 
-class _FixPass(cst.CSTTransformer):
+_COMMENT = re.compile(r"#[^\r\n]*")
+_EMPTY_MODULE = cst.Module([])
+
+
+def _keeps_comments(before: cst.CSTNode, after: cst.CSTNode) -> bool:
+    """Every comment of `before` is still in `after` (a `#` inside a string counts too: conservative)."""
+    old = Counter(_COMMENT.findall(_EMPTY_MODULE.code_for_node(before)))
+    if not old:
+        return True
+    return not old - Counter(_COMMENT.findall(_EMPTY_MODULE.code_for_node(after)))
+
+
+class _FixPassBase(cst.CSTTransformer):
+    """The pass; never run itself: LibCST caches a visitor's dependencies on the class it
+    first runs, and subclasses would inherit that cache instead of their own declaration."""
+
     METADATA_DEPENDENCIES: ClassVar[Collection[Provider]] = (PositionProvider,)
 
     def __init__(self, file: FileFix, findings: Sequence[Finding], fixers: Mapping[str, Fixer]) -> None:
@@ -85,6 +102,8 @@ class _FixPass(cst.CSTTransformer):
                 waiting.remove(finding)
                 continue
             rewritten = fixer.rewrite(original_node, result, finding, self.file)
+            if rewritten is not None and not _keeps_comments(result, rewritten):
+                rewritten = None  # a fix never drops a comment: the finding stays for a person
             if rewritten is not None:
                 result = rewritten
                 waiting.remove(finding)
@@ -93,6 +112,10 @@ class _FixPass(cst.CSTTransformer):
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         return update_imports(updated_node, original_node, self.file, self.span)
+
+
+class _FixPass(_FixPassBase):
+    METADATA_DEPENDENCIES = (PositionProvider,)
 
 
 def fix_source(
@@ -111,10 +134,10 @@ def fix_source(
         raise FixError(f"LibCST cannot parse the file: {error.message}") from error
     file = FileFix(facts, index, source)
     providers = {provider for f in findings for provider in fixers[f.code].metadata} - {PositionProvider}
-    pass_type = _FixPass
+    pass_type: type[_FixPassBase] = _FixPass
     if providers:
         # LibCST reads a visitor's dependencies from its class: one subclass per set of providers.
-        class _FixPassWithMetadata(_FixPass):
+        class _FixPassWithMetadata(_FixPassBase):
             METADATA_DEPENDENCIES = (PositionProvider, *providers)
 
         pass_type = _FixPassWithMetadata

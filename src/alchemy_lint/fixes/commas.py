@@ -6,7 +6,7 @@ A new element takes the layout of its neighbours: one line stays one line, one p
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 import libcst as cst
 
@@ -42,8 +42,17 @@ def insert(
         return items
     last = items[-1]
     if isinstance(last, cst.Arg) and isinstance(new, cst.Arg):
-        # The whitespace before the closing bracket follows the last argument.
-        new = new.with_changes(whitespace_after_arg=last.whitespace_after_arg)
+        # The whitespace before the closing bracket follows the last argument; a comment in
+        # it belongs to the last argument's line and stays there, after the new comma.
+        space = last.whitespace_after_arg
+        comment = _trailing_comment(space)
+        if comment is not None and isinstance(space, cst.ParenthesizedWhitespace):
+            if isinstance(separator.whitespace_after, cst.ParenthesizedWhitespace):
+                separator = separator.with_changes(
+                    whitespace_after=separator.whitespace_after.with_changes(first_line=comment)
+                )
+            space = space.with_changes(first_line=cst.TrailingWhitespace())
+        new = new.with_changes(whitespace_after_arg=space)
         last = last.with_changes(whitespace_after_arg=cst.SimpleWhitespace(""))
     closing = last.comma
     if isinstance(closing, cst.Comma) and isinstance(closing.whitespace_after, cst.ParenthesizedWhitespace):
@@ -61,12 +70,56 @@ def insert(
     return items
 
 
-def remove(elements: Sequence[Element], index: int) -> list[Element]:
-    """`elements` without the one at `index`, keeping a trailing comma and the closing layout."""
+def _trailing_comment(whitespace: object) -> cst.TrailingWhitespace | None:
+    if isinstance(whitespace, cst.ParenthesizedWhitespace) and whitespace.first_line.comment is not None:
+        return whitespace.first_line
+    return None
+
+
+def _carry(
+    whitespace: cst.ParenthesizedWhitespace, comment: cst.TrailingWhitespace, indent: cst.SimpleWhitespace
+) -> cst.ParenthesizedWhitespace:
+    """`whitespace` (a line end) carrying `comment`: at the line end, or on a line of its own."""
+    if whitespace.first_line.comment is None:
+        return whitespace.with_changes(first_line=comment)
+    own_line = cst.EmptyLine(indent=whitespace.indent, whitespace=indent, comment=comment.comment)
+    return whitespace.with_changes(empty_lines=(*whitespace.empty_lines, own_line))
+
+
+def _with_comment(
+    comma: cst.Comma | cst.MaybeSentinel, comment: cst.TrailingWhitespace | None
+) -> cst.Comma | cst.MaybeSentinel:
+    """`comma` carrying `comment`, when the comma ends a line."""
+    if comment is None or not isinstance(comma, cst.Comma):
+        return comma
+    after = comma.whitespace_after
+    if isinstance(after, cst.ParenthesizedWhitespace):
+        return comma.with_changes(whitespace_after=_carry(after, comment, after.last_line))
+    return comma
+
+
+class Removal(NamedTuple, Generic[Element]):
+    elements: list[Element]
+    #: The whitespace after the opening bracket, which takes the comment of a removed first element.
+    opening: cst.BaseParenthesizableWhitespace | None
+
+
+def remove(
+    elements: Sequence[Element], index: int, opening: cst.BaseParenthesizableWhitespace | None = None
+) -> Removal[Element]:
+    """`elements` without the one at `index`, keeping a trailing comma, the closing layout and
+    the comment after the removed element (on the line before it, or on its own line)."""
     items = list(elements)
     removed = items.pop(index)
+    comment = _trailing_comment(removed.comma.whitespace_after) if isinstance(removed.comma, cst.Comma) else None
+    if comment is None and isinstance(removed, cst.Arg):
+        comment = _trailing_comment(removed.whitespace_after_arg)
     if index < len(items) or not items:
-        return items
+        if comment is not None and index > 0:
+            items[index - 1] = items[index - 1].with_changes(comma=_with_comment(items[index - 1].comma, comment))
+        elif comment is not None and items and isinstance(opening, cst.ParenthesizedWhitespace):
+            opening = _carry(opening, comment, opening.last_line)
+        return Removal(items, opening)
     previous = items[-1]
     kept_comma, closing = previous.comma, removed.comma
     if (
@@ -78,12 +131,30 @@ def remove(elements: Sequence[Element], index: int) -> list[Element]:
         # One element per line with a trailing comma: keep the previous comma (and its comment),
         # indented for the closing bracket.
         layout = closing.whitespace_after
-        comma: cst.Comma | cst.MaybeSentinel = kept_comma.with_changes(
-            whitespace_after=kept_comma.whitespace_after.with_changes(indent=layout.indent, last_line=layout.last_line)
+        comma: cst.Comma | cst.MaybeSentinel = _with_comment(
+            kept_comma.with_changes(
+                whitespace_after=kept_comma.whitespace_after.with_changes(
+                    indent=layout.indent, last_line=layout.last_line
+                )
+            ),
+            comment,
         )
     else:
         comma = closing
     if isinstance(previous, cst.Arg) and isinstance(removed, cst.Arg):
-        previous = previous.with_changes(whitespace_after_arg=removed.whitespace_after_arg)
+        closing_space = removed.whitespace_after_arg
+        kept_comment = _trailing_comment(kept_comma.whitespace_after) if isinstance(kept_comma, cst.Comma) else None
+        if comma is cst.MaybeSentinel.DEFAULT and isinstance(closing_space, cst.ParenthesizedWhitespace):
+            # No trailing comma: the comments of the dropped comma and of the removed argument
+            # go to the space before the closing bracket, which starts on the same line.
+            indent = closing_space.last_line
+            if isinstance(kept_comma, cst.Comma) and isinstance(
+                kept_comma.whitespace_after, cst.ParenthesizedWhitespace
+            ):
+                indent = kept_comma.whitespace_after.last_line
+            for carried in (kept_comment, comment):
+                if carried is not None:
+                    closing_space = _carry(closing_space, carried, indent)
+        previous = previous.with_changes(whitespace_after_arg=closing_space)
     items[-1] = previous.with_changes(comma=comma)
-    return items
+    return Removal(items, opening)

@@ -67,10 +67,12 @@ def _without_alias(
 ) -> cst.SimpleStatementLine | None:
     assert not isinstance(node.names, cst.ImportStar)
     index = next(i for i, alias in enumerate(node.names) if _bound_name(alias) == name)
-    names = commas.remove(node.names, index)
+    opening = node.lpar.whitespace_after if node.lpar else None
+    names, opening = commas.remove(node.names, index, opening)
     if not names:
         return None
-    return statement.with_changes(body=[node.with_changes(names=names)])
+    lpar = node.lpar.with_changes(whitespace_after=opening) if node.lpar and opening is not None else node.lpar
+    return statement.with_changes(body=[node.with_changes(names=names, lpar=lpar)])
 
 
 @dataclass(slots=True)

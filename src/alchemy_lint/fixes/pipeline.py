@@ -1,6 +1,6 @@
 """`check --fix` and `--diff`: from findings to rewritten files, one LibCST pass per fixable file.
 
-LibCST is imported and run only for files with a fixable finding; other files are never parsed twice.
+LibCST is imported and run only for files with a fixable finding; only rewritten files are parsed twice.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from alchemy_lint.config import load_settings, override
-from alchemy_lint.engine import load_project, read_facts
+from alchemy_lint.engine import CheckResult, Project, check_paths, load_project, read_facts
 from alchemy_lint.facts.model import FileFacts
 from alchemy_lint.project import ProjectIndex, find_project_root
 from alchemy_lint.rules import RULES_BY_CODE, Finding, FixSafety
@@ -73,32 +73,54 @@ def is_fixable(finding: Finding, *, unsafe: bool) -> bool:
     return rule is not None and fix_allowed(rule.fix, unsafe=unsafe)
 
 
-def fix_findings(
-    findings: Iterable[Finding], overrides: Overrides | None = None, *, unsafe: bool = False, write: bool = True
-) -> FixRun:
-    """Fix what can be fixed among `findings` (from `check_paths` with the same overrides).
-
-    With `write=False` nothing on disk changes (`--diff`).
+class FixSession:
+    """One `check --fix` or `--diff` run over `paths`: each project is loaded once; after
+    fixing, only the rewritten files are read again before the second check.
     """
-    by_path: dict[str, list[Finding]] = {}
-    for finding in findings:
-        if is_fixable(finding, unsafe=unsafe):
-            by_path.setdefault(finding.path, []).append(finding)
-    if not by_path:
-        return FixRun(())
-    by_root: dict[Path, list[str]] = {}
-    for path in sorted(by_path):
-        by_root.setdefault(find_project_root(Path(path)), []).append(path)
-    results: list[FileFixResult] = []
-    for root, paths in by_root.items():
-        settings = override(load_settings(root), **dict(overrides or {}))
-        project = load_project(root, settings)
-        index = project.index()
-        for path in paths:
+
+    def __init__(self, paths: Iterable[str], overrides: Overrides | None = None) -> None:
+        self.paths = list(paths)
+        self.overrides = overrides
+        self.projects: dict[Path, Project] = {}
+
+    def check(self) -> CheckResult:
+        return check_paths(self.paths, self.overrides, projects=self.projects)
+
+    def fix(self, findings: Iterable[Finding], *, unsafe: bool = False, write: bool = True) -> FixRun:
+        """Fix what can be fixed among `findings` (from `check()`); `write=False` changes no file."""
+        by_path: dict[str, list[Finding]] = {}
+        for finding in findings:
+            if is_fixable(finding, unsafe=unsafe):
+                by_path.setdefault(finding.path, []).append(finding)
+        results: list[FileFixResult] = []
+        # Indexes as they were when the findings were made: one per project, not one per file.
+        indexes: dict[Path, ProjectIndex] = {}
+        for path in sorted(by_path):
             file = Path(path)
-            facts = project.facts.get(file.resolve()) or read_facts(file)
-            results.append(_fix_file(file, path, by_path[path], facts, index, write=write))
-    return FixRun(tuple(results))
+            resolved = file.resolve()
+            project = self._project_of(resolved)
+            if project.root not in indexes:
+                indexes[project.root] = project.index()
+            facts = project.facts.get(resolved) or read_facts(file)
+            result = _fix_file(file, path, by_path[path], facts, indexes[project.root], write=write)
+            results.append(result)
+            if write and result.changed:
+                # A file can belong to a project and to the one that encloses it: refresh both.
+                for loaded in self.projects.values():
+                    if resolved in loaded.facts:
+                        loaded.facts[resolved] = read_facts(file)
+        return FixRun(tuple(results))
+
+    def _project_of(self, resolved: Path) -> Project:
+        root = find_project_root(resolved)
+        if root in self.projects:
+            return self.projects[root]
+        for project in self.projects.values():
+            if resolved in project.facts:
+                return project
+        if root not in self.projects:
+            self.projects[root] = load_project(root, override(load_settings(root), **dict(self.overrides or {})))
+        return self.projects[root]
 
 
 def _fix_file(

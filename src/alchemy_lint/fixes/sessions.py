@@ -108,7 +108,10 @@ def rewrite_legacy_sessionmaker(
     at = _keyword_index(rewritten, "class_")
     if at is not None and session_class is not None and file.index.canonical(session_class) in DEFAULT_SESSION_CLASSES:
         class_expression = get_full_name_for_node(rewritten.args[at].value)
-        rewritten = rewritten.with_changes(args=commas.remove(rewritten.args, at))
+        args, opening = commas.remove(rewritten.args, at, rewritten.whitespace_before_args)
+        if not args:  # the brackets close up: `async_sessionmaker()`
+            opening = cst.SimpleWhitespace("")
+        rewritten = rewritten.with_changes(args=args, whitespace_before_args=opening)
         if class_expression:
             file.release(class_expression.split(".", 1)[0])
     if needs_import:
