@@ -85,6 +85,9 @@ class _FixPassBase(cst.CSTTransformer):
         self, original_node: cst.CSTNode, updated_node: cst.CSTNode
     ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
         result = super().on_leave(original_node, updated_node)
+        if isinstance(result, cst.CSTNode) and original_node in self.file.enclosing_edits:
+            for edit in self.file.enclosing_edits.pop(original_node):
+                result = edit(result)
         if not isinstance(original_node, self.node_types) or not isinstance(result, cst.CSTNode):
             return result
         position = self.get_metadata(PositionProvider, original_node)

@@ -69,6 +69,8 @@ class FileFix:
     released: list[str] = field(default_factory=list)
     #: The pass's metadata lookup, set while the pass runs.
     lookup: Callable[[Provider, cst.CSTNode], object] | None = None
+    #: Edits of an enclosing node (by its original), applied when the pass leaves it.
+    enclosing_edits: dict[cst.CSTNode, list[Callable[[cst.CSTNode], cst.CSTNode]]] = field(default_factory=dict)
 
     def metadata(self, provider: Provider, node: cst.CSTNode) -> object:
         """Metadata of an original node, from a provider the fixer declared."""
@@ -81,6 +83,11 @@ class FileFix:
             if (call.line, call.col) == (finding.line, finding.col):
                 return call
         return None
+
+    def edit_enclosing(self, original: cst.CSTNode, edit: Callable[[cst.CSTNode], cst.CSTNode]) -> None:
+        """Change an enclosing node too (say, the annotation of `x: T = <fixed call>`); find it
+        with `ParentNodeProvider`. The edit gets that node as already rewritten inside."""
+        self.enclosing_edits.setdefault(original, []).append(edit)
 
     def require_import(self, module: str, name: str) -> None:
         request = ImportRequest(module, name)

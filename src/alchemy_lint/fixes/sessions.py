@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
+from libcst.metadata import ParentNodeProvider
 
 from alchemy_lint.fixes import commas
 from alchemy_lint.fixes.base import FileFix, Fixer
@@ -104,6 +105,7 @@ def rewrite_legacy_sessionmaker(
     name, needs_import = spelling
     rewritten = updated.with_changes(func=cst.parse_expression(name))
     file.release(call.text.split(".", 1)[0])
+    _retype_annotated_target(original, call.text, name, file)
     session_class = call.keyword_targets.get("class_")
     at = _keyword_index(rewritten, "class_")
     if at is not None and session_class is not None and file.index.canonical(session_class) in DEFAULT_SESSION_CLASSES:
@@ -119,4 +121,25 @@ def rewrite_legacy_sessionmaker(
     return rewritten
 
 
-LEGACY_ASYNC_SESSIONMAKER = Fixer("ASA104", cst.Call, rewrite_legacy_sessionmaker)
+def _retype_annotated_target(call: cst.CSTNode, legacy: str, spelling: str, file: FileFix) -> None:
+    """`x: sessionmaker[AsyncSession] = sessionmaker(...)` -> `x: async_sessionmaker[AsyncSession] = ...`,
+    so that the fix leaves no type error behind."""
+    parent = file.metadata(ParentNodeProvider, call)
+    if not isinstance(parent, cst.AnnAssign) or parent.value is not call:
+        return
+    annotation = parent.annotation.annotation
+    base = annotation.value if isinstance(annotation, cst.Subscript) else annotation
+    if get_full_name_for_node(base) != legacy:
+        return
+
+    def retype(node: cst.CSTNode) -> cst.CSTNode:
+        assert isinstance(node, cst.AnnAssign)
+        new_base = cst.parse_expression(spelling)
+        inner = node.annotation.annotation
+        typed = inner.with_changes(value=new_base) if isinstance(inner, cst.Subscript) else new_base
+        return node.with_changes(annotation=node.annotation.with_changes(annotation=typed))
+
+    file.edit_enclosing(parent, retype)
+
+
+LEGACY_ASYNC_SESSIONMAKER = Fixer("ASA104", cst.Call, rewrite_legacy_sessionmaker, metadata=(ParentNodeProvider,))
