@@ -137,3 +137,15 @@ def test_a_noqa_flake8_would_not_read_gets_a_real_one() -> None:
 def test_backslash_continuation_takes_the_marker_on_its_last_line() -> None:
     assert token_line_ranges("x = 1 + \\\n    2\ny = 3\n") == [(1, 2)]
     assert add_noqa("x = f() + \\\n    2\n", {1: {"ASA101"}}) == "x = f() + \\\n    2  # noqa: ASA101\n"
+
+
+def test_form_feed_lines_do_not_shift_markers(tmp_path: Path) -> None:
+    # Python counts only CR, LF and CRLF as line ends; str.splitlines also breaks at "\f".
+    source = "from sqlalchemy.ext.asyncio import async_sessionmaker\n\f\nx = 1  # \f note\nS = async_sessionmaker()\n"
+    root = write_project(tmp_path / "project", {"app/db.py": source})
+    with working_directory(root):
+        main(["baseline", "."])
+        assert main(["check", "."]) == 0
+    marked = source.replace("async_sessionmaker()\n", "async_sessionmaker()  # noqa: ASA103\n")
+    assert (root / "app" / "db.py").read_text(encoding="utf-8") == marked
+    assert _flake8(root).stdout == ""

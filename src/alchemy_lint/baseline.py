@@ -15,7 +15,7 @@ from pathlib import Path
 
 from alchemy_lint.engine import check_paths
 from alchemy_lint.rules import Finding
-from alchemy_lint.sourcefile import read_source, replace_file
+from alchemy_lint.sourcefile import python_lines, read_source, replace_file
 
 # flake8's spelling (hash, one space, noqa): a comment flake8 would not read is not merged into.
 _NOQA_CODES = re.compile(r"# noqa:[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
@@ -96,7 +96,7 @@ def add_noqa(text: str, codes_by_line: Mapping[int, Iterable[str]]) -> str:
     wanted: dict[int, set[str]] = {}
     for line, codes in codes_by_line.items():
         wanted.setdefault(range_end.get(line, line), set()).update(codes)
-    lines = text.splitlines(keepends=True)
+    lines = python_lines(text)
     for number, codes in sorted(wanted.items()):
         if not 0 < number <= len(lines):
             continue

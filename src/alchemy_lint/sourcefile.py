@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
 import tokenize
 from dataclasses import dataclass
@@ -55,3 +56,15 @@ def replace_file(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def python_lines(text: str) -> list[str]:
+    """The lines of `text` with their endings, as Python numbers them.
+
+    `str.splitlines` also breaks at form feeds and other separators that Python's tokenizer
+    reads as whitespace; line numbers from `ast` and `tokenize` count only CR, LF and CRLF.
+    """
+    return _LINE.findall(text)

@@ -22,6 +22,7 @@ from alchemy_lint.fixes.imports import update_imports
 from alchemy_lint.noqa import is_suppressed
 from alchemy_lint.project import ProjectIndex
 from alchemy_lint.rules import Finding
+from alchemy_lint.sourcefile import python_lines
 
 
 class FixError(Exception):
@@ -64,7 +65,7 @@ class _FixPassBase(cst.CSTTransformer):
         self.file = file
         self.fixers = fixers
         self.applied: list[Finding] = []
-        lines = file.source.splitlines()
+        lines = python_lines(file.source)
         self.pending: dict[tuple[int, int], list[Finding]] = {}
         self.ends: dict[Finding, tuple[int, int]] = {}
         for finding in findings:
@@ -161,7 +162,7 @@ def _check_noqa_lines_kept(before: str, after: str, facts: FileFacts, codes: set
     guarded = {line for line in facts.noqa if line > 0 and any(is_suppressed(facts.noqa, line, code) for code in codes)}
     if not guarded:
         return
-    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    old, new = python_lines(before), python_lines(after)
     kept: set[int] = set()
     for block in difflib.SequenceMatcher(None, old, new, autojunk=False).get_matching_blocks():
         kept.update(range(block.a + 1, block.a + block.size + 1))

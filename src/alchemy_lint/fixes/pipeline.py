@@ -15,7 +15,7 @@ from alchemy_lint.engine import CheckResult, Project, check_paths, load_project,
 from alchemy_lint.facts.model import FileFacts
 from alchemy_lint.project import ProjectIndex, find_project_root
 from alchemy_lint.rules import RULES_BY_CODE, Finding, FixSafety
-from alchemy_lint.sourcefile import SourceText, read_source, replace_file
+from alchemy_lint.sourcefile import SourceText, python_lines, read_source, replace_file
 
 Overrides = dict[str, tuple[str, ...] | None]
 
@@ -36,8 +36,8 @@ class FileFixResult:
 
     def diff(self) -> str:
         lines = difflib.unified_diff(
-            self.before.splitlines(keepends=True),
-            self.after.splitlines(keepends=True),
+            python_lines(self.before),
+            python_lines(self.after),
             fromfile=f"a/{self.path}",
             tofile=f"b/{self.path}",
         )
@@ -118,8 +118,7 @@ class FixSession:
         for project in self.projects.values():
             if resolved in project.facts:
                 return project
-        if root not in self.projects:
-            self.projects[root] = load_project(root, override(load_settings(root), **dict(self.overrides or {})))
+        self.projects[root] = load_project(root, override(load_settings(root), **dict(self.overrides or {})))
         return self.projects[root]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alchemy_lint.sourcefile import read_source
+from alchemy_lint.sourcefile import python_lines, read_source
 
 
 class CharacterColumns:
@@ -19,7 +19,7 @@ class CharacterColumns:
     def _file_lines(self, path: str) -> list[str] | None:
         if path not in self._lines:
             try:
-                self._lines[path] = read_source(Path(path)).text.splitlines()
+                self._lines[path] = python_lines(read_source(Path(path)).text)
             except (OSError, SyntaxError, UnicodeDecodeError):
                 self._lines[path] = None
         return self._lines[path]
