@@ -9,11 +9,11 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from libcst.metadata import ExpressionContext, ExpressionContextProvider
+from libcst.metadata import ExpressionContext, ExpressionContextProvider, ParentNodeProvider
 
 from alchemy_lint.config import Settings
 from alchemy_lint.engine import facts_for_source
-from alchemy_lint.fixes.apply import fix_source, quick_fix
+from alchemy_lint.fixes.apply import FixError, fix_source, quick_fix
 from alchemy_lint.fixes.base import FileFix, Fixer
 from alchemy_lint.project import ProjectIndex
 from alchemy_lint.rules import Finding
@@ -93,3 +93,22 @@ def test_quick_fix_gives_an_editor_the_fixed_buffer(tmp_path: Path) -> None:
         "async_sessionmaker()", "async_sessionmaker(expire_on_commit=False)"
     )
     assert quick_fix(buffer, adhoc, facts, index) is None
+
+
+def test_the_last_guard_refuses_a_fix_that_reaches_a_noqa_line(tmp_path: Path) -> None:
+    buffer = "values = [\n    compute(),\n    other(),  # noqa: ASA301\n]\n"
+
+    def rename_enclosing_list(
+        original: cst.CSTNode, updated: cst.CSTNode, finding: Finding, file: FileFix
+    ) -> cst.CSTNode:
+        # A careless fixer: it edits the whole enclosing list, noqa line included.
+        parent = file.metadata(ParentNodeProvider, file.metadata(ParentNodeProvider, original))
+        assert isinstance(parent, cst.List)
+        file.edit_enclosing(parent, lambda node: cst.parse_expression("[compute(), other2()]"))
+        return updated
+
+    careless = Fixer("ASA301", cst.Call, rename_enclosing_list, metadata=(ParentNodeProvider,))
+    facts = facts_for_source("app/views.py", buffer.encode("utf-8"), tmp_path / "app" / "views.py")
+    index = ProjectIndex(tmp_path, Settings(), [facts])
+    with pytest.raises(FixError, match="line 3"):
+        fix_source(buffer, [Finding("app/views.py", 2, 4, "ASA301", "ASA301 x")], facts, index, {"ASA301": careless})
