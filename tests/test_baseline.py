@@ -149,3 +149,19 @@ def test_form_feed_lines_do_not_shift_markers(tmp_path: Path) -> None:
     marked = source.replace("async_sessionmaker()\n", "async_sessionmaker()  # noqa: ASA103\n")
     assert (root / "app" / "db.py").read_text(encoding="utf-8") == marked
     assert _flake8(root).stdout == ""
+
+
+def test_baseline_honours_select(legacy: Path) -> None:
+    with working_directory(legacy):
+        assert main(["baseline", "--select", "ASA101", "."]) == 0
+        assert main(["check", "--select", "ASA101", "."]) == 0
+        assert main(["check", "--select", "ASA103", "."]) == 1
+    text = (legacy / "app" / "db.py").read_text(encoding="utf-8")
+    assert text.count("# noqa: ASA101") == 1 and "ASA103" not in text
+
+
+def test_baseline_of_a_clean_project_changes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = write_project(tmp_path / "project", {"app/maths.py": "def add(a: int, b: int) -> int:\n    return a + b\n"})
+    with working_directory(root):
+        assert main(["baseline", "."]) == 0
+    assert "Added noqa markers for 0 findings in 0 files." in capsys.readouterr().err
