@@ -12,12 +12,12 @@ import tokenize
 from alchemy_lint.sourcefile import python_lines
 
 # flake8's own patterns (flake8/defaults.py), so that the CLI and the plugin agree on
-# every comment: `# noqa` with one space, any case, codes compared as written.
+# every comment: one space after the hash, any case, codes compared as written.
 _NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 _FILE_NOQA = re.compile(r"\s*# flake8[:=]\s*noqa", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[,\s]")
 
-#: The key under which `noqa_lines` records a file-wide `# flake8: noqa`.
+#: The key under which `noqa_lines` records a file-wide flake8 noqa marker.
 WHOLE_FILE = 0
 
 
