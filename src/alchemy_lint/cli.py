@@ -10,9 +10,12 @@ import sys
 from collections.abc import Sequence
 
 from alchemy_lint import __version__
+from alchemy_lint.baseline import write_baseline
 from alchemy_lint.config import ConfigError
 from alchemy_lint.docs import explain
-from alchemy_lint.engine import RuleCrash, check_paths
+from alchemy_lint.engine import CheckResult, RuleCrash, check_paths
+from alchemy_lint.fixes.pipeline import FixSession, Overrides
+from alchemy_lint.fixes.summary import diff_summary, fix_hint, fix_summary, report_fix_errors
 from alchemy_lint.report import FORMATS, render, render_statistics
 from alchemy_lint.rules import ALL_RULES, RULES_BY_CODE
 
@@ -30,19 +33,33 @@ def _codes(value: str) -> tuple[str, ...]:
     return tuple(code.strip().upper() for code in value.split(",") if code.strip())
 
 
+def _add_selection(command: argparse.ArgumentParser) -> None:
+    command.add_argument("paths", nargs="*", default=["."])
+    command.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to enable")
+    command.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes to disable")
+    command.add_argument("--extend-select", type=_codes, help="codes or prefixes to enable on top")
+
+
+def _overrides(args: argparse.Namespace) -> Overrides:
+    return {"select": args.select, "ignore": args.ignore, "extend_select": args.extend_select}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="alchemy-lint", description="A linter for async SQLAlchemy and SQLModel code.")
     parser.add_argument("--version", action="version", version=f"alchemy-lint {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     check = commands.add_parser("check", help="check files and folders (default: .)")
-    check.add_argument("paths", nargs="*", default=["."])
-    check.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to enable")
-    check.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes to disable")
-    check.add_argument("--extend-select", type=_codes, help="codes or prefixes to enable on top")
+    _add_selection(check)
     check.add_argument("--format", choices=FORMATS, default="text", dest="output_format")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--statistics", action="store_true", help="print a count per code after the findings")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes, then report what remains")
+    check.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, apply unsafe fixes too")
+    check.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; change no file")
+
+    baseline = commands.add_parser("baseline", help="add # noqa markers for every current finding")
+    _add_selection(baseline)
 
     commands.add_parser("rules", help="list the rules")
     rule = commands.add_parser("rule", help="explain one rule with its examples")
@@ -53,11 +70,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _check(args: argparse.Namespace) -> int:
+    overrides = _overrides(args)
+    summary = ""
     try:
-        result = check_paths(
-            args.paths,
-            {"select": args.select, "ignore": args.ignore, "extend_select": args.extend_select},
-        )
+        if args.fix or args.diff:
+            session = FixSession(args.paths, overrides)
+            result = session.check()
+            if args.diff:
+                return _diff(session, result, unsafe=args.unsafe_fixes)
+            result, summary = _fix(session, result, unsafe=args.unsafe_fixes)
+        else:
+            result = check_paths(args.paths, overrides)
     except ConfigError as error:
         sys.stderr.write(f"alchemy-lint: error: {error}\n")
         return EXIT_ERROR
@@ -69,6 +92,7 @@ def _check(args: argparse.Namespace) -> int:
         sys.stderr.write(f"alchemy-lint: internal error: {_one_line(error)}; please report it with the file\n")
         return EXIT_ERROR
     sys.stdout.write(render(result.findings, args.output_format))
+    sys.stderr.write(summary or fix_hint(result.findings, unsafe=args.unsafe_fixes))
     if args.statistics:
         sys.stdout.write(render_statistics(result.findings))
     if result.findings and not args.exit_zero:
@@ -80,6 +104,44 @@ def _one_line(error: Exception) -> str:
     if isinstance(error, RuleCrash):
         return str(error).replace("\n", " ")
     return f"{type(error).__name__}: {error}".replace("\n", " ")
+
+
+def _fix(session: FixSession, result: CheckResult, *, unsafe: bool) -> tuple[CheckResult, str]:
+    """Fix, then check again: what is reported is what remains."""
+    run = session.fix(result.findings, unsafe=unsafe)
+    report_fix_errors(run, sys.stderr)
+    if run.changed:
+        result = session.check()
+    return result, fix_summary(len(run.applied), result.findings, unsafe=unsafe)
+
+
+def _diff(session: FixSession, result: CheckResult, *, unsafe: bool) -> int:
+    run = session.fix(result.findings, unsafe=unsafe, write=False)
+    report_fix_errors(run, sys.stderr)
+    sys.stdout.write(run.diff())
+    sys.stderr.write(diff_summary(len(run.applied), len(run.changed)))
+    return EXIT_FINDINGS if run.changed else EXIT_CLEAN
+
+
+def _baseline(args: argparse.Namespace) -> int:
+    try:
+        result = write_baseline(args.paths, _overrides(args))
+    except ConfigError as error:
+        sys.stderr.write(f"alchemy-lint: error: {error}\n")
+        return EXIT_ERROR
+    except FileNotFoundError as error:
+        sys.stderr.write(f"alchemy-lint: error: no such file or folder: {error.args[0]}\n")
+        return EXIT_ERROR
+    for finding, reason in result.skipped:
+        sys.stdout.write(
+            f"{finding.path}:{finding.line}:{finding.col + 1}: {finding.message} (not baselined: {reason})\n"
+        )
+    files = len(result.files)
+    sys.stderr.write(
+        f"Added noqa markers for {len(result.marked)} finding{'s' if len(result.marked) != 1 else ''} "
+        f"in {files} file{'s' if files != 1 else ''}.\n"
+    )
+    return EXIT_FINDINGS if result.skipped else EXIT_CLEAN
 
 
 def _rules() -> int:
@@ -103,6 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "check":
         return _check(args)
+    if args.command == "baseline":
+        return _baseline(args)
     if args.command == "rules":
         return _rules()
     if args.command == "lsp":

@@ -32,6 +32,8 @@ def _example_block(example: Example, shown: set[tuple[str, str]] | None = None) 
     blocks.append(f"```python\n# {example.path}\n{example.source.rstrip()}\n```")
     if example.config:
         blocks.append(f"With, in pyproject.toml:\n\n```toml\n[tool.alchemy-lint]\n{example.config.rstrip()}\n```")
+    if example.fixed is not None:
+        blocks.append(f"The fix turns it into:\n\n```python\n# {example.path}\n{example.fixed.rstrip()}\n```")
     return "\n\n".join(blocks)
 
 
@@ -40,9 +42,15 @@ def explain(rule: Rule) -> str:
     if rule.fix is None:
         fix = "No autofix."
     elif rule.fix.value == "safe":
-        fix = "`alchemy-lint check --fix` applies a safe fix: it keeps the program's behaviour apart from the bug."
+        fix = (
+            "`alchemy-lint check --fix` applies a safe fix: it keeps the program's behaviour apart from the bug. "
+            "`alchemy-lint check --diff` shows it without changing a file."
+        )
     else:
-        fix = "`alchemy-lint check --fix --unsafe-fixes` applies an unsafe fix: it changes evaluation, so review it."
+        fix = (
+            "`alchemy-lint check --fix --unsafe-fixes` applies an unsafe fix: it changes evaluation, so review it "
+            "(`--diff --unsafe-fixes` shows it first)."
+        )
     shown: set[tuple[str, str]] = set()
     sections = [
         f"# {rule.code} ({rule.name})\n\n{rule.summary} This rule is {default}.",

@@ -206,8 +206,17 @@ class RuleCrash(Exception):
         super().__init__(f"{code} crashed on {path}: {type(error).__name__}: {error}")
 
 
-def check_paths(paths: Iterable[str], overrides: dict[str, tuple[str, ...] | None] | None = None) -> CheckResult:
-    """Check files and folders; raises ConfigError for a bad configuration."""
+def check_paths(
+    paths: Iterable[str],
+    overrides: dict[str, tuple[str, ...] | None] | None = None,
+    *,
+    projects: dict[Path, Project] | None = None,
+) -> CheckResult:
+    """Check files and folders; raises ConfigError for a bad configuration.
+
+    `projects` keeps the loaded projects by root across calls (`check --fix` checks, fixes,
+    refreshes the rewritten files' facts and checks again without loading twice).
+    """
     targets: dict[Path, list[Path]] = {}
     for raw in paths:
         given = Path(raw)
@@ -220,7 +229,11 @@ def check_paths(paths: Iterable[str], overrides: dict[str, tuple[str, ...] | Non
     while pending:
         root, given_paths = pending.pop(0)
         settings = override(load_settings(root), **(overrides or {}))
-        project = load_project(root, settings)
+        project = projects.get(root) if projects is not None else None
+        if project is None:
+            project = load_project(root, settings)
+            if projects is not None:
+                projects[root] = project
         index = project.index()
         nested_roots: list[Path] = []
         for given in given_paths:

@@ -9,6 +9,8 @@ import io
 import re
 import tokenize
 
+from alchemy_lint.sourcefile import python_lines
+
 # flake8's own patterns (flake8/defaults.py), so that the CLI and the plugin agree on
 # every comment: one space after the hash, any case, codes compared as written.
 _NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
@@ -27,7 +29,7 @@ def noqa_lines(text: str) -> dict[int, tuple[str, ...]]:
     """
     if "noqa" not in text.lower():
         return {}
-    lines = text.splitlines(keepends=True)
+    lines = python_lines(text)
     if any(_FILE_NOQA.match(line) for line in lines):
         return {WHOLE_FILE: ()}
     searched = {number: line for number, line in enumerate(lines, start=1)}

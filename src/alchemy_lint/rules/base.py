@@ -42,6 +42,9 @@ class Finding:
     col: int
     code: str
     message: str
+    #: Where the reported node ends, when a fixer needs to tell nested nodes apart (`a.b.c`).
+    end_line: int | None = None
+    end_col: int | None = None
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.col, self.code)
@@ -79,5 +82,10 @@ class Rule:
     options: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
 
-    def report(self, context: FileContext, line: int, col: int, **fields: object) -> Finding:
-        return Finding(context.path, line, col, self.code, f"{self.code} {self.message.format(**fields)}")
+    def report(
+        self, context: FileContext, line: int, col: int, *, end: tuple[int, int] | None = None, **fields: object
+    ) -> Finding:
+        """A finding at (line, col), 0-based col as `ast` gives it; `end` is the node's (end_lineno, end_col_offset)."""
+        end_line, end_col = end if end is not None else (None, None)
+        message = f"{self.code} {self.message.format(**fields)}"
+        return Finding(context.path, line, col, self.code, message, end_line, end_col)

@@ -443,6 +443,28 @@ LegacySession = sessionmaker(class_=AppSession)  # ASA103
                 ),
             ),
         ),
+        Example(
+            """\
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+engine = create_async_engine("sqlite+aiosqlite://")
+SessionLocal = async_sessionmaker(  # ASA103
+    engine,
+    class_=AsyncSession,  # the default, spelled out
+)
+""",
+            path="app/db.py",
+            fixed="""\
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+engine = create_async_engine("sqlite+aiosqlite://")
+SessionLocal = async_sessionmaker(
+    engine,
+    class_=AsyncSession,  # the default, spelled out
+    expire_on_commit=False,
+)
+""",
+        ),
     ),
     references=(f"{ASYNC_DOCS}#preventing-implicit-io-when-using-asyncsession",),
 )
@@ -501,12 +523,44 @@ SessionLocal = sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 """,
             path="app/db.py",
             fixed="""\
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
-from sqlalchemy.orm import sessionmaker
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 engine = create_async_engine("sqlite+aiosqlite://")
 SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
+""",
+        ),
+        Example(
+            """\
+from sqlalchemy import orm
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+engine = create_async_engine("sqlite+aiosqlite://")
+SessionLocal = orm.sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)  # ASA104
+""",
+            path="app/db.py",
+            fixed="""\
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+engine = create_async_engine("sqlite+aiosqlite://")
+SessionLocal = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+""",
+        ),
+        Example(
+            """\
+import sqlalchemy.ext.asyncio as sa_asyncio
+from sqlalchemy.orm import sessionmaker as legacy_factory
+
+engine = sa_asyncio.create_async_engine("sqlite+aiosqlite://")
+SessionLocal = legacy_factory(engine, class_=sa_asyncio.AsyncSession, expire_on_commit=False)  # ASA104
+""",
+            path="app/db.py",
+            fixed="""\
+import sqlalchemy.ext.asyncio as sa_asyncio
+
+engine = sa_asyncio.create_async_engine("sqlite+aiosqlite://")
+SessionLocal = sa_asyncio.async_sessionmaker(engine, expire_on_commit=False)
 """,
         ),
     ),

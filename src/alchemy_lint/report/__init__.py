@@ -1,4 +1,4 @@
-"""Output formats for findings: flake8-style text, JSON, and statistics.
+"""Output formats for findings: flake8-style text, JSON, SARIF, GitHub annotations, statistics.
 
 Columns print 1-based, exactly as flake8 prints the 0-based offsets plugins report.
 """
@@ -9,9 +9,11 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 
+from alchemy_lint.report.github import render_github
+from alchemy_lint.report.sarif import render_sarif
 from alchemy_lint.rules import RULES_BY_CODE, Finding
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "sarif", "github")
 
 
 def render_text(findings: Sequence[Finding]) -> str:
@@ -34,7 +36,8 @@ def render_json(findings: Sequence[Finding]) -> str:
 
 
 def render(findings: Sequence[Finding], output_format: str) -> str:
-    return render_json(findings) if output_format == "json" else render_text(findings)
+    renderers = {"json": render_json, "sarif": render_sarif, "github": render_github}
+    return renderers.get(output_format, render_text)(findings)
 
 
 def render_statistics(findings: Sequence[Finding]) -> str:

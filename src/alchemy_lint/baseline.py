@@ -1,0 +1,146 @@
+"""`alchemy-lint baseline`: a `# noqa: ASA###` marker on every reported line of a legacy codebase.
+
+Markers go where flake8 reads them (after a multi-line string ends) and change nothing but comments.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from alchemy_lint.engine import check_paths
+from alchemy_lint.rules import Finding
+from alchemy_lint.sourcefile import python_lines, read_source, replace_file
+
+# flake8's spelling (hash, one space, noqa): a comment flake8 would not read is not merged into.
+_NOQA_CODES = re.compile(r"# noqa:[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
+_BARE_NOQA = re.compile(r"# noqa(?!:[\s]?[A-Z]+[0-9])", re.IGNORECASE)
+_CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineResult:
+    #: Findings now covered by a marker.
+    marked: tuple[Finding, ...]
+    #: Files rewritten.
+    files: tuple[str, ...]
+    #: Findings that no marker can cover (a file that does not parse), with the reason.
+    skipped: tuple[tuple[Finding, str], ...]
+
+
+class BaselineError(Exception):
+    """A file cannot take markers; the text says why."""
+
+
+def token_line_ranges(text: str) -> list[tuple[int, int]]:
+    """The line ranges flake8 reads as one for `noqa` (a multi-line string, a backslash continuation).
+
+    Only ranges of two or more lines; the text is known to tokenize.
+    """
+    ranges: list[tuple[int, int]] = []
+    first, last = 0, -1
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
+            continue
+        first = token.start[0] if last < 0 else min(first, token.start[0])
+        last = max(last, token.end[0])
+        if token.type in (tokenize.NL, tokenize.NEWLINE):
+            if last > first:
+                ranges.append((first, last))
+            first, last = 0, -1
+    return ranges
+
+
+def _comment_lines(text: str) -> dict[int, tokenize.TokenInfo]:
+    """Line -> the comment token that ends it."""
+    comments: dict[int, tokenize.TokenInfo] = {}
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        if token.type == tokenize.COMMENT:
+            comments[token.start[0]] = token
+    return comments
+
+
+def _with_codes(comment: str, codes: Iterable[str]) -> str | None:
+    """The comment with `codes` merged into its noqa, or None when it already silences them all."""
+    if _BARE_NOQA.search(comment) and not _NOQA_CODES.search(comment):
+        return None
+    match = _NOQA_CODES.search(comment)
+    if match is None:
+        return f"{comment}  # noqa: {', '.join(sorted(codes))}"
+    present = [code.upper() for code in _CODE.findall(match.group("codes"))]
+    missing = sorted(set(codes) - set(present))
+    if not missing:
+        return None
+    merged = ", ".join([*present, *missing])
+    return comment[: match.start("codes")] + merged + comment[match.end("codes") :]
+
+
+def add_noqa(text: str, codes_by_line: Mapping[int, Iterable[str]]) -> str:
+    """`text` with noqa markers for these codes on these lines; raises BaselineError."""
+    try:
+        tree = ast.dump(ast.parse(text))
+        comments = _comment_lines(text)
+        ranges = token_line_ranges(text)
+    except (SyntaxError, ValueError, tokenize.TokenError) as error:
+        raise BaselineError(f"the file does not parse ({error})") from error
+    # A line inside a multi-line string (or continued by a backslash) takes its marker
+    # on the line where the string ends: no comment can sit inside the string.
+    range_end: dict[int, int] = {}
+    for first, last in ranges:
+        range_end.update(dict.fromkeys(range(first, last + 1), last))
+    wanted: dict[int, set[str]] = {}
+    for line, codes in codes_by_line.items():
+        wanted.setdefault(range_end.get(line, line), set()).update(codes)
+    lines = python_lines(text)
+    for number, codes in sorted(wanted.items()):
+        if not 0 < number <= len(lines):
+            continue
+        physical = lines[number - 1]
+        body = physical.rstrip("\r\n")
+        ending = physical[len(body) :]
+        comment = comments.get(number)
+        if comment is not None:
+            start, end = comment.start[1], comment.end[1]
+            merged = _with_codes(comment.string, codes)
+            if merged is not None:
+                lines[number - 1] = body[:start] + merged + body[end:] + ending
+        else:
+            lines[number - 1] = f"{body.rstrip()}  # noqa: {', '.join(sorted(codes))}{ending}"
+    marked = "".join(lines)
+    try:
+        same = ast.dump(ast.parse(marked)) == tree
+    except (SyntaxError, ValueError):
+        same = False
+    if not same:  # the markers changed code, not just comments: leave the file alone
+        raise BaselineError("a marker would change the code")
+    return marked
+
+
+def write_baseline(paths: Iterable[str], overrides: dict[str, tuple[str, ...] | None] | None = None) -> BaselineResult:
+    findings = check_paths(paths, overrides).findings
+    by_path: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_path.setdefault(finding.path, []).append(finding)
+    marked: list[Finding] = []
+    files: list[str] = []
+    skipped: list[tuple[Finding, str]] = []
+    for path, found in by_path.items():
+        codes_by_line: dict[int, set[str]] = {}
+        for finding in found:
+            codes_by_line.setdefault(finding.line, set()).add(finding.code)
+        try:
+            source = read_source(Path(path))
+            text = add_noqa(source.text, codes_by_line)
+            if text != source.text:
+                replace_file(Path(path), source.encode(text))
+                files.append(path)
+        except (BaselineError, OSError, SyntaxError, UnicodeError) as error:
+            skipped.extend((finding, str(error)) for finding in found)
+            continue
+        marked.extend(found)
+    return BaselineResult(tuple(marked), tuple(files), tuple(skipped))
