@@ -7,9 +7,10 @@ Why this is safe: every finding needs evidence that starts at a known SQLAlchemy
 (`names.KNOWN_API`) or at a configured name (session helper, extra session types, models and db
 modules), and evidence crosses files only through imports. So a file matters when
 
-- its bytes name the top package of a known API (`sqlalchemy`, `sqlmodel`, `contextlib`) or a
-  configured name, or its own module is inside such a package (relative imports), or it is a
-  configured models/db module; or
+- its bytes name the top package of a known API (`sqlalchemy`, `sqlmodel`; not stdlib modules
+  such as `contextlib`, which only qualify evidence that starts elsewhere) or a configured
+  name, or its own module is inside such a package (relative imports), or it is a configured
+  models/db module; or
 - it imports a module that matters: its import statements name that module's last component
   (`from app.db import X`, `from . import db`, `import db`), or they name one of the module's
   packages and the file's text names the last component anywhere (`import app` ... `app.db.X`).
@@ -31,8 +32,11 @@ from alchemy_lint.names import KNOWN_API
 from alchemy_lint.sources import SourceFile
 
 _IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+#: Standard-library modules whose API only qualifies evidence (`@asynccontextmanager` on a
+#: function that yields a session): never the start of it, and named by half the stdlib.
+QUALIFYING_PACKAGES = frozenset({"contextlib", "asyncio", "typing", "typing_extensions", "functools"})
 #: Top packages of every known API spelling: a file that never names one cannot reach one.
-API_PACKAGES: frozenset[str] = frozenset(spelling.split(".", 1)[0] for spelling in KNOWN_API)
+API_PACKAGES: frozenset[str] = frozenset(spelling.split(".", 1)[0] for spelling in KNOWN_API) - QUALIFYING_PACKAGES
 
 
 def root_tokens(settings: Settings) -> tuple[bytes, ...]:
