@@ -37,7 +37,8 @@ def digest(*parts: str | bytes) -> str:
 
 
 def content_digest(source: bytes) -> str:
-    return hashlib.blake2b(source, digest_size=20).hexdigest()
+    # sha256 runs in hardware on current CPUs: twice blake2b's speed over a warm run's reads.
+    return hashlib.sha256(source).hexdigest()[:40]
 
 
 def cache_disabled_by_environment() -> bool:
@@ -70,6 +71,7 @@ class Cache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.root = folder / f"v{SCHEMA}-{__version__}"
+        self._root_text = str(self.root)
         self.stats = CacheStats()
 
     @classmethod
@@ -77,12 +79,16 @@ class Cache:
         return cls(cache_folder_for(project_root))
 
     def entry_path(self, kind: str, key: str) -> Path:
-        return self.root / kind / key[:2] / f"{key}.pickle"
+        return Path(self._entry_text(kind, key))
+
+    def _entry_text(self, kind: str, key: str) -> str:
+        # Plain strings: on a warm run this is done once per file, and pathlib costs more than the read.
+        return os.path.join(self._root_text, kind, key[:2], f"{key}.pickle")
 
     def load(self, kind: str, key: str, expected: type[T]) -> T | None:
-        path = self.entry_path(kind, key)
         try:
-            data = path.read_bytes()
+            with open(self._entry_text(kind, key), "rb") as stream:
+                data = stream.read()
         except OSError:
             self.stats.misses += 1
             return None

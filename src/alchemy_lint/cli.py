@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 from alchemy_lint import __version__
 from alchemy_lint.config import ConfigError
-from alchemy_lint.docs import explain
 from alchemy_lint.engine import RunOptions, check_paths
 from alchemy_lint.profile import Profile
 from alchemy_lint.report import FORMATS, render, render_statistics
@@ -115,6 +114,8 @@ def _rule(code: str) -> int:
     if rule is None:
         sys.stderr.write(f"alchemy-lint: error: unknown rule {code!r}; `alchemy-lint rules` lists them\n")
         return EXIT_ERROR
+    from alchemy_lint.docs import explain  # only here: it is not needed to check
+
     sys.stdout.write(explain(rule))
     return EXIT_CLEAN
 

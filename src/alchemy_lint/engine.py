@@ -189,23 +189,31 @@ class Project:
         self.options = options
         self.stats = stats if stats is not None else RunStats()
         self.cache = Cache.for_project(root) if options.cache and not cache_disabled_by_environment() else None
+        self._settings_key = settings.cache_key()
         self.sources: dict[Path, SourceFile] = {source.path: source for source in sources}
         self.stats.project_files += len(self.sources)
         profile = options.profile or Profile()
         with profile.phase("prefilter"):
             self.relevant = relevant_files(sources, settings) if options.prefilter else frozenset(self.sources)
             self.digest = self._index_digest()
-        self._checks_syntax = any(rule.code == "ASA001" for rule in enabled_rules(settings))
+        self._checks_syntax: bool | None = None
         self._facts: dict[Path, FileFacts] = {}
         #: Files whose facts came from a parse (or a read error): ASA001 can be trusted.
         self._parsed: set[Path] = set()
         self._index: ProjectIndex | None = None
 
+    @property
+    def checks_syntax(self) -> bool:
+        """Whether ASA001 is on: only then is a file the prefilter drops parsed when checked."""
+        if self._checks_syntax is None:
+            self._checks_syntax = any(rule.code == "ASA001" for rule in enabled_rules(self.settings))
+        return self._checks_syntax
+
     # -- cache keys ----------------------------------------------------------------
 
     def _index_digest(self) -> str:
         """Everything the index is built from: a file the prefilter drops counts by name only."""
-        parts: list[str] = [__version__, self.settings.cache_key(), str(self.root)]
+        parts: list[str] = [__version__, self._settings_key, str(self.root)]
         for path in sorted(self.sources):
             source = self.sources[path]
             parts.extend((source.display, source.module, str(source.is_package)))
@@ -217,7 +225,7 @@ class Project:
         return digest(
             kind.value,
             __version__,
-            self.settings.cache_key(),
+            self._settings_key,
             source.display,
             source.module,
             str(source.is_package),
@@ -228,7 +236,7 @@ class Project:
         return digest(
             "findings",
             __version__,
-            self.settings.cache_key(),
+            self._settings_key,
             self.digest,
             source.display,
             source.module,
@@ -247,7 +255,7 @@ class Project:
             return FileFacts(source.display, source.module, source.is_package, parse_error=source.read_error)
         if source.path in self.relevant:
             kind = JobKind.FACTS
-        elif needs_syntax and self._checks_syntax:
+        elif needs_syntax and self.checks_syntax:
             kind = JobKind.SYNTAX
         else:
             self.stats.prefiltered += 1
@@ -365,10 +373,28 @@ def read_project(root: Path, settings: Settings, options: RunOptions, stats: Run
     profile = options.profile or Profile()
     modules = ModuleNames()
     with profile.phase("discover"):
-        paths = [path.resolve() for path in python_files(root, settings, root)]
+        # `root` is resolved and the walk does not follow folder links: no resolve() per file.
+        paths = list(python_files(root, settings, root))
     with profile.phase("read"):
-        sources = [read_source(path, display_path(path), _relative_to(path, root), modules) for path in paths]
+        display = _PathNames(root)
+        sources = [read_source(path, *display.names(path), modules) for path in paths]
     return Project(root, settings, sources, options, stats)
+
+
+class _PathNames:
+    """`display_path` and the root-relative path, by string slicing (pathlib per file is slow)."""
+
+    def __init__(self, root: Path) -> None:
+        self.cwd = os.path.join(os.getcwd(), "")
+        self.root = os.path.join(str(root), "")
+
+    def names(self, path: Path) -> tuple[str, str]:
+        text = str(path)
+        display = text[len(self.cwd) :] if text.startswith(self.cwd) else text
+        relative = text[len(self.root) :] if text.startswith(self.root) else text
+        if os.sep != "/":  # pragma: no cover - Windows
+            display, relative = display.replace(os.sep, "/"), relative.replace(os.sep, "/")
+        return display, relative
 
 
 def load_project(root: Path, settings: Settings, options: RunOptions | None = None) -> Project:

@@ -6,7 +6,6 @@ write the cache entry themselves and send back the facts, which are plain pickla
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -101,6 +100,8 @@ def _pool_job(arguments: tuple[ParseJob, Cache | None]) -> FileFacts:
 
 def run_jobs(jobs: Sequence[ParseJob], workers: int, cache: Cache | None) -> Iterator[FileFacts]:
     """The facts of each job, in order; in a pool when there are workers and enough files."""
+    import multiprocessing  # not on the warm path, where every answer comes from the cache
+
     if workers <= 1 or len(jobs) < MIN_FILES_FOR_POOL or multiprocessing.current_process().daemon:
         # A daemon process (a flake8 -j worker) may not start children.
         for job in jobs:

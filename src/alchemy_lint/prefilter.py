@@ -48,15 +48,20 @@ def root_tokens(settings: Settings) -> tuple[bytes, ...]:
     return tuple(sorted(token.encode() for token in tokens if token))
 
 
-def _is_root(source: SourceFile, tokens: Sequence[bytes], settings: Settings) -> bool:
+def _literal(glob: str) -> str:
+    """The longest run of plain characters in a glob: a path without it cannot match."""
+    runs = re.split(r"[*?\[\]/]+", glob)
+    return max(runs, key=len) if runs else ""
+
+
+def _is_root(source: SourceFile, tokens: Sequence[bytes], globs: Sequence[tuple[str, str]]) -> bool:
     if source.read_error is not None:
         return False
     if any(token in source.source for token in tokens):
         return True
     if any(package in source.module for package in API_PACKAGES):
         return True
-    globs = (*settings.models_modules, *settings.db_modules)
-    return matches_any(source.relative, globs)
+    return any(literal in source.relative and matches_any(source.relative, (glob,)) for glob, literal in globs)
 
 
 def import_statements(source: bytes) -> Iterator[bytes]:
@@ -106,10 +111,11 @@ def _names(texts: Iterable[bytes]) -> set[bytes]:
 def relevant_files(sources: Sequence[SourceFile], settings: Settings) -> frozenset[Path]:
     """The paths of the files that can matter (see the module docstring)."""
     tokens = root_tokens(settings)
+    globs = [(glob, _literal(glob)) for glob in (*settings.models_modules, *settings.db_modules)]
     relevant: set[Path] = set()
     pending: list[SourceFile] = []
     for source in sources:
-        if _is_root(source, tokens, settings):
+        if _is_root(source, tokens, globs):
             relevant.add(source.path)
         elif source.read_error is None:
             pending.append(source)

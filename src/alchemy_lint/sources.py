@@ -59,7 +59,8 @@ class ModuleNames:
 def read_source(path: Path, display: str, relative: str, modules: ModuleNames) -> SourceFile:
     module, is_package = modules.module_for(path)
     try:
-        source = path.read_bytes()
+        with open(path, "rb") as stream:
+            source = stream.read()
     except OSError as error:
         reason = f"cannot read: {error.strerror or error}"
         return SourceFile(path, display, relative, module, is_package, content_digest(reason.encode()), b"", reason)
