@@ -82,16 +82,27 @@ def prepare_corpora(workdir: Path, extra_dirs: Sequence[str]) -> list[Corpus]:
     stdlib = workdir / "stdlib"
     _copy_python_tree(Path(sysconfig.get_paths()["stdlib"]), stdlib)
     corpora.append(Corpus("stdlib", stdlib))
-    for extra in extra_dirs:
-        source = Path(extra).resolve()
-        copy = workdir / "extra" / source.name
-        print(f"copying {source.name} ...", file=sys.stderr)
+    sources = [Path(extra).resolve() for extra in extra_dirs]
+    for source, name in zip(sources, _distinct_names(sources), strict=True):
+        copy = workdir / "extra" / name
+        print(f"copying {name} ...", file=sys.stderr)
         _copy_python_tree(source, copy)
-        corpora.append(Corpus(source.name, copy))
+        corpora.append(Corpus(name, copy))
     for corpus in corpora:
         corpus.files = list_checked_files(corpus.root)
         corpus.lines = sum(path.read_bytes().count(b"\n") for path in corpus.files)
     return corpora
+
+
+def _distinct_names(folders: Sequence[Path]) -> list[str]:
+    """`dstack` for a folder of its own name; `polar-server` and `prefect-server` for two `server`s."""
+    names = [folder.name for folder in folders]
+    for depth in range(2, 8):
+        clashing = {name for name in names if names.count(name) > 1}
+        if not clashing:
+            break
+        names = ["-".join(f.parts[-depth:]) if n in clashing else n for f, n in zip(folders, names, strict=True)]
+    return names
 
 
 def list_checked_files(root: Path) -> list[Path]:
