@@ -241,3 +241,14 @@ def test_several_checks_running_at_once_leave_a_valid_cache(app: Path) -> None:
     assert after.stats.cache_rebuilt == 0
     assert after.stats.findings_computed == 0
     assert [f.code for f in after.findings] == ["ASA101"]
+
+
+def test_an_excluded_file_named_on_the_command_line_is_checked_and_cached(app: Path) -> None:
+    (app / "pyproject.toml").write_text('[tool.alchemy-lint]\nexclude = ["app/handlers.py"]\n', encoding="utf-8")
+    with working_directory(app):
+        first = check_paths(["app/handlers.py"], None, RunOptions(cache=True))
+        second = check_paths(["app/handlers.py"], None, RunOptions(cache=True))
+    assert [f.code for f in first.findings] == ["ASA101"]
+    assert second.findings == first.findings
+    assert second.stats.findings_cached == 1
+    assert second.stats.findings_computed == 0
