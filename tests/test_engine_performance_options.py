@@ -105,3 +105,17 @@ def test_flake8_plugin_reuses_the_cache_between_runs(many_files: Path, tmp_path:
     # Every entry was read, none rewritten: the second run was answered from the cache.
     after = {path: path.stat().st_mtime_ns for path in (many_files / CACHE_DIR_NAME).rglob("*.pickle")}
     assert after == entries
+
+
+def test_noqa_comments_still_apply_when_read_only_for_files_with_findings(tmp_path: Path) -> None:
+    commit = "            await session.commit()\n"
+    silenced = SERVICE.format(n=0).replace(commit, commit.rstrip("\n") + "  # noqa: ASA401\n")
+    other_code = SERVICE.format(n=1).replace(commit, commit.rstrip("\n") + "  # noqa: E501\n")
+    root = write_project(
+        tmp_path / "project",
+        {"app/__init__.py": "", "app/db.py": DB, "app/silenced.py": silenced, "app/other_code.py": other_code},
+    )
+    with working_directory(root):
+        for _ in range(2):  # computed, then from the cache
+            result = check_paths(["."], {"select": ("ASA401",)}, RunOptions(cache=True))
+            assert [(f.path, f.line) for f in result.findings] == [("app/other_code.py", 9)]

@@ -12,7 +12,7 @@ import ast
 import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from alchemy_lint import __version__
@@ -20,7 +20,7 @@ from alchemy_lint.cache import Cache, cache_disabled_by_environment, digest
 from alchemy_lint.config import Settings, load_settings, matches_any, override
 from alchemy_lint.facts import FileFacts, extract_facts
 from alchemy_lint.noqa import is_suppressed
-from alchemy_lint.parallel import JobKind, ParseJob, default_jobs, run_job, run_jobs
+from alchemy_lint.parallel import JobKind, ParseJob, default_jobs, run_job, run_jobs, with_noqa
 from alchemy_lint.prefilter import relevant_files
 from alchemy_lint.profile import Profile
 from alchemy_lint.project import ProjectIndex, find_project_root
@@ -90,6 +90,8 @@ class RunOptions:
     jobs: int = 1
     prefilter: bool = True
     profile: Profile | None = None
+    #: Read the noqa comments only of files that have findings (facts then carry none).
+    lazy_noqa: bool = True
 
     @property
     def workers(self) -> int:
@@ -224,6 +226,7 @@ class Project:
     def _facts_key(self, source: SourceFile, kind: JobKind) -> str:
         return digest(
             kind.value,
+            str(self.options.lazy_noqa),
             __version__,
             self._settings_key,
             source.display,
@@ -270,7 +273,9 @@ class Project:
                 else:
                     self.stats.syntax_cached += 1
                 return cached
-        return ParseJob(kind, source.display, source.module, source.is_package, source.source, key)
+        return ParseJob(
+            kind, source.display, source.module, source.is_package, source.source, key, not self.options.lazy_noqa
+        )
 
     def load_facts(self, sources: Iterable[SourceFile], checked: frozenset[Path] = frozenset()) -> None:
         """Make sure these files have facts, parsing what the cache lacks in worker processes."""
@@ -316,9 +321,8 @@ class Project:
             cached = self.cache.load("outside", key, FileFacts) if self.cache is not None else None
             if cached is not None:
                 return cached
-            facts = run_job(
-                ParseJob(JobKind.FACTS, source.display, source.module, source.is_package, source.source, None)
-            )
+            job = ParseJob(JobKind.FACTS, source.display, source.module, source.is_package, source.source, None)
+            facts = run_job(replace(job, read_noqa=not self.options.lazy_noqa))
             if self.cache is not None:
                 self.cache.store("outside", key, facts)
             return facts
@@ -353,7 +357,13 @@ class Project:
         for source, key in pending:
             facts = self.facts_of(source, checked)
             started = time.perf_counter()
-            computed = tuple(check_file(facts, index, self.settings, honour_noqa=honour_noqa, profile=profile))
+            lazy_noqa = honour_noqa and self.options.lazy_noqa
+            computed = tuple(
+                check_file(facts, index, self.settings, honour_noqa=honour_noqa and not lazy_noqa, profile=profile)
+            )
+            if lazy_noqa and computed:
+                noqa = with_noqa(facts, source.source).noqa
+                computed = tuple(f for f in computed if not is_suppressed(noqa, f.line, f.code))
             if profile is not None:
                 profile.phases["rules"] = profile.phases.get("rules", 0.0) + time.perf_counter() - started
             self.stats.findings_computed += 1
@@ -403,7 +413,7 @@ def load_project(root: Path, settings: Settings, options: RunOptions | None = No
     Without options the prefilter is off, so every file has its full facts, as an editor
     that swaps in the facts of unsaved buffers needs.
     """
-    return read_project(root, settings, options or RunOptions(prefilter=False))
+    return read_project(root, settings, options or RunOptions(prefilter=False, lazy_noqa=False))
 
 
 def check_file(

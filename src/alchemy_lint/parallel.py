@@ -35,6 +35,9 @@ class ParseJob:
     is_package: bool
     source: bytes
     cache_key: str | None
+    #: Read the noqa comments into the facts; the engine reads them only for files with findings
+    #: (flake8-exact noqa reading tokenizes the file, which costs more than parsing it).
+    read_noqa: bool = True
 
 
 def default_jobs() -> int:
@@ -65,10 +68,11 @@ def facts_for_job(job: ParseJob) -> FileFacts:
             error_line=line,
             error_col=col,
         )
-        return with_noqa(facts, job.source)
+        return with_noqa(facts, job.source) if job.read_noqa else facts
     if job.kind is JobKind.SYNTAX:
         return FileFacts(job.display, job.module, job.is_package)
-    return with_noqa(extract_facts(tree, job.display, job.module, job.is_package), job.source)
+    facts = extract_facts(tree, job.display, job.module, job.is_package)
+    return with_noqa(facts, job.source) if job.read_noqa else facts
 
 
 def with_noqa(facts: FileFacts, source: bytes) -> FileFacts:
