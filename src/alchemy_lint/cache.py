@@ -9,6 +9,7 @@ import contextlib
 import hashlib
 import os
 import pickle
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +63,7 @@ class CacheStats:
 
 
 class Cache:
-    """Entries under `folder/v<schema>-<version>/<kind>/<xx>/<key>.pickle`.
+    """Entries under `folder/v<schema>-<version>-<python>/<kind>/<xx>/<key>.pickle`.
 
     Every write goes to a temporary file in the entry's folder and is renamed over the
     entry, so processes that read and write at once (flake8 -j) only ever see whole entries.
@@ -70,7 +71,9 @@ class Cache:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.root = folder / f"v{SCHEMA}-{__version__}"
+        # The parser is the running Python's: 3.12 parses code 3.11 reports as ASA001.
+        interpreter = f"{sys.implementation.name}{sys.version_info[0]}{sys.version_info[1]}"
+        self.root = folder / f"v{SCHEMA}-{__version__}-{interpreter}"
         self._root_text = str(self.root)
         self.stats = CacheStats()
 
