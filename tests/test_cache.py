@@ -243,12 +243,14 @@ def test_several_checks_running_at_once_leave_a_valid_cache(app: Path) -> None:
     assert [f.code for f in after.findings] == ["ASA101"]
 
 
-def test_an_excluded_file_named_on_the_command_line_is_checked_and_cached(app: Path) -> None:
-    (app / "pyproject.toml").write_text('[tool.alchemy-lint]\nexclude = ["app/handlers.py"]\n', encoding="utf-8")
+def test_a_file_outside_the_project_walk_named_on_the_command_line_is_checked_and_cached(app: Path) -> None:
+    # build/ is never walked, so the file is not in the index; named, it is still checked.
+    (app / "build").mkdir()
+    (app / "build/handlers.py").write_text(HANDLER, encoding="utf-8")
     with working_directory(app):
-        first = check_paths(["app/handlers.py"], None, RunOptions(cache=True))
-        second = check_paths(["app/handlers.py"], None, RunOptions(cache=True))
-    assert [f.code for f in first.findings] == ["ASA101"]
+        first = check_paths(["build/handlers.py"], None, RunOptions(cache=True))
+        second = check_paths(["build/handlers.py"], None, RunOptions(cache=True))
+    assert [(f.path, f.code) for f in first.findings] == [("build/handlers.py", "ASA101")]
     assert second.findings == first.findings
     assert second.stats.findings_cached == 1
     assert second.stats.findings_computed == 0
