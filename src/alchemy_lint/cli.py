@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from alchemy_lint import __version__
 from alchemy_lint.baseline import write_baseline
 from alchemy_lint.config import ConfigError
-from alchemy_lint.docs import explain
-from alchemy_lint.engine import CheckResult, RuleCrash, check_paths
+from alchemy_lint.engine import CheckResult, RuleCrash, RunOptions, check_paths
 from alchemy_lint.fixes.pipeline import FixSession, Overrides
 from alchemy_lint.fixes.summary import diff_summary, fix_hint, fix_summary, report_fix_errors
+from alchemy_lint.profile import Profile
 from alchemy_lint.report import FORMATS, render, render_statistics
-from alchemy_lint.rules import ALL_RULES, RULES_BY_CODE
+from alchemy_lint.rules import ALL_RULES, RULES_BY_CODE, Finding
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -44,6 +44,16 @@ def _overrides(args: argparse.Namespace) -> Overrides:
     return {"select": args.select, "ignore": args.ignore, "extend_select": args.extend_select}
 
 
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of processes, not {value!r}") from None
+    if jobs < 0:
+        raise argparse.ArgumentTypeError("expected 0 (every core) or a positive number of processes")
+    return jobs
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="alchemy-lint", description="A linter for async SQLAlchemy and SQLModel code.")
     parser.add_argument("--version", action="version", version=f"alchemy-lint {__version__}")
@@ -60,6 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     baseline = commands.add_parser("baseline", help="add # noqa markers for every current finding")
     _add_selection(baseline)
+    check.add_argument(
+        "-j", "--jobs", type=_jobs, default=0, metavar="N", help="worker processes for parsing (default: every core)"
+    )
+    check.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write the cache (.alchemy_lint_cache/ at the root)"
+    )
+    check.add_argument(
+        "--profile", action="store_true", help="print the time per phase and per rule, and cache counts, to stderr"
+    )
 
     commands.add_parser("rules", help="list the rules")
     rule = commands.add_parser("rule", help="explain one rule with its examples")
@@ -71,16 +90,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _check(args: argparse.Namespace) -> int:
     overrides = _overrides(args)
+    profile = Profile() if args.profile else None
+    options = RunOptions(cache=not args.no_cache, jobs=args.jobs, profile=profile)
     summary = ""
     try:
         if args.fix or args.diff:
-            session = FixSession(args.paths, overrides)
+            session = FixSession(args.paths, overrides, options)
             result = session.check()
             if args.diff:
                 return _diff(session, result, unsafe=args.unsafe_fixes)
             result, summary = _fix(session, result, unsafe=args.unsafe_fixes)
         else:
-            result = check_paths(args.paths, overrides)
+            result = check_paths(args.paths, overrides, options)
     except ConfigError as error:
         sys.stderr.write(f"alchemy-lint: error: {error}\n")
         return EXIT_ERROR
@@ -91,10 +112,14 @@ def _check(args: argparse.Namespace) -> int:
         # A bug of ours: exit 2, never 1, which would read as "findings".
         sys.stderr.write(f"alchemy-lint: internal error: {_one_line(error)}; please report it with the file\n")
         return EXIT_ERROR
-    sys.stdout.write(render(result.findings, args.output_format))
+    if profile is None:
+        _write(result.findings, args)
+    else:
+        with profile.phase("output"):
+            _write(result.findings, args)
     sys.stderr.write(summary or fix_hint(result.findings, unsafe=args.unsafe_fixes))
-    if args.statistics:
-        sys.stdout.write(render_statistics(result.findings))
+    if profile is not None:
+        sys.stderr.write(profile.render(result.stats.as_dict()))
     if result.findings and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
@@ -144,6 +169,12 @@ def _baseline(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if result.skipped else EXIT_CLEAN
 
 
+def _write(findings: tuple[Finding, ...], args: argparse.Namespace) -> None:
+    sys.stdout.write(render(findings, args.output_format))
+    if args.statistics:
+        sys.stdout.write(render_statistics(findings))
+
+
 def _rules() -> int:
     for rule in ALL_RULES:
         default = "on" if rule.default_on else "off"
@@ -157,6 +188,8 @@ def _rule(code: str) -> int:
     if rule is None:
         sys.stderr.write(f"alchemy-lint: error: unknown rule {code!r}; `alchemy-lint rules` lists them\n")
         return EXIT_ERROR
+    from alchemy_lint.docs import explain  # only here: it is not needed to check
+
     sys.stdout.write(explain(rule))
     return EXIT_CLEAN
 

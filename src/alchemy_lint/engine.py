@@ -1,24 +1,32 @@
-"""Files -> facts -> project index -> findings.
+"""Files -> facts -> project index -> findings, cached on disk, prefiltered, in parallel.
 
-The engine groups the files to check by project, builds each project's index over all
-of its Python files, runs the enabled rules and applies suppressions.
+The engine groups the files to check by project, reads every Python file of each project,
+answers from the findings cache where it can, and otherwise builds the project's index over
+all of its files (facts from the cache or from worker processes), runs the enabled rules and
+applies suppressions.
 """
 
 from __future__ import annotations
 
 import ast
 import os
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from alchemy_lint import __version__
+from alchemy_lint.cache import Cache, cache_disabled_by_environment, digest
 from alchemy_lint.config import Settings, load_settings, matches_any, override
-from alchemy_lint.facts import FileFacts, extract_facts, parse_source
-from alchemy_lint.facts.extract import PARSE_ERRORS
-from alchemy_lint.noqa import is_suppressed, noqa_lines
+from alchemy_lint.facts import FileFacts, extract_facts
+from alchemy_lint.noqa import is_suppressed
+from alchemy_lint.parallel import JobKind, ParseJob, default_jobs, run_job, run_jobs, with_noqa
+from alchemy_lint.prefilter import relevant_files
+from alchemy_lint.profile import Profile
 from alchemy_lint.project import ProjectIndex, find_project_root, is_project_root
 from alchemy_lint.resolve import module_name_for
 from alchemy_lint.rules import FileContext, Finding, enabled_rules, ignored_for_path
+from alchemy_lint.sources import ModuleNames, SourceFile, read_source
 
 #: Folders never walked into: VCS data, virtual environments, caches and build output.
 SKIPPED_DIRS = frozenset(
@@ -44,10 +52,50 @@ SKIPPED_DIRS = frozenset(
 )
 
 
+@dataclass(slots=True)
+class RunStats:
+    """What a run did, file by file; `--profile` prints it and the cache tests read it."""
+
+    project_files: int = 0
+    checked: int = 0
+    #: Files the prefilter proved irrelevant: no facts walk (and no parse unless checked).
+    prefiltered: int = 0
+    facts_cached: int = 0
+    facts_extracted: int = 0
+    #: Prefiltered checked files parsed only to report ASA001.
+    syntax_cached: int = 0
+    syntax_parsed: int = 0
+    findings_cached: int = 0
+    findings_computed: int = 0
+    #: Cache entries that could not be read back and were rebuilt.
+    cache_rebuilt: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
 @dataclass(frozen=True, slots=True)
 class CheckResult:
     findings: tuple[Finding, ...]
     files_checked: int
+    stats: RunStats = field(default_factory=RunStats, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """How to run: the CLI turns the cache and every core on; library callers opt in."""
+
+    cache: bool = False
+    #: Worker processes for parsing; 0 means one per core.
+    jobs: int = 1
+    prefilter: bool = True
+    profile: Profile | None = None
+    #: Read the noqa comments only of files that have findings (facts then carry none).
+    lazy_noqa: bool = True
+
+    @property
+    def workers(self) -> int:
+        return self.jobs if self.jobs > 0 else default_jobs()
 
 
 def display_path(path: Path) -> str:
@@ -114,42 +162,13 @@ def is_excluded(path: Path, settings: Settings, project_root: Path) -> bool:
 def facts_for_source(path: str, source: bytes, module_path: Path) -> FileFacts:
     """Parse and extract; a file that does not parse gives facts with `parse_error` set."""
     module, is_package = module_name_for(module_path)
-    try:
-        tree = parse_source(source, path)
-    except PARSE_ERRORS as error:
-        line, col = _error_position(error)
-        return FileFacts(path, module, is_package, parse_error=_describe(error), error_line=line, error_col=col)
-    facts = extract_facts(tree, path, module, is_package)
-    return _with_noqa(facts, source)
+    return run_job(ParseJob(JobKind.FACTS, path, module, is_package, source, None))
 
 
 def facts_for_tree(path: str, tree: ast.Module, module_path: Path) -> FileFacts:
     """Facts from a tree someone else parsed (flake8 hands plugins theirs)."""
     module, is_package = module_name_for(module_path)
     return extract_facts(tree, path, module, is_package)
-
-
-def _with_noqa(facts: FileFacts, source: bytes) -> FileFacts:
-    if b"noqa" not in source.lower():
-        return facts
-    text = source.decode("utf-8", errors="replace")
-    return replace(facts, noqa=noqa_lines(text))
-
-
-def _error_position(error: BaseException) -> tuple[int, int]:
-    if isinstance(error, SyntaxError) and error.lineno:
-        return error.lineno, max((error.offset or 1) - 1, 0)
-    return 1, 0
-
-
-def _describe(error: BaseException) -> str:
-    if isinstance(error, SyntaxError):
-        return f"{error.msg} ({type(error).__name__})"
-    if isinstance(error, RecursionError):
-        return "too deeply nested for Python's parser (RecursionError)"
-    if isinstance(error, MemoryError):
-        return "too large or too deeply nested for Python's parser (MemoryError)"
-    return f"{error} ({type(error).__name__})"
 
 
 def read_facts(path: Path) -> FileFacts:
@@ -162,24 +181,288 @@ def read_facts(path: Path) -> FileFacts:
     return facts_for_source(shown, source, path)
 
 
-@dataclass(slots=True)
+def _relative_to(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
 class Project:
-    """One project root with its settings and the facts of its files."""
+    """One project root: its settings, the bytes of all its Python files, and (lazily) its index.
 
-    root: Path
-    settings: Settings
-    facts: dict[Path, FileFacts]
+    The index is built only when some finding is not in the cache; facts come from the cache,
+    or from parsing in worker processes, and only for the files the prefilter keeps.
+    """
 
-    def index(self) -> ProjectIndex:
-        return ProjectIndex(self.root, self.settings, self.facts.values())
+    def __init__(
+        self,
+        root: Path,
+        settings: Settings,
+        sources: Sequence[SourceFile],
+        options: RunOptions,
+        stats: RunStats | None = None,
+    ) -> None:
+        self.root = root
+        self.settings = settings
+        self.options = options
+        self.stats = stats if stats is not None else RunStats()
+        self.cache = Cache.for_project(root) if options.cache and not cache_disabled_by_environment() else None
+        self._settings_key = settings.cache_key()
+        self.sources: dict[Path, SourceFile] = {source.path: source for source in sources}
+        self.stats.project_files += len(self.sources)
+        profile = options.profile or Profile()
+        with profile.phase("prefilter"):
+            self.relevant = relevant_files(sources, settings) if options.prefilter else frozenset(self.sources)
+            self.digest = self._index_digest()
+        self._checks_syntax: bool | None = None
+        self._facts: dict[Path, FileFacts] = {}
+        #: Files whose facts came from a parse (or a read error): ASA001 can be trusted.
+        self._parsed: set[Path] = set()
+        self._index: ProjectIndex | None = None
+        #: Folders below the root that are projects of their own (not part of this index).
+        self.nested_roots: tuple[Path, ...] = ()
+
+    def refresh(self, path: Path) -> None:
+        """Forget what was read from `path` (a fix rewrote it): it is read and parsed again."""
+        if path not in self.sources:
+            return
+        modules = ModuleNames()
+        old = self.sources[path]
+        self.sources[path] = read_source(path, old.display, _relative_to(path, self.root), modules)
+        self._facts.pop(path, None)
+        self._parsed.discard(path)
+        self._index = None
+        self.relevant = (
+            relevant_files(list(self.sources.values()), self.settings)
+            if self.options.prefilter
+            else frozenset(self.sources)
+        )
+        self.digest = self._index_digest()
+
+    @property
+    def checks_syntax(self) -> bool:
+        """Whether ASA001 is on: only then is a file the prefilter drops parsed when checked."""
+        if self._checks_syntax is None:
+            self._checks_syntax = any(rule.code == "ASA001" for rule in enabled_rules(self.settings))
+        return self._checks_syntax
+
+    # -- cache keys ----------------------------------------------------------------
+
+    def _index_digest(self) -> str:
+        """Everything the index is built from: a file the prefilter drops counts by name only."""
+        parts: list[str] = [__version__, self._settings_key, str(self.root)]
+        for path in sorted(self.sources):
+            source = self.sources[path]
+            parts.extend((source.display, source.module, str(source.is_package)))
+            if path in self.relevant:
+                parts.append(source.digest)
+        return digest(*parts)
+
+    def _facts_key(self, source: SourceFile, kind: JobKind) -> str:
+        return digest(
+            kind.value,
+            str(self.options.lazy_noqa),
+            __version__,
+            self._settings_key,
+            source.display,
+            source.module,
+            str(source.is_package),
+            source.digest,
+        )
+
+    def _findings_key(self, source: SourceFile, honour_noqa: bool, in_project: bool, parsed_elsewhere: bool) -> str:
+        return digest(
+            "findings",
+            __version__,
+            self._settings_key,
+            self.digest,
+            source.display,
+            source.module,
+            source.digest,
+            str(honour_noqa),
+            str(in_project),
+            str(parsed_elsewhere),
+        )
+
+    # -- facts -----------------------------------------------------------------------
+
+    def _plan(self, source: SourceFile, needs_syntax: bool) -> FileFacts | ParseJob:
+        """Facts known without parsing (cached, unreadable, irrelevant), or the job to make them."""
+        if source.read_error is not None:
+            self._parsed.add(source.path)
+            return FileFacts(source.display, source.module, source.is_package, parse_error=source.read_error)
+        if source.path in self.relevant:
+            kind = JobKind.FACTS
+        elif needs_syntax and self.checks_syntax:
+            kind = JobKind.SYNTAX
+        else:
+            self.stats.prefiltered += 1
+            return FileFacts(source.display, source.module, source.is_package)
+        key = self._facts_key(source, kind)
+        if self.cache is not None:
+            cached = self.cache.load(kind.value, key, FileFacts)
+            if cached is not None:
+                self._parsed.add(source.path)
+                if kind is JobKind.FACTS:
+                    self.stats.facts_cached += 1
+                else:
+                    self.stats.syntax_cached += 1
+                return cached
+        return ParseJob(
+            kind, source.display, source.module, source.is_package, source.source, key, not self.options.lazy_noqa
+        )
+
+    def load_facts(self, sources: Iterable[SourceFile], checked: frozenset[Path] = frozenset()) -> None:
+        """Make sure these files have facts, parsing what the cache lacks in worker processes."""
+        jobs: list[ParseJob] = []
+        targets: list[SourceFile] = []
+        for source in sources:
+            needs_syntax = source.path in checked
+            if source.path in self._facts and (source.path in self._parsed or not needs_syntax):
+                continue
+            planned = self._plan(source, needs_syntax)
+            if isinstance(planned, FileFacts):
+                self._facts[source.path] = planned
+            else:
+                jobs.append(planned)
+                targets.append(source)
+        for source, facts in zip(targets, run_jobs(jobs, self.options.workers, self.cache), strict=True):
+            self._facts[source.path] = facts
+            self._parsed.add(source.path)
+            if source.path in self.relevant:
+                self.stats.facts_extracted += 1
+            else:
+                self.stats.syntax_parsed += 1
+
+    @property
+    def facts(self) -> dict[Path, FileFacts]:
+        """The facts of every file of the project, by resolved path."""
+        self.load_facts(self.sources.values())
+        return {path: self._facts[path] for path in self.sources}
+
+    def index(self, checked: frozenset[Path] = frozenset()) -> ProjectIndex:
+        if self._index is None:
+            profile = self.options.profile or Profile()
+            with profile.phase("facts"):
+                self.load_facts(self.sources.values(), checked)
+            with profile.phase("index"):
+                self._index = ProjectIndex(self.root, self.settings, (self._facts[path] for path in self.sources))
+        return self._index
+
+    def facts_of(self, source: SourceFile, checked: frozenset[Path] = frozenset()) -> FileFacts:
+        if source.path not in self.sources:
+            # A file checked on its own (excluded, or outside the walked folders): not in the index.
+            key = self._facts_key(source, JobKind.FACTS)
+            cached = self.cache.load("outside", key, FileFacts) if self.cache is not None else None
+            if cached is not None:
+                return cached
+            job = ParseJob(JobKind.FACTS, source.display, source.module, source.is_package, source.source, None)
+            facts = run_job(replace(job, read_noqa=not self.options.lazy_noqa))
+            if self.cache is not None:
+                self.cache.store("outside", key, facts)
+            return facts
+        self.load_facts((source,), checked)
+        return self._facts[source.path]
+
+    # -- findings --------------------------------------------------------------------
+
+    def check(
+        self, sources: Sequence[SourceFile], *, honour_noqa: bool = True, parsed_elsewhere: bool = False
+    ) -> list[Finding]:
+        """Findings for these files: from the cache, else from the rules over the index.
+
+        `parsed_elsewhere`: the caller parsed these files already (flake8), so a file the
+        prefilter drops need not be parsed again to look for ASA001.
+        """
+        profile = self.options.profile
+        checked = frozenset() if parsed_elsewhere else frozenset(source.path for source in sources)
+        found: list[Finding] = []
+        pending: list[tuple[SourceFile, str]] = []
+        for source in sources:
+            key = self._findings_key(source, honour_noqa, source.path in self.sources, parsed_elsewhere)
+            cached = self.cache.load("findings", key, tuple) if self.cache is not None else None
+            if cached is not None and all(isinstance(item, Finding) for item in cached):
+                self.stats.findings_cached += 1
+                found.extend(cached)
+            else:
+                pending.append((source, key))
+        if not pending:
+            return found
+        index = self.index(checked)
+        for source, key in pending:
+            facts = self.facts_of(source, checked)
+            started = time.perf_counter()
+            lazy_noqa = honour_noqa and self.options.lazy_noqa
+            computed = tuple(
+                check_file(facts, index, self.settings, honour_noqa=honour_noqa and not lazy_noqa, profile=profile)
+            )
+            if lazy_noqa and computed:
+                noqa = with_noqa(facts, source.source).noqa
+                computed = tuple(f for f in computed if not is_suppressed(noqa, f.line, f.code))
+            if profile is not None:
+                profile.phases["rules"] = profile.phases.get("rules", 0.0) + time.perf_counter() - started
+            self.stats.findings_computed += 1
+            if self.cache is not None:
+                self.cache.store("findings", key, computed)
+            found.extend(computed)
+        return found
+
+    def finish(self) -> None:
+        if self.cache is not None:
+            self.stats.cache_rebuilt += self.cache.stats.corrupt
+            self.cache.stats.corrupt = 0
 
 
-def load_project(root: Path, settings: Settings) -> Project:
-    facts = {path.resolve(): read_facts(path) for path in python_files(root, settings, root)}
-    return Project(root, settings, facts)
+def read_project(root: Path, settings: Settings, options: RunOptions, stats: RunStats | None = None) -> Project:
+    """Walk and read every Python file of the project (no parsing yet)."""
+    profile = options.profile or Profile()
+    modules = ModuleNames()
+    with profile.phase("discover"):
+        # `root` is resolved and the walk does not follow folder links: no resolve() per file.
+        nested_roots: list[Path] = []
+        paths = list(python_files(root, settings, root, nested_roots))
+    with profile.phase("read"):
+        display = _PathNames(root)
+        sources = [read_source(path, *display.names(path), modules) for path in paths]
+    project = Project(root, settings, sources, options, stats)
+    project.nested_roots = tuple(nested_roots)
+    return project
 
 
-def check_file(facts: FileFacts, index: ProjectIndex, settings: Settings, *, honour_noqa: bool = True) -> list[Finding]:
+class _PathNames:
+    """`display_path` and the root-relative path, by string slicing (pathlib per file is slow)."""
+
+    def __init__(self, root: Path) -> None:
+        self.cwd = os.path.join(os.getcwd(), "")
+        self.root = os.path.join(str(root), "")
+
+    def names(self, path: Path) -> tuple[str, str]:
+        text = str(path)
+        display = text[len(self.cwd) :] if text.startswith(self.cwd) else text
+        relative = text[len(self.root) :] if text.startswith(self.root) else text
+        if os.sep != "/":  # pragma: no cover - Windows
+            display, relative = display.replace(os.sep, "/"), relative.replace(os.sep, "/")
+        return display, relative
+
+
+def load_project(root: Path, settings: Settings, options: RunOptions | None = None) -> Project:
+    """A project for callers that want all facts (`project.facts`) and the index.
+
+    Without options the prefilter is off, so every file has its full facts, as an editor
+    that swaps in the facts of unsaved buffers needs.
+    """
+    return read_project(root, settings, options or RunOptions(prefilter=False, lazy_noqa=False))
+
+
+def check_file(
+    facts: FileFacts,
+    index: ProjectIndex,
+    settings: Settings,
+    *,
+    honour_noqa: bool = True,
+    profile: Profile | None = None,
+) -> list[Finding]:
     """Run the enabled rules on one file's facts and drop what is suppressed.
 
     flake8 reads `# noqa` itself (and honours `--disable-noqa`), so its plugin passes False.
@@ -190,12 +473,15 @@ def check_file(facts: FileFacts, index: ProjectIndex, settings: Settings, *, hon
     for rule in enabled_rules(settings):
         if any(rule.code.startswith(code) for code in ignored):
             continue
+        started = time.perf_counter() if profile is not None else 0.0
         try:
             for finding in rule.check(rule, context):
                 if not (honour_noqa and is_suppressed(facts.noqa, finding.line, finding.code)):
                     found.append(finding)
         except Exception as error:
             raise RuleCrash(rule.code, facts.path, error) from error
+        if profile is not None:
+            profile.add_rule_time(rule.code, time.perf_counter() - started)
     return found
 
 
@@ -209,14 +495,17 @@ class RuleCrash(Exception):
 def check_paths(
     paths: Iterable[str],
     overrides: dict[str, tuple[str, ...] | None] | None = None,
+    options: RunOptions | None = None,
     *,
     projects: dict[Path, Project] | None = None,
 ) -> CheckResult:
     """Check files and folders; raises ConfigError for a bad configuration.
 
     `projects` keeps the loaded projects by root across calls (`check --fix` checks, fixes,
-    refreshes the rewritten files' facts and checks again without loading twice).
+    refreshes the rewritten files and checks again without reading every file twice).
     """
+    options = options or RunOptions()
+    stats = RunStats()
     targets: dict[Path, list[Path]] = {}
     for raw in paths:
         given = Path(raw)
@@ -224,24 +513,43 @@ def check_paths(
             raise FileNotFoundError(raw)
         targets.setdefault(find_project_root(given), []).append(given)
     findings: list[Finding] = []
-    checked = 0
     pending = list(targets.items())
     while pending:
         root, given_paths = pending.pop(0)
-        settings = override(load_settings(root), **(overrides or {}))
         project = projects.get(root) if projects is not None else None
         if project is None:
-            project = load_project(root, settings)
+            settings = override(load_settings(root), **(overrides or {}))
+            project = read_project(root, settings, options, stats)
             if projects is not None:
                 projects[root] = project
-        index = project.index()
         nested_roots: list[Path] = []
-        for given in given_paths:
-            for path in python_files(given, settings, root, nested_roots):
-                resolved = path.resolve()
-                facts = project.facts.get(resolved) or read_facts(path)
-                checked += 1
-                findings.extend(check_file(facts, index, settings))
+        checked = _checked_sources(project, given_paths, nested_roots)
+        stats.checked += len(checked)
+        findings.extend(project.check(checked))
+        project.finish()
         pending.extend((nested.resolve(), [nested]) for nested in nested_roots if nested.resolve() not in targets)
     unique = sorted(set(findings), key=Finding.sort_key)
-    return CheckResult(tuple(unique), checked)
+    return CheckResult(tuple(unique), stats.checked, stats)
+
+
+def _checked_sources(project: Project, given_paths: Sequence[Path], nested_roots: list[Path]) -> list[SourceFile]:
+    """The files to check, once each, in walk order; a file outside the project walk is read here.
+
+    Folders that are projects of their own are not checked here but added to `nested_roots`.
+    """
+    chosen: dict[Path, SourceFile] = {}
+    modules = ModuleNames()
+    for given in given_paths:
+        if given.resolve() == project.root:
+            chosen.update(project.sources)
+            nested_roots.extend(project.nested_roots)
+            continue
+        for path in python_files(given, project.settings, project.root, nested_roots):
+            resolved = path.resolve()
+            if resolved in chosen:
+                continue
+            known = project.sources.get(resolved)
+            chosen[resolved] = known or read_source(
+                resolved, display_path(resolved), _relative_to(resolved, project.root), modules
+            )
+    return list(chosen.values())

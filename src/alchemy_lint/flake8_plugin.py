@@ -1,7 +1,8 @@
 """The flake8 plugin: a thin adapter over the engine.
 
-flake8 makes one plugin object per file; the project index is built once per project
-and process (`_project_index`), from the project's files, so cross-file rules see it all.
+flake8 makes one plugin object per file; each project is read once per process (`_project`)
+and its index built only when a file's findings are not in the on-disk cache, which flake8's
+worker processes share.
 """
 
 from __future__ import annotations
@@ -13,16 +14,24 @@ from pathlib import Path
 
 from alchemy_lint import __version__
 from alchemy_lint.config import ConfigError, load_settings
-from alchemy_lint.engine import check_file, display_path, facts_for_tree, is_excluded, load_project
-from alchemy_lint.facts import FileFacts
-from alchemy_lint.project import ProjectIndex, find_project_root
+from alchemy_lint.engine import (
+    Project,
+    RunOptions,
+    check_file,
+    display_path,
+    facts_for_tree,
+    is_excluded,
+    read_project,
+)
+from alchemy_lint.project import find_project_root
+from alchemy_lint.rules import Finding
 
 
 @functools.lru_cache(maxsize=8)
-def _project_index(root: Path) -> ProjectIndex:
+def _project(root: Path) -> Project:
     # flake8 instantiates the plugin once per file: without this, every file would
     # re-read the whole project.
-    return load_project(root, load_settings(root)).index()
+    return read_project(root, load_settings(root), RunOptions(cache=True, jobs=1))
 
 
 class AlchemyLintPlugin:
@@ -40,20 +49,21 @@ class AlchemyLintPlugin:
             path = Path(self.filename)
         root = find_project_root(path)
         try:
-            index = _project_index(root)
+            project = _project(root)
         except ConfigError as error:
             yield 1, 0, f"ASA000 configuration error: {error}", type(self)
             return
-        if is_excluded(path, index.settings, index.root):
+        if is_excluded(path, project.settings, project.root):
             return
-        facts = self._facts(path, index)
         # flake8 applies its own select/ignore and noqa; run every rule the project enables.
-        for finding in check_file(facts, index, index.settings, honour_noqa=False):
+        for finding in self._findings(path, project):
             yield finding.line, finding.col, finding.message, type(self)
 
-    def _facts(self, path: Path, index: ProjectIndex) -> FileFacts:
-        known = index.files.get(display_path(path))
-        if known is not None:
-            return known
+    def _findings(self, path: Path, project: Project) -> list[Finding]:
+        source = project.sources.get(path.resolve())
+        if source is not None:
+            return project.check([source], honour_noqa=False, parsed_elsewhere=True)
+        # stdin, or a file outside the project's walk: its facts come from flake8's tree.
         assert isinstance(self.tree, ast.Module)
-        return facts_for_tree(display_path(path), self.tree, path)
+        facts = facts_for_tree(display_path(path), self.tree, path)
+        return check_file(facts, project.index(), project.settings, honour_noqa=False)

@@ -155,6 +155,7 @@ class ProjectIndex:
         self._canonical: dict[str, str] = {}
         self._session_contexts: dict[str, bool] = {}
         self._models: dict[str, bool] = {}
+        self._relative: dict[str, str] = {}
         for path in sorted(self.files):
             self._register_module(self.files[path])
         for path in sorted(self.files):
@@ -199,10 +200,15 @@ class ProjectIndex:
     # -- paths and names ---------------------------------------------------------
 
     def relative(self, path: str) -> str:
-        try:
-            return Path(path).resolve().relative_to(self.root).as_posix()
-        except ValueError:
-            return Path(path).as_posix()
+        known = self._relative.get(path)
+        if known is None:
+            # Asked by every rule for every file: resolve() each time showed in --profile.
+            try:
+                known = Path(path).resolve().relative_to(self.root).as_posix()
+            except ValueError:
+                known = Path(path).as_posix()
+            self._relative[path] = known
+        return known
 
     def is_models_module(self, path: str) -> bool:
         return matches_any(self.relative(path), self.settings.models_modules)

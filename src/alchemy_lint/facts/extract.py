@@ -30,6 +30,7 @@ from alchemy_lint.facts.model import (
     SessionRef,
     YieldGuard,
 )
+from alchemy_lint.facts.walk import FastNodeVisitor
 from alchemy_lint.names import ASYNCIO_MODULES, REEXPORTABLE_LEAVES, Api, known_api
 from alchemy_lint.resolve import (
     NameTable,
@@ -151,7 +152,7 @@ class _ClassState:
     attributes: dict[str, tuple[Origin, ...]] = field(default_factory=dict)
 
 
-class _FactsBuilder(ast.NodeVisitor):
+class _FactsBuilder(FastNodeVisitor):
     def __init__(self, path: str, module: str, is_package: bool) -> None:
         self.path = path
         self.module = module

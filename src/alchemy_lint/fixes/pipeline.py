@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from alchemy_lint.config import load_settings, override
-from alchemy_lint.engine import CheckResult, Project, check_paths, load_project, read_facts
+from alchemy_lint.engine import CheckResult, Project, RunOptions, check_paths, load_project, read_facts
 from alchemy_lint.facts.model import FileFacts
 from alchemy_lint.project import ProjectIndex, find_project_root
 from alchemy_lint.rules import RULES_BY_CODE, Finding, FixSafety
@@ -78,13 +78,17 @@ class FixSession:
     fixing, only the rewritten files are read again before the second check.
     """
 
-    def __init__(self, paths: Iterable[str], overrides: Overrides | None = None) -> None:
+    def __init__(
+        self, paths: Iterable[str], overrides: Overrides | None = None, options: RunOptions | None = None
+    ) -> None:
         self.paths = list(paths)
         self.overrides = overrides
+        # Fixers need every file's noqa comments in its facts, not only those of files with findings.
+        self.options = replace(options or RunOptions(), lazy_noqa=False)
         self.projects: dict[Path, Project] = {}
 
     def check(self) -> CheckResult:
-        return check_paths(self.paths, self.overrides, projects=self.projects)
+        return check_paths(self.paths, self.overrides, self.options, projects=self.projects)
 
     def fix(self, findings: Iterable[Finding], *, unsafe: bool = False, write: bool = True) -> FixRun:
         """Fix what can be fixed among `findings` (from `check()`); `write=False` changes no file."""
@@ -107,8 +111,7 @@ class FixSession:
             if write and result.changed:
                 # A file can belong to a project and to the one that encloses it: refresh both.
                 for loaded in self.projects.values():
-                    if resolved in loaded.facts:
-                        loaded.facts[resolved] = read_facts(file)
+                    loaded.refresh(resolved)
         return FixRun(tuple(results))
 
     def _project_of(self, resolved: Path) -> Project:
@@ -116,7 +119,7 @@ class FixSession:
         if root in self.projects:
             return self.projects[root]
         for project in self.projects.values():
-            if resolved in project.facts:
+            if resolved in project.sources:
                 return project
         self.projects[root] = load_project(root, override(load_settings(root), **dict(self.overrides or {})))
         return self.projects[root]

@@ -1,0 +1,153 @@
+"""The on-disk cache of per-file facts and findings: one pickle file per entry.
+
+Keys are digests of content (never mtimes); a missing, corrupt or foreign entry is a miss and is rebuilt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from alchemy_lint import __version__
+
+#: The folder at the project root; `ALCHEMY_LINT_CACHE_DIR` moves it, `ALCHEMY_LINT_NO_CACHE=1` turns it off.
+CACHE_DIR_NAME = ".alchemy_lint_cache"
+CACHE_DIR_ENV = "ALCHEMY_LINT_CACHE_DIR"
+NO_CACHE_ENV = "ALCHEMY_LINT_NO_CACHE"
+#: Bumped when the pickled shape of facts or findings changes without a version bump.
+SCHEMA = "1"
+
+T = TypeVar("T")
+
+
+def digest(*parts: str | bytes) -> str:
+    """A short hex digest of the parts, each length-prefixed so that boundaries count."""
+    hasher = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        hasher.update(len(data).to_bytes(8, "little"))
+        hasher.update(data)
+    return hasher.hexdigest()
+
+
+def content_digest(source: bytes) -> str:
+    # sha256 runs in hardware on current CPUs: twice blake2b's speed over a warm run's reads.
+    return hashlib.sha256(source).hexdigest()[:40]
+
+
+def cache_disabled_by_environment() -> bool:
+    return os.environ.get(NO_CACHE_ENV, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def cache_folder_for(project_root: Path) -> Path:
+    configured = os.environ.get(CACHE_DIR_ENV, "").strip()
+    return Path(configured).expanduser() if configured else project_root / CACHE_DIR_NAME
+
+
+@dataclass(slots=True)
+class CacheStats:
+    """What the cache did in this process; the engine reports it with `--profile`."""
+
+    hits: int = 0
+    misses: int = 0
+    corrupt: int = 0
+    writes: int = 0
+    write_errors: int = 0
+
+
+class Cache:
+    """Entries under `folder/v<schema>-<version>-<python>/<kind>/<xx>/<key>.pickle`.
+
+    Every write goes to a temporary file in the entry's folder and is renamed over the
+    entry, so processes that read and write at once (flake8 -j) only ever see whole entries.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        # The parser is the running Python's: 3.12 parses code 3.11 reports as ASA001.
+        interpreter = f"{sys.implementation.name}{sys.version_info[0]}{sys.version_info[1]}"
+        self.root = folder / f"v{SCHEMA}-{__version__}-{interpreter}"
+        self._root_text = str(self.root)
+        self.stats = CacheStats()
+
+    @classmethod
+    def for_project(cls, project_root: Path) -> Cache:
+        return cls(cache_folder_for(project_root))
+
+    def entry_path(self, kind: str, key: str) -> Path:
+        return Path(self._entry_text(kind, key))
+
+    def _entry_text(self, kind: str, key: str) -> str:
+        # Plain strings: on a warm run this is done once per file, and pathlib costs more than the read.
+        return os.path.join(self._root_text, kind, key[:2], f"{key}.pickle")
+
+    def load(self, kind: str, key: str, expected: type[T]) -> T | None:
+        try:
+            with open(self._entry_text(kind, key), "rb") as stream:
+                data = stream.read()
+        except OSError:
+            self.stats.misses += 1
+            return None
+        try:
+            stored_key, value = pickle.loads(data)
+        except Exception:  # any garbage in the file: rebuild it, never trust it
+            stored_key, value = None, None
+        if stored_key != key or not isinstance(value, expected):
+            self.stats.corrupt += 1
+            self.stats.misses += 1
+            return None
+        self.stats.hits += 1
+        return value
+
+    def store(self, kind: str, key: str, value: object) -> None:
+        path = self.entry_path(kind, key)
+        try:
+            data = pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL)
+            self._ensure_folder(path.parent)
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+            try:
+                with os.fdopen(handle, "wb") as stream:
+                    stream.write(data)
+                os.replace(temporary, path)
+            except BaseException:
+                _remove_quietly(temporary)
+                raise
+        except (OSError, pickle.PicklingError, RecursionError):
+            # A read-only checkout or a full disk must not fail the run.
+            self.stats.write_errors += 1
+            return
+        self.stats.writes += 1
+
+    def _ensure_folder(self, folder: Path) -> None:
+        if folder.is_dir():
+            return
+        fresh = not self.folder.exists()
+        folder.mkdir(parents=True, exist_ok=True)
+        if fresh:
+            _write_quietly(self.folder / ".gitignore", "# Created by alchemy-lint: this folder is a cache.\n*\n")
+            _write_quietly(
+                self.folder / "CACHEDIR.TAG",
+                "Signature: 8a477f597d28d172789f06886806bc55\n# alchemy-lint cache: safe to delete.\n",
+            )
+
+
+def _write_quietly(path: Path, text: str) -> None:
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except OSError:
+        pass
+
+
+def _remove_quietly(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)

@@ -1,0 +1,96 @@
+"""A faster `ast.NodeVisitor`: a per-class dispatch table and a walk that skips inert leaves.
+
+Same contract as `ast.NodeVisitor` (`visit_<Class>` methods, `visit`, `generic_visit`), so the
+facts builder reads the same; only the cost of walking the parts of a tree it ignores drops.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+#: Fields that never hold a node, in any node class: not worth a `getattr` per node.
+_SCALAR_FIELDS = frozenset(
+    {"id", "attr", "name", "arg", "module", "level", "kind", "conversion", "is_async", "type_comment", "asname"}
+)
+
+#: Node classes with no child that is a node, once their context/operator children are
+#: themselves skipped: walking into one of them does nothing unless a visitor handles it.
+_INERT_CANDIDATES: tuple[type[ast.AST], ...] = (
+    ast.Name,
+    ast.Constant,
+    ast.expr_context,
+    ast.operator,
+    ast.unaryop,
+    ast.cmpop,
+    ast.boolop,
+    ast.Pass,
+    ast.Break,
+    ast.Continue,
+    ast.Global,
+    ast.Nonlocal,
+    ast.alias,
+)
+
+
+def _node_classes(root: type[ast.AST] = ast.AST) -> Iterator[type[ast.AST]]:
+    for subclass in root.__subclasses__():
+        yield subclass
+        yield from _node_classes(subclass)
+
+
+_ALL_NODE_CLASSES: tuple[type[ast.AST], ...] = tuple(dict.fromkeys(_node_classes()))
+
+#: Node class -> the fields `generic_visit` looks into, in `_fields` order.
+_CHILD_FIELDS: MappingProxyType[type[ast.AST], tuple[str, ...]] = MappingProxyType(
+    {cls: tuple(f for f in cls._fields if f not in _SCALAR_FIELDS) for cls in _ALL_NODE_CLASSES}
+)
+
+Handler = Callable[[Any, Any], None]
+
+
+class FastNodeVisitor:
+    """Visits like `ast.NodeVisitor`, minus the cost of nodes that cannot reach a handler.
+
+    A node class is skipped only when the visitor has no `visit_` method for it and it has
+    no node children a handler could see, so every handler runs exactly as it would under
+    `ast.NodeVisitor`.
+    """
+
+    _handlers: ClassVar[MappingProxyType[type[ast.AST], Handler]] = MappingProxyType({})
+    _inert: ClassVar[frozenset[type[Any]]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        handlers: dict[type[ast.AST], Handler] = {}
+        for node_class in _ALL_NODE_CLASSES:
+            method = getattr(cls, f"visit_{node_class.__name__}", None)
+            if method is not None:
+                handlers[node_class] = method
+        cls._handlers = MappingProxyType(handlers)
+        inert: set[type[Any]] = {str, int, type(None)}
+        for candidate in _INERT_CANDIDATES:
+            family = [candidate, *_node_classes(candidate)]
+            inert.update(node_class for node_class in family if node_class not in handlers)
+        cls._inert = frozenset(inert)
+
+    def visit(self, node: ast.AST) -> None:
+        handler = self._handlers.get(node.__class__)
+        if handler is None:
+            self.generic_visit(node)
+        else:
+            handler(self, node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        inert = self._inert
+        visit = self.visit
+        for field in _CHILD_FIELDS.get(node.__class__, node._fields):
+            value = getattr(node, field, None)
+            if value.__class__ is list:
+                for item in value:
+                    if item.__class__ not in inert and isinstance(item, ast.AST):
+                        visit(item)
+            elif value.__class__ not in inert and isinstance(value, ast.AST):
+                visit(value)

@@ -1,0 +1,153 @@
+"""Which files of a project can matter to any rule or to the index, decided on bytes, before parsing.
+
+A file that cannot matter gets empty facts without a facts walk; it is still parsed when it is
+checked and ASA001 is on, because a syntax error is a finding in any file.
+
+Why this is safe: every finding needs evidence that starts at a known SQLAlchemy/SQLModel name
+(`names.KNOWN_API`) or at a configured name (session helper, extra session types, models and db
+modules), and evidence crosses files only through imports. So a file matters when
+
+- its bytes name the top package of a known API (`sqlalchemy`, `sqlmodel`; not stdlib modules
+  such as `contextlib`, which only qualify evidence that starts elsewhere) or a configured
+  name, or its own module is inside such a package (relative imports), or it is a configured
+  models/db module; or
+- it imports a module that matters: its import statements name that module's last component
+  (`from app.db import X`, `from . import db`, `import db`), or they name one of the module's
+  packages and the file's text names the last component anywhere (`import app` ... `app.db.X`).
+
+The second rule runs to a fixpoint. Cross-file lookups that go by plain name rather than by
+import (a rule that finds functions or classes by name) must add that name to `root_tokens`.
+The prefilter only ever errs towards parsing more; tests/test_prefilter.py checks that findings
+are the same with and without it over a real corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from alchemy_lint.config import Settings, matches_any
+from alchemy_lint.names import KNOWN_API
+from alchemy_lint.sources import SourceFile
+
+_IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+#: Standard-library modules whose API only qualifies evidence (`@asynccontextmanager` on a
+#: function that yields a session): never the start of it, and named by half the stdlib.
+QUALIFYING_PACKAGES = frozenset({"contextlib", "asyncio", "typing", "typing_extensions", "functools"})
+#: Top packages of every known API spelling: a file that never names one cannot reach one.
+API_PACKAGES: frozenset[str] = frozenset(spelling.split(".", 1)[0] for spelling in KNOWN_API) - QUALIFYING_PACKAGES
+
+
+def root_tokens(settings: Settings) -> tuple[bytes, ...]:
+    """Byte strings whose presence alone makes a file matter."""
+    tokens = set(API_PACKAGES)
+    tokens.add(settings.session_helper)
+    for dotted in settings.extra_session_types:
+        tokens.add(dotted.rsplit(".", 1)[-1])
+    return tuple(sorted(token.encode() for token in tokens if token))
+
+
+def _literal(glob: str) -> str:
+    """The longest run of plain characters in a glob: a path without it cannot match."""
+    runs = re.split(r"[*?\[\]/]+", glob)
+    return max(runs, key=len) if runs else ""
+
+
+def _is_root(source: SourceFile, tokens: Sequence[bytes], globs: Sequence[tuple[str, str]]) -> bool:
+    if source.read_error is not None:
+        return False
+    if any(token in source.source for token in tokens):
+        return True
+    if any(package in source.module for package in API_PACKAGES):
+        return True
+    return any(literal in source.relative and matches_any(source.relative, (glob,)) for glob, literal in globs)
+
+
+def import_statements(source: bytes) -> Iterator[bytes]:
+    """The text of every logical line that holds the word `import`, over-approximated.
+
+    Backslash continuations on either side and a parenthesised name list are included, so
+    every module and name an import statement binds is in the text returned.
+    """
+    length = len(source)
+    start = source.find(b"import")
+    while start != -1:
+        line_start = source.rfind(b"\n", 0, start) + 1
+        while line_start >= 2 and source[max(line_start - 3, 0) : line_start].endswith((b"\\\n", b"\\\r\n")):
+            line_start = source.rfind(b"\n", 0, line_start - 1) + 1
+        line_end = _logical_line_end(source, start, length)
+        yield source[line_start:line_end]
+        start = source.find(b"import", max(line_end, start + 6))
+
+
+def _logical_line_end(source: bytes, start: int, length: int) -> int:
+    end = source.find(b"\n", start)
+    end = length if end == -1 else end
+    while end < length and source[max(end - 2, 0) : end].endswith((b"\\", b"\\\r")):
+        following = source.find(b"\n", end + 1)
+        end = length if following == -1 else following
+    line = source[start:end]
+    if b"(" in line.split(b"#", 1)[0] and b")" not in line.split(b"#", 1)[0]:
+        # A parenthesised list runs to the first `)` outside a comment.
+        position = end
+        while position < length:
+            following = source.find(b"\n", position + 1)
+            following = length if following == -1 else following
+            if b")" in source[position:following].split(b"#", 1)[0]:
+                return following
+            position = following
+        return length
+    return end
+
+
+def _names(texts: Iterable[bytes]) -> set[bytes]:
+    found: set[bytes] = set()
+    for text in texts:
+        found.update(_IDENTIFIER.findall(text))
+    return found
+
+
+def relevant_files(sources: Sequence[SourceFile], settings: Settings) -> frozenset[Path]:
+    """The paths of the files that can matter (see the module docstring)."""
+    tokens = root_tokens(settings)
+    globs = [(glob, _literal(glob)) for glob in (*settings.models_modules, *settings.db_modules)]
+    relevant: set[Path] = set()
+    pending: list[SourceFile] = []
+    for source in sources:
+        if _is_root(source, tokens, globs):
+            relevant.add(source.path)
+        elif source.read_error is None:
+            pending.append(source)
+    if not pending:
+        return frozenset(relevant)
+    by_path = {source.path: source for source in sources}
+    last_components: set[bytes] = set()
+    packages: set[bytes] = set()
+    new = list(relevant)
+    imported: dict[Path, set[bytes]] = {}
+    whole_text: dict[Path, set[bytes]] = {}
+    while new:
+        for path in new:
+            parts = by_path[path].module.encode().split(b".")
+            last_components.add(parts[-1])
+            packages.update(parts[:-1])
+        new = []
+        still_pending: list[SourceFile] = []
+        for source in pending:
+            names = imported.get(source.path)
+            if names is None:
+                names = imported[source.path] = _names(import_statements(source.source))
+            matters = not names.isdisjoint(last_components)
+            if not matters and not names.isdisjoint(packages):
+                text = whole_text.get(source.path)
+                if text is None:
+                    text = whole_text[source.path] = set(_IDENTIFIER.findall(source.source))
+                matters = not text.isdisjoint(last_components)
+            if matters:
+                relevant.add(source.path)
+                new.append(source.path)
+            else:
+                still_pending.append(source)
+        pending = still_pending
+    return frozenset(relevant)

@@ -1,0 +1,121 @@
+"""-j worker processes, --profile and the flake8 plugin's use of the cache, run for real."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import working_directory, write_project
+
+from alchemy_lint.cache import CACHE_DIR_ENV, CACHE_DIR_NAME
+from alchemy_lint.engine import RunOptions, check_paths
+from alchemy_lint.parallel import MIN_FILES_FOR_POOL
+
+DB = """\
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+engine = create_async_engine("sqlite+aiosqlite://")
+SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
+"""
+
+SERVICE = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import SessionLocal, engine
+
+
+async def handle_{n}() -> None:
+    async with SessionLocal() as session:
+        async with session.begin():
+            await session.commit()
+    other = AsyncSession(engine)
+    await other.close()
+"""
+
+
+@pytest.fixture
+def many_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv(CACHE_DIR_ENV, raising=False)
+    monkeypatch.delenv("ALCHEMY_LINT_NO_CACHE", raising=False)
+    files = {"app/__init__.py": "", "app/db.py": DB, "app/broken.py": "def broken(:\n"}
+    for number in range(2 * MIN_FILES_FOR_POOL):
+        files[f"app/service_{number}.py"] = SERVICE.format(n=number)
+        files[f"app/plain_{number}.py"] = f"def plain_{number}():\n    return {number}\n"
+    return write_project(tmp_path / "project", files, 'select = ["ASA"]')
+
+
+def test_worker_processes_give_the_same_findings_as_one_process(many_files: Path) -> None:
+    with working_directory(many_files):
+        one = check_paths(["."], None, RunOptions(jobs=1))
+        pool = check_paths(["."], None, RunOptions(jobs=2))
+    assert pool.findings == one.findings
+    assert pool.stats.facts_extracted == one.stats.facts_extracted == 2 * MIN_FILES_FOR_POOL + 1
+    codes = {finding.code for finding in one.findings}
+    assert {"ASA001", "ASA101", "ASA401"} <= codes
+
+
+def _cli(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "alchemy_lint", "check", *arguments],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_profile_reports_phases_rules_and_cache_counts_on_stderr(many_files: Path) -> None:
+    cold = _cli(many_files, "--profile", "-j", "2", ".")
+    assert cold.returncode == 1, cold.stderr
+    for phase in ("discover", "read", "prefilter", "facts", "index", "rules", "output"):
+        assert f"\n  {phase} " in cold.stderr
+    assert "ASA101" in cold.stderr.split("\nrule\n", 1)[1]
+    assert "facts_extracted" in cold.stderr
+    warm = _cli(many_files, "--profile", ".")
+    assert warm.stdout == cold.stdout
+    counts = dict(line.split() for line in warm.stderr.split("\nfiles\n", 1)[1].splitlines())
+    assert counts["facts_extracted"] == "0"
+    assert counts["findings_computed"] == "0"
+    assert int(counts["findings_cached"]) == int(counts["checked"]) > 0
+
+
+def test_a_bad_jobs_value_is_a_usage_error(many_files: Path) -> None:
+    completed = _cli(many_files, "-j", "many", ".")
+    assert completed.returncode == 2
+    assert "number of processes" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_flake8_plugin_reuses_the_cache_between_runs(many_files: Path, tmp_path: Path) -> None:
+    flake8 = shutil.which("flake8", path=str(Path(sys.executable).parent))
+    assert flake8 is not None
+    environment = {k: v for k, v in os.environ.items() if k not in (CACHE_DIR_ENV, "ALCHEMY_LINT_NO_CACHE")}
+    command = [flake8, "--select", "ASA", "-j", "2", "app"]
+    first = subprocess.run(command, cwd=many_files, env=environment, capture_output=True, text=True, check=False)
+    assert "ASA101" in first.stdout, first.stderr
+    entries = {path: path.stat().st_mtime_ns for path in (many_files / CACHE_DIR_NAME).rglob("*.pickle")}
+    findings_entries = [path for path in entries if path.parent.parent.name == "findings"]
+    assert len(findings_entries) >= 2 * MIN_FILES_FOR_POOL
+    second = subprocess.run(command, cwd=many_files, env=environment, capture_output=True, text=True, check=False)
+    assert second.stdout == first.stdout
+    # Every entry was read, none rewritten: the second run was answered from the cache.
+    after = {path: path.stat().st_mtime_ns for path in (many_files / CACHE_DIR_NAME).rglob("*.pickle")}
+    assert after == entries
+
+
+def test_noqa_comments_still_apply_when_read_only_for_files_with_findings(tmp_path: Path) -> None:
+    commit = "            await session.commit()\n"
+    silenced = SERVICE.format(n=0).replace(commit, commit.rstrip("\n") + "  # noqa: ASA401\n")
+    other_code = SERVICE.format(n=1).replace(commit, commit.rstrip("\n") + "  # noqa: E501\n")
+    root = write_project(
+        tmp_path / "project",
+        {"app/__init__.py": "", "app/db.py": DB, "app/silenced.py": silenced, "app/other_code.py": other_code},
+    )
+    with working_directory(root):
+        for _ in range(2):  # computed, then from the cache
+            result = check_paths(["."], {"select": ("ASA401",)}, RunOptions(cache=True))
+            assert [(f.path, f.line) for f in result.findings] == [("app/other_code.py", 9)]

@@ -1,0 +1,163 @@
+"""The byte prefilter: it keeps every file that can matter and never changes the findings."""
+
+from __future__ import annotations
+
+import shutil
+import sysconfig
+from pathlib import Path
+
+import pytest
+from conftest import example_project, working_directory, write_project
+
+from alchemy_lint.config import Settings
+from alchemy_lint.engine import CheckResult, RunOptions, check_paths, read_project
+from alchemy_lint.prefilter import import_statements
+from alchemy_lint.rules import ALL_RULES
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+STDLIB = Path(sysconfig.get_paths()["stdlib"])
+
+DB = """\
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+engine = create_async_engine("sqlite+aiosqlite://")
+SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
+"""
+
+
+def relevant_names(root: Path) -> set[str]:
+    project = read_project(root, Settings(), RunOptions())
+    return {project.sources[path].relative for path in project.relevant}
+
+
+def test_import_statements_include_continuations_and_parenthesised_lists() -> None:
+    source = (
+        b"x = 1\n"
+        b"from app \\\n    import db\n"
+        b"import app.models, \\\r\n    app.tasks\n"
+        b"from app.services import (  # the (main) ones\n    orders,\n    users,\n)\n"
+        b"print(x)\n"
+    )
+    text = b"\n".join(import_statements(source))
+    for name in (b"app", b"db", b"models", b"tasks", b"orders", b"users"):
+        assert name in text
+    assert b"print" not in text
+
+
+def test_a_file_that_only_imports_the_project_factory_matters(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path / "project",
+        {
+            "app/__init__.py": "",
+            "app/db.py": DB,
+            "app/handlers.py": (
+                "from app.db import SessionLocal\n\nasync def f():\n    async with SessionLocal() as s:\n        pass\n"
+            ),
+            "app/deps.py": "from .handlers import f\n",
+            "app/via_package.py": "import app\n\nasync def g():\n    return app.db.SessionLocal()\n",
+            "app/text.py": "def slug(text):\n    return text.lower()\n",
+            "app/settings.py": "import os\n\nDEBUG = os.environ.get('DEBUG')\n",
+        },
+    )
+    assert relevant_names(root) == {"app/db.py", "app/handlers.py", "app/deps.py", "app/via_package.py"}
+
+
+def test_a_subclass_of_a_project_model_matters_without_naming_sqlalchemy(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path / "project",
+        {
+            "app/__init__.py": "",
+            "app/base.py": "from sqlalchemy.orm import DeclarativeBase\n\nclass Base(DeclarativeBase):\n    pass\n",
+            "app/accounts.py": "from app.base import Base\n\nclass Account(Base):\n    __tablename__ = 'accounts'\n",
+            "app/admins.py": "from app.accounts import Account\n\nclass Admin(Account):\n    pass\n",
+        },
+    )
+    assert relevant_names(root) == {"app/base.py", "app/accounts.py", "app/admins.py"}
+
+
+def test_the_configured_session_helper_and_models_modules_always_matter(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path / "project",
+        {
+            "app/deps.py": "async def get_a_session():\n    yield None\n",
+            "app/models.py": "class Plain:\n    pass\n",
+            "app/other.py": "def unrelated():\n    return 1\n",
+        },
+    )
+    assert relevant_names(root) == {"app/deps.py", "app/models.py"}
+
+
+def _same_findings_with_and_without_prefilter(root: Path, jobs: int = 1) -> CheckResult:
+    with working_directory(root):
+        kept = check_paths(["."], {"select": ("ALL",)}, RunOptions(prefilter=False, jobs=jobs))
+        filtered = check_paths(["."], {"select": ("ALL",)}, RunOptions(prefilter=True, jobs=jobs))
+    assert filtered.findings == kept.findings
+    assert filtered.stats.facts_extracted <= kept.stats.facts_extracted
+    return filtered
+
+
+@pytest.mark.parametrize(
+    ("rule", "example"),
+    [
+        pytest.param(rule, example, id=f"{rule.code}-{kind}-{number}")
+        for rule in ALL_RULES
+        for kind, examples in (("valid", rule.valid), ("invalid", rule.invalid))
+        for number, example in enumerate(examples)
+    ],
+)
+def test_prefilter_does_not_change_the_findings_of_any_rule_example(
+    rule: object, example: object, tmp_path: Path
+) -> None:
+    root = example_project(tmp_path / "project", example)  # type: ignore[arg-type]
+    _same_findings_with_and_without_prefilter(root)
+
+
+@pytest.mark.parametrize("app", sorted(path.parent.name for path in (REPOSITORY / "fixtures").glob("*/pyproject.toml")))
+def test_prefilter_does_not_change_the_findings_on_the_sample_apps(app: str, tmp_path: Path) -> None:
+    root = tmp_path / app
+    shutil.copytree(REPOSITORY / "fixtures" / app, root)
+    _same_findings_with_and_without_prefilter(root)
+
+
+def test_prefilter_does_not_change_the_findings_on_the_standard_library_mixed_with_an_app(tmp_path: Path) -> None:
+    """Real code: a few hundred standard-library files (lib2to3's test data has some that do not
+    parse) beside an async app."""
+    root = tmp_path / "mixed"
+    for package in (
+        "asyncio",
+        "email",
+        "json",
+        "lib2to3",
+        "concurrent",
+        "importlib",
+        "sqlite3",
+        "unittest",
+        "xml",
+        "http",
+        "urllib",
+        "multiprocessing",
+        "logging",
+        "ctypes",
+    ):
+        shutil.copytree(STDLIB / package, root / package, ignore=shutil.ignore_patterns("__pycache__"))
+    write_project(
+        root,
+        {
+            "app/__init__.py": "",
+            "app/db.py": DB,
+            "app/handlers.py": (
+                "import asyncio\n\nfrom app.db import SessionLocal\nfrom sqlalchemy.ext.asyncio import AsyncSession\n\n"
+                "async def f(engine):\n    s = AsyncSession(engine)\n    async with SessionLocal() as session:\n"
+                "        async with session.begin():\n            await session.commit()\n"
+            ),
+            "app/jobs.py": "from app.handlers import f\n\nasync def g():\n    await f(None)\n",
+        },
+    )
+    files = len(list(root.rglob("*.py")))
+    assert files > 300
+    result = _same_findings_with_and_without_prefilter(root, jobs=2)
+    # The run exercised both sides: files skipped (and parsed only for ASA001), findings kept.
+    assert result.stats.syntax_parsed > 50
+    codes = {finding.code for finding in result.findings}
+    assert "ASA001" in codes
+    assert "ASA101" in codes
