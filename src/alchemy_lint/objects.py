@@ -158,10 +158,7 @@ def _resolve_call(index: ProjectIndex, source: ObjectSource, depth: int) -> Reso
 
 
 def _function_path(index: ProjectIndex, function: FunctionFacts) -> str:
-    for path, facts in index.files.items():
-        if function in facts.functions:
-            return path
-    return ""
+    return index.function_paths.get(function.qualname, "")
 
 
 def callee_function(index: ProjectIndex, origins: tuple[Origin, ...]) -> FunctionFacts | None:

@@ -148,6 +148,8 @@ class ProjectIndex:
         self.function_paths: dict[str, str] = {}
         self._factory_candidates: list[FactorySite] = []
         self._factory_sites: list[FactorySite] | None = None
+        #: The session helper, once looked up (a one-element list so that None can be cached).
+        self._session_helper: list[FunctionFacts | None] = []
         self._transactions: TransactionSites | None = None
         self._extra_session_types: frozenset[str] | None = None
         self.uses_asyncio = False
@@ -541,10 +543,12 @@ class ProjectIndex:
     def session_helper(self) -> FunctionFacts | None:
         """The project's session helper: the `@asynccontextmanager` named by `session-helper` that
         yields a session; the first in path order when several modules define one."""
-        name = self.settings.session_helper
-        found = [f for f in self.functions.values() if f.name == name and self.yields_session(f)]
-        found.sort(key=lambda f: (self.relative(self.function_paths[f.qualname]), f.line))
-        return found[0] if found else None
+        if not self._session_helper:
+            name = self.settings.session_helper
+            found = [f for f in self.functions.values() if f.name == name and self.yields_session(f)]
+            found.sort(key=lambda f: (self.relative(self.function_paths[f.qualname]), f.line))
+            self._session_helper.append(found[0] if found else None)
+        return self._session_helper[0]
 
     def transaction_sites(self) -> TransactionSites:
         """The explicit `commit()` sites and unit-of-work `begin()` blocks of the whole project."""
