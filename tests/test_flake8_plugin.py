@@ -93,3 +93,24 @@ def test_flake8_with_a_bad_setting_reports_it_once_per_file_without_a_traceback(
     assert cli.returncode == 2
     assert flake8.stdout == f"app/x.py:1:1: ASA000 configuration error: {problem}\n"
     assert "Traceback" not in flake8.stderr
+
+
+def test_flake8_on_stdin_checks_the_buffer_not_the_file_on_disk(tmp_path: Path) -> None:
+    project = write_project(
+        tmp_path / "project",
+        {
+            "app/db.py": "from sqlalchemy.ext.asyncio import create_async_engine\n"
+            'engine = create_async_engine("sqlite+aiosqlite://")\n',
+            "app/handlers.py": "async def nothing_yet() -> None:\n    pass\n",
+        },
+    )
+    buffer = (
+        "from sqlalchemy.ext.asyncio import AsyncSession\n"
+        "from app.db import engine\n\n\n"
+        "async def report() -> None:\n"
+        "    async with AsyncSession(engine, expire_on_commit=False) as session:\n"
+        "        await session.commit()\n"
+    )
+    command = [sys.executable, "-m", "flake8", "--select", "ASA", "--stdin-display-name", "app/handlers.py", "-"]
+    result = subprocess.run(command, cwd=project, input=buffer, capture_output=True, text=True, check=False)
+    assert [(line, code) for _, line, _, code in reported(result.stdout)] == [(6, "ASA101")], result.stdout

@@ -38,9 +38,11 @@ class AlchemyLintPlugin:
     name = "alchemy-lint"
     version = __version__
 
-    def __init__(self, tree: ast.AST, filename: str) -> None:
+    def __init__(self, tree: ast.AST, filename: str, lines: list[str]) -> None:
         self.tree = tree
         self.filename = filename
+        #: The text flake8 checks: the file, or an editor's unsaved buffer given on stdin.
+        self.lines = lines
 
     def run(self) -> Iterator[tuple[int, int, str, type[AlchemyLintPlugin]]]:
         if not isinstance(self.tree, ast.Module) or self.filename in ("stdin", "-"):
@@ -61,9 +63,17 @@ class AlchemyLintPlugin:
 
     def _findings(self, path: Path, project: Project) -> list[Finding]:
         source = project.sources.get(path.resolve())
-        if source is not None:
+        if source is not None and _same_text(source.source, self.lines):
             return project.check([source], honour_noqa=False, parsed_elsewhere=True)
-        # stdin, or a file outside the project's walk: its facts come from flake8's tree.
+        # stdin (`--stdin-display-name`), a buffer that differs from the file on disk, or a file
+        # outside the project's walk: its facts come from flake8's tree, the rest from the index.
         assert isinstance(self.tree, ast.Module)
         facts = facts_for_tree(display_path(path), self.tree, path)
         return check_file(facts, project.index(), project.settings, honour_noqa=False)
+
+
+def _same_text(on_disk: bytes, lines: list[str]) -> bool:
+    try:
+        return on_disk.decode("utf-8-sig") == "".join(lines)
+    except UnicodeDecodeError:
+        return False
