@@ -231,3 +231,24 @@ def test_a_crashing_rule_exits_2_naming_the_rule_and_file(
     assert captured.err == (
         "alchemy-lint: internal error: ASA101 crashed on app/x.py: KeyError: 'boom'; please report it with the file\n"
     )
+
+
+@pytest.mark.parametrize("selection", [("--select", "ASA999"), ("--ignore", "ASA9"), ("--extend-select", "ASA7")])
+def test_a_selector_that_matches_no_rule_is_a_usage_error(selection: tuple[str, str]) -> None:
+    result = run_cli("check", *selection, SAMPLE)
+    assert result.returncode == 2
+    assert f"{selection[1]!r} matches no rule" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unknown_code_in_the_configuration_is_an_error(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "project", {"app/db.py": "x = 1\n"}, config='select = ["ASA10", "ASA555"]')
+    result = run_cli("check", str(root))
+    assert result.returncode == 2
+    assert "select: 'ASA555' matches no rule" in result.stderr
+
+
+def test_statistics_leave_machine_formats_parseable() -> None:
+    result = run_cli("check", "--statistics", "--format", "json", SAMPLE)
+    findings = json.loads(result.stdout)
+    assert findings and f"{len(findings)} findings" in result.stderr

@@ -172,7 +172,9 @@ def _baseline(args: argparse.Namespace) -> int:
 def _write(findings: tuple[Finding, ...], args: argparse.Namespace) -> None:
     sys.stdout.write(render(findings, args.output_format))
     if args.statistics:
-        sys.stdout.write(render_statistics(findings))
+        # Machine formats stay parseable: their statistics go to stderr.
+        stream = sys.stdout if args.output_format == "text" else sys.stderr
+        stream.write(render_statistics(findings))
 
 
 def _rules() -> int:

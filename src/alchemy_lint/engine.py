@@ -25,7 +25,7 @@ from alchemy_lint.prefilter import relevant_files
 from alchemy_lint.profile import Profile
 from alchemy_lint.project import ProjectIndex, find_project_root, is_project_root
 from alchemy_lint.resolve import module_name_for
-from alchemy_lint.rules import FileContext, Finding, enabled_rules, ignored_for_path
+from alchemy_lint.rules import FileContext, Finding, check_selectors, enabled_rules, ignored_for_path
 from alchemy_lint.sources import ModuleNames, SourceFile, read_source
 
 #: Folders never walked into: VCS data, virtual environments, caches and build output.
@@ -416,6 +416,7 @@ class Project:
 
 def read_project(root: Path, settings: Settings, options: RunOptions, stats: RunStats | None = None) -> Project:
     """Walk and read every Python file of the project (no parsing yet)."""
+    check_selectors(settings)
     profile = options.profile or Profile()
     modules = ModuleNames()
     with profile.phase("discover"):
@@ -522,6 +523,9 @@ def check_paths(
             project = read_project(root, settings, options, stats)
             if projects is not None:
                 projects[root] = project
+        else:
+            # A project kept from an earlier run (`check --fix` checks twice) counts into this run.
+            project.stats = stats
         nested_roots: list[Path] = []
         checked = _checked_sources(project, given_paths, nested_roots)
         stats.checked += len(checked)
