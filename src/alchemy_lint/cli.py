@@ -102,16 +102,8 @@ def _check(args: argparse.Namespace) -> int:
             result, summary = _fix(session, result, unsafe=args.unsafe_fixes)
         else:
             result = check_paths(args.paths, overrides, options)
-    except ConfigError as error:
-        sys.stderr.write(f"alchemy-lint: error: {error}\n")
-        return EXIT_ERROR
-    except FileNotFoundError as error:
-        sys.stderr.write(f"alchemy-lint: error: no such file or folder: {error.args[0]}\n")
-        return EXIT_ERROR
     except Exception as error:
-        # A bug of ours: exit 2, never 1, which would read as "findings".
-        sys.stderr.write(f"alchemy-lint: internal error: {_one_line(error)}; please report it with the file\n")
-        return EXIT_ERROR
+        return _report_error(error)
     if profile is None:
         _write(result.findings, args)
     else:
@@ -123,6 +115,19 @@ def _check(args: argparse.Namespace) -> int:
     if result.findings and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _report_error(error: Exception) -> int:
+    """One line on stderr for what ended the run, and exit code 2: never a traceback, and never
+    exit 1, which would read as "findings"."""
+    if isinstance(error, ConfigError):
+        message = f"error: {error}"
+    elif isinstance(error, FileNotFoundError):
+        message = f"error: no such file or folder: {error.args[0]}"
+    else:  # a bug of ours
+        message = f"internal error: {_one_line(error)}; please report it with the file"
+    sys.stderr.write(f"alchemy-lint: {message}\n")
+    return EXIT_ERROR
 
 
 def _one_line(error: Exception) -> str:
@@ -151,12 +156,8 @@ def _diff(session: FixSession, result: CheckResult, *, unsafe: bool) -> int:
 def _baseline(args: argparse.Namespace) -> int:
     try:
         result = write_baseline(args.paths, _overrides(args))
-    except ConfigError as error:
-        sys.stderr.write(f"alchemy-lint: error: {error}\n")
-        return EXIT_ERROR
-    except FileNotFoundError as error:
-        sys.stderr.write(f"alchemy-lint: error: no such file or folder: {error.args[0]}\n")
-        return EXIT_ERROR
+    except Exception as error:
+        return _report_error(error)
     for finding, reason in result.skipped:
         sys.stdout.write(
             f"{finding.path}:{finding.line}:{finding.col + 1}: {finding.message} (not baselined: {reason})\n"
