@@ -105,7 +105,8 @@ class FixSession:
             project = self._project_of(resolved)
             if project.root not in indexes:
                 indexes[project.root] = project.index()
-            facts = project.facts.get(resolved) or read_facts(file)
+            source = project.sources.get(resolved)
+            facts = project.facts_of(source) if source is not None else read_facts(file)
             result = _fix_file(file, path, by_path[path], facts, indexes[project.root], write=write)
             results.append(result)
             if write and result.changed:
