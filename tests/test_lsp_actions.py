@@ -59,6 +59,11 @@ def _silenced(text: str, line: int, code: str) -> bool:
             id="merge-noqa-with-reason",
         ),
         pytest.param(
+            "s = AsyncSession(engine)  #noqa: ASA103\n",
+            "s = AsyncSession(engine)  #noqa: ASA103  # noqa: ASA101",
+            id="comment-flake8-does-not-read",
+        ),
+        pytest.param(
             "s = AsyncSession(\n    engine,\n)\n",
             "s = AsyncSession(  # noqa: ASA101",
             id="open-call",

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from alchemy_lint.engine import check_paths
+from alchemy_lint.noqa import NOQA_WITH_CODES
 from alchemy_lint.rules import Finding
 from alchemy_lint.sourcefile import python_lines, read_source, replace_file
 
 # flake8's spelling (hash, one space, noqa): a comment flake8 would not read is not merged into.
-_NOQA_CODES = re.compile(r"# noqa:[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
 _BARE_NOQA = re.compile(r"# noqa(?!:[\s]?[A-Z]+[0-9])", re.IGNORECASE)
 _CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
 
@@ -67,9 +67,9 @@ def _comment_lines(text: str) -> dict[int, tokenize.TokenInfo]:
 
 def _with_codes(comment: str, codes: Iterable[str]) -> str | None:
     """The comment with `codes` merged into its noqa, or None when it already silences them all."""
-    if _BARE_NOQA.search(comment) and not _NOQA_CODES.search(comment):
+    if _BARE_NOQA.search(comment) and not NOQA_WITH_CODES.search(comment):
         return None
-    match = _NOQA_CODES.search(comment)
+    match = NOQA_WITH_CODES.search(comment)
     if match is None:
         return f"{comment}  # noqa: {', '.join(sorted(codes))}"
     present = [code.upper() for code in _CODE.findall(match.group("codes"))]

@@ -14,6 +14,9 @@ from alchemy_lint.sourcefile import python_lines
 # flake8's own patterns (flake8/defaults.py), so that the CLI and the plugin agree on
 # every comment: one space after the hash, any case, codes compared as written.
 _NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
+#: A noqa comment with a codes list, the list without trailing separators: where a tool that
+#: adds a code (the editor's action, `baseline`) merges it. Same spelling as `_NOQA`.
+NOQA_WITH_CODES = re.compile(r"# noqa:[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
 _FILE_NOQA = re.compile(r"\s*# flake8[:=]\s*noqa", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[,\s]")
 

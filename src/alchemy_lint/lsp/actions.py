@@ -15,11 +15,9 @@ from types import MappingProxyType
 from typing import Protocol
 
 from alchemy_lint.lsp.spans import Place, Span, buffer_lines
-from alchemy_lint.noqa import is_suppressed, noqa_lines
+from alchemy_lint.noqa import NOQA_WITH_CODES, is_suppressed, noqa_lines
 from alchemy_lint.rules import RULES_BY_CODE, Finding, FixSafety
 
-# The codes list of a noqa comment, in the grammar `alchemy_lint.noqa` reads.
-_NOQA_CODES = re.compile(r"#\s*noqa:\s?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 #: Findings no noqa comment can silence: a file that does not parse has no comments to read.
 UNSUPPRESSIBLE = frozenset({"ASA001"})
@@ -86,7 +84,7 @@ def noqa_change(text: str, finding: Finding) -> TextChange | None:
     listed = noqa_lines(text_of_comment).get(1)
     if listed is not None and is_suppressed({1: listed}, 1, finding.code):
         return None
-    match = _NOQA_CODES.search(text_of_comment)
+    match = NOQA_WITH_CODES.search(text_of_comment)
     if match is not None:
         at = start + match.end("codes")
         return TextChange(Span(Place(index, at), Place(index, at)), f", {finding.code}")
