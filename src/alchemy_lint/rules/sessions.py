@@ -80,8 +80,20 @@ def check_adhoc_session(rule: Rule, context: FileContext) -> Iterator[Finding]:
             continue
         # Also a project subclass of a session class, defined or re-exported in another module.
         api = call.api or context.index.session_class_api(call.callee)
-        if api is Api.ASYNC_SESSION or (api is Api.SYNC_SESSION and context.index.uses_asyncio):
+        if api is Api.ASYNC_SESSION or (api is Api.SYNC_SESSION and _in_asyncio_code(context, call)):
             yield rule.report(context, call.line, call.col, callee=call.text, factory=_factory_hint(context))
+
+
+def _in_asyncio_code(context: FileContext, call: ApiCall) -> bool:
+    """A sync `Session(...)` is a drift from the async factory where the code around it is async:
+    inside an `async def`, or in a module that itself uses asyncio sessions. A sync script
+    elsewhere in the repository (a migration, a CLI, an example) has no async factory to use."""
+    if not context.index.uses_asyncio:
+        return False
+    if context.facts.uses_asyncio:
+        return True
+    function = context.index.functions.get(call.function) if call.function else None
+    return function is not None and function.is_async
 
 
 def _is_unbound_session(context: FileContext, call: ApiCall) -> bool:
@@ -107,14 +119,37 @@ ADHOC_SESSION = Rule(
         "(`expire_on_commit`, `autoflush`, the bind) drift from the one `async_sessionmaker` that the "
         "team configured next to the engine, and the code that opens it owns cleanup that the session "
         "helper would have guaranteed. Aliases (`S = AsyncSession`, `from ... import AsyncSession as S`) "
-        "and SQLModel's `AsyncSession` count; the sync `Session(...)` counts in a project that uses "
-        "asyncio sessions. Annotations, `isinstance` checks, subclasses and `class_=AsyncSession` "
-        "in a factory are not calls and stay silent; so do an unbound `Session()` (no argument: an "
+        "and SQLModel's `AsyncSession` count; the sync `Session(...)` counts in async code of a project "
+        "that uses asyncio sessions (inside an `async def`, or in a module that uses asyncio sessions), "
+        "not in a sync script elsewhere in the repository. Annotations, `isinstance` checks, subclasses "
+        "and `class_=AsyncSession` in a factory are not calls and stay silent; so do an unbound `Session()` (no argument: an "
         "in-memory unit of work that cannot reach a database) and `return AppSession(...)` in the "
         "`__call__` of a class that implements a session factory." + TESTS_NOT_JUDGED
     ),
     check=check_adhoc_session,
     valid=(
+        Example(
+            """\
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+engine = create_engine("sqlite://")
+
+
+def seed_reference_data() -> None:
+    with Session(engine) as session:
+        session.commit()
+""",
+            path="scripts/seed.py",
+            others=(
+                (
+                    "app/db.py",
+                    "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
+                    'SessionLocal = async_sessionmaker(create_async_engine("sqlite+aiosqlite://"), '
+                    "expire_on_commit=False)\n",
+                ),
+            ),
+        ),
         Example(
             """\
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
