@@ -123,8 +123,8 @@ ADHOC_SESSION = Rule(
         "that uses asyncio sessions (inside an `async def`, or in a module that uses asyncio sessions), "
         "not in a sync script elsewhere in the repository. Annotations, `isinstance` checks, subclasses "
         "and `class_=AsyncSession` in a factory are not calls and stay silent; so do an unbound "
-        "`Session()` (no argument: an in-memory unit of work that cannot reach a database) and `return AppSession(...)` in the "
-        "`__call__` of a class that implements a session factory." + TESTS_NOT_JUDGED
+        "`Session()` (no argument: an in-memory unit of work that cannot reach a database) and "
+        "`return AppSession(...)` in the `__call__` of a class that implements a session factory." + TESTS_NOT_JUDGED
     ),
     check=check_adhoc_session,
     valid=(
