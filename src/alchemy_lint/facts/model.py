@@ -216,6 +216,24 @@ class FileFacts:
     #: Module-level type alias -> the class it stands for (`SessionDep = Annotated[AsyncSession, ...]`,
     #: `NewType("S", AsyncSession)`, `X: TypeAlias = ...`).
     type_aliases: dict[str, str] = field(default_factory=dict)
+    #: Every `<expr>.create_all` read (called, or handed to `run_sync`), for ASA502.
+    schema_creations: tuple[SchemaCreation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaCreation:
+    """`<receiver>.create_all`, called or passed on (`conn.run_sync(Base.metadata.create_all)`).
+
+    Whether the receiver is a `MetaData` is the index's call, on the receiver's origins.
+    """
+
+    receiver: str
+    origins: tuple[Origin, ...]
+    line: int
+    col: int
+    scope: Scope
+    #: The enclosing function's qualified name; None at module or class level.
+    function: str | None
 
 
 @dataclass(frozen=True, slots=True)
