@@ -395,6 +395,10 @@ class ObjectAccess:
     persistent: bool
     #: Commits/rollbacks of its session since it was loaded, on some path.
     expired_by: tuple[Expiry, ...]
+    #: Where the `target.attribute` expression ends; None when the access is no attribute
+    #: expression (`getattr(obj, "rel")`), which an autofix cannot rewrite in place.
+    end_line: int | None = None
+    end_col: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
