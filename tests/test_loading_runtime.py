@@ -171,3 +171,20 @@ async def create_order() -> int:
     root = _facts_project(tmp_path / "project", handler, expire_on_commit=False)
     assert run_example(root, "app/handlers.py")["error"] is None
     assert findings_in(root, "app/handlers.py", "ASA301") == []
+
+
+FIXED_CASES = [
+    pytest.param(example, id=f"ASA301-fixed-{number}")
+    for number, example in enumerate(RULES_BY_CODE["ASA301"].invalid)
+    if example.fixed is not None
+]
+
+
+@pytest.mark.parametrize("example", FIXED_CASES)
+def test_unsafe_fix_of_lazy_access_runs_clean(example: Example, tmp_path: Path) -> None:
+    # The same program raised MissingGreenlet before the fix (the INVALID case above).
+    assert example.fixed is not None
+    fixed = Example(example.fixed, example.path, example.others, example.config)
+    root = example_project(tmp_path / "project", fixed)
+    outcome = run_example(root, example.path)
+    assert outcome["error"] is None, outcome

@@ -13,10 +13,22 @@ from pathlib import Path
 import pytest
 from conftest import write_project
 
-from alchemy_lint.lsp.actions import NO_FIXERS, TextChange, actions_for, noqa_change, replacement_change
+from alchemy_lint.config import Settings
+from alchemy_lint.engine import facts_for_source
+from alchemy_lint.facts import FileFacts
+from alchemy_lint.lsp.actions import (
+    NO_FIXERS,
+    QuickFixer,
+    TextChange,
+    actions_for,
+    library_fixers,
+    noqa_change,
+    replacement_change,
+)
 from alchemy_lint.lsp.projects import ProjectCache
 from alchemy_lint.lsp.spans import NodeStarts, Place, buffer_lines, finding_span
 from alchemy_lint.noqa import is_suppressed, noqa_lines
+from alchemy_lint.project import ProjectIndex
 from alchemy_lint.rules import RULES_BY_CODE, Finding
 
 
@@ -122,7 +134,7 @@ def test_replacement_change_handles_a_last_line_without_line_end() -> None:
 ASA103_EXAMPLE = RULES_BY_CODE["ASA103"].invalid[0]
 
 
-def _add_expire_on_commit(source: str, finding: Finding) -> str | None:
+def _add_expire_on_commit(source: str, finding: Finding, facts: FileFacts, index: ProjectIndex) -> str | None:
     """A stand-in fixer for ASA103 on one-line calls, to exercise the registry hook."""
     lines = source.splitlines(keepends=True)
     line = lines[finding.line - 1]
@@ -133,17 +145,20 @@ def _add_expire_on_commit(source: str, finding: Finding) -> str | None:
     return "".join(lines)
 
 
-def _finding_of(tmp_path: Path, code: str) -> tuple[str, Finding]:
+def _finding_of(tmp_path: Path, code: str) -> tuple[str, Finding, tuple[FileFacts, ProjectIndex]]:
     root = write_project(tmp_path / "project", {"app/__init__.py": ""})
     text = ASA103_EXAMPLE.source.replace("  # ASA103", "")
-    findings = ProjectCache().check_buffer(root / ASA103_EXAMPLE.path, text)
+    cache = ProjectCache()
+    findings = cache.check_buffer(root / ASA103_EXAMPLE.path, text)
     (finding,) = [finding for finding in findings if finding.code == code]
-    return text, finding
+    checked_with = cache.checked_with(root / ASA103_EXAMPLE.path)
+    assert checked_with is not None
+    return text, finding, checked_with
 
 
 def test_a_registered_fixer_comes_first_as_the_preferred_quick_fix(tmp_path: Path) -> None:
-    text, finding = _finding_of(tmp_path, "ASA103")
-    fix, noqa = actions_for(text, finding, {"ASA103": _add_expire_on_commit})
+    text, finding, checked_with = _finding_of(tmp_path, "ASA103")
+    fix, noqa = actions_for(text, finding, {"ASA103": _add_expire_on_commit}, checked_with)
     assert fix.title == "Fix ASA103: expire-on-commit"
     assert fix.preferred
     assert apply_change(text, fix.change) == ASA103_EXAMPLE.fixed
@@ -152,28 +167,32 @@ def test_a_registered_fixer_comes_first_as_the_preferred_quick_fix(tmp_path: Pat
 
 
 def test_the_fixed_text_has_no_finding_left(tmp_path: Path) -> None:
-    text, finding = _finding_of(tmp_path, "ASA103")
-    (fix, _) = actions_for(text, finding, {"ASA103": _add_expire_on_commit})
+    text, finding, checked_with = _finding_of(tmp_path, "ASA103")
+    (fix, _) = actions_for(text, finding, {"ASA103": _add_expire_on_commit}, checked_with)
     fixed = apply_change(text, fix.change)
     again = ProjectCache().check_buffer(tmp_path / "project" / ASA103_EXAMPLE.path, fixed)
     assert [f.code for f in again] == []
 
 
 def test_without_a_fixer_only_the_noqa_action_is_offered(tmp_path: Path) -> None:
-    text, finding = _finding_of(tmp_path, "ASA103")
-    titles = [action.title for action in actions_for(text, finding, NO_FIXERS)]
+    text, finding, checked_with = _finding_of(tmp_path, "ASA103")
+    titles = [action.title for action in actions_for(text, finding, NO_FIXERS, checked_with)]
     assert titles == ["Disable ASA103 for this line (# noqa)"]
 
 
 def test_a_fixer_that_cannot_fix_offers_nothing(tmp_path: Path) -> None:
-    text, finding = _finding_of(tmp_path, "ASA103")
-    titles = [action.title for action in actions_for(text, finding, {"ASA103": lambda source, finding: None})]
+    text, finding, checked_with = _finding_of(tmp_path, "ASA103")
+    cannot: dict[str, QuickFixer] = {"ASA103": lambda source, finding, facts, index: None}
+    titles = [action.title for action in actions_for(text, finding, cannot, checked_with)]
     assert titles == ["Disable ASA103 for this line (# noqa)"]
 
 
 def test_a_fixer_registered_for_a_rule_without_a_fix_is_not_used() -> None:
     source = "s = AsyncSession(engine)\n"
-    actions = list(actions_for(source, _finding(1), {"ASA101": lambda text, finding: text.replace("s", "t")}))
+    facts = facts_for_source("app/handlers.py", source.encode("utf-8"), Path("app/handlers.py"))
+    index = ProjectIndex(Path.cwd(), Settings(), [facts])
+    rename: dict[str, QuickFixer] = {"ASA101": lambda text, finding, facts, index: text.replace("s", "t")}
+    actions = list(actions_for(source, _finding(1), rename, (facts, index)))
     assert [action.title for action in actions] == ["Disable ASA101 for this line (# noqa)"]
 
 
@@ -212,3 +231,16 @@ def test_span_without_a_tree_is_the_word_at_the_finding() -> None:
     source = "def broken(:\n"
     span = finding_span(_finding(1, "ASA001", col=11), buffer_lines(source), NodeStarts(None))
     assert _text_between(source, span.start, span.end) == ":"
+
+
+def test_the_library_fixers_fix_asa103_as_check_fix_does(tmp_path: Path) -> None:
+    text, finding, checked_with = _finding_of(tmp_path, "ASA103")
+    fix, _ = actions_for(text, finding, library_fixers(), checked_with)
+    assert fix.preferred
+    assert apply_change(text, fix.change) == ASA103_EXAMPLE.fixed
+
+
+def test_without_the_checked_facts_no_quick_fix_is_offered(tmp_path: Path) -> None:
+    text, finding, _ = _finding_of(tmp_path, "ASA103")
+    titles = [action.title for action in actions_for(text, finding, library_fixers(), None)]
+    assert titles == ["Disable ASA103 for this line (# noqa)"]

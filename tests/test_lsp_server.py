@@ -16,6 +16,8 @@ from conftest import write_project
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
+from alchemy_lint.rules import RULES_BY_CODE
+
 #: A hang guard, not a performance assertion: a healthy server answers in well under a second.
 TIMEOUT = 30.0
 
@@ -394,15 +396,43 @@ def test_noqa_action_merges_into_an_existing_noqa_comment(project: Path) -> None
     run_session(project, scenario)
 
 
-def test_no_quick_fix_is_offered_while_no_fixer_is_registered(project: Path) -> None:
-    write_project(project, {"app/__init__.py": "", "app/db.py": DB_MODULE.replace(", expire_on_commit=False", "")})
+def test_asa103_quick_fix_is_preferred_and_clears_the_diagnostic(project: Path) -> None:
+    without = DB_MODULE.replace(", expire_on_commit=False", "")
+    write_project(project, {"app/__init__.py": "", "app/db.py": without})
 
     async def scenario(editor: EditorSession) -> None:
-        uri = editor.open("app/db.py", DB_MODULE.replace(", expire_on_commit=False", ""))
+        uri = editor.open("app/db.py", without)
         (diagnostic,) = await editor.diagnostics(uri)
         assert diagnostic.code == "ASA103"
-        titles = [action.title for action in await editor.code_actions(uri, diagnostic)]
-        assert titles == ["Disable ASA103 for this line (# noqa)"]
+        fix, noqa = await editor.code_actions(uri, diagnostic)
+        assert (fix.title, fix.is_preferred) == ("Fix ASA103: expire-on-commit", True)
+        assert noqa.title == "Disable ASA103 for this line (# noqa)"
+        assert fix.edit is not None and fix.edit.changes is not None
+        fixed = apply_edits(without, fix.edit.changes[uri])
+        assert fixed == DB_MODULE
+        editor.replace_text(uri, fixed)
+        assert await editor.diagnostics(uri) == []
+
+    run_session(project, scenario)
+
+
+def test_asa301_quick_fix_is_offered_as_unsafe_and_not_preferred(project: Path) -> None:
+    example = RULES_BY_CODE["ASA301"].invalid[0]
+    source = example.source.replace("  # ASA301", "")
+    write_project(project, {"app/__init__.py": "", **dict(example.others)})
+
+    async def scenario(editor: EditorSession) -> None:
+        uri = editor.open("app/handlers.py", source)
+        (diagnostic,) = await editor.diagnostics(uri)
+        assert diagnostic.code == "ASA301"
+        fix, _ = await editor.code_actions(uri, diagnostic)
+        assert fix.title == "Fix ASA301: lazy-relationship-access (unsafe: review it)"
+        assert not fix.is_preferred
+        assert fix.edit is not None and fix.edit.changes is not None
+        fixed = apply_edits(source, fix.edit.changes[uri])
+        assert fixed == example.fixed
+        editor.replace_text(uri, fixed)
+        assert await editor.diagnostics(uri) == []
 
     run_session(project, scenario)
 

@@ -12,8 +12,12 @@ from alchemy_lint.rules import ALL_RULES
 def test_sample_app_reports_exactly_the_marked_lines() -> None:
     result = run_cli("check", "fixtures/sample_app")
     assert result.returncode == 1, result.stderr
-    # stderr carries only the ruff-style hint about fixable findings.
-    assert re.fullmatch(r"\[\*\] \d+ fixable with the `--fix` option\.\n", result.stderr), result.stderr
+    # stderr carries only the ruff-style hints about fixable findings (safe, then unsafe ones).
+    hints = (
+        r"\[\*\] \d+ fixable with the `--fix` option\.\n"
+        r"(\(\d+ hidden fix(es)? can be enabled with the `--unsafe-fixes` option\.\)\n)?"
+    )
+    assert re.fullmatch(hints, result.stderr), result.stderr
     found = {(path, line, code) for path, line, _, code in reported(result.stdout)}
     expected = expected_markers(FIXTURES / "sample_app")
     assert sorted(expected - found) == [], "marked but not reported"

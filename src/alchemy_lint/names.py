@@ -31,6 +31,7 @@ class Api(str, Enum):
     MAPPED = "Mapped"
     WRITE_ONLY_MAPPED = "WriteOnlyMapped"
     DYNAMIC_MAPPED = "DynamicMapped"
+    METADATA = "MetaData"
 
 
 _SPELLINGS: dict[Api, tuple[str, ...]] = {
@@ -107,6 +108,12 @@ _SPELLINGS: dict[Api, tuple[str, ...]] = {
     Api.MAPPED: ("sqlalchemy.orm.Mapped", "sqlalchemy.orm.base.Mapped"),
     Api.WRITE_ONLY_MAPPED: ("sqlalchemy.orm.WriteOnlyMapped", "sqlalchemy.orm.base.WriteOnlyMapped"),
     Api.DYNAMIC_MAPPED: ("sqlalchemy.orm.DynamicMapped", "sqlalchemy.orm.base.DynamicMapped"),
+    Api.METADATA: (
+        "sqlalchemy.MetaData",
+        "sqlalchemy.schema.MetaData",
+        "sqlalchemy.sql.schema.MetaData",
+        "sqlmodel.MetaData",
+    ),
 }
 
 KNOWN_API: dict[str, Api] = {spelling: api for api, spellings in _SPELLINGS.items() for spelling in spellings}

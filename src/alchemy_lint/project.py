@@ -63,6 +63,8 @@ class ValueKind(str, Enum):
     DECLARATIVE_BASE_CONSTRUCTOR = "declarative base constructor"
     REGISTRY = "registry"
     REGISTRY_CONSTRUCTOR = "registry constructor"
+    METADATA = "metadata"
+    METADATA_CONSTRUCTOR = "metadata constructor"
     UNKNOWN = "unknown"
 
 
@@ -80,6 +82,9 @@ _STEPS: dict[tuple[ValueKind, str], ValueKind] = {
     (ValueKind.DECLARATIVE_BASE_CONSTRUCTOR, "()"): ValueKind.DECLARATIVE_BASE,
     (ValueKind.REGISTRY_CONSTRUCTOR, "()"): ValueKind.REGISTRY,
     (ValueKind.REGISTRY, "generate_base"): ValueKind.DECLARATIVE_BASE,
+    (ValueKind.METADATA_CONSTRUCTOR, "()"): ValueKind.METADATA,
+    (ValueKind.DECLARATIVE_BASE, ".metadata"): ValueKind.METADATA,
+    (ValueKind.REGISTRY, ".metadata"): ValueKind.METADATA,
 }
 
 _API_KINDS: dict[Api, ValueKind] = {
@@ -94,6 +99,7 @@ _API_KINDS: dict[Api, ValueKind] = {
     Api.ASYNC_ENGINE_CLASS: ValueKind.ENGINE,
     Api.DECLARATIVE_BASE_FACTORY: ValueKind.DECLARATIVE_BASE_CONSTRUCTOR,
     Api.REGISTRY: ValueKind.REGISTRY_CONSTRUCTOR,
+    Api.METADATA: ValueKind.METADATA_CONSTRUCTOR,
 }
 
 
@@ -330,6 +336,37 @@ class ProjectIndex:
             return "model"
         return "other"
 
+    def is_declarative_class(self, qualname: str) -> bool:
+        """A class with the `metadata` of a declarative base: the base itself, a model, or `SQLModel`."""
+        canonical = self.canonical(qualname)
+        if self.api(canonical) is Api.SQLMODEL:
+            return True
+        if canonical not in self.classes:
+            return False
+        return self.is_model(canonical) or any(
+            self._base_kind(base) != "other" or self.api(base) is Api.SQLMODEL
+            for cls in self.class_chain(canonical)
+            for base in cls.bases
+        )
+
+    def is_metadata(self, origins: Iterable[Origin]) -> bool:
+        """A SQLAlchemy `MetaData`: `MetaData()`, `Base.metadata` of a declarative base or model,
+        `SQLModel.metadata`, a registry's `.metadata`, or a name bound to one of those."""
+        for origin in origins:
+            if self.value_kind(origin) is ValueKind.METADATA:
+                return True
+            if origin.kind is not OriginKind.NAME:
+                continue
+            if origin.steps == (".metadata",):
+                owner = origin.name
+            elif not origin.steps and self.canonical(origin.name).endswith(".metadata"):
+                owner = self.canonical(origin.name).rsplit(".", 1)[0]
+            else:
+                continue
+            if self.is_declarative_class(owner):
+                return True
+        return False
+
     def has_async_attrs(self, qualname: str) -> bool:
         return any(self.api(base) is Api.ASYNC_ATTRS for cls in self.class_chain(qualname) for base in cls.bases)
 
@@ -438,6 +475,8 @@ class ProjectIndex:
             return ValueKind.FACTORY
         if api in ENGINE_CLASSES:
             return ValueKind.ENGINE
+        if api is Api.METADATA:
+            return ValueKind.METADATA
         return ValueKind.UNKNOWN
 
     def _name_kind(self, qualname: str, depth: int) -> ValueKind:

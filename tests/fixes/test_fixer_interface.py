@@ -112,3 +112,13 @@ def test_the_last_guard_refuses_a_fix_that_reaches_a_noqa_line(tmp_path: Path) -
     index = ProjectIndex(tmp_path, Settings(), [facts])
     with pytest.raises(FixError, match="line 3"):
         fix_source(buffer, [Finding("app/views.py", 2, 4, "ASA301", "ASA301 x")], facts, index, {"ASA301": careless})
+
+
+def test_a_fix_that_parses_but_does_not_compile_is_refused(tmp_path: Path) -> None:
+    # `ast.parse` accepts `await` in a sync function; the compiler does not, nor does the pass.
+    buffer = "def show(user):\n    return user.account.groups\n"
+    facts = facts_for_source("app/views.py", buffer.encode("utf-8"), tmp_path / "app" / "views.py")
+    index = ProjectIndex(tmp_path, Settings(), [facts])
+    finding = Finding("app/views.py", 2, 11, "ASA301", "ASA301 x", end_line=2, end_col=30)
+    with pytest.raises(FixError, match="would not compile"):
+        fix_source(buffer, [finding], facts, index, {"ASA301": LAZY_LOAD})

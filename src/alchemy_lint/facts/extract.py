@@ -25,11 +25,13 @@ from alchemy_lint.facts.model import (
     Origin,
     OriginKind,
     RelationshipFacts,
+    SchemaCreation,
     Scope,
     SessionMethodCall,
     SessionRef,
     YieldGuard,
 )
+from alchemy_lint.facts.schema import CREATE_ALL, schema_creation
 from alchemy_lint.facts.walk import FastNodeVisitor
 from alchemy_lint.names import ASYNCIO_MODULES, REEXPORTABLE_LEAVES, Api, known_api
 from alchemy_lint.resolve import (
@@ -174,6 +176,7 @@ class _FactsBuilder(FastNodeVisitor):
         self._returned: ast.expr | None = None
         self.concurrency = ConcurrencyRecorder(self)
         self.type_aliases: dict[str, str] = {}
+        self.schema_creations: list[SchemaCreation] = []
 
     # -- driving ---------------------------------------------------------------
 
@@ -197,6 +200,7 @@ class _FactsBuilder(FastNodeVisitor):
             module_values=self.module_values,
             stored_values=tuple(self.concurrency.stored),
             type_aliases=self.type_aliases,
+            schema_creations=tuple(self.schema_creations),
         )
 
     def _prescan(self, body: list[ast.stmt]) -> None:
@@ -373,6 +377,14 @@ class _FactsBuilder(FastNodeVisitor):
         self.lambda_depth += 1
         self.generic_visit(node)
         self.lambda_depth -= 1
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if node.attr == CREATE_ALL:
+            function = self.function
+            found = schema_creation(node, self.origins_of, self.scope, function.qualname if function else None)
+            if found is not None:
+                self.schema_creations.append(found)
+        self.generic_visit(node)
 
     def visit_Global(self, node: ast.Global) -> None:
         if self.function is not None:

@@ -627,7 +627,7 @@ class _LoadingWalker:
             return None
         return replace(owner, path=(*owner.path, node.attr), loaded=frozenset())
 
-    def record(self, node: ast.Attribute, owner: _Object, kind: AccessKind) -> None:
+    def record(self, node: ast.Attribute, owner: _Object, kind: AccessKind, in_place: bool = True) -> None:
         if len(self.accesses) >= _MAX_ACCESSES or _is_candidate(owner):
             return
         target = expression_text(node.value) or ast.unparse(node.value)
@@ -643,6 +643,8 @@ class _LoadingWalker:
             loaded=tuple(sorted(name for name in owner.loaded if "." not in name)),
             persistent=owner.persistent,
             expired_by=tuple(sorted(owner.expired, key=lambda e: (e.line, e.method, e.session))),
+            end_line=node.end_lineno if in_place else None,
+            end_col=node.end_col_offset if in_place else None,
         )
         seen = self.accesses.get(key)
         if seen is not None and seen != access:
@@ -723,7 +725,7 @@ class _LoadingWalker:
             ):
                 synthetic = ast.Attribute(value=node.args[0], attr=name.value, ctx=ast.Load())
                 ast.copy_location(synthetic, node)
-                self.record(synthetic, owner, AccessKind.READ)
+                self.record(synthetic, owner, AccessKind.READ, in_place=False)
             return None
         if isinstance(func, ast.Name) and func.id == "list" and len(args) == 1:
             value = args[0]

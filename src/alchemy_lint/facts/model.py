@@ -216,6 +216,24 @@ class FileFacts:
     #: Module-level type alias -> the class it stands for (`SessionDep = Annotated[AsyncSession, ...]`,
     #: `NewType("S", AsyncSession)`, `X: TypeAlias = ...`).
     type_aliases: dict[str, str] = field(default_factory=dict)
+    #: Every `<expr>.create_all` read (called, or handed to `run_sync`), for ASA502.
+    schema_creations: tuple[SchemaCreation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaCreation:
+    """`<receiver>.create_all`, called or passed on (`conn.run_sync(Base.metadata.create_all)`).
+
+    Whether the receiver is a `MetaData` is the index's call, on the receiver's origins.
+    """
+
+    receiver: str
+    origins: tuple[Origin, ...]
+    line: int
+    col: int
+    scope: Scope
+    #: The enclosing function's qualified name; None at module or class level.
+    function: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,6 +395,10 @@ class ObjectAccess:
     persistent: bool
     #: Commits/rollbacks of its session since it was loaded, on some path.
     expired_by: tuple[Expiry, ...]
+    #: Where the `target.attribute` expression ends; None when the access is no attribute
+    #: expression (`getattr(obj, "rel")`), which an autofix cannot rewrite in place.
+    end_line: int | None = None
+    end_col: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -153,8 +153,19 @@ def fix_source(
         ast.parse(text)
     except (SyntaxError, ValueError) as error:
         raise FixError(f"the fixed code would not parse ({error})") from error
+    if _compiles(source) and not _compiles(text):
+        # `ast.parse` accepts an `await` outside `async def`; the compiler does not.
+        raise FixError("the fixed code would not compile (an await outside an async function?)")
     _check_noqa_lines_kept(source, text, facts, {f.code for f in fix_pass.applied})
     return SourceFix(text, tuple(fix_pass.applied))
+
+
+def _compiles(text: str) -> bool:
+    try:
+        compile(text, "<alchemy-lint fix>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    return True
 
 
 def _check_noqa_lines_kept(before: str, after: str, facts: FileFacts, codes: set[str]) -> None:

@@ -14,6 +14,7 @@ SERVER_DEPENDENCIES = ("pygls", "lsprotocol")
 def run() -> int:
     """Serve the editor on stdin/stdout; 2 when pygls is not installed."""
     try:
+        from alchemy_lint.lsp.actions import library_fixers
         from alchemy_lint.lsp.server import serve
     except ImportError as error:
         missing = getattr(error, "name", None) or ""
@@ -24,4 +25,4 @@ def run() -> int:
             "install it with: pip install 'alchemy-lint[lsp]'\n"
         )
         return 2
-    return serve()
+    return serve(library_fixers())

@@ -2,6 +2,7 @@
 
 Edits are computed on the buffer's text in code points; the server turns them into LSP edits.
 The fixer registry maps a rule code to a `QuickFixer`; rules without one get only the noqa action.
+`library_fixers()` is the registry of the LibCST fixers that `check --fix` applies.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Protocol
 
+from alchemy_lint.facts import FileFacts
 from alchemy_lint.lsp.spans import Place, Span, buffer_lines
 from alchemy_lint.noqa import NOQA_WITH_CODES, is_suppressed, noqa_lines
+from alchemy_lint.project import ProjectIndex
 from alchemy_lint.rules import RULES_BY_CODE, Finding, FixSafety
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -45,15 +48,23 @@ class FindingAction:
 class QuickFixer(Protocol):
     """Fixes one finding in a file's source: the fixed source, or None when it cannot here.
 
-    The LibCST fixers under `alchemy_lint.fixes` plug in through this, one per fixable code.
+    `facts` are the facts of that very source and `index` its project's index, as the check
+    that made the finding saw them. `alchemy_lint.fixes.apply.quick_fix` is one.
     """
 
-    def __call__(self, source: str, finding: Finding) -> str | None: ...
+    def __call__(self, source: str, finding: Finding, facts: FileFacts, index: ProjectIndex) -> str | None: ...
 
 
 FixerRegistry = Mapping[str, QuickFixer]
-#: No fixer is wired in yet; `alchemy_lint.fixes` provides them (see the server's `serve`).
 NO_FIXERS: FixerRegistry = MappingProxyType({})
+
+
+def library_fixers() -> FixerRegistry:
+    """Every fixer `check --fix` has, as quick fixes (this imports LibCST)."""
+    from alchemy_lint.fixes.apply import quick_fix
+    from alchemy_lint.fixes.registry import FIXERS
+
+    return MappingProxyType(dict.fromkeys(FIXERS, quick_fix))
 
 
 def noqa_change(text: str, finding: Finding) -> TextChange | None:
@@ -158,12 +169,21 @@ def place_at(text: str, offset: int) -> Place:
     return Place(line, offset - line_start)
 
 
-def actions_for(text: str, finding: Finding, fixers: FixerRegistry = NO_FIXERS) -> Iterator[FindingAction]:
-    """The code actions for one finding: its quick fix first (when a fixer can), then the noqa insert."""
+def actions_for(
+    text: str,
+    finding: Finding,
+    fixers: FixerRegistry = NO_FIXERS,
+    checked_with: tuple[FileFacts, ProjectIndex] | None = None,
+) -> Iterator[FindingAction]:
+    """The code actions for one finding: its quick fix first (when a fixer can), then the noqa insert.
+
+    `checked_with` holds the facts of `text` and the project index the finding was made with;
+    without them no quick fix is offered.
+    """
     rule = RULES_BY_CODE.get(finding.code)
     fixer = fixers.get(finding.code)
-    if rule is not None and rule.fix is not None and fixer is not None:
-        fixed = fixer(text, finding)
+    if rule is not None and rule.fix is not None and fixer is not None and checked_with is not None:
+        fixed = fixer(text, finding, *checked_with)
         if fixed is not None and fixed != text:
             safety = "" if rule.fix is FixSafety.SAFE else " (unsafe: review it)"
             yield FindingAction(

@@ -111,6 +111,14 @@ class ProjectCache:
         findings = check_file(facts, index, project.settings)
         return tuple(sorted(set(findings), key=Finding.sort_key))
 
+    def checked_with(self, path: Path) -> tuple[FileFacts, ProjectIndex] | None:
+        """The facts of the buffer last checked for `path` and its project's current index."""
+        resolved = path.resolve()
+        project = self._projects.get(find_project_root(resolved))
+        if project is None or resolved not in project.buffer_facts:
+            return None
+        return project.buffer_facts[resolved], project.index()
+
     def buffer_saved(self, path: Path) -> None:
         """The buffer is on disk now: its on-disk facts are what the buffer's were."""
         resolved = path.resolve()

@@ -206,12 +206,14 @@ def code_actions(server: AlchemyLintServer, params: types.CodeActionParams) -> l
     start = codec.position_from_client_units(lines, params.range.start)
     end = codec.position_from_client_units(lines, params.range.end)
     requested = Span(Place(start.line, start.character), Place(end.line, end.character))
+    path = _path_of(document)
+    checked_with = server.state.projects.checked_with(path) if path is not None else None
     found: list[types.CodeAction] = []
     for finding, span in checked.findings:
         if not _overlaps(span, requested):
             continue
         diagnostic = _diagnostic(finding, _client_range(codec, lines, span))
-        for action in actions_for(checked.text, finding, server.state.fixers):
+        for action in actions_for(checked.text, finding, server.state.fixers, checked_with):
             found.append(
                 types.CodeAction(
                     title=action.title,

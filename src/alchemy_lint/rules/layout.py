@@ -1,12 +1,13 @@
 """Rules 5xx: what lives in the models module and what in the database module.
 
-ASA501 matches the models-modules globs against the project-relative path.
+ASA501 matches the models-modules globs against the project-relative path; ASA502 the db-modules globs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from alchemy_lint.facts.model import SchemaCreation, Scope
 from alchemy_lint.names import ENGINES, EVENT_REGISTRARS, FACTORIES, SESSION_CLASSES, Api
 from alchemy_lint.project import ValueKind
 from alchemy_lint.rules.base import Example, FileContext, Finding, Rule
@@ -99,4 +100,160 @@ class Base(DeclarativeBase):
     references=("https://docs.sqlalchemy.org/en/20/core/engines.html",),
 )
 
-RULES = (ENGINE_IN_MODELS_MODULE,)
+# -- ASA502 -------------------------------------------------------------------
+
+
+def check_create_all_at_runtime(rule: Rule, context: FileContext) -> Iterator[Finding]:
+    index = context.index
+    # Tests build a throwaway schema per run on purpose: that is not the application's schema policy.
+    if index.is_test_module(context.path):
+        return
+    in_db_module = index.is_db_module(context.path)
+    for creation in context.facts.schema_creations:
+        if in_db_module and creation.scope is Scope.FUNCTION:
+            continue  # the database module's bootstrap (`init_db()`): the one sanctioned place
+        if not index.is_metadata(creation.origins):
+            continue
+        yield rule.report(
+            context,
+            creation.line,
+            creation.col,
+            metadata=creation.receiver,
+            where=_where(creation, context.facts.module, index.relative(context.path)),
+        )
+
+
+def _where(creation: SchemaCreation, module: str, path: str) -> str:
+    if creation.function is None:
+        return f"at module level of {path}"
+    name = creation.function.removeprefix(f"{module}.")
+    return f"{name}() in {path}"
+
+
+CREATE_ALL_AT_RUNTIME = Rule(
+    code="ASA502",
+    name="create-all-at-runtime",
+    summary="`metadata.create_all` runs outside the database module's bootstrap function.",
+    message=(
+        "{metadata}.create_all {where} changes the schema at run time: apply schema changes with "
+        "Alembic migrations (keep create_all, if at all, in init_db() of the database module)"
+    ),
+    rationale=(
+        "`create_all` creates missing tables and changes nothing else: a new column, an index or a "
+        "constraint on an existing table is silently skipped, so databases drift apart from the models "
+        "and from each other. Called from a request handler, a service or an application's startup "
+        "code, it also runs DDL with the application's privileges on every start. Schema changes "
+        "belong in Alembic migrations; a `create_all` for local development or a first bootstrap "
+        "lives in one function of the database module (`init_db()` in `db_methods.py`/`db.py`, the "
+        "`db-modules` globs), never at import time. The receiver must be a SQLAlchemy `MetaData` on "
+        "evidence (`Base.metadata` of a declarative base or model the index knows, `SQLModel.metadata`, "
+        "a `MetaData()` value, a registry's `.metadata`); any other `.create_all` is not judged. Test "
+        "modules (`conftest.py`, `test_*.py`, `tests/`) are not judged. Opinionated, so off by "
+        'default: select it with `select = [..., "ASA502"]` or `extend-select = ["ASA502"]`.'
+    ),
+    check=check_create_all_at_runtime,
+    default_on=False,
+    options=("db-modules",),
+    valid=(
+        Example(
+            """\
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from app.db_models import Base
+
+engine = create_async_engine("sqlite+aiosqlite://")
+
+
+async def init_db():
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+""",
+            path="app/db_methods.py",
+            others=(
+                (
+                    "app/db_models.py",
+                    "from sqlalchemy.orm import DeclarativeBase\n\n\nclass Base(DeclarativeBase):\n    pass\n",
+                ),
+            ),
+            config='extend-select = ["ASA502"]',
+        ),
+        Example(
+            """\
+from app.planner import TaskGraph
+
+graph = TaskGraph()
+
+
+async def plan():
+    graph.metadata.create_all()
+""",
+            others=(("app/planner.py", "class TaskGraph:\n    metadata = None\n"),),
+            config='extend-select = ["ASA502"]',
+        ),
+    ),
+    invalid=(
+        Example(
+            """\
+from contextlib import asynccontextmanager
+
+from app.db_methods import engine
+from app.db_models import Base
+
+
+@asynccontextmanager
+async def lifespan(app):
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)  # ASA502
+    yield
+""",
+            path="app/main.py",
+            others=(
+                (
+                    "app/db_models.py",
+                    "from sqlalchemy.orm import DeclarativeBase\n\n\nclass Base(DeclarativeBase):\n    pass\n",
+                ),
+                (
+                    "app/db_methods.py",
+                    'from sqlalchemy.ext.asyncio import create_async_engine\n\nengine = create_async_engine("sqlite+aiosqlite://")\n',
+                ),
+            ),
+            config='extend-select = ["ASA502"]',
+        ),
+        Example(
+            """\
+from sqlalchemy import MetaData
+from sqlmodel import SQLModel
+
+metadata = MetaData()
+
+
+async def reset_schema(connection):
+    await connection.run_sync(metadata.create_all)  # ASA502
+
+
+def create_tables(engine):
+    SQLModel.metadata.create_all(engine)  # ASA502
+""",
+            path="app/handlers/admin.py",
+            config='extend-select = ["ASA502"]',
+        ),
+        Example(
+            """\
+from sqlalchemy import create_engine
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+engine = create_engine("sqlite://")
+Base.metadata.create_all(engine)  # ASA502
+""",
+            path="app/db.py",
+            config='extend-select = ["ASA502"]',
+        ),
+    ),
+    references=(
+        "https://alembic.sqlalchemy.org/en/latest/tutorial.html",
+        "https://docs.sqlalchemy.org/en/20/core/metadata.html#creating-and-dropping-database-tables",
+    ),
+)
+
+RULES = (ENGINE_IN_MODELS_MODULE, CREATE_ALL_AT_RUNTIME)

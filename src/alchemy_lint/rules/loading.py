@@ -17,7 +17,7 @@ from alchemy_lint.objects import (
     resolve_access,
     session_origin,
 )
-from alchemy_lint.rules.base import Example, FileContext, Finding, Rule
+from alchemy_lint.rules.base import Example, FileContext, Finding, FixSafety, Rule
 from alchemy_lint.rules.loading_examples import (
     ASA301_INVALID,
     ASA301_VALID,
@@ -101,7 +101,9 @@ def _lazy_finding(rule: Rule, context: FileContext, access: ObjectAccess, target
         fix = f"the object was created here and then flushed or committed, so {name} was never loaded: {fallback}"
     else:
         fix = f"{_fix_site(target, context, loader_chain(target, access.attribute, index))} or {fallback}"
-    return rule.report(context, access.line, access.col, relationship=name, fix=fix)
+    # The end picks the exact `obj.rel` node for the fixer when `a.b.c` nests several at one start.
+    end = (access.end_line, access.end_col) if access.end_line is not None and access.end_col is not None else None
+    return rule.report(context, access.line, access.col, end=end, relationship=name, fix=fix)
 
 
 LAZY_RELATIONSHIP_ACCESS = Rule(
@@ -127,6 +129,7 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
         "parameters are not judged: the caller's query is unknown."
     ),
     check=check_lazy_relationship_access,
+    fix=FixSafety.UNSAFE,
     runtime=(
         "Raises `sqlalchemy.exc.MissingGreenlet` at the access. Every INVALID example below is "
         "executed in the test suite against SQLAlchemy 2 with aiosqlite and raises it on the reported "

@@ -125,8 +125,8 @@ class OrderRepository:
 _REPOSITORY_FILE = ("app/repository.py", _REPOSITORY)
 
 
-def _example(source: str, *others: tuple[str, str], path: str = "app/handlers.py") -> Example:
-    return Example(source, path=path, others=(_MODELS_FILE, *others))
+def _example(source: str, *others: tuple[str, str], path: str = "app/handlers.py", fixed: str | None = None) -> Example:
+    return Example(source, path=path, others=(_MODELS_FILE, *others), fixed=fixed)
 
 
 ASA301_INVALID: tuple[Example, ...] = (
@@ -142,7 +142,19 @@ async def order_quantity(session: AsyncSession, order_id: int) -> int:
     result = await session.execute(select(Order).where(Order.id == order_id))
     order = result.scalars().one()
     return sum(item.quantity for item in order.items)  # ASA301
-"""
+""",
+        fixed="""\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+async def order_quantity(session: AsyncSession, order_id: int) -> int:
+    result = await session.execute(select(Order).where(Order.id == order_id))
+    order = result.scalars().one()
+    return sum(item.quantity for item in (await order.awaitable_attrs.items))
+""",
     ),
     _example(
         """\
@@ -155,7 +167,18 @@ async def add_item(session: AsyncSession, order_id: int, product_id: int) -> Non
     order = await session.get(Order, order_id)
     order.items.append(OrderItem(product_id=product_id, quantity=1))  # ASA301
     await session.commit()
-"""
+""",
+        fixed="""\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order, OrderItem
+
+
+async def add_item(session: AsyncSession, order_id: int, product_id: int) -> None:
+    order = await session.get(Order, order_id)
+    (await order.awaitable_attrs.items).append(OrderItem(product_id=product_id, quantity=1))
+    await session.commit()
+""",
     ),
     _example(
         """\
@@ -172,7 +195,22 @@ async def order_lines(session: AsyncSession, detailed: bool) -> list[int]:
         statement = statement.options(selectinload(Order.items))
     order = (await session.scalars(statement)).one()
     return [item.quantity for item in order.items]  # ASA301
-"""
+""",
+        fixed="""\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order
+
+
+async def order_lines(session: AsyncSession, detailed: bool) -> list[int]:
+    statement = select(Order).where(Order.id == 1)
+    if detailed:
+        statement = statement.options(selectinload(Order.items))
+    order = (await session.scalars(statement)).one()
+    return [item.quantity for item in (await order.awaitable_attrs.items)]
+""",
     ),
     _example(
         """\
@@ -186,7 +224,19 @@ async def busy_orders(session: AsyncSession) -> list[int]:
     statement = select(Order).join(Order.items).where(OrderItem.quantity > 0)
     orders = (await session.scalars(statement)).unique().all()
     return [len(order.items) for order in orders]  # ASA301
-"""
+""",
+        fixed="""\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order, OrderItem
+
+
+async def busy_orders(session: AsyncSession) -> list[int]:
+    statement = select(Order).join(Order.items).where(OrderItem.quantity > 0)
+    orders = (await session.scalars(statement)).unique().all()
+    return [len((await order.awaitable_attrs.items)) for order in orders]
+""",
     ),
     _example(
         """\
@@ -204,7 +254,23 @@ async def product_names(session: AsyncSession, order_id: int) -> list[str]:
     for item in order.items:
         names.append(item.product.name)  # ASA301
     return names
-"""
+""",
+        fixed="""\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order
+
+
+async def product_names(session: AsyncSession, order_id: int) -> list[str]:
+    statement = select(Order).where(Order.id == order_id).options(selectinload(Order.items))
+    order = (await session.execute(statement)).scalar_one()
+    names = []
+    for item in order.items:
+        names.append((await item.awaitable_attrs.product).name)
+    return names
+""",
     ),
     _example(
         """\
@@ -218,7 +284,19 @@ async def register(session: AsyncSession, name: str) -> int:
     session.add(user)
     await session.commit()
     return len(user.orders)  # ASA301
-"""
+""",
+        fixed="""\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import User
+
+
+async def register(session: AsyncSession, name: str) -> int:
+    user = User(name=name)
+    session.add(user)
+    await session.commit()
+    return len((await user.awaitable_attrs.orders))
+""",
     ),
     _example(
         """\
@@ -258,6 +336,16 @@ async def item_count(session: AsyncSession, order_id: int) -> int:
     return len(order.items)  # ASA301
 """,
         _REPOSITORY_FILE,
+        fixed="""\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.repository import get_order
+
+
+async def item_count(session: AsyncSession, order_id: int) -> int:
+    order = await get_order(session, order_id)
+    return len((await order.awaitable_attrs.items))
+""",
     ),
     _example(
         """\
@@ -278,6 +366,23 @@ async def report(session: AsyncSession) -> list[str]:
     return await OrderService(session).open_customers()
 """,
         _REPOSITORY_FILE,
+        fixed="""\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.repository import OrderRepository
+
+
+class OrderService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.repo = OrderRepository(session)
+
+    async def open_customers(self) -> list[str]:
+        return [(await order.awaitable_attrs.user).name for order in await self.repo.list_open()]
+
+
+async def report(session: AsyncSession) -> list[str]:
+    return await OrderService(session).open_customers()
+""",
     ),
     Example(
         """\
