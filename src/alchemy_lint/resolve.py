@@ -126,6 +126,17 @@ _UNION = frozenset({"typing.Union", "typing_extensions.Union"})
 _NEW_TYPE = frozenset({"typing.NewType", "typing_extensions.NewType"})
 
 
+def unquoted(annotation: ast.expr) -> ast.expr | None:
+    """A string annotation (`"Group"`, `"Mapped[list[Group]]"`) as the expression it spells;
+    any other annotation as it is; None for a string that is not an expression."""
+    if not (isinstance(annotation, ast.Constant) and isinstance(annotation.value, str)):
+        return annotation
+    try:
+        return ast.parse(annotation.value.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+
+
 def annotation_target(annotation: ast.expr | None, table: NameTable) -> str | None:
     """The qualified name of the one class an annotation names.
 
@@ -135,11 +146,8 @@ def annotation_target(annotation: ast.expr | None, table: NameTable) -> str | No
     if annotation is None:
         return None
     if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
-        try:
-            parsed = ast.parse(annotation.value.strip(), mode="eval")
-        except SyntaxError:
-            return None
-        return annotation_target(parsed.body, table)
+        parsed = unquoted(annotation)
+        return annotation_target(parsed, table) if parsed is not None else None
     if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
         return _single_non_none([annotation.left, annotation.right], table)
     if isinstance(annotation, ast.Subscript):
@@ -161,11 +169,9 @@ def annotation_targets(annotation: ast.expr | None, table: NameTable) -> tuple[s
     single = annotation_target(annotation, table)
     if single is not None or annotation is None:
         return (single,) if single else ()
-    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
-        try:
-            annotation = ast.parse(annotation.value.strip(), mode="eval").body
-        except SyntaxError:
-            return ()
+    annotation = unquoted(annotation)
+    if annotation is None:
+        return ()
     options: list[ast.expr] = []
     if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
         pending: list[ast.expr] = [annotation]

@@ -43,6 +43,7 @@ from alchemy_lint.resolve import (
     expression_text,
     qualify,
     type_alias_target,
+    unquoted,
 )
 
 #: Methods whose receiver the facts keep, with its evidence of being a session.
@@ -816,11 +817,7 @@ def _qualified(expr: ast.expr, table: NameTable) -> str | None:
 
 
 def _container(annotation: ast.expr | None, table: NameTable) -> str | None:
-    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
-        try:
-            annotation = ast.parse(annotation.value, mode="eval").body
-        except SyntaxError:
-            return None
+    annotation = unquoted(annotation) if annotation is not None else None
     if isinstance(annotation, ast.Subscript):
         api = known_api(_qualified(annotation.value, table))
         if api is Api.MAPPED or api is Api.WRITE_ONLY_MAPPED or api is Api.DYNAMIC_MAPPED:

@@ -23,7 +23,7 @@ from alchemy_lint.facts.model import (
     SessionRef,
     SourceKind,
 )
-from alchemy_lint.resolve import NameTable, dotted_parts, expression_text, qualify
+from alchemy_lint.resolve import NameTable, dotted_parts, expression_text, qualify, unquoted
 
 
 class Resolver(Protocol):
@@ -246,11 +246,7 @@ def relationship_is_collection(annotation: ast.expr | None, call: ast.Call | Non
         for keyword in call.keywords:
             if keyword.arg == "uselist" and isinstance(keyword.value, ast.Constant):
                 return bool(keyword.value.value)
-    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
-        try:
-            annotation = ast.parse(annotation.value, mode="eval").body
-        except SyntaxError:
-            return None
+    annotation = unquoted(annotation) if annotation is not None else None
     if isinstance(annotation, ast.Subscript):
         parts = dotted_parts(annotation.value)
         leaf = parts[-1] if parts else None
