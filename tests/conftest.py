@@ -93,3 +93,24 @@ def expected_markers(folder: Path, relative_to: Path = REPO) -> set[tuple[str, i
             if match:
                 found.update((shown, number, code.strip()) for code in match.group(1).split(","))
     return found
+
+
+#: A small project shared by the cache and editor tests: the database module...
+APP_DB_MODULE = """\
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+engine = create_async_engine("sqlite+aiosqlite://")
+SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
+"""
+
+#: ...and a handler that opens an ad-hoc session from its engine (ASA101).
+ADHOC_HANDLER = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import engine
+
+
+async def load_report() -> None:
+    session = AsyncSession(engine, expire_on_commit=False)
+    await session.close()
+"""

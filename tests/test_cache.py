@@ -8,28 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ADHOC_HANDLER as HANDLER
+from conftest import APP_DB_MODULE as DB
 from conftest import working_directory, write_project
 
 from alchemy_lint.cache import CACHE_DIR_ENV, CACHE_DIR_NAME, Cache
 from alchemy_lint.engine import CheckResult, RunOptions, check_paths
-
-DB = """\
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
-
-engine = create_async_engine("sqlite+aiosqlite://")
-SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
-"""
-
-HANDLER = """\
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.db import engine
-
-
-async def load_report() -> None:
-    session = AsyncSession(engine, expire_on_commit=False)
-    await session.close()
-"""
 
 CLEAN_HANDLER = """\
 from app.db import SessionLocal

@@ -5,29 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import ADHOC_HANDLER as HANDLER
+from conftest import APP_DB_MODULE as DB_MODULE
 from conftest import write_project
 
 from alchemy_lint.config import ConfigError
 from alchemy_lint.lsp.projects import ProjectCache
 from alchemy_lint.project import find_project_root
-
-DB_MODULE = """\
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
-
-engine = create_async_engine("sqlite+aiosqlite://")
-SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
-"""
-
-HANDLER = """\
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.db import engine
-
-
-async def load_report() -> None:
-    session = AsyncSession(engine, expire_on_commit=False)
-    await session.close()
-"""
 
 
 def _messages(cache: ProjectCache, path: Path, text: str) -> list[str]:

@@ -12,6 +12,8 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
+from conftest import ADHOC_HANDLER as HANDLER
+from conftest import APP_DB_MODULE as DB_MODULE
 from conftest import write_project
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
@@ -20,24 +22,6 @@ from alchemy_lint.rules import RULES_BY_CODE
 
 #: A hang guard, not a performance assertion: a healthy server answers in well under a second.
 TIMEOUT = 30.0
-
-DB_MODULE = """\
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
-
-engine = create_async_engine("sqlite+aiosqlite://")
-SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
-"""
-
-HANDLER = """\
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.db import engine
-
-
-async def load_report() -> None:
-    session = AsyncSession(engine, expire_on_commit=False)
-    await session.close()
-"""
 
 CLEAN_HANDLER = """\
 from app.db import SessionLocal
