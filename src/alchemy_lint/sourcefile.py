@@ -5,9 +5,11 @@ Keeps the encoding (PEP 263 cookie, BOM) and the line endings; replaces a file a
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
+import stat
 import tempfile
 import tokenize
 from dataclasses import dataclass
@@ -41,21 +43,39 @@ def replace_file(path: Path, data: bytes) -> None:
     """Write `data` to a temporary file beside `path` and rename it over `path`.
 
     A crash leaves either the old or the new file, never half of one; a symlink keeps
-    pointing at its target, and the target keeps its permission bits.
+    pointing at its target, and the target keeps its permission bits and its owner (a fix
+    run as root must not hand a user's file to root). A file with other hard links is
+    rewritten in place instead: a rename would part it from its other names.
     """
     target = path.resolve()
-    mode = target.stat().st_mode & 0o7777
+    status = target.stat()
+    if status.st_nlink > 1:
+        with open(target, "r+b") as stream:
+            stream.write(data)
+            stream.truncate()
+            stream.flush()
+            os.fsync(stream.fileno())
+        return
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
+        _keep_owner(temporary, status)  # first: a change of owner clears the set-id bits
+        os.chmod(temporary, stat.S_IMODE(status.st_mode))
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _keep_owner(temporary: str, status: os.stat_result) -> None:
+    if not hasattr(os, "chown") or (status.st_uid, status.st_gid) == (os.geteuid(), os.getegid()):
+        return
+    # Only root may give a file away; anyone else rewrites what they may write as theirs.
+    with contextlib.suppress(PermissionError):
+        os.chown(temporary, status.st_uid, status.st_gid)
 
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
