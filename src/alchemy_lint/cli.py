@@ -6,6 +6,8 @@ Exit codes: 0 clean, 1 findings, 2 usage, configuration or internal error.
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -15,11 +17,14 @@ from alchemy_lint.config import ConfigError
 from alchemy_lint.engine import CheckResult, RuleCrash, RunOptions, check_paths
 from alchemy_lint.fixes.pipeline import FixSession, Overrides
 from alchemy_lint.fixes.summary import diff_summary, fix_hint, fix_summary, report_fix_errors
+from alchemy_lint.parallel import WorkerDied
 from alchemy_lint.profile import Profile
 from alchemy_lint.report import FORMATS, render, render_statistics
 from alchemy_lint.rules import ALL_RULES, RULES_BY_CODE, Finding
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+#: As a shell reports a command stopped by SIGINT or SIGPIPE.
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 128 + signal.SIGINT, 128 + signal.SIGPIPE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -102,6 +107,8 @@ def _check(args: argparse.Namespace) -> int:
             result, summary = _fix(session, result, unsafe=args.unsafe_fixes)
         else:
             result = check_paths(args.paths, overrides, options)
+    except BrokenPipeError:
+        raise  # `--diff | head`: not an error of the run (see `main`)
     except Exception as error:
         return _report_error(error)
     if profile is None:
@@ -124,6 +131,8 @@ def _report_error(error: Exception) -> int:
         message = f"error: {error}"
     elif isinstance(error, FileNotFoundError):
         message = f"error: no such file or folder: {error.args[0]}"
+    elif isinstance(error, WorkerDied):
+        message = f"error: {error}"
     else:  # a bug of ours
         message = f"internal error: {_one_line(error)}; please report it with the file"
     sys.stderr.write(f"alchemy-lint: {message}\n")
@@ -198,6 +207,23 @@ def _rule(code: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; Ctrl-C and a closed output pipe end it quietly, never with a traceback."""
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        # The workers are stopped and the cache's temporary files removed on the way out.
+        sys.stderr.write("alchemy-lint: interrupted\n")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`alchemy-lint rules | head -1`): say nothing more, and point
+        # stdout at /dev/null so that the interpreter's last flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_BROKEN_PIPE
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "check":
         return _check(args)

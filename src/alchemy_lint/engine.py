@@ -208,6 +208,8 @@ class Project:
         self.options = options
         self.stats = stats if stats is not None else RunStats()
         self.cache = Cache.for_project(root) if options.cache and not cache_disabled_by_environment() else None
+        if self.cache is not None:
+            self.cache.remove_stale_temporaries()
         self._settings_key = settings.cache_key()
         self.sources: dict[Path, SourceFile] = {source.path: source for source in sources}
         self.stats.project_files += len(self.sources)

@@ -7,14 +7,19 @@ write the cache entry themselves and send back the facts, which are plain pickla
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+import signal
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from alchemy_lint.cache import Cache
 from alchemy_lint.facts import FileFacts, extract_facts, parse_source
 from alchemy_lint.facts.extract import PARSE_ERRORS
 from alchemy_lint.noqa import noqa_lines
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 #: Below this many files to parse, a pool costs more than it saves.
 MIN_FILES_FOR_POOL = 16
@@ -102,21 +107,81 @@ def _pool_job(arguments: tuple[ParseJob, Cache | None]) -> FileFacts:
     return run_job(job, cache)
 
 
-def run_jobs(jobs: Sequence[ParseJob], workers: int, cache: Cache | None) -> Iterator[FileFacts]:
-    """The facts of each job, in order; in a pool when there are workers and enough files."""
-    import multiprocessing  # not on the warm path, where every answer comes from the cache
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches the whole process group: the main process stops the workers, and a
+    # worker's own KeyboardInterrupt would only print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class WorkerDied(Exception):
+    """A worker process died (killed, or out of memory) in two pools in a row."""
+
+    def __init__(self, unfinished: int) -> None:
+        super().__init__(
+            f"a worker process died while parsing (killed, or out of memory?); {unfinished} "
+            f"file{'s' if unfinished != 1 else ''} could not be checked: run again, or with -j 1"
+        )
+
+
+#: Pools to try before giving up: a worker killed once (the OOM killer, a stray kill -9)
+#: costs a second pool for the files it had not answered for; killed again, the run ends.
+POOL_ATTEMPTS = 2
+
+
+def run_jobs(jobs: Sequence[ParseJob], workers: int, cache: Cache | None) -> list[FileFacts]:
+    """The facts of each job, in order; in a pool when there are workers and enough files.
+
+    Raises WorkerDied when workers keep dying; never waits on a worker that is gone.
+    """
+    # Not on the warm path, where every answer comes from the cache.
+    import multiprocessing
+    from concurrent.futures.process import BrokenProcessPool
 
     if workers <= 1 or len(jobs) < MIN_FILES_FOR_POOL or multiprocessing.current_process().daemon:
         # A daemon process (a flake8 -j worker) may not start children.
-        for job in jobs:
-            yield run_job(job, cache)
-        return
+        return [run_job(job, cache) for job in jobs]
+    done: list[FileFacts] = []
+    for _ in range(POOL_ATTEMPTS):
+        try:
+            _run_in_pool(jobs[len(done) :], workers, cache, done)
+        except BrokenProcessPool:
+            continue
+        return done
+    raise WorkerDied(len(jobs) - len(done))
+
+
+def _run_in_pool(jobs: Sequence[ParseJob], workers: int, cache: Cache | None, done: list[FileFacts]) -> None:
+    """Append the facts of `jobs` to `done` in order; on any way out but success (a dead
+    worker, Ctrl-C) the workers are stopped at once and their half-written cache files removed."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     methods = multiprocessing.get_all_start_methods()
     # fork starts workers without re-importing anything; the engine runs no threads.
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     chunk = max(1, min(64, len(jobs) // (workers * 8)))
-    with context.Pool(min(workers, len(jobs))) as pool:
-        yield from pool.imap(_pool_job, ((job, cache) for job in jobs), chunksize=chunk)
+    pool = ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context, initializer=_ignore_interrupts)
+    try:
+        done.extend(pool.map(_pool_job, [(job, cache) for job in jobs], chunksize=chunk))
+    except BaseException:
+        _stop_workers(pool)
+        if cache is not None:
+            cache.remove_stale_temporaries()
+        raise
+    pool.shutdown()
 
 
-__all__ = ["JobKind", "ParseJob", "default_jobs", "run_jobs"]
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14
+    if terminate is not None:
+        terminate()
+    else:
+        processes = list((pool._processes or {}).values())
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+__all__ = ["JobKind", "ParseJob", "WorkerDied", "default_jobs", "run_jobs"]
