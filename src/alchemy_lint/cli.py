@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 findings, 2 usage, configuration or internal error.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import signal
 import sys
@@ -208,6 +209,10 @@ def _rule(code: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; Ctrl-C and a closed output pipe end it quietly, never with a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            # A file name that is not UTF-8 is printed as the bytes it is, as `ls` prints it.
+            stream.reconfigure(errors="surrogateescape")
     try:
         return _run(argv)
     except KeyboardInterrupt:

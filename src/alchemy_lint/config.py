@@ -136,8 +136,12 @@ def load_settings(root: Path) -> Settings:
         return Settings()
     try:
         document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"{pyproject.name}: cannot read: {error.strerror or error}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"{pyproject.name}: cannot read TOML: {error}") from None
+    except RecursionError:  # tomllib recurses once per nested table or array
+        raise ConfigError(f"{pyproject.name}: cannot read TOML: nested too deeply") from None
     tool = document.get("tool", {})
     table = tool.get("alchemy-lint") if isinstance(tool, dict) else None
     if table is None:

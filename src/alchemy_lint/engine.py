@@ -26,7 +26,8 @@ from alchemy_lint.profile import Profile
 from alchemy_lint.project import ProjectIndex, find_project_root, is_project_root
 from alchemy_lint.resolve import module_name_for
 from alchemy_lint.rules import FileContext, Finding, check_selectors, enabled_rules, ignored_for_path
-from alchemy_lint.sources import ModuleNames, SourceFile, read_source
+from alchemy_lint.sourcefile import read_bounded, read_error_text
+from alchemy_lint.sources import ModuleNames, SourceFile, read_source, resolved, without_aliases
 
 #: Folders never walked into: VCS data, virtual environments, caches and build output.
 SKIPPED_DIRS = frozenset(
@@ -108,7 +109,22 @@ def display_path(path: Path) -> str:
 
 
 def is_skipped_dir(folder: Path) -> bool:
-    return folder.name in SKIPPED_DIRS or folder.name.endswith(".egg-info") or (folder / "pyvenv.cfg").is_file()
+    return folder.name in SKIPPED_DIRS or folder.name.endswith(".egg-info") or _holds(folder, "pyvenv.cfg")
+
+
+def _holds(folder: Path, name: str) -> bool:
+    # A folder we may not look into holds nothing we can see; the walk reports it (ASA001).
+    try:
+        return (folder / name).is_file()
+    except OSError:
+        return False
+
+
+def _is_nested_project(folder: Path) -> bool:
+    try:
+        return is_project_root(folder)
+    except OSError:
+        return False
 
 
 def python_files(
@@ -124,19 +140,24 @@ def python_files(
     `--force-exclude`): pre-commit names every changed file, and the flake8 plugin cannot
     tell a named file from a found one.
     """
-    if root.resolve() != project_root and is_excluded(root, settings, project_root):
+    if resolved(root) != project_root and is_excluded(root, settings, project_root):
         return
     if root.is_file():
         yield root
         return
-    for folder, subfolders, files in os.walk(root):
+    # A folder that cannot be listed (no permission) is yielded as a path that cannot be read:
+    # one ASA001 for it, and the walk goes on.
+    unreadable: list[OSError] = []
+    for folder, subfolders, files in os.walk(root, onerror=unreadable.append):
+        yield from (Path(error.filename) for error in unreadable if error.filename)
+        unreadable.clear()
         here = Path(folder)
         kept = []
         for name in sorted(subfolders):
             child = here / name
             if is_skipped_dir(child) or is_excluded(child, settings, project_root):
                 continue
-            if is_project_root(child):
+            if _is_nested_project(child):
                 if nested_roots is not None:
                     nested_roots.append(child)
                 continue
@@ -147,13 +168,14 @@ def python_files(
                 candidate = here / name
                 if not is_excluded(candidate, settings, project_root):
                     yield candidate
+    yield from (Path(error.filename) for error in unreadable if error.filename)
 
 
 def is_excluded(path: Path, settings: Settings, project_root: Path) -> bool:
     if not settings.exclude:
         return False
     try:
-        relative = path.resolve().relative_to(project_root).as_posix()
+        relative = resolved(path).relative_to(project_root).as_posix()
     except ValueError:
         relative = path.as_posix()
     return matches_any(relative, settings.exclude)
@@ -174,10 +196,10 @@ def facts_for_tree(path: str, tree: ast.Module, module_path: Path) -> FileFacts:
 def read_facts(path: Path) -> FileFacts:
     shown = display_path(path)
     try:
-        source = path.read_bytes()
+        source = read_bounded(path)
     except OSError as error:
         module, is_package = module_name_for(path)
-        return FileFacts(shown, module, is_package, parse_error=f"cannot read: {error.strerror or error}")
+        return FileFacts(shown, module, is_package, parse_error=read_error_text(error))
     return facts_for_source(shown, source, path)
 
 
@@ -427,7 +449,7 @@ def read_project(root: Path, settings: Settings, options: RunOptions, stats: Run
         paths = list(python_files(root, settings, root, nested_roots))
     with profile.phase("read"):
         display = _PathNames(root)
-        sources = [read_source(path, *display.names(path), modules) for path in paths]
+        sources = without_aliases([read_source(path, *display.names(path), modules) for path in paths])
     project = Project(root, settings, sources, options, stats)
     project.nested_roots = tuple(nested_roots)
     return project
@@ -546,16 +568,14 @@ def _checked_sources(project: Project, given_paths: Sequence[Path], nested_roots
     chosen: dict[Path, SourceFile] = {}
     modules = ModuleNames()
     for given in given_paths:
-        if given.resolve() == project.root:
+        if resolved(given) == project.root:
             chosen.update(project.sources)
             nested_roots.extend(project.nested_roots)
             continue
         for path in python_files(given, project.settings, project.root, nested_roots):
-            resolved = path.resolve()
-            if resolved in chosen:
+            real = resolved(path)
+            if real in chosen:
                 continue
-            known = project.sources.get(resolved)
-            chosen[resolved] = known or read_source(
-                resolved, display_path(resolved), _relative_to(resolved, project.root), modules
-            )
+            known = project.sources.get(real)
+            chosen[real] = known or read_source(real, display_path(real), _relative_to(real, project.root), modules)
     return list(chosen.values())

@@ -35,8 +35,55 @@ def decode_source(data: bytes) -> SourceText:
     return SourceText(data.decode(encoding), encoding)
 
 
+#: Far above any real source file (the largest `.py` in CPython's standard library and in the
+#: corpora of bench/reliability.md is under 1 MB); a bigger "source" is generated data, or a
+#: link to something endless, and would cost gigabytes to parse.
+MAX_SOURCE_BYTES = 32 * 1024 * 1024
+
+
+class NotASourceFile(OSError):
+    """Not something to parse: a FIFO, a device, a folder, or a file over `MAX_SOURCE_BYTES`."""
+
+
+def read_bounded(path: Path | str) -> bytes:
+    """The bytes of a regular file of at most `MAX_SOURCE_BYTES`; raises OSError otherwise.
+
+    Opened without blocking, so a FIFO named `*.py` is reported instead of waiting for a
+    writer forever, and never read past the bound, so a link to `/dev/zero` costs nothing.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    descriptor = os.open(path, flags)
+    with open(descriptor, "rb", closefd=True) as stream:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise NotASourceFile(f"not a regular file ({_file_kind(status.st_mode)})")
+        # The size may change while we read: the bound holds for the bytes read too.
+        data = b"" if status.st_size > MAX_SOURCE_BYTES else stream.read(MAX_SOURCE_BYTES + 1)
+    if status.st_size > MAX_SOURCE_BYTES or len(data) > MAX_SOURCE_BYTES:
+        raise NotASourceFile(f"larger than {MAX_SOURCE_BYTES // (1024 * 1024)} MB")
+    return data
+
+
+def _file_kind(mode: int) -> str:
+    kinds = {
+        stat.S_ISDIR: "a folder",
+        stat.S_ISFIFO: "a FIFO",
+        stat.S_ISCHR: "a character device",
+        stat.S_ISBLK: "a block device",
+        stat.S_ISSOCK: "a socket",
+    }
+    return next((name for test, name in kinds.items() if test(mode)), "a special file")
+
+
+def read_error_text(error: OSError) -> str:
+    """`cannot read: ...` for ASA001, in the words of the system (or of `read_bounded`)."""
+    if isinstance(error, NotASourceFile):
+        return f"cannot read: {error}"
+    return f"cannot read: {error.strerror or error}"
+
+
 def read_source(path: Path) -> SourceText:
-    return decode_source(path.read_bytes())
+    return decode_source(read_bounded(path))
 
 
 def replace_file(path: Path, data: bytes) -> None:
