@@ -132,3 +132,9 @@ def test_baseline_reads_a_lone_carriage_return_as_python_does() -> None:
     assert add_noqa(text, {3: {"ASA103"}, 7: {"ASA103"}}) == (
         'import a\rx = 1  # one\nSession = f()  # noqa: ASA103\ny = """\na\n"""\nOther = f()  # noqa: ASA103\n'
     )
+
+
+def test_an_elif_weighs_one_level_and_an_if_inside_else_a_block() -> None:
+    single = "if a:\n    pass\n"
+    assert depth(single + "elif b:\n    pass\n") - depth(single) == 1
+    assert depth(single + "else:\n    if b:\n        pass\n") - depth(single) == 10

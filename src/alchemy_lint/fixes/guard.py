@@ -23,7 +23,8 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-#: Estimated LibCST levels (see `libcst_depth`); real code stays below 100 (bench/reliability.md).
+#: Estimated LibCST levels (see `libcst_depth`). Of 23,678 real files (bench/reliability.md)
+#: the median is 36, the 99th percentile 117, the deepest (generated sympy tables) 569.
 MAX_LIBCST_DEPTH = 500
 #: Characters; LibCST's parse costs about 13x `ast.parse` in time and far more in memory.
 MAX_LIBCST_CHARS = 4_000_000
@@ -62,17 +63,27 @@ def libcst_depth(tree: ast.AST) -> int:
     to its right.
     """
     deepest = 0
+    elifs: set[int] = set()
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
     while stack:
         node, depth = stack.pop()
-        depth += _BLOCK_WEIGHT if isinstance(node, _BLOCKS) else 1
+        depth += 1 if id(node) in elifs or not isinstance(node, _BLOCKS) else _BLOCK_WEIGHT
         deepest = max(deepest, depth)
         if isinstance(node, ast.BoolOp):
             count = len(node.values)
             stack.extend((value, depth + count - index - 1) for index, value in enumerate(node.values))
             continue
+        if isinstance(node, ast.If) and _has_elif(node):
+            elifs.add(id(node.orelse[0]))
         stack.extend((child, depth) for child in ast.iter_child_nodes(node))
     return deepest
+
+
+def _has_elif(node: ast.If) -> bool:
+    """An `elif` (at its `if`'s column; an `if` inside `else:` is indented) is one LibCST level,
+    and costs the native parser what an operator does, not what a nested block does."""
+    orelse = node.orelse
+    return len(orelse) == 1 and isinstance(orelse[0], ast.If) and orelse[0].col_offset == node.col_offset
 
 
 def libcst_refusal(source: str) -> str | None:
