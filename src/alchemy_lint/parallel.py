@@ -19,6 +19,7 @@ from alchemy_lint.facts.extract import PARSE_ERRORS
 from alchemy_lint.noqa import noqa_lines
 
 if TYPE_CHECKING:
+    import multiprocessing.queues
     from concurrent.futures import ProcessPoolExecutor
 
 #: Below this many files to parse, a pool costs more than it saves.
@@ -161,6 +162,13 @@ def _run_in_pool(jobs: Sequence[ParseJob], workers: int, cache: Cache | None, do
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     chunk = max(1, min(64, len(jobs) // (workers * 8)))
     pool = ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context, initializer=_ignore_interrupts)
+    # The queue of work items has a feeder thread that writes them into a pipe. Once a worker
+    # is killed, it can block on a full pipe for good (a chunk of sources is bigger than the
+    # pipe's buffer), and multiprocessing's exit handler would wait for it forever (a hang seen
+    # in the sweep, bench/reliability.md). Every answer we need has arrived by then: never wait.
+    work_queue: multiprocessing.queues.Queue[object] | None = getattr(pool, "_call_queue", None)
+    if work_queue is not None:
+        work_queue.cancel_join_thread()
     try:
         done.extend(pool.map(_pool_job, [(job, cache) for job in jobs], chunksize=chunk))
     except BaseException:
