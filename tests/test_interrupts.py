@@ -35,14 +35,14 @@ mode, marker = sys.argv[1], Path(sys.argv[2])
 real = parallel.facts_for_job
 
 def facts_for_job(job):
-    if job.display.endswith("victim.py"):
+    if "victim" in job.display:
         if mode == "die-once" and not marker.exists():
             marker.write_text("died")
             os.kill(os.getpid(), signal.SIGKILL)
         if mode == "die-always":
             os.kill(os.getpid(), signal.SIGKILL)
         if mode == "wait":
-            marker.write_text(str(os.getpid()))
+            (marker / str(os.getpid())).write_text("waiting")
             time.sleep(3600)
     return real(job)
 
@@ -53,7 +53,9 @@ sys.exit(main(sys.argv[3:]))
 #: Each file carries 20 KB of comments, so that a chunk of work items is bigger than a pipe's
 #: buffer: then a queue feeder with no worker left to read it blocks (a hang seen in the sweep).
 HANDLER = "# " + "padding " * 10 + "\n"
-HANDLER = HANDLER * (20_000 // len(HANDLER)) + """\
+HANDLER = (
+    HANDLER * (20_000 // len(HANDLER))
+    + """\
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -61,15 +63,19 @@ async def handler_{number}(engine):
     async with AsyncSession(engine) as session:
         return session
 """
+)
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Enough files for a pool, each with findings; `victim.py` is the one the wrapper watches."""
+    """Enough files for a pool, each with findings. The wrapper watches the two victims, which
+    are in the first two chunks of work: while both workers wait on them, every other chunk is
+    still pending."""
     monkeypatch.delenv("ALCHEMY_LINT_CACHE_DIR", raising=False)
     monkeypatch.delenv("ALCHEMY_LINT_NO_CACHE", raising=False)
     files = {f"app/handler_{n:02d}.py": HANDLER.format(number=n) for n in range(4 * MIN_FILES_FOR_POOL)}
-    files["app/victim.py"] = HANDLER.format(number="victim")
+    files["app/a0_victim.py"] = HANDLER.format(number="victim_0")
+    files["app/handler_02_victim.py"] = HANDLER.format(number="victim_1")
     return write_project(tmp_path / "project", files)
 
 
@@ -124,19 +130,21 @@ def test_workers_that_keep_dying_end_the_run_with_one_line_and_exit_2(project: P
 
 def test_ctrl_c_exits_130_with_one_line_and_stops_the_workers(project: Path, tmp_path: Path) -> None:
     waiting = tmp_path / "waiting"
+    waiting.mkdir()
     run = wrapped("wait", waiting, "check", "-j", "2", ".", cwd=project)
     deadline = time.monotonic() + HANG
-    while not waiting.exists() or not waiting.read_text():
+    while len(list(waiting.iterdir())) < 2:
         assert run.poll() is None, finish(run)
-        assert time.monotonic() < deadline, "the run never reached victim.py"
+        assert time.monotonic() < deadline, "the workers never reached both victims"
         time.sleep(0.01)
-    worker = int(waiting.read_text())
+    workers = [int(path.name) for path in waiting.iterdir()]
     os.killpg(run.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C
     stdout, stderr = finish(run)
 
     assert (run.returncode, stdout, stderr) == (130, "", "alchemy-lint: interrupted\n")
-    with pytest.raises(ProcessLookupError):
-        os.kill(worker, 0)  # stopped and reaped, not left sleeping
+    for worker in workers:
+        with pytest.raises(ProcessLookupError):
+            os.kill(worker, 0)  # stopped and reaped, not left sleeping
     assert temporary_files(project) == []
 
 

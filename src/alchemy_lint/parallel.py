@@ -103,9 +103,8 @@ def describe_parse_error(error: BaseException) -> str:
     return f"{error} ({type(error).__name__})"
 
 
-def _pool_job(arguments: tuple[ParseJob, Cache | None]) -> FileFacts:
-    job, cache = arguments
-    return run_job(job, cache)
+def _pool_chunk(jobs: Sequence[ParseJob], cache: Cache | None) -> list[FileFacts]:
+    return [run_job(job, cache) for job in jobs]
 
 
 def _ignore_interrupts() -> None:
@@ -170,7 +169,12 @@ def _run_in_pool(jobs: Sequence[ParseJob], workers: int, cache: Cache | None, do
     if work_queue is not None:
         work_queue.cancel_join_thread()
     try:
-        done.extend(pool.map(_pool_job, [(job, cache) for job in jobs], chunksize=chunk))
+        # Futures of our own rather than `pool.map`, which cancels the pending ones on the way
+        # out; the pool's thread then raises InvalidStateError (a traceback) on Python 3.11
+        # when it marks them broken.
+        chunks = [pool.submit(_pool_chunk, jobs[start : start + chunk], cache) for start in range(0, len(jobs), chunk)]
+        for future in chunks:
+            done.extend(future.result())
     except BaseException:
         _stop_workers(pool)
         if cache is not None:
@@ -189,7 +193,8 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
             process.terminate()
         for process in processes:
             process.join()
-    pool.shutdown(wait=True, cancel_futures=True)
+    # Not `cancel_futures`, for the same reason as above: the pool's thread marks them broken.
+    pool.shutdown(wait=True)
 
 
 __all__ = ["JobKind", "ParseJob", "WorkerDied", "default_jobs", "run_jobs"]
