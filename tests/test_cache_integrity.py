@@ -18,7 +18,8 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv(CACHE_DIR_ENV, raising=False)
     monkeypatch.delenv(NO_CACHE_ENV, raising=False)
     copy = tmp_path / "sample_app"
-    shutil.copytree(FIXTURES / "sample_app", copy)
+    # Without the cache other tests' runs may have left in the fixture.
+    shutil.copytree(FIXTURES / "sample_app", copy, ignore=shutil.ignore_patterns(CACHE_DIR_NAME))
     return copy
 
 
