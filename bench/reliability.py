@@ -119,10 +119,13 @@ def interrupted_run(root: Path, cache: Path, rng: random.Random, action: str) ->
         time.sleep(0.005)
     if workers:
         time.sleep(rng.uniform(0.0, 0.5))
-        if action == "kill-worker":
-            os.kill(rng.choice(workers), signal.SIGKILL)
-        else:
-            os.killpg(process.pid, signal.SIGINT)
+        try:
+            if action == "kill-worker":
+                os.kill(rng.choice(workers), signal.SIGKILL)
+            else:
+                os.killpg(process.pid, signal.SIGINT)
+        except ProcessLookupError:  # the run ended first
+            workers = []
     try:
         stdout, stderr = process.communicate(timeout=HANG)
     except subprocess.TimeoutExpired:
