@@ -9,6 +9,8 @@ import sys
 
 #: The distributions the server needs; a missing one is a clear message, exit code 2.
 SERVER_DEPENDENCIES = ("pygls", "lsprotocol")
+#: alchemy-lint is not on the package index: the `lsp` extra installs from a checkout.
+INSTALL_HINT = "pip install 'pygls>=2.0' 'lsprotocol>=2024.0.0' (or pip install '.[lsp]' in a checkout of alchemy-lint)"
 
 
 def run() -> int:
@@ -22,7 +24,7 @@ def run() -> int:
             raise
         sys.stderr.write(
             f"alchemy-lint: error: the language server needs {missing.split('.')[0]}, which is not installed; "
-            "install it with: pip install 'alchemy-lint[lsp]'\n"
+            f"install it with: {INSTALL_HINT}\n"
         )
         return 2
     return serve(library_fixers())
