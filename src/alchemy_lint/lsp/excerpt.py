@@ -303,5 +303,7 @@ def safe_for_libcst(source: str) -> bool:
         node, depth = stack.pop()
         if depth > MAX_LIBCST_DEPTH:
             return False
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+        # `a and b and c` is one node to `ast` but nested pairs to LibCST (its parser crashed on 10,000).
+        below = depth + (len(node.values) - 1 if isinstance(node, ast.BoolOp) else 1)
+        stack.extend((child, below) for child in ast.iter_child_nodes(node))
     return True

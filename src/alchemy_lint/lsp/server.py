@@ -11,13 +11,15 @@ import ast
 import asyncio
 import itertools
 import logging
+import os
 import re
+import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import unquote
 
 from lsprotocol import types
@@ -649,8 +651,8 @@ def _answering(handler: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-def serve(fixers: FixerRegistry = NO_FIXERS) -> int:
-    """Serve over stdin/stdout until the client exits; 0 after a shutdown request, else 1 (LSP)."""
+def serve(fixers: FixerRegistry = NO_FIXERS) -> NoReturn:
+    """Serve over stdin/stdout until the client exits, then exit: 0 after a shutdown request, else 1 (LSP)."""
     log_to_stderr()
     stdin, stdout = protocol_streams()
     server = create_server(fixers)
@@ -664,9 +666,12 @@ def serve(fixers: FixerRegistry = NO_FIXERS) -> int:
         code = asyncio.run(main())
     except KeyboardInterrupt:
         code = 1
-    finally:
-        server.stop_workers()
-    return code
+    server.stop_workers()
+    # Tearing down a large project's facts at interpreter exit took most of a second, and the
+    # editor waits for the process to end: everything is written, so leave without it.
+    logging.shutdown()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 class _Writer:

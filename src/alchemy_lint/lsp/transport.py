@@ -200,7 +200,9 @@ class Dispatcher:
         _log.warning("%s", message)
         if request_id is None and code != PARSE_ERROR and code != INVALID_REQUEST:
             return
-        self.protocol._send_response(request_id, error=types.ResponseError(code=code, message=message))
+        # As a plain object: pygls's converter would drop an `"id": null`, which JSON-RPC requires here.
+        response = {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}}
+        self.protocol._send_data(response)
 
 
 def _request_id(data: Any) -> Any:
