@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import unquote
@@ -63,6 +63,8 @@ class Snapshot:
     path: Path
     version: int | None
     text: str
+    #: Counts the checks asked for this document: a result answers a pull only if it is the last.
+    generation: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,7 @@ class CheckedBuffer:
     #: The facts and index of the check; None for findings shown from the cache while indexing.
     checked_with: CheckedWith | None = None
     result_id: str = ""
+    generation: int = 0
 
 
 @dataclass(slots=True)
@@ -91,6 +94,7 @@ class ServerState:
     #: The newest snapshot to check per document, and the documents with a check queued.
     wanted: dict[str, Snapshot] = field(default_factory=dict)
     queued: set[str] = field(default_factory=set)
+    generations: dict[str, int] = field(default_factory=dict)
     #: Pull diagnostics waiting for a document's check.
     arrived: dict[str, asyncio.Event] = field(default_factory=dict)
     #: The error last shown per project root, so that typing does not repeat it.
@@ -187,7 +191,8 @@ def request_check(server: AlchemyLintServer, uri: str) -> None:
     if document is None or path is None:
         return
     state = server.state
-    state.wanted[uri] = Snapshot(uri, path, document.version, document.source)
+    generation = state.generations[uri] = state.generations.get(uri, 0) + 1
+    state.wanted[uri] = Snapshot(uri, path, document.version, document.source, generation)
     if uri in state.queued:
         return  # the queued check will take this newer text
     state.queued.add(uri)
@@ -247,7 +252,7 @@ def checked_buffer(snapshot: Snapshot, findings: Sequence[Finding], checked_with
             place = find_place(tree, buffer.lines, finding.line, finding.col)
             if place is not None:
                 places[finding] = place
-    return CheckedBuffer(snapshot.version, buffer, spans, places, checked_with)
+    return CheckedBuffer(snapshot.version, buffer, spans, places, checked_with, generation=snapshot.generation)
 
 
 def _accept(server: AlchemyLintServer, uri: str, checked: CheckedBuffer) -> None:
@@ -256,14 +261,7 @@ def _accept(server: AlchemyLintServer, uri: str, checked: CheckedBuffer) -> None
     if document is None or document.version != checked.version:
         return  # closed, or a newer text is on its way to the linter
     state = server.state
-    checked = CheckedBuffer(
-        checked.version,
-        checked.buffer,
-        checked.findings,
-        checked.places,
-        checked.checked_with,
-        str(next(state.results)),
-    )
+    checked = replace(checked, result_id=str(next(state.results)))
     state.checked[uri] = checked
     if state.pull:
         _wake(server, uri)
@@ -435,11 +433,12 @@ async def pull_diagnostics(
         if document is None or _path_of(uri) is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
         checked = server.state.checked.get(uri)
-        if checked is not None and checked.version == document.version:
+        current = server.state.generations.get(uri)
+        if checked is not None and checked.version == document.version and checked.generation == current:
             break
         event = server.state.arrived.setdefault(uri, asyncio.Event())
-        if uri not in server.state.queued and uri not in server.state.wanted:
-            request_check(server, uri)  # a client that pulls before it said what changed
+        if current is None:
+            request_check(server, uri)  # never asked for (the server was not told the document changed)
         await event.wait()
     if params.previous_result_id == checked.result_id:
         return types.RelatedUnchangedDocumentDiagnosticReport(result_id=checked.result_id)
@@ -555,17 +554,19 @@ def create_server(fixers: FixerRegistry = NO_FIXERS) -> AlchemyLintServer:
     def did_change(ls: AlchemyLintServer, params: types.DidChangeTextDocumentParams) -> None:
         request_check(ls, params.text_document.uri)
 
-    async def did_save(ls: AlchemyLintServer, params: types.DidSaveTextDocumentParams) -> None:
+    def did_save(ls: AlchemyLintServer, params: types.DidSaveTextDocumentParams) -> None:
         path = _path_of(params.text_document.uri)
         if path is None or ls.open_document(params.text_document.uri) is None:
             return
-        root = await ls.linter.submit(lambda: ls.state.projects.buffer_saved(path))
-        _recheck_projects(ls, {root} if root is not None else {find_project_root(path.resolve())})
+        # The linter takes the file in first, then checks the project's documents (in that order).
+        ls.linter.submit(lambda: ls.state.projects.buffer_saved(path))
+        _recheck_projects(ls, {find_project_root(path.resolve())})
 
-    async def did_close(ls: AlchemyLintServer, params: types.DidCloseTextDocumentParams) -> None:
+    def did_close(ls: AlchemyLintServer, params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
         ls.state.documents.pop(uri, None)
         ls.state.wanted.pop(uri, None)
+        ls.state.generations.pop(uri, None)
         ls.state.checked.pop(uri, None)
         _wake(ls, uri)
         if not ls.state.pull:
@@ -573,13 +574,13 @@ def create_server(fixers: FixerRegistry = NO_FIXERS) -> AlchemyLintServer:
         path = _path_of(uri)
         if path is not None:
             # Unsaved text is gone: the file counts as it is on disk again, for the other files too.
-            root = await ls.linter.submit(lambda: ls.state.projects.buffer_closed(path))
-            _recheck_projects(ls, {root} if root is not None else set())
+            ls.linter.submit(lambda: ls.state.projects.buffer_closed(path))
+            _recheck_projects(ls, {find_project_root(path.resolve())})
 
-    async def watched_files(ls: AlchemyLintServer, params: types.DidChangeWatchedFilesParams) -> None:
+    def watched_files(ls: AlchemyLintServer, params: types.DidChangeWatchedFilesParams) -> None:
         paths = [Path(fs) for event in params.changes if event.uri.startswith("file:") if (fs := to_fs_path(event.uri))]
-        roots = await ls.linter.submit(lambda: ls.state.projects.files_changed_on_disk(paths))
-        _recheck_projects(ls, roots)
+        ls.linter.submit(lambda: ls.state.projects.files_changed_on_disk(paths))
+        _recheck_projects(ls, {find_project_root(path.resolve()) for path in paths})
 
     def shutdown(ls: AlchemyLintServer, params: Any) -> None:
         ls.state.shut_down = True
