@@ -447,6 +447,12 @@ class Project:
         """
         return self._cached_findings(self._findings_key(source, True, source.path in self.sources, False))
 
+    def store_findings(self, source: SourceFile, findings: Sequence[Finding]) -> None:
+        """Cache `findings` as what `check([source])` computes (the language server found them so)."""
+        if self.cache is not None:
+            key = self._findings_key(source, True, source.path in self.sources, False)
+            self.cache.store("findings", key, tuple(findings))
+
     def _cached_findings(self, key: str) -> tuple[Finding, ...] | None:
         cached = self.cache.load("findings", key, tuple) if self.cache is not None else None
         if cached is not None and all(isinstance(item, Finding) for item in cached):

@@ -126,6 +126,13 @@ class OpenProject:
             and find_project_root(path) == self.root
         )
 
+    def remember(self, path: Path, text: str, findings: tuple[Finding, ...]) -> None:
+        """Cache the findings of a buffer that is its file on disk, when no other buffer is laid
+        over the project: they are what `check` finds, and an editor reopening the file shows them at once."""
+        source = self.disk.sources.get(path)
+        if source is not None and set(self.buffer_facts) == {path} and source.source == _buffer_bytes(text):
+            self.disk.store_findings(source, findings)
+
     def cached_findings(self, path: Path, text: str) -> tuple[Finding, ...] | None:
         """The findings the cache holds for `path`, when the buffer is the file as read from disk."""
         source = self.disk.sources.get(path)
@@ -205,8 +212,9 @@ class ProjectCache:
             return ()
         facts = facts_for_source(display_path(resolved), _buffer_bytes(text), resolved)
         project.set_buffer(resolved, facts)
-        findings = check_file(facts, project.index(), project.settings)
-        return tuple(sorted(set(findings), key=Finding.sort_key))
+        findings = tuple(sorted(set(check_file(facts, project.index(), project.settings)), key=Finding.sort_key))
+        project.remember(resolved, text, findings)
+        return findings
 
     def checked_with(self, path: Path) -> CheckedWith | None:
         """The facts of the buffer last checked for `path` and its project's current index."""
