@@ -7,16 +7,13 @@ indexes. This module imports pygls; `alchemy_lint.lsp.run` imports it only when 
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import itertools
 import logging
 import os
 import re
 import sys
-import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn
@@ -32,54 +29,31 @@ from pygls.workspace.position_codec import PositionCodec
 from alchemy_lint import __version__
 from alchemy_lint.config import ConfigError
 from alchemy_lint.docs import rule_url
-from alchemy_lint.facts import parse_source
-from alchemy_lint.facts.extract import PARSE_ERRORS
-from alchemy_lint.lsp.actions import NO_FIXERS, Buffer, FindingAction, FixerRegistry, TextChange, actions_for
-from alchemy_lint.lsp.excerpt import FindingPlace, find_place
-from alchemy_lint.lsp.projects import CheckedWith, IndexingCancelled, ProjectCache, is_python_path
-from alchemy_lint.lsp.spans import NodeStarts, Place, Span, finding_span
+from alchemy_lint.lsp.actions import NO_FIXERS, FindingAction, FixerRegistry, TextChange, actions_for
+from alchemy_lint.lsp.diagnostics import (
+    SOURCE,
+    CheckedBuffer,
+    Snapshot,
+    checked_buffer,
+    client_range,
+    diagnostic,
+    diagnostics_of,
+)
+from alchemy_lint.lsp.progress import IndexingProgress
+from alchemy_lint.lsp.projects import IndexingCancelled, ProjectCache, is_python_path
+from alchemy_lint.lsp.spans import Place, Span
 from alchemy_lint.lsp.transport import Dispatcher, MessageReader, log_to_stderr, protocol_streams, serve_messages
 from alchemy_lint.lsp.worker import Worker, post
 from alchemy_lint.project import find_project_root
 from alchemy_lint.rules import RULES_BY_CODE, Finding
 
-SOURCE = "alchemy-lint"
 #: What the server asks the client to watch on disk.
 WATCHED_FILES = ("**/*.py", "**/*.pyi", "**/pyproject.toml")
-#: How often indexing progress goes to the editor, at most.
-PROGRESS_INTERVAL_SECONDS = 0.25
 #: How long a running check may go on once the client said `exit` (a cache write finishing).
 STOP_TIMEOUT_SECONDS = 2.0
 _NOQA_CODE = re.compile(r"#\s*noqa:[\s,A-Z0-9]*?\b(ASA\d{3})\b", re.IGNORECASE)
 _CODE = re.compile(r"\bASA\d{3}\b")
 _log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """A document's text at one version, as a check takes it."""
-
-    uri: str
-    path: Path
-    version: int | None
-    text: str
-    #: Counts the checks asked for this document: a result answers a pull only if it is the last.
-    generation: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class CheckedBuffer:
-    """The findings of one version of a document, with what code actions need."""
-
-    version: int | None
-    buffer: Buffer
-    findings: tuple[tuple[Finding, Span], ...]
-    #: Where each finding sits in the buffer's tree (None when it does not parse).
-    places: dict[Finding, FindingPlace] = field(compare=False)
-    #: The facts and index of the check; None for findings shown from the cache while indexing.
-    checked_with: CheckedWith | None = None
-    result_id: str = ""
-    generation: int = 0
 
 
 @dataclass(slots=True)
@@ -235,26 +209,6 @@ def _check_newest(server: AlchemyLintServer, uri: str) -> None:
     post(loop, _accept, server, snapshot.uri, checked_buffer(snapshot, findings, checked_with))
 
 
-def checked_buffer(snapshot: Snapshot, findings: Sequence[Finding], checked_with: CheckedWith | None) -> CheckedBuffer:
-    """Spans and places of the findings, on the buffer's own tree (off the loop: it parses)."""
-    buffer = Buffer.of(snapshot.text)
-    tree: ast.Module | None = None
-    if findings:
-        try:
-            tree = parse_source(snapshot.text, "<buffer>")
-        except PARSE_ERRORS:
-            tree = None
-    starts = NodeStarts(tree)
-    spans = tuple((finding, finding_span(finding, buffer.lines, starts)) for finding in findings)
-    places: dict[Finding, FindingPlace] = {}
-    if tree is not None:
-        for finding in findings:
-            place = find_place(tree, buffer.lines, finding.line, finding.col)
-            if place is not None:
-                places[finding] = place
-    return CheckedBuffer(snapshot.version, buffer, spans, places, checked_with, generation=snapshot.generation)
-
-
 def _accept(server: AlchemyLintServer, uri: str, checked: CheckedBuffer) -> None:
     """On the loop: keep the findings of the document's current version, and show them."""
     document = server.open_document(uri)
@@ -267,7 +221,7 @@ def _accept(server: AlchemyLintServer, uri: str, checked: CheckedBuffer) -> None
         _wake(server, uri)
         return
     server.text_document_publish_diagnostics(
-        types.PublishDiagnosticsParams(uri=uri, diagnostics=_diagnostics(document, checked), version=checked.version)
+        types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics_of(document, checked), version=checked.version)
     )
 
 
@@ -275,32 +229,6 @@ def _wake(server: AlchemyLintServer, uri: str) -> None:
     event = server.state.arrived.pop(uri, None)
     if event is not None:
         event.set()
-
-
-def _diagnostics(document: TextDocument, checked: CheckedBuffer) -> list[types.Diagnostic]:
-    codec = document.position_codec
-    lines = checked.buffer.lines
-    return [_diagnostic(finding, _client_range(codec, lines, span)) for finding, span in checked.findings]
-
-
-def _client_range(codec: PositionCodec, lines: Sequence[str], span: Span) -> types.Range:
-    # pygls converts code points to the position encoding agreed with the client (UTF-16 by default).
-    start = codec.position_to_client_units(lines, types.Position(span.start.line, span.start.character))
-    end = codec.position_to_client_units(lines, types.Position(span.end.line, span.end.character))
-    return types.Range(start, end)
-
-
-def _diagnostic(finding: Finding, client_range: types.Range) -> types.Diagnostic:
-    prefix = f"{finding.code} "
-    message = finding.message[len(prefix) :] if finding.message.startswith(prefix) else finding.message
-    return types.Diagnostic(
-        range=client_range,
-        message=message,
-        severity=types.DiagnosticSeverity.Error if finding.code == "ASA001" else types.DiagnosticSeverity.Warning,
-        code=finding.code,
-        code_description=types.CodeDescription(href=rule_url(finding.code)),
-        source=SOURCE,
-    )
 
 
 def _show_error_once(server: AlchemyLintServer, root: Path, message: str) -> None:
@@ -332,94 +260,6 @@ def _client_refreshes_diagnostics(server: AlchemyLintServer) -> bool:
     return bool(diagnostics is not None and diagnostics.refresh_support)
 
 
-class IndexingProgress:
-    """Work-done progress ("indexing N files") for the loading a check waits for.
-
-    `update` and `finish` are called on the linter thread; the messages go from the loop's
-    thread, after the client created the token, and only to clients that show progress.
-    """
-
-    def __init__(self, server: AlchemyLintServer, root: Path) -> None:
-        self._server = server
-        self._root = root
-        self._loop = server.loop
-        self._last = 0.0
-        self._token: str | None = None
-        self._begun = False
-        self._ended = False
-        self._latest = (0, 0)
-
-    def update(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if self._token is not None and now - self._last < PROGRESS_INTERVAL_SECONDS:
-            return
-        self._last = now
-        if self._token is None:
-            self._token = f"alchemy-lint-indexing-{next(self._server.state.progress_tokens)}"
-        post(self._loop, self._show, done, total)
-
-    def finish(self) -> None:
-        if self._token is not None:
-            post(self._loop, self._end)
-
-    # -- on the loop's thread ---------------------------------------------------------
-
-    def _show(self, done: int, total: int) -> None:
-        self._latest = (done, total)
-        if not _client_shows_progress(self._server) or self._token is None:
-            return
-        if not self._begun:
-            if not self._ended:
-                self._begun = True
-                created = self._server.protocol.send_request(
-                    types.WINDOW_WORK_DONE_PROGRESS_CREATE, types.WorkDoneProgressCreateParams(token=self._token)
-                )
-                created.add_done_callback(self._created)
-            return
-        self._server.work_done_progress.report(
-            self._token, types.WorkDoneProgressReport(message=self._message(), percentage=self._percentage())
-        )
-
-    def _created(self, request: Future[Any]) -> None:
-        # Not through pygls's Progress.create: its callback raises when the request is cancelled.
-        if not request.cancelled() and request.exception() is None:
-            self._begin()
-
-    def _begin(self) -> None:
-        assert self._token is not None
-        self._server.work_done_progress.begin(
-            self._token,
-            types.WorkDoneProgressBegin(
-                title="alchemy-lint", message=self._message(), percentage=self._percentage(), cancellable=False
-            ),
-        )
-        if self._ended:
-            self._send_end()
-
-    def _end(self) -> None:
-        if self._begun and not self._ended:
-            self._ended = True
-            if self._token is not None and self._token in self._server.work_done_progress.tokens:
-                self._send_end()
-        self._ended = True
-
-    def _send_end(self) -> None:
-        assert self._token is not None
-        self._server.work_done_progress.end(self._token, types.WorkDoneProgressEnd(message="indexed"))
-
-    def _message(self) -> str:
-        return f"indexing {self._latest[1]} files ({self._root.name})"
-
-    def _percentage(self) -> int:
-        done, total = self._latest
-        return min(100, done * 100 // total) if total else 0
-
-
-def _client_shows_progress(server: AlchemyLintServer) -> bool:
-    window = server.client_capabilities.window
-    return bool(window is not None and window.work_done_progress)
-
-
 # -- requests ---------------------------------------------------------------------------
 
 
@@ -442,7 +282,9 @@ async def pull_diagnostics(
         await event.wait()
     if params.previous_result_id == checked.result_id:
         return types.RelatedUnchangedDocumentDiagnosticReport(result_id=checked.result_id)
-    return types.RelatedFullDocumentDiagnosticReport(items=_diagnostics(document, checked), result_id=checked.result_id)
+    return types.RelatedFullDocumentDiagnosticReport(
+        items=diagnostics_of(document, checked), result_id=checked.result_id
+    )
 
 
 def _overlaps(span: Span, requested: Span) -> bool:
@@ -474,7 +316,7 @@ async def code_actions(server: AlchemyLintServer, params: types.CodeActionParams
             types.CodeAction(
                 title=action.title,
                 kind=types.CodeActionKind.QuickFix,
-                diagnostics=[_diagnostic(action.finding, _client_range(codec, lines, span))],
+                diagnostics=[diagnostic(action.finding, client_range(codec, lines, span))],
                 is_preferred=action.preferred or None,
                 edit=_workspace_edit(uri, codec, lines, action.changes),
             )
@@ -497,7 +339,7 @@ def _workspace_edit(
     uri: str, codec: PositionCodec, lines: Sequence[str], changes: Sequence[TextChange]
 ) -> types.WorkspaceEdit:
     edits = [
-        types.TextEdit(range=_client_range(codec, lines, change.span), new_text=change.new_text) for change in changes
+        types.TextEdit(range=client_range(codec, lines, change.span), new_text=change.new_text) for change in changes
     ]
     return types.WorkspaceEdit(changes={uri: edits})
 
