@@ -199,6 +199,20 @@ def test_a_change_to_a_document_never_opened_is_ignored_quietly(server: RawServe
 FIXABLE = "from sqlalchemy.ext.asyncio import async_sessionmaker\n\nmaker = async_sessionmaker(engine)\n"
 
 
+def _asa103_action_titles(server: RawServer, source: str) -> list[str]:
+    """Open app/deep.py with `source`; the titles of the code actions for its ASA103 finding."""
+    server.initialize()
+    uri = server.open("app/deep.py", source)
+    # app/db.py has the project's factory: this one is also ASA105, which has no fix.
+    (diagnostic,) = [found for found in server.diagnostics(uri) if found["code"] == "ASA103"]
+    response = server.request(
+        5,
+        "textDocument/codeAction",
+        {"textDocument": {"uri": uri}, "range": diagnostic["range"], "context": {"diagnostics": [diagnostic]}},
+    )
+    return [action["title"] for action in response["result"] if "ASA103" in action["title"]]
+
+
 @pytest.mark.parametrize(
     ("expression", "terms"),
     [pytest.param(" + ", 400, id="400-term-sum"), pytest.param(" and ", 10_000, id="10000-term-and")],
@@ -209,30 +223,13 @@ def test_a_deep_expression_in_the_fixed_statement_still_gets_the_noqa_action(
     # The deep expression is an argument of the very call the quick fix rewrites: LibCST must not see it.
     deep = expression.join(["a"] * terms)
     source = FIXABLE.replace("async_sessionmaker(engine)", f"async_sessionmaker(engine, info={deep})")
-    server.initialize()
-    uri = server.open("app/deep.py", source)
-    # app/db.py has the project's factory: this one is also ASA105, which has no fix.
-    (diagnostic,) = [found for found in server.diagnostics(uri) if found["code"] == "ASA103"]
-    response = server.request(
-        5,
-        "textDocument/codeAction",
-        {"textDocument": {"uri": uri}, "range": diagnostic["range"], "context": {"diagnostics": [diagnostic]}},
-    )
-    titles = [action["title"] for action in response["result"] if "ASA103" in action["title"]]
-    assert titles == ["Disable ASA103 for this line (# noqa)"]
+    assert _asa103_action_titles(server, source) == ["Disable ASA103 for this line (# noqa)"]
     server.exit_cleanly()  # LibCST did not take the server down
 
 
 def test_a_deep_expression_elsewhere_in_the_buffer_leaves_the_quick_fix(server: RawServer) -> None:
-    deep = " + ".join(["a"] * 400)
-    source = f"{FIXABLE}\n\ndef elsewhere():\n    return {deep}\n"
-    server.initialize()
-    uri = server.open("app/deep.py", source)
-    (diagnostic,) = [found for found in server.diagnostics(uri) if found["code"] == "ASA103"]
-    response = server.request(
-        5,
-        "textDocument/codeAction",
-        {"textDocument": {"uri": uri}, "range": diagnostic["range"], "context": {"diagnostics": [diagnostic]}},
-    )
-    titles = [action["title"] for action in response["result"] if "ASA103" in action["title"]]
-    assert titles == ["Fix ASA103: expire-on-commit", "Disable ASA103 for this line (# noqa)"]
+    source = f"{FIXABLE}\n\ndef elsewhere():\n    return {' + '.join(['a'] * 400)}\n"
+    assert _asa103_action_titles(server, source) == [
+        "Fix ASA103: expire-on-commit",
+        "Disable ASA103 for this line (# noqa)",
+    ]
