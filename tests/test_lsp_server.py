@@ -548,3 +548,27 @@ def test_lsp_without_pygls_says_how_to_install_it_and_exits_2(tmp_path: Path) ->
         [*shlex.split(command), "--dry-run", "--quiet"], capture_output=True, text=True, timeout=600
     )
     assert dry_run.returncode == 0, dry_run.stderr
+
+
+def test_hovering_a_code_in_a_noqa_comment_shows_the_rule(project: Path) -> None:
+    write_project(project, {"app/__init__.py": "", "app/db.py": DB_MODULE})
+    source = HANDLER.replace("expire_on_commit=False)", "expire_on_commit=False)  # noqa: E501, ASA101")
+    line = source.splitlines()[6]
+
+    async def scenario(editor: EditorSession) -> None:
+        uri = editor.open("app/handlers.py", source)
+        assert await editor.diagnostics(uri) == []
+
+        async def hover(character: int) -> types.Hover | None:
+            params = types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(6, character))
+            return await asyncio.wait_for(editor.client.text_document_hover_async(params), TIMEOUT)
+
+        shown = await hover(line.index("ASA101") + 2)
+        assert shown is not None and isinstance(shown.contents, types.MarkupContent)
+        rule = RULES_BY_CODE["ASA101"]
+        assert f"**ASA101** {rule.name}" in shown.contents.value
+        assert rule.summary in shown.contents.value
+        assert await hover(line.index("E501") + 1) is None  # not ours
+        assert await hover(line.index("AsyncSession")) is None  # code, not a noqa comment
+
+    run_session(project, scenario)

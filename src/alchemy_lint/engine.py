@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import os
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -234,24 +234,48 @@ class Project:
 
     def refresh(self, path: Path) -> None:
         """Forget what was read from `path` (a fix rewrote it): it is read and parsed again."""
-        if path not in self.sources:
-            return
+        if path in self.sources:
+            self.update([path])
+
+    def update(self, paths: Iterable[Path]) -> None:
+        """Read these files again as they are on disk now: changed, created or deleted.
+
+        The language server passes what the editor's file watcher reports (resolved paths the
+        walk would take). Which files can matter is decided again, and a file whose answer
+        changed loses its facts, so that it is parsed (or emptied) as the prefilter now says.
+        """
         modules = ModuleNames()
-        old = self.sources[path]
-        self.replace_source(read_source(path, old.display, _relative_to(path, self.root), modules))
+        names = _PathNames(self.root)
+        for path in paths:
+            if path.is_file():
+                self.sources[path] = read_source(path, *names.names(path), modules)
+            elif self.sources.pop(path, None) is None:
+                continue
+            self._forget(path)
+        self._reconsider()
 
     def replace_source(self, source: SourceFile) -> None:
-        """Take `source` as its file's content (re-read after a fix, or text piped in on stdin)."""
-        path = source.path
-        self.sources[path] = source
+        """Take `source` as its file's content (text piped in on stdin)."""
+        self.sources[source.path] = source
+        self._forget(source.path)
+        self._reconsider()
+
+    def _forget(self, path: Path) -> None:
         self._facts.pop(path, None)
         self._parsed.discard(path)
+
+    def _reconsider(self) -> None:
+        """After sources changed: which files can matter is decided again, and a file whose
+        answer changed loses its facts."""
         self._index = None
+        before = self.relevant
         self.relevant = (
             relevant_files(list(self.sources.values()), self.settings)
             if self.options.prefilter
             else frozenset(self.sources)
         )
+        for path in before ^ self.relevant:
+            self._forget(path)
         self.digest = self._index_digest()
 
     @property
@@ -327,10 +351,20 @@ class Project:
             kind, source.display, source.module, source.is_package, source.source, key, not self.options.lazy_noqa
         )
 
-    def load_facts(self, sources: Iterable[SourceFile], checked: frozenset[Path] = frozenset()) -> None:
-        """Make sure these files have facts, parsing what the cache lacks in worker processes."""
+    def load_facts(
+        self,
+        sources: Iterable[SourceFile],
+        checked: frozenset[Path] = frozenset(),
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Make sure these files have facts, parsing what the cache lacks in worker processes.
+
+        `progress` is called with the number of files done so far (the language server reports
+        it to the editor); an exception it raises stops the loading, and the workers with it.
+        """
         jobs: list[ParseJob] = []
         targets: list[SourceFile] = []
+        done = 0
         for source in sources:
             needs_syntax = source.path in checked
             if source.path in self._facts and (source.path in self._parsed or not needs_syntax):
@@ -338,10 +372,16 @@ class Project:
             planned = self._plan(source, needs_syntax)
             if isinstance(planned, FileFacts):
                 self._facts[source.path] = planned
+                done += 1
+                if progress is not None:
+                    progress(done)
             else:
                 jobs.append(planned)
                 targets.append(source)
         for source, facts in zip(targets, run_jobs(jobs, self.options.workers, self.cache), strict=True):
+            done += 1
+            if progress is not None:
+                progress(done)
             self._facts[source.path] = facts
             self._parsed.add(source.path)
             if source.path in self.relevant:
@@ -395,8 +435,8 @@ class Project:
         pending: list[tuple[SourceFile, str]] = []
         for source in sources:
             key = self._findings_key(source, honour_noqa, source.path in self.sources, parsed_elsewhere)
-            cached = self.cache.load("findings", key, tuple) if self.cache is not None else None
-            if cached is not None and all(isinstance(item, Finding) for item in cached):
+            cached = self._cached_findings(key)
+            if cached is not None:
                 self.stats.findings_cached += 1
                 found.extend(cached)
             else:
@@ -421,6 +461,25 @@ class Project:
                 self.cache.store("findings", key, computed)
             found.extend(computed)
         return found
+
+    def cached_findings(self, source: SourceFile) -> tuple[Finding, ...] | None:
+        """What `check([source])` would answer from the cache alone, or None when it would compute.
+
+        The language server shows these the moment a project is read, while its index loads.
+        """
+        return self._cached_findings(self._findings_key(source, True, source.path in self.sources, False))
+
+    def store_findings(self, source: SourceFile, findings: Sequence[Finding]) -> None:
+        """Cache `findings` as what `check([source])` computes (the language server found them so)."""
+        if self.cache is not None:
+            key = self._findings_key(source, True, source.path in self.sources, False)
+            self.cache.store("findings", key, tuple(findings))
+
+    def _cached_findings(self, key: str) -> tuple[Finding, ...] | None:
+        cached = self.cache.load("findings", key, tuple) if self.cache is not None else None
+        if cached is not None and all(isinstance(item, Finding) for item in cached):
+            return cached
+        return None
 
     def finish(self) -> None:
         if self.cache is not None:
