@@ -10,8 +10,9 @@ import pytest
 from conftest import working_directory, write_project
 
 from alchemy_lint.cli import main
+from alchemy_lint.findings import Finding
 from alchemy_lint.report.github import render_github
-from alchemy_lint.rules import ALL_RULES, Finding
+from alchemy_lint.rules import ALL_RULES
 
 FACTORY = """\
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine

@@ -13,11 +13,12 @@ from alchemy_lint import __version__
 from alchemy_lint.baseline import write_baseline
 from alchemy_lint.config import ConfigError
 from alchemy_lint.engine import CheckResult, RuleCrash, RunOptions, check_paths
+from alchemy_lint.findings import Finding
 from alchemy_lint.fixes.pipeline import FixSession, Overrides
 from alchemy_lint.fixes.summary import diff_summary, fix_hint, fix_summary, report_fix_errors
 from alchemy_lint.profile import Profile
 from alchemy_lint.report import FORMATS, render, render_statistics
-from alchemy_lint.rules import ALL_RULES, RULES_BY_CODE, Finding
+from alchemy_lint.rules import ALL_RULES, RULES_BY_CODE
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 

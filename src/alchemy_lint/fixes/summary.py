@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TextIO
 
+from alchemy_lint.findings import Finding
 from alchemy_lint.fixes.pipeline import FixRun, is_fixable
-from alchemy_lint.rules import Finding
 
 
 def _plural(count: int, word: str, plural: str = "") -> str:

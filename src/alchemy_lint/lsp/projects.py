@@ -12,8 +12,9 @@ from pathlib import Path
 from alchemy_lint.config import Settings, load_settings, matches_any
 from alchemy_lint.engine import check_file, display_path, facts_for_source, is_skipped_dir, load_project, read_facts
 from alchemy_lint.facts import FileFacts
-from alchemy_lint.project import ROOT_MARKERS, ProjectIndex, find_project_root
-from alchemy_lint.rules import Finding
+from alchemy_lint.findings import Finding
+from alchemy_lint.index import ProjectIndex
+from alchemy_lint.roots import ROOT_MARKERS, find_project_root
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 

@@ -24,11 +24,11 @@ from alchemy_lint.config import ConfigError
 from alchemy_lint.docs import rule_url
 from alchemy_lint.facts import parse_source
 from alchemy_lint.facts.extract import PARSE_ERRORS
+from alchemy_lint.findings import Finding
 from alchemy_lint.lsp.actions import NO_FIXERS, FixerRegistry, TextChange, actions_for
 from alchemy_lint.lsp.projects import ProjectCache, is_python_path
 from alchemy_lint.lsp.spans import NodeStarts, Place, Span, buffer_lines, finding_span
-from alchemy_lint.project import find_project_root
-from alchemy_lint.rules import Finding
+from alchemy_lint.roots import find_project_root
 
 SOURCE = "alchemy-lint"
 #: What the server asks the client to watch on disk.

@@ -9,9 +9,10 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 
+from alchemy_lint.findings import Finding
 from alchemy_lint.report.github import render_github
 from alchemy_lint.report.sarif import render_sarif
-from alchemy_lint.rules import RULES_BY_CODE, Finding
+from alchemy_lint.rules import RULES_BY_CODE
 
 FORMATS = ("text", "json", "sarif", "github")
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from alchemy_lint.findings import Finding
 from alchemy_lint.report.columns import CharacterColumns
-from alchemy_lint.rules import Finding
 
 
 def _data(text: str) -> str:
