@@ -457,8 +457,7 @@ class _FactsBuilder(FastNodeVisitor):
                 origins.extend(self.provided(provider))
             if injected and name not in ("self", "cls"):
                 origins.append(Origin(OriginKind.INJECTED, f"{self.module}:{name}"))
-            ref = ValueRef(name, tuple(origins), (), True) if origins else None
-            state.values.bind(name, Binding(node.lineno, node.col_offset, ref))
+            state.values.bind(name, Binding(node.lineno, node.col_offset, ValueRef(name, tuple(origins), (), True)))
         return tuple(a.arg for a in arguments)
 
     def provided(self, provider: ast.expr) -> tuple[Origin, ...]:
@@ -654,7 +653,7 @@ class _FactsBuilder(FastNodeVisitor):
             function.table.bind(name, alias)
         else:
             function.table.forget(name)
-        ref = ValueRef(name, origins, holds, name in function.parameters) if origins or holds else None
+        ref = ValueRef(name, origins, holds) if origins or holds else None
         function.values.bind(name, Binding(*_end(node), ref, self._loop_line(function)))
 
     @staticmethod
@@ -680,7 +679,11 @@ class _FactsBuilder(FastNodeVisitor):
                 base = self.origins_of(func.value)
                 if base:
                     step = Step(StepKind.METHOD, func.attr, expire)
-                    return tuple(origin.then(step) for origin in base)
+                    found = tuple(origin.then(step) for origin in base)
+                    if isinstance(func.value, ast.Attribute) and func.value.attr == _STATE:
+                        # `request.app.state.db()`: calling what the application stored.
+                        found = (Origin(OriginKind.APP_STATE, func.attr, (CALL,)), *found)
+                    return found[:_MAX_ORIGINS]
             elif isinstance(func, ast.Name) and expr.args and self.table.lookup(func.id) in TRANSPARENT_WRAPPERS:
                 return self.origins_of(expr.args[0])  # `asynccontextmanager(_session)` is `_session`
             call = CALL if expire is None else Step(StepKind.CALL, "", expire)
@@ -724,16 +727,18 @@ class _FactsBuilder(FastNodeVisitor):
             return None
         function = self.function
         holds: tuple[Held, ...] = ()
-        is_parameter = False
+        received = False
         if function is not None and isinstance(expr, ast.Name):
-            is_parameter = expr.id in function.parameters
             binding = self._binding(function, expr)
-            if binding is not None and binding.ref is not None:
-                holds = binding.ref.holds
-            elif binding is None:
+            if binding is not None:
+                if binding.ref is not None:
+                    holds = binding.ref.holds
+                    received = binding.ref.received
+            else:
                 outer = function.values.enclosing(expr.id)
-                holds = outer.holds if outer is not None else ()
-        return ValueRef(text, self.origins_of(expr), holds, is_parameter)
+                if outer is not None:
+                    holds, received = outer.holds, True
+        return ValueRef(text, self.origins_of(expr), holds, received)
 
     @staticmethod
     def _binding(function: _FunctionState, name: ast.Name) -> Binding | None:

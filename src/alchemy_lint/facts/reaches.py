@@ -127,7 +127,9 @@ class ReachFinder:
             for reach in held.reaches:
                 kind = ReachKind.CLOSURE if reach.how is ReachKind.CLOSURE else ReachKind.WRAPPER
                 found.append(Reach(reach.ref, kind, reach.via if kind is ReachKind.CLOSURE else text))
-        if ref.origins:
+        if ref.origins or how is ReachKind.METHOD_CALL:
+            # A receiver without evidence may still prove itself by what it runs
+            # (`conn.execute(select(User))`): the index decides.
             found.append(Reach(ref, how))
 
     def _closure(self, func: ast.Name, found: list[Reach]) -> None:

@@ -91,8 +91,10 @@ class ValueRef:
     origins: tuple[Origin, ...]
     #: The values it was built from or collects (`Repo(s)` holds `s`).
     holds: tuple[Held, ...] = ()
-    #: A parameter of the function: the value came from the caller.
-    is_parameter: bool = False
+    #: The value came from outside the function: a parameter, or a value of an enclosing
+    #: function that a closure uses. The function does not own it (it neither opened it nor
+    #: closes it).
+    received: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,7 +109,7 @@ def _sites(index: ProjectIndex) -> Iterator[TransactionSite]:
                     block.col,
                     f"async with {block.receiver.text}.begin()",
                     block.receiver.text,
-                    block.receiver.is_parameter,
+                    block.receiver.received,
                 )
             for call in function.calls:
                 if (
@@ -126,5 +126,5 @@ def _sites(index: ProjectIndex) -> Iterator[TransactionSite]:
                         call.col,
                         f"{call.receiver.text}.commit()",
                         call.receiver.text,
-                        call.receiver.is_parameter,
+                        call.receiver.received,
                     )

@@ -94,7 +94,7 @@ def early_ends(index: ProjectIndex, function: FunctionFacts) -> Iterator[tuple[M
         if inside:
             yield call, max(inside, key=lambda unit: (unit.first, unit.line))
             continue
-        if call.receiver.is_parameter:
+        if call.receiver.received:
             value = index.values.of(call.receiver.origins)
             if value.is_session and value.in_unit_of_work:
                 source = str(value.evidence) if value.evidence else "its provider"

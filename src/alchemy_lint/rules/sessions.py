@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from alchemy_lint.facts.model import ApiCall, Scope
+from alchemy_lint.facts.values import OriginKind, ValueRef
 from alchemy_lint.findings import Finding
 from alchemy_lint.index import FactorySite, ProjectIndex, ValueKind
 from alchemy_lint.names import Api
@@ -810,7 +811,7 @@ def check_unsafe_session_helper(rule: Rule, context: FileContext) -> Iterator[Fi
         if not index.yields_session(function):
             continue
         for guard in function.yields:
-            if not index.values.is_session(guard.value):
+            if not _opens(guard.value) or not index.values.is_session(guard.value):
                 continue
             if (
                 guard.rolls_back_on_error
@@ -819,6 +820,14 @@ def check_unsafe_session_helper(rule: Rule, context: FileContext) -> Iterator[Fi
             ):
                 continue
             yield rule.report(context, guard.line, guard.col, helper=function.name, session=guard.value.text)
+
+
+def _opens(value: ValueRef) -> bool:
+    """The helper opened what it yields: not a session it received (a parameter, a value of the
+    enclosing function) or one its object keeps (`self.session`), whose owner closes it."""
+    return not value.received and not all(
+        origin.kind is OriginKind.ATTRIBUTE and not origin.steps for origin in value.origins
+    )
 
 
 UNSAFE_SESSION_HELPER = Rule(
@@ -836,7 +845,10 @@ UNSAFE_SESSION_HELPER = Rule(
         "the pool runs dry under errors. `async with factory() as session: yield session` does both "
         "(closing rolls back an open transaction); so does `try: yield session` with "
         "`except: await session.rollback(); raise` or `finally: await session.close()`. The rule "
-        "checks every `@asynccontextmanager` that yields a session."
+        "checks every async context manager (`@asynccontextmanager`, or a generator made one by calling "
+        "`asynccontextmanager(f)`) that opens the session it yields; one that hands out a session it "
+        "received (a parameter, a session of the enclosing function, `self.session`) does not own it, "
+        "and its owner closes it."
     ),
     check=check_unsafe_session_helper,
     runtime=(
