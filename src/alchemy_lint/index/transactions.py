@@ -6,7 +6,7 @@ ASA401 reports those calls; the transaction policy (ASA402) does not count them 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from alchemy_lint.facts.model import ContextBlock, FunctionFacts, MethodCall
@@ -55,7 +55,11 @@ def units_of_work(index: ProjectIndex, function: FunctionFacts) -> list[UnitOfWo
     found: list[UnitOfWork] = []
     for block in begin_blocks(index, function):
         assert block.receiver is not None and block.method is not None
-        found.append(_block_unit(block, block.receiver.text, block.method))
+        unit = _block_unit(block, block.receiver.text, block.method)
+        if index.values.of(block.receiver.origins).kind is ValueKind.FACTORY:
+            # `factory.begin()` ends with the session it binds; the factory has no commit().
+            unit = replace(unit, names=frozenset({block.bound} if block.bound else ()))
+        found.append(unit)
     for block in function.blocks:
         if block.bound is None or block.method in BEGIN_METHODS:
             continue
