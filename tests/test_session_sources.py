@@ -210,7 +210,8 @@ FORMS = (
         _function("", ["session = make()"], "from app.sources import make\n"),
         files={
             "app/sources.py": "from sqlalchemy.ext.asyncio import AsyncSession\n\nfrom app.db import engine\n\n\n"
-            "class SessionMaker:\n    def __call__(self):\n        return AsyncSession(engine)\n\n\nmake = SessionMaker()\n"
+            "class SessionMaker:\n    def __call__(self):\n        return AsyncSession(engine)\n\n\n"
+            "make = SessionMaker()\n"
         },
         expr="make()",
         imports="from app.sources import make\n",
@@ -222,7 +223,8 @@ FORMS = (
             "session=Depends(get_session)", [], "from fastapi import Depends\n\nfrom app.deps import get_session\n"
         ),
         files={
-            "app/deps.py": "from app.db import SessionLocal\n\n\nasync def get_session():\n    async with SessionLocal() as session:\n        yield session\n"
+            "app/deps.py": "from app.db import SessionLocal\n\n\nasync def get_session():\n"
+            "    async with SessionLocal() as session:\n        yield session\n"
         },
         not_for={"ASA106": _NOT_A_FACTORY, "ASA107": _NOT_CREATED, "ASA202": _NOT_CREATED},
     ),

@@ -31,8 +31,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from alchemy_lint.config import Settings, matches_any
-from alchemy_lint.names import KNOWN_API
 from alchemy_lint.sources import SourceFile
+from alchemy_lint.sqlalchemy_api import KNOWN_API
 
 _IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 #: Standard-library modules whose API only qualifies evidence (`@asynccontextmanager` on a

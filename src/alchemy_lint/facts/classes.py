@@ -8,8 +8,8 @@ from __future__ import annotations
 import ast
 
 from alchemy_lint.facts.model import RelationshipFacts
-from alchemy_lint.names import Api, known_api
 from alchemy_lint.resolve import NameTable, dotted_parts, expression_text, qualify, unquoted
+from alchemy_lint.sqlalchemy_api import Api, known_api
 
 
 def relationship_is_collection(annotation: ast.expr | None, call: ast.Call | None) -> bool | None:

@@ -54,7 +54,6 @@ from alchemy_lint.facts.values import (
     ValueTable,
 )
 from alchemy_lint.facts.walk import FastNodeVisitor
-from alchemy_lint.names import ASYNCIO_MODULES, REEXPORTABLE_LEAVES, known_api
 from alchemy_lint.resolve import (
     NameTable,
     annotation_target,
@@ -65,6 +64,7 @@ from alchemy_lint.resolve import (
     qualify,
     type_alias_target,
 )
+from alchemy_lint.sqlalchemy_api import ASYNCIO_MODULES, REEXPORTABLE_LEAVES, known_api
 
 #: Methods of sessions, connections and factories whose calls the facts keep, with the
 #: receiver's evidence: the rules read transactions, executions and closes off them.

@@ -16,6 +16,7 @@ from alchemy_lint.facts.model import (
     FunctionLoading,
     LoaderPath,
     LoaderStep,
+    LoaderStrategy,
     ObjectAccess,
     ObjectSource,
     ReturnedObject,
@@ -37,15 +38,15 @@ class Resolver(Protocol):
 
 #: Loader option functions by leaf name -> the strategy they set on their last step.
 LOADER_STRATEGIES = {
-    "selectinload": "selectin",
-    "joinedload": "joined",
-    "subqueryload": "subquery",
-    "immediateload": "immediate",
-    "contains_eager": "contains_eager",
-    "defaultload": "default",
-    "lazyload": "lazy",
-    "noload": "noload",
-    "raiseload": "raise",
+    "selectinload": LoaderStrategy.SELECTIN,
+    "joinedload": LoaderStrategy.JOINED,
+    "subqueryload": LoaderStrategy.SUBQUERY,
+    "immediateload": LoaderStrategy.IMMEDIATE,
+    "contains_eager": LoaderStrategy.CONTAINS_EAGER,
+    "defaultload": LoaderStrategy.DEFAULT,
+    "lazyload": LoaderStrategy.LAZY,
+    "noload": LoaderStrategy.NOLOAD,
+    "raiseload": LoaderStrategy.RAISE,
 }
 #: Options that load no relationship but are understood (column loaders, criteria).
 NEUTRAL_OPTIONS = frozenset(
@@ -789,7 +790,7 @@ class _LoadingWalker:
             attribute = self.loader_attribute(argument)
             if attribute is None:
                 return _Options(frozenset(), False)
-            steps.append(LoaderStep(attribute, "default"))
+            steps.append(LoaderStep(attribute, LoaderStrategy.DEFAULT))
         if not steps:
             return _Options(frozenset(), False)
         steps[-1] = LoaderStep(steps[-1].attribute, LOADER_STRATEGIES[leaf])

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from alchemy_lint.facts.values import Held, Origin, Reach, ValueRef
-from alchemy_lint.names import Api
+from alchemy_lint.sqlalchemy_api import Api
 
 
 class Scope(str, Enum):
@@ -288,17 +288,50 @@ class StoredValue:
 # -- loading: ORM objects, their loaders and the attributes read on them --------------
 
 
+class LoaderStrategy(str, Enum):
+    """What a loader option does to the relationship at the end of its path."""
+
+    SELECTIN = "selectin"
+    JOINED = "joined"
+    SUBQUERY = "subquery"
+    IMMEDIATE = "immediate"
+    CONTAINS_EAGER = "contains_eager"
+    #: `defaultload`: only a path to options further down.
+    DEFAULT = "default"
+    LAZY = "lazy"
+    NOLOAD = "noload"
+    RAISE = "raise"
+
+    @property
+    def loads(self) -> bool:
+        return self in _LOADING
+
+    @property
+    def emits_no_sql(self) -> bool:
+        """Reading the relationship then raises or returns nothing instead of loading."""
+        return self in (LoaderStrategy.NOLOAD, LoaderStrategy.RAISE)
+
+
+_LOADING = frozenset(
+    {
+        LoaderStrategy.SELECTIN,
+        LoaderStrategy.JOINED,
+        LoaderStrategy.SUBQUERY,
+        LoaderStrategy.IMMEDIATE,
+        LoaderStrategy.CONTAINS_EAGER,
+    }
+)
+
+
 @dataclass(frozen=True, slots=True)
 class LoaderStep:
     """One step of a loader option: `selectinload(Order.items)` is ("app.models.Order.items", "selectin").
 
     `attribute` is the qualified class attribute, a bare name for string forms, or "*".
-    `strategy` is selectin/joined/subquery/immediate/contains_eager (they load), default
-    (`defaultload`, only a path), lazy, noload or raise.
     """
 
     attribute: str
-    strategy: str
+    strategy: LoaderStrategy
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alchemy_lint.facts.model import FunctionFacts, LoaderPath, ObjectAccess, ObjectSource, SourceKind
+from alchemy_lint.facts.model import FunctionFacts, LoaderPath, LoaderStrategy, ObjectAccess, ObjectSource, SourceKind
 from alchemy_lint.facts.values import Origin, OriginKind, ValueRef
 from alchemy_lint.index.project import ProjectIndex, RelationshipRef
 from alchemy_lint.index.values import ValueKind
 
-LOADING_STRATEGIES = frozenset({"selectin", "joined", "subquery", "immediate", "contains_eager"})
-#: Strategies under which reading the relationship emits no SQL (it raises another error or
-#: returns nothing): not a lazy load, so not ASA301's business.
+#: Relationship `lazy=` strategies under which reading it emits no SQL (it raises another error
+#: or returns nothing): not a lazy load, so not ASA301's business.
 SILENT_STRATEGIES = frozenset({"raise", "raise_on_sql", "noload"})
 _SELECT_MODULES = ("sqlalchemy.", "sqlmodel.")
 _MAX_DEPTH = 4
@@ -225,9 +224,9 @@ def _covers(loader: LoaderPath, names: tuple[str, ...]) -> bool | None:
         if leaf not in ("*", name):
             return None
     last = loader.steps[len(names) - 1]
-    if last.strategy in LOADING_STRATEGIES or last.strategy in SILENT_STRATEGIES:
+    if last.strategy.loads or last.strategy.emits_no_sql:
         return True
-    if last.strategy == "default" and len(loader.steps) > len(names):
+    if last.strategy is LoaderStrategy.DEFAULT and len(loader.steps) > len(names):
         return None
     return None
 

@@ -15,8 +15,8 @@ from alchemy_lint.facts.model import ApiCall, ClassFacts, FileFacts, FunctionFac
 from alchemy_lint.facts.values import Origin, OriginKind
 from alchemy_lint.index.policy import TransactionSites, collect_transaction_sites
 from alchemy_lint.index.values import ValueKind, ValueModel
-from alchemy_lint.names import FACTORIES, SESSION_CLASSES, Api, known_api
 from alchemy_lint.resolve import follow_exports
+from alchemy_lint.sqlalchemy_api import FACTORIES, SESSION_CLASSES, Api, known_api
 
 _MAX_DEPTH = 6
 EAGER_STRATEGIES = frozenset({"selectin", "joined", "subquery", "immediate"})

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from alchemy_lint.facts.model import ApiCall, FunctionFacts
 from alchemy_lint.facts.values import Origin, OriginKind, Reach, Step, StepKind, ValueRef
-from alchemy_lint.names import Api, known_api
+from alchemy_lint.sqlalchemy_api import Api, known_api
 
 if TYPE_CHECKING:
     from alchemy_lint.index.project import FactorySite, ProjectIndex

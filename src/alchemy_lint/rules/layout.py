@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from alchemy_lint.facts.model import SchemaCreation, Scope
 from alchemy_lint.findings import Finding
 from alchemy_lint.index import ValueKind
-from alchemy_lint.names import ENGINES, EVENT_REGISTRARS, FACTORIES, SESSION_CLASSES, Api
 from alchemy_lint.rules.base import Example, FileContext, Rule
+from alchemy_lint.sqlalchemy_api import ENGINES, EVENT_REGISTRARS, FACTORIES, SESSION_CLASSES, Api
 
 _INFRASTRUCTURE = ENGINES | FACTORIES | SESSION_CLASSES | {Api.ASYNC_SCOPED_SESSION, Api.SCOPED_SESSION}
 

@@ -11,8 +11,8 @@ from alchemy_lint.facts.model import ApiCall, Scope
 from alchemy_lint.facts.values import OriginKind, ValueRef
 from alchemy_lint.findings import Finding
 from alchemy_lint.index import FactorySite, ProjectIndex, ValueKind
-from alchemy_lint.names import Api
 from alchemy_lint.rules.base import Example, FileContext, FixSafety, Rule
+from alchemy_lint.sqlalchemy_api import Api
 
 ASYNC_DOCS = "https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html"
 SESSION_BASICS = "https://docs.sqlalchemy.org/en/20/orm/session_basics.html"
