@@ -62,6 +62,7 @@ from alchemy_lint.resolve import (
     dotted_parts,
     expression_text,
     qualify,
+    returned_target,
     type_alias_target,
 )
 from alchemy_lint.sqlalchemy_api import ASYNCIO_MODULES, REEXPORTABLE_LEAVES, known_api
@@ -421,7 +422,7 @@ class _FactsBuilder(FastNodeVisitor):
                 yields=tuple(state.yields),
                 returned=tuple(state.returned),
                 task_spawns=task_spawns,
-                returns=annotation_target(node.returns, table),
+                returns=returned_target(node.returns, table),
                 loading=loading,
                 fixture=fixture,
                 captures=captures,
@@ -936,13 +937,18 @@ def _expire_on_commit(call: ast.Call) -> str | None:
 
 
 def _value_text(expr: ast.expr) -> str | None:
-    """`self.session`, or `factory()` / `db.session()` for a call of a dotted name."""
+    """`self.session`, `factory()`, `get_engine().get_session()`: dotted names and calls of them."""
     if isinstance(expr, ast.Await):
         expr = expr.value
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute):
+        base = _value_text(expr.value)
+        return f"{base}.{expr.attr}" if base is not None else None
     if isinstance(expr, ast.Call):
-        callee = expression_text(expr.func)
+        callee = _value_text(expr.func)
         return f"{callee}()" if callee is not None else None
-    return expression_text(expr)
+    return None
 
 
 def _end(node: ast.AST) -> tuple[int, int]:

@@ -542,15 +542,15 @@ class ValueModel:
                 value = replace(value, in_unit_of_work=True)
             found.append(value)
         if not found:
-            found.extend(
-                value
-                for value in (self.of(ref.origins) for ref in function.returned)
-                if value.kind is not ValueKind.UNKNOWN
-            )
-        if not found and function.returns is not None:
-            declared = self._instance_of(function.returns)
-            if declared.kind is not ValueKind.UNKNOWN:
-                found.append(declared)
+            # What it returns; several returns of other classes (`TursoAdapter(...)` or
+            # `SQLAlchemyAdapter(...)`) leave the class to the declared return type.
+            returned = _join(self.of(ref.origins) for ref in function.returned)
+            if returned.kind is not ValueKind.UNKNOWN:
+                found.append(returned)
+            if function.returns is not None:
+                declared = self._instance_of(function.returns)
+                if declared.kind is not ValueKind.UNKNOWN:
+                    found.append(declared)
         if not found:
             return UNKNOWN
         result = _join(found)
