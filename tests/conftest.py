@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from alchemy_lint.engine import check_paths
-from alchemy_lint.rules import Example, Finding
+from alchemy_lint.findings import Finding
+from alchemy_lint.rules import Example
 
 MARKER = re.compile(r"#\s*(ASA\d{3})\b")
 

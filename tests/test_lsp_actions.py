@@ -16,6 +16,8 @@ from conftest import write_project
 from alchemy_lint.config import Settings
 from alchemy_lint.engine import facts_for_source
 from alchemy_lint.facts import FileFacts
+from alchemy_lint.findings import Finding
+from alchemy_lint.index import ProjectIndex
 from alchemy_lint.lsp.actions import (
     NO_FIXERS,
     Buffer,
@@ -29,8 +31,7 @@ from alchemy_lint.lsp.excerpt import FindingPlace, find_place
 from alchemy_lint.lsp.projects import CheckedWith, ProjectCache
 from alchemy_lint.lsp.spans import NodeStarts, Place, buffer_lines, finding_span
 from alchemy_lint.noqa import is_suppressed, noqa_lines
-from alchemy_lint.project import ProjectIndex
-from alchemy_lint.rules import RULES_BY_CODE, Finding
+from alchemy_lint.rules import RULES_BY_CODE
 
 
 def _offset(text: str, place: Place) -> int:

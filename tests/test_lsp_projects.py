@@ -11,7 +11,7 @@ from conftest import write_project
 
 from alchemy_lint.config import ConfigError
 from alchemy_lint.lsp.projects import ProjectCache
-from alchemy_lint.project import find_project_root
+from alchemy_lint.roots import find_project_root
 
 
 def _messages(cache: ProjectCache, path: Path, text: str) -> list[str]:

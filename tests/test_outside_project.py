@@ -8,7 +8,7 @@ import pytest
 from conftest import reported, run_cli, run_flake8, working_directory
 
 from alchemy_lint.engine import RunOptions, check_paths
-from alchemy_lint.project import is_project_root
+from alchemy_lint.roots import is_project_root
 
 FACTORY = """\
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine

@@ -16,12 +16,13 @@ from conftest import REPO, working_directory, write_project
 from alchemy_lint.cli import main
 from alchemy_lint.config import tomllib
 from alchemy_lint.docs import rule_url
+from alchemy_lint.findings import Finding
 from alchemy_lint.metadata import FALLBACK_REPOSITORY_URL, repository_url
 from alchemy_lint.report import render_json
 from alchemy_lint.report.github import render_github
 from alchemy_lint.report.sarif import sarif_log
 from alchemy_lint.report.severity import severity
-from alchemy_lint.rules import ALL_RULES, Finding
+from alchemy_lint.rules import ALL_RULES
 
 FACTORY = """\
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine

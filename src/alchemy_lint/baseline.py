@@ -15,8 +15,8 @@ from pathlib import Path
 
 from alchemy_lint.config import Overrides
 from alchemy_lint.engine import check_paths
+from alchemy_lint.findings import Finding
 from alchemy_lint.noqa import NOQA_WITH_CODES
-from alchemy_lint.rules import Finding
 from alchemy_lint.sourcefile import python_lines, read_source, replace_file
 
 # flake8's spelling (hash, one space, noqa): a comment flake8 would not read is not merged into.

@@ -19,14 +19,16 @@ from alchemy_lint import __version__
 from alchemy_lint.cache import CACHE_DIR_ENV, Cache, cache_disabled_by_environment, digest
 from alchemy_lint.config import Overrides, Settings, matches_any, settings_for
 from alchemy_lint.facts import FileFacts, extract_facts
+from alchemy_lint.findings import Finding
 from alchemy_lint.ignores import IgnoreFiles
+from alchemy_lint.index import ProjectIndex
 from alchemy_lint.noqa import is_suppressed
 from alchemy_lint.parallel import JobKind, ParseJob, default_jobs, run_job, run_jobs, with_noqa
 from alchemy_lint.prefilter import relevant_files
 from alchemy_lint.profile import Profile
-from alchemy_lint.project import ProjectIndex, find_project_root, is_project_root
 from alchemy_lint.resolve import module_name_for
-from alchemy_lint.rules import FileContext, Finding, check_selectors, enabled_rules, ignored_for_path
+from alchemy_lint.roots import find_project_root, is_project_root
+from alchemy_lint.rules import FileContext, check_selectors, enabled_rules, ignored_for_path
 from alchemy_lint.sources import ModuleNames, SourceFile, read_source
 
 #: Folders never walked into: VCS data, virtual environments, caches and build output.

@@ -23,9 +23,9 @@ from alchemy_lint.engine import (
     is_excluded,
     read_project,
 )
+from alchemy_lint.findings import Finding
 from alchemy_lint.ignores import IgnoreFiles
-from alchemy_lint.project import find_project_root, is_project_root
-from alchemy_lint.rules import Finding
+from alchemy_lint.roots import find_project_root, is_project_root
 
 
 @functools.lru_cache(maxsize=8)

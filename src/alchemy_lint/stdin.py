@@ -20,9 +20,9 @@ from alchemy_lint.engine import (
     is_excluded,
     read_project,
 )
+from alchemy_lint.findings import Finding
 from alchemy_lint.fixes.pipeline import FileFixResult, is_fixable
-from alchemy_lint.project import find_project_root, is_project_root
-from alchemy_lint.rules import Finding
+from alchemy_lint.roots import find_project_root, is_project_root
 from alchemy_lint.sourcefile import decode_source
 from alchemy_lint.sources import ModuleNames, SourceFile
 

@@ -17,11 +17,11 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from alchemy_lint.facts.model import FileFacts
+from alchemy_lint.findings import Finding
 from alchemy_lint.fixes.base import FileFix, Fixer, Provider
 from alchemy_lint.fixes.imports import update_imports
+from alchemy_lint.index import ProjectIndex
 from alchemy_lint.noqa import is_suppressed
-from alchemy_lint.project import ProjectIndex
-from alchemy_lint.rules import Finding
 from alchemy_lint.sourcefile import python_lines
 
 

@@ -14,9 +14,9 @@ import libcst as cst
 from libcst.metadata import BaseMetadataProvider
 
 from alchemy_lint.facts.model import ApiCall, FileFacts
+from alchemy_lint.findings import Finding
+from alchemy_lint.index import ProjectIndex
 from alchemy_lint.noqa import is_suppressed
-from alchemy_lint.project import ProjectIndex
-from alchemy_lint.rules import Finding
 
 #: `rewrite(original, updated, finding, file)`: the node as parsed (to match against the facts),
 #: the node with the rewrites of inner nodes and earlier fixers applied (to edit), and the finding.

@@ -13,8 +13,10 @@ from pathlib import Path
 from alchemy_lint.config import Overrides, settings_for
 from alchemy_lint.engine import CheckResult, Project, RunOptions, check_paths, load_project, read_facts
 from alchemy_lint.facts.model import FileFacts
-from alchemy_lint.project import ProjectIndex, find_project_root
-from alchemy_lint.rules import RULES_BY_CODE, Finding, FixSafety
+from alchemy_lint.findings import Finding
+from alchemy_lint.index import ProjectIndex
+from alchemy_lint.roots import find_project_root
+from alchemy_lint.rules import RULES_BY_CODE, FixSafety
 from alchemy_lint.sourcefile import SourceText, python_lines, read_source, replace_file
 
 

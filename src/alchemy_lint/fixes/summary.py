@@ -9,8 +9,9 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TextIO
 
+from alchemy_lint.findings import Finding
 from alchemy_lint.fixes.pipeline import FixRun, is_fixable
-from alchemy_lint.rules import RULES_BY_CODE, Finding
+from alchemy_lint.rules import RULES_BY_CODE
 
 
 def _plural(count: int, word: str, plural: str = "") -> str:

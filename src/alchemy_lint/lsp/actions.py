@@ -17,6 +17,8 @@ from types import MappingProxyType
 from typing import Protocol
 
 from alchemy_lint.facts import FileFacts
+from alchemy_lint.findings import Finding
+from alchemy_lint.index import ProjectIndex
 from alchemy_lint.lsp.excerpt import (
     FindingPlace,
     build_excerpt,
@@ -28,8 +30,7 @@ from alchemy_lint.lsp.excerpt import (
 from alchemy_lint.lsp.projects import CheckedWith
 from alchemy_lint.lsp.spans import Place, Span, buffer_lines
 from alchemy_lint.noqa import NOQA_WITH_CODES, is_suppressed, noqa_lines
-from alchemy_lint.project import ProjectIndex
-from alchemy_lint.rules import RULES_BY_CODE, Finding, FixSafety
+from alchemy_lint.rules import RULES_BY_CODE, FixSafety
 
 #: Findings no noqa comment can silence: a file that does not parse has no comments to read.
 UNSUPPRESSIBLE = frozenset({"ASA001"})

@@ -18,11 +18,11 @@ from pygls.workspace.position_codec import PositionCodec
 from alchemy_lint.docs import rule_url
 from alchemy_lint.facts import parse_source
 from alchemy_lint.facts.extract import PARSE_ERRORS
+from alchemy_lint.findings import Finding
 from alchemy_lint.lsp.actions import Buffer
 from alchemy_lint.lsp.excerpt import FindingPlace, find_place
 from alchemy_lint.lsp.projects import CheckedWith
 from alchemy_lint.lsp.spans import NodeStarts, Span, finding_span
-from alchemy_lint.rules import Finding
 
 SOURCE = "alchemy-lint"
 

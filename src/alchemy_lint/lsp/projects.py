@@ -25,8 +25,10 @@ from alchemy_lint.engine import (
     read_project,
 )
 from alchemy_lint.facts import FileFacts
-from alchemy_lint.project import ROOT_MARKERS, ProjectIndex, find_project_root
-from alchemy_lint.rules import Finding, check_selectors
+from alchemy_lint.findings import Finding
+from alchemy_lint.index import ProjectIndex
+from alchemy_lint.roots import ROOT_MARKERS, find_project_root
+from alchemy_lint.rules import check_selectors
 from alchemy_lint.sources import ModuleNames, read_source
 
 PYTHON_SUFFIXES = (".py", ".pyi")

@@ -29,6 +29,7 @@ from pygls.workspace.position_codec import PositionCodec
 from alchemy_lint import __version__
 from alchemy_lint.config import ConfigError
 from alchemy_lint.docs import rule_url
+from alchemy_lint.findings import Finding
 from alchemy_lint.lsp.actions import NO_FIXERS, FindingAction, FixerRegistry, TextChange, actions_for
 from alchemy_lint.lsp.diagnostics import (
     SOURCE,
@@ -44,8 +45,8 @@ from alchemy_lint.lsp.projects import IndexingCancelled, ProjectCache, is_python
 from alchemy_lint.lsp.spans import Place, Span
 from alchemy_lint.lsp.transport import Dispatcher, MessageReader, log_to_stderr, protocol_streams, serve_messages
 from alchemy_lint.lsp.worker import Worker, post
-from alchemy_lint.project import find_project_root
-from alchemy_lint.rules import RULES_BY_CODE, Finding
+from alchemy_lint.roots import find_project_root
+from alchemy_lint.rules import RULES_BY_CODE
 
 #: What the server asks the client to watch on disk.
 WATCHED_FILES = ("**/*.py", "**/*.pyi", "**/pyproject.toml")

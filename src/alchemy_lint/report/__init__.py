@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from alchemy_lint.docs import rule_url
+from alchemy_lint.findings import Finding
 from alchemy_lint.report.columns import ReportedFiles
 from alchemy_lint.report.full import render_full
 from alchemy_lint.report.github import render_github
 from alchemy_lint.report.sarif import render_sarif
 from alchemy_lint.report.severity import severity
-from alchemy_lint.rules import RULES_BY_CODE, Finding
+from alchemy_lint.rules import RULES_BY_CODE
 
 #: `text` and `concise` are one format (flake8's lines); the machine formats print no summary.
 FORMATS = ("text", "concise", "full", "json", "sarif", "github")

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from alchemy_lint.facts.extract import PARSE_ERRORS, parse_source
+from alchemy_lint.findings import Finding
 from alchemy_lint.lsp.spans import NodeStarts, buffer_lines, byte_to_character, finding_span
-from alchemy_lint.rules import Finding
 from alchemy_lint.sourcefile import read_source
 
 

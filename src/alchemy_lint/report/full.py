@@ -10,8 +10,9 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 
+from alchemy_lint.findings import Finding
 from alchemy_lint.report.columns import ReportedFiles
-from alchemy_lint.rules import RULES_BY_CODE, Finding
+from alchemy_lint.rules import RULES_BY_CODE
 
 CONTEXT_LINES = 2
 _RESET = "\033[0m"

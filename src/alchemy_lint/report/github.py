@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from alchemy_lint.findings import Finding
 from alchemy_lint.report.columns import ReportedFiles
 from alchemy_lint.report.paths import RepositoryPaths
 from alchemy_lint.report.severity import severity
-from alchemy_lint.rules import Finding
 
 
 def _data(text: str) -> str:

@@ -14,11 +14,12 @@ from urllib.parse import quote
 
 from alchemy_lint import __version__
 from alchemy_lint.docs import rule_url
+from alchemy_lint.findings import Finding
 from alchemy_lint.metadata import repository_url
 from alchemy_lint.report.columns import ReportedFiles
 from alchemy_lint.report.paths import RepositoryPaths
 from alchemy_lint.report.severity import severity
-from alchemy_lint.rules import ALL_RULES, Finding, Rule
+from alchemy_lint.rules import ALL_RULES, Rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
