@@ -67,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fix", action="store_true", help="apply safe fixes, then report what remains")
     check.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, apply unsafe fixes too")
     check.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; change no file")
+    check.add_argument(
+        "--runtime-report",
+        metavar="FILE",
+        help="mark the findings a test confirmed and add what it found that the check missed "
+        "(FILE from pytest --alchemy-sanitize-report)",
+    )
 
     baseline = commands.add_parser("baseline", help="add # noqa markers for every current finding")
     _add_selection(baseline)
@@ -92,7 +98,8 @@ def _check(args: argparse.Namespace) -> int:
     overrides = _overrides(args)
     profile = Profile() if args.profile else None
     options = RunOptions(cache=not args.no_cache, jobs=args.jobs, profile=profile)
-    summary = ""
+    summary = runtime_summary = ""
+    shown: tuple[Finding, ...] | None = None  # with --runtime-report: the merged findings
     try:
         if args.fix or args.diff:
             session = FixSession(args.paths, overrides, options)
@@ -102,17 +109,26 @@ def _check(args: argparse.Namespace) -> int:
             result, summary = _fix(session, result, unsafe=args.unsafe_fixes)
         else:
             result = check_paths(args.paths, overrides, options)
+        if args.runtime_report:
+            from alchemy_lint.sanitizer.merge import merge_runtime_report
+
+            merged = merge_runtime_report(result.findings, args.runtime_report, args.paths)
+            shown, runtime_summary = merged.findings, merged.summary()
     except Exception as error:
         return _report_error(error)
+    if shown is None:
+        shown = result.findings
     if profile is None:
-        _write(result.findings, args)
+        _write(shown, args)
     else:
         with profile.phase("output"):
-            _write(result.findings, args)
+            _write(shown, args)
+    # Like --statistics: after the findings, on stderr when the format is for machines.
+    (sys.stdout if args.output_format == "text" else sys.stderr).write(runtime_summary)
     sys.stderr.write(summary or fix_hint(result.findings, unsafe=args.unsafe_fixes))
     if profile is not None:
         sys.stderr.write(profile.render(result.stats.as_dict()))
-    if result.findings and not args.exit_zero:
+    if shown and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
 
