@@ -3,27 +3,14 @@
 They are plain pytest files (no pytest-asyncio): each test drives its scenario with asyncio.run.
 """
 
-MODELS = """\
-from sqlalchemy import ForeignKey
-from sqlalchemy.ext.asyncio import AsyncAttrs, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from alchemy_lint.rules.loading_examples import MODELS as LOADING_MODELS
 
+#: The rule examples' models, and a database with one order of two items.
+MODELS = (
+    LOADING_MODELS
+    + """
 
-class Base(AsyncAttrs, DeclarativeBase):
-    pass
-
-
-class Order(Base):
-    __tablename__ = "orders"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    status: Mapped[str] = mapped_column(default="new")
-    items: Mapped[list["Item"]] = relationship()
-
-
-class Item(Base):
-    __tablename__ = "items"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 
 async def database(expire_on_commit=False):
@@ -32,10 +19,12 @@ async def database(expire_on_commit=False):
         await connection.run_sync(Base.metadata.create_all)
     factory = async_sessionmaker(engine, expire_on_commit=expire_on_commit)
     async with factory() as session:
-        session.add(Order(items=[Item(), Item()]))
+        items = [OrderItem(product=Product(name="pen"), quantity=number) for number in (1, 2)]
+        session.add(Order(user=User(name="ada"), status="new", items=items))
         await session.commit()
     return engine, factory
 """
+)
 
 #: The acceptance race: two queries gathered on one session whose connection is already open.
 RACE = """\

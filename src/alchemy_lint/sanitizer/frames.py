@@ -127,7 +127,8 @@ def _stack(code: ProjectCode, frames: Iterator[FrameType] | reversed[FrameType])
     sites: list[Site] = []
     for frame in frames:
         site = code.site(frame, "call" if not sites else "caller")
-        if site is not None:
+        # A comprehension is a frame of its own on the same line: one line is enough.
+        if site is not None and not (sites and (sites[-1].path, sites[-1].line) == (site.path, site.line)):
             sites.append(site)
             if len(sites) == STACK_DEPTH:
                 break

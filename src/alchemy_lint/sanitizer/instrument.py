@@ -26,9 +26,10 @@ from alchemy_lint.sanitizer.loading import LoadingWatch
 from alchemy_lint.sanitizer.log import FindingLog
 from alchemy_lint.sanitizer.operations import Kind, Operations
 
-#: How many frames a coroutine records of where it was created (`cr_origin`): enough to get
-#: from a library helper back to the project's line that created the task's coroutine.
-ORIGIN_DEPTH = 8
+#: How many frames a coroutine records of where it was created (`cr_origin`): the creating line is
+#: usually the project's own (`gather(load(s, 1), ...)`); three frames also get back to it from a
+#: helper such as anyio's `start_soon`. Each frame costs on every coroutine created (bench/RESULTS.md).
+ORIGIN_DEPTH = 3
 _CLASSES: tuple[tuple[type, Kind], ...] = (
     (AsyncSession, Kind.SESSION),
     (AsyncSessionTransaction, Kind.SESSION_TRANSACTION),

@@ -89,7 +89,9 @@ class Operations:
         self.log = log
         self._flights: dict[int, list[Flight]] = {}
         self._by_task: dict[asyncio.Task[Any], list[Flight]] = {}
-        self._blocks: dict[int, list[Block]] = {}
+        #: Open `async with session.begin()` blocks by session (weakly: a session dropped inside
+        #: its block must not leave the block to a later session).
+        self._blocks: weakref.WeakKeyDictionary[Any, list[Block]] = weakref.WeakKeyDictionary()
         self._expiries: weakref.WeakKeyDictionary[Any, Expiry] = weakref.WeakKeyDictionary()
 
     # -- the wrapper's two calls ------------------------------------------------------------
@@ -165,17 +167,17 @@ class Operations:
     # -- ASA401 -----------------------------------------------------------------------------
 
     def _track_block(self, flight: Flight, args: tuple[Any, ...], kwargs: dict[str, Any], *, ok: bool) -> None:
-        blocks = self._blocks.setdefault(id(flight.target), [])
+        blocks = self._blocks.setdefault(flight.target, [])
         if flight.method == "start" and ok and kwargs.get("is_ctxmanager", args[0] if args else False):
             opened = "session.begin_nested()" if flight.owner.nested else "session.begin()"
             blocks.append(Block(flight.owner, opened, flight.site))
         elif flight.method == "__aexit__":
             blocks[:] = [block for block in blocks if block.transaction is not flight.owner]
         if not blocks:
-            self._blocks.pop(id(flight.target), None)
+            self._blocks.pop(flight.target, None)
 
     def _check_unit_of_work(self, flight: Flight) -> None:
-        blocks = self._blocks.get(id(flight.target))
+        blocks = self._blocks.get(flight.target)
         if not blocks:
             return
         if flight.kind is Kind.SESSION_TRANSACTION:
