@@ -95,3 +95,10 @@ def test_a_bad_runtime_report_is_one_line_and_exit_2(content: str | None, reason
     assert result.returncode == 2
     assert result.stderr.startswith("alchemy-lint: error: ") and reason in result.stderr
     assert len(result.stderr.splitlines()) == 1, result.stderr
+
+
+def test_runtime_findings_follow_the_rule_selection(runtime_report: Path) -> None:
+    result = run_cli("check", "fixtures/sample_app", "--select", "ASA302", "--runtime-report", str(runtime_report))
+    *lines, summary = result.stdout.splitlines()
+    assert {code for *_, code in reported("\n".join(lines))} == {"ASA302"}
+    assert summary.startswith("runtime report: 1 confirmed, 1 static-only, 0 runtime-only")

@@ -112,7 +112,7 @@ def _check(args: argparse.Namespace) -> int:
         if args.runtime_report:
             from alchemy_lint.sanitizer.merge import merge_runtime_report
 
-            merged = merge_runtime_report(result.findings, args.runtime_report, args.paths)
+            merged = merge_runtime_report(result.findings, args.runtime_report, args.paths, overrides)
             shown, runtime_summary = merged.findings, merged.summary()
     except Exception as error:
         return _report_error(error)

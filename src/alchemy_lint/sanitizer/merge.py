@@ -11,11 +11,14 @@ from __future__ import annotations
 import ast
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from alchemy_lint.rules import Finding
+from alchemy_lint.config import Settings, load_settings, override
+from alchemy_lint.noqa import is_suppressed, noqa_lines
+from alchemy_lint.project import find_project_root
+from alchemy_lint.rules import Finding, enabled_rules, ignored_for_path
 from alchemy_lint.sanitizer.findings import RuntimeFinding, RuntimeReport, read_report
 
 #: The rules the sanitizer checks at run time; the others can only be confirmed statically.
@@ -50,12 +53,23 @@ class Merged:
         )
 
 
-def merge_runtime_report(findings: Sequence[Finding], report_path: str, paths: Sequence[str]) -> Merged:
-    """The static `findings` of a check of `paths`, merged with the runtime report at `report_path`."""
+def merge_runtime_report(
+    findings: Sequence[Finding],
+    report_path: str,
+    paths: Sequence[str],
+    overrides: Mapping[str, Iterable[str] | None] | None = None,
+) -> Merged:
+    """The static `findings` of a check of `paths` (with the CLI's rule `overrides`), merged with
+    the runtime report at `report_path`."""
     report = read_report(Path(report_path))
     scopes = _Scopes()
     checked = [Path(path).resolve() for path in paths]
-    runtime = _distinct(finding for finding in report.findings if _within(report, finding, checked))
+    selection = _Selection(overrides or {})
+    runtime = _distinct(
+        finding
+        for finding in report.findings
+        if _within(report, finding, checked) and selection.reports(report, finding, checked)
+    )
     used: set[int] = set()
     merged: list[Finding] = []
     confirmed = static_only = not_checked = 0
@@ -139,6 +153,35 @@ def _shown(path: Path) -> str:
         return path.relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
         return os.fspath(path)
+
+
+class _Selection:
+    """Whether the check would report a runtime finding where it happened: the rule is enabled for
+    that file (select, ignore, per-file-ignores of its project) and the line has no `# noqa` for it."""
+
+    def __init__(self, overrides: Mapping[str, Iterable[str] | None]) -> None:
+        self._overrides = overrides
+        self._settings: dict[Path, Settings] = {}
+        self._noqa: dict[Path, dict[int, tuple[str, ...]]] = {}
+
+    def reports(self, report: RuntimeReport, finding: RuntimeFinding, checked: list[Path]) -> bool:
+        site = next(site for site in finding.sites if _under((report.root / site.path).resolve(), checked))
+        path = (report.root / site.path).resolve()
+        root = find_project_root(path)
+        if root not in self._settings:
+            self._settings[root] = override(load_settings(root), **self._overrides)
+        settings = self._settings[root]
+        codes = {rule.code for rule in enabled_rules(settings)}
+        codes -= set(ignored_for_path(path.relative_to(root).as_posix(), settings))
+        return finding.code in codes and not is_suppressed(self._noqa_of(path), site.line, finding.code)
+
+    def _noqa_of(self, path: Path) -> dict[int, tuple[str, ...]]:
+        if path not in self._noqa:
+            try:
+                self._noqa[path] = noqa_lines(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                self._noqa[path] = {}
+        return self._noqa[path]
 
 
 class _Scopes:
