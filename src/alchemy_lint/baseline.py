@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from alchemy_lint.config import Overrides
 from alchemy_lint.engine import check_paths
 from alchemy_lint.noqa import NOQA_WITH_CODES
 from alchemy_lint.rules import Finding
@@ -121,7 +122,7 @@ def add_noqa(text: str, codes_by_line: Mapping[int, Iterable[str]]) -> str:
     return marked
 
 
-def write_baseline(paths: Iterable[str], overrides: dict[str, tuple[str, ...] | None] | None = None) -> BaselineResult:
+def write_baseline(paths: Iterable[str], overrides: Overrides | None = None) -> BaselineResult:
     findings = check_paths(paths, overrides).findings
     by_path: dict[str, list[Finding]] = {}
     for finding in findings:

@@ -7,6 +7,7 @@ write the cache entry themselves and send back the facts, which are plain pickla
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
@@ -112,8 +113,11 @@ def run_jobs(jobs: Sequence[ParseJob], workers: int, cache: Cache | None) -> Ite
             yield run_job(job, cache)
         return
     methods = multiprocessing.get_all_start_methods()
-    # fork starts workers without re-importing anything; the engine runs no threads.
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    # fork starts workers without re-importing anything, but only a process without other
+    # threads forks safely (a lock held by another thread stays held in the child): the
+    # language server reads stdin in one thread and indexes in another, so it spawns.
+    single_threaded = threading.active_count() == 1
+    context = multiprocessing.get_context("fork" if "fork" in methods and single_threaded else "spawn")
     chunk = max(1, min(64, len(jobs) // (workers * 8)))
     with context.Pool(min(workers, len(jobs))) as pool:
         yield from pool.imap(_pool_job, ((job, cache) for job in jobs), chunksize=chunk)

@@ -140,7 +140,16 @@ class RelationshipRef:
 class ProjectIndex:
     """Merged facts of one project, with the settings that shape what they mean."""
 
-    def __init__(self, root: Path, settings: Settings, files: Iterable[FileFacts]) -> None:
+    def __init__(
+        self,
+        root: Path,
+        settings: Settings,
+        files: Iterable[FileFacts],
+        *,
+        relative_paths: dict[str, str] | None = None,
+    ) -> None:
+        """`relative_paths`: a memo of `relative()` to share between the indexes of one root (the
+        language server rebuilds the index on every change; resolving each path again cost most of it)."""
         self.root = root
         self.settings = settings
         self.files: dict[str, FileFacts] = {facts.path: facts for facts in files}
@@ -163,7 +172,7 @@ class ProjectIndex:
         self._canonical: dict[str, str] = {}
         self._session_contexts: dict[str, bool] = {}
         self._models: dict[str, bool] = {}
-        self._relative: dict[str, str] = {}
+        self._relative: dict[str, str] = relative_paths if relative_paths is not None else {}
         for path in sorted(self.files):
             self._register_module(self.files[path])
         for path in sorted(self.files):

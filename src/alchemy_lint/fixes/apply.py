@@ -128,15 +128,20 @@ def fix_source(
     facts: FileFacts,
     index: ProjectIndex,
     fixers: Mapping[str, Fixer],
+    *,
+    unseen: str = "",
 ) -> SourceFix:
-    """Apply the fixes of `findings` (all of them with a fixer) to one file's text."""
+    """Apply the fixes of `findings` (all of them with a fixer) to one file's text.
+
+    `unseen`: the text of the file that `source` leaves out, when `source` is an excerpt.
+    """
     if not findings:
         return SourceFix(source, ())
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
         raise FixError(f"LibCST cannot parse the file: {error.message}") from error
-    file = FileFix(facts, index, source)
+    file = FileFix(facts, index, source, unseen)
     providers = {provider for f in findings for provider in fixers[f.code].metadata} - {PositionProvider}
     pass_type: type[_FixPassBase] = _FixPass
     if providers:
@@ -182,14 +187,17 @@ def _check_noqa_lines_kept(before: str, after: str, facts: FileFacts, codes: set
         raise FixError(f"a fix would change line {touched[0]}, which a # noqa comment covers")
 
 
-def quick_fix(source: str, finding: Finding, facts: FileFacts, index: ProjectIndex) -> str | None:
-    """The source with one finding fixed, or None: for editors' code actions (the LSP's `QuickFixer`)."""
+def quick_fix(source: str, finding: Finding, facts: FileFacts, index: ProjectIndex, unseen: str = "") -> str | None:
+    """The source with one finding fixed, or None: for editors' code actions (the LSP's `QuickFixer`).
+
+    `source` may be an excerpt of the file, with `unseen` the rest of its text.
+    """
     from alchemy_lint.fixes.registry import FIXERS
 
     if finding.code not in FIXERS:
         return None
     try:
-        fixed = fix_source(source, [finding], facts, index, FIXERS)
+        fixed = fix_source(source, [finding], facts, index, FIXERS, unseen=unseen)
     except FixError:
         return None
     return fixed.text if fixed.applied else None

@@ -96,7 +96,7 @@ def update_imports(module: cst.Module, original: cst.Module, file: FileFix, span
     if not file.facts.path.endswith("__init__.py"):  # a package's imports may be its API
         code = module.code
         for name in file.released:
-            _drop_unused(slots, module, code, name)
+            _drop_unused(slots, module, code, name, file.unseen)
     for request in file.imports:
         _add_import(slots, request.module, request.name)
     return module.with_changes(body=_statements(slots))
@@ -114,7 +114,7 @@ def _editable_import(slot: _Slot) -> tuple[cst.SimpleStatementLine, cst.ImportFr
     return slot.statement, node
 
 
-def _drop_unused(slots: list[_Slot], module: cst.Module, code: str, name: str) -> None:
+def _drop_unused(slots: list[_Slot], module: cst.Module, code: str, name: str, unseen: str) -> None:
     for slot in slots:
         found = _editable_import(slot)
         if found is None:
@@ -124,7 +124,7 @@ def _drop_unused(slots: list[_Slot], module: cst.Module, code: str, name: str) -
         if name not in {_bound_name(alias) for alias in node.names}:
             continue
         # Unused when every mention of the name in the file is in this import statement.
-        if _uses(code, name) == _uses(module.code_for_node(statement), name):
+        if _uses(code, name) + _uses(unseen, name) == _uses(module.code_for_node(statement), name):
             slot.statement = _without_alias(statement, node, name)
         return
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import ast
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from alchemy_lint.config import Settings, load_settings, override
+from alchemy_lint.config import Overrides, Settings, settings_for
 from alchemy_lint.noqa import is_suppressed, noqa_lines
 from alchemy_lint.project import find_project_root
 from alchemy_lint.rules import Finding, enabled_rules, ignored_for_path
@@ -57,7 +57,7 @@ def merge_runtime_report(
     findings: Sequence[Finding],
     report_path: str,
     paths: Sequence[str],
-    overrides: Mapping[str, Iterable[str] | None] | None = None,
+    overrides: Overrides | None = None,
 ) -> Merged:
     """The static `findings` of a check of `paths` (with the CLI's rule `overrides`), merged with
     the runtime report at `report_path`."""
@@ -159,7 +159,7 @@ class _Selection:
     """Whether the check would report a runtime finding where it happened: the rule is enabled for
     that file (select, ignore, per-file-ignores of its project) and the line has no `# noqa` for it."""
 
-    def __init__(self, overrides: Mapping[str, Iterable[str] | None]) -> None:
+    def __init__(self, overrides: Overrides) -> None:
         self._overrides = overrides
         self._settings: dict[Path, Settings] = {}
         self._noqa: dict[Path, dict[int, tuple[str, ...]]] = {}
@@ -169,7 +169,7 @@ class _Selection:
         path = (report.root / site.path).resolve()
         root = find_project_root(path)
         if root not in self._settings:
-            self._settings[root] = override(load_settings(root), **self._overrides)
+            self._settings[root] = settings_for(root, self._overrides)
         settings = self._settings[root]
         codes = {rule.code for rule in enabled_rules(settings)}
         codes -= set(ignored_for_path(path.relative_to(root).as_posix(), settings))
