@@ -129,6 +129,12 @@ def _add_output(check: argparse.ArgumentParser) -> None:
     check.add_argument("-q", "--quiet", action="store_true", help="print the findings and nothing else")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--statistics", action="store_true", help="print a count per code after the findings")
+    check.add_argument(
+        "--runtime-report",
+        metavar="FILE",
+        help="mark the findings a test confirmed and add what it found that the check missed "
+        "(FILE from pytest --alchemy-sanitize-report)",
+    )
 
 
 def _add_fixing(check: argparse.ArgumentParser) -> None:
@@ -200,6 +206,8 @@ def _check(args: argparse.Namespace) -> int:
             result, summary = _fix(session, result, args)
         else:
             result = check_paths(_paths(args), overrides, options)
+        if args.runtime_report:
+            result, summary = _with_runtime_report(result, args, overrides, summary)
         with _output(args) as stream:
             if profile is None:
                 _report(result, args, stream, summary)
@@ -211,6 +219,21 @@ def _check(args: argparse.Namespace) -> int:
     if profile is not None:
         sys.stderr.write(profile.render(result.stats.as_dict()))
     return _exit_code(result, args)
+
+
+def _with_runtime_report(
+    result: CheckResult, args: argparse.Namespace, overrides: Overrides, summary: str
+) -> tuple[CheckResult, str]:
+    """The static findings merged with what the tests saw (`alchemy_lint.sanitizer.merge`). Its
+    counts go before ruff's summary, which counts the static findings; to stderr for machines."""
+    from alchemy_lint.sanitizer.merge import merge_runtime_report
+
+    merged = merge_runtime_report(result.findings, args.runtime_report, _paths(args), overrides)
+    if args.output_format not in HUMAN_FORMATS:
+        sys.stderr.write(merged.summary())
+        return replace(result, findings=merged.findings), summary
+    summary = merged.summary() + (summary or check_summary(result.findings, unsafe=args.unsafe_fixes))
+    return replace(result, findings=merged.findings), summary
 
 
 def _exit_code(result: CheckResult, args: argparse.Namespace) -> int:
