@@ -16,9 +16,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from alchemy_lint.config import Overrides, Settings, settings_for
+from alchemy_lint.findings import Finding
 from alchemy_lint.noqa import is_suppressed, noqa_lines
-from alchemy_lint.project import find_project_root
-from alchemy_lint.rules import Finding, enabled_rules, ignored_for_path
+from alchemy_lint.roots import find_project_root
+from alchemy_lint.rules import enabled_rules, ignored_for_path
 from alchemy_lint.sanitizer.findings import RuntimeFinding, RuntimeReport, read_report
 
 #: The rules the sanitizer checks at run time; the others can only be confirmed statically.
