@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from alchemy_lint.engine import check_paths
-from alchemy_lint.rules import Example, Finding
+from alchemy_lint.findings import Finding
+from alchemy_lint.rules import Example
 
 MARKER = re.compile(r"#\s*(ASA\d{3})\b")
 
@@ -67,6 +68,17 @@ FIXTURES = REPO / "fixtures"
 EXPECT = re.compile(r"#\s*expect:\s*(ASA\d{3}(?:\s*,\s*ASA\d{3})*)")
 
 
+def run_flake8(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    """flake8 with only the ASA plugin's codes, ignoring the machine's flake8 configuration."""
+    return subprocess.run(
+        [sys.executable, "-m", "flake8", "--isolated", "--select", "ASA", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
 def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     """The installed `alchemy-lint` console script, as a user runs it."""
     script = Path(sys.executable).parent / "alchemy-lint"
@@ -74,13 +86,25 @@ def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*command, *args], cwd=cwd, capture_output=True, text=True, timeout=600)
 
 
+#: The summary lines after the findings of a text report (ruff's wording).
+SUMMARY = re.compile(r"Found \d+ errors?( \(\d+ fixed, \d+ remaining\))?\.|All checks passed!|\[\*\] |\d+ unsafe fix")
+
+
 def reported(output: str) -> list[tuple[str, int, int, str]]:
-    """(path, line, column, code) of every flake8-style line `path:line:col: CODE message`."""
+    """(path, line, column, code) of every flake8-style line `path:line:col: CODE message`;
+    the summary lines after them are skipped, any other line fails the test."""
     found = []
     for line in output.splitlines():
+        if SUMMARY.match(line):
+            continue
         path, number, column, rest = line.split(":", 3)
         found.append((path, int(number), int(column), rest.split()[0]))
     return found
+
+
+def finding_lines(output: str) -> list[str]:
+    """The lines of a text report without its summary lines."""
+    return [line for line in output.splitlines() if line.strip() and not SUMMARY.match(line)]
 
 
 def expected_markers(folder: Path, relative_to: Path = REPO) -> set[tuple[str, int, str]]:

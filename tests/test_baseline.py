@@ -66,7 +66,7 @@ def test_after_baseline_check_reports_nothing(legacy: Path, capsys: pytest.Captu
         main(["baseline", "."])
         capsys.readouterr()
         assert main(["check", "."]) == 0
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr().out == "All checks passed!\n"
 
 
 def _flake8(root: Path) -> subprocess.CompletedProcess[str]:

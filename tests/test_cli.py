@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, expected_markers, reported, run_cli, write_project
+from conftest import FIXTURES, expected_markers, finding_lines, reported, run_cli, write_project
 
 from alchemy_lint.rules import ALL_RULES
 
@@ -61,10 +61,11 @@ def test_json_format_of_a_clean_project_is_an_empty_list() -> None:
 def test_statistics_count_each_code_after_the_findings() -> None:
     result = run_cli("check", "--statistics", SAMPLE)
     findings = reported("\n".join(line for line in result.stdout.splitlines() if line.startswith(SAMPLE)))
-    tail = result.stdout.splitlines()[len(findings) :]
+    tail = finding_lines(result.stdout)[len(findings) :]
     counted = {line.split()[1]: int(line.split()[0]) for line in tail[:-1]}
     assert counted == {code: sum(1 for f in findings if f[3] == code) for code in SAMPLE_CODES}
     assert tail[-1] == f"{len(findings)} findings"
+    assert f"Found {len(findings)} errors." in result.stdout.splitlines()
 
 
 def test_exit_zero_prints_findings_and_exits_0() -> None:
@@ -86,7 +87,7 @@ def test_ignore_drops_codes_and_prefixes() -> None:
 
 def test_select_with_nothing_found_exits_0() -> None:
     result = run_cli("check", "--select", "ASA001", SAMPLE)
-    assert (result.returncode, result.stdout) == (0, "")
+    assert (result.returncode, result.stdout) == (0, "All checks passed!\n")
 
 
 def test_a_bad_code_on_the_command_line_is_a_usage_error() -> None:

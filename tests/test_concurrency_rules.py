@@ -174,7 +174,9 @@ async def report() -> None:
 """
     root = write_project(tmp_path / "project", {"app/db.py": helper, "app/service.py": source})
     [finding] = findings_in(root, "app/service.py", "ASA201")
-    assert finding.message.startswith("ASA201 session `db` is shared by concurrent work")
+    assert finding.message.startswith(
+        "ASA201 session `db` from get_a_session() (app/db.py:11) is shared by concurrent work"
+    )
     assert "2 awaitables of asyncio.gather()" in finding.message
     assert "async with get_a_session() as session inside each task" in finding.message
 
@@ -238,7 +240,7 @@ async def dashboard(session: AsyncSession) -> None:
         check=False,
     )
     assert result.returncode == 1, result.stderr
-    assert result.stdout.startswith("app/dashboard.py:7:11: ASA201 session `session` is shared")
+    assert result.stdout.startswith("app/dashboard.py:7:11: ASA201 session `session` annotated AsyncSession is shared")
 
 
 def test_sync_script_session_in_an_async_project_is_silent_but_beside_coroutines_is_reported(tmp_path: Path) -> None:

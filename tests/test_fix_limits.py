@@ -93,7 +93,7 @@ def test_baseline_marks_deep_files_and_names_the_one_python_cannot_parse(tmp_pat
     ]
     for name in ("good.py", "long_sum.py"):
         assert "# noqa: ASA101, ASA103" in (root / name).read_text(encoding="utf-8")
-    assert run_cli("check", "--no-cache", "good.py", "long_sum.py", cwd=root).stdout == ""
+    assert run_cli("check", "--no-cache", "good.py", "long_sum.py", cwd=root).returncode == 0
 
 
 def depth(source: str) -> int:

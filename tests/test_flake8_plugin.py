@@ -7,22 +7,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, REPO, expected_markers, reported, run_cli, write_project
-
-
-def run_flake8(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "flake8", "--isolated", "--select", "ASA", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+from conftest import FIXTURES, REPO, expected_markers, finding_lines, reported, run_cli, run_flake8, write_project
 
 
 def lines(output: str) -> list[str]:
-    # flake8 prints "./x.py" for files found below ".", the CLI "x.py".
-    return sorted(line.removeprefix("./") for line in output.splitlines())
+    # flake8 prints "./x.py" for files found below ".", the CLI "x.py"; the CLI's summary
+    # line ("Found 3 errors.") is not a finding.
+    return sorted(line.removeprefix("./") for line in finding_lines(output))
 
 
 def test_flake8_reports_the_same_lines_as_the_cli_on_the_sample_app() -> None:

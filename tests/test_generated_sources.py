@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from alchemy_lint.config import Settings
 from alchemy_lint.engine import check_file, facts_for_source
-from alchemy_lint.project import ProjectIndex
+from alchemy_lint.index import ProjectIndex
 from alchemy_lint.rules import RULES_BY_CODE
 
 #: Pieces of async SQLAlchemy code (and some that are not code), shuffled and indented at random.

@@ -16,20 +16,22 @@ from conftest import write_project
 from alchemy_lint.config import Settings
 from alchemy_lint.engine import facts_for_source
 from alchemy_lint.facts import FileFacts
+from alchemy_lint.findings import Finding
+from alchemy_lint.index import ProjectIndex
 from alchemy_lint.lsp.actions import (
     NO_FIXERS,
+    Buffer,
     QuickFixer,
     TextChange,
     actions_for,
     library_fixers,
     noqa_change,
-    replacement_change,
 )
-from alchemy_lint.lsp.projects import ProjectCache
+from alchemy_lint.lsp.excerpt import FindingPlace, find_place
+from alchemy_lint.lsp.projects import CheckedWith, ProjectCache
 from alchemy_lint.lsp.spans import NodeStarts, Place, buffer_lines, finding_span
 from alchemy_lint.noqa import is_suppressed, noqa_lines
-from alchemy_lint.project import ProjectIndex
-from alchemy_lint.rules import RULES_BY_CODE, Finding
+from alchemy_lint.rules import RULES_BY_CODE
 
 
 def _offset(text: str, place: Place) -> int:
@@ -40,6 +42,13 @@ def _offset(text: str, place: Place) -> int:
 def apply_change(text: str, change: TextChange) -> str:
     start, end = _offset(text, change.span.start), _offset(text, change.span.end)
     return text[:start] + change.new_text + text[end:]
+
+
+def apply_changes(text: str, changes: tuple[TextChange, ...]) -> str:
+    """As an editor applies one action's edits: each against the original text, last first."""
+    for change in sorted(changes, key=lambda change: change.span.start, reverse=True):
+        text = apply_change(text, change)
+    return text
 
 
 def _finding(line: int, code: str = "ASA101", col: int = 0) -> Finding:
@@ -83,7 +92,7 @@ def _silenced(text: str, line: int, code: str) -> bool:
     ],
 )
 def test_noqa_edit_gives_a_line_the_noqa_reader_silences(source: str, expected_line: str) -> None:
-    change = noqa_change(source, _finding(1))
+    change = noqa_change(buffer_lines(source), _finding(1))
     assert change is not None
     fixed = apply_change(source, change)
     assert fixed.splitlines()[0] == expected_line
@@ -93,48 +102,35 @@ def test_noqa_edit_gives_a_line_the_noqa_reader_silences(source: str, expected_l
 
 def test_noqa_edit_keeps_crlf_line_ends_and_other_lines() -> None:
     source = "import x\r\ns = AsyncSession(engine)\r\ny = 2\r\n"
-    change = noqa_change(source, _finding(2))
+    change = noqa_change(buffer_lines(source), _finding(2))
     assert change is not None
     assert apply_change(source, change) == "import x\r\ns = AsyncSession(engine)  # noqa: ASA101\r\ny = 2\r\n"
 
 
 def test_no_noqa_edit_when_the_code_is_already_listed() -> None:
-    assert noqa_change("s = AsyncSession(engine)  # noqa: ASA1\n", _finding(1)) is None
+    assert noqa_change(["s = AsyncSession(engine)  # noqa: ASA1", ""], _finding(1)) is None
 
 
 def test_no_noqa_edit_on_a_line_a_string_continues_past() -> None:
     source = 's = AsyncSession(engine, info="""\nnotes\n""")\n'
-    assert noqa_change(source, _finding(1)) is None
+    assert noqa_change(buffer_lines(source), _finding(1)) is None
 
 
 def test_no_noqa_edit_after_a_backslash_continuation() -> None:
     source = "s = AsyncSession(engine) + \\\n    other\n"
-    assert noqa_change(source, _finding(1)) is None
+    assert noqa_change(buffer_lines(source), _finding(1)) is None
 
 
 def test_no_noqa_edit_for_a_file_that_does_not_parse() -> None:
-    assert noqa_change("def broken(:\n", _finding(1, "ASA001")) is None
-
-
-def test_replacement_change_edits_only_the_changed_lines() -> None:
-    old = "a = 1\r\nb = f(x)\r\nc = 3"
-    new = "a = 1\r\nb = f(x, y=False)\r\nc = 3"
-    change = replacement_change(old, new)
-    assert change.span.start == Place(1, 0)
-    assert change.span.end == Place(2, 0)
-    assert apply_change(old, change) == new
-
-
-def test_replacement_change_handles_a_last_line_without_line_end() -> None:
-    old = "a = 1\nb = 2"
-    new = "a = 1\nb = 3\nc = 4"
-    assert apply_change(old, replacement_change(old, new)) == new
+    assert noqa_change(["def broken(:", ""], _finding(1, "ASA001")) is None
 
 
 ASA103_EXAMPLE = RULES_BY_CODE["ASA103"].invalid[0]
 
 
-def _add_expire_on_commit(source: str, finding: Finding, facts: FileFacts, index: ProjectIndex) -> str | None:
+def _add_expire_on_commit(
+    source: str, finding: Finding, facts: FileFacts, index: ProjectIndex, unseen: str = ""
+) -> str | None:
     """A stand-in fixer for ASA103 on one-line calls, to exercise the registry hook."""
     lines = source.splitlines(keepends=True)
     line = lines[finding.line - 1]
@@ -145,7 +141,13 @@ def _add_expire_on_commit(source: str, finding: Finding, facts: FileFacts, index
     return "".join(lines)
 
 
-def _finding_of(tmp_path: Path, code: str) -> tuple[str, Finding, tuple[FileFacts, ProjectIndex]]:
+def _place(text: str, finding: Finding) -> FindingPlace:
+    place = find_place(ast.parse(text), buffer_lines(text), finding.line, finding.col)
+    assert place is not None
+    return place
+
+
+def _finding_of(tmp_path: Path, code: str) -> tuple[Buffer, Finding, CheckedWith, FindingPlace]:
     root = write_project(tmp_path / "project", {"app/__init__.py": ""})
     text = ASA103_EXAMPLE.source.replace("  # ASA103", "")
     cache = ProjectCache()
@@ -153,37 +155,37 @@ def _finding_of(tmp_path: Path, code: str) -> tuple[str, Finding, tuple[FileFact
     (finding,) = [finding for finding in findings if finding.code == code]
     checked_with = cache.checked_with(root / ASA103_EXAMPLE.path)
     assert checked_with is not None
-    return text, finding, checked_with
+    return Buffer.of(text), finding, checked_with, _place(text, finding)
 
 
 def test_a_registered_fixer_comes_first_as_the_preferred_quick_fix(tmp_path: Path) -> None:
-    text, finding, checked_with = _finding_of(tmp_path, "ASA103")
-    fix, noqa = actions_for(text, finding, {"ASA103": _add_expire_on_commit}, checked_with)
+    buffer, finding, checked_with, place = _finding_of(tmp_path, "ASA103")
+    fix, noqa = actions_for(buffer, finding, {"ASA103": _add_expire_on_commit}, checked_with, place)
     assert fix.title == "Fix ASA103: expire-on-commit"
     assert fix.preferred
-    assert apply_change(text, fix.change) == ASA103_EXAMPLE.fixed
+    assert apply_changes(buffer.text, fix.changes) == ASA103_EXAMPLE.fixed
     assert noqa.title == "Disable ASA103 for this line (# noqa)"
     assert not noqa.preferred
 
 
 def test_the_fixed_text_has_no_finding_left(tmp_path: Path) -> None:
-    text, finding, checked_with = _finding_of(tmp_path, "ASA103")
-    (fix, _) = actions_for(text, finding, {"ASA103": _add_expire_on_commit}, checked_with)
-    fixed = apply_change(text, fix.change)
+    buffer, finding, checked_with, place = _finding_of(tmp_path, "ASA103")
+    (fix, _) = actions_for(buffer, finding, {"ASA103": _add_expire_on_commit}, checked_with, place)
+    fixed = apply_changes(buffer.text, fix.changes)
     again = ProjectCache().check_buffer(tmp_path / "project" / ASA103_EXAMPLE.path, fixed)
     assert [f.code for f in again] == []
 
 
 def test_without_a_fixer_only_the_noqa_action_is_offered(tmp_path: Path) -> None:
-    text, finding, checked_with = _finding_of(tmp_path, "ASA103")
-    titles = [action.title for action in actions_for(text, finding, NO_FIXERS, checked_with)]
+    buffer, finding, checked_with, place = _finding_of(tmp_path, "ASA103")
+    titles = [action.title for action in actions_for(buffer, finding, NO_FIXERS, checked_with, place)]
     assert titles == ["Disable ASA103 for this line (# noqa)"]
 
 
 def test_a_fixer_that_cannot_fix_offers_nothing(tmp_path: Path) -> None:
-    text, finding, checked_with = _finding_of(tmp_path, "ASA103")
-    cannot: dict[str, QuickFixer] = {"ASA103": lambda source, finding, facts, index: None}
-    titles = [action.title for action in actions_for(text, finding, cannot, checked_with)]
+    buffer, finding, checked_with, place = _finding_of(tmp_path, "ASA103")
+    cannot: dict[str, QuickFixer] = {"ASA103": lambda source, finding, facts, index, unseen="": None}
+    titles = [action.title for action in actions_for(buffer, finding, cannot, checked_with, place)]
     assert titles == ["Disable ASA103 for this line (# noqa)"]
 
 
@@ -191,8 +193,9 @@ def test_a_fixer_registered_for_a_rule_without_a_fix_is_not_used() -> None:
     source = "s = AsyncSession(engine)\n"
     facts = facts_for_source("app/handlers.py", source.encode("utf-8"), Path("app/handlers.py"))
     index = ProjectIndex(Path.cwd(), Settings(), [facts])
-    rename: dict[str, QuickFixer] = {"ASA101": lambda text, finding, facts, index: text.replace("s", "t")}
-    actions = list(actions_for(source, _finding(1), rename, (facts, index)))
+    rename: dict[str, QuickFixer] = {"ASA101": lambda text, finding, facts, index, unseen="": text.replace("s", "t")}
+    place = _place(source, _finding(1))
+    actions = list(actions_for(Buffer.of(source), _finding(1), rename, CheckedWith(facts, index), place))
     assert [action.title for action in actions] == ["Disable ASA101 for this line (# noqa)"]
 
 
@@ -234,13 +237,13 @@ def test_span_without_a_tree_is_the_word_at_the_finding() -> None:
 
 
 def test_the_library_fixers_fix_asa103_as_check_fix_does(tmp_path: Path) -> None:
-    text, finding, checked_with = _finding_of(tmp_path, "ASA103")
-    fix, _ = actions_for(text, finding, library_fixers(), checked_with)
+    buffer, finding, checked_with, place = _finding_of(tmp_path, "ASA103")
+    fix, _ = actions_for(buffer, finding, library_fixers(), checked_with, place)
     assert fix.preferred
-    assert apply_change(text, fix.change) == ASA103_EXAMPLE.fixed
+    assert apply_changes(buffer.text, fix.changes) == ASA103_EXAMPLE.fixed
 
 
 def test_without_the_checked_facts_no_quick_fix_is_offered(tmp_path: Path) -> None:
-    text, finding, _ = _finding_of(tmp_path, "ASA103")
-    titles = [action.title for action in actions_for(text, finding, library_fixers(), None)]
+    buffer, finding, _, place = _finding_of(tmp_path, "ASA103")
+    titles = [action.title for action in actions_for(buffer, finding, library_fixers(), None, place)]
     assert titles == ["Disable ASA103 for this line (# noqa)"]

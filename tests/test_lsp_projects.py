@@ -11,7 +11,7 @@ from conftest import write_project
 
 from alchemy_lint.config import ConfigError
 from alchemy_lint.lsp.projects import ProjectCache
-from alchemy_lint.project import find_project_root
+from alchemy_lint.roots import find_project_root
 
 
 def _messages(cache: ProjectCache, path: Path, text: str) -> list[str]:
@@ -61,3 +61,33 @@ def test_a_file_outside_any_project_is_checked_with_its_folder_only(tmp_path: Pa
     (scratch / "db.py").write_text(DB_MODULE.replace("SessionLocal", "NextDoorMaker"), encoding="utf-8")
     (message,) = _messages(ProjectCache(), scratch / "handlers.py", HANDLER)
     assert "NextDoorMaker()" in message
+
+
+def _previewed(root: Path, text: str) -> list[tuple[str, ...]]:
+    """What a fresh server shows for app/handlers.py before its project's facts are loaded."""
+    shown: list[tuple[str, ...]] = []
+    ProjectCache().check_buffer(
+        root / "app/handlers.py", text, preview=lambda found: shown.append(tuple(f.code for f in found))
+    )
+    return shown
+
+
+def test_a_file_unchanged_since_it_was_checked_shows_its_cached_findings_at_once(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ALCHEMY_LINT_NO_CACHE", raising=False)
+    root = write_project(project, {"app/__init__.py": "", "app/db.py": DB_MODULE, "app/handlers.py": HANDLER})
+    assert _previewed(root, HANDLER) == []  # nothing cached yet: the findings wait for the index
+    # The first server checked the buffer, which is the file on disk: the next one has its findings.
+    assert _previewed(root, HANDLER) == [("ASA101",)]
+    # Unsaved text differs from the file: only a full check can answer.
+    assert _previewed(root, HANDLER + "\n# edited\n") == []
+
+
+def test_a_project_read_again_after_its_settings_changed_keeps_open_buffers(project: Path) -> None:
+    root = write_project(project, {"app/__init__.py": "", "app/db.py": DB_MODULE})
+    cache = ProjectCache()
+    cache.check_buffer(root / "app/db.py", DB_MODULE.replace("SessionLocal", "make_session"))
+    (root / "pyproject.toml").write_text('[tool.alchemy-lint]\nselect = ["ASA101"]\n', encoding="utf-8")
+    (message,) = _messages(cache, root / "app/handlers.py", HANDLER)
+    assert "make_session()" in message

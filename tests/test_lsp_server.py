@@ -7,6 +7,7 @@ protocol over its pipes; every wait is bounded so a broken server fails instead 
 from __future__ import annotations
 
 import asyncio
+import shlex
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -537,5 +538,37 @@ def test_lsp_without_pygls_says_how_to_install_it_and_exits_2(tmp_path: Path) ->
         stdin=subprocess.DEVNULL,
     )
     assert completed.returncode == 2
-    assert "pip install 'alchemy-lint[lsp]'" in completed.stderr
     assert "Traceback" not in completed.stderr
+    # The suggested command installs the extra's requirements into this very Python, wherever
+    # alchemy-lint was installed from (a checkout has no 'alchemy-lint[lsp]' on the index).
+    command = completed.stderr.split("install it with: ", 1)[1].strip()
+    assert shlex.split(command)[:4] == [sys.executable, "-m", "pip", "install"]
+    assert {"pygls>=2.0", "lsprotocol>=2024.0.0"} <= set(shlex.split(command))
+    dry_run = subprocess.run(
+        [*shlex.split(command), "--dry-run", "--quiet"], capture_output=True, text=True, timeout=600
+    )
+    assert dry_run.returncode == 0, dry_run.stderr
+
+
+def test_hovering_a_code_in_a_noqa_comment_shows_the_rule(project: Path) -> None:
+    write_project(project, {"app/__init__.py": "", "app/db.py": DB_MODULE})
+    source = HANDLER.replace("expire_on_commit=False)", "expire_on_commit=False)  # noqa: E501, ASA101")
+    line = source.splitlines()[6]
+
+    async def scenario(editor: EditorSession) -> None:
+        uri = editor.open("app/handlers.py", source)
+        assert await editor.diagnostics(uri) == []
+
+        async def hover(character: int) -> types.Hover | None:
+            params = types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(6, character))
+            return await asyncio.wait_for(editor.client.text_document_hover_async(params), TIMEOUT)
+
+        shown = await hover(line.index("ASA101") + 2)
+        assert shown is not None and isinstance(shown.contents, types.MarkupContent)
+        rule = RULES_BY_CODE["ASA101"]
+        assert f"**ASA101** {rule.name}" in shown.contents.value
+        assert rule.summary in shown.contents.value
+        assert await hover(line.index("E501") + 1) is None  # not ours
+        assert await hover(line.index("AsyncSession")) is None  # code, not a noqa comment
+
+    run_session(project, scenario)

@@ -9,8 +9,8 @@ from conftest import working_directory, write_project
 
 from alchemy_lint.config import load_settings
 from alchemy_lint.engine import load_project
-from alchemy_lint.policy import Policy
-from alchemy_lint.project import ProjectIndex
+from alchemy_lint.index import ProjectIndex
+from alchemy_lint.index.policy import Policy
 
 BASE = """\
 from sqlalchemy.ext.asyncio import AsyncAttrs
@@ -178,5 +178,5 @@ def test_facts_with_yield_guards_pickle(tmp_path: Path) -> None:
         project = load_project(root, load_settings(root))
     (facts,) = project.facts.values()
     assert pickle.loads(pickle.dumps(facts)) == facts
-    (guard,) = facts.functions[0].yield_guards
+    (guard,) = facts.functions[0].yields
     assert (guard.rolls_back_on_error, guard.closes_finally, guard.context_origins) == (True, True, ())

@@ -79,7 +79,7 @@ def test_odd_files_give_asa001_and_the_run_goes_on(tmp_path: Path) -> None:
 def test_asa001_names_the_line_and_the_reason(tmp_path: Path) -> None:
     root = write_project(tmp_path / "project", {"app/x.py": "import os\n\ndef broken(:\n    pass\n"})
     result = run_cli("check", ".", cwd=root)
-    assert result.stdout == "app/x.py:3:12: ASA001 cannot parse: invalid syntax (SyntaxError)\n"
+    assert result.stdout == "app/x.py:3:12: ASA001 cannot parse: invalid syntax (SyntaxError)\nFound 1 error.\n"
 
 
 def test_every_file_of_the_standard_library_is_checked_without_a_crash(tmp_path: Path) -> None:

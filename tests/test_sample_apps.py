@@ -11,14 +11,14 @@ from alchemy_lint.rules import ALL_RULES
 
 def test_sample_app_reports_exactly_the_marked_lines() -> None:
     result = run_cli("check", "fixtures/sample_app")
-    assert result.returncode == 1, result.stderr
-    # stderr carries only the ruff-style hints about fixable findings (safe, then unsafe ones).
-    hints = (
-        r"\[\*\] \d+ fixable with the `--fix` option\.\n"
-        r"(\(\d+ hidden fix(es)? can be enabled with the `--unsafe-fixes` option\.\)\n)?"
+    assert (result.returncode, result.stderr) == (1, "")
+    # After the findings, ruff's summary: the count, then what --fix (and --unsafe-fixes) can do.
+    summary = (
+        r"Found \d+ errors\.\n"
+        r"\[\*\] \d+ fixable with `--fix`( \(\d+ unsafe fix(es)? available with `--fix --unsafe-fixes`\))?\.\n"
     )
-    assert re.fullmatch(hints, result.stderr), result.stderr
     found = {(path, line, code) for path, line, _, code in reported(result.stdout)}
+    assert re.fullmatch(summary, "".join(result.stdout.splitlines(keepends=True)[len(found) :])), result.stdout
     expected = expected_markers(FIXTURES / "sample_app")
     assert sorted(expected - found) == [], "marked but not reported"
     assert sorted(found - expected) == [], "reported but not marked"
@@ -33,7 +33,7 @@ def test_sample_app_violates_every_rule_that_is_on_by_default() -> None:
 
 def test_clean_app_reports_nothing() -> None:
     result = run_cli("check", "fixtures/clean_app")
-    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "All checks passed!\n", "")
 
 
 def test_clean_app_has_no_expect_markers() -> None:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import write_project
+from conftest import finding_lines, write_project
 
 BIN = Path(sys.executable).parent
 
@@ -59,7 +59,7 @@ TARGET = "app/services/reports.py"
 def run(args: list[str], cwd: Path) -> list[str]:
     done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
     assert done.returncode in (0, 1), done.stderr
-    return sorted(line for line in done.stdout.splitlines() if line.strip())
+    return sorted(finding_lines(done.stdout))
 
 
 @pytest.fixture

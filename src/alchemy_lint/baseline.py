@@ -13,9 +13,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from alchemy_lint.config import Overrides
 from alchemy_lint.engine import check_paths
+from alchemy_lint.findings import Finding
 from alchemy_lint.noqa import NOQA_WITH_CODES
-from alchemy_lint.rules import Finding
 from alchemy_lint.sourcefile import python_lines, read_source, replace_file
 
 # flake8's spelling (hash, one space, noqa): a comment flake8 would not read is not merged into.
@@ -144,7 +145,7 @@ def add_noqa(text: str, codes_by_line: Mapping[int, Iterable[str]]) -> str:
     return marked
 
 
-def write_baseline(paths: Iterable[str], overrides: dict[str, tuple[str, ...] | None] | None = None) -> BaselineResult:
+def write_baseline(paths: Iterable[str], overrides: Overrides | None = None) -> BaselineResult:
     findings = check_paths(paths, overrides).findings
     by_path: dict[str, list[Finding]] = {}
     for finding in findings:

@@ -23,8 +23,29 @@ from alchemy_lint import __version__
 CACHE_DIR_NAME = ".alchemy_lint_cache"
 CACHE_DIR_ENV = "ALCHEMY_LINT_CACHE_DIR"
 NO_CACHE_ENV = "ALCHEMY_LINT_NO_CACHE"
-#: Bumped when the pickled shape of facts or findings changes without a version bump.
-SCHEMA = "2"
+
+
+def _layout() -> str:
+    """The pickled shape of what the cache holds: every field of every facts and findings type,
+    so that a change of shape can never load an old entry into the new fields."""
+    from dataclasses import fields, is_dataclass
+
+    from alchemy_lint import findings
+    from alchemy_lint.facts import model, values
+
+    parts: list[str] = []
+    for module in (model, values, findings):
+        for name, item in sorted(vars(module).items()):
+            if isinstance(item, type) and is_dataclass(item) and item.__module__ == module.__name__:
+                parts.append(name + ":" + ",".join(f"{f.name}={f.type}" for f in fields(item)))
+            elif isinstance(item, type) and issubclass(item, tuple) and hasattr(item, "_fields"):
+                parts.append(name + ":" + ",".join(item._fields))
+    return hashlib.blake2b("|".join(parts).encode(), digest_size=6).hexdigest()
+
+
+#: Changes whenever the pickled shape of facts or findings changes, or the entries' format
+#: (2: an integrity check before the payload).
+SCHEMA = "2-" + _layout()
 #: The integrity check at the head of every entry: blake2b of the key and the payload.
 CHECK_SIZE = 16
 #: A temporary file this old is stale even if its writer's process id is alive again (reused).

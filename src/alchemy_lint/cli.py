@@ -1,4 +1,4 @@
-"""The `alchemy-lint` command: check, rules, rule, lsp.
+"""The `alchemy-lint` command: check, baseline, rules, rule, lsp; `check` takes ruff's options.
 
 Exit codes: 0 clean, 1 findings, 2 usage, configuration or internal error.
 """
@@ -6,26 +6,39 @@ Exit codes: 0 clean, 1 findings, 2 usage, configuration or internal error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TextIO
 
 from alchemy_lint import __version__
 from alchemy_lint.baseline import write_baseline
-from alchemy_lint.config import ConfigError
+from alchemy_lint.config import ConfigError, Overrides
 from alchemy_lint.engine import CheckResult, RuleCrash, RunOptions, check_paths
-from alchemy_lint.fixes.pipeline import FixSession, Overrides
-from alchemy_lint.fixes.summary import diff_summary, fix_hint, fix_summary, report_fix_errors
+from alchemy_lint.fixes.pipeline import FixRun, FixSession
+from alchemy_lint.fixes.summary import check_summary, diff_summary, fix_summary, fixed_listing, report_fix_errors
 from alchemy_lint.parallel import WorkerDied
 from alchemy_lint.profile import Profile
-from alchemy_lint.report import FORMATS, render, render_statistics
-from alchemy_lint.rules import ALL_RULES, RULES_BY_CODE, Finding
+from alchemy_lint.report import FORMATS, HUMAN_FORMATS, render, render_statistics, render_text
+from alchemy_lint.report.columns import ReportedFiles
+from alchemy_lint.report.full import wants_colour
+from alchemy_lint.rules import ALL_RULES, RULES_BY_CODE
+from alchemy_lint.stdin import check_stdin, fix_stdin
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 #: As a shell reports a command stopped by SIGINT or SIGPIPE.
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 128 + signal.SIGINT, 128 + signal.SIGPIPE
+
+STDIN = "-"
+
+
+class UsageError(Exception):
+    """A command line that cannot run as given: one line, exit code 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,15 +52,65 @@ def _codes(value: str) -> tuple[str, ...]:
     return tuple(code.strip().upper() for code in value.split(",") if code.strip())
 
 
+def _globs(value: str) -> list[str]:
+    return [glob.strip() for glob in value.split(",") if glob.strip()]
+
+
 def _add_selection(command: argparse.ArgumentParser) -> None:
-    command.add_argument("paths", nargs="*", default=["."])
+    """What runs on which files: shared by `check` and `baseline`."""
+    command.add_argument("paths", nargs="*", default=[], help="files and folders (default: the current folder)")
     command.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to enable")
     command.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes to disable")
     command.add_argument("--extend-select", type=_codes, help="codes or prefixes to enable on top")
+    command.add_argument(
+        "--exclude", type=_globs, action="extend", metavar="GLOBS", help="globs to leave out, replacing `exclude`"
+    )
+    command.add_argument(
+        "--extend-exclude", type=_globs, action="extend", metavar="GLOBS", help="globs to leave out on top"
+    )
+    command.add_argument(
+        "--respect-gitignore",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="leave out what .gitignore and .ignore files ignore (default: on)",
+    )
+    command.add_argument(
+        "--preview", action=argparse.BooleanOptionalAction, default=None, help="heuristics still being proven"
+    )
+    command.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="CONFIG",
+        help="a configuration file (pyproject.toml, alchemy-lint.toml) used instead of the projects' own, "
+        "or a TOML `key = value` pair that wins over every file",
+    )
+
+
+def _paths(args: argparse.Namespace) -> list[str]:
+    return list(args.paths) or ["."]
+
+
+def _is_config_file(value: str) -> bool:
+    """`--config` takes a file, or a `key = value` pair (a path may hold `=`, so files win)."""
+    return "=" not in value or Path(value).is_file()
 
 
 def _overrides(args: argparse.Namespace) -> Overrides:
-    return {"select": args.select, "ignore": args.ignore, "extend_select": args.extend_select}
+    config_files = [value for value in args.config if _is_config_file(value)]
+    if len(config_files) > 1:
+        raise UsageError(f"--config names more than one file: {', '.join(config_files)}")
+    return {
+        "select": args.select,
+        "ignore": args.ignore,
+        "extend_select": args.extend_select,
+        "exclude": tuple(args.exclude) if args.exclude is not None else None,
+        "extend_exclude": tuple(args.extend_exclude) if args.extend_exclude is not None else None,
+        "respect_gitignore": args.respect_gitignore,
+        "preview": args.preview,
+        "config_file": config_files[0] if config_files else None,
+        "config_values": tuple(value for value in args.config if not _is_config_file(value)),
+    }
 
 
 def _jobs(value: str) -> int:
@@ -60,22 +123,38 @@ def _jobs(value: str) -> int:
     return jobs
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="alchemy-lint", description="A linter for async SQLAlchemy and SQLModel code.")
-    parser.add_argument("--version", action="version", version=f"alchemy-lint {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    check = commands.add_parser("check", help="check files and folders (default: .)")
-    _add_selection(check)
-    check.add_argument("--format", choices=FORMATS, default="text", dest="output_format")
+def _add_output(check: argparse.ArgumentParser) -> None:
+    check.add_argument(
+        "--output-format",
+        "--format",
+        choices=FORMATS,
+        default="text",
+        dest="output_format",
+        help="text (= concise, flake8's lines; the default), full (with the source), json, sarif, github",
+    )
+    check.add_argument("-o", "--output-file", metavar="PATH", help="write the report to this file, not stdout")
+    check.add_argument("-q", "--quiet", action="store_true", help="print the findings and nothing else")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--statistics", action="store_true", help="print a count per code after the findings")
+    check.add_argument(
+        "--runtime-report",
+        metavar="FILE",
+        help="mark the findings a test confirmed and add what it found that the check missed "
+        "(FILE from pytest --alchemy-sanitize-report)",
+    )
+
+
+def _add_fixing(check: argparse.ArgumentParser) -> None:
     check.add_argument("--fix", action="store_true", help="apply safe fixes, then report what remains")
     check.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, apply unsafe fixes too")
     check.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; change no file")
+    check.add_argument("--show-fixes", action="store_true", help="with --fix, list what was fixed, file by file")
+    check.add_argument(
+        "--stdin-filename", metavar="PATH", help="with `-` as the path: check standard input as this file"
+    )
 
-    baseline = commands.add_parser("baseline", help="add # noqa markers for every current finding")
-    _add_selection(baseline)
+
+def _add_performance(check: argparse.ArgumentParser) -> None:
     check.add_argument(
         "-j", "--jobs", type=_jobs, default=0, metavar="N", help="worker processes for parsing (default: every core)"
     )
@@ -86,49 +165,131 @@ def build_parser() -> argparse.ArgumentParser:
         "--profile", action="store_true", help="print the time per phase and per rule, and cache counts, to stderr"
     )
 
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="alchemy-lint", description="A linter for async SQLAlchemy and SQLModel code.")
+    parser.add_argument("--version", action="version", version=f"alchemy-lint {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    check = commands.add_parser("check", help="check files and folders (default: .; `-` reads stdin)")
+    _add_selection(check)
+    _add_output(check)
+    _add_fixing(check)
+    _add_performance(check)
+
+    baseline = commands.add_parser("baseline", help="add # noqa markers for every current finding")
+    _add_selection(baseline)
+
     commands.add_parser("rules", help="list the rules")
-    rule = commands.add_parser("rule", help="explain one rule with its examples")
+    rule = commands.add_parser("rule", help="explain one rule with its examples (paged on a terminal)")
     rule.add_argument("code")
 
     commands.add_parser("lsp", help="serve editors: a language server over stdin/stdout")
     return parser
 
 
+def _reads_stdin(args: argparse.Namespace) -> bool:
+    """`check -`, or `--stdin-filename` with no path (ruff's rule)."""
+    if STDIN in args.paths and len(args.paths) > 1:
+        raise UsageError("`-` (standard input) cannot be checked together with other paths")
+    if args.stdin_filename and args.paths and args.paths != [STDIN]:
+        raise UsageError("--stdin-filename names standard input: give `-` as the path, or no path")
+    return args.paths == [STDIN] or bool(args.stdin_filename)
+
+
 def _check(args: argparse.Namespace) -> int:
-    overrides = _overrides(args)
     profile = Profile() if args.profile else None
     options = RunOptions(cache=not args.no_cache, jobs=args.jobs, profile=profile)
-    summary = ""
     try:
+        overrides = _overrides(args)
+        if _reads_stdin(args):
+            return _check_stdin(args, overrides, options)
+        summary = ""
         if args.fix or args.diff:
-            session = FixSession(args.paths, overrides, options)
+            session = FixSession(_paths(args), overrides, options)
             result = session.check()
             if args.diff:
-                return _diff(session, result, unsafe=args.unsafe_fixes)
-            result, summary = _fix(session, result, unsafe=args.unsafe_fixes)
+                return _diff(session, result, args)
+            result, summary = _fix(session, result, args)
         else:
-            result = check_paths(args.paths, overrides, options)
+            result = check_paths(_paths(args), overrides, options)
+        if args.runtime_report:
+            result, summary = _with_runtime_report(result, args, overrides, summary)
+        with _output(args) as stream:
+            if profile is None:
+                _report(result, args, stream, summary)
+            else:
+                with profile.phase("output"):
+                    _report(result, args, stream, summary)
     except BrokenPipeError:
         raise  # `--diff | head`: not an error of the run (see `main`)
     except Exception as error:
         return _report_error(error)
-    if profile is None:
-        _write(result.findings, args)
-    else:
-        with profile.phase("output"):
-            _write(result.findings, args)
-    sys.stderr.write(summary or fix_hint(result.findings, unsafe=args.unsafe_fixes))
     if profile is not None:
         sys.stderr.write(profile.render(result.stats.as_dict()))
-    if result.findings and not args.exit_zero:
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
+    return _exit_code(result, args)
+
+
+def _with_runtime_report(
+    result: CheckResult, args: argparse.Namespace, overrides: Overrides, summary: str
+) -> tuple[CheckResult, str]:
+    """The static findings merged with what the tests saw (`alchemy_lint.sanitizer.merge`). Its
+    counts go before ruff's summary, which counts the static findings; to stderr for machines."""
+    from alchemy_lint.sanitizer.merge import merge_runtime_report
+
+    merged = merge_runtime_report(result.findings, args.runtime_report, _paths(args), overrides)
+    if args.output_format not in HUMAN_FORMATS:
+        sys.stderr.write(merged.summary())
+        return replace(result, findings=merged.findings), summary
+    summary = merged.summary() + (summary or check_summary(result.findings, unsafe=args.unsafe_fixes))
+    return replace(result, findings=merged.findings), summary
+
+
+def _exit_code(result: CheckResult, args: argparse.Namespace) -> int:
+    return EXIT_FINDINGS if result.findings and not args.exit_zero else EXIT_CLEAN
+
+
+@contextlib.contextmanager
+def _output(args: argparse.Namespace) -> Iterator[TextIO]:
+    """Where the report goes: stdout, or the `-o` file (opened only once the check succeeded)."""
+    if args.output_file is None:
+        yield sys.stdout
+        return
+    try:
+        stream = open(args.output_file, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError as error:
+        raise UsageError(f"cannot write {args.output_file}: {error.strerror or error}") from None
+    with stream:
+        yield stream
+
+
+def _report(
+    result: CheckResult, args: argparse.Namespace, stream: TextIO, summary: str, files: ReportedFiles | None = None
+) -> None:
+    """The findings, then (for people, unless `-q`) statistics and ruff's summary lines.
+
+    `files`: the text of files that are not on disk (standard input), for reports that show it.
+    """
+    if not args.quiet:
+        for warning in result.warnings:
+            sys.stderr.write(f"alchemy-lint: warning: {warning}\n")
+    stream.write(render(result.findings, args.output_format, files, colour=wants_colour(stream)))
+    human = args.output_format in HUMAN_FORMATS
+    if args.statistics:
+        # Machine formats stay parseable: their statistics go to stderr.
+        (stream if human else sys.stderr).write(render_statistics(result.findings))
+    if args.quiet:
+        return
+    if result.files_checked == 0 and files is None:  # (standard input names its file: nothing to find)
+        sys.stderr.write("alchemy-lint: warning: No Python files found under the given paths\n")
+    if human:
+        stream.write(summary or check_summary(result.findings, unsafe=args.unsafe_fixes))
 
 
 def _report_error(error: Exception) -> int:
     """One line on stderr for what ended the run, and exit code 2: never a traceback, and never
     exit 1, which would read as "findings"."""
-    if isinstance(error, ConfigError):
+    if isinstance(error, (ConfigError, UsageError)):
         message = f"error: {error}"
     elif isinstance(error, FileNotFoundError):
         message = f"error: no such file or folder: {error.args[0]}"
@@ -146,26 +307,54 @@ def _one_line(error: Exception) -> str:
     return f"{type(error).__name__}: {error}".replace("\n", " ")
 
 
-def _fix(session: FixSession, result: CheckResult, *, unsafe: bool) -> tuple[CheckResult, str]:
+def _fix(session: FixSession, result: CheckResult, args: argparse.Namespace) -> tuple[CheckResult, str]:
     """Fix, then check again: what is reported is what remains."""
-    run = session.fix(result.findings, unsafe=unsafe)
+    run = session.fix(result.findings, unsafe=args.unsafe_fixes)
     report_fix_errors(run, sys.stderr)
     if run.changed:
         result = session.check()
-    return result, fix_summary(len(run.applied), result.findings, unsafe=unsafe)
+    listing = fixed_listing(run.applied) if args.show_fixes else ""
+    return result, listing + fix_summary(len(run.applied), result.findings, unsafe=args.unsafe_fixes)
 
 
-def _diff(session: FixSession, result: CheckResult, *, unsafe: bool) -> int:
-    run = session.fix(result.findings, unsafe=unsafe, write=False)
+def _diff(session: FixSession, result: CheckResult, args: argparse.Namespace) -> int:
+    run = session.fix(result.findings, unsafe=args.unsafe_fixes, write=False)
     report_fix_errors(run, sys.stderr)
     sys.stdout.write(run.diff())
-    sys.stderr.write(diff_summary(len(run.applied), len(run.changed)))
+    if not args.quiet:
+        sys.stderr.write(diff_summary(len(run.applied), len(run.changed)))
     return EXIT_FINDINGS if run.changed else EXIT_CLEAN
+
+
+def _check_stdin(args: argparse.Namespace, overrides: Overrides, options: RunOptions) -> int:
+    """Check (or fix) standard input. With `--fix`, stdout is the fixed text and the report goes to stderr."""
+    fixing = args.fix or args.diff
+    # Fixers need the text's noqa comments in its facts.
+    options = replace(options, lazy_noqa=not fixing)
+    checked = check_stdin(args.stdin_filename, sys.stdin.buffer.read(), overrides, options)
+    if not fixing:
+        with _output(args) as stream:
+            _report(checked.result, args, stream, "", ReportedFiles(checked.texts))
+        return _exit_code(checked.result, args)
+    fixed, after = fix_stdin(checked, unsafe=args.unsafe_fixes)
+    report_fix_errors(FixRun((fixed,)), sys.stderr)
+    if args.diff:
+        sys.stdout.write(fixed.diff())
+        if not args.quiet:
+            sys.stderr.write(diff_summary(len(fixed.applied), int(fixed.changed)))
+        return EXIT_FINDINGS if fixed.changed else EXIT_CLEAN
+    sys.stdout.flush()
+    sys.stdout.buffer.write(after.source.source)
+    sys.stdout.flush()
+    sys.stderr.write(render_text(after.result.findings))
+    if not args.quiet:
+        sys.stderr.write(fix_summary(len(fixed.applied), after.result.findings, unsafe=args.unsafe_fixes))
+    return _exit_code(after.result, args)
 
 
 def _baseline(args: argparse.Namespace) -> int:
     try:
-        result = write_baseline(args.paths, _overrides(args))
+        result = write_baseline(_paths(args), _overrides(args))
     except Exception as error:
         return _report_error(error)
     for finding, reason in result.skipped:
@@ -178,14 +367,6 @@ def _baseline(args: argparse.Namespace) -> int:
         f"in {files} file{'s' if files != 1 else ''}.\n"
     )
     return EXIT_FINDINGS if result.skipped else EXIT_CLEAN
-
-
-def _write(findings: tuple[Finding, ...], args: argparse.Namespace) -> None:
-    sys.stdout.write(render(findings, args.output_format))
-    if args.statistics:
-        # Machine formats stay parseable: their statistics go to stderr.
-        stream = sys.stdout if args.output_format == "text" else sys.stderr
-        stream.write(render_statistics(findings))
 
 
 def _rules() -> int:
@@ -203,7 +384,13 @@ def _rule(code: str) -> int:
         return EXIT_ERROR
     from alchemy_lint.docs import explain  # only here: it is not needed to check
 
-    sys.stdout.write(explain(rule))
+    page = explain(rule)
+    if sys.stdout.isatty() and sys.stdin.isatty():
+        import pydoc  # only on a terminal: $PAGER (else less or more), as `git help` and `python -m pydoc`
+
+        pydoc.pager(page)
+    else:
+        sys.stdout.write(page)
     return EXIT_CLEAN
 
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from alchemy_lint.metadata import repository_url
 from alchemy_lint.rules import ALL_RULES, Example, Rule
 
 DOCS_FOLDER = Path("docs") / "rules"
-#: Where a rule's page is published, for editors and reports that link to it.
-RULE_DOCS_URL = "https://github.com/alchemy-lint/alchemy-lint/blob/main/docs/rules/{code}.md"
 
 
 def rule_url(code: str) -> str:
-    return RULE_DOCS_URL.format(code=code)
+    """Where a rule's page is published, for editors and reports that link to it."""
+    return f"{repository_url()}/blob/main/{DOCS_FOLDER.as_posix()}/{code}.md"
 
 
 def _example_block(example: Example, shown: set[tuple[str, str]] | None = None) -> str:

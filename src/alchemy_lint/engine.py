@@ -11,21 +11,24 @@ from __future__ import annotations
 import ast
 import os
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from alchemy_lint import __version__
-from alchemy_lint.cache import Cache, cache_disabled_by_environment, digest
-from alchemy_lint.config import Settings, load_settings, matches_any, override
+from alchemy_lint.cache import CACHE_DIR_ENV, Cache, cache_disabled_by_environment, digest
+from alchemy_lint.config import Overrides, Settings, matches_any, settings_for
 from alchemy_lint.facts import FileFacts, extract_facts
+from alchemy_lint.findings import Finding
+from alchemy_lint.ignores import IgnoreFiles
+from alchemy_lint.index import ProjectIndex
 from alchemy_lint.noqa import is_suppressed
 from alchemy_lint.parallel import JobKind, ParseJob, default_jobs, run_job, run_jobs, with_noqa
 from alchemy_lint.prefilter import relevant_files
 from alchemy_lint.profile import Profile
-from alchemy_lint.project import ProjectIndex, find_project_root, is_project_root
 from alchemy_lint.resolve import module_name_for
-from alchemy_lint.rules import FileContext, Finding, check_selectors, enabled_rules, ignored_for_path
+from alchemy_lint.roots import find_project_root, is_project_root
+from alchemy_lint.rules import FileContext, check_selectors, enabled_rules, ignored_for_path
 from alchemy_lint.sourcefile import read_bounded, read_error_text
 from alchemy_lint.sources import ModuleNames, SourceFile, read_source, resolved, without_aliases
 
@@ -80,6 +83,8 @@ class CheckResult:
     findings: tuple[Finding, ...]
     files_checked: int
     stats: RunStats = field(default_factory=RunStats, compare=False)
+    #: What looks wrong in the configurations read (a misspelled table), for the user to see.
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,13 +143,15 @@ def python_files(
 
     `exclude` applies to files and folders named on the command line too (ruff's
     `--force-exclude`): pre-commit names every changed file, and the flake8 plugin cannot
-    tell a named file from a found one.
+    tell a named file from a found one. What `.gitignore` and `.ignore` files ignore is left
+    out of the walk only, as in ruff: a file named on the command line is checked.
     """
     if resolved(root) != project_root and is_excluded(root, settings, project_root):
         return
     if root.is_file():
         yield root
         return
+    ignores = IgnoreFiles(root) if settings.respect_gitignore else None
     # A folder that cannot be listed (no permission) is yielded as a path that cannot be read:
     # one ASA001 for it, and the walk goes on.
     unreadable: list[OSError] = []
@@ -157,6 +164,8 @@ def python_files(
             child = here / name
             if is_skipped_dir(child) or is_excluded(child, settings, project_root):
                 continue
+            if ignores is not None and ignores.is_ignored(child, is_dir=True):
+                continue
             if _is_nested_project(child):
                 if nested_roots is not None:
                     nested_roots.append(child)
@@ -166,7 +175,9 @@ def python_files(
         for name in sorted(files):
             if name.endswith((".py", ".pyi")):
                 candidate = here / name
-                if not is_excluded(candidate, settings, project_root):
+                if is_excluded(candidate, settings, project_root):
+                    continue
+                if ignores is None or not ignores.is_ignored(candidate, is_dir=False):
                     yield candidate
     yield from (Path(error.filename) for error in unreadable if error.filename)
 
@@ -229,7 +240,7 @@ class Project:
         self.settings = settings
         self.options = options
         self.stats = stats if stats is not None else RunStats()
-        self.cache = Cache.for_project(root) if options.cache and not cache_disabled_by_environment() else None
+        self.cache = _cache_for(root, options)
         if self.cache is not None:
             self.cache.remove_stale_temporaries()
         self._settings_key = settings.cache_key()
@@ -249,19 +260,48 @@ class Project:
 
     def refresh(self, path: Path) -> None:
         """Forget what was read from `path` (a fix rewrote it): it is read and parsed again."""
-        if path not in self.sources:
-            return
+        if path in self.sources:
+            self.update([path])
+
+    def update(self, paths: Iterable[Path]) -> None:
+        """Read these files again as they are on disk now: changed, created or deleted.
+
+        The language server passes what the editor's file watcher reports (resolved paths the
+        walk would take). Which files can matter is decided again, and a file whose answer
+        changed loses its facts, so that it is parsed (or emptied) as the prefilter now says.
+        """
         modules = ModuleNames()
-        old = self.sources[path]
-        self.sources[path] = read_source(path, old.display, _relative_to(path, self.root), modules)
+        names = _PathNames(self.root)
+        for path in paths:
+            if path.is_file():
+                self.sources[path] = read_source(path, *names.names(path), modules)
+            elif self.sources.pop(path, None) is None:
+                continue
+            self._forget(path)
+        self._reconsider()
+
+    def replace_source(self, source: SourceFile) -> None:
+        """Take `source` as its file's content (text piped in on stdin)."""
+        self.sources[source.path] = source
+        self._forget(source.path)
+        self._reconsider()
+
+    def _forget(self, path: Path) -> None:
         self._facts.pop(path, None)
         self._parsed.discard(path)
+
+    def _reconsider(self) -> None:
+        """After sources changed: which files can matter is decided again, and a file whose
+        answer changed loses its facts."""
         self._index = None
+        before = self.relevant
         self.relevant = (
             relevant_files(list(self.sources.values()), self.settings)
             if self.options.prefilter
             else frozenset(self.sources)
         )
+        for path in before ^ self.relevant:
+            self._forget(path)
         self.digest = self._index_digest()
 
     @property
@@ -337,10 +377,20 @@ class Project:
             kind, source.display, source.module, source.is_package, source.source, key, not self.options.lazy_noqa
         )
 
-    def load_facts(self, sources: Iterable[SourceFile], checked: frozenset[Path] = frozenset()) -> None:
-        """Make sure these files have facts, parsing what the cache lacks in worker processes."""
+    def load_facts(
+        self,
+        sources: Iterable[SourceFile],
+        checked: frozenset[Path] = frozenset(),
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Make sure these files have facts, parsing what the cache lacks in worker processes.
+
+        `progress` is called with the number of files done so far (the language server reports
+        it to the editor); an exception it raises stops the loading, and the workers with it.
+        """
         jobs: list[ParseJob] = []
         targets: list[SourceFile] = []
+        done = 0
         for source in sources:
             needs_syntax = source.path in checked
             if source.path in self._facts and (source.path in self._parsed or not needs_syntax):
@@ -348,10 +398,16 @@ class Project:
             planned = self._plan(source, needs_syntax)
             if isinstance(planned, FileFacts):
                 self._facts[source.path] = planned
+                done += 1
+                if progress is not None:
+                    progress(done)
             else:
                 jobs.append(planned)
                 targets.append(source)
         for source, facts in zip(targets, run_jobs(jobs, self.options.workers, self.cache), strict=True):
+            done += 1
+            if progress is not None:
+                progress(done)
             self._facts[source.path] = facts
             self._parsed.add(source.path)
             if source.path in self.relevant:
@@ -405,8 +461,8 @@ class Project:
         pending: list[tuple[SourceFile, str]] = []
         for source in sources:
             key = self._findings_key(source, honour_noqa, source.path in self.sources, parsed_elsewhere)
-            cached = self.cache.load("findings", key, tuple) if self.cache is not None else None
-            if cached is not None and all(isinstance(item, Finding) for item in cached):
+            cached = self._cached_findings(key)
+            if cached is not None:
                 self.stats.findings_cached += 1
                 found.extend(cached)
             else:
@@ -432,21 +488,63 @@ class Project:
             found.extend(computed)
         return found
 
+    def cached_findings(self, source: SourceFile) -> tuple[Finding, ...] | None:
+        """What `check([source])` would answer from the cache alone, or None when it would compute.
+
+        The language server shows these the moment a project is read, while its index loads.
+        """
+        return self._cached_findings(self._findings_key(source, True, source.path in self.sources, False))
+
+    def store_findings(self, source: SourceFile, findings: Sequence[Finding]) -> None:
+        """Cache `findings` as what `check([source])` computes (the language server found them so)."""
+        if self.cache is not None:
+            key = self._findings_key(source, True, source.path in self.sources, False)
+            self.cache.store("findings", key, tuple(findings))
+
+    def _cached_findings(self, key: str) -> tuple[Finding, ...] | None:
+        cached = self.cache.load("findings", key, tuple) if self.cache is not None else None
+        if cached is not None and all(isinstance(item, Finding) for item in cached):
+            return cached
+        return None
+
     def finish(self) -> None:
         if self.cache is not None:
             self.stats.cache_rebuilt += self.cache.stats.corrupt
             self.cache.stats.corrupt = 0
 
 
-def read_project(root: Path, settings: Settings, options: RunOptions, stats: RunStats | None = None) -> Project:
-    """Walk and read every Python file of the project (no parsing yet)."""
+def _cache_for(root: Path, options: RunOptions) -> Cache | None:
+    """The project's cache; outside any project none, so that checking a scratch file leaves no
+    folder beside it (a lone file parses in milliseconds), unless `ALCHEMY_LINT_CACHE_DIR` names one."""
+    if not options.cache or cache_disabled_by_environment():
+        return None
+    if not is_project_root(root) and not os.environ.get(CACHE_DIR_ENV, "").strip():
+        return None
+    return Cache.for_project(root)
+
+
+def read_project(
+    root: Path,
+    settings: Settings,
+    options: RunOptions,
+    stats: RunStats | None = None,
+    *,
+    files: Sequence[Path] | None = None,
+) -> Project:
+    """Walk and read every Python file of the project (no parsing yet).
+
+    `files`: the files of a run outside any project, read instead of walking `root`.
+    """
     check_selectors(settings)
     profile = options.profile or Profile()
     modules = ModuleNames()
     with profile.phase("discover"):
         # `root` is resolved and the walk does not follow folder links: no resolve() per file.
         nested_roots: list[Path] = []
-        paths = list(python_files(root, settings, root, nested_roots))
+        if files is None:
+            paths = list(python_files(root, settings, root, nested_roots))
+        else:
+            paths = sorted({path.resolve() for path in files if not is_excluded(path, settings, root)})
     with profile.phase("read"):
         display = _PathNames(root)
         sources = without_aliases([read_source(path, *display.names(path), modules) for path in paths])
@@ -519,7 +617,7 @@ class RuleCrash(Exception):
 
 def check_paths(
     paths: Iterable[str],
-    overrides: dict[str, tuple[str, ...] | None] | None = None,
+    overrides: Overrides | None = None,
     options: RunOptions | None = None,
     *,
     projects: dict[Path, Project] | None = None,
@@ -538,18 +636,20 @@ def check_paths(
             raise FileNotFoundError(raw)
         targets.setdefault(find_project_root(given), []).append(given)
     findings: list[Finding] = []
+    warnings: dict[str, None] = {}
     pending = list(targets.items())
     while pending:
         root, given_paths = pending.pop(0)
         project = projects.get(root) if projects is not None else None
         if project is None:
-            settings = override(load_settings(root), **(overrides or {}))
-            project = read_project(root, settings, options, stats)
+            settings = settings_for(root, overrides)
+            project = read_project(root, settings, options, stats, files=loose_files(root, given_paths))
             if projects is not None:
                 projects[root] = project
         else:
             # A project kept from an earlier run (`check --fix` checks twice) counts into this run.
             project.stats = stats
+        warnings.update(dict.fromkeys(project.settings.warnings))
         nested_roots: list[Path] = []
         checked = _checked_sources(project, given_paths, nested_roots)
         stats.checked += len(checked)
@@ -557,7 +657,15 @@ def check_paths(
         project.finish()
         pending.extend((nested.resolve(), [nested]) for nested in nested_roots if nested.resolve() not in targets)
     unique = sorted(set(findings), key=Finding.sort_key)
-    return CheckResult(tuple(unique), stats.checked, stats)
+    return CheckResult(tuple(unique), stats.checked, stats, tuple(warnings))
+
+
+def loose_files(root: Path, given_paths: Sequence[Path]) -> list[Path] | None:
+    """Files named outside any project are checked alone, as their own small project: the
+    folder they are in is not walked (it may be a home folder). None: walk `root` as usual."""
+    if is_project_root(root) or any(path.is_dir() for path in given_paths):
+        return None
+    return [path for path in given_paths if path.is_file()]
 
 
 def _checked_sources(project: Project, given_paths: Sequence[Path], nested_roots: list[Path]) -> list[SourceFile]:

@@ -23,15 +23,32 @@ from alchemy_lint.engine import (
     is_excluded,
     read_project,
 )
-from alchemy_lint.project import find_project_root
-from alchemy_lint.rules import Finding
+from alchemy_lint.findings import Finding
+from alchemy_lint.ignores import IgnoreFiles
+from alchemy_lint.roots import find_project_root, is_project_root
 
 
 @functools.lru_cache(maxsize=8)
-def _project(root: Path) -> Project:
+def _project(root: Path, lone_file: Path | None) -> Project:
     # flake8 instantiates the plugin once per file: without this, every file would
-    # re-read the whole project.
-    return read_project(root, load_settings(root), RunOptions(cache=True, jobs=1))
+    # re-read the whole project. A file outside any project is its own project, as in the CLI.
+    files = None if lone_file is None else [lone_file] if lone_file.is_file() else []
+    return read_project(root, load_settings(root), RunOptions(cache=True, jobs=1), files=files)
+
+
+@functools.lru_cache(maxsize=8)
+def _ignore_files(root: Path) -> IgnoreFiles:
+    return IgnoreFiles(root)
+
+
+def _left_out(path: Path, project: Project, *, from_stdin: bool) -> bool:
+    """What `alchemy-lint check` leaves out of a folder it walks: flake8 cannot tell a named file
+    from a found one, so excluded and git-ignored files are left out of both."""
+    if is_excluded(path, project.settings, project.root):
+        return True
+    if from_stdin or not project.settings.respect_gitignore:
+        return False
+    return _ignore_files(project.root).is_ignored_anywhere(path)
 
 
 class AlchemyLintPlugin:
@@ -45,17 +62,15 @@ class AlchemyLintPlugin:
         self.lines = lines
 
     def run(self) -> Iterator[tuple[int, int, str, type[AlchemyLintPlugin]]]:
-        if not isinstance(self.tree, ast.Module) or self.filename in ("stdin", "-"):
-            path = Path("stdin.py")
-        else:
-            path = Path(self.filename)
+        from_stdin = self.filename in ("stdin", "-")
+        path = Path("stdin.py") if from_stdin or not isinstance(self.tree, ast.Module) else Path(self.filename)
         root = find_project_root(path)
         try:
-            project = _project(root)
+            project = _project(root, None if is_project_root(root) else path.resolve())
         except ConfigError as error:
             yield 1, 0, f"ASA000 configuration error: {error}", type(self)
             return
-        if is_excluded(path, project.settings, project.root):
+        if _left_out(path, project, from_stdin=from_stdin):
             return
         # flake8 applies its own select/ignore and noqa; run every rule the project enables.
         for finding in self._findings(path, project):

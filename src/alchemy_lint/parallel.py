@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
@@ -157,8 +158,11 @@ def _run_in_pool(jobs: Sequence[ParseJob], workers: int, cache: Cache | None, do
     from concurrent.futures import ProcessPoolExecutor
 
     methods = multiprocessing.get_all_start_methods()
-    # fork starts workers without re-importing anything; the engine runs no threads.
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    # fork starts workers without re-importing anything, but only a process without other
+    # threads forks safely (a lock held by another thread stays held in the child): the
+    # language server reads stdin in one thread and indexes in another, so it spawns.
+    single_threaded = threading.active_count() == 1
+    context = multiprocessing.get_context("fork" if "fork" in methods and single_threaded else "spawn")
     chunk = max(1, min(64, len(jobs) // (workers * 8)))
     pool = ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context, initializer=_ignore_interrupts)
     # The queue of work items has a feeder thread that writes them into a pipe. Once a worker

@@ -15,8 +15,11 @@ modules), and evidence crosses files only through imports. So a file matters whe
   (`from app.db import X`, `from . import db`, `import db`), or they name one of the module's
   packages and the file's text names the last component anywhere (`import app` ... `app.db.X`).
 
-The second rule runs to a fixpoint. Cross-file lookups that go by plain name rather than by
-import (a rule that finds functions or classes by name) must add that name to `root_tokens`.
+The second rule runs to a fixpoint, with a third that goes by name rather than by import:
+a pytest module (`test_*.py`, `*_test.py`, `conftest.py`) matters when a `conftest.py` that
+matters sits in its folder or above, because its tests receive that conftest's fixtures by
+parameter name. Other cross-file lookups that go by plain name (a rule that finds functions or
+classes by name) must add that name to `root_tokens`.
 The prefilter only ever errs towards parsing more; tests/test_prefilter.py checks that findings
 are the same with and without it over a real corpus.
 """
@@ -28,8 +31,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from alchemy_lint.config import Settings, matches_any
-from alchemy_lint.names import KNOWN_API
 from alchemy_lint.sources import SourceFile
+from alchemy_lint.sqlalchemy_api import KNOWN_API
 
 _IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 #: Standard-library modules whose API only qualifies evidence (`@asynccontextmanager` on a
@@ -124,6 +127,7 @@ def relevant_files(sources: Sequence[SourceFile], settings: Settings) -> frozens
     by_path = {source.path: source for source in sources}
     last_components: set[bytes] = set()
     packages: set[bytes] = set()
+    fixture_folders: set[str] = set()
     new = list(relevant)
     imported: dict[Path, set[bytes]] = {}
     whole_text: dict[Path, set[bytes]] = {}
@@ -132,6 +136,9 @@ def relevant_files(sources: Sequence[SourceFile], settings: Settings) -> frozens
             parts = by_path[path].module.encode().split(b".")
             last_components.add(parts[-1])
             packages.update(parts[:-1])
+            relative = by_path[path].relative
+            if relative.rsplit("/", 1)[-1] == "conftest.py":
+                fixture_folders.add(relative.rsplit("/", 1)[0] + "/" if "/" in relative else "")
         new = []
         still_pending: list[SourceFile] = []
         for source in pending:
@@ -144,6 +151,8 @@ def relevant_files(sources: Sequence[SourceFile], settings: Settings) -> frozens
                 if text is None:
                     text = whole_text[source.path] = set(_IDENTIFIER.findall(source.source))
                 matters = not text.isdisjoint(last_components)
+            if not matters and fixture_folders and _is_pytest_module(source.relative):
+                matters = any(source.relative.startswith(folder) for folder in fixture_folders)
             if matters:
                 relevant.add(source.path)
                 new.append(source.path)
@@ -151,3 +160,8 @@ def relevant_files(sources: Sequence[SourceFile], settings: Settings) -> frozens
                 still_pending.append(source)
         pending = still_pending
     return frozenset(relevant)
+
+
+def _is_pytest_module(relative: str) -> bool:
+    name = relative.rsplit("/", 1)[-1]
+    return name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py")

@@ -164,6 +164,37 @@ def annotation_target(annotation: ast.expr | None, table: NameTable) -> str | No
     return qualify(annotation, table)
 
 
+#: Return types of generators and context managers: what they hand out is their first argument.
+_YIELDING = frozenset(
+    {
+        f"{module}.{name}"
+        for module in ("typing", "typing_extensions", "collections.abc", "contextlib")
+        for name in (
+            "AsyncGenerator",
+            "AsyncIterator",
+            "AsyncIterable",
+            "Generator",
+            "Iterator",
+            "Iterable",
+            "AsyncContextManager",
+            "ContextManager",
+            "AbstractAsyncContextManager",
+            "AbstractContextManager",
+        )
+    }
+)
+
+
+def returned_target(annotation: ast.expr | None, table: NameTable) -> str | None:
+    """The class a function's return annotation hands out: `-> AsyncSession`, and the item of
+    `-> AsyncGenerator[AsyncSession, None]` or `-> AsyncIterator[AsyncSession]`."""
+    annotation = unquoted(annotation) if annotation is not None else None
+    if isinstance(annotation, ast.Subscript) and qualify(annotation.value, table) in _YIELDING:
+        inner = annotation.slice
+        return annotation_target(inner.elts[0] if isinstance(inner, ast.Tuple) and inner.elts else inner, table)
+    return annotation_target(annotation, table)
+
+
 def annotation_targets(annotation: ast.expr | None, table: NameTable) -> tuple[str, ...]:
     """Every class a union annotation names (`AsyncSession | AsyncReadSession`), or the one class."""
     single = annotation_target(annotation, table)

@@ -60,7 +60,7 @@ async def callback_defined_inside(session: AsyncSession) -> None:
     async with session.begin():
 
         async def later() -> None:
-            await session.commit()
+            await session.commit()  # ASA402
 
         schedule(later)
 

@@ -13,10 +13,10 @@ from libcst.metadata import ExpressionContext, ExpressionContextProvider, Parent
 
 from alchemy_lint.config import Settings
 from alchemy_lint.engine import facts_for_source
+from alchemy_lint.findings import Finding
 from alchemy_lint.fixes.apply import FixError, fix_source, quick_fix
 from alchemy_lint.fixes.base import FileFix, Fixer
-from alchemy_lint.project import ProjectIndex
-from alchemy_lint.rules import Finding
+from alchemy_lint.index import ProjectIndex
 
 SOURCE = """\
 async def show(user):

@@ -9,16 +9,9 @@ import ast
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from alchemy_lint.facts.model import (
-    Origin,
-    Scope,
-    SessionReach,
-    SessionRef,
-    SessionUse,
-    SpawnedWork,
-    StoredValue,
-    TaskSpawn,
-)
+from alchemy_lint.facts.model import Scope, SessionUse, SpawnedWork, StoredValue, TaskSpawn
+from alchemy_lint.facts.reaches import ReachFinder
+from alchemy_lint.facts.values import Binding, Held, Origin, Reach, ReachKind, StepKind, ValueRef, ValueTable
 from alchemy_lint.resolve import NameTable, dotted_parts, expression_text, qualify
 
 #: Calls that run every awaitable they get at once and wait for them.
@@ -47,28 +40,6 @@ TASK_GROUPS = {
 GROUP_METHODS = frozenset({"create_task", "start_soon", "start"})
 _EVENT_LOOPS = frozenset({"asyncio.get_event_loop", "asyncio.get_running_loop", "asyncio.new_event_loop"})
 _APPENDS = frozenset({"append", "add"})
-#: AsyncSession (and SQLModel) methods that return a coroutine bound to the session.
-SESSION_COROUTINES = frozenset(
-    {
-        "execute",
-        "scalar",
-        "scalars",
-        "exec",
-        "get",
-        "get_one",
-        "refresh",
-        "flush",
-        "commit",
-        "rollback",
-        "close",
-        "merge",
-        "delete",
-        "stream",
-        "stream_scalars",
-        "run_sync",
-        "connection",
-    }
-)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp)
 _MAX_REACHES = 16
 _TEXT_LIMIT = 60
@@ -78,11 +49,17 @@ class Builder(Protocol):
     """What the recorder reads from the facts builder while it walks."""
 
     table: NameTable
+    reaches: ReachFinder
 
     @property
     def scope(self) -> Scope: ...
 
+    @property
+    def values(self) -> ValueTable | None: ...
+
     def origins_of(self, expr: ast.expr) -> tuple[Origin, ...]: ...
+
+    def binding_line(self, name: str) -> int | None: ...
 
     def global_names(self) -> set[str]: ...
 
@@ -91,14 +68,6 @@ class Builder(Protocol):
     def class_name(self) -> str | None: ...
 
     def in_function(self) -> bool: ...
-
-
-@dataclass(slots=True)
-class _Element:
-    """One awaitable kept in a name: a coroutine object, or an item of a list of them."""
-
-    reaches: tuple[SessionReach, ...]
-    many: bool
 
 
 @dataclass(slots=True)
@@ -121,16 +90,10 @@ class _FunctionRecord:
     end_line: int
     spawns: list[_PendingSpawn] = field(default_factory=list)
     spawn_nodes: dict[int, _PendingSpawn] = field(default_factory=dict)
-    #: Name -> the awaitables appended to it (`tasks.append(load(s))`).
-    appended: dict[str, list[_Element]] = field(default_factory=dict)
-    #: Name -> the value bound to it (`repo = Repo(s)`), read only if a spawn uses the name.
-    bound_values: dict[str, ast.expr] = field(default_factory=dict)
     #: (name, line) where a name is awaited or handed to gather/wait: a task kept there is joined.
     joined: list[tuple[str, int]] = field(default_factory=list)
     #: The function's own uses of candidate sessions after its first spawn, with their calls.
     uses: list[tuple[SessionUse, ast.Call]] = field(default_factory=list)
-    #: Name -> line of its latest binding: a session bound inside a loop is one per iteration.
-    bound_at: dict[str, int] = field(default_factory=dict)
     loops: list[ast.AST] = field(default_factory=list)
     #: Task group name -> (kind, first line, last line of its `async with` block).
     groups: dict[str, tuple[str, int, int]] = field(default_factory=dict)
@@ -145,8 +108,6 @@ class ConcurrencyRecorder:
         self.builder = builder
         self.records: list[_FunctionRecord] = []
         self.stored: list[StoredValue] = []
-        self._hidden: list[frozenset[str]] = []
-        self._expanding: set[str] = set()
         self._script_lines: list[tuple[int, int]] = []
 
     def scan_module(self, tree: ast.Module) -> None:
@@ -201,17 +162,8 @@ class ConcurrencyRecorder:
 
     def enter_loop(self, node: ast.AST) -> None:
         record = self.record
-        if record is None:
-            return
-        record.loops.append(node)
-        targets: list[ast.expr] = []
-        if isinstance(node, (ast.For, ast.AsyncFor)):
-            targets.append(node.target)
-        elif isinstance(node, _COMPREHENSIONS):
-            targets.extend(generator.target for generator in node.generators)
-        for target in targets:
-            for name in _names(target):
-                record.bound_at[name] = getattr(node, "lineno", 0)
+        if record is not None:
+            record.loops.append(node)
 
     def leave_loop(self) -> None:
         record = self.record
@@ -221,34 +173,29 @@ class ConcurrencyRecorder:
     # -- statements ------------------------------------------------------------
 
     def on_assign(self, target: ast.expr, value: ast.expr | None, line: int, col: int) -> None:
-        """Before the builder rebinds `target`: wrappers, task holders and stored values."""
+        """Before the builder rebinds `target`: task holders and stored values."""
         if value is not None:
             self._store(target, value, line, col)
         record = self.record
-        if record is None or value is None:
-            return
-        for name in _names(target):
-            record.bound_at[name] = line
-            record.appended.pop(name, None)
-            record.bound_values.pop(name, None)
-        if not isinstance(target, ast.Name):
+        if record is None or value is None or not isinstance(target, ast.Name):
             return
         inner = value.value if isinstance(value, ast.Await) else value
-        spawned = self._spawns_in(inner, record)
-        if spawned:
-            for pending in spawned:
-                pending.holder = target.id
-            return
-        if isinstance(value, (ast.Call, ast.List, ast.Tuple, ast.Set, *_COMPREHENSIONS)):
-            record.bound_values[target.id] = value
+        for pending in self._spawns_in(inner, record):
+            pending.holder = target.id
+
+    def keeps_task(self, value: ast.expr) -> bool:
+        """Whether `value` is a started task (or a collection of them): a name bound to it holds
+        the task, which the spawn already accounts for, not the values the task uses."""
+        record = self.record
+        if record is None:
+            return False
+        inner = value.value if isinstance(value, ast.Await) else value
+        return bool(self._spawns_in(inner, record))
 
     def on_with(self, expr: ast.expr, bound: str | None, node: ast.AsyncWith | ast.With) -> None:
         record = self.record
         if record is None or bound is None:
             return
-        record.bound_at[bound] = node.lineno
-        record.appended.pop(bound, None)
-        record.bound_values.pop(bound, None)
         record.groups.pop(bound, None)
         callee = expr.func if isinstance(expr, ast.Call) else None
         if callee is not None and dotted_parts(callee) is not None:
@@ -338,26 +285,39 @@ class ConcurrencyRecorder:
         if not (isinstance(func, ast.Attribute) and func.attr == "create_task"):
             return False
         return any(
-            (o.name in _EVENT_LOOPS and o.steps == ("()",))
-            or (o.name == "asyncio" and len(o.steps) == 1 and f"asyncio.{o.steps[0]}" in _EVENT_LOOPS)
+            (o.name in _EVENT_LOOPS and len(o.steps) == 1 and o.steps[0].kind is StepKind.CALL)
+            or (
+                o.name == "asyncio"
+                and len(o.steps) == 1
+                and o.steps[0].kind is StepKind.METHOD
+                and f"asyncio.{o.steps[0].name}" in _EVENT_LOOPS
+            )
             for o in self.builder.origins_of(func.value)
         )
 
     def _work_of(self, expr: ast.expr, is_collection: bool) -> list[SpawnedWork]:
         """The awaitables an argument stands for: itself, or the items of a collection."""
         text = _short(expr)
+        finder = self.builder.reaches
         if isinstance(expr, _COMPREHENSIONS):
-            reaches = self._reaches_in_comprehension(expr)
+            reaches = finder.in_comprehension(expr)
             return [SpawnedWork(text, expr.lineno, expr.col_offset, reaches, many=True)] if reaches else []
         if is_collection and isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
             return [w for item in expr.elts for w in self._work_of(item, is_collection=False)]
-        record = self.record
-        name = expr.id if isinstance(expr, ast.Name) else None
-        elements = self._wrapped(record, name) if record is not None and name is not None else None
-        if elements is not None and (is_collection or len(elements) > 1):
-            return [SpawnedWork(text, expr.lineno, expr.col_offset, e.reaches, e.many) for e in elements if e.reaches]
-        reaches = self._reaches(expr)
+        if isinstance(expr, ast.Name):
+            held = self._held(expr)
+            if held is not None and (is_collection or len(held) > 1):
+                return [SpawnedWork(text, expr.lineno, expr.col_offset, h.reaches, h.many) for h in held if h.reaches]
+        reaches = finder.reaches(expr)
         return [SpawnedWork(text, expr.lineno, expr.col_offset, reaches)] if reaches else []
+
+    def _held(self, name: ast.Name) -> tuple[Held, ...] | None:
+        """What a local name holds (its awaitables, or the values it was built from)."""
+        values = self.builder.values
+        binding = values.latest(name.id) if values is not None else None
+        if binding is None or binding.ref is None or not binding.ref.holds:
+            return None
+        return binding.ref.holds
 
     def _spawns_in(self, value: ast.expr, record: _FunctionRecord) -> list[_PendingSpawn]:
         """Task spawns whose result `value` keeps: `t = create_task(...)`, `[create_task(...) for ...]`."""
@@ -376,28 +336,33 @@ class ConcurrencyRecorder:
             # The call is visited after this one: tell its spawn where the task is kept.
             record.holders[id(item)] = holder
             return
-        reaches = self._reaches(item)
-        if not reaches:
+        reaches = self.builder.reaches.reaches(item)
+        values = self.builder.values
+        if not reaches or values is None:
             return
         in_loop, per_iteration = self._split_by_loop(reaches, record)
-        elements = record.appended.setdefault(holder, [])
-        if in_loop:
-            elements.append(_Element(in_loop, many=True))
-        if per_iteration:
-            elements.append(_Element(per_iteration, many=False))
+        added = tuple(Held(group, many) for group, many in ((in_loop, True), (per_iteration, False)) if group)
+        # The collection now holds the awaitables appended to it (`tasks.append(load(s))`).
+        binding = values.latest(holder)
+        if binding is None:
+            values.bind(holder, Binding(node.lineno, node.col_offset, ValueRef(holder, (), added)))
+        elif binding.ref is None:
+            binding.ref = ValueRef(holder, (), added)
+        else:
+            binding.ref = replace(binding.ref, holds=binding.ref.holds + added)
 
     def _split_by_loop(
-        self, reaches: tuple[SessionReach, ...], record: _FunctionRecord
-    ) -> tuple[tuple[SessionReach, ...], tuple[SessionReach, ...]]:
+        self, reaches: tuple[Reach, ...], record: _FunctionRecord
+    ) -> tuple[tuple[Reach, ...], tuple[Reach, ...]]:
         """Reaches of a session from outside the loop (shared by every iteration) and the rest."""
         if not record.loops:
             return (), reaches
         loop = record.loops[-1]
         start, end = getattr(loop, "lineno", 0), getattr(loop, "end_lineno", 0) or 0
-        shared: list[SessionReach] = []
-        own: list[SessionReach] = []
+        shared: list[Reach] = []
+        own: list[Reach] = []
         for reach in reaches:
-            bound = record.bound_at.get(reach.ref.text.split(".", 1)[0])
+            bound = self.builder.binding_line(reach.ref.text.split(".", 1)[0])
             (own if bound is not None and start <= bound <= end else shared).append(reach)
         return tuple(shared), tuple(own)
 
@@ -435,7 +400,9 @@ class ConcurrencyRecorder:
         start, end = pending.loop_start, pending.loop_end or 0
         for work in pending.work:
             shared = tuple(
-                r for r in work.reaches if not (start <= record.bound_at.get(r.ref.text.split(".", 1)[0], -1) <= end)
+                r
+                for r in work.reaches
+                if not (start <= (self.builder.binding_line(r.ref.text.split(".", 1)[0]) or -1) <= end)
             )
             own = tuple(r for r in work.reaches if r not in shared)
             if shared:
@@ -444,94 +411,20 @@ class ConcurrencyRecorder:
                 result.append(SpawnedWork(work.text, work.line, work.col, own, many=False))
         return result
 
-    # -- what reaches an awaitable ---------------------------------------------
-
-    def _reaches(self, expr: ast.expr) -> tuple[SessionReach, ...]:
-        found: list[SessionReach] = []
-        self._collect(expr, "argument", found)
-        return tuple(found[:_MAX_REACHES])
-
-    def _reaches_in_comprehension(
-        self, expr: ast.ListComp | ast.SetComp | ast.GeneratorExp
-    ) -> tuple[SessionReach, ...]:
-        # A session bound by the comprehension itself (`for s in sessions`) is one per item.
-        own = frozenset(name for generator in expr.generators for name in _names(generator.target))
-        self._hidden.append(own)
-        try:
-            return self._reaches(expr.elt)
-        finally:
-            self._hidden.pop()
-
-    def _collect(self, expr: ast.expr, how: str, found: list[SessionReach]) -> None:
-        if isinstance(expr, ast.Await):
-            expr = expr.value
-        if isinstance(expr, ast.Call):
-            func = expr.func
-            if isinstance(func, ast.Attribute):
-                self._collect(func.value, "method call", found)
-            for arg in expr.args:
-                self._collect(arg.value if isinstance(arg, ast.Starred) else arg, "argument", found)
-            for keyword in expr.keywords:
-                self._collect(keyword.value, "argument", found)
-            return
-        text = expression_text(expr)
-        if text is None:
-            return
-        root = text.split(".", 1)[0]
-        if any(root in hidden for hidden in self._hidden):
-            return
-        record = self.record
-        elements = self._wrapped(record, text) if record is not None else None
-        if elements is not None:
-            for element in elements:
-                found.extend(SessionReach(r.ref, f"wrapper {text}") for r in element.reaches)
-            return
-        origins = self.builder.origins_of(expr)
-        if origins:
-            is_parameter = isinstance(expr, ast.Name) and expr.id in self.builder.parameters()
-            found.append(SessionReach(SessionRef(text, origins, is_parameter), how))
-
-    def _wrapped(self, record: _FunctionRecord, name: str) -> list[_Element] | None:
-        """What a name holds of sessions: appended awaitables, or the value bound to it."""
-        if name in record.appended:
-            return record.appended[name]
-        value = record.bound_values.get(name)
-        if value is None or name in self._expanding:
-            return None
-        self._expanding.add(name)  # `x = f(x)` must not expand forever
-        try:
-            return self._elements(value)
-        finally:
-            self._expanding.discard(name)
-
-    def _elements(self, value: ast.expr) -> list[_Element]:
-        """What a name bound to `value` keeps of the sessions in it, if `value` is not awaited."""
-        if isinstance(value, _COMPREHENSIONS):
-            reaches = self._reaches_in_comprehension(value)
-            return [_Element(reaches, many=True)] if reaches else []
-        if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
-            return [_Element(r, many=False) for r in (self._reaches(item) for item in value.elts) if r]
-        if isinstance(value, ast.Call):
-            func = value.func
-            if isinstance(func, ast.Attribute) and func.attr not in SESSION_COROUTINES:
-                # `engine = session.get_bind()` keeps something else, not the session; the
-                # arguments still reach the result (`Repo.from_session(session)`).
-                value = ast.Call(func=ast.Name("_"), args=value.args, keywords=value.keywords)
-            reaches = self._reaches(value)
-            return [_Element(reaches, many=False)] if reaches else []
-        return []
+    # -- the spawner's own uses ---------------------------------------------------
 
     def _record_uses(self, record: _FunctionRecord, node: ast.Call) -> None:
-        found: list[SessionReach] = []
+        finder = self.builder.reaches
+        found: list[Reach] = []
         func = node.func
         if isinstance(func, ast.Attribute):
-            self._collect(func.value, "method call", found)
+            found.extend(finder.reaches(func.value, ReachKind.METHOD_CALL))
         for arg in node.args:
             if not isinstance(arg, ast.Call):
-                self._collect(arg.value if isinstance(arg, ast.Starred) else arg, "argument", found)
+                found.extend(finder.reaches(arg))
         for keyword in node.keywords:
             if not isinstance(keyword.value, ast.Call):
-                self._collect(keyword.value, "argument", found)
+                found.extend(finder.reaches(keyword.value))
         record.uses.extend((SessionUse(r.ref, node.lineno, node.col_offset), node) for r in found[:_MAX_REACHES])
 
     # -- values kept for reuse (ASA202) -------------------------------------------

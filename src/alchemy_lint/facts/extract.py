@@ -12,28 +12,48 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+from alchemy_lint.facts.classes import class_field, declared_attribute, decorator_callee, relationship_facts
 from alchemy_lint.facts.concurrency import ConcurrencyRecorder
 from alchemy_lint.facts.guards import yield_guard
-from alchemy_lint.facts.loading import analyse_function, relationship_is_collection
+from alchemy_lint.facts.injection import (
+    TRANSPARENT_WRAPPERS,
+    annotated_provider,
+    fixture_name,
+    provider_of,
+    registered_providers,
+    requests_fixtures,
+)
+from alchemy_lint.facts.loading import analyse_function
 from alchemy_lint.facts.model import (
     ApiCall,
-    BeginBlock,
+    AttributeFacts,
     ClassFacts,
-    ContextEntry,
+    ContextBlock,
     FileFacts,
     FunctionFacts,
-    Origin,
-    OriginKind,
+    MethodCall,
     RelationshipFacts,
     SchemaCreation,
     Scope,
-    SessionMethodCall,
-    SessionRef,
+    TypeAlias,
     YieldGuard,
 )
+from alchemy_lint.facts.reaches import ReachFinder
 from alchemy_lint.facts.schema import CREATE_ALL, schema_creation
+from alchemy_lint.facts.values import (
+    CALL,
+    Binding,
+    Held,
+    Origin,
+    OriginKind,
+    Reach,
+    ReachKind,
+    Step,
+    StepKind,
+    ValueRef,
+    ValueTable,
+)
 from alchemy_lint.facts.walk import FastNodeVisitor
-from alchemy_lint.names import ASYNCIO_MODULES, REEXPORTABLE_LEAVES, Api, known_api
 from alchemy_lint.resolve import (
     NameTable,
     annotation_target,
@@ -42,16 +62,44 @@ from alchemy_lint.resolve import (
     dotted_parts,
     expression_text,
     qualify,
+    returned_target,
     type_alias_target,
-    unquoted,
 )
+from alchemy_lint.sqlalchemy_api import ASYNCIO_MODULES, REEXPORTABLE_LEAVES, known_api
 
-#: Methods whose receiver the facts keep, with its evidence of being a session.
-SESSION_METHODS = frozenset({"commit", "rollback", "begin", "begin_nested", "close", "flush"})
+#: Methods of sessions, connections and factories whose calls the facts keep, with the
+#: receiver's evidence: the rules read transactions, executions and closes off them.
+TRACKED_METHODS = frozenset(
+    {
+        "commit",
+        "rollback",
+        "begin",
+        "begin_nested",
+        "close",
+        "flush",
+        "execute",
+        "scalars",
+        "scalar",
+        "stream",
+        "stream_scalars",
+        "get",
+        "get_one",
+        "exec",
+        "refresh",
+        "merge",
+        "delete",
+        "add",
+        "add_all",
+        "expunge",
+        "run_sync",
+        "connection",
+    }
+)
 BEGIN_METHODS = frozenset({"begin", "begin_nested"})
 TYPE_ALIAS_MARKERS = frozenset({"typing.TypeAlias", "typing_extensions.TypeAlias"})
-TRANSACTION_ENDS = frozenset({"commit", "rollback"})
 _MAX_ORIGINS = 8
+#: The attribute under which ASGI frameworks keep application state (`app.state.db`).
+_STATE = "state"
 
 #: Python 3.12's `type X = ...` statement; an empty tuple matches nothing on older versions.
 _TYPE_ALIAS_STATEMENT: Any = getattr(ast, "TypeAlias", ())
@@ -119,32 +167,21 @@ def _build_deeply_nested(tree: ast.Module, path: str, module: str, is_package: b
 
 
 @dataclass(slots=True)
-class _OpenBlock:
-    receiver: SessionRef
-    method: str
-    bound: str | None
-    line: int
-    col: int
-    names: frozenset[str]
-    violations: list[SessionMethodCall] = field(default_factory=list)
-
-
-@dataclass(slots=True)
 class _FunctionState:
     qualname: str
     class_qualname: str | None
     table: NameTable
+    values: ValueTable
     parameters: set[str]
-    bindings: dict[str, tuple[Origin, ...]] = field(default_factory=dict)
     global_names: set[str] = field(default_factory=set)
-    open_blocks: list[_OpenBlock] = field(default_factory=list)
-    begin_blocks: list[BeginBlock] = field(default_factory=list)
-    session_calls: list[SessionMethodCall] = field(default_factory=list)
-    context_entries: list[ContextEntry] = field(default_factory=list)
-    yields: list[SessionRef] = field(default_factory=list)
-    yield_guards: list[YieldGuard] = field(default_factory=list)
+    calls: list[MethodCall] = field(default_factory=list)
+    blocks: list[ContextBlock] = field(default_factory=list)
+    yields: list[YieldGuard] = field(default_factory=list)
+    returned: list[ValueRef] = field(default_factory=list)
     #: The `with` and `try` statements around the current point (for yield guards).
     enclosing: list[ast.stmt] = field(default_factory=list)
+    #: The loops around the current point (a binding inside one is one value per iteration).
+    loops: list[ast.AST] = field(default_factory=list)
     #: Whether the body awaits anything: without an await no ORM object is loaded.
     awaits: bool = False
 
@@ -152,7 +189,7 @@ class _FunctionState:
 @dataclass(slots=True)
 class _ClassState:
     qualname: str
-    attributes: dict[str, tuple[Origin, ...]] = field(default_factory=dict)
+    attributes: dict[str, AttributeFacts] = field(default_factory=dict)
 
 
 class _FactsBuilder(FastNodeVisitor):
@@ -170,14 +207,16 @@ class _FactsBuilder(FastNodeVisitor):
         self.api_calls: list[ApiCall] = []
         self.function_facts: list[FunctionFacts] = []
         self.class_facts: list[ClassFacts] = []
-        self.module_calls: list[SessionMethodCall] = []
         self.module_values: dict[str, tuple[Origin, ...]] = {}
         self._assign_target: str | None = None
         self._awaited: ast.expr | None = None
         self._returned: ast.expr | None = None
+        self.reaches = ReachFinder(self.value_ref)
         self.concurrency = ConcurrencyRecorder(self)
-        self.type_aliases: dict[str, str] = {}
+        self.type_aliases: dict[str, TypeAlias] = {}
         self.schema_creations: list[SchemaCreation] = []
+        self.app_state: dict[str, tuple[Origin, ...]] = {}
+        self.providers: dict[str, tuple[Origin, ...]] = {}
 
     # -- driving ---------------------------------------------------------------
 
@@ -197,11 +236,12 @@ class _FactsBuilder(FastNodeVisitor):
             api_calls=tuple(self.api_calls),
             functions=tuple(self.function_facts),
             classes=tuple(self.class_facts),
-            module_calls=tuple(self.module_calls),
             module_values=self.module_values,
             stored_values=tuple(self.concurrency.stored),
             type_aliases=self.type_aliases,
             schema_creations=tuple(self.schema_creations),
+            app_state=self.app_state,
+            providers=self.providers,
         )
 
     def _prescan(self, body: list[ast.stmt]) -> None:
@@ -217,7 +257,7 @@ class _FactsBuilder(FastNodeVisitor):
                     if isinstance(target, ast.Name):
                         self._bind_module_name(target.id, statement.value)
             elif isinstance(statement, _TYPE_ALIAS_STATEMENT) and isinstance(statement.name, ast.Name):
-                self._bind_module_name(statement.name.id, statement.value)  # `type SessionDep = ...`
+                self._bind_module_name(statement.name.id, None)  # `type SessionDep = ...`
             elif isinstance(statement, ast.If):
                 self._prescan(statement.body)
                 self._prescan(statement.orelse)
@@ -229,9 +269,9 @@ class _FactsBuilder(FastNodeVisitor):
                 self._prescan(statement.finalbody)
 
     def _bind_module_name(self, name: str, value: ast.expr | None) -> None:
-        alias = None
-        if value is not None:
-            alias = qualify(value, self.module_table) or type_alias_target(value, self.module_table)
+        # `S = AsyncSession` is the class itself under another name; a type alias
+        # (`SessionDep = Annotated[...]`) keeps its own name, resolved through `type_aliases`.
+        alias = qualify(value, self.module_table) if value is not None else None
         self.module_table.bind(name, alias or f"{self.module}.{name}")
 
     def _bind_import(self, node: ast.Import | ast.ImportFrom) -> None:
@@ -257,6 +297,11 @@ class _FactsBuilder(FastNodeVisitor):
     @property
     def function(self) -> _FunctionState | None:
         return self.functions[-1] if self.functions else None
+
+    @property
+    def values(self) -> ValueTable | None:
+        function = self.function
+        return function.values if function is not None else None
 
     @property
     def scope(self) -> Scope:
@@ -288,16 +333,18 @@ class _FactsBuilder(FastNodeVisitor):
         relationships: list[RelationshipFacts] = []
         fields: list[str] = []
         for statement in node.body:
-            declared = _class_field(statement) or _declared_attribute(statement, self.table)
+            declared = class_field(statement) or declared_attribute(statement, self.table)
             if declared is not None:
                 name, annotation, value = declared
                 fields.append(name)
                 target = annotation_target(annotation, self.table)
                 if target:
-                    state.attributes[name] = (Origin(OriginKind.ANNOTATION, target),)
+                    state.attributes[name] = AttributeFacts((Origin(OriginKind.ANNOTATION, target),))
                 relationship = relationship_facts(name, annotation, value, self.table, statement)
                 if relationship is not None:
                     relationships.append(relationship)
+                if name == "dependencies" and value is not None:  # a Litestar controller's providers
+                    self._register_providers(value)
             self.visit(statement)
         self.functions, self.loop_depth = saved_functions, saved_loops
         self.classes.pop()
@@ -328,22 +375,20 @@ class _FactsBuilder(FastNodeVisitor):
             if default is not None:
                 self.visit(default)
         decorators = tuple(
-            name for name in (qualify(_decorator_callee(d), self.table) for d in node.decorator_list) if name
+            name for name in (qualify(decorator_callee(d), self.table) for d in node.decorator_list) if name
         )
         outer = self.function
         method_of = self.classes[-1].qualname if self.classes and not outer else None
         prefix = outer.qualname if outer else (method_of or self.module)
+        qualname = f"{prefix}.{node.name}"
         table = (outer.table if outer else self.module_table).child()
-        arguments = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
-        for extra in (node.args.vararg, node.args.kwarg):
-            if extra is not None:
-                arguments.append(extra)
-        state = _FunctionState(f"{prefix}.{node.name}", method_of, table, {a.arg for a in arguments})
-        for argument in arguments:
-            table.forget(argument.arg)
-            targets = annotation_targets(argument.annotation, self.table)
-            if targets:
-                state.bindings[argument.arg] = tuple(Origin(OriginKind.ANNOTATION, t) for t in targets)
+        values = ValueTable(qualname, outer.values if outer else None)
+        state = _FunctionState(qualname, method_of, table, values, set())
+        fixture = fixture_name(node, self.table)
+        # pytest fills a test's or fixture's parameters by name; a decorated handler's parameters
+        # may be filled by name too (Litestar dependencies): the index resolves both by name.
+        injected = requests_fixtures(node, fixture is not None, method_of) or bool(node.decorator_list)
+        arguments = self._bind_parameters(node, state, injected)
         saved_table, self.table = self.table, table
         saved_loops, self.loop_depth = self.loop_depth, 0
         self.functions.append(state)
@@ -354,6 +399,15 @@ class _FactsBuilder(FastNodeVisitor):
         loading = analyse_function(node, self) if isinstance(node, ast.AsyncFunctionDef) and state.awaits else None
         self.functions.pop()
         self.table, self.loop_depth = saved_table, saved_loops
+        captures = tuple(values.captured.values())
+        if outer is not None:
+            # A nested function is a closure over what it captured: calling it reaches those values.
+            held = (Held(tuple(Reach(ref, ReachKind.CLOSURE, node.name) for ref in captures)),) if captures else ()
+            outer.values.bind(
+                node.name,
+                Binding(node.lineno, node.col_offset, ValueRef(node.name, (), held) if held else None),
+            )
+            self.table.forget(node.name)
         self.function_facts.append(
             FunctionFacts(
                 qualname=state.qualname,
@@ -362,17 +416,65 @@ class _FactsBuilder(FastNodeVisitor):
                 col=node.col_offset,
                 is_async=is_async,
                 decorators=decorators,
-                parameters=tuple(a.arg for a in arguments),
-                begin_blocks=tuple(state.begin_blocks),
-                session_calls=tuple(state.session_calls),
-                context_entries=tuple(state.context_entries),
+                parameters=arguments,
+                calls=tuple(state.calls),
+                blocks=tuple(state.blocks),
                 yields=tuple(state.yields),
-                yield_guards=tuple(state.yield_guards),
+                returned=tuple(state.returned),
                 task_spawns=task_spawns,
-                returns=annotation_target(node.returns, table),
+                returns=returned_target(node.returns, table),
                 loading=loading,
+                fixture=fixture,
+                captures=captures,
+                end_line=node.end_lineno or node.lineno,
             )
         )
+
+    def _bind_parameters(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, state: _FunctionState, injected: bool
+    ) -> tuple[str, ...]:
+        """Each parameter's evidence: its annotation, a `Depends(provider)`, a fixture of that name."""
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        defaults: dict[str, ast.expr] = {}
+        for argument, default in zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True):
+            defaults[argument.arg] = default
+        for argument, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+            if kw_default is not None:
+                defaults[argument.arg] = kw_default
+        arguments = [*positional, *args.kwonlyargs]
+        for extra in (args.vararg, args.kwarg):
+            if extra is not None:
+                arguments.append(extra)
+        for argument in arguments:
+            name = argument.arg
+            state.parameters.add(name)
+            state.table.forget(name)
+            origins = [Origin(OriginKind.ANNOTATION, t) for t in annotation_targets(argument.annotation, self.table)]
+            provider = annotated_provider(argument.annotation, self.table) or provider_of(
+                defaults.get(name), self.table
+            )
+            if provider is not None:
+                origins.extend(self.provided(provider))
+            if injected and name not in ("self", "cls"):
+                origins.append(Origin(OriginKind.INJECTED, f"{self.module}:{name}"))
+            state.values.bind(name, Binding(node.lineno, node.col_offset, ValueRef(name, tuple(origins), (), True)))
+        return tuple(a.arg for a in arguments)
+
+    def provided(self, provider: ast.expr) -> tuple[Origin, ...]:
+        """What a provider gives when the framework calls it: its yield or its return value."""
+        return tuple(
+            Origin(OriginKind.PROVIDED, origin.name)
+            if origin.kind is OriginKind.NAME and not origin.steps
+            # `Depends(db.session)`: calling a method of a project object.
+            else origin.then(CALL)
+            for origin in self.origins_of(provider)
+        )
+
+    def _register_providers(self, value: ast.expr) -> None:
+        for key, provider in registered_providers(value, self.table).items():
+            found = self.providers.get(key, ()) + self.provided(provider)
+            self.providers[key] = found[:_MAX_ORIGINS]
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
         self.lambda_depth += 1
@@ -395,10 +497,28 @@ class _FactsBuilder(FastNodeVisitor):
 
     def _visit_loop(self, node: ast.AST) -> None:
         self.loop_depth += 1
+        function = self.function
+        if function is not None:
+            function.loops.append(node)
+            self._bind_loop_targets(node, function)
         self.concurrency.enter_loop(node)
         self.generic_visit(node)
         self.concurrency.leave_loop()
+        if function is not None:
+            function.loops.pop()
         self.loop_depth -= 1
+
+    def _bind_loop_targets(self, node: ast.AST, function: _FunctionState) -> None:
+        """`for x in ...` binds `x` once per iteration: to nothing the facts know."""
+        targets: list[ast.expr] = []
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            targets.append(node.target)
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            targets.extend(generator.target for generator in node.generators)
+        line = getattr(node, "lineno", 0)
+        for target in targets:
+            for name in _names(target):
+                function.values.bind(name, Binding(*_end(target), None, line))
 
     visit_For = _visit_loop
     visit_AsyncFor = _visit_loop
@@ -416,7 +536,7 @@ class _FactsBuilder(FastNodeVisitor):
         self._record_type_alias(single, node.value, explicit=False)
         for target in node.targets:
             self.concurrency.on_assign(target, node.value, node.lineno, node.col_offset)
-            self._bind_target(target, node.value, None)
+            self._bind_target(target, node.value, None, node)
             if not isinstance(target, ast.Name):
                 self.visit(target)
 
@@ -426,7 +546,7 @@ class _FactsBuilder(FastNodeVisitor):
         explicit = qualify(node.annotation, self.table) in TYPE_ALIAS_MARKERS
         self._record_type_alias(node.target, node.value, explicit)
         self.concurrency.on_assign(node.target, node.value, node.lineno, node.col_offset)
-        self._bind_target(node.target, node.value, node.annotation)
+        self._bind_target(node.target, node.value, node.annotation, node)
         if not isinstance(node.target, ast.Name):
             self.visit(node.target)
 
@@ -438,7 +558,8 @@ class _FactsBuilder(FastNodeVisitor):
         if self.scope is Scope.MODULE and isinstance(target, ast.Name):
             found = type_alias_target(value, self.table, explicit)
             if found:
-                self.type_aliases[target.id] = found
+                provider = annotated_provider(value, self.table)
+                self.type_aliases[target.id] = TypeAlias(found, self.provided(provider) if provider else ())
 
     def _visit_value(self, value: ast.expr, target: ast.expr | None) -> None:
         self._assign_target = (
@@ -470,7 +591,9 @@ class _FactsBuilder(FastNodeVisitor):
             return None
         return f"{function.class_qualname}.{target.attr}"
 
-    def _bind_target(self, target: ast.expr, value: ast.expr | None, annotation: ast.expr | None) -> None:
+    def _bind_target(
+        self, target: ast.expr, value: ast.expr | None, annotation: ast.expr | None, node: ast.stmt
+    ) -> None:
         function = self.function
         published = self._published_name(target)
         if published is not None and isinstance(value, (ast.Call, ast.Await)):
@@ -482,39 +605,61 @@ class _FactsBuilder(FastNodeVisitor):
                 if self.scope is Scope.MODULE:
                     self._bind_module_name(target.id, value)
                 return
-            origins: tuple[Origin, ...] = ()
-            declared = annotation_target(annotation, self.table)
-            if declared:
-                origins = (Origin(OriginKind.ANNOTATION, declared),)
-            elif value is not None:
-                origins = self.origins_of(value)
-            alias = qualify(value, self.table) if value is not None and not declared else None
-            if alias:
-                self.table.bind(target.id, alias)
-            else:
-                self.table.forget(target.id)
-            if origins:
-                function.bindings[target.id] = origins
-            else:
-                function.bindings.pop(target.id, None)
+            self._bind_local(function, target.id, value, annotation, node)
             return
+        if isinstance(target, (ast.Tuple, ast.List)) and function is not None:
+            for name in _names(target):
+                function.values.bind(name, Binding(*_end(node), None, self._loop_line(function)))
+                function.table.forget(name)
+            return
+        if not isinstance(target, ast.Attribute) or value is None:
+            return
+        if isinstance(target.value, ast.Attribute) and target.value.attr == _STATE:
+            # `app.state.db = async_sessionmaker(...)`: ASGI application state, read back by name.
+            found = self.app_state.get(target.attr, ()) + self.origins_of(value)
+            self.app_state[target.attr] = found[:_MAX_ORIGINS]
         if (
             function is not None
             and function.class_qualname is not None
-            and isinstance(target, ast.Attribute)
             and isinstance(target.value, ast.Name)
             and target.value.id == "self"
         ):
-            found = (
-                (Origin(OriginKind.ANNOTATION, declared),)
-                if (declared := annotation_target(annotation, self.table))
-                else (self.origins_of(value) if value is not None else ())
-            )
-            if found:
+            declared = annotation_target(annotation, self.table)
+            origins = (Origin(OriginKind.ANNOTATION, declared),) if declared else self.origins_of(value)
+            holds = self.reaches.holds_of(value)
+            if origins or holds:
                 owner = self._class_state(function.class_qualname)
                 if owner is not None:
-                    merged = owner.attributes.get(target.attr, ()) + found
-                    owner.attributes[target.attr] = merged[:_MAX_ORIGINS]
+                    known = owner.attributes.get(target.attr)
+                    merged = AttributeFacts(
+                        ((known.origins if known else ()) + origins)[:_MAX_ORIGINS],
+                        (known.holds if known else ()) + holds,
+                        known.function if known and known.holds else function.qualname,
+                    )
+                    owner.attributes[target.attr] = merged
+
+    def _bind_local(
+        self, function: _FunctionState, name: str, value: ast.expr | None, annotation: ast.expr | None, node: ast.stmt
+    ) -> None:
+        declared = annotation_targets(annotation, self.table) if annotation is not None else ()
+        if declared:
+            origins: tuple[Origin, ...] = tuple(Origin(OriginKind.ANNOTATION, t) for t in declared)
+        elif value is not None:
+            origins = self.origins_of(value)
+        else:
+            return  # `x: int` declares without binding
+        holds = self.reaches.holds_of(value) if value is not None and not self.concurrency.keeps_task(value) else ()
+        alias = qualify(value, self.table) if value is not None and not declared else None
+        if alias:
+            function.table.bind(name, alias)
+        else:
+            function.table.forget(name)
+        ref = ValueRef(name, origins, holds) if origins or holds else None
+        function.values.bind(name, Binding(*_end(node), ref, self._loop_line(function)))
+
+    @staticmethod
+    def _loop_line(function: _FunctionState) -> int:
+        return getattr(function.loops[-1], "lineno", 0) if function.loops else 0
 
     def _class_state(self, qualname: str) -> _ClassState | None:
         for state in reversed(self.classes):
@@ -522,21 +667,37 @@ class _FactsBuilder(FastNodeVisitor):
                 return state
         return None
 
+    # -- what a value is -----------------------------------------------------------
+
     def origins_of(self, expr: ast.expr) -> tuple[Origin, ...]:
         """What the facts can say about where the value of `expr` comes from."""
         if isinstance(expr, ast.Await):
             return self.origins_of(expr.value)
         if isinstance(expr, ast.Call):
             func = expr.func
+            expire = _expire_on_commit(expr)
             if isinstance(func, ast.Attribute):
                 base = self.origins_of(func.value)
                 if base:
-                    return tuple(origin.then(func.attr) for origin in base)
-            return tuple(origin.then("()") for origin in self.origins_of(func))
+                    step = Step(StepKind.METHOD, func.attr, expire)
+                    found = tuple(origin.then(step) for origin in base)
+                    if isinstance(func.value, ast.Attribute) and func.value.attr == _STATE:
+                        # `request.app.state.db()`: calling what the application stored.
+                        found = (Origin(OriginKind.APP_STATE, func.attr, (CALL,)), *found)
+                    return found[:_MAX_ORIGINS]
+            elif isinstance(func, ast.Name) and expr.args and self.table.lookup(func.id) in TRANSPARENT_WRAPPERS:
+                return self.origins_of(expr.args[0])  # `asynccontextmanager(_session)` is `_session`
+            call = CALL if expire is None else Step(StepKind.CALL, "", expire)
+            return tuple(origin.then(call) for origin in self.origins_of(func))
         if isinstance(expr, ast.Name):
             function = self.function
-            if function is not None and expr.id in function.bindings:
-                return function.bindings[expr.id]
+            if function is not None:
+                binding = self._binding(function, expr)
+                if binding is not None:
+                    return binding.ref.origins if binding.ref is not None else ()
+                outer = function.values.enclosing(expr.id)
+                if outer is not None:
+                    return outer.origins
             qualname = self.table.lookup(expr.id)
             return (Origin(OriginKind.NAME, qualname),) if qualname else ()
         if isinstance(expr, ast.Attribute):
@@ -550,25 +711,60 @@ class _FactsBuilder(FastNodeVisitor):
                 return (Origin(OriginKind.ATTRIBUTE, f"{function.class_qualname}.{expr.attr}"),)
             # `engine.sync_engine` is an attribute of a value; `sqlalchemy.orm.Session` a
             # module path: keep both readings and let the index evaluate them.
-            found = tuple(origin.then(f".{expr.attr}") for origin in self.origins_of(expr.value))
+            step = Step(StepKind.ATTRIBUTE, expr.attr)
+            found = tuple(origin.then(step) for origin in self.origins_of(expr.value))
             qualname = qualify(expr, self.table)
             if qualname:
                 found = (Origin(OriginKind.NAME, qualname), *found)
+            if isinstance(expr.value, ast.Attribute) and expr.value.attr == _STATE:
+                found = (Origin(OriginKind.APP_STATE, expr.attr), *found)
             return found[:_MAX_ORIGINS]
         return ()
 
-    def session_ref(self, expr: ast.expr) -> SessionRef | None:
-        text = expression_text(expr)
+    def value_ref(self, expr: ast.expr) -> ValueRef | None:
+        """The expression with its evidence; None when it is no dotted name or call of one."""
+        text = _value_text(expr)
         if text is None:
             return None
         function = self.function
-        is_parameter = function is not None and isinstance(expr, ast.Name) and expr.id in function.parameters
-        return SessionRef(text, self.origins_of(expr), is_parameter)
+        holds: tuple[Held, ...] = ()
+        received = False
+        if function is not None and isinstance(expr, ast.Name):
+            binding = self._binding(function, expr)
+            if binding is not None:
+                if binding.ref is not None:
+                    holds = binding.ref.holds
+                    received = binding.ref.received
+            else:
+                outer = function.values.enclosing(expr.id)
+                if outer is not None:
+                    holds, received = outer.holds, True
+        return ValueRef(text, self.origins_of(expr), holds, received)
+
+    @staticmethod
+    def _binding(function: _FunctionState, name: ast.Name) -> Binding | None:
+        """The binding of `name` in force where it is read (the loading interpreter reads a
+        function after the walk, when later bindings are already in the table)."""
+        line = getattr(name, "lineno", None)
+        if line is None:
+            return function.values.latest(name.id)
+        return function.values.at(name.id, line, name.col_offset)
+
+    def binding_line(self, name: str) -> int | None:
+        """Where `name` was last bound in the current function (None: not bound here)."""
+        values = self.values
+        binding = values.latest(name) if values is not None else None
+        return binding.line if binding is not None else None
 
     # -- calls -----------------------------------------------------------------
 
     def visit_Return(self, node: ast.Return) -> None:
         self._returned = node.value
+        function = self.function
+        if function is not None and node.value is not None:
+            ref = self.value_ref(node.value)
+            if ref is not None and (ref.origins or ref.holds):
+                function.returned.append(ref)
         self.generic_visit(node)
 
     def visit_Await(self, node: ast.Await) -> None:
@@ -582,8 +778,8 @@ class _FactsBuilder(FastNodeVisitor):
         target, self._assign_target = self._assign_target, None
         awaited = self._awaited is node
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in SESSION_METHODS:
-            self._record_session_method(node, func, awaited)
+        if isinstance(func, ast.Attribute) and func.attr in TRACKED_METHODS:
+            self._record_method_call(node, func, awaited)
         qualname = qualify(func, self.table) if dotted_parts(func) is not None else None
         self.concurrency.on_call(node, qualname, awaited)
         if qualname is not None:
@@ -593,6 +789,9 @@ class _FactsBuilder(FastNodeVisitor):
             # that keeps the facts small; whether they are session classes is the index's call.
             if api is not None or leaf in REEXPORTABLE_LEAVES or leaf.endswith("Session"):
                 self.api_calls.append(self._api_call(node, qualname, target))
+        for keyword in node.keywords:
+            if keyword.arg == "dependencies":
+                self._register_providers(keyword.value)
         self.generic_visit(node)
 
     def _api_call(self, node: ast.Call, qualname: str, target: str | None) -> ApiCall:
@@ -628,21 +827,16 @@ class _FactsBuilder(FastNodeVisitor):
             positional=len(node.args),
         )
 
-    def _record_session_method(self, node: ast.Call, func: ast.Attribute, awaited: bool) -> None:
-        receiver = self.session_ref(func.value)
-        if receiver is None:
-            return
-        call = SessionMethodCall(receiver, func.attr, node.lineno, node.col_offset, awaited)
+    def _record_method_call(self, node: ast.Call, func: ast.Attribute, awaited: bool) -> None:
         function = self.function
         if function is None:
-            self.module_calls.append(call)
             return
-        function.session_calls.append(call)
-        if func.attr in TRANSACTION_ENDS:
-            for block in reversed(function.open_blocks):
-                if receiver.text in block.names:
-                    block.violations.append(call)
-                    break
+        receiver = self.value_ref(func.value)
+        if receiver is None:
+            return
+        first = node.args[0] if node.args else None
+        argument = self.origins_of(first) if first is not None and func.attr in _EXECUTIONS else ()
+        function.calls.append(MethodCall(receiver, func.attr, node.lineno, node.col_offset, awaited, argument))
 
     # -- context managers ------------------------------------------------------
 
@@ -654,39 +848,13 @@ class _FactsBuilder(FastNodeVisitor):
 
     def _visit_with(self, node: ast.AsyncWith | ast.With, is_async: bool) -> None:
         function = self.function
-        opened: list[_OpenBlock] = []
         for item in node.items:
             self.visit(item.context_expr)
             bound = item.optional_vars.id if isinstance(item.optional_vars, ast.Name) else None
             expr = item.context_expr
             self.concurrency.on_with(expr, bound, node)
             if function is not None:
-                origins = self.origins_of(expr)
-                text = ast.unparse(expr)
-                if origins:
-                    function.context_entries.append(
-                        ContextEntry(origins, text, bound, is_async, expr.lineno, expr.col_offset)
-                    )
-                if (
-                    is_async
-                    and isinstance(expr, ast.Call)
-                    and isinstance(expr.func, ast.Attribute)
-                    and expr.func.attr in BEGIN_METHODS
-                ):
-                    receiver = self.session_ref(expr.func.value)
-                    if receiver is not None:
-                        names = {receiver.text} | ({bound} if bound else set())
-                        block = _OpenBlock(
-                            receiver, expr.func.attr, bound, expr.lineno, expr.col_offset, frozenset(names)
-                        )
-                        function.open_blocks.append(block)
-                        opened.append(block)
-                if bound is not None:
-                    self.table.forget(bound)
-                    if origins:
-                        function.bindings[bound] = origins
-                    else:
-                        function.bindings.pop(bound, None)
+                self._record_block(function, node, expr, bound, is_async)
             elif item.optional_vars is not None:
                 self.visit(item.optional_vars)
         if function is not None:
@@ -695,28 +863,41 @@ class _FactsBuilder(FastNodeVisitor):
             self.visit(statement)
         if function is not None:
             function.enclosing.pop()
-            for block in reversed(opened):
-                function.open_blocks.remove(block)
-                function.begin_blocks.append(
-                    BeginBlock(
-                        block.receiver,
-                        block.method,
-                        block.bound,
-                        block.line,
-                        block.col,
-                        tuple(block.violations),
-                    )
+
+    def _record_block(
+        self,
+        function: _FunctionState,
+        node: ast.AsyncWith | ast.With,
+        expr: ast.expr,
+        bound: str | None,
+        is_async: bool,
+    ) -> None:
+        ref = self.value_ref(expr)
+        receiver: ValueRef | None = None
+        method: str | None = None
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
+            method = expr.func.attr
+            receiver = self.value_ref(expr.func.value)
+        if ref is not None and (ref.origins or (receiver is not None and method in BEGIN_METHODS)):
+            function.blocks.append(
+                ContextBlock(
+                    ref, bound, is_async, expr.lineno, expr.col_offset, node.end_lineno or node.lineno, receiver, method
                 )
+            )
+        if bound is not None:
+            origins = ref.origins if ref is not None else ()
+            function.table.forget(bound)
+            bound_ref = ValueRef(bound, origins) if origins else None
+            function.values.bind(bound, Binding(*_end(expr), bound_ref, self._loop_line(function)))
 
     # -- generators ------------------------------------------------------------
 
     def visit_Yield(self, node: ast.Yield) -> None:
         function = self.function
         if function is not None and node.value is not None:
-            ref = self.session_ref(node.value)
+            ref = self.value_ref(node.value)
             if ref is not None:
-                function.yields.append(ref)
-                function.yield_guards.append(yield_guard(ref, node, function.enclosing, self.origins_of))
+                function.yields.append(yield_guard(ref, node, function.enclosing, self.origins_of))
         self.generic_visit(node)
 
     def visit_Try(self, node: ast.Try) -> None:
@@ -739,147 +920,50 @@ class _FactsBuilder(FastNodeVisitor):
             self.visit(part)
 
 
-_DECLARED_ATTR = ("sqlalchemy.orm.declared_attr", "sqlalchemy.ext.declarative.declared_attr")
+#: Methods whose first argument says what the receiver runs (a statement, a model).
+_EXECUTIONS = frozenset({"execute", "scalars", "scalar", "stream", "stream_scalars", "get", "get_one", "exec"})
 
 
-def _declared_attribute(statement: ast.stmt, table: NameTable) -> tuple[str, ast.expr | None, ast.expr | None] | None:
-    """`@declared_attr def name(cls) -> Mapped[...]: return relationship(...)` in a mixin or model."""
-    if not isinstance(statement, ast.FunctionDef) or not statement.body:
-        return None
-    if not any(_qualified(_decorator_callee(d), table) in _DECLARED_ATTR for d in statement.decorator_list):
-        return None
-    last = statement.body[-1]
-    return statement.name, statement.returns, last.value if isinstance(last, ast.Return) else None
+def _expire_on_commit(call: ast.Call) -> str | None:
+    """The `expire_on_commit=` of a call as text; "?" when `**options` may set it."""
+    unknown = None
+    for keyword in call.keywords:
+        if keyword.arg == "expire_on_commit":
+            value = keyword.value
+            return repr(value.value) if isinstance(value, ast.Constant) else "?"
+        if keyword.arg is None:
+            unknown = "?"
+    return unknown
 
 
-def _class_field(statement: ast.stmt) -> tuple[str, ast.expr | None, ast.expr | None] | None:
-    """`name: annotation = value` or `name = value` in a class body."""
-    if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
-        return statement.target.id, statement.annotation, statement.value
-    if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name):
-        return statement.targets[0].id, None, statement.value
+def _value_text(expr: ast.expr) -> str | None:
+    """`self.session`, `factory()`, `get_engine().get_session()`: dotted names and calls of them."""
+    if isinstance(expr, ast.Await):
+        expr = expr.value
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute):
+        base = _value_text(expr.value)
+        return f"{base}.{expr.attr}" if base is not None else None
+    if isinstance(expr, ast.Call):
+        callee = _value_text(expr.func)
+        return f"{callee}()" if callee is not None else None
     return None
 
 
-_COLLECTION_WRAPPERS = frozenset(
-    {
-        "list",
-        "set",
-        "frozenset",
-        "tuple",
-        "List",
-        "Set",
-        "FrozenSet",
-        "Tuple",
-        "Sequence",
-        "Iterable",
-        "Collection",
-        "Optional",
-        "Mapped",
-        "WriteOnlyMapped",
-        "DynamicMapped",
-    }
-)
+def _end(node: ast.AST) -> tuple[int, int]:
+    """Where a binding made by `node` comes into force: after the statement or expression."""
+    end_line: int | None = getattr(node, "end_lineno", None)
+    end_col: int | None = getattr(node, "end_col_offset", None)
+    start: int = getattr(node, "lineno", 0)
+    return (end_line or start), (end_col or 0)
 
 
-def relationship_facts(
-    name: str, annotation: ast.expr | None, value: ast.expr | None, table: NameTable, node: ast.stmt
-) -> RelationshipFacts | None:
-    """A relationship declared as `x = relationship(...)`, `x: Mapped[...] = relationship(...)`,
-    SQLModel's `x: list["T"] = Relationship(...)`, or a `WriteOnlyMapped`/`DynamicMapped` annotation."""
-    call = (
-        value if isinstance(value, ast.Call) and known_api(_qualified(value.func, table)) is Api.RELATIONSHIP else None
-    )
-    container = _container(annotation, table)
-    if call is None and container not in (Api.WRITE_ONLY_MAPPED.value, Api.DYNAMIC_MAPPED.value):
-        return None
-    target: str | None = None
-    lazy: str | None = None
-    if call is not None:
-        if call.args:
-            target = _target_name(call.args[0], table)
-        for keyword in call.keywords:
-            if keyword.arg == "lazy":
-                lazy = _lazy_value(keyword.value)
-            elif keyword.arg == "sa_relationship_kwargs" and lazy is None:
-                lazy = _lazy_in_mapping(keyword.value)
-            elif keyword.arg == "argument" and target is None:
-                target = _target_name(keyword.value, table)
-    if target is None and annotation is not None:
-        target = _target_name(annotation, table)
-    return RelationshipFacts(
-        name, target, lazy, container, node.lineno, node.col_offset, relationship_is_collection(annotation, call)
-    )
-
-
-def _qualified(expr: ast.expr, table: NameTable) -> str | None:
-    return qualify(expr, table) if dotted_parts(expr) is not None else None
-
-
-def _container(annotation: ast.expr | None, table: NameTable) -> str | None:
-    annotation = unquoted(annotation) if annotation is not None else None
-    if isinstance(annotation, ast.Subscript):
-        api = known_api(_qualified(annotation.value, table))
-        if api is Api.MAPPED or api is Api.WRITE_ONLY_MAPPED or api is Api.DYNAMIC_MAPPED:
-            return str(api.value)
-    return None
-
-
-def _target_name(expr: ast.expr, table: NameTable) -> str | None:
-    """The model class an annotation or `relationship()` argument names."""
-    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
-        text = expr.value.strip()
-        try:
-            parsed = ast.parse(text, mode="eval").body
-        except SyntaxError:
-            return None
-        if isinstance(parsed, (ast.Name, ast.Attribute)):
-            return text  # resolved by the index, by name, across files
-        return _target_name(parsed, table)
-    if isinstance(expr, ast.Subscript):
-        wrapper = dotted_parts(expr.value)
-        if wrapper and wrapper[-1] in _COLLECTION_WRAPPERS:
-            inner = expr.slice
-            if isinstance(inner, ast.Tuple) and inner.elts:
-                inner = inner.elts[0]
-            return _target_name(inner, table)
-        return None
-    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.BitOr):
-        for side in (expr.left, expr.right):
-            if not (isinstance(side, ast.Constant) and side.value is None):
-                return _target_name(side, table)
-        return None
-    if isinstance(expr, ast.Lambda):
-        return _target_name(expr.body, table)
-    if dotted_parts(expr) is not None:
-        return qualify(expr, table) or expression_text(expr)
-    return None
-
-
-def _lazy_value(expr: ast.expr) -> str | None:
-    if isinstance(expr, ast.Constant):
-        if expr.value is True:
-            return "select"
-        if expr.value is False:
-            return "joined"
-        if expr.value is None:
-            return "noload"
-        if isinstance(expr.value, str):
-            return expr.value
-    return None
-
-
-def _lazy_in_mapping(expr: ast.expr) -> str | None:
-    if isinstance(expr, ast.Dict):
-        for key, item in zip(expr.keys, expr.values, strict=True):
-            if isinstance(key, ast.Constant) and key.value == "lazy":
-                return _lazy_value(item)
-    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "dict":
-        for keyword in expr.keywords:
-            if keyword.arg == "lazy":
-                return _lazy_value(keyword.value)
-    return None
-
-
-def _decorator_callee(decorator: ast.expr) -> ast.expr:
-    return decorator.func if isinstance(decorator, ast.Call) else decorator
+def _names(target: ast.expr) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for item in target.elts for name in _names(item)]
+    if isinstance(target, ast.Starred):
+        return _names(target.value)
+    return []

@@ -8,12 +8,13 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Sequence
 
-from alchemy_lint.facts.model import Origin, SessionRef, YieldGuard
+from alchemy_lint.facts.model import YieldGuard
+from alchemy_lint.facts.values import Origin, ValueRef
 from alchemy_lint.resolve import expression_text
 
 
 def yield_guard(
-    value: SessionRef,
+    value: ValueRef,
     node: ast.Yield,
     enclosing: Sequence[ast.stmt],
     origins_of: Callable[[ast.expr], tuple[Origin, ...]],

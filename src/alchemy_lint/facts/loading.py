@@ -16,14 +16,14 @@ from alchemy_lint.facts.model import (
     FunctionLoading,
     LoaderPath,
     LoaderStep,
+    LoaderStrategy,
     ObjectAccess,
     ObjectSource,
-    Origin,
     ReturnedObject,
-    SessionRef,
     SourceKind,
 )
-from alchemy_lint.resolve import NameTable, dotted_parts, expression_text, qualify, unquoted
+from alchemy_lint.facts.values import Origin, ValueRef
+from alchemy_lint.resolve import NameTable, dotted_parts, expression_text, qualify
 
 
 class Resolver(Protocol):
@@ -33,20 +33,20 @@ class Resolver(Protocol):
 
     def origins_of(self, expr: ast.expr) -> tuple[Origin, ...]: ...
 
-    def session_ref(self, expr: ast.expr) -> SessionRef | None: ...
+    def value_ref(self, expr: ast.expr) -> ValueRef | None: ...
 
 
 #: Loader option functions by leaf name -> the strategy they set on their last step.
 LOADER_STRATEGIES = {
-    "selectinload": "selectin",
-    "joinedload": "joined",
-    "subqueryload": "subquery",
-    "immediateload": "immediate",
-    "contains_eager": "contains_eager",
-    "defaultload": "default",
-    "lazyload": "lazy",
-    "noload": "noload",
-    "raiseload": "raise",
+    "selectinload": LoaderStrategy.SELECTIN,
+    "joinedload": LoaderStrategy.JOINED,
+    "subqueryload": LoaderStrategy.SUBQUERY,
+    "immediateload": LoaderStrategy.IMMEDIATE,
+    "contains_eager": LoaderStrategy.CONTAINS_EAGER,
+    "defaultload": LoaderStrategy.DEFAULT,
+    "lazyload": LoaderStrategy.LAZY,
+    "noload": LoaderStrategy.NOLOAD,
+    "raiseload": LoaderStrategy.RAISE,
 }
 #: Options that load no relationship but are understood (column loaders, criteria).
 NEUTRAL_OPTIONS = frozenset(
@@ -240,39 +240,16 @@ def _join(left: _Env | None, right: _Env | None) -> _Env | None:
 # -- the walk ----------------------------------------------------------------------
 
 
-def relationship_is_collection(annotation: ast.expr | None, call: ast.Call | None) -> bool | None:
-    """Whether a relationship holds a collection: `uselist=`, else `Mapped[list[...]]`/`list[...]`."""
-    if call is not None:
-        for keyword in call.keywords:
-            if keyword.arg == "uselist" and isinstance(keyword.value, ast.Constant):
-                return bool(keyword.value.value)
-    annotation = unquoted(annotation) if annotation is not None else None
-    if isinstance(annotation, ast.Subscript):
-        parts = dotted_parts(annotation.value)
-        leaf = parts[-1] if parts else None
-        if leaf in ("Mapped", "WriteOnlyMapped", "DynamicMapped"):
-            return relationship_is_collection(annotation.slice, None)
-        if leaf in ("list", "List", "set", "Set", "Sequence", "Collection", "tuple", "Tuple", "dict", "Dict"):
-            return True
-        if leaf in ("Optional",):
-            return False
-        return None
-    if annotation is None:
-        return None
-    return False
-
-
 def analyse_function(node: ast.AsyncFunctionDef, resolver: Resolver) -> FunctionLoading | None:
     """The loading facts of one async function, or None when it touches no ORM object."""
     walker = _LoadingWalker(resolver)
     walker.run(node.body)
-    if not walker.accesses and not walker.returns and not walker.session_options:
+    if not walker.accesses and not walker.returns:
         return None
     return FunctionLoading(
         accesses=tuple(walker.accesses.values()),
         returns=tuple(walker.returns),
         returns_only_objects=bool(walker.returns) and not walker.other_returns,
-        session_options=walker.session_options,
     )
 
 
@@ -288,7 +265,6 @@ class _LoadingWalker:
         self.accesses: dict[tuple[int, int, str, str], ObjectAccess] = {}
         self.returns: list[ReturnedObject] = []
         self.other_returns = False
-        self.session_options: dict[str, str] = {}
         self.loops: list[_LoopFrame] = []
         self._seen_returns: set[tuple[int, int]] = set()
 
@@ -343,7 +319,6 @@ class _LoadingWalker:
                 value = self.expr(item.context_expr, env)
                 if item.optional_vars is not None:
                     self.bind(item.optional_vars, value, env, item.context_expr)
-                    self.note_session_options(item.optional_vars, item.context_expr)
                 session = self.begun_session(item, env) if isinstance(node, ast.AsyncWith) else None
                 if session is not None:
                     committed.append(session)
@@ -520,18 +495,9 @@ class _LoadingWalker:
         text = expression_text(receiver)
         if text is None or not _is_candidate(env.get(text)):
             return None
-        ref = self.resolver.session_ref(receiver)
-        return text if ref is not None and ref.origins and self.resolver_is_session_binding(receiver) else None
-
-    def resolver_is_session_binding(self, receiver: ast.expr) -> bool:
-        """A name bound by this function or a parameter/attribute: not a factory's module name."""
-        return not (isinstance(receiver, ast.Name) and self.resolver.table.lookup(receiver.id) is not None)
-
-    def note_session_options(self, target: ast.expr, value: ast.expr) -> None:
-        if isinstance(target, ast.Name) and isinstance(value, ast.Call):
-            for keyword in value.keywords:
-                if keyword.arg == "expire_on_commit":
-                    self.session_options[target.id] = ast.unparse(keyword.value)
+        ref = self.resolver.value_ref(receiver)
+        # Whether the receiver is a session (not a factory) is the index's call, on its origins.
+        return text if ref is not None and ref.origins else None
 
     # -- expressions ---------------------------------------------------------------
 
@@ -767,12 +733,12 @@ class _LoadingWalker:
         origins = self.resolver.origins_of(node)
         if not origins:
             return None
-        session: SessionRef | None = None
+        session: ValueRef | None = None
         for argument in (*node.args, *(kw.value for kw in node.keywords)):
             if isinstance(argument, (ast.Name, ast.Attribute)) and not (
                 isinstance(argument, ast.Name) and argument.id in env
             ):
-                ref = self.resolver.session_ref(argument)
+                ref = self.resolver.value_ref(argument)
                 if ref is not None and ref.origins and session is None:
                     session = ref
         source = ObjectSource(
@@ -824,7 +790,7 @@ class _LoadingWalker:
             attribute = self.loader_attribute(argument)
             if attribute is None:
                 return _Options(frozenset(), False)
-            steps.append(LoaderStep(attribute, "default"))
+            steps.append(LoaderStep(attribute, LoaderStrategy.DEFAULT))
         if not steps:
             return _Options(frozenset(), False)
         steps[-1] = LoaderStep(steps[-1].attribute, LOADER_STRATEGIES[leaf])
@@ -878,7 +844,7 @@ class _LoadingWalker:
         env: _Env,
         awaited: bool,
     ) -> _Value | None:
-        ref = self.resolver.session_ref(func.value)
+        ref = self.resolver.value_ref(func.value)
         if ref is None or not ref.origins:
             return None
         method = func.attr

@@ -8,48 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from alchemy_lint.names import Api
+from alchemy_lint.facts.values import Held, Origin, Reach, ValueRef
+from alchemy_lint.sqlalchemy_api import Api
 
 
 class Scope(str, Enum):
     MODULE = "module"
     CLASS = "class"
     FUNCTION = "function"
-
-
-class OriginKind(str, Enum):
-    #: A module-level or imported name, by qualified name.
-    NAME = "name"
-    #: An instance of the class an annotation names.
-    ANNOTATION = "annotation"
-    #: `self.<attr>` of a class, named `module.Class.attr`.
-    ATTRIBUTE = "attribute"
-
-
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """Where a value comes from: a base and the calls applied to it.
-
-    `steps` holds "()" for a call and a method name for a method call, so
-    `SessionLocal.begin()` is `Origin(NAME, "app.db.SessionLocal", ("begin",))`.
-    The project index evaluates an origin to what the value is (a session, a factory...).
-    """
-
-    kind: OriginKind
-    name: str
-    steps: tuple[str, ...] = ()
-
-    def then(self, step: str) -> Origin:
-        return Origin(self.kind, self.name, (*self.steps, step))
-
-
-@dataclass(frozen=True, slots=True)
-class SessionRef:
-    """An expression used where a session may be, with the evidence of what it is."""
-
-    text: str
-    origins: tuple[Origin, ...]
-    is_parameter: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,48 +49,47 @@ class ApiCall:
 
 
 @dataclass(frozen=True, slots=True)
-class SessionMethodCall:
-    """`receiver.method(...)` for a session-ish method (commit, rollback, begin...)."""
+class MethodCall:
+    """`receiver.method(...)` for a method that sessions, connections or factories have.
 
-    receiver: SessionRef
+    `argument` holds the origins of the first argument, the evidence that the receiver executes
+    SQLAlchemy statements (`conn.execute(select(User))`) when nothing else says what it is.
+    """
+
+    receiver: ValueRef
     method: str
     line: int
     col: int
     awaited: bool
+    argument: tuple[Origin, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
-class BeginBlock:
-    """`async with X.begin() [as t]:` and the commit/rollback calls inside it on X or t."""
+class ContextBlock:
+    """`[async] with <expr> [as name]:` for an expression with evidence (`SessionLocal()`,
+    `session.begin()`), with the lines its body spans.
 
-    receiver: SessionRef
-    method: str
-    bound: str | None
-    line: int
-    col: int
-    violations: tuple[SessionMethodCall, ...]
+    `receiver` and `method` are set when the expression is a method call (`session.begin()`).
+    """
 
-
-@dataclass(frozen=True, slots=True)
-class ContextEntry:
-    """`async with <expr> [as name]:` where <expr> has an origin (`SessionLocal()`)."""
-
-    origins: tuple[Origin, ...]
-    text: str
+    value: ValueRef
     bound: str | None
     is_async: bool
     line: int
     col: int
+    end_line: int
+    receiver: ValueRef | None = None
+    method: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class YieldGuard:
-    """A `yield <name>` and what around it guarantees rollback on error and close."""
+    """A `yield <value>` and what around it guarantees rollback on error and close."""
 
-    value: SessionRef
+    value: ValueRef
     line: int
     col: int
-    #: Origins of the `async with` items around the yield that bind the name or act on it
+    #: Origins of the `with` items around the yield that bind the name or act on it
     #: (`async with factory() as s`, `async with s:`, `async with s.begin():`).
     context_origins: tuple[Origin, ...] = ()
     #: An `except` around the yield calls `<name>.rollback()` and re-raises.
@@ -142,19 +107,24 @@ class FunctionFacts:
     is_async: bool
     decorators: tuple[str, ...]
     parameters: tuple[str, ...]
-    begin_blocks: tuple[BeginBlock, ...]
-    session_calls: tuple[SessionMethodCall, ...]
-    context_entries: tuple[ContextEntry, ...]
-    #: Expressions that the function yields, with their evidence.
-    yields: tuple[SessionRef, ...]
-    #: The yields of a plain name, with the statements around them (for the session helper).
-    yield_guards: tuple[YieldGuard, ...] = ()
-    #: Calls that run awaitables concurrently, with the candidate sessions that reach them.
+    calls: tuple[MethodCall, ...]
+    blocks: tuple[ContextBlock, ...]
+    #: The yields of a value with evidence, with the statements around them.
+    yields: tuple[YieldGuard, ...] = ()
+    #: The returned values with evidence (`return self._factory()`).
+    returned: tuple[ValueRef, ...] = ()
+    #: Calls that run awaitables concurrently, with the values that reach them.
     task_spawns: tuple[TaskSpawn, ...] = ()
     #: The class the return annotation names (`-> AsyncSession`), qualified.
     returns: str | None = None
     #: What the function does with ORM objects (async functions only), see `facts/loading.py`.
     loading: FunctionLoading | None = None
+    #: The name a pytest fixture is requested by (`@pytest.fixture` or `name=`), None otherwise.
+    fixture: str | None = None
+    #: Values of enclosing functions that this nested function uses (a closure).
+    captures: tuple[ValueRef, ...] = ()
+    #: The last line of the function.
+    end_line: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +145,20 @@ class RelationshipFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class AttributeFacts:
+    """What an attribute of a class's instances is, over every assignment and annotation.
+
+    `holds` are the values it was built from, as they were in the method that built it
+    (`self.users = UserRepository(session)` in `__init__` holds `__init__`'s `session`);
+    `function` is that method, so that two attributes built from one value are known as such.
+    """
+
+    origins: tuple[Origin, ...] = ()
+    holds: tuple[Held, ...] = ()
+    function: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ClassFacts:
     qualname: str
     name: str
@@ -183,8 +167,8 @@ class ClassFacts:
     bases: tuple[str, ...]
     #: Class keywords as source text (`table="True"` for SQLModel tables).
     keywords: dict[str, str]
-    #: `self.attr = ...` in methods and class-level annotations, with their origins.
-    attributes: dict[str, tuple[Origin, ...]]
+    #: `self.attr = ...` in methods and class-level annotations: what each attribute is and holds.
+    attributes: dict[str, AttributeFacts]
     relationships: tuple[RelationshipFacts, ...] = ()
     #: Names assigned or annotated in the class body (columns, among others).
     fields: tuple[str, ...] = ()
@@ -205,7 +189,6 @@ class FileFacts:
     api_calls: tuple[ApiCall, ...] = ()
     functions: tuple[FunctionFacts, ...] = ()
     classes: tuple[ClassFacts, ...] = ()
-    module_calls: tuple[SessionMethodCall, ...] = ()
     #: Module-level names bound to a computed value (`engine = create_async_engine(...)`),
     #: also through `global` in a function, with the value's origins.
     module_values: dict[str, tuple[Origin, ...]] = field(default_factory=dict)
@@ -213,11 +196,24 @@ class FileFacts:
     noqa: dict[int, tuple[str, ...]] = field(default_factory=dict)
     #: Values created at module level, on a class, or through `global`, kept for reuse.
     stored_values: tuple[StoredValue, ...] = ()
-    #: Module-level type alias -> the class it stands for (`SessionDep = Annotated[AsyncSession, ...]`,
-    #: `NewType("S", AsyncSession)`, `X: TypeAlias = ...`).
-    type_aliases: dict[str, str] = field(default_factory=dict)
+    #: Module-level type alias -> what it stands for (`SessionDep = Annotated[AsyncSession,
+    #: Depends(get_session)]`, `NewType("S", AsyncSession)`, `X: TypeAlias = ...`, `type X = ...`).
+    type_aliases: dict[str, TypeAlias] = field(default_factory=dict)
+    #: `<anything>.state.<name> = value` (`app.state.db = async_sessionmaker(...)`): name -> origins.
+    app_state: dict[str, tuple[Origin, ...]] = field(default_factory=dict)
+    #: Dependency-injection providers registered by name (Litestar `dependencies={"db": Provide(f)}`):
+    #: name -> the provider's origins.
+    providers: dict[str, tuple[Origin, ...]] = field(default_factory=dict)
     #: Every `<expr>.create_all` read (called, or handed to `run_sync`), for ASA502.
     schema_creations: tuple[SchemaCreation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TypeAlias:
+    """A type alias: the class it names and, for `Annotated[X, Depends(p)]`, the provider `p`."""
+
+    target: str
+    provider: tuple[Origin, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,25 +233,13 @@ class SchemaCreation:
 
 
 @dataclass(frozen=True, slots=True)
-class SessionReach:
-    """A candidate session reaching a spawned awaitable, and how it gets there.
-
-    `how` is "method call" (`s.execute(...)`), "argument" (`load(s)`), or "wrapper <name>"
-    (`repo = Repo(s)` then `repo.load()`).
-    """
-
-    ref: SessionRef
-    how: str
-
-
-@dataclass(frozen=True, slots=True)
 class SpawnedWork:
     """One awaitable handed to a task-spawning call; `many` for a comprehension or a loop."""
 
     text: str
     line: int
     col: int
-    reaches: tuple[SessionReach, ...]
+    reaches: tuple[Reach, ...]
     many: bool = False
 
 
@@ -285,7 +269,7 @@ class TaskSpawn:
 class SessionUse:
     """The function's own use of a candidate session: a method call on it or passing it on."""
 
-    ref: SessionRef
+    ref: ValueRef
     line: int
     col: int
 
@@ -304,17 +288,50 @@ class StoredValue:
 # -- loading: ORM objects, their loaders and the attributes read on them --------------
 
 
+class LoaderStrategy(str, Enum):
+    """What a loader option does to the relationship at the end of its path."""
+
+    SELECTIN = "selectin"
+    JOINED = "joined"
+    SUBQUERY = "subquery"
+    IMMEDIATE = "immediate"
+    CONTAINS_EAGER = "contains_eager"
+    #: `defaultload`: only a path to options further down.
+    DEFAULT = "default"
+    LAZY = "lazy"
+    NOLOAD = "noload"
+    RAISE = "raise"
+
+    @property
+    def loads(self) -> bool:
+        return self in _LOADING
+
+    @property
+    def emits_no_sql(self) -> bool:
+        """Reading the relationship then raises or returns nothing instead of loading."""
+        return self in (LoaderStrategy.NOLOAD, LoaderStrategy.RAISE)
+
+
+_LOADING = frozenset(
+    {
+        LoaderStrategy.SELECTIN,
+        LoaderStrategy.JOINED,
+        LoaderStrategy.SUBQUERY,
+        LoaderStrategy.IMMEDIATE,
+        LoaderStrategy.CONTAINS_EAGER,
+    }
+)
+
+
 @dataclass(frozen=True, slots=True)
 class LoaderStep:
     """One step of a loader option: `selectinload(Order.items)` is ("app.models.Order.items", "selectin").
 
     `attribute` is the qualified class attribute, a bare name for string forms, or "*".
-    `strategy` is selectin/joined/subquery/immediate/contains_eager (they load), default
-    (`defaultload`, only a path), lazy, noload or raise.
     """
 
     attribute: str
-    strategy: str
+    strategy: LoaderStrategy
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,7 +362,7 @@ class ObjectSource:
     model: str | None = None
     #: The qualified name of the statement constructor (`sqlalchemy.select`).
     constructor: str | None = None
-    session: SessionRef | None = None
+    session: ValueRef | None = None
     loaders: tuple[LoaderPath, ...] = ()
     #: False when an option could not be read (a variable, a helper call): then nothing is judged.
     loaders_known: bool = True
@@ -418,5 +435,3 @@ class FunctionLoading:
     #: other `return` exists (then callers do not trust the summary).
     returns: tuple[ReturnedObject, ...] = ()
     returns_only_objects: bool = False
-    #: Session name -> source text of `expire_on_commit=` where the function creates it.
-    session_options: dict[str, str] = field(default_factory=dict)

@@ -8,7 +8,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from alchemy_lint.facts.model import Origin, SchemaCreation, Scope
+from alchemy_lint.facts.model import SchemaCreation, Scope
+from alchemy_lint.facts.values import Origin
 from alchemy_lint.resolve import expression_text
 
 CREATE_ALL = "create_all"

@@ -17,12 +17,12 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from alchemy_lint.facts.model import FileFacts
+from alchemy_lint.findings import Finding
 from alchemy_lint.fixes.base import FileFix, Fixer, Provider
 from alchemy_lint.fixes.guard import libcst_recursion, libcst_refusal
 from alchemy_lint.fixes.imports import update_imports
+from alchemy_lint.index import ProjectIndex
 from alchemy_lint.noqa import is_suppressed
-from alchemy_lint.project import ProjectIndex
-from alchemy_lint.rules import Finding
 from alchemy_lint.sourcefile import python_lines
 
 
@@ -129,8 +129,12 @@ def fix_source(
     facts: FileFacts,
     index: ProjectIndex,
     fixers: Mapping[str, Fixer],
+    *,
+    unseen: str = "",
 ) -> SourceFix:
     """Apply the fixes of `findings` (all of them with a fixer) to one file's text.
+
+    `unseen`: the text of the file that `source` leaves out, when `source` is an excerpt.
 
     Raises FixError for a file LibCST cannot take (too large, too deep) or a result that is
     not safe to write; never lets a native crash or a RecursionError out.
@@ -142,7 +146,7 @@ def fix_source(
         raise FixError(refusal)
     try:
         with libcst_recursion():
-            return _fix_parsed(source, findings, facts, index, fixers)
+            return _fix_parsed(source, findings, facts, index, fixers, unseen)
     except RecursionError as error:  # CPython 3.12+ also bounds C recursion, below our limit
         raise FixError("too deeply nested for LibCST (RecursionError)") from error
     except MemoryError as error:
@@ -155,12 +159,13 @@ def _fix_parsed(
     facts: FileFacts,
     index: ProjectIndex,
     fixers: Mapping[str, Fixer],
+    unseen: str,
 ) -> SourceFix:
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
         raise FixError(f"LibCST cannot parse the file: {error.message}") from error
-    file = FileFix(facts, index, source)
+    file = FileFix(facts, index, source, unseen)
     providers = {provider for f in findings for provider in fixers[f.code].metadata} - {PositionProvider}
     pass_type: type[_FixPassBase] = _FixPass
     if providers:
@@ -221,14 +226,17 @@ def _check_noqa_lines_kept(before: str, after: str, facts: FileFacts, codes: set
         raise FixError(f"a fix would change line {touched[0]}, which a # noqa comment covers")
 
 
-def quick_fix(source: str, finding: Finding, facts: FileFacts, index: ProjectIndex) -> str | None:
-    """The source with one finding fixed, or None: for editors' code actions (the LSP's `QuickFixer`)."""
+def quick_fix(source: str, finding: Finding, facts: FileFacts, index: ProjectIndex, unseen: str = "") -> str | None:
+    """The source with one finding fixed, or None: for editors' code actions (the LSP's `QuickFixer`).
+
+    `source` may be an excerpt of the file, with `unseen` the rest of its text.
+    """
     from alchemy_lint.fixes.registry import FIXERS
 
     if finding.code not in FIXERS:
         return None
     try:
-        fixed = fix_source(source, [finding], facts, index, FIXERS)
+        fixed = fix_source(source, [finding], facts, index, FIXERS, unseen=unseen)
     except FixError:
         return None
     return fixed.text if fixed.applied else None

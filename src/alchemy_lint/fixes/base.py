@@ -14,9 +14,9 @@ import libcst as cst
 from libcst.metadata import BaseMetadataProvider
 
 from alchemy_lint.facts.model import ApiCall, FileFacts
+from alchemy_lint.findings import Finding
+from alchemy_lint.index import ProjectIndex
 from alchemy_lint.noqa import is_suppressed
-from alchemy_lint.project import ProjectIndex
-from alchemy_lint.rules import Finding
 
 #: `rewrite(original, updated, finding, file)`: the node as parsed (to match against the facts),
 #: the node with the rewrites of inner nodes and earlier fixers applied (to edit), and the finding.
@@ -64,6 +64,9 @@ class FileFix:
     facts: FileFacts
     index: ProjectIndex
     source: str
+    #: Text of the file that `source` leaves out (the language server fixes an excerpt): the
+    #: names it mentions count as used.
+    unseen: str = ""
     imports: list[ImportRequest] = field(default_factory=list)
     #: Names a rewrite stopped using; their imports go when nothing else in the file uses them.
     released: list[str] = field(default_factory=list)
@@ -100,7 +103,8 @@ class FileFix:
 
     def is_free_name(self, name: str) -> bool:
         """True when `name` appears nowhere in the file, so a new import of it shadows nothing."""
-        return re.search(rf"\b{re.escape(name)}\b", self.source) is None
+        pattern = re.compile(rf"\b{re.escape(name)}\b")
+        return pattern.search(self.source) is None and pattern.search(self.unseen) is None
 
     def suppressed(self, code: str, first_line: int, last_line: int) -> bool:
         return any(is_suppressed(self.facts.noqa, line, code) for line in range(first_line, last_line + 1))

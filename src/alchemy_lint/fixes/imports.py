@@ -160,7 +160,7 @@ def update_imports(module: cst.Module, original: cst.Module, file: FileFix, span
     ]
     if not file.facts.path.endswith("__init__.py"):  # a package's imports may be its API
         for name in file.released:
-            _drop_unused(slots, module, name)
+            _drop_unused(slots, module, name, file.unseen)
     for request in file.imports:
         _add_import(slots, request.module, request.name)
     return module.with_changes(body=_statements(slots))
@@ -178,7 +178,7 @@ def _editable_import(slot: _Slot) -> tuple[cst.SimpleStatementLine, cst.ImportFr
     return slot.statement, node
 
 
-def _drop_unused(slots: list[_Slot], module: cst.Module, name: str) -> None:
+def _drop_unused(slots: list[_Slot], module: cst.Module, name: str, unseen: str) -> None:
     for slot in slots:
         found = _editable_import(slot)
         if found is None:
@@ -187,7 +187,8 @@ def _drop_unused(slots: list[_Slot], module: cst.Module, name: str) -> None:
         assert not isinstance(node.names, cst.ImportStar)
         if name not in {_bound_name(alias) for alias in node.names}:
             continue
-        if not _is_read(module, name):
+        # The text outside an excerpt (an editor's quick fix) has no tree here: any mention counts.
+        if not _is_read(module, name) and not re.search(rf"\b{re.escape(name)}\b", unseen):
             slot.statement = _without_alias(statement, node, name)
         return
 

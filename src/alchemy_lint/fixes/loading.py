@@ -9,9 +9,9 @@ import libcst as cst
 from libcst.metadata import ExpressionContext, ExpressionContextProvider, ParentNodeProvider
 
 from alchemy_lint.facts.model import AccessKind, ObjectAccess
+from alchemy_lint.findings import Finding
 from alchemy_lint.fixes.base import FileFix, Fixer
-from alchemy_lint.objects import resolve_access
-from alchemy_lint.rules import Finding
+from alchemy_lint.index.loading import resolve_access
 
 
 def _accesses_at(finding: Finding, attribute: str, file: FileFix) -> list[ObjectAccess]:

@@ -10,15 +10,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from alchemy_lint.config import load_settings, override
+from alchemy_lint.config import Overrides, settings_for
 from alchemy_lint.engine import CheckResult, Project, RunOptions, check_paths, load_project, read_facts
 from alchemy_lint.facts.model import FileFacts
-from alchemy_lint.project import ProjectIndex, find_project_root
-from alchemy_lint.rules import RULES_BY_CODE, Finding, FixSafety
+from alchemy_lint.findings import Finding
+from alchemy_lint.index import ProjectIndex
+from alchemy_lint.roots import find_project_root
+from alchemy_lint.rules import RULES_BY_CODE, FixSafety
 from alchemy_lint.sourcefile import SourceText, python_lines, read_source, replace_file
 from alchemy_lint.sources import resolved as resolve_quietly
-
-Overrides = dict[str, tuple[str, ...] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +123,7 @@ class FixSession:
         for project in self.projects.values():
             if resolved in project.sources:
                 return project
-        self.projects[root] = load_project(root, override(load_settings(root), **dict(self.overrides or {})))
+        self.projects[root] = load_project(root, settings_for(root, self.overrides))
         return self.projects[root]
 
 

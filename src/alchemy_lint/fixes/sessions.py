@@ -9,10 +9,10 @@ import libcst as cst
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import ParentNodeProvider
 
+from alchemy_lint.findings import Finding
 from alchemy_lint.fixes import commas
 from alchemy_lint.fixes.base import FileFix, Fixer
-from alchemy_lint.names import Api
-from alchemy_lint.rules import Finding
+from alchemy_lint.sqlalchemy_api import Api
 
 ASYNCIO_MODULE = "sqlalchemy.ext.asyncio"
 #: The class `async_sessionmaker` makes by default: a `class_=` naming it says nothing.

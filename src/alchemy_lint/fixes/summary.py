@@ -1,15 +1,17 @@
-"""What `check` says about fixes on stderr, in ruff's words: fixed, remaining, fixable, hidden.
+"""What `check` says after the findings, in ruff's words: found, fixed, remaining, fixable, unsafe.
 
 Imports no LibCST: a plain `check` uses it for the "fixable with --fix" hint.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import TextIO
 
+from alchemy_lint.findings import Finding
 from alchemy_lint.fixes.pipeline import FixRun, is_fixable
-from alchemy_lint.rules import Finding
+from alchemy_lint.rules import RULES_BY_CODE
 
 
 def _plural(count: int, word: str, plural: str = "") -> str:
@@ -17,24 +19,45 @@ def _plural(count: int, word: str, plural: str = "") -> str:
 
 
 def fix_hint(findings: Sequence[Finding], *, unsafe: bool, after_fix: bool = False) -> str:
+    """`[*] 2 fixable with `--fix`.` and the unsafe fixes that `--unsafe-fixes` would add, as ruff says it."""
     fixable = sum(1 for finding in findings if is_fixable(finding, unsafe=unsafe))
     hidden = 0 if unsafe else sum(1 for f in findings if is_fixable(f, unsafe=True)) - fixable
-    lines = []
+    unsafe_note = f"{_plural(hidden, 'unsafe fix', 'unsafe fixes')} available with `--fix --unsafe-fixes`"
     if fixable and not after_fix:
-        lines.append(f"[*] {fixable} fixable with the `--fix` option.\n")
-    if hidden:
-        lines.append(
-            f"({_plural(hidden, 'hidden fix', 'hidden fixes')} can be enabled with the `--unsafe-fixes` option.)\n"
-        )
-    return "".join(lines)
+        return f"[*] {fixable} fixable with `--fix`" + (f" ({unsafe_note})" if hidden else "") + ".\n"
+    return f"{unsafe_note}.\n" if hidden else ""
+
+
+def check_summary(findings: Sequence[Finding], *, unsafe: bool, after_fix: bool = False) -> str:
+    """The last lines of a check: `Found 11 errors.` and what `--fix` can do, or `All checks passed!`."""
+    if not findings:
+        return "All checks passed!\n"
+    return f"Found {_plural(len(findings), 'error')}.\n" + fix_hint(findings, unsafe=unsafe, after_fix=after_fix)
 
 
 def fix_summary(fixed: int, remaining: Sequence[Finding], *, unsafe: bool) -> str:
-    if not fixed and not remaining:
-        return ""
+    if not fixed:
+        return check_summary(remaining, unsafe=unsafe, after_fix=True)
     total = fixed + len(remaining)
     head = f"Found {_plural(total, 'error')} ({fixed} fixed, {len(remaining)} remaining).\n"
     return head + fix_hint(remaining, unsafe=unsafe, after_fix=True)
+
+
+def fixed_listing(applied: Sequence[Finding]) -> str:
+    """`--show-fixes`: what `--fix` fixed, file by file, as ruff lists it."""
+    if not applied:
+        return ""
+    by_file: dict[str, Counter[str]] = {}
+    for finding in applied:
+        by_file.setdefault(finding.path, Counter())[finding.code] += 1
+    lines = ["", f"Fixed {_plural(len(applied), 'error')}:"]
+    for path in sorted(by_file):
+        lines.append(f"- {path}:")
+        for code, count in sorted(by_file[path].items()):
+            rule = RULES_BY_CODE.get(code)
+            # The multiplication sign, as ruff lists fixes.
+            lines.append(f"    {count} × {code}" + (f" ({rule.name})" if rule else ""))  # noqa: RUF001
+    return "\n".join(lines) + "\n\n"
 
 
 def diff_summary(fixed: int, files: int) -> str:

@@ -20,9 +20,11 @@ def run() -> int:
         missing = getattr(error, "name", None) or ""
         if missing.split(".")[0] not in SERVER_DEPENDENCIES:
             raise
+        from alchemy_lint.metadata import install_command
+
         sys.stderr.write(
             f"alchemy-lint: error: the language server needs {missing.split('.')[0]}, which is not installed; "
-            "install it with: pip install 'alchemy-lint[lsp]'\n"
+            f"install it with: {install_command('lsp', SERVER_DEPENDENCIES)}\n"
         )
         return 2
     return serve(library_fixers())

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from alchemy_lint.rules import Finding
+from alchemy_lint.findings import Finding
 
 # LSP and Python's tokenizer agree on these three line ends; str.splitlines() does not.
 _LINE_END = re.compile(r"\r\n|\r|\n")

@@ -1,6 +1,7 @@
-"""Output formats for findings: flake8-style text, JSON, SARIF, GitHub annotations, statistics.
+"""Output formats for findings: flake8-style text, full (with source), JSON, SARIF, GitHub annotations.
 
-Columns print 1-based, exactly as flake8 prints the 0-based offsets plugins report.
+Text columns print 1-based, exactly as flake8 prints the 0-based offsets plugins report; so do
+the JSON output's; SARIF and the full format count characters.
 """
 
 from __future__ import annotations
@@ -8,36 +9,68 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
+from alchemy_lint.docs import rule_url
+from alchemy_lint.findings import Finding
+from alchemy_lint.report.columns import ReportedFiles
+from alchemy_lint.report.full import render_full
 from alchemy_lint.report.github import render_github
 from alchemy_lint.report.sarif import render_sarif
-from alchemy_lint.rules import RULES_BY_CODE, Finding
+from alchemy_lint.report.severity import severity
+from alchemy_lint.rules import RULES_BY_CODE
 
-FORMATS = ("text", "json", "sarif", "github")
+#: `text` and `concise` are one format (flake8's lines); the machine formats print no summary.
+FORMATS = ("text", "concise", "full", "json", "sarif", "github")
+HUMAN_FORMATS = frozenset({"text", "concise", "full"})
 
 
 def render_text(findings: Sequence[Finding]) -> str:
     return "".join(f"{f.path}:{f.line}:{f.col + 1}: {f.message}\n" for f in findings)
 
 
-def render_json(findings: Sequence[Finding]) -> str:
-    rows = [
-        {
-            "path": f.path,
-            "line": f.line,
-            "column": f.col + 1,
-            "code": f.code,
-            "name": RULES_BY_CODE[f.code].name if f.code in RULES_BY_CODE else None,
-            "message": f.message,
-        }
-        for f in findings
-    ]
-    return json.dumps(rows, indent=2) + "\n"
+def _json_row(finding: Finding, files: ReportedFiles) -> dict[str, Any]:
+    rule = RULES_BY_CODE.get(finding.code)
+    region = files.region(finding)
+    end_line = end_column = None
+    if region is not None:
+        end_line = region.end_line
+        end_column = files.byte_column(finding.path, region.end_line, region.end_column) + 1
+    return {
+        "path": finding.path,
+        "line": finding.line,
+        "column": finding.col + 1,
+        "end_line": end_line,
+        "end_column": end_column,
+        "code": finding.code,
+        "name": rule.name if rule else None,
+        "message": finding.message,
+        "severity": severity(finding.code),
+        # The rule's fix and its safety: `check --fix` applies it where it can (safe), and with
+        # `--unsafe-fixes` too (unsafe).
+        "fix": {"applicability": rule.fix.value} if rule is not None and rule.fix is not None else None,
+        "url": rule_url(finding.code) if rule else None,
+    }
 
 
-def render(findings: Sequence[Finding], output_format: str) -> str:
-    renderers = {"json": render_json, "sarif": render_sarif, "github": render_github}
-    return renderers.get(output_format, render_text)(findings)
+def render_json(findings: Sequence[Finding], files: ReportedFiles | None = None) -> str:
+    files = files or ReportedFiles()
+    return json.dumps([_json_row(finding, files) for finding in findings], indent=2) + "\n"
+
+
+def render(
+    findings: Sequence[Finding], output_format: str, files: ReportedFiles | None = None, *, colour: bool = False
+) -> str:
+    files = files or ReportedFiles()
+    if output_format == "full":
+        return render_full(findings, files, colour=colour)
+    if output_format == "json":
+        return render_json(findings, files)
+    if output_format == "sarif":
+        return render_sarif(findings, files)
+    if output_format == "github":
+        return render_github(findings, files)
+    return render_text(findings)
 
 
 def render_statistics(findings: Sequence[Finding]) -> str:

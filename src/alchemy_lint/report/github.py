@@ -1,4 +1,4 @@
-"""GitHub Actions workflow commands: one `::error` annotation per finding.
+"""GitHub Actions workflow commands: one annotation per finding, at its path from the repository root.
 
 GitHub shows them on the pull request's diff; values are escaped as the runner expects.
 """
@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from alchemy_lint.report.columns import CharacterColumns
-from alchemy_lint.rules import Finding
+from alchemy_lint.findings import Finding
+from alchemy_lint.report.columns import ReportedFiles
+from alchemy_lint.report.paths import RepositoryPaths
+from alchemy_lint.report.severity import severity
 
 
 def _data(text: str) -> str:
@@ -19,14 +21,17 @@ def _property(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render_github(findings: Sequence[Finding]) -> str:
-    columns = CharacterColumns()
+def render_github(findings: Sequence[Finding], files: ReportedFiles | None = None) -> str:
+    files = files or ReportedFiles()
+    paths = RepositoryPaths()
     lines = []
     for finding in findings:
-        col = columns.column(finding.path, finding.line, finding.col) + 1
-        properties = f"file={_property(finding.path)},line={finding.line},col={col}"
-        if finding.end_line is not None and finding.end_col is not None:
-            end_col = columns.column(finding.path, finding.end_line, finding.end_col) + 1
-            properties += f",endLine={finding.end_line},endColumn={end_col}"
-        lines.append(f"::error {properties},title={_property(finding.code)}::{_data(finding.message)}\n")
+        place = f"file={_property(paths.relative(finding.path))},line={finding.line}"
+        region = files.region(finding)
+        if region is None:
+            place += f",col={finding.col + 1}"
+        else:
+            place += f",col={region.column + 1},endLine={region.end_line},endColumn={region.end_column + 1}"
+        command = severity(finding.code)
+        lines.append(f"::{command} {place},title={_property(finding.code)}::{_data(finding.message)}\n")
     return "".join(lines)

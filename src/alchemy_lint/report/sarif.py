@@ -1,6 +1,7 @@
 """SARIF 2.1.0 output, for GitHub code scanning and other SARIF viewers.
 
-One run: the tool driver lists every rule (id, name, descriptions, helpUri); one result per finding.
+One run: the tool driver lists every rule (id, name, descriptions, helpUri); one result per
+finding, at its path from the repository root (`%SRCROOT%`).
 """
 
 from __future__ import annotations
@@ -14,8 +15,12 @@ from urllib.parse import quote
 
 from alchemy_lint import __version__
 from alchemy_lint.docs import rule_url
-from alchemy_lint.report.columns import CharacterColumns
-from alchemy_lint.rules import ALL_RULES, Finding, Rule
+from alchemy_lint.findings import Finding
+from alchemy_lint.metadata import repository_url
+from alchemy_lint.report.columns import ReportedFiles
+from alchemy_lint.report.paths import RepositoryPaths
+from alchemy_lint.report.severity import severity
+from alchemy_lint.rules import ALL_RULES, Rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -29,7 +34,7 @@ def _rule_descriptor(rule: Rule) -> dict[str, Any]:
         "fullDescription": {"text": rule.rationale},
         "helpUri": rule_url(rule.code),
         "help": {"text": f"{rule.summary} See {rule_url(rule.code)}"},
-        "defaultConfiguration": {"enabled": rule.default_on, "level": "error"},
+        "defaultConfiguration": {"enabled": rule.default_on, "level": severity(rule.code)},
         "properties": {"fix": rule.fix.value if rule.fix else "none"},
     }
 
@@ -43,23 +48,28 @@ def _artifact(path: str) -> dict[str, str]:
     return {"uri": quote(posix), "uriBaseId": "%SRCROOT%"}
 
 
-def sarif_log(findings: Sequence[Finding]) -> dict[str, Any]:
+def sarif_log(findings: Sequence[Finding], files: ReportedFiles | None = None) -> dict[str, Any]:
     rule_index = {rule.code: number for number, rule in enumerate(ALL_RULES)}
-    columns = CharacterColumns()
+    files = files or ReportedFiles()
+    paths = RepositoryPaths()
     results = []
     for finding in findings:
-        region: dict[str, int] = {
-            "startLine": finding.line,
-            "startColumn": columns.column(finding.path, finding.line, finding.col) + 1,
-        }
-        if finding.end_line is not None and finding.end_col is not None:
-            region["endLine"] = finding.end_line
-            region["endColumn"] = columns.column(finding.path, finding.end_line, finding.end_col) + 1
+        found = files.region(finding)
+        region: dict[str, int] = {"startLine": finding.line, "startColumn": finding.col + 1}
+        if found is not None:
+            region = {
+                "startLine": found.line,
+                "startColumn": found.column + 1,
+                "endLine": found.end_line,
+                "endColumn": found.end_column + 1,
+            }
         result: dict[str, Any] = {
             "ruleId": finding.code,
-            "level": "error",
+            "level": severity(finding.code),
             "message": {"text": finding.message},
-            "locations": [{"physicalLocation": {"artifactLocation": _artifact(finding.path), "region": region}}],
+            "locations": [
+                {"physicalLocation": {"artifactLocation": _artifact(paths.relative(finding.path)), "region": region}}
+            ],
         }
         if finding.code in rule_index:
             result["ruleIndex"] = rule_index[finding.code]
@@ -67,7 +77,7 @@ def sarif_log(findings: Sequence[Finding]) -> dict[str, Any]:
     driver = {
         "name": "alchemy-lint",
         "version": __version__,
-        "informationUri": rule_url("README"),
+        "informationUri": repository_url(),
         "rules": [_rule_descriptor(rule) for rule in ALL_RULES],
     }
     return {
@@ -77,5 +87,5 @@ def sarif_log(findings: Sequence[Finding]) -> dict[str, Any]:
     }
 
 
-def render_sarif(findings: Sequence[Finding]) -> str:
-    return json.dumps(sarif_log(findings), indent=2) + "\n"
+def render_sarif(findings: Sequence[Finding], files: ReportedFiles | None = None) -> str:
+    return json.dumps(sarif_log(findings, files), indent=2) + "\n"

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from alchemy_lint.config import ConfigError, Settings, matches_any
 from alchemy_lint.rules import concurrency, layout, loading, parse, relationship_strategies, sessions, transactions
-from alchemy_lint.rules.base import Example, FileContext, Finding, FixSafety, Rule
+from alchemy_lint.rules.base import Example, FileContext, FixSafety, Rule
 
 ALL_RULES: tuple[Rule, ...] = tuple(
     sorted(
@@ -83,7 +83,6 @@ __all__ = [
     "RULES_BY_CODE",
     "Example",
     "FileContext",
-    "Finding",
     "FixSafety",
     "Rule",
     "check_selectors",

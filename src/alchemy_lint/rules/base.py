@@ -11,7 +11,8 @@ from enum import Enum
 
 from alchemy_lint.config import Settings
 from alchemy_lint.facts.model import FileFacts
-from alchemy_lint.project import ProjectIndex
+from alchemy_lint.findings import Finding
+from alchemy_lint.index import ProjectIndex
 
 
 class FixSafety(str, Enum):
@@ -33,21 +34,6 @@ class Example:
     config: str = ""
     #: The expected result of `--fix` on `source`, for fixable rules.
     fixed: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    path: str
-    line: int
-    col: int
-    code: str
-    message: str
-    #: Where the reported node ends, when a fixer needs to tell nested nodes apart (`a.b.c`).
-    end_line: int | None = None
-    end_col: int | None = None
-
-    def sort_key(self) -> tuple[str, int, int, str]:
-        return (self.path, self.line, self.col, self.code)
 
 
 @dataclass(frozen=True, slots=True)

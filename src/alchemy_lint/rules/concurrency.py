@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from alchemy_lint.facts.model import FunctionFacts, Origin, OriginKind, SessionRef, SpawnedWork, TaskSpawn
-from alchemy_lint.names import Api
-from alchemy_lint.project import ValueKind
-from alchemy_lint.rules.base import Example, FileContext, Finding, Rule
+from alchemy_lint.facts.model import FunctionFacts, SpawnedWork, TaskSpawn
+from alchemy_lint.facts.values import Reach, ReachKind, ValueRef
+from alchemy_lint.findings import Finding
+from alchemy_lint.index import Value
+from alchemy_lint.rules.base import Example, FileContext, Rule
 
 ASYNC_DOCS = "https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html"
 SESSION_BASICS = "https://docs.sqlalchemy.org/en/20/orm/session_basics.html"
@@ -42,47 +43,76 @@ def _fix_hint(context: FileContext) -> str:
     return "async with the session factory inside each task, or pass the factory instead of the session"
 
 
+@dataclass(frozen=True, slots=True)
+class _Shared:
+    """One session or connection and the pieces of work it reaches, with how it gets there."""
+
+    text: str
+    value: Value | None
+    hits: list[tuple[SpawnedWork, ReachKind, str]] = field(default_factory=list)
+
+
 @dataclass(slots=True)
 class _Sessions:
-    """Which candidate references are sessions, asked once per function."""
+    """The sessions and connections that reach each piece of work, asked once per function."""
 
     context: FileContext
-    known: dict[SessionRef, bool] = field(default_factory=dict)
+    function: FunctionFacts
 
-    def __call__(self, ref: SessionRef) -> bool:
-        found = self.known.get(ref)
-        if found is None:
-            index = self.context.index
-            found = index.is_session(ref)
-            annotated = [origin for origin in ref.origins if origin.kind is OriginKind.ANNOTATION and not origin.steps]
-            if found and len(annotated) > 1:
-                # A union annotation is evidence only when every member is a session class.
-                found = all(index.value_kind(origin) is ValueKind.SESSION for origin in annotated)
-            self.known[ref] = found
+    def shared(self, work: tuple[SpawnedWork, ...]) -> dict[str, _Shared]:
+        """Identity -> the session and the awaitables it reaches."""
+        found: dict[str, _Shared] = {}
+        for item in work:
+            seen: set[str] = set()
+            for reach in item.reaches:
+                for identity, ref, value in self._reached(reach):
+                    if identity in seen:
+                        continue
+                    seen.add(identity)
+                    shared = found.setdefault(identity, _Shared(_display(reach, ref), value))
+                    shared.hits.append((item, reach.how, reach.via))
         return found
 
+    def _reached(self, reach: Reach) -> list[tuple[str, ValueRef, Value | None]]:
+        values = self.context.index.values
+        found: list[tuple[str, ValueRef, Value | None]] = list(values.sessions_reached(reach, self.function.qualname))
+        if not found and values.runs_statements_here(self.function, reach.ref.text):
+            # No origin says what it is, but the function runs statements on it: a session or a
+            # connection either way.
+            found.append((f"{self.function.qualname}:{reach.ref.text}", reach.ref, None))
+        return found
 
-def _session_works(work: tuple[SpawnedWork, ...], is_session: _Sessions) -> dict[str, list[tuple[SpawnedWork, str]]]:
-    """Session text -> the awaitables it reaches, with how it gets there."""
-    found: dict[str, list[tuple[SpawnedWork, str]]] = {}
-    for item in work:
-        seen: set[str] = set()
-        for reach in item.reaches:
-            if reach.ref.text not in seen and is_session(reach.ref):
-                seen.add(reach.ref.text)
-                found.setdefault(reach.ref.text, []).append((item, reach.how))
-    return found
+    def uses(self, ref: ValueRef, identity: str) -> bool:
+        """Whether a use of `ref` by the spawner touches the session known by `identity`."""
+        reach = Reach(ref, ReachKind.ARGUMENT)
+        return any(found == identity for found, _, _ in self._reached(reach))
 
 
-def _how(ways: list[str]) -> str:
+def _display(reach: Reach, ref: ValueRef) -> str:
+    if ref is reach.ref:
+        return ref.text
+    return f"{reach.ref.text} (holding {ref.text})"
+
+
+def _how(ways: list[tuple[ReachKind, str]]) -> str:
     """How the session gets there, when it is not simply passed as an argument."""
     shown = []
-    for way in sorted(set(ways)):
-        if way == "method call":
+    for how, via in sorted(set(ways)):
+        if how is ReachKind.METHOD_CALL:
             shown.append("by a method call on it")
-        elif way.startswith("wrapper "):
-            shown.append(f"through `{way.removeprefix('wrapper ')}`, built from it")
+        elif how is ReachKind.WRAPPER:
+            shown.append(f"through `{via}`, built from it")
+        elif how is ReachKind.CLOSURE:
+            shown.append(f"through `{via}`, which uses it")
     return f" ({'; '.join(shown)})" if shown else ""
+
+
+def _source(shared: _Shared) -> str:
+    """Where the session comes from: ` from Depends(get_session) (app/db.py:14)`."""
+    if shared.value is None:
+        return ", which runs SQLAlchemy statements here,"
+    evidence = shared.value.evidence
+    return f" {evidence}" if evidence is not None else ""
 
 
 # -- ASA201 -------------------------------------------------------------------
@@ -93,42 +123,52 @@ def check_session_shared(rule: Rule, context: FileContext) -> Iterator[Finding]:
     for function in context.facts.functions:
         if not function.task_spawns:
             continue
-        is_session = _Sessions(context)
+        sessions = _Sessions(context, function)
         for spawn in function.task_spawns:
-            details = _detached(spawn, function, is_session) if spawn.detached else _gathered(spawn, is_session)
-            for session, detail in details:
-                yield rule.report(context, spawn.line, spawn.col, session=session, detail=detail, fix=fix)
+            details = _detached(spawn, function, sessions) if spawn.detached else _gathered(spawn, sessions)
+            for shared, detail in details:
+                yield rule.report(
+                    context,
+                    spawn.line,
+                    spawn.col,
+                    session=shared.text,
+                    source=_source(shared),
+                    detail=detail,
+                    fix=fix,
+                )
 
 
-def _gathered(spawn: TaskSpawn, is_session: _Sessions) -> Iterator[tuple[str, str]]:
-    for session, hits in _session_works(spawn.work, is_session).items():
-        how = _how([way for _, way in hits])
-        many = next((item for item, _ in hits if item.many), None)
+def _gathered(spawn: TaskSpawn, sessions: _Sessions) -> Iterator[tuple[_Shared, str]]:
+    for shared in sessions.shared(spawn.work).values():
+        hits = shared.hits
+        how = _how([(way, via) for _, way, via in hits])
+        many = next((item for item, _, _ in hits if item.many), None)
         if many is not None:
-            yield session, f"it reaches every awaitable of {spawn.entry}() built by `{many.text}`{how}"
+            yield shared, f"it reaches every awaitable of {spawn.entry}() built by `{many.text}`{how}"
         elif len(hits) >= 2:
-            shown = ", ".join(f"`{item.text}`" for item, _ in hits[:3])
-            yield session, f"it reaches {len(hits)} awaitables of {spawn.entry}(): {shown}{how}"
+            shown = ", ".join(f"`{item.text}`" for item, _, _ in hits[:3])
+            yield shared, f"it reaches {len(hits)} awaitables of {spawn.entry}(): {shown}{how}"
 
 
-def _detached(spawn: TaskSpawn, function: FunctionFacts, is_session: _Sessions) -> Iterator[tuple[str, str]]:
-    for session, hits in _session_works(spawn.work, is_session).items():
-        how = _how([way for _, way in hits])
-        if any(item.many for item, _ in hits):
-            yield session, f"{spawn.entry}() in a loop starts one task per iteration with it{how}"
+def _detached(spawn: TaskSpawn, function: FunctionFacts, sessions: _Sessions) -> Iterator[tuple[_Shared, str]]:
+    for identity, shared in sessions.shared(spawn.work).items():
+        hits = shared.hits
+        how = _how([(way, via) for _, way, via in hits])
+        if any(item.many for item, _, _ in hits):
+            yield shared, f"{spawn.entry}() in a loop starts one task per iteration with it{how}"
             continue
         others = [
             other.line
             for other in function.task_spawns
-            if other.line in spawn.racing_spawns and session in _session_works(other.work, is_session)
+            if other.line in spawn.racing_spawns and identity in sessions.shared(other.work)
         ]
         if others:
-            yield session, f"the task of {spawn.entry}() runs with it beside the task started at line {others[0]}{how}"
+            yield shared, f"the task of {spawn.entry}() runs with it beside the task started at line {others[0]}{how}"
             continue
-        uses = [use.line for use in spawn.racing_uses if use.ref.text == session and is_session(use.ref)]
+        uses = [use.line for use in spawn.racing_uses if sessions.uses(use.ref, identity)]
         if uses:
             yield (
-                session,
+                shared,
                 (
                     f"the task of {spawn.entry}() runs with it while this function goes on using it "
                     f"at line {uses[0]}{how}"
@@ -140,7 +180,7 @@ SESSION_SHARED_ACROSS_TASKS = Rule(
     code="ASA201",
     name="session-shared-across-tasks",
     summary="One session reaches two or more awaitables that run concurrently.",
-    message="session `{session}` is shared by concurrent work: {detail}; an AsyncSession runs one operation "
+    message="session `{session}`{source} is shared by concurrent work: {detail}; an AsyncSession runs one operation "
     "at a time, so give each task its own session ({fix})",
     rationale=(
         "An `AsyncSession` is a stateful, single-task object: one transaction, one connection, one "
@@ -456,26 +496,11 @@ def check_module_level_session(rule: Rule, context: FileContext) -> Iterator[Fin
     async_module = facts.uses_asyncio or any(function.is_async for function in facts.functions)
     fix = _fix_hint(context).replace(" inside each task", " per request or task")
     for stored in facts.stored_values:
-        if ValueKind.SESSION not in index.kinds(stored.origins):
+        value = index.values.of(stored.origins)
+        if not value.is_session:
             continue
-        if async_module or _is_async_session(context, stored.origins):
+        if async_module or value.is_async:
             yield rule.report(context, stored.line, stored.col, name=stored.name, where=stored.where, fix=fix)
-
-
-def _is_async_session(context: FileContext, origins: tuple[Origin, ...]) -> bool:
-    """`AsyncSession(...)`, or a call of a factory the index knows to make async sessions."""
-    index = context.index
-    for origin in origins:
-        if origin.kind is not OriginKind.NAME or origin.steps not in (("()",), ("begin",)):
-            continue
-        name = index.canonical(origin.name)
-        if index.api(name) is Api.ASYNC_SESSION:
-            return True
-        if any(
-            site.call.assigned_to == name and index.is_async_factory_call(site.call) for site in index.factory_sites
-        ):
-            return True
-    return False
 
 
 MODULE_LEVEL_SESSION = Rule(

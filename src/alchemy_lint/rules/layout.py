@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from alchemy_lint.facts.model import SchemaCreation, Scope
-from alchemy_lint.names import ENGINES, EVENT_REGISTRARS, FACTORIES, SESSION_CLASSES, Api
-from alchemy_lint.project import ValueKind
-from alchemy_lint.rules.base import Example, FileContext, Finding, Rule
+from alchemy_lint.findings import Finding
+from alchemy_lint.index import ValueKind
+from alchemy_lint.rules.base import Example, FileContext, Rule
+from alchemy_lint.sqlalchemy_api import ENGINES, EVENT_REGISTRARS, FACTORIES, SESSION_CLASSES, Api
 
 _INFRASTRUCTURE = ENGINES | FACTORIES | SESSION_CLASSES | {Api.ASYNC_SCOPED_SESSION, Api.SCOPED_SESSION}
 
@@ -25,7 +26,9 @@ def check_engine_in_models_module(rule: Rule, context: FileContext) -> Iterator[
         api = call.api or index.api(call.callee)
         if api in _INFRASTRUCTURE:
             what = f"{call.text}(...)"
-        elif api in EVENT_REGISTRARS and ValueKind.ENGINE in index.kinds(call.first_arg_origins):
+        elif api in EVENT_REGISTRARS and any(
+            index.values.origin(origin).kind is ValueKind.ENGINE for origin in call.first_arg_origins
+        ):
             what = f"engine event listener {call.text}(...)"
         else:
             continue

@@ -8,16 +8,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from alchemy_lint.facts.model import AccessKind, FunctionFacts, ObjectAccess, SourceKind
-from alchemy_lint.objects import (
+from alchemy_lint.findings import Finding
+from alchemy_lint.index.loading import (
     AccessTarget,
     ResolvedSource,
+    is_async_session,
     is_loaded,
     loader_chain,
     project_factory_expiry,
     resolve_access,
-    session_origin,
 )
-from alchemy_lint.rules.base import Example, FileContext, Finding, FixSafety, Rule
+from alchemy_lint.rules.base import Example, FileContext, FixSafety, Rule
 from alchemy_lint.rules.loading_examples import (
     ASA301_INVALID,
     ASA301_VALID,
@@ -41,8 +42,7 @@ def _is_async_object(context: FileContext, function: FunctionFacts, access: Obje
     if session is None:
         # Objects that project functions return carry their callee's evidence instead.
         return access.source.kind is SourceKind.CALL
-    options = function.loading.session_options if function.loading else {}
-    return session_origin(context.index, session, options).is_async is not False
+    return is_async_session(context.index, session) is not False
 
 
 def _fix_site(target: AccessTarget, context: FileContext, chain: str) -> str:
@@ -162,10 +162,11 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
             session = access.source.session
             if session is None:
                 continue
-            origin = session_origin(index, session, loading.session_options)
-            if origin.is_async is False or (origin.is_async is None and not context.settings.preview):
+            value = index.values.of(session.origins)
+            is_async = is_async_session(index, session)
+            if is_async is False or (is_async is None and not context.settings.preview):
                 continue
-            expires = origin.expires_on_commit
+            expires = value.expire_on_commit if value.is_session else None
             if expires is None and context.settings.preview:
                 expires = project_factory_expiry(index)
             events = [

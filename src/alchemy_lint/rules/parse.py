@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from alchemy_lint.rules.base import Example, FileContext, Finding, Rule
+from alchemy_lint.findings import Finding
+from alchemy_lint.rules.base import Example, FileContext, Rule
 
 
 def check_cannot_parse(rule: Rule, context: FileContext) -> Iterator[Finding]:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from alchemy_lint.names import Api
-from alchemy_lint.rules.base import Example, FileContext, Finding, Rule
+from alchemy_lint.findings import Finding
+from alchemy_lint.rules.base import Example, FileContext, Rule
+from alchemy_lint.sqlalchemy_api import Api
 
 RELATIONSHIP_LOADING = "https://docs.sqlalchemy.org/en/20/orm/large_collections.html"
 ASYNC_DOCS = "https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html"

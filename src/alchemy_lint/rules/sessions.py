@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from alchemy_lint.facts.model import ApiCall, Scope
-from alchemy_lint.names import Api
-from alchemy_lint.project import FactorySite, ProjectIndex, ValueKind
-from alchemy_lint.rules.base import Example, FileContext, Finding, FixSafety, Rule
+from alchemy_lint.facts.values import OriginKind, ValueRef
+from alchemy_lint.findings import Finding
+from alchemy_lint.index import FactorySite, ProjectIndex, ValueKind
+from alchemy_lint.rules.base import Example, FileContext, FixSafety, Rule
+from alchemy_lint.sqlalchemy_api import Api
 
 ASYNC_DOCS = "https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html"
 SESSION_BASICS = "https://docs.sqlalchemy.org/en/20/orm/session_basics.html"
@@ -692,9 +694,9 @@ def check_factory_outside_helper(rule: Rule, context: FileContext) -> Iterator[F
     for function in context.facts.functions:
         if function.qualname == helper.qualname:
             continue
-        for entry in function.context_entries:
-            if entry.is_async and index.opens_from_factory(entry.origins):
-                yield rule.report(context, entry.line, entry.col, opened=entry.text, helper=helper.name)
+        for block in function.blocks:
+            if block.is_async and index.values.opened_from_factory(block.value.origins):
+                yield rule.report(context, block.line, block.col, opened=block.value.text, helper=helper.name)
 
 
 FACTORY_OUTSIDE_HELPER = Rule(
@@ -808,16 +810,24 @@ def check_unsafe_session_helper(rule: Rule, context: FileContext) -> Iterator[Fi
     for function in context.facts.functions:
         if not index.yields_session(function):
             continue
-        for guard in function.yield_guards:
-            if not index.is_session(guard.value):
+        for guard in function.yields:
+            if not _opens(guard.value) or not index.values.is_session(guard.value):
                 continue
             if (
                 guard.rolls_back_on_error
                 or guard.closes_finally
-                or index.kinds(guard.context_origins) & _GUARDING_KINDS
+                or any(index.values.origin(origin).kind in _GUARDING_KINDS for origin in guard.context_origins)
             ):
                 continue
             yield rule.report(context, guard.line, guard.col, helper=function.name, session=guard.value.text)
+
+
+def _opens(value: ValueRef) -> bool:
+    """The helper opened what it yields: not a session it received (a parameter, a value of the
+    enclosing function) or one its object keeps (`self.session`), whose owner closes it."""
+    return not value.received and not all(
+        origin.kind is OriginKind.ATTRIBUTE and not origin.steps for origin in value.origins
+    )
 
 
 UNSAFE_SESSION_HELPER = Rule(
@@ -835,7 +845,10 @@ UNSAFE_SESSION_HELPER = Rule(
         "the pool runs dry under errors. `async with factory() as session: yield session` does both "
         "(closing rolls back an open transaction); so does `try: yield session` with "
         "`except: await session.rollback(); raise` or `finally: await session.close()`. The rule "
-        "checks every `@asynccontextmanager` that yields a session."
+        "checks every async context manager (`@asynccontextmanager`, or a generator made one by calling "
+        "`asynccontextmanager(f)`) that opens the session it yields; one that hands out a session it "
+        "received (a parameter, a session of the enclosing function, `self.session`) does not own it, "
+        "and its owner closes it."
     ),
     check=check_unsafe_session_helper,
     runtime=(

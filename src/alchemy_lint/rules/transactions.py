@@ -7,33 +7,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from alchemy_lint.policy import Policy, TransactionSite, decide
-from alchemy_lint.project import ValueKind
-from alchemy_lint.rules.base import Example, FileContext, Finding, Rule
+from alchemy_lint.findings import Finding
+from alchemy_lint.index.policy import Policy, TransactionSite, decide
+from alchemy_lint.index.transactions import early_ends
+from alchemy_lint.rules.base import Example, FileContext, Rule
 
 TRANSACTIONS_DOCS = "https://docs.sqlalchemy.org/en/20/orm/session_transaction.html"
 
 # -- ASA401 -------------------------------------------------------------------
 
-_UNIT_OF_WORK_OWNERS = frozenset({ValueKind.SESSION, ValueKind.FACTORY})
-
 
 def check_commit_in_unit_of_work(rule: Rule, context: FileContext) -> Iterator[Finding]:
     index = context.index
     for function in context.facts.functions:
-        for block in function.begin_blocks:
-            if not block.violations or not (index.kinds(block.receiver.origins) & _UNIT_OF_WORK_OWNERS):
-                continue
-            opened = f"async with {block.receiver.text}.{block.method}()"
-            for call in block.violations:
-                yield rule.report(
-                    context,
-                    call.line,
-                    call.col,
-                    call=f"{call.receiver.text}.{call.method}()",
-                    opened=opened,
-                    opened_line=block.line,
-                )
+        for call, unit in early_ends(index, function):
+            opened = f"`{unit.opened}` (line {unit.line})"
+            if unit.source:
+                opened = f"{opened}, which hands out a session inside `begin()` ({unit.source})"
+            yield rule.report(
+                context,
+                call.line,
+                call.col,
+                call=f"{call.receiver.text}.{call.method}()",
+                opened=opened,
+            )
 
 
 COMMIT_IN_UNIT_OF_WORK = Rule(
@@ -41,7 +38,7 @@ COMMIT_IN_UNIT_OF_WORK = Rule(
     name="commit-in-unit-of-work",
     summary="commit() or rollback() inside `async with session.begin():`.",
     message=(
-        "{call} inside `{opened}` (line {opened_line}): the block commits or rolls back by itself; "
+        "{call} inside {opened}: the block commits or rolls back by itself; "
         "remove the call, or use begin_nested() for a savepoint"
     ),
     rationale=(

@@ -6,101 +6,21 @@ what their relationships load, and what a value with an `Origin` is (a session, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 
 from alchemy_lint.config import Settings, matches_any
-from alchemy_lint.facts.model import (
-    ApiCall,
-    ClassFacts,
-    FileFacts,
-    FunctionFacts,
-    Origin,
-    OriginKind,
-    RelationshipFacts,
-    SessionRef,
-)
-from alchemy_lint.names import ENGINE_CLASSES, ENGINES, FACTORIES, SESSION_CLASSES, Api, known_api
-from alchemy_lint.policy import Policy, TransactionSite, TransactionSites
+from alchemy_lint.facts.model import ApiCall, ClassFacts, FileFacts, FunctionFacts, RelationshipFacts, TypeAlias
+from alchemy_lint.facts.values import Origin, OriginKind
+from alchemy_lint.index.policy import TransactionSites, collect_transaction_sites
+from alchemy_lint.index.values import ValueKind, ValueModel
 from alchemy_lint.resolve import follow_exports
+from alchemy_lint.sqlalchemy_api import FACTORIES, SESSION_CLASSES, Api, known_api
 
-ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 _MAX_DEPTH = 6
 EAGER_STRATEGIES = frozenset({"selectin", "joined", "subquery", "immediate"})
 TEST_FOLDERS = frozenset({"tests", "test"})
-
-
-def find_project_root(path: Path) -> Path:
-    """The nearest folder at or above `path` with a pyproject.toml, setup.cfg or .git."""
-    start = path.resolve()
-    folder = start if start.is_dir() else start.parent
-    for candidate in (folder, *folder.parents):
-        if is_project_root(candidate):
-            return candidate
-    return folder
-
-
-def is_project_root(folder: Path) -> bool:
-    return any((folder / marker).exists() for marker in ROOT_MARKERS)
-
-
-class ValueKind(str, Enum):
-    """What a value is, in order of strength when several origins disagree."""
-
-    SESSION = "session"
-    FACTORY = "factory"
-    SESSION_CLASS = "session class"
-    FACTORY_CONSTRUCTOR = "factory constructor"
-    SESSION_CONTEXT = "session context manager"
-    #: A function or method annotated to return a session (`-> AsyncSession`).
-    SESSION_SOURCE = "function returning a session"
-    TRANSACTION = "transaction"
-    ENGINE = "engine"
-    ENGINE_CONSTRUCTOR = "engine constructor"
-    DECLARATIVE_BASE = "declarative base"
-    DECLARATIVE_BASE_CONSTRUCTOR = "declarative base constructor"
-    REGISTRY = "registry"
-    REGISTRY_CONSTRUCTOR = "registry constructor"
-    METADATA = "metadata"
-    METADATA_CONSTRUCTOR = "metadata constructor"
-    UNKNOWN = "unknown"
-
-
-_STEPS: dict[tuple[ValueKind, str], ValueKind] = {
-    (ValueKind.SESSION_CLASS, "()"): ValueKind.SESSION,
-    (ValueKind.FACTORY_CONSTRUCTOR, "()"): ValueKind.FACTORY,
-    (ValueKind.FACTORY, "()"): ValueKind.SESSION,
-    (ValueKind.FACTORY, "begin"): ValueKind.SESSION,
-    (ValueKind.SESSION_CONTEXT, "()"): ValueKind.SESSION,
-    (ValueKind.SESSION_SOURCE, "()"): ValueKind.SESSION,
-    (ValueKind.SESSION, "begin"): ValueKind.TRANSACTION,
-    (ValueKind.SESSION, "begin_nested"): ValueKind.TRANSACTION,
-    (ValueKind.ENGINE_CONSTRUCTOR, "()"): ValueKind.ENGINE,
-    (ValueKind.ENGINE, ".sync_engine"): ValueKind.ENGINE,
-    (ValueKind.DECLARATIVE_BASE_CONSTRUCTOR, "()"): ValueKind.DECLARATIVE_BASE,
-    (ValueKind.REGISTRY_CONSTRUCTOR, "()"): ValueKind.REGISTRY,
-    (ValueKind.REGISTRY, "generate_base"): ValueKind.DECLARATIVE_BASE,
-    (ValueKind.METADATA_CONSTRUCTOR, "()"): ValueKind.METADATA,
-    (ValueKind.DECLARATIVE_BASE, ".metadata"): ValueKind.METADATA,
-    (ValueKind.REGISTRY, ".metadata"): ValueKind.METADATA,
-}
-
-_API_KINDS: dict[Api, ValueKind] = {
-    Api.ASYNC_SESSIONMAKER: ValueKind.FACTORY_CONSTRUCTOR,
-    Api.SESSIONMAKER: ValueKind.FACTORY_CONSTRUCTOR,
-    Api.ASYNC_SESSION: ValueKind.SESSION_CLASS,
-    Api.SYNC_SESSION: ValueKind.SESSION_CLASS,
-    Api.CREATE_ENGINE: ValueKind.ENGINE_CONSTRUCTOR,
-    Api.CREATE_ASYNC_ENGINE: ValueKind.ENGINE_CONSTRUCTOR,
-    # A listener on the Engine class itself applies to every engine.
-    Api.ENGINE_CLASS: ValueKind.ENGINE,
-    Api.ASYNC_ENGINE_CLASS: ValueKind.ENGINE,
-    Api.DECLARATIVE_BASE_FACTORY: ValueKind.DECLARATIVE_BASE_CONSTRUCTOR,
-    Api.REGISTRY: ValueKind.REGISTRY_CONSTRUCTOR,
-    Api.METADATA: ValueKind.METADATA_CONSTRUCTOR,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,13 +60,28 @@ class RelationshipRef:
 class ProjectIndex:
     """Merged facts of one project, with the settings that shape what they mean."""
 
-    def __init__(self, root: Path, settings: Settings, files: Iterable[FileFacts]) -> None:
+    def __init__(
+        self,
+        root: Path,
+        settings: Settings,
+        files: Iterable[FileFacts],
+        *,
+        relative_paths: dict[str, str] | None = None,
+    ) -> None:
+        """`relative_paths`: a memo of `relative()` to share between the indexes of one root (the
+        language server rebuilds the index on every change; resolving each path again cost most of it)."""
         self.root = root
         self.settings = settings
         self.files: dict[str, FileFacts] = {facts.path: facts for facts in files}
         self.exports: dict[str, dict[str, str]] = {}
         self.module_values: dict[str, tuple[Origin, ...]] = {}
-        self.type_aliases: dict[str, str] = {}
+        self.type_aliases: dict[str, TypeAlias] = {}
+        self.app_state: dict[str, tuple[Origin, ...]] = {}
+        self.providers: dict[str, tuple[Origin, ...]] = {}
+        #: Fixture name -> (module, function) of every pytest fixture of that name.
+        self.fixtures: dict[str, list[tuple[str, FunctionFacts]]] = {}
+        #: Functions made context managers by a call (`helper = asynccontextmanager(_impl)`).
+        self._wrapped_context_managers: set[str] = set()
         self.classes: dict[str, ClassFacts] = {}
         self.class_paths: dict[str, str] = {}
         self.classes_by_name: dict[str, list[str]] = {}
@@ -156,18 +91,19 @@ class ProjectIndex:
         self._factory_sites: list[FactorySite] | None = None
         #: The session helper, once looked up (a one-element list so that None can be cached).
         self._session_helper: list[FunctionFacts | None] = []
-        self._transactions: TransactionSites | None = None
         self._extra_session_types: frozenset[str] | None = None
+        self._transactions: TransactionSites | None = None
         self.uses_asyncio = False
         self.module_aliases: dict[str, str] = {}
         self._canonical: dict[str, str] = {}
-        self._session_contexts: dict[str, bool] = {}
         self._models: dict[str, bool] = {}
-        self._relative: dict[str, str] = {}
+        self._relative: dict[str, str] = relative_paths if relative_paths is not None else {}
         for path in sorted(self.files):
             self._register_module(self.files[path])
         for path in sorted(self.files):
             self._merge(self.files[path])
+        #: The one evaluator: what a value is, for every rule.
+        self.values = ValueModel(self)
 
     def _register_module(self, facts: FileFacts) -> None:
         """Also know a module by every dotted suffix of its project-relative path.
@@ -190,10 +126,14 @@ class ProjectIndex:
             return
         self.exports[facts.module] = facts.exports
         self.uses_asyncio = self.uses_asyncio or facts.uses_asyncio
-        for name, target in facts.type_aliases.items():
-            self.type_aliases[f"{facts.module}.{name}"] = target
+        for name, alias in facts.type_aliases.items():
+            self.type_aliases[f"{facts.module}.{name}"] = alias
         for name, origins in facts.module_values.items():
             self.module_values[f"{facts.module}.{name}"] = origins
+        for name, origins in facts.app_state.items():
+            self.app_state[name] = self.app_state.get(name, ()) + origins
+        for name, origins in facts.providers.items():
+            self.providers[name] = self.providers.get(name, ()) + origins
         for cls in facts.classes:
             self.classes[cls.qualname] = cls
             self.class_paths[cls.qualname] = facts.path
@@ -201,9 +141,13 @@ class ProjectIndex:
         for function in facts.functions:
             self.functions[function.qualname] = function
             self.function_paths[function.qualname] = facts.path
+            if function.fixture is not None:
+                self.fixtures.setdefault(function.fixture, []).append((facts.module, function))
         for call in facts.api_calls:
             if call.api in FACTORIES or call.api is None:
                 self._factory_candidates.append(FactorySite(facts.path, call))
+            elif call.api is Api.ASYNC_CONTEXT_MANAGER and call.first_arg:
+                self._wrapped_context_managers.add(call.first_arg)
 
     # -- paths and names ---------------------------------------------------------
 
@@ -280,7 +224,7 @@ class ProjectIndex:
             alias = self.type_aliases.get(self.canonical(qualname))
             if alias is None:
                 break
-            qualname = alias
+            qualname = alias.target
         for name in (qualname, *(base for cls in self.class_chain(qualname) for base in cls.bases)):
             canonical = self.canonical(name)
             if known_api(canonical) in SESSION_CLASSES or canonical in self.extra_session_types:
@@ -330,7 +274,7 @@ class ProjectIndex:
         api = known_api(canonical)
         if api is Api.DECLARATIVE_BASE:
             return "declarative-api"
-        if self.value_kind(Origin(OriginKind.NAME, canonical)) is ValueKind.DECLARATIVE_BASE:
+        if self.values.origin(Origin(OriginKind.NAME, canonical)).kind is ValueKind.DECLARATIVE_BASE:
             return "declarative-value"
         if canonical in self.classes and self.classes[canonical].keywords.get("table") == "True":
             return "model"
@@ -353,11 +297,11 @@ class ProjectIndex:
         """A SQLAlchemy `MetaData`: `MetaData()`, `Base.metadata` of a declarative base or model,
         `SQLModel.metadata`, a registry's `.metadata`, or a name bound to one of those."""
         for origin in origins:
-            if self.value_kind(origin) is ValueKind.METADATA:
+            if self.values.origin(origin).kind is ValueKind.METADATA:
                 return True
             if origin.kind is not OriginKind.NAME:
                 continue
-            if origin.steps == (".metadata",):
+            if len(origin.steps) == 1 and origin.steps[0].name == "metadata":
                 owner = origin.name
             elif not origin.steps and self.canonical(origin.name).endswith(".metadata"):
                 owner = self.canonical(origin.name).rsplit(".", 1)[0]
@@ -411,121 +355,6 @@ class ProjectIndex:
     def models(self) -> list[str]:
         return [qualname for qualname in self.classes if self.is_model(qualname)]
 
-    # -- values ------------------------------------------------------------------
-
-    def value_kind(self, origin: Origin, depth: int = 0) -> ValueKind:
-        """What a value with this origin is, on the evidence the index holds."""
-        if depth > _MAX_DEPTH:
-            return ValueKind.UNKNOWN
-        if origin.kind is OriginKind.ANNOTATION:
-            kind = self._instance_kind(origin.name)
-        elif origin.kind is OriginKind.NAME:
-            kind = self._name_kind(origin.name, depth)
-        else:
-            kind = self._attribute_kind(origin.name, depth)
-        if kind is ValueKind.UNKNOWN and origin.steps:
-            return self._member_kind(origin, depth)
-        for step in origin.steps:
-            if kind is ValueKind.UNKNOWN:
-                break
-            kind = _STEPS.get((kind, step), ValueKind.UNKNOWN)
-        return kind
-
-    def _member_kind(self, origin: Origin, depth: int) -> ValueKind:
-        """A member of an instance of a project class: `uow.session`, `db.session_context()`.
-
-        The class's own facts are the evidence: `self.session` set from a session, or a
-        method that yields one.
-        """
-        steps = origin.steps
-        owner = self.canonical(origin.name)
-        if origin.kind is OriginKind.NAME and steps[0] == "()":
-            steps = steps[1:]
-        elif origin.kind is not OriginKind.ANNOTATION:
-            return ValueKind.UNKNOWN
-        if not steps or owner not in self.classes:
-            return ValueKind.UNKNOWN
-        member, rest = steps[0], steps[1:]
-        if member.startswith("."):
-            return self.value_kind(Origin(OriginKind.ATTRIBUTE, f"{owner}{member}", rest), depth + 1)
-        if member == "()":
-            return ValueKind.UNKNOWN
-        for cls in self.class_chain(owner):
-            method = f"{cls.qualname}.{member}"
-            if method in self.functions:
-                if not (self._returns_session(method) or self._is_session_context(method, depth + 1)):
-                    return ValueKind.UNKNOWN
-                kind = ValueKind.SESSION
-                for step in rest:
-                    kind = _STEPS.get((kind, step), ValueKind.UNKNOWN)
-                return kind
-        return ValueKind.UNKNOWN
-
-    def kinds(self, origins: Iterable[Origin], depth: int = 0) -> set[ValueKind]:
-        return {self.value_kind(origin, depth) for origin in origins}
-
-    def is_session(self, ref: SessionRef) -> bool:
-        return ValueKind.SESSION in self.kinds(ref.origins)
-
-    def _instance_kind(self, qualname: str) -> ValueKind:
-        if self.is_session_class(qualname):
-            return ValueKind.SESSION
-        api = self.api(qualname)
-        if api in FACTORIES:
-            return ValueKind.FACTORY
-        if api in ENGINE_CLASSES:
-            return ValueKind.ENGINE
-        if api is Api.METADATA:
-            return ValueKind.METADATA
-        return ValueKind.UNKNOWN
-
-    def _name_kind(self, qualname: str, depth: int) -> ValueKind:
-        canonical = self.canonical(qualname)
-        api = known_api(canonical)
-        if api is not None and api in _API_KINDS:
-            return _API_KINDS[api]
-        if self.is_session_class(canonical):
-            return ValueKind.SESSION_CLASS
-        origins = self.module_values.get(canonical)
-        if origins:
-            found = self.kinds(origins, depth + 1) - {ValueKind.UNKNOWN}
-            if found:
-                return _strongest(found)
-        if self._is_session_context(canonical, depth):
-            return ValueKind.SESSION_CONTEXT
-        if self._returns_session(canonical):
-            return ValueKind.SESSION_SOURCE
-        return ValueKind.UNKNOWN
-
-    def _returns_session(self, qualname: str) -> bool:
-        function = self.functions.get(qualname)
-        return function is not None and function.returns is not None and self.is_session_class(function.returns)
-
-    def _attribute_kind(self, qualname: str, depth: int) -> ValueKind:
-        owner, _, attribute = qualname.rpartition(".")
-        for cls in self.class_chain(owner):
-            origins = cls.attributes.get(attribute)
-            if origins:
-                found = self.kinds(origins, depth + 1) - {ValueKind.UNKNOWN}
-                if found:
-                    return _strongest(found)
-            if self._returns_session(f"{cls.qualname}.{attribute}"):
-                return ValueKind.SESSION_SOURCE
-        return ValueKind.UNKNOWN
-
-    def _is_session_context(self, qualname: str, depth: int) -> bool:
-        """A function that yields a session: an `@asynccontextmanager` or a dependency."""
-        cached = self._session_contexts.get(qualname)
-        if cached is not None:
-            return cached
-        function = self.functions.get(qualname)
-        if function is None or not function.yields:
-            return False
-        self._session_contexts[qualname] = False  # breaks recursion through itself
-        found = any(ValueKind.SESSION in self.kinds(ref.origins, depth + 1) for ref in function.yields)
-        self._session_contexts[qualname] = found
-        return found
-
     # -- factories, the session helper and the transaction policy ---------------
 
     @property
@@ -563,21 +392,16 @@ class ProjectIndex:
                 return api
         return None
 
-    def opens_from_factory(self, origins: Iterable[Origin]) -> bool:
-        """A value made straight from a session factory: `SessionLocal()` or `SessionLocal.begin()`."""
-        return any(
-            origin.steps
-            and origin.steps[-1] in ("()", "begin")
-            and self.value_kind(Origin(origin.kind, origin.name, origin.steps[:-1])) is ValueKind.FACTORY
-            for origin in origins
+    def is_async_context_manager(self, function: FunctionFacts) -> bool:
+        """Decorated `@asynccontextmanager`, or made one by a call (`asynccontextmanager(_impl)`)."""
+        return (
+            any(self.api(d) is Api.ASYNC_CONTEXT_MANAGER for d in function.decorators)
+            or function.qualname in self._wrapped_context_managers
         )
 
-    def is_async_context_manager(self, function: FunctionFacts) -> bool:
-        return any(self.api(d) is Api.ASYNC_CONTEXT_MANAGER for d in function.decorators)
-
     def yields_session(self, function: FunctionFacts) -> bool:
-        """An `@asynccontextmanager` that yields a session (on the evidence the index holds)."""
-        return self.is_async_context_manager(function) and self._is_session_context(function.qualname, 0)
+        """An async context manager that yields a session (on the evidence the index holds)."""
+        return self.is_async_context_manager(function) and self.values.function_result(function.qualname).is_session
 
     def session_helper(self) -> FunctionFacts | None:
         """The project's session helper: the `@asynccontextmanager` named by `session-helper` that
@@ -589,64 +413,35 @@ class ProjectIndex:
             self._session_helper.append(found[0] if found else None)
         return self._session_helper[0]
 
+    def fixture_for(self, module: str, name: str) -> FunctionFacts | None:
+        """The pytest fixture `name` as a test in `module` sees it: its own module's, else the
+        nearest `conftest.py` in its package or above (pytest's lookup)."""
+        candidates = self.fixtures.get(name)
+        if not candidates:
+            return None
+        best: tuple[int, FunctionFacts] | None = None
+        for owner, function in candidates:
+            if owner == module:
+                return function
+            if owner.rsplit(".", 1)[-1] != "conftest":
+                continue
+            package = owner.rsplit(".", 1)[0] if "." in owner else ""
+            if package and not (module == package or module.startswith(package + ".")):
+                continue
+            depth = package.count(".") + 1 if package else 0
+            if best is None or depth > best[0]:
+                best = (depth, function)
+        return best[1] if best is not None else None
+
     def transaction_sites(self) -> TransactionSites:
         """The explicit `commit()` sites and unit-of-work `begin()` blocks of the whole project."""
         if self._transactions is None:
-            self._transactions = TransactionSites(tuple(self._collect_transaction_sites()))
+            self._transactions = collect_transaction_sites(self)
         return self._transactions
-
-    def _collect_transaction_sites(self) -> Iterator[TransactionSite]:
-        owners = {ValueKind.SESSION, ValueKind.FACTORY}
-        for path in sorted(self.files):
-            if self.is_test_module(path):
-                continue  # fixtures commit their data whatever the application's policy
-            for function in self.files[path].functions:
-                # A commit inside a begin() block is ASA401's finding, not a policy choice.
-                inside_blocks = {(c.line, c.col) for block in function.begin_blocks for c in block.violations}
-                for block in function.begin_blocks:
-                    if block.method == "begin" and self.kinds(block.receiver.origins) & owners:
-                        yield TransactionSite(
-                            Policy.UNIT_OF_WORK,
-                            path,
-                            function.qualname,
-                            block.line,
-                            block.col,
-                            f"async with {block.receiver.text}.begin()",
-                            block.receiver.text,
-                            block.receiver.is_parameter,
-                        )
-                for call in function.session_calls:
-                    if (
-                        call.method == "commit"
-                        and call.awaited
-                        and (call.line, call.col) not in inside_blocks
-                        and self.is_session(call.receiver)
-                    ):
-                        yield TransactionSite(
-                            Policy.EXPLICIT,
-                            path,
-                            function.qualname,
-                            call.line,
-                            call.col,
-                            f"{call.receiver.text}.commit()",
-                            call.receiver.text,
-                            call.receiver.is_parameter,
-                        )
-
-
-def _strongest(kinds: set[ValueKind]) -> ValueKind:
-    for kind in ValueKind:
-        if kind in kinds:
-            return kind
-    return ValueKind.UNKNOWN
 
 
 __all__ = [
-    "ENGINES",
     "FactorySite",
     "ProjectIndex",
     "RelationshipRef",
-    "ValueKind",
-    "find_project_root",
-    "is_project_root",
 ]

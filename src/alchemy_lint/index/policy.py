@@ -5,8 +5,15 @@ The index collects the sites over every file; `decide` says which policy wins, A
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
+
+from alchemy_lint.index.transactions import begin_blocks, early_ends
+
+if TYPE_CHECKING:
+    from alchemy_lint.index.project import ProjectIndex
 
 
 class Policy(str, Enum):
@@ -76,3 +83,48 @@ def decide(setting: str, sites: TransactionSites) -> PolicyDecision:
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def collect_transaction_sites(index: ProjectIndex) -> TransactionSites:
+    """The explicit `commit()` sites and unit-of-work `begin()` blocks of the whole project."""
+    return TransactionSites(tuple(_sites(index)))
+
+
+def _sites(index: ProjectIndex) -> Iterator[TransactionSite]:
+    values = index.values
+    for path in sorted(index.files):
+        if index.is_test_module(path):
+            continue  # fixtures commit their data whatever the application's policy
+        for function in index.files[path].functions:
+            # A commit inside a unit of work is ASA401's finding, not a policy choice.
+            early = {(call.line, call.col) for call, _ in early_ends(index, function)}
+            for block in begin_blocks(index, function):
+                if block.method != "begin" or block.receiver is None:
+                    continue
+                yield TransactionSite(
+                    Policy.UNIT_OF_WORK,
+                    path,
+                    function.qualname,
+                    block.line,
+                    block.col,
+                    f"async with {block.receiver.text}.begin()",
+                    block.receiver.text,
+                    block.receiver.received,
+                )
+            for call in function.calls:
+                if (
+                    call.method == "commit"
+                    and call.awaited
+                    and (call.line, call.col) not in early
+                    and values.of(call.receiver.origins).is_session
+                ):
+                    yield TransactionSite(
+                        Policy.EXPLICIT,
+                        path,
+                        function.qualname,
+                        call.line,
+                        call.col,
+                        f"{call.receiver.text}.commit()",
+                        call.receiver.text,
+                        call.receiver.received,
+                    )

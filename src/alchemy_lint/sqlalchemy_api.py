@@ -32,6 +32,10 @@ class Api(str, Enum):
     WRITE_ONLY_MAPPED = "WriteOnlyMapped"
     DYNAMIC_MAPPED = "DynamicMapped"
     METADATA = "MetaData"
+    ASYNC_OBJECT_SESSION = "async_object_session"
+    OBJECT_SESSION = "object_session"
+    CONNECTION_CLASS = "Connection"
+    ASYNC_CONNECTION_CLASS = "AsyncConnection"
 
 
 _SPELLINGS: dict[Api, tuple[str, ...]] = {
@@ -113,6 +117,20 @@ _SPELLINGS: dict[Api, tuple[str, ...]] = {
         "sqlalchemy.schema.MetaData",
         "sqlalchemy.sql.schema.MetaData",
         "sqlmodel.MetaData",
+    ),
+    Api.ASYNC_OBJECT_SESSION: (
+        "sqlalchemy.ext.asyncio.async_object_session",
+        "sqlalchemy.ext.asyncio.session.async_object_session",
+    ),
+    Api.OBJECT_SESSION: ("sqlalchemy.orm.object_session", "sqlalchemy.orm.session.object_session"),
+    Api.CONNECTION_CLASS: (
+        "sqlalchemy.Connection",
+        "sqlalchemy.engine.Connection",
+        "sqlalchemy.engine.base.Connection",
+    ),
+    Api.ASYNC_CONNECTION_CLASS: (
+        "sqlalchemy.ext.asyncio.AsyncConnection",
+        "sqlalchemy.ext.asyncio.engine.AsyncConnection",
     ),
 }
 

@@ -7,23 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alchemy_lint.facts.model import (
-    ApiCall,
-    FunctionFacts,
-    LoaderPath,
-    ObjectAccess,
-    ObjectSource,
-    Origin,
-    OriginKind,
-    SessionRef,
-    SourceKind,
-)
-from alchemy_lint.names import Api, known_api
-from alchemy_lint.project import ProjectIndex, RelationshipRef
+from alchemy_lint.facts.model import FunctionFacts, LoaderPath, LoaderStrategy, ObjectAccess, ObjectSource, SourceKind
+from alchemy_lint.facts.values import Origin, OriginKind, ValueRef
+from alchemy_lint.index.project import ProjectIndex, RelationshipRef
+from alchemy_lint.index.values import ValueKind
 
-LOADING_STRATEGIES = frozenset({"selectin", "joined", "subquery", "immediate", "contains_eager"})
-#: Strategies under which reading the relationship emits no SQL (it raises another error or
-#: returns nothing): not a lazy load, so not ASA301's business.
+#: Relationship `lazy=` strategies under which reading it emits no SQL (it raises another error
+#: or returns nothing): not a lazy load, so not ASA301's business.
 SILENT_STRATEGIES = frozenset({"raise", "raise_on_sql", "noload"})
 _SELECT_MODULES = ("sqlalchemy.", "sqlmodel.")
 _MAX_DEPTH = 4
@@ -111,7 +101,7 @@ def _resolve_call(index: ProjectIndex, source: ObjectSource, depth: int) -> Reso
             return None
         session = returned.source.session
         if returned.source.kind is not SourceKind.CALL and (
-            session is None or session_origin(index, session, function.loading.session_options).is_async is False
+            session is None or is_async_session(index, session) is False
         ):
             return None
         prefix = inner.prefix + returned.path
@@ -165,55 +155,13 @@ def callee_function(index: ProjectIndex, origins: tuple[Origin, ...]) -> Functio
     """The project function a call runs: `get_order(...)`, `repo.get(...)`, `self.repo.get(...)`."""
     found: FunctionFacts | None = None
     for origin in origins:
-        function = _callee(index, origin, 0)
+        qualname = index.values.callee(origin)
+        function = index.functions.get(qualname) if qualname is not None else None
         if function is not None:
             if found is not None and found is not function:
                 return None
             found = function
     return found
-
-
-def _callee(index: ProjectIndex, origin: Origin, depth: int) -> FunctionFacts | None:
-    if depth > _MAX_DEPTH or not origin.steps:
-        return None
-    instance: str | None = None
-    steps = list(origin.steps)
-    if origin.kind is OriginKind.NAME:
-        canonical = index.canonical(origin.name)
-        if canonical in index.functions and steps == ["()"]:
-            return index.functions[canonical]
-        if canonical in index.classes and steps[0] == "()":
-            instance, steps = canonical, steps[1:]
-        else:
-            return None
-    elif origin.kind is OriginKind.ANNOTATION:
-        instance = index.canonical(origin.name)
-    else:
-        instance = _attribute_class(index, origin.name, depth)
-    if instance is None or len(steps) != 1 or steps[0].startswith((".", "(")):
-        return None
-    return _method(index, instance, steps[0])
-
-
-def _attribute_class(index: ProjectIndex, qualname: str, depth: int) -> str | None:
-    """The project class of `self.attr`, from its annotation or the class it is built from."""
-    owner, _, attribute = qualname.rpartition(".")
-    found: set[str] = set()
-    for cls in index.class_chain(owner):
-        for origin in cls.attributes.get(attribute, ()):
-            built = origin.kind is OriginKind.NAME and origin.steps == ("()",)
-            if built or (origin.kind is OriginKind.ANNOTATION and not origin.steps):
-                found.add(index.canonical(origin.name))
-    classes = {name for name in found if name in index.classes}
-    return classes.pop() if len(classes) == 1 and len(found) == 1 else None
-
-
-def _method(index: ProjectIndex, cls: str, name: str) -> FunctionFacts | None:
-    for ancestor in index.class_chain(cls):
-        function = index.functions.get(f"{ancestor.qualname}.{name}")
-        if function is not None:
-            return function
-    return None
 
 
 # -- accesses --------------------------------------------------------------------------
@@ -276,9 +224,9 @@ def _covers(loader: LoaderPath, names: tuple[str, ...]) -> bool | None:
         if leaf not in ("*", name):
             return None
     last = loader.steps[len(names) - 1]
-    if last.strategy in LOADING_STRATEGIES or last.strategy in SILENT_STRATEGIES:
+    if last.strategy.loads or last.strategy.emits_no_sql:
         return True
-    if last.strategy == "default" and len(loader.steps) > len(names):
+    if last.strategy is LoaderStrategy.DEFAULT and len(loader.steps) > len(names):
         return None
     return None
 
@@ -302,106 +250,18 @@ def _short(qualname: str) -> str:
 # -- sessions --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class SessionOrigin:
-    """What a session was made by: its flavour and the factory or session-class call keywords."""
-
-    is_async: bool | None
-    #: True, False, or None when unknown (a parameter, a factory configured elsewhere).
-    expires_on_commit: bool | None
-
-
-def session_origin(index: ProjectIndex, ref: SessionRef, local_options: dict[str, str]) -> SessionOrigin:
-    """Evaluate a session's evidence to the factory (or bare session class) that made it."""
-    if not index.is_session(ref):
-        # Declared as some other class (an HTTP client, a unit of work): not an ORM session.
-        declared = any(origin.kind is OriginKind.ANNOTATION and not origin.steps for origin in ref.origins)
-        return SessionOrigin(False if declared else None, None)
-    found = [_origin_of(index, origin, 0) for origin in ref.origins]
-    known = [item for item in found if item is not None]
-    flavours = {item.is_async for item in known if item.is_async is not None}
-    expiries = {item.expires_on_commit for item in known}
-    is_async = flavours.pop() if len(flavours) == 1 else None
-    expires = expiries.pop() if len(expiries) == 1 else None
-    override = local_options.get(ref.text)
-    if override is not None:
-        expires = _expiry_value(override)
-    return SessionOrigin(is_async, expires)
-
-
-def _origin_of(index: ProjectIndex, origin: Origin, depth: int) -> SessionOrigin | None:
-    if depth > _MAX_DEPTH:
-        return None
-    if origin.kind is OriginKind.ANNOTATION:
-        return SessionOrigin(_class_flavour(index, origin.name), None)
-    if origin.kind is OriginKind.ATTRIBUTE:
-        owner, _, attribute = origin.name.rpartition(".")
-        for cls in index.class_chain(owner):
-            for inner in cls.attributes.get(attribute, ()):
-                found = _origin_of(index, Origin(inner.kind, inner.name, inner.steps + origin.steps), depth + 1)
-                if found is not None:
-                    return found
-        return None
-    canonical = index.canonical(origin.name)
-    api = known_api(canonical)
-    if api in (Api.ASYNC_SESSION, Api.SYNC_SESSION) or index.is_session_class(canonical):
-        # A bare session class call: the default expire_on_commit=True unless the call says so.
-        return SessionOrigin(_class_flavour(index, canonical), True)
-    site = index.factory_named(canonical)
-    if site is not None:
-        return SessionOrigin(_factory_flavour(index, site.call), _factory_expiry(site.call))
-    function = index.functions.get(canonical)
-    if function is not None and function.yields:
-        for ref in function.yields:
-            for inner in ref.origins:
-                found = _origin_of(index, inner, depth + 1)
-                if found is not None:
-                    return found
-        return None
-    for inner in index.module_values.get(canonical, ()):
-        if known_api(index.canonical(inner.name)) in (Api.ASYNC_SESSIONMAKER, Api.SESSIONMAKER):
-            continue
-        found = _origin_of(index, inner, depth + 1)
-        if found is not None:
-            return found
-    return None
-
-
-def _class_flavour(index: ProjectIndex, qualname: str) -> bool | None:
-    names = [qualname, *(base for cls in index.class_chain(qualname) for base in cls.bases)]
-    apis = {known_api(index.canonical(name)) for name in names}
-    if Api.ASYNC_SESSION in apis:
-        return True
-    if Api.SYNC_SESSION in apis:
-        return False
-    return None
-
-
-def _factory_flavour(index: ProjectIndex, call: ApiCall) -> bool:
-    api = call.api or index.api(call.callee)
-    if api is Api.ASYNC_SESSIONMAKER:
-        return True
-    session_class = call.keyword_targets.get("class_")
-    return session_class is not None and _class_flavour(index, session_class) is True
-
-
-def _factory_expiry(call: ApiCall) -> bool | None:
-    value = call.keywords.get("expire_on_commit")
-    if value is None:
-        return None if call.has_star_kwargs else True
-    return _expiry_value(value)
-
-
-def _expiry_value(text: str) -> bool | None:
-    if text == "False":
-        return False
-    if text == "True":
-        return True
-    return None
+def is_async_session(index: ProjectIndex, ref: ValueRef) -> bool | None:
+    """Whether a session is an asyncio one: True, False (a sync session, or declared as some other
+    class such as an HTTP client), or None when nothing says."""
+    value = index.values.of(ref.origins)
+    if value.kind is ValueKind.SESSION:
+        return value.is_async
+    declared = any(origin.kind is OriginKind.ANNOTATION and not origin.steps for origin in ref.origins)
+    return False if declared else None
 
 
 def project_factory_expiry(index: ProjectIndex) -> bool | None:
     """What the project's only session factory does on commit (None without exactly one)."""
     if len(index.factory_sites) != 1:
         return None
-    return _factory_expiry(index.factory_sites[0].call)
+    return index.values.of_factory(index.factory_sites[0]).expire_on_commit

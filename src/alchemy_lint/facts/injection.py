@@ -1,0 +1,119 @@
+"""Values that frameworks hand to functions: dependency injection and pytest fixtures.
+
+FastAPI's `Depends(provider)` (as a default or in `Annotated[...]`), Litestar's `Provide(provider)`
+registered under a name, and pytest fixtures requested by parameter name.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from alchemy_lint.resolve import NameTable, dotted_parts, qualify, unquoted
+
+#: Markers whose first argument (or `dependency=`) is the provider of the parameter's value.
+DEPENDS = frozenset(
+    {
+        "fastapi.Depends",
+        "fastapi.params.Depends",
+        "fastapi.param_functions.Depends",
+        "fastapi.Security",
+        "fastapi.params.Security",
+        "fastapi.param_functions.Security",
+        "fast_depends.Depends",
+        "faststream.Depends",
+        "litestar.di.Provide",
+        "litestar.Provide",
+        "dishka.FromDishka",
+    }
+)
+#: Registrations of a provider under a name: `dependencies={"db": Provide(get_db)}`.
+PROVIDE = frozenset({"litestar.di.Provide", "litestar.Provide"})
+_ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
+_FIXTURES = frozenset({"pytest.fixture", "pytest_asyncio.fixture", "_pytest.fixtures.fixture"})
+#: Decorators-as-calls that return the function they wrap, as far as its value goes:
+#: `get_session = asynccontextmanager(_session)` is the generator function made a helper.
+TRANSPARENT_WRAPPERS = frozenset(
+    {
+        "contextlib.asynccontextmanager",
+        "contextlib.contextmanager",
+        "functools.wraps",
+    }
+)
+
+
+def _qualified(expr: ast.expr, table: NameTable) -> str | None:
+    return qualify(expr, table) if dotted_parts(expr) is not None else None
+
+
+def provider_of(expr: ast.expr | None, table: NameTable) -> ast.expr | None:
+    """The provider in `Depends(provider)` / `Provide(provider)`, if `expr` is such a marker."""
+    if not isinstance(expr, ast.Call) or _qualified(expr.func, table) not in DEPENDS:
+        return None
+    if expr.args:
+        return expr.args[0]
+    for keyword in expr.keywords:
+        if keyword.arg == "dependency":
+            return keyword.value
+    return None
+
+
+def annotated_provider(annotation: ast.expr | None, table: NameTable) -> ast.expr | None:
+    """The provider in `Annotated[X, Depends(provider)]` (also as a string annotation)."""
+    annotation = unquoted(annotation) if annotation is not None else None
+    if not isinstance(annotation, ast.Subscript) or _qualified(annotation.value, table) not in _ANNOTATED:
+        return None
+    inner = annotation.slice
+    if not isinstance(inner, ast.Tuple):
+        return None
+    for metadata in inner.elts[1:]:
+        found = provider_of(metadata, table)
+        if found is not None:
+            return found
+    return None
+
+
+def fixture_name(function: ast.FunctionDef | ast.AsyncFunctionDef, table: NameTable) -> str | None:
+    """The name a pytest fixture is requested by, or None when the function is no fixture."""
+    for decorator in function.decorator_list:
+        callee = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if _qualified(callee, table) not in _FIXTURES:
+            continue
+        if isinstance(decorator, ast.Call):
+            for keyword in decorator.keywords:
+                if keyword.arg == "name" and isinstance(keyword.value, ast.Constant):
+                    return str(keyword.value.value)
+        return function.name
+    return None
+
+
+def requests_fixtures(function: ast.FunctionDef | ast.AsyncFunctionDef, is_fixture: bool, in_class: str | None) -> bool:
+    """Whether pytest fills this function's parameters with fixtures: a test or a fixture."""
+    if is_fixture:
+        return True
+    if not function.name.startswith("test"):
+        return False
+    return in_class is None or in_class.rsplit(".", 1)[-1].startswith("Test")
+
+
+def registered_providers(value: ast.expr, table: NameTable) -> dict[str, ast.expr]:
+    """`{"db_session": Provide(get_db)}` (a dict display or `dict(db_session=Provide(...))`)."""
+    found: dict[str, ast.expr] = {}
+    if isinstance(value, ast.Dict):
+        for key, item in zip(value.keys, value.values, strict=True):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                provider = _registered(item, table)
+                if provider is not None:
+                    found[key.value] = provider
+    elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict":
+        for keyword in value.keywords:
+            if keyword.arg:
+                provider = _registered(keyword.value, table)
+                if provider is not None:
+                    found[keyword.arg] = provider
+    return found
+
+
+def _registered(item: ast.expr, table: NameTable) -> ast.expr | None:
+    if isinstance(item, ast.Call) and _qualified(item.func, table) in PROVIDE and item.args:
+        return item.args[0]
+    return None

@@ -1,0 +1,179 @@
+"""The value model of the facts: what an expression *is* (its origins) and what it *holds*.
+
+One per-function `ValueTable` answers "what does this name hold here?" for every analysis of
+the walk (the facts builder, the task recorder, the loading interpreter); the project index
+evaluates the origins to a session, a factory, an engine or an ORM object (`index/values.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import NamedTuple
+
+
+class OriginKind(str, Enum):
+    """Where the evidence about a value starts."""
+
+    #: A module-level or imported name, by qualified name.
+    NAME = "name"
+    #: An instance of the class an annotation names (also a type alias, by its qualified name).
+    ANNOTATION = "annotation"
+    #: `self.<attr>` of a class, named `module.Class.attr`.
+    ATTRIBUTE = "attribute"
+    #: What a dependency-injection provider gives (`Depends(get_db)`): the provider's qualified name.
+    PROVIDED = "provided"
+    #: A parameter that a framework fills by its name (a pytest fixture, a Litestar dependency):
+    #: `module:parameter`, resolved by the index from where the function lives.
+    INJECTED = "injected"
+    #: `app.state.<name>` (also `request.app.state.<name>`): the attribute name.
+    APP_STATE = "app state"
+
+
+class StepKind(str, Enum):
+    #: Calling the value: `factory()`.
+    CALL = "call"
+    #: Calling a method of it: `session.begin()`.
+    METHOD = "method"
+    #: Reading an attribute of it: `engine.sync_engine`.
+    ATTRIBUTE = "attribute"
+
+
+class Step(NamedTuple):
+    """One operation applied to a value; a call keeps its `expire_on_commit=` text, if any."""
+
+    kind: StepKind
+    name: str = ""
+    expire_on_commit: str | None = None
+
+
+CALL = Step(StepKind.CALL)
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a value comes from: a base and the steps applied to it.
+
+    `SessionLocal.begin()` is `Origin(NAME, "app.db.SessionLocal", (Step(METHOD, "begin"),))`.
+    The project index evaluates an origin to what the value is.
+    """
+
+    kind: OriginKind
+    name: str
+    steps: tuple[Step, ...] = ()
+
+    def then(self, step: Step) -> Origin:
+        return Origin(self.kind, self.name, (*self.steps, step))
+
+    def base(self) -> Origin:
+        """The origin without its last step."""
+        return Origin(self.kind, self.name, self.steps[:-1])
+
+
+class ReachKind(str, Enum):
+    """How a value reaches a piece of work (an awaitable, a call)."""
+
+    #: A method call on it: `session.execute(...)`.
+    METHOD_CALL = "method call"
+    #: Passed positionally or by keyword: `load(session)`.
+    ARGUMENT = "argument"
+    #: Through an object built from it: `repo = Repo(session)`, then `repo.load()`.
+    WRAPPER = "wrapper"
+    #: Through a nested function or lambda that uses it: `async def work(): await session...`.
+    CLOSURE = "closure"
+
+
+@dataclass(frozen=True, slots=True)
+class ValueRef:
+    """An expression where a tracked value may be, with the evidence of what it is and holds."""
+
+    text: str
+    origins: tuple[Origin, ...]
+    #: The values it was built from or collects (`Repo(s)` holds `s`).
+    holds: tuple[Held, ...] = ()
+    #: The value came from outside the function: a parameter, or a value of an enclosing
+    #: function that a closure uses. The function does not own it (it neither opened it nor
+    #: closes it).
+    received: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """A value reaching some work, and how; `via` names the wrapper or closure it goes through."""
+
+    ref: ValueRef
+    how: ReachKind
+    via: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """One thing a binding holds: an object built from values, or one item of a collection.
+
+    `many` marks an item that stands for one per element (a comprehension, an append in a loop).
+    """
+
+    reaches: tuple[Reach, ...]
+    many: bool = False
+
+
+# -- the per-function table (lives during the walk only) ----------------------------
+
+
+@dataclass(slots=True)
+class Binding:
+    """One binding of a name: where it happened and the value bound (None: nothing known)."""
+
+    line: int
+    col: int
+    ref: ValueRef | None
+    #: The binding happened inside a loop starting at this line (0: not in a loop), so it is
+    #: one value per iteration.
+    loop_line: int = 0
+
+
+@dataclass(slots=True)
+class ValueTable:
+    """Name -> its bindings in source order, for one function (or the module).
+
+    Lookups during the walk see the latest binding; the loading interpreter, which runs over a
+    function after the walk, asks for the binding in force at a position.
+    """
+
+    owner: str
+    parent: ValueTable | None = None
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    #: Names of enclosing functions' bindings that this function reads (a closure's captures).
+    captured: dict[str, ValueRef] = field(default_factory=dict)
+
+    def bind(self, name: str, binding: Binding) -> None:
+        self.bindings.setdefault(name, []).append(binding)
+
+    def latest(self, name: str) -> Binding | None:
+        found = self.bindings.get(name)
+        return found[-1] if found else None
+
+    def at(self, name: str, line: int, col: int) -> Binding | None:
+        """The binding in force at (line, col): the last one before it in source order."""
+        found = self.bindings.get(name)
+        if not found:
+            return None
+        if len(found) == 1:
+            return found[0] if (found[0].line, found[0].col) < (line, col) else None
+        best: Binding | None = None
+        for binding in found:
+            if (binding.line, binding.col) < (line, col):
+                best = binding
+        return best
+
+    def enclosing(self, name: str) -> ValueRef | None:
+        """The value of `name` in an enclosing function (a closure reads it), recorded as captured."""
+        table = self.parent
+        while table is not None:
+            binding = table.latest(name)
+            if binding is not None:
+                if binding.ref is not None:
+                    self.captured.setdefault(name, binding.ref)
+                return binding.ref
+            table = table.parent
+        return None

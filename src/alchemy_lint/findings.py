@@ -1,0 +1,23 @@
+"""What every front end reports: one finding, a path, a position, a code and a message.
+
+Plain data: the CLI, flake8, the language server, the cache and the fixers pass it around.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+    #: Where the reported node ends, when a fixer needs to tell nested nodes apart (`a.b.c`).
+    end_line: int | None = None
+    end_col: int | None = None
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line, self.col, self.code)

@@ -1,0 +1,640 @@
+"""The one evaluator: what a value with these origins is, for every rule.
+
+A session, a connection, a session factory, an engine, an ORM object of a model, an instance of
+a project class...; sync or async; the factory it came from and that factory's
+`expire_on_commit`; whether it is handed out inside a unit of work; and how it is known, for
+the messages. Rules ask this and keep no session logic of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from enum import Enum
+from typing import TYPE_CHECKING, TypeVar
+
+from alchemy_lint.facts.model import ApiCall, FunctionFacts
+from alchemy_lint.facts.values import Origin, OriginKind, Reach, Step, StepKind, ValueRef
+from alchemy_lint.sqlalchemy_api import Api, known_api
+
+if TYPE_CHECKING:
+    from alchemy_lint.index.project import FactorySite, ProjectIndex
+
+_MAX_DEPTH = 8
+_T = TypeVar("_T")
+
+
+class ValueKind(str, Enum):
+    """What a value is, in order of strength when several origins disagree."""
+
+    SESSION = "session"
+    CONNECTION = "connection"
+    FACTORY = "session factory"
+    SESSION_CLASS = "session class"
+    FACTORY_CONSTRUCTOR = "factory constructor"
+    #: Something that gives a value when called: a project function, a helper, a provider.
+    CALLABLE = "callable"
+    TRANSACTION = "transaction"
+    ENGINE = "engine"
+    ENGINE_CONSTRUCTOR = "engine constructor"
+    DECLARATIVE_BASE = "declarative base"
+    DECLARATIVE_BASE_CONSTRUCTOR = "declarative base constructor"
+    REGISTRY = "registry"
+    REGISTRY_CONSTRUCTOR = "registry constructor"
+    METADATA = "metadata"
+    METADATA_CONSTRUCTOR = "metadata constructor"
+    #: An ORM object of the model in `Value.cls`.
+    MODEL_OBJECT = "ORM object"
+    #: A project class itself (calling it makes an instance).
+    CLASS = "class"
+    #: An instance of the project class in `Value.cls`.
+    INSTANCE = "instance"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """How a value is known, for a message: `from Depends(get_session)` at app/db.py:14."""
+
+    text: str
+    path: str = ""
+    line: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.text} ({self.path}:{self.line})" if self.path else self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    kind: ValueKind
+    #: True for asyncio sessions/factories, False for sync ones, None when unknown.
+    is_async: bool | None = None
+    #: The factory that makes it (a session) or that it is (a factory), when known.
+    factory: FactorySite | None = None
+    #: What commit() does to loaded objects: True expires them, False keeps them, None unknown.
+    expire_on_commit: bool | None = None
+    #: The session is handed out inside a unit of work (`factory.begin()`, `session.begin()`).
+    in_unit_of_work: bool = False
+    #: The class of an INSTANCE or CLASS, the model of a MODEL_OBJECT, the session class.
+    cls: str | None = None
+    evidence: Evidence | None = None
+    #: What calling a CALLABLE (or a FACTORY) gives.
+    result: Value | None = None
+
+    @property
+    def is_session(self) -> bool:
+        return self.kind is ValueKind.SESSION
+
+    @property
+    def runs_statements(self) -> bool:
+        """A session or a connection: one operation at a time, one transaction."""
+        return self.kind in (ValueKind.SESSION, ValueKind.CONNECTION)
+
+
+UNKNOWN = Value(ValueKind.UNKNOWN)
+
+_API_KINDS: dict[Api, ValueKind] = {
+    Api.ASYNC_SESSIONMAKER: ValueKind.FACTORY_CONSTRUCTOR,
+    Api.SESSIONMAKER: ValueKind.FACTORY_CONSTRUCTOR,
+    Api.ASYNC_SESSION: ValueKind.SESSION_CLASS,
+    Api.SYNC_SESSION: ValueKind.SESSION_CLASS,
+    Api.CREATE_ENGINE: ValueKind.ENGINE_CONSTRUCTOR,
+    Api.CREATE_ASYNC_ENGINE: ValueKind.ENGINE_CONSTRUCTOR,
+    # A listener on the Engine class itself applies to every engine.
+    Api.ENGINE_CLASS: ValueKind.ENGINE,
+    Api.ASYNC_ENGINE_CLASS: ValueKind.ENGINE,
+    Api.DECLARATIVE_BASE_FACTORY: ValueKind.DECLARATIVE_BASE_CONSTRUCTOR,
+    Api.REGISTRY: ValueKind.REGISTRY_CONSTRUCTOR,
+    Api.METADATA: ValueKind.METADATA_CONSTRUCTOR,
+}
+#: Instances of these classes, by annotation.
+_INSTANCE_KINDS: dict[Api, ValueKind] = {
+    Api.ASYNC_SESSIONMAKER: ValueKind.FACTORY,
+    Api.SESSIONMAKER: ValueKind.FACTORY,
+    Api.ENGINE_CLASS: ValueKind.ENGINE,
+    Api.ASYNC_ENGINE_CLASS: ValueKind.ENGINE,
+    Api.CONNECTION_CLASS: ValueKind.CONNECTION,
+    Api.ASYNC_CONNECTION_CLASS: ValueKind.CONNECTION,
+    Api.METADATA: ValueKind.METADATA,
+}
+_SESSION_GETTERS = frozenset({Api.ASYNC_OBJECT_SESSION, Api.OBJECT_SESSION})
+_BEGIN = frozenset({"begin", "begin_nested"})
+_STATEMENT_CONSTRUCTORS = frozenset(
+    {"select", "insert", "update", "delete", "text", "union", "union_all", "except_", "intersect", "exists"}
+)
+_STATEMENT_MODULES = ("sqlalchemy.", "sqlmodel.")
+
+
+def _join(values: Iterable[Value]) -> Value:
+    """One answer from several origins: the strongest kind; facts that agree, or None."""
+    found = [value for value in values if value.kind is not ValueKind.UNKNOWN]
+    if not found:
+        return UNKNOWN
+    strongest = min(found, key=lambda value: _ORDER[value.kind])
+    same = [value for value in found if value.kind is strongest.kind]
+    if len(same) == 1:
+        return strongest
+    return Value(
+        strongest.kind,
+        _agree(value.is_async for value in same),
+        _agree_factory(same),
+        _agree(value.expire_on_commit for value in same),
+        any(value.in_unit_of_work for value in same),
+        _agree(value.cls for value in same),
+        _best_evidence(same),
+        strongest.result,
+    )
+
+
+_ORDER = {kind: position for position, kind in enumerate(ValueKind)}
+
+
+def _agree(items: Iterable[_T | None]) -> _T | None:
+    known = {item for item in items if item is not None}
+    return known.pop() if len(known) == 1 else None
+
+
+def _agree_factory(values: list[Value]) -> FactorySite | None:
+    # Sites hold their call's keywords (a dict): tell them apart by where they are.
+    known = {
+        (site.path, site.call.line, site.call.col): site for value in values if (site := value.factory) is not None
+    }
+    return next(iter(known.values())) if len(known) == 1 else None
+
+
+def _best_evidence(values: list[Value]) -> Evidence | None:
+    """The evidence that tells most: a located source (a provider, a factory) over an annotation."""
+    located = [value.evidence for value in values if value.evidence is not None and value.evidence.path]
+    if located:
+        return located[0]
+    return next((value.evidence for value in values if value.evidence is not None), None)
+
+
+class ValueModel:
+    """Evaluates origins against the project index; memoised, since the index does not change."""
+
+    def __init__(self, index: ProjectIndex) -> None:
+        self.index = index
+        self._origins: dict[Origin, Value] = {}
+        self._functions: dict[str, Value] = {}
+        self._in_progress: set[object] = set()
+
+    # -- public questions ------------------------------------------------------------
+
+    def of(self, origins: Iterable[Origin]) -> Value:
+        """What a value with these origins is."""
+        origins = tuple(origins)
+        if len(origins) == 1:
+            return self.origin(origins[0])
+        values = [self.origin(origin) for origin in origins]
+        annotated = [
+            value
+            for origin, value in zip(origins, values, strict=True)
+            if origin.kind is OriginKind.ANNOTATION and not origin.steps
+        ]
+        if len(annotated) > 1 and len({value.kind for value in annotated}) > 1:
+            # A union annotation (`AsyncSession | httpx.AsyncClient`) is evidence only when
+            # every member agrees.
+            values = [value for value in values if all(value is not other for other in annotated)]
+        return _join(values)
+
+    def of_ref(self, ref: ValueRef) -> Value:
+        return self.of(ref.origins)
+
+    def is_session(self, ref: ValueRef) -> bool:
+        return self.of(ref.origins).is_session
+
+    def sessions_reached(self, reach: Reach, scope: str) -> list[tuple[str, ValueRef, Value]]:
+        """The sessions and connections a reach brings to some work, each with an identity that
+        is the same wherever the one value goes (`s` in `scope`, or `Svc.__init__:session` for
+        what `self.users = UserRepository(session)` holds)."""
+        found: list[tuple[str, ValueRef, Value]] = []
+        value = self.of(reach.ref.origins)
+        if value.runs_statements:
+            found.append((f"{scope}:{reach.ref.text}", reach.ref, value))
+            return found
+        for origin in reach.ref.origins:
+            for owner, held in self._attribute_holds(origin):
+                for inner in held:
+                    inner_value = self.of(inner.ref.origins)
+                    if inner_value.runs_statements:
+                        found.append((f"{owner}:{inner.ref.text}", inner.ref, inner_value))
+        return found
+
+    def runs_statements_here(self, function: FunctionFacts, text: str) -> bool:
+        """Usage evidence: the function calls `execute`/`scalars`/`get`... on `text` with a
+        SQLAlchemy statement or a model, so it is a session or a connection."""
+        for call in function.calls:
+            if call.receiver.text == text and call.argument and self._is_statement_or_model(call.argument):
+                return True
+        return False
+
+    def opened_from_factory(self, origins: Iterable[Origin]) -> bool:
+        """A value made straight from a session factory: `SessionLocal()` or `SessionLocal.begin()`."""
+        for origin in origins:
+            if not origin.steps:
+                continue
+            last = origin.steps[-1]
+            opens = last.kind is StepKind.CALL or (last.kind is StepKind.METHOD and last.name == "begin")
+            if opens and self.origin(origin.base()).kind is ValueKind.FACTORY:
+                return True
+        return False
+
+    def callee(self, origin: Origin) -> str | None:
+        """The project function or method a call runs: `load(...)`, `repo.get(...)`, `self.repo.get(...)`."""
+        if not origin.steps:
+            return None
+        last = origin.steps[-1]
+        base = self.origin(origin.base())
+        if last.kind is StepKind.CALL and base.kind is ValueKind.CALLABLE and base.cls in self.index.functions:
+            return base.cls
+        if last.kind is StepKind.METHOD and base.kind in (ValueKind.INSTANCE, ValueKind.CLASS) and base.cls:
+            for cls in self.index.class_chain(base.cls):
+                method = f"{cls.qualname}.{last.name}"
+                if method in self.index.functions:
+                    return method
+        return None
+
+    def of_factory(self, site: FactorySite) -> Value:
+        """A factory constructed at `site`, with its flavour and `expire_on_commit`."""
+        return self._factory(site)
+
+    def function_result(self, qualname: str) -> Value:
+        """What calling a project function gives: what it yields, returns, or is annotated to return."""
+        known = self._functions.get(qualname)
+        if known is not None:
+            return known
+        if qualname in self._in_progress:
+            return UNKNOWN
+        self._in_progress.add(qualname)
+        try:
+            found = self._compute_function_result(qualname)
+        finally:
+            self._in_progress.discard(qualname)
+        self._functions[qualname] = found
+        return found
+
+    # -- origins -----------------------------------------------------------------------
+
+    def origin(self, origin: Origin) -> Value:
+        known = self._origins.get(origin)
+        if known is not None:
+            return known
+        if origin in self._in_progress:
+            return UNKNOWN
+        self._in_progress.add(origin)
+        try:
+            value = self._root(origin)
+            for step in origin.steps:
+                if value.kind is ValueKind.UNKNOWN:
+                    break
+                value = self._step(value, step)
+        finally:
+            self._in_progress.discard(origin)
+        self._origins[origin] = value
+        return value
+
+    def _root(self, origin: Origin) -> Value:
+        index = self.index
+        if origin.kind is OriginKind.NAME:
+            return self._name(origin.name)
+        if origin.kind is OriginKind.ANNOTATION:
+            return self._instance_of(origin.name)
+        if origin.kind is OriginKind.ATTRIBUTE:
+            owner, _, attribute = origin.name.rpartition(".")
+            return self._member(owner, attribute)
+        if origin.kind is OriginKind.PROVIDED:
+            provided = self._called(self._name(origin.name))
+            return self._with_evidence(provided, f"from Depends({_short(origin.name)})", origin.name)
+        if origin.kind is OriginKind.INJECTED:
+            module, _, name = origin.name.partition(":")
+            fixture = index.fixture_for(module, name)
+            if fixture is not None:
+                found = self.function_result(fixture.qualname)
+                return self._with_evidence(found, f"from fixture `{name}`", fixture.qualname)
+            providers = index.providers.get(name)
+            if providers:
+                found = _join(self.origin(provider) for provider in providers)
+                return (
+                    replace(found, evidence=Evidence(f"from dependency `{name}`")) if found.evidence is None else found
+                )
+            return UNKNOWN
+        if origin.kind is OriginKind.APP_STATE:
+            stored = index.app_state.get(origin.name, ())
+            found = _join(self.origin(inner) for inner in stored)
+            if found.kind is ValueKind.UNKNOWN:
+                return found
+            return replace(found, evidence=found.evidence or Evidence(f"from app.state.{origin.name}"))
+        return UNKNOWN
+
+    def _name(self, qualname: str) -> Value:
+        index = self.index
+        canonical = index.canonical(qualname)
+        api = known_api(canonical)
+        if api is not None:
+            if api in _SESSION_GETTERS:
+                return Value(
+                    ValueKind.CALLABLE, result=Value(ValueKind.SESSION, is_async=api is Api.ASYNC_OBJECT_SESSION)
+                )
+            kind = _API_KINDS.get(api)
+            if kind is not None:
+                return Value(kind, is_async=_api_flavour(api), cls=canonical)
+        if index.is_session_class(canonical):
+            return Value(ValueKind.SESSION_CLASS, is_async=self.class_flavour(canonical), cls=canonical)
+        site = index.factory_named(canonical)
+        if site is not None:
+            return self._factory(site)
+        origins = index.module_values.get(canonical)
+        if origins:
+            found = self.of(origins)
+            if found.kind is not ValueKind.UNKNOWN:
+                return found
+        if canonical in index.functions:
+            return Value(ValueKind.CALLABLE, cls=canonical)
+        if canonical in index.classes:
+            if index.is_model(canonical):
+                return Value(ValueKind.CLASS, cls=canonical, result=Value(ValueKind.MODEL_OBJECT, cls=canonical))
+            return Value(ValueKind.CLASS, cls=canonical)
+        return UNKNOWN
+
+    def _instance_of(self, qualname: str) -> Value:
+        """An instance of the class an annotation names (through type aliases)."""
+        index = self.index
+        provider: tuple[Origin, ...] = ()
+        for _ in range(_MAX_DEPTH):
+            alias = index.type_aliases.get(index.canonical(qualname))
+            if alias is None:
+                break
+            provider = provider or alias.provider
+            qualname = alias.target
+        canonical = index.canonical(qualname)
+        if index.is_session_class(canonical):
+            declared = Value(
+                ValueKind.SESSION,
+                is_async=self.class_flavour(canonical),
+                cls=canonical,
+                evidence=Evidence(f"annotated {_short(canonical)}"),
+            )
+            if provider:
+                return _join((self.of(provider), declared))
+            return declared
+        api = index.api(canonical)
+        if api is not None and api in _INSTANCE_KINDS:
+            return Value(_INSTANCE_KINDS[api], is_async=_api_flavour(api), cls=canonical)
+        if canonical in index.classes:
+            if index.is_model(canonical):
+                return Value(ValueKind.MODEL_OBJECT, cls=canonical)
+            return Value(ValueKind.INSTANCE, cls=canonical)
+        if provider:
+            return self.of(provider)
+        return UNKNOWN
+
+    # -- steps -------------------------------------------------------------------------
+
+    def _step(self, value: Value, step: Step) -> Value:
+        kind = value.kind
+        if step.kind is StepKind.CALL:
+            return self._called(value, step)
+        if step.kind is StepKind.METHOD:
+            name = step.name
+            if kind is ValueKind.FACTORY and name == "begin":
+                session = self._called(value, step)
+                return replace(session, in_unit_of_work=True)
+            if kind is ValueKind.SESSION and name in _BEGIN:
+                return Value(ValueKind.TRANSACTION, is_async=value.is_async, evidence=value.evidence)
+            if kind is ValueKind.SESSION and name == "connection":
+                return Value(ValueKind.CONNECTION, is_async=value.is_async)
+            if kind is ValueKind.ENGINE and name in ("connect", "begin"):
+                return Value(ValueKind.CONNECTION, is_async=value.is_async)
+            if kind is ValueKind.REGISTRY and name == "generate_base":
+                return Value(ValueKind.DECLARATIVE_BASE)
+            if kind in (ValueKind.INSTANCE, ValueKind.CLASS) and value.cls is not None:
+                return self._called(self._member(value.cls, name))
+            return UNKNOWN
+        # An attribute read.
+        name = step.name
+        if kind is ValueKind.ENGINE and name == "sync_engine":
+            return Value(ValueKind.ENGINE, is_async=False)
+        if kind in (ValueKind.DECLARATIVE_BASE, ValueKind.REGISTRY) and name == "metadata":
+            return Value(ValueKind.METADATA)
+        if (
+            kind is ValueKind.CLASS
+            and value.cls is not None
+            and name == "metadata"
+            and self.index.is_declarative_class(value.cls)
+        ):
+            return Value(ValueKind.METADATA)
+        if kind in (ValueKind.INSTANCE, ValueKind.CLASS) and value.cls is not None:
+            # `db.session` is the method itself: a following call step calls it.
+            return self._member(value.cls, name)
+        return UNKNOWN
+
+    def _called(self, value: Value, step: Step | None = None) -> Value:
+        kind = value.kind
+        override = _expiry(step.expire_on_commit) if step is not None and step.expire_on_commit else None
+        if kind is ValueKind.SESSION_CLASS:
+            # A bare session class call: the default expire_on_commit=True unless the call says so.
+            expires = (
+                override if override is not None else (None if step is not None and step.expire_on_commit else True)
+            )
+            return Value(
+                ValueKind.SESSION,
+                is_async=value.is_async,
+                expire_on_commit=expires,
+                cls=value.cls,
+                evidence=Evidence(f"from {_short(value.cls or 'Session')}(...)"),
+            )
+        if kind is ValueKind.FACTORY_CONSTRUCTOR:
+            expires = (
+                override if override is not None else (None if step is not None and step.expire_on_commit else True)
+            )
+            session = Value(ValueKind.SESSION, is_async=value.is_async, expire_on_commit=expires)
+            return Value(ValueKind.FACTORY, is_async=value.is_async, expire_on_commit=expires, result=session)
+        if kind is ValueKind.FACTORY:
+            session = value.result or Value(ValueKind.SESSION, is_async=value.is_async)
+            expires = override if override is not None else session.expire_on_commit
+            return replace(
+                session,
+                factory=value.factory,
+                expire_on_commit=expires,
+                evidence=value.evidence or session.evidence,
+            )
+        if kind is ValueKind.CALLABLE:
+            if value.result is not None:
+                return value.result
+            if value.cls is not None and value.cls in self.index.functions:
+                return self.function_result(value.cls)
+            return UNKNOWN
+        if kind is ValueKind.CLASS and value.cls is not None:
+            if value.result is not None:
+                return value.result
+            return Value(ValueKind.INSTANCE, cls=value.cls)
+        if kind is ValueKind.INSTANCE and value.cls is not None:
+            return self._called(self._member(value.cls, "__call__"))
+        if kind is ValueKind.ENGINE_CONSTRUCTOR:
+            return Value(ValueKind.ENGINE, is_async=value.is_async)
+        if kind is ValueKind.DECLARATIVE_BASE_CONSTRUCTOR:
+            return Value(ValueKind.DECLARATIVE_BASE)
+        if kind is ValueKind.REGISTRY_CONSTRUCTOR:
+            return Value(ValueKind.REGISTRY)
+        if kind is ValueKind.METADATA_CONSTRUCTOR:
+            return Value(ValueKind.METADATA)
+        return UNKNOWN
+
+    def _member(self, owner: str, name: str) -> Value:
+        """`owner.name` for a project class: an attribute its methods set, or a method."""
+        index = self.index
+        for cls in index.class_chain(owner):
+            attribute = cls.attributes.get(name)
+            if attribute is not None and attribute.origins:
+                found = self.of(attribute.origins)
+                if found.kind is not ValueKind.UNKNOWN:
+                    return found
+            method = f"{cls.qualname}.{name}"
+            if method in index.functions:
+                function = index.functions[method]
+                if any(decorator.endswith("property") for decorator in function.decorators):
+                    return self.function_result(method)
+                return Value(ValueKind.CALLABLE, cls=method)
+        return UNKNOWN
+
+    def _attribute_holds(self, origin: Origin) -> list[tuple[str, tuple[Reach, ...]]]:
+        """What `self.x` (or `obj.x` of a project class) was built from, per holding method."""
+        if origin.kind is OriginKind.ATTRIBUTE and not origin.steps:
+            owner, _, attribute = origin.name.rpartition(".")
+        elif origin.steps and origin.steps[-1].kind is StepKind.ATTRIBUTE:
+            base = self.origin(origin.base())
+            if base.kind is not ValueKind.INSTANCE or base.cls is None:
+                return []
+            owner, attribute = base.cls, origin.steps[-1].name
+        else:
+            return []
+        found: list[tuple[str, tuple[Reach, ...]]] = []
+        for cls in self.index.class_chain(owner):
+            facts = cls.attributes.get(attribute)
+            if facts is not None and facts.holds:
+                found.append((facts.function, tuple(r for held in facts.holds for r in held.reaches)))
+        return found
+
+    # -- functions -----------------------------------------------------------------------
+
+    def _compute_function_result(self, qualname: str) -> Value:
+        index = self.index
+        function = index.functions.get(qualname)
+        if function is None:
+            return UNKNOWN
+        where = index.function_paths.get(qualname, "")
+        evidence = Evidence(f"from {function.name}()", index.relative(where) if where else "", function.line)
+        found: list[Value] = []
+        for guard in function.yields:
+            value = self.of(guard.value.origins)
+            if value.kind is ValueKind.UNKNOWN:
+                continue
+            if value.is_session and any(
+                self.origin(origin).kind is ValueKind.TRANSACTION
+                or (
+                    origin.steps
+                    and origin.steps[-1].name == "begin"
+                    and self.origin(origin.base()).kind is ValueKind.FACTORY
+                )
+                for origin in guard.context_origins
+            ):
+                value = replace(value, in_unit_of_work=True)
+            found.append(value)
+        if not found:
+            # What it returns; several returns of other classes (`TursoAdapter(...)` or
+            # `SQLAlchemyAdapter(...)`) leave the class to the declared return type.
+            returned = _join(self.of(ref.origins) for ref in function.returned)
+            if returned.kind is not ValueKind.UNKNOWN:
+                found.append(returned)
+            if function.returns is not None:
+                declared = self._instance_of(function.returns)
+                if declared.kind is not ValueKind.UNKNOWN:
+                    found.append(declared)
+        if not found:
+            return UNKNOWN
+        result = _join(found)
+        if result.is_session:
+            return replace(result, evidence=evidence)
+        return result
+
+    def _with_evidence(self, value: Value, text: str, qualname: str) -> Value:
+        if value.kind is ValueKind.UNKNOWN:
+            return value
+        path = self.index.function_paths.get(self.index.canonical(qualname), "")
+        function = self.index.functions.get(self.index.canonical(qualname))
+        located = Evidence(text, self.index.relative(path) if path else "", function.line if function else 0)
+        return replace(value, evidence=located)
+
+    def _factory(self, site: FactorySite) -> Value:
+        call = site.call
+        is_async = self.index.is_async_factory_call(call)
+        expires = _factory_expiry(call)
+        evidence = Evidence(
+            f"from {_short(call.assigned_to or call.text)}()", self.index.relative(site.path), call.line
+        )
+        session = Value(ValueKind.SESSION, is_async=is_async, factory=site, expire_on_commit=expires, evidence=evidence)
+        return Value(ValueKind.FACTORY, is_async, site, expires, evidence=evidence, result=session)
+
+    # -- classes -------------------------------------------------------------------------
+
+    def class_flavour(self, qualname: str) -> bool | None:
+        index = self.index
+        names = [qualname, *(base for cls in index.class_chain(qualname) for base in cls.bases)]
+        apis = {known_api(index.canonical(name)) for name in names}
+        if Api.ASYNC_SESSION in apis:
+            return True
+        if Api.SYNC_SESSION in apis:
+            return False
+        return None
+
+    def _is_statement_or_model(self, origins: tuple[Origin, ...]) -> bool:
+        index = self.index
+        for origin in origins:
+            if origin.kind is not OriginKind.NAME:
+                continue
+            canonical = index.canonical(origin.name)
+            if not origin.steps and index.is_model(canonical):
+                return True
+            if (
+                origin.steps
+                and origin.steps[0].kind is StepKind.CALL
+                and canonical.startswith(_STATEMENT_MODULES)
+                and canonical.rsplit(".", 1)[-1] in _STATEMENT_CONSTRUCTORS
+            ):
+                return True
+        return False
+
+
+def _api_flavour(api: Api) -> bool | None:
+    if api in (Api.ASYNC_SESSION, Api.ASYNC_SESSIONMAKER, Api.CREATE_ASYNC_ENGINE, Api.ASYNC_ENGINE_CLASS):
+        return True
+    if api in (Api.SYNC_SESSION, Api.CREATE_ENGINE, Api.ENGINE_CLASS):
+        return False
+    if api is Api.ASYNC_CONNECTION_CLASS:
+        return True
+    if api is Api.CONNECTION_CLASS:
+        return False
+    return None
+
+
+def _factory_expiry(call: ApiCall) -> bool | None:
+    value = call.keywords.get("expire_on_commit")
+    if value is None:
+        return None if call.has_star_kwargs else True
+    return _expiry(value)
+
+
+def _expiry(text: str | None) -> bool | None:
+    if text == "False":
+        return False
+    if text == "True":
+        return True
+    return None
+
+
+def _short(qualname: str) -> str:
+    return qualname.rsplit(".", 1)[-1]
+
+
+__all__ = ["Evidence", "Value", "ValueKind", "ValueModel"]

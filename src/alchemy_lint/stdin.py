@@ -1,0 +1,104 @@
+"""`alchemy-lint check -` with `--stdin-filename`: text piped in by an editor, checked as that file.
+
+The text stands in for the file in its project's index, as the language server's unsaved
+buffers do, so cross-file rules see it; `--fix` and `--diff` fix the text, not the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from alchemy_lint.cache import content_digest
+from alchemy_lint.config import Overrides, settings_for
+from alchemy_lint.engine import (
+    CheckResult,
+    Project,
+    RunOptions,
+    RunStats,
+    display_path,
+    is_excluded,
+    read_project,
+)
+from alchemy_lint.findings import Finding
+from alchemy_lint.fixes.pipeline import FileFixResult, is_fixable
+from alchemy_lint.roots import find_project_root, is_project_root
+from alchemy_lint.sourcefile import decode_source
+from alchemy_lint.sources import ModuleNames, SourceFile
+
+#: What findings show as the path when no `--stdin-filename` is given (as ruff shows it).
+ANONYMOUS = "-"
+#: The file an anonymous text is checked as: a module of the working folder's project.
+ANONYMOUS_FILE = "stdin.py"
+
+
+@dataclass(slots=True)
+class StdinCheck:
+    """The checked text and, unless the path is excluded, the project it was checked in."""
+
+    source: SourceFile
+    project: Project | None
+    result: CheckResult
+
+    @property
+    def texts(self) -> dict[str, str]:
+        """The text by displayed path, for reports that show source lines (it is not on disk)."""
+        try:
+            return {self.source.display: decode_source(self.source.source).text}
+        except (SyntaxError, UnicodeDecodeError):
+            return {}
+
+
+def check_stdin(filename: str | None, data: bytes, overrides: Overrides | None, options: RunOptions) -> StdinCheck:
+    """Check `data` as the file `filename` (which need not exist) of its project."""
+    path = Path(filename if filename else ANONYMOUS_FILE).resolve()
+    root = find_project_root(path)
+    settings = settings_for(root, overrides)
+    display = display_path(path) if filename else ANONYMOUS
+    module, is_package = ModuleNames().module_for(path)
+    relative = path.relative_to(root).as_posix() if root in path.parents else path.as_posix()
+    source = SourceFile(path, display, relative, module, is_package, content_digest(data), data)
+    if is_excluded(path, settings, root):
+        # `exclude` holds for named files (ruff's --force-exclude): editors pipe excluded files too.
+        return StdinCheck(source, None, CheckResult((), 0, warnings=settings.warnings))
+    stats = RunStats()
+    # Outside any project the text is its own project: the folder around it is not walked.
+    project = read_project(root, settings, options, stats, files=None if is_project_root(root) else [])
+    return StdinCheck(source, project, _check(project, source, stats))
+
+
+def _check(project: Project, source: SourceFile, stats: RunStats) -> CheckResult:
+    project.replace_source(source)
+    findings = project.check([source])
+    stats.checked = 1
+    project.finish()
+    unique = tuple(sorted(set(findings), key=Finding.sort_key))
+    return CheckResult(unique, 1, stats, project.settings.warnings)
+
+
+def fix_stdin(check: StdinCheck, *, unsafe: bool) -> tuple[FileFixResult, StdinCheck]:
+    """Fix the text (nothing is written): the fixed text, and the check of it."""
+    source = check.source
+    fixable = [f for f in check.result.findings if is_fixable(f, unsafe=unsafe)]
+    try:
+        text = decode_source(source.source)
+    except (SyntaxError, UnicodeDecodeError) as error:
+        return FileFixResult(source.display, "", "", (), f"cannot read: {error}"), check
+    if check.project is None or not fixable:
+        return FileFixResult(source.display, text.text, text.text, ()), check
+    # Imported here: a check without fixable findings never imports LibCST.
+    from alchemy_lint.fixes.apply import FixError, fix_source
+    from alchemy_lint.fixes.registry import FIXERS
+
+    project = check.project
+    try:
+        facts = project.facts_of(source)
+        fixed = fix_source(text.text, [f for f in fixable if f.code in FIXERS], facts, project.index(), FIXERS)
+        data = text.encode(fixed.text)
+    except (FixError, UnicodeEncodeError) as error:
+        return FileFixResult(source.display, text.text, text.text, (), str(error)), check
+    result = FileFixResult(source.display, text.text, fixed.text, fixed.applied)
+    if not result.changed:
+        return result, check
+    fixed_source = replace(source, digest=content_digest(data), source=data)
+    return result, StdinCheck(fixed_source, project, _check(project, fixed_source, RunStats()))

@@ -1,0 +1,509 @@
+"""Every way real code obtains a session, against every rule that consumes sessions.
+
+One table of source forms (how a function gets its session) and one table of rule uses (what
+the function then does wrong). Each form that can carry a rule's violation gets an INVALID case
+whose only session evidence is that form; forms that cannot (a parameter cannot be created at
+module level) say why. VALID negatives put HTTP clients, pools and factories where the session
+was. Adding a form adds its cases for every rule.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from conftest import findings_in, write_project
+
+#: The database module every form can import: a default-expire factory (so that ASA302 has
+#: evidence), an engine, and the session helper of the project.
+DB = """\
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+engine = create_async_engine("sqlite+aiosqlite://")
+SessionLocal = async_sessionmaker(engine)
+
+
+@asynccontextmanager
+async def get_a_session():
+    async with SessionLocal() as session:
+        yield session
+"""
+
+MODELS = """\
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str]
+"""
+
+HEADER = """\
+import asyncio
+
+from sqlalchemy import select
+
+from app.models import User
+
+
+async def touch(session) -> None: ...
+
+"""
+
+
+@dataclass(frozen=True)
+class Form:
+    """One way a function obtains `session`.
+
+    `wrap(body)` is the module with a function whose body is `body` (lines using `session`);
+    `expr` is an expression that makes a new session, for forms that have one (ASA107 helpers,
+    ASA202 module-level sessions). `not_for` maps a rule to why the form cannot carry it.
+    """
+
+    name: str
+    wrap: Callable[[list[str]], str]
+    files: dict[str, str] = field(default_factory=dict)
+    expr: str | None = None
+    imports: str = ""
+    not_for: dict[str, str] = field(default_factory=dict)
+    path: str = "app/handlers.py"
+
+
+def _function(
+    params: str, opener: list[str] | None = None, imports: str = "", name: str = "handler"
+) -> Callable[[list[str]], str]:
+    """`async def handler(<params>):`, then the opener lines (a `with` indents the body)."""
+
+    def wrap(body: list[str]) -> str:
+        lines = [f"async def {name}({params}):"]
+        depth = 1
+        for line in opener or []:
+            lines.append("    " * depth + line)
+            if line.rstrip().endswith(":"):
+                depth += 1
+        lines.extend("    " * depth + line for line in body)
+        return imports + HEADER + "\n".join(lines) + "\n"
+
+    return wrap
+
+
+def _method(init: list[str], imports: str = "", dataclass: bool = False) -> Callable[[list[str]], str]:
+    """A service class that keeps `self.session` (set up in `__init__`, or a dataclass field); the
+    body runs in a method."""
+
+    def wrap(body: list[str]) -> str:
+        if dataclass:
+            lines = ["@dataclass", "class Service:", "    session: AsyncSession"]
+        else:
+            lines = ["class Service:", "    def __init__(self) -> None:"]
+            lines.extend("        " + line for line in init)
+        lines.append("")
+        lines.append("    async def handler(self):")
+        lines.append("        session = self.session")
+        lines.extend("        " + line.replace("session", "self.session") for line in body)
+        return imports + HEADER + "\n".join(lines) + "\n"
+
+    return wrap
+
+
+_NO_EXPIRY = "the form says nothing of the factory, so expire_on_commit is unknown (judged only with preview)"
+_NOT_CREATED = "the form receives a session; it does not create one"
+_NOT_A_FACTORY = "the session does not come straight from a factory in an `async with`"
+_CONTEXT = "an `async with` form opens and closes its session around the block"
+_CONTEXT_ONLY = {"ASA107": _CONTEXT, "ASA202": _CONTEXT}
+
+FORMS = (
+    Form(
+        "factory call",
+        _function("", ["session = SessionLocal()"], "from app.db import SessionLocal\n"),
+        expr="SessionLocal()",
+        imports="from app.db import SessionLocal\n",
+        not_for={"ASA106": _NOT_A_FACTORY},
+    ),
+    Form(
+        "factory context",
+        _function("", ["async with SessionLocal() as session:"], "from app.db import SessionLocal\n"),
+        not_for=_CONTEXT_ONLY,
+    ),
+    Form(
+        "factory begin",
+        _function("", ["async with SessionLocal.begin() as session:"], "from app.db import SessionLocal\n"),
+        not_for={
+            **_CONTEXT_ONLY,
+            "ASA302": "the block commits and closes the session itself; nothing is read after it here",
+            "ASA402": "a commit inside its begin() block is ASA401's finding, not a policy vote",
+        },
+    ),
+    Form(
+        "session class",
+        _function(
+            "",
+            ["session = AsyncSession(engine)"],
+            "from sqlalchemy.ext.asyncio import AsyncSession\n\nfrom app.db import engine\n",
+        ),
+        expr="AsyncSession(engine)",
+        imports="from sqlalchemy.ext.asyncio import AsyncSession\n\nfrom app.db import engine\n",
+        not_for={"ASA106": _NOT_A_FACTORY},
+    ),
+    Form(
+        "function returning one",
+        _function("", ["session = make_session()"], "from app.sources import make_session\n"),
+        files={
+            "app/sources.py": "from app.db import SessionLocal\n\n\ndef make_session():\n    return SessionLocal()\n"
+        },
+        expr="make_session()",
+        imports="from app.sources import make_session\n",
+        not_for={"ASA106": _NOT_A_FACTORY},
+    ),
+    Form(
+        "session helper",
+        _function("", ["async with get_a_session() as session:"], "from app.db import get_a_session\n"),
+        not_for={**_CONTEXT_ONLY, "ASA106": "the helper is the sanctioned way"},
+    ),
+    Form(
+        "helper made by calling asynccontextmanager",
+        _function("", ["async with scope() as session:"], "from app.sources import scope\n"),
+        files={
+            "app/sources.py": "from contextlib import asynccontextmanager\n\nfrom app.db import SessionLocal\n\n\n"
+            "async def _scope():\n    async with SessionLocal() as session:\n        yield session\n\n\n"
+            "scope = asynccontextmanager(_scope)\n"
+        },
+        not_for={**_CONTEXT_ONLY, "ASA106": _NOT_A_FACTORY},
+    ),
+    Form(
+        "method of a registry object",
+        _function("", ["async with database.session() as session:"], "from app.sources import database\n"),
+        files={
+            "app/sources.py": "from contextlib import asynccontextmanager\n\nfrom app.db import engine\n"
+            "from sqlalchemy.ext.asyncio import async_sessionmaker\n\n\nclass Database:\n"
+            "    def __init__(self) -> None:\n        self._factory = async_sessionmaker(engine)\n\n"
+            "    @asynccontextmanager\n    async def session(self):\n        async with self._factory() as session:\n"
+            "            yield session\n\n\ndatabase = Database()\n"
+        },
+        not_for={**_CONTEXT_ONLY, "ASA106": _NOT_A_FACTORY},
+    ),
+    Form(
+        "factory on app.state",
+        _function(
+            "request: Request", ["async with request.app.state.db() as session:"], "from fastapi import Request\n"
+        ),
+        files={
+            "app/main.py": "from contextlib import asynccontextmanager\n\nfrom fastapi import FastAPI\n"
+            "from sqlalchemy.ext.asyncio import async_sessionmaker\n\nfrom app.db import engine\n\n\n"
+            "@asynccontextmanager\nasync def lifespan(app: FastAPI):\n"
+            "    app.state.db = async_sessionmaker(engine)\n    yield\n"
+        },
+        not_for=_CONTEXT_ONLY,
+    ),
+    Form(
+        "callable factory class",
+        _function("", ["session = make()"], "from app.sources import make\n"),
+        files={
+            "app/sources.py": "from sqlalchemy.ext.asyncio import AsyncSession\n\nfrom app.db import engine\n\n\n"
+            "class SessionMaker:\n    def __call__(self):\n        return AsyncSession(engine)\n\n\n"
+            "make = SessionMaker()\n"
+        },
+        expr="make()",
+        imports="from app.sources import make\n",
+        not_for={"ASA106": _NOT_A_FACTORY},
+    ),
+    Form(
+        "Depends default",
+        _function(
+            "session=Depends(get_session)", [], "from fastapi import Depends\n\nfrom app.deps import get_session\n"
+        ),
+        files={
+            "app/deps.py": "from app.db import SessionLocal\n\n\nasync def get_session():\n"
+            "    async with SessionLocal() as session:\n        yield session\n"
+        },
+        not_for={"ASA106": _NOT_A_FACTORY, "ASA107": _NOT_CREATED, "ASA202": _NOT_CREATED},
+    ),
+    Form(
+        "Annotated Depends alias",
+        _function("session: SessionDep", [], "from app.deps import SessionDep\n"),
+        files={
+            "app/deps.py": "from typing import Annotated\n\nfrom fastapi import Depends\n"
+            "from sqlalchemy.ext.asyncio import AsyncSession\n\nfrom app.db import SessionLocal\n\n\n"
+            "async def get_session():\n    async with SessionLocal() as session:\n        yield session\n\n\n"
+            "SessionDep = Annotated[AsyncSession, Depends(get_session)]\n"
+        },
+        not_for={"ASA106": _NOT_A_FACTORY, "ASA107": _NOT_CREATED, "ASA202": _NOT_CREATED},
+    ),
+    Form(
+        "NewType of the session class",
+        _function("session: WriteSession", [], "from app.types import WriteSession\n"),
+        files={
+            "app/types.py": "from typing import NewType\n\nfrom sqlalchemy.ext.asyncio import AsyncSession\n\n"
+            'ReadSession = NewType("ReadSession", AsyncSession)\nWriteSession = NewType("WriteSession", ReadSession)\n'
+        },
+        not_for={"ASA106": _NOT_A_FACTORY, "ASA107": _NOT_CREATED, "ASA202": _NOT_CREATED, "ASA302": _NO_EXPIRY},
+    ),
+    Form(
+        "self attribute set in __init__",
+        _method(["self.session = SessionLocal()"], imports="from app.db import SessionLocal\n"),
+        not_for={"ASA106": _NOT_A_FACTORY, "ASA107": _NOT_CREATED, "ASA202": "kept per instance, not on the class"},
+    ),
+    Form(
+        "dataclass field",
+        _method(
+            [],
+            imports="from dataclasses import dataclass\n\nfrom sqlalchemy.ext.asyncio import AsyncSession\n",
+            dataclass=True,
+        ),
+        not_for={"ASA106": _NOT_A_FACTORY, "ASA107": _NOT_CREATED, "ASA202": _NOT_CREATED, "ASA302": _NO_EXPIRY},
+    ),
+    Form(
+        "closure over the enclosing session",
+        _function(
+            "", ["async with SessionLocal() as session:", "async def inner():"], "from app.db import SessionLocal\n"
+        ),
+        not_for={
+            "ASA106": _NOT_A_FACTORY,
+            "ASA107": _NOT_CREATED,
+            "ASA202": _NOT_CREATED,
+            "ASA201": "covered by test_closure_run_concurrently_shares_the_session (the closure is the work)",
+        },
+    ),
+    Form(
+        "pytest fixture",
+        _function("session", [], name="test_handler"),
+        files={
+            "tests/conftest.py": "import pytest\n\nfrom app.db import SessionLocal\n\n\n@pytest.fixture\n"
+            "async def session():\n    async with SessionLocal() as session:\n        yield session\n"
+        },
+        path="tests/test_handlers.py",
+        not_for={
+            "ASA106": _NOT_A_FACTORY,
+            "ASA107": _NOT_CREATED,
+            "ASA202": _NOT_CREATED,
+            "ASA402": "test modules neither vote on nor are judged by the transaction policy",
+        },
+    ),
+    Form(
+        "Litestar dependency by name",
+        lambda body: _function("db_session", [])(["session = db_session", *body]).replace(
+            "async def handler(", '@get("/")\nasync def handler('
+        ),
+        files={
+            "app/main.py": "from litestar import Litestar\nfrom litestar.di import Provide\n\n"
+            "from app.deps import provide_session\n\n"
+            'app = Litestar([], dependencies={"db_session": Provide(provide_session)})\n',
+            "app/deps.py": "from app.db import SessionLocal\n\n\nasync def provide_session():\n"
+            "    async with SessionLocal() as session:\n        yield session\n",
+        },
+        not_for={"ASA106": _NOT_A_FACTORY, "ASA107": _NOT_CREATED, "ASA202": _NOT_CREATED},
+    ),
+    Form(
+        "async_object_session",
+        _function(
+            "user: User",
+            ["session = async_object_session(user)"],
+            "from sqlalchemy.ext.asyncio import async_object_session\n",
+        ),
+        not_for={"ASA106": _NOT_A_FACTORY, "ASA107": _NOT_CREATED, "ASA202": _NOT_CREATED, "ASA302": _NO_EXPIRY},
+    ),
+)
+
+#: The litestar decorator is imported by the handler module that uses it.
+_LITESTAR_IMPORT = "from litestar import get\n"
+
+
+@dataclass(frozen=True)
+class Use:
+    """What a function does wrong with its session, for one rule; `# ASA` marks the finding's line."""
+
+    code: str
+    body: list[str]
+    config: str = ""
+
+
+USES = (
+    Use("ASA201", ["await asyncio.gather(touch(session), touch(session))  # ASA"]),
+    Use("ASA302", ["user = await session.get(User, 1)", "await session.commit()", "print(user.name)  # ASA"]),
+    Use("ASA401", ["async with session.begin():", "    await session.commit()  # ASA"]),
+    Use("ASA402", ["await session.commit()  # ASA"], config='transaction-policy = "unit-of-work"'),
+)
+
+
+def _source(form: Form, body: list[str]) -> str:
+    source = form.wrap(body)
+    if "@get(" in source:
+        source = _LITESTAR_IMPORT + source
+    return source
+
+
+def _expected(source: str) -> list[int]:
+    return [number for number, line in enumerate(source.splitlines(), 1) if line.rstrip().endswith("# ASA")]
+
+
+def _findings(tmp_path: Path, form: Form, source: str, code: str, config: str = "") -> list[int]:
+    files = {"app/db.py": DB, "app/models.py": MODELS, **form.files, form.path: source}
+    root = write_project(tmp_path / "project", files, config)
+    return [finding.line for finding in findings_in(root, form.path, code)]
+
+
+def _body_cases() -> list[object]:
+    cases: list[object] = []
+    for form in FORMS:
+        for use in USES:
+            if use.code in form.not_for:
+                continue
+            cases.append(pytest.param(form, use, id=f"{use.code}-{form.name}"))
+    return cases
+
+
+@pytest.mark.parametrize(("form", "use"), _body_cases())
+def test_form_is_evidence_for_the_rule(form: Form, use: Use, tmp_path: Path) -> None:
+    source = _source(form, use.body)
+    expected = _expected(source)
+    assert expected
+    assert _findings(tmp_path, form, source, use.code, use.config) == expected, source
+
+
+def _helper_cases() -> list[object]:
+    return [
+        pytest.param(form, id=f"ASA107-{form.name}") for form in FORMS if form.expr and "ASA107" not in form.not_for
+    ]
+
+
+@pytest.mark.parametrize("form", _helper_cases())
+def test_form_opened_in_an_unguarded_helper_is_reported(form: Form, tmp_path: Path) -> None:
+    source = (
+        "from contextlib import asynccontextmanager\n\n"
+        + form.imports
+        + f"\n\n@asynccontextmanager\nasync def open_session():\n    session = {form.expr}\n"
+        "    yield session  # ASA\n    await session.close()\n"
+    )
+    assert _findings(tmp_path, form, source, "ASA107") == _expected(source), source
+
+
+def _module_level_cases() -> list[object]:
+    return [
+        pytest.param(form, id=f"ASA202-{form.name}") for form in FORMS if form.expr and "ASA202" not in form.not_for
+    ]
+
+
+@pytest.mark.parametrize("form", _module_level_cases())
+def test_form_kept_at_module_level_is_reported(form: Form, tmp_path: Path) -> None:
+    source = (
+        form.imports + f"\nsession = {form.expr}  # ASA\n\n\nasync def handler() -> None:\n    await session.close()\n"
+    )
+    assert _findings(tmp_path, form, source, "ASA202") == _expected(source), source
+
+
+def _factory_cases() -> list[object]:
+    return [pytest.param(form, id=f"ASA106-{form.name}") for form in FORMS if "ASA106" not in form.not_for]
+
+
+@pytest.mark.parametrize("form", _factory_cases())
+def test_form_opened_straight_from_a_factory_is_reported_where_the_helper_exists(form: Form, tmp_path: Path) -> None:
+    source = form.wrap(["await session.commit()"])
+    opener = next(
+        number for number, line in enumerate(source.splitlines(), 1) if "async with" in line and "as session" in line
+    )
+    assert _findings(tmp_path, form, source, "ASA106") == [opener], source
+
+
+def test_every_form_is_evidence_for_some_rule_and_every_gap_is_explained() -> None:
+    rules = {"ASA106", "ASA107", "ASA201", "ASA202", "ASA302", "ASA401", "ASA402"}
+    for form in FORMS:
+        assert set(form.not_for) <= rules, form.name
+        assert rules - set(form.not_for), f"{form.name} is evidence for no rule"
+        assert all(reason for reason in form.not_for.values())
+        if "ASA107" not in form.not_for or "ASA202" not in form.not_for:
+            assert form.expr, f"{form.name} needs an expression that makes a session"
+
+
+def test_closure_run_concurrently_shares_the_session(tmp_path: Path) -> None:
+    source = HEADER.replace("import asyncio\n", "import asyncio\n\nfrom app.db import SessionLocal\n") + (
+        "async def handler():\n"
+        "    async with SessionLocal() as session:\n"
+        "        async def work(i):\n"
+        "            await session.execute(select(User))\n\n"
+        "        await asyncio.gather(work(1), work(2))  # ASA\n"
+    )
+    form = Form("closure", lambda body: source)
+    assert _findings(tmp_path, form, source, "ASA201") == _expected(source)
+
+
+def test_a_value_that_runs_statements_is_an_execution_target(tmp_path: Path) -> None:
+    source = HEADER + (
+        "async def handler(conn):\n"
+        "    await asyncio.gather(conn.execute(select(User)), conn.execute(select(User)))  # ASA\n"
+    )
+    form = Form("usage", lambda body: source)
+    assert _findings(tmp_path, form, source, "ASA201") == _expected(source)
+
+
+def test_repositories_kept_on_self_share_the_session_they_were_built_from(tmp_path: Path) -> None:
+    source = HEADER.replace(
+        "import asyncio\n", "import asyncio\n\nfrom sqlalchemy.ext.asyncio import AsyncSession\n"
+    ) + (
+        "class Repository:\n"
+        "    def __init__(self, session: AsyncSession) -> None:\n        self.session = session\n\n"
+        "    async def count(self) -> int: ...\n\n\n"
+        "class Dashboard:\n"
+        "    def __init__(self, session: AsyncSession) -> None:\n"
+        "        self.posts = Repository(session)\n        self.users = Repository(session)\n\n"
+        "    async def counts(self):\n"
+        "        await asyncio.gather(self.posts.count(), self.users.count())  # ASA\n"
+    )
+    form = Form("held", lambda body: source)
+    assert _findings(tmp_path, form, source, "ASA201") == _expected(source)
+
+
+# -- VALID negatives: names and shapes that are not ORM sessions ------------------------
+
+NEGATIVES = {
+    "aiohttp ClientSession": ("import aiohttp\n", "async with aiohttp.ClientSession() as session:"),
+    "httpx AsyncClient": ("import httpx\n", "async with httpx.AsyncClient() as session:"),
+    "asyncpg pool": ("import asyncpg\n", "session = await asyncpg.create_pool('postgresql://')"),
+    "redis client named session": ("import redis.asyncio as redis\n", "session = redis.Redis()"),
+    "factory passed instead of a session": ("from app.db import SessionLocal\n", "session = SessionLocal"),
+}
+
+
+@pytest.mark.parametrize("use", USES, ids=[use.code for use in USES])
+@pytest.mark.parametrize("negative", NEGATIVES, ids=list(NEGATIVES))
+def test_other_clients_and_factories_are_not_sessions(negative: str, use: Use, tmp_path: Path) -> None:
+    imports, opener = NEGATIVES[negative]
+    form = Form(negative, _function("", [opener], imports))
+    source = form.wrap([line.replace("  # ASA", "") for line in use.body])
+    assert _findings(tmp_path, form, source, use.code, use.config) == [], source
+
+
+def test_one_session_per_task_is_not_shared(tmp_path: Path) -> None:
+    source = HEADER.replace("import asyncio\n", "import asyncio\n\nfrom app.db import SessionLocal\n") + (
+        "async def one(i):\n"
+        "    async with SessionLocal() as session:\n"
+        "        await session.execute(select(User))\n\n\n"
+        "async def handler(ids):\n"
+        "    await asyncio.gather(*(one(i) for i in ids))\n"
+    )
+    form = Form("per task", lambda body: source)
+    assert _findings(tmp_path, form, source, "ASA201") == []
+
+
+def test_messages_name_where_the_session_comes_from(tmp_path: Path) -> None:
+    form = next(form for form in FORMS if form.name == "Depends default")
+    source = _source(form, USES[0].body)
+    root = write_project(
+        tmp_path / "project", {"app/db.py": DB, "app/models.py": MODELS, **form.files, form.path: source}
+    )
+    [finding] = findings_in(root, form.path, "ASA201")
+    assert "session `session` from Depends(get_session) (app/deps.py:4)" in finding.message
+
+
+def test_wrap_keeps_the_body_under_the_opener() -> None:
+    wrapped = _function("", ["async with A() as session:"])(["x = 1"])
+    assert textwrap.dedent(wrapped.split("async def handler():\n", 1)[1]) == "async with A() as session:\n    x = 1\n"
