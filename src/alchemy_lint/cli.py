@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
+import os
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -19,6 +22,7 @@ from alchemy_lint.config import ConfigError, Overrides
 from alchemy_lint.engine import CheckResult, RuleCrash, RunOptions, check_paths
 from alchemy_lint.fixes.pipeline import FixRun, FixSession
 from alchemy_lint.fixes.summary import check_summary, diff_summary, fix_summary, fixed_listing, report_fix_errors
+from alchemy_lint.parallel import WorkerDied
 from alchemy_lint.profile import Profile
 from alchemy_lint.report import FORMATS, HUMAN_FORMATS, render, render_statistics, render_text
 from alchemy_lint.report.columns import ReportedFiles
@@ -27,6 +31,9 @@ from alchemy_lint.rules import ALL_RULES, RULES_BY_CODE
 from alchemy_lint.stdin import check_stdin, fix_stdin
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+#: As a shell reports a command stopped by SIGINT or SIGPIPE.
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 128 + signal.SIGINT, 128 + signal.SIGPIPE
+
 STDIN = "-"
 
 
@@ -214,6 +221,8 @@ def _check(args: argparse.Namespace) -> int:
             else:
                 with profile.phase("output"):
                     _report(result, args, stream, summary)
+    except BrokenPipeError:
+        raise  # `--diff | head`: not an error of the run (see `main`)
     except Exception as error:
         return _report_error(error)
     if profile is not None:
@@ -284,6 +293,8 @@ def _report_error(error: Exception) -> int:
         message = f"error: {error}"
     elif isinstance(error, FileNotFoundError):
         message = f"error: no such file or folder: {error.args[0]}"
+    elif isinstance(error, WorkerDied):
+        message = f"error: {error}"
     else:  # a bug of ours
         message = f"internal error: {_one_line(error)}; please report it with the file"
     sys.stderr.write(f"alchemy-lint: {message}\n")
@@ -384,6 +395,27 @@ def _rule(code: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; Ctrl-C and a closed output pipe end it quietly, never with a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            # A file name that is not UTF-8 is printed as the bytes it is, as `ls` prints it.
+            stream.reconfigure(errors="surrogateescape")
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        # The workers are stopped and the cache's temporary files removed on the way out.
+        sys.stderr.write("alchemy-lint: interrupted\n")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`alchemy-lint rules | head -1`): say nothing more, and point
+        # stdout at /dev/null so that the interpreter's last flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_BROKEN_PIPE
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "check":
         return _check(args)

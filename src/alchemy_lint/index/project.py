@@ -157,7 +157,7 @@ class ProjectIndex:
             # Asked by every rule for every file: resolve() each time showed in --profile.
             try:
                 known = Path(path).resolve().relative_to(self.root).as_posix()
-            except ValueError:
+            except (ValueError, OSError, RuntimeError):  # outside the root; or links that loop
                 known = Path(path).as_posix()
             self._relative[path] = known
         return known
