@@ -180,7 +180,7 @@ async def describe(session: AsyncSession, order: Order) -> int:
     )
 
 
-def test_raise_and_write_only_relationships_are_not_lazy_loads(tmp_path: Path) -> None:
+def test_a_raise_relationship_read_without_a_loader_is_reported_and_write_only_is_not(tmp_path: Path) -> None:
     models = MODELS.replace('relationship(back_populates="user")', 'relationship(back_populates="user", lazy="raise")')
     files = {
         "app/db_models.py": models,
@@ -197,7 +197,9 @@ async def describe(session: AsyncSession) -> int:
 """,
     }
     root = write_project(tmp_path / "project", files)
-    assert lines_reported(root, "ASA301") == []
+    [finding] = findings_in(root, "app/handlers.py", "ASA301")
+    assert (finding.line, finding.col) == (9, 15)
+    assert 'lazy="raise", so the read raises InvalidRequestError' in finding.message
 
 
 def test_service_attribute_annotated_with_a_repository_class(tmp_path: Path) -> None:
@@ -460,8 +462,11 @@ async def customer_of(session: AsyncSession) -> int:
     return invoice.customer.id + invoice.guarded.id  # ASA301
 """
     root = write_project(tmp_path / "project", {"app/db_models.py": models, "app/handlers.py": handler})
-    assert lines_reported(root, "ASA301") == [8]
-    assert [f.col for f in findings_in(root, "app/handlers.py", "ASA301")] == [11]
+    assert lines_reported(root, "ASA301") == [8, 8]
+    # The lazy="raise" one raises InvalidRequestError rather than loading: reported as such.
+    found = findings_in(root, "app/handlers.py", "ASA301")
+    assert [f.col for f in found] == [11, 33]
+    assert "InvalidRequestError" not in found[0].message and "InvalidRequestError" in found[1].message
 
 
 def test_collection_touched_before_the_flush_stays_loaded(tmp_path: Path) -> None:

@@ -12,7 +12,13 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from alchemy_lint.facts.classes import class_field, declared_attribute, decorator_callee, relationship_facts
+from alchemy_lint.facts.classes import (
+    class_field,
+    declared_attribute,
+    decorator_callee,
+    field_type,
+    relationship_facts,
+)
 from alchemy_lint.facts.concurrency import ConcurrencyRecorder
 from alchemy_lint.facts.guards import yield_guard
 from alchemy_lint.facts.injection import (
@@ -30,8 +36,10 @@ from alchemy_lint.facts.model import (
     ClassFacts,
     ContextBlock,
     FileFacts,
+    Forward,
     FunctionFacts,
     MethodCall,
+    ParameterRead,
     RelationshipFacts,
     SchemaCreation,
     Scope,
@@ -46,6 +54,7 @@ from alchemy_lint.facts.values import (
     Held,
     Origin,
     OriginKind,
+    ParameterPath,
     Reach,
     ReachKind,
     Step,
@@ -184,6 +193,8 @@ class _FunctionState:
     loops: list[ast.AST] = field(default_factory=list)
     #: Whether the body awaits anything: without an await no ORM object is loaded.
     awaits: bool = False
+    parameter_reads: dict[tuple[str, tuple[str, ...]], ParameterRead] = field(default_factory=dict)
+    forwards: list[Forward] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -332,6 +343,7 @@ class _FactsBuilder(FastNodeVisitor):
         saved_loops, self.loop_depth = self.loop_depth, 0
         relationships: list[RelationshipFacts] = []
         fields: list[str] = []
+        field_types: dict[str, str] = {}
         for statement in node.body:
             declared = class_field(statement) or declared_attribute(statement, self.table)
             if declared is not None:
@@ -340,6 +352,9 @@ class _FactsBuilder(FastNodeVisitor):
                 target = annotation_target(annotation, self.table)
                 if target:
                     state.attributes[name] = AttributeFacts((Origin(OriginKind.ANNOTATION, target),))
+                named = field_type(annotation, self.table) if annotation is not None else None
+                if named:
+                    field_types[name] = named
                 relationship = relationship_facts(name, annotation, value, self.table, statement)
                 if relationship is not None:
                     relationships.append(relationship)
@@ -359,6 +374,7 @@ class _FactsBuilder(FastNodeVisitor):
                 state.attributes,
                 tuple(relationships),
                 tuple(fields),
+                field_types,
             )
         )
 
@@ -427,6 +443,10 @@ class _FactsBuilder(FastNodeVisitor):
                 fixture=fixture,
                 captures=captures,
                 end_line=node.end_lineno or node.lineno,
+                parameter_reads=tuple(state.parameter_reads.values()),
+                forwards=tuple(state.forwards),
+                response_model=self._response_model(node),
+                positional=len(node.args.posonlyargs) + len(node.args.args),
             )
         )
 
@@ -458,7 +478,10 @@ class _FactsBuilder(FastNodeVisitor):
                 origins.extend(self.provided(provider))
             if injected and name not in ("self", "cls"):
                 origins.append(Origin(OriginKind.INJECTED, f"{self.module}:{name}"))
-            state.values.bind(name, Binding(node.lineno, node.col_offset, ValueRef(name, tuple(origins), (), True)))
+            state.values.bind(
+                name,
+                Binding(node.lineno, node.col_offset, ValueRef(name, tuple(origins), (), True), 0, (name, ())),
+            )
         return tuple(a.arg for a in arguments)
 
     def provided(self, provider: ast.expr) -> tuple[Origin, ...]:
@@ -482,6 +505,9 @@ class _FactsBuilder(FastNodeVisitor):
         self.lambda_depth -= 1
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
+        function = self.function
+        if function is not None and isinstance(node.ctx, ast.Load):
+            self._record_parameter_read(function, node, self.parameter_path(node))
         if node.attr == CREATE_ALL:
             function = self.function
             found = schema_creation(node, self.origins_of, self.scope, function.qualname if function else None)
@@ -516,9 +542,17 @@ class _FactsBuilder(FastNodeVisitor):
         elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
             targets.extend(generator.target for generator in node.generators)
         line = getattr(node, "lineno", 0)
-        for target in targets:
+        iterated = (
+            [node.iter]
+            if isinstance(node, (ast.For, ast.AsyncFor))
+            else [g.iter for g in getattr(node, "generators", [])]
+        )
+        for target, source in zip(targets, iterated, strict=False):
+            # `for item in order.items`: each item is an element of the parameter's collection.
+            whole = self.parameter_path(source) if isinstance(target, ast.Name) else None
+            element = (whole[0], (*whole[1], "[]")) if whole is not None and len(whole[1]) < _MAX_PATH else None
             for name in _names(target):
-                function.values.bind(name, Binding(*_end(target), None, line))
+                function.values.bind(name, Binding(*_end(target), None, line, element))
 
     visit_For = _visit_loop
     visit_AsyncFor = _visit_loop
@@ -655,7 +689,8 @@ class _FactsBuilder(FastNodeVisitor):
         else:
             function.table.forget(name)
         ref = ValueRef(name, origins, holds) if origins or holds else None
-        function.values.bind(name, Binding(*_end(node), ref, self._loop_line(function)))
+        parameter = self.parameter_path(value) if value is not None else None
+        function.values.bind(name, Binding(*_end(node), ref, self._loop_line(function), parameter))
 
     @staticmethod
     def _loop_line(function: _FunctionState) -> int:
@@ -792,7 +827,74 @@ class _FactsBuilder(FastNodeVisitor):
         for keyword in node.keywords:
             if keyword.arg == "dependencies":
                 self._register_providers(keyword.value)
+        function = self.function
+        if function is not None:
+            self._record_forwards(function, node)
         self.generic_visit(node)
+
+    # -- what the function does with its parameters (its summary) ------------------
+
+    def parameter_path(self, expr: ast.expr) -> ParameterPath | None:
+        """The parameter `expr` is part of, and the attributes walked from it, if any."""
+        if isinstance(expr, ast.Name):
+            function = self.function
+            binding = self._binding(function, expr) if function is not None else None
+            return binding.parameter_path if binding is not None else None
+        if isinstance(expr, (ast.Attribute, ast.Subscript)):
+            base = self.parameter_path(expr.value)
+            if base is None or len(base[1]) >= _MAX_PATH:
+                return None
+            step = expr.attr if isinstance(expr, ast.Attribute) else "[]"
+            return (base[0], (*base[1], step))
+        if isinstance(expr, ast.Call) and _literal_getattr(expr):
+            base = self.parameter_path(expr.args[0])
+            name = expr.args[1]
+            if base is None or len(base[1]) >= _MAX_PATH or not isinstance(name, ast.Constant):
+                return None
+            return (base[0], (*base[1], str(name.value)))
+        return None
+
+    def _record_parameter_read(self, function: _FunctionState, node: ast.expr, found: ParameterPath | None) -> None:
+        if found is None or not found[1] or len(function.parameter_reads) >= _MAX_PARAMETER_READS:
+            return
+        key = (found[0], found[1])
+        if key not in function.parameter_reads:
+            function.parameter_reads[key] = ParameterRead(found[0], found[1], node.lineno, node.col_offset)
+
+    def _record_forwards(self, function: _FunctionState, node: ast.Call) -> None:
+        """Parameters handed on: `render(order)`, `render(invoice=order.invoice)`, `order.total()`."""
+        if _literal_getattr(node):
+            self._record_parameter_read(function, node, self.parameter_path(node))
+            return
+        handed: list[tuple[str, ParameterPath]] = []
+        for position, argument in enumerate(node.args):
+            found = self.parameter_path(argument) if not isinstance(argument, ast.Starred) else None
+            if found is not None:
+                handed.append((str(position), found))
+        for keyword in node.keywords:
+            found = self.parameter_path(keyword.value) if keyword.arg else None
+            if found is not None and keyword.arg:
+                handed.append((keyword.arg, found))
+        if isinstance(node.func, ast.Attribute):
+            found = self.parameter_path(node.func.value)
+            if found is not None:
+                handed.append(("self", found))
+        if not handed:
+            return
+        callee = self.origins_of(node)
+        if not callee:
+            return
+        for key, (parameter, path) in handed:
+            function.forwards.append(Forward(callee, key, parameter, path, node.lineno))
+
+    def _response_model(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Origin, ...]:
+        """`response_model=X` of a route decorator (FastAPI validates the returned value with X)."""
+        for decorator in node.decorator_list:
+            if isinstance(decorator, ast.Call):
+                for keyword in decorator.keywords:
+                    if keyword.arg == "response_model":
+                        return self.origins_of(keyword.value)
+        return ()
 
     def _api_call(self, node: ast.Call, qualname: str, target: str | None) -> ApiCall:
         keywords: dict[str, str] = {}
@@ -918,6 +1020,21 @@ class _FactsBuilder(FastNodeVisitor):
         function.enclosing.pop()
         for part in (*node.handlers, *node.orelse, *node.finalbody):
             self.visit(part)
+
+
+_MAX_PATH = 4
+_MAX_PARAMETER_READS = 64
+
+
+def _literal_getattr(call: ast.Call) -> bool:
+    """`getattr(obj, "name")` or `getattr(obj, "name", default)`."""
+    return (
+        isinstance(call.func, ast.Name)
+        and call.func.id == "getattr"
+        and len(call.args) >= 2
+        and isinstance(call.args[1], ast.Constant)
+        and isinstance(call.args[1].value, str)
+    )
 
 
 #: Methods whose first argument says what the receiver runs (a statement, a model).
