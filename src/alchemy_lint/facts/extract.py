@@ -29,7 +29,7 @@ from alchemy_lint.facts.injection import (
     registered_providers,
     requests_fixtures,
 )
-from alchemy_lint.facts.loading import analyse_function
+from alchemy_lint.facts.loading import analyse_function, call_flags, is_flag
 from alchemy_lint.facts.model import (
     ApiCall,
     AttributeFacts,
@@ -194,6 +194,11 @@ class _FunctionState:
     #: Whether the body awaits anything: without an await no ORM object is loaded.
     awaits: bool = False
     parameter_reads: dict[tuple[str, tuple[str, ...]], ParameterRead] = field(default_factory=dict)
+    #: How many `if` branches, loop bodies and `except` clauses enclose the current point.
+    branches: int = 0
+    #: The flag parameters the enclosing `if`s test, innermost last (None: some other test).
+    guards: list[tuple[str, bool] | None] = field(default_factory=list)
+    parameter_loads: list[ParameterRead] = field(default_factory=list)
     forwards: list[Forward] = field(default_factory=list)
 
 
@@ -444,9 +449,12 @@ class _FactsBuilder(FastNodeVisitor):
                 captures=captures,
                 end_line=node.end_lineno or node.lineno,
                 parameter_reads=tuple(state.parameter_reads.values()),
+                parameter_loads=tuple(state.parameter_loads),
                 forwards=tuple(state.forwards),
                 response_model=self._response_model(node),
                 positional=len(node.args.posonlyargs) + len(node.args.args),
+                flag_defaults=_flag_defaults(node.args),
+                parameter_types=_parameter_types(values, arguments),
             )
         )
 
@@ -507,13 +515,63 @@ class _FactsBuilder(FastNodeVisitor):
     def visit_Attribute(self, node: ast.Attribute) -> None:
         function = self.function
         if function is not None and isinstance(node.ctx, ast.Load):
-            self._record_parameter_read(function, node, self.parameter_path(node))
+            walked = self.parameter_path(node)
+            self._record_parameter_read(function, node, walked)
+            if walked is not None and len(walked[1]) >= 2 and walked[1][-2] == "awaitable_attrs":
+                # `await order.awaitable_attrs.items` loads `items` itself.
+                loaded = (*walked[1][:-2], walked[1][-1])
+                function.parameter_loads.append(ParameterRead(walked[0], loaded, node.lineno, node.col_offset))
         if node.attr == CREATE_ALL:
             function = self.function
             found = schema_creation(node, self.origins_of, self.scope, function.qualname if function else None)
             if found is not None:
                 self.schema_creations.append(found)
         self.generic_visit(node)
+
+    def visit_If(self, node: ast.If) -> None:
+        function = self.function
+        self.visit(node.test)
+        if function is None:
+            for statement in (*node.body, *node.orelse):
+                self.visit(statement)
+            return
+        flag = self._flag_test(node.test)
+        function.branches += 1
+        for branch, truth in ((node.body, True), (node.orelse, False)):
+            function.guards.append((flag[0], flag[1] == truth) if flag is not None else None)
+            for statement in branch:
+                self.visit(statement)
+            function.guards.pop()
+        function.branches -= 1
+
+    def _flag_test(self, test: ast.expr) -> tuple[str, bool] | None:
+        """`if include_items:` / `if not include_items:` on a parameter: (name, the truth it needs)."""
+        truth = True
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test, truth = test.operand, False
+        if isinstance(test, ast.Name):
+            found = self.parameter_path(test)
+            if found is not None and found == (test.id, ()):
+                return (test.id, truth)
+        return None
+
+    @staticmethod
+    def _guard(function: _FunctionState) -> tuple[str, bool] | None:
+        return next((guard for guard in reversed(function.guards) if guard is not None), None)
+
+    def visit_Match(self, node: ast.Match) -> None:
+        function = self.function
+        self.visit(node.subject)
+        if function is not None:
+            function.branches += 1
+        for case in node.cases:
+            self.visit(case)
+        if function is not None:
+            function.branches -= 1
+
+    def _conditional(self, function: _FunctionState) -> bool:
+        """Whether the current point runs only on some paths of the function."""
+        return function.branches > 0 or bool(function.loops)
 
     def visit_Global(self, node: ast.Global) -> None:
         if self.function is not None:
@@ -858,14 +916,20 @@ class _FactsBuilder(FastNodeVisitor):
         if found is None or not found[1] or len(function.parameter_reads) >= _MAX_PARAMETER_READS:
             return
         key = (found[0], found[1])
-        if key not in function.parameter_reads:
-            function.parameter_reads[key] = ParameterRead(found[0], found[1], node.lineno, node.col_offset)
+        guard = self._guard(function)
+        known = function.parameter_reads.get(key)
+        if known is None:
+            function.parameter_reads[key] = ParameterRead(found[0], found[1], node.lineno, node.col_offset, guard)
+        elif known.guard is not None and known.guard != guard:
+            # Read under two different conditions: it is read whatever the flags say.
+            function.parameter_reads[key] = ParameterRead(known.parameter, known.path, known.line, known.col)
 
     def _record_forwards(self, function: _FunctionState, node: ast.Call) -> None:
         """Parameters handed on: `render(order)`, `render(invoice=order.invoice)`, `order.total()`."""
         if _literal_getattr(node):
             self._record_parameter_read(function, node, self.parameter_path(node))
             return
+        self._record_refresh(function, node)
         handed: list[tuple[str, ParameterPath]] = []
         for position, argument in enumerate(node.args):
             found = self.parameter_path(argument) if not isinstance(argument, ast.Starred) else None
@@ -884,8 +948,28 @@ class _FactsBuilder(FastNodeVisitor):
         callee = self.origins_of(node)
         if not callee:
             return
+        conditional = self._conditional(function)
+        guard = self._guard(function)
+        flags = call_flags(node)
         for key, (parameter, path) in handed:
-            function.forwards.append(Forward(callee, key, parameter, path, node.lineno))
+            function.forwards.append(Forward(callee, key, parameter, path, node.lineno, conditional, guard, flags))
+
+    def _record_refresh(self, function: _FunctionState, node: ast.Call) -> None:
+        """`await session.refresh(order, ["items"])` loads `items` on the parameter `order`."""
+        if not (isinstance(node.func, ast.Attribute) and node.func.attr == "refresh" and node.args):
+            return
+        found = self.parameter_path(node.args[0])
+        names = node.args[1] if len(node.args) > 1 else None
+        for keyword in node.keywords:
+            if keyword.arg == "attribute_names":
+                names = keyword.value
+        if found is None or not isinstance(names, (ast.List, ast.Tuple, ast.Set)):
+            return
+        for item in names.elts:
+            if isinstance(item, ast.Constant) and isinstance(item.value, str):
+                function.parameter_loads.append(
+                    ParameterRead(found[0], (*found[1], item.value), node.lineno, node.col_offset)
+                )
 
     def _response_model(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Origin, ...]:
         """`response_model=X` of a route decorator (FastAPI validates the returned value with X)."""
@@ -938,7 +1022,11 @@ class _FactsBuilder(FastNodeVisitor):
             return
         first = node.args[0] if node.args else None
         argument = self.origins_of(first) if first is not None and func.attr in _EXECUTIONS else ()
-        function.calls.append(MethodCall(receiver, func.attr, node.lineno, node.col_offset, awaited, argument))
+        function.calls.append(
+            MethodCall(
+                receiver, func.attr, node.lineno, node.col_offset, awaited, argument, self._conditional(function)
+            )
+        )
 
     # -- context managers ------------------------------------------------------
 
@@ -1018,12 +1106,42 @@ class _FactsBuilder(FastNodeVisitor):
         for statement in node.body:
             self.visit(statement)
         function.enclosing.pop()
-        for part in (*node.handlers, *node.orelse, *node.finalbody):
+        function.branches += 1
+        for handler in node.handlers:
+            self.visit(handler)
+        function.branches -= 1
+        for part in (*node.orelse, *node.finalbody):
             self.visit(part)
 
 
 _MAX_PATH = 4
 _MAX_PARAMETER_READS = 64
+
+
+def _parameter_types(values: ValueTable, parameters: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Each parameter's annotated classes, from its first binding (the parameter itself)."""
+    found: list[tuple[str, str]] = []
+    for name in parameters:
+        bindings = values.bindings.get(name)
+        ref = bindings[0].ref if bindings else None
+        if ref is not None:
+            found.extend(
+                (name, origin.name)
+                for origin in ref.origins
+                if origin.kind is OriginKind.ANNOTATION and not origin.steps
+            )
+    return tuple(found)
+
+
+def _flag_defaults(args: ast.arguments) -> tuple[tuple[str, bool], ...]:
+    positional = [*args.posonlyargs, *args.args]
+    pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True))
+    pairs.extend((arg, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True) if default)
+    return tuple(
+        (arg.arg, bool(default.value))
+        for arg, default in pairs
+        if isinstance(default, ast.Constant) and is_flag(default)
+    )
 
 
 def _literal_getattr(call: ast.Call) -> bool:

@@ -130,6 +130,19 @@ _MAX_PATH = 3
 _MAX_ACCESSES = 400
 
 
+def call_flags(call: ast.Call) -> tuple[tuple[str, bool], ...]:
+    """Arguments passed as constants (`include_items=False`), by position or keyword, with their truth."""
+    passed = [(str(position), arg) for position, arg in enumerate(call.args)]
+    passed.extend((kw.arg, kw.value) for kw in call.keywords if kw.arg)
+    return tuple(
+        (key, bool(value.value)) for key, value in passed if isinstance(value, ast.Constant) and is_flag(value)
+    )
+
+
+def is_flag(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Constant) and (expr.value is None or isinstance(expr.value, bool))
+
+
 # -- abstract values -------------------------------------------------------------
 
 
@@ -218,6 +231,10 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             known=left.known and right.known,
             maybe=left.maybe | right.maybe | (left.loaders ^ right.loaders),
         )
+    for empty, full in ((left, right), (right, left)):
+        # `found = []`, then `found.append(order)` on some paths: a list of the objects.
+        if isinstance(empty, _Options) and not empty.loaders and empty.known and isinstance(full, _Object):
+            return full if full.stage == "list" else None
     if isinstance(left, _Options) and isinstance(right, _Options):
         return _Options(
             left.loaders & right.loaders,
@@ -869,7 +886,16 @@ class _LoadingWalker:
             return
         for argument, value, expression in handed:
             if isinstance(value, _Object) and value.stage in (None, "list", "scalars"):
-                self.hand_over(node, expression, value, callee, expression_text(node.func) or "", argument, env)
+                self.hand_over(
+                    node,
+                    expression,
+                    value,
+                    callee,
+                    expression_text(node.func) or "",
+                    argument,
+                    env,
+                    flags=call_flags(node),
+                )
 
     def callee_origins(self, node: ast.Call) -> tuple[Origin, ...]:
         """What a call runs; `TypeAdapter(Schema).validate_python(obj)` validates with `Schema`."""
@@ -897,6 +923,7 @@ class _LoadingWalker:
         argument: str,
         env: _Env,
         method: str | None = None,
+        flags: tuple[tuple[str, bool], ...] = (),
     ) -> None:
         if len(self.handovers) >= _MAX_ACCESSES or _is_candidate(value):
             return
@@ -916,6 +943,7 @@ class _LoadingWalker:
             expired_by=tuple(sorted(value.expired, key=lambda e: (e.line, e.method, e.session))),
             is_collection=value.stage is not None,
             method=method,
+            flags=flags,
         )
         seen = self.handovers.get(key)
         if seen is not None and seen != handover:

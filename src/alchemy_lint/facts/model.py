@@ -62,6 +62,9 @@ class MethodCall:
     col: int
     awaited: bool
     argument: tuple[Origin, ...] = ()
+    #: The call runs only on some paths (under an `if`, in a loop or an `except` clause): not
+    #: something the function always does.
+    conditional: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +95,9 @@ class ParameterRead:
     path: tuple[str, ...]
     line: int
     col: int
+    #: The read happens only when a flag parameter is true (`if include_items:`: ("include_items",
+    #: True)) or false (its `else`): a caller that passes the other constant never makes it.
+    guard: tuple[str, bool] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +113,12 @@ class Forward:
     parameter: str
     path: tuple[str, ...]
     line: int
+    #: The call runs only on some paths (see `MethodCall.conditional`).
+    conditional: bool = False
+    #: The flag the call runs under (see `ParameterRead.guard`).
+    guard: tuple[str, bool] | None = None
+    #: Arguments passed as constants: (position or keyword, truth value): `include_items=False`.
+    flags: tuple[tuple[str, bool], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,11 +168,18 @@ class FunctionFacts:
     #: the index composes them into what a callee reads off an object its caller passes.
     parameter_reads: tuple[ParameterRead, ...] = ()
     forwards: tuple[Forward, ...] = ()
+    #: Relationships the function loads itself on a parameter (`await session.refresh(order,
+    #: ["items"])`, `await order.awaitable_attrs.items`): its reads of them need nothing of the caller.
+    parameter_loads: tuple[ParameterRead, ...] = ()
     #: The response model a web framework validates the returned value with
     #: (`@router.get(..., response_model=OrderOut)`).
     response_model: tuple[Origin, ...] = ()
     #: How many of `parameters` can be passed by position.
     positional: int = 0
+    #: Parameters whose default is a constant, with its truth value (`include_items: bool = True`).
+    flag_defaults: tuple[tuple[str, bool], ...] = ()
+    #: Parameters annotated with a class: (name, the class's qualified name).
+    parameter_types: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -501,6 +520,8 @@ class Handover:
     expired_by: tuple[Expiry, ...]
     is_collection: bool = False
     method: str | None = None
+    #: Arguments passed as constants: (position or keyword, truth value): `include_items=False`.
+    flags: tuple[tuple[str, bool], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

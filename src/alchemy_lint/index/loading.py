@@ -235,21 +235,29 @@ def resolve_access(index: ProjectIndex, access: ObjectAccess, path: str) -> Acce
     return AccessTarget(target.source, target.path, target.model, relationship)
 
 
-def is_loaded(target: AccessTarget, access: ObjectAccess) -> bool | None:
+def is_loaded(target: AccessTarget, access: ObjectAccess, in_session: frozenset[str] = frozenset()) -> bool | None:
     """Whether the relationship read is loaded: True, False, or None when it cannot be judged."""
     direct = not access.path and access.source.kind is SourceKind.CALL
-    return relationship_loaded(target, access.attribute, access.loaded, direct)
+    return relationship_loaded(target, access.attribute, access.loaded, direct, in_session)
 
 
-def relationship_loaded(target: AccessTarget, attribute: str, loaded: tuple[str, ...], direct: bool) -> bool | None:
+def relationship_loaded(
+    target: AccessTarget,
+    attribute: str,
+    loaded: tuple[str, ...],
+    direct: bool,
+    in_session: frozenset[str] = frozenset(),
+) -> bool | None:
     """Whether `target.relationship` is loaded on the object: True, False, or None when it
     cannot be judged. `loaded` are the relationships loaded on the object itself (refresh,
     awaitable_attrs); `direct`: the object is what a project function returned, so what it
-    loaded on it counts."""
+    loaded on it counts. `in_session`: models of which the code at hand holds objects."""
     relationship = target.relationship
     if relationship is None:
         return None
     if relationship.is_write_only or relationship.is_dynamic or relationship.lazy == "noload":
+        return None
+    if relationship.is_collection is False and _from_identity_map(target, relationship, in_session):
         return None
     if attribute in loaded:
         return True
@@ -290,6 +298,7 @@ def first_unloaded(
     read: tuple[str, ...],
     where: tuple[str, int],
     depth: int = 0,
+    in_session: frozenset[str] = frozenset(),
 ) -> UnloadedRead | None:
     """Walk `read` (a callee's path off the object) and give the first relationship on it that
     is not loaded; methods and properties of the models on the way are followed."""
@@ -302,13 +311,15 @@ def first_unloaded(
             continue
         relationship = index.relationships(model).get(name)
         if relationship is None:
-            return _through_method(index, model, name, chain, target, here, read[position + 1 :], depth)
+            return _through_method(index, model, name, chain, target, here, read[position + 1 :], depth, in_session)
         access = AccessTarget(target.source, tuple(chain), model, relationship)
-        state = relationship_loaded(access, name, here, direct)
+        state = relationship_loaded(access, name, here, direct, in_session)
         if state is False:
             return UnloadedRead(access, name, *where)
         if state is None or relationship.target is None:
             return None
+        if name in here and target.source.kind is SourceKind.NEW:
+            return None  # assigned when the object was built: what it holds is the code's own
         chain.append(relationship)
         model = relationship.target
         here, direct = (), False
@@ -324,6 +335,7 @@ def _through_method(
     loaded: tuple[str, ...],
     rest: tuple[str, ...],
     depth: int,
+    in_session: frozenset[str],
 ) -> UnloadedRead | None:
     """`order.total()` or `order.item_count`: what the model's method reads off `self`."""
     if depth >= _MAX_DEPTH or rest:
@@ -331,10 +343,20 @@ def _through_method(
     reads = index.summaries.method_reads(model, name)
     at = ObjectTarget(target.source, tuple(chain), model, target.direct and not chain)
     for read in reads:
-        unloaded = first_unloaded(index, at, loaded, read.path, (read.function, read.line), depth + 1)
+        unloaded = first_unloaded(index, at, loaded, read.path, (read.function, read.line), depth + 1, in_session)
         if unloaded is not None:
             return unloaded
     return None
+
+
+def _from_identity_map(target: AccessTarget, relationship: RelationshipRef, in_session: frozenset[str]) -> bool:
+    """A many-to-one read is served from the session's identity map, without SQL, when the
+    object it points to is already loaded: likely when it points back to an object on the path
+    (`item.order` of `order.items`), or when the code at hand holds objects of the target model
+    (a route with `project: ProjectModel` that loads runs `where(Run.project_id == project.id)`).
+    Such reads are not judged."""
+    on_path = {target.source.model, *(step.model for step in target.path)}
+    return relationship.target in on_path or relationship.target in in_session
 
 
 def _eager_reaches(target: AccessTarget, relationship: RelationshipRef) -> bool | None:

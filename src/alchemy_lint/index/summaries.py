@@ -1,5 +1,5 @@
 """What a function does with what its callers hand it: the attributes it reads off a parameter,
-and what it does to a session parameter (commit, rollback, refresh).
+and what it always does to a session parameter (commit, rollback, refresh).
 
 Composed once per project from each function's own facts (its parameter reads, the parameters
 it forwards, the calls on its parameters) through the calls it makes, a few levels deep.
@@ -39,7 +39,7 @@ class Summaries:
 
     def __init__(self, index: ProjectIndex) -> None:
         self.index = index
-        self._reads: dict[tuple[str, str], tuple[Read, ...]] = {}
+        self._reads: dict[tuple[str, str, tuple[tuple[str, bool], ...]], tuple[Read, ...]] = {}
         self._effects: dict[tuple[str, str], frozenset[str]] = {}
         self._schemas: dict[tuple[str, str], tuple[Read, ...]] = {}
 
@@ -85,22 +85,37 @@ class Summaries:
 
     # -- reads -------------------------------------------------------------------------
 
-    def reads(self, function: FunctionFacts, parameter: str, depth: int = 0) -> tuple[Read, ...]:
-        """What `function` reads off `parameter`, directly and through the calls it hands it to."""
-        key = (function.qualname, parameter)
+    def reads(
+        self,
+        function: FunctionFacts,
+        parameter: str,
+        flags: tuple[tuple[str, bool], ...] = (),
+        depth: int = 0,
+    ) -> tuple[Read, ...]:
+        """What `function` reads off `parameter`, directly and through the calls it hands it to.
+
+        `flags` are the constants the caller passes (`include_items=False`, by position or
+        keyword): reads under `if include_items:` then never happen.
+        """
+        settled = self._flags(function, flags)
+        key = (function.qualname, parameter, tuple(sorted(settled.items())))
         known = self._reads.get(key)
         if known is not None:
             return known
         if depth > _MAX_DEPTH:
             return ()
         self._reads[key] = ()  # a recursive call reads nothing more
+
+        def happens(guard: tuple[str, bool] | None) -> bool:
+            return guard is None or settled.get(guard[0], guard[1]) == guard[1]
+
         found = [
             Read(read.path, function.qualname, read.line)
             for read in function.parameter_reads
-            if read.parameter == parameter
+            if read.parameter == parameter and happens(read.guard)
         ]
         for forward in function.forwards:
-            if forward.parameter != parameter or len(found) >= _MAX_READS:
+            if forward.parameter != parameter or len(found) >= _MAX_READS or not happens(forward.guard):
                 continue
             callee = self.callee(forward.callee)
             if callee is None:
@@ -110,11 +125,24 @@ class Summaries:
                 continue
             found.extend(
                 Read((*forward.path, *read.path), read.function, read.line)
-                for read in self.reads(callee, inner, depth + 1)
+                for read in self.reads(callee, inner, forward.flags, depth + 1)
             )
+        # What the function loads itself (refresh with names, awaitable_attrs) it and its callees read safely.
+        loads = {load.path for load in function.parameter_loads if load.parameter == parameter}
+        if loads:
+            found = [read for read in found if not any(read.path[: len(load)] == load for load in loads)]
         result = tuple(found[:_MAX_READS])
         self._reads[key] = result
         return result
+
+    def _flags(self, function: FunctionFacts, passed: tuple[tuple[str, bool], ...]) -> dict[str, bool]:
+        """The truth of each flag parameter in this call: its constant default, or what is passed."""
+        settled = dict(function.flag_defaults)
+        for key, truth in passed:
+            name = self.parameter(function, key)
+            if name is not None:
+                settled[name] = truth
+        return settled
 
     def method_reads(self, model: str, name: str) -> tuple[Read, ...]:
         """What a model's method or property reads off `self` (`order.total()`, `order.item_count`)."""
@@ -181,11 +209,17 @@ class Summaries:
         if depth > _MAX_DEPTH:
             return frozenset()
         self._effects[key] = frozenset()
-        found = {call.method for call in function.calls if call.receiver.text == received and call.method in _EFFECTS}
+        # What it always does, on every path (a commit under `if commit:`, a rollback on an error
+        # path is not something a caller can count on).
+        found = {
+            call.method
+            for call in function.calls
+            if call.receiver.text == received and call.method in _EFFECTS and not call.conditional
+        }
         root, _, rest = received.partition(".")
         path = tuple(rest.split(".")) if rest else ()
         for forward in function.forwards:
-            if forward.parameter != root or forward.path != path:
+            if forward.parameter != root or forward.path != path or forward.conditional:
                 continue
             callee = self.callee(forward.callee)
             inner = self.parameter(callee, forward.argument) if callee is not None else None
@@ -203,4 +237,8 @@ class Summaries:
 
     @staticmethod
     def _self_calls(function: FunctionFacts) -> list[tuple[Origin, ...]]:
-        return [forward.callee for forward in function.forwards if forward.argument == "self" and not forward.path]
+        return [
+            forward.callee
+            for forward in function.forwards
+            if forward.argument == "self" and not forward.path and not forward.conditional
+        ]

@@ -115,13 +115,26 @@ def check_lazy_relationship_access(rule: Rule, context: FileContext) -> Iterator
 def _lazy_reads(context: FileContext, function: FunctionFacts) -> Iterator[_Lazy]:
     loading = function.loading
     assert loading is not None
-    yield from _direct_reads(context, loading.accesses)
-    yield from _handed_reads(context, loading.handovers)
+    in_session = _in_session(context, function)
+    yield from _direct_reads(context, loading.accesses, in_session)
+    yield from _handed_reads(context, loading.handovers, in_session)
     if function.response_model:
-        yield from _response_reads(context, function)
+        yield from _response_reads(context, function, in_session)
 
 
-def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...]) -> Iterator[_Lazy]:
+def _in_session(context: FileContext, function: FunctionFacts) -> frozenset[str]:
+    """Models of which the caller handed the function objects (`project: ProjectModel`): a
+    many-to-one to one of them is likely served from the identity map (the function loads
+    `where(Run.project_id == project.id)`). What the function loads itself on some path proves
+    nothing for the others, so only parameters count."""
+    index = context.index
+    found = {index.resolve_model(cls) for _, cls in function.parameter_types}
+    return frozenset(model for model in found if model is not None and index.is_model(model))
+
+
+def _direct_reads(
+    context: FileContext, accesses: tuple[ObjectAccess, ...], in_session: frozenset[str]
+) -> Iterator[_Lazy]:
     index = context.index
     for access in accesses:
         if access.attribute == "awaitable_attrs" or not _is_async_object(context, access.source):
@@ -136,7 +149,11 @@ def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...]) -> I
             # `order.item_count`: a property (or method) of the model that reads relationships.
             if access.kind is AccessKind.READ:
                 found = resolve_object(index, access.source, access.path, context.path)
-                unloaded = first_unloaded(index, found, access.loaded, (access.attribute,), ("", 0)) if found else None
+                unloaded = (
+                    first_unloaded(index, found, access.loaded, (access.attribute,), ("", 0), 0, in_session)
+                    if found
+                    else None
+                )
                 if unloaded is not None:
                     yield _handed(access.line, access.col, access.target, unloaded, context)
             continue
@@ -146,7 +163,7 @@ def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...]) -> I
             # Replacing a scalar loads nothing; a new object's many-to-one emits no SQL
             # while its foreign key is still None, which the facts cannot tell.
             continue
-        if is_loaded(target, access) is not False:
+        if is_loaded(target, access, in_session) is not False:
             continue
         yield _Lazy(access.line, access.col, target, access.attribute, access.target, end=end)
 
@@ -165,7 +182,7 @@ def _handed(line: int, col: int, holder: str, unloaded: UnloadedRead, context: F
     return _Lazy(line, col, unloaded.target, unloaded.attribute, holder, reader)
 
 
-def _handed_reads(context: FileContext, handovers: tuple[Handover, ...]) -> Iterator[_Lazy]:
+def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], in_session: frozenset[str]) -> Iterator[_Lazy]:
     """Objects handed to callees (functions, the model's methods, schemas) that read relationships."""
     index = context.index
     summaries = index.summaries
@@ -188,7 +205,7 @@ def _handed_reads(context: FileContext, handovers: tuple[Handover, ...]) -> Iter
             parameter = summaries.parameter(callee, handover.argument) if callee is not None else None
             if callee is None or parameter is None:
                 continue
-            reads = summaries.reads(callee, parameter)
+            reads = summaries.reads(callee, parameter, handover.flags)
         loaded = () if handover.is_collection else handover.loaded
         for read in reads:
             path = read.path
@@ -196,12 +213,12 @@ def _handed_reads(context: FileContext, handovers: tuple[Handover, ...]) -> Iter
                 if path[:1] != ("[]",):
                     continue
                 path = path[1:]
-            unloaded = first_unloaded(index, target, loaded, path, (read.function, read.line))
+            unloaded = first_unloaded(index, target, loaded, path, (read.function, read.line), 0, in_session)
             if unloaded is not None:
                 yield _handed(handover.line, handover.col, handover.target, unloaded, context)
 
 
-def _response_reads(context: FileContext, function: FunctionFacts) -> Iterator[_Lazy]:
+def _response_reads(context: FileContext, function: FunctionFacts, in_session: frozenset[str]) -> Iterator[_Lazy]:
     """A route returns objects that its `response_model=` schema validates."""
     index = context.index
     loading = function.loading
@@ -220,7 +237,7 @@ def _response_reads(context: FileContext, function: FunctionFacts) -> Iterator[_
             continue
         loaded = () if returned.is_collection else returned.loaded
         for read in index.summaries.schema_reads(schema, target.model):
-            unloaded = first_unloaded(index, target, loaded, read.path, (read.function, read.line))
+            unloaded = first_unloaded(index, target, loaded, read.path, (read.function, read.line), 0, in_session)
             if unloaded is not None:
                 lazy = _handed(returned.line, returned.col, "the returned object", unloaded, context)
                 yield replace(lazy, reader=f"the response model {schema.rsplit('.', 1)[-1]} reads it")
