@@ -417,3 +417,44 @@ def test_a_response_model_reads_the_relationship_of_the_returned_object(
         [sys.executable, "-c", _SERVE, str(root)], capture_output=True, text=True, timeout=120, check=True
     )
     assert done.stdout.strip().splitlines()[-1] == outcome, done.stderr
+
+
+def test_a_many_to_one_to_an_object_in_the_identity_map_runs_no_sql(tmp_path: Path) -> None:
+    # What ASA301 rests on when it leaves `order.user` alone in a function handed `user: User`:
+    # the lazy load is served from the identity map, with no SQL and no MissingGreenlet.
+    handler = """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order, User
+
+
+async def owner_name(session: AsyncSession, user: User) -> str:
+    order = (await session.scalars(select(Order).where(Order.user_id == user.id))).first()
+    return order.user.name
+"""
+    root = _facts_project(tmp_path / "project", handler, expire_on_commit=False)
+    assert findings_in(root, "app/handlers.py", "ASA301") == []
+    script = """\
+import asyncio, sys
+sys.path.insert(0, sys.argv[1])
+from app.db import SessionLocal, engine
+from app.db_models import Base, Order, User
+from app.handlers import owner_name
+
+
+async def main() -> None:
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+        await connection.execute(User.__table__.insert(), [{"id": 1, "name": "ada"}])
+        await connection.execute(Order.__table__.insert(), [{"id": 1, "user_id": 1, "status": "new"}])
+    async with SessionLocal() as session:
+        print(await owner_name(session, await session.get(User, 1)))
+
+
+asyncio.run(main())
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(root)], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "ada", done.stderr

@@ -1022,11 +1022,7 @@ class _FactsBuilder(FastNodeVisitor):
             return
         first = node.args[0] if node.args else None
         argument = self.origins_of(first) if first is not None and func.attr in _EXECUTIONS else ()
-        function.calls.append(
-            MethodCall(
-                receiver, func.attr, node.lineno, node.col_offset, awaited, argument, self._conditional(function)
-            )
-        )
+        function.calls.append(MethodCall(receiver, func.attr, node.lineno, node.col_offset, awaited, argument))
 
     # -- context managers ------------------------------------------------------
 

@@ -215,13 +215,25 @@ class _AwaitableAttrs:
     obj: _Object
 
 
-_Value = _Statement | _Options | _Object | _AwaitableAttrs | _Tuple
+@dataclass(frozen=True, slots=True)
+class _Effects:
+    """What the function did to sessions on every path to here: (session text, commit/rollback)."""
+
+    done: frozenset[tuple[str, str]]
+
+
+#: The key under which a path carries its effects on sessions (no name can clash with it).
+_EFFECTS = "\0effects"
+
+_Value = _Statement | _Options | _Object | _AwaitableAttrs | _Tuple | _Effects
 _Env = dict[str, _Value]
 
 
 def _join_values(left: _Value, right: _Value) -> _Value | None:
     if left == right:
         return left
+    if isinstance(left, _Effects) and isinstance(right, _Effects):
+        return _Effects(left.done & right.done)
     if isinstance(left, _Statement) and isinstance(right, _Statement):
         if (left.model, left.constructor) != (right.model, right.constructor):
             return None
@@ -297,6 +309,8 @@ def _join(left: _Env | None, right: _Env | None) -> _Env | None:
             value = _join_values(left[name], right[name])
             if value is not None:
                 joined[name] = value
+        elif name == _EFFECTS:
+            continue  # one path did nothing to its sessions: nothing is done on every path
         else:
             joined[name] = left[name] if name in left else right[name]
     return joined
@@ -309,13 +323,14 @@ def analyse_function(node: ast.AsyncFunctionDef, resolver: Resolver) -> Function
     """The loading facts of one async function, or None when it touches no ORM object."""
     walker = _LoadingWalker(resolver)
     walker.run(node.body)
-    if not walker.accesses and not walker.returns and not walker.handovers:
+    if not walker.accesses and not walker.returns and not walker.handovers and not walker.effects:
         return None
     return FunctionLoading(
         accesses=tuple(walker.accesses.values()),
         returns=tuple(walker.returns),
         returns_only_objects=bool(walker.returns) and not walker.other_returns,
         handovers=tuple(walker.handovers.values()),
+        effects=tuple(sorted(walker.effects or ())),
     )
 
 
@@ -330,13 +345,23 @@ class _LoadingWalker:
         self.resolver = resolver
         self.accesses: dict[tuple[int, int, str, str], ObjectAccess] = {}
         self.handovers: dict[tuple[int, int, str, str], Handover] = {}
+        #: What the function does to sessions on every path that returns normally.
+        self.effects: frozenset[tuple[str, str]] | None = None
         self.returns: list[ReturnedObject] = []
         self.other_returns = False
         self.loops: list[_LoopFrame] = []
         self._seen_returns: set[tuple[int, int]] = set()
 
     def run(self, body: list[ast.stmt]) -> None:
-        self.block(body, {})
+        end = self.block(body, {})
+        if end is not None:
+            self.finished(end)
+
+    def finished(self, env: _Env) -> None:
+        """A path that returns normally: what it did to its sessions counts for callers."""
+        effects = env.get(_EFFECTS)
+        done = effects.done if isinstance(effects, _Effects) else frozenset()
+        self.effects = done if self.effects is None else self.effects & done
 
     # -- statements ----------------------------------------------------------------
 
@@ -368,6 +393,7 @@ class _LoadingWalker:
                 self.expr(node.target, env)
         elif isinstance(node, ast.Return):
             self.returned(node, env)
+            self.finished(env)
             return None
         elif isinstance(node, ast.Raise):
             if node.exc is not None:
@@ -1215,6 +1241,10 @@ class _LoadingWalker:
         return None
 
     def end_of_transaction(self, session: str, method: str, line: int, env: _Env) -> None:
+        if method in ("commit", "rollback"):
+            effects = env.get(_EFFECTS)
+            done = frozenset({(session, method)})
+            env[_EFFECTS] = _Effects(effects.done | done if isinstance(effects, _Effects) else done)
         expiry = Expiry(session, method, line)
         for name, value in list(env.items()):
             if not isinstance(value, _Object) or value.session_text != session:

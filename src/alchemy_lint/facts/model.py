@@ -62,9 +62,6 @@ class MethodCall:
     col: int
     awaited: bool
     argument: tuple[Origin, ...] = ()
-    #: The call runs only on some paths (under an `if`, in a loop or an `except` clause): not
-    #: something the function always does.
-    conditional: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +110,7 @@ class Forward:
     parameter: str
     path: tuple[str, ...]
     line: int
-    #: The call runs only on some paths (see `MethodCall.conditional`).
+    #: The call runs only on some paths (under an `if`, in a loop or an `except` clause).
     conditional: bool = False
     #: The flag the call runs under (see `ParameterRead.guard`).
     guard: tuple[str, bool] | None = None
@@ -532,3 +529,6 @@ class FunctionLoading:
     returns: tuple[ReturnedObject, ...] = ()
     returns_only_objects: bool = False
     handovers: tuple[Handover, ...] = ()
+    #: What the function does to sessions on every path that returns normally (a path that
+    #: raises never gets back to its caller): (session text, commit or rollback).
+    effects: tuple[tuple[str, str], ...] = ()

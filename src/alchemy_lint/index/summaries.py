@@ -22,7 +22,6 @@ _MAX_READS = 128
 VALIDATORS = frozenset({"model_validate", "from_orm", "parse_obj", "validate", "from_attributes"})
 #: What a callee does to a session it receives that expires the caller's objects.
 EXPIRING = frozenset({"commit", "rollback"})
-_EFFECTS = frozenset({"commit", "rollback", "refresh", "expunge", "close", "flush"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,13 +208,11 @@ class Summaries:
         if depth > _MAX_DEPTH:
             return frozenset()
         self._effects[key] = frozenset()
-        # What it always does, on every path (a commit under `if commit:`, a rollback on an error
-        # path is not something a caller can count on).
-        found = {
-            call.method
-            for call in function.calls
-            if call.receiver.text == received and call.method in _EFFECTS and not call.conditional
-        }
+        # What the callee does on every path that returns to its caller. A rollback on some
+        # paths only (`if not ok: rollback; return False`) comes with a result the caller
+        # checks before it reads on; paths that raise never return, whatever they roll back.
+        loading = function.loading
+        found = {method for text, method in (loading.effects if loading is not None else ()) if text == received}
         root, _, rest = received.partition(".")
         path = tuple(rest.split(".")) if rest else ()
         for forward in function.forwards:
