@@ -14,6 +14,7 @@ from alchemy_lint.config import Settings, matches_any
 from alchemy_lint.facts.model import ApiCall, ClassFacts, FileFacts, FunctionFacts, RelationshipFacts, TypeAlias
 from alchemy_lint.facts.values import Origin, OriginKind
 from alchemy_lint.index.policy import TransactionSites, collect_transaction_sites
+from alchemy_lint.index.summaries import Summaries
 from alchemy_lint.index.values import ValueKind, ValueModel
 from alchemy_lint.resolve import follow_exports
 from alchemy_lint.sqlalchemy_api import FACTORIES, SESSION_CLASSES, Api, known_api
@@ -43,6 +44,7 @@ class RelationshipRef:
     path: str
     line: int
     is_collection: bool | None = None
+    join_depth: int | None = None
 
     @property
     def is_eager(self) -> bool:
@@ -104,6 +106,8 @@ class ProjectIndex:
             self._merge(self.files[path])
         #: The one evaluator: what a value is, for every rule.
         self.values = ValueModel(self)
+        #: What functions do with what their callers hand them.
+        self.summaries = Summaries(self)
 
     def _register_module(self, facts: FileFacts) -> None:
         """Also know a module by every dotted suffix of its project-relative path.
@@ -350,6 +354,7 @@ class ProjectIndex:
             path=self.class_paths.get(cls.qualname, ""),
             line=relationship.line,
             is_collection=relationship.is_collection,
+            join_depth=relationship.join_depth,
         )
 
     def models(self) -> list[str]:
