@@ -28,9 +28,7 @@ are the same with and without it over a real corpus.
 
 from __future__ import annotations
 
-import ast
 import re
-import textwrap
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -194,23 +192,29 @@ def _add_callees(relevant: set[Path], pending: list[SourceFile], by_path: dict[P
 _CALLEE_HOPS = 2
 
 
+_FROM_IMPORT = re.compile(rb"\bfrom\s+(\.*)([\w.]*)\s+import\s+\(?([\w\s,.*]*)")
+_IMPORT = re.compile(rb"(?:^|[;:]|\n)\s*import\s+([\w\s,.]+)")
+_AS = re.compile(rb"\s+as\s+\w+")
+
+
 def _imported_modules(source: SourceFile) -> set[str]:
     """The absolute names of the modules a file's import statements import (and, for `from X
-    import y`, of `X.y` too: `y` may be a submodule)."""
+    import y`, of `X.y` too: `y` may be a submodule); read from the statements' text, without
+    parsing them."""
     found: set[str] = set()
     for statement in import_statements(source.source):
-        try:
-            tree = ast.parse(textwrap.dedent(statement.decode("utf-8", "replace")).strip())
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                found.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom):
-                base = absolute_module(source.module, source.is_package, node.level, node.module)
-                if base:
-                    found.add(base)
-                found.update(f"{base}.{alias.name}" if base else alias.name for alias in node.names)
+        text = b"\n".join(line.split(b"#", 1)[0] for line in statement.replace(b"\\\n", b" ").splitlines())
+        for dots, module, names in _FROM_IMPORT.findall(text):
+            base = absolute_module(source.module, source.is_package, len(dots), module.decode() or None)
+            if base:
+                found.add(base)
+            for name in _AS.sub(b"", names).replace(b"(", b" ").replace(b")", b" ").split(b","):
+                name = name.strip()
+                if name and name != b"*":
+                    found.add(f"{base}.{name.decode()}" if base else name.decode())
+        if b"from" not in text:
+            for listed in _IMPORT.findall(text):
+                found.update(name.strip().decode() for name in _AS.sub(b"", listed).split(b",") if name.strip())
     return found
 
 
