@@ -116,6 +116,10 @@ class ConcurrencyRecorder:
             if isinstance(statement, ast.If) and _is_main_guard(statement.test):
                 self._script_lines.append((statement.lineno, statement.end_lineno or statement.lineno))
 
+    def in_script(self, line: int) -> bool:
+        """The line is in a module-level `if __name__ == "__main__":` block."""
+        return any(start <= line <= end for start, end in self._script_lines)
+
     # -- scopes ----------------------------------------------------------------
 
     def enter_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
@@ -448,7 +452,7 @@ class ConcurrencyRecorder:
         elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "cls":
             name = f"cls.{target.attr}"
             where = f"on class {builder.class_name() or '?'}"
-        if where is None or name is None or any(start <= line <= end for start, end in self._script_lines):
+        if where is None or name is None or self.in_script(line):
             return
         origins = builder.origins_of(created)
         if origins:

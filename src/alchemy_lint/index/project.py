@@ -14,6 +14,7 @@ from alchemy_lint.config import Settings, matches_any
 from alchemy_lint.facts.model import ApiCall, ClassFacts, FileFacts, FunctionFacts, RelationshipFacts, TypeAlias
 from alchemy_lint.facts.values import Origin, OriginKind
 from alchemy_lint.index.policy import TransactionSites, collect_transaction_sites
+from alchemy_lint.index.runonce import RunOnce
 from alchemy_lint.index.values import ValueKind, ValueModel
 from alchemy_lint.resolve import follow_exports
 from alchemy_lint.sqlalchemy_api import FACTORIES, SESSION_CLASSES, Api, known_api
@@ -82,6 +83,8 @@ class ProjectIndex:
         self.fixtures: dict[str, list[tuple[str, FunctionFacts]]] = {}
         #: Functions made context managers by a call (`helper = asynccontextmanager(_impl)`).
         self._wrapped_context_managers: set[str] = set()
+        #: Module name -> the path of its file.
+        self.module_paths: dict[str, str] = {}
         self.classes: dict[str, ClassFacts] = {}
         self.class_paths: dict[str, str] = {}
         self.classes_by_name: dict[str, list[str]] = {}
@@ -93,6 +96,7 @@ class ProjectIndex:
         self._session_helper: list[FunctionFacts | None] = []
         self._extra_session_types: frozenset[str] | None = None
         self._transactions: TransactionSites | None = None
+        self._run_once: RunOnce | None = None
         self.uses_asyncio = False
         self.module_aliases: dict[str, str] = {}
         self._canonical: dict[str, str] = {}
@@ -125,6 +129,7 @@ class ProjectIndex:
         if facts.parse_error is not None:
             return
         self.exports[facts.module] = facts.exports
+        self.module_paths[facts.module] = facts.path
         self.uses_asyncio = self.uses_asyncio or facts.uses_asyncio
         for name, alias in facts.type_aliases.items():
             self.type_aliases[f"{facts.module}.{name}"] = alias
@@ -432,6 +437,13 @@ class ProjectIndex:
             if best is None or depth > best[0]:
                 best = (depth, function)
         return best[1] if best is not None else None
+
+    @property
+    def run_once(self) -> RunOnce:
+        """The functions that run once per process (a script's main, a lifespan, a fixture...)."""
+        if self._run_once is None:
+            self._run_once = RunOnce(self)
+        return self._run_once
 
     def transaction_sites(self) -> TransactionSites:
         """The explicit `commit()` sites and unit-of-work `begin()` blocks of the whole project."""

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from alchemy_lint.facts.model import ApiCall, Scope
+from alchemy_lint.facts.model import ApiCall, Keeper, Scope
 from alchemy_lint.facts.values import OriginKind, ValueRef
 from alchemy_lint.findings import Finding
-from alchemy_lint.index import FactorySite, ProjectIndex, ValueKind
+from alchemy_lint.index import EngineRef, FactorySite, ProjectIndex, ValueKind
 from alchemy_lint.rules.base import Example, FileContext, FixSafety, Rule
 from alchemy_lint.sqlalchemy_api import Api
 
@@ -56,8 +56,13 @@ def _is_async_factory(context: FileContext, call: ApiCall) -> bool:
     return context.index.is_async_factory_call(call)
 
 
+#: Where a factory made inside a function is kept for the whole application.
+_APPLICATION_WIDE = frozenset({Keeper.ATTRIBUTE, Keeper.APP_STATE, Keeper.GLOBAL})
+
+
 def _global_factories(index: ProjectIndex) -> list[FactorySite]:
-    """Async session factories built once (module level or published as a global), in path order.
+    """Async session factories built once and kept, in path order: at module level, published as a
+    global, stored on an application-wide holder, or returned (yielded) by a run-once context.
 
     A factory built per call is ASA102's finding; a sync `sessionmaker` for sync code is another kind.
     """
@@ -66,9 +71,16 @@ def _global_factories(index: ProjectIndex) -> list[FactorySite]:
         for site in index.factory_sites
         if index.is_async_factory_call(site.call)
         and not index.is_test_module(site.path)
-        and not site.call.in_loop
-        and (site.call.scope is not Scope.FUNCTION or site.call.assigned_to is not None)
+        and _is_global(index, site.call)
     ]
+
+
+def _is_global(index: ProjectIndex, call: ApiCall) -> bool:
+    if call.in_loop:
+        return False
+    if call.scope is not Scope.FUNCTION or call.assigned_to is not None or call.kept in _APPLICATION_WIDE:
+        return True
+    return (call.returned or call.kept is not None) and index.run_once.runs_once(call.function)
 
 
 # -- ASA101 -------------------------------------------------------------------
@@ -288,13 +300,24 @@ def check_factory_not_global(rule: Rule, context: FileContext) -> Iterator[Findi
             continue
         if api not in (Api.ASYNC_SESSIONMAKER, Api.SESSIONMAKER):
             continue
-        if call.scope is Scope.FUNCTION and call.assigned_to is None and not call.returned and call.function:
-            where = f"inside function {call.function.rsplit('.', 1)[-1]}()"
-        elif call.in_loop:
-            where = "inside a loop"
-        else:
-            continue
-        yield rule.report(context, call.line, call.col, callee=call.text, where=where)
+        where = _built_per_call(context.index, call)
+        if where is not None:
+            yield rule.report(context, call.line, call.col, callee=call.text, where=where)
+
+
+def _built_per_call(index: ProjectIndex, call: ApiCall) -> str | None:
+    """Where a factory is built more than once, or None: at module level, in a function that runs
+    once (a script's main, a lifespan, a builder called only at start-up...), or kept by its
+    function for the caller (stored on the instance or application state, returned, yielded,
+    captured by a returned closure or wrapper), whose caller decides how often it runs."""
+    if call.scope is not Scope.FUNCTION or call.function is None:
+        return "inside a loop" if call.in_loop else None
+    if index.run_once.runs_once(call.function):
+        return None
+    kept = call.assigned_to is not None or call.returned or call.kept is not None
+    if not kept:
+        return f"inside function {call.function.rsplit('.', 1)[-1]}()"
+    return "inside a loop" if call.in_loop else None
 
 
 FACTORY_NOT_GLOBAL = Rule(
@@ -615,11 +638,57 @@ def check_multiple_factories(rule: Rule, context: FileContext) -> Iterator[Findi
     factories = _global_factories(index)
     if len(factories) < 2:
         return
-    first = factories[0]
-    where = f"{index.relative(first.path)}:{first.call.line}"
-    for site in factories[1:]:
-        if site.path == context.path:
-            yield rule.report(context, site.call.line, site.call.col, callee=site.call.text, first=where)
+    engines = [_engine(index, site) for site in factories]
+    for position, site in enumerate(factories):
+        if site.path != context.path:
+            continue
+        engine = engines[position]
+        # Factories on other engines are other databases (a read replica); an engine the index
+        # cannot tell apart may be the same one.
+        earlier = next(
+            (
+                number
+                for number in range(position)
+                if engine is None or engines[number] is None or engines[number] == engine
+            ),
+            None,
+        )
+        if earlier is None:
+            continue
+        first = factories[earlier]
+        yield rule.report(
+            context,
+            site.call.line,
+            site.call.col,
+            callee=site.call.text,
+            database=_same_database(engine, engines[earlier]),
+            first=f"{index.relative(first.path)}:{first.call.line}",
+        )
+
+
+def _engine(index: ProjectIndex, site: FactorySite) -> EngineRef | None:
+    """The engine a factory is bound to; a fresh engine is its own, told apart by the site."""
+    found = index.values.engine_of(site.call.bind) if site.call.bind else None
+    if found is not None and found.fresh:
+        return EngineRef(f"{index.relative(site.path)}:{site.call.line}", fresh=True)
+    return found
+
+
+def _same_database(engine: EngineRef | None, first: EngineRef | None) -> str:
+    """Why two factories count as one database, naming both engines where they are known."""
+    if engine is not None and engine == first:
+        return f"on the same engine, {engine.label}"
+    if engine is None and first is None:
+        return "on an engine that alchemy-lint cannot tell apart from the first one's"
+    if engine is None:
+        return f"on an engine that alchemy-lint cannot tell apart from {_name(first)}"
+    return f"on {_name(engine)}, which alchemy-lint cannot tell apart from the first one's engine"
+
+
+def _name(engine: EngineRef | None) -> str:
+    if engine is None:
+        return "?"
+    return f"the engine created at {engine.name}" if engine.fresh else engine.label
 
 
 MULTIPLE_FACTORIES = Rule(
@@ -627,8 +696,8 @@ MULTIPLE_FACTORIES = Rule(
     name="multiple-factories",
     summary="The project builds more than one session factory.",
     message=(
-        "another session factory {callee}(...): the project's session factory is at {first}; "
-        "import that one instead of configuring a second"
+        "another session factory {callee}(...) {database}: the project's session factory is at {first}; "
+        "import that one instead of configuring a second (one factory per database)"
     ),
     rationale=(
         "One global `async_sessionmaker`, configured once next to the engine, is the single source "
