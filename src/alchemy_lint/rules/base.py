@@ -67,6 +67,9 @@ class Rule:
     runtime: str = "Policy only: nothing raises; the rule keeps the codebase consistent."
     options: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
+    #: More specific rules that report the same construct for the same root cause: where one of
+    #: them reports the same line and column (and no noqa silences it), this rule's finding goes.
+    superseded_by: tuple[str, ...] = ()
 
     def report(
         self, context: FileContext, line: int, col: int, *, end: tuple[int, int] | None = None, **fields: object

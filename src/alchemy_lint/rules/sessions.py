@@ -438,6 +438,7 @@ EXPIRE_ON_COMMIT = Rule(
     ),
     check=check_expire_on_commit,
     fix=FixSafety.SAFE,
+    superseded_by=("ASA101",),
     runtime="Reading an attribute of a committed object raises `sqlalchemy.exc.MissingGreenlet`.",
     valid=(
         Example(
