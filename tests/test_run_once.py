@@ -50,13 +50,15 @@ ENTRIES = [
         id="fastapi-lifespan",
     ),
     pytest.param(
-        "from litestar import Litestar\n\n\nasync def connect(app):\n    pass\n\n\napp = Litestar(on_startup=[connect])\n",
+        "from litestar import Litestar\n\n\nasync def connect(app):\n    pass\n\n\n"
+        "app = Litestar(on_startup=[connect])\n",
         "app.job.connect",
         RunContext.LIFESPAN,
         id="litestar-on-startup",
     ),
     pytest.param(
-        'from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.on_event("startup")\nasync def connect():\n    pass\n',
+        "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+        '@app.on_event("startup")\nasync def connect():\n    pass\n',
         "app.job.connect",
         RunContext.LIFESPAN,
         id="on-event-startup",
@@ -176,10 +178,12 @@ def test_alembic_data_migration_called_from_upgrade_runs_once(tmp_path: Path) ->
     root = write_project(
         tmp_path / "p",
         {
-            "migrations/data/projects.py": "from sqlalchemy import create_engine\nfrom sqlalchemy.orm import sessionmaker\n\n\n"
+            "migrations/data/projects.py": "from sqlalchemy import create_engine\n"
+            "from sqlalchemy.orm import sessionmaker\n\n\n"
             "def create_default_project():\n    sync_session = sessionmaker(create_engine('sqlite://'))\n"
             "    with sync_session() as session:\n        session.commit()\n",
-            "migrations/versions/0001_default_project.py": "from migrations.data.projects import create_default_project\n\n"
+            "migrations/versions/0001_default_project.py": "from migrations.data.projects "
+            "import create_default_project\n\n"
             'revision = "0001"\ndown_revision = None\n\n\ndef upgrade():\n    create_default_project()\n',
             "app/db.py": DB,
         },
@@ -287,7 +291,8 @@ def test_second_factory_on_an_engine_that_cannot_be_told_apart_is_reported(tmp_p
         {
             "app/db.py": DB,
             "app/services/client.py": "from sqlalchemy.ext.asyncio import async_sessionmaker\n\n\nclass Client:\n"
-            "    def __init__(self, engine):\n        self.sessions = async_sessionmaker(engine, expire_on_commit=False)\n",
+            "    def __init__(self, engine):\n"
+            "        self.sessions = async_sessionmaker(engine, expire_on_commit=False)\n",
         },
     )
     (finding,) = findings_in(root, ".", "ASA105")

@@ -14,6 +14,7 @@ from typing import Any
 
 from alchemy_lint.facts.classes import class_field, declared_attribute, decorator_callee, relationship_facts
 from alchemy_lint.facts.concurrency import ConcurrencyRecorder
+from alchemy_lint.facts.flow import Flow
 from alchemy_lint.facts.guards import yield_guard
 from alchemy_lint.facts.injection import (
     TRANSPARENT_WRAPPERS,
@@ -186,6 +187,8 @@ class _FunctionState:
     loops: list[ast.AST] = field(default_factory=list)
     #: Whether the body awaits anything: without an await no ORM object is loaded.
     awaits: bool = False
+    #: The call node of each recorded method call, by position in `calls`.
+    call_nodes: list[ast.Call] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -430,7 +433,7 @@ class _FactsBuilder(FastNodeVisitor):
                 is_async=is_async,
                 decorators=decorators,
                 parameters=arguments,
-                calls=tuple(state.calls),
+                calls=_with_followers(node, state.calls, state.call_nodes),
                 blocks=tuple(state.blocks),
                 yields=tuple(state.yields),
                 returned=tuple(state.returned),
@@ -868,6 +871,7 @@ class _FactsBuilder(FastNodeVisitor):
         first = node.args[0] if node.args else None
         argument = self.origins_of(first) if first is not None and func.attr in _EXECUTIONS else ()
         function.calls.append(MethodCall(receiver, func.attr, node.lineno, node.col_offset, awaited, argument))
+        function.call_nodes.append(node)
 
     # -- context managers ------------------------------------------------------
 
@@ -954,6 +958,29 @@ class _FactsBuilder(FastNodeVisitor):
 
 #: Methods whose first argument says what the receiver runs (a statement, a model).
 _EXECUTIONS = frozenset({"execute", "scalars", "scalar", "stream", "stream_scalars", "get", "get_one", "exec"})
+
+
+#: Calls after which a session's transaction has ended: what runs after them matters.
+_TRANSACTION_ENDS = frozenset({"commit", "rollback"})
+_MAX_FOLLOWERS = 8
+
+
+def _with_followers(function: ast.AST, calls: list[MethodCall], nodes: list[ast.Call]) -> tuple[MethodCall, ...]:
+    """The calls, each `commit()`/`rollback()` with the tracked calls that can run after it."""
+    if not any(call.method in _TRANSACTION_ENDS for call in calls):
+        return tuple(calls)
+    flow = Flow(function)
+    found: list[MethodCall] = []
+    for call, node in zip(calls, nodes, strict=True):
+        if call.method in _TRANSACTION_ENDS:
+            followers = tuple(
+                (later.line, later.col)
+                for later, later_node in zip(calls, nodes, strict=True)
+                if (later.line, later.col) > (call.line, call.col) and flow.can_follow(node, later_node)
+            )
+            call = replace(call, followed_by=followers[:_MAX_FOLLOWERS])
+        found.append(call)
+    return tuple(found)
 
 
 def _expire_on_commit(call: ast.Call) -> str | None:

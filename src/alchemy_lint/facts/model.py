@@ -108,6 +108,9 @@ class MethodCall:
     col: int
     awaited: bool
     argument: tuple[Origin, ...] = ()
+    #: For `commit()`/`rollback()`: (line, col) of the function's later tracked calls that can run
+    #: after this one on some path (a session used again after its transaction ended).
+    followed_by: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from alchemy_lint.facts.values import Reach, ReachKind, ValueRef
 from alchemy_lint.findings import Finding
 from alchemy_lint.index import Value
 from alchemy_lint.rules.base import Example, FileContext, Rule
+from alchemy_lint.rules.scaffolding import DB_MODULE
 
 ASYNC_DOCS = "https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html"
 SESSION_BASICS = "https://docs.sqlalchemy.org/en/20/orm/session_basics.html"
@@ -216,14 +217,8 @@ async def load_user(user_id: int) -> User | None:
 async def load_users(ids: list[int]) -> list[User | None]:
     return await asyncio.gather(*(load_user(i) for i in ids))
 """,
-            others=(
-                (
-                    "app/db.py",
-                    "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
-                    'engine = create_async_engine("sqlite+aiosqlite://")\n'
-                    "SessionLocal = async_sessionmaker(engine, expire_on_commit=False)\n",
-                ),
-            ),
+            title="Each coroutine opens its own session",
+            others=(DB_MODULE,),
         ),
         Example(
             """\
@@ -239,7 +234,8 @@ async def count(factory: async_sessionmaker, table: str) -> int:
 
 async def counts(factory: async_sessionmaker) -> list[int]:
     return await asyncio.gather(count(factory, "users"), count(factory, "orders"))
-"""
+""",
+            title="Coroutines that receive the factory and open their own sessions",
         ),
         Example(
             """\
@@ -252,7 +248,8 @@ async def fetch_all(urls: list[str]) -> list[bytes]:
     async with aiohttp.ClientSession() as session:
         first, second = await asyncio.gather(session.get(urls[0]), session.get(urls[1]))
         return await asyncio.gather(*(session.get(url) for url in urls))
-"""
+""",
+            title="An aiohttp `ClientSession`",
         ),
         Example(
             """\
@@ -264,7 +261,8 @@ import httpx
 async def ping(client: httpx.AsyncClient, session: httpx.AsyncClient) -> None:
     await asyncio.gather(client.get("/a"), client.get("/b"))
     await asyncio.gather(session.get("/a"), session.get("/b"))
-"""
+""",
+            title="httpx clients named `session`",
         ),
         Example(
             """\
@@ -280,7 +278,8 @@ async def report(session: AsyncSession) -> None:
     await task
     await session.commit()
     await asyncio.gather(session.execute("select 4"))
-"""
+""",
+            title="A task awaited before the session is used again",
         ),
         Example(
             """\
@@ -300,14 +299,8 @@ async def refresh(session: AsyncSession, ids: list[int]) -> None:
     await asyncio.gather(*(s.execute("select 1") for s in sessions))
     await session.commit()
 """,
-            others=(
-                (
-                    "app/db.py",
-                    "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
-                    'engine = create_async_engine("sqlite+aiosqlite://")\n'
-                    "SessionLocal = async_sessionmaker(engine, expire_on_commit=False)\n",
-                ),
-            ),
+            title="Each task of a TaskGroup with its own session",
+            others=(DB_MODULE,),
         ),
     ),
     invalid=(
@@ -324,7 +317,8 @@ async def dashboard(session: AsyncSession) -> tuple[object, object]:
         session.execute(select(1)),
         session.scalars(select(2)),
     )
-"""
+""",
+            title="Two statements of one session under `asyncio.gather`",
         ),
         Example(
             """\
@@ -342,6 +336,7 @@ async def load_many(ids: list[int]) -> None:
         await asyncio.gather(*(load(session, i) for i in ids))  # ASA201
         await asyncio.gather(*[load(session, i) for i in ids])  # ASA201
 """,
+            title="One session passed to two coroutines, by position and by keyword",
             others=(
                 (
                     "app/db.py",
@@ -378,7 +373,8 @@ class Repo:
 async def overview(session: AsyncSession) -> None:
     repo = Repo(session)
     await asyncio.gather(repo.users(), repo.orders())  # ASA201
-"""
+""",
+            title="One session reaching two coroutines through a repository built from it",
         ),
         Example(
             """\
@@ -397,7 +393,8 @@ async def audit(uow: UnitOfWork, ids: list[int]) -> None:
     done, pending = await asyncio.wait([uow.session.get(object, 1), uow.session.get(object, 2)])  # ASA201
     for finished in asyncio.as_completed([uow.session.refresh(i) for i in ids]):  # ASA201
         await finished
-"""
+""",
+            title="A unit of work's session under `asyncio.wait`",
         ),
         Example(
             """\
@@ -419,7 +416,8 @@ async def handler(session: Annotated[AsyncSession, Depends(get_db)]) -> None:
     future = asyncio.ensure_future(session.execute("select 2"))  # ASA201
     other = asyncio.ensure_future(session.execute("select 3"))
     await asyncio.gather(future, other)
-"""
+""",
+            title="A task on the session while the handler goes on using it",
         ),
         Example(
             """\
@@ -446,7 +444,8 @@ async def sync_users(session: AsyncSession, ids: list[int]) -> None:
     async with anyio.create_task_group() as group:
         await group.start(touch, session, 3)  # ASA201
         await session.commit()
-"""
+""",
+            title="`TaskGroup.create_task` in a loop, over one session",
         ),
         Example(
             """\
@@ -466,6 +465,7 @@ async def refresh_all(ids: list[int]) -> None:
 async def audit(session: Session) -> None:
     await asyncio.gather(session.flush(), session.commit())  # ASA201
 """,
+            title="Two `loop.create_task` tasks on one session",
             others=(
                 (
                     "app/db.py",
@@ -541,6 +541,7 @@ class UserRepo:
     def __init__(self) -> None:
         self.session = SessionLocal()
 """,
+            title="A factory and an `async_scoped_session` at module level; a session per instance",
             path="app/db.py",
         ),
         Example(
@@ -549,6 +550,7 @@ import aiohttp
 
 http_session = aiohttp.ClientSession()
 """,
+            title="An aiohttp session at module level",
             path="app/clients.py",
         ),
     ),
@@ -579,15 +581,9 @@ def cached_session() -> AsyncSession:
     _cached = SessionLocal()  # ASA202
     return _cached
 """,
+            title="A session kept at module level, on a class, and in a global",
             path="app/repo.py",
-            others=(
-                (
-                    "app/db.py",
-                    "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
-                    'engine = create_async_engine("sqlite+aiosqlite://")\n'
-                    "SessionLocal = async_sessionmaker(engine, expire_on_commit=False)\n",
-                ),
-            ),
+            others=(DB_MODULE,),
         ),
     ),
     references=(f"{SESSION_BASICS}#when-do-i-construct-a-session-when-do-i-commit-it-and-when-do-i-close-it",),

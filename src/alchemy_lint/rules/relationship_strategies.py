@@ -75,6 +75,7 @@ class User(Base):
     orders: WriteOnlyMapped["Order"] = relationship()
     groups: Mapped[list["Group"]] = relationship(lazy="selectin")
 """,
+            title="`WriteOnlyMapped`",
             path="app/db_models.py",
         ),
         Example(
@@ -90,6 +91,7 @@ class User(Base):
     __tablename__ = "users"
     orders = relationship("Order", lazy="dynamic")
 """,
+            title="A dynamic relationship in a project without asyncio sessions",
             path="app/legacy_models.py",
         ),
     ),
@@ -107,6 +109,7 @@ class User(Base):
     orders: DynamicMapped["Order"] = relationship()  # ASA303
     audit_entries = relationship("AuditEntry", lazy="dynamic")  # ASA303
 """,
+            title='`DynamicMapped` and `lazy="dynamic"`',
             path="app/db_models.py",
             others=(
                 (
@@ -128,6 +131,7 @@ class Team(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     heroes: list["Hero"] = Relationship(sa_relationship_kwargs={"lazy": "dynamic"})  # ASA303
 """,
+            title='SQLModel\'s `sa_relationship_kwargs={"lazy": "dynamic"}`',
             path="app/models.py",
             others=(
                 (
