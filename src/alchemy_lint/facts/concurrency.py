@@ -70,6 +70,8 @@ class Builder(Protocol):
 
     def in_function(self) -> bool: ...
 
+    def function_qualname(self) -> str | None: ...
+
 
 @dataclass(slots=True)
 class _PendingSpawn:
@@ -453,11 +455,23 @@ class ConcurrencyRecorder:
         elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "cls":
             name = f"cls.{target.attr}"
             where = f"on class {builder.class_name() or '?'}"
+        elif (
+            isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Attribute)
+            and target.value.attr == "state"
+        ):
+            # `app.state.db = ...`: application state in a lifespan, request state in a middleware;
+            # which one it is depends on where the function runs, the index's call.
+            name = f"state.{target.attr}"
+            where = "on application state"
         if where is None or name is None or self.in_script(line):
             return
         origins = builder.origins_of(created)
         if origins:
-            self.stored.append(StoredValue(name, where, line, col, origins))
+            function = builder.function_qualname() if builder.in_function() else None
+            self.stored.append(
+                StoredValue(name, where, line, col, origins, function, on_state=where == "on application state")
+            )
 
 
 def _is_main_guard(test: ast.expr) -> bool:

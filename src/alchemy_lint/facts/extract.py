@@ -297,6 +297,9 @@ class _FactsBuilder(FastNodeVisitor):
     def in_function(self) -> bool:
         return self.function is not None
 
+    def function_qualname(self) -> str | None:
+        return self.function.qualname if self.function else None
+
     def global_names(self) -> set[str]:
         return self.function.global_names if self.function else set()
 

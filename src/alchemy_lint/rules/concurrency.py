@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from alchemy_lint.facts.model import FunctionFacts, SpawnedWork, TaskSpawn
+from alchemy_lint.facts.model import FunctionFacts, SpawnedWork, StoredValue, TaskSpawn
 from alchemy_lint.facts.values import Reach, ReachKind, ValueRef
 from alchemy_lint.findings import Finding
-from alchemy_lint.index import Value
+from alchemy_lint.index import ProjectIndex, Value
+from alchemy_lint.index.runonce import SERVING
 from alchemy_lint.rules.base import Example, FileContext, Rule
 from alchemy_lint.rules.scaffolding import DB_MODULE
 
@@ -496,11 +497,22 @@ def check_module_level_session(rule: Rule, context: FileContext) -> Iterator[Fin
     async_module = facts.uses_asyncio or any(function.is_async for function in facts.functions)
     fix = _fix_hint(context).replace(" inside each task", " per request or task")
     for stored in facts.stored_values:
+        if not _kept_for_every_request(index, stored):
+            continue
         value = index.values.of(stored.origins)
         if not value.is_session:
             continue
         if async_module or value.is_async:
             yield rule.report(context, stored.line, stored.col, name=stored.name, where=stored.where, fix=fix)
+
+
+def _kept_for_every_request(index: ProjectIndex, stored: StoredValue) -> bool:
+    """A stored value outlives one run: state of a lifespan or application factory (not a
+    middleware's request state), or a global that a script's own run did not set."""
+    contexts = index.run_once.contexts(stored.function)
+    if stored.on_state:
+        return bool(contexts & SERVING)
+    return stored.function is None or not contexts or bool(contexts & SERVING)
 
 
 MODULE_LEVEL_SESSION = Rule(
@@ -515,9 +527,12 @@ MODULE_LEVEL_SESSION = Rule(
         "transaction and connection, its identity map grows for the life of the process and serves "
         "stale objects, and one request's failed flush leaves it unusable for all the others. Keep the "
         "factory (`async_sessionmaker`) global, and open one session per request or task. A factory or "
-        "`async_scoped_session` kept globally is fine. Applies in projects that use asyncio sessions to "
+        "`async_scoped_session` kept globally is fine. A session kept on application state by a "
+        "lifespan, a startup handler or an application factory is shared the same way; one kept on a "
+        "request's state by a middleware is not. Applies in projects that use asyncio sessions to "
         "async sessions, and to sync ones in modules with async code; a session made under "
-        '`if __name__ == "__main__":` belongs to that one run of a script and stays silent.'
+        '`if __name__ == "__main__":`, or kept by code that only a script\'s run reaches (its `main()` '
+        "under `asyncio.run`, a command), belongs to that one run and stays silent."
     ),
     check=check_module_level_session,
     runtime=(
@@ -553,6 +568,47 @@ http_session = aiohttp.ClientSession()
             title="An aiohttp session at module level",
             path="app/clients.py",
         ),
+        Example(
+            """\
+from starlette.middleware.base import BaseHTTPMiddleware
+
+from app.db import SessionLocal
+
+
+class SessionMiddleware(BaseHTTPMiddleware):
+    async def dispatch(self, request, call_next):
+        request.state.session = SessionLocal()
+        try:
+            return await call_next(request)
+        finally:
+            await request.state.session.close()
+""",
+            title="A session per request on `request.state`, in a middleware",
+            path="app/middleware.py",
+            others=(DB_MODULE,),
+        ),
+        Example(
+            """\
+import asyncio
+
+from app.db import SessionLocal
+
+session = None
+
+
+async def main() -> None:
+    global session
+    session = SessionLocal()
+    await session.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
+""",
+            title="A session kept in a global by a script's own run",
+            path="scripts/cleanup.py",
+            others=(DB_MODULE,),
+        ),
     ),
     invalid=(
         Example(
@@ -583,6 +639,28 @@ def cached_session() -> AsyncSession:
 """,
             title="A session kept at module level, on a class, and in a global",
             path="app/repo.py",
+            others=(DB_MODULE,),
+        ),
+        Example(
+            """\
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.db import SessionLocal
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    app.state.session = SessionLocal()  # ASA202
+    yield
+    await app.state.session.close()
+
+
+app = FastAPI(lifespan=lifespan)
+""",
+            title="A session made in a lifespan and kept on `app.state`",
+            path="app/main.py",
             others=(DB_MODULE,),
         ),
     ),
