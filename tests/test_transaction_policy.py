@@ -64,7 +64,7 @@ def test_policy_setting_decides_which_sites_are_flagged(
 def test_auto_names_the_counts_that_decided(tmp_path: Path) -> None:
     root = policy_project(tmp_path / "p", None)
     (finding,) = findings_in(root, ".", "ASA402")
-    assert "explicit (auto: the majority of 3 commit() sites vs 1 begin() block)" in finding.message
+    assert "explicit (auto: 3 commit() sites vs 1 begin() block, a two-thirds majority)" in finding.message
     assert "async with SessionLocal.begin()" in finding.message
 
 
@@ -81,12 +81,17 @@ def test_auto_lets_unit_of_work_win_a_majority(tmp_path: Path) -> None:
     )
     (finding,) = findings_in(root, ".", "ASA402")
     assert (finding.path, finding.line) == ("app/users.py", 6)
-    assert "unit-of-work (auto: the majority of 1 commit() site vs 3 begin() blocks)" in finding.message
+    assert "unit-of-work (auto: 1 commit() site vs 3 begin() blocks, a two-thirds majority)" in finding.message
 
 
 @pytest.mark.parametrize(
     ("commits", "blocks"),
-    [pytest.param(1, 1, id="one-of-each"), pytest.param(2, 1, id="a-majority-of-two"), pytest.param(3, 3, id="a-tie")],
+    [
+        pytest.param(1, 1, id="one-of-each"),
+        pytest.param(2, 1, id="a-majority-of-two"),
+        pytest.param(3, 3, id="a-tie"),
+        pytest.param(5, 3, id="no-two-thirds-majority"),
+    ],
 )
 def test_auto_has_no_policy_on_a_tie_or_too_few_sites(tmp_path: Path, commits: int, blocks: int) -> None:
     commit = "\n\nasync def c{n}(session: AsyncSession) -> None:\n    await session.commit()\n"

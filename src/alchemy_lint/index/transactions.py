@@ -90,7 +90,7 @@ class EarlyEnd:
     call: MethodCall
     unit: UnitOfWork
     effect: EndEffect
-    #: For USED_AFTER: the first session call that runs in the closed block.
+    #: The first session call that runs inside the block after it (and raises there).
     then: MethodCall | None = None
 
 
@@ -183,22 +183,23 @@ def harmful_ends(index: ProjectIndex, function: FunctionFacts) -> Iterator[Early
 
 
 def _effect(call: MethodCall, unit: UnitOfWork, by_position: dict[tuple[int, int], MethodCall]) -> EarlyEnd | None:
+    sessions = unit.names - {unit.transaction} if unit.transaction is not None else unit.names
+    # The first session call that runs inside the block after this one: it raises.
+    then = next(
+        (
+            later
+            for position in call.followed_by
+            if (later := by_position.get(position)) is not None
+            and later.line <= unit.last
+            and later.receiver.text in sessions
+            and later.method in _NEEDS_TRANSACTION
+        ),
+        None,
+    )
     on_transaction = unit.transaction is not None and call.receiver.text == unit.transaction
     if on_transaction and call.method == "rollback":
         # The savepoint idiom: harmless unless the session is used again inside the closed block.
-        sessions = unit.names - {unit.transaction}
-        then = next(
-            (
-                later
-                for position in call.followed_by
-                if (later := by_position.get(position)) is not None
-                and later.line <= unit.last
-                and later.receiver.text in sessions
-                and later.method in _NEEDS_TRANSACTION
-            ),
-            None,
-        )
         return EarlyEnd(call, unit, EndEffect.USED_AFTER, then) if then is not None else None
     if not on_transaction and unit.method == "begin_nested":
-        return EarlyEnd(call, unit, EndEffect.WHOLE_TRANSACTION)
-    return EarlyEnd(call, unit, EndEffect.ENDS_BLOCK)
+        return EarlyEnd(call, unit, EndEffect.WHOLE_TRANSACTION, then)
+    return EarlyEnd(call, unit, EndEffect.ENDS_BLOCK, then)

@@ -37,14 +37,15 @@ def check_commit_in_unit_of_work(rule: Rule, context: FileContext) -> Iterator[F
 
 
 def _effect(end: EarlyEnd) -> str:
-    call = end.call
-    if end.effect is EndEffect.USED_AFTER and end.then is not None:
-        then = end.then
-        return (
-            f"it closes the block's transaction, and `{then.receiver.text}.{then.method}()` at line {then.line} "
-            "then runs inside the closed block and raises InvalidRequestError; leave the block before using "
-            "the session again"
-        )
+    call, then = end.call, end.then
+    raises = (
+        f"`{then.receiver.text}.{then.method}()` at line {then.line} then runs inside the closed block and raises "
+        "InvalidRequestError"
+        if then is not None
+        else ""
+    )
+    if end.effect is EndEffect.USED_AFTER:
+        return f"it closes the block's transaction, and {raises}; leave the block before using the session again"
     if end.effect is EndEffect.WHOLE_TRANSACTION:
         if call.method == "rollback":
             return (
@@ -52,14 +53,12 @@ def _effect(end: EarlyEnd) -> str:
                 "the savepoint; call rollback() on the object `begin_nested()` returns "
                 "(`async with session.begin_nested() as savepoint:`), or let the exception leave the block"
             )
-        return (
-            "it commits the whole transaction, not only the savepoint, and the block's next session call "
-            "raises InvalidRequestError; remove the call (the block releases the savepoint by itself)"
-        )
-    return (
-        "the block commits or rolls back by itself, and a session call after this one inside it raises "
-        "InvalidRequestError; remove the call, or let an exception leave the block to roll it back"
-    )
+        return "it commits the whole transaction, not only the savepoint; remove the call (the block releases it)"
+    if then is not None:
+        return f"it ends the block's transaction early, and {raises}; remove the call"
+    if call.method == "commit":
+        return "the block commits by itself when it ends; remove the call, which only ends the unit of work early"
+    return "the block rolls back by itself when an exception leaves it; raise instead of rolling back here"
 
 
 COMMIT_IN_UNIT_OF_WORK = Rule(
@@ -300,13 +299,15 @@ MIXED_TRANSACTION_POLICY = Rule(
         'of work early. Pick one policy: `transaction-policy = "explicit"` flags every unit-of-work '
         '`begin()` block, `"unit-of-work"` every explicit `commit()`, and `"auto"` (default) lets '
         "the majority decide and flags the other sites, naming the counts. In auto mode a project has a "
-        "policy when one kind has strictly more call sites than the other and at least three of them: "
-        "a tie (4 commit() sites vs 4 begin() blocks) or a project too small to have a policy (one "
-        "begin() block and one commit()) is not reported. A function that both commits and opens "
-        "`begin()` on a session it received as a parameter is flagged whatever the policy. Only sites "
-        "on evidence count: awaited `commit()` on a session, `begin()` blocks on a session or a "
-        "factory. Test modules (`conftest.py`, `test_*.py`, `*_test.py`, files under `tests/` or "
-        "`test/`) commit fixture data whatever the application does: they neither vote nor are judged."
+        "policy when one kind of site makes up at least two thirds of the sites (twice as many as the "
+        "other kind) and there are at least three of it: a tie (4 commit() sites vs 4 begin() blocks), "
+        "a split without such a majority (10 vs 6), or a project too small to have a policy (one "
+        "begin() block and one commit()) is not reported; set the policy to have it enforced. A "
+        "function that both commits and opens `begin()` on a session it received as a parameter is "
+        "flagged whatever the policy. Only sites on evidence count: awaited `commit()` on a session, "
+        "`begin()` blocks on a session or a factory. Test modules (`conftest.py`, `test_*.py`, "
+        "`*_test.py`, files under `tests/` or `test/`) commit fixture data whatever the application "
+        "does: they neither vote nor are judged."
     ),
     check=check_mixed_transaction_policy,
     runtime=(
