@@ -97,6 +97,7 @@ class ProjectIndex:
         self._extra_session_types: frozenset[str] | None = None
         self._transactions: TransactionSites | None = None
         self._run_once: RunOnce | None = None
+        self._reached_by_async: frozenset[str] | None = None
         self.uses_asyncio = False
         self.module_aliases: dict[str, str] = {}
         self._canonical: dict[str, str] = {}
@@ -437,6 +438,32 @@ class ProjectIndex:
             if best is None or depth > best[0]:
                 best = (depth, function)
         return best[1] if best is not None else None
+
+    def reached_by_async_code(self, cls: str) -> bool:
+        """A class that asyncio code can reach: defined or imported (itself or its module) in a module
+        that uses asyncio sessions or has `async def` functions, built on `AsyncAttrs`, or the target
+        of a relationship of such a class."""
+        if self._reached_by_async is None:
+            self._reached_by_async = self._compute_reached_by_async()
+        canonical = self.canonical(cls)
+        return canonical in self._reached_by_async or canonical.rsplit(".", 1)[0] in self._reached_by_async
+
+    def _compute_reached_by_async(self) -> frozenset[str]:
+        reached: set[str] = set()
+        for facts in self.files.values():
+            if facts.uses_asyncio or any(function.is_async for function in facts.functions):
+                reached.add(facts.module)
+                reached.update(self.canonical(name) for name in facts.exports.values())
+        # A model built on `AsyncAttrs` is made for asyncio code wherever it is imported.
+        reached.update(cls for cls in self.classes if self.has_async_attrs(cls))
+        pending = [name for name in reached if name in self.classes]
+        pending.extend(cls for cls in self.classes if cls.rsplit(".", 1)[0] in reached)
+        while pending:
+            for relationship in self.relationships(pending.pop()).values():
+                if relationship.target is not None and relationship.target not in reached:
+                    reached.add(relationship.target)
+                    pending.append(relationship.target)
+        return frozenset(reached)
 
     @property
     def run_once(self) -> RunOnce:
