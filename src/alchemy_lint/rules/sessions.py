@@ -287,6 +287,13 @@ def check_factory_not_global(rule: Rule, context: FileContext) -> Iterator[Findi
             yield rule.report(context, call.line, call.col, callee=call.text, where=where)
 
 
+def _configures_nothing(call: ApiCall) -> bool:
+    """`sessionmaker()` with no argument: no bind, no option. It cannot open a session to a database
+    on its own (it carries session events, or is another factory's `sync_session_class`) and sets
+    nothing that could drift from the global factory."""
+    return call.positional == 0 and not call.keywords and not call.has_star_kwargs
+
+
 def _built_per_call(index: ProjectIndex, call: ApiCall) -> str | None:
     """Where a factory is built more than once, or None: at module level, in a function that runs
     once (a script's main, a lifespan, a builder called only at start-up...), or kept by its
@@ -294,7 +301,7 @@ def _built_per_call(index: ProjectIndex, call: ApiCall) -> str | None:
     captured by a returned closure or wrapper), whose caller decides how often it runs."""
     if call.scope is not Scope.FUNCTION or call.function is None:
         return "inside a loop" if call.in_loop else None
-    if index.run_once.runs_once(call.function):
+    if index.run_once.runs_once(call.function) or _configures_nothing(call):
         return None
     kept = call.assigned_to is not None or call.returned or call.kept is not None
     if not kept:
@@ -323,7 +330,9 @@ FACTORY_NOT_GLOBAL = Rule(
         "function keeps for its caller is the caller's to judge and is not reported either: stored on "
         "`self` or on `app.state`, published through `global`, returned, yielded, wrapped in an object "
         "that is kept (`self.Session = Wrapper(async_sessionmaker(...))`), or captured by a returned "
-        "closure or context manager." + TESTS_NOT_JUDGED
+        "closure or context manager. A factory called with no argument at all (no bind, no option) "
+        "configures nothing and is not judged: it serves as a carrier of session events or as "
+        "another factory's `sync_session_class`." + TESTS_NOT_JUDGED
     ),
     check=check_factory_not_global,
     valid=(
@@ -506,6 +515,21 @@ def backfill_project_names() -> None:
                     "SessionLocal = async_sessionmaker(engine, expire_on_commit=False)\n",
                 ),
             ),
+        ),
+        Example(
+            """\
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm import sessionmaker
+
+
+def configure_listeners(factory: async_sessionmaker) -> None:
+    carrier = sessionmaker()
+    event.listen(carrier, "after_commit", lambda session: None)
+    factory.configure(sync_session_class=carrier)
+""",
+            title="A factory with no argument that only carries session events",
+            path="app/listeners.py",
         ),
     ),
     invalid=(
