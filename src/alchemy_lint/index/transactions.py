@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from alchemy_lint.facts.extract import TRACKED_METHODS
 from alchemy_lint.facts.model import ContextBlock, FunctionFacts, MethodCall
 from alchemy_lint.index.values import ValueKind
 
@@ -29,28 +30,7 @@ if TYPE_CHECKING:
 BEGIN_METHODS = frozenset({"begin", "begin_nested"})
 TRANSACTION_ENDS = frozenset({"commit", "rollback"})
 #: Session calls that need the transaction: after it ended inside the block, they raise.
-_NEEDS_TRANSACTION = frozenset(
-    {
-        "commit",
-        "rollback",
-        "begin",
-        "begin_nested",
-        "flush",
-        "execute",
-        "scalars",
-        "scalar",
-        "stream",
-        "stream_scalars",
-        "get",
-        "get_one",
-        "exec",
-        "refresh",
-        "merge",
-        "delete",
-        "run_sync",
-        "connection",
-    }
-)
+_NEEDS_TRANSACTION = TRACKED_METHODS - {"close", "add", "add_all", "expunge"}
 _OWNERS = frozenset({ValueKind.SESSION, ValueKind.FACTORY})
 
 
