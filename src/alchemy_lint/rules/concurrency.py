@@ -121,6 +121,8 @@ def _source(shared: _Shared) -> str:
 
 
 def check_session_shared(rule: Rule, context: FileContext) -> Iterator[Finding]:
+    if context.index.is_test_module(context.path):
+        return  # tests share a session on purpose (a single-flight cache, a lock under contention)
     fix = _fix_hint(context)
     for function in context.facts.functions:
         if not function.task_spawns:
@@ -197,7 +199,9 @@ SESSION_SHARED_ACROSS_TASKS = Rule(
         "started it until it is awaited, so the spawner's own use of the session in that window counts. "
         "Only sessions with evidence count (an annotation, a factory, the session helper, `self.x` set "
         "from one): aiohttp's `ClientSession` and httpx's `AsyncClient` stay silent, and so do tasks that "
-        "each open their own session or receive the factory."
+        "each open their own session or receive the factory. Test modules (`conftest.py`, `test_*.py`, "
+        "`*_test.py`, files under `tests/` or `test/`) share a session across tasks on purpose (to "
+        "exercise a single-flight cache or a lock) and are not judged."
     ),
     check=check_session_shared,
     runtime=_RACE,
@@ -302,6 +306,20 @@ async def refresh(session: AsyncSession, ids: list[int]) -> None:
 """,
             title="Each task of a TaskGroup with its own session",
             others=(DB_MODULE,),
+        ),
+        Example(
+            """\
+import asyncio
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def test_concurrent_reads_share_one_query(session: AsyncSession) -> None:
+    rows = await asyncio.gather(*(session.get(object, 1) for _ in range(5)))
+    assert len(rows) == 5
+""",
+            title="A test that shares a session across tasks on purpose",
+            path="tests/test_cache.py",
         ),
     ),
     invalid=(
