@@ -910,7 +910,7 @@ def _name(engine: EngineRef | None) -> str:
 MULTIPLE_FACTORIES = Rule(
     code="ASA105",
     name="multiple-factories",
-    summary="The project builds more than one session factory.",
+    summary="The project builds more than one session factory for one database.",
     message=(
         "another session factory {callee}(...) {database}: the project's session factory is at {first}; "
         "import that one instead of configuring a second (one factory per database)"
@@ -919,10 +919,17 @@ MULTIPLE_FACTORIES = Rule(
         "One global `async_sessionmaker`, configured once next to the engine, is the single source "
         "of truth for how sessions behave (`expire_on_commit`, `autoflush`, the bind, the session "
         "class). A second factory drifts: a fix made to one (say `expire_on_commit=False`) silently "
-        "misses the code that opens sessions from the other. The rule looks across the whole "
-        "project and reports every factory after the first in path order, naming the first. "
-        "Factories built per call are ASA102's finding; a sync `sessionmaker` for sync code is a "
-        "different kind of factory and does not count." + TESTS_NOT_JUDGED
+        "misses the code that opens sessions from the other. One factory per database: the rule "
+        "counts factories per engine, told apart by where the engine is kept (a module global, an "
+        "attribute of a class, application state) or built (an engine created for that factory "
+        "alone). A second factory on the same engine is reported, and so is one whose engine "
+        "alchemy-lint cannot tell apart from the first one's (a parameter, an unknown bind); one on "
+        "another engine (a read replica, a second database) is not. The rule looks across the whole "
+        "project, in path order, and names the first factory and the engines. It counts the factories "
+        "built once and kept: at module level, published as a global, stored on an application-wide "
+        "object, or returned by a run-once context (see ASA102); factories built per call are "
+        "ASA102's finding, and a sync `sessionmaker` for sync code is a different kind of factory and "
+        "does not count." + TESTS_NOT_JUDGED
     ),
     check=check_multiple_factories,
     valid=(
