@@ -312,7 +312,7 @@ def _built_per_call(index: ProjectIndex, call: ApiCall) -> str | None:
 FACTORY_NOT_GLOBAL = Rule(
     code="ASA102",
     name="factory-not-global",
-    summary="A session factory is built per call instead of once at module level.",
+    summary="A session factory is built per call instead of once (at module level or at start-up).",
     message=(
         "session factory {callee}(...) built {where}: build it once (at module level next to the engine, or "
         "in a run-once context such as a lifespan) and reuse it"
