@@ -810,6 +810,7 @@ class _FactsBuilder(FastNodeVisitor):
         self.invocations.on_call(
             node,
             self.table,
+            qualname,
             in_loop=self.loop_depth > 0,
             in_lambda=self.lambda_depth > 0,
             published=target is not None and "." not in target.removeprefix(f"{self.module}."),

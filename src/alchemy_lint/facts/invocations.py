@@ -7,6 +7,7 @@ Plain edges (`main` called at module level, `lifespan` handed to `FastAPI(lifesp
 from __future__ import annotations
 
 import ast
+import sys
 from dataclasses import dataclass, field
 
 from alchemy_lint.facts.model import Invocation, InvocationKind
@@ -18,8 +19,17 @@ _APPENDERS = frozenset({"append", "extend", "insert"})
 _OWNERS = frozenset({"self", "cls"})
 #: Edges kept per function: enough for the run-once question, bounded for huge functions.
 _MAX_PER_FUNCTION = 200
+#: Modules whose callables never call back into the project at a later time (runners aside,
+#: which the walk reads before this filter).
+_STANDARD_LIBRARY = frozenset(sys.stdlib_module_names) - {"asyncio", "functools", "contextlib", "threading"}
+#: Arguments that can hand a callable on: a dotted name, or a collection of them.
+_HANDED_SHAPES = frozenset({ast.Name, ast.Attribute, ast.List, ast.Tuple, ast.Set, ast.Starred})
 #: Calls that run the coroutine they are given as a program: `asyncio.run(main())`.
 _RUNNERS = frozenset({"asyncio.run", "asyncio.runners.run", "uvloop.run", "trio.run", "anyio.run"})
+
+
+#: An edge while the walk runs: the fields of `Invocation`, as a tuple (cheap to hash).
+_Edge = tuple[str, InvocationKind, bool, str, str, bool, bool]
 
 
 @dataclass(slots=True)
@@ -28,7 +38,10 @@ class _Scope:
     class_qualname: str | None
     #: Nested function name -> its qualified name.
     nested: dict[str, str] = field(default_factory=dict)
-    found: dict[Invocation, None] = field(default_factory=dict)
+    found: dict[_Edge, None] = field(default_factory=dict)
+
+    def invocations(self) -> tuple[Invocation, ...]:
+        return tuple(Invocation(*edge) for edge in self.found)
 
 
 class InvocationRecorder:
@@ -47,71 +60,89 @@ class InvocationRecorder:
         scope = self.scopes.pop()
         if self.scopes:
             self.scopes[-1].nested[name] = qualname
-        return tuple(scope.found)
+        return scope.invocations()
 
     def module_invocations(self) -> tuple[Invocation, ...]:
-        return tuple(self.module.found)
+        return self.module.invocations()
 
     def on_call(
         self,
         node: ast.Call,
         table: NameTable,
+        qualname: str | None,
         *,
         in_loop: bool,
         in_lambda: bool,
         published: bool,
         script: bool,
     ) -> None:
+        """`qualname`: the callee as the builder resolved it (None when it is no dotted name)."""
         scope = self.scopes[-1] if self.scopes else self.module
-        if len(scope.found) >= _MAX_PER_FUNCTION:
+        found = scope.found
+        if len(found) >= _MAX_PER_FUNCTION:
             return
-        callee = self._target(node.func, table, scope)
-        to = qualify(node.func, table) if dotted_parts(node.func) is not None else None
-        if node.args and isinstance(node.args[0], ast.Call) and _is_runner(node.func, to):
-            self._run_by_runner.add(id(node.args[0]))
-        script = script or id(node) in self._run_by_runner
-        if callee is not None and known_api(callee) is None:
+        args = node.args
+        if args and isinstance(args[0], ast.Call) and _is_runner(node.func, qualname):
+            self._run_by_runner.add(id(args[0]))
+        script = script or (bool(self._run_by_runner) and id(node) in self._run_by_runner)
+        callee = _target(node.func, table, scope, qualname)
+        if callee is not None and known_api(callee) is None and not _is_standard_library(callee):
             # A call in a lambda runs when the lambda is called, not here: it is handed on.
             kind = InvocationKind.HANDED if in_lambda else InvocationKind.CALL
-            self._add(scope, Invocation(callee, kind, in_loop, published=published and not in_lambda, script=script))
-        via = _event_name(node)
-        for argument in node.args:
-            self._handed(argument, via, to, scope, table, in_loop, script)
-        for keyword in node.keywords:
-            self._handed(keyword.value, keyword.arg or via, to, scope, table, in_loop, script)
+            found[(callee, kind, in_loop, "", "", published and not in_lambda, script)] = None
+        if qualname is not None and (known_api(qualname) is not None or _is_standard_library(qualname)):
+            return  # `select(User)`, `logging.getLogger(name)`: nothing of the project is called later
+        keywords = node.keywords
+        if not any(type(value) in _HANDED_SHAPES for value in args) and not any(
+            type(keyword.value) in _HANDED_SHAPES for keyword in keywords
+        ):
+            return
+        to = qualname or (node.func.id if isinstance(node.func, ast.Name) else "")
+        via: str | None = None
+        for position, value in enumerate((*args, *(keyword.value for keyword in keywords))):
+            for target in _handed_targets(value, table, scope):
+                if via is None:
+                    via = _event_name(node)
+                keyword = keywords[position - len(args)].arg if position >= len(args) else None
+                found[(target, InvocationKind.HANDED, in_loop, keyword or via, to, False, script)] = None
 
-    def _handed(
-        self,
-        value: ast.expr,
-        via: str,
-        to: str | None,
-        scope: _Scope,
-        table: NameTable,
-        in_loop: bool,
-        script: bool,
-    ) -> None:
-        items = value.elts if isinstance(value, (ast.List, ast.Tuple, ast.Set)) else [value]
-        for item in items:
-            if isinstance(item, ast.Starred):
-                item = item.value
-            target = self._target(item, table, scope)
-            if target is not None:
-                self._add(scope, Invocation(target, InvocationKind.HANDED, in_loop, via, to or "", script=script))
 
-    @staticmethod
-    def _target(expr: ast.expr, table: NameTable, scope: _Scope) -> str | None:
-        parts = dotted_parts(expr)
-        if parts is None:
-            return None
-        if len(parts) == 1 and parts[0] in scope.nested:
-            return scope.nested[parts[0]]
-        if len(parts) == 2 and parts[0] in _OWNERS and scope.class_qualname is not None:
-            return f"{scope.class_qualname}.{parts[1]}"
-        return qualify(expr, table)
+def _is_standard_library(qualname: str) -> bool:
+    return qualname.partition(".")[0] in _STANDARD_LIBRARY
 
-    @staticmethod
-    def _add(scope: _Scope, invocation: Invocation) -> None:
-        scope.found.setdefault(invocation, None)
+
+def _handed_targets(value: ast.expr, table: NameTable, scope: _Scope) -> list[str]:
+    """The callables an argument hands on: a dotted name, or the names in a list of them."""
+    if isinstance(value, (ast.Name, ast.Attribute)):
+        items: list[ast.expr] = [value]
+    elif isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+        items = [item.value if isinstance(item, ast.Starred) else item for item in value.elts]
+    elif isinstance(value, ast.Starred):
+        items = [value.value]
+    else:
+        return []
+    return [
+        target
+        for item in items
+        if isinstance(item, (ast.Name, ast.Attribute)) and (target := _target(item, table, scope, None)) is not None
+    ]
+
+
+def _target(expr: ast.expr, table: NameTable, scope: _Scope, known: str | None) -> str | None:
+    if isinstance(expr, ast.Name) and expr.id in scope.nested:
+        return scope.nested[expr.id]
+    if (
+        isinstance(expr, ast.Attribute)
+        and isinstance(expr.value, ast.Name)
+        and expr.value.id in _OWNERS
+        and scope.class_qualname is not None
+    ):
+        return f"{scope.class_qualname}.{expr.attr}"
+    if known is not None:
+        return known
+    if isinstance(expr, ast.Name):
+        return table.lookup(expr.id)
+    return qualify(expr, table) if dotted_parts(expr) is not None else None
 
 
 def _is_runner(func: ast.expr, qualname: str | None) -> bool:
