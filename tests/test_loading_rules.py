@@ -180,7 +180,7 @@ async def describe(session: AsyncSession, order: Order) -> int:
     )
 
 
-def test_raise_and_write_only_relationships_are_not_lazy_loads(tmp_path: Path) -> None:
+def test_a_raise_relationship_read_without_a_loader_is_reported_and_write_only_is_not(tmp_path: Path) -> None:
     models = MODELS.replace('relationship(back_populates="user")', 'relationship(back_populates="user", lazy="raise")')
     files = {
         "app/db_models.py": models,
@@ -197,7 +197,9 @@ async def describe(session: AsyncSession) -> int:
 """,
     }
     root = write_project(tmp_path / "project", files)
-    assert lines_reported(root, "ASA301") == []
+    [finding] = findings_in(root, "app/handlers.py", "ASA301")
+    assert (finding.line, finding.col) == (9, 15)
+    assert 'lazy="raise", so the read raises InvalidRequestError' in finding.message
 
 
 def test_service_attribute_annotated_with_a_repository_class(tmp_path: Path) -> None:
@@ -460,8 +462,11 @@ async def customer_of(session: AsyncSession) -> int:
     return invoice.customer.id + invoice.guarded.id  # ASA301
 """
     root = write_project(tmp_path / "project", {"app/db_models.py": models, "app/handlers.py": handler})
-    assert lines_reported(root, "ASA301") == [8]
-    assert [f.col for f in findings_in(root, "app/handlers.py", "ASA301")] == [11]
+    assert lines_reported(root, "ASA301") == [8, 8]
+    # The lazy="raise" one raises InvalidRequestError rather than loading: reported as such.
+    found = findings_in(root, "app/handlers.py", "ASA301")
+    assert [f.col for f in found] == [11, 33]
+    assert "InvalidRequestError" not in found[0].message and "InvalidRequestError" in found[1].message
 
 
 def test_collection_touched_before_the_flush_stays_loaded(tmp_path: Path) -> None:
@@ -504,3 +509,114 @@ async def rename(session: AsyncSession, name: str) -> str:
     assert lines_reported(previewed, "ASA302") == [10]
     files["app/db.py"] = EXPIRING_DB.replace("(engine)", "(engine, expire_on_commit=False)")
     assert lines_reported(write_project(tmp_path / "keeping", files, config="preview = true"), "ASA302") == []
+
+
+# -- what callees do with what they are handed (summaries) ---------------------------------
+
+_SERVICES = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+class Refused(Exception):
+    pass
+
+
+async def close(session: AsyncSession, order: Order) -> None:
+    order.status = "closed"
+    await session.commit()
+
+
+async def close_or_refuse(session: AsyncSession, order: Order) -> bool:
+    if order.status == "locked":
+        await session.rollback()
+        return False
+    await session.commit()
+    return True
+
+
+async def close_or_raise(session: AsyncSession, order: Order) -> None:
+    if order.status == "locked":
+        await session.rollback()
+        raise Refused(order.id)
+    order.status = "closed"
+"""
+
+
+def test_a_callee_that_commits_on_every_path_expires_the_callers_objects(tmp_path: Path) -> None:
+    handler = """\
+from app.db import SessionLocal
+from app.db_models import Order
+from app.services import close, close_or_raise, close_or_refuse
+
+
+async def report(order_id: int) -> str:
+    async with SessionLocal() as session:
+        first = await session.get(Order, order_id)
+        await close(session, first)
+        status = first.status  # ASA302
+        second = await session.get(Order, order_id + 1)
+        if not await close_or_refuse(session, second):
+            return "refused"
+        third = await session.get(Order, order_id + 2)
+        await close_or_raise(session, third)
+        return status + third.status
+"""
+    # close_or_refuse rolls back only with a result the caller checks; close_or_raise only on
+    # a path that raises: neither is a commit or rollback the caller can count on.
+    check(tmp_path, handler, "ASA302", app__services=_SERVICES)
+
+
+_SERIALIZERS = """\
+def order_out(order, include_items: bool = False) -> dict:
+    out = {"id": order.id}
+    if include_items:
+        out["items"] = [item.quantity for item in order.items]
+    return out
+
+
+async def order_with_user(session, order) -> str:
+    await session.refresh(order, ["user"])
+    return order.user.name
+"""
+
+
+def test_a_callee_reads_what_its_flags_let_it_read_and_not_what_it_loads_itself(tmp_path: Path) -> None:
+    handler = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+from app.serializers import order_out, order_with_user
+
+
+async def show(session: AsyncSession, order_id: int) -> list[object]:
+    order = await session.get(Order, order_id)
+    brief = order_out(order)
+    named = await order_with_user(session, order)
+    full = order_out(order, include_items=True)  # ASA301
+    return [brief, named, full]
+"""
+    check(tmp_path, handler, "ASA301", app__serializers=_SERIALIZERS)
+    root = tmp_path / "project"
+    [finding] = findings_in(root, "app/handlers.py", "ASA301")
+    assert "order_out() reads it at app/serializers.py:4" in finding.message
+
+
+def test_a_many_to_one_back_to_the_path_or_to_a_model_the_caller_handed_over_is_not_judged(
+    tmp_path: Path,
+) -> None:
+    handler = """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order, User
+
+
+async def orders_of(session: AsyncSession, user: User) -> list[str]:
+    statement = select(Order).where(Order.user_id == user.id).options(selectinload(Order.items))
+    orders = (await session.scalars(statement)).all()
+    return [order.user.name + str(item.order.id) for order in orders for item in order.items]
+"""
+    check(tmp_path, handler, "ASA301")

@@ -59,7 +59,15 @@ def test_a_file_that_only_imports_the_project_factory_matters(tmp_path: Path) ->
             "app/settings.py": "import os\n\nDEBUG = os.environ.get('DEBUG')\n",
         },
     )
-    assert relevant_names(root) == {"app/db.py", "app/handlers.py", "app/deps.py", "app/via_package.py"}
+    # `import app` in a file that matters makes the package's `__init__.py` matter too: what a
+    # module that matters imports may read the objects it is handed.
+    assert relevant_names(root) == {
+        "app/db.py",
+        "app/handlers.py",
+        "app/deps.py",
+        "app/via_package.py",
+        "app/__init__.py",
+    }
 
 
 def test_a_subclass_of_a_project_model_matters_without_naming_sqlalchemy(tmp_path: Path) -> None:
@@ -156,8 +164,9 @@ def test_prefilter_does_not_change_the_findings_on_the_standard_library_mixed_wi
     files = len(list(root.rglob("*.py")))
     assert files > 300
     result = _same_findings_with_and_without_prefilter(root, jobs=2)
-    # The run exercised both sides: files skipped (and parsed only for ASA001), findings kept.
-    assert result.stats.syntax_parsed > 50
+    # The run exercised both sides: files skipped (and parsed only for ASA001), findings kept. The
+    # modules the app's files import (two hops down: asyncio's own) matter since call summaries.
+    assert result.stats.syntax_parsed > 10
     codes = {finding.code for finding in result.findings}
     assert "ASA001" in codes
     assert "ASA101" in codes

@@ -9,7 +9,7 @@ import ast
 import io
 import re
 import tokenize
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +38,22 @@ class BaselineError(Exception):
     """A file cannot take markers; the text says why."""
 
 
+def _tokens(text: str) -> Iterator[tokenize.TokenInfo]:
+    """The tokens of `text`, numbered by line as `ast` numbers them.
+
+    A lone carriage return ends a line for Python's parser but not for `io.StringIO.readline`:
+    every line ending is read as a newline, so that a marker lands on the finding's line.
+    """
+    lines = "".join(line.rstrip("\r\n") + "\n" for line in python_lines(text))
+    return tokenize.generate_tokens(io.StringIO(lines).readline)
+
+
+def _code_tokens(text: str) -> list[tuple[int, str]]:
+    """Everything but comments and blank lines: what a marker must leave as it is."""
+    skipped = (tokenize.COMMENT, tokenize.NL)
+    return [(token.type, token.string) for token in _tokens(text) if token.type not in skipped]
+
+
 def token_line_ranges(text: str) -> list[tuple[int, int]]:
     """The line ranges flake8 reads as one for `noqa` (a multi-line string, a backslash continuation).
 
@@ -45,7 +61,7 @@ def token_line_ranges(text: str) -> list[tuple[int, int]]:
     """
     ranges: list[tuple[int, int]] = []
     first, last = 0, -1
-    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+    for token in _tokens(text):
         if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
             continue
         first = token.start[0] if last < 0 else min(first, token.start[0])
@@ -60,7 +76,7 @@ def token_line_ranges(text: str) -> list[tuple[int, int]]:
 def _comment_lines(text: str) -> dict[int, tokenize.TokenInfo]:
     """Line -> the comment token that ends it."""
     comments: dict[int, tokenize.TokenInfo] = {}
-    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+    for token in _tokens(text):
         if token.type == tokenize.COMMENT:
             comments[token.start[0]] = token
     return comments
@@ -82,13 +98,20 @@ def _with_codes(comment: str, codes: Iterable[str]) -> str | None:
 
 
 def add_noqa(text: str, codes_by_line: Mapping[int, Iterable[str]]) -> str:
-    """`text` with noqa markers for these codes on these lines; raises BaselineError."""
+    """`text` with noqa markers for these codes on these lines; raises BaselineError.
+
+    Iterative all through (the tokenizer, not `ast.dump`): a file of any depth that Python
+    parses takes markers.
+    """
     try:
-        tree = ast.dump(ast.parse(text))
+        ast.parse(text)
+        code = _code_tokens(text)
         comments = _comment_lines(text)
         ranges = token_line_ranges(text)
     except (SyntaxError, ValueError, tokenize.TokenError) as error:
         raise BaselineError(f"the file does not parse ({error})") from error
+    except (RecursionError, MemoryError) as error:
+        raise BaselineError("the file is too deeply nested for Python's parser") from error
     # A line inside a multi-line string (or continued by a backslash) takes its marker
     # on the line where the string ends: no comment can sit inside the string.
     range_end: dict[int, int] = {}
@@ -114,8 +137,8 @@ def add_noqa(text: str, codes_by_line: Mapping[int, Iterable[str]]) -> str:
             lines[number - 1] = f"{body.rstrip()}  # noqa: {', '.join(sorted(codes))}{ending}"
     marked = "".join(lines)
     try:
-        same = ast.dump(ast.parse(marked)) == tree
-    except (SyntaxError, ValueError):
+        same = _code_tokens(marked) == code
+    except (SyntaxError, tokenize.TokenError):
         same = False
     if not same:  # the markers changed code, not just comments: leave the file alone
         raise BaselineError("a marker would change the code")

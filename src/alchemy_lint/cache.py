@@ -1,6 +1,7 @@
 """The on-disk cache of per-file facts and findings: one pickle file per entry.
 
-Keys are digests of content (never mtimes); a missing, corrupt or foreign entry is a miss and is rebuilt.
+Keys are digests of content (never mtimes). Every entry carries a digest of its key and payload,
+checked before anything is unpickled: a missing, damaged or foreign entry is a miss and is rebuilt.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import pickle
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -41,8 +43,13 @@ def _layout() -> str:
     return hashlib.blake2b("|".join(parts).encode(), digest_size=6).hexdigest()
 
 
-#: Changes whenever the pickled shape of facts or findings changes.
-SCHEMA = _layout()
+#: Changes whenever the pickled shape of facts or findings changes, or the entries' format
+#: (2: an integrity check before the payload).
+SCHEMA = "2-" + _layout()
+#: The integrity check at the head of every entry: blake2b of the key and the payload.
+CHECK_SIZE = 16
+#: A temporary file this old is stale even if its writer's process id is alive again (reused).
+STALE_TEMPORARY_SECONDS = 3600
 
 T = TypeVar("T")
 
@@ -82,11 +89,21 @@ class CacheStats:
     write_errors: int = 0
 
 
+def entry_check(key: str, payload: bytes) -> bytes:
+    hasher = hashlib.blake2b(digest_size=CHECK_SIZE, person=b"alchemy-lint")
+    hasher.update(key.encode("ascii", "replace"))
+    hasher.update(payload)
+    return hasher.digest()
+
+
 class Cache:
     """Entries under `folder/v<schema>-<version>-<python>/<kind>/<xx>/<key>.pickle`.
 
-    Every write goes to a temporary file in the entry's folder and is renamed over the
-    entry, so processes that read and write at once (flake8 -j) only ever see whole entries.
+    An entry is `entry_check(key, payload) + payload`, the payload a pickle: a flipped bit
+    anywhere fails the check, and the entry is rebuilt instead of read. Every write goes to a
+    temporary file `tmp/.<pid>.<random>.tmp` and is renamed over the entry, so processes that
+    read and write at once (flake8 -j) only ever see whole entries; the temporary files of a
+    process that was killed are removed by `remove_stale_temporaries`.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -95,6 +112,7 @@ class Cache:
         interpreter = f"{sys.implementation.name}{sys.version_info[0]}{sys.version_info[1]}"
         self.root = folder / f"v{SCHEMA}-{__version__}-{interpreter}"
         self._root_text = str(self.root)
+        self.temporary_folder = self.root / "tmp"
         self.stats = CacheStats()
 
     @classmethod
@@ -115,11 +133,8 @@ class Cache:
         except OSError:
             self.stats.misses += 1
             return None
-        try:
-            stored_key, value = pickle.loads(data)
-        except Exception:  # any garbage in the file: rebuild it, never trust it
-            stored_key, value = None, None
-        if stored_key != key or not isinstance(value, expected):
+        value = _verified_value(key, data)
+        if not isinstance(value, expected):
             self.stats.corrupt += 1
             self.stats.misses += 1
             return None
@@ -129,27 +144,43 @@ class Cache:
     def store(self, kind: str, key: str, value: object) -> None:
         path = self.entry_path(kind, key)
         try:
-            data = pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
             self._ensure_folder(path.parent)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-            try:
-                with os.fdopen(handle, "wb") as stream:
-                    stream.write(data)
-                os.replace(temporary, path)
-            except BaseException:
-                _remove_quietly(temporary)
-                raise
+            _write_atomically(path, entry_check(key, payload) + payload, self.temporary_folder)
         except (OSError, pickle.PicklingError, RecursionError):
             # A read-only checkout or a full disk must not fail the run.
             self.stats.write_errors += 1
             return
         self.stats.writes += 1
 
+    def remove_stale_temporaries(self) -> int:
+        """Remove the temporary files of writers that died (a killed run, a killed worker).
+
+        A file whose writer still runs is left alone; one older than an hour is stale whatever
+        its name says. Returns how many were removed.
+        """
+        removed = 0
+        now = time.time()
+        for folder in (self.temporary_folder, self.folder):
+            try:
+                candidates = [entry for entry in os.scandir(folder) if entry.name.endswith(".tmp")]
+            except OSError:
+                continue
+            for entry in candidates:
+                try:
+                    old = now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMPORARY_SECONDS
+                except OSError:
+                    continue
+                if old or not _writer_alive(entry.name):
+                    removed += _remove_quietly(entry.path)
+        return removed
+
     def _ensure_folder(self, folder: Path) -> None:
         if folder.is_dir():
             return
         fresh = not self.folder.exists()
         folder.mkdir(parents=True, exist_ok=True)
+        self.temporary_folder.mkdir(exist_ok=True)
         if fresh:
             _write_quietly(self.folder / ".gitignore", "# Created by alchemy-lint: this folder is a cache.\n*\n")
             _write_quietly(
@@ -158,16 +189,55 @@ class Cache:
             )
 
 
-def _write_quietly(path: Path, text: str) -> None:
+def _verified_value(key: str, data: bytes) -> object:
+    """The unpickled payload of an entry whose check holds; None for anything else."""
+    payload = data[CHECK_SIZE:]
+    if len(data) <= CHECK_SIZE or data[:CHECK_SIZE] != entry_check(key, payload):
+        return None
     try:
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        return pickle.loads(payload)
+    except Exception:  # a payload we wrote ourselves that no longer loads (a changed class)
+        return None
+
+
+def _temporary_prefix() -> str:
+    return f".{os.getpid()}."
+
+
+def _writer_alive(name: str) -> bool:
+    """Whether the process that named this temporary file (`.<pid>.<random>.tmp`) still runs."""
+    try:
+        pid = int(name.split(".")[1])
+    except (IndexError, ValueError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, but another user's
+        return True
+    return True
+
+
+def _write_atomically(path: Path, data: bytes, temporary_folder: Path) -> None:
+    handle, temporary = tempfile.mkstemp(dir=temporary_folder, prefix=_temporary_prefix(), suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
         os.replace(temporary, path)
-    except OSError:
-        pass
+    except BaseException:
+        _remove_quietly(temporary)
+        raise
 
 
-def _remove_quietly(path: str) -> None:
+def _write_quietly(path: Path, text: str) -> None:
     with contextlib.suppress(OSError):
+        _write_atomically(path, text.encode("utf-8"), path.parent)
+
+
+def _remove_quietly(path: str) -> int:
+    try:
         os.unlink(path)
+    except OSError:
+        return 0
+    return 1

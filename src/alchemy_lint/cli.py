@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
+import os
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -19,6 +22,7 @@ from alchemy_lint.config import ConfigError, Overrides
 from alchemy_lint.engine import CheckResult, RuleCrash, RunOptions, check_paths
 from alchemy_lint.fixes.pipeline import FixRun, FixSession
 from alchemy_lint.fixes.summary import check_summary, diff_summary, fix_summary, fixed_listing, report_fix_errors
+from alchemy_lint.parallel import WorkerDied
 from alchemy_lint.profile import Profile
 from alchemy_lint.report import FORMATS, HUMAN_FORMATS, render, render_statistics, render_text
 from alchemy_lint.report.columns import ReportedFiles
@@ -27,6 +31,9 @@ from alchemy_lint.rules import ALL_RULES, RULES_BY_CODE
 from alchemy_lint.stdin import check_stdin, fix_stdin
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+#: As a shell reports a command stopped by SIGINT or SIGPIPE.
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 128 + signal.SIGINT, 128 + signal.SIGPIPE
+
 STDIN = "-"
 
 
@@ -129,6 +136,12 @@ def _add_output(check: argparse.ArgumentParser) -> None:
     check.add_argument("-q", "--quiet", action="store_true", help="print the findings and nothing else")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--statistics", action="store_true", help="print a count per code after the findings")
+    check.add_argument(
+        "--runtime-report",
+        metavar="FILE",
+        help="mark the findings a test confirmed and add what it found that the check missed "
+        "(FILE from pytest --alchemy-sanitize-report)",
+    )
 
 
 def _add_fixing(check: argparse.ArgumentParser) -> None:
@@ -200,17 +213,36 @@ def _check(args: argparse.Namespace) -> int:
             result, summary = _fix(session, result, args)
         else:
             result = check_paths(_paths(args), overrides, options)
+        if args.runtime_report:
+            result, summary = _with_runtime_report(result, args, overrides, summary)
         with _output(args) as stream:
             if profile is None:
                 _report(result, args, stream, summary)
             else:
                 with profile.phase("output"):
                     _report(result, args, stream, summary)
+    except BrokenPipeError:
+        raise  # `--diff | head`: not an error of the run (see `main`)
     except Exception as error:
         return _report_error(error)
     if profile is not None:
         sys.stderr.write(profile.render(result.stats.as_dict()))
     return _exit_code(result, args)
+
+
+def _with_runtime_report(
+    result: CheckResult, args: argparse.Namespace, overrides: Overrides, summary: str
+) -> tuple[CheckResult, str]:
+    """The static findings merged with what the tests saw (`alchemy_lint.sanitizer.merge`). Its
+    counts go before ruff's summary, which counts the static findings; to stderr for machines."""
+    from alchemy_lint.sanitizer.merge import merge_runtime_report
+
+    merged = merge_runtime_report(result.findings, args.runtime_report, _paths(args), overrides)
+    if args.output_format not in HUMAN_FORMATS:
+        sys.stderr.write(merged.summary())
+        return replace(result, findings=merged.findings), summary
+    summary = merged.summary() + (summary or check_summary(result.findings, unsafe=args.unsafe_fixes))
+    return replace(result, findings=merged.findings), summary
 
 
 def _exit_code(result: CheckResult, args: argparse.Namespace) -> int:
@@ -261,6 +293,8 @@ def _report_error(error: Exception) -> int:
         message = f"error: {error}"
     elif isinstance(error, FileNotFoundError):
         message = f"error: no such file or folder: {error.args[0]}"
+    elif isinstance(error, WorkerDied):
+        message = f"error: {error}"
     else:  # a bug of ours
         message = f"internal error: {_one_line(error)}; please report it with the file"
     sys.stderr.write(f"alchemy-lint: {message}\n")
@@ -361,6 +395,27 @@ def _rule(code: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; Ctrl-C and a closed output pipe end it quietly, never with a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            # A file name that is not UTF-8 is printed as the bytes it is, as `ls` prints it.
+            stream.reconfigure(errors="surrogateescape")
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        # The workers are stopped and the cache's temporary files removed on the way out.
+        sys.stderr.write("alchemy-lint: interrupted\n")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`alchemy-lint rules | head -1`): say nothing more, and point
+        # stdout at /dev/null so that the interpreter's last flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_BROKEN_PIPE
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "check":
         return _check(args)

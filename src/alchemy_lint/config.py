@@ -184,6 +184,8 @@ def _read_toml(path: Path, shown: str) -> dict[str, Any]:
         raise ConfigError(f"{shown}: cannot read TOML: {error}") from None
     except OSError as error:
         raise ConfigError(f"{shown}: cannot read: {error.strerror or error}") from None
+    except RecursionError:  # tomllib recurses once per nested table or array
+        raise ConfigError(f"{shown}: cannot read TOML: nested too deeply") from None
 
 
 def _tool_table(document: Mapping[str, Any], shown: str) -> dict[str, Any] | None:

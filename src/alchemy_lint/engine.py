@@ -30,7 +30,8 @@ from alchemy_lint.resolve import module_name_for
 from alchemy_lint.roots import find_project_root, is_project_root
 from alchemy_lint.rules import FileContext, check_selectors, enabled_rules, ignored_for_path
 from alchemy_lint.rules.precedence import one_finding_per_construct
-from alchemy_lint.sources import ModuleNames, SourceFile, read_source
+from alchemy_lint.sourcefile import read_bounded, read_error_text
+from alchemy_lint.sources import ModuleNames, SourceFile, read_source, resolved, without_aliases
 
 #: Folders never walked into: VCS data, virtual environments, caches and build output.
 SKIPPED_DIRS = frozenset(
@@ -114,7 +115,22 @@ def display_path(path: Path) -> str:
 
 
 def is_skipped_dir(folder: Path) -> bool:
-    return folder.name in SKIPPED_DIRS or folder.name.endswith(".egg-info") or (folder / "pyvenv.cfg").is_file()
+    return folder.name in SKIPPED_DIRS or folder.name.endswith(".egg-info") or _holds(folder, "pyvenv.cfg")
+
+
+def _holds(folder: Path, name: str) -> bool:
+    # A folder we may not look into holds nothing we can see; the walk reports it (ASA001).
+    try:
+        return (folder / name).is_file()
+    except OSError:
+        return False
+
+
+def _is_nested_project(folder: Path) -> bool:
+    try:
+        return is_project_root(folder)
+    except OSError:
+        return False
 
 
 def python_files(
@@ -131,13 +147,18 @@ def python_files(
     tell a named file from a found one. What `.gitignore` and `.ignore` files ignore is left
     out of the walk only, as in ruff: a file named on the command line is checked.
     """
-    if root.resolve() != project_root and is_excluded(root, settings, project_root):
+    if resolved(root) != project_root and is_excluded(root, settings, project_root):
         return
     if root.is_file():
         yield root
         return
     ignores = IgnoreFiles(root) if settings.respect_gitignore else None
-    for folder, subfolders, files in os.walk(root):
+    # A folder that cannot be listed (no permission) is yielded as a path that cannot be read:
+    # one ASA001 for it, and the walk goes on.
+    unreadable: list[OSError] = []
+    for folder, subfolders, files in os.walk(root, onerror=unreadable.append):
+        yield from (Path(error.filename) for error in unreadable if error.filename)
+        unreadable.clear()
         here = Path(folder)
         kept = []
         for name in sorted(subfolders):
@@ -146,7 +167,7 @@ def python_files(
                 continue
             if ignores is not None and ignores.is_ignored(child, is_dir=True):
                 continue
-            if is_project_root(child):
+            if _is_nested_project(child):
                 if nested_roots is not None:
                     nested_roots.append(child)
                 continue
@@ -159,13 +180,14 @@ def python_files(
                     continue
                 if ignores is None or not ignores.is_ignored(candidate, is_dir=False):
                     yield candidate
+    yield from (Path(error.filename) for error in unreadable if error.filename)
 
 
 def is_excluded(path: Path, settings: Settings, project_root: Path) -> bool:
     if not settings.exclude:
         return False
     try:
-        relative = path.resolve().relative_to(project_root).as_posix()
+        relative = resolved(path).relative_to(project_root).as_posix()
     except ValueError:
         relative = path.as_posix()
     return matches_any(relative, settings.exclude)
@@ -186,10 +208,10 @@ def facts_for_tree(path: str, tree: ast.Module, module_path: Path) -> FileFacts:
 def read_facts(path: Path) -> FileFacts:
     shown = display_path(path)
     try:
-        source = path.read_bytes()
+        source = read_bounded(path)
     except OSError as error:
         module, is_package = module_name_for(path)
-        return FileFacts(shown, module, is_package, parse_error=f"cannot read: {error.strerror or error}")
+        return FileFacts(shown, module, is_package, parse_error=read_error_text(error))
     return facts_for_source(shown, source, path)
 
 
@@ -220,6 +242,8 @@ class Project:
         self.options = options
         self.stats = stats if stats is not None else RunStats()
         self.cache = _cache_for(root, options)
+        if self.cache is not None:
+            self.cache.remove_stale_temporaries()
         self._settings_key = settings.cache_key()
         self.sources: dict[Path, SourceFile] = {source.path: source for source in sources}
         self.stats.project_files += len(self.sources)
@@ -526,7 +550,7 @@ def read_project(
             paths = sorted({path.resolve() for path in files if not is_excluded(path, settings, root)})
     with profile.phase("read"):
         display = _PathNames(root)
-        sources = [read_source(path, *display.names(path), modules) for path in paths]
+        sources = without_aliases([read_source(path, *display.names(path), modules) for path in paths])
     project = Project(root, settings, sources, options, stats)
     project.nested_roots = tuple(nested_roots)
     return project
@@ -657,16 +681,14 @@ def _checked_sources(project: Project, given_paths: Sequence[Path], nested_roots
     chosen: dict[Path, SourceFile] = {}
     modules = ModuleNames()
     for given in given_paths:
-        if given.resolve() == project.root:
+        if resolved(given) == project.root:
             chosen.update(project.sources)
             nested_roots.extend(project.nested_roots)
             continue
         for path in python_files(given, project.settings, project.root, nested_roots):
-            resolved = path.resolve()
-            if resolved in chosen:
+            real = resolved(path)
+            if real in chosen:
                 continue
-            known = project.sources.get(resolved)
-            chosen[resolved] = known or read_source(
-                resolved, display_path(resolved), _relative_to(resolved, project.root), modules
-            )
+            known = project.sources.get(real)
+            chosen[real] = known or read_source(real, display_path(real), _relative_to(real, project.root), modules)
     return list(chosen.values())

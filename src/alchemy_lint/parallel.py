@@ -7,15 +7,21 @@ write the cache entry themselves and send back the facts, which are plain pickla
 from __future__ import annotations
 
 import os
+import signal
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from alchemy_lint.cache import Cache
 from alchemy_lint.facts import FileFacts, extract_facts, parse_source
 from alchemy_lint.facts.extract import PARSE_ERRORS
 from alchemy_lint.noqa import noqa_lines
+
+if TYPE_CHECKING:
+    import multiprocessing.queues
+    from concurrent.futures import ProcessPoolExecutor
 
 #: Below this many files to parse, a pool costs more than it saves.
 MIN_FILES_FOR_POOL = 16
@@ -98,20 +104,59 @@ def describe_parse_error(error: BaseException) -> str:
     return f"{error} ({type(error).__name__})"
 
 
-def _pool_job(arguments: tuple[ParseJob, Cache | None]) -> FileFacts:
-    job, cache = arguments
-    return run_job(job, cache)
+def _pool_chunk(jobs: Sequence[ParseJob], cache: Cache | None) -> list[FileFacts]:
+    return [run_job(job, cache) for job in jobs]
 
 
-def run_jobs(jobs: Sequence[ParseJob], workers: int, cache: Cache | None) -> Iterator[FileFacts]:
-    """The facts of each job, in order; in a pool when there are workers and enough files."""
-    import multiprocessing  # not on the warm path, where every answer comes from the cache
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches the whole process group: the main process stops the workers, and a
+    # worker's own KeyboardInterrupt would only print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class WorkerDied(Exception):
+    """A worker process died (killed, or out of memory) in two pools in a row."""
+
+    def __init__(self, unfinished: int) -> None:
+        super().__init__(
+            f"a worker process died while parsing (killed, or out of memory?); {unfinished} "
+            f"file{'s' if unfinished != 1 else ''} could not be checked: run again, or with -j 1"
+        )
+
+
+#: Pools to try before giving up: a worker killed once (the OOM killer, a stray kill -9)
+#: costs a second pool for the files it had not answered for; killed again, the run ends.
+POOL_ATTEMPTS = 2
+
+
+def run_jobs(jobs: Sequence[ParseJob], workers: int, cache: Cache | None) -> list[FileFacts]:
+    """The facts of each job, in order; in a pool when there are workers and enough files.
+
+    Raises WorkerDied when workers keep dying; never waits on a worker that is gone.
+    """
+    # Not on the warm path, where every answer comes from the cache.
+    import multiprocessing
+    from concurrent.futures.process import BrokenProcessPool
 
     if workers <= 1 or len(jobs) < MIN_FILES_FOR_POOL or multiprocessing.current_process().daemon:
         # A daemon process (a flake8 -j worker) may not start children.
-        for job in jobs:
-            yield run_job(job, cache)
-        return
+        return [run_job(job, cache) for job in jobs]
+    done: list[FileFacts] = []
+    for _ in range(POOL_ATTEMPTS):
+        try:
+            _run_in_pool(jobs[len(done) :], workers, cache, done)
+        except BrokenProcessPool:
+            continue
+        return done
+    raise WorkerDied(len(jobs) - len(done))
+
+
+def _run_in_pool(jobs: Sequence[ParseJob], workers: int, cache: Cache | None, done: list[FileFacts]) -> None:
+    """Append the facts of `jobs` to `done` in order; on any way out but success (a dead
+    worker, Ctrl-C) the workers are stopped at once and their half-written cache files removed."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     methods = multiprocessing.get_all_start_methods()
     # fork starts workers without re-importing anything, but only a process without other
     # threads forks safely (a lock held by another thread stays held in the child): the
@@ -119,8 +164,41 @@ def run_jobs(jobs: Sequence[ParseJob], workers: int, cache: Cache | None) -> Ite
     single_threaded = threading.active_count() == 1
     context = multiprocessing.get_context("fork" if "fork" in methods and single_threaded else "spawn")
     chunk = max(1, min(64, len(jobs) // (workers * 8)))
-    with context.Pool(min(workers, len(jobs))) as pool:
-        yield from pool.imap(_pool_job, ((job, cache) for job in jobs), chunksize=chunk)
+    pool = ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context, initializer=_ignore_interrupts)
+    # The queue of work items has a feeder thread that writes them into a pipe. Once a worker
+    # is killed, it can block on a full pipe for good (a chunk of sources is bigger than the
+    # pipe's buffer), and multiprocessing's exit handler would wait for it forever (a hang seen
+    # in the sweep, bench/reliability.md). Every answer we need has arrived by then: never wait.
+    work_queue: multiprocessing.queues.Queue[object] | None = getattr(pool, "_call_queue", None)
+    if work_queue is not None:
+        work_queue.cancel_join_thread()
+    try:
+        # Futures of our own rather than `pool.map`, which cancels the pending ones on the way
+        # out; the pool's thread then raises InvalidStateError (a traceback) on Python 3.11
+        # when it marks them broken.
+        chunks = [pool.submit(_pool_chunk, jobs[start : start + chunk], cache) for start in range(0, len(jobs), chunk)]
+        for future in chunks:
+            done.extend(future.result())
+    except BaseException:
+        _stop_workers(pool)
+        if cache is not None:
+            cache.remove_stale_temporaries()
+        raise
+    pool.shutdown()
 
 
-__all__ = ["JobKind", "ParseJob", "default_jobs", "run_jobs"]
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14
+    if terminate is not None:
+        terminate()
+    else:
+        processes = list((pool._processes or {}).values())
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join()
+    # Not `cancel_futures`, for the same reason as above: the pool's thread marks them broken.
+    pool.shutdown(wait=True)
+
+
+__all__ = ["JobKind", "ParseJob", "WorkerDied", "default_jobs", "run_jobs"]

@@ -15,7 +15,9 @@ modules), and evidence crosses files only through imports. So a file matters whe
   (`from app.db import X`, `from . import db`, `import db`), or they name one of the module's
   packages and the file's text names the last component anywhere (`import app` ... `app.db.X`).
 
-The second rule runs to a fixpoint, with a third that goes by name rather than by import:
+The second rule runs to a fixpoint, and so does its converse: a module that a file which matters
+imports matters too, because its functions read what callers hand them (`render(order)` in a
+module that never names SQLAlchemy). A third rule goes by name rather than by import:
 a pytest module (`test_*.py`, `*_test.py`, `conftest.py`) matters when a `conftest.py` that
 matters sits in its folder or above, because its tests receive that conftest's fixtures by
 parameter name. Other cross-file lookups that go by plain name (a rule that finds functions or
@@ -26,11 +28,14 @@ are the same with and without it over a real corpus.
 
 from __future__ import annotations
 
+import ast
 import re
+import textwrap
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from alchemy_lint.config import Settings, matches_any
+from alchemy_lint.resolve import absolute_module
 from alchemy_lint.sources import SourceFile
 from alchemy_lint.sqlalchemy_api import KNOWN_API
 
@@ -159,7 +164,54 @@ def relevant_files(sources: Sequence[SourceFile], settings: Settings) -> frozens
             else:
                 still_pending.append(source)
         pending = still_pending
+    _add_callees(relevant, pending, by_path)
     return frozenset(relevant)
+
+
+def _add_callees(relevant: set[Path], pending: list[SourceFile], by_path: dict[Path, SourceFile]) -> None:
+    """Modules that files which matter import: their functions read what callers hand them
+    (`render_invoice(order)` in a module that never names SQLAlchemy). Two hops, as far as a
+    call summary is worth following; imports resolved to modules, not guessed from names."""
+    new = list(relevant)
+    for _ in range(_CALLEE_HOPS):
+        if not new or not pending:
+            return
+        wanted: set[str] = set()
+        for path in new:
+            wanted |= _imported_modules(by_path[path])
+        new = []
+        still_pending: list[SourceFile] = []
+        for source in pending:
+            module = source.module
+            if any(name == module or name.endswith("." + module) or module.endswith("." + name) for name in wanted):
+                relevant.add(source.path)
+                new.append(source.path)
+            else:
+                still_pending.append(source)
+        pending[:] = still_pending
+
+
+_CALLEE_HOPS = 2
+
+
+def _imported_modules(source: SourceFile) -> set[str]:
+    """The absolute names of the modules a file's import statements import (and, for `from X
+    import y`, of `X.y` too: `y` may be a submodule)."""
+    found: set[str] = set()
+    for statement in import_statements(source.source):
+        try:
+            tree = ast.parse(textwrap.dedent(statement.decode("utf-8", "replace")).strip())
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = absolute_module(source.module, source.is_package, node.level, node.module)
+                if base:
+                    found.add(base)
+                found.update(f"{base}.{alias.name}" if base else alias.name for alias in node.names)
+    return found
 
 
 def _is_pytest_module(relative: str) -> bool:

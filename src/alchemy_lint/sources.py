@@ -5,10 +5,12 @@ Reading once per run feeds the prefilter, the cache keys and the parser from the
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from alchemy_lint.cache import content_digest
+from alchemy_lint.sourcefile import read_bounded, read_error_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +26,15 @@ class SourceFile:
     digest: str
     source: bytes = field(repr=False, compare=False)
     read_error: str | None = None
+
+
+def resolved(path: Path) -> Path:
+    """`path.resolve()`, or the absolute path when links loop (`x.py -> y.py -> x.py`): such a
+    path is one unreadable file (ASA001), not the end of the run."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError up to Python 3.12, OSError (ELOOP) since
+        return path.absolute()
 
 
 class ModuleNames:
@@ -59,9 +70,40 @@ class ModuleNames:
 def read_source(path: Path, display: str, relative: str, modules: ModuleNames) -> SourceFile:
     module, is_package = modules.module_for(path)
     try:
-        with open(path, "rb") as stream:
-            source = stream.read()
+        source = read_bounded(path)
     except OSError as error:
-        reason = f"cannot read: {error.strerror or error}"
+        reason = read_error_text(error)
         return SourceFile(path, display, relative, module, is_package, content_digest(reason.encode()), b"", reason)
     return SourceFile(path, display, relative, module, is_package, content_digest(source), source)
+
+
+def without_aliases(sources: list[SourceFile]) -> list[SourceFile]:
+    """The sources with each file once: a symlink to another file of the walk is that file.
+
+    Checked both ways, an alias repeats every finding of its target, which stays listed after
+    `--fix` rewrote the target, and ASA105 finds the file's factory twice. Only files with the
+    same bytes can be one file, so `samefile` runs on those alone; the real name is kept.
+    """
+    by_digest: dict[str, list[SourceFile]] = {}
+    for source in sources:
+        if source.source:
+            by_digest.setdefault(source.digest, []).append(source)
+    aliases: set[Path] = set()
+    for same_bytes in by_digest.values():
+        if len(same_bytes) < 2:
+            continue
+        # Real files first: of one file's names, the first that is not a link is kept.
+        ordered = sorted(same_bytes, key=lambda source: source.path.is_symlink())
+        for index, source in enumerate(ordered):
+            if source.path not in aliases and any(
+                kept.path not in aliases and _same_file(kept.path, source.path) for kept in ordered[:index]
+            ):
+                aliases.add(source.path)
+    return [source for source in sources if source.path not in aliases] if aliases else sources
+
+
+def _same_file(first: Path, second: Path) -> bool:
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return False

@@ -90,6 +90,7 @@ def relationship_facts(
         return None
     target: str | None = None
     lazy: str | None = None
+    join_depth: int | None = None
     if call is not None:
         if call.args:
             target = _target_name(call.args[0], table)
@@ -100,11 +101,29 @@ def relationship_facts(
                 lazy = _lazy_in_mapping(keyword.value)
             elif keyword.arg == "argument" and target is None:
                 target = _target_name(keyword.value, table)
+            elif (
+                keyword.arg == "join_depth"
+                and isinstance(keyword.value, ast.Constant)
+                and isinstance(keyword.value.value, int)
+            ):
+                join_depth = keyword.value.value
     if target is None and annotation is not None:
         target = _target_name(annotation, table)
     return RelationshipFacts(
-        name, target, lazy, container, node.lineno, node.col_offset, relationship_is_collection(annotation, call)
+        name,
+        target,
+        lazy,
+        container,
+        node.lineno,
+        node.col_offset,
+        relationship_is_collection(annotation, call),
+        join_depth,
     )
+
+
+def field_type(annotation: ast.expr, table: NameTable) -> str | None:
+    """The class a field's annotation names, through containers and optionals (`list[ItemOut]`)."""
+    return _target_name(annotation, table)
 
 
 def _qualified(expr: ast.expr, table: NameTable) -> str | None:

@@ -12,7 +12,13 @@ import warnings
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from alchemy_lint.facts.classes import class_field, declared_attribute, decorator_callee, relationship_facts
+from alchemy_lint.facts.classes import (
+    class_field,
+    declared_attribute,
+    decorator_callee,
+    field_type,
+    relationship_facts,
+)
 from alchemy_lint.facts.concurrency import ConcurrencyRecorder
 from alchemy_lint.facts.flow import Flow
 from alchemy_lint.facts.guards import yield_guard
@@ -26,15 +32,17 @@ from alchemy_lint.facts.injection import (
 )
 from alchemy_lint.facts.invocations import InvocationRecorder, decorator_arguments
 from alchemy_lint.facts.kept import KeptTracker
-from alchemy_lint.facts.loading import analyse_function
+from alchemy_lint.facts.loading import analyse_function, call_flags, is_flag
 from alchemy_lint.facts.model import (
     ApiCall,
     AttributeFacts,
     ClassFacts,
     ContextBlock,
     FileFacts,
+    Forward,
     FunctionFacts,
     MethodCall,
+    ParameterRead,
     RelationshipFacts,
     SchemaCreation,
     Scope,
@@ -49,6 +57,7 @@ from alchemy_lint.facts.values import (
     Held,
     Origin,
     OriginKind,
+    ParameterPath,
     Reach,
     ReachKind,
     Step,
@@ -189,6 +198,13 @@ class _FunctionState:
     awaits: bool = False
     #: The call node of each recorded method call, by position in `calls`.
     call_nodes: list[ast.Call] = field(default_factory=list)
+    parameter_reads: dict[tuple[str, tuple[str, ...]], ParameterRead] = field(default_factory=dict)
+    #: How many `if` branches, loop bodies and `except` clauses enclose the current point.
+    branches: int = 0
+    #: The flag parameters the enclosing `if`s test, innermost last (None: some other test).
+    guards: list[tuple[str, bool] | None] = field(default_factory=list)
+    parameter_loads: list[ParameterRead] = field(default_factory=list)
+    forwards: list[Forward] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -347,6 +363,7 @@ class _FactsBuilder(FastNodeVisitor):
         saved_loops, self.loop_depth = self.loop_depth, 0
         relationships: list[RelationshipFacts] = []
         fields: list[str] = []
+        field_types: dict[str, str] = {}
         for statement in node.body:
             declared = class_field(statement) or declared_attribute(statement, self.table)
             if declared is not None:
@@ -355,6 +372,9 @@ class _FactsBuilder(FastNodeVisitor):
                 target = annotation_target(annotation, self.table)
                 if target:
                     state.attributes[name] = AttributeFacts((Origin(OriginKind.ANNOTATION, target),))
+                named = field_type(annotation, self.table) if annotation is not None else None
+                if named:
+                    field_types[name] = named
                 relationship = relationship_facts(name, annotation, value, self.table, statement)
                 if relationship is not None:
                     relationships.append(relationship)
@@ -374,6 +394,7 @@ class _FactsBuilder(FastNodeVisitor):
                 state.attributes,
                 tuple(relationships),
                 tuple(fields),
+                field_types,
             )
         )
 
@@ -448,6 +469,13 @@ class _FactsBuilder(FastNodeVisitor):
                 end_line=node.end_lineno or node.lineno,
                 invocations=invocations,
                 decorator_arguments=decorator_arguments(node),
+                parameter_reads=tuple(state.parameter_reads.values()),
+                parameter_loads=tuple(state.parameter_loads),
+                forwards=tuple(state.forwards),
+                response_model=self._response_model(node),
+                positional=len(node.args.posonlyargs) + len(node.args.args),
+                flag_defaults=_flag_defaults(node.args),
+                parameter_types=_parameter_types(values, arguments),
             )
         )
 
@@ -479,7 +507,10 @@ class _FactsBuilder(FastNodeVisitor):
                 origins.extend(self.provided(provider))
             if injected and name not in ("self", "cls"):
                 origins.append(Origin(OriginKind.INJECTED, f"{self.module}:{name}"))
-            state.values.bind(name, Binding(node.lineno, node.col_offset, ValueRef(name, tuple(origins), (), True)))
+            state.values.bind(
+                name,
+                Binding(node.lineno, node.col_offset, ValueRef(name, tuple(origins), (), True), 0, (name, ())),
+            )
         return tuple(a.arg for a in arguments)
 
     def provided(self, provider: ast.expr) -> tuple[Origin, ...]:
@@ -503,12 +534,65 @@ class _FactsBuilder(FastNodeVisitor):
         self.lambda_depth -= 1
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
+        function = self.function
+        if function is not None and isinstance(node.ctx, ast.Load):
+            walked = self.parameter_path(node)
+            self._record_parameter_read(function, node, walked)
+            if walked is not None and len(walked[1]) >= 2 and walked[1][-2] == "awaitable_attrs":
+                # `await order.awaitable_attrs.items` loads `items` itself.
+                loaded = (*walked[1][:-2], walked[1][-1])
+                function.parameter_loads.append(ParameterRead(walked[0], loaded, node.lineno, node.col_offset))
         if node.attr == CREATE_ALL:
             function = self.function
             found = schema_creation(node, self.origins_of, self.scope, function.qualname if function else None)
             if found is not None:
                 self.schema_creations.append(found)
         self.generic_visit(node)
+
+    def visit_If(self, node: ast.If) -> None:
+        function = self.function
+        self.visit(node.test)
+        if function is None:
+            for statement in (*node.body, *node.orelse):
+                self.visit(statement)
+            return
+        flag = self._flag_test(node.test)
+        function.branches += 1
+        for branch, truth in ((node.body, True), (node.orelse, False)):
+            function.guards.append((flag[0], flag[1] == truth) if flag is not None else None)
+            for statement in branch:
+                self.visit(statement)
+            function.guards.pop()
+        function.branches -= 1
+
+    def _flag_test(self, test: ast.expr) -> tuple[str, bool] | None:
+        """`if include_items:` / `if not include_items:` on a parameter: (name, the truth it needs)."""
+        truth = True
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test, truth = test.operand, False
+        if isinstance(test, ast.Name):
+            found = self.parameter_path(test)
+            if found is not None and found == (test.id, ()):
+                return (test.id, truth)
+        return None
+
+    @staticmethod
+    def _guard(function: _FunctionState) -> tuple[str, bool] | None:
+        return next((guard for guard in reversed(function.guards) if guard is not None), None)
+
+    def visit_Match(self, node: ast.Match) -> None:
+        function = self.function
+        self.visit(node.subject)
+        if function is not None:
+            function.branches += 1
+        for case in node.cases:
+            self.visit(case)
+        if function is not None:
+            function.branches -= 1
+
+    def _conditional(self, function: _FunctionState) -> bool:
+        """Whether the current point runs only on some paths of the function."""
+        return function.branches > 0 or bool(function.loops)
 
     def visit_Global(self, node: ast.Global) -> None:
         if self.function is not None:
@@ -537,9 +621,17 @@ class _FactsBuilder(FastNodeVisitor):
         elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
             targets.extend(generator.target for generator in node.generators)
         line = getattr(node, "lineno", 0)
-        for target in targets:
+        iterated = (
+            [node.iter]
+            if isinstance(node, (ast.For, ast.AsyncFor))
+            else [g.iter for g in getattr(node, "generators", [])]
+        )
+        for target, source in zip(targets, iterated, strict=False):
+            # `for item in order.items`: each item is an element of the parameter's collection.
+            whole = self.parameter_path(source) if isinstance(target, ast.Name) else None
+            element = (whole[0], (*whole[1], "[]")) if whole is not None and len(whole[1]) < _MAX_PATH else None
             for name in _names(target):
-                function.values.bind(name, Binding(*_end(target), None, line))
+                function.values.bind(name, Binding(*_end(target), None, line, element))
 
     visit_For = _visit_loop
     visit_AsyncFor = _visit_loop
@@ -679,7 +771,8 @@ class _FactsBuilder(FastNodeVisitor):
         else:
             function.table.forget(name)
         ref = ValueRef(name, origins, holds) if origins or holds else None
-        function.values.bind(name, Binding(*_end(node), ref, self._loop_line(function)))
+        parameter = self.parameter_path(value) if value is not None else None
+        function.values.bind(name, Binding(*_end(node), ref, self._loop_line(function), parameter))
 
     @staticmethod
     def _loop_line(function: _FunctionState) -> int:
@@ -827,7 +920,100 @@ class _FactsBuilder(FastNodeVisitor):
         for keyword in node.keywords:
             if keyword.arg == "dependencies":
                 self._register_providers(keyword.value)
+        function = self.function
+        if function is not None:
+            self._record_forwards(function, node)
         self.generic_visit(node)
+
+    # -- what the function does with its parameters (its summary) ------------------
+
+    def parameter_path(self, expr: ast.expr) -> ParameterPath | None:
+        """The parameter `expr` is part of, and the attributes walked from it, if any."""
+        if isinstance(expr, ast.Name):
+            function = self.function
+            binding = self._binding(function, expr) if function is not None else None
+            return binding.parameter_path if binding is not None else None
+        if isinstance(expr, (ast.Attribute, ast.Subscript)):
+            base = self.parameter_path(expr.value)
+            if base is None or len(base[1]) >= _MAX_PATH:
+                return None
+            step = expr.attr if isinstance(expr, ast.Attribute) else "[]"
+            return (base[0], (*base[1], step))
+        if isinstance(expr, ast.Call) and _literal_getattr(expr):
+            base = self.parameter_path(expr.args[0])
+            name = expr.args[1]
+            if base is None or len(base[1]) >= _MAX_PATH or not isinstance(name, ast.Constant):
+                return None
+            return (base[0], (*base[1], str(name.value)))
+        return None
+
+    def _record_parameter_read(self, function: _FunctionState, node: ast.expr, found: ParameterPath | None) -> None:
+        if found is None or not found[1] or len(function.parameter_reads) >= _MAX_PARAMETER_READS:
+            return
+        key = (found[0], found[1])
+        guard = self._guard(function)
+        known = function.parameter_reads.get(key)
+        if known is None:
+            function.parameter_reads[key] = ParameterRead(found[0], found[1], node.lineno, node.col_offset, guard)
+        elif known.guard is not None and known.guard != guard:
+            # Read under two different conditions: it is read whatever the flags say.
+            function.parameter_reads[key] = ParameterRead(known.parameter, known.path, known.line, known.col)
+
+    def _record_forwards(self, function: _FunctionState, node: ast.Call) -> None:
+        """Parameters handed on: `render(order)`, `render(invoice=order.invoice)`, `order.total()`."""
+        if _literal_getattr(node):
+            self._record_parameter_read(function, node, self.parameter_path(node))
+            return
+        self._record_refresh(function, node)
+        handed: list[tuple[str, ParameterPath]] = []
+        for position, argument in enumerate(node.args):
+            found = self.parameter_path(argument) if not isinstance(argument, ast.Starred) else None
+            if found is not None:
+                handed.append((str(position), found))
+        for keyword in node.keywords:
+            found = self.parameter_path(keyword.value) if keyword.arg else None
+            if found is not None and keyword.arg:
+                handed.append((keyword.arg, found))
+        if isinstance(node.func, ast.Attribute):
+            found = self.parameter_path(node.func.value)
+            if found is not None:
+                handed.append(("self", found))
+        if not handed:
+            return
+        callee = self.origins_of(node)
+        if not callee:
+            return
+        conditional = self._conditional(function)
+        guard = self._guard(function)
+        flags = call_flags(node)
+        for key, (parameter, path) in handed:
+            function.forwards.append(Forward(callee, key, parameter, path, node.lineno, conditional, guard, flags))
+
+    def _record_refresh(self, function: _FunctionState, node: ast.Call) -> None:
+        """`await session.refresh(order, ["items"])` loads `items` on the parameter `order`."""
+        if not (isinstance(node.func, ast.Attribute) and node.func.attr == "refresh" and node.args):
+            return
+        found = self.parameter_path(node.args[0])
+        names = node.args[1] if len(node.args) > 1 else None
+        for keyword in node.keywords:
+            if keyword.arg == "attribute_names":
+                names = keyword.value
+        if found is None or not isinstance(names, (ast.List, ast.Tuple, ast.Set)):
+            return
+        for item in names.elts:
+            if isinstance(item, ast.Constant) and isinstance(item.value, str):
+                function.parameter_loads.append(
+                    ParameterRead(found[0], (*found[1], item.value), node.lineno, node.col_offset)
+                )
+
+    def _response_model(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Origin, ...]:
+        """`response_model=X` of a route decorator (FastAPI validates the returned value with X)."""
+        for decorator in node.decorator_list:
+            if isinstance(decorator, ast.Call):
+                for keyword in decorator.keywords:
+                    if keyword.arg == "response_model":
+                        return self.origins_of(keyword.value)
+        return ()
 
     def _api_call(self, node: ast.Call, qualname: str, target: str | None) -> ApiCall:
         keywords: dict[str, str] = {}
@@ -956,8 +1142,53 @@ class _FactsBuilder(FastNodeVisitor):
         for statement in node.body:
             self.visit(statement)
         function.enclosing.pop()
-        for part in (*node.handlers, *node.orelse, *node.finalbody):
+        function.branches += 1
+        for handler in node.handlers:
+            self.visit(handler)
+        function.branches -= 1
+        for part in (*node.orelse, *node.finalbody):
             self.visit(part)
+
+
+_MAX_PATH = 4
+_MAX_PARAMETER_READS = 64
+
+
+def _parameter_types(values: ValueTable, parameters: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Each parameter's annotated classes, from its first binding (the parameter itself)."""
+    found: list[tuple[str, str]] = []
+    for name in parameters:
+        bindings = values.bindings.get(name)
+        ref = bindings[0].ref if bindings else None
+        if ref is not None:
+            found.extend(
+                (name, origin.name)
+                for origin in ref.origins
+                if origin.kind is OriginKind.ANNOTATION and not origin.steps
+            )
+    return tuple(found)
+
+
+def _flag_defaults(args: ast.arguments) -> tuple[tuple[str, bool], ...]:
+    positional = [*args.posonlyargs, *args.args]
+    pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True))
+    pairs.extend((arg, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True) if default)
+    return tuple(
+        (arg.arg, bool(default.value))
+        for arg, default in pairs
+        if isinstance(default, ast.Constant) and is_flag(default)
+    )
+
+
+def _literal_getattr(call: ast.Call) -> bool:
+    """`getattr(obj, "name")` or `getattr(obj, "name", default)`."""
+    return (
+        isinstance(call.func, ast.Name)
+        and call.func.id == "getattr"
+        and len(call.args) >= 2
+        and isinstance(call.args[1], ast.Constant)
+        and isinstance(call.args[1].value, str)
+    )
 
 
 #: Methods whose first argument says what the receiver runs (a statement, a model).

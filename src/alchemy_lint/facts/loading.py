@@ -14,6 +14,7 @@ from alchemy_lint.facts.model import (
     AccessKind,
     Expiry,
     FunctionLoading,
+    Handover,
     LoaderPath,
     LoaderStep,
     LoaderStrategy,
@@ -22,7 +23,7 @@ from alchemy_lint.facts.model import (
     ReturnedObject,
     SourceKind,
 )
-from alchemy_lint.facts.values import Origin, ValueRef
+from alchemy_lint.facts.values import Origin, Step, StepKind, ValueRef
 from alchemy_lint.resolve import NameTable, dotted_parts, expression_text, qualify
 
 
@@ -90,8 +91,16 @@ STATEMENT_METHODS = frozenset(
         "suffix_with",
         "with_hint",
         "union",
+        "values",
+        "ordered_values",
+        "on_conflict_do_nothing",
+        "on_conflict_do_update",
+        "returning",
     }
 ) - {"union"}
+#: Statement constructors: `select` returns entities; DML returns them only with `returning()`.
+_SELECT = "select"
+_DML = frozenset({"insert", "update", "delete"})
 #: Result methods: what they turn a result of the given stage into.
 _RESULT_STEPS = {
     ("result", "scalars"): "scalars",
@@ -106,10 +115,32 @@ _RESULT_STEPS = {
     ("scalars", "one"): "object",
     ("scalars", "one_or_none"): "object",
     ("list", "copy"): "list",
+    ("result", "tuples"): "result",
+    ("result", "all"): "list",
+    ("result", "fetchall"): "list",
+    ("result", "one"): "object",
+    ("result", "first"): "object",
+    ("result", "one_or_none"): "object",
+    ("dict", "values"): "list",
+    ("dict", "get"): "object",
+    ("dict", "copy"): "dict",
 }
 _SESSION_RESULT_STAGES = {"execute": "result", "scalars": "scalars", "exec": "scalars", "stream_scalars": "scalars"}
 _MAX_PATH = 3
 _MAX_ACCESSES = 400
+
+
+def call_flags(call: ast.Call) -> tuple[tuple[str, bool], ...]:
+    """Arguments passed as constants (`include_items=False`), by position or keyword, with their truth."""
+    passed = [(str(position), arg) for position, arg in enumerate(call.args)]
+    passed.extend((kw.arg, kw.value) for kw in call.keywords if kw.arg)
+    return tuple(
+        (key, bool(value.value)) for key, value in passed if isinstance(value, ast.Constant) and is_flag(value)
+    )
+
+
+def is_flag(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Constant) and (expr.value is None or isinstance(expr.value, bool))
 
 
 # -- abstract values -------------------------------------------------------------
@@ -124,6 +155,10 @@ class _Statement:
     known: bool
     #: Loaders that some path but not every path added.
     maybe: frozenset[LoaderPath] = frozenset()
+    #: Further entities of a multi-entity select (`select(Order, Customer)`).
+    entities: tuple[str, ...] = ()
+    #: Whether running it gives ORM objects (a select; DML only with `returning(Model)`).
+    objects: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,16 +181,32 @@ class _Object:
     expired: frozenset[Expiry] = frozenset()
     #: The session a new object was added to, while it waits for a flush.
     pending_in: str | None = None
-    #: None for one object; "result", "scalars" or "list" for a collection of them.
+    #: None for one object; "result", "scalars", "list" or "dict" for a collection of them.
     stage: str | None = None
+    #: The entities of each row of a multi-entity result (`select(Order, Customer)`).
+    row: tuple[str, ...] = ()
 
     @property
     def session_text(self) -> str | None:
         return self.source.session.text if self.source.session is not None else self.pending_in
 
-    def element(self) -> _Object:
+    def element(self) -> _Object | _Tuple:
+        if self.row and self.stage in ("result", "list"):
+            # A row: one object per entity, each from the same query.
+            return _Tuple(
+                tuple(
+                    replace(self, stage=None, row=(), source=replace(self.source, model=entity)) for entity in self.row
+                )
+            )
         path = self.path if self.source.kind is not SourceKind.CALL or self.stage else (*self.path, "[]")
         return replace(self, stage=None, path=path, loaded=frozenset() if path != self.path else self.loaded)
+
+
+@dataclass(frozen=True, slots=True)
+class _Tuple:
+    """A tuple of values: a row of a multi-entity result, or `(user, account)`."""
+
+    items: tuple[_Value | None, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,13 +215,25 @@ class _AwaitableAttrs:
     obj: _Object
 
 
-_Value = _Statement | _Options | _Object | _AwaitableAttrs
+@dataclass(frozen=True, slots=True)
+class _Effects:
+    """What the function did to sessions on every path to here: (session text, commit/rollback)."""
+
+    done: frozenset[tuple[str, str]]
+
+
+#: The key under which a path carries its effects on sessions (no name can clash with it).
+_EFFECTS = "\0effects"
+
+_Value = _Statement | _Options | _Object | _AwaitableAttrs | _Tuple | _Effects
 _Env = dict[str, _Value]
 
 
 def _join_values(left: _Value, right: _Value) -> _Value | None:
     if left == right:
         return left
+    if isinstance(left, _Effects) and isinstance(right, _Effects):
+        return _Effects(left.done & right.done)
     if isinstance(left, _Statement) and isinstance(right, _Statement):
         if (left.model, left.constructor) != (right.model, right.constructor):
             return None
@@ -180,14 +243,27 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             known=left.known and right.known,
             maybe=left.maybe | right.maybe | (left.loaders ^ right.loaders),
         )
+    for empty, full in ((left, right), (right, left)):
+        # `found = []`, then `found.append(order)` on some paths: a list of the objects.
+        if isinstance(empty, _Options) and not empty.loaders and empty.known and isinstance(full, _Object):
+            return full if full.stage == "list" else None
     if isinstance(left, _Options) and isinstance(right, _Options):
         return _Options(
             left.loaders & right.loaders,
             left.known and right.known,
             left.maybe | right.maybe | (left.loaders ^ right.loaders),
         )
+    if isinstance(left, _Tuple) and isinstance(right, _Tuple):
+        if len(left.items) != len(right.items):
+            return None
+        return _Tuple(
+            tuple(
+                _join_values(a, b) if a is not None and b is not None else None
+                for a, b in zip(left.items, right.items, strict=True)
+            )
+        )
     if isinstance(left, _Object) and isinstance(right, _Object):
-        if (left.path, left.stage) != (right.path, right.stage):
+        if (left.path, left.stage, left.row) != (right.path, right.stage, right.row):
             return None
         source = left.source
         if left.source != right.source:
@@ -217,6 +293,7 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             # Still uncommitted on one path: a rollback may expunge it rather than expire it.
             left.pending_in or right.pending_in,
             left.stage,
+            left.row,
         )
     return None
 
@@ -232,6 +309,8 @@ def _join(left: _Env | None, right: _Env | None) -> _Env | None:
             value = _join_values(left[name], right[name])
             if value is not None:
                 joined[name] = value
+        elif name == _EFFECTS:
+            continue  # one path did nothing to its sessions: nothing is done on every path
         else:
             joined[name] = left[name] if name in left else right[name]
     return joined
@@ -244,12 +323,14 @@ def analyse_function(node: ast.AsyncFunctionDef, resolver: Resolver) -> Function
     """The loading facts of one async function, or None when it touches no ORM object."""
     walker = _LoadingWalker(resolver)
     walker.run(node.body)
-    if not walker.accesses and not walker.returns:
+    if not walker.accesses and not walker.returns and not walker.handovers and not walker.effects:
         return None
     return FunctionLoading(
         accesses=tuple(walker.accesses.values()),
         returns=tuple(walker.returns),
         returns_only_objects=bool(walker.returns) and not walker.other_returns,
+        handovers=tuple(walker.handovers.values()),
+        effects=tuple(sorted(walker.effects or ())),
     )
 
 
@@ -263,13 +344,24 @@ class _LoadingWalker:
     def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
         self.accesses: dict[tuple[int, int, str, str], ObjectAccess] = {}
+        self.handovers: dict[tuple[int, int, str, str], Handover] = {}
+        #: What the function does to sessions on every path that returns normally.
+        self.effects: frozenset[tuple[str, str]] | None = None
         self.returns: list[ReturnedObject] = []
         self.other_returns = False
         self.loops: list[_LoopFrame] = []
         self._seen_returns: set[tuple[int, int]] = set()
 
     def run(self, body: list[ast.stmt]) -> None:
-        self.block(body, {})
+        end = self.block(body, {})
+        if end is not None:
+            self.finished(end)
+
+    def finished(self, env: _Env) -> None:
+        """A path that returns normally: what it did to its sessions counts for callers."""
+        effects = env.get(_EFFECTS)
+        done = effects.done if isinstance(effects, _Effects) else frozenset()
+        self.effects = done if self.effects is None else self.effects & done
 
     # -- statements ----------------------------------------------------------------
 
@@ -301,6 +393,7 @@ class _LoadingWalker:
                 self.expr(node.target, env)
         elif isinstance(node, ast.Return):
             self.returned(node, env)
+            self.finished(env)
             return None
         elif isinstance(node, ast.Raise):
             if node.exc is not None:
@@ -390,7 +483,10 @@ class _LoadingWalker:
             if state is None:
                 break
             entry = dict(state)
-            self.bind(node.target, element if element is None else self.refreshed(element, entry, node.iter), entry)
+            if isinstance(element, _Object):
+                self.bind(node.target, self.refreshed(element, entry, node.iter), entry)
+            else:
+                self.bind(node.target, element, entry)
             end = self.block(node.body, entry)
             looped = end
             for continued in frame.continues:
@@ -456,12 +552,27 @@ class _LoadingWalker:
         if key in self._seen_returns:
             return
         self._seen_returns.add(key)
+        if isinstance(value, _Tuple) and any(isinstance(item, _Object) for item in value.items):
+            for position, item in enumerate(value.items):
+                if isinstance(item, _Object) and item.stage != "result" and item.source.kind is not SourceKind.NEW:
+                    self.returns.append(self._returned(item, node, position))
+            return
         if isinstance(value, _Object) and value.stage != "result" and value.source.kind is not SourceKind.NEW:
-            self.returns.append(
-                ReturnedObject(value.source, value.path, tuple(sorted(value.loaded)), value.stage is not None)
-            )
+            self.returns.append(self._returned(value, node, None))
         else:
             self.other_returns = True
+
+    @staticmethod
+    def _returned(value: _Object, node: ast.Return, position: int | None) -> ReturnedObject:
+        return ReturnedObject(
+            value.source,
+            value.path,
+            tuple(sorted(value.loaded)),
+            value.stage is not None,
+            node.lineno,
+            position,
+            node.col_offset,
+        )
 
     # -- bindings ------------------------------------------------------------------
 
@@ -472,8 +583,12 @@ class _LoadingWalker:
             else:
                 env[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
-            for element in target.elts:
-                self.bind(element.value if isinstance(element, ast.Starred) else element, None, env)
+            items = self.unpacked(value, len(target.elts))
+            for element, item in zip(target.elts, items, strict=True):
+                if isinstance(element, ast.Starred):
+                    self.bind(element.value, None, env)
+                else:
+                    self.bind(element, item, env)
         elif isinstance(target, ast.Attribute):
             owner = self.expr(target.value, env)
             if isinstance(owner, _Object) and owner.stage is None:
@@ -485,6 +600,21 @@ class _LoadingWalker:
             self.expr(target.slice, env)
         elif isinstance(target, ast.Starred):
             self.bind(target.value, None, env)
+
+    @staticmethod
+    def unpacked(value: _Value | None, count: int) -> tuple[_Value | None, ...]:
+        """The items `a, b = value` binds: a tuple's items, or the elements of what a project
+        function returned (`user, account = await repo.pair()`), judged by its summary."""
+        if isinstance(value, _Tuple) and len(value.items) == count:
+            return value.items
+        if (
+            isinstance(value, _Object)
+            and value.stage is None
+            and value.source.kind is SourceKind.CALL
+            and not value.path
+        ):
+            return tuple(replace(value, path=(f"[{position}]",), loaded=frozenset()) for position in range(count))
+        return (None,) * count
 
     def begun_session(self, item: ast.withitem, env: _Env) -> str | None:
         """The session of `async with session.begin():` (not `factory.begin()`, which also closes)."""
@@ -515,8 +645,14 @@ class _LoadingWalker:
         if isinstance(node, ast.Subscript):
             base = self.expr(node.value, env)
             self.expr(node.slice, env)
-            if isinstance(base, _Object) and base.stage == "list" and not isinstance(node.slice, ast.Slice):
-                return base.element()
+            if isinstance(base, _Object) and base.stage != "result" and not isinstance(node.slice, ast.Slice):
+                # An item of a list or dict of objects, of a relationship collection
+                # (`node.children[0]`), or of what a project function returned. (Iterating a
+                # dict gives its keys, so only a subscript reaches its objects.)
+                return base.element() if base.stage == "dict" else self.element_of(base)
+            if isinstance(base, _Tuple) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, int):
+                index = node.slice.value
+                return base.items[index] if -len(base.items) <= index < len(base.items) else None
             return None
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
             element = self.comprehension(node.generators, [node.elt], env)
@@ -524,10 +660,15 @@ class _LoadingWalker:
                 return replace(element, stage="list")
             return None
         if isinstance(node, ast.DictComp):
-            self.comprehension(node.generators, [node.key, node.value], env)
+            element = self.comprehension(node.generators, [node.key, node.value], env)
+            if isinstance(element, _Object) and element.stage is None and element.source.kind is not SourceKind.CALL:
+                # `{order.id: order for order in orders}`: a dict of the objects, read by key later.
+                return replace(element, stage="dict")
             return None
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             values = [self.expr(e.value if isinstance(e, ast.Starred) else e, env) for e in node.elts]
+            if isinstance(node, ast.Tuple) and any(isinstance(value, _Object) for value in values):
+                return _Tuple(tuple(values))
             return self.options_of(values)
         if isinstance(node, ast.Lambda):
             return None  # runs later, maybe under run_sync: not this function's I/O
@@ -565,15 +706,15 @@ class _LoadingWalker:
             found = self.expr(result, scope)
         return found
 
-    def element_of(self, value: _Value | None) -> _Object | None:
+    def element_of(self, value: _Value | None) -> _Object | _Tuple | None:
         if not isinstance(value, _Object):
             return None
-        if value.stage in ("scalars", "list"):
+        if value.stage in ("scalars", "list") or (value.stage == "result" and value.row):
             return value.element()
         if value.stage is None and (value.path or value.source.kind is SourceKind.CALL):
             # A relationship collection (or a list a project function returned).
             element = value.element() if value.source.kind is SourceKind.CALL and not value.path else value
-            return replace(element, loaded=frozenset())
+            return replace(element, loaded=frozenset()) if isinstance(element, _Object) else element
         return None
 
     def attribute(self, node: ast.Attribute, env: _Env, kind: AccessKind) -> _Value | None:
@@ -645,7 +786,8 @@ class _LoadingWalker:
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr in _MUTATORS:
             self.initialise_collection(func.value, env)
-        if isinstance(func, ast.Attribute):
+        library = self.library_name(func, env)
+        if isinstance(func, ast.Attribute) and library is None:
             receiver_value = self.expr(func.value, env) if not self.is_session_call(func, env) else None
             args = [self.expr(arg.value if isinstance(arg, ast.Starred) else arg, env) for arg in node.args]
             keywords = {kw.arg: self.expr(kw.value, env) for kw in node.keywords}
@@ -653,7 +795,8 @@ class _LoadingWalker:
                 return self.statement_method(receiver_value, func.attr, node, args)
             if isinstance(receiver_value, _Options):
                 if isinstance(func.value, ast.Name) and func.attr in _LIST_METHODS:
-                    # `options.append(selectinload(...))` grows the list held in the variable.
+                    # `options.append(selectinload(...))` grows the list held in the variable;
+                    # `found.append(order)` on an empty list collects objects.
                     env[func.value.id] = self.grown(receiver_value, func.attr, args)
                     return None
                 return self.chained_loader(receiver_value, func.attr, node, args)
@@ -664,19 +807,24 @@ class _LoadingWalker:
                         return receiver_value.element()
                     if stage is not None:
                         return replace(receiver_value, stage=stage)
+                    return None
+                # `order.total()`: a method of the object's model reads it (its summary says what).
+                self.hand_over(node, func.value, receiver_value, (), func.attr, "self", env, method=func.attr)
                 return None
+            self.hand_over_arguments(node, args, keywords, env)
             if receiver_value is None and self.is_session_call(func, env):
                 found = self.session_method(node, func, args, keywords, env, awaited)
                 if found is None and awaited and func.attr in _QUERY_METHODS:
                     # `await self.repo.get(order_id)`: a project method named like a session's.
                     return self.project_call(node, env)
                 return found
+            if awaited:
+                self.expire_through(node, env)
             if awaited and receiver_value is None:
                 return self.project_call(node, env)
             return None
         args = [self.expr(arg.value if isinstance(arg, ast.Starred) else arg, env) for arg in node.args]
-        for keyword in node.keywords:
-            self.expr(keyword.value, env)
+        keywords = {kw.arg: self.expr(kw.value, env) for kw in node.keywords}
         if isinstance(func, ast.Name) and func.id == "getattr" and len(node.args) >= 2:
             owner, name = args[0], node.args[1]
             if (
@@ -694,23 +842,173 @@ class _LoadingWalker:
             if isinstance(value, _Object) and value.stage in ("scalars", "list"):
                 return replace(value, stage="list")
             return None
-        qualname = qualify(func, self.resolver.table) if dotted_parts(func) is not None else None
+        qualname = library or (qualify(func, self.resolver.table) if dotted_parts(func) is not None else None)
+        if qualname is None or not qualname.startswith(_LOADER_MODULES):
+            self.hand_over_arguments(node, args, keywords, env)
         if qualname is None:
             if awaited:
+                self.expire_through(node, env)
                 return self.project_call(node, env)
             return None
         leaf = qualname.rsplit(".", 1)[-1]
-        if leaf == "select" and len(node.args) == 1 and not node.keywords:
-            model = qualify(node.args[0], self.resolver.table) if dotted_parts(node.args[0]) is not None else None
-            return _Statement(model, qualname, node.lineno, frozenset(), True) if model else None
+        if leaf == _SELECT or leaf in _DML:
+            return self.new_statement(node, qualname, leaf)
         if leaf in LOADER_STRATEGIES or (leaf in (*NEUTRAL_OPTIONS, "Load") and qualname.startswith(_LOADER_MODULES)):
             return self.loader_option(leaf, node)
         if awaited:
+            self.expire_through(node, env)
             return self.project_call(node, env)
         if leaf[:1].isupper():
             loaded = frozenset(kw.arg for kw in node.keywords if kw.arg)
             return _Object(ObjectSource(SourceKind.NEW, node.lineno, model=qualname), loaded=loaded, persistent=False)
         return None
+
+    def library_name(self, func: ast.expr, env: _Env) -> str | None:
+        """`sa.select`, `orm.selectinload`: a SQLAlchemy/SQLModel function reached through a module
+        alias, which the statement and loader handling reads like a bare `select`."""
+        if not isinstance(func, ast.Attribute) or dotted_parts(func) is None:
+            return None
+        root: ast.expr = func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Name) and root.id in env:
+            return None
+        qualname = qualify(func, self.resolver.table)
+        if qualname is None or not qualname.startswith(_LOADER_MODULES):
+            return None
+        leaf = qualname.rsplit(".", 1)[-1]
+        if leaf == _SELECT or leaf in _DML or leaf in LOADER_STRATEGIES or leaf in (*NEUTRAL_OPTIONS, "Load"):
+            return qualname
+        return None
+
+    def new_statement(self, node: ast.Call, qualname: str, leaf: str) -> _Statement | None:
+        """`select(Order)`, `select(Order, Customer)`, `update(Order)` (objects only with `returning`)."""
+        if node.keywords or not node.args:
+            return None
+        models: list[str] = []
+        for argument in node.args:
+            model = qualify(argument, self.resolver.table) if dotted_parts(argument) is not None else None
+            if model is None:
+                return None
+            models.append(model)
+        if leaf in _DML:
+            return _Statement(models[0], qualname, node.lineno, frozenset(), True, objects=False)
+        return _Statement(models[0], qualname, node.lineno, frozenset(), True, entities=tuple(models[1:]))
+
+    # -- objects handed to callees -------------------------------------------------------
+
+    def hand_over_arguments(
+        self, node: ast.Call, args: list[_Value | None], keywords: dict[str | None, _Value | None], env: _Env
+    ) -> None:
+        """Objects passed to a call: a project function, a method, a schema's `model_validate`."""
+        handed = [
+            (str(position), value, arg) for position, (value, arg) in enumerate(zip(args, node.args, strict=True))
+        ]
+        handed.extend((kw.arg, keywords.get(kw.arg), kw.value) for kw in node.keywords if kw.arg)
+        if not any(isinstance(value, _Object) for _, value, _ in handed):
+            return
+        callee = self.callee_origins(node)
+        if not callee:
+            return
+        for argument, value, expression in handed:
+            if isinstance(value, _Object) and value.stage in (None, "list", "scalars"):
+                self.hand_over(
+                    node,
+                    expression,
+                    value,
+                    callee,
+                    expression_text(node.func) or "",
+                    argument,
+                    env,
+                    flags=call_flags(node),
+                )
+
+    def callee_origins(self, node: ast.Call) -> tuple[Origin, ...]:
+        """What a call runs; `TypeAdapter(Schema).validate_python(obj)` validates with `Schema`."""
+        func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in ("validate_python", "validate_json")
+            and isinstance(func.value, ast.Call)
+            and func.value.args
+            and (qualify(func.value.func, self.resolver.table) or "").rsplit(".", 1)[-1] == "TypeAdapter"
+        ):
+            validate = Step(StepKind.METHOD, "model_validate")
+            return tuple(origin.then(validate) for origin in self.resolver.origins_of(func.value.args[0]))
+        if isinstance(func, ast.Name) and func.id in _BUILTINS:
+            return ()
+        return self.resolver.origins_of(node)
+
+    def hand_over(
+        self,
+        node: ast.Call | ast.Return,
+        expression: ast.expr,
+        value: _Object,
+        callee: tuple[Origin, ...],
+        callee_text: str,
+        argument: str,
+        env: _Env,
+        method: str | None = None,
+        flags: tuple[tuple[str, bool], ...] = (),
+    ) -> None:
+        if len(self.handovers) >= _MAX_ACCESSES or _is_candidate(value):
+            return
+        target = expression_text(expression) or ast.unparse(expression)
+        key = (node.lineno, node.col_offset, target, argument)
+        handover = Handover(
+            target=target,
+            line=node.lineno,
+            col=node.col_offset,
+            callee=callee,
+            callee_text=callee_text,
+            argument=argument,
+            source=value.source,
+            path=value.path,
+            loaded=tuple(sorted(name for name in value.loaded if "." not in name)),
+            persistent=value.persistent,
+            expired_by=tuple(sorted(value.expired, key=lambda e: (e.line, e.method, e.session))),
+            is_collection=value.stage is not None,
+            method=method,
+            flags=flags,
+        )
+        seen = self.handovers.get(key)
+        if seen is not None and seen != handover:
+            handover = replace(
+                handover,
+                loaded=tuple(sorted(set(seen.loaded) & set(handover.loaded))),
+                persistent=seen.persistent or handover.persistent,
+            )
+        self.handovers[key] = handover
+
+    def expire_through(self, node: ast.Call, env: _Env) -> None:
+        """A call that hands over the session of objects in `env` may commit or roll it back:
+        the objects carry the call as a possible expiry, which the callee's summary decides."""
+        sessions = {value.session_text for value in env.values() if isinstance(value, _Object) and value.session_text}
+        if not sessions:
+            return
+        passed: list[tuple[str, str]] = []
+        for position, arg in enumerate(node.args):
+            text = expression_text(arg)
+            if text in sessions:
+                passed.append((text, str(position)))
+        for keyword in node.keywords:
+            text = expression_text(keyword.value)
+            if keyword.arg and text in sessions:
+                passed.append((text, keyword.arg))
+        func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+            # `await self.save(order)` on an object that keeps its session on `self`.
+            passed.extend((text, "self." + text.split(".", 1)[1]) for text in sessions if text.startswith("self."))
+        if not passed:
+            return
+        callee = self.resolver.origins_of(node)
+        if not callee:
+            return
+        for session, argument in passed:
+            expiry = Expiry(session, "call", node.lineno, callee, argument)
+            for name, value in list(env.items()):
+                if isinstance(value, _Object) and value.session_text == session and value.persistent:
+                    env[name] = replace(value, expired=value.expired | {expiry})
 
     def initialise_collection(self, collection: ast.expr, env: _Env) -> None:
         """`order.items.append(item)` on a new object sets up the collection: no SQL after the flush.
@@ -757,6 +1055,11 @@ class _LoadingWalker:
     ) -> _Value | None:
         if method not in STATEMENT_METHODS:
             return None
+        if method == "returning":
+            # `update(Order).returning(Order)` gives Order objects; `returning(Order.id)` gives rows.
+            first = node.args[0] if len(node.args) == 1 else None
+            model = qualify(first, self.resolver.table) if first is not None and dotted_parts(first) else None
+            return replace(statement, model=model, objects=True) if model else replace(statement, objects=False)
         if method != "options":
             return statement
         options = self.options_of(args, node)
@@ -810,8 +1113,15 @@ class _LoadingWalker:
             return None
         return qualify(node, self.resolver.table) or expression_text(node)
 
-    def grown(self, options: _Options, method: str, args: list[_Value | None]) -> _Options:
+    def grown(self, options: _Options, method: str, args: list[_Value | None]) -> _Value:
         added = args[-1:] if method == "insert" else args
+        if not options.loaders and options.known and len(added) == 1 and isinstance(added[0], _Object):
+            # `found = []` then `found.append(order)`: a list of the objects.
+            item = added[0]
+            if method == "append" and item.stage is None:
+                return replace(item, stage="list")
+            if method == "extend" and item.stage in ("list", "scalars"):
+                return replace(item, stage="list")
         if method in ("append", "insert", "extend") and len(added) == 1 and isinstance(added[0], _Options):
             grown = added[0]
             return _Options(options.loaders | grown.loaders, options.known and grown.known, options.maybe | grown.maybe)
@@ -871,6 +1181,8 @@ class _LoadingWalker:
             statement = args[0] if args else None
             if not isinstance(statement, _Statement) or not (awaited or method == "stream_scalars"):
                 return None
+            if not statement.objects:
+                return None
             source = ObjectSource(
                 SourceKind.QUERY,
                 statement.line,
@@ -881,7 +1193,13 @@ class _LoadingWalker:
                 loaders_known=statement.known,
                 maybe_loaders=tuple(sorted(statement.maybe, key=repr)),
             )
-            return _Object(source, stage=None if method == "scalar" else _SESSION_RESULT_STAGES[method])
+            stage = None if method == "scalar" else _SESSION_RESULT_STAGES[method]
+            row = (statement.model, *statement.entities) if statement.entities and stage == "result" else ()
+            return _Object(source, stage=stage, row=row)
+        if method == "merge" and awaited and args and isinstance(args[0], _Object) and args[0].source.model:
+            # The merged copy is the session's own persistent object, loaded without loaders.
+            merged = ObjectSource(SourceKind.GET, node.lineno, model=args[0].source.model, session=ref)
+            return _Object(merged)
         if method in ("add", "add_all") and node.args:
             names = (
                 node.args[0].elts
@@ -923,6 +1241,10 @@ class _LoadingWalker:
         return None
 
     def end_of_transaction(self, session: str, method: str, line: int, env: _Env) -> None:
+        if method in ("commit", "rollback"):
+            effects = env.get(_EFFECTS)
+            done = frozenset({(session, method)})
+            env[_EFFECTS] = _Effects(effects.done | done if isinstance(effects, _Effects) else done)
         expiry = Expiry(session, method, line)
         for name, value in list(env.items()):
             if not isinstance(value, _Object) or value.session_text != session:
@@ -944,6 +1266,10 @@ class _LoadingWalker:
 
 
 _MUTATORS = frozenset({"append", "extend", "add", "insert", "update", "setdefault"})
+#: Builtins that take objects without reading their relationships the way a project callee would.
+_BUILTINS = frozenset(
+    {"print", "len", "str", "repr", "isinstance", "hasattr", "id", "type", "list", "tuple", "set", "dict", "sorted"}
+)
 _QUERY_METHODS = frozenset({"get", "get_one", "execute", "scalars", "scalar", "exec"})
 _LIST_METHODS = frozenset({"append", "extend", "insert", "remove", "pop", "clear"})
 

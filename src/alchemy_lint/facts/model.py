@@ -132,6 +132,42 @@ class ContextBlock:
 
 
 @dataclass(frozen=True, slots=True)
+class ParameterRead:
+    """The function reads `path` off one of its parameters (`order.customer.name` is ("customer",
+    "name") of `order`; "[]" stands for an element of a collection): what a caller's object must
+    have loaded."""
+
+    parameter: str
+    path: tuple[str, ...]
+    line: int
+    col: int
+    #: The read happens only when a flag parameter is true (`if include_items:`: ("include_items",
+    #: True)) or false (its `else`): a caller that passes the other constant never makes it.
+    guard: tuple[str, bool] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Forward:
+    """A parameter (or a part of it) handed to a callee: `render(order.customer)`.
+
+    `argument` is the callee's parameter it lands in: a position ("0"), a keyword, or "self"
+    for the receiver of a method call.
+    """
+
+    callee: tuple[Origin, ...]
+    argument: str
+    parameter: str
+    path: tuple[str, ...]
+    line: int
+    #: The call runs only on some paths (under an `if`, in a loop or an `except` clause).
+    conditional: bool = False
+    #: The flag the call runs under (see `ParameterRead.guard`).
+    guard: tuple[str, bool] | None = None
+    #: Arguments passed as constants: (position or keyword, truth value): `include_items=False`.
+    flags: tuple[tuple[str, bool], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class YieldGuard:
     """A `yield <value>` and what around it guarantees rollback on error and close."""
 
@@ -178,6 +214,22 @@ class FunctionFacts:
     invocations: tuple[Invocation, ...] = ()
     #: The constant string each decorator call starts with (`@app.on_event("startup")`).
     decorator_arguments: tuple[str, ...] = ()
+    #: What the function reads off its parameters, and the parameters it hands to callees:
+    #: the index composes them into what a callee reads off an object its caller passes.
+    parameter_reads: tuple[ParameterRead, ...] = ()
+    forwards: tuple[Forward, ...] = ()
+    #: Relationships the function loads itself on a parameter (`await session.refresh(order,
+    #: ["items"])`, `await order.awaitable_attrs.items`): its reads of them need nothing of the caller.
+    parameter_loads: tuple[ParameterRead, ...] = ()
+    #: The response model a web framework validates the returned value with
+    #: (`@router.get(..., response_model=OrderOut)`).
+    response_model: tuple[Origin, ...] = ()
+    #: How many of `parameters` can be passed by position.
+    positional: int = 0
+    #: Parameters whose default is a constant, with its truth value (`include_items: bool = True`).
+    flag_defaults: tuple[tuple[str, bool], ...] = ()
+    #: Parameters annotated with a class: (name, the class's qualified name).
+    parameter_types: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +247,8 @@ class RelationshipFacts:
     col: int
     #: True for `list[...]`/`set[...]` or `uselist=True`, False for a scalar, None when unknown.
     is_collection: bool | None = None
+    #: `join_depth=`: how often an eager loader may revisit the target's mapper on one path.
+    join_depth: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +279,9 @@ class ClassFacts:
     relationships: tuple[RelationshipFacts, ...] = ()
     #: Names assigned or annotated in the class body (columns, among others).
     fields: tuple[str, ...] = ()
+    #: Annotated field -> the class its annotation names, through `list[...]`, `Optional[...]`
+    #: and `X | None` (a schema's nested schema: `items: list[ItemOut]`).
+    field_types: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,12 +500,16 @@ class AccessKind(str, Enum):
 class Expiry:
     """A commit or rollback of the object's session between its loading and an access.
 
-    `method` is commit, rollback, or begin for the end of an `async with session.begin():` block.
+    `method` is commit, rollback, or begin for the end of an `async with session.begin():` block;
+    "call" for a call that hands the session to a callee (`callee`, as its parameter `argument`),
+    which expires the object if the callee commits or rolls back (its summary in the index says).
     """
 
     session: str
     method: str
     line: int
+    callee: tuple[Origin, ...] = ()
+    argument: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -480,12 +541,44 @@ class ObjectAccess:
 
 @dataclass(frozen=True, slots=True)
 class ReturnedObject:
-    """What a function returns when it returns ORM objects: the per-function summary."""
+    """What a function returns when it returns ORM objects: the per-function summary.
+
+    `position` is the element of a returned tuple (`return user, account`), None for the value.
+    """
 
     source: ObjectSource
     path: tuple[str, ...]
     loaded: tuple[str, ...]
     is_collection: bool
+    line: int = 0
+    position: int | None = None
+    col: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Handover:
+    """An ORM object handed to a callee that may read it, with the object's state there.
+
+    `argument` is where it lands: a position ("0"), a keyword, "self" for the receiver of a
+    method call (`order.total()`, `method` names it), or "return" for the value a route returns
+    to its response model. `callee` is empty for a method of the object's own model.
+    """
+
+    target: str
+    line: int
+    col: int
+    callee: tuple[Origin, ...]
+    callee_text: str
+    argument: str
+    source: ObjectSource
+    path: tuple[str, ...]
+    loaded: tuple[str, ...]
+    persistent: bool
+    expired_by: tuple[Expiry, ...]
+    is_collection: bool = False
+    method: str | None = None
+    #: Arguments passed as constants: (position or keyword, truth value): `include_items=False`.
+    flags: tuple[tuple[str, bool], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -495,3 +588,7 @@ class FunctionLoading:
     #: other `return` exists (then callers do not trust the summary).
     returns: tuple[ReturnedObject, ...] = ()
     returns_only_objects: bool = False
+    handovers: tuple[Handover, ...] = ()
+    #: What the function does to sessions on every path that returns normally (a path that
+    #: raises never gets back to its caller): (session text, commit or rollback).
+    effects: tuple[tuple[str, str], ...] = ()

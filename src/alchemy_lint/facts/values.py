@@ -130,6 +130,13 @@ class Binding:
     #: The binding happened inside a loop starting at this line (0: not in a loop), so it is
     #: one value per iteration.
     loop_line: int = 0
+    #: The value is (part of) a parameter: the parameter and the attributes walked from it
+    #: (`c = order.customer` is ("order", ("customer",)); "[]" is an element of a collection).
+    parameter_path: ParameterPath | None = None
+
+
+#: A parameter and the attributes walked from it.
+ParameterPath = tuple[str, tuple[str, ...]]
 
 
 @dataclass(slots=True)

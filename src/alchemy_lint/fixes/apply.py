@@ -19,6 +19,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from alchemy_lint.facts.model import FileFacts
 from alchemy_lint.findings import Finding
 from alchemy_lint.fixes.base import FileFix, Fixer, Provider
+from alchemy_lint.fixes.guard import libcst_recursion, libcst_refusal
 from alchemy_lint.fixes.imports import update_imports
 from alchemy_lint.index import ProjectIndex
 from alchemy_lint.noqa import is_suppressed
@@ -134,9 +135,32 @@ def fix_source(
     """Apply the fixes of `findings` (all of them with a fixer) to one file's text.
 
     `unseen`: the text of the file that `source` leaves out, when `source` is an excerpt.
+
+    Raises FixError for a file LibCST cannot take (too large, too deep) or a result that is
+    not safe to write; never lets a native crash or a RecursionError out.
     """
     if not findings:
         return SourceFix(source, ())
+    refusal = libcst_refusal(source)
+    if refusal is not None:
+        raise FixError(refusal)
+    try:
+        with libcst_recursion():
+            return _fix_parsed(source, findings, facts, index, fixers, unseen)
+    except RecursionError as error:  # CPython 3.12+ also bounds C recursion, below our limit
+        raise FixError("too deeply nested for LibCST (RecursionError)") from error
+    except MemoryError as error:
+        raise FixError("too large for LibCST (MemoryError)") from error
+
+
+def _fix_parsed(
+    source: str,
+    findings: Sequence[Finding],
+    facts: FileFacts,
+    index: ProjectIndex,
+    fixers: Mapping[str, Fixer],
+    unseen: str,
+) -> SourceFix:
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
@@ -154,6 +178,7 @@ def fix_source(
     text = MetadataWrapper(module, unsafe_skip_copy=True).visit(fix_pass).code
     if not fix_pass.applied or text == source:
         return SourceFix(source, ())
+    text += _dropped_ending(source, module)
     try:
         ast.parse(text)
     except (SyntaxError, ValueError) as error:
@@ -163,6 +188,20 @@ def fix_source(
         raise FixError("the fixed code would not compile (an await outside an async function?)")
     _check_noqa_lines_kept(source, text, facts, {f.code for f in fix_pass.applied})
     return SourceFix(text, tuple(fix_pass.applied))
+
+
+def _dropped_ending(source: str, module: cst.Module) -> str:
+    """What LibCST's code generation leaves off the end of `source`, to put back after fixing:
+    LibCST 1.9 reads a file whose last line ends in a lone carriage return as one without a
+    final line ending, and drops it.
+
+    Raises FixError when LibCST does not give back the unchanged file otherwise: a fix may
+    change only what it rewrites.
+    """
+    unchanged = module.code
+    if not source.startswith(unchanged) or source[len(unchanged) :].strip("\r\n"):
+        raise FixError("LibCST does not reproduce the file byte for byte")
+    return source[len(unchanged) :]
 
 
 def _compiles(text: str) -> bool:

@@ -34,8 +34,73 @@ def _bound_name(alias: cst.ImportAlias) -> str:
     return get_full_name_for_node(alias.name) or ""
 
 
-def _uses(text: str, name: str) -> int:
-    return len(re.findall(rf"\b{re.escape(name)}\b", text))
+class _ModuleLevelReads(cst.CSTVisitor):
+    """Counts the places that may read the module-level binding of `name`.
+
+    Not a use: a comment, an import, an attribute or keyword named so (`x.name`, `f(name=1)`),
+    a parameter and what a function with that parameter reads, a def or class named so. A
+    string that mentions the name counts (an `__all__` entry, a string annotation): when in
+    doubt the import stays.
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.reads = 0
+        self._mention = re.compile(rf"\b{re.escape(name)}\b")
+        self._not_reads: set[int] = set()
+        self._shadowing: list[bool] = []
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self._not_reads.add(id(node.attr))
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self._not_reads.add(id(node.keyword))
+
+    def visit_Param(self, node: cst.Param) -> None:
+        self._not_reads.add(id(node.name))
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._not_reads.add(id(node.name))
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._not_reads.add(id(node.name))
+        self._shadowing.append(self._has_parameter(node.params))
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._shadowing.pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self._shadowing.append(self._has_parameter(node.params))
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self._shadowing.pop()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name and id(node) not in self._not_reads and not any(self._shadowing):
+            self.reads += 1
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        if self._mention.search(node.value):
+            self.reads += 1
+
+    def _has_parameter(self, params: cst.Parameters) -> bool:
+        every = [*params.posonly_params, *params.params, *params.kwonly_params]
+        every.extend(param for param in (params.star_arg, params.star_kwarg) if isinstance(param, cst.Param))
+        return any(param.name.value == self.name for param in every)
+
+
+def _is_read(module: cst.Module, name: str) -> bool:
+    reads = _ModuleLevelReads(name)
+    module.visit(reads)
+    return reads.reads > 0
 
 
 def _order(name: str) -> tuple[int, str, str]:
@@ -94,9 +159,8 @@ def update_imports(module: cst.Module, original: cst.Module, file: FileFix, span
         for statement, old in zip(module.body, original.body, strict=True)
     ]
     if not file.facts.path.endswith("__init__.py"):  # a package's imports may be its API
-        code = module.code
         for name in file.released:
-            _drop_unused(slots, module, code, name, file.unseen)
+            _drop_unused(slots, module, name, file.unseen)
     for request in file.imports:
         _add_import(slots, request.module, request.name)
     return module.with_changes(body=_statements(slots))
@@ -114,7 +178,7 @@ def _editable_import(slot: _Slot) -> tuple[cst.SimpleStatementLine, cst.ImportFr
     return slot.statement, node
 
 
-def _drop_unused(slots: list[_Slot], module: cst.Module, code: str, name: str, unseen: str) -> None:
+def _drop_unused(slots: list[_Slot], module: cst.Module, name: str, unseen: str) -> None:
     for slot in slots:
         found = _editable_import(slot)
         if found is None:
@@ -123,8 +187,8 @@ def _drop_unused(slots: list[_Slot], module: cst.Module, code: str, name: str, u
         assert not isinstance(node.names, cst.ImportStar)
         if name not in {_bound_name(alias) for alias in node.names}:
             continue
-        # Unused when every mention of the name in the file is in this import statement.
-        if _uses(code, name) + _uses(unseen, name) == _uses(module.code_for_node(statement), name):
+        # The text outside an excerpt (an editor's quick fix) has no tree here: any mention counts.
+        if not _is_read(module, name) and not re.search(rf"\b{re.escape(name)}\b", unseen):
             slot.statement = _without_alias(statement, node, name)
         return
 

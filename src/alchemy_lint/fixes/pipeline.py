@@ -18,6 +18,7 @@ from alchemy_lint.index import ProjectIndex
 from alchemy_lint.roots import find_project_root
 from alchemy_lint.rules import RULES_BY_CODE, FixSafety
 from alchemy_lint.sourcefile import SourceText, python_lines, read_source, replace_file
+from alchemy_lint.sources import resolved as resolve_quietly
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +102,7 @@ class FixSession:
         indexes: dict[Path, ProjectIndex] = {}
         for path in sorted(by_path):
             file = Path(path)
-            resolved = file.resolve()
+            resolved = resolve_quietly(file)
             project = self._project_of(resolved)
             if project.root not in indexes:
                 indexes[project.root] = project.index()

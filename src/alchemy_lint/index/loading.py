@@ -15,6 +15,8 @@ from alchemy_lint.index.values import ValueKind
 #: Relationship `lazy=` strategies under which reading it emits no SQL (it raises another error
 #: or returns nothing): not a lazy load, so not ASA301's business.
 SILENT_STRATEGIES = frozenset({"raise", "raise_on_sql", "noload"})
+#: Strategies under which reading an unloaded relationship raises `InvalidRequestError`.
+RAISING_STRATEGIES = frozenset({"raise", "raise_on_sql"})
 _SELECT_MODULES = ("sqlalchemy.", "sqlmodel.")
 _MAX_DEPTH = 4
 
@@ -54,12 +56,18 @@ class AccessTarget:
 
 
 def resolve_source(
-    index: ProjectIndex, source: ObjectSource, path: str, function: str = "", depth: int = 0
+    index: ProjectIndex,
+    source: ObjectSource,
+    path: str,
+    function: str = "",
+    depth: int = 0,
+    position: int | None = None,
 ) -> ResolvedSource | None:
+    """Where objects come from; `position` picks an element of a tuple a project function returns."""
     if depth > _MAX_DEPTH:
         return None
     if source.kind is SourceKind.CALL:
-        return _resolve_call(index, source, depth)
+        return _resolve_call(index, source, depth, position)
     if source.model is None:
         return None
     model = index.resolve_model(source.model)
@@ -83,19 +91,29 @@ def resolve_source(
 
 
 def _is_select(index: ProjectIndex, constructor: str | None) -> bool:
+    """A statement of SQLAlchemy's that gives ORM objects (DML does only with `returning()`,
+    which the facts already checked)."""
     if constructor is None:
         return False
     canonical = index.canonical(constructor)
-    return canonical.rsplit(".", 1)[-1] == "select" and canonical.startswith(_SELECT_MODULES)
+    return canonical.rsplit(".", 1)[-1] in _OBJECT_STATEMENTS and canonical.startswith(_SELECT_MODULES)
 
 
-def _resolve_call(index: ProjectIndex, source: ObjectSource, depth: int) -> ResolvedSource | None:
+_OBJECT_STATEMENTS = frozenset({"select", "insert", "update", "delete"})
+
+
+def _resolve_call(
+    index: ProjectIndex, source: ObjectSource, depth: int, position: int | None = None
+) -> ResolvedSource | None:
     function = callee_function(index, source.callee)
     if function is None or function.loading is None or not function.loading.returns_only_objects:
         return None
     path = _function_path(index, function)
     found: ResolvedSource | None = None
-    for returned in function.loading.returns:
+    returns = [returned for returned in function.loading.returns if returned.position == position]
+    if not returns or any((returned.position is None) != (position is None) for returned in function.loading.returns):
+        return None  # a tuple on some returns and one object on others: nothing to trust
+    for returned in returns:
         inner = resolve_source(index, returned.source, path, function.name, depth + 1)
         if inner is None:
             return None
@@ -167,44 +185,91 @@ def callee_function(index: ProjectIndex, origins: tuple[Origin, ...]) -> Functio
 # -- accesses --------------------------------------------------------------------------
 
 
-def resolve_access(index: ProjectIndex, access: ObjectAccess, path: str) -> AccessTarget | None:
-    """The model an access reads on, through the relationships its object was reached by."""
-    source = resolve_source(index, access.source, path)
-    if source is None:
+@dataclass(frozen=True, slots=True)
+class ObjectTarget:
+    """An object resolved to its model, through the relationships it was reached by."""
+
+    source: ResolvedSource
+    path: tuple[RelationshipRef, ...]
+    model: str
+    #: It was reached by no relationship of this function (so what its source loaded on it counts).
+    direct: bool
+
+
+def resolve_object(
+    index: ProjectIndex, source: ObjectSource, walked: tuple[str, ...], path: str
+) -> ObjectTarget | None:
+    """The model of an object that came from `source` and was reached by `walked` relationships."""
+    position: int | None = None
+    if source.kind is SourceKind.CALL and walked[:1] and walked[0][1:-1].isdigit():
+        position, walked = int(walked[0][1:-1]), walked[1:]
+    resolved = resolve_source(index, source, path, position=position)
+    if resolved is None:
         return None
-    walked = access.path
-    if access.source.kind is SourceKind.CALL:
+    direct = not walked
+    if source.kind is SourceKind.CALL:
         if walked[:1] == ("[]",):
-            if not source.is_collection:
+            if not resolved.is_collection:
                 return None
             walked = walked[1:]
-        elif source.is_collection:
+            direct = not walked
+        elif resolved.is_collection:
             return None
-    model = source.model
+    model = resolved.model
     relationships: list[RelationshipRef] = []
-    for name in (*source.prefix, *walked):
+    for name in (*resolved.prefix, *walked):
         relationship = index.relationships(model).get(name)
         if relationship is None or relationship.target is None:
             return None
         relationships.append(relationship)
         model = relationship.target
-    return AccessTarget(source, tuple(relationships), model, index.relationships(model).get(access.attribute))
+    return ObjectTarget(resolved, tuple(relationships), model, direct)
 
 
-def is_loaded(target: AccessTarget, access: ObjectAccess) -> bool | None:
+def resolve_access(index: ProjectIndex, access: ObjectAccess, path: str) -> AccessTarget | None:
+    """The model an access reads on, through the relationships its object was reached by."""
+    target = resolve_object(index, access.source, access.path, path)
+    if target is None:
+        return None
+    relationship = index.relationships(target.model).get(access.attribute)
+    return AccessTarget(target.source, target.path, target.model, relationship)
+
+
+def is_loaded(target: AccessTarget, access: ObjectAccess, in_session: frozenset[str] = frozenset()) -> bool | None:
     """Whether the relationship read is loaded: True, False, or None when it cannot be judged."""
+    direct = not access.path and access.source.kind is SourceKind.CALL
+    return relationship_loaded(target, access.attribute, access.loaded, direct, in_session)
+
+
+def relationship_loaded(
+    target: AccessTarget,
+    attribute: str,
+    loaded: tuple[str, ...],
+    direct: bool,
+    in_session: frozenset[str] = frozenset(),
+) -> bool | None:
+    """Whether `target.relationship` is loaded on the object: True, False, or None when it
+    cannot be judged. `loaded` are the relationships loaded on the object itself (refresh,
+    awaitable_attrs); `direct`: the object is what a project function returned, so what it
+    loaded on it counts. `in_session`: models of which the code at hand holds objects."""
     relationship = target.relationship
     if relationship is None:
         return None
-    if relationship.is_write_only or relationship.is_dynamic or relationship.lazy in SILENT_STRATEGIES:
+    if relationship.is_write_only or relationship.is_dynamic or relationship.lazy == "noload":
         return None
-    if relationship.is_eager or access.attribute in access.loaded:
+    if relationship.is_collection is False and _from_identity_map(target, relationship, in_session):
+        return None
+    if attribute in loaded:
         return True
-    if not access.path and access.attribute in target.source.loaded and access.source.kind is SourceKind.CALL:
+    if relationship.is_eager:
+        eager = _eager_reaches(target, relationship)
+        if eager is not False:
+            return eager
+    if direct and attribute in target.source.loaded:
         return True
     if not target.source.loaders_known:
         return None
-    names = (*tuple(r.name for r in target.path), access.attribute)
+    names = (*tuple(r.name for r in target.path), attribute)
     for loader in target.source.loaders:
         covered = _covers(loader, names)
         if covered is not None:
@@ -213,6 +278,101 @@ def is_loaded(target: AccessTarget, access: ObjectAccess) -> bool | None:
         # The callee loads it on some paths (`include_items=True`): which one runs is the caller's.
         return None
     return False
+
+
+@dataclass(frozen=True, slots=True)
+class UnloadedRead:
+    """A relationship read along a callee's path that the object never loaded."""
+
+    target: AccessTarget
+    attribute: str
+    #: Where the callee reads it: function qualname and line (the innermost reader).
+    function: str
+    line: int
+
+
+def first_unloaded(
+    index: ProjectIndex,
+    target: ObjectTarget,
+    loaded: tuple[str, ...],
+    read: tuple[str, ...],
+    where: tuple[str, int],
+    depth: int = 0,
+    in_session: frozenset[str] = frozenset(),
+) -> UnloadedRead | None:
+    """Walk `read` (a callee's path off the object) and give the first relationship on it that
+    is not loaded; methods and properties of the models on the way are followed."""
+    model = target.model
+    chain = list(target.path)
+    here = loaded
+    direct = target.direct
+    for position, name in enumerate(read):
+        if name == "[]":
+            continue
+        relationship = index.relationships(model).get(name)
+        if relationship is None:
+            return _through_method(index, model, name, chain, target, here, read[position + 1 :], depth, in_session)
+        access = AccessTarget(target.source, tuple(chain), model, relationship)
+        state = relationship_loaded(access, name, here, direct, in_session)
+        if state is False:
+            return UnloadedRead(access, name, *where)
+        if state is None or relationship.target is None:
+            return None
+        if name in here and target.source.kind is SourceKind.NEW:
+            return None  # assigned when the object was built: what it holds is the code's own
+        chain.append(relationship)
+        model = relationship.target
+        here, direct = (), False
+    return None
+
+
+def _through_method(
+    index: ProjectIndex,
+    model: str,
+    name: str,
+    chain: list[RelationshipRef],
+    target: ObjectTarget,
+    loaded: tuple[str, ...],
+    rest: tuple[str, ...],
+    depth: int,
+    in_session: frozenset[str],
+) -> UnloadedRead | None:
+    """`order.total()` or `order.item_count`: what the model's method reads off `self`."""
+    if depth >= _MAX_DEPTH or rest:
+        return None  # what a property returns is not followed further
+    reads = index.summaries.method_reads(model, name)
+    at = ObjectTarget(target.source, tuple(chain), model, target.direct and not chain)
+    for read in reads:
+        unloaded = first_unloaded(index, at, loaded, read.path, (read.function, read.line), depth + 1, in_session)
+        if unloaded is not None:
+            return unloaded
+    return None
+
+
+def _from_identity_map(target: AccessTarget, relationship: RelationshipRef, in_session: frozenset[str]) -> bool:
+    """A many-to-one read is served from the session's identity map, without SQL, when the
+    object it points to is already loaded: likely when it points back to an object on the path
+    (`item.order` of `order.items`), or when the code at hand holds objects of the target model
+    (a route with `project: ProjectModel` that loads runs `where(Run.project_id == project.id)`).
+    Such reads are not judged."""
+    on_path = {target.source.model, *(step.model for step in target.path)}
+    return relationship.target in on_path or relationship.target in in_session
+
+
+def _eager_reaches(target: AccessTarget, relationship: RelationshipRef) -> bool | None:
+    """Whether a mapper-level eager strategy (`lazy="selectin"`...) loads the relationship here.
+
+    Verified at run time (SQLAlchemy 2.1, aiosqlite): an eager loader does not descend into a
+    relationship whose target's mapper is already on the loading path (`a.bs[0].a`, a
+    self-referential `children` even on the queried object), unless `join_depth` allows that
+    many revisits. Such a collection is read with a lazy load; a many-to-one back to an object
+    of the path usually comes from the identity map without SQL, so it is not judged.
+    """
+    mappers = [target.source.model, *(step.target for step in target.path)]
+    revisits = mappers.count(relationship.target)
+    if revisits <= (relationship.join_depth or 0):
+        return True
+    return False if relationship.is_collection else None
 
 
 def _covers(loader: LoaderPath, names: tuple[str, ...]) -> bool | None:

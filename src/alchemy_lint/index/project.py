@@ -15,6 +15,7 @@ from alchemy_lint.facts.model import ApiCall, ClassFacts, FileFacts, FunctionFac
 from alchemy_lint.facts.values import Origin, OriginKind
 from alchemy_lint.index.policy import TransactionSites, collect_transaction_sites
 from alchemy_lint.index.runonce import RunOnce
+from alchemy_lint.index.summaries import Summaries
 from alchemy_lint.index.values import ValueKind, ValueModel
 from alchemy_lint.resolve import follow_exports
 from alchemy_lint.sqlalchemy_api import FACTORIES, SESSION_CLASSES, Api, known_api
@@ -44,6 +45,7 @@ class RelationshipRef:
     path: str
     line: int
     is_collection: bool | None = None
+    join_depth: int | None = None
 
     @property
     def is_eager(self) -> bool:
@@ -109,6 +111,8 @@ class ProjectIndex:
             self._merge(self.files[path])
         #: The one evaluator: what a value is, for every rule.
         self.values = ValueModel(self)
+        #: What functions do with what their callers hand them.
+        self.summaries = Summaries(self)
 
     def _register_module(self, facts: FileFacts) -> None:
         """Also know a module by every dotted suffix of its project-relative path.
@@ -163,7 +167,7 @@ class ProjectIndex:
             # Asked by every rule for every file: resolve() each time showed in --profile.
             try:
                 known = Path(path).resolve().relative_to(self.root).as_posix()
-            except ValueError:
+            except (ValueError, OSError, RuntimeError):  # outside the root; or links that loop
                 known = Path(path).as_posix()
             self._relative[path] = known
         return known
@@ -356,6 +360,7 @@ class ProjectIndex:
             path=self.class_paths.get(cls.qualname, ""),
             line=relationship.line,
             is_collection=relationship.is_collection,
+            join_depth=relationship.join_depth,
         )
 
     def models(self) -> list[str]:

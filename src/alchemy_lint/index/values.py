@@ -259,6 +259,7 @@ class ValueModel:
 
     def callee(self, origin: Origin) -> str | None:
         """The project function or method a call runs: `load(...)`, `repo.get(...)`, `self.repo.get(...)`."""
+        origin = self._folded(origin)
         if not origin.steps:
             return None
         last = origin.steps[-1]
@@ -362,6 +363,11 @@ class ValueModel:
         known = self._origins.get(origin)
         if known is not None:
             return known
+        folded = self._folded(origin)
+        if folded is not origin:
+            value = self.origin(folded)
+            self._origins[origin] = value
+            return value
         if origin in self._in_progress:
             return UNKNOWN
         self._in_progress.add(origin)
@@ -375,6 +381,28 @@ class ValueModel:
             self._in_progress.discard(origin)
         self._origins[origin] = value
         return value
+
+    def _folded(self, origin: Origin) -> Origin:
+        """`services.load(...)` through a module: the function `pkg.services.load`, called.
+
+        The facts see a method call on a name; when the name is no value the index knows and
+        the name with the member is one (a function, a class, a module-level value), the
+        member is what is called or read.
+        """
+        if origin.kind is not OriginKind.NAME or not origin.steps:
+            return origin
+        first = origin.steps[0]
+        if first.kind is StepKind.CALL or self._name(origin.name).kind is not ValueKind.UNKNOWN:
+            return origin
+        member = f"{origin.name}.{first.name}"
+        canonical = self.index.canonical(member)
+        index = self.index
+        if not (canonical in index.functions or canonical in index.classes or canonical in index.module_values):
+            return origin
+        rest = origin.steps[1:]
+        if first.kind is StepKind.METHOD:
+            rest = (Step(StepKind.CALL, "", first.expire_on_commit), *rest)
+        return Origin(OriginKind.NAME, member, rest)
 
     def _root(self, origin: Origin) -> Value:
         index = self.index

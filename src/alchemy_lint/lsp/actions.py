@@ -18,6 +18,7 @@ from typing import Protocol
 
 from alchemy_lint.facts import FileFacts
 from alchemy_lint.findings import Finding
+from alchemy_lint.fixes.guard import libcst_refusal
 from alchemy_lint.index import ProjectIndex
 from alchemy_lint.lsp.excerpt import (
     FindingPlace,
@@ -25,7 +26,6 @@ from alchemy_lint.lsp.excerpt import (
     edits_between,
     line_span,
     lines_with_ends,
-    safe_for_libcst,
 )
 from alchemy_lint.lsp.projects import CheckedWith
 from alchemy_lint.lsp.spans import Place, Span, buffer_lines
@@ -173,7 +173,7 @@ def quick_fix_changes(
 ) -> tuple[TextChange, ...] | None:
     """The edits of the finding's quick fix, made on an excerpt of the buffer; None when there is none."""
     excerpt = build_excerpt(buffer.with_ends, place)
-    if not safe_for_libcst(excerpt.text):
+    if libcst_refusal(excerpt.text) is not None:
         return None
     fixed = fixer(excerpt.text, finding, checked_with.facts, checked_with.index, excerpt.unseen)
     if fixed is None or fixed == excerpt.text:

@@ -19,7 +19,6 @@ from alchemy_lint.lsp.spans import Place, Span
 
 #: Nesting deeper than this is not handed to LibCST: its visitors recurse (a 400-term `a + a + ...`
 #: raised RecursionError) and its native parser crashed on 10,000 terms. Real code nests far less.
-MAX_LIBCST_DEPTH = 100
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -287,23 +286,3 @@ def line_span(edit: LineEdit, buffer: Sequence[str]) -> Span:
     if edit.last - 1 >= len(buffer) and buffer and not buffer[-1].endswith(("\n", "\r")):
         end = Place(len(buffer) - 1, len(buffer[-1]))  # the last line has no line end
     return Span(Place(edit.first - 1, 0), end)
-
-
-def safe_for_libcst(source: str) -> bool:
-    """Whether LibCST can be handed `source`: it parses, and nests no deeper than MAX_LIBCST_DEPTH.
-
-    The one place that decides it for the language server; the fixes package's own guard can take its place.
-    """
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_LIBCST_DEPTH:
-            return False
-        # `a and b and c` is one node to `ast` but nested pairs to LibCST (its parser crashed on 10,000).
-        below = depth + (len(node.values) - 1 if isinstance(node, ast.BoolOp) else 1)
-        stack.extend((child, below) for child in ast.iter_child_nodes(node))
-    return True

@@ -7,6 +7,7 @@ finding, at its path from the repository root (`%SRCROOT%`).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import PurePath
 from typing import Any
@@ -39,7 +40,9 @@ def _rule_descriptor(rule: Rule) -> dict[str, Any]:
 
 
 def _artifact(path: str) -> dict[str, str]:
-    posix = PurePath(path).as_posix()
+    # A URI escapes the bytes of the name: a name that is not UTF-8 (kept by Python as
+    # surrogates) is escaped as the bytes it is on disk.
+    posix = os.fsencode(PurePath(path).as_posix())
     if PurePath(path).is_absolute():
         return {"uri": "file://" + quote(posix)}
     return {"uri": quote(posix), "uriBaseId": "%SRCROOT%"}

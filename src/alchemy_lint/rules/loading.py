@@ -6,22 +6,40 @@ ASA301 and ASA302 join the loading facts of each async function with the project
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 
-from alchemy_lint.facts.model import AccessKind, FunctionFacts, ObjectAccess, SourceKind
+from alchemy_lint.facts.model import (
+    AccessKind,
+    Expiry,
+    FunctionFacts,
+    Handover,
+    ObjectAccess,
+    ObjectSource,
+    SourceKind,
+)
 from alchemy_lint.findings import Finding
+from alchemy_lint.index import ProjectIndex
 from alchemy_lint.index.loading import (
+    RAISING_STRATEGIES,
     AccessTarget,
     ResolvedSource,
+    UnloadedRead,
+    first_unloaded,
     is_async_session,
     is_loaded,
     loader_chain,
     project_factory_expiry,
     resolve_access,
+    resolve_object,
 )
 from alchemy_lint.rules.base import Example, FileContext, FixSafety, Rule
 from alchemy_lint.rules.loading_examples import (
+    ASA301_CROSS_FUNCTION_INVALID,
+    ASA301_CROSS_FUNCTION_VALID,
     ASA301_INVALID,
     ASA301_VALID,
+    ASA302_CROSS_FUNCTION_INVALID,
+    ASA302_CROSS_FUNCTION_VALID,
     ASA302_INVALID,
     ASA302_VALID,
 )
@@ -31,17 +49,17 @@ LOADING_DOCS = "https://docs.sqlalchemy.org/en/20/orm/queryguide/relationships.h
 SESSION_STATE_DOCS = "https://docs.sqlalchemy.org/en/20/orm/session_state_management.html"
 
 
-def _is_async_object(context: FileContext, function: FunctionFacts, access: ObjectAccess) -> bool:
+def _is_async_object(context: FileContext, source: ObjectSource) -> bool:
     """The object comes from an asyncio session: sync sessions lazy-load fine.
 
     The facts only know objects from *awaited* `get`/`execute`/`scalars`/`exec` of a model's
     statement (or made persistent by an awaited flush/commit): that is an asyncio session
     unless the session's evidence says it is a sync one.
     """
-    session = access.source.session
+    session = source.session
     if session is None:
         # Objects that project functions return carry their callee's evidence instead.
-        return access.source.kind is SourceKind.CALL
+        return source.kind is SourceKind.CALL
     return is_async_session(context.index, session) is not False
 
 
@@ -64,46 +82,188 @@ def _fix_site(target: AccessTarget, context: FileContext, chain: str) -> str:
 # -- ASA301 -------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Lazy:
+    """One unloaded relationship read, where it is reported and what reads it."""
+
+    line: int
+    col: int
+    target: AccessTarget
+    attribute: str
+    #: The expression holding the object, for the fix (`order`).
+    holder: str
+    #: A callee that reads it (`render_invoice() reads it at app/invoices.py:88`), if any.
+    reader: str = ""
+    end: tuple[int, int] | None = None
+
+
 def check_lazy_relationship_access(rule: Rule, context: FileContext) -> Iterator[Finding]:
-    index = context.index
     for function in context.facts.functions:
         if function.loading is None or not function.is_async:
             continue
-        for access in function.loading.accesses:
-            if access.attribute == "awaitable_attrs" or not _is_async_object(context, function, access):
+        # One read, one finding: a relationship read on a line (also by a callee the line hands
+        # the object to, or on several paths that reach the line) is reported once.
+        reported: set[tuple[int, str]] = set()
+        for lazy in sorted(_lazy_reads(context, function), key=lambda lazy: (lazy.line, lazy.col)):
+            name = f"{lazy.target.model.rsplit('.', 1)[-1]}.{lazy.attribute}"
+            if (lazy.line, name) in reported:
                 continue
-            if access.source.kind is SourceKind.NEW and not access.persistent:
-                continue
-            target = resolve_access(index, access, context.path)
-            if target is None or target.relationship is None:
-                continue
-            if target.relationship.is_collection is not True and (
-                access.kind is AccessKind.ASSIGN or access.source.kind is SourceKind.NEW
-            ):
-                # Replacing a scalar loads nothing; a new object's many-to-one emits no SQL
-                # while its foreign key is still None, which the facts cannot tell.
-                continue
-            if is_loaded(target, access) is not False:
-                continue
-            yield _lazy_finding(rule, context, access, target)
+            reported.add((lazy.line, name))
+            yield _lazy_finding(rule, context, lazy)
 
 
-def _lazy_finding(rule: Rule, context: FileContext, access: ObjectAccess, target: AccessTarget) -> Finding:
+def _lazy_reads(context: FileContext, function: FunctionFacts) -> Iterator[_Lazy]:
+    loading = function.loading
+    assert loading is not None
+    in_session = _in_session(context, function)
+    yield from _direct_reads(context, loading.accesses, in_session)
+    yield from _handed_reads(context, loading.handovers, in_session)
+    if function.response_model:
+        yield from _response_reads(context, function, in_session)
+
+
+def _in_session(context: FileContext, function: FunctionFacts) -> frozenset[str]:
+    """Models of which the caller handed the function objects (`project: ProjectModel`): a
+    many-to-one to one of them is likely served from the identity map (the function loads
+    `where(Run.project_id == project.id)`). What the function loads itself on some path proves
+    nothing for the others, so only parameters count."""
     index = context.index
+    found = {index.resolve_model(cls) for _, cls in function.parameter_types}
+    return frozenset(model for model in found if model is not None and index.is_model(model))
+
+
+def _direct_reads(
+    context: FileContext, accesses: tuple[ObjectAccess, ...], in_session: frozenset[str]
+) -> Iterator[_Lazy]:
+    index = context.index
+    for access in accesses:
+        if access.attribute == "awaitable_attrs" or not _is_async_object(context, access.source):
+            continue
+        if access.source.kind is SourceKind.NEW and not access.persistent:
+            continue
+        target = resolve_access(index, access, context.path)
+        if target is None:
+            continue
+        end = (access.end_line, access.end_col) if access.end_line is not None and access.end_col is not None else None
+        if target.relationship is None:
+            # `order.item_count`: a property (or method) of the model that reads relationships.
+            if access.kind is AccessKind.READ:
+                found = resolve_object(index, access.source, access.path, context.path)
+                unloaded = (
+                    first_unloaded(index, found, access.loaded, (access.attribute,), ("", 0), 0, in_session)
+                    if found
+                    else None
+                )
+                if unloaded is not None:
+                    yield _handed(access.line, access.col, access.target, unloaded, context)
+            continue
+        if target.relationship.is_collection is not True and (
+            access.kind is AccessKind.ASSIGN or access.source.kind is SourceKind.NEW
+        ):
+            # Replacing a scalar loads nothing; a new object's many-to-one emits no SQL
+            # while its foreign key is still None, which the facts cannot tell.
+            continue
+        if is_loaded(target, access, in_session) is not False:
+            continue
+        yield _Lazy(access.line, access.col, target, access.attribute, access.target, end=end)
+
+
+def _handed(line: int, col: int, holder: str, unloaded: UnloadedRead, context: FileContext) -> _Lazy:
+    reader = ""
+    index = context.index
+    if unloaded.function in index.classes:
+        where = index.relative(index.class_paths.get(unloaded.function, ""))
+        reader = f"the schema {unloaded.function.rsplit('.', 1)[-1]} reads it ({where}:{unloaded.line})"
+    elif unloaded.function:
+        where = index.relative(index.function_paths.get(unloaded.function, ""))
+        name = unloaded.function.rsplit(".", 2)
+        shown = ".".join(name[-2:]) if len(name) > 2 and name[-2][:1].isupper() else name[-1]
+        reader = f"{shown}() reads it at {where}:{unloaded.line}"
+    return _Lazy(line, col, unloaded.target, unloaded.attribute, holder, reader)
+
+
+def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], in_session: frozenset[str]) -> Iterator[_Lazy]:
+    """Objects handed to callees (functions, the model's methods, schemas) that read relationships."""
+    index = context.index
+    summaries = index.summaries
+    for handover in handovers:
+        if not _is_async_object(context, handover.source):
+            continue
+        if handover.source.kind is SourceKind.NEW and not handover.persistent:
+            continue
+        target = resolve_object(index, handover.source, handover.path, context.path)
+        if target is None:
+            continue
+        if handover.method is not None:
+            reads = summaries.method_reads(target.model, handover.method)
+        elif (schema := summaries.schema(handover.callee)) is not None:
+            reads = summaries.schema_reads(schema, target.model)
+            if handover.is_collection:
+                reads = tuple(replace(read, path=("[]", *read.path)) for read in reads)
+        else:
+            callee = summaries.callee(handover.callee)
+            parameter = summaries.parameter(callee, handover.argument) if callee is not None else None
+            if callee is None or parameter is None:
+                continue
+            reads = summaries.reads(callee, parameter, handover.flags)
+        loaded = () if handover.is_collection else handover.loaded
+        for read in reads:
+            path = read.path
+            if handover.is_collection:
+                if path[:1] != ("[]",):
+                    continue
+                path = path[1:]
+            unloaded = first_unloaded(index, target, loaded, path, (read.function, read.line), 0, in_session)
+            if unloaded is not None:
+                yield _handed(handover.line, handover.col, handover.target, unloaded, context)
+
+
+def _response_reads(context: FileContext, function: FunctionFacts, in_session: frozenset[str]) -> Iterator[_Lazy]:
+    """A route returns objects that its `response_model=` schema validates."""
+    index = context.index
+    loading = function.loading
+    assert loading is not None
+    schema = next(
+        (value.cls for value in (index.values.origin(origin) for origin in function.response_model) if value.cls),
+        None,
+    )
+    if schema is None or schema not in index.classes or index.is_model(schema):
+        return
+    for returned in loading.returns:
+        if not returned.line or not _is_async_object(context, returned.source):
+            continue
+        target = resolve_object(index, returned.source, returned.path, context.path)
+        if target is None:
+            continue
+        loaded = () if returned.is_collection else returned.loaded
+        for read in index.summaries.schema_reads(schema, target.model):
+            unloaded = first_unloaded(index, target, loaded, read.path, (read.function, read.line), 0, in_session)
+            if unloaded is not None:
+                lazy = _handed(returned.line, returned.col, "the returned object", unloaded, context)
+                yield replace(lazy, reader=f"the response model {schema.rsplit('.', 1)[-1]} reads it")
+
+
+def _lazy_finding(rule: Rule, context: FileContext, lazy: _Lazy) -> Finding:
+    index = context.index
+    target = lazy.target
     relationship = target.relationship
     assert relationship is not None
-    name = f"{target.model.rsplit('.', 1)[-1]}.{access.attribute}"
-    if index.has_async_attrs(target.model):
-        fallback = f"use await {access.target}.awaitable_attrs.{access.attribute}"
+    attribute = lazy.attribute
+    name = f"{target.model.rsplit('.', 1)[-1]}.{attribute}"
+    holder = lazy.holder if lazy.holder.isidentifier() or "." in lazy.holder else "obj"
+    if index.has_async_attrs(target.model) and not target.path:
+        fallback = f"use await {holder}.awaitable_attrs.{attribute}"
     else:
-        fallback = f'use await session.refresh({access.target}, ["{access.attribute}"])'
+        fallback = f'use await session.refresh({holder}, ["{attribute}"])' if not target.path else "load it eagerly"
     if target.source.kind is SourceKind.NEW:
         fix = f"the object was created here and then flushed or committed, so {name} was never loaded: {fallback}"
     else:
-        fix = f"{_fix_site(target, context, loader_chain(target, access.attribute, index))} or {fallback}"
-    # The end picks the exact `obj.rel` node for the fixer when `a.b.c` nests several at one start.
-    end = (access.end_line, access.end_col) if access.end_line is not None and access.end_col is not None else None
-    return rule.report(context, access.line, access.col, end=end, relationship=name, fix=fix)
+        fix = f"{_fix_site(target, context, loader_chain(target, attribute, index))} or {fallback}"
+    if lazy.reader:
+        fix = f"{lazy.reader}; {fix}"
+    if relationship.lazy in RAISING_STRATEGIES:
+        fix = f'it is declared lazy="{relationship.lazy}", so the read raises InvalidRequestError: {fix}'
+    return rule.report(context, lazy.line, lazy.col, end=lazy.end, relationship=name, fix=fix)
 
 
 LAZY_RELATIONSHIP_ACCESS = Rule(
@@ -131,12 +291,14 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
     check=check_lazy_relationship_access,
     fix=FixSafety.UNSAFE,
     runtime=(
-        "Raises `sqlalchemy.exc.MissingGreenlet` at the access. Every INVALID example below is "
-        "executed in the test suite against SQLAlchemy 2 with aiosqlite and raises it on the reported "
-        "line; every VALID example runs clean."
+        "Raises `sqlalchemy.exc.MissingGreenlet` at the access (inside a pydantic schema's validation it "
+        'arrives as a `ValidationError` that carries it; a `lazy="raise"` relationship raises '
+        "`InvalidRequestError` instead). Every INVALID example below is executed in the test suite "
+        "against SQLAlchemy 2 with aiosqlite and raises it on the reported line (for a callee's read, "
+        "on the call that hands the object over); every VALID example runs clean."
     ),
-    valid=ASA301_VALID,
-    invalid=ASA301_INVALID,
+    valid=(*ASA301_VALID, *ASA301_CROSS_FUNCTION_VALID),
+    invalid=(*ASA301_INVALID, *ASA301_CROSS_FUNCTION_INVALID),
     references=(
         f"{ASYNC_DOCS}#preventing-implicit-io-when-using-asyncsession",
         f"{LOADING_DOCS}#selectin-eager-loading",
@@ -171,7 +333,7 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
                 expires = project_factory_expiry(index)
             events = [
                 event
-                for event in access.expired_by
+                for event in (_through_callee(index, event) for event in access.expired_by)
                 if event.method == "rollback" or (event.method in ("commit", "begin") and expires is True)
             ]
             if not events:
@@ -200,14 +362,37 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
                 access.col,
                 attribute=f"{target.model.rsplit('.', 1)[-1]}.{access.attribute}",
                 target=access.target,
-                event=(
-                    f"the `async with {event.session}.begin()` block"
-                    if event.method == "begin"
-                    else f"{event.session}.{event.method}()"
-                ),
+                event=_event_text(event),
                 event_line=event.line,
                 fix=fix,
             )
+
+
+def _through_callee(index: ProjectIndex, event: Expiry) -> Expiry:
+    """A call that handed the session over expires the object when the callee commits or rolls
+    it back (its summary says); it then counts as that commit or rollback."""
+    if event.method != "call":
+        return event
+    summaries = index.summaries
+    callee = summaries.callee(event.callee)
+    if callee is None:
+        return event
+    received = event.argument if event.argument.startswith("self.") else summaries.parameter(callee, event.argument)
+    if received is None:
+        return event
+    effects = summaries.effects(callee, received)
+    for method in ("rollback", "commit"):
+        if method in effects:
+            return replace(event, method=method, argument=callee.qualname)
+    return event
+
+
+def _event_text(event: Expiry) -> str:
+    if event.method == "begin":
+        return f"the `async with {event.session}.begin()` block"
+    if event.callee:
+        return f"{event.argument.rsplit('.', 1)[-1]}(), which calls {event.session}.{event.method}(),"
+    return f"{event.session}.{event.method}()"
 
 
 def _is_mapped_attribute(context: FileContext, target: AccessTarget, attribute: str) -> bool:
@@ -240,8 +425,8 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
         "the test suite against SQLAlchemy 2 with aiosqlite and raises it on the reported line; every "
         "VALID example runs clean."
     ),
-    valid=ASA302_VALID,
-    invalid=ASA302_INVALID,
+    valid=(*ASA302_VALID, *ASA302_CROSS_FUNCTION_VALID),
+    invalid=(*ASA302_INVALID, *ASA302_CROSS_FUNCTION_INVALID),
     options=("preview = true: judge sessions of unknown origin by the project's only session factory",),
     references=(
         f"{SESSION_STATE_DOCS}#when-to-expire-or-refresh",

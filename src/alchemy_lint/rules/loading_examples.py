@@ -47,6 +47,10 @@ class Order(Base):
     items: Mapped[list["OrderItem"]] = relationship(back_populates="order")
     events: WriteOnlyMapped["OrderEvent"] = relationship()
 
+    @property
+    def item_count(self) -> int:
+        return len(self.items)
+
 
 class OrderItem(Base):
     __tablename__ = "order_items"
@@ -123,6 +127,82 @@ class OrderRepository:
         return list(result.scalars().all())
 """
 _REPOSITORY_FILE = ("app/repository.py", _REPOSITORY)
+
+_HELPERS = """\
+def customer_name(order) -> str:
+    return order.user.name
+
+
+def buyer(order):
+    return getattr(order, "user", None)
+
+
+def product_line(item) -> str:
+    return f"{item.order.user.name}: {item.quantity}"
+"""
+_HELPERS_FILE = ("app/invoices.py", _HELPERS)
+
+_SCHEMAS = """\
+from pydantic import BaseModel, ConfigDict
+
+
+class ProductOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    name: str
+
+
+class ItemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    quantity: int
+    product: ProductOut
+
+
+class OrderOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    items: list[ItemOut]
+
+
+class OrderSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    status: str
+"""
+_SCHEMAS_FILE = ("app/schemas.py", _SCHEMAS)
+
+_PAIRS = """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order, User
+
+
+async def user_and_order(session: AsyncSession, order_id: int) -> tuple[User, Order]:
+    user = await session.get(User, 1)
+    order = await session.get(Order, order_id)
+    return user, order
+
+
+async def user_and_order_with_items(session: AsyncSession, order_id: int) -> tuple[User, Order]:
+    user = await session.get(User, 1)
+    statement = select(Order).where(Order.id == order_id).options(selectinload(Order.items))
+    order = (await session.scalars(statement)).one()
+    return user, order
+"""
+_PAIRS_FILE = ("app/pairs.py", _PAIRS)
+
+_SERVICES = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+async def close_order(session: AsyncSession, order: Order) -> None:
+    order.status = "closed"
+    await session.commit()
+"""
+_SERVICES_FILE = ("app/services.py", _SERVICES)
 
 
 def _example(source: str, *others: tuple[str, str], path: str = "app/handlers.py", fixed: str | None = None) -> Example:
@@ -400,6 +480,215 @@ async def team_size(session: AsyncSession, team_id: int) -> int:
     ),
 )
 
+ASA301_CROSS_FUNCTION_INVALID: tuple[Example, ...] = (
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+from app.invoices import customer_name
+
+
+async def invoice_heading(session: AsyncSession, order_id: int) -> str:
+    order = await session.get(Order, order_id)
+    return customer_name(order)  # ASA301
+""",
+        _HELPERS_FILE,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+async def order_size(session: AsyncSession, order_id: int) -> int:
+    order = await session.get(Order, order_id)
+    return order.item_count  # ASA301
+"""
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+from app.schemas import OrderOut
+
+
+async def order_out(session: AsyncSession, order_id: int) -> OrderOut:
+    order = await session.get(Order, order_id)
+    return OrderOut.model_validate(order)  # ASA301
+""",
+        _SCHEMAS_FILE,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.pairs import user_and_order
+
+
+async def order_size(session: AsyncSession, order_id: int) -> int:
+    user, order = await user_and_order(session, order_id)
+    return len(order.items)  # ASA301
+""",
+        _PAIRS_FILE,
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import OrderItem
+from app.invoices import product_line
+
+
+async def first_line(session: AsyncSession) -> str:
+    statement = select(OrderItem).options(selectinload(OrderItem.order)).limit(1)
+    item = (await session.scalars(statement)).one()
+    return product_line(item)  # ASA301
+""",
+        _HELPERS_FILE,
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+async def items_of(session: AsyncSession, order_id: int) -> int:
+    orders = (await session.scalars(select(Order))).all()
+    by_id = {order.id: order for order in orders}
+    return len(by_id[order_id].items)  # ASA301
+"""
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+from app.invoices import buyer
+
+
+async def buyer_of(session: AsyncSession, order_id: int) -> object:
+    order = await session.get(Order, order_id)
+    return buyer(order)  # ASA301
+""",
+        _HELPERS_FILE,
+    ),
+)
+
+ASA301_CROSS_FUNCTION_VALID: tuple[Example, ...] = (
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order
+from app.invoices import customer_name
+
+
+async def invoice_heading(session: AsyncSession, order_id: int) -> str:
+    order = await session.get(Order, order_id, options=[selectinload(Order.user)])
+    return customer_name(order)
+""",
+        _HELPERS_FILE,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+async def order_size(session: AsyncSession, order_id: int) -> int:
+    order = await session.get(Order, order_id)
+    await order.awaitable_attrs.items
+    return order.item_count
+"""
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order, OrderItem
+from app.schemas import OrderOut, OrderSummary
+
+
+async def order_out(session: AsyncSession, order_id: int) -> tuple[OrderOut, OrderSummary]:
+    loaders = [selectinload(Order.items).selectinload(OrderItem.product)]
+    order = await session.get(Order, order_id, options=loaders)
+    bare = await session.get(Order, order_id + 1)
+    return OrderOut.model_validate(order), OrderSummary.model_validate(bare)
+""",
+        _SCHEMAS_FILE,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.pairs import user_and_order_with_items
+
+
+async def order_size(session: AsyncSession, order_id: int) -> int:
+    user, order = await user_and_order_with_items(session, order_id)
+    return len(order.items)
+""",
+        _PAIRS_FILE,
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order, OrderItem
+from app.invoices import product_line
+
+
+async def first_line(session: AsyncSession) -> str:
+    statement = select(OrderItem).options(selectinload(OrderItem.order).selectinload(Order.user)).limit(1)
+    item = (await session.scalars(statement)).one()
+    return product_line(item)
+""",
+        _HELPERS_FILE,
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order
+
+
+async def items_of(session: AsyncSession, order_id: int) -> int:
+    orders = (await session.scalars(select(Order).options(selectinload(Order.items)))).all()
+    by_id = {order.id: order for order in orders}
+    return len(by_id[order_id].items)
+"""
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+from app.invoices import buyer
+
+
+async def buyer_of(session: AsyncSession, order_id: int) -> object:
+    order = await session.get(Order, order_id)
+    await order.awaitable_attrs.user
+    return buyer(order)
+""",
+        _HELPERS_FILE,
+    ),
+)
+
 ASA301_VALID: tuple[Example, ...] = (
     _example(
         """\
@@ -633,6 +922,79 @@ async def rename_user(user_id: int, name: str) -> str:
             user = await session.get(User, user_id)
             user.name = name
         return user.name  # ASA302
+""",
+        _EXPIRING_DB,
+    ),
+)
+
+ASA302_CROSS_FUNCTION_INVALID: tuple[Example, ...] = (
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import Order
+from app.services import close_order
+
+
+async def close_and_report(order_id: int) -> str:
+    async with SessionLocal() as session:
+        order = await session.get(Order, order_id)
+        await close_order(session, order)
+        return order.status  # ASA302
+""",
+        _EXPIRING_DB,
+        _SERVICES_FILE,
+    ),
+    _example(
+        """\
+from sqlalchemy import update
+
+from app.db import SessionLocal
+from app.db_models import Order
+
+
+async def reopen(order_id: int) -> str:
+    async with SessionLocal() as session:
+        statement = update(Order).where(Order.id == order_id).values(status="open").returning(Order)
+        order = (await session.scalars(statement)).one()
+        await session.commit()
+        return order.status  # ASA302
+""",
+        _EXPIRING_DB,
+    ),
+)
+
+ASA302_CROSS_FUNCTION_VALID: tuple[Example, ...] = (
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import Order
+from app.services import close_order
+
+
+async def close_and_report(order_id: int) -> str:
+    async with SessionLocal() as session:
+        order = await session.get(Order, order_id)
+        await close_order(session, order)
+        return order.status
+""",
+        _KEEPING_DB,
+        _SERVICES_FILE,
+    ),
+    _example(
+        """\
+from sqlalchemy import update
+
+from app.db import SessionLocal
+from app.db_models import Order
+
+
+async def reopen(order_id: int) -> str:
+    async with SessionLocal() as session:
+        statement = update(Order).where(Order.id == order_id).values(status="open").returning(Order)
+        order = (await session.scalars(statement)).one()
+        await session.commit()
+        await session.refresh(order)
+        return order.status
 """,
         _EXPIRING_DB,
     ),

@@ -1,0 +1,241 @@
+"""What a function does with what its callers hand it: the attributes it reads off a parameter,
+and what it always does to a session parameter (commit, rollback, refresh).
+
+Composed once per project from each function's own facts (its parameter reads, the parameters
+it forwards, the calls on its parameters) through the calls it makes, a few levels deep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from alchemy_lint.facts.model import FunctionFacts
+from alchemy_lint.facts.values import Origin, StepKind
+
+if TYPE_CHECKING:
+    from alchemy_lint.index.project import ProjectIndex
+
+_MAX_DEPTH = 4
+_MAX_READS = 128
+#: Class methods that validate an object into a schema by reading its attributes.
+VALIDATORS = frozenset({"model_validate", "from_orm", "parse_obj", "validate", "from_attributes"})
+#: What a callee does to a session it receives that expires the caller's objects.
+EXPIRING = frozenset({"commit", "rollback"})
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """A callee reads `path` off the object its caller hands over, in `function` at `line`."""
+
+    path: tuple[str, ...]
+    function: str
+    line: int
+
+
+class Summaries:
+    """Memoised per (function, parameter) for one project index."""
+
+    def __init__(self, index: ProjectIndex) -> None:
+        self.index = index
+        self._reads: dict[tuple[str, str, tuple[tuple[str, bool], ...]], tuple[Read, ...]] = {}
+        self._effects: dict[tuple[str, str], frozenset[str]] = {}
+        self._schemas: dict[tuple[str, str], tuple[Read, ...]] = {}
+
+    # -- callees -----------------------------------------------------------------------
+
+    def callee(self, origins: tuple[Origin, ...]) -> FunctionFacts | None:
+        """The one project function a call runs, when its origins agree on it."""
+        found: FunctionFacts | None = None
+        for origin in origins:
+            qualname = self.index.values.callee(origin)
+            function = self.index.functions.get(qualname) if qualname is not None else None
+            if function is not None:
+                if found is not None and found is not function:
+                    return None
+                found = function
+        return found
+
+    def parameter(self, function: FunctionFacts, argument: str) -> str | None:
+        """The parameter of `function` an argument lands in: a position, a keyword, or `self`."""
+        bound = self._is_bound_method(function)
+        if argument == "self":
+            return function.parameters[0] if bound and function.parameters else None
+        if argument.isdigit():
+            position = int(argument) + (1 if bound else 0)
+            return function.parameters[position] if position < function.positional else None
+        return argument if argument in function.parameters else None
+
+    def _is_bound_method(self, function: FunctionFacts) -> bool:
+        owner = function.qualname.rsplit(".", 1)[0]
+        return owner in self.index.classes and not any(d.endswith("staticmethod") for d in function.decorators)
+
+    def schema(self, origins: tuple[Origin, ...]) -> str | None:
+        """The schema class of `Schema.model_validate(obj)` (also `from_orm`, `TypeAdapter`)."""
+        for origin in origins:
+            if not origin.steps or origin.steps[-1].kind is not StepKind.METHOD:
+                continue
+            if origin.steps[-1].name not in VALIDATORS:
+                continue
+            owner = self.index.values.origin(origin.base())
+            if owner.cls is not None and owner.cls in self.index.classes and not self.index.is_model(owner.cls):
+                return owner.cls
+        return None
+
+    # -- reads -------------------------------------------------------------------------
+
+    def reads(
+        self,
+        function: FunctionFacts,
+        parameter: str,
+        flags: tuple[tuple[str, bool], ...] = (),
+        depth: int = 0,
+    ) -> tuple[Read, ...]:
+        """What `function` reads off `parameter`, directly and through the calls it hands it to.
+
+        `flags` are the constants the caller passes (`include_items=False`, by position or
+        keyword): reads under `if include_items:` then never happen.
+        """
+        settled = self._flags(function, flags)
+        key = (function.qualname, parameter, tuple(sorted(settled.items())))
+        known = self._reads.get(key)
+        if known is not None:
+            return known
+        if depth > _MAX_DEPTH:
+            return ()
+        self._reads[key] = ()  # a recursive call reads nothing more
+
+        def happens(guard: tuple[str, bool] | None) -> bool:
+            return guard is None or settled.get(guard[0], guard[1]) == guard[1]
+
+        found = [
+            Read(read.path, function.qualname, read.line)
+            for read in function.parameter_reads
+            if read.parameter == parameter and happens(read.guard)
+        ]
+        for forward in function.forwards:
+            if forward.parameter != parameter or len(found) >= _MAX_READS or not happens(forward.guard):
+                continue
+            callee = self.callee(forward.callee)
+            if callee is None:
+                continue
+            inner = self.parameter(callee, forward.argument)
+            if inner is None:
+                continue
+            found.extend(
+                Read((*forward.path, *read.path), read.function, read.line)
+                for read in self.reads(callee, inner, forward.flags, depth + 1)
+            )
+        # What the function loads itself (refresh with names, awaitable_attrs) it and its callees read safely.
+        loads = {load.path for load in function.parameter_loads if load.parameter == parameter}
+        if loads:
+            found = [read for read in found if not any(read.path[: len(load)] == load for load in loads)]
+        result = tuple(found[:_MAX_READS])
+        self._reads[key] = result
+        return result
+
+    def _flags(self, function: FunctionFacts, passed: tuple[tuple[str, bool], ...]) -> dict[str, bool]:
+        """The truth of each flag parameter in this call: its constant default, or what is passed."""
+        settled = dict(function.flag_defaults)
+        for key, truth in passed:
+            name = self.parameter(function, key)
+            if name is not None:
+                settled[name] = truth
+        return settled
+
+    def method_reads(self, model: str, name: str) -> tuple[Read, ...]:
+        """What a model's method or property reads off `self` (`order.total()`, `order.item_count`)."""
+        for cls in self.index.class_chain(model):
+            function = self.index.functions.get(f"{cls.qualname}.{name}")
+            if function is not None and function.parameters:
+                return self.reads(function, function.parameters[0])
+        return ()
+
+    def schema_reads(self, schema: str, model: str, depth: int = 0) -> tuple[Read, ...]:
+        """The relationships of `model` that validating it into `schema` reads: the schema's
+        fields named like them, through nested schemas (`items: list[ItemOut]`)."""
+        key = (schema, model)
+        known = self._schemas.get(key)
+        if known is not None:
+            return known
+        if depth > _MAX_DEPTH:
+            return ()
+        self._schemas[key] = ()
+        index = self.index
+        relationships = index.relationships(model)
+        found: list[Read] = []
+        for cls in index.class_chain(schema):
+            where = cls.qualname
+            for field in cls.fields:
+                relationship = relationships.get(field)
+                if relationship is None:
+                    continue
+                found.append(Read((field,), where, cls.line))
+                nested = self._schema_class(cls.field_types.get(field), cls.qualname)
+                if nested is not None and relationship.target is not None:
+                    step = (field, "[]") if relationship.is_collection else (field,)
+                    found.extend(
+                        Read((*step, *read.path), read.function, read.line)
+                        for read in self.schema_reads(nested, relationship.target, depth + 1)
+                    )
+        result = tuple(found)
+        self._schemas[key] = result
+        return result
+
+    def _schema_class(self, name: str | None, near: str) -> str | None:
+        if not name:
+            return None
+        index = self.index
+        canonical = index.canonical(name)
+        if canonical in index.classes:
+            return canonical
+        candidates = index.classes_by_name.get(name.rsplit(".", 1)[-1], [])
+        if len(candidates) == 1:
+            return candidates[0]
+        module = near.rsplit(".", 1)[0]
+        local = [candidate for candidate in candidates if candidate.rsplit(".", 1)[0] == module]
+        return local[0] if len(local) == 1 else None
+
+    # -- effects on a session ------------------------------------------------------------
+
+    def effects(self, function: FunctionFacts, received: str, depth: int = 0) -> frozenset[str]:
+        """What `function` does to the session it receives as `received`: a parameter name, or
+        `self.<attribute>` for a method whose object keeps the session."""
+        key = (function.qualname, received)
+        known = self._effects.get(key)
+        if known is not None:
+            return known
+        if depth > _MAX_DEPTH:
+            return frozenset()
+        self._effects[key] = frozenset()
+        # What the callee does on every path that returns to its caller. A rollback on some
+        # paths only (`if not ok: rollback; return False`) comes with a result the caller
+        # checks before it reads on; paths that raise never return, whatever they roll back.
+        loading = function.loading
+        found = {method for text, method in (loading.effects if loading is not None else ()) if text == received}
+        root, _, rest = received.partition(".")
+        path = tuple(rest.split(".")) if rest else ()
+        for forward in function.forwards:
+            if forward.parameter != root or forward.path != path or forward.conditional:
+                continue
+            callee = self.callee(forward.callee)
+            inner = self.parameter(callee, forward.argument) if callee is not None else None
+            if callee is not None and inner is not None:
+                found |= self.effects(callee, inner, depth + 1)
+        if root == "self":
+            # `await self.save()` in a method of the object that keeps the session.
+            for call_origins in self._self_calls(function):
+                callee = self.callee(call_origins)
+                if callee is not None and callee is not function:
+                    found |= self.effects(callee, received, depth + 1)
+        result = frozenset(found)
+        self._effects[key] = result
+        return result
+
+    @staticmethod
+    def _self_calls(function: FunctionFacts) -> list[tuple[Origin, ...]]:
+        return [
+            forward.callee
+            for forward in function.forwards
+            if forward.argument == "self" and not forward.path and not forward.conditional
+        ]

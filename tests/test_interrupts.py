@@ -1,0 +1,180 @@
+"""Ctrl-C, a closed pipe and dead workers end a run with one line (or none), never a traceback
+or a hang; no temporary file is left in the cache. Each test runs the CLI as a subprocess.
+
+Where a worker must die or wait at a known file, the CLI runs under a small wrapper that swaps
+the worker's parse step for one that does so (workers are forked, so they inherit the swap):
+the death, the signal and the process tree are real.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import REPO, run_cli, write_project
+
+from alchemy_lint.cache import CACHE_DIR_NAME, Cache
+from alchemy_lint.parallel import MIN_FILES_FOR_POOL
+
+#: A subprocess timeout that only a hang reaches: it fails the test, it measures nothing.
+HANG = 300
+
+WRAPPER = """
+import os, signal, sys, time
+from pathlib import Path
+
+import alchemy_lint.parallel as parallel
+from alchemy_lint.cli import main
+
+mode, marker = sys.argv[1], Path(sys.argv[2])
+real = parallel.facts_for_job
+
+def facts_for_job(job):
+    if "victim" in job.display:
+        if mode == "die-once" and not marker.exists():
+            marker.write_text("died")
+            os.kill(os.getpid(), signal.SIGKILL)
+        if mode == "die-always":
+            os.kill(os.getpid(), signal.SIGKILL)
+        if mode == "wait":
+            (marker / str(os.getpid())).write_text("waiting")
+            time.sleep(3600)
+    return real(job)
+
+parallel.facts_for_job = facts_for_job
+sys.exit(main(sys.argv[3:]))
+"""
+
+#: Each file carries 20 KB of comments, so that a chunk of work items is bigger than a pipe's
+#: buffer: then a queue feeder with no worker left to read it blocks (a hang seen in the sweep).
+HANDLER = "# " + "padding " * 10 + "\n"
+HANDLER = (
+    HANDLER * (20_000 // len(HANDLER))
+    + """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def handler_{number}(engine):
+    async with AsyncSession(engine) as session:
+        return session
+"""
+)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Enough files for a pool, each with findings. The wrapper watches the two victims, which
+    are in the first two chunks of work: while both workers wait on them, every other chunk is
+    still pending."""
+    monkeypatch.delenv("ALCHEMY_LINT_CACHE_DIR", raising=False)
+    monkeypatch.delenv("ALCHEMY_LINT_NO_CACHE", raising=False)
+    files = {f"app/handler_{n:02d}.py": HANDLER.format(number=n) for n in range(4 * MIN_FILES_FOR_POOL)}
+    files["app/a0_victim.py"] = HANDLER.format(number="victim_0")
+    files["app/handler_02_victim.py"] = HANDLER.format(number="victim_1")
+    return write_project(tmp_path / "project", files)
+
+
+def wrapped(mode: str, marker: Path, *args: str, cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", WRAPPER, mode, str(marker), *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+        # Its own process group, as a shell gives a pipeline: Ctrl-C goes to the whole group.
+        start_new_session=True,
+    )
+
+
+def finish(run: subprocess.Popen[str]) -> tuple[str, str]:
+    """Its output once it ends; a run still going after `HANG` seconds fails the test, and is
+    killed with its workers rather than left behind."""
+    try:
+        return run.communicate(timeout=HANG)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.communicate()
+
+
+def temporary_files(root: Path) -> list[Path]:
+    return sorted((root / CACHE_DIR_NAME).rglob("*.tmp"))
+
+
+def test_a_killed_worker_costs_a_second_pool_not_the_findings(project: Path, tmp_path: Path) -> None:
+    expected = run_cli("check", "--no-cache", "-j", "1", ".", cwd=project)
+    run = wrapped("die-once", tmp_path / "died", "check", "-j", "2", ".", cwd=project)
+    stdout, stderr = finish(run)
+
+    assert (tmp_path / "died").exists()  # the worker did die
+    assert (run.returncode, stdout, stderr) == (1, expected.stdout, expected.stderr)
+    assert temporary_files(project) == []
+
+
+def test_workers_that_keep_dying_end_the_run_with_one_line_and_exit_2(project: Path, tmp_path: Path) -> None:
+    run = wrapped("die-always", tmp_path / "unused", "check", "-j", "2", ".", cwd=project)
+    stdout, stderr = finish(run)
+
+    assert run.returncode == 2
+    assert stdout == ""
+    assert stderr.startswith("alchemy-lint: error: a worker process died while parsing")
+    assert len(stderr.splitlines()) == 1
+    assert temporary_files(project) == []
+
+
+def test_ctrl_c_exits_130_with_one_line_and_stops_the_workers(project: Path, tmp_path: Path) -> None:
+    waiting = tmp_path / "waiting"
+    waiting.mkdir()
+    run = wrapped("wait", waiting, "check", "-j", "2", ".", cwd=project)
+    deadline = time.monotonic() + HANG
+    while len(list(waiting.iterdir())) < 2:
+        assert run.poll() is None, finish(run)
+        assert time.monotonic() < deadline, "the workers never reached both victims"
+        time.sleep(0.01)
+    workers = [int(path.name) for path in waiting.iterdir()]
+    os.killpg(run.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C
+    stdout, stderr = finish(run)
+
+    assert (run.returncode, stdout, stderr) == (130, "", "alchemy-lint: interrupted\n")
+    for worker in workers:
+        with pytest.raises(ProcessLookupError):
+            os.kill(worker, 0)  # stopped and reaped, not left sleeping
+    assert temporary_files(project) == []
+
+
+def test_a_later_run_removes_the_temporary_files_of_killed_writers(project: Path) -> None:
+    cache = Cache.for_project(project)
+    cache.temporary_folder.mkdir(parents=True)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = cache.temporary_folder / f".{dead.stdout.strip()}.x1y2z3.tmp"
+    stale.write_bytes(b"half an entry")
+    ours = cache.temporary_folder / f".{os.getpid()}.a1b2c3.tmp"  # a writer that is still running
+    ours.write_bytes(b"being written")
+
+    assert run_cli("check", ".", cwd=project).returncode == 1
+
+    assert not stale.exists()
+    assert ours.exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("rules",), ("rule", "ASA301"), ("check", "--statistics", "--no-cache", "."), ("check", "--diff", ".")],
+)
+def test_a_closed_pipe_ends_the_run_quietly(project: Path, command: tuple[str, ...]) -> None:
+    script = Path(sys.executable).parent / "alchemy-lint"
+    # `alchemy-lint rules | head -1` once `head` has gone: the reader closes its end before
+    # the command writes, so that every write meets a closed pipe whatever the timing.
+    with subprocess.Popen([str(script), *command], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as run:
+        assert run.stdout is not None and run.stderr is not None
+        run.stdout.close()
+        stderr = run.stderr.read().decode()
+        returncode = run.wait(timeout=HANG)
+
+    assert (returncode, stderr) == (128 + signal.SIGPIPE, "")
