@@ -16,6 +16,14 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 engine = create_async_engine("sqlite+aiosqlite://")
 {name} = async_sessionmaker(engine, expire_on_commit=False)
 """
+#: A second factory on the first file's engine: the same database, so a second factory (ASA105).
+SECOND_FACTORY = """\
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from a_first import engine
+
+Scratch = async_sessionmaker(engine, expire_on_commit=False)
+"""
 
 
 @pytest.fixture
@@ -31,7 +39,7 @@ def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (folder / "a_first.py").write_text(FACTORY.format(name="First"), encoding="utf-8")
     for number in range(20):
         (folder / "old" / "deeper" / f"f{number}.py").write_text("x = 1\n", encoding="utf-8")
-    (folder / "scratch.py").write_text(FACTORY.format(name="Scratch"), encoding="utf-8")
+    (folder / "scratch.py").write_text(SECOND_FACTORY, encoding="utf-8")
     return folder
 
 

@@ -39,6 +39,11 @@ PROJECT = {
         "async def archive(session: AsyncSession, user) -> None:\n"
         "    await session.delete(user)\n"
         "    await session.commit()\n"
+        "\n"
+        "\n"
+        "async def activate(session: AsyncSession, user) -> None:\n"
+        "    user.active = True\n"
+        "    await session.commit()\n"
     ),
     "app/services/reports.py": (
         "from sqlalchemy.ext.asyncio import async_sessionmaker\n"

@@ -22,6 +22,11 @@ async def rename(session: AsyncSession, user, name: str) -> None:
 async def archive(session: AsyncSession, user) -> None:
     await session.delete(user)
     await session.commit()
+
+
+async def activate(session: AsyncSession, user) -> None:
+    user.active = True
+    await session.commit()
 """
 UNIT_OF_WORK = """\
 from app.db import SessionLocal
@@ -45,7 +50,7 @@ def policy_project(root: Path, policy: str | None) -> Path:
         (None, [("app/orders.py", 5)]),
         ("auto", [("app/orders.py", 5)]),
         ("explicit", [("app/orders.py", 5)]),
-        ("unit-of-work", [("app/users.py", 6), ("app/users.py", 11)]),
+        ("unit-of-work", [("app/users.py", 6), ("app/users.py", 11), ("app/users.py", 16)]),
     ],
 )
 def test_policy_setting_decides_which_sites_are_flagged(
@@ -59,12 +64,13 @@ def test_policy_setting_decides_which_sites_are_flagged(
 def test_auto_names_the_counts_that_decided(tmp_path: Path) -> None:
     root = policy_project(tmp_path / "p", None)
     (finding,) = findings_in(root, ".", "ASA402")
-    assert "explicit (auto: 2 commit() sites vs 1 begin() block)" in finding.message
+    assert "explicit (auto: 3 commit() sites vs 1 begin() block, a two-thirds majority)" in finding.message
     assert "async with SessionLocal.begin()" in finding.message
 
 
 def test_auto_lets_unit_of_work_win_a_majority(tmp_path: Path) -> None:
-    more_blocks = UNIT_OF_WORK + UNIT_OF_WORK.split("\n\n\n", 1)[1].replace("close_order", "ship_order")
+    block = UNIT_OF_WORK.split("\n\n\n", 1)[1]
+    more_blocks = UNIT_OF_WORK + block.replace("close_order", "ship_order") + block.replace("close_order", "bill")
     root = write_project(
         tmp_path / "p",
         {
@@ -75,7 +81,26 @@ def test_auto_lets_unit_of_work_win_a_majority(tmp_path: Path) -> None:
     )
     (finding,) = findings_in(root, ".", "ASA402")
     assert (finding.path, finding.line) == ("app/users.py", 6)
-    assert "unit-of-work (auto: 1 commit() site vs 2 begin() blocks)" in finding.message
+    assert "unit-of-work (auto: 1 commit() site vs 3 begin() blocks, a two-thirds majority)" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("commits", "blocks"),
+    [
+        pytest.param(1, 1, id="one-of-each"),
+        pytest.param(2, 1, id="a-majority-of-two"),
+        pytest.param(3, 3, id="a-tie"),
+        pytest.param(5, 3, id="no-two-thirds-majority"),
+    ],
+)
+def test_auto_has_no_policy_on_a_tie_or_too_few_sites(tmp_path: Path, commits: int, blocks: int) -> None:
+    commit = "\n\nasync def c{n}(session: AsyncSession) -> None:\n    await session.commit()\n"
+    begin = "\n\nasync def b{n}(session: AsyncSession) -> None:\n    async with session.begin():\n        pass\n"
+    source = "from sqlalchemy.ext.asyncio import AsyncSession\n" + "".join(
+        [commit.format(n=n) for n in range(commits)] + [begin.format(n=n) for n in range(blocks)]
+    )
+    root = write_project(tmp_path / "p", {"app/script.py": source})
+    assert findings_in(root, ".", "ASA402") == []
 
 
 def test_one_policy_is_clean_whatever_the_setting(tmp_path: Path) -> None:

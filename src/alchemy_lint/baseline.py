@@ -145,8 +145,29 @@ def add_noqa(text: str, codes_by_line: Mapping[int, Iterable[str]]) -> str:
     return marked
 
 
+#: Passes over the files: a marker that silences one rule can let a rule it stood in for report
+#: the same construct (a marker for ASA101 on an ad-hoc session lets ASA103 judge it).
+_PASSES = 3
+
+
 def write_baseline(paths: Iterable[str], overrides: Overrides | None = None) -> BaselineResult:
-    findings = check_paths(paths, overrides).findings
+    paths = list(paths)
+    marked: list[Finding] = []
+    files: dict[str, None] = {}
+    skipped: list[tuple[Finding, str]] = []
+    for _ in range(_PASSES):
+        left = {(f.path, f.line, f.code) for f, _ in skipped}
+        findings = [f for f in check_paths(paths, overrides).findings if (f.path, f.line, f.code) not in left]
+        if not findings:
+            break
+        written, done, failed = _mark(findings)
+        files.update(dict.fromkeys(written))
+        marked.extend(done)
+        skipped.extend(failed)
+    return BaselineResult(tuple(marked), tuple(files), tuple(skipped))
+
+
+def _mark(findings: list[Finding]) -> tuple[list[str], list[Finding], list[tuple[Finding, str]]]:
     by_path: dict[str, list[Finding]] = {}
     for finding in findings:
         by_path.setdefault(finding.path, []).append(finding)
@@ -167,4 +188,4 @@ def write_baseline(paths: Iterable[str], overrides: Overrides | None = None) -> 
             skipped.extend((finding, str(error)) for finding in found)
             continue
         marked.extend(found)
-    return BaselineResult(tuple(marked), tuple(files), tuple(skipped))
+    return files, marked, skipped

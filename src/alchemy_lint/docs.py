@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -19,25 +20,52 @@ def rule_url(code: str) -> str:
     return f"{repository_url()}/blob/main/{DOCS_FOLDER.as_posix()}/{code}.md"
 
 
-def _example_block(example: Example, shown: set[tuple[str, str]] | None = None) -> str:
-    """An example's files; a helper file already shown on the page is named, not repeated."""
-    blocks = []
-    for path, source in example.others:
-        if shown is not None and (path, source) in shown:
-            blocks.append(f"With `{path}` as above.")
-            continue
-        if shown is not None:
-            shown.add((path, source))
-        blocks.append(f"```python\n# {path}\n{source.rstrip()}\n```")
-    blocks.append(f"```python\n# {example.path}\n{example.source.rstrip()}\n```")
+#: The line that opens the fixed form of an example, so that no reader takes it for the example.
+FIXED_MARK = "after `--fix`"
+
+
+def example_title(example: Example) -> str:
+    """The example's heading: its title, else the first function it defines and its file."""
+    if example.title:
+        return example.title
+    found = _FIRST_FUNCTION.search(example.source)
+    return f"`{found.group(1)}()` in `{example.path}`" if found else f"`{example.path}`"
+
+
+_FIRST_FUNCTION = re.compile(r"^(?:async )?def (\w+)", re.MULTILINE)
+
+
+def _example_block(example: Example) -> str:
+    """An example's files, each printed in full: the example file first, then the files beside it."""
+    blocks = [f"```python\n# {example.path}\n{example.source.rstrip()}\n```"]
+    if example.others:
+        blocks.append("Beside it:" if len(example.others) == 1 else "Beside it, these files:")
+    blocks.extend(f"```python\n# {path}\n{source.rstrip()}\n```" for path, source in example.others)
     if example.config:
         blocks.append(f"With, in pyproject.toml:\n\n```toml\n[tool.alchemy-lint]\n{example.config.rstrip()}\n```")
     if example.fixed is not None:
-        blocks.append(f"The fix turns it into:\n\n```python\n# {example.path}\n{example.fixed.rstrip()}\n```")
+        blocks.append(
+            f"The fix turns it into:\n\n```python\n# {example.path}, {FIXED_MARK}\n{example.fixed.rstrip()}\n```"
+        )
     return "\n\n".join(blocks)
 
 
+def _section(heading: str, example: Example) -> str:
+    return f"{heading} {example_title(example)}\n\n{_example_block(example)}"
+
+
+def _claims(rule: Rule) -> str:
+    """What the rule reports and what it leaves alone, one line per titled example."""
+    parts = []
+    for intro, examples in (("It reports:", rule.invalid), ("It does not report:", rule.valid)):
+        titled = [example.title for example in examples if example.title]
+        if titled:
+            parts.append(intro + "\n\n" + "\n".join(f"- {title}" for title in titled))
+    return "\n\n".join(parts)
+
+
 def explain(rule: Rule) -> str:
+    """The rule's page: what it judges, why, the common case first, then every other example."""
     default = "on by default" if rule.default_on else "off by default (select it by its code)"
     if rule.fix is None:
         fix = "No autofix."
@@ -51,18 +79,31 @@ def explain(rule: Rule) -> str:
             "`alchemy-lint check --fix --unsafe-fixes` applies an unsafe fix: it changes evaluation, so review it "
             "(`--diff --unsafe-fixes` shows it first)."
         )
-    shown: set[tuple[str, str]] = set()
+    what = f"Reports: `{rule.code} {rule.message}`."
+    claims = _claims(rule)
+    if claims:
+        what = f"{what}\n\n{claims}"
+    if rule.superseded_by:
+        codes = ", ".join(rule.superseded_by)
+        what = (
+            f"{what}\n\nWhere {codes} reports the same construct, this rule stays silent (one construct, one "
+            f"finding); once a `# noqa: {codes}` sanctions it, this rule judges it."
+        )
     sections = [
         f"# {rule.code} ({rule.name})\n\n{rule.summary} This rule is {default}.",
-        f"## What it does\n\nReports: `{rule.code} {rule.message}`.",
+        f"## What it does\n\n{what}",
         f"## Why is this bad?\n\n{rule.rationale}",
         f"## Runtime behaviour\n\n{rule.runtime}",
-        "## Example\n\n" + "\n\n".join(_example_block(example, shown) for example in rule.invalid),
-        "## Use instead\n\n" + "\n\n".join(_example_block(example, shown) for example in rule.valid),
+        "## Example\n\n" + _section("###", rule.invalid[0]),
+        "## Use instead\n\n" + _section("###", rule.valid[0]),
         f"## Fix safety\n\n{fix}",
     ]
     if rule.options:
         sections.append("## Options\n\n" + "\n".join(f"- `{option}`" for option in rule.options))
+    more = [_section("### Reported:", example) for example in rule.invalid[1:]]
+    more += [_section("### Not reported:", example) for example in rule.valid[1:]]
+    if more:
+        sections.append("## More examples\n\n" + "\n\n".join(more))
     if rule.references:
         sections.append("## References\n\n" + "\n".join(f"- <{reference}>" for reference in rule.references))
     return "\n\n".join(sections) + "\n"

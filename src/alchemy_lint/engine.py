@@ -29,6 +29,7 @@ from alchemy_lint.profile import Profile
 from alchemy_lint.resolve import module_name_for
 from alchemy_lint.roots import find_project_root, is_project_root
 from alchemy_lint.rules import FileContext, check_selectors, enabled_rules, ignored_for_path
+from alchemy_lint.rules.precedence import one_finding_per_construct
 from alchemy_lint.sourcefile import read_bounded, read_error_text
 from alchemy_lint.sources import ModuleNames, SourceFile, read_source, resolved, without_aliases
 
@@ -479,7 +480,9 @@ class Project:
             )
             if lazy_noqa and computed:
                 noqa = with_noqa(facts, source.source).noqa
-                computed = tuple(f for f in computed if not is_suppressed(noqa, f.line, f.code))
+                computed = tuple(
+                    one_finding_per_construct(f for f in computed if not is_suppressed(noqa, f.line, f.code))
+                )
             if profile is not None:
                 profile.phases["rules"] = profile.phases.get("rules", 0.0) + time.perf_counter() - started
             self.stats.findings_computed += 1
@@ -588,7 +591,8 @@ def check_file(
 ) -> list[Finding]:
     """Run the enabled rules on one file's facts and drop what is suppressed.
 
-    flake8 reads `# noqa` itself (and honours `--disable-noqa`), so its plugin passes False.
+    flake8 reads `# noqa` itself (and honours `--disable-noqa`), so its plugin passes False; then
+    the caller applies `one_finding_per_construct` with the noqa comments it knows of.
     """
     context = FileContext(facts, index, settings)
     ignored = ignored_for_path(index.relative(facts.path), settings)
@@ -605,7 +609,8 @@ def check_file(
             raise RuleCrash(rule.code, facts.path, error) from error
         if profile is not None:
             profile.add_rule_time(rule.code, time.perf_counter() - started)
-    return found
+    # Without noqa read here, the caller applies the precedence once it knows what noqa silences.
+    return one_finding_per_construct(found) if honour_noqa else found
 
 
 class RuleCrash(Exception):

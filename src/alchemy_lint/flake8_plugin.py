@@ -25,7 +25,9 @@ from alchemy_lint.engine import (
 )
 from alchemy_lint.findings import Finding
 from alchemy_lint.ignores import IgnoreFiles
+from alchemy_lint.noqa import noqa_lines
 from alchemy_lint.roots import find_project_root, is_project_root
+from alchemy_lint.rules.precedence import one_finding_per_construct
 
 
 @functools.lru_cache(maxsize=8)
@@ -72,8 +74,10 @@ class AlchemyLintPlugin:
             return
         if _left_out(path, project, from_stdin=from_stdin):
             return
-        # flake8 applies its own select/ignore and noqa; run every rule the project enables.
-        for finding in self._findings(path, project):
+        # flake8 applies its own select/ignore and noqa; run every rule the project enables. Where
+        # two rules report one construct, the more specific one is kept unless noqa silences it.
+        noqa = noqa_lines("".join(self.lines))
+        for finding in one_finding_per_construct(self._findings(path, project), noqa):
             yield finding.line, finding.col, finding.message, type(self)
 
     def _findings(self, path: Path, project: Project) -> list[Finding]:

@@ -29,11 +29,13 @@ async def adhoc_sessions(url: str) -> None:
     aliased = S(engine, expire_on_commit=False)  # ASA101
     reassigned = SessionAlias(engine, expire_on_commit=False)  # ASA101
     through_module = asyncio_ext.AsyncSession(engine, expire_on_commit=False)  # ASA101
-    through_module_alias = sa_async.AsyncSession(bind=engine)  # ASA101, ASA103
+    through_module_alias = sa_async.AsyncSession(bind=engine)  # ASA101
     sqlmodel_session = SQLModelSession(engine, expire_on_commit=False)  # ASA101
     sync_session = Session(engine.sync_engine)  # ASA101
     subclassed = AuditedSession(engine)  # ASA101
-    for session in (direct, aliased, reassigned, through_module, through_module_alias, sqlmodel_session):
+    # One construct, one finding; a session sanctioned by a noqa for ASA101 is judged by ASA103.
+    sanctioned = AsyncSession(engine)  # noqa: ASA101  # ASA103
+    for session in (direct, aliased, reassigned, through_module, through_module_alias, sqlmodel_session, sanctioned):
         await session.close()
     sync_session.close()
     await subclassed.close()

@@ -27,7 +27,7 @@ async def get_session():
 
 
 async def adhoc(team_id: int) -> Team | None:
-    async with AsyncSession(engine) as session:  # ASA101, ASA103
+    async with AsyncSession(engine) as session:  # ASA101
         return await session.get(Team, team_id)
 
 

@@ -9,6 +9,7 @@ import ast
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from alchemy_lint.facts.flow import Flow
 from alchemy_lint.facts.model import Scope, SessionUse, SpawnedWork, StoredValue, TaskSpawn
 from alchemy_lint.facts.reaches import ReachFinder
 from alchemy_lint.facts.values import Binding, Held, Origin, Reach, ReachKind, StepKind, ValueRef, ValueTable
@@ -69,6 +70,8 @@ class Builder(Protocol):
 
     def in_function(self) -> bool: ...
 
+    def function_qualname(self) -> str | None: ...
+
 
 @dataclass(slots=True)
 class _PendingSpawn:
@@ -116,6 +119,10 @@ class ConcurrencyRecorder:
             if isinstance(statement, ast.If) and _is_main_guard(statement.test):
                 self._script_lines.append((statement.lineno, statement.end_lineno or statement.lineno))
 
+    def in_script(self, line: int) -> bool:
+        """The line is in a module-level `if __name__ == "__main__":` block."""
+        return any(start <= line <= end for start, end in self._script_lines)
+
     # -- scopes ----------------------------------------------------------------
 
     def enter_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
@@ -126,13 +133,13 @@ class ConcurrencyRecorder:
         finished = [(pending.node, self._finish(record, pending)) for pending in record.spawns]
         if not any(spawn.detached for _, spawn in finished):
             return tuple(spawn for _, spawn in finished)
-        flow = _Flow(record.function)
+        flow = Flow(record.function)
         return tuple(self._racing(record, flow, node, spawn, finished) for node, spawn in finished)
 
     def _racing(
         self,
         record: _FunctionRecord,
-        flow: _Flow,
+        flow: Flow,
         node: ast.Call,
         spawn: TaskSpawn,
         finished: list[tuple[ast.Call, TaskSpawn]],
@@ -448,75 +455,23 @@ class ConcurrencyRecorder:
         elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "cls":
             name = f"cls.{target.attr}"
             where = f"on class {builder.class_name() or '?'}"
-        if where is None or name is None or any(start <= line <= end for start, end in self._script_lines):
+        elif (
+            isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Attribute)
+            and target.value.attr == "state"
+        ):
+            # `app.state.db = ...`: application state in a lifespan, request state in a middleware;
+            # which one it is depends on where the function runs, the index's call.
+            name = f"state.{target.attr}"
+            where = "on application state"
+        if where is None or name is None or self.in_script(line):
             return
         origins = builder.origins_of(created)
         if origins:
-            self.stored.append(StoredValue(name, where, line, col, origins))
-
-
-class _Flow:
-    """Which code of a function can run after a given call on one path through it.
-
-    Line order is not enough: the other branch of an `if`, and code after a `return` or
-    `raise` that follows the call in its block, never run after it.
-    """
-
-    def __init__(self, function: ast.AST) -> None:
-        self.parents = {child: parent for parent in ast.walk(function) for child in ast.iter_child_nodes(parent)}
-
-    def _chain(self, node: ast.AST) -> list[ast.AST]:
-        chain = [node]
-        while chain[-1] in self.parents:
-            chain.append(self.parents[chain[-1]])
-        return chain
-
-    def can_follow(self, first: ast.AST, later: ast.AST) -> bool:
-        first_chain = self._chain(first)
-        later_chain = self._chain(later)
-        later_set = set(later_chain)
-        for depth, ancestor in enumerate(first_chain):
-            if ancestor not in later_set:
-                continue
-            first_child = first_chain[depth - 1] if depth else first
-            later_child = later_chain[later_chain.index(ancestor) - 1] if ancestor is not later else later
-            if isinstance(ancestor, (ast.If, ast.IfExp)) and _branch(ancestor, first_child) != _branch(
-                ancestor, later_child
-            ):
-                return False
-            return not self._exits(first_chain[:depth], later_child, ancestor)
-        return True
-
-    def _exits(self, below: list[ast.AST], later_child: ast.AST, common: ast.AST) -> bool:
-        """A `return`/`raise` after `first`'s statement in a block on the way up to `common`."""
-        for node in below:
-            parent = self.parents.get(node)
-            if not isinstance(node, ast.stmt) or parent is None:
-                continue
-            for body in _statement_lists(parent):
-                if node not in body:
-                    continue
-                after = body[body.index(node) + 1 :]
-                if parent is common and later_child in after:
-                    after = after[: after.index(later_child)]
-                if any(isinstance(statement, (ast.Return, ast.Raise)) for statement in after):
-                    return True
-        return False
-
-
-def _branch(node: ast.If | ast.IfExp, child: ast.AST) -> str:
-    if isinstance(node, ast.If):
-        return "body" if child in node.body else "orelse" if child in node.orelse else "test"
-    return "body" if child is node.body else "orelse" if child is node.orelse else "test"
-
-
-def _statement_lists(node: ast.AST) -> list[list[ast.stmt]]:
-    found = []
-    for name in ("body", "orelse", "finalbody"):
-        value = getattr(node, name, None)
-        if isinstance(value, list):
-            found.append(value)
-    return found
+            function = builder.function_qualname() if builder.in_function() else None
+            self.stored.append(
+                StoredValue(name, where, line, col, origins, function, on_state=where == "on application state")
+            )
 
 
 def _is_main_guard(test: ast.expr) -> bool:

@@ -9,7 +9,7 @@ import ast
 import sys
 import threading
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from alchemy_lint.facts.classes import (
@@ -20,6 +20,7 @@ from alchemy_lint.facts.classes import (
     relationship_facts,
 )
 from alchemy_lint.facts.concurrency import ConcurrencyRecorder
+from alchemy_lint.facts.flow import Flow
 from alchemy_lint.facts.guards import yield_guard
 from alchemy_lint.facts.injection import (
     TRANSPARENT_WRAPPERS,
@@ -29,6 +30,8 @@ from alchemy_lint.facts.injection import (
     registered_providers,
     requests_fixtures,
 )
+from alchemy_lint.facts.invocations import InvocationRecorder, decorator_arguments
+from alchemy_lint.facts.kept import KeptTracker
 from alchemy_lint.facts.loading import analyse_function, call_flags, is_flag
 from alchemy_lint.facts.model import (
     ApiCall,
@@ -193,6 +196,8 @@ class _FunctionState:
     loops: list[ast.AST] = field(default_factory=list)
     #: Whether the body awaits anything: without an await no ORM object is loaded.
     awaits: bool = False
+    #: The call node of each recorded method call, by position in `calls`.
+    call_nodes: list[ast.Call] = field(default_factory=list)
     parameter_reads: dict[tuple[str, tuple[str, ...]], ParameterRead] = field(default_factory=dict)
     #: How many `if` branches, loop bodies and `except` clauses enclose the current point.
     branches: int = 0
@@ -233,6 +238,8 @@ class _FactsBuilder(FastNodeVisitor):
         self.schema_creations: list[SchemaCreation] = []
         self.app_state: dict[str, tuple[Origin, ...]] = {}
         self.providers: dict[str, tuple[Origin, ...]] = {}
+        self.invocations = InvocationRecorder()
+        self.kept = KeptTracker(self)
 
     # -- driving ---------------------------------------------------------------
 
@@ -243,13 +250,17 @@ class _FactsBuilder(FastNodeVisitor):
             self.visit(statement)
 
     def result(self) -> FileFacts:
+        kept = self.kept.kept
+        api_calls = tuple(
+            replace(call, kept=kept[number]) if number in kept else call for number, call in enumerate(self.api_calls)
+        )
         return FileFacts(
             path=self.path,
             module=self.module,
             is_package=self.is_package,
             exports=dict(self.module_table.items()),
             uses_asyncio=self.uses_asyncio,
-            api_calls=tuple(self.api_calls),
+            api_calls=api_calls,
             functions=tuple(self.function_facts),
             classes=tuple(self.class_facts),
             module_values=self.module_values,
@@ -258,6 +269,7 @@ class _FactsBuilder(FastNodeVisitor):
             schema_creations=tuple(self.schema_creations),
             app_state=self.app_state,
             providers=self.providers,
+            invocations=self.invocations.module_invocations(),
         )
 
     def _prescan(self, body: list[ast.stmt]) -> None:
@@ -300,6 +312,9 @@ class _FactsBuilder(FastNodeVisitor):
 
     def in_function(self) -> bool:
         return self.function is not None
+
+    def function_qualname(self) -> str | None:
+        return self.function.qualname if self.function else None
 
     def global_names(self) -> set[str]:
         return self.function.global_names if self.function else set()
@@ -414,9 +429,13 @@ class _FactsBuilder(FastNodeVisitor):
         saved_loops, self.loop_depth = self.loop_depth, 0
         self.functions.append(state)
         self.concurrency.enter_function(node)
+        self.invocations.enter_function(method_of or (outer.class_qualname if outer else None))
+        self.kept.enter_function()
         for statement in node.body:
             self.visit(statement)
         task_spawns = self.concurrency.leave_function()
+        invocations = self.invocations.leave_function(node.name, qualname)
+        self.kept.leave_function(node)
         loading = analyse_function(node, self) if isinstance(node, ast.AsyncFunctionDef) and state.awaits else None
         self.functions.pop()
         self.table, self.loop_depth = saved_table, saved_loops
@@ -438,7 +457,7 @@ class _FactsBuilder(FastNodeVisitor):
                 is_async=is_async,
                 decorators=decorators,
                 parameters=arguments,
-                calls=tuple(state.calls),
+                calls=_with_followers(node, state.calls, state.call_nodes),
                 blocks=tuple(state.blocks),
                 yields=tuple(state.yields),
                 returned=tuple(state.returned),
@@ -448,6 +467,8 @@ class _FactsBuilder(FastNodeVisitor):
                 fixture=fixture,
                 captures=captures,
                 end_line=node.end_lineno or node.lineno,
+                invocations=invocations,
+                decorator_arguments=decorator_arguments(node),
                 parameter_reads=tuple(state.parameter_reads.values()),
                 parameter_loads=tuple(state.parameter_loads),
                 forwards=tuple(state.forwards),
@@ -628,6 +649,7 @@ class _FactsBuilder(FastNodeVisitor):
         self._record_type_alias(single, node.value, explicit=False)
         for target in node.targets:
             self.concurrency.on_assign(target, node.value, node.lineno, node.col_offset)
+            self.kept.on_assign(target, node.value)
             self._bind_target(target, node.value, None, node)
             if not isinstance(target, ast.Name):
                 self.visit(target)
@@ -638,6 +660,8 @@ class _FactsBuilder(FastNodeVisitor):
         explicit = qualify(node.annotation, self.table) in TYPE_ALIAS_MARKERS
         self._record_type_alias(node.target, node.value, explicit)
         self.concurrency.on_assign(node.target, node.value, node.lineno, node.col_offset)
+        if node.value is not None:
+            self.kept.on_assign(node.target, node.value)
         self._bind_target(node.target, node.value, node.annotation, node)
         if not isinstance(node.target, ast.Name):
             self.visit(node.target)
@@ -855,6 +879,7 @@ class _FactsBuilder(FastNodeVisitor):
         self._returned = node.value
         function = self.function
         if function is not None and node.value is not None:
+            self.kept.on_return(node.value)
             ref = self.value_ref(node.value)
             if ref is not None and (ref.origins or ref.holds):
                 function.returned.append(ref)
@@ -875,6 +900,15 @@ class _FactsBuilder(FastNodeVisitor):
             self._record_method_call(node, func, awaited)
         qualname = qualify(func, self.table) if dotted_parts(func) is not None else None
         self.concurrency.on_call(node, qualname, awaited)
+        self.invocations.on_call(
+            node,
+            self.table,
+            qualname,
+            in_loop=self.loop_depth > 0,
+            in_lambda=self.lambda_depth > 0,
+            published=target is not None and "." not in target.removeprefix(f"{self.module}."),
+            script=self.function is None and self.concurrency.in_script(node.lineno),
+        )
         if qualname is not None:
             api = known_api(qualname)
             leaf = qualname.rsplit(".", 1)[-1]
@@ -882,6 +916,7 @@ class _FactsBuilder(FastNodeVisitor):
             # that keeps the facts small; whether they are session classes is the index's call.
             if api is not None or leaf in REEXPORTABLE_LEAVES or leaf.endswith("Session"):
                 self.api_calls.append(self._api_call(node, qualname, target))
+                self.kept.on_api_call(node, len(self.api_calls) - 1)
         for keyword in node.keywords:
             if keyword.arg == "dependencies":
                 self._register_providers(keyword.value)
@@ -993,6 +1028,8 @@ class _FactsBuilder(FastNodeVisitor):
             if resolved:
                 keyword_targets[keyword.arg] = resolved
         first = node.args[0] if node.args else None
+        first_origins = self.origins_of(first) if first is not None else ()
+        bind = next((keyword.value for keyword in node.keywords if keyword.arg == "bind"), None)
         function = self.function
         return ApiCall(
             callee=qualname,
@@ -1008,9 +1045,10 @@ class _FactsBuilder(FastNodeVisitor):
             keyword_targets=keyword_targets,
             has_star_kwargs=has_star,
             first_arg=qualify(first, self.table) if first is not None else None,
-            first_arg_origins=self.origins_of(first) if first is not None else (),
+            first_arg_origins=first_origins,
             returned=self._returned is node,
             positional=len(node.args),
+            bind=self.origins_of(bind) if bind is not None else first_origins,
         )
 
     def _record_method_call(self, node: ast.Call, func: ast.Attribute, awaited: bool) -> None:
@@ -1023,6 +1061,7 @@ class _FactsBuilder(FastNodeVisitor):
         first = node.args[0] if node.args else None
         argument = self.origins_of(first) if first is not None and func.attr in _EXECUTIONS else ()
         function.calls.append(MethodCall(receiver, func.attr, node.lineno, node.col_offset, awaited, argument))
+        function.call_nodes.append(node)
 
     # -- context managers ------------------------------------------------------
 
@@ -1081,6 +1120,7 @@ class _FactsBuilder(FastNodeVisitor):
     def visit_Yield(self, node: ast.Yield) -> None:
         function = self.function
         if function is not None and node.value is not None:
+            self.kept.on_yield(node.value)
             ref = self.value_ref(node.value)
             if ref is not None:
                 function.yields.append(yield_guard(ref, node, function.enclosing, self.origins_of))
@@ -1153,6 +1193,29 @@ def _literal_getattr(call: ast.Call) -> bool:
 
 #: Methods whose first argument says what the receiver runs (a statement, a model).
 _EXECUTIONS = frozenset({"execute", "scalars", "scalar", "stream", "stream_scalars", "get", "get_one", "exec"})
+
+
+#: Calls after which a session's transaction has ended: what runs after them matters.
+_TRANSACTION_ENDS = frozenset({"commit", "rollback"})
+_MAX_FOLLOWERS = 8
+
+
+def _with_followers(function: ast.AST, calls: list[MethodCall], nodes: list[ast.Call]) -> tuple[MethodCall, ...]:
+    """The calls, each `commit()`/`rollback()` with the tracked calls that can run after it."""
+    if not any(call.method in _TRANSACTION_ENDS for call in calls):
+        return tuple(calls)
+    flow = Flow(function)
+    found: list[MethodCall] = []
+    for call, node in zip(calls, nodes, strict=True):
+        if call.method in _TRANSACTION_ENDS:
+            followers = tuple(
+                (later.line, later.col)
+                for later, later_node in zip(calls, nodes, strict=True)
+                if (later.line, later.col) > (call.line, call.col) and flow.can_follow(node, later_node)
+            )
+            call = replace(call, followed_by=followers[:_MAX_FOLLOWERS])
+        found.append(call)
+    return tuple(found)
 
 
 def _expire_on_commit(call: ast.Call) -> str | None:

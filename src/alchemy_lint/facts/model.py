@@ -46,6 +46,52 @@ class ApiCall:
     returned: bool = False
     #: How many positional arguments the call passes (a starred one counts as one).
     positional: int = 0
+    #: Origins of what the call is bound to: its `bind=` keyword, else its first positional argument.
+    bind: tuple[Origin, ...] = ()
+    #: Inside a function: how the value the call makes outlives the call of that function
+    #: (stored on `self`, on application state, in a global; returned; yielded), directly or
+    #: through local names, wrappers built from it and closures over it; None when it does not.
+    kept: Keeper | None = None
+
+
+class Keeper(str, Enum):
+    """Where a value made inside a function is kept once the function returns."""
+
+    #: `self.x = ...`, `cls.x = ...`, an attribute or item of an object the function received.
+    ATTRIBUTE = "attribute"
+    #: `app.state.x = ...`: ASGI application state.
+    APP_STATE = "app state"
+    #: A module global assigned through `global`.
+    GLOBAL = "global"
+    RETURNED = "returned"
+    YIELDED = "yielded"
+
+
+class InvocationKind(str, Enum):
+    #: `f(...)`, `Class(...)`, `self.method(...)`.
+    CALL = "call"
+    #: Handed to a call as a value: `Depends(f)`, `FastAPI(lifespan=f)`, `anyio.run(f)`.
+    HANDED = "handed"
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """A callable named in code, called or handed on: the edges the index follows to find the
+    code that runs once (a script's main, a lifespan, a builder called only at start-up)."""
+
+    #: The qualified name (`app.db.build`, `app.db.Database`, `app.db.Database.setup` for `self.setup()`).
+    target: str
+    kind: InvocationKind
+    in_loop: bool = False
+    #: HANDED: how: the keyword (`lifespan`, `on_startup`), the event name of
+    #: `add_event_handler("startup", f)`, or the list appended to (`app.on_startup.append(f)`).
+    via: str = ""
+    #: HANDED: the call it is handed to (`anyio.run`, `fastapi.FastAPI`), qualified when dotted.
+    to: str = ""
+    #: CALL: the value the call makes is kept in a module global (`_db = Database()` after `global _db`).
+    published: bool = False
+    #: At module level, under `if __name__ == "__main__":`.
+    script: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +108,9 @@ class MethodCall:
     col: int
     awaited: bool
     argument: tuple[Origin, ...] = ()
+    #: For `commit()`/`rollback()`: (line, col) of the function's later tracked calls that can run
+    #: after this one on some path (a session used again after its transaction ended).
+    followed_by: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +210,10 @@ class FunctionFacts:
     captures: tuple[ValueRef, ...] = ()
     #: The last line of the function.
     end_line: int = 0
+    #: The project callables it calls or hands on.
+    invocations: tuple[Invocation, ...] = ()
+    #: The constant string each decorator call starts with (`@app.on_event("startup")`).
+    decorator_arguments: tuple[str, ...] = ()
     #: What the function reads off its parameters, and the parameters it hands to callees:
     #: the index composes them into what a callee reads off an object its caller passes.
     parameter_reads: tuple[ParameterRead, ...] = ()
@@ -263,6 +316,8 @@ class FileFacts:
     providers: dict[str, tuple[Origin, ...]] = field(default_factory=dict)
     #: Every `<expr>.create_all` read (called, or handed to `run_sync`), for ASA502.
     schema_creations: tuple[SchemaCreation, ...] = ()
+    #: The project callables called or handed on at module level (and in class bodies).
+    invocations: tuple[Invocation, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,13 +388,18 @@ class SessionUse:
 
 @dataclass(frozen=True, slots=True)
 class StoredValue:
-    """A value created once and kept for reuse: at module level, on a class, or via `global`."""
+    """A value created once and kept for reuse: at module level, on a class, via `global`, or on
+    application state (`app.state.x = ...`)."""
 
     name: str
     where: str
     line: int
     col: int
     origins: tuple[Origin, ...]
+    #: The function that stores it; None at module or class level.
+    function: str | None = None
+    #: Stored on `<x>.state`: application state in a lifespan, request state in a middleware.
+    on_state: bool = False
 
 
 # -- loading: ORM objects, their loaders and the attributes read on them --------------

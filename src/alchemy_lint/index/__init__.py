@@ -5,6 +5,15 @@
 """
 
 from alchemy_lint.index.project import FactorySite, ProjectIndex, RelationshipRef
-from alchemy_lint.index.values import Evidence, Value, ValueKind, ValueModel
+from alchemy_lint.index.values import EngineRef, Evidence, Value, ValueKind, ValueModel
 
-__all__ = ["Evidence", "FactorySite", "ProjectIndex", "RelationshipRef", "Value", "ValueKind", "ValueModel"]
+__all__ = [
+    "EngineRef",
+    "Evidence",
+    "FactorySite",
+    "ProjectIndex",
+    "RelationshipRef",
+    "Value",
+    "ValueKind",
+    "ValueModel",
+]

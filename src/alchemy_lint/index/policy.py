@@ -65,20 +65,32 @@ class PolicyDecision:
     reason: str
 
 
+#: The fewest call sites of one policy that make it the project's in auto mode: one or two
+#: sites are a habit of one author (SQLAlchemy's asyncio example has one of each), not a policy.
+MIN_POLICY_SITES = 3
+#: How many times the other kind's sites the policy's sites must be: two thirds of all sites.
+#: A 10-to-6 or 4-to-3 split is a project that mixes both, not one with a policy to enforce.
+MAJORITY_RATIO = 2
+
+
 def decide(setting: str, sites: TransactionSites) -> PolicyDecision:
-    """`explicit` and `unit-of-work` are the team's word; `auto` lets the majority of sites win."""
+    """`explicit` and `unit-of-work` are the team's word; `auto` lets a majority decide.
+
+    In auto mode the project has a policy when one kind of site makes up two thirds of the sites
+    (`MAJORITY_RATIO` times the other kind) and there are at least `MIN_POLICY_SITES` of it; a
+    tie, a split without such a majority, or a project too small to have a policy decides nothing
+    and nothing is reported.
+    """
     if setting != "auto":
         return PolicyDecision(Policy(setting), f'transaction-policy = "{setting}"')
     commits = sites.count(Policy.EXPLICIT)
     blocks = sites.count(Policy.UNIT_OF_WORK)
     counts = f"{_plural(commits, 'commit() site')} vs {_plural(blocks, 'begin() block')}"
-    if not commits or not blocks:
+    most, fewest = max(commits, blocks), min(commits, blocks)
+    if not fewest or most < MIN_POLICY_SITES or most < MAJORITY_RATIO * fewest:
         return PolicyDecision(None, counts)
-    if blocks > commits:
-        return PolicyDecision(Policy.UNIT_OF_WORK, f"auto: {counts}")
-    # A tie goes to explicit commits: it is the first policy the team rule names.
-    tie = ", a tie goes to explicit" if blocks == commits else ""
-    return PolicyDecision(Policy.EXPLICIT, f"auto: {counts}{tie}")
+    winner = Policy.UNIT_OF_WORK if blocks > commits else Policy.EXPLICIT
+    return PolicyDecision(winner, f"auto: {counts}, a two-thirds majority")
 
 
 def _plural(count: int, noun: str) -> str:

@@ -14,6 +14,7 @@ from alchemy_lint.config import Settings, matches_any
 from alchemy_lint.facts.model import ApiCall, ClassFacts, FileFacts, FunctionFacts, RelationshipFacts, TypeAlias
 from alchemy_lint.facts.values import Origin, OriginKind
 from alchemy_lint.index.policy import TransactionSites, collect_transaction_sites
+from alchemy_lint.index.runonce import RunOnce
 from alchemy_lint.index.summaries import Summaries
 from alchemy_lint.index.values import ValueKind, ValueModel
 from alchemy_lint.resolve import follow_exports
@@ -84,6 +85,8 @@ class ProjectIndex:
         self.fixtures: dict[str, list[tuple[str, FunctionFacts]]] = {}
         #: Functions made context managers by a call (`helper = asynccontextmanager(_impl)`).
         self._wrapped_context_managers: set[str] = set()
+        #: Module name -> the path of its file.
+        self.module_paths: dict[str, str] = {}
         self.classes: dict[str, ClassFacts] = {}
         self.class_paths: dict[str, str] = {}
         self.classes_by_name: dict[str, list[str]] = {}
@@ -95,6 +98,8 @@ class ProjectIndex:
         self._session_helper: list[FunctionFacts | None] = []
         self._extra_session_types: frozenset[str] | None = None
         self._transactions: TransactionSites | None = None
+        self._run_once: RunOnce | None = None
+        self._reached_by_async: frozenset[str] | None = None
         self.uses_asyncio = False
         self.module_aliases: dict[str, str] = {}
         self._canonical: dict[str, str] = {}
@@ -129,6 +134,7 @@ class ProjectIndex:
         if facts.parse_error is not None:
             return
         self.exports[facts.module] = facts.exports
+        self.module_paths[facts.module] = facts.path
         self.uses_asyncio = self.uses_asyncio or facts.uses_asyncio
         for name, alias in facts.type_aliases.items():
             self.type_aliases[f"{facts.module}.{name}"] = alias
@@ -437,6 +443,39 @@ class ProjectIndex:
             if best is None or depth > best[0]:
                 best = (depth, function)
         return best[1] if best is not None else None
+
+    def reached_by_async_code(self, cls: str) -> bool:
+        """A class that asyncio code can reach: defined or imported (itself or its module) in a module
+        that uses asyncio sessions or has `async def` functions, built on `AsyncAttrs`, or the target
+        of a relationship of such a class."""
+        if self._reached_by_async is None:
+            self._reached_by_async = self._compute_reached_by_async()
+        canonical = self.canonical(cls)
+        return canonical in self._reached_by_async or canonical.rsplit(".", 1)[0] in self._reached_by_async
+
+    def _compute_reached_by_async(self) -> frozenset[str]:
+        reached: set[str] = set()
+        for facts in self.files.values():
+            if facts.uses_asyncio or any(function.is_async for function in facts.functions):
+                reached.add(facts.module)
+                reached.update(self.canonical(name) for name in facts.exports.values())
+        # A model built on `AsyncAttrs` is made for asyncio code wherever it is imported.
+        reached.update(cls for cls in self.classes if self.has_async_attrs(cls))
+        pending = [name for name in reached if name in self.classes]
+        pending.extend(cls for cls in self.classes if cls.rsplit(".", 1)[0] in reached)
+        while pending:
+            for relationship in self.relationships(pending.pop()).values():
+                if relationship.target is not None and relationship.target not in reached:
+                    reached.add(relationship.target)
+                    pending.append(relationship.target)
+        return frozenset(reached)
+
+    @property
+    def run_once(self) -> RunOnce:
+        """The functions that run once per process (a script's main, a lifespan, a fixture...)."""
+        if self._run_once is None:
+            self._run_once = RunOnce(self)
+        return self._run_once
 
     def transaction_sites(self) -> TransactionSites:
         """The explicit `commit()` sites and unit-of-work `begin()` blocks of the whole project."""

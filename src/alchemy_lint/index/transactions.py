@@ -1,14 +1,26 @@
 """Units of work in a function: `begin()` blocks and the commits and rollbacks that end them early.
 
 ASA401 reports those calls; the transaction policy (ASA402) does not count them as explicit commits.
+What each call does was measured on SQLAlchemy 2.0 and 2.1 with aiosqlite (tests/test_transactions_runtime.py):
+
+- `session.commit()`/`rollback()` inside `begin()` ends the block's transaction: the next session
+  call in the block raises `InvalidRequestError` ("Can't operate on closed transaction inside
+  context manager"); the same holds for `transaction.commit()` on the object the block binds.
+- inside `begin_nested()`, `session.commit()` commits and `session.rollback()` rolls back the whole
+  transaction, not only the savepoint: the caller's work is committed or lost with it.
+- `savepoint.rollback()` on the object `begin_nested()` binds (or `transaction.rollback()` on the
+  one `begin()` binds) undoes that block and nothing else, and the block then closes cleanly: the
+  idiom after an `IntegrityError`. Only a session call after it inside the block raises.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from enum import Enum
 from typing import TYPE_CHECKING
 
+from alchemy_lint.facts.extract import TRACKED_METHODS
 from alchemy_lint.facts.model import ContextBlock, FunctionFacts, MethodCall
 from alchemy_lint.index.values import ValueKind
 
@@ -17,6 +29,8 @@ if TYPE_CHECKING:
 
 BEGIN_METHODS = frozenset({"begin", "begin_nested"})
 TRANSACTION_ENDS = frozenset({"commit", "rollback"})
+#: Session calls that need the transaction: after it ended inside the block, they raise.
+_NEEDS_TRANSACTION = TRACKED_METHODS - {"close", "add", "add_all", "expunge"}
 _OWNERS = frozenset({ValueKind.SESSION, ValueKind.FACTORY})
 
 
@@ -36,6 +50,28 @@ class UnitOfWork:
     method: str
     #: For a session handed out inside a unit of work: where it comes from, for the message.
     source: str = ""
+    #: The transaction object the block binds (`savepoint` of `begin_nested() as savepoint`).
+    transaction: str | None = None
+
+
+class EndEffect(str, Enum):
+    """What a commit or rollback inside a unit of work does."""
+
+    #: Ends the block's transaction: the block no longer is one unit, a later call raises.
+    ENDS_BLOCK = "ends the block"
+    #: `session.commit()`/`rollback()` inside `begin_nested()`: acts on the whole transaction.
+    WHOLE_TRANSACTION = "whole transaction"
+    #: The block's own transaction rolled back, then the session used inside the closed block.
+    USED_AFTER = "used after"
+
+
+@dataclass(frozen=True, slots=True)
+class EarlyEnd:
+    call: MethodCall
+    unit: UnitOfWork
+    effect: EndEffect
+    #: The first session call that runs inside the block after it (and raises there).
+    then: MethodCall | None = None
 
 
 def begin_blocks(index: ProjectIndex, function: FunctionFacts) -> list[ContextBlock]:
@@ -59,6 +95,8 @@ def units_of_work(index: ProjectIndex, function: FunctionFacts) -> list[UnitOfWo
         if index.values.of(block.receiver.origins).kind is ValueKind.FACTORY:
             # `factory.begin()` ends with the session it binds; the factory has no commit().
             unit = replace(unit, names=frozenset({block.bound} if block.bound else ()))
+        elif block.bound is not None:
+            unit = replace(unit, transaction=block.bound)
         found.append(unit)
     for block in function.blocks:
         if block.bound is None or block.method in BEGIN_METHODS:
@@ -90,27 +128,58 @@ def _block_unit(block: ContextBlock, receiver: str, method: str) -> UnitOfWork:
 def early_ends(index: ProjectIndex, function: FunctionFacts) -> Iterator[tuple[MethodCall, UnitOfWork]]:
     """`commit()`/`rollback()` inside a unit of work on the session it covers, with the
     innermost such unit; also on a parameter whose provider hands it out inside one."""
+    for end in harmful_ends(index, function):
+        yield end.call, end.unit
+
+
+def harmful_ends(index: ProjectIndex, function: FunctionFacts) -> Iterator[EarlyEnd]:
+    """The commits and rollbacks inside a unit of work that break it, with what they do."""
     units = units_of_work(index, function)
+    by_position = {(call.line, call.col): call for call in function.calls}
     for call in function.calls:
         if call.method not in TRANSACTION_ENDS:
             continue
         inside = [unit for unit in units if unit.first < call.line <= unit.last and call.receiver.text in unit.names]
         if inside:
-            yield call, max(inside, key=lambda unit: (unit.first, unit.line))
+            unit = max(inside, key=lambda unit: (unit.first, unit.line))
+            end = _effect(call, unit, by_position)
+            if end is not None:
+                yield end
             continue
         if call.receiver.received:
             value = index.values.of(call.receiver.origins)
             if value.is_session and value.in_unit_of_work:
                 source = str(value.evidence) if value.evidence else "its provider"
-                yield (
-                    call,
-                    UnitOfWork(
-                        f"the unit of work {call.receiver.text} is handed out in",
-                        function.line,
-                        frozenset({call.receiver.text}),
-                        function.line,
-                        function.end_line,
-                        "begin",
-                        source,
-                    ),
+                unit = UnitOfWork(
+                    f"the unit of work {call.receiver.text} is handed out in",
+                    function.line,
+                    frozenset({call.receiver.text}),
+                    function.line,
+                    function.end_line,
+                    "begin",
+                    source,
                 )
+                yield EarlyEnd(call, unit, EndEffect.ENDS_BLOCK)
+
+
+def _effect(call: MethodCall, unit: UnitOfWork, by_position: dict[tuple[int, int], MethodCall]) -> EarlyEnd | None:
+    sessions = unit.names - {unit.transaction} if unit.transaction is not None else unit.names
+    # The first session call that runs inside the block after this one: it raises.
+    then = next(
+        (
+            later
+            for position in call.followed_by
+            if (later := by_position.get(position)) is not None
+            and later.line <= unit.last
+            and later.receiver.text in sessions
+            and later.method in _NEEDS_TRANSACTION
+        ),
+        None,
+    )
+    on_transaction = unit.transaction is not None and call.receiver.text == unit.transaction
+    if on_transaction and call.method == "rollback":
+        # The savepoint idiom: harmless unless the session is used again inside the closed block.
+        return EarlyEnd(call, unit, EndEffect.USED_AFTER, then) if then is not None else None
+    if not on_transaction and unit.method == "begin_nested":
+        return EarlyEnd(call, unit, EndEffect.WHOLE_TRANSACTION, then)
+    return EarlyEnd(call, unit, EndEffect.ENDS_BLOCK, then)

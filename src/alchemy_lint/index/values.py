@@ -93,6 +93,23 @@ class Value:
 
 UNKNOWN = Value(ValueKind.UNKNOWN)
 
+
+@dataclass(frozen=True, slots=True)
+class EngineRef:
+    """Which engine a value is, told apart by where it is kept: a module global
+    (`app.db.engine`), a class attribute (`app.db.Database.replica_engine`), application state
+    (`app.state.engine`). `fresh` marks an engine constructed right where it is used (a local
+    `create_async_engine(...)`): no other code shares it."""
+
+    name: str
+    fresh: bool = False
+    #: For a message: the short name and the file (`` `engine` (app/db.py) ``).
+    label: str = ""
+
+
+_FRESH_ENGINE = EngineRef("", fresh=True)
+_SYNC_ENGINE = Step(StepKind.ATTRIBUTE, "sync_engine")
+
 _API_KINDS: dict[Api, ValueKind] = {
     Api.ASYNC_SESSIONMAKER: ValueKind.FACTORY_CONSTRUCTOR,
     Api.SESSIONMAKER: ValueKind.FACTORY_CONSTRUCTOR,
@@ -254,6 +271,71 @@ class ValueModel:
                 method = f"{cls.qualname}.{last.name}"
                 if method in self.index.functions:
                     return method
+        return None
+
+    def engine_of(self, origins: Iterable[Origin]) -> EngineRef | None:
+        """The engine a value with these origins is (a factory's bind), or None when the index
+        cannot tell which engine it is (a parameter, an annotation, origins that disagree)."""
+        found = {self._engine(origin, 0) for origin in origins}
+        if len(found) != 1:
+            return None
+        return found.pop()
+
+    def _engine(self, origin: Origin, depth: int) -> EngineRef | None:
+        if depth > _MAX_DEPTH:
+            return None
+        steps = origin.steps
+        while steps and steps[-1] == _SYNC_ENGINE:
+            steps = steps[:-1]  # `engine.sync_engine` is the same pool, the same database
+        if not steps:
+            return self._kept_engine(origin, depth)
+        last = steps[-1]
+        base = Origin(origin.kind, origin.name, steps[:-1])
+        value = self.origin(base)
+        if last.kind is StepKind.CALL and value.kind is ValueKind.ENGINE_CONSTRUCTOR:
+            return _FRESH_ENGINE
+        if last.kind is StepKind.ATTRIBUTE and value.kind is ValueKind.INSTANCE and value.cls is not None:
+            return self._kept_engine(Origin(OriginKind.ATTRIBUTE, f"{value.cls}.{last.name}"), depth)
+        callee = self.callee(Origin(origin.kind, origin.name, steps))
+        if callee is None and last.kind is StepKind.CALL and value.kind is ValueKind.CALLABLE:
+            callee = value.cls
+        function = self.index.functions.get(callee) if callee is not None else None
+        if function is None or not function.returned:
+            return None
+        return self.engine_of(origin for ref in function.returned for origin in ref.origins)
+
+    def _kept_engine(self, origin: Origin, depth: int) -> EngineRef | None:
+        """A name or attribute that holds an engine: itself, or the named engine it aliases."""
+        index = self.index
+        if origin.kind is OriginKind.APP_STATE:
+            return EngineRef(f"app.state.{origin.name}", label=f"`app.state.{origin.name}`")
+        if origin.kind is OriginKind.NAME:
+            name = index.canonical(origin.name)
+            module, _, short = name.rpartition(".")
+            places = [(name, short, index.module_paths.get(module, ""), index.module_values.get(name, ()))]
+        elif origin.kind is OriginKind.ATTRIBUTE:
+            owner, _, attribute = origin.name.rpartition(".")
+            places = [
+                (
+                    f"{cls.qualname}.{attribute}",
+                    f"{cls.name}.{attribute}",
+                    index.class_paths.get(cls.qualname, ""),
+                    held,
+                )
+                for cls in index.class_chain(owner)
+                if (facts := cls.attributes.get(attribute)) is not None and (held := facts.origins)
+            ][:1]
+        else:
+            return None
+        for name, short, path, held in places:
+            if not held:
+                continue
+            inner = {self._engine(inner, depth + 1) for inner in held}
+            if len(inner) == 1 and (found := inner.pop()) is not None and not found.fresh:
+                return found  # `self.engine = engine`: the module's engine under another name
+            if self.of(held).kind is ValueKind.ENGINE:
+                where = f" ({index.relative(path)})" if path else ""
+                return EngineRef(name, label=f"`{short}`{where}")
         return None
 
     def of_factory(self, site: FactorySite) -> Value:
@@ -665,4 +747,4 @@ def _short(qualname: str) -> str:
     return qualname.rsplit(".", 1)[-1]
 
 
-__all__ = ["Evidence", "Value", "ValueKind", "ValueModel"]
+__all__ = ["EngineRef", "Evidence", "Value", "ValueKind", "ValueModel"]

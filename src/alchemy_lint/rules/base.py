@@ -24,7 +24,9 @@ class FixSafety(str, Enum):
 class Example:
     """A snippet, as the file `path` of a small project with `others` beside it.
 
-    In an INVALID example every line the rule must report ends with `# ASA###`.
+    In an INVALID example every line the rule must report ends with `# ASA###`. The `title` says
+    what the example shows; the rule page lists the titles as what the rule does and does not
+    report, and the tests hold each example to it.
     """
 
     source: str
@@ -34,6 +36,8 @@ class Example:
     config: str = ""
     #: The expected result of `--fix` on `source`, for fixable rules.
     fixed: str | None = None
+    #: What the example shows, as a heading: "A factory built in a request dependency".
+    title: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,9 @@ class Rule:
     runtime: str = "Policy only: nothing raises; the rule keeps the codebase consistent."
     options: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
+    #: More specific rules that report the same construct for the same root cause: where one of
+    #: them reports the same line and column (and no noqa silences it), this rule's finding goes.
+    superseded_by: tuple[str, ...] = ()
 
     def report(
         self, context: FileContext, line: int, col: int, *, end: tuple[int, int] | None = None, **fields: object

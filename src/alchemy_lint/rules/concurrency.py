@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from alchemy_lint.facts.model import FunctionFacts, SpawnedWork, TaskSpawn
+from alchemy_lint.facts.model import FunctionFacts, SpawnedWork, StoredValue, TaskSpawn
 from alchemy_lint.facts.values import Reach, ReachKind, ValueRef
 from alchemy_lint.findings import Finding
-from alchemy_lint.index import Value
+from alchemy_lint.index import ProjectIndex, Value
+from alchemy_lint.index.runonce import SERVING
 from alchemy_lint.rules.base import Example, FileContext, Rule
+from alchemy_lint.rules.scaffolding import DB_MODULE
 
 ASYNC_DOCS = "https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html"
 SESSION_BASICS = "https://docs.sqlalchemy.org/en/20/orm/session_basics.html"
@@ -119,6 +121,8 @@ def _source(shared: _Shared) -> str:
 
 
 def check_session_shared(rule: Rule, context: FileContext) -> Iterator[Finding]:
+    if context.index.is_test_module(context.path):
+        return  # tests share a session on purpose (a single-flight cache, a lock under contention)
     fix = _fix_hint(context)
     for function in context.facts.functions:
         if not function.task_spawns:
@@ -195,7 +199,9 @@ SESSION_SHARED_ACROSS_TASKS = Rule(
         "started it until it is awaited, so the spawner's own use of the session in that window counts. "
         "Only sessions with evidence count (an annotation, a factory, the session helper, `self.x` set "
         "from one): aiohttp's `ClientSession` and httpx's `AsyncClient` stay silent, and so do tasks that "
-        "each open their own session or receive the factory."
+        "each open their own session or receive the factory. Test modules (`conftest.py`, `test_*.py`, "
+        "`*_test.py`, files under `tests/` or `test/`) share a session across tasks on purpose (to "
+        "exercise a single-flight cache or a lock) and are not judged."
     ),
     check=check_session_shared,
     runtime=_RACE,
@@ -216,14 +222,8 @@ async def load_user(user_id: int) -> User | None:
 async def load_users(ids: list[int]) -> list[User | None]:
     return await asyncio.gather(*(load_user(i) for i in ids))
 """,
-            others=(
-                (
-                    "app/db.py",
-                    "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
-                    'engine = create_async_engine("sqlite+aiosqlite://")\n'
-                    "SessionLocal = async_sessionmaker(engine, expire_on_commit=False)\n",
-                ),
-            ),
+            title="Each coroutine opens its own session",
+            others=(DB_MODULE,),
         ),
         Example(
             """\
@@ -239,7 +239,8 @@ async def count(factory: async_sessionmaker, table: str) -> int:
 
 async def counts(factory: async_sessionmaker) -> list[int]:
     return await asyncio.gather(count(factory, "users"), count(factory, "orders"))
-"""
+""",
+            title="Coroutines that receive the factory and open their own sessions",
         ),
         Example(
             """\
@@ -252,7 +253,8 @@ async def fetch_all(urls: list[str]) -> list[bytes]:
     async with aiohttp.ClientSession() as session:
         first, second = await asyncio.gather(session.get(urls[0]), session.get(urls[1]))
         return await asyncio.gather(*(session.get(url) for url in urls))
-"""
+""",
+            title="An aiohttp `ClientSession`",
         ),
         Example(
             """\
@@ -264,7 +266,8 @@ import httpx
 async def ping(client: httpx.AsyncClient, session: httpx.AsyncClient) -> None:
     await asyncio.gather(client.get("/a"), client.get("/b"))
     await asyncio.gather(session.get("/a"), session.get("/b"))
-"""
+""",
+            title="httpx clients named `session`",
         ),
         Example(
             """\
@@ -280,7 +283,8 @@ async def report(session: AsyncSession) -> None:
     await task
     await session.commit()
     await asyncio.gather(session.execute("select 4"))
-"""
+""",
+            title="A task awaited before the session is used again",
         ),
         Example(
             """\
@@ -300,14 +304,22 @@ async def refresh(session: AsyncSession, ids: list[int]) -> None:
     await asyncio.gather(*(s.execute("select 1") for s in sessions))
     await session.commit()
 """,
-            others=(
-                (
-                    "app/db.py",
-                    "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
-                    'engine = create_async_engine("sqlite+aiosqlite://")\n'
-                    "SessionLocal = async_sessionmaker(engine, expire_on_commit=False)\n",
-                ),
-            ),
+            title="Each task of a TaskGroup with its own session",
+            others=(DB_MODULE,),
+        ),
+        Example(
+            """\
+import asyncio
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def test_concurrent_reads_share_one_query(session: AsyncSession) -> None:
+    rows = await asyncio.gather(*(session.get(object, 1) for _ in range(5)))
+    assert len(rows) == 5
+""",
+            title="A test that shares a session across tasks on purpose",
+            path="tests/test_cache.py",
         ),
     ),
     invalid=(
@@ -324,7 +336,8 @@ async def dashboard(session: AsyncSession) -> tuple[object, object]:
         session.execute(select(1)),
         session.scalars(select(2)),
     )
-"""
+""",
+            title="Two statements of one session under `asyncio.gather`",
         ),
         Example(
             """\
@@ -342,6 +355,7 @@ async def load_many(ids: list[int]) -> None:
         await asyncio.gather(*(load(session, i) for i in ids))  # ASA201
         await asyncio.gather(*[load(session, i) for i in ids])  # ASA201
 """,
+            title="One session passed to two coroutines, by position and by keyword",
             others=(
                 (
                     "app/db.py",
@@ -378,7 +392,8 @@ class Repo:
 async def overview(session: AsyncSession) -> None:
     repo = Repo(session)
     await asyncio.gather(repo.users(), repo.orders())  # ASA201
-"""
+""",
+            title="One session reaching two coroutines through a repository built from it",
         ),
         Example(
             """\
@@ -397,7 +412,8 @@ async def audit(uow: UnitOfWork, ids: list[int]) -> None:
     done, pending = await asyncio.wait([uow.session.get(object, 1), uow.session.get(object, 2)])  # ASA201
     for finished in asyncio.as_completed([uow.session.refresh(i) for i in ids]):  # ASA201
         await finished
-"""
+""",
+            title="A unit of work's session under `asyncio.wait`",
         ),
         Example(
             """\
@@ -419,7 +435,8 @@ async def handler(session: Annotated[AsyncSession, Depends(get_db)]) -> None:
     future = asyncio.ensure_future(session.execute("select 2"))  # ASA201
     other = asyncio.ensure_future(session.execute("select 3"))
     await asyncio.gather(future, other)
-"""
+""",
+            title="A task on the session while the handler goes on using it",
         ),
         Example(
             """\
@@ -446,7 +463,8 @@ async def sync_users(session: AsyncSession, ids: list[int]) -> None:
     async with anyio.create_task_group() as group:
         await group.start(touch, session, 3)  # ASA201
         await session.commit()
-"""
+""",
+            title="`TaskGroup.create_task` in a loop, over one session",
         ),
         Example(
             """\
@@ -466,6 +484,7 @@ async def refresh_all(ids: list[int]) -> None:
 async def audit(session: Session) -> None:
     await asyncio.gather(session.flush(), session.commit())  # ASA201
 """,
+            title="Two `loop.create_task` tasks on one session",
             others=(
                 (
                     "app/db.py",
@@ -496,11 +515,22 @@ def check_module_level_session(rule: Rule, context: FileContext) -> Iterator[Fin
     async_module = facts.uses_asyncio or any(function.is_async for function in facts.functions)
     fix = _fix_hint(context).replace(" inside each task", " per request or task")
     for stored in facts.stored_values:
+        if not _kept_for_every_request(index, stored):
+            continue
         value = index.values.of(stored.origins)
         if not value.is_session:
             continue
         if async_module or value.is_async:
             yield rule.report(context, stored.line, stored.col, name=stored.name, where=stored.where, fix=fix)
+
+
+def _kept_for_every_request(index: ProjectIndex, stored: StoredValue) -> bool:
+    """A stored value outlives one run: state of a lifespan or application factory (not a
+    middleware's request state), or a global that a script's own run did not set."""
+    contexts = index.run_once.contexts(stored.function)
+    if stored.on_state:
+        return bool(contexts & SERVING)
+    return stored.function is None or not contexts or bool(contexts & SERVING)
 
 
 MODULE_LEVEL_SESSION = Rule(
@@ -515,9 +545,12 @@ MODULE_LEVEL_SESSION = Rule(
         "transaction and connection, its identity map grows for the life of the process and serves "
         "stale objects, and one request's failed flush leaves it unusable for all the others. Keep the "
         "factory (`async_sessionmaker`) global, and open one session per request or task. A factory or "
-        "`async_scoped_session` kept globally is fine. Applies in projects that use asyncio sessions to "
+        "`async_scoped_session` kept globally is fine. A session kept on application state by a "
+        "lifespan, a startup handler or an application factory is shared the same way; one kept on a "
+        "request's state by a middleware is not. Applies in projects that use asyncio sessions to "
         "async sessions, and to sync ones in modules with async code; a session made under "
-        '`if __name__ == "__main__":` belongs to that one run of a script and stays silent.'
+        '`if __name__ == "__main__":`, or kept by code that only a script\'s run reaches (its `main()` '
+        "under `asyncio.run`, a command), belongs to that one run and stays silent."
     ),
     check=check_module_level_session,
     runtime=(
@@ -541,6 +574,7 @@ class UserRepo:
     def __init__(self) -> None:
         self.session = SessionLocal()
 """,
+            title="A factory and an `async_scoped_session` at module level; a session per instance",
             path="app/db.py",
         ),
         Example(
@@ -549,7 +583,49 @@ import aiohttp
 
 http_session = aiohttp.ClientSession()
 """,
+            title="An aiohttp session at module level",
             path="app/clients.py",
+        ),
+        Example(
+            """\
+from starlette.middleware.base import BaseHTTPMiddleware
+
+from app.db import SessionLocal
+
+
+class SessionMiddleware(BaseHTTPMiddleware):
+    async def dispatch(self, request, call_next):
+        request.state.session = SessionLocal()
+        try:
+            return await call_next(request)
+        finally:
+            await request.state.session.close()
+""",
+            title="A session per request on `request.state`, in a middleware",
+            path="app/middleware.py",
+            others=(DB_MODULE,),
+        ),
+        Example(
+            """\
+import asyncio
+
+from app.db import SessionLocal
+
+session = None
+
+
+async def main() -> None:
+    global session
+    session = SessionLocal()
+    await session.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
+""",
+            title="A session kept in a global by a script's own run",
+            path="scripts/cleanup.py",
+            others=(DB_MODULE,),
         ),
     ),
     invalid=(
@@ -579,15 +655,31 @@ def cached_session() -> AsyncSession:
     _cached = SessionLocal()  # ASA202
     return _cached
 """,
+            title="A session kept at module level, on a class, and in a global",
             path="app/repo.py",
-            others=(
-                (
-                    "app/db.py",
-                    "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
-                    'engine = create_async_engine("sqlite+aiosqlite://")\n'
-                    "SessionLocal = async_sessionmaker(engine, expire_on_commit=False)\n",
-                ),
-            ),
+            others=(DB_MODULE,),
+        ),
+        Example(
+            """\
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.db import SessionLocal
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    app.state.session = SessionLocal()  # ASA202
+    yield
+    await app.state.session.close()
+
+
+app = FastAPI(lifespan=lifespan)
+""",
+            title="A session made in a lifespan and kept on `app.state`",
+            path="app/main.py",
+            others=(DB_MODULE,),
         ),
     ),
     references=(f"{SESSION_BASICS}#when-do-i-construct-a-session-when-do-i-commit-it-and-when-do-i-close-it",),

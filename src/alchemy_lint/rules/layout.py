@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from alchemy_lint.facts.model import SchemaCreation, Scope
 from alchemy_lint.findings import Finding
 from alchemy_lint.index import ValueKind
+from alchemy_lint.index.runonce import RunContext
 from alchemy_lint.rules.base import Example, FileContext, Rule
+from alchemy_lint.rules.scaffolding import DECLARATIVE_BASE
 from alchemy_lint.sqlalchemy_api import ENGINES, EVENT_REGISTRARS, FACTORIES, SESSION_CLASSES, Api
 
 _INFRASTRUCTURE = ENGINES | FACTORIES | SESSION_CLASSES | {Api.ASYNC_SCOPED_SESSION, Api.SCOPED_SESSION}
@@ -66,6 +68,7 @@ class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
 """,
+            title="Models only",
             path="app/db_models.py",
         ),
         Example(
@@ -74,6 +77,7 @@ from app.testing import create_async_engine
 
 engine = create_async_engine("fake://")
 """,
+            title="A project function named `create_async_engine`",
             path="app/db_models.py",
             others=(("app/testing.py", "def create_async_engine(url):\n    return url\n"),),
         ),
@@ -97,6 +101,7 @@ def set_pragma(connection, record):
 class Base(DeclarativeBase):
     pass
 """,
+            title="An engine, a factory and an engine listener in the models module",
             path="app/db_models.py",
         ),
     ),
@@ -115,6 +120,8 @@ def check_create_all_at_runtime(rule: Rule, context: FileContext) -> Iterator[Fi
     for creation in context.facts.schema_creations:
         if in_db_module and creation.scope is Scope.FUNCTION:
             continue  # the database module's bootstrap (`init_db()`): the one sanctioned place
+        if RunContext.FIXTURE in index.run_once.contexts(creation.function):
+            continue  # a pytest fixture's throwaway schema, wherever the fixture lives
         if not index.is_metadata(creation.origins):
             continue
         yield rule.report(
@@ -151,7 +158,8 @@ CREATE_ALL_AT_RUNTIME = Rule(
         "`db-modules` globs), never at import time. The receiver must be a SQLAlchemy `MetaData` on "
         "evidence (`Base.metadata` of a declarative base or model the index knows, `SQLModel.metadata`, "
         "a `MetaData()` value, a registry's `.metadata`); any other `.create_all` is not judged. Test "
-        "modules (`conftest.py`, `test_*.py`, `tests/`) are not judged. Opinionated, so off by "
+        "modules (`conftest.py`, `test_*.py`, `tests/`) and pytest fixtures wherever they live (a "
+        "throwaway schema per test run) are not judged. Opinionated, so off by "
         'default: select it with `select = [..., "ASA502"]` or `extend-select = ["ASA502"]`.'
     ),
     check=check_create_all_at_runtime,
@@ -171,13 +179,9 @@ async def init_db():
     async with engine.begin() as connection:
         await connection.run_sync(Base.metadata.create_all)
 """,
+            title="The database module's `init_db()` bootstrap",
             path="app/db_methods.py",
-            others=(
-                (
-                    "app/db_models.py",
-                    "from sqlalchemy.orm import DeclarativeBase\n\n\nclass Base(DeclarativeBase):\n    pass\n",
-                ),
-            ),
+            others=(DECLARATIVE_BASE,),
             config='extend-select = ["ASA502"]',
         ),
         Example(
@@ -190,8 +194,29 @@ graph = TaskGraph()
 async def plan():
     graph.metadata.create_all()
 """,
+            title="`create_all` on something that is not a `MetaData`",
             others=(("app/planner.py", "class TaskGraph:\n    metadata = None\n"),),
             config='extend-select = ["ASA502"]',
+        ),
+        Example(
+            """\
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from app.db_models import Base
+
+
+@pytest.fixture
+async def engine():
+    engine = create_async_engine("sqlite+aiosqlite://")
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    yield engine
+    await engine.dispose()
+""",
+            title="A pytest fixture that builds a throwaway schema, outside the test folders",
+            path="app/testing/fixtures.py",
+            others=(DECLARATIVE_BASE,),
         ),
     ),
     invalid=(
@@ -209,12 +234,10 @@ async def lifespan(app):
         await connection.run_sync(Base.metadata.create_all)  # ASA502
     yield
 """,
+            title="`create_all` in a lifespan outside the database module",
             path="app/main.py",
             others=(
-                (
-                    "app/db_models.py",
-                    "from sqlalchemy.orm import DeclarativeBase\n\n\nclass Base(DeclarativeBase):\n    pass\n",
-                ),
+                DECLARATIVE_BASE,
                 (
                     "app/db_methods.py",
                     'from sqlalchemy.ext.asyncio import create_async_engine\n\nengine = create_async_engine("sqlite+aiosqlite://")\n',
@@ -237,6 +260,7 @@ async def reset_schema(connection):
 def create_tables(engine):
     SQLModel.metadata.create_all(engine)  # ASA502
 """,
+            title="`create_all` in request-handling code, on a `MetaData` and on `SQLModel.metadata`",
             path="app/handlers/admin.py",
             config='extend-select = ["ASA502"]',
         ),
@@ -249,6 +273,7 @@ Base = declarative_base()
 engine = create_engine("sqlite://")
 Base.metadata.create_all(engine)  # ASA502
 """,
+            title="`create_all` at module level",
             path="app/db.py",
             config='extend-select = ["ASA502"]',
         ),

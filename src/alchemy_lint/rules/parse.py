@@ -28,8 +28,8 @@ CANNOT_PARSE = Rule(
         "silently skipped, and the run goes on with the other files."
     ),
     check=check_cannot_parse,
-    valid=(Example("x = 1\n"),),
-    invalid=(Example("def broken(:  # ASA001\n    pass\n"),),
+    valid=(Example("x = 1\n", title="A file that parses"),),
+    invalid=(Example("def broken(:  # ASA001\n    pass\n", title="A file that does not parse"),),
 )
 
 RULES = (CANNOT_PARSE,)

@@ -18,9 +18,12 @@ ASYNC_DOCS = "https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html"
 
 
 def check_dynamic_relationship(rule: Rule, context: FileContext) -> Iterator[Finding]:
-    if not context.index.uses_asyncio:
+    index = context.index
+    if not index.uses_asyncio:
         return
     for cls in context.facts.classes:
+        if cls.relationships and not index.reached_by_async_code(cls.qualname):
+            continue  # sync code's model in a repository that also has asyncio code
         for relationship in cls.relationships:
             if relationship.container == Api.DYNAMIC_MAPPED.value:
                 declared = "DynamicMapped[...]"
@@ -50,8 +53,10 @@ DYNAMIC_RELATIONSHIP = Rule(
         "iterated or asked for `.all()`; under an `AsyncSession` that is implicit I/O and fails. "
         "SQLAlchemy's asyncio extension supports the write-only strategy instead: "
         '`WriteOnlyMapped` / `lazy="write_only"` gives `.select()` to run with '
-        "`await session.scalars(...)` and `.add()` / `.remove()` that need no I/O. The rule is on in "
-        "projects that import `sqlalchemy.ext.asyncio` or `sqlmodel.ext.asyncio` anywhere."
+        "`await session.scalars(...)` and `.add()` / `.remove()` that need no I/O. The rule judges "
+        "models that asyncio code can reach: defined or imported in a module that uses asyncio "
+        "sessions or has `async def` functions, or related to such a model; a sync script's models "
+        "in a repository that also has asyncio code are not judged."
     ),
     check=check_dynamic_relationship,
     runtime=(
@@ -75,6 +80,7 @@ class User(Base):
     orders: WriteOnlyMapped["Order"] = relationship()
     groups: Mapped[list["Group"]] = relationship(lazy="selectin")
 """,
+            title="`WriteOnlyMapped`",
             path="app/db_models.py",
         ),
         Example(
@@ -90,7 +96,30 @@ class User(Base):
     __tablename__ = "users"
     orders = relationship("Order", lazy="dynamic")
 """,
+            title="A dynamic relationship in a project without asyncio sessions",
             path="app/legacy_models.py",
+        ),
+        Example(
+            """\
+from sqlalchemy import create_engine
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Parent(Base):
+    __tablename__ = "parents"
+    children = relationship("Child", lazy="dynamic")
+
+
+with Session(create_engine("sqlite://")) as session:
+    session.commit()
+""",
+            title="A sync script's model in a repository that also has asyncio code",
+            path="examples/dynamic_script.py",
+            others=(("app/db.py", "from sqlalchemy.ext.asyncio import create_async_engine\n"),),
         ),
     ),
     invalid=(
@@ -107,6 +136,7 @@ class User(Base):
     orders: DynamicMapped["Order"] = relationship()  # ASA303
     audit_entries = relationship("AuditEntry", lazy="dynamic")  # ASA303
 """,
+            title='`DynamicMapped` and `lazy="dynamic"`',
             path="app/db_models.py",
             others=(
                 (
@@ -128,13 +158,18 @@ class Team(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     heroes: list["Hero"] = Relationship(sa_relationship_kwargs={"lazy": "dynamic"})  # ASA303
 """,
+            title='SQLModel\'s `sa_relationship_kwargs={"lazy": "dynamic"}`',
             path="app/models.py",
             others=(
                 (
-                    "app/db.py",
+                    "app/handlers.py",
                     "from sqlmodel.ext.asyncio.session import AsyncSession\n"
-                    "from sqlalchemy.ext.asyncio import async_sessionmaker\n"
-                    "SessionLocal = async_sessionmaker(class_=AsyncSession, expire_on_commit=False)\n",
+                    "\n"
+                    "from app.models import Team\n"
+                    "\n"
+                    "\n"
+                    "async def team(session: AsyncSession, team_id: int) -> Team | None:\n"
+                    "    return await session.get(Team, team_id)\n",
                 ),
             ),
         ),

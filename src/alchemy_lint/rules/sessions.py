@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from alchemy_lint.facts.model import ApiCall, Scope
+from alchemy_lint.facts.model import ApiCall, Keeper, Scope
 from alchemy_lint.facts.values import OriginKind, ValueRef
 from alchemy_lint.findings import Finding
-from alchemy_lint.index import FactorySite, ProjectIndex, ValueKind
+from alchemy_lint.index import EngineRef, FactorySite, ProjectIndex, ValueKind
 from alchemy_lint.rules.base import Example, FileContext, FixSafety, Rule
+from alchemy_lint.rules.scaffolding import DB_METHODS, DB_MODULE, ENGINE_MODULE
 from alchemy_lint.sqlalchemy_api import Api
 
 ASYNC_DOCS = "https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html"
@@ -20,23 +21,6 @@ SESSION_BASICS = "https://docs.sqlalchemy.org/en/20/orm/session_basics.html"
 TESTS_NOT_JUDGED = (
     " Test modules (`conftest.py`, `test_*.py`, `*_test.py`, files under `tests/` or `test/`) build "
     "throwaway sessions and factories on purpose and are not judged."
-)
-
-#: The database module of the multi-file examples: the factory and the session helper.
-_DB_MODULE = (
-    "app/db_methods.py",
-    "from contextlib import asynccontextmanager\n"
-    "\n"
-    "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
-    "\n"
-    'engine = create_async_engine("sqlite+aiosqlite://")\n'
-    "SessionLocal = async_sessionmaker(engine, expire_on_commit=False)\n"
-    "\n"
-    "\n"
-    "@asynccontextmanager\n"
-    "async def get_a_session():\n"
-    "    async with SessionLocal() as session:\n"
-    "        yield session\n",
 )
 
 
@@ -56,8 +40,13 @@ def _is_async_factory(context: FileContext, call: ApiCall) -> bool:
     return context.index.is_async_factory_call(call)
 
 
+#: Where a factory made inside a function is kept for the whole application.
+_APPLICATION_WIDE = frozenset({Keeper.ATTRIBUTE, Keeper.APP_STATE, Keeper.GLOBAL})
+
+
 def _global_factories(index: ProjectIndex) -> list[FactorySite]:
-    """Async session factories built once (module level or published as a global), in path order.
+    """Async session factories built once and kept, in path order: at module level, published as a
+    global, stored on an application-wide holder, or returned (yielded) by a run-once context.
 
     A factory built per call is ASA102's finding; a sync `sessionmaker` for sync code is another kind.
     """
@@ -66,9 +55,16 @@ def _global_factories(index: ProjectIndex) -> list[FactorySite]:
         for site in index.factory_sites
         if index.is_async_factory_call(site.call)
         and not index.is_test_module(site.path)
-        and not site.call.in_loop
-        and (site.call.scope is not Scope.FUNCTION or site.call.assigned_to is not None)
+        and _is_global(index, site.call)
     ]
+
+
+def _is_global(index: ProjectIndex, call: ApiCall) -> bool:
+    if call.in_loop:
+        return False
+    if call.scope is not Scope.FUNCTION or call.assigned_to is not None or call.kept in _APPLICATION_WIDE:
+        return True
+    return (call.returned or call.kept is not None) and index.run_once.runs_once(call.function)
 
 
 # -- ASA101 -------------------------------------------------------------------
@@ -142,15 +138,9 @@ def seed_reference_data() -> None:
     with Session(engine) as session:
         session.commit()
 """,
+            title="A sync `Session(engine)` in a sync script of an asyncio project",
             path="scripts/seed.py",
-            others=(
-                (
-                    "app/db.py",
-                    "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
-                    'SessionLocal = async_sessionmaker(create_async_engine("sqlite+aiosqlite://"), '
-                    "expire_on_commit=False)\n",
-                ),
-            ),
+            others=(DB_MODULE,),
         ),
         Example(
             """\
@@ -163,6 +153,7 @@ SessionLocal = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=
 async def count_users(session: AsyncSession) -> bool:
     return isinstance(session, AsyncSession)
 """,
+            title="`class_=AsyncSession` in the factory, and an `isinstance` check",
             path="app/db.py",
         ),
         Example(
@@ -174,6 +165,7 @@ async def rename_user(session: AppSession, user_id: int, name: str) -> None:
     async with SessionLocal() as other:
         await other.commit()
 """,
+            title="A subclass of `AsyncSession` as an annotation, sessions from the factory",
             others=(
                 (
                     "app/db.py",
@@ -211,6 +203,10 @@ def pending_cascade(order: object) -> list[object]:
     scratch.expunge_all()
     return pending
 """,
+            title=(
+                "A class that implements a session factory (`__call__`), and an unbound `Session()` "
+                "that computes cascades"
+            ),
             path="app/db.py",
         ),
     ),
@@ -225,7 +221,8 @@ engine = create_async_engine("sqlite+aiosqlite://")
 async def load_report() -> None:
     async with S(engine, expire_on_commit=False) as session:  # ASA101
         await session.commit()
-"""
+""",
+            title="`AsyncSession(...)` called through an alias (`import AsyncSession as S`)",
         ),
         Example(
             """\
@@ -238,12 +235,8 @@ async def load_report() -> None:
     session = AsyncSession(engine, expire_on_commit=False)  # ASA101
     await session.close()
 """,
-            others=(
-                (
-                    "app/db.py",
-                    'from sqlalchemy.ext.asyncio import create_async_engine\nengine = create_async_engine("sqlite+aiosqlite://")\n',
-                ),
-            ),
+            title="SQLModel's `AsyncSession(...)` called in a handler",
+            others=(ENGINE_MODULE,),
         ),
         Example(
             """\
@@ -257,6 +250,7 @@ async def export_orders() -> None:
     async with AppSession(engine) as session:  # ASA101
         await session.commit()
 """,
+            title="A session class re-exported by a project module, and a project subclass of it",
             path="app/services/export.py",
             others=(
                 (
@@ -288,31 +282,57 @@ def check_factory_not_global(rule: Rule, context: FileContext) -> Iterator[Findi
             continue
         if api not in (Api.ASYNC_SESSIONMAKER, Api.SESSIONMAKER):
             continue
-        if call.scope is Scope.FUNCTION and call.assigned_to is None and not call.returned and call.function:
-            where = f"inside function {call.function.rsplit('.', 1)[-1]}()"
-        elif call.in_loop:
-            where = "inside a loop"
-        else:
-            continue
-        yield rule.report(context, call.line, call.col, callee=call.text, where=where)
+        where = _built_per_call(context.index, call)
+        if where is not None:
+            yield rule.report(context, call.line, call.col, callee=call.text, where=where)
+
+
+def _configures_nothing(call: ApiCall) -> bool:
+    """`sessionmaker()` with no argument: no bind, no option. It cannot open a session to a database
+    on its own (it carries session events, or is another factory's `sync_session_class`) and sets
+    nothing that could drift from the global factory."""
+    return call.positional == 0 and not call.keywords and not call.has_star_kwargs
+
+
+def _built_per_call(index: ProjectIndex, call: ApiCall) -> str | None:
+    """Where a factory is built more than once, or None: at module level, in a function that runs
+    once (a script's main, a lifespan, a builder called only at start-up...), or kept by its
+    function for the caller (stored on the instance or application state, returned, yielded,
+    captured by a returned closure or wrapper), whose caller decides how often it runs."""
+    if call.scope is not Scope.FUNCTION or call.function is None:
+        return "inside a loop" if call.in_loop else None
+    if index.run_once.runs_once(call.function) or _configures_nothing(call):
+        return None
+    kept = call.assigned_to is not None or call.returned or call.kept is not None
+    if not kept:
+        return f"inside function {call.function.rsplit('.', 1)[-1]}()"
+    return "inside a loop" if call.in_loop else None
 
 
 FACTORY_NOT_GLOBAL = Rule(
     code="ASA102",
     name="factory-not-global",
-    summary="A session factory is built per call instead of once at module level.",
+    summary="A session factory is built per call instead of once (at module level or at start-up).",
     message=(
-        "session factory {callee}(...) built {where}: build it once at module level next to the engine and import it"
+        "session factory {callee}(...) built {where}: build it once (at module level next to the engine, or "
+        "in a run-once context such as a lifespan) and reuse it"
     ),
     rationale=(
-        "A factory built inside a function (a request dependency, a service method, a loop) is a new "
-        "configuration on every call: its options drift from the global one and it costs work on every "
-        "request. Build one `async_sessionmaker` at module level in the database module. A function that "
-        "publishes the module's global (`global SessionLocal`) in an `init_db()` bootstrap is still the "
-        "one global factory and stays silent; so is a factory stored on an application-wide holder "
-        "(`self.session_maker = async_sessionmaker(...)` in a method) and a builder function that "
-        "returns the factory to its caller (`return async_sessionmaker(...)`), whose caller decides "
-        "how often it runs." + TESTS_NOT_JUDGED
+        "A factory built inside a function that runs per request (a dependency, a service method, a "
+        "session helper) or in a loop is a new configuration on every call: its options drift from the "
+        "global one and it costs work on every request. Build one `async_sessionmaker` once and reuse it. "
+        "Once means: at module level in the database module, or in code that runs once per process: a "
+        'script\'s `main()` run by `asyncio.run()`/`anyio.run()` or under `if __name__ == "__main__":`, '
+        "an ASGI lifespan or startup handler (FastAPI, Starlette, Litestar, aiohttp, Quart, Sanic), an "
+        "application factory (a function that builds the `FastAPI(...)` app), a click or typer command, "
+        "a pytest fixture, an Alembic `upgrade()`, an `@lru_cache`/`@cache` builder or a lazy singleton "
+        "kept in a global, and any function that only these (or module level) call. A factory that its "
+        "function keeps for its caller is the caller's to judge and is not reported either: stored on "
+        "`self` or on `app.state`, published through `global`, returned, yielded, wrapped in an object "
+        "that is kept (`self.Session = Wrapper(async_sessionmaker(...))`), or captured by a returned "
+        "closure or context manager. A factory called with no argument at all (no bind, no option) "
+        "configures nothing and is not judged: it serves as a carrier of session events or as "
+        "another factory's `sync_session_class`." + TESTS_NOT_JUDGED
     ),
     check=check_factory_not_global,
     valid=(
@@ -323,6 +343,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 engine = create_async_engine("sqlite+aiosqlite://")
 SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
 """,
+            title="One factory at module level, next to the engine",
             path="app/db.py",
         ),
         Example(
@@ -336,6 +357,7 @@ def init_db(url: str) -> None:
     global SessionLocal
     SessionLocal = async_sessionmaker(create_async_engine(url), expire_on_commit=False)
 """,
+            title="`init_db()` publishing the module's global factory",
             path="app/db.py",
         ),
         Example(
@@ -355,7 +377,159 @@ class Database:
 
 database = Database("sqlite+aiosqlite://")
 """,
+            title="A builder that returns the factory, and an application-wide object that keeps it on `self`",
             path="app/db.py",
+        ),
+        Example(
+            """\
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    engine = create_async_engine("sqlite+aiosqlite://", poolclass=StaticPool)
+    app.state.sessions = async_sessionmaker(engine, expire_on_commit=False)
+    yield
+    await engine.dispose()
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/ready")
+async def ready(request: Request) -> dict[str, int]:
+    async with request.app.state.sessions() as session:
+        return {"ready": (await session.execute(text("select 1"))).scalar_one()}
+""",
+            title="A factory built in a FastAPI lifespan and kept on `app.state`",
+            path="app/main.py",
+        ),
+        Example(
+            """\
+import asyncio
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+
+async def main() -> None:
+    engine = create_async_engine("sqlite+aiosqlite://")
+    factory = async_sessionmaker(engine, expire_on_commit=False)
+    async with factory() as session:
+        await session.execute(text("select 1"))
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
+""",
+            title="A script's `main()` run by `asyncio.run()`",
+            path="scripts/report.py",
+        ),
+        Example(
+            """\
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from app.db import engine
+
+
+def session_scope_for(engine: AsyncEngine):
+    factory = async_sessionmaker(engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def session_scope():
+        async with factory() as session:
+            yield session
+
+    return session_scope
+
+
+session_scope = session_scope_for(engine)
+""",
+            title="A builder called once at import that returns a context manager over the factory",
+            path="app/sessions.py",
+            others=(ENGINE_MODULE,),
+        ),
+        Example(
+            """\
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+
+class SessionFactory:
+    def __init__(self, maker: async_sessionmaker) -> None:
+        self.maker = maker
+
+    def __call__(self):
+        return self.maker()
+
+
+class DatabaseClient:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.Session = SessionFactory(async_sessionmaker(bind=engine, expire_on_commit=False))
+""",
+            title="An application-wide client that wraps the factory it keeps",
+            path="app/client.py",
+        ),
+        Example(
+            """\
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import sessionmaker
+
+from app.settings import DATABASE_URL
+
+
+def backfill_project_names() -> None:
+    factory = sessionmaker(create_engine(DATABASE_URL), expire_on_commit=False)
+    with factory() as session:
+        session.execute(text("update projects set name = 'default' where name is null"))
+        session.commit()
+""",
+            title="A data migration called only from an Alembic `upgrade()`",
+            path="migrations/data/projects.py",
+            others=(
+                ("app/settings.py", 'DATABASE_URL = "sqlite://"\n'),
+                (
+                    "migrations/versions/0002_project_names.py",
+                    "from migrations.data.projects import backfill_project_names\n"
+                    "\n"
+                    'revision = "0002"\n'
+                    'down_revision = "0001"\n'
+                    "\n"
+                    "\n"
+                    "def upgrade() -> None:\n"
+                    "    backfill_project_names()\n",
+                ),
+                (
+                    "app/db.py",
+                    "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
+                    "\n"
+                    'engine = create_async_engine("sqlite+aiosqlite://")\n'
+                    "SessionLocal = async_sessionmaker(engine, expire_on_commit=False)\n",
+                ),
+            ),
+        ),
+        Example(
+            """\
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm import sessionmaker
+
+
+def configure_listeners(factory: async_sessionmaker) -> None:
+    carrier = sessionmaker()
+    event.listen(carrier, "after_commit", lambda session: None)
+    factory.configure(sync_session_class=carrier)
+""",
+            title="A factory with no argument that only carries session events",
+            path="app/listeners.py",
         ),
     ),
     invalid=(
@@ -369,7 +543,28 @@ async def get_session(engine: AsyncEngine):
     async with factory() as session:
         yield session
 """,
+            title="A factory built in a request dependency, on every request",
             path="app/deps.py",
+        ),
+        Example(
+            """\
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from app.db import engine
+
+
+class ConnectionManager:
+    @asynccontextmanager
+    async def session(self):
+        maker = async_sessionmaker(bind=engine, expire_on_commit=False)  # ASA102
+        async with maker() as session:
+            yield session
+""",
+            title="A factory built each time a session is opened",
+            path="app/connections.py",
+            others=(ENGINE_MODULE,),
         ),
     ),
     references=(f"{SESSION_BASICS}#using-a-sessionmaker", f"{ASYNC_DOCS}#synopsis-orm"),
@@ -415,6 +610,7 @@ EXPIRE_ON_COMMIT = Rule(
     ),
     check=check_expire_on_commit,
     fix=FixSafety.SAFE,
+    superseded_by=("ASA101",),
     runtime="Reading an attribute of a committed object raises `sqlalchemy.exc.MissingGreenlet`.",
     valid=(
         Example(
@@ -424,7 +620,23 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 engine = create_async_engine("sqlite+aiosqlite://")
 SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
 """,
+            title="A factory with `expire_on_commit=False`",
             path="app/db.py",
+        ),
+        Example(
+            """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import engine
+
+
+async def export_rows() -> None:
+    async with AsyncSession(engine) as session:
+        await session.commit()
+""",
+            title="An ad-hoc session: ASA101 reports it, once",
+            path="app/export.py",
+            others=(ENGINE_MODULE,),
         ),
     ),
     invalid=(
@@ -435,6 +647,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 engine = create_async_engine("sqlite+aiosqlite://")
 SessionLocal = async_sessionmaker(engine)  # ASA103
 """,
+            title="A factory without `expire_on_commit=False`",
             path="app/db.py",
             fixed="""\
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
@@ -450,6 +663,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 engine = create_async_engine("sqlite+aiosqlite://")
 SessionLocal = async_sessionmaker(bind=engine, expire_on_commit=True)  # ASA103
 """,
+            title="A factory with `expire_on_commit=True`",
             path="app/db.py",
             fixed="""\
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
@@ -467,6 +681,10 @@ from app.compat import AppSession, async_sessionmaker
 ReportSession = async_sessionmaker()  # ASA103
 LegacySession = sessionmaker(class_=AppSession)  # ASA103
 """,
+            title=(
+                "A factory re-exported by a project module, and the legacy `sessionmaker(class_=...)` "
+                "with a project session class"
+            ),
             path="app/db.py",
             others=(
                 (
@@ -490,6 +708,7 @@ SessionLocal = async_sessionmaker(  # ASA103
     class_=AsyncSession,  # the default, spelled out
 )
 """,
+            title="A multi-line factory call (the fix adds the keyword on a line of its own)",
             path="app/db.py",
             fixed="""\
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
@@ -501,6 +720,21 @@ SessionLocal = async_sessionmaker(
     expire_on_commit=False,
 )
 """,
+        ),
+        Example(
+            """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import engine
+
+
+async def export_rows() -> None:
+    async with AsyncSession(engine) as session:  # noqa: ASA101  # ASA103
+        await session.commit()
+""",
+            title="An ad-hoc session sanctioned by `# noqa: ASA101`",
+            path="app/export.py",
+            others=(ENGINE_MODULE,),
         ),
     ),
     references=(f"{ASYNC_DOCS}#preventing-implicit-io-when-using-asyncsession",),
@@ -536,6 +770,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 engine = create_async_engine("sqlite+aiosqlite://")
 SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
 """,
+            title="`async_sessionmaker(...)`",
             path="app/db.py",
         ),
         Example(
@@ -546,6 +781,7 @@ from sqlalchemy.orm import sessionmaker
 engine = create_engine("sqlite://")
 SyncSession = sessionmaker(engine)
 """,
+            title="A sync `sessionmaker` for sync code",
             path="app/db.py",
         ),
     ),
@@ -558,6 +794,7 @@ from sqlalchemy.orm import sessionmaker
 engine = create_async_engine("sqlite+aiosqlite://")
 SessionLocal = sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)  # ASA104
 """,
+            title="`sessionmaker(class_=AsyncSession)`",
             path="app/db.py",
             fixed="""\
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
@@ -575,6 +812,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 engine = create_async_engine("sqlite+aiosqlite://")
 SessionLocal = orm.sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)  # ASA104
 """,
+            title="Through a module alias (`orm.sessionmaker`), with SQLModel's `AsyncSession`",
             path="app/db.py",
             fixed="""\
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
@@ -592,6 +830,7 @@ from sqlalchemy.orm import sessionmaker as legacy_factory
 engine = sa_asyncio.create_async_engine("sqlite+aiosqlite://")
 SessionLocal = legacy_factory(engine, class_=sa_asyncio.AsyncSession, expire_on_commit=False)  # ASA104
 """,
+            title="Through aliases of both names",
             path="app/db.py",
             fixed="""\
 import sqlalchemy.ext.asyncio as sa_asyncio
@@ -615,29 +854,82 @@ def check_multiple_factories(rule: Rule, context: FileContext) -> Iterator[Findi
     factories = _global_factories(index)
     if len(factories) < 2:
         return
-    first = factories[0]
-    where = f"{index.relative(first.path)}:{first.call.line}"
-    for site in factories[1:]:
-        if site.path == context.path:
-            yield rule.report(context, site.call.line, site.call.col, callee=site.call.text, first=where)
+    engines = [_engine(index, site) for site in factories]
+    for position, site in enumerate(factories):
+        if site.path != context.path:
+            continue
+        engine = engines[position]
+        # Factories on other engines are other databases (a read replica); an engine the index
+        # cannot tell apart may be the same one.
+        earlier = next(
+            (
+                number
+                for number in range(position)
+                if engine is None or engines[number] is None or engines[number] == engine
+            ),
+            None,
+        )
+        if earlier is None:
+            continue
+        first = factories[earlier]
+        yield rule.report(
+            context,
+            site.call.line,
+            site.call.col,
+            callee=site.call.text,
+            database=_same_database(engine, engines[earlier]),
+            first=f"{index.relative(first.path)}:{first.call.line}",
+        )
+
+
+def _engine(index: ProjectIndex, site: FactorySite) -> EngineRef | None:
+    """The engine a factory is bound to; a fresh engine is its own, told apart by the site."""
+    found = index.values.engine_of(site.call.bind) if site.call.bind else None
+    if found is not None and found.fresh:
+        return EngineRef(f"{index.relative(site.path)}:{site.call.line}", fresh=True)
+    return found
+
+
+def _same_database(engine: EngineRef | None, first: EngineRef | None) -> str:
+    """Why two factories count as one database, naming both engines where they are known."""
+    if engine is not None and engine == first:
+        return f"on the same engine, {engine.label}"
+    if engine is None and first is None:
+        return "on an engine that alchemy-lint cannot tell apart from the first one's"
+    if engine is None:
+        return f"on an engine that alchemy-lint cannot tell apart from {_name(first)}"
+    return f"on {_name(engine)}, which alchemy-lint cannot tell apart from the first one's engine"
+
+
+def _name(engine: EngineRef | None) -> str:
+    if engine is None:
+        return "?"
+    return f"the engine created at {engine.name}" if engine.fresh else engine.label
 
 
 MULTIPLE_FACTORIES = Rule(
     code="ASA105",
     name="multiple-factories",
-    summary="The project builds more than one session factory.",
+    summary="The project builds more than one session factory for one database.",
     message=(
-        "another session factory {callee}(...): the project's session factory is at {first}; "
-        "import that one instead of configuring a second"
+        "another session factory {callee}(...) {database}: the project's session factory is at {first}; "
+        "import that one instead of configuring a second (one factory per database)"
     ),
     rationale=(
         "One global `async_sessionmaker`, configured once next to the engine, is the single source "
         "of truth for how sessions behave (`expire_on_commit`, `autoflush`, the bind, the session "
         "class). A second factory drifts: a fix made to one (say `expire_on_commit=False`) silently "
-        "misses the code that opens sessions from the other. The rule looks across the whole "
-        "project and reports every factory after the first in path order, naming the first. "
-        "Factories built per call are ASA102's finding; a sync `sessionmaker` for sync code is a "
-        "different kind of factory and does not count." + TESTS_NOT_JUDGED
+        "misses the code that opens sessions from the other. One factory per database: the rule "
+        "counts factories per engine, told apart by where the engine is kept (a module global, an "
+        "attribute of a class, application state) or built (an engine created for that factory "
+        "alone). A second factory on the same engine is reported, and so is one whose engine "
+        "alchemy-lint cannot tell apart from the first one's (a parameter, an unknown bind); one on "
+        "another engine (a read replica, a second database) is not. The rule looks across the whole "
+        "project, in path order, and names the first factory and the engines. It counts the factories "
+        "built once and kept: at module level, published as a global, stored on an application-wide "
+        "object, or returned by a run-once context (see ASA102); factories built per call are "
+        "ASA102's finding, and a sync `sessionmaker` for sync code is a different kind of factory and "
+        "does not count." + TESTS_NOT_JUDGED
     ),
     check=check_multiple_factories,
     valid=(
@@ -650,8 +942,9 @@ async def count_orders() -> int:
     async with SessionLocal() as session:
         return len((await session.scalars(orders_query())).all())
 """,
+            title="Code that imports the one factory",
             path="app/services/orders.py",
-            others=(_DB_MODULE,),
+            others=(DB_METHODS,),
         ),
         Example(
             """\
@@ -660,8 +953,25 @@ from sqlalchemy.orm import sessionmaker
 
 SyncSessionLocal = sessionmaker(create_engine("sqlite://"))
 """,
+            title="A sync `sessionmaker` for sync workers",
             path="app/workers/db.py",
-            others=(_DB_MODULE,),
+            others=(DB_METHODS,),
+        ),
+        Example(
+            """\
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+engine = create_async_engine("sqlite+aiosqlite:///primary.db")
+SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
+
+
+class DatabaseManager:
+    def __init__(self, replica_url: str) -> None:
+        self.replica_engine = create_async_engine(replica_url)
+        self.replica_sessions = async_sessionmaker(bind=self.replica_engine, expire_on_commit=False)
+""",
+            title="A second factory on a read replica's engine: another database",
+            path="app/db.py",
         ),
     ),
     invalid=(
@@ -673,8 +983,22 @@ from app.db_methods import engine
 
 ReportingSession = async_sessionmaker(engine, expire_on_commit=False)  # ASA105
 """,
+            title="A second factory on the engine of the first",
             path="app/services/reporting.py",
-            others=(_DB_MODULE,),
+            others=(DB_METHODS,),
+        ),
+        Example(
+            """\
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+
+class ReportingClient:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)  # ASA105
+""",
+            title="A second factory on an engine that alchemy-lint cannot tell apart from the first one's",
+            path="app/services/reporting.py",
+            others=(DB_METHODS,),
         ),
     ),
     references=(f"{SESSION_BASICS}#using-a-sessionmaker",),
@@ -727,8 +1051,9 @@ async def rename_user(user_id: int, name: str) -> None:
     async with get_a_session() as session:
         await session.commit()
 """,
+            title="`async with get_a_session()` outside the database module",
             path="app/handlers/users.py",
-            others=(_DB_MODULE,),
+            others=(DB_METHODS,),
         ),
         Example(
             """\
@@ -739,14 +1064,9 @@ async def rename_user(user_id: int, name: str) -> None:
     async with SessionLocal() as session:
         await session.commit()
 """,
+            title="A project without the session helper",
             path="app/handlers/users.py",
-            others=(
-                (
-                    "app/db.py",
-                    "from sqlalchemy.ext.asyncio import async_sessionmaker\n"
-                    "SessionLocal = async_sessionmaker(expire_on_commit=False)\n",
-                ),
-            ),
+            others=(DB_MODULE,),
         ),
     ),
     invalid=(
@@ -764,8 +1084,9 @@ async def archive_user(user_id: int) -> None:
     async with SessionLocal.begin() as session:  # ASA106
         await session.flush()
 """,
+            title="`async with SessionLocal()` and `SessionLocal.begin()` outside the database module",
             path="app/handlers/users.py",
-            others=(_DB_MODULE,),
+            others=(DB_METHODS,),
         ),
         Example(
             """\
@@ -776,6 +1097,7 @@ async def rename_user(user_id: int, name: str) -> None:
     async with SessionLocal() as session:  # ASA106
         await session.commit()
 """,
+            title="A configured helper name and database package",
             path="app/handlers/users.py",
             config='session-helper = "session_scope"\ndb-modules = ["**/database/**"]\n',
             others=(
@@ -871,6 +1193,7 @@ async def get_a_session():
     async with SessionLocal() as session:
         yield session
 """,
+            title="`async with factory() as session: yield session`",
             path="app/db_methods.py",
         ),
         Example(
@@ -893,6 +1216,7 @@ async def get_a_session():
     finally:
         await session.close()
 """,
+            title="`try` / `except: rollback; raise` / `finally: close`",
             path="app/db_methods.py",
         ),
         Example(
@@ -907,6 +1231,7 @@ async def http_session():
     session = httpx.AsyncClient()
     yield session
 """,
+            title="A context manager that yields an HTTP client",
             path="app/clients.py",
         ),
     ),
@@ -926,6 +1251,7 @@ async def get_a_session():
     yield session  # ASA107
     await session.close()
 """,
+            title="A helper that yields a session with no guard",
             path="app/db_methods.py",
         ),
         Example(
@@ -943,14 +1269,9 @@ async def get_a_session():
     except Exception:
         await session.rollback()
 """,
+            title="A helper that rolls back on error but neither re-raises nor closes",
             path="app/db_methods.py",
-            others=(
-                (
-                    "app/db.py",
-                    "from sqlalchemy.ext.asyncio import async_sessionmaker\n"
-                    "SessionLocal = async_sessionmaker(expire_on_commit=False)\n",
-                ),
-            ),
+            others=(DB_MODULE,),
         ),
     ),
     references=(f"{SESSION_BASICS}#when-do-i-construct-a-session-when-do-i-commit-it-and-when-do-i-close-it",),

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 
 from alchemy_lint.findings import Finding
 from alchemy_lint.index.policy import Policy, TransactionSite, decide
-from alchemy_lint.index.transactions import early_ends
+from alchemy_lint.index.transactions import EarlyEnd, EndEffect, harmful_ends
 from alchemy_lint.rules.base import Example, FileContext, Rule
+from alchemy_lint.rules.scaffolding import DB_MODULE, TAG_MODELS
 
 TRANSACTIONS_DOCS = "https://docs.sqlalchemy.org/en/20/orm/session_transaction.html"
 
@@ -20,7 +21,8 @@ TRANSACTIONS_DOCS = "https://docs.sqlalchemy.org/en/20/orm/session_transaction.h
 def check_commit_in_unit_of_work(rule: Rule, context: FileContext) -> Iterator[Finding]:
     index = context.index
     for function in context.facts.functions:
-        for call, unit in early_ends(index, function):
+        for end in harmful_ends(index, function):
+            call, unit = end.call, end.unit
             opened = f"`{unit.opened}` (line {unit.line})"
             if unit.source:
                 opened = f"{opened}, which hands out a session inside `begin()` ({unit.source})"
@@ -30,26 +32,64 @@ def check_commit_in_unit_of_work(rule: Rule, context: FileContext) -> Iterator[F
                 call.col,
                 call=f"{call.receiver.text}.{call.method}()",
                 opened=opened,
+                effect=_effect(end),
             )
+
+
+def _effect(end: EarlyEnd) -> str:
+    call, then = end.call, end.then
+    raises = (
+        f"`{then.receiver.text}.{then.method}()` at line {then.line} then runs inside the closed block and raises "
+        "InvalidRequestError"
+        if then is not None
+        else ""
+    )
+    if end.effect is EndEffect.USED_AFTER:
+        return f"it closes the block's transaction, and {raises}; leave the block before using the session again"
+    if end.effect is EndEffect.WHOLE_TRANSACTION:
+        if call.method == "rollback":
+            return (
+                "it rolls back the whole transaction, the work done before the savepoint included, not only "
+                "the savepoint; call rollback() on the object `begin_nested()` returns "
+                "(`async with session.begin_nested() as savepoint:`), or let the exception leave the block"
+            )
+        return "it commits the whole transaction, not only the savepoint; remove the call (the block releases it)"
+    if then is not None:
+        return f"it ends the block's transaction early, and {raises}; remove the call"
+    if call.method == "commit":
+        return "the block commits by itself when it ends; remove the call, which only ends the unit of work early"
+    return "the block rolls back by itself when an exception leaves it; raise instead of rolling back here"
 
 
 COMMIT_IN_UNIT_OF_WORK = Rule(
     code="ASA401",
     name="commit-in-unit-of-work",
     summary="commit() or rollback() inside `async with session.begin():`.",
-    message=(
-        "{call} inside {opened}: the block commits or rolls back by itself; "
-        "remove the call, or use begin_nested() for a savepoint"
-    ),
+    message="{call} inside {opened}: {effect}",
     rationale=(
         "`async with session.begin():` is a unit of work: it commits when the block ends and rolls "
-        "back when it raises. A `commit()` inside it ends the transaction early, so the statements "
-        "after it run in a new implicit transaction that the block then commits: the all-or-nothing "
-        "guarantee the reader sees is gone. The same holds for `factory.begin()` and `begin_nested()`, "
-        "and for `transaction.commit()` on the object the block binds."
+        "back when it raises. A `commit()` or `rollback()` inside it ends that transaction early: the "
+        "all-or-nothing guarantee the reader sees is gone, and the next session call inside the block "
+        "raises. Inside `async with session.begin_nested():` (a savepoint) it is worse: "
+        "`session.commit()` commits and `session.rollback()` rolls back the whole transaction, the "
+        "caller's work included, not only the savepoint. The rule covers `factory.begin()` blocks, "
+        "sessions handed out inside a unit of work (a helper or provider that yields from `begin()`), "
+        "and `commit()` on the transaction object a block binds. Not reported: `rollback()` on the "
+        "transaction or savepoint object the block binds (`async with session.begin_nested() as "
+        "savepoint:` ... `await savepoint.rollback()` after an `IntegrityError`), the way to undo only "
+        "that block; it is reported only when the session is used again inside the block after it, "
+        "where that call raises."
     ),
     check=check_commit_in_unit_of_work,
-    runtime="Policy only: SQLAlchemy does not raise; the block silently stops being one transaction.",
+    runtime=(
+        "Measured on SQLAlchemy 2.0 and 2.1 with aiosqlite (tests/test_transactions_runtime.py, and the "
+        "examples below run in the test suite): after `commit()`/`rollback()` inside a `begin()` or "
+        "`begin_nested()` block, the next session call in the block raises "
+        "`sqlalchemy.exc.InvalidRequestError: Can't operate on closed transaction inside context "
+        "manager`; `session.rollback()` inside `begin_nested()` silently discards the work done before "
+        "the savepoint, and `session.commit()` there commits it. `savepoint.rollback()` followed by "
+        "leaving the block runs clean and keeps the outer transaction."
+    ),
     valid=(
         Example(
             """\
@@ -60,7 +100,8 @@ async def rename(session: AsyncSession, user_id: int, name: str) -> None:
     async with session.begin():
         user = await session.get(User, user_id)
         user.name = name
-"""
+""",
+            title="A unit of work that leaves the commit to the block",
         ),
         Example(
             """\
@@ -70,7 +111,41 @@ import httpx
 async def sync(client: httpx.AsyncClient) -> None:
     async with client.begin():
         await client.commit()
-"""
+""",
+            title="An HTTP client's `begin()` and `commit()`",
+        ),
+        Example(
+            """\
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Tag
+
+
+async def tag_twice(session: AsyncSession, name: str) -> None:
+    first = await get_or_create_tag(session, name)
+    second = await get_or_create_tag(session, name)
+    assert first.id == second.id
+    await session.commit()
+
+
+async def get_or_create_tag(session: AsyncSession, name: str) -> Tag:
+    created: Tag | None = Tag(name=name)
+    async with session.begin_nested() as savepoint:
+        session.add(created)
+        try:
+            await session.flush()
+        except IntegrityError:
+            await savepoint.rollback()
+            created = None
+    if created is None:
+        return (await session.scalars(select(Tag).where(Tag.name == name))).one()
+    return created
+""",
+            title="`savepoint.rollback()` after an `IntegrityError`, the session used again after the block",
+            path="app/tags.py",
+            others=(TAG_MODELS,),
         ),
     ),
     invalid=(
@@ -84,7 +159,8 @@ async def rename(session: AsyncSession, user_id: int, name: str) -> None:
         user = await session.get(User, user_id)
         user.name = name
         await session.commit()  # ASA401
-"""
+""",
+            title="`session.commit()` inside `async with session.begin():`",
         ),
         Example(
             """\
@@ -96,15 +172,8 @@ async def archive(order_id: int) -> None:
         await session.execute(archive_statement(order_id))
         await session.rollback()  # ASA401
 """,
-            others=(
-                (
-                    "app/db.py",
-                    "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
-                    "SessionLocal = async_sessionmaker(\n"
-                    '    create_async_engine("sqlite+aiosqlite://"), expire_on_commit=False\n'
-                    ")\n",
-                ),
-            ),
+            title="`session.rollback()` inside `async with SessionLocal.begin() as session:`",
+            others=(DB_MODULE,),
         ),
         Example(
             """\
@@ -115,7 +184,59 @@ async def transfer(session: AsyncSession) -> None:
     async with session.begin() as transaction:
         await session.flush()
         await transaction.commit()  # ASA401
-"""
+""",
+            title="`commit()` on the transaction the block binds",
+        ),
+        Example(
+            """\
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Tag
+
+
+async def add_tag(session: AsyncSession, name: str) -> None:
+    async with session.begin_nested():
+        session.add(Tag(name=name))
+        try:
+            await session.flush()
+        except IntegrityError:
+            await session.rollback()  # ASA401
+""",
+            title="`session.rollback()` inside `begin_nested()`: the whole transaction is rolled back",
+            path="app/tags.py",
+            others=(TAG_MODELS,),
+        ),
+        Example(
+            """\
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Tag
+
+
+async def tag_twice(session: AsyncSession, name: str) -> None:
+    first = await get_or_create_tag(session, name)
+    second = await get_or_create_tag(session, name)
+    assert first.id == second.id
+    await session.commit()
+
+
+async def get_or_create_tag(session: AsyncSession, name: str) -> Tag:
+    async with session.begin_nested() as savepoint:
+        created = Tag(name=name)
+        session.add(created)
+        try:
+            await session.flush()
+        except IntegrityError:
+            await savepoint.rollback()  # ASA401
+            return (await session.scalars(select(Tag).where(Tag.name == name))).one()
+    return created
+""",
+            title="The session used inside a savepoint block after `savepoint.rollback()`",
+            path="app/tags.py",
+            others=(TAG_MODELS,),
         ),
     ),
     references=(f"{TRANSACTIONS_DOCS}#managing-transactions",),
@@ -177,12 +298,16 @@ MIXED_TRANSACTION_POLICY = Rule(
         "any query) raises `InvalidRequestError`, and a `commit()` in a helper ends the caller's unit "
         'of work early. Pick one policy: `transaction-policy = "explicit"` flags every unit-of-work '
         '`begin()` block, `"unit-of-work"` every explicit `commit()`, and `"auto"` (default) lets '
-        "the policy with most call sites in the project win (a tie goes to explicit) and flags the "
-        "others, naming the counts. A function that both commits and opens `begin()` on a session it "
-        "received as a parameter is flagged whatever the policy. Only sites on evidence count: "
-        "awaited `commit()` on a session, `begin()` blocks on a session or a factory. Test modules "
-        "(`conftest.py`, `test_*.py`, `*_test.py`, files under `tests/` or `test/`) commit fixture data "
-        "whatever the application does: they neither vote nor are judged."
+        "the majority decide and flags the other sites, naming the counts. In auto mode a project has a "
+        "policy when one kind of site makes up at least two thirds of the sites (twice as many as the "
+        "other kind) and there are at least three of it: a tie (4 commit() sites vs 4 begin() blocks), "
+        "a split without such a majority (10 vs 6), or a project too small to have a policy (one "
+        "begin() block and one commit()) is not reported; set the policy to have it enforced. A "
+        "function that both commits and opens `begin()` on a session it received as a parameter is "
+        "flagged whatever the policy. Only sites on evidence count: awaited `commit()` on a session, "
+        "`begin()` blocks on a session or a factory. Test modules (`conftest.py`, `test_*.py`, "
+        "`*_test.py`, files under `tests/` or `test/`) commit fixture data whatever the application "
+        "does: they neither vote nor are judged."
     ),
     check=check_mixed_transaction_policy,
     runtime=(
@@ -206,7 +331,8 @@ async def rename(session: AsyncSession, user_id: int, name: str) -> None:
 async def archive(session: AsyncSession, user_id: int) -> None:
     await session.delete(await session.get(User, user_id))
     await session.commit()
-"""
+""",
+            title="One policy throughout the project",
         ),
         Example(
             """\
@@ -217,14 +343,25 @@ async def archive(order_id: int) -> None:
     async with SessionLocal.begin() as session:
         await session.execute(archive_statement(order_id))
 """,
+            title='A `begin()` block under `transaction-policy = "unit-of-work"`',
             config='transaction-policy = "unit-of-work"',
-            others=(
-                (
-                    "app/db.py",
-                    "from sqlalchemy.ext.asyncio import async_sessionmaker\n"
-                    "SessionLocal = async_sessionmaker(expire_on_commit=False)\n",
-                ),
-            ),
+            others=(DB_MODULE,),
+        ),
+        Example(
+            """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def insert_objects(session: AsyncSession) -> None:
+    async with session.begin():
+        session.add(object())
+
+
+async def update_objects(session: AsyncSession) -> None:
+    await session.commit()
+""",
+            title="One `begin()` block and one `commit()`: too few sites for a policy in auto mode",
+            path="examples/basic.py",
         ),
     ),
     invalid=(
@@ -237,12 +374,9 @@ async def archive(order_id: int) -> None:
     async with SessionLocal.begin() as session:  # ASA402
         await session.execute(archive_statement(order_id))
 """,
+            title="A `begin()` block in a project that commits explicitly (3 `commit()` sites vs 1 `begin()` block)",
             others=(
-                (
-                    "app/db.py",
-                    "from sqlalchemy.ext.asyncio import async_sessionmaker\n"
-                    "SessionLocal = async_sessionmaker(expire_on_commit=False)\n",
-                ),
+                DB_MODULE,
                 (
                     "app/services/users.py",
                     "from sqlalchemy.ext.asyncio import AsyncSession\n"
@@ -253,6 +387,10 @@ async def archive(order_id: int) -> None:
                     "\n\n"
                     "async def archive(session: AsyncSession, user: User) -> None:\n"
                     "    await session.delete(user)\n"
+                    "    await session.commit()\n"
+                    "\n\n"
+                    "async def activate(session: AsyncSession, user: User) -> None:\n"
+                    "    user.active = True\n"
                     "    await session.commit()\n",
                 ),
             ),
@@ -266,6 +404,7 @@ async def rename(session: AsyncSession, user: User, name: str) -> None:
     user.name = name
     await session.commit()  # ASA402
 """,
+            title='An explicit `commit()` under `transaction-policy = "unit-of-work"`',
             config='transaction-policy = "unit-of-work"',
         ),
         Example(
@@ -279,6 +418,7 @@ async def transfer(session: AsyncSession, source: Account, target: Account) -> N
     async with session.begin():  # ASA402
         target.balance += 10
 """,
+            title="Both policies on a session received as a parameter",
             config='transaction-policy = "explicit"',
         ),
     ),

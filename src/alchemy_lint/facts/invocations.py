@@ -1,0 +1,172 @@
+"""The project callables a file calls or hands on, per function and at module level.
+
+Plain edges (`main` called at module level, `lifespan` handed to `FastAPI(lifespan=...)`,
+`build` called from `lifespan`): the index follows them to the code that runs once.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from dataclasses import dataclass, field
+
+from alchemy_lint.facts.model import Invocation, InvocationKind
+from alchemy_lint.resolve import NameTable, dotted_parts, qualify
+from alchemy_lint.sqlalchemy_api import known_api
+
+#: Methods that append a callback to a framework's list (`app.on_startup.append(f)`).
+_APPENDERS = frozenset({"append", "extend", "insert"})
+_OWNERS = frozenset({"self", "cls"})
+#: Edges kept per function: enough for the run-once question, bounded for huge functions.
+_MAX_PER_FUNCTION = 200
+#: Modules whose callables never call back into the project at a later time (runners aside,
+#: which the walk reads before this filter).
+_STANDARD_LIBRARY = frozenset(sys.stdlib_module_names) - {"asyncio", "functools", "contextlib", "threading"}
+#: Arguments that can hand a callable on: a dotted name, or a collection of them.
+_HANDED_SHAPES = frozenset({ast.Name, ast.Attribute, ast.List, ast.Tuple, ast.Set, ast.Starred})
+#: Calls that run the coroutine they are given as a program: `asyncio.run(main())`.
+_RUNNERS = frozenset({"asyncio.run", "asyncio.runners.run", "uvloop.run", "trio.run", "anyio.run"})
+
+
+#: An edge while the walk runs: the fields of `Invocation`, as a tuple (cheap to hash).
+_Edge = tuple[str, InvocationKind, bool, str, str, bool, bool]
+
+
+@dataclass(slots=True)
+class _Scope:
+    #: The class whose method this is (`self.x()` calls resolve against it).
+    class_qualname: str | None
+    #: Nested function name -> its qualified name.
+    nested: dict[str, str] = field(default_factory=dict)
+    found: dict[_Edge, None] = field(default_factory=dict)
+
+    def invocations(self) -> tuple[Invocation, ...]:
+        return tuple(Invocation(*edge) for edge in self.found)
+
+
+class InvocationRecorder:
+    """Fed by the facts builder: every call of a dotted name, and every dotted name handed to a call."""
+
+    def __init__(self) -> None:
+        self.module = _Scope(None)
+        self.scopes: list[_Scope] = []
+        #: Calls made as the argument of a runner (`main()` in `asyncio.run(main())`).
+        self._run_by_runner: set[int] = set()
+
+    def enter_function(self, class_qualname: str | None) -> None:
+        self.scopes.append(_Scope(class_qualname))
+
+    def leave_function(self, name: str, qualname: str) -> tuple[Invocation, ...]:
+        scope = self.scopes.pop()
+        if self.scopes:
+            self.scopes[-1].nested[name] = qualname
+        return scope.invocations()
+
+    def module_invocations(self) -> tuple[Invocation, ...]:
+        return self.module.invocations()
+
+    def on_call(
+        self,
+        node: ast.Call,
+        table: NameTable,
+        qualname: str | None,
+        *,
+        in_loop: bool,
+        in_lambda: bool,
+        published: bool,
+        script: bool,
+    ) -> None:
+        """`qualname`: the callee as the builder resolved it (None when it is no dotted name)."""
+        scope = self.scopes[-1] if self.scopes else self.module
+        found = scope.found
+        if len(found) >= _MAX_PER_FUNCTION:
+            return
+        args = node.args
+        if args and isinstance(args[0], ast.Call) and _is_runner(node.func, qualname):
+            self._run_by_runner.add(id(args[0]))
+        script = script or (bool(self._run_by_runner) and id(node) in self._run_by_runner)
+        callee = _target(node.func, table, scope, qualname)
+        if callee is not None and known_api(callee) is None and not _is_standard_library(callee):
+            # A call in a lambda runs when the lambda is called, not here: it is handed on.
+            kind = InvocationKind.HANDED if in_lambda else InvocationKind.CALL
+            found[(callee, kind, in_loop, "", "", published and not in_lambda, script)] = None
+        if qualname is not None and (known_api(qualname) is not None or _is_standard_library(qualname)):
+            return  # `select(User)`, `logging.getLogger(name)`: nothing of the project is called later
+        keywords = node.keywords
+        if not any(type(value) in _HANDED_SHAPES for value in args) and not any(
+            type(keyword.value) in _HANDED_SHAPES for keyword in keywords
+        ):
+            return
+        to = qualname or (node.func.id if isinstance(node.func, ast.Name) else "")
+        via: str | None = None
+        for position, value in enumerate((*args, *(keyword.value for keyword in keywords))):
+            for target in _handed_targets(value, table, scope):
+                if via is None:
+                    via = _event_name(node)
+                keyword = keywords[position - len(args)].arg if position >= len(args) else None
+                found[(target, InvocationKind.HANDED, in_loop, keyword or via, to, False, script)] = None
+
+
+def _is_standard_library(qualname: str) -> bool:
+    return qualname.partition(".")[0] in _STANDARD_LIBRARY
+
+
+def _handed_targets(value: ast.expr, table: NameTable, scope: _Scope) -> list[str]:
+    """The callables an argument hands on: a dotted name, or the names in a list of them."""
+    if isinstance(value, (ast.Name, ast.Attribute)):
+        items: list[ast.expr] = [value]
+    elif isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+        items = [item.value if isinstance(item, ast.Starred) else item for item in value.elts]
+    elif isinstance(value, ast.Starred):
+        items = [value.value]
+    else:
+        return []
+    return [
+        target
+        for item in items
+        if isinstance(item, (ast.Name, ast.Attribute)) and (target := _target(item, table, scope, None)) is not None
+    ]
+
+
+def _target(expr: ast.expr, table: NameTable, scope: _Scope, known: str | None) -> str | None:
+    if isinstance(expr, ast.Name) and expr.id in scope.nested:
+        return scope.nested[expr.id]
+    if (
+        isinstance(expr, ast.Attribute)
+        and isinstance(expr.value, ast.Name)
+        and expr.value.id in _OWNERS
+        and scope.class_qualname is not None
+    ):
+        return f"{scope.class_qualname}.{expr.attr}"
+    if known is not None:
+        return known
+    if isinstance(expr, ast.Name):
+        return table.lookup(expr.id)
+    return qualify(expr, table) if dotted_parts(expr) is not None else None
+
+
+def _is_runner(func: ast.expr, qualname: str | None) -> bool:
+    return qualname in _RUNNERS or (isinstance(func, ast.Attribute) and func.attr == "run_until_complete")
+
+
+def _event_name(node: ast.Call) -> str:
+    """How a positional callback is registered: `add_event_handler("startup", f)` gives "startup",
+    `app.on_startup.append(f)` gives "on_startup"."""
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr in _APPENDERS and isinstance(func.value, ast.Attribute):
+        return func.value.attr
+    for argument in node.args:
+        if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+            return argument.value
+    return ""
+
+
+def decorator_arguments(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ...]:
+    """The constant string each decorator call starts with: `@app.on_event("startup")`."""
+    found: list[str] = []
+    for decorator in node.decorator_list:
+        if isinstance(decorator, ast.Call) and decorator.args:
+            first = decorator.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                found.append(first.value)
+    return tuple(found)

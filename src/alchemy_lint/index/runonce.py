@@ -1,0 +1,295 @@
+"""Run-once contexts: the functions of a project that run once per process, and why.
+
+A script's `main()` under `asyncio.run`, an ASGI lifespan or startup handler, an application
+factory, a CLI command, a pytest fixture, an Alembic migration step, a memoised builder, and
+whatever is called only from those (or at import). Where code runs is asked by every rule that
+cares (ASA102, ASA105, ASA202, ASA502): they share this one answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from alchemy_lint.facts.model import FunctionFacts, Invocation, InvocationKind
+from alchemy_lint.facts.values import Origin, StepKind
+
+if TYPE_CHECKING:
+    from alchemy_lint.index.project import ProjectIndex
+
+
+class RunContext(str, Enum):
+    """Why a function runs once."""
+
+    #: Called while the module is imported.
+    IMPORT = "called at import"
+    #: Run by a script: under `if __name__ == "__main__":`, or handed to `asyncio.run`/`anyio.run`.
+    SCRIPT = "run by a script"
+    #: An ASGI lifespan or startup handler (FastAPI, Starlette, Litestar, aiohttp, Quart, Sanic).
+    LIFESPAN = "a lifespan or startup handler"
+    #: Builds the ASGI/WSGI application (`FastAPI(...)` inside `create_app()`).
+    APP_FACTORY = "an application factory"
+    #: A click or typer command.
+    CLI = "a command-line command"
+    #: `@lru_cache` / `@cache`: runs once per set of arguments.
+    MEMOISED = "a memoised builder"
+    #: A pytest fixture.
+    FIXTURE = "a pytest fixture"
+    #: `upgrade()` / `downgrade()` of an Alembic migration.
+    MIGRATION = "an Alembic migration step"
+
+
+#: Contexts in which a process serves requests afterwards: what is kept there is shared by them.
+SERVING = frozenset({RunContext.IMPORT, RunContext.LIFESPAN, RunContext.APP_FACTORY, RunContext.MEMOISED})
+
+#: Calls that run the callable handed to them once, as a program (`anyio.run(main)`).
+_RUNNERS = frozenset({"asyncio.run", "anyio.run", "trio.run", "uvloop.run", "typer.run", "asyncio.runners.run"})
+#: How frameworks are handed lifespan and startup hooks: keywords, event names, hook lists.
+_LIFESPAN_HOOKS = frozenset(
+    {
+        "lifespan",
+        "on_startup",
+        "startup",
+        "cleanup_ctx",
+        "before_serving",
+        "before_server_start",
+        "after_server_start",
+        "after_startup",
+        "lifespan_context",
+    }
+)
+#: Decorators that register a startup hook by their own name (`@app.before_serving`).
+_HOOK_DECORATORS = frozenset({"on_startup", "before_serving", "before_server_start", "after_startup", "lifespan"})
+#: Decorators that register one by an event name (`@app.on_event("startup")`, Sanic's `@app.listener(...)`).
+_EVENT_DECORATORS = frozenset({"on_event", "listener"})
+_MEMOISERS = frozenset(
+    {
+        "functools.lru_cache",
+        "functools.cache",
+        "async_lru.alru_cache",
+        "cachetools.func.lru_cache",
+        "cachetools.func.ttl_cache",
+        "aiocache.cached",
+    }
+)
+_CLI_LIBRARIES = ("click.", "asyncclick.", "typer.", "cyclopts.", "rich_click.")
+_CLI_DECORATORS = frozenset({"command", "group", "callback"})
+#: Classes whose construction makes a web application: the function that builds one is its factory.
+_APPLICATIONS = frozenset(
+    {
+        "fastapi.FastAPI",
+        "fastapi.applications.FastAPI",
+        "starlette.applications.Starlette",
+        "litestar.Litestar",
+        "litestar.app.Litestar",
+        "quart.Quart",
+        "flask.Flask",
+        "aiohttp.web.Application",
+        "aiohttp.web_app.Application",
+        "sanic.Sanic",
+        "faststream.FastStream",
+    }
+)
+#: Handing a class to these inspects it; it does not make instances.
+_INSPECTORS = frozenset({"isinstance", "issubclass", "typing.cast", "typing.get_type_hints", "dataclasses.fields"})
+_MIGRATION_STEPS = frozenset({"upgrade", "downgrade"})
+_MIGRATION_MARKERS = ("revision", "down_revision")
+
+
+@dataclass(frozen=True, slots=True)
+class _Site:
+    """Where a function is called from: a caller function, or the module itself (None)."""
+
+    caller: str | None
+    contexts: frozenset[RunContext] = frozenset()
+
+
+class RunOnce:
+    """The run-once functions of a project, computed once per index as a least fixpoint: a
+    function runs once when it is an entry of its own, or when every call of it is made (outside
+    loops) at import or from a function that runs once, and it is handed nowhere as a callback."""
+
+    def __init__(self, index: ProjectIndex) -> None:
+        self.index = index
+        self._contexts: dict[str, frozenset[RunContext]] = {}
+        self._compute()
+
+    def contexts(self, qualname: str | None) -> frozenset[RunContext]:
+        """Why the function runs once; empty when nothing shows that it does."""
+        if qualname is None:
+            return frozenset()
+        return self._contexts.get(qualname, frozenset())
+
+    def runs_once(self, qualname: str | None) -> bool:
+        return bool(self.contexts(qualname))
+
+    # -- the fixpoint --------------------------------------------------------------
+
+    def _compute(self) -> None:
+        index = self.index
+        sites: dict[str, list[_Site]] = {}
+        callback: set[str] = set()
+        entries: dict[str, set[RunContext]] = {}
+        for path in sorted(index.files):
+            facts = index.files[path]
+            for invocation in facts.invocations:
+                self._edge(invocation, None, sites, callback, entries)
+            migration = all(marker in facts.exports for marker in _MIGRATION_MARKERS)
+            for function in facts.functions:
+                entry = set(self._entry_contexts(function))
+                if (
+                    migration
+                    and function.name in _MIGRATION_STEPS
+                    and function.qualname == f"{facts.module}.{function.name}"
+                ):
+                    entry.add(RunContext.MIGRATION)
+                if entry:
+                    entries.setdefault(function.qualname, set()).update(entry)
+                for invocation in function.invocations:
+                    self._edge(invocation, function.qualname, sites, callback, entries)
+        self._contexts = _derive({name: frozenset(found) for name, found in entries.items()}, sites, callback)
+
+    def _edge(
+        self,
+        invocation: Invocation,
+        caller: str | None,
+        sites: dict[str, list[_Site]],
+        callback: set[str],
+        entries: dict[str, set[RunContext]],
+    ) -> None:
+        for callee in self._callees(invocation):
+            if invocation.kind is InvocationKind.HANDED:
+                context = _handed_context(invocation)
+                if context is not None:
+                    entries.setdefault(callee, set()).add(context)
+                else:
+                    callback.add(callee)  # a callback: who knows how often it is called
+                continue
+            if invocation.in_loop and not invocation.published:
+                callback.add(callee)  # called many times by one caller
+                continue
+            contexts: frozenset[RunContext] = frozenset()
+            if caller is None:
+                contexts = frozenset({RunContext.SCRIPT if invocation.script else RunContext.IMPORT})
+            elif invocation.published:
+                # `_db = Database()` after `global _db`: a lazy singleton, built once.
+                entries.setdefault(callee, set()).add(RunContext.MEMOISED)
+                continue
+            sites.setdefault(callee, []).append(_Site(caller, contexts))
+
+    def _callees(self, invocation: Invocation) -> Iterator[str]:
+        """The project functions an invocation runs: a function, a method, or a class's `__init__`."""
+        index = self.index
+        target = index.canonical(invocation.target)
+        if target in index.functions:
+            yield target
+            return
+        if target in index.classes:
+            if invocation.kind is InvocationKind.HANDED and invocation.to in _INSPECTORS:
+                return
+            for cls in index.class_chain(target):
+                initialiser = f"{cls.qualname}.__init__"
+                if initialiser in index.functions:
+                    yield initialiser
+                    return
+            return
+        owner, _, name = target.rpartition(".")
+        if owner in index.classes:
+            for cls in index.class_chain(owner):
+                method = f"{cls.qualname}.{name}"
+                if method in index.functions:
+                    yield method
+                    return
+
+    def _entry_contexts(self, function: FunctionFacts) -> Iterator[RunContext]:
+        index = self.index
+        if function.fixture is not None:
+            yield RunContext.FIXTURE
+        for decorator in function.decorators:
+            canonical = index.canonical(decorator)
+            leaf = canonical.rsplit(".", 1)[-1]
+            if canonical in _MEMOISERS:
+                yield RunContext.MEMOISED
+            elif leaf in _HOOK_DECORATORS or (
+                leaf in _EVENT_DECORATORS and _LIFESPAN_HOOKS.intersection(function.decorator_arguments)
+            ):
+                yield RunContext.LIFESPAN
+            elif leaf in _CLI_DECORATORS and self._is_cli(canonical):
+                yield RunContext.CLI
+        if any(
+            invocation.kind is InvocationKind.CALL and index.canonical(invocation.target) in _APPLICATIONS
+            for invocation in function.invocations
+        ):
+            yield RunContext.APP_FACTORY
+
+    def _is_cli(self, decorator: str) -> bool:
+        """`@click.command()`, or `@cli.command()` on a click group or a typer application."""
+        if decorator.startswith(_CLI_LIBRARIES):
+            return True
+        index = self.index
+        receiver = decorator.rsplit(".", 1)[0]
+        group = index.functions.get(receiver)
+        if group is not None:
+            return any(index.canonical(d).startswith(_CLI_LIBRARIES) for d in group.decorators)
+        return any(f"{_dotted(origin)}.".startswith(_CLI_LIBRARIES) for origin in index.module_values.get(receiver, ()))
+
+
+def _derive(
+    contexts: dict[str, frozenset[RunContext]], sites: dict[str, list[_Site]], callback: set[str]
+) -> dict[str, frozenset[RunContext]]:
+    """The least fixpoint: a callee runs once when each of its callers does (or it is called at
+    import), with the contexts of those callers."""
+    waiting: dict[str, set[str]] = {}
+    callers_of: dict[str, set[str]] = {}
+    for callee, called_from in sites.items():
+        if callee in contexts or callee in callback:
+            continue
+        callers = {site.caller for site in called_from if site.caller is not None}
+        waiting[callee] = callers
+        for caller in callers:
+            callers_of.setdefault(caller, set()).add(callee)
+    ready = [callee for callee, callers in waiting.items() if not callers]
+    finished = list(contexts)
+    while ready or finished:
+        if ready:
+            callee = ready.pop()
+            reached = frozenset(
+                context
+                for site in sites[callee]
+                for context in (site.contexts if site.caller is None else contexts.get(site.caller, frozenset()))
+            )
+            contexts[callee] = reached or frozenset({RunContext.IMPORT})
+            finished.append(callee)
+            continue
+        caller = finished.pop()
+        for callee in callers_of.get(caller, ()):
+            pending = waiting.get(callee)
+            if pending is None or callee in contexts:
+                continue
+            pending.discard(caller)
+            if not pending:
+                ready.append(callee)
+    return contexts
+
+
+def _dotted(origin: Origin) -> str:
+    """`typer.Typer` for `typer.Typer()`: the name with the attribute steps before the first call."""
+    parts = [origin.name]
+    for step in origin.steps:
+        if step.kind is StepKind.CALL:
+            break
+        parts.append(step.name)
+    return ".".join(parts)
+
+
+def _handed_context(invocation: Invocation) -> RunContext | None:
+    if invocation.via in _LIFESPAN_HOOKS:
+        return RunContext.LIFESPAN
+    if invocation.to in _RUNNERS:
+        return RunContext.SCRIPT
+    return None
+
+
+__all__ = ["SERVING", "RunContext", "RunOnce"]
