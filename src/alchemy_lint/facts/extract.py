@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import sys
 import threading
+import typing
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,6 +110,11 @@ TYPE_ALIAS_MARKERS = frozenset({"typing.TypeAlias", "typing_extensions.TypeAlias
 _MAX_ORIGINS = 8
 #: The attribute under which ASGI frameworks keep application state (`app.state.db`).
 _STATE = "state"
+
+if sys.version_info >= (3, 11):
+    _TryStatement: typing.TypeAlias = ast.Try | ast.TryStar
+else:
+    _TryStatement: typing.TypeAlias = ast.Try
 
 #: Python 3.12's `type X = ...` statement; an empty tuple matches nothing on older versions.
 _TYPE_ALIAS_STATEMENT: Any = getattr(ast, "TypeAlias", ())
@@ -1089,10 +1095,12 @@ class _FactsBuilder(FastNodeVisitor):
     def visit_Try(self, node: ast.Try) -> None:
         self._visit_try(node)
 
-    def visit_TryStar(self, node: ast.TryStar) -> None:
-        self._visit_try(node)
+    if sys.version_info >= (3, 11):  # `except*`
 
-    def _visit_try(self, node: ast.Try | ast.TryStar) -> None:
+        def visit_TryStar(self, node: ast.TryStar) -> None:
+            self._visit_try(node)
+
+    def _visit_try(self, node: _TryStatement) -> None:
         function = self.function
         if function is None:
             self.generic_visit(node)
