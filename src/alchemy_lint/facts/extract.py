@@ -9,7 +9,6 @@ import ast
 import sys
 import threading
 import typing
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +63,8 @@ from alchemy_lint.facts.values import (
     ValueTable,
 )
 from alchemy_lint.facts.walk import FastNodeVisitor
+from alchemy_lint.parsing import PARSE_ERRORS as PARSE_ERRORS  # where callers have imported them from
+from alchemy_lint.parsing import parse_source as parse_source
 from alchemy_lint.resolve import (
     NameTable,
     annotation_target,
@@ -118,17 +119,6 @@ else:
 
 #: Python 3.12's `type X = ...` statement; an empty tuple matches nothing on older versions.
 _TYPE_ALIAS_STATEMENT: Any = getattr(ast, "TypeAlias", ())
-
-#: What `parse_source` can raise on bad input, all reported as ASA001.
-PARSE_ERRORS = (SyntaxError, ValueError, UnicodeDecodeError, RecursionError, MemoryError)
-
-
-def parse_source(source: bytes | str, filename: str) -> ast.Module:
-    """Parse like the interpreter does: bytes honour BOM and coding cookies."""
-    with warnings.catch_warnings():
-        # The parser warns about the checked code (`1if x`, "\d"): not ours to print.
-        warnings.simplefilter("ignore")
-        return ast.parse(source, filename=filename)
 
 
 def extract_facts(tree: ast.Module, path: str, module: str, is_package: bool) -> FileFacts:
@@ -641,7 +631,8 @@ class _FactsBuilder(FastNodeVisitor):
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
             self._visit_value(node.value, node.target)
-        explicit = qualify(node.annotation, self.table) in TYPE_ALIAS_MARKERS
+        # `typing.TypeAlias` needs no import to count: a `type` statement lowered for an older Python reads so.
+        explicit = (qualify(node.annotation, self.table) or expression_text(node.annotation)) in TYPE_ALIAS_MARKERS
         self._record_type_alias(node.target, node.value, explicit)
         self.concurrency.on_assign(node.target, node.value, node.lineno, node.col_offset)
         self._bind_target(node.target, node.value, node.annotation, node)
