@@ -43,15 +43,11 @@ def blank(segment: str, *, continue_lines: bool) -> str:
 
 
 class SourceText:
-    """The text being lowered: offsets from `(line, column)` positions, and edits applied once."""
+    """The text being lowered: `ast` positions of its offsets, and edits applied once."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.line_starts = [0] + [match.end() for match in _LINE_BREAK.finditer(text)]
-
-    def offset(self, line: int, column: int) -> int:
-        """Character offset of a 1-based line and a 0-based character column."""
-        return self.line_starts[line - 1] + column
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based line and 0-based UTF-8 byte column of a character offset: `ast`'s units."""
@@ -88,9 +84,6 @@ class ColumnMap:
 
     def add(self, line: int, old_start: int, old_end: int, growth: int) -> None:
         self._spans.setdefault(line, []).append((old_start, old_end, growth))
-
-    def __bool__(self) -> bool:
-        return bool(self._spans)
 
     def lines(self) -> frozenset[int]:
         return frozenset(self._spans)

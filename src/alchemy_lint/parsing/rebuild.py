@@ -10,7 +10,7 @@ import ast
 from collections.abc import Iterator
 from typing import Any
 
-from alchemy_lint.parsing.lowering import Field, Lowering, Span, StringShape
+from alchemy_lint.parsing.lowering import Field, Lowering, Span
 
 _POSITIONS = ("lineno", "col_offset", "end_lineno", "end_col_offset")
 
@@ -21,7 +21,7 @@ def rebuild(tree: ast.Module, lowering: Lowering) -> ast.Module:
     return rebuilt
 
 
-def span_of(node: ast.AST) -> Span | None:
+def _span_of(node: ast.AST) -> Span | None:
     position = tuple(getattr(node, name, None) for name in _POSITIONS)
     if None in position:
         return None
@@ -89,7 +89,7 @@ class _Rebuild(ast.NodeTransformer):
         return node
 
     def _starred(self, node: ast.expr) -> ast.expr:
-        span = span_of(node)
+        span = _span_of(node)
         star = self.starred.pop(span, None) if span is not None else None
         if star is None:
             return node
@@ -99,23 +99,19 @@ class _Rebuild(ast.NodeTransformer):
         return starred
 
     def _string(self, node: ast.Tuple) -> ast.expr:
-        span = span_of(node)
+        span = _span_of(node)
         shape = self.strings.get(span) if span is not None else None
         if shape is None or span is None:
             return node
         values = iter(node.elts)
         try:
-            parts = _string_parts(shape, values, span)
+            parts = _joined(shape.parts, values, span)
         except StopIteration:
             return node  # not the tuple the lowering made
         if next(values, None) is not None:
             return node
         del self.strings[span]
         return ast.copy_location(ast.JoinedStr(values=parts), node)
-
-
-def _string_parts(shape: StringShape, values: Iterator[ast.expr], span: Span) -> list[ast.expr]:
-    return _joined(shape.parts, values, span)
 
 
 def _joined(parts: tuple[str | Field, ...], values: Iterator[ast.expr], span: Span) -> list[ast.expr]:
@@ -147,4 +143,4 @@ def _placed(node: ast.expr, span: Span) -> ast.expr:
     return node
 
 
-__all__ = ["rebuild", "span_of"]
+__all__ = ["rebuild"]
