@@ -13,15 +13,18 @@ from conftest import run_cli, write_project
 from alchemy_lint.baseline import add_noqa
 from alchemy_lint.fixes.guard import MAX_LIBCST_DEPTH, libcst_depth, libcst_recursion, libcst_refusal
 
-#: One ASA101 (no fix) and one ASA103 (safe fix) on line 5.
+#: One ASA103 (safe fix) on line 4 and one ASA101 (no fix) on line 8.
 ADHOC = """\
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+engine = create_async_engine("sqlite+aiosqlite://")
+Session = async_sessionmaker(engine)
 
 
-def open_one(engine):
+def open_one():
     return AsyncSession(engine)
 """
-FIXED_CALL = "AsyncSession(engine, expire_on_commit=False)"
+FIXED_CALL = "async_sessionmaker(engine, expire_on_commit=False)"
 
 
 def chain(operator: str, terms: int) -> str:

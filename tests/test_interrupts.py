@@ -56,7 +56,9 @@ HANDLER = "# " + "padding " * 10 + "\n"
 HANDLER = (
     HANDLER * (20_000 // len(HANDLER))
     + """\
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+Session = async_sessionmaker()  # ASA103, with a fix
 
 
 async def handler_{number}(engine):

@@ -18,6 +18,9 @@ from conftest import REPO, write_project
 from alchemy_lint import __version__
 from alchemy_lint.metadata import repository_url
 
+#: One worker runs them all, so that the hook environment of the module is built once.
+pytestmark = pytest.mark.xdist_group("pre-commit")
+
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "alchemy-lint tests",
     "GIT_AUTHOR_EMAIL": "tests@example.invalid",

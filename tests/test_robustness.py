@@ -56,16 +56,17 @@ def test_odd_files_give_asa001_and_the_run_goes_on(tmp_path: Path) -> None:
     found = sorted((path, line, code) for path, line, _, code in reported(result.stdout))
     unparseable = [
         "dangling.py",
-        "deep_attributes.py",
         "deep_blocks.py",
         "deep_lists.py",
         "deep_parentheses.py",
-        "deep_sum.py",
         "deep_unary.py",
         "latin1_without_cookie.py",
         "nul_byte.py",
         "syntax_error.py",
     ]
+    # Python 3.10's parser builds these two; from 3.11 on it stops at its recursion limit.
+    unparseable += [name for name in ("deep_attributes.py", "deep_sum.py") if not _python_parses(odd_files()[name])]
+    unparseable.sort()
     assert [path for path, _, code in found if code == "ASA001"] == unparseable
     # The files that parse are checked, with their own line numbers (BOM, cookie, CRLF).
     assert [(path, line) for path, line, code in found if code == "ASA101"] == [
@@ -74,6 +75,16 @@ def test_odd_files_give_asa001_and_the_run_goes_on(tmp_path: Path) -> None:
         ("good.py", 5),
         ("latin1_with_cookie.py", 7),
     ]
+
+
+def _python_parses(source: bytes) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def test_asa001_names_the_line_and_the_reason(tmp_path: Path) -> None:
@@ -111,13 +122,8 @@ def files_python_cannot_parse(root: Path) -> list[str]:
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = [name for name in subfolders if not is_skipped_dir(Path(folder, name))]
         for name in files:
-            if name.endswith(".py"):
-                path = Path(folder, name)
-                try:
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        ast.parse(path.read_bytes())
-                except (SyntaxError, ValueError, RecursionError, MemoryError):
-                    failing.append(path.relative_to(root).as_posix())
+            path = Path(folder, name)
+            if name.endswith(".py") and not _python_parses(path.read_bytes()):
+                failing.append(path.relative_to(root).as_posix())
     assert len(failing) < 100  # the library's test data; most of the library parses
     return failing

@@ -48,9 +48,10 @@ async def _customer_invoices(write_only: bool) -> int:
 
 
 def test_iterating_a_dynamic_relationship_raises_missing_greenlet() -> None:
-    with pytest.raises(StatementError) as raised:
+    with pytest.raises((StatementError, MissingGreenlet)) as raised:
         asyncio.run(_customer_invoices(write_only=False))
-    assert isinstance(raised.value.orig, MissingGreenlet)
+    # SQLAlchemy 2.1 wraps it in a StatementError; 2.0 (the newest for some Pythons) raises it as it is.
+    assert isinstance(getattr(raised.value, "orig", raised.value), MissingGreenlet)
 
 
 def test_the_write_only_form_runs_clean() -> None:

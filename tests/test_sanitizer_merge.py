@@ -22,6 +22,11 @@ UNREACHED = {
     ("fixtures/sample_app/app/services/order_views.py", 19, "ASA301"),
     ("fixtures/sample_app/app/services/order_views.py", 39, "ASA302"),
 }
+if sys.version_info < (3, 11):
+    # The sample app's test of its asyncio.TaskGroup (3.11+) is skipped: its race is not run.
+    UNREACHED = UNREACHED | {("fixtures/sample_app/app/services/dashboard.py", 65, "ASA201")}
+#: The sample app's tests, as pytest counts them on this Python.
+SAMPLE_TESTS_RUN = "20 passed" if sys.version_info >= (3, 11) else "19 passed, 1 skipped"
 #: What the linter misses: Order.user read through operator.attrgetter in the accounting export.
 MISSED = ("fixtures/sample_app/app/services/exports.py", 38, "ASA301")
 
@@ -41,7 +46,7 @@ def runtime_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     # The app's tests pin its behaviour, bugs included: they pass; the sanitizer names the bugs.
     assert completed.returncode == 0, completed.stdout[-3000:]
-    assert "20 passed" in completed.stdout
+    assert SAMPLE_TESTS_RUN in completed.stdout
     return report
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-import pytest
 from conftest import findings_in, write_project
 
 DEPS = """\
@@ -50,7 +48,6 @@ def test_session_aliases_from_another_module_are_sessions(tmp_path: Path) -> Non
     ]
 
 
-@pytest.mark.skipif(sys.version_info < (3, 12), reason="the `type` statement is Python 3.12+")
 def test_type_statement_alias_is_a_session(tmp_path: Path) -> None:
     source = """\
 from sqlalchemy.ext.asyncio import AsyncSession

@@ -76,7 +76,7 @@ def _trees() -> list[ast.Module]:
 @pytest.fixture(scope="module")
 def stdlib_trees() -> list[ast.Module]:
     trees = _trees()
-    assert len(trees) > 40
+    assert len(trees) > 30  # 38 on Python 3.13, which dropped the modules of PEP 594
     return trees
 
 

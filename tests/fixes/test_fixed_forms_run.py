@@ -60,8 +60,9 @@ def test_fixed_factory_reads_after_commit(example: Example) -> None:
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize("example", _examples("ASA103"))
 def test_unfixed_factory_fails_on_read_after_commit(example: Example) -> None:
-    with pytest.raises(StatementError) as raised:
+    with pytest.raises((StatementError, MissingGreenlet)) as raised:
         asyncio.run(_read_after_commit(_factory(example.source)))
-    assert isinstance(raised.value.orig, MissingGreenlet)
+    # SQLAlchemy 2.1 wraps it in a StatementError; 2.0 (the newest for some Pythons) raises it as it is.
+    assert isinstance(getattr(raised.value, "orig", raised.value), MissingGreenlet)
     del raised
     gc.collect()  # let the unawaited coroutine be reported here, under the filters above

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 import sys
 import threading
-import warnings
+import typing
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -66,6 +66,8 @@ from alchemy_lint.facts.values import (
     ValueTable,
 )
 from alchemy_lint.facts.walk import FastNodeVisitor
+from alchemy_lint.parsing import PARSE_ERRORS as PARSE_ERRORS  # where callers have imported them from
+from alchemy_lint.parsing import parse_source as parse_source
 from alchemy_lint.resolve import (
     NameTable,
     annotation_target,
@@ -113,19 +115,13 @@ _MAX_ORIGINS = 8
 #: The attribute under which ASGI frameworks keep application state (`app.state.db`).
 _STATE = "state"
 
+if sys.version_info >= (3, 11):
+    _TryStatement: typing.TypeAlias = ast.Try | ast.TryStar
+else:
+    _TryStatement: typing.TypeAlias = ast.Try
+
 #: Python 3.12's `type X = ...` statement; an empty tuple matches nothing on older versions.
 _TYPE_ALIAS_STATEMENT: Any = getattr(ast, "TypeAlias", ())
-
-#: What `parse_source` can raise on bad input, all reported as ASA001.
-PARSE_ERRORS = (SyntaxError, ValueError, UnicodeDecodeError, RecursionError, MemoryError)
-
-
-def parse_source(source: bytes | str, filename: str) -> ast.Module:
-    """Parse like the interpreter does: bytes honour BOM and coding cookies."""
-    with warnings.catch_warnings():
-        # The parser warns about the checked code (`1if x`, "\d"): not ours to print.
-        warnings.simplefilter("ignore")
-        return ast.parse(source, filename=filename)
 
 
 def extract_facts(tree: ast.Module, path: str, module: str, is_package: bool) -> FileFacts:
@@ -657,7 +653,8 @@ class _FactsBuilder(FastNodeVisitor):
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
             self._visit_value(node.value, node.target)
-        explicit = qualify(node.annotation, self.table) in TYPE_ALIAS_MARKERS
+        # `typing.TypeAlias` needs no import to count: a `type` statement lowered for an older Python reads so.
+        explicit = (qualify(node.annotation, self.table) or expression_text(node.annotation)) in TYPE_ALIAS_MARKERS
         self._record_type_alias(node.target, node.value, explicit)
         self.concurrency.on_assign(node.target, node.value, node.lineno, node.col_offset)
         if node.value is not None:
@@ -1129,10 +1126,12 @@ class _FactsBuilder(FastNodeVisitor):
     def visit_Try(self, node: ast.Try) -> None:
         self._visit_try(node)
 
-    def visit_TryStar(self, node: ast.TryStar) -> None:
-        self._visit_try(node)
+    if sys.version_info >= (3, 11):  # `except*`
 
-    def _visit_try(self, node: ast.Try | ast.TryStar) -> None:
+        def visit_TryStar(self, node: ast.TryStar) -> None:
+            self._visit_try(node)
+
+    def _visit_try(self, node: _TryStatement) -> None:
         function = self.function
         if function is None:
             self.generic_visit(node)

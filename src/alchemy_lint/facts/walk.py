@@ -43,9 +43,15 @@ def _node_classes(root: type[ast.AST] = ast.AST) -> Iterator[type[ast.AST]]:
 
 _ALL_NODE_CLASSES: tuple[type[ast.AST], ...] = tuple(dict.fromkeys(_node_classes()))
 
+#: Classes whose `name` is a node, not a string: `type X = ...` (Python 3.12+).
+_NAME_NODE_CLASSES = frozenset(cls for cls in _ALL_NODE_CLASSES if cls.__name__ == "TypeAlias")
+
 #: Node class -> the fields `generic_visit` looks into, in `_fields` order.
 _CHILD_FIELDS: MappingProxyType[type[ast.AST], tuple[str, ...]] = MappingProxyType(
-    {cls: tuple(f for f in cls._fields if f not in _SCALAR_FIELDS) for cls in _ALL_NODE_CLASSES}
+    {
+        cls: tuple(f for f in cls._fields if f not in _SCALAR_FIELDS or (f == "name" and cls in _NAME_NODE_CLASSES))
+        for cls in _ALL_NODE_CLASSES
+    }
 )
 
 Handler = Callable[[Any, Any], None]

@@ -6,7 +6,7 @@ A new element takes the layout of its neighbours: one line stays one line, one p
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Generic, NamedTuple, TypeVar
+from typing import TypeVar
 
 import libcst as cst
 
@@ -98,17 +98,15 @@ def _with_comment(
     return comma
 
 
-class Removal(NamedTuple, Generic[Element]):
-    elements: list[Element]
-    #: The whitespace after the opening bracket, which takes the comment of a removed first element.
-    opening: cst.BaseParenthesizableWhitespace | None
-
-
 def remove(
     elements: Sequence[Element], index: int, opening: cst.BaseParenthesizableWhitespace | None = None
-) -> Removal[Element]:
+) -> tuple[list[Element], cst.BaseParenthesizableWhitespace | None]:
     """`elements` without the one at `index`, keeping a trailing comma, the closing layout and
-    the comment after the removed element (on the line before it, or on its own line)."""
+    the comment after the removed element (on the line before it, or on its own line).
+
+    Also the whitespace after the opening bracket, which takes the comment of a removed first
+    element. (A tuple, not a generic NamedTuple: Python 3.10 has no generic NamedTuple.)
+    """
     items = list(elements)
     removed = items.pop(index)
     comment = _trailing_comment(removed.comma.whitespace_after) if isinstance(removed.comma, cst.Comma) else None
@@ -119,7 +117,7 @@ def remove(
             items[index - 1] = items[index - 1].with_changes(comma=_with_comment(items[index - 1].comma, comment))
         elif comment is not None and items and isinstance(opening, cst.ParenthesizedWhitespace):
             opening = _carry(opening, comment, opening.last_line)
-        return Removal(items, opening)
+        return items, opening
     previous = items[-1]
     kept_comma, closing = previous.comma, removed.comma
     if (
@@ -157,4 +155,4 @@ def remove(
                     closing_space = _carry(closing_space, carried, indent)
         previous = previous.with_changes(whitespace_after_arg=closing_space)
     items[-1] = previous.with_changes(comma=comma)
-    return Removal(items, opening)
+    return items, opening
