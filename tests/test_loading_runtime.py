@@ -458,3 +458,76 @@ asyncio.run(main())
         [sys.executable, "-c", script, str(root)], capture_output=True, text=True, timeout=120, check=True
     )
     assert done.stdout.strip() == "ada", done.stderr
+
+
+_COUNTERS = """\
+def item_count(order, items=None) -> int:
+    if items is not None:
+        return len(items)
+    return len(order.items)
+
+
+def describe(order, brief: bool = True, items=None) -> str:
+    if brief or items is not None:
+        return order.status
+    return f"{order.status}: {len(order.items)}"
+"""
+
+
+@pytest.mark.parametrize(
+    ("calls", "reported"),
+    [
+        # The collection is read only when no list is passed, and only when `brief` is false.
+        ("item_count(order, [])", False),
+        ("item_count(order, items=counts.get(order.id, []))", False),
+        ("describe(order)", False),
+        ("describe(order, brief=False, items=[])", False),
+        ("item_count(order, items=None)", True),
+        ("item_count(order)", True),
+        ("describe(order, brief=False)", True),
+        ("describe(order, False, counts.get(order.id))", True),
+    ],
+)
+def test_a_callee_reads_what_the_arguments_let_it_reach(calls: str, reported: bool, tmp_path: Path) -> None:
+    handler = f"""\
+from app.counters import describe, item_count
+from app.db import SessionLocal
+from app.db_models import Order
+
+
+async def show() -> object:
+    counts: dict[int, list[int]] = {{}}
+    async with SessionLocal() as session:
+        order = await session.get(Order, 1)
+        return {calls}
+"""
+    root = _facts_project(tmp_path / "project", handler, expire_on_commit=False)
+    (root / "app/counters.py").write_text(_COUNTERS, encoding="utf-8")
+    outcome = run_example(root, "app/handlers.py")
+    assert (outcome["error"] == "MissingGreenlet") is reported, outcome
+    assert [f.line for f in findings_in(root, "app/handlers.py", "ASA301")] == ([10] if reported else [])
+
+
+def test_an_object_passed_settles_a_callees_none_test(tmp_path: Path) -> None:
+    counters = """\
+def item_count(order, other=None) -> int:
+    if other is None:
+        return len(order.items)
+    return other.id
+"""
+    handler = """\
+from app.counters import item_count
+from app.db import SessionLocal
+from app.db_models import Order
+
+
+async def show() -> int:
+    async with SessionLocal() as session:
+        order = await session.get(Order, 1)
+        other = await session.get(Order, 2)
+        return item_count(order, other) + item_count(other, order)
+"""
+    root = _facts_project(tmp_path / "project", handler, expire_on_commit=False)
+    (root / "app/counters.py").write_text(counters, encoding="utf-8")
+    assert run_example(root, "app/handlers.py")["error"] is None
+    assert findings_in(root, "app/handlers.py", "ASA301") == []

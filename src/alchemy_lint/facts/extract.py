@@ -20,6 +20,7 @@ from alchemy_lint.facts.classes import (
     relationship_facts,
 )
 from alchemy_lint.facts.concurrency import ConcurrencyRecorder
+from alchemy_lint.facts.conditions import Guard, branch_conditions, constant_defaults, known_arguments, leaves, weakest
 from alchemy_lint.facts.flow import Flow
 from alchemy_lint.facts.guards import yield_guard
 from alchemy_lint.facts.injection import (
@@ -32,7 +33,7 @@ from alchemy_lint.facts.injection import (
 )
 from alchemy_lint.facts.invocations import InvocationRecorder, decorator_arguments
 from alchemy_lint.facts.kept import KeptTracker
-from alchemy_lint.facts.loading import analyse_function, call_flags, is_flag
+from alchemy_lint.facts.loading import analyse_function
 from alchemy_lint.facts.model import (
     ApiCall,
     AttributeFacts,
@@ -185,7 +186,7 @@ class _FunctionState:
     calls: list[MethodCall] = field(default_factory=list)
     blocks: list[ContextBlock] = field(default_factory=list)
     yields: list[YieldGuard] = field(default_factory=list)
-    returned: list[ValueRef] = field(default_factory=list)
+    returned_values: list[ValueRef] = field(default_factory=list)
     #: The `with` and `try` statements around the current point (for yield guards).
     enclosing: list[ast.stmt] = field(default_factory=list)
     #: The loops around the current point (a binding inside one is one value per iteration).
@@ -197,8 +198,11 @@ class _FunctionState:
     parameter_reads: dict[tuple[str, tuple[str, ...]], ParameterRead] = field(default_factory=dict)
     #: How many `if` branches, loop bodies and `except` clauses enclose the current point.
     branches: int = 0
-    #: The flag parameters the enclosing `if`s test, innermost last (None: some other test).
-    guards: list[tuple[str, bool] | None] = field(default_factory=list)
+    #: What holds on the parameters at the current point: one entry per enclosing `if` branch,
+    #: and one per earlier `if ...: return` of the current block.
+    guards: list[Guard] = field(default_factory=list)
+    #: A `return` came before the current point: what follows does not run on every path.
+    returned: bool = False
     parameter_loads: list[ParameterRead] = field(default_factory=list)
     forwards: list[Forward] = field(default_factory=list)
 
@@ -456,7 +460,7 @@ class _FactsBuilder(FastNodeVisitor):
                 calls=_with_followers(node, state.calls, state.call_nodes),
                 blocks=tuple(state.blocks),
                 yields=tuple(state.yields),
-                returned=tuple(state.returned),
+                returned=tuple(state.returned_values),
                 task_spawns=task_spawns,
                 returns=returned_target(node.returns, table),
                 loading=loading,
@@ -470,7 +474,7 @@ class _FactsBuilder(FastNodeVisitor):
                 forwards=tuple(state.forwards),
                 response_model=self._response_model(node),
                 positional=len(node.args.posonlyargs) + len(node.args.args),
-                flag_defaults=_flag_defaults(node.args),
+                flag_defaults=constant_defaults(node.args),
                 parameter_types=_parameter_types(values, arguments),
             )
         )
@@ -552,43 +556,47 @@ class _FactsBuilder(FastNodeVisitor):
             for statement in (*node.body, *node.orelse):
                 self.visit(statement)
             return
-        flag = self._flag_test(node.test)
+        body, orelse = branch_conditions(node.test, self._is_parameter)
         function.branches += 1
-        for branch, truth in ((node.body, True), (node.orelse, False)):
-            function.guards.append((flag[0], flag[1] == truth) if flag is not None else None)
-            for statement in branch:
-                self.visit(statement)
-            function.guards.pop()
+        for branch, holds in ((node.body, body), (node.orelse, orelse)):
+            depth = len(function.guards)
+            function.guards.append(holds)
+            self._visit_block(function, branch, depth)
         function.branches -= 1
+        if orelse and not node.orelse and leaves(node.body):
+            # `if override is not None: return override`: the rest of the block needs it None.
+            function.guards.append(orelse)
 
-    def _flag_test(self, test: ast.expr) -> tuple[str, bool] | None:
-        """`if include_items:` / `if not include_items:` on a parameter: (name, the truth it needs)."""
-        truth = True
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            test, truth = test.operand, False
-        if isinstance(test, ast.Name):
-            found = self.parameter_path(test)
-            if found is not None and found == (test.id, ()):
-                return (test.id, truth)
-        return None
+    def _visit_block(self, function: _FunctionState, body: list[ast.stmt], depth: int) -> None:
+        """Visit a nested block; the early exits it records guard only the rest of it."""
+        for statement in body:
+            self.visit(statement)
+        del function.guards[depth:]
+
+    def _is_parameter(self, name: ast.Name) -> bool:
+        return self.parameter_path(name) == (name.id, ())
 
     @staticmethod
-    def _guard(function: _FunctionState) -> tuple[str, bool] | None:
-        return next((guard for guard in reversed(function.guards) if guard is not None), None)
+    def _guard(function: _FunctionState) -> Guard:
+        return tuple(condition for guard in function.guards for condition in guard)
 
     def visit_Match(self, node: ast.Match) -> None:
         function = self.function
         self.visit(node.subject)
-        if function is not None:
-            function.branches += 1
+        if function is None:
+            for case in node.cases:
+                self.visit(case)
+            return
+        function.branches += 1
         for case in node.cases:
+            depth = len(function.guards)
             self.visit(case)
-        if function is not None:
-            function.branches -= 1
+            del function.guards[depth:]
+        function.branches -= 1
 
     def _conditional(self, function: _FunctionState) -> bool:
         """Whether the current point runs only on some paths of the function."""
-        return function.branches > 0 or bool(function.loops)
+        return function.branches > 0 or bool(function.loops) or function.returned
 
     def visit_Global(self, node: ast.Global) -> None:
         if self.function is not None:
@@ -603,10 +611,12 @@ class _FactsBuilder(FastNodeVisitor):
             function.loops.append(node)
             self._bind_loop_targets(node, function)
         self.concurrency.enter_loop(node)
+        depth = len(function.guards) if function is not None else 0
         self.generic_visit(node)
         self.concurrency.leave_loop()
         if function is not None:
             function.loops.pop()
+            del function.guards[depth:]
         self.loop_depth -= 1
 
     def _bind_loop_targets(self, node: ast.AST, function: _FunctionState) -> None:
@@ -879,8 +889,10 @@ class _FactsBuilder(FastNodeVisitor):
             self.kept.on_return(node.value)
             ref = self.value_ref(node.value)
             if ref is not None and (ref.origins or ref.holds):
-                function.returned.append(ref)
+                function.returned_values.append(ref)
         self.generic_visit(node)
+        if function is not None:
+            function.returned = True
 
     def visit_Await(self, node: ast.Await) -> None:
         if self.function is not None:
@@ -952,9 +964,11 @@ class _FactsBuilder(FastNodeVisitor):
         known = function.parameter_reads.get(key)
         if known is None:
             function.parameter_reads[key] = ParameterRead(found[0], found[1], node.lineno, node.col_offset, guard)
-        elif known.guard is not None and known.guard != guard:
-            # Read under two different conditions: it is read whatever the flags say.
-            function.parameter_reads[key] = ParameterRead(known.parameter, known.path, known.line, known.col)
+        elif known.guard and known.guard != guard:
+            # Read under two different conditions: it needs only what both need.
+            function.parameter_reads[key] = ParameterRead(
+                known.parameter, known.path, known.line, known.col, weakest(known.guard, guard)
+            )
 
     def _record_forwards(self, function: _FunctionState, node: ast.Call) -> None:
         """Parameters handed on: `render(order)`, `render(invoice=order.invoice)`, `order.total()`."""
@@ -982,7 +996,7 @@ class _FactsBuilder(FastNodeVisitor):
             return
         conditional = self._conditional(function)
         guard = self._guard(function)
-        flags = call_flags(node)
+        flags = known_arguments(node)
         for key, (parameter, path) in handed:
             function.forwards.append(Forward(callee, key, parameter, path, node.lineno, conditional, guard, flags))
 
@@ -1079,12 +1093,13 @@ class _FactsBuilder(FastNodeVisitor):
                 self._record_block(function, node, expr, bound, is_async)
             elif item.optional_vars is not None:
                 self.visit(item.optional_vars)
-        if function is not None:
-            function.enclosing.append(node)
-        for statement in node.body:
-            self.visit(statement)
-        if function is not None:
-            function.enclosing.pop()
+        if function is None:
+            for statement in node.body:
+                self.visit(statement)
+            return
+        function.enclosing.append(node)
+        self._visit_block(function, node.body, len(function.guards))
+        function.enclosing.pop()
 
     def _record_block(
         self,
@@ -1137,16 +1152,18 @@ class _FactsBuilder(FastNodeVisitor):
             self.generic_visit(node)
             return
         # Only the `try:` body is protected by the handlers and the `finally`.
+        depth = len(function.guards)
         function.enclosing.append(node)
-        for statement in node.body:
-            self.visit(statement)
+        self._visit_block(function, node.body, depth)
         function.enclosing.pop()
         function.branches += 1
         for handler in node.handlers:
             self.visit(handler)
+            del function.guards[depth:]
         function.branches -= 1
-        for part in (*node.orelse, *node.finalbody):
-            self.visit(part)
+        # The `else` runs after the body, whose early exits it does not see here: conservative.
+        self._visit_block(function, node.orelse, depth)
+        self._visit_block(function, node.finalbody, depth)
 
 
 _MAX_PATH = 4
@@ -1166,17 +1183,6 @@ def _parameter_types(values: ValueTable, parameters: tuple[str, ...]) -> tuple[t
                 if origin.kind is OriginKind.ANNOTATION and not origin.steps
             )
     return tuple(found)
-
-
-def _flag_defaults(args: ast.arguments) -> tuple[tuple[str, bool], ...]:
-    positional = [*args.posonlyargs, *args.args]
-    pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True))
-    pairs.extend((arg, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True) if default)
-    return tuple(
-        (arg.arg, bool(default.value))
-        for arg, default in pairs
-        if isinstance(default, ast.Constant) and is_flag(default)
-    )
 
 
 def _literal_getattr(call: ast.Call) -> bool:

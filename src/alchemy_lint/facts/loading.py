@@ -10,11 +10,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from alchemy_lint.facts.conditions import known_arguments
 from alchemy_lint.facts.model import (
     AccessKind,
     Expiry,
     FunctionLoading,
     Handover,
+    KnownArgument,
     LoaderPath,
     LoaderStep,
     LoaderStrategy,
@@ -128,19 +130,6 @@ _RESULT_STEPS = {
 _SESSION_RESULT_STAGES = {"execute": "result", "scalars": "scalars", "exec": "scalars", "stream_scalars": "scalars"}
 _MAX_PATH = 3
 _MAX_ACCESSES = 400
-
-
-def call_flags(call: ast.Call) -> tuple[tuple[str, bool], ...]:
-    """Arguments passed as constants (`include_items=False`), by position or keyword, with their truth."""
-    passed = [(str(position), arg) for position, arg in enumerate(call.args)]
-    passed.extend((kw.arg, kw.value) for kw in call.keywords if kw.arg)
-    return tuple(
-        (key, bool(value.value)) for key, value in passed if isinstance(value, ast.Constant) and is_flag(value)
-    )
-
-
-def is_flag(expr: ast.expr) -> bool:
-    return isinstance(expr, ast.Constant) and (expr.value is None or isinstance(expr.value, bool))
 
 
 # -- abstract values -------------------------------------------------------------
@@ -910,6 +899,8 @@ class _LoadingWalker:
         callee = self.callee_origins(node)
         if not callee:
             return
+        # An ORM object is never None: a callee's `if override is None:` branch is not taken.
+        flags = known_arguments(node, {argument for argument, value, _ in handed if isinstance(value, _Object)})
         for argument, value, expression in handed:
             if isinstance(value, _Object) and value.stage in (None, "list", "scalars"):
                 self.hand_over(
@@ -920,7 +911,7 @@ class _LoadingWalker:
                     expression_text(node.func) or "",
                     argument,
                     env,
-                    flags=call_flags(node),
+                    flags=flags,
                 )
 
     def callee_origins(self, node: ast.Call) -> tuple[Origin, ...]:
@@ -949,7 +940,7 @@ class _LoadingWalker:
         argument: str,
         env: _Env,
         method: str | None = None,
-        flags: tuple[tuple[str, bool], ...] = (),
+        flags: tuple[KnownArgument, ...] = (),
     ) -> None:
         if len(self.handovers) >= _MAX_ACCESSES or _is_candidate(value):
             return

@@ -131,6 +131,46 @@ class ContextBlock:
     method: str | None = None
 
 
+class Test(str, Enum):
+    """What a condition on a parameter tests."""
+
+    #: `if include_items:` / `if not include_items:`.
+    TRUTH = "truth"
+    #: `if override is None:` / `if override is not None:`.
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A parameter's state that a read or a call needs: `if override is None:` guards what it
+    holds with `Condition("override", Test.NONE, True)`. A caller whose argument settles the
+    test the other way never gets there."""
+
+    parameter: str
+    test: Test
+    holds: bool
+
+
+@dataclass(frozen=True, slots=True)
+class KnownArgument:
+    """What a call site (or a default) says about one argument: whether it is truthy and
+    whether it is None, each None when the expression does not tell (`include_items=False`:
+    falsy and not None; `sub_override=sub` for an ORM object: not None)."""
+
+    #: A position ("0"), a keyword, or for a default the parameter's name.
+    key: str
+    truthy: bool | None = None
+    is_none: bool | None = None
+
+    def settles(self, condition: Condition) -> bool | None:
+        """Whether the argument meets `condition`: True, False, or None when it cannot tell."""
+        if condition.test is Test.TRUTH:
+            known = False if self.is_none else self.truthy
+        else:
+            known = False if self.truthy else self.is_none
+        return None if known is None else known == condition.holds
+
+
 @dataclass(frozen=True, slots=True)
 class ParameterRead:
     """The function reads `path` off one of its parameters (`order.customer.name` is ("customer",
@@ -141,9 +181,9 @@ class ParameterRead:
     path: tuple[str, ...]
     line: int
     col: int
-    #: The read happens only when a flag parameter is true (`if include_items:`: ("include_items",
-    #: True)) or false (its `else`): a caller that passes the other constant never makes it.
-    guard: tuple[str, bool] | None = None
+    #: What the read needs of the parameters (`if include_items:`, or after `if override is not
+    #: None: return`): a caller whose arguments settle one of them otherwise never makes it.
+    guard: tuple[Condition, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,10 +201,10 @@ class Forward:
     line: int
     #: The call runs only on some paths (under an `if`, in a loop or an `except` clause).
     conditional: bool = False
-    #: The flag the call runs under (see `ParameterRead.guard`).
-    guard: tuple[str, bool] | None = None
-    #: Arguments passed as constants: (position or keyword, truth value): `include_items=False`.
-    flags: tuple[tuple[str, bool], ...] = ()
+    #: What the call needs of the parameters (see `ParameterRead.guard`).
+    guard: tuple[Condition, ...] = ()
+    #: What the call's arguments are known to be: `include_items=False`, `override=obj`.
+    flags: tuple[KnownArgument, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,8 +266,8 @@ class FunctionFacts:
     response_model: tuple[Origin, ...] = ()
     #: How many of `parameters` can be passed by position.
     positional: int = 0
-    #: Parameters whose default is a constant, with its truth value (`include_items: bool = True`).
-    flag_defaults: tuple[tuple[str, bool], ...] = ()
+    #: Parameters whose default is a constant, what it is (`include_items: bool = True`).
+    flag_defaults: tuple[KnownArgument, ...] = ()
     #: Parameters annotated with a class: (name, the class's qualified name).
     parameter_types: tuple[tuple[str, str], ...] = ()
 
@@ -577,8 +617,8 @@ class Handover:
     expired_by: tuple[Expiry, ...]
     is_collection: bool = False
     method: str | None = None
-    #: Arguments passed as constants: (position or keyword, truth value): `include_items=False`.
-    flags: tuple[tuple[str, bool], ...] = ()
+    #: What the call's arguments are known to be (see `Forward.flags`).
+    flags: tuple[KnownArgument, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from alchemy_lint.facts.model import FunctionFacts
+from alchemy_lint.facts.conditions import ANY_KEYWORD, ANY_POSITION, happens
+from alchemy_lint.facts.model import FunctionFacts, KnownArgument
 from alchemy_lint.facts.values import Origin, StepKind
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ class Summaries:
 
     def __init__(self, index: ProjectIndex) -> None:
         self.index = index
-        self._reads: dict[tuple[str, str, tuple[tuple[str, bool], ...]], tuple[Read, ...]] = {}
+        self._reads: dict[tuple[str, str, tuple[tuple[str, KnownArgument], ...]], tuple[Read, ...]] = {}
         self._effects: dict[tuple[str, str], frozenset[str]] = {}
         self._schemas: dict[tuple[str, str], tuple[Read, ...]] = {}
 
@@ -88,13 +89,14 @@ class Summaries:
         self,
         function: FunctionFacts,
         parameter: str,
-        flags: tuple[tuple[str, bool], ...] = (),
+        flags: tuple[KnownArgument, ...] = (),
         depth: int = 0,
     ) -> tuple[Read, ...]:
         """What `function` reads off `parameter`, directly and through the calls it hands it to.
 
-        `flags` are the constants the caller passes (`include_items=False`, by position or
-        keyword): reads under `if include_items:` then never happen.
+        `flags` are what the caller's arguments are known to be (`include_items=False`, an ORM
+        object as `override`): reads under `if include_items:` or `if override is None:` then
+        never happen.
         """
         settled = self._flags(function, flags)
         key = (function.qualname, parameter, tuple(sorted(settled.items())))
@@ -104,17 +106,13 @@ class Summaries:
         if depth > _MAX_DEPTH:
             return ()
         self._reads[key] = ()  # a recursive call reads nothing more
-
-        def happens(guard: tuple[str, bool] | None) -> bool:
-            return guard is None or settled.get(guard[0], guard[1]) == guard[1]
-
         found = [
             Read(read.path, function.qualname, read.line)
             for read in function.parameter_reads
-            if read.parameter == parameter and happens(read.guard)
+            if read.parameter == parameter and happens(read.guard, settled)
         ]
         for forward in function.forwards:
-            if forward.parameter != parameter or len(found) >= _MAX_READS or not happens(forward.guard):
+            if forward.parameter != parameter or len(found) >= _MAX_READS or not happens(forward.guard, settled):
                 continue
             callee = self.callee(forward.callee)
             if callee is None:
@@ -134,13 +132,19 @@ class Summaries:
         self._reads[key] = result
         return result
 
-    def _flags(self, function: FunctionFacts, passed: tuple[tuple[str, bool], ...]) -> dict[str, bool]:
-        """The truth of each flag parameter in this call: its constant default, or what is passed."""
-        settled = dict(function.flag_defaults)
-        for key, truth in passed:
-            name = self.parameter(function, key)
-            if name is not None:
-                settled[name] = truth
+    def _flags(self, function: FunctionFacts, passed: tuple[KnownArgument, ...]) -> dict[str, KnownArgument]:
+        """What each parameter is known to be in this call: what is passed, else its literal default."""
+        unknown_rest = any(argument.key in (ANY_POSITION, ANY_KEYWORD) for argument in passed)
+        # A `*args` or `**kwargs` may pass any parameter: no default is sure any more.
+        settled = {} if unknown_rest else {default.key: default for default in function.flag_defaults}
+        for argument in passed:
+            name = self.parameter(function, argument.key)
+            if name is None:
+                continue
+            if argument.truthy is None and argument.is_none is None:
+                settled.pop(name, None)
+            else:
+                settled[name] = KnownArgument(name, argument.truthy, argument.is_none)
         return settled
 
     def method_reads(self, model: str, name: str) -> tuple[Read, ...]:

@@ -1,0 +1,161 @@
+"""Conditions on parameters, and what call sites say about the arguments they pass.
+
+A callee's read of `user.subscriptions` under `if override is None:` never happens for a caller
+that passes an object as `override`; the facts keep both sides, the index settles them per call.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Collection
+
+from alchemy_lint.facts.model import Condition, KnownArgument, Test
+
+#: A guard: the conditions that all hold where a read or a call happens.
+Guard = tuple[Condition, ...]
+#: Builtins whose result is never None.
+_NEVER_NONE_CALLS = frozenset(
+    {"len", "str", "int", "float", "bool", "list", "dict", "set", "tuple", "frozenset", "sorted", "repr", "sum"}
+)
+#: The key of a `**kwargs` argument: any parameter may be passed through it.
+ANY_KEYWORD = "**"
+#: The key of a `*args` argument: any later positional parameter may be passed through it.
+ANY_POSITION = "*"
+
+
+def branch_conditions(test: ast.expr, is_parameter: Callable[[ast.Name], bool]) -> tuple[Guard, Guard]:
+    """What holds in the body of `if test:` and what holds in its `else`, on parameters only.
+
+    Each side lists necessary conditions: `if a is None and flag:` gives the body both, and its
+    `else` nothing (either may have failed).
+    """
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        body, orelse = branch_conditions(test.operand, is_parameter)
+        return orelse, body
+    if isinstance(test, ast.Name):
+        if is_parameter(test):
+            return (Condition(test.id, Test.TRUTH, True),), (Condition(test.id, Test.TRUTH, False),)
+        return (), ()
+    if isinstance(test, ast.Compare):
+        return _none_test(test, is_parameter)
+    if isinstance(test, ast.BoolOp):
+        sides = [branch_conditions(value, is_parameter) for value in test.values]
+        if isinstance(test.op, ast.And):
+            # Every operand held in the body; which one failed in the `else` is unknown.
+            return tuple(c for body, _ in sides for c in body), sides[0][1] if len(sides) == 1 else ()
+        return sides[0][0] if len(sides) == 1 else (), tuple(c for _, orelse in sides for c in orelse)
+    return (), ()
+
+
+def _none_test(test: ast.Compare, is_parameter: Callable[[ast.Name], bool]) -> tuple[Guard, Guard]:
+    """`x is None`, `x is not None`, `x == None`, `None is x` on a parameter."""
+    if len(test.ops) != 1:
+        return (), ()
+    left, right = test.left, test.comparators[0]
+    if _is_none(left):
+        left, right = right, left
+    if not (isinstance(left, ast.Name) and is_parameter(left) and _is_none(right)):
+        return (), ()
+    op = test.ops[0]
+    if isinstance(op, (ast.Is, ast.Eq)):
+        holds = True
+    elif isinstance(op, (ast.IsNot, ast.NotEq)):
+        holds = False
+    else:
+        return (), ()
+    return (Condition(left.id, Test.NONE, holds),), (Condition(left.id, Test.NONE, not holds),)
+
+
+def _is_none(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Constant) and expr.value is None
+
+
+def leaves(body: list[ast.stmt]) -> bool:
+    """The block always leaves the function (`return` or `raise` at its end): what follows its
+    `if` runs only when the test failed."""
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, (ast.Return, ast.Raise)):
+        return True
+    if isinstance(last, ast.If):
+        return leaves(last.body) and leaves(last.orelse)
+    return False
+
+
+def known_arguments(call: ast.Call, objects: Collection[str] = ()) -> tuple[KnownArgument, ...]:
+    """What each argument of `call` is known to be; `objects` are the keys that hold ORM objects
+    (never None). A `*args` or `**kwargs` is listed by its key (`ANY_POSITION`, `ANY_KEYWORD`):
+    what it passes is unknown."""
+    found: list[KnownArgument] = []
+    for position, argument in enumerate(call.args):
+        if isinstance(argument, ast.Starred):
+            found.append(KnownArgument(ANY_POSITION))
+            break
+        found.append(known_argument(str(position), argument, str(position) in objects))
+    for keyword in call.keywords:
+        if keyword.arg is None:
+            found.append(KnownArgument(ANY_KEYWORD))
+        else:
+            found.append(known_argument(keyword.arg, keyword.value, keyword.arg in objects))
+    return tuple(found)
+
+
+def known_argument(key: str, expr: ast.expr, is_object: bool = False) -> KnownArgument:
+    """Whether `expr` is truthy and whether it is None, where its form tells."""
+    if is_object:
+        return KnownArgument(key, True, False)
+    if isinstance(expr, ast.Constant):
+        return KnownArgument(key, bool(expr.value), expr.value is None)
+    if isinstance(expr, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
+        items: list[ast.expr | None] = list(expr.keys) if isinstance(expr, ast.Dict) else list(expr.elts)
+        # `[*rest]` and `{**rest}` may be empty.
+        plain = [item for item in items if item is not None and not isinstance(item, ast.Starred)]
+        return KnownArgument(key, True if plain else (None if items else False), False)
+    if isinstance(
+        expr, (ast.JoinedStr, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Compare, ast.BinOp)
+    ):
+        return KnownArgument(key, None, False)
+    if isinstance(expr, ast.Call) and _never_none_call(expr):
+        return KnownArgument(key, None, False)
+    return KnownArgument(key)
+
+
+def _never_none_call(call: ast.Call) -> bool:
+    """`len(x)`, `str(x)`, or `mapping.get(key, 0)` with a default that is not None."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id in _NEVER_NONE_CALLS
+    if isinstance(func, ast.Attribute) and func.attr == "get" and len(call.args) == 2:
+        default = call.args[1]
+        return known_argument("", default).is_none is False
+    return False
+
+
+def constant_defaults(args: ast.arguments) -> tuple[KnownArgument, ...]:
+    """Parameters whose default is a literal, with what it is (`include_items: bool = True`)."""
+    positional = [*args.posonlyargs, *args.args]
+    pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True))
+    pairs.extend((arg, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True) if default)
+    found: list[KnownArgument] = []
+    for arg, default in pairs:
+        if default is None:
+            continue
+        known = known_argument(arg.arg, default)
+        if known.truthy is not None or known.is_none is not None:
+            found.append(known)
+    return tuple(found)
+
+
+def happens(guard: Guard, settled: dict[str, KnownArgument]) -> bool:
+    """Whether a read under `guard` can happen for a call whose arguments are `settled`."""
+    for condition in guard:
+        known = settled.get(condition.parameter)
+        if known is not None and known.settles(condition) is False:
+            return False
+    return True
+
+
+def weakest(left: Guard, right: Guard) -> Guard:
+    """What holds wherever either guard holds: the conditions they share."""
+    return tuple(condition for condition in left if condition in right)
