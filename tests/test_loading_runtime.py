@@ -531,3 +531,27 @@ async def show() -> int:
     (root / "app/counters.py").write_text(counters, encoding="utf-8")
     assert run_example(root, "app/handlers.py")["error"] is None
     assert findings_in(root, "app/handlers.py", "ASA301") == []
+
+
+@pytest.mark.parametrize("user_first", [True, False])
+def test_a_many_to_one_to_an_object_the_session_holds_runs_no_sql(user_first: bool, tmp_path: Path) -> None:
+    # The harness gives order 1 to user 1: once user 1 is in the identity map, `order.user` is a
+    # get() that the map answers. Loaded only after the read, it comes too late.
+    load_user = "user = await session.get(User, 1)"
+    handler = f"""\
+from app.db import SessionLocal
+from app.db_models import Order, User
+
+
+async def show() -> str:
+    async with SessionLocal() as session:
+        {load_user if user_first else "pass"}
+        order = await session.get(Order, 1)
+        name = order.user.name{"" if user_first else "  # ASA301"}
+        {"pass" if user_first else load_user}
+        return name
+"""
+    root = _facts_project(tmp_path / "project", handler, expire_on_commit=False)
+    outcome = run_example(root, "app/handlers.py")
+    assert (outcome["error"] is None) is user_first, outcome
+    assert [f.line for f in findings_in(root, "app/handlers.py", "ASA301")] == ([] if user_first else [9])

@@ -320,6 +320,7 @@ def analyse_function(node: ast.AsyncFunctionDef, resolver: Resolver) -> Function
         returns_only_objects=bool(walker.returns) and not walker.other_returns,
         handovers=tuple(walker.handovers.values()),
         effects=tuple(sorted(walker.effects or ())),
+        held=tuple(walker.held),
     )
 
 
@@ -337,6 +338,8 @@ class _LoadingWalker:
         #: What the function does to sessions on every path that returns normally.
         self.effects: frozenset[tuple[str, str]] | None = None
         self.returns: list[ReturnedObject] = []
+        #: Where every object bound to a name came from, used or not (what the session holds).
+        self.held: dict[ObjectSource, None] = {}
         self.other_returns = False
         self.loops: list[_LoopFrame] = []
         self._seen_returns: set[tuple[int, int]] = set()
@@ -571,6 +574,8 @@ class _LoadingWalker:
                 env.pop(target.id, None)
             else:
                 env[target.id] = value
+                if isinstance(value, _Object):
+                    self.held[value.source] = None
         elif isinstance(target, (ast.Tuple, ast.List)):
             items = self.unpacked(value, len(target.elts))
             for element, item in zip(target.elts, items, strict=True):

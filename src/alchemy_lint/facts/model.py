@@ -632,3 +632,5 @@ class FunctionLoading:
     #: What the function does to sessions on every path that returns normally (a path that
     #: raises never gets back to its caller): (session text, commit or rollback).
     effects: tuple[tuple[str, str], ...] = ()
+    #: Where the objects the function binds come from (the models its session holds).
+    held: tuple[ObjectSource, ...] = ()

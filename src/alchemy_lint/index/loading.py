@@ -257,8 +257,20 @@ def relationship_loaded(
         return None
     if relationship.is_write_only or relationship.is_dynamic or relationship.lazy == "noload":
         return None
-    if relationship.is_collection is False and _from_identity_map(target, relationship, in_session):
+    loaded_here = _loaded_here(target, attribute, loaded, direct)
+    if (
+        loaded_here is False
+        and relationship.is_collection is False
+        and _from_identity_map(target, relationship, in_session)
+    ):
         return None
+    return loaded_here
+
+
+def _loaded_here(target: AccessTarget, attribute: str, loaded: tuple[str, ...], direct: bool) -> bool | None:
+    """Whether the object's own loading covers the relationship (see `relationship_loaded`)."""
+    relationship = target.relationship
+    assert relationship is not None
     if attribute in loaded:
         return True
     if relationship.is_eager:

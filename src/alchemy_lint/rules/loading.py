@@ -19,6 +19,7 @@ from alchemy_lint.facts.model import (
 )
 from alchemy_lint.findings import Finding
 from alchemy_lint.index import ProjectIndex
+from alchemy_lint.index.identity_map import HeldModels, held_models
 from alchemy_lint.index.loading import (
     RAISING_STRATEGIES,
     AccessTarget,
@@ -115,26 +116,14 @@ def check_lazy_relationship_access(rule: Rule, context: FileContext) -> Iterator
 def _lazy_reads(context: FileContext, function: FunctionFacts) -> Iterator[_Lazy]:
     loading = function.loading
     assert loading is not None
-    in_session = _in_session(context, function)
-    yield from _direct_reads(context, loading.accesses, in_session)
-    yield from _handed_reads(context, loading.handovers, in_session)
+    held = held_models(context.index, function, context.path)
+    yield from _direct_reads(context, loading.accesses, held)
+    yield from _handed_reads(context, loading.handovers, held)
     if function.response_model:
-        yield from _response_reads(context, function, in_session)
+        yield from _response_reads(context, function, held)
 
 
-def _in_session(context: FileContext, function: FunctionFacts) -> frozenset[str]:
-    """Models of which the caller handed the function objects (`project: ProjectModel`): a
-    many-to-one to one of them is likely served from the identity map (the function loads
-    `where(Run.project_id == project.id)`). What the function loads itself on some path proves
-    nothing for the others, so only parameters count."""
-    index = context.index
-    found = {index.resolve_model(cls) for _, cls in function.parameter_types}
-    return frozenset(model for model in found if model is not None and index.is_model(model))
-
-
-def _direct_reads(
-    context: FileContext, accesses: tuple[ObjectAccess, ...], in_session: frozenset[str]
-) -> Iterator[_Lazy]:
+def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...], held: HeldModels) -> Iterator[_Lazy]:
     index = context.index
     for access in accesses:
         if access.attribute == "awaitable_attrs" or not _is_async_object(context, access.source):
@@ -150,7 +139,7 @@ def _direct_reads(
             if access.kind is AccessKind.READ:
                 found = resolve_object(index, access.source, access.path, context.path)
                 unloaded = (
-                    first_unloaded(index, found, access.loaded, (access.attribute,), ("", 0), 0, in_session)
+                    first_unloaded(index, found, access.loaded, (access.attribute,), ("", 0), 0, held.at(access.line))
                     if found
                     else None
                 )
@@ -163,7 +152,7 @@ def _direct_reads(
             # Replacing a scalar loads nothing; a new object's many-to-one emits no SQL
             # while its foreign key is still None, which the facts cannot tell.
             continue
-        if is_loaded(target, access, in_session) is not False:
+        if is_loaded(target, access, held.at(access.line)) is not False:
             continue
         yield _Lazy(access.line, access.col, target, access.attribute, access.target, end=end)
 
@@ -182,7 +171,7 @@ def _handed(line: int, col: int, holder: str, unloaded: UnloadedRead, context: F
     return _Lazy(line, col, unloaded.target, unloaded.attribute, holder, reader)
 
 
-def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], in_session: frozenset[str]) -> Iterator[_Lazy]:
+def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], held: HeldModels) -> Iterator[_Lazy]:
     """Objects handed to callees (functions, the model's methods, schemas) that read relationships."""
     index = context.index
     summaries = index.summaries
@@ -207,6 +196,7 @@ def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], in_sess
                 continue
             reads = summaries.reads(callee, parameter, handover.flags)
         loaded = () if handover.is_collection else handover.loaded
+        in_session = held.at(handover.line)
         for read in reads:
             path = read.path
             if handover.is_collection:
@@ -218,7 +208,7 @@ def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], in_sess
                 yield _handed(handover.line, handover.col, handover.target, unloaded, context)
 
 
-def _response_reads(context: FileContext, function: FunctionFacts, in_session: frozenset[str]) -> Iterator[_Lazy]:
+def _response_reads(context: FileContext, function: FunctionFacts, held: HeldModels) -> Iterator[_Lazy]:
     """A route returns objects that its `response_model=` schema validates."""
     index = context.index
     loading = function.loading
@@ -236,6 +226,7 @@ def _response_reads(context: FileContext, function: FunctionFacts, in_session: f
         if target is None:
             continue
         loaded = () if returned.is_collection else returned.loaded
+        in_session = held.at(returned.line)
         for read in index.summaries.schema_reads(schema, target.model):
             unloaded = first_unloaded(index, target, loaded, read.path, (read.function, read.line), 0, in_session)
             if unloaded is not None:
