@@ -555,3 +555,37 @@ async def show() -> str:
     outcome = run_example(root, "app/handlers.py")
     assert (outcome["error"] is None) is user_first, outcome
     assert [f.line for f in findings_in(root, "app/handlers.py", "ASA301")] == ([] if user_first else [9])
+
+
+@pytest.mark.parametrize(
+    ("test", "refreshed"),
+    [
+        ("inspect(user).expired_attributes", True),
+        ("sa_inspect(user).expired", True),
+        ("not inspect(user).expired_attributes", False),
+    ],
+)
+def test_a_refresh_under_a_test_of_what_expired_counts_where_it_matters(
+    test: str, refreshed: bool, tmp_path: Path
+) -> None:
+    handler = f"""\
+from sqlalchemy import inspect
+from sqlalchemy import inspect as sa_inspect
+
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def rename() -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, 1)
+        user.name = "renamed"
+        await session.commit()
+        if {test}:
+            await session.refresh(user)
+        return user.name
+"""
+    root = _facts_project(tmp_path / "project", handler, expire_on_commit=True)
+    outcome = run_example(root, "app/handlers.py")
+    assert (outcome["error"] is None) is refreshed, outcome
+    assert [f.line for f in findings_in(root, "app/handlers.py", "ASA302")] == ([] if refreshed else [15])

@@ -130,6 +130,7 @@ _RESULT_STEPS = {
 _SESSION_RESULT_STAGES = {"execute": "result", "scalars": "scalars", "exec": "scalars", "stream_scalars": "scalars"}
 _MAX_PATH = 3
 _MAX_ACCESSES = 400
+_INSPECT = frozenset({"sqlalchemy.inspect", "sqlalchemy.inspection.inspect"})
 
 
 # -- abstract values -------------------------------------------------------------
@@ -393,7 +394,14 @@ class _LoadingWalker:
             return None
         elif isinstance(node, ast.If):
             self.expr(node.test, env)
-            return _join(self.block(node.body, dict(env)), self.block(node.orelse, dict(env)))
+            body, orelse = dict(env), dict(env)
+            checked = self.expiry_test(node.test)
+            if checked is not None:
+                # `if inspect(user).expired_attributes: await session.refresh(user)`: where the
+                # test fails, nothing on the object is expired.
+                name, expired_in_body = checked
+                self.unexpire(name, orelse if expired_in_body else body)
+            return _join(self.block(node.body, body), self.block(node.orelse, orelse))
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             return self.for_loop(node, env)
         elif isinstance(node, ast.While):
@@ -565,6 +573,27 @@ class _LoadingWalker:
             position,
             node.col_offset,
         )
+
+    def expiry_test(self, test: ast.expr) -> tuple[str, bool] | None:
+        """`inspect(x).expired_attributes` or `inspect(x).expired` (maybe under `not`): the
+        name tested, and whether the body runs when it is expired."""
+        expired = True
+        while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test, expired = test.operand, not expired
+        if not (isinstance(test, ast.Attribute) and test.attr in ("expired_attributes", "expired")):
+            return None
+        call = test.value
+        if not (isinstance(call, ast.Call) and len(call.args) == 1 and isinstance(call.args[0], ast.Name)):
+            return None
+        if qualify(call.func, self.resolver.table) not in _INSPECT:
+            return None
+        return call.args[0].id, expired
+
+    @staticmethod
+    def unexpire(name: str, env: _Env) -> None:
+        current = env.get(name)
+        if isinstance(current, _Object) and current.expired:
+            env[name] = replace(current, expired=frozenset())
 
     # -- bindings ------------------------------------------------------------------
 
