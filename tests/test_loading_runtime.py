@@ -589,3 +589,25 @@ async def rename() -> str:
     outcome = run_example(root, "app/handlers.py")
     assert (outcome["error"] is None) is refreshed, outcome
     assert [f.line for f in findings_in(root, "app/handlers.py", "ASA302")] == ([] if refreshed else [15])
+
+
+@pytest.mark.parametrize("expire_on_commit", [True, False])
+def test_a_held_object_that_commit_expired_answers_a_many_to_one_with_sql(
+    expire_on_commit: bool, tmp_path: Path
+) -> None:
+    handler = f"""\
+from app.db import SessionLocal
+from app.db_models import Order, User
+
+
+async def show() -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, 1)
+        await session.commit()
+        order = await session.get(Order, 1)
+        return order.user.name{"  # ASA301" if expire_on_commit else ""}
+"""
+    root = _facts_project(tmp_path / "project", handler, expire_on_commit=expire_on_commit)
+    outcome = run_example(root, "app/handlers.py")
+    assert (outcome["error"] == "MissingGreenlet") is expire_on_commit, outcome
+    assert [f.line for f in findings_in(root, "app/handlers.py", "ASA301")] == ([10] if expire_on_commit else [])

@@ -313,7 +313,7 @@ def analyse_function(node: ast.AsyncFunctionDef, resolver: Resolver) -> Function
     """The loading facts of one async function, or None when it touches no ORM object."""
     walker = _LoadingWalker(resolver)
     walker.run(node.body)
-    if not walker.accesses and not walker.returns and not walker.handovers and not walker.effects:
+    if not (walker.accesses or walker.returns or walker.handovers or walker.effects or walker.returns_created):
         return None
     return FunctionLoading(
         accesses=tuple(walker.accesses.values()),
@@ -322,6 +322,8 @@ def analyse_function(node: ast.AsyncFunctionDef, resolver: Resolver) -> Function
         handovers=tuple(walker.handovers.values()),
         effects=tuple(sorted(walker.effects or ())),
         held=tuple(walker.held),
+        returns_created=tuple(walker.returns_created),
+        expiries=tuple((source, expiry) for expiry, source in walker.expiries.items()),
     )
 
 
@@ -341,6 +343,9 @@ class _LoadingWalker:
         self.returns: list[ReturnedObject] = []
         #: Where every object bound to a name came from, used or not (what the session holds).
         self.held: dict[ObjectSource, None] = {}
+        self.returns_created: dict[str, None] = {}
+        #: Each commit or rollback that expired a bound object, with the object's source.
+        self.expiries: dict[Expiry, ObjectSource] = {}
         self.other_returns = False
         self.loops: list[_LoopFrame] = []
         self._seen_returns: set[tuple[int, int]] = set()
@@ -556,11 +561,20 @@ class _LoadingWalker:
             for position, item in enumerate(value.items):
                 if isinstance(item, _Object) and item.stage != "result" and item.source.kind is not SourceKind.NEW:
                     self.returns.append(self._returned(item, node, position))
+                elif isinstance(item, _Object):
+                    self.created(item)
             return
         if isinstance(value, _Object) and value.stage != "result" and value.source.kind is not SourceKind.NEW:
             self.returns.append(self._returned(value, node, None))
         else:
+            if isinstance(value, _Object):
+                self.created(value)
             self.other_returns = True
+
+    def created(self, value: _Object) -> None:
+        """A new object the function returns: in its caller's session once added and flushed."""
+        if value.source.kind is SourceKind.NEW and value.source.model and (value.persistent or value.pending_in):
+            self.returns_created[value.source.model] = None
 
     @staticmethod
     def _returned(value: _Object, node: ast.Return, position: int | None) -> ReturnedObject:
@@ -1287,6 +1301,7 @@ class _LoadingWalker:
                 continue
             if method != "flush":
                 value = replace(value, expired=value.expired | {expiry})
+                self.expiries.setdefault(expiry, value.source)
             env[name] = value
 
 

@@ -634,3 +634,8 @@ class FunctionLoading:
     effects: tuple[tuple[str, str], ...] = ()
     #: Where the objects the function binds come from (the models its session holds).
     held: tuple[ObjectSource, ...] = ()
+    #: The models of new objects the function adds and returns (`create_project(session)`).
+    returns_created: tuple[str, ...] = ()
+    #: The commits and rollbacks that expired objects the function holds, each with the source
+    #: of one of them (its session says whether a commit expires).
+    expiries: tuple[tuple[ObjectSource, Expiry], ...] = ()

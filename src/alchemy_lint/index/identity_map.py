@@ -13,47 +13,72 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from alchemy_lint.facts.model import FunctionFacts, LoaderStrategy, ObjectSource
-from alchemy_lint.index.loading import ResolvedSource, resolve_source
+from alchemy_lint.facts.model import FunctionFacts, LoaderStrategy, ObjectSource, SourceKind
+from alchemy_lint.index.loading import ResolvedSource, callee_function, resolve_source
 
 if TYPE_CHECKING:
     from alchemy_lint.index.project import ProjectIndex
+
+_MAX_DEPTH = 4
 
 
 @dataclass(frozen=True, slots=True)
 class HeldModels:
     """Models of which a function holds objects: its parameters' from the start, the others
-    from the line that obtained them."""
+    from each line that obtained one, until the session expires them."""
 
     parameters: frozenset[str]
-    #: (model, the first line that obtained an object of it).
+    #: (model, a line that obtained an object of it).
     obtained: tuple[tuple[str, int], ...]
+    #: Lines of the commits and rollbacks that expire the function's objects. The identity map
+    #: answers a many-to-one to an expired object with a refresh of it, which is SQL.
+    expiries: tuple[int, ...] = ()
 
     def at(self, line: int) -> frozenset[str]:
-        """The models held when `line` runs (an object obtained on the same line counts)."""
-        return self.parameters | {model for model, since in self.obtained if since <= line}
+        """The models held, unexpired, when `line` runs (obtained on the same line counts)."""
+
+        def fresh(since: int) -> bool:
+            return not any(since < expiry < line for expiry in self.expiries)
+
+        held = {model for model, since in self.obtained if since <= line and fresh(since)}
+        return frozenset(held | self.parameters) if fresh(0) else frozenset(held)
 
 
-def held_models(index: ProjectIndex, function: FunctionFacts, path: str) -> HeldModels:
-    """What `function` holds in its session (see the module's docstring)."""
+def held_models(index: ProjectIndex, function: FunctionFacts, path: str, expiries: tuple[int, ...]) -> HeldModels:
+    """What `function` holds in its session (see the module's docstring); `expiries` are the
+    lines where its objects expire."""
     parameters = {index.resolve_model(cls) for _, cls in function.parameter_types}
     loading = function.loading
-    first: dict[str, int] = {}
+    obtained: set[tuple[str, int]] = set()
     if loading is not None:
         sources: dict[ObjectSource, None] = dict.fromkeys(loading.held)
         sources.update((access.source, None) for access in loading.accesses)
         sources.update((handover.source, None) for handover in loading.handovers)
         sources.update((returned.source, None) for returned in loading.returns)
         for source in sources:
-            resolved = resolve_source(index, source, path)
-            if resolved is None:
-                continue
-            for model in _models(index, resolved):
-                first[model] = min(first.get(model, source.line), source.line)
+            obtained.update((model, source.line) for model in _source_models(index, source, path, 0))
     return HeldModels(
         frozenset(model for model in parameters if model is not None and index.is_model(model)),
-        tuple(sorted(first.items())),
+        tuple(sorted(obtained)),
+        tuple(sorted(set(expiries))),
     )
+
+
+def _source_models(index: ProjectIndex, source: ObjectSource, path: str, depth: int) -> set[str]:
+    """The models of what a source brings; for a project function's result, what each of its
+    returns brings, whatever session it used (a test helper that creates and commits a row)."""
+    if source.kind is not SourceKind.CALL:
+        resolved = resolve_source(index, source, path)
+        return _models(index, resolved) if resolved is not None else set()
+    function = callee_function(index, source.callee)
+    if function is None or function.loading is None or depth >= _MAX_DEPTH:
+        return set()
+    inner = index.function_paths.get(function.qualname, "")
+    created = (index.resolve_model(model) for model in function.loading.returns_created)
+    found = {model for model in created if model is not None and index.is_model(model)}
+    for returned in function.loading.returns:
+        found |= _source_models(index, returned.source, inner, depth + 1)
+    return found
 
 
 def _models(index: ProjectIndex, source: ResolvedSource) -> set[str]:

@@ -116,7 +116,8 @@ def check_lazy_relationship_access(rule: Rule, context: FileContext) -> Iterator
 def _lazy_reads(context: FileContext, function: FunctionFacts) -> Iterator[_Lazy]:
     loading = function.loading
     assert loading is not None
-    held = held_models(context.index, function, context.path)
+    expiries = [event.line for source, expiry in loading.expiries for event in _expiring(context, source, (expiry,))]
+    held = held_models(context.index, function, context.path, tuple(expiries))
     yield from _direct_reads(context, loading.accesses, held)
     yield from _handed_reads(context, loading.handovers, held)
     if function.response_model:
@@ -133,13 +134,22 @@ def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...], held
         target = resolve_access(index, access, context.path)
         if target is None:
             continue
+        in_session = held.at(access.line)
         end = (access.end_line, access.end_col) if access.end_line is not None and access.end_col is not None else None
         if target.relationship is None:
             # `order.item_count`: a property (or method) of the model that reads relationships.
             if access.kind is AccessKind.READ:
                 found = resolve_object(index, access.source, access.path, context.path)
                 unloaded = (
-                    first_unloaded(index, found, access.loaded, (access.attribute,), ("", 0), 0, held.at(access.line))
+                    first_unloaded(
+                        index,
+                        found,
+                        access.loaded,
+                        (access.attribute,),
+                        ("", 0),
+                        0,
+                        in_session,
+                    )
                     if found
                     else None
                 )
@@ -152,7 +162,7 @@ def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...], held
             # Replacing a scalar loads nothing; a new object's many-to-one emits no SQL
             # while its foreign key is still None, which the facts cannot tell.
             continue
-        if is_loaded(target, access, held.at(access.line)) is not False:
+        if is_loaded(target, access, in_session) is not False:
             continue
         yield _Lazy(access.line, access.col, target, access.attribute, access.target, end=end)
 
@@ -312,21 +322,7 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
                 continue
             if access.attribute == "awaitable_attrs":
                 continue
-            session = access.source.session
-            if session is None:
-                continue
-            value = index.values.of(session.origins)
-            is_async = is_async_session(index, session)
-            if is_async is False or (is_async is None and not context.settings.preview):
-                continue
-            expires = value.expire_on_commit if value.is_session else None
-            if expires is None and context.settings.preview:
-                expires = project_factory_expiry(index)
-            events = [
-                event
-                for event in (_through_callee(index, event) for event in access.expired_by)
-                if event.method == "rollback" or (event.method in ("commit", "begin") and expires is True)
-            ]
+            events = _expiring(context, access.source, access.expired_by)
             if not events:
                 continue
             target = resolve_access(index, access, context.path)
@@ -357,6 +353,28 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
                 event_line=event.line,
                 fix=fix,
             )
+
+
+def _expiring(context: FileContext, source: ObjectSource, expired_by: tuple[Expiry, ...]) -> tuple[Expiry, ...]:
+    """The commits and rollbacks among `expired_by` that expire the objects of the source's
+    session (a commit does only on a session that expires on commit); none when the session is
+    unknown or not an async one."""
+    index = context.index
+    session = source.session
+    if session is None or not expired_by:
+        return ()
+    is_async = is_async_session(index, session)
+    if is_async is False or (is_async is None and not context.settings.preview):
+        return ()
+    value = index.values.of(session.origins)
+    expires = value.expire_on_commit if value.is_session else None
+    if expires is None and context.settings.preview:
+        expires = project_factory_expiry(index)
+    return tuple(
+        event
+        for event in (_through_callee(index, event) for event in expired_by)
+        if event.method == "rollback" or (event.method in ("commit", "begin") and expires is True)
+    )
 
 
 def _through_callee(index: ProjectIndex, event: Expiry) -> Expiry:
