@@ -611,3 +611,39 @@ async def show() -> str:
     outcome = run_example(root, "app/handlers.py")
     assert (outcome["error"] == "MissingGreenlet") is expire_on_commit, outcome
     assert [f.line for f in findings_in(root, "app/handlers.py", "ASA301")] == ([10] if expire_on_commit else [])
+
+
+@pytest.mark.parametrize(
+    ("read_under", "reported"),
+    [
+        ("if detailed:", False),  # the same test as the loader's: the loader is there
+        ("if not detailed:", True),  # the other side: never loaded there
+        ("if True:", True),  # another test says nothing of the loader
+    ],
+)
+def test_a_read_under_the_test_that_added_the_loader_is_loaded(read_under: str, reported: bool, tmp_path: Path) -> None:
+    handler = f"""\
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.db import SessionLocal
+from app.db_models import Order
+
+
+async def show(detailed: bool) -> int:
+    async with SessionLocal() as session:
+        statement = select(Order)
+        if detailed:
+            statement = statement.options(selectinload(Order.items))
+        orders = (await session.scalars(statement)).all()
+        count = 0
+        for order in orders:
+            {read_under}
+                count += len(order.items)
+        return count
+"""
+    root = _facts_project(tmp_path / "project", handler, expire_on_commit=False)
+    # The harness passes False for a `bool` parameter: a read outside `if detailed:` runs unloaded.
+    outcome = run_example(root, "app/handlers.py")
+    assert (outcome["error"] == "MissingGreenlet") is reported, outcome
+    assert [f.line for f in findings_in(root, "app/handlers.py", "ASA301")] == ([17] if reported else [])

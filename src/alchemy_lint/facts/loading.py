@@ -10,9 +10,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from alchemy_lint.facts.conditions import known_arguments
+from alchemy_lint.facts.conditions import Guard, branch_conditions, known_arguments
 from alchemy_lint.facts.model import (
     AccessKind,
+    Condition,
     Expiry,
     FunctionLoading,
     Handover,
@@ -145,6 +146,8 @@ class _Statement:
     known: bool
     #: Loaders that some path but not every path added.
     maybe: frozenset[LoaderPath] = frozenset()
+    #: Of those, the ones added under a test the code may repeat (`if is_shared:`), with what held.
+    given: frozenset[tuple[LoaderPath, Condition]] = frozenset()
     #: Further entities of a multi-entity select (`select(Order, Customer)`).
     entities: tuple[str, ...] = ()
     #: Whether running it gives ORM objects (a select; DML only with `returning(Model)`).
@@ -232,6 +235,7 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             loaders=left.loaders & right.loaders,
             known=left.known and right.known,
             maybe=left.maybe | right.maybe | (left.loaders ^ right.loaders),
+            given=left.given | right.given,
         )
     for empty, full in ((left, right), (right, left)):
         # `found = []`, then `found.append(order)` on some paths: a list of the objects.
@@ -344,6 +348,9 @@ class _LoadingWalker:
         #: Where every object bound to a name came from, used or not (what the session holds).
         self.held: dict[ObjectSource, None] = {}
         self.returns_created: dict[str, None] = {}
+        #: What the enclosing `if` tests say at the current point, and the names they test.
+        self.holding: frozenset[Condition] = frozenset()
+        self.given_names: set[str] = set()
         #: Each commit or rollback that expired a bound object, with the object's source.
         self.expiries: dict[Expiry, ObjectSource] = {}
         self.other_returns = False
@@ -406,7 +413,7 @@ class _LoadingWalker:
                 # test fails, nothing on the object is expired.
                 name, expired_in_body = checked
                 self.unexpire(name, orelse if expired_in_body else body)
-            return _join(self.block(node.body, body), self.block(node.orelse, orelse))
+            return self.branches(node.test, node.body, node.orelse, body, orelse)
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             return self.for_loop(node, env)
         elif isinstance(node, ast.While):
@@ -588,6 +595,50 @@ class _LoadingWalker:
             node.col_offset,
         )
 
+    def branches(
+        self, test: ast.expr, body: list[ast.stmt], orelse: list[ast.stmt], body_env: _Env, orelse_env: _Env
+    ) -> _Env | None:
+        """Both sides of an `if`, each knowing what its test says, joined."""
+        holds, fails = branch_conditions(test, lambda name: True)
+        saved = self.holding
+        self.holding = saved | frozenset(holds)
+        left = self.block(body, body_env)
+        self.holding = saved | frozenset(fails)
+        right = self.block(orelse, orelse_env)
+        self.holding = saved
+        joined = _join(left, right)
+        if joined is not None and left is not None and right is not None and (holds or fails):
+            self.note_given(joined, left, right, holds, fails)
+        return joined
+
+    def note_given(self, joined: _Env, left: _Env, right: _Env, holds: Guard, fails: Guard) -> None:
+        """Loaders one side of an `if` added: the same test later says whether they are there."""
+        for name, value in joined.items():
+            before, after = left.get(name), right.get(name)
+            if not (isinstance(value, _Statement) and isinstance(before, _Statement) and isinstance(after, _Statement)):
+                continue
+            given = {(loader, c) for loader in before.loaders - after.loaders for c in holds}
+            given |= {(loader, c) for loader in after.loaders - before.loaders for c in fails}
+            if given:
+                joined[name] = replace(value, given=value.given | given)
+                self.given_names.update(c.parameter for _, c in given)
+
+    def forget_conditions(self, name: str, env: _Env) -> None:
+        """`name` is bound again: what was tested on it says nothing any more."""
+        self.holding = frozenset(c for c in self.holding if c.parameter != name)
+        for key, value in list(env.items()):
+            if isinstance(value, _Statement) and any(c.parameter == name for _, c in value.given):
+                env[key] = replace(value, given=frozenset(g for g in value.given if g[1].parameter != name))
+
+    def with_given_loaders(self, source: ObjectSource) -> ObjectSource:
+        """The source as the current branch sees it: a loader added under the test that holds here."""
+        extra = tuple(
+            loader
+            for loader, condition in source.given_loaders
+            if condition in self.holding and loader not in source.loaders
+        )
+        return replace(source, loaders=(*source.loaders, *extra)) if extra else source
+
     def expiry_test(self, test: ast.expr) -> tuple[str, bool] | None:
         """`inspect(x).expired_attributes` or `inspect(x).expired` (maybe under `not`): the
         name tested, and whether the body runs when it is expired."""
@@ -613,6 +664,8 @@ class _LoadingWalker:
 
     def bind(self, target: ast.expr, value: _Value | None, env: _Env, source: ast.expr | None = None) -> None:
         if isinstance(target, ast.Name):
+            if target.id in self.given_names:
+                self.forget_conditions(target.id, env)
             if value is None:
                 env.pop(target.id, None)
             else:
@@ -778,7 +831,7 @@ class _LoadingWalker:
             line=node.lineno,
             col=node.col_offset,
             kind=kind,
-            source=owner.source,
+            source=self.with_given_loaders(owner.source),
             path=owner.path,
             loaded=tuple(sorted(name for name in owner.loaded if "." not in name)),
             persistent=owner.persistent,
@@ -1001,7 +1054,7 @@ class _LoadingWalker:
             callee=callee,
             callee_text=callee_text,
             argument=argument,
-            source=value.source,
+            source=self.with_given_loaders(value.source),
             path=value.path,
             loaded=tuple(sorted(name for name in value.loaded if "." not in name)),
             persistent=value.persistent,
@@ -1231,6 +1284,7 @@ class _LoadingWalker:
                 loaders=tuple(sorted(statement.loaders, key=repr)),
                 loaders_known=statement.known,
                 maybe_loaders=tuple(sorted(statement.maybe, key=repr)),
+                given_loaders=tuple(sorted(statement.given, key=repr)),
             )
             stage = None if method == "scalar" else _SESSION_RESULT_STAGES[method]
             row = (statement.model, *statement.entities) if statement.entities and stage == "result" else ()

@@ -528,6 +528,8 @@ class ObjectSource:
     callee_text: str = ""
     #: Loaders that some paths to the query added and others did not.
     maybe_loaders: tuple[LoaderPath, ...] = ()
+    #: Of those, the ones added under a test (`if is_shared:`): a read under the same test has them.
+    given_loaders: tuple[tuple[LoaderPath, Condition], ...] = ()
 
 
 class AccessKind(str, Enum):
