@@ -647,3 +647,45 @@ async def show(detailed: bool) -> int:
     outcome = run_example(root, "app/handlers.py")
     assert (outcome["error"] == "MissingGreenlet") is reported, outcome
     assert [f.line for f in findings_in(root, "app/handlers.py", "ASA301")] == ([17] if reported else [])
+
+
+_GREETERS = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def greeting(user) -> str:
+    return f"hello {user.name}"
+
+
+async def fresh_greeting(session: AsyncSession, user) -> str:
+    await session.refresh(user)
+    return f"hello {user.name}"
+"""
+
+
+@pytest.mark.parametrize(
+    ("call", "reported"),
+    [("greeting(user)", True), ("await fresh_greeting(session, user)", False)],
+)
+def test_an_expired_object_handed_to_a_callee_that_reads_a_column(call: str, reported: bool, tmp_path: Path) -> None:
+    handler = f"""\
+from app.db import SessionLocal
+from app.db_models import User
+from app.greeters import fresh_greeting, greeting
+
+
+async def rename() -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, 1)
+        user.name = "renamed"
+        await session.commit()
+        return {call}
+"""
+    root = _facts_project(tmp_path / "project", handler, expire_on_commit=True)
+    (root / "app/greeters.py").write_text(_GREETERS, encoding="utf-8")
+    outcome = run_example(root, "app/handlers.py")
+    assert (outcome["error"] == "MissingGreenlet") is reported, outcome
+    found = findings_in(root, "app/handlers.py", "ASA302")
+    assert [f.line for f in found] == ([11] if reported else [])
+    if reported:
+        assert "User.name read on user by greeting() at app/greeters.py:5 after session.commit()" in found[0].message

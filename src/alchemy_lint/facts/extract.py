@@ -35,6 +35,7 @@ from alchemy_lint.facts.invocations import InvocationRecorder, decorator_argumen
 from alchemy_lint.facts.kept import KeptTracker
 from alchemy_lint.facts.loading import analyse_function
 from alchemy_lint.facts.model import (
+    WHOLE_REFRESH,
     ApiCall,
     AttributeFacts,
     ClassFacts,
@@ -1009,7 +1010,15 @@ class _FactsBuilder(FastNodeVisitor):
         for keyword in node.keywords:
             if keyword.arg == "attribute_names":
                 names = keyword.value
-        if found is None or not isinstance(names, (ast.List, ast.Tuple, ast.Set)):
+        if found is None:
+            return
+        if names is None:
+            # A whole refresh: every column is fresh again (relationships stay as they were).
+            function.parameter_loads.append(
+                ParameterRead(found[0], (*found[1], WHOLE_REFRESH), node.lineno, node.col_offset)
+            )
+            return
+        if not isinstance(names, (ast.List, ast.Tuple, ast.Set)):
             return
         for item in names.elts:
             if isinstance(item, ast.Constant) and isinstance(item.value, str):

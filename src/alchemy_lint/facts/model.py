@@ -171,6 +171,10 @@ class KnownArgument:
         return None if known is None else known == condition.holds
 
 
+#: The last step of a `ParameterRead` in `parameter_loads` for `refresh(obj)` without names.
+WHOLE_REFRESH = "*"
+
+
 @dataclass(frozen=True, slots=True)
 class ParameterRead:
     """The function reads `path` off one of its parameters (`order.customer.name` is ("customer",

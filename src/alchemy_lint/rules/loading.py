@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from alchemy_lint.facts.model import (
+    WHOLE_REFRESH,
     AccessKind,
     Expiry,
     FunctionFacts,
@@ -33,6 +34,7 @@ from alchemy_lint.index.loading import (
     resolve_access,
     resolve_object,
 )
+from alchemy_lint.index.summaries import Read
 from alchemy_lint.rules.base import Example, FileContext, FixSafety, Rule
 from alchemy_lint.rules.loading_examples import (
     ASA301_CROSS_FUNCTION_INVALID,
@@ -169,22 +171,28 @@ def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...], held
 
 def _handed(line: int, col: int, holder: str, unloaded: UnloadedRead, context: FileContext) -> _Lazy:
     reader = ""
-    index = context.index
-    if unloaded.function in index.classes:
-        where = index.relative(index.class_paths.get(unloaded.function, ""))
-        reader = f"the schema {unloaded.function.rsplit('.', 1)[-1]} reads it ({where}:{unloaded.line})"
-    elif unloaded.function:
-        where = index.relative(index.function_paths.get(unloaded.function, ""))
-        name = unloaded.function.rsplit(".", 2)
-        shown = ".".join(name[-2:]) if len(name) > 2 and name[-2][:1].isupper() else name[-1]
-        reader = f"{shown}() reads it at {where}:{unloaded.line}"
+    if unloaded.function:
+        name, where, is_schema = _reader(context.index, unloaded.function)
+        if is_schema:
+            reader = f"{name} reads it ({where}:{unloaded.line})"
+        else:
+            reader = f"{name} reads it at {where}:{unloaded.line}"
     return _Lazy(line, col, unloaded.target, unloaded.attribute, holder, reader)
+
+
+def _reader(index: ProjectIndex, function: str) -> tuple[str, str, bool]:
+    """How a message names the function or schema that reads an object handed to it: its name,
+    its file, and whether it is a schema."""
+    if function in index.classes:
+        return f"the schema {function.rsplit('.', 1)[-1]}", index.relative(index.class_paths.get(function, "")), True
+    name = function.rsplit(".", 2)
+    shown = ".".join(name[-2:]) if len(name) > 2 and name[-2][:1].isupper() else name[-1]
+    return f"{shown}()", index.relative(index.function_paths.get(function, "")), False
 
 
 def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], held: HeldModels) -> Iterator[_Lazy]:
     """Objects handed to callees (functions, the model's methods, schemas) that read relationships."""
     index = context.index
-    summaries = index.summaries
     for handover in handovers:
         if not _is_async_object(context, handover.source):
             continue
@@ -193,18 +201,9 @@ def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], held: H
         target = resolve_object(index, handover.source, handover.path, context.path)
         if target is None:
             continue
-        if handover.method is not None:
-            reads = summaries.method_reads(target.model, handover.method)
-        elif (schema := summaries.schema(handover.callee)) is not None:
-            reads = summaries.schema_reads(schema, target.model)
-            if handover.is_collection:
-                reads = tuple(replace(read, path=("[]", *read.path)) for read in reads)
-        else:
-            callee = summaries.callee(handover.callee)
-            parameter = summaries.parameter(callee, handover.argument) if callee is not None else None
-            if callee is None or parameter is None:
-                continue
-            reads = summaries.reads(callee, parameter, handover.flags)
+        reads = _handover_reads(index, handover, target.model)
+        if reads is None:
+            continue
         loaded = () if handover.is_collection else handover.loaded
         in_session = held.at(handover.line)
         for read in reads:
@@ -216,6 +215,34 @@ def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], held: H
             unloaded = first_unloaded(index, target, loaded, path, (read.function, read.line), 0, in_session)
             if unloaded is not None:
                 yield _handed(handover.line, handover.col, handover.target, unloaded, context)
+
+
+def _handover_reads(index: ProjectIndex, handover: Handover, model: str) -> tuple[Read, ...] | None:
+    """What the callee an object is handed to reads off it (a function, a method of its model,
+    a schema); None when the callee is unknown."""
+    summaries = index.summaries
+    if handover.method is not None:
+        return summaries.method_reads(model, handover.method)
+    if (schema := summaries.schema(handover.callee)) is not None:
+        reads = summaries.schema_reads(schema, model)
+        if handover.is_collection:
+            reads = tuple(replace(read, path=("[]", *read.path)) for read in reads)
+        return reads
+    callee = summaries.callee(handover.callee)
+    parameter = summaries.parameter(callee, handover.argument) if callee is not None else None
+    if callee is None or parameter is None:
+        return None
+    return summaries.reads(callee, parameter, handover.flags)
+
+
+def _callee_refreshes(index: ProjectIndex, handover: Handover) -> bool:
+    """The function an object is handed to refreshes it whole (`await session.refresh(obj)`)."""
+    summaries = index.summaries
+    callee = summaries.callee(handover.callee) if handover.method is None else None
+    parameter = summaries.parameter(callee, handover.argument) if callee is not None else None
+    return callee is not None and any(
+        load.parameter == parameter and load.path == (WHOLE_REFRESH,) for load in callee.parameter_loads
+    )
 
 
 def _response_reads(context: FileContext, function: FunctionFacts, held: HeldModels) -> Iterator[_Lazy]:
@@ -311,48 +338,98 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
 
 
 def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator[Finding]:
-    index = context.index
     for function in context.facts.functions:
         loading = function.loading
         if loading is None or not function.is_async:
             continue
+        # The first read of an expired object on its path raises; later reads of it are not
+        # reported again, whether the function reads it or a callee it is handed to does.
         reported: set[tuple[str, int, int]] = set()
-        for access in sorted(loading.accesses, key=lambda a: (a.line, a.col)):
-            if access.kind is not AccessKind.READ or not access.expired_by or access.attribute.startswith("_"):
-                continue
-            if access.attribute == "awaitable_attrs":
-                continue
-            events = _expiring(context, access.source, access.expired_by)
-            if not events:
-                continue
-            target = resolve_access(index, access, context.path)
-            if target is None or not _is_mapped_attribute(context, target, access.attribute):
-                continue
-            event = events[-1]
-            key = (access.target.split(".", 1)[0], access.source.line, event.line)
+        expired = sorted(
+            (*_expired_reads(context, loading.accesses), *_expired_handovers(context, loading.handovers)),
+            key=lambda read: (read.line, read.col),
+        )
+        for read in expired:
+            event = read.events[-1]
+            key = (read.target.split(".", 1)[0], read.source_line, event.line)
             if key in reported:
                 continue
             reported.add(key)
             if event.method == "rollback":
                 fix = (
                     f"rollback() expires every object whatever expire_on_commit says: "
-                    f"await {event.session}.refresh({access.target}) or reload it"
+                    f"await {event.session}.refresh({read.target}) or reload it"
                 )
             else:
                 fix = (
                     f"set expire_on_commit=False where the session is made (its factory), or "
-                    f"await {event.session}.refresh({access.target}) first"
+                    f"await {event.session}.refresh({read.target}) first"
                 )
             yield rule.report(
                 context,
-                access.line,
-                access.col,
-                attribute=f"{target.model.rsplit('.', 1)[-1]}.{access.attribute}",
-                target=access.target,
+                read.line,
+                read.col,
+                attribute=read.attribute,
+                target=read.target + read.reader,
                 event=_event_text(event),
                 event_line=event.line,
                 fix=fix,
             )
+
+
+@dataclass(frozen=True, slots=True)
+class _ExpiredRead:
+    line: int
+    col: int
+    #: `Model.attribute`, the expression read, and who reads it when a callee does.
+    attribute: str
+    target: str
+    reader: str
+    source_line: int
+    events: tuple[Expiry, ...]
+
+
+def _expired_reads(context: FileContext, accesses: tuple[ObjectAccess, ...]) -> Iterator[_ExpiredRead]:
+    index = context.index
+    for access in accesses:
+        if access.kind is not AccessKind.READ or not access.expired_by or access.attribute.startswith("_"):
+            continue
+        if access.attribute == "awaitable_attrs":
+            continue
+        events = _expiring(context, access.source, access.expired_by)
+        if not events:
+            continue
+        target = resolve_access(index, access, context.path)
+        if target is None or not _is_mapped_attribute(context, target, access.attribute):
+            continue
+        attribute = f"{target.model.rsplit('.', 1)[-1]}.{access.attribute}"
+        yield _ExpiredRead(access.line, access.col, attribute, access.target, "", access.source.line, events)
+
+
+def _expired_handovers(context: FileContext, handovers: tuple[Handover, ...]) -> Iterator[_ExpiredRead]:
+    """An expired object handed to a callee that reads one of its columns: the callee raises."""
+    index = context.index
+    for handover in handovers:
+        if handover.is_collection or not handover.expired_by:
+            continue
+        events = _expiring(context, handover.source, handover.expired_by)
+        if not events:
+            continue
+        target = resolve_object(index, handover.source, handover.path, context.path)
+        if target is None or _callee_refreshes(index, handover):
+            continue
+        columns = {name for cls in index.class_chain(target.model) for name in cls.fields}
+        columns -= set(index.relationships(target.model))
+        reads = _handover_reads(index, handover, target.model) or ()
+        read = next((read for read in reads if read.path and read.path[0] in columns), None)
+        if read is None:
+            continue
+        attribute = f"{target.model.rsplit('.', 1)[-1]}.{read.path[0]}"
+        name, where, _ = _reader(index, read.function)
+        reader = f" by {name} at {where}:{read.line}"
+        yield _ExpiredRead(
+            handover.line, handover.col, attribute, handover.target, reader, handover.source.line, events
+        )
 
 
 def _expiring(context: FileContext, source: ObjectSource, expired_by: tuple[Expiry, ...]) -> tuple[Expiry, ...]:
@@ -423,7 +500,9 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
         "of any column or relationship then has to refresh the object with SQL from plain attribute "
         "access, which asyncio cannot do: `MissingGreenlet`. The rule follows the session to its "
         "factory through the project index; in a loop, a commit in one iteration expires what the next "
-        "iteration reads. `await session.refresh(obj)` in between makes the read safe. Sessions whose "
+        "iteration reads. `await session.refresh(obj)` in between makes the read safe. An expired "
+        "object handed to a function that reads one of its columns is reported on the call that hands "
+        "it over, with the function and line that read it. Sessions whose "
         "factory is unknown (a parameter annotated `AsyncSession`) and objects received as parameters "
         "are not judged; with `preview = true`, such a session is judged by the project's one session "
         "factory when there is exactly one."
