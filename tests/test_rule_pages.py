@@ -17,8 +17,6 @@ from alchemy_lint.rules import ALL_RULES, Rule
 _BLOCK = re.compile(r"```(python|toml)\n(.*?)```", re.DOTALL)
 _HEADING = re.compile(r"^(#{2,4} .*)$", re.MULTILINE)
 _EXAMPLE_SECTIONS = ("## Example", "## Use instead", "## More examples")
-#: The rules whose examples issue 10's rework titles (rules/loading_examples.py).
-_TITLED_ELSEWHERE = frozenset({"ASA301", "ASA302"})
 
 
 @dataclass
@@ -102,22 +100,20 @@ def test_pages_are_self_contained() -> None:
         assert "as above" not in page, name
 
 
-@pytest.mark.parametrize(
-    "rule",
-    [
-        pytest.param(
-            rule,
-            id=rule.code,
-            marks=[pytest.mark.xfail(strict=True, reason="titled by issue 10's rework")]
-            if rule.code in _TITLED_ELSEWHERE
-            else [],
-        )
-        for rule in ALL_RULES
-    ],
-)
+RULES = [pytest.param(rule, id=rule.code) for rule in ALL_RULES]
+
+
+@pytest.mark.parametrize("rule", RULES)
 def test_every_example_has_a_title(rule: Rule) -> None:
     untitled = [example.path for example in (*rule.invalid, *rule.valid) if not example.title]
     assert untitled == []
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_no_two_examples_of_a_page_read_the_same(rule: Rule) -> None:
+    # Two examples whose code is the same (a factory beside them differs) must say so in their title.
+    titles = [example.title for example in (*rule.invalid, *rule.valid)]
+    assert sorted({title for title in titles if titles.count(title) > 1}) == []
 
 
 @pytest.mark.parametrize(
