@@ -15,8 +15,8 @@ from alchemy_lint.engine import check_paths
 from alchemy_lint.rules import ALL_RULES, Rule
 
 _BLOCK = re.compile(r"```(python|toml)\n(.*?)```", re.DOTALL)
-#: The rules whose examples issue 10's rework titles (rules/loading_examples.py).
-_TITLED_ELSEWHERE = frozenset({"ASA301", "ASA302"})
+_HEADING = re.compile(r"^(#{2,4} .*)$", re.MULTILINE)
+_EXAMPLE_SECTIONS = ("## Example", "## Use instead", "## More examples")
 
 
 @dataclass
@@ -24,27 +24,34 @@ class PageExample:
     code: str
     heading: str
     reported: bool
+    #: The `###` heading a long page groups the example under, if any.
+    topic: str = ""
     files: dict[str, str] = field(default_factory=dict)
     path: str = ""
     config: str = ""
 
 
 def page_examples(code: str, page: str) -> list[PageExample]:
-    """The examples of a page: one per `###` heading, with the files printed under it."""
+    """The examples of a page, one per example heading, with the files printed under it; under
+    "More examples" a `###` heading that is not an example's is the topic of the `####` ones after it."""
     found: list[PageExample] = []
-    section = ""
-    for part in re.split(r"^(#{2,3} .*)$", page, flags=re.MULTILINE):
+    section = topic = ""
+    example: PageExample | None = None
+    for part in _HEADING.split(page):
         if part.startswith("## "):
-            section = part
+            section, topic, example = part, "", None
             continue
-        if part.startswith("### "):
-            heading = part.removeprefix("### ")
+        if part.startswith("###"):
+            heading = part.lstrip("#").removeprefix(" ")
+            if section == "## More examples" and not heading.startswith(("Reported:", "Not reported:")):
+                topic, example = heading, None
+                continue
             reported = heading.startswith("Reported:") or section == "## Example"
-            found.append(PageExample(code, heading, reported))
+            example = PageExample(code, heading, reported, topic)
+            found.append(example)
             continue
-        if not found or section not in ("## Example", "## Use instead", "## More examples"):
+        if example is None or section not in _EXAMPLE_SECTIONS:
             continue
-        example = found[-1]
         for language, text in _BLOCK.findall(part):
             if language == "toml":
                 example.config = text.removeprefix("[tool.alchemy-lint]\n")
@@ -58,16 +65,20 @@ def page_examples(code: str, page: str) -> list[PageExample]:
     return found
 
 
-CASES = [
-    pytest.param(example, id=f"{example.code}-{number}")
+ON_PAGES = {
+    name.removesuffix(".md"): page_examples(name.removesuffix(".md"), page)
     for name, page in sorted(render_all().items())
     if name.startswith("ASA")
-    for number, example in enumerate(page_examples(name.removesuffix(".md"), page))
+}
+CASES = [
+    pytest.param(example, id=f"{code}-{number}")
+    for code, examples in ON_PAGES.items()
+    for number, example in enumerate(examples)
 ]
 
 
 def test_every_example_of_every_rule_is_on_its_page() -> None:
-    on_pages = {code: sum(1 for case in CASES if case.values[0].code == code) for code in {r.code for r in ALL_RULES}}
+    on_pages = {code: len(examples) for code, examples in ON_PAGES.items()}
     assert on_pages == {rule.code: len(rule.valid) + len(rule.invalid) for rule in ALL_RULES}
 
 
@@ -89,19 +100,30 @@ def test_pages_are_self_contained() -> None:
         assert "as above" not in page, name
 
 
-@pytest.mark.parametrize(
-    "rule",
-    [
-        pytest.param(
-            rule,
-            id=rule.code,
-            marks=[pytest.mark.xfail(strict=True, reason="titled by issue 10's rework")]
-            if rule.code in _TITLED_ELSEWHERE
-            else [],
-        )
-        for rule in ALL_RULES
-    ],
-)
+RULES = [pytest.param(rule, id=rule.code) for rule in ALL_RULES]
+
+
+@pytest.mark.parametrize("rule", RULES)
 def test_every_example_has_a_title(rule: Rule) -> None:
     untitled = [example.path for example in (*rule.invalid, *rule.valid) if not example.title]
     assert untitled == []
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_no_two_examples_of_a_page_read_the_same(rule: Rule) -> None:
+    # Two examples whose code is the same (a factory beside them differs) must say so in their title.
+    titles = [example.title for example in (*rule.invalid, *rule.valid)]
+    assert sorted({title for title in titles if titles.count(title) > 1}) == []
+
+
+@pytest.mark.parametrize(
+    "rule", [pytest.param(rule, id=rule.code) for rule in ALL_RULES if any(e.topic for e in rule.valid)]
+)
+def test_a_long_page_groups_its_examples_under_their_topics(rule: Rule) -> None:
+    # The first two examples are the page's "Example" and "Use instead"; the rest sit under topics.
+    on_page = [(example.topic, example.heading) for example in ON_PAGES[rule.code][2:]]
+    listed = [(e.topic, f"Reported: {e.title}") for e in rule.invalid[1:]]
+    listed += [(e.topic, f"Not reported: {e.title}") for e in rule.valid[1:]]
+    assert sorted(on_page) == sorted(listed)
+    topics = [topic for topic, _ in on_page]
+    assert topics == sorted(topics, key=topics.index), "a topic's examples are not together"

@@ -35,12 +35,30 @@ def example_title(example: Example) -> str:
 _FIRST_FUNCTION = re.compile(r"^(?:async )?def (\w+)", re.MULTILINE)
 
 
+#: A file beside an example longer than this is folded: the models every example of a rule shares
+#: would otherwise bury the few lines that make the example what it is.
+FOLDED_LINES = 30
+
+_CLASS = re.compile(r"^class (\w+)", re.MULTILINE)
+
+
+def _file_block(path: str, source: str) -> str:
+    """A file beside the example, printed in full; folded under a summary that names its classes when long."""
+    block = f"```python\n# {path}\n{source.rstrip()}\n```"
+    if source.count("\n") <= FOLDED_LINES:
+        return block
+    # Markdown is not rendered inside <summary>: the names are HTML.
+    classes = ", ".join(f"<code>{name}</code>" for name in _CLASS.findall(source))
+    what = f"{source.count(chr(10))} lines" + (f": {classes}" if classes else "")
+    return f"<details><summary><code>{path}</code> ({what})</summary>\n\n{block}\n\n</details>"
+
+
 def _example_block(example: Example) -> str:
-    """An example's files, each printed in full: the example file first, then the files beside it."""
+    """An example's files, each printed: the example file first, then the files beside it."""
     blocks = [f"```python\n# {example.path}\n{example.source.rstrip()}\n```"]
     if example.others:
         blocks.append("Beside it:" if len(example.others) == 1 else "Beside it, these files:")
-    blocks.extend(f"```python\n# {path}\n{source.rstrip()}\n```" for path, source in example.others)
+    blocks.extend(_file_block(path, source) for path, source in example.others)
     if example.config:
         blocks.append(f"With, in pyproject.toml:\n\n```toml\n[tool.alchemy-lint]\n{example.config.rstrip()}\n```")
     if example.fixed is not None:
@@ -54,14 +72,50 @@ def _section(heading: str, example: Example) -> str:
     return f"{heading} {example_title(example)}\n\n{_example_block(example)}"
 
 
+def _topics(examples: tuple[Example, ...]) -> dict[str, list[Example]]:
+    """The examples by topic, topics in the order they first appear (one untitled topic if none)."""
+    grouped: dict[str, list[Example]] = {}
+    for example in examples:
+        grouped.setdefault(example.topic, []).append(example)
+    return grouped
+
+
+def _claim_list(examples: tuple[Example, ...]) -> str:
+    """One line per titled example; nested under its topic when the examples have topics."""
+    lines = []
+    for topic, members in _topics(examples).items():
+        titles = [f"- {example.title}" for example in members if example.title]
+        if topic and titles:
+            lines.append(f"- {topic}")
+            titles = [f"  {title}" for title in titles]
+        lines.extend(titles)
+    return "\n".join(lines)
+
+
 def _claims(rule: Rule) -> str:
     """What the rule reports and what it leaves alone, one line per titled example."""
     parts = []
     for intro, examples in (("It reports:", rule.invalid), ("It does not report:", rule.valid)):
-        titled = [example.title for example in examples if example.title]
-        if titled:
-            parts.append(intro + "\n\n" + "\n".join(f"- {title}" for title in titled))
+        claims = _claim_list(examples)
+        if claims:
+            parts.append(f"{intro}\n\n{claims}")
     return "\n\n".join(parts)
+
+
+def _more_examples(rule: Rule) -> list[str]:
+    """Every example after the first two: by topic when the rule gives topics, the reported ones first."""
+    invalid, valid = rule.invalid[1:], rule.valid[1:]
+    if not any(example.topic for example in (*invalid, *valid)):
+        return [_section("### Reported:", example) for example in invalid] + [
+            _section("### Not reported:", example) for example in valid
+        ]
+    reported, silent = _topics(invalid), _topics(valid)
+    groups = []
+    for topic in dict.fromkeys([*reported, *silent]):
+        sections = [_section("#### Reported:", example) for example in reported.get(topic, [])]
+        sections += [_section("#### Not reported:", example) for example in silent.get(topic, [])]
+        groups.append(f"### {topic or 'Other cases'}\n\n" + "\n\n".join(sections))
+    return groups
 
 
 def explain(rule: Rule) -> str:
@@ -100,8 +154,7 @@ def explain(rule: Rule) -> str:
     ]
     if rule.options:
         sections.append("## Options\n\n" + "\n".join(f"- `{option}`" for option in rule.options))
-    more = [_section("### Reported:", example) for example in rule.invalid[1:]]
-    more += [_section("### Not reported:", example) for example in rule.valid[1:]]
+    more = _more_examples(rule)
     if more:
         sections.append("## More examples\n\n" + "\n\n".join(more))
     if rule.references:

@@ -38,6 +38,9 @@ class Example:
     fixed: str | None = None
     #: What the example shows, as a heading: "A factory built in a request dependency".
     title: str = ""
+    #: The group the rule page lists the example under, for rules with many examples:
+    #: "Objects returned by another function".
+    topic: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,12 +88,16 @@ class Hero(SQLModel, table=True):
 
 
 def _database(expire_on_commit: bool | None) -> str:
-    setting = "" if expire_on_commit is None else f", expire_on_commit={expire_on_commit}"
+    # The factory line is what tells an ASA302 example from its twin: the comment says so on the page.
+    if expire_on_commit is None:
+        factory = "async_sessionmaker(engine)  # expire_on_commit=True, the default: commit() expires every object"
+    else:
+        factory = f"async_sessionmaker(engine, expire_on_commit={expire_on_commit})"
     return (
         "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
         "from sqlalchemy.pool import StaticPool\n\n"
         'engine = create_async_engine("sqlite+aiosqlite://", poolclass=StaticPool)\n'
-        f"SessionLocal = async_sessionmaker(engine{setting})\n"
+        f"SessionLocal = {factory}\n"
     )
 
 
@@ -205,8 +209,22 @@ async def close_order(session: AsyncSession, order: Order) -> None:
 _SERVICES_FILE = ("app/services.py", _SERVICES)
 
 
-def _example(source: str, *others: tuple[str, str], path: str = "app/handlers.py", fixed: str | None = None) -> Example:
-    return Example(source, path=path, others=(_MODELS_FILE, *others), fixed=fixed)
+def _example(source: str, *others: tuple[str, str], title: str, topic: str, fixed: str | None = None) -> Example:
+    """An example in app/handlers.py; the files that make it what it is come first, the models last."""
+    return Example(source, others=(*others, _MODELS_FILE), fixed=fixed, title=title, topic=topic)
+
+
+# The headings ASA301's page groups its examples under, from the simplest case to the cross-function ones.
+_NOT_LOADED = "Relationships the query did not load"
+_LOADER_REACH = "What a loader option reaches"
+_ELSEWHERE = "Objects from another function, a tuple or a dict"
+_HANDED_OVER = "Relationships read by the code an object is handed to: helpers, properties, schemas"
+
+# ASA302's headings.
+_AFTER_COMMIT = "Reads after `commit()`"
+_AFTER_ROLLBACK = "Reads after `rollback()`"
+_BARE_SESSION = "A session opened without the factory"
+_COMMIT_ELSEWHERE = "A commit in a helper"
 
 
 ASA301_INVALID: tuple[Example, ...] = (
@@ -235,6 +253,8 @@ async def order_quantity(session: AsyncSession, order_id: int) -> int:
     order = result.scalars().one()
     return sum(item.quantity for item in (await order.awaitable_attrs.items))
 """,
+        title="A collection read on an object from a `select()` with no loader option",
+        topic=_NOT_LOADED,
     ),
     _example(
         """\
@@ -259,6 +279,82 @@ async def add_item(session: AsyncSession, order_id: int, product_id: int) -> Non
     (await order.awaitable_attrs.items).append(OrderItem(product_id=product_id, quantity=1))
     await session.commit()
 """,
+        title="`order.items.append(...)` after `session.get()`",
+        topic=_NOT_LOADED,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+async def customer_name(session: AsyncSession, order_id: int) -> str:
+    order = await session.get(Order, order_id)
+    customer = getattr(order, "user", None)  # ASA301
+    return customer.name if customer else ""
+""",
+        title='`getattr(order, "user", None)` after `session.get()`',
+        topic=_NOT_LOADED,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+async def clear_items(session: AsyncSession, order_id: int) -> None:
+    order = await session.get(Order, order_id)
+    order.items = []  # ASA301
+    await session.commit()
+""",
+        title="Replacing a collection (`order.items = []`) after `session.get()`",
+        topic=_NOT_LOADED,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import User
+
+
+async def register(session: AsyncSession, name: str) -> int:
+    user = User(name=name)
+    session.add(user)
+    await session.commit()
+    return len(user.orders)  # ASA301
+""",
+        fixed="""\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import User
+
+
+async def register(session: AsyncSession, name: str) -> int:
+    user = User(name=name)
+    session.add(user)
+    await session.commit()
+    return len((await user.awaitable_attrs.orders))
+""",
+        title="A collection of an object this function added and committed",
+        topic=_NOT_LOADED,
+    ),
+    Example(
+        """\
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models import Team
+
+
+async def team_size(session: AsyncSession, team_id: int) -> int:
+    team = (await session.exec(select(Team).where(Team.id == team_id))).one()
+    return len(team.heroes)  # ASA301
+""",
+        others=(("app/models.py", SQLMODEL_MODELS),),
+        title="SQLModel: `team.heroes` after `session.exec(select(Team))`",
+        topic=_NOT_LOADED,
     ),
     _example(
         """\
@@ -291,6 +387,8 @@ async def order_lines(session: AsyncSession, detailed: bool) -> list[int]:
     order = (await session.scalars(statement)).one()
     return [item.quantity for item in (await order.awaitable_attrs.items)]
 """,
+        title="`selectinload` added on one branch, the collection read on both",
+        topic=_LOADER_REACH,
     ),
     _example(
         """\
@@ -317,6 +415,8 @@ async def busy_orders(session: AsyncSession) -> list[int]:
     orders = (await session.scalars(statement)).unique().all()
     return [len((await order.awaitable_attrs.items)) for order in orders]
 """,
+        title="`join(Order.items)` alone: the join filters, it loads nothing",
+        topic=_LOADER_REACH,
     ),
     _example(
         """\
@@ -351,59 +451,167 @@ async def product_names(session: AsyncSession, order_id: int) -> list[str]:
         names.append((await item.awaitable_attrs.product).name)
     return names
 """,
+        title="A loader for `Order.items` that does not reach `item.product`",
+        topic=_LOADER_REACH,
     ),
+)
+
+ASA301_VALID: tuple[Example, ...] = (
     _example(
         """\
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.db_models import User
-
-
-async def register(session: AsyncSession, name: str) -> int:
-    user = User(name=name)
-    session.add(user)
-    await session.commit()
-    return len(user.orders)  # ASA301
-""",
-        fixed="""\
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.db_models import User
-
-
-async def register(session: AsyncSession, name: str) -> int:
-    user = User(name=name)
-    session.add(user)
-    await session.commit()
-    return len((await user.awaitable_attrs.orders))
-""",
-    ),
-    _example(
-        """\
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from app.db_models import Order
 
 
-async def customer_name(session: AsyncSession, order_id: int) -> str:
-    order = await session.get(Order, order_id)
-    customer = getattr(order, "user", None)  # ASA301
-    return customer.name if customer else ""
-"""
+async def order_quantity(session: AsyncSession, order_id: int) -> int:
+    statement = select(Order).where(Order.id == order_id).options(selectinload(Order.items))
+    order = (await session.execute(statement)).scalars().one()
+    return sum(item.quantity for item in order.items)
+""",
+        title="`selectinload(Order.items)` on the query",
+        topic=_NOT_LOADED,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.db_models import Order, OrderItem
+
+
+async def add_item(session: AsyncSession, order_id: int, product_id: int) -> str:
+    order = await session.get(Order, order_id, options=[selectinload(Order.items), joinedload(Order.user)])
+    order.items.append(OrderItem(product_id=product_id, quantity=1))
+    await session.commit()
+    return order.user.name
+""",
+        title="Loader options passed to `session.get(..., options=[...])`",
+        topic=_NOT_LOADED,
     ),
     _example(
         """\
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db_models import Order, User
+
+
+async def reassign(session: AsyncSession, order_id: int, user_id: int) -> str:
+    order = await session.get(Order, order_id)
+    user = User(name="new owner", addresses=[], orders=[])
+    order.user = user
+    session.add(user)
+    await session.flush()
+    return f"{order.user.name} {len(user.orders)} {len(user.addresses)}"
+""",
+        title="A new object given its collections, and a many-to-one assigned before it is read",
+        topic=_NOT_LOADED,
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order, OrderEvent, User
+
+
+async def user_summary(session: AsyncSession, user_id: int) -> list[str]:
+    user = await session.get(User, user_id)
+    cities = [address.city for address in user.addresses]
+    order = (await session.scalars(select(Order).where(Order.user_id == user_id))).first()
+    order.events.add(OrderEvent(kind="viewed"))
+    events = (await session.scalars(order.events.select())).all()
+    sizes = await session.run_sync(lambda sync_session: len(order.items))
+    return [*cities, str(len(events)), str(sizes)]
+""",
+        title='Relationships that never lazy-load: `lazy="selectin"`, write-only, and inside `run_sync`',
+        topic=_NOT_LOADED,
+    ),
+    Example(
+        """\
+from sqlalchemy.orm import selectinload
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models import Team
+
+
+async def team_size(session: AsyncSession, team_id: int) -> int:
+    statement = select(Team).where(Team.id == team_id).options(selectinload(Team.heroes))
+    team = (await session.exec(statement)).one()
+    return len(team.heroes)
+""",
+        others=(("app/models.py", SQLMODEL_MODELS),),
+        title="SQLModel: `selectinload(Team.heroes)` on the query",
+        topic=_NOT_LOADED,
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
 from app.db_models import Order
 
 
-async def clear_items(session: AsyncSession, order_id: int) -> None:
-    order = await session.get(Order, order_id)
-    order.items = []  # ASA301
-    await session.commit()
-"""
+async def order_lines(session: AsyncSession, detailed: bool) -> list[int]:
+    statement = select(Order).where(Order.id == 1)
+    if detailed:
+        statement = statement.options(selectinload(Order.items))
+    order = (await session.scalars(statement)).one()
+    if detailed:
+        return [item.quantity for item in await order.awaitable_attrs.items]
+    await session.refresh(order, ["items"])
+    return [item.quantity for item in order.items]
+""",
+        title="Each branch loads the collection: a loader, `awaitable_attrs` or `session.refresh()`",
+        topic=_LOADER_REACH,
     ),
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import contains_eager
+
+from app.db_models import Order, OrderItem
+
+
+async def busy_orders(session: AsyncSession) -> list[int]:
+    statement = (
+        select(Order).join(Order.items).where(OrderItem.quantity > 0).options(contains_eager(Order.items))
+    )
+    orders = (await session.scalars(statement)).unique().all()
+    return [len(order.items) for order in orders]
+""",
+        title="`contains_eager(Order.items)` with the join",
+        topic=_LOADER_REACH,
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order, OrderItem
+
+
+async def product_names(session: AsyncSession, order_id: int) -> list[str]:
+    statement = (
+        select(Order)
+        .where(Order.id == order_id)
+        .options(selectinload(Order.items).selectinload(OrderItem.product))
+    )
+    order = (await session.execute(statement)).scalar_one()
+    return [item.product.name for item in order.items]
+""",
+        title="A chained loader for each level read: `selectinload(Order.items).selectinload(OrderItem.product)`",
+        topic=_LOADER_REACH,
+    ),
+)
+
+ASA301_CROSS_FUNCTION_INVALID: tuple[Example, ...] = (
     _example(
         """\
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -426,6 +634,8 @@ async def item_count(session: AsyncSession, order_id: int) -> int:
     order = await get_order(session, order_id)
     return len((await order.awaitable_attrs.items))
 """,
+        title="An object from a repository function whose query loads no relationship",
+        topic=_ELSEWHERE,
     ),
     _example(
         """\
@@ -463,63 +673,8 @@ class OrderService:
 async def report(session: AsyncSession) -> list[str]:
     return await OrderService(session).open_customers()
 """,
-    ),
-    Example(
-        """\
-from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from app.models import Team
-
-
-async def team_size(session: AsyncSession, team_id: int) -> int:
-    team = (await session.exec(select(Team).where(Team.id == team_id))).one()
-    return len(team.heroes)  # ASA301
-""",
-        others=(("app/models.py", SQLMODEL_MODELS),),
-    ),
-)
-
-ASA301_CROSS_FUNCTION_INVALID: tuple[Example, ...] = (
-    _example(
-        """\
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.db_models import Order
-from app.invoices import customer_name
-
-
-async def invoice_heading(session: AsyncSession, order_id: int) -> str:
-    order = await session.get(Order, order_id)
-    return customer_name(order)  # ASA301
-""",
-        _HELPERS_FILE,
-    ),
-    _example(
-        """\
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.db_models import Order
-
-
-async def order_size(session: AsyncSession, order_id: int) -> int:
-    order = await session.get(Order, order_id)
-    return order.item_count  # ASA301
-"""
-    ),
-    _example(
-        """\
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.db_models import Order
-from app.schemas import OrderOut
-
-
-async def order_out(session: AsyncSession, order_id: int) -> OrderOut:
-    order = await session.get(Order, order_id)
-    return OrderOut.model_validate(order)  # ASA301
-""",
-        _SCHEMAS_FILE,
+        title="Objects from a repository class, read in a service through `self.repo`",
+        topic=_ELSEWHERE,
     ),
     _example(
         """\
@@ -533,6 +688,56 @@ async def order_size(session: AsyncSession, order_id: int) -> int:
     return len(order.items)  # ASA301
 """,
         _PAIRS_FILE,
+        title="An object unpacked from the tuple a helper returns",
+        topic=_ELSEWHERE,
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+async def items_of(session: AsyncSession, order_id: int) -> int:
+    orders = (await session.scalars(select(Order))).all()
+    by_id = {order.id: order for order in orders}
+    return len(by_id[order_id].items)  # ASA301
+""",
+        title="An object taken out of a dict built from the query's results",
+        topic=_ELSEWHERE,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+from app.invoices import customer_name
+
+
+async def invoice_heading(session: AsyncSession, order_id: int) -> str:
+    order = await session.get(Order, order_id)
+    return customer_name(order)  # ASA301
+""",
+        _HELPERS_FILE,
+        title="A helper in another module reads `order.user`",
+        topic=_HANDED_OVER,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+from app.invoices import buyer
+
+
+async def buyer_of(session: AsyncSession, order_id: int) -> object:
+    order = await session.get(Order, order_id)
+    return buyer(order)  # ASA301
+""",
+        _HELPERS_FILE,
+        title='A helper reads the relationship through `getattr(order, "user", None)`',
+        topic=_HANDED_OVER,
     ),
     _example(
         """\
@@ -550,38 +755,89 @@ async def first_line(session: AsyncSession) -> str:
     return product_line(item)  # ASA301
 """,
         _HELPERS_FILE,
+        title="A helper reads `item.order.user`; the query loads `item.order` only",
+        topic=_HANDED_OVER,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+async def order_size(session: AsyncSession, order_id: int) -> int:
+    order = await session.get(Order, order_id)
+    return order.item_count  # ASA301
+""",
+        title="A model property that reads `self.items` (`order.item_count`)",
+        topic=_HANDED_OVER,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+from app.schemas import OrderOut
+
+
+async def order_out(session: AsyncSession, order_id: int) -> OrderOut:
+    order = await session.get(Order, order_id)
+    return OrderOut.model_validate(order)  # ASA301
+""",
+        _SCHEMAS_FILE,
+        title="A schema with `from_attributes` reads a relationship (`OrderOut.model_validate(order)`)",
+        topic=_HANDED_OVER,
+    ),
+)
+
+ASA301_CROSS_FUNCTION_VALID: tuple[Example, ...] = (
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.repository import get_order_with_items
+
+
+async def item_count(session: AsyncSession, order_id: int) -> int:
+    order = await get_order_with_items(session, order_id)
+    return len(order.items)
+""",
+        _REPOSITORY_FILE,
+        title="A repository function that loads the collection with `selectinload`",
+        topic=_ELSEWHERE,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.pairs import user_and_order_with_items
+
+
+async def order_size(session: AsyncSession, order_id: int) -> int:
+    user, order = await user_and_order_with_items(session, order_id)
+    return len(order.items)
+""",
+        _PAIRS_FILE,
+        title="The helper's query loads the collection of the object it returns in a tuple",
+        topic=_ELSEWHERE,
     ),
     _example(
         """\
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from app.db_models import Order
 
 
 async def items_of(session: AsyncSession, order_id: int) -> int:
-    orders = (await session.scalars(select(Order))).all()
+    orders = (await session.scalars(select(Order).options(selectinload(Order.items)))).all()
     by_id = {order.id: order for order in orders}
-    return len(by_id[order_id].items)  # ASA301
-"""
-    ),
-    _example(
-        """\
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.db_models import Order
-from app.invoices import buyer
-
-
-async def buyer_of(session: AsyncSession, order_id: int) -> object:
-    order = await session.get(Order, order_id)
-    return buyer(order)  # ASA301
+    return len(by_id[order_id].items)
 """,
-        _HELPERS_FILE,
+        title="A dict built from a query with `selectinload(Order.items)`",
+        topic=_ELSEWHERE,
     ),
-)
-
-ASA301_CROSS_FUNCTION_VALID: tuple[Example, ...] = (
     _example(
         """\
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -596,49 +852,25 @@ async def invoice_heading(session: AsyncSession, order_id: int) -> str:
     return customer_name(order)
 """,
         _HELPERS_FILE,
+        title="`selectinload(Order.user)` in `session.get()` before the helper reads it",
+        topic=_HANDED_OVER,
     ),
     _example(
         """\
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db_models import Order
+from app.invoices import buyer
 
 
-async def order_size(session: AsyncSession, order_id: int) -> int:
+async def buyer_of(session: AsyncSession, order_id: int) -> object:
     order = await session.get(Order, order_id)
-    await order.awaitable_attrs.items
-    return order.item_count
-"""
-    ),
-    _example(
-        """\
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
-
-from app.db_models import Order, OrderItem
-from app.schemas import OrderOut, OrderSummary
-
-
-async def order_out(session: AsyncSession, order_id: int) -> tuple[OrderOut, OrderSummary]:
-    loaders = [selectinload(Order.items).selectinload(OrderItem.product)]
-    order = await session.get(Order, order_id, options=loaders)
-    bare = await session.get(Order, order_id + 1)
-    return OrderOut.model_validate(order), OrderSummary.model_validate(bare)
+    await order.awaitable_attrs.user
+    return buyer(order)
 """,
-        _SCHEMAS_FILE,
-    ),
-    _example(
-        """\
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.pairs import user_and_order_with_items
-
-
-async def order_size(session: AsyncSession, order_id: int) -> int:
-    user, order = await user_and_order_with_items(session, order_id)
-    return len(order.items)
-""",
-        _PAIRS_FILE,
+        _HELPERS_FILE,
+        title="`await order.awaitable_attrs.user` before the helper reads it",
+        topic=_HANDED_OVER,
     ),
     _example(
         """\
@@ -656,173 +888,42 @@ async def first_line(session: AsyncSession) -> str:
     return product_line(item)
 """,
         _HELPERS_FILE,
-    ),
-    _example(
-        """\
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
-
-from app.db_models import Order
-
-
-async def items_of(session: AsyncSession, order_id: int) -> int:
-    orders = (await session.scalars(select(Order).options(selectinload(Order.items)))).all()
-    by_id = {order.id: order for order in orders}
-    return len(by_id[order_id].items)
-"""
+        title="`selectinload(OrderItem.order).selectinload(Order.user)` covers the helper's read",
+        topic=_HANDED_OVER,
     ),
     _example(
         """\
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db_models import Order
-from app.invoices import buyer
 
 
-async def buyer_of(session: AsyncSession, order_id: int) -> object:
+async def order_size(session: AsyncSession, order_id: int) -> int:
     order = await session.get(Order, order_id)
-    await order.awaitable_attrs.user
-    return buyer(order)
+    await order.awaitable_attrs.items
+    return order.item_count
 """,
-        _HELPERS_FILE,
+        title="`await order.awaitable_attrs.items` before the property reads it",
+        topic=_HANDED_OVER,
     ),
-)
-
-ASA301_VALID: tuple[Example, ...] = (
     _example(
         """\
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.db_models import Order, OrderItem
+from app.schemas import OrderOut, OrderSummary
 
 
-async def product_names(session: AsyncSession, order_id: int) -> list[str]:
-    statement = (
-        select(Order)
-        .where(Order.id == order_id)
-        .options(selectinload(Order.items).selectinload(OrderItem.product))
-    )
-    order = (await session.execute(statement)).scalar_one()
-    return [item.product.name for item in order.items]
-"""
-    ),
-    _example(
-        """\
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
-
-from app.db_models import Order, OrderItem
-
-
-async def add_item(session: AsyncSession, order_id: int, product_id: int) -> str:
-    order = await session.get(Order, order_id, options=[selectinload(Order.items), joinedload(Order.user)])
-    order.items.append(OrderItem(product_id=product_id, quantity=1))
-    await session.commit()
-    return order.user.name
-"""
-    ),
-    _example(
-        """\
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
-
-from app.db_models import Order
-
-
-async def order_lines(session: AsyncSession, detailed: bool) -> list[int]:
-    statement = select(Order).where(Order.id == 1)
-    if detailed:
-        statement = statement.options(selectinload(Order.items))
-    order = (await session.scalars(statement)).one()
-    if detailed:
-        return [item.quantity for item in await order.awaitable_attrs.items]
-    await session.refresh(order, ["items"])
-    return [item.quantity for item in order.items]
-"""
-    ),
-    _example(
-        """\
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import contains_eager
-
-from app.db_models import Order, OrderItem
-
-
-async def busy_orders(session: AsyncSession) -> list[int]:
-    statement = (
-        select(Order).join(Order.items).where(OrderItem.quantity > 0).options(contains_eager(Order.items))
-    )
-    orders = (await session.scalars(statement)).unique().all()
-    return [len(order.items) for order in orders]
-"""
-    ),
-    _example(
-        """\
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.db_models import Order, OrderEvent, User
-
-
-async def user_summary(session: AsyncSession, user_id: int) -> list[str]:
-    user = await session.get(User, user_id)
-    cities = [address.city for address in user.addresses]
-    order = (await session.scalars(select(Order).where(Order.user_id == user_id))).first()
-    order.events.add(OrderEvent(kind="viewed"))
-    events = (await session.scalars(order.events.select())).all()
-    sizes = await session.run_sync(lambda sync_session: len(order.items))
-    return [*cities, str(len(events)), str(sizes)]
-"""
-    ),
-    _example(
-        """\
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.db_models import Order, User
-
-
-async def reassign(session: AsyncSession, order_id: int, user_id: int) -> str:
-    order = await session.get(Order, order_id)
-    user = User(name="new owner", addresses=[], orders=[])
-    order.user = user
-    session.add(user)
-    await session.flush()
-    return f"{order.user.name} {len(user.orders)} {len(user.addresses)}"
-"""
-    ),
-    _example(
-        """\
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.repository import get_order_with_items
-
-
-async def item_count(session: AsyncSession, order_id: int) -> int:
-    order = await get_order_with_items(session, order_id)
-    return len(order.items)
+async def order_out(session: AsyncSession, order_id: int) -> tuple[OrderOut, OrderSummary]:
+    loaders = [selectinload(Order.items).selectinload(OrderItem.product)]
+    order = await session.get(Order, order_id, options=loaders)
+    bare = await session.get(Order, order_id + 1)
+    return OrderOut.model_validate(order), OrderSummary.model_validate(bare)
 """,
-        _REPOSITORY_FILE,
-    ),
-    Example(
-        """\
-from sqlalchemy.orm import selectinload
-from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from app.models import Team
-
-
-async def team_size(session: AsyncSession, team_id: int) -> int:
-    statement = select(Team).where(Team.id == team_id).options(selectinload(Team.heroes))
-    team = (await session.exec(statement)).one()
-    return len(team.heroes)
-""",
-        others=(("app/models.py", SQLMODEL_MODELS),),
+        _SCHEMAS_FILE,
+        title="The schema's relationships loaded by a chain, and a schema that reads only columns",
+        topic=_HANDED_OVER,
     ),
 )
 
@@ -841,6 +942,8 @@ async def rename_user(user_id: int, name: str) -> str:
         return user.name  # ASA302
 """,
         _EXPIRING_DB,
+        title="A column read after `commit()`; the factory keeps the default `expire_on_commit=True`",
+        topic=_AFTER_COMMIT,
     ),
     _example(
         """\
@@ -861,6 +964,8 @@ async def close_orders() -> list[int]:
     return closed
 """,
         _EXPIRING_DB,
+        title="A query's results read in a loop that commits on every turn",
+        topic=_AFTER_COMMIT,
     ),
     _example(
         """\
@@ -876,6 +981,25 @@ async def register(name: str) -> int:
         return user.id  # ASA302
 """,
         _EXPIRING_DB,
+        title="A new object's `id` read after `commit()`",
+        topic=_AFTER_COMMIT,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def rename_user(user_id: int, name: str) -> str:
+    async with SessionLocal() as session:
+        async with session.begin():
+            user = await session.get(User, user_id)
+            user.name = name
+        return user.name  # ASA302
+""",
+        _EXPIRING_DB,
+        title="A column read after the `session.begin()` block commits",
+        topic=_AFTER_COMMIT,
     ),
     _example(
         """\
@@ -892,6 +1016,8 @@ async def preview_rename(user_id: int, name: str) -> str:
         return user.name  # ASA302
 """,
         _KEEPING_DB,
+        title="A column read after `rollback()`, although the factory sets `expire_on_commit=False`",
+        topic=_AFTER_ROLLBACK,
     ),
     _example(
         """\
@@ -909,119 +1035,12 @@ async def rename_user(user_id: int, name: str) -> str:
         return user.name  # ASA302
 """,
         _KEEPING_DB,
-    ),
-    _example(
-        """\
-from app.db import SessionLocal
-from app.db_models import User
-
-
-async def rename_user(user_id: int, name: str) -> str:
-    async with SessionLocal() as session:
-        async with session.begin():
-            user = await session.get(User, user_id)
-            user.name = name
-        return user.name  # ASA302
-""",
-        _EXPIRING_DB,
-    ),
-)
-
-ASA302_CROSS_FUNCTION_INVALID: tuple[Example, ...] = (
-    _example(
-        """\
-from app.db import SessionLocal
-from app.db_models import Order
-from app.services import close_order
-
-
-async def close_and_report(order_id: int) -> str:
-    async with SessionLocal() as session:
-        order = await session.get(Order, order_id)
-        await close_order(session, order)
-        return order.status  # ASA302
-""",
-        _EXPIRING_DB,
-        _SERVICES_FILE,
-    ),
-    _example(
-        """\
-from sqlalchemy import update
-
-from app.db import SessionLocal
-from app.db_models import Order
-
-
-async def reopen(order_id: int) -> str:
-    async with SessionLocal() as session:
-        statement = update(Order).where(Order.id == order_id).values(status="open").returning(Order)
-        order = (await session.scalars(statement)).one()
-        await session.commit()
-        return order.status  # ASA302
-""",
-        _EXPIRING_DB,
-    ),
-)
-
-ASA302_CROSS_FUNCTION_VALID: tuple[Example, ...] = (
-    _example(
-        """\
-from app.db import SessionLocal
-from app.db_models import Order
-from app.services import close_order
-
-
-async def close_and_report(order_id: int) -> str:
-    async with SessionLocal() as session:
-        order = await session.get(Order, order_id)
-        await close_order(session, order)
-        return order.status
-""",
-        _KEEPING_DB,
-        _SERVICES_FILE,
-    ),
-    _example(
-        """\
-from sqlalchemy import update
-
-from app.db import SessionLocal
-from app.db_models import Order
-
-
-async def reopen(order_id: int) -> str:
-    async with SessionLocal() as session:
-        statement = update(Order).where(Order.id == order_id).values(status="open").returning(Order)
-        order = (await session.scalars(statement)).one()
-        await session.commit()
-        await session.refresh(order)
-        return order.status
-""",
-        _EXPIRING_DB,
+        title="A bare `AsyncSession(engine)`: the factory's `expire_on_commit=False` does not apply to it",
+        topic=_BARE_SESSION,
     ),
 )
 
 ASA302_VALID: tuple[Example, ...] = (
-    _example(
-        """\
-from sqlalchemy.exc import IntegrityError
-
-from app.db import SessionLocal
-from app.db_models import User
-
-
-async def check_registration(name: str) -> str:
-    async with SessionLocal() as session:
-        user = User(name=name)
-        session.add(user)
-        try:
-            await session.flush()
-        except IntegrityError:
-            return "taken"
-        await session.rollback()
-        return user.name
-""",
-        _EXPIRING_DB,
-    ),
     _example(
         """\
 from app.db import SessionLocal
@@ -1036,6 +1055,8 @@ async def rename_user(user_id: int, name: str) -> str:
         return user.name
 """,
         _KEEPING_DB,
+        title="A column read after `commit()`; the factory sets `expire_on_commit=False`",
+        topic=_AFTER_COMMIT,
     ),
     _example(
         """\
@@ -1062,6 +1083,31 @@ async def close_orders(name: str) -> list[int]:
     return closed
 """,
         _EXPIRING_DB,
+        title="Reloaded after each commit: `session.get()` in the loop, `session.refresh()` on the new object",
+        topic=_AFTER_COMMIT,
+    ),
+    _example(
+        """\
+from sqlalchemy.exc import IntegrityError
+
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def check_registration(name: str) -> str:
+    async with SessionLocal() as session:
+        user = User(name=name)
+        session.add(user)
+        try:
+            await session.flush()
+        except IntegrityError:
+            return "taken"
+        await session.rollback()
+        return user.name
+""",
+        _EXPIRING_DB,
+        title="A new object rolled back after a flush: its attributes stay readable",
+        topic=_AFTER_ROLLBACK,
     ),
     _example(
         """\
@@ -1080,5 +1126,88 @@ async def rename_user(user_id: int, name: str) -> str:
         return f"{renamed} {user.name}"
 """,
         _KEEPING_DB,
+        title="A bare `AsyncSession(engine, expire_on_commit=False)`, the value read before the commit",
+        topic=_BARE_SESSION,
+    ),
+)
+
+ASA302_CROSS_FUNCTION_INVALID: tuple[Example, ...] = (
+    _example(
+        """\
+from sqlalchemy import update
+
+from app.db import SessionLocal
+from app.db_models import Order
+
+
+async def reopen(order_id: int) -> str:
+    async with SessionLocal() as session:
+        statement = update(Order).where(Order.id == order_id).values(status="open").returning(Order)
+        order = (await session.scalars(statement)).one()
+        await session.commit()
+        return order.status  # ASA302
+""",
+        _EXPIRING_DB,
+        title="An object from `update(...).returning(Order)` read after `commit()`",
+        topic=_AFTER_COMMIT,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import Order
+from app.services import close_order
+
+
+async def close_and_report(order_id: int) -> str:
+    async with SessionLocal() as session:
+        order = await session.get(Order, order_id)
+        await close_order(session, order)
+        return order.status  # ASA302
+""",
+        _EXPIRING_DB,
+        _SERVICES_FILE,
+        title="A helper in another module commits; the caller then reads the object",
+        topic=_COMMIT_ELSEWHERE,
+    ),
+)
+
+ASA302_CROSS_FUNCTION_VALID: tuple[Example, ...] = (
+    _example(
+        """\
+from sqlalchemy import update
+
+from app.db import SessionLocal
+from app.db_models import Order
+
+
+async def reopen(order_id: int) -> str:
+    async with SessionLocal() as session:
+        statement = update(Order).where(Order.id == order_id).values(status="open").returning(Order)
+        order = (await session.scalars(statement)).one()
+        await session.commit()
+        await session.refresh(order)
+        return order.status
+""",
+        _EXPIRING_DB,
+        title="`await session.refresh(order)` between the commit and the read",
+        topic=_AFTER_COMMIT,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import Order
+from app.services import close_order
+
+
+async def close_and_report(order_id: int) -> str:
+    async with SessionLocal() as session:
+        order = await session.get(Order, order_id)
+        await close_order(session, order)
+        return order.status
+""",
+        _KEEPING_DB,
+        _SERVICES_FILE,
+        title="A helper commits; the factory sets `expire_on_commit=False`",
+        topic=_COMMIT_ELSEWHERE,
     ),
 )
