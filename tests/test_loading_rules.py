@@ -314,6 +314,8 @@ async def rename_all() -> None:
 """,
         "ASA302",
     )
+    [finding] = findings_in(tmp_path / "project", "app/handlers.py", "ASA302")
+    assert "after session.commit() of an earlier iteration at line 12 expired it" in finding.message
 
 
 def test_session_from_helper_follows_to_its_factory(tmp_path: Path) -> None:

@@ -371,7 +371,7 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
                 read.col,
                 attribute=read.attribute,
                 target=read.target + read.reader,
-                event=_event_text(event),
+                event=_event_text(event) + (" of an earlier iteration" if event.line > read.line else ""),
                 event_line=event.line,
                 fix=fix,
             )
