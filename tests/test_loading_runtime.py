@@ -511,6 +511,10 @@ async def show() -> object:
 def test_an_object_passed_settles_a_callees_none_test(tmp_path: Path) -> None:
     counters = """\
 def item_count(order, other=None) -> int:
+    return _count(order, other)
+
+
+def _count(order, other) -> int:
     if other is None:
         return len(order.items)
     return other.id

@@ -83,7 +83,9 @@ def leaves(body: list[ast.stmt]) -> bool:
     return False
 
 
-def known_arguments(call: ast.Call, objects: Collection[str] = ()) -> tuple[KnownArgument, ...]:
+def known_arguments(
+    call: ast.Call, objects: Collection[str] = (), is_parameter: Callable[[ast.Name], bool] | None = None
+) -> tuple[KnownArgument, ...]:
     """What each argument of `call` is known to be; `objects` are the keys that hold ORM objects
     (never None). A `*args` or `**kwargs` is listed by its key (`ANY_POSITION`, `ANY_KEYWORD`):
     what it passes is unknown."""
@@ -92,13 +94,23 @@ def known_arguments(call: ast.Call, objects: Collection[str] = ()) -> tuple[Know
         if isinstance(argument, ast.Starred):
             found.append(KnownArgument(ANY_POSITION))
             break
-        found.append(known_argument(str(position), argument, str(position) in objects))
+        found.append(_passed(str(position), argument, str(position) in objects, is_parameter))
     for keyword in call.keywords:
         if keyword.arg is None:
             found.append(KnownArgument(ANY_KEYWORD))
         else:
-            found.append(known_argument(keyword.arg, keyword.value, keyword.arg in objects))
+            found.append(_passed(keyword.arg, keyword.value, keyword.arg in objects, is_parameter))
     return tuple(found)
+
+
+def _passed(
+    key: str, expr: ast.expr, is_object: bool, is_parameter: Callable[[ast.Name], bool] | None
+) -> KnownArgument:
+    known = known_argument(key, expr, is_object)
+    unknown = known.truthy is None and known.is_none is None
+    if unknown and isinstance(expr, ast.Name) and is_parameter is not None and is_parameter(expr):
+        return KnownArgument(key, parameter=expr.id)
+    return known
 
 
 def known_argument(key: str, expr: ast.expr, is_object: bool = False) -> KnownArgument:

@@ -997,7 +997,7 @@ class _FactsBuilder(FastNodeVisitor):
             return
         conditional = self._conditional(function)
         guard = self._guard(function)
-        flags = known_arguments(node)
+        flags = known_arguments(node, is_parameter=self._is_parameter)
         for key, (parameter, path) in handed:
             function.forwards.append(Forward(callee, key, parameter, path, node.lineno, conditional, guard, flags))
 

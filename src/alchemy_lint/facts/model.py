@@ -161,6 +161,9 @@ class KnownArgument:
     key: str
     truthy: bool | None = None
     is_none: bool | None = None
+    #: The argument is a parameter of the calling function, handed on as it came: what the
+    #: caller's own caller passed for it tells (`_resolve(user, override)`).
+    parameter: str | None = None
 
     def settles(self, condition: Condition) -> bool | None:
         """Whether the argument meets `condition`: True, False, or None when it cannot tell."""

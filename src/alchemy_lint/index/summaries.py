@@ -120,9 +120,10 @@ class Summaries:
             inner = self.parameter(callee, forward.argument)
             if inner is None:
                 continue
+            passed = tuple(_through(flag, settled) for flag in forward.flags)
             found.extend(
                 Read((*forward.path, *read.path), read.function, read.line)
-                for read in self.reads(callee, inner, forward.flags, depth + 1)
+                for read in self.reads(callee, inner, passed, depth + 1)
             )
         # What the function loads itself (refresh with names, awaitable_attrs) it and its callees read safely.
         loads = {load.path for load in function.parameter_loads if load.parameter == parameter}
@@ -243,3 +244,9 @@ class Summaries:
             for forward in function.forwards
             if forward.argument == "self" and not forward.path and not forward.conditional
         ]
+
+
+def _through(flag: KnownArgument, settled: dict[str, KnownArgument]) -> KnownArgument:
+    """An argument that is a parameter handed on: what the caller knew of that parameter."""
+    known = settled.get(flag.parameter) if flag.parameter is not None else None
+    return KnownArgument(flag.key, known.truthy, known.is_none) if known is not None else flag
