@@ -622,3 +622,47 @@ async def orders_of(session: AsyncSession, user: User) -> list[str]:
     return [order.user.name + str(item.order.id) for order in orders for item in order.items]
 """
     check(tmp_path, handler, "ASA301")
+
+
+_UNTYPED_MODELS = """\
+from sqlalchemy import Column, ForeignKey, Integer, String
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+
+class Tariff(Base):
+    __tablename__ = "tariffs"
+    id = Column(Integer, primary_key=True)
+    name = Column(String)
+
+
+class Subscription(Base):
+    __tablename__ = "subscriptions"
+    id = Column(Integer, primary_key=True)
+    tariff_id = Column(ForeignKey("tariffs.id"))
+    tariff = relationship("Tariff")
+    owner = relationship("Tariff", foreign_keys=[tariff_id])
+"""
+
+
+def test_an_untyped_relationship_beside_its_foreign_key_column_is_a_many_to_one(tmp_path: Path) -> None:
+    handler = """\
+from app.db import SessionLocal
+from app.db_models import Subscription, Tariff
+
+
+async def show(tariff_id: int, subscription_id: int) -> list[str]:
+    async with SessionLocal() as session:
+        subscription = await session.get(Subscription, subscription_id)
+        first = subscription.tariff.name  # ASA301
+        tariff = await session.get(Tariff, tariff_id)
+        # `tariff` is in the identity map now: `tariff_id` names a many-to-one, answered from it.
+        again = subscription.tariff.name
+        # No `owner_id` column: whether `owner` is a collection is unknown, so it is judged.
+        owner = subscription.owner.name  # ASA301
+        return [first, again, owner, tariff.name]
+"""
+    files = {"app/db_models.py": _UNTYPED_MODELS, "app/db.py": EXPIRING_DB, "app/handlers.py": handler}
+    root = write_project(tmp_path / "project", files)
+    assert lines_reported(root, "ASA301") == expected_lines(handler, "ASA301")

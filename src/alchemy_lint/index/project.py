@@ -359,9 +359,19 @@ class ProjectIndex:
             container=relationship.container,
             path=self.class_paths.get(cls.qualname, ""),
             line=relationship.line,
-            is_collection=relationship.is_collection,
+            is_collection=self._is_collection(cls, relationship),
             join_depth=relationship.join_depth,
         )
+
+    def _is_collection(self, cls: ClassFacts, relationship: RelationshipFacts) -> bool | None:
+        """What the declaration says; for an untyped `tariff = relationship("Tariff")` beside a
+        `tariff_id` column of its own, a many-to-one (the convention for the foreign key)."""
+        if relationship.is_collection is not None:
+            return relationship.is_collection
+        key = f"{relationship.name}_id"
+        if any(key in owner.fields for owner in self.class_chain(cls.qualname)):
+            return False
+        return None
 
     def models(self) -> list[str]:
         return [qualname for qualname in self.classes if self.is_model(qualname)]
