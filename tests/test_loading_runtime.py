@@ -664,18 +664,23 @@ def greeting(user) -> str:
 async def fresh_greeting(session: AsyncSession, user) -> str:
     await session.refresh(user)
     return f"hello {user.name}"
+
+
+def stamped_greeting(user) -> str:
+    user.name = "stamped"  # setting a column loads nothing, and reading it back neither
+    return f"hello {user.name}"
 """
 
 
 @pytest.mark.parametrize(
     ("call", "reported"),
-    [("greeting(user)", True), ("await fresh_greeting(session, user)", False)],
+    [("greeting(user)", True), ("await fresh_greeting(session, user)", False), ("stamped_greeting(user)", False)],
 )
 def test_an_expired_object_handed_to_a_callee_that_reads_a_column(call: str, reported: bool, tmp_path: Path) -> None:
     handler = f"""\
 from app.db import SessionLocal
 from app.db_models import User
-from app.greeters import fresh_greeting, greeting
+from app.greeters import fresh_greeting, greeting, stamped_greeting
 
 
 async def rename() -> str:

@@ -205,6 +205,8 @@ class _FunctionState:
     #: A `return` came before the current point: what follows does not run on every path.
     returned: bool = False
     parameter_loads: list[ParameterRead] = field(default_factory=list)
+    #: Attributes set on a parameter so far (`order.status = ...`): reading them loads nothing.
+    assigned_paths: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
     forwards: list[Forward] = field(default_factory=list)
 
 
@@ -543,6 +545,11 @@ class _FactsBuilder(FastNodeVisitor):
                 # `await order.awaitable_attrs.items` loads `items` itself.
                 loaded = (*walked[1][:-2], walked[1][-1])
                 function.parameter_loads.append(ParameterRead(walked[0], loaded, node.lineno, node.col_offset))
+        elif function is not None and isinstance(node.ctx, ast.Store):
+            # `connector.last_indexed_at = now()`: a later read of it returns what was set.
+            assigned = self.parameter_path(node)
+            if assigned is not None:
+                function.assigned_paths.add(assigned)
         if node.attr == CREATE_ALL:
             function = self.function
             found = schema_creation(node, self.origins_of, self.scope, function.qualname if function else None)
@@ -961,6 +968,8 @@ class _FactsBuilder(FastNodeVisitor):
         if found is None or not found[1] or len(function.parameter_reads) >= _MAX_PARAMETER_READS:
             return
         key = (found[0], found[1])
+        if key in function.assigned_paths:
+            return
         guard = self._guard(function)
         known = function.parameter_reads.get(key)
         if known is None:
