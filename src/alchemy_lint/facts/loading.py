@@ -351,6 +351,8 @@ class _LoadingWalker:
         #: What the enclosing `if` tests say at the current point, and the names they test.
         self.holding: frozenset[Condition] = frozenset()
         self.given_names: set[str] = set()
+        #: Names bound to `inspect(obj)`: the object each inspects.
+        self.inspections: dict[str, str] = {}
         #: Each commit or rollback that expired a bound object, with the object's source.
         self.expiries: dict[Expiry, ObjectSource] = {}
         self.other_returns = False
@@ -647,12 +649,16 @@ class _LoadingWalker:
             test, expired = test.operand, not expired
         if not (isinstance(test, ast.Attribute) and test.attr in ("expired_attributes", "expired")):
             return None
-        call = test.value
-        if not (isinstance(call, ast.Call) and len(call.args) == 1 and isinstance(call.args[0], ast.Name)):
+        # `inspect(user).expired_attributes`, or `state = inspect(user)` then `state.expired_attributes`.
+        state = test.value
+        name = self.inspections.get(state.id) if isinstance(state, ast.Name) else self.inspected_name(state)
+        return (name, expired) if name is not None else None
+
+    def inspected_name(self, expr: ast.expr) -> str | None:
+        """The name `inspect(name)` inspects."""
+        if not (isinstance(expr, ast.Call) and len(expr.args) == 1 and isinstance(expr.args[0], ast.Name)):
             return None
-        if qualify(call.func, self.resolver.table) not in _INSPECT:
-            return None
-        return call.args[0].id, expired
+        return expr.args[0].id if qualify(expr.func, self.resolver.table) in _INSPECT else None
 
     @staticmethod
     def unexpire(name: str, env: _Env) -> None:
@@ -666,6 +672,11 @@ class _LoadingWalker:
         if isinstance(target, ast.Name):
             if target.id in self.given_names:
                 self.forget_conditions(target.id, env)
+            inspected = self.inspected_name(source) if source is not None else None
+            if inspected is not None:
+                self.inspections[target.id] = inspected
+            else:
+                self.inspections.pop(target.id, None)
             if value is None:
                 env.pop(target.id, None)
             else:
