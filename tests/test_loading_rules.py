@@ -666,3 +666,24 @@ async def show(tariff_id: int, subscription_id: int) -> list[str]:
     files = {"app/db_models.py": _UNTYPED_MODELS, "app/db.py": EXPIRING_DB, "app/handlers.py": handler}
     root = write_project(tmp_path / "project", files)
     assert lines_reported(root, "ASA301") == expected_lines(handler, "ASA301")
+
+
+def test_a_relationship_the_function_set_holds_its_own_object(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order, User
+
+
+async def show(session: AsyncSession) -> int:
+    user = await session.get(User, 1, options=[selectinload(User.orders)])
+    order = await session.get(Order, 1)
+    before = len(order.items)  # ASA301
+    order.user = user
+    return before + len(order.user.orders)
+""",
+        "ASA301",
+    )

@@ -700,3 +700,36 @@ async def rename() -> str:
     assert [f.line for f in found] == ([11] if reported else [])
     if reported:
         assert "User.name read on user by greeting() at app/greeters.py:5 after session.commit()" in found[0].message
+
+
+def test_a_relationship_the_callee_set_holds_the_callers_object(tmp_path: Path) -> None:
+    repository = """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order, User
+
+
+async def first_order(session: AsyncSession, user: User) -> Order:
+    order = (await session.scalars(select(Order).where(Order.user_id == user.id))).one()
+    order.user = user
+    return order
+"""
+    handler = """\
+from sqlalchemy.orm import selectinload
+
+from app.db import SessionLocal
+from app.db_models import User
+from app.repository import first_order
+
+
+async def show() -> int:
+    async with SessionLocal() as session:
+        user = await session.get(User, 1, options=[selectinload(User.orders)])
+        order = await first_order(session, user)
+        return len(order.user.orders)
+"""
+    root = _facts_project(tmp_path / "project", handler, expire_on_commit=False)
+    (root / "app/repository.py").write_text(repository, encoding="utf-8")
+    assert run_example(root, "app/handlers.py")["error"] is None
+    assert findings_in(root, "app/handlers.py", "ASA301") == []

@@ -25,6 +25,7 @@ from alchemy_lint.facts.model import (
     ObjectSource,
     ReturnedObject,
     SourceKind,
+    assigned,
 )
 from alchemy_lint.facts.values import Origin, Step, StepKind, ValueRef
 from alchemy_lint.resolve import NameTable, dotted_parts, expression_text, qualify
@@ -695,7 +696,7 @@ class _LoadingWalker:
             if isinstance(owner, _Object) and owner.stage is None:
                 self.record(target, owner, AccessKind.ASSIGN)
                 if isinstance(target.value, ast.Name):
-                    env[target.value.id] = replace(owner, loaded=owner.loaded | {target.attr})
+                    env[target.value.id] = replace(owner, loaded=owner.loaded | {target.attr, assigned(target.attr)})
         elif isinstance(target, ast.Subscript):
             self.expr(target.value, env)
             self.expr(target.slice, env)
@@ -827,8 +828,8 @@ class _LoadingWalker:
         if node.attr == "awaitable_attrs":
             return _AwaitableAttrs(node.value.id if isinstance(node.value, ast.Name) else None, owner)
         self.record(node, owner, kind)
-        if node.attr.startswith("__") or len(owner.path) >= _MAX_PATH:
-            return None
+        if node.attr.startswith("__") or len(owner.path) >= _MAX_PATH or assigned(node.attr) in owner.loaded:
+            return None  # (set by the code itself: what the value holds is not the query's)
         return replace(owner, path=(*owner.path, node.attr), loaded=frozenset())
 
     def record(self, node: ast.Attribute, owner: _Object, kind: AccessKind, in_place: bool = True) -> None:

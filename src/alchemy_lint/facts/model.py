@@ -174,6 +174,12 @@ class KnownArgument:
         return None if known is None else known == condition.holds
 
 
+def assigned(name: str) -> str:
+    """The mark, among the relationships loaded on an object, of one the code set itself
+    (`record.license_key = license_key`): what the value holds further down is not the query's."""
+    return f"={name}"
+
+
 #: The last step of a `ParameterRead` in `parameter_loads` for `refresh(obj)` without names.
 WHOLE_REFRESH = "*"
 

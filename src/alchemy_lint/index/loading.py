@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alchemy_lint.facts.model import FunctionFacts, LoaderPath, LoaderStrategy, ObjectAccess, ObjectSource, SourceKind
+from alchemy_lint.facts.model import (
+    FunctionFacts,
+    LoaderPath,
+    LoaderStrategy,
+    ObjectAccess,
+    ObjectSource,
+    SourceKind,
+    assigned,
+)
 from alchemy_lint.facts.values import Origin, OriginKind, ValueRef
 from alchemy_lint.index.project import ProjectIndex, RelationshipRef
 from alchemy_lint.index.values import ValueKind
@@ -238,6 +246,8 @@ def resolve_access(index: ProjectIndex, access: ObjectAccess, path: str) -> Acce
 def is_loaded(target: AccessTarget, access: ObjectAccess, in_session: frozenset[str] = frozenset()) -> bool | None:
     """Whether the relationship read is loaded: True, False, or None when it cannot be judged."""
     direct = not access.path and access.source.kind is SourceKind.CALL
+    if access.source.kind is SourceKind.CALL and access.path and assigned(access.path[0]) in target.source.loaded:
+        return None  # the project function set that relationship itself: the value is its own
     return relationship_loaded(target, access.attribute, access.loaded, direct, in_session)
 
 
@@ -332,6 +342,8 @@ def first_unloaded(
             return None
         if name in here and target.source.kind is SourceKind.NEW:
             return None  # assigned when the object was built: what it holds is the code's own
+        if assigned(name) in here or (direct and assigned(name) in target.source.loaded):
+            return None  # set by the code (`record.license_key = license_key`): the value is its own
         chain.append(relationship)
         model = relationship.target
         here, direct = (), False
