@@ -687,3 +687,28 @@ async def show(session: AsyncSession) -> int:
 """,
         "ASA301",
     )
+
+
+def test_the_read_right_after_a_rollback_goes_before_the_next_iterations(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from sqlalchemy import select
+
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def rename_all() -> None:
+    async with SessionLocal() as session:
+        users = (await session.scalars(select(User))).all()
+        for user in users:
+            user.name = user.name.title()
+            try:
+                await session.flush()
+            except ValueError:
+                await session.rollback()
+                print(user.id)  # ASA302
+""",
+        "ASA302",
+    )

@@ -345,9 +345,11 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
         # The first read of an expired object on its path raises; later reads of it are not
         # reported again, whether the function reads it or a callee it is handed to does.
         reported: set[tuple[str, int, int]] = set()
+        # A read right after the commit or rollback runs before the reads that only the next
+        # iteration of a loop makes, whatever their lines.
         expired = sorted(
             (*_expired_reads(context, loading.accesses), *_expired_handovers(context, loading.handovers)),
-            key=lambda read: (read.line, read.col),
+            key=lambda read: (read.events[-1].line > read.line, read.line, read.col),
         )
         for read in expired:
             event = read.events[-1]
