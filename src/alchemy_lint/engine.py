@@ -17,6 +17,7 @@ from pathlib import Path
 
 from alchemy_lint import __version__
 from alchemy_lint.cache import CACHE_DIR_ENV, Cache, cache_disabled_by_environment, digest
+from alchemy_lint.collector import rare_collections
 from alchemy_lint.config import Overrides, Settings, matches_any, settings_for
 from alchemy_lint.facts import FileFacts, extract_facts
 from alchemy_lint.findings import Finding
@@ -405,7 +406,9 @@ class Project:
             else:
                 jobs.append(planned)
                 targets.append(source)
-        for source, facts in zip(targets, run_jobs(jobs, self.options.workers, self.cache), strict=True):
+        with rare_collections():
+            answers = run_jobs(jobs, self.options.workers, self.cache) if jobs else []
+        for source, facts in zip(targets, answers, strict=True):
             done += 1
             if progress is not None:
                 progress(done)
