@@ -390,6 +390,16 @@ class Project:
         `progress` is called with the number of files done so far (the language server reports
         it to the editor); an exception it raises stops the loading, and the workers with it.
         """
+        # Parsing, walking and unpickling build many objects and no garbage cycles.
+        with rare_collections():
+            self._load_facts(sources, checked, progress)
+
+    def _load_facts(
+        self,
+        sources: Iterable[SourceFile],
+        checked: frozenset[Path] = frozenset(),
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
         jobs: list[ParseJob] = []
         targets: list[SourceFile] = []
         done = 0
@@ -406,9 +416,7 @@ class Project:
             else:
                 jobs.append(planned)
                 targets.append(source)
-        with rare_collections():
-            answers = run_jobs(jobs, self.options.workers, self.cache) if jobs else []
-        for source, facts in zip(targets, answers, strict=True):
+        for source, facts in zip(targets, run_jobs(jobs, self.options.workers, self.cache), strict=True):
             done += 1
             if progress is not None:
                 progress(done)
