@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TextIO
 
 from alchemy_lint import __version__
-from alchemy_lint.baseline import write_baseline
 from alchemy_lint.collector import rare_collections
 from alchemy_lint.config import ConfigError, Overrides
 from alchemy_lint.engine import CheckResult, RuleCrash, RunOptions, check_paths
@@ -355,6 +354,8 @@ def _check_stdin(args: argparse.Namespace, overrides: Overrides, options: RunOpt
 
 def _baseline(args: argparse.Namespace) -> int:
     try:
+        from alchemy_lint.baseline import write_baseline  # tokenize: only for this command
+
         result = write_baseline(_paths(args), _overrides(args))
     except Exception as error:
         return _report_error(error)
