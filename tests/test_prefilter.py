@@ -175,3 +175,25 @@ def test_prefilter_does_not_change_the_findings_on_the_standard_library_mixed_wi
     codes = {finding.code for finding in result.findings}
     assert "ASA001" in codes
     assert "ASA101" in codes
+
+
+def test_a_cached_answer_is_reused_and_a_changed_file_decides_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALCHEMY_LINT_CACHE_DIR", str(tmp_path / "cache"))
+    root = write_project(
+        tmp_path / "project",
+        {"app/__init__.py": "", "app/db.py": DB, "app/text.py": "def slug(text):\n    return text.lower()\n"},
+    )
+
+    def cached_project() -> tuple[set[str], int]:
+        project = read_project(root.resolve(), Settings(), RunOptions(cache=True))
+        assert project.cache is not None
+        return {project.sources[path].relative for path in project.relevant}, project.cache.stats.hits
+
+    assert cached_project() == ({"app/db.py"}, 0)
+    assert cached_project() == ({"app/db.py"}, 1)
+    # `text.py` now imports the factory's module: the answer changes with it, not from the cache.
+    (root / "app/text.py").write_text("from app.db import SessionLocal\n", encoding="utf-8")
+    assert cached_project() == ({"app/db.py", "app/text.py"}, 0)
+    assert cached_project() == ({"app/db.py", "app/text.py"}, 1)

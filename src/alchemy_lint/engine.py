@@ -250,7 +250,7 @@ class Project:
         self.stats.project_files += len(self.sources)
         profile = options.profile or Profile()
         with profile.phase("prefilter"):
-            self.relevant = relevant_files(sources, settings) if options.prefilter else frozenset(self.sources)
+            self.relevant = self._relevant_files(sources)
             self.digest = self._index_digest()
         self._checks_syntax: bool | None = None
         self._facts: dict[Path, FileFacts] = {}
@@ -297,14 +297,30 @@ class Project:
         answer changed loses its facts."""
         self._index = None
         before = self.relevant
-        self.relevant = (
-            relevant_files(list(self.sources.values()), self.settings)
-            if self.options.prefilter
-            else frozenset(self.sources)
-        )
+        self.relevant = self._relevant_files(list(self.sources.values()))
         for path in before ^ self.relevant:
             self._forget(path)
         self.digest = self._index_digest()
+
+    def _relevant_files(self, sources: Sequence[SourceFile]) -> frozenset[Path]:
+        """The prefilter's answer, from the cache when its inputs are as they were: it depends on
+        the settings and on each file's relative path, module and bytes, nothing else."""
+        if not self.options.prefilter:
+            return frozenset(source.path for source in sources)
+        by_relative = {source.relative: source.path for source in sources}
+        if self.cache is None or len(by_relative) != len(sources):
+            return relevant_files(sources, self.settings)
+        parts = [__version__, self._settings_key]
+        for source in sources:
+            parts.extend((source.relative, source.module, str(source.is_package), source.digest))
+            parts.append("unreadable" if source.read_error is not None else "")
+        key = digest(*parts)
+        cached = self.cache.load("relevant", key, tuple)
+        if cached is not None and all(isinstance(relative, str) and relative in by_relative for relative in cached):
+            return frozenset(by_relative[relative] for relative in cached)
+        answer = relevant_files(sources, self.settings)
+        self.cache.store("relevant", key, tuple(source.relative for source in sources if source.path in answer))
+        return answer
 
     @property
     def checks_syntax(self) -> bool:
