@@ -408,40 +408,32 @@ class Project:
         """
         # Parsing, walking and unpickling build many objects and no garbage cycles.
         with rare_collections():
-            self._load_facts(sources, checked, progress)
-
-    def _load_facts(
-        self,
-        sources: Iterable[SourceFile],
-        checked: frozenset[Path] = frozenset(),
-        progress: Callable[[int], None] | None = None,
-    ) -> None:
-        jobs: list[ParseJob] = []
-        targets: list[SourceFile] = []
-        done = 0
-        for source in sources:
-            needs_syntax = source.path in checked
-            if source.path in self._facts and (source.path in self._parsed or not needs_syntax):
-                continue
-            planned = self._plan(source, needs_syntax)
-            if isinstance(planned, FileFacts):
-                self._facts[source.path] = planned
+            jobs: list[ParseJob] = []
+            targets: list[SourceFile] = []
+            done = 0
+            for source in sources:
+                needs_syntax = source.path in checked
+                if source.path in self._facts and (source.path in self._parsed or not needs_syntax):
+                    continue
+                planned = self._plan(source, needs_syntax)
+                if isinstance(planned, FileFacts):
+                    self._facts[source.path] = planned
+                    done += 1
+                    if progress is not None:
+                        progress(done)
+                else:
+                    jobs.append(planned)
+                    targets.append(source)
+            for source, facts in zip(targets, run_jobs(jobs, self.options.workers, self.cache), strict=True):
                 done += 1
                 if progress is not None:
                     progress(done)
-            else:
-                jobs.append(planned)
-                targets.append(source)
-        for source, facts in zip(targets, run_jobs(jobs, self.options.workers, self.cache), strict=True):
-            done += 1
-            if progress is not None:
-                progress(done)
-            self._facts[source.path] = facts
-            self._parsed.add(source.path)
-            if source.path in self.relevant:
-                self.stats.facts_extracted += 1
-            else:
-                self.stats.syntax_parsed += 1
+                self._facts[source.path] = facts
+                self._parsed.add(source.path)
+                if source.path in self.relevant:
+                    self.stats.facts_extracted += 1
+                else:
+                    self.stats.syntax_parsed += 1
 
     @property
     def facts(self) -> dict[Path, FileFacts]:
