@@ -22,10 +22,24 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 SQLALCHEMY_VERSION = "2.0.36"
-TARGETS = {"cold": 2.0, "warm": 0.05, "flake8": 1.15, "memory_mb_per_million_lines": 300.0}
+TARGETS = {
+    "cold": 2.0,
+    "warm": 0.05,
+    "flake8": 1.15,
+    "memory_mb_per_million_lines": 300.0,
+    # -j N wall speed-up over -j 1, for corpora of at least `LARGE_CORPUS_LINES`.
+    "parallel": 1.6,
+    # `check that_file.py` after one file of the project changed, wall seconds.
+    "one_file_changed_wall": 0.25,
+}
+#: The warm and parallel targets hold for corpora of at least this many lines (issue 14).
+LARGE_CORPUS_LINES = 100_000
+#: What the benchmark appends to the file it changes (and removes again).
+EDIT = b"\n# changed by the alchemy-lint benchmark\n"
 
 
 # -- corpora --------------------------------------------------------------------------
@@ -181,6 +195,33 @@ def run(command: Sequence[str], env: dict[str, str], *, memory: bool = False) ->
     return Sample(wall, cpu, peak)
 
 
+def pick_changed_file(files: Sequence[Path]) -> Path:
+    """The file a developer edits: the middle one (in path order) of those that use SQLAlchemy
+    in async code, else the middle file."""
+    chosen = [path for path in files if _uses_async_sqlalchemy(path)] or list(files)
+    return sorted(chosen)[len(chosen) // 2]
+
+
+def _uses_async_sqlalchemy(path: Path) -> bool:
+    try:
+        source = path.read_bytes()
+    except OSError:
+        return False
+    return b"sqlalchemy" in source and b"async def" in source
+
+
+def run_after_edit(path: Path, command: Sequence[str], env: dict[str, str]) -> Sample:
+    """`command` right after `path` changed (a comment appended); the file is put back after."""
+    original = path.read_bytes()
+    try:
+        path.write_bytes(original + EDIT)
+        return run(command, env)
+    finally:
+        path.write_bytes(original)
+        # Checked once as it was, so that the cache holds the original's facts again.
+        run(command, env)
+
+
 def best(samples: list[Sample]) -> Sample:
     """The least disturbed of the repetitions: noise only ever adds time."""
     return Sample(min(s.wall for s in samples), min(s.cpu for s in samples), max(s.peak_mb for s in samples))
@@ -218,10 +259,13 @@ def measure_corpus(corpus: Corpus, environment: Environment, repeat: int, jobs: 
     cold_command = [*environment.lint, "check", "--exit-zero", "--no-cache", "-j", "1", target]
     parallel_command = [*environment.lint, "check", "--exit-zero", "--no-cache", "-j", str(jobs), target]
     cached_command = [*environment.lint, "check", "--exit-zero", "-j", "1", target]
+    changed_file = pick_changed_file(corpus.files)
+    one_file_command = [*environment.lint, "check", "--exit-zero", "-j", "1", str(changed_file)]
     floor: list[Sample] = []
     cold: list[Sample] = []
     parallel: list[Sample] = []
     warm: list[Sample] = []
+    one_file: list[Sample] = []
     for round_number in range(repeat):
         print(f"  {corpus.name}: round {round_number + 1}/{repeat}", file=sys.stderr)
         # Interleaved, so a slow minute of the machine hits every measurement alike.
@@ -231,6 +275,7 @@ def measure_corpus(corpus: Corpus, environment: Environment, repeat: int, jobs: 
         environment.fresh_cache()
         run(cached_command, environment.env)  # fills the cache
         warm.append(run(cached_command, environment.env))
+        one_file.append(run_after_edit(changed_file, one_file_command, environment.env))
     memory_one = run(cold_command, environment.env, memory=True)
     memory_many = run(parallel_command, environment.env, memory=True)
     profile = subprocess.run(
@@ -240,7 +285,7 @@ def measure_corpus(corpus: Corpus, environment: Environment, repeat: int, jobs: 
         text=True,
         check=False,
     ).stderr
-    f, c, p, w = best(floor), best(cold), best(parallel), best(warm)
+    f, c, p, w, o = best(floor), best(cold), best(parallel), best(warm), best(one_file)
     return {
         "corpus": corpus.name,
         "files": len(corpus.files),
@@ -249,6 +294,8 @@ def measure_corpus(corpus: Corpus, environment: Environment, repeat: int, jobs: 
         "cold_j1": vars(c),
         f"cold_j{jobs}": vars(p),
         "warm_j1": vars(w),
+        "one_file_changed": vars(o),
+        "changed_file": str(changed_file.relative_to(corpus.root)),
         "ratio_cold_vs_floor_cpu": c.cpu / f.cpu,
         "ratio_cold_vs_floor_wall": c.wall / f.wall,
         "ratio_warm_vs_cold_cpu": w.cpu / c.cpu,
@@ -309,6 +356,97 @@ def measure_flake8(
     }
 
 
+# -- scaling: time against lines of code over slices of the extra corpora combined -----------
+
+#: The slices, as fractions of `--scaling-lines`.
+SLICES = (0.125, 0.25, 0.5, 0.75, 1.0)
+
+
+def make_slices(corpora: Sequence[Corpus], workdir: Path, total_lines: int) -> list[Corpus]:
+    """Folders of growing size made of the corpora's Python files in order (hard links, each
+    corpus in a folder of its own), the last one `total_lines` long. Each slice is one project,
+    as a monorepo is: one index over all of its files."""
+    ordered: list[tuple[Corpus, Path, int]] = []
+    for corpus in corpora:
+        for path in sorted(corpus.files):
+            ordered.append((corpus, path, path.read_bytes().count(b"\n")))
+    slices: list[Corpus] = []
+    for fraction in SLICES:
+        budget = int(total_lines * fraction)
+        root = workdir / "slices" / f"{budget}"
+        root.mkdir(parents=True)
+        (root / "pyproject.toml").write_text("", encoding="utf-8")
+        lines = 0
+        files: list[Path] = []
+        for corpus, path, count in ordered:
+            if lines + count > budget and files:
+                break
+            target = root / corpus.name / path.relative_to(corpus.root)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, target)
+            files.append(target)
+            lines += count
+        slices.append(Corpus(f"slice-{lines}", root, list_checked_files(root), lines))
+    return slices
+
+
+def measure_scaling(slices: Sequence[Corpus], environment: Environment, jobs: int) -> list[dict[str, object]]:
+    """For each slice, in CPU seconds: ast.parse, cold, warm, and one file changed (also wall)."""
+    rows: list[dict[str, object]] = []
+    for corpus in slices:
+        print(f"  scaling: {corpus.name} ({len(corpus.files)} files)", file=sys.stderr)
+        list_file = environment.workdir / f"{corpus.name}.files"
+        list_file.write_text("\n".join(str(path) for path in corpus.files) + "\n", encoding="utf-8")
+        target = str(corpus.root)
+        floor = run([environment.python, str(Path(__file__).resolve()), "--floor", str(list_file)], environment.env)
+        cold = run([*environment.lint, "check", "--exit-zero", "--no-cache", "-j", "1", target], environment.env)
+        environment.fresh_cache()
+        run([*environment.lint, "check", "--exit-zero", "-j", str(jobs), target], environment.env)  # fills the cache
+        warm = run([*environment.lint, "check", "--exit-zero", "-j", "1", target], environment.env)
+        changed = pick_changed_file(corpus.files)
+        one_file = run_after_edit(
+            changed, [*environment.lint, "check", "--exit-zero", "-j", "1", str(changed)], environment.env
+        )
+        rows.append(
+            {
+                "lines": corpus.lines,
+                "files": len(corpus.files),
+                "floor_ast_parse": vars(floor),
+                "cold_j1": vars(cold),
+                "warm_j1": vars(warm),
+                "one_file_changed": vars(one_file),
+            }
+        )
+    return rows
+
+
+def plot_scaling(rows: Sequence[dict[str, Any]], output: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    lines = [row["lines"] / 1_000_000 for row in rows]
+    figure, axes = plt.subplots(figsize=(7, 4.5), dpi=120)
+    for key, label, marker in (
+        ("cold_j1", "check, cold (-j 1, no cache)", "o"),
+        ("floor_ast_parse", "ast.parse of every file (floor)", "s"),
+        ("warm_j1", "check, warm (nothing changed)", "^"),
+        ("one_file_changed", "check one file after it changed", "D"),
+    ):
+        axes.plot(lines, [row[key]["cpu"] for row in rows], marker=marker, label=label)
+    axes.set_xlabel("lines of code (millions)")
+    axes.set_ylabel("CPU seconds (user + system)")
+    axes.set_title(title, fontsize=10)
+    axes.set_xlim(left=0)
+    axes.set_ylim(bottom=0)
+    axes.grid(True, alpha=0.3)
+    axes.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(output)
+    plt.close(figure)
+
+
 def machine() -> dict[str, object]:
     memory_kb = 0
     try:
@@ -329,6 +467,27 @@ def machine() -> dict[str, object]:
     }
 
 
+def _version() -> str:
+    from alchemy_lint import __version__
+
+    return __version__
+
+
+def render_scaling(rows: Sequence[dict[str, Any]]) -> str:
+    lines = [
+        "| lines | files | ast.parse s | cold s | cold/floor | warm s | one file changed s (cpu / wall) |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['lines']:,} | {row['files']:,} | {row['floor_ast_parse']['cpu']:.2f} | "
+            f"{row['cold_j1']['cpu']:.2f} | "
+            f"{row['cold_j1']['cpu'] / row['floor_ast_parse']['cpu']:.2f}x | {row['warm_j1']['cpu']:.2f} | "
+            f"{row['one_file_changed']['cpu']:.2f} / {row['one_file_changed']['wall']:.2f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def render(report: dict[str, object]) -> str:
     columns = (
         "corpus",
@@ -339,16 +498,18 @@ def render(report: dict[str, object]) -> str:
         "cold/floor",
         "warm/cold",
         "-jN speed-up",
+        "one file changed s (wall / cpu)",
         "peak MB -j1 / -jN",
     )
     lines = ["| " + " | ".join(columns) + " |"]
-    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     jobs = report["jobs"]
     for row in report["corpora"]:  # type: ignore[attr-defined]
         lines.append(
             f"| {row['corpus']} | {row['files']} | {row['lines']} | {row['floor_ast_parse']['cpu']:.2f} | "
             f"{row['cold_j1']['cpu']:.2f} | {row['ratio_cold_vs_floor_cpu']:.2f}x | "
             f"{row['ratio_warm_vs_cold_cpu']:.1%} | {row['speedup_jN_wall']:.2f}x | "
+            f"{row['one_file_changed']['wall']:.2f} / {row['one_file_changed']['cpu']:.2f} | "
             f"{row['peak_mb_j1']:.0f} / {row[f'peak_mb_j{jobs}']:.0f} |"
         )
     for row in report.get("flake8", []):  # type: ignore[attr-defined]
@@ -361,6 +522,73 @@ def render(report: dict[str, object]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def verdicts(report: dict[str, Any]) -> list[str]:
+    """Each measured ratio against its target, one line each: met, or by how much it is not."""
+    jobs = report["jobs"]
+    lines = []
+
+    def verdict(name: str, value: float, target: float, shown: str, *, at_most: bool = True) -> None:
+        met = value <= target if at_most else value >= target
+        if met:
+            outcome = "met"
+        else:
+            outcome = f"NOT MET by {value / target - 1:.0%}" if at_most else f"NOT MET ({value / target:.0%} of it)"
+        sign = "<=" if at_most else ">="
+        lines.append(f"{name}: {shown} (target {sign} {_shown(target, shown)}): {outcome}")
+
+    for row in report["corpora"]:
+        name = f"{row['corpus']} ({row['lines']:,} lines)"
+        verdict(
+            f"{name} cold/floor cpu",
+            row["ratio_cold_vs_floor_cpu"],
+            TARGETS["cold"],
+            f"{row['ratio_cold_vs_floor_cpu']:.2f}x",
+        )
+        if row["lines"] >= LARGE_CORPUS_LINES:
+            verdict(
+                f"{name} warm/cold cpu",
+                row["ratio_warm_vs_cold_cpu"],
+                TARGETS["warm"],
+                f"{row['ratio_warm_vs_cold_cpu']:.1%}",
+            )
+            verdict(
+                f"{name} -j{jobs} wall speed-up",
+                row["speedup_jN_wall"],
+                TARGETS["parallel"],
+                f"{row['speedup_jN_wall']:.2f}x",
+                at_most=False,
+            )
+        wall = row["one_file_changed"]["wall"]
+        verdict(f"{name} one file changed, wall", wall, TARGETS["one_file_changed_wall"], f"{wall:.2f} s")
+    whole = report.get("all_corpora")
+    if whole:
+        per_million = whole["mb_per_million_lines"]
+        verdict(
+            "all corpora, peak memory",
+            per_million,
+            TARGETS["memory_mb_per_million_lines"],
+            f"{per_million:.0f} MB per 1M lines",
+        )
+    for row in report.get("flake8", []):
+        verdict(
+            f"flake8 on {row['corpus']}, cold cache",
+            row["ratio_cold_cache_cpu"],
+            TARGETS["flake8"],
+            f"{row['ratio_cold_cache_cpu']:.2f}x",
+        )
+    return lines
+
+
+def _shown(target: float, like: str) -> str:
+    if like.endswith("%"):
+        return f"{target:.0%}"
+    if like.endswith(" s"):
+        return f"{target:.2f} s"
+    if like.endswith("lines"):
+        return f"{target:.0f} MB per 1M lines"
+    return f"{target:.1f}x"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("extra_dirs", nargs="*", help="more folders to measure, e.g. checkouts of real applications")
@@ -369,6 +597,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-flake8", action="store_true", help="skip the flake8 with/without comparison")
     parser.add_argument("--flake8-corpora", default="sqlalchemy", help="comma-separated corpus names for flake8")
     parser.add_argument("--output", help="also write the JSON report here")
+    parser.add_argument(
+        "--scaling",
+        metavar="PNG",
+        help="also measure slices of the EXTRA_DIRS combined and plot time against lines of code here",
+    )
+    parser.add_argument("--scaling-lines", type=int, default=2_000_000, help="lines of the largest slice")
+    parser.add_argument("--no-corpora", action="store_true", help="only the scaling slices, no per-corpus table")
     parser.add_argument("--floor", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.floor:
@@ -383,8 +618,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         env = {key: value for key, value in os.environ.items() if not key.startswith("ALCHEMY_LINT_")}
         env["ALCHEMY_LINT_CACHE_DIR"] = str(cache_dir)
         environment = Environment(workdir, sys.executable, [sys.executable, "-m", "alchemy_lint"], env, cache_dir)
-        report["corpora"] = [measure_corpus(corpus, environment, args.repeat, jobs) for corpus in corpora]
-        if len(corpora) > 1:
+        if args.scaling:
+            extra = [corpus for corpus in corpora if corpus.name not in ("sqlalchemy", "stdlib")]
+            slices = make_slices(extra, workdir, args.scaling_lines)
+            report["scaling"] = measure_scaling(slices, environment, jobs)
+            load = os.getloadavg()
+            plot_scaling(
+                report["scaling"],  # type: ignore[arg-type]
+                Path(args.scaling),
+                f"alchemy-lint {_version()} on CPython {platform.python_version()}, {jobs} cores, "
+                f"load {load[0]:.1f} at the end",
+            )
+        report["corpora"] = (
+            [] if args.no_corpora else [measure_corpus(corpus, environment, args.repeat, jobs) for corpus in corpora]
+        )
+        if len(corpora) > 1 and not args.no_corpora:
             everything = [str(corpus.root) for corpus in corpora]
             print("  all corpora in one run", file=sys.stderr)
             sample = run(
@@ -413,9 +661,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if corpus.name in chosen
             ]
     report["targets"] = TARGETS
+    report["machine"]["load_average_at_end"] = os.getloadavg()  # type: ignore[index]
     if args.output:
         Path(args.output).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     sys.stdout.write(render(report))
+    if "scaling" in report:
+        sys.stdout.write("\nscaling (CPU seconds):\n" + render_scaling(report["scaling"]))  # type: ignore[arg-type]
     if "all_corpora" in report:
         whole = report["all_corpora"]
         sys.stdout.write(
@@ -423,6 +674,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"({whole['mb_per_million_lines']:.0f} MB per million lines); warm/cold "  # type: ignore[index]
             f"{whole['ratio_warm_vs_cold_cpu']:.1%} cpu, {whole['ratio_warm_vs_cold_wall']:.1%} wall\n"  # type: ignore[index]
         )
+    sys.stdout.write("\nagainst the targets:\n" + "".join(f"  {line}\n" for line in verdicts(report)))
     for row in report["corpora"]:  # type: ignore[attr-defined]
         sys.stdout.write(f"\n--profile on {row['corpus']}:\n{row['profile']}")
     return 0

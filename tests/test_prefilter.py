@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 from conftest import example_project, working_directory, write_project
+from hypothesis import given
+from hypothesis import strategies as st
 
 from alchemy_lint.config import Settings
 from alchemy_lint.engine import CheckResult, RunOptions, check_paths, read_project
-from alchemy_lint.prefilter import import_statements
+from alchemy_lint.prefilter import _dotted_tails, import_statements
 from alchemy_lint.rules import ALL_RULES
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -175,3 +177,35 @@ def test_prefilter_does_not_change_the_findings_on_the_standard_library_mixed_wi
     codes = {finding.code for finding in result.findings}
     assert "ASA001" in codes
     assert "ASA101" in codes
+
+
+def test_a_cached_answer_is_reused_and_a_changed_file_decides_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALCHEMY_LINT_CACHE_DIR", str(tmp_path / "cache"))
+    root = write_project(
+        tmp_path / "project",
+        {"app/__init__.py": "", "app/db.py": DB, "app/text.py": "def slug(text):\n    return text.lower()\n"},
+    )
+
+    def cached_project() -> tuple[set[str], int]:
+        project = read_project(root.resolve(), Settings(), RunOptions(cache=True))
+        assert project.cache is not None
+        return {project.sources[path].relative for path in project.relevant}, project.cache.stats.hits
+
+    assert cached_project() == ({"app/db.py"}, 0)
+    assert cached_project() == ({"app/db.py"}, 1)
+    # `text.py` now imports the factory's module: the answer changes with it, not from the cache.
+    (root / "app/text.py").write_text("from app.db import SessionLocal\n", encoding="utf-8")
+    assert cached_project() == ({"app/db.py", "app/text.py"}, 0)
+    assert cached_project() == ({"app/db.py", "app/text.py"}, 1)
+
+
+_MODULE_NAMES = st.lists(st.sampled_from(["app", "db", "b", "app_db", ""]), min_size=1, max_size=4).map(".".join)
+
+
+@given(wanted=st.sets(_MODULE_NAMES, max_size=5), module=_MODULE_NAMES)
+def test_dotted_tails_find_the_modules_the_pairwise_comparison_finds(wanted: set[str], module: str) -> None:
+    pairwise = any(name == module or name.endswith("." + module) or module.endswith("." + name) for name in wanted)
+    tails = {tail for name in wanted for tail in _dotted_tails(name)}
+    assert (module in wanted or module in tails or not wanted.isdisjoint(_dotted_tails(module))) == pairwise

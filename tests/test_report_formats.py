@@ -197,3 +197,13 @@ def test_without_metadata_links_fall_back_to_the_same_url(tmp_path: Path) -> Non
         cwd=tmp_path,
     )
     assert done.stdout == f"{FALLBACK_REPOSITORY_URL}/blob/main/docs/rules/ASA101.md\n", done.stderr
+
+
+def test_findings_at_one_place_are_ordered_by_message() -> None:
+    from alchemy_lint.findings import Finding
+
+    second = Finding("app.py", 3, 4, "ASA301", "lazy load of Order.lines")
+    first = Finding("app.py", 3, 4, "ASA301", "lazy load of Order.customer")
+    # Equal keys would leave their order to the set's, which changes with the strings' hashes.
+    assert first.sort_key() < second.sort_key()
+    assert sorted({second, first}, key=Finding.sort_key) == [first, second]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from alchemy_lint import __version__
-from alchemy_lint.baseline import write_baseline
+from alchemy_lint.collector import rare_collections
 from alchemy_lint.config import ConfigError, Overrides
 from alchemy_lint.engine import CheckResult, RuleCrash, RunOptions, check_paths
 from alchemy_lint.fixes.pipeline import FixRun, FixSession
@@ -354,6 +354,8 @@ def _check_stdin(args: argparse.Namespace, overrides: Overrides, options: RunOpt
 
 def _baseline(args: argparse.Namespace) -> int:
     try:
+        from alchemy_lint.baseline import write_baseline  # tokenize: only for this command
+
         result = write_baseline(_paths(args), _overrides(args))
     except Exception as error:
         return _report_error(error)
@@ -418,7 +420,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "check":
-        return _check(args)
+        # The whole run builds and drops trees and facts: the collector has nothing to find in them.
+        with rare_collections():
+            return _check(args)
     if args.command == "baseline":
         return _baseline(args)
     if args.command == "rules":

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from alchemy_lint import __version__
 from alchemy_lint.cache import CACHE_DIR_ENV, Cache, cache_disabled_by_environment, digest
+from alchemy_lint.collector import rare_collections
 from alchemy_lint.config import Overrides, Settings, matches_any, settings_for
 from alchemy_lint.facts import FileFacts, extract_facts
 from alchemy_lint.findings import Finding
@@ -249,7 +250,7 @@ class Project:
         self.stats.project_files += len(self.sources)
         profile = options.profile or Profile()
         with profile.phase("prefilter"):
-            self.relevant = relevant_files(sources, settings) if options.prefilter else frozenset(self.sources)
+            self.relevant = self._relevant_files(sources)
             self.digest = self._index_digest()
         self._checks_syntax: bool | None = None
         self._facts: dict[Path, FileFacts] = {}
@@ -296,14 +297,30 @@ class Project:
         answer changed loses its facts."""
         self._index = None
         before = self.relevant
-        self.relevant = (
-            relevant_files(list(self.sources.values()), self.settings)
-            if self.options.prefilter
-            else frozenset(self.sources)
-        )
+        self.relevant = self._relevant_files(list(self.sources.values()))
         for path in before ^ self.relevant:
             self._forget(path)
         self.digest = self._index_digest()
+
+    def _relevant_files(self, sources: Sequence[SourceFile]) -> frozenset[Path]:
+        """The prefilter's answer, from the cache when its inputs are as they were: it depends on
+        the settings and on each file's relative path, module and bytes, nothing else."""
+        if not self.options.prefilter:
+            return frozenset(source.path for source in sources)
+        by_relative = {source.relative: source.path for source in sources}
+        if self.cache is None or len(by_relative) != len(sources):
+            return relevant_files(sources, self.settings)
+        parts = [__version__, self._settings_key]
+        for source in sources:
+            parts.extend((source.relative, source.module, str(source.is_package), source.digest))
+            parts.append("unreadable" if source.read_error is not None else "")
+        key = digest(*parts)
+        cached = self.cache.load("relevant", key, tuple)
+        if cached is not None and all(isinstance(relative, str) and relative in by_relative for relative in cached):
+            return frozenset(by_relative[relative] for relative in cached)
+        answer = relevant_files(sources, self.settings)
+        self.cache.store("relevant", key, tuple(source.relative for source in sources if source.path in answer))
+        return answer
 
     @property
     def checks_syntax(self) -> bool:
@@ -389,32 +406,34 @@ class Project:
         `progress` is called with the number of files done so far (the language server reports
         it to the editor); an exception it raises stops the loading, and the workers with it.
         """
-        jobs: list[ParseJob] = []
-        targets: list[SourceFile] = []
-        done = 0
-        for source in sources:
-            needs_syntax = source.path in checked
-            if source.path in self._facts and (source.path in self._parsed or not needs_syntax):
-                continue
-            planned = self._plan(source, needs_syntax)
-            if isinstance(planned, FileFacts):
-                self._facts[source.path] = planned
+        # Parsing, walking and unpickling build many objects and no garbage cycles.
+        with rare_collections():
+            jobs: list[ParseJob] = []
+            targets: list[SourceFile] = []
+            done = 0
+            for source in sources:
+                needs_syntax = source.path in checked
+                if source.path in self._facts and (source.path in self._parsed or not needs_syntax):
+                    continue
+                planned = self._plan(source, needs_syntax)
+                if isinstance(planned, FileFacts):
+                    self._facts[source.path] = planned
+                    done += 1
+                    if progress is not None:
+                        progress(done)
+                else:
+                    jobs.append(planned)
+                    targets.append(source)
+            for source, facts in zip(targets, run_jobs(jobs, self.options.workers, self.cache), strict=True):
                 done += 1
                 if progress is not None:
                     progress(done)
-            else:
-                jobs.append(planned)
-                targets.append(source)
-        for source, facts in zip(targets, run_jobs(jobs, self.options.workers, self.cache), strict=True):
-            done += 1
-            if progress is not None:
-                progress(done)
-            self._facts[source.path] = facts
-            self._parsed.add(source.path)
-            if source.path in self.relevant:
-                self.stats.facts_extracted += 1
-            else:
-                self.stats.syntax_parsed += 1
+                self._facts[source.path] = facts
+                self._parsed.add(source.path)
+                if source.path in self.relevant:
+                    self.stats.facts_extracted += 1
+                else:
+                    self.stats.syntax_parsed += 1
 
     @property
     def facts(self) -> dict[Path, FileFacts]:

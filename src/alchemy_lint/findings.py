@@ -19,5 +19,7 @@ class Finding:
     end_line: int | None = None
     end_col: int | None = None
 
-    def sort_key(self) -> tuple[str, int, int, str]:
-        return (self.path, self.line, self.col, self.code)
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        # The message too: two findings of one rule at one place (two relationships read) come
+        # out of a set, whose order changes from run to run with the strings' hashes.
+        return (self.path, self.line, self.col, self.code, self.message)

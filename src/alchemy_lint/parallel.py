@@ -15,6 +15,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from alchemy_lint.cache import Cache
+from alchemy_lint.collector import rare_collections
 from alchemy_lint.facts import FileFacts, extract_facts, parse_source
 from alchemy_lint.facts.extract import PARSE_ERRORS
 from alchemy_lint.noqa import noqa_lines
@@ -105,7 +106,9 @@ def describe_parse_error(error: BaseException) -> str:
 
 
 def _pool_chunk(jobs: Sequence[ParseJob], cache: Cache | None) -> list[FileFacts]:
-    return [run_job(job, cache) for job in jobs]
+    # A spawned worker starts with the default thresholds; a forked one inherits the rare ones.
+    with rare_collections():
+        return [run_job(job, cache) for job in jobs]
 
 
 def _ignore_interrupts() -> None:

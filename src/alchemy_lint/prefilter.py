@@ -177,11 +177,14 @@ def _add_callees(relevant: set[Path], pending: list[SourceFile], by_path: dict[P
         wanted: set[str] = set()
         for path in new:
             wanted |= _imported_modules(by_path[path])
+        # A module is wanted when a wanted name is it, ends with it or is its dotted tail: with
+        # every dotted tail of the wanted names at hand, each module is a few set lookups.
+        wanted_tails = {tail for name in wanted for tail in _dotted_tails(name)}
         new = []
         still_pending: list[SourceFile] = []
         for source in pending:
             module = source.module
-            if any(name == module or name.endswith("." + module) or module.endswith("." + name) for name in wanted):
+            if module in wanted or module in wanted_tails or not wanted.isdisjoint(_dotted_tails(module)):
                 relevant.add(source.path)
                 new.append(source.path)
             else:
@@ -190,6 +193,16 @@ def _add_callees(relevant: set[Path], pending: list[SourceFile], by_path: dict[P
 
 
 _CALLEE_HOPS = 2
+
+
+def _dotted_tails(name: str) -> list[str]:
+    """`a.b.c` -> `["b.c", "c"]`: what `name` ends with after one of its dots."""
+    tails: list[str] = []
+    dot = name.find(".")
+    while dot != -1:
+        tails.append(name[dot + 1 :])
+        dot = name.find(".", dot + 1)
+    return tails
 
 
 _FROM_IMPORT = re.compile(rb"\bfrom\s+(\.*)([\w.]*)\s+import\s+\(?([\w\s,.*]*)")

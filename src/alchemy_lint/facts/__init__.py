@@ -3,6 +3,7 @@
 Facts are frozen, picklable data; the project index merges them across files.
 """
 
+from alchemy_lint.facts import loading, model, values
 from alchemy_lint.facts.extract import extract_facts, parse_source
 from alchemy_lint.facts.model import (
     ApiCall,
@@ -18,6 +19,7 @@ from alchemy_lint.facts.model import (
     YieldGuard,
 )
 from alchemy_lint.facts.values import Held, Origin, OriginKind, Reach, ReachKind, Step, StepKind, ValueRef
+from alchemy_lint.pickling import install_fast_state
 
 __all__ = [
     "ApiCall",
@@ -42,3 +44,6 @@ __all__ = [
     "extract_facts",
     "parse_source",
 ]
+
+# Facts are pickled by the cache and across worker processes, many thousands per run.
+install_fast_state((model, values, loading))

@@ -11,12 +11,9 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from alchemy_lint.docs import rule_url
 from alchemy_lint.findings import Finding
 from alchemy_lint.report.columns import ReportedFiles
 from alchemy_lint.report.full import render_full
-from alchemy_lint.report.github import render_github
-from alchemy_lint.report.sarif import render_sarif
 from alchemy_lint.report.severity import severity
 from alchemy_lint.rules import RULES_BY_CODE
 
@@ -30,6 +27,9 @@ def render_text(findings: Sequence[Finding]) -> str:
 
 
 def _json_row(finding: Finding, files: ReportedFiles) -> dict[str, Any]:
+    # Imported here: the rule pages' address comes from the package metadata, slow to import.
+    from alchemy_lint.docs import rule_url
+
     rule = RULES_BY_CODE.get(finding.code)
     region = files.region(finding)
     end_line = end_column = None
@@ -66,9 +66,14 @@ def render(
         return render_full(findings, files, colour=colour)
     if output_format == "json":
         return render_json(findings, files)
+    # The machine formats are imported when asked for: not on every run's start-up.
     if output_format == "sarif":
+        from alchemy_lint.report.sarif import render_sarif
+
         return render_sarif(findings, files)
     if output_format == "github":
+        from alchemy_lint.report.github import render_github
+
         return render_github(findings, files)
     return render_text(findings)
 

@@ -1,0 +1,68 @@
+"""The garbage collector runs rarely while facts are built, and as before once they are."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import write_project
+
+from alchemy_lint import engine
+from alchemy_lint.collector import PARSING_THRESHOLD, rare_collections
+from alchemy_lint.config import load_settings
+from alchemy_lint.engine import RunOptions, read_project
+from alchemy_lint.facts import FileFacts
+from alchemy_lint.parallel import ParseJob
+
+
+@pytest.fixture
+def default_thresholds() -> Iterator[tuple[int, int, int]]:
+    before = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    yield gc.get_threshold()
+    gc.set_threshold(*before)
+
+
+def test_thresholds_are_raised_within_and_restored_after(default_thresholds: tuple[int, int, int]) -> None:
+    with rare_collections():
+        assert gc.get_threshold() == (PARSING_THRESHOLD, 10, 10)
+        with rare_collections():
+            assert gc.get_threshold()[0] == PARSING_THRESHOLD
+        assert gc.get_threshold()[0] == PARSING_THRESHOLD
+    assert gc.get_threshold() == default_thresholds
+
+
+def test_thresholds_are_restored_when_the_work_raises(default_thresholds: tuple[int, int, int]) -> None:
+    with pytest.raises(ValueError), rare_collections():
+        raise ValueError
+    assert gc.get_threshold() == default_thresholds
+
+
+def test_a_host_that_turned_collection_off_keeps_it_off() -> None:
+    before = gc.get_threshold()
+    gc.set_threshold(0)
+    try:
+        with rare_collections():
+            assert gc.get_threshold()[0] == 0
+        assert gc.get_threshold()[0] == 0
+    finally:
+        gc.set_threshold(*before)
+
+
+def test_facts_are_extracted_with_rare_collections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default_thresholds: tuple[int, int, int]
+) -> None:
+    root = write_project(tmp_path / "project", {"app/db.py": "import sqlalchemy\n"}, "")
+    seen: list[int] = []
+
+    def recording(jobs: list[ParseJob], workers: int, cache: object) -> list[FileFacts]:
+        seen.append(gc.get_threshold()[0])
+        return [FileFacts(job.display, job.module, job.is_package) for job in jobs]
+
+    monkeypatch.setattr(engine, "run_jobs", recording)
+    project = read_project(root.resolve(), load_settings(root), RunOptions())
+    project.index()
+    assert seen == [PARSING_THRESHOLD]
+    assert gc.get_threshold() == default_thresholds

@@ -1,0 +1,86 @@
+"""Facts pickle through fast state methods that keep the dataclasses' own state format."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from typing import Any
+
+from alchemy_lint.facts import extract_facts, loading, model, parse_source, values
+from alchemy_lint.facts.model import FileFacts
+from alchemy_lint.pickling import install_fast_state
+
+SOURCE = b"""\
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
+
+Factory = async_sessionmaker(expire_on_commit=False)
+
+
+async def load(session: AsyncSession, order_id: int) -> None:
+    order = await session.get(Order, order_id, options=[selectinload(Order.lines)])
+    for line in order.lines:
+        print(line.product.name)
+    await session.commit()
+"""
+
+
+def _facts() -> FileFacts:
+    return extract_facts(parse_source(SOURCE, "app/orders.py"), "app/orders.py", "app.orders", False)
+
+
+def _generic_state(item: object) -> list[Any]:
+    """What `dataclasses` itself returns as the state of a frozen slotted object."""
+    return [getattr(item, field.name) for field in dataclasses.fields(item)]  # type: ignore[arg-type]
+
+
+def test_every_frozen_slotted_facts_class_has_the_fast_state() -> None:
+    for module in (model, values, loading):
+        for item in vars(module).values():
+            if isinstance(item, type) and dataclasses.is_dataclass(item) and item.__module__ == module.__name__:
+                params = item.__dataclass_params__  # type: ignore[attr-defined]
+                if params.frozen and hasattr(item, "__slots__"):
+                    assert item.__setstate__.__module__ == "alchemy_lint.pickling", item
+
+
+def test_facts_round_trip_through_pickle() -> None:
+    facts = _facts()
+    assert facts.functions and facts.functions[0].loading is not None
+    assert pickle.loads(pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)) == facts
+
+
+def test_the_state_is_the_one_dataclasses_would_give() -> None:
+    facts = _facts()
+    assert facts.__getstate__() == _generic_state(facts)  # type: ignore[attr-defined]
+    function = facts.functions[0]
+    assert function.__getstate__() == _generic_state(function)  # type: ignore[attr-defined]
+
+
+def test_a_state_written_by_the_generic_method_loads() -> None:
+    facts = _facts()
+    rebuilt = object.__new__(FileFacts)
+    rebuilt.__setstate__(_generic_state(facts))  # type: ignore[attr-defined]
+    assert rebuilt == facts
+
+
+def test_a_class_with_one_field_and_a_plain_class_are_handled() -> None:
+    import types
+
+    module = types.ModuleType("scratch")
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Single:
+        name: str
+
+    @dataclasses.dataclass
+    class Plain:
+        name: str
+
+    Single.__module__ = Plain.__module__ = module.__name__
+    module.Single = Single  # type: ignore[attr-defined]
+    module.Plain = Plain  # type: ignore[attr-defined]
+    assert install_fast_state([module]) == 1
+    assert Single.__getstate__(Single("a")) == ["a"]  # type: ignore[attr-defined]
+    rebuilt = object.__new__(Single)
+    rebuilt.__setstate__(["a"])  # type: ignore[attr-defined]
+    assert rebuilt == Single("a")
