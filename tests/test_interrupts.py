@@ -1,9 +1,10 @@
 """Ctrl-C, a closed pipe and dead workers end a run with one line (or none), never a traceback
 or a hang; no temporary file is left in the cache. Each test runs the CLI as a subprocess.
 
-Where a worker must die or wait at a known file, the CLI runs under a small wrapper that swaps
-the worker's parse step for one that does so (workers are forked, so they inherit the swap):
-the death, the signal and the process tree are real.
+Where a worker must die or wait at a known file, the CLI runs with a `sitecustomize` module on
+its path that swaps the parse step for one that does so, in the main process and in every worker
+(forked or spawned: a pool started after a dead one may spawn, Python 3.10 does): the death, the
+signal and the process tree are real.
 """
 
 from __future__ import annotations
@@ -24,30 +25,31 @@ from alchemy_lint.parallel import MIN_FILES_FOR_POOL
 #: A subprocess timeout that only a hang reaches: it fails the test, it measures nothing.
 HANG = 300
 
-WRAPPER = """
-import os, signal, sys, time
+#: Imported by every Python process of the run (`sitecustomize`), workers included.
+HOOK = """
+import os, signal, time
 from pathlib import Path
 
-import alchemy_lint.parallel as parallel
-from alchemy_lint.cli import main
+mode = os.environ.get("ALCHEMY_LINT_TEST_MODE")
+if mode:
+    import alchemy_lint.parallel as parallel
 
-mode, marker = sys.argv[1], Path(sys.argv[2])
-real = parallel.facts_for_job
+    marker = Path(os.environ["ALCHEMY_LINT_TEST_MARKER"])
+    real = parallel.facts_for_job
 
-def facts_for_job(job):
-    if "victim" in job.display:
-        if mode == "die-once" and not marker.exists():
-            marker.write_text("died")
-            os.kill(os.getpid(), signal.SIGKILL)
-        if mode == "die-always":
-            os.kill(os.getpid(), signal.SIGKILL)
-        if mode == "wait":
-            (marker / str(os.getpid())).write_text("waiting")
-            time.sleep(3600)
-    return real(job)
+    def facts_for_job(job):
+        if "victim" in job.display:
+            if mode == "die-once" and not marker.exists():
+                marker.write_text("died")
+                os.kill(os.getpid(), signal.SIGKILL)
+            if mode == "die-always":
+                os.kill(os.getpid(), signal.SIGKILL)
+            if mode == "wait":
+                (marker / str(os.getpid())).write_text("waiting")
+                time.sleep(3600)
+        return real(job)
 
-parallel.facts_for_job = facts_for_job
-sys.exit(main(sys.argv[3:]))
+    parallel.facts_for_job = facts_for_job
 """
 
 #: Each file carries 20 KB of comments, so that a chunk of work items is bigger than a pipe's
@@ -82,13 +84,22 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def wrapped(mode: str, marker: Path, *args: str, cwd: Path) -> subprocess.Popen[str]:
+    hooks = marker.parent / "hooks"
+    hooks.mkdir(exist_ok=True)
+    (hooks / "sitecustomize.py").write_text(HOOK, encoding="utf-8")
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(hooks), str(REPO / "src")]),
+        "ALCHEMY_LINT_TEST_MODE": mode,
+        "ALCHEMY_LINT_TEST_MARKER": str(marker),
+    }
     return subprocess.Popen(
-        [sys.executable, "-c", WRAPPER, mode, str(marker), *args],
+        [sys.executable, "-m", "alchemy_lint", *args],
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+        env=environment,
         # Its own process group, as a shell gives a pipeline: Ctrl-C goes to the whole group.
         start_new_session=True,
     )

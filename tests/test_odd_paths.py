@@ -16,7 +16,7 @@ import pytest
 from conftest import REPO, reported, run_cli, write_project
 
 from alchemy_lint.sourcefile import MAX_SOURCE_BYTES
-from alchemy_lint.sources import ModuleNames, read_source
+from alchemy_lint.sources import ModuleNames, read_source_file
 
 #: A subprocess timeout that only a hang reaches (a FIFO read waits for a writer forever).
 HANG = 300
@@ -66,7 +66,7 @@ def test_a_source_over_the_size_bound_is_not_read(tmp_path: Path) -> None:
     with huge.open("wb") as stream:
         stream.truncate(MAX_SOURCE_BYTES + 1)  # sparse: no disk, and never read
 
-    source = read_source(huge, "generated.py", "generated.py", ModuleNames())
+    source = read_source_file(huge, "generated.py", "generated.py", ModuleNames())
 
     assert source.read_error == f"cannot read: larger than {MAX_SOURCE_BYTES // (1024 * 1024)} MB"
     assert source.source == b""

@@ -17,7 +17,7 @@ from alchemy_lint.config import Overrides
 from alchemy_lint.engine import check_paths
 from alchemy_lint.findings import Finding
 from alchemy_lint.noqa import NOQA_WITH_CODES
-from alchemy_lint.sourcefile import python_lines, read_source, replace_file
+from alchemy_lint.sourcefile import python_lines, read_source_text, replace_file
 
 # flake8's spelling (hash, one space, noqa): a comment flake8 would not read is not merged into.
 _BARE_NOQA = re.compile(r"# noqa(?!:[\s]?[A-Z]+[0-9])", re.IGNORECASE)
@@ -179,7 +179,7 @@ def _mark(findings: list[Finding]) -> tuple[list[str], list[Finding], list[tuple
         for finding in found:
             codes_by_line.setdefault(finding.line, set()).add(finding.code)
         try:
-            source = read_source(Path(path))
+            source = read_source_text(Path(path))
             text = add_noqa(source.text, codes_by_line)
             if text != source.text:
                 replace_file(Path(path), source.encode(text))

@@ -32,7 +32,7 @@ from alchemy_lint.roots import find_project_root, is_project_root
 from alchemy_lint.rules import FileContext, check_selectors, enabled_rules, ignored_for_path
 from alchemy_lint.rules.precedence import one_finding_per_construct
 from alchemy_lint.sourcefile import read_bounded, read_error_text
-from alchemy_lint.sources import ModuleNames, SourceFile, read_source, resolved, without_aliases
+from alchemy_lint.sources import ModuleNames, SourceFile, read_source_file, resolved, without_aliases
 
 #: Folders never walked into: VCS data, virtual environments, caches and build output.
 SKIPPED_DIRS = frozenset(
@@ -223,7 +223,7 @@ def _relative_to(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-class Project:
+class DiskProject:
     """One project root: its settings, the bytes of all its Python files, and (lazily) its index.
 
     The index is built only when some finding is not in the cache; facts come from the cache,
@@ -276,7 +276,7 @@ class Project:
         names = _PathNames(self.root)
         for path in paths:
             if path.is_file():
-                self.sources[path] = read_source(path, *names.names(path), modules)
+                self.sources[path] = read_source_file(path, *names.names(path), modules)
             elif self.sources.pop(path, None) is None:
                 continue
             self._forget(path)
@@ -552,7 +552,7 @@ def read_project(
     stats: RunStats | None = None,
     *,
     files: Sequence[Path] | None = None,
-) -> Project:
+) -> DiskProject:
     """Walk and read every Python file of the project (no parsing yet).
 
     `files`: the files of a run outside any project, read instead of walking `root`.
@@ -569,8 +569,8 @@ def read_project(
             paths = sorted({path.resolve() for path in files if not is_excluded(path, settings, root)})
     with profile.phase("read"):
         display = _PathNames(root)
-        sources = without_aliases([read_source(path, *display.names(path), modules) for path in paths])
-    project = Project(root, settings, sources, options, stats)
+        sources = without_aliases([read_source_file(path, *display.names(path), modules) for path in paths])
+    project = DiskProject(root, settings, sources, options, stats)
     project.nested_roots = tuple(nested_roots)
     return project
 
@@ -591,7 +591,7 @@ class _PathNames:
         return display, relative
 
 
-def load_project(root: Path, settings: Settings, options: RunOptions | None = None) -> Project:
+def load_project(root: Path, settings: Settings, options: RunOptions | None = None) -> DiskProject:
     """A project for callers that want all facts (`project.facts`) and the index.
 
     Without options the prefilter is off, so every file has its full facts, as an editor
@@ -644,7 +644,7 @@ def check_paths(
     overrides: Overrides | None = None,
     options: RunOptions | None = None,
     *,
-    projects: dict[Path, Project] | None = None,
+    projects: dict[Path, DiskProject] | None = None,
 ) -> CheckResult:
     """Check files and folders; raises ConfigError for a bad configuration.
 
@@ -692,7 +692,7 @@ def loose_files(root: Path, given_paths: Sequence[Path]) -> list[Path] | None:
     return [path for path in given_paths if path.is_file()]
 
 
-def _checked_sources(project: Project, given_paths: Sequence[Path], nested_roots: list[Path]) -> list[SourceFile]:
+def _checked_sources(project: DiskProject, given_paths: Sequence[Path], nested_roots: list[Path]) -> list[SourceFile]:
     """The files to check, once each, in walk order; a file outside the project walk is read here.
 
     Folders that are projects of their own are not checked here but added to `nested_roots`.
@@ -709,5 +709,7 @@ def _checked_sources(project: Project, given_paths: Sequence[Path], nested_roots
             if real in chosen:
                 continue
             known = project.sources.get(real)
-            chosen[real] = known or read_source(real, display_path(real), _relative_to(real, project.root), modules)
+            chosen[real] = known or read_source_file(
+                real, display_path(real), _relative_to(real, project.root), modules
+            )
     return list(chosen.values())

@@ -15,7 +15,7 @@ from pathlib import Path
 from alchemy_lint import __version__
 from alchemy_lint.config import ConfigError, load_settings
 from alchemy_lint.engine import (
-    Project,
+    DiskProject,
     RunOptions,
     check_file,
     display_path,
@@ -31,7 +31,7 @@ from alchemy_lint.rules.precedence import one_finding_per_construct
 
 
 @functools.lru_cache(maxsize=8)
-def _project(root: Path, lone_file: Path | None) -> Project:
+def _project(root: Path, lone_file: Path | None) -> DiskProject:
     # flake8 instantiates the plugin once per file: without this, every file would
     # re-read the whole project. A file outside any project is its own project, as in the CLI.
     files = None if lone_file is None else [lone_file] if lone_file.is_file() else []
@@ -43,7 +43,7 @@ def _ignore_files(root: Path) -> IgnoreFiles:
     return IgnoreFiles(root)
 
 
-def _left_out(path: Path, project: Project, *, from_stdin: bool) -> bool:
+def _left_out(path: Path, project: DiskProject, *, from_stdin: bool) -> bool:
     """What `alchemy-lint check` leaves out of a folder it walks: flake8 cannot tell a named file
     from a found one, so excluded and git-ignored files are left out of both."""
     if is_excluded(path, project.settings, project.root):
@@ -80,7 +80,7 @@ class AlchemyLintPlugin:
         for finding in one_finding_per_construct(self._findings(path, project), noqa):
             yield finding.line, finding.col, finding.message, type(self)
 
-    def _findings(self, path: Path, project: Project) -> list[Finding]:
+    def _findings(self, path: Path, project: DiskProject) -> list[Finding]:
         source = project.sources.get(path.resolve())
         if source is not None and _same_text(source.source, self.lines):
             return project.check([source], honour_noqa=False, parsed_elsewhere=True)

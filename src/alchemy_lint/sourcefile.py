@@ -82,7 +82,7 @@ def read_error_text(error: OSError) -> str:
     return f"cannot read: {error.strerror or error}"
 
 
-def read_source(path: Path) -> SourceText:
+def read_source_text(path: Path) -> SourceText:
     return decode_source(read_bounded(path))
 
 

@@ -67,7 +67,7 @@ class ModuleNames:
         return ".".join(parts), is_package
 
 
-def read_source(path: Path, display: str, relative: str, modules: ModuleNames) -> SourceFile:
+def read_source_file(path: Path, display: str, relative: str, modules: ModuleNames) -> SourceFile:
     module, is_package = modules.module_for(path)
     try:
         source = read_bounded(path)

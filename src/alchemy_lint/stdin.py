@@ -13,7 +13,7 @@ from alchemy_lint.cache import content_digest
 from alchemy_lint.config import Overrides, settings_for
 from alchemy_lint.engine import (
     CheckResult,
-    Project,
+    DiskProject,
     RunOptions,
     RunStats,
     display_path,
@@ -37,7 +37,7 @@ class StdinCheck:
     """The checked text and, unless the path is excluded, the project it was checked in."""
 
     source: SourceFile
-    project: Project | None
+    project: DiskProject | None
     result: CheckResult
 
     @property
@@ -67,7 +67,7 @@ def check_stdin(filename: str | None, data: bytes, overrides: Overrides | None, 
     return StdinCheck(source, project, _check(project, source, stats))
 
 
-def _check(project: Project, source: SourceFile, stats: RunStats) -> CheckResult:
+def _check(project: DiskProject, source: SourceFile, stats: RunStats) -> CheckResult:
     project.replace_source(source)
     findings = project.check([source])
     stats.checked = 1

@@ -51,8 +51,9 @@ _BLOCKS: tuple[type[ast.AST], ...] = (
     ast.ExceptHandler,
     ast.Match,
     ast.match_case,
-    *((ast.TryStar,) if sys.version_info >= (3, 11) else ()),
 )
+if sys.version_info >= (3, 11):
+    _BLOCKS = (*_BLOCKS, ast.TryStar)
 
 
 def libcst_depth(tree: ast.AST) -> int:

@@ -11,13 +11,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from alchemy_lint.config import Overrides, settings_for
-from alchemy_lint.engine import CheckResult, Project, RunOptions, check_paths, load_project, read_facts
+from alchemy_lint.engine import CheckResult, DiskProject, RunOptions, check_paths, load_project, read_facts
 from alchemy_lint.facts.model import FileFacts
 from alchemy_lint.findings import Finding
 from alchemy_lint.index import ProjectIndex
 from alchemy_lint.roots import find_project_root
 from alchemy_lint.rules import RULES_BY_CODE, FixSafety
-from alchemy_lint.sourcefile import SourceText, python_lines, read_source, replace_file
+from alchemy_lint.sourcefile import SourceText, python_lines, read_source_text, replace_file
 from alchemy_lint.sources import resolved as resolve_quietly
 
 
@@ -86,7 +86,7 @@ class FixSession:
         self.overrides = overrides
         # Fixers need every file's noqa comments in its facts, not only those of files with findings.
         self.options = replace(options or RunOptions(), lazy_noqa=False)
-        self.projects: dict[Path, Project] = {}
+        self.projects: dict[Path, DiskProject] = {}
 
     def check(self) -> CheckResult:
         return check_paths(self.paths, self.overrides, self.options, projects=self.projects)
@@ -116,7 +116,7 @@ class FixSession:
                     loaded.refresh(resolved)
         return FixRun(tuple(results))
 
-    def _project_of(self, resolved: Path) -> Project:
+    def _project_of(self, resolved: Path) -> DiskProject:
         root = find_project_root(resolved)
         if root in self.projects:
             return self.projects[root]
@@ -135,7 +135,7 @@ def _fix_file(
     from alchemy_lint.fixes.registry import FIXERS
 
     try:
-        source: SourceText = read_source(file)
+        source: SourceText = read_source_text(file)
     except (OSError, SyntaxError, UnicodeDecodeError) as error:
         return FileFixResult(shown, "", "", (), f"cannot read: {error}")
     try:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from alchemy_lint.config import Settings, load_settings, matches_any
 from alchemy_lint.engine import (
-    Project,
+    DiskProject,
     RunOptions,
     check_file,
     display_path,
@@ -29,7 +29,7 @@ from alchemy_lint.findings import Finding
 from alchemy_lint.index import ProjectIndex
 from alchemy_lint.roots import ROOT_MARKERS, find_project_root
 from alchemy_lint.rules import check_selectors
-from alchemy_lint.sources import ModuleNames, read_source
+from alchemy_lint.sources import ModuleNames, read_source_file
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 #: As `alchemy-lint check` reads a project (prefilter and lazy noqa included): same cache entries.
@@ -65,10 +65,10 @@ class CheckedWith:
     index: ProjectIndex
 
 
-class OpenProject:
-    """One project root: its files on disk (an engine `Project`) and the open buffers over them."""
+class EditorProject:
+    """One project root: its files on disk (an engine `DiskProject`) and the open buffers over them."""
 
-    def __init__(self, root: Path, settings: Settings, config_stamp: ConfigStamp, disk: Project) -> None:
+    def __init__(self, root: Path, settings: Settings, config_stamp: ConfigStamp, disk: DiskProject) -> None:
         self.root = root
         self.settings = settings
         self.config_stamp = config_stamp
@@ -153,17 +153,17 @@ class ProjectCache:
     """Open projects by root. Raises `ConfigError` when a project's configuration is bad."""
 
     def __init__(self) -> None:
-        self._projects: dict[Path, OpenProject] = {}
+        self._projects: dict[Path, EditorProject] = {}
         #: Set when the server stops: a project whose facts are loading stops loading.
         self.cancelled = threading.Event()
 
-    def project_for(self, path: Path, progress: Progress | None = None) -> OpenProject:
+    def project_for(self, path: Path, progress: Progress | None = None) -> EditorProject:
         """The project `path` belongs to, read and loaded on first use, again when its settings changed."""
         project = self._current(path)
         project.load(self._cancellable(progress))
         return project
 
-    def _current(self, path: Path) -> OpenProject:
+    def _current(self, path: Path) -> EditorProject:
         """The project of `path` with its current settings, read but perhaps not loaded yet."""
         root = find_project_root(path)
         stamp = _config_stamp(root)
@@ -177,13 +177,15 @@ class ProjectCache:
             return project
         return self._reread(root, stamp, settings, project)
 
-    def _reread(self, root: Path, stamp: ConfigStamp, settings: Settings, previous: OpenProject | None) -> OpenProject:
+    def _reread(
+        self, root: Path, stamp: ConfigStamp, settings: Settings, previous: EditorProject | None
+    ) -> EditorProject:
         # New settings can change what is excluded and which modules are models: the project is
         # read again. Facts do not depend on the settings, so open buffers keep theirs, also
         # across a configuration error (raised before this) until the configuration is fixed.
         loose = not any((root / marker).exists() for marker in ROOT_MARKERS)
         disk = _loose_folder(root, settings) if loose else read_project(root, settings, PROJECT_OPTIONS)
-        project = OpenProject(root, settings, stamp, disk)
+        project = EditorProject(root, settings, stamp, disk)
         if previous is not None:
             project.buffer_facts = dict(previous.buffer_facts)
             project.relative_paths = previous.relative_paths
@@ -271,7 +273,7 @@ class ProjectCache:
                 project.update_disk(walked)
         return touched
 
-    def projects(self) -> dict[Path, OpenProject]:
+    def projects(self) -> dict[Path, EditorProject]:
         return dict(self._projects)
 
 
@@ -279,7 +281,7 @@ def _buffer_bytes(text: str) -> bytes:
     return text.encode("utf-8", errors="surrogatepass")
 
 
-def _loose_folder(root: Path, settings: Settings) -> Project:
+def _loose_folder(root: Path, settings: Settings) -> DiskProject:
     """A folder outside any project: its own Python files, not everything below it.
 
     A file opened outside any project (a scratch file in the home folder) must not make the
@@ -290,8 +292,8 @@ def _loose_folder(root: Path, settings: Settings) -> Project:
     except OSError:
         children = []
     modules = ModuleNames()
-    sources = [read_source(child.resolve(), display_path(child), child.name, modules) for child in children]
-    return Project(root, settings, sources, LOOSE_FOLDER_OPTIONS)
+    sources = [read_source_file(child.resolve(), display_path(child), child.name, modules) for child in children]
+    return DiskProject(root, settings, sources, LOOSE_FOLDER_OPTIONS)
 
 
 def _in_skipped_folder(path: Path, root: Path) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 from alchemy_lint.facts.extract import PARSE_ERRORS, parse_source
 from alchemy_lint.findings import Finding
 from alchemy_lint.lsp.spans import NodeStarts, buffer_lines, byte_to_character, finding_span
-from alchemy_lint.sourcefile import read_source
+from alchemy_lint.sourcefile import read_source_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,7 @@ class ReportedFiles:
     def _file(self, path: str) -> _FileText | None:
         if path not in self._files:
             try:
-                text = self._texts[path] if path in self._texts else read_source(Path(path)).text
+                text = self._texts[path] if path in self._texts else read_source_text(Path(path)).text
             except (OSError, SyntaxError, UnicodeDecodeError):
                 self._files[path] = None
             else:
