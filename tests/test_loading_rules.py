@@ -712,3 +712,22 @@ async def rename_all() -> None:
 """,
         "ASA302",
     )
+
+
+def test_test_modules_are_not_judged_by_asa301(tmp_path: Path) -> None:
+    reads = """\
+from app.db import SessionLocal
+from app.db_models import Order
+
+
+async def test_order_items() -> None:
+    async with SessionLocal() as session:
+        order = await session.get(Order, 1)
+        assert order.items == []
+"""
+    root = write_project(
+        tmp_path / "project",
+        {"app/db_models.py": MODELS, "app/db.py": EXPIRING_DB, "app/reads.py": reads, "tests/test_orders.py": reads},
+    )
+    assert lines_reported(root, "ASA301", "app/reads.py") == [8]
+    assert lines_reported(root, "ASA301", "tests/test_orders.py") == []
