@@ -7,7 +7,9 @@ moves what follows it on its line, and `ColumnMap` moves it back.
 from __future__ import annotations
 
 import bisect
+import io
 import re
+import tokenize
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -40,6 +42,17 @@ def blank(segment: str, *, continue_lines: bool) -> str:
         if index < len(breaks):
             out.append(breaks[index])
     return "".join(out)
+
+
+def decoded(source: bytes | str) -> str | None:
+    """The text of the file as the interpreter decodes it (coding cookie, BOM), or None."""
+    if isinstance(source, str):
+        return source
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        return source.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError):
+        return None
 
 
 class SourceText:

@@ -10,7 +10,7 @@ import ast
 from collections.abc import Iterator
 from typing import Any
 
-from alchemy_lint.parsing.lowering import Field, Lowering, Span
+from alchemy_lint.parsing.lowered import Field, Lowering, Span
 
 _POSITIONS = ("lineno", "col_offset", "end_lineno", "end_col_offset")
 
