@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from alchemy_lint.parsing import parse_source
 from alchemy_lint.parsing.fallback import parse_lowered
+from alchemy_lint.parsing.rebuild import _Rebuild
 from alchemy_lint.parsing.statements import lower_statement_constructs, parse_statement_constructs
 
 #: The Pythons whose lowering is compared: 3.10 lacks `except*` as well.
@@ -87,10 +88,14 @@ def test_the_fast_path_gives_the_tree_of_the_libcst_lowering(source: str, target
 
     tree = parse_statement_constructs(source, "m.py", target)
 
-    if lower_statement_constructs(source, target) is None:
+    lowering = lower_statement_constructs(source, target)
+    if lowering is None:
         return  # nothing for these Pythons to lower (only `type = 3` and the like)
     assert tree is not None
     assert _dump(tree) == _dump(expected)
+    # Both paths take the rebuild's walk over statements only when only `type` statements need
+    # it: the walk over every node gives the same tree.
+    assert _dump(tree) == _dump(_Rebuild(lowering).visit(ast.parse(lowering.text)))
 
 
 @pytest.mark.parametrize("target", TARGETS)
