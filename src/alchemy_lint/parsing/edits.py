@@ -25,6 +25,15 @@ class Edit:
     replacement: str
 
 
+def parenthesised(text: str, start: int, end: int) -> list[Edit]:
+    """The edits that put `text[start:end]` in parentheses: each takes the space beside it where
+    there is one, so that what is inside keeps its columns; otherwise it is inserted.
+    """
+    opening = Edit(start - 1, start, "(") if text[start - 1] in " \t" else Edit(start, start, "(")
+    closing = Edit(end, end + 1, ")") if text[end] in " \t" else Edit(end, end, ")")
+    return [opening, closing]
+
+
 def blank(segment: str, *, continue_lines: bool) -> str:
     """`segment` as spaces of the same UTF-8 length, its line breaks kept.
 

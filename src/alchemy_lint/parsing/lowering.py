@@ -27,7 +27,7 @@ from alchemy_lint.parsing.constructs import (
     UNPARENTHESISED_EXCEPT,
     Construct,
 )
-from alchemy_lint.parsing.edits import Edit, SourceText, blank
+from alchemy_lint.parsing.edits import Edit, SourceText, blank, parenthesised
 from alchemy_lint.parsing.lowered import (
     LONE_CARRIAGE_RETURN,
     TYPE_KEYWORD_STAND_IN,
@@ -133,18 +133,9 @@ class _Lowerer:
     def _exception_types(self, types: cst.BaseExpression | None) -> None:
         if not (isinstance(types, cst.Tuple) and not types.lpar and self._lowers(UNPARENTHESISED_EXCEPT)):
             return
-        start, end = self._offsets(types)
-        text = self.source.text
-        # Take the space around the types for the parentheses where there is one, so that
-        # the types keep their columns; otherwise insert, and the column map moves the rest back.
-        if text[start - 1] in " \t":
-            self._rewrite(UNPARENTHESISED_EXCEPT, start - 1, start, "(")
-        else:
-            self._rewrite(UNPARENTHESISED_EXCEPT, start, start, "(")
-        if text[end] in " \t":
-            self._rewrite(UNPARENTHESISED_EXCEPT, end, end + 1, ")")
-        else:
-            self._rewrite(UNPARENTHESISED_EXCEPT, end, end, ")")
+        # The insertions of `(` and `)`, where there is no space to take, the column map moves back.
+        for edit in parenthesised(self.source.text, *self._offsets(types)):
+            self._rewrite(UNPARENTHESISED_EXCEPT, edit.start, edit.end, edit.replacement)
 
     # -- PEP 646 and 798: stars where older Pythons take none --------------------
 

@@ -25,7 +25,7 @@ from alchemy_lint.parsing.constructs import (
     UNPARENTHESISED_EXCEPT,
     Construct,
 )
-from alchemy_lint.parsing.edits import Edit, SourceText, blank
+from alchemy_lint.parsing.edits import Edit, SourceText, blank, parenthesised
 from alchemy_lint.parsing.lowered import LONE_CARRIAGE_RETURN, TYPE_KEYWORD_STAND_IN, Lowering
 from alchemy_lint.parsing.rebuild import rebuild
 
@@ -223,18 +223,8 @@ class _Lowerer:
         return colon
 
     def _parenthesise(self, start: int, end: int) -> None:
-        # As `lowering.py` does: take the space around the types for the parentheses where there
-        # is one, so that the types keep their columns; otherwise insert, and the rebuild moves
-        # the rest of the line back.
-        text = self.source.text
-        if text[start - 1] in " \t":
-            self._rewrite(UNPARENTHESISED_EXCEPT, start - 1, start, "(")
-        else:
-            self._rewrite(UNPARENTHESISED_EXCEPT, start, start, "(")
-        if text[end] in " \t":
-            self._rewrite(UNPARENTHESISED_EXCEPT, end, end + 1, ")")
-        else:
-            self._rewrite(UNPARENTHESISED_EXCEPT, end, end, ")")
+        for edit in parenthesised(self.source.text, start, end):  # as `lowering.py` does
+            self._rewrite(UNPARENTHESISED_EXCEPT, edit.start, edit.end, edit.replacement)
 
 
 # -- what this lowering vouches for ---------------------------------------------
