@@ -1,5 +1,6 @@
 """Newer syntax on this Python: how many files `ast.parse` rejects (ASA001 before the fallback),
-how many no parser reads (ASA001 now), and what the LibCST fallback costs.
+how many no parser reads (ASA001 now), how many the tokenizer's fast path reads without LibCST,
+and what the fallback costs.
 
 Usage: python bench/newer_syntax.py [--repeat N] DIRS...   (run it under each Python to compare)
 The folders are only read. CPU seconds (`time.process_time`), best of `--repeat`.
@@ -42,6 +43,7 @@ def measure(root: Path, repeat: int) -> dict[str, object]:
     from alchemy_lint.parsing import PARSE_ERRORS, parse_source
     from alchemy_lint.parsing.fallback import decoded
     from alchemy_lint.parsing.lowering import lower
+    from alchemy_lint.parsing.statements import parse_statement_constructs
 
     sources = {path: path.read_bytes() for path in list_checked_files(root)}
     floor = best_cpu(lambda: rejected_by_ast(sources), repeat)
@@ -59,8 +61,10 @@ def measure(root: Path, repeat: int) -> dict[str, object]:
 
     fallback = best_cpu(fall_back, repeat)
     constructs: Counter[str] = Counter()
+    fast = 0
     for path in rejected:
         text = decoded(sources[path])
+        fast += text is not None and parse_statement_constructs(text, str(path)) is not None
         lowering = lower(text) if text is not None else None
         if lowering is not None:
             constructs.update(f"PEP {construct.pep}" for construct in lowering.constructs)
@@ -68,6 +72,7 @@ def measure(root: Path, repeat: int) -> dict[str, object]:
         "corpus": root.name,
         "files": len(sources),
         "rejected": len(rejected),
+        "fast": fast,
         "unreadable": unreadable,
         "floor_cpu": floor,
         "fallback_cpu": fallback,
@@ -79,7 +84,8 @@ def render(rows: Sequence[dict[str, object]]) -> str:
     version = ".".join(map(str, sys.version_info[:3]))
     lines = [
         f"Python {version}: files | ASA001 before (ast.parse) | ASA001 now | ast.parse of all (cpu s) "
-        "| fallback for the rejected (cpu s) | per rejected file (ms) | constructs lowered (files)",
+        "| fallback for the rejected (cpu s) | per rejected file (ms) | read without LibCST "
+        "| constructs lowered (files)",
     ]
     for row in rows:
         rejected = int(str(row["rejected"]))
@@ -87,7 +93,7 @@ def render(rows: Sequence[dict[str, object]]) -> str:
         per_file = f"{1000 * fallback / rejected:.0f}" if rejected else "-"
         lines.append(
             f"{row['corpus']}: {row['files']} | {rejected} | {len(row['unreadable'])} "  # type: ignore[arg-type]
-            f"| {float(str(row['floor_cpu'])):.2f} | {fallback:.2f} | {per_file} | {row['constructs']}"
+            f"| {float(str(row['floor_cpu'])):.2f} | {fallback:.2f} | {per_file} | {row['fast']} | {row['constructs']}"
         )
         lines.extend(f"    unreadable: {entry}" for entry in row["unreadable"])  # type: ignore[attr-defined]
     return "\n".join(lines)

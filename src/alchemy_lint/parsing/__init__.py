@@ -1,5 +1,6 @@
 """Parsing for detection: the running Python's `ast`, and for a file that uses newer syntax than
-this Python reads, the same tree through LibCST (`fallback.py`), which only such files pay for.
+this Python reads, the same tree through LibCST (`fallback.py`), which only such files pay for;
+most of them need only the tokenizer's rewrite of a few statements (`statements.py`).
 """
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ import ast
 import warnings
 
 from alchemy_lint.fixes.guard import MAX_LIBCST_CHARS
+from alchemy_lint.parsing.edits import decoded
+from alchemy_lint.parsing.statements import parse_statement_constructs
 
 #: What `parse_source` can raise on bad input, all reported as ASA001.
 PARSE_ERRORS = (SyntaxError, ValueError, UnicodeDecodeError, RecursionError, MemoryError)
@@ -31,6 +34,10 @@ def parse_source(source: bytes | str, filename: str) -> ast.Module:
         except SyntaxError as error:
             if not may_be_newer_syntax(error, source):
                 raise
+            text = decoded(source)
+            tree = None if text is None else parse_statement_constructs(text, filename)
+            if tree is not None:
+                return tree  # only type parameters, `type` statements, `except A, B:`: no LibCST
             # LibCST is imported here only: a run over files that parse never loads it.
             from alchemy_lint.parsing.fallback import parse_newer_syntax
 

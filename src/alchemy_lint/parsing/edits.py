@@ -7,7 +7,9 @@ moves what follows it on its line, and `ColumnMap` moves it back.
 from __future__ import annotations
 
 import bisect
+import io
 import re
+import tokenize
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -21,6 +23,15 @@ class Edit:
     start: int
     end: int
     replacement: str
+
+
+def parenthesised(text: str, start: int, end: int) -> list[Edit]:
+    """The edits that put `text[start:end]` in parentheses: each takes the space beside it where
+    there is one, so that what is inside keeps its columns; otherwise it is inserted.
+    """
+    opening = Edit(start - 1, start, "(") if text[start - 1] in " \t" else Edit(start, start, "(")
+    closing = Edit(end, end + 1, ")") if text[end] in " \t" else Edit(end, end, ")")
+    return [opening, closing]
 
 
 def blank(segment: str, *, continue_lines: bool) -> str:
@@ -40,6 +51,17 @@ def blank(segment: str, *, continue_lines: bool) -> str:
         if index < len(breaks):
             out.append(breaks[index])
     return "".join(out)
+
+
+def decoded(source: bytes | str) -> str | None:
+    """The text of the file as the interpreter decodes it (coding cookie, BOM), or None."""
+    if isinstance(source, str):
+        return source
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        return source.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError):
+        return None
 
 
 class SourceText:

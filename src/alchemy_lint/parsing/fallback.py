@@ -7,14 +7,13 @@ the newer construct on the rejected line where one is recognised.
 from __future__ import annotations
 
 import ast
-import io
 import sys
 import threading
-import tokenize
 from collections.abc import Callable
 from typing import TypeVar
 
 from alchemy_lint.parsing.constructs import hint_for_line, running_version
+from alchemy_lint.parsing.edits import decoded
 from alchemy_lint.parsing.lowering import Lowering, lower
 from alchemy_lint.parsing.rebuild import rebuild
 
@@ -63,17 +62,6 @@ def parse_lowering(lowering: Lowering, filename: str) -> ast.Module:
         # Another error that LibCST lets through: the one a newer Python reports too.
         raise _moved_back(lowered_error, lowering) from None
     return rebuild(tree, lowering)
-
-
-def decoded(source: bytes | str) -> str | None:
-    """The text of the file as the interpreter decodes it (coding cookie, BOM), or None."""
-    if isinstance(source, str):
-        return source
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
-        return source.decode(encoding)
-    except (SyntaxError, LookupError, UnicodeDecodeError):
-        return None
 
 
 def _explained(error: SyntaxError, text: str) -> SyntaxError:

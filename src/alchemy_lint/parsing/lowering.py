@@ -8,9 +8,7 @@ rewrite changed (a `type` statement, a lowered f-string) is `rebuild.py`'s.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
@@ -29,66 +27,29 @@ from alchemy_lint.parsing.constructs import (
     UNPARENTHESISED_EXCEPT,
     Construct,
 )
-from alchemy_lint.parsing.edits import ColumnMap, Edit, SourceText, blank
+from alchemy_lint.parsing.edits import Edit, SourceText, blank, parenthesised
+from alchemy_lint.parsing.lowered import (
+    LONE_CARRIAGE_RETURN,
+    TYPE_KEYWORD_STAND_IN,
+    Field,
+    Lowering,
+    Span,
+    Start,
+    StringShape,
+)
 from alchemy_lint.parsing.positions import NodeSpans, node_spans
 
-#: A node's place in `ast` units: (line, byte column, end line, end byte column).
-Span = tuple[int, int, int, int]
-#: Where a node starts, in `ast` units.
-Start = tuple[int, int]
-
-_LONE_CARRIAGE_RETURN = re.compile(r"\r(?!\n)")
 _FIELDS = (cst.FormattedStringExpression, cst.TemplatedStringExpression)
 _TEXTS = (cst.FormattedStringText, cst.TemplatedStringText)
-#: `type X = Y` becomes `_=  X = Y`: a two-target assignment that keeps X and Y in place.
-_TYPE_KEYWORD_STAND_IN = "_=  "
 #: `lazy import m` becomes `...; import m`: a statement the rebuild drops, then the import.
 _LAZY_KEYWORD_STAND_IN = "...;"
-
-
-@dataclass(frozen=True, slots=True)
-class Field:
-    """One `{expression!conversion:spec}` of a lowered f-string or t-string."""
-
-    span: Span
-    #: `ord("r")` and so on, or -1, as `ast.FormattedValue` has it.
-    conversion: int
-    #: The literal text and the fields of the format spec, or None without a spec.
-    spec: tuple[str | Field, ...] | None
-    #: The `x=` text a self-documenting field prints before the value.
-    debug_text: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class StringShape:
-    """What a lowered string literal held: its literal text and fields, in order."""
-
-    parts: tuple[str | Field, ...]
-
-
-@dataclass(slots=True)
-class Lowering:
-    """The rewritten text and what the rebuild must restore in the tree parsed from it."""
-
-    text: str = ""
-    columns: ColumnMap = field(default_factory=ColumnMap)
-    #: Constructs that were rewritten, for messages and the bench.
-    constructs: set[Construct] = field(default_factory=set)
-    #: Where each `type` statement starts.
-    type_statements: set[Start] = field(default_factory=set)
-    #: The span of each lowered string literal, now a tuple of its fields' expressions.
-    strings: dict[Span, StringShape] = field(default_factory=dict)
-    #: The stand-in statements to drop (`...;` before a lazy import).
-    stand_ins: set[Start] = field(default_factory=set)
-    #: The span of each expression that lost its star, and where the star was.
-    starred: dict[Span, Start] = field(default_factory=dict)
 
 
 def lower(text: str, target: tuple[int, int] = RUNNING) -> Lowering | None:
     """Rewrite what the `ast` of Python `target` cannot read; None when LibCST cannot read it either."""
     # Python ends a line at a lone carriage return, LibCST does not: a newline in its place keeps
     # every line and column.
-    text = _LONE_CARRIAGE_RETURN.sub("\n", text)
+    text = LONE_CARRIAGE_RETURN.sub("\n", text)
     try:
         module = cst.parse_module(text)
     except Exception:  # LibCST raises its own syntax errors and, on some inputs, logic errors
@@ -145,7 +106,7 @@ class _Lowerer:
     def type_alias(self, node: cst.TypeAlias) -> None:
         start = self._offsets(node)[0]
         if self._lowers(TYPE_STATEMENT) and self.source.text.startswith("type", start):
-            self._rewrite(TYPE_STATEMENT, start, start + len("type"), _TYPE_KEYWORD_STAND_IN)
+            self._rewrite(TYPE_STATEMENT, start, start + len("type"), TYPE_KEYWORD_STAND_IN)
             self.lowering.type_statements.add(self.source.position(start))
 
     def type_parameters(self, parameters: cst.TypeParameters) -> None:
@@ -172,18 +133,9 @@ class _Lowerer:
     def _exception_types(self, types: cst.BaseExpression | None) -> None:
         if not (isinstance(types, cst.Tuple) and not types.lpar and self._lowers(UNPARENTHESISED_EXCEPT)):
             return
-        start, end = self._offsets(types)
-        text = self.source.text
-        # Take the space around the types for the parentheses where there is one, so that
-        # the types keep their columns; otherwise insert, and the column map moves the rest back.
-        if text[start - 1] in " \t":
-            self._rewrite(UNPARENTHESISED_EXCEPT, start - 1, start, "(")
-        else:
-            self._rewrite(UNPARENTHESISED_EXCEPT, start, start, "(")
-        if text[end] in " \t":
-            self._rewrite(UNPARENTHESISED_EXCEPT, end, end + 1, ")")
-        else:
-            self._rewrite(UNPARENTHESISED_EXCEPT, end, end, ")")
+        # The insertions of `(` and `)`, where there is no space to take, the column map moves back.
+        for edit in parenthesised(self.source.text, *self._offsets(types)):
+            self._rewrite(UNPARENTHESISED_EXCEPT, edit.start, edit.end, edit.replacement)
 
     # -- PEP 646 and 798: stars where older Pythons take none --------------------
 

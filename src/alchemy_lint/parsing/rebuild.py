@@ -10,15 +10,34 @@ import ast
 from collections.abc import Iterator
 from typing import Any
 
-from alchemy_lint.parsing.lowering import Field, Lowering, Span
+from alchemy_lint.parsing.lowered import Field, Lowering, Span
 
 _POSITIONS = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+#: The fields that hold statements, or the handlers and cases that hold them.
+_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
 def rebuild(tree: ast.Module, lowering: Lowering) -> ast.Module:
-    rebuilt = _Rebuild(lowering).visit(tree)
+    rebuilder = _Rebuild(lowering)
+    if not (rebuilder.moved_lines or lowering.strings or lowering.starred or lowering.stand_ins):
+        # Only `type` statements to restore: the statements are all to visit, not every expression.
+        _rebuild_statements(tree, rebuilder)
+        return tree
+    rebuilt = rebuilder.visit(tree)
     assert isinstance(rebuilt, ast.Module)
     return rebuilt
+
+
+def _rebuild_statements(node: ast.AST, rebuilder: _Rebuild) -> None:
+    for name in _BODIES:
+        statements = getattr(node, name, None)
+        if not isinstance(statements, list):
+            continue
+        for index, statement in enumerate(statements):
+            if isinstance(statement, ast.Assign):
+                statements[index] = rebuilder.type_alias(statement)
+            else:
+                _rebuild_statements(statement, rebuilder)
 
 
 def _span_of(node: ast.AST) -> Span | None:
@@ -44,7 +63,7 @@ class _Rebuild(ast.NodeTransformer):
         super().generic_visit(node)
         self._move_back(node)
         if isinstance(node, ast.Assign):
-            return self._type_alias(node)
+            return self.type_alias(node)
         if isinstance(node, ast.Tuple):
             node = self._string(node)
         elif isinstance(node, ast.Expr):
@@ -64,7 +83,7 @@ class _Rebuild(ast.NodeTransformer):
         if end_line in self.moved_lines and getattr(node, "end_col_offset", None) is not None:
             node.end_col_offset = columns.original(end_line, node.end_col_offset)  # type: ignore[attr-defined]
 
-    def _type_alias(self, node: ast.Assign) -> ast.stmt:
+    def type_alias(self, node: ast.Assign) -> ast.stmt:
         start = (node.lineno, node.col_offset)
         if start not in self.lowering.type_statements or len(node.targets) != 2:
             return node
