@@ -172,3 +172,7 @@ def test_a_file_with_only_these_constructs_is_read_without_libcst() -> None:
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=120)
 
     assert result.stdout.split() == ["Tuple", "False"]
+
+
+def test_a_file_with_a_nul_byte_is_left_to_the_parsers_error() -> None:
+    assert lower_statement_constructs("class Repository[T]:\n    x = '\0'\n") is None

@@ -57,6 +57,8 @@ def lower_statement_constructs(text: str, target: tuple[int, int] = RUNNING) -> 
     """The rewrite of these constructs for Python `target`; None when there is none to vouch for."""
     if LONE_CARRIAGE_RETURN.search(text):
         return None  # the tokenizer's lines would not be Python's
+    if "\0" in text:
+        return None  # no Python reads it (ASA001); the C tokenizer of 3.12+ would only raise
     try:
         tokens = [
             token for token in tokenize.generate_tokens(io.StringIO(text).readline) if token.type not in _NOT_CODE
