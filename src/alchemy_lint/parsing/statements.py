@@ -63,8 +63,8 @@ def lower_statement_constructs(text: str, target: tuple[int, int] = RUNNING) -> 
         tokens = [
             token for token in tokenize.generate_tokens(io.StringIO(text).readline) if token.type not in _NOT_CODE
         ]
-    except (tokenize.TokenError, SyntaxError):
-        return None
+    except Exception:  # TokenError, SyntaxError; on 3.13 under a tracer even SystemError
+        return None  # whatever the tokenizer cannot read, LibCST decides
     if any(token.type == tokenize.ERRORTOKEN for token in tokens):
         return None
     source = SourceText(text)
