@@ -354,10 +354,10 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
         # iteration of a loop makes, whatever their lines.
         expired = sorted(
             (*_expired_reads(context, loading.accesses), *_expired_handovers(context, loading.handovers)),
-            key=lambda read: (read.events[-1].line > read.line, read.line, read.col),
+            key=lambda read: (read.event.line > read.line, read.line, read.col),
         )
         for read in expired:
-            event = read.events[-1]
+            event = read.event
             key = (read.target.split(".", 1)[0], read.source_line, event.line)
             if key in reported:
                 continue
@@ -393,7 +393,8 @@ class _ExpiredRead:
     target: str
     reader: str
     source_line: int
-    events: tuple[Expiry, ...]
+    #: The last commit or rollback that expired it on the way to the read.
+    event: Expiry
 
 
 def _expired_reads(context: FileContext, accesses: tuple[ObjectAccess, ...]) -> Iterator[_ExpiredRead]:
@@ -410,7 +411,7 @@ def _expired_reads(context: FileContext, accesses: tuple[ObjectAccess, ...]) -> 
         if target is None or not _is_mapped_attribute(context, target, access.attribute):
             continue
         attribute = f"{target.model.rsplit('.', 1)[-1]}.{access.attribute}"
-        yield _ExpiredRead(access.line, access.col, attribute, access.target, "", access.source.line, events)
+        yield _ExpiredRead(access.line, access.col, attribute, access.target, "", access.source.line, events[-1])
 
 
 def _expired_handovers(context: FileContext, handovers: tuple[Handover, ...]) -> Iterator[_ExpiredRead]:
@@ -435,7 +436,7 @@ def _expired_handovers(context: FileContext, handovers: tuple[Handover, ...]) ->
         name, where, _ = _reader(index, read.function)
         reader = f" by {name} at {where}:{read.line}"
         yield _ExpiredRead(
-            handover.line, handover.col, attribute, handover.target, reader, handover.source.line, events
+            handover.line, handover.col, attribute, handover.target, reader, handover.source.line, events[-1]
         )
 
 
