@@ -127,3 +127,24 @@ def files_python_cannot_parse(root: Path) -> list[str]:
                 failing.append(path.relative_to(root).as_posix())
     assert len(failing) < 100  # the library's test data; most of the library parses
     return failing
+
+
+def test_a_module_global_rebound_from_itself_is_evaluated_without_a_crash(tmp_path: Path) -> None:
+    # `label = label.strip()` at module level: what the name is depends on what the name is.
+    root = write_project(
+        tmp_path / "project",
+        {
+            "worker.py": "import asyncio\n\n\nasync def tick():\n    await asyncio.sleep(0)\n",
+            "labels.py": (
+                "from sqlalchemy.ext.asyncio import AsyncSession\n\n"
+                "for label in ['a ', ' b']:\n"
+                "    label = label.strip()\n"
+                "    label = label.replace(' ', '')\n"
+            ),
+        },
+    )
+
+    result = run_cli("check", "--no-cache", ".", cwd=root)
+
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == "All checks passed!\n"

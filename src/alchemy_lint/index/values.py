@@ -363,20 +363,21 @@ class ValueModel:
         known = self._origins.get(origin)
         if known is not None:
             return known
-        folded = self._folded(origin)
-        if folded is not origin:
-            value = self.origin(folded)
-            self._origins[origin] = value
-            return value
+        # Checked before folding too: folding asks what the name is, and a module-level
+        # `text = text.strip()` makes that question this one again.
         if origin in self._in_progress:
             return UNKNOWN
         self._in_progress.add(origin)
         try:
-            value = self._root(origin)
-            for step in origin.steps:
-                if value.kind is ValueKind.UNKNOWN:
-                    break
-                value = self._step(value, step)
+            folded = self._folded(origin)
+            if folded is not origin:
+                value = self.origin(folded)
+            else:
+                value = self._root(origin)
+                for step in origin.steps:
+                    if value.kind is ValueKind.UNKNOWN:
+                        break
+                    value = self._step(value, step)
         finally:
             self._in_progress.discard(origin)
         self._origins[origin] = value
