@@ -731,3 +731,28 @@ async def test_order_items() -> None:
     )
     assert lines_reported(root, "ASA301", "app/reads.py") == [8]
     assert lines_reported(root, "ASA301", "tests/test_orders.py") == []
+
+
+def test_one_lazy_load_of_an_object_is_one_finding_however_often_it_is_read(tmp_path: Path) -> None:
+    # The first read raises MissingGreenlet; the reads after it never run. Another object of the
+    # same query, or another relationship, is a load of its own.
+    check(
+        tmp_path,
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+async def summarise(session: AsyncSession) -> str:
+    orders = (await session.scalars(select(Order))).all()
+    first, last = orders[0], orders[-1]
+    if first.user is not None:  # ASA301
+        name = first.user.name
+        email = first.user.email
+    count = len(first.items)  # ASA301
+    return f"{name} {email} {count} {last.user.name}"  # ASA301
+""",
+        "ASA301",
+    )

@@ -98,6 +98,8 @@ class _Lazy:
     #: A callee that reads it (`render_invoice() reads it at app/invoices.py:88`), if any.
     reader: str = ""
     end: tuple[int, int] | None = None
+    #: The line the object came from (its query, `get()`, constructor): with `holder`, which object.
+    source_line: int = 0
 
 
 def check_lazy_relationship_access(rule: Rule, context: FileContext) -> Iterator[Finding]:
@@ -106,14 +108,16 @@ def check_lazy_relationship_access(rule: Rule, context: FileContext) -> Iterator
     for function in context.facts.functions:
         if function.loading is None or not function.is_async:
             continue
-        # One read, one finding: a relationship read on a line (also by a callee the line hands
-        # the object to, or on several paths that reach the line) is reported once.
-        reported: set[tuple[int, str]] = set()
+        # One lazy load, one finding: the first read of a relationship on an object raises (or,
+        # where the identity map answers, loads it for every later read), so the later reads of
+        # it on the same object, and a callee's read of it on the same line, are not reported.
+        reported: set[tuple[str, int, str]] = set()
         for lazy in sorted(_lazy_reads(context, function), key=lambda lazy: (lazy.line, lazy.col)):
             name = f"{lazy.target.model.rsplit('.', 1)[-1]}.{lazy.attribute}"
-            if (lazy.line, name) in reported:
+            key = (lazy.holder, lazy.source_line, name) if lazy.source_line else (str(lazy.line), 0, name)
+            if key in reported:
                 continue
-            reported.add((lazy.line, name))
+            reported.add(key)
             yield _lazy_finding(rule, context, lazy)
 
 
@@ -158,7 +162,7 @@ def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...], held
                     else None
                 )
                 if unloaded is not None:
-                    yield _handed(access.line, access.col, access.target, unloaded, context)
+                    yield _handed(access.line, access.col, access.target, unloaded, context, access.source.line)
             continue
         if target.relationship.is_collection is not True and (
             access.kind is AccessKind.ASSIGN or access.source.kind is SourceKind.NEW
@@ -168,10 +172,12 @@ def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...], held
             continue
         if is_loaded(target, access, in_session) is not False:
             continue
-        yield _Lazy(access.line, access.col, target, access.attribute, access.target, end=end)
+        yield _Lazy(
+            access.line, access.col, target, access.attribute, access.target, end=end, source_line=access.source.line
+        )
 
 
-def _handed(line: int, col: int, holder: str, unloaded: UnloadedRead, context: FileContext) -> _Lazy:
+def _handed(line: int, col: int, holder: str, unloaded: UnloadedRead, context: FileContext, source_line: int) -> _Lazy:
     reader = ""
     if unloaded.function:
         name, where, is_schema = _reader(context.index, unloaded.function)
@@ -179,7 +185,7 @@ def _handed(line: int, col: int, holder: str, unloaded: UnloadedRead, context: F
             reader = f"{name} reads it ({where}:{unloaded.line})"
         else:
             reader = f"{name} reads it at {where}:{unloaded.line}"
-    return _Lazy(line, col, unloaded.target, unloaded.attribute, holder, reader)
+    return _Lazy(line, col, unloaded.target, unloaded.attribute, holder, reader, source_line=source_line)
 
 
 def _reader(index: ProjectIndex, function: str) -> tuple[str, str, bool]:
@@ -216,7 +222,7 @@ def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], held: H
                 path = path[1:]
             unloaded = first_unloaded(index, target, loaded, path, (read.function, read.line), 0, in_session)
             if unloaded is not None:
-                yield _handed(handover.line, handover.col, handover.target, unloaded, context)
+                yield _handed(handover.line, handover.col, handover.target, unloaded, context, handover.source.line)
 
 
 def _handover_reads(index: ProjectIndex, handover: Handover, model: str) -> tuple[Read, ...] | None:
@@ -269,7 +275,7 @@ def _response_reads(context: FileContext, function: FunctionFacts, held: HeldMod
         for read in index.summaries.schema_reads(schema, target.model):
             unloaded = first_unloaded(index, target, loaded, read.path, (read.function, read.line), 0, in_session)
             if unloaded is not None:
-                lazy = _handed(returned.line, returned.col, "the returned object", unloaded, context)
+                lazy = _handed(returned.line, returned.col, "the returned object", unloaded, context, 0)
                 yield replace(lazy, reader=f"the response model {schema.rsplit('.', 1)[-1]} reads it")
 
 
@@ -319,7 +325,9 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
         "parameters are not judged: the caller's query is unknown. Test modules (`conftest.py`, "
         "`test_*.py`, `*_test.py`, files under `tests/` or `test/`) are not judged either: whether a "
         "test's lazy load runs SQL depends on the rows it built (a many-to-one whose foreign key the "
-        "test left NULL loads nothing), and one that does raise fails the test when it runs."
+        "test left NULL loads nothing), and one that does raise fails the test when it runs. One "
+        "lazy load is one finding: the first read of a relationship on an object is reported, not "
+        "the reads of it after that line (they never run once the first raises)."
     ),
     check=check_lazy_relationship_access,
     fix=FixSafety.UNSAFE,
