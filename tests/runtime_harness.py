@@ -3,7 +3,8 @@
 Usage: python runtime_harness.py PROJECT_ROOT MODULE. Builds the example's tables in an
 in-memory database, inserts two rows per table, calls the module's first public `async def`
 with a session from a factory on that engine (expire_on_commit=False: the example's own
-factories decide otherwise), and prints JSON: the exception's name and the example line it
+factories decide otherwise), or, for a FastAPI route (parameters filled by `Depends`), sends it
+one request through a FastAPI application, and prints JSON: the exception's name and the example line it
 was raised on, or nulls when the call ran clean. Runs in its own process so every example
 gets fresh modules and a fresh mapper registry.
 """
@@ -100,6 +101,32 @@ def _arguments(entry: Any, engine: AsyncEngine) -> tuple[dict[str, object], list
     return arguments, sessions
 
 
+def _takes_dependencies(entry: Any) -> bool:
+    """A FastAPI route: some parameter is filled by `Depends(...)`, so FastAPI must call it."""
+    try:
+        from fastapi import params
+    except ImportError:
+        return False
+    for parameter in inspect.signature(entry, eval_str=True).parameters.values():
+        metadata = getattr(parameter.annotation, "__metadata__", ())  # Annotated[X, Depends(p)]
+        if any(isinstance(item, params.Depends) for item in (parameter.default, *metadata)):
+            return True
+    return False
+
+
+async def _serve(entry: Any) -> None:
+    """One request to the route, through a real FastAPI application: FastAPI resolves the
+    dependencies (one call of each provider per request) and the route's error propagates."""
+    import httpx
+    from fastapi import FastAPI
+
+    app = FastAPI()
+    app.add_api_route("/", entry, methods=["POST"])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://example") as client:
+        response = await client.post("/")
+        response.raise_for_status()
+
+
 async def _run(root: Path, module_name: str) -> dict[str, object]:
     module = importlib.import_module(module_name)
     engine = _engine()
@@ -110,10 +137,11 @@ async def _run(root: Path, module_name: str) -> dict[str, object]:
                 rows = [{column.name: _value(column, number) for column in table.columns} for number in (1, 2)]
                 await connection.execute(table.insert(), rows)
     entry = _entry(module)
-    arguments, sessions = _arguments(entry, engine)
+    served = _takes_dependencies(entry)
+    arguments, sessions = ({}, []) if served else _arguments(entry, engine)
     outcome: dict[str, object] = {"error": None, "line": None, "message": None}
     try:
-        await entry(**arguments)
+        await (_serve(entry) if served else entry(**arguments))
     except Exception as error:
         source = str(Path(module.__file__ or "").resolve())
         lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if frame.filename == source]

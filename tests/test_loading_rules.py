@@ -756,3 +756,76 @@ async def summarise(session: AsyncSession) -> str:
 """,
         "ASA301",
     )
+
+
+_PROVIDERS = """\
+from collections.abc import AsyncIterator
+
+from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def get_db() -> AsyncIterator[AsyncSession]:
+    async with SessionLocal() as session:
+        yield session
+
+
+async def get_audit_db() -> AsyncIterator[AsyncSession]:
+    async with SessionLocal() as session:
+        yield session
+
+
+async def current_user(db: AsyncSession = Depends(get_db)) -> User:
+    return await db.get(User, 1)
+
+
+async def admin(user: User = Depends(current_user)) -> User:
+    return user
+"""
+
+
+def test_a_provided_object_is_judged_when_its_provider_takes_the_routes_session_provider(tmp_path: Path) -> None:
+    # FastAPI calls `get_db` once per request: `current_user`'s object is in the route's session,
+    # also through `admin`; `get_audit_db` is a session of its own, and a parameter nobody provides
+    # or that the route rebinds is not judged.
+    check(
+        tmp_path,
+        """\
+from fastapi import APIRouter, Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import User
+from app.deps import admin, current_user, get_audit_db, get_db
+
+router = APIRouter()
+
+
+@router.post("/a")
+async def through_admin(user: User = Depends(admin), db: AsyncSession = Depends(get_db)) -> str:
+    await db.rollback()
+    return user.name  # ASA302
+
+
+@router.post("/b")
+async def other_session(user: User = Depends(current_user), db: AsyncSession = Depends(get_audit_db)) -> str:
+    await db.rollback()
+    return user.name
+
+
+async def plain(user: User, session: AsyncSession) -> str:
+    await session.rollback()
+    return user.name
+
+
+@router.post("/c")
+async def rebound(user: User = Depends(current_user), db: AsyncSession = Depends(get_db)) -> str:
+    user = User(name="new")
+    await db.rollback()
+    return user.name
+""",
+        "ASA302",
+        app__deps=_PROVIDERS,
+    )

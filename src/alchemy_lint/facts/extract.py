@@ -176,6 +176,11 @@ def _build_deeply_nested(tree: ast.Module, path: str, module: str, is_package: b
     return built[0] if built else too_deep
 
 
+#: What says which provider fills a parameter: `Depends(p)`, or an annotation (an alias of
+#: `Annotated[X, Depends(p)]`, which the index resolves).
+_PROVIDER_EVIDENCE = frozenset({OriginKind.PROVIDED, OriginKind.ANNOTATION})
+
+
 @dataclass(slots=True)
 class _FunctionState:
     qualname: str
@@ -208,6 +213,11 @@ class _FunctionState:
     #: Attributes set on a parameter so far (`order.status = ...`): reading them loads nothing.
     assigned_paths: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
     forwards: list[Forward] = field(default_factory=list)
+    #: Parameters a framework may fill from a provider (`Depends(...)`, an alias of one), with
+    #: their evidence: the loading analysis makes objects of them.
+    provided: dict[str, ValueRef] = field(default_factory=dict)
+    #: Every parameter's provider and annotation: which provider fills it, for the index.
+    provider_evidence: dict[str, tuple[Origin, ...]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -439,7 +449,11 @@ class _FactsBuilder(FastNodeVisitor):
         task_spawns = self.concurrency.leave_function()
         invocations = self.invocations.leave_function(node.name, qualname)
         self.kept.leave_function(node)
-        loading = analyse_function(node, self) if isinstance(node, ast.AsyncFunctionDef) and state.awaits else None
+        loading = (
+            analyse_function(node, self, state.provided)
+            if isinstance(node, ast.AsyncFunctionDef) and state.awaits
+            else None
+        )
         self.functions.pop()
         self.table, self.loop_depth = saved_table, saved_loops
         captures = tuple(values.captured.values())
@@ -479,6 +493,7 @@ class _FactsBuilder(FastNodeVisitor):
                 positional=len(node.args.posonlyargs) + len(node.args.args),
                 flag_defaults=constant_defaults(node.args),
                 parameter_types=_parameter_types(values, arguments),
+                provided=tuple(state.provider_evidence.items()),
             )
         )
 
@@ -510,10 +525,14 @@ class _FactsBuilder(FastNodeVisitor):
                 origins.extend(self.provided(provider))
             if injected and name not in ("self", "cls"):
                 origins.append(Origin(OriginKind.INJECTED, f"{self.module}:{name}"))
-            state.values.bind(
-                name,
-                Binding(node.lineno, node.col_offset, ValueRef(name, tuple(origins), (), True), 0, (name, ())),
-            )
+            ref = ValueRef(name, tuple(origins), (), True)
+            evidence = tuple(o for o in origins if o.kind in _PROVIDER_EVIDENCE)
+            if evidence:
+                state.provider_evidence[name] = evidence
+            if provider is not None or (injected and evidence):
+                # A framework fills it (`Depends(...)`, or an `Annotated` alias the index resolves).
+                state.provided[name] = ref
+            state.values.bind(name, Binding(node.lineno, node.col_offset, ref, 0, (name, ())))
         return tuple(a.arg for a in arguments)
 
     def provided(self, provider: ast.expr) -> tuple[Origin, ...]:

@@ -27,7 +27,7 @@ from alchemy_lint.facts.model import (
     SourceKind,
     assigned,
 )
-from alchemy_lint.facts.values import Origin, Step, StepKind, ValueRef
+from alchemy_lint.facts.values import Origin, OriginKind, Step, StepKind, ValueRef
 from alchemy_lint.resolve import NameTable, dotted_parts, expression_text, qualify
 
 
@@ -314,9 +314,14 @@ def _join(left: _Env | None, right: _Env | None) -> _Env | None:
 # -- the walk ----------------------------------------------------------------------
 
 
-def analyse_function(node: ast.AsyncFunctionDef, resolver: Resolver) -> FunctionLoading | None:
-    """The loading facts of one async function, or None when it touches no ORM object."""
-    walker = _LoadingWalker(resolver)
+def analyse_function(
+    node: ast.AsyncFunctionDef, resolver: Resolver, provided: dict[str, ValueRef] | None = None
+) -> FunctionLoading | None:
+    """The loading facts of one async function, or None when it touches no ORM object.
+
+    `provided`: the parameters a web framework fills from a provider (`Depends(...)`).
+    """
+    walker = _LoadingWalker(resolver, provided or {}, node.lineno)
     walker.run(node.body)
     if not (walker.accesses or walker.returns or walker.handovers or walker.effects or walker.returns_created):
         return None
@@ -339,8 +344,12 @@ class _LoopFrame:
 
 
 class _LoadingWalker:
-    def __init__(self, resolver: Resolver) -> None:
+    def __init__(self, resolver: Resolver, provided: dict[str, ValueRef], line: int) -> None:
         self.resolver = resolver
+        self.provided = provided
+        self.line = line
+        #: Names the function bound itself: a provided parameter rebound is no longer provided.
+        self.rebound: set[str] = set()
         self.accesses: dict[tuple[int, int, str, str], ObjectAccess] = {}
         self.handovers: dict[tuple[int, int, str, str], Handover] = {}
         #: What the function does to sessions on every path that returns normally.
@@ -671,6 +680,7 @@ class _LoadingWalker:
 
     def bind(self, target: ast.expr, value: _Value | None, env: _Env, source: ast.expr | None = None) -> None:
         if isinstance(target, ast.Name):
+            self.rebound.add(target.id)
             if target.id in self.given_names:
                 self.forget_conditions(target.id, env)
             inspected = self.inspected_name(source) if source is not None else None
@@ -891,6 +901,9 @@ class _LoadingWalker:
         library = self.library_name(func, env)
         if isinstance(func, ast.Attribute) and library is None:
             receiver_value = self.expr(func.value, env) if not self.is_session_call(func, env) else None
+            if _is_injected(receiver_value):
+                # What a provided parameter's methods do is not followed: as before it became one.
+                receiver_value = None
             args = [self.expr(arg.value if isinstance(arg, ast.Starred) else arg, env) for arg in node.args]
             keywords = {kw.arg: self.expr(kw.value, env) for kw in node.keywords}
             if isinstance(receiver_value, _Statement):
@@ -1127,7 +1140,7 @@ class _LoadingWalker:
 
     def is_session_call(self, func: ast.Attribute, env: _Env) -> bool:
         base = func.value
-        if isinstance(base, ast.Name) and not _is_candidate(env.get(base.id)):
+        if isinstance(base, ast.Name) and not _is_candidate(env.get(base.id)) and not _is_injected(env.get(base.id)):
             return False
         return func.attr in _SESSION_METHODS and expression_text(base) is not None
 
@@ -1351,6 +1364,8 @@ class _LoadingWalker:
             done = frozenset({(session, method)})
             env[_EFFECTS] = _Effects(effects.done | done if isinstance(effects, _Effects) else done)
         expiry = Expiry(session, method, line)
+        if method != "flush" and session in self.provided:
+            self.inject(session, env)
         for name, value in list(env.items()):
             if not isinstance(value, _Object) or value.session_text != session:
                 continue
@@ -1370,7 +1385,24 @@ class _LoadingWalker:
                 self.expiries.setdefault(expiry, value.source)
             env[name] = value
 
+    def inject(self, session: str, env: _Env) -> None:
+        """The other provided parameters become objects of the provided `session` when it commits
+        or rolls back: FastAPI calls a provider once per request, so an object whose provider
+        took the same session provider sits in this session (the index checks that it did)."""
+        ref = self.provided[session]
+        for name, provided in self.provided.items():
+            if name == session or name in env or name in self.rebound:
+                continue
+            model = next((o.name for o in provided.origins if o.kind is OriginKind.ANNOTATION), None)
+            if model is None or model.endswith(_NOT_OBJECTS):
+                continue
+            evidence = tuple(o for o in provided.origins if o.kind in (OriginKind.PROVIDED, OriginKind.ANNOTATION))
+            source = ObjectSource(SourceKind.INJECTED, self.line, model=model, session=ref, callee=evidence)
+            env[name] = _Object(source)
 
+
+#: Annotations of provided parameters that name no ORM object (another session, a connection).
+_NOT_OBJECTS = ("Session", "Connection", "Engine")
 _MUTATORS = frozenset({"append", "extend", "add", "insert", "update", "setdefault"})
 #: Builtins that take objects without reading their relationships the way a project callee would.
 _BUILTINS = frozenset(
@@ -1378,6 +1410,11 @@ _BUILTINS = frozenset(
 )
 _QUERY_METHODS = frozenset({"get", "get_one", "execute", "scalars", "scalar", "exec"})
 _LIST_METHODS = frozenset({"append", "extend", "insert", "remove", "pop", "clear"})
+
+
+def _is_injected(value: _Value | None) -> bool:
+    """A parameter a framework provided, made an object by its session's commit or rollback."""
+    return isinstance(value, _Object) and value.source.kind is SourceKind.INJECTED and value.stage is None
 
 
 def _is_candidate(value: _Value | None) -> bool:

@@ -283,6 +283,9 @@ class FunctionFacts:
     flag_defaults: tuple[KnownArgument, ...] = ()
     #: Parameters annotated with a class: (name, the class's qualified name).
     parameter_types: tuple[tuple[str, str], ...] = ()
+    #: What says which provider fills each parameter: (name, its `Depends(...)` and annotation
+    #: origins); an annotation may be an alias of `Annotated[X, Depends(p)]`.
+    provided: tuple[tuple[str, tuple[Origin, ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -520,6 +523,9 @@ class SourceKind(str, Enum):
     NEW = "new"
     #: What an awaited project function returned (its summary is in the index).
     CALL = "call"
+    #: A parameter a web framework fills from a provider (`user: User = Depends(current_user)`):
+    #: an object of the request's session when the provider takes the same session provider.
+    INJECTED = "injected"
 
 
 @dataclass(frozen=True, slots=True)

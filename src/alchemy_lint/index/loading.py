@@ -78,7 +78,7 @@ def resolve_source(
         return _resolve_call(index, source, depth, position)
     if source.model is None:
         return None
-    model = index.resolve_model(source.model)
+    model = index.resolve_model(_aliased(index, source.model) if source.kind is SourceKind.INJECTED else source.model)
     if model is None or not index.is_model(model):
         return None
     if source.kind is SourceKind.QUERY and not _is_select(index, source.constructor):
@@ -442,6 +442,51 @@ def is_async_session(index: ProjectIndex, ref: ValueRef) -> bool | None:
         return value.is_async
     declared = any(origin.kind is OriginKind.ANNOTATION and not origin.steps for origin in ref.origins)
     return False if declared else None
+
+
+#: How many providers deep the dependencies of a request are followed.
+_MAX_PROVIDERS = 4
+
+
+def shares_request_session(index: ProjectIndex, evidence: tuple[Origin, ...], session: ValueRef) -> bool:
+    """An object a framework provided sits in the provided `session`: its provider (or a provider
+    that one takes, and so on) takes the session's own provider, which FastAPI calls once per
+    request and hands to every dependant alike."""
+    wanted = _providers(index, session.origins)
+    pending = [(name, 0) for name in _providers(index, evidence)]
+    seen: set[str] = set()
+    while wanted and pending:
+        name, depth = pending.pop()
+        function = index.functions.get(name)
+        if name in seen or depth > _MAX_PROVIDERS or function is None:
+            continue
+        seen.add(name)
+        for _, origins in function.provided:
+            found = _providers(index, origins)
+            if found & wanted:
+                return True
+            pending.extend((provider, depth + 1) for provider in found)
+    return False
+
+
+def _providers(index: ProjectIndex, origins: tuple[Origin, ...]) -> set[str]:
+    """The providers that fill a parameter: `Depends(p)`, or the `p` of an alias of
+    `Annotated[X, Depends(p)]` that annotates it."""
+    found: set[str] = set()
+    for origin in origins:
+        if origin.kind is OriginKind.ANNOTATION and not origin.steps:
+            alias = index.type_aliases.get(index.canonical(origin.name))
+            if alias is not None:
+                found.update(_providers(index, alias.provider))
+        elif origin.kind is OriginKind.PROVIDED:
+            found.add(index.canonical(origin.name))
+    return found
+
+
+def _aliased(index: ProjectIndex, name: str) -> str:
+    """The class an annotation names, through an alias (`CurrentUser = Annotated[User, ...]`)."""
+    alias = index.type_aliases.get(index.canonical(name))
+    return alias.target if alias is not None else name
 
 
 def project_factory_expiry(index: ProjectIndex) -> bool | None:

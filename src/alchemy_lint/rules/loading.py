@@ -33,6 +33,7 @@ from alchemy_lint.index.loading import (
     project_factory_expiry,
     resolve_access,
     resolve_object,
+    shares_request_session,
 )
 from alchemy_lint.index.summaries import Read
 from alchemy_lint.rules.base import Example, FileContext, FixSafety, Rule
@@ -59,6 +60,8 @@ def _is_async_object(context: FileContext, source: ObjectSource) -> bool:
     statement (or made persistent by an awaited flush/commit): that is an asyncio session
     unless the session's evidence says it is a sync one.
     """
+    if source.kind is SourceKind.INJECTED:
+        return False  # what the provider's query loaded is not followed: only ASA302 judges them
     session = source.session
     if session is None:
         # Objects that project functions return carry their callee's evidence instead.
@@ -456,6 +459,8 @@ def _expiring(context: FileContext, source: ObjectSource, expired_by: tuple[Expi
     session = source.session
     if session is None or not expired_by:
         return ()
+    if source.kind is SourceKind.INJECTED and not shares_request_session(index, source.callee, session):
+        return ()
     is_async = is_async_session(index, session)
     if is_async is False or (is_async is None and not context.settings.preview):
         return ()
@@ -518,10 +523,13 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
         "factory through the project index; in a loop, a commit in one iteration expires what the next "
         "iteration reads. `await session.refresh(obj)` in between makes the read safe. An expired "
         "object handed to a function that reads one of its columns is reported on the call that hands "
-        "it over, with the function and line that read it. Sessions whose "
-        "factory is unknown (a parameter annotated `AsyncSession`) and objects received as parameters "
-        "are not judged; with `preview = true`, such a session is judged by the project's one session "
-        "factory when there is exactly one."
+        "it over, with the function and line that read it. An object a FastAPI dependency provides "
+        "(`user: User = Depends(current_user)`) is judged when its provider takes the same session "
+        "provider as the session that commits (`Depends(get_db)` in both): FastAPI calls that provider "
+        "once per request and hands the one session to both. Sessions whose factory is unknown (a "
+        "parameter annotated `AsyncSession`) and other objects received as parameters are not judged; "
+        "with `preview = true`, such a session is judged by the project's one session factory when "
+        "there is exactly one."
     ),
     check=check_expired_attribute_access,
     runtime=(

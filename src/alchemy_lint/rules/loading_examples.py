@@ -208,6 +208,40 @@ async def close_order(session: AsyncSession, order: Order) -> None:
 """
 _SERVICES_FILE = ("app/services.py", _SERVICES)
 
+_DEPENDENCIES = """\
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def get_db() -> AsyncIterator[AsyncSession]:
+    async with SessionLocal() as session:
+        yield session
+
+
+async def current_user(db: AsyncSession = Depends(get_db)) -> User:
+    user = await db.get(User, 1)
+    assert user is not None
+    return user
+
+
+async def guest_user() -> User:
+    async with SessionLocal() as session:
+        user = await session.get(User, 2)
+        assert user is not None
+        return user
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_db)]
+CurrentUser = Annotated[User, Depends(current_user)]
+"""
+_DEPENDENCIES_FILE = ("app/deps.py", _DEPENDENCIES)
+
 
 def _example(source: str, *others: tuple[str, str], title: str, topic: str, fixed: str | None = None) -> Example:
     """An example in app/handlers.py; the files that make it what it is come first, the models last."""
@@ -225,6 +259,7 @@ _AFTER_COMMIT = "Reads after `commit()`"
 _AFTER_ROLLBACK = "Reads after `rollback()`"
 _BARE_SESSION = "A session opened without the factory"
 _COMMIT_ELSEWHERE = "A commit in a helper"
+_INJECTED = "Objects a FastAPI dependency provides"
 
 
 ASA301_INVALID: tuple[Example, ...] = (
@@ -1134,6 +1169,68 @@ async def rename_user(user_id: int, name: str) -> str:
 ASA302_CROSS_FUNCTION_INVALID: tuple[Example, ...] = (
     _example(
         """\
+from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import User
+from app.deps import current_user, get_db
+
+
+async def rename_me(user: User = Depends(current_user), db: AsyncSession = Depends(get_db)) -> str:
+    user.name = "renamed"
+    await db.commit()
+    return user.name  # ASA302
+""",
+        _EXPIRING_DB,
+        _DEPENDENCIES_FILE,
+        title="An object a FastAPI dependency loaded with the request's session, read after `commit()`",
+        topic=_INJECTED,
+    ),
+    _example(
+        """\
+from fastapi import Depends
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import User
+from app.deps import current_user, get_db
+
+
+async def invite(user: User = Depends(current_user), db: AsyncSession = Depends(get_db)) -> str:
+    try:
+        db.add(User(id=2, name="taken"))
+        await db.flush()
+    except IntegrityError:
+        await db.rollback()
+    return user.name  # ASA302
+""",
+        _KEEPING_DB,
+        _DEPENDENCIES_FILE,
+        title="An object a FastAPI dependency loaded with the request's session, read after `rollback()`",
+        topic=_INJECTED,
+    ),
+    _example(
+        """\
+from fastapi import APIRouter
+
+from app.deps import CurrentUser, SessionDep
+
+router = APIRouter()
+
+
+@router.post("/me")
+async def rename_me(user: CurrentUser, db: SessionDep) -> str:
+    user.name = "renamed"
+    await db.commit()
+    return user.name  # ASA302
+""",
+        _EXPIRING_DB,
+        _DEPENDENCIES_FILE,
+        title="The same through `Annotated` aliases (`CurrentUser`, `SessionDep`)",
+        topic=_INJECTED,
+    ),
+    _example(
+        """\
 from sqlalchemy import update
 
 from app.db import SessionLocal
@@ -1172,6 +1269,25 @@ async def close_and_report(order_id: int) -> str:
 )
 
 ASA302_CROSS_FUNCTION_VALID: tuple[Example, ...] = (
+    _example(
+        """\
+from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import User
+from app.deps import get_db, guest_user
+
+
+async def rename_me(user: User = Depends(guest_user), db: AsyncSession = Depends(get_db)) -> str:
+    user.name = "renamed"
+    await db.commit()
+    return user.name
+""",
+        _EXPIRING_DB,
+        _DEPENDENCIES_FILE,
+        title="A FastAPI dependency that loads its object with a session of its own",
+        topic=_INJECTED,
+    ),
     _example(
         """\
 from sqlalchemy import update
