@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import findings_in, write_project
+from conftest import expected_lines, findings_in, write_project
 
 from alchemy_lint.engine import facts_for_source
 
@@ -306,3 +306,49 @@ async def fails(session: AsyncSession, fast: bool) -> None:
     await task
 """
     assert _lines(tmp_path, source) == [22, 27]
+
+
+def test_methods_that_only_add_or_that_a_subclass_batches_itself_share_nothing(tmp_path: Path) -> None:
+    # `record()` never awaits on the session (add() does no I/O); the subclass that overrides
+    # `load_many` never runs the base class's gather; `Cached.load` is an object without a session.
+    source = """\
+import asyncio
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+class Loader:
+    async def load(self, key: int) -> object:
+        raise NotImplementedError
+
+    async def load_many(self, keys: list[int]) -> list[object]:
+        return await asyncio.gather(*(self.load(key) for key in keys))
+
+
+class SqlLoader(Loader):
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def load(self, key: int) -> object:
+        return await self.session.scalar(select(key))
+
+    async def load_many(self, keys: list[int]) -> list[object]:
+        return list(await self.session.scalars(select(keys[0])))
+
+    async def record(self, key: int) -> None:
+        await asyncio.sleep(0)
+        self.session.add(object())
+
+    async def record_all(self, keys: list[int]) -> None:
+        await asyncio.gather(*(self.record(key) for key in keys))
+
+    async def load_each(self, keys: list[int]) -> list[object]:
+        return await asyncio.gather(*(self.load(key) for key in keys))  # ASA201
+
+
+class Cached(Loader):
+    async def load(self, key: int) -> object:
+        return key
+"""
+    assert _lines(tmp_path, source) == expected_lines(source, "ASA201")

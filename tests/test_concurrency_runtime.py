@@ -174,3 +174,77 @@ def test_one_session_per_task_runs_clean_and_stores_every_row(tmp_path: Path) ->
         return int(rows)
 
     assert asyncio.run(count_rows()) == TASKS
+
+
+HOLDER = """\
+import asyncio
+from dataclasses import dataclass
+
+from sqlalchemy import Integer, String
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String)
+
+
+class OrderService:
+    async def place_many(self, count: int) -> None:
+        await asyncio.gather(*(self.place(n) for n in range(count)))
+
+    async def place(self, number: int) -> None:
+        raise NotImplementedError
+
+
+@dataclass
+class SessionOrderService(OrderService):
+    session: AsyncSession
+
+    async def place(self, number: int) -> None:
+        self.session.add(Order(status=f"new {number}"))
+        await self.session.flush()
+
+
+@dataclass
+class FactoryOrderService(OrderService):
+    factory: async_sessionmaker[AsyncSession]
+
+    async def place(self, number: int) -> None:
+        async with self.factory() as session:
+            session.add(Order(status=f"new {number}"))
+            await session.commit()
+
+
+async def place_all_shared(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    async with factory() as session:
+        await SessionOrderService(session).place_many(count)
+        await session.commit()
+
+
+async def place_all_per_task(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    await FactoryOrderService(factory).place_many(count)
+"""
+
+
+def test_methods_of_an_object_holding_the_session_race_when_gathered(tmp_path: Path) -> None:
+    # The gather is in the base class; the override a subclass defines is what runs on its session.
+    root = write_project(tmp_path / "project", {"app/orders.py": HOLDER})
+    (finding,) = findings_in(root, "app/orders.py", "ASA201")
+    assert HOLDER.splitlines()[finding.line - 1].strip().startswith("await asyncio.gather(*(self.place(n)")
+    assert "`self.session`" in finding.message and "through `place()`" in finding.message
+    module = _load(HOLDER, "orders_holder")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sa_exc.SAWarning)
+        shared = asyncio.run(_run(tmp_path / "holder.sqlite", module, module.place_all_shared))
+        per_task = asyncio.run(_run(tmp_path / "per_task.sqlite", module, module.place_all_per_task))
+    failures = [outcome for outcome in shared if outcome is not None]
+    assert failures, f"no attempt of {ATTEMPTS} failed with one session held by the gathered methods' object"
+    assert all(isinstance(failure, RACE_ERRORS) for failure in failures), failures
+    assert per_task == [None] * ATTEMPTS

@@ -95,7 +95,9 @@ class ReachFinder:
         finally:
             self._hidden.pop()
 
-    def _collect(self, expr: ast.expr, how: ReachKind, found: list[Reach]) -> None:
+    def _collect(self, expr: ast.expr, how: ReachKind, found: list[Reach], method: str = "") -> None:
+        """`method`: for a receiver (`how` METHOD_CALL), the method called on it: what the method
+        uses of the object (`self.session`) reaches the work too, which the index decides."""
         if isinstance(expr, ast.Await):
             expr = expr.value
         if isinstance(expr, ast.Starred):
@@ -103,7 +105,7 @@ class ReachFinder:
         if isinstance(expr, ast.Call):
             func = expr.func
             if isinstance(func, ast.Attribute):
-                self._collect(func.value, ReachKind.METHOD_CALL, found)
+                self._collect(func.value, ReachKind.METHOD_CALL, found, func.attr)
             elif isinstance(func, ast.Name):
                 self._closure(func, found)
             for arg in expr.args:
@@ -130,7 +132,7 @@ class ReachFinder:
         if ref.origins or how is ReachKind.METHOD_CALL:
             # A receiver without evidence may still prove itself by what it runs
             # (`conn.execute(select(User))`): the index decides.
-            found.append(Reach(ref, how))
+            found.append(Reach(ref, how, method))
 
     def _closure(self, func: ast.Name, found: list[Reach]) -> None:
         """Calling a nested function or a lambda held in a name reaches what it captured."""

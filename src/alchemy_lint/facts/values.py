@@ -99,7 +99,8 @@ class ValueRef:
 
 @dataclass(frozen=True, slots=True)
 class Reach:
-    """A value reaching some work, and how; `via` names the wrapper or closure it goes through."""
+    """A value reaching some work, and how; `via` names the wrapper or closure it goes through,
+    or the method called on it."""
 
     ref: ValueRef
     how: ReachKind

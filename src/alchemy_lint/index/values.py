@@ -14,13 +14,15 @@ from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
 from alchemy_lint.facts.model import ApiCall, FunctionFacts
-from alchemy_lint.facts.values import Origin, OriginKind, Reach, Step, StepKind, ValueRef
+from alchemy_lint.facts.values import Origin, OriginKind, Reach, ReachKind, Step, StepKind, ValueRef
 from alchemy_lint.sqlalchemy_api import Api, known_api
 
 if TYPE_CHECKING:
     from alchemy_lint.index.project import FactorySite, ProjectIndex
 
 _MAX_DEPTH = 8
+#: How many methods of one object are read to find the sessions a method call on it uses.
+_MAX_METHODS = 8
 _T = TypeVar("_T")
 
 
@@ -195,6 +197,7 @@ class ValueModel:
         self._origins: dict[Origin, Value] = {}
         self._functions: dict[str, Value] = {}
         self._in_progress: set[object] = set()
+        self._subclass_memo: dict[str, list[str]] = {}
 
     # -- public questions ------------------------------------------------------------
 
@@ -236,7 +239,84 @@ class ValueModel:
                     inner_value = self.of(inner.ref.origins)
                     if inner_value.runs_statements:
                         found.append((f"{owner}:{inner.ref.text}", inner.ref, inner_value))
+        if not found and reach.how is ReachKind.METHOD_CALL and reach.via:
+            found.extend(self._used_by_method(reach, scope))
         return found
+
+    def _used_by_method(self, reach: Reach, scope: str) -> list[tuple[str, ValueRef, Value]]:
+        """`self.load(i)`: the sessions the method (or a subclass's override of it, or a method of
+        the object it calls in turn) uses off the object (`self.session.execute(...)`)."""
+        cls = self._receiver_class(reach.ref, scope)
+        if cls is None:
+            return []
+        # A subclass that overrides the spawning method itself never runs this spawn.
+        spawner = scope[len(cls) + 1 :].split(".", 1)[0] if reach.ref.text == "self" else ""
+        found: dict[str, tuple[str, ValueRef, Value]] = {}
+        pending = list(self._methods_named(cls, reach.via, spawner))
+        seen: set[str] = set()
+        while pending and len(seen) < _MAX_METHODS:
+            qualname = pending.pop()
+            function = self.index.functions.get(qualname)
+            if qualname in seen or function is None:
+                continue
+            seen.add(qualname)
+            for call in function.calls:
+                text = call.receiver.text
+                if not call.awaited or not text.startswith("self.") or text in found:
+                    continue  # (`self.session.add(x)` alone never waits, so never interleaves)
+                value = self.of(call.receiver.origins)
+                if value.runs_statements:
+                    shown = reach.ref.text + text.removeprefix("self")
+                    found[text] = (f"{scope}:{shown}", ValueRef(shown, call.receiver.origins), value)
+            owner = qualname.rsplit(".", 1)[0]
+            for invocation in function.invocations:
+                name = invocation.target
+                if name.rsplit(".", 1)[0] == owner:  # `self.other(...)`: a method of the same object
+                    pending.extend(self._methods_named(cls, name.rsplit(".", 1)[-1], spawner))
+        return list(found.values())
+
+    def _receiver_class(self, ref: ValueRef, scope: str) -> str | None:
+        """The class of the object a method is called on: `self` in a method, or an instance."""
+        if ref.text == "self":
+            parts = scope.split(".")
+            for end in range(len(parts) - 1, 0, -1):
+                owner = ".".join(parts[:end])
+                if owner in self.index.classes:
+                    return owner
+            return None
+        value = self.of(ref.origins)
+        return value.cls if value.kind is ValueKind.INSTANCE and value.cls in self.index.classes else None
+
+    def _methods_named(self, cls: str, name: str, spawner: str) -> list[str]:
+        """The method `name` that `cls` has (its own or inherited), and every override of it in a
+        subclass that inherits `spawner` from `cls`: a call on `self` in a base class runs
+        whichever the object's class defines."""
+        index = self.index
+        functions = index.functions
+        found = [f"{c.qualname}.{name}" for c in index.class_chain(cls) if f"{c.qualname}.{name}" in functions][:1]
+        for subclass in self._subclasses(cls):
+            method = f"{subclass}.{name}"
+            if method not in functions:
+                continue
+            between = []
+            for klass in index.class_chain(subclass):
+                if klass.qualname == cls:
+                    break
+                between.append(klass.qualname)
+            if not (spawner and any(f"{klass}.{spawner}" in functions for klass in between)):
+                found.append(method)
+        return found
+
+    def _subclasses(self, cls: str) -> list[str]:
+        known = self._subclass_memo.get(cls)
+        if known is None:
+            known = [
+                other
+                for other in self.index.classes
+                if other != cls and any(c.qualname == cls for c in self.index.class_chain(other))
+            ]
+            self._subclass_memo[cls] = known
+        return known
 
     def runs_statements_here(self, function: FunctionFacts, text: str) -> bool:
         """Usage evidence: the function calls `execute`/`scalars`/`get`... on `text` with a

@@ -72,7 +72,10 @@ class _Sessions:
                         continue
                     seen.add(identity)
                     shared = found.setdefault(identity, _Shared(_display(reach, ref), value))
-                    shared.hits.append((item, reach.how, reach.via))
+                    # A method call names its method only when the method brings the session
+                    # (`self.load(i)` using `self.session`), not for `session.execute(...)`.
+                    via = reach.via if reach.how is not ReachKind.METHOD_CALL or ref is not reach.ref else ""
+                    shared.hits.append((item, reach.how, via))
         return found
 
     def _reached(self, reach: Reach) -> list[tuple[str, ValueRef, Value | None]]:
@@ -91,7 +94,7 @@ class _Sessions:
 
 
 def _display(reach: Reach, ref: ValueRef) -> str:
-    if ref is reach.ref:
+    if ref is reach.ref or (reach.how is ReachKind.METHOD_CALL and reach.via):
         return ref.text
     return f"{reach.ref.text} (holding {ref.text})"
 
@@ -100,7 +103,9 @@ def _how(ways: list[tuple[ReachKind, str]]) -> str:
     """How the session gets there, when it is not simply passed as an argument."""
     shown = []
     for how, via in sorted(set(ways)):
-        if how is ReachKind.METHOD_CALL:
+        if how is ReachKind.METHOD_CALL and via:
+            shown.append(f"through `{via}()`, a method that uses it")
+        elif how is ReachKind.METHOD_CALL:
             shown.append("by a method call on it")
         elif how is ReachKind.WRAPPER:
             shown.append(f"through `{via}`, built from it")
@@ -194,8 +199,10 @@ SESSION_SHARED_ACROSS_TASKS = Rule(
         "flushes, queries and commits on one connection. The session reaches an awaitable by a method "
         "call on it (`s.execute(...)`), by being passed positionally or by keyword, through a "
         "comprehension or starred generator (`gather(*(load(s, i) for i in ids))`), through an "
-        "attribute path (`self.session`, `uow.session`) or through a wrapper built from it in the same "
-        "function (`repo = Repo(s)`). A task started with `create_task` is concurrent with the code that "
+        "attribute path (`self.session`, `uow.session`), through a wrapper built from it in the same "
+        "function (`repo = Repo(s)`), or through a method of an object that holds it "
+        "(`gather(*(self.load(i) for i in ids))` where `load`, or a subclass's override of it, uses "
+        "`self.session`). A task started with `create_task` is concurrent with the code that "
         "started it until it is awaited, so the spawner's own use of the session in that window counts. "
         "Only sessions with evidence count (an annotation, a factory, the session helper, `self.x` set "
         "from one): aiohttp's `ClientSession` and httpx's `AsyncClient` stay silent, and so do tasks that "
