@@ -181,6 +181,17 @@ FORMS = (
         not_for={**_CONTEXT_ONLY, "ASA106": _NOT_A_FACTORY},
     ),
     Form(
+        "helper a builder returns (a closure)",
+        _function("", ["async with scope() as session:"], "from app.sources import scope\n"),
+        files={
+            "app/sources.py": "from contextlib import asynccontextmanager\n\nfrom app.db import SessionLocal\n\n\n"
+            "def build():\n    @asynccontextmanager\n    async def opened():\n"
+            "        async with SessionLocal() as session:\n            yield session\n\n"
+            "    return opened\n\n\nscope = build()\n"
+        },
+        not_for={**_CONTEXT_ONLY, "ASA106": _NOT_A_FACTORY},
+    ),
+    Form(
         "method of a registry object",
         _function("", ["async with database.session() as session:"], "from app.sources import database\n"),
         files={

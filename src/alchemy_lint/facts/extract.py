@@ -460,9 +460,12 @@ class _FactsBuilder(FastNodeVisitor):
         if outer is not None:
             # A nested function is a closure over what it captured: calling it reaches those values.
             held = (Held(tuple(Reach(ref, ReachKind.CLOSURE, node.name) for ref in captures)),) if captures else ()
+            # The name is the function itself: returned by a builder (`return factory`), calling
+            # it runs the nested function, whose summary the index holds under its qualname.
+            itself = (Origin(OriginKind.NAME, qualname),)
             outer.values.bind(
                 node.name,
-                Binding(node.lineno, node.col_offset, ValueRef(node.name, (), held) if held else None),
+                Binding(node.lineno, node.col_offset, ValueRef(node.name, itself, held)),
             )
             self.table.forget(node.name)
         self.function_facts.append(
