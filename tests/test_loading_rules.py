@@ -829,3 +829,39 @@ async def rebound(user: User = Depends(current_user), db: AsyncSession = Depends
         "ASA302",
         app__deps=_PROVIDERS,
     )
+
+
+def test_a_refresh_that_fails_in_a_swallowing_try_is_not_a_missing_loader(tmp_path: Path) -> None:
+    # If the refresh raises, the row is gone or the connection is lost: the later read fails for
+    # that reason. A try around more than the refresh keeps judging the handler's path.
+    check(
+        tmp_path,
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+async def counts(session: AsyncSession) -> list[int]:
+    orders = (await session.scalars(select(Order))).all()
+    for order in orders:
+        try:
+            await session.refresh(order, ["items"])
+        except Exception:
+            pass
+    return [len(order.items) for order in orders]
+
+
+async def totals(session: AsyncSession) -> list[int]:
+    orders = (await session.scalars(select(Order))).all()
+    for order in orders:
+        try:
+            print(order.id)
+            await session.refresh(order, ["items"])
+        except Exception:
+            pass
+    return [len(order.items) for order in orders]  # ASA301
+""",
+        "ASA301",
+    )

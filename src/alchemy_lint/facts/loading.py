@@ -481,8 +481,14 @@ class _LoadingWalker:
         final: list[ast.stmt] = getattr(node, "finalbody", [])
         before = dict(env)
         after_body = self.block(body, dict(env))
-        # A handler starts from anywhere in the body: before it or after it.
-        handler_entry = _join(before, after_body) or before
+        # A handler starts from anywhere in the body: before it or after it. When the body only
+        # refreshes an object and that fails, the session is broken (the row is gone, the
+        # connection lost): what the handler's path reads next fails for that reason, not for
+        # what the refresh would have loaded.
+        if after_body is not None and len(body) == 1 and _is_refresh(body[0]):
+            handler_entry = dict(after_body)
+        else:
+            handler_entry = _join(before, after_body) or before
         result = self.block(orelse, after_body) if after_body is not None else None
         for handler in handlers:
             entry = dict(handler_entry)
@@ -525,6 +531,8 @@ class _LoadingWalker:
         after: _Env | None = None
         for exit_state in exits:
             after = _join(after, exit_state)
+        if after is not None and isinstance(element, _Object):
+            self.loaded_for_every_element(node, element, exits[1:], after)
         after = self.block(node.orelse, after) if node.orelse else after
         for broken in frame.breaks:
             after = _join(after, broken)
@@ -559,6 +567,25 @@ class _LoadingWalker:
         for broken in frame.breaks:
             after = _join(after, broken)
         return after
+
+    @staticmethod
+    def loaded_for_every_element(node: ast.For | ast.AsyncFor, element: _Object, ends: list[_Env], after: _Env) -> None:
+        """`for order in orders: await session.refresh(order, ["items"])`: a loop that ran to its end
+        loaded on every path through its body what it loaded on each element, so every element
+        of the list has it (an empty list too); a `break` leaves the rest unloaded."""
+        if not (isinstance(node.target, ast.Name) and isinstance(node.iter, ast.Name) and ends):
+            return
+        collection = after.get(node.iter.id)
+        if not isinstance(collection, _Object) or collection.stage is None or element.path != collection.path:
+            return
+        done: frozenset[str] | None = None
+        for end in ends:
+            value = end.get(node.target.id)
+            if not isinstance(value, _Object) or value.source != element.source:
+                return
+            done = value.loaded if done is None else done & value.loaded
+        if done is not None and done - element.loaded:
+            after[node.iter.id] = replace(collection, loaded=collection.loaded | done)
 
     def refreshed(self, element: _Object, env: _Env, iterated: ast.expr) -> _Object:
         """An element takes the current expiry of the collection it comes from."""
@@ -1410,6 +1437,17 @@ _BUILTINS = frozenset(
 )
 _QUERY_METHODS = frozenset({"get", "get_one", "execute", "scalars", "scalar", "exec"})
 _LIST_METHODS = frozenset({"append", "extend", "insert", "remove", "pop", "clear"})
+
+
+def _is_refresh(statement: ast.stmt) -> bool:
+    """`await session.refresh(obj, ...)` as a statement of its own."""
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Await)
+        and isinstance(statement.value.value, ast.Call)
+        and isinstance(statement.value.value.func, ast.Attribute)
+        and statement.value.value.func.attr == "refresh"
+    )
 
 
 def _is_injected(value: _Value | None) -> bool:

@@ -606,6 +606,29 @@ async def order_lines(session: AsyncSession, detailed: bool) -> list[int]:
     ),
     _example(
         """\
+import asyncio
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+async def item_counts(session: AsyncSession) -> list[int]:
+    orders = (await session.scalars(select(Order))).all()
+    for order in orders:
+        await session.refresh(order, ["items"])
+
+    async def count(order: Order) -> int:
+        return len(order.items)
+
+    return await asyncio.gather(*(count(order) for order in orders))
+""",
+        title="Every element of a list refreshed with the relationship in a loop, read afterwards",
+        topic=_LOADER_REACH,
+    ),
+    _example(
+        """\
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
