@@ -111,10 +111,19 @@ class RunOnce:
     function runs once when it is an entry of its own, or when every call of it is made (outside
     loops) at import or from a function that runs once, and it is handed nowhere as a callback."""
 
-    def __init__(self, index: ProjectIndex) -> None:
+    def __init__(self, index: ProjectIndex, known: dict[str, frozenset[RunContext]] | None = None) -> None:
+        """`known`: the contexts computed before over the same inputs (the engine's cache)."""
         self.index = index
         self._contexts: dict[str, frozenset[RunContext]] = {}
-        self._compute()
+        if known is not None:
+            self._contexts = known
+        else:
+            self._compute()
+
+    @property
+    def by_function(self) -> dict[str, frozenset[RunContext]]:
+        """Every function that runs once, with why: what the engine caches."""
+        return self._contexts
 
     def contexts(self, qualname: str | None) -> frozenset[RunContext]:
         """Why the function runs once; empty when nothing shows that it does."""

@@ -1,0 +1,107 @@
+"""A file's outline: what the project index merges of it, without its function bodies.
+
+An outline is a tenth of the file's facts, so a project's outlines load from the cache in a
+fraction of the time its facts take; the index reads a file's full facts only when a rule asks
+about one of its functions (or the file itself), which after one file changed is a few files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from alchemy_lint.cache import digest
+from alchemy_lint.facts.model import ApiCall, FileFacts, FunctionFacts
+from alchemy_lint.sqlalchemy_api import FACTORIES, Api
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionOutline:
+    """What the index knows of a function without loading it: its names, and whether it is
+    async (for `reached_by_async_code`) and a pytest fixture (for `fixture_for`)."""
+
+    qualname: str
+    name: str
+    is_async: bool
+    fixture: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FileOutline:
+    #: The file's facts as the index merges them: no functions, and only the calls the index
+    #: keeps (factories and `asynccontextmanager(...)`); never handed to a rule.
+    merged: FileFacts
+    functions: tuple[FunctionOutline, ...]
+    #: Some function awaits a `commit()` or opens an `async with ... begin():` block: the file
+    #: can hold transaction sites (index/policy.py), and only such files are loaded for them.
+    transactions: bool
+    #: A digest of everything of this file that the run-once analysis reads (index/runonce.py);
+    #: empty when not computed (an index built in memory does not cache that analysis).
+    run_once: str = ""
+
+    @property
+    def path(self) -> str:
+        return self.merged.path
+
+    @property
+    def has_async_functions(self) -> bool:
+        return any(function.is_async for function in self.functions)
+
+
+def _kept_call(call: ApiCall) -> bool:
+    """The calls `ProjectIndex._merge` reads: factory candidates and context-manager wrappers."""
+    return call.api in FACTORIES or call.api is None or (call.api is Api.ASYNC_CONTEXT_MANAGER and bool(call.first_arg))
+
+
+def _has_transactions(functions: Iterable[FunctionFacts]) -> bool:
+    return any(
+        any(call.method == "commit" and call.awaited for call in function.calls)
+        or any(block.method == "begin" and block.receiver is not None for block in function.blocks)
+        for function in functions
+    )
+
+
+def outline_of(facts: FileFacts, *, with_run_once: bool = False) -> FileOutline:
+    """The outline of a file's facts; `with_run_once` also digests its run-once inputs."""
+    merged = replace(
+        facts,
+        functions=(),
+        api_calls=tuple(call for call in facts.api_calls if _kept_call(call)),
+        noqa={},
+        stored_values=(),
+        schema_creations=(),
+        invocations=(),
+    )
+    functions = tuple(
+        FunctionOutline(function.qualname, function.name, function.is_async, function.fixture)
+        for function in facts.functions
+    )
+    return FileOutline(
+        merged,
+        functions,
+        _has_transactions(facts.functions),
+        run_once_digest(facts) if with_run_once else "",
+    )
+
+
+def run_once_digest(facts: FileFacts) -> str:
+    """Everything of a file that `RunOnce` reads, directly or through the index's name lookups:
+    its module, exports and module values, its classes' bases, and each function's names,
+    decorators and invocations. No line numbers: an edit that moves code keeps the digest.
+
+    `repr` and not `pickle`: equal facts always give equal text, whichever objects they share.
+    """
+    parts = (
+        facts.module,
+        facts.is_package,
+        facts.parse_error is None,
+        facts.exports,
+        facts.module_values,
+        facts.invocations,
+        [(cls.qualname, cls.bases) for cls in facts.classes],
+        [(f.qualname, f.name, f.decorators, f.decorator_arguments, f.fixture, f.invocations) for f in facts.functions],
+    )
+    return digest(repr(parts))
+
+
+__all__ = ["FileOutline", "FunctionOutline", "outline_of", "run_once_digest"]

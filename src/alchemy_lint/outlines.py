@@ -1,0 +1,79 @@
+"""A project's file outlines and whole-project analyses in the on-disk cache.
+
+The outlines of every file load as one pack (one read, one unpickle); a file whose outline the
+pack lacks (it changed since) has an entry of its own. The pack is written again only when many
+of its entries are stale, so a run after one edit reads the pack and writes one small entry.
+"""
+
+from __future__ import annotations
+
+from alchemy_lint.cache import Cache
+from alchemy_lint.index.outline import FileOutline
+from alchemy_lint.index.runonce import RunContext
+
+#: A pack is rewritten when this many of the outlines a run needs are not in it (or a
+#: twentieth of them, for large projects): below that, their own entries are read instead.
+STALE_ENTRIES_TOLERATED = 16
+
+
+class OutlineStore:
+    """The outlines of one project (one settings key): a pack by facts key, and single entries."""
+
+    def __init__(self, cache: Cache, pack_key: str) -> None:
+        self.cache = cache
+        self.pack_key = pack_key
+        loaded = cache.load("outlines", pack_key, dict)
+        self._pack: dict[str, FileOutline] = loaded if loaded is not None else {}
+        self._had_pack = loaded is not None
+        self._current: dict[str, FileOutline] = {}
+        #: Outlines not in the pack: read from their own entries, or made in this run (`_new`).
+        self._stale: set[str] = set()
+        self._new: dict[str, FileOutline] = {}
+
+    def lookup(self, facts_key: str) -> FileOutline | None:
+        """The outline of the facts stored under `facts_key`: from the pack, else its own entry."""
+        found = self._pack.get(facts_key)
+        if not isinstance(found, FileOutline):
+            found = self.cache.load("outline", facts_key, FileOutline)
+            if found is not None:
+                self._stale.add(facts_key)
+        if found is not None:
+            self._current[facts_key] = found
+        return found
+
+    def remember(self, facts_key: str, outline: FileOutline) -> None:
+        """An outline made from facts in this run: kept for the next one."""
+        self._current[facts_key] = outline
+        self._stale.add(facts_key)
+        self._new[facts_key] = outline
+
+    def finish(self) -> None:
+        """Write the pack again when it is missing or stale; else the new outlines' own entries."""
+        if not self._had_pack or len(self._stale) > max(STALE_ENTRIES_TOLERATED, len(self._current) // 20):
+            self.cache.store("outlines", self.pack_key, self._current)
+        else:
+            for facts_key, outline in self._new.items():
+                self.cache.store("outline", facts_key, outline)
+        self._new.clear()
+
+
+class RunOnceMemo:
+    """The run-once contexts of a project (`AnalysisMemo`), under a digest of what they read."""
+
+    def __init__(self, cache: Cache, key: str) -> None:
+        self.cache = cache
+        self.key = key
+
+    def load_run_once(self) -> dict[str, frozenset[RunContext]] | None:
+        found = self.cache.load("runonce", self.key, dict)
+        if found is None or not all(
+            isinstance(name, str) and isinstance(contexts, frozenset) for name, contexts in found.items()
+        ):
+            return None
+        return found
+
+    def store_run_once(self, contexts: dict[str, frozenset[RunContext]]) -> None:
+        self.cache.store("runonce", self.key, contexts)
+
+
+__all__ = ["OutlineStore", "RunOnceMemo"]
