@@ -27,8 +27,9 @@ from alchemy_lint.index.outline import FileOutline, outline_of
 from alchemy_lint.noqa import is_suppressed
 from alchemy_lint.outlines import OutlineStore, RunOnceMemo
 from alchemy_lint.parallel import JobKind, ParseJob, default_jobs, run_job, run_jobs, with_noqa
-from alchemy_lint.prefilter import FileImports, ImportReader, relevant_files, relevant_from_imports
+from alchemy_lint.prefilter import relevant_files
 from alchemy_lint.profile import Profile
+from alchemy_lint.relevance import CachedRelevance
 from alchemy_lint.resolve import module_name_for
 from alchemy_lint.roots import find_project_root, is_project_root
 from alchemy_lint.rules import FileContext, check_selectors, enabled_rules, ignored_for_path
@@ -311,43 +312,11 @@ class DiskProject:
         the settings and on each file's relative path, module and bytes, nothing else."""
         if not self.options.prefilter:
             return frozenset(source.path for source in sources)
-        by_relative = {source.relative: source.path for source in sources}
-        if self.cache is None or len(by_relative) != len(sources):
+        if self.cache is None or len({source.relative for source in sources}) != len(sources):
             return relevant_files(sources, self.settings)
-        parts = [__version__, self._settings_key]
-        for source in sources:
-            parts.extend((source.relative, source.module, str(source.is_package), source.digest))
-            parts.append("unreadable" if source.read_error is not None else "")
-        key = digest(*parts)
-        cached = self.cache.load("relevant", key, tuple)
-        if cached is not None and all(isinstance(relative, str) and relative in by_relative for relative in cached):
-            return frozenset(by_relative[relative] for relative in cached)
-        answer = relevant_from_imports(sources, self._file_imports(sources))
-        self.cache.store("relevant", key, tuple(source.relative for source in sources if source.path in answer))
-        return answer
-
-    def _file_imports(self, sources: Sequence[SourceFile]) -> dict[Path, FileImports]:
-        """What the prefilter reads off each file: one cached pack for the project, by relative
-        path, each entry stamped with what it was read from; only files whose stamp changed are read."""
-        assert self.cache is not None
-        key = digest("imports", __version__, self._settings_key, str(self.root))
-        pack = self.cache.load("imports", key, dict) or {}
-        reader: ImportReader | None = None
-        imports: dict[Path, FileImports] = {}
-        fresh: dict[str, tuple[tuple[str, bool, str, bool], FileImports]] = {}
-        for source in sources:
-            stamp = (source.module, source.is_package, source.digest, source.read_error is None)
-            entry = pack.get(source.relative)
-            if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == stamp and isinstance(entry[1], FileImports):
-                found = entry[1]
-            else:
-                reader = reader or ImportReader(self.settings)
-                found = reader.read(source)
-            imports[source.path] = found
-            fresh[source.relative] = (stamp, found)
-        if reader is not None or len(pack) != len(fresh):
-            self.cache.store("imports", key, fresh)
-        return imports
+        scope = digest(__version__, self._settings_key, str(self.root))
+        with rare_collections():
+            return CachedRelevance(self.cache, self.settings, scope).relevant(sources)
 
     @property
     def checks_syntax(self) -> bool:
@@ -486,6 +455,7 @@ class DiskProject:
                 self._index = ProjectIndex(
                     self.root,
                     self.settings,
+                    relative_paths=self._relative_paths(),
                     outlines=outlines,
                     load=lambda path: self.facts_of(by_display[path]),
                     memo=RunOnceMemo(self.cache, self._run_once_key(outlines)),
@@ -501,7 +471,7 @@ class DiskProject:
             cache, digest("outlines", __version__, self._settings_key, str(self.root), str(self.options.lazy_noqa))
         )
         found: dict[Path, FileOutline] = {}
-        missing: list[tuple[SourceFile, str]] = []
+        missing: list[SourceFile] = []
         for path, source in self.sources.items():
             if path not in self.relevant or source.read_error is not None:
                 facts = self._facts.get(path) or self._plan(source, False)
@@ -509,19 +479,33 @@ class DiskProject:
                 self._facts[path] = facts
                 found[path] = outline_of(facts, with_run_once=True)
                 continue
-            key = self._facts_key(source, JobKind.FACTS)
-            outline = store.lookup(key)
+            stamp = (source.display, source.module, source.is_package, source.digest)
+            outline = store.lookup(stamp, lambda: self._facts_key(source, JobKind.FACTS))  # noqa: B023 - called at once
             if outline is None:
-                missing.append((source, key))
+                missing.append(source)
             else:
                 found[path] = outline
                 self.stats.outlines_cached += 1
-        self.load_facts(source for source, _ in missing)
-        for source, key in missing:
+        self.load_facts(missing)
+        for source in missing:
             outline = found[source.path] = outline_of(self._facts[source.path], with_run_once=True)
-            store.remember(key, outline)
+            store.remember(
+                (source.display, source.module, source.is_package, source.digest),
+                self._facts_key(source, JobKind.FACTS),
+                outline,
+            )
         store.finish()
         return [found[path] for path in self.sources]
+
+    def _relative_paths(self) -> dict[str, str]:
+        """`ProjectIndex.relative` of each file, known from the walk: resolving every path again
+        cost a tenth of a one-file check. The walk follows no folder links, so only a file that
+        is itself a link may resolve elsewhere; the index resolves those."""
+        return {
+            source.display: source.relative
+            for source in self.sources.values()
+            if source.relative != str(source.path) and not os.path.islink(source.path)
+        }
 
     def _run_once_key(self, outlines: Sequence[FileOutline]) -> str:
         """What the run-once analysis reads: every file's path and run-once digest."""

@@ -7,6 +7,8 @@ of its entries are stale, so a run after one edit reads the pack and writes one 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from alchemy_lint.cache import Cache
 from alchemy_lint.index.outline import FileOutline
 from alchemy_lint.index.runonce import RunContext
@@ -16,35 +18,41 @@ from alchemy_lint.index.runonce import RunContext
 STALE_ENTRIES_TOLERATED = 16
 
 
+#: What identifies a file's facts within one project and settings: its display path, module,
+#: whether it is a package, and its content digest (the parts of the facts key that vary).
+Stamp = tuple[str, str, bool, str]
+
+
 class OutlineStore:
-    """The outlines of one project (one settings key): a pack by facts key, and single entries."""
+    """The outlines of one project (one settings key): a pack by stamp, and single entries by
+    facts key (only the few outlines the pack lacks are looked up that way)."""
 
     def __init__(self, cache: Cache, pack_key: str) -> None:
         self.cache = cache
         self.pack_key = pack_key
         loaded = cache.load("outlines", pack_key, dict)
-        self._pack: dict[str, FileOutline] = loaded if loaded is not None else {}
+        self._pack: dict[Stamp, FileOutline] = loaded if loaded is not None else {}
         self._had_pack = loaded is not None
-        self._current: dict[str, FileOutline] = {}
+        self._current: dict[Stamp, FileOutline] = {}
         #: Outlines not in the pack: read from their own entries, or made in this run (`_new`).
-        self._stale: set[str] = set()
+        self._stale: set[Stamp] = set()
         self._new: dict[str, FileOutline] = {}
 
-    def lookup(self, facts_key: str) -> FileOutline | None:
-        """The outline of the facts stored under `facts_key`: from the pack, else its own entry."""
-        found = self._pack.get(facts_key)
+    def lookup(self, stamp: Stamp, facts_key: Callable[[], str]) -> FileOutline | None:
+        """The outline of the facts a file with this stamp has: from the pack, else its own entry."""
+        found = self._pack.get(stamp)
         if not isinstance(found, FileOutline):
-            found = self.cache.load("outline", facts_key, FileOutline)
+            found = self.cache.load("outline", facts_key(), FileOutline)
             if found is not None:
-                self._stale.add(facts_key)
+                self._stale.add(stamp)
         if found is not None:
-            self._current[facts_key] = found
+            self._current[stamp] = found
         return found
 
-    def remember(self, facts_key: str, outline: FileOutline) -> None:
+    def remember(self, stamp: Stamp, facts_key: str, outline: FileOutline) -> None:
         """An outline made from facts in this run: kept for the next one."""
-        self._current[facts_key] = outline
-        self._stale.add(facts_key)
+        self._current[stamp] = outline
+        self._stale.add(stamp)
         self._new[facts_key] = outline
 
     def finish(self) -> None:
@@ -76,4 +84,4 @@ class RunOnceMemo:
         self.cache.store("runonce", self.key, contexts)
 
 
-__all__ = ["OutlineStore", "RunOnceMemo"]
+__all__ = ["OutlineStore", "RunOnceMemo", "Stamp"]

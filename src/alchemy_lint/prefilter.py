@@ -29,11 +29,13 @@ are the same with and without it over a real corpus.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from alchemy_lint.config import Settings, matches_any
+from alchemy_lint.pickling import install_fast_state
 from alchemy_lint.resolve import absolute_module
 from alchemy_lint.sources import SourceFile
 from alchemy_lint.sqlalchemy_api import KNOWN_API
@@ -85,6 +87,10 @@ class FileImports:
     names: frozenset[bytes]
     #: The absolute names of the modules it imports (`_imported_modules`).
     modules: frozenset[str]
+
+
+# The prefilter's pack holds one per file of the project.
+install_fast_state([sys.modules[__name__]])
 
 
 class ImportReader:

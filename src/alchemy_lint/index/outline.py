@@ -7,23 +7,14 @@ about one of its functions (or the file itself), which after one file changed is
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from alchemy_lint.cache import digest
 from alchemy_lint.facts.model import ApiCall, FileFacts, FunctionFacts
+from alchemy_lint.pickling import install_fast_state
 from alchemy_lint.sqlalchemy_api import FACTORIES, Api
-
-
-@dataclass(frozen=True, slots=True)
-class FunctionOutline:
-    """What the index knows of a function without loading it: its names, and whether it is
-    async (for `reached_by_async_code`) and a pytest fixture (for `fixture_for`)."""
-
-    qualname: str
-    name: str
-    is_async: bool
-    fixture: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +22,13 @@ class FileOutline:
     #: The file's facts as the index merges them: no functions, and only the calls the index
     #: keeps (factories and `asynccontextmanager(...)`); never handed to a rule.
     merged: FileFacts
-    functions: tuple[FunctionOutline, ...]
+    #: The qualified name of each function, in the order of the file's functions (plain strings:
+    #: a project has tens of thousands, and the pack of outlines loads on every one-file check).
+    functions: tuple[str, ...]
+    #: (position among `functions`, fixture name) of the pytest fixtures.
+    fixtures: tuple[tuple[int, str], ...]
+    #: Some function is `async def` (for `reached_by_async_code`).
+    has_async_functions: bool
     #: Some function awaits a `commit()` or opens an `async with ... begin():` block: the file
     #: can hold transaction sites (index/policy.py), and only such files are loaded for them.
     transactions: bool
@@ -42,10 +39,6 @@ class FileOutline:
     @property
     def path(self) -> str:
         return self.merged.path
-
-    @property
-    def has_async_functions(self) -> bool:
-        return any(function.is_async for function in self.functions)
 
 
 def _kept_call(call: ApiCall) -> bool:
@@ -72,13 +65,15 @@ def outline_of(facts: FileFacts, *, with_run_once: bool = False) -> FileOutline:
         schema_creations=(),
         invocations=(),
     )
-    functions = tuple(
-        FunctionOutline(function.qualname, function.name, function.is_async, function.fixture)
-        for function in facts.functions
-    )
     return FileOutline(
         merged,
-        functions,
+        tuple(function.qualname for function in facts.functions),
+        tuple(
+            (position, function.fixture)
+            for position, function in enumerate(facts.functions)
+            if function.fixture is not None
+        ),
+        any(function.is_async for function in facts.functions),
         _has_transactions(facts.functions),
         run_once_digest(facts) if with_run_once else "",
     )
@@ -104,4 +99,7 @@ def run_once_digest(facts: FileFacts) -> str:
     return digest(repr(parts))
 
 
-__all__ = ["FileOutline", "FunctionOutline", "outline_of", "run_once_digest"]
+__all__ = ["FileOutline", "outline_of", "run_once_digest"]
+
+# A project's outlines load as one pack of many thousand of these.
+install_fast_state([sys.modules[__name__]])

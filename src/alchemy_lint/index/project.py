@@ -14,7 +14,7 @@ from typing import Protocol
 from alchemy_lint.config import Settings, matches_any
 from alchemy_lint.facts.model import ApiCall, ClassFacts, FileFacts, FunctionFacts, RelationshipFacts, TypeAlias
 from alchemy_lint.facts.values import Origin, OriginKind
-from alchemy_lint.index.outline import FileOutline, FunctionOutline, outline_of
+from alchemy_lint.index.outline import FileOutline, outline_of
 from alchemy_lint.index.policy import TransactionSite, TransactionSites, collect_transaction_sites, sites_in_file
 from alchemy_lint.index.runonce import RunContext, RunOnce
 from alchemy_lint.index.summaries import Summaries
@@ -167,12 +167,13 @@ class ProjectIndex:
             self.classes[cls.qualname] = cls
             self.class_paths[cls.qualname] = facts.path
             self.classes_by_name.setdefault(cls.name, []).append(cls.qualname)
-        for position, function in enumerate(outline.functions):
-            place = _FunctionPlace(facts.path, position, function)
-            self._function_places[function.qualname] = place
-            self.function_paths[function.qualname] = facts.path
-            if function.fixture is not None:
-                self._fixtures.setdefault(function.fixture, []).append((facts.module, place))
+        path = facts.path
+        places = self._function_places
+        for position, qualname in enumerate(outline.functions):
+            places[qualname] = (path, position)
+        self.function_paths.update(dict.fromkeys(outline.functions, path))
+        for position, fixture in outline.fixtures:
+            self._fixtures.setdefault(fixture, []).append((facts.module, (path, position)))
         for call in facts.api_calls:
             if call.api in FACTORIES or call.api is None:
                 self._factory_candidates.append(FactorySite(facts.path, call))
@@ -449,8 +450,10 @@ class ProjectIndex:
         yields a session; the first in path order when several modules define one."""
         if not self._session_helper:
             name = self.settings.session_helper
-            named = [qualname for qualname, place in self._function_places.items() if place.outline.name == name]
-            found = [f for f in (self.functions[qualname] for qualname in named) if self.yields_session(f)]
+            # The outline knows qualified names only: a function named `name` ends with `.name`.
+            suffix = f".{name}"
+            named = [self.functions[qualname] for qualname in self._function_places if qualname.endswith(suffix)]
+            found = [f for f in named if f.name == name and self.yields_session(f)]
             found.sort(key=lambda f: (self.relative(self.function_paths[f.qualname]), f.line))
             self._session_helper.append(found[0] if found else None)
         return self._session_helper[0]
@@ -476,7 +479,8 @@ class ProjectIndex:
         return self._function_at(best[1]) if best is not None else None
 
     def _function_at(self, place: _FunctionPlace) -> FunctionFacts:
-        return self.files[place.path].functions[place.position]
+        path, position = place
+        return self.files[path].functions[position]
 
     def reached_by_async_code(self, cls: str) -> bool:
         """A class that asyncio code can reach: defined or imported (itself or its module) in a module
@@ -542,13 +546,8 @@ class AnalysisMemo(Protocol):
     def store_run_once(self, contexts: dict[str, frozenset[RunContext]]) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class _FunctionPlace:
-    """Where a function's facts are: its file and its position among the file's functions."""
-
-    path: str
-    position: int
-    outline: FunctionOutline
+#: Where a function's facts are: its file's path and its position among the file's functions.
+_FunctionPlace = tuple[str, int]
 
 
 class _LoadedOnDemand(Mapping[str, FileFacts]):
@@ -585,8 +584,8 @@ class _FunctionsByName(Mapping[str, FunctionFacts]):
         self._files = files
 
     def __getitem__(self, qualname: str) -> FunctionFacts:
-        place = self._places[qualname]
-        return self._files[place.path].functions[place.position]
+        path, position = self._places[qualname]
+        return self._files[path].functions[position]
 
     def __contains__(self, qualname: object) -> bool:
         return qualname in self._places
