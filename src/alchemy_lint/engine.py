@@ -25,7 +25,7 @@ from alchemy_lint.ignores import IgnoreFiles
 from alchemy_lint.index import ProjectIndex
 from alchemy_lint.index.outline import FileOutline, outline_of
 from alchemy_lint.noqa import is_suppressed
-from alchemy_lint.outlines import OutlineStore, RunOnceMemo
+from alchemy_lint.outlines import LAYOUT, OutlineStore, RunOnceMemo
 from alchemy_lint.parallel import JobKind, ParseJob, default_jobs, run_job, run_jobs, with_noqa
 from alchemy_lint.prefilter import relevant_files
 from alchemy_lint.profile import Profile
@@ -314,7 +314,7 @@ class DiskProject:
             return frozenset(source.path for source in sources)
         if self.cache is None or len({source.relative for source in sources}) != len(sources):
             return relevant_files(sources, self.settings)
-        scope = digest(__version__, self._settings_key, str(self.root))
+        scope = digest(__version__, LAYOUT, self._settings_key, str(self.root))
         with rare_collections():
             return CachedRelevance(self.cache, self.settings, scope).relevant(sources)
 

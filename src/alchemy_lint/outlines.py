@@ -8,10 +8,29 @@ of its entries are stale, so a run after one edit reads the pack and writes one 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields, is_dataclass
 
-from alchemy_lint.cache import Cache
+from alchemy_lint.cache import Cache, digest
 from alchemy_lint.index.outline import FileOutline
-from alchemy_lint.index.runonce import RunContext
+from alchemy_lint.index.runonce import RunContext, RunOnceFunction
+from alchemy_lint.prefilter import FileImports
+
+
+def _layout(*classes: type) -> str:
+    """The pickled shape of these classes (their fields), part of every key below: the cache's
+    schema covers the facts and findings types, not these, and a changed shape must miss."""
+    parts = []
+    for cls in classes:
+        if is_dataclass(cls):
+            names = [f"{field.name}={field.type}" for field in fields(cls)]
+        else:
+            names = [f"{name}={kind}" for name, kind in cls.__annotations__.items()]
+        parts.append(f"{cls.__name__}:{','.join(names)}")
+    return digest(*parts)
+
+
+#: The shape of what this module and the prefilter's cache keep.
+LAYOUT = _layout(FileOutline, RunOnceFunction, FileImports)
 
 #: A pack is rewritten when this many of the outlines a run needs are not in it (or a
 #: twentieth of them, for large projects): below that, their own entries are read instead.
@@ -29,8 +48,8 @@ class OutlineStore:
 
     def __init__(self, cache: Cache, pack_key: str) -> None:
         self.cache = cache
-        self.pack_key = pack_key
-        loaded = cache.load("outlines", pack_key, dict)
+        self.pack_key = digest(pack_key, LAYOUT)
+        loaded = cache.load("outlines", self.pack_key, dict)
         self._pack: dict[Stamp, FileOutline] = loaded if loaded is not None else {}
         self._had_pack = loaded is not None
         self._current: dict[Stamp, FileOutline] = {}
@@ -42,7 +61,7 @@ class OutlineStore:
         """The outline of the facts a file with this stamp has: from the pack, else its own entry."""
         found = self._pack.get(stamp)
         if not isinstance(found, FileOutline):
-            found = self.cache.load("outline", facts_key(), FileOutline)
+            found = self.cache.load("outline", digest(facts_key(), LAYOUT), FileOutline)
             if found is not None:
                 self._stale.add(stamp)
         if found is not None:
@@ -53,7 +72,7 @@ class OutlineStore:
         """An outline made from facts in this run: kept for the next one."""
         self._current[stamp] = outline
         self._stale.add(stamp)
-        self._new[facts_key] = outline
+        self._new[digest(facts_key, LAYOUT)] = outline
 
     def finish(self) -> None:
         """Write the pack again when it is missing or stale; else the new outlines' own entries."""
@@ -70,7 +89,7 @@ class RunOnceMemo:
 
     def __init__(self, cache: Cache, key: str) -> None:
         self.cache = cache
-        self.key = key
+        self.key = digest(key, LAYOUT)
 
     def load_run_once(self) -> dict[str, frozenset[RunContext]] | None:
         found = self.cache.load("runonce", self.key, dict)
@@ -84,4 +103,4 @@ class RunOnceMemo:
         self.cache.store("runonce", self.key, contexts)
 
 
-__all__ = ["OutlineStore", "RunOnceMemo", "Stamp"]
+__all__ = ["LAYOUT", "OutlineStore", "RunOnceMemo", "Stamp"]

@@ -15,6 +15,8 @@ from alchemy_lint.config import Settings
 from alchemy_lint.prefilter import FileImports, ImportReader, relevant_from_imports
 from alchemy_lint.sources import SourceFile
 
+#: How many files whose imports the pack lacks are read again on each run before it is rewritten.
+STALE_ENTRIES_TOLERATED = 16
 #: What a file was read from: its module, whether it is a package, its content digest, readable.
 Stamp = tuple[str, bool, str, bool]
 #: Per file: its stamp, whether it matters on its own (a root), a digest of the modules it imports.
@@ -59,12 +61,17 @@ class CachedRelevance:
                 return frozenset(by_relative[relative].path for relative in answer)
         imports = self._imports(sources)
         found = relevant_from_imports(sources, imports)
-        entries = {
-            source.relative: (_stamp(source), imports[source.path].is_root, _modules_digest(imports[source.path]))
-            for source in sources
-        }
+        known = last[0] if last is not None else {}
+        # Entries of unchanged files are kept as they were (a digest per file costs a tenth of this).
+        updated: dict[str, _Entry] = {}
+        for relative, stamp in stamps.items():
+            entry = known.get(relative)
+            if entry is None or entry[0] != stamp:
+                read = imports[by_relative[relative].path]
+                entry = (stamp, read.is_root, _modules_digest(read))
+            updated[relative] = entry
         kept = tuple(source.relative for source in sources if source.path in found)
-        self.cache.store("relevant", self.scope, (entries, kept))
+        self.cache.store("relevant", self.scope, (updated, kept))
         return found
 
     def _last(self) -> tuple[dict[str, _Entry], tuple[str, ...]] | None:
@@ -111,7 +118,8 @@ class CachedRelevance:
                 read += 1
             imports[source.path] = found
             fresh[source.relative] = (stamp, found)
-        if read or len(pack) != len(fresh):
+        # A few files read again on every run cost less than writing the pack after each edit.
+        if not pack or read > STALE_ENTRIES_TOLERATED or any(relative not in fresh for relative in pack):
             self.cache.store("imports", key, fresh)
         return imports
 

@@ -7,12 +7,14 @@ about one of its functions (or the file itself), which after one file changed is
 
 from __future__ import annotations
 
+import pickle
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from alchemy_lint.cache import digest
 from alchemy_lint.facts.model import ApiCall, FileFacts, FunctionFacts
+from alchemy_lint.index.runonce import RunOnceInputs, run_once_inputs
 from alchemy_lint.pickling import install_fast_state
 from alchemy_lint.sqlalchemy_api import FACTORIES, Api
 
@@ -35,6 +37,9 @@ class FileOutline:
     #: A digest of everything of this file that the run-once analysis reads (index/runonce.py);
     #: empty when not computed (an index built in memory does not cache that analysis).
     run_once: str = ""
+    #: The file's `RunOnceInputs`, pickled: unpickled only when the run-once contexts are not
+    #: in the cache (an edit changed what they read), instead of loading every file's facts.
+    run_once_inputs: bytes = b""
 
     @property
     def path(self) -> str:
@@ -76,7 +81,16 @@ def outline_of(facts: FileFacts, *, with_run_once: bool = False) -> FileOutline:
         any(function.is_async for function in facts.functions),
         _has_transactions(facts.functions),
         run_once_digest(facts) if with_run_once else "",
+        pickle.dumps(run_once_inputs(facts), protocol=pickle.HIGHEST_PROTOCOL) if with_run_once else b"",
     )
+
+
+def unpickled_run_once_inputs(outline: FileOutline) -> RunOnceInputs | None:
+    """The run-once inputs kept in an outline; None when it keeps none."""
+    if not outline.run_once_inputs:
+        return None
+    inputs = pickle.loads(outline.run_once_inputs)
+    return inputs if isinstance(inputs, tuple) and len(inputs) == 2 else None
 
 
 def run_once_digest(facts: FileFacts) -> str:
@@ -99,7 +113,7 @@ def run_once_digest(facts: FileFacts) -> str:
     return digest(repr(parts))
 
 
-__all__ = ["FileOutline", "outline_of", "run_once_digest"]
+__all__ = ["FileOutline", "outline_of", "run_once_digest", "unpickled_run_once_inputs"]
 
 # A project's outlines load as one pack of many thousand of these.
 install_fast_state([sys.modules[__name__]])

@@ -14,9 +14,9 @@ from typing import Protocol
 from alchemy_lint.config import Settings, matches_any
 from alchemy_lint.facts.model import ApiCall, ClassFacts, FileFacts, FunctionFacts, RelationshipFacts, TypeAlias
 from alchemy_lint.facts.values import Origin, OriginKind
-from alchemy_lint.index.outline import FileOutline, outline_of
+from alchemy_lint.index.outline import FileOutline, outline_of, unpickled_run_once_inputs
 from alchemy_lint.index.policy import TransactionSite, TransactionSites, collect_transaction_sites, sites_in_file
-from alchemy_lint.index.runonce import RunContext, RunOnce
+from alchemy_lint.index.runonce import RunContext, RunOnce, RunOnceInputs, run_once_inputs
 from alchemy_lint.index.summaries import Summaries
 from alchemy_lint.index.values import ValueKind, ValueModel
 from alchemy_lint.resolve import follow_exports
@@ -518,6 +518,11 @@ class ProjectIndex:
             if known is None and self._memo is not None:
                 self._memo.store_run_once(self._run_once.by_function)
         return self._run_once
+
+    def run_once_inputs(self, path: str) -> RunOnceInputs:
+        """What the run-once analysis reads of a file: kept in its outline, else from its facts."""
+        kept = unpickled_run_once_inputs(self.outlines[path])
+        return kept if kept is not None else run_once_inputs(self.files[path])
 
     def transaction_paths(self) -> list[str]:
         """The files that can hold transaction sites (an awaited `commit()`, a `begin()` block), in path order."""
