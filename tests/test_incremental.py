@@ -270,3 +270,21 @@ def test_warm_and_one_file_runs_agree_with_cold_on_a_project_edited_many_times(
             if (root / path).exists():
                 assert check(root, path, cache=True).findings == check(root, path, cache=False).findings, path
         assert check(root, ".", cache=True).findings == check(root, ".", cache=False).findings
+
+
+def test_a_one_file_check_after_an_edit_reads_only_the_facts_its_questions_reach(
+    tmp_path: Path, cache_folder: Path
+) -> None:
+    services = {
+        f"app/service_{number}.py": READS_ITEMS.replace("count_items", f"count_{number}") for number in range(20)
+    }
+    root = write_project(tmp_path / "project", {"app/db.py": DB, "app/models.py": MODELS, **services})
+    check(root, ".", cache=True)
+    (root / "app/service_7.py").write_text(READS_ITEMS + "\n# edited\n", encoding="utf-8")
+    result = check(root, "app/service_7.py", cache=True)
+    assert [finding.code for finding in result.findings] == ["ASA301"]
+    assert result.stats.facts_extracted == 1
+    # Every other file is known by its outline, and the outlines of the factory's module and
+    # the models answer what the rules ask: no other file's full facts are read.
+    assert result.stats.outlines_cached == 21
+    assert result.stats.facts_cached == 0
