@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pickle
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from alchemy_lint.cache import digest
 from alchemy_lint.facts.model import ApiCall, FileFacts, FunctionFacts
@@ -113,7 +114,66 @@ def run_once_digest(facts: FileFacts) -> str:
     return digest(repr(parts))
 
 
-__all__ = ["FileOutline", "outline_of", "run_once_digest", "unpickled_run_once_inputs"]
+__all__ = [
+    "FactsOnDemand",
+    "FileOutline",
+    "FunctionPlace",
+    "FunctionsOnDemand",
+    "outline_of",
+    "run_once_digest",
+    "unpickled_run_once_inputs",
+]
+
+#: Where a function's facts are: its file's path and its position among the file's functions.
+FunctionPlace = tuple[str, int]
+_V = TypeVar("_V")
+
+
+class _OnDemand(Mapping[str, _V]):
+    """A mapping whose keys are known up front and whose values are read when first asked for."""
+
+    def __init__(self, keys: Mapping[str, object]) -> None:
+        self._keys = keys
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+class FactsOnDemand(_OnDemand[FileFacts]):
+    """Each file's full facts by path, read by `load` the first time they are asked for."""
+
+    def __init__(self, outlines: Mapping[str, FileOutline], load: Callable[[str], FileFacts]) -> None:
+        super().__init__(outlines)
+        self._load = load
+        self._loaded: dict[str, FileFacts] = {}
+
+    def __getitem__(self, path: str) -> FileFacts:
+        found = self._loaded.get(path)
+        if found is None:
+            if path not in self._keys:
+                raise KeyError(path)
+            found = self._loaded[path] = self._load(path)
+        return found
+
+
+class FunctionsOnDemand(_OnDemand[FunctionFacts]):
+    """Qualified name -> the function's facts, from its file's facts (read when first asked for)."""
+
+    def __init__(self, places: Mapping[str, FunctionPlace], files: Mapping[str, FileFacts]) -> None:
+        super().__init__(places)
+        self._places = places
+        self._files = files
+
+    def __getitem__(self, qualname: str) -> FunctionFacts:
+        path, position = self._places[qualname]
+        return self._files[path].functions[position]
+
 
 # A project's outlines load as one pack of many thousand of these.
 install_fast_state([sys.modules[__name__]])

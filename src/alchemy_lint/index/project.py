@@ -6,7 +6,7 @@ what their relationships load, and what a value with an `Origin` is (a session, 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -14,7 +14,14 @@ from typing import Protocol
 from alchemy_lint.config import Settings, matches_any
 from alchemy_lint.facts.model import ApiCall, ClassFacts, FileFacts, FunctionFacts, RelationshipFacts, TypeAlias
 from alchemy_lint.facts.values import Origin, OriginKind
-from alchemy_lint.index.outline import FileOutline, outline_of, unpickled_run_once_inputs
+from alchemy_lint.index.outline import (
+    FactsOnDemand,
+    FileOutline,
+    FunctionPlace,
+    FunctionsOnDemand,
+    outline_of,
+    unpickled_run_once_inputs,
+)
 from alchemy_lint.index.policy import TransactionSite, TransactionSites, collect_transaction_sites, sites_in_file
 from alchemy_lint.index.runonce import RunContext, RunOnce, RunOnceInputs, run_once_inputs
 from alchemy_lint.index.summaries import Summaries
@@ -91,14 +98,14 @@ class ProjectIndex:
             load = known.__getitem__
         self.outlines: dict[str, FileOutline] = {outline.path: outline for outline in outlines}
         #: Every file's full facts, by path, read when first asked for.
-        self.files: Mapping[str, FileFacts] = _LoadedOnDemand(self.outlines, load)
+        self.files: Mapping[str, FileFacts] = FactsOnDemand(self.outlines, load)
         self.exports: dict[str, dict[str, str]] = {}
         self.module_values: dict[str, tuple[Origin, ...]] = {}
         self.type_aliases: dict[str, TypeAlias] = {}
         self.app_state: dict[str, tuple[Origin, ...]] = {}
         self.providers: dict[str, tuple[Origin, ...]] = {}
         #: Fixture name -> (module, where) of every pytest fixture of that name.
-        self._fixtures: dict[str, list[tuple[str, _FunctionPlace]]] = {}
+        self._fixtures: dict[str, list[tuple[str, FunctionPlace]]] = {}
         #: Functions made context managers by a call (`helper = asynccontextmanager(_impl)`).
         self._wrapped_context_managers: set[str] = set()
         #: Module name -> the path of its file.
@@ -106,8 +113,8 @@ class ProjectIndex:
         self.classes: dict[str, ClassFacts] = {}
         self.class_paths: dict[str, str] = {}
         self.classes_by_name: dict[str, list[str]] = {}
-        self._function_places: dict[str, _FunctionPlace] = {}
-        self.functions: Mapping[str, FunctionFacts] = _FunctionsByName(self._function_places, self.files)
+        self._function_places: dict[str, FunctionPlace] = {}
+        self.functions: Mapping[str, FunctionFacts] = FunctionsOnDemand(self._function_places, self.files)
         self.function_paths: dict[str, str] = {}
         self._factory_candidates: list[FactorySite] = []
         self._factory_sites: list[FactorySite] | None = None
@@ -464,7 +471,7 @@ class ProjectIndex:
         candidates = self._fixtures.get(name)
         if not candidates:
             return None
-        best: tuple[int, _FunctionPlace] | None = None
+        best: tuple[int, FunctionPlace] | None = None
         for owner, function in candidates:
             if owner == module:
                 return self._function_at(function)
@@ -478,7 +485,7 @@ class ProjectIndex:
                 best = (depth, function)
         return self._function_at(best[1]) if best is not None else None
 
-    def _function_at(self, place: _FunctionPlace) -> FunctionFacts:
+    def _function_at(self, place: FunctionPlace) -> FunctionFacts:
         path, position = place
         return self.files[path].functions[position]
 
@@ -549,57 +556,6 @@ class AnalysisMemo(Protocol):
     def load_run_once(self) -> dict[str, frozenset[RunContext]] | None: ...
 
     def store_run_once(self, contexts: dict[str, frozenset[RunContext]]) -> None: ...
-
-
-#: Where a function's facts are: its file's path and its position among the file's functions.
-_FunctionPlace = tuple[str, int]
-
-
-class _LoadedOnDemand(Mapping[str, FileFacts]):
-    """Each file's full facts, read by `load` the first time they are asked for."""
-
-    def __init__(self, outlines: dict[str, FileOutline], load: Callable[[str], FileFacts]) -> None:
-        self._outlines = outlines
-        self._load = load
-        self._loaded: dict[str, FileFacts] = {}
-
-    def __getitem__(self, path: str) -> FileFacts:
-        found = self._loaded.get(path)
-        if found is None:
-            if path not in self._outlines:
-                raise KeyError(path)
-            found = self._loaded[path] = self._load(path)
-        return found
-
-    def __contains__(self, path: object) -> bool:
-        return path in self._outlines
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._outlines)
-
-    def __len__(self) -> int:
-        return len(self._outlines)
-
-
-class _FunctionsByName(Mapping[str, FunctionFacts]):
-    """Qualified name -> the function's facts, from its file's facts when first asked for."""
-
-    def __init__(self, places: dict[str, _FunctionPlace], files: Mapping[str, FileFacts]) -> None:
-        self._places = places
-        self._files = files
-
-    def __getitem__(self, qualname: str) -> FunctionFacts:
-        path, position = self._places[qualname]
-        return self._files[path].functions[position]
-
-    def __contains__(self, qualname: object) -> bool:
-        return qualname in self._places
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._places)
-
-    def __len__(self) -> int:
-        return len(self._places)
 
 
 __all__ = [
