@@ -185,7 +185,13 @@ def test_a_cached_answer_is_reused_and_a_changed_file_decides_again(
     monkeypatch.setenv("ALCHEMY_LINT_CACHE_DIR", str(tmp_path / "cache"))
     root = write_project(
         tmp_path / "project",
-        {"app/__init__.py": "", "app/db.py": DB, "app/text.py": "def slug(text):\n    return text.lower()\n"},
+        {
+            "app/__init__.py": "",
+            "app/db.py": DB,
+            "app/text.py": "def slug(text):\n    return text.lower()\n",
+            "app/words.py": "def title(text):\n    return text.title()\n",
+            "app/queries.py": "import sqlalchemy\n",
+        },
     )
 
     def cached_project() -> tuple[set[str], int]:
@@ -193,12 +199,23 @@ def test_a_cached_answer_is_reused_and_a_changed_file_decides_again(
         assert project.cache is not None
         return {project.sources[path].relative for path in project.relevant}, project.cache.stats.hits
 
-    assert cached_project() == ({"app/db.py"}, 0)
-    assert cached_project() == ({"app/db.py"}, 1)
-    # `text.py` now imports the factory's module: the answer changes with it, not from the cache.
+    assert cached_project() == ({"app/db.py", "app/queries.py"}, 0)
+    assert cached_project() == ({"app/db.py", "app/queries.py"}, 1)
+    # `text.py` now imports the factory's module: the answer changes with it. The last answer
+    # and what each file's bytes said are read (two hits); only `text.py` is read again.
     (root / "app/text.py").write_text("from app.db import SessionLocal\n", encoding="utf-8")
-    assert cached_project() == ({"app/db.py", "app/text.py"}, 0)
-    assert cached_project() == ({"app/db.py", "app/text.py"}, 1)
+    both = {"app/db.py", "app/queries.py", "app/text.py"}
+    assert cached_project() == (both, 2)
+    assert cached_project() == (both, 1)
+    # A root edited without touching its imports: the last answer stands (one hit, no pack).
+    (root / "app/db.py").write_text(DB + "\nTIMEOUT = 5\n", encoding="utf-8")
+    assert cached_project() == (both, 1)
+    # A root that imports one more module: that module's functions read what it hands them.
+    (root / "app/db.py").write_text("from app.words import title\n" + DB, encoding="utf-8")
+    assert cached_project() == ({*both, "app/words.py"}, 2)
+    # A root that stops being one: nothing names SQLAlchemy any more.
+    (root / "app/queries.py").write_text("QUERIES = ()\n", encoding="utf-8")
+    assert cached_project() == ({"app/db.py", "app/text.py", "app/words.py"}, 2)
 
 
 _MODULE_NAMES = st.lists(st.sampled_from(["app", "db", "b", "app_db", ""]), min_size=1, max_size=4).map(".".join)

@@ -23,10 +23,13 @@ from alchemy_lint.facts import FileFacts, extract_facts
 from alchemy_lint.findings import Finding
 from alchemy_lint.ignores import IgnoreFiles
 from alchemy_lint.index import ProjectIndex
+from alchemy_lint.index.outline import FileOutline, outline_of
 from alchemy_lint.noqa import is_suppressed
+from alchemy_lint.outlines import LAYOUT, OutlineStore, RunOnceMemo
 from alchemy_lint.parallel import JobKind, ParseJob, default_jobs, run_job, run_jobs, with_noqa
 from alchemy_lint.prefilter import relevant_files
 from alchemy_lint.profile import Profile
+from alchemy_lint.relevance import CachedRelevance
 from alchemy_lint.resolve import module_name_for
 from alchemy_lint.roots import find_project_root, is_project_root
 from alchemy_lint.rules import FileContext, check_selectors, enabled_rules, ignored_for_path
@@ -73,6 +76,8 @@ class RunStats:
     syntax_parsed: int = 0
     findings_cached: int = 0
     findings_computed: int = 0
+    #: Outlines of files read from the cache (the index reads a file's full facts only on demand).
+    outlines_cached: int = 0
     #: Cache entries that could not be read back and were rebuilt.
     cache_rebuilt: int = 0
 
@@ -307,20 +312,11 @@ class DiskProject:
         the settings and on each file's relative path, module and bytes, nothing else."""
         if not self.options.prefilter:
             return frozenset(source.path for source in sources)
-        by_relative = {source.relative: source.path for source in sources}
-        if self.cache is None or len(by_relative) != len(sources):
+        if self.cache is None or len({source.relative for source in sources}) != len(sources):
             return relevant_files(sources, self.settings)
-        parts = [__version__, self._settings_key]
-        for source in sources:
-            parts.extend((source.relative, source.module, str(source.is_package), source.digest))
-            parts.append("unreadable" if source.read_error is not None else "")
-        key = digest(*parts)
-        cached = self.cache.load("relevant", key, tuple)
-        if cached is not None and all(isinstance(relative, str) and relative in by_relative for relative in cached):
-            return frozenset(by_relative[relative] for relative in cached)
-        answer = relevant_files(sources, self.settings)
-        self.cache.store("relevant", key, tuple(source.relative for source in sources if source.path in answer))
-        return answer
+        scope = digest(__version__, LAYOUT, self._settings_key, str(self.root))
+        with rare_collections():
+            return CachedRelevance(self.cache, self.settings, scope).relevant(sources)
 
     @property
     def checks_syntax(self) -> bool:
@@ -442,13 +438,81 @@ class DiskProject:
         return {path: self._facts[path] for path in self.sources}
 
     def index(self, checked: frozenset[Path] = frozenset()) -> ProjectIndex:
+        """The project's index. With a cache it is built from the files' outlines, and a file's
+        full facts are read only when a question reaches into it (see index/outline.py)."""
         if self._index is None:
             profile = self.options.profile or Profile()
-            with profile.phase("facts"):
-                self.load_facts(self.sources.values(), checked)
+            if self.cache is None:
+                with profile.phase("facts"):
+                    self.load_facts(self.sources.values(), checked)
+                with profile.phase("index"):
+                    self._index = ProjectIndex(self.root, self.settings, (self._facts[path] for path in self.sources))
+                return self._index
+            with profile.phase("facts"), rare_collections():
+                outlines = self._outlines(self.cache, checked)
             with profile.phase("index"):
-                self._index = ProjectIndex(self.root, self.settings, (self._facts[path] for path in self.sources))
+                by_display = {source.display: source for source in self.sources.values()}
+                self._index = ProjectIndex(
+                    self.root,
+                    self.settings,
+                    relative_paths=self._relative_paths(),
+                    outlines=outlines,
+                    load=lambda path: self.facts_of(by_display[path]),
+                    memo=RunOnceMemo(self.cache, self._run_once_key(outlines)),
+                )
         return self._index
+
+    def _outlines(self, cache: Cache, checked: frozenset[Path]) -> list[FileOutline]:
+        """Every file's outline: from the cache, else from its facts (parsed if need be).
+
+        The checked files' facts are loaded first (the rules read them anyway)."""
+        self.load_facts((self.sources[path] for path in checked if path in self.sources), checked)
+        store = OutlineStore(
+            cache, digest("outlines", __version__, self._settings_key, str(self.root), str(self.options.lazy_noqa))
+        )
+        found: dict[Path, FileOutline] = {}
+        missing: list[SourceFile] = []
+        for path, source in self.sources.items():
+            if path not in self.relevant or source.read_error is not None:
+                facts = self._facts.get(path) or self._plan(source, False)
+                assert isinstance(facts, FileFacts)  # an irrelevant or unreadable file is not parsed here
+                self._facts[path] = facts
+                found[path] = outline_of(facts, with_run_once=True)
+                continue
+            stamp = (source.display, source.module, source.is_package, source.digest)
+            outline = store.lookup(stamp, lambda: self._facts_key(source, JobKind.FACTS))  # noqa: B023 - called at once
+            if outline is None:
+                missing.append(source)
+            else:
+                found[path] = outline
+                self.stats.outlines_cached += 1
+        self.load_facts(missing)
+        for source in missing:
+            outline = found[source.path] = outline_of(self._facts[source.path], with_run_once=True)
+            store.remember(
+                (source.display, source.module, source.is_package, source.digest),
+                self._facts_key(source, JobKind.FACTS),
+                outline,
+            )
+        store.finish()
+        return [found[path] for path in self.sources]
+
+    def _relative_paths(self) -> dict[str, str]:
+        """`ProjectIndex.relative` of each file, known from the walk: resolving every path again
+        cost a tenth of a one-file check. The walk follows no folder links, so only a file that
+        is itself a link may resolve elsewhere; the index resolves those."""
+        return {
+            source.display: source.relative
+            for source in self.sources.values()
+            if source.relative != str(source.path) and not os.path.islink(source.path)
+        }
+
+    def _run_once_key(self, outlines: Sequence[FileOutline]) -> str:
+        """What the run-once analysis reads: every file's path and run-once digest."""
+        parts = [__version__, str(self.root)]
+        for outline in sorted(outlines, key=lambda outline: outline.path):
+            parts.extend((outline.path, outline.run_once))
+        return digest(*parts)
 
     def facts_of(self, source: SourceFile, checked: frozenset[Path] = frozenset()) -> FileFacts:
         if source.path not in self.sources:

@@ -29,10 +29,13 @@ are the same with and without it over a real corpus.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from alchemy_lint.config import Settings, matches_any
+from alchemy_lint.pickling import install_fast_state
 from alchemy_lint.resolve import absolute_module
 from alchemy_lint.sources import SourceFile
 from alchemy_lint.sqlalchemy_api import KNOWN_API
@@ -68,6 +71,41 @@ def _is_root(source: SourceFile, tokens: Sequence[bytes], globs: Sequence[tuple[
     if any(package in source.module for package in API_PACKAGES):
         return True
     return any(literal in source.relative and matches_any(source.relative, (glob,)) for glob, literal in globs)
+
+
+@dataclass(frozen=True, slots=True)
+class FileImports:
+    """What the prefilter reads off one file's bytes, for the settings it was read with.
+
+    It depends on the file alone (its bytes, relative path and module), so it is cached per file:
+    after one file changes only that file is read again, and the fixpoint runs over these.
+    """
+
+    #: The file matters whatever the others hold (see `_is_root`).
+    is_root: bool
+    #: The identifiers of its import statements.
+    names: frozenset[bytes]
+    #: The absolute names of the modules it imports (`_imported_modules`).
+    modules: frozenset[str]
+
+
+# The prefilter's pack holds one per file of the project.
+install_fast_state([sys.modules[__name__]])
+
+
+class ImportReader:
+    """`FileImports` of files, for one set of settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.tokens = root_tokens(settings)
+        self.globs = [(glob, _literal(glob)) for glob in (*settings.models_modules, *settings.db_modules)]
+
+    def read(self, source: SourceFile) -> FileImports:
+        if source.read_error is not None:
+            return FileImports(False, frozenset(), frozenset())
+        is_root = _is_root(source, self.tokens, self.globs)
+        names = frozenset() if is_root else frozenset(_names(import_statements(source.source)))
+        return FileImports(is_root, names, frozenset(_imported_modules(source)))
 
 
 def import_statements(source: bytes) -> Iterator[bytes]:
@@ -114,14 +152,27 @@ def _names(texts: Iterable[bytes]) -> set[bytes]:
     return found
 
 
-def relevant_files(sources: Sequence[SourceFile], settings: Settings) -> frozenset[Path]:
-    """The paths of the files that can matter (see the module docstring)."""
-    tokens = root_tokens(settings)
-    globs = [(glob, _literal(glob)) for glob in (*settings.models_modules, *settings.db_modules)]
+def relevant_files(
+    sources: Sequence[SourceFile], settings: Settings, known: Mapping[Path, FileImports] | None = None
+) -> frozenset[Path]:
+    """The paths of the files that can matter (see the module docstring).
+
+    `known`: the `FileImports` of files read before (by path); the others are read here.
+    """
+    reader = ImportReader(settings)
+    imports = {
+        source.path: known[source.path] if known is not None and source.path in known else reader.read(source)
+        for source in sources
+    }
+    return relevant_from_imports(sources, imports)
+
+
+def relevant_from_imports(sources: Sequence[SourceFile], imports: Mapping[Path, FileImports]) -> frozenset[Path]:
+    """The fixpoint of the module docstring over what each file's bytes say."""
     relevant: set[Path] = set()
     pending: list[SourceFile] = []
     for source in sources:
-        if _is_root(source, tokens, globs):
+        if imports[source.path].is_root:
             relevant.add(source.path)
         elif source.read_error is None:
             pending.append(source)
@@ -132,7 +183,6 @@ def relevant_files(sources: Sequence[SourceFile], settings: Settings) -> frozens
     packages: set[bytes] = set()
     fixture_folders: set[str] = set()
     new = list(relevant)
-    imported: dict[Path, set[bytes]] = {}
     whole_text: dict[Path, set[bytes]] = {}
     while new:
         for path in new:
@@ -145,9 +195,7 @@ def relevant_files(sources: Sequence[SourceFile], settings: Settings) -> frozens
         new = []
         still_pending: list[SourceFile] = []
         for source in pending:
-            names = imported.get(source.path)
-            if names is None:
-                names = imported[source.path] = _names(import_statements(source.source))
+            names = imports[source.path].names
             matters = not names.isdisjoint(last_components)
             if not matters and not names.isdisjoint(packages):
                 text = whole_text.get(source.path)
@@ -162,11 +210,16 @@ def relevant_files(sources: Sequence[SourceFile], settings: Settings) -> frozens
             else:
                 still_pending.append(source)
         pending = still_pending
-    _add_callees(relevant, pending, by_path)
+    _add_callees(relevant, pending, by_path, imports)
     return frozenset(relevant)
 
 
-def _add_callees(relevant: set[Path], pending: list[SourceFile], by_path: dict[Path, SourceFile]) -> None:
+def _add_callees(
+    relevant: set[Path],
+    pending: list[SourceFile],
+    by_path: dict[Path, SourceFile],
+    imports: Mapping[Path, FileImports],
+) -> None:
     """Modules that files which matter import: their functions read what callers hand them
     (`render_invoice(order)` in a module that never names SQLAlchemy). Two hops, as far as a
     call summary is worth following; imports resolved to modules, not guessed from names."""
@@ -176,7 +229,7 @@ def _add_callees(relevant: set[Path], pending: list[SourceFile], by_path: dict[P
             return
         wanted: set[str] = set()
         for path in new:
-            wanted |= _imported_modules(by_path[path])
+            wanted |= imports[path].modules
         # A module is wanted when a wanted name is it, ends with it or is its dotted tail: with
         # every dotted tail of the wanted names at hand, each module is a few set lookups.
         wanted_tails = {tail for name in wanted for tail in _dotted_tails(name)}

@@ -103,40 +103,45 @@ def collect_transaction_sites(index: ProjectIndex) -> TransactionSites:
 
 
 def _sites(index: ProjectIndex) -> Iterator[TransactionSite]:
+    for path in index.transaction_paths():
+        yield from sites_in_file(index, path)
+
+
+def sites_in_file(index: ProjectIndex, path: str) -> Iterator[TransactionSite]:
+    """The transaction sites of one file; none in test code."""
+    if index.is_test_module(path):
+        return  # fixtures commit their data whatever the application's policy
     values = index.values
-    for path in sorted(index.files):
-        if index.is_test_module(path):
-            continue  # fixtures commit their data whatever the application's policy
-        for function in index.files[path].functions:
-            # A commit inside a unit of work is ASA401's finding, not a policy choice.
-            early = {(call.line, call.col) for call, _ in early_ends(index, function)}
-            for block in begin_blocks(index, function):
-                if block.method != "begin" or block.receiver is None:
-                    continue
+    for function in index.files[path].functions:
+        # A commit inside a unit of work is ASA401's finding, not a policy choice.
+        early = {(call.line, call.col) for call, _ in early_ends(index, function)}
+        for block in begin_blocks(index, function):
+            if block.method != "begin" or block.receiver is None:
+                continue
+            yield TransactionSite(
+                Policy.UNIT_OF_WORK,
+                path,
+                function.qualname,
+                block.line,
+                block.col,
+                f"async with {block.receiver.text}.begin()",
+                block.receiver.text,
+                block.receiver.received,
+            )
+        for call in function.calls:
+            if (
+                call.method == "commit"
+                and call.awaited
+                and (call.line, call.col) not in early
+                and values.of(call.receiver.origins).is_session
+            ):
                 yield TransactionSite(
-                    Policy.UNIT_OF_WORK,
+                    Policy.EXPLICIT,
                     path,
                     function.qualname,
-                    block.line,
-                    block.col,
-                    f"async with {block.receiver.text}.begin()",
-                    block.receiver.text,
-                    block.receiver.received,
+                    call.line,
+                    call.col,
+                    f"{call.receiver.text}.commit()",
+                    call.receiver.text,
+                    call.receiver.received,
                 )
-            for call in function.calls:
-                if (
-                    call.method == "commit"
-                    and call.awaited
-                    and (call.line, call.col) not in early
-                    and values.of(call.receiver.origins).is_session
-                ):
-                    yield TransactionSite(
-                        Policy.EXPLICIT,
-                        path,
-                        function.qualname,
-                        call.line,
-                        call.col,
-                        f"{call.receiver.text}.commit()",
-                        call.receiver.text,
-                        call.receiver.received,
-                    )

@@ -6,15 +6,24 @@ what their relationships load, and what a value with an `Origin` is (a session, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from alchemy_lint.config import Settings, matches_any
 from alchemy_lint.facts.model import ApiCall, ClassFacts, FileFacts, FunctionFacts, RelationshipFacts, TypeAlias
 from alchemy_lint.facts.values import Origin, OriginKind
-from alchemy_lint.index.policy import TransactionSites, collect_transaction_sites
-from alchemy_lint.index.runonce import RunOnce
+from alchemy_lint.index.outline import (
+    FactsOnDemand,
+    FileOutline,
+    FunctionPlace,
+    FunctionsOnDemand,
+    outline_of,
+    unpickled_run_once_inputs,
+)
+from alchemy_lint.index.policy import TransactionSite, TransactionSites, collect_transaction_sites, sites_in_file
+from alchemy_lint.index.runonce import RunContext, RunOnce, RunOnceInputs, run_once_inputs
 from alchemy_lint.index.summaries import Summaries
 from alchemy_lint.index.values import ValueKind, ValueModel
 from alchemy_lint.resolve import follow_exports
@@ -67,22 +76,36 @@ class ProjectIndex:
         self,
         root: Path,
         settings: Settings,
-        files: Iterable[FileFacts],
+        files: Iterable[FileFacts] = (),
         *,
         relative_paths: dict[str, str] | None = None,
+        outlines: Iterable[FileOutline] | None = None,
+        load: Callable[[str], FileFacts] | None = None,
+        memo: AnalysisMemo | None = None,
     ) -> None:
-        """`relative_paths`: a memo of `relative()` to share between the indexes of one root (the
-        language server rebuilds the index on every change; resolving each path again cost most of it)."""
+        """The index of `files`; or, with `outlines` and `load`, of files known by their outlines
+        whose full facts `load(path)` reads when a question reaches into them.
+
+        `relative_paths`: a memo of `relative()` to share between the indexes of one root (the
+        language server rebuilds the index on every change; resolving each path again cost most of it).
+        `memo`: where whole-project analyses computed before are kept (the engine's cache).
+        """
         self.root = root
         self.settings = settings
-        self.files: dict[str, FileFacts] = {facts.path: facts for facts in files}
+        if outlines is None or load is None:
+            known = {facts.path: facts for facts in files}
+            outlines = (outline_of(facts) for facts in known.values())
+            load = known.__getitem__
+        self.outlines: dict[str, FileOutline] = {outline.path: outline for outline in outlines}
+        #: Every file's full facts, by path, read when first asked for.
+        self.files: Mapping[str, FileFacts] = FactsOnDemand(self.outlines, load)
         self.exports: dict[str, dict[str, str]] = {}
         self.module_values: dict[str, tuple[Origin, ...]] = {}
         self.type_aliases: dict[str, TypeAlias] = {}
         self.app_state: dict[str, tuple[Origin, ...]] = {}
         self.providers: dict[str, tuple[Origin, ...]] = {}
-        #: Fixture name -> (module, function) of every pytest fixture of that name.
-        self.fixtures: dict[str, list[tuple[str, FunctionFacts]]] = {}
+        #: Fixture name -> (module, where) of every pytest fixture of that name.
+        self._fixtures: dict[str, list[tuple[str, FunctionPlace]]] = {}
         #: Functions made context managers by a call (`helper = asynccontextmanager(_impl)`).
         self._wrapped_context_managers: set[str] = set()
         #: Module name -> the path of its file.
@@ -90,7 +113,8 @@ class ProjectIndex:
         self.classes: dict[str, ClassFacts] = {}
         self.class_paths: dict[str, str] = {}
         self.classes_by_name: dict[str, list[str]] = {}
-        self.functions: dict[str, FunctionFacts] = {}
+        self._function_places: dict[str, FunctionPlace] = {}
+        self.functions: Mapping[str, FunctionFacts] = FunctionsOnDemand(self._function_places, self.files)
         self.function_paths: dict[str, str] = {}
         self._factory_candidates: list[FactorySite] = []
         self._factory_sites: list[FactorySite] | None = None
@@ -99,16 +123,17 @@ class ProjectIndex:
         self._extra_session_types: frozenset[str] | None = None
         self._transactions: TransactionSites | None = None
         self._run_once: RunOnce | None = None
+        self._memo = memo
         self._reached_by_async: frozenset[str] | None = None
         self.uses_asyncio = False
         self.module_aliases: dict[str, str] = {}
         self._canonical: dict[str, str] = {}
         self._models: dict[str, bool] = {}
         self._relative: dict[str, str] = relative_paths if relative_paths is not None else {}
-        for path in sorted(self.files):
-            self._register_module(self.files[path])
-        for path in sorted(self.files):
-            self._merge(self.files[path])
+        for path in sorted(self.outlines):
+            self._register_module(self.outlines[path].merged)
+        for path in sorted(self.outlines):
+            self._merge(self.outlines[path])
         #: The one evaluator: what a value is, for every rule.
         self.values = ValueModel(self)
         #: What functions do with what their callers hand them.
@@ -130,7 +155,8 @@ class ProjectIndex:
         for start in range(len(parts) - depth + 1):
             self.module_aliases.setdefault(".".join(parts[start:]), facts.module)
 
-    def _merge(self, facts: FileFacts) -> None:
+    def _merge(self, outline: FileOutline) -> None:
+        facts = outline.merged
         if facts.parse_error is not None:
             return
         self.exports[facts.module] = facts.exports
@@ -148,11 +174,13 @@ class ProjectIndex:
             self.classes[cls.qualname] = cls
             self.class_paths[cls.qualname] = facts.path
             self.classes_by_name.setdefault(cls.name, []).append(cls.qualname)
-        for function in facts.functions:
-            self.functions[function.qualname] = function
-            self.function_paths[function.qualname] = facts.path
-            if function.fixture is not None:
-                self.fixtures.setdefault(function.fixture, []).append((facts.module, function))
+        path = facts.path
+        places = self._function_places
+        for position, qualname in enumerate(outline.functions):
+            places[qualname] = (path, position)
+        self.function_paths.update(dict.fromkeys(outline.functions, path))
+        for position, fixture in outline.fixtures:
+            self._fixtures.setdefault(fixture, []).append((facts.module, (path, position)))
         for call in facts.api_calls:
             if call.api in FACTORIES or call.api is None:
                 self._factory_candidates.append(FactorySite(facts.path, call))
@@ -429,7 +457,10 @@ class ProjectIndex:
         yields a session; the first in path order when several modules define one."""
         if not self._session_helper:
             name = self.settings.session_helper
-            found = [f for f in self.functions.values() if f.name == name and self.yields_session(f)]
+            # The outline knows qualified names only: a function named `name` ends with `.name`.
+            suffix = f".{name}"
+            named = [self.functions[qualname] for qualname in self._function_places if qualname.endswith(suffix)]
+            found = [f for f in named if f.name == name and self.yields_session(f)]
             found.sort(key=lambda f: (self.relative(self.function_paths[f.qualname]), f.line))
             self._session_helper.append(found[0] if found else None)
         return self._session_helper[0]
@@ -437,13 +468,13 @@ class ProjectIndex:
     def fixture_for(self, module: str, name: str) -> FunctionFacts | None:
         """The pytest fixture `name` as a test in `module` sees it: its own module's, else the
         nearest `conftest.py` in its package or above (pytest's lookup)."""
-        candidates = self.fixtures.get(name)
+        candidates = self._fixtures.get(name)
         if not candidates:
             return None
-        best: tuple[int, FunctionFacts] | None = None
+        best: tuple[int, FunctionPlace] | None = None
         for owner, function in candidates:
             if owner == module:
-                return function
+                return self._function_at(function)
             if owner.rsplit(".", 1)[-1] != "conftest":
                 continue
             package = owner.rsplit(".", 1)[0] if "." in owner else ""
@@ -452,7 +483,11 @@ class ProjectIndex:
             depth = package.count(".") + 1 if package else 0
             if best is None or depth > best[0]:
                 best = (depth, function)
-        return best[1] if best is not None else None
+        return self._function_at(best[1]) if best is not None else None
+
+    def _function_at(self, place: FunctionPlace) -> FunctionFacts:
+        path, position = place
+        return self.files[path].functions[position]
 
     def reached_by_async_code(self, cls: str) -> bool:
         """A class that asyncio code can reach: defined or imported (itself or its module) in a module
@@ -465,8 +500,9 @@ class ProjectIndex:
 
     def _compute_reached_by_async(self) -> frozenset[str]:
         reached: set[str] = set()
-        for facts in self.files.values():
-            if facts.uses_asyncio or any(function.is_async for function in facts.functions):
+        for outline in self.outlines.values():
+            facts = outline.merged
+            if facts.uses_asyncio or outline.has_async_functions:
                 reached.add(facts.module)
                 reached.update(self.canonical(name) for name in facts.exports.values())
         # A model built on `AsyncAttrs` is made for asyncio code wherever it is imported.
@@ -484,8 +520,20 @@ class ProjectIndex:
     def run_once(self) -> RunOnce:
         """The functions that run once per process (a script's main, a lifespan, a fixture...)."""
         if self._run_once is None:
-            self._run_once = RunOnce(self)
+            known = self._memo.load_run_once() if self._memo is not None else None
+            self._run_once = RunOnce(self, known)
+            if known is None and self._memo is not None:
+                self._memo.store_run_once(self._run_once.by_function)
         return self._run_once
+
+    def run_once_inputs(self, path: str) -> RunOnceInputs:
+        """What the run-once analysis reads of a file: kept in its outline, else from its facts."""
+        kept = unpickled_run_once_inputs(self.outlines[path])
+        return kept if kept is not None else run_once_inputs(self.files[path])
+
+    def transaction_paths(self) -> list[str]:
+        """The files that can hold transaction sites (an awaited `commit()`, a `begin()` block), in path order."""
+        return sorted(path for path, outline in self.outlines.items() if outline.transactions)
 
     def transaction_sites(self) -> TransactionSites:
         """The explicit `commit()` sites and unit-of-work `begin()` blocks of the whole project."""
@@ -493,8 +541,25 @@ class ProjectIndex:
             self._transactions = collect_transaction_sites(self)
         return self._transactions
 
+    def transaction_sites_in(self, path: str) -> list[TransactionSite]:
+        """The transaction sites of one file, without collecting the whole project's."""
+        if self._transactions is not None:
+            return self._transactions.in_file(path)
+        outline = self.outlines.get(path)
+        return list(sites_in_file(self, path)) if outline is not None and outline.transactions else []
+
+
+class AnalysisMemo(Protocol):
+    """Where the whole-project analyses an index computed are kept between runs, keyed by what
+    they read (the engine keeps the run-once contexts in its cache)."""
+
+    def load_run_once(self) -> dict[str, frozenset[RunContext]] | None: ...
+
+    def store_run_once(self, contexts: dict[str, frozenset[RunContext]]) -> None: ...
+
 
 __all__ = [
+    "AnalysisMemo",
     "FactorySite",
     "ProjectIndex",
     "RelationshipRef",

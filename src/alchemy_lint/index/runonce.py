@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from alchemy_lint.facts.model import FunctionFacts, Invocation, InvocationKind
+from alchemy_lint.facts.model import FileFacts, Invocation, InvocationKind
 from alchemy_lint.facts.values import Origin, StepKind
 
 if TYPE_CHECKING:
@@ -98,6 +98,30 @@ _MIGRATION_STEPS = frozenset({"upgrade", "downgrade"})
 _MIGRATION_MARKERS = ("revision", "down_revision")
 
 
+class RunOnceFunction(NamedTuple):
+    """What the run-once analysis reads of a function (the outline of a file keeps these, so
+    that the analysis runs without the files' full facts)."""
+
+    qualname: str
+    name: str
+    decorators: tuple[str, ...]
+    decorator_arguments: tuple[str, ...]
+    fixture: str | None
+    invocations: tuple[Invocation, ...]
+
+
+#: What the run-once analysis reads of a file: its module-level invocations and its functions.
+RunOnceInputs = tuple[tuple[Invocation, ...], tuple[RunOnceFunction, ...]]
+
+
+def run_once_inputs(facts: FileFacts) -> RunOnceInputs:
+    functions = tuple(
+        RunOnceFunction(f.qualname, f.name, f.decorators, f.decorator_arguments, f.fixture, f.invocations)
+        for f in facts.functions
+    )
+    return facts.invocations, functions
+
+
 @dataclass(frozen=True, slots=True)
 class _Site:
     """Where a function is called from: a caller function, or the module itself (None)."""
@@ -111,10 +135,19 @@ class RunOnce:
     function runs once when it is an entry of its own, or when every call of it is made (outside
     loops) at import or from a function that runs once, and it is handed nowhere as a callback."""
 
-    def __init__(self, index: ProjectIndex) -> None:
+    def __init__(self, index: ProjectIndex, known: dict[str, frozenset[RunContext]] | None = None) -> None:
+        """`known`: the contexts computed before over the same inputs (the engine's cache)."""
         self.index = index
         self._contexts: dict[str, frozenset[RunContext]] = {}
-        self._compute()
+        if known is not None:
+            self._contexts = known
+        else:
+            self._compute()
+
+    @property
+    def by_function(self) -> dict[str, frozenset[RunContext]]:
+        """Every function that runs once, with why: what the engine caches."""
+        return self._contexts
 
     def contexts(self, qualname: str | None) -> frozenset[RunContext]:
         """Why the function runs once; empty when nothing shows that it does."""
@@ -132,12 +165,13 @@ class RunOnce:
         sites: dict[str, list[_Site]] = {}
         callback: set[str] = set()
         entries: dict[str, set[RunContext]] = {}
-        for path in sorted(index.files):
-            facts = index.files[path]
-            for invocation in facts.invocations:
+        for path in sorted(index.outlines):
+            facts = index.outlines[path].merged
+            invocations, functions = index.run_once_inputs(path)
+            for invocation in invocations:
                 self._edge(invocation, None, sites, callback, entries)
             migration = all(marker in facts.exports for marker in _MIGRATION_MARKERS)
-            for function in facts.functions:
+            for function in functions:
                 entry = set(self._entry_contexts(function))
                 if (
                     migration
@@ -203,7 +237,7 @@ class RunOnce:
                     yield method
                     return
 
-    def _entry_contexts(self, function: FunctionFacts) -> Iterator[RunContext]:
+    def _entry_contexts(self, function: RunOnceFunction) -> Iterator[RunContext]:
         index = self.index
         if function.fixture is not None:
             yield RunContext.FIXTURE
@@ -292,4 +326,4 @@ def _handed_context(invocation: Invocation) -> RunContext | None:
     return None
 
 
-__all__ = ["SERVING", "RunContext", "RunOnce"]
+__all__ = ["SERVING", "RunContext", "RunOnce", "RunOnceFunction", "RunOnceInputs", "run_once_inputs"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from alchemy_lint.findings import Finding
-from alchemy_lint.index.policy import Policy, TransactionSite, decide
+from alchemy_lint.index.policy import Policy, TransactionSite, TransactionSites, decide
 from alchemy_lint.index.transactions import EarlyEnd, EndEffect, harmful_ends
 from alchemy_lint.rules.base import Example, FileContext, Rule
 from alchemy_lint.rules.scaffolding import DB_MODULE, TAG_MODELS
@@ -252,12 +252,15 @@ _ADVICE = {
 
 
 def check_mixed_transaction_policy(rule: Rule, context: FileContext) -> Iterator[Finding]:
-    sites = context.index.transaction_sites()
-    here = sites.in_file(context.path)
+    # The file's own sites first: a file without any needs nothing of the other files, and
+    # only `auto` counts the whole project's (a function's sites are all in its own file).
+    here = context.index.transaction_sites_in(context.path)
     if not here:
         return
-    decision = decide(context.settings.transaction_policy, sites)
-    mixed = sites.mixed_on_parameter()
+    own = TransactionSites(tuple(here))
+    setting = context.settings.transaction_policy
+    decision = decide(setting, context.index.transaction_sites() if setting == "auto" else own)
+    mixed = own.mixed_on_parameter()
     for site in here:
         if (site.path, site.function, site.receiver) in mixed and site.policy is Policy.EXPLICIT:
             yield _report_mixed_on_parameter(rule, context, site)

@@ -1,0 +1,179 @@
+"""A file's outline: what the project index merges of it, without its function bodies.
+
+An outline is a tenth of the file's facts, so a project's outlines load from the cache in a
+fraction of the time its facts take; the index reads a file's full facts only when a rule asks
+about one of its functions (or the file itself), which after one file changed is a few files.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
+from alchemy_lint.cache import digest
+from alchemy_lint.facts.model import ApiCall, FileFacts, FunctionFacts
+from alchemy_lint.index.runonce import RunOnceInputs, run_once_inputs
+from alchemy_lint.pickling import install_fast_state
+from alchemy_lint.sqlalchemy_api import FACTORIES, Api
+
+
+@dataclass(frozen=True, slots=True)
+class FileOutline:
+    #: The file's facts as the index merges them: no functions, and only the calls the index
+    #: keeps (factories and `asynccontextmanager(...)`); never handed to a rule.
+    merged: FileFacts
+    #: The qualified name of each function, in the order of the file's functions (plain strings:
+    #: a project has tens of thousands, and the pack of outlines loads on every one-file check).
+    functions: tuple[str, ...]
+    #: (position among `functions`, fixture name) of the pytest fixtures.
+    fixtures: tuple[tuple[int, str], ...]
+    #: Some function is `async def` (for `reached_by_async_code`).
+    has_async_functions: bool
+    #: Some function awaits a `commit()` or opens an `async with ... begin():` block: the file
+    #: can hold transaction sites (index/policy.py), and only such files are loaded for them.
+    transactions: bool
+    #: A digest of everything of this file that the run-once analysis reads (index/runonce.py);
+    #: empty when not computed (an index built in memory does not cache that analysis).
+    run_once: str = ""
+    #: The file's `RunOnceInputs`, pickled: unpickled only when the run-once contexts are not
+    #: in the cache (an edit changed what they read), instead of loading every file's facts.
+    run_once_inputs: bytes = b""
+
+    @property
+    def path(self) -> str:
+        return self.merged.path
+
+
+def _kept_call(call: ApiCall) -> bool:
+    """The calls `ProjectIndex._merge` reads: factory candidates and context-manager wrappers."""
+    return call.api in FACTORIES or call.api is None or (call.api is Api.ASYNC_CONTEXT_MANAGER and bool(call.first_arg))
+
+
+def _has_transactions(functions: Iterable[FunctionFacts]) -> bool:
+    return any(
+        any(call.method == "commit" and call.awaited for call in function.calls)
+        or any(block.method == "begin" and block.receiver is not None for block in function.blocks)
+        for function in functions
+    )
+
+
+def outline_of(facts: FileFacts, *, with_run_once: bool = False) -> FileOutline:
+    """The outline of a file's facts; `with_run_once` also digests its run-once inputs."""
+    merged = replace(
+        facts,
+        functions=(),
+        api_calls=tuple(call for call in facts.api_calls if _kept_call(call)),
+        noqa={},
+        stored_values=(),
+        schema_creations=(),
+        invocations=(),
+    )
+    return FileOutline(
+        merged,
+        tuple(function.qualname for function in facts.functions),
+        tuple(
+            (position, function.fixture)
+            for position, function in enumerate(facts.functions)
+            if function.fixture is not None
+        ),
+        any(function.is_async for function in facts.functions),
+        _has_transactions(facts.functions),
+        run_once_digest(facts) if with_run_once else "",
+        pickle.dumps(run_once_inputs(facts), protocol=pickle.HIGHEST_PROTOCOL) if with_run_once else b"",
+    )
+
+
+def unpickled_run_once_inputs(outline: FileOutline) -> RunOnceInputs | None:
+    """The run-once inputs kept in an outline; None when it keeps none."""
+    if not outline.run_once_inputs:
+        return None
+    inputs = pickle.loads(outline.run_once_inputs)
+    return inputs if isinstance(inputs, tuple) and len(inputs) == 2 else None
+
+
+def run_once_digest(facts: FileFacts) -> str:
+    """Everything of a file that `RunOnce` reads, directly or through the index's name lookups:
+    its module, exports and module values, its classes' bases, and each function's names,
+    decorators and invocations. No line numbers: an edit that moves code keeps the digest.
+
+    `repr` and not `pickle`: equal facts always give equal text, whichever objects they share.
+    """
+    parts = (
+        facts.module,
+        facts.is_package,
+        facts.parse_error is None,
+        facts.exports,
+        facts.module_values,
+        facts.invocations,
+        [(cls.qualname, cls.bases) for cls in facts.classes],
+        [(f.qualname, f.name, f.decorators, f.decorator_arguments, f.fixture, f.invocations) for f in facts.functions],
+    )
+    return digest(repr(parts))
+
+
+__all__ = [
+    "FactsOnDemand",
+    "FileOutline",
+    "FunctionPlace",
+    "FunctionsOnDemand",
+    "outline_of",
+    "run_once_digest",
+    "unpickled_run_once_inputs",
+]
+
+#: Where a function's facts are: its file's path and its position among the file's functions.
+FunctionPlace = tuple[str, int]
+_V = TypeVar("_V")
+
+
+class _OnDemand(Mapping[str, _V]):
+    """A mapping whose keys are known up front and whose values are read when first asked for."""
+
+    def __init__(self, keys: Mapping[str, object]) -> None:
+        self._keys = keys
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+class FactsOnDemand(_OnDemand[FileFacts]):
+    """Each file's full facts by path, read by `load` the first time they are asked for."""
+
+    def __init__(self, outlines: Mapping[str, FileOutline], load: Callable[[str], FileFacts]) -> None:
+        super().__init__(outlines)
+        self._load = load
+        self._loaded: dict[str, FileFacts] = {}
+
+    def __getitem__(self, path: str) -> FileFacts:
+        found = self._loaded.get(path)
+        if found is None:
+            if path not in self._keys:
+                raise KeyError(path)
+            found = self._loaded[path] = self._load(path)
+        return found
+
+
+class FunctionsOnDemand(_OnDemand[FunctionFacts]):
+    """Qualified name -> the function's facts, from its file's facts (read when first asked for)."""
+
+    def __init__(self, places: Mapping[str, FunctionPlace], files: Mapping[str, FileFacts]) -> None:
+        super().__init__(places)
+        self._places = places
+        self._files = files
+
+    def __getitem__(self, qualname: str) -> FunctionFacts:
+        path, position = self._places[qualname]
+        return self._files[path].functions[position]
+
+
+# A project's outlines load as one pack of many thousand of these.
+install_fast_state([sys.modules[__name__]])

@@ -1,0 +1,290 @@
+"""Incremental checks: after an edit, a check of one file from the cache answers what a cold check does.
+
+Each scenario fills the cache with a check of the whole project, edits one file, and checks
+another whose findings depend on the edit (so the answer must change): the cached run, which
+reads outlines, cached run-once contexts and the prefilter's pack, must equal a `--no-cache` run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from conftest import working_directory, write_project
+
+from alchemy_lint.cache import CACHE_DIR_ENV, NO_CACHE_ENV
+from alchemy_lint.engine import CheckResult, RunOptions, check_paths
+from alchemy_lint.findings import Finding
+
+DB = """\
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+engine = create_async_engine("sqlite+aiosqlite://")
+SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
+"""
+
+MODELS = """\
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str]
+    items: Mapped[list["OrderItem"]] = relationship(back_populates="order")
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    order: Mapped[Order] = relationship(back_populates="items")
+"""
+
+READS_ITEMS = """\
+from app.db import SessionLocal
+from app.models import Order
+
+
+async def count_items(order_id: int) -> int:
+    async with SessionLocal() as session:
+        order = await session.get(Order, order_id)
+        return len(order.items)
+"""
+
+HANDS_OVER = """\
+from app.db import SessionLocal
+from app.models import Order
+from app.render import render
+
+
+async def show(order_id: int) -> str:
+    async with SessionLocal() as session:
+        order = await session.get(Order, order_id)
+        return render(order)
+"""
+
+RENDER_READS = "def render(order):\n    return f'{order.status}: {len(order.items)} items'\n"
+RENDER_SKIPS = "def render(order):\n    return order.status\n"
+
+READS_AFTER_COMMIT = """\
+from app.db import SessionLocal
+from app.models import Order
+
+
+async def close(order_id: int) -> str:
+    async with SessionLocal() as session:
+        order = await session.get(Order, order_id)
+        order.status = "closed"
+        await session.commit()
+        return order.status
+"""
+
+SEEDS = """\
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+
+async def seed():
+    factory = async_sessionmaker(create_async_engine("sqlite+aiosqlite://"), expire_on_commit=False)
+    async with factory() as session:
+        await session.commit()
+"""
+
+SCRIPT_MAIN = """\
+import asyncio
+
+from app.seeds import seed
+
+
+async def main():
+    await seed()
+
+
+asyncio.run(main())
+"""
+
+PER_REQUEST = """\
+from app.seeds import seed
+
+
+async def handle():
+    await seed()
+"""
+
+UNIT_OF_WORK = """\
+from app.db import SessionLocal
+
+
+async def archive() -> None:
+    async with SessionLocal.begin() as session:
+        await session.flush()
+"""
+
+
+def commits(count: int) -> str:
+    body = "from app.db import SessionLocal\n"
+    for number in range(count):
+        body += (
+            f"\n\nasync def save_{number}() -> None:\n"
+            "    async with SessionLocal() as session:\n        await session.commit()\n"
+        )
+    return body
+
+
+MODULE_SESSION = "from app.db import SessionLocal\n\nshared = SessionLocal()\n"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    files: dict[str, str]
+    #: The file checked after the edit.
+    checked: str
+    #: Relative path -> new content; None deletes the file.
+    edit: dict[str, str | None] = field(default_factory=dict)
+
+
+SCENARIOS = {
+    "a-model-relationship-becomes-eager": Scenario(
+        {"app/db.py": DB, "app/models.py": MODELS, "app/handlers.py": READS_ITEMS},
+        "app/handlers.py",
+        {"app/models.py": MODELS.replace('relationship(back_populates="order")', 'relationship(lazy="selectin")')},
+    ),
+    "a-factory-stops-keeping-objects-after-commit": Scenario(
+        {"app/db.py": DB, "app/models.py": MODELS, "app/handlers.py": READS_AFTER_COMMIT},
+        "app/handlers.py",
+        {"app/db.py": DB.replace(", expire_on_commit=False", "")},
+    ),
+    "a-callee-stops-reading-the-relationship": Scenario(
+        {"app/db.py": DB, "app/models.py": MODELS, "app/render.py": RENDER_READS, "app/handlers.py": HANDS_OVER},
+        "app/handlers.py",
+        {"app/render.py": RENDER_SKIPS},
+    ),
+    "a-callee-file-is-deleted": Scenario(
+        {"app/db.py": DB, "app/models.py": MODELS, "app/render.py": RENDER_READS, "app/handlers.py": HANDS_OVER},
+        "app/handlers.py",
+        {"app/render.py": None},
+    ),
+    "a-callee-file-is-added": Scenario(
+        {"app/db.py": DB, "app/models.py": MODELS, "app/handlers.py": HANDS_OVER},
+        "app/handlers.py",
+        {"app/render.py": RENDER_READS},
+    ),
+    "a-builder-gets-called-per-request": Scenario(
+        {"app/seeds.py": SEEDS, "app/main.py": SCRIPT_MAIN},
+        "app/seeds.py",
+        {"app/handlers.py": PER_REQUEST},
+    ),
+    "the-only-per-request-caller-goes-away": Scenario(
+        {"app/seeds.py": SEEDS, "app/main.py": SCRIPT_MAIN, "app/handlers.py": PER_REQUEST},
+        "app/seeds.py",
+        {"app/handlers.py": "async def handle():\n    return None\n"},
+    ),
+    "the-transaction-policy-majority-goes-away": Scenario(
+        {"app/db.py": DB, "app/archive.py": UNIT_OF_WORK, "app/orders.py": commits(3)},
+        "app/archive.py",
+        {"app/orders.py": commits(1)},
+    ),
+    "a-module-level-session-stops-being-a-session": Scenario(
+        {"app/db.py": DB, "app/state.py": MODULE_SESSION},
+        "app/state.py",
+        {
+            "app/db.py": DB.replace(
+                "SessionLocal = async_sessionmaker",
+                "SessionLocal = dict\nfactory = async_sessionmaker",
+            )
+        },
+    ),
+}
+
+
+@pytest.fixture
+def cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv(NO_CACHE_ENV, raising=False)
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def check(root: Path, path: str, *, cache: bool) -> CheckResult:
+    with working_directory(root):
+        return check_paths([path], None, RunOptions(cache=cache))
+
+
+def apply(root: Path, edit: dict[str, str | None]) -> None:
+    for relative, source in edit.items():
+        if source is None:
+            (root / relative).unlink()
+        else:
+            (root / relative).write_text(source, encoding="utf-8")
+
+
+def shown(findings: tuple[Finding, ...]) -> list[str]:
+    return [f"{finding.path}:{finding.line} {finding.code}" for finding in findings]
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_one_file_checked_after_an_edit_answers_as_a_cold_check(name: str, tmp_path: Path, cache_folder: Path) -> None:
+    scenario = SCENARIOS[name]
+    root = write_project(tmp_path / "project", scenario.files)
+    filled = check(root, ".", cache=True)
+    assert filled.findings == check(root, ".", cache=False).findings
+    before = check(root, scenario.checked, cache=True)
+    apply(root, scenario.edit)
+    incremental = check(root, scenario.checked, cache=True)
+    cold = check(root, scenario.checked, cache=False)
+    assert shown(incremental.findings) == shown(cold.findings)
+    assert incremental.findings == cold.findings
+    # The edit changes the answer: a cache that missed it would have answered as before.
+    assert shown(incremental.findings) != shown(before.findings)
+    # The answer came from the outlines of the files that did not change, not a rebuilt index.
+    assert incremental.stats.outlines_cached > 0
+    assert check(root, ".", cache=True).findings == check(root, ".", cache=False).findings
+
+
+def test_warm_and_one_file_runs_agree_with_cold_on_a_project_edited_many_times(
+    tmp_path: Path, cache_folder: Path
+) -> None:
+    """Every edit of every scenario, one after the other, on one project and one cache."""
+    files = {"app/db.py": DB, "app/models.py": MODELS, "app/render.py": RENDER_READS, "app/handlers.py": HANDS_OVER}
+    files.update({"app/seeds.py": SEEDS, "app/main.py": SCRIPT_MAIN, "app/orders.py": commits(3)})
+    files.update({"app/archive.py": UNIT_OF_WORK, "app/state.py": MODULE_SESSION, "app/close.py": READS_AFTER_COMMIT})
+    root = write_project(tmp_path / "project", files)
+    check(root, ".", cache=True)
+    edits: list[Callable[[], None]] = [
+        lambda: apply(root, {"app/render.py": RENDER_SKIPS}),
+        lambda: apply(root, {"app/per_request.py": PER_REQUEST}),
+        lambda: apply(root, {"app/orders.py": commits(1)}),
+        lambda: apply(root, {"app/db.py": DB.replace(", expire_on_commit=False", "")}),
+        lambda: apply(root, {"app/render.py": None, "app/per_request.py": None}),
+        lambda: apply(root, {"app/render.py": RENDER_READS, "app/orders.py": commits(4)}),
+    ]
+    for edit in edits:
+        edit()
+        for path in sorted(files):
+            if (root / path).exists():
+                assert check(root, path, cache=True).findings == check(root, path, cache=False).findings, path
+        assert check(root, ".", cache=True).findings == check(root, ".", cache=False).findings
+
+
+def test_a_one_file_check_after_an_edit_reads_only_the_facts_its_questions_reach(
+    tmp_path: Path, cache_folder: Path
+) -> None:
+    services = {
+        f"app/service_{number}.py": READS_ITEMS.replace("count_items", f"count_{number}") for number in range(20)
+    }
+    root = write_project(tmp_path / "project", {"app/db.py": DB, "app/models.py": MODELS, **services})
+    check(root, ".", cache=True)
+    (root / "app/service_7.py").write_text(READS_ITEMS + "\n# edited\n", encoding="utf-8")
+    result = check(root, "app/service_7.py", cache=True)
+    assert [finding.code for finding in result.findings] == ["ASA301"]
+    assert result.stats.facts_extracted == 1
+    # Every other file is known by its outline, and the outlines of the factory's module and
+    # the models answer what the rules ask: no other file's full facts are read.
+    assert result.stats.outlines_cached == 21
+    assert result.stats.facts_cached == 0
