@@ -9,6 +9,7 @@ import ast
 import sys
 import threading
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -75,7 +76,6 @@ from alchemy_lint.resolve import (
     annotation_target,
     annotation_targets,
     bind_import,
-    dotted_parts,
     expression_text,
     qualify,
     returned_target,
@@ -223,7 +223,8 @@ class _FactsBuilder(FastNodeVisitor):
         self.is_package = is_package
         self.module_table = NameTable()
         self.table = self.module_table
-        self.functions: list[_FunctionState] = []
+        #: The innermost function being walked (a class body inside it starts afresh).
+        self.function: _FunctionState | None = None
         self.classes: list[_ClassState] = []
         self.loop_depth = 0
         self.lambda_depth = 0
@@ -236,6 +237,9 @@ class _FactsBuilder(FastNodeVisitor):
         self._awaited: ast.expr | None = None
         self._returned: ast.expr | None = None
         self.reaches = ReachFinder(self.value_ref)
+        #: The flow of the function last asked about: the task recorder and the calls after a
+        #: commit ask about the same function one after the other.
+        self._flow: Flow | None = None
         self.concurrency = ConcurrencyRecorder(self)
         self.type_aliases: dict[str, TypeAlias] = {}
         self.schema_creations: list[SchemaCreation] = []
@@ -329,17 +333,13 @@ class _FactsBuilder(FastNodeVisitor):
         return self.classes[-1].qualname.rsplit(".", 1)[-1] if self.classes else None
 
     @property
-    def function(self) -> _FunctionState | None:
-        return self.functions[-1] if self.functions else None
-
-    @property
     def values(self) -> ValueTable | None:
         function = self.function
         return function.values if function is not None else None
 
     @property
     def scope(self) -> Scope:
-        if self.functions or self.lambda_depth:
+        if self.function is not None or self.lambda_depth:
             return Scope.FUNCTION
         if self.classes:
             return Scope.CLASS
@@ -362,7 +362,7 @@ class _FactsBuilder(FastNodeVisitor):
             qualname = f"{self.classes[-1].qualname}.{node.name}"
         state = _ClassState(qualname)
         self.classes.append(state)
-        saved_functions, self.functions = self.functions, []
+        saved_function, self.function = self.function, None
         saved_loops, self.loop_depth = self.loop_depth, 0
         relationships: list[RelationshipFacts] = []
         fields: list[str] = []
@@ -384,7 +384,7 @@ class _FactsBuilder(FastNodeVisitor):
                 if name == "dependencies" and value is not None:  # a Litestar controller's providers
                     self._register_providers(value)
             self.visit(statement)
-        self.functions, self.loop_depth = saved_functions, saved_loops
+        self.function, self.loop_depth = saved_function, saved_loops
         self.classes.pop()
         self.class_facts.append(
             ClassFacts(
@@ -430,7 +430,7 @@ class _FactsBuilder(FastNodeVisitor):
         arguments = self._bind_parameters(node, state, injected)
         saved_table, self.table = self.table, table
         saved_loops, self.loop_depth = self.loop_depth, 0
-        self.functions.append(state)
+        self.function = state
         self.concurrency.enter_function(node)
         self.invocations.enter_function(method_of or (outer.class_qualname if outer else None))
         self.kept.enter_function()
@@ -440,7 +440,7 @@ class _FactsBuilder(FastNodeVisitor):
         invocations = self.invocations.leave_function(node.name, qualname)
         self.kept.leave_function(node)
         loading = analyse_function(node, self) if isinstance(node, ast.AsyncFunctionDef) and state.awaits else None
-        self.functions.pop()
+        self.function = outer
         self.table, self.loop_depth = saved_table, saved_loops
         captures = tuple(values.captured.values())
         if outer is not None:
@@ -460,7 +460,7 @@ class _FactsBuilder(FastNodeVisitor):
                 is_async=is_async,
                 decorators=decorators,
                 parameters=arguments,
-                calls=_with_followers(node, state.calls, state.call_nodes),
+                calls=_with_followers(node, state.calls, state.call_nodes, self.flow_of),
                 blocks=tuple(state.blocks),
                 yields=tuple(state.yields),
                 returned=tuple(state.returned_values),
@@ -803,25 +803,26 @@ class _FactsBuilder(FastNodeVisitor):
 
     def origins_of(self, expr: ast.expr) -> tuple[Origin, ...]:
         """What the facts can say about where the value of `expr` comes from."""
-        if isinstance(expr, ast.Await):
+        # Exact classes, not isinstance: no `ast` class has subclasses, and this runs often.
+        if type(expr) is ast.Await:
             return self.origins_of(expr.value)
-        if isinstance(expr, ast.Call):
+        if type(expr) is ast.Call:
             func = expr.func
-            expire = _expire_on_commit(expr)
-            if isinstance(func, ast.Attribute):
+            expire = _expire_on_commit(expr) if expr.keywords else None
+            if type(func) is ast.Attribute:
                 base = self.origins_of(func.value)
                 if base:
                     step = Step(StepKind.METHOD, func.attr, expire)
-                    found = tuple(origin.then(step) for origin in base)
-                    if isinstance(func.value, ast.Attribute) and func.value.attr == _STATE:
+                    found = tuple([origin.then(step) for origin in base])
+                    if type(func.value) is ast.Attribute and func.value.attr == _STATE:
                         # `request.app.state.db()`: calling what the application stored.
                         found = (Origin(OriginKind.APP_STATE, func.attr, (CALL,)), *found)
                     return found[:_MAX_ORIGINS]
-            elif isinstance(func, ast.Name) and expr.args and self.table.lookup(func.id) in TRANSPARENT_WRAPPERS:
+            elif type(func) is ast.Name and expr.args and self.table.lookup(func.id) in TRANSPARENT_WRAPPERS:
                 return self.origins_of(expr.args[0])  # `asynccontextmanager(_session)` is `_session`
             call = CALL if expire is None else Step(StepKind.CALL, "", expire)
-            return tuple(origin.then(call) for origin in self.origins_of(func))
-        if isinstance(expr, ast.Name):
+            return tuple([origin.then(call) for origin in self.origins_of(func)])
+        if type(expr) is ast.Name:
             function = self.function
             if function is not None:
                 binding = self._binding(function, expr)
@@ -832,23 +833,23 @@ class _FactsBuilder(FastNodeVisitor):
                     return outer.origins
             qualname = self.table.lookup(expr.id)
             return (Origin(OriginKind.NAME, qualname),) if qualname else ()
-        if isinstance(expr, ast.Attribute):
+        if type(expr) is ast.Attribute:
             function = self.function
             if (
                 function is not None
                 and function.class_qualname is not None
-                and isinstance(expr.value, ast.Name)
+                and type(expr.value) is ast.Name
                 and expr.value.id == "self"
             ):
                 return (Origin(OriginKind.ATTRIBUTE, f"{function.class_qualname}.{expr.attr}"),)
             # `engine.sync_engine` is an attribute of a value; `sqlalchemy.orm.Session` a
             # module path: keep both readings and let the index evaluate them.
             step = Step(StepKind.ATTRIBUTE, expr.attr)
-            found = tuple(origin.then(step) for origin in self.origins_of(expr.value))
+            found = tuple([origin.then(step) for origin in self.origins_of(expr.value)])
             qualname = qualify(expr, self.table)
             if qualname:
                 found = (Origin(OriginKind.NAME, qualname), *found)
-            if isinstance(expr.value, ast.Attribute) and expr.value.attr == _STATE:
+            if type(expr.value) is ast.Attribute and expr.value.attr == _STATE:
                 found = (Origin(OriginKind.APP_STATE, expr.attr), *found)
             return found[:_MAX_ORIGINS]
         return ()
@@ -877,10 +878,19 @@ class _FactsBuilder(FastNodeVisitor):
     def _binding(function: _FunctionState, name: ast.Name) -> Binding | None:
         """The binding of `name` in force where it is read (the loading interpreter reads a
         function after the walk, when later bindings are already in the table)."""
+        found = function.values.bindings.get(name.id)
+        if not found:
+            return None
         line = getattr(name, "lineno", None)
         if line is None:
-            return function.values.latest(name.id)
+            return found[-1]
         return function.values.at(name.id, line, name.col_offset)
+
+    def flow_of(self, function: ast.AST) -> Flow:
+        """Which code of `function` can run after which: built once per function, when asked."""
+        if self._flow is None or self._flow.function is not function:
+            self._flow = Flow(function)
+        return self._flow
 
     def binding_line(self, name: str) -> int | None:
         """Where `name` was last bound in the current function (None: not bound here)."""
@@ -915,7 +925,7 @@ class _FactsBuilder(FastNodeVisitor):
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr in TRACKED_METHODS:
             self._record_method_call(node, func, awaited)
-        qualname = qualify(func, self.table) if dotted_parts(func) is not None else None
+        qualname = qualify(func, self.table)
         self.concurrency.on_call(node, qualname, awaited)
         self.invocations.on_call(
             node,
@@ -948,7 +958,9 @@ class _FactsBuilder(FastNodeVisitor):
         """The parameter `expr` is part of, and the attributes walked from it, if any."""
         if isinstance(expr, ast.Name):
             function = self.function
-            binding = self._binding(function, expr) if function is not None else None
+            if function is None or expr.id not in function.values.on_parameters:
+                return None  # the commonest answer, without looking for the binding in force
+            binding = self._binding(function, expr)
             return binding.parameter_path if binding is not None else None
         if isinstance(expr, (ast.Attribute, ast.Subscript)):
             base = self.parameter_path(expr.value)
@@ -1223,11 +1235,13 @@ _TRANSACTION_ENDS = frozenset({"commit", "rollback"})
 _MAX_FOLLOWERS = 8
 
 
-def _with_followers(function: ast.AST, calls: list[MethodCall], nodes: list[ast.Call]) -> tuple[MethodCall, ...]:
+def _with_followers(
+    function: ast.AST, calls: list[MethodCall], nodes: list[ast.Call], flow_of: Callable[[ast.AST], Flow]
+) -> tuple[MethodCall, ...]:
     """The calls, each `commit()`/`rollback()` with the tracked calls that can run after it."""
     if not any(call.method in _TRANSACTION_ENDS for call in calls):
         return tuple(calls)
-    flow = Flow(function)
+    flow = flow_of(function)
     found: list[MethodCall] = []
     for call, node in zip(calls, nodes, strict=True):
         if call.method in _TRANSACTION_ENDS:

@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass, field
 
 from alchemy_lint.facts.model import Invocation, InvocationKind
-from alchemy_lint.resolve import NameTable, dotted_parts, qualify
+from alchemy_lint.resolve import NameTable, qualify
 from alchemy_lint.sqlalchemy_api import known_api
 
 #: Methods that append a callback to a framework's list (`app.on_startup.append(f)`).
@@ -93,9 +93,7 @@ class InvocationRecorder:
         if qualname is not None and (known_api(qualname) is not None or _is_standard_library(qualname)):
             return  # `select(User)`, `logging.getLogger(name)`: nothing of the project is called later
         keywords = node.keywords
-        if not any(type(value) in _HANDED_SHAPES for value in args) and not any(
-            type(keyword.value) in _HANDED_SHAPES for keyword in keywords
-        ):
+        if not _hands_on(args, keywords):
             return
         to = qualname or (node.func.id if isinstance(node.func, ast.Name) else "")
         via: str | None = None
@@ -105,6 +103,14 @@ class InvocationRecorder:
                     via = _event_name(node)
                 keyword = keywords[position - len(args)].arg if position >= len(args) else None
                 found[(target, InvocationKind.HANDED, in_loop, keyword or via, to, False, script)] = None
+
+
+def _hands_on(args: list[ast.expr], keywords: list[ast.keyword]) -> bool:
+    """Whether some argument has the shape of a callable handed on (most calls pass none)."""
+    for value in args:
+        if type(value) in _HANDED_SHAPES:
+            return True
+    return any(type(keyword.value) in _HANDED_SHAPES for keyword in keywords)
 
 
 def _is_standard_library(qualname: str) -> bool:
@@ -140,9 +146,7 @@ def _target(expr: ast.expr, table: NameTable, scope: _Scope, known: str | None) 
         return f"{scope.class_qualname}.{expr.attr}"
     if known is not None:
         return known
-    if isinstance(expr, ast.Name):
-        return table.lookup(expr.id)
-    return qualify(expr, table) if dotted_parts(expr) is not None else None
+    return qualify(expr, table)
 
 
 def _is_runner(func: ast.expr, qualname: str | None) -> bool:

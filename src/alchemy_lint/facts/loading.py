@@ -28,6 +28,7 @@ from alchemy_lint.facts.model import (
     assigned,
 )
 from alchemy_lint.facts.values import Origin, Step, StepKind, ValueRef
+from alchemy_lint.facts.walk import child_nodes
 from alchemy_lint.resolve import NameTable, dotted_parts, expression_text, qualify
 
 
@@ -736,14 +737,17 @@ class _LoadingWalker:
     def expr(self, node: ast.expr | None, env: _Env) -> _Value | None:
         if node is None:
             return None
-        if isinstance(node, ast.Name):
+        # The commonest expressions first, by exact class (no `ast` class has subclasses).
+        if type(node) is ast.Name:
             return env.get(node.id)
-        if isinstance(node, ast.Await):
-            return self.awaited(node, env)
-        if isinstance(node, ast.Call):
+        if type(node) is ast.Call:
             return self.call(node, env)
-        if isinstance(node, ast.Attribute):
+        if type(node) is ast.Attribute:
             return self.attribute(node, env, AccessKind.READ)
+        if type(node) is ast.Constant:
+            return None
+        if type(node) is ast.Await:
+            return self.awaited(node, env)
         if isinstance(node, ast.Subscript):
             base = self.expr(node.value, env)
             self.expr(node.slice, env)
@@ -786,7 +790,8 @@ class _LoadingWalker:
         if isinstance(node, ast.BoolOp):
             values = [self.expr(value, env) for value in node.values]
             return values[-1] if values else None
-        for child in ast.iter_child_nodes(node):
+        # Names and constants among the children have no effect: their values are dropped here.
+        for child in child_nodes(node):
             if isinstance(child, ast.expr):
                 self.expr(child, env)
             elif isinstance(child, ast.comprehension):  # pragma: no cover - handled above
@@ -1003,6 +1008,10 @@ class _LoadingWalker:
         self, node: ast.Call, args: list[_Value | None], keywords: dict[str | None, _Value | None], env: _Env
     ) -> None:
         """Objects passed to a call: a project function, a method, a schema's `model_validate`."""
+        if not any(value.__class__ is _Object for value in args) and not any(
+            value.__class__ is _Object for value in keywords.values()
+        ):
+            return  # the common case: no object handed, nothing to record
         handed = [
             (str(position), value, arg) for position, (value, arg) in enumerate(zip(args, node.args, strict=True))
         ]
@@ -1087,6 +1096,8 @@ class _LoadingWalker:
     def expire_through(self, node: ast.Call, env: _Env) -> None:
         """A call that hands over the session of objects in `env` may commit or roll it back:
         the objects carry the call as a possible expiry, which the callee's summary decides."""
+        if not node.args and not node.keywords:
+            return
         sessions = {value.session_text for value in env.values() if isinstance(value, _Object) and value.session_text}
         if not sessions:
             return
