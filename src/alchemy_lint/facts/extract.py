@@ -240,6 +240,7 @@ class _FactsBuilder(FastNodeVisitor):
         #: The flow of the function last asked about: the task recorder and the calls after a
         #: commit ask about the same function one after the other.
         self._flow: Flow | None = None
+        self._name_origins: dict[str, tuple[Origin]] = {}
         self.concurrency = ConcurrencyRecorder(self)
         self.type_aliases: dict[str, TypeAlias] = {}
         self.schema_creations: list[SchemaCreation] = []
@@ -832,7 +833,7 @@ class _FactsBuilder(FastNodeVisitor):
                 if outer is not None:
                     return outer.origins
             qualname = self.table.lookup(expr.id)
-            return (Origin(OriginKind.NAME, qualname),) if qualname else ()
+            return self._named(qualname) if qualname else ()
         if type(expr) is ast.Attribute:
             function = self.function
             if (
@@ -848,11 +849,18 @@ class _FactsBuilder(FastNodeVisitor):
             found = tuple([origin.then(step) for origin in self.origins_of(expr.value)])
             qualname = qualify(expr, self.table)
             if qualname:
-                found = (Origin(OriginKind.NAME, qualname), *found)
+                found = (*self._named(qualname), *found)
             if type(expr.value) is ast.Attribute and expr.value.attr == _STATE:
                 found = (Origin(OriginKind.APP_STATE, expr.attr), *found)
             return found[:_MAX_ORIGINS]
         return ()
+
+    def _named(self, qualname: str) -> tuple[Origin]:
+        """`(Origin(NAME, qualname),)`, made once per name and file (origins are immutable)."""
+        found = self._name_origins.get(qualname)
+        if found is None:
+            found = self._name_origins[qualname] = (Origin(OriginKind.NAME, qualname),)
+        return found
 
     def value_ref(self, expr: ast.expr) -> ValueRef | None:
         """The expression with its evidence; None when it is no dotted name or call of one."""
@@ -956,25 +964,31 @@ class _FactsBuilder(FastNodeVisitor):
 
     def parameter_path(self, expr: ast.expr) -> ParameterPath | None:
         """The parameter `expr` is part of, and the attributes walked from it, if any."""
-        if isinstance(expr, ast.Name):
-            function = self.function
-            if function is None or expr.id not in function.values.on_parameters:
-                return None  # the commonest answer, without looking for the binding in force
-            binding = self._binding(function, expr)
-            return binding.parameter_path if binding is not None else None
-        if isinstance(expr, (ast.Attribute, ast.Subscript)):
-            base = self.parameter_path(expr.value)
-            if base is None or len(base[1]) >= _MAX_PATH:
+        # Down to the name the expression starts from, then back up: most names are no
+        # parameter's, which ends the search before any step is built.
+        steps: list[str] = []
+        while True:
+            if type(expr) is ast.Attribute:
+                steps.append(expr.attr)
+                expr = expr.value
+            elif type(expr) is ast.Subscript:
+                steps.append("[]")
+                expr = expr.value
+            elif type(expr) is ast.Call and _literal_getattr(expr):
+                steps.append(str(expr.args[1].value))  # type: ignore[attr-defined]  # a str constant
+                expr = expr.args[0]
+            else:
+                break
+        function = self.function
+        if type(expr) is not ast.Name or function is None or expr.id not in function.values.on_parameters:
+            return None
+        binding = self._binding(function, expr)
+        found = binding.parameter_path if binding is not None else None
+        for step in reversed(steps):
+            if found is None or len(found[1]) >= _MAX_PATH:
                 return None
-            step = expr.attr if isinstance(expr, ast.Attribute) else "[]"
-            return (base[0], (*base[1], step))
-        if isinstance(expr, ast.Call) and _literal_getattr(expr):
-            base = self.parameter_path(expr.args[0])
-            name = expr.args[1]
-            if base is None or len(base[1]) >= _MAX_PATH or not isinstance(name, ast.Constant):
-                return None
-            return (base[0], (*base[1], str(name.value)))
-        return None
+            found = (found[0], (*found[1], step))
+        return found
 
     def _record_parameter_read(self, function: _FunctionState, node: ast.expr, found: ParameterPath | None) -> None:
         if found is None or not found[1] or len(function.parameter_reads) >= _MAX_PARAMETER_READS:

@@ -86,11 +86,12 @@ class InvocationRecorder:
             self._run_by_runner.add(id(args[0]))
         script = script or (bool(self._run_by_runner) and id(node) in self._run_by_runner)
         callee = _target(node.func, table, scope, qualname)
-        if callee is not None and known_api(callee) is None and not _is_standard_library(callee):
+        callee_outside = callee is not None and _outside_project(callee)
+        if callee is not None and not callee_outside:
             # A call in a lambda runs when the lambda is called, not here: it is handed on.
             kind = InvocationKind.HANDED if in_lambda else InvocationKind.CALL
             found[(callee, kind, in_loop, "", "", published and not in_lambda, script)] = None
-        if qualname is not None and (known_api(qualname) is not None or _is_standard_library(qualname)):
+        if qualname is not None and (callee_outside if qualname is callee else _outside_project(qualname)):
             return  # `select(User)`, `logging.getLogger(name)`: nothing of the project is called later
         keywords = node.keywords
         if not _hands_on(args, keywords):
@@ -113,8 +114,9 @@ def _hands_on(args: list[ast.expr], keywords: list[ast.keyword]) -> bool:
     return any(type(keyword.value) in _HANDED_SHAPES for keyword in keywords)
 
 
-def _is_standard_library(qualname: str) -> bool:
-    return qualname.partition(".")[0] in _STANDARD_LIBRARY
+def _outside_project(qualname: str) -> bool:
+    """A known SQLAlchemy API or a standard-library callable: it never calls back into the project."""
+    return known_api(qualname) is not None or qualname.partition(".")[0] in _STANDARD_LIBRARY
 
 
 def _handed_targets(value: ast.expr, table: NameTable, scope: _Scope) -> list[str]:

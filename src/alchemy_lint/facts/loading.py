@@ -181,6 +181,32 @@ class _Object:
     #: The entities of each row of a multi-entity result (`select(Order, Customer)`).
     row: tuple[str, ...] = ()
 
+    def expired_also(self, expiry: Expiry) -> _Object:
+        """The object, expired by `expiry` too (`dataclasses.replace`, without its cost)."""
+        return _Object(
+            self.source,
+            self.path,
+            self.loaded,
+            self.persistent,
+            self.expired | {expiry},
+            self.pending_in,
+            self.stage,
+            self.row,
+        )
+
+    def attribute(self, name: str) -> _Object:
+        """What reading attribute `name` of the object gives: nothing of it loaded yet."""
+        return _Object(
+            self.source,
+            (*self.path, name),
+            frozenset(),
+            self.persistent,
+            self.expired,
+            self.pending_in,
+            self.stage,
+            self.row,
+        )
+
     @property
     def session_text(self) -> str | None:
         return self.source.session.text if self.source.session is not None else self.pending_in
@@ -835,7 +861,7 @@ class _LoadingWalker:
         self.record(node, owner, kind)
         if node.attr.startswith("__") or len(owner.path) >= _MAX_PATH or assigned(node.attr) in owner.loaded:
             return None  # (set by the code itself: what the value holds is not the query's)
-        return replace(owner, path=(*owner.path, node.attr), loaded=frozenset())
+        return owner.attribute(node.attr)
 
     def record(self, node: ast.Attribute, owner: _Object, kind: AccessKind, in_place: bool = True) -> None:
         if len(self.accesses) >= _MAX_ACCESSES or _is_candidate(owner):
@@ -1096,8 +1122,10 @@ class _LoadingWalker:
     def expire_through(self, node: ast.Call, env: _Env) -> None:
         """A call that hands over the session of objects in `env` may commit or roll it back:
         the objects carry the call as a possible expiry, which the callee's summary decides."""
-        if not node.args and not node.keywords:
-            return
+        func = node.func
+        on_self = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"
+        if not node.args and not node.keywords and not on_self:
+            return  # hands over nothing
         sessions = {value.session_text for value in env.values() if isinstance(value, _Object) and value.session_text}
         if not sessions:
             return
@@ -1110,8 +1138,7 @@ class _LoadingWalker:
             text = expression_text(keyword.value)
             if keyword.arg and text in sessions:
                 passed.append((text, keyword.arg))
-        func = node.func
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+        if on_self:
             # `await self.save(order)` on an object that keeps its session on `self`.
             passed.extend((text, "self." + text.split(".", 1)[1]) for text in sessions if text.startswith("self."))
         if not passed:
@@ -1123,7 +1150,7 @@ class _LoadingWalker:
             expiry = Expiry(session, "call", node.lineno, callee, argument)
             for name, value in list(env.items()):
                 if isinstance(value, _Object) and value.session_text == session and value.persistent:
-                    env[name] = replace(value, expired=value.expired | {expiry})
+                    env[name] = value.expired_also(expiry)
 
     def initialise_collection(self, collection: ast.expr, env: _Env) -> None:
         """`order.items.append(item)` on a new object sets up the collection: no SQL after the flush.
