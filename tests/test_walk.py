@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from alchemy_lint.facts.walk import FastNodeVisitor, child_nodes, parent_map
+from alchemy_lint.facts.walk import _INERT_CANDIDATES, FastNodeVisitor, child_nodes, parent_map
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 #: A bounded, varied sample: every fourth top-level module of the standard library.
@@ -105,21 +105,8 @@ def test_a_handler_for_a_leaf_type_is_honoured() -> None:
     assert "Load" in names
 
 
-_LEAF_CLASSES = (
-    ast.Name,
-    ast.Constant,
-    ast.expr_context,
-    ast.operator,
-    ast.unaryop,
-    ast.cmpop,
-    ast.boolop,
-    ast.Pass,
-    ast.Break,
-    ast.Continue,
-    ast.Global,
-    ast.Nonlocal,
-    ast.alias,
-)
+#: Names, constants, operators and the like: never the parent of a statement or a call.
+_LEAF_CLASSES = _INERT_CANDIDATES
 
 
 def test_parent_map_agrees_with_ast_walk_on_every_node_but_leaves(stdlib_trees: list[ast.Module]) -> None:

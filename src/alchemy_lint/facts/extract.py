@@ -587,6 +587,8 @@ class _FactsBuilder(FastNodeVisitor):
 
     @staticmethod
     def _guard(function: _FunctionState) -> Guard:
+        if not function.guards:
+            return ()  # most reads and calls happen under no test of a parameter
         return tuple(condition for guard in function.guards for condition in guard)
 
     def visit_Match(self, node: ast.Match) -> None:

@@ -52,6 +52,14 @@ class InvocationRecorder:
         self.scopes: list[_Scope] = []
         #: Calls made as the argument of a runner (`main()` in `asyncio.run(main())`).
         self._run_by_runner: set[int] = set()
+        #: Callee -> whether it is outside the project: a file calls the same names again and again.
+        self._outside: dict[str, bool] = {}
+
+    def _outside_project(self, qualname: str) -> bool:
+        found = self._outside.get(qualname)
+        if found is None:
+            found = self._outside[qualname] = _outside_project(qualname)
+        return found
 
     def enter_function(self, class_qualname: str | None) -> None:
         self.scopes.append(_Scope(class_qualname))
@@ -86,12 +94,12 @@ class InvocationRecorder:
             self._run_by_runner.add(id(args[0]))
         script = script or (bool(self._run_by_runner) and id(node) in self._run_by_runner)
         callee = _target(node.func, table, scope, qualname)
-        callee_outside = callee is not None and _outside_project(callee)
+        callee_outside = callee is not None and self._outside_project(callee)
         if callee is not None and not callee_outside:
             # A call in a lambda runs when the lambda is called, not here: it is handed on.
             kind = InvocationKind.HANDED if in_lambda else InvocationKind.CALL
             found[(callee, kind, in_loop, "", "", published and not in_lambda, script)] = None
-        if qualname is not None and (callee_outside if qualname is callee else _outside_project(qualname)):
+        if qualname is not None and (callee_outside if qualname is callee else self._outside_project(qualname)):
             return  # `select(User)`, `logging.getLogger(name)`: nothing of the project is called later
         keywords = node.keywords
         if not _hands_on(args, keywords):

@@ -386,6 +386,15 @@ class _LoadingWalker:
         self.other_returns = False
         self.loops: list[_LoopFrame] = []
         self._seen_returns: set[tuple[int, int]] = set()
+        #: What each call runs, by call node: asked up to three times per call, and again on a
+        #: loop's second pass (the names in force do not change while the function is read).
+        self._callees: dict[int, tuple[Origin, ...]] = {}
+
+    def callee(self, node: ast.Call) -> tuple[Origin, ...]:
+        found = self._callees.get(id(node))
+        if found is None:
+            found = self._callees[id(node)] = self.resolver.origins_of(node)
+        return found
 
     def run(self, body: list[ast.stmt]) -> None:
         end = self.block(body, {})
@@ -1076,7 +1085,7 @@ class _LoadingWalker:
             return tuple(origin.then(validate) for origin in self.resolver.origins_of(func.value.args[0]))
         if isinstance(func, ast.Name) and func.id in _BUILTINS:
             return ()
-        return self.resolver.origins_of(node)
+        return self.callee(node)
 
     def hand_over(
         self,
@@ -1143,7 +1152,7 @@ class _LoadingWalker:
             passed.extend((text, "self." + text.split(".", 1)[1]) for text in sessions if text.startswith("self."))
         if not passed:
             return
-        callee = self.resolver.origins_of(node)
+        callee = self.callee(node)
         if not callee:
             return
         for session, argument in passed:
@@ -1170,7 +1179,7 @@ class _LoadingWalker:
         return func.attr in _SESSION_METHODS and expression_text(base) is not None
 
     def project_call(self, node: ast.Call, env: _Env) -> _Value | None:
-        origins = self.resolver.origins_of(node)
+        origins = self.callee(node)
         if not origins:
             return None
         session: ValueRef | None = None
