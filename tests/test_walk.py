@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from alchemy_lint.facts.walk import FastNodeVisitor
+from alchemy_lint.facts.walk import _INERT_CANDIDATES, FastNodeVisitor, child_nodes, parent_map
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 #: A bounded, varied sample: every fourth top-level module of the standard library.
@@ -103,3 +103,21 @@ def test_a_handler_for_a_leaf_type_is_honoured() -> None:
     assert names.count("Name") == 4
     assert "Add" in names
     assert "Load" in names
+
+
+#: Names, constants, operators and the like: never the parent of a statement or a call.
+_LEAF_CLASSES = _INERT_CANDIDATES
+
+
+def test_parent_map_agrees_with_ast_walk_on_every_node_but_leaves(stdlib_trees: list[ast.Module]) -> None:
+    for tree in stdlib_trees:
+        reference = {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
+        expected = {child: parent for child, parent in reference.items() if not isinstance(child, _LEAF_CLASSES)}
+        assert list(parent_map(tree).items()) == list(expected.items())
+
+
+def test_child_nodes_are_iter_child_nodes_without_leaves(stdlib_trees: list[ast.Module]) -> None:
+    for tree in stdlib_trees:
+        for node in ast.walk(tree):
+            expected = [child for child in ast.iter_child_nodes(node) if not isinstance(child, _LEAF_CLASSES)]
+            assert list(child_nodes(node)) == expected

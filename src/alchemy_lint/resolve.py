@@ -92,11 +92,14 @@ def bind_import(table: NameTable, node: ast.Import | ast.ImportFrom, module: str
 
 def dotted_parts(expr: ast.expr) -> list[str] | None:
     """`a.b.c` as ["a", "b", "c"]; None for anything that is not a plain dotted name."""
+    # Exact classes, not isinstance: no `ast` class has subclasses, and this runs for every call.
+    if type(expr) is ast.Name:
+        return [expr.id]
     parts: list[str] = []
-    while isinstance(expr, ast.Attribute):
+    while type(expr) is ast.Attribute:
         parts.append(expr.attr)
         expr = expr.value
-    if not isinstance(expr, ast.Name):
+    if type(expr) is not ast.Name:
         return None
     parts.append(expr.id)
     parts.reverse()
@@ -105,17 +108,22 @@ def dotted_parts(expr: ast.expr) -> list[str] | None:
 
 def qualify(expr: ast.expr, table: NameTable) -> str | None:
     """The qualified name an expression refers to, when its head is a known binding."""
+    if type(expr) is ast.Name:
+        return table.lookup(expr.id)
     parts = dotted_parts(expr)
     if parts is None:
         return None
     head = table.lookup(parts[0])
     if head is None:
         return None
-    return ".".join([head, *parts[1:]])
+    parts[0] = head
+    return ".".join(parts)
 
 
 def expression_text(expr: ast.expr) -> str | None:
     """`self.session` for a dotted name, None for anything else."""
+    if type(expr) is ast.Name:
+        return expr.id
     parts = dotted_parts(expr)
     return ".".join(parts) if parts is not None else None
 

@@ -72,6 +72,8 @@ class Builder(Protocol):
 
     def function_qualname(self) -> str | None: ...
 
+    def flow_of(self, function: ast.AST) -> Flow: ...
+
 
 @dataclass(slots=True)
 class _PendingSpawn:
@@ -133,7 +135,7 @@ class ConcurrencyRecorder:
         finished = [(pending.node, self._finish(record, pending)) for pending in record.spawns]
         if not any(spawn.detached for _, spawn in finished):
             return tuple(spawn for _, spawn in finished)
-        flow = Flow(record.function)
+        flow = self.builder.flow_of(record.function)
         return tuple(self._racing(record, flow, node, spawn, finished) for node, spawn in finished)
 
     def _racing(

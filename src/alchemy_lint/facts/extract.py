@@ -9,6 +9,7 @@ import ast
 import sys
 import threading
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -75,7 +76,6 @@ from alchemy_lint.resolve import (
     annotation_target,
     annotation_targets,
     bind_import,
-    dotted_parts,
     expression_text,
     qualify,
     returned_target,
@@ -233,7 +233,8 @@ class _FactsBuilder(FastNodeVisitor):
         self.is_package = is_package
         self.module_table = NameTable()
         self.table = self.module_table
-        self.functions: list[_FunctionState] = []
+        #: The innermost function being walked (a class body inside it starts afresh).
+        self.function: _FunctionState | None = None
         self.classes: list[_ClassState] = []
         self.loop_depth = 0
         self.lambda_depth = 0
@@ -246,6 +247,10 @@ class _FactsBuilder(FastNodeVisitor):
         self._awaited: ast.expr | None = None
         self._returned: ast.expr | None = None
         self.reaches = ReachFinder(self.value_ref)
+        #: The flow of the function last asked about: the task recorder and the calls after a
+        #: commit ask about the same function one after the other.
+        self._flow: Flow | None = None
+        self._name_origins: dict[str, tuple[Origin]] = {}
         self.concurrency = ConcurrencyRecorder(self)
         self.type_aliases: dict[str, TypeAlias] = {}
         self.schema_creations: list[SchemaCreation] = []
@@ -339,17 +344,13 @@ class _FactsBuilder(FastNodeVisitor):
         return self.classes[-1].qualname.rsplit(".", 1)[-1] if self.classes else None
 
     @property
-    def function(self) -> _FunctionState | None:
-        return self.functions[-1] if self.functions else None
-
-    @property
     def values(self) -> ValueTable | None:
         function = self.function
         return function.values if function is not None else None
 
     @property
     def scope(self) -> Scope:
-        if self.functions or self.lambda_depth:
+        if self.function is not None or self.lambda_depth:
             return Scope.FUNCTION
         if self.classes:
             return Scope.CLASS
@@ -372,7 +373,7 @@ class _FactsBuilder(FastNodeVisitor):
             qualname = f"{self.classes[-1].qualname}.{node.name}"
         state = _ClassState(qualname)
         self.classes.append(state)
-        saved_functions, self.functions = self.functions, []
+        saved_function, self.function = self.function, None
         saved_loops, self.loop_depth = self.loop_depth, 0
         relationships: list[RelationshipFacts] = []
         fields: list[str] = []
@@ -394,7 +395,7 @@ class _FactsBuilder(FastNodeVisitor):
                 if name == "dependencies" and value is not None:  # a Litestar controller's providers
                     self._register_providers(value)
             self.visit(statement)
-        self.functions, self.loop_depth = saved_functions, saved_loops
+        self.function, self.loop_depth = saved_function, saved_loops
         self.classes.pop()
         self.class_facts.append(
             ClassFacts(
@@ -440,7 +441,7 @@ class _FactsBuilder(FastNodeVisitor):
         arguments = self._bind_parameters(node, state, injected)
         saved_table, self.table = self.table, table
         saved_loops, self.loop_depth = self.loop_depth, 0
-        self.functions.append(state)
+        self.function = state
         self.concurrency.enter_function(node)
         self.invocations.enter_function(method_of or (outer.class_qualname if outer else None))
         self.kept.enter_function()
@@ -454,7 +455,7 @@ class _FactsBuilder(FastNodeVisitor):
             if isinstance(node, ast.AsyncFunctionDef) and state.awaits
             else None
         )
-        self.functions.pop()
+        self.function = outer
         self.table, self.loop_depth = saved_table, saved_loops
         captures = tuple(values.captured.values())
         if outer is not None:
@@ -477,7 +478,7 @@ class _FactsBuilder(FastNodeVisitor):
                 is_async=is_async,
                 decorators=decorators,
                 parameters=arguments,
-                calls=_with_followers(node, state.calls, state.call_nodes),
+                calls=_with_followers(node, state.calls, state.call_nodes, self.flow_of),
                 blocks=tuple(state.blocks),
                 yields=tuple(state.yields),
                 returned=tuple(state.returned_values),
@@ -608,6 +609,8 @@ class _FactsBuilder(FastNodeVisitor):
 
     @staticmethod
     def _guard(function: _FunctionState) -> Guard:
+        if not function.guards:
+            return ()  # most reads and calls happen under no test of a parameter
         return tuple(condition for guard in function.guards for condition in guard)
 
     def visit_Match(self, node: ast.Match) -> None:
@@ -825,25 +828,26 @@ class _FactsBuilder(FastNodeVisitor):
 
     def origins_of(self, expr: ast.expr) -> tuple[Origin, ...]:
         """What the facts can say about where the value of `expr` comes from."""
-        if isinstance(expr, ast.Await):
+        # Exact classes, not isinstance: no `ast` class has subclasses, and this runs often.
+        if type(expr) is ast.Await:
             return self.origins_of(expr.value)
-        if isinstance(expr, ast.Call):
+        if type(expr) is ast.Call:
             func = expr.func
-            expire = _expire_on_commit(expr)
-            if isinstance(func, ast.Attribute):
+            expire = _expire_on_commit(expr) if expr.keywords else None
+            if type(func) is ast.Attribute:
                 base = self.origins_of(func.value)
                 if base:
                     step = Step(StepKind.METHOD, func.attr, expire)
-                    found = tuple(origin.then(step) for origin in base)
-                    if isinstance(func.value, ast.Attribute) and func.value.attr == _STATE:
+                    found = tuple([origin.then(step) for origin in base])
+                    if type(func.value) is ast.Attribute and func.value.attr == _STATE:
                         # `request.app.state.db()`: calling what the application stored.
                         found = (Origin(OriginKind.APP_STATE, func.attr, (CALL,)), *found)
                     return found[:_MAX_ORIGINS]
-            elif isinstance(func, ast.Name) and expr.args and self.table.lookup(func.id) in TRANSPARENT_WRAPPERS:
+            elif type(func) is ast.Name and expr.args and self.table.lookup(func.id) in TRANSPARENT_WRAPPERS:
                 return self.origins_of(expr.args[0])  # `asynccontextmanager(_session)` is `_session`
             call = CALL if expire is None else Step(StepKind.CALL, "", expire)
-            return tuple(origin.then(call) for origin in self.origins_of(func))
-        if isinstance(expr, ast.Name):
+            return tuple([origin.then(call) for origin in self.origins_of(func)])
+        if type(expr) is ast.Name:
             function = self.function
             if function is not None:
                 binding = self._binding(function, expr)
@@ -853,27 +857,34 @@ class _FactsBuilder(FastNodeVisitor):
                 if outer is not None:
                     return outer.origins
             qualname = self.table.lookup(expr.id)
-            return (Origin(OriginKind.NAME, qualname),) if qualname else ()
-        if isinstance(expr, ast.Attribute):
+            return self._named(qualname) if qualname else ()
+        if type(expr) is ast.Attribute:
             function = self.function
             if (
                 function is not None
                 and function.class_qualname is not None
-                and isinstance(expr.value, ast.Name)
+                and type(expr.value) is ast.Name
                 and expr.value.id == "self"
             ):
                 return (Origin(OriginKind.ATTRIBUTE, f"{function.class_qualname}.{expr.attr}"),)
             # `engine.sync_engine` is an attribute of a value; `sqlalchemy.orm.Session` a
             # module path: keep both readings and let the index evaluate them.
             step = Step(StepKind.ATTRIBUTE, expr.attr)
-            found = tuple(origin.then(step) for origin in self.origins_of(expr.value))
+            found = tuple([origin.then(step) for origin in self.origins_of(expr.value)])
             qualname = qualify(expr, self.table)
             if qualname:
-                found = (Origin(OriginKind.NAME, qualname), *found)
-            if isinstance(expr.value, ast.Attribute) and expr.value.attr == _STATE:
+                found = (*self._named(qualname), *found)
+            if type(expr.value) is ast.Attribute and expr.value.attr == _STATE:
                 found = (Origin(OriginKind.APP_STATE, expr.attr), *found)
             return found[:_MAX_ORIGINS]
         return ()
+
+    def _named(self, qualname: str) -> tuple[Origin]:
+        """`(Origin(NAME, qualname),)`, made once per name and file (origins are immutable)."""
+        found = self._name_origins.get(qualname)
+        if found is None:
+            found = self._name_origins[qualname] = (Origin(OriginKind.NAME, qualname),)
+        return found
 
     def value_ref(self, expr: ast.expr) -> ValueRef | None:
         """The expression with its evidence; None when it is no dotted name or call of one."""
@@ -899,10 +910,19 @@ class _FactsBuilder(FastNodeVisitor):
     def _binding(function: _FunctionState, name: ast.Name) -> Binding | None:
         """The binding of `name` in force where it is read (the loading interpreter reads a
         function after the walk, when later bindings are already in the table)."""
+        found = function.values.bindings.get(name.id)
+        if not found:
+            return None
         line = getattr(name, "lineno", None)
         if line is None:
-            return function.values.latest(name.id)
+            return found[-1]
         return function.values.at(name.id, line, name.col_offset)
+
+    def flow_of(self, function: ast.AST) -> Flow:
+        """Which code of `function` can run after which: built once per function, when asked."""
+        if self._flow is None or self._flow.function is not function:
+            self._flow = Flow(function)
+        return self._flow
 
     def binding_line(self, name: str) -> int | None:
         """Where `name` was last bound in the current function (None: not bound here)."""
@@ -937,7 +957,7 @@ class _FactsBuilder(FastNodeVisitor):
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr in TRACKED_METHODS:
             self._record_method_call(node, func, awaited)
-        qualname = qualify(func, self.table) if dotted_parts(func) is not None else None
+        qualname = qualify(func, self.table)
         self.concurrency.on_call(node, qualname, awaited)
         self.invocations.on_call(
             node,
@@ -968,23 +988,31 @@ class _FactsBuilder(FastNodeVisitor):
 
     def parameter_path(self, expr: ast.expr) -> ParameterPath | None:
         """The parameter `expr` is part of, and the attributes walked from it, if any."""
-        if isinstance(expr, ast.Name):
-            function = self.function
-            binding = self._binding(function, expr) if function is not None else None
-            return binding.parameter_path if binding is not None else None
-        if isinstance(expr, (ast.Attribute, ast.Subscript)):
-            base = self.parameter_path(expr.value)
-            if base is None or len(base[1]) >= _MAX_PATH:
+        # Down to the name the expression starts from, then back up: most names are no
+        # parameter's, which ends the search before any step is built.
+        steps: list[str] = []
+        while True:
+            if type(expr) is ast.Attribute:
+                steps.append(expr.attr)
+                expr = expr.value
+            elif type(expr) is ast.Subscript:
+                steps.append("[]")
+                expr = expr.value
+            elif type(expr) is ast.Call and _literal_getattr(expr):
+                steps.append(str(expr.args[1].value))  # type: ignore[attr-defined]  # a str constant
+                expr = expr.args[0]
+            else:
+                break
+        function = self.function
+        if type(expr) is not ast.Name or function is None or expr.id not in function.values.on_parameters:
+            return None
+        binding = self._binding(function, expr)
+        found = binding.parameter_path if binding is not None else None
+        for step in reversed(steps):
+            if found is None or len(found[1]) >= _MAX_PATH:
                 return None
-            step = expr.attr if isinstance(expr, ast.Attribute) else "[]"
-            return (base[0], (*base[1], step))
-        if isinstance(expr, ast.Call) and _literal_getattr(expr):
-            base = self.parameter_path(expr.args[0])
-            name = expr.args[1]
-            if base is None or len(base[1]) >= _MAX_PATH or not isinstance(name, ast.Constant):
-                return None
-            return (base[0], (*base[1], str(name.value)))
-        return None
+            found = (found[0], (*found[1], step))
+        return found
 
     def _record_parameter_read(self, function: _FunctionState, node: ast.expr, found: ParameterPath | None) -> None:
         if found is None or not found[1] or len(function.parameter_reads) >= _MAX_PARAMETER_READS:
@@ -1245,11 +1273,13 @@ _TRANSACTION_ENDS = frozenset({"commit", "rollback"})
 _MAX_FOLLOWERS = 8
 
 
-def _with_followers(function: ast.AST, calls: list[MethodCall], nodes: list[ast.Call]) -> tuple[MethodCall, ...]:
+def _with_followers(
+    function: ast.AST, calls: list[MethodCall], nodes: list[ast.Call], flow_of: Callable[[ast.AST], Flow]
+) -> tuple[MethodCall, ...]:
     """The calls, each `commit()`/`rollback()` with the tracked calls that can run after it."""
     if not any(call.method in _TRANSACTION_ENDS for call in calls):
         return tuple(calls)
-    flow = Flow(function)
+    flow = flow_of(function)
     found: list[MethodCall] = []
     for call, node in zip(calls, nodes, strict=True):
         if call.method in _TRANSACTION_ENDS:

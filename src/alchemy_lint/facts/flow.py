@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ast
 
+from alchemy_lint.facts.walk import parent_map
+
 
 class Flow:
     """Which code of a function can run after a given call on one path through it.
@@ -17,7 +19,9 @@ class Flow:
     """
 
     def __init__(self, function: ast.AST) -> None:
-        self.parents = {child: parent for parent in ast.walk(function) for child in ast.iter_child_nodes(parent)}
+        self.function = function
+        # Names, constants and operators are never on the way from a statement or call up.
+        self.parents = parent_map(function)
 
     def _chain(self, node: ast.AST) -> list[ast.AST]:
         chain = [node]

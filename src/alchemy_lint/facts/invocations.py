@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass, field
 
 from alchemy_lint.facts.model import Invocation, InvocationKind
-from alchemy_lint.resolve import NameTable, dotted_parts, qualify
+from alchemy_lint.resolve import NameTable, qualify
 from alchemy_lint.sqlalchemy_api import known_api
 
 #: Methods that append a callback to a framework's list (`app.on_startup.append(f)`).
@@ -52,6 +52,14 @@ class InvocationRecorder:
         self.scopes: list[_Scope] = []
         #: Calls made as the argument of a runner (`main()` in `asyncio.run(main())`).
         self._run_by_runner: set[int] = set()
+        #: Callee -> whether it is outside the project: a file calls the same names again and again.
+        self._outside: dict[str, bool] = {}
+
+    def _outside_project(self, qualname: str) -> bool:
+        found = self._outside.get(qualname)
+        if found is None:
+            found = self._outside[qualname] = _outside_project(qualname)
+        return found
 
     def enter_function(self, class_qualname: str | None) -> None:
         self.scopes.append(_Scope(class_qualname))
@@ -86,16 +94,15 @@ class InvocationRecorder:
             self._run_by_runner.add(id(args[0]))
         script = script or (bool(self._run_by_runner) and id(node) in self._run_by_runner)
         callee = _target(node.func, table, scope, qualname)
-        if callee is not None and known_api(callee) is None and not _is_standard_library(callee):
+        callee_outside = callee is not None and self._outside_project(callee)
+        if callee is not None and not callee_outside:
             # A call in a lambda runs when the lambda is called, not here: it is handed on.
             kind = InvocationKind.HANDED if in_lambda else InvocationKind.CALL
             found[(callee, kind, in_loop, "", "", published and not in_lambda, script)] = None
-        if qualname is not None and (known_api(qualname) is not None or _is_standard_library(qualname)):
+        if qualname is not None and (callee_outside if qualname is callee else self._outside_project(qualname)):
             return  # `select(User)`, `logging.getLogger(name)`: nothing of the project is called later
         keywords = node.keywords
-        if not any(type(value) in _HANDED_SHAPES for value in args) and not any(
-            type(keyword.value) in _HANDED_SHAPES for keyword in keywords
-        ):
+        if not _hands_on(args, keywords):
             return
         to = qualname or (node.func.id if isinstance(node.func, ast.Name) else "")
         via: str | None = None
@@ -107,8 +114,17 @@ class InvocationRecorder:
                 found[(target, InvocationKind.HANDED, in_loop, keyword or via, to, False, script)] = None
 
 
-def _is_standard_library(qualname: str) -> bool:
-    return qualname.partition(".")[0] in _STANDARD_LIBRARY
+def _hands_on(args: list[ast.expr], keywords: list[ast.keyword]) -> bool:
+    """Whether some argument has the shape of a callable handed on (most calls pass none)."""
+    for value in args:
+        if type(value) in _HANDED_SHAPES:
+            return True
+    return any(type(keyword.value) in _HANDED_SHAPES for keyword in keywords)
+
+
+def _outside_project(qualname: str) -> bool:
+    """A known SQLAlchemy API or a standard-library callable: it never calls back into the project."""
+    return known_api(qualname) is not None or qualname.partition(".")[0] in _STANDARD_LIBRARY
 
 
 def _handed_targets(value: ast.expr, table: NameTable, scope: _Scope) -> list[str]:
@@ -140,9 +156,7 @@ def _target(expr: ast.expr, table: NameTable, scope: _Scope, known: str | None) 
         return f"{scope.class_qualname}.{expr.attr}"
     if known is not None:
         return known
-    if isinstance(expr, ast.Name):
-        return table.lookup(expr.id)
-    return qualify(expr, table) if dotted_parts(expr) is not None else None
+    return qualify(expr, table)
 
 
 def _is_runner(func: ast.expr, qualname: str | None) -> bool:

@@ -73,7 +73,8 @@ class KeptTracker:
         carries one, an argument of a wrapper call, an item of a collection, a lambda's capture.
         A name called (`factory()`) or read through (`factory.kw`) gives another value."""
         frame = self.frame
-        if frame is None:
+        if frame is None or not frame.api_nodes:
+            # Every carrier carries calls of this frame: with none made yet, nothing is carried.
             return frozenset()
         found: set[int] = set()
         pending: list[ast.expr] = [expr]

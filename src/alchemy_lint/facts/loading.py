@@ -28,6 +28,7 @@ from alchemy_lint.facts.model import (
     assigned,
 )
 from alchemy_lint.facts.values import Origin, OriginKind, Step, StepKind, ValueRef
+from alchemy_lint.facts.walk import child_nodes
 from alchemy_lint.resolve import NameTable, dotted_parts, expression_text, qualify
 
 
@@ -179,6 +180,32 @@ class _Object:
     stage: str | None = None
     #: The entities of each row of a multi-entity result (`select(Order, Customer)`).
     row: tuple[str, ...] = ()
+
+    def expired_also(self, expiry: Expiry) -> _Object:
+        """The object, expired by `expiry` too (`dataclasses.replace`, without its cost)."""
+        return _Object(
+            self.source,
+            self.path,
+            self.loaded,
+            self.persistent,
+            self.expired | {expiry},
+            self.pending_in,
+            self.stage,
+            self.row,
+        )
+
+    def attribute(self, name: str) -> _Object:
+        """What reading attribute `name` of the object gives: nothing of it loaded yet."""
+        return _Object(
+            self.source,
+            (*self.path, name),
+            frozenset(),
+            self.persistent,
+            self.expired,
+            self.pending_in,
+            self.stage,
+            self.row,
+        )
 
     @property
     def session_text(self) -> str | None:
@@ -368,6 +395,15 @@ class _LoadingWalker:
         self.other_returns = False
         self.loops: list[_LoopFrame] = []
         self._seen_returns: set[tuple[int, int]] = set()
+        #: What each call runs, by call node: asked up to three times per call, and again on a
+        #: loop's second pass (the names in force do not change while the function is read).
+        self._callees: dict[int, tuple[Origin, ...]] = {}
+
+    def callee(self, node: ast.Call) -> tuple[Origin, ...]:
+        found = self._callees.get(id(node))
+        if found is None:
+            found = self._callees[id(node)] = self.resolver.origins_of(node)
+        return found
 
     def run(self, body: list[ast.stmt]) -> None:
         end = self.block(body, {})
@@ -773,14 +809,17 @@ class _LoadingWalker:
     def expr(self, node: ast.expr | None, env: _Env) -> _Value | None:
         if node is None:
             return None
-        if isinstance(node, ast.Name):
+        # The commonest expressions first, by exact class (no `ast` class has subclasses).
+        if type(node) is ast.Name:
             return env.get(node.id)
-        if isinstance(node, ast.Await):
-            return self.awaited(node, env)
-        if isinstance(node, ast.Call):
+        if type(node) is ast.Call:
             return self.call(node, env)
-        if isinstance(node, ast.Attribute):
+        if type(node) is ast.Attribute:
             return self.attribute(node, env, AccessKind.READ)
+        if type(node) is ast.Constant:
+            return None
+        if type(node) is ast.Await:
+            return self.awaited(node, env)
         if isinstance(node, ast.Subscript):
             base = self.expr(node.value, env)
             self.expr(node.slice, env)
@@ -823,7 +862,8 @@ class _LoadingWalker:
         if isinstance(node, ast.BoolOp):
             values = [self.expr(value, env) for value in node.values]
             return values[-1] if values else None
-        for child in ast.iter_child_nodes(node):
+        # Names and constants among the children have no effect: their values are dropped here.
+        for child in child_nodes(node):
             if isinstance(child, ast.expr):
                 self.expr(child, env)
             elif isinstance(child, ast.comprehension):  # pragma: no cover - handled above
@@ -867,7 +907,7 @@ class _LoadingWalker:
         self.record(node, owner, kind)
         if node.attr.startswith("__") or len(owner.path) >= _MAX_PATH or assigned(node.attr) in owner.loaded:
             return None  # (set by the code itself: what the value holds is not the query's)
-        return replace(owner, path=(*owner.path, node.attr), loaded=frozenset())
+        return owner.attribute(node.attr)
 
     def record(self, node: ast.Attribute, owner: _Object, kind: AccessKind, in_place: bool = True) -> None:
         if len(self.accesses) >= _MAX_ACCESSES or _is_candidate(owner):
@@ -1043,6 +1083,10 @@ class _LoadingWalker:
         self, node: ast.Call, args: list[_Value | None], keywords: dict[str | None, _Value | None], env: _Env
     ) -> None:
         """Objects passed to a call: a project function, a method, a schema's `model_validate`."""
+        if not any(value.__class__ is _Object for value in args) and not any(
+            value.__class__ is _Object for value in keywords.values()
+        ):
+            return  # the common case: no object handed, nothing to record
         handed = [
             (str(position), value, arg) for position, (value, arg) in enumerate(zip(args, node.args, strict=True))
         ]
@@ -1081,7 +1125,7 @@ class _LoadingWalker:
             return tuple(origin.then(validate) for origin in self.resolver.origins_of(func.value.args[0]))
         if isinstance(func, ast.Name) and func.id in _BUILTINS:
             return ()
-        return self.resolver.origins_of(node)
+        return self.callee(node)
 
     def hand_over(
         self,
@@ -1127,6 +1171,10 @@ class _LoadingWalker:
     def expire_through(self, node: ast.Call, env: _Env) -> None:
         """A call that hands over the session of objects in `env` may commit or roll it back:
         the objects carry the call as a possible expiry, which the callee's summary decides."""
+        func = node.func
+        on_self = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"
+        if not node.args and not node.keywords and not on_self:
+            return  # hands over nothing
         sessions = {value.session_text for value in env.values() if isinstance(value, _Object) and value.session_text}
         if not sessions:
             return
@@ -1139,20 +1187,19 @@ class _LoadingWalker:
             text = expression_text(keyword.value)
             if keyword.arg and text in sessions:
                 passed.append((text, keyword.arg))
-        func = node.func
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+        if on_self:
             # `await self.save(order)` on an object that keeps its session on `self`.
             passed.extend((text, "self." + text.split(".", 1)[1]) for text in sessions if text.startswith("self."))
         if not passed:
             return
-        callee = self.resolver.origins_of(node)
+        callee = self.callee(node)
         if not callee:
             return
         for session, argument in passed:
             expiry = Expiry(session, "call", node.lineno, callee, argument)
             for name, value in list(env.items()):
                 if isinstance(value, _Object) and value.session_text == session and value.persistent:
-                    env[name] = replace(value, expired=value.expired | {expiry})
+                    env[name] = value.expired_also(expiry)
 
     def initialise_collection(self, collection: ast.expr, env: _Env) -> None:
         """`order.items.append(item)` on a new object sets up the collection: no SQL after the flush.
@@ -1172,7 +1219,7 @@ class _LoadingWalker:
         return func.attr in _SESSION_METHODS and expression_text(base) is not None
 
     def project_call(self, node: ast.Call, env: _Env) -> _Value | None:
-        origins = self.resolver.origins_of(node)
+        origins = self.callee(node)
         if not origins:
             return None
         session: ValueRef | None = None

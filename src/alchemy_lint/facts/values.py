@@ -153,9 +153,13 @@ class ValueTable:
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     #: Names of enclosing functions' bindings that this function reads (a closure's captures).
     captured: dict[str, ValueRef] = field(default_factory=dict)
+    #: Names with a binding that is (part of) a parameter: any other name is none, wherever read.
+    on_parameters: set[str] = field(default_factory=set)
 
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
+        if binding.parameter_path is not None:
+            self.on_parameters.add(name)
 
     def latest(self, name: str) -> Binding | None:
         found = self.bindings.get(name)
@@ -167,10 +171,11 @@ class ValueTable:
         if not found:
             return None
         if len(found) == 1:
-            return found[0] if (found[0].line, found[0].col) < (line, col) else None
+            only = found[0]
+            return only if only.line < line or (only.line == line and only.col < col) else None
         best: Binding | None = None
         for binding in found:
-            if (binding.line, binding.col) < (line, col):
+            if binding.line < line or (binding.line == line and binding.col < col):
                 best = binding
         return best
 
