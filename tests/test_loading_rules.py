@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from conftest import expected_lines, findings_in, write_project
@@ -865,3 +868,40 @@ async def totals(session: AsyncSession) -> list[int]:
 """,
         "ASA301",
     )
+
+
+def test_the_order_of_expiries_on_one_line_does_not_depend_on_string_hashes(tmp_path: Path) -> None:
+    # Two calls on one line hand the session to two callees: two expiries that tie on line,
+    # method and session. Their order in the facts must not follow the set's hash order.
+    source = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import User
+from app.services import archive, audit
+
+
+async def handler(session: AsyncSession) -> str:
+    user = await session.get(User, 1)
+    await archive(session, user.id), await audit(session, user.id)
+    return user.name
+"""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from alchemy_lint.engine import facts_for_source\n"
+        "facts = facts_for_source('app/handlers.py', sys.stdin.buffer.read(), Path('app/handlers.py'))\n"
+        "(function,) = facts.functions\n"
+        "assert function.loading is not None\n"
+        "print([[(e.line, e.argument, repr(e.callee)) for e in a.expired_by] for a in function.loading.accesses])\n"
+    )
+    orders = set()
+    for seed in range(6):
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            input=source.encode(),
+            capture_output=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+        )
+        orders.add(done.stdout)
+    assert len(orders) == 1, orders

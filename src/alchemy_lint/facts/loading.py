@@ -924,7 +924,7 @@ class _LoadingWalker:
             path=owner.path,
             loaded=tuple(sorted(name for name in owner.loaded if "." not in name)),
             persistent=owner.persistent,
-            expired_by=tuple(sorted(owner.expired, key=lambda e: (e.line, e.method, e.session))),
+            expired_by=tuple(sorted(owner.expired, key=_expiry_order)),
             end_line=node.end_lineno if in_place else None,
             end_col=node.end_col_offset if in_place else None,
         )
@@ -934,9 +934,7 @@ class _LoadingWalker:
                 access,
                 loaded=tuple(sorted(set(seen.loaded) & set(access.loaded))),
                 persistent=seen.persistent or access.persistent,
-                expired_by=tuple(
-                    sorted(set(seen.expired_by) | set(access.expired_by), key=lambda e: (e.line, e.method, e.session))
-                ),
+                expired_by=tuple(sorted(set(seen.expired_by) | set(access.expired_by), key=_expiry_order)),
                 source=access.source if access.source.loaders_known else seen.source,
             )
         self.accesses[key] = access
@@ -1154,7 +1152,7 @@ class _LoadingWalker:
             path=value.path,
             loaded=tuple(sorted(name for name in value.loaded if "." not in name)),
             persistent=value.persistent,
-            expired_by=tuple(sorted(value.expired, key=lambda e: (e.line, e.method, e.session))),
+            expired_by=tuple(sorted(value.expired, key=_expiry_order)),
             is_collection=value.stage is not None,
             method=method,
             flags=flags,
@@ -1484,6 +1482,12 @@ _BUILTINS = frozenset(
 )
 _QUERY_METHODS = frozenset({"get", "get_one", "execute", "scalars", "scalar", "exec"})
 _LIST_METHODS = frozenset({"append", "extend", "insert", "remove", "pop", "clear"})
+
+
+def _expiry_order(expiry: Expiry) -> tuple[int, str, str, str, str]:
+    """Every field, so that two hand-overs of one session on one line keep one order: a set of
+    them iterates in an order that hashes of None decide, which differ from process to process."""
+    return (expiry.line, expiry.method, expiry.session, expiry.argument, repr(expiry.callee))
 
 
 def _is_refresh(statement: ast.stmt) -> bool:
