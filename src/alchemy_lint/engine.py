@@ -24,7 +24,16 @@ from alchemy_lint.findings import Finding
 from alchemy_lint.ignores import IgnoreFiles
 from alchemy_lint.index import ProjectIndex
 from alchemy_lint.noqa import is_suppressed
-from alchemy_lint.parallel import JobKind, ParseJob, default_jobs, run_job, run_jobs, with_noqa
+from alchemy_lint.parallel import (
+    FILE_COST_BYTES,
+    JobKind,
+    ParseJob,
+    default_jobs,
+    run_job,
+    run_jobs,
+    share_work,
+    with_noqa,
+)
 from alchemy_lint.prefilter import relevant_files
 from alchemy_lint.profile import Profile
 from alchemy_lint.resolve import module_name_for
@@ -56,6 +65,11 @@ SKIPPED_DIRS = frozenset(
         ".eggs",
     }
 )
+
+
+#: Below this many bytes of source to check, forking workers for the rules costs more than it
+#: saves (the rules take some 60 ms per MB).
+MIN_SHARED_RULES_BYTES = 2 * 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -490,25 +504,44 @@ class DiskProject:
         if not pending:
             return found
         index = self.index(checked)
-        for source, key in pending:
-            facts = self.facts_of(source, checked)
-            started = time.perf_counter()
-            lazy_noqa = honour_noqa and self.options.lazy_noqa
-            computed = tuple(
-                check_file(facts, index, self.settings, honour_noqa=honour_noqa and not lazy_noqa, profile=profile)
-            )
-            if lazy_noqa and computed:
-                noqa = with_noqa(facts, source.source).noqa
-                computed = tuple(
-                    one_finding_per_construct(f for f in computed if not is_suppressed(noqa, f.line, f.code))
-                )
-            if profile is not None:
-                profile.phases["rules"] = profile.phases.get("rules", 0.0) + time.perf_counter() - started
+        started = time.perf_counter()
+        costs = [len(source.source) + FILE_COST_BYTES for source, _ in pending]
+        # The rules read the index: forked workers share it as this process holds it.
+        workers = self.options.workers if sum(costs) >= MIN_SHARED_RULES_BYTES else 1
+        computed = share_work(
+            lambda number: self._computed_findings(*pending[number], index, checked, honour_noqa),
+            costs,
+            workers,
+            cache=self.cache,
+            fork_only=True,
+            doing="checking",
+        )
+        for findings, rule_times in computed:
             self.stats.findings_computed += 1
-            if self.cache is not None:
-                self.cache.store("findings", key, computed)
-            found.extend(computed)
+            found.extend(findings)
+            if profile is not None:
+                for code, seconds in rule_times.items():
+                    profile.add_rule_time(code, seconds)
+        if profile is not None:
+            profile.phases["rules"] = profile.phases.get("rules", 0.0) + time.perf_counter() - started
         return found
+
+    def _computed_findings(
+        self, source: SourceFile, key: str, index: ProjectIndex, checked: frozenset[Path], honour_noqa: bool
+    ) -> tuple[tuple[Finding, ...], dict[str, float]]:
+        """The rules' findings for one file, cached; with `--profile`, the time per rule."""
+        facts = self.facts_of(source, checked)
+        profile = Profile() if self.options.profile is not None else None
+        lazy_noqa = honour_noqa and self.options.lazy_noqa
+        computed = tuple(
+            check_file(facts, index, self.settings, honour_noqa=honour_noqa and not lazy_noqa, profile=profile)
+        )
+        if lazy_noqa and computed:
+            noqa = with_noqa(facts, source.source).noqa
+            computed = tuple(one_finding_per_construct(f for f in computed if not is_suppressed(noqa, f.line, f.code)))
+        if self.cache is not None:
+            self.cache.store("findings", key, computed)
+        return computed, profile.rules if profile is not None else {}
 
     def cached_findings(self, source: SourceFile) -> tuple[Finding, ...] | None:
         """What `check([source])` would answer from the cache alone, or None when it would compute.
@@ -625,7 +658,7 @@ def check_file(
                 if not (honour_noqa and is_suppressed(facts.noqa, finding.line, finding.code)):
                     found.append(finding)
         except Exception as error:
-            raise RuleCrash(rule.code, facts.path, error) from error
+            raise RuleCrash.during(rule.code, facts.path, error) from error
         if profile is not None:
             profile.add_rule_time(rule.code, time.perf_counter() - started)
     # Without noqa read here, the caller applies the precedence once it knows what noqa silences.
@@ -633,10 +666,15 @@ def check_file(
 
 
 class RuleCrash(Exception):
-    """A rule raised on a file: a bug in alchemy-lint, reported with where it happened."""
+    """A rule raised on a file: a bug in alchemy-lint, reported with where it happened.
 
-    def __init__(self, code: str, path: str, error: Exception) -> None:
-        super().__init__(f"{code} crashed on {path}: {type(error).__name__}: {error}")
+    Its one argument is the message, so that it pickles: raised in a worker, it reaches the
+    main process as it is (an exception that cannot be rebuilt there reads as a dead worker).
+    """
+
+    @classmethod
+    def during(cls, code: str, path: str, error: Exception) -> RuleCrash:
+        return cls(f"{code} crashed on {path}: {type(error).__name__}: {error}")
 
 
 def check_paths(
