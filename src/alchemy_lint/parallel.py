@@ -314,6 +314,11 @@ def _run_in_pool(
             cache.remove_stale_temporaries()
         raise
     pool.shutdown()
+    # Every item was read, so the feeder thread has nothing left to write: wait for it, so
+    # that this process has one thread again and may fork the next pool (the rules').
+    feeder: threading.Thread | None = getattr(work_queue, "_thread", None)
+    if feeder is not None:
+        feeder.join()
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
