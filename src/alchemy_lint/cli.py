@@ -156,7 +156,12 @@ def _add_fixing(check: argparse.ArgumentParser) -> None:
 
 def _add_performance(check: argparse.ArgumentParser) -> None:
     check.add_argument(
-        "-j", "--jobs", type=_jobs, default=0, metavar="N", help="worker processes for parsing (default: every core)"
+        "-j",
+        "--jobs",
+        type=_jobs,
+        default=0,
+        metavar="N",
+        help="processes that parse and check, this one included (default: every core)",
     )
     check.add_argument(
         "--no-cache", action="store_true", help="neither read nor write the cache (.alchemy_lint_cache/ at the root)"

@@ -108,7 +108,7 @@ class RunOptions:
     """How to run: the CLI turns the cache and every core on; library callers opt in."""
 
     cache: bool = False
-    #: Worker processes for parsing; 0 means one per core.
+    #: Processes that parse and check, the main one included; 0 means one per core.
     jobs: int = 1
     prefilter: bool = True
     profile: Profile | None = None
