@@ -10,7 +10,7 @@ import os
 import signal
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar, cast
@@ -151,6 +151,10 @@ class WorkerDied(Exception):
         )
 
 
+#: How long a stopped pool's thread may take to mark its futures broken before the run goes
+#: on without it.
+MANAGER_EXIT_SECONDS = 10.0
+
 #: Pools to try before giving up: a worker killed once (the OOM killer, a stray kill -9)
 #: costs a second pool for the files it had not answered for; killed again, the run ends.
 POOL_ATTEMPTS = 2
@@ -288,24 +292,38 @@ def _run_in_pool(
     if work_queue is not None:
         work_queue.cancel_join_thread()
     in_flight: dict[Future[list[object]], list[int]] = {}
+    # The pool's thread appends each future it finishes here. Between two of its own items
+    # this process looks at the deque, which takes no lock: asking each future `done()` takes
+    # its lock, and Ctrl-C landing just after a lock is taken can leave it held (the pool's
+    # thread then waits for it forever, and so does the shutdown).
+    finished: deque[Future[list[object]]] = deque()
 
-    def collect(finished: Iterable[Future[list[object]]]) -> None:
-        for future in finished:
-            # What `task` returned in the worker.
-            done.update(zip(in_flight.pop(future), cast("list[R]", future.result()), strict=True))
+    def collect(futures: Iterable[Future[list[object]]]) -> None:
+        for future in futures:
+            numbers = in_flight.pop(future, None)
+            if numbers is not None:  # (not collected already)
+                # What `task` returned in the worker.
+                done.update(zip(numbers, cast("list[R]", future.result()), strict=True))
+
+    def drain() -> Iterator[Future[list[object]]]:
+        while finished:
+            yield finished.popleft()
 
     def top_up() -> None:
         # One chunk running and one waiting per worker: a worker never waits for this process,
         # which looks in only between two of its own items.
         while len(in_flight) < 2 * helpers and (chunk := schedule.next_chunk()):
-            in_flight[pool.submit(_work, chunk)] = chunk
+            future = pool.submit(_work, chunk)
+            in_flight[future] = chunk
+            future.add_done_callback(finished.append)
 
     try:
         top_up()
         while (own := schedule.next_own()) is not None:
             done[own] = task(own)
-            collect([future for future in in_flight if future.done()])
-            top_up()
+            if finished:
+                collect(drain())
+                top_up()
         while in_flight:
             collect(wait(in_flight, return_when=FIRST_COMPLETED).done)
     except BaseException:
@@ -332,7 +350,12 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
         for process in processes:
             process.join()
     # Not `cancel_futures`, for the same reason as above: the pool's thread marks them broken.
-    pool.shutdown(wait=True)
+    # Its workers are gone, so it has nothing left to wait for; but should it be stuck, the
+    # run still ends (the command exits without joining threads).
+    pool.shutdown(wait=False)
+    manager: threading.Thread | None = getattr(pool, "_executor_manager_thread", None)
+    if manager is not None:
+        manager.join(MANAGER_EXIT_SECONDS)
 
 
 __all__ = ["JobKind", "ParseJob", "WorkerDied", "default_jobs", "run_jobs", "share_work"]
