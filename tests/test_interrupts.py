@@ -34,6 +34,11 @@ mode = os.environ.get("ALCHEMY_LINT_TEST_MODE")
 if mode:
     import alchemy_lint.parallel as parallel
 
+    # A terminal starts a command with Ctrl-C at its default; a process that inherits it
+    # ignored or blocked (as nohup gives it) rightly ignores it, and would wait here forever.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
+
     marker = Path(os.environ["ALCHEMY_LINT_TEST_MARKER"])
     real = parallel.facts_for_job
 
