@@ -6,14 +6,20 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import working_directory, write_project
 
+from alchemy_lint import engine
 from alchemy_lint.cache import CACHE_DIR_ENV, CACHE_DIR_NAME
 from alchemy_lint.engine import RunOptions, check_paths
+from alchemy_lint.findings import Finding
 from alchemy_lint.parallel import MIN_FILES_FOR_POOL
+from alchemy_lint.rules import RULES_BY_CODE
 
 DB = """\
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
@@ -56,6 +62,46 @@ def test_worker_processes_give_the_same_findings_as_one_process(many_files: Path
     assert pool.stats.facts_extracted == one.stats.facts_extracted == 2 * MIN_FILES_FOR_POOL + 1
     codes = {finding.code for finding in one.findings}
     assert {"ASA001", "ASA101", "ASA401"} <= codes
+
+
+def test_workers_that_run_the_rules_give_the_findings_of_one_process(
+    many_files: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Forked after the index is built, the workers read it as this process holds it.
+    monkeypatch.setattr(engine, "MIN_SHARED_RULES_BYTES", 0)
+    checkers = tmp_path / "checkers"
+    checkers.mkdir()
+    check_file = engine.check_file
+
+    def recording(*args: Any, **kwargs: Any) -> list[Finding]:
+        (checkers / str(os.getpid())).touch()
+        return check_file(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "check_file", recording)
+    with working_directory(many_files):
+        one = check_paths(["."], None, RunOptions(jobs=1))
+        assert [int(path.name) for path in checkers.iterdir()] == [os.getpid()]
+        shared = check_paths(["."], None, RunOptions(jobs=2))
+    assert shared.findings == one.findings
+    assert shared.stats.findings_computed == one.stats.findings_computed
+    assert len(list(checkers.iterdir())) == 2  # this process and one worker
+
+
+def test_a_rule_that_crashes_in_a_worker_is_reported_as_in_one_process(
+    many_files: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine, "MIN_SHARED_RULES_BYTES", 0)
+    main = os.getpid()
+
+    def crash_in_a_worker(rule: object, context: object) -> Iterator[Finding]:
+        if os.getpid() != main:
+            raise KeyError("boom")
+        yield from ()
+
+    broken = replace(RULES_BY_CODE["ASA101"], check=crash_in_a_worker)
+    monkeypatch.setattr(engine, "enabled_rules", lambda settings: (broken,))
+    with working_directory(many_files), pytest.raises(engine.RuleCrash, match=r"^ASA101 crashed on app/.*'boom'$"):
+        check_paths(["."], None, RunOptions(jobs=2))
 
 
 def _cli(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:

@@ -34,6 +34,11 @@ mode = os.environ.get("ALCHEMY_LINT_TEST_MODE")
 if mode:
     import alchemy_lint.parallel as parallel
 
+    # A terminal starts a command with Ctrl-C at its default; a process that inherits it
+    # ignored or blocked (as nohup gives it) rightly ignores it, and would wait here forever.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
+
     marker = Path(os.environ["ALCHEMY_LINT_TEST_MARKER"])
     real = parallel.facts_for_job
 
@@ -70,16 +75,20 @@ async def handler_{number}(engine):
 )
 
 
+#: What makes a victim the largest file of the project.
+VICTIM_PADDING = "# " + "victim " * 100 + "\n"
+
+
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Enough files for a pool, each with findings. The wrapper watches the two victims, which
-    are in the first two chunks of work: while both workers wait on them, every other chunk is
-    still pending."""
+    """Enough files for a pool, each with findings. The wrapper watches the two victims: the
+    largest files, which the pool takes first (the main process takes the smallest), so that
+    the worker meets a victim at once while other chunks are still pending."""
     monkeypatch.delenv("ALCHEMY_LINT_CACHE_DIR", raising=False)
     monkeypatch.delenv("ALCHEMY_LINT_NO_CACHE", raising=False)
     files = {f"app/handler_{n:02d}.py": HANDLER.format(number=n) for n in range(4 * MIN_FILES_FOR_POOL)}
-    files["app/a0_victim.py"] = HANDLER.format(number="victim_0")
-    files["app/handler_02_victim.py"] = HANDLER.format(number="victim_1")
+    files["app/a0_victim.py"] = HANDLER.format(number="victim_0") + VICTIM_PADDING
+    files["app/handler_02_victim.py"] = HANDLER.format(number="victim_1") + VICTIM_PADDING
     return write_project(tmp_path / "project", files)
 
 
@@ -146,11 +155,12 @@ def test_ctrl_c_exits_130_with_one_line_and_stops_the_workers(project: Path, tmp
     waiting.mkdir()
     run = wrapped("wait", waiting, "check", "-j", "2", ".", cwd=project)
     deadline = time.monotonic() + HANG
-    while len(list(waiting.iterdir())) < 2:
+    while not any(waiting.iterdir()):
         assert run.poll() is None, finish(run)
-        assert time.monotonic() < deadline, "the workers never reached both victims"
+        assert time.monotonic() < deadline, "the worker never reached a victim"
         time.sleep(0.01)
     workers = [int(path.name) for path in waiting.iterdir()]
+    assert os.getpid() not in workers and run.pid not in workers  # a worker waits, not the run itself
     os.killpg(run.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C
     stdout, stderr = finish(run)
 

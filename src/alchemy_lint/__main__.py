@@ -1,5 +1,5 @@
 """`python -m alchemy_lint`, the same as the `alchemy-lint` command."""
 
-from alchemy_lint.cli import main
+from alchemy_lint.cli import console
 
-raise SystemExit(main())
+console()

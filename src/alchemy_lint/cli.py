@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from alchemy_lint import __version__
 from alchemy_lint.collector import rare_collections
@@ -156,7 +156,12 @@ def _add_fixing(check: argparse.ArgumentParser) -> None:
 
 def _add_performance(check: argparse.ArgumentParser) -> None:
     check.add_argument(
-        "-j", "--jobs", type=_jobs, default=0, metavar="N", help="worker processes for parsing (default: every core)"
+        "-j",
+        "--jobs",
+        type=_jobs,
+        default=0,
+        metavar="N",
+        help="processes that parse and check, this one included (default: every core)",
     )
     check.add_argument(
         "--no-cache", action="store_true", help="neither read nor write the cache (.alchemy_lint_cache/ at the root)"
@@ -417,6 +422,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
 
 
+def console() -> NoReturn:
+    """The `alchemy-lint` command: `main`, then an exit that leaves the heap to the system.
+
+    A check holds the project's sources, facts and index to the end; freeing them object by
+    object at interpreter exit cost 0.06-0.1 s CPU of every run on dstack (1,061 files), for
+    memory the system takes back at once. What is written is flushed first.
+    """
+    code = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away after the last write: as `main` reports it
+        code = EXIT_BROKEN_PIPE
+    with contextlib.suppress(OSError):
+        sys.stderr.flush()
+    if "logging" in sys.modules:  # the language server's log handlers
+        sys.modules["logging"].shutdown()
+    os._exit(code)
+
+
 def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "check":
@@ -435,4 +459,4 @@ def _run(argv: Sequence[str] | None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    console()

@@ -26,12 +26,21 @@ from alchemy_lint.index import ProjectIndex
 from alchemy_lint.index.outline import FileOutline, outline_of
 from alchemy_lint.noqa import is_suppressed
 from alchemy_lint.outlines import LAYOUT, OutlineStore, RunOnceMemo
-from alchemy_lint.parallel import JobKind, ParseJob, default_jobs, run_job, run_jobs, with_noqa
+from alchemy_lint.parallel import (
+    FILE_COST_BYTES,
+    JobKind,
+    ParseJob,
+    default_jobs,
+    run_job,
+    run_jobs,
+    share_work,
+    with_noqa,
+)
 from alchemy_lint.prefilter import relevant_files
 from alchemy_lint.profile import Profile
 from alchemy_lint.relevance import CachedRelevance
 from alchemy_lint.resolve import module_name_for
-from alchemy_lint.roots import find_project_root, is_project_root
+from alchemy_lint.roots import ROOT_MARKERS, find_project_root, is_project_root
 from alchemy_lint.rules import FileContext, check_selectors, enabled_rules, ignored_for_path
 from alchemy_lint.rules.precedence import one_finding_per_construct
 from alchemy_lint.sourcefile import read_bounded, read_error_text
@@ -59,6 +68,11 @@ SKIPPED_DIRS = frozenset(
         ".eggs",
     }
 )
+
+
+#: Below this many bytes of source to check, forking workers for the rules costs more than it
+#: saves (the rules take some 60 ms per MB).
+MIN_SHARED_RULES_BYTES = 2 * 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -99,7 +113,7 @@ class RunOptions:
     """How to run: the CLI turns the cache and every core on; library callers opt in."""
 
     cache: bool = False
-    #: Worker processes for parsing; 0 means one per core.
+    #: Processes that parse and check, the main one included; 0 means one per core.
     jobs: int = 1
     prefilter: bool = True
     profile: Profile | None = None
@@ -139,6 +153,55 @@ def _is_nested_project(folder: Path) -> bool:
         return False
 
 
+class _Listing:
+    """The entries of one folder, read once: the walk decides about a folder from its own
+    listing (a virtual environment's pyvenv.cfg, a nested project's markers) rather than by
+    a stat per marker, and lists it only once when it goes in."""
+
+    __slots__ = ("entries", "error")
+
+    def __init__(self, folder: str) -> None:
+        self.entries: dict[str, os.DirEntry[str]] = {}
+        self.error: OSError | None = None
+        try:
+            with os.scandir(folder) as found:
+                self.entries = {entry.name: entry for entry in found}
+        except OSError as error:
+            self.error = error
+
+    def holds_file(self, name: str) -> bool:
+        entry = self.entries.get(name)
+        try:
+            return entry is not None and entry.is_file()
+        except OSError:
+            return False
+
+    def holds(self, name: str) -> bool:
+        """`Path.exists()` of the entry: a link counts only when its target exists."""
+        entry = self.entries.get(name)
+        return entry is not None and (not entry.is_symlink() or os.path.exists(entry.path))
+
+    def is_dir(self, name: str) -> bool:
+        try:
+            return self.entries[name].is_dir()
+        except OSError:
+            return False
+
+
+def _is_virtual_environment(listing: _Listing, folder: str) -> bool:
+    """`_holds(folder, "pyvenv.cfg")`, from the folder's listing (or by stat when it cannot be listed)."""
+    if listing.error is not None:
+        return _holds(Path(folder), "pyvenv.cfg")
+    return listing.holds_file("pyvenv.cfg")
+
+
+def _is_nested(listing: _Listing, folder: str) -> bool:
+    """`_is_nested_project`, from the folder's listing (or by stat when it cannot be listed)."""
+    if listing.error is not None:
+        return _is_nested_project(Path(folder))
+    return any(listing.holds(marker) for marker in ROOT_MARKERS)
+
+
 def python_files(
     root: Path, settings: Settings, project_root: Path, nested_roots: list[Path] | None = None
 ) -> Iterator[Path]:
@@ -152,6 +215,9 @@ def python_files(
     `--force-exclude`): pre-commit names every changed file, and the flake8 plugin cannot
     tell a named file from a found one. What `.gitignore` and `.ignore` files ignore is left
     out of the walk only, as in ruff: a file named on the command line is checked.
+
+    The walk is os.walk's, top-down in sorted order and not into folder links, done with
+    strings: a path object per entry cost more than the listing.
     """
     if resolved(root) != project_root and is_excluded(root, settings, project_root):
         return
@@ -159,34 +225,78 @@ def python_files(
         yield root
         return
     ignores = IgnoreFiles(root) if settings.respect_gitignore else None
-    # A folder that cannot be listed (no permission) is yielded as a path that cannot be read:
-    # one ASA001 for it, and the walk goes on.
-    unreadable: list[OSError] = []
-    for folder, subfolders, files in os.walk(root, onerror=unreadable.append):
-        yield from (Path(error.filename) for error in unreadable if error.filename)
-        unreadable.clear()
-        here = Path(folder)
-        kept = []
-        for name in sorted(subfolders):
-            child = here / name
-            if is_skipped_dir(child) or is_excluded(child, settings, project_root):
+    excluded = _Exclusions(settings, project_root)
+    # Each folder to walk with its listing; a folder that cannot be listed (no permission) is
+    # yielded as a path that cannot be read: one ASA001 for it, and the walk goes on.
+    pending: list[tuple[str, _Listing]] = [(str(root), _Listing(str(root)))]
+    while pending:
+        folder, listing = pending.pop()
+        if listing.error is not None:
+            if listing.error.filename:
+                yield Path(listing.error.filename)
+            continue
+        absolute = os.path.abspath(folder)
+        in_project = excluded.folder(folder)
+        subfolders: list[tuple[str, _Listing]] = []
+        names = sorted(listing.entries)
+        for name in names:
+            if not listing.is_dir(name):
                 continue
-            if ignores is not None and ignores.is_ignored(child, is_dir=True):
+            # What the name, the globs and the ignore files decide first: a tool folder (say
+            # node_modules) is never listed.
+            if name in SKIPPED_DIRS or name.endswith(".egg-info"):
                 continue
-            if _is_nested_project(child):
+            if excluded.excludes(in_project, folder, listing, name):
+                continue
+            if ignores is not None and ignores.is_ignored_text(os.path.join(absolute, name), is_dir=True):
+                continue
+            child = os.path.join(folder, name)
+            child_listing = _Listing(child)
+            if _is_virtual_environment(child_listing, child):
+                continue
+            if _is_nested(child_listing, child):
                 if nested_roots is not None:
-                    nested_roots.append(child)
+                    nested_roots.append(Path(child))
                 continue
-            kept.append(name)
-        subfolders[:] = kept
-        for name in sorted(files):
-            if name.endswith((".py", ".pyi")):
-                candidate = here / name
-                if is_excluded(candidate, settings, project_root):
+            if not listing.entries[name].is_symlink():  # os.walk does not follow folder links
+                subfolders.append((child, child_listing))
+        for name in names:
+            if name.endswith((".py", ".pyi")) and not listing.is_dir(name):
+                if excluded.excludes(in_project, folder, listing, name):
                     continue
-                if ignores is None or not ignores.is_ignored(candidate, is_dir=False):
-                    yield candidate
-    yield from (Path(error.filename) for error in unreadable if error.filename)
+                if ignores is None or not ignores.is_ignored_text(os.path.join(absolute, name), is_dir=False):
+                    yield Path(folder, name)
+        pending.extend(reversed(subfolders))
+
+
+class _Exclusions:
+    """`is_excluded` for the entries of a walked folder: the folder resolved once, not each entry."""
+
+    __slots__ = ("_patterns", "_root", "_settings")
+
+    def __init__(self, settings: Settings, project_root: Path) -> None:
+        self._settings = settings
+        self._patterns = settings.exclude
+        self._root = project_root
+
+    def folder(self, folder: str) -> str | None:
+        """The folder's path relative to the project root, posix style ("" for the root), or
+        None when it is outside the project (or there is nothing to exclude)."""
+        if not self._patterns:
+            return None
+        try:
+            relative = resolved(Path(folder)).relative_to(self._root).as_posix()
+        except ValueError:
+            return None
+        return "" if relative == "." else relative + "/"
+
+    def excludes(self, in_project: str | None, folder: str, listing: _Listing, name: str) -> bool:
+        if not self._patterns:
+            return False
+        entry = listing.entries[name]
+        if in_project is None or entry.is_symlink():  # a link resolves elsewhere
+            return is_excluded(Path(folder, name), self._settings, self._root)
+        return matches_any(in_project + name, self._patterns)
 
 
 def is_excluded(path: Path, settings: Settings, project_root: Path) -> bool:
@@ -554,25 +664,44 @@ class DiskProject:
         if not pending:
             return found
         index = self.index(checked)
-        for source, key in pending:
-            facts = self.facts_of(source, checked)
-            started = time.perf_counter()
-            lazy_noqa = honour_noqa and self.options.lazy_noqa
-            computed = tuple(
-                check_file(facts, index, self.settings, honour_noqa=honour_noqa and not lazy_noqa, profile=profile)
-            )
-            if lazy_noqa and computed:
-                noqa = with_noqa(facts, source.source).noqa
-                computed = tuple(
-                    one_finding_per_construct(f for f in computed if not is_suppressed(noqa, f.line, f.code))
-                )
-            if profile is not None:
-                profile.phases["rules"] = profile.phases.get("rules", 0.0) + time.perf_counter() - started
+        started = time.perf_counter()
+        costs = [len(source.source) + FILE_COST_BYTES for source, _ in pending]
+        # The rules read the index: forked workers share it as this process holds it.
+        workers = self.options.workers if sum(costs) >= MIN_SHARED_RULES_BYTES else 1
+        computed = share_work(
+            lambda number: self._computed_findings(*pending[number], index, checked, honour_noqa),
+            costs,
+            workers,
+            cache=self.cache,
+            fork_only=True,
+            doing="checking",
+        )
+        for findings, rule_times in computed:
             self.stats.findings_computed += 1
-            if self.cache is not None:
-                self.cache.store("findings", key, computed)
-            found.extend(computed)
+            found.extend(findings)
+            if profile is not None:
+                for code, seconds in rule_times.items():
+                    profile.add_rule_time(code, seconds)
+        if profile is not None:
+            profile.phases["rules"] = profile.phases.get("rules", 0.0) + time.perf_counter() - started
         return found
+
+    def _computed_findings(
+        self, source: SourceFile, key: str, index: ProjectIndex, checked: frozenset[Path], honour_noqa: bool
+    ) -> tuple[tuple[Finding, ...], dict[str, float]]:
+        """The rules' findings for one file, cached; with `--profile`, the time per rule."""
+        facts = self.facts_of(source, checked)
+        profile = Profile() if self.options.profile is not None else None
+        lazy_noqa = honour_noqa and self.options.lazy_noqa
+        computed = tuple(
+            check_file(facts, index, self.settings, honour_noqa=honour_noqa and not lazy_noqa, profile=profile)
+        )
+        if lazy_noqa and computed:
+            noqa = with_noqa(facts, source.source).noqa
+            computed = tuple(one_finding_per_construct(f for f in computed if not is_suppressed(noqa, f.line, f.code)))
+        if self.cache is not None:
+            self.cache.store("findings", key, computed)
+        return computed, profile.rules if profile is not None else {}
 
     def cached_findings(self, source: SourceFile) -> tuple[Finding, ...] | None:
         """What `check([source])` would answer from the cache alone, or None when it would compute.
@@ -689,7 +818,7 @@ def check_file(
                 if not (honour_noqa and is_suppressed(facts.noqa, finding.line, finding.code)):
                     found.append(finding)
         except Exception as error:
-            raise RuleCrash(rule.code, facts.path, error) from error
+            raise RuleCrash.during(rule.code, facts.path, error) from error
         if profile is not None:
             profile.add_rule_time(rule.code, time.perf_counter() - started)
     # Without noqa read here, the caller applies the precedence once it knows what noqa silences.
@@ -697,10 +826,15 @@ def check_file(
 
 
 class RuleCrash(Exception):
-    """A rule raised on a file: a bug in alchemy-lint, reported with where it happened."""
+    """A rule raised on a file: a bug in alchemy-lint, reported with where it happened.
 
-    def __init__(self, code: str, path: str, error: Exception) -> None:
-        super().__init__(f"{code} crashed on {path}: {type(error).__name__}: {error}")
+    Its one argument is the message, so that it pickles: raised in a worker, it reaches the
+    main process as it is (an exception that cannot be rebuilt there reads as a dead worker).
+    """
+
+    @classmethod
+    def during(cls, code: str, path: str, error: Exception) -> RuleCrash:
+        return cls(f"{code} crashed on {path}: {type(error).__name__}: {error}")
 
 
 def check_paths(

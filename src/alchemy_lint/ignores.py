@@ -205,7 +205,9 @@ class IgnoreFiles:
 
     def decides(self, path: Path, *, is_dir: bool) -> bool | None:
         """Whether `path` itself is ignored (True), re-included (False) or neither (None)."""
-        text = str(path) if path.is_absolute() else os.path.abspath(path)
+        return self._decides(str(path) if path.is_absolute() else os.path.abspath(path), is_dir=is_dir)
+
+    def _decides(self, text: str, *, is_dir: bool) -> bool | None:
         dot_ignores, gitignores = self._chain(os.path.dirname(text))
         for ignore_file in (*dot_ignores, *gitignores, *self._repository):
             decision = ignore_file.decides(text, is_dir=is_dir)
@@ -216,6 +218,10 @@ class IgnoreFiles:
     def is_ignored(self, path: Path, *, is_dir: bool) -> bool:
         """For a walk that does not enter ignored folders: is this child of a walked folder ignored?"""
         return self.decides(path, is_dir=is_dir) is True
+
+    def is_ignored_text(self, absolute: str, *, is_dir: bool) -> bool:
+        """`is_ignored` for a normalized absolute path as a string (the walk has no path objects)."""
+        return self._decides(absolute, is_dir=is_dir) is True
 
     def is_ignored_anywhere(self, path: Path, *, is_dir: bool = False) -> bool:
         """Ignored itself, or below an ignored folder (git cannot re-include what is below one)."""

@@ -38,23 +38,34 @@ def _install(cls: type) -> bool:
     if params is None or not params.frozen or "__setstate__" not in cls.__dict__:
         return False  # not frozen and slotted: pickled through its __dict__, nothing to speed up
     names = tuple(field.name for field in dataclasses.fields(cls))
-    slots = [_slot(cls, name) for name in names]
-    if not names or any(slot is None for slot in slots):
+    found = [_slot(cls, name) for name in names]
+    slots = [slot for slot in found if slot is not None]
+    if not names or len(slots) != len(names):
         return False
-    setters: tuple[Callable[[object, object], None], ...] = tuple(slot.__set__ for slot in slots if slot is not None)
     read = attrgetter(*names)
 
     def __getstate__(self: object) -> _State:
         values = read(self)
         return list(values) if len(names) > 1 else [values]
 
-    def __setstate__(self: object, state: _State) -> None:
-        for setter, value in zip(setters, state, strict=False):
-            setter(self, value)
-
     type.__setattr__(cls, "__getstate__", __getstate__)
-    type.__setattr__(cls, "__setstate__", __setstate__)
+    type.__setattr__(cls, "__setstate__", _state_setter(cls.__qualname__, slots))
     return True
+
+
+def _state_setter(qualname: str, slots: list[types.MemberDescriptorType]) -> Callable[[object, _State], None]:
+    """`__setstate__` written out for these slots, as `dataclasses` writes `__init__`: one
+    unpacking and one slot store per field, no loop. Unpickling a project's facts runs it
+    some 200,000 times, and the loop over `zip` took a third longer."""
+    values = [f"value_{number}" for number in range(len(slots))]
+    stores = "".join(f"    _store_{number}(self, {value})\n" for number, value in enumerate(values))
+    code = f"def __setstate__(self, state):\n    {', '.join(values)}, = state\n{stores}"
+    namespace: dict[str, Any] = {"__name__": __name__}
+    namespace.update({f"_store_{number}": slot.__set__ for number, slot in enumerate(slots)})
+    exec(code, namespace)
+    setter: Callable[[object, _State], None] = namespace["__setstate__"]
+    setter.__qualname__ = f"{qualname}.__setstate__"
+    return setter
 
 
 def _slot(cls: type, name: str) -> types.MemberDescriptorType | None:
