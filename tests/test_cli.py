@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, expected_markers, finding_lines, reported, run_cli, write_project
 
-from alchemy_lint.rules import ALL_RULES
+from alchemy_lint.findings import Finding
+from alchemy_lint.rules import ALL_RULES, FileContext, Rule
 
 SAMPLE = "fixtures/sample_app"
 SAMPLE_CODES = sorted({code for _, _, code in expected_markers(FIXTURES / "sample_app")})
@@ -209,29 +210,48 @@ def test_version_prints_the_package_version() -> None:
     assert (result.returncode, result.stdout) == (0, f"alchemy-lint {__version__}\n")
 
 
-def test_a_crashing_rule_exits_2_naming_the_rule_and_file(
+ADHOC_SESSION = """\
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+engine = create_async_engine("sqlite+aiosqlite://")
+AsyncSession(engine)
+"""
+
+
+def test_a_crashing_rule_exits_2_naming_the_rule_and_file_after_the_other_files_findings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # No rule is known to crash; a deliberately broken one stands in for the next bug.
+    # No rule is known to crash; a deliberately broken one stands in for the next bug. It crashes
+    # on one file; the other file's finding is still reported, and nothing is cached for the
+    # crashed file (the next run meets the crash again rather than an empty answer).
     from dataclasses import replace
 
     from alchemy_lint import cli, engine
     from alchemy_lint.rules import RULES_BY_CODE
 
-    def crash(rule: object, context: object) -> Iterator[object]:
-        raise KeyError("boom")
-        yield
+    real = RULES_BY_CODE["ASA101"]
 
-    broken = replace(RULES_BY_CODE["ASA101"], check=crash)
+    def crash_on_x(rule: Rule, context: FileContext) -> Iterator[Finding]:
+        if context.path.endswith("x.py"):
+            raise KeyError("boom")
+        yield from real.check(rule, context)
+
+    broken = replace(real, check=crash_on_x)
     monkeypatch.setattr(engine, "enabled_rules", lambda settings: (broken,))
-    root = write_project(tmp_path / "project", {"app/x.py": "x = 1\n"})
-    monkeypatch.chdir(root)
-    assert cli.main(["check", "."]) == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert captured.err == (
-        "alchemy-lint: internal error: ASA101 crashed on app/x.py: KeyError: 'boom'; please report it with the file\n"
+    root = write_project(
+        tmp_path / "project",
+        {"app/x.py": "x = 1\n", "app/y.py": ADHOC_SESSION},
     )
+    monkeypatch.chdir(root)
+    for _ in range(2):
+        assert cli.main(["check", "--output-format", "concise", "."]) == 2
+        captured = capsys.readouterr()
+        assert captured.out.startswith("app/y.py:4:1: ASA101 ")
+        crash = "ASA101 crashed on app/x.py: KeyError: 'boom'"
+        assert captured.err == f"alchemy-lint: internal error: {crash}; please report it with the file\n"
+    # Alone, the crashed file reports no "All checks passed!".
+    assert cli.main(["check", "app/x.py"]) == 2
+    assert capsys.readouterr().out == ""
 
 
 @pytest.mark.parametrize("selection", [("--select", "ASA999"), ("--ignore", "ASA9"), ("--extend-select", "ASA7")])

@@ -251,6 +251,14 @@ def _with_runtime_report(
 
 
 def _exit_code(result: CheckResult, args: argparse.Namespace) -> int:
+    """1 for findings, unless a rule crashed on some file: then every crash is named, after the
+    findings of the other files, and the run exits 2 whatever `--exit-zero` says."""
+    for crash in result.crashes:
+        sys.stderr.write(
+            f"alchemy-lint: internal error: {crash.replace(chr(10), ' ')}; please report it with the file\n"
+        )
+    if result.crashes:
+        return EXIT_ERROR
     return EXIT_FINDINGS if result.findings and not args.exit_zero else EXIT_CLEAN
 
 
@@ -287,7 +295,7 @@ def _report(
         return
     if result.files_checked == 0 and files is None:  # (standard input names its file: nothing to find)
         sys.stderr.write("alchemy-lint: warning: No Python files found under the given paths\n")
-    if human:
+    if human and not (result.crashes and not result.findings):  # not "All checks passed!" then
         stream.write(summary or check_summary(result.findings, unsafe=args.unsafe_fixes))
 
 

@@ -106,6 +106,8 @@ class CheckResult:
     stats: RunStats = field(default_factory=RunStats, compare=False)
     #: What looks wrong in the configurations read (a misspelled table), for the user to see.
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    #: Rules that crashed on a file (bugs of ours): the other files were checked all the same.
+    crashes: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -642,12 +644,19 @@ class DiskProject:
     # -- findings --------------------------------------------------------------------
 
     def check(
-        self, sources: Sequence[SourceFile], *, honour_noqa: bool = True, parsed_elsewhere: bool = False
+        self,
+        sources: Sequence[SourceFile],
+        *,
+        honour_noqa: bool = True,
+        parsed_elsewhere: bool = False,
+        crashes: list[RuleCrash] | None = None,
     ) -> list[Finding]:
         """Findings for these files: from the cache, else from the rules over the index.
 
         `parsed_elsewhere`: the caller parsed these files already (flake8), so a file the
-        prefilter drops need not be parsed again to look for ASA001.
+        prefilter drops need not be parsed again to look for ASA001. `crashes`: a rule that
+        crashes on a file is added here and the other files are still checked (the command
+        line reports them all); without it, the crash is raised.
         """
         profile = self.options.profile
         checked = frozenset() if parsed_elsewhere else frozenset(source.path for source in sources)
@@ -676,7 +685,12 @@ class DiskProject:
             fork_only=True,
             doing="checking",
         )
-        for findings, rule_times in computed:
+        for findings, rule_times, crash in computed:
+            if crash is not None:
+                if crashes is None:
+                    raise RuleCrash(crash)
+                crashes.append(RuleCrash(crash))
+                continue
             self.stats.findings_computed += 1
             found.extend(findings)
             if profile is not None:
@@ -688,20 +702,24 @@ class DiskProject:
 
     def _computed_findings(
         self, source: SourceFile, key: str, index: ProjectIndex, checked: frozenset[Path], honour_noqa: bool
-    ) -> tuple[tuple[Finding, ...], dict[str, float]]:
-        """The rules' findings for one file, cached; with `--profile`, the time per rule."""
+    ) -> tuple[tuple[Finding, ...], dict[str, float], str | None]:
+        """The rules' findings for one file, cached; with `--profile`, the time per rule; and what
+        crashed, if a rule did (its message: nothing is cached for the file then)."""
         facts = self.facts_of(source, checked)
         profile = Profile() if self.options.profile is not None else None
         lazy_noqa = honour_noqa and self.options.lazy_noqa
-        computed = tuple(
-            check_file(facts, index, self.settings, honour_noqa=honour_noqa and not lazy_noqa, profile=profile)
-        )
+        try:
+            computed = tuple(
+                check_file(facts, index, self.settings, honour_noqa=honour_noqa and not lazy_noqa, profile=profile)
+            )
+        except RuleCrash as crash:
+            return (), {}, str(crash)
         if lazy_noqa and computed:
             noqa = with_noqa(facts, source.source).noqa
             computed = tuple(one_finding_per_construct(f for f in computed if not is_suppressed(noqa, f.line, f.code)))
         if self.cache is not None:
             self.cache.store("findings", key, computed)
-        return computed, profile.rules if profile is not None else {}
+        return computed, profile.rules if profile is not None else {}, None
 
     def cached_findings(self, source: SourceFile) -> tuple[Finding, ...] | None:
         """What `check([source])` would answer from the cache alone, or None when it would compute.
@@ -859,6 +877,7 @@ def check_paths(
         targets.setdefault(find_project_root(given), []).append(given)
     findings: list[Finding] = []
     warnings: dict[str, None] = {}
+    crashes: list[RuleCrash] = []
     pending = list(targets.items())
     while pending:
         root, given_paths = pending.pop(0)
@@ -875,11 +894,11 @@ def check_paths(
         nested_roots: list[Path] = []
         checked = _checked_sources(project, given_paths, nested_roots)
         stats.checked += len(checked)
-        findings.extend(project.check(checked))
+        findings.extend(project.check(checked, crashes=crashes))
         project.finish()
         pending.extend((nested.resolve(), [nested]) for nested in nested_roots if nested.resolve() not in targets)
     unique = sorted(set(findings), key=Finding.sort_key)
-    return CheckResult(tuple(unique), stats.checked, stats, tuple(warnings))
+    return CheckResult(tuple(unique), stats.checked, stats, tuple(warnings), tuple(str(crash) for crash in crashes))
 
 
 def loose_files(root: Path, given_paths: Sequence[Path]) -> list[Path] | None:
