@@ -873,9 +873,12 @@ class _LoadingWalker:
         return None
 
     def comprehension(self, generators: list[ast.comprehension], results: list[ast.expr], env: _Env) -> _Value | None:
+        # The first iterable runs at once in the enclosing scope: what it loads stays loaded
+        # (`sum(i.quantity for i in await order.awaitable_attrs.items)`, then `order.items`).
+        first = self.expr(generators[0].iter, env) if generators else None
         scope = dict(env)
-        for generator in generators:
-            iterated = self.expr(generator.iter, scope)
+        for position, generator in enumerate(generators):
+            iterated = first if position == 0 else self.expr(generator.iter, scope)
             element = self.element_of(iterated)
             self.bind(generator.target, element, scope)
             for condition in generator.ifs:

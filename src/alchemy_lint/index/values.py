@@ -239,7 +239,8 @@ class ValueModel:
                     inner_value = self.of(inner.ref.origins)
                     if inner_value.runs_statements:
                         found.append((f"{owner}:{inner.ref.text}", inner.ref, inner_value))
-        if not found and reach.how is ReachKind.METHOD_CALL and reach.via:
+        if not found and reach.how is ReachKind.METHOD_CALL and reach.via and not reach.ref.holds:
+            # (An object built from a session here, `repo = Repo(s)`, reaches it as a wrapper.)
             found.extend(self._used_by_method(reach, scope))
         return found
 
