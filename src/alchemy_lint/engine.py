@@ -25,7 +25,7 @@ from alchemy_lint.ignores import IgnoreFiles
 from alchemy_lint.index import ProjectIndex
 from alchemy_lint.index.outline import FileOutline, outline_of
 from alchemy_lint.noqa import is_suppressed
-from alchemy_lint.outlines import LAYOUT, OutlineStore, RunOnceMemo
+from alchemy_lint.outlines import LAYOUT, OutlineStore, RunOnceMemo, Stamp
 from alchemy_lint.parallel import (
     FILE_COST_BYTES,
     JobKind,
@@ -591,8 +591,7 @@ class DiskProject:
                 self._facts[path] = facts
                 found[path] = outline_of(facts, with_run_once=True)
                 continue
-            stamp = (source.display, source.module, source.is_package, source.digest)
-            outline = store.lookup(stamp, lambda: self._facts_key(source, JobKind.FACTS))  # noqa: B023 - called at once
+            outline = store.lookup(_stamp(source), lambda: self._facts_key(source, JobKind.FACTS))  # noqa: B023 - called at once
             if outline is None:
                 missing.append(source)
             else:
@@ -601,11 +600,7 @@ class DiskProject:
         self.load_facts(missing)
         for source in missing:
             outline = found[source.path] = outline_of(self._facts[source.path], with_run_once=True)
-            store.remember(
-                (source.display, source.module, source.is_package, source.digest),
-                self._facts_key(source, JobKind.FACTS),
-                outline,
-            )
+            store.remember(_stamp(source), self._facts_key(source, JobKind.FACTS), outline)
         store.finish()
         return [found[path] for path in self.sources]
 
@@ -744,6 +739,11 @@ class DiskProject:
         if self.cache is not None:
             self.stats.cache_rebuilt += self.cache.stats.corrupt
             self.cache.stats.corrupt = 0
+
+
+def _stamp(source: SourceFile) -> Stamp:
+    """What identifies a file's facts in the outline store (the parts of its facts key that vary)."""
+    return (source.display, source.module, source.is_package, source.digest)
 
 
 def _cache_for(root: Path, options: RunOptions) -> Cache | None:

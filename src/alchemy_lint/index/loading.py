@@ -78,7 +78,10 @@ def resolve_source(
         return _resolve_call(index, source, depth, position)
     if source.model is None:
         return None
-    model = index.resolve_model(_aliased(index, source.model) if source.kind is SourceKind.INJECTED else source.model)
+    # An injected parameter's annotation may be an alias (`CurrentUser = Annotated[User, ...]`).
+    model = index.resolve_model(
+        index.through_aliases(source.model)[0] if source.kind is SourceKind.INJECTED else source.model
+    )
     if model is None or not index.is_model(model):
         return None
     if source.kind is SourceKind.QUERY and not _is_select(index, source.constructor):
@@ -475,18 +478,10 @@ def _providers(index: ProjectIndex, origins: tuple[Origin, ...]) -> set[str]:
     found: set[str] = set()
     for origin in origins:
         if origin.kind is OriginKind.ANNOTATION and not origin.steps:
-            alias = index.type_aliases.get(index.canonical(origin.name))
-            if alias is not None:
-                found.update(_providers(index, alias.provider))
+            found.update(_providers(index, index.through_aliases(origin.name)[1]))
         elif origin.kind is OriginKind.PROVIDED:
             found.add(index.canonical(origin.name))
     return found
-
-
-def _aliased(index: ProjectIndex, name: str) -> str:
-    """The class an annotation names, through an alias (`CurrentUser = Annotated[User, ...]`)."""
-    alias = index.type_aliases.get(index.canonical(name))
-    return alias.target if alias is not None else name
 
 
 def project_factory_expiry(index: ProjectIndex) -> bool | None:

@@ -256,13 +256,21 @@ class ProjectIndex:
                 pending.extend(cls.bases)
         return chain
 
-    def is_session_class(self, qualname: str) -> bool:
-        # A type alias (`Annotated[...]`, `NewType`) stands for the class it names.
-        for _ in range(_MAX_DEPTH):
+    def through_aliases(self, qualname: str, depth: int = _MAX_DEPTH) -> tuple[str, tuple[Origin, ...]]:
+        """The class an annotation names through type aliases (`Annotated[...]`, `NewType`), and
+        the provider of the first `Annotated[X, Depends(p)]` on the way (empty when none)."""
+        provider: tuple[Origin, ...] = ()
+        for _ in range(depth):
             alias = self.type_aliases.get(self.canonical(qualname))
             if alias is None:
                 break
+            provider = provider or alias.provider
             qualname = alias.target
+        return qualname, provider
+
+    def is_session_class(self, qualname: str) -> bool:
+        # A type alias (`Annotated[...]`, `NewType`) stands for the class it names.
+        qualname, _ = self.through_aliases(qualname)
         for name in (qualname, *(base for cls in self.class_chain(qualname) for base in cls.bases)):
             canonical = self.canonical(name)
             if known_api(canonical) in SESSION_CLASSES or canonical in self.extra_session_types:

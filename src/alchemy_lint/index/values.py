@@ -552,13 +552,7 @@ class ValueModel:
     def _instance_of(self, qualname: str) -> Value:
         """An instance of the class an annotation names (through type aliases)."""
         index = self.index
-        provider: tuple[Origin, ...] = ()
-        for _ in range(_MAX_DEPTH):
-            alias = index.type_aliases.get(index.canonical(qualname))
-            if alias is None:
-                break
-            provider = provider or alias.provider
-            qualname = alias.target
+        qualname, provider = index.through_aliases(qualname, _MAX_DEPTH)
         canonical = index.canonical(qualname)
         if index.is_session_class(canonical):
             declared = Value(
