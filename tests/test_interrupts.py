@@ -55,6 +55,22 @@ if mode:
         return real(job)
 
     parallel.facts_for_job = facts_for_job
+
+    if mode == "interrupt-in-write":
+        import alchemy_lint.cache as cache
+
+        real_mkstemp = cache.tempfile.mkstemp
+
+        class InterruptingTempfile:
+            # Ctrl-C landing once the temporary file exists and before the write begins.
+            @staticmethod
+            def mkstemp(*args, **kwargs):
+                made = real_mkstemp(*args, **kwargs)
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(5)  # the handler runs before this ends
+                return made
+
+        cache.tempfile = InterruptingTempfile
 """
 
 #: Each file carries 20 KB of comments, so that a chunk of work items is bigger than a pipe's
@@ -168,6 +184,15 @@ def test_ctrl_c_exits_130_with_one_line_and_stops_the_workers(project: Path, tmp
     for worker in workers:
         with pytest.raises(ProcessLookupError):
             os.kill(worker, 0)  # stopped and reaped, not left sleeping
+    assert temporary_files(project) == []
+
+
+def test_ctrl_c_between_making_a_temporary_file_and_writing_it_leaves_none(project: Path, tmp_path: Path) -> None:
+    run = wrapped("interrupt-in-write", tmp_path / "unused", "check", "-j", "1", ".", cwd=project)
+    stdout, stderr = finish(run)
+
+    assert (run.returncode, stdout, stderr) == (130, "", "alchemy-lint: interrupted\n")
+    assert (project / CACHE_DIR_NAME).is_dir()  # the interrupted write did begin
     assert temporary_files(project) == []
 
 

@@ -219,7 +219,26 @@ def _writer_alive(name: str) -> bool:
     return True
 
 
+#: Every folder this process made a temporary file in, for `remove_own_temporaries`.
+_temporary_folders: set[Path] = set()
+
+
+def remove_own_temporaries() -> int:
+    """Remove this process's temporary files: on the way out of an interrupted run, where
+    Ctrl-C may land after `mkstemp` made one and before the write that would remove it began.
+    Only when no write of this process can still be going on. Returns how many were removed."""
+    mine = _temporary_prefix()
+    removed = 0
+    for folder in _temporary_folders:
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(folder):
+                if entry.name.startswith(mine) and entry.name.endswith(".tmp"):
+                    removed += _remove_quietly(entry.path)
+    return removed
+
+
 def _write_atomically(path: Path, data: bytes, temporary_folder: Path) -> None:
+    _temporary_folders.add(temporary_folder)
     handle, temporary = tempfile.mkstemp(dir=temporary_folder, prefix=_temporary_prefix(), suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:

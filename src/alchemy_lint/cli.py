@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from alchemy_lint import __version__
+from alchemy_lint.cache import remove_own_temporaries
 from alchemy_lint.collector import rare_collections
 from alchemy_lint.config import ConfigError, Overrides
 from alchemy_lint.engine import CheckResult, RuleCrash, RunOptions, check_paths
@@ -418,7 +419,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(argv)
     except KeyboardInterrupt:
-        # The workers are stopped and the cache's temporary files removed on the way out.
+        # The workers are stopped and their temporary files removed on the way out; ours go here.
+        remove_own_temporaries()
         sys.stderr.write("alchemy-lint: interrupted\n")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
