@@ -345,7 +345,7 @@ def _check_stdin(args: argparse.Namespace, overrides: Overrides, options: RunOpt
     fixing = args.fix or args.diff
     # Fixers need the text's noqa comments in its facts.
     options = replace(options, lazy_noqa=not fixing)
-    checked = check_stdin(args.stdin_filename, sys.stdin.buffer.read(), overrides, options)
+    checked = check_stdin(args.stdin_filename, sys.stdin.buffer.read(), overrides, options, trust_status=not fixing)
     if not fixing:
         with _output(args) as stream:
             _report(checked.result, args, stream, "", ReportedFiles(checked.texts))

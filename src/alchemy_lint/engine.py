@@ -24,6 +24,7 @@ from alchemy_lint.findings import Finding
 from alchemy_lint.ignores import IgnoreFiles
 from alchemy_lint.index import ProjectIndex
 from alchemy_lint.index.outline import FileOutline, outline_of
+from alchemy_lint.manifest import Manifest
 from alchemy_lint.noqa import is_suppressed
 from alchemy_lint.outlines import LAYOUT, OutlineStore, RunOnceMemo, Stamp
 from alchemy_lint.parallel import (
@@ -44,7 +45,7 @@ from alchemy_lint.roots import ROOT_MARKERS, find_project_root, is_project_root
 from alchemy_lint.rules import FileContext, check_selectors, enabled_rules, ignored_for_path
 from alchemy_lint.rules.precedence import one_finding_per_construct
 from alchemy_lint.sourcefile import read_bounded, read_error_text
-from alchemy_lint.sources import ModuleNames, SourceFile, read_source_file, resolved, without_aliases
+from alchemy_lint.sources import ModuleNames, SourceChanged, SourceFile, read_source_file, resolved, without_aliases
 
 #: Folders never walked into: VCS data, virtual environments, caches and build output.
 SKIPPED_DIRS = frozenset(
@@ -92,11 +93,19 @@ class RunStats:
     findings_computed: int = 0
     #: Outlines of files read from the cache (the index reads a file's full facts only on demand).
     outlines_cached: int = 0
+    #: Files not read: the manifest knows them unchanged since they were last read.
+    files_unchanged: int = 0
+    #: Projects read again because a file changed while the run read it.
+    restarted: int = 0
     #: Cache entries that could not be read back and were rebuilt.
     cache_rebuilt: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in self.__slots__}
+
+    def add(self, other: RunStats) -> None:
+        for name in self.__slots__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +130,9 @@ class RunOptions:
     profile: Profile | None = None
     #: Read the noqa comments only of files that have findings (facts then carry none).
     lazy_noqa: bool = True
+    #: `check_paths` reads only the files the cache's manifest does not know unchanged (see
+    #: `read_project`); off where the project is kept and read from after the check (`--fix`).
+    trust_status: bool = True
 
     @property
     def workers(self) -> int:
@@ -354,12 +366,14 @@ class DiskProject:
         sources: Sequence[SourceFile],
         options: RunOptions,
         stats: RunStats | None = None,
+        cache: Cache | None = None,
     ) -> None:
+        """`cache`: the project's cache when the caller has it open already."""
         self.root = root
         self.settings = settings
         self.options = options
         self.stats = stats if stats is not None else RunStats()
-        self.cache = _cache_for(root, options)
+        self.cache = cache if cache is not None else _cache_for(root, options)
         if self.cache is not None:
             self.cache.remove_stale_temporaries()
         self._settings_key = settings.cache_key()
@@ -669,7 +683,7 @@ class DiskProject:
             return found
         index = self.index(checked)
         started = time.perf_counter()
-        costs = [len(source.source) + FILE_COST_BYTES for source, _ in pending]
+        costs = [source.size + FILE_COST_BYTES for source, _ in pending]
         # The rules read the index: forked workers share it as this process holds it.
         workers = self.options.workers if sum(costs) >= MIN_SHARED_RULES_BYTES else 1
         computed = share_work(
@@ -763,14 +777,20 @@ def read_project(
     stats: RunStats | None = None,
     *,
     files: Sequence[Path] | None = None,
+    trust_status: bool = False,
 ) -> DiskProject:
     """Walk and read every Python file of the project (no parsing yet).
 
     `files`: the files of a run outside any project, read instead of walking `root`.
+    `trust_status`: a file whose status is as the cache's manifest recorded is not read (its
+    bytes are read if asked for, and `SourceChanged` is raised if they changed meanwhile).
+    A project kept for a long time (the language server's) must not trust it.
     """
     check_selectors(settings)
     profile = options.profile or Profile()
     modules = ModuleNames()
+    cache = _cache_for(root, options)
+    manifest = Manifest(cache, str(root), trusted=trust_status) if cache is not None else None
     with profile.phase("discover"):
         # `root` is resolved and the walk does not follow folder links: no resolve() per file.
         nested_roots: list[Path] = []
@@ -780,8 +800,12 @@ def read_project(
             paths = sorted({path.resolve() for path in files if not is_excluded(path, settings, root)})
     with profile.phase("read"):
         display = _PathNames(root)
-        sources = without_aliases([read_source_file(path, *display.names(path), modules) for path in paths])
-    project = DiskProject(root, settings, sources, options, stats)
+        sources = without_aliases([read_source_file(path, *display.names(path), modules, manifest) for path in paths])
+        if manifest is not None:
+            manifest.finish()
+    project = DiskProject(root, settings, sources, options, stats, cache)
+    if manifest is not None:
+        project.stats.files_unchanged += manifest.unchanged
     project.nested_roots = tuple(nested_roots)
     return project
 
@@ -881,24 +905,56 @@ def check_paths(
     pending = list(targets.items())
     while pending:
         root, given_paths = pending.pop(0)
-        project = projects.get(root) if projects is not None else None
-        if project is None:
-            settings = settings_for(root, overrides)
-            project = read_project(root, settings, options, stats, files=loose_files(root, given_paths))
-            if projects is not None:
-                projects[root] = project
-        else:
-            # A project kept from an earlier run (`check --fix` checks twice) counts into this run.
-            project.stats = stats
+        kept = projects.get(root) if projects is not None else None
+        crashed = len(crashes)
+        try:
+            project, found, nested_roots = _check_root(root, given_paths, kept, overrides, options, stats, crashes)
+        except SourceChanged:
+            # A file changed on disk while this run read the project: read every file again.
+            del crashes[crashed:]
+            stats.restarted += 1
+            options = replace(options, trust_status=False)
+            project, found, nested_roots = _check_root(root, given_paths, None, overrides, options, stats, crashes)
+        findings.extend(found)
         warnings.update(dict.fromkeys(project.settings.warnings))
-        nested_roots: list[Path] = []
-        checked = _checked_sources(project, given_paths, nested_roots)
-        stats.checked += len(checked)
-        findings.extend(project.check(checked, crashes=crashes))
+        if projects is not None:
+            projects[root] = project
         project.finish()
         pending.extend((nested.resolve(), [nested]) for nested in nested_roots if nested.resolve() not in targets)
     unique = sorted(set(findings), key=Finding.sort_key)
     return CheckResult(tuple(unique), stats.checked, stats, tuple(warnings), tuple(str(crash) for crash in crashes))
+
+
+def _check_root(
+    root: Path,
+    given_paths: Sequence[Path],
+    kept: DiskProject | None,
+    overrides: Overrides | None,
+    options: RunOptions,
+    stats: RunStats,
+    crashes: list[RuleCrash],
+) -> tuple[DiskProject, list[Finding], list[Path]]:
+    """One project's part of `check_paths`: its findings for the paths given below its root,
+    and the folders below those paths that are projects of their own.
+
+    Counts go into `stats` only once the check is through (a check started over counts once).
+    """
+    counts = RunStats()
+    if kept is None:
+        settings = settings_for(root, overrides)
+        files = loose_files(root, given_paths)
+        project = read_project(root, settings, options, counts, files=files, trust_status=options.trust_status)
+    else:
+        # A project kept from an earlier run (`check --fix` checks twice) counts into this run.
+        project = kept
+        project.stats = counts
+    nested_roots: list[Path] = []
+    checked = _checked_sources(project, given_paths, nested_roots)
+    counts.checked += len(checked)
+    found = project.check(checked, crashes=crashes)
+    stats.add(counts)
+    project.stats = stats
+    return project, found, nested_roots
 
 
 def loose_files(root: Path, given_paths: Sequence[Path]) -> list[Path] | None:

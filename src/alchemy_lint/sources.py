@@ -1,6 +1,8 @@
 """The files of a run as read from disk: bytes, content digest, module name, display path.
 
 Reading once per run feeds the prefilter, the cache keys and the parser from the same bytes.
+A file the manifest knows unchanged is not read at all: its bytes are read if something asks
+for them, and must then be the bytes its digest was made of.
 """
 
 from __future__ import annotations
@@ -10,7 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from alchemy_lint.cache import content_digest
+from alchemy_lint.manifest import Manifest, status_of
 from alchemy_lint.sourcefile import read_bounded, read_error_text
+
+#: The digest of an empty file (many `__init__.py`): such files are never one file's aliases.
+EMPTY_DIGEST = content_digest(b"")
+
+
+class SourceChanged(Exception):
+    """A file the manifest gave as unchanged had other bytes when they were read later in the
+    run: the run starts over, reading every file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +35,32 @@ class SourceFile:
     module: str
     is_package: bool
     digest: str
-    source: bytes = field(repr=False, compare=False)
+    #: The bytes; None until asked for, for a file the manifest knows unchanged.
+    data: bytes | None = field(repr=False, compare=False)
     read_error: str | None = None
+
+    @property
+    def source(self) -> bytes:
+        data = self.data
+        if data is None:
+            try:
+                data = read_bounded(self.path)
+            except OSError as error:
+                raise SourceChanged(self.display) from error
+            if content_digest(data) != self.digest:
+                raise SourceChanged(self.display)
+            object.__setattr__(self, "data", data)
+        return data
+
+    @property
+    def size(self) -> int:
+        """The size in bytes, without reading a file that was not read."""
+        if self.data is not None:
+            return len(self.data)
+        try:
+            return os.stat(self.path).st_size
+        except OSError:
+            return 0
 
 
 def resolved(path: Path) -> Path:
@@ -67,14 +102,30 @@ class ModuleNames:
         return ".".join(parts), is_package
 
 
-def read_source_file(path: Path, display: str, relative: str, modules: ModuleNames) -> SourceFile:
+def read_source_file(
+    path: Path, display: str, relative: str, modules: ModuleNames, manifest: Manifest | None = None
+) -> SourceFile:
+    """The file as it is on disk; with a manifest, a file it knows unchanged is not read."""
     module, is_package = modules.module_for(path)
+    status = None
+    if manifest is not None:
+        try:
+            status = status_of(os.stat(path))
+        except OSError:
+            pass  # reported by the read below
+        else:
+            known = manifest.digest_of(relative, status)
+            if known is not None:
+                return SourceFile(path, display, relative, module, is_package, known, None)
     try:
         source = read_bounded(path)
     except OSError as error:
         reason = read_error_text(error)
         return SourceFile(path, display, relative, module, is_package, content_digest(reason.encode()), b"", reason)
-    return SourceFile(path, display, relative, module, is_package, content_digest(source), source)
+    digest = content_digest(source)
+    if manifest is not None and status is not None:
+        manifest.remember(relative, status, digest)
+    return SourceFile(path, display, relative, module, is_package, digest, source)
 
 
 def without_aliases(sources: list[SourceFile]) -> list[SourceFile]:
@@ -86,7 +137,7 @@ def without_aliases(sources: list[SourceFile]) -> list[SourceFile]:
     """
     by_digest: dict[str, list[SourceFile]] = {}
     for source in sources:
-        if source.source:
+        if source.read_error is None and source.digest != EMPTY_DIGEST:
             by_digest.setdefault(source.digest, []).append(source)
     aliases: set[Path] = set()
     for same_bytes in by_digest.values():

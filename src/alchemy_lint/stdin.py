@@ -24,7 +24,7 @@ from alchemy_lint.findings import Finding
 from alchemy_lint.fixes.pipeline import FileFixResult, is_fixable
 from alchemy_lint.roots import find_project_root, is_project_root
 from alchemy_lint.sourcefile import decode_source
-from alchemy_lint.sources import ModuleNames, SourceFile
+from alchemy_lint.sources import ModuleNames, SourceChanged, SourceFile
 
 #: What findings show as the path when no `--stdin-filename` is given (as ruff shows it).
 ANONYMOUS = "-"
@@ -49,8 +49,13 @@ class StdinCheck:
             return {}
 
 
-def check_stdin(filename: str | None, data: bytes, overrides: Overrides | None, options: RunOptions) -> StdinCheck:
-    """Check `data` as the file `filename` (which need not exist) of its project."""
+def check_stdin(
+    filename: str | None, data: bytes, overrides: Overrides | None, options: RunOptions, *, trust_status: bool = False
+) -> StdinCheck:
+    """Check `data` as the file `filename` (which need not exist) of its project.
+
+    `trust_status`: the other files are read only if the manifest does not know them unchanged
+    (`read_project`); not for a check whose project is kept to fix the text afterwards."""
     path = Path(filename if filename else ANONYMOUS_FILE).resolve()
     root = find_project_root(path)
     settings = settings_for(root, overrides)
@@ -63,8 +68,15 @@ def check_stdin(filename: str | None, data: bytes, overrides: Overrides | None, 
         return StdinCheck(source, None, CheckResult((), 0, warnings=settings.warnings))
     stats = RunStats()
     # Outside any project the text is its own project: the folder around it is not walked.
-    project = read_project(root, settings, options, stats, files=None if is_project_root(root) else [])
-    return StdinCheck(source, project, _check(project, source, stats))
+    files: list[Path] | None = None if is_project_root(root) else []
+    try:
+        project = read_project(root, settings, options, stats, files=files, trust_status=trust_status)
+        return StdinCheck(source, project, _check(project, source, stats))
+    except SourceChanged:
+        # A file of the project changed on disk while this run read it: read every file again.
+        stats = RunStats(restarted=1)
+        project = read_project(root, settings, options, stats, files=files)
+        return StdinCheck(source, project, _check(project, source, stats))
 
 
 def _check(project: DiskProject, source: SourceFile, stats: RunStats) -> CheckResult:
@@ -100,5 +112,5 @@ def fix_stdin(check: StdinCheck, *, unsafe: bool) -> tuple[FileFixResult, StdinC
     result = FileFixResult(source.display, text.text, fixed.text, fixed.applied)
     if not result.changed:
         return result, check
-    fixed_source = replace(source, digest=content_digest(data), source=data)
+    fixed_source = replace(source, digest=content_digest(data), data=data)
     return result, StdinCheck(fixed_source, project, _check(project, fixed_source, RunStats()))

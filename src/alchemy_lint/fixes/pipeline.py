@@ -84,8 +84,9 @@ class FixSession:
     ) -> None:
         self.paths = list(paths)
         self.overrides = overrides
-        # Fixers need every file's noqa comments in its facts, not only those of files with findings.
-        self.options = replace(options or RunOptions(), lazy_noqa=False)
+        # Fixers need every file's noqa comments in its facts, not only those of files with
+        # findings; and they read the kept projects after the check, so every file is read.
+        self.options = replace(options or RunOptions(), lazy_noqa=False, trust_status=False)
         self.projects: dict[Path, DiskProject] = {}
 
     def check(self) -> CheckResult:

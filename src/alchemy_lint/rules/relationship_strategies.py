@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from alchemy_lint.facts.model import RelationshipFacts
 from alchemy_lint.findings import Finding
 from alchemy_lint.rules.base import Example, FileContext, Rule
 from alchemy_lint.sqlalchemy_api import Api
@@ -22,15 +23,13 @@ def check_dynamic_relationship(rule: Rule, context: FileContext) -> Iterator[Fin
     if not index.uses_asyncio:
         return
     for cls in context.facts.classes:
-        if cls.relationships and not index.reached_by_async_code(cls.qualname):
-            continue  # sync code's model in a repository that also has asyncio code
-        for relationship in cls.relationships:
-            if relationship.container == Api.DYNAMIC_MAPPED.value:
-                declared = "DynamicMapped[...]"
-            elif relationship.lazy == "dynamic":
-                declared = 'lazy="dynamic"'
-            else:
-                continue
+        dynamic = [
+            (relationship, declared) for relationship in cls.relationships if (declared := _dynamic(relationship))
+        ]
+        # Asked only then: which models asyncio code reaches is a question about the whole project.
+        if not dynamic or not index.reached_by_async_code(cls.qualname):
+            continue  # (or a sync code's model in a repository that also has asyncio code)
+        for relationship, declared in dynamic:
             yield rule.report(
                 context,
                 relationship.line,
@@ -38,6 +37,15 @@ def check_dynamic_relationship(rule: Rule, context: FileContext) -> Iterator[Fin
                 relationship=f"{cls.name}.{relationship.name}",
                 declared=declared,
             )
+
+
+def _dynamic(relationship: RelationshipFacts) -> str:
+    """How the relationship is declared dynamic; empty when it is not."""
+    if relationship.container == Api.DYNAMIC_MAPPED.value:
+        return "DynamicMapped[...]"
+    if relationship.lazy == "dynamic":
+        return 'lazy="dynamic"'
+    return ""
 
 
 DYNAMIC_RELATIONSHIP = Rule(
