@@ -525,12 +525,16 @@ class _FactsBuilder(FastNodeVisitor):
             provider = annotated_provider(argument.annotation, self.table) or provider_of(
                 defaults.get(name), self.table
             )
+            # Every origin of a provider is evidence: `Depends(p)`, and also a provider that
+            # a call makes (`Depends(require_permission("x"))`), which the index evaluates.
+            evidence = tuple(o for o in origins if o.kind in _PROVIDER_EVIDENCE)
             if provider is not None:
-                origins.extend(self.provided(provider))
+                provided = self.provided(provider)
+                origins.extend(provided)
+                evidence += provided
             if injected and name not in ("self", "cls"):
                 origins.append(Origin(OriginKind.INJECTED, f"{self.module}:{name}"))
             ref = ValueRef(name, tuple(origins), (), True)
-            evidence = tuple(o for o in origins if o.kind in _PROVIDER_EVIDENCE)
             if evidence:
                 state.provider_evidence[name] = evidence
             if provider is not None or (injected and evidence):

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from alchemy_lint.facts.conditions import Guard, branch_conditions, known_arguments
 from alchemy_lint.facts.model import (
+    ENDED,
     AccessKind,
     Condition,
     Expiry,
@@ -1176,6 +1177,11 @@ class _LoadingWalker:
         on_self = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"
         if not node.args and not node.keywords and not on_self:
             return  # hands over nothing
+        handed = {expression_text(arg) for arg in node.args} | {expression_text(k.value) for k in node.keywords}
+        for session in [name for name in self.provided if name in handed]:
+            # A provided session handed over: the callee may end the transaction of the
+            # request's other provided objects too (its summary decides).
+            self.inject(session, env)
         sessions = {value.session_text for value in env.values() if isinstance(value, _Object) and value.session_text}
         if not sessions:
             return
@@ -1436,7 +1442,9 @@ class _LoadingWalker:
     def end_of_transaction(self, session: str, method: str, line: int, env: _Env) -> None:
         if method in ("commit", "rollback"):
             effects = env.get(_EFFECTS)
-            done = frozenset({(session, method)})
+            # A commit on one path and a rollback on another (`try: commit / except: rollback`)
+            # both end the transaction: that much is done on every path.
+            done = frozenset({(session, method), (session, ENDED)})
             env[_EFFECTS] = _Effects(effects.done | done if isinstance(effects, _Effects) else done)
         expiry = Expiry(session, method, line)
         if method != "flush" and session in self.provided:
@@ -1471,7 +1479,8 @@ class _LoadingWalker:
             model = next((o.name for o in provided.origins if o.kind is OriginKind.ANNOTATION), None)
             if model is None or model.endswith(_NOT_OBJECTS):
                 continue
-            evidence = tuple(o for o in provided.origins if o.kind in (OriginKind.PROVIDED, OriginKind.ANNOTATION))
+            # What says which provider filled it (the index follows it); not the parameter's name.
+            evidence = tuple(o for o in provided.origins if o.kind is not OriginKind.INJECTED)
             source = ObjectSource(SourceKind.INJECTED, self.line, model=model, session=ref, callee=evidence)
             env[name] = _Object(source)
 

@@ -642,6 +642,11 @@ class Handover:
     flags: tuple[KnownArgument, ...] = ()
 
 
+#: Among `FunctionLoading.effects`: the session is committed or rolled back on every path that
+#: returns, not always the same (`try: commit / except: rollback`).
+ENDED = "commit or rollback"
+
+
 @dataclass(frozen=True, slots=True)
 class FunctionLoading:
     accesses: tuple[ObjectAccess, ...] = ()

@@ -16,7 +16,7 @@ from alchemy_lint.facts.model import (
     SourceKind,
     assigned,
 )
-from alchemy_lint.facts.values import Origin, OriginKind, ValueRef
+from alchemy_lint.facts.values import Origin, OriginKind, StepKind, ValueRef
 from alchemy_lint.index.project import ProjectIndex, RelationshipRef
 from alchemy_lint.index.values import ValueKind
 
@@ -473,14 +473,26 @@ def shares_request_session(index: ProjectIndex, evidence: tuple[Origin, ...], se
 
 
 def _providers(index: ProjectIndex, origins: tuple[Origin, ...]) -> set[str]:
-    """The providers that fill a parameter: `Depends(p)`, or the `p` of an alias of
-    `Annotated[X, Depends(p)]` that annotates it."""
+    """The providers that fill a parameter: `Depends(p)`, the `p` of an alias of
+    `Annotated[X, Depends(p)]` that annotates it, or the project function a call makes and
+    FastAPI then calls (`Depends(require_permission("x"))` returning its inner `dependency`;
+    `Depends(db.session)`, a method of a project object)."""
     found: set[str] = set()
     for origin in origins:
         if origin.kind is OriginKind.ANNOTATION and not origin.steps:
             found.update(_providers(index, index.through_aliases(origin.name)[1]))
         elif origin.kind is OriginKind.PROVIDED:
             found.add(index.canonical(origin.name))
+        elif origin.kind is not OriginKind.INJECTED and origin.steps and origin.steps[-1].kind is StepKind.CALL:
+            made = index.values.origin(origin.base())
+            callee = made.cls
+            if (
+                made.kind is ValueKind.CALLABLE
+                and made.result is None
+                and callee is not None
+                and callee in index.functions
+            ):
+                found.add(callee)
     return found
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from alchemy_lint.facts.model import (
+    ENDED,
     WHOLE_REFRESH,
     AccessKind,
     Expiry,
@@ -491,6 +492,10 @@ def _through_callee(index: ProjectIndex, event: Expiry) -> Expiry:
     for method in ("rollback", "commit"):
         if method in effects:
             return replace(event, method=method, argument=callee.qualname)
+    if ENDED in effects:
+        # A rollback on the paths that do not commit: it expires as the commit does, or the
+        # commit expires nothing and only some paths do, which is not reported.
+        return replace(event, method="commit", argument=callee.qualname)
     return event
 
 

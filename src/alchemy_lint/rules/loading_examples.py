@@ -205,11 +205,21 @@ from app.db_models import Order
 async def close_order(session: AsyncSession, order: Order) -> None:
     order.status = "closed"
     await session.commit()
+
+
+async def try_to_close(session: AsyncSession, order: Order) -> bool:
+    try:
+        order.status = "closed"
+        await session.commit()
+    except Exception:
+        await session.rollback()
+        return False
+    return True
 """
 _SERVICES_FILE = ("app/services.py", _SERVICES)
 
 _DEPENDENCIES = """\
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends
@@ -235,6 +245,14 @@ async def guest_user() -> User:
         user = await session.get(User, 2)
         assert user is not None
         return user
+
+
+def require_role(role: str) -> Callable[..., Awaitable[User]]:
+    async def dependency(user: User = Depends(current_user), db: AsyncSession = Depends(get_db)) -> User:
+        assert role
+        return user
+
+    return dependency
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_db)]
@@ -1254,6 +1272,25 @@ async def rename_me(user: CurrentUser, db: SessionDep) -> str:
     ),
     _example(
         """\
+from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import User
+from app.deps import get_db, require_role
+
+
+async def rename_me(user: User = Depends(require_role("admin")), db: AsyncSession = Depends(get_db)) -> str:
+    user.name = "renamed"
+    await db.commit()
+    return user.name  # ASA302
+""",
+        _EXPIRING_DB,
+        _DEPENDENCIES_FILE,
+        title="The same from a dependency that a call makes (`Depends(require_role(...))`)",
+        topic=_INJECTED,
+    ),
+    _example(
+        """\
 from sqlalchemy import update
 
 from app.db import SessionLocal
@@ -1289,9 +1326,46 @@ async def close_and_report(order_id: int) -> str:
         title="A helper in another module commits; the caller then reads the object",
         topic=_COMMIT_ELSEWHERE,
     ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import Order
+from app.services import try_to_close
+
+
+async def close_and_report(order_id: int) -> str:
+    async with SessionLocal() as session:
+        order = await session.get(Order, order_id)
+        await try_to_close(session, order)
+        return order.status  # ASA302
+""",
+        _EXPIRING_DB,
+        _SERVICES_FILE,
+        title="A helper commits, or rolls back when the commit fails: either way the transaction ends",
+        topic=_COMMIT_ELSEWHERE,
+    ),
 )
 
 ASA302_CROSS_FUNCTION_VALID: tuple[Example, ...] = (
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import Order
+from app.services import try_to_close
+
+
+async def close_and_report(order_id: int) -> str:
+    async with SessionLocal() as session:
+        order = await session.get(Order, order_id)
+        if not await try_to_close(session, order):
+            return "not closed"
+        return order.status
+""",
+        _KEEPING_DB,
+        _SERVICES_FILE,
+        title="A helper that commits, or rolls back and says so, where commit() keeps objects loaded",
+        topic=_COMMIT_ELSEWHERE,
+    ),
     _example(
         """\
 from fastapi import Depends
