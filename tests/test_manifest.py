@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import run_cli, working_directory, write_project
+from conftest import run_cli, run_flake8, working_directory, write_project
 
 from alchemy_lint import manifest
 from alchemy_lint.cache import CACHE_DIR_ENV, NO_CACHE_ENV, Cache, content_digest
@@ -90,12 +90,9 @@ def test_files_modified_just_before_a_run_are_read_again_on_the_next(project: Pa
     assert check(project).stats.files_unchanged == 0
 
 
-def test_a_file_that_changed_after_its_status_was_taken_makes_the_run_read_every_file(
-    project: Path, trusting: None
-) -> None:
-    check(project)
-    # What a run sees when a file changes between its status and its read: the manifest
-    # vouches for bytes the file no longer has, and its facts are not in the cache.
+def vouch_for_bytes_it_no_longer_has(project: Path) -> None:
+    """What a run sees when a file changes between its status and its read: the manifest
+    vouches for bytes the file no longer has, and their facts are not in the cache."""
     edited = project / "app/leak_1.py"
     edited.write_text(CLOSES.format(n=1) + "\n", encoding="utf-8")
     cache = Cache.for_project(project)
@@ -107,6 +104,13 @@ def test_a_file_that_changed_after_its_status_was_taken_makes_the_run_read_every
         content = LEAKS.format(n=9) if path == edited else path.read_text(encoding="utf-8")
         stale.remember(relative, status_of(path.stat()), content_digest(content.encode()))
     stale.finish()
+
+
+def test_a_file_that_changed_after_its_status_was_taken_makes_the_run_read_every_file(
+    project: Path, trusting: None
+) -> None:
+    check(project)
+    vouch_for_bytes_it_no_longer_has(project)
 
     result = check(project)
 
@@ -138,3 +142,15 @@ def test_the_command_line_skips_unchanged_files_and_sees_an_edit(project: Path) 
     after = run_cli("check", "--output-format", "concise", ".", cwd=project)
     assert "app/leak_0.py" not in after.stdout
     assert after.stdout.count("ASA401") == 3
+
+
+def test_the_flake8_plugin_reads_every_file_again_when_one_changed_meanwhile(
+    project: Path, trusting: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    check(project)
+    vouch_for_bytes_it_no_longer_has(project)
+    fresh = run_flake8("app", cwd=project)
+    monkeypatch.setenv(NO_CACHE_ENV, "1")
+    cold = run_flake8("app", cwd=project)
+    assert (fresh.returncode, fresh.stdout, fresh.stderr) == (cold.returncode, cold.stdout, cold.stderr)
+    assert fresh.stdout.count("ASA401") == 3

@@ -28,14 +28,18 @@ from alchemy_lint.ignores import IgnoreFiles
 from alchemy_lint.noqa import noqa_lines
 from alchemy_lint.roots import find_project_root, is_project_root
 from alchemy_lint.rules.precedence import one_finding_per_construct
+from alchemy_lint.sources import SourceChanged
 
 
 @functools.lru_cache(maxsize=8)
-def _project(root: Path, lone_file: Path | None) -> DiskProject:
+def _project(root: Path, lone_file: Path | None, trust_status: bool = True) -> DiskProject:
     # flake8 instantiates the plugin once per file: without this, every file would
     # re-read the whole project. A file outside any project is its own project, as in the CLI.
+    # A file the cache's manifest knows unchanged is not read (see `read_project`).
     files = None if lone_file is None else [lone_file] if lone_file.is_file() else []
-    return read_project(root, load_settings(root), RunOptions(cache=True, jobs=1), files=files)
+    return read_project(
+        root, load_settings(root), RunOptions(cache=True, jobs=1), files=files, trust_status=trust_status
+    )
 
 
 @functools.lru_cache(maxsize=8)
@@ -67,18 +71,26 @@ class AlchemyLintPlugin:
         from_stdin = self.filename in ("stdin", "-")
         path = Path("stdin.py") if from_stdin or not isinstance(self.tree, ast.Module) else Path(self.filename)
         root = find_project_root(path)
+        lone_file = None if is_project_root(root) else path.resolve()
         try:
-            project = _project(root, None if is_project_root(root) else path.resolve())
+            try:
+                found = self._checked(path, _project(root, lone_file), from_stdin=from_stdin)
+            except SourceChanged:
+                # A file changed on disk while this process read the project: read every file.
+                found = self._checked(path, _project(root, lone_file, False), from_stdin=from_stdin)
         except ConfigError as error:
             yield 1, 0, f"ASA000 configuration error: {error}", type(self)
-            return
-        if _left_out(path, project, from_stdin=from_stdin):
             return
         # flake8 applies its own select/ignore and noqa; run every rule the project enables. Where
         # two rules report one construct, the more specific one is kept unless noqa silences it.
         noqa = noqa_lines("".join(self.lines))
-        for finding in one_finding_per_construct(self._findings(path, project), noqa):
+        for finding in one_finding_per_construct(found, noqa):
             yield finding.line, finding.col, finding.message, type(self)
+
+    def _checked(self, path: Path, project: DiskProject, *, from_stdin: bool) -> list[Finding]:
+        if _left_out(path, project, from_stdin=from_stdin):
+            return []
+        return self._findings(path, project)
 
     def _findings(self, path: Path, project: DiskProject) -> list[Finding]:
         source = project.sources.get(path.resolve())
