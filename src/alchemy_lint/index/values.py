@@ -878,7 +878,15 @@ def _agreed(values: list[Value]) -> Value:
         if result.kind is ValueKind.UNKNOWN:
             return UNKNOWN
         return Value(ValueKind.CALLABLE, evidence=_best_evidence(values), result=result)
-    return _join(values)
+    joined = _join(values)
+    # What one site does not know, the value does not know: a session in a unit of work, or
+    # with objects expiring on commit, only when every site's is.
+    return replace(
+        joined,
+        in_unit_of_work=all(value.in_unit_of_work for value in values),
+        expire_on_commit=joined.expire_on_commit if all(v.expire_on_commit is not None for v in values) else None,
+        factory=joined.factory if all(value.factory is not None for value in values) else None,
+    )
 
 
 def _api_flavour(api: Api) -> bool | None:
