@@ -583,11 +583,12 @@ def test_constructor_sites_that_pass_other_clients_are_no_evidence(use: Use, tmp
     assert _findings(tmp_path, form, source, use.code, use.config) == [], source
 
 
-def test_a_stub_a_test_constructs_with_does_not_hide_the_application_site(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stub", ["lambda: None", "engine"], ids=["unknown", "another kind"])
+def test_what_a_test_constructs_with_does_not_hide_the_application_site(stub: str, tmp_path: Path) -> None:
     form = next(form for form in FORMS if form.name.startswith("factory a constructor keeps"))
     use = next(use for use in USES if use.code == "ASA401")
     source = form.wrap(use.body)
-    stub = "from app.handlers import Store\n\n\ndef test_store():\n    Store(lambda: None)\n"
+    stub = f"from app.db import engine\nfrom app.handlers import Store\n\n\ndef test_store():\n    Store({stub})\n"
     form = Form(form.name, form.wrap, files={"tests/test_store.py": stub})
     assert _findings(tmp_path, form, source, "ASA401") == _expected(source), source
 

@@ -200,7 +200,7 @@ class ValueModel:
         self._subclass_memo: dict[str, list[str]] = {}
         #: The construction sites of each constructor, by the class that defines it (built when
         #: first asked: most runs never ask what a constructor's parameter receives).
-        self._constructed: dict[str, list[Construction]] | None = None
+        self._constructed: dict[str, list[tuple[Construction, bool]]] | None = None
 
     # -- public questions ------------------------------------------------------------
 
@@ -772,22 +772,24 @@ class ValueModel:
     def _passed(self, name: str) -> Value:
         """What the construction sites of a class pass for one parameter of its constructor
         (`module.Class.__init__:parameter`): the sites that pass something known must agree on
-        what it is; sites that pass nothing known (a test's stub, the default) say nothing."""
+        what it is; sites that pass nothing known (a test's stub, the default) say nothing.
+        The application's sites speak for the class; tests' sites (wrapping it in fixtures of
+        their own) only when the application constructs it with nothing known."""
         constructor, _, parameter = name.rpartition(":")
         owner = constructor.removesuffix(".__init__")
         positional, keywords = self._constructor_parameters(owner)
         if parameter not in keywords:
             return UNKNOWN
         position = str(positional.index(parameter)) if parameter in positional else None
-        found: list[Value] = []
-        for site in self._construction_sites().get(owner, ()):
+        found: tuple[list[Value], list[Value]] = ([], [])
+        for site, in_tests in self._construction_sites().get(owner, ()):
             for key, origins in site.arguments:
                 if key in (parameter, position):
                     value = self._known_argument(self.of(origins))
                     if value is not None:
-                        found.append(value)
+                        found[in_tests].append(value)
                     break
-        return _agreed(found)
+        return _agreed(found[0] or found[1])
 
     def _known_argument(self, value: Value) -> Value | None:
         """A site's argument as evidence: None when it tells nothing (a callable whose result is
@@ -801,19 +803,21 @@ class ValueModel:
             return Value(ValueKind.CALLABLE, evidence=value.evidence, result=result)
         return value
 
-    def _construction_sites(self) -> dict[str, list[Construction]]:
-        """Every construction site of the project, by the class whose constructor it runs."""
+    def _construction_sites(self) -> dict[str, list[tuple[Construction, bool]]]:
+        """Every construction site of the project, by the class whose constructor it runs, and
+        whether it is in a test module."""
         if self._constructed is None:
             index = self.index
             self._constructed = {}
-            for outline in index.outlines.values():
+            for path, outline in index.outlines.items():
+                in_tests = index.is_test_module(path) if outline.merged.constructions else False
                 for site in outline.merged.constructions:
                     callee = index.canonical(site.callee)
                     if callee not in index.classes:
                         continue
                     owner = self._constructor_owner(callee, skip_first=site.via_super)
                     if owner is not None:
-                        self._constructed.setdefault(owner, []).append(site)
+                        self._constructed.setdefault(owner, []).append((site, in_tests))
         return self._constructed
 
     def _constructor_owner(self, cls: str, skip_first: bool = False) -> str | None:
