@@ -593,36 +593,28 @@ def test_what_a_test_constructs_with_does_not_hide_the_application_site(stub: st
     assert _findings(tmp_path, form, source, "ASA401") == _expected(source), source
 
 
-def test_a_unit_of_work_helper_handed_to_a_wrapper_class_forbids_commit(tmp_path: Path) -> None:
-    sources = (
-        "from contextlib import asynccontextmanager\n\nfrom app.db import SessionLocal\n\n\n"
-        "def build():\n    @asynccontextmanager\n    async def opened():\n"
-        "        async with SessionLocal.begin() as session:\n            yield session\n\n"
-        "    return opened\n\n\nclass Sessions:\n    def __init__(self, db) -> None:\n        self._db = db\n\n"
-        "    def __call__(self):\n        return self._db()\n\n\nsessions = Sessions(db=build())\n"
-    )
+_WRAPPED_HELPERS = (
+    "from contextlib import asynccontextmanager\n\nfrom app.db import SessionLocal\n\n\n"
+    "def build():\n    @asynccontextmanager\n    async def unit_of_work():\n"
+    "        async with SessionLocal.begin() as session:\n            yield session\n\n"
+    "    return unit_of_work\n\n\n"
+    "@asynccontextmanager\nasync def opened():\n    async with SessionLocal() as session:\n        yield session\n\n\n"
+    "class Sessions:\n    def __init__(self, db) -> None:\n        self._db = db\n\n"
+    "    def __call__(self):\n        return self._db()\n\n\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("constructed", "reported"),
+    [("sessions = Sessions(db=build())\n", True), ("sessions = Sessions(build())\nplain = Sessions(opened)\n", False)],
+    ids=["every site hands over a unit of work", "only some sites do"],
+)
+def test_a_unit_of_work_a_wrapper_class_holds_forbids_commit(constructed: str, reported: bool, tmp_path: Path) -> None:
     source = HEADER.replace("import asyncio\n", "import asyncio\n\nfrom app.sources import sessions\n") + (
         "async def handler():\n    async with sessions() as session:\n        await session.commit()  # ASA\n"
     )
-    form = Form("unit of work", lambda body: source, files={"app/sources.py": sources})
-    assert _findings(tmp_path, form, source, "ASA401") == _expected(source), source
-
-
-def test_a_unit_of_work_only_some_construction_sites_hand_over_is_not_assumed(tmp_path: Path) -> None:
-    sources = (
-        "from contextlib import asynccontextmanager\n\nfrom app.db import SessionLocal\n\n\n"
-        "@asynccontextmanager\nasync def unit_of_work():\n    async with SessionLocal.begin() as session:\n"
-        "        yield session\n\n\n@asynccontextmanager\nasync def opened():\n"
-        "    async with SessionLocal() as session:\n        yield session\n\n\n"
-        "class Sessions:\n    def __init__(self, db) -> None:\n        self._db = db\n\n"
-        "    def __call__(self):\n        return self._db()\n\n\n"
-        "writer = Sessions(unit_of_work)\nplain = Sessions(opened)\n"
-    )
-    source = HEADER.replace("import asyncio\n", "import asyncio\n\nfrom app.sources import plain\n") + (
-        "async def handler():\n    async with plain() as session:\n        await session.commit()\n"
-    )
-    form = Form("unit of work", lambda body: source, files={"app/sources.py": sources})
-    assert _findings(tmp_path, form, source, "ASA401") == [], source
+    form = Form("unit of work", lambda body: source, files={"app/sources.py": _WRAPPED_HELPERS + constructed})
+    assert _findings(tmp_path, form, source, "ASA401") == (_expected(source) if reported else []), source
 
 
 def test_one_session_per_task_is_not_shared(tmp_path: Path) -> None:
