@@ -594,11 +594,13 @@ def test_what_a_test_constructs_with_does_not_hide_the_application_site(stub: st
 
 
 _WRAPPED_HELPERS = (
-    "from contextlib import asynccontextmanager\n\nfrom app.db import SessionLocal\n\n\n"
+    "from collections.abc import AsyncIterator\nfrom contextlib import asynccontextmanager\n\n"
+    "from sqlalchemy.ext.asyncio import AsyncSession\n\nfrom app.db import SessionLocal\n\n\n"
     "def build():\n    @asynccontextmanager\n    async def unit_of_work():\n"
     "        async with SessionLocal.begin() as session:\n            yield session\n\n"
     "    return unit_of_work\n\n\n"
     "@asynccontextmanager\nasync def opened():\n    async with SessionLocal() as session:\n        yield session\n\n\n"
+    "@asynccontextmanager\nasync def offline() -> AsyncIterator[AsyncSession]:\n    raise RuntimeError\n    yield\n\n\n"
     "class Sessions:\n    def __init__(self, db) -> None:\n        self._db = db\n\n"
     "    def __call__(self):\n        return self._db()\n\n\n"
 )
@@ -606,8 +608,13 @@ _WRAPPED_HELPERS = (
 
 @pytest.mark.parametrize(
     ("constructed", "reported"),
-    [("sessions = Sessions(db=build())\n", True), ("sessions = Sessions(build())\nplain = Sessions(opened)\n", False)],
-    ids=["every site hands over a unit of work", "only some sites do"],
+    [
+        ("sessions = Sessions(db=build())\n", True),
+        ("sessions = Sessions(build())\nplain = Sessions(opened)\n", False),
+        # A stub known only by its annotation may or may not open a unit of work: it does not disagree.
+        ("sessions = Sessions(build())\nstub = Sessions(offline)\n", True),
+    ],
+    ids=["every site hands over a unit of work", "only some sites do", "a stub says nothing"],
 )
 def test_a_unit_of_work_a_wrapper_class_holds_forbids_commit(constructed: str, reported: bool, tmp_path: Path) -> None:
     source = HEADER.replace("import asyncio\n", "import asyncio\n\nfrom app.sources import sessions\n") + (

@@ -883,14 +883,10 @@ def _agreed(values: list[Value]) -> Value:
             return UNKNOWN
         return Value(ValueKind.CALLABLE, evidence=_best_evidence(values), result=result)
     joined = _join(values)
-    # What one site does not know, the value does not know: a session in a unit of work, or
-    # with objects expiring on commit, only when every site's is.
-    return replace(
-        joined,
-        in_unit_of_work=all(value.in_unit_of_work for value in values),
-        expire_on_commit=joined.expire_on_commit if all(v.expire_on_commit is not None for v in values) else None,
-        factory=joined.factory if all(value.factory is not None for value in values) else None,
-    )
+    # In a unit of work when some site's session is, and no site's is known not to be: one opened
+    # from a factory outside `begin()` (a session known only by its annotation may be either).
+    outside = any(value.factory is not None and not value.in_unit_of_work for value in values)
+    return replace(joined, in_unit_of_work=joined.in_unit_of_work and not outside)
 
 
 def _api_flavour(api: Api) -> bool | None:
