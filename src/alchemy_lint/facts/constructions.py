@@ -7,6 +7,7 @@ keeps `make_session` on `self`), so a value passed in is known wherever the inst
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Callable
 
 from alchemy_lint.facts.classes import decorator_callee
@@ -31,6 +32,9 @@ _GENERATED_INIT = frozenset(
 )
 _CLASS_VARIABLE = frozenset({"typing.ClassVar", "typing_extensions.ClassVar", "dataclasses.InitVar"})
 _FIELD_FUNCTIONS = frozenset({"dataclasses.field", "attr.ib", "attr.attrib", "attr.field", "attrs.field"})
+#: Where no project class is defined: SQLAlchemy's own classes (`Column(Integer, ...)`, the most
+#: common capitalised call in a project) and the standard library's.
+_LIBRARY_PACKAGES = frozenset({"sqlalchemy", "sqlmodel", *sys.stdlib_module_names})
 #: Arguments kept per construction (a call with more hands the rest to nobody we follow).
 _MAX_ARGUMENTS = 16
 
@@ -84,7 +88,11 @@ def construction(
             callee, skip_self = qualname.removesuffix(".__init__"), True  # `Base.__init__(self, ...)`
     elif type(func) is ast.Name and func.id == "cls" and class_qualname is not None:
         callee = class_qualname
-    elif qualname is not None and qualname.rpartition(".")[2][:1].isupper():
+    elif (
+        qualname is not None
+        and qualname.rpartition(".")[2][:1].isupper()
+        and qualname.partition(".")[0] not in _LIBRARY_PACKAGES
+    ):
         callee = qualname
     if callee is None:
         return None
