@@ -116,6 +116,23 @@ def _method(init: list[str], imports: str = "", dataclass: bool = False) -> Call
     return wrap
 
 
+def _kept(
+    init: list[str], opener: str, built: str, imports: str = "", header: str = "class Store:"
+) -> Callable[[list[str]], str]:
+    """A class that keeps what its constructor is given (`init`, the class body above the method);
+    its method gets the session off `self` (`opener`); the module builds it (`built`): the only
+    evidence of what the class keeps is what the construction sites pass."""
+
+    def wrap(body: list[str]) -> str:
+        lines = [*header.splitlines(), *("    " + line for line in init), "", "    async def handler(self):"]
+        lines.append("        " + opener)
+        depth = 3 if opener.endswith(":") else 2
+        lines.extend("    " * depth + line for line in body)
+        return imports + HEADER + "\n".join(lines) + "\n\n\n" + built + "\n"
+
+    return wrap
+
+
 _NO_EXPIRY = "the form says nothing of the factory, so expire_on_commit is unknown (judged only with preview)"
 _NOT_CREATED = "the form receives a session; it does not create one"
 _NOT_A_FACTORY = "the session does not come straight from a factory in an `async with`"
@@ -272,6 +289,59 @@ FORMS = (
             dataclass=True,
         ),
         not_for={"ASA106": _NOT_A_FACTORY, "ASA107": _NOT_CREATED, "ASA202": _NOT_CREATED, "ASA302": _NO_EXPIRY},
+    ),
+    Form(
+        "factory a constructor keeps (unannotated parameter)",
+        _kept(
+            ["def __init__(self, make_session) -> None:", "    self._make = make_session"],
+            "async with self._make() as session:",
+            "store = Store(SessionLocal)",
+            "from app.db import SessionLocal\n",
+        ),
+        not_for=_CONTEXT_ONLY,
+    ),
+    Form(
+        "session a constructor keeps, built where the session is opened",
+        _kept(
+            ["def __init__(self, db) -> None:", "    self.db = db"],
+            "session = self.db",
+            "async def route():\n    async with SessionLocal() as session:\n        await Store(session).handler()",
+            "from app.db import SessionLocal\n",
+        ),
+        not_for={"ASA106": _NOT_A_FACTORY, "ASA107": _NOT_CREATED, "ASA202": _NOT_CREATED},
+    ),
+    Form(
+        "dataclass field with a vague annotation, filled by keyword",
+        _kept(
+            ["make: Callable[..., Any]"],
+            "async with self.make() as session:",
+            "store = Store(make=SessionLocal)",
+            "from dataclasses import dataclass\nfrom typing import Any, Callable\n\nfrom app.db import SessionLocal\n",
+            header="@dataclass\nclass Store:",
+        ),
+        not_for=_CONTEXT_ONLY,
+    ),
+    Form(
+        "constructor argument handed on to the base class",
+        _kept(
+            ["def __init__(self, maker, name: str = '') -> None:", "    super().__init__(maker)"],
+            "async with self.maker() as session:",
+            "store = Store(maker=SessionLocal)",
+            "from app.db import SessionLocal\nfrom app.sources import Base\n",
+            header="class Store(Base):",
+        ),
+        files={"app/sources.py": "class Base:\n    def __init__(self, maker) -> None:\n        self.maker = maker\n"},
+        not_for=_CONTEXT_ONLY,
+    ),
+    Form(
+        "callable wrapper class over what its constructor got",
+        _function("", ["async with sessions() as session:"], "from app.sources import sessions\n"),
+        files={
+            "app/sources.py": "from app.db import get_a_session\n\n\nclass Sessions:\n"
+            "    def __init__(self, db=None, fallback=None) -> None:\n        self._db = db or fallback\n\n"
+            "    def __call__(self):\n        return self._db()\n\n\nsessions = Sessions(fallback=get_a_session)\n"
+        },
+        not_for={**_CONTEXT_ONLY, "ASA106": _NOT_A_FACTORY},
     ),
     Form(
         "closure over the enclosing session",
@@ -492,6 +562,66 @@ def test_other_clients_and_factories_are_not_sessions(negative: str, use: Use, t
     form = Form(negative, _function("", [opener], imports))
     source = form.wrap([line.replace("  # ASA", "") for line in use.body])
     assert _findings(tmp_path, form, source, use.code, use.config) == [], source
+
+
+@pytest.mark.parametrize("use", USES, ids=[use.code for use in USES])
+def test_constructor_sites_that_disagree_are_no_evidence(use: Use, tmp_path: Path) -> None:
+    form = next(form for form in FORMS if form.name.startswith("factory a constructor keeps"))
+    source = form.wrap([line.replace("  # ASA", "") for line in use.body])
+    source = source.replace("from app.db import SessionLocal", "from app.db import SessionLocal, engine")
+    source += "other = Store(engine)\n"  # the same parameter gets an engine here
+    assert _findings(tmp_path, form, source, use.code, use.config) == [], source
+
+
+@pytest.mark.parametrize("use", USES, ids=[use.code for use in USES])
+def test_constructor_sites_that_pass_other_clients_are_no_evidence(use: Use, tmp_path: Path) -> None:
+    form = next(form for form in FORMS if form.name.startswith("factory a constructor keeps"))
+    source = form.wrap([line.replace("  # ASA", "") for line in use.body])
+    source = source.replace("from app.db import SessionLocal", "import httpx").replace(
+        "Store(SessionLocal)", "Store(httpx.AsyncClient)"
+    )
+    assert _findings(tmp_path, form, source, use.code, use.config) == [], source
+
+
+@pytest.mark.parametrize("stub", ["lambda: None", "engine"], ids=["unknown", "another kind"])
+def test_what_a_test_constructs_with_does_not_hide_the_application_site(stub: str, tmp_path: Path) -> None:
+    form = next(form for form in FORMS if form.name.startswith("factory a constructor keeps"))
+    use = next(use for use in USES if use.code == "ASA401")
+    source = form.wrap(use.body)
+    stub = f"from app.db import engine\nfrom app.handlers import Store\n\n\ndef test_store():\n    Store({stub})\n"
+    form = Form(form.name, form.wrap, files={"tests/test_store.py": stub})
+    assert _findings(tmp_path, form, source, "ASA401") == _expected(source), source
+
+
+_WRAPPED_HELPERS = (
+    "from collections.abc import AsyncIterator\nfrom contextlib import asynccontextmanager\n\n"
+    "from sqlalchemy.ext.asyncio import AsyncSession\n\nfrom app.db import SessionLocal\n\n\n"
+    "def build():\n    @asynccontextmanager\n    async def unit_of_work():\n"
+    "        async with SessionLocal.begin() as session:\n            yield session\n\n"
+    "    return unit_of_work\n\n\n"
+    "@asynccontextmanager\nasync def opened():\n    async with SessionLocal() as session:\n        yield session\n\n\n"
+    "@asynccontextmanager\nasync def offline() -> AsyncIterator[AsyncSession]:\n    raise RuntimeError\n    yield\n\n\n"
+    "class Sessions:\n    def __init__(self, db) -> None:\n        self._db = db\n\n"
+    "    def __call__(self):\n        return self._db()\n\n\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("constructed", "reported"),
+    [
+        ("sessions = Sessions(db=build())\n", True),
+        ("sessions = Sessions(build())\nplain = Sessions(opened)\n", False),
+        # A stub known only by its annotation may or may not open a unit of work: it does not disagree.
+        ("sessions = Sessions(build())\nstub = Sessions(offline)\n", True),
+    ],
+    ids=["every site hands over a unit of work", "only some sites do", "a stub says nothing"],
+)
+def test_a_unit_of_work_a_wrapper_class_holds_forbids_commit(constructed: str, reported: bool, tmp_path: Path) -> None:
+    source = HEADER.replace("import asyncio\n", "import asyncio\n\nfrom app.sources import sessions\n") + (
+        "async def handler():\n    async with sessions() as session:\n        await session.commit()  # ASA\n"
+    )
+    form = Form("unit of work", lambda body: source, files={"app/sources.py": _WRAPPED_HELPERS + constructed})
+    assert _findings(tmp_path, form, source, "ASA401") == (_expected(source) if reported else []), source
 
 
 def test_one_session_per_task_is_not_shared(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from alchemy_lint.facts.classes import (
 )
 from alchemy_lint.facts.concurrency import ConcurrencyRecorder
 from alchemy_lint.facts.conditions import Guard, branch_conditions, constant_defaults, known_arguments, leaves, weakest
+from alchemy_lint.facts.constructions import construction, init_fields
 from alchemy_lint.facts.flow import Flow
 from alchemy_lint.facts.guards import yield_guard
 from alchemy_lint.facts.injection import (
@@ -40,6 +41,7 @@ from alchemy_lint.facts.model import (
     ApiCall,
     AttributeFacts,
     ClassFacts,
+    Construction,
     ContextBlock,
     FileFacts,
     Forward,
@@ -258,6 +260,7 @@ class _FactsBuilder(FastNodeVisitor):
         self.providers: dict[str, tuple[Origin, ...]] = {}
         self.invocations = InvocationRecorder()
         self.kept = KeptTracker(self)
+        self.constructions: list[Construction] = []
 
     # -- driving ---------------------------------------------------------------
 
@@ -288,6 +291,7 @@ class _FactsBuilder(FastNodeVisitor):
             app_state=self.app_state,
             providers=self.providers,
             invocations=self.invocations.module_invocations(),
+            constructions=tuple(self.constructions),
         )
 
     def _prescan(self, body: list[ast.stmt]) -> None:
@@ -395,6 +399,12 @@ class _FactsBuilder(FastNodeVisitor):
                 if name == "dependencies" and value is not None:  # a Litestar controller's providers
                     self._register_providers(value)
             self.visit(statement)
+        generated = init_fields(node, self.table)
+        for name in generated or ():
+            # A dataclass field is what the construction site passes for it.
+            known = state.attributes.get(name, AttributeFacts())
+            passed = Origin(OriginKind.PARAMETER, f"{qualname}.__init__:{name}")
+            state.attributes[name] = replace(known, origins=(*known.origins, passed)[:_MAX_ORIGINS])
         self.function, self.loop_depth = saved_function, saved_loops
         self.classes.pop()
         self.class_facts.append(
@@ -409,6 +419,7 @@ class _FactsBuilder(FastNodeVisitor):
                 tuple(relationships),
                 tuple(fields),
                 field_types,
+                generated,
             )
         )
 
@@ -514,6 +525,9 @@ class _FactsBuilder(FastNodeVisitor):
             if kw_default is not None:
                 defaults[argument.arg] = kw_default
         arguments = [*positional, *args.kwonlyargs]
+        # A constructor's parameters are also what its construction sites pass.
+        constructor = node.name == "__init__" and state.class_qualname is not None
+        passed = {argument.arg for argument in arguments[1:]} if constructor else set()
         for extra in (args.vararg, args.kwarg):
             if extra is not None:
                 arguments.append(extra)
@@ -522,6 +536,8 @@ class _FactsBuilder(FastNodeVisitor):
             state.parameters.add(name)
             state.table.forget(name)
             origins = [Origin(OriginKind.ANNOTATION, t) for t in annotation_targets(argument.annotation, self.table)]
+            if name in passed:
+                origins.append(Origin(OriginKind.PARAMETER, f"{state.qualname}:{name}"))
             provider = annotated_provider(argument.annotation, self.table) or provider_of(
                 defaults.get(name), self.table
             )
@@ -851,6 +867,9 @@ class _FactsBuilder(FastNodeVisitor):
                 return self.origins_of(expr.args[0])  # `asynccontextmanager(_session)` is `_session`
             call = CALL if expire is None else Step(StepKind.CALL, "", expire)
             return tuple([origin.then(call) for origin in self.origins_of(func)])
+        if type(expr) is ast.BoolOp and type(expr.op) is ast.Or:
+            # `read_db or db`: one of them.
+            return tuple([origin for value in expr.values for origin in self.origins_of(value)][:_MAX_ORIGINS])
         if type(expr) is ast.Name:
             function = self.function
             if function is not None:
@@ -963,6 +982,10 @@ class _FactsBuilder(FastNodeVisitor):
             self._record_method_call(node, func, awaited)
         qualname = qualify(func, self.table)
         self.concurrency.on_call(node, qualname, awaited)
+        function = self.function
+        built = construction(node, qualname, function.class_qualname if function else None, self.origins_of)
+        if built is not None:
+            self.constructions.append(built)
         self.invocations.on_call(
             node,
             self.table,
@@ -983,7 +1006,6 @@ class _FactsBuilder(FastNodeVisitor):
         for keyword in node.keywords:
             if keyword.arg == "dependencies":
                 self._register_providers(keyword.value)
-        function = self.function
         if function is not None:
             self._record_forwards(function, node)
         self.generic_visit(node)

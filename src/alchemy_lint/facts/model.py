@@ -338,6 +338,8 @@ class ClassFacts:
     #: Annotated field -> the class its annotation names, through `list[...]`, `Optional[...]`
     #: and `X | None` (a schema's nested schema: `items: list[ItemOut]`).
     field_types: dict[str, str] = field(default_factory=dict)
+    #: A dataclass or attrs class: the fields its generated `__init__` takes, in order.
+    init_fields: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,6 +376,23 @@ class FileFacts:
     schema_creations: tuple[SchemaCreation, ...] = ()
     #: The project callables called or handed on at module level (and in class bodies).
     invocations: tuple[Invocation, ...] = ()
+    #: Calls that may construct a project class and pass it something with evidence.
+    constructions: tuple[Construction, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Construction:
+    """`Store(async_session_maker)`: a call that may construct a project class (a capitalised
+    callee, `cls(...)`, `super().__init__(...)`), with the origins of each argument that has any,
+    keyed by position (`"0"`) or keyword name. The index reads what a constructor's parameters
+    receive off these (`OriginKind.PARAMETER`)."""
+
+    callee: str
+    arguments: tuple[tuple[str, tuple[Origin, ...]], ...]
+    line: int
+    #: `super().__init__(...)` in a method of `callee`: the arguments go to the constructor the
+    #: next class of `callee`'s chain defines.
+    via_super: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,9 @@ class OriginKind(str, Enum):
     INJECTED = "injected"
     #: `app.state.<name>` (also `request.app.state.<name>`): the attribute name.
     APP_STATE = "app state"
+    #: What a constructor's parameter receives where the class is constructed:
+    #: `module.Class.__init__:parameter` (a dataclass's generated `__init__` too).
+    PARAMETER = "parameter"
 
 
 class StepKind(str, Enum):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
-from alchemy_lint.facts.model import ApiCall, FunctionFacts
+from alchemy_lint.facts.model import ApiCall, Construction, FunctionFacts
 from alchemy_lint.facts.values import Origin, OriginKind, Reach, ReachKind, Step, StepKind, ValueRef
 from alchemy_lint.sqlalchemy_api import Api, known_api
 
@@ -198,6 +198,9 @@ class ValueModel:
         self._functions: dict[str, Value] = {}
         self._in_progress: set[object] = set()
         self._subclass_memo: dict[str, list[str]] = {}
+        #: The construction sites of each constructor, by the class that defines it (built when
+        #: first asked: most runs never ask what a constructor's parameter receives).
+        self._constructed: dict[str, list[tuple[Construction, bool]]] | None = None
 
     # -- public questions ------------------------------------------------------------
 
@@ -511,6 +514,8 @@ class ValueModel:
                     replace(found, evidence=Evidence(f"from dependency `{name}`")) if found.evidence is None else found
                 )
             return UNKNOWN
+        if origin.kind is OriginKind.PARAMETER:
+            return self._passed(origin.name)
         if origin.kind is OriginKind.APP_STATE:
             stored = index.app_state.get(origin.name, ())
             found = _join(self.origin(inner) for inner in stored)
@@ -762,6 +767,78 @@ class ValueModel:
         session = Value(ValueKind.SESSION, is_async=is_async, factory=site, expire_on_commit=expires, evidence=evidence)
         return Value(ValueKind.FACTORY, is_async, site, expires, evidence=evidence, result=session)
 
+    # -- constructors ----------------------------------------------------------------------
+
+    def _passed(self, name: str) -> Value:
+        """What the construction sites of a class pass for one parameter of its constructor
+        (`module.Class.__init__:parameter`): the sites that pass something known must agree on
+        what it is; sites that pass nothing known (a test's stub, the default) say nothing.
+        The application's sites speak for the class; tests' sites (wrapping it in fixtures of
+        their own) only when the application constructs it with nothing known."""
+        constructor, _, parameter = name.rpartition(":")
+        owner = constructor.removesuffix(".__init__")
+        positional, keywords = self._constructor_parameters(owner)
+        if parameter not in keywords:
+            return UNKNOWN
+        position = str(positional.index(parameter)) if parameter in positional else None
+        found: tuple[list[Value], list[Value]] = ([], [])
+        for site, in_tests in self._construction_sites().get(owner, ()):
+            for key, origins in site.arguments:
+                if key in (parameter, position):
+                    value = self._known_argument(self.of(origins))
+                    if value is not None:
+                        found[in_tests].append(value)
+                    break
+        return _agreed(found[0] or found[1])
+
+    def _known_argument(self, value: Value) -> Value | None:
+        """A site's argument as evidence: None when it tells nothing (a callable whose result is
+        unknown is no more than a name)."""
+        if value.kind is ValueKind.UNKNOWN:
+            return None
+        if value.kind is ValueKind.CALLABLE:
+            result = self._called(value)
+            if result.kind is ValueKind.UNKNOWN:
+                return None
+            return Value(ValueKind.CALLABLE, evidence=value.evidence, result=result)
+        return value
+
+    def _construction_sites(self) -> dict[str, list[tuple[Construction, bool]]]:
+        """Every construction site of the project, by the class whose constructor it runs, and
+        whether it is in a test module."""
+        if self._constructed is None:
+            index = self.index
+            self._constructed = {}
+            for path, outline in index.outlines.items():
+                in_tests = index.is_test_module(path) if outline.merged.constructions else False
+                for site in outline.merged.constructions:
+                    callee = index.canonical(site.callee)
+                    if callee not in index.classes:
+                        continue
+                    owner = self._constructor_owner(callee, skip_first=site.via_super)
+                    if owner is not None:
+                        self._constructed.setdefault(owner, []).append((site, in_tests))
+        return self._constructed
+
+    def _constructor_owner(self, cls: str, skip_first: bool = False) -> str | None:
+        """The class whose constructor `cls(...)` runs: the nearest in its chain that defines
+        `__init__` or has one generated (a dataclass); after `cls` itself for `super().__init__`."""
+        chain = self.index.class_chain(cls)
+        for klass in chain[1:] if skip_first else chain:
+            if f"{klass.qualname}.__init__" in self.index.functions or klass.init_fields is not None:
+                return klass.qualname
+        return None
+
+    def _constructor_parameters(self, owner: str) -> tuple[list[str], set[str]]:
+        """The constructor's positional parameters in order, and every parameter a keyword can fill."""
+        function = self.index.functions.get(f"{owner}.__init__")
+        if function is not None:
+            positional = list(function.parameters[1 : function.positional])
+            return positional, set(function.parameters[1:])
+        # A generated `__init__` takes the fields of the dataclasses in the chain, bases first.
+        fields = [name for klass in reversed(self.index.class_chain(owner)) for name in (klass.init_fields or ())]
+        return fields, set(fields)
+
     # -- classes -------------------------------------------------------------------------
 
     def class_flavour(self, qualname: str) -> bool | None:
@@ -790,6 +867,26 @@ class ValueModel:
             ):
                 return True
         return False
+
+
+def _agreed(values: list[Value]) -> Value:
+    """One answer from what several construction sites pass, or UNKNOWN when they disagree on
+    what it is (its kind, its class, what calling it gives)."""
+    if not values:
+        return UNKNOWN
+    if len({value.kind for value in values}) > 1 or len({value.cls for value in values} - {None}) > 1:
+        return UNKNOWN
+    if values[0].kind is ValueKind.CALLABLE:
+        results = [value.result for value in values if value.result is not None]
+        result = _agreed(results)
+        if result.kind is ValueKind.UNKNOWN:
+            return UNKNOWN
+        return Value(ValueKind.CALLABLE, evidence=_best_evidence(values), result=result)
+    joined = _join(values)
+    # In a unit of work when some site's session is, and no site's is known not to be: one opened
+    # from a factory outside `begin()` (a session known only by its annotation may be either).
+    outside = any(value.factory is not None and not value.in_unit_of_work for value in values)
+    return replace(joined, in_unit_of_work=joined.in_unit_of_work and not outside)
 
 
 def _api_flavour(api: Api) -> bool | None:

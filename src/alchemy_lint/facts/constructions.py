@@ -1,0 +1,113 @@
+"""Where project classes are constructed, and what their constructors take.
+
+The index reads what a constructor's parameter receives off these sites (`Store(make_session)`
+keeps `make_session` on `self`), so a value passed in is known wherever the instance uses it.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Callable
+
+from alchemy_lint.facts.classes import decorator_callee
+from alchemy_lint.facts.model import Construction
+from alchemy_lint.facts.values import Origin
+from alchemy_lint.resolve import NameTable, qualify
+
+#: Decorators that generate an `__init__` taking the annotated fields in order.
+_GENERATED_INIT = frozenset(
+    {
+        "dataclasses.dataclass",
+        "pydantic.dataclasses.dataclass",
+        "attr.s",
+        "attr.attrs",
+        "attr.define",
+        "attr.frozen",
+        "attr.mutable",
+        "attrs.define",
+        "attrs.frozen",
+        "attrs.mutable",
+    }
+)
+_CLASS_VARIABLE = frozenset({"typing.ClassVar", "typing_extensions.ClassVar", "dataclasses.InitVar"})
+_FIELD_FUNCTIONS = frozenset({"dataclasses.field", "attr.ib", "attr.attrib", "attr.field", "attrs.field"})
+#: Where no project class is defined: SQLAlchemy's own classes (`Column(Integer, ...)`, the most
+#: common capitalised call in a project) and the standard library's.
+_LIBRARY_PACKAGES = frozenset({"sqlalchemy", "sqlmodel", *sys.stdlib_module_names})
+#: Arguments kept per construction (a call with more hands the rest to nobody we follow).
+_MAX_ARGUMENTS = 16
+
+
+def init_fields(node: ast.ClassDef, table: NameTable) -> tuple[str, ...] | None:
+    """The fields a dataclass's (or an attrs class's) generated `__init__` takes, in order;
+    None for a class without a generated `__init__`."""
+    if not any(qualify(decorator_callee(d), table) in _GENERATED_INIT for d in node.decorator_list):
+        return None
+    found: list[str] = []
+    for statement in node.body:
+        if not isinstance(statement, ast.AnnAssign) or not isinstance(statement.target, ast.Name):
+            continue
+        annotation = statement.annotation
+        wrapper = annotation.value if isinstance(annotation, ast.Subscript) else annotation
+        if qualify(wrapper, table) in _CLASS_VARIABLE or _excluded_from_init(statement.value, table):
+            continue
+        found.append(statement.target.id)
+    return tuple(found)
+
+
+def _excluded_from_init(value: ast.expr | None, table: NameTable) -> bool:
+    """`field(init=False)`: the generated `__init__` does not take it."""
+    if not isinstance(value, ast.Call) or qualify(value.func, table) not in _FIELD_FUNCTIONS:
+        return False
+    return any(
+        keyword.arg == "init" and isinstance(keyword.value, ast.Constant) and keyword.value.value is False
+        for keyword in value.keywords
+    )
+
+
+def construction(
+    node: ast.Call,
+    qualname: str | None,
+    class_qualname: str | None,
+    origins_of: Callable[[ast.expr], tuple[Origin, ...]],
+) -> Construction | None:
+    """The call as a construction site, when it may construct a project class and passes
+    something with evidence; None otherwise (most calls)."""
+    if not node.args and not node.keywords:
+        return None
+    func = node.func
+    via_super = False
+    skip_self = False
+    callee: str | None = None
+    if type(func) is ast.Attribute and func.attr == "__init__":
+        owner = func.value
+        if type(owner) is ast.Call and type(owner.func) is ast.Name and owner.func.id == "super":
+            callee, via_super = class_qualname, True  # `super().__init__(...)`
+        elif qualname is not None:
+            callee, skip_self = qualname.removesuffix(".__init__"), True  # `Base.__init__(self, ...)`
+    elif type(func) is ast.Name and func.id == "cls" and class_qualname is not None:
+        callee = class_qualname
+    elif (
+        qualname is not None
+        and qualname.rpartition(".")[2][:1].isupper()
+        and qualname.partition(".")[0] not in _LIBRARY_PACKAGES
+    ):
+        callee = qualname
+    if callee is None:
+        return None
+    arguments: list[tuple[str, tuple[Origin, ...]]] = []
+    for position, argument in enumerate(node.args[1:] if skip_self else node.args):
+        if type(argument) is ast.Starred:
+            break  # later positions are unknown
+        found = origins_of(argument)
+        if found:
+            arguments.append((str(position), found))
+    for keyword in node.keywords:
+        if keyword.arg is not None:
+            found = origins_of(keyword.value)
+            if found:
+                arguments.append((keyword.arg, found))
+    if not arguments:
+        return None
+    return Construction(callee, tuple(arguments[:_MAX_ARGUMENTS]), node.lineno, via_super)
