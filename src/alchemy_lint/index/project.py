@@ -553,6 +553,13 @@ class ProjectIndex:
             elif self._reached_by_async is None:
                 self._reached_by_async = self._compute_reached_by_async()
 
+    def computed_analyses(self) -> frozenset[ProjectAnalysis]:
+        """The whole-project analyses computed so far (by `prepare` or on first use)."""
+        computed = {ProjectAnalysis.RUN_ONCE} if self._run_once is not None else set()
+        if self._reached_by_async is not None:
+            computed.add(ProjectAnalysis.REACHED_BY_ASYNC)
+        return frozenset(computed)
+
     def close(self) -> None:
         """Let go of everything; the index is not to be asked anything after this.
 
