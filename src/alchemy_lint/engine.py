@@ -669,7 +669,7 @@ class DiskProject:
         if not pending:
             return found
         index = self.index(checked)
-        started = time.perf_counter()
+        started = Profile.start()
         costs = [len(source.source) + FILE_COST_BYTES for source, _ in pending]
         # The rules read the index: forked workers share it as this process holds it, with the
         # whole-project analyses the rules read computed once here rather than once per worker,
@@ -698,7 +698,7 @@ class DiskProject:
                 for code, seconds in rule_times.items():
                     profile.add_rule_time(code, seconds)
         if profile is not None:
-            profile.phases["rules"] = profile.phases.get("rules", 0.0) + time.perf_counter() - started
+            profile.add_phase("rules", started)
         return found
 
     def _computed_findings(
