@@ -10,7 +10,7 @@ import pytest
 from conftest import write_project
 
 from alchemy_lint import engine
-from alchemy_lint.collector import PARSING_THRESHOLD, rare_collections
+from alchemy_lint.collector import PARSING_THRESHOLD, frozen_for_fork, rare_collections
 from alchemy_lint.config import load_settings
 from alchemy_lint.engine import RunOptions, read_project
 from alchemy_lint.facts import FileFacts
@@ -49,6 +49,25 @@ def test_a_host_that_turned_collection_off_keeps_it_off() -> None:
         assert gc.get_threshold()[0] == 0
     finally:
         gc.set_threshold(*before)
+
+
+def test_objects_are_frozen_while_workers_run_and_collected_again_after() -> None:
+    held = [object()]
+    assert gc.get_freeze_count() == 0
+    with frozen_for_fork():
+        assert gc.get_freeze_count() >= len(held)
+    assert gc.get_freeze_count() == 0
+
+
+def test_objects_the_host_froze_stay_frozen() -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with frozen_for_fork():
+            assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
 
 
 def test_facts_are_extracted_with_rare_collections(

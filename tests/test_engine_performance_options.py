@@ -124,6 +124,11 @@ def test_profile_reports_phases_rules_and_cache_counts_on_stderr(many_files: Pat
     assert cold.returncode == 1, cold.stderr
     for phase in ("discover", "read", "prefilter", "facts", "index", "rules", "output"):
         assert f"\n  {phase} " in cold.stderr
+    phases = dict(
+        line.split(maxsplit=1) for line in cold.stderr.split("\nphase", 1)[1].split("\nrule\n")[0].splitlines()[1:]
+    )
+    wall, cpu = (float(seconds) for seconds in phases["facts"].split())
+    assert wall > 0 and cpu > 0
     assert "ASA101" in cold.stderr.split("\nrule\n", 1)[1]
     assert "facts_extracted" in cold.stderr
     warm = _cli(many_files, "--profile", ".")

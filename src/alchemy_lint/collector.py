@@ -1,4 +1,5 @@
-"""How often the cyclic garbage collector runs while trees are built and walked.
+"""How often the cyclic garbage collector runs while trees are built and walked, and what it
+looks at while worker processes are forked.
 
 Parsing and the facts walk allocate millions of short-lived nodes that reference counting frees
 alone; at CPython's default (a young collection every 700 allocations) the collector spends a
@@ -32,3 +33,24 @@ def rare_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*before)
+
+
+@contextmanager
+def frozen_for_fork() -> Iterator[None]:
+    """The objects this process holds, out of the collector's sight while forked workers run.
+
+    A forked worker inherits them all (a project's facts and index: a million objects and
+    more). A full collection there would traverse every one, and write to its header, so that
+    the worker copies every page it shares with this process: measured on a 400k-line project,
+    1.3 CPU s per collection. Frozen, they are skipped by the workers' collections and by this
+    process's own until the pool is done; then they are collected as before.
+    """
+    if gc.get_freeze_count():
+        # The host froze objects itself: unfreezing would undo its choice.
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

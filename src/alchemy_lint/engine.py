@@ -12,12 +12,13 @@ import ast
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from alchemy_lint import __version__
 from alchemy_lint.cache import CACHE_DIR_ENV, Cache, cache_disabled_by_environment, digest
-from alchemy_lint.collector import rare_collections
+from alchemy_lint.collector import frozen_for_fork, rare_collections
 from alchemy_lint.config import Overrides, Settings, matches_any, settings_for
 from alchemy_lint.facts import FileFacts, extract_facts
 from alchemy_lint.findings import Finding
@@ -682,18 +683,23 @@ class DiskProject:
         if not pending:
             return found
         index = self.index(checked)
-        started = time.perf_counter()
+        started = Profile.start()
         costs = [source.size + FILE_COST_BYTES for source, _ in pending]
-        # The rules read the index: forked workers share it as this process holds it.
+        # The rules read the index: forked workers share it as this process holds it, with the
+        # whole-project analyses the rules read computed once here rather than once per worker,
+        # and the collector kept off the index meanwhile (see `frozen_for_fork`).
         workers = self.options.workers if sum(costs) >= MIN_SHARED_RULES_BYTES else 1
-        computed = share_work(
-            lambda number: self._computed_findings(*pending[number], index, checked, honour_noqa),
-            costs,
-            workers,
-            cache=self.cache,
-            fork_only=True,
-            doing="checking",
-        )
+        with frozen_for_fork() if workers > 1 else nullcontext():
+            if workers > 1:
+                index.prepare({analysis for rule in enabled_rules(self.settings) for analysis in rule.analyses})
+            computed = share_work(
+                lambda number: self._computed_findings(*pending[number], index, checked, honour_noqa),
+                costs,
+                workers,
+                cache=self.cache,
+                fork_only=True,
+                doing="checking",
+            )
         for findings, rule_times, crash in computed:
             if crash is not None:
                 if crashes is None:
@@ -706,7 +712,7 @@ class DiskProject:
                 for code, seconds in rule_times.items():
                     profile.add_rule_time(code, seconds)
         if profile is not None:
-            profile.phases["rules"] = profile.phases.get("rules", 0.0) + time.perf_counter() - started
+            profile.add_phase("rules", started)
         return found
 
     def _computed_findings(
@@ -753,6 +759,13 @@ class DiskProject:
         if self.cache is not None:
             self.stats.cache_rebuilt += self.cache.stats.corrupt
             self.cache.stats.corrupt = 0
+
+    def close(self) -> None:
+        """Let go of the index and the facts, for a run that is done with this project."""
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+        self._facts.clear()
 
 
 def _stamp(source: SourceFile) -> Stamp:
@@ -921,6 +934,9 @@ def check_paths(
             projects[root] = project
         project.finish()
         pending.extend((nested.resolve(), [nested]) for nested in nested_roots if nested.resolve() not in targets)
+        if projects is None and pending:
+            # Freed now rather than by a full collection during the next project's run.
+            project.close()
     unique = sorted(set(findings), key=Finding.sort_key)
     return CheckResult(tuple(unique), stats.checked, stats, tuple(warnings), tuple(str(crash) for crash in crashes))
 

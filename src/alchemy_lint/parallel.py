@@ -11,12 +11,13 @@ import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from alchemy_lint.cache import Cache
-from alchemy_lint.collector import rare_collections
+from alchemy_lint.collector import frozen_for_fork, rare_collections
 from alchemy_lint.facts import FileFacts, extract_facts, parse_source
 from alchemy_lint.facts.extract import PARSE_ERRORS
 from alchemy_lint.noqa import noqa_lines
@@ -204,7 +205,8 @@ def share_work(
     done: dict[int, R] = {}
     for _ in range(POOL_ATTEMPTS):
         try:
-            _run_in_pool(task, costs, workers, context, cache, done)
+            with frozen_for_fork() if context.get_start_method() == "fork" else nullcontext():
+                _run_in_pool(task, costs, workers, context, cache, done)
         except BrokenProcessPool:
             continue
         return [done[number] for number in range(len(costs))]

@@ -4,13 +4,14 @@
 `loading` (which relationships an ORM object has loaded), `policy` (the transaction policy).
 """
 
-from alchemy_lint.index.project import FactorySite, ProjectIndex, RelationshipRef
+from alchemy_lint.index.project import FactorySite, ProjectAnalysis, ProjectIndex, RelationshipRef
 from alchemy_lint.index.values import EngineRef, Evidence, Value, ValueKind, ValueModel
 
 __all__ = [
     "EngineRef",
     "Evidence",
     "FactorySite",
+    "ProjectAnalysis",
     "ProjectIndex",
     "RelationshipRef",
     "Value",

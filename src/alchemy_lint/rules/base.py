@@ -12,7 +12,7 @@ from enum import Enum
 from alchemy_lint.config import Settings
 from alchemy_lint.facts.model import FileFacts
 from alchemy_lint.findings import Finding
-from alchemy_lint.index import ProjectIndex
+from alchemy_lint.index import ProjectAnalysis, ProjectIndex
 
 
 class FixSafety(str, Enum):
@@ -77,6 +77,9 @@ class Rule:
     #: More specific rules that report the same construct for the same root cause: where one of
     #: them reports the same line and column (and no noqa silences it), this rule's finding goes.
     superseded_by: tuple[str, ...] = ()
+    #: The whole-project analyses the rule reads: with `-j N` they are computed once before the
+    #: rule workers are forked (each would otherwise compute its own). Only speed depends on it.
+    analyses: frozenset[ProjectAnalysis] = frozenset()
 
     def report(
         self, context: FileContext, line: int, col: int, *, end: tuple[int, int] | None = None, **fields: object

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from alchemy_lint.facts.model import FunctionFacts, SpawnedWork, StoredValue, TaskSpawn
 from alchemy_lint.facts.values import Reach, ReachKind, ValueRef
 from alchemy_lint.findings import Finding
-from alchemy_lint.index import ProjectIndex, Value
+from alchemy_lint.index import ProjectAnalysis, ProjectIndex, Value
 from alchemy_lint.index.runonce import SERVING
 from alchemy_lint.rules.base import Example, FileContext, Rule
 from alchemy_lint.rules.scaffolding import DB_MODULE
@@ -560,6 +560,7 @@ MODULE_LEVEL_SESSION = Rule(
         "under `asyncio.run`, a command), belongs to that one run and stays silent."
     ),
     check=check_module_level_session,
+    analyses=frozenset({ProjectAnalysis.RUN_ONCE}),
     runtime=(
         "A kept session used by concurrent requests is one session shared by concurrent tasks, which "
         "fails as ASA201's runtime notes show on aiosqlite (`InvalidRequestError: Session is already "

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from alchemy_lint.facts.model import SchemaCreation, Scope
 from alchemy_lint.findings import Finding
-from alchemy_lint.index import ValueKind
+from alchemy_lint.index import ProjectAnalysis, ValueKind
 from alchemy_lint.index.runonce import RunContext
 from alchemy_lint.rules.base import Example, FileContext, Rule
 from alchemy_lint.rules.scaffolding import DECLARATIVE_BASE
@@ -163,6 +163,7 @@ CREATE_ALL_AT_RUNTIME = Rule(
         'default: select it with `select = [..., "ASA502"]` or `extend-select = ["ASA502"]`.'
     ),
     check=check_create_all_at_runtime,
+    analyses=frozenset({ProjectAnalysis.RUN_ONCE}),
     default_on=False,
     options=("db-modules",),
     valid=(

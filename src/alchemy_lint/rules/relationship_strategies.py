@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from alchemy_lint.facts.model import RelationshipFacts
 from alchemy_lint.findings import Finding
+from alchemy_lint.index import ProjectAnalysis
 from alchemy_lint.rules.base import Example, FileContext, Rule
 from alchemy_lint.sqlalchemy_api import Api
 
@@ -67,6 +68,7 @@ DYNAMIC_RELATIONSHIP = Rule(
         "in a repository that also has asyncio code are not judged."
     ),
     check=check_dynamic_relationship,
+    analyses=frozenset({ProjectAnalysis.REACHED_BY_ASYNC}),
     runtime=(
         "Iterating the relationship or calling `.all()` raises `sqlalchemy.exc.StatementError` "
         "wrapping `sqlalchemy.exc.MissingGreenlet`."

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from alchemy_lint.facts.model import ApiCall, Keeper, Scope
 from alchemy_lint.facts.values import OriginKind, ValueRef
 from alchemy_lint.findings import Finding
-from alchemy_lint.index import EngineRef, FactorySite, ProjectIndex, ValueKind
+from alchemy_lint.index import EngineRef, FactorySite, ProjectAnalysis, ProjectIndex, ValueKind
 from alchemy_lint.rules.base import Example, FileContext, FixSafety, Rule
 from alchemy_lint.rules.scaffolding import DB_METHODS, DB_MODULE, ENGINE_MODULE
 from alchemy_lint.sqlalchemy_api import Api
@@ -125,6 +125,7 @@ ADHOC_SESSION = Rule(
         "`return AppSession(...)` in the `__call__` of a class that implements a session factory." + TESTS_NOT_JUDGED
     ),
     check=check_adhoc_session,
+    analyses=frozenset({ProjectAnalysis.RUN_ONCE}),
     valid=(
         Example(
             """\
@@ -335,6 +336,7 @@ FACTORY_NOT_GLOBAL = Rule(
         "another factory's `sync_session_class`." + TESTS_NOT_JUDGED
     ),
     check=check_factory_not_global,
+    analyses=frozenset({ProjectAnalysis.RUN_ONCE}),
     valid=(
         Example(
             """\
@@ -932,6 +934,7 @@ MULTIPLE_FACTORIES = Rule(
         "does not count." + TESTS_NOT_JUDGED
     ),
     check=check_multiple_factories,
+    analyses=frozenset({ProjectAnalysis.RUN_ONCE}),
     valid=(
         Example(
             """\
