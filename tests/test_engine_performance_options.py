@@ -158,9 +158,13 @@ def test_flake8_plugin_reuses_the_cache_between_runs(many_files: Path, tmp_path:
     assert len(findings_entries) >= 2 * MIN_FILES_FOR_POOL
     second = subprocess.run(command, cwd=many_files, env=environment, capture_output=True, text=True, check=False)
     assert second.stdout == first.stdout
-    # Every entry was read, none rewritten: the second run was answered from the cache.
+    # Every entry was read, none rewritten: the second run was answered from the cache. (Not
+    # the manifest of file statuses: files written a moment before the first run are not
+    # trusted yet, so the second run reads them again and records them.)
     after = {path: path.stat().st_mtime_ns for path in (many_files / CACHE_DIR_NAME).rglob("*.pickle")}
-    assert after == entries
+    assert {path: time for path, time in after.items() if path.parent.parent.name != "manifest"} == {
+        path: time for path, time in entries.items() if path.parent.parent.name != "manifest"
+    }
 
 
 def test_noqa_comments_still_apply_when_read_only_for_files_with_findings(tmp_path: Path) -> None:
