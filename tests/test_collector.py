@@ -13,7 +13,7 @@ from alchemy_lint import engine
 from alchemy_lint.collector import PARSING_THRESHOLD, rare_collections
 from alchemy_lint.config import load_settings
 from alchemy_lint.engine import RunOptions, read_project
-from alchemy_lint.facts import FileFacts
+from alchemy_lint.facts import FileFacts, extract_facts, parse_source
 from alchemy_lint.parallel import ParseJob
 
 
@@ -66,3 +66,45 @@ def test_facts_are_extracted_with_rare_collections(
     project.index()
     assert seen == [PARSING_THRESHOLD]
     assert gc.get_threshold() == default_thresholds
+
+
+SERVICE = b"""\
+import asyncio
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+Factory = async_sessionmaker(expire_on_commit=False)
+
+
+class Orders:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def paid(self, order_id: int) -> None:
+        order = await self.session.get(Order, order_id)
+        order.status = "paid"
+        await self.session.commit()
+        print(order.lines)
+
+
+async def main() -> None:
+    async with Factory() as session:
+        def later() -> Orders:
+            return Orders(session)
+
+        await asyncio.gather(later().paid(1), later().paid(2))
+"""
+
+
+def test_the_facts_walk_leaves_nothing_for_the_collector() -> None:
+    # Everything the walk builds is freed by reference counting as soon as the facts are
+    # made: nothing keeps the tree and tables alive until a collection comes round.
+    was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        facts = extract_facts(parse_source(SERVICE, "app/orders.py"), "app/orders.py", "app.orders", False)
+        assert facts.functions and any(function.loading for function in facts.functions)
+        assert gc.collect() == 0
+    finally:
+        if was_enabled:
+            gc.enable()
