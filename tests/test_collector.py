@@ -12,8 +12,9 @@ from conftest import write_project
 from alchemy_lint import engine
 from alchemy_lint.collector import PARSING_THRESHOLD, rare_collections
 from alchemy_lint.config import load_settings
-from alchemy_lint.engine import RunOptions, read_project
+from alchemy_lint.engine import RunOptions, check_paths, read_project
 from alchemy_lint.facts import FileFacts, extract_facts, parse_source
+from alchemy_lint.index.project import ProjectIndex
 from alchemy_lint.parallel import ParseJob
 
 
@@ -68,7 +69,7 @@ def test_facts_are_extracted_with_rare_collections(
     assert gc.get_threshold() == default_thresholds
 
 
-SERVICE = b"""\
+SERVICE = """\
 import asyncio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -95,16 +96,38 @@ async def main() -> None:
 """
 
 
-def test_the_facts_walk_leaves_nothing_for_the_collector() -> None:
-    # Everything the walk builds is freed by reference counting as soon as the facts are
-    # made: nothing keeps the tree and tables alive until a collection comes round.
+@pytest.fixture
+def collector_off() -> Iterator[None]:
+    """No automatic collection within: what `gc.collect()` then finds is what the code left."""
     was_enabled = gc.isenabled()
     gc.collect()
     gc.disable()
+    yield
+    if was_enabled:
+        gc.enable()
+
+
+def test_the_facts_walk_leaves_nothing_for_the_collector(collector_off: None) -> None:
+    # Everything the walk builds is freed by reference counting as soon as the facts are
+    # made: nothing keeps the tree and tables alive until a collection comes round.
+    facts = extract_facts(parse_source(SERVICE.encode(), "app/orders.py"), "app/orders.py", "app.orders", False)
+    assert facts.functions and any(function.loading for function in facts.functions)
+    assert gc.collect() == 0
+
+
+def test_a_checked_project_leaves_its_index_to_reference_counting(tmp_path: Path, collector_off: None) -> None:
+    # A nested project is checked after the outer one; the outer one's index and facts are
+    # freed when it is dropped, not by a collection of the older generations.
+    adhoc = SERVICE + "\n\nreport = AsyncSession(engine, expire_on_commit=False)\n"  # ASA101
+    root = write_project(tmp_path / "project", {"app/orders.py": adhoc})
+    write_project(root / "tools" / "nested", {"tool.py": adhoc})
+    result = check_paths([str(root)], None, RunOptions())
+    assert {Path(finding.path).name for finding in result.findings} == {"orders.py", "tool.py"}
+    gc.set_debug(gc.DEBUG_SAVEALL)
     try:
-        facts = extract_facts(parse_source(SERVICE, "app/orders.py"), "app/orders.py", "app.orders", False)
-        assert facts.functions and any(function.loading for function in facts.functions)
-        assert gc.collect() == 0
+        gc.collect()
+        left = [item for item in gc.garbage if isinstance(item, (ProjectIndex, FileFacts))]
     finally:
-        if was_enabled:
-            gc.enable()
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert not left

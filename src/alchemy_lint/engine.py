@@ -740,6 +740,12 @@ class DiskProject:
             self.stats.cache_rebuilt += self.cache.stats.corrupt
             self.cache.stats.corrupt = 0
 
+    def release(self) -> None:
+        """Let reference counting free the index and the facts once the project is dropped."""
+        if self._index is not None:
+            self._index.release()
+            self._index = None
+
 
 def _stamp(source: SourceFile) -> Stamp:
     """What identifies a file's facts in the outline store (the parts of its facts key that vary)."""
@@ -896,6 +902,8 @@ def check_paths(
         stats.checked += len(checked)
         findings.extend(project.check(checked, crashes=crashes))
         project.finish()
+        if projects is None:
+            project.release()
         pending.extend((nested.resolve(), [nested]) for nested in nested_roots if nested.resolve() not in targets)
     unique = sorted(set(findings), key=Finding.sort_key)
     return CheckResult(tuple(unique), stats.checked, stats, tuple(warnings), tuple(str(crash) for crash in crashes))

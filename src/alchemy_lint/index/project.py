@@ -139,6 +139,16 @@ class ProjectIndex:
         #: What functions do with what their callers hand them.
         self.summaries = Summaries(self)
 
+    def release(self) -> None:
+        """Drop the analyses that hold the index as it holds them; the index answers no more.
+
+        Left in place, those cycles keep the whole index and every file's facts alive until a
+        collection of the older generations finds them: checking polar's nested project after
+        its main one spent 1.3 s of CPU in the one collection that freed the main one's.
+        """
+        del self.values, self.summaries
+        self._run_once = None
+
     def _register_module(self, facts: FileFacts) -> None:
         """Also know a module by every dotted suffix of its project-relative path.
 
