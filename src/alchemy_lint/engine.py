@@ -902,9 +902,12 @@ def check_paths(
         stats.checked += len(checked)
         findings.extend(project.check(checked, crashes=crashes))
         project.finish()
-        if projects is None:
-            project.release()
         pending.extend((nested.resolve(), [nested]) for nested in nested_roots if nested.resolve() not in targets)
+        if projects is None and pending:
+            # Freed now by reference counting (0.19 s on polar), not by the collection that
+            # would find it among the next project's objects (1.3 s). The last one is left
+            # as it was: the command exits without freeing its memory.
+            project.release()
     unique = sorted(set(findings), key=Finding.sort_key)
     return CheckResult(tuple(unique), stats.checked, stats, tuple(warnings), tuple(str(crash) for crash in crashes))
 
