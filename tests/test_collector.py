@@ -12,8 +12,9 @@ from conftest import write_project
 from alchemy_lint import engine
 from alchemy_lint.collector import PARSING_THRESHOLD, frozen_for_fork, rare_collections
 from alchemy_lint.config import load_settings
-from alchemy_lint.engine import RunOptions, read_project
-from alchemy_lint.facts import FileFacts
+from alchemy_lint.engine import RunOptions, check_paths, read_project
+from alchemy_lint.facts import FileFacts, extract_facts, parse_source
+from alchemy_lint.index.project import ProjectIndex
 from alchemy_lint.parallel import ParseJob
 
 
@@ -85,3 +86,68 @@ def test_facts_are_extracted_with_rare_collections(
     project.index()
     assert seen == [PARSING_THRESHOLD]
     assert gc.get_threshold() == default_thresholds
+
+
+SERVICE = """\
+import asyncio
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+Factory = async_sessionmaker(expire_on_commit=False)
+
+
+class Orders:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def paid(self, order_id: int) -> None:
+        order = await self.session.get(Order, order_id)
+        order.status = "paid"
+        await self.session.commit()
+        print(order.lines)
+
+
+async def main() -> None:
+    async with Factory() as session:
+        def later() -> Orders:
+            return Orders(session)
+
+        await asyncio.gather(later().paid(1), later().paid(2))
+"""
+
+
+@pytest.fixture
+def collector_off() -> Iterator[None]:
+    """No automatic collection within: what `gc.collect()` then finds is what the code left."""
+    was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    yield
+    if was_enabled:
+        gc.enable()
+
+
+def test_the_facts_walk_leaves_nothing_for_the_collector(collector_off: None) -> None:
+    # Everything the walk builds is freed by reference counting as soon as the facts are
+    # made: nothing keeps the tree and tables alive until a collection comes round.
+    facts = extract_facts(parse_source(SERVICE.encode(), "app/orders.py"), "app/orders.py", "app.orders", False)
+    assert facts.functions and any(function.loading for function in facts.functions)
+    assert gc.collect() == 0
+
+
+def test_a_checked_project_leaves_its_index_to_reference_counting(tmp_path: Path, collector_off: None) -> None:
+    # A nested project is checked after the outer one; the outer one's index and facts are
+    # freed when the next project is read, not by a collection of the older generations.
+    # (The last project's are left as they were: the command exits without freeing them.)
+    adhoc = SERVICE + "\n\nreport = AsyncSession(engine, expire_on_commit=False)\n"  # ASA101
+    root = write_project(tmp_path / "project", {"app/orders.py": adhoc})
+    nested = write_project(root / "tools" / "nested", {"tool.py": adhoc})
+    result = check_paths([str(root)], None, RunOptions())
+    assert {Path(finding.path).name for finding in result.findings} == {"orders.py", "tool.py"}
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        gc.collect()
+        left = {item.root for item in gc.garbage if isinstance(item, ProjectIndex)}
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert left == {nested.resolve()}

@@ -6,9 +6,11 @@ import dataclasses
 import pickle
 from typing import Any
 
+import pytest
+
 from alchemy_lint.facts import extract_facts, loading, model, parse_source, values
 from alchemy_lint.facts.model import FileFacts
-from alchemy_lint.pickling import install_fast_state
+from alchemy_lint.pickling import install_fast_methods
 
 SOURCE = b"""\
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -79,8 +81,52 @@ def test_a_class_with_one_field_and_a_plain_class_are_handled() -> None:
     Single.__module__ = Plain.__module__ = module.__name__
     module.Single = Single  # type: ignore[attr-defined]
     module.Plain = Plain  # type: ignore[attr-defined]
-    assert install_fast_state([module]) == 1
+    assert install_fast_methods([module]) == 1
     assert Single.__getstate__(Single("a")) == ["a"]  # type: ignore[attr-defined]
     rebuilt = object.__new__(Single)
     rebuilt.__setstate__(["a"])  # type: ignore[attr-defined]
     assert rebuilt == Single("a")
+
+
+def _scratch_module(*classes: type) -> Any:
+    import types
+
+    module = types.ModuleType("scratch")
+    for cls in classes:
+        cls.__module__ = module.__name__
+        setattr(module, cls.__name__, cls)
+    return module
+
+
+def test_the_written_out_init_builds_what_the_dataclass_init_built() -> None:
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Order:
+        number: int
+        status: str = "open"
+        lines: dict[str, int] = dataclasses.field(default_factory=dict)
+
+    before = [Order(1), Order(2, "paid"), Order(3, lines={"a": 1}), Order(number=4, status="x", lines={})]
+    generated_init = Order.__init__
+    assert install_fast_methods([_scratch_module(Order)]) == 1
+    assert Order.__init__ is not generated_init
+    after = [Order(1), Order(2, "paid"), Order(3, lines={"a": 1}), Order(number=4, status="x", lines={})]
+    assert after == before
+    assert Order(5).lines is not Order(5).lines  # a fresh dict from the factory each time
+    assert dataclasses.replace(after[1], status="shipped") == Order(2, "shipped")
+
+
+def test_a_class_with_a_post_init_keeps_its_own_init() -> None:
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Checked:
+        number: int
+
+        def __post_init__(self) -> None:
+            if self.number < 0:
+                raise ValueError(self.number)
+
+    generated_init = Checked.__init__
+    install_fast_methods([_scratch_module(Checked)])
+    assert Checked.__init__ is generated_init
+    assert Checked(1).number == 1
+    with pytest.raises(ValueError):
+        Checked(-1)

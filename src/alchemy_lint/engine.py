@@ -935,7 +935,9 @@ def check_paths(
         project.finish()
         pending.extend((nested.resolve(), [nested]) for nested in nested_roots if nested.resolve() not in targets)
         if projects is None and pending:
-            # Freed now rather than by a full collection during the next project's run.
+            # Freed now by reference counting, not by the collection that would find it among
+            # the next project's objects (1.3 s on polar). The last one is left as it was: the
+            # command exits without freeing its memory.
             project.close()
     unique = sorted(set(findings), key=Finding.sort_key)
     return CheckResult(tuple(unique), stats.checked, stats, tuple(warnings), tuple(str(crash) for crash in crashes))

@@ -1,9 +1,14 @@
-"""Fast pickling for the frozen, slotted dataclasses of facts and findings.
+"""Fast construction and pickling for the frozen, slotted dataclasses of facts and findings.
 
-`dataclasses` gives such a class a generic `__getstate__`/`__setstate__` that calls `fields()`
-and `object.__setattr__` per field of every object; loading a project's cached facts spent two
-thirds of its time there. The replacements keep the same state (the list of field values in
-field order), so entries pickled either way load either way.
+`dataclasses` gives such a class an `__init__` that stores each field through
+`object.__setattr__` (its own `__setattr__` refuses), and a generic `__getstate__`/`__setstate__`
+that calls `fields()` and `object.__setattr__` per field of every object: building a project's
+facts spent a tenth of its walk in those `__init__`s, and loading cached facts two thirds of its
+time in `__setstate__`. The replacements store into the slots directly and keep the same state
+(the list of field values in field order), so entries pickled either way load either way.
+
+Frozenness stays a promise that mypy checks (`frozen=True` is still what every class declares);
+the run-time guard of `__setattr__` goes, since with it in place no store is cheap.
 """
 
 from __future__ import annotations
@@ -16,32 +21,44 @@ from typing import Any
 
 _State = list[Any]
 
+#: Stands for "not given" in a written-out `__init__` of a field with a default factory.
+_NOT_GIVEN: Any = object()
 
-def install_fast_state(modules: Iterable[types.ModuleType]) -> int:
-    """Give every frozen slotted dataclass defined in these modules the fast state methods;
-    returns how many classes got them."""
-    installed = 0
-    for module in modules:
-        for item in vars(module).values():
-            if (
-                isinstance(item, type)
-                and item.__module__ == module.__name__
-                and dataclasses.is_dataclass(item)
-                and _install(item)
-            ):
-                installed += 1
-    return installed
+
+def install_fast_methods(modules: Iterable[types.ModuleType]) -> int:
+    """Give every frozen slotted dataclass defined in these modules the fast `__init__` and
+    state methods; returns how many classes got them."""
+    classes = [
+        item
+        for module in modules
+        for item in vars(module).values()
+        if isinstance(item, type) and item.__module__ == module.__name__ and dataclasses.is_dataclass(item)
+    ]
+    candidates = [cls for cls in classes if _frozen_and_slotted(cls)]
+    # The guards go first, all of them: a class whose base still refuses stores keeps its own
+    # `__init__`, which stores around the guard.
+    for cls in candidates:
+        for name in ("__setattr__", "__delattr__"):
+            if name in cls.__dict__:
+                type.__delattr__(cls, name)
+    return sum(_install(cls) for cls in candidates)
+
+
+def _frozen_and_slotted(cls: type) -> bool:
+    params = getattr(cls, "__dataclass_params__", None)
+    # Not frozen and slotted: built and pickled through plain stores and `__dict__` already.
+    return params is not None and bool(params.frozen) and "__setstate__" in cls.__dict__
 
 
 def _install(cls: type) -> bool:
-    params = getattr(cls, "__dataclass_params__", None)
-    if params is None or not params.frozen or "__setstate__" not in cls.__dict__:
-        return False  # not frozen and slotted: pickled through its __dict__, nothing to speed up
-    names = tuple(field.name for field in dataclasses.fields(cls))
-    found = [_slot(cls, name) for name in names]
-    slots = [slot for slot in found if slot is not None]
-    if not names or len(slots) != len(names):
+    fields = dataclasses.fields(cls)
+    names = tuple(field.name for field in fields)
+    slots = [_slot(cls, name) for name in names]
+    if not names or any(slot is None for slot in slots):
         return False
+    plain_stores = cls.__setattr__ is object.__setattr__  # type: ignore[comparison-overlap]
+    if plain_stores and _init_is_writable(cls, fields):
+        type.__setattr__(cls, "__init__", _initialiser(cls, fields))
     read = attrgetter(*names)
 
     def __getstate__(self: object) -> _State:
@@ -49,19 +66,56 @@ def _install(cls: type) -> bool:
         return list(values) if len(names) > 1 else [values]
 
     type.__setattr__(cls, "__getstate__", __getstate__)
-    type.__setattr__(cls, "__setstate__", _state_setter(cls.__qualname__, slots))
+    stores = [f"self.{name}" for name in names] if plain_stores else [f"_store_{n}" for n in range(len(names))]
+    type.__setattr__(cls, "__setstate__", _state_setter(cls.__qualname__, stores, slots))
     return True
 
 
-def _state_setter(qualname: str, slots: list[types.MemberDescriptorType]) -> Callable[[object, _State], None]:
+def _init_is_writable(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> bool:
+    """Whether the written-out `__init__` covers what the class asks of one: every field an
+    ordinary parameter, nothing to run after."""
+    return not hasattr(cls, "__post_init__") and all(field.init and not field.kw_only for field in fields)
+
+
+def _initialiser(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> Callable[..., None]:
+    """`__init__` as `dataclasses` writes it for an unfrozen class: one plain slot store per field."""
+    namespace: dict[str, Any] = {"__name__": __name__, "_NOT_GIVEN": _NOT_GIVEN}
+    parameters: list[str] = []
+    body: list[str] = []
+    for field in fields:
+        name = field.name
+        if field.default is not dataclasses.MISSING:
+            namespace[f"_default_{name}"] = field.default
+            parameters.append(f"{name}=_default_{name}")
+            body.append(f"    self.{name} = {name}\n")
+        elif field.default_factory is not dataclasses.MISSING:
+            namespace[f"_factory_{name}"] = field.default_factory
+            parameters.append(f"{name}=_NOT_GIVEN")
+            body.append(f"    self.{name} = _factory_{name}() if {name} is _NOT_GIVEN else {name}\n")
+        else:
+            parameters.append(name)
+            body.append(f"    self.{name} = {name}\n")
+    exec(f"def __init__(self, {', '.join(parameters)}):\n{''.join(body)}", namespace)
+    initialiser: Callable[..., None] = namespace["__init__"]
+    initialiser.__qualname__ = f"{cls.__qualname__}.__init__"
+    return initialiser
+
+
+def _state_setter(
+    qualname: str, stores: list[str], slots: list[types.MemberDescriptorType | None]
+) -> Callable[[object, _State], None]:
     """`__setstate__` written out for these slots, as `dataclasses` writes `__init__`: one
     unpacking and one slot store per field, no loop. Unpickling a project's facts runs it
-    some 200,000 times, and the loop over `zip` took a third longer."""
-    values = [f"value_{number}" for number in range(len(slots))]
-    stores = "".join(f"    _store_{number}(self, {value})\n" for number, value in enumerate(values))
-    code = f"def __setstate__(self, state):\n    {', '.join(values)}, = state\n{stores}"
+    some 200,000 times, and the loop over `zip` took a third longer. `stores` are plain
+    attribute targets (`self.name`) or slot setters (`_store_0`) where a guard refuses them."""
+    values = [f"value_{number}" for number in range(len(stores))]
+    lines = "".join(
+        f"    {store} = {value}\n" if store.startswith("self.") else f"    {store}(self, {value})\n"
+        for store, value in zip(stores, values, strict=True)
+    )
+    code = f"def __setstate__(self, state):\n    {', '.join(values)}, = state\n{lines}"
     namespace: dict[str, Any] = {"__name__": __name__}
-    namespace.update({f"_store_{number}": slot.__set__ for number, slot in enumerate(slots)})
+    namespace.update({f"_store_{number}": slot.__set__ for number, slot in enumerate(slots) if slot is not None})
     exec(code, namespace)
     setter: Callable[[object, _State], None] = namespace["__setstate__"]
     setter.__qualname__ = f"{qualname}.__setstate__"

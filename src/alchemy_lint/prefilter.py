@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from alchemy_lint.config import Settings, matches_any
-from alchemy_lint.pickling import install_fast_state
+from alchemy_lint.pickling import install_fast_methods
 from alchemy_lint.resolve import absolute_module
 from alchemy_lint.sources import SourceFile
 from alchemy_lint.sqlalchemy_api import KNOWN_API
@@ -90,7 +90,7 @@ class FileImports:
 
 
 # The prefilter's pack holds one per file of the project.
-install_fast_state([sys.modules[__name__]])
+install_fast_methods([sys.modules[__name__]])
 
 
 class ImportReader:

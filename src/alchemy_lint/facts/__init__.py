@@ -19,7 +19,7 @@ from alchemy_lint.facts.model import (
     YieldGuard,
 )
 from alchemy_lint.facts.values import Held, Origin, OriginKind, Reach, ReachKind, Step, StepKind, ValueRef
-from alchemy_lint.pickling import install_fast_state
+from alchemy_lint.pickling import install_fast_methods
 
 __all__ = [
     "ApiCall",
@@ -45,5 +45,6 @@ __all__ = [
     "parse_source",
 ]
 
-# Facts are pickled by the cache and across worker processes, many thousands per run.
-install_fast_state((model, values, loading))
+# Facts are built by the walk and pickled by the cache and across worker processes, many
+# thousands per run.
+install_fast_methods((model, values, loading))

@@ -6,7 +6,7 @@ Runs once per `async def` at the end of the facts walk; follows statement order 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -928,7 +928,7 @@ class _LoadingWalker:
             path=owner.path,
             loaded=tuple(sorted(name for name in owner.loaded if "." not in name)),
             persistent=owner.persistent,
-            expired_by=tuple(sorted(owner.expired, key=_expiry_order)),
+            expired_by=_in_expiry_order(owner.expired),
             end_line=node.end_lineno if in_place else None,
             end_col=node.end_col_offset if in_place else None,
         )
@@ -938,7 +938,7 @@ class _LoadingWalker:
                 access,
                 loaded=tuple(sorted(set(seen.loaded) & set(access.loaded))),
                 persistent=seen.persistent or access.persistent,
-                expired_by=tuple(sorted(set(seen.expired_by) | set(access.expired_by), key=_expiry_order)),
+                expired_by=_in_expiry_order({*seen.expired_by, *access.expired_by}),
                 source=access.source if access.source.loaders_known else seen.source,
             )
         self.accesses[key] = access
@@ -1156,7 +1156,7 @@ class _LoadingWalker:
             path=value.path,
             loaded=tuple(sorted(name for name in value.loaded if "." not in name)),
             persistent=value.persistent,
-            expired_by=tuple(sorted(value.expired, key=_expiry_order)),
+            expired_by=_in_expiry_order(value.expired),
             is_collection=value.stage is not None,
             method=method,
             flags=flags,
@@ -1494,6 +1494,14 @@ _BUILTINS = frozenset(
 )
 _QUERY_METHODS = frozenset({"get", "get_one", "execute", "scalars", "scalar", "exec"})
 _LIST_METHODS = frozenset({"append", "extend", "insert", "remove", "pop", "clear"})
+
+
+def _in_expiry_order(expiries: Collection[Expiry]) -> tuple[Expiry, ...]:
+    """The expiries in `_expiry_order`; most objects carry none or one, which need no key (whose
+    `repr` of the callee showed in profiles)."""
+    if len(expiries) < 2:
+        return tuple(expiries)
+    return tuple(sorted(expiries, key=_expiry_order))
 
 
 def _expiry_order(expiry: Expiry) -> tuple[int, str, str, str, str]:

@@ -16,7 +16,7 @@ from typing import TypeVar
 from alchemy_lint.cache import digest
 from alchemy_lint.facts.model import ApiCall, FileFacts, FunctionFacts
 from alchemy_lint.index.runonce import RunOnceInputs, run_once_inputs
-from alchemy_lint.pickling import install_fast_state
+from alchemy_lint.pickling import install_fast_methods
 from alchemy_lint.sqlalchemy_api import FACTORIES, Api
 
 
@@ -176,4 +176,4 @@ class FunctionsOnDemand(_OnDemand[FunctionFacts]):
 
 
 # A project's outlines load as one pack of many thousand of these.
-install_fast_state([sys.modules[__name__]])
+install_fast_methods([sys.modules[__name__]])
