@@ -54,9 +54,9 @@ def test_a_host_that_turned_collection_off_keeps_it_off() -> None:
 
 def test_objects_are_frozen_while_workers_run_and_collected_again_after() -> None:
     held = [object()]
-    assert gc.get_freeze_count() == 0
+    before = gc.get_freeze_count()  # Python 3.12 starts with a few hundred objects frozen
     with frozen_for_fork():
-        assert gc.get_freeze_count() >= len(held)
+        assert gc.get_freeze_count() >= before + len(held)
     assert gc.get_freeze_count() == 0
 
 

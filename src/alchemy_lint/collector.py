@@ -45,7 +45,7 @@ def frozen_for_fork() -> Iterator[None]:
     1.3 CPU s per collection. Frozen, they are skipped by the workers' collections and by this
     process's own until the pool is done; then they are collected as before.
     """
-    if gc.get_freeze_count():
+    if gc.get_freeze_count() > _frozen_at_start[0]:
         # The host froze objects itself: unfreezing would undo its choice.
         yield
         return
@@ -54,3 +54,10 @@ def frozen_for_fork() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+        # Python 3.12 starts with some objects of its own frozen; unfrozen now, they are gone
+        # from the count, and a count above zero from here on is the host's.
+        _frozen_at_start[0] = 0
+
+
+#: The objects the interpreter had frozen before anything ran (none, except on Python 3.12).
+_frozen_at_start = [gc.get_freeze_count()]
