@@ -154,3 +154,13 @@ def test_the_flake8_plugin_reads_every_file_again_when_one_changed_meanwhile(
     cold = run_flake8("app", cwd=project)
     assert (fresh.returncode, fresh.stdout, fresh.stderr) == (cold.returncode, cold.stdout, cold.stderr)
     assert fresh.stdout.count("ASA401") == 3
+
+
+def test_a_manifest_of_another_shape_is_as_good_as_none(project: Path, trusting: None) -> None:
+    first = check(project)
+    cache = Cache.for_project(project)
+    key = Manifest(cache, str(project.resolve()))._key
+    cache.store("manifest", key, {"app/db.py": 7, "app/leak_0.py": ((1, 2), 3, 4), "app/leak_1.py": None})
+    again = check(project)
+    assert again.findings == first.findings
+    assert again.stats.files_unchanged == 0

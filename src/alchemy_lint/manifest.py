@@ -55,7 +55,8 @@ class Manifest:
     def digest_of(self, relative: str, status: Status) -> str | None:
         """The recorded digest of a file whose status is as recorded; None otherwise."""
         entry = self._known.get(relative) if self._trusted else None
-        if entry is None or entry[0] != status:
+        # (An entry of another shape, which this code never writes, is as good as none.)
+        if not isinstance(entry, tuple) or len(entry) != 2 or entry[0] != status or not isinstance(entry[1], str):
             return None
         self._seen[relative] = entry
         self.unchanged += 1
