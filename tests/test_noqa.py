@@ -63,3 +63,8 @@ def test_crlf_line_endings_keep_line_numbers() -> None:
 def test_a_file_that_does_not_tokenize_falls_back_to_physical_lines() -> None:
     source = 'x = 1  # noqa: ASA101\ny = """unterminated\n'
     assert suppressed(source, 1, "ASA101")
+
+
+def test_text_the_tokenizer_cannot_decode_keeps_its_physical_noqa_lines() -> None:
+    # Python 3.12.1's tokenizer raises UnicodeDecodeError here (a lone "\r" before "\x80").
+    assert noqa_lines("# noqa: ASA101\n\r\x80\n") == {1: ("ASA101",)}
