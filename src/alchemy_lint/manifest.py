@@ -47,9 +47,8 @@ class Manifest:
         self._known: dict[str, tuple[Status, str]] = stored if stored is not None else {}
         self._seen: dict[str, tuple[Status, str]] = {}
         self._changed = 0
-        #: Files taken from the manifest (not read) and files read, for `--profile`.
+        #: Files taken from the manifest (not read), for `--profile`.
         self.unchanged = 0
-        self.read = 0
         self._started = time.time_ns()
 
     def digest_of(self, relative: str, status: Status) -> str | None:
@@ -64,7 +63,6 @@ class Manifest:
 
     def remember(self, relative: str, status: Status, content: str) -> None:
         """A file read and hashed: `status` was taken before it was read."""
-        self.read += 1
         if relative in self._known:
             self._changed += 1
         trusted = max(status[1], status[2]) < self._started - RACY_NS
