@@ -220,6 +220,17 @@ def test_lowered_nodes_read_as_their_older_equivalents() -> None:
     assert ast.unparse(flat) == "flat = [*row for row in rows]"
 
 
+def test_a_decorator_is_restored_though_it_stands_before_its_function() -> None:
+    # The rebuild leaves alone every statement that spans no lowered line; a decorator's lines come
+    # before its function's `lineno`, and must still count as the function's.
+    tree = parse_lowered('@route(f"{"/orders"}")\nasync def handler():\n    pass\n', "routes.py", (3, 10))
+    handler = tree.body[0]
+    assert isinstance(handler, ast.AsyncFunctionDef)
+    decorator = handler.decorator_list[0]
+    assert isinstance(decorator, ast.Call)
+    assert isinstance(decorator.args[0], ast.JoinedStr)
+
+
 def _dump(tree: ast.AST) -> str:
     # Python 3.12.1 ends a format spec with an empty literal, which later versions do not.
     for node in ast.walk(tree):

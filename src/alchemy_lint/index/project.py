@@ -139,6 +139,7 @@ class ProjectIndex:
         self.module_aliases: dict[str, str] = {}
         self._canonical: dict[str, str] = {}
         self._models: dict[str, bool] = {}
+        self._class_chains: dict[str, tuple[ClassFacts, ...]] = {}
         self._relative: dict[str, str] = relative_paths if relative_paths is not None else {}
         for path in sorted(self.outlines):
             self._register_module(self.outlines[path].merged)
@@ -260,8 +261,15 @@ class ProjectIndex:
 
     # -- classes and models ------------------------------------------------------
 
-    def class_chain(self, qualname: str) -> list[ClassFacts]:
+    def class_chain(self, qualname: str) -> tuple[ClassFacts, ...]:
         """The class and its project ancestors (mixins included), nearest first."""
+        # Asked about 15,000 times on a large project, mostly for the same few hundred classes.
+        found = self._class_chains.get(qualname)
+        if found is None:
+            found = self._class_chains[qualname] = tuple(self._walk_class_chain(qualname))
+        return found
+
+    def _walk_class_chain(self, qualname: str) -> list[ClassFacts]:
         chain: list[ClassFacts] = []
         pending = [qualname]
         while pending and len(chain) < 4 * _MAX_DEPTH:

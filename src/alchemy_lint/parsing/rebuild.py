@@ -7,6 +7,7 @@ moved them, and the stand-ins of the rewrite replaced by the nodes this Python h
 from __future__ import annotations
 
 import ast
+import bisect
 from collections.abc import Iterator
 from typing import Any
 
@@ -58,6 +59,29 @@ class _Rebuild(ast.NodeTransformer):
         self.moved_lines = lowering.columns.lines()
         self.strings = dict(lowering.strings)
         self.starred = dict(lowering.starred)
+        #: Every line where a node may need restoring: a statement that spans none of them is
+        #: left as parsed, with all it holds (most of a file's statements, most of the time).
+        self.lines = sorted(
+            {
+                *self.moved_lines,
+                *(line for line, _ in lowering.type_statements),
+                *(line for line, _ in lowering.stand_ins),
+                *(span[0] for span in self.strings),
+                *(span[0] for span in self.starred),
+            }
+        )
+
+    def visit(self, node: ast.AST) -> Any:
+        if isinstance(node, ast.stmt) and not self._spans_a_restored_line(node):
+            return node
+        return self.generic_visit(node)
+
+    def _spans_a_restored_line(self, node: ast.stmt) -> bool:
+        decorators = getattr(node, "decorator_list", None)
+        first = decorators[0].lineno if decorators else node.lineno  # decorators come before `def`
+        last = node.end_lineno if node.end_lineno is not None else first
+        index = bisect.bisect_left(self.lines, first)
+        return index < len(self.lines) and self.lines[index] <= last
 
     def generic_visit(self, node: ast.AST) -> Any:
         super().generic_visit(node)
