@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from alchemy_lint.parsing import parse_source
 from alchemy_lint.parsing.fallback import parse_lowered
-from alchemy_lint.parsing.rebuild import _Rebuild
-from alchemy_lint.parsing.statements import lower_statement_constructs, parse_statement_constructs
+from alchemy_lint.parsing.rebuild import _Rebuild, rebuild
+from alchemy_lint.parsing.statements import _parse_lowered_lines, lower_statement_constructs, parse_statement_constructs
 
 #: The Pythons whose lowering is compared (3.10 lacks `except*` as well), as far as this one reads
 #: what is left.
@@ -62,7 +62,19 @@ def _statements(draw: st.DrawFn) -> str:
         before_colon = draw(st.sampled_from(["", " "]))
         gap = draw(_GAPS)
         return f"try:\n    run()\n{kind}{gap}{separator.join(types)}{before_colon}:\n    raise\n"
-    return draw(st.sampled_from(["x = f(1)  # plain\n", "if x: pass\n", "type = 3\n", "print(type(x))\n"]))
+    return draw(
+        st.sampled_from(
+            [
+                "x = f(1)  # plain\n",
+                "if x: pass\n",
+                "type = 3\n",
+                "print(type(x))\n",
+                # What starts a line inside a string is no statement, and one after `;` is.
+                'doc = """\nclass Doc[T]:\n    type Alias = int\nexcept A, B:\n"""\n',
+                "x = 1; type Pair = tuple[int, int]\n",
+            ]
+        )
+    )
 
 
 @st.composite
@@ -97,6 +109,45 @@ def test_the_fast_path_gives_the_tree_of_the_libcst_lowering(source: str, target
     # Both paths take the rebuild's walk over statements only when only `type` statements need
     # it: the walk over every node gives the same tree.
     assert _dump(tree) == _dump(_Rebuild(lowering).visit(ast.parse(lowering.text)))
+
+
+def _lowered_from_every_token(source: str) -> ast.Module | None:
+    lowering = lower_statement_constructs(source)
+    if lowering is None:
+        return None
+    try:
+        return rebuild(ast.parse(lowering.text), lowering)
+    except SyntaxError:
+        return None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(source=_sources())
+def test_the_lines_that_can_hold_a_construct_give_the_tree_of_every_token(source: str) -> None:
+    from_lines = _parse_lowered_lines(source, "m.py")
+
+    if from_lines is not None:
+        expected = _lowered_from_every_token(source)
+        assert expected is not None
+        assert _dump(from_lines) == _dump(expected)
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 14), reason="reads `except A, B:` natively")
+@pytest.mark.parametrize(
+    ("source", "from_lines"),
+    [
+        ("try:\n    pass\nexcept A, B:\n    pass\n", True),
+        # Rewritten inside the string, the text parses but holds no handler there.
+        ('doc = """\nexcept A, B:\n"""\ntry:\n    pass\nexcept A, B:\n    pass\n', False),
+        # Missed after `;`: the text left does not parse.
+        ("x = 1; type Pair = int\ntry:\n    pass\nexcept A, B:\n    pass\n", sys.version_info >= (3, 12)),
+    ],
+)
+def test_what_the_lines_do_not_vouch_for_is_read_from_every_token(source: str, from_lines: bool) -> None:
+    assert (_parse_lowered_lines(source, "m.py") is not None) is from_lines
+    tree = parse_statement_constructs(source, "m.py")
+    assert tree is not None
+    assert _dump(tree) == _dump(parse_lowered(source, "m.py", sys.version_info[:2]))
 
 
 @pytest.mark.parametrize("target", TARGETS)

@@ -12,8 +12,10 @@ nothing and LibCST decides: so what this module accepts is valid in the Python t
 from __future__ import annotations
 
 import ast
+import bisect
 import io
 import keyword
+import re
 import tokenize
 from collections.abc import Sequence
 
@@ -43,6 +45,10 @@ class _Unusual(Exception):
 
 def parse_statement_constructs(text: str, filename: str, target: tuple[int, int] = RUNNING) -> ast.Module | None:
     """The tree LibCST's lowering gives for `text`, or None when the file needs LibCST to read it."""
+    if target == RUNNING:
+        tree = _parse_lowered_lines(text, filename)
+        if tree is not None:
+            return tree
     lowering = lower_statement_constructs(text, target)
     if lowering is None:
         return None
@@ -55,10 +61,8 @@ def parse_statement_constructs(text: str, filename: str, target: tuple[int, int]
 
 def lower_statement_constructs(text: str, target: tuple[int, int] = RUNNING) -> Lowering | None:
     """The rewrite of these constructs for Python `target`; None when there is none to vouch for."""
-    if LONE_CARRIAGE_RETURN.search(text):
-        return None  # the tokenizer's lines would not be Python's
-    if "\0" in text:
-        return None  # no Python reads it (ASA001); the C tokenizer of 3.12+ would only raise
+    if not _tokenizable(text):
+        return None
     try:
         tokens = [
             token for token in tokenize.generate_tokens(io.StringIO(text).readline) if token.type not in _NOT_CODE
@@ -80,6 +84,125 @@ def lower_statement_constructs(text: str, target: tuple[int, int] = RUNNING) -> 
     return lowering
 
 
+def _tokenizable(text: str) -> bool:
+    if LONE_CARRIAGE_RETURN.search(text):
+        return False  # the tokenizer's lines would not be Python's
+    # No Python reads a NUL (ASA001); the C tokenizer of 3.12+ would only raise.
+    return "\0" not in text
+
+
+# -- the same rewrite, from the lines that can hold a construct ------------------------------
+#
+# Python's `tokenize` is written in Python before 3.12: tokenizing a whole file cost more than
+# parsing it (0.4 CPU s over the 72 such files of a large application). The constructs start a
+# line in nearly all code, so only the statements that start on such lines are tokenized, each
+# on its own. What this cannot vouch for goes to the whole file's tokens: a construct it missed
+# (`x = 1; type Y = int`) leaves text that does not parse, and a "construct" inside a string
+# leaves no statement where it was rewritten.
+
+_CONSTRUCT_LINE = re.compile(
+    r"^[ \t]*(?:(?:async[ \t]+)?(?:def|class)[ \t]+\w+[ \t]*\[|type[ \t]+\w|except[ \t]*(?:\*|[\w.]+[ \t]*,))",
+    re.MULTILINE,
+)
+#: What each rewritten statement must be in the tree of the rewritten text, by its first keyword.
+_STATEMENT_KINDS: dict[str, tuple[type[ast.AST], ...]] = {
+    "class": (ast.ClassDef,),
+    "def": (ast.FunctionDef,),
+    "async": (ast.AsyncFunctionDef,),
+    "type": (ast.Assign,),
+    "except": (ast.ExceptHandler,),
+}
+_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _parse_lowered_lines(text: str, filename: str) -> ast.Module | None:
+    """The tree of the rewrite made from the statements on candidate lines; None when not vouched for."""
+    if not _tokenizable(text):
+        return None
+    source = SourceText(text)
+    tokens: list[Token] = []
+    for match in _CONSTRUCT_LINE.finditer(text):
+        line = bisect.bisect_right(source.line_starts, match.start())
+        if tokens and line <= tokens[-1].end[0]:
+            continue  # inside the statement before (a string, a bracket over several lines)
+        statement = _statement_tokens(source, line)
+        if statement is None:
+            return None
+        tokens.extend(statement)
+    lowerer = _Lowerer(source, tokens, RUNNING)
+    try:
+        lowerer.lower()
+    except _Unusual:
+        return None
+    lowering = lowerer.lowering
+    if not lowering.constructs:
+        return None
+    lowering.text, lowering.columns = source.apply(lowerer.edits)
+    try:
+        tree = ast.parse(lowering.text, filename=filename)
+    except SyntaxError:
+        return None
+    if not _rewritten_statements_are_there(tree, lowerer.statements):
+        return None
+    return rebuild(tree, lowering)
+
+
+def _statement_tokens(source: SourceText, line: int) -> list[Token] | None:
+    """The code tokens of the logical line that starts on `line` (1-based), where the file has them."""
+    starts = source.line_starts
+    text = source.text
+    numbers = iter(range(line - 1, len(starts)))
+
+    def readline() -> str:
+        index = next(numbers, None)
+        if index is None:
+            return ""
+        return text[starts[index] : starts[index + 1] if index + 1 < len(starts) else len(text)]
+
+    shift = line - 1
+    found: list[Token] = []
+    try:
+        for token in tokenize.generate_tokens(readline):
+            if token.type == tokenize.ERRORTOKEN:
+                return None
+            if token.type in _NOT_CODE or token.type == tokenize.INDENT:
+                continue
+            (start_line, start_column), (end_line, end_column) = token.start, token.end
+            found.append(token._replace(start=(start_line + shift, start_column), end=(end_line + shift, end_column)))
+            if token.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
+                return found
+    except Exception:  # TokenError, SyntaxError; on 3.13 under a tracer even SystemError
+        return None
+    return None
+
+
+def _rewritten_statements_are_there(tree: ast.Module, statements: dict[tuple[int, int], str]) -> bool:
+    """Whether each rewritten statement is a statement of that kind where its keyword was."""
+    lines = sorted({line for line, _ in statements})
+    found: set[tuple[type[ast.AST], int, int]] = set()
+    pending: list[ast.AST] = [tree]
+    while pending:
+        node = pending.pop()
+        for name in _BODIES:
+            for child in getattr(node, name, ()):
+                first = getattr(child, "lineno", None)
+                last = getattr(child, "end_lineno", None)
+                if first is None or last is None:
+                    pending.append(child)  # a `case` has no position of its own
+                    continue
+                decorators = getattr(child, "decorator_list", None)
+                if decorators:
+                    first = decorators[0].lineno
+                index = bisect.bisect_left(lines, first)
+                if index < len(lines) and lines[index] <= last:
+                    found.add((child.__class__, child.lineno, child.col_offset))
+                    pending.append(child)
+    return all(
+        any((kind, line, column) in found for kind in _STATEMENT_KINDS[keyword_])
+        for (line, column), keyword_ in statements.items()
+    )
+
+
 class _Lowerer:
     """One pass over the tokens: the rewrites of `lowering.py`, for these constructs only."""
 
@@ -89,6 +212,8 @@ class _Lowerer:
         self.target = target
         self.edits: list[Edit] = []
         self.lowering = Lowering()
+        #: Where each statement with a rewrite starts (`ast` units), and its first keyword.
+        self.statements: dict[tuple[int, int], str] = {}
 
     def lower(self) -> None:
         tokens = self.tokens
@@ -98,7 +223,10 @@ class _Lowerer:
         while index < len(tokens):
             token = tokens[index]
             if depth == 0 and token.type == tokenize.NAME:
+                edits = len(self.edits)
                 last = self._construct_at(index, statement_starts=statement_starts)
+                if len(self.edits) != edits:
+                    self._note_statement(index)
                 if last != index:  # a construct's tokens, brackets balanced: on after them
                     index = last + 1
                     statement_starts = False
@@ -119,6 +247,12 @@ class _Lowerer:
         if keyword_ == "except":
             return self._except_handler(index)
         return index
+
+    def _note_statement(self, index: int) -> None:
+        token = self.tokens[index]
+        if token.string == "def" and index > 0 and self._is(index - 1, tokenize.NAME, "async"):
+            token = self.tokens[index - 1]  # `async def` starts at `async`
+        self.statements[self.source.position(self._start(token))] = token.string
 
     # -- where things are -------------------------------------------------------
 
