@@ -5,7 +5,8 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
-from conftest import working_directory, write_project
+import pytest
+from conftest import findings_in, working_directory, write_project
 
 from alchemy_lint.config import load_settings
 from alchemy_lint.engine import load_project
@@ -124,6 +125,41 @@ def test_session_classes_and_factories_through_reexports_and_module_aliases(tmp_
     assert index.is_async_factory_call(index.factory_sites[0].call)
     sites = index.transaction_sites()
     assert (sites.count(Policy.EXPLICIT), sites.count(Policy.UNIT_OF_WORK)) == (1, 1)
+
+
+COMMIT_INSIDE_BEGIN = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+async def save(session: AsyncSession) -> None:
+    async with session.begin():
+        await session.commit()
+"""
+#: pyright's `typings/` holds stubs of dependencies as packages of `__init__.pyi` files: one of a
+#: dependency with a subpackage named `sqlalchemy`, and SQLAlchemy's own (`pyright --createstub`).
+VENDOR_STUBS = {
+    "typings/vendor/__init__.pyi": "from .client import Client\n",
+    "typings/vendor/sqlalchemy/__init__.pyi": "from .fixtures import vendor_session\n",
+}
+LIBRARY_STUBS = {
+    "typings/sqlalchemy/__init__.pyi": "from .engine import create_engine as create_engine\n",
+    "typings/sqlalchemy/ext/__init__.pyi": "",
+    "typings/sqlalchemy/ext/asyncio/__init__.pyi": "from .session import AsyncSession as AsyncSession\n",
+    "typings/sqlalchemy/ext/asyncio/session.pyi": "class AsyncSession:\n    def close(self) -> None: ...\n",
+}
+
+
+@pytest.mark.parametrize("stubs", [VENDOR_STUBS, LIBRARY_STUBS], ids=["vendor", "library"])
+def test_stub_packages_never_take_the_library_import_name(tmp_path: Path, stubs: dict[str, str]) -> None:
+    root = write_project(tmp_path / "p", {**stubs, "app/work.py": COMMIT_INSIDE_BEGIN})
+    assert [(f.line, f.code) for f in findings_in(root, "app/work.py", "ASA401")] == [(4, "ASA401")]
+
+
+def test_a_stub_package_is_named_as_a_type_checker_names_it(tmp_path: Path) -> None:
+    index = index_of(write_project(tmp_path / "p", VENDOR_STUBS))
+    stubs = {index.relative(path): module for module, path in index.module_paths.items()}
+    assert stubs == {
+        "typings/vendor/__init__.pyi": "vendor",
+        "typings/vendor/sqlalchemy/__init__.pyi": "vendor.sqlalchemy",
+    }
 
 
 def test_session_helper_is_the_configured_async_context_manager_that_yields_a_session(tmp_path: Path) -> None:

@@ -9,17 +9,27 @@ import ast
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
+#: The files that make a folder a package. A stub package (PEP 561, pyright's `typings/`) holds
+#: only `__init__.pyi`; without it, `typings/x/sqlalchemy/__init__.pyi` would name itself
+#: `__init__` and claim the import name `sqlalchemy` from the library.
+PACKAGE_INITS = ("__init__.py", "__init__.pyi")
+
+
+def is_package_folder(folder: Path) -> bool:
+    return any((folder / init).is_file() for init in PACKAGE_INITS)
+
 
 def module_name_for(path: Path) -> tuple[str, bool]:
     """The dotted module name of a file and whether it is a package `__init__`.
 
-    Walks up through folders that hold an `__init__.py`, the way the import system
-    would see the file when its top package is on `sys.path`.
+    Walks up through folders that hold an `__init__.py` (or a stub package's `__init__.pyi`),
+    the way the import system (or a type checker) would see the file when its top package is
+    on `sys.path`.
     """
-    is_package = path.name == "__init__.py"
+    is_package = path.name in PACKAGE_INITS
     parts: list[str] = [] if is_package else [path.stem]
     folder = path.parent
-    while (folder / "__init__.py").is_file():
+    while is_package_folder(folder):
         parts.append(folder.name)
         if folder.parent == folder:
             break

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from alchemy_lint.cache import content_digest
 from alchemy_lint.manifest import Manifest, status_of
+from alchemy_lint.resolve import PACKAGE_INITS, is_package_folder
 from alchemy_lint.sourcefile import read_bounded, read_error_text
 
 #: The digest of an empty file (many `__init__.py`): such files are never one file's aliases.
@@ -83,9 +84,10 @@ class ModuleNames:
     def _package_parts(self, folder: Path) -> tuple[str, ...]:
         known = self._packages.get(folder)
         if known is None:
-            if (folder / "__init__.py").is_file() and folder.parent != folder:
+            package = is_package_folder(folder)
+            if package and folder.parent != folder:
                 known = (*self._package_parts(folder.parent), folder.name)
-            elif (folder / "__init__.py").is_file():
+            elif package:
                 known = (folder.name,)
             else:
                 known = ()
@@ -93,7 +95,7 @@ class ModuleNames:
         return known
 
     def module_for(self, path: Path) -> tuple[str, bool]:
-        is_package = path.name == "__init__.py"
+        is_package = path.name in PACKAGE_INITS
         parts = list(self._package_parts(path.parent))
         if not is_package:
             parts.append(path.stem)
