@@ -282,3 +282,47 @@ async def maybe_apply(order_id: int, action: str) -> str:
         "ASA302",
         app__closers=_CLOSERS,
     )
+
+
+def test_a_read_under_except_missing_greenlet_is_a_probe_not_a_lazy_load(tmp_path: Path) -> None:
+    # SQLAlchemy 2.0 raises MissingGreenlet bare, so this probe works there (2.1 wraps it in
+    # StatementError: the runtime-verified example catches both).
+    check(
+        tmp_path,
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+from app.probes import known_buyer, plain_buyer
+
+
+async def order_buyer(session: AsyncSession, order_id: int) -> str:
+    order = await session.get(Order, order_id)
+    return known_buyer(order)
+
+
+async def order_buyer_again(session: AsyncSession, order_id: int) -> str:
+    order = await session.get(Order, order_id)
+    return plain_buyer(order)  # ASA301
+""",
+        "ASA301",
+        app__probes="""\
+from sqlalchemy import exc
+
+
+def known_buyer(order) -> str:
+    try:
+        user = getattr(order, "user", None)
+    except exc.MissingGreenlet:
+        user = None
+    return user.name if user is not None else "unknown"
+
+
+def plain_buyer(order) -> str:
+    try:
+        user = getattr(order, "user", None)
+    except AttributeError:
+        user = None
+    return user.name if user is not None else "unknown"
+""",
+    )

@@ -121,6 +121,8 @@ _MAX_TABLE_ENTRIES = 32
 #: The attribute under which ASGI frameworks keep application state (`app.state.db`).
 _STATE = "state"
 _ITEM = Step(StepKind.ITEM)
+#: What a lazy load in async code raises: bare on SQLAlchemy 2.0, wrapped in StatementError on 2.1.
+_LOAD_ERRORS = frozenset({"MissingGreenlet", "StatementError"})
 
 if sys.version_info >= (3, 11):
     _TryStatement: typing.TypeAlias = ast.Try | ast.TryStar
@@ -1080,7 +1082,7 @@ class _FactsBuilder(FastNodeVisitor):
         if found is None or not found[1] or len(function.parameter_reads) >= _MAX_PARAMETER_READS:
             return
         key = (found[0], found[1])
-        if key in function.assigned_paths:
+        if key in function.assigned_paths or self._probes_loading(function):
             return
         guard = self._guard(function)
         known = function.parameter_reads.get(key)
@@ -1091,6 +1093,18 @@ class _FactsBuilder(FastNodeVisitor):
             function.parameter_reads[key] = ParameterRead(
                 known.parameter, known.path, known.line, known.col, weakest(known.guard, guard)
             )
+
+    def _probes_loading(self, function: _FunctionState) -> bool:
+        """Inside `try:` with `except MissingGreenlet:` (or `StatementError`, which wraps it on
+        SQLAlchemy 2.1): a read there is the code's own probe of whether the attribute is loaded
+        (the lazy load raises before any I/O), not a lazy load that escapes."""
+        for node in function.enclosing:
+            for handler in getattr(node, "handlers", ()):
+                caught = handler.type
+                names = caught.elts if isinstance(caught, ast.Tuple) else [caught] if caught is not None else []
+                if any((qualify(name, self.table) or "").rsplit(".", 1)[-1] in _LOAD_ERRORS for name in names):
+                    return True
+        return False
 
     def _record_forwards(self, function: _FunctionState, node: ast.Call) -> None:
         """Parameters handed on: `render(order)`, `render(invoice=order.invoice)`, `order.total()`."""

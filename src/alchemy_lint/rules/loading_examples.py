@@ -243,6 +243,19 @@ LABELS = {"customer": customer_name, "buyer": buyer}
 """
 _LABELS_FILE = ("app/labels.py", _LABELS)
 
+_PROBES = """\
+from sqlalchemy.exc import MissingGreenlet, StatementError
+
+
+def known_buyer(order) -> str:
+    try:
+        user = getattr(order, "user", None)
+    except (MissingGreenlet, StatementError):  # bare on SQLAlchemy 2.0, wrapped on 2.1
+        user = None
+    return user.name if user is not None else "unknown"
+"""
+_PROBES_FILE = ("app/probes.py", _PROBES)
+
 _DEPENDENCIES = """\
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
@@ -991,6 +1004,22 @@ async def order_label(session: AsyncSession, order_id: int, detailed: bool) -> s
         _LABELS_FILE,
         _HELPERS_FILE,
         title="The same dispatch table after `selectinload(Order.user)`",
+        topic=_HANDED_OVER,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+from app.probes import known_buyer
+
+
+async def order_buyer(session: AsyncSession, order_id: int) -> str:
+    order = await session.get(Order, order_id)
+    return known_buyer(order)
+""",
+        _PROBES_FILE,
+        title="A helper that probes the relationship and catches what the lazy load raises",
         topic=_HANDED_OVER,
     ),
     _example(
