@@ -116,8 +116,13 @@ TRACKED_METHODS = frozenset(
 BEGIN_METHODS = frozenset({"begin", "begin_nested"})
 TYPE_ALIAS_MARKERS = frozenset({"typing.TypeAlias", "typing_extensions.TypeAlias"})
 _MAX_ORIGINS = 8
+#: The most entries of a dispatch table (`HANDLERS = {...}`) that are followed.
+_MAX_TABLE_ENTRIES = 32
 #: The attribute under which ASGI frameworks keep application state (`app.state.db`).
 _STATE = "state"
+_ITEM = Step(StepKind.ITEM)
+#: What a lazy load in async code raises: bare on SQLAlchemy 2.0, wrapped in StatementError on 2.1.
+_LOAD_ERRORS = frozenset({"MissingGreenlet", "StatementError"})
 
 if sys.version_info >= (3, 11):
     _TryStatement: typing.TypeAlias = ast.Try | ast.TryStar
@@ -248,6 +253,7 @@ class _FactsBuilder(FastNodeVisitor):
         self.function_facts: list[FunctionFacts] = []
         self.class_facts: list[ClassFacts] = []
         self.module_values: dict[str, tuple[Origin, ...]] = {}
+        self.dispatch_tables: dict[str, tuple[Origin, ...]] = {}
         self._assign_target: str | None = None
         self._awaited: ast.expr | None = None
         self._returned: ast.expr | None = None
@@ -298,6 +304,7 @@ class _FactsBuilder(FastNodeVisitor):
             functions=tuple(self.function_facts),
             classes=tuple(self.class_facts),
             module_values=self.module_values,
+            dispatch_tables=self.dispatch_tables,
             stored_values=tuple(self.concurrency.stored),
             type_aliases=self.type_aliases,
             schema_creations=tuple(self.schema_creations),
@@ -767,6 +774,19 @@ class _FactsBuilder(FastNodeVisitor):
             return f"{self.module}.{target.id}"
         return None
 
+    def _record_dispatch_table(self, name: str, table: ast.Dict) -> None:
+        """`HANDLERS = {"a": load_a, "b": load_b}`: a call of `HANDLERS[key](...)` runs one of them."""
+        self.dispatch_tables.pop(name, None)  # a name bound again is whatever it is bound to last
+        if not table.values or len(table.values) > _MAX_TABLE_ENTRIES:
+            return
+        entries: list[Origin] = []
+        for value in table.values:
+            found = self.origins_of(value) if type(value) in (ast.Name, ast.Attribute) else ()
+            if not found:
+                return  # an entry that is no name (a constant, a lambda): no table of functions
+            entries.append(found[0])  # (`services.load` is first the function it names)
+        self.dispatch_tables[name] = tuple(entries)
+
     def _stored_attribute(self, target: ast.expr | None) -> str | None:
         """`self.x = call()` in a method: the value lives on the object, built once per instance."""
         function = self.function
@@ -789,6 +809,8 @@ class _FactsBuilder(FastNodeVisitor):
             name = published.rsplit(".", 1)[1]
             found = self.module_values.get(name, ()) + self.origins_of(value)
             self.module_values[name] = found[:_MAX_ORIGINS]
+        if published is not None and type(value) is ast.Dict and self.scope is Scope.MODULE:
+            self._record_dispatch_table(published.rsplit(".", 1)[1], value)
         if isinstance(target, ast.Name):
             if function is None:
                 if self.scope is Scope.MODULE:
@@ -880,6 +902,9 @@ class _FactsBuilder(FastNodeVisitor):
                 return self.origins_of(expr.args[0])  # `asynccontextmanager(_session)` is `_session`
             call = CALL if expire is None else Step(StepKind.CALL, "", expire)
             return tuple([origin.then(call) for origin in self.origins_of(func)])
+        if type(expr) is ast.Subscript:
+            # `HANDLERS[action]`: an item of a table a name holds; the index knows the tables.
+            return tuple([origin.then(_ITEM) for origin in self.origins_of(expr.value) if not origin.steps])
         if type(expr) is ast.BoolOp and type(expr.op) is ast.Or:
             # `read_db or db`: one of them.
             return tuple([origin for value in expr.values for origin in self.origins_of(value)][:_MAX_ORIGINS])
@@ -1057,7 +1082,7 @@ class _FactsBuilder(FastNodeVisitor):
         if found is None or not found[1] or len(function.parameter_reads) >= _MAX_PARAMETER_READS:
             return
         key = (found[0], found[1])
-        if key in function.assigned_paths:
+        if key in function.assigned_paths or self._probes_loading(function):
             return
         guard = self._guard(function)
         known = function.parameter_reads.get(key)
@@ -1068,6 +1093,18 @@ class _FactsBuilder(FastNodeVisitor):
             function.parameter_reads[key] = ParameterRead(
                 known.parameter, known.path, known.line, known.col, weakest(known.guard, guard)
             )
+
+    def _probes_loading(self, function: _FunctionState) -> bool:
+        """Inside `try:` with `except MissingGreenlet:` (or `StatementError`, which wraps it on
+        SQLAlchemy 2.1): a read there is the code's own probe of whether the attribute is loaded
+        (the lazy load raises before any I/O), not a lazy load that escapes."""
+        for node in function.enclosing:
+            for handler in getattr(node, "handlers", ()):
+                caught = handler.type
+                names = caught.elts if isinstance(caught, ast.Tuple) else [caught] if caught is not None else []
+                if any((qualify(name, self.table) or "").rsplit(".", 1)[-1] in _LOAD_ERRORS for name in names):
+                    return True
+        return False
 
     def _record_forwards(self, function: _FunctionState, node: ast.Call) -> None:
         """Parameters handed on: `render(order)`, `render(invoice=order.invoice)`, `order.total()`."""

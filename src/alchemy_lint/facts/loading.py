@@ -244,10 +244,20 @@ class _Effects:
     done: frozenset[tuple[str, str]]
 
 
+@dataclass(frozen=True, slots=True)
+class _Swallowed:
+    """The sessions an `except` handler rolled back on some path to here, the error swallowed,
+    each with what the enclosing tests said there."""
+
+    sessions: frozenset[tuple[str, Guard]]
+
+
 #: The key under which a path carries its effects on sessions (no name can clash with it).
 _EFFECTS = "\0effects"
+#: The key under which a path carries the rollbacks its `except` handlers made.
+_SWALLOWED = "\0swallowed"
 
-_Value = _Statement | _Options | _Object | _AwaitableAttrs | _Tuple | _Effects
+_Value = _Statement | _Options | _Object | _AwaitableAttrs | _Tuple | _Effects | _Swallowed
 _Env = dict[str, _Value]
 
 
@@ -256,6 +266,8 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
         return left
     if isinstance(left, _Effects) and isinstance(right, _Effects):
         return _Effects(left.done & right.done)
+    if isinstance(left, _Swallowed) and isinstance(right, _Swallowed):
+        return _Swallowed(left.sessions | right.sessions)
     if isinstance(left, _Statement) and isinstance(right, _Statement):
         if (left.model, left.constructor) != (right.model, right.constructor):
             return None
@@ -321,6 +333,25 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
     return None
 
 
+def _check_results(env: _Env, lines: set[int], *, checked: bool) -> None:
+    """Marks (or unmarks) the calls at `lines` that expired objects of `env` as calls whose
+    result the code tested."""
+    for name, value in list(env.items()):
+        if not isinstance(value, _Object) or not any(
+            e.method == "call" and e.line in lines and e.result_checked is not checked for e in value.expired
+        ):
+            continue
+        expired = frozenset(
+            replace(e, result_checked=checked) if e.method == "call" and e.line in lines else e for e in value.expired
+        )
+        env[name] = replace(value, expired=expired)
+
+
+def _call_lines(body: list[ast.stmt]) -> set[int]:
+    """The lines of the calls in `body`."""
+    return {node.lineno for statement in body for node in ast.walk(statement) if isinstance(node, ast.Call)}
+
+
 def _join(left: _Env | None, right: _Env | None) -> _Env | None:
     if left is None:
         return None if right is None else dict(right)
@@ -351,7 +382,14 @@ def analyse_function(
     """
     walker = _LoadingWalker(resolver, provided or {}, node.lineno)
     walker.run(node.body)
-    if not (walker.accesses or walker.returns or walker.handovers or walker.effects or walker.returns_created):
+    if not (
+        walker.accesses
+        or walker.returns
+        or walker.handovers
+        or walker.effects
+        or walker.rolled_back_on_error
+        or walker.returns_created
+    ):
         return None
     return FunctionLoading(
         accesses=tuple(walker.accesses.values()),
@@ -359,6 +397,7 @@ def analyse_function(
         returns_only_objects=bool(walker.returns) and not walker.other_returns,
         handovers=tuple(walker.handovers.values()),
         effects=tuple(sorted(walker.effects or ())),
+        rollbacks_on_error=tuple(sorted(walker.rolled_back_on_error, key=repr)),
         held=tuple(walker.held),
         returns_created=tuple(walker.returns_created),
         expiries=tuple((source, expiry) for expiry, source in walker.expiries.items()),
@@ -382,6 +421,12 @@ class _LoadingWalker:
         self.handovers: dict[tuple[int, int, str, str], Handover] = {}
         #: What the function does to sessions on every path that returns normally.
         self.effects: frozenset[tuple[str, str]] | None = None
+        #: The sessions an `except` handler rolls back on some path that returns normally.
+        self.rolled_back_on_error: set[tuple[str, Guard]] = set()
+        #: How many `except` handlers enclose the statement being read.
+        self.handling = 0
+        #: Names bound to what a call returned, with the call's line (`ok = await charge(db)`).
+        self.call_results: dict[str, set[int]] = {}
         self.returns: list[ReturnedObject] = []
         #: Where every object bound to a name came from, used or not (what the session holds).
         self.held: dict[ObjectSource, None] = {}
@@ -416,6 +461,9 @@ class _LoadingWalker:
         effects = env.get(_EFFECTS)
         done = effects.done if isinstance(effects, _Effects) else frozenset()
         self.effects = done if self.effects is None else self.effects & done
+        swallowed = env.get(_SWALLOWED)
+        if isinstance(swallowed, _Swallowed):
+            self.rolled_back_on_error |= swallowed.sessions
 
     # -- statements ----------------------------------------------------------------
 
@@ -526,12 +574,19 @@ class _LoadingWalker:
             handler_entry = dict(after_body)
         else:
             handler_entry = _join(before, after_body) or before
+        # A handler runs when the body raised: a call there that swallows its own errors (and
+        # rolls back on them) did not get here by that path.
+        _check_results(handler_entry, _call_lines(body), checked=True)
         result = self.block(orelse, after_body) if after_body is not None else None
         for handler in handlers:
             entry = dict(handler_entry)
             if handler.name:
                 entry.pop(handler.name, None)
-            result = _join(result, self.block(handler.body, entry))
+            self.handling += 1
+            try:
+                result = _join(result, self.block(handler.body, entry))
+            finally:
+                self.handling -= 1
         if final:
             if result is None:
                 self.block(final, dict(handler_entry))
@@ -676,6 +731,12 @@ class _LoadingWalker:
     ) -> _Env | None:
         """Both sides of an `if`, each knowing what its test says, joined."""
         holds, fails = branch_conditions(test, lambda name: True)
+        # Under a test of what a call returned, each side knows how the call went: what the
+        # callee does on an error (a rollback) is on one side only, the side that handles it.
+        tested = self.tested_calls(test, body_env)
+        if tested:
+            _check_results(body_env, tested, checked=True)
+            _check_results(orelse_env, tested, checked=True)
         saved = self.holding
         self.holding = saved | frozenset(holds)
         left = self.block(body, body_env)
@@ -683,9 +744,33 @@ class _LoadingWalker:
         right = self.block(orelse, orelse_env)
         self.holding = saved
         joined = _join(left, right)
+        if tested and left is not None and right is not None and joined is not None:
+            # Both sides go on: after the `if`, the call may have failed again (when one side
+            # leaves, the side that goes on is where it succeeded, and stays checked).
+            _check_results(joined, tested, checked=False)
         if joined is not None and left is not None and right is not None and (holds or fails):
             self.note_given(joined, left, right, holds, fails)
         return joined
+
+    def tested_calls(self, test: ast.expr, env: _Env) -> set[int]:
+        """The lines of the calls whose results `test` reads (`if not await charge(db):`,
+        `if not ok:` after `ok = await charge(db)`) that expire some object in `env`, and are
+        not known to have succeeded yet."""
+        lines: set[int] = set()
+        for node in ast.walk(test):
+            if isinstance(node, ast.Call):
+                lines.add(node.lineno)
+            elif isinstance(node, ast.Name) and node.id in self.call_results:
+                lines |= self.call_results[node.id]
+        if not lines:
+            return lines
+        return {
+            expiry.line
+            for value in env.values()
+            if isinstance(value, _Object)
+            for expiry in value.expired
+            if expiry.method == "call" and expiry.line in lines and not expiry.result_checked
+        }
 
     def note_given(self, joined: _Env, left: _Env, right: _Env, holds: Guard, fails: Guard) -> None:
         """Loaders one side of an `if` added: the same test later says whether they are there."""
@@ -747,6 +832,11 @@ class _LoadingWalker:
             self.rebound.add(target.id)
             if target.id in self.given_names:
                 self.forget_conditions(target.id, env)
+            called = source.value if isinstance(source, ast.Await) else source
+            if isinstance(called, ast.Call):
+                # Every call the name was bound to, on any path: `ok = await add(...)` on one
+                # side of an `if`, `ok = await subtract(...)` on the other, then `if not ok:`.
+                self.call_results.setdefault(target.id, set()).add(called.lineno)
             inspected = self.inspected_name(source) if source is not None else None
             if inspected is not None:
                 self.inspections[target.id] = inspected
@@ -1203,7 +1293,9 @@ class _LoadingWalker:
         if not callee:
             return
         for session, argument in passed:
-            expiry = Expiry(session, "call", node.lineno, callee, argument)
+            expiry = Expiry(
+                session, "call", node.lineno, callee, argument, in_loop=bool(self.loops), flags=known_arguments(node)
+            )
             for name, value in list(env.items()):
                 if isinstance(value, _Object) and value.session_text == session and value.persistent:
                     env[name] = value.expired_also(expiry)
@@ -1446,6 +1538,12 @@ class _LoadingWalker:
             # both end the transaction: that much is done on every path.
             done = frozenset({(session, method), (session, ENDED)})
             env[_EFFECTS] = _Effects(effects.done | done if isinstance(effects, _Effects) else done)
+        if method == "rollback" and self.handling:
+            # The handler may swallow the error: the caller then goes on in a new transaction.
+            swallowed = env.get(_SWALLOWED)
+            known = swallowed.sessions if isinstance(swallowed, _Swallowed) else frozenset()
+            guard = tuple(sorted(self.holding, key=repr))
+            env[_SWALLOWED] = _Swallowed(known | {(session, guard)})
         expiry = Expiry(session, method, line)
         if method != "flush" and session in self.provided:
             self.inject(session, env)

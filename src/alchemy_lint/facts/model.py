@@ -360,6 +360,9 @@ class FileFacts:
     #: Module-level names bound to a computed value (`engine = create_async_engine(...)`),
     #: also through `global` in a function, with the value's origins.
     module_values: dict[str, tuple[Origin, ...]] = field(default_factory=dict)
+    #: Module-level dict literals whose values are all names (`HANDLERS = {"a": load_a, ...}`), a
+    #: dispatch table: name -> the origins of its values, one per entry.
+    dispatch_tables: dict[str, tuple[Origin, ...]] = field(default_factory=dict)
     #: Line -> codes its noqa comment names; an empty tuple is a bare noqa (every code).
     noqa: dict[int, tuple[str, ...]] = field(default_factory=dict)
     #: Values created at module level, on a class, or through `global`, kept for reuse.
@@ -590,6 +593,14 @@ class Expiry:
     line: int
     callee: tuple[Origin, ...] = ()
     argument: str = ""
+    #: A "call" whose result an `if` tested, leaving the function (or the loop's iteration) on
+    #: one side: the side that goes on is where the callee reported success.
+    result_checked: bool = False
+    #: A "call" made inside a loop: the loop goes on to its next item, and past its end, whatever
+    #: the callee did on an error it swallowed.
+    in_loop: bool = False
+    #: What the call's arguments are known to be (see `Forward.flags`).
+    flags: tuple[KnownArgument, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -664,6 +675,9 @@ class Handover:
 #: Among `FunctionLoading.effects`: the session is committed or rolled back on every path that
 #: returns, not always the same (`try: commit / except: rollback`).
 ENDED = "commit or rollback"
+#: The method of an `Expiry` a call stands for when its callee rolls back in an `except` handler
+#: and returns normally (`except Exception: await s.rollback(); return None`).
+ROLLED_BACK_ON_ERROR = "rollback on error"
 
 
 @dataclass(frozen=True, slots=True)
@@ -677,6 +691,9 @@ class FunctionLoading:
     #: What the function does to sessions on every path that returns normally (a path that
     #: raises never gets back to its caller): (session text, commit or rollback).
     effects: tuple[tuple[str, str], ...] = ()
+    #: The sessions an `except` handler rolls back on some path that then returns normally, the
+    #: error swallowed, each with what the enclosing tests say there (`if commit:`).
+    rollbacks_on_error: tuple[tuple[str, tuple[Condition, ...]], ...] = ()
     #: Where the objects the function binds come from (the models its session holds).
     held: tuple[ObjectSource, ...] = ()
     #: The models of new objects the function adds and returns (`create_project(session)`).

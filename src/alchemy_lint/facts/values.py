@@ -40,6 +40,8 @@ class StepKind(str, Enum):
     METHOD = "method"
     #: Reading an attribute of it: `engine.sync_engine`.
     ATTRIBUTE = "attribute"
+    #: Taking an item of it: `HANDLERS[action]` (the index knows module-level tables of functions).
+    ITEM = "item"
 
 
 class Step(NamedTuple):

@@ -111,6 +111,8 @@ class ProjectIndex:
         self.files: Mapping[str, FileFacts] = FactsOnDemand(self.outlines, load)
         self.exports: dict[str, dict[str, str]] = {}
         self.module_values: dict[str, tuple[Origin, ...]] = {}
+        #: Module-level tables of functions (`HANDLERS = {"a": load_a}`): qualified name -> entries.
+        self.dispatch_tables: dict[str, tuple[Origin, ...]] = {}
         self.type_aliases: dict[str, TypeAlias] = {}
         self.app_state: dict[str, tuple[Origin, ...]] = {}
         self.providers: dict[str, tuple[Origin, ...]] = {}
@@ -180,6 +182,8 @@ class ProjectIndex:
             self.type_aliases[f"{facts.module}.{name}"] = alias
         for name, origins in facts.module_values.items():
             self.module_values[f"{facts.module}.{name}"] = origins
+        for name, origins in facts.dispatch_tables.items():
+            self.dispatch_tables[f"{facts.module}.{name}"] = origins
         for name, origins in facts.app_state.items():
             self.app_state[name] = self.app_state.get(name, ()) + origins
         for name, origins in facts.providers.items():

@@ -57,6 +57,19 @@ class Summaries:
                 found = function
         return found
 
+    def callees(self, origins: tuple[Origin, ...]) -> tuple[FunctionFacts, ...]:
+        """The project functions a call may run: the one it names, or each entry of the dispatch
+        table it calls through (`HANDLERS[action](session, user)`)."""
+        one = self.callee(origins)
+        if one is not None:
+            return (one,)
+        functions = self.index.functions
+        found: dict[str, FunctionFacts] = {}
+        for origin in origins:
+            for qualname in self.index.values.dispatched(origin):
+                found.setdefault(qualname, functions[qualname])
+        return tuple(found.values())
+
     def parameter(self, function: FunctionFacts, argument: str) -> str | None:
         """The parameter of `function` an argument lands in: a position, a keyword, or `self`."""
         bound = self._is_bound_method(function)
@@ -114,17 +127,14 @@ class Summaries:
         for forward in function.forwards:
             if forward.parameter != parameter or len(found) >= _MAX_READS or not happens(forward.guard, settled):
                 continue
-            callee = self.callee(forward.callee)
-            if callee is None:
-                continue
-            inner = self.parameter(callee, forward.argument)
-            if inner is None:
-                continue
             passed = tuple(_through(flag, settled) for flag in forward.flags)
-            found.extend(
-                Read((*forward.path, *read.path), read.function, read.line)
-                for read in self.reads(callee, inner, passed, depth + 1)
-            )
+            for callee in self.callees(forward.callee):
+                inner = self.parameter(callee, forward.argument)
+                if inner is not None:
+                    found.extend(
+                        Read((*forward.path, *read.path), read.function, read.line)
+                        for read in self.reads(callee, inner, passed, depth + 1)
+                    )
         # What the function loads itself (refresh with names, awaitable_attrs) it and its callees read safely.
         loads = {load.path for load in function.parameter_loads if load.parameter == parameter}
         if loads:
@@ -216,6 +226,7 @@ class Summaries:
         # What the callee does on every path that returns to its caller. A rollback on some
         # paths only (`if not ok: rollback; return False`) comes with a result the caller
         # checks before it reads on; paths that raise never return, whatever they roll back.
+        # (An `except` handler that rolls back and swallows the error: `rolls_back_on_error`.)
         loading = function.loading
         found = {method for text, method in (loading.effects if loading is not None else ()) if text == received}
         root, _, rest = received.partition(".")
@@ -223,10 +234,7 @@ class Summaries:
         for forward in function.forwards:
             if forward.parameter != root or forward.path != path or forward.conditional:
                 continue
-            callee = self.callee(forward.callee)
-            inner = self.parameter(callee, forward.argument) if callee is not None else None
-            if callee is not None and inner is not None:
-                found |= self.effects(callee, inner, depth + 1)
+            found |= self.call_effects(forward.callee, forward.argument, depth + 1)
         if root == "self":
             # `await self.save()` in a method of the object that keeps the session.
             for call_origins in self._self_calls(function):
@@ -236,6 +244,34 @@ class Summaries:
         result = frozenset(found)
         self._effects[key] = result
         return result
+
+    def call_effects(self, callee: tuple[Origin, ...], argument: str, depth: int = 0) -> frozenset[str]:
+        """What a call does to the session it hands over as `argument` (a position, a keyword, or
+        `self.<attribute>` the callee's object keeps): what every function it may run does to it
+        (each entry of a dispatch table)."""
+        found: frozenset[str] | None = None
+        for function in self.callees(callee):
+            inner = argument if argument.startswith("self.") else self.parameter(function, argument)
+            done = self.effects(function, inner, depth) if inner is not None else frozenset()
+            found = done if found is None else found & done
+        return found or frozenset()
+
+    def rolls_back_on_error(
+        self, callee: tuple[Origin, ...], argument: str, flags: tuple[KnownArgument, ...]
+    ) -> FunctionFacts | None:
+        """The function a call runs (one of a dispatch table's) whose `except` handler rolls back
+        the session it hands over as `argument` and returns normally, for these arguments (a
+        rollback under `if commit:` is not made for `commit=False`). Only the function's own
+        handlers count: a helper's helper failing on the side is the helper's error path."""
+        for function in self.callees(callee):
+            loading = function.loading
+            inner = argument if argument.startswith("self.") else self.parameter(function, argument)
+            if loading is None or inner is None:
+                continue
+            settled = self._flags(function, flags)
+            if any(session == inner and happens(guard, settled) for session, guard in loading.rollbacks_on_error):
+                return function
+        return None
 
     @staticmethod
     def _self_calls(function: FunctionFacts) -> list[tuple[Origin, ...]]:

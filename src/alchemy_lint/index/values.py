@@ -111,6 +111,7 @@ class EngineRef:
 
 _FRESH_ENGINE = EngineRef("", fresh=True)
 _SYNC_ENGINE = Step(StepKind.ATTRIBUTE, "sync_engine")
+_GET = Step(StepKind.METHOD, "get")
 
 _API_KINDS: dict[Api, ValueKind] = {
     Api.ASYNC_SESSIONMAKER: ValueKind.FACTORY_CONSTRUCTOR,
@@ -357,6 +358,24 @@ class ValueModel:
                     return method
         return None
 
+    def dispatched(self, origin: Origin) -> tuple[str, ...]:
+        """The project functions a call through a dispatch table may run: `HANDLERS[key](...)`,
+        `HANDLERS.get(key)(...)`; none unless every entry of the table is one."""
+        steps = origin.steps
+        if origin.kind is not OriginKind.NAME or len(steps) != 2 or steps[1].kind is not StepKind.CALL:
+            return ()
+        if steps[0].kind is not StepKind.ITEM and steps[0] != _GET:
+            return ()
+        entries = self.index.dispatch_tables.get(self.index.canonical(origin.name), ())
+        found: dict[str, None] = {}
+        for entry in entries:
+            value = self.origin(entry)
+            qualname = value.cls if value.kind is ValueKind.CALLABLE else None
+            if qualname is None or qualname not in self.index.functions:
+                return ()
+            found[qualname] = None
+        return tuple(found)
+
     def engine_of(self, origins: Iterable[Origin]) -> EngineRef | None:
         """The engine a value with these origins is (a factory's bind), or None when the index
         cannot tell which engine it is (a parameter, an annotation, origins that disagree)."""
@@ -602,6 +621,8 @@ class ValueModel:
             if kind in (ValueKind.INSTANCE, ValueKind.CLASS) and value.cls is not None:
                 return self._called(self._member(value.cls, name))
             return UNKNOWN
+        if step.kind is StepKind.ITEM:
+            return UNKNOWN  # (an item of a dispatch table is one of several: `dispatched` answers)
         # An attribute read.
         name = step.name
         if kind is ValueKind.ENGINE and name == "sync_engine":

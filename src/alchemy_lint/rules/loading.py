@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 from alchemy_lint.facts.model import (
     ENDED,
+    ROLLED_BACK_ON_ERROR,
     WHOLE_REFRESH,
     AccessKind,
     Expiry,
@@ -231,7 +232,7 @@ def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], held: H
 
 def _handover_reads(index: ProjectIndex, handover: Handover, model: str) -> tuple[Read, ...] | None:
     """What the callee an object is handed to reads off it (a function, a method of its model,
-    a schema); None when the callee is unknown."""
+    a schema, each function a dispatch table may run); None when the callee is unknown."""
     summaries = index.summaries
     if handover.method is not None:
         return summaries.method_reads(model, handover.method)
@@ -240,11 +241,12 @@ def _handover_reads(index: ProjectIndex, handover: Handover, model: str) -> tupl
         if handover.is_collection:
             reads = tuple(replace(read, path=("[]", *read.path)) for read in reads)
         return reads
-    callee = summaries.callee(handover.callee)
-    parameter = summaries.parameter(callee, handover.argument) if callee is not None else None
-    if callee is None or parameter is None:
-        return None
-    return summaries.reads(callee, parameter, handover.flags)
+    found: list[Read] | None = None
+    for callee in summaries.callees(handover.callee):
+        parameter = summaries.parameter(callee, handover.argument)
+        if parameter is not None:
+            found = [*(found or ()), *summaries.reads(callee, parameter, handover.flags)]
+    return tuple(found) if found is not None else None
 
 
 def _callee_refreshes(index: ProjectIndex, handover: Handover) -> bool:
@@ -325,7 +327,11 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
         'Relationships declared `lazy="selectin"`/`"joined"`/`"subquery"`/`"immediate"` are '
         "loaded; `write_only`, `raise` and `noload` relationships emit no lazy SQL. Objects that a "
         "project function returns are judged by that function's query (its summary in the project "
-        "index), across modules and through `self.repo.method(...)`. Objects a function receives as "
+        "index), across modules and through `self.repo.method(...)`. An object handed to a helper "
+        "is judged by what the helper reads; through a module-level dispatch table of functions "
+        "(`HANDLERS[action](session, order)`, `HANDLERS.get(action)`), by what any of them reads. A "
+        "read under `except MissingGreenlet` (or `StatementError`, which wraps it on SQLAlchemy 2.1) "
+        "is the code's own probe and is not reported. Objects a function receives as "
         "parameters are not judged: the caller's query is unknown. Test modules (`conftest.py`, "
         "`test_*.py`, `*_test.py`, files under `tests/` or `test/`) are not judged either: whether a "
         "test's lazy load runs SQL depends on the rows it built (a many-to-one whose foreign key the "
@@ -374,7 +380,7 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
             if key in reported:
                 continue
             reported.add(key)
-            if event.method == "rollback":
+            if event.method in _ROLLBACKS:
                 fix = (
                     f"rollback() expires every object whatever expire_on_commit says: "
                     f"await {event.session}.refresh({read.target}) or reload it"
@@ -472,38 +478,51 @@ def _expiring(context: FileContext, source: ObjectSource, expired_by: tuple[Expi
     return tuple(
         event
         for event in (_through_callee(index, event) for event in expired_by)
-        if event.method == "rollback" or (event.method in ("commit", "begin") and expires is True)
+        if event.method in _ROLLBACKS or (event.method in ("commit", "begin") and expires is True)
     )
 
 
 def _through_callee(index: ProjectIndex, event: Expiry) -> Expiry:
     """A call that handed the session over expires the object when the callee commits or rolls
-    it back (its summary says); it then counts as that commit or rollback."""
+    it back (its summary says; through a dispatch table, every function it may run does); it
+    then counts as that commit or rollback."""
     if event.method != "call":
         return event
     summaries = index.summaries
-    callee = summaries.callee(event.callee)
-    if callee is None:
+    callees = summaries.callees(event.callee)
+    if not callees:
         return event
-    received = event.argument if event.argument.startswith("self.") else summaries.parameter(callee, event.argument)
-    if received is None:
-        return event
-    effects = summaries.effects(callee, received)
+    effects = summaries.call_effects(event.callee, event.argument)
+    named = callees[0].qualname
     for method in ("rollback", "commit"):
         if method in effects:
-            return replace(event, method=method, argument=callee.qualname)
+            return replace(event, method=method, argument=named)
     if ENDED in effects:
         # A rollback on the paths that do not commit: it expires as the commit does, or the
         # commit expires nothing and only some paths do, which is not reported.
-        return replace(event, method="commit", argument=callee.qualname)
+        return replace(event, method="commit", argument=named)
+    if event.in_loop and not event.result_checked:
+        # An error the callee catches and rolls back, in a loop that goes on to its next item
+        # and past its end whatever the result: what the loop's function reads then is expired.
+        # (A single call's failure is its caller's error path, which the rule does not judge.)
+        failing = summaries.rolls_back_on_error(event.callee, event.argument, event.flags)
+        if failing is not None:
+            return replace(event, method=ROLLED_BACK_ON_ERROR, argument=failing.qualname)
     return event
+
+
+#: The events that expire every object of the session, whatever `expire_on_commit` says.
+_ROLLBACKS = frozenset({"rollback", ROLLED_BACK_ON_ERROR})
 
 
 def _event_text(event: Expiry) -> str:
     if event.method == "begin":
         return f"the `async with {event.session}.begin()` block"
+    callee = event.argument.rsplit(".", 1)[-1]
+    if event.method == ROLLED_BACK_ON_ERROR:
+        return f"{callee}(), which calls {event.session}.rollback() when it catches an error,"
     if event.callee:
-        return f"{event.argument.rsplit('.', 1)[-1]}(), which calls {event.session}.{event.method}(),"
+        return f"{callee}(), which calls {event.session}.{event.method}(),"
     return f"{event.session}.{event.method}()"
 
 
@@ -528,7 +547,12 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
         "factory through the project index; in a loop, a commit in one iteration expires what the next "
         "iteration reads. `await session.refresh(obj)` in between makes the read safe. An expired "
         "object handed to a function that reads one of its columns is reported on the call that hands "
-        "it over, with the function and line that read it. An object a FastAPI dependency provides "
+        "it over, with the function and line that read it. A helper that rolls back in an `except` "
+        "handler and returns normally (the error swallowed) expires the objects of a loop that calls "
+        "it and goes on whatever it returns: the loop's next items and the code after it read them "
+        "(a test of the result that leaves the loop, or reads under that test, are not judged; nor is "
+        "a single call, whose failure is its caller's error path). A call through a dispatch table "
+        "commits when every function of the table does. An object a FastAPI dependency provides "
         "(`user: User = Depends(current_user)`) is judged when its provider takes the same session "
         "provider as the session that commits (`Depends(get_db)` in both): FastAPI calls that provider "
         "once per request and hands the one session to both. Sessions whose factory is unknown (a "

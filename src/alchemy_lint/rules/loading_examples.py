@@ -218,6 +218,44 @@ async def try_to_close(session: AsyncSession, order: Order) -> bool:
 """
 _SERVICES_FILE = ("app/services.py", _SERVICES)
 
+_TAGGING = """\
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import OrderEvent
+
+
+async def tag_order(session: AsyncSession, order_id: int) -> bool:
+    try:
+        session.add(OrderEvent(id=order_id, order_id=order_id, kind="tagged"))
+        await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        return False
+    return True
+"""
+_TAGGING_FILE = ("app/tagging.py", _TAGGING)
+
+_LABELS = """\
+from app.invoices import buyer, customer_name
+
+LABELS = {"customer": customer_name, "buyer": buyer}
+"""
+_LABELS_FILE = ("app/labels.py", _LABELS)
+
+_PROBES = """\
+from sqlalchemy.exc import MissingGreenlet, StatementError
+
+
+def known_buyer(order) -> str:
+    try:
+        user = getattr(order, "user", None)
+    except (MissingGreenlet, StatementError):  # bare on SQLAlchemy 2.0, wrapped on 2.1
+        user = None
+    return user.name if user is not None else "unknown"
+"""
+_PROBES_FILE = ("app/probes.py", _PROBES)
+
 _DEPENDENCIES = """\
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
@@ -864,6 +902,24 @@ async def order_out(session: AsyncSession, order_id: int) -> OrderOut:
         title="A schema with `from_attributes` reads a relationship (`OrderOut.model_validate(order)`)",
         topic=_HANDED_OVER,
     ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+from app.labels import LABELS
+
+
+async def order_label(session: AsyncSession, order_id: int, detailed: bool) -> str:
+    order = await session.get(Order, order_id)
+    label = LABELS["customer" if detailed else "buyer"]
+    return str(label(order))  # ASA301
+""",
+        _LABELS_FILE,
+        _HELPERS_FILE,
+        title="A dispatch table of helpers (`LABELS[key](order)`): each helper it may run counts",
+        topic=_HANDED_OVER,
+    ),
 )
 
 ASA301_CROSS_FUNCTION_VALID: tuple[Example, ...] = (
@@ -929,6 +985,41 @@ async def invoice_heading(session: AsyncSession, order_id: int) -> str:
 """,
         _HELPERS_FILE,
         title="`selectinload(Order.user)` in `session.get()` before the helper reads it",
+        topic=_HANDED_OVER,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order
+from app.labels import LABELS
+
+
+async def order_label(session: AsyncSession, order_id: int, detailed: bool) -> str:
+    order = await session.get(Order, order_id, options=[selectinload(Order.user)])
+    label = LABELS["customer" if detailed else "buyer"]
+    return str(label(order))
+""",
+        _LABELS_FILE,
+        _HELPERS_FILE,
+        title="The same dispatch table after `selectinload(Order.user)`",
+        topic=_HANDED_OVER,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+from app.probes import known_buyer
+
+
+async def order_buyer(session: AsyncSession, order_id: int) -> str:
+    order = await session.get(Order, order_id)
+    return known_buyer(order)
+""",
+        _PROBES_FILE,
+        title="A helper that probes the relationship and catches what the lazy load raises",
         topic=_HANDED_OVER,
     ),
     _example(
@@ -1344,6 +1435,27 @@ async def close_and_report(order_id: int) -> str:
         title="A helper commits, or rolls back when the commit fails: either way the transaction ends",
         topic=_COMMIT_ELSEWHERE,
     ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+from app.tagging import tag_order
+
+
+async def tag_all(user_id: int) -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, user_id)
+        tagged = 0
+        for order_id in (1, 2):
+            if await tag_order(session, order_id):
+                tagged += 1
+        return f"{user.name}: {tagged}"  # ASA302
+""",
+        _KEEPING_DB,
+        _TAGGING_FILE,
+        title="A loop goes on after a helper that rolls back on an error it swallows",
+        topic=_COMMIT_ELSEWHERE,
+    ),
 )
 
 ASA302_CROSS_FUNCTION_VALID: tuple[Example, ...] = (
@@ -1421,6 +1533,26 @@ async def close_and_report(order_id: int) -> str:
         _KEEPING_DB,
         _SERVICES_FILE,
         title="A helper commits; the factory sets `expire_on_commit=False`",
+        topic=_COMMIT_ELSEWHERE,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+from app.tagging import tag_order
+
+
+async def tag_all(user_id: int) -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, user_id)
+        for order_id in (1, 2):
+            if not await tag_order(session, order_id):
+                return "stopped at a failure"
+        return user.name
+""",
+        _KEEPING_DB,
+        _TAGGING_FILE,
+        title="The loop stops where the helper reports the failure it rolled back",
         topic=_COMMIT_ELSEWHERE,
     ),
 )

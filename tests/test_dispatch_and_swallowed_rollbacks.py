@@ -1,0 +1,328 @@
+"""Calls through dispatch tables (`HANDLERS[key](...)`) and callees that roll back on an error they
+swallow: what ASA301 and ASA302 make of them, and where they stay silent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_loading_rules import check
+
+# A helper that rolls back on an error it swallows, one that raises it again, one whose rollback
+# a flag turns off, and one that only calls the first.
+_TAGGING = """\
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import OrderEvent
+
+
+async def tag(session: AsyncSession, order_id: int) -> bool:
+    try:
+        session.add(OrderEvent(id=order_id, order_id=order_id, kind="tagged"))
+        await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        return False
+    return True
+
+
+async def tag_or_raise(session: AsyncSession, order_id: int) -> None:
+    try:
+        session.add(OrderEvent(id=order_id, order_id=order_id, kind="tagged"))
+        await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        raise
+
+
+async def tag_in(session: AsyncSession, order_id: int, own_transaction: bool = True) -> bool:
+    try:
+        session.add(OrderEvent(id=order_id, order_id=order_id, kind="tagged"))
+        await session.flush()
+    except IntegrityError:
+        if own_transaction:
+            await session.rollback()
+            return False
+        raise
+    return True
+
+
+async def tag_twice(session: AsyncSession, order_id: int) -> None:
+    await tag(session, order_id)
+    await tag(session, order_id + 1)
+"""
+
+
+_CALLER = """\
+from app.db import SessionLocal
+from app.db_models import User
+from app.tagging import tag, tag_in, tag_or_raise, tag_twice
+
+
+async def tag_all(user_id: int, ids: list[int]) -> object:
+    async with SessionLocal() as session:
+        user = await session.get(User, user_id)
+"""
+
+
+def _tagging(tmp_path: Path, body: str) -> None:
+    """`body` runs in `tag_all` with `session` open and `user` loaded from it."""
+    check(tmp_path, _CALLER + body, "ASA302", app__tagging=_TAGGING)
+
+
+def test_a_swallowed_rollback_in_a_loop_expires_what_is_read_after_the_loop(tmp_path: Path) -> None:
+    _tagging(
+        tmp_path,
+        """\
+        for order_id in ids:
+            await tag(session, order_id)
+        return user.name  # ASA302
+""",
+    )
+
+
+def test_a_single_call_that_may_fail_is_its_callers_error_path_not_judged(tmp_path: Path) -> None:
+    _tagging(
+        tmp_path,
+        """\
+        await tag(session, 1)
+        return user.name
+""",
+    )
+
+
+def test_a_rollback_raised_again_never_returns_to_the_loop(tmp_path: Path) -> None:
+    _tagging(
+        tmp_path,
+        """\
+        for order_id in ids:
+            await tag_or_raise(session, order_id)
+        return user.name
+""",
+    )
+
+
+def test_a_rollback_under_a_flag_the_caller_turns_off_is_not_made(tmp_path: Path) -> None:
+    _tagging(
+        tmp_path,
+        """\
+        for order_id in ids:
+            await tag_in(session, order_id, own_transaction=False)
+        for order_id in ids:
+            await tag_in(session, order_id)
+        return user.name  # ASA302
+""",
+    )
+
+
+def test_a_helpers_helper_that_swallows_a_rollback_is_the_helpers_error_path(tmp_path: Path) -> None:
+    _tagging(
+        tmp_path,
+        """\
+        for order_id in ids:
+            await tag_twice(session, order_id)
+        return user.name
+""",
+    )
+
+
+def test_reads_under_a_test_of_the_result_know_how_the_call_went(tmp_path: Path) -> None:
+    _tagging(
+        tmp_path,
+        """\
+        notes = []
+        for order_id in ids:
+            tagged = await tag(session, order_id)
+            if tagged:
+                notes.append(user.name)
+            else:
+                notes.append("failed")
+        notes.append(user.name)  # ASA302
+        return notes
+""",
+    )
+
+
+def test_a_result_tested_to_leave_the_loop_leaves_the_success_path(tmp_path: Path) -> None:
+    _tagging(
+        tmp_path,
+        """\
+        for order_id in ids:
+            tagged = await tag(session, order_id)
+            if not tagged:
+                continue
+            print(user.name)
+        return "done"
+""",
+    )
+
+
+def test_a_handler_around_the_call_runs_when_it_raised_not_when_it_swallowed(tmp_path: Path) -> None:
+    _tagging(
+        tmp_path,
+        """\
+        failed = 0
+        for order_id in ids:
+            user = await session.get(User, user_id)
+            try:
+                await tag(session, order_id)
+            except Exception:
+                print(user.name)
+                failed += 1
+        return failed
+""",
+    )
+
+
+# -- dispatch tables ----------------------------------------------------------------------
+
+_RENDERERS = """\
+from app.db_models import Order
+
+
+def owner(order: Order) -> str:
+    return order.user.name
+
+
+def status(order: Order) -> str:
+    return order.status
+
+
+RENDERERS = {"owner": owner, "status": status}
+WITH_A_LAMBDA = {"owner": owner, "status": lambda order: order.status}
+"""
+
+
+def test_a_call_through_a_tables_get_reads_what_each_entry_reads(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+from app.renderers import RENDERERS
+
+
+async def render(session: AsyncSession, order_id: int, kind: str) -> str:
+    order = await session.get(Order, order_id)
+    renderer = RENDERERS.get(kind, RENDERERS["status"])
+    return renderer(order)  # ASA301
+""",
+        "ASA301",
+        app__renderers=_RENDERERS,
+    )
+
+
+def test_a_table_with_an_entry_that_is_no_project_function_is_not_followed(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+from app.renderers import WITH_A_LAMBDA
+
+
+async def render(session: AsyncSession, order_id: int, kind: str) -> str:
+    order = await session.get(Order, order_id)
+    return WITH_A_LAMBDA[kind](order)
+""",
+        "ASA301",
+        app__renderers=_RENDERERS,
+    )
+
+
+_CLOSERS = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+async def close(session: AsyncSession, order: Order) -> None:
+    order.status = "closed"
+    await session.commit()
+
+
+async def cancel(session: AsyncSession, order: Order) -> None:
+    order.status = "cancelled"
+    await session.commit()
+
+
+async def hold(session: AsyncSession, order: Order) -> None:
+    order.status = "held"
+
+
+ALWAYS_COMMITS = {"close": close, "cancel": cancel}
+SOMETIMES_COMMITS = {"close": close, "hold": hold}
+"""
+
+
+def test_a_table_whose_every_entry_commits_expires_the_callers_objects(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from app.closers import ALWAYS_COMMITS, SOMETIMES_COMMITS
+from app.db import SessionLocal
+from app.db_models import Order
+
+
+async def apply(order_id: int, action: str) -> str:
+    async with SessionLocal() as session:
+        order = await session.get(Order, order_id)
+        await ALWAYS_COMMITS[action](session, order)
+        return order.status  # ASA302
+
+
+async def maybe_apply(order_id: int, action: str) -> str:
+    async with SessionLocal() as session:
+        order = await session.get(Order, order_id)
+        await SOMETIMES_COMMITS[action](session, order)
+        return order.status
+""",
+        "ASA302",
+        app__closers=_CLOSERS,
+    )
+
+
+def test_a_read_under_except_missing_greenlet_is_a_probe_not_a_lazy_load(tmp_path: Path) -> None:
+    # SQLAlchemy 2.0 raises MissingGreenlet bare, so this probe works there (2.1 wraps it in
+    # StatementError: the runtime-verified example catches both).
+    check(
+        tmp_path,
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+from app.probes import known_buyer, plain_buyer
+
+
+async def order_buyer(session: AsyncSession, order_id: int) -> str:
+    order = await session.get(Order, order_id)
+    return known_buyer(order)
+
+
+async def order_buyer_again(session: AsyncSession, order_id: int) -> str:
+    order = await session.get(Order, order_id)
+    return plain_buyer(order)  # ASA301
+""",
+        "ASA301",
+        app__probes="""\
+from sqlalchemy import exc
+
+
+def known_buyer(order) -> str:
+    try:
+        user = getattr(order, "user", None)
+    except exc.MissingGreenlet:
+        user = None
+    return user.name if user is not None else "unknown"
+
+
+def plain_buyer(order) -> str:
+    try:
+        user = getattr(order, "user", None)
+    except AttributeError:
+        user = None
+    return user.name if user is not None else "unknown"
+""",
+    )
