@@ -113,6 +113,7 @@ class ProjectIndex:
         self.module_values: dict[str, tuple[Origin, ...]] = {}
         self.type_aliases: dict[str, TypeAlias] = {}
         self.app_state: dict[str, tuple[Origin, ...]] = {}
+        self.mapping_keys: dict[str, tuple[Origin, ...]] = {}
         self.providers: dict[str, tuple[Origin, ...]] = {}
         #: Fixture name -> (module, where) of every pytest fixture of that name.
         self._fixtures: dict[str, list[tuple[str, FunctionPlace]]] = {}
@@ -182,6 +183,8 @@ class ProjectIndex:
             self.module_values[f"{facts.module}.{name}"] = origins
         for name, origins in facts.app_state.items():
             self.app_state[name] = self.app_state.get(name, ()) + origins
+        for key, origins in facts.mapping_keys.items():
+            self.mapping_keys[key] = self.mapping_keys.get(key, ()) + origins
         for name, origins in facts.providers.items():
             self.providers[name] = self.providers.get(name, ()) + origins
         for cls in facts.classes:
