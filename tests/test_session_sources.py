@@ -234,6 +234,24 @@ FORMS = (
         not_for=_CONTEXT_ONLY,
     ),
     Form(
+        "factory under a worker context key",
+        _function("ctx", ['async with ctx["session_maker"]() as session:']),
+        files={
+            "app/worker.py": "from app.db import SessionLocal\n\n\n"
+            'async def startup(ctx) -> None:\n    ctx["session_maker"] = SessionLocal\n'
+        },
+        not_for=_CONTEXT_ONLY,
+    ),
+    Form(
+        "factory under an application key",
+        _function("request", ['async with request.app["db"]() as session:']),
+        files={
+            "app/main.py": "from aiohttp import web\n\nfrom app.db import SessionLocal\n\n\n"
+            'def make_app():\n    app = web.Application()\n    app["db"] = SessionLocal\n    return app\n'
+        },
+        not_for=_CONTEXT_ONLY,
+    ),
+    Form(
         "callable factory class",
         _function("", ["session = make()"], "from app.sources import make\n"),
         files={
@@ -560,6 +578,19 @@ NEGATIVES = {
 def test_other_clients_and_factories_are_not_sessions(negative: str, use: Use, tmp_path: Path) -> None:
     imports, opener = NEGATIVES[negative]
     form = Form(negative, _function("", [opener], imports))
+    source = form.wrap([line.replace("  # ASA", "") for line in use.body])
+    assert _findings(tmp_path, form, source, use.code, use.config) == [], source
+
+
+@pytest.mark.parametrize("use", USES, ids=[use.code for use in USES])
+@pytest.mark.parametrize("kept", ["httpx.AsyncClient()", "await SessionLocal().get(User, 1)", "'sqlite://'"])
+def test_a_mapping_key_that_keeps_no_session_or_factory_is_no_evidence(kept: str, use: Use, tmp_path: Path) -> None:
+    # The same key keeps a client, an ORM object or a URL: only database handles count.
+    worker = (
+        "import httpx\n\nfrom app.db import SessionLocal\nfrom app.models import User\n\n\n"
+        f'async def startup(ctx) -> None:\n    ctx["session"] = {kept}\n'
+    )
+    form = Form("mapping key", _function("ctx", ['session = ctx["session"]']), files={"app/worker.py": worker})
     source = form.wrap([line.replace("  # ASA", "") for line in use.body])
     assert _findings(tmp_path, form, source, use.code, use.config) == [], source
 

@@ -266,6 +266,7 @@ class _FactsBuilder(FastNodeVisitor):
         self.type_aliases: dict[str, TypeAlias] = {}
         self.schema_creations: list[SchemaCreation] = []
         self.app_state: dict[str, tuple[Origin, ...]] = {}
+        self.mapping_keys: dict[str, tuple[Origin, ...]] = {}
         self.providers: dict[str, tuple[Origin, ...]] = {}
         self.invocations = InvocationRecorder()
         self.kept = KeptTracker(self)
@@ -309,6 +310,7 @@ class _FactsBuilder(FastNodeVisitor):
             type_aliases=self.type_aliases,
             schema_creations=tuple(self.schema_creations),
             app_state=self.app_state,
+            mapping_keys=self.mapping_keys,
             providers=self.providers,
             invocations=self.invocations.module_invocations(),
             constructions=tuple(self.constructions),
@@ -823,6 +825,14 @@ class _FactsBuilder(FastNodeVisitor):
                 function.values.bind(name, Binding(*_end(node), None, self._loop_line(function)))
                 function.table.forget(name)
             return
+        key = _mapping_key(target)
+        if key is not None and value is not None:
+            # `ctx["session_maker"] = async_sessionmaker(...)`: a worker context or an aiohttp
+            # application, read back by the key elsewhere.
+            origins = self.origins_of(value)
+            if origins:
+                self.mapping_keys[key] = (self.mapping_keys.get(key, ()) + origins)[:_MAX_ORIGINS]
+            return
         if not isinstance(target, ast.Attribute) or value is None:
             return
         if isinstance(target.value, ast.Attribute) and target.value.attr == _STATE:
@@ -904,7 +914,12 @@ class _FactsBuilder(FastNodeVisitor):
             return tuple([origin.then(call) for origin in self.origins_of(func)])
         if type(expr) is ast.Subscript:
             # `HANDLERS[action]`: an item of a table a name holds; the index knows the tables.
-            return tuple([origin.then(_ITEM) for origin in self.origins_of(expr.value) if not origin.steps])
+            found = tuple([origin.then(_ITEM) for origin in self.origins_of(expr.value) if not origin.steps])
+            key = _mapping_key(expr)
+            if key is not None:
+                # `ctx["session_maker"]`: what a worker context or an application keeps under the key.
+                found = (Origin(OriginKind.MAPPING_KEY, key), *found)
+            return found[:_MAX_ORIGINS]
         if type(expr) is ast.BoolOp and type(expr.op) is ast.Or:
             # `read_db or db`: one of them.
             return tuple([origin for value in expr.values for origin in self.origins_of(value)][:_MAX_ORIGINS])
@@ -1382,7 +1397,8 @@ def _expire_on_commit(call: ast.Call) -> str | None:
 
 
 def _value_text(expr: ast.expr) -> str | None:
-    """`self.session`, `factory()`, `get_engine().get_session()`: dotted names and calls of them."""
+    """`self.session`, `factory()`, `get_engine().get_session()`, `ctx["db"]`: dotted names, string
+    keys of them and calls of them."""
     if isinstance(expr, ast.Await):
         expr = expr.value
     if isinstance(expr, ast.Name):
@@ -1393,6 +1409,10 @@ def _value_text(expr: ast.expr) -> str | None:
     if isinstance(expr, ast.Call):
         callee = _value_text(expr.func)
         return f"{callee}()" if callee is not None else None
+    if isinstance(expr, ast.Subscript) and (key := _mapping_key(expr)) is not None:
+        # `ctx["session_maker"]()`: a worker context or an application keeps the factory.
+        base = _value_text(expr.value)
+        return f'{base}["{key}"]' if base is not None else None
     return None
 
 
@@ -1412,3 +1432,11 @@ def _names(target: ast.expr) -> list[str]:
     if isinstance(target, ast.Starred):
         return _names(target.value)
     return []
+
+
+def _mapping_key(expr: ast.expr) -> str | None:
+    """The key of `<anything>["key"]`: a string constant; None for any other subscript."""
+    if type(expr) is not ast.Subscript:
+        return None
+    key = expr.slice
+    return key.value if type(key) is ast.Constant and type(key.value) is str else None

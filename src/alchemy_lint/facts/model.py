@@ -372,6 +372,8 @@ class FileFacts:
     type_aliases: dict[str, TypeAlias] = field(default_factory=dict)
     #: `<anything>.state.<name> = value` (`app.state.db = async_sessionmaker(...)`): name -> origins.
     app_state: dict[str, tuple[Origin, ...]] = field(default_factory=dict)
+    #: `<anything>["<key>"] = value` (`ctx["session_maker"] = async_sessionmaker(...)`): key -> origins.
+    mapping_keys: dict[str, tuple[Origin, ...]] = field(default_factory=dict)
     #: Dependency-injection providers registered by name (Litestar `dependencies={"db": Provide(f)}`):
     #: name -> the provider's origins.
     providers: dict[str, tuple[Origin, ...]] = field(default_factory=dict)

@@ -28,6 +28,9 @@ class OriginKind(str, Enum):
     INJECTED = "injected"
     #: `app.state.<name>` (also `request.app.state.<name>`): the attribute name.
     APP_STATE = "app state"
+    #: `<anything>["<key>"]`: what the project stores under that string key of a mapping (an
+    #: aiohttp `app["db"]`, an ARQ/SAQ worker `ctx["session_maker"]`): the key.
+    MAPPING_KEY = "mapping key"
     #: What a constructor's parameter receives where the class is constructed:
     #: `module.Class.__init__:parameter` (a dataclass's generated `__init__` too).
     PARAMETER = "parameter"

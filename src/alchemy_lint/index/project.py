@@ -115,6 +115,7 @@ class ProjectIndex:
         self.dispatch_tables: dict[str, tuple[Origin, ...]] = {}
         self.type_aliases: dict[str, TypeAlias] = {}
         self.app_state: dict[str, tuple[Origin, ...]] = {}
+        self.mapping_keys: dict[str, tuple[Origin, ...]] = {}
         self.providers: dict[str, tuple[Origin, ...]] = {}
         #: Fixture name -> (module, where) of every pytest fixture of that name.
         self._fixtures: dict[str, list[tuple[str, FunctionPlace]]] = {}
@@ -186,6 +187,8 @@ class ProjectIndex:
             self.dispatch_tables[f"{facts.module}.{name}"] = origins
         for name, origins in facts.app_state.items():
             self.app_state[name] = self.app_state.get(name, ()) + origins
+        for key, origins in facts.mapping_keys.items():
+            self.mapping_keys[key] = self.mapping_keys.get(key, ()) + origins
         for name, origins in facts.providers.items():
             self.providers[name] = self.providers.get(name, ()) + origins
         for cls in facts.classes:

@@ -167,6 +167,10 @@ def _join(values: Iterable[Value]) -> Value:
 
 
 _ORDER = {kind: position for position, kind in enumerate(ValueKind)}
+#: What a value kept under a mapping key may be: the database handles.
+_HANDLE_KINDS = frozenset(
+    {ValueKind.SESSION, ValueKind.CONNECTION, ValueKind.FACTORY, ValueKind.ENGINE, ValueKind.TRANSACTION}
+)
 
 
 def _agree(items: Iterable[_T | None]) -> _T | None:
@@ -412,6 +416,8 @@ class ValueModel:
         index = self.index
         if origin.kind is OriginKind.APP_STATE:
             return EngineRef(f"app.state.{origin.name}", label=f"`app.state.{origin.name}`")
+        if origin.kind is OriginKind.MAPPING_KEY:
+            return EngineRef(f'["{origin.name}"]', label=f'`["{origin.name}"]`')
         if origin.kind is OriginKind.NAME:
             name = index.canonical(origin.name)
             module, _, short = name.rpartition(".")
@@ -541,7 +547,24 @@ class ValueModel:
             if found.kind is ValueKind.UNKNOWN:
                 return found
             return replace(found, evidence=found.evidence or Evidence(f"from app.state.{origin.name}"))
+        if origin.kind is OriginKind.MAPPING_KEY:
+            return self._mapping_key(origin.name)
         return UNKNOWN
+
+    def _mapping_key(self, key: str) -> Value:
+        """What the project stores under `["key"]` of a mapping, when that is a database handle.
+
+        A string key is weaker evidence than an attribute of application state (`"user"` may key
+        an ORM object in one dict and a name in another), so only sessions, connections,
+        factories, engines and callables that give a session count.
+        """
+        found = _join(self.origin(inner) for inner in self.index.mapping_keys.get(key, ()))
+        handle = found.kind in _HANDLE_KINDS or (
+            found.kind is ValueKind.CALLABLE and found.result is not None and found.result.is_session
+        )
+        if not handle:
+            return UNKNOWN
+        return replace(found, evidence=found.evidence or Evidence(f'from ["{key}"]'))
 
     def _name(self, qualname: str) -> Value:
         index = self.index
