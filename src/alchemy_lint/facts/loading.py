@@ -347,6 +347,17 @@ def _check_results(env: _Env, lines: set[int], *, checked: bool) -> None:
         env[name] = replace(value, expired=expired)
 
 
+def _unchecked_call_lines(env: _Env) -> set[int]:
+    """The lines of the calls that expired objects of `env` and whose result no test has read."""
+    return {
+        expiry.line
+        for value in env.values()
+        if isinstance(value, _Object)
+        for expiry in value.expired
+        if expiry.method == "call" and not expiry.result_checked
+    }
+
+
 def _call_lines(body: list[ast.stmt]) -> set[int]:
     """The lines of the calls in `body`."""
     return {node.lineno for statement in body for node in ast.walk(statement) if isinstance(node, ast.Call)}
@@ -576,7 +587,8 @@ class _LoadingWalker:
             handler_entry = _join(before, after_body) or before
         # A handler runs when the body raised: a call there that swallows its own errors (and
         # rolls back on them) did not get here by that path.
-        _check_results(handler_entry, _call_lines(body), checked=True)
+        if _unchecked_call_lines(handler_entry):
+            _check_results(handler_entry, _call_lines(body), checked=True)
         result = self.block(orelse, after_body) if after_body is not None else None
         for handler in handlers:
             entry = dict(handler_entry)
@@ -756,21 +768,16 @@ class _LoadingWalker:
         """The lines of the calls whose results `test` reads (`if not await charge(db):`,
         `if not ok:` after `ok = await charge(db)`) that expire some object in `env`, and are
         not known to have succeeded yet."""
+        pending = _unchecked_call_lines(env)
+        if not pending:
+            return pending  # (nearly always: no call has expired anything here; the test is not read)
         lines: set[int] = set()
         for node in ast.walk(test):
             if isinstance(node, ast.Call):
                 lines.add(node.lineno)
             elif isinstance(node, ast.Name) and node.id in self.call_results:
                 lines |= self.call_results[node.id]
-        if not lines:
-            return lines
-        return {
-            expiry.line
-            for value in env.values()
-            if isinstance(value, _Object)
-            for expiry in value.expired
-            if expiry.method == "call" and expiry.line in lines and not expiry.result_checked
-        }
+        return pending & lines
 
     def note_given(self, joined: _Env, left: _Env, right: _Env, holds: Guard, fails: Guard) -> None:
         """Loaders one side of an `if` added: the same test later says whether they are there."""
