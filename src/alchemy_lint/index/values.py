@@ -144,6 +144,8 @@ _INSTANCE_KINDS: dict[Api, ValueKind] = {
     Api.ASYNC_CONFIG: ValueKind.CONFIG,
     Api.SYNC_CONFIG: ValueKind.CONFIG,
 }
+#: What calling a class that takes `expire_on_commit` (itself or in its session config) makes.
+_CONSTRUCTED = {ValueKind.SESSION_CLASS: ValueKind.SESSION, ValueKind.CONFIG_CONSTRUCTOR: ValueKind.CONFIG}
 #: The methods of advanced-alchemy's configs that give a session factory, and a session (the
 #: `get_session()` context manager).
 _CONFIG_FACTORY = "create_session_maker"
@@ -687,31 +689,22 @@ class ValueModel:
     def _called(self, value: Value, step: Step | None = None) -> Value:
         kind = value.kind
         override = _expiry(step.expire_on_commit) if step is not None and step.expire_on_commit else None
-        if kind is ValueKind.SESSION_CLASS:
-            # A bare session class call: the default expire_on_commit=True unless the call says so.
-            expires = _constructed_expiry(step, override)
+        made = _CONSTRUCTED.get(kind)
+        if made is not None:
+            # A bare session class call, or advanced-alchemy's config (whose factory gets only the
+            # options its session config sets): SQLAlchemy's default expire_on_commit=True unless
+            # the call says otherwise.
             return Value(
-                ValueKind.SESSION,
+                made,
                 is_async=value.is_async,
-                expire_on_commit=expires,
+                expire_on_commit=_constructed_expiry(step, override),
                 cls=value.cls,
-                evidence=Evidence(f"from {_short(value.cls or 'Session')}(...)"),
+                evidence=Evidence(f"from {_short(value.cls or made.value)}(...)"),
             )
         if kind is ValueKind.FACTORY_CONSTRUCTOR:
             expires = _constructed_expiry(step, override)
             session = Value(ValueKind.SESSION, is_async=value.is_async, expire_on_commit=expires)
             return Value(ValueKind.FACTORY, is_async=value.is_async, expire_on_commit=expires, result=session)
-        if kind is ValueKind.CONFIG_CONSTRUCTOR:
-            # The factory gets only the options the session config sets (advanced-alchemy leaves
-            # the others unset), so SQLAlchemy's default expire_on_commit=True holds without one.
-            expires = _constructed_expiry(step, override)
-            return Value(
-                ValueKind.CONFIG,
-                is_async=value.is_async,
-                expire_on_commit=expires,
-                cls=value.cls,
-                evidence=Evidence(f"from {_short(value.cls or 'SQLAlchemyAsyncConfig')}(...)"),
-            )
         if kind is ValueKind.FACTORY:
             session = value.result or Value(ValueKind.SESSION, is_async=value.is_async)
             expires = override if override is not None else session.expire_on_commit
