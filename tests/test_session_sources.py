@@ -139,7 +139,42 @@ _NOT_A_FACTORY = "the session does not come straight from a factory in an `async
 _CONTEXT = "an `async with` form opens and closes its session around the block"
 _CONTEXT_ONLY = {"ASA107": _CONTEXT, "ASA202": _CONTEXT}
 
+#: advanced-alchemy's configuration, as Litestar and FastAPI applications set it up: session options
+#: that leave expire_on_commit at its default, and the factory the config builds.
+ADVANCED_ALCHEMY = """\
+from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig
+
+config = SQLAlchemyAsyncConfig(
+    connection_string="sqlite+aiosqlite://", session_config=AsyncSessionConfig(autoflush=False)
+)
+session_maker = config.create_session_maker()
+"""
+
 FORMS = (
+    Form(
+        "advanced-alchemy create_session_maker()",
+        _function("", ["session = session_maker()"], "from app.aa import session_maker\n"),
+        files={"app/aa.py": ADVANCED_ALCHEMY},
+        expr="session_maker()",
+        imports="from app.aa import session_maker\n",
+        not_for={"ASA106": _NOT_A_FACTORY},
+    ),
+    Form(
+        "advanced-alchemy get_session()",
+        _function("", ["async with config.get_session() as session:"], "from app.aa import config\n"),
+        files={"app/aa.py": ADVANCED_ALCHEMY},
+        not_for={**_CONTEXT_ONLY, "ASA106": "get_session() is the config's own session helper"},
+    ),
+    Form(
+        "advanced-alchemy factory kept in a worker context",
+        _function("ctx", ['async with ctx["session_maker"]() as session:']),
+        files={
+            "app/aa.py": ADVANCED_ALCHEMY,
+            "app/worker.py": "from app.aa import config\n\n\nasync def startup(ctx) -> None:\n"
+            '    ctx["session_maker"] = config.create_session_maker()\n',
+        },
+        not_for=_CONTEXT_ONLY,
+    ),
     Form(
         "factory call",
         _function("", ["session = SessionLocal()"], "from app.db import SessionLocal\n"),
@@ -675,6 +710,71 @@ def test_messages_name_where_the_session_comes_from(tmp_path: Path) -> None:
     )
     [finding] = findings_in(root, form.path, "ASA201")
     assert "session `session` from Depends(get_session) (app/deps.py:4)" in finding.message
+
+
+_SYNC_CONFIG = """\
+from advanced_alchemy.config import SQLAlchemySyncConfig
+
+config = SQLAlchemySyncConfig(connection_string="sqlite://")
+"""
+
+
+def test_advanced_alchemy_sync_config_gives_sync_sessions(tmp_path: Path) -> None:
+    # Its sessions are sessions (shared by concurrent work in async code, like any sessionmaker's,
+    # known by nothing but the config here), but sync ones: no async rule judges their commits.
+    form = Form(
+        "sync config",
+        _function("", ["with config.get_session() as session:"], "from app.aa import config\n"),
+        files={"app/aa.py": _SYNC_CONFIG},
+    )
+    shared = form.wrap(["await asyncio.gather(touch(session), touch(session))  # ASA"])
+    assert _findings(tmp_path, form, shared, "ASA201") == _expected(shared), shared
+    committed = form.wrap(
+        [
+            "user = session.get(User, 1)",
+            "session.commit()",
+            "print(user.name)",
+            "with session.begin():",
+            "    session.commit()",
+        ]
+    )
+    for code in ("ASA302", "ASA401"):
+        assert _findings(tmp_path / code, form, committed, code) == [], (code, committed)
+
+
+@pytest.mark.parametrize(
+    ("session_config", "reported"),
+    [
+        ("", True),
+        (", session_config=AsyncSessionConfig()", True),
+        (", session_config=AsyncSessionConfig(expire_on_commit=True)", True),
+        (", session_config=AsyncSessionConfig(expire_on_commit=False)", False),
+        (", session_config=AsyncSessionConfig(**options)", False),
+        (", session_config=options", False),
+    ],
+    ids=["no session config", "empty", "True", "False", "options", "built elsewhere"],
+)
+def test_advanced_alchemy_session_config_sets_expire_on_commit(
+    session_config: str, reported: bool, tmp_path: Path
+) -> None:
+    # advanced-alchemy passes only the options that are set: SQLAlchemy's default True otherwise.
+    # The default config (`reference`) is the control each case is read against.
+    config = (
+        "from advanced_alchemy.config import AsyncSessionConfig, SQLAlchemyAsyncConfig\n\n"
+        "from app.settings import options\n\n"
+        'reference = SQLAlchemyAsyncConfig(connection_string="sqlite+aiosqlite://")\n'
+        f'config = SQLAlchemyAsyncConfig(connection_string="sqlite+aiosqlite://"{session_config})\n'
+    )
+    use = next(use for use in USES if use.code == "ASA302")
+    control = _function("", ["async with reference.get_session() as session:"], name="control")(use.body)
+    judged = _function("", ["async with config.get_session() as session:"])(use.body)
+    if not reported:
+        judged = judged.replace("  # ASA", "")
+    source = "from app.aa import config, reference\n" + control + "\n\n" + judged.removeprefix(HEADER)
+    form = Form("config", lambda body: source, files={"app/aa.py": config})
+    expected = _expected(source)
+    assert len(expected) == 1 + reported
+    assert _findings(tmp_path, form, source, "ASA302") == expected, source
 
 
 def test_wrap_keeps_the_body_under_the_opener() -> None:

@@ -36,7 +36,34 @@ class Api(str, Enum):
     OBJECT_SESSION = "object_session"
     CONNECTION_CLASS = "Connection"
     ASYNC_CONNECTION_CLASS = "AsyncConnection"
+    #: advanced-alchemy's configuration objects, which build the engine and the session factory.
+    ASYNC_CONFIG = "SQLAlchemyAsyncConfig"
+    SYNC_CONFIG = "SQLAlchemySyncConfig"
 
+
+#: Where advanced-alchemy (and Litestar, which re-exports it) defines or exports its configs: both
+#: flavours, but for the `.asyncio`/`.sync` modules (the framework extensions subclass them, same API).
+_ADVANCED_ALCHEMY_CONFIG_MODULES = (
+    "advanced_alchemy.config",
+    "advanced_alchemy.config.asyncio",
+    "advanced_alchemy.config.sync",
+    "advanced_alchemy.extensions.fastapi",
+    "advanced_alchemy.extensions.fastapi.config",
+    "advanced_alchemy.extensions.flask",
+    "advanced_alchemy.extensions.flask.config",
+    "advanced_alchemy.extensions.litestar",
+    "advanced_alchemy.extensions.litestar.plugins",
+    "advanced_alchemy.extensions.litestar.plugins.init",
+    "advanced_alchemy.extensions.litestar.plugins.init.config",
+    "advanced_alchemy.extensions.litestar.plugins.init.config.asyncio",
+    "advanced_alchemy.extensions.litestar.plugins.init.config.sync",
+    "advanced_alchemy.extensions.sanic",
+    "advanced_alchemy.extensions.sanic.config",
+    "advanced_alchemy.extensions.starlette",
+    "advanced_alchemy.extensions.starlette.config",
+    "litestar.plugins.sqlalchemy",
+    "litestar.contrib.sqlalchemy.plugins",
+)
 
 _SPELLINGS: dict[Api, tuple[str, ...]] = {
     Api.ASYNC_SESSION: (
@@ -131,6 +158,14 @@ _SPELLINGS: dict[Api, tuple[str, ...]] = {
     Api.ASYNC_CONNECTION_CLASS: (
         "sqlalchemy.ext.asyncio.AsyncConnection",
         "sqlalchemy.ext.asyncio.engine.AsyncConnection",
+    ),
+    Api.ASYNC_CONFIG: tuple(
+        f"{module}.SQLAlchemyAsyncConfig" for module in _ADVANCED_ALCHEMY_CONFIG_MODULES if not module.endswith(".sync")
+    ),
+    Api.SYNC_CONFIG: tuple(
+        f"{module}.SQLAlchemySyncConfig"
+        for module in _ADVANCED_ALCHEMY_CONFIG_MODULES
+        if not module.endswith(".asyncio")
     ),
 }
 

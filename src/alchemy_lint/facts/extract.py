@@ -120,6 +120,8 @@ _MAX_ORIGINS = 8
 _MAX_TABLE_ENTRIES = 32
 #: The attribute under which ASGI frameworks keep application state (`app.state.db`).
 _STATE = "state"
+#: The keyword of advanced-alchemy's configs that carries the session options.
+_SESSION_CONFIG = "session_config"
 _ITEM = Step(StepKind.ITEM)
 #: What a lazy load in async code raises: bare on SQLAlchemy 2.0, wrapped in StatementError on 2.1.
 _LOAD_ERRORS = frozenset({"MissingGreenlet", "StatementError"})
@@ -1385,12 +1387,21 @@ def _with_followers(
 
 
 def _expire_on_commit(call: ast.Call) -> str | None:
-    """The `expire_on_commit=` of a call as text; "?" when `**options` may set it."""
+    """The `expire_on_commit=` of a call as text; "?" when `**options` may set it.
+
+    advanced-alchemy's configs take it one level down, in `session_config=AsyncSessionConfig(...)`:
+    that call's keyword counts, and a session config built elsewhere may set it.
+    """
     unknown = None
     for keyword in call.keywords:
         if keyword.arg == "expire_on_commit":
             value = keyword.value
             return repr(value.value) if isinstance(value, ast.Constant) else "?"
+        if keyword.arg == _SESSION_CONFIG:
+            nested = keyword.value
+            if not isinstance(nested, ast.Call) or nested.args:
+                return "?"
+            return _expire_on_commit(nested) if nested.keywords else None
         if keyword.arg is None:
             unknown = "?"
     return unknown

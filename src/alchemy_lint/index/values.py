@@ -45,6 +45,9 @@ class ValueKind(str, Enum):
     REGISTRY_CONSTRUCTOR = "registry constructor"
     METADATA = "metadata"
     METADATA_CONSTRUCTOR = "metadata constructor"
+    #: advanced-alchemy's `SQLAlchemyAsyncConfig(...)`: it makes the factory and opens sessions.
+    CONFIG = "session config"
+    CONFIG_CONSTRUCTOR = "session config constructor"
     #: An ORM object of the model in `Value.cls`.
     MODEL_OBJECT = "ORM object"
     #: A project class itself (calling it makes an instance).
@@ -126,6 +129,8 @@ _API_KINDS: dict[Api, ValueKind] = {
     Api.DECLARATIVE_BASE_FACTORY: ValueKind.DECLARATIVE_BASE_CONSTRUCTOR,
     Api.REGISTRY: ValueKind.REGISTRY_CONSTRUCTOR,
     Api.METADATA: ValueKind.METADATA_CONSTRUCTOR,
+    Api.ASYNC_CONFIG: ValueKind.CONFIG_CONSTRUCTOR,
+    Api.SYNC_CONFIG: ValueKind.CONFIG_CONSTRUCTOR,
 }
 #: Instances of these classes, by annotation.
 _INSTANCE_KINDS: dict[Api, ValueKind] = {
@@ -136,7 +141,15 @@ _INSTANCE_KINDS: dict[Api, ValueKind] = {
     Api.CONNECTION_CLASS: ValueKind.CONNECTION,
     Api.ASYNC_CONNECTION_CLASS: ValueKind.CONNECTION,
     Api.METADATA: ValueKind.METADATA,
+    Api.ASYNC_CONFIG: ValueKind.CONFIG,
+    Api.SYNC_CONFIG: ValueKind.CONFIG,
 }
+#: What calling a class that takes `expire_on_commit` (itself or in its session config) makes.
+_CONSTRUCTED = {ValueKind.SESSION_CLASS: ValueKind.SESSION, ValueKind.CONFIG_CONSTRUCTOR: ValueKind.CONFIG}
+#: The methods of advanced-alchemy's configs that give a session factory, and a session (the
+#: `get_session()` context manager).
+_CONFIG_FACTORY = "create_session_maker"
+_CONFIG_SESSION = "get_session"
 _SESSION_GETTERS = frozenset({Api.ASYNC_OBJECT_SESSION, Api.OBJECT_SESSION})
 _BEGIN = frozenset({"begin", "begin_nested"})
 _STATEMENT_CONSTRUCTORS = frozenset(
@@ -639,6 +652,15 @@ class ValueModel:
                 return Value(ValueKind.CONNECTION, is_async=value.is_async)
             if kind is ValueKind.ENGINE and name in ("connect", "begin"):
                 return Value(ValueKind.CONNECTION, is_async=value.is_async)
+            if kind is ValueKind.CONFIG and name in (_CONFIG_FACTORY, _CONFIG_SESSION):
+                factory = Value(
+                    ValueKind.FACTORY,
+                    is_async=value.is_async,
+                    expire_on_commit=value.expire_on_commit,
+                    evidence=value.evidence,
+                    result=Value(ValueKind.SESSION, is_async=value.is_async, expire_on_commit=value.expire_on_commit),
+                )
+                return factory if name == _CONFIG_FACTORY else self._called(factory)
             if kind is ValueKind.REGISTRY and name == "generate_base":
                 return Value(ValueKind.DECLARATIVE_BASE)
             if kind in (ValueKind.INSTANCE, ValueKind.CLASS) and value.cls is not None:
@@ -667,22 +689,20 @@ class ValueModel:
     def _called(self, value: Value, step: Step | None = None) -> Value:
         kind = value.kind
         override = _expiry(step.expire_on_commit) if step is not None and step.expire_on_commit else None
-        if kind is ValueKind.SESSION_CLASS:
-            # A bare session class call: the default expire_on_commit=True unless the call says so.
-            expires = (
-                override if override is not None else (None if step is not None and step.expire_on_commit else True)
-            )
+        made = _CONSTRUCTED.get(kind)
+        if made is not None:
+            # A bare session class call, or advanced-alchemy's config (whose factory gets only the
+            # options its session config sets): SQLAlchemy's default expire_on_commit=True unless
+            # the call says otherwise.
             return Value(
-                ValueKind.SESSION,
+                made,
                 is_async=value.is_async,
-                expire_on_commit=expires,
+                expire_on_commit=_constructed_expiry(step, override),
                 cls=value.cls,
-                evidence=Evidence(f"from {_short(value.cls or 'Session')}(...)"),
+                evidence=Evidence(f"from {_short(value.cls or made.value)}(...)"),
             )
         if kind is ValueKind.FACTORY_CONSTRUCTOR:
-            expires = (
-                override if override is not None else (None if step is not None and step.expire_on_commit else True)
-            )
+            expires = _constructed_expiry(step, override)
             session = Value(ValueKind.SESSION, is_async=value.is_async, expire_on_commit=expires)
             return Value(ValueKind.FACTORY, is_async=value.is_async, expire_on_commit=expires, result=session)
         if kind is ValueKind.FACTORY:
@@ -934,15 +954,29 @@ def _agreed(values: list[Value]) -> Value:
 
 
 def _api_flavour(api: Api) -> bool | None:
-    if api in (Api.ASYNC_SESSION, Api.ASYNC_SESSIONMAKER, Api.CREATE_ASYNC_ENGINE, Api.ASYNC_ENGINE_CLASS):
+    if api in (
+        Api.ASYNC_SESSION,
+        Api.ASYNC_SESSIONMAKER,
+        Api.CREATE_ASYNC_ENGINE,
+        Api.ASYNC_ENGINE_CLASS,
+        Api.ASYNC_CONFIG,
+    ):
         return True
-    if api in (Api.SYNC_SESSION, Api.CREATE_ENGINE, Api.ENGINE_CLASS):
+    if api in (Api.SYNC_SESSION, Api.CREATE_ENGINE, Api.ENGINE_CLASS, Api.SYNC_CONFIG):
         return False
     if api is Api.ASYNC_CONNECTION_CLASS:
         return True
     if api is Api.CONNECTION_CLASS:
         return False
     return None
+
+
+def _constructed_expiry(step: Step | None, override: bool | None) -> bool | None:
+    """What a constructor call says of expire_on_commit: its literal, unknown when it passes
+    something else (or `**options`), SQLAlchemy's default True when it says nothing."""
+    if override is not None:
+        return override
+    return None if step is not None and step.expire_on_commit else True
 
 
 def _factory_expiry(call: ApiCall) -> bool | None:
