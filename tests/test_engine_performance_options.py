@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import re
 import shutil
 import subprocess
@@ -15,11 +16,13 @@ from typing import Any
 import pytest
 from conftest import working_directory, write_project
 
-from alchemy_lint import engine
-from alchemy_lint.cache import CACHE_DIR_ENV, CACHE_DIR_NAME
-from alchemy_lint.engine import RunOptions, check_paths
+from alchemy_lint import engine, parallel
+from alchemy_lint.cache import CACHE_DIR_ENV, CACHE_DIR_NAME, Cache
+from alchemy_lint.config import settings_for
+from alchemy_lint.engine import RunOptions, check_paths, load_project, read_project
+from alchemy_lint.facts import FileFacts
 from alchemy_lint.findings import Finding
-from alchemy_lint.parallel import MIN_FILES_FOR_POOL
+from alchemy_lint.parallel import MIN_FILES_FOR_POOL, JobKind, ParseJob, run_job
 from alchemy_lint.rules import RULES_BY_CODE
 
 DB = """\
@@ -63,6 +66,46 @@ def test_worker_processes_give_the_same_findings_as_one_process(many_files: Path
     assert pool.stats.facts_extracted == one.stats.facts_extracted == 2 * MIN_FILES_FOR_POOL + 1
     codes = {finding.code for finding in one.findings}
     assert {"ASA001", "ASA101", "ASA401"} <= codes
+
+
+def test_workers_send_the_cache_entries_they_wrote_and_the_facts_arrive_whole(
+    many_files: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A forked worker inherits this recording: each file it sends back, and how.
+    shipped_kinds = many_files.parent / "shipped"
+    shipped_kinds.mkdir()
+    shipped_job = parallel.shipped_job
+
+    def recording(job: ParseJob, cache: Cache | None) -> object:
+        sent = shipped_job(job, cache)
+        (shipped_kinds / f"{os.getpid()}-{job.display.replace('/', '_')}").write_text(type(sent).__name__)
+        return sent
+
+    monkeypatch.setattr(parallel, "shipped_job", recording)
+    with working_directory(many_files):
+        settings = settings_for(many_files.resolve(), None)
+        one = load_project(many_files.resolve(), settings, RunOptions(jobs=1, prefilter=False)).facts
+        cold = read_project(many_files.resolve(), settings, RunOptions(cache=True, jobs=2, prefilter=False))
+        pooled = cold.facts
+    sent = {path.read_text() for path in shipped_kinds.iterdir()}
+    assert sent == {"PickledFacts"}, sent
+    assert all(not path.name.startswith(f"{os.getpid()}-") for path in shipped_kinds.iterdir())
+    assert pooled == one
+    assert cold.stats.facts_extracted == len(one)
+    with working_directory(many_files):
+        warm = read_project(many_files.resolve(), settings, RunOptions(cache=True, jobs=2, prefilter=False))
+        assert warm.facts == one
+    assert warm.stats.facts_cached == len(one) and warm.stats.facts_extracted == 0
+
+
+def test_what_a_worker_sends_unpickles_as_the_facts(tmp_path: Path) -> None:
+    job = ParseJob(JobKind.FACTS, "app/db.py", "app.db", False, DB.encode(), "key")
+    cache = Cache(tmp_path / "cache")
+    sent = parallel.shipped_job(job, cache)
+    assert isinstance(sent, parallel.PickledFacts)
+    assert pickle.loads(pickle.dumps(sent)) == run_job(job) == cache.load("facts", "key", FileFacts)
+    # Without a cache there are no bytes to reuse: the facts are sent as they are.
+    assert parallel.shipped_job(job, None) == run_job(job)
 
 
 def test_workers_that_run_the_rules_give_the_findings_of_one_process(

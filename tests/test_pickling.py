@@ -43,6 +43,7 @@ def test_every_frozen_slotted_facts_class_has_the_fast_state() -> None:
                 params = item.__dataclass_params__  # type: ignore[attr-defined]
                 if params.frozen and hasattr(item, "__slots__"):
                     assert item.__setstate__.__module__ == "alchemy_lint.pickling", item
+                    assert item.__reduce_ex__.__module__ == "alchemy_lint.pickling", item
 
 
 def test_facts_round_trip_through_pickle() -> None:
@@ -56,6 +57,51 @@ def test_the_state_is_the_one_dataclasses_would_give() -> None:
     assert facts.__getstate__() == _generic_state(facts)  # type: ignore[attr-defined]
     function = facts.functions[0]
     assert function.__getstate__() == _generic_state(function)  # type: ignore[attr-defined]
+
+
+def test_pickling_hands_over_the_class_and_the_field_values() -> None:
+    facts = _facts()
+    function = facts.functions[0]
+    rebuild, arguments, state = function.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
+    assert arguments == (type(function),)
+    assert state == tuple(_generic_state(function))
+    rebuilt = rebuild(*arguments)
+    rebuilt.__setstate__(state)
+    assert rebuilt == function
+
+
+def test_an_entry_pickled_with_the_generic_state_loads() -> None:
+    """Cache entries written before the fast reduction (a list as each object's state) load."""
+    facts = _facts()
+    fast = pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
+    classes = {type(item) for item in _dataclass_objects(facts)}
+    for cls in classes:
+        type.__setattr__(cls, "__fast_reduce_ex__", cls.__dict__["__reduce_ex__"])
+        type.__delattr__(cls, "__reduce_ex__")
+    try:
+        generic = pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        for cls in classes:
+            type.__setattr__(cls, "__reduce_ex__", cls.__dict__["__fast_reduce_ex__"])
+            type.__delattr__(cls, "__fast_reduce_ex__")
+    assert generic != fast
+    assert pickle.loads(generic) == pickle.loads(fast) == facts
+
+
+def _dataclass_objects(item: object) -> list[object]:
+    """`item` and every dataclass object inside it."""
+    found: list[object] = []
+    pending = [item]
+    while pending:
+        current = pending.pop()
+        if dataclasses.is_dataclass(current):
+            found.append(current)
+            pending.extend(getattr(current, field.name) for field in dataclasses.fields(current))
+        elif isinstance(current, (tuple, list, frozenset)):
+            pending.extend(current)
+        elif isinstance(current, dict):
+            pending.extend(current.values())
+    return found
 
 
 def test_a_state_written_by_the_generic_method_loads() -> None:
@@ -83,6 +129,11 @@ def test_a_class_with_one_field_and_a_plain_class_are_handled() -> None:
     module.Plain = Plain  # type: ignore[attr-defined]
     assert install_fast_methods([module]) == 1
     assert Single.__getstate__(Single("a")) == ["a"]  # type: ignore[attr-defined]
+    rebuild, arguments, state = Single("a").__reduce_ex__(pickle.HIGHEST_PROTOCOL)
+    assert state == ("a",)
+    rebuilt = rebuild(*arguments)
+    rebuilt.__setstate__(state)
+    assert rebuilt == Single("a")
     rebuilt = object.__new__(Single)
     rebuilt.__setstate__(["a"])  # type: ignore[attr-defined]
     assert rebuilt == Single("a")

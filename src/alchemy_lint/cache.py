@@ -141,17 +141,24 @@ class Cache:
         self.stats.hits += 1
         return value
 
-    def store(self, kind: str, key: str, value: object) -> None:
-        path = self.entry_path(kind, key)
+    def store(self, kind: str, key: str, value: object) -> bytes | None:
+        """Write `value` as the entry; returns its pickle (what `pickle.loads` turns back into
+        `value`, written or not), or None when it does not pickle."""
         try:
             payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, RecursionError):
+            self.stats.write_errors += 1
+            return None
+        path = self.entry_path(kind, key)
+        try:
             self._ensure_folder(path.parent)
             _write_atomically(path, entry_check(key, payload) + payload, self.temporary_folder)
-        except (OSError, pickle.PicklingError, RecursionError):
+        except OSError:
             # A read-only checkout or a full disk must not fail the run.
             self.stats.write_errors += 1
-            return
-        self.stats.writes += 1
+        else:
+            self.stats.writes += 1
+        return payload
 
     def remove_stale_temporaries(self) -> int:
         """Remove the temporary files of writers that died (a killed run, a killed worker).

@@ -1,12 +1,14 @@
 """Parsing and facts extraction, in this process alone or shared with worker processes (`-j N`).
 
 Workers parse the bytes the engine read (so facts match the digest they are cached under),
-write the cache entry themselves and send back the facts, which are plain picklable data.
+write the cache entry themselves and send back the facts, which are plain picklable data (as
+the cache entry's bytes, when they wrote one).
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import threading
 from collections import deque
@@ -64,6 +66,32 @@ def run_job(job: ParseJob, cache: Cache | None = None) -> FileFacts:
     if cache is not None and job.cache_key is not None:
         cache.store(job.kind.value, job.cache_key, facts)
     return facts
+
+
+def shipped_job(job: ParseJob, cache: Cache | None) -> FileFacts | PickledFacts:
+    """`run_job` in a worker process: what it sends back, which unpickles as the facts.
+
+    Facts written to the cache were pickled for it already: they cross the pipe as those
+    bytes, not pickled a second time.
+    """
+    facts = facts_for_job(job)
+    if cache is None or job.cache_key is None:
+        return facts
+    payload = cache.store(job.kind.value, job.cache_key, facts)
+    return facts if payload is None else PickledFacts(payload)
+
+
+class PickledFacts:
+    """Facts as the bytes `pickle` made of them: pickled, they are those bytes and a call to
+    `pickle.loads`, so that what the receiving process unpickles is the facts themselves."""
+
+    __slots__ = ("payload",)
+
+    def __init__(self, payload: bytes) -> None:
+        self.payload = payload
+
+    def __reduce__(self) -> tuple[Callable[[bytes], object], tuple[bytes]]:
+        return pickle.loads, (self.payload,)
 
 
 def facts_for_job(job: ParseJob) -> FileFacts:
@@ -141,6 +169,9 @@ class _FactsTask:
     def __call__(self, number: int) -> FileFacts:
         return run_job(self.jobs[number], self.cache)
 
+    def shipped(self, number: int) -> FileFacts | PickledFacts:
+        return shipped_job(self.jobs[number], self.cache)
+
 
 class WorkerDied(Exception):
     """A worker process died (killed, or out of memory) in two pools in a row."""
@@ -169,7 +200,8 @@ def run_jobs(jobs: Sequence[ParseJob], workers: int, cache: Cache | None) -> lis
     if len(jobs) < MIN_FILES_FOR_POOL:
         return [run_job(job, cache) for job in jobs]
     costs = [len(job.source) + FILE_COST_BYTES for job in jobs]
-    return share_work(_FactsTask(jobs, cache), costs, workers, cache=cache)
+    task = _FactsTask(jobs, cache)
+    return share_work(task, costs, workers, cache=cache, shipped=task.shipped)
 
 
 def share_work(
@@ -180,9 +212,13 @@ def share_work(
     cache: Cache | None = None,
     fork_only: bool = False,
     doing: str = "parsing",
+    shipped: Callable[[int], object] | None = None,
 ) -> list[R]:
     """`task(number)` for every item number, in order, done by `workers` processes: this one
     and `workers - 1` worker processes; `costs` weighs each item (bytes of source).
+
+    `shipped(number)`: what a worker process does instead of `task(number)` and sends back,
+    which must unpickle as what `task(number)` returns (see `PickledFacts`).
 
     `fork_only`: the task reads what this process holds (the project's index) and can only run
     in a forked worker; where forking is not safe, this process does all of it. A worker that
@@ -206,7 +242,7 @@ def share_work(
     for _ in range(POOL_ATTEMPTS):
         try:
             with frozen_for_fork() if context.get_start_method() == "fork" else nullcontext():
-                _run_in_pool(task, costs, workers, context, cache, done)
+                _run_in_pool(task, shipped or task, costs, workers, context, cache, done)
         except BrokenProcessPool:
             continue
         return [done[number] for number in range(len(costs))]
@@ -271,6 +307,7 @@ class _Schedule:
 
 def _run_in_pool(
     task: Callable[[int], R],
+    shipped: Callable[[int], object],
     costs: Sequence[int],
     workers: int,
     context: multiprocessing.context.BaseContext,
@@ -285,7 +322,7 @@ def _run_in_pool(
     schedule = _Schedule(costs, (number for number in range(len(costs)) if number not in done), workers)
     helpers = workers - 1
     # A forked worker inherits the task and what it reads; a spawned one unpickles it once.
-    pool = ProcessPoolExecutor(helpers, mp_context=context, initializer=_start_worker, initargs=(task,))
+    pool = ProcessPoolExecutor(helpers, mp_context=context, initializer=_start_worker, initargs=(shipped,))
     # The queues have feeder threads that write into pipes. Once a worker is killed, one can
     # block on a full pipe for good, and multiprocessing's exit handler would wait for it
     # forever (a hang seen in the sweep, bench/reliability.md). Every answer we need has
@@ -304,7 +341,7 @@ def _run_in_pool(
         for future in futures:
             numbers = in_flight.pop(future, None)
             if numbers is not None:  # (not collected already)
-                # What `task` returned in the worker.
+                # What `shipped` returned in the worker, unpickled as what `task` returns.
                 done.update(zip(numbers, cast("list[R]", future.result()), strict=True))
 
     def drain() -> Iterator[Future[list[object]]]:
