@@ -163,15 +163,53 @@ def test_a_handler_around_the_call_runs_when_it_raised_not_when_it_swallowed(tmp
         """\
         failed = 0
         for order_id in ids:
-            user = await session.get(User, user_id)
+            fresh = await session.get(User, user_id)
             try:
                 await tag(session, order_id)
             except Exception:
-                print(user.name)
+                # `user` is stale only if an earlier item's `tag()` swallowed an error: two failures.
+                print(fresh.name, user.name)
                 failed += 1
         return failed
 """,
     )
+
+
+def test_a_handler_read_after_an_earlier_swallowed_rollback_takes_two_failures(tmp_path: Path) -> None:
+    # The handler runs when the flush raised, after `tag()` swallowed an error: two failures on
+    # one path. The path that goes on past the loop takes one.
+    _tagging(
+        tmp_path,
+        """\
+        for order_id in ids:
+            await tag(session, order_id)
+            try:
+                await session.flush()
+            except Exception:
+                print(user.name)
+        return user.name  # ASA302
+""",
+    )
+
+
+def test_a_handler_still_reads_what_a_committing_callee_expired(tmp_path: Path) -> None:
+    saving = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def save(session: AsyncSession) -> None:
+    await session.commit()
+"""
+    caller = _CALLER.replace("tag_twice\n", "tag_twice\nfrom app.saving import save\n")
+    body = """\
+        await save(session)
+        try:
+            await tag(session, 1)
+        except Exception:
+            print(user.name)  # ASA302
+        return "done"
+"""
+    check(tmp_path, caller + body, "ASA302", app__tagging=_TAGGING, app__saving=saving)
 
 
 # -- dispatch tables ----------------------------------------------------------------------

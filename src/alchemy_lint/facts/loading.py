@@ -333,17 +333,19 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
     return None
 
 
-def _check_results(env: _Env, lines: set[int], *, checked: bool) -> None:
-    """Marks (or unmarks) the calls at `lines` that expired objects of `env` as calls whose
-    result the code tested."""
+def _check_results(env: _Env, lines: set[int] | None, *, checked: bool) -> None:
+    """Marks (or unmarks) the calls at `lines` (every call when None) that expired objects of
+    `env` as calls whose result the code tested."""
+
+    def marked(e: Expiry) -> bool:
+        return e.method == "call" and (lines is None or e.line in lines)
+
     for name, value in list(env.items()):
-        if not isinstance(value, _Object) or not any(
-            e.method == "call" and e.line in lines and e.result_checked is not checked for e in value.expired
-        ):
+        if not isinstance(value, _Object):
             continue
-        expired = frozenset(
-            replace(e, result_checked=checked) if e.method == "call" and e.line in lines else e for e in value.expired
-        )
+        if not any(marked(e) and e.result_checked is not checked for e in value.expired):
+            continue
+        expired = frozenset(replace(e, result_checked=checked) if marked(e) else e for e in value.expired)
         env[name] = replace(value, expired=expired)
 
 
@@ -356,11 +358,6 @@ def _unchecked_call_lines(env: _Env) -> set[int]:
         for expiry in value.expired
         if expiry.method == "call" and not expiry.result_checked
     }
-
-
-def _call_lines(body: list[ast.stmt]) -> set[int]:
-    """The lines of the calls in `body`."""
-    return {node.lineno for statement in body for node in ast.walk(statement) if isinstance(node, ast.Call)}
 
 
 def _join(left: _Env | None, right: _Env | None) -> _Env | None:
@@ -586,9 +583,10 @@ class _LoadingWalker:
         else:
             handler_entry = _join(before, after_body) or before
         # A handler runs when the body raised: a call there that swallows its own errors (and
-        # rolls back on them) did not get here by that path.
-        if _unchecked_call_lines(handler_entry):
-            _check_results(handler_entry, _call_lines(body), checked=True)
+        # rolls back on them) did not get here by that path, and one made before the `try` that
+        # swallowed an error needs a second failure, the body's, to get here: one failure at a
+        # time is what the rule judges. (A commit or rollback the callee always makes stays.)
+        _check_results(handler_entry, None, checked=True)
         result = self.block(orelse, after_body) if after_body is not None else None
         for handler in handlers:
             entry = dict(handler_entry)
