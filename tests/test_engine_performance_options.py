@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from conftest import working_directory, write_project
 
-from alchemy_lint import engine
+from alchemy_lint import engine, rules
 from alchemy_lint.cache import CACHE_DIR_ENV, CACHE_DIR_NAME
 from alchemy_lint.engine import RunOptions, check_paths
 from alchemy_lint.findings import Finding
@@ -100,7 +100,7 @@ def test_a_rule_that_crashes_in_a_worker_is_reported_as_in_one_process(
         yield from ()
 
     broken = replace(RULES_BY_CODE["ASA101"], check=crash_in_a_worker)
-    monkeypatch.setattr(engine, "enabled_rules", lambda settings: (broken,))
+    monkeypatch.setattr(rules, "enabled_rules", lambda settings: (broken,))
     with working_directory(many_files):
         result = check_paths(["."], None, RunOptions(jobs=2))
     # Each file the workers checked is named, and the run went on: what the main process

@@ -8,29 +8,13 @@ of its entries are stale, so a run after one edit reads the pack and writes one 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import fields, is_dataclass
 
-from alchemy_lint.cache import Cache, digest
+from alchemy_lint.cache import Cache, digest, layout_digest
 from alchemy_lint.index.outline import FileOutline
 from alchemy_lint.index.runonce import RunContext, RunOnceFunction
-from alchemy_lint.prefilter import FileImports
 
-
-def _layout(*classes: type) -> str:
-    """The pickled shape of these classes (their fields), part of every key below: the cache's
-    schema covers the facts and findings types, not these, and a changed shape must miss."""
-    parts = []
-    for cls in classes:
-        if is_dataclass(cls):
-            names = [f"{field.name}={field.type}" for field in fields(cls)]
-        else:
-            names = [f"{name}={kind}" for name, kind in cls.__annotations__.items()]
-        parts.append(f"{cls.__name__}:{','.join(names)}")
-    return digest(*parts)
-
-
-#: The shape of what this module and the prefilter's cache keep.
-LAYOUT = _layout(FileOutline, RunOnceFunction, FileImports)
+#: The shape of what this module keeps.
+LAYOUT = layout_digest(FileOutline, RunOnceFunction)
 
 #: A pack is rewritten when this many of the outlines a run needs are not in it (or a
 #: twentieth of them, for large projects): below that, their own entries are read instead.
