@@ -11,7 +11,6 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
@@ -256,6 +255,8 @@ def remove_own_temporaries() -> int:
 
 
 def _write_atomically(path: Path, data: bytes, temporary_folder: Path) -> None:
+    import tempfile  # with shutil, bz2 and lzma: not for a run that writes nothing
+
     _temporary_folders.add(temporary_folder)
     handle, temporary = tempfile.mkstemp(dir=temporary_folder, prefix=_temporary_prefix(), suffix=".tmp")
     try:

@@ -257,6 +257,8 @@ def python_files(
             continue
         absolute = os.path.abspath(folder)
         in_project = excluded.folder(folder)
+        if ignores is not None:
+            ignores.enter(absolute, listing.entries)
         subfolders: list[tuple[str, _Listing]] = []
         names = sorted(listing.entries)
         for name in names:
