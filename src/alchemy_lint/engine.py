@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from alchemy_lint.facts import FileFacts
     from alchemy_lint.index import ProjectIndex
     from alchemy_lint.index.outline import FileOutline
-    from alchemy_lint.outlines import Stamp
+    from alchemy_lint.outlines import OutlineStore, Stamp
 
 #: Folders never walked into: VCS data, virtual environments, caches and build output.
 SKIPPED_DIRS = frozenset(
@@ -594,7 +594,7 @@ class DiskProject:
                     self._index = ProjectIndex(self.root, self.settings, (self._facts[path] for path in self.sources))
                 return self._index
             with profile.phase("facts"), rare_collections():
-                outlines = self._outlines(self.cache, checked)
+                outlines, store = self._outlines(self.cache, checked)
             with profile.phase("index"):
                 by_display = {source.display: source for source in self.sources.values()}
                 self._index = ProjectIndex(
@@ -603,16 +603,17 @@ class DiskProject:
                     relative_paths=self._relative_paths(),
                     outlines=outlines,
                     load=lambda path: self.facts_of(by_display[path]),
-                    memo=RunOnceMemo(self.cache, self._run_once_key(outlines)),
+                    memo=RunOnceMemo(self.cache, self._run_once_key(outlines), store),
                 )
         return self._index
 
-    def _outlines(self, cache: Cache, checked: frozenset[Path]) -> list[FileOutline]:
+    def _outlines(self, cache: Cache, checked: frozenset[Path]) -> tuple[list[FileOutline], OutlineStore]:
         """Every file's outline: from the cache, else from its facts (parsed if need be).
 
         The checked files' facts are loaded first (the rules read them anyway)."""
         from alchemy_lint.facts import FileFacts
         from alchemy_lint.index.outline import outline_of
+        from alchemy_lint.index.runonce import run_once_inputs
         from alchemy_lint.outlines import OutlineStore
 
         self.load_facts((self.sources[path] for path in checked if path in self.sources), checked)
@@ -636,10 +637,11 @@ class DiskProject:
                 self.stats.outlines_cached += 1
         self.load_facts(missing)
         for source in missing:
-            outline = found[source.path] = outline_of(self._facts[source.path], with_run_once=True)
-            store.remember(_stamp(source), self._facts_key(source, JobKind.FACTS), outline)
+            facts = self._facts[source.path]
+            outline = found[source.path] = outline_of(facts, with_run_once=True)
+            store.remember(_stamp(source), self._facts_key(source, JobKind.FACTS), outline, run_once_inputs(facts))
         store.finish()
-        return [found[path] for path in self.sources]
+        return [found[path] for path in self.sources], store
 
     def _relative_paths(self) -> dict[str, str]:
         """`ProjectIndex.relative` of each file, known from the walk: resolving every path again
