@@ -470,8 +470,8 @@ class DiskProject:
     def _index_digest(self) -> str:
         """Everything the index is built from: a file the prefilter drops counts by name only."""
         parts: list[str] = [__version__, self._settings_key, str(self.root)]
-        for path in sorted(self.sources):
-            source = self.sources[path]
+        # In the order of the path strings: comparing path objects cost ten times as much.
+        for path, source in sorted(self.sources.items(), key=lambda item: str(item[0])):
             parts.extend((source.display, source.module, str(source.is_package)))
             if path in self.relevant:
                 parts.append(source.digest)
