@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TypeVar
 
 from alchemy_lint.cache import digest
 from alchemy_lint.facts.model import ApiCall, FileFacts, FunctionFacts
-from alchemy_lint.pickling import install_fast_methods
+from alchemy_lint.pickling import facts_class, install_fast_methods
 from alchemy_lint.sqlalchemy_api import FACTORIES, Api
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class FileOutline:
     #: The file's facts as the index merges them: no functions, and only the calls the index
     #: keeps (factories and `asynccontextmanager(...)`); never handed to a rule.
