@@ -245,7 +245,7 @@ class _Effects:
     done: frozenset[tuple[str, str]]
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class _Swallowed:
     """The sessions an `except` handler rolled back on some path to here, the error swallowed,
     each with what the enclosing tests said there."""
