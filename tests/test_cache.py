@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from conftest import ADHOC_HANDLER as HANDLER
 from conftest import APP_DB_MODULE as DB
 from conftest import working_directory, write_project
 
+from alchemy_lint import cache as cache_module
 from alchemy_lint.cache import CACHE_DIR_ENV, CACHE_DIR_NAME, Cache
 from alchemy_lint.engine import CheckResult, RunOptions, check_paths
 
@@ -125,7 +127,10 @@ def test_corrupt_entries_are_rebuilt_not_trusted(app: Path) -> None:
             entry.write_bytes(b"\x80\x05garbage that is not a pickle")
     rebuilt = check(app)
     assert rebuilt.findings == first.findings
-    assert rebuilt.stats.cache_rebuilt == len(stored)
+    # Every entry is read back and found damaged, but the run-once inputs' pack: this run made
+    # every file's inputs again (their facts were damaged too), and writes the pack anew.
+    assert [entry.parent.parent.name for entry in stored].count("inputs-pack") == 1
+    assert rebuilt.stats.cache_rebuilt == len(stored) - 1
     assert rebuilt.stats.facts_extracted == 3
     healed = check(app)
     assert healed.stats.cache_rebuilt == 0
@@ -238,3 +243,59 @@ def test_a_file_outside_the_project_walk_named_on_the_command_line_is_checked_an
     assert second.findings == first.findings
     assert second.stats.findings_cached == 1
     assert second.stats.findings_computed == 0
+
+
+def test_the_written_out_facts_layout_is_the_facts_types_layout() -> None:
+    # When this fails, a facts or findings type changed shape: set FACTS_LAYOUT in cache.py to
+    # the value computed here, so that no entry of the old shape is read into the new one.
+    assert cache_module.facts_layout() == cache_module.FACTS_LAYOUT
+    assert cache_module.SCHEMA.endswith(cache_module.FACTS_LAYOUT)
+
+
+def test_the_layout_digest_changes_with_a_field_of_a_class() -> None:
+    @dataclass(frozen=True, slots=True)
+    class Before:
+        line: int
+        path: str
+
+    @dataclass(frozen=True, slots=True)
+    class After:
+        line: int
+        path: str
+        col: int = 0
+
+    After.__name__ = Before.__name__
+    assert cache_module.layout_digest(Before) != cache_module.layout_digest(After)
+
+
+#: What a run that finds every finding in the cache must not import: the facts, the index, the
+#: rules (the catalogue stands in for them) and the fixers.
+NOT_IMPORTED_WHEN_WARM = (
+    "alchemy_lint.facts",
+    "alchemy_lint.index",
+    "alchemy_lint.rules",
+    "alchemy_lint.outlines",
+    "alchemy_lint.fixes.pipeline",
+)
+
+_WARM_RUN = """\
+import sys
+from alchemy_lint.cli import main
+code = main(sys.argv[1:])
+print(sorted(name for name in sys.modules if name.startswith({heavy!r})), file=sys.stderr)
+sys.exit(code)
+"""
+
+
+@pytest.mark.parametrize("output_format", ["concise", "full", "github"])
+def test_a_run_answered_from_the_cache_imports_no_facts_index_or_rules(app: Path, output_format: str) -> None:
+    command = [sys.executable, "-c", _WARM_RUN.format(heavy=NOT_IMPORTED_WHEN_WARM)]
+    arguments = ["check", "--statistics", "--output-format", output_format, "."]
+    cold = subprocess.run([*command, *arguments], cwd=app, capture_output=True, text=True, check=False)
+    assert cold.returncode == 1, cold.stderr
+    warm = subprocess.run([*command, *arguments], cwd=app, capture_output=True, text=True, check=False)
+    assert warm.returncode == 1, warm.stderr
+    assert warm.stdout == cold.stdout
+    assert "ASA101" in warm.stdout
+    assert warm.stderr.splitlines()[-1] == "[]"
+    assert "alchemy_lint.facts" in cold.stderr.splitlines()[-1]

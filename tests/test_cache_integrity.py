@@ -49,7 +49,9 @@ def test_a_flipped_bit_in_every_entry_changes_no_finding(app: Path, seed: int) -
     after_damage = check(app, cache=True)
 
     assert after_damage.findings == cold.findings
-    assert after_damage.stats.cache_rebuilt == damaged
+    # Every damaged entry is found so, but the run-once inputs' pack: every file's facts were
+    # damaged too, so this run made every file's inputs again, and writes the pack anew.
+    assert after_damage.stats.cache_rebuilt == damaged - 1
     # What was rebuilt was written back right: the next run reads every entry, and trusts them.
     healed = check(app, cache=True)
     assert healed.findings == cold.findings

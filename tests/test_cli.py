@@ -226,7 +226,7 @@ def test_a_crashing_rule_exits_2_naming_the_rule_and_file_after_the_other_files_
     # crashed file (the next run meets the crash again rather than an empty answer).
     from dataclasses import replace
 
-    from alchemy_lint import cli, engine
+    from alchemy_lint import cli, rules
     from alchemy_lint.rules import RULES_BY_CODE
 
     real = RULES_BY_CODE["ASA101"]
@@ -237,7 +237,7 @@ def test_a_crashing_rule_exits_2_naming_the_rule_and_file_after_the_other_files_
         yield from real.check(rule, context)
 
     broken = replace(real, check=crash_on_x)
-    monkeypatch.setattr(engine, "enabled_rules", lambda settings: (broken,))
+    monkeypatch.setattr(rules, "enabled_rules", lambda settings: (broken,))
     root = write_project(
         tmp_path / "project",
         {"app/x.py": "x = 1\n", "app/y.py": ADHOC_SESSION},

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from conftest import reported, working_directory, write_project
 
+from alchemy_lint.catalogue import fix_allowed
 from alchemy_lint.cli import main
 from alchemy_lint.engine import check_paths
-from alchemy_lint.fixes.pipeline import FixSession, fix_allowed
+from alchemy_lint.fixes.pipeline import FixSession
 from alchemy_lint.rules import FixSafety
 
 FACTORY = """\

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from conftest import working_directory, write_project
 
-from alchemy_lint import engine, parallel
+from alchemy_lint import engine, parallel, rules
 from alchemy_lint.cache import CACHE_DIR_ENV, CACHE_DIR_NAME, Cache
 from alchemy_lint.config import settings_for
 from alchemy_lint.engine import RunOptions, check_paths, load_project, read_project
@@ -143,7 +143,7 @@ def test_a_rule_that_crashes_in_a_worker_is_reported_as_in_one_process(
         yield from ()
 
     broken = replace(RULES_BY_CODE["ASA101"], check=crash_in_a_worker)
-    monkeypatch.setattr(engine, "enabled_rules", lambda settings: (broken,))
+    monkeypatch.setattr(rules, "enabled_rules", lambda settings: (broken,))
     with working_directory(many_files):
         result = check_paths(["."], None, RunOptions(jobs=2))
     # Each file the workers checked is named, and the run went on: what the main process

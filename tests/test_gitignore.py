@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pathspec import GitIgnoreSpec
 
+from alchemy_lint import ignores
 from alchemy_lint.engine import check_paths
 from alchemy_lint.ignores import IgnoreFile, IgnoreFiles
 
@@ -116,6 +117,23 @@ def test_outside_git_only_dot_ignore_files_count(tmp_path: Path) -> None:
     (root / ".gitignore").write_text("a/\n", encoding="utf-8")
     (root / ".ignore").write_text("b/\n", encoding="utf-8")
     assert checked(root) == ["a/db.py", "c/db.py"]
+
+
+def test_the_walk_reads_the_ignore_files_its_listings_show_and_tries_no_other(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (repo / "sub" / ".ignore").write_text("db.py\n", encoding="utf-8")
+    tried: list[str] = []
+    read = ignores._read_ignore_file
+
+    def recording(path: Path, base: str | Path) -> IgnoreFile | None:
+        tried.append(path.relative_to(repo).as_posix() if path.is_relative_to(repo) else path.name)
+        return read(path, base)
+
+    monkeypatch.setattr(ignores, "_read_ignore_file", recording)
+    assert checked(repo) == ["app/db.py", "app/keep_generated_db.py"]
+    # The repository's own excludes and the global file, then what the folders hold.
+    assert sorted(tried) == [".git/info/exclude", ".gitignore", "ignore", "sub/.gitignore", "sub/.ignore"]
 
 
 def test_dot_ignore_wins_over_gitignore(repo: Path) -> None:

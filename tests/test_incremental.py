@@ -10,14 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from conftest import working_directory, write_project
 
 from alchemy_lint import manifest
-from alchemy_lint.cache import CACHE_DIR_ENV, NO_CACHE_ENV
+from alchemy_lint.cache import CACHE_DIR_ENV, NO_CACHE_ENV, Cache
 from alchemy_lint.engine import CheckResult, RunOptions, check_paths
 from alchemy_lint.findings import Finding
+
+T = TypeVar("T")
 
 DB = """\
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
@@ -294,3 +297,33 @@ def test_a_one_file_check_after_an_edit_reads_only_the_facts_its_questions_reach
     assert result.stats.outlines_cached == 21
     assert result.stats.files_unchanged == 21
     assert result.stats.facts_cached == 0
+
+
+def test_run_once_inputs_are_read_only_when_an_edit_changes_what_the_analysis_reads(
+    tmp_path: Path, cache_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {"app/seeds.py": SEEDS, "app/main.py": SCRIPT_MAIN, "app/handlers.py": PER_REQUEST}
+    root = write_project(tmp_path / "project", files)
+    check(root, ".", cache=True)
+    loaded: list[str] = []
+    load = Cache.load
+
+    def recording(cache: Cache, kind: str, key: str, expected: type[T]) -> T | None:
+        loaded.append(kind)
+        return load(cache, kind, key, expected)
+
+    monkeypatch.setattr(Cache, "load", recording)
+    # A comment moves nothing the run-once analysis reads: its contexts come from the cache.
+    (root / "app/seeds.py").write_text(SEEDS + "# edited\n", encoding="utf-8")
+    commented = check(root, "app/seeds.py", cache=True)
+    assert "outlines" in loaded
+    assert "runonce" in loaded
+    assert "inputs-pack" not in loaded
+    # The only per-request caller goes: the contexts are computed again, from every file's
+    # inputs as the pack keeps them and the edited file's as read now.
+    loaded.clear()
+    (root / "app/handlers.py").write_text("async def handle():\n    return None\n", encoding="utf-8")
+    edited = check(root, "app/seeds.py", cache=True)
+    assert "inputs-pack" in loaded
+    assert edited.findings == check(root, "app/seeds.py", cache=False).findings
+    assert shown(edited.findings) != shown(commented.findings)

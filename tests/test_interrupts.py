@@ -57,20 +57,19 @@ if mode:
     parallel.facts_for_job = facts_for_job
 
     if mode == "interrupt-in-write":
-        import alchemy_lint.cache as cache
+        import tempfile
 
-        real_mkstemp = cache.tempfile.mkstemp
+        real_mkstemp = tempfile.mkstemp
 
-        class InterruptingTempfile:
-            # Ctrl-C landing once the temporary file exists and before the write begins.
-            @staticmethod
-            def mkstemp(*args, **kwargs):
-                made = real_mkstemp(*args, **kwargs)
-                os.kill(os.getpid(), signal.SIGINT)
-                time.sleep(5)  # the handler runs before this ends
-                return made
+        # Ctrl-C landing once the temporary file exists and before the write begins (the cache
+        # is this run's only writer, and imports tempfile when it first writes).
+        def mkstemp(*args, **kwargs):
+            made = real_mkstemp(*args, **kwargs)
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)  # the handler runs before this ends
+            return made
 
-        cache.tempfile = InterruptingTempfile
+        tempfile.mkstemp = mkstemp
 """
 
 #: Each file carries 20 KB of comments, so that a chunk of work items is bigger than a pipe's

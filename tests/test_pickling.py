@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+from alchemy_lint import prefilter
 from alchemy_lint.facts import extract_facts, loading, model, parse_source, values
 from alchemy_lint.facts.model import FileFacts
+from alchemy_lint.index import outline
 from alchemy_lint.pickling import install_fast_methods
 
 SOURCE = b"""\
@@ -36,14 +38,42 @@ def _generic_state(item: object) -> list[Any]:
     return [getattr(item, field.name) for field in dataclasses.fields(item)]  # type: ignore[arg-type]
 
 
+def _facts_classes() -> list[type]:
+    return [
+        item
+        for module in (model, values, loading, outline, prefilter)
+        for item in vars(module).values()
+        if isinstance(item, type) and dataclasses.is_dataclass(item) and item.__module__ == module.__name__
+    ]
+
+
 def test_every_frozen_slotted_facts_class_has_the_fast_state() -> None:
-    for module in (model, values, loading):
-        for item in vars(module).values():
-            if isinstance(item, type) and dataclasses.is_dataclass(item) and item.__module__ == module.__name__:
-                params = item.__dataclass_params__  # type: ignore[attr-defined]
-                if params.frozen and hasattr(item, "__slots__"):
-                    assert item.__setstate__.__module__ == "alchemy_lint.pickling", item
-                    assert item.__reduce_ex__.__module__ == "alchemy_lint.pickling", item
+    checked = 0
+    for item in _facts_classes():
+        params = item.__dataclass_params__  # type: ignore[attr-defined]
+        if (params.frozen or params.unsafe_hash) and hasattr(item, "__slots__"):
+            assert item.__setstate__.__module__ == "alchemy_lint.pickling", item
+            assert item.__reduce_ex__.__module__ == "alchemy_lint.pickling", item
+            checked += 1
+    assert checked >= 40
+
+
+def test_facts_classes_are_built_without_guards_and_hash_and_compare_as_frozen_ones() -> None:
+    # `facts_class` builds no `__setattr__` guard (mypy holds the classes frozen) and keeps the
+    # frozen dataclass's equality and hash, which the index's sets and dictionaries rely on.
+    facts = _facts()
+    function = facts.functions[0]
+    for item in _facts_classes():
+        if item.__dataclass_params__.unsafe_hash:  # type: ignore[attr-defined]
+            assert item.__setattr__ is object.__setattr__, item
+            assert item.__hash__ is not None, item
+    origins = [origin for origins in facts.module_values.values() for origin in origins]
+    assert origins
+    twin = pickle.loads(pickle.dumps(origins))
+    assert twin == origins
+    assert [hash(origin) for origin in twin] == [hash(origin) for origin in origins]
+    assert dataclasses.replace(function, name="other") != function
+    assert dataclasses.replace(function, name=function.name) == function
 
 
 def test_facts_round_trip_through_pickle() -> None:

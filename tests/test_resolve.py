@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alchemy_lint.resolve import NameTable, dotted_parts, expression_text, qualify
+from alchemy_lint.resolve import NameTable, dotted_parts, expression_text, module_name_for, qualify
+from alchemy_lint.sources import ModuleNames
 
 _NAMES = st.sampled_from(["a", "b", "session", "self", "sa", "unknown"])
 
@@ -59,3 +62,28 @@ def test_dotted_names_resolve_as_the_plain_definition_says(expr: ast.expr) -> No
     head = table.lookup(parts[0]) if parts is not None else None
     expected = ".".join([head, *parts[1:]]) if parts is not None and head is not None else None
     assert qualify(expr, table) == expected
+
+
+def test_module_names_of_a_walk_are_the_plain_definitions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = [
+        "app/__init__.py",
+        "app/db.py",
+        "app/api/__init__.py",
+        "app/api/v1.handlers.py",
+        "app/namespace/models.py",
+        "app/namespace/deep/__init__.py",
+        "app/namespace/deep/.hidden",
+        "app/namespace/deep/trailing.",
+        "stubs/pkg/__init__.pyi",
+        "stubs/pkg/models.pyi",
+        "scripts/seed.py",
+        "__init__.py",
+        "top.py",
+    ]
+    for relative in files:
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    paths = [tmp_path / relative for relative in files] + [Path(relative) for relative in files]
+    modules = ModuleNames()
+    assert [modules.module_for(path) for path in paths] == [module_name_for(path) for path in paths]

@@ -14,22 +14,22 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from alchemy_lint import __version__
 from alchemy_lint.cache import remove_own_temporaries
 from alchemy_lint.collector import rare_collections
 from alchemy_lint.config import ConfigError, Overrides
 from alchemy_lint.engine import CheckResult, RuleCrash, RunOptions, check_paths
-from alchemy_lint.fixes.pipeline import FixRun, FixSession
 from alchemy_lint.fixes.summary import check_summary, diff_summary, fix_summary, fixed_listing, report_fix_errors
 from alchemy_lint.parallel import WorkerDied
 from alchemy_lint.profile import Profile
 from alchemy_lint.report import FORMATS, HUMAN_FORMATS, render, render_statistics, render_text
 from alchemy_lint.report.columns import ReportedFiles
 from alchemy_lint.report.full import wants_colour
-from alchemy_lint.rules import ALL_RULES, RULES_BY_CODE
-from alchemy_lint.stdin import check_stdin, fix_stdin
+
+if TYPE_CHECKING:
+    from alchemy_lint.fixes.pipeline import FixSession
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 #: As a shell reports a command stopped by SIGINT or SIGPIPE.
@@ -212,6 +212,9 @@ def _check(args: argparse.Namespace) -> int:
             return _check_stdin(args, overrides, options)
         summary = ""
         if args.fix or args.diff:
+            # The fixers' modules, the rules and the facts types: not on a plain check's start-up.
+            from alchemy_lint.fixes.pipeline import FixSession
+
             session = FixSession(_paths(args), overrides, options)
             result = session.check()
             if args.diff:
@@ -342,6 +345,9 @@ def _diff(session: FixSession, result: CheckResult, args: argparse.Namespace) ->
 
 def _check_stdin(args: argparse.Namespace, overrides: Overrides, options: RunOptions) -> int:
     """Check (or fix) standard input. With `--fix`, stdout is the fixed text and the report goes to stderr."""
+    from alchemy_lint.fixes.pipeline import FixRun
+    from alchemy_lint.stdin import check_stdin, fix_stdin
+
     fixing = args.fix or args.diff
     # Fixers need the text's noqa comments in its facts.
     options = replace(options, lazy_noqa=not fixing)
@@ -386,6 +392,8 @@ def _baseline(args: argparse.Namespace) -> int:
 
 
 def _rules() -> int:
+    from alchemy_lint.rules import ALL_RULES
+
     for rule in ALL_RULES:
         default = "on" if rule.default_on else "off"
         fix = f", fix ({rule.fix.value})" if rule.fix else ""
@@ -394,6 +402,8 @@ def _rules() -> int:
 
 
 def _rule(code: str) -> int:
+    from alchemy_lint.rules import RULES_BY_CODE
+
     rule = RULES_BY_CODE.get(code.upper())
     if rule is None:
         sys.stderr.write(f"alchemy-lint: error: unknown rule {code!r}; `alchemy-lint rules` lists them\n")

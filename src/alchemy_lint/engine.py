@@ -15,19 +15,17 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alchemy_lint import __version__
 from alchemy_lint.cache import CACHE_DIR_ENV, Cache, cache_disabled_by_environment, digest
+from alchemy_lint.catalogue import check_selectors
 from alchemy_lint.collector import frozen_for_fork, rare_collections
 from alchemy_lint.config import Overrides, Settings, matches_any, settings_for
-from alchemy_lint.facts import FileFacts, extract_facts
 from alchemy_lint.findings import Finding
 from alchemy_lint.ignores import IgnoreFiles
-from alchemy_lint.index import ProjectIndex
-from alchemy_lint.index.outline import FileOutline, outline_of
 from alchemy_lint.manifest import Manifest
 from alchemy_lint.noqa import is_suppressed
-from alchemy_lint.outlines import LAYOUT, OutlineStore, RunOnceMemo, Stamp
 from alchemy_lint.parallel import (
     FILE_COST_BYTES,
     JobKind,
@@ -43,10 +41,17 @@ from alchemy_lint.profile import Profile
 from alchemy_lint.relevance import CachedRelevance
 from alchemy_lint.resolve import module_name_for
 from alchemy_lint.roots import ROOT_MARKERS, find_project_root, is_project_root
-from alchemy_lint.rules import FileContext, check_selectors, enabled_rules, ignored_for_path
-from alchemy_lint.rules.precedence import one_finding_per_construct
 from alchemy_lint.sourcefile import read_bounded, read_error_text
 from alchemy_lint.sources import ModuleNames, SourceChanged, SourceFile, read_source_file, resolved, without_aliases
+
+# The facts, index and rules packages (and the outlines of the index) are imported where they
+# are used: a run that finds every finding in the cache needs none of them, and importing them
+# builds some hundred classes, most of a warm run's start-up.
+if TYPE_CHECKING:
+    from alchemy_lint.facts import FileFacts
+    from alchemy_lint.index import ProjectIndex
+    from alchemy_lint.index.outline import FileOutline
+    from alchemy_lint.outlines import OutlineStore, Stamp
 
 #: Folders never walked into: VCS data, virtual environments, caches and build output.
 SKIPPED_DIRS = frozenset(
@@ -252,6 +257,8 @@ def python_files(
             continue
         absolute = os.path.abspath(folder)
         in_project = excluded.folder(folder)
+        if ignores is not None:
+            ignores.enter(absolute, listing.entries)
         subfolders: list[tuple[str, _Listing]] = []
         names = sorted(listing.entries)
         for name in names:
@@ -332,11 +339,15 @@ def facts_for_source(path: str, source: bytes, module_path: Path) -> FileFacts:
 
 def facts_for_tree(path: str, tree: ast.Module, module_path: Path) -> FileFacts:
     """Facts from a tree someone else parsed (flake8 hands plugins theirs)."""
+    from alchemy_lint.facts import extract_facts
+
     module, is_package = module_name_for(module_path)
     return extract_facts(tree, path, module, is_package)
 
 
 def read_facts(path: Path) -> FileFacts:
+    from alchemy_lint.facts import FileFacts
+
     shown = display_path(path)
     try:
         source = read_bounded(path)
@@ -441,7 +452,7 @@ class DiskProject:
             return frozenset(source.path for source in sources)
         if self.cache is None or len({source.relative for source in sources}) != len(sources):
             return relevant_files(sources, self.settings)
-        scope = digest(__version__, LAYOUT, self._settings_key, str(self.root))
+        scope = digest(__version__, self._settings_key, str(self.root))
         with rare_collections():
             return CachedRelevance(self.cache, self.settings, scope).relevant(sources)
 
@@ -449,6 +460,8 @@ class DiskProject:
     def checks_syntax(self) -> bool:
         """Whether ASA001 is on: only then is a file the prefilter drops parsed when checked."""
         if self._checks_syntax is None:
+            from alchemy_lint.rules import enabled_rules
+
             self._checks_syntax = any(rule.code == "ASA001" for rule in enabled_rules(self.settings))
         return self._checks_syntax
 
@@ -457,8 +470,8 @@ class DiskProject:
     def _index_digest(self) -> str:
         """Everything the index is built from: a file the prefilter drops counts by name only."""
         parts: list[str] = [__version__, self._settings_key, str(self.root)]
-        for path in sorted(self.sources):
-            source = self.sources[path]
+        # In the order of the path strings: comparing path objects cost ten times as much.
+        for path, source in sorted(self.sources.items(), key=lambda item: str(item[0])):
             parts.extend((source.display, source.module, str(source.is_package)))
             if path in self.relevant:
                 parts.append(source.digest)
@@ -494,6 +507,8 @@ class DiskProject:
 
     def _plan(self, source: SourceFile, needs_syntax: bool) -> FileFacts | ParseJob:
         """Facts known without parsing (cached, unreadable, irrelevant), or the job to make them."""
+        from alchemy_lint.facts import FileFacts
+
         if source.read_error is not None:
             self._parsed.add(source.path)
             return FileFacts(source.display, source.module, source.is_package, parse_error=source.read_error)
@@ -539,7 +554,7 @@ class DiskProject:
                 if source.path in self._facts and (source.path in self._parsed or not needs_syntax):
                     continue
                 planned = self._plan(source, needs_syntax)
-                if isinstance(planned, FileFacts):
+                if not isinstance(planned, ParseJob):
                     self._facts[source.path] = planned
                     done += 1
                     if progress is not None:
@@ -568,6 +583,9 @@ class DiskProject:
         """The project's index. With a cache it is built from the files' outlines, and a file's
         full facts are read only when a question reaches into it (see index/outline.py)."""
         if self._index is None:
+            from alchemy_lint.index import ProjectIndex
+            from alchemy_lint.outlines import RunOnceMemo
+
             profile = self.options.profile or Profile()
             if self.cache is None:
                 with profile.phase("facts"):
@@ -576,7 +594,7 @@ class DiskProject:
                     self._index = ProjectIndex(self.root, self.settings, (self._facts[path] for path in self.sources))
                 return self._index
             with profile.phase("facts"), rare_collections():
-                outlines = self._outlines(self.cache, checked)
+                outlines, store = self._outlines(self.cache, checked)
             with profile.phase("index"):
                 by_display = {source.display: source for source in self.sources.values()}
                 self._index = ProjectIndex(
@@ -585,14 +603,19 @@ class DiskProject:
                     relative_paths=self._relative_paths(),
                     outlines=outlines,
                     load=lambda path: self.facts_of(by_display[path]),
-                    memo=RunOnceMemo(self.cache, self._run_once_key(outlines)),
+                    memo=RunOnceMemo(self.cache, self._run_once_key(outlines), store),
                 )
         return self._index
 
-    def _outlines(self, cache: Cache, checked: frozenset[Path]) -> list[FileOutline]:
+    def _outlines(self, cache: Cache, checked: frozenset[Path]) -> tuple[list[FileOutline], OutlineStore]:
         """Every file's outline: from the cache, else from its facts (parsed if need be).
 
         The checked files' facts are loaded first (the rules read them anyway)."""
+        from alchemy_lint.facts import FileFacts
+        from alchemy_lint.index.outline import outline_of
+        from alchemy_lint.index.runonce import run_once_inputs
+        from alchemy_lint.outlines import OutlineStore
+
         self.load_facts((self.sources[path] for path in checked if path in self.sources), checked)
         store = OutlineStore(
             cache, digest("outlines", __version__, self._settings_key, str(self.root), str(self.options.lazy_noqa))
@@ -614,10 +637,11 @@ class DiskProject:
                 self.stats.outlines_cached += 1
         self.load_facts(missing)
         for source in missing:
-            outline = found[source.path] = outline_of(self._facts[source.path], with_run_once=True)
-            store.remember(_stamp(source), self._facts_key(source, JobKind.FACTS), outline)
+            facts = self._facts[source.path]
+            outline = found[source.path] = outline_of(facts, with_run_once=True)
+            store.remember(_stamp(source), self._facts_key(source, JobKind.FACTS), outline, run_once_inputs(facts))
         store.finish()
-        return [found[path] for path in self.sources]
+        return [found[path] for path in self.sources], store
 
     def _relative_paths(self) -> dict[str, str]:
         """`ProjectIndex.relative` of each file, known from the walk: resolving every path again
@@ -639,6 +663,8 @@ class DiskProject:
     def facts_of(self, source: SourceFile, checked: frozenset[Path] = frozenset()) -> FileFacts:
         if source.path not in self.sources:
             # A file checked on its own (excluded, or outside the walked folders): not in the index.
+            from alchemy_lint.facts import FileFacts
+
             key = self._facts_key(source, JobKind.FACTS)
             cached = self.cache.load("outside", key, FileFacts) if self.cache is not None else None
             if cached is not None:
@@ -691,6 +717,8 @@ class DiskProject:
         workers = self.options.workers if sum(costs) >= MIN_SHARED_RULES_BYTES else 1
         with frozen_for_fork() if workers > 1 else nullcontext():
             if workers > 1:
+                from alchemy_lint.rules import enabled_rules
+
                 index.prepare({analysis for rule in enabled_rules(self.settings) for analysis in rule.analyses})
             computed = share_work(
                 lambda number: self._computed_findings(*pending[number], index, checked, honour_noqa),
@@ -720,6 +748,8 @@ class DiskProject:
     ) -> tuple[tuple[Finding, ...], dict[str, float], str | None]:
         """The rules' findings for one file, cached; with `--profile`, the time per rule; and what
         crashed, if a rule did (its message: nothing is cached for the file then)."""
+        from alchemy_lint.rules.precedence import one_finding_per_construct
+
         facts = self.facts_of(source, checked)
         profile = Profile() if self.options.profile is not None else None
         lazy_noqa = honour_noqa and self.options.lazy_noqa
@@ -861,6 +891,9 @@ def check_file(
     flake8 reads `# noqa` itself (and honours `--disable-noqa`), so its plugin passes False; then
     the caller applies `one_finding_per_construct` with the noqa comments it knows of.
     """
+    from alchemy_lint.rules import FileContext, enabled_rules, ignored_for_path
+    from alchemy_lint.rules.precedence import one_finding_per_construct
+
     context = FileContext(facts, index, settings)
     ignored = ignored_for_path(index.relative(facts.path), settings)
     found: list[Finding] = []

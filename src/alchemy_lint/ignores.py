@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pathspec import GitIgnoreSpec
+# pathspec is imported when an ignore file is read, subprocess when git's configuration is: a
+# walk that meets neither (a folder outside git, without .ignore files) imports neither.
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 
 class IgnoreFile:
@@ -70,6 +73,8 @@ class IgnoreFile:
             return None
         spec = self._by_choice.get(chosen)
         if spec is None:
+            from pathspec import GitIgnoreSpec
+
             spec = self._by_choice[chosen] = GitIgnoreSpec([self._patterns[number] for number in chosen])
         return spec.check_file(candidate).include
 
@@ -98,8 +103,14 @@ def _read_ignore_file(path: Path, base: str | Path) -> IgnoreFile | None:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
+    from pathspec import GitIgnoreSpec
+
     spec = GitIgnoreSpec.from_lines(text.splitlines())
     return IgnoreFile(os.path.join(base, ""), spec) if len(spec) else None
+
+
+def _may_hold(names: Container[str] | None, name: str) -> bool:
+    return names is None or name in names
 
 
 def git_root(folder: Path) -> Path | None:
@@ -131,6 +142,8 @@ def _git_common_dir(root: Path) -> Path | None:
 
 def global_excludes_file(root: Path) -> Path | None:
     """git's `core.excludesFile`, else its default `$XDG_CONFIG_HOME/git/ignore`."""
+    import subprocess
+
     try:
         configured = subprocess.run(
             ["git", "config", "--path", "--get", "core.excludesFile"],
@@ -183,8 +196,18 @@ class IgnoreFiles:
             if read is not None:
                 yield read
 
-    def _chain(self, folder: str) -> tuple[tuple[IgnoreFile, ...], tuple[IgnoreFile, ...]]:
-        """The `.ignore` and `.gitignore` files that apply in `folder`, nearest first."""
+    def enter(self, folder: str, names: Container[str]) -> None:
+        """A walk lists `folder` (absolute, normalized), which holds entries of these `names`, and
+        asks about its entries next: its ignore files are read only where the listing shows one,
+        rather than tried in every folder (two failed opens per folder of the walk)."""
+        if folder not in self._chains:
+            self._chain(folder, names)
+
+    def _chain(
+        self, folder: str, names: Container[str] | None = None
+    ) -> tuple[tuple[IgnoreFile, ...], tuple[IgnoreFile, ...]]:
+        """The `.ignore` and `.gitignore` files that apply in `folder`, nearest first; `names`:
+        what the folder holds, when its listing is known."""
         known = self._chains.get(folder)
         if known is not None:
             return known
@@ -194,8 +217,12 @@ class IgnoreFiles:
             above = self._chain(os.path.dirname(folder))
         else:  # above the repository: nothing applies
             return ((), ())
-        dot_ignore = _read_ignore_file(Path(folder, ".ignore"), folder)
-        gitignore = _read_ignore_file(Path(folder, ".gitignore"), folder) if self._in_git else None
+        dot_ignore = _read_ignore_file(Path(folder, ".ignore"), folder) if _may_hold(names, ".ignore") else None
+        gitignore = (
+            _read_ignore_file(Path(folder, ".gitignore"), folder)
+            if self._in_git and _may_hold(names, ".gitignore")
+            else None
+        )
         known = (
             (dot_ignore, *above[0]) if dot_ignore is not None else above[0],
             (gitignore, *above[1]) if gitignore is not None else above[1],

@@ -8,29 +8,13 @@ of its entries are stale, so a run after one edit reads the pack and writes one 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import fields, is_dataclass
 
-from alchemy_lint.cache import Cache, digest
+from alchemy_lint.cache import Cache, digest, layout_digest
 from alchemy_lint.index.outline import FileOutline
-from alchemy_lint.index.runonce import RunContext, RunOnceFunction
-from alchemy_lint.prefilter import FileImports
+from alchemy_lint.index.runonce import RunContext, RunOnceFunction, RunOnceInputs
 
-
-def _layout(*classes: type) -> str:
-    """The pickled shape of these classes (their fields), part of every key below: the cache's
-    schema covers the facts and findings types, not these, and a changed shape must miss."""
-    parts = []
-    for cls in classes:
-        if is_dataclass(cls):
-            names = [f"{field.name}={field.type}" for field in fields(cls)]
-        else:
-            names = [f"{name}={kind}" for name, kind in cls.__annotations__.items()]
-        parts.append(f"{cls.__name__}:{','.join(names)}")
-    return digest(*parts)
-
-
-#: The shape of what this module and the prefilter's cache keep.
-LAYOUT = _layout(FileOutline, RunOnceFunction, FileImports)
+#: The shape of what this module keeps.
+LAYOUT = layout_digest(FileOutline, RunOnceFunction)
 
 #: A pack is rewritten when this many of the outlines a run needs are not in it (or a
 #: twentieth of them, for large projects): below that, their own entries are read instead.
@@ -44,11 +28,17 @@ Stamp = tuple[str, str, bool, str]
 
 class OutlineStore:
     """The outlines of one project (one settings key): a pack by stamp, and single entries by
-    facts key (only the few outlines the pack lacks are looked up that way)."""
+    facts key (only the few outlines the pack lacks are looked up that way).
+
+    What the run-once analysis reads of each file (`RunOnceInputs`) is kept beside them, in a
+    pack and single entries of its own: half the outlines' bytes, read only when the run-once
+    contexts are not in the cache (an edit changed what they read), not on every one-file check.
+    """
 
     def __init__(self, cache: Cache, pack_key: str) -> None:
         self.cache = cache
         self.pack_key = digest(pack_key, LAYOUT)
+        self.inputs_key = digest(self.pack_key, "run-once inputs")
         loaded = cache.load("outlines", self.pack_key, dict)
         self._pack: dict[Stamp, FileOutline] = loaded if loaded is not None else {}
         self._had_pack = loaded is not None
@@ -56,40 +46,79 @@ class OutlineStore:
         #: Outlines not in the pack: read from their own entries, or made in this run (`_new`).
         self._stale: set[Stamp] = set()
         self._new: dict[str, FileOutline] = {}
+        #: The run-once inputs of each current file, by display path: the pack's, read on first
+        #: use; a stale file's from its own entry (by this key); a file read in this run's as made.
+        self._stamps: dict[str, Stamp] = {}
+        self._entry_keys: dict[Stamp, str] = {}
+        self._inputs_pack: dict[Stamp, RunOnceInputs] | None = None
+        self._new_inputs: dict[Stamp, RunOnceInputs] = {}
 
     def lookup(self, stamp: Stamp, facts_key: Callable[[], str]) -> FileOutline | None:
         """The outline of the facts a file with this stamp has: from the pack, else its own entry."""
         found = self._pack.get(stamp)
         if not isinstance(found, FileOutline):
-            found = self.cache.load("outline", digest(facts_key(), LAYOUT), FileOutline)
+            key = digest(facts_key(), LAYOUT)
+            found = self.cache.load("outline", key, FileOutline)
             if found is not None:
                 self._stale.add(stamp)
+                self._entry_keys[stamp] = key
         if found is not None:
             self._current[stamp] = found
+            self._stamps[stamp[0]] = stamp
         return found
 
-    def remember(self, stamp: Stamp, facts_key: str, outline: FileOutline) -> None:
-        """An outline made from facts in this run: kept for the next one."""
+    def remember(self, stamp: Stamp, facts_key: str, outline: FileOutline, inputs: RunOnceInputs) -> None:
+        """An outline (and run-once inputs) made from facts in this run: kept for the next one."""
         self._current[stamp] = outline
+        self._stamps[stamp[0]] = stamp
         self._stale.add(stamp)
-        self._new[digest(facts_key, LAYOUT)] = outline
+        key = self._entry_keys[stamp] = digest(facts_key, LAYOUT)
+        self._new[key] = outline
+        self._new_inputs[stamp] = inputs
+
+    def run_once_inputs(self, path: str) -> RunOnceInputs | None:
+        """The run-once inputs of the file at this display path, as kept; None when none are."""
+        stamp = self._stamps.get(path)
+        return self._kept_inputs(stamp) if stamp is not None else None
+
+    def _kept_inputs(self, stamp: Stamp) -> RunOnceInputs | None:
+        found = self._new_inputs.get(stamp)
+        if found is None:
+            key = self._entry_keys.get(stamp)
+            if key is not None:
+                found = self.cache.load("inputs", key, tuple)
+            else:
+                if self._inputs_pack is None:
+                    self._inputs_pack = self.cache.load("inputs-pack", self.inputs_key, dict) or {}
+                found = self._inputs_pack.get(stamp)
+        return found if isinstance(found, tuple) and len(found) == 2 else None
 
     def finish(self) -> None:
         """Write the pack again when it is missing or stale; else the new outlines' own entries."""
         if not self._had_pack or len(self._stale) > max(STALE_ENTRIES_TOLERATED, len(self._current) // 20):
             self.cache.store("outlines", self.pack_key, self._current)
+            # The inputs pack follows the outlines pack: what a file of the old one kept, it keeps.
+            inputs = {stamp: self._kept_inputs(stamp) for stamp in self._current}
+            kept = {stamp: found for stamp, found in inputs.items() if found is not None}
+            self.cache.store("inputs-pack", self.inputs_key, kept)
+            self._inputs_pack = kept
+            self._entry_keys.clear()
         else:
-            for facts_key, outline in self._new.items():
-                self.cache.store("outline", facts_key, outline)
+            for key, outline in self._new.items():
+                self.cache.store("outline", key, outline)
+            for stamp, found in self._new_inputs.items():
+                self.cache.store("inputs", self._entry_keys[stamp], found)
         self._new.clear()
 
 
 class RunOnceMemo:
-    """The run-once contexts of a project (`AnalysisMemo`), under a digest of what they read."""
+    """The run-once contexts of a project (`AnalysisMemo`), under a digest of what they read,
+    and what the analysis reads of each file, as the outline store keeps it."""
 
-    def __init__(self, cache: Cache, key: str) -> None:
+    def __init__(self, cache: Cache, key: str, store: OutlineStore) -> None:
         self.cache = cache
         self.key = digest(key, LAYOUT)
+        self.store = store
 
     def load_run_once(self) -> dict[str, frozenset[RunContext]] | None:
         found = self.cache.load("runonce", self.key, dict)
@@ -101,6 +130,9 @@ class RunOnceMemo:
 
     def store_run_once(self, contexts: dict[str, frozenset[RunContext]]) -> None:
         self.cache.store("runonce", self.key, contexts)
+
+    def run_once_inputs(self, path: str) -> RunOnceInputs | None:
+        return self.store.run_once_inputs(path)
 
 
 __all__ = ["LAYOUT", "OutlineStore", "RunOnceMemo", "Stamp"]

@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, TypeVar, cast
 
 from alchemy_lint.cache import Cache
 from alchemy_lint.collector import frozen_for_fork, rare_collections
-from alchemy_lint.facts import FileFacts, extract_facts, parse_source
-from alchemy_lint.facts.extract import PARSE_ERRORS
 from alchemy_lint.noqa import noqa_lines
 
 if TYPE_CHECKING:
     import multiprocessing.context
     import multiprocessing.queues
     from concurrent.futures import ProcessPoolExecutor
+
+    from alchemy_lint.facts import FileFacts
 
 #: Below this many files to parse, a pool costs more than it saves.
 MIN_FILES_FOR_POOL = 16
@@ -95,6 +95,11 @@ class PickledFacts:
 
 
 def facts_for_job(job: ParseJob) -> FileFacts:
+    # Imported by the first job (before any worker forks), not by the engine's import: a run
+    # answered from the cache parses nothing.
+    from alchemy_lint.facts import FileFacts, extract_facts, parse_source
+    from alchemy_lint.facts.extract import PARSE_ERRORS
+
     try:
         tree = parse_source(job.source, job.display)
     except PARSE_ERRORS as error:
@@ -199,6 +204,8 @@ def run_jobs(jobs: Sequence[ParseJob], workers: int, cache: Cache | None) -> lis
     """
     if len(jobs) < MIN_FILES_FOR_POOL:
         return [run_job(job, cache) for job in jobs]
+    import alchemy_lint.facts  # noqa: F401 - here, once, rather than in each forked worker
+
     costs = [len(job.source) + FILE_COST_BYTES for job in jobs]
     task = _FactsTask(jobs, cache)
     return share_work(task, costs, workers, cache=cache, shipped=task.shipped)

@@ -13,8 +13,10 @@ last, and the state it builds is a list copied from a tuple. Handing the pickler
 the tuple of field values cut a quarter of the time a worker process spends pickling the facts
 it sends back (`-j N`), and of a cache write.
 
-Frozenness stays a promise that mypy checks (`frozen=True` is still what every class declares);
-the run-time guard of `__setattr__` goes, since with it in place no store is cheap.
+Frozenness stays a promise that mypy checks; the run-time guard of `__setattr__` goes, since with
+it in place no store is cheap. The facts classes are declared with `facts_class`, which mypy reads
+as `@dataclass(frozen=True, slots=True)` and which builds neither that guard nor the `__init__`
+that stores around it: building them was most of the facts package's import.
 """
 
 from __future__ import annotations
@@ -24,12 +26,36 @@ import dataclasses
 import types
 from collections.abc import Callable, Iterable
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from typing_extensions import dataclass_transform
+else:  # only type checkers read it (and `typing` has it from Python 3.11 only)
+
+    def dataclass_transform(**_: object) -> Callable[[Any], Any]:
+        return lambda decorator: decorator
+
 
 _State = list[Any]
 
 #: Stands for "not given" in a written-out `__init__` of a field with a default factory.
 _NOT_GIVEN: Any = object()
+#: Marks a class built by `facts_class`.
+_FACTS_CLASS = "__alchemy_lint_facts_class__"
+
+_T = TypeVar("_T")
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))
+def facts_class(cls: type[_T]) -> type[_T]:
+    """`@dataclass(frozen=True, slots=True)` for a class of a module `install_fast_methods` runs
+    over, built without what it would take away again: the `__setattr__` and `__delattr__`
+    guards and the `__init__` that stores around them (its own is plain slot stores). Three of
+    the eight functions `exec` compiles per class: facts/model.py's 29 classes, 20 -> 10 ms.
+    Hash and equality are the frozen class's (`unsafe_hash` writes the same `__hash__`)."""
+    built = dataclasses.dataclass(slots=True, unsafe_hash=True)(cls)
+    type.__setattr__(built, _FACTS_CLASS, True)
+    return built
 
 
 def install_fast_methods(modules: Iterable[types.ModuleType]) -> int:
@@ -41,7 +67,7 @@ def install_fast_methods(modules: Iterable[types.ModuleType]) -> int:
         for item in vars(module).values()
         if isinstance(item, type) and item.__module__ == module.__name__ and dataclasses.is_dataclass(item)
     ]
-    candidates = [cls for cls in classes if _frozen_and_slotted(cls)]
+    candidates = [cls for cls in classes if _frozen_and_slotted(cls) or _FACTS_CLASS in cls.__dict__]
     # The guards go first, all of them: a class whose base still refuses stores keeps its own
     # `__init__`, which stores around the guard.
     for cls in candidates:
@@ -64,7 +90,8 @@ def _install(cls: type) -> bool:
     if not names or any(slot is None for slot in slots):
         return False
     plain_stores = cls.__setattr__ is object.__setattr__  # type: ignore[comparison-overlap]
-    if plain_stores and _init_is_writable(cls, fields):
+    # A `facts_class` has plain slot stores in its own `__init__` already.
+    if plain_stores and _FACTS_CLASS not in cls.__dict__ and _init_is_writable(cls, fields):
         type.__setattr__(cls, "__init__", _initialiser(cls, fields))
     read = attrgetter(*names)
 

@@ -31,11 +31,10 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from alchemy_lint.config import Settings, matches_any
-from alchemy_lint.pickling import install_fast_methods
+from alchemy_lint.pickling import facts_class, install_fast_methods
 from alchemy_lint.resolve import absolute_module
 from alchemy_lint.sources import SourceFile
 from alchemy_lint.sqlalchemy_api import KNOWN_API
@@ -73,7 +72,7 @@ def _is_root(source: SourceFile, tokens: Sequence[bytes], globs: Sequence[tuple[
     return any(literal in source.relative and matches_any(source.relative, (glob,)) for glob, literal in globs)
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class FileImports:
     """What the prefilter reads off one file's bytes, for the settings it was read with.
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from alchemy_lint.cache import Cache, digest
+from alchemy_lint.cache import Cache, digest, layout_digest
 from alchemy_lint.config import Settings
 from alchemy_lint.prefilter import FileImports, ImportReader, relevant_from_imports
 from alchemy_lint.sources import SourceFile
 
+#: The shape of what the prefilter's cache keeps, part of its keys.
+LAYOUT = layout_digest(FileImports)
 #: How many files whose imports the pack lacks are read again on each run before it is rewritten.
 STALE_ENTRIES_TOLERATED = 16
 #: What a file was read from: its module, whether it is a package, its content digest, readable.
@@ -37,7 +39,7 @@ class CachedRelevance:
     def __init__(self, cache: Cache, settings: Settings, scope: str) -> None:
         self.cache = cache
         self.settings = settings
-        self.scope = scope
+        self.scope = digest(scope, LAYOUT)
         self._reader: ImportReader | None = None
 
     @property

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from alchemy_lint.cache import content_digest
+from alchemy_lint.catalogue import is_fixable
 from alchemy_lint.config import Overrides, settings_for
 from alchemy_lint.engine import (
     CheckResult,
@@ -21,7 +22,7 @@ from alchemy_lint.engine import (
     read_project,
 )
 from alchemy_lint.findings import Finding
-from alchemy_lint.fixes.pipeline import FileFixResult, is_fixable
+from alchemy_lint.fixes.pipeline import FileFixResult
 from alchemy_lint.roots import find_project_root, is_project_root
 from alchemy_lint.sourcefile import decode_source
 from alchemy_lint.sources import ModuleNames, SourceChanged, SourceFile

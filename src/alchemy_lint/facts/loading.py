@@ -30,6 +30,7 @@ from alchemy_lint.facts.model import (
 )
 from alchemy_lint.facts.values import Origin, OriginKind, Step, StepKind, ValueRef
 from alchemy_lint.facts.walk import child_nodes
+from alchemy_lint.pickling import facts_class
 from alchemy_lint.resolve import NameTable, dotted_parts, expression_text, qualify
 
 
@@ -140,7 +141,7 @@ _INSPECT = frozenset({"sqlalchemy.inspect", "sqlalchemy.inspection.inspect"})
 # -- abstract values -------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class _Statement:
     model: str
     constructor: str
@@ -157,7 +158,7 @@ class _Statement:
     objects: bool = True
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class _Options:
     """A loader option, or a list of them, held in a variable."""
 
@@ -166,7 +167,7 @@ class _Options:
     maybe: frozenset[LoaderPath] = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class _Object:
     """An ORM object (or, with `stage`, a result or list of them)."""
 
@@ -224,27 +225,27 @@ class _Object:
         return replace(self, stage=None, path=path, loaded=frozenset() if path != self.path else self.loaded)
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class _Tuple:
     """A tuple of values: a row of a multi-entity result, or `(user, account)`."""
 
     items: tuple[_Value | None, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class _AwaitableAttrs:
     owner: str | None
     obj: _Object
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class _Effects:
     """What the function did to sessions on every path to here: (session text, commit/rollback)."""
 
     done: frozenset[tuple[str, str]]
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class _Swallowed:
     """The sessions an `except` handler rolled back on some path to here, the error swallowed,
     each with what the enclosing tests said there."""

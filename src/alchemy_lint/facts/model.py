@@ -5,10 +5,11 @@ All frozen dataclasses with slots: they pickle into the cache and cross processe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 
 from alchemy_lint.facts.values import Held, Origin, Reach, ValueRef
+from alchemy_lint.pickling import facts_class
 from alchemy_lint.sqlalchemy_api import Api
 
 
@@ -18,7 +19,7 @@ class Scope(str, Enum):
     FUNCTION = "function"
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class ApiCall:
     """A call of a SQLAlchemy/SQLModel API (or of a project name that may re-export one)."""
 
@@ -74,7 +75,7 @@ class InvocationKind(str, Enum):
     HANDED = "handed"
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class Invocation:
     """A callable named in code, called or handed on: the edges the index follows to find the
     code that runs once (a script's main, a lifespan, a builder called only at start-up)."""
@@ -94,7 +95,7 @@ class Invocation:
     script: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class MethodCall:
     """`receiver.method(...)` for a method that sessions, connections or factories have.
 
@@ -113,7 +114,7 @@ class MethodCall:
     followed_by: tuple[tuple[int, int], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class ContextBlock:
     """`[async] with <expr> [as name]:` for an expression with evidence (`SessionLocal()`,
     `session.begin()`), with the lines its body spans.
@@ -140,7 +141,7 @@ class Test(str, Enum):
     NONE = "none"
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class Condition:
     """A parameter's state that a read or a call needs: `if override is None:` guards what it
     holds with `Condition("override", Test.NONE, True)`. A caller whose argument settles the
@@ -151,7 +152,7 @@ class Condition:
     holds: bool
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class KnownArgument:
     """What a call site (or a default) says about one argument: whether it is truthy and
     whether it is None, each None when the expression does not tell (`include_items=False`:
@@ -184,7 +185,7 @@ def assigned(name: str) -> str:
 WHOLE_REFRESH = "*"
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class ParameterRead:
     """The function reads `path` off one of its parameters (`order.customer.name` is ("customer",
     "name") of `order`; "[]" stands for an element of a collection): what a caller's object must
@@ -199,7 +200,7 @@ class ParameterRead:
     guard: tuple[Condition, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class Forward:
     """A parameter (or a part of it) handed to a callee: `render(order.customer)`.
 
@@ -220,7 +221,7 @@ class Forward:
     flags: tuple[KnownArgument, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class YieldGuard:
     """A `yield <value>` and what around it guarantees rollback on error and close."""
 
@@ -236,7 +237,7 @@ class YieldGuard:
     closes_finally: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class FunctionFacts:
     qualname: str
     name: str
@@ -288,7 +289,7 @@ class FunctionFacts:
     provided: tuple[tuple[str, tuple[Origin, ...]], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class RelationshipFacts:
     """A relationship attribute declared on a class body."""
 
@@ -307,7 +308,7 @@ class RelationshipFacts:
     join_depth: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class AttributeFacts:
     """What an attribute of a class's instances is, over every assignment and annotation.
 
@@ -321,7 +322,7 @@ class AttributeFacts:
     function: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class ClassFacts:
     qualname: str
     name: str
@@ -342,7 +343,7 @@ class ClassFacts:
     init_fields: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class FileFacts:
     path: str
     module: str
@@ -385,7 +386,7 @@ class FileFacts:
     constructions: tuple[Construction, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class Construction:
     """`Store(async_session_maker)`: a call that may construct a project class (a capitalised
     callee, `cls(...)`, `super().__init__(...)`), with the origins of each argument that has any,
@@ -400,7 +401,7 @@ class Construction:
     via_super: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class TypeAlias:
     """A type alias: the class it names and, for `Annotated[X, Depends(p)]`, the provider `p`."""
 
@@ -408,7 +409,7 @@ class TypeAlias:
     provider: tuple[Origin, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class SchemaCreation:
     """`<receiver>.create_all`, called or passed on (`conn.run_sync(Base.metadata.create_all)`).
 
@@ -424,7 +425,7 @@ class SchemaCreation:
     function: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class SpawnedWork:
     """One awaitable handed to a task-spawning call; `many` for a comprehension or a loop."""
 
@@ -435,7 +436,7 @@ class SpawnedWork:
     many: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class TaskSpawn:
     """A call that runs awaitables concurrently: `asyncio.gather(...)`, `tg.create_task(...)`...
 
@@ -457,7 +458,7 @@ class TaskSpawn:
     racing_spawns: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class SessionUse:
     """The function's own use of a candidate session: a method call on it or passing it on."""
 
@@ -466,7 +467,7 @@ class SessionUse:
     col: int
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class StoredValue:
     """A value created once and kept for reuse: at module level, on a class, via `global`, or on
     application state (`app.state.x = ...`)."""
@@ -520,7 +521,7 @@ _LOADING = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class LoaderStep:
     """One step of a loader option: `selectinload(Order.items)` is ("app.models.Order.items", "selectin").
 
@@ -531,7 +532,7 @@ class LoaderStep:
     strategy: LoaderStrategy
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class LoaderPath:
     """A loader option as the chain of relationships it walks from the queried entity."""
 
@@ -552,7 +553,7 @@ class SourceKind(str, Enum):
     INJECTED = "injected"
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class ObjectSource:
     """Where ORM objects come from in a function, with the loaders of that query."""
 
@@ -581,7 +582,7 @@ class AccessKind(str, Enum):
     ASSIGN = "assign"
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class Expiry:
     """A commit or rollback of the object's session between its loading and an access.
 
@@ -605,7 +606,7 @@ class Expiry:
     flags: tuple[KnownArgument, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class ObjectAccess:
     """`target.attribute` on an ORM object, with the object's state on the paths that reach it.
 
@@ -632,7 +633,7 @@ class ObjectAccess:
     end_col: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class ReturnedObject:
     """What a function returns when it returns ORM objects: the per-function summary.
 
@@ -648,7 +649,7 @@ class ReturnedObject:
     col: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class Handover:
     """An ORM object handed to a callee that may read it, with the object's state there.
 
@@ -682,7 +683,7 @@ ENDED = "commit or rollback"
 ROLLED_BACK_ON_ERROR = "rollback on error"
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class FunctionLoading:
     accesses: tuple[ObjectAccess, ...] = ()
     #: One entry per `return` of ORM objects; `returns_only_objects` is False when some

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import NamedTuple
 
+from alchemy_lint.pickling import facts_class
+
 
 class OriginKind(str, Enum):
     """Where the evidence about a value starts."""
@@ -58,7 +60,7 @@ class Step(NamedTuple):
 CALL = Step(StepKind.CALL)
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class Origin:
     """Where a value comes from: a base and the steps applied to it.
 
@@ -91,7 +93,7 @@ class ReachKind(str, Enum):
     CLOSURE = "closure"
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class ValueRef:
     """An expression where a tracked value may be, with the evidence of what it is and holds."""
 
@@ -105,7 +107,7 @@ class ValueRef:
     received: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class Reach:
     """A value reaching some work, and how; `via` names the wrapper or closure it goes through,
     or the method called on it."""
@@ -115,7 +117,7 @@ class Reach:
     via: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class Held:
     """One thing a binding holds: an object built from values, or one item of a collection.
 

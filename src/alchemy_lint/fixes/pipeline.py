@@ -10,13 +10,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from alchemy_lint.catalogue import is_fixable
 from alchemy_lint.config import Overrides, settings_for
 from alchemy_lint.engine import CheckResult, DiskProject, RunOptions, check_paths, load_project, read_facts
 from alchemy_lint.facts.model import FileFacts
 from alchemy_lint.findings import Finding
 from alchemy_lint.index import ProjectIndex
 from alchemy_lint.roots import find_project_root
-from alchemy_lint.rules import RULES_BY_CODE, FixSafety
 from alchemy_lint.sourcefile import SourceText, python_lines, read_source_text, replace_file
 from alchemy_lint.sources import resolved as resolve_quietly
 
@@ -62,16 +62,6 @@ class FixRun:
 
     def diff(self) -> str:
         return "".join(file.diff() for file in self.changed)
-
-
-def fix_allowed(safety: FixSafety | None, *, unsafe: bool) -> bool:
-    """Safe fixes run with --fix; unsafe ones (they change evaluation) only with --unsafe-fixes too."""
-    return safety is FixSafety.SAFE or (safety is FixSafety.UNSAFE and unsafe)
-
-
-def is_fixable(finding: Finding, *, unsafe: bool) -> bool:
-    rule = RULES_BY_CODE.get(finding.code)
-    return rule is not None and fix_allowed(rule.fix, unsafe=unsafe)
 
 
 class FixSession:

@@ -1,17 +1,19 @@
 """What `check` says after the findings, in ruff's words: found, fixed, remaining, fixable, unsafe.
 
-Imports no LibCST: a plain `check` uses it for the "fixable with --fix" hint.
+Imports no LibCST, and no rule: a plain `check` uses it for the "fixable with --fix" hint.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from alchemy_lint.catalogue import RULE_NAMES, is_fixable
 from alchemy_lint.findings import Finding
-from alchemy_lint.fixes.pipeline import FixRun, is_fixable
-from alchemy_lint.rules import RULES_BY_CODE
+
+if TYPE_CHECKING:
+    from alchemy_lint.fixes.pipeline import FixRun
 
 
 def _plural(count: int, word: str, plural: str = "") -> str:
@@ -54,9 +56,9 @@ def fixed_listing(applied: Sequence[Finding]) -> str:
     for path in sorted(by_file):
         lines.append(f"- {path}:")
         for code, count in sorted(by_file[path].items()):
-            rule = RULES_BY_CODE.get(code)
+            name = RULE_NAMES.get(code)
             # The multiplication sign, as ruff lists fixes.
-            lines.append(f"    {count} × {code}" + (f" ({rule.name})" if rule else ""))  # noqa: RUF001
+            lines.append(f"    {count} × {code}" + (f" ({name})" if name else ""))  # noqa: RUF001
     return "\n".join(lines) + "\n\n"
 
 

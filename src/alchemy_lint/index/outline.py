@@ -7,20 +7,18 @@ about one of its functions (or the file itself), which after one file changed is
 
 from __future__ import annotations
 
-import pickle
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TypeVar
 
 from alchemy_lint.cache import digest
 from alchemy_lint.facts.model import ApiCall, FileFacts, FunctionFacts
-from alchemy_lint.index.runonce import RunOnceInputs, run_once_inputs
-from alchemy_lint.pickling import install_fast_methods
+from alchemy_lint.pickling import facts_class, install_fast_methods
 from alchemy_lint.sqlalchemy_api import FACTORIES, Api
 
 
-@dataclass(frozen=True, slots=True)
+@facts_class
 class FileOutline:
     #: The file's facts as the index merges them: no functions, and only the calls the index
     #: keeps (factories and `asynccontextmanager(...)`); never handed to a rule.
@@ -36,11 +34,9 @@ class FileOutline:
     #: can hold transaction sites (index/policy.py), and only such files are loaded for them.
     transactions: bool
     #: A digest of everything of this file that the run-once analysis reads (index/runonce.py);
-    #: empty when not computed (an index built in memory does not cache that analysis).
+    #: empty when not computed (an index built in memory does not cache that analysis). What it
+    #: reads (`RunOnceInputs`) the engine keeps apart (outlines.py): few runs need them.
     run_once: str = ""
-    #: The file's `RunOnceInputs`, pickled: unpickled only when the run-once contexts are not
-    #: in the cache (an edit changed what they read), instead of loading every file's facts.
-    run_once_inputs: bytes = b""
 
     @property
     def path(self) -> str:
@@ -82,16 +78,7 @@ def outline_of(facts: FileFacts, *, with_run_once: bool = False) -> FileOutline:
         any(function.is_async for function in facts.functions),
         _has_transactions(facts.functions),
         run_once_digest(facts) if with_run_once else "",
-        pickle.dumps(run_once_inputs(facts), protocol=pickle.HIGHEST_PROTOCOL) if with_run_once else b"",
     )
-
-
-def unpickled_run_once_inputs(outline: FileOutline) -> RunOnceInputs | None:
-    """The run-once inputs kept in an outline; None when it keeps none."""
-    if not outline.run_once_inputs:
-        return None
-    inputs = pickle.loads(outline.run_once_inputs)
-    return inputs if isinstance(inputs, tuple) and len(inputs) == 2 else None
 
 
 def run_once_digest(facts: FileFacts) -> str:
@@ -121,7 +108,6 @@ __all__ = [
     "FunctionsOnDemand",
     "outline_of",
     "run_once_digest",
-    "unpickled_run_once_inputs",
 ]
 
 #: Where a function's facts are: its file's path and its position among the file's functions.

@@ -21,7 +21,6 @@ from alchemy_lint.index.outline import (
     FunctionPlace,
     FunctionsOnDemand,
     outline_of,
-    unpickled_run_once_inputs,
 )
 from alchemy_lint.index.policy import TransactionSite, TransactionSites, collect_transaction_sites, sites_in_file
 from alchemy_lint.index.runonce import RunContext, RunOnce, RunOnceInputs, run_once_inputs
@@ -592,8 +591,8 @@ class ProjectIndex:
         vars(self).clear()
 
     def run_once_inputs(self, path: str) -> RunOnceInputs:
-        """What the run-once analysis reads of a file: kept in its outline, else from its facts."""
-        kept = unpickled_run_once_inputs(self.outlines[path])
+        """What the run-once analysis reads of a file: as the memo keeps it, else from its facts."""
+        kept = self._memo.run_once_inputs(path) if self._memo is not None else None
         return kept if kept is not None else run_once_inputs(self.files[path])
 
     def transaction_paths(self) -> list[str]:
@@ -621,6 +620,9 @@ class AnalysisMemo(Protocol):
     def load_run_once(self) -> dict[str, frozenset[RunContext]] | None: ...
 
     def store_run_once(self, contexts: dict[str, frozenset[RunContext]]) -> None: ...
+
+    def run_once_inputs(self, path: str) -> RunOnceInputs | None:
+        """What the run-once analysis reads of this file, kept from the run that read it."""
 
 
 __all__ = [

@@ -9,8 +9,6 @@ import ast
 import warnings
 
 from alchemy_lint.fixes.guard import MAX_LIBCST_CHARS
-from alchemy_lint.parsing.edits import decoded
-from alchemy_lint.parsing.statements import parse_statement_constructs
 
 #: What `parse_source` can raise on bad input, all reported as ASA001.
 PARSE_ERRORS = (SyntaxError, ValueError, UnicodeDecodeError, RecursionError, MemoryError)
@@ -34,6 +32,10 @@ def parse_source(source: bytes | str, filename: str) -> ast.Module:
         except SyntaxError as error:
             if not may_be_newer_syntax(error, source):
                 raise
+            # The rewrites of newer syntax are imported by the first file that needs one.
+            from alchemy_lint.parsing.edits import decoded
+            from alchemy_lint.parsing.statements import parse_statement_constructs
+
             text = decoded(source)
             tree = None if text is None else parse_statement_constructs(text, filename)
             if tree is not None:

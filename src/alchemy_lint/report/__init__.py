@@ -11,11 +11,11 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from alchemy_lint.catalogue import FIXES, RULE_NAMES
 from alchemy_lint.findings import Finding
 from alchemy_lint.report.columns import ReportedFiles
 from alchemy_lint.report.full import render_full
 from alchemy_lint.report.severity import severity
-from alchemy_lint.rules import RULES_BY_CODE
 
 #: `text` and `concise` are one format (flake8's lines); the machine formats print no summary.
 FORMATS = ("text", "concise", "full", "json", "sarif", "github")
@@ -30,7 +30,7 @@ def _json_row(finding: Finding, files: ReportedFiles) -> dict[str, Any]:
     # Imported here: the rule pages' address comes from the package metadata, slow to import.
     from alchemy_lint.docs import rule_url
 
-    rule = RULES_BY_CODE.get(finding.code)
+    fix = FIXES.get(finding.code)
     region = files.region(finding)
     end_line = end_column = None
     if region is not None:
@@ -43,13 +43,13 @@ def _json_row(finding: Finding, files: ReportedFiles) -> dict[str, Any]:
         "end_line": end_line,
         "end_column": end_column,
         "code": finding.code,
-        "name": rule.name if rule else None,
+        "name": RULE_NAMES.get(finding.code),
         "message": finding.message,
         "severity": severity(finding.code),
         # The rule's fix and its safety: `check --fix` applies it where it can (safe), and with
         # `--unsafe-fixes` too (unsafe).
-        "fix": {"applicability": rule.fix.value} if rule is not None and rule.fix is not None else None,
-        "url": rule_url(finding.code) if rule else None,
+        "fix": {"applicability": fix.value} if fix is not None else None,
+        "url": rule_url(finding.code) if finding.code in RULE_NAMES else None,
     }
 
 
@@ -82,7 +82,6 @@ def render_statistics(findings: Sequence[Finding]) -> str:
     counts = Counter(f.code for f in findings)
     lines = []
     for code, count in sorted(counts.items()):
-        rule = RULES_BY_CODE.get(code)
-        lines.append(f"{count:<6}{code}  {rule.name if rule else ''}")
+        lines.append(f"{count:<6}{code}  {RULE_NAMES.get(code, '')}")
     lines.append(f"{len(findings)} finding{'s' if len(findings) != 1 else ''}")
     return "\n".join(lines) + "\n"

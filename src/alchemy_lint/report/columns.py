@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from alchemy_lint.facts.extract import PARSE_ERRORS, parse_source
 from alchemy_lint.findings import Finding
 from alchemy_lint.lsp.spans import NodeStarts, buffer_lines, byte_to_character, finding_span
 from alchemy_lint.sourcefile import read_source_text
@@ -80,6 +79,9 @@ class ReportedFiles:
                 self.column(finding.path, finding.end_line, finding.end_col),
             )
         if file.starts is None:
+            # Only for a finding without its end (the formats that show one): not on start-up.
+            from alchemy_lint.parsing import PARSE_ERRORS, parse_source
+
             try:
                 tree: ast.Module | None = parse_source("\n".join(file.lines), finding.path)
             except PARSE_ERRORS:

@@ -10,9 +10,9 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 
+from alchemy_lint.catalogue import FIXES
 from alchemy_lint.findings import Finding
 from alchemy_lint.report.columns import ReportedFiles
-from alchemy_lint.rules import RULES_BY_CODE
 
 CONTEXT_LINES = 2
 _RESET = "\033[0m"
@@ -41,10 +41,9 @@ class _Painter:
 
 
 def _headline(finding: Finding, paint: _Painter) -> str:
-    rule = RULES_BY_CODE.get(finding.code)
     prefix = f"{finding.code} "
     message = finding.message.removeprefix(prefix)
-    marker = f" {paint('fix', '[*]')}" if rule is not None and rule.fix is not None else ""
+    marker = f" {paint('fix', '[*]')}" if finding.code in FIXES else ""
     return f"{paint('code', finding.code)}{marker} {paint('bold', message)}"
 
 

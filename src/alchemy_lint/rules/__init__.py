@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from alchemy_lint.config import ConfigError, Settings, matches_any
+from alchemy_lint.catalogue import FixSafety, check_selectors
+from alchemy_lint.config import Settings, matches_any
 from alchemy_lint.rules import concurrency, layout, loading, parse, relationship_strategies, sessions, transactions
-from alchemy_lint.rules.base import Example, FileContext, FixSafety, Rule
+from alchemy_lint.rules.base import Example, FileContext, Rule
 
 ALL_RULES: tuple[Rule, ...] = tuple(
     sorted(
@@ -52,22 +53,6 @@ def enabled_rules(settings: Settings) -> tuple[Rule, ...]:
         if on and not _matches(rule.code, settings.ignore):
             chosen.append(rule)
     return tuple(chosen)
-
-
-def check_selectors(settings: Settings) -> None:
-    """Raise ConfigError for a selector that names no rule: a typo must not turn a rule off silently."""
-    for option, selectors in (
-        ("select", settings.select),
-        ("extend-select", settings.extend_select),
-        ("ignore", settings.ignore),
-        *((f"per-file-ignores.{glob}", codes) for glob, codes in settings.per_file_ignores),
-    ):
-        for selector in selectors:
-            if selector != "ALL" and not any(rule.code.startswith(selector) for rule in ALL_RULES):
-                raise ConfigError(
-                    f"{option}: {selector!r} matches no rule; `alchemy-lint rules` lists the codes "
-                    f"({', '.join(rule.code for rule in ALL_RULES)})"
-                )
 
 
 def ignored_for_path(relative_path: str, settings: Settings) -> tuple[str, ...]:

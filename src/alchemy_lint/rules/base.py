@@ -7,17 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from enum import Enum
 
+from alchemy_lint.catalogue import FixSafety
 from alchemy_lint.config import Settings
 from alchemy_lint.facts.model import FileFacts
 from alchemy_lint.findings import Finding
 from alchemy_lint.index import ProjectAnalysis, ProjectIndex
-
-
-class FixSafety(str, Enum):
-    SAFE = "safe"
-    UNSAFE = "unsafe"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+from alchemy_lint.catalogue import FixSafety
 from alchemy_lint.facts.model import (
     ENDED,
     ROLLED_BACK_ON_ERROR,
@@ -38,7 +39,7 @@ from alchemy_lint.index.loading import (
     shares_request_session,
 )
 from alchemy_lint.index.summaries import Read
-from alchemy_lint.rules.base import Example, FileContext, FixSafety, Rule
+from alchemy_lint.rules.base import Example, FileContext, Rule
 from alchemy_lint.rules.loading_examples import (
     ASA301_CROSS_FUNCTION_INVALID,
     ASA301_CROSS_FUNCTION_VALID,

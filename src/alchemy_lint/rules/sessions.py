@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from alchemy_lint.catalogue import FixSafety
 from alchemy_lint.facts.model import ApiCall, Keeper, Scope
 from alchemy_lint.facts.values import OriginKind, ValueRef
 from alchemy_lint.findings import Finding
 from alchemy_lint.index import EngineRef, FactorySite, ProjectAnalysis, ProjectIndex, ValueKind
-from alchemy_lint.rules.base import Example, FileContext, FixSafety, Rule
+from alchemy_lint.rules.base import Example, FileContext, Rule
 from alchemy_lint.rules.scaffolding import DB_METHODS, DB_MODULE, ENGINE_MODULE
 from alchemy_lint.sqlalchemy_api import Api
 
