@@ -905,3 +905,50 @@ async def handler(session: AsyncSession) -> str:
         )
         orders.add(done.stdout)
     assert len(orders) == 1, orders
+
+
+# advanced-alchemy's abstract bases (the library is not installed here: the index knows them by name).
+ADVANCED_ALCHEMY_MODELS = """\
+from advanced_alchemy.base import UUIDAuditBase
+from litestar.plugins.sqlalchemy import base
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+
+class Audited(UUIDAuditBase):
+    __abstract__ = True
+
+
+class Team(Audited):
+    members: Mapped[list["Member"]] = relationship(back_populates="team")
+
+
+class Member(base.UUIDBase):
+    team_id: Mapped[str] = mapped_column(ForeignKey("team.id"))
+    team: Mapped[Team] = relationship(back_populates="members", lazy="selectin")
+"""
+
+
+def test_models_on_advanced_alchemy_bases_are_judged(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Member, Team
+
+
+async def sizes(session: AsyncSession) -> list[int]:
+    teams = (await session.scalars(select(Team))).all()
+    return [len(team.members) for team in teams]  # ASA301
+
+
+async def teams_of(session: AsyncSession) -> list[str]:
+    members = (await session.scalars(select(Member))).all()
+    return [member.team.name for member in members]
+
+""",
+        "ASA301",
+        app__db_models=ADVANCED_ALCHEMY_MODELS,
+    )

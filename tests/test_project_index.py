@@ -216,3 +216,12 @@ def test_facts_with_yield_guards_pickle(tmp_path: Path) -> None:
     assert pickle.loads(pickle.dumps(facts)) == facts
     (guard,) = facts.functions[0].yields
     assert (guard.rolls_back_on_error, guard.closes_finally, guard.context_origins) == (True, True, ())
+
+
+def test_a_class_on_an_advanced_alchemy_base_is_a_model_unless_abstract(tmp_path: Path) -> None:
+    from test_loading_rules import ADVANCED_ALCHEMY_MODELS
+
+    root = write_project(tmp_path / "p", {"app/__init__.py": "", "app/db_models.py": ADVANCED_ALCHEMY_MODELS})
+    index = index_of(root)
+    assert sorted(index.models()) == ["app.db_models.Member", "app.db_models.Team"]
+    assert index.relationships("app.db_models.Team")["members"].target == "app.db_models.Member"

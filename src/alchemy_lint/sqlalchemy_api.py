@@ -39,6 +39,9 @@ class Api(str, Enum):
     #: advanced-alchemy's configuration objects, which build the engine and the session factory.
     ASYNC_CONFIG = "SQLAlchemyAsyncConfig"
     SYNC_CONFIG = "SQLAlchemySyncConfig"
+    #: A library's abstract declarative base (advanced-alchemy's `UUIDAuditBase`...): a class that
+    #: derives from it is a model, unless it says `__abstract__ = True` itself.
+    MODEL_BASE = "model base"
 
 
 #: Where advanced-alchemy (and Litestar, which re-exports it) defines or exports its configs: both
@@ -63,6 +66,31 @@ _ADVANCED_ALCHEMY_CONFIG_MODULES = (
     "advanced_alchemy.extensions.starlette.config",
     "litestar.plugins.sqlalchemy",
     "litestar.contrib.sqlalchemy.plugins",
+)
+
+#: advanced-alchemy's abstract declarative bases (each a `DeclarativeBase` with `AsyncAttrs`, a
+#: primary key and a table name made from the class name), by the modules that export them.
+_ADVANCED_ALCHEMY_BASES = (
+    "AdvancedDeclarativeBase",
+    "BigIntAuditBase",
+    "BigIntBase",
+    "DefaultBase",
+    "IdentityAuditBase",
+    "IdentityBase",
+    "NanoIDAuditBase",
+    "NanoIDBase",
+    "UUIDAuditBase",
+    "UUIDBase",
+    "UUIDv6AuditBase",
+    "UUIDv6Base",
+    "UUIDv7AuditBase",
+    "UUIDv7Base",
+)
+_ADVANCED_ALCHEMY_BASE_MODULES = (
+    "advanced_alchemy.base",
+    *(f"advanced_alchemy.extensions.{name}.base" for name in ("fastapi", "flask", "litestar", "sanic", "starlette")),
+    "litestar.plugins.sqlalchemy.base",
+    "litestar.contrib.sqlalchemy.base",
 )
 
 _SPELLINGS: dict[Api, tuple[str, ...]] = {
@@ -132,6 +160,9 @@ _SPELLINGS: dict[Api, tuple[str, ...]] = {
         "sqlalchemy.orm.declarative_base",
         "sqlalchemy.orm.decl_api.declarative_base",
         "sqlalchemy.ext.declarative.declarative_base",
+    ),
+    Api.MODEL_BASE: tuple(
+        f"{module}.{name}" for module in _ADVANCED_ALCHEMY_BASE_MODULES for name in _ADVANCED_ALCHEMY_BASES
     ),
     Api.REGISTRY: ("sqlalchemy.orm.registry", "sqlalchemy.orm.decl_api.registry"),
     Api.SQLMODEL: ("sqlmodel.SQLModel", "sqlmodel.main.SQLModel"),

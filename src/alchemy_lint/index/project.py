@@ -338,6 +338,11 @@ class ProjectIndex:
                     # `class Base(DeclarativeBase)` is the base, not a model.
                     if ancestor is not cls or declares_table:
                         return True
+                elif kind == "model-base":
+                    # `class User(UUIDAuditBase)`: the library's base names the table; a project
+                    # class that says `__abstract__ = True` is a base of models itself.
+                    if ancestor is not cls or "__abstract__" not in cls.fields:
+                        return True
                 elif kind == "declarative-value" or (kind == "model" and base != qualname):
                     return True
         return False
@@ -350,6 +355,8 @@ class ProjectIndex:
         api = known_api(canonical)
         if api is Api.DECLARATIVE_BASE:
             return "declarative-api"
+        if api is Api.MODEL_BASE:
+            return "model-base"
         if self.values.origin(Origin(OriginKind.NAME, canonical)).kind is ValueKind.DECLARATIVE_BASE:
             return "declarative-value"
         if canonical in self.classes and self.classes[canonical].keywords.get("table") == "True":
