@@ -8,14 +8,24 @@ from __future__ import annotations
 
 import ast
 import bisect
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from alchemy_lint.parsing.lowered import Field, Lowering, Span
 
 _POSITIONS = ("lineno", "col_offset", "end_lineno", "end_col_offset")
 #: The fields that hold statements, or the handlers and cases that hold them.
-_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def spans_a_line(node: ast.AST, lines: Sequence[int]) -> bool:
+    """Whether the statement or handler `node` spans one of `lines` (sorted); its decorators,
+    which stand before its `lineno`, count as its lines."""
+    decorators = getattr(node, "decorator_list", None)
+    first = decorators[0].lineno if decorators else node.lineno  # type: ignore[attr-defined]
+    last = getattr(node, "end_lineno", None) or first
+    index = bisect.bisect_left(lines, first)
+    return index < len(lines) and lines[index] <= last
 
 
 def rebuild(tree: ast.Module, lowering: Lowering) -> ast.Module:
@@ -30,7 +40,7 @@ def rebuild(tree: ast.Module, lowering: Lowering) -> ast.Module:
 
 
 def _rebuild_statements(node: ast.AST, rebuilder: _Rebuild) -> None:
-    for name in _BODIES:
+    for name in BODIES:
         statements = getattr(node, name, None)
         if not isinstance(statements, list):
             continue
@@ -72,16 +82,9 @@ class _Rebuild(ast.NodeTransformer):
         )
 
     def visit(self, node: ast.AST) -> Any:
-        if isinstance(node, ast.stmt) and not self._spans_a_restored_line(node):
+        if isinstance(node, ast.stmt) and not spans_a_line(node, self.lines):
             return node
         return self.generic_visit(node)
-
-    def _spans_a_restored_line(self, node: ast.stmt) -> bool:
-        decorators = getattr(node, "decorator_list", None)
-        first = decorators[0].lineno if decorators else node.lineno  # decorators come before `def`
-        last = node.end_lineno if node.end_lineno is not None else first
-        index = bisect.bisect_left(self.lines, first)
-        return index < len(self.lines) and self.lines[index] <= last
 
     def generic_visit(self, node: ast.AST) -> Any:
         super().generic_visit(node)
@@ -186,4 +189,4 @@ def _placed(node: ast.expr, span: Span) -> ast.expr:
     return node
 
 
-__all__ = ["rebuild"]
+__all__ = ["BODIES", "rebuild", "spans_a_line"]

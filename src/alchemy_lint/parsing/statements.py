@@ -29,7 +29,7 @@ from alchemy_lint.parsing.constructs import (
 )
 from alchemy_lint.parsing.edits import Edit, SourceText, blank, parenthesised
 from alchemy_lint.parsing.lowered import LONE_CARRIAGE_RETURN, TYPE_KEYWORD_STAND_IN, Lowering
-from alchemy_lint.parsing.rebuild import rebuild
+from alchemy_lint.parsing.rebuild import BODIES, rebuild, spans_a_line
 
 Token = tokenize.TokenInfo
 
@@ -112,7 +112,6 @@ _STATEMENT_KINDS: dict[str, tuple[type[ast.AST], ...]] = {
     "type": (ast.Assign,),
     "except": (ast.ExceptHandler,),
 }
-_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
 def _parse_lowered_lines(text: str, filename: str) -> ast.Module | None:
@@ -183,18 +182,11 @@ def _rewritten_statements_are_there(tree: ast.Module, statements: dict[tuple[int
     pending: list[ast.AST] = [tree]
     while pending:
         node = pending.pop()
-        for name in _BODIES:
+        for name in BODIES:
             for child in getattr(node, name, ()):
-                first = getattr(child, "lineno", None)
-                last = getattr(child, "end_lineno", None)
-                if first is None or last is None:
+                if getattr(child, "lineno", None) is None:
                     pending.append(child)  # a `case` has no position of its own
-                    continue
-                decorators = getattr(child, "decorator_list", None)
-                if decorators:
-                    first = decorators[0].lineno
-                index = bisect.bisect_left(lines, first)
-                if index < len(lines) and lines[index] <= last:
+                elif spans_a_line(child, lines):
                     found.add((child.__class__, child.lineno, child.col_offset))
                     pending.append(child)
     return all(
