@@ -251,7 +251,7 @@ class Summaries:
         (each entry of a dispatch table)."""
         found: frozenset[str] | None = None
         for function in self.callees(callee):
-            inner = argument if argument.startswith("self.") else self.parameter(function, argument)
+            inner = self._received(function, argument)
             done = self.effects(function, inner, depth) if inner is not None else frozenset()
             found = done if found is None else found & done
         return found or frozenset()
@@ -265,13 +265,18 @@ class Summaries:
         handlers count: a helper's helper failing on the side is the helper's error path."""
         for function in self.callees(callee):
             loading = function.loading
-            inner = argument if argument.startswith("self.") else self.parameter(function, argument)
+            inner = self._received(function, argument)
             if loading is None or inner is None:
                 continue
             settled = self._flags(function, flags)
             if any(session == inner and happens(guard, settled) for session, guard in loading.rollbacks_on_error):
                 return function
         return None
+
+    def _received(self, function: FunctionFacts, argument: str) -> str | None:
+        """What `function` calls the session a call hands it as `argument`: its parameter, or
+        `self.<attribute>` as it is (the session its object keeps)."""
+        return argument if argument.startswith("self.") else self.parameter(function, argument)
 
     @staticmethod
     def _self_calls(function: FunctionFacts) -> list[tuple[Origin, ...]]:
