@@ -63,6 +63,10 @@ FACTS_LAYOUT = "3ea7f9b04146"
 #: Changes whenever the pickled shape of facts or findings changes, or the entries' format
 #: (2: an integrity check before the payload).
 SCHEMA = "2-" + FACTS_LAYOUT
+#: How many entries a pack (the outlines, the prefilter's imports, the manifest of file statuses)
+#: may lack or hold stale before it is written again: a few small reads cost less than writing
+#: the whole pack after every edit.
+STALE_ENTRIES_TOLERATED = 16
 #: The integrity check at the head of every entry: blake2b of the key and the payload.
 CHECK_SIZE = 16
 #: A temporary file this old is stale even if its writer's process id is alive again (reused).

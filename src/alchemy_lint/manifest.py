@@ -18,7 +18,7 @@ import os
 import time
 
 from alchemy_lint import __version__
-from alchemy_lint.cache import Cache, digest
+from alchemy_lint.cache import STALE_ENTRIES_TOLERATED, Cache, digest
 
 #: Size, modification time, status change time (ns), inode.
 Status = tuple[int, int, int, int]
@@ -26,9 +26,6 @@ Status = tuple[int, int, int, int]
 UNTRUSTED: Status = (-1, -1, -1, -1)
 #: How recently modified a file may be and still be trusted on the next run.
 RACY_NS = 2_000_000_000
-#: How many changed files are read again on each run before the manifest is rewritten: a few
-#: reads cost less than writing the whole manifest after every edit.
-STALE_ENTRIES_TOLERATED = 16
 
 
 def status_of(stat: os.stat_result) -> Status:

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from alchemy_lint.cache import Cache, digest, layout_digest
+from alchemy_lint.cache import STALE_ENTRIES_TOLERATED, Cache, digest, layout_digest
 from alchemy_lint.index.outline import FileOutline
 from alchemy_lint.index.runonce import RunContext, RunOnceFunction, RunOnceInputs
 
 #: The shape of what this module keeps.
 LAYOUT = layout_digest(FileOutline, RunOnceFunction)
-
-#: A pack is rewritten when this many of the outlines a run needs are not in it (or a
-#: twentieth of them, for large projects): below that, their own entries are read instead.
-STALE_ENTRIES_TOLERATED = 16
 
 
 #: What identifies a file's facts within one project and settings: its display path, module,
@@ -95,6 +91,8 @@ class OutlineStore:
 
     def finish(self) -> None:
         """Write the pack again when it is missing or stale; else the new outlines' own entries."""
+        # Below `STALE_ENTRIES_TOLERATED` outlines missing from the pack (or a twentieth of them,
+        # for large projects), their own entries are read instead.
         if not self._had_pack or len(self._stale) > max(STALE_ENTRIES_TOLERATED, len(self._current) // 20):
             self.cache.store("outlines", self.pack_key, self._current)
             # The inputs pack follows the outlines pack: what a file of the old one kept, it keeps.

@@ -10,15 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from alchemy_lint.cache import Cache, digest, layout_digest
+from alchemy_lint.cache import STALE_ENTRIES_TOLERATED, Cache, digest, layout_digest
 from alchemy_lint.config import Settings
 from alchemy_lint.prefilter import FileImports, ImportReader, relevant_from_imports
 from alchemy_lint.sources import SourceFile
 
 #: The shape of what the prefilter's cache keeps, part of its keys.
 LAYOUT = layout_digest(FileImports)
-#: How many files whose imports the pack lacks are read again on each run before it is rewritten.
-STALE_ENTRIES_TOLERATED = 16
 #: What a file was read from: its module, whether it is a package, its content digest, readable.
 Stamp = tuple[str, bool, str, bool]
 #: Per file: its stamp, whether it matters on its own (a root), a digest of the modules it imports.
