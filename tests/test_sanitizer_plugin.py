@@ -14,7 +14,9 @@ from sanitizer_scenarios import (
     COMMIT_IN_BEGIN_LINE,
     COMMIT_LINE,
     EXPIRED_LINE,
+    FREED_ADDRESSES,
     LAZY_LINE,
+    LEFT_OPEN_LINE,
     LOADING,
     MODELS,
     RACE,
@@ -123,6 +125,16 @@ def test_unit_of_work_commit_and_unclosed_session_are_reported(pytester: pytest.
         in output
     )
     assert "2 findings (ASA107 x1, ASA401 x1) in 2 of 4 tests" in output
+
+
+def test_a_session_made_where_a_leaked_one_was_is_not_blamed_for_its_connection(pytester: pytest.Pytester) -> None:
+    _project(pytester, test_freed=FREED_ADDRESSES)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--alchemy-sanitize", "-W", "ignore")
+    result.assert_outcomes(passed=2)
+    output = result.stdout.str()
+    left_open = f"test_freed.py:{LEFT_OPEN_LINE}"
+    assert f"{left_open}: ASA107 session opened at {left_open} was not closed when the test ended" in output
+    assert "1 finding (ASA107 x1) in 1 of 2 tests" in output
 
 
 def test_ini_option_turns_it_on_and_a_bad_value_is_a_usage_error(pytester: pytest.Pytester) -> None:

@@ -35,8 +35,10 @@ class Lifetimes:
         self.operations = operations
         #: Openings by id() of the living session or connection.
         self._openings: dict[int, Opening] = {}
-        #: Checked-out pool records -> id() of the opening that holds them.
-        self._checkouts: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+        #: Checked-out pool records -> the opening that holds them. The opening itself, not the id()
+        #: of its session: a session that leaked past its test is freed later while its connection
+        #: may still be out, and a new session can then be made at the same address.
+        self._checkouts: weakref.WeakKeyDictionary[Any, Opening] = weakref.WeakKeyDictionary()
 
     def opened(self, owner: Any, what: str) -> None:
         """A session or connection was made; only those made inside a test are followed."""
@@ -54,8 +56,9 @@ class Lifetimes:
     def checked_out(self, record: Any) -> None:
         """Pool `checkout` event: the connection belongs to the operation that asked for it."""
         flight = self.operations.current()
-        if flight is not None and id(flight.target) in self._openings:
-            self._checkouts[record] = id(flight.target)
+        opening = self._openings.get(id(flight.target)) if flight is not None else None
+        if opening is not None:
+            self._checkouts[record] = opening
 
     def checked_in(self, record: Any) -> None:
         """Pool `checkin` event."""
@@ -66,7 +69,7 @@ class Lifetimes:
         for key, opening in list(self._openings.items()):
             if opening.test != test:
                 continue
-            held = self._held(key)
+            held = self._release(opening)
             if held:
                 self._report(opening, f"was not closed when the test ended: it still holds {_count(held)}")
             del self._openings[key]
@@ -74,14 +77,15 @@ class Lifetimes:
     def _collected(self, key: int) -> None:
         """The session or connection was garbage collected: if it held a connection, it was never closed."""
         opening = self._openings.pop(key, None)
-        held = self._held(key)
-        for record in [record for record, owner in self._checkouts.items() if owner == key]:
-            del self._checkouts[record]
-        if opening is not None and held:
+        if opening is not None and (held := self._release(opening)):
             self._report(opening, f"was never closed: it was garbage collected holding {_count(held)}")
 
-    def _held(self, key: int) -> int:
-        return sum(1 for owner in list(self._checkouts.values()) if owner == key)
+    def _release(self, opening: Opening) -> int:
+        """Stops following what the opening holds; how many connections that was."""
+        held = [record for record, holder in list(self._checkouts.items()) if holder is opening]
+        for record in held:
+            del self._checkouts[record]
+        return len(held)
 
     def _report(self, opening: Opening, what_happened: str) -> None:
         where = f" opened at {opening.stack[0].path}:{opening.stack[0].line}" if opening.stack else ""
