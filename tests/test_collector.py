@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -151,3 +153,42 @@ def test_a_checked_project_leaves_its_index_to_reference_counting(tmp_path: Path
         gc.set_debug(0)
         gc.garbage.clear()
     assert left == {nested.resolve()}
+
+
+ONE_RUN = """\
+import gc
+import subprocess
+import sys
+import sys
+from pathlib import Path
+
+from alchemy_lint.cache import Cache
+from alchemy_lint.collector import PARSING_THRESHOLD, for_one_run, frozen_for_fork, rare_collections
+
+cache = Cache(Path(sys.argv[1]))
+cache.store("outlines", "pack", [[number] for number in range(10_000)])
+frozen = gc.get_freeze_count()
+assert cache.load("outlines", "pack", list) is not None
+assert gc.get_freeze_count() == frozen, "a long-lived host keeps what it loads in the collector's sight"
+
+for_one_run()
+with rare_collections():
+    pass
+assert gc.get_threshold()[0] == PARSING_THRESHOLD, "not put back at the end of the run"
+kept = cache.load("outlines", "pack", list)
+assert kept is not None and gc.isenabled()
+assert gc.get_freeze_count() >= frozen + len(kept), "what is loaded to be kept is frozen"
+assert gc.get_count()[0] < 100, "and no young collection is left to traverse it"
+with frozen_for_fork():
+    pass
+assert gc.get_freeze_count() >= frozen + len(kept), "nor unfrozen after the workers"
+print("ok")
+"""
+
+
+def test_a_one_run_process_freezes_what_it_loads_and_keeps_collections_rare(tmp_path: Path) -> None:
+    # In a process of its own: freezing and the thresholds are the whole process's.
+    completed = subprocess.run(
+        [sys.executable, "-c", ONE_RUN, str(tmp_path / "cache")], capture_output=True, text=True, check=False
+    )
+    assert completed.stdout == "ok\n", completed.stderr

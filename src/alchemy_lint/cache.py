@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from alchemy_lint import __version__
+from alchemy_lint.collector import loading_kept_objects
 
 #: The folder at the project root; `ALCHEMY_LINT_CACHE_DIR` moves it, `ALCHEMY_LINT_NO_CACHE=1` turns it off.
 CACHE_DIR_NAME = ".alchemy_lint_cache"
@@ -223,7 +224,8 @@ def _verified_value(key: str, data: bytes) -> object:
     if len(data) <= CHECK_SIZE or data[:CHECK_SIZE] != entry_check(key, payload):
         return None
     try:
-        return pickle.loads(payload)
+        with loading_kept_objects():
+            return pickle.loads(payload)
     except Exception:  # a payload we wrote ourselves that no longer loads (a changed class)
         return None
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from alchemy_lint import __version__
 from alchemy_lint.cache import remove_own_temporaries
-from alchemy_lint.collector import rare_collections
+from alchemy_lint.collector import for_one_run, rare_collections
 from alchemy_lint.config import ConfigError, Overrides
 from alchemy_lint.engine import CheckResult, RuleCrash, RunOptions, check_paths
 from alchemy_lint.fixes.summary import check_summary, diff_summary, fix_summary, fixed_listing, report_fix_errors
@@ -449,6 +449,7 @@ def console() -> NoReturn:
     object at interpreter exit cost 0.06-0.1 s CPU of every run on dstack (1,061 files), for
     memory the system takes back at once. What is written is flushed first.
     """
+    for_one_run()
     code = main()
     try:
         sys.stdout.flush()

@@ -35,6 +35,37 @@ def rare_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
+def for_one_run() -> None:
+    """This process runs one command and ends without freeing its heap (`cli.console`).
+
+    Collections stay rare from here to the end: putting CPython's default back when a check is
+    done made the next allocation start a young collection of everything the run had made (15 ms
+    of a one-file check on a 1,762-file project). And what is unpickled to be kept is frozen out of
+    the collector's sight (`loading_kept_objects`). A long-lived host (the language server, flake8)
+    keeps both as they were.
+    """
+    _one_run[0] = True
+    gc.set_threshold(PARSING_THRESHOLD, *gc.get_threshold()[1:])
+
+
+@contextmanager
+def loading_kept_objects() -> Iterator[None]:
+    """Objects made within are kept by the caller (an unpickled pack of outlines: 300k objects on
+    a 1,762-file project). In a one-run process, no collection runs while they are made, and they
+    are frozen after: a young collection that traversed them found nothing and cost 13-15 ms."""
+    if not _one_run[0]:
+        yield
+        return
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
+
+
 @contextmanager
 def frozen_for_fork() -> Iterator[None]:
     """The objects this process holds, out of the collector's sight while forked workers run.
@@ -45,6 +76,11 @@ def frozen_for_fork() -> Iterator[None]:
     1.3 CPU s per collection. Frozen, they are skipped by the workers' collections and by this
     process's own until the pool is done; then they are collected as before.
     """
+    if _one_run[0]:
+        # The process ends after this run: frozen is how its objects stay.
+        gc.freeze()
+        yield
+        return
     if gc.get_freeze_count() > _frozen_at_start[0]:
         # The host froze objects itself: unfreezing would undo its choice.
         yield
@@ -61,3 +97,5 @@ def frozen_for_fork() -> Iterator[None]:
 
 #: The objects the interpreter had frozen before anything ran (none, except on Python 3.12).
 _frozen_at_start = [gc.get_freeze_count()]
+#: Whether this process runs one command and ends (`for_one_run`).
+_one_run = [False]
