@@ -164,6 +164,7 @@ from pathlib import Path
 
 from alchemy_lint.cache import Cache
 from alchemy_lint.collector import PARSING_THRESHOLD, for_one_run, frozen_for_fork, rare_collections
+from alchemy_lint.parallel import JobKind, ParseJob, facts_for_job
 
 cache = Cache(Path(sys.argv[1]))
 cache.store("outlines", "pack", [[number] for number in range(10_000)])
@@ -182,6 +183,11 @@ assert gc.get_count()[0] < 100, "and no young collection is left to traverse it"
 with frozen_for_fork():
     pass
 assert gc.get_freeze_count() >= frozen + len(kept), "nor unfrozen after the workers"
+
+frozen = gc.get_freeze_count()
+source = b"async def close(session):\\n    await session.commit()\\n"
+facts = facts_for_job(ParseJob(JobKind.FACTS, "app/db.py", "app.db", False, source, None))
+assert facts.functions and gc.get_freeze_count() > frozen, "a file's facts are frozen as they are made"
 print("ok")
 """
 

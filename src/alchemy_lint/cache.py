@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from alchemy_lint import __version__
-from alchemy_lint.collector import loading_kept_objects
+from alchemy_lint.collector import making_kept_objects
 
 #: The folder at the project root; `ALCHEMY_LINT_CACHE_DIR` moves it, `ALCHEMY_LINT_NO_CACHE=1` turns it off.
 CACHE_DIR_NAME = ".alchemy_lint_cache"
@@ -224,7 +224,7 @@ def _verified_value(key: str, data: bytes) -> object:
     if len(data) <= CHECK_SIZE or data[:CHECK_SIZE] != entry_check(key, payload):
         return None
     try:
-        with loading_kept_objects():
+        with making_kept_objects():
             return pickle.loads(payload)
     except Exception:  # a payload we wrote ourselves that no longer loads (a changed class)
         return None

@@ -19,7 +19,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from alchemy_lint.cache import Cache
-from alchemy_lint.collector import frozen_for_fork, rare_collections
+from alchemy_lint.collector import frozen_for_fork, making_kept_objects, rare_collections
 from alchemy_lint.noqa import noqa_lines
 
 if TYPE_CHECKING:
@@ -95,6 +95,11 @@ class PickledFacts:
 
 
 def facts_for_job(job: ParseJob) -> FileFacts:
+    with making_kept_objects():
+        return _facts_for_job(job)
+
+
+def _facts_for_job(job: ParseJob) -> FileFacts:
     # Imported by the first job (before any worker forks), not by the engine's import: a run
     # answered from the cache parses nothing.
     from alchemy_lint.facts import FileFacts, extract_facts, parse_source
