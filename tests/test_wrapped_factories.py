@@ -102,6 +102,13 @@ class OrderRepository(BaseRepository):
             await session.commit()
             return order_label(order) if order else None  # ASA302
 
+    async def close(self, order_id: int) -> OrderOut | None:
+        async with self.Session() as session:
+            statement = update(Order).where(Order.id == order_id).values(status="closed").returning(Order)
+            row = (await session.scalars(statement)).one_or_none()
+            await session.commit()
+            return OrderOut.model_validate(row) if row else None  # ASA302
+
     async def rename(self, order_id: int) -> str:
         async with self.Session() as session:
             order = await session.get(Order, order_id)
@@ -137,10 +144,11 @@ def test_session_of_a_wrapped_default_sessionmaker_expires_on_commit(tmp_path: P
     assert _reported(root) == expected_lines(REPOSITORY, "ASA302")
 
 
-def test_the_message_names_the_helper_that_reads_the_columns(tmp_path: Path) -> None:
+def test_the_messages_name_the_helper_and_the_schema_that_read_the_columns(tmp_path: Path) -> None:
     root = _project(tmp_path, 'bind=create_async_engine("sqlite+aiosqlite://")')
     messages = [finding.message for finding in findings_in(root, PATH, "ASA302")]
     assert "Order.id read on order by order_label() at app/convert.py:5" in messages[0]
+    assert "Order.id read on row by the schema OrderOut at app/schemas.py:4" in messages[1]
 
 
 @pytest.mark.parametrize(
@@ -154,3 +162,47 @@ def test_nothing_is_reported_unless_the_wrapped_sessionmaker_is_known_to_expire(
     options: str | None, tmp_path: Path
 ) -> None:
     assert _reported(_project(tmp_path, options)) == []
+
+
+SQLMODEL_SCHEMA_HANDLER = """\
+from pydantic import BaseModel, ConfigDict
+from sqlmodel import Field, SQLModel
+
+from app.db import SessionLocal
+
+
+class Hero(SQLModel, table=True):
+    model_config = ConfigDict(validate_assignment=True)
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+
+
+class HeroCard(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    title: str = ""
+
+
+class HeroOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    name: str
+
+
+async def rename(hero_id: int) -> tuple[HeroCard, HeroOut]:
+    async with SessionLocal() as session:
+        hero = await session.get(Hero, hero_id)
+        hero.name = "renamed"
+        await session.commit()
+        card = HeroCard.model_validate(hero)
+        return card, HeroOut.model_validate(hero)  # ASA302
+"""
+
+
+def test_a_schema_reads_columns_not_the_model_configuration(tmp_path: Path) -> None:
+    database = (
+        "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
+        'engine = create_async_engine("sqlite+aiosqlite://")\n'
+        "SessionLocal = async_sessionmaker(engine)\n"
+    )
+    root = write_project(tmp_path / "project", {"app/db.py": database, "app/handlers.py": SQLMODEL_SCHEMA_HANDLER})
+    reported = [finding.line for finding in findings_in(root, "app/handlers.py", "ASA302")]
+    assert reported == expected_lines(SQLMODEL_SCHEMA_HANDLER, "ASA302")

@@ -351,6 +351,7 @@ _AFTER_COMMIT = "Reads after `commit()`"
 _AFTER_ROLLBACK = "Reads after `rollback()`"
 _BARE_SESSION = "A session opened without the factory"
 _SESSION_SOURCE = "A session from a project class that wraps a factory"
+_HANDED_EXPIRED = "An expired object handed to code that reads it"
 _COMMIT_ELSEWHERE = "A commit in a helper"
 _INJECTED = "Objects a FastAPI dependency provides"
 
@@ -1478,6 +1479,27 @@ async def reopen(order_id: int) -> str:
     ),
     _example(
         """\
+from sqlalchemy import update
+
+from app.db import SessionLocal
+from app.db_models import Order
+from app.schemas import OrderSummary
+
+
+async def reopen(order_id: int) -> OrderSummary:
+    async with SessionLocal() as session:
+        statement = update(Order).where(Order.id == order_id).values(status="open").returning(Order)
+        order = (await session.scalars(statement)).one()
+        await session.commit()
+        return OrderSummary.model_validate(order)  # ASA302
+""",
+        _EXPIRING_DB,
+        _SCHEMAS_FILE,
+        title="An object validated into a schema after `commit()`: validation reads its columns",
+        topic=_HANDED_EXPIRED,
+    ),
+    _example(
+        """\
 from app.db import SessionLocal
 from app.db_models import Order
 from app.services import close_order
@@ -1593,6 +1615,27 @@ async def reopen(order_id: int) -> str:
         _EXPIRING_DB,
         title="`await session.refresh(order)` between the commit and the read",
         topic=_AFTER_COMMIT,
+    ),
+    _example(
+        """\
+from sqlalchemy import update
+
+from app.db import SessionLocal
+from app.db_models import Order
+from app.schemas import OrderSummary
+
+
+async def reopen(order_id: int) -> OrderSummary:
+    async with SessionLocal() as session:
+        statement = update(Order).where(Order.id == order_id).values(status="open").returning(Order)
+        summary = OrderSummary.model_validate((await session.scalars(statement)).one())
+        await session.commit()
+        return summary
+""",
+        _EXPIRING_DB,
+        _SCHEMAS_FILE,
+        title="The object validated into a schema before `commit()`",
+        topic=_HANDED_EXPIRED,
     ),
     _example(
         """\
