@@ -88,11 +88,7 @@ def construction(
             callee, skip_self = qualname.removesuffix(".__init__"), True  # `Base.__init__(self, ...)`
     elif type(func) is ast.Name and func.id == "cls" and class_qualname is not None:
         callee = class_qualname
-    elif (
-        qualname is not None
-        and qualname.rpartition(".")[2][:1].isupper()
-        and qualname.partition(".")[0] not in _LIBRARY_PACKAGES
-    ):
+    elif qualname is not None and _names_a_class(qualname):
         callee = qualname
     if callee is None:
         return None
@@ -111,3 +107,8 @@ def construction(
     if not arguments:
         return None
     return Construction(callee, tuple(arguments[:_MAX_ARGUMENTS]), node.lineno, via_super)
+
+
+def _names_a_class(qualname: str) -> bool:
+    """A capitalised name, private ones too (`_SessionFactory`), outside the libraries."""
+    return qualname.rpartition(".")[2].lstrip("_")[:1].isupper() and qualname.partition(".")[0] not in _LIBRARY_PACKAGES

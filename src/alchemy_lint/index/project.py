@@ -30,6 +30,8 @@ from alchemy_lint.resolve import follow_exports
 from alchemy_lint.sqlalchemy_api import FACTORIES, SESSION_CLASSES, Api, known_api
 
 _MAX_DEPTH = 6
+#: Names a SQLModel table class declares that configure it and are no column.
+_NOT_COLUMNS = frozenset({"model_config"})
 EAGER_STRATEGIES = frozenset({"selectin", "joined", "subquery", "immediate"})
 TEST_FOLDERS = frozenset({"tests", "test"})
 
@@ -422,6 +424,17 @@ class ProjectIndex:
                 if relationship.name not in found:
                     found[relationship.name] = self._relationship_ref(cls, relationship)
         return found
+
+    def columns(self, model: str) -> frozenset[str]:
+        """The column attributes of a model (own and inherited): the names its class bodies
+        declare, less its relationships, private names and the pydantic settings of a SQLModel."""
+        relationships = self.relationships(model)
+        return frozenset(
+            name
+            for cls in self.class_chain(model)
+            for name in cls.fields
+            if name not in relationships and not name.startswith("_") and name not in _NOT_COLUMNS
+        )
 
     def _relationship_ref(self, cls: ClassFacts, relationship: RelationshipFacts) -> RelationshipRef:
         return RelationshipRef(

@@ -167,8 +167,9 @@ class Summaries:
         return ()
 
     def schema_reads(self, schema: str, model: str, depth: int = 0) -> tuple[Read, ...]:
-        """The relationships of `model` that validating it into `schema` reads: the schema's
-        fields named like them, through nested schemas (`items: list[ItemOut]`)."""
+        """The attributes of `model` that validating it into `schema` reads: the schema's fields
+        named like its columns and relationships (validation from attributes reads each field
+        off the object), through nested schemas for relationships (`items: list[ItemOut]`)."""
         key = (schema, model)
         known = self._schemas.get(key)
         if known is not None:
@@ -178,12 +179,15 @@ class Summaries:
         self._schemas[key] = ()
         index = self.index
         relationships = index.relationships(model)
+        columns = index.columns(model)
         found: list[Read] = []
         for cls in index.class_chain(schema):
             where = cls.qualname
             for field in cls.fields:
                 relationship = relationships.get(field)
                 if relationship is None:
+                    if field in columns:
+                        found.append(Read((field,), where, cls.line))
                     continue
                 found.append(Read((field,), where, cls.line))
                 nested = self._schema_class(cls.field_types.get(field), cls.qualname)

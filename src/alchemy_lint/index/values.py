@@ -707,7 +707,12 @@ class ValueModel:
             return Value(ValueKind.FACTORY, is_async=value.is_async, expire_on_commit=expires, result=session)
         if kind is ValueKind.FACTORY:
             session = value.result or Value(ValueKind.SESSION, is_async=value.is_async)
-            expires = override if override is not None else session.expire_on_commit
+            # A factory known by its annotation and by what its constructor got keeps the
+            # constructor's `expire_on_commit` on itself, not on a session it describes.
+            expires = next(
+                (known for known in (override, session.expire_on_commit, value.expire_on_commit) if known is not None),
+                None,
+            )
             return replace(
                 session,
                 factory=value.factory,

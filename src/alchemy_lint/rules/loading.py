@@ -445,8 +445,7 @@ def _expired_handovers(context: FileContext, handovers: tuple[Handover, ...]) ->
         target = resolve_object(index, handover.source, handover.path, context.path)
         if target is None or _callee_refreshes(index, handover):
             continue
-        columns = {name for cls in index.class_chain(target.model) for name in cls.fields}
-        columns -= set(index.relationships(target.model))
+        columns = index.columns(target.model)
         reads = _handover_reads(index, handover, target.model) or ()
         read = next((read for read in reads if read.path and read.path[0] in columns), None)
         if read is None:
@@ -531,7 +530,7 @@ def _is_mapped_attribute(context: FileContext, target: AccessTarget, attribute: 
     """A column or relationship the model declares: reading it after expiry loads it."""
     if target.relationship is not None:
         return True
-    return any(attribute in cls.fields for cls in context.index.class_chain(target.model))
+    return attribute in context.index.columns(target.model)
 
 
 EXPIRED_ATTRIBUTE_ACCESS = Rule(
@@ -547,8 +546,11 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
         "access, which asyncio cannot do: `MissingGreenlet`. The rule follows the session to its "
         "factory through the project index; in a loop, a commit in one iteration expires what the next "
         "iteration reads. `await session.refresh(obj)` in between makes the read safe. An expired "
-        "object handed to a function that reads one of its columns is reported on the call that hands "
-        "it over, with the function and line that read it. A helper that rolls back in an `except` "
+        "object handed to a function that reads one of its columns, or validated into a schema "
+        "(`OrderOut.model_validate(order)`) with a field named like one, is reported on the call that "
+        "hands it over, with the function or schema that reads it. A session from a project object "
+        "that wraps a factory (a callable class whose `__call__` opens a session of the sessionmaker "
+        "its constructor got) expires on commit as that sessionmaker does. A helper that rolls back in an `except` "
         "handler and returns normally (the error swallowed) expires the objects of a loop that calls "
         "it and goes on whatever it returns: the loop's next items and the code after it read them "
         "(a test of the result that leaves the loop, reads under that test, and reads in an `except` "

@@ -299,6 +299,42 @@ CurrentUser = Annotated[User, Depends(current_user)]
 _DEPENDENCIES_FILE = ("app/deps.py", _DEPENDENCIES)
 
 
+def _session_source(expire_on_commit: bool | None) -> tuple[str, str]:
+    """A callable class whose instance opens the sessions of the sessionmaker it was given."""
+    options = "" if expire_on_commit is None else f", expire_on_commit={expire_on_commit}"
+    return (
+        "app/sessions.py",
+        f"""\
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db import engine
+
+
+class SessionSource:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
+    def __call__(self) -> AbstractAsyncContextManager[AsyncSession]:
+        return self._open()
+
+    @asynccontextmanager
+    async def _open(self) -> AsyncIterator[AsyncSession]:
+        async with self._sessionmaker() as session:
+            yield session
+
+
+sessions = SessionSource(async_sessionmaker(engine{options}))
+""",
+    )
+
+
+_EXPIRING_SOURCE = _session_source(None)
+_KEEPING_SOURCE = _session_source(False)
+
+
 def _example(source: str, *others: tuple[str, str], title: str, topic: str, fixed: str | None = None) -> Example:
     """An example in app/handlers.py; the files that make it what it is come first, the models last."""
     return Example(source, others=(*others, _MODELS_FILE), fixed=fixed, title=title, topic=topic)
@@ -314,6 +350,8 @@ _HANDED_OVER = "Relationships read by the code an object is handed to: helpers, 
 _AFTER_COMMIT = "Reads after `commit()`"
 _AFTER_ROLLBACK = "Reads after `rollback()`"
 _BARE_SESSION = "A session opened without the factory"
+_SESSION_SOURCE = "A session from a project class that wraps a factory"
+_HANDED_EXPIRED = "An expired object handed to code that reads it"
 _COMMIT_ELSEWHERE = "A commit in a helper"
 _INJECTED = "Objects a FastAPI dependency provides"
 
@@ -1205,6 +1243,26 @@ async def rename_user(user_id: int, name: str) -> str:
         title="A bare `AsyncSession(engine)`: the factory's `expire_on_commit=False` does not apply to it",
         topic=_BARE_SESSION,
     ),
+    _example(
+        """\
+from sqlalchemy import update
+
+from app.db_models import Order
+from app.sessions import sessions
+
+
+async def reopen(order_id: int) -> str:
+    async with sessions() as session:
+        statement = update(Order).where(Order.id == order_id).values(status="open").returning(Order)
+        order = await session.scalar(statement)
+        await session.commit()
+        return order.status  # ASA302
+""",
+        _EXPIRING_SOURCE,
+        _EXPIRING_DB,
+        title="A session from a callable class over a sessionmaker that keeps the default `expire_on_commit=True`",
+        topic=_SESSION_SOURCE,
+    ),
 )
 
 ASA302_VALID: tuple[Example, ...] = (
@@ -1295,6 +1353,26 @@ async def rename_user(user_id: int, name: str) -> str:
         _KEEPING_DB,
         title="A bare `AsyncSession(engine, expire_on_commit=False)`, the value read before the commit",
         topic=_BARE_SESSION,
+    ),
+    _example(
+        """\
+from sqlalchemy import update
+
+from app.db_models import Order
+from app.sessions import sessions
+
+
+async def reopen(order_id: int) -> str:
+    async with sessions() as session:
+        statement = update(Order).where(Order.id == order_id).values(status="open").returning(Order)
+        order = await session.scalar(statement)
+        await session.commit()
+        return order.status
+""",
+        _KEEPING_SOURCE,
+        _EXPIRING_DB,
+        title="A session from a callable class over a sessionmaker that sets `expire_on_commit=False`",
+        topic=_SESSION_SOURCE,
     ),
 )
 
@@ -1398,6 +1476,27 @@ async def reopen(order_id: int) -> str:
         _EXPIRING_DB,
         title="An object from `update(...).returning(Order)` read after `commit()`",
         topic=_AFTER_COMMIT,
+    ),
+    _example(
+        """\
+from sqlalchemy import update
+
+from app.db import SessionLocal
+from app.db_models import Order
+from app.schemas import OrderSummary
+
+
+async def reopen(order_id: int) -> OrderSummary:
+    async with SessionLocal() as session:
+        statement = update(Order).where(Order.id == order_id).values(status="open").returning(Order)
+        order = (await session.scalars(statement)).one()
+        await session.commit()
+        return OrderSummary.model_validate(order)  # ASA302
+""",
+        _EXPIRING_DB,
+        _SCHEMAS_FILE,
+        title="An object validated into a schema after `commit()`: validation reads its columns",
+        topic=_HANDED_EXPIRED,
     ),
     _example(
         """\
@@ -1516,6 +1615,27 @@ async def reopen(order_id: int) -> str:
         _EXPIRING_DB,
         title="`await session.refresh(order)` between the commit and the read",
         topic=_AFTER_COMMIT,
+    ),
+    _example(
+        """\
+from sqlalchemy import update
+
+from app.db import SessionLocal
+from app.db_models import Order
+from app.schemas import OrderSummary
+
+
+async def reopen(order_id: int) -> OrderSummary:
+    async with SessionLocal() as session:
+        statement = update(Order).where(Order.id == order_id).values(status="open").returning(Order)
+        summary = OrderSummary.model_validate((await session.scalars(statement)).one())
+        await session.commit()
+        return summary
+""",
+        _EXPIRING_DB,
+        _SCHEMAS_FILE,
+        title="The object validated into a schema before `commit()`",
+        topic=_HANDED_EXPIRED,
     ),
     _example(
         """\
