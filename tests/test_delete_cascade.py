@@ -10,6 +10,7 @@ from conftest import expected_lines, findings_in, write_project
 
 from alchemy_lint.facts.extract import extract_facts, parse_source
 from alchemy_lint.facts.model import RelationshipFacts
+from alchemy_lint.rules.concurrency import DELETE_MODELS
 
 
 def _relationships(source: str) -> dict[str, RelationshipFacts]:
@@ -79,44 +80,17 @@ def test_sqlmodel_relationship_records_its_delete_cascade_also_through_sa_relati
     assert _cascade(found["staff"]) == (True, False, True)
 
 
-MODELS = """\
-from sqlalchemy import ForeignKey
-from sqlalchemy.orm import DeclarativeBase, Mapped, backref, mapped_column, relationship
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class Tag(Base):
-    __tablename__ = "tags"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    notes: Mapped[list["Note"]] = relationship(back_populates="tag")
-
-
-class Note(Base):
-    __tablename__ = "notes"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id"))
-    tag: Mapped[Tag] = relationship(back_populates="notes")
-
-
-class Folder(Base):
-    __tablename__ = "folders"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    files: Mapped[list["File"]] = relationship(cascade="all, delete-orphan")
+#: The rule examples' Tag (no delete cascade) and Folder (`cascade="all, delete-orphan"`), and more.
+MODELS = (
+    DELETE_MODELS
+    + """
+from sqlalchemy.orm import backref
 
 
 class Archive(Base):
     __tablename__ = "archives"
     id: Mapped[int] = mapped_column(primary_key=True)
     files: Mapped[list["File"]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
-
-
-class File(Base):
-    __tablename__ = "files"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    folder_id: Mapped[int] = mapped_column(ForeignKey("folders.id"))
 
 
 class Label(Base):
@@ -148,6 +122,7 @@ class Holder(Base):
     badge_id: Mapped[int] = mapped_column(ForeignKey("badges.id"))
     badge = relationship(Badge, backref=backref("holders", cascade="all, delete-orphan"))
 """
+)
 
 
 def _check(tmp_path: Path, handlers: str) -> None:

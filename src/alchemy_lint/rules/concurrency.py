@@ -41,7 +41,7 @@ _RACE = (
 
 #: Two models for the examples of `session.delete()` under `asyncio.gather`: a tag whose notes
 #: stay behind, and a folder whose files go with it.
-_DELETE_MODELS = """\
+DELETE_MODELS = """\
 import asyncio
 
 from sqlalchemy import ForeignKey
@@ -390,7 +390,7 @@ async def test_concurrent_reads_share_one_query(session: AsyncSession) -> None:
             path="tests/test_cache.py",
         ),
         Example(
-            _DELETE_MODELS
+            DELETE_MODELS
             + """
 
 async def remove_tags(session: AsyncSession, tags: list[Tag]) -> None:
@@ -573,7 +573,7 @@ async def audit(session: Session) -> None:
             ),
         ),
         Example(
-            _DELETE_MODELS
+            DELETE_MODELS
             + """
 
 async def remove_folders(session: AsyncSession, folders: list[Folder]) -> None:
