@@ -6,6 +6,7 @@ The same source is linted and then executed, so the test pins what the rule clai
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import sys
 import warnings
@@ -14,10 +15,13 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from conftest import findings_in, write_project
+from conftest import example_project, expected_lines, findings_in, write_project
+from sqlalchemy import event, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
+
+from alchemy_lint.rules import RULES_BY_CODE, Example
 
 SERVICE = """\
 import asyncio
@@ -146,6 +150,10 @@ def test_reads_on_a_shared_session_race_to_open_its_connection(tmp_path: Path) -
         gc.collect()
     # Measured: 500 of 500 runs fail with NullPool; 0 of 500 with a warm pool (see ASA201's docs).
     assert failures, f"no attempt of {ATTEMPTS} failed with one session shared by {TASKS} reading tasks"
+    _assert_raced_to_connect(failures)
+
+
+def _assert_raced_to_connect(failures: list[list[tuple[str, str]]]) -> None:
     for raised in failures:
         # The first task to fail ends gather; closing the session then meets the others mid-connect.
         assert any(
@@ -248,3 +256,86 @@ def test_methods_of_an_object_holding_the_session_race_when_gathered(tmp_path: P
     assert failures, f"no attempt of {ATTEMPTS} failed with one session held by the gathered methods' object"
     assert all(isinstance(failure, RACE_ERRORS) for failure in failures), failures
     assert per_task == [None] * ATTEMPTS
+
+
+def _delete_example(kind: str) -> Example:
+    rule = RULES_BY_CODE["ASA201"]
+    (found,) = [e for e in (rule.valid if kind == "valid" else rule.invalid) if "session.delete()" in e.title]
+    return found
+
+
+async def _gathered_deletes(
+    database: Path, module: ModuleType, remove: str, owner: str, child: str, expire_on_commit: bool
+) -> list[tuple[BaseException | None, int]]:
+    """Per attempt: 10 owners with 2 children each, loaded and committed (`NullPool` closes the
+    session's connection), then handed to the example's `remove`: what it raised, and how many
+    statements ran while its deletes were gathered."""
+    engine = create_async_engine(f"sqlite+aiosqlite:///{database}", poolclass=NullPool)
+    statements = [0]
+
+    def count(*_: object) -> None:
+        statements[0] += 1
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    factory = async_sessionmaker(engine, expire_on_commit=expire_on_commit)
+    owner_class, child_class = getattr(module, owner), getattr(module, child)
+    link = next(column.name for column in child_class.__table__.columns if column.foreign_keys)
+    outcomes: list[tuple[BaseException | None, int]] = []
+    try:
+        for _ in range(ATTEMPTS):
+            async with engine.begin() as connection:
+                await connection.run_sync(module.Base.metadata.drop_all)
+                await connection.run_sync(module.Base.metadata.create_all)
+            session = factory()
+            for number in range(1, TASKS + 1):
+                session.add(owner_class(id=number))
+                session.add_all([child_class(**{link: number}), child_class(**{link: number})])
+            await session.commit()
+            owners = list(await session.scalars(select(owner_class)))
+            await session.commit()
+            before = statements[0]
+            raised: BaseException | None = None
+            try:
+                await getattr(module, remove)(session, owners)
+            except Exception as error:
+                raised = error
+            outcomes.append((raised, statements[0] - before))
+            await asyncio.gather(*(asyncio.all_tasks() - {asyncio.current_task()}), return_exceptions=True)
+            with contextlib.suppress(sa_exc.IllegalStateChangeError):  # closing meets a task mid-connect
+                await session.close()
+    finally:
+        await engine.dispose()
+    return outcomes
+
+
+@pytest.mark.parametrize("expire_on_commit", [False, True])
+def test_gathered_deletes_that_load_nothing_run_no_statement_and_raise_nothing(
+    expire_on_commit: bool, tmp_path: Path
+) -> None:
+    example = _delete_example("valid")
+    assert findings_in(example_project(tmp_path / "project", example), example.path, "ASA201") == []
+    module = _load(example.source, f"tags_deleted_{expire_on_commit}")
+    outcomes = asyncio.run(
+        _gathered_deletes(tmp_path / "tags.sqlite", module, "remove_tags", "Tag", "Note", expire_on_commit)
+    )
+    # Expired or not, the objects' deletes need no statement: nothing to interleave.
+    assert outcomes == [(None, 0)] * ATTEMPTS
+
+
+@pytest.mark.parametrize("expire_on_commit", [False, True])
+def test_gathered_deletes_along_a_delete_cascade_race_to_load_it(expire_on_commit: bool, tmp_path: Path) -> None:
+    example = _delete_example("invalid")
+    root = example_project(tmp_path / "project", example)
+    assert [f.line for f in findings_in(root, example.path, "ASA201")] == expected_lines(example.source, "ASA201")
+    module = _load(example.source, f"folders_deleted_{expire_on_commit}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sa_exc.SAWarning)
+        outcomes = asyncio.run(
+            _gathered_deletes(tmp_path / "folders.sqlite", module, "remove_folders", "Folder", "File", expire_on_commit)
+        )
+        failures = [_describe(raised) for raised, _ in outcomes if raised is not None]
+        del outcomes
+        gc.collect()
+    # Each delete loads `Folder.files` first; measured: every attempt fails.
+    assert failures, f"no attempt of {ATTEMPTS} failed with {TASKS} gathered deletes along a delete cascade"
+    _assert_raced_to_connect(failures)

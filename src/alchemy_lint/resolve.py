@@ -257,6 +257,47 @@ def type_alias_target(value: ast.expr | None, table: NameTable, explicit: bool =
     return None
 
 
+_BUILTIN_COLLECTIONS = frozenset({"list", "set", "frozenset", "tuple"})
+_TYPED_COLLECTIONS = frozenset(
+    {
+        f"{module}.{name}"
+        for module, names in (
+            ("typing", ("List", "Set", "FrozenSet", "Tuple", "Sequence", "MutableSequence", "Iterable", "Collection")),
+            ("typing", ("AbstractSet", "MutableSet")),
+            ("collections.abc", ("Sequence", "MutableSequence", "Iterable", "Collection", "Set", "MutableSet")),
+        )
+        for name in names
+    }
+)
+
+
+def element_target(annotation: ast.expr | None, table: NameTable) -> str | None:
+    """The class of the elements of a collection an annotation declares: `list[User]`,
+    `Sequence[User]`, `tuple[User, ...]`, `set[User] | None`; None for anything else."""
+    annotation = unquoted(annotation) if annotation is not None else None
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        named = [side for side in (annotation.left, annotation.right) if not _is_none(side)]
+        return element_target(named[0], table) if len(named) == 1 else None
+    if not isinstance(annotation, ast.Subscript):
+        return None
+    wrapper = annotation.value
+    qualified = qualify(wrapper, table)
+    inner = annotation.slice
+    if qualified in _OPTIONAL_WRAPPERS:
+        return element_target(inner, table)
+    if qualified in _ANNOTATED and isinstance(inner, ast.Tuple) and inner.elts:
+        return element_target(inner.elts[0], table)
+    builtin = isinstance(wrapper, ast.Name) and wrapper.id in _BUILTIN_COLLECTIONS and qualified is None
+    if not builtin and qualified not in _TYPED_COLLECTIONS:
+        return None
+    if isinstance(inner, ast.Tuple):
+        # `tuple[User, ...]`; a fixed-length `tuple[User, Order]` has no one element class.
+        if len(inner.elts) != 2 or not (isinstance(inner.elts[1], ast.Constant) and inner.elts[1].value is ...):
+            return None
+        inner = inner.elts[0]
+    return annotation_target(inner, table)
+
+
 def _single_non_none(options: list[ast.expr], table: NameTable) -> str | None:
     named = [option for option in options if not _is_none(option)]
     if len(named) != 1:

@@ -6,6 +6,7 @@ Read by the facts builder for every class; the index resolves targets and models
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 
 from alchemy_lint.facts.model import RelationshipFacts
 from alchemy_lint.resolve import NameTable, dotted_parts, expression_text, qualify, unquoted
@@ -109,6 +110,7 @@ def relationship_facts(
                 join_depth = keyword.value.value
     if target is None and annotation is not None:
         target = _target_name(annotation, table)
+    cascade = _DeleteCascade() if call is None else _delete_cascade(call)
     return RelationshipFacts(
         name,
         target,
@@ -118,7 +120,104 @@ def relationship_facts(
         node.col_offset,
         relationship_is_collection(annotation, call),
         join_depth,
+        cascade.deletes,
+        cascade.passive,
+        cascade.backref_loads,
     )
+
+
+@dataclass(slots=True)
+class _DeleteCascade:
+    """What `Session.delete()` of an owner does along one relationship: None where unknown."""
+
+    deletes: bool | None = False
+    passive: bool | None = False
+    backref_loads: bool | None = False
+
+    def read(self, option: str, value: ast.expr) -> None:
+        """One keyword of `relationship()`, of SQLModel's `Relationship()` or of its
+        `sa_relationship_kwargs`."""
+        if option == "cascade":
+            self.deletes = _either(self.deletes, _cascades_delete(value))
+        elif option == "cascade_delete":  # SQLModel: "all, delete-orphan" when True
+            self.deletes = _either(self.deletes, _flag(value))
+        elif option == "passive_deletes":
+            self.passive = _either(self.passive, _flag(value))
+        elif option == "backref" and isinstance(value, ast.Call):
+            # `backref("orders", cascade="all")`: the target gets a relationship back to this model.
+            back = _DeleteCascade()
+            for keyword in value.keywords:
+                if keyword.arg is not None:
+                    back.read(keyword.arg, keyword.value)
+            self.backref_loads = back.loads
+
+    @property
+    def loads(self) -> bool | None:
+        """Whether deleting the owner loads the related objects (SQLAlchemy's
+        `RelationshipProperty.cascade_iterator` loads on the delete cascade only, and not
+        with `passive_deletes`)."""
+        if self.deletes is False or self.passive is True:
+            return False
+        return None if self.deletes is None or self.passive is None else True
+
+
+def _delete_cascade(call: ast.Call) -> _DeleteCascade:
+    found = _DeleteCascade()
+    for keyword in call.keywords:
+        if keyword.arg is None:
+            continue
+        if keyword.arg == "sa_relationship_kwargs":
+            for option, value in _mapping_items(keyword.value):
+                found.read(option, value)
+        elif keyword.arg == "sa_relationship" and isinstance(keyword.value, ast.Call):
+            inner = _delete_cascade(keyword.value)  # SQLModel's `Relationship(sa_relationship=relationship(...))`
+            found.deletes = _either(found.deletes, inner.deletes)
+            found.passive = _either(found.passive, inner.passive)
+            found.backref_loads = _either(found.backref_loads, inner.backref_loads)
+        else:
+            found.read(keyword.arg, keyword.value)
+    return found
+
+
+def _either(known: bool | None, new: bool | None) -> bool | None:
+    """Two settings of one option: set if either sets it, unknown if either is unknown."""
+    if known is True or new is True:
+        return True
+    return None if known is None or new is None else False
+
+
+def _cascades_delete(value: ast.expr) -> bool | None:
+    """`cascade="all, delete-orphan"` (or a tuple of names): whether it includes `delete`."""
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        names = {name.strip() for name in value.value.split(",")}
+    elif isinstance(value, (ast.Tuple, ast.List, ast.Set)) and all(
+        isinstance(item, ast.Constant) and isinstance(item.value, str) for item in value.elts
+    ):
+        names = {str(item.value).strip() for item in value.elts if isinstance(item, ast.Constant)}
+    else:
+        return None
+    # SQLAlchemy's CascadeOptions: "all" includes delete; "none" clears everything.
+    return bool(names & {"all", "delete"}) and "none" not in names
+
+
+def _flag(value: ast.expr) -> bool | None:
+    """A literal option that is on when truthy (`True`, `"all"`), None when not literal."""
+    if isinstance(value, ast.Constant):
+        return bool(value.value)
+    return None
+
+
+def _mapping_items(expr: ast.expr) -> list[tuple[str, ast.expr]]:
+    """`{"lazy": "selectin"}` or `dict(lazy="selectin")` as (key, value) pairs."""
+    if isinstance(expr, ast.Dict):
+        return [
+            (key.value, item)
+            for key, item in zip(expr.keys, expr.values, strict=True)
+            if isinstance(key, ast.Constant) and isinstance(key.value, str)
+        ]
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "dict":
+        return [(keyword.arg, keyword.value) for keyword in expr.keywords if keyword.arg is not None]
+    return []
 
 
 def field_type(annotation: ast.expr, table: NameTable) -> str | None:
@@ -184,15 +283,7 @@ def _lazy_value(expr: ast.expr) -> str | None:
 
 
 def _lazy_in_mapping(expr: ast.expr) -> str | None:
-    if isinstance(expr, ast.Dict):
-        for key, item in zip(expr.keys, expr.values, strict=True):
-            if isinstance(key, ast.Constant) and key.value == "lazy":
-                return _lazy_value(item)
-    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "dict":
-        for keyword in expr.keywords:
-            if keyword.arg == "lazy":
-                return _lazy_value(keyword.value)
-    return None
+    return next((_lazy_value(value) for key, value in _mapping_items(expr) if key == "lazy"), None)
 
 
 def decorator_callee(decorator: ast.expr) -> ast.expr:

@@ -78,6 +78,7 @@ from alchemy_lint.resolve import (
     annotation_target,
     annotation_targets,
     bind_import,
+    element_target,
     expression_text,
     qualify,
     returned_target,
@@ -259,7 +260,7 @@ class _FactsBuilder(FastNodeVisitor):
         self._assign_target: str | None = None
         self._awaited: ast.expr | None = None
         self._returned: ast.expr | None = None
-        self.reaches = ReachFinder(self.value_ref)
+        self.reaches = ReachFinder(self.value_ref, self.elements_of)
         #: The flow of the function last asked about: the task recorder and the calls after a
         #: commit ask about the same function one after the other.
         self._flow: Flow | None = None
@@ -580,7 +581,8 @@ class _FactsBuilder(FastNodeVisitor):
             if provider is not None or (injected and evidence):
                 # A framework fills it (`Depends(...)`, or an `Annotated` alias the index resolves).
                 state.provided[name] = ref
-            state.values.bind(name, Binding(node.lineno, node.col_offset, ref, 0, (name, ())))
+            elements = _element_origins(argument.annotation, self.table)
+            state.values.bind(name, Binding(node.lineno, node.col_offset, ref, 0, (name, ()), elements))
         return tuple(a.arg for a in arguments)
 
     def provided(self, provider: ast.expr) -> tuple[Origin, ...]:
@@ -713,8 +715,11 @@ class _FactsBuilder(FastNodeVisitor):
             # `for item in order.items`: each item is an element of the parameter's collection.
             whole = self.parameter_path(source) if isinstance(target, ast.Name) else None
             element = (whole[0], (*whole[1], "[]")) if whole is not None and len(whole[1]) < _MAX_PATH else None
+            # `for order in orders` with `orders: list[Order]`: each one is an `Order`.
+            known = self.elements_of(source) if isinstance(target, ast.Name) else ()
+            ref = ValueRef(target.id, known) if known and isinstance(target, ast.Name) else None
             for name in _names(target):
-                function.values.bind(name, Binding(*_end(target), None, line, element))
+                function.values.bind(name, Binding(*_end(target), ref, line, element))
 
     visit_For = _visit_loop
     visit_AsyncFor = _visit_loop
@@ -879,7 +884,8 @@ class _FactsBuilder(FastNodeVisitor):
             function.table.forget(name)
         ref = ValueRef(name, origins, holds) if origins or holds else None
         parameter = self.parameter_path(value) if value is not None else None
-        function.values.bind(name, Binding(*_end(node), ref, self._loop_line(function), parameter))
+        elements = _element_origins(annotation, self.table) if annotation is not None else ()
+        function.values.bind(name, Binding(*_end(node), ref, self._loop_line(function), parameter, elements))
 
     @staticmethod
     def _loop_line(function: _FunctionState) -> int:
@@ -983,6 +989,14 @@ class _FactsBuilder(FastNodeVisitor):
                 if outer is not None:
                     holds, received = outer.holds, True
         return ValueRef(text, self.origins_of(expr), holds, received)
+
+    def elements_of(self, iterable: ast.expr) -> tuple[Origin, ...]:
+        """What each element of an iterated name is, when its annotation declares a collection."""
+        function = self.function
+        if function is None or type(iterable) is not ast.Name:
+            return ()
+        binding = self._binding(function, iterable)
+        return binding.elements if binding is not None else ()
 
     @staticmethod
     def _binding(function: _FunctionState, name: ast.Name) -> Binding | None:
@@ -1329,6 +1343,11 @@ class _FactsBuilder(FastNodeVisitor):
 
 _MAX_PATH = 4
 _MAX_PARAMETER_READS = 64
+
+
+def _element_origins(annotation: ast.expr | None, table: NameTable) -> tuple[Origin, ...]:
+    element = element_target(annotation, table)
+    return (Origin(OriginKind.ANNOTATION, element),) if element else ()
 
 
 def _parameter_types(values: ValueTable, parameters: tuple[str, ...]) -> tuple[tuple[str, str], ...]:

@@ -306,6 +306,21 @@ class RelationshipFacts:
     is_collection: bool | None = None
     #: `join_depth=`: how often an eager loader may revisit the target's mapper on one path.
     join_depth: int | None = None
+    #: Whether the delete cascade follows it (`cascade=` naming `delete` or `all`, SQLModel's
+    #: `cascade_delete=True`); None when the option is no literal.
+    delete_cascade: bool | None = False
+    #: `passive_deletes=` set (True or "all"): the delete cascade leaves it unloaded; None when
+    #: the option is no literal.
+    passive_deletes: bool | None = False
+    #: A `backref=backref(..., cascade=...)` whose delete cascade loads this model's objects
+    #: from the target (True), may (None: not literal), or does not (False).
+    backref_delete_loads: bool | None = False
+
+    @property
+    def loads_on_delete(self) -> bool:
+        """Whether `session.delete(owner)` may load it: SQLAlchemy's delete cascade loads an
+        unloaded relationship unless `passive_deletes` is set (unknown options count as loading)."""
+        return self.delete_cascade is not False and self.passive_deletes is not True
 
 
 @facts_class

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from alchemy_lint.facts.values import Held, Reach, ReachKind, ValueRef
+from alchemy_lint.facts.values import Held, Origin, Reach, ReachKind, ValueRef
 from alchemy_lint.resolve import expression_text
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp)
@@ -43,10 +43,16 @@ MAX_REACHES = 16
 class ReachFinder:
     """Collects the reaches of an expression from the value table (through `value_ref`)."""
 
-    def __init__(self, value_ref: Callable[[ast.expr], ValueRef | None]) -> None:
+    def __init__(
+        self,
+        value_ref: Callable[[ast.expr], ValueRef | None],
+        elements_of: Callable[[ast.expr], tuple[Origin, ...]],
+    ) -> None:
         self._value_ref = value_ref
-        #: Names bound by the comprehension being read: one value per item, not shared.
-        self._hidden: list[frozenset[str]] = []
+        self._elements_of = elements_of
+        #: Names bound by the comprehension or lambda being read: one value per item, not shared;
+        #: with what each item is when the facts know it (`for order in orders: list[Order]`).
+        self._hidden: list[dict[str, ValueRef | None]] = []
 
     def reaches(self, expr: ast.expr, how: ReachKind = ReachKind.ARGUMENT) -> tuple[Reach, ...]:
         found: list[Reach] = []
@@ -55,7 +61,13 @@ class ReachFinder:
 
     def in_comprehension(self, expr: ast.ListComp | ast.SetComp | ast.GeneratorExp) -> tuple[Reach, ...]:
         # A session bound by the comprehension itself (`for s in sessions`) is one per item.
-        own = frozenset(name for generator in expr.generators for name in _names(generator.target))
+        own: dict[str, ValueRef | None] = {}
+        for generator in expr.generators:
+            # (An iterable bound by an earlier `for` of the same comprehension is not the name outside.)
+            inner = isinstance(generator.iter, ast.Name) and generator.iter.id in own
+            elements = self._elements_of(generator.iter) if isinstance(generator.target, ast.Name) and not inner else ()
+            for name in _names(generator.target):
+                own[name] = ValueRef(name, elements) if elements else None
         self._hidden.append(own)
         try:
             return self.reaches(expr.elt)
@@ -88,16 +100,19 @@ class ReachFinder:
         return ()
 
     def _lambda(self, node: ast.Lambda) -> tuple[Reach, ...]:
-        own = frozenset(a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs))
+        own = dict.fromkeys(a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs))
         self._hidden.append(own)
         try:
             return tuple(Reach(r.ref, ReachKind.CLOSURE, "lambda") for r in self.reaches(node.body))
         finally:
             self._hidden.pop()
 
-    def _collect(self, expr: ast.expr, how: ReachKind, found: list[Reach], method: str = "") -> None:
+    def _collect(
+        self, expr: ast.expr, how: ReachKind, found: list[Reach], method: str = "", operand: ValueRef | None = None
+    ) -> None:
         """`method`: for a receiver (`how` METHOD_CALL), the method called on it: what the method
-        uses of the object (`self.session`) reaches the work too, which the index decides."""
+        uses of the object (`self.session`) reaches the work too, which the index decides; and
+        `operand`, what its first argument is."""
         if isinstance(expr, ast.Await):
             expr = expr.value
         if isinstance(expr, ast.Starred):
@@ -105,7 +120,7 @@ class ReachFinder:
         if isinstance(expr, ast.Call):
             func = expr.func
             if isinstance(func, ast.Attribute):
-                self._collect(func.value, ReachKind.METHOD_CALL, found, func.attr)
+                self._collect(func.value, ReachKind.METHOD_CALL, found, func.attr, self._operand(expr))
             elif isinstance(func, ast.Name):
                 self._closure(func, found)
             for arg in expr.args:
@@ -132,7 +147,19 @@ class ReachFinder:
         if ref.origins or how is ReachKind.METHOD_CALL:
             # A receiver without evidence may still prove itself by what it runs
             # (`conn.execute(select(User))`): the index decides.
-            found.append(Reach(ref, how, method))
+            found.append(Reach(ref, how, method, operand))
+
+    def _operand(self, call: ast.Call) -> ValueRef | None:
+        """The first argument of a method call with its evidence: an item of a comprehension over
+        a declared collection, or a name the facts know something of."""
+        if not call.args or not isinstance(call.args[0], ast.Name):
+            return None
+        name = call.args[0].id
+        for hidden in reversed(self._hidden):
+            if name in hidden:
+                return hidden[name]
+        ref = self._value_ref(call.args[0])
+        return ValueRef(ref.text, ref.origins) if ref is not None and ref.origins else None
 
     def _closure(self, func: ast.Name, found: list[Reach]) -> None:
         """Calling a nested function or a lambda held in a name reaches what it captured."""

@@ -115,6 +115,9 @@ class Reach:
     ref: ValueRef
     how: ReachKind
     via: str = ""
+    #: For a method call on the value, its first argument when the facts know what it is
+    #: (`session.delete(order)` with `order: Order`).
+    operand: ValueRef | None = None
 
 
 @facts_class
@@ -144,6 +147,9 @@ class Binding:
     #: The value is (part of) a parameter: the parameter and the attributes walked from it
     #: (`c = order.customer` is ("order", ("customer",)); "[]" is an element of a collection).
     parameter_path: ParameterPath | None = None
+    #: What each element of the value is, when an annotation declares a collection
+    #: (`orders: list[Order]`): a loop over it binds its target to that.
+    elements: tuple[Origin, ...] = ()
 
 
 #: A parameter and the attributes walked from it.

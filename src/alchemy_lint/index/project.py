@@ -449,6 +449,24 @@ class ProjectIndex:
             join_depth=relationship.join_depth,
         )
 
+    def delete_cascade_load(self, model: str) -> str | None:
+        """The relationship (`Model.name`) that `session.delete()` of an object of `model` may
+        load on the delete cascade, or None when it loads nothing: the model's own, inherited and
+        subclasses' relationships (the object may be of a subclass), and `backref()`s that other
+        models declare towards it."""
+        model = self.canonical(model)
+        owners = {c.qualname for c in self.class_chain(model)}
+        owners.update(q for q in self.classes if any(c.qualname == model for c in self.class_chain(q)))
+        for qualname, cls in self.classes.items():
+            for relationship in cls.relationships:
+                if qualname in owners and relationship.loads_on_delete:
+                    return f"{cls.name}.{relationship.name}"
+                if relationship.backref_delete_loads is not False and (
+                    self.resolve_model(relationship.target, near=qualname) in owners
+                ):
+                    return f"the backref of {cls.name}.{relationship.name}"
+        return None
+
     def _is_collection(self, cls: ClassFacts, relationship: RelationshipFacts) -> bool | None:
         """What the declaration says; for an untyped `tariff = relationship("Tariff")` beside a
         `tariff_id` column of its own, a many-to-one (the convention for the foreign key)."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from alchemy_lint.facts.model import FunctionFacts, SpawnedWork, StoredValue, TaskSpawn
 from alchemy_lint.facts.values import Reach, ReachKind, ValueRef
 from alchemy_lint.findings import Finding
-from alchemy_lint.index import ProjectAnalysis, ProjectIndex, Value
+from alchemy_lint.index import ProjectAnalysis, ProjectIndex, Value, ValueKind
 from alchemy_lint.index.runonce import SERVING
 from alchemy_lint.rules.base import Example, FileContext, Rule
 from alchemy_lint.rules.scaffolding import DB_MODULE
@@ -31,8 +31,52 @@ _RACE = (
     "Reads did not fail in any of 500 runs when an idle pooled connection was ready, because "
     'aiosqlite runs every statement in turn on one thread; on asyncpg the same reads raise "another '
     'operation is in progress" (RULES.md). The same writes with one session per task from the '
-    "factory ran clean in 500 of 500 runs."
+    "factory ran clean in 500 of 500 runs. `session.delete()` of objects whose model loads nothing on "
+    "the delete cascade runs no statement under `asyncio.gather` and raises nothing; along "
+    '`cascade="all, delete-orphan"` each delete loads the collection first, and on a session that '
+    "has to open its connection one of them raises the same `concurrent operations are not "
+    "permitted` (both re-checked by tests/test_concurrency_runtime.py)."
 )
+
+
+#: Two models for the examples of `session.delete()` under `asyncio.gather`: a tag whose notes
+#: stay behind, and a folder whose files go with it.
+DELETE_MODELS = """\
+import asyncio
+
+from sqlalchemy import ForeignKey
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notes: Mapped[list["Note"]] = relationship(back_populates="tag")
+
+
+class Note(Base):
+    __tablename__ = "notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tag_id: Mapped[int | None] = mapped_column(ForeignKey("tags.id"))
+    tag: Mapped[Tag | None] = relationship(back_populates="notes")
+
+
+class Folder(Base):
+    __tablename__ = "folders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    files: Mapped[list["File"]] = relationship(cascade="all, delete-orphan")
+
+
+class File(Base):
+    __tablename__ = "files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    folder_id: Mapped[int] = mapped_column(ForeignKey("folders.id"))
+"""
 
 
 def _fix_hint(context: FileContext) -> str:
@@ -68,7 +112,7 @@ class _Sessions:
             seen: set[str] = set()
             for reach in item.reaches:
                 for identity, ref, value in self._reached(reach):
-                    if identity in seen:
+                    if identity in seen or (ref is reach.ref and self._never_waits(reach)):
                         continue
                     seen.add(identity)
                     shared = found.setdefault(identity, _Shared(_display(reach, ref), value))
@@ -77,6 +121,17 @@ class _Sessions:
                     via = reach.via if reach.how is not ReachKind.METHOD_CALL or ref is not reach.ref else ""
                     shared.hits.append((item, reach.how, via))
         return found
+
+    def _never_waits(self, reach: Reach) -> bool:
+        """`session.delete(obj)` runs no statement when nothing on obj's delete cascade loads:
+        the coroutine ends without yielding, so it cannot interleave with other work."""
+        if reach.how is not ReachKind.METHOD_CALL or reach.via != "delete" or reach.operand is None:
+            return False
+        index = self.context.index
+        deleted = index.values.of(reach.operand.origins)
+        if deleted.kind is not ValueKind.MODEL_OBJECT or deleted.cls is None:
+            return False
+        return index.delete_cascade_load(deleted.cls) is None
 
     def _reached(self, reach: Reach) -> list[tuple[str, ValueRef, Value | None]]:
         values = self.context.index.values
@@ -204,6 +259,12 @@ SESSION_SHARED_ACROSS_TASKS = Rule(
         "(`gather(*(self.load(i) for i in ids))` where `load`, or a subclass's override of it, uses "
         "`self.session`). A task started with `create_task` is concurrent with the code that "
         "started it until it is awaited, so the spawner's own use of the session in that window counts. "
+        "`session.delete(obj)` counts only when it may run a statement: SQLAlchemy loads an unloaded "
+        "relationship on delete only along a `cascade` that includes `delete` (`all` does) without "
+        "`passive_deletes=True`. When `obj`'s model is known (an annotation `Order`, or an item of a "
+        "`list[Order]`/`Sequence[Order]`/`set[Order]`/`tuple[Order, ...]`) and no relationship of it, "
+        "of its bases or subclasses, nor a `backref()` towards it, loads on that cascade, the delete "
+        "finishes without yielding and cannot interleave; otherwise it counts. "
         "Only sessions with evidence count (an annotation, a factory, the session helper, `self.x` set "
         "from one): aiohttp's `ClientSession` and httpx's `AsyncClient` stay silent, and so do tasks that "
         "each open their own session or receive the factory. Test modules (`conftest.py`, `test_*.py`, "
@@ -327,6 +388,15 @@ async def test_concurrent_reads_share_one_query(session: AsyncSession) -> None:
 """,
             title="A test that shares a session across tasks on purpose",
             path="tests/test_cache.py",
+        ),
+        Example(
+            DELETE_MODELS
+            + """
+
+async def remove_tags(session: AsyncSession, tags: list[Tag]) -> None:
+    await asyncio.gather(*[session.delete(tag) for tag in tags])
+""",
+            title="`session.delete()` under `asyncio.gather` where nothing on the delete cascade loads",
         ),
     ),
     invalid=(
@@ -501,6 +571,15 @@ async def audit(session: Session) -> None:
                     "SessionLocal = async_sessionmaker(engine, expire_on_commit=False)\n",
                 ),
             ),
+        ),
+        Example(
+            DELETE_MODELS
+            + """
+
+async def remove_folders(session: AsyncSession, folders: list[Folder]) -> None:
+    await asyncio.gather(*[session.delete(folder) for folder in folders])  # ASA201
+""",
+            title="`session.delete()` under `asyncio.gather` of objects whose delete cascade loads a relationship",
         ),
     ),
     references=(
