@@ -9,7 +9,7 @@ import ast
 import sys
 import threading
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -487,7 +487,7 @@ class _FactsBuilder(FastNodeVisitor):
         invocations = self.invocations.leave_function(node.name, qualname)
         self.kept.leave_function(node)
         loading = (
-            analyse_function(node, self, state.provided)
+            analyse_function(node, self, state.provided, _session_receivers(state.calls))
             if isinstance(node, ast.AsyncFunctionDef) and state.awaits
             else None
         )
@@ -1343,6 +1343,18 @@ class _FactsBuilder(FastNodeVisitor):
 
 _MAX_PATH = 4
 _MAX_PARAMETER_READS = 64
+
+
+#: Awaited methods that only database sessions and connections have among what code commonly
+#: awaits (not `get`, `delete` or `close`, which HTTP clients and caches have too).
+_SESSION_ONLY_METHODS = frozenset(
+    {"commit", "rollback", "flush", "refresh", "execute", "exec", "scalar", "scalars", "get_one", "merge"}
+)
+
+
+def _session_receivers(calls: Iterable[MethodCall]) -> frozenset[str]:
+    """What a function awaits session methods on: `session` of `await session.commit()`."""
+    return frozenset(call.receiver.text for call in calls if call.awaited and call.method in _SESSION_ONLY_METHODS)
 
 
 def _element_origins(annotation: ast.expr | None, table: NameTable) -> tuple[Origin, ...]:

@@ -383,13 +383,18 @@ def _join(left: _Env | None, right: _Env | None) -> _Env | None:
 
 
 def analyse_function(
-    node: ast.AsyncFunctionDef, resolver: Resolver, provided: dict[str, ValueRef] | None = None
+    node: ast.AsyncFunctionDef,
+    resolver: Resolver,
+    provided: dict[str, ValueRef] | None = None,
+    session_receivers: frozenset[str] = frozenset(),
 ) -> FunctionLoading | None:
     """The loading facts of one async function, or None when it touches no ORM object.
 
     `provided`: the parameters a web framework fills from a provider (`Depends(...)`).
+    `session_receivers`: the expressions the function awaits session methods on (`session` of
+    `await session.commit()`): the session among the arguments of a call that returns objects.
     """
-    walker = _LoadingWalker(resolver, provided or {}, node.lineno)
+    walker = _LoadingWalker(resolver, provided or {}, node.lineno, session_receivers)
     walker.run(node.body)
     if not (
         walker.accesses
@@ -420,10 +425,13 @@ class _LoopFrame:
 
 
 class _LoadingWalker:
-    def __init__(self, resolver: Resolver, provided: dict[str, ValueRef], line: int) -> None:
+    def __init__(
+        self, resolver: Resolver, provided: dict[str, ValueRef], line: int, session_receivers: frozenset[str]
+    ) -> None:
         self.resolver = resolver
         self.provided = provided
         self.line = line
+        self.session_receivers = session_receivers
         #: Names the function bound itself: a provided parameter rebound is no longer provided.
         self.rebound: set[str] = set()
         self.accesses: dict[tuple[int, int, str, str], ObjectAccess] = {}
@@ -1327,14 +1335,22 @@ class _LoadingWalker:
         origins = self.callee(node)
         if not origins:
             return None
+        # The session the objects come from: an argument the function awaits session methods
+        # on, whatever it was bound to (`async with Factory() as session` binds a call's result,
+        # as `order = await load(...)` does); else the first argument with evidence that is no
+        # object this function holds (an ORM object passed along is not the session).
         session: ValueRef | None = None
         for argument in (*node.args, *(kw.value for kw in node.keywords)):
-            if isinstance(argument, (ast.Name, ast.Attribute)) and not (
-                isinstance(argument, ast.Name) and argument.id in env
-            ):
-                ref = self.resolver.value_ref(argument)
-                if ref is not None and ref.origins and session is None:
-                    session = ref
+            if not isinstance(argument, (ast.Name, ast.Attribute)):
+                continue
+            used_as_session = expression_text(argument) in self.session_receivers
+            if not used_as_session and (session is not None or (type(argument) is ast.Name and argument.id in env)):
+                continue
+            ref = self.resolver.value_ref(argument)
+            if ref is not None and ref.origins:
+                session = ref
+                if used_as_session:
+                    break
         source = ObjectSource(
             SourceKind.CALL,
             node.lineno,

@@ -1245,6 +1245,31 @@ async def rename_user(user_id: int, name: str) -> str:
     ),
     _example(
         """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import SessionLocal
+from app.db_models import Order
+
+
+async def reopen(order_id: int) -> str:
+    async with SessionLocal() as session:
+        order = await _load_order(session, order_id)
+        order.status = "open"
+        await session.commit()
+        return order.status  # ASA302
+
+
+async def _load_order(session: AsyncSession, order_id: int) -> Order:
+    order = await session.get(Order, order_id)
+    assert order is not None
+    return order
+""",
+        _EXPIRING_DB,
+        title="An object a helper loaded with the session this function opened, read after `commit()`",
+        topic=_AFTER_COMMIT,
+    ),
+    _example(
+        """\
 from sqlalchemy import update
 
 from app.db_models import Order
@@ -1353,6 +1378,31 @@ async def rename_user(user_id: int, name: str) -> str:
         _KEEPING_DB,
         title="A bare `AsyncSession(engine, expire_on_commit=False)`, the value read before the commit",
         topic=_BARE_SESSION,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import SessionLocal
+from app.db_models import Order
+
+
+async def reopen(order_id: int) -> str:
+    async with SessionLocal() as session:
+        order = await _load_order(session, order_id)
+        order.status = "open"
+        await session.commit()
+        return order.status
+
+
+async def _load_order(session: AsyncSession, order_id: int) -> Order:
+    order = await session.get(Order, order_id)
+    assert order is not None
+    return order
+""",
+        _KEEPING_DB,
+        title="The same helper; the factory sets `expire_on_commit=False`",
+        topic=_AFTER_COMMIT,
     ),
     _example(
         """\

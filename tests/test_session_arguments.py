@@ -1,0 +1,91 @@
+"""Which argument of a call that returns ORM objects is their session: the one the caller awaits
+session methods on, wherever it was bound, and not an object handed over beside it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import expected_lines, findings_in, write_project
+
+from alchemy_lint.rules.loading_examples import MODELS
+
+DATABASE = """\
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+engine = create_async_engine("sqlite+aiosqlite://")
+SessionLocal = async_sessionmaker(engine{options})
+"""
+
+HELPERS = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order, User
+
+
+async def order_of(user: User, session: AsyncSession) -> Order:
+    order = await session.get(Order, user.id)
+    assert order is not None
+    return order
+"""
+
+#: The object comes first among the arguments, the session second.
+AFTER_AN_OBJECT = """\
+from app.db import SessionLocal
+from app.db_models import User
+from app.helpers import order_of
+
+
+async def close_for(user: User) -> str:
+    async with SessionLocal() as session:
+        order = await order_of(user, session)
+        order.status = "closed"
+        await session.commit()
+        return order.status  # ASA302
+
+
+async def close_for_all(users: list[User]) -> list[str]:
+    statuses = []
+    async with SessionLocal() as session:
+        for user in users:
+            order = await order_of(user, session)
+            order.status = "closed"
+            await session.commit()
+            statuses.append(order.status)  # ASA302
+    return statuses
+
+
+async def close_with_a_session_made_here(user: User) -> str:
+    session = SessionLocal()
+    try:
+        order = await order_of(user, session)
+        order.status = "closed"
+        await session.commit()
+        return order.status  # ASA302
+    finally:
+        await session.close()
+"""
+
+
+def _project(tmp_path: Path, expire_on_commit: str) -> Path:
+    options = f", expire_on_commit={expire_on_commit}" if expire_on_commit else ""
+    return write_project(
+        tmp_path / "project",
+        {
+            "app/__init__.py": "",
+            "app/db.py": DATABASE.format(options=options),
+            "app/db_models.py": MODELS,
+            "app/helpers.py": HELPERS,
+            "app/service.py": AFTER_AN_OBJECT,
+        },
+    )
+
+
+def test_the_session_is_the_argument_the_caller_commits_not_the_object_before_it(tmp_path: Path) -> None:
+    root = _project(tmp_path, "")
+    lines = [finding.line for finding in findings_in(root, "app/service.py", "ASA302")]
+    assert lines == expected_lines(AFTER_AN_OBJECT, "ASA302")
+
+
+def test_the_session_it_names_decides_whether_commit_expires(tmp_path: Path) -> None:
+    root = _project(tmp_path, "False")
+    assert findings_in(root, "app/service.py", "ASA302") == []
