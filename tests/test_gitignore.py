@@ -203,3 +203,12 @@ def test_the_text_index_answers_as_pathspec_does(patterns: list[str], parts: lis
     path = "/".join(parts)
     expected = spec.check_file(path + "/" if is_dir else path).include
     assert IgnoreFile("/base/", spec).decides("/base/" + path, is_dir=is_dir) == expected
+
+
+def test_a_pattern_python_warns_about_is_read_quietly(tmp_path: Path) -> None:
+    # A Next.js catch-all route in a monorepo's ignore file: `re` calls `[[` "a possible nested set".
+    root = write_project(tmp_path / "project", {"app/db.py": DB, "web/pages/db.py": DB})
+    (root / ".ignore").write_text("web/pages/[[...path]].tsx\nweb/pages/\n", encoding="utf-8")
+    result = run_cli("check", "--select", "ASA103", ".", cwd=root)
+    assert "Warning" not in result.stderr, result.stderr
+    assert [path for path, *_ in reported(result.stdout)] == ["app/db.py"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Container, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -105,7 +106,12 @@ def _read_ignore_file(path: Path, base: str | Path) -> IgnoreFile | None:
         return None
     from pathspec import GitIgnoreSpec
 
-    spec = GitIgnoreSpec.from_lines(text.splitlines())
+    with warnings.catch_warnings():
+        # `re` warns of a pattern that a later Python may read otherwise (`[[...path]].tsx`, a
+        # Next.js route, is "a possible nested set"); the file is the project's, not the user's
+        # to fix for us, and it means today what git means by it.
+        warnings.simplefilter("ignore", FutureWarning)
+        spec = GitIgnoreSpec.from_lines(text.splitlines())
     return IgnoreFile(os.path.join(base, ""), spec) if len(spec) else None
 
 
