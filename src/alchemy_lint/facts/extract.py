@@ -35,7 +35,7 @@ from alchemy_lint.facts.injection import (
 )
 from alchemy_lint.facts.invocations import InvocationRecorder, decorator_arguments
 from alchemy_lint.facts.kept import KeptTracker
-from alchemy_lint.facts.loading import analyse_function
+from alchemy_lint.facts.loading import analyse_function, analyse_statement_helper
 from alchemy_lint.facts.model import (
     WHOLE_REFRESH,
     ApiCall,
@@ -78,6 +78,7 @@ from alchemy_lint.resolve import (
     annotation_target,
     annotation_targets,
     bind_import,
+    dotted_parts,
     expression_text,
     qualify,
     returned_target,
@@ -393,7 +394,12 @@ class _FactsBuilder(FastNodeVisitor):
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         for decorator in node.decorator_list:
             self.visit(decorator)
-        bases = tuple(base for base in (qualify(b, self.table) for b in node.bases) if base)
+        # `RepositoryBase[Order]`: a generic base is its class, whatever it is parametrised with.
+        bases = tuple(
+            base
+            for base in (qualify(b.value if isinstance(b, ast.Subscript) else b, self.table) for b in node.bases)
+            if base
+        )
         keywords = {kw.arg: ast.unparse(kw.value) for kw in node.keywords if kw.arg}
         outer = self.function
         qualname = f"{outer.qualname if outer else self.module}.{node.name}"
@@ -414,6 +420,11 @@ class _FactsBuilder(FastNodeVisitor):
                 target = annotation_target(annotation, self.table)
                 if target:
                     state.attributes[name] = AttributeFacts((Origin(OriginKind.ANNOTATION, target),))
+                elif annotation is None and value is not None and dotted_parts(value) is not None:
+                    # `model = Order` in a repository's body: the class it names, by name.
+                    named_value = qualify(value, self.table)
+                    if named_value:
+                        state.attributes[name] = AttributeFacts((Origin(OriginKind.NAME, named_value),))
                 named = field_type(annotation, self.table) if annotation is not None else None
                 if named:
                     field_types[name] = named
@@ -485,11 +496,10 @@ class _FactsBuilder(FastNodeVisitor):
         task_spawns = self.concurrency.leave_function()
         invocations = self.invocations.leave_function(node.name, qualname)
         self.kept.leave_function(node)
-        loading = (
-            analyse_function(node, self, state.provided)
-            if isinstance(node, ast.AsyncFunctionDef) and state.awaits
-            else None
-        )
+        if isinstance(node, ast.AsyncFunctionDef):
+            loading = analyse_function(node, self, state.provided, method_of) if state.awaits else None
+        else:
+            loading = analyse_statement_helper(node, self, method_of) if _returns_a_value(node) else None
         self.function = outer
         self.table, self.loop_depth = saved_table, saved_loops
         captures = tuple(values.captured.values())
@@ -1344,6 +1354,15 @@ def _parameter_types(values: ValueTable, parameters: tuple[str, ...]) -> tuple[t
                 if origin.kind is OriginKind.ANNOTATION and not origin.steps
             )
     return tuple(found)
+
+
+def _returns_a_value(node: ast.FunctionDef) -> bool:
+    """Whether a plain `def` ends in `return <value>` (a statement helper does; most do not).
+
+    Only the top-level statements of the body are looked at: a helper that builds a statement
+    returns it at the end."""
+    last = node.body[-1] if node.body else None
+    return isinstance(last, ast.Return) and isinstance(last.value, (ast.Name, ast.Call, ast.Attribute))
 
 
 def _literal_getattr(call: ast.Call) -> bool:

@@ -18,6 +18,7 @@ from alchemy_lint.facts.model import (
 )
 from alchemy_lint.facts.values import Origin, OriginKind, StepKind, ValueRef
 from alchemy_lint.index.project import ProjectIndex, RelationshipRef
+from alchemy_lint.index.statements import CallSite, own_method, receiver_class, statement_value
 from alchemy_lint.index.values import ValueKind
 
 #: Relationship `lazy=` strategies under which reading it emits no SQL (it raises another error
@@ -70,12 +71,16 @@ def resolve_source(
     function: str = "",
     depth: int = 0,
     position: int | None = None,
+    site: CallSite | None = None,
 ) -> ResolvedSource | None:
-    """Where objects come from; `position` picks an element of a tuple a project function returns."""
+    """Where objects come from; `position` picks an element of a tuple a project function
+    returns; `site` is the call that runs the function the source is in, when it is a callee."""
     if depth > _MAX_DEPTH:
         return None
     if source.kind is SourceKind.CALL:
-        return _resolve_call(index, source, depth, position)
+        return _resolve_call(index, source, depth, position, site)
+    if source.kind is SourceKind.QUERY and source.statement is not None:
+        return _resolve_statement(index, source, path, function, site)
     if source.model is None:
         return None
     # An injected parameter's annotation may be an alias (`CurrentUser = Annotated[User, ...]`).
@@ -101,6 +106,31 @@ def resolve_source(
     )
 
 
+def _resolve_statement(
+    index: ProjectIndex, source: ObjectSource, path: str, function: str, site: CallSite | None
+) -> ResolvedSource | None:
+    """Objects of a statement built elsewhere (a helper, a caller, a generic base)."""
+    value = statement_value(index, source, site)
+    if value is None:
+        return None
+    model = index.resolve_model(value.model)
+    if model is None or not index.is_model(model):
+        return None
+    return ResolvedSource(
+        SourceKind.QUERY,
+        model,
+        value.line,
+        value.path or path,
+        tuple(sorted(value.loaders, key=repr)),
+        value.known,
+        (),
+        (),
+        False,
+        value.function or function,
+        tuple(sorted(value.maybe, key=repr)),
+    )
+
+
 def _is_select(index: ProjectIndex, constructor: str | None) -> bool:
     """A statement of SQLAlchemy's that gives ORM objects (DML does only with `returning()`,
     which the facts already checked)."""
@@ -114,18 +144,19 @@ _OBJECT_STATEMENTS = frozenset({"select", "insert", "update", "delete"})
 
 
 def _resolve_call(
-    index: ProjectIndex, source: ObjectSource, depth: int, position: int | None = None
+    index: ProjectIndex, source: ObjectSource, depth: int, position: int | None = None, caller: CallSite | None = None
 ) -> ResolvedSource | None:
-    function = callee_function(index, source.callee)
+    function = _dispatched(index, source, caller)
     if function is None or function.loading is None or not function.loading.returns_only_objects:
         return None
+    site = CallSite(function, receiver_class(index, source.callee, caller), source.passed, caller)
     path = _function_path(index, function)
     found: ResolvedSource | None = None
     returns = [returned for returned in function.loading.returns if returned.position == position]
     if not returns or any((returned.position is None) != (position is None) for returned in function.loading.returns):
         return None  # a tuple on some returns and one object on others: nothing to trust
     for returned in returns:
-        inner = resolve_source(index, returned.source, path, function.name, depth + 1)
+        inner = resolve_source(index, returned.source, path, function.name, depth + 1, site=site)
         if inner is None:
             return None
         session = returned.source.session
@@ -174,6 +205,16 @@ def _resolve_call(
             tuple({*found.maybe_loaders, *resolved.maybe_loaders, *(set(found.loaders) ^ set(resolved.loaders))}),
         )
     return found
+
+
+def _dispatched(index: ProjectIndex, source: ObjectSource, caller: CallSite | None) -> FunctionFacts | None:
+    """The function a call runs; `self.get_all(...)` in a method runs the receiver's own override."""
+    function = callee_function(index, source.callee)
+    if function is None or caller is None or caller.receiver is None:
+        return function
+    owner, _, name = function.qualname.rpartition(".")
+    own = own_method(index, owner, name, caller) if receiver_class(index, source.callee, caller) else None
+    return own[0] if own is not None else function
 
 
 def _function_path(index: ProjectIndex, function: FunctionFacts) -> str:
