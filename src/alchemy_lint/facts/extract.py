@@ -1114,7 +1114,12 @@ class _FactsBuilder(FastNodeVisitor):
         guard = self._guard(function)
         known = function.parameter_reads.get(key)
         if known is None:
-            function.parameter_reads[key] = ParameterRead(found[0], found[1], node.lineno, node.col_offset, guard)
+            assigned = (
+                _assigned_below(function.assigned_paths, found[0], found[1][:-1]) if function.assigned_paths else ()
+            )
+            function.parameter_reads[key] = ParameterRead(
+                found[0], found[1], node.lineno, node.col_offset, guard, assigned
+            )
         elif known.guard and known.guard != guard:
             # Read under two different conditions: it needs only what both need.
             function.parameter_reads[key] = ParameterRead(
@@ -1161,7 +1166,10 @@ class _FactsBuilder(FastNodeVisitor):
         guard = self._guard(function)
         flags = known_arguments(node, is_parameter=self._is_parameter)
         for key, (parameter, path) in handed:
-            function.forwards.append(Forward(callee, key, parameter, path, node.lineno, conditional, guard, flags))
+            assigned = _assigned_below(function.assigned_paths, parameter, path) if function.assigned_paths else ()
+            function.forwards.append(
+                Forward(callee, key, parameter, path, node.lineno, conditional, guard, flags, assigned)
+            )
 
     def _record_refresh(self, function: _FunctionState, node: ast.Call) -> None:
         """`await session.refresh(order, ["items"])` loads `items` on the parameter `order`."""
@@ -1470,3 +1478,17 @@ def _mapping_key(expr: ast.expr) -> str | None:
         return None
     key = expr.slice
     return key.value if type(key) is ast.Constant and type(key.value) is str else None
+
+
+def _assigned_below(
+    assigned: set[tuple[str, tuple[str, ...]]], parameter: str, path: tuple[str, ...]
+) -> tuple[tuple[str, ...], ...]:
+    """The paths set so far below `path` of `parameter`, relative to it (sorted: facts are stable)."""
+    depth = len(path)
+    return tuple(
+        sorted(
+            walked[depth:]
+            for name, walked in assigned
+            if name == parameter and len(walked) > depth and walked[:depth] == path
+        )
+    )

@@ -198,6 +198,9 @@ class ParameterRead:
     #: What the read needs of the parameters (`if include_items:`, or after `if override is not
     #: None: return`): a caller whose arguments settle one of them otherwise never makes it.
     guard: tuple[Condition, ...] = ()
+    #: What the function set before the read below the object whose method or property the path
+    #: ends in (`change.discount = d; change.apply()` has ("discount",)), relative to that object.
+    assigned: tuple[tuple[str, ...], ...] = ()
 
 
 @facts_class
@@ -219,6 +222,10 @@ class Forward:
     guard: tuple[Condition, ...] = ()
     #: What the call's arguments are known to be: `include_items=False`, `override=obj`.
     flags: tuple[KnownArgument, ...] = ()
+    #: Paths below the handed-on value that the function set before the call
+    #: (`change.discount = d; change.apply()` has ("discount",)): the callee's reads of them
+    #: return what was set, nothing the caller loaded.
+    assigned: tuple[tuple[str, ...], ...] = ()
 
 
 @facts_class

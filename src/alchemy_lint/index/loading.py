@@ -365,9 +365,11 @@ def first_unloaded(
     where: tuple[str, int],
     depth: int = 0,
     in_session: frozenset[str] = frozenset(),
+    set_below: tuple[tuple[str, ...], ...] = (),
 ) -> UnloadedRead | None:
     """Walk `read` (a callee's path off the object) and give the first relationship on it that
-    is not loaded; methods and properties of the models on the way are followed."""
+    is not loaded; methods and properties of the models on the way are followed. `set_below`:
+    what the reader set below the object of the method `read` ends in (see `Read.assigned`)."""
     model = target.model
     chain = list(target.path)
     here = loaded
@@ -377,7 +379,8 @@ def first_unloaded(
             continue
         relationship = index.relationships(model).get(name)
         if relationship is None:
-            return _through_method(index, model, name, chain, target, here, read[position + 1 :], depth, in_session)
+            rest = read[position + 1 :]
+            return _through_method(index, model, name, chain, target, here, rest, depth, in_session, set_below)
         access = AccessTarget(target.source, tuple(chain), model, relationship)
         state = relationship_loaded(access, name, here, direct, in_session)
         if state is False:
@@ -404,14 +407,20 @@ def _through_method(
     rest: tuple[str, ...],
     depth: int,
     in_session: frozenset[str],
+    set_below: tuple[tuple[str, ...], ...],
 ) -> UnloadedRead | None:
-    """`order.total()` or `order.item_count`: what the model's method reads off `self`."""
+    """`order.total()` or `order.item_count`: what the model's method reads off `self`, but for
+    what the caller set on the object before it called it (`set_below`)."""
     if depth >= _MAX_DEPTH or rest:
         return None  # what a property returns is not followed further
     reads = index.summaries.method_reads(model, name)
     at = ObjectTarget(target.source, tuple(chain), model, target.direct and not chain)
     for read in reads:
-        unloaded = first_unloaded(index, at, loaded, read.path, (read.function, read.line), depth + 1, in_session)
+        if any(read.path[: len(set_)] == set_ for set_ in set_below):
+            continue
+        unloaded = first_unloaded(
+            index, at, loaded, read.path, (read.function, read.line), depth + 1, in_session, read.assigned
+        )
         if unloaded is not None:
             return unloaded
     return None
