@@ -240,12 +240,17 @@ class EagerOrderRepository(OrderRepository):
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.describe import describe
-from app.repository import EagerOrderRepository
+from app.repository import EagerOrderRepository, OrderRepository
 
 
 async def each(session: AsyncSession) -> None:
     for order in await EagerOrderRepository(session).get_by_status("new"):
         await describe(order)
+
+
+async def each_of_the_base(session: AsyncSession) -> None:
+    for order in await OrderRepository(session).get_by_status("new"):
+        await describe(order)  # ASA301
 """,
         app__repository=overriding,
     )
