@@ -6,6 +6,7 @@ Which model an access reads, whether its relationship is loaded, and what the se
 from __future__ import annotations
 
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from alchemy_lint.facts.model import (
     FunctionFacts,
@@ -248,6 +249,29 @@ class ObjectTarget:
     direct: bool
 
 
+#: What each object source of an index resolves to: a function's accesses share a few sources,
+#: and following a source through the calls and statement helpers it comes from is the costly part.
+#: Keyed by the source's identity (kept alive in the value, so the identity stays its own).
+_RESOLVED: WeakKeyDictionary[
+    ProjectIndex, dict[tuple[int, str, int | None], tuple[ObjectSource, ResolvedSource | None]]
+] = WeakKeyDictionary()
+
+
+def _resolved_source(
+    index: ProjectIndex, source: ObjectSource, path: str, position: int | None
+) -> ResolvedSource | None:
+    memo = _RESOLVED.get(index)
+    if memo is None:
+        memo = _RESOLVED[index] = {}
+    key = (id(source), path, position)
+    known = memo.get(key)
+    if known is not None and known[0] is source:
+        return known[1]
+    resolved = resolve_source(index, source, path, position=position)
+    memo[key] = (source, resolved)
+    return resolved
+
+
 def resolve_object(
     index: ProjectIndex, source: ObjectSource, walked: tuple[str, ...], path: str
 ) -> ObjectTarget | None:
@@ -255,7 +279,7 @@ def resolve_object(
     position: int | None = None
     if source.kind is SourceKind.CALL and walked[:1] and walked[0][1:-1].isdigit():
         position, walked = int(walked[0][1:-1]), walked[1:]
-    resolved = resolve_source(index, source, path, position=position)
+    resolved = _resolved_source(index, source, path, position)
     if resolved is None:
         return None
     direct = not walked
