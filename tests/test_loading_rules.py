@@ -692,6 +692,101 @@ async def show(session: AsyncSession) -> int:
     )
 
 
+_CHANGE_MODELS = """\
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Discount(Base):
+    __tablename__ = "discounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str]
+
+
+class Change(Base):
+    __tablename__ = "changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    discount_id: Mapped[int | None] = mapped_column(ForeignKey("discounts.id"))
+    discount: Mapped[Discount | None] = relationship(lazy="raise")
+
+    def applied_code(self) -> str | None:
+        return self.discount.code if self.discount is not None else None
+
+
+class Plan(Base):
+    __tablename__ = "plans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id"))
+    change: Mapped[Change] = relationship()
+"""
+
+_PREVIEWS = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Change, Discount, Plan
+
+
+def code_of(change: Change) -> str | None:
+    return change.discount.code if change.discount is not None else None
+
+
+def cleared(plan: Plan) -> str | None:
+    change = plan.change
+    change.discount = None
+    return code_of(change)
+
+
+async def preview(session: AsyncSession, plan: Plan) -> str | None:
+    change = plan.change
+    if change.discount_id is not None:
+        change.discount = await session.get(Discount, change.discount_id)
+    else:
+        change.discount = None
+    return change.applied_code()
+
+
+def as_is(plan: Plan) -> str | None:
+    return plan.change.applied_code()
+
+
+def code_as_is(plan: Plan) -> str | None:
+    return code_of(plan.change)
+"""
+
+
+def test_a_method_a_callee_calls_after_setting_a_relationship_reads_what_it_set(tmp_path: Path) -> None:
+    handler = """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Plan
+from app.previews import as_is, cleared, code_as_is, preview
+
+
+async def previewed(session: AsyncSession) -> list[str | None]:
+    plan = (await session.scalars(select(Plan).options(selectinload(Plan.change)))).one()
+    return [await preview(session, plan), cleared(plan)]
+
+
+async def unchanged(session: AsyncSession) -> list[str | None]:
+    plan = (await session.scalars(select(Plan).options(selectinload(Plan.change)))).one()
+    return [as_is(plan)]  # ASA301
+
+
+async def unchanged_by_function(session: AsyncSession) -> list[str | None]:
+    plan = (await session.scalars(select(Plan).options(selectinload(Plan.change)))).one()
+    return [code_as_is(plan)]  # ASA301
+"""
+    files = {"app/db_models.py": _CHANGE_MODELS, "app/previews.py": _PREVIEWS, "app/handlers.py": handler}
+    root = write_project(tmp_path / "project", files)
+    assert lines_reported(root, "ASA301") == expected_lines(handler, "ASA301")
+
+
 def test_the_read_right_after_a_rollback_goes_before_the_next_iterations(tmp_path: Path) -> None:
     check(
         tmp_path,

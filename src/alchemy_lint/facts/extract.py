@@ -35,7 +35,7 @@ from alchemy_lint.facts.injection import (
 )
 from alchemy_lint.facts.invocations import InvocationRecorder, decorator_arguments
 from alchemy_lint.facts.kept import KeptTracker
-from alchemy_lint.facts.loading import analyse_function
+from alchemy_lint.facts.loading import analyse_function, analyse_statement_helper
 from alchemy_lint.facts.model import (
     WHOLE_REFRESH,
     ApiCall,
@@ -78,6 +78,7 @@ from alchemy_lint.resolve import (
     annotation_target,
     annotation_targets,
     bind_import,
+    dotted_parts,
     element_target,
     expression_text,
     qualify,
@@ -394,7 +395,12 @@ class _FactsBuilder(FastNodeVisitor):
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         for decorator in node.decorator_list:
             self.visit(decorator)
-        bases = tuple(base for base in (qualify(b, self.table) for b in node.bases) if base)
+        # `RepositoryBase[Order]`: a generic base is its class, whatever it is parametrised with.
+        bases = tuple(
+            base
+            for base in (qualify(b.value if isinstance(b, ast.Subscript) else b, self.table) for b in node.bases)
+            if base
+        )
         keywords = {kw.arg: ast.unparse(kw.value) for kw in node.keywords if kw.arg}
         outer = self.function
         qualname = f"{outer.qualname if outer else self.module}.{node.name}"
@@ -415,6 +421,11 @@ class _FactsBuilder(FastNodeVisitor):
                 target = annotation_target(annotation, self.table)
                 if target:
                     state.attributes[name] = AttributeFacts((Origin(OriginKind.ANNOTATION, target),))
+                elif annotation is None and value is not None and dotted_parts(value) is not None:
+                    # `model = Order` in a repository's body: the class it names, by name.
+                    named_value = qualify(value, self.table)
+                    if named_value:
+                        state.attributes[name] = AttributeFacts((Origin(OriginKind.NAME, named_value),))
                 named = field_type(annotation, self.table) if annotation is not None else None
                 if named:
                     field_types[name] = named
@@ -486,11 +497,14 @@ class _FactsBuilder(FastNodeVisitor):
         task_spawns = self.concurrency.leave_function()
         invocations = self.invocations.leave_function(node.name, qualname)
         self.kept.leave_function(node)
-        loading = (
-            analyse_function(node, self, state.provided, _session_receivers(state.calls))
-            if isinstance(node, ast.AsyncFunctionDef) and state.awaits
-            else None
-        )
+        if isinstance(node, ast.AsyncFunctionDef):
+            loading = (
+                analyse_function(node, self, state.provided, method_of, _session_receivers(state.calls))
+                if state.awaits
+                else None
+            )
+        else:
+            loading = analyse_statement_helper(node, self, method_of) if _returns_a_value(node) else None
         self.function = outer
         self.table, self.loop_depth = saved_table, saved_loops
         captures = tuple(values.captured.values())
@@ -1118,7 +1132,12 @@ class _FactsBuilder(FastNodeVisitor):
         guard = self._guard(function)
         known = function.parameter_reads.get(key)
         if known is None:
-            function.parameter_reads[key] = ParameterRead(found[0], found[1], node.lineno, node.col_offset, guard)
+            assigned = (
+                _assigned_below(function.assigned_paths, found[0], found[1][:-1]) if function.assigned_paths else ()
+            )
+            function.parameter_reads[key] = ParameterRead(
+                found[0], found[1], node.lineno, node.col_offset, guard, assigned
+            )
         elif known.guard and known.guard != guard:
             # Read under two different conditions: it needs only what both need.
             function.parameter_reads[key] = ParameterRead(
@@ -1165,7 +1184,10 @@ class _FactsBuilder(FastNodeVisitor):
         guard = self._guard(function)
         flags = known_arguments(node, is_parameter=self._is_parameter)
         for key, (parameter, path) in handed:
-            function.forwards.append(Forward(callee, key, parameter, path, node.lineno, conditional, guard, flags))
+            assigned = _assigned_below(function.assigned_paths, parameter, path) if function.assigned_paths else ()
+            function.forwards.append(
+                Forward(callee, key, parameter, path, node.lineno, conditional, guard, flags, assigned)
+            )
 
     def _record_refresh(self, function: _FunctionState, node: ast.Call) -> None:
         """`await session.refresh(order, ["items"])` loads `items` on the parameter `order`."""
@@ -1377,6 +1399,15 @@ def _parameter_types(values: ValueTable, parameters: tuple[str, ...]) -> tuple[t
     return tuple(found)
 
 
+def _returns_a_value(node: ast.FunctionDef) -> bool:
+    """Whether a plain `def` ends in `return <value>` (a statement helper does; most do not).
+
+    Only the top-level statements of the body are looked at: a helper that builds a statement
+    returns it at the end."""
+    last = node.body[-1] if node.body else None
+    return isinstance(last, ast.Return) and isinstance(last.value, (ast.Name, ast.Call, ast.Attribute))
+
+
 def _literal_getattr(call: ast.Call) -> bool:
     """`getattr(obj, "name")` or `getattr(obj, "name", default)`."""
     return (
@@ -1482,3 +1513,17 @@ def _mapping_key(expr: ast.expr) -> str | None:
         return None
     key = expr.slice
     return key.value if type(key) is ast.Constant and type(key.value) is str else None
+
+
+def _assigned_below(
+    assigned: set[tuple[str, tuple[str, ...]]], parameter: str, path: tuple[str, ...]
+) -> tuple[tuple[str, ...], ...]:
+    """The paths set so far below `path` of `parameter`, relative to it (sorted: facts are stable)."""
+    depth = len(path)
+    return tuple(
+        sorted(
+            walked[depth:]
+            for name, walked in assigned
+            if name == parameter and len(walked) > depth and walked[:depth] == path
+        )
+    )

@@ -24,8 +24,10 @@ from alchemy_lint.facts.model import (
     LoaderStrategy,
     ObjectAccess,
     ObjectSource,
+    PassedArgument,
     ReturnedObject,
     SourceKind,
+    StatementOrigin,
     assigned,
 )
 from alchemy_lint.facts.values import Origin, OriginKind, Step, StepKind, ValueRef
@@ -156,6 +158,27 @@ class _Statement:
     entities: tuple[str, ...] = ()
     #: Whether running it gives ORM objects (a select; DML only with `returning(Model)`).
     objects: bool = True
+    #: Where it comes from when not from `select(Model)` here (then `model` is ""), and the
+    #: parameters whose options it carries.
+    origin: StatementOrigin | None = None
+    #: Only what a project call returned, no statement method applied yet: maybe a statement,
+    #: maybe anything else (a session, a repository), so everything else reads it as unknown.
+    called: bool = False
+
+    def source(self, session: ValueRef | None = None) -> ObjectSource:
+        """The statement as the source of the objects that running it gives."""
+        return ObjectSource(
+            SourceKind.QUERY,
+            self.line,
+            model=self.model or None,
+            constructor=self.constructor or None,
+            session=session,
+            loaders=tuple(sorted(self.loaders, key=repr)),
+            loaders_known=self.known,
+            maybe_loaders=tuple(sorted(self.maybe, key=repr)),
+            given_loaders=tuple(sorted(self.given, key=repr)),
+            statement=self.origin,
+        )
 
 
 @facts_class
@@ -272,8 +295,11 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
     if isinstance(left, _Statement) and isinstance(right, _Statement):
         if (left.model, left.constructor) != (right.model, right.constructor):
             return None
+        if not _same_origin(left.origin, right.origin):
+            return None
         return replace(
             left,
+            origin=_joined_origin(left.origin, right.origin),
             loaders=left.loaders & right.loaders,
             known=left.known and right.known,
             maybe=left.maybe | right.maybe | (left.loaders ^ right.loaders),
@@ -334,6 +360,27 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
     return None
 
 
+_BARE = StatementOrigin()
+
+
+def _same_origin(left: StatementOrigin | None, right: StatementOrigin | None) -> bool:
+    """Whether two paths built the statement from the same thing, whatever options parameters added."""
+    return left == right or replace(left or _BARE, option_parameters=()) == replace(
+        right or _BARE, option_parameters=()
+    )
+
+
+def _joined_origin(left: StatementOrigin | None, right: StatementOrigin | None) -> StatementOrigin | None:
+    """The origin of a statement built on either of two paths (see `_same_origin`). Options a
+    parameter adds on one path only count as added (`if options: stmt = stmt.options(*options)`):
+    a caller that passes none adds nothing either way, so this only ever judges less."""
+    if left == right:
+        return left
+    bare = _BARE
+    parameters = sorted({*(left or bare).option_parameters, *(right or bare).option_parameters})
+    return replace(left or right or bare, option_parameters=tuple(parameters))
+
+
 def _check_results(env: _Env, lines: set[int] | None, *, checked: bool) -> None:
     """Marks (or unmarks) the calls at `lines` (every call when None) that expired objects of
     `env` as calls whose result the code tested."""
@@ -386,16 +433,19 @@ def analyse_function(
     node: ast.AsyncFunctionDef,
     resolver: Resolver,
     provided: dict[str, ValueRef] | None = None,
+    owner: str | None = None,
     session_receivers: frozenset[str] = frozenset(),
 ) -> FunctionLoading | None:
     """The loading facts of one async function, or None when it touches no ORM object.
 
-    `provided`: the parameters a web framework fills from a provider (`Depends(...)`).
-    `session_receivers`: the expressions the function awaits session methods on (`session` of
-    `await session.commit()`): the session among the arguments of a call that returns objects.
+    `provided`: the parameters a web framework fills from a provider (`Depends(...)`); `owner`:
+    the class of which it is a method; `session_receivers`: the expressions the function awaits
+    session methods on (`session` of `await session.commit()`): the session among the arguments
+    of a call that returns objects.
     """
-    walker = _LoadingWalker(resolver, provided or {}, node.lineno, session_receivers)
+    walker = _LoadingWalker(resolver, provided or {}, node.lineno, owner, _parameters(node), session_receivers)
     walker.run(node.body)
+    statements = walker.returned_statements()
     if not (
         walker.accesses
         or walker.returns
@@ -403,6 +453,7 @@ def analyse_function(
         or walker.effects
         or walker.rolled_back_on_error
         or walker.returns_created
+        or statements
     ):
         return None
     return FunctionLoading(
@@ -415,7 +466,22 @@ def analyse_function(
         held=tuple(walker.held),
         returns_created=tuple(walker.returns_created),
         expiries=tuple((source, expiry) for expiry, source in walker.expiries.items()),
+        statements=statements,
     )
+
+
+def analyse_statement_helper(node: ast.FunctionDef, resolver: Resolver, owner: str | None) -> FunctionLoading | None:
+    """What a plain `def` that builds a statement for its callers returns (`base_statement()`);
+    its reads are sync code's business, not this analysis's."""
+    walker = _LoadingWalker(resolver, {}, node.lineno, owner, _parameters(node))
+    walker.run(node.body)
+    statements = walker.returned_statements()
+    return FunctionLoading(statements=statements) if statements else None
+
+
+def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str]:
+    args = node.args
+    return frozenset(a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs))
 
 
 @dataclass(slots=True)
@@ -426,12 +492,24 @@ class _LoopFrame:
 
 class _LoadingWalker:
     def __init__(
-        self, resolver: Resolver, provided: dict[str, ValueRef], line: int, session_receivers: frozenset[str]
+        self,
+        resolver: Resolver,
+        provided: dict[str, ValueRef],
+        line: int,
+        owner: str | None = None,
+        parameters: frozenset[str] = frozenset(),
+        session_receivers: frozenset[str] = frozenset(),
     ) -> None:
         self.resolver = resolver
         self.provided = provided
         self.line = line
         self.session_receivers = session_receivers
+        #: The class of which the function is a method (`self.base()` dispatches from there).
+        self.owner = owner
+        self.parameters = parameters
+        #: The statements the function returns, and whether some `return` returns something else.
+        self.statements: list[ObjectSource] = []
+        self.other_statement_returns = False
         #: Names the function bound itself: a provided parameter rebound is no longer provided.
         self.rebound: set[str] = set()
         self.accesses: dict[tuple[int, int, str, str], ObjectAccess] = {}
@@ -472,6 +550,17 @@ class _LoadingWalker:
         end = self.block(body, {})
         if end is not None:
             self.finished(end)
+
+    def returned_statements(self) -> tuple[ObjectSource, ...]:
+        return () if self.other_statement_returns else tuple(dict.fromkeys(self.statements))
+
+    def parameter(self, node: ast.expr) -> str | None:
+        """The parameter a name still holds (`statement`, `options`), not rebound anywhere."""
+        if isinstance(node, ast.Starred):
+            node = node.value
+        if isinstance(node, ast.Name) and node.id in self.parameters and node.id not in self.rebound:
+            return node.id
+        return None
 
     def finished(self, env: _Env) -> None:
         """A path that returns normally: what it did to its sessions counts for callers."""
@@ -714,6 +803,10 @@ class _LoadingWalker:
         if key in self._seen_returns:
             return
         self._seen_returns.add(key)
+        if isinstance(value, _Statement) and value.objects:
+            self.statements.append(value.source())
+        else:
+            self.other_statement_returns = True
         if isinstance(value, _Tuple) and any(isinstance(item, _Object) for item in value.items):
             for position, item in enumerate(value.items):
                 if isinstance(item, _Object) and item.stage != "result" and item.source.kind is not SourceKind.NEW:
@@ -1073,7 +1166,21 @@ class _LoadingWalker:
             self.initialise_collection(func.value, env)
         library = self.library_name(func, env)
         if isinstance(func, ast.Attribute) and library is None:
+            own = self.own_method(func)
+            if own is not None:
+                # `self.base_statement()`, `super().base_statement()`: the index dispatches it on
+                # the receiver's class. Awaited, it is a project call like any other.
+                args = [self.expr(arg.value if isinstance(arg, ast.Starred) else arg, env) for arg in node.args]
+                keywords = {kw.arg: self.expr(kw.value, env) for kw in node.keywords}
+                self.hand_over_arguments(node, args, keywords, env)
+                if awaited:
+                    self.expire_through(node, env)
+                    return self.project_call(node, env, args, keywords)
+                origin = replace(own, passed=self.passed(node, args, keywords))
+                return _Statement("", "", node.lineno, frozenset(), True, origin=origin, called=True)
             receiver_value = self.expr(func.value, env) if not self.is_session_call(func, env) else None
+            if isinstance(receiver_value, _Statement) and receiver_value.called and func.attr not in STATEMENT_METHODS:
+                receiver_value = None  # `repo = Repo.create(session)`, then `repo.load()`: no statement
             if _is_injected(receiver_value):
                 # What a provided parameter's methods do is not followed: as before it became one.
                 receiver_value = None
@@ -1098,18 +1205,24 @@ class _LoadingWalker:
                     return None
                 # `order.total()`: a method of the object's model reads it (its summary says what).
                 self.hand_over(node, func.value, receiver_value, (), func.attr, "self", env, method=func.attr)
+                if awaited and _is_candidate(receiver_value):
+                    # `repo = OrderRepository(session)`, then `await repo.get(1)`: no model's
+                    # method, a project method whose summary says what it returns.
+                    return self.project_call(node, env, args, keywords)
                 return None
             self.hand_over_arguments(node, args, keywords, env)
             if receiver_value is None and self.is_session_call(func, env):
                 found = self.session_method(node, func, args, keywords, env, awaited)
                 if found is None and awaited and func.attr in _QUERY_METHODS:
                     # `await self.repo.get(order_id)`: a project method named like a session's.
-                    return self.project_call(node, env)
+                    return self.project_call(node, env, args, keywords)
                 return found
             if awaited:
                 self.expire_through(node, env)
             if awaited and receiver_value is None:
-                return self.project_call(node, env)
+                return self.project_call(node, env, args, keywords)
+            if receiver_value is None:
+                return self.called_statement(node, args, keywords)
             return None
         args = [self.expr(arg.value if isinstance(arg, ast.Starred) else arg, env) for arg in node.args]
         keywords = {kw.arg: self.expr(kw.value, env) for kw in node.keywords}
@@ -1136,8 +1249,8 @@ class _LoadingWalker:
         if qualname is None:
             if awaited:
                 self.expire_through(node, env)
-                return self.project_call(node, env)
-            return None
+                return self.project_call(node, env, args, keywords)
+            return self.called_statement(node, args, keywords)
         leaf = qualname.rsplit(".", 1)[-1]
         if leaf == _SELECT or leaf in _DML:
             return self.new_statement(node, qualname, leaf)
@@ -1145,11 +1258,61 @@ class _LoadingWalker:
             return self.loader_option(leaf, node)
         if awaited:
             self.expire_through(node, env)
-            return self.project_call(node, env)
+            return self.project_call(node, env, args, keywords)
         if leaf[:1].isupper():
             loaded = frozenset(kw.arg for kw in node.keywords if kw.arg)
             return _Object(ObjectSource(SourceKind.NEW, node.lineno, model=qualname), loaded=loaded, persistent=False)
+        if qualname.startswith(_LOADER_MODULES):
+            return None
+        return self.called_statement(node, args, keywords)
+
+    def own_method(self, func: ast.Attribute) -> StatementOrigin | None:
+        """`self.name(...)`, `cls.name(...)` or `super().name(...)` in a method of `self.owner`."""
+        if self.owner is None:
+            return None
+        receiver = func.value
+        if func.attr in _SESSION_METHODS:
+            return None  # a session subclass's own `self.execute(...)`: the session's business
+        if isinstance(receiver, ast.Name) and receiver.id in _OWN_RECEIVERS and receiver.id not in self.rebound:
+            return StatementOrigin(method=func.attr, owner=self.owner)
+        if (
+            isinstance(receiver, ast.Call)
+            and isinstance(receiver.func, ast.Name)
+            and receiver.func.id == "super"
+            and not receiver.args
+        ):
+            return StatementOrigin(method=func.attr, owner=self.owner, via_super=True)
         return None
+
+    def called_statement(
+        self, node: ast.Call, args: list[_Value | None], keywords: dict[str | None, _Value | None]
+    ) -> _Statement | None:
+        """What a project function returns without being awaited may be a statement it built
+        (`readable_orders(user)`): the index knows from its summary, and runs nothing else."""
+        callee = self.callee(node)
+        if not callee:
+            return None
+        origin = StatementOrigin(callee=callee, passed=self.passed(node, args, keywords))
+        return _Statement("", "", node.lineno, frozenset(), True, origin=origin, called=True)
+
+    def passed(
+        self, node: ast.Call, args: list[_Value | None], keywords: dict[str | None, _Value | None]
+    ) -> tuple[PassedArgument, ...]:
+        """What each argument of a call is, for a callee that builds or runs a statement from it."""
+        found: list[PassedArgument] = []
+        for position, (argument, value) in enumerate(zip(node.args, args, strict=True)):
+            key = "*" if isinstance(argument, ast.Starred) else str(position)
+            found.append(self.passed_value(key, value))
+        for keyword in node.keywords:
+            found.append(self.passed_value(keyword.arg or "**", keywords.get(keyword.arg)))
+        return tuple(found)
+
+    def passed_value(self, key: str, value: _Value | None) -> PassedArgument:
+        if isinstance(value, _Statement):
+            return PassedArgument(key, statement=value.source())
+        if isinstance(value, _Options):
+            return PassedArgument(key, loaders=tuple(sorted(value.loaders, key=repr)), loaders_known=value.known)
+        return PassedArgument(key)
 
     def library_name(self, func: ast.expr, env: _Env) -> str | None:
         """`sa.select`, `orm.selectinload`: a SQLAlchemy/SQLModel function reached through a module
@@ -1173,6 +1336,16 @@ class _LoadingWalker:
         """`select(Order)`, `select(Order, Customer)`, `update(Order)` (objects only with `returning`)."""
         if node.keywords or not node.args:
             return None
+        if (
+            len(node.args) == 1
+            and isinstance(node.args[0], ast.Attribute)
+            and isinstance(node.args[0].value, ast.Name)
+            and node.args[0].value.id in _OWN_RECEIVERS
+            and self.owner is not None
+        ):
+            # `select(self.model)` in a generic repository: the receiver's class names the model.
+            origin = StatementOrigin(owner=self.owner, model_attribute=node.args[0].attr)
+            return _Statement("", qualname, node.lineno, frozenset(), True, objects=leaf not in _DML, origin=origin)
         models: list[str] = []
         for argument in node.args:
             model = qualify(argument, self.resolver.table) if dotted_parts(argument) is not None else None
@@ -1331,7 +1504,13 @@ class _LoadingWalker:
             return False
         return func.attr in _SESSION_METHODS and expression_text(base) is not None
 
-    def project_call(self, node: ast.Call, env: _Env) -> _Value | None:
+    def project_call(
+        self,
+        node: ast.Call,
+        env: _Env,
+        args: list[_Value | None] | None = None,
+        keywords: dict[str | None, _Value | None] | None = None,
+    ) -> _Value | None:
         origins = self.callee(node)
         if not origins:
             return None
@@ -1344,19 +1523,24 @@ class _LoadingWalker:
             if not isinstance(argument, (ast.Name, ast.Attribute)):
                 continue
             used_as_session = expression_text(argument) in self.session_receivers
-            if not used_as_session and (session is not None or (type(argument) is ast.Name and argument.id in env)):
+            held = type(argument) is ast.Name and argument.id in env and not _is_called(env[argument.id])
+            if not used_as_session and (session is not None or held):
                 continue
             ref = self.resolver.value_ref(argument)
             if ref is not None and ref.origins:
                 session = ref
                 if used_as_session:
                     break
+        # Recorded whenever a statement or loader options are passed, or anything may be: a
+        # callee's `options` parameter that the call fills with something unknown is no default.
+        passed = self.passed(node, args, keywords or {}) if args is not None and (node.args or node.keywords) else ()
         source = ObjectSource(
             SourceKind.CALL,
             node.lineno,
             session=session,
             callee=origins,
             callee_text=expression_text(node.func) or ast.unparse(node.func),
+            passed=passed,
         )
         return _Object(source)
 
@@ -1367,6 +1551,7 @@ class _LoadingWalker:
     ) -> _Value | None:
         if method not in STATEMENT_METHODS:
             return None
+        statement = replace(statement, called=False) if statement.called else statement
         if method == "returning":
             # `update(Order).returning(Order)` gives Order objects; `returning(Order.id)` gives rows.
             first = node.args[0] if len(node.args) == 1 else None
@@ -1374,12 +1559,21 @@ class _LoadingWalker:
             return replace(statement, model=model, objects=True) if model else replace(statement, objects=False)
         if method != "options":
             return statement
-        options = self.options_of(args, node)
+        # `.options(*options)` of a parameter: the index takes what each caller passes.
+        parameters = [self.parameter(argument) for argument in node.args]
+        options = self.options_of([value for value, name in zip(args, parameters, strict=True) if name is None], node)
+        origin = statement.origin
+        if any(parameters):
+            origin = replace(
+                origin or _BARE,
+                option_parameters=tuple(sorted({*(origin or _BARE).option_parameters, *filter(None, parameters)})),
+            )
         return replace(
             statement,
             loaders=statement.loaders | options.loaders,
             known=statement.known and options.known,
             maybe=statement.maybe | options.maybe,
+            origin=origin,
         )
 
     def options_of(self, values: list[_Value | None], node: ast.Call | None = None) -> _Options:
@@ -1491,21 +1685,17 @@ class _LoadingWalker:
             return _Object(source)
         if method in _SESSION_RESULT_STAGES or method == "scalar":
             statement = args[0] if args else None
+            first = node.args[0] if node.args else None
+            held_by = self.parameter(first) if statement is None and isinstance(first, ast.Name) else None
+            if held_by is not None:
+                # `get_all(self, statement)`: runs whatever statement each caller passes.
+                origin = StatementOrigin(parameter=held_by)
+                statement = _Statement("", "", node.lineno, frozenset(), True, origin=origin)
             if not isinstance(statement, _Statement) or not (awaited or method == "stream_scalars"):
                 return None
             if not statement.objects:
                 return None
-            source = ObjectSource(
-                SourceKind.QUERY,
-                statement.line,
-                model=statement.model,
-                constructor=statement.constructor,
-                session=ref,
-                loaders=tuple(sorted(statement.loaders, key=repr)),
-                loaders_known=statement.known,
-                maybe_loaders=tuple(sorted(statement.maybe, key=repr)),
-                given_loaders=tuple(sorted(statement.given, key=repr)),
-            )
+            source = statement.source(ref)
             stage = None if method == "scalar" else _SESSION_RESULT_STAGES[method]
             row = (statement.model, *statement.entities) if statement.entities and stage == "result" else ()
             return _Object(source, stage=stage, row=row)
@@ -1605,6 +1795,10 @@ class _LoadingWalker:
             env[name] = _Object(source)
 
 
+#: The receivers through which a method calls its own class's methods.
+_OWN_RECEIVERS = frozenset({"self", "cls"})
+
+
 #: Annotations of provided parameters that name no ORM object (another session, a connection).
 _NOT_OBJECTS = ("Session", "Connection", "Engine")
 _MUTATORS = frozenset({"append", "extend", "add", "insert", "update", "setdefault"})
@@ -1646,9 +1840,14 @@ def _is_injected(value: _Value | None) -> bool:
     return isinstance(value, _Object) and value.source.kind is SourceKind.INJECTED and value.stage is None
 
 
+def _is_called(value: _Value | None) -> bool:
+    """What a project call returned, not yet known to be a statement (see `_Statement.called`)."""
+    return isinstance(value, _Statement) and value.called
+
+
 def _is_candidate(value: _Value | None) -> bool:
     """Nothing, or a `Name(...)` call result that no session has taken yet (maybe not a model)."""
-    if value is None:
+    if value is None or _is_called(value):
         return True
     return (
         isinstance(value, _Object)

@@ -198,6 +198,9 @@ class ParameterRead:
     #: What the read needs of the parameters (`if include_items:`, or after `if override is not
     #: None: return`): a caller whose arguments settle one of them otherwise never makes it.
     guard: tuple[Condition, ...] = ()
+    #: What the function set before the read below the object whose method or property the path
+    #: ends in (`change.discount = d; change.apply()` has ("discount",)), relative to that object.
+    assigned: tuple[tuple[str, ...], ...] = ()
 
 
 @facts_class
@@ -219,6 +222,10 @@ class Forward:
     guard: tuple[Condition, ...] = ()
     #: What the call's arguments are known to be: `include_items=False`, `override=obj`.
     flags: tuple[KnownArgument, ...] = ()
+    #: Paths below the handed-on value that the function set before the call
+    #: (`change.discount = d; change.apply()` has ("discount",)): the callee's reads of them
+    #: return what was set, nothing the caller loaded.
+    assigned: tuple[tuple[str, ...], ...] = ()
 
 
 @facts_class
@@ -569,6 +576,43 @@ class SourceKind(str, Enum):
 
 
 @facts_class
+class StatementOrigin:
+    """Where a statement comes from when the function did not build it whole from `select(M)`.
+
+    The index evaluates it with what the call that runs the function passes and the class of
+    its receiver: `self.get_base_statement()` dispatches on the receiver's class, `select(self.model)`
+    selects the model that class names, a `statement` parameter is the caller's statement.
+    """
+
+    #: A project function returned it (`build_query(...)`, `queries.readable(...)`).
+    callee: tuple[Origin, ...] = ()
+    #: A method of the receiver's own class returned it (`self.base()`, `super().base()`):
+    #: its name, the class that makes the call, and whether it goes through `super()`.
+    method: str = ""
+    owner: str = ""
+    via_super: bool = False
+    #: What that call passes (to a callee that builds the statement from its own parameters).
+    passed: tuple[PassedArgument, ...] = ()
+    #: The function's parameter that holds the statement (`get_all(self, statement)`).
+    parameter: str = ""
+    #: `select(self.model)`: the attribute of the receiver's class that names the model.
+    model_attribute: str = ""
+    #: Parameters whose loader options the statement carries: `.options(*options)`.
+    option_parameters: tuple[str, ...] = ()
+
+
+@facts_class
+class PassedArgument:
+    """What a call passes where a callee's statement may use it: `argument` is a position ("0")
+    or a keyword; `statement` a statement passed, else `loaders` (known or not) of what it is."""
+
+    argument: str
+    statement: ObjectSource | None = None
+    loaders: tuple[LoaderPath, ...] = ()
+    loaders_known: bool = False
+
+
+@facts_class
 class ObjectSource:
     """Where ORM objects come from in a function, with the loaders of that query."""
 
@@ -589,6 +633,11 @@ class ObjectSource:
     maybe_loaders: tuple[LoaderPath, ...] = ()
     #: Of those, the ones added under a test (`if is_shared:`): a read under the same test has them.
     given_loaders: tuple[tuple[LoaderPath, Condition], ...] = ()
+    #: For QUERY: the statement's origin when the function did not build it whole (then
+    #: `model` may be None and `loaders` are the ones the function added itself).
+    statement: StatementOrigin | None = None
+    #: For CALL: what the call passes that the callee's statement may use.
+    passed: tuple[PassedArgument, ...] = ()
 
 
 class AccessKind(str, Enum):
@@ -719,3 +768,6 @@ class FunctionLoading:
     #: The commits and rollbacks that expired objects the function holds, each with the source
     #: of one of them (its session says whether a commit expires).
     expiries: tuple[tuple[ObjectSource, Expiry], ...] = ()
+    #: The statements the function returns (each a QUERY source without a session), when every
+    #: `return` returns one: a helper that builds a query for its callers to run.
+    statements: tuple[ObjectSource, ...] = ()

@@ -6,6 +6,7 @@ Which model an access reads, whether its relationship is loaded, and what the se
 from __future__ import annotations
 
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from alchemy_lint.facts.model import (
     FunctionFacts,
@@ -18,6 +19,7 @@ from alchemy_lint.facts.model import (
 )
 from alchemy_lint.facts.values import Origin, OriginKind, StepKind, ValueRef
 from alchemy_lint.index.project import ProjectIndex, RelationshipRef
+from alchemy_lint.index.statements import CallSite, own_method, receiver_class, statement_value
 from alchemy_lint.index.values import ValueKind
 
 #: Relationship `lazy=` strategies under which reading it emits no SQL (it raises another error
@@ -70,12 +72,16 @@ def resolve_source(
     function: str = "",
     depth: int = 0,
     position: int | None = None,
+    site: CallSite | None = None,
 ) -> ResolvedSource | None:
-    """Where objects come from; `position` picks an element of a tuple a project function returns."""
+    """Where objects come from; `position` picks an element of a tuple a project function
+    returns; `site` is the call that runs the function the source is in, when it is a callee."""
     if depth > _MAX_DEPTH:
         return None
     if source.kind is SourceKind.CALL:
-        return _resolve_call(index, source, depth, position)
+        return _resolve_call(index, source, depth, position, site)
+    if source.kind is SourceKind.QUERY and source.statement is not None:
+        return _resolve_statement(index, source, path, function, site)
     if source.model is None:
         return None
     # An injected parameter's annotation may be an alias (`CurrentUser = Annotated[User, ...]`).
@@ -101,6 +107,31 @@ def resolve_source(
     )
 
 
+def _resolve_statement(
+    index: ProjectIndex, source: ObjectSource, path: str, function: str, site: CallSite | None
+) -> ResolvedSource | None:
+    """Objects of a statement built elsewhere (a helper, a caller, a generic base)."""
+    value = statement_value(index, source, site)
+    if value is None:
+        return None
+    model = index.resolve_model(value.model)
+    if model is None or not index.is_model(model):
+        return None
+    return ResolvedSource(
+        SourceKind.QUERY,
+        model,
+        value.line,
+        value.path or path,
+        tuple(sorted(value.loaders, key=repr)),
+        value.known,
+        (),
+        (),
+        False,
+        value.function or function,
+        tuple(sorted(value.maybe, key=repr)),
+    )
+
+
 def _is_select(index: ProjectIndex, constructor: str | None) -> bool:
     """A statement of SQLAlchemy's that gives ORM objects (DML does only with `returning()`,
     which the facts already checked)."""
@@ -114,18 +145,19 @@ _OBJECT_STATEMENTS = frozenset({"select", "insert", "update", "delete"})
 
 
 def _resolve_call(
-    index: ProjectIndex, source: ObjectSource, depth: int, position: int | None = None
+    index: ProjectIndex, source: ObjectSource, depth: int, position: int | None = None, caller: CallSite | None = None
 ) -> ResolvedSource | None:
-    function = callee_function(index, source.callee)
+    function = _dispatched(index, source, caller)
     if function is None or function.loading is None or not function.loading.returns_only_objects:
         return None
+    site = CallSite(function, receiver_class(index, source.callee, caller), source.passed, caller)
     path = _function_path(index, function)
     found: ResolvedSource | None = None
     returns = [returned for returned in function.loading.returns if returned.position == position]
     if not returns or any((returned.position is None) != (position is None) for returned in function.loading.returns):
         return None  # a tuple on some returns and one object on others: nothing to trust
     for returned in returns:
-        inner = resolve_source(index, returned.source, path, function.name, depth + 1)
+        inner = resolve_source(index, returned.source, path, function.name, depth + 1, site=site)
         if inner is None:
             return None
         session = returned.source.session
@@ -176,6 +208,16 @@ def _resolve_call(
     return found
 
 
+def _dispatched(index: ProjectIndex, source: ObjectSource, caller: CallSite | None) -> FunctionFacts | None:
+    """The function a call runs; `self.get_all(...)` in a method runs the receiver's own override."""
+    function = callee_function(index, source.callee)
+    if function is None or caller is None or caller.receiver is None:
+        return function
+    owner, _, name = function.qualname.rpartition(".")
+    own = own_method(index, owner, name, caller) if receiver_class(index, source.callee, caller) else None
+    return own[0] if own is not None else function
+
+
 def _function_path(index: ProjectIndex, function: FunctionFacts) -> str:
     return index.function_paths.get(function.qualname, "")
 
@@ -207,6 +249,29 @@ class ObjectTarget:
     direct: bool
 
 
+#: What each object source of an index resolves to: a function's accesses share a few sources,
+#: and following a source through the calls and statement helpers it comes from is the costly part.
+#: Keyed by the source's identity (kept alive in the value, so the identity stays its own).
+_RESOLVED: WeakKeyDictionary[
+    ProjectIndex, dict[tuple[int, str, int | None], tuple[ObjectSource, ResolvedSource | None]]
+] = WeakKeyDictionary()
+
+
+def _resolved_source(
+    index: ProjectIndex, source: ObjectSource, path: str, position: int | None
+) -> ResolvedSource | None:
+    memo = _RESOLVED.get(index)
+    if memo is None:
+        memo = _RESOLVED[index] = {}
+    key = (id(source), path, position)
+    known = memo.get(key)
+    if known is not None and known[0] is source:
+        return known[1]
+    resolved = resolve_source(index, source, path, position=position)
+    memo[key] = (source, resolved)
+    return resolved
+
+
 def resolve_object(
     index: ProjectIndex, source: ObjectSource, walked: tuple[str, ...], path: str
 ) -> ObjectTarget | None:
@@ -214,7 +279,7 @@ def resolve_object(
     position: int | None = None
     if source.kind is SourceKind.CALL and walked[:1] and walked[0][1:-1].isdigit():
         position, walked = int(walked[0][1:-1]), walked[1:]
-    resolved = resolve_source(index, source, path, position=position)
+    resolved = _resolved_source(index, source, path, position)
     if resolved is None:
         return None
     direct = not walked
@@ -324,9 +389,11 @@ def first_unloaded(
     where: tuple[str, int],
     depth: int = 0,
     in_session: frozenset[str] = frozenset(),
+    set_below: tuple[tuple[str, ...], ...] = (),
 ) -> UnloadedRead | None:
     """Walk `read` (a callee's path off the object) and give the first relationship on it that
-    is not loaded; methods and properties of the models on the way are followed."""
+    is not loaded; methods and properties of the models on the way are followed. `set_below`:
+    what the reader set below the object of the method `read` ends in (see `Read.assigned`)."""
     model = target.model
     chain = list(target.path)
     here = loaded
@@ -336,7 +403,8 @@ def first_unloaded(
             continue
         relationship = index.relationships(model).get(name)
         if relationship is None:
-            return _through_method(index, model, name, chain, target, here, read[position + 1 :], depth, in_session)
+            rest = read[position + 1 :]
+            return _through_method(index, model, name, chain, target, here, rest, depth, in_session, set_below)
         access = AccessTarget(target.source, tuple(chain), model, relationship)
         state = relationship_loaded(access, name, here, direct, in_session)
         if state is False:
@@ -363,14 +431,20 @@ def _through_method(
     rest: tuple[str, ...],
     depth: int,
     in_session: frozenset[str],
+    set_below: tuple[tuple[str, ...], ...],
 ) -> UnloadedRead | None:
-    """`order.total()` or `order.item_count`: what the model's method reads off `self`."""
+    """`order.total()` or `order.item_count`: what the model's method reads off `self`, but for
+    what the caller set on the object before it called it (`set_below`)."""
     if depth >= _MAX_DEPTH or rest:
         return None  # what a property returns is not followed further
     reads = index.summaries.method_reads(model, name)
     at = ObjectTarget(target.source, tuple(chain), model, target.direct and not chain)
     for read in reads:
-        unloaded = first_unloaded(index, at, loaded, read.path, (read.function, read.line), depth + 1, in_session)
+        if any(read.path[: len(set_)] == set_ for set_ in set_below):
+            continue
+        unloaded = first_unloaded(
+            index, at, loaded, read.path, (read.function, read.line), depth + 1, in_session, read.assigned
+        )
         if unloaded is not None:
             return unloaded
     return None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from alchemy_lint.facts.conditions import ANY_KEYWORD, ANY_POSITION, happens
-from alchemy_lint.facts.model import FunctionFacts, KnownArgument
+from alchemy_lint.facts.model import Forward, FunctionFacts, KnownArgument
 from alchemy_lint.facts.values import Origin, StepKind
 
 if TYPE_CHECKING:
@@ -32,6 +32,9 @@ class Read:
     path: tuple[str, ...]
     function: str
     line: int
+    #: What the reader set below the object whose method or property `path` ends in, before it
+    #: called it (relative to that object): the method's reads of them return what was set.
+    assigned: tuple[tuple[str, ...], ...] = ()
 
 
 class Summaries:
@@ -120,7 +123,7 @@ class Summaries:
             return ()
         self._reads[key] = ()  # a recursive call reads nothing more
         found = [
-            Read(read.path, function.qualname, read.line)
+            Read(read.path, function.qualname, read.line, read.assigned)
             for read in function.parameter_reads
             if read.parameter == parameter and happens(read.guard, settled)
         ]
@@ -131,9 +134,12 @@ class Summaries:
             for callee in self.callees(forward.callee):
                 inner = self.parameter(callee, forward.argument)
                 if inner is not None:
+                    # What the function set before the call, the callee reads back (`change.discount
+                    # = d; change.apply()`): neither it nor what lies below it is the caller's object.
                     found.extend(
-                        Read((*forward.path, *read.path), read.function, read.line)
+                        _handed_on(forward, read)
                         for read in self.reads(callee, inner, passed, depth + 1)
+                        if not _below(read.path, forward.assigned)
                     )
         # What the function loads itself (refresh with names, awaitable_attrs) it and its callees read safely.
         loads = {load.path for load in function.parameter_loads if load.parameter == parameter}
@@ -295,3 +301,20 @@ def _through(flag: KnownArgument, settled: dict[str, KnownArgument]) -> KnownArg
     """An argument that is a parameter handed on: what the caller knew of that parameter."""
     known = settled.get(flag.parameter) if flag.parameter is not None else None
     return KnownArgument(flag.key, known.truthy, known.is_none) if known is not None else flag
+
+
+def _below(path: tuple[str, ...], assigned: tuple[tuple[str, ...], ...]) -> bool:
+    """`path` reads what was set (`discount`), or something of it (`discount.code`)."""
+    return any(path[: len(set_)] == set_ for set_ in assigned)
+
+
+def _handed_on(forward: Forward, read: Read) -> Read:
+    """A callee's read of what a forward hands it, as a read of the caller's parameter; what the
+    caller set below the object a method of the read is called on goes along with it."""
+    path = (*forward.path, *read.path)
+    receiver = read.path[:-1]
+    depth = len(receiver)
+    assigned = read.assigned + tuple(
+        set_[depth:] for set_ in forward.assigned if len(set_) > depth and set_[:depth] == receiver
+    )
+    return Read(path, read.function, read.line, assigned)

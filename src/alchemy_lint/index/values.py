@@ -26,6 +26,10 @@ _MAX_METHODS = 8
 _T = TypeVar("_T")
 
 
+#: The return annotation of a method that returns an instance of the class it is called on.
+_SELF_TYPES = frozenset({"typing.Self", "typing_extensions.Self"})
+
+
 class ValueKind(str, Enum):
     """What a value is, in order of strength when several origins disagree."""
 
@@ -664,7 +668,12 @@ class ValueModel:
             if kind is ValueKind.REGISTRY and name == "generate_base":
                 return Value(ValueKind.DECLARATIVE_BASE)
             if kind in (ValueKind.INSTANCE, ValueKind.CLASS) and value.cls is not None:
-                return self._called(self._member(value.cls, name))
+                member = self._member(value.cls, name)
+                if self._returns_self(member):
+                    # `Repo.from_session(s)` annotated `-> Self`: an instance of the class it is
+                    # called on, a subclass of the one that defines it.
+                    return Value(ValueKind.INSTANCE, cls=value.cls)
+                return self._called(member)
             return UNKNOWN
         if step.kind is StepKind.ITEM:
             return UNKNOWN  # (an item of a dispatch table is one of several: `dispatched` answers)
@@ -740,6 +749,10 @@ class ValueModel:
         if kind is ValueKind.METADATA_CONSTRUCTOR:
             return Value(ValueKind.METADATA)
         return UNKNOWN
+
+    def _returns_self(self, member: Value) -> bool:
+        function = self.index.functions.get(member.cls) if member.kind is ValueKind.CALLABLE and member.cls else None
+        return function is not None and function.returns in _SELF_TYPES
 
     def _member(self, owner: str, name: str) -> Value:
         """`owner.name` for a project class: an attribute its methods set, or a method."""

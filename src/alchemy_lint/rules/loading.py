@@ -226,7 +226,8 @@ def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], held: H
                 if path[:1] != ("[]",):
                     continue
                 path = path[1:]
-            unloaded = first_unloaded(index, target, loaded, path, (read.function, read.line), 0, in_session)
+            where = (read.function, read.line)
+            unloaded = first_unloaded(index, target, loaded, path, where, 0, in_session, read.assigned)
             if unloaded is not None:
                 yield _handed(handover.line, handover.col, handover.target, unloaded, context, handover.source.line)
 
@@ -280,7 +281,8 @@ def _response_reads(context: FileContext, function: FunctionFacts, held: HeldMod
         loaded = () if returned.is_collection else returned.loaded
         in_session = held.at(returned.line)
         for read in index.summaries.schema_reads(schema, target.model):
-            unloaded = first_unloaded(index, target, loaded, read.path, (read.function, read.line), 0, in_session)
+            where = (read.function, read.line)
+            unloaded = first_unloaded(index, target, loaded, read.path, where, 0, in_session, read.assigned)
             if unloaded is not None:
                 lazy = _handed(returned.line, returned.col, "the returned object", unloaded, context, 0)
                 yield replace(lazy, reader=f"the response model {schema.rsplit('.', 1)[-1]} reads it")

@@ -196,6 +196,53 @@ async def user_and_order_with_items(session: AsyncSession, order_id: int) -> tup
 """
 _PAIRS_FILE = ("app/pairs.py", _PAIRS)
 
+# A generic repository: the base builds the statement from the subclass's `model`, a mixin
+# narrows it through `super()`, the subclass adds criteria, and the base runs it.
+_GENERIC_REPOSITORY = """\
+from collections.abc import Sequence
+from typing import Any, Generic, Self, TypeVar
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+M = TypeVar("M", bound=Any)
+
+
+class RepositoryBase(Generic[M]):
+    model: type[M]
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @classmethod
+    def from_session(cls, session: AsyncSession) -> Self:
+        return cls(session)
+
+    def get_base_statement(self) -> Select[tuple[M]]:
+        return select(self.model)
+
+    async def get_all(self, statement: Select[tuple[M]]) -> Sequence[M]:
+        result = await self.session.execute(statement)
+        return result.scalars().unique().all()
+
+
+class NotCancelledMixin(Generic[M]):
+    def get_base_statement(self) -> Select[tuple[M]]:
+        statement: Select[tuple[M]] = super().get_base_statement()  # type: ignore[misc]
+        return statement.where(self.model.status != "cancelled")  # type: ignore[attr-defined]
+
+
+class OrderRepository(NotCancelledMixin[Order], RepositoryBase[Order]):
+    model = Order
+
+    async def list_all(self, *, options: Sequence[Any] = ()) -> Sequence[Order]:
+        statement = self.get_base_statement().order_by(Order.id).options(*options)
+        return await self.get_all(statement)
+"""
+_GENERIC_REPOSITORY_FILE = ("app/generic_repository.py", _GENERIC_REPOSITORY)
+
 _SERVICES = """\
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -768,6 +815,31 @@ ASA301_CROSS_FUNCTION_INVALID: tuple[Example, ...] = (
         """\
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.generic_repository import OrderRepository
+
+
+async def customer_names(session: AsyncSession) -> list[str]:
+    orders = await OrderRepository.from_session(session).list_all()
+    return [order.user.name for order in orders]  # ASA301
+""",
+        _GENERIC_REPOSITORY_FILE,
+        fixed="""\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.generic_repository import OrderRepository
+
+
+async def customer_names(session: AsyncSession) -> list[str]:
+    orders = await OrderRepository.from_session(session).list_all()
+    return [(await order.awaitable_attrs.user).name for order in orders]
+""",
+        title="Objects from a generic repository whose statement is built in its base class and a mixin",
+        topic=_ELSEWHERE,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from app.repository import get_order
 
 
@@ -961,6 +1033,23 @@ async def order_label(session: AsyncSession, order_id: int, detailed: bool) -> s
 )
 
 ASA301_CROSS_FUNCTION_VALID: tuple[Example, ...] = (
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order
+from app.generic_repository import OrderRepository
+
+
+async def customer_names(session: AsyncSession) -> list[str]:
+    orders = await OrderRepository.from_session(session).list_all(options=(selectinload(Order.user),))
+    return [order.user.name for order in orders]
+""",
+        _GENERIC_REPOSITORY_FILE,
+        title="The caller passes the loader to a generic repository's `options` parameter",
+        topic=_ELSEWHERE,
+    ),
     _example(
         """\
 from sqlalchemy.ext.asyncio import AsyncSession

@@ -1,0 +1,257 @@
+"""Statements built in one function and run in another: what they select and what they load.
+
+A repository builds its query in helpers (`self.get_base_statement()`, a generic base's
+`select(self.model)`, `.options(*options)` of a parameter) and runs it in others (`get_all(stmt)`);
+this module evaluates such a statement at the call that runs it, with what that call passes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from alchemy_lint.facts.model import FunctionFacts, LoaderPath, ObjectSource, PassedArgument, StatementOrigin
+from alchemy_lint.facts.values import OriginKind, StepKind
+from alchemy_lint.index.values import ValueKind
+
+if TYPE_CHECKING:
+    from alchemy_lint.facts.values import Origin
+    from alchemy_lint.index.project import ProjectIndex
+
+_MAX_DEPTH = 8
+
+
+@dataclass(frozen=True, slots=True)
+class CallSite:
+    """A function as one call runs it: the class of its receiver (`self`) and what the call
+    passes, with the call site of its caller for what the caller's own arguments are."""
+
+    function: FunctionFacts
+    receiver: str | None
+    passed: tuple[PassedArgument, ...]
+    caller: CallSite | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatementValue:
+    """What a statement selects and loads; `line`, `path` and `function` say where it was
+    built, for a message that asks for a loader there."""
+
+    model: str
+    line: int
+    path: str
+    function: str
+    loaders: frozenset[LoaderPath]
+    known: bool
+    maybe: frozenset[LoaderPath]
+
+
+def statement_value(
+    index: ProjectIndex, source: ObjectSource, site: CallSite | None, depth: int = 0
+) -> StatementValue | None:
+    """The statement of a QUERY source, evaluated at `site`; None when anything is unknown."""
+    if depth > _MAX_DEPTH:
+        return None
+    origin = source.statement
+    here = site.function if site is not None else None
+    path = index.function_paths.get(here.qualname, "") if here is not None else ""
+    own = StatementValue(
+        source.model or "",
+        source.line,
+        path,
+        here.name if here is not None else "",
+        frozenset(source.loaders),
+        source.loaders_known,
+        frozenset(source.maybe_loaders),
+    )
+    if origin is None or not (origin.parameter or origin.method or origin.callee or origin.model_attribute):
+        # `select(Order)` here, maybe with `.options(*options)` of a parameter.
+        if not own.model:
+            return None
+        value = own
+    else:
+        built = _built_on(index, origin, own, site, depth)
+        if built is None:
+            return None
+        value = built
+    for parameter in origin.option_parameters if origin is not None else ():
+        value = _with_passed_options(index, value, parameter, site)
+    return value
+
+
+def _built_on(
+    index: ProjectIndex, origin: StatementOrigin, own: StatementValue, site: CallSite | None, depth: int
+) -> StatementValue | None:
+    """The statement built on what `origin` names, with the loaders this function added."""
+    base = _base(index, origin, site, depth)
+    if base is None:
+        return None
+    if origin.parameter:
+        # The caller built it: that is where a loader goes.
+        return _added(base, own.loaders, own.known, own.maybe)
+    return StatementValue(
+        base.model,
+        own.line,
+        own.path,
+        own.function,
+        base.loaders | own.loaders,
+        base.known and own.known,
+        base.maybe | own.maybe,
+    )
+
+
+def _added(
+    value: StatementValue, loaders: frozenset[LoaderPath], known: bool, maybe: frozenset[LoaderPath]
+) -> StatementValue:
+    return StatementValue(
+        value.model,
+        value.line,
+        value.path,
+        value.function,
+        value.loaders | loaders,
+        value.known and known,
+        value.maybe | maybe,
+    )
+
+
+def _base(index: ProjectIndex, origin: StatementOrigin, site: CallSite | None, depth: int) -> StatementValue | None:
+    """What the statement was built on: a caller's statement, a helper's, or `select(self.model)`."""
+    if origin.parameter:
+        if site is None:
+            return None
+        passed = passed_for(index, site, origin.parameter)
+        if passed is None or passed.statement is None:
+            return None
+        return statement_value(index, passed.statement, site.caller, depth + 1)
+    if origin.model_attribute:
+        receiver = site.receiver if site is not None and site.receiver else origin.owner
+        model = class_model(index, receiver, origin.model_attribute)
+        if model is None:
+            return None
+        return StatementValue(model, 0, "", "", frozenset(), True, frozenset())
+    found = _helper(index, origin, site)
+    if found is None:
+        return None
+    helper, helper_receiver = found
+    if helper.loading is None or not helper.loading.statements:
+        return None
+    inner = CallSite(helper, helper_receiver, origin.passed, site)
+    values = [statement_value(index, statement, inner, depth + 1) for statement in helper.loading.statements]
+    joined: StatementValue | None = None
+    for value in values:
+        if value is None or (joined is not None and joined.model != value.model):
+            return None
+        joined = value if joined is None else _joined(joined, value)
+    return joined
+
+
+def _joined(left: StatementValue, right: StatementValue) -> StatementValue:
+    """A helper that returns either statement: loaders both add, and the rest only maybe."""
+    return StatementValue(
+        left.model,
+        left.line,
+        left.path,
+        left.function,
+        left.loaders & right.loaders,
+        left.known and right.known,
+        left.maybe | right.maybe | (left.loaders ^ right.loaders),
+    )
+
+
+def _helper(
+    index: ProjectIndex, origin: StatementOrigin, site: CallSite | None
+) -> tuple[FunctionFacts, str | None] | None:
+    """The function that builds the statement, and the class of its receiver."""
+    if origin.method:
+        return own_method(index, origin.owner, origin.method, site, via_super=origin.via_super)
+    callee = index.summaries.callee(origin.callee)
+    if callee is None:
+        return None
+    return callee, receiver_class(index, origin.callee, site)
+
+
+def own_method(
+    index: ProjectIndex, owner: str, name: str, site: CallSite | None, *, via_super: bool = False
+) -> tuple[FunctionFacts, str | None] | None:
+    """`self.name()` (`super().name()`) in a method of `owner`, dispatched on the receiver's class."""
+    receiver = site.receiver if site is not None and site.receiver else owner
+    chain = index.class_chain(receiver)
+    names = [cls.qualname for cls in chain]
+    if owner not in names:
+        # The receiver is not known to be an `owner`: its own class is all that can be said.
+        receiver, chain = owner, index.class_chain(owner)
+        names = [cls.qualname for cls in chain]
+    if via_super:
+        chain = chain[names.index(owner) + 1 :] if owner in names else ()
+    for cls in chain:
+        function = index.functions.get(f"{cls.qualname}.{name}")
+        if function is not None:
+            return function, receiver
+    return None
+
+
+def receiver_class(index: ProjectIndex, callee: tuple[Origin, ...], site: CallSite | None) -> str | None:
+    """The class of the receiver of a method call: `repo.get_all(...)` with `repo` an instance of
+    a project class; `self.get_all(...)` keeps the receiver of the method it is made in."""
+    found: str | None = None
+    for origin in callee:
+        if not origin.steps:
+            continue
+        last = origin.steps[-1]
+        cls: str | None = None
+        if origin.kind is OriginKind.ATTRIBUTE and origin.steps == (last,) and last.kind is StepKind.CALL:
+            owner = origin.name.rsplit(".", 1)[0]
+            receiver = site.receiver if site is not None else None
+            cls = receiver if receiver and any(c.qualname == owner for c in index.class_chain(receiver)) else owner
+        elif last.kind is StepKind.METHOD:
+            value = index.values.origin(origin.base())
+            if value.kind in (ValueKind.INSTANCE, ValueKind.CLASS):
+                cls = value.cls
+        if cls is not None:
+            if found is not None and found != cls:
+                return None
+            found = cls
+    return found
+
+
+def class_model(index: ProjectIndex, cls: str, attribute: str) -> str | None:
+    """The model a class attribute names (`model = Order` on a repository), through its bases."""
+    for klass in index.class_chain(cls):
+        facts = klass.attributes.get(attribute)
+        if facts is None:
+            continue
+        for origin in facts.origins:
+            if origin.kind is OriginKind.NAME and not origin.steps:
+                model = index.resolve_model(origin.name)
+                if model is not None and index.is_model(model):
+                    return model
+        return None
+    return None
+
+
+def passed_for(index: ProjectIndex, site: CallSite, parameter: str) -> PassedArgument | None:
+    """What the call at `site` passes as `parameter`, if it names it."""
+    for passed in site.passed:
+        if index.summaries.parameter(site.function, passed.argument) == parameter:
+            return passed
+    return None
+
+
+def _with_passed_options(
+    index: ProjectIndex, value: StatementValue, parameter: str, site: CallSite | None
+) -> StatementValue:
+    """`.options(*options)`: what the caller passes as `options`; its default when it passes
+    nothing (`()` and None add no loader); unknown otherwise."""
+    if site is None:
+        return _added(value, frozenset(), False, frozenset())
+    passed = passed_for(index, site, parameter)
+    if passed is None:
+        spread = any(argument.argument in ("*", "**") for argument in site.passed)
+        empty = any(
+            default.key == parameter and (default.truthy is False or default.is_none is True)
+            for default in site.function.flag_defaults
+        )
+        return value if empty and not spread else _added(value, frozenset(), False, frozenset())
+    if passed.statement is not None:
+        return _added(value, frozenset(), False, frozenset())
+    return _added(value, frozenset(passed.loaders), passed.loaders_known, frozenset())
