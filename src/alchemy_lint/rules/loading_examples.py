@@ -200,10 +200,11 @@ _PAIRS_FILE = ("app/pairs.py", _PAIRS)
 # narrows it through `super()`, the subclass adds criteria, and the base runs it.
 _GENERIC_REPOSITORY = """\
 from collections.abc import Sequence
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from typing_extensions import Self
 
 from app.db_models import Order
 
