@@ -198,3 +198,23 @@ def test_a_one_run_process_freezes_what_it_loads_and_keeps_collections_rare(tmp_
         [sys.executable, "-c", ONE_RUN, str(tmp_path / "cache")], capture_output=True, text=True, check=False
     )
     assert completed.stdout == "ok\n", completed.stderr
+
+
+COMMANDS = """\
+import sys
+
+import alchemy_lint.lsp
+from alchemy_lint import cli, collector
+
+alchemy_lint.lsp.run = lambda: 0  # serving would wait on stdin; what matters is what ran before
+assert cli.main(["lsp"], one_run=True) == 0
+print("lsp", collector._one_run[0])
+assert cli.main(["rules"], one_run=True) == 0
+print("rules", collector._one_run[0])
+"""
+
+
+def test_the_console_marks_one_run_for_every_command_but_the_language_server(tmp_path: Path) -> None:
+    completed = subprocess.run([sys.executable, "-c", COMMANDS], capture_output=True, text=True, check=False)
+    marks = [line for line in completed.stdout.splitlines() if line.startswith(("lsp ", "rules "))]
+    assert marks == ["lsp False", "rules True"], completed.stderr

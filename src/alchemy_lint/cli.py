@@ -420,14 +420,17 @@ def _rule(code: str) -> int:
     return EXIT_CLEAN
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; Ctrl-C and a closed output pipe end it quietly, never with a traceback."""
+def main(argv: Sequence[str] | None = None, *, one_run: bool = False) -> int:
+    """Run one command; Ctrl-C and a closed output pipe end it quietly, never with a traceback.
+
+    `one_run`: the process ends after the command (`console`), so a check may keep what it makes
+    out of the garbage collector's sight (`collector.for_one_run`)."""
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
             # A file name that is not UTF-8 is printed as the bytes it is, as `ls` prints it.
             stream.reconfigure(errors="surrogateescape")
     try:
-        return _run(argv)
+        return _run(argv, one_run)
     except KeyboardInterrupt:
         # The workers are stopped and their temporary files removed on the way out; ours go here.
         remove_own_temporaries()
@@ -449,8 +452,7 @@ def console() -> NoReturn:
     object at interpreter exit cost 0.06-0.1 s CPU of every run on dstack (1,061 files), for
     memory the system takes back at once. What is written is flushed first.
     """
-    for_one_run()
-    code = main()
+    code = main(one_run=True)
     try:
         sys.stdout.flush()
     except BrokenPipeError:  # the reader went away after the last write: as `main` reports it
@@ -462,8 +464,16 @@ def console() -> NoReturn:
     os._exit(code)
 
 
-def _run(argv: Sequence[str] | None) -> int:
+def _run(argv: Sequence[str] | None, one_run: bool) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "lsp":
+        from alchemy_lint.lsp import run  # pygls is optional: import it only to serve
+
+        return run()
+    if one_run:
+        # The process ends after this command: what it keeps, it keeps to the end. (The language
+        # server lives on, and keeps the collector as it was.)
+        for_one_run()
     if args.command == "check":
         # The whole run builds and drops trees and facts: the collector has nothing to find in them.
         with rare_collections():
@@ -472,10 +482,6 @@ def _run(argv: Sequence[str] | None) -> int:
         return _baseline(args)
     if args.command == "rules":
         return _rules()
-    if args.command == "lsp":
-        from alchemy_lint.lsp import run  # pygls is optional: import it only to serve
-
-        return run()
     return _rule(args.code)
 
 
