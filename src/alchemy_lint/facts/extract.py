@@ -69,6 +69,7 @@ from alchemy_lint.facts.values import (
     StepKind,
     ValueRef,
     ValueTable,
+    paths_below,
 )
 from alchemy_lint.facts.walk import FastNodeVisitor
 from alchemy_lint.parsing import PARSE_ERRORS as PARSE_ERRORS  # where callers have imported them from
@@ -1519,11 +1520,4 @@ def _assigned_below(
     assigned: set[tuple[str, tuple[str, ...]]], parameter: str, path: tuple[str, ...]
 ) -> tuple[tuple[str, ...], ...]:
     """The paths set so far below `path` of `parameter`, relative to it (sorted: facts are stable)."""
-    depth = len(path)
-    return tuple(
-        sorted(
-            walked[depth:]
-            for name, walked in assigned
-            if name == parameter and len(walked) > depth and walked[:depth] == path
-        )
-    )
+    return tuple(sorted(paths_below((walked for name, walked in assigned if name == parameter), path)))

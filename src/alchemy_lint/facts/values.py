@@ -7,6 +7,7 @@ evaluates the origins to a session, a factory, an engine or an ORM object (`inde
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import NamedTuple
@@ -154,6 +155,18 @@ class Binding:
 
 #: A parameter and the attributes walked from it.
 ParameterPath = tuple[str, tuple[str, ...]]
+
+
+def paths_below(paths: Iterable[tuple[str, ...]], prefix: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """The attribute paths strictly below `prefix`, relative to it (`order.customer.name` below
+    `order.customer` is `name`)."""
+    depth = len(prefix)
+    return tuple(path[depth:] for path in paths if len(path) > depth and path[:depth] == prefix)
+
+
+def within(path: tuple[str, ...], roots: Iterable[tuple[str, ...]]) -> bool:
+    """`path` is one of `roots` or lies below one (`discount.code` within `discount`)."""
+    return any(path[: len(root)] == root for root in roots)
 
 
 @dataclass(slots=True)

@@ -17,7 +17,7 @@ from alchemy_lint.facts.model import (
     SourceKind,
     assigned,
 )
-from alchemy_lint.facts.values import Origin, OriginKind, StepKind, ValueRef
+from alchemy_lint.facts.values import Origin, OriginKind, StepKind, ValueRef, within
 from alchemy_lint.index.project import ProjectIndex, RelationshipRef
 from alchemy_lint.index.statements import CallSite, own_method, receiver_class, statement_value
 from alchemy_lint.index.values import ValueKind
@@ -147,10 +147,14 @@ _OBJECT_STATEMENTS = frozenset({"select", "insert", "update", "delete"})
 def _resolve_call(
     index: ProjectIndex, source: ObjectSource, depth: int, position: int | None = None, caller: CallSite | None = None
 ) -> ResolvedSource | None:
-    function = _dispatched(index, source, caller)
-    if function is None or function.loading is None or not function.loading.returns_only_objects:
+    function = callee_function(index, source.callee)
+    if function is None:
         return None
-    site = CallSite(function, receiver_class(index, source.callee, caller), source.passed, caller)
+    receiver = receiver_class(index, source.callee, caller)
+    function = _override(index, function, caller, receiver)
+    if function.loading is None or not function.loading.returns_only_objects:
+        return None
+    site = CallSite(function, receiver, source.passed, caller)
     path = _function_path(index, function)
     found: ResolvedSource | None = None
     returns = [returned for returned in function.loading.returns if returned.position == position]
@@ -208,13 +212,15 @@ def _resolve_call(
     return found
 
 
-def _dispatched(index: ProjectIndex, source: ObjectSource, caller: CallSite | None) -> FunctionFacts | None:
-    """The function a call runs; `self.get_all(...)` in a method runs the receiver's own override."""
-    function = callee_function(index, source.callee)
-    if function is None or caller is None or caller.receiver is None:
+def _override(
+    index: ProjectIndex, function: FunctionFacts, caller: CallSite | None, receiver: str | None
+) -> FunctionFacts:
+    """The function a call of `function` runs: `self.get_all(...)` in a method runs the receiver's
+    own override (`receiver`: the class of the call's receiver, `receiver_class`)."""
+    if caller is None or caller.receiver is None or not receiver:
         return function
     owner, _, name = function.qualname.rpartition(".")
-    own = own_method(index, owner, name, caller) if receiver_class(index, source.callee, caller) else None
+    own = own_method(index, owner, name, caller)
     return own[0] if own is not None else function
 
 
@@ -440,7 +446,7 @@ def _through_method(
     reads = index.summaries.method_reads(model, name)
     at = ObjectTarget(target.source, tuple(chain), model, target.direct and not chain)
     for read in reads:
-        if any(read.path[: len(set_)] == set_ for set_ in set_below):
+        if within(read.path, set_below):
             continue
         unloaded = first_unloaded(
             index, at, loaded, read.path, (read.function, read.line), depth + 1, in_session, read.assigned

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from alchemy_lint.facts.conditions import ANY_KEYWORD, ANY_POSITION, happens
 from alchemy_lint.facts.model import Forward, FunctionFacts, KnownArgument
-from alchemy_lint.facts.values import Origin, StepKind
+from alchemy_lint.facts.values import Origin, StepKind, paths_below, within
 
 if TYPE_CHECKING:
     from alchemy_lint.index.project import ProjectIndex
@@ -139,7 +139,7 @@ class Summaries:
                     found.extend(
                         _handed_on(forward, read)
                         for read in self.reads(callee, inner, passed, depth + 1)
-                        if not _below(read.path, forward.assigned)
+                        if not within(read.path, forward.assigned)
                     )
         # What the function loads itself (refresh with names, awaitable_attrs) it and its callees read safely.
         loads = {load.path for load in function.parameter_loads if load.parameter == parameter}
@@ -303,18 +303,8 @@ def _through(flag: KnownArgument, settled: dict[str, KnownArgument]) -> KnownArg
     return KnownArgument(flag.key, known.truthy, known.is_none) if known is not None else flag
 
 
-def _below(path: tuple[str, ...], assigned: tuple[tuple[str, ...], ...]) -> bool:
-    """`path` reads what was set (`discount`), or something of it (`discount.code`)."""
-    return any(path[: len(set_)] == set_ for set_ in assigned)
-
-
 def _handed_on(forward: Forward, read: Read) -> Read:
     """A callee's read of what a forward hands it, as a read of the caller's parameter; what the
     caller set below the object a method of the read is called on goes along with it."""
     path = (*forward.path, *read.path)
-    receiver = read.path[:-1]
-    depth = len(receiver)
-    assigned = read.assigned + tuple(
-        set_[depth:] for set_ in forward.assigned if len(set_) > depth and set_[:depth] == receiver
-    )
-    return Read(path, read.function, read.line, assigned)
+    return Read(path, read.function, read.line, read.assigned + paths_below(forward.assigned, read.path[:-1]))
