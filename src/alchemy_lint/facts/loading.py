@@ -1170,8 +1170,7 @@ class _LoadingWalker:
             if own is not None:
                 # `self.base_statement()`, `super().base_statement()`: the index dispatches it on
                 # the receiver's class. Awaited, it is a project call like any other.
-                args = [self.expr(arg.value if isinstance(arg, ast.Starred) else arg, env) for arg in node.args]
-                keywords = {kw.arg: self.expr(kw.value, env) for kw in node.keywords}
+                args, keywords = self.arguments(node, env)
                 self.hand_over_arguments(node, args, keywords, env)
                 if awaited:
                     self.expire_through(node, env)
@@ -1184,8 +1183,7 @@ class _LoadingWalker:
             if _is_injected(receiver_value):
                 # What a provided parameter's methods do is not followed: as before it became one.
                 receiver_value = None
-            args = [self.expr(arg.value if isinstance(arg, ast.Starred) else arg, env) for arg in node.args]
-            keywords = {kw.arg: self.expr(kw.value, env) for kw in node.keywords}
+            args, keywords = self.arguments(node, env)
             if isinstance(receiver_value, _Statement):
                 return self.statement_method(receiver_value, func.attr, node, args)
             if isinstance(receiver_value, _Options):
@@ -1224,8 +1222,7 @@ class _LoadingWalker:
             if receiver_value is None:
                 return self.called_statement(node, args, keywords)
             return None
-        args = [self.expr(arg.value if isinstance(arg, ast.Starred) else arg, env) for arg in node.args]
-        keywords = {kw.arg: self.expr(kw.value, env) for kw in node.keywords}
+        args, keywords = self.arguments(node, env)
         if isinstance(func, ast.Name) and func.id == "getattr" and len(node.args) >= 2:
             owner, name = args[0], node.args[1]
             if (
@@ -1265,6 +1262,11 @@ class _LoadingWalker:
         if qualname.startswith(_LOADER_MODULES):
             return None
         return self.called_statement(node, args, keywords)
+
+    def arguments(self, node: ast.Call, env: _Env) -> tuple[list[_Value | None], dict[str | None, _Value | None]]:
+        """What each argument of a call is (a starred one: what it spreads), positional then keyword."""
+        args = [self.expr(arg.value if isinstance(arg, ast.Starred) else arg, env) for arg in node.args]
+        return args, {kw.arg: self.expr(kw.value, env) for kw in node.keywords}
 
     def own_method(self, func: ast.Attribute) -> StatementOrigin | None:
         """`self.name(...)`, `cls.name(...)` or `super().name(...)` in a method of `self.owner`."""
