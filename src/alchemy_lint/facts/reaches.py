@@ -14,6 +14,10 @@ from alchemy_lint.facts.values import Held, Origin, Reach, ReachKind, ValueRef
 from alchemy_lint.resolve import expression_text
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp)
+#: Session methods whose work depends on the object they are given: `delete(obj)` runs a
+#: statement only when obj's model loads something on the delete cascade (the index decides).
+#: Only for them does a reach keep what the first argument is.
+_OPERAND_METHODS = frozenset({"delete"})
 #: AsyncSession (and SQLModel) methods that return a coroutine bound to the session: what such
 #: a call returns still holds the session; what other methods return does not (`get_bind()`).
 SESSION_COROUTINES = frozenset(
@@ -120,7 +124,8 @@ class ReachFinder:
         if isinstance(expr, ast.Call):
             func = expr.func
             if isinstance(func, ast.Attribute):
-                self._collect(func.value, ReachKind.METHOD_CALL, found, func.attr, self._operand(expr))
+                operand = self._operand(expr) if func.attr in _OPERAND_METHODS else None
+                self._collect(func.value, ReachKind.METHOD_CALL, found, func.attr, operand)
             elif isinstance(func, ast.Name):
                 self._closure(func, found)
             for arg in expr.args:
