@@ -62,8 +62,8 @@ class NameTable:
         self._parent = parent
 
     def bind(self, name: str, qualname: str) -> None:
-        # Interned: the same qualified names fill every file's facts, and the cache pickles one
-        # object once (the outline pack of a 1,762-file project: 4.7 -> 3.4 MB, its load 7 ms less).
+        # Interned: the same qualified names fill every file's facts, and a pickle holds one object
+        # once (the outline pack of a 1,762-file project, written by a default run: 4.69 -> 4.17 MB).
         self._names[name] = sys.intern(qualname)
 
     def forget(self, name: str) -> None:
