@@ -387,6 +387,22 @@ FORMS = (
         not_for=_CONTEXT_ONLY,
     ),
     Form(
+        # Private, and the sessionmaker it wraps comes in through an annotated constructor
+        # parameter: the session expires on commit as that sessionmaker's do (DB's default).
+        "private callable class over the sessionmaker its constructor got",
+        _function("", ["async with sessions() as session:"], "from app.sources import sessions\n"),
+        files={
+            "app/sources.py": "from contextlib import asynccontextmanager\n\n"
+            "from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker\n\n"
+            "from app.db import SessionLocal\n\n\nclass _SessionSource:\n"
+            "    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:\n"
+            "        self._sessionmaker = sessionmaker\n\n    @asynccontextmanager\n"
+            "    async def __call__(self):\n        async with self._sessionmaker() as session:\n"
+            "            yield session\n\n\nsessions = _SessionSource(SessionLocal)\n"
+        },
+        not_for={**_CONTEXT_ONLY, "ASA106": _NOT_A_FACTORY},
+    ),
+    Form(
         "callable wrapper class over what its constructor got",
         _function("", ["async with sessions() as session:"], "from app.sources import sessions\n"),
         files={
