@@ -5,6 +5,7 @@ Which model an access reads, whether its relationship is loaded, and what the se
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
@@ -317,7 +318,7 @@ def resolve_access(index: ProjectIndex, access: ObjectAccess, path: str) -> Acce
     return AccessTarget(target.source, target.path, target.model, relationship)
 
 
-def is_loaded(target: AccessTarget, access: ObjectAccess, in_session: frozenset[str] = frozenset()) -> bool | None:
+def is_loaded(target: AccessTarget, access: ObjectAccess, in_session: Container[str] = frozenset()) -> bool | None:
     """Whether the relationship read is loaded: True, False, or None when it cannot be judged."""
     direct = not access.path and access.source.kind is SourceKind.CALL
     if access.source.kind is SourceKind.CALL and access.path and assigned(access.path[0]) in target.source.loaded:
@@ -330,7 +331,7 @@ def relationship_loaded(
     attribute: str,
     loaded: tuple[str, ...],
     direct: bool,
-    in_session: frozenset[str] = frozenset(),
+    in_session: Container[str] = frozenset(),
 ) -> bool | None:
     """Whether `target.relationship` is loaded on the object: True, False, or None when it
     cannot be judged. `loaded` are the relationships loaded on the object itself (refresh,
@@ -394,7 +395,7 @@ def first_unloaded(
     read: tuple[str, ...],
     where: tuple[str, int],
     depth: int = 0,
-    in_session: frozenset[str] = frozenset(),
+    in_session: Container[str] = frozenset(),
     set_below: tuple[tuple[str, ...], ...] = (),
 ) -> UnloadedRead | None:
     """Walk `read` (a callee's path off the object) and give the first relationship on it that
@@ -436,7 +437,7 @@ def _through_method(
     loaded: tuple[str, ...],
     rest: tuple[str, ...],
     depth: int,
-    in_session: frozenset[str],
+    in_session: Container[str],
     set_below: tuple[tuple[str, ...], ...],
 ) -> UnloadedRead | None:
     """`order.total()` or `order.item_count`: what the model's method reads off `self`, but for
@@ -456,7 +457,7 @@ def _through_method(
     return None
 
 
-def _from_identity_map(target: AccessTarget, relationship: RelationshipRef, in_session: frozenset[str]) -> bool:
+def _from_identity_map(target: AccessTarget, relationship: RelationshipRef, in_session: Container[str]) -> bool:
     """A many-to-one read is served from the session's identity map, without SQL, when the
     object it points to is already loaded: likely when it points back to an object on the path
     (`item.order` of `order.items`), or when the code at hand holds objects of the target model

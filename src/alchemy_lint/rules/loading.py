@@ -23,7 +23,7 @@ from alchemy_lint.facts.model import (
 )
 from alchemy_lint.findings import Finding
 from alchemy_lint.index import ProjectIndex
-from alchemy_lint.index.identity_map import HeldModels, held_models
+from alchemy_lint.index.identity_map import HeldWhenAsked, held_models
 from alchemy_lint.index.loading import (
     RAISING_STRATEGIES,
     AccessTarget,
@@ -130,15 +130,21 @@ def check_lazy_relationship_access(rule: Rule, context: FileContext) -> Iterator
 def _lazy_reads(context: FileContext, function: FunctionFacts) -> Iterator[_Lazy]:
     loading = function.loading
     assert loading is not None
-    expiries = [event.line for source, expiry in loading.expiries for event in _expiring(context, source, (expiry,))]
-    held = held_models(context.index, function, context.path, tuple(expiries))
+    held = HeldWhenAsked(
+        lambda: held_models(
+            context.index,
+            function,
+            context.path,
+            tuple(event.line for source, expiry in loading.expiries for event in _expiring(context, source, (expiry,))),
+        )
+    )
     yield from _direct_reads(context, loading.accesses, held)
     yield from _handed_reads(context, loading.handovers, held)
     if function.response_model:
         yield from _response_reads(context, function, held)
 
 
-def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...], held: HeldModels) -> Iterator[_Lazy]:
+def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...], held: HeldWhenAsked) -> Iterator[_Lazy]:
     index = context.index
     for access in accesses:
         if access.attribute == "awaitable_attrs" or not _is_async_object(context, access.source):
@@ -204,7 +210,7 @@ def _reader(index: ProjectIndex, function: str) -> tuple[str, str, bool]:
     return f"{shown}()", index.relative(index.function_paths.get(function, "")), False
 
 
-def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], held: HeldModels) -> Iterator[_Lazy]:
+def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], held: HeldWhenAsked) -> Iterator[_Lazy]:
     """Objects handed to callees (functions, the model's methods, schemas) that read relationships."""
     index = context.index
     for handover in handovers:
@@ -261,7 +267,7 @@ def _callee_refreshes(index: ProjectIndex, handover: Handover) -> bool:
     )
 
 
-def _response_reads(context: FileContext, function: FunctionFacts, held: HeldModels) -> Iterator[_Lazy]:
+def _response_reads(context: FileContext, function: FunctionFacts, held: HeldWhenAsked) -> Iterator[_Lazy]:
     """A route returns objects that its `response_model=` schema validates."""
     index = context.index
     loading = function.loading
