@@ -45,6 +45,10 @@ def _tokens(text: str) -> Iterator[tokenize.TokenInfo]:
     every line ending is read as a newline, so that a marker lands on the finding's line.
     """
     lines = "".join(line.rstrip("\r\n") + "\n" for line in python_lines(text))
+    if lines.endswith("\\\n"):
+        # A line continuation that ends the file: CPython 3.10 and 3.11 parse it (before `\r\n`),
+        # the tokenize module stops at it unless an empty line follows.
+        lines += "\n"
     return tokenize.generate_tokens(io.StringIO(lines).readline)
 
 
