@@ -89,3 +89,44 @@ def test_the_session_is_the_argument_the_caller_commits_not_the_object_before_it
 def test_the_session_it_names_decides_whether_commit_expires(tmp_path: Path) -> None:
     root = _project(tmp_path, "False")
     assert findings_in(root, "app/service.py", "ASA302") == []
+
+
+#: A repository method takes a typed id: the id is the first argument with evidence, and no
+#: session; the objects are the repository's session's.
+BY_A_TYPED_ID = """\
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import SessionLocal
+from app.db_models import User
+
+
+class UserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, user_id: UUID) -> User:
+        return (await self.session.execute(select(User).where(User.id == user_id))).scalar_one()
+
+
+async def count_orders(user_id: UUID) -> int:
+    async with SessionLocal() as session:
+        user = await UserRepository(session).get(user_id)
+        return len(user.orders)  # ASA301
+"""
+
+
+def test_a_typed_argument_that_is_no_session_leaves_the_objects_to_the_callees_session(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path / "project",
+        {
+            "app/__init__.py": "",
+            "app/db.py": DATABASE.format(options=""),
+            "app/db_models.py": MODELS,
+            "app/service.py": BY_A_TYPED_ID,
+        },
+    )
+    lines = [finding.line for finding in findings_in(root, "app/service.py", "ASA301")]
+    assert lines == expected_lines(BY_A_TYPED_ID, "ASA301")

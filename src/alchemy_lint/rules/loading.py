@@ -39,6 +39,7 @@ from alchemy_lint.index.loading import (
     shares_request_session,
 )
 from alchemy_lint.index.summaries import Read
+from alchemy_lint.index.values import ValueKind
 from alchemy_lint.rules.base import Example, FileContext, Rule
 from alchemy_lint.rules.loading_examples import (
     ASA301_CROSS_FUNCTION_INVALID,
@@ -66,10 +67,16 @@ def _is_async_object(context: FileContext, source: ObjectSource) -> bool:
     if source.kind is SourceKind.INJECTED:
         return False  # what the provider's query loaded is not followed: only ASA302 judges them
     session = source.session
-    if session is None:
-        # Objects that project functions return carry their callee's evidence instead.
-        return source.kind is SourceKind.CALL
-    return is_async_session(context.index, session) is not False
+    if source.kind is SourceKind.CALL:
+        # Objects that project functions return carry their callee's evidence. The session the
+        # facts name for them is the argument the caller uses as one, else the first argument
+        # with evidence, which may be anything (`repository.get(user_id: UUID)`): only a known
+        # sync session says they are no asyncio session's.
+        if session is None:
+            return True
+        value = context.index.values.of(session.origins)
+        return value.kind is not ValueKind.SESSION or value.is_async is not False
+    return session is not None and is_async_session(context.index, session) is not False
 
 
 def _fix_site(target: AccessTarget, context: FileContext, chain: str) -> str:
