@@ -234,6 +234,10 @@ class _FunctionState:
     returned_parameters: list[ReturnedParameter] | None = field(default_factory=list)
     #: Whether some name is bound to what a call gave back for a parameter (`Binding.handed_back`).
     handed_back: bool = False
+    #: The calls that may give a parameter back, by (binding, position in its `handed_back`).
+    handed_back_calls: dict[tuple[int, int], HandedBack] = field(default_factory=dict)
+    #: Reads through what such a call gave back: kept apart, so they take no direct read's place.
+    handed_back_reads: dict[tuple[str, tuple[str, ...], HandedBack | None], ParameterRead] = field(default_factory=dict)
     #: Parameters a framework may fill from a provider (`Depends(...)`, an alias of one), with
     #: their evidence: the loading analysis makes objects of them.
     provided: dict[str, ValueRef] = field(default_factory=dict)
@@ -547,7 +551,7 @@ class _FactsBuilder(FastNodeVisitor):
                 end_line=node.end_lineno or node.lineno,
                 invocations=invocations,
                 decorator_arguments=decorator_arguments(node),
-                parameter_reads=tuple(state.parameter_reads.values()),
+                parameter_reads=(*state.parameter_reads.values(), *state.handed_back_reads.values()),
                 parameter_loads=tuple(state.parameter_loads),
                 forwards=tuple(state.forwards),
                 returned_parameters=tuple(state.returned_parameters or ()),
@@ -1126,11 +1130,18 @@ class _FactsBuilder(FastNodeVisitor):
         if walked is None:
             return []
         binding, steps = walked
+        function = self.function
         found: list[tuple[ParameterPath, HandedBack]] = []
-        for callee, argument, handed in binding.handed_back:
+        for position, (callee, argument, handed) in enumerate(binding.handed_back):
             path = _extended(handed, steps)
-            if path is not None:
-                found.append((path, HandedBack(callee, argument)))
+            if path is None or function is None:
+                continue
+            # One fact per call, however many reads go through it (the facts pickle it once).
+            key = (id(binding), position)
+            back = function.handed_back_calls.get(key)
+            if back is None:
+                back = function.handed_back_calls[key] = HandedBack(callee, argument)
+            found.append((path, back))
         return found
 
     def _walk_to_parameter(self, expr: ast.expr) -> tuple[Binding, list[str]] | None:
@@ -1164,7 +1175,12 @@ class _FactsBuilder(FastNodeVisitor):
         if type(call) is not ast.Call or (not call.args and not call.keywords and type(call.func) is not ast.Attribute):
             return ()
         # (Not what `self` keeps: `self.repo` is the receiver of `self.repo.update(order)`.)
-        handed = [(key, found) for key, found in self._handed_parameters(call) if found[0] != "self"]
+        function = self.function
+        handed = [
+            (key, found)
+            for key, found in self._handed_parameters(call)
+            if found[0] != "self" and (function is None or _may_be_an_object(function.values, found))
+        ]
         if not handed:
             return ()
         callee = self.origins_of(call)
@@ -1215,23 +1231,23 @@ class _FactsBuilder(FastNodeVisitor):
     def _record_parameter_read(
         self, function: _FunctionState, node: ast.expr, found: ParameterPath | None, through: HandedBack | None = None
     ) -> None:
-        if found is None or not found[1] or len(function.parameter_reads) >= _MAX_PARAMETER_READS:
+        reads = function.parameter_reads if through is None else function.handed_back_reads
+        limit = _MAX_PARAMETER_READS if through is None else _MAX_HANDED_BACK_READS
+        if found is None or not found[1] or len(reads) >= limit:
             return
         if (found[0], found[1]) in function.assigned_paths or self._probes_loading(function):
             return
         key = (found[0], found[1], through)
         guard = self._guard(function)
-        known = function.parameter_reads.get(key)
+        known = reads.get(key)
         if known is None:
             assigned = (
                 _assigned_below(function.assigned_paths, found[0], found[1][:-1]) if function.assigned_paths else ()
             )
-            function.parameter_reads[key] = ParameterRead(
-                found[0], found[1], node.lineno, node.col_offset, guard, assigned, through
-            )
+            reads[key] = ParameterRead(found[0], found[1], node.lineno, node.col_offset, guard, assigned, through)
         elif known.guard and known.guard != guard:
             # Read under two different conditions: it needs only what both need.
-            function.parameter_reads[key] = ParameterRead(
+            reads[key] = ParameterRead(
                 known.parameter, known.path, known.line, known.col, weakest(known.guard, guard), through=through
             )
 
@@ -1450,6 +1466,9 @@ class _FactsBuilder(FastNodeVisitor):
 _MAX_PATH = 4
 #: How many parameters one call may be handed and give back one of (`crud.update(db, obj, data)`).
 _MAX_HANDED = 3
+_MAX_HANDED_BACK_READS = 32
+#: Annotations of parameters that are never an ORM object a call could give back.
+_NO_OBJECT_MODULES = ("uuid.", "datetime.", "decimal.", "pathlib.", "collections.", "typing.")
 _MAX_PARAMETER_READS = 64
 
 
@@ -1628,3 +1647,20 @@ def _arguments(call: ast.Call) -> list[tuple[str, ast.expr]]:
     if type(call.func) is ast.Attribute:
         found.append(("self", call.func.value))
     return found
+
+
+def _may_be_an_object(values: ValueTable, handed: ParameterPath) -> bool:
+    """Whether a parameter handed to a call may be an ORM object it gives back: not one annotated
+    as a session, an engine or a connection, or as a value of the standard library."""
+    if handed[1]:
+        return True  # `order.customer`: what the parameter's attributes are is the index's business
+    bindings = values.bindings.get(handed[0])
+    ref = bindings[0].ref if bindings else None
+    if ref is None:
+        return True
+    return not any(
+        origin.kind is OriginKind.ANNOTATION
+        and not origin.steps
+        and (known_api(origin.name) is not None or origin.name.startswith(_NO_OBJECT_MODULES))
+        for origin in ref.origins
+    )
