@@ -46,9 +46,11 @@ from alchemy_lint.facts.model import (
     FileFacts,
     Forward,
     FunctionFacts,
+    HandedBack,
     MethodCall,
     ParameterRead,
     RelationshipFacts,
+    ReturnedParameter,
     SchemaCreation,
     Scope,
     TypeAlias,
@@ -216,7 +218,7 @@ class _FunctionState:
     awaits: bool = False
     #: The call node of each recorded method call, by position in `calls`.
     call_nodes: list[ast.Call] = field(default_factory=list)
-    parameter_reads: dict[tuple[str, tuple[str, ...]], ParameterRead] = field(default_factory=dict)
+    parameter_reads: dict[tuple[str, tuple[str, ...], HandedBack | None], ParameterRead] = field(default_factory=dict)
     #: How many `if` branches, loop bodies and `except` clauses enclose the current point.
     branches: int = 0
     #: What holds on the parameters at the current point: one entry per enclosing `if` branch,
@@ -228,6 +230,14 @@ class _FunctionState:
     #: Attributes set on a parameter so far (`order.status = ...`): reading them loads nothing.
     assigned_paths: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
     forwards: list[Forward] = field(default_factory=list)
+    #: What each `return` so far hands back of the parameters; None once one returns anything else.
+    returned_parameters: list[ReturnedParameter] | None = field(default_factory=list)
+    #: Whether some name is bound to what a call gave back for a parameter (`Binding.handed_back`).
+    handed_back: bool = False
+    #: The calls that may give a parameter back, by (binding, position in its `handed_back`).
+    handed_back_calls: dict[tuple[int, int], HandedBack] = field(default_factory=dict)
+    #: Reads through what such a call gave back: kept apart, so they take no direct read's place.
+    handed_back_reads: dict[tuple[str, tuple[str, ...], HandedBack | None], ParameterRead] = field(default_factory=dict)
     #: Parameters a framework may fill from a provider (`Depends(...)`, an alias of one), with
     #: their evidence: the loading analysis makes objects of them.
     provided: dict[str, ValueRef] = field(default_factory=dict)
@@ -541,9 +551,10 @@ class _FactsBuilder(FastNodeVisitor):
                 end_line=node.end_lineno or node.lineno,
                 invocations=invocations,
                 decorator_arguments=decorator_arguments(node),
-                parameter_reads=tuple(state.parameter_reads.values()),
+                parameter_reads=(*state.parameter_reads.values(), *state.handed_back_reads.values()),
                 parameter_loads=tuple(state.parameter_loads),
                 forwards=tuple(state.forwards),
+                returned_parameters=tuple(state.returned_parameters or ()),
                 response_model=self._response_model(node),
                 positional=len(node.args.posonlyargs) + len(node.args.args),
                 flag_defaults=constant_defaults(node.args),
@@ -625,6 +636,9 @@ class _FactsBuilder(FastNodeVisitor):
         if function is not None and isinstance(node.ctx, ast.Load):
             walked = self.parameter_path(node)
             self._record_parameter_read(function, node, walked)
+            if walked is None and function.handed_back:
+                for handed, through in self.handed_back_paths(node):
+                    self._record_parameter_read(function, node, handed, through)
             if walked is not None and len(walked[1]) >= 2 and walked[1][-2] == "awaitable_attrs":
                 # `await order.awaitable_attrs.items` loads `items` itself.
                 loaded = (*walked[1][:-2], walked[1][-1])
@@ -900,7 +914,10 @@ class _FactsBuilder(FastNodeVisitor):
         ref = ValueRef(name, origins, holds) if origins or holds else None
         parameter = self.parameter_path(value) if value is not None else None
         elements = _element_origins(annotation, self.table) if annotation is not None else ()
-        function.values.bind(name, Binding(*_end(node), ref, self._loop_line(function), parameter, elements))
+        handed = self._handed_to_call(value) if parameter is None and value is not None else ()
+        if handed:
+            function.handed_back = True
+        function.values.bind(name, Binding(*_end(node), ref, self._loop_line(function), parameter, elements, handed))
 
     @staticmethod
     def _loop_line(function: _FunctionState) -> int:
@@ -1042,6 +1059,8 @@ class _FactsBuilder(FastNodeVisitor):
     def visit_Return(self, node: ast.Return) -> None:
         self._returned = node.value
         function = self.function
+        if function is not None and function.returned_parameters is not None:
+            self._record_returned_parameter(function, node)
         if function is not None and node.value is not None:
             self.kept.on_return(node.value)
             ref = self.value_ref(node.value)
@@ -1098,6 +1117,36 @@ class _FactsBuilder(FastNodeVisitor):
 
     def parameter_path(self, expr: ast.expr) -> ParameterPath | None:
         """The parameter `expr` is part of, and the attributes walked from it, if any."""
+        walked = self._walk_to_parameter(expr)
+        if walked is None:
+            return None
+        binding, steps = walked
+        return _extended(binding.parameter_path, steps)
+
+    def handed_back_paths(self, expr: ast.expr) -> list[tuple[ParameterPath, HandedBack]]:
+        """The parameters `expr` is part of if a call gave back what it was handed
+        (`order.customer` after `order = await repo.update(order)`), each with that call."""
+        walked = self._walk_to_parameter(expr)
+        if walked is None:
+            return []
+        binding, steps = walked
+        function = self.function
+        found: list[tuple[ParameterPath, HandedBack]] = []
+        for position, (callee, argument, handed) in enumerate(binding.handed_back):
+            path = _extended(handed, steps)
+            if path is None or function is None:
+                continue
+            # One fact per call, however many reads go through it (the facts pickle it once).
+            key = (id(binding), position)
+            back = function.handed_back_calls.get(key)
+            if back is None:
+                back = function.handed_back_calls[key] = HandedBack(callee, argument)
+            found.append((path, back))
+        return found
+
+    def _walk_to_parameter(self, expr: ast.expr) -> tuple[Binding, list[str]] | None:
+        """The binding of the name `expr` starts from, when it may hold (part of) a parameter,
+        and the steps walked from it, last first."""
         # Down to the name the expression starts from, then back up: most names are no
         # parameter's, which ends the search before any step is built.
         steps: list[str] = []
@@ -1117,32 +1166,89 @@ class _FactsBuilder(FastNodeVisitor):
         if type(expr) is not ast.Name or function is None or expr.id not in function.values.on_parameters:
             return None
         binding = self._binding(function, expr)
-        found = binding.parameter_path if binding is not None else None
-        for step in reversed(steps):
-            if found is None or len(found[1]) >= _MAX_PATH:
-                return None
-            found = (found[0], (*found[1], step))
-        return found
+        return (binding, steps) if binding is not None else None
 
-    def _record_parameter_read(self, function: _FunctionState, node: ast.expr, found: ParameterPath | None) -> None:
-        if found is None or not found[1] or len(function.parameter_reads) >= _MAX_PARAMETER_READS:
+    def _handed_to_call(self, value: ast.expr) -> tuple[tuple[tuple[Origin, ...], str, ParameterPath], ...]:
+        """The parameters a call is handed (`repo.update(order, ...)`, `order.save()`), with the
+        call's origins and where each lands: what the call returns may be one of them."""
+        call = value.value if type(value) is ast.Await else value
+        if type(call) is not ast.Call or (not call.args and not call.keywords and type(call.func) is not ast.Attribute):
+            return ()
+        # (Not what `self` keeps: `self.repo` is the receiver of `self.repo.update(order)`.)
+        function = self.function
+        handed = [
+            (key, found)
+            for key, found in self._handed_parameters(call)
+            if found[0] != "self" and (function is None or _may_be_an_object(function.values, found))
+        ]
+        if not handed:
+            return ()
+        callee = self.origins_of(call)
+        if not callee:
+            return ()
+        return tuple((callee, argument, found) for argument, found in handed[:_MAX_HANDED])
+
+    def _handed_parameters(self, call: ast.Call) -> list[tuple[str, ParameterPath]]:
+        """The parameters (or parts of them) a call is handed, each with where it lands."""
+        handed: list[tuple[str, ParameterPath]] = []
+        for key, argument in _arguments(call):
+            found = self.parameter_path(argument)
+            if found is not None:
+                handed.append((key, found))
+        return handed
+
+    def _record_returned_parameter(self, function: _FunctionState, node: ast.Return) -> None:
+        """What this `return` hands back of the parameters: one of them as it is (`return obj`),
+        or what a call gives back that was handed one (`return await super().update(obj)`)."""
+        found = self.parameter_path(node.value) if node.value is not None else None
+        if found is not None and not found[1]:
+            returned = [ReturnedParameter(found[0], None, self._assigned_names(function, found[0]), node.lineno)]
+        elif node.value is not None:
+            through = self.handed_back_paths(node.value) if function.handed_back else []
+            candidates = [(path, back) for path, back in through if not path[1]]
+            candidates.extend(
+                (path, HandedBack(callee, argument))
+                for callee, argument, path in self._handed_to_call(node.value)
+                if not path[1]
+            )
+            returned = [
+                ReturnedParameter(path[0], back, self._assigned_names(function, path[0]), node.lineno)
+                for path, back in candidates
+            ]
+        else:
+            returned = []
+        if returned:
+            function.returned_parameters = [*(function.returned_parameters or ()), *returned]
+        else:
+            function.returned_parameters = None
+
+    @staticmethod
+    def _assigned_names(function: _FunctionState, parameter: str) -> tuple[str, ...]:
+        if not function.assigned_paths:
+            return ()
+        return tuple(sorted(path[0] for name, path in function.assigned_paths if name == parameter and len(path) == 1))
+
+    def _record_parameter_read(
+        self, function: _FunctionState, node: ast.expr, found: ParameterPath | None, through: HandedBack | None = None
+    ) -> None:
+        reads = function.parameter_reads if through is None else function.handed_back_reads
+        limit = _MAX_PARAMETER_READS if through is None else _MAX_HANDED_BACK_READS
+        if found is None or not found[1] or len(reads) >= limit:
             return
-        key = (found[0], found[1])
-        if key in function.assigned_paths or self._probes_loading(function):
+        if (found[0], found[1]) in function.assigned_paths or self._probes_loading(function):
             return
+        key = (found[0], found[1], through)
         guard = self._guard(function)
-        known = function.parameter_reads.get(key)
+        known = reads.get(key)
         if known is None:
             assigned = (
                 _assigned_below(function.assigned_paths, found[0], found[1][:-1]) if function.assigned_paths else ()
             )
-            function.parameter_reads[key] = ParameterRead(
-                found[0], found[1], node.lineno, node.col_offset, guard, assigned
-            )
+            reads[key] = ParameterRead(found[0], found[1], node.lineno, node.col_offset, guard, assigned, through)
         elif known.guard and known.guard != guard:
             # Read under two different conditions: it needs only what both need.
-            function.parameter_reads[key] = ParameterRead(
-                known.parameter, known.path, known.line, known.col, weakest(known.guard, guard)
+            reads[key] = ParameterRead(
+                known.parameter, known.path, known.line, known.col, weakest(known.guard, guard), through=through
             )
 
     def _probes_loading(self, function: _FunctionState) -> bool:
@@ -1163,20 +1269,13 @@ class _FactsBuilder(FastNodeVisitor):
             self._record_parameter_read(function, node, self.parameter_path(node))
             return
         self._record_refresh(function, node)
-        handed: list[tuple[str, ParameterPath]] = []
-        for position, argument in enumerate(node.args):
-            found = self.parameter_path(argument) if not isinstance(argument, ast.Starred) else None
-            if found is not None:
-                handed.append((str(position), found))
-        for keyword in node.keywords:
-            found = self.parameter_path(keyword.value) if keyword.arg else None
-            if found is not None and keyword.arg:
-                handed.append((keyword.arg, found))
-        if isinstance(node.func, ast.Attribute):
-            found = self.parameter_path(node.func.value)
-            if found is not None:
-                handed.append(("self", found))
-        if not handed:
+        handed = self._handed_parameters(node)
+        through: list[tuple[str, ParameterPath, HandedBack]] = []
+        if function.handed_back:
+            for key, argument in _arguments(node):
+                if all(key != known for known, _ in handed):
+                    through.extend((key, path, back) for path, back in self.handed_back_paths(argument))
+        if not handed and not through:
             return
         callee = self.origins_of(node)
         if not callee:
@@ -1184,10 +1283,10 @@ class _FactsBuilder(FastNodeVisitor):
         conditional = self._conditional(function)
         guard = self._guard(function)
         flags = known_arguments(node, is_parameter=self._is_parameter)
-        for key, (parameter, path) in handed:
+        for key, (parameter, path), back in [*((key, found, None) for key, found in handed), *through]:
             assigned = _assigned_below(function.assigned_paths, parameter, path) if function.assigned_paths else ()
             function.forwards.append(
-                Forward(callee, key, parameter, path, node.lineno, conditional, guard, flags, assigned)
+                Forward(callee, key, parameter, path, node.lineno, conditional, guard, flags, assigned, back)
             )
 
     def _record_refresh(self, function: _FunctionState, node: ast.Call) -> None:
@@ -1365,6 +1464,11 @@ class _FactsBuilder(FastNodeVisitor):
 
 
 _MAX_PATH = 4
+#: How many parameters one call may be handed and give back one of (`crud.update(db, obj, data)`).
+_MAX_HANDED = 3
+_MAX_HANDED_BACK_READS = 32
+#: Annotations of parameters that are never an ORM object a call could give back.
+_NO_OBJECT_MODULES = ("uuid.", "datetime.", "decimal.", "pathlib.", "collections.", "typing.")
 _MAX_PARAMETER_READS = 64
 
 
@@ -1521,3 +1625,42 @@ def _assigned_below(
 ) -> tuple[tuple[str, ...], ...]:
     """The paths set so far below `path` of `parameter`, relative to it (sorted: facts are stable)."""
     return tuple(sorted(paths_below((walked for name, walked in assigned if name == parameter), path)))
+
+
+def _extended(path: ParameterPath | None, steps: list[str]) -> ParameterPath | None:
+    """`path` walked further by `steps` (last first), within the depth followed."""
+    found = path
+    for step in reversed(steps):
+        if found is None or len(found[1]) >= _MAX_PATH:
+            return None
+        found = (found[0], (*found[1], step))
+    return found
+
+
+def _arguments(call: ast.Call) -> list[tuple[str, ast.expr]]:
+    """What a call is handed, each with where it lands in the callee: a position, a keyword, or
+    "self" for the receiver of a method call (never what a `*` or `**` spreads)."""
+    found: list[tuple[str, ast.expr]] = [
+        (str(position), argument) for position, argument in enumerate(call.args) if type(argument) is not ast.Starred
+    ]
+    found.extend((keyword.arg, keyword.value) for keyword in call.keywords if keyword.arg)
+    if type(call.func) is ast.Attribute:
+        found.append(("self", call.func.value))
+    return found
+
+
+def _may_be_an_object(values: ValueTable, handed: ParameterPath) -> bool:
+    """Whether a parameter handed to a call may be an ORM object it gives back: not one annotated
+    as a session, an engine or a connection, or as a value of the standard library."""
+    if handed[1]:
+        return True  # `order.customer`: what the parameter's attributes are is the index's business
+    bindings = values.bindings.get(handed[0])
+    ref = bindings[0].ref if bindings else None
+    if ref is None:
+        return True
+    return not any(
+        origin.kind is OriginKind.ANNOTATION
+        and not origin.steps
+        and (known_api(origin.name) is not None or origin.name.startswith(_NO_OBJECT_MODULES))
+        for origin in ref.origins
+    )

@@ -17,6 +17,7 @@ from alchemy_lint.facts.model import (
     Condition,
     Expiry,
     FunctionLoading,
+    HandedObject,
     Handover,
     KnownArgument,
     LoaderPath,
@@ -1536,6 +1537,11 @@ class _LoadingWalker:
         # Recorded whenever a statement or loader options are passed, or anything may be: a
         # callee's `options` parameter that the call fills with something unknown is no default.
         passed = self.passed(node, args, keywords or {}) if args is not None and (node.args or node.keywords) else ()
+        handed = self.handed_objects(node, env, args, keywords) if args is not None else ()
+        if session is None and handed:
+            # `order = await repo.update(order)`: what it gives back is in the session of what it
+            # was handed (the same object, when its summary says it returns it).
+            session = handed[0].source.session
         source = ObjectSource(
             SourceKind.CALL,
             node.lineno,
@@ -1543,8 +1549,45 @@ class _LoadingWalker:
             callee=origins,
             callee_text=expression_text(node.func) or ast.unparse(node.func),
             passed=passed,
+            handed=handed,
         )
         return _Object(source)
+
+    def handed_objects(
+        self,
+        node: ast.Call,
+        env: _Env,
+        args: list[_Value | None],
+        keywords: dict[str | None, _Value | None] | None,
+    ) -> tuple[HandedObject, ...]:
+        """The ORM objects a project call is handed, as they are once it runs (a name as the
+        call's own commit left it): the call's result is one of them when the callee returns
+        what it was handed (`order = await repo.update(order)`)."""
+        handed: list[tuple[str, ast.expr, _Value | None]] = [
+            (str(position), argument, value)
+            for position, (argument, value) in enumerate(zip(node.args, args, strict=True))
+        ]
+        if keywords:
+            handed.extend((kw.arg, kw.value, keywords.get(kw.arg)) for kw in node.keywords if kw.arg)
+        found: list[HandedObject] = []
+        for argument, expression, value in handed:
+            if value.__class__ is not _Object:
+                continue
+            if type(expression) is ast.Name and env.get(expression.id).__class__ is _Object:
+                value = env[expression.id]
+            assert isinstance(value, _Object)
+            if value.stage is None and value.persistent and not _is_candidate(value):
+                found.append(
+                    HandedObject(
+                        argument,
+                        self.with_given_loaders(value.source),
+                        value.path,
+                        tuple(sorted(name for name in value.loaded if "." not in name)),
+                        value.persistent,
+                        _in_expiry_order(value.expired),
+                    )
+                )
+        return tuple(found)
 
     # -- statements and loaders ------------------------------------------------------
 

@@ -201,6 +201,33 @@ class ParameterRead:
     #: What the function set before the read below the object whose method or property the path
     #: ends in (`change.discount = d; change.apply()` has ("discount",)), relative to that object.
     assigned: tuple[tuple[str, ...], ...] = ()
+    #: The read is on what a call gave back for the parameter (`order = await repo.update(order)`):
+    #: it reads the parameter only if that call returns what it was handed (the index decides).
+    through: HandedBack | None = None
+
+
+@facts_class
+class HandedBack:
+    """A name bound to what a call returned, when the call was handed a parameter:
+    `order = await repo.update(order, ...)` is `order` if `update` returns its `order`."""
+
+    callee: tuple[Origin, ...]
+    #: Where the parameter lands in the callee: a position ("0"), a keyword, or "self".
+    argument: str
+
+
+@facts_class
+class ReturnedParameter:
+    """A `return` that hands back a parameter itself (the same object, not a copy): directly
+    (`return obj`), or through what a call returns that it handed the parameter to
+    (`return await super().update(obj)`, `through` says which)."""
+
+    parameter: str
+    through: HandedBack | None = None
+    #: The parameter's attributes the function set before it returned it (`obj.customer = c`).
+    assigned: tuple[str, ...] = ()
+    #: The `return` (a call may be handed several parameters: one entry for each, one holds).
+    line: int = 0
 
 
 @facts_class
@@ -226,6 +253,8 @@ class Forward:
     #: (`change.discount = d; change.apply()` has ("discount",)): the callee's reads of them
     #: return what was set, nothing the caller loaded.
     assigned: tuple[tuple[str, ...], ...] = ()
+    #: Handed on after a call gave it back (see `ParameterRead.through`).
+    through: HandedBack | None = None
 
 
 @facts_class
@@ -282,6 +311,9 @@ class FunctionFacts:
     #: Relationships the function loads itself on a parameter (`await session.refresh(order,
     #: ["items"])`, `await order.awaitable_attrs.items`): its reads of them need nothing of the caller.
     parameter_loads: tuple[ParameterRead, ...] = ()
+    #: Every `return` of the function hands back a parameter (empty: some return does not, or
+    #: none does): a caller's object bound from the call is the object it passed.
+    returned_parameters: tuple[ReturnedParameter, ...] = ()
     #: The response model a web framework validates the returned value with
     #: (`@router.get(..., response_model=OrderOut)`).
     response_model: tuple[Origin, ...] = ()
@@ -638,6 +670,8 @@ class ObjectSource:
     statement: StatementOrigin | None = None
     #: For CALL: what the call passes that the callee's statement may use.
     passed: tuple[PassedArgument, ...] = ()
+    #: For CALL: the ORM objects the call was handed, any of which it may give back.
+    handed: tuple[HandedObject, ...] = ()
 
 
 class AccessKind(str, Enum):
@@ -668,6 +702,19 @@ class Expiry:
     in_loop: bool = False
     #: What the call's arguments are known to be (see `Forward.flags`).
     flags: tuple[KnownArgument, ...] = ()
+
+
+@facts_class
+class HandedObject:
+    """An ORM object handed to a project call, with its state there: what the call's result is
+    when the callee returns the parameter it lands in (`order = await repo.update(order)`)."""
+
+    argument: str
+    source: ObjectSource
+    path: tuple[str, ...]
+    loaded: tuple[str, ...]
+    persistent: bool
+    expired_by: tuple[Expiry, ...]
 
 
 @facts_class

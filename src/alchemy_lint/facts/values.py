@@ -151,6 +151,10 @@ class Binding:
     #: What each element of the value is, when an annotation declares a collection
     #: (`orders: list[Order]`): a loop over it binds its target to that.
     elements: tuple[Origin, ...] = ()
+    #: The value is what a call returned that was handed (part of) a parameter
+    #: (`order = await repo.update(order)`): each (the call's origins, where the parameter lands
+    #: in the callee, the parameter path handed). It is that parameter if the callee returns it.
+    handed_back: tuple[tuple[tuple[Origin, ...], str, ParameterPath], ...] = ()
 
 
 #: A parameter and the attributes walked from it.
@@ -187,7 +191,7 @@ class ValueTable:
 
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
-        if binding.parameter_path is not None:
+        if binding.parameter_path is not None or binding.handed_back:
             self.on_parameters.add(name)
 
     def latest(self, name: str) -> Binding | None:

@@ -6,11 +6,12 @@ Which model an access reads, whether its relationship is loaded, and what the se
 from __future__ import annotations
 
 from collections.abc import Container
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from weakref import WeakKeyDictionary
 
 from alchemy_lint.facts.model import (
     FunctionFacts,
+    HandedObject,
     LoaderPath,
     LoaderStrategy,
     ObjectAccess,
@@ -80,7 +81,7 @@ def resolve_source(
     if depth > _MAX_DEPTH:
         return None
     if source.kind is SourceKind.CALL:
-        return _resolve_call(index, source, depth, position, site)
+        return _resolve_call(index, source, depth, position, site, path, function)
     if source.kind is SourceKind.QUERY and source.statement is not None:
         return _resolve_statement(index, source, path, function, site)
     if source.model is None:
@@ -146,13 +147,23 @@ _OBJECT_STATEMENTS = frozenset({"select", "insert", "update", "delete"})
 
 
 def _resolve_call(
-    index: ProjectIndex, source: ObjectSource, depth: int, position: int | None = None, caller: CallSite | None = None
+    index: ProjectIndex,
+    source: ObjectSource,
+    depth: int,
+    position: int | None = None,
+    caller: CallSite | None = None,
+    here: str = "",
+    name: str = "",
 ) -> ResolvedSource | None:
     function = callee_function(index, source.callee)
     if function is None:
         return None
     receiver = receiver_class(index, source.callee, caller)
     function = _override(index, function, caller, receiver)
+    if source.handed and position is None and function.returned_parameters:
+        given = handed_back(index, source, function)
+        if given is not None:
+            return _resolve_handed(index, given[0], given[1], here, name, depth, caller)
     if function.loading is None or not function.loading.returns_only_objects:
         return None
     site = CallSite(function, receiver, source.passed, caller)
@@ -211,6 +222,53 @@ def _resolve_call(
             tuple({*found.maybe_loaders, *resolved.maybe_loaders, *(set(found.loaders) ^ set(resolved.loaders))}),
         )
     return found
+
+
+def handed_back(
+    index: ProjectIndex, source: ObjectSource, function: FunctionFacts | None = None
+) -> tuple[HandedObject, frozenset[str]] | None:
+    """The object a call was handed that it gives back (`order = await repo.update(order)`), with
+    what the callee set on it; None when it returns anything else (a new object, a copy)."""
+    if not source.handed:
+        return None
+    summaries = index.summaries
+    if function is None:
+        function = callee_function(index, source.callee)
+        if function is None:
+            return None
+    returned = summaries.returned_parameter(function)
+    if returned is None:
+        return None
+    for handed in source.handed:
+        if summaries.parameter(function, handed.argument) == returned[0]:
+            return handed, returned[1]
+    return None
+
+
+def _resolve_handed(
+    index: ProjectIndex,
+    handed: HandedObject,
+    kept: frozenset[str],
+    here: str,
+    name: str,
+    depth: int,
+    caller: CallSite | None,
+) -> ResolvedSource | None:
+    """The object a call gave back, as the caller had it: its source, the relationships walked to
+    it, and what was loaded on it there or the callee set on it."""
+    session = handed.source.session
+    if session is not None and is_async_session(index, session) is False:
+        return None
+    inner = resolve_source(index, handed.source, here, name, depth + 1, site=caller)
+    if inner is None:
+        return None
+    walked, is_collection = handed.path, inner.is_collection
+    if handed.source.kind is SourceKind.CALL and walked[:1] == ("[]",):
+        walked, is_collection = walked[1:], False  # an element of the list a call returned
+    if is_collection:
+        return None
+    loaded = {*handed.loaded, *kept, *(inner.loaded if not walked else ())}
+    return replace(inner, prefix=inner.prefix + walked, loaded=tuple(sorted(loaded)), is_collection=False)
 
 
 def _override(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from alchemy_lint.facts.conditions import ANY_KEYWORD, ANY_POSITION, happens
-from alchemy_lint.facts.model import Forward, FunctionFacts, KnownArgument
+from alchemy_lint.facts.model import Forward, FunctionFacts, HandedBack, KnownArgument
 from alchemy_lint.facts.values import Origin, StepKind, paths_below, within
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ class Summaries:
         self._reads: dict[tuple[str, str, tuple[tuple[str, KnownArgument], ...]], tuple[Read, ...]] = {}
         self._effects: dict[tuple[str, str], frozenset[str]] = {}
         self._schemas: dict[tuple[str, str], tuple[Read, ...]] = {}
+        self._returned: dict[str, tuple[str, frozenset[str]] | None] = {}
 
     # -- callees -----------------------------------------------------------------------
 
@@ -125,10 +126,14 @@ class Summaries:
         found = [
             Read(read.path, function.qualname, read.line, read.assigned)
             for read in function.parameter_reads
-            if read.parameter == parameter and happens(read.guard, settled)
+            if read.parameter == parameter
+            and happens(read.guard, settled)
+            and (read.through is None or self._still(read.through, read.path))
         ]
         for forward in function.forwards:
             if forward.parameter != parameter or len(found) >= _MAX_READS or not happens(forward.guard, settled):
+                continue
+            if forward.through is not None and not self._still(forward.through, forward.path):
                 continue
             passed = tuple(_through(flag, settled) for flag in forward.flags)
             for callee in self.callees(forward.callee):
@@ -147,6 +152,63 @@ class Summaries:
             found = [read for read in found if not any(read.path[: len(load)] == load for load in loads)]
         result = tuple(found[:_MAX_READS])
         self._reads[key] = result
+        return result
+
+    def _still(self, through: HandedBack, path: tuple[str, ...]) -> bool:
+        """Whether a read or a hand-over of `path` on what a call gave back (`through`) is one on the
+        parameter the call was handed: the call returns it, and did not set what `path` starts with."""
+        kept = self.gives_back(through)
+        return kept is not None and not (path and path[0] in kept)
+
+    # -- what a call gives back ---------------------------------------------------------
+
+    def gives_back(self, through: HandedBack, depth: int = 0) -> frozenset[str] | None:
+        """What a call that is handed an object as `through.argument` sets on it, when every
+        function it may run returns that very object (`await repo.update(order, ...)`); None when
+        some may return anything else (a new object, a copy, what `session.merge` returns)."""
+        functions = self.callees(through.callee)
+        if not functions:
+            return None
+        kept: frozenset[str] = frozenset()
+        for function in functions:
+            inner = self.parameter(function, through.argument)
+            returned = self.returned_parameter(function, depth) if inner is not None else None
+            if returned is None or returned[0] != inner:
+                return None
+            kept |= returned[1]
+        return kept
+
+    def returned_parameter(self, function: FunctionFacts, depth: int = 0) -> tuple[str, frozenset[str]] | None:
+        """The parameter every `return` of `function` hands back as it is, and the attributes
+        the function set on it on some path: directly (`return obj`) or through a callee that
+        gives it back in turn (`return await super().update(obj)`)."""
+        qualname = function.qualname
+        if qualname in self._returned:
+            return self._returned[qualname]
+        if depth > _MAX_DEPTH or not function.returned_parameters:
+            return None
+        self._returned[qualname] = None  # a recursive return hands back nothing known
+        by_return: dict[int, list[tuple[str, frozenset[str]]]] = {}
+        for returned in function.returned_parameters:
+            candidates = by_return.setdefault(returned.line, [])
+            # What it set on the object, and loaded on it itself (`refresh(obj, ["items"])`; a
+            # whole refresh is WHOLE_REFRESH): the caller's reads of them are the callee's doing.
+            done = frozenset(returned.assigned) | frozenset(
+                load.path[0] for load in function.parameter_loads if load.parameter == returned.parameter
+            )
+            if returned.through is None:
+                candidates.append((returned.parameter, done))
+                continue
+            kept = self.gives_back(returned.through, depth + 1)
+            if kept is not None:
+                candidates.append((returned.parameter, kept | done))
+        parameters = {candidate[0] for candidates in by_return.values() for candidate in candidates}
+        result: tuple[str, frozenset[str]] | None = None
+        if len(parameters) == 1 and all(len(candidates) == 1 for candidates in by_return.values()):
+            parameter = parameters.pop()
+            kept = frozenset().union(*(candidates[0][1] for candidates in by_return.values()))
+            result = (parameter, kept)
+        self._returned[qualname] = result
         return result
 
     def _flags(self, function: FunctionFacts, passed: tuple[KnownArgument, ...]) -> dict[str, KnownArgument]:
@@ -242,7 +304,7 @@ class Summaries:
         root, _, rest = received.partition(".")
         path = tuple(rest.split(".")) if rest else ()
         for forward in function.forwards:
-            if forward.parameter != root or forward.path != path or forward.conditional:
+            if forward.parameter != root or forward.path != path or forward.conditional or forward.through:
                 continue
             found |= self.call_effects(forward.callee, forward.argument, depth + 1)
         if root == "self":
@@ -293,7 +355,7 @@ class Summaries:
         return [
             forward.callee
             for forward in function.forwards
-            if forward.argument == "self" and not forward.path and not forward.conditional
+            if forward.argument == "self" and not forward.path and not forward.conditional and not forward.through
         ]
 
 

@@ -30,6 +30,7 @@ from alchemy_lint.index.loading import (
     ResolvedSource,
     UnloadedRead,
     first_unloaded,
+    handed_back,
     is_async_session,
     is_loaded,
     loader_chain,
@@ -434,11 +435,11 @@ class _ExpiredRead:
 def _expired_reads(context: FileContext, accesses: tuple[ObjectAccess, ...]) -> Iterator[_ExpiredRead]:
     index = context.index
     for access in accesses:
-        if access.kind is not AccessKind.READ or not access.expired_by or access.attribute.startswith("_"):
+        if access.kind is not AccessKind.READ or access.attribute.startswith("_"):
             continue
-        if access.attribute == "awaitable_attrs":
+        if access.attribute == "awaitable_attrs" or not (access.expired_by or access.source.handed):
             continue
-        events = _expiring(context, access.source, access.expired_by)
+        events = _expiring(context, *_given_back(index, access.source, access.expired_by))
         if not events:
             continue
         target = resolve_access(index, access, context.path)
@@ -452,9 +453,9 @@ def _expired_handovers(context: FileContext, handovers: tuple[Handover, ...]) ->
     """An expired object handed to a callee that reads one of its columns: the callee raises."""
     index = context.index
     for handover in handovers:
-        if handover.is_collection or not handover.expired_by:
+        if handover.is_collection or not (handover.expired_by or handover.source.handed):
             continue
-        events = _expiring(context, handover.source, handover.expired_by)
+        events = _expiring(context, *_given_back(index, handover.source, handover.expired_by))
         if not events:
             continue
         target = resolve_object(index, handover.source, handover.path, context.path)
@@ -471,6 +472,20 @@ def _expired_handovers(context: FileContext, handovers: tuple[Handover, ...]) ->
         yield _ExpiredRead(
             handover.line, handover.col, attribute, handover.target, reader, handover.source.line, events[-1]
         )
+
+
+def _given_back(
+    index: ProjectIndex, source: ObjectSource, expired_by: tuple[Expiry, ...]
+) -> tuple[ObjectSource, tuple[Expiry, ...]]:
+    """An object a call gave back (`order = await repo.update(order)`) is the one it was handed:
+    its source, and the commits and rollbacks that expired it before the call and since."""
+    given = handed_back(index, source) if source.handed else None
+    if given is None:
+        return source, expired_by
+    handed, kept = given
+    if WHOLE_REFRESH in kept:
+        return handed.source, expired_by  # the callee refreshed it before it gave it back
+    return handed.source, (*handed.expired_by, *expired_by)
 
 
 def _expiring(context: FileContext, source: ObjectSource, expired_by: tuple[Expiry, ...]) -> tuple[Expiry, ...]:

@@ -228,6 +228,14 @@ class RepositoryBase(Generic[M]):
         result = await self.session.execute(statement)
         return result.scalars().unique().all()
 
+    async def update(self, obj: M, *, update_dict: dict[str, Any] | None = None, flush: bool = False) -> M:
+        for key, value in (update_dict or {}).items():
+            setattr(obj, key, value)
+        self.session.add(obj)
+        if flush:
+            await self.session.flush()
+        return obj
+
 
 class NotCancelledMixin(Generic[M]):
     def get_base_statement(self) -> Select[tuple[M]]:
@@ -835,6 +843,37 @@ async def customer_names(session: AsyncSession) -> list[str]:
     return [(await order.awaitable_attrs.user).name for order in orders]
 """,
         title="Objects from a generic repository whose statement is built in its base class and a mixin",
+        topic=_ELSEWHERE,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+from app.generic_repository import OrderRepository
+
+
+async def close_order(session: AsyncSession, order_id: int) -> int:
+    repository = OrderRepository.from_session(session)
+    order = await session.get(Order, order_id)
+    order = await repository.update(order, update_dict={"status": "closed"}, flush=True)
+    return len(order.items)  # ASA301
+""",
+        _GENERIC_REPOSITORY_FILE,
+        fixed="""\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+from app.generic_repository import OrderRepository
+
+
+async def close_order(session: AsyncSession, order_id: int) -> int:
+    repository = OrderRepository.from_session(session)
+    order = await session.get(Order, order_id)
+    order = await repository.update(order, update_dict={"status": "closed"}, flush=True)
+    return len((await order.awaitable_attrs.items))
+""",
+        title="An object a repository's `update()` hands back is the object loaded before it",
         topic=_ELSEWHERE,
     ),
     _example(
