@@ -6,6 +6,8 @@ A small resolver of our own, so that detection never needs LibCST's metadata.
 from __future__ import annotations
 
 import ast
+import keyword
+import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -20,12 +22,13 @@ def is_package_folder(folder: Path) -> bool:
     return any((folder / init).is_file() for init in PACKAGE_INITS)
 
 
-def module_name_for(path: Path) -> tuple[str, bool]:
+def module_name_for(path: Path, root: Path | None = None) -> tuple[str, bool]:
     """The dotted module name of a file and whether it is a package `__init__`.
 
     Walks up through folders that hold an `__init__.py` (or a stub package's `__init__.pyi`),
     the way the import system (or a type checker) would see the file when its top package is
-    on `sys.path`.
+    on `sys.path`. A folder without one below `root` is a namespace package (PEP 420): it is
+    named within its parent, with `root` (or `root/src`) on `sys.path` (see `namespace_parts`).
     """
     is_package = path.name in PACKAGE_INITS
     parts: list[str] = [] if is_package else [path.stem]
@@ -35,9 +38,38 @@ def module_name_for(path: Path) -> tuple[str, bool]:
         if folder.parent == folder:
             break
         folder = folder.parent
+    if not is_package and len(parts) == 1 and root is not None:
+        prefix = namespace_parts(str(folder), str(root), lambda above: module_name_for(Path(above, "__init__.py"))[0])
+        parts.extend(reversed(prefix))
     if not parts:
         parts.append(path.parent.name or "__init__")
     return ".".join(reversed(parts)), is_package
+
+
+def namespace_parts(folder: str, root: str, package_of: Callable[[str], str]) -> tuple[str, ...]:
+    """The dotted name of `folder`, a folder without `__init__.py`, as the project imports it.
+
+    The project root is on `sys.path` (so is `src/` of a src layout): a folder below it is a
+    namespace package (PEP 420) named within its parent folder, a package folder by its package
+    name (`package_of`). A folder whose name is no identifier cannot be imported through: it
+    is on `sys.path` itself, like the root. Outside the root, no name is guessed.
+    """
+    parts: list[str] = []
+    below_root = os.path.join(root, "")
+    while folder.startswith(below_root):
+        name = os.path.basename(folder)
+        parent = os.path.dirname(folder)
+        if not name.isidentifier() or keyword.iskeyword(name) or (name == "src" and parent == root):
+            break
+        parts.append(name)
+        if is_package_folder(Path(parent)):
+            parts.extend(reversed(package_of(parent).split(".")))
+            break
+        folder = parent
+    else:
+        if folder != root.rstrip(os.sep) and folder != root:
+            return ()
+    return tuple(reversed(parts))
 
 
 def absolute_module(module: str, is_package: bool, level: int, target: str | None) -> str:

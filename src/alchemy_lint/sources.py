@@ -8,12 +8,12 @@ for them, and must then be the bytes its digest was made of.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from alchemy_lint.cache import content_digest
 from alchemy_lint.manifest import Manifest, status_of
-from alchemy_lint.resolve import PACKAGE_INITS
+from alchemy_lint.resolve import PACKAGE_INITS, namespace_parts
 from alchemy_lint.sourcefile import read_bounded, read_error_text
 
 #: The digest of an empty file (many `__init__.py`): such files are never one file's aliases.
@@ -80,10 +80,13 @@ class ModuleNames:
     1,762 files: 7.5 -> 2 ms of CPU).
     """
 
-    __slots__ = ("_packages",)
+    __slots__ = ("_namespaces", "_packages", "_root")
 
-    def __init__(self) -> None:
+    def __init__(self, root: Path | None = None) -> None:
+        self._root = str(root) if root is not None else None
         self._packages: dict[str, tuple[str, ...]] = {}
+        #: A folder without `__init__.py` -> its namespace package name below the root.
+        self._namespaces: dict[str, tuple[str, ...]] = {}
 
     def _package_parts(self, folder: str) -> tuple[str, ...]:
         known = self._packages.get(folder)
@@ -97,10 +100,24 @@ class ModuleNames:
             self._packages[folder] = known
         return known
 
-    def module_for(self, path: Path) -> tuple[str, bool]:
+    def _namespace_parts(self, folder: str) -> tuple[str, ...]:
+        if self._root is None:
+            return ()
+        known = self._namespaces.get(folder)
+        if known is None:
+            known = self._namespaces[folder] = namespace_parts(
+                folder, self._root, lambda package: ".".join(self._package_parts(package))
+            )
+        return known
+
+    def module_for(self, path: Path, *, namespaces: bool = True) -> tuple[str, bool]:
+        """`namespaces=False`: a file in a folder without `__init__.py` is named by its stem alone,
+        as when its folder is on `sys.path` (the name it falls back to, see `unshadowed`)."""
         folder, name = os.path.split(str(path))
         is_package = name in PACKAGE_INITS
-        parts = list(self._package_parts(folder))
+        parts = list(
+            self._package_parts(folder) or (() if is_package or not namespaces else self._namespace_parts(folder))
+        )
         if not is_package:
             dot = name.rfind(".")
             parts.append(name[:dot] if 0 < dot < len(name) - 1 else name)  # `Path.stem`
@@ -133,6 +150,29 @@ def read_source_file(
     if manifest is not None and status is not None:
         manifest.remember(relative, status, digest)
     return SourceFile(path, display, relative, module, is_package, digest, source)
+
+
+def unshadowed(sources: list[SourceFile], modules: ModuleNames) -> list[SourceFile]:
+    """The sources, none named in a namespace package by the name of a file in a regular one.
+
+    `lib/app/__init__.py` makes `app` a regular package, which Python imports before any folder
+    `app/` without `__init__.py`: `app/models.py` is then not `app.models` (`lib/app/models.py`
+    is), and is named by its stem, as before namespace packages were named. A name several
+    namespace files share stays theirs: no other name is more right.
+    """
+    sharing: dict[str, list[SourceFile]] = {}
+    for source in sources:
+        sharing.setdefault(source.module, []).append(source)
+    stems: dict[Path, str] = {}
+    for module, group in sharing.items():
+        if len(group) < 2:
+            continue
+        plain = {source.path: modules.module_for(source.path, namespaces=False)[0] for source in group}
+        if any(name == module for name in plain.values()):
+            stems.update((path, name) for path, name in plain.items() if name != module)
+    if not stems:
+        return sources
+    return [replace(source, module=stems[source.path]) if source.path in stems else source for source in sources]
 
 
 def without_aliases(sources: list[SourceFile]) -> list[SourceFile]:

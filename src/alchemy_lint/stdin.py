@@ -61,7 +61,7 @@ def check_stdin(
     root = find_project_root(path)
     settings = settings_for(root, overrides)
     display = display_path(path) if filename else ANONYMOUS
-    module, is_package = ModuleNames().module_for(path)
+    module, is_package = ModuleNames(root).module_for(path)
     relative = path.relative_to(root).as_posix() if root in path.parents else path.as_posix()
     source = SourceFile(path, display, relative, module, is_package, content_digest(data), data)
     if is_excluded(path, settings, root):
@@ -72,12 +72,20 @@ def check_stdin(
     files: list[Path] | None = None if is_project_root(root) else []
     try:
         project = read_project(root, settings, options, stats, files=files, trust_status=trust_status)
+        source = _named_by(project, source)
         return StdinCheck(source, project, _check(project, source, stats))
     except SourceChanged:
         # A file of the project changed on disk while this run read it: read every file again.
         stats = RunStats(restarted=1)
         project = read_project(root, settings, options, stats, files=files)
+        source = _named_by(project, source)
         return StdinCheck(source, project, _check(project, source, stats))
+
+
+def _named_by(project: DiskProject, source: SourceFile) -> SourceFile:
+    """The text named as the project names its file (a namespace name another file's may shadow)."""
+    module, is_package = project.module_of(source.path)
+    return source if module == source.module else replace(source, module=module, is_package=is_package)
 
 
 def _check(project: DiskProject, source: SourceFile, stats: RunStats) -> CheckResult:

@@ -6,6 +6,7 @@ what their relationships load, and what a value with an `Origin` is (a session, 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -26,7 +27,7 @@ from alchemy_lint.index.policy import TransactionSite, TransactionSites, collect
 from alchemy_lint.index.runonce import RunContext, RunOnce, RunOnceInputs, run_once_inputs
 from alchemy_lint.index.summaries import Summaries
 from alchemy_lint.index.values import ValueKind, ValueModel
-from alchemy_lint.resolve import follow_exports
+from alchemy_lint.resolve import follow_exports, is_package_folder
 from alchemy_lint.sqlalchemy_api import FACTORIES, SESSION_CLASSES, Api, known_api
 
 _MAX_DEPTH = 6
@@ -145,8 +146,7 @@ class ProjectIndex:
         self._models: dict[str, bool] = {}
         self._class_chains: dict[str, tuple[ClassFacts, ...]] = {}
         self._relative: dict[str, str] = relative_paths if relative_paths is not None else {}
-        for path in sorted(self.outlines):
-            self._register_module(self.outlines[path].merged)
+        self._register_modules(outline.merged for outline in self.outlines.values())
         #: The first part of every module alias: a name that starts otherwise (`fastapi.Depends`,
         #: most of what a project imports) names nothing of the project and is its own canonical.
         self._alias_roots = frozenset(alias.partition(".")[0] for alias in self.module_aliases)
@@ -157,21 +157,34 @@ class ProjectIndex:
         #: What functions do with what their callers hand them.
         self.summaries = Summaries(self)
 
-    def _register_module(self, facts: FileFacts) -> None:
-        """Also know a module by every dotted suffix of its project-relative path.
+    def _register_modules(self, files: Iterable[FileFacts]) -> None:
+        """Know each module by its name and by every dotted suffix of its project-relative path.
 
         Without `__init__.py` files (namespace packages, `sys.path` set by the app), the
-        name a file calls itself and the name others import it by can differ.
+        name a file calls itself and the name others import it by can differ. A suffix two
+        files share (`service` of `a/service.py` and `b/service.py`) names neither: which one an
+        import of it meant depends on a `sys.path` the index does not know.
         """
-        self.module_aliases[facts.module] = facts.module
-        parts = self.relative(facts.path).rsplit(".", 1)[0].split("/")
-        if parts[-1] == "__init__":
-            parts.pop()
-        # A file inside a package is imported by its package name or a longer one, never by a
-        # shorter suffix: `pkg/ext/sqlalchemy/__init__.py` is not the module `sqlalchemy`.
-        depth = facts.module.count(".") + 1
-        for start in range(len(parts) - depth + 1):
-            self.module_aliases.setdefault(".".join(parts[start:]), facts.module)
+        claims: dict[str, set[str]] = {}
+        namespace_folders: dict[str, bool] = {}
+        for facts in files:
+            self.module_aliases[facts.module] = facts.module
+            parts = self.relative(facts.path).rsplit(".", 1)[0].split("/")
+            if parts[-1] == "__init__":
+                parts.pop()
+            # A file inside a package is imported by its package name or a longer one, never by a
+            # shorter suffix: `pkg/ext/sqlalchemy/__init__.py` is not the module `sqlalchemy`. A
+            # file in a folder without `__init__.py` may be imported from that folder on.
+            folder = os.path.dirname(facts.path)
+            in_namespace = namespace_folders.get(folder)
+            if in_namespace is None:
+                in_namespace = namespace_folders[folder] = not facts.is_package and not is_package_folder(Path(folder))
+            depth = 1 if in_namespace else facts.module.count(".") + 1
+            for start in range(len(parts) - depth + 1):
+                claims.setdefault(".".join(parts[start:]), set()).add(facts.module)
+        for alias, modules in claims.items():
+            if len(modules) == 1 and alias not in self.module_aliases:
+                self.module_aliases[alias] = next(iter(modules))
 
     def _merge(self, outline: FileOutline) -> None:
         facts = outline.merged

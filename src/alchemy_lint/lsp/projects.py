@@ -220,7 +220,7 @@ class ProjectCache:
         if project.is_excluded(resolved):
             project.drop_buffer(resolved)
             return ()
-        facts = facts_for_source(display_path(resolved), _buffer_bytes(text), resolved)
+        facts = facts_for_source(display_path(resolved), _buffer_bytes(text), project.disk.module_of(resolved))
         project.set_buffer(resolved, facts)
         findings = tuple(sorted(set(check_file(facts, project.index(), project.settings)), key=Finding.sort_key))
         project.remember(resolved, text, findings)
@@ -291,7 +291,7 @@ def _loose_folder(root: Path, settings: Settings) -> DiskProject:
         children = sorted(child for child in root.iterdir() if is_python_path(child) and child.is_file())
     except OSError:
         children = []
-    modules = ModuleNames()
+    modules = ModuleNames(root)
     sources = [read_source_file(child.resolve(), display_path(child), child.name, modules) for child in children]
     return DiskProject(root, settings, sources, LOOSE_FOLDER_OPTIONS)
 
