@@ -11,9 +11,8 @@ from test_loading_rules import EXPIRING_DB
 
 from alchemy_lint.config import settings_for
 from alchemy_lint.engine import load_project
-from alchemy_lint.resolve import module_name_for
+from alchemy_lint.resolve import ModuleNames, module_name_for
 from alchemy_lint.rules.loading_examples import MODELS
-from alchemy_lint.sources import ModuleNames
 
 # Two services of one name in two folders without `__init__.py`: one commits the session it is
 # handed (expiring what the caller loaded), the other only reads.
@@ -142,6 +141,12 @@ def test_module_names_below_the_project_root(tmp_path: Path) -> None:
         "lib/vendor/__init__.py": ("vendor", True),
         "lib/vendor/api.py": ("vendor.api", False),
         "lib/vendor/extra/api.py": ("vendor.extra.api", False),
+        # A package in a folder without `__init__.py` inside a package is imported through both.
+        "app/plain/github/__init__.py": ("app.plain.github", True),
+        "app/plain/github/repos.py": ("app.plain.github.repos", False),
+        # A package in such a folder on `sys.path` is named as today.
+        "backend/api/__init__.py": ("api", True),
+        "backend/api/routes.py": ("api.routes", False),
     }
     _tree(tmp_path, list(names))
     modules = ModuleNames(tmp_path)

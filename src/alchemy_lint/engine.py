@@ -39,11 +39,10 @@ from alchemy_lint.parallel import (
 from alchemy_lint.prefilter import relevant_files
 from alchemy_lint.profile import Profile
 from alchemy_lint.relevance import CachedRelevance
-from alchemy_lint.resolve import module_name_for
+from alchemy_lint.resolve import ModuleNames, module_name_for
 from alchemy_lint.roots import ROOT_MARKERS, find_project_root, is_project_root
 from alchemy_lint.sourcefile import read_bounded, read_error_text
 from alchemy_lint.sources import (
-    ModuleNames,
     SourceChanged,
     SourceFile,
     read_source_file,

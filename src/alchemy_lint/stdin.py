@@ -23,9 +23,10 @@ from alchemy_lint.engine import (
 )
 from alchemy_lint.findings import Finding
 from alchemy_lint.fixes.pipeline import FileFixResult
+from alchemy_lint.resolve import ModuleNames
 from alchemy_lint.roots import find_project_root, is_project_root
 from alchemy_lint.sourcefile import decode_source
-from alchemy_lint.sources import ModuleNames, SourceChanged, SourceFile
+from alchemy_lint.sources import SourceChanged, SourceFile
 
 #: What findings show as the path when no `--stdin-filename` is given (as ruff shows it).
 ANONYMOUS = "-"

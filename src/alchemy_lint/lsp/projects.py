@@ -27,9 +27,10 @@ from alchemy_lint.engine import (
 from alchemy_lint.facts import FileFacts
 from alchemy_lint.findings import Finding
 from alchemy_lint.index import ProjectIndex
+from alchemy_lint.resolve import ModuleNames
 from alchemy_lint.roots import ROOT_MARKERS, find_project_root
 from alchemy_lint.rules import check_selectors
-from alchemy_lint.sources import ModuleNames, read_source_file
+from alchemy_lint.sources import read_source_file
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 #: As `alchemy-lint check` reads a project (prefilter and lazy noqa included): same cache entries.
