@@ -107,6 +107,9 @@ def unshadowed(sources: list[SourceFile], modules: ModuleNames) -> list[SourceFi
     is), and is named by its stem, as before namespace packages were named. A name several
     namespace files share stays theirs: no other name is more right.
     """
+    names = [source.module for source in sources]
+    if len(set(names)) == len(names):  # the usual case, asked on every run: 0.03 ms on polar
+        return sources
     sharing: dict[str, list[SourceFile]] = {}
     for source in sources:
         sharing.setdefault(source.module, []).append(source)

@@ -6,7 +6,6 @@ what their relationships load, and what a value with an `Origin` is (a session, 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -27,7 +26,7 @@ from alchemy_lint.index.policy import TransactionSite, TransactionSites, collect
 from alchemy_lint.index.runonce import RunContext, RunOnce, RunOnceInputs, run_once_inputs
 from alchemy_lint.index.summaries import Summaries
 from alchemy_lint.index.values import ValueKind, ValueModel
-from alchemy_lint.resolve import follow_exports, is_package_folder
+from alchemy_lint.resolve import follow_exports
 from alchemy_lint.sqlalchemy_api import FACTORIES, SESSION_CLASSES, Api, known_api
 
 _MAX_DEPTH = 6
@@ -165,26 +164,30 @@ class ProjectIndex:
         files share (`service` of `a/service.py` and `b/service.py`) names neither: which one an
         import of it meant depends on a `sys.path` the index does not know.
         """
-        claims: dict[str, set[str]] = {}
-        namespace_folders: dict[str, bool] = {}
+        files = list(files)
+        aliases = self.module_aliases
+        aliases.update((facts.module, facts.module) for facts in files)
+        # Folders with an `__init__.py` among the project's files (facts paths are posix).
+        packages = {facts.path.rpartition("/")[0] for facts in files if facts.is_package}
+        shared: set[str] = set()
         for facts in files:
-            self.module_aliases[facts.module] = facts.module
+            module = facts.module
             parts = self.relative(facts.path).rsplit(".", 1)[0].split("/")
             if parts[-1] == "__init__":
                 parts.pop()
             # A file inside a package is imported by its package name or a longer one, never by a
             # shorter suffix: `pkg/ext/sqlalchemy/__init__.py` is not the module `sqlalchemy`. A
             # file in a folder without `__init__.py` may be imported from that folder on.
-            folder = os.path.dirname(facts.path)
-            in_namespace = namespace_folders.get(folder)
-            if in_namespace is None:
-                in_namespace = namespace_folders[folder] = not facts.is_package and not is_package_folder(Path(folder))
-            depth = 1 if in_namespace else facts.module.count(".") + 1
+            depth = module.count(".") + 1
+            if depth > 1 and not facts.is_package and facts.path.rpartition("/")[0] not in packages:
+                depth = 1
             for start in range(len(parts) - depth + 1):
-                claims.setdefault(".".join(parts[start:]), set()).add(facts.module)
-        for alias, modules in claims.items():
-            if len(modules) == 1 and alias not in self.module_aliases:
-                self.module_aliases[alias] = next(iter(modules))
+                alias = ".".join(parts[start:])
+                known = aliases.setdefault(alias, module)
+                if known != module and known != alias:  # `known == alias`: a module's own name
+                    shared.add(alias)
+        for alias in shared:
+            del aliases[alias]
 
     def _merge(self, outline: FileOutline) -> None:
         facts = outline.merged
