@@ -68,22 +68,23 @@ FIXTURES = REPO / "fixtures"
 EXPECT = re.compile(r"#\s*expect:\s*(ASA\d{3}(?:\s*,\s*ASA\d{3})*)")
 
 
-def run_flake8(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+def run_flake8(*args: str, cwd: Path = REPO, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """flake8 with only the ASA plugin's codes, ignoring the machine's flake8 configuration."""
     return subprocess.run(
         [sys.executable, "-m", "flake8", "--isolated", "--select", "ASA", *args],
         cwd=cwd,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=600,
     )
 
 
-def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, cwd: Path = REPO, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """The installed `alchemy-lint` console script, as a user runs it."""
     script = Path(sys.executable).parent / "alchemy-lint"
     command = [str(script)] if script.is_file() else [sys.executable, "-m", "alchemy_lint"]
-    return subprocess.run([*command, *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+    return subprocess.run([*command, *args], cwd=cwd, input=stdin, capture_output=True, text=True, timeout=600)
 
 
 #: The summary lines after the findings of a text report (ruff's wording).

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from conftest import REPO, reported, run_cli, write_project
 
+from alchemy_lint.resolve import ModuleNames
 from alchemy_lint.sourcefile import MAX_SOURCE_BYTES
-from alchemy_lint.sources import ModuleNames, read_source_file
+from alchemy_lint.sources import read_source_file
 
 #: A subprocess timeout that only a hang reaches (a FIFO read waits for a writer forever).
 HANG = 300

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alchemy_lint.resolve import NameTable, dotted_parts, expression_text, module_name_for, qualify
-from alchemy_lint.sources import ModuleNames
+from alchemy_lint.resolve import ModuleNames, NameTable, dotted_parts, expression_text, module_name_for, qualify
 
 _NAMES = st.sampled_from(["a", "b", "session", "self", "sa", "unknown"])
 

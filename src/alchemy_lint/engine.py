@@ -39,10 +39,17 @@ from alchemy_lint.parallel import (
 from alchemy_lint.prefilter import relevant_files
 from alchemy_lint.profile import Profile
 from alchemy_lint.relevance import CachedRelevance
-from alchemy_lint.resolve import module_name_for
+from alchemy_lint.resolve import ModuleNames, module_name_for
 from alchemy_lint.roots import ROOT_MARKERS, find_project_root, is_project_root
 from alchemy_lint.sourcefile import read_bounded, read_error_text
-from alchemy_lint.sources import ModuleNames, SourceChanged, SourceFile, read_source_file, resolved, without_aliases
+from alchemy_lint.sources import (
+    SourceChanged,
+    SourceFile,
+    read_source_file,
+    resolved,
+    unshadowed,
+    without_aliases,
+)
 
 # The facts, index and rules packages (and the outlines of the index) are imported where they
 # are used: a run that finds every finding in the cache needs none of them, and importing them
@@ -331,30 +338,33 @@ def is_excluded(path: Path, settings: Settings, project_root: Path) -> bool:
     return matches_any(relative, settings.exclude)
 
 
-def facts_for_source(path: str, source: bytes, module_path: Path) -> FileFacts:
-    """Parse and extract; a file that does not parse gives facts with `parse_error` set."""
-    module, is_package = module_name_for(module_path)
-    return run_job(ParseJob(JobKind.FACTS, path, module, is_package, source, None))
+def facts_for_source(path: str, source: bytes, module: Path | tuple[str, bool]) -> FileFacts:
+    """Parse and extract; a file that does not parse gives facts with `parse_error` set.
+
+    `module`: the file's module name and whether it is a package (`DiskProject.module_of`), or
+    the path to name it from, as a file outside any project."""
+    name, is_package = module_name_for(module) if isinstance(module, Path) else module
+    return run_job(ParseJob(JobKind.FACTS, path, name, is_package, source, None))
 
 
-def facts_for_tree(path: str, tree: ast.Module, module_path: Path) -> FileFacts:
-    """Facts from a tree someone else parsed (flake8 hands plugins theirs)."""
+def facts_for_tree(path: str, tree: ast.Module, module: tuple[str, bool]) -> FileFacts:
+    """Facts from a tree someone else parsed (flake8 hands plugins theirs); `module` as for
+    `facts_for_source`."""
     from alchemy_lint.facts import extract_facts
 
-    module, is_package = module_name_for(module_path)
-    return extract_facts(tree, path, module, is_package)
+    return extract_facts(tree, path, *module)
 
 
-def read_facts(path: Path) -> FileFacts:
+def read_facts(path: Path, root: Path | None = None) -> FileFacts:
     from alchemy_lint.facts import FileFacts
 
     shown = display_path(path)
     try:
         source = read_bounded(path)
     except OSError as error:
-        module, is_package = module_name_for(path)
+        module, is_package = module_name_for(path, root)
         return FileFacts(shown, module, is_package, parse_error=read_error_text(error))
-    return facts_for_source(shown, source, path)
+    return facts_for_source(shown, source, module_name_for(path, root))
 
 
 def _relative_to(path: Path, root: Path) -> str:
@@ -415,7 +425,7 @@ class DiskProject:
         walk would take). Which files can matter is decided again, and a file whose answer
         changed loses its facts, so that it is parsed (or emptied) as the prefilter now says.
         """
-        modules = ModuleNames()
+        modules = ModuleNames(self.root)
         names = _PathNames(self.root)
         for path in paths:
             if path.is_file():
@@ -423,7 +433,22 @@ class DiskProject:
             elif self.sources.pop(path, None) is None:
                 continue
             self._forget(path)
+        # A file that came or went can make another's namespace name free or taken (`unshadowed`).
+        preferred = [_named(source, *modules.module_for(source.path)) for source in self.sources.values()]
+        for source in unshadowed(preferred, modules):
+            if source.module != self.sources[source.path].module:
+                self.sources[source.path] = source
+                self._forget(source.path)
         self._reconsider()
+
+    def module_of(self, path: Path) -> tuple[str, bool]:
+        """The module name of the file at `path` (resolved): the project's name for a file it
+        holds (so that every front end names a buffer as the check names the file), else as
+        the file would be named below the root."""
+        source = self.sources.get(path)
+        if source is not None:
+            return source.module, source.is_package
+        return ModuleNames(self.root).module_for(path)
 
     def replace_source(self, source: SourceFile) -> None:
         """Take `source` as its file's content (text piped in on stdin)."""
@@ -798,6 +823,10 @@ class DiskProject:
         self._facts.clear()
 
 
+def _named(source: SourceFile, module: str, is_package: bool) -> SourceFile:
+    return source if source.module == module else replace(source, module=module, is_package=is_package)
+
+
 def _stamp(source: SourceFile) -> Stamp:
     """What identifies a file's facts in the outline store (the parts of its facts key that vary)."""
     return (source.display, source.module, source.is_package, source.digest)
@@ -831,7 +860,7 @@ def read_project(
     """
     check_selectors(settings)
     profile = options.profile or Profile()
-    modules = ModuleNames()
+    modules = ModuleNames(root)
     cache = _cache_for(root, options)
     manifest = Manifest(cache, str(root), trusted=trust_status) if cache is not None else None
     with profile.phase("discover"):
@@ -843,7 +872,8 @@ def read_project(
             paths = sorted({path.resolve() for path in files if not is_excluded(path, settings, root)})
     with profile.phase("read"):
         display = _PathNames(root)
-        sources = without_aliases([read_source_file(path, *display.names(path), modules, manifest) for path in paths])
+        read = [read_source_file(path, *display.names(path), modules, manifest) for path in paths]
+        sources = unshadowed(without_aliases(read), modules)
         if manifest is not None:
             manifest.finish()
     project = DiskProject(root, settings, sources, options, stats, cache)
@@ -1022,7 +1052,7 @@ def _checked_sources(project: DiskProject, given_paths: Sequence[Path], nested_r
     Folders that are projects of their own are not checked here but added to `nested_roots`.
     """
     chosen: dict[Path, SourceFile] = {}
-    modules = ModuleNames()
+    modules = ModuleNames(project.root)
     for given in given_paths:
         if resolved(given) == project.root:
             chosen.update(project.sources)

@@ -6,6 +6,8 @@ A small resolver of our own, so that detection never needs LibCST's metadata.
 from __future__ import annotations
 
 import ast
+import keyword
+import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -20,24 +22,92 @@ def is_package_folder(folder: Path) -> bool:
     return any((folder / init).is_file() for init in PACKAGE_INITS)
 
 
-def module_name_for(path: Path) -> tuple[str, bool]:
-    """The dotted module name of a file and whether it is a package `__init__`.
+def module_name_for(path: Path, root: Path | None = None) -> tuple[str, bool]:
+    """The dotted module name of a file and whether it is a package `__init__` (see `ModuleNames`)."""
+    return ModuleNames(root).module_for(path)
 
-    Walks up through folders that hold an `__init__.py` (or a stub package's `__init__.pyi`),
-    the way the import system (or a type checker) would see the file when its top package is
-    on `sys.path`.
+
+#: A folder no import names: the root, a folder outside it, or one on `sys.path` itself.
+_UNNAMED: tuple[tuple[str, ...], bool] = ((), False)
+
+
+class ModuleNames:
+    """Module names as the project imports its files, each folder looked up once.
+
+    A file is named through the folders above it that hold an `__init__.py` (or a stub package's
+    `__init__.pyi`), the way the import system (or a type checker) sees it with its top package
+    on `sys.path`. With the project `root`, a folder without one below the root is a namespace
+    package (PEP 420), named within its parent: the root (and `src/` of a src layout) is on
+    `sys.path`, so `app/jobs/run.py` is `app.jobs.run`, and in a package `polar/plain/service.py`
+    is `polar.plain.service`. So is a package within such a folder within a package. A folder whose
+    name is no identifier cannot be imported through: it is on `sys.path` itself, like the root.
+
+    On strings, not path objects: a project's every file passes here on every run (polar's
+    1,762 files: 7.5 -> 2 ms of CPU).
     """
-    is_package = path.name in PACKAGE_INITS
-    parts: list[str] = [] if is_package else [path.stem]
-    folder = path.parent
-    while is_package_folder(folder):
-        parts.append(folder.name)
-        if folder.parent == folder:
-            break
-        folder = folder.parent
-    if not parts:
-        parts.append(path.parent.name or "__init__")
-    return ".".join(reversed(parts)), is_package
+
+    __slots__ = ("_below_root", "_namespaces", "_packages", "_root")
+
+    def __init__(self, root: Path | None = None) -> None:
+        self._root = str(root) if root is not None else None
+        self._below_root = os.path.join(self._root, "") if self._root is not None else None
+        self._packages: dict[str, tuple[str, ...]] = {}
+        #: A folder without `__init__.py` -> its name, and whether a package holds it.
+        self._namespaces: dict[str, tuple[tuple[str, ...], bool]] = {}
+
+    def module_for(self, path: Path, *, namespaces: bool = True) -> tuple[str, bool]:
+        """`namespaces=False`: a file in a folder without `__init__.py` is named by its stem alone,
+        as when its folder is on `sys.path` (the name it falls back to, see `unshadowed`)."""
+        folder, name = os.path.split(str(path))
+        is_package = name in PACKAGE_INITS
+        parts = list(self._package_parts(folder))
+        if not parts and not is_package and namespaces:
+            parts.extend(self._namespace(folder)[0])
+        if not is_package:
+            dot = name.rfind(".")
+            parts.append(name[:dot] if 0 < dot < len(name) - 1 else name)  # `Path.stem`
+        if not parts:
+            parts.append(os.path.basename(folder) or "__init__")
+        return ".".join(parts), is_package
+
+    def _package_parts(self, folder: str) -> tuple[str, ...]:
+        known = self._packages.get(folder)
+        if known is None:
+            if any(os.path.isfile(os.path.join(folder, init)) for init in PACKAGE_INITS):
+                parent = os.path.dirname(folder)
+                name = os.path.basename(folder)
+                if parent == folder:
+                    known = (name,)
+                else:
+                    # A top package in a namespace folder of another package is imported through
+                    # that package; one in a folder that is on `sys.path` is named as the top.
+                    above = self._package_parts(parent)
+                    if not above:
+                        namespace, in_package = self._namespace(parent)
+                        above = namespace if in_package else ()
+                    known = (*above, name)
+            else:
+                known = ()
+            self._packages[folder] = known
+        return known
+
+    def _namespace(self, folder: str) -> tuple[tuple[str, ...], bool]:
+        known = self._namespaces.get(folder)
+        if known is None:
+            known = self._namespaces[folder] = self._name_namespace(folder)
+        return known
+
+    def _name_namespace(self, folder: str) -> tuple[tuple[str, ...], bool]:
+        if self._below_root is None or not folder.startswith(self._below_root):
+            return _UNNAMED
+        parent, name = os.path.split(folder)
+        if not name.isidentifier() or keyword.iskeyword(name) or (name == "src" and parent == self._root):
+            return _UNNAMED
+        package = self._package_parts(parent)
+        if package:
+            return (*package, name), True
+        above, in_package = self._namespace(parent)
+        return (*above, name), in_package
 
 
 def absolute_module(module: str, is_package: bool, level: int, target: str | None) -> str:

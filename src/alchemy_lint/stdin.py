@@ -23,9 +23,10 @@ from alchemy_lint.engine import (
 )
 from alchemy_lint.findings import Finding
 from alchemy_lint.fixes.pipeline import FileFixResult
+from alchemy_lint.resolve import ModuleNames
 from alchemy_lint.roots import find_project_root, is_project_root
 from alchemy_lint.sourcefile import decode_source
-from alchemy_lint.sources import ModuleNames, SourceChanged, SourceFile
+from alchemy_lint.sources import SourceChanged, SourceFile
 
 #: What findings show as the path when no `--stdin-filename` is given (as ruff shows it).
 ANONYMOUS = "-"
@@ -61,7 +62,7 @@ def check_stdin(
     root = find_project_root(path)
     settings = settings_for(root, overrides)
     display = display_path(path) if filename else ANONYMOUS
-    module, is_package = ModuleNames().module_for(path)
+    module, is_package = ModuleNames(root).module_for(path)
     relative = path.relative_to(root).as_posix() if root in path.parents else path.as_posix()
     source = SourceFile(path, display, relative, module, is_package, content_digest(data), data)
     if is_excluded(path, settings, root):
@@ -72,12 +73,20 @@ def check_stdin(
     files: list[Path] | None = None if is_project_root(root) else []
     try:
         project = read_project(root, settings, options, stats, files=files, trust_status=trust_status)
+        source = _named_by(project, source)
         return StdinCheck(source, project, _check(project, source, stats))
     except SourceChanged:
         # A file of the project changed on disk while this run read it: read every file again.
         stats = RunStats(restarted=1)
         project = read_project(root, settings, options, stats, files=files)
+        source = _named_by(project, source)
         return StdinCheck(source, project, _check(project, source, stats))
+
+
+def _named_by(project: DiskProject, source: SourceFile) -> SourceFile:
+    """The text named as the project names its file (a namespace name another file's may shadow)."""
+    module, is_package = project.module_of(source.path)
+    return source if module == source.module else replace(source, module=module, is_package=is_package)
 
 
 def _check(project: DiskProject, source: SourceFile, stats: RunStats) -> CheckResult:

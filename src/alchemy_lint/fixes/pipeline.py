@@ -98,7 +98,7 @@ class FixSession:
             if project.root not in indexes:
                 indexes[project.root] = project.index()
             source = project.sources.get(resolved)
-            facts = project.facts_of(source) if source is not None else read_facts(file)
+            facts = project.facts_of(source) if source is not None else read_facts(file, project.root)
             result = _fix_file(file, path, by_path[path], facts, indexes[project.root], write=write)
             results.append(result)
             if write and result.changed:

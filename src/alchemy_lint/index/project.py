@@ -147,8 +147,7 @@ class ProjectIndex:
         self._class_chains: dict[str, tuple[ClassFacts, ...]] = {}
         self._relationships: dict[str, Mapping[str, RelationshipRef]] = {}
         self._relative: dict[str, str] = relative_paths if relative_paths is not None else {}
-        for path in sorted(self.outlines):
-            self._register_module(self.outlines[path].merged)
+        self._register_modules(outline.merged for outline in self.outlines.values())
         #: The first part of every module alias: a name that starts otherwise (`fastapi.Depends`,
         #: most of what a project imports) names nothing of the project and is its own canonical.
         self._alias_roots = frozenset(alias.partition(".")[0] for alias in self.module_aliases)
@@ -159,21 +158,38 @@ class ProjectIndex:
         #: What functions do with what their callers hand them.
         self.summaries = Summaries(self)
 
-    def _register_module(self, facts: FileFacts) -> None:
-        """Also know a module by every dotted suffix of its project-relative path.
+    def _register_modules(self, files: Iterable[FileFacts]) -> None:
+        """Know each module by its name and by every dotted suffix of its project-relative path.
 
         Without `__init__.py` files (namespace packages, `sys.path` set by the app), the
-        name a file calls itself and the name others import it by can differ.
+        name a file calls itself and the name others import it by can differ. A suffix two
+        files share (`service` of `a/service.py` and `b/service.py`) names neither: which one an
+        import of it meant depends on a `sys.path` the index does not know.
         """
-        self.module_aliases[facts.module] = facts.module
-        parts = self.relative(facts.path).rsplit(".", 1)[0].split("/")
-        if parts[-1] == "__init__":
-            parts.pop()
-        # A file inside a package is imported by its package name or a longer one, never by a
-        # shorter suffix: `pkg/ext/sqlalchemy/__init__.py` is not the module `sqlalchemy`.
-        depth = facts.module.count(".") + 1
-        for start in range(len(parts) - depth + 1):
-            self.module_aliases.setdefault(".".join(parts[start:]), facts.module)
+        files = list(files)
+        aliases = self.module_aliases
+        aliases.update((facts.module, facts.module) for facts in files)
+        # Folders with an `__init__.py` among the project's files (facts paths are posix).
+        packages = {facts.path.rpartition("/")[0] for facts in files if facts.is_package}
+        shared: set[str] = set()
+        for facts in files:
+            module = facts.module
+            parts = self.relative(facts.path).rsplit(".", 1)[0].split("/")
+            if parts[-1] == "__init__":
+                parts.pop()
+            # A file inside a package is imported by its package name or a longer one, never by a
+            # shorter suffix: `pkg/ext/sqlalchemy/__init__.py` is not the module `sqlalchemy`. A
+            # file in a folder without `__init__.py` may be imported from that folder on.
+            depth = module.count(".") + 1
+            if depth > 1 and not facts.is_package and facts.path.rpartition("/")[0] not in packages:
+                depth = 1
+            for start in range(len(parts) - depth + 1):
+                alias = ".".join(parts[start:])
+                known = aliases.setdefault(alias, module)
+                if known != module and known != alias:  # `known == alias`: a module's own name
+                    shared.add(alias)
+        for alias in shared:
+            del aliases[alias]
 
     def _merge(self, outline: FileOutline) -> None:
         facts = outline.merged

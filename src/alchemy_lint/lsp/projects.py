@@ -27,9 +27,10 @@ from alchemy_lint.engine import (
 from alchemy_lint.facts import FileFacts
 from alchemy_lint.findings import Finding
 from alchemy_lint.index import ProjectIndex
+from alchemy_lint.resolve import ModuleNames
 from alchemy_lint.roots import ROOT_MARKERS, find_project_root
 from alchemy_lint.rules import check_selectors
-from alchemy_lint.sources import ModuleNames, read_source_file
+from alchemy_lint.sources import read_source_file
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 #: As `alchemy-lint check` reads a project (prefilter and lazy noqa included): same cache entries.
@@ -220,7 +221,7 @@ class ProjectCache:
         if project.is_excluded(resolved):
             project.drop_buffer(resolved)
             return ()
-        facts = facts_for_source(display_path(resolved), _buffer_bytes(text), resolved)
+        facts = facts_for_source(display_path(resolved), _buffer_bytes(text), project.disk.module_of(resolved))
         project.set_buffer(resolved, facts)
         findings = tuple(sorted(set(check_file(facts, project.index(), project.settings)), key=Finding.sort_key))
         project.remember(resolved, text, findings)
@@ -291,7 +292,7 @@ def _loose_folder(root: Path, settings: Settings) -> DiskProject:
         children = sorted(child for child in root.iterdir() if is_python_path(child) and child.is_file())
     except OSError:
         children = []
-    modules = ModuleNames()
+    modules = ModuleNames(root)
     sources = [read_source_file(child.resolve(), display_path(child), child.name, modules) for child in children]
     return DiskProject(root, settings, sources, LOOSE_FOLDER_OPTIONS)
 
