@@ -888,10 +888,7 @@ class ValueModel:
     def _with_evidence(self, value: Value, text: str, qualname: str) -> Value:
         if value.kind is ValueKind.UNKNOWN:
             return value
-        path = self.index.function_paths.get(self.index.canonical(qualname), "")
-        function = self.index.functions.get(self.index.canonical(qualname))
-        located = Evidence(text, self.index.relative(path) if path else "", function.line if function else 0)
-        return replace(value, evidence=located)
+        return replace(value, evidence=Evidence(text, *self._where(self.index.canonical(qualname))))
 
     def _factory(self, site: FactorySite) -> Value:
         call = site.call
