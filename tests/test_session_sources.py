@@ -150,6 +150,32 @@ config = SQLAlchemyAsyncConfig(
 session_maker = config.create_session_maker()
 """
 
+_CM_HELPER = "the class is the project's session helper"
+#: A class whose instances exist to be entered: `__aenter__` gives the session `__init__` opened.
+_CM_CLASS = """\
+from app.db import SessionLocal
+
+
+class GetDB:
+    def __init__(self) -> None:
+        self.db = SessionLocal()
+
+    async def __aenter__(self):
+        return self.db
+
+    async def __aexit__(self, *exc) -> None:
+        await self.db.close()
+"""
+#: Litestar with advanced-alchemy's plugin: it injects the config's session into handlers by name.
+_LITESTAR_PLUGIN = """\
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, {plugin}
+from litestar import Litestar
+
+app = Litestar(
+    [], plugins=[{plugin}(config=SQLAlchemyAsyncConfig(connection_string="sqlite+aiosqlite://"{config}))]
+)
+"""
+
 FORMS = (
     Form(
         "advanced-alchemy create_session_maker()",
@@ -455,6 +481,52 @@ FORMS = (
         not_for={"ASA106": _NOT_A_FACTORY, "ASA107": _NOT_CREATED, "ASA202": _NOT_CREATED},
     ),
     Form(
+        "class-based async context manager opening it in __init__",
+        _function("", ["async with GetDB() as session:"], "from app.sources import GetDB\n"),
+        files={"app/sources.py": _CM_CLASS},
+        not_for={**_CONTEXT_ONLY, "ASA106": _CM_HELPER},
+    ),
+    Form(
+        "class-based async context manager opening it in __aenter__",
+        _function("", ["async with Scope() as session:"], "from app.sources import Scope\n"),
+        files={
+            "app/sources.py": "from app.db import SessionLocal\n\n\nclass Scope:\n"
+            "    async def __aenter__(self):\n        self.session = SessionLocal()\n        return self.session\n\n"
+            "    async def __aexit__(self, *exc) -> None:\n        await self.session.close()\n"
+        },
+        not_for={**_CONTEXT_ONLY, "ASA106": _CM_HELPER},
+    ),
+    Form(
+        "class-based sync context manager",
+        _function("", ["with Scope() as session:"], "from app.sources import Scope\n"),
+        files={
+            "app/sources.py": "from app.db import SessionLocal\n\n\nclass Scope:\n"
+            "    def __enter__(self):\n        return SessionLocal()\n\n"
+            "    def __exit__(self, *exc) -> None:\n        pass\n"
+        },
+        not_for={**_CONTEXT_ONLY, "ASA106": _CM_HELPER},
+    ),
+    Form(
+        "Litestar SQLAlchemy plugin's injected session",
+        lambda body: _function("db_session")(["session = db_session", *body]).replace(
+            "async def handler(", '@get("/")\nasync def handler('
+        ),
+        files={"app/main.py": _LITESTAR_PLUGIN.format(plugin="SQLAlchemyPlugin", config="")},
+        not_for={"ASA106": _NOT_A_FACTORY, "ASA107": _NOT_CREATED, "ASA202": _NOT_CREATED},
+    ),
+    Form(
+        "Litestar SQLAlchemy init plugin's session, annotated, under its own key",
+        lambda body: _function("db: AsyncSession", imports="from sqlalchemy.ext.asyncio import AsyncSession\n")(
+            ["session = db", *body]
+        ).replace("async def handler(", '@post("/")\nasync def handler('),
+        files={
+            "app/main.py": _LITESTAR_PLUGIN.format(
+                plugin="SQLAlchemyInitPlugin", config=', session_dependency_key="db"'
+            )
+        },
+        not_for={"ASA106": _NOT_A_FACTORY, "ASA107": _NOT_CREATED, "ASA202": _NOT_CREATED},
+    ),
+    Form(
         "async_object_session",
         _function(
             "user: User",
@@ -466,7 +538,7 @@ FORMS = (
 )
 
 #: The litestar decorator is imported by the handler module that uses it.
-_LITESTAR_IMPORT = "from litestar import get\n"
+_LITESTAR_IMPORT = "from litestar import get, post\n"
 
 
 @dataclass(frozen=True)
@@ -488,7 +560,7 @@ USES = (
 
 def _source(form: Form, body: list[str]) -> str:
     source = form.wrap(body)
-    if "@get(" in source:
+    if "@get(" in source or "@post(" in source:
         source = _LITESTAR_IMPORT + source
     return source
 
@@ -644,6 +716,87 @@ def test_a_mapping_key_that_keeps_no_session_or_factory_is_no_evidence(kept: str
     form = Form("mapping key", _function("ctx", ['session = ctx["session"]']), files={"app/worker.py": worker})
     source = form.wrap([line.replace("  # ASA", "") for line in use.body])
     assert _findings(tmp_path, form, source, use.code, use.config) == [], source
+
+
+#: What a key also keeps elsewhere in the project, beside a session factory.
+_ALSO_KEPT = {"a client": "httpx.AsyncClient()", "a literal": "None", "an argument": "client"}
+
+
+@pytest.mark.parametrize("use", USES, ids=[use.code for use in USES])
+@pytest.mark.parametrize("other", _ALSO_KEPT.values(), ids=list(_ALSO_KEPT))
+def test_a_mapping_key_that_also_keeps_something_else_is_no_evidence(other: str, use: Use, tmp_path: Path) -> None:
+    form = next(form for form in FORMS if form.name == "factory under a worker context key")
+    # (A module the prefilter drops, one that never reaches the database, is not read.)
+    other_module = (
+        "import httpx\n\nfrom app.db import engine\n\n\n"
+        f'async def prepare(ctx, client) -> None:\n    ctx["session_maker"] = {other}\n'
+    )
+    form = Form(form.name, form.wrap, files={**form.files, "app/other.py": other_module})
+    source = form.wrap([line.replace("  # ASA", "") for line in use.body])
+    assert _findings(tmp_path, form, source, use.code, use.config) == [], source
+
+
+#: Context-manager classes whose instances are no session: one that enters an HTTP client, one
+#: with a public method of its own (an object that is used, not only entered).
+_NOT_SESSION_CM = {
+    "enters an HTTP client": "import httpx\n\n\nclass GetDB:\n"
+    "    def __init__(self) -> None:\n        self.db = httpx.AsyncClient()\n\n"
+    "    async def __aenter__(self):\n        return self.db\n\n"
+    "    async def __aexit__(self, *exc) -> None:\n        await self.db.aclose()\n",
+    "has a public method": _CM_CLASS + "\n    async def refresh(self) -> None: ...\n",
+}
+
+
+@pytest.mark.parametrize("use", USES, ids=[use.code for use in USES])
+@pytest.mark.parametrize("module", _NOT_SESSION_CM.values(), ids=list(_NOT_SESSION_CM))
+def test_a_context_manager_class_that_is_not_only_a_session_scope_is_no_evidence(
+    module: str, use: Use, tmp_path: Path
+) -> None:
+    form = Form(
+        "class",
+        _function("", ["async with GetDB() as session:"], "from app.sources import GetDB\n"),
+        files={"app/sources.py": module},
+    )
+    source = form.wrap([line.replace("  # ASA", "") for line in use.body])
+    assert _findings(tmp_path, form, source, use.code, use.config) == [], source
+
+
+#: Litestar applications whose handlers' `db_session` no SQLAlchemy plugin fills.
+_NO_PLUGIN = {
+    "no plugin": "from litestar import Litestar\n\napp = Litestar([])\n",
+    "another plugin": "from litestar import Litestar\nfrom litestar.plugins.structlog import StructlogPlugin\n\n"
+    "app = Litestar([], plugins=[StructlogPlugin(config=None)])\n",
+    "a plugin under another key": _LITESTAR_PLUGIN.format(
+        plugin="SQLAlchemyPlugin", config=', session_dependency_key="session"'
+    ),
+}
+
+
+@pytest.mark.parametrize("use", USES, ids=[use.code for use in USES])
+@pytest.mark.parametrize("app", _NO_PLUGIN.values(), ids=list(_NO_PLUGIN))
+def test_a_litestar_parameter_no_sqlalchemy_plugin_fills_is_no_evidence(app: str, use: Use, tmp_path: Path) -> None:
+    form = next(form for form in FORMS if form.name == "Litestar SQLAlchemy plugin's injected session")
+    form = Form(form.name, form.wrap, files={"app/main.py": app})
+    source = _source(form, [line.replace("  # ASA", "") for line in use.body])
+    assert _findings(tmp_path, form, source, use.code, use.config) == [], source
+
+
+@pytest.mark.parametrize(
+    ("session_config", "reported"),
+    [("", True), ("expire_on_commit=True", True), ("expire_on_commit=False", False)],
+    ids=["default", "True", "False"],
+)
+def test_the_litestar_plugin_session_expires_as_its_config_says(
+    session_config: str, reported: bool, tmp_path: Path
+) -> None:
+    form = next(form for form in FORMS if form.name.startswith("Litestar SQLAlchemy init plugin"))
+    config = f", session_config=AsyncSessionConfig({session_config})"
+    app = _LITESTAR_PLUGIN.format(plugin="SQLAlchemyInitPlugin", config=config + ', session_dependency_key="db"')
+    app = "from advanced_alchemy.extensions.litestar import AsyncSessionConfig\n" + app
+    form = Form(form.name, form.wrap, files={"app/main.py": app})
+    use = next(use for use in USES if use.code == "ASA302")
+    source = _source(form, use.body if reported else [line.replace("  # ASA", "") for line in use.body])
+    assert _findings(tmp_path, form, source, "ASA302") == _expected(source), source
 
 
 @pytest.mark.parametrize("use", USES, ids=[use.code for use in USES])

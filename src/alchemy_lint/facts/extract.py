@@ -29,9 +29,12 @@ from alchemy_lint.facts.injection import (
     TRANSPARENT_WRAPPERS,
     annotated_provider,
     fixture_name,
+    inline_keywords,
+    plugin_config,
     provider_of,
     registered_providers,
     requests_fixtures,
+    session_key,
 )
 from alchemy_lint.facts.invocations import InvocationRecorder, decorator_arguments
 from alchemy_lint.facts.kept import KeptTracker
@@ -128,6 +131,9 @@ _STATE = "state"
 #: The keyword of advanced-alchemy's configs that carries the session options.
 _SESSION_CONFIG = "session_config"
 _ITEM = Step(StepKind.ITEM)
+_GET_SESSION = Step(StepKind.METHOD, "get_session")
+#: What a mapping key keeps when the value has no origins: a name that is never defined.
+_UNTOLD = Origin(OriginKind.NAME, "")
 #: What a lazy load in async code raises: bare on SQLAlchemy 2.0, wrapped in StatementError on 2.1.
 _LOAD_ERRORS = frozenset({"MissingGreenlet", "StatementError"})
 
@@ -626,6 +632,20 @@ class _FactsBuilder(FastNodeVisitor):
             found = self.providers.get(key, ()) + self.provided(provider)
             self.providers[key] = found[:_MAX_ORIGINS]
 
+    def _register_plugin_session(self, config: ast.expr) -> None:
+        """`SQLAlchemyPlugin(config=c)`: Litestar injects `c.get_session()` under its key."""
+        keywords = inline_keywords(config)
+        if keywords is None:
+            # A config named here: its constructor, when this module makes it, may set the key.
+            named = qualify(config, self.table)
+            made = next((call for call in self.api_calls if named and call.assigned_to == named), None)
+            keywords = made.keywords if made is not None else None
+        key = session_key(keywords)
+        if key is None:
+            return
+        opened = tuple(origin.then(_GET_SESSION) for origin in self.origins_of(config))
+        self.providers[key] = (self.providers.get(key, ()) + opened)[:_MAX_ORIGINS]
+
     def visit_Lambda(self, node: ast.Lambda) -> None:
         self.lambda_depth += 1
         self.generic_visit(node)
@@ -865,9 +885,13 @@ class _FactsBuilder(FastNodeVisitor):
         if key is not None and value is not None:
             # `ctx["session_maker"] = async_sessionmaker(...)`: a worker context or an aiohttp
             # application, read back by the key elsewhere.
-            origins = self.origins_of(value)
-            if origins:
-                self.mapping_keys[key] = (self.mapping_keys.get(key, ()) + origins)[:_MAX_ORIGINS]
+            # A value with no origins (a literal, an argument) is kept too, as one the index
+            # cannot tell: the key then keeps something other than a database handle.
+            # Past the cap, what the rest keep is untold too.
+            kept = self.mapping_keys.get(key, ()) + (self.origins_of(value) or (_UNTOLD,))
+            if len(kept) > _MAX_ORIGINS:
+                kept = (*kept[: _MAX_ORIGINS - 1], _UNTOLD)
+            self.mapping_keys[key] = kept
             return
         if not isinstance(target, ast.Attribute) or value is None:
             return
@@ -1109,6 +1133,9 @@ class _FactsBuilder(FastNodeVisitor):
         for keyword in node.keywords:
             if keyword.arg == "dependencies":
                 self._register_providers(keyword.value)
+        config = plugin_config(node, qualname)
+        if config is not None:
+            self._register_plugin_session(config)
         if function is not None:
             self._record_forwards(function, node)
         self.generic_visit(node)

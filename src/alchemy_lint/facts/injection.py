@@ -117,3 +117,44 @@ def _registered(item: ast.expr, table: NameTable) -> ast.expr | None:
     if isinstance(item, ast.Call) and _qualified(item.func, table) in PROVIDE and item.args:
         return item.args[0]
     return None
+
+
+#: advanced-alchemy's Litestar plugins, wherever they are imported from: each injects the
+#: session its config opens into handlers, under the config's `session_dependency_key`.
+_SQLALCHEMY_PLUGINS = frozenset({"SQLAlchemyPlugin", "SQLAlchemyInitPlugin"})
+_PLUGIN_MODULES = ("advanced_alchemy.extensions.litestar", "litestar.plugins.sqlalchemy", "litestar.contrib.sqlalchemy")
+_SESSION_KEY = "session_dependency_key"
+DEFAULT_SESSION_KEY = "db_session"
+
+
+def plugin_config(node: ast.Call, qualname: str | None) -> ast.expr | None:
+    """The config of `SQLAlchemyPlugin(config=...)` (or `SQLAlchemyInitPlugin`), if this is one."""
+    if qualname is None:
+        return None
+    module, _, leaf = qualname.rpartition(".")
+    if leaf not in _SQLALCHEMY_PLUGINS or not module.startswith(_PLUGIN_MODULES):
+        return None
+    config = next((keyword.value for keyword in node.keywords if keyword.arg == "config"), None)
+    return config if config is not None else (node.args[0] if node.args else None)
+
+
+def session_key(keywords: dict[str, str] | None) -> str | None:
+    """The dependency name a config's session is injected under, from its constructor's keywords
+    (as source text): the default when it sets none, None when it is not a literal."""
+    if keywords is None or _SESSION_KEY not in keywords:
+        return DEFAULT_SESSION_KEY
+    try:
+        key = ast.literal_eval(keywords[_SESSION_KEY])
+    except (ValueError, SyntaxError):
+        return None
+    return key if isinstance(key, str) else None
+
+
+def inline_keywords(config: ast.expr) -> dict[str, str] | None:
+    """The keywords of a config constructed right in the plugin call, as source text."""
+    if not isinstance(config, ast.Call):
+        return None
+    found = {keyword.arg: ast.unparse(keyword.value) for keyword in config.keywords if keyword.arg}
+    if any(keyword.arg is None for keyword in config.keywords):
+        found.setdefault(_SESSION_KEY, "**")  # `**options` may name it: unknown
+    return found

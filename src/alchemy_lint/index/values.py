@@ -156,6 +156,8 @@ _CONFIG_FACTORY = "create_session_maker"
 _CONFIG_SESSION = "get_session"
 _SESSION_GETTERS = frozenset({Api.ASYNC_OBJECT_SESSION, Api.OBJECT_SESSION})
 _BEGIN = frozenset({"begin", "begin_nested"})
+#: What `async with` (then `with`) calls on a context manager, for what it binds.
+_ENTER_METHODS = ("__aenter__", "__enter__")
 _STATEMENT_CONSTRUCTORS = frozenset(
     {"select", "insert", "update", "delete", "text", "union", "union_all", "except_", "intersect", "exists"}
 )
@@ -190,6 +192,14 @@ _HANDLE_KINDS = frozenset(
 )
 
 
+def _handle_role(value: Value) -> ValueKind | None:
+    """What a value kept under a mapping key is as a database handle, or None: a factory and a
+    callable that gives a session play one part."""
+    if value.kind is ValueKind.CALLABLE and value.result is not None and value.result.is_session:
+        return ValueKind.FACTORY
+    return value.kind if value.kind in _HANDLE_KINDS else None
+
+
 def _agree(items: Iterable[_T | None]) -> _T | None:
     known = {item for item in items if item is not None}
     return known.pop() if len(known) == 1 else None
@@ -220,6 +230,7 @@ class ValueModel:
         self._functions: dict[str, Value] = {}
         self._in_progress: set[object] = set()
         self._subclass_memo: dict[str, list[str]] = {}
+        self._entered_memo: dict[str, Value | None] = {}
         #: The construction sites of each constructor, by the class that defines it (built when
         #: first asked: most runs never ask what a constructor's parameter receives).
         self._constructed: dict[str, list[tuple[Construction, bool]]] | None = None
@@ -573,14 +584,14 @@ class ValueModel:
 
         A string key is weaker evidence than an attribute of application state (`"user"` may key
         an ORM object in one dict and a name in another), so only sessions, connections,
-        factories, engines and callables that give a session count.
+        factories, engines and callables that give a session count, and only when every value
+        the project keeps under the key, anywhere, is that one kind of handle.
         """
-        found = _join(self.origin(inner) for inner in self.index.mapping_keys.get(key, ()))
-        handle = found.kind in _HANDLE_KINDS or (
-            found.kind is ValueKind.CALLABLE and found.result is not None and found.result.is_session
-        )
-        if not handle:
-            return UNKNOWN
+        kept = [self.origin(inner) for inner in self.index.mapping_keys.get(key, ())]
+        roles = {_handle_role(value) for value in kept}
+        if len(roles) != 1 or None in roles:
+            return UNKNOWN  # the key also keeps something else somewhere: no evidence
+        found = _join(kept)
         return replace(found, evidence=found.evidence or Evidence(f'from ["{key}"]'))
 
     def _name(self, qualname: str) -> Value:
@@ -737,6 +748,9 @@ class ValueModel:
         if kind is ValueKind.CLASS and value.cls is not None:
             if value.result is not None:
                 return value.result
+            entered = self._entered(value.cls)
+            if entered is not None:
+                return entered
             return Value(ValueKind.INSTANCE, cls=value.cls)
         if kind is ValueKind.INSTANCE and value.cls is not None:
             return self._called(self._member(value.cls, "__call__"))
@@ -749,6 +763,46 @@ class ValueModel:
         if kind is ValueKind.METADATA_CONSTRUCTOR:
             return Value(ValueKind.METADATA)
         return UNKNOWN
+
+    def _entered(self, cls: str) -> Value | None:
+        """What `with cls(...) as x` binds, for a class that is only a context manager over a
+        session (`__aenter__` returns `self.db`, set to `SessionLocal()` in `__init__`).
+
+        The facts bind `x` to the call itself, so the instance stands for what entering it gives:
+        only for a class with no public method of its own, whose instances exist to be entered.
+        """
+        known = self._entered_memo.get(cls)
+        if known is not None or cls in self._entered_memo:
+            return known
+        self._entered_memo[cls] = None
+        index = self.index
+        chain = [klass.qualname for klass in index.class_chain(cls)]
+        enter = next(
+            (method for name in _ENTER_METHODS for klass in chain if (method := f"{klass}.{name}") in index.functions),
+            None,
+        )
+        if enter is None or self._public_methods(chain):
+            return None
+        entered = self.function_result(enter)
+        found = (
+            replace(entered, evidence=Evidence(f"from {_short(cls)}()", *self._where(enter)))
+            if entered.runs_statements
+            else None
+        )
+        self._entered_memo[cls] = found
+        return found
+
+    def _public_methods(self, classes: list[str]) -> bool:
+        prefixes = tuple(f"{cls}." for cls in classes)
+        return any(
+            qualname.startswith(prefixes) and not qualname.rsplit(".", 1)[-1].startswith("_")
+            for qualname in self.index.functions
+        )
+
+    def _where(self, qualname: str) -> tuple[str, int]:
+        path = self.index.function_paths.get(qualname, "")
+        function = self.index.functions.get(qualname)
+        return (self.index.relative(path) if path else "", function.line if function else 0)
 
     def _returns_self(self, member: Value) -> bool:
         function = self.index.functions.get(member.cls) if member.kind is ValueKind.CALLABLE and member.cls else None
@@ -834,10 +888,7 @@ class ValueModel:
     def _with_evidence(self, value: Value, text: str, qualname: str) -> Value:
         if value.kind is ValueKind.UNKNOWN:
             return value
-        path = self.index.function_paths.get(self.index.canonical(qualname), "")
-        function = self.index.functions.get(self.index.canonical(qualname))
-        located = Evidence(text, self.index.relative(path) if path else "", function.line if function else 0)
-        return replace(value, evidence=located)
+        return replace(value, evidence=Evidence(text, *self._where(self.index.canonical(qualname))))
 
     def _factory(self, site: FactorySite) -> Value:
         call = site.call

@@ -387,6 +387,30 @@ sessions = SessionSource(async_sessionmaker(engine{options}))
     )
 
 
+#: A class whose instances exist to be entered: `async with GetDB() as session`.
+_CONTEXT_MANAGER_CLASS = (
+    "app/sessions.py",
+    """\
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import SessionLocal
+
+
+class GetDB:
+    def __init__(self) -> None:
+        self.db = SessionLocal()
+
+    async def __aenter__(self) -> AsyncSession:
+        return self.db
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        await self.db.close()
+""",
+)
 _EXPIRING_SOURCE = _session_source(None)
 _KEEPING_SOURCE = _session_source(False)
 
@@ -1415,6 +1439,24 @@ async def reopen(order_id: int) -> str:
         _EXPIRING_SOURCE,
         _EXPIRING_DB,
         title="A session from a callable class over a sessionmaker that keeps the default `expire_on_commit=True`",
+        topic=_SESSION_SOURCE,
+    ),
+    _example(
+        """\
+from app.db_models import Order
+from app.sessions import GetDB
+
+
+async def reopen(order_id: int) -> str:
+    async with GetDB() as session:
+        order = await session.get(Order, order_id)
+        order.status = "open"
+        await session.commit()
+        return order.status  # ASA302
+""",
+        _CONTEXT_MANAGER_CLASS,
+        _EXPIRING_DB,
+        title="A session from a context-manager class whose `__aenter__` returns the session it opened",
         topic=_SESSION_SOURCE,
     ),
 )
