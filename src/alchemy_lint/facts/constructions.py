@@ -1,7 +1,8 @@
-"""Where project classes are constructed, and what their constructors take.
+"""Where project classes are constructed and project functions called, and what they are passed.
 
-The index reads what a constructor's parameter receives off these sites (`Store(make_session)`
-keeps `make_session` on `self`), so a value passed in is known wherever the instance uses it.
+The index reads what a parameter receives off these sites (`Store(make_session)` keeps
+`make_session` on `self`; `rename(session, 1)` hands `rename` a session), so a value passed in is
+known wherever the callee uses it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import sys
 from collections.abc import Callable
 
 from alchemy_lint.facts.classes import decorator_callee
-from alchemy_lint.facts.model import Construction
+from alchemy_lint.facts.model import Construction, PassingCall
 from alchemy_lint.facts.values import Origin
 from alchemy_lint.resolve import NameTable, qualify
 
@@ -35,6 +36,8 @@ _FIELD_FUNCTIONS = frozenset({"dataclasses.field", "attr.ib", "attr.attrib", "at
 #: Where no project class is defined: SQLAlchemy's own classes (`Column(Integer, ...)`, the most
 #: common capitalised call in a project) and the standard library's.
 _LIBRARY_PACKAGES = frozenset({"sqlalchemy", "sqlmodel", *sys.stdlib_module_names})
+#: The shapes of argument a call site's facts read.
+_HANDED_ON = frozenset({ast.Name, ast.Attribute})
 #: Arguments kept per construction (a call with more hands the rest to nobody we follow).
 _MAX_ARGUMENTS = 16
 
@@ -107,6 +110,45 @@ def construction(
     if not arguments:
         return None
     return Construction(callee, tuple(arguments[:_MAX_ARGUMENTS]), node.lineno, via_super)
+
+
+def passing_call(
+    node: ast.Call, qualname: str | None, origins_of: Callable[[ast.expr], tuple[Origin, ...]]
+) -> PassingCall | None:
+    """The call as a site that hands a project function what its arguments are, when some argument
+    has evidence; None otherwise (most calls, and calls of the libraries).
+
+    Only names and attributes are read (a session is handed on by its name, `self.session`); any
+    other argument is kept as one the facts know nothing of.
+    """
+    func = node.func
+    if qualname is not None:
+        if qualname.partition(".")[0] in _LIBRARY_PACKAGES:
+            return None
+        name = qualname.rpartition(".")[2]
+    elif type(func) is ast.Attribute:
+        name = func.attr
+    else:
+        return None
+    arguments: list[tuple[str, tuple[Origin, ...]]] = []
+    known = False
+    for position, argument in enumerate(node.args):
+        if type(argument) is ast.Starred:
+            break  # later positions are unknown
+        found = origins_of(argument) if type(argument) in _HANDED_ON else ()
+        known = known or bool(found)
+        arguments.append((str(position), found))
+    for keyword in node.keywords:
+        if keyword.arg is not None:
+            found = origins_of(keyword.value) if type(keyword.value) in _HANDED_ON else ()
+            known = known or bool(found)
+            arguments.append((keyword.arg, found))
+    if not known:
+        return None
+    callee = origins_of(node)
+    if not callee:
+        return None
+    return PassingCall(name, callee, tuple(arguments[:_MAX_ARGUMENTS]), node.lineno)
 
 
 def _names_a_class(qualname: str) -> bool:
