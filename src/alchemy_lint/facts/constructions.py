@@ -36,8 +36,6 @@ _FIELD_FUNCTIONS = frozenset({"dataclasses.field", "attr.ib", "attr.attrib", "at
 #: Where no project class is defined: SQLAlchemy's own classes (`Column(Integer, ...)`, the most
 #: common capitalised call in a project) and the standard library's.
 _LIBRARY_PACKAGES = frozenset({"sqlalchemy", "sqlmodel", *sys.stdlib_module_names})
-#: The shapes of argument a call site's facts read.
-_HANDED_ON = frozenset({ast.Name, ast.Attribute})
 #: Arguments kept per construction (a call with more hands the rest to nobody we follow).
 _MAX_ARGUMENTS = 16
 
@@ -113,14 +111,14 @@ def construction(
 
 
 def passing_call(
-    node: ast.Call, qualname: str | None, origins_of: Callable[[ast.expr], tuple[Origin, ...]]
+    node: ast.Call,
+    qualname: str | None,
+    origins_of: Callable[[ast.expr], tuple[Origin, ...]],
+    handed_on: Callable[[ast.expr], tuple[Origin, ...]],
 ) -> PassingCall | None:
     """The call as a site that hands a project function what its arguments are, when some argument
-    has evidence; None otherwise (most calls, and calls of the libraries).
-
-    Only names and attributes are read (a session is handed on by its name, `self.session`); any
-    other argument is kept as one the facts know nothing of.
-    """
+    has evidence; None otherwise (most calls, and calls of the libraries). `handed_on` reads an
+    argument; `origins_of` the callee."""
     func = node.func
     if qualname is not None:
         if qualname.partition(".")[0] in _LIBRARY_PACKAGES:
@@ -135,12 +133,12 @@ def passing_call(
     for position, argument in enumerate(node.args):
         if type(argument) is ast.Starred:
             break  # later positions are unknown
-        found = origins_of(argument) if type(argument) in _HANDED_ON else ()
+        found = handed_on(argument)
         known = known or bool(found)
         arguments.append((str(position), found))
     for keyword in node.keywords:
         if keyword.arg is not None:
-            found = origins_of(keyword.value) if type(keyword.value) in _HANDED_ON else ()
+            found = handed_on(keyword.value)
             known = known or bool(found)
             arguments.append((keyword.arg, found))
     if not known:
