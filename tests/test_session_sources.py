@@ -133,6 +133,42 @@ def _kept(
     return wrap
 
 
+def _called_method(imports: str) -> Callable[[list[str]], str]:
+    """A method whose `Any` parameter says nothing of itself; another method of the class opens a
+    session and passes it by keyword: the only evidence is what the caller passes."""
+
+    def wrap(body: list[str]) -> str:
+        lines = ["class Service:", "    async def handler(self, *, session: Any):"]
+        lines.extend("        " + line for line in body)
+        lines.append("")
+        lines.append("    async def run(self):")
+        lines.append("        async with SessionLocal() as opened:")
+        lines.append("            await self.handler(session=opened)")
+        return imports + HEADER + "\n".join(lines) + "\n"
+
+    return wrap
+
+
+#: A module whose functions pass `handler` the session they open, one call deep and two.
+CALLERS = """\
+from app.db import SessionLocal
+from app.handlers import handler
+
+
+async def route():
+    async with SessionLocal() as session:
+        await handler(session, 1)
+
+
+async def service(db):
+    await handler(db, 2)
+
+
+async def other_route():
+    async with SessionLocal() as session:
+        await service(session)
+"""
+
 _NO_EXPIRY = "the form says nothing of the factory, so expire_on_commit is unknown (judged only with preview)"
 _NOT_CREATED = "the form receives a session; it does not create one"
 _NOT_A_FACTORY = "the session does not come straight from a factory in an `async with`"
@@ -524,6 +560,17 @@ FORMS = (
                 plugin="SQLAlchemyInitPlugin", config=', session_dependency_key="db"'
             )
         },
+        not_for={"ASA106": _NOT_A_FACTORY, "ASA107": _NOT_CREATED, "ASA202": _NOT_CREATED},
+    ),
+    Form(
+        "parameter with no annotation that the project's callers pass a session",
+        _function("session, user_id"),
+        files={"app/routes.py": CALLERS},
+        not_for={"ASA106": _NOT_A_FACTORY, "ASA107": _NOT_CREATED, "ASA202": _NOT_CREATED},
+    ),
+    Form(
+        "`Any` parameter of a method that its caller passes a session by keyword",
+        _called_method("from typing import Any\n\nfrom app.db import SessionLocal\n"),
         not_for={"ASA106": _NOT_A_FACTORY, "ASA107": _NOT_CREATED, "ASA202": _NOT_CREATED},
     ),
     Form(
@@ -949,3 +996,66 @@ def test_advanced_alchemy_session_config_sets_expire_on_commit(
 def test_wrap_keeps_the_body_under_the_opener() -> None:
     wrapped = _function("", ["async with A() as session:"])(["x = 1"])
     assert textwrap.dedent(wrapped.split("async def handler():\n", 1)[1]) == "async with A() as session:\n    x = 1\n"
+
+
+# -- a parameter that says nothing of itself is what the project's callers pass it ---------
+
+_CALLED = Form("called", _function("session, user_id"))
+
+
+@pytest.mark.parametrize("use", USES, ids=[use.code for use in USES])
+@pytest.mark.parametrize(
+    "callers",
+    [
+        "import httpx\n\n\nasync def route():\n    async with httpx.AsyncClient() as session:\n"
+        "        await handler(session, 1)\n",
+        "async def route(thing):\n    await handler(thing, 1)\n",
+        "import httpx\n\nfrom app.db import SessionLocal\n\n\nasync def route():\n"
+        "    async with SessionLocal() as session:\n        await handler(session, 1)\n"
+        "    async with httpx.AsyncClient() as client:\n        await handler(client, 2)\n",
+        "async def route(session):\n    await handler(session, 1)\n",
+    ],
+    ids=["an HTTP client", "a value of no evidence", "a session and an HTTP client", "a name alone"],
+)
+def test_a_parameter_whose_callers_pass_no_session_is_no_evidence(callers: str, use: Use, tmp_path: Path) -> None:
+    source = _CALLED.wrap([line.replace("  # ASA", "") for line in use.body])
+    form = Form(_CALLED.name, _CALLED.wrap, files={"app/routes.py": "from app.handlers import handler\n" + callers})
+    assert _findings(tmp_path, form, source, use.code, use.config) == [], source
+
+
+def test_what_a_test_passes_does_not_hide_the_application_caller(tmp_path: Path) -> None:
+    use = next(use for use in USES if use.code == "ASA401")
+    stub = "from unittest.mock import AsyncMock\n\nfrom app.handlers import handler\n\n\n"
+    stub += "async def test_handler():\n    await handler(AsyncMock(), 1)\n"
+    form = Form(_CALLED.name, _CALLED.wrap, files={"app/routes.py": CALLERS, "tests/test_handlers.py": stub})
+    source = form.wrap(use.body)
+    assert _findings(tmp_path, form, source, "ASA401") == _expected(source), source
+
+
+def test_a_recursive_call_that_hands_the_parameter_back_says_nothing(tmp_path: Path) -> None:
+    use = next(use for use in USES if use.code == "ASA401")
+    form = Form(_CALLED.name, _CALLED.wrap, files={"app/routes.py": CALLERS})
+    source = form.wrap(["if user_id:", "    await handler(session, user_id - 1)", *use.body])
+    assert _findings(tmp_path, form, source, "ASA401") == _expected(source), source
+
+
+def test_a_session_the_callers_pass_is_evidence_for_lazy_loads(tmp_path: Path) -> None:
+    models = MODELS + (
+        "\n\nclass Post(Base):\n    __tablename__ = 'posts'\n"
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        "    user_id: Mapped[int] = mapped_column(ForeignKey('users.id'))\n"
+        "    user: Mapped[User] = relationship()\n"
+    ).replace("'", '"')
+    models = models.replace("mapped_column\n", "mapped_column, relationship\n").replace(
+        "from sqlalchemy.orm", "from sqlalchemy import ForeignKey\nfrom sqlalchemy.orm"
+    )
+    source = HEADER.replace("from app.models import User", "from app.models import Post") + (
+        "async def handler(session, post_id):\n"
+        "    post = (await session.execute(select(Post).where(Post.id == post_id))).scalar_one()\n"
+        "    return post.user.name  # ASA\n"
+    )
+    form = Form(_CALLED.name, lambda body: source, files={"app/routes.py": CALLERS})
+    root = write_project(
+        tmp_path / "project", {"app/db.py": DB, **form.files, "app/models.py": models, form.path: source}
+    )
+    assert [finding.line for finding in findings_in(root, form.path, "ASA301")] == _expected(source)

@@ -1,7 +1,8 @@
-"""Where project classes are constructed, and what their constructors take.
+"""Where project classes are constructed and project functions called, and what they are passed.
 
-The index reads what a constructor's parameter receives off these sites (`Store(make_session)`
-keeps `make_session` on `self`), so a value passed in is known wherever the instance uses it.
+The index reads what a parameter receives off these sites (`Store(make_session)` keeps
+`make_session` on `self`; `rename(session, 1)` hands `rename` a session), so a value passed in is
+known wherever the callee uses it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import sys
 from collections.abc import Callable
 
 from alchemy_lint.facts.classes import decorator_callee
-from alchemy_lint.facts.model import Construction
+from alchemy_lint.facts.model import Construction, PassingCall
 from alchemy_lint.facts.values import Origin
 from alchemy_lint.resolve import NameTable, qualify
 
@@ -107,6 +108,45 @@ def construction(
     if not arguments:
         return None
     return Construction(callee, tuple(arguments[:_MAX_ARGUMENTS]), node.lineno, via_super)
+
+
+def passing_call(
+    node: ast.Call,
+    qualname: str | None,
+    origins_of: Callable[[ast.expr], tuple[Origin, ...]],
+    handed_on: Callable[[ast.expr], tuple[Origin, ...]],
+) -> PassingCall | None:
+    """The call as a site that hands a project function what its arguments are, when some argument
+    has evidence; None otherwise (most calls, and calls of the libraries). `handed_on` reads an
+    argument; `origins_of` the callee."""
+    func = node.func
+    if qualname is not None:
+        if qualname.partition(".")[0] in _LIBRARY_PACKAGES:
+            return None
+        name = qualname.rpartition(".")[2]
+    elif type(func) is ast.Attribute:
+        name = func.attr
+    else:
+        return None
+    arguments: list[tuple[str, tuple[Origin, ...]]] = []
+    known = False
+    for position, argument in enumerate(node.args):
+        if type(argument) is ast.Starred:
+            break  # later positions are unknown
+        found = handed_on(argument)
+        known = known or bool(found)
+        arguments.append((str(position), found))
+    for keyword in node.keywords:
+        if keyword.arg is not None:
+            found = handed_on(keyword.value)
+            known = known or bool(found)
+            arguments.append((keyword.arg, found))
+    if not known:
+        return None
+    callee = origins_of(node)
+    if not callee:
+        return None
+    return PassingCall(name, callee, tuple(arguments[:_MAX_ARGUMENTS]), node.lineno)
 
 
 def _names_a_class(qualname: str) -> bool:

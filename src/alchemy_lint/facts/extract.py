@@ -22,7 +22,7 @@ from alchemy_lint.facts.classes import (
 )
 from alchemy_lint.facts.concurrency import ConcurrencyRecorder
 from alchemy_lint.facts.conditions import Guard, branch_conditions, constant_defaults, known_arguments, leaves, weakest
-from alchemy_lint.facts.constructions import construction, init_fields
+from alchemy_lint.facts.constructions import construction, init_fields, passing_call
 from alchemy_lint.facts.flow import Flow
 from alchemy_lint.facts.guards import yield_guard
 from alchemy_lint.facts.injection import (
@@ -52,6 +52,7 @@ from alchemy_lint.facts.model import (
     HandedBack,
     MethodCall,
     ParameterRead,
+    PassingCall,
     RelationshipFacts,
     ReturnedParameter,
     SchemaCreation,
@@ -202,6 +203,18 @@ def _build_deeply_nested(tree: ast.Module, path: str, module: str, is_package: b
 #: What says which provider fills a parameter: `Depends(p)`, or an annotation (an alias of
 #: `Annotated[X, Depends(p)]`, which the index resolves).
 _PROVIDER_EVIDENCE = frozenset({OriginKind.PROVIDED, OriginKind.ANNOTATION})
+#: Annotations that say nothing of what a parameter is.
+_VAGUE_ANNOTATIONS = frozenset({"typing.Any", "typing_extensions.Any"})
+#: The receiver of a method: what it is, the class says.
+_RECEIVERS = frozenset({"self", "cls"})
+
+
+def _vague(argument: ast.arg, targets: tuple[str, ...]) -> bool:
+    """The parameter has no annotation, or one that says nothing of it (`Any`, `object`)."""
+    annotation = argument.annotation
+    if annotation is None or (type(annotation) is ast.Name and annotation.id == "object"):
+        return True
+    return bool(targets) and all(target in _VAGUE_ANNOTATIONS for target in targets)
 
 
 @dataclass(slots=True)
@@ -222,6 +235,8 @@ class _FunctionState:
     loops: list[ast.AST] = field(default_factory=list)
     #: Whether the body awaits anything: without an await no ORM object is loaded.
     awaits: bool = False
+    #: An `async def`: its calls may hand an asyncio session on.
+    is_async: bool = False
     #: The call node of each recorded method call, by position in `calls`.
     call_nodes: list[ast.Call] = field(default_factory=list)
     parameter_reads: dict[tuple[str, tuple[str, ...], HandedBack | None], ParameterRead] = field(default_factory=dict)
@@ -292,6 +307,7 @@ class _FactsBuilder(FastNodeVisitor):
         self.invocations = InvocationRecorder()
         self.kept = KeptTracker(self)
         self.constructions: list[Construction] = []
+        self.passing_calls: list[PassingCall] = []
 
     # -- driving ---------------------------------------------------------------
 
@@ -335,6 +351,7 @@ class _FactsBuilder(FastNodeVisitor):
             providers=self.providers,
             invocations=self.invocations.module_invocations(),
             constructions=tuple(self.constructions),
+            passing_calls=tuple(self.passing_calls),
         )
 
     def _prescan(self, body: list[ast.stmt]) -> None:
@@ -497,7 +514,7 @@ class _FactsBuilder(FastNodeVisitor):
         qualname = f"{prefix}.{node.name}"
         table = (outer.table if outer else self.module_table).child()
         values = ValueTable(qualname, outer.values if outer else None)
-        state = _FunctionState(qualname, method_of, table, values, set())
+        state = _FunctionState(qualname, method_of, table, values, set(), is_async=is_async)
         fixture = fixture_name(node, self.table)
         # pytest fills a test's or fixture's parameters by name; a decorated handler's parameters
         # may be filled by name too (Litestar dependencies): the index resolves both by name.
@@ -585,19 +602,22 @@ class _FactsBuilder(FastNodeVisitor):
         # A constructor's parameters are also what its construction sites pass.
         constructor = node.name == "__init__" and state.class_qualname is not None
         passed = {argument.arg for argument in arguments[1:]} if constructor else set()
-        for extra in (args.vararg, args.kwarg):
-            if extra is not None:
-                arguments.append(extra)
+        extras = [extra for extra in (args.vararg, args.kwarg) if extra is not None]
+        arguments.extend(extras)
         for argument in arguments:
             name = argument.arg
             state.parameters.add(name)
             state.table.forget(name)
-            origins = [Origin(OriginKind.ANNOTATION, t) for t in annotation_targets(argument.annotation, self.table)]
-            if name in passed:
-                origins.append(Origin(OriginKind.PARAMETER, f"{state.qualname}:{name}"))
+            targets = annotation_targets(argument.annotation, self.table)
+            origins = [Origin(OriginKind.ANNOTATION, t) for t in targets]
             provider = annotated_provider(argument.annotation, self.table) or provider_of(
                 defaults.get(name), self.table
             )
+            if name in passed or (
+                # A parameter that says nothing of itself is what the project's callers pass it.
+                provider is None and argument not in extras and name not in _RECEIVERS and _vague(argument, targets)
+            ):
+                origins.append(Origin(OriginKind.PARAMETER, f"{state.qualname}:{name}"))
             # Every origin of a provider is evidence: `Depends(p)`, and also a provider that
             # a call makes (`Depends(require_permission("x"))`), which the index evaluates.
             evidence = tuple(o for o in origins if o.kind in _PROVIDER_EVIDENCE)
@@ -1019,6 +1039,25 @@ class _FactsBuilder(FastNodeVisitor):
             return found[:_MAX_ORIGINS]
         return ()
 
+    def _handed_on(self, argument: ast.expr) -> tuple[Origin, ...]:
+        """What an argument of a call is, read only where a function keeps a session it hands on:
+        a name it binds (a parameter, `async with ... as session`) and `self.<attribute>`. Any other
+        argument is one the facts know nothing of (most arguments: reading them all cost a
+        hundredth of the facts pass)."""
+        function = self.function
+        if function is None:
+            return ()
+        if type(argument) is ast.Name:
+            return self.origins_of(argument) if argument.id in function.values.bindings else ()
+        if (
+            type(argument) is ast.Attribute
+            and type(argument.value) is ast.Name
+            and argument.value.id == "self"
+            and function.class_qualname is not None
+        ):
+            return (Origin(OriginKind.ATTRIBUTE, f"{function.class_qualname}.{argument.attr}"),)
+        return ()
+
     def _named(self, qualname: str) -> tuple[Origin]:
         """`(Origin(NAME, qualname),)`, made once per name and file (origins are immutable)."""
         found = self._name_origins.get(qualname)
@@ -1113,6 +1152,11 @@ class _FactsBuilder(FastNodeVisitor):
         built = construction(node, qualname, function.class_qualname if function else None, self.origins_of)
         if built is not None:
             self.constructions.append(built)
+        elif function is not None and function.is_async and (node.args or node.keywords):
+            # (The code that holds an asyncio session and hands it on is async itself.)
+            passing = passing_call(node, qualname, self.origins_of, self._handed_on)
+            if passing is not None:
+                self.passing_calls.append(passing)
         self.invocations.on_call(
             node,
             self.table,

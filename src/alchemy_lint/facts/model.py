@@ -438,6 +438,8 @@ class FileFacts:
     invocations: tuple[Invocation, ...] = ()
     #: Calls that may construct a project class and pass it something with evidence.
     constructions: tuple[Construction, ...] = ()
+    #: Calls in functions that may run a project function and pass it something with evidence.
+    passing_calls: tuple[PassingCall, ...] = ()
 
 
 @facts_class
@@ -453,6 +455,20 @@ class Construction:
     #: `super().__init__(...)` in a method of `callee`: the arguments go to the constructor the
     #: next class of `callee`'s chain defines.
     via_super: bool = False
+
+
+@facts_class
+class PassingCall:
+    """`rename(session, 1)`, `self.load(db=session)`: a call that may run a project function, with
+    the origins of each argument by position (`"0"`) or keyword name; an argument the facts know
+    nothing of has none. The index reads what a parameter without evidence of its own receives
+    off these (`OriginKind.PARAMETER`)."""
+
+    #: The callee's own name (`rename`, `load`): the index reads only the calls of that name.
+    name: str
+    callee: tuple[Origin, ...]
+    arguments: tuple[tuple[str, tuple[Origin, ...]], ...]
+    line: int
 
 
 @facts_class

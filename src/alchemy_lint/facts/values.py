@@ -35,7 +35,8 @@ class OriginKind(str, Enum):
     #: aiohttp `app["db"]`, an ARQ/SAQ worker `ctx["session_maker"]`): the key.
     MAPPING_KEY = "mapping key"
     #: What a constructor's parameter receives where the class is constructed:
-    #: `module.Class.__init__:parameter` (a dataclass's generated `__init__` too).
+    #: `module.Class.__init__:parameter` (a dataclass's generated `__init__` too); and what a
+    #: function's parameter that says nothing of itself receives from the project's calls.
     PARAMETER = "parameter"
 
 

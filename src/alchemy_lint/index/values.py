@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
-from alchemy_lint.facts.model import ApiCall, Construction, FunctionFacts
+from alchemy_lint.facts.model import ApiCall, Construction, FunctionFacts, PassingCall
 from alchemy_lint.facts.values import Origin, OriginKind, Reach, ReachKind, Step, StepKind, ValueRef
 from alchemy_lint.sqlalchemy_api import Api, known_api
 
@@ -234,6 +234,9 @@ class ValueModel:
         #: The construction sites of each constructor, by the class that defines it (built when
         #: first asked: most runs never ask what a constructor's parameter receives).
         self._constructed: dict[str, list[tuple[Construction, bool]]] | None = None
+        #: The calls that pass something with evidence, by the callee's name (built when first
+        #: asked, as the construction sites are).
+        self._passing: dict[str, list[tuple[PassingCall, bool]]] | None = None
 
     # -- public questions ------------------------------------------------------------
 
@@ -910,6 +913,8 @@ class ValueModel:
         their own) only when the application constructs it with nothing known."""
         constructor, _, parameter = name.rpartition(":")
         owner = constructor.removesuffix(".__init__")
+        if owner == constructor or owner not in self.index.classes:
+            return self._received(constructor, parameter)
         positional, keywords = self._constructor_parameters(owner)
         if parameter not in keywords:
             return UNKNOWN
@@ -923,6 +928,61 @@ class ValueModel:
                         found[in_tests].append(value)
                     break
         return _agreed(found[0] or found[1])
+
+    def _received(self, qualname: str, parameter: str) -> Value:
+        """What the project's calls of a function pass for a parameter that says nothing of itself.
+
+        Stricter than a constructor's sites: every call that passes the parameter must pass a
+        value the model knows, and all must agree on what it is; one call that passes something
+        unknown (an HTTP client, a value of no evidence) makes the parameter unknown. Calls that
+        leave it to its default, and a recursive call that hands the parameter back, say nothing.
+        The application's calls speak for the function; tests' calls only when it has none.
+        """
+        function = self.index.functions.get(qualname)
+        if function is None:
+            return UNKNOWN
+        position: str | None = None
+        if parameter in function.parameters[: function.positional]:
+            offset = 1 if self._is_bound_method(function) else 0
+            position = str(function.parameters.index(parameter) - offset)
+        itself = (Origin(OriginKind.PARAMETER, f"{qualname}:{parameter}"),)
+        found: tuple[list[Value], list[Value]] = ([], [])
+        unknown = [False, False]
+        for site, in_tests in self._passing_calls().get(function.name, ()):
+            if not any(self.callee(origin) == qualname for origin in site.callee):
+                continue
+            for key, origins in site.arguments:
+                if key != parameter and key != position:
+                    continue
+                if origins != itself:
+                    value = self._known_argument(self.of(origins))
+                    if value is None:
+                        unknown[in_tests] = True
+                    else:
+                        found[in_tests].append(value)
+                break
+        speaking = 0 if found[0] or unknown[0] else 1
+        if unknown[speaking]:
+            return UNKNOWN
+        return _agreed(found[speaking])
+
+    def _is_bound_method(self, function: FunctionFacts) -> bool:
+        """A method whose first parameter is the object or class it is called on."""
+        owner = function.qualname.rpartition(".")[0]
+        return owner in self.index.classes and not any(d.endswith("staticmethod") for d in function.decorators)
+
+    def _passing_calls(self) -> dict[str, list[tuple[PassingCall, bool]]]:
+        """Every call of the project that passes a callee something with evidence, by the callee's
+        own name, and whether it is in a test module."""
+        if self._passing is None:
+            index = self.index
+            self._passing = {}
+            for path, outline in index.outlines.items():
+                calls = outline.merged.passing_calls
+                in_tests = index.is_test_module(path) if calls else False
+                for call in calls:
+                    self._passing.setdefault(call.name, []).append((call, in_tests))
+        return self._passing
 
     def _known_argument(self, value: Value) -> Value | None:
         """A site's argument as evidence: None when it tells nothing (a callable whose result is

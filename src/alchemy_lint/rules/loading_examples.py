@@ -420,6 +420,24 @@ def _example(source: str, *others: tuple[str, str], title: str, topic: str, fixe
     return Example(source, others=(*others, _MODELS_FILE), fixed=fixed, title=title, topic=topic)
 
 
+#: A helper whose session parameter has no annotation: only its caller says what the session is.
+_CALLERS_SESSION = """\
+from app.db import SessionLocal
+from app.db_models import Order
+
+
+async def reopen(order_id: int) -> str:
+    async with SessionLocal() as session:
+        return await _reopen(session, order_id)
+
+
+async def _reopen(db, order_id):
+    order = await db.get(Order, order_id)
+    order.status = "open"
+    await db.commit()
+    return order.status  # ASA302
+"""
+
 # The headings ASA301's page groups its examples under, from the simplest case to the cross-function ones.
 _NOT_LOADED = "Relationships the query did not load"
 _LOADER_REACH = "What a loader option reaches"
@@ -1459,6 +1477,13 @@ async def reopen(order_id: int) -> str:
         title="A session from a context-manager class whose `__aenter__` returns the session it opened",
         topic=_SESSION_SOURCE,
     ),
+    _example(
+        _CALLERS_SESSION,
+        _EXPIRING_DB,
+        title="A helper's parameter with no annotation: its callers pass it a session of a sessionmaker that keeps "
+        "the default `expire_on_commit=True`",
+        topic=_SESSION_SOURCE,
+    ),
 )
 
 ASA302_VALID: tuple[Example, ...] = (
@@ -1593,6 +1618,12 @@ async def reopen(order_id: int) -> str:
         _KEEPING_SOURCE,
         _EXPIRING_DB,
         title="A session from a callable class over a sessionmaker that sets `expire_on_commit=False`",
+        topic=_SESSION_SOURCE,
+    ),
+    _example(
+        _CALLERS_SESSION.replace("  # ASA302", ""),
+        _KEEPING_DB,
+        title="The same helper; the sessionmaker its callers' session comes from sets `expire_on_commit=False`",
         topic=_SESSION_SOURCE,
     ),
 )
