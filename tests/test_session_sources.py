@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from conftest import findings_in, write_project
 
+from alchemy_lint.facts.injection import DEFAULT_SESSION_KEY, session_key
+
 #: The database module every form can import: a default-expire factory (so that ASA302 has
 #: evidence), an engine, and the session helper of the project.
 DB = """\
@@ -1059,3 +1061,10 @@ def test_a_session_the_callers_pass_is_evidence_for_lazy_loads(tmp_path: Path) -
         tmp_path / "project", {"app/db.py": DB, **form.files, "app/models.py": models, form.path: source}
     )
     assert [finding.line for finding in findings_in(root, form.path, "ASA301")] == _expected(source)
+
+
+def test_a_session_key_that_is_no_plain_literal_is_unknown_not_a_crash() -> None:
+    assert session_key(None) == DEFAULT_SESSION_KEY
+    assert session_key({"session_dependency_key": "'db'"}) == "db"
+    assert session_key({"session_dependency_key": "{[]: 1}"}) is None
+    assert session_key({"session_dependency_key": "**"}) is None

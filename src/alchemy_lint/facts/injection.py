@@ -145,7 +145,8 @@ def session_key(keywords: dict[str, str] | None) -> str | None:
         return DEFAULT_SESSION_KEY
     try:
         key = ast.literal_eval(keywords[_SESSION_KEY])
-    except (ValueError, SyntaxError):
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        # Not a literal (`{[]: 1}` raises TypeError), or too deep to read: unknown.
         return None
     return key if isinstance(key, str) else None
 
