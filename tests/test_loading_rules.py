@@ -1047,3 +1047,55 @@ async def teams_of(session: AsyncSession) -> list[str]:
         "ASA301",
         app__db_models=ADVANCED_ALCHEMY_MODELS,
     )
+
+
+def test_a_loader_chain_of_three_steps_is_known_and_judged(tmp_path: Path) -> None:
+    # A third `.selectinload()` made the chain unknown, and every read of the query unjudged.
+    check(
+        tmp_path,
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order, OrderItem, User
+
+
+async def history(session: AsyncSession, item_id: int) -> int:
+    item = await session.get(
+        OrderItem,
+        item_id,
+        options=[selectinload(OrderItem.order).selectinload(Order.user).selectinload(User.orders)],
+    )
+    assert item is not None
+    loaded = len(item.order.user.orders)
+    return loaded + len(item.order.items)  # ASA301
+""",
+        "ASA301",
+    )
+
+
+def test_a_helper_reading_five_steps_down_is_judged_at_the_handover(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order, OrderItem, User
+
+
+def items_of_the_buyer(item: OrderItem) -> int:
+    return sum(len(order.items) for order in item.order.user.orders)
+
+
+async def history(session: AsyncSession, item_id: int) -> int:
+    item = await session.get(
+        OrderItem,
+        item_id,
+        options=[selectinload(OrderItem.order).selectinload(Order.user).selectinload(User.orders)],
+    )
+    assert item is not None
+    return items_of_the_buyer(item)  # ASA301
+""",
+        "ASA301",
+    )

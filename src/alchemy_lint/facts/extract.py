@@ -772,7 +772,7 @@ class _FactsBuilder(FastNodeVisitor):
         targets: list[ast.expr] = []
         if isinstance(node, (ast.For, ast.AsyncFor)):
             targets.append(node.target)
-        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+        elif isinstance(node, _COMPREHENSIONS):
             targets.extend(generator.target for generator in node.generators)
         line = getattr(node, "lineno", 0)
         iterated = (
@@ -787,8 +787,11 @@ class _FactsBuilder(FastNodeVisitor):
             # `for order in orders` with `orders: list[Order]`: each one is an `Order`.
             known = self.elements_of(source) if isinstance(target, ast.Name) else ()
             ref = ValueRef(target.id, known) if known and isinstance(target, ast.Name) else None
+            # A comprehension's element comes before its `for` (`[o.items for o in orders]`): its
+            # targets are bound from where it starts.
+            where = (line, node.col_offset) if isinstance(node, _COMPREHENSIONS) else _end(target)
             for name in _names(target):
-                function.values.bind(name, Binding(*_end(target), ref, line, element))
+                function.values.bind(name, Binding(*where, ref, line, element))
 
     visit_For = _visit_loop
     visit_AsyncFor = _visit_loop
@@ -1534,7 +1537,7 @@ class _FactsBuilder(FastNodeVisitor):
         self._visit_block(function, node.finalbody, depth)
 
 
-_MAX_PATH = 4
+_MAX_PATH = 5
 #: How many parameters one call may be handed and give back one of (`crud.update(db, obj, data)`).
 _MAX_HANDED = 3
 _MAX_HANDED_BACK_READS = 32
@@ -1663,6 +1666,9 @@ def _value_text(expr: ast.expr) -> str | None:
         base = _value_text(expr.value)
         return f'{base}["{key}"]' if base is not None else None
     return None
+
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
 def _end(node: ast.AST) -> tuple[int, int]:

@@ -1679,19 +1679,23 @@ class _LoadingWalker:
         return _Options(options.loaders, False)
 
     def chained_loader(self, options: _Options, method: str, node: ast.Call, args: list[_Value | None]) -> _Options:
-        if len(options.loaders) != 1:
+        # A chain goes on from its deepest path: `selectinload(A.b).selectinload(B.c)` holds
+        # `A.b` and `A.b -> B.c`, and a third `.selectinload(C.d)` goes on from the second.
+        deepest = max((len(path.steps) for path in options.loaders), default=-1)
+        tips = [path for path in options.loaders if len(path.steps) == deepest]
+        if len(tips) != 1:
             return _Options(options.loaders, False)
-        (base,) = options.loaders
+        (base,) = tips
         if method == "options":
             children = self.options_of(args, node)
             extended = {LoaderPath(base.steps + child.steps) for child in children.loaders}
-            return _Options(frozenset({base, *extended}), options.known and children.known)
+            return _Options(frozenset({*options.loaders, *extended}), options.known and children.known)
         if method in LOADER_STRATEGIES or method in NEUTRAL_OPTIONS:
             child = self.loader_option(method, node)
             if not child.known:
-                return _Options(frozenset({base}), False)
+                return _Options(options.loaders, False)
             extended = {LoaderPath(base.steps + path.steps) for path in child.loaders}
-            return _Options(frozenset({base, *extended}), options.known)
+            return _Options(frozenset({*options.loaders, *extended}), options.known)
         return _Options(options.loaders, False)
 
     # -- sessions --------------------------------------------------------------------
