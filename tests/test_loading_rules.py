@@ -1049,6 +1049,36 @@ async def teams_of(session: AsyncSession) -> list[str]:
     )
 
 
+def test_columns_an_advanced_alchemy_base_declares_are_read_after_expiry(tmp_path: Path) -> None:
+    # `id`, `created_at` and `updated_at` come from the library's base and mixins, which the
+    # project's classes do not declare; `members` is a relationship, judged by ASA301 alone.
+    check(
+        tmp_path,
+        """\
+from app.db import SessionLocal
+from app.db_models import Member, Team
+
+
+async def rename(team_id: str, name: str) -> str:
+    async with SessionLocal() as session:
+        team = await session.get(Team, team_id)
+        assert team is not None
+        await session.commit()
+        return f"{team.id} {team.created_at}"  # ASA302
+
+
+async def join(member_id: str) -> str:
+    async with SessionLocal() as session:
+        member = await session.get(Member, member_id)
+        assert member is not None
+        await session.commit()
+        return str(member.id)  # ASA302
+""",
+        "ASA302",
+        app__db_models=ADVANCED_ALCHEMY_MODELS,
+    )
+
+
 def test_a_loader_chain_of_three_steps_is_known_and_judged(tmp_path: Path) -> None:
     # A third `.selectinload()` made the chain unknown, and every read of the query unjudged.
     check(

@@ -216,6 +216,40 @@ ASYNCIO_MODULES = ("sqlalchemy.ext.asyncio", "sqlmodel.ext.asyncio")
 REEXPORTABLE_LEAVES = frozenset(spelling.rsplit(".", 1)[1] for spelling in KNOWN_API)
 
 
+_PRIMARY_KEY = frozenset({"id"})
+_AUDIT = frozenset({"created_at", "updated_at"})
+#: The columns advanced-alchemy's bases and mixins declare on a model, by class name: its
+#: primary-key mixins an `id`, `AuditColumns` `created_at` and `updated_at`, `SlugKey` a `slug`.
+_LIBRARY_COLUMNS: dict[str, frozenset[str]] = {
+    **{name: _PRIMARY_KEY | (_AUDIT if "Audit" in name else frozenset()) for name in _ADVANCED_ALCHEMY_BASES},
+    "AdvancedDeclarativeBase": frozenset(),
+    "DefaultBase": frozenset(),
+    **dict.fromkeys(
+        (
+            "UUIDPrimaryKey",
+            "UUIDv6PrimaryKey",
+            "UUIDv7PrimaryKey",
+            "NanoIDPrimaryKey",
+            "BigIntPrimaryKey",
+            "IdentityPrimaryKey",
+        ),
+        _PRIMARY_KEY,
+    ),
+    "AuditColumns": _AUDIT,
+    "SlugKey": frozenset({"slug"}),
+}
+_LIBRARY_MIXIN_MODULES = ("advanced_alchemy.mixins",)
+
+
+def library_columns(qualname: str) -> frozenset[str]:
+    """The columns a library base or mixin of a model declares (`UUIDAuditBase`: `id`,
+    `created_at`, `updated_at`), for its fully qualified name; empty for any other class."""
+    module, _, name = qualname.rpartition(".")
+    if not (module in _ADVANCED_ALCHEMY_BASE_MODULES or module.startswith(_LIBRARY_MIXIN_MODULES)):
+        return frozenset()
+    return _LIBRARY_COLUMNS.get(name, frozenset())
+
+
 def known_api(qualname: str | None) -> Api | None:
     """The API member a fully qualified name spells, if any."""
     if qualname is None:

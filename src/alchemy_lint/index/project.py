@@ -28,7 +28,7 @@ from alchemy_lint.index.runonce import RunContext, RunOnce, RunOnceInputs, run_o
 from alchemy_lint.index.summaries import Summaries
 from alchemy_lint.index.values import ValueKind, ValueModel
 from alchemy_lint.resolve import follow_exports
-from alchemy_lint.sqlalchemy_api import FACTORIES, SESSION_CLASSES, Api, known_api
+from alchemy_lint.sqlalchemy_api import FACTORIES, SESSION_CLASSES, Api, known_api, library_columns
 
 _MAX_DEPTH = 6
 #: Names a SQLModel table class declares that configure it and are no column.
@@ -453,12 +453,16 @@ class ProjectIndex:
         """The column attributes of a model (own and inherited): the names its class bodies
         declare, less its relationships, private names and the pydantic settings of a SQLModel."""
         relationships = self.relationships(model)
-        return frozenset(
+        chain = self.class_chain(model)
+        declared = frozenset(
             name
-            for cls in self.class_chain(model)
+            for cls in chain
             for name in cls.fields
             if name not in relationships and not name.startswith("_") and name not in _NOT_COLUMNS
         )
+        # What a library base or mixin declares (`UUIDAuditBase`: `id`, `created_at`...).
+        inherited = [library_columns(self.canonical(base)) for cls in chain for base in cls.bases]
+        return declared.union(*inherited) - relationships.keys() if any(inherited) else declared
 
     def _relationship_ref(self, cls: ClassFacts, relationship: RelationshipFacts) -> RelationshipRef:
         return RelationshipRef(
