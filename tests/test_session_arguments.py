@@ -130,3 +130,45 @@ def test_a_typed_argument_that_is_no_session_leaves_the_objects_to_the_callees_s
     )
     lines = [finding.line for finding in findings_in(root, "app/service.py", "ASA301")]
     assert lines == expected_lines(BY_A_TYPED_ID, "ASA301")
+
+
+#: The session is only handed on: to the helper that loads the users and to the one that commits.
+HANDED_ON_ONLY = """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def load(db: AsyncSession) -> list[User]:
+    return list((await db.scalars(select(User))).all())
+
+
+async def save(db: AsyncSession, user: User) -> None:
+    await db.commit()
+
+
+async def reset() -> None:
+    async with SessionLocal() as db:
+        users = await load(db)
+        for user in users:
+            print(user.name)  # ASA302
+            await save(db, user)
+"""
+
+
+def test_a_session_only_handed_on_is_the_session_of_what_the_helper_returns(tmp_path: Path) -> None:
+    # `async with SessionLocal() as db` reads like a new object of a class named `SessionLocal`:
+    # it was skipped as an object the function holds, and the users had no session.
+    root = write_project(
+        tmp_path / "project",
+        {
+            "app/__init__.py": "",
+            "app/db.py": DATABASE.format(options=""),
+            "app/db_models.py": MODELS,
+            "app/service.py": HANDED_ON_ONLY,
+        },
+    )
+    lines = [finding.line for finding in findings_in(root, "app/service.py", "ASA302")]
+    assert lines == expected_lines(HANDED_ON_ONLY, "ASA302")

@@ -1521,19 +1521,29 @@ class _LoadingWalker:
         # on, whatever it was bound to (`async with Factory() as session` binds a call's result,
         # as `order = await load(...)` does); else the first argument with evidence that is no
         # object this function holds (an ORM object passed along is not the session).
+        # (`async with SessionLocal() as db` binds what reads like a new object of a class named
+        # `SessionLocal`: such a candidate is taken when no other argument will do.)
         session: ValueRef | None = None
+        candidate: ValueRef | None = None
         for argument in (*node.args, *(kw.value for kw in node.keywords)):
             if not isinstance(argument, (ast.Name, ast.Attribute)):
                 continue
             used_as_session = expression_text(argument) in self.session_receivers
-            held = type(argument) is ast.Name and argument.id in env and not _is_called(env[argument.id])
+            bound = env.get(argument.id) if type(argument) is ast.Name else None
+            held = bound is not None and not _is_candidate(bound)
             if not used_as_session and (session is not None or held):
                 continue
             ref = self.resolver.value_ref(argument)
-            if ref is not None and ref.origins:
+            if ref is None or not ref.origins:
+                continue
+            if used_as_session:
                 session = ref
-                if used_as_session:
-                    break
+                break
+            if bound is None:
+                session = ref
+            elif candidate is None:
+                candidate = ref
+        session = session or candidate
         # Recorded whenever a statement or loader options are passed, or anything may be: a
         # callee's `options` parameter that the call fills with something unknown is no default.
         passed = self.passed(node, args, keywords or {}) if args is not None and (node.args or node.keywords) else ()
