@@ -41,12 +41,14 @@ def layout_digest(*classes: type) -> str:
 
 
 def facts_layout() -> str:
-    """`layout_digest` of every facts and findings type (their dataclasses and named tuples)."""
+    """`layout_digest` of every facts and findings type (their dataclasses and named tuples),
+    and of the outlines packed from the facts."""
     from alchemy_lint import findings
     from alchemy_lint.facts import model, values
+    from alchemy_lint.index import outline
 
     classes: list[type] = []
-    for module in (model, values, findings):
+    for module in (model, values, findings, outline):
         for _, item in sorted(vars(module).items()):
             if not isinstance(item, type):
                 continue
@@ -60,7 +62,7 @@ def facts_layout() -> str:
 #: `facts_layout()`, written out: a run answered from the cache then imports no facts types
 #: (a tenth of a second of start-up). tests/test_cache.py computes it again and fails, naming
 #: the new value, when a facts or findings type changes shape.
-FACTS_LAYOUT = "b3ffbd5d407b"
+FACTS_LAYOUT = "0a2875a84e9d"
 #: Changes whenever the pickled shape of facts or findings changes, or the entries' format
 #: (2: an integrity check before the payload; 3: that check made with sha256).
 SCHEMA = "3-" + FACTS_LAYOUT

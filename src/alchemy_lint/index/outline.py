@@ -37,6 +37,10 @@ class FileOutline:
     #: empty when not computed (an index built in memory does not cache that analysis). What it
     #: reads (`RunOnceInputs`) the engine keeps apart (outlines.py): few runs need them.
     run_once: str = ""
+    #: The names of the functions its calls pass something with evidence to (`PassingCall.name`):
+    #: the calls themselves stay in the full facts, read for the few names a question asks about
+    #: (on a typed project they were half the pack, for questions that never come).
+    passes_to: tuple[str, ...] = ()
 
     @property
     def path(self) -> str:
@@ -66,6 +70,7 @@ def outline_of(facts: FileFacts, *, with_run_once: bool = False) -> FileOutline:
         stored_values=(),
         schema_creations=(),
         invocations=(),
+        passing_calls=(),
     )
     return FileOutline(
         merged,
@@ -78,6 +83,7 @@ def outline_of(facts: FileFacts, *, with_run_once: bool = False) -> FileOutline:
         any(function.is_async for function in facts.functions),
         _has_transactions(facts.functions),
         run_once_digest(facts) if with_run_once else "",
+        tuple(sorted({call.name for call in facts.passing_calls})),
     )
 
 

@@ -234,9 +234,10 @@ class ValueModel:
         #: The construction sites of each constructor, by the class that defines it (built when
         #: first asked: most runs never ask what a constructor's parameter receives).
         self._constructed: dict[str, list[tuple[Construction, bool]]] | None = None
-        #: The calls that pass something with evidence, by the callee's name (built when first
-        #: asked, as the construction sites are).
-        self._passing: dict[str, list[tuple[PassingCall, bool]]] | None = None
+        #: The files whose calls pass something with evidence to a function of each name (built
+        #: when first asked, as the construction sites are), and those calls, by name, once read.
+        self._passing_files: dict[str, list[str]] | None = None
+        self._passing: dict[str, list[tuple[PassingCall, bool]]] = {}
 
     # -- public questions ------------------------------------------------------------
 
@@ -948,7 +949,7 @@ class ValueModel:
         itself = (Origin(OriginKind.PARAMETER, f"{qualname}:{parameter}"),)
         found: tuple[list[Value], list[Value]] = ([], [])
         unknown = [False, False]
-        for site, in_tests in self._passing_calls().get(function.name, ()):
+        for site, in_tests in self._passing_calls(function.name):
             if not any(self.callee(origin) == qualname for origin in site.callee):
                 continue
             for key, origins in site.arguments:
@@ -971,18 +972,26 @@ class ValueModel:
         owner = function.qualname.rpartition(".")[0]
         return owner in self.index.classes and not any(d.endswith("staticmethod") for d in function.decorators)
 
-    def _passing_calls(self) -> dict[str, list[tuple[PassingCall, bool]]]:
-        """Every call of the project that passes a callee something with evidence, by the callee's
-        own name, and whether it is in a test module."""
-        if self._passing is None:
-            index = self.index
-            self._passing = {}
+    def _passing_calls(self, name: str) -> list[tuple[PassingCall, bool]]:
+        """The calls of the project that pass a function named `name` something with evidence,
+        and whether each is in a test module: read from the full facts of the files whose
+        outlines name it."""
+        found = self._passing.get(name)
+        if found is not None:
+            return found
+        index = self.index
+        if self._passing_files is None:
+            self._passing_files = {}
             for path, outline in index.outlines.items():
-                calls = outline.merged.passing_calls
-                in_tests = index.is_test_module(path) if calls else False
-                for call in calls:
-                    self._passing.setdefault(call.name, []).append((call, in_tests))
-        return self._passing
+                for callee in outline.passes_to:
+                    self._passing_files.setdefault(callee, []).append(path)
+        found = self._passing[name] = [
+            (call, index.is_test_module(path))
+            for path in self._passing_files.get(name, ())
+            for call in index.files[path].passing_calls
+            if call.name == name
+        ]
+        return found
 
     def _known_argument(self, value: Value) -> Value | None:
         """A site's argument as evidence: None when it tells nothing (a callable whose result is
