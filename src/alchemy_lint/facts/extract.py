@@ -506,7 +506,9 @@ class _FactsBuilder(FastNodeVisitor):
             if default is not None:
                 self.visit(default)
         decorators = tuple(
-            name for name in (qualify(decorator_callee(d), self.table) for d in node.decorator_list) if name
+            name
+            for name in (qualify(decorator_callee(d), self.table) or _builtin_decorator(d) for d in node.decorator_list)
+            if name
         )
         outer = self.function
         method_of = self.classes[-1].qualname if self.classes and not outer else None
@@ -1357,7 +1359,19 @@ class _FactsBuilder(FastNodeVisitor):
         for key, (parameter, path), back in [*((key, found, None) for key, found in handed), *through]:
             assigned = _assigned_below(function.assigned_paths, parameter, path) if function.assigned_paths else ()
             function.forwards.append(
-                Forward(callee, key, parameter, path, node.lineno, conditional, guard, flags, assigned, back)
+                Forward(
+                    callee,
+                    key,
+                    parameter,
+                    path,
+                    node.lineno,
+                    conditional,
+                    guard,
+                    flags,
+                    assigned,
+                    back,
+                    node.col_offset,
+                )
             )
 
     def _record_refresh(self, function: _FunctionState, node: ast.Call) -> None:
@@ -1439,7 +1453,10 @@ class _FactsBuilder(FastNodeVisitor):
             return
         first = node.args[0] if node.args else None
         argument = self.origins_of(first) if first is not None and func.attr in _EXECUTIONS else ()
-        function.calls.append(MethodCall(receiver, func.attr, node.lineno, node.col_offset, awaited, argument))
+        guard = self._guard(function) if func.attr in ("commit", "rollback") else ()
+        function.calls.append(
+            MethodCall(receiver, func.attr, node.lineno, node.col_offset, awaited, argument, guard=guard)
+        )
         function.call_nodes.append(node)
 
     # -- context managers ------------------------------------------------------
@@ -1582,6 +1599,13 @@ def _returns_a_value(node: ast.FunctionDef) -> bool:
     returns it at the end."""
     last = node.body[-1] if node.body else None
     return isinstance(last, ast.Return) and isinstance(last.value, (ast.Name, ast.Call, ast.Attribute))
+
+
+def _builtin_decorator(decorator: ast.expr) -> str | None:
+    """`@staticmethod` and `@classmethod`, which no import names: how a method takes its arguments."""
+    if isinstance(decorator, ast.Name) and decorator.id in ("staticmethod", "classmethod"):
+        return decorator.id
+    return None
 
 
 def _literal_getattr(call: ast.Call) -> bool:

@@ -112,6 +112,9 @@ class MethodCall:
     #: For `commit()`/`rollback()`: (line, col) of the function's later tracked calls that can run
     #: after this one on some path (a session used again after its transaction ended).
     followed_by: tuple[tuple[int, int], ...] = ()
+    #: For `commit()`/`rollback()`: what the call needs of the parameters (see `ParameterRead.guard`):
+    #: a commit under `if commit:` never runs for a caller that passes `commit=False`.
+    guard: tuple[Condition, ...] = ()
 
 
 @facts_class
@@ -255,6 +258,8 @@ class Forward:
     assigned: tuple[tuple[str, ...], ...] = ()
     #: Handed on after a call gave it back (see `ParameterRead.through`).
     through: HandedBack | None = None
+    #: The column of the call.
+    col: int = 0
 
 
 @facts_class
