@@ -10,6 +10,18 @@ from conftest import expected_lines, findings_in, write_project
 SESSION = "from sqlalchemy.ext.asyncio import AsyncSession\n"
 
 
+def _calls_inside_begin(callee: str) -> str:
+    """A function that hands its session to `callee` inside `async with session.begin():`."""
+    return (
+        "\n\nasync def save_all(session: AsyncSession) -> None:\n"
+        "    async with session.begin():\n"
+        f"        await {callee}(session)\n"
+    )
+
+
+CALLS_SAVE = SESSION + _calls_inside_begin("save")
+
+
 def _lines(tmp_path: Path, files: dict[str, str], path: str, code: str = "ASA401") -> list[int]:
     root = write_project(tmp_path / "project", files)
     return [finding.line for finding in findings_in(root, path, code)]
@@ -131,11 +143,7 @@ async def audit(session: AsyncSession) -> None:
 def test_callee_that_only_reads_the_session_is_clean(tmp_path: Path) -> None:
     source = f"""\
 {SESSION}
-
-async def save_all(session: AsyncSession) -> None:
-    async with session.begin():
-        await count(session)
-
+{_calls_inside_begin("count")}
 
 async def count(session: AsyncSession) -> int:
     return len((await session.execute("select 1")).all())
@@ -179,12 +187,7 @@ async def save(session: AsyncSession, commit: bool = True) -> None:
 
 def test_commit_inside_the_callees_own_begin_is_reported_once_there(tmp_path: Path) -> None:
     source = f"""\
-{SESSION}
-
-async def save_all(session: AsyncSession) -> None:
-    async with session.begin():
-        await save(session)
-
+{CALLS_SAVE}
 
 async def save(session: AsyncSession) -> None:
     async with session.begin_nested():
@@ -195,12 +198,7 @@ async def save(session: AsyncSession) -> None:
 
 def test_rollback_only_on_an_error_that_is_raised_again_is_clean(tmp_path: Path) -> None:
     source = f"""\
-{SESSION}
-
-async def save_all(session: AsyncSession) -> None:
-    async with session.begin():
-        await save(session)
-
+{CALLS_SAVE}
 
 async def save(session: AsyncSession) -> None:
     try:
