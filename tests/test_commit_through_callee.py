@@ -208,3 +208,25 @@ async def save(session: AsyncSession) -> None:
         raise
 """
     assert _lines(tmp_path, {"app/tags.py": source}, "app/tags.py") == []
+
+
+def test_session_bound_by_a_factory_begin_block_handed_to_a_committing_helper(tmp_path: Path) -> None:
+    source = f"""\
+{SESSION}
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+SessionLocal = async_sessionmaker(create_async_engine("sqlite+aiosqlite://"), expire_on_commit=False)
+
+
+async def import_tags(names: list[str]) -> None:
+    async with SessionLocal.begin() as session:
+        await save(session, names)  # ASA401
+    async with SessionLocal() as session:
+        await save(session, names)
+
+
+async def save(session: AsyncSession, names: list[str]) -> None:
+    session.add_all(names)
+    await session.commit()
+"""
+    assert _lines(tmp_path, {"app/tags.py": source}, "app/tags.py") == expected_lines(source, "ASA401")

@@ -251,6 +251,7 @@ class _FunctionState:
     #: Attributes set on a parameter so far (`order.status = ...`): reading them loads nothing.
     assigned_paths: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
     forwards: list[Forward] = field(default_factory=list)
+    block_forwards: list[Forward] = field(default_factory=list)
     #: What each `return` so far hands back of the parameters; None once one returns anything else.
     returned_parameters: list[ReturnedParameter] | None = field(default_factory=list)
     #: Whether some name is bound to what a call gave back for a parameter (`Binding.handed_back`).
@@ -579,6 +580,7 @@ class _FactsBuilder(FastNodeVisitor):
                 parameter_reads=(*state.parameter_reads.values(), *state.handed_back_reads.values()),
                 parameter_loads=tuple(state.parameter_loads),
                 forwards=tuple(state.forwards),
+                block_forwards=tuple(state.block_forwards),
                 returned_parameters=tuple(state.returned_parameters or ()),
                 response_model=self._response_model(node),
                 positional=len(node.args.posonlyargs) + len(node.args.args),
@@ -1261,6 +1263,24 @@ class _FactsBuilder(FastNodeVisitor):
             return ()
         return tuple((callee, argument, found) for argument, found in handed[:_MAX_HANDED])
 
+    def _handed_block_names(self, function: _FunctionState, call: ast.Call) -> list[tuple[str, str]]:
+        """The local names a call is handed that an enclosing `with` binds or opens a block on
+        (`async with factory.begin() as session:`, `async with session.begin():`), each with where
+        it lands: the index judges whether the block is a unit of work."""
+        names: set[str] = set()
+        for node in function.enclosing:
+            for item in getattr(node, "items", ()):
+                if isinstance(item.optional_vars, ast.Name):
+                    names.add(item.optional_vars.id)
+                func = item.context_expr.func if isinstance(item.context_expr, ast.Call) else None
+                if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                    names.add(func.value.id)
+        return [
+            (key, argument.id)
+            for key, argument in _arguments(call)
+            if isinstance(argument, ast.Name) and argument.id in names and self.parameter_path(argument) is None
+        ]
+
     def _handed_parameters(self, call: ast.Call) -> list[tuple[str, ParameterPath]]:
         """The parameters (or parts of them) a call is handed, each with where it lands."""
         handed: list[tuple[str, ParameterPath]] = []
@@ -1348,11 +1368,19 @@ class _FactsBuilder(FastNodeVisitor):
             for key, argument in _arguments(node):
                 if all(key != known for known, _ in handed):
                     through.extend((key, path, back) for path, back in self.handed_back_paths(argument))
-        if not handed and not through:
+        local = self._handed_block_names(function, node) if function.enclosing else []
+        if not handed and not through and not local:
             return
         callee = self.origins_of(node)
         if not callee:
             return
+        if local:
+            flags = known_arguments(node, is_parameter=self._is_parameter)
+            function.block_forwards.extend(
+                Forward(callee, key, name, (), node.lineno, flags=flags, col=node.col_offset) for key, name in local
+            )
+            if not handed and not through:
+                return
         conditional = self._conditional(function)
         guard = self._guard(function)
         flags = known_arguments(node, is_parameter=self._is_parameter)

@@ -313,6 +313,9 @@ class FunctionFacts:
     #: the index composes them into what a callee reads off an object its caller passes.
     parameter_reads: tuple[ParameterRead, ...] = ()
     forwards: tuple[Forward, ...] = ()
+    #: Local names bound or opened on by an enclosing `with` that a call is handed
+    #: (`async with factory.begin() as session: await save(session)`): ASA401 judges the call.
+    block_forwards: tuple[Forward, ...] = ()
     #: Relationships the function loads itself on a parameter (`await session.refresh(order,
     #: ["items"])`, `await order.awaitable_attrs.items`): its reads of them need nothing of the caller.
     parameter_loads: tuple[ParameterRead, ...] = ()

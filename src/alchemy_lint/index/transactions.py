@@ -145,20 +145,23 @@ def own_units(index: ProjectIndex, function: FunctionFacts, session: str) -> lis
 
 
 def ends_through_calls(index: ProjectIndex, function: FunctionFacts) -> Iterator[EndThroughCall]:
-    """The calls inside a unit of work that hand its session (a parameter of the function) to a
-    project function that ends its transaction: `await save(session)` inside
-    `async with session.begin():`, or anywhere in a function whose session a provider hands out
-    inside `begin()`. One per call, with the first end found."""
+    """The calls inside a unit of work that hand its session to a project function that ends its
+    transaction: `await save(session)` inside `async with session.begin():` (or
+    `async with factory.begin() as session:`), or anywhere in a function whose session parameter
+    a provider hands out inside `begin()`. One per call, with the first end found."""
     units: list[UnitOfWork] | None = None
     provided = dict(function.provided)
     summaries = index.summaries
     seen: set[tuple[int, int]] = set()
-    for forward in function.forwards:
+    handed = [(forward, provided) for forward in function.forwards]
+    # A local name is no parameter a provider fills.
+    handed.extend((forward, {}) for forward in function.block_forwards)
+    for forward, providers in handed:
         if forward.path or forward.through is not None or (forward.line, forward.col) in seen:
             continue
         if units is None:
             units = units_of_work(index, function)
-        unit = _unit_around(index, function, forward, units, provided)
+        unit = _unit_around(index, function, forward, units, providers)
         if unit is None:
             continue
         for callee in summaries.callees(forward.callee):
