@@ -41,6 +41,20 @@ def test_session_used_after_savepoint_rollback_raises_where_the_message_says(tmp
     assert (outcome["error"], outcome["line"]) == ("InvalidRequestError", int(named.group(1)))
 
 
+def test_helper_commit_inside_begin_ends_the_block_where_the_example_says(tmp_path: Path) -> None:
+    invalid = _example("ASA401", "invalid", "A helper that commits the session it is handed")
+    root = example_project(tmp_path / "invalid", invalid)
+    outcome = run_example(root, invalid.path)
+    (finding,) = findings_in(root, invalid.path, "ASA401")
+    assert finding.line in expected_lines(invalid.source, "ASA401")
+    # The session call after the helper's commit runs inside the closed block and raises.
+    assert (outcome["error"], outcome["line"]) == ("InvalidRequestError", finding.line + 1)
+    fixed = _example("ASA401", "valid", "A helper called inside `begin()` with `commit=False`")
+    root = example_project(tmp_path / "fixed", fixed)
+    assert run_example(root, fixed.path) == {"error": None, "line": None, "message": None}
+    assert findings_in(root, fixed.path, "ASA401") == []
+
+
 @pytest.fixture
 def example_modules(tmp_path: Path) -> Iterator[Path]:
     """Import an example project's modules for the test, and forget them afterwards."""

@@ -117,3 +117,19 @@ def test_session_call_after_commit_or_rollback_inside_begin_raises(method: str) 
 
     with pytest.raises(InvalidRequestError, match="closed transaction inside context manager"):
         asyncio.run(main())
+
+
+def test_callee_commit_inside_begin_survives_a_later_error_in_the_block() -> None:
+    async def save(session: AsyncSession) -> None:
+        session.add(Tag(name="inside"))
+        await session.commit()
+
+    async def body(session: AsyncSession) -> None:
+        await session.rollback()  # `run` began a transaction; this block opens its own
+        with pytest.raises(ValueError, match="later"):
+            async with session.begin():
+                await save(session)
+                raise ValueError("a later step fails")
+
+    # The block's rollback on the error undoes nothing: the callee committed "inside" already.
+    assert run(body) == ["inside"]

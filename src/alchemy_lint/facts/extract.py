@@ -251,6 +251,7 @@ class _FunctionState:
     #: Attributes set on a parameter so far (`order.status = ...`): reading them loads nothing.
     assigned_paths: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
     forwards: list[Forward] = field(default_factory=list)
+    block_forwards: list[Forward] = field(default_factory=list)
     #: What each `return` so far hands back of the parameters; None once one returns anything else.
     returned_parameters: list[ReturnedParameter] | None = field(default_factory=list)
     #: Whether some name is bound to what a call gave back for a parameter (`Binding.handed_back`).
@@ -506,7 +507,9 @@ class _FactsBuilder(FastNodeVisitor):
             if default is not None:
                 self.visit(default)
         decorators = tuple(
-            name for name in (qualify(decorator_callee(d), self.table) for d in node.decorator_list) if name
+            name
+            for name in (qualify(decorator_callee(d), self.table) or _builtin_decorator(d) for d in node.decorator_list)
+            if name
         )
         outer = self.function
         method_of = self.classes[-1].qualname if self.classes and not outer else None
@@ -577,6 +580,7 @@ class _FactsBuilder(FastNodeVisitor):
                 parameter_reads=(*state.parameter_reads.values(), *state.handed_back_reads.values()),
                 parameter_loads=tuple(state.parameter_loads),
                 forwards=tuple(state.forwards),
+                block_forwards=tuple(state.block_forwards),
                 returned_parameters=tuple(state.returned_parameters or ()),
                 response_model=self._response_model(node),
                 positional=len(node.args.posonlyargs) + len(node.args.args),
@@ -1262,6 +1266,24 @@ class _FactsBuilder(FastNodeVisitor):
             return ()
         return tuple((callee, argument, found) for argument, found in handed[:_MAX_HANDED])
 
+    def _handed_block_names(self, function: _FunctionState, call: ast.Call) -> list[tuple[str, str]]:
+        """The local names a call is handed that an enclosing `with` binds or opens a block on
+        (`async with factory.begin() as session:`, `async with session.begin():`), each with where
+        it lands: the index judges whether the block is a unit of work."""
+        names: set[str] = set()
+        for node in function.enclosing:
+            for item in getattr(node, "items", ()):
+                if isinstance(item.optional_vars, ast.Name):
+                    names.add(item.optional_vars.id)
+                func = item.context_expr.func if isinstance(item.context_expr, ast.Call) else None
+                if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                    names.add(func.value.id)
+        return [
+            (key, argument.id)
+            for key, argument in _arguments(call)
+            if isinstance(argument, ast.Name) and argument.id in names and self.parameter_path(argument) is None
+        ]
+
     def _handed_parameters(self, call: ast.Call) -> list[tuple[str, ParameterPath]]:
         """The parameters (or parts of them) a call is handed, each with where it lands."""
         handed: list[tuple[str, ParameterPath]] = []
@@ -1349,18 +1371,38 @@ class _FactsBuilder(FastNodeVisitor):
             for key, argument in _arguments(node):
                 if all(key != known for known, _ in handed):
                     through.extend((key, path, back) for path, back in self.handed_back_paths(argument))
-        if not handed and not through:
+        local = self._handed_block_names(function, node) if function.enclosing else []
+        if not handed and not through and not local:
             return
         callee = self.origins_of(node)
         if not callee:
             return
+        if local:
+            flags = known_arguments(node, is_parameter=self._is_parameter)
+            function.block_forwards.extend(
+                Forward(callee, key, name, (), node.lineno, flags=flags, col=node.col_offset) for key, name in local
+            )
+            if not handed and not through:
+                return
         conditional = self._conditional(function)
         guard = self._guard(function)
         flags = known_arguments(node, is_parameter=self._is_parameter)
         for key, (parameter, path), back in [*((key, found, None) for key, found in handed), *through]:
             assigned = _assigned_below(function.assigned_paths, parameter, path) if function.assigned_paths else ()
             function.forwards.append(
-                Forward(callee, key, parameter, path, node.lineno, conditional, guard, flags, assigned, back)
+                Forward(
+                    callee,
+                    key,
+                    parameter,
+                    path,
+                    node.lineno,
+                    conditional,
+                    guard,
+                    flags,
+                    assigned,
+                    back,
+                    node.col_offset,
+                )
             )
 
     def _record_refresh(self, function: _FunctionState, node: ast.Call) -> None:
@@ -1442,7 +1484,10 @@ class _FactsBuilder(FastNodeVisitor):
             return
         first = node.args[0] if node.args else None
         argument = self.origins_of(first) if first is not None and func.attr in _EXECUTIONS else ()
-        function.calls.append(MethodCall(receiver, func.attr, node.lineno, node.col_offset, awaited, argument))
+        guard = self._guard(function) if func.attr in ("commit", "rollback") else ()
+        function.calls.append(
+            MethodCall(receiver, func.attr, node.lineno, node.col_offset, awaited, argument, guard=guard)
+        )
         function.call_nodes.append(node)
 
     # -- context managers ------------------------------------------------------
@@ -1585,6 +1630,13 @@ def _returns_a_value(node: ast.FunctionDef) -> bool:
     returns it at the end."""
     last = node.body[-1] if node.body else None
     return isinstance(last, ast.Return) and isinstance(last.value, (ast.Name, ast.Call, ast.Attribute))
+
+
+def _builtin_decorator(decorator: ast.expr) -> str | None:
+    """`@staticmethod` and `@classmethod`, which no import names: how a method takes its arguments."""
+    if isinstance(decorator, ast.Name) and decorator.id in ("staticmethod", "classmethod"):
+        return decorator.id
+    return None
 
 
 def _literal_getattr(call: ast.Call) -> bool:

@@ -112,6 +112,9 @@ class MethodCall:
     #: For `commit()`/`rollback()`: (line, col) of the function's later tracked calls that can run
     #: after this one on some path (a session used again after its transaction ended).
     followed_by: tuple[tuple[int, int], ...] = ()
+    #: For `commit()`/`rollback()`: what the call needs of the parameters (see `ParameterRead.guard`):
+    #: a commit under `if commit:` never runs for a caller that passes `commit=False`.
+    guard: tuple[Condition, ...] = ()
 
 
 @facts_class
@@ -255,6 +258,8 @@ class Forward:
     assigned: tuple[tuple[str, ...], ...] = ()
     #: Handed on after a call gave it back (see `ParameterRead.through`).
     through: HandedBack | None = None
+    #: The column of the call.
+    col: int = 0
 
 
 @facts_class
@@ -308,6 +313,9 @@ class FunctionFacts:
     #: the index composes them into what a callee reads off an object its caller passes.
     parameter_reads: tuple[ParameterRead, ...] = ()
     forwards: tuple[Forward, ...] = ()
+    #: Local names bound or opened on by an enclosing `with` that a call is handed
+    #: (`async with factory.begin() as session: await save(session)`): ASA401 judges the call.
+    block_forwards: tuple[Forward, ...] = ()
     #: Relationships the function loads itself on a parameter (`await session.refresh(order,
     #: ["items"])`, `await order.awaitable_attrs.items`): its reads of them need nothing of the caller.
     parameter_loads: tuple[ParameterRead, ...] = ()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from alchemy_lint.facts.conditions import ANY_KEYWORD, ANY_POSITION, happens
 from alchemy_lint.facts.model import Forward, FunctionFacts, HandedBack, KnownArgument
 from alchemy_lint.facts.values import Origin, StepKind, paths_below, within
+from alchemy_lint.index.transactions import own_units
 
 if TYPE_CHECKING:
     from alchemy_lint.index.project import ProjectIndex
@@ -23,6 +24,16 @@ _MAX_READS = 128
 VALIDATORS = frozenset({"model_validate", "from_orm", "parse_obj", "validate", "from_attributes"})
 #: What a callee does to a session it receives that expires the caller's objects.
 EXPIRING = frozenset({"commit", "rollback"})
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEnd:
+    """A callee's `commit()` or `rollback()` of the session its caller hands it: in `function`
+    at `line`, reached through the calls the caller's callee makes."""
+
+    method: str
+    function: str
+    line: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +57,7 @@ class Summaries:
         self._effects: dict[tuple[str, str], frozenset[str]] = {}
         self._schemas: dict[tuple[str, str], tuple[Read, ...]] = {}
         self._returned: dict[str, tuple[str, frozenset[str]] | None] = {}
+        self._ends: dict[tuple[str, str, tuple[tuple[str, KnownArgument], ...]], tuple[SessionEnd, ...]] = {}
 
     # -- callees -----------------------------------------------------------------------
 
@@ -315,6 +327,55 @@ class Summaries:
                     found |= self.effects(callee, received, depth + 1)
         result = frozenset(found)
         self._effects[key] = result
+        return result
+
+    def ends(
+        self, function: FunctionFacts, parameter: str, flags: tuple[KnownArgument, ...] = (), depth: int = 0
+    ) -> tuple[SessionEnd, ...]:
+        """Where `function` may end the transaction of the session it receives as `parameter`:
+        a `commit()` on some path, or a `rollback()` on every path that returns (a rollback in an
+        error path that raises on leaves the caller's block with the error, which rolls it back
+        anyway), directly or in the callees it hands the session to, for the arguments `flags`
+        (a commit under `if commit:` does not happen for `commit=False`).
+
+        Not counted: the ends that break a unit of work the function opens itself (ASA401 reports
+        them there), and a session the function opened itself.
+        """
+        settled = self._flags(function, flags)
+        key = (function.qualname, parameter, tuple(sorted(settled.items())))
+        known = self._ends.get(key)
+        if known is not None:
+            return known
+        if depth > _MAX_DEPTH:
+            return ()
+        self._ends[key] = ()  # a recursive call ends nothing more
+        found: list[SessionEnd] = []
+        own = own_units(self.index, function, parameter)
+        loading = function.loading
+        always = {method for text, method in (loading.effects if loading is not None else ()) if text == parameter}
+        for call in function.calls:
+            if (
+                call.method in EXPIRING
+                and call.awaited
+                and call.receiver.received
+                and call.receiver.text == parameter
+                and (call.method == "commit" or "rollback" in always)
+                and not any(first < call.line <= last for first, last in own)
+                and happens(call.guard, settled)
+            ):
+                found.append(SessionEnd(call.method, function.qualname, call.line))
+        for forward in function.forwards:
+            if forward.parameter != parameter or forward.path or forward.through is not None:
+                continue
+            if not happens(forward.guard, settled) or any(first < forward.line <= last for first, last in own):
+                continue  # a call inside the function's own unit of work is reported there
+            passed = tuple(_through(flag, settled) for flag in forward.flags)
+            for callee in self.callees(forward.callee):
+                inner = self.parameter(callee, forward.argument)
+                if inner is not None:
+                    found.extend(self.ends(callee, inner, passed, depth + 1))
+        result = tuple(dict.fromkeys(found))
+        self._ends[key] = result
         return result
 
     def call_effects(self, callee: tuple[Origin, ...], argument: str, depth: int = 0) -> frozenset[str]:

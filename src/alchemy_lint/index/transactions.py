@@ -21,11 +21,13 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from alchemy_lint.facts.extract import TRACKED_METHODS
-from alchemy_lint.facts.model import ContextBlock, FunctionFacts, MethodCall
+from alchemy_lint.facts.model import ContextBlock, Forward, FunctionFacts, MethodCall
+from alchemy_lint.facts.values import Origin
 from alchemy_lint.index.values import ValueKind
 
 if TYPE_CHECKING:
     from alchemy_lint.index.project import ProjectIndex
+    from alchemy_lint.index.summaries import SessionEnd
 
 BEGIN_METHODS = frozenset({"begin", "begin_nested"})
 TRANSACTION_ENDS = frozenset({"commit", "rollback"})
@@ -72,6 +74,18 @@ class EarlyEnd:
     effect: EndEffect
     #: The first session call that runs inside the block after it (and raises there).
     then: MethodCall | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EndThroughCall:
+    """A call inside a unit of work that hands its session to a project function that ends
+    the transaction (commits it, or always rolls it back), there or in a callee of its own."""
+
+    call: Forward
+    #: The function the call runs.
+    callee: str
+    unit: UnitOfWork
+    end: SessionEnd
 
 
 def begin_blocks(index: ProjectIndex, function: FunctionFacts) -> list[ContextBlock]:
@@ -125,6 +139,63 @@ def _block_unit(block: ContextBlock, receiver: str, method: str) -> UnitOfWork:
     )
 
 
+def own_units(index: ProjectIndex, function: FunctionFacts, session: str) -> list[tuple[int, int]]:
+    """The lines of the units of work `function` opens on `session` (or binds it in)."""
+    return [(unit.first, unit.last) for unit in units_of_work(index, function) if session in unit.names]
+
+
+def ends_through_calls(index: ProjectIndex, function: FunctionFacts) -> Iterator[EndThroughCall]:
+    """The calls inside a unit of work that hand its session to a project function that ends its
+    transaction: `await save(session)` inside `async with session.begin():` (or
+    `async with factory.begin() as session:`), or anywhere in a function whose session parameter
+    a provider hands out inside `begin()`. One per call, with the first end found."""
+    units: list[UnitOfWork] | None = None
+    provided = dict(function.provided)
+    summaries = index.summaries
+    seen: set[tuple[int, int]] = set()
+    handed = [(forward, provided) for forward in function.forwards]
+    # A local name is no parameter a provider fills.
+    handed.extend((forward, {}) for forward in function.block_forwards)
+    for forward, providers in handed:
+        if forward.path or forward.through is not None or (forward.line, forward.col) in seen:
+            continue
+        if units is None:
+            units = units_of_work(index, function)
+        unit = _unit_around(index, function, forward, units, providers)
+        if unit is None:
+            continue
+        for callee in summaries.callees(forward.callee):
+            inner = summaries.parameter(callee, forward.argument)
+            ends = summaries.ends(callee, inner, forward.flags) if inner is not None else ()
+            if ends:
+                seen.add((forward.line, forward.col))
+                yield EndThroughCall(forward, callee.qualname, unit, ends[0])
+                break
+
+
+def _unit_around(
+    index: ProjectIndex,
+    function: FunctionFacts,
+    forward: Forward,
+    units: list[UnitOfWork],
+    provided: dict[str, tuple[Origin, ...]],
+) -> UnitOfWork | None:
+    """The innermost unit of work the call runs in on the session it hands over, if any."""
+    session = forward.parameter
+    inside = [
+        unit
+        for unit in units
+        if unit.first < forward.line <= unit.last and session in unit.names and session != unit.transaction
+    ]
+    if inside:
+        return max(inside, key=lambda unit: (unit.first, unit.line))
+    origins = provided.get(session)
+    value = index.values.of(origins) if origins else None
+    if value is None or not (value.is_session and value.in_unit_of_work):
+        return None
+    return _handed_out_unit(function, session, str(value.evidence) if value.evidence else "its provider")
+
+
 def early_ends(index: ProjectIndex, function: FunctionFacts) -> Iterator[tuple[MethodCall, UnitOfWork]]:
     """`commit()`/`rollback()` inside a unit of work on the session it covers, with the
     innermost such unit; also on a parameter whose provider hands it out inside one."""
@@ -150,16 +221,20 @@ def harmful_ends(index: ProjectIndex, function: FunctionFacts) -> Iterator[Early
             value = index.values.of(call.receiver.origins)
             if value.is_session and value.in_unit_of_work:
                 source = str(value.evidence) if value.evidence else "its provider"
-                unit = UnitOfWork(
-                    f"the unit of work {call.receiver.text} is handed out in",
-                    function.line,
-                    frozenset({call.receiver.text}),
-                    function.line,
-                    function.end_line,
-                    "begin",
-                    source,
-                )
-                yield EarlyEnd(call, unit, EndEffect.ENDS_BLOCK)
+                yield EarlyEnd(call, _handed_out_unit(function, call.receiver.text, source), EndEffect.ENDS_BLOCK)
+
+
+def _handed_out_unit(function: FunctionFacts, session: str, source: str) -> UnitOfWork:
+    """The unit of work a provider hands `session` out in: the whole function runs inside it."""
+    return UnitOfWork(
+        f"the unit of work {session} is handed out in",
+        function.line,
+        frozenset({session}),
+        function.line,
+        function.end_line,
+        "begin",
+        source,
+    )
 
 
 def _effect(call: MethodCall, unit: UnitOfWork, by_position: dict[tuple[int, int], MethodCall]) -> EarlyEnd | None:

@@ -9,7 +9,14 @@ from collections.abc import Iterator
 
 from alchemy_lint.findings import Finding
 from alchemy_lint.index.policy import Policy, TransactionSite, TransactionSites, decide
-from alchemy_lint.index.transactions import EarlyEnd, EndEffect, harmful_ends
+from alchemy_lint.index.transactions import (
+    EarlyEnd,
+    EndEffect,
+    EndThroughCall,
+    UnitOfWork,
+    ends_through_calls,
+    harmful_ends,
+)
 from alchemy_lint.rules.base import Example, FileContext, Rule
 from alchemy_lint.rules.scaffolding import DB_MODULE, TAG_MODELS
 
@@ -22,18 +29,44 @@ def check_commit_in_unit_of_work(rule: Rule, context: FileContext) -> Iterator[F
     index = context.index
     for function in context.facts.functions:
         for end in harmful_ends(index, function):
-            call, unit = end.call, end.unit
-            opened = f"`{unit.opened}` (line {unit.line})"
-            if unit.source:
-                opened = f"{opened}, which hands out a session inside `begin()` ({unit.source})"
+            call = end.call
             yield rule.report(
                 context,
                 call.line,
                 call.col,
                 call=f"{call.receiver.text}.{call.method}()",
-                opened=opened,
+                opened=_opened(end.unit),
                 effect=_effect(end),
             )
+        for through in ends_through_calls(index, function):
+            yield _report_through_call(rule, context, through)
+
+
+def _opened(unit: UnitOfWork) -> str:
+    opened = f"`{unit.opened}` (line {unit.line})"
+    if unit.source:
+        opened = f"{opened}, which hands out a session inside `begin()` ({unit.source})"
+    return opened
+
+
+def _report_through_call(rule: Rule, context: FileContext, through: EndThroughCall) -> Finding:
+    index, end, call = context.index, through.end, through.call
+    callee = through.callee.rsplit(".", 1)[-1]
+    where = f"{index.relative(index.function_paths[end.function])}:{end.line}"
+    ender = end.function.rsplit(".", 1)[-1]
+    done = "commits" if end.method == "commit" else "rolls back"
+    by = f"{callee}() {done} it" if ender == callee else f"{callee}() {done} it through {ender}()"
+    return rule.report(
+        context,
+        call.line,
+        call.col,
+        call=f"{callee}({call.parameter})",
+        opened=_opened(through.unit),
+        effect=(
+            f"{by} at {where}, which ends the unit of work early; leave the transaction to the block "
+            "(remove the callee's commit, or let its caller decide)"
+        ),
+    )
 
 
 def _effect(end: EarlyEnd) -> str:
@@ -74,7 +107,12 @@ COMMIT_IN_UNIT_OF_WORK = Rule(
         "`session.commit()` commits and `session.rollback()` rolls back the whole transaction, the "
         "caller's work included, not only the savepoint. The rule covers `factory.begin()` blocks, "
         "sessions handed out inside a unit of work (a helper or provider that yields from `begin()`), "
-        "and `commit()` on the transaction object a block binds. Not reported: `rollback()` on the "
+        "and `commit()` on the transaction object a block binds. A call inside a unit of work that hands "
+        "its session to a project function that commits it (or rolls it back on every path that "
+        "returns), there or a few calls deeper, is reported at the call, naming the callee and the line "
+        "of its commit; a commit under a test of a parameter the call passes as false (`commit=False`) "
+        "does not count, nor does one the callee makes inside a `begin()` block of its own (reported "
+        "there). Not reported: `rollback()` on the "
         "transaction or savepoint object the block binds (`async with session.begin_nested() as "
         "savepoint:` ... `await savepoint.rollback()` after an `IntegrityError`), the way to undo only "
         "that block; it is reported only when the session is used again inside the block after it, "
@@ -88,7 +126,9 @@ COMMIT_IN_UNIT_OF_WORK = Rule(
         "`sqlalchemy.exc.InvalidRequestError: Can't operate on closed transaction inside context "
         "manager`; `session.rollback()` inside `begin_nested()` silently discards the work done before "
         "the savepoint, and `session.commit()` there commits it. `savepoint.rollback()` followed by "
-        "leaving the block runs clean and keeps the outer transaction."
+        "leaving the block runs clean and keeps the outer transaction. A callee's `commit()` acts the same: "
+        "the block's work so far is committed, an error raised later in the block no longer undoes it, "
+        "and the next session call in the block raises `InvalidRequestError`."
     ),
     valid=(
         Example(
@@ -144,6 +184,28 @@ async def get_or_create_tag(session: AsyncSession, name: str) -> Tag:
     return created
 """,
             title="`savepoint.rollback()` after an `IntegrityError`, the session used again after the block",
+            path="app/tags.py",
+            others=(TAG_MODELS,),
+        ),
+        Example(
+            """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Tag
+
+
+async def tag_pair(session: AsyncSession, name: str) -> None:
+    async with session.begin():
+        await save_tag(session, name, commit=False)
+        session.add(Tag(name=name + "-copy"))
+
+
+async def save_tag(session: AsyncSession, name: str, commit: bool = True) -> None:
+    session.add(Tag(name=name))
+    if commit:
+        await session.commit()
+""",
+            title="A helper called inside `begin()` with `commit=False`: its commit does not run",
             path="app/tags.py",
             others=(TAG_MODELS,),
         ),
@@ -235,6 +297,27 @@ async def get_or_create_tag(session: AsyncSession, name: str) -> Tag:
     return created
 """,
             title="The session used inside a savepoint block after `savepoint.rollback()`",
+            path="app/tags.py",
+            others=(TAG_MODELS,),
+        ),
+        Example(
+            """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Tag
+
+
+async def tag_pair(session: AsyncSession, name: str) -> None:
+    async with session.begin():
+        await save_tag(session, name)  # ASA401
+        session.add(Tag(name=name + "-copy"))
+
+
+async def save_tag(session: AsyncSession, name: str) -> None:
+    session.add(Tag(name=name))
+    await session.commit()
+""",
+            title="A helper that commits the session it is handed, called inside `begin()`",
             path="app/tags.py",
             others=(TAG_MODELS,),
         ),
