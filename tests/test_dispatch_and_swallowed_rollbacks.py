@@ -364,3 +364,52 @@ def plain_buyer(order) -> str:
     return user.name if user is not None else "unknown"
 """,
     )
+
+
+def test_a_read_under_a_handler_of_every_error_that_goes_on_is_no_lazy_load_that_escapes(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+from app.probes import buyer_or_nobody, buyer_logged, buyer_or_raise
+
+
+async def quiet(session: AsyncSession, order_id: int) -> str:
+    order = await session.get(Order, order_id)
+    return buyer_or_nobody(order) + buyer_logged(order)
+
+
+async def loud(session: AsyncSession, order_id: int) -> str:
+    order = await session.get(Order, order_id)
+    return buyer_or_raise(order)  # ASA301
+""",
+        "ASA301",
+        app__probes="""\
+import logging
+
+
+def buyer_or_nobody(order) -> str:
+    try:
+        return order.user.name
+    except Exception:
+        return "nobody"
+
+
+def buyer_logged(order) -> str:
+    try:
+        return order.user.name
+    except:  # noqa: E722
+        logging.exception("no buyer")
+        return "nobody"
+
+
+def buyer_or_raise(order) -> str:
+    try:
+        return order.user.name
+    except Exception:
+        logging.exception("no buyer")
+        raise
+""",
+    )
