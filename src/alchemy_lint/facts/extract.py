@@ -137,8 +137,6 @@ _GET_SESSION = Step(StepKind.METHOD, "get_session")
 _UNTOLD = Origin(OriginKind.NAME, "")
 #: What a lazy load in async code raises: bare on SQLAlchemy 2.0, wrapped in StatementError on 2.1.
 _LOAD_ERRORS = frozenset({"MissingGreenlet", "StatementError"})
-#: Handlers that catch a lazy load's error along with every other.
-_EVERY_ERROR = frozenset({"Exception", "BaseException"})
 
 if sys.version_info >= (3, 11):
     _TryStatement: typing.TypeAlias = ast.Try | ast.TryStar
@@ -1352,21 +1350,12 @@ class _FactsBuilder(FastNodeVisitor):
     def _probes_loading(self, function: _FunctionState) -> bool:
         """Inside `try:` with `except MissingGreenlet:` (or `StatementError`, which wraps it on
         SQLAlchemy 2.1): a read there is the code's own probe of whether the attribute is loaded
-        (the lazy load raises before any I/O), not a lazy load that escapes. So is a read under a
-        handler of every error (`except Exception:`, a bare `except:`) that does not raise again:
-        what the caller hands over cannot fail it."""
+        (the lazy load raises before any I/O), not a lazy load that escapes."""
         for node in function.enclosing:
             for handler in getattr(node, "handlers", ()):
                 caught = handler.type
                 names = caught.elts if isinstance(caught, ast.Tuple) else [caught] if caught is not None else []
-                # (A builtin such as `Exception` qualifies to nothing: its own name says it.)
-                leaves = {
-                    (qualify(name, self.table) or (name.id if isinstance(name, ast.Name) else "")).rsplit(".", 1)[-1]
-                    for name in names
-                }
-                if not leaves.isdisjoint(_LOAD_ERRORS):
-                    return True
-                if (caught is None or not leaves.isdisjoint(_EVERY_ERROR)) and not _raises(handler):
+                if any((qualify(name, self.table) or "").rsplit(".", 1)[-1] in _LOAD_ERRORS for name in names):
                     return True
         return False
 
@@ -1732,11 +1721,6 @@ def _value_text(expr: ast.expr) -> str | None:
 
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
-
-
-def _raises(handler: ast.ExceptHandler) -> bool:
-    """The handler raises again (or raises another error) somewhere in its body."""
-    return any(isinstance(node, ast.Raise) for statement in handler.body for node in ast.walk(statement))
 
 
 def _end(node: ast.AST) -> tuple[int, int]:
