@@ -1129,3 +1129,37 @@ async def history(session: AsyncSession, item_id: int) -> int:
 """,
         "ASA301",
     )
+
+
+def test_a_relationship_read_behind_its_foreign_key_in_an_or_loads_nothing(tmp_path: Path) -> None:
+    # With the key set, the `or` never reads the relationship; with no key, a many-to-one loads
+    # nothing. Only the read that no key guards is reported.
+    check(
+        tmp_path,
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+def buyer_id(order: Order) -> int:
+    return order.user_id or order.user.id
+
+
+def buyer_name(order: Order) -> str:
+    return order.user_id and order.user.name
+
+
+async def show(session: AsyncSession, order_id: int) -> str:
+    order = await session.get(Order, order_id)
+    assert order is not None
+    return f"{buyer_id(order)}"
+
+
+async def show_name(session: AsyncSession, order_id: int) -> str:
+    order = await session.get(Order, order_id)
+    assert order is not None
+    return buyer_name(order)  # ASA301
+""",
+        "ASA301",
+    )

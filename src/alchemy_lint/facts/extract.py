@@ -233,6 +233,9 @@ class _FunctionState:
     enclosing: list[ast.stmt] = field(default_factory=list)
     #: The loops around the current point (a binding inside one is one value per iteration).
     loops: list[ast.AST] = field(default_factory=list)
+    #: Relationship paths that an `or` reads only where their foreign key is empty
+    #: (`model.project_id or model.project.id`): no SQL either way.
+    short_circuited: list[ParameterPath] = field(default_factory=list)
     #: Whether the body awaits anything: without an await no ORM object is loaded.
     awaits: bool = False
     #: An `async def`: its calls may hand an asyncio session on.
@@ -669,6 +672,22 @@ class _FactsBuilder(FastNodeVisitor):
             return
         opened = tuple(origin.then(_GET_SESSION) for origin in self.origins_of(config))
         self.providers[key] = (self.providers.get(key, ()) + opened)[:_MAX_ORIGINS]
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> None:
+        """`x.project_id or x.project.id` reads the relationship only where its foreign key is
+        empty: a many-to-one with no key loads nothing, one with a key is never reached."""
+        function = self.function
+        if function is None or not isinstance(node.op, ast.Or):
+            self.generic_visit(node)
+            return
+        depth = len(function.short_circuited)
+        for operand in node.values:
+            self.visit(operand)
+            if isinstance(operand, ast.Attribute) and operand.attr.endswith("_id"):
+                owner = self.parameter_path(operand.value)
+                if owner is not None:
+                    function.short_circuited.append((owner[0], (*owner[1], operand.attr.removesuffix("_id"))))
+        del function.short_circuited[depth:]
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
         self.lambda_depth += 1
@@ -1332,6 +1351,10 @@ class _FactsBuilder(FastNodeVisitor):
         if found is None or not found[1] or len(reads) >= limit:
             return
         if (found[0], found[1]) in function.assigned_paths or self._probes_loading(function):
+            return
+        if function.short_circuited and any(
+            found[0] == parameter and found[1][: len(path)] == path for parameter, path in function.short_circuited
+        ):
             return
         key = (found[0], found[1], through)
         guard = self._guard(function)
