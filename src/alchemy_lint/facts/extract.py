@@ -697,10 +697,12 @@ class _FactsBuilder(FastNodeVisitor):
     def visit_Attribute(self, node: ast.Attribute) -> None:
         function = self.function
         if function is not None and isinstance(node.ctx, ast.Load):
-            walked = self.parameter_path(node)
+            # One walk down to the name serves the parameter's path and the handed-back calls.
+            down = self._walk_to_parameter(node)
+            walked = _extended(down[0].parameter_path, down[1]) if down is not None else None
             self._record_parameter_read(function, node, walked)
-            if walked is None and function.handed_back:
-                for handed, through in self.handed_back_paths(node):
+            if walked is None and down is not None:
+                for handed, through in self._handed_back_from(*down):
                     self._record_parameter_read(function, node, handed, through)
             if walked is not None and len(walked[1]) >= 2 and walked[1][-2] == "awaitable_attrs":
                 # `await order.awaitable_attrs.items` loads `items` itself.
@@ -1224,9 +1226,10 @@ class _FactsBuilder(FastNodeVisitor):
         """The parameters `expr` is part of if a call gave back what it was handed
         (`order.customer` after `order = await repo.update(order)`), each with that call."""
         walked = self._walk_to_parameter(expr)
-        if walked is None:
-            return []
-        binding, steps = walked
+        return self._handed_back_from(*walked) if walked is not None else []
+
+    def _handed_back_from(self, binding: Binding, steps: list[str]) -> list[tuple[ParameterPath, HandedBack]]:
+        """`handed_back_paths` of an expression walked down to `binding`'s name by `steps`."""
         function = self.function
         found: list[tuple[ParameterPath, HandedBack]] = []
         for position, (callee, argument, handed) in enumerate(binding.handed_back):
