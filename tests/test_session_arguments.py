@@ -119,17 +119,7 @@ async def count_orders(user_id: UUID) -> int:
 
 
 def test_a_typed_argument_that_is_no_session_leaves_the_objects_to_the_callees_session(tmp_path: Path) -> None:
-    root = write_project(
-        tmp_path / "project",
-        {
-            "app/__init__.py": "",
-            "app/db.py": DATABASE.format(options=""),
-            "app/db_models.py": MODELS,
-            "app/service.py": BY_A_TYPED_ID,
-        },
-    )
-    lines = [finding.line for finding in findings_in(root, "app/service.py", "ASA301")]
-    assert lines == expected_lines(BY_A_TYPED_ID, "ASA301")
+    assert _reported(tmp_path, BY_A_TYPED_ID, "ASA301") == expected_lines(BY_A_TYPED_ID, "ASA301")
 
 
 #: The session is only handed on: to the helper that loads the users and to the one that commits.
@@ -161,14 +151,11 @@ async def reset() -> None:
 def test_a_session_only_handed_on_is_the_session_of_what_the_helper_returns(tmp_path: Path) -> None:
     # `async with SessionLocal() as db` reads like a new object of a class named `SessionLocal`:
     # it was skipped as an object the function holds, and the users had no session.
-    root = write_project(
-        tmp_path / "project",
-        {
-            "app/__init__.py": "",
-            "app/db.py": DATABASE.format(options=""),
-            "app/db_models.py": MODELS,
-            "app/service.py": HANDED_ON_ONLY,
-        },
-    )
-    lines = [finding.line for finding in findings_in(root, "app/service.py", "ASA302")]
-    assert lines == expected_lines(HANDED_ON_ONLY, "ASA302")
+    assert _reported(tmp_path, HANDED_ON_ONLY, "ASA302") == expected_lines(HANDED_ON_ONLY, "ASA302")
+
+
+def _reported(tmp_path: Path, service: str, code: str) -> list[int]:
+    """The lines `code` reports in `service`, beside the default-expire factory and the models."""
+    files = {"app/__init__.py": "", "app/db.py": DATABASE.format(options=""), "app/db_models.py": MODELS}
+    root = write_project(tmp_path / "project", {**files, "app/service.py": service})
+    return [finding.line for finding in findings_in(root, "app/service.py", code)]
