@@ -8,10 +8,12 @@ import pytest
 from conftest import ADHOC_HANDLER as HANDLER
 from conftest import APP_DB_MODULE as DB_MODULE
 from conftest import write_project
+from test_loading_rules import EXPIRING_DB
 
 from alchemy_lint.config import ConfigError
 from alchemy_lint.lsp.projects import ProjectCache
 from alchemy_lint.roots import find_project_root
+from alchemy_lint.rules.loading_examples import MODELS
 
 
 def _messages(cache: ProjectCache, path: Path, text: str) -> list[str]:
@@ -91,3 +93,24 @@ def test_a_project_read_again_after_its_settings_changed_keeps_open_buffers(proj
     (root / "pyproject.toml").write_text('[tool.alchemy-lint]\nselect = ["ASA101"]\n', encoding="utf-8")
     (message,) = _messages(cache, root / "app/handlers.py", HANDLER)
     assert "make_session()" in message
+
+
+def test_a_folder_outside_any_project_is_named_as_its_files_import_it(tmp_path: Path) -> None:
+    """A scratch folder `app/` whose files write `from app.db import ...` (see `imported_root_name`)."""
+    app = tmp_path / "app"
+    app.mkdir()
+    if find_project_root(app) != app.resolve():
+        pytest.skip("a folder above the temporary folder is a project root")
+    (app / "db_models.py").write_text(MODELS, encoding="utf-8")
+    (app / "db.py").write_text(EXPIRING_DB, encoding="utf-8")
+    handler = (
+        "from app.db import SessionLocal\nfrom app.db_models import User\n\n\n"
+        "async def rename(user_id: int) -> str:\n"
+        "    async with SessionLocal() as session:\n"
+        "        user = await session.get(User, user_id)\n"
+        "        await session.commit()\n"
+        "        return user.name\n"
+    )
+    (app / "handlers.py").write_text(handler, encoding="utf-8")
+    found = ProjectCache().check_buffer(app / "handlers.py", handler)
+    assert [(finding.line, finding.code) for finding in found] == [(9, "ASA302")]

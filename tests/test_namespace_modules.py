@@ -12,6 +12,7 @@ from test_loading_rules import EXPIRING_DB
 from alchemy_lint.config import settings_for
 from alchemy_lint.engine import load_project
 from alchemy_lint.resolve import ModuleNames, module_name_for
+from alchemy_lint.roots import is_project_root
 from alchemy_lint.rules.loading_examples import MODELS
 
 # Two services of one name in two folders without `__init__.py`: one commits the session it is
@@ -194,3 +195,79 @@ def test_every_front_end_names_a_namespace_callee_alike(tmp_path: Path, reading:
         "check", "--output-format", "concise", "--stdin-filename", "app/handlers.py", "-", cwd=root, stdin=handler
     )
     assert [(path, line, code) for path, line, _, code in reported(piped.stdout) if code == "ASA302"] == expected
+
+
+def _markerless(folder: Path, files: dict[str, str]) -> Path:
+    """`files` in `folder`, with no project marker (pyproject.toml, .git, ...) at or above it."""
+    if any(is_project_root(above) for above in folder.parents):
+        pytest.skip("a project marker above the temporary folder")
+    for relative, source in files.items():
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_text(source, encoding="utf-8")
+    return folder
+
+
+def _app_files(service: str) -> dict[str, str]:
+    return {
+        "db_models.py": MODELS,
+        "db.py": EXPIRING_DB,
+        "billing/service.py": _COMMITTING,
+        "reports/service.py": _READING,
+        "handlers.py": _handler("app", service),
+    }
+
+
+@pytest.mark.parametrize("service", ["billing", "reports"])
+def test_a_folder_with_no_marker_is_named_as_its_files_import_it(tmp_path: Path, service: str) -> None:
+    """`check app` on a folder `app/` with no marker and no `__init__.py`, whose files write
+    `from app.db import ...`: it runs with its parent on `sys.path`, so its files are `app.*`."""
+    app = _markerless(tmp_path / "app", _app_files(service))
+    expected = [("app/handlers.py", line, "ASA302") for line in expected_lines(_handler("app", service), "ASA302")]
+    result = run_cli("check", "--output-format", "concise", "app", cwd=tmp_path)
+    assert [(path, line, code) for path, line, _, code in reported(result.stdout) if code == "ASA302"] == expected
+    # From inside the folder, the same files and the same names (paths shown from there).
+    inside = run_cli("check", "--output-format", "concise", ".", cwd=app)
+    assert [(line, code) for _, line, _, code in reported(inside.stdout) if code == "ASA302"] == [
+        (line, code) for _, line, code in expected
+    ]
+
+
+def test_a_folder_with_no_marker_keeps_stem_names_without_that_evidence(tmp_path: Path) -> None:
+    """Files that import each other by stem (`from db import ...`), or a module of the folder that
+    has the folder's name (`app/app.py`), keep the folder on `sys.path`."""
+    by_stem = {name: source.replace("from app.", "from ") for name, source in _app_files("billing").items()}
+    project = load_project(_markerless(tmp_path / "app", by_stem), settings_for(tmp_path / "app", None))
+    assert project.module_of(tmp_path / "app/billing/service.py") == ("billing.service", False)
+    shadowing = _markerless(tmp_path / "other" / "app", {**_app_files("billing"), "app.py": ""})
+    project = load_project(shadowing, settings_for(shadowing, None))
+    assert project.module_of(shadowing / "db.py") == ("db", False)
+
+
+def test_module_names_with_the_root_imported_by_name(tmp_path: Path) -> None:
+    _tree(tmp_path, ["app/db.py", "app/jobs/run.py", "app/pkg/__init__.py", "app/pkg/tasks.py"])
+    names = ModuleNames(tmp_path / "app", "app")
+    assert names.module_for(tmp_path / "app/db.py") == ("app.db", False)
+    assert names.module_for(tmp_path / "app/jobs/run.py") == ("app.jobs.run", False)
+    assert names.module_for(tmp_path / "app/pkg/__init__.py") == ("app.pkg", True)
+    assert names.module_for(tmp_path / "app/pkg/tasks.py") == ("app.pkg.tasks", False)
+
+
+def test_loose_files_of_a_folder_with_no_marker_are_named_as_they_import_it(tmp_path: Path) -> None:
+    """Files named on the command line outside any project are their own project; its names too."""
+    handler = """\
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def rename(user_id: int) -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, user_id)
+        await session.commit()
+        return user.name  # ASA302
+"""
+    _markerless(tmp_path / "app", {"db_models.py": MODELS, "db.py": EXPIRING_DB, "handlers.py": handler})
+    given = ["app/handlers.py", "app/db.py", "app/db_models.py"]
+    result = run_cli("check", "--output-format", "concise", *given, cwd=tmp_path)
+    assert [(path, line) for path, line, _, code in reported(result.stdout) if code == "ASA302"] == [
+        ("app/handlers.py", line) for line in expected_lines(handler, "ASA302")
+    ]

@@ -40,7 +40,7 @@ from alchemy_lint.prefilter import relevant_files
 from alchemy_lint.profile import Profile
 from alchemy_lint.relevance import CachedRelevance
 from alchemy_lint.resolve import ModuleNames, module_name_for
-from alchemy_lint.roots import ROOT_MARKERS, find_project_root, is_project_root
+from alchemy_lint.roots import ROOT_MARKERS, find_project_root, imported_root_name, is_project_root
 from alchemy_lint.sourcefile import read_bounded, read_error_text
 from alchemy_lint.sources import (
     SourceChanged,
@@ -412,6 +412,8 @@ class DiskProject:
         self._index: ProjectIndex | None = None
         #: Folders below the root that are projects of their own (not part of this index).
         self.nested_roots: tuple[Path, ...] = ()
+        #: The name the files import the root folder by, when no marker names it (`imported_root_name`).
+        self.root_name: str | None = None
 
     def refresh(self, path: Path) -> None:
         """Forget what was read from `path` (a fix rewrote it): it is read and parsed again."""
@@ -425,7 +427,7 @@ class DiskProject:
         walk would take). Which files can matter is decided again, and a file whose answer
         changed loses its facts, so that it is parsed (or emptied) as the prefilter now says.
         """
-        modules = ModuleNames(self.root)
+        modules = self.module_names()
         names = _PathNames(self.root)
         for path in paths:
             if path.is_file():
@@ -448,7 +450,10 @@ class DiskProject:
         source = self.sources.get(path)
         if source is not None:
             return source.module, source.is_package
-        return ModuleNames(self.root).module_for(path)
+        return self.module_names().module_for(path)
+
+    def module_names(self) -> ModuleNames:
+        return ModuleNames(self.root, self.root_name)
 
     def replace_source(self, source: SourceFile) -> None:
         """Take `source` as its file's content (text piped in on stdin)."""
@@ -823,6 +828,16 @@ class DiskProject:
         self._facts.clear()
 
 
+def named_below_root(root: Path, sources: list[SourceFile]) -> tuple[list[SourceFile], str | None]:
+    """The sources of a folder with no project marker renamed within the name its files import
+    it by (`imported_root_name`), with that name; as they are, and None, for any other root."""
+    root_name = imported_root_name(root, (source.source for source in sources if source.read_error is None))
+    if root_name is None:
+        return sources, None
+    modules = ModuleNames(root, root_name)
+    return [_named(source, *modules.module_for(source.path)) for source in sources], root_name
+
+
 def _named(source: SourceFile, module: str, is_package: bool) -> SourceFile:
     return source if source.module == module else replace(source, module=module, is_package=is_package)
 
@@ -873,13 +888,15 @@ def read_project(
     with profile.phase("read"):
         display = _PathNames(root)
         read = [read_source_file(path, *display.names(path), modules, manifest) for path in paths]
-        sources = unshadowed(without_aliases(read), modules)
+        read, root_name = named_below_root(root, read)
+        sources = unshadowed(without_aliases(read), ModuleNames(root, root_name))
         if manifest is not None:
             manifest.finish()
     project = DiskProject(root, settings, sources, options, stats, cache)
     if manifest is not None:
         project.stats.files_unchanged += manifest.unchanged
     project.nested_roots = tuple(nested_roots)
+    project.root_name = root_name
     return project
 
 
@@ -1052,7 +1069,7 @@ def _checked_sources(project: DiskProject, given_paths: Sequence[Path], nested_r
     Folders that are projects of their own are not checked here but added to `nested_roots`.
     """
     chosen: dict[Path, SourceFile] = {}
-    modules = ModuleNames(project.root)
+    modules = project.module_names()
     for given in given_paths:
         if resolved(given) == project.root:
             chosen.update(project.sources)

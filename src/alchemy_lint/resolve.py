@@ -46,10 +46,14 @@ class ModuleNames:
     1,762 files: 7.5 -> 2 ms of CPU).
     """
 
-    __slots__ = ("_below_root", "_namespaces", "_packages", "_root")
+    __slots__ = ("_below_root", "_namespaces", "_packages", "_root", "_root_name")
 
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(self, root: Path | None = None, root_name: str | None = None) -> None:
+        """`root_name`: the name the project imports its root folder by (`from app.db import
+        engine` in a folder `app/` with no project marker above it, see `imported_root_name`):
+        its parent is then on `sys.path`, and the root a namespace package."""
         self._root = str(root) if root is not None else None
+        self._root_name = root_name
         self._below_root = os.path.join(self._root, "") if self._root is not None else None
         self._packages: dict[str, tuple[str, ...]] = {}
         #: A folder without `__init__.py` -> its name, and whether a package holds it.
@@ -98,6 +102,8 @@ class ModuleNames:
         return known
 
     def _name_namespace(self, folder: str) -> tuple[tuple[str, ...], bool]:
+        if folder == self._root and self._root_name is not None:
+            return (self._root_name,), True
         if self._below_root is None or not folder.startswith(self._below_root):
             return _UNNAMED
         parent, name = os.path.split(folder)

@@ -5,6 +5,9 @@ The engine, the flake8 plugin, the fixes and the language server all group files
 
 from __future__ import annotations
 
+import keyword
+import re
+from collections.abc import Iterable
 from pathlib import Path
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
@@ -22,3 +25,27 @@ def find_project_root(path: Path) -> Path:
 
 def is_project_root(folder: Path) -> bool:
     return any((folder / marker).exists() for marker in ROOT_MARKERS)
+
+
+def imported_root_name(root: Path, sources: Iterable[bytes]) -> str | None:
+    """The name the files of a folder with no project marker import it by, if they do.
+
+    Checked as `alchemy-lint check app`, a folder `app/` without `__init__.py` whose files write
+    `from app.db import engine` is run with its parent on `sys.path` (`python -m app.main`, or
+    pytest's rootdir): its files are `app.db`, not `db`, or no import between them resolves.
+    None when a marker or an `__init__.py` names the folder already, when no file imports it so,
+    or when `app` is also a module of the folder (`app.py`, `app/`): with the folder on
+    `sys.path`, `from app import x` means that one.
+    """
+    name = root.name
+    if is_project_root(root) or not name.isidentifier() or keyword.iskeyword(name):
+        return None
+    if any((root / entry).exists() for entry in ("__init__.py", "__init__.pyi", f"{name}.py", f"{name}.pyi", name)):
+        return None
+    escaped = re.escape(name.encode())
+    # `from app.db import`, `from app import db`, `import app.db`, at the start of a line.
+    imports_root = re.compile(
+        rb"^[ \t]*(?:from[ \t]+" + escaped + rb"(?:[ \t]*\.|[ \t]+import\b)|import[ \t]+" + escaped + rb"[ \t]*\.)",
+        re.MULTILINE,
+    )
+    return name if any(imports_root.search(data) for data in sources) else None

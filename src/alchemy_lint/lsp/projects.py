@@ -22,6 +22,7 @@ from alchemy_lint.engine import (
     display_path,
     facts_for_source,
     is_skipped_dir,
+    named_below_root,
     read_project,
 )
 from alchemy_lint.facts import FileFacts
@@ -293,8 +294,11 @@ def _loose_folder(root: Path, settings: Settings) -> DiskProject:
     except OSError:
         children = []
     modules = ModuleNames(root)
-    sources = [read_source_file(child.resolve(), display_path(child), child.name, modules) for child in children]
-    return DiskProject(root, settings, sources, LOOSE_FOLDER_OPTIONS)
+    read = [read_source_file(child.resolve(), display_path(child), child.name, modules) for child in children]
+    sources, root_name = named_below_root(root, read)
+    project = DiskProject(root, settings, sources, LOOSE_FOLDER_OPTIONS)
+    project.root_name = root_name
+    return project
 
 
 def _in_skipped_folder(path: Path, root: Path) -> bool:
