@@ -22,8 +22,8 @@ _INFRASTRUCTURE = ENGINES | FACTORIES | SESSION_CLASSES | {Api.ASYNC_SCOPED_SESS
 
 def check_engine_in_models_module(rule: Rule, context: FileContext) -> Iterator[Finding]:
     index = context.index
-    if not index.is_models_module(context.path):
-        return
+    if not index.is_models_module(context.path) or index.is_test_module(context.path):
+        return  # (a `tests/` package below `models/`: its fixtures make engines on purpose)
     for call in context.facts.api_calls:
         api = call.api or index.api(call.callee)
         if api in _INFRASTRUCTURE:
@@ -50,7 +50,9 @@ ENGINE_IN_MODELS_MODULE = Rule(
         "`db_models.py` for the metadata alone. An engine or factory created there (at module level, "
         "or inside an `init_db()` that publishes a global) makes every import configure connections, "
         "and splits the one place where sessions are configured. Only calls that resolve to "
-        "SQLAlchemy/SQLModel count; a project's own function named `create_async_engine` does not."
+        "SQLAlchemy/SQLModel count; a project's own function named `create_async_engine` does not. "
+        "Test modules that a models glob takes in (`models/tests/conftest.py`, `models/test_user.py`) "
+        "are not judged: their fixtures make engines on purpose."
     ),
     check=check_engine_in_models_module,
     options=("models-modules",),
@@ -80,6 +82,21 @@ engine = create_async_engine("fake://")
             title="A project function named `create_async_engine`",
             path="app/db_models.py",
             others=(("app/testing.py", "def create_async_engine(url):\n    return url\n"),),
+        ),
+        Example(
+            """\
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+
+
+@pytest.fixture
+async def engine():
+    engine = create_async_engine("sqlite+aiosqlite://")
+    yield engine
+    await engine.dispose()
+""",
+            title="A test package below the models package",
+            path="app/models/tests/conftest.py",
         ),
     ),
     invalid=(
