@@ -344,10 +344,7 @@ async def rename(name: str) -> str:
     )
 
 
-def test_session_of_unknown_factory_is_not_judged(tmp_path: Path) -> None:
-    check(
-        tmp_path,
-        """\
+_UNKNOWN_FACTORY = """\
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db_models import User
@@ -357,10 +354,43 @@ async def rename(session: AsyncSession, name: str) -> str:
     user = await session.get(User, 1)
     user.name = name
     await session.commit()
+    return user.name  # ASA302
+
+
+class Renamer:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def rename(self, name: str) -> str:
+        user = await self.session.get(User, 1)
+        user.name = name
+        await self.session.commit()
+        return user.name  # ASA302
+
+
+async def touch(session, name: str) -> str:
+    user = await session.get(User, 1)
+    await session.commit()
     return user.name
-""",
-        "ASA302",
+"""
+
+
+def test_session_of_unknown_factory_is_one_of_the_projects_only_factory(tmp_path: Path) -> None:
+    # No caller says where the annotated session comes from: the project configures one factory,
+    # which expires on commit. An unannotated parameter is no evidence of an asyncio session.
+    check(tmp_path, _UNKNOWN_FACTORY, "ASA302")
+
+
+def test_session_of_unknown_factory_is_not_judged_beside_two_factories(tmp_path: Path) -> None:
+    second = EXPIRING_DB.replace("sqlite+aiosqlite://", "sqlite+aiosqlite:///reports.db").replace(
+        "SessionLocal", "ReportSession"
     )
+    check(tmp_path, _UNKNOWN_FACTORY.replace("  # ASA302", ""), "ASA302", app__reports_db=second)
+
+
+def test_session_of_unknown_factory_is_not_judged_beside_a_keeping_factory(tmp_path: Path) -> None:
+    keeping = EXPIRING_DB.replace("async_sessionmaker(engine)", "async_sessionmaker(engine, expire_on_commit=False)")
+    check(tmp_path, _UNKNOWN_FACTORY.replace("  # ASA302", ""), "ASA302", app__db=keeping)
 
 
 def test_factory_call_override_keeps_objects_readable(tmp_path: Path) -> None:
@@ -495,14 +525,14 @@ async def seed(session: AsyncSession) -> int:
     )
 
 
-def test_preview_judges_a_parameter_session_by_the_only_factory(tmp_path: Path) -> None:
+def test_preview_judges_an_unannotated_parameter_session_by_the_only_factory(tmp_path: Path) -> None:
+    # Nothing says this `session` is an asyncio one (an annotated one is judged by default, see
+    # `test_session_of_unknown_factory_is_one_of_the_projects_only_factory`).
     handler = """\
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from app.db_models import User
 
 
-async def rename(session: AsyncSession, name: str) -> str:
+async def rename(session, name: str) -> str:
     user = await session.get(User, 1)
     user.name = name
     await session.commit()
@@ -511,7 +541,7 @@ async def rename(session: AsyncSession, name: str) -> str:
     files = {"app/db_models.py": MODELS, "app/db.py": EXPIRING_DB, "app/handlers.py": handler}
     assert lines_reported(write_project(tmp_path / "default", files), "ASA302") == []
     previewed = write_project(tmp_path / "preview", files, config="preview = true")
-    assert lines_reported(previewed, "ASA302") == [10]
+    assert lines_reported(previewed, "ASA302") == [8]
     files["app/db.py"] = EXPIRING_DB.replace("(engine)", "(engine, expire_on_commit=False)")
     assert lines_reported(write_project(tmp_path / "keeping", files, config="preview = true"), "ASA302") == []
 
@@ -925,6 +955,49 @@ async def rebound(user: User = Depends(current_user), db: AsyncSession = Depends
     return user.name
 """,
         "ASA302",
+        app__deps=_PROVIDERS,
+    )
+
+
+def test_a_provided_object_holds_what_its_providers_query_loaded(tmp_path: Path) -> None:
+    # `current_user` gets the user without a loader, through `admin` too: a relationship read on
+    # it is a lazy load, once per object, unless the route loads it (`refresh` with the name) or
+    # rebinds the name first. Columns are loaded.
+    check(
+        tmp_path,
+        """\
+from fastapi import APIRouter, Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import User
+from app.deps import admin, current_user, get_db
+
+router = APIRouter()
+
+
+@router.get("/a")
+async def orders(user: User = Depends(admin)) -> int:
+    first = len(user.orders)  # ASA301
+    return first + len(user.orders)
+
+
+@router.get("/b")
+async def refreshed(user: User = Depends(current_user), db: AsyncSession = Depends(get_db)) -> int:
+    await db.refresh(user, ["orders"])
+    return len(user.orders)
+
+
+@router.get("/c")
+async def name(user: User = Depends(current_user)) -> str:
+    return user.name
+
+
+@router.get("/d")
+async def rebound(user: User = Depends(current_user), db: AsyncSession = Depends(get_db)) -> int:
+    user = await db.get(User, 2, options=[])
+    return user.id
+""",
+        "ASA301",
         app__deps=_PROVIDERS,
     )
 

@@ -19,7 +19,7 @@ from alchemy_lint.facts.model import (
     SourceKind,
     assigned,
 )
-from alchemy_lint.facts.values import Origin, OriginKind, StepKind, ValueRef, within
+from alchemy_lint.facts.values import CALL, Origin, OriginKind, StepKind, ValueRef, within
 from alchemy_lint.index.project import ProjectIndex, RelationshipRef
 from alchemy_lint.index.statements import CallSite, own_method, receiver_class, statement_value
 from alchemy_lint.index.values import ValueKind
@@ -609,6 +609,30 @@ def shares_request_session(index: ProjectIndex, evidence: tuple[Origin, ...], se
                 return True
             pending.extend((provider, depth + 1) for provider in found)
     return False
+
+
+def provided_object(index: ProjectIndex, evidence: tuple[Origin, ...], path: str) -> ObjectTarget | None:
+    """What a framework hands a parameter from its one provider (`user: User =
+    Depends(current_user)`): the object that async provider returns, with what its query loaded,
+    as if the parameter's function had called it; None for anything else."""
+    for _ in range(_MAX_PROVIDERS):
+        providers = _providers(index, evidence)
+        if len(providers) != 1:
+            return None
+        (provider,) = providers
+        function = index.functions.get(provider)
+        if function is None or not function.is_async:
+            return None
+        returned = index.summaries.returned_parameter(function)
+        handed = dict(function.provided).get(returned[0]) if returned is not None and not returned[1] else None
+        if handed is not None:
+            evidence = handed  # `admin(user = Depends(current_user))` returns the user it is given
+            continue
+        if function.loading is None:
+            return None
+        call = ObjectSource(SourceKind.CALL, function.line, callee=(Origin(OriginKind.NAME, provider, (CALL,)),))
+        return resolve_object(index, call, (), path)
+    return None
 
 
 def _providers(index: ProjectIndex, origins: tuple[Origin, ...]) -> set[str]:

@@ -21,6 +21,7 @@ from alchemy_lint.facts.model import (
     ObjectSource,
     SourceKind,
 )
+from alchemy_lint.facts.values import ValueRef, within
 from alchemy_lint.findings import Finding
 from alchemy_lint.index import ProjectIndex
 from alchemy_lint.index.identity_map import HeldWhenAsked, held_models
@@ -35,6 +36,7 @@ from alchemy_lint.index.loading import (
     is_loaded,
     loader_chain,
     project_factory_expiry,
+    provided_object,
     resolve_access,
     resolve_object,
     shares_request_session,
@@ -120,7 +122,7 @@ def check_lazy_relationship_access(rule: Rule, context: FileContext) -> Iterator
     if context.index.is_test_module(context.path):
         return  # whether a test's lazy load runs SQL is up to the data it built; one that does fails the test
     for function in context.facts.functions:
-        if function.loading is None or not function.is_async:
+        if (function.loading is None and not function.provided) or not function.is_async:
             continue
         # One lazy load, one finding: the first read of a relationship on an object raises (or,
         # where the identity map answers, loads it for every later read), so the later reads of
@@ -137,7 +139,9 @@ def check_lazy_relationship_access(rule: Rule, context: FileContext) -> Iterator
 
 def _lazy_reads(context: FileContext, function: FunctionFacts) -> Iterator[_Lazy]:
     loading = function.loading
-    assert loading is not None
+    if loading is None:
+        yield from _provided_reads(context, function, None)
+        return
     held = HeldWhenAsked(
         lambda: held_models(
             context.index,
@@ -148,6 +152,7 @@ def _lazy_reads(context: FileContext, function: FunctionFacts) -> Iterator[_Lazy
     )
     yield from _direct_reads(context, loading.accesses, held)
     yield from _handed_reads(context, loading.handovers, held)
+    yield from _provided_reads(context, function, held)
     if function.response_model:
         yield from _response_reads(context, function, held)
 
@@ -195,6 +200,41 @@ def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...], held
         yield _Lazy(
             access.line, access.col, target, access.attribute, access.target, end=end, source_line=access.source.line
         )
+
+
+def _provided_reads(context: FileContext, function: FunctionFacts, held: HeldWhenAsked | None) -> Iterator[_Lazy]:
+    """Objects a framework provides (`user: User = Depends(current_user)`) hold what their
+    provider's query loaded: a relationship it did not load, read here or by a callee the object
+    is handed to, is a lazy load in the request."""
+    index = context.index
+    summaries = index.summaries
+    for name, evidence in function.provided:
+        target = provided_object(index, evidence, context.path)
+        if target is None:
+            continue
+        loads = [load.path for load in function.parameter_loads if load.parameter == name]
+        # (Reads of the same object count once: it stands where the function starts.)
+        for read in function.parameter_reads:
+            if read.parameter != name or read.through is not None or within(read.path, loads):
+                continue
+            in_session = held.at(read.line) if held is not None else frozenset()
+            unloaded = first_unloaded(index, target, (), read.path, ("", 0), 0, in_session, read.assigned)
+            if unloaded is not None:
+                yield _handed(read.line, read.col, name, unloaded, context, function.line)
+        for forward in function.forwards:
+            if forward.parameter != name or forward.through is not None:
+                continue
+            in_session = held.at(forward.line) if held is not None else frozenset()
+            for callee in summaries.callees(forward.callee):
+                parameter = summaries.parameter(callee, forward.argument)
+                for handed in summaries.reads(callee, parameter, forward.flags) if parameter is not None else ():
+                    path = (*forward.path, *handed.path)
+                    if within(path, loads) or within(path[:-1], forward.assigned):
+                        continue
+                    where = (handed.function, handed.line)
+                    unloaded = first_unloaded(index, target, (), path, where, 0, in_session, handed.assigned)
+                    if unloaded is not None:
+                        yield _handed(forward.line, forward.col, name, unloaded, context, function.line)
 
 
 def _handed(line: int, col: int, holder: str, unloaded: UnloadedRead, context: FileContext, source_line: int) -> _Lazy:
@@ -348,7 +388,10 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
         "is judged by what the helper reads; through a module-level dispatch table of functions "
         "(`HANDLERS[action](session, order)`, `HANDLERS.get(action)`), by what any of them reads. A "
         "read under `except MissingGreenlet` (or `StatementError`, which wraps it on SQLAlchemy 2.1) "
-        "is the code's own probe and is not reported. Objects a function receives as "
+        "is the code's own probe and is not reported. An object a FastAPI dependency provides "
+        "(`user: User = Depends(current_user)`, also through an `Annotated` alias and through a "
+        "provider that returns the object another one gave it) is judged by its provider's query, "
+        "read in the route or in a helper it is handed to. Other objects a function receives as "
         "parameters are not judged: the caller's query is unknown. Test modules (`conftest.py`, "
         "`test_*.py`, `*_test.py`, files under `tests/` or `test/`) are not judged either: whether a "
         "test's lazy load runs SQL depends on the rows it built (a many-to-one whose foreign key the "
@@ -503,13 +546,23 @@ def _expiring(context: FileContext, source: ObjectSource, expired_by: tuple[Expi
         return ()
     value = index.values.of(session.origins)
     expires = value.expire_on_commit if value.is_session else None
-    if expires is None and context.settings.preview:
+    if expires is None and ((is_async and _declared(session)) or context.settings.preview):
+        # An asyncio session no caller or provider names the factory of (a parameter annotated
+        # `AsyncSession` of a handler looked up in a table, a service's `self.session`) is one of
+        # the project's only factory: the one source of sessions the project configures. (One a
+        # call made, `config.get_session()` of a config whose options are unknown, stays unknown.)
         expires = project_factory_expiry(index)
     return tuple(
         event
         for event in (_through_callee(index, event) for event in expired_by)
         if event.method in _ROLLBACKS or (event.method in ("commit", "begin") and expires is True)
     )
+
+
+def _declared(session: ValueRef) -> bool:
+    """The session is known by what it is declared as (an annotation, an attribute), not made
+    by a call the index could not follow."""
+    return all(not origin.steps for origin in session.origins)
 
 
 def _through_callee(index: ProjectIndex, event: Expiry) -> Expiry:
@@ -589,10 +642,11 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
         "commits when every function of the table does. An object a FastAPI dependency provides "
         "(`user: User = Depends(current_user)`) is judged when its provider takes the same session "
         "provider as the session that commits (`Depends(get_db)` in both): FastAPI calls that provider "
-        "once per request and hands the one session to both. Sessions whose factory is unknown (a "
-        "parameter annotated `AsyncSession`) and other objects received as parameters are not judged; "
-        "with `preview = true`, such a session is judged by the project's one session factory when "
-        "there is exactly one."
+        "once per request and hands the one session to both. An asyncio session whose factory is "
+        "unknown (a parameter annotated `AsyncSession` that no caller or provider fills, a service's "
+        "`self.session`) is judged by the project's session factory when there is exactly one, and not "
+        "judged otherwise; with `preview = true`, so is a session whose evidence does not say it is an "
+        "asyncio one. Other objects received as parameters are not judged."
     ),
     check=check_expired_attribute_access,
     runtime=(
@@ -602,7 +656,7 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
     ),
     valid=(*ASA302_VALID, *ASA302_CROSS_FUNCTION_VALID),
     invalid=(*ASA302_INVALID, *ASA302_CROSS_FUNCTION_INVALID),
-    options=("preview = true: judge sessions of unknown origin by the project's only session factory",),
+    options=("preview = true: judge sessions not known to be asyncio ones by the project's only session factory",),
     references=(
         f"{SESSION_STATE_DOCS}#when-to-expire-or-refresh",
         f"{ASYNC_DOCS}#preventing-implicit-io-when-using-asyncsession",

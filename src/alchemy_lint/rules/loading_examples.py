@@ -681,6 +681,40 @@ async def product_names(session: AsyncSession, order_id: int) -> list[str]:
         title="A loader for `Order.items` that does not reach `item.product`",
         topic=_LOADER_REACH,
     ),
+    _example(
+        """\
+from fastapi import Depends
+
+from app.db_models import User
+from app.deps import current_user
+
+
+async def my_order_count(user: User = Depends(current_user)) -> int:
+    return len(user.orders)  # ASA301
+""",
+        _KEEPING_DB,
+        _DEPENDENCIES_FILE,
+        title="An object a FastAPI dependency loaded without a loader for the relationship read",
+        topic=_INJECTED,
+    ),
+    _example(
+        """\
+from app.deps import CurrentUser
+from app.reports import order_count
+
+
+async def my_order_count(user: CurrentUser) -> int:
+    return order_count(user)  # ASA301
+""",
+        _KEEPING_DB,
+        _DEPENDENCIES_FILE,
+        (
+            "app/reports.py",
+            "from app.db_models import User\n\n\ndef order_count(user: User) -> int:\n    return len(user.orders)\n",
+        ),
+        title="The same through an `Annotated` alias, read by a helper the object is handed to",
+        topic=_INJECTED,
+    ),
 )
 
 ASA301_VALID: tuple[Example, ...] = (
@@ -858,6 +892,39 @@ async def product_names(session: AsyncSession, order_id: int) -> list[str]:
 """,
         title="A chained loader for each level read: `selectinload(Order.items).selectinload(OrderItem.product)`",
         topic=_LOADER_REACH,
+    ),
+    _example(
+        """\
+from fastapi import Depends
+
+from app.db_models import User
+from app.loaders import user_with_orders
+
+
+async def my_order_count(user: User = Depends(user_with_orders)) -> int:
+    return len(user.orders)
+""",
+        _KEEPING_DB,
+        _DEPENDENCIES_FILE,
+        (
+            "app/loaders.py",
+            """\
+from fastapi import Depends
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import User
+from app.deps import get_db
+
+
+async def user_with_orders(db: AsyncSession = Depends(get_db)) -> User:
+    statement = select(User).where(User.id == 1).options(selectinload(User.orders))
+    return (await db.execute(statement)).scalar_one()
+""",
+        ),
+        title="A dependency whose query loads what the route reads",
+        topic=_INJECTED,
     ),
 )
 
