@@ -255,3 +255,44 @@ def known_api(qualname: str | None) -> Api | None:
     if qualname is None:
         return None
     return KNOWN_API.get(qualname)
+
+
+#: Where advanced-alchemy's services and repositories keep the session their constructor is handed
+#: (documented: a service's `repository.session`, a repository's `session`). A service takes it as
+#: its first parameter or `session=`; a repository only by keyword.
+_SERVICE_SESSION = ("repository", "session")
+_REPOSITORY_SESSION = ("session",)
+_LIBRARY_KEPT_SESSIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    **dict.fromkeys(
+        (
+            "SQLAlchemyAsyncRepositoryService",
+            "SQLAlchemyAsyncRepositoryReadService",
+            "SQLAlchemyAsyncQueryService",
+            "SQLAlchemySyncRepositoryService",
+            "SQLAlchemySyncRepositoryReadService",
+            "SQLAlchemySyncQueryService",
+        ),
+        (("0", "session"), _SERVICE_SESSION),
+    ),
+    **dict.fromkeys(
+        (
+            "SQLAlchemyAsyncRepository",
+            "SQLAlchemyAsyncSlugRepository",
+            "SQLAlchemyAsyncQueryRepository",
+            "SQLAlchemySyncRepository",
+            "SQLAlchemySyncSlugRepository",
+            "SQLAlchemySyncQueryRepository",
+        ),
+        (("session",), _REPOSITORY_SESSION),
+    ),
+}
+
+
+def library_kept_session(qualname: str, key: str) -> tuple[str, ...] | None:
+    """The attribute path below an instance of a library class (its fully qualified name) where it
+    keeps the session its constructor was handed as `key` (a position or keyword); None when the
+    class is no such library class or keeps nothing there."""
+    if not qualname.startswith("advanced_alchemy."):
+        return None
+    keys, path = _LIBRARY_KEPT_SESSIONS.get(qualname.rsplit(".", 1)[-1], ((), ()))
+    return path if key in keys else None

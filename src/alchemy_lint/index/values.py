@@ -916,12 +916,12 @@ class ValueModel:
         owner = constructor.removesuffix(".__init__")
         if owner == constructor or owner not in self.index.classes:
             return self._received(constructor, parameter)
-        positional, keywords = self._constructor_parameters(owner)
+        positional, keywords = self.constructor_parameters(owner)
         if parameter not in keywords:
             return UNKNOWN
         position = str(positional.index(parameter)) if parameter in positional else None
         found: tuple[list[Value], list[Value]] = ([], [])
-        for site, in_tests in self._construction_sites().get(owner, ()):
+        for site, in_tests in self.construction_sites().get(owner, ()):
             for key, origins in site.arguments:
                 if key in (parameter, position):
                     value = self._known_argument(self.of(origins))
@@ -1005,7 +1005,7 @@ class ValueModel:
             return Value(ValueKind.CALLABLE, evidence=value.evidence, result=result)
         return value
 
-    def _construction_sites(self) -> dict[str, list[tuple[Construction, bool]]]:
+    def construction_sites(self) -> dict[str, list[tuple[Construction, bool]]]:
         """Every construction site of the project, by the class whose constructor it runs, and
         whether it is in a test module."""
         if self._constructed is None:
@@ -1017,12 +1017,12 @@ class ValueModel:
                     callee = index.canonical(site.callee)
                     if callee not in index.classes:
                         continue
-                    owner = self._constructor_owner(callee, skip_first=site.via_super)
+                    owner = self.constructor_owner(callee, skip_first=site.via_super)
                     if owner is not None:
                         self._constructed.setdefault(owner, []).append((site, in_tests))
         return self._constructed
 
-    def _constructor_owner(self, cls: str, skip_first: bool = False) -> str | None:
+    def constructor_owner(self, cls: str, skip_first: bool = False) -> str | None:
         """The class whose constructor `cls(...)` runs: the nearest in its chain that defines
         `__init__` or has one generated (a dataclass); after `cls` itself for `super().__init__`."""
         chain = self.index.class_chain(cls)
@@ -1031,7 +1031,7 @@ class ValueModel:
                 return klass.qualname
         return None
 
-    def _constructor_parameters(self, owner: str) -> tuple[list[str], set[str]]:
+    def constructor_parameters(self, owner: str) -> tuple[list[str], set[str]]:
         """The constructor's positional parameters in order, and every parameter a keyword can fill."""
         function = self.index.functions.get(f"{owner}.__init__")
         if function is not None:
