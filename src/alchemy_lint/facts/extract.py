@@ -41,6 +41,7 @@ from alchemy_lint.facts.kept import KeptTracker
 from alchemy_lint.facts.loading import analyse_function, analyse_statement_helper
 from alchemy_lint.facts.model import (
     WHOLE_REFRESH,
+    WRAPPED,
     ApiCall,
     AttributeFacts,
     ClassFacts,
@@ -255,6 +256,9 @@ class _FunctionState:
     assigned_paths: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
     forwards: list[Forward] = field(default_factory=list)
     block_forwards: list[Forward] = field(default_factory=list)
+    #: Local names bound to a `Name(...)` call, with the names it was handed and where each
+    #: landed (`svc = Service(session=session)`): a method call on them hands those on.
+    wrappers: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     #: What each `return` so far hands back of the parameters; None once one returns anything else.
     returned_parameters: list[ReturnedParameter] | None = field(default_factory=list)
     #: Whether some name is bound to what a call gave back for a parameter (`Binding.handed_back`).
@@ -970,6 +974,11 @@ class _FactsBuilder(FastNodeVisitor):
     def _bind_local(
         self, function: _FunctionState, name: str, value: ast.expr | None, annotation: ast.expr | None, node: ast.stmt
     ) -> None:
+        wrapped = _constructor_names(value) if isinstance(value, ast.Call) else ()
+        if wrapped:
+            function.wrappers[name] = wrapped
+        else:
+            function.wrappers.pop(name, None)
         declared = annotation_targets(annotation, self.table) if annotation is not None else ()
         if declared:
             origins: tuple[Origin, ...] = tuple(Origin(OriginKind.ANNOTATION, t) for t in declared)
@@ -1288,10 +1297,13 @@ class _FactsBuilder(FastNodeVisitor):
             return ()
         return tuple((callee, argument, found) for argument, found in handed[:_MAX_HANDED])
 
-    def _handed_block_names(self, function: _FunctionState, call: ast.Call) -> list[tuple[str, str]]:
+    def _handed_block_names(
+        self, function: _FunctionState, call: ast.Call, wrapped: list[tuple[str, ast.expr]]
+    ) -> list[tuple[str, str]]:
         """The local names a call is handed that an enclosing `with` binds or opens a block on
         (`async with factory.begin() as session:`, `async with session.begin():`), each with where
-        it lands: the index judges whether the block is a unit of work."""
+        it lands: the index judges whether the block is a unit of work. `wrapped`: what the object
+        a method is called on was built over, handed on too."""
         names: set[str] = set()
         for node in function.enclosing:
             for item in getattr(node, "items", ()):
@@ -1302,18 +1314,28 @@ class _FactsBuilder(FastNodeVisitor):
                     names.add(func.value.id)
         return [
             (key, argument.id)
-            for key, argument in _arguments(call)
+            for key, argument in [*_arguments(call), *wrapped]
             if isinstance(argument, ast.Name) and argument.id in names and self.parameter_path(argument) is None
         ]
 
+    @staticmethod
+    def _wrapped_arguments(function: _FunctionState, call: ast.Call) -> list[tuple[str, ast.expr]]:
+        """`svc.save()` on `svc = Service(session=session)`: the names the object was built over,
+        each as handed to the method (`self@session`), positioned at the call."""
+        func = call.func
+        if not (type(func) is ast.Attribute and type(func.value) is ast.Name and function.wrappers):
+            return []
+        found: list[tuple[str, ast.expr]] = []
+        for key, name in function.wrappers.get(func.value.id, ()):
+            found.append((WRAPPED + key, ast.copy_location(ast.Name(id=name, ctx=ast.Load()), call)))
+        return found
+
+    def _parameters_in(self, arguments: list[tuple[str, ast.expr]]) -> list[tuple[str, ParameterPath]]:
+        return [(key, found) for key, argument in arguments if (found := self.parameter_path(argument)) is not None]
+
     def _handed_parameters(self, call: ast.Call) -> list[tuple[str, ParameterPath]]:
         """The parameters (or parts of them) a call is handed, each with where it lands."""
-        handed: list[tuple[str, ParameterPath]] = []
-        for key, argument in _arguments(call):
-            found = self.parameter_path(argument)
-            if found is not None:
-                handed.append((key, found))
-        return handed
+        return self._parameters_in(_arguments(call))
 
     def _record_returned_parameter(self, function: _FunctionState, node: ast.Return) -> None:
         """What this `return` hands back of the parameters: one of them as it is (`return obj`),
@@ -1392,12 +1414,14 @@ class _FactsBuilder(FastNodeVisitor):
             return
         self._record_refresh(function, node)
         handed = self._handed_parameters(node)
+        wrapped = self._wrapped_arguments(function, node)
+        handed.extend((key, found) for key, found in self._parameters_in(wrapped) if not found[1])
         through: list[tuple[str, ParameterPath, HandedBack]] = []
         if function.handed_back:
             for key, argument in _arguments(node):
                 if all(key != known for known, _ in handed):
                     through.extend((key, path, back) for path, back in self.handed_back_paths(argument))
-        local = self._handed_block_names(function, node) if function.enclosing else []
+        local = self._handed_block_names(function, node, wrapped) if function.enclosing else []
         if not handed and not through and not local:
             return
         callee = self.origins_of(node)
@@ -1790,6 +1814,18 @@ def _extended(path: ParameterPath | None, steps: list[str]) -> ParameterPath | N
             return None
         found = (found[0], (*found[1], step))
     return found
+
+
+def _constructor_names(call: ast.Call) -> tuple[tuple[str, str], ...]:
+    """The names a `Name(...)` call (a class, by the convention of its capital) is handed, each
+    with where it lands: a position or a keyword."""
+    func = call.func
+    leaf = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else ""
+    if not leaf[:1].isupper():
+        return ()
+    return tuple(
+        (key, argument.id) for key, argument in _arguments(call) if key != "self" and type(argument) is ast.Name
+    )
 
 
 def _arguments(call: ast.Call) -> list[tuple[str, ast.expr]]:

@@ -360,22 +360,28 @@ class Summaries:
             if (
                 call.method in EXPIRING
                 and call.awaited
-                and call.receiver.received
+                and (call.receiver.received or parameter.startswith("self."))
                 and call.receiver.text == parameter
                 and (call.method == "commit" or "rollback" in always)
                 and not any(first < call.line <= last for first, last in own)
                 and happens(call.guard, settled)
             ):
                 found.append(SessionEnd(call.method, function.qualname, call.line))
+        root, _, rest = parameter.partition(".")
+        path = tuple(rest.split(".")) if rest else ()
         for forward in function.forwards:
-            if forward.parameter != parameter or forward.path or forward.through is not None:
+            if forward.parameter != root or forward.through is not None:
+                continue
+            # `self.save()` in a method of the object that keeps the session as `self.<path>`.
+            on_self = bool(path) and not forward.path and forward.argument == "self"
+            if forward.path != path and not on_self:
                 continue
             if not happens(forward.guard, settled) or any(first < forward.line <= last for first, last in own):
                 continue  # a call inside the function's own unit of work is reported there
             passed = tuple(_through(flag, settled) for flag in forward.flags)
             for callee in self.callees(forward.callee):
-                inner = self.parameter(callee, forward.argument)
-                if inner is not None:
+                inners = (parameter,) if on_self else self.received(callee, forward.argument, forward.callee)
+                for inner in inners:
                     found.extend(self.ends(callee, inner, passed, depth + 1))
         result = tuple(dict.fromkeys(found))
         self._ends[key] = result
@@ -388,7 +394,7 @@ class Summaries:
         found: frozenset[str] | None = None
         for function in self.callees(callee):
             done: frozenset[str] = frozenset()
-            for inner in self._received(function, argument, callee):
+            for inner in self.received(function, argument, callee):
                 done |= self.effects(function, inner, depth)
             found = done if found is None else found & done
         return found or frozenset()
@@ -402,7 +408,7 @@ class Summaries:
         handlers count: a helper's helper failing on the side is the helper's error path."""
         for function in self.callees(callee):
             loading = function.loading
-            inner = self._received(function, argument, callee)
+            inner = self.received(function, argument, callee)
             if loading is None or not inner:
                 continue
             settled = self._flags(function, flags)
@@ -410,7 +416,7 @@ class Summaries:
                 return function
         return None
 
-    def _received(self, function: FunctionFacts, argument: str, callee: tuple[Origin, ...]) -> tuple[str, ...]:
+    def received(self, function: FunctionFacts, argument: str, callee: tuple[Origin, ...]) -> tuple[str, ...]:
         """What `function` calls the session a call hands it as `argument`: its parameter,
         `self.<attribute>` as it is (the session its object keeps), or for `self@<key>` each
         `self.<path>` where the object the method is called on keeps what its constructor was
