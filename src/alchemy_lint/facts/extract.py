@@ -259,6 +259,9 @@ class _FunctionState:
     #: Local names bound to a `Name(...)` call, with the names it was handed and where each
     #: landed (`svc = Service(session=session)`): a method call on them hands those on.
     wrappers: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    #: Names stored under a string key of a local mapping (`kwargs["session"] = session`): a call
+    #: that spreads the mapping (`func(**kwargs)`) hands them on by that keyword.
+    spread: dict[str, dict[str, str]] = field(default_factory=dict)
     #: What each `return` so far hands back of the parameters; None once one returns anything else.
     returned_parameters: list[ReturnedParameter] | None = field(default_factory=list)
     #: Whether some name is bound to what a call gave back for a parameter (`Binding.handed_back`).
@@ -934,6 +937,10 @@ class _FactsBuilder(FastNodeVisitor):
                 function.table.forget(name)
             return
         key = _mapping_key(target)
+        if key is not None and function is not None and type(value) is ast.Name:
+            assert isinstance(target, ast.Subscript)
+            if type(target.value) is ast.Name:
+                function.spread.setdefault(target.value.id, {})[key] = value.id
         if key is not None and value is not None:
             # `ctx["session_maker"] = async_sessionmaker(...)`: a worker context or an aiohttp
             # application, read back by the key elsewhere.
@@ -1095,6 +1102,14 @@ class _FactsBuilder(FastNodeVisitor):
             return (Origin(OriginKind.ATTRIBUTE, f"{function.class_qualname}.{argument.attr}"),)
         return ()
 
+    def _module_name(self, argument: ast.expr) -> tuple[Origin, ...]:
+        """A module-level or imported name handed over as it is (`in_transaction(session, save)`)."""
+        function = self.function
+        if type(argument) is not ast.Name or function is None or argument.id in function.values.bindings:
+            return ()
+        qualname = qualify(argument, self.table)
+        return self._named(qualname) if qualname is not None else ()
+
     def _named(self, qualname: str) -> tuple[Origin]:
         """`(Origin(NAME, qualname),)`, made once per name and file (origins are immutable)."""
         found = self._name_origins.get(qualname)
@@ -1191,7 +1206,7 @@ class _FactsBuilder(FastNodeVisitor):
             self.constructions.append(built)
         elif function is not None and function.is_async and (node.args or node.keywords):
             # (The code that holds an asyncio session and hands it on is async itself.)
-            passing = passing_call(node, qualname, self.origins_of, self._handed_on)
+            passing = passing_call(node, qualname, self.origins_of, self._handed_on, self._module_name)
             if passing is not None:
                 self.passing_calls.append(passing)
         self.invocations.on_call(
@@ -1330,6 +1345,26 @@ class _FactsBuilder(FastNodeVisitor):
             found.append((WRAPPED + key, ast.copy_location(ast.Name(id=name, ctx=ast.Load()), call)))
         return found
 
+    @staticmethod
+    def _spread_arguments(function: _FunctionState, call: ast.Call) -> list[tuple[str, ast.expr]]:
+        """`func(**kwargs)` after `kwargs["session"] = session`: `session` handed on by keyword."""
+        if not function.spread:
+            return []
+        return [
+            (key, ast.copy_location(ast.Name(id=name, ctx=ast.Load()), call))
+            for keyword in call.keywords
+            if keyword.arg is None and type(keyword.value) is ast.Name
+            for key, name in function.spread.get(keyword.value.id, {}).items()
+        ]
+
+    def _called_parameter(self, function: _FunctionState, call: ast.Call) -> tuple[Origin, ...]:
+        """`await func(*args, **kwargs)` on a parameter `func`: it runs what the function's callers
+        pass for it (`PARAMETER` with a call step; the index reads their calls)."""
+        func = call.func
+        if type(func) is not ast.Name or self.parameter_path(func) != (func.id, ()):
+            return ()
+        return (Origin(OriginKind.PARAMETER, f"{function.qualname}:{func.id}", (CALL,)),)
+
     def _parameters_in(self, arguments: list[tuple[str, ast.expr]]) -> list[tuple[str, ParameterPath]]:
         return [(key, found) for key, argument in arguments if (found := self.parameter_path(argument)) is not None]
 
@@ -1416,6 +1451,7 @@ class _FactsBuilder(FastNodeVisitor):
         handed = self._handed_parameters(node)
         wrapped = self._wrapped_arguments(function, node)
         handed.extend((key, found) for key, found in self._parameters_in(wrapped) if not found[1])
+        handed.extend(self._parameters_in(self._spread_arguments(function, node)))
         through: list[tuple[str, ParameterPath, HandedBack]] = []
         if function.handed_back:
             for key, argument in _arguments(node):
@@ -1424,7 +1460,7 @@ class _FactsBuilder(FastNodeVisitor):
         local = self._handed_block_names(function, node, wrapped) if function.enclosing else []
         if not handed and not through and not local:
             return
-        callee = self.origins_of(node)
+        callee = self.origins_of(node) + self._called_parameter(function, node)
         if not callee:
             return
         if local:

@@ -77,15 +77,17 @@ class Summaries:
         return found
 
     def callees(self, origins: tuple[Origin, ...]) -> tuple[FunctionFacts, ...]:
-        """The project functions a call may run: the one it names, or each entry of the dispatch
-        table it calls through (`HANDLERS[action](session, user)`)."""
+        """The project functions a call may run: the one it names, each entry of the dispatch
+        table it calls through (`HANDLERS[action](session, user)`), or each function the callers
+        pass for the callable parameter it calls (`await func(**kwargs)`)."""
         one = self.callee(origins)
         if one is not None:
             return (one,)
         functions = self.index.functions
+        values = self.index.values
         found: dict[str, FunctionFacts] = {}
         for origin in origins:
-            for qualname in self.index.values.dispatched(origin):
+            for qualname in (*values.dispatched(origin), *values.passed_functions(origin)):
                 found.setdefault(qualname, functions[qualname])
         return tuple(found.values())
 

@@ -14,7 +14,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
 from alchemy_lint.facts.model import ApiCall, Construction, FunctionFacts, PassingCall
-from alchemy_lint.facts.values import Origin, OriginKind, Reach, ReachKind, Step, StepKind, ValueRef
+from alchemy_lint.facts.values import CALL, Origin, OriginKind, Reach, ReachKind, Step, StepKind, ValueRef
 from alchemy_lint.sqlalchemy_api import Api, known_api
 
 if TYPE_CHECKING:
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 _MAX_DEPTH = 8
 #: How many methods of one object are read to find the sessions a method call on it uses.
 _MAX_METHODS = 8
+#: How many different functions a call of a callable parameter is followed into.
+_MAX_PASSED_FUNCTIONS = 8
 _T = TypeVar("_T")
 
 
@@ -966,6 +968,34 @@ class ValueModel:
         if unknown[speaking]:
             return UNKNOWN
         return _agreed(found[speaking])
+
+    def passed_functions(self, origin: Origin) -> tuple[str, ...]:
+        """The project functions a call of a callable parameter may run (`await func(**kwargs)` on
+        `func`, `module.f:func` with a call step): each function the project's calls of `f` pass
+        for it (`in_transaction(session, save_posts)`), application and tests alike."""
+        if origin.kind is not OriginKind.PARAMETER or origin.steps != (CALL,):
+            return ()
+        qualname, _, parameter = origin.name.rpartition(":")
+        function = self.index.functions.get(qualname)
+        if function is None:
+            return ()
+        position: str | None = None
+        if parameter in function.parameters[: function.positional]:
+            offset = 1 if self._is_bound_method(function) else 0
+            position = str(function.parameters.index(parameter) - offset)
+        found: dict[str, None] = {}
+        for site, _ in self._passing_calls(function.name):
+            if not any(self.callee(callee) == qualname for callee in site.callee):
+                continue
+            for key, origins in site.arguments:
+                if key != parameter and key != position:
+                    continue
+                for passed in origins:
+                    value = self.origin(passed)
+                    if value.kind is ValueKind.CALLABLE and value.cls is not None and value.cls in self.index.functions:
+                        found[value.cls] = None
+                break
+        return tuple(found)[:_MAX_PASSED_FUNCTIONS]
 
     def _is_bound_method(self, function: FunctionFacts) -> bool:
         """A method whose first parameter is the object or class it is called on."""
