@@ -296,3 +296,13 @@ def library_kept_session(qualname: str, key: str) -> tuple[str, ...] | None:
         return None
     keys, path = _LIBRARY_KEPT_SESSIONS.get(qualname.rsplit(".", 1)[-1], ((), ()))
     return path if key in keys else None
+
+
+def library_instance_attribute(qualname: str, name: str) -> str | None:
+    """For an attribute a library base sets to an instance of the class its subclass names in a
+    class attribute (advanced-alchemy's services: `repository`, an instance of `repository_type`),
+    that class attribute's name; None otherwise."""
+    if name != "repository" or not qualname.startswith("advanced_alchemy."):
+        return None
+    _, path = _LIBRARY_KEPT_SESSIONS.get(qualname.rsplit(".", 1)[-1], ((), ()))
+    return "repository_type" if path == _SERVICE_SESSION else None

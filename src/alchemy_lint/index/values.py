@@ -8,14 +8,14 @@ the messages. Rules ask this and keep no session logic of their own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
 from alchemy_lint.facts.model import ApiCall, Construction, FunctionFacts, PassingCall
 from alchemy_lint.facts.values import CALL, Origin, OriginKind, Reach, ReachKind, Step, StepKind, ValueRef
-from alchemy_lint.sqlalchemy_api import Api, known_api
+from alchemy_lint.sqlalchemy_api import Api, known_api, library_instance_attribute, library_kept_session
 
 if TYPE_CHECKING:
     from alchemy_lint.index.project import FactorySite, ProjectIndex
@@ -513,8 +513,15 @@ class ValueModel:
         self._in_progress.add(origin)
         try:
             folded = self._folded(origin)
+            kept = self._library_kept(origin) if origin.kind is OriginKind.ATTRIBUTE else None
             if folded is not origin:
                 value = self.origin(folded)
+            elif kept is not None:
+                value, rest = kept
+                for step in rest:
+                    if value.kind is ValueKind.UNKNOWN:
+                        break
+                    value = self._step(value, step)
             else:
                 value = self._root(origin)
                 for step in origin.steps:
@@ -829,6 +836,24 @@ class ValueModel:
                 if any(decorator.endswith("property") for decorator in function.decorators):
                     return self.function_result(method)
                 return Value(ValueKind.CALLABLE, cls=method)
+        return self._library_member(owner, name)
+
+    def _library_member(self, owner: str, name: str) -> Value:
+        """`owner.name` that a library base of a project class sets: an instance of the class the
+        project class names for it (advanced-alchemy's `repository`, of `repository_type`)."""
+        index = self.index
+        chain = index.class_chain(owner)
+        for base in (index.canonical(base) for cls in chain for base in cls.bases):
+            named_by = library_instance_attribute(base, name)
+            if named_by is None:
+                continue
+            for cls in chain:
+                attribute = cls.attributes.get(named_by)
+                if attribute is not None and attribute.origins:
+                    named = self.of(attribute.origins)
+                    if named.kind is ValueKind.CLASS and named.cls in index.classes:
+                        return Value(ValueKind.INSTANCE, cls=named.cls)
+            return UNKNOWN
         return UNKNOWN
 
     def _attribute_holds(self, origin: Origin) -> list[tuple[str, tuple[Reach, ...]]]:
@@ -922,15 +947,43 @@ class ValueModel:
         if parameter not in keywords:
             return UNKNOWN
         position = str(positional.index(parameter)) if parameter in positional else None
+        return self._agreed_at(self.construction_sites().get(owner, ()), {parameter, position})
+
+    def _agreed_at(self, sites: Iterable[tuple[Construction, bool]], keys: Collection[str | None]) -> Value:
+        """What construction sites pass as one of `keys`, agreed (the application's sites first)."""
         found: tuple[list[Value], list[Value]] = ([], [])
-        for site, in_tests in self.construction_sites().get(owner, ()):
+        for site, in_tests in sites:
             for key, origins in site.arguments:
-                if key in (parameter, position):
+                if key in keys:
                     value = self._known_argument(self.of(origins))
                     if value is not None:
                         found[in_tests].append(value)
                     break
         return _agreed(found[0] or found[1])
+
+    def _library_kept(self, origin: Origin) -> tuple[Value, tuple[Step, ...]] | None:
+        """`self.repository.session` of a class whose library base keeps there the session its
+        constructor is handed (advanced-alchemy): what the class's construction sites pass it,
+        with the steps left to apply."""
+        owner, _, attribute = origin.name.rpartition(".")
+        index = self.index
+        if owner not in index.classes or self.constructor_owner(owner) is not None:
+            return None
+        names = (attribute, *(step.name for step in origin.steps))
+        for base in (index.canonical(base) for cls in index.class_chain(owner) for base in cls.bases):
+            keys = [key for key in ("0", "session") if library_kept_session(base, key) is not None]
+            path = library_kept_session(base, keys[0]) if keys else None
+            if path is None or names[: len(path)] != path:
+                continue
+            sites = [
+                (site, index.is_test_module(where))
+                for where, outline in index.outlines.items()
+                for site in outline.merged.constructions
+                if not site.via_super and index.canonical(site.callee) == owner
+            ]
+            rest = origin.steps[len(path) - 1 :]
+            return self._agreed_at(sites, keys), rest
+        return None
 
     def _received(self, qualname: str, parameter: str) -> Value:
         """What the project's calls of a function pass for a parameter that says nothing of itself.
