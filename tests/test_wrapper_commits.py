@@ -4,18 +4,15 @@ see it as the caller's own. The ASA302 cases run against real SQLAlchemy with ai
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import expected_lines, findings_in, write_project
-from sqlalchemy import String, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.ext.asyncio import AsyncSession
 from test_loading_runtime import _facts_project, run_example
+from test_transactions_runtime import Tag, run
 
 SERVICES = """\
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -301,16 +298,6 @@ def test_a_callable_parameter_whose_callers_pass_no_committer_is_clean(tmp_path:
 # -- what the shapes do at run time ---------------------------------------------------
 
 
-class _Base(DeclarativeBase):
-    pass
-
-
-class _Post(_Base):
-    __tablename__ = "posts"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String)
-
-
 async def _in_transaction(session: AsyncSession, func: Callable[..., Awaitable[Any]], **kwargs: Any) -> Any:
     kwargs["session"] = session
     async with session.begin_nested():
@@ -319,41 +306,28 @@ async def _in_transaction(session: AsyncSession, func: Callable[..., Awaitable[A
         return result
 
 
-def _run_in_transaction(save: Callable[..., Awaitable[None]]) -> list[str]:
-    """Add a post `outer`, run `save` through the savepoint helper, roll the caller's transaction
-    back, and list the titles that stayed."""
+def _through_the_helper(save: Callable[..., Awaitable[None]]) -> list[str]:
+    """The tags left after `save` ran through the savepoint helper and the caller rolled back."""
 
-    async def main() -> list[str]:
-        engine = create_async_engine("sqlite+aiosqlite://", poolclass=StaticPool)
-        try:
-            async with engine.begin() as connection:
-                await connection.run_sync(_Base.metadata.create_all)
-            factory = async_sessionmaker(engine, expire_on_commit=False)
-            async with factory() as session:
-                session.add(_Post(title="outer"))
-                await session.flush()
-                await _in_transaction(session, save, title="inner")
-                await session.rollback()
-            async with factory() as session:
-                return sorted((await session.scalars(select(_Post.title))).all())
-        finally:
-            await engine.dispose()
+    async def body(session: AsyncSession) -> None:
+        await _in_transaction(session, save, name="inner")
+        await session.rollback()
 
-    return asyncio.run(main())
+    return run(body)
 
 
 def test_a_function_handed_to_a_savepoint_helper_that_commits_commits_the_callers_work() -> None:
-    async def save(title: str, session: AsyncSession) -> None:
-        session.add(_Post(title=title))
+    async def save(name: str, session: AsyncSession) -> None:
+        session.add(Tag(name=name))
         await session.commit()
 
     # The commit inside the savepoint ends the whole transaction: the caller's rollback undoes nothing.
-    assert _run_in_transaction(save) == ["inner", "outer"]
+    assert _through_the_helper(save) == ["inner", "outer"]
 
 
 def test_a_function_handed_to_a_savepoint_helper_that_flushes_leaves_the_caller_in_charge() -> None:
-    async def save(title: str, session: AsyncSession) -> None:
-        session.add(_Post(title=title))
+    async def save(name: str, session: AsyncSession) -> None:
+        session.add(Tag(name=name))
         await session.flush()
 
-    assert _run_in_transaction(save) == []
+    assert _through_the_helper(save) == []

@@ -8,7 +8,7 @@ the messages. Rules ask this and keep no session logic of their own.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
@@ -997,26 +997,16 @@ class ValueModel:
         function = self.index.functions.get(qualname)
         if function is None:
             return UNKNOWN
-        position: str | None = None
-        if parameter in function.parameters[: function.positional]:
-            offset = 1 if self._is_bound_method(function) else 0
-            position = str(function.parameters.index(parameter) - offset)
         itself = (Origin(OriginKind.PARAMETER, f"{qualname}:{parameter}"),)
         found: tuple[list[Value], list[Value]] = ([], [])
         unknown = [False, False]
-        for site, in_tests in self._passing_calls(function.name):
-            if not any(self.callee(origin) == qualname for origin in site.callee):
-                continue
-            for key, origins in site.arguments:
-                if key != parameter and key != position:
-                    continue
-                if origins != itself:
-                    value = self._known_argument(self.of(origins))
-                    if value is None:
-                        unknown[in_tests] = True
-                    else:
-                        found[in_tests].append(value)
-                break
+        for origins, in_tests in self._arguments_for(function, parameter):
+            if origins != itself:
+                value = self._known_argument(self.of(origins))
+                if value is None:
+                    unknown[in_tests] = True
+                else:
+                    found[in_tests].append(value)
         speaking = 0 if found[0] or unknown[0] else 1
         if unknown[speaking]:
             return UNKNOWN
@@ -1032,23 +1022,28 @@ class ValueModel:
         function = self.index.functions.get(qualname)
         if function is None:
             return ()
+        found: dict[str, None] = {}
+        for origins, _ in self._arguments_for(function, parameter):
+            for passed in origins:
+                value = self.origin(passed)
+                if value.kind is ValueKind.CALLABLE and value.cls is not None and value.cls in self.index.functions:
+                    found[value.cls] = None
+        return tuple(found)[:_MAX_PASSED_FUNCTIONS]
+
+    def _arguments_for(self, function: FunctionFacts, parameter: str) -> Iterator[tuple[tuple[Origin, ...], bool]]:
+        """What each project call of `function` passes for `parameter` (by position or keyword),
+        and whether the call is in a test module."""
         position: str | None = None
         if parameter in function.parameters[: function.positional]:
             offset = 1 if self._is_bound_method(function) else 0
             position = str(function.parameters.index(parameter) - offset)
-        found: dict[str, None] = {}
-        for site, _ in self._passing_calls(function.name):
-            if not any(self.callee(callee) == qualname for callee in site.callee):
+        for site, in_tests in self._passing_calls(function.name):
+            if not any(self.callee(origin) == function.qualname for origin in site.callee):
                 continue
             for key, origins in site.arguments:
-                if key != parameter and key != position:
-                    continue
-                for passed in origins:
-                    value = self.origin(passed)
-                    if value.kind is ValueKind.CALLABLE and value.cls is not None and value.cls in self.index.functions:
-                        found[value.cls] = None
-                break
-        return tuple(found)[:_MAX_PASSED_FUNCTIONS]
+                if key in (parameter, position):
+                    yield origins, in_tests
+                    break
 
     def _is_bound_method(self, function: FunctionFacts) -> bool:
         """A method whose first parameter is the object or class it is called on."""
