@@ -100,6 +100,41 @@ def test_a_method_of_an_object_built_over_the_session_expires_its_objects(
         assert "User.name read on user after touch()" in found[0].message or "try_touch()" in found[0].message
 
 
+def test_a_callee_that_commits_in_try_and_swallows_its_error_expires_on_success(tmp_path: Path) -> None:
+    services = """\
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def save(session: AsyncSession) -> bool:
+    try:
+        await session.commit()
+    except Exception:
+        logging.exception("save failed")
+        return False
+    return True
+"""
+    handler = """\
+from app.db import SessionLocal
+from app.db_models import User
+from app.services import save
+
+
+async def rename() -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, 1)
+        await save(session)
+        return user.name
+"""
+    root = _facts_project(tmp_path / "project", handler, expire_on_commit=True)
+    (root / "app/services.py").write_text(services, encoding="utf-8")
+    outcome = run_example(root, "app/handlers.py")
+    assert outcome["error"] == "MissingGreenlet", outcome
+    assert outcome["line"] == 10, outcome
+    assert [f.line for f in findings_in(root, "app/handlers.py", "ASA302")] == [10]
+
+
 def test_objects_a_wrapper_method_returns_belong_to_the_wrappers_session(tmp_path: Path) -> None:
     services = (
         SERVICES
