@@ -292,12 +292,14 @@ _SWALLOWED = "\0swallowed"
 
 @facts_class
 class _Failed:
-    """The mark of a path that went through an `except` handler: an error was swallowed on it."""
+    """The mark of a path that went through an `except` handler: an error was swallowed on it,
+    in the handler at `line` (the first one, when several paths that failed join)."""
+
+    line: int
 
 
 #: The key under which a path carries `_Failed` (dropped by a join with a path that did not fail).
 _FAILED = "\0failed"
-_FAILURE = _Failed()
 
 _Value = _Statement | _Options | _Object | _AwaitableAttrs | _Tuple | _Effects | _Swallowed | _Failed
 _Env = dict[str, _Value]
@@ -310,6 +312,8 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
         return _Effects(left.done & right.done)
     if isinstance(left, _Swallowed) and isinstance(right, _Swallowed):
         return _Swallowed(left.sessions | right.sessions)
+    if isinstance(left, _Failed) and isinstance(right, _Failed):
+        return left if left.line <= right.line else right
     if isinstance(left, _Statement) and isinstance(right, _Statement):
         if (left.model, left.constructor) != (right.model, right.constructor):
             return None
@@ -717,7 +721,7 @@ class _LoadingWalker:
         result = self.block(orelse, after_body) if after_body is not None else None
         for handler in handlers:
             entry = dict(handler_entry)
-            entry[_FAILED] = _FAILURE
+            entry[_FAILED] = _Failed(handler.lineno)
             if handler.name:
                 entry.pop(handler.name, None)
             self.handling += 1
