@@ -77,6 +77,13 @@ async def rename() -> str:
 """
 
 
+def _ran_and_reported(tmp_path: Path, handler: str, services: str) -> tuple[dict[str, object], list[int]]:
+    """What the handler raised at run time, and the lines ASA302 reports in it."""
+    root = _facts_project(tmp_path / "project", handler, expire_on_commit=True)
+    (root / "app/services.py").write_text(services, encoding="utf-8")
+    return run_example(root, "app/handlers.py"), [f.line for f in findings_in(root, "app/handlers.py", "ASA302")]
+
+
 @pytest.mark.parametrize(
     ("build", "call", "reported"),
     [
@@ -127,12 +134,10 @@ async def rename() -> str:
         await save(session)
         return user.name
 """
-    root = _facts_project(tmp_path / "project", handler, expire_on_commit=True)
-    (root / "app/services.py").write_text(services, encoding="utf-8")
-    outcome = run_example(root, "app/handlers.py")
+    outcome, reported = _ran_and_reported(tmp_path, handler, services)
     assert outcome["error"] == "MissingGreenlet", outcome
     assert outcome["line"] == 10, outcome
-    assert [f.line for f in findings_in(root, "app/handlers.py", "ASA302")] == [10]
+    assert reported == [10]
 
 
 def test_objects_a_wrapper_method_returns_belong_to_the_wrappers_session(tmp_path: Path) -> None:
@@ -161,12 +166,10 @@ async def rename() -> str:
         await reader.touch()
         return user.name
 """
-    root = _facts_project(tmp_path / "project", handler, expire_on_commit=True)
-    (root / "app/services.py").write_text(services, encoding="utf-8")
-    outcome = run_example(root, "app/handlers.py")
+    outcome, reported = _ran_and_reported(tmp_path, handler, services)
     assert outcome["error"] == "MissingGreenlet", outcome
     assert outcome["line"] == 11, outcome
-    assert [f.line for f in findings_in(root, "app/handlers.py", "ASA302")] == [11]
+    assert reported == [11]
 
 
 def test_advanced_alchemy_service_commits_the_session_it_was_built_over(tmp_path: Path) -> None:
