@@ -255,3 +255,54 @@ def known_api(qualname: str | None) -> Api | None:
     if qualname is None:
         return None
     return KNOWN_API.get(qualname)
+
+
+#: Where advanced-alchemy's services and repositories keep the session their constructor is handed
+#: (documented: a service's `repository.session`, a repository's `session`). A service takes it as
+#: its first parameter or `session=`; a repository only by keyword.
+_SERVICE_SESSION = ("repository", "session")
+_REPOSITORY_SESSION = ("session",)
+_LIBRARY_KEPT_SESSIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    **dict.fromkeys(
+        (
+            "SQLAlchemyAsyncRepositoryService",
+            "SQLAlchemyAsyncRepositoryReadService",
+            "SQLAlchemyAsyncQueryService",
+            "SQLAlchemySyncRepositoryService",
+            "SQLAlchemySyncRepositoryReadService",
+            "SQLAlchemySyncQueryService",
+        ),
+        (("0", "session"), _SERVICE_SESSION),
+    ),
+    **dict.fromkeys(
+        (
+            "SQLAlchemyAsyncRepository",
+            "SQLAlchemyAsyncSlugRepository",
+            "SQLAlchemyAsyncQueryRepository",
+            "SQLAlchemySyncRepository",
+            "SQLAlchemySyncSlugRepository",
+            "SQLAlchemySyncQueryRepository",
+        ),
+        (("session",), _REPOSITORY_SESSION),
+    ),
+}
+
+
+def library_kept_session(qualname: str, key: str) -> tuple[str, ...] | None:
+    """The attribute path below an instance of a library class (its fully qualified name) where it
+    keeps the session its constructor was handed as `key` (a position or keyword); None when the
+    class is no such library class or keeps nothing there."""
+    if not qualname.startswith("advanced_alchemy."):
+        return None
+    keys, path = _LIBRARY_KEPT_SESSIONS.get(qualname.rsplit(".", 1)[-1], ((), ()))
+    return path if key in keys else None
+
+
+def library_instance_attribute(qualname: str, name: str) -> str | None:
+    """For an attribute a library base sets to an instance of the class its subclass names in a
+    class attribute (advanced-alchemy's services: `repository`, an instance of `repository_type`),
+    that class attribute's name; None otherwise."""
+    if name != "repository" or not qualname.startswith("advanced_alchemy."):
+        return None
+    _, path = _LIBRARY_KEPT_SESSIONS.get(qualname.rsplit(".", 1)[-1], ((), ()))
+    return "repository_type" if path == _SERVICE_SESSION else None

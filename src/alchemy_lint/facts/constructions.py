@@ -115,10 +115,12 @@ def passing_call(
     qualname: str | None,
     origins_of: Callable[[ast.expr], tuple[Origin, ...]],
     handed_on: Callable[[ast.expr], tuple[Origin, ...]],
+    named: Callable[[ast.expr], tuple[Origin, ...]] | None = None,
 ) -> PassingCall | None:
     """The call as a site that hands a project function what its arguments are, when some argument
     has evidence; None otherwise (most calls, and calls of the libraries). `handed_on` reads an
-    argument; `origins_of` the callee."""
+    argument; `origins_of` the callee; `named` a module-level name handed over (a function passed
+    to be called back), which alone is no evidence."""
     func = node.func
     if qualname is not None:
         if qualname.partition(".")[0] in _LIBRARY_PACKAGES:
@@ -135,12 +137,12 @@ def passing_call(
             break  # later positions are unknown
         found = handed_on(argument)
         known = known or bool(found)
-        arguments.append((str(position), found))
+        arguments.append((str(position), found or (named(argument) if named is not None else ())))
     for keyword in node.keywords:
         if keyword.arg is not None:
             found = handed_on(keyword.value)
             known = known or bool(found)
-            arguments.append((keyword.arg, found))
+            arguments.append((keyword.arg, found or (named(keyword.value) if named is not None else ())))
     if not known:
         return None
     callee = origins_of(node)

@@ -41,6 +41,7 @@ from alchemy_lint.facts.kept import KeptTracker
 from alchemy_lint.facts.loading import analyse_function, analyse_statement_helper
 from alchemy_lint.facts.model import (
     WHOLE_REFRESH,
+    WRAPPED,
     ApiCall,
     AttributeFacts,
     ClassFacts,
@@ -255,6 +256,12 @@ class _FunctionState:
     assigned_paths: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
     forwards: list[Forward] = field(default_factory=list)
     block_forwards: list[Forward] = field(default_factory=list)
+    #: Local names bound to a `Name(...)` call, with the names it was handed and where each
+    #: landed (`svc = Service(session=session)`): a method call on them hands those on.
+    wrappers: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    #: Names stored under a string key of a local mapping (`kwargs["session"] = session`): a call
+    #: that spreads the mapping (`func(**kwargs)`) hands them on by that keyword.
+    spread: dict[str, dict[str, str]] = field(default_factory=dict)
     #: What each `return` so far hands back of the parameters; None once one returns anything else.
     returned_parameters: list[ReturnedParameter] | None = field(default_factory=list)
     #: Whether some name is bound to what a call gave back for a parameter (`Binding.handed_back`).
@@ -930,6 +937,10 @@ class _FactsBuilder(FastNodeVisitor):
                 function.table.forget(name)
             return
         key = _mapping_key(target)
+        if key is not None and function is not None and type(value) is ast.Name:
+            assert isinstance(target, ast.Subscript)
+            if type(target.value) is ast.Name:
+                function.spread.setdefault(target.value.id, {})[key] = value.id
         if key is not None and value is not None:
             # `ctx["session_maker"] = async_sessionmaker(...)`: a worker context or an aiohttp
             # application, read back by the key elsewhere.
@@ -970,6 +981,11 @@ class _FactsBuilder(FastNodeVisitor):
     def _bind_local(
         self, function: _FunctionState, name: str, value: ast.expr | None, annotation: ast.expr | None, node: ast.stmt
     ) -> None:
+        wrapped = _constructor_names(value) if isinstance(value, ast.Call) else ()
+        if wrapped:
+            function.wrappers[name] = wrapped
+        else:
+            function.wrappers.pop(name, None)
         declared = annotation_targets(annotation, self.table) if annotation is not None else ()
         if declared:
             origins: tuple[Origin, ...] = tuple(Origin(OriginKind.ANNOTATION, t) for t in declared)
@@ -1086,6 +1102,14 @@ class _FactsBuilder(FastNodeVisitor):
             return (Origin(OriginKind.ATTRIBUTE, f"{function.class_qualname}.{argument.attr}"),)
         return ()
 
+    def _module_name(self, argument: ast.expr) -> tuple[Origin, ...]:
+        """A module-level or imported name handed over as it is (`in_transaction(session, save)`)."""
+        function = self.function
+        if type(argument) is not ast.Name or function is None or argument.id in function.values.bindings:
+            return ()
+        qualname = qualify(argument, self.table)
+        return self._named(qualname) if qualname is not None else ()
+
     def _named(self, qualname: str) -> tuple[Origin]:
         """`(Origin(NAME, qualname),)`, made once per name and file (origins are immutable)."""
         found = self._name_origins.get(qualname)
@@ -1182,7 +1206,7 @@ class _FactsBuilder(FastNodeVisitor):
             self.constructions.append(built)
         elif function is not None and function.is_async and (node.args or node.keywords):
             # (The code that holds an asyncio session and hands it on is async itself.)
-            passing = passing_call(node, qualname, self.origins_of, self._handed_on)
+            passing = passing_call(node, qualname, self.origins_of, self._handed_on, self._module_name)
             if passing is not None:
                 self.passing_calls.append(passing)
         self.invocations.on_call(
@@ -1288,10 +1312,13 @@ class _FactsBuilder(FastNodeVisitor):
             return ()
         return tuple((callee, argument, found) for argument, found in handed[:_MAX_HANDED])
 
-    def _handed_block_names(self, function: _FunctionState, call: ast.Call) -> list[tuple[str, str]]:
+    def _handed_block_names(
+        self, function: _FunctionState, call: ast.Call, wrapped: list[tuple[str, ast.expr]]
+    ) -> list[tuple[str, str]]:
         """The local names a call is handed that an enclosing `with` binds or opens a block on
         (`async with factory.begin() as session:`, `async with session.begin():`), each with where
-        it lands: the index judges whether the block is a unit of work."""
+        it lands: the index judges whether the block is a unit of work. `wrapped`: what the object
+        a method is called on was built over, handed on too."""
         names: set[str] = set()
         for node in function.enclosing:
             for item in getattr(node, "items", ()):
@@ -1302,18 +1329,48 @@ class _FactsBuilder(FastNodeVisitor):
                     names.add(func.value.id)
         return [
             (key, argument.id)
-            for key, argument in _arguments(call)
+            for key, argument in [*_arguments(call), *wrapped]
             if isinstance(argument, ast.Name) and argument.id in names and self.parameter_path(argument) is None
         ]
 
+    @staticmethod
+    def _wrapped_arguments(function: _FunctionState, call: ast.Call) -> list[tuple[str, ast.expr]]:
+        """`svc.save()` on `svc = Service(session=session)`: the names the object was built over,
+        each as handed to the method (`self@session`), positioned at the call."""
+        func = call.func
+        if not (type(func) is ast.Attribute and type(func.value) is ast.Name and function.wrappers):
+            return []
+        found: list[tuple[str, ast.expr]] = []
+        for key, name in function.wrappers.get(func.value.id, ()):
+            found.append((WRAPPED + key, ast.copy_location(ast.Name(id=name, ctx=ast.Load()), call)))
+        return found
+
+    @staticmethod
+    def _spread_arguments(function: _FunctionState, call: ast.Call) -> list[tuple[str, ast.expr]]:
+        """`func(**kwargs)` after `kwargs["session"] = session`: `session` handed on by keyword."""
+        if not function.spread:
+            return []
+        return [
+            (key, ast.copy_location(ast.Name(id=name, ctx=ast.Load()), call))
+            for keyword in call.keywords
+            if keyword.arg is None and type(keyword.value) is ast.Name
+            for key, name in function.spread.get(keyword.value.id, {}).items()
+        ]
+
+    def _called_parameter(self, function: _FunctionState, call: ast.Call) -> tuple[Origin, ...]:
+        """`await func(*args, **kwargs)` on a parameter `func`: it runs what the function's callers
+        pass for it (`PARAMETER` with a call step; the index reads their calls)."""
+        func = call.func
+        if type(func) is not ast.Name or self.parameter_path(func) != (func.id, ()):
+            return ()
+        return (Origin(OriginKind.PARAMETER, f"{function.qualname}:{func.id}", (CALL,)),)
+
+    def _parameters_in(self, arguments: list[tuple[str, ast.expr]]) -> list[tuple[str, ParameterPath]]:
+        return [(key, found) for key, argument in arguments if (found := self.parameter_path(argument)) is not None]
+
     def _handed_parameters(self, call: ast.Call) -> list[tuple[str, ParameterPath]]:
         """The parameters (or parts of them) a call is handed, each with where it lands."""
-        handed: list[tuple[str, ParameterPath]] = []
-        for key, argument in _arguments(call):
-            found = self.parameter_path(argument)
-            if found is not None:
-                handed.append((key, found))
-        return handed
+        return self._parameters_in(_arguments(call))
 
     def _record_returned_parameter(self, function: _FunctionState, node: ast.Return) -> None:
         """What this `return` hands back of the parameters: one of them as it is (`return obj`),
@@ -1392,15 +1449,18 @@ class _FactsBuilder(FastNodeVisitor):
             return
         self._record_refresh(function, node)
         handed = self._handed_parameters(node)
+        wrapped = self._wrapped_arguments(function, node)
+        handed.extend((key, found) for key, found in self._parameters_in(wrapped) if not found[1])
+        handed.extend(self._parameters_in(self._spread_arguments(function, node)))
         through: list[tuple[str, ParameterPath, HandedBack]] = []
         if function.handed_back:
             for key, argument in _arguments(node):
                 if all(key != known for known, _ in handed):
                     through.extend((key, path, back) for path, back in self.handed_back_paths(argument))
-        local = self._handed_block_names(function, node) if function.enclosing else []
+        local = self._handed_block_names(function, node, wrapped) if function.enclosing else []
         if not handed and not through and not local:
             return
-        callee = self.origins_of(node)
+        callee = self.origins_of(node) + self._called_parameter(function, node)
         if not callee:
             return
         if local:
@@ -1790,6 +1850,18 @@ def _extended(path: ParameterPath | None, steps: list[str]) -> ParameterPath | N
             return None
         found = (found[0], (*found[1], step))
     return found
+
+
+def _constructor_names(call: ast.Call) -> tuple[tuple[str, str], ...]:
+    """The names a `Name(...)` call (a class, by the convention of its capital) is handed, each
+    with where it lands: a position or a keyword."""
+    func = call.func
+    leaf = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else ""
+    if not leaf[:1].isupper():
+        return ()
+    return tuple(
+        (key, argument.id) for key, argument in _arguments(call) if key != "self" and type(argument) is ast.Name
+    )
 
 
 def _arguments(call: ast.Call) -> list[tuple[str, ast.expr]]:

@@ -13,6 +13,7 @@ from typing import Protocol
 from alchemy_lint.facts.conditions import Guard, branch_conditions, known_arguments
 from alchemy_lint.facts.model import (
     ENDED,
+    WRAPPED,
     AccessKind,
     Condition,
     Expiry,
@@ -206,6 +207,10 @@ class _Object:
     stage: str | None = None
     #: The entities of each row of a multi-entity result (`select(Order, Customer)`).
     row: tuple[str, ...] = ()
+    #: For a `Name(...)` call result: the named values its constructor was handed, each with
+    #: where it landed (`svc = Service(session=session)`): a method of the object may end the
+    #: transaction of that session, and what the method returns comes from it.
+    wraps: tuple[tuple[str, ValueRef], ...] = ()
 
     def expired_also(self, expiry: Expiry) -> _Object:
         """The object, expired by `expiry` too (`dataclasses.replace`, without its cost)."""
@@ -218,6 +223,7 @@ class _Object:
             self.pending_in,
             self.stage,
             self.row,
+            self.wraps,
         )
 
     def attribute(self, name: str) -> _Object:
@@ -231,6 +237,7 @@ class _Object:
             self.pending_in,
             self.stage,
             self.row,
+            self.wraps,
         )
 
     @property
@@ -282,7 +289,19 @@ _EFFECTS = "\0effects"
 #: The key under which a path carries the rollbacks its `except` handlers made.
 _SWALLOWED = "\0swallowed"
 
-_Value = _Statement | _Options | _Object | _AwaitableAttrs | _Tuple | _Effects | _Swallowed
+
+@facts_class
+class _Failed:
+    """The mark of a path that went through an `except` handler: an error was swallowed on it,
+    in the handler at `line` (the first one, when several paths that failed join)."""
+
+    line: int
+
+
+#: The key under which a path carries `_Failed` (dropped by a join with a path that did not fail).
+_FAILED = "\0failed"
+
+_Value = _Statement | _Options | _Object | _AwaitableAttrs | _Tuple | _Effects | _Swallowed | _Failed
 _Env = dict[str, _Value]
 
 
@@ -293,6 +312,8 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
         return _Effects(left.done & right.done)
     if isinstance(left, _Swallowed) and isinstance(right, _Swallowed):
         return _Swallowed(left.sessions | right.sessions)
+    if isinstance(left, _Failed) and isinstance(right, _Failed):
+        return left if left.line <= right.line else right
     if isinstance(left, _Statement) and isinstance(right, _Statement):
         if (left.model, left.constructor) != (right.model, right.constructor):
             return None
@@ -420,8 +441,10 @@ def _join(left: _Env | None, right: _Env | None) -> _Env | None:
             value = _join_values(left[name], right[name])
             if value is not None:
                 joined[name] = value
-        elif name == _EFFECTS:
-            continue  # one path did nothing to its sessions: nothing is done on every path
+        elif name in (_EFFECTS, _FAILED):
+            # One path did nothing to its sessions: nothing is done on every path. One path
+            # swallowed no error: the joined one is no failure (its effects are both paths' at most).
+            continue
         else:
             joined[name] = left[name] if name in left else right[name]
     return joined
@@ -452,6 +475,7 @@ def analyse_function(
         or walker.returns
         or walker.handovers
         or walker.effects
+        or walker.effects_on_success
         or walker.rolled_back_on_error
         or walker.returns_created
         or statements
@@ -462,7 +486,10 @@ def analyse_function(
         returns=tuple(walker.returns),
         returns_only_objects=bool(walker.returns) and not walker.other_returns,
         handovers=tuple(walker.handovers.values()),
-        effects=tuple(sorted(walker.effects or ())),
+        # What callers get when nothing fails: a commit in `try:` whose `except` handler logs the
+        # error and returns still expires the caller's objects on the path that did not fail (one
+        # failure at a time is what the rules judge); without such a path, every path counts.
+        effects=tuple(sorted(_first_known(walker.effects_on_success, walker.effects))),
         rollbacks_on_error=tuple(sorted(walker.rolled_back_on_error, key=repr)),
         held=tuple(walker.held),
         returns_created=tuple(walker.returns_created),
@@ -515,8 +542,10 @@ class _LoadingWalker:
         self.rebound: set[str] = set()
         self.accesses: dict[tuple[int, int, str, str], ObjectAccess] = {}
         self.handovers: dict[tuple[int, int, str, str], Handover] = {}
-        #: What the function does to sessions on every path that returns normally.
+        #: What the function does to sessions on every path that returns normally, and on every
+        #: such path that swallowed no error (the path its callers get when nothing fails).
         self.effects: frozenset[tuple[str, str]] | None = None
+        self.effects_on_success: frozenset[tuple[str, str]] | None = None
         #: The sessions an `except` handler rolls back on some path that returns normally.
         self.rolled_back_on_error: set[tuple[str, Guard]] = set()
         #: How many `except` handlers enclose the statement being read.
@@ -568,6 +597,9 @@ class _LoadingWalker:
         effects = env.get(_EFFECTS)
         done = effects.done if isinstance(effects, _Effects) else frozenset()
         self.effects = done if self.effects is None else self.effects & done
+        if _FAILED not in env:
+            known = self.effects_on_success
+            self.effects_on_success = done if known is None else known & done
         swallowed = env.get(_SWALLOWED)
         if isinstance(swallowed, _Swallowed):
             self.rolled_back_on_error |= swallowed.sessions
@@ -689,6 +721,7 @@ class _LoadingWalker:
         result = self.block(orelse, after_body) if after_body is not None else None
         for handler in handlers:
             entry = dict(handler_entry)
+            entry[_FAILED] = _Failed(handler.lineno)
             if handler.name:
                 entry.pop(handler.name, None)
             self.handling += 1
@@ -1206,7 +1239,9 @@ class _LoadingWalker:
                 self.hand_over(node, func.value, receiver_value, (), func.attr, "self", env, method=func.attr)
                 if awaited and _is_candidate(receiver_value):
                     # `repo = OrderRepository(session)`, then `await repo.get(1)`: no model's
-                    # method, a project method whose summary says what it returns.
+                    # method, a project method whose summary says what it returns (and whether
+                    # it ends the transaction of the session the object was built over).
+                    self.expire_through(node, env)
                     return self.project_call(node, env, args, keywords)
                 return None
             self.hand_over_arguments(node, args, keywords, env)
@@ -1259,7 +1294,8 @@ class _LoadingWalker:
             return self.project_call(node, env, args, keywords)
         if leaf[:1].isupper():
             loaded = frozenset(kw.arg for kw in node.keywords if kw.arg)
-            return _Object(ObjectSource(SourceKind.NEW, node.lineno, model=qualname), loaded=loaded, persistent=False)
+            source = ObjectSource(SourceKind.NEW, node.lineno, model=qualname)
+            return _Object(source, loaded=loaded, persistent=False, wraps=self.wrapped(node))
         if qualname.startswith(_LOADER_MODULES):
             return None
         return self.called_statement(node, args, keywords)
@@ -1455,7 +1491,8 @@ class _LoadingWalker:
         the objects carry the call as a possible expiry, which the callee's summary decides."""
         func = node.func
         on_self = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"
-        if not node.args and not node.keywords and not on_self:
+        wrapper = self.wrapper(node, env)
+        if not node.args and not node.keywords and not on_self and not wrapper:
             return  # hands over nothing
         handed = {expression_text(arg) for arg in node.args} | {expression_text(k.value) for k in node.keywords}
         for session in [name for name in self.provided if name in handed]:
@@ -1477,6 +1514,9 @@ class _LoadingWalker:
         if on_self:
             # `await self.save(order)` on an object that keeps its session on `self`.
             passed.extend((text, "self." + text.split(".", 1)[1]) for text in sessions if text.startswith("self."))
+        # `await svc.fetch(feed)` on `svc = Service(session)`: the method ends the transaction of
+        # what the object keeps from its constructor's argument (`self@<key>`), the index says where.
+        passed.extend((ref.text, WRAPPED + key) for key, ref in wrapper if ref.text in sessions)
         if not passed:
             return
         callee = self.callee(node)
@@ -1489,6 +1529,27 @@ class _LoadingWalker:
             for name, value in list(env.items()):
                 if isinstance(value, _Object) and value.session_text == session and value.persistent:
                     env[name] = value.expired_also(expiry)
+
+    def wrapped(self, node: ast.Call) -> tuple[tuple[str, ValueRef], ...]:
+        """The names a `Name(...)` call hands over, each with where it lands (a position or a keyword)."""
+        found: list[tuple[str, ValueRef]] = []
+        arguments = [(str(i), arg) for i, arg in enumerate(node.args) if not isinstance(arg, ast.Starred)]
+        arguments.extend((keyword.arg, keyword.value) for keyword in node.keywords if keyword.arg)
+        for key, argument in arguments:
+            if isinstance(argument, (ast.Name, ast.Attribute)):
+                ref = self.resolver.value_ref(argument)
+                if ref is not None:
+                    found.append((key, ValueRef(ref.text, ref.origins)))
+        return tuple(found)
+
+    @staticmethod
+    def wrapper(node: ast.Call, env: _Env) -> tuple[tuple[str, ValueRef], ...]:
+        """What the object a method is called on was built over (`svc.fetch()` on `svc = Service(s)`)."""
+        func = node.func
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+            return ()
+        receiver = env.get(func.value.id)
+        return receiver.wraps if isinstance(receiver, _Object) and _is_candidate(receiver) else ()
 
     def initialise_collection(self, collection: ast.expr, env: _Env) -> None:
         """`order.items.append(item)` on a new object sets up the collection: no SQL after the flush.
@@ -1544,6 +1605,11 @@ class _LoadingWalker:
             elif candidate is None:
                 candidate = ref
         session = session or candidate
+        if session is None:
+            # `await svc.get_active()` on `svc = Service(session)`: its objects are that session's.
+            wrapped = [ref for _, ref in self.wrapper(node, env) if ref.origins]
+            used = [ref for ref in wrapped if ref.text in self.session_receivers]
+            session = next(iter(used or wrapped), None)
         # Recorded whenever a statement or loader options are passed, or anything may be: a
         # callee's `options` parameter that the call fills with something unknown is no default.
         passed = self.passed(node, args, keywords or {}) if args is not None and (node.args or node.keywords) else ()
@@ -1897,6 +1963,10 @@ def _is_refresh(statement: ast.stmt) -> bool:
 def _is_injected(value: _Value | None) -> bool:
     """A parameter a framework provided, made an object by its session's commit or rollback."""
     return isinstance(value, _Object) and value.source.kind is SourceKind.INJECTED and value.stage is None
+
+
+def _first_known(*effects: frozenset[tuple[str, str]] | None) -> frozenset[tuple[str, str]]:
+    return next((known for known in effects if known is not None), frozenset())
 
 
 def _is_called(value: _Value | None) -> bool:

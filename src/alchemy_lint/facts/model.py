@@ -704,6 +704,12 @@ class AccessKind(str, Enum):
     ASSIGN = "assign"
 
 
+#: Where a call hands a session over when the object it calls a method of keeps it: what its
+#: constructor was handed as a position or keyword (`svc = Service(session=s)`, then `svc.save()`
+#: hands `s` over as `self@session`); the index finds the attribute the object keeps it under.
+WRAPPED = "self@"
+
+
 @facts_class
 class Expiry:
     """A commit or rollback of the object's session between its loading and an access.

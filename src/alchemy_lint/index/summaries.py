@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from alchemy_lint.facts.conditions import ANY_KEYWORD, ANY_POSITION, happens
-from alchemy_lint.facts.model import Forward, FunctionFacts, HandedBack, KnownArgument
+from alchemy_lint.facts.model import WRAPPED, Forward, FunctionFacts, HandedBack, KnownArgument
 from alchemy_lint.facts.values import Origin, StepKind, paths_below, within
+from alchemy_lint.index.constructed import kept_paths
 from alchemy_lint.index.transactions import own_units
+from alchemy_lint.index.values import ValueKind
 
 if TYPE_CHECKING:
     from alchemy_lint.index.project import ProjectIndex
@@ -58,6 +60,7 @@ class Summaries:
         self._schemas: dict[tuple[str, str], tuple[Read, ...]] = {}
         self._returned: dict[str, tuple[str, frozenset[str]] | None] = {}
         self._ends: dict[tuple[str, str, tuple[tuple[str, KnownArgument], ...]], tuple[SessionEnd, ...]] = {}
+        self._kept: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {}
 
     # -- callees -----------------------------------------------------------------------
 
@@ -74,15 +77,17 @@ class Summaries:
         return found
 
     def callees(self, origins: tuple[Origin, ...]) -> tuple[FunctionFacts, ...]:
-        """The project functions a call may run: the one it names, or each entry of the dispatch
-        table it calls through (`HANDLERS[action](session, user)`)."""
+        """The project functions a call may run: the one it names, each entry of the dispatch
+        table it calls through (`HANDLERS[action](session, user)`), or each function the callers
+        pass for the callable parameter it calls (`await func(**kwargs)`)."""
         one = self.callee(origins)
         if one is not None:
             return (one,)
         functions = self.index.functions
+        values = self.index.values
         found: dict[str, FunctionFacts] = {}
         for origin in origins:
-            for qualname in self.index.values.dispatched(origin):
+            for qualname in (*values.dispatched(origin), *values.passed_functions(origin)):
                 found.setdefault(qualname, functions[qualname])
         return tuple(found.values())
 
@@ -357,22 +362,28 @@ class Summaries:
             if (
                 call.method in EXPIRING
                 and call.awaited
-                and call.receiver.received
+                and (call.receiver.received or parameter.startswith("self."))
                 and call.receiver.text == parameter
                 and (call.method == "commit" or "rollback" in always)
                 and not any(first < call.line <= last for first, last in own)
                 and happens(call.guard, settled)
             ):
                 found.append(SessionEnd(call.method, function.qualname, call.line))
+        root, _, rest = parameter.partition(".")
+        path = tuple(rest.split(".")) if rest else ()
         for forward in function.forwards:
-            if forward.parameter != parameter or forward.path or forward.through is not None:
+            if forward.parameter != root or forward.through is not None:
+                continue
+            # `self.save()` in a method of the object that keeps the session as `self.<path>`.
+            on_self = bool(path) and not forward.path and forward.argument == "self"
+            if forward.path != path and not on_self:
                 continue
             if not happens(forward.guard, settled) or any(first < forward.line <= last for first, last in own):
                 continue  # a call inside the function's own unit of work is reported there
             passed = tuple(_through(flag, settled) for flag in forward.flags)
             for callee in self.callees(forward.callee):
-                inner = self.parameter(callee, forward.argument)
-                if inner is not None:
+                inners = (parameter,) if on_self else self.received(callee, forward.argument, forward.callee)
+                for inner in inners:
                     found.extend(self.ends(callee, inner, passed, depth + 1))
         result = tuple(dict.fromkeys(found))
         self._ends[key] = result
@@ -384,8 +395,9 @@ class Summaries:
         (each entry of a dispatch table)."""
         found: frozenset[str] | None = None
         for function in self.callees(callee):
-            inner = self._received(function, argument)
-            done = self.effects(function, inner, depth) if inner is not None else frozenset()
+            done: frozenset[str] = frozenset()
+            for inner in self.received(function, argument, callee):
+                done |= self.effects(function, inner, depth)
             found = done if found is None else found & done
         return found or frozenset()
 
@@ -398,18 +410,45 @@ class Summaries:
         handlers count: a helper's helper failing on the side is the helper's error path."""
         for function in self.callees(callee):
             loading = function.loading
-            inner = self._received(function, argument)
-            if loading is None or inner is None:
+            inner = self.received(function, argument, callee)
+            if loading is None or not inner:
                 continue
             settled = self._flags(function, flags)
-            if any(session == inner and happens(guard, settled) for session, guard in loading.rollbacks_on_error):
+            if any(session in inner and happens(guard, settled) for session, guard in loading.rollbacks_on_error):
                 return function
         return None
 
-    def _received(self, function: FunctionFacts, argument: str) -> str | None:
-        """What `function` calls the session a call hands it as `argument`: its parameter, or
-        `self.<attribute>` as it is (the session its object keeps)."""
-        return argument if argument.startswith("self.") else self.parameter(function, argument)
+    def received(self, function: FunctionFacts, argument: str, callee: tuple[Origin, ...]) -> tuple[str, ...]:
+        """What `function` calls the session a call hands it as `argument`: its parameter,
+        `self.<attribute>` as it is (the session its object keeps), or for `self@<key>` each
+        `self.<path>` where the object the method is called on keeps what its constructor was
+        handed as `<key>` (`svc = Service(session)`, then `svc.save()`)."""
+        if argument.startswith(WRAPPED):
+            cls = self._receiver_class(function, callee)
+            if cls is None:
+                return ()
+            key = argument.removeprefix(WRAPPED)
+            memo = (cls, key)
+            paths = self._kept.get(memo)
+            if paths is None:
+                paths = self._kept[memo] = kept_paths(self.index, cls, key)
+            return tuple(".".join(("self", *path)) for path in paths)
+        if argument.startswith("self."):
+            return (argument,)
+        inner = self.parameter(function, argument)
+        return (inner,) if inner is not None else ()
+
+    def _receiver_class(self, function: FunctionFacts, callee: tuple[Origin, ...]) -> str | None:
+        """The class of the object a method call is made on: what its receiver is an instance of,
+        else the class that defines the method."""
+        values = self.index.values
+        for origin in callee:
+            if origin.steps and origin.steps[-1].kind is StepKind.METHOD:
+                receiver = values.origin(origin.base())
+                if receiver.kind is ValueKind.INSTANCE and receiver.cls in self.index.classes:
+                    return receiver.cls
+        owner = function.qualname.rpartition(".")[0]
+        return owner if owner in self.index.classes else None
 
     @staticmethod
     def _self_calls(function: FunctionFacts) -> list[tuple[Origin, ...]]:

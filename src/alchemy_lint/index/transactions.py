@@ -165,8 +165,11 @@ def ends_through_calls(index: ProjectIndex, function: FunctionFacts) -> Iterator
         if unit is None:
             continue
         for callee in summaries.callees(forward.callee):
-            inner = summaries.parameter(callee, forward.argument)
-            ends = summaries.ends(callee, inner, forward.flags) if inner is not None else ()
+            ends = tuple(
+                end
+                for inner in summaries.received(callee, forward.argument, forward.callee)
+                for end in summaries.ends(callee, inner, forward.flags)
+            )
             if ends:
                 seen.add((forward.line, forward.col))
                 yield EndThroughCall(forward, callee.qualname, unit, ends[0])

@@ -8,14 +8,14 @@ the messages. Rules ask this and keep no session logic of their own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
 from alchemy_lint.facts.model import ApiCall, Construction, FunctionFacts, PassingCall
-from alchemy_lint.facts.values import Origin, OriginKind, Reach, ReachKind, Step, StepKind, ValueRef
-from alchemy_lint.sqlalchemy_api import Api, known_api
+from alchemy_lint.facts.values import CALL, Origin, OriginKind, Reach, ReachKind, Step, StepKind, ValueRef
+from alchemy_lint.sqlalchemy_api import Api, known_api, library_instance_attribute, library_kept_session
 
 if TYPE_CHECKING:
     from alchemy_lint.index.project import FactorySite, ProjectIndex
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 _MAX_DEPTH = 8
 #: How many methods of one object are read to find the sessions a method call on it uses.
 _MAX_METHODS = 8
+#: How many different functions a call of a callable parameter is followed into.
+_MAX_PASSED_FUNCTIONS = 8
 _T = TypeVar("_T")
 
 
@@ -511,8 +513,15 @@ class ValueModel:
         self._in_progress.add(origin)
         try:
             folded = self._folded(origin)
+            kept = self._library_kept(origin) if origin.kind is OriginKind.ATTRIBUTE else None
             if folded is not origin:
                 value = self.origin(folded)
+            elif kept is not None:
+                value, rest = kept
+                for step in rest:
+                    if value.kind is ValueKind.UNKNOWN:
+                        break
+                    value = self._step(value, step)
             else:
                 value = self._root(origin)
                 for step in origin.steps:
@@ -827,6 +836,24 @@ class ValueModel:
                 if any(decorator.endswith("property") for decorator in function.decorators):
                     return self.function_result(method)
                 return Value(ValueKind.CALLABLE, cls=method)
+        return self._library_member(owner, name)
+
+    def _library_member(self, owner: str, name: str) -> Value:
+        """`owner.name` that a library base of a project class sets: an instance of the class the
+        project class names for it (advanced-alchemy's `repository`, of `repository_type`)."""
+        index = self.index
+        chain = index.class_chain(owner)
+        for base in (index.canonical(base) for cls in chain for base in cls.bases):
+            named_by = library_instance_attribute(base, name)
+            if named_by is None:
+                continue
+            for cls in chain:
+                attribute = cls.attributes.get(named_by)
+                if attribute is not None and attribute.origins:
+                    named = self.of(attribute.origins)
+                    if named.kind is ValueKind.CLASS and named.cls in index.classes:
+                        return Value(ValueKind.INSTANCE, cls=named.cls)
+            return UNKNOWN
         return UNKNOWN
 
     def _attribute_holds(self, origin: Origin) -> list[tuple[str, tuple[Reach, ...]]]:
@@ -916,19 +943,47 @@ class ValueModel:
         owner = constructor.removesuffix(".__init__")
         if owner == constructor or owner not in self.index.classes:
             return self._received(constructor, parameter)
-        positional, keywords = self._constructor_parameters(owner)
+        positional, keywords = self.constructor_parameters(owner)
         if parameter not in keywords:
             return UNKNOWN
         position = str(positional.index(parameter)) if parameter in positional else None
+        return self._agreed_at(self.construction_sites().get(owner, ()), {parameter, position})
+
+    def _agreed_at(self, sites: Iterable[tuple[Construction, bool]], keys: Collection[str | None]) -> Value:
+        """What construction sites pass as one of `keys`, agreed (the application's sites first)."""
         found: tuple[list[Value], list[Value]] = ([], [])
-        for site, in_tests in self._construction_sites().get(owner, ()):
+        for site, in_tests in sites:
             for key, origins in site.arguments:
-                if key in (parameter, position):
+                if key in keys:
                     value = self._known_argument(self.of(origins))
                     if value is not None:
                         found[in_tests].append(value)
                     break
         return _agreed(found[0] or found[1])
+
+    def _library_kept(self, origin: Origin) -> tuple[Value, tuple[Step, ...]] | None:
+        """`self.repository.session` of a class whose library base keeps there the session its
+        constructor is handed (advanced-alchemy): what the class's construction sites pass it,
+        with the steps left to apply."""
+        owner, _, attribute = origin.name.rpartition(".")
+        index = self.index
+        if owner not in index.classes or self.constructor_owner(owner) is not None:
+            return None
+        names = (attribute, *(step.name for step in origin.steps))
+        for base in (index.canonical(base) for cls in index.class_chain(owner) for base in cls.bases):
+            keys = [key for key in ("0", "session") if library_kept_session(base, key) is not None]
+            path = library_kept_session(base, keys[0]) if keys else None
+            if path is None or names[: len(path)] != path:
+                continue
+            sites = [
+                (site, index.is_test_module(where))
+                for where, outline in index.outlines.items()
+                for site in outline.merged.constructions
+                if not site.via_super and index.canonical(site.callee) == owner
+            ]
+            rest = origin.steps[len(path) - 1 :]
+            return self._agreed_at(sites, keys), rest
+        return None
 
     def _received(self, qualname: str, parameter: str) -> Value:
         """What the project's calls of a function pass for a parameter that says nothing of itself.
@@ -942,30 +997,53 @@ class ValueModel:
         function = self.index.functions.get(qualname)
         if function is None:
             return UNKNOWN
-        position: str | None = None
-        if parameter in function.parameters[: function.positional]:
-            offset = 1 if self._is_bound_method(function) else 0
-            position = str(function.parameters.index(parameter) - offset)
         itself = (Origin(OriginKind.PARAMETER, f"{qualname}:{parameter}"),)
         found: tuple[list[Value], list[Value]] = ([], [])
         unknown = [False, False]
-        for site, in_tests in self._passing_calls(function.name):
-            if not any(self.callee(origin) == qualname for origin in site.callee):
-                continue
-            for key, origins in site.arguments:
-                if key != parameter and key != position:
-                    continue
-                if origins != itself:
-                    value = self._known_argument(self.of(origins))
-                    if value is None:
-                        unknown[in_tests] = True
-                    else:
-                        found[in_tests].append(value)
-                break
+        for origins, in_tests in self._arguments_for(function, parameter):
+            if origins != itself:
+                value = self._known_argument(self.of(origins))
+                if value is None:
+                    unknown[in_tests] = True
+                else:
+                    found[in_tests].append(value)
         speaking = 0 if found[0] or unknown[0] else 1
         if unknown[speaking]:
             return UNKNOWN
         return _agreed(found[speaking])
+
+    def passed_functions(self, origin: Origin) -> tuple[str, ...]:
+        """The project functions a call of a callable parameter may run (`await func(**kwargs)` on
+        `func`, `module.f:func` with a call step): each function the project's calls of `f` pass
+        for it (`in_transaction(session, save_posts)`), application and tests alike."""
+        if origin.kind is not OriginKind.PARAMETER or origin.steps != (CALL,):
+            return ()
+        qualname, _, parameter = origin.name.rpartition(":")
+        function = self.index.functions.get(qualname)
+        if function is None:
+            return ()
+        found: dict[str, None] = {}
+        for origins, _ in self._arguments_for(function, parameter):
+            for passed in origins:
+                value = self.origin(passed)
+                if value.kind is ValueKind.CALLABLE and value.cls is not None and value.cls in self.index.functions:
+                    found[value.cls] = None
+        return tuple(found)[:_MAX_PASSED_FUNCTIONS]
+
+    def _arguments_for(self, function: FunctionFacts, parameter: str) -> Iterator[tuple[tuple[Origin, ...], bool]]:
+        """What each project call of `function` passes for `parameter` (by position or keyword),
+        and whether the call is in a test module."""
+        position: str | None = None
+        if parameter in function.parameters[: function.positional]:
+            offset = 1 if self._is_bound_method(function) else 0
+            position = str(function.parameters.index(parameter) - offset)
+        for site, in_tests in self._passing_calls(function.name):
+            if not any(self.callee(origin) == function.qualname for origin in site.callee):
+                continue
+            for key, origins in site.arguments:
+                if key in (parameter, position):
+                    yield origins, in_tests
+                    break
 
     def _is_bound_method(self, function: FunctionFacts) -> bool:
         """A method whose first parameter is the object or class it is called on."""
@@ -1005,7 +1083,7 @@ class ValueModel:
             return Value(ValueKind.CALLABLE, evidence=value.evidence, result=result)
         return value
 
-    def _construction_sites(self) -> dict[str, list[tuple[Construction, bool]]]:
+    def construction_sites(self) -> dict[str, list[tuple[Construction, bool]]]:
         """Every construction site of the project, by the class whose constructor it runs, and
         whether it is in a test module."""
         if self._constructed is None:
@@ -1017,12 +1095,12 @@ class ValueModel:
                     callee = index.canonical(site.callee)
                     if callee not in index.classes:
                         continue
-                    owner = self._constructor_owner(callee, skip_first=site.via_super)
+                    owner = self.constructor_owner(callee, skip_first=site.via_super)
                     if owner is not None:
                         self._constructed.setdefault(owner, []).append((site, in_tests))
         return self._constructed
 
-    def _constructor_owner(self, cls: str, skip_first: bool = False) -> str | None:
+    def constructor_owner(self, cls: str, skip_first: bool = False) -> str | None:
         """The class whose constructor `cls(...)` runs: the nearest in its chain that defines
         `__init__` or has one generated (a dataclass); after `cls` itself for `super().__init__`."""
         chain = self.index.class_chain(cls)
@@ -1031,7 +1109,7 @@ class ValueModel:
                 return klass.qualname
         return None
 
-    def _constructor_parameters(self, owner: str) -> tuple[list[str], set[str]]:
+    def constructor_parameters(self, owner: str) -> tuple[list[str], set[str]]:
         """The constructor's positional parameters in order, and every parameter a keyword can fill."""
         function = self.index.functions.get(f"{owner}.__init__")
         if function is not None:
