@@ -254,3 +254,77 @@ async def each_of_the_base(session: AsyncSession) -> None:
 """,
         app__repository=overriding,
     )
+
+
+_PASSED_UP = """\
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+M = TypeVar("M")
+
+
+class Repository(Generic[M]):
+    def __init__(self, model: type[M], session: AsyncSession) -> None:
+        self.model = model
+        self.session = session
+
+    async def find(self, id: int) -> M | None:
+        result = await self.session.execute(select(self.model).where(self.model.id == id))
+        return result.scalar_one_or_none()
+
+    async def get(self, id: int, options: Any = None) -> M | None:
+        return await self.session.get(self.model, id, options=options)
+
+    async def get_plain(self, id: int) -> M | None:
+        return await self.session.get(self.model, id)
+
+
+class OrderRepository(Repository[Order]):
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(Order, session)
+
+
+class UnnamedRepository(Repository[Order]):
+    def __init__(self, session: AsyncSession, model: Any) -> None:
+        super().__init__(model, session)
+"""
+
+
+def test_a_model_a_subclass_passes_up_to_the_base_constructor_is_the_statements(tmp_path: Path) -> None:
+    # `super().__init__(Order, session)` sets the base's `self.model`: `select(self.model)` and
+    # `session.get(self.model, id)` load an Order; with `options=` unknown nothing is judged, and
+    # a model the subclass itself receives names nothing.
+    check(
+        tmp_path,
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.describe import describe
+from app.repository import OrderRepository, UnnamedRepository
+
+
+async def found(session: AsyncSession) -> str | None:
+    order = await OrderRepository(session).find(1)
+    return await describe(order)  # ASA301
+
+
+async def got(session: AsyncSession) -> str | None:
+    order = await OrderRepository(session).get_plain(1)
+    return await describe(order)  # ASA301
+
+
+async def with_options(session: AsyncSession) -> str | None:
+    order = await OrderRepository(session).get(1)
+    return await describe(order)
+
+
+async def unnamed(session: AsyncSession, model: object) -> str | None:
+    order = await UnnamedRepository(session, model).find(1)
+    return await describe(order)
+""",
+        app__repository=_PASSED_UP,
+    )

@@ -111,6 +111,8 @@ STATEMENT_METHODS = frozenset(
 ) - {"union"}
 #: Statement constructors: `select` returns entities; DML returns them only with `returning()`.
 _SELECT = "select"
+#: The constructor a `session.get(self.model, ...)` stands for: `select(self.model)`.
+_SELECT_QUALNAME = "sqlalchemy.select"
 _DML = frozenset({"insert", "update", "delete"})
 #: Result methods: what they turn a result of the given stage into.
 _RESULT_STEPS = {
@@ -1371,6 +1373,24 @@ class _LoadingWalker:
             return qualname
         return None
 
+    def get_by_model_attribute(
+        self, node: ast.Call, model_node: ast.expr, options: _Options, session: ValueRef
+    ) -> _Object | None:
+        """`await self.session.get(self.model, ident)` in a generic repository: the object of the
+        model the receiver's class names, loaded as `select(self.model)` with the `options=`."""
+        if not (
+            isinstance(model_node, ast.Attribute)
+            and isinstance(model_node.value, ast.Name)
+            and model_node.value.id in _OWN_RECEIVERS
+            and self.owner is not None
+        ):
+            return None
+        origin = StatementOrigin(owner=self.owner, model_attribute=model_node.attr)
+        statement = _Statement(
+            "", _SELECT_QUALNAME, node.lineno, options.loaders, options.known, maybe=options.maybe, origin=origin
+        )
+        return _Object(statement.source(session))
+
     def new_statement(self, node: ast.Call, qualname: str, leaf: str) -> _Statement | None:
         """`select(Order)`, `select(Order, Customer)`, `update(Order)` (objects only with `returning`)."""
         if node.keywords or not node.args:
@@ -1792,12 +1812,12 @@ class _LoadingWalker:
         if method in ("get", "get_one") and awaited and node.args:
             model_node = node.args[0]
             model = qualify(model_node, self.resolver.table) if dotted_parts(model_node) is not None else None
-            if model is None:
-                return None
             option_value = keywords.get("options")
             options = (
                 option_value if isinstance(option_value, _Options) else _Options(frozenset(), "options" not in keywords)
             )
+            if model is None:
+                return self.get_by_model_attribute(node, model_node, options, ref)
             source = ObjectSource(
                 SourceKind.GET,
                 node.lineno,

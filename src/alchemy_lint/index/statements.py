@@ -215,8 +215,11 @@ def receiver_class(index: ProjectIndex, callee: tuple[Origin, ...], site: CallSi
 
 
 def class_model(index: ProjectIndex, cls: str, attribute: str) -> str | None:
-    """The model a class attribute names (`model = Order` on a repository), through its bases."""
-    for klass in index.class_chain(cls):
+    """The model a class attribute names (`model = Order` on a repository), through its bases;
+    also one a base's `__init__` stores from its parameter (`self.model = model`) that a subclass
+    passes up (`super().__init__(Order, session)`)."""
+    chain = index.class_chain(cls)
+    for position, klass in enumerate(chain):
         facts = klass.attributes.get(attribute)
         if facts is None:
             continue
@@ -225,7 +228,35 @@ def class_model(index: ProjectIndex, cls: str, attribute: str) -> str | None:
                 model = index.resolve_model(origin.name)
                 if model is not None and index.is_model(model):
                     return model
+            elif origin.kind is OriginKind.PARAMETER and not origin.steps:
+                model = _passed_up(index, [below.qualname for below in chain[:position]], origin.name)
+                if model is not None:
+                    return model
         return None
+    return None
+
+
+def _passed_up(index: ProjectIndex, subclasses: list[str], parameter: str) -> str | None:
+    """The model the nearest of `subclasses` passes to the constructor parameter `parameter`
+    (`Base.__init__:model`) through `super().__init__(...)`."""
+    owner, _, name = parameter.rpartition(":")
+    owner = owner.removesuffix(".__init__")
+    values = index.values
+    positional, keywords = values.constructor_parameters(owner)
+    keys = {name} | ({str(positional.index(name))} if name in positional else set())
+    sites = values.construction_sites().get(owner, [])
+    for subclass in subclasses:
+        for site, _ in sites:
+            if not site.via_super or index.canonical(site.callee) != subclass:
+                continue
+            for key, origins in site.arguments:
+                if key not in keys:
+                    continue
+                for origin in origins:
+                    if origin.kind is OriginKind.NAME and not origin.steps:
+                        model = index.resolve_model(origin.name)
+                        if model is not None and index.is_model(model):
+                            return model
     return None
 
 
