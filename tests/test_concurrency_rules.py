@@ -352,3 +352,46 @@ class Cached(Loader):
         return key
 """
     assert _lines(tmp_path, source) == expected_lines(source, "ASA201")
+
+
+def test_an_object_received_whole_reaches_the_session_its_class_keeps(tmp_path: Path) -> None:
+    # `ctx: Context` handed to each task holds `ctx.session` (a dataclass field, an attribute
+    # `__init__` sets from a session); a holder of a factory or of nothing ORM reaches no session.
+    source = """\
+import asyncio
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+
+@dataclass
+class Context:
+    session: AsyncSession
+    name: str
+
+
+class Service:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+
+@dataclass
+class Factories:
+    sessions: async_sessionmaker[AsyncSession]
+
+
+async def compile_one(ctx, name: str) -> None: ...
+
+
+async def compile_all(ctx: Context, names: list[str]) -> None:
+    await asyncio.gather(*[compile_one(ctx, name) for name in names])  # ASA201
+
+
+async def both(service: Service) -> None:
+    await asyncio.gather(compile_one(service, "a"), compile_one(service, "b"))  # ASA201
+
+
+async def each_opens_its_own(factories: Factories, names: list[str]) -> None:
+    await asyncio.gather(*[compile_one(factories, name) for name in names])
+"""
+    assert _lines(tmp_path, source) == expected_lines(source, "ASA201")

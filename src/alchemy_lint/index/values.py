@@ -284,6 +284,23 @@ class ValueModel:
         if not found and reach.how is ReachKind.METHOD_CALL and reach.via and not reach.ref.holds:
             # (An object built from a session here, `repo = Repo(s)`, reaches it as a wrapper.)
             found.extend(self._used_by_method(reach, scope))
+        if not found and reach.how is ReachKind.ARGUMENT and not reach.ref.holds:
+            found.extend(self._kept_sessions(reach.ref, value, scope))
+        return found
+
+    def _kept_sessions(self, ref: ValueRef, value: Value, scope: str) -> list[tuple[str, ValueRef, Value]]:
+        """The sessions an object received whole keeps, by its declared class: `ctx: Context`
+        handed to each task, where `Context` declares `session: AsyncSession` (a dataclass field,
+        an annotated class attribute, `self.session` set in `__init__`)."""
+        if value.kind is not ValueKind.INSTANCE or value.cls is None or value.cls not in self.index.classes:
+            return []
+        found: list[tuple[str, ValueRef, Value]] = []
+        for cls in self.index.class_chain(value.cls):
+            for attribute, facts in cls.attributes.items():
+                kept = self.of(facts.origins)
+                if kept.kind is ValueKind.SESSION:
+                    shown = f"{ref.text}.{attribute}"
+                    found.append((f"{scope}:{shown}", ValueRef(shown, facts.origins), kept))
         return found
 
     def _used_by_method(self, reach: Reach, scope: str) -> list[tuple[str, ValueRef, Value]]:
