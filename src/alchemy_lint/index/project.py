@@ -26,6 +26,7 @@ from alchemy_lint.index.outline import (
 from alchemy_lint.index.policy import TransactionSite, TransactionSites, collect_transaction_sites, sites_in_file
 from alchemy_lint.index.runonce import RunContext, RunOnce, RunOnceInputs, run_once_inputs
 from alchemy_lint.index.summaries import Summaries
+from alchemy_lint.index.transactions import ends_reached_in_units
 from alchemy_lint.index.values import ValueKind, ValueModel
 from alchemy_lint.resolve import follow_exports
 from alchemy_lint.sqlalchemy_api import FACTORIES, SESSION_CLASSES, Api, known_api, library_columns
@@ -137,6 +138,7 @@ class ProjectIndex:
         self._session_helper: list[FunctionFacts | None] = []
         self._extra_session_types: frozenset[str] | None = None
         self._transactions: TransactionSites | None = None
+        self._ended_in_units: frozenset[tuple[str, int]] | None = None
         self._run_once: RunOnce | None = None
         self._memo = memo
         self._reached_by_async: frozenset[str] | None = None
@@ -662,8 +664,22 @@ class ProjectIndex:
         return kept if kept is not None else run_once_inputs(self.files[path])
 
     def transaction_paths(self) -> list[str]:
-        """The files that can hold transaction sites (an awaited `commit()`, a `begin()` block), in path order."""
-        return sorted(path for path, outline in self.outlines.items() if outline.transactions)
+        """The files that can hold transaction sites (an awaited `commit()`, a `begin()` block, a
+        session a provider hands out inside `begin()`), in path order."""
+        return sorted(path for path, outline in self.outlines.items() if _holds_transactions(outline))
+
+    def ended_in_units(self) -> frozenset[tuple[str, int]]:
+        """(function, line) of the commits and rollbacks that calls inside a unit of work reach
+        in their callees: ASA401 reports them at those calls, they are no policy of their own."""
+        if self._ended_in_units is None:
+            self._ended_in_units = frozenset(
+                (end.function, end.line)
+                for path in self.transaction_paths()
+                if not self.is_test_module(path)
+                for function in self.files[path].functions
+                for end in ends_reached_in_units(self, function)
+            )
+        return self._ended_in_units
 
     def transaction_sites(self) -> TransactionSites:
         """The explicit `commit()` sites and unit-of-work `begin()` blocks of the whole project."""
@@ -676,7 +692,11 @@ class ProjectIndex:
         if self._transactions is not None:
             return self._transactions.in_file(path)
         outline = self.outlines.get(path)
-        return list(sites_in_file(self, path)) if outline is not None and outline.transactions else []
+        return list(sites_in_file(self, path)) if outline is not None and _holds_transactions(outline) else []
+
+
+def _holds_transactions(outline: FileOutline) -> bool:
+    return outline.transactions or outline.takes_sessions
 
 
 class AnalysisMemo(Protocol):
