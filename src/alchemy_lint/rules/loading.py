@@ -235,6 +235,8 @@ def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], held: H
         loaded = () if handover.is_collection else handover.loaded
         in_session = held.at(handover.line)
         for read in reads:
+            if read.guarded:
+                continue  # the callee's own guard against this very lazy load
             path = read.path
             if handover.is_collection:
                 if path[:1] != ("[]",):
@@ -348,7 +350,10 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
         "is judged by what the helper reads; through a module-level dispatch table of functions "
         "(`HANDLERS[action](session, order)`, `HANDLERS.get(action)`), by what any of them reads. A "
         "read under `except MissingGreenlet` (or `StatementError`, which wraps it on SQLAlchemy 2.1) "
-        "is the code's own probe and is not reported. Objects a function receives as "
+        "is the code's own probe and is not reported; so is a helper's or model method's read under "
+        "a handler that catches it with other errors (a bare `except:`, `Exception`, `SQLAlchemyError`, "
+        "`InvalidRequestError`) and quietly falls back: no call (a log line) and no raise in the "
+        "handler. Objects a function receives as "
         "parameters are not judged: the caller's query is unknown. Test modules (`conftest.py`, "
         "`test_*.py`, `*_test.py`, files under `tests/` or `test/`) are not judged either: whether a "
         "test's lazy load runs SQL depends on the rows it built (a many-to-one whose foreign key the "
