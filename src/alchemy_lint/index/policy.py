@@ -131,7 +131,7 @@ def sites_in_file(index: ProjectIndex, path: str) -> Iterator[TransactionSite]:
     for function in index.files[path].functions:
         # A commit inside a unit of work is ASA401's finding, not a policy choice.
         early = {(call.line, call.col) for call, _ in early_ends(index, function)}
-        provider = _provider_begin(index, function)
+        provider = provider_begin(index, function)
         for block in begin_blocks(index, function):
             if block.method != "begin" or block.receiver is None or block.line == provider:
                 continue
@@ -145,7 +145,8 @@ def sites_in_file(index: ProjectIndex, path: str) -> Iterator[TransactionSite]:
                 block.receiver.text,
                 block.receiver.received,
             )
-        yield from _handed_out(index, path, function)
+        if index.unit_of_work_providers():
+            yield from _handed_out(index, path, function)
         for call in function.calls:
             if (
                 call.method == "commit"
@@ -153,7 +154,7 @@ def sites_in_file(index: ProjectIndex, path: str) -> Iterator[TransactionSite]:
                 and (call.line, call.col) not in early
                 and values.of(call.receiver.origins).is_session
                 # A callee's commit that a call inside a unit of work reaches: ASA401's, at the call.
-                and (function.qualname, call.line) not in index.ended_in_units()
+                and not (call.receiver.received and (function.qualname, call.line) in index.ended_in_units())
             ):
                 yield TransactionSite(
                     Policy.EXPLICIT,
@@ -167,10 +168,11 @@ def sites_in_file(index: ProjectIndex, path: str) -> Iterator[TransactionSite]:
                 )
 
 
-def _provider_begin(index: ProjectIndex, function: FunctionFacts) -> int | None:
+def provider_begin(index: ProjectIndex, function: FunctionFacts) -> int | None:
     """The line of the `begin()` a helper or provider yields its session from: its uses are the
     unit-of-work sites (each chose it), the block that serves them is none of its own."""
-    if not function.yields:
+    begins = [block for block in function.blocks if block.method in BEGIN_METHODS]
+    if not any(block.line <= guard.line <= block.end_line for guard in function.yields for block in begins):
         return None
     value = index.values.function_result(function.qualname)
     begun = value.begun if value.is_session and value.in_unit_of_work else None
