@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import findings_in
 from test_loading_rules import check
+
+from alchemy_lint.rules.loading_examples import MODELS
 
 # A helper that rolls back on an error it swallows, one that raises it again, one whose rollback
 # a flag turns off, and one that only calls the first.
@@ -364,3 +367,134 @@ def plain_buyer(order) -> str:
     return user.name if user is not None else "unknown"
 """,
     )
+
+
+_GUARDED_MODELS = (
+    MODELS
+    + """
+
+class Account(Base):
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str]
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    owner: Mapped[User] = relationship()
+    backup_owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    backup_owner: Mapped[User] = relationship(foreign_keys=[backup_owner_id])
+
+    def owner_name(self) -> str:
+        name = self.label
+        try:
+            if self.owner is not None:
+                name = self.owner.name
+        except Exception:
+            pass
+        return name
+
+    def owner_name_logged(self) -> str:
+        try:
+            return self.owner.name
+        except Exception:
+            logging.exception("no owner")
+            return self.label
+
+    def owner_name_or_raise(self) -> str:
+        try:
+            return self.owner.name
+        except Exception:
+            raise LookupError(self.label)
+
+    def owner_name_on_key_error(self) -> str:
+        try:
+            return self.owner.name
+        except KeyError:
+            return self.label
+
+    def backup_name(self) -> str:
+        try:
+            return self.backup_owner.name
+        except Exception:
+            pass
+        return self.backup_owner.name
+
+    def label_or_blank(self) -> str:
+        try:
+            return self.label
+        except Exception:
+            return ""
+"""
+).replace("from sqlalchemy import ForeignKey\n", "import logging\n\nfrom sqlalchemy import ForeignKey\n")
+
+
+def test_a_model_method_that_guards_a_lazy_load_with_a_quiet_broad_handler_is_a_probe(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Account
+
+
+async def quiet(session: AsyncSession, account_id: int) -> str:
+    account = await session.get(Account, account_id)
+    return account.owner_name()
+
+
+async def logged(session: AsyncSession, account_id: int) -> str:
+    account = await session.get(Account, account_id)
+    return account.owner_name_logged()  # ASA301
+
+
+async def raised(session: AsyncSession, account_id: int) -> str:
+    account = await session.get(Account, account_id)
+    return account.owner_name_or_raise()  # ASA301
+
+
+async def other_error(session: AsyncSession, account_id: int) -> str:
+    account = await session.get(Account, account_id)
+    return account.owner_name_on_key_error()  # ASA301
+""",
+        "ASA301",
+        app__db_models=_GUARDED_MODELS,
+    )
+
+
+def test_an_expired_column_read_under_a_quiet_broad_handler_is_still_reported(tmp_path: Path) -> None:
+    # The guard is ASA301's only: an expired column inside it raises and the helper quietly
+    # returns its fallback, the error the caller never sees (ASA302 keeps it).
+    check(
+        tmp_path,
+        """\
+from app.db import SessionLocal
+from app.db_models import Account
+
+
+async def relabel(account_id: int) -> str:
+    async with SessionLocal() as session:
+        account = await session.get(Account, account_id)
+        account.label = "renamed"
+        await session.commit()
+        return account.label_or_blank()  # ASA302
+""",
+        "ASA302",
+        app__db_models=_GUARDED_MODELS,
+    )
+
+
+def test_a_relationship_also_read_outside_the_guard_is_reported_at_that_read(tmp_path: Path) -> None:
+    handler = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Account
+
+
+async def backup(session: AsyncSession, account_id: int) -> str:
+    account = await session.get(Account, account_id)
+    return account.backup_name()  # ASA301
+"""
+    check(tmp_path, handler, "ASA301", app__db_models=_GUARDED_MODELS)
+    outside = 1 + next(
+        n for n, line in enumerate(_GUARDED_MODELS.splitlines()) if line == "        return self.backup_owner.name"
+    )
+    (finding,) = findings_in(tmp_path / "project", "app/handlers.py", "ASA301")
+    assert f"Account.backup_name() reads it at app/db_models.py:{outside};" in finding.message

@@ -138,6 +138,8 @@ _GET_SESSION = Step(StepKind.METHOD, "get_session")
 _UNTOLD = Origin(OriginKind.NAME, "")
 #: What a lazy load in async code raises: bare on SQLAlchemy 2.0, wrapped in StatementError on 2.1.
 _LOAD_ERRORS = frozenset({"MissingGreenlet", "StatementError"})
+#: Handlers that catch a lazy load's error with others: every error, or SQLAlchemy's base classes of it.
+_BROAD_LOAD_ERRORS = frozenset({"Exception", "BaseException", "SQLAlchemyError", "InvalidRequestError"})
 
 if sys.version_info >= (3, 11):
     _TryStatement: typing.TypeAlias = ast.Try | ast.TryStar
@@ -1418,17 +1420,26 @@ class _FactsBuilder(FastNodeVisitor):
             return
         key = (found[0], found[1], through)
         guard = self._guard(function)
+        guarded = self._guards_loading(function)
         known = reads.get(key)
         if known is None:
             assigned = (
                 _assigned_below(function.assigned_paths, found[0], found[1][:-1]) if function.assigned_paths else ()
             )
-            reads[key] = ParameterRead(found[0], found[1], node.lineno, node.col_offset, guard, assigned, through)
-        elif known.guard and known.guard != guard:
-            # Read under two different conditions: it needs only what both need.
             reads[key] = ParameterRead(
-                known.parameter, known.path, known.line, known.col, weakest(known.guard, guard), through=through
+                found[0], found[1], node.lineno, node.col_offset, guard, assigned, through, guarded
             )
+        else:
+            if known.guard and known.guard != guard:
+                # Read under two different conditions: it needs only what both need.
+                weaker = weakest(known.guard, guard)
+                known = ParameterRead(
+                    known.parameter, known.path, known.line, known.col, weaker, through=through, guarded=known.guarded
+                )
+            if known.guarded and not guarded:
+                # Also read outside the guard: no probe, and that read is the one to name.
+                known = replace(known, line=node.lineno, col=node.col_offset, guarded=False)
+            reads[key] = known
 
     def _probes_loading(self, function: _FunctionState) -> bool:
         """Inside `try:` with `except MissingGreenlet:` (or `StatementError`, which wraps it on
@@ -1439,6 +1450,26 @@ class _FactsBuilder(FastNodeVisitor):
                 caught = handler.type
                 names = caught.elts if isinstance(caught, ast.Tuple) else [caught] if caught is not None else []
                 if any((qualify(name, self.table) or "").rsplit(".", 1)[-1] in _LOAD_ERRORS for name in names):
+                    return True
+        return False
+
+    def _guards_loading(self, function: _FunctionState) -> bool:
+        """Inside `try:` whose handler catches what a lazy load raises with other errors (a bare
+        `except:`, `Exception`, SQLAlchemy's base classes) and swallows it quietly: nothing but a
+        fallback (`pass`, an assignment or `return` of a value), no call (a log line says the
+        error was not expected) and no raise. A model method written that way probes whether a
+        relationship is loaded and falls back when it is not."""
+        for node in function.enclosing:
+            for handler in getattr(node, "handlers", ()):
+                caught = handler.type
+                names = caught.elts if isinstance(caught, ast.Tuple) else [caught] if caught is not None else []
+                # (A builtin such as `Exception` qualifies to nothing: its own name says it.)
+                leaves = {
+                    (qualify(name, self.table) or (name.id if isinstance(name, ast.Name) else "")).rsplit(".", 1)[-1]
+                    for name in names
+                }
+                broad = caught is None or not leaves.isdisjoint(_BROAD_LOAD_ERRORS)
+                if broad and _falls_back_quietly(handler):
                     return True
         return False
 
@@ -1807,6 +1838,11 @@ def _value_text(expr: ast.expr) -> str | None:
 
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+def _falls_back_quietly(handler: ast.ExceptHandler) -> bool:
+    """The handler only falls back: no call (a log line, a rollback, a retry) and no raise."""
+    return not any(isinstance(node, (ast.Call, ast.Raise, ast.Await)) for node in ast.walk(handler))
 
 
 def _end(node: ast.AST) -> tuple[int, int]:

@@ -207,6 +207,10 @@ class ParameterRead:
     #: The read is on what a call gave back for the parameter (`order = await repo.update(order)`):
     #: it reads the parameter only if that call returns what it was handed (the index decides).
     through: HandedBack | None = None
+    #: Inside `try:` whose handler quietly swallows the error a lazy load raises (`except
+    #: Exception: pass`, a fallback value, no call and no raise): the code's own guard against a
+    #: lazy load, not one that escapes (ASA301). An expired column read there still fails (ASA302).
+    guarded: bool = False
 
 
 @facts_class

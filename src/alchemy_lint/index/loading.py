@@ -505,7 +505,7 @@ def _through_method(
     reads = index.summaries.method_reads(model, name)
     at = ObjectTarget(target.source, tuple(chain), model, target.direct and not chain)
     for read in reads:
-        if within(read.path, set_below):
+        if read.guarded or within(read.path, set_below):
             continue
         unloaded = first_unloaded(
             index, at, loaded, read.path, (read.function, read.line), depth + 1, in_session, read.assigned

@@ -41,10 +41,18 @@ class FileOutline:
     #: the calls themselves stay in the full facts, read for the few names a question asks about
     #: (on a typed project they were half the pack, for questions that never come).
     passes_to: tuple[str, ...] = ()
+    #: Some function takes a parameter a provider fills (`Depends(...)`) or binds `async with
+    #: <call> as name`: where a session handed out inside a unit of work is used, a unit-of-work
+    #: transaction site (index/policy.py), and where ASA401 may find a commit through a call.
+    takes_sessions: bool = False
 
     @property
     def path(self) -> str:
         return self.merged.path
+
+
+#: The calls that open a unit of work (index/transactions.py names them again, importing the index).
+_BEGINS = frozenset({"begin", "begin_nested"})
 
 
 def _kept_call(call: ApiCall) -> bool:
@@ -56,6 +64,13 @@ def _has_transactions(functions: Iterable[FunctionFacts]) -> bool:
     return any(
         any(call.method == "commit" and call.awaited for call in function.calls)
         or any(block.method == "begin" and block.receiver is not None for block in function.blocks)
+        for function in functions
+    )
+
+
+def _takes_sessions(functions: Iterable[FunctionFacts]) -> bool:
+    return any(
+        function.provided or any(block.bound is not None and block.method not in _BEGINS for block in function.blocks)
         for function in functions
     )
 
@@ -84,6 +99,7 @@ def outline_of(facts: FileFacts, *, with_run_once: bool = False) -> FileOutline:
         _has_transactions(facts.functions),
         run_once_digest(facts) if with_run_once else "",
         tuple(sorted({call.name for call in facts.passing_calls})),
+        takes_sessions=_takes_sessions(facts.functions),
     )
 
 

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from alchemy_lint.index.transactions import begin_blocks, early_ends
+from alchemy_lint.index.transactions import BEGIN_METHODS, begin_blocks, early_ends
 
 if TYPE_CHECKING:
+    from alchemy_lint.facts.model import FunctionFacts
     from alchemy_lint.index.project import ProjectIndex
+    from alchemy_lint.index.values import Value
 
 
 class Policy(str, Enum):
@@ -35,6 +37,9 @@ class TransactionSite:
     text: str
     receiver: str
     on_parameter: bool
+    #: A session a provider or helper hands out inside its `begin()` (`get_db()`): the use
+    #: votes for the unit of work, the provider's own `begin()` does not.
+    handed_out_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,12 +90,23 @@ def decide(setting: str, sites: TransactionSites) -> PolicyDecision:
         return PolicyDecision(Policy(setting), f'transaction-policy = "{setting}"')
     commits = sites.count(Policy.EXPLICIT)
     blocks = sites.count(Policy.UNIT_OF_WORK)
-    counts = f"{_plural(commits, 'commit() site')} vs {_plural(blocks, 'begin() block')}"
+    counts = f"{_plural(commits, 'commit() site')} vs {_unit_of_work_count(sites)}"
     most, fewest = max(commits, blocks), min(commits, blocks)
     if not fewest or most < MIN_POLICY_SITES or most < MAJORITY_RATIO * fewest:
         return PolicyDecision(None, counts)
     winner = Policy.UNIT_OF_WORK if blocks > commits else Policy.EXPLICIT
     return PolicyDecision(winner, f"auto: {counts}, a two-thirds majority")
+
+
+def _unit_of_work_count(sites: TransactionSites) -> str:
+    blocks = sites.count(Policy.UNIT_OF_WORK)
+    handed_out = sum(1 for site in sites.sites if site.handed_out_by is not None)
+    if not handed_out:
+        return _plural(blocks, "begin() block")
+    if handed_out == blocks:
+        return f"{_plural(blocks, 'session')} handed out inside begin()"
+    parts = f"{_plural(blocks - handed_out, 'begin() block')}, {_plural(handed_out, 'session')} handed out inside one"
+    return f"{_plural(blocks, 'unit-of-work site')} ({parts})"
 
 
 def _plural(count: int, noun: str) -> str:
@@ -115,8 +131,9 @@ def sites_in_file(index: ProjectIndex, path: str) -> Iterator[TransactionSite]:
     for function in index.files[path].functions:
         # A commit inside a unit of work is ASA401's finding, not a policy choice.
         early = {(call.line, call.col) for call, _ in early_ends(index, function)}
+        provider = provider_begin(index, function)
         for block in begin_blocks(index, function):
-            if block.method != "begin" or block.receiver is None:
+            if block.method != "begin" or block.receiver is None or block.line == provider:
                 continue
             yield TransactionSite(
                 Policy.UNIT_OF_WORK,
@@ -128,12 +145,16 @@ def sites_in_file(index: ProjectIndex, path: str) -> Iterator[TransactionSite]:
                 block.receiver.text,
                 block.receiver.received,
             )
+        if index.unit_of_work_providers():
+            yield from _handed_out(index, path, function)
         for call in function.calls:
             if (
                 call.method == "commit"
                 and call.awaited
                 and (call.line, call.col) not in early
                 and values.of(call.receiver.origins).is_session
+                # A callee's commit that a call inside a unit of work reaches: ASA401's, at the call.
+                and not (call.receiver.received and (function.qualname, call.line) in index.ended_in_units())
             ):
                 yield TransactionSite(
                     Policy.EXPLICIT,
@@ -145,3 +166,37 @@ def sites_in_file(index: ProjectIndex, path: str) -> Iterator[TransactionSite]:
                     call.receiver.text,
                     call.receiver.received,
                 )
+
+
+def provider_begin(index: ProjectIndex, function: FunctionFacts) -> int | None:
+    """The line of the `begin()` a helper or provider yields its session from: its uses are the
+    unit-of-work sites (each chose it), the block that serves them is none of its own."""
+    begins = [block for block in function.blocks if block.method in BEGIN_METHODS]
+    if not any(block.line <= guard.line <= block.end_line for guard in function.yields for block in begins):
+        return None
+    value = index.values.function_result(function.qualname)
+    begun = value.begun if value.is_session and value.in_unit_of_work else None
+    return begun.line if begun is not None else None
+
+
+def _handed_out(index: ProjectIndex, path: str, function: FunctionFacts) -> Iterator[TransactionSite]:
+    """The sessions that `function` takes from a provider or helper that hands them out inside
+    `begin()`: a parameter the framework fills (`Depends(get_db)`), `async with get_db() as s`."""
+    values = index.values
+    for name, origins in function.provided:
+        value = values.of(origins)
+        if value.is_session and value.in_unit_of_work:
+            yield _use_site(path, function, function.line, function.col, f"parameter `{name}`", name, value)
+    for block in function.blocks:
+        if block.bound is None or block.method in BEGIN_METHODS:
+            continue
+        value = values.of(block.value.origins)
+        if value.is_session and value.in_unit_of_work:
+            yield _use_site(path, function, block.line, block.col, f"async with {block.value.text}", block.bound, value)
+
+
+def _use_site(
+    path: str, function: FunctionFacts, line: int, col: int, text: str, session: str, value: Value
+) -> TransactionSite:
+    by = value.begun.text if value.begun is not None else str(value.evidence or "its provider")
+    return TransactionSite(Policy.UNIT_OF_WORK, path, function.qualname, line, col, text, session, False, by)

@@ -23,9 +23,16 @@ from alchemy_lint.index.outline import (
     FunctionsOnDemand,
     outline_of,
 )
-from alchemy_lint.index.policy import TransactionSite, TransactionSites, collect_transaction_sites, sites_in_file
+from alchemy_lint.index.policy import (
+    TransactionSite,
+    TransactionSites,
+    collect_transaction_sites,
+    provider_begin,
+    sites_in_file,
+)
 from alchemy_lint.index.runonce import RunContext, RunOnce, RunOnceInputs, run_once_inputs
 from alchemy_lint.index.summaries import Summaries
+from alchemy_lint.index.transactions import BEGIN_METHODS, ends_reached_in_units
 from alchemy_lint.index.values import ValueKind, ValueModel
 from alchemy_lint.resolve import follow_exports
 from alchemy_lint.sqlalchemy_api import FACTORIES, SESSION_CLASSES, Api, known_api, library_columns
@@ -137,6 +144,8 @@ class ProjectIndex:
         self._session_helper: list[FunctionFacts | None] = []
         self._extra_session_types: frozenset[str] | None = None
         self._transactions: TransactionSites | None = None
+        self._ended_in_units: frozenset[tuple[str, int]] | None = None
+        self._providers: frozenset[str] | None = None
         self._run_once: RunOnce | None = None
         self._memo = memo
         self._reached_by_async: frozenset[str] | None = None
@@ -662,8 +671,44 @@ class ProjectIndex:
         return kept if kept is not None else run_once_inputs(self.files[path])
 
     def transaction_paths(self) -> list[str]:
-        """The files that can hold transaction sites (an awaited `commit()`, a `begin()` block), in path order."""
-        return sorted(path for path, outline in self.outlines.items() if outline.transactions)
+        """The files that can hold transaction sites (an awaited `commit()`, a `begin()` block, a
+        session a provider hands out inside `begin()`), in path order."""
+        return sorted(path for path, outline in self.outlines.items() if self._holds_transactions(outline))
+
+    def _holds_transactions(self, outline: FileOutline) -> bool:
+        # Files that only take sessions matter when some provider hands one out inside begin():
+        # most projects have none, and their votes then load no more files than their commits'.
+        return outline.transactions or (outline.takes_sessions and bool(self.unit_of_work_providers()))
+
+    def unit_of_work_providers(self) -> frozenset[str]:
+        """The functions that hand their session out inside `begin()` (they open it themselves, so
+        their files hold transactions)."""
+        if self._providers is None:
+            self._providers = frozenset(
+                function.qualname
+                for path, outline in self.outlines.items()
+                if outline.transactions
+                for function in self.files[path].functions
+                if provider_begin(self, function) is not None
+            )
+        return self._providers
+
+    def ended_in_units(self) -> frozenset[tuple[str, int]]:
+        """(function, line) of the commits and rollbacks that calls inside a unit of work reach
+        in their callees: ASA401 reports them at those calls, they are no policy of their own."""
+        if self._ended_in_units is None:
+            # Without a provider that hands sessions out inside begin(), only a function's own
+            # begin() blocks make units of work: the others need not be asked.
+            everywhere = bool(self.unit_of_work_providers())
+            self._ended_in_units = frozenset(
+                (end.function, end.line)
+                for path in self.transaction_paths()
+                if not self.is_test_module(path)
+                for function in self.files[path].functions
+                if everywhere or any(block.method in BEGIN_METHODS for block in function.blocks)
+                for end in ends_reached_in_units(self, function)
+            )
+        return self._ended_in_units
 
     def transaction_sites(self) -> TransactionSites:
         """The explicit `commit()` sites and unit-of-work `begin()` blocks of the whole project."""
@@ -676,7 +721,7 @@ class ProjectIndex:
         if self._transactions is not None:
             return self._transactions.in_file(path)
         outline = self.outlines.get(path)
-        return list(sites_in_file(self, path)) if outline is not None and outline.transactions else []
+        return list(sites_in_file(self, path)) if outline is not None and self._holds_transactions(outline) else []
 
 
 class AnalysisMemo(Protocol):

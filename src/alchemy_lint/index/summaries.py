@@ -48,6 +48,8 @@ class Read:
     #: What the reader set below the object whose method or property `path` ends in, before it
     #: called it (relative to that object): the method's reads of them return what was set.
     assigned: tuple[tuple[str, ...], ...] = ()
+    #: Under a handler that quietly swallows a lazy load's error (see `ParameterRead.guarded`).
+    guarded: bool = False
 
 
 class Summaries:
@@ -141,7 +143,7 @@ class Summaries:
             return ()
         self._reads[key] = ()  # a recursive call reads nothing more
         found = [
-            Read(read.path, function.qualname, read.line, read.assigned)
+            Read(read.path, function.qualname, read.line, read.assigned, read.guarded)
             for read in function.parameter_reads
             if read.parameter == parameter
             and happens(read.guard, settled)
@@ -469,4 +471,5 @@ def _handed_on(forward: Forward, read: Read) -> Read:
     """A callee's read of what a forward hands it, as a read of the caller's parameter; what the
     caller set below the object a method of the read is called on goes along with it."""
     path = (*forward.path, *read.path)
-    return Read(path, read.function, read.line, read.assigned + paths_below(forward.assigned, read.path[:-1]))
+    assigned = read.assigned + paths_below(forward.assigned, read.path[:-1])
+    return Read(path, read.function, read.line, assigned, read.guarded)

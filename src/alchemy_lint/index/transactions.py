@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from alchemy_lint.facts.extract import TRACKED_METHODS
 from alchemy_lint.facts.model import ContextBlock, Forward, FunctionFacts, MethodCall
 from alchemy_lint.facts.values import Origin
-from alchemy_lint.index.values import ValueKind
+from alchemy_lint.index.values import Evidence, Value, ValueKind
 
 if TYPE_CHECKING:
     from alchemy_lint.index.project import ProjectIndex
@@ -50,8 +50,13 @@ class UnitOfWork:
     first: int
     last: int
     method: str
-    #: For a session handed out inside a unit of work: where it comes from, for the message.
-    source: str = ""
+    #: For a session handed out inside a unit of work, for the message: the helper or provider
+    #: that hands it out and where it opens `begin()` (`get_db()` at app/db.py:21), when known,
+    #: and how the session is known.
+    begun: Evidence | None = None
+    source: Evidence | None = None
+    #: The session is a parameter its provider fills: the whole function runs in the unit of work.
+    handed_out: bool = False
     #: The transaction object the block binds (`savepoint` of `begin_nested() as savepoint`).
     transaction: str | None = None
 
@@ -117,7 +122,6 @@ def units_of_work(index: ProjectIndex, function: FunctionFacts) -> list[UnitOfWo
             continue
         value = index.values.of(block.value.origins)
         if value.is_session and value.in_unit_of_work:
-            unit = _block_unit(block, block.value.text.removesuffix("()"), "begin")
             found.append(
                 UnitOfWork(
                     f"async with {block.value.text}",
@@ -126,7 +130,8 @@ def units_of_work(index: ProjectIndex, function: FunctionFacts) -> list[UnitOfWo
                     block.line,
                     block.end_line,
                     "begin",
-                    str(value.evidence) if value.evidence else unit.opened,
+                    begun=value.begun,
+                    source=value.evidence,
                 )
             )
     return found
@@ -149,6 +154,21 @@ def ends_through_calls(index: ProjectIndex, function: FunctionFacts) -> Iterator
     transaction: `await save(session)` inside `async with session.begin():` (or
     `async with factory.begin() as session:`), or anywhere in a function whose session parameter
     a provider hands out inside `begin()`. One per call, with the first end found."""
+    for forward, callee, unit, ends in _calls_in_units(index, function):
+        yield EndThroughCall(forward, callee, unit, ends[0])
+
+
+def ends_reached_in_units(index: ProjectIndex, function: FunctionFacts) -> Iterator[SessionEnd]:
+    """Every commit or rollback that the calls of `function` inside a unit of work reach."""
+    for _, _, _, ends in _calls_in_units(index, function):
+        yield from ends
+
+
+def _calls_in_units(
+    index: ProjectIndex, function: FunctionFacts
+) -> Iterator[tuple[Forward, str, UnitOfWork, tuple[SessionEnd, ...]]]:
+    """(call, callee, unit, the callee's ends) for each call inside a unit of work whose callee
+    ends the session's transaction: the first callee that does, for a call that may run several."""
     units: list[UnitOfWork] | None = None
     provided = dict(function.provided)
     summaries = index.summaries
@@ -172,7 +192,7 @@ def ends_through_calls(index: ProjectIndex, function: FunctionFacts) -> Iterator
             )
             if ends:
                 seen.add((forward.line, forward.col))
-                yield EndThroughCall(forward, callee.qualname, unit, ends[0])
+                yield forward, callee.qualname, unit, ends
                 break
 
 
@@ -196,7 +216,7 @@ def _unit_around(
     value = index.values.of(origins) if origins else None
     if value is None or not (value.is_session and value.in_unit_of_work):
         return None
-    return _handed_out_unit(function, session, str(value.evidence) if value.evidence else "its provider")
+    return _handed_out_unit(function, session, value)
 
 
 def early_ends(index: ProjectIndex, function: FunctionFacts) -> Iterator[tuple[MethodCall, UnitOfWork]]:
@@ -223,11 +243,11 @@ def harmful_ends(index: ProjectIndex, function: FunctionFacts) -> Iterator[Early
         if call.receiver.received:
             value = index.values.of(call.receiver.origins)
             if value.is_session and value.in_unit_of_work:
-                source = str(value.evidence) if value.evidence else "its provider"
-                yield EarlyEnd(call, _handed_out_unit(function, call.receiver.text, source), EndEffect.ENDS_BLOCK)
+                unit = _handed_out_unit(function, call.receiver.text, value)
+                yield EarlyEnd(call, unit, EndEffect.ENDS_BLOCK)
 
 
-def _handed_out_unit(function: FunctionFacts, session: str, source: str) -> UnitOfWork:
+def _handed_out_unit(function: FunctionFacts, session: str, value: Value) -> UnitOfWork:
     """The unit of work a provider hands `session` out in: the whole function runs inside it."""
     return UnitOfWork(
         f"the unit of work {session} is handed out in",
@@ -236,7 +256,9 @@ def _handed_out_unit(function: FunctionFacts, session: str, source: str) -> Unit
         function.line,
         function.end_line,
         "begin",
-        source,
+        begun=value.begun,
+        source=value.evidence,
+        handed_out=True,
     )
 
 

@@ -91,6 +91,9 @@ class Value:
     evidence: Evidence | None = None
     #: What calling a CALLABLE (or a FACTORY) gives.
     result: Value | None = None
+    #: For a session a provider hands out inside a unit of work: the provider and where it opens
+    #: `begin()` (`get_db()` at app/db.py:21), for messages.
+    begun: Evidence | None = None
 
     @property
     def is_session(self) -> bool:
@@ -184,6 +187,7 @@ def _join(values: Iterable[Value]) -> Value:
         _agree(value.cls for value in same),
         _best_evidence(same),
         strongest.result,
+        next((value.begun for value in same if value.begun is not None), None),
     )
 
 
@@ -914,7 +918,13 @@ class ValueModel:
                 )
                 for origin in guard.context_origins
             ):
-                value = replace(value, in_unit_of_work=True)
+                begins = [
+                    block.line
+                    for block in function.blocks
+                    if block.method in _BEGIN and block.line <= guard.line <= block.end_line
+                ]
+                begun = Evidence(f"{function.name}()", evidence.path, max(begins, default=function.line))
+                value = replace(value, in_unit_of_work=True, begun=begun)
             found.append(value)
         if not found:
             # What it returns; several returns of other classes (`TursoAdapter(...)` or

@@ -275,6 +275,8 @@ def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], held: H
         loaded = () if handover.is_collection else handover.loaded
         in_session = held.at(handover.line)
         for read in reads:
+            if read.guarded:
+                continue  # the callee's own guard against this very lazy load
             path = read.path
             if handover.is_collection:
                 if path[:1] != ("[]",):
@@ -388,7 +390,10 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
         "is judged by what the helper reads; through a module-level dispatch table of functions "
         "(`HANDLERS[action](session, order)`, `HANDLERS.get(action)`), by what any of them reads. A "
         "read under `except MissingGreenlet` (or `StatementError`, which wraps it on SQLAlchemy 2.1) "
-        "is the code's own probe and is not reported. An object a FastAPI dependency provides "
+        "is the code's own probe and is not reported; so is a helper's or model method's read under "
+        "a handler that catches it with other errors (a bare `except:`, `Exception`, `SQLAlchemyError`, "
+        "`InvalidRequestError`) and quietly falls back: no call (a log line) and no raise in the "
+        "handler. An object a FastAPI dependency provides "
         "(`user: User = Depends(current_user)`, also through an `Annotated` alias and through a "
         "provider that returns the object another one gave it) is judged by its provider's query, "
         "read in the route or in a helper it is handed to. Other objects a function receives as "

@@ -17,6 +17,7 @@ from alchemy_lint.index.transactions import (
     ends_through_calls,
     harmful_ends,
 )
+from alchemy_lint.index.values import Evidence
 from alchemy_lint.rules.base import Example, FileContext, Rule
 from alchemy_lint.rules.scaffolding import DB_MODULE, TAG_MODELS
 
@@ -43,10 +44,22 @@ def check_commit_in_unit_of_work(rule: Rule, context: FileContext) -> Iterator[F
 
 
 def _opened(unit: UnitOfWork) -> str:
+    begun, source = unit.begun, unit.source
+    if unit.handed_out:
+        (session,) = unit.names
+        if begun is not None:
+            return f"the unit of work `{begun.text}` opens (`begin()` at {_at(begun)}) and hands out as `{session}`"
+        return f"the unit of work its provider opens and hands out as `{session}`" + (f" ({source})" if source else "")
     opened = f"`{unit.opened}` (line {unit.line})"
-    if unit.source:
-        opened = f"{opened}, which hands out a session inside `begin()` ({unit.source})"
+    if begun is not None:
+        return f"{opened}, which hands out a session inside `begin()` ({begun.text} opens it at {_at(begun)})"
+    if source is not None:
+        return f"{opened}, which hands out a session inside `begin()` ({source})"
     return opened
+
+
+def _at(evidence: Evidence) -> str:
+    return f"{evidence.path}:{evidence.line}" if evidence.path else f"line {evidence.line}"
 
 
 def _report_through_call(rule: Rule, context: FileContext, through: EndThroughCall) -> Finding:
@@ -336,6 +349,9 @@ _ADVICE = {
     Policy.UNIT_OF_WORK: "wrap the work in `async with session.begin():` instead of calling commit()",
 }
 
+#: For a session a provider hands out inside `begin()`, in a project that commits explicitly.
+_HANDED_OUT_ADVICE = "take a session that is not inside a begin() block and commit it explicitly"
+
 
 def check_mixed_transaction_policy(rule: Rule, context: FileContext) -> Iterator[Finding]:
     # The file's own sites first: a file without any needs nothing of the other files, and
@@ -351,14 +367,15 @@ def check_mixed_transaction_policy(rule: Rule, context: FileContext) -> Iterator
         if (site.path, site.function, site.receiver) in mixed and site.policy is Policy.EXPLICIT:
             yield _report_mixed_on_parameter(rule, context, site)
         elif decision.policy is not None and site.policy is not decision.policy:
+            by = site.handed_out_by
             yield rule.report(
                 context,
                 site.line,
                 site.col,
-                site=site.text,
+                site=site.text if by is None else f"{site.text}, a session {by} hands out inside begin(),",
                 policy=decision.policy.value,
                 reason=decision.reason,
-                advice=_ADVICE[decision.policy],
+                advice=_ADVICE[decision.policy] if by is None else _HANDED_OUT_ADVICE,
             )
 
 
@@ -394,7 +411,12 @@ MIXED_TRANSACTION_POLICY = Rule(
         "begin() block and one commit()) is not reported; set the policy to have it enforced. A "
         "function that both commits and opens `begin()` on a session it received as a parameter is "
         "flagged whatever the policy. Only sites on evidence count: awaited `commit()` on a session, "
-        "`begin()` blocks on a session or a factory. Test modules (`conftest.py`, `test_*.py`, "
+        "`begin()` blocks on a session or a factory, and each use of a session that a provider or helper "
+        "hands out inside its `begin()` (a parameter filled by `Depends(get_db)`, `async with "
+        "unit_of_work() as session`): each use chose the unit of work, so the uses vote and are judged, "
+        "and the provider's own `begin()` is no site. A `commit()` inside a unit of work, written there or "
+        "in a callee a call inside one hands the session to, is ASA401's finding and no site. Test modules "
+        "(`conftest.py`, `test_*.py`, "
         "`*_test.py`, files under `tests/` or `test/`) commit fixture data whatever the application "
         "does: they neither vote nor are judged."
     ),
