@@ -242,7 +242,7 @@ def _passed_up(index: ProjectIndex, subclasses: list[str], parameter: str) -> st
     owner, _, name = parameter.rpartition(":")
     owner = owner.removesuffix(".__init__")
     values = index.values
-    positional, keywords = values.constructor_parameters(owner)
+    positional, _ = values.constructor_parameters(owner)
     keys = {name} | ({str(positional.index(name))} if name in positional else set())
     sites = values.construction_sites().get(owner, [])
     for subclass in subclasses:
