@@ -27,6 +27,7 @@ from alchemy_lint.facts.model import (
     ObjectSource,
     PassedArgument,
     ReturnedObject,
+    SessionTie,
     SourceKind,
     StatementOrigin,
     assigned,
@@ -34,7 +35,7 @@ from alchemy_lint.facts.model import (
 from alchemy_lint.facts.values import Origin, OriginKind, Step, StepKind, ValueRef
 from alchemy_lint.facts.walk import child_nodes
 from alchemy_lint.pickling import facts_class
-from alchemy_lint.resolve import NameTable, dotted_parts, expression_text, qualify
+from alchemy_lint.resolve import NameTable, annotation_targets, dotted_parts, expression_text, qualify
 
 
 class Resolver(Protocol):
@@ -445,6 +446,7 @@ def analyse_function(
     of a call that returns objects.
     """
     walker = _LoadingWalker(resolver, provided or {}, node.lineno, owner, _parameters(node), session_receivers)
+    walker.received = _received_parameters(node, resolver.table, owner, walker.provided)
     walker.run(node.body)
     statements = walker.returned_statements()
     if not (
@@ -468,6 +470,8 @@ def analyse_function(
         returns_created=tuple(walker.returns_created),
         expiries=tuple((source, expiry) for expiry, source in walker.expiries.items()),
         statements=statements,
+        sessions=walker.received_sessions(node),
+        ties=tuple(walker.ties.values()) if walker.materialised else (),
     )
 
 
@@ -483,6 +487,32 @@ def analyse_statement_helper(node: ast.FunctionDef, resolver: Resolver, owner: s
 def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str]:
     args = node.args
     return frozenset(a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs))
+
+
+def _received_parameters(
+    node: ast.AsyncFunctionDef, table: NameTable, owner: str | None, provided: Collection[str]
+) -> dict[str, str]:
+    """The parameters that may hold an ORM object of the caller's session, with the class each
+    names: an annotation of one class (`User`, `User | None`), and `self` of a method (the index
+    decides which of those classes are models)."""
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    received: dict[str, str] = {}
+    wrapped = {d.id for d in node.decorator_list if isinstance(d, ast.Name)}
+    if owner is not None and positional and not wrapped & {"staticmethod", "classmethod"}:
+        received[positional[0].arg] = owner
+        positional = positional[1:]
+    for argument in (*positional, *args.kwonlyargs):
+        if argument.annotation is None or argument.arg in provided:
+            continue
+        targets = annotation_targets(argument.annotation, table)
+        if len(targets) == 1 and "." in targets[0] and not targets[0].startswith(_LIBRARY_CLASSES):
+            received[argument.arg] = targets[0]
+    return received
+
+
+#: Modules whose classes are never a project's models (sessions, plain values).
+_LIBRARY_CLASSES = ("sqlalchemy.", "sqlmodel.", "typing.", "collections.", "datetime.", "uuid.", "decimal.")
 
 
 @dataclass(slots=True)
@@ -540,6 +570,12 @@ class _LoadingWalker:
         #: What each call runs, by call node: asked up to three times per call, and again on a
         #: loop's second pass (the names in force do not change while the function is read).
         self._callees: dict[int, tuple[Origin, ...]] = {}
+        #: The parameters that may hold objects of the caller's session (see `receive`), the
+        #: sessions they are handed to, what may be a session here, and whether any became one.
+        self.received: dict[str, str] = {}
+        self.ties: dict[str, SessionTie] = {}
+        self.session_refs: dict[str, ValueRef] = {}
+        self.materialised = False
 
     def callee(self, node: ast.Call) -> tuple[Origin, ...]:
         found = self._callees.get(id(node))
@@ -571,6 +607,55 @@ class _LoadingWalker:
         swallowed = env.get(_SWALLOWED)
         if isinstance(swallowed, _Swallowed):
             self.rolled_back_on_error |= swallowed.sessions
+
+    def receive(self, env: _Env) -> None:
+        """The received parameters (see `_received_parameters`) become objects when a session
+        they may sit in commits, rolls back or is handed to a call: before that, what they are
+        is what it always was here (nothing the analysis follows)."""
+        for name, model in self.received.items():
+            if name not in env and name not in self.rebound:
+                env[name] = _Object(ObjectSource(SourceKind.RECEIVED, self.line, model=model, parameter=name))
+                self.materialised = True
+
+    def held_by(self, value: _Object, session: str) -> bool:
+        """A received object may be in `session`: it was handed to no other session's method."""
+        tie = self.ties.get(value.source.parameter)
+        return tie is None or tie.session == session
+
+    def maybe_new(self, value: _Object) -> bool:
+        """A received object the function adds may be a new one its caller made: a rollback
+        before any commit expunges it, its attributes intact, rather than expiring it."""
+        tie = self.ties.get(value.source.parameter)
+        return tie is not None and tie.method == "add" and not value.expired
+
+    def tie(self, node: ast.Call, env: _Env) -> None:
+        """`session.delete(self)`, `session.add(user)`: the received object is that session's."""
+        func = node.func
+        if not (isinstance(func, ast.Attribute) and func.attr in _TYING_METHODS and node.args):
+            return
+        first = node.args[0]
+        if not (isinstance(first, ast.Name) and first.id in self.received and first.id not in self.rebound):
+            return
+        if first.id in self.ties or not _is_candidate(env.get(expression_text(func.value) or "")):
+            return
+        ref = self.resolver.value_ref(func.value)
+        if ref is not None and ref.origins:
+            self.session_refs.setdefault(ref.text, ref)
+            self.ties[first.id] = SessionTie(first.id, ref.text, func.attr)
+
+    def received_sessions(self, node: ast.AsyncFunctionDef) -> tuple[ValueRef, ...]:
+        """What may be a session among the names the function uses as one, and its parameters
+        (an unused session parameter is a second session all the same), when it received objects."""
+        if not self.materialised:
+            return ()
+        found = dict(self.session_refs)
+        for name in sorted(self.parameters - self.received.keys() - found.keys()):
+            ref = self.resolver.value_ref(
+                ast.Name(id=name, ctx=ast.Load(), lineno=node.lineno, col_offset=node.col_offset + 1)
+            )
+            if ref is not None and _may_be_session(ref):
+                found[name] = ref
+        return tuple(found[text] for text in sorted(found))
 
     # -- statements ----------------------------------------------------------------
 
@@ -799,7 +884,7 @@ class _LoadingWalker:
     def returned(self, node: ast.Return, env: _Env) -> None:
         if node.value is None or (isinstance(node.value, ast.Constant) and node.value.value is None):
             return
-        value = self.expr(node.value, env)
+        value = _without_received(self.expr(node.value, env))
         key = (node.lineno, node.col_offset)
         if key in self._seen_returns:
             return
@@ -954,7 +1039,7 @@ class _LoadingWalker:
                 env.pop(target.id, None)
             else:
                 env[target.id] = value
-                if isinstance(value, _Object):
+                if isinstance(value, _Object) and value.source.kind is not SourceKind.RECEIVED:
                     self.held[value.source] = None
         elif isinstance(target, (ast.Tuple, ast.List)):
             items = self.unpacked(value, len(target.elts))
@@ -1001,7 +1086,11 @@ class _LoadingWalker:
             return None
         ref = self.resolver.value_ref(receiver)
         # Whether the receiver is a session (not a factory) is the index's call, on its origins.
-        return text if ref is not None and ref.origins else None
+        if ref is None or not ref.origins:
+            return None
+        if self.received:
+            self.session_refs.setdefault(ref.text, ref)
+        return text
 
     # -- expressions ---------------------------------------------------------------
 
@@ -1107,6 +1196,8 @@ class _LoadingWalker:
         if node.attr == "awaitable_attrs":
             return _AwaitableAttrs(node.value.id if isinstance(node.value, ast.Name) else None, owner)
         self.record(node, owner, kind)
+        if owner.source.kind is SourceKind.RECEIVED:
+            return None  # what its relationships hold is the caller's query's business (ASA301)
         if node.attr.startswith("__") or len(owner.path) >= _MAX_PATH or assigned(node.attr) in owner.loaded:
             return None  # (set by the code itself: what the value holds is not the query's)
         return owner.attribute(node.attr)
@@ -1163,6 +1254,8 @@ class _LoadingWalker:
 
     def call(self, node: ast.Call, env: _Env, awaited: bool = False) -> _Value | None:
         func = node.func
+        if self.received:
+            self.tie(node, env)
         if isinstance(func, ast.Attribute) and func.attr in _MUTATORS:
             self.initialise_collection(func.value, env)
         library = self.library_name(func, env)
@@ -1462,6 +1555,8 @@ class _LoadingWalker:
             # A provided session handed over: the callee may end the transaction of the
             # request's other provided objects too (its summary decides).
             self.inject(session, env)
+        if self.received:
+            self.expire_received_through(node, env, on_self)
         sessions = {value.session_text for value in env.values() if isinstance(value, _Object) and value.session_text}
         if not sessions:
             return
@@ -1488,6 +1583,50 @@ class _LoadingWalker:
             )
             for name, value in list(env.items()):
                 if isinstance(value, _Object) and value.session_text == session and value.persistent:
+                    env[name] = value.expired_also(expiry)
+
+    def expire_received_through(self, node: ast.Call, env: _Env, on_self: bool) -> None:
+        """A call handed what may be a session: the received objects carry it as a possible
+        expiry, which the index keeps when the argument is their session and the callee's
+        summary commits or rolls it back."""
+        passed: list[tuple[str, str, ValueRef]] = []
+        arguments = [(str(position), arg) for position, arg in enumerate(node.args)]
+        arguments.extend((keyword.arg, keyword.value) for keyword in node.keywords if keyword.arg)
+        # What a received object holds is no session (`user.id`); what `self` holds may be one
+        # (`self.session` of a service, whose `self` is received in case its class is a model).
+        holders = self.received.keys() - {"self"}
+        for key, expression in arguments:
+            if type(expression) is not ast.Name and type(expression) is not ast.Attribute:
+                continue
+            text = expression_text(expression)
+            if text is None or not _is_candidate(env.get(text)) or text.split(".", 1)[0] in holders:
+                continue  # (an object, a statement, loader options: no session either)
+            ref = self.resolver.value_ref(expression)
+            if ref is not None and _may_be_session(ref):
+                passed.append((text, key, ref))
+        if on_self:
+            passed.extend(
+                (text, "self." + text.split(".", 1)[1], ref)
+                for text, ref in self.session_refs.items()
+                if text.startswith("self.")
+            )
+        if not passed:
+            return
+        callee = self.callee(node)
+        if not callee:
+            return
+        self.receive(env)
+        flags = known_arguments(node)
+        for session, key, ref in passed:
+            self.session_refs.setdefault(session, ref)
+            expiry = Expiry(session, "call", node.lineno, callee, key, in_loop=bool(self.loops), flags=flags)
+            for name, value in list(env.items()):
+                if (
+                    isinstance(value, _Object)
+                    and value.source.kind is SourceKind.RECEIVED
+                    and value.stage is None
+                    and self.held_by(value, session)
+                ):
                     env[name] = value.expired_also(expiry)
 
     def initialise_collection(self, collection: ast.expr, env: _Env) -> None:
@@ -1586,7 +1725,12 @@ class _LoadingWalker:
             if type(expression) is ast.Name and env.get(expression.id).__class__ is _Object:
                 value = env[expression.id]
             assert isinstance(value, _Object)
-            if value.stage is None and value.persistent and not _is_candidate(value):
+            if (
+                value.stage is None
+                and value.persistent
+                and not _is_candidate(value)
+                and value.source.kind is not SourceKind.RECEIVED
+            ):
                 found.append(
                     HandedObject(
                         argument,
@@ -1722,6 +1866,8 @@ class _LoadingWalker:
         ref = self.resolver.value_ref(func.value)
         if ref is None or not ref.origins:
             return None
+        if self.received:
+            self.session_refs.setdefault(ref.text, ref)
         method = func.attr
         if method in ("get", "get_one") and awaited and node.args:
             model_node = node.args[0]
@@ -1818,7 +1964,19 @@ class _LoadingWalker:
         expiry = Expiry(session, method, line)
         if method != "flush" and session in self.provided:
             self.inject(session, env)
+        if method != "flush" and self.received:
+            self.receive(env)
         for name, value in list(env.items()):
+            if (
+                isinstance(value, _Object)
+                and value.source.kind is SourceKind.RECEIVED
+                and method != "flush"
+                and self.held_by(value, session)
+            ):
+                # Which session holds it is the index's call (see `FunctionLoading.sessions`).
+                if not (method == "rollback" and self.maybe_new(value)):
+                    env[name] = value.expired_also(expiry)
+                continue
             if not isinstance(value, _Object) or value.session_text != session:
                 continue
             if value.source.kind is SourceKind.NEW and value.pending_in is not None:
@@ -1895,8 +2053,38 @@ def _is_refresh(statement: ast.stmt) -> bool:
 
 
 def _is_injected(value: _Value | None) -> bool:
-    """A parameter a framework provided, made an object by its session's commit or rollback."""
-    return isinstance(value, _Object) and value.source.kind is SourceKind.INJECTED and value.stage is None
+    """A parameter a framework provided (or one that received an object), made an object by its
+    session's commit or rollback."""
+    return isinstance(value, _Object) and value.source.kind in _PARAMETER_KINDS and value.stage is None
+
+
+_PARAMETER_KINDS = frozenset({SourceKind.INJECTED, SourceKind.RECEIVED})
+
+
+def _without_received(value: _Value | None) -> _Value | None:
+    """What a `return` gives back, with the received objects as unknown as before they became
+    objects (a returned parameter is the summary's `returned_parameters`)."""
+    if isinstance(value, _Object) and value.source.kind is SourceKind.RECEIVED:
+        return None
+    if isinstance(value, _Tuple) and any(
+        isinstance(item, _Object) and item.source.kind is SourceKind.RECEIVED for item in value.items
+    ):
+        return _Tuple(tuple(_without_received(item) for item in value.items))
+    return value
+
+
+def _may_be_session(ref: ValueRef) -> bool:
+    """Some evidence says what the value is, and not only an annotation of a plain class."""
+    return any(
+        origin.kind is not OriginKind.ANNOTATION or ("." in origin.name and not origin.name.startswith(_PLAIN))
+        for origin in ref.origins
+    )
+
+
+#: Modules of annotations that never name a session.
+_PLAIN = ("typing.", "collections.", "datetime.", "uuid.", "decimal.", "enum.", "pathlib.")
+#: Session methods that take an object into the session (or act on one that is there).
+_TYING_METHODS = frozenset({"add", "delete", "merge", "refresh", "expunge"})
 
 
 def _is_called(value: _Value | None) -> bool:

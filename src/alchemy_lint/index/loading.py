@@ -86,9 +86,9 @@ def resolve_source(
         return _resolve_statement(index, source, path, function, site)
     if source.model is None:
         return None
-    # An injected parameter's annotation may be an alias (`CurrentUser = Annotated[User, ...]`).
+    # A parameter's annotation may be an alias (`CurrentUser = Annotated[User, ...]`).
     model = index.resolve_model(
-        index.through_aliases(source.model)[0] if source.kind is SourceKind.INJECTED else source.model
+        index.through_aliases(source.model)[0] if source.kind in _PARAMETER_KINDS else source.model
     )
     if model is None or not index.is_model(model):
         return None
@@ -144,6 +144,8 @@ def _is_select(index: ProjectIndex, constructor: str | None) -> bool:
 
 
 _OBJECT_STATEMENTS = frozenset({"select", "insert", "update", "delete"})
+#: Objects that parameters hold, named by their annotation.
+_PARAMETER_KINDS = frozenset({SourceKind.INJECTED, SourceKind.RECEIVED})
 
 
 def _resolve_call(
