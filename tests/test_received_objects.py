@@ -221,6 +221,36 @@ async def create(db: AsyncSession, user: User) -> str:
     )
 
 
+def test_an_object_merged_or_expunged_is_not_the_sessions(tmp_path: Path) -> None:
+    # Verified: `merge()` leaves a detached argument detached (the session holds a copy), and
+    # `expunge()` detaches it; no later commit or rollback of the session expires it.
+    check(
+        tmp_path,
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import User
+
+
+async def merged(db: AsyncSession, user: User) -> str:
+    await db.merge(user)
+    await db.rollback()
+    return user.name
+
+
+async def expunged(db: AsyncSession, user: User) -> str:
+    db.expunge(user)
+    await db.rollback()
+    return user.name
+
+
+async def kept(db: AsyncSession, user: User) -> str:
+    await db.rollback()
+    return user.name  # ASA302
+""",
+    )
+
+
 def test_parameters_that_hold_no_model_and_sync_functions_are_not_judged(tmp_path: Path) -> None:
     check(
         tmp_path,

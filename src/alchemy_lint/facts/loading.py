@@ -631,10 +631,16 @@ class _LoadingWalker:
     def tie(self, node: ast.Call, env: _Env) -> None:
         """`session.delete(self)`, `session.add(user)`: the received object is that session's."""
         func = node.func
-        if not (isinstance(func, ast.Attribute) and func.attr in _TYING_METHODS and node.args):
+        if not (isinstance(func, ast.Attribute) and func.attr in _TYING_METHODS | _RELEASING_METHODS and node.args):
             return
         first = node.args[0]
         if not (isinstance(first, ast.Name) and first.id in self.received and first.id not in self.rebound):
+            return
+        if func.attr in _RELEASING_METHODS:
+            # `merge()` copies the object onto the session's own and leaves it as it was (detached,
+            # for the objects code merges); `expunge()` detaches it: no commit expires it then.
+            self.rebound.add(first.id)
+            env.pop(first.id, None)
             return
         if first.id in self.ties or not _is_candidate(env.get(expression_text(func.value) or "")):
             return
@@ -2084,7 +2090,9 @@ def _may_be_session(ref: ValueRef) -> bool:
 #: Modules of annotations that never name a session.
 _PLAIN = ("typing.", "collections.", "datetime.", "uuid.", "decimal.", "enum.", "pathlib.")
 #: Session methods that take an object into the session (or act on one that is there).
-_TYING_METHODS = frozenset({"add", "delete", "merge", "refresh", "expunge"})
+_TYING_METHODS = frozenset({"add", "delete", "refresh"})
+#: Session methods after which the object they are handed is not the session's.
+_RELEASING_METHODS = frozenset({"merge", "expunge"})
 
 
 def _is_called(value: _Value | None) -> bool:
