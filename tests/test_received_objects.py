@@ -196,6 +196,35 @@ async def tied(db: AsyncSession, audit_db: AsyncSession, user: User) -> str:
     )
 
 
+def test_a_session_the_function_opens_holds_a_received_object_only_once_handed_it(tmp_path: Path) -> None:
+    # The caller loaded the object in some other session: this one's rollback expires it only
+    # after `add()` put it here (and a commit made it persistent).
+    check(
+        tmp_path,
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def audit(user: User) -> str:
+    async with SessionLocal() as session:
+        try:
+            await session.commit()
+        except Exception:
+            await session.rollback()
+            return user.name
+        return user.name
+
+
+async def attach(user: User) -> str:
+    async with SessionLocal() as session:
+        session.add(user)
+        await session.commit()
+        return user.name  # ASA302
+""",
+    )
+
+
 def test_an_object_the_function_adds_is_not_expired_by_a_rollback_before_any_commit(tmp_path: Path) -> None:
     # The caller may have made it (`User(...)`): a rollback expunges a pending object, its
     # attributes intact. After a commit it is persistent, and the next rollback expires it.

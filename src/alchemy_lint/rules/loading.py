@@ -352,7 +352,8 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
         "(`HANDLERS[action](session, order)`, `HANDLERS.get(action)`), by what any of them reads. A "
         "read under `except MissingGreenlet` (or `StatementError`, which wraps it on SQLAlchemy 2.1) "
         "is the code's own probe and is not reported. Objects a function receives as "
-        "parameters (and `self` in a model's methods) are not judged: the caller's query is unknown. Test modules (`conftest.py`, "
+        "parameters (and `self` in a model's methods) are not judged: the caller's query is "
+        "unknown. Test modules (`conftest.py`, "
         "`test_*.py`, `*_test.py`, files under `tests/` or `test/`) are not judged either: whether a "
         "test's lazy load runs SQL depends on the rows it built (a many-to-one whose foreign key the "
         "test left NULL loads nothing), and one that does raise fails the test when it runs. One "
@@ -565,7 +566,9 @@ def _expiring_received(
         return ()
     held_by = tie if tie is not None else next(iter(sessions))
     session = sessions.get(held_by)
-    if session is None:
+    if session is None or (tie is None and not _from_caller(session)):
+        # A session the function opens itself cannot hold what its caller loaded, unless the
+        # function hands the object to it.
         return ()
     if not _is_judged_session(context, session):
         return ()
@@ -575,6 +578,11 @@ def _expiring_received(
         for event in (_through_callee(index, event) for event in expired_by if event.session == held_by)
         if event.method in _ROLLBACKS or (event.method in ("commit", "begin") and expires is True)
     )
+
+
+def _from_caller(session: ValueRef) -> bool:
+    """The session comes from outside the function: a parameter, or what `self` holds."""
+    return session.received or session.text.startswith(("self.", "cls."))
 
 
 def _function_sessions(index: ProjectIndex, loading: FunctionLoading) -> dict[str, ValueRef]:
@@ -661,11 +669,13 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
         "provider as the session that commits (`Depends(get_db)` in both): FastAPI calls that provider "
         "once per request and hands the one session to both. An object the function receives (a "
         "parameter annotated with a model, also `Optional[...]`/`X | None`, or `self` in a method of a "
-        "model) is the caller's: it is judged in the session the function hands it to (`add`, "
-        "`delete`, `merge`, `refresh`, `expunge`), else in the function's only session (the common "
-        "`(db, db_user)` pair); a function with two or more sessions and nothing that ties the "
-        "object to one is not judged, nor is a rollback before any commit of an object the function "
-        "adds (the caller may have made it: a rollback expunges it). A property or method of the "
+        "model) is the caller's: it is judged in the session the function hands it to (`add`, `delete`, "
+        "`refresh`), else in the function's only session when that session comes from the caller too "
+        "(a parameter, or what `self` holds: the common `(db, db_user)` pair). A session the "
+        "function opens itself, two or more sessions with nothing that ties the object to one, an "
+        "object `merge()`d or `expunge()`d (it is not, or no longer, the session's), and a rollback "
+        "before any commit of an object the function adds (the caller may have made it: a rollback "
+        "expunges it) are not judged. A property or method of the "
         "model read after expiry is reported when it reads a column. The commit of a session whose "
         "factory is unknown (a parameter annotated `AsyncSession`) is not judged (its rollback is); "
         "with `preview = true`, such a session is judged by the project's one session factory when "
