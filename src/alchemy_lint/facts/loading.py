@@ -451,6 +451,7 @@ def analyse_function(
     statements = walker.returned_statements()
     if not (
         walker.accesses
+        or walker.received_accesses
         or walker.returns
         or walker.handovers
         or walker.effects
@@ -460,7 +461,7 @@ def analyse_function(
     ):
         return None
     return FunctionLoading(
-        accesses=tuple(walker.accesses.values()),
+        accesses=(*walker.accesses.values(), *walker.received_accesses.values()),
         returns=tuple(walker.returns),
         returns_only_objects=bool(walker.returns) and not walker.other_returns,
         handovers=tuple(walker.handovers.values()),
@@ -544,6 +545,7 @@ class _LoadingWalker:
         #: Names the function bound itself: a provided parameter rebound is no longer provided.
         self.rebound: set[str] = set()
         self.accesses: dict[tuple[int, int, str, str], ObjectAccess] = {}
+        self.received_accesses: dict[tuple[int, int, str, str], ObjectAccess] = {}
         self.handovers: dict[tuple[int, int, str, str], Handover] = {}
         #: What the function does to sessions on every path that returns normally.
         self.effects: frozenset[tuple[str, str]] | None = None
@@ -1209,7 +1211,10 @@ class _LoadingWalker:
         return owner.attribute(node.attr)
 
     def record(self, node: ast.Attribute, owner: _Object, kind: AccessKind, in_place: bool = True) -> None:
-        if len(self.accesses) >= _MAX_ACCESSES or _is_candidate(owner):
+        # The reads of received objects (`self.x` in every method) are kept apart: they take no
+        # place of the function's own objects under the cap.
+        accesses = self.received_accesses if owner.source.kind is SourceKind.RECEIVED else self.accesses
+        if len(accesses) >= _MAX_ACCESSES or _is_candidate(owner):
             return
         target = expression_text(node.value) or ast.unparse(node.value)
         key = (node.lineno, node.col_offset, target, node.attr)
@@ -1227,7 +1232,7 @@ class _LoadingWalker:
             end_line=node.end_lineno if in_place else None,
             end_col=node.end_col_offset if in_place else None,
         )
-        seen = self.accesses.get(key)
+        seen = accesses.get(key)
         if seen is not None and seen != access:
             access = replace(
                 access,
@@ -1236,7 +1241,7 @@ class _LoadingWalker:
                 expired_by=_in_expiry_order({*seen.expired_by, *access.expired_by}),
                 source=access.source if access.source.loaders_known else seen.source,
             )
-        self.accesses[key] = access
+        accesses[key] = access
 
     def awaited(self, node: ast.Await, env: _Env) -> _Value | None:
         inner = node.value
