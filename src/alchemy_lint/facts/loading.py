@@ -437,16 +437,18 @@ def analyse_function(
     provided: dict[str, ValueRef] | None = None,
     owner: str | None = None,
     session_receivers: frozenset[str] = frozenset(),
+    receives_self: bool = True,
 ) -> FunctionLoading | None:
     """The loading facts of one async function, or None when it touches no ORM object.
 
     `provided`: the parameters a web framework fills from a provider (`Depends(...)`); `owner`:
     the class of which it is a method; `session_receivers`: the expressions the function awaits
     session methods on (`session` of `await session.commit()`): the session among the arguments
-    of a call that returns objects.
+    of a call that returns objects; `receives_self`: the owner may be a model, so `self` may be
+    an ORM object.
     """
     walker = _LoadingWalker(resolver, provided or {}, node.lineno, owner, _parameters(node), session_receivers)
-    walker.received = _received_parameters(node, resolver.table, owner, walker.provided)
+    walker.received = _received_parameters(node, resolver.table, owner if receives_self else None, walker.provided)
     walker.run(node.body)
     statements = walker.returned_statements()
     if not (
