@@ -917,8 +917,9 @@ async def admin(user: User = Depends(current_user)) -> User:
 
 def test_a_provided_object_is_judged_when_its_provider_takes_the_routes_session_provider(tmp_path: Path) -> None:
     # FastAPI calls `get_db` once per request: `current_user`'s object is in the route's session,
-    # also through `admin`; `get_audit_db` is a session of its own, and a parameter nobody provides
-    # or that the route rebinds is not judged.
+    # also through `admin`; `get_audit_db` is a session of its own, and a parameter the route
+    # rebinds is not judged. A parameter nobody provides is the object of the function's only
+    # session (test_received_objects.py).
     check(
         tmp_path,
         """\
@@ -945,7 +946,7 @@ async def other_session(user: User = Depends(current_user), db: AsyncSession = D
 
 async def plain(user: User, session: AsyncSession) -> str:
     await session.rollback()
-    return user.name
+    return user.name  # ASA302
 
 
 @router.post("/c")

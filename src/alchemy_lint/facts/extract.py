@@ -212,6 +212,20 @@ _VAGUE_ANNOTATIONS = frozenset({"typing.Any", "typing_extensions.Any"})
 _RECEIVERS = frozenset({"self", "cls"})
 
 
+#: Bases that make no class a model.
+_PLAIN_BASES = frozenset(
+    {
+        "object",
+        "abc.ABC",
+        "typing.Protocol",
+        "typing.Generic",
+        "typing_extensions.Protocol",
+        "enum.Enum",
+        "Exception",
+    }
+)
+
+
 def _vague(argument: ast.arg, targets: tuple[str, ...]) -> bool:
     """The parameter has no annotation, or one that says nothing of it (`Any`, `object`)."""
     annotation = argument.annotation
@@ -283,6 +297,9 @@ class _FunctionState:
 class _ClassState:
     qualname: str
     attributes: dict[str, AttributeFacts] = field(default_factory=dict)
+    #: Some base may make it a model (a class with no bases, or only `ABC`/`Protocol`/`Generic`,
+    #: is none): its methods' `self` may be an ORM object.
+    may_be_model: bool = True
 
 
 class _FactsBuilder(FastNodeVisitor):
@@ -453,7 +470,7 @@ class _FactsBuilder(FastNodeVisitor):
         qualname = f"{outer.qualname if outer else self.module}.{node.name}"
         if self.classes and not outer:
             qualname = f"{self.classes[-1].qualname}.{node.name}"
-        state = _ClassState(qualname)
+        state = _ClassState(qualname, may_be_model=len(bases) < len(node.bases) or bool(set(bases) - _PLAIN_BASES))
         self.classes.append(state)
         saved_function, self.function = self.function, None
         saved_loops, self.loop_depth = self.loop_depth, 0
@@ -548,7 +565,14 @@ class _FactsBuilder(FastNodeVisitor):
         self.kept.leave_function(node)
         if isinstance(node, ast.AsyncFunctionDef):
             loading = (
-                analyse_function(node, self, state.provided, method_of, _session_receivers(state.calls))
+                analyse_function(
+                    node,
+                    self,
+                    state.provided,
+                    method_of,
+                    _session_receivers(state.calls),
+                    receives_self=method_of is not None and self.classes[-1].may_be_model,
+                )
                 if state.awaits
                 else None
             )

@@ -28,6 +28,7 @@ from alchemy_lint.facts.model import (
     ObjectSource,
     PassedArgument,
     ReturnedObject,
+    SessionTie,
     SourceKind,
     StatementOrigin,
     assigned,
@@ -35,7 +36,7 @@ from alchemy_lint.facts.model import (
 from alchemy_lint.facts.values import Origin, OriginKind, Step, StepKind, ValueRef
 from alchemy_lint.facts.walk import child_nodes
 from alchemy_lint.pickling import facts_class
-from alchemy_lint.resolve import NameTable, dotted_parts, expression_text, qualify
+from alchemy_lint.resolve import NameTable, annotation_targets, dotted_parts, expression_text, qualify
 
 
 class Resolver(Protocol):
@@ -461,19 +462,23 @@ def analyse_function(
     provided: dict[str, ValueRef] | None = None,
     owner: str | None = None,
     session_receivers: frozenset[str] = frozenset(),
+    receives_self: bool = True,
 ) -> FunctionLoading | None:
     """The loading facts of one async function, or None when it touches no ORM object.
 
     `provided`: the parameters a web framework fills from a provider (`Depends(...)`); `owner`:
     the class of which it is a method; `session_receivers`: the expressions the function awaits
     session methods on (`session` of `await session.commit()`): the session among the arguments
-    of a call that returns objects.
+    of a call that returns objects; `receives_self`: the owner may be a model, so `self` may be
+    an ORM object.
     """
     walker = _LoadingWalker(resolver, provided or {}, node.lineno, owner, _parameters(node), session_receivers)
+    walker.received = _received_parameters(node, resolver.table, owner if receives_self else None, walker.provided)
     walker.run(node.body)
     statements = walker.returned_statements()
     if not (
         walker.accesses
+        or walker.received_accesses
         or walker.returns
         or walker.handovers
         or walker.effects
@@ -484,7 +489,7 @@ def analyse_function(
     ):
         return None
     return FunctionLoading(
-        accesses=tuple(walker.accesses.values()),
+        accesses=(*walker.accesses.values(), *walker.received_accesses.values()),
         returns=tuple(walker.returns),
         returns_only_objects=bool(walker.returns) and not walker.other_returns,
         handovers=tuple(walker.handovers.values()),
@@ -497,6 +502,8 @@ def analyse_function(
         returns_created=tuple(walker.returns_created),
         expiries=tuple((source, expiry) for expiry, source in walker.expiries.items()),
         statements=statements,
+        sessions=walker.received_sessions(node),
+        ties=tuple(walker.ties.values()) if walker.materialised else (),
     )
 
 
@@ -512,6 +519,32 @@ def analyse_statement_helper(node: ast.FunctionDef, resolver: Resolver, owner: s
 def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str]:
     args = node.args
     return frozenset(a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs))
+
+
+def _received_parameters(
+    node: ast.AsyncFunctionDef, table: NameTable, owner: str | None, provided: Collection[str]
+) -> dict[str, str]:
+    """The parameters that may hold an ORM object of the caller's session, with the class each
+    names: an annotation of one class (`User`, `User | None`), and `self` of a method (the index
+    decides which of those classes are models)."""
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    received: dict[str, str] = {}
+    wrapped = {d.id for d in node.decorator_list if isinstance(d, ast.Name)}
+    if owner is not None and positional and not wrapped & {"staticmethod", "classmethod"}:
+        received[positional[0].arg] = owner
+        positional = positional[1:]
+    for argument in (*positional, *args.kwonlyargs):
+        if argument.annotation is None or argument.arg in provided:
+            continue
+        targets = annotation_targets(argument.annotation, table)
+        if len(targets) == 1 and "." in targets[0] and not targets[0].startswith(_LIBRARY_CLASSES):
+            received[argument.arg] = targets[0]
+    return received
+
+
+#: Modules whose classes are never a project's models (sessions, plain values).
+_LIBRARY_CLASSES = ("sqlalchemy.", "sqlmodel.", "typing.", "collections.", "datetime.", "uuid.", "decimal.")
 
 
 @dataclass(slots=True)
@@ -543,6 +576,7 @@ class _LoadingWalker:
         #: Names the function bound itself: a provided parameter rebound is no longer provided.
         self.rebound: set[str] = set()
         self.accesses: dict[tuple[int, int, str, str], ObjectAccess] = {}
+        self.received_accesses: dict[tuple[int, int, str, str], ObjectAccess] = {}
         self.handovers: dict[tuple[int, int, str, str], Handover] = {}
         #: What the function does to sessions on every path that returns normally, and on every
         #: such path that swallowed no error (the path its callers get when nothing fails).
@@ -571,6 +605,12 @@ class _LoadingWalker:
         #: What each call runs, by call node: asked up to three times per call, and again on a
         #: loop's second pass (the names in force do not change while the function is read).
         self._callees: dict[int, tuple[Origin, ...]] = {}
+        #: The parameters that may hold objects of the caller's session (see `receive`), the
+        #: sessions they are handed to, what may be a session here, and whether any became one.
+        self.received: dict[str, str] = {}
+        self.ties: dict[str, SessionTie] = {}
+        self.session_refs: dict[str, ValueRef] = {}
+        self.materialised = False
 
     def callee(self, node: ast.Call) -> tuple[Origin, ...]:
         found = self._callees.get(id(node))
@@ -605,6 +645,61 @@ class _LoadingWalker:
         swallowed = env.get(_SWALLOWED)
         if isinstance(swallowed, _Swallowed):
             self.rolled_back_on_error |= swallowed.sessions
+
+    def receive(self, env: _Env) -> None:
+        """The received parameters (see `_received_parameters`) become objects when a session
+        they may sit in commits, rolls back or is handed to a call: before that, what they are
+        is what it always was here (nothing the analysis follows)."""
+        for name, model in self.received.items():
+            if name not in env and name not in self.rebound:
+                env[name] = _Object(ObjectSource(SourceKind.RECEIVED, self.line, model=model, parameter=name))
+                self.materialised = True
+
+    def held_by(self, value: _Object, session: str) -> bool:
+        """A received object may be in `session`: it was handed to no other session's method."""
+        tie = self.ties.get(value.source.parameter)
+        return tie is None or tie.session == session
+
+    def maybe_new(self, value: _Object) -> bool:
+        """A received object the function adds may be a new one its caller made: a rollback
+        before any commit expunges it, its attributes intact, rather than expiring it."""
+        tie = self.ties.get(value.source.parameter)
+        return tie is not None and tie.method == "add" and not value.expired
+
+    def tie(self, node: ast.Call, env: _Env) -> None:
+        """`session.delete(self)`, `session.add(user)`: the received object is that session's."""
+        func = node.func
+        if not (isinstance(func, ast.Attribute) and func.attr in _TYING_METHODS | _RELEASING_METHODS and node.args):
+            return
+        first = node.args[0]
+        if not (isinstance(first, ast.Name) and first.id in self.received and first.id not in self.rebound):
+            return
+        if func.attr in _RELEASING_METHODS:
+            # `merge()` copies the object onto the session's own and leaves it as it was (detached,
+            # for the objects code merges); `expunge()` detaches it: no commit expires it then.
+            self.rebound.add(first.id)
+            env.pop(first.id, None)
+            return
+        if first.id in self.ties or not _is_candidate(env.get(expression_text(func.value) or "")):
+            return
+        ref = self.resolver.value_ref(func.value)
+        if ref is not None and ref.origins:
+            self.session_refs.setdefault(ref.text, ref)
+            self.ties[first.id] = SessionTie(first.id, ref.text, func.attr)
+
+    def received_sessions(self, node: ast.AsyncFunctionDef) -> tuple[ValueRef, ...]:
+        """What may be a session among the names the function uses as one, and its parameters
+        (an unused session parameter is a second session all the same), when it received objects."""
+        if not self.materialised:
+            return ()
+        found = dict(self.session_refs)
+        for name in sorted(self.parameters - self.received.keys() - found.keys()):
+            ref = self.resolver.value_ref(
+                ast.Name(id=name, ctx=ast.Load(), lineno=node.lineno, col_offset=node.col_offset + 1)
+            )
+            if ref is not None and _may_be_session(ref):
+                found[name] = ref
+        return tuple(found[text] for text in sorted(found))
 
     # -- statements ----------------------------------------------------------------
 
@@ -834,7 +929,7 @@ class _LoadingWalker:
     def returned(self, node: ast.Return, env: _Env) -> None:
         if node.value is None or (isinstance(node.value, ast.Constant) and node.value.value is None):
             return
-        value = self.expr(node.value, env)
+        value = _without_received(self.expr(node.value, env))
         key = (node.lineno, node.col_offset)
         if key in self._seen_returns:
             return
@@ -989,7 +1084,7 @@ class _LoadingWalker:
                 env.pop(target.id, None)
             else:
                 env[target.id] = value
-                if isinstance(value, _Object):
+                if isinstance(value, _Object) and value.source.kind is not SourceKind.RECEIVED:
                     self.held[value.source] = None
         elif isinstance(target, (ast.Tuple, ast.List)):
             items = self.unpacked(value, len(target.elts))
@@ -1036,7 +1131,11 @@ class _LoadingWalker:
             return None
         ref = self.resolver.value_ref(receiver)
         # Whether the receiver is a session (not a factory) is the index's call, on its origins.
-        return text if ref is not None and ref.origins else None
+        if ref is None or not ref.origins:
+            return None
+        if self.received:
+            self.session_refs.setdefault(ref.text, ref)
+        return text
 
     # -- expressions ---------------------------------------------------------------
 
@@ -1142,12 +1241,17 @@ class _LoadingWalker:
         if node.attr == "awaitable_attrs":
             return _AwaitableAttrs(node.value.id if isinstance(node.value, ast.Name) else None, owner)
         self.record(node, owner, kind)
+        if owner.source.kind is SourceKind.RECEIVED:
+            return None  # what its relationships hold is the caller's query's business (ASA301)
         if node.attr.startswith("__") or len(owner.path) >= _MAX_PATH or assigned(node.attr) in owner.loaded:
             return None  # (set by the code itself: what the value holds is not the query's)
         return owner.attribute(node.attr)
 
     def record(self, node: ast.Attribute, owner: _Object, kind: AccessKind, in_place: bool = True) -> None:
-        if len(self.accesses) >= _MAX_ACCESSES or _is_candidate(owner):
+        # The reads of received objects (`self.x` in every method) are kept apart: they take no
+        # place of the function's own objects under the cap.
+        accesses = self.received_accesses if owner.source.kind is SourceKind.RECEIVED else self.accesses
+        if len(accesses) >= _MAX_ACCESSES or _is_candidate(owner):
             return
         target = expression_text(node.value) or ast.unparse(node.value)
         key = (node.lineno, node.col_offset, target, node.attr)
@@ -1165,7 +1269,7 @@ class _LoadingWalker:
             end_line=node.end_lineno if in_place else None,
             end_col=node.end_col_offset if in_place else None,
         )
-        seen = self.accesses.get(key)
+        seen = accesses.get(key)
         if seen is not None and seen != access:
             access = replace(
                 access,
@@ -1174,7 +1278,7 @@ class _LoadingWalker:
                 expired_by=_in_expiry_order({*seen.expired_by, *access.expired_by}),
                 source=access.source if access.source.loaders_known else seen.source,
             )
-        self.accesses[key] = access
+        accesses[key] = access
 
     def awaited(self, node: ast.Await, env: _Env) -> _Value | None:
         inner = node.value
@@ -1198,6 +1302,8 @@ class _LoadingWalker:
 
     def call(self, node: ast.Call, env: _Env, awaited: bool = False) -> _Value | None:
         func = node.func
+        if self.received:
+            self.tie(node, env)
         if isinstance(func, ast.Attribute) and func.attr in _MUTATORS:
             self.initialise_collection(func.value, env)
         library = self.library_name(func, env)
@@ -1519,6 +1625,8 @@ class _LoadingWalker:
             # A provided session handed over: the callee may end the transaction of the
             # request's other provided objects too (its summary decides).
             self.inject(session, env)
+        if self.received:
+            self.expire_received_through(node, env, on_self)
         sessions = {value.session_text for value in env.values() if isinstance(value, _Object) and value.session_text}
         if not sessions:
             return
@@ -1570,6 +1678,50 @@ class _LoadingWalker:
             return ()
         receiver = env.get(func.value.id)
         return receiver.wraps if isinstance(receiver, _Object) and _is_candidate(receiver) else ()
+
+    def expire_received_through(self, node: ast.Call, env: _Env, on_self: bool) -> None:
+        """A call handed what may be a session: the received objects carry it as a possible
+        expiry, which the index keeps when the argument is their session and the callee's
+        summary commits or rolls it back."""
+        passed: list[tuple[str, str, ValueRef]] = []
+        arguments = [(str(position), arg) for position, arg in enumerate(node.args)]
+        arguments.extend((keyword.arg, keyword.value) for keyword in node.keywords if keyword.arg)
+        # What a received object holds is no session (`user.id`); what `self` holds may be one
+        # (`self.session` of a service, whose `self` is received in case its class is a model).
+        holders = self.received.keys() - {"self"}
+        for key, expression in arguments:
+            if type(expression) is not ast.Name and type(expression) is not ast.Attribute:
+                continue
+            text = expression_text(expression)
+            if text is None or not _is_candidate(env.get(text)) or text.split(".", 1)[0] in holders:
+                continue  # (an object, a statement, loader options: no session either)
+            ref = self.resolver.value_ref(expression)
+            if ref is not None and _may_be_session(ref):
+                passed.append((text, key, ref))
+        if on_self:
+            passed.extend(
+                (text, "self." + text.split(".", 1)[1], ref)
+                for text, ref in self.session_refs.items()
+                if text.startswith("self.")
+            )
+        if not passed:
+            return
+        callee = self.callee(node)
+        if not callee:
+            return
+        self.receive(env)
+        flags = known_arguments(node)
+        for session, key, ref in passed:
+            self.session_refs.setdefault(session, ref)
+            expiry = Expiry(session, "call", node.lineno, callee, key, in_loop=bool(self.loops), flags=flags)
+            for name, value in list(env.items()):
+                if (
+                    isinstance(value, _Object)
+                    and value.source.kind is SourceKind.RECEIVED
+                    and value.stage is None
+                    and self.held_by(value, session)
+                ):
+                    env[name] = value.expired_also(expiry)
 
     def initialise_collection(self, collection: ast.expr, env: _Env) -> None:
         """`order.items.append(item)` on a new object sets up the collection: no SQL after the flush.
@@ -1672,7 +1824,12 @@ class _LoadingWalker:
             if type(expression) is ast.Name and env.get(expression.id).__class__ is _Object:
                 value = env[expression.id]
             assert isinstance(value, _Object)
-            if value.stage is None and value.persistent and not _is_candidate(value):
+            if (
+                value.stage is None
+                and value.persistent
+                and not _is_candidate(value)
+                and value.source.kind is not SourceKind.RECEIVED
+            ):
                 found.append(
                     HandedObject(
                         argument,
@@ -1808,6 +1965,8 @@ class _LoadingWalker:
         ref = self.resolver.value_ref(func.value)
         if ref is None or not ref.origins:
             return None
+        if self.received:
+            self.session_refs.setdefault(ref.text, ref)
         method = func.attr
         if method in ("get", "get_one") and awaited and node.args:
             model_node = node.args[0]
@@ -1904,7 +2063,19 @@ class _LoadingWalker:
         expiry = Expiry(session, method, line)
         if method != "flush" and session in self.provided:
             self.inject(session, env)
+        if method != "flush" and self.received:
+            self.receive(env)
         for name, value in list(env.items()):
+            if (
+                isinstance(value, _Object)
+                and value.source.kind is SourceKind.RECEIVED
+                and method != "flush"
+                and self.held_by(value, session)
+            ):
+                # Which session holds it is the index's call (see `FunctionLoading.sessions`).
+                if not (method == "rollback" and self.maybe_new(value)):
+                    env[name] = value.expired_also(expiry)
+                continue
             if not isinstance(value, _Object) or value.session_text != session:
                 continue
             if value.source.kind is SourceKind.NEW and value.pending_in is not None:
@@ -1981,8 +2152,40 @@ def _is_refresh(statement: ast.stmt) -> bool:
 
 
 def _is_injected(value: _Value | None) -> bool:
-    """A parameter a framework provided, made an object by its session's commit or rollback."""
-    return isinstance(value, _Object) and value.source.kind is SourceKind.INJECTED and value.stage is None
+    """A parameter a framework provided (or one that received an object), made an object by its
+    session's commit or rollback."""
+    return isinstance(value, _Object) and value.source.kind in _PARAMETER_KINDS and value.stage is None
+
+
+_PARAMETER_KINDS = frozenset({SourceKind.INJECTED, SourceKind.RECEIVED})
+
+
+def _without_received(value: _Value | None) -> _Value | None:
+    """What a `return` gives back, with the received objects as unknown as before they became
+    objects (a returned parameter is the summary's `returned_parameters`)."""
+    if isinstance(value, _Object) and value.source.kind is SourceKind.RECEIVED:
+        return None
+    if isinstance(value, _Tuple) and any(
+        isinstance(item, _Object) and item.source.kind is SourceKind.RECEIVED for item in value.items
+    ):
+        return _Tuple(tuple(_without_received(item) for item in value.items))
+    return value
+
+
+def _may_be_session(ref: ValueRef) -> bool:
+    """Some evidence says what the value is, and not only an annotation of a plain class."""
+    return any(
+        origin.kind is not OriginKind.ANNOTATION or ("." in origin.name and not origin.name.startswith(_PLAIN))
+        for origin in ref.origins
+    )
+
+
+#: Modules of annotations that never name a session.
+_PLAIN = ("typing.", "collections.", "datetime.", "uuid.", "decimal.", "enum.", "pathlib.")
+#: Session methods that take an object into the session (or act on one that is there).
+_TYING_METHODS = frozenset({"add", "delete", "refresh"})
+#: Session methods after which the object they are handed is not the session's.
+_RELEASING_METHODS = frozenset({"merge", "expunge"})
 
 
 def _first_known(*effects: frozenset[tuple[str, str]] | None) -> frozenset[tuple[str, str]]:

@@ -633,6 +633,10 @@ class SourceKind(str, Enum):
     #: A parameter a web framework fills from a provider (`user: User = Depends(current_user)`):
     #: an object of the request's session when the provider takes the same session provider.
     INJECTED = "injected"
+    #: A parameter annotated with a model class, or `self` of a model's method: an object of the
+    #: caller's session, which the function's own session is when it holds only one (or hands
+    #: the object to one of its methods).
+    RECEIVED = "received"
 
 
 @facts_class
@@ -700,6 +704,8 @@ class ObjectSource:
     passed: tuple[PassedArgument, ...] = ()
     #: For CALL: the ORM objects the call was handed, any of which it may give back.
     handed: tuple[HandedObject, ...] = ()
+    #: For RECEIVED: the parameter that holds the object.
+    parameter: str = ""
 
 
 class AccessKind(str, Enum):
@@ -820,6 +826,16 @@ class Handover:
     flags: tuple[KnownArgument, ...] = ()
 
 
+@facts_class
+class SessionTie:
+    """A received object handed to a session's method (`session.delete(self)`): it is that
+    session's object, whatever other sessions the function holds."""
+
+    parameter: str
+    session: str
+    method: str
+
+
 #: Among `FunctionLoading.effects`: the session is committed or rolled back on every path that
 #: returns, not always the same (`try: commit / except: rollback`).
 ENDED = "commit or rollback"
@@ -852,3 +868,9 @@ class FunctionLoading:
     #: The statements the function returns (each a QUERY source without a session), when every
     #: `return` returns one: a helper that builds a query for its callers to run.
     statements: tuple[ObjectSource, ...] = ()
+    #: For the objects it received (RECEIVED): what may be a session among the names it commits,
+    #: rolls back, calls session methods on or hands to calls (the index says which are), and
+    #: the parameters it hands to a session's `add`/`delete`/`merge`/`refresh`/`expunge`, with
+    #: that session and the method.
+    sessions: tuple[ValueRef, ...] = ()
+    ties: tuple[SessionTie, ...] = ()

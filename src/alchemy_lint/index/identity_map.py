@@ -95,6 +95,8 @@ def held_models(index: ProjectIndex, function: FunctionFacts, path: str, expirie
         sources.update((handover.source, None) for handover in loading.handovers)
         sources.update((returned.source, None) for returned in loading.returns)
         for source in sources:
+            if source.kind is SourceKind.RECEIVED:
+                continue  # obtained by the caller, not here
             obtained.update((model, source.line) for model in _source_models(index, source, path, 0))
     return HeldModels(
         frozenset(model for model in parameters if model is not None and index.is_model(model)),

@@ -86,9 +86,9 @@ def resolve_source(
         return _resolve_statement(index, source, path, function, site)
     if source.model is None:
         return None
-    # An injected parameter's annotation may be an alias (`CurrentUser = Annotated[User, ...]`).
+    # A parameter's annotation may be an alias (`CurrentUser = Annotated[User, ...]`).
     model = index.resolve_model(
-        index.through_aliases(source.model)[0] if source.kind is SourceKind.INJECTED else source.model
+        index.through_aliases(source.model)[0] if source.kind in _PARAMETER_KINDS else source.model
     )
     if model is None or not index.is_model(model):
         return None
@@ -144,6 +144,8 @@ def _is_select(index: ProjectIndex, constructor: str | None) -> bool:
 
 
 _OBJECT_STATEMENTS = frozenset({"select", "insert", "update", "delete"})
+#: Objects that parameters hold, named by their annotation.
+_PARAMETER_KINDS = frozenset({SourceKind.INJECTED, SourceKind.RECEIVED})
 
 
 def _resolve_call(
@@ -660,7 +662,9 @@ def _providers(index: ProjectIndex, origins: tuple[Origin, ...]) -> set[str]:
 
 
 def project_factory_expiry(index: ProjectIndex) -> bool | None:
-    """What the project's only session factory does on commit (None without exactly one)."""
-    if len(index.factory_sites) != 1:
+    """What the project's only session factory does on commit (None without exactly one). A
+    factory a test module builds (per test, bound to its own connection) is not the project's."""
+    sites = [site for site in index.factory_sites if not index.is_test_module(site.path)]
+    if len(sites) != 1:
         return None
-    return index.values.of_factory(index.factory_sites[0]).expire_on_commit
+    return index.values.of_factory(sites[0]).expire_on_commit

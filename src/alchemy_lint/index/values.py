@@ -288,7 +288,8 @@ class ValueModel:
         if not found and reach.how is ReachKind.METHOD_CALL and reach.via and not reach.ref.holds:
             # (An object built from a session here, `repo = Repo(s)`, reaches it as a wrapper.)
             found.extend(self._used_by_method(reach, scope))
-        if not found and reach.how is ReachKind.ARGUMENT and not reach.ref.holds:
+        if not found and reach.how is ReachKind.ARGUMENT and reach.ref.received and not reach.ref.holds:
+            # (What the function binds itself is judged by what it was built from, above.)
             found.extend(self._kept_sessions(reach.ref, value, scope))
         return found
 

@@ -16,6 +16,7 @@ from alchemy_lint.facts.model import (
     AccessKind,
     Expiry,
     FunctionFacts,
+    FunctionLoading,
     Handover,
     ObjectAccess,
     ObjectSource,
@@ -39,6 +40,7 @@ from alchemy_lint.index.loading import (
     provided_object,
     resolve_access,
     resolve_object,
+    resolve_source,
     shares_request_session,
 )
 from alchemy_lint.index.summaries import Read
@@ -67,8 +69,8 @@ def _is_async_object(context: FileContext, source: ObjectSource) -> bool:
     statement (or made persistent by an awaited flush/commit): that is an asyncio session
     unless the session's evidence says it is a sync one.
     """
-    if source.kind is SourceKind.INJECTED:
-        return False  # what the provider's query loaded is not followed: only ASA302 judges them
+    if source.kind in (SourceKind.INJECTED, SourceKind.RECEIVED):
+        return False  # what the provider's (or caller's) query loaded is not followed: only ASA302 judges them
     session = source.session
     if source.kind is SourceKind.CALL:
         # Objects that project functions return carry their callee's evidence. The session the
@@ -397,7 +399,8 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
         "(`user: User = Depends(current_user)`, also through an `Annotated` alias and through a "
         "provider that returns the object another one gave it) is judged by its provider's query, "
         "read in the route or in a helper it is handed to. Other objects a function receives as "
-        "parameters are not judged: the caller's query is unknown. Test modules (`conftest.py`, "
+        "parameters (and `self` in a model's methods) are not judged: the caller's query is "
+        "unknown. Test modules (`conftest.py`, "
         "`test_*.py`, `*_test.py`, files under `tests/` or `test/`) are not judged either: whether a "
         "test's lazy load runs SQL depends on the rows it built (a many-to-one whose foreign key the "
         "test left NULL loads nothing), and one that does raise fails the test when it runs. One "
@@ -436,7 +439,7 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
         # A read right after the commit or rollback runs before the reads that only the next
         # iteration of a loop makes, whatever their lines.
         expired = sorted(
-            (*_expired_reads(context, loading.accesses), *_expired_handovers(context, loading.handovers)),
+            (*_expired_reads(context, loading), *_expired_handovers(context, loading)),
             key=lambda read: (read.event.line > read.line, read.line, read.col),
         )
         for read in expired:
@@ -480,30 +483,47 @@ class _ExpiredRead:
     event: Expiry
 
 
-def _expired_reads(context: FileContext, accesses: tuple[ObjectAccess, ...]) -> Iterator[_ExpiredRead]:
+def _expired_reads(context: FileContext, loading: FunctionLoading) -> Iterator[_ExpiredRead]:
     index = context.index
-    for access in accesses:
+    for access in loading.accesses:
         if access.kind is not AccessKind.READ or access.attribute.startswith("_"):
             continue
         if access.attribute == "awaitable_attrs" or not (access.expired_by or access.source.handed):
             continue
-        events = _expiring(context, *_given_back(index, access.source, access.expired_by))
+        events = _expiring(context, *_given_back(index, access.source, access.expired_by), loading)
         if not events:
             continue
         target = resolve_access(index, access, context.path)
-        if target is None or not _is_mapped_attribute(context, target, access.attribute):
+        if target is None:
             continue
-        attribute = f"{target.model.rsplit('.', 1)[-1]}.{access.attribute}"
-        yield _ExpiredRead(access.line, access.col, attribute, access.target, "", access.source.line, events[-1])
+        model = target.model.rsplit(".", 1)[-1]
+        reader = ""
+        if not _is_mapped_attribute(context, target, access.attribute):
+            # `user.days_left`: a property (or method) of the model that reads a column.
+            column = _column_read(index, target.model, access.attribute)
+            if column is None:
+                continue
+            reader = f" (it reads {model}.{column})"
+        attribute = f"{model}.{access.attribute}"
+        yield _ExpiredRead(access.line, access.col, attribute, access.target, reader, access.source.line, events[-1])
 
 
-def _expired_handovers(context: FileContext, handovers: tuple[Handover, ...]) -> Iterator[_ExpiredRead]:
+def _column_read(index: ProjectIndex, model: str, member: str) -> str | None:
+    """The first column of `model` that its property or method `member` reads off `self`."""
+    columns = index.columns(model)
+    return next(
+        (read.path[0] for read in index.summaries.method_reads(model, member) if read.path and read.path[0] in columns),
+        None,
+    )
+
+
+def _expired_handovers(context: FileContext, loading: FunctionLoading) -> Iterator[_ExpiredRead]:
     """An expired object handed to a callee that reads one of its columns: the callee raises."""
     index = context.index
-    for handover in handovers:
+    for handover in loading.handovers:
         if handover.is_collection or not (handover.expired_by or handover.source.handed):
             continue
-        events = _expiring(context, *_given_back(index, handover.source, handover.expired_by))
+        events = _expiring(context, *_given_back(index, handover.source, handover.expired_by), loading)
         if not events:
             continue
         target = resolve_object(index, handover.source, handover.path, context.path)
@@ -536,27 +556,23 @@ def _given_back(
     return handed.source, (*handed.expired_by, *expired_by)
 
 
-def _expiring(context: FileContext, source: ObjectSource, expired_by: tuple[Expiry, ...]) -> tuple[Expiry, ...]:
+def _expiring(
+    context: FileContext, source: ObjectSource, expired_by: tuple[Expiry, ...], loading: FunctionLoading | None = None
+) -> tuple[Expiry, ...]:
     """The commits and rollbacks among `expired_by` that expire the objects of the source's
     session (a commit does only on a session that expires on commit); none when the session is
     unknown or not an async one."""
     index = context.index
+    if source.kind is SourceKind.RECEIVED:
+        return _expiring_received(context, source, expired_by, loading) if loading is not None else ()
     session = source.session
     if session is None or not expired_by:
         return ()
     if source.kind is SourceKind.INJECTED and not shares_request_session(index, source.callee, session):
         return ()
-    is_async = is_async_session(index, session)
-    if is_async is False or (is_async is None and not context.settings.preview):
+    if not _is_judged_session(context, session):
         return ()
-    value = index.values.of(session.origins)
-    expires = value.expire_on_commit if value.is_session else None
-    if expires is None and ((is_async and _declared(session)) or context.settings.preview):
-        # An asyncio session no caller or provider names the factory of (a parameter annotated
-        # `AsyncSession` of a handler looked up in a table, a service's `self.session`) is one of
-        # the project's only factory: the one source of sessions the project configures. (One a
-        # call made, `config.get_session()` of a config whose options are unknown, stays unknown.)
-        expires = project_factory_expiry(index)
+    expires = _commit_expires(context, session)
     return tuple(
         event
         for event in (_through_callee(index, event) for event in expired_by)
@@ -564,10 +580,72 @@ def _expiring(context: FileContext, source: ObjectSource, expired_by: tuple[Expi
     )
 
 
+def _is_judged_session(context: FileContext, session: ValueRef) -> bool:
+    """An asyncio session (or, with `preview`, not known to be anything else)."""
+    is_async = is_async_session(context.index, session)
+    return is_async is True or (is_async is None and context.settings.preview)
+
+
+def _commit_expires(context: FileContext, session: ValueRef) -> bool | None:
+    """Whether the session's commit expires its objects: its factory's `expire_on_commit`
+    else the project's only factory's for an asyncio session only its annotation explains (with
+    `preview`, for any session whose own is unknown); None: unknown."""
+    index = context.index
+    value = index.values.of(session.origins)
+    expires = value.expire_on_commit if value.is_session else None
+    if expires is None and ((value.is_async is True and _declared(session)) or context.settings.preview):
+        # An asyncio session no caller or provider names the factory of (a parameter annotated
+        # `AsyncSession` of a handler looked up in a table, a service's `self.session`) is one of
+        # the project's only factory: the one source of sessions the project configures. (One a
+        # call made, `config.get_session()` of a config whose options are unknown, stays unknown.)
+        expires = project_factory_expiry(index)
+    return expires
+
+
 def _declared(session: ValueRef) -> bool:
     """The session is known by what it is declared as (an annotation, an attribute), not made
     by a call the index could not follow."""
     return all(not origin.steps for origin in session.origins)
+
+
+def _expiring_received(
+    context: FileContext, source: ObjectSource, expired_by: tuple[Expiry, ...], loading: FunctionLoading
+) -> tuple[Expiry, ...]:
+    """The commits and rollbacks that expire an object a parameter received (see
+    `SourceKind.RECEIVED`): those of its session, which is the one the function hands it to
+    (`session.delete(self)`), else the function's only session; none when it holds two or more
+    and nothing says which, or when the parameter's class is no model."""
+    index = context.index
+    if resolve_source(index, source, context.path) is None:
+        return ()
+    sessions = _function_sessions(index, loading)
+    tie = next((tie.session for tie in loading.ties if tie.parameter == source.parameter), None)
+    if tie is None and len(sessions) != 1:
+        return ()
+    held_by = tie if tie is not None else next(iter(sessions))
+    session = sessions.get(held_by)
+    if session is None or (tie is None and not _from_caller(session)):
+        # A session the function opens itself cannot hold what its caller loaded, unless the
+        # function hands the object to it.
+        return ()
+    if not _is_judged_session(context, session):
+        return ()
+    expires = _commit_expires(context, session)
+    return tuple(
+        event
+        for event in (_through_callee(index, event) for event in expired_by if event.session == held_by)
+        if event.method in _ROLLBACKS or (event.method in ("commit", "begin") and expires is True)
+    )
+
+
+def _from_caller(session: ValueRef) -> bool:
+    """The session comes from outside the function: a parameter, or what `self` holds."""
+    return session.received or session.text.startswith(("self.", "cls."))
+
+
+def _function_sessions(index: ProjectIndex, loading: FunctionLoading) -> dict[str, ValueRef]:
+    """The sessions among what the function may use as one, by their text."""
+    return {ref.text: ref for ref in loading.sessions if index.values.of(ref.origins).is_session}
 
 
 def _through_callee(index: ProjectIndex, event: Expiry) -> Expiry:
@@ -649,11 +727,20 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
         "the object keeps it in (`self.session`, `self.repository.session`). An object a FastAPI dependency provides "
         "(`user: User = Depends(current_user)`) is judged when its provider takes the same session "
         "provider as the session that commits (`Depends(get_db)` in both): FastAPI calls that provider "
-        "once per request and hands the one session to both. An asyncio session whose factory is "
-        "unknown (a parameter annotated `AsyncSession` that no caller or provider fills, a service's "
-        "`self.session`) is judged by the project's session factory when there is exactly one, and not "
-        "judged otherwise; with `preview = true`, so is a session whose evidence does not say it is an "
-        "asyncio one. Other objects received as parameters are not judged."
+        "once per request and hands the one session to both. An object the function receives (a "
+        "parameter annotated with a model, also `Optional[...]`/`X | None`, or `self` in a method of a "
+        "model) is the caller's: it is judged in the session the function hands it to (`add`, `delete`, "
+        "`refresh`), else in the function's only session when that session comes from the caller too "
+        "(a parameter, or what `self` holds: the common `(db, db_user)` pair). A session the "
+        "function opens itself, two or more sessions with nothing that ties the object to one, an "
+        "object `merge()`d or `expunge()`d (it is not, or no longer, the session's), and a rollback "
+        "before any commit of an object the function adds (the caller may have made it: a rollback "
+        "expunges it) are not judged. A property or method of the "
+        "model read after expiry is reported when it reads a column. An asyncio session whose factory "
+        "is unknown (a parameter annotated `AsyncSession` that no caller or provider fills, a "
+        "service's `self.session`) is judged by the project's session factory when there is exactly "
+        "one, and its commit is not judged otherwise (its rollback is); with `preview = true`, so is "
+        "a session whose evidence does not say it is an asyncio one."
     ),
     check=check_expired_attribute_access,
     runtime=(

@@ -451,6 +451,27 @@ _BARE_SESSION = "A session opened without the factory"
 _SESSION_SOURCE = "A session from a project class that wraps a factory"
 _HANDED_EXPIRED = "An expired object handed to code that reads it"
 _COMMIT_ELSEWHERE = "A commit in a helper"
+_RECEIVED = "Objects received as parameters"
+
+#: A helper that takes the caller's session and one of its objects, the pair real handlers take.
+_RECEIVED_PAIR = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def rename_user(user_id: int, name: str) -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, user_id)
+        assert user is not None
+        return await rename(session, user, name)
+
+
+async def rename(session: AsyncSession, user: User, name: str) -> str:
+    user.name = name
+    await session.rollback()
+"""
 _INJECTED = "Objects a FastAPI dependency provides"
 
 
@@ -1697,6 +1718,12 @@ async def reopen(order_id: int) -> str:
 
 ASA302_CROSS_FUNCTION_INVALID: tuple[Example, ...] = (
     _example(
+        _RECEIVED_PAIR + "    return user.name  # ASA302\n",
+        _KEEPING_DB,
+        title="An object a parameter received, read after the function's only session rolls back",
+        topic=_RECEIVED,
+    ),
+    _example(
         """\
 from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -1877,6 +1904,12 @@ async def tag_all(user_id: int) -> str:
 )
 
 ASA302_CROSS_FUNCTION_VALID: tuple[Example, ...] = (
+    _example(
+        _RECEIVED_PAIR + "    await session.refresh(user)\n    return user.name\n",
+        _KEEPING_DB,
+        title="The received object refreshed after the rollback",
+        topic=_RECEIVED,
+    ),
     _example(
         """\
 from app.db import SessionLocal
