@@ -45,6 +45,9 @@ class FileOutline:
     #: <call> as name`: where a session handed out inside a unit of work is used, a unit-of-work
     #: transaction site (index/policy.py), and where ASA401 may find a commit through a call.
     takes_sessions: bool = False
+    #: Some function yields inside a `begin()` block it opens: it may hand its session out inside
+    #: a unit of work (a provider, a helper), and only such files are loaded to find out.
+    yields_in_begin: bool = False
 
     @property
     def path(self) -> str:
@@ -75,6 +78,14 @@ def _takes_sessions(functions: Iterable[FunctionFacts]) -> bool:
     )
 
 
+def _yields_in_begin(functions: Iterable[FunctionFacts]) -> bool:
+    return any(
+        block.method in _BEGINS and any(block.line <= guard.line <= block.end_line for guard in function.yields)
+        for function in functions
+        for block in function.blocks
+    )
+
+
 def outline_of(facts: FileFacts, *, with_run_once: bool = False) -> FileOutline:
     """The outline of a file's facts; `with_run_once` also digests its run-once inputs."""
     merged = replace(
@@ -100,6 +111,7 @@ def outline_of(facts: FileFacts, *, with_run_once: bool = False) -> FileOutline:
         run_once_digest(facts) if with_run_once else "",
         tuple(sorted({call.name for call in facts.passing_calls})),
         takes_sessions=_takes_sessions(facts.functions),
+        yields_in_begin=_yields_in_begin(facts.functions),
     )
 
 

@@ -687,7 +687,7 @@ class ProjectIndex:
             self._providers = frozenset(
                 function.qualname
                 for path, outline in self.outlines.items()
-                if outline.transactions
+                if outline.yields_in_begin
                 for function in self.files[path].functions
                 if provider_begin(self, function) is not None
             )
