@@ -997,6 +997,47 @@ async def name(user: User = Depends(current_user)) -> str:
 async def rebound(user: User = Depends(current_user), db: AsyncSession = Depends(get_db)) -> int:
     user = await db.get(User, 2, options=[])
     return user.id
+
+
+@router.get("/e")
+async def counted(user: User = Depends(current_user)) -> int:
+    return order_count(user) + guarded_count(user)  # ASA301
+
+
+def order_count(user: User) -> int:
+    return len(user.orders)
+
+
+def guarded_count(user: User) -> int:
+    try:
+        return len(user.orders)
+    except Exception:
+        return 0
+""",
+        "ASA301",
+        app__deps=_PROVIDERS,
+    )
+
+
+def test_a_provided_object_handed_to_a_guarded_helper_is_its_guard(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from fastapi import Depends
+
+from app.db_models import User
+from app.deps import current_user
+
+
+def guarded_count(user: User) -> int:
+    try:
+        return len(user.orders)
+    except Exception:
+        return 0
+
+
+async def counted(user: User = Depends(current_user)) -> int:
+    return guarded_count(user)
 """,
         "ASA301",
         app__deps=_PROVIDERS,

@@ -231,8 +231,8 @@ def _provided_reads(context: FileContext, function: FunctionFacts, held: HeldWhe
                 parameter = summaries.parameter(callee, forward.argument)
                 for handed in summaries.reads(callee, parameter, forward.flags) if parameter is not None else ():
                     path = (*forward.path, *handed.path)
-                    if within(path, loads) or within(path[:-1], forward.assigned):
-                        continue
+                    if handed.guarded or within(path, loads) or within(path[:-1], forward.assigned):
+                        continue  # (a guarded read is the callee's own guard against this lazy load)
                     where = (handed.function, handed.line)
                     unloaded = first_unloaded(index, target, (), path, where, 0, in_session, handed.assigned)
                     if unloaded is not None:
