@@ -150,21 +150,8 @@ class Summaries:
             and (read.through is None or self._still(read.through, read.path))
         ]
         for forward in function.forwards:
-            if forward.parameter != parameter or len(found) >= _MAX_READS or not happens(forward.guard, settled):
-                continue
-            if forward.through is not None and not self._still(forward.through, forward.path):
-                continue
-            passed = tuple(_through(flag, settled) for flag in forward.flags)
-            for callee in self.callees(forward.callee):
-                inner = self.parameter(callee, forward.argument)
-                if inner is not None:
-                    # What the function set before the call, the callee reads back (`change.discount
-                    # = d; change.apply()`): neither it nor what lies below it is the caller's object.
-                    found.extend(
-                        _handed_on(forward, read)
-                        for read in self.reads(callee, inner, passed, depth + 1)
-                        if not within(read.path, forward.assigned)
-                    )
+            if forward.parameter == parameter and len(found) < _MAX_READS:
+                found.extend(self._forward_reads(forward, settled, depth))
         # What the function loads itself (refresh with names, awaitable_attrs) it and its callees read safely.
         loads = {load.path for load in function.parameter_loads if load.parameter == parameter}
         if loads:
@@ -172,6 +159,30 @@ class Summaries:
         result = tuple(found[:_MAX_READS])
         self._reads[key] = result
         return result
+
+    def forward_reads(self, forward: Forward) -> list[Read]:
+        """What the callees of a call read off what it hands them, as reads of the caller's
+        parameter, with nothing known of the caller's parameters (a framework fills them)."""
+        return self._forward_reads(forward, {}, 0)
+
+    def _forward_reads(self, forward: Forward, settled: dict[str, KnownArgument], depth: int) -> list[Read]:
+        if not happens(forward.guard, settled):
+            return []
+        if forward.through is not None and not self._still(forward.through, forward.path):
+            return []
+        passed = tuple(_through(flag, settled) for flag in forward.flags)
+        found: list[Read] = []
+        for callee in self.callees(forward.callee):
+            inner = self.parameter(callee, forward.argument)
+            if inner is not None:
+                # What the function set before the call, the callee reads back (`change.discount
+                # = d; change.apply()`): neither it nor what lies below it is the caller's object.
+                found.extend(
+                    _handed_on(forward, read)
+                    for read in self.reads(callee, inner, passed, depth + 1)
+                    if not within(read.path, forward.assigned)
+                )
+        return found
 
     def _still(self, through: HandedBack, path: tuple[str, ...]) -> bool:
         """Whether a read or a hand-over of `path` on what a call gave back (`through`) is one on the

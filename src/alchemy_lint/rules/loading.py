@@ -224,19 +224,16 @@ def _provided_reads(context: FileContext, function: FunctionFacts, held: HeldWhe
             if unloaded is not None:
                 yield _handed(read.line, read.col, name, unloaded, context, function.line)
         for forward in function.forwards:
-            if forward.parameter != name or forward.through is not None:
+            if forward.parameter != name:
                 continue
             in_session = held.at(forward.line) if held is not None else frozenset()
-            for callee in summaries.callees(forward.callee):
-                parameter = summaries.parameter(callee, forward.argument)
-                for handed in summaries.reads(callee, parameter, forward.flags) if parameter is not None else ():
-                    path = (*forward.path, *handed.path)
-                    if handed.guarded or within(path, loads) or within(path[:-1], forward.assigned):
-                        continue  # (a guarded read is the callee's own guard against this lazy load)
-                    where = (handed.function, handed.line)
-                    unloaded = first_unloaded(index, target, (), path, where, 0, in_session, handed.assigned)
-                    if unloaded is not None:
-                        yield _handed(forward.line, forward.col, name, unloaded, context, function.line)
+            for handed in summaries.forward_reads(forward):
+                if handed.guarded or within(handed.path, loads):
+                    continue  # (a guarded read is the callee's own guard against this lazy load)
+                where = (handed.function, handed.line)
+                unloaded = first_unloaded(index, target, (), handed.path, where, 0, in_session, handed.assigned)
+                if unloaded is not None:
+                    yield _handed(forward.line, forward.col, name, unloaded, context, function.line)
 
 
 def _handed(line: int, col: int, holder: str, unloaded: UnloadedRead, context: FileContext, source_line: int) -> _Lazy:
