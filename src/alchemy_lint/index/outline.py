@@ -78,10 +78,10 @@ def _takes_sessions(functions: Iterable[FunctionFacts]) -> bool:
     )
 
 
-def _yields_in_begin(functions: Iterable[FunctionFacts]) -> bool:
+def yields_in_begin(function: FunctionFacts) -> bool:
+    """The function yields inside a `begin()` block it opens (a provider, a session helper)."""
     return any(
         block.method in _BEGINS and any(block.line <= guard.line <= block.end_line for guard in function.yields)
-        for function in functions
         for block in function.blocks
     )
 
@@ -111,7 +111,7 @@ def outline_of(facts: FileFacts, *, with_run_once: bool = False) -> FileOutline:
         run_once_digest(facts) if with_run_once else "",
         tuple(sorted({call.name for call in facts.passing_calls})),
         takes_sessions=_takes_sessions(facts.functions),
-        yields_in_begin=_yields_in_begin(facts.functions),
+        yields_in_begin=any(yields_in_begin(function) for function in facts.functions),
     )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from alchemy_lint.index.outline import yields_in_begin
 from alchemy_lint.index.transactions import BEGIN_METHODS, begin_blocks, early_ends
 
 if TYPE_CHECKING:
@@ -171,8 +172,7 @@ def sites_in_file(index: ProjectIndex, path: str) -> Iterator[TransactionSite]:
 def provider_begin(index: ProjectIndex, function: FunctionFacts) -> int | None:
     """The line of the `begin()` a helper or provider yields its session from: its uses are the
     unit-of-work sites (each chose it), the block that serves them is none of its own."""
-    begins = [block for block in function.blocks if block.method in BEGIN_METHODS]
-    if not any(block.line <= guard.line <= block.end_line for guard in function.yields for block in begins):
+    if not yields_in_begin(function):
         return None
     value = index.values.function_result(function.qualname)
     begun = value.begun if value.is_session and value.in_unit_of_work else None
