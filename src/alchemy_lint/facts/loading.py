@@ -1630,15 +1630,9 @@ class _LoadingWalker:
         sessions = {value.session_text for value in env.values() if isinstance(value, _Object) and value.session_text}
         if not sessions:
             return
-        passed: list[tuple[str, str]] = []
-        for position, arg in enumerate(node.args):
-            text = expression_text(arg)
-            if text in sessions:
-                passed.append((text, str(position)))
-        for keyword in node.keywords:
-            text = expression_text(keyword.value)
-            if keyword.arg and text in sessions:
-                passed.append((text, keyword.arg))
+        passed: list[tuple[str, str]] = [
+            (text, key) for key, arg in _call_arguments(node) if (text := expression_text(arg)) in sessions
+        ]
         if on_self:
             # `await self.save(order)` on an object that keeps its session on `self`.
             passed.extend((text, "self." + text.split(".", 1)[1]) for text in sessions if text.startswith("self."))
@@ -1661,9 +1655,7 @@ class _LoadingWalker:
     def wrapped(self, node: ast.Call) -> tuple[tuple[str, ValueRef], ...]:
         """The names a `Name(...)` call hands over, each with where it lands (a position or a keyword)."""
         found: list[tuple[str, ValueRef]] = []
-        arguments = [(str(i), arg) for i, arg in enumerate(node.args) if not isinstance(arg, ast.Starred)]
-        arguments.extend((keyword.arg, keyword.value) for keyword in node.keywords if keyword.arg)
-        for key, argument in arguments:
+        for key, argument in _call_arguments(node):
             if isinstance(argument, (ast.Name, ast.Attribute)):
                 ref = self.resolver.value_ref(argument)
                 if ref is not None:
@@ -1684,12 +1676,10 @@ class _LoadingWalker:
         expiry, which the index keeps when the argument is their session and the callee's
         summary commits or rolls it back."""
         passed: list[tuple[str, str, ValueRef]] = []
-        arguments = [(str(position), arg) for position, arg in enumerate(node.args)]
-        arguments.extend((keyword.arg, keyword.value) for keyword in node.keywords if keyword.arg)
         # What a received object holds is no session (`user.id`); what `self` holds may be one
         # (`self.session` of a service, whose `self` is received in case its class is a model).
         holders = self.received.keys() - {"self"}
-        for key, expression in arguments:
+        for key, expression in _call_arguments(node):
             if type(expression) is not ast.Name and type(expression) is not ast.Attribute:
                 continue
             text = expression_text(expression)
@@ -2170,6 +2160,14 @@ def _without_received(value: _Value | None) -> _Value | None:
     ):
         return _Tuple(tuple(_without_received(item) for item in value.items))
     return value
+
+
+def _call_arguments(node: ast.Call) -> list[tuple[str, ast.expr]]:
+    """What a call is handed, each with where it lands: its position, or its keyword (what a `**`
+    spreads has none; a `*` keeps its position, and no name or attribute is starred)."""
+    found: list[tuple[str, ast.expr]] = [(str(position), argument) for position, argument in enumerate(node.args)]
+    found.extend((keyword.arg, keyword.value) for keyword in node.keywords if keyword.arg)
+    return found
 
 
 def _may_be_session(ref: ValueRef) -> bool:
