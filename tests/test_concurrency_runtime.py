@@ -258,6 +258,94 @@ def test_methods_of_an_object_holding_the_session_race_when_gathered(tmp_path: P
     assert per_task == [None] * ATTEMPTS
 
 
+WORKERS = """\
+import asyncio
+
+from sqlalchemy import Integer, String
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String)
+
+
+class Placer:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def place(self, number: int) -> None:
+        self.session.add(Order(status=f"new {number}"))
+        await self.session.flush()
+
+    async def place_and_save(self, number: int) -> None:
+        await self.place(number)
+        await self.session.commit()
+        await self.session.close()
+
+
+async def place_all_listed(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    async with factory() as session:
+        placers = [Placer(session) for _ in range(count)]
+        await asyncio.gather(*[placer.place(n) for n, placer in enumerate(placers)])
+        await session.commit()
+
+
+async def place_all_spawned(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    async with factory() as session:
+        placers = [Placer(session) for _ in range(count)]
+        tasks = []
+        for number, placer in enumerate(placers):
+            tasks.append(asyncio.create_task(placer.place(number)))
+        await asyncio.gather(*tasks)
+        await session.commit()
+
+
+async def place_pair(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    async with factory() as session:
+        first, second = Placer(session), Placer(session)
+        await asyncio.gather(first.place(0), second.place(1))
+        await session.commit()
+
+
+async def place_all_own(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    placers = [Placer(factory()) for _ in range(count)]
+    await asyncio.gather(*[placer.place_and_save(n) for n, placer in enumerate(placers)])
+"""
+
+
+def test_wrappers_of_one_session_in_a_list_or_unpacked_race_when_gathered(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "project", {"app/orders.py": WORKERS})
+    lines = WORKERS.splitlines()
+    reported = {lines[finding.line - 1].strip() for finding in findings_in(root, "app/orders.py", "ASA201")}
+    assert reported == {
+        "await asyncio.gather(*[placer.place(n) for n, placer in enumerate(placers)])",
+        "tasks.append(asyncio.create_task(placer.place(number)))",
+        "await asyncio.gather(first.place(0), second.place(1))",
+    }
+    # Not the same gather in `place_all_own`, whose placers each open their own session.
+    (own,) = [n for n, line in enumerate(lines, 1) if line.startswith("async def place_all_own")]
+    assert all(finding.line < own for finding in findings_in(root, "app/orders.py", "ASA201"))
+    module = _load(WORKERS, "orders_workers")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sa_exc.SAWarning)
+        outcomes = {
+            name: asyncio.run(_run(tmp_path / f"{name}.sqlite", module, getattr(module, name)))
+            for name in ("place_all_listed", "place_all_spawned", "place_pair", "place_all_own")
+        }
+    for name in ("place_all_listed", "place_all_spawned", "place_pair"):
+        failures = [outcome for outcome in outcomes[name] if outcome is not None]
+        assert failures, f"no attempt of {ATTEMPTS} of {name} failed with one session behind the wrappers"
+        assert all(isinstance(failure, RACE_ERRORS) for failure in failures), (name, failures)
+    assert outcomes["place_all_own"] == [None] * ATTEMPTS
+
+
 def _delete_example(kind: str) -> Example:
     rule = RULES_BY_CODE["ASA201"]
     (found,) = [e for e in (rule.valid if kind == "valid" else rule.invalid) if "session.delete()" in e.title]

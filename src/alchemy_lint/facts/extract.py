@@ -844,11 +844,14 @@ class _FactsBuilder(FastNodeVisitor):
             element = (whole[0], (*whole[1], "[]")) if whole is not None and len(whole[1]) < _MAX_PATH else None
             # `for order in orders` with `orders: list[Order]`: each one is an `Order`.
             known = self.elements_of(source) if isinstance(target, ast.Name) else ()
-            ref = ValueRef(target.id, known) if known and isinstance(target, ast.Name) else None
+            # `for worker in workers` over `[Worker(session) for ...]`: each one holds the session.
+            holds = self.reaches.items_held(target, source)
             # A comprehension's element comes before its `for` (`[o.items for o in orders]`): its
             # targets are bound from where it starts.
             where = (line, node.col_offset) if isinstance(node, _COMPREHENSIONS) else _end(target)
             for name in _names(target):
+                held = holds.get(name, ())
+                ref = ValueRef(name, known, held) if known or held else None
                 function.values.bind(name, Binding(*where, ref, line, element))
 
     visit_For = _visit_loop
@@ -958,6 +961,12 @@ class _FactsBuilder(FastNodeVisitor):
             self._bind_local(function, target.id, value, annotation, node)
             return
         if isinstance(target, (ast.Tuple, ast.List)) and function is not None:
+            pairs = _unpacked(target, value)
+            if pairs:
+                # `reader, writer = Repo(session), Repo(session)`: each name as if bound alone.
+                for item, item_value in pairs:
+                    self._bind_target(item, item_value, None, node)
+                return
             for name in _names(target):
                 function.values.bind(name, Binding(*_end(node), None, self._loop_line(function)))
                 function.table.forget(name)
@@ -1875,6 +1884,20 @@ def _end(node: ast.AST) -> tuple[int, int]:
     end_col: int | None = getattr(node, "end_col_offset", None)
     start: int = getattr(node, "lineno", 0)
     return (end_line or start), (end_col or 0)
+
+
+def _unpacked(target: ast.Tuple | ast.List, value: ast.expr | None) -> list[tuple[ast.expr, ast.expr]]:
+    """The (target, value) pairs of `a, b = x, y`; none when the sides do not pair one to one
+    (a starred item, other lengths) or a name on the left is read on the right (`a, b = b, a`:
+    each value is what the name held before the statement)."""
+    if not isinstance(value, (ast.Tuple, ast.List)) or len(value.elts) != len(target.elts):
+        return []
+    if any(type(item) is ast.Starred for item in (*target.elts, *value.elts)):
+        return []
+    bound = set(_names(target))
+    if any(type(node) is ast.Name and node.id in bound for item in value.elts for node in ast.walk(item)):
+        return []
+    return list(zip(target.elts, value.elts, strict=True))
 
 
 def _names(target: ast.expr) -> list[str]:

@@ -70,13 +70,31 @@ class ReachFinder:
             # (An iterable bound by an earlier `for` of the same comprehension is not the name outside.)
             inner = isinstance(generator.iter, ast.Name) and generator.iter.id in own
             elements = self._elements_of(generator.iter) if isinstance(generator.target, ast.Name) and not inner else ()
+            # `[w.run() for w in workers]` over `workers = [Worker(session) for ...]`: each item is
+            # its own wrapper, but every one of them holds the one session.
+            holds = {} if inner else self.items_held(generator.target, generator.iter)
             for name in _names(generator.target):
-                own[name] = ValueRef(name, elements) if elements else None
+                held = holds.get(name, ())
+                own[name] = ValueRef(name, elements, held) if elements or held else None
         self._hidden.append(own)
         try:
             return self.reaches(expr.elt)
         finally:
             self._hidden.pop()
+
+    def items_held(self, target: ast.expr, iterable: ast.expr) -> dict[str, tuple[Held, ...]]:
+        """What the names a `for` binds keep of the tracked values, by name: each item of a
+        collection a name holds keeps what every item of it was built from (`Worker(session)` of
+        `workers = [Worker(session) for _ in range(3)]`), also through `enumerate(workers)` and
+        `zip(workers, ...)`. An item built from a value of its own (`for s in sessions`) keeps
+        nothing shared: it was never held."""
+        found: dict[str, tuple[Held, ...]] = {}
+        for name, collection in _item_sources(target, iterable):
+            ref = self._value_ref(collection)
+            held = tuple(Held(h.reaches) for h in ref.holds if h.many) if ref is not None else ()
+            if held:
+                found[name] = held
+        return found
 
     def holds_of(self, value: ast.expr) -> tuple[Held, ...]:
         """What a name bound to `value` keeps of the tracked values in it."""
@@ -140,15 +158,17 @@ class ReachFinder:
         if text is None:
             return
         root = text.split(".", 1)[0]
-        if any(root in hidden for hidden in self._hidden):
-            return
+        for hidden in reversed(self._hidden):
+            if root in hidden:
+                # One item per iteration: only what every item holds is shared.
+                item = hidden[root]
+                if item is not None:
+                    _held_reaches(item.holds, text, found)
+                return
         ref = self._value_ref(expr)
         if ref is None:
             return
-        for held in ref.holds:
-            for reach in held.reaches:
-                kind = ReachKind.CLOSURE if reach.how is ReachKind.CLOSURE else ReachKind.WRAPPER
-                found.append(Reach(reach.ref, kind, reach.via if kind is ReachKind.CLOSURE else text))
+        _held_reaches(ref.holds, text, found)
         if ref.origins or how is ReachKind.METHOD_CALL:
             # A receiver without evidence may still prove itself by what it runs
             # (`conn.execute(select(User))`): the index decides.
@@ -175,6 +195,34 @@ class ReachFinder:
             return
         for held in ref.holds:
             found.extend(reach for reach in held.reaches if reach.how is ReachKind.CLOSURE)
+
+
+def _item_sources(target: ast.expr, iterable: ast.expr) -> list[tuple[str, ast.Name]]:
+    """Each name a `for` binds to an item of a named collection, with that collection:
+    `w` of `for w in workers`, of `for i, w in enumerate(workers)`, of `for w, n in zip(workers, ns)`."""
+    if type(target) is ast.Name:
+        return [(target.id, iterable)] if type(iterable) is ast.Name else []
+    if type(target) is not ast.Tuple or type(iterable) is not ast.Call or type(iterable.func) is not ast.Name:
+        return []
+    spread = iterable.func.id
+    if iterable.keywords or any(type(argument) is ast.Starred for argument in iterable.args):
+        return []
+    if spread == "enumerate" and len(iterable.args) == 1 and len(target.elts) == 2:
+        pairs = [(target.elts[1], iterable.args[0])]
+    elif spread == "zip" and len(iterable.args) == len(target.elts):
+        pairs = list(zip(target.elts, iterable.args, strict=True))
+    else:
+        return []
+    return [(item.id, source) for item, source in pairs if type(item) is ast.Name and type(source) is ast.Name]
+
+
+def _held_reaches(holds: tuple[Held, ...], text: str, found: list[Reach]) -> None:
+    """The values that what `text` holds reaches: through the object it is (`repo` of
+    `repo = Repo(s)`), or through the closure it is."""
+    for held in holds:
+        for reach in held.reaches:
+            kind = ReachKind.CLOSURE if reach.how is ReachKind.CLOSURE else ReachKind.WRAPPER
+            found.append(Reach(reach.ref, kind, reach.via if kind is ReachKind.CLOSURE else text))
 
 
 def _names(target: ast.expr) -> list[str]:

@@ -477,6 +477,29 @@ async def overview(session: AsyncSession) -> None:
         Example(
             """\
 import asyncio
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+class Importer:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def run(self, batch: int) -> None:
+        await self.session.execute("select 1")
+
+
+async def import_all(session: AsyncSession, batches: int) -> None:
+    importers = [Importer(session) for _ in range(batches)]
+    await asyncio.gather(*[importer.run(n) for n, importer in enumerate(importers)])  # ASA201
+    first, second = Importer(session), Importer(session)
+    await asyncio.gather(first.run(0), second.run(1))  # ASA201
+""",
+            title="Wrappers of one session kept in a list or unpacked, their methods gathered",
+        ),
+        Example(
+            """\
+import asyncio
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
