@@ -18,6 +18,36 @@ def test_second_factory_names_the_first_with_path_and_line(tmp_path: Path) -> No
     assert "the project's session factory is at app/db.py:3" in finding.message
 
 
+def test_an_adhoc_session_is_pointed_at_the_factory_of_its_own_engine(tmp_path: Path) -> None:
+    engines = (
+        "from sqlalchemy.ext.asyncio import create_async_engine\n"
+        'vectors = create_async_engine("postgresql+asyncpg:///vectors")\n'
+        'engine = create_async_engine("postgresql+asyncpg:///app")\n'
+    )
+    factories = (
+        "from sqlalchemy.ext.asyncio import async_sessionmaker\n"
+        "from app.engines import engine, vectors\n"
+        "VectorSession = async_sessionmaker(vectors, expire_on_commit=False)\n"
+        "SessionLocal = async_sessionmaker(engine, expire_on_commit=False)\n"
+    )
+    adhoc = (
+        "from sqlalchemy.ext.asyncio import AsyncSession\n"
+        "from app.engines import engine, vectors\n"
+        "def open_app():\n"
+        "    return AsyncSession(engine)\n"
+        "def open_vectors():\n"
+        "    return AsyncSession(vectors)\n"
+    )
+    root = write_project(tmp_path / "p", {"app/engines.py": engines, "app/db.py": factories, "app/uow.py": adhoc})
+    hints = [
+        finding.message.split("configured factory (", 1)[1] for finding in findings_in(root, "app/uow.py", "ASA101")
+    ]
+    assert hints == ["SessionLocal())", "VectorSession())"]
+    alone = write_project(tmp_path / "q", {"app/engines.py": engines, "app/uow.py": adhoc})
+    (first, _) = findings_in(alone, "app/uow.py", "ASA101")
+    assert first.message.endswith("(none is built yet for this engine: build one async_sessionmaker beside it)")
+
+
 def test_test_modules_may_build_their_own_sessions_and_factories(tmp_path: Path) -> None:
     fixture = (
         "from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker\n"

@@ -465,6 +465,9 @@ class _FactsBuilder(FastNodeVisitor):
             for base in (qualify(b.value if isinstance(b, ast.Subscript) else b, self.table) for b in node.bases)
             if base
         )
+        if any(qualify(decorator_callee(d), self.table) in _DECLARATIVE_DECORATORS for d in node.decorator_list):
+            # `@as_declarative()` makes the class a declarative base, as subclassing `DeclarativeBase` does.
+            bases = (*bases, _DECLARATIVE_BASE)
         keywords = {kw.arg: ast.unparse(kw.value) for kw in node.keywords if kw.arg}
         outer = self.function
         qualname = f"{outer.qualname if outer else self.module}.{node.name}"
@@ -1876,6 +1879,18 @@ _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 def _falls_back_quietly(handler: ast.ExceptHandler) -> bool:
     """The handler only falls back: no call (a log line, a rollback, a retry) and no raise."""
     return not any(isinstance(node, (ast.Call, ast.Raise, ast.Await)) for node in ast.walk(handler))
+
+
+#: Class decorators that make the class a declarative base (`@as_declarative()`).
+_DECLARATIVE_DECORATORS = frozenset(
+    {
+        "sqlalchemy.orm.as_declarative",
+        "sqlalchemy.orm.decl_api.as_declarative",
+        "sqlalchemy.ext.declarative.as_declarative",
+    }
+)
+#: What such a class counts as among the bases the facts record.
+_DECLARATIVE_BASE = "sqlalchemy.orm.DeclarativeBase"
 
 
 def _end(node: ast.AST) -> tuple[int, int]:

@@ -193,6 +193,10 @@ class _Options:
     loaders: frozenset[LoaderPath]
     known: bool
     maybe: frozenset[LoaderPath] = frozenset()
+    #: Where a chain of loaders goes on from: the path its last strategy made. `.options(...)`
+    #: adds sub-options below it and leaves it there (`selectinload(A.b).options(x).options(y)`:
+    #: `y` is below `A.b` too, not below `x`).
+    tip: LoaderPath | None = None
 
 
 @facts_class
@@ -1879,7 +1883,8 @@ class _LoadingWalker:
 
     def loader_option(self, leaf: str, node: ast.Call) -> _Options:
         if leaf == "Load":
-            return _Options(frozenset({LoaderPath(())}), True)
+            root = LoaderPath(())
+            return _Options(frozenset({root}), True, tip=root)
         if leaf in NEUTRAL_OPTIONS and leaf not in LOADER_STRATEGIES:
             return _Options(frozenset(), True)
         steps: list[LoaderStep] = []
@@ -1891,7 +1896,8 @@ class _LoadingWalker:
         if not steps:
             return _Options(frozenset(), False)
         steps[-1] = LoaderStep(steps[-1].attribute, LOADER_STRATEGIES[leaf])
-        return _Options(frozenset({LoaderPath(tuple(steps))}), True)
+        path = LoaderPath(tuple(steps))
+        return _Options(frozenset({path}), True, tip=path)
 
     def loader_attribute(self, node: ast.expr) -> str | None:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -1924,21 +1930,25 @@ class _LoadingWalker:
     def chained_loader(self, options: _Options, method: str, node: ast.Call, args: list[_Value | None]) -> _Options:
         # A chain goes on from its deepest path: `selectinload(A.b).selectinload(B.c)` holds
         # `A.b` and `A.b -> B.c`, and a third `.selectinload(C.d)` goes on from the second.
-        deepest = max((len(path.steps) for path in options.loaders), default=-1)
-        tips = [path for path in options.loaders if len(path.steps) == deepest]
-        if len(tips) != 1:
-            return _Options(options.loaders, False)
-        (base,) = tips
+        if options.tip is not None and options.tip in options.loaders:
+            base = options.tip
+        else:
+            deepest = max((len(path.steps) for path in options.loaders), default=-1)
+            tips = [path for path in options.loaders if len(path.steps) == deepest]
+            if len(tips) != 1:
+                return _Options(options.loaders, False)
+            (base,) = tips
         if method == "options":
             children = self.options_of(args, node)
             extended = {LoaderPath(base.steps + child.steps) for child in children.loaders}
-            return _Options(frozenset({*options.loaders, *extended}), options.known and children.known)
+            return _Options(frozenset({*options.loaders, *extended}), options.known and children.known, tip=base)
         if method in LOADER_STRATEGIES or method in NEUTRAL_OPTIONS:
             child = self.loader_option(method, node)
             if not child.known:
                 return _Options(options.loaders, False)
             extended = {LoaderPath(base.steps + path.steps) for path in child.loaders}
-            return _Options(frozenset({*options.loaders, *extended}), options.known)
+            tip = LoaderPath(base.steps + child.tip.steps) if child.tip is not None else None
+            return _Options(frozenset({*options.loaders, *extended}), options.known, tip=tip)
         return _Options(options.loaders, False)
 
     # -- sessions --------------------------------------------------------------------

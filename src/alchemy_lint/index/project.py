@@ -40,6 +40,21 @@ from alchemy_lint.sqlalchemy_api import FACTORIES, SESSION_CLASSES, Api, known_a
 _MAX_DEPTH = 6
 #: Names a SQLModel table class declares that configure it and are no column.
 _NOT_COLUMNS = frozenset({"model_config"})
+
+
+def _declares_mapped(cls: ClassFacts) -> bool:
+    """Some attribute of the class body is annotated `Mapped[...]`."""
+    return any(
+        origin.kind is OriginKind.ANNOTATION and origin.name == MAPPED_ANNOTATION
+        for attribute in cls.attributes.values()
+        for origin in attribute.origins
+    )
+
+
+#: How the facts name the annotation of a mapped attribute (`id: Mapped[int]`).
+MAPPED_ANNOTATION = "sqlalchemy.orm.Mapped"
+#: Modules whose classes are never the mapped base of a model (generics, protocols, enums, ABCs).
+_NOT_MODEL_BASES = ("typing.", "typing_extensions.", "abc.", "enum.", "collections.", "builtins.")
 EAGER_STRATEGIES = frozenset({"selectin", "joined", "subquery", "immediate"})
 TEST_FOLDERS = frozenset({"tests", "test"})
 
@@ -374,7 +389,26 @@ class ProjectIndex:
                         return True
                 elif kind == "declarative-value" or (kind == "model" and base != qualname):
                     return True
+        if (declares_table or cls.relationships or _declares_mapped(cls)) and "__abstract__" not in cls.fields:
+            # `class Order(Model)` over a base the index cannot tell, `Model =
+            # get_plugin_data().Model` or an installed library's base: a table name, a
+            # `relationship()` or a `Mapped[...]` attribute in the body says the class is mapped. A
+            # mixin derives from nothing unknown (`class Audited:`), and a project base is judged
+            # on its own bases above.
+            return any(self._unknown_base(base) for ancestor in self.class_chain(qualname) for base in ancestor.bases)
         return False
+
+    def _unknown_base(self, base: str) -> bool:
+        """A base class from outside the project that nothing known names: not a project class,
+        not a SQLAlchemy or SQLModel class, not a builtin or a standard typing construct."""
+        canonical = self.canonical(base)
+        return (
+            "." in canonical
+            and canonical not in self.classes
+            and not canonical.startswith(_NOT_MODEL_BASES)
+            and known_api(canonical) is None
+            and self._base_kind(base) == "other"
+        )
 
     def _is_sqlmodel(self, cls: ClassFacts) -> bool:
         return any(self.api(base) is Api.SQLMODEL for base in cls.bases)

@@ -916,6 +916,31 @@ async def product_names(session: AsyncSession, order_id: int) -> list[str]:
     ),
     _example(
         """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order, OrderItem
+
+
+async def lines(session: AsyncSession, order_id: int) -> list[tuple[str, str]]:
+    statement = (
+        select(Order)
+        .where(Order.id == order_id)
+        .options(
+            selectinload(Order.items)
+            .options(selectinload(OrderItem.order))
+            .options(selectinload(OrderItem.product))
+        )
+    )
+    order = (await session.execute(statement)).scalar_one()
+    return [(item.order.status, item.product.name) for item in order.items]
+""",
+        title="Sub-options of one loader: `selectinload(Order.items).options(...).options(...)`, each below `items`",
+        topic=_LOADER_REACH,
+    ),
+    _example(
+        """\
 from fastapi import Depends
 
 from app.db_models import User

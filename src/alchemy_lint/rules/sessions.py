@@ -29,12 +29,20 @@ def _api(context: FileContext, call: ApiCall) -> Api | None:
     return call.api or context.index.api(call.callee)
 
 
-def _factory_hint(context: FileContext) -> str:
-    helper = context.index.session_helper()
+def _factory_hint(context: FileContext, call: ApiCall) -> str:
+    """The factory an ad-hoc session should come from: the session helper, else a factory built
+    once on the session's own engine (or one alchemy-lint cannot tell apart from it). A factory
+    of another database (a vector store's engine) is no replacement."""
+    index = context.index
+    helper = index.session_helper()
     if helper is not None:
         return f"{helper.name}()"
-    published = [site.call.assigned_to for site in _global_factories(context.index) if site.call.assigned_to]
-    return published[0].rsplit(".", 1)[-1] + "()" if published else "the global async_sessionmaker"
+    engine = index.values.engine_of(call.bind) if call.bind else None
+    for site in _global_factories(index):
+        other = _engine(index, site)
+        if site.call.assigned_to and (engine is None or other is None or other == engine):
+            return site.call.assigned_to.rsplit(".", 1)[-1] + "()"
+    return "none is built yet for this engine: build one async_sessionmaker beside it"
 
 
 def _is_async_factory(context: FileContext, call: ApiCall) -> bool:
@@ -80,7 +88,7 @@ def check_adhoc_session(rule: Rule, context: FileContext) -> Iterator[Finding]:
         # Also a project subclass of a session class, defined or re-exported in another module.
         api = call.api or context.index.session_class_api(call.callee)
         if api is Api.ASYNC_SESSION or (api is Api.SYNC_SESSION and _in_asyncio_code(context, call)):
-            yield rule.report(context, call.line, call.col, callee=call.text, factory=_factory_hint(context))
+            yield rule.report(context, call.line, call.col, callee=call.text, factory=_factory_hint(context, call))
 
 
 def _in_asyncio_code(context: FileContext, call: ApiCall) -> bool:
