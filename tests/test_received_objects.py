@@ -228,6 +228,31 @@ async def attach(user: User) -> str:
     )
 
 
+def test_objects_handed_to_add_all_are_the_sessions(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from app.db import SessionLocal
+from app.db_models import Order, User
+
+
+async def attach_both(user: User, order: Order) -> str:
+    async with SessionLocal() as session:
+        session.add_all([user, order])
+        await session.commit()
+        name = user.name  # ASA302
+        return f"{name} {order.status}"  # ASA302
+
+
+async def attach_one(user: User, order: Order) -> str:
+    async with SessionLocal() as session:
+        session.add_all((user,))
+        await session.commit()
+        return order.status
+""",
+    )
+
+
 def test_an_object_the_function_adds_is_not_expired_by_a_rollback_before_any_commit(tmp_path: Path) -> None:
     # The caller may have made it (`User(...)`): a rollback expunges a pending object, its
     # attributes intact. After a commit it is persistent, and the next rollback expires it.

@@ -671,14 +671,23 @@ class _LoadingWalker:
         return tie is not None and tie.method == "add" and not value.expired
 
     def tie(self, node: ast.Call, env: _Env) -> None:
-        """`session.delete(self)`, `session.add(user)`: the received object is that session's."""
+        """`session.delete(self)`, `session.add(user)`, `session.add_all([user, team])`: the
+        received object is that session's."""
         func = node.func
         if not (isinstance(func, ast.Attribute) and func.attr in _TYING_METHODS | _RELEASING_METHODS and node.args):
             return
         first = node.args[0]
+        if func.attr == "add_all":
+            handed = first.elts if isinstance(first, (ast.List, ast.Tuple)) else []
+            for item in handed:
+                self._tie_one(item, func, "add", env)
+        else:
+            self._tie_one(first, func, func.attr, env)
+
+    def _tie_one(self, first: ast.expr, func: ast.Attribute, method: str, env: _Env) -> None:
         if not (isinstance(first, ast.Name) and first.id in self.received and first.id not in self.rebound):
             return
-        if func.attr in _RELEASING_METHODS:
+        if method in _RELEASING_METHODS:
             # `merge()` copies the object onto the session's own and leaves it as it was (detached,
             # for the objects code merges); `expunge()` detaches it: no commit expires it then.
             self.rebound.add(first.id)
@@ -689,7 +698,7 @@ class _LoadingWalker:
         ref = self.resolver.value_ref(func.value)
         if ref is not None and ref.origins:
             self.session_refs.setdefault(ref.text, ref)
-            self.ties[first.id] = SessionTie(first.id, ref.text, func.attr)
+            self.ties[first.id] = SessionTie(first.id, ref.text, method)
 
     def received_sessions(self, node: ast.AsyncFunctionDef) -> tuple[ValueRef, ...]:
         """What may be a session among the names the function uses as one, and its parameters
@@ -2191,7 +2200,7 @@ def _may_be_session(ref: ValueRef) -> bool:
 #: Modules of annotations that never name a session.
 _PLAIN = ("typing.", "collections.", "datetime.", "uuid.", "decimal.", "enum.", "pathlib.")
 #: Session methods that take an object into the session (or act on one that is there).
-_TYING_METHODS = frozenset({"add", "delete", "refresh"})
+_TYING_METHODS = frozenset({"add", "add_all", "delete", "refresh"})
 #: Session methods after which the object they are handed is not the session's.
 _RELEASING_METHODS = frozenset({"merge", "expunge"})
 
