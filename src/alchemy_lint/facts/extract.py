@@ -566,6 +566,7 @@ class _FactsBuilder(FastNodeVisitor):
         task_spawns = self.concurrency.leave_function()
         invocations = self.invocations.leave_function(node.name, qualname)
         self.kept.leave_function(node)
+        response_model = self._response_model(node)
         if isinstance(node, ast.AsyncFunctionDef):
             loading = (
                 analyse_function(
@@ -575,6 +576,7 @@ class _FactsBuilder(FastNodeVisitor):
                     method_of,
                     _session_receivers(state.calls),
                     receives_self=method_of is not None and self.classes[-1].may_be_model,
+                    response_model=response_model,
                 )
                 if state.awaits
                 else None
@@ -621,7 +623,7 @@ class _FactsBuilder(FastNodeVisitor):
                 forwards=tuple(state.forwards),
                 block_forwards=tuple(state.block_forwards),
                 returned_parameters=tuple(state.returned_parameters or ()),
-                response_model=self._response_model(node),
+                response_model=response_model,
                 positional=len(node.args.posonlyargs) + len(node.args.args),
                 flag_defaults=constant_defaults(node.args),
                 parameter_types=_parameter_types(values, arguments),

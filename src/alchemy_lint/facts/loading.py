@@ -13,6 +13,7 @@ from typing import Protocol
 from alchemy_lint.facts.conditions import Guard, branch_conditions, known_arguments
 from alchemy_lint.facts.model import (
     ENDED,
+    RETURNED_TO_RESPONSE,
     WRAPPED,
     AccessKind,
     Condition,
@@ -467,6 +468,7 @@ def analyse_function(
     owner: str | None = None,
     session_receivers: frozenset[str] = frozenset(),
     receives_self: bool = True,
+    response_model: tuple[Origin, ...] = (),
 ) -> FunctionLoading | None:
     """The loading facts of one async function, or None when it touches no ORM object.
 
@@ -474,9 +476,11 @@ def analyse_function(
     the class of which it is a method; `session_receivers`: the expressions the function awaits
     session methods on (`session` of `await session.commit()`): the session among the arguments
     of a call that returns objects; `receives_self`: the owner may be a model, so `self` may be
-    an ORM object.
+    an ORM object; `response_model`: the schema a route's `response_model=` names, which validates
+    what the route returns after it returned.
     """
     walker = _LoadingWalker(resolver, provided or {}, node.lineno, owner, _parameters(node), session_receivers)
+    walker.response_model = response_model
     walker.received = _received_parameters(node, resolver.table, owner if receives_self else None, walker.provided)
     walker.run(node.body)
     statements = walker.returned_statements()
@@ -615,6 +619,8 @@ class _LoadingWalker:
         self.ties: dict[str, SessionTie] = {}
         self.session_refs: dict[str, ValueRef] = {}
         self.materialised = False
+        #: The schema that validates what a route returns (`response_model=`), if any.
+        self.response_model: tuple[Origin, ...] = ()
 
     def callee(self, node: ast.Call) -> tuple[Origin, ...]:
         found = self._callees.get(id(node))
@@ -958,6 +964,13 @@ class _LoadingWalker:
                 elif isinstance(item, _Object):
                     self.created(item)
             return
+        if self.response_model and isinstance(value, _Object) and value.stage is None and value.expired:
+            # The route's response model reads the object after the route returned it, in the
+            # same request: an expired object is loaded then, outside any `await`.
+            assert node.value is not None
+            validate = Step(StepKind.METHOD, "model_validate")  # what FastAPI does with it
+            schema = tuple(origin.then(validate) for origin in self.response_model)
+            self.hand_over(node, node.value, value, schema, "", RETURNED_TO_RESPONSE, env)
         if isinstance(value, _Object) and value.stage != "result" and value.source.kind is not SourceKind.NEW:
             self.returns.append(self._returned(value, node, None))
         else:

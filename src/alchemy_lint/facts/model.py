@@ -800,6 +800,10 @@ class ReturnedObject:
     col: int = 0
 
 
+#: Where a route's returned object lands: its response model (`Handover.argument`).
+RETURNED_TO_RESPONSE = "return"
+
+
 @facts_class
 class Handover:
     """An ORM object handed to a callee that may read it, with the object's state there.

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from alchemy_lint.catalogue import FixSafety
 from alchemy_lint.facts.model import (
     ENDED,
+    RETURNED_TO_RESPONSE,
     ROLLED_BACK_ON_ERROR,
     WHOLE_REFRESH,
     AccessKind,
@@ -261,8 +262,8 @@ def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], held: H
     """Objects handed to callees (functions, the model's methods, schemas) that read relationships."""
     index = context.index
     for handover in handovers:
-        if not _is_async_object(context, handover.source):
-            continue
+        if handover.argument == RETURNED_TO_RESPONSE or not _is_async_object(context, handover.source):
+            continue  # (what a response model reads of a returned object: `_response_reads`)
         if handover.source.kind is SourceKind.NEW and not handover.persistent:
             continue
         target = resolve_object(index, handover.source, handover.path, context.path)
@@ -533,7 +534,11 @@ def _expired_handovers(context: FileContext, loading: FunctionLoading) -> Iterat
             continue
         attribute = f"{target.model.rsplit('.', 1)[-1]}.{read.path[0]}"
         name, where, _ = _reader(index, read.function)
-        reader = f" by {name} at {where}:{read.line}"
+        if handover.argument == RETURNED_TO_RESPONSE:
+            schema = (index.summaries.schema(handover.callee) or "").rsplit(".", 1)[-1]
+            reader = f" by the response model {schema} ({where}:{read.line}) once the route returned it"
+        else:
+            reader = f" by {name} at {where}:{read.line}"
         yield _ExpiredRead(
             handover.line, handover.col, attribute, handover.target, reader, handover.source.line, events[-1]
         )

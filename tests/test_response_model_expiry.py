@@ -1,0 +1,143 @@
+"""ASA302 on what a FastAPI route returns to its `response_model=` after a commit expired it: the
+response model reads the object once the route returned, in the same request, outside any `await`.
+Linted, then served through a real FastAPI application with SQLAlchemy and aiosqlite."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import expected_lines, findings_in, write_project
+
+DB = """\
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+engine = create_async_engine("sqlite+aiosqlite://", poolclass=StaticPool)
+SessionLocal = async_sessionmaker(engine)
+
+
+async def get_db():
+    async with SessionLocal() as session:
+        yield session
+"""
+
+MODELS = """\
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str]
+"""
+
+ROUTES = """\
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import get_db
+from app.models import Team
+
+router = APIRouter()
+
+
+class TeamOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+
+
+@router.post("/teams", response_model=TeamOut)
+async def create_team(db: AsyncSession = Depends(get_db)) -> Team:
+    team = Team(name="new")
+    db.add(team)
+    await db.commit()
+    return team  # ASA302
+
+
+@router.patch("/teams/1", response_model=TeamOut)
+async def rename_team(db: AsyncSession = Depends(get_db)) -> Team:
+    team = await db.get(Team, 1)
+    team.name = "renamed"
+    await db.commit()
+    return team  # ASA302
+
+
+@router.get("/teams/1", response_model=TeamOut)
+async def rename_and_reload(db: AsyncSession = Depends(get_db)) -> Team:
+    team = await db.get(Team, 1)
+    team.name = "reloaded"
+    await db.commit()
+    await db.refresh(team)
+    return team
+
+
+@router.put("/teams/1")
+async def rename_without_schema(db: AsyncSession = Depends(get_db)) -> dict[str, str]:
+    team = await db.get(Team, 1)
+    await db.commit()
+    return {"status": "ok"}
+"""
+
+#: Serves one request to each route through FastAPI and prints what each raised (or its status).
+DRIVER = """\
+import asyncio, json, sys
+import httpx
+from fastapi import FastAPI
+from app.db import engine
+from app.models import Base, Team
+from app.routes import router
+
+async def main():
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+        await connection.execute(Team.__table__.insert(), [{"id": 1, "name": "first"}])
+    app = FastAPI()
+    app.include_router(router)
+    outcomes = {}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        for method, path in (("POST", "/teams"), ("PATCH", "/teams/1"), ("GET", "/teams/1"), ("PUT", "/teams/1")):
+            try:
+                response = await client.request(method, path)
+            except Exception as error:
+                outcomes[f"{method} {path}"] = [type(error).__name__, str(error)[:300]]
+            else:
+                outcomes[f"{method} {path}"] = [response.status_code, response.text]
+    print(json.dumps(outcomes))
+
+asyncio.run(main())
+"""
+
+
+def _project(root: Path) -> Path:
+    return write_project(root, {"app/db.py": DB, "app/models.py": MODELS, "app/routes.py": ROUTES, "serve.py": DRIVER})
+
+
+def test_a_returned_object_expired_by_the_commit_is_reported_where_the_route_returns_it(tmp_path: Path) -> None:
+    root = _project(tmp_path / "p")
+    findings = findings_in(root, "app/routes.py", "ASA302")
+    assert [finding.line for finding in findings] == expected_lines(ROUTES, "ASA302")
+    assert all("by the response model TeamOut" in finding.message for finding in findings), findings
+
+
+def test_the_response_model_raises_on_the_expired_object_and_not_after_a_refresh(tmp_path: Path) -> None:
+    root = _project(tmp_path / "p")
+    completed = subprocess.run(
+        [sys.executable, "serve.py"], cwd=root, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert completed.returncode == 0, completed.stderr
+    outcomes = json.loads(completed.stdout.strip().splitlines()[-1])
+    for route in ("POST /teams", "PATCH /teams/1"):
+        error, message = outcomes[route]
+        # pydantic reads the attribute for the response model and reports SQLAlchemy's error.
+        assert "MissingGreenlet" in error or "greenlet_spawn has not been called" in message, outcomes[route]
+    assert outcomes["GET /teams/1"] == [200, '{"id":1,"name":"reloaded"}']
+    assert outcomes["PUT /teams/1"] == [200, '{"status":"ok"}']
