@@ -141,3 +141,83 @@ def test_the_response_model_raises_on_the_expired_object_and_not_after_a_refresh
         assert "MissingGreenlet" in error or "greenlet_spawn has not been called" in message, outcomes[route]
     assert outcomes["GET /teams/1"] == [200, '{"id":1,"name":"reloaded"}']
     assert outcomes["PUT /teams/1"] == [200, '{"status":"ok"}']
+
+
+LISTED_MODELS = """\
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    members: Mapped[list["Member"]] = relationship()
+
+
+class Member(Base):
+    __tablename__ = "members"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+"""
+
+LISTED_ROUTES = """\
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db import get_db
+from app.models import Team
+
+router = APIRouter()
+
+
+class MemberOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+
+
+class TeamOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    members: list[MemberOut]
+
+
+@router.get("/teams", response_model=list[TeamOut])
+async def teams(db: AsyncSession = Depends(get_db)):
+    result = await db.scalars(select(Team))
+    return result.all()  # ASA301
+
+
+@router.get("/loaded", response_model=list[TeamOut])
+async def loaded_teams(db: AsyncSession = Depends(get_db)):
+    result = await db.scalars(select(Team).options(selectinload(Team.members)))
+    return result.all()
+"""
+
+LISTED_DRIVER = DRIVER.replace(
+    '(("POST", "/teams"), ("PATCH", "/teams/1"), ("GET", "/teams/1"), ("PUT", "/teams/1"))',
+    '(("GET", "/teams"), ("GET", "/loaded"))',
+).replace('[{"id": 1, "name": "first"}]', '[{"id": 1}]')
+
+
+def test_each_element_of_a_list_response_model_reads_what_the_query_did_not_load(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path / "p",
+        {"app/db.py": DB, "app/models.py": LISTED_MODELS, "app/routes.py": LISTED_ROUTES, "serve.py": LISTED_DRIVER},
+    )
+    findings = findings_in(root, "app/routes.py", "ASA301")
+    assert [finding.line for finding in findings] == expected_lines(LISTED_ROUTES, "ASA301")
+    completed = subprocess.run(
+        [sys.executable, "serve.py"], cwd=root, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert completed.returncode == 0, completed.stderr
+    outcomes = json.loads(completed.stdout.strip().splitlines()[-1])
+    error, message = outcomes["GET /teams"]
+    assert "MissingGreenlet" in error or "greenlet_spawn has not been called" in message, outcomes
+    assert outcomes["GET /loaded"] == [200, '[{"id":1,"members":[]}]']

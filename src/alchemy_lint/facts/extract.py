@@ -1591,7 +1591,7 @@ class _FactsBuilder(FastNodeVisitor):
             if isinstance(decorator, ast.Call):
                 for keyword in decorator.keywords:
                     if keyword.arg == "response_model":
-                        return self.origins_of(keyword.value)
+                        return self.origins_of(_element_schema(keyword.value, self.table))
         return ()
 
     def _api_call(self, node: ast.Call, qualname: str, target: str | None) -> ApiCall:
@@ -1893,6 +1893,26 @@ _DECLARATIVE_DECORATORS = frozenset(
 )
 #: What such a class counts as among the bases the facts record.
 _DECLARATIVE_BASE = "sqlalchemy.orm.DeclarativeBase"
+
+
+#: Collections a response model may be a list of (`response_model=list[TeamOut]`).
+_SCHEMA_COLLECTIONS = frozenset(
+    {"list", "set", "frozenset", "tuple", "typing.List", "typing.Set", "typing.Sequence", "collections.abc.Sequence"}
+)
+
+
+def _element_schema(model: ast.expr, table: NameTable) -> ast.expr:
+    """The schema each element of a `list[X]` response model is validated with (X), else the model."""
+    if type(model) is not ast.Subscript:
+        return model
+    outer = model.value
+    builtin = type(outer) is ast.Name and outer.id in _SCHEMA_COLLECTIONS
+    if not builtin and qualify(outer, table) not in _SCHEMA_COLLECTIONS:
+        return model
+    element = model.slice
+    if type(element) is ast.Tuple:  # `tuple[X, ...]`
+        element = element.elts[0] if element.elts else element
+    return element
 
 
 def _end(node: ast.AST) -> tuple[int, int]:
