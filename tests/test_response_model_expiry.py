@@ -221,3 +221,88 @@ def test_each_element_of_a_list_response_model_reads_what_the_query_did_not_load
     error, message = outcomes["GET /teams"]
     assert "MissingGreenlet" in error or "greenlet_spawn has not been called" in message, outcomes
     assert outcomes["GET /loaded"] == [200, '[{"id":1,"members":[]}]']
+
+
+HEROES = """\
+from typing import Optional
+
+from fastapi import APIRouter, Depends
+from sqlmodel import Field, SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.db import get_db
+
+router = APIRouter()
+
+
+class Hero(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str
+
+
+class HeroRead(SQLModel):
+    id: int
+    name: str
+
+
+@router.post("/heroes", response_model=HeroRead)
+async def create_hero(hero: Hero, db: AsyncSession = Depends(get_db)):
+    db.add(hero)
+    await db.commit()
+    return hero  # ASA302
+
+
+@router.post("/heroes/refreshed", response_model=HeroRead)
+async def create_hero_refreshed(hero: Hero, db: AsyncSession = Depends(get_db)):
+    db.add(hero)
+    await db.commit()
+    await db.refresh(hero)
+    return hero
+"""
+
+HEROES_DB = DB.replace(
+    "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine",
+    "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
+    "from sqlmodel.ext.asyncio.session import AsyncSession",
+).replace("async_sessionmaker(engine)", "async_sessionmaker(engine, class_=AsyncSession)")
+
+HEROES_DRIVER = """\
+import asyncio, json
+import httpx
+from fastapi import FastAPI
+from sqlmodel import SQLModel
+from app.db import engine
+from app.heroes import router
+
+async def main():
+    async with engine.begin() as connection:
+        await connection.run_sync(SQLModel.metadata.create_all)
+    app = FastAPI()
+    app.include_router(router)
+    outcomes = {}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        for path in ("/heroes", "/heroes/refreshed"):
+            try:
+                response = await client.post(path, json={"name": "Deadpond"})
+            except Exception as error:
+                outcomes[path] = [type(error).__name__, str(error)[:300]]
+            else:
+                outcomes[path] = [response.status_code, response.json()]
+    print(json.dumps(outcomes))
+
+asyncio.run(main())
+"""
+
+
+def test_a_request_body_model_added_and_committed_is_expired_for_the_response_model(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p", {"app/db.py": HEROES_DB, "app/heroes.py": HEROES, "serve.py": HEROES_DRIVER})
+    findings = findings_in(root, "app/heroes.py", "ASA302")
+    assert [finding.line for finding in findings] == expected_lines(HEROES, "ASA302")
+    completed = subprocess.run(
+        [sys.executable, "serve.py"], cwd=root, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert completed.returncode == 0, completed.stderr
+    outcomes = json.loads(completed.stdout.strip().splitlines()[-1])
+    error, message = outcomes["/heroes"]
+    assert "MissingGreenlet" in error or "greenlet_spawn has not been called" in message, outcomes
+    assert outcomes["/heroes/refreshed"] == [200, {"id": 2, "name": "Deadpond"}]

@@ -948,11 +948,19 @@ class _LoadingWalker:
     def returned(self, node: ast.Return, env: _Env) -> None:
         if node.value is None or (isinstance(node.value, ast.Constant) and node.value.value is None):
             return
-        value = _without_received(self.expr(node.value, env))
+        returned = self.expr(node.value, env)
+        value = _without_received(returned)
         key = (node.lineno, node.col_offset)
         if key in self._seen_returns:
             return
         self._seen_returns.add(key)
+        if self.response_model and isinstance(returned, _Object) and returned.stage is None and returned.expired:
+            # The route's response model reads the object after the route returned it, in the
+            # same request: an expired object is loaded then, outside any `await` (also one
+            # the route received: `hero: Hero` of the request body, added and committed).
+            validate = Step(StepKind.METHOD, "model_validate")  # what FastAPI does with it
+            schema = tuple(origin.then(validate) for origin in self.response_model)
+            self.hand_over(node, node.value, returned, schema, "", RETURNED_TO_RESPONSE, env)
         if isinstance(value, _Statement) and value.objects:
             self.statements.append(value.source())
         else:
@@ -964,13 +972,6 @@ class _LoadingWalker:
                 elif isinstance(item, _Object):
                     self.created(item)
             return
-        if self.response_model and isinstance(value, _Object) and value.stage is None and value.expired:
-            # The route's response model reads the object after the route returned it, in the
-            # same request: an expired object is loaded then, outside any `await`.
-            assert node.value is not None
-            validate = Step(StepKind.METHOD, "model_validate")  # what FastAPI does with it
-            schema = tuple(origin.then(validate) for origin in self.response_model)
-            self.hand_over(node, node.value, value, schema, "", RETURNED_TO_RESPONSE, env)
         if isinstance(value, _Object) and value.stage != "result" and value.source.kind is not SourceKind.NEW:
             self.returns.append(self._returned(value, node, None))
         else:
@@ -2038,6 +2039,10 @@ class _LoadingWalker:
             for name in names:
                 if isinstance(name, ast.Name):
                     current = env.get(name.id)
+                    if current is None and name.id not in self.rebound:
+                        # `hero: Hero` of a route's body: the framework built it from the request,
+                        # a new object as `Hero(**body)` is, which `add()` puts in this session.
+                        current = self.request_body(name.id, node)
                     if (
                         isinstance(current, _Object)
                         and current.source.kind is SourceKind.NEW
@@ -2115,6 +2120,17 @@ class _LoadingWalker:
                 value = replace(value, expired=value.expired | {expiry})
                 self.expiries.setdefault(expiry, value.source)
             env[name] = value
+
+    def request_body(self, name: str, node: ast.Call) -> _Object | None:
+        """A model parameter a web framework fills with no provider behind it (`hero: Hero`, the
+        route's request body): a new object the framework built for the request, in no session."""
+        provided = self.provided.get(name)
+        if provided is None or any(origin.kind is OriginKind.PROVIDED for origin in provided.origins):
+            return None
+        model = next((o.name for o in provided.origins if o.kind is OriginKind.ANNOTATION), None)
+        if model is None or model.endswith(_NOT_OBJECTS):
+            return None
+        return _Object(ObjectSource(SourceKind.NEW, node.lineno, model=model), persistent=False)
 
     def inject(self, session: str, env: _Env) -> None:
         """The other provided parameters become objects of the provided `session` when it commits
