@@ -954,7 +954,8 @@ class _LoadingWalker:
         if key in self._seen_returns:
             return
         self._seen_returns.add(key)
-        if self.response_model and isinstance(returned, _Object) and returned.stage is None and returned.expired:
+        listed = isinstance(returned, _Object) and returned.stage in (None, "list", "scalars")
+        if self.response_model and listed and isinstance(returned, _Object) and returned.expired:
             # The route's response model reads the object after the route returned it, in the
             # same request: an expired object is loaded then, outside any `await` (also one
             # the route received: `hero: Hero` of the request body, added and committed).

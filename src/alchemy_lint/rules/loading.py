@@ -519,7 +519,9 @@ def _expired_handovers(context: FileContext, loading: FunctionLoading) -> Iterat
     """An expired object handed to a callee that reads one of its columns: the callee raises."""
     index = context.index
     for handover in loading.handovers:
-        if handover.is_collection or not (handover.expired_by or handover.source.handed):
+        # (A list a route returns is validated item by item by its response model.)
+        listed = handover.is_collection and handover.argument == RETURNED_TO_RESPONSE
+        if (handover.is_collection and not listed) or not (handover.expired_by or handover.source.handed):
             continue
         events = _expiring(context, *_given_back(index, handover.source, handover.expired_by), loading)
         if not events:
@@ -529,6 +531,8 @@ def _expired_handovers(context: FileContext, loading: FunctionLoading) -> Iterat
             continue
         columns = index.columns(target.model)
         reads = _handover_reads(index, handover, target.model) or ()
+        if listed:
+            reads = tuple(replace(read, path=read.path[1:]) for read in reads if read.path[:1] == ("[]",))
         read = next((read for read in reads if read.path and read.path[0] in columns), None)
         if read is None:
             continue
