@@ -13,6 +13,7 @@ from typing import Protocol
 from alchemy_lint.facts.conditions import Guard, branch_conditions, known_arguments
 from alchemy_lint.facts.model import (
     ENDED,
+    RETURNED_EXPIRED,
     RETURNED_TO_RESPONSE,
     WRAPPED,
     AccessKind,
@@ -995,6 +996,7 @@ class _LoadingWalker:
             node.lineno,
             position,
             node.col_offset,
+            _in_expiry_order(value.expired),
         )
 
     def branches(
@@ -1817,7 +1819,12 @@ class _LoadingWalker:
             passed=passed,
             handed=handed,
         )
-        return _Object(source)
+        if session is None:
+            return _Object(source)
+        # As the callee left it: expired if it committed its session after loading the object
+        # (its summary says); a `refresh()` here clears that as it clears a commit of this function.
+        returned = Expiry(session.text, RETURNED_EXPIRED, node.lineno, callee=origins)
+        return _Object(source, expired=frozenset({returned}))
 
     def handed_objects(
         self,

@@ -798,8 +798,13 @@ class ReturnedObject:
     line: int = 0
     position: int | None = None
     col: int = 0
+    #: The commits and rollbacks that expired it before it was returned (the caller gets it so).
+    expired_by: tuple[Expiry, ...] = ()
 
 
+#: `Expiry.method` of an object a project call returned: expired as the callee left it, which
+#: the callee's summary says (`ReturnedObject.expired_by`).
+RETURNED_EXPIRED = "returned"
 #: Where a route's returned object lands: its response model (`Handover.argument`).
 RETURNED_TO_RESPONSE = "return"
 

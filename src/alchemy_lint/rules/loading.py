@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from alchemy_lint.catalogue import FixSafety
 from alchemy_lint.facts.model import (
     ENDED,
+    RETURNED_EXPIRED,
     RETURNED_TO_RESPONSE,
     ROLLED_BACK_ON_ERROR,
     WHOLE_REFRESH,
@@ -32,6 +33,7 @@ from alchemy_lint.index.loading import (
     AccessTarget,
     ResolvedSource,
     UnloadedRead,
+    callee_function,
     first_unloaded,
     handed_back,
     is_async_session,
@@ -563,7 +565,11 @@ def _given_back(
 
 
 def _expiring(
-    context: FileContext, source: ObjectSource, expired_by: tuple[Expiry, ...], loading: FunctionLoading | None = None
+    context: FileContext,
+    source: ObjectSource,
+    expired_by: tuple[Expiry, ...],
+    loading: FunctionLoading | None = None,
+    depth: int = 0,
 ) -> tuple[Expiry, ...]:
     """The commits and rollbacks among `expired_by` that expire the objects of the source's
     session (a commit does only on a session that expires on commit); none when the session is
@@ -579,11 +585,38 @@ def _expiring(
     if not _is_judged_session(context, session):
         return ()
     expires = _commit_expires(context, session)
+    left = (_as_left(context, event, depth) for event in expired_by)
     return tuple(
         event
-        for event in (_through_callee(index, event) for event in expired_by)
+        for event in (_through_callee(index, event) for event in left if event is not None)
         if event.method in _ROLLBACKS or (event.method in ("commit", "begin") and expires is True)
     )
+
+
+#: How many project calls deep an object returned expired is followed (`a()` returns what `b()` did).
+_MAX_RETURN_DEPTH = 3
+
+
+def _as_left(context: FileContext, event: Expiry, depth: int) -> Expiry | None:
+    """An object a project call returned, as the callee left it: expired by the callee's last
+    commit or rollback when every `return` of it gives an object so expired (told at the call,
+    as a callee's commit is), else nothing. Any other event is itself."""
+    if event.method != RETURNED_EXPIRED:
+        return event
+    function = callee_function(context.index, event.callee) if depth < _MAX_RETURN_DEPTH else None
+    loading = function.loading if function is not None else None
+    if function is None or loading is None or not loading.returns_only_objects or not loading.returns:
+        return None
+    last: Expiry | None = None
+    for returned in loading.returns:
+        if returned.position is not None or not returned.expired_by:
+            return None
+        found = _expiring(context, returned.source, returned.expired_by, loading, depth + 1)
+        if not found:
+            return None
+        last = found[-1]
+    assert last is not None
+    return replace(event, method=last.method, argument=function.qualname)
 
 
 def _is_judged_session(context: FileContext, session: ValueRef) -> bool:

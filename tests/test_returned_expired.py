@@ -1,0 +1,102 @@
+"""ASA302 on an object a project function returns after its own commit expired it: the caller
+gets it expired, and its first read loads it (MissingGreenlet). Linted, then run against real
+SQLAlchemy with aiosqlite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import expected_lines, findings_in, write_project
+from test_loading_runtime import run_example
+
+from alchemy_lint.rules.loading_examples import MODELS
+
+DB = """\
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+engine = create_async_engine("sqlite+aiosqlite://", poolclass=StaticPool)
+SessionLocal = async_sessionmaker(engine)
+"""
+
+SERVICE = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import User
+
+
+async def rename(session: AsyncSession, user_id: int) -> User:
+    user = await session.get(User, user_id)
+    user.name = "renamed"
+    await session.commit()
+    return user
+
+
+async def rename_and_reload(session: AsyncSession, user_id: int) -> User:
+    user = await session.get(User, user_id)
+    user.name = "reloaded"
+    await session.commit()
+    await session.refresh(user)
+    return user
+
+
+async def find(session: AsyncSession, user_id: int) -> User:
+    return await session.get(User, user_id)
+
+
+async def rename_through(session: AsyncSession, user_id: int) -> User:
+    return await rename(session, user_id)
+"""
+
+EXPIRED = """\
+from app.db import SessionLocal
+from app.service import rename, rename_through
+
+
+async def main() -> str:
+    async with SessionLocal() as session:
+        user = await rename(session, 1)
+        return user.name  # ASA302
+
+
+async def through() -> str:
+    async with SessionLocal() as session:
+        user = await rename_through(session, 2)
+        return user.name  # ASA302
+"""
+
+FRESH = """\
+from app.db import SessionLocal
+from app.service import find, rename, rename_and_reload
+
+
+async def main() -> str:
+    async with SessionLocal() as session:
+        reloaded = await rename_and_reload(session, 1)
+        first = reloaded.name
+        renamed = await rename(session, 2)
+        await session.refresh(renamed)
+        found = await find(session, 2)
+        return first + renamed.name + found.name
+"""
+
+
+def _project(root: Path, handler: str) -> Path:
+    return write_project(
+        root, {"app/db.py": DB, "app/db_models.py": MODELS, "app/service.py": SERVICE, "app/handlers.py": handler}
+    )
+
+
+def test_an_object_a_callee_returns_after_its_commit_is_expired_for_the_caller(tmp_path: Path) -> None:
+    root = _project(tmp_path / "expired", EXPIRED)
+    findings = findings_in(root, "app/handlers.py", "ASA302")
+    assert [finding.line for finding in findings] == expected_lines(EXPIRED, "ASA302")
+    assert "after rename(), which calls session.commit()" in findings[0].message
+    outcome = run_example(root, "app/handlers.py")
+    assert (outcome["error"], outcome["line"]) == ("MissingGreenlet", expected_lines(EXPIRED, "ASA302")[0])
+
+
+def test_a_callee_that_refreshes_and_a_refresh_in_the_caller_leave_it_fresh(tmp_path: Path) -> None:
+    root = _project(tmp_path / "fresh", FRESH)
+    assert findings_in(root, "app/handlers.py", "ASA302") == []
+    assert run_example(root, "app/handlers.py") == {"error": None, "line": None, "message": None}
