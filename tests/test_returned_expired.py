@@ -46,17 +46,40 @@ async def find(session: AsyncSession, user_id: int) -> User:
 
 async def rename_through(session: AsyncSession, user_id: int) -> User:
     return await rename(session, user_id)
+
+
+async def find_tracked(session: AsyncSession, user_id: int, *, track: bool = False) -> User:
+    user = await session.get(User, user_id)
+    if track:
+        try:
+            await session.commit()
+        except Exception:
+            await session.rollback()
+    return user
+
+
+async def register(session: AsyncSession, name: str) -> User:
+    user = User(name=name)
+    session.add(user)
+    await session.commit()
+    return user
 """
 
 EXPIRED = """\
 from app.db import SessionLocal
-from app.service import rename, rename_through
+from app.service import register, rename, rename_through
 
 
 async def main() -> str:
     async with SessionLocal() as session:
         user = await rename(session, 1)
         return user.name  # ASA302
+
+
+async def registered() -> int:
+    async with SessionLocal() as session:
+        user = await register(session, "new")
+        return user.id  # ASA302
 
 
 async def through() -> str:
@@ -67,7 +90,7 @@ async def through() -> str:
 
 FRESH = """\
 from app.db import SessionLocal
-from app.service import find, rename, rename_and_reload
+from app.service import find, find_tracked, rename, rename_and_reload
 
 
 async def main() -> str:
@@ -77,7 +100,8 @@ async def main() -> str:
         renamed = await rename(session, 2)
         await session.refresh(renamed)
         found = await find(session, 2)
-        return first + renamed.name + found.name
+        tracked = await find_tracked(session, 1)
+        return first + renamed.name + found.name + tracked.name
 """
 
 

@@ -974,7 +974,11 @@ class _LoadingWalker:
                 elif isinstance(item, _Object):
                     self.created(item)
             return
-        if isinstance(value, _Object) and value.stage != "result" and value.source.kind is not SourceKind.NEW:
+        if isinstance(value, _Object) and value.stage is None and value.source.kind is SourceKind.NEW and value.expired:
+            # A new object the function added and committed: its caller gets it expired.
+            self.created(value)
+            self.returns.append(self._returned(value, node, None))
+        elif isinstance(value, _Object) and value.stage != "result" and value.source.kind is not SourceKind.NEW:
             self.returns.append(self._returned(value, node, None))
         else:
             if isinstance(value, _Object):

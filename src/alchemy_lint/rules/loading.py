@@ -612,9 +612,13 @@ def _as_left(context: FileContext, event: Expiry, depth: int) -> Expiry | None:
         if returned.position is not None or not returned.expired_by:
             return None
         found = _expiring(context, returned.source, returned.expired_by, loading, depth + 1)
-        if not found:
+        # Only a commit or rollback the callee makes on every path that returns normally: one
+        # under a test of a parameter the caller may leave at its default (`if track_view:`), or
+        # in an `except` handler, leaves the object as it was on the path the caller gets.
+        done = [event for event in found if event.callee or (event.session, event.method) in loading.effects]
+        if not done:
             return None
-        last = found[-1]
+        last = done[-1]
     assert last is not None
     return replace(event, method=last.method, argument=function.qualname)
 
