@@ -733,3 +733,40 @@ async def show() -> int:
     (root / "app/repository.py").write_text(repository, encoding="utf-8")
     assert run_example(root, "app/handlers.py")["error"] is None
     assert findings_in(root, "app/handlers.py", "ASA301") == []
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        # A wildcard reaches every relationship below the path it ends, at any depth, and turns
+        # the mapper's `lazy="selectin"` of `User.addresses` off under the loaded `Order.user`.
+        ('lazyload("*"), selectinload(Order.user)', "MissingGreenlet"),
+        ('selectinload(Order.user).lazyload("*")', "MissingGreenlet"),
+        # Below another path only: `User.addresses` keeps its mapper strategy.
+        ('defaultload(Order.items).lazyload("*"), selectinload(Order.user)', None),
+        # A loader naming the relationship wins over the wildcard.
+        ('lazyload("*"), selectinload(Order.user).selectinload(User.addresses)', None),
+        # `raiseload("*")` raises its own error: not a lazy load.
+        ('raiseload("*"), selectinload(Order.user)', "InvalidRequestError"),
+    ],
+)
+def test_a_wildcard_loader_option_overrides_the_mappers_eager_strategy_below_it(
+    options: str, error: str | None, tmp_path: Path
+) -> None:
+    handler = f"""\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defaultload, lazyload, raiseload, selectinload
+
+from app.db_models import Order, User
+
+
+async def cities(session: AsyncSession) -> list[str]:
+    order = (await session.scalars(select(Order).where(Order.id == 1).options({options}))).one()
+    return [address.city for address in order.user.addresses]
+"""
+    root = _facts_project(tmp_path / "project", handler, expire_on_commit=False)
+    outcome = run_example(root, "app/handlers.py")
+    assert outcome["error"] == error, outcome
+    expected = [10] if error == "MissingGreenlet" else []
+    assert [f.line for f in findings_in(root, "app/handlers.py", "ASA301")] == expected

@@ -13,6 +13,7 @@ from alchemy_lint.facts.model import (
     FunctionFacts,
     HandedObject,
     LoaderPath,
+    LoaderStep,
     LoaderStrategy,
     ObjectAccess,
     ObjectSource,
@@ -418,7 +419,11 @@ def _loaded_here(target: AccessTarget, attribute: str, loaded: tuple[str, ...], 
     assert relationship is not None
     if attribute in loaded:
         return True
-    if relationship.is_eager:
+    names = (*tuple(r.name for r in target.path), attribute)
+    option = _option_for(target.source.loaders, names) if target.source.loaders_known else None
+    if option is not None and (option.loads or option.emits_no_sql):
+        return True
+    if relationship.is_eager and option is not LoaderStrategy.LAZY:
         eager = _eager_reaches(target, relationship)
         if eager is not False:
             return eager
@@ -426,15 +431,53 @@ def _loaded_here(target: AccessTarget, attribute: str, loaded: tuple[str, ...], 
         return True
     if not target.source.loaders_known:
         return None
-    names = (*tuple(r.name for r in target.path), attribute)
-    for loader in target.source.loaders:
-        covered = _covers(loader, names)
-        if covered is not None:
-            return covered
     if target.source.function and any(_covers(loader, names) for loader in target.source.maybe_loaders):
         # The callee loads it on some paths (`include_items=True`): which one runs is the caller's.
         return None
     return False
+
+
+def _option_for(loaders: tuple[LoaderPath, ...], names: tuple[str, ...]) -> LoaderStrategy | None:
+    """The strategy the query's options give the last of `names` (relationships walked from the
+    queried entity), None when they leave the mapper's `lazy=` in force.
+
+    An option naming the relationship on that path wins (`lazyload(Report.project)`, or any step
+    of a longer chain through it but `defaultload`); else a wildcard ending at or above it:
+    `lazyload("*")`, `raiseload("*")` and `noload("*")` reach every relationship below the path
+    they end (`defaultload(A.b).lazyload("*")` those under `A.b`), at any depth, and override an
+    eager `lazy=` of the mapper (verified at run time, SQLAlchemy 2.1 with aiosqlite); a loading
+    wildcard (`selectinload("*")`) counts at its own depth only.
+    """
+    own: LoaderStrategy | None = None
+    wildcard: tuple[int, LoaderStrategy] | None = None
+    for loader in loaders:
+        steps = loader.steps
+        if not steps:
+            continue
+        last = steps[-1]
+        depth = len(steps) - 1
+        if last.attribute == "*":
+            if depth >= len(names) or not _along(steps[:-1], names):
+                continue
+            reaches_below = not last.strategy.loads and last.strategy is not LoaderStrategy.DEFAULT
+            if (depth == len(names) - 1 or reaches_below) and (wildcard is None or depth > wildcard[0]):
+                wildcard = (depth, last.strategy)
+            continue
+        if len(steps) < len(names) or not _along(steps[: len(names)], names):
+            continue
+        strategy = steps[len(names) - 1].strategy
+        if strategy is not LoaderStrategy.DEFAULT and (own is None or strategy.loads):
+            own = strategy  # (two own options that disagree make SQLAlchemy raise when it compiles)
+    if own is not None:
+        return own
+    return wildcard[1] if wildcard is not None and wildcard[1] is not LoaderStrategy.DEFAULT else None
+
+
+def _along(steps: tuple[LoaderStep, ...], names: tuple[str, ...]) -> bool:
+    """Whether a loader's steps walk the first relationships of `names`."""
+    return len(steps) <= len(names) and all(
+        step.attribute.rsplit(".", 1)[-1] == name for step, name in zip(steps, names, strict=False)
+    )
 
 
 @dataclass(frozen=True, slots=True)

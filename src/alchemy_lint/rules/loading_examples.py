@@ -704,6 +704,52 @@ async def product_names(session: AsyncSession, order_id: int) -> list[str]:
     ),
     _example(
         """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import lazyload, selectinload
+
+from app.db_models import User
+
+
+async def user_cities(session: AsyncSession, user_id: int) -> list[str]:
+    statement = select(User).where(User.id == user_id).options(lazyload("*"), selectinload(User.orders))
+    user = (await session.scalars(statement)).one()
+    return [address.city for address in user.addresses]  # ASA301
+""",
+        fixed="""\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import lazyload, selectinload
+
+from app.db_models import User
+
+
+async def user_cities(session: AsyncSession, user_id: int) -> list[str]:
+    options = (lazyload("*"), selectinload(User.orders), selectinload(User.addresses))
+    user = (await session.scalars(select(User).where(User.id == user_id).options(*options))).one()
+    return [address.city for address in user.addresses]
+""",
+        title='`lazyload("*")` turns off the mapper\'s `lazy="selectin"` of `User.addresses`',
+        topic=_LOADER_REACH,
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import lazyload
+
+from app.db_models import User
+
+
+async def address_count(session: AsyncSession, user_id: int) -> int:
+    user = (await session.scalars(select(User).where(User.id == user_id).options(lazyload(User.addresses)))).one()
+    return len(user.addresses)  # ASA301
+""",
+        title="`lazyload(User.addresses)` on a relationship the mapper loads with `selectin`",
+        topic=_LOADER_REACH,
+    ),
+    _example(
+        """\
 from fastapi import Depends
 
 from app.db_models import User
@@ -912,6 +958,23 @@ async def product_names(session: AsyncSession, order_id: int) -> list[str]:
     return [item.product.name for item in order.items]
 """,
         title="A chained loader for each level read: `selectinload(Order.items).selectinload(OrderItem.product)`",
+        topic=_LOADER_REACH,
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import lazyload, selectinload
+
+from app.db_models import User
+
+
+async def user_cities(session: AsyncSession, user_id: int) -> list[str]:
+    statement = select(User).where(User.id == user_id).options(lazyload("*"), selectinload(User.addresses))
+    user = (await session.scalars(statement)).one()
+    return [address.city for address in user.addresses]
+""",
+        title='`lazyload("*")` with a loader naming the relationship read: the named loader wins',
         topic=_LOADER_REACH,
     ),
     _example(
