@@ -74,7 +74,7 @@ def resolve_source(
     path: str,
     function: str = "",
     depth: int = 0,
-    position: int | None = None,
+    position: int | str | None = None,
     site: CallSite | None = None,
 ) -> ResolvedSource | None:
     """Where objects come from; `position` picks an element of a tuple a project function
@@ -153,7 +153,7 @@ def _resolve_call(
     index: ProjectIndex,
     source: ObjectSource,
     depth: int,
-    position: int | None = None,
+    position: int | str | None = None,
     caller: CallSite | None = None,
     here: str = "",
     name: str = "",
@@ -321,12 +321,12 @@ class ObjectTarget:
 #: and following a source through the calls and statement helpers it comes from is the costly part.
 #: Keyed by the source's identity (kept alive in the value, so the identity stays its own).
 _RESOLVED: WeakKeyDictionary[
-    ProjectIndex, dict[tuple[int, str, int | None], tuple[ObjectSource, ResolvedSource | None]]
+    ProjectIndex, dict[tuple[int, str, int | str | None], tuple[ObjectSource, ResolvedSource | None]]
 ] = WeakKeyDictionary()
 
 
 def _resolved_source(
-    index: ProjectIndex, source: ObjectSource, path: str, position: int | None
+    index: ProjectIndex, source: ObjectSource, path: str, position: int | str | None
 ) -> ResolvedSource | None:
     memo = _RESOLVED.get(index)
     if memo is None:
@@ -344,10 +344,16 @@ def resolve_object(
     index: ProjectIndex, source: ObjectSource, walked: tuple[str, ...], path: str
 ) -> ObjectTarget | None:
     """The model of an object that came from `source` and was reached by `walked` relationships."""
-    position: int | None = None
-    if source.kind is SourceKind.CALL and walked[:1] and walked[0][1:-1].isdigit():
-        position, walked = int(walked[0][1:-1]), walked[1:]
+    position: int | str | None = None
+    if source.kind is SourceKind.CALL and walked[:1]:
+        position = _element(walked[0])
+        if position is not None:
+            walked = walked[1:]
     resolved = _resolved_source(index, source, path, position)
+    if resolved is None and isinstance(position, str):
+        # `result["chat"]` of a function that returns a dict of objects, not one with keys.
+        position, walked = None, ("[]", *walked)
+        resolved = _resolved_source(index, source, path, None)
     if resolved is None:
         return None
     direct = not walked
@@ -368,6 +374,16 @@ def resolve_object(
         relationships.append(relationship)
         model = relationship.target
     return ObjectTarget(resolved, tuple(relationships), model, direct)
+
+
+def _element(step: str) -> int | str | None:
+    """The element of a returned tuple or dict a walked step takes: `[0]`, `['chat']`."""
+    inner = step[1:-1]
+    if inner.isdigit():
+        return int(inner)
+    if len(inner) >= 2 and inner[0] == inner[-1] == "'" and step[0] == "[":
+        return inner[1:-1]
+    return None
 
 
 def resolve_access(index: ProjectIndex, access: ObjectAccess, path: str) -> AccessTarget | None:

@@ -1166,6 +1166,48 @@ async def items_of(session: AsyncSession, order_id: int) -> int:
     ),
     _example(
         """\
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+async def order_heading(session: AsyncSession, order_id: int) -> str:
+    context = await order_context(session, order_id)
+    return f"{context['order'].user.name} ({context['currency']})"  # ASA301
+
+
+async def order_context(session: AsyncSession, order_id: int) -> dict[str, Any]:
+    order = (await session.scalars(select(Order).where(Order.id == order_id))).one()
+    return {"order": order, "currency": "EUR"}
+""",
+        fixed="""\
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order
+
+
+async def order_heading(session: AsyncSession, order_id: int) -> str:
+    context = await order_context(session, order_id)
+    return f"{context['order'].user.name} ({context['currency']})"
+
+
+async def order_context(session: AsyncSession, order_id: int) -> dict[str, Any]:
+    statement = select(Order).where(Order.id == order_id).options(selectinload(Order.user))
+    order = (await session.scalars(statement)).one()
+    return {"order": order, "currency": "EUR"}
+""",
+        title='An object a helper returns under a key of a dict (`context["order"]`)',
+        topic=_ELSEWHERE,
+    ),
+    _example(
+        """\
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db_models import Order
@@ -1328,6 +1370,24 @@ async def items_of(session: AsyncSession, order_id: int) -> int:
     return len(by_id[order_id].items)
 """,
         title="A dict built from a query with `selectinload(Order.items)`",
+        topic=_ELSEWHERE,
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order, User
+
+
+async def customer_and_order(session: AsyncSession, order_id: int) -> str:
+    order = (await session.scalars(select(Order).options(selectinload(Order.items)))).first()
+    user = await session.get(User, 1)
+    found = {"order": order, "user": user}
+    return f"{found['user'].name}: {len(found['order'].items)} items"
+""",
+        title="A dict of objects by constant keys: each key holds what its own query loaded",
         topic=_ELSEWHERE,
     ),
     _example(
