@@ -725,9 +725,9 @@ from app.db_models import User
 
 
 async def user_cities(session: AsyncSession, user_id: int) -> list[str]:
-    options = (lazyload("*"), selectinload(User.orders), selectinload(User.addresses))
-    user = (await session.scalars(select(User).where(User.id == user_id).options(*options))).one()
-    return [address.city for address in user.addresses]
+    statement = select(User).where(User.id == user_id).options(lazyload("*"), selectinload(User.orders))
+    user = (await session.scalars(statement)).one()
+    return [address.city for address in (await user.awaitable_attrs.addresses)]
 """,
         title='`lazyload("*")` turns off the mapper\'s `lazy="selectin"` of `User.addresses`',
         topic=_LOADER_REACH,
@@ -1188,19 +1188,17 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from app.db_models import Order
 
 
 async def order_heading(session: AsyncSession, order_id: int) -> str:
     context = await order_context(session, order_id)
-    return f"{context['order'].user.name} ({context['currency']})"
+    return f"{(await context['order'].awaitable_attrs.user).name} ({context['currency']})"
 
 
 async def order_context(session: AsyncSession, order_id: int) -> dict[str, Any]:
-    statement = select(Order).where(Order.id == order_id).options(selectinload(Order.user))
-    order = (await session.scalars(statement)).one()
+    order = (await session.scalars(select(Order).where(Order.id == order_id))).one()
     return {"order": order, "currency": "EUR"}
 """,
         title='An object a helper returns under a key of a dict (`context["order"]`)',
