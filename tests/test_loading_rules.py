@@ -1278,3 +1278,66 @@ async def show_name(session: AsyncSession, order_id: int) -> str:
 """,
         "ASA301",
     )
+
+
+def test_an_object_in_a_dict_with_constant_keys_keeps_its_query(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order
+
+
+async def summary(session: AsyncSession, detailed: bool) -> str:
+    loaded = (await session.scalars(select(Order).options(selectinload(Order.items)))).first()
+    plain = await session.get(Order, 1)
+    bag = {"loaded": loaded, "plain": plain, "count": 2}
+    if detailed:
+        bag = {"loaded": loaded, "plain": plain, "count": 3}
+    first = len(bag["loaded"].items)
+    second = len(bag["plain"].items)  # ASA301
+    third = bag.get("plain").user.name  # ASA301
+    return f"{first} {second} {third} {bag['count']}"
+""",
+        "ASA301",
+    )
+
+
+def test_an_object_a_helper_returns_under_a_dict_key_is_judged_by_its_query(tmp_path: Path) -> None:
+    check(
+        tmp_path,
+        """\
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order
+
+
+async def context_of(session: AsyncSession) -> dict[str, Any]:
+    order = (await session.scalars(select(Order).options(selectinload(Order.user)))).one()
+    return {"order": order, "first": await session.get(Order, 2), "total": 3}
+
+
+async def by_name(session: AsyncSession) -> dict[str, Order]:
+    return {order.status: order for order in (await session.scalars(select(Order))).all()}
+
+
+async def heading(session: AsyncSession) -> str:
+    context = await context_of(session)
+    name = context["order"].user.name
+    first = len(context.get("first").items)  # ASA301
+    return f"{name} {first} {context['total']}"
+
+
+async def open_items(session: AsyncSession) -> int:
+    orders = await by_name(session)
+    return len(orders["open"].items)  # ASA301
+""",
+        "ASA301",
+    )

@@ -733,3 +733,69 @@ async def show() -> int:
     (root / "app/repository.py").write_text(repository, encoding="utf-8")
     assert run_example(root, "app/handlers.py")["error"] is None
     assert findings_in(root, "app/handlers.py", "ASA301") == []
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        # A wildcard reaches every relationship below the path it ends, at any depth, and turns
+        # the mapper's `lazy="selectin"` of `User.addresses` off under the loaded `Order.user`.
+        ('lazyload("*"), selectinload(Order.user)', "MissingGreenlet"),
+        ('selectinload(Order.user).lazyload("*")', "MissingGreenlet"),
+        # Below another path only: `User.addresses` keeps its mapper strategy.
+        ('defaultload(Order.items).lazyload("*"), selectinload(Order.user)', None),
+        # A loader naming the relationship wins over the wildcard.
+        ('lazyload("*"), selectinload(Order.user).selectinload(User.addresses)', None),
+        # `raiseload("*")` raises its own error: not a lazy load.
+        ('raiseload("*"), selectinload(Order.user)', "InvalidRequestError"),
+    ],
+)
+def test_a_wildcard_loader_option_overrides_the_mappers_eager_strategy_below_it(
+    options: str, error: str | None, tmp_path: Path
+) -> None:
+    handler = f"""\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defaultload, lazyload, raiseload, selectinload
+
+from app.db_models import Order, User
+
+
+async def cities(session: AsyncSession) -> list[str]:
+    order = (await session.scalars(select(Order).where(Order.id == 1).options({options}))).one()
+    return [address.city for address in order.user.addresses]
+"""
+    root = _facts_project(tmp_path / "project", handler, expire_on_commit=False)
+    outcome = run_example(root, "app/handlers.py")
+    assert outcome["error"] == error, outcome
+    expected = [10] if error == "MissingGreenlet" else []
+    assert [f.line for f in findings_in(root, "app/handlers.py", "ASA301")] == expected
+
+
+def test_a_column_a_helper_returns_keeps_no_object_of_its_model_in_the_identity_map(tmp_path: Path) -> None:
+    # The helper loads the user but hands back only its name: once it returns, nothing holds the
+    # user, the identity map (weak) lets it go, and `order.user` is a lazy load with SQL.
+    handler = """\
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order, User
+
+
+async def heading(session: AsyncSession) -> str:
+    context = await order_context(session)
+    return f"{context['order'].user.name} {context['buyer']}"  # ASA301
+
+
+async def order_context(session: AsyncSession) -> dict[str, Any]:
+    order = (await session.scalars(select(Order).where(Order.id == 1))).one()
+    user = (await session.scalars(select(User).where(User.id == order.user_id))).one()
+    return {"order": order, "buyer": user.name}
+"""
+    root = _facts_project(tmp_path / "project", handler, expire_on_commit=False)
+    outcome = run_example(root, "app/handlers.py")
+    assert outcome["error"] == "MissingGreenlet", outcome
+    assert outcome["line"] == 11
+    assert [f.line for f in findings_in(root, "app/handlers.py", "ASA301")] == [11]

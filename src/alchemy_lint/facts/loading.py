@@ -273,6 +273,18 @@ class _Tuple:
 
 
 @facts_class
+class _Keyed:
+    """A dict written with constant string keys (`{"chat": chat, "limit": 10}`): what each key
+    holds, read back by a subscript or `.get()` with the same key."""
+
+    keys: tuple[str, ...]
+    items: tuple[_Value | None, ...]
+
+    def get(self, key: object) -> _Value | None:
+        return self.items[self.keys.index(key)] if isinstance(key, str) and key in self.keys else None
+
+
+@facts_class
 class _AwaitableAttrs:
     owner: str | None
     obj: _Object
@@ -310,7 +322,7 @@ class _Failed:
 #: The key under which a path carries `_Failed` (dropped by a join with a path that did not fail).
 _FAILED = "\0failed"
 
-_Value = _Statement | _Options | _Object | _AwaitableAttrs | _Tuple | _Effects | _Swallowed | _Failed
+_Value = _Statement | _Options | _Object | _AwaitableAttrs | _Tuple | _Keyed | _Effects | _Swallowed | _Failed
 _Env = dict[str, _Value]
 
 
@@ -354,6 +366,16 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
                 _join_values(a, b) if a is not None and b is not None else None
                 for a, b in zip(left.items, right.items, strict=True)
             )
+        )
+    if isinstance(left, _Keyed) and isinstance(right, _Keyed):
+        if left.keys != right.keys:
+            return None
+        return _Keyed(
+            left.keys,
+            tuple(
+                _join_values(a, b) if a is not None and b is not None else None
+                for a, b in zip(left.items, right.items, strict=True)
+            ),
         )
     if isinstance(left, _Object) and isinstance(right, _Object):
         if (left.path, left.stage, left.row) != (right.path, right.stage, right.row):
@@ -967,6 +989,14 @@ class _LoadingWalker:
             self.statements.append(value.source())
         else:
             self.other_statement_returns = True
+        if isinstance(value, _Keyed) and any(isinstance(item, _Object) for item in value.items):
+            # `return {"chat": chat, ...}`: each object under its key, for `result["chat"]`.
+            for name, item in zip(value.keys, value.items, strict=True):
+                if isinstance(item, _Object) and item.stage != "result" and item.source.kind is not SourceKind.NEW:
+                    self.returns.append(self._returned(item, node, name))
+                elif isinstance(item, _Object):
+                    self.created(item)
+            return
         if isinstance(value, _Tuple) and any(isinstance(item, _Object) for item in value.items):
             for position, item in enumerate(value.items):
                 if isinstance(item, _Object) and item.stage != "result" and item.source.kind is not SourceKind.NEW:
@@ -991,7 +1021,7 @@ class _LoadingWalker:
             self.returns_created[value.source.model] = None
 
     @staticmethod
-    def _returned(value: _Object, node: ast.Return, position: int | None) -> ReturnedObject:
+    def _returned(value: _Object, node: ast.Return, position: int | str | None) -> ReturnedObject:
         return ReturnedObject(
             value.source,
             value.path,
@@ -1190,6 +1220,11 @@ class _LoadingWalker:
         if isinstance(node, ast.Subscript):
             base = self.expr(node.value, env)
             self.expr(node.slice, env)
+            key = node.slice.value if type(node.slice) is ast.Constant else None
+            if isinstance(base, _Keyed):
+                return base.get(key)
+            if isinstance(base, _Object) and isinstance(key, str) and self.is_call_result(base):
+                return replace(base, path=(f"[{key!r}]",), loaded=frozenset())
             if isinstance(base, _Object) and base.stage != "result" and not isinstance(node.slice, ast.Slice):
                 # An item of a list or dict of objects, of a relationship collection
                 # (`node.children[0]`), or of what a project function returned. (Iterating a
@@ -1210,6 +1245,8 @@ class _LoadingWalker:
                 # `{order.id: order for order in orders}`: a dict of the objects, read by key later.
                 return replace(element, stage="dict")
             return None
+        if isinstance(node, ast.Dict):
+            return self.keyed(node, env)
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             values = [self.expr(e.value if isinstance(e, ast.Starred) else e, env) for e in node.elts]
             if isinstance(node, ast.Tuple) and any(isinstance(value, _Object) for value in values):
@@ -1238,6 +1275,27 @@ class _LoadingWalker:
             elif isinstance(child, ast.keyword):
                 self.expr(child.value, env)
         return None
+
+    def keyed(self, node: ast.Dict, env: _Env) -> _Keyed | None:
+        """`{"chat": chat, "limit": 10}`: what each constant string key holds, when one holds
+        objects (a `**` spread or any other key makes the dict unknown)."""
+        keys: list[str] = []
+        items: list[_Value | None] = []
+        for key, item in zip(node.keys, node.values, strict=True):
+            if key is not None:
+                self.expr(key, env)
+            items.append(self.expr(item, env))
+            keys.append(key.value if type(key) is ast.Constant and isinstance(key.value, str) else "")
+        if "" in keys or len(set(keys)) != len(keys) or not any(isinstance(item, _Object) for item in items):
+            return None
+        return _Keyed(tuple(keys), tuple(items))
+
+    @staticmethod
+    def is_call_result(value: _Object) -> bool:
+        """What a project function returned, as it is: `result["chat"]` of it is the object its
+        summary returns under that key (`return {"chat": chat, ...}`), or an element of the dict
+        of objects it returns (the index tells which)."""
+        return value.source.kind is SourceKind.CALL and value.stage is None and not value.path
 
     def comprehension(self, generators: list[ast.comprehension], results: list[ast.expr], env: _Env) -> _Value | None:
         # The first iterable runs at once in the enclosing scope: what it loads stays loaded
@@ -1362,6 +1420,12 @@ class _LoadingWalker:
             args, keywords = self.arguments(node, env)
             if isinstance(receiver_value, _Statement):
                 return self.statement_method(receiver_value, func.attr, node, args)
+            first = node.args[0] if func.attr == "get" and node.args else None
+            key = first.value if type(first) is ast.Constant else None
+            if isinstance(receiver_value, _Keyed):
+                return receiver_value.get(key)  # `context.get("chat")`
+            if isinstance(receiver_value, _Object) and isinstance(key, str) and self.is_call_result(receiver_value):
+                return replace(receiver_value, path=(f"[{key!r}]",), loaded=frozenset())
             if isinstance(receiver_value, _Options):
                 if isinstance(func.value, ast.Name) and func.attr in _LIST_METHODS:
                     # `options.append(selectinload(...))` grows the list held in the variable;

@@ -788,7 +788,8 @@ class ObjectAccess:
 class ReturnedObject:
     """What a function returns when it returns ORM objects: the per-function summary.
 
-    `position` is the element of a returned tuple (`return user, account`), None for the value.
+    `position` is the element of a returned tuple (`return user, account`), or the key of a
+    returned dict (`return {"chat": chat}`), None for the value.
     """
 
     source: ObjectSource
@@ -796,7 +797,7 @@ class ReturnedObject:
     loaded: tuple[str, ...]
     is_collection: bool
     line: int = 0
-    position: int | None = None
+    position: int | str | None = None
     col: int = 0
     #: The commits and rollbacks that expired it before it was returned (the caller gets it so).
     expired_by: tuple[Expiry, ...] = ()

@@ -118,8 +118,27 @@ def _source_models(index: ProjectIndex, source: ObjectSource, path: str, depth: 
     created = (index.resolve_model(model) for model in function.loading.returns_created)
     found = {model for model in created if model is not None and index.is_model(model)}
     for returned in function.loading.returns:
+        if returned.path and not _ends_on_object(index, returned.source, returned.path, inner):
+            continue  # a column of an object the callee loaded (`agent.name`): the object stays there
         found |= _source_models(index, returned.source, inner, depth + 1)
     return found
+
+
+def _ends_on_object(index: ProjectIndex, source: ObjectSource, walked: tuple[str, ...], path: str) -> bool:
+    """Whether what a callee returns, `walked` off an object of `source`, is an object (a
+    relationship at each step), not a column value; True when the source's model is unknown."""
+    resolved = resolve_source(index, source, path) if source.kind is not SourceKind.CALL else None
+    model = resolved.model if resolved is not None else None
+    for name in walked:
+        if model is None:
+            return True
+        if name == "[]" or name.startswith("["):
+            continue
+        relationship = index.relationships(model).get(name)
+        if relationship is None:
+            return False
+        model = relationship.target
+    return True
 
 
 def _models(index: ProjectIndex, source: ResolvedSource) -> set[str]:

@@ -13,6 +13,7 @@ from alchemy_lint.facts.model import (
     FunctionFacts,
     HandedObject,
     LoaderPath,
+    LoaderStep,
     LoaderStrategy,
     ObjectAccess,
     ObjectSource,
@@ -73,7 +74,7 @@ def resolve_source(
     path: str,
     function: str = "",
     depth: int = 0,
-    position: int | None = None,
+    position: int | str | None = None,
     site: CallSite | None = None,
 ) -> ResolvedSource | None:
     """Where objects come from; `position` picks an element of a tuple a project function
@@ -152,7 +153,7 @@ def _resolve_call(
     index: ProjectIndex,
     source: ObjectSource,
     depth: int,
-    position: int | None = None,
+    position: int | str | None = None,
     caller: CallSite | None = None,
     here: str = "",
     name: str = "",
@@ -320,12 +321,12 @@ class ObjectTarget:
 #: and following a source through the calls and statement helpers it comes from is the costly part.
 #: Keyed by the source's identity (kept alive in the value, so the identity stays its own).
 _RESOLVED: WeakKeyDictionary[
-    ProjectIndex, dict[tuple[int, str, int | None], tuple[ObjectSource, ResolvedSource | None]]
+    ProjectIndex, dict[tuple[int, str, int | str | None], tuple[ObjectSource, ResolvedSource | None]]
 ] = WeakKeyDictionary()
 
 
 def _resolved_source(
-    index: ProjectIndex, source: ObjectSource, path: str, position: int | None
+    index: ProjectIndex, source: ObjectSource, path: str, position: int | str | None
 ) -> ResolvedSource | None:
     memo = _RESOLVED.get(index)
     if memo is None:
@@ -343,10 +344,16 @@ def resolve_object(
     index: ProjectIndex, source: ObjectSource, walked: tuple[str, ...], path: str
 ) -> ObjectTarget | None:
     """The model of an object that came from `source` and was reached by `walked` relationships."""
-    position: int | None = None
-    if source.kind is SourceKind.CALL and walked[:1] and walked[0][1:-1].isdigit():
-        position, walked = int(walked[0][1:-1]), walked[1:]
+    position: int | str | None = None
+    if source.kind is SourceKind.CALL and walked[:1]:
+        position = _element(walked[0])
+        if position is not None:
+            walked = walked[1:]
     resolved = _resolved_source(index, source, path, position)
+    if resolved is None and isinstance(position, str):
+        # `result["chat"]` of a function that returns a dict of objects, not one with keys.
+        position, walked = None, ("[]", *walked)
+        resolved = _resolved_source(index, source, path, None)
     if resolved is None:
         return None
     direct = not walked
@@ -367,6 +374,16 @@ def resolve_object(
         relationships.append(relationship)
         model = relationship.target
     return ObjectTarget(resolved, tuple(relationships), model, direct)
+
+
+def _element(step: str) -> int | str | None:
+    """The element of a returned tuple or dict a walked step takes: `[0]`, `['chat']`."""
+    inner = step[1:-1]
+    if inner.isdigit():
+        return int(inner)
+    if len(inner) >= 2 and inner[0] == inner[-1] == "'" and step[0] == "[":
+        return inner[1:-1]
+    return None
 
 
 def resolve_access(index: ProjectIndex, access: ObjectAccess, path: str) -> AccessTarget | None:
@@ -418,7 +435,11 @@ def _loaded_here(target: AccessTarget, attribute: str, loaded: tuple[str, ...], 
     assert relationship is not None
     if attribute in loaded:
         return True
-    if relationship.is_eager:
+    names = (*tuple(r.name for r in target.path), attribute)
+    option = _option_for(target.source.loaders, names) if target.source.loaders_known else None
+    if option is not None and (option.loads or option.emits_no_sql):
+        return True
+    if relationship.is_eager and option is not LoaderStrategy.LAZY:
         eager = _eager_reaches(target, relationship)
         if eager is not False:
             return eager
@@ -426,15 +447,53 @@ def _loaded_here(target: AccessTarget, attribute: str, loaded: tuple[str, ...], 
         return True
     if not target.source.loaders_known:
         return None
-    names = (*tuple(r.name for r in target.path), attribute)
-    for loader in target.source.loaders:
-        covered = _covers(loader, names)
-        if covered is not None:
-            return covered
     if target.source.function and any(_covers(loader, names) for loader in target.source.maybe_loaders):
         # The callee loads it on some paths (`include_items=True`): which one runs is the caller's.
         return None
     return False
+
+
+def _option_for(loaders: tuple[LoaderPath, ...], names: tuple[str, ...]) -> LoaderStrategy | None:
+    """The strategy the query's options give the last of `names` (relationships walked from the
+    queried entity), None when they leave the mapper's `lazy=` in force.
+
+    An option naming the relationship on that path wins (`lazyload(Report.project)`, or any step
+    of a longer chain through it but `defaultload`); else a wildcard ending at or above it:
+    `lazyload("*")`, `raiseload("*")` and `noload("*")` reach every relationship below the path
+    they end (`defaultload(A.b).lazyload("*")` those under `A.b`), at any depth, and override an
+    eager `lazy=` of the mapper (verified at run time, SQLAlchemy 2.1 with aiosqlite); a loading
+    wildcard (`selectinload("*")`) counts at its own depth only.
+    """
+    own: LoaderStrategy | None = None
+    wildcard: tuple[int, LoaderStrategy] | None = None
+    for loader in loaders:
+        steps = loader.steps
+        if not steps:
+            continue
+        last = steps[-1]
+        depth = len(steps) - 1
+        if last.attribute == "*":
+            if depth >= len(names) or not _along(steps[:-1], names):
+                continue
+            reaches_below = not last.strategy.loads and last.strategy is not LoaderStrategy.DEFAULT
+            if (depth == len(names) - 1 or reaches_below) and (wildcard is None or depth > wildcard[0]):
+                wildcard = (depth, last.strategy)
+            continue
+        if len(steps) < len(names) or not _along(steps[: len(names)], names):
+            continue
+        strategy = steps[len(names) - 1].strategy
+        if strategy is not LoaderStrategy.DEFAULT and (own is None or strategy.loads):
+            own = strategy  # (two own options that disagree make SQLAlchemy raise when it compiles)
+    if own is not None:
+        return own
+    return wildcard[1] if wildcard is not None and wildcard[1] is not LoaderStrategy.DEFAULT else None
+
+
+def _along(steps: tuple[LoaderStep, ...], names: tuple[str, ...]) -> bool:
+    """Whether a loader's steps walk the first relationships of `names`."""
+    return len(steps) <= len(names) and all(
+        step.attribute.rsplit(".", 1)[-1] == name for step, name in zip(steps, names, strict=False)
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -331,8 +331,8 @@ def _response_reads(context: FileContext, function: FunctionFacts, held: HeldWhe
     if schema is None or schema not in index.classes or index.is_model(schema):
         return
     for returned in loading.returns:
-        if not returned.line or not _is_async_object(context, returned.source):
-            continue
+        if not returned.line or isinstance(returned.position, str) or not _is_async_object(context, returned.source):
+            continue  # (an object under a key of a returned dict: the schema validates the dict)
         target = resolve_object(index, returned.source, returned.path, context.path)
         if target is None:
             continue

@@ -704,6 +704,52 @@ async def product_names(session: AsyncSession, order_id: int) -> list[str]:
     ),
     _example(
         """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import lazyload, selectinload
+
+from app.db_models import User
+
+
+async def user_cities(session: AsyncSession, user_id: int) -> list[str]:
+    statement = select(User).where(User.id == user_id).options(lazyload("*"), selectinload(User.orders))
+    user = (await session.scalars(statement)).one()
+    return [address.city for address in user.addresses]  # ASA301
+""",
+        fixed="""\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import lazyload, selectinload
+
+from app.db_models import User
+
+
+async def user_cities(session: AsyncSession, user_id: int) -> list[str]:
+    statement = select(User).where(User.id == user_id).options(lazyload("*"), selectinload(User.orders))
+    user = (await session.scalars(statement)).one()
+    return [address.city for address in (await user.awaitable_attrs.addresses)]
+""",
+        title='`lazyload("*")` turns off the mapper\'s `lazy="selectin"` of `User.addresses`',
+        topic=_LOADER_REACH,
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import lazyload
+
+from app.db_models import User
+
+
+async def address_count(session: AsyncSession, user_id: int) -> int:
+    user = (await session.scalars(select(User).where(User.id == user_id).options(lazyload(User.addresses)))).one()
+    return len(user.addresses)  # ASA301
+""",
+        title="`lazyload(User.addresses)` on a relationship the mapper loads with `selectin`",
+        topic=_LOADER_REACH,
+    ),
+    _example(
+        """\
 from fastapi import Depends
 
 from app.db_models import User
@@ -941,6 +987,23 @@ async def lines(session: AsyncSession, order_id: int) -> list[tuple[str, str]]:
     ),
     _example(
         """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import lazyload, selectinload
+
+from app.db_models import User
+
+
+async def user_cities(session: AsyncSession, user_id: int) -> list[str]:
+    statement = select(User).where(User.id == user_id).options(lazyload("*"), selectinload(User.addresses))
+    user = (await session.scalars(statement)).one()
+    return [address.city for address in user.addresses]
+""",
+        title='`lazyload("*")` with a loader naming the relationship read: the named loader wins',
+        topic=_LOADER_REACH,
+    ),
+    _example(
+        """\
 from fastapi import Depends
 
 from app.db_models import User
@@ -1128,6 +1191,46 @@ async def items_of(session: AsyncSession, order_id: int) -> int:
     ),
     _example(
         """\
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+async def order_heading(session: AsyncSession, order_id: int) -> str:
+    context = await order_context(session, order_id)
+    return f"{context['order'].user.name} ({context['currency']})"  # ASA301
+
+
+async def order_context(session: AsyncSession, order_id: int) -> dict[str, Any]:
+    order = (await session.scalars(select(Order).where(Order.id == order_id))).one()
+    return {"order": order, "currency": "EUR"}
+""",
+        fixed="""\
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+async def order_heading(session: AsyncSession, order_id: int) -> str:
+    context = await order_context(session, order_id)
+    return f"{(await context['order'].awaitable_attrs.user).name} ({context['currency']})"
+
+
+async def order_context(session: AsyncSession, order_id: int) -> dict[str, Any]:
+    order = (await session.scalars(select(Order).where(Order.id == order_id))).one()
+    return {"order": order, "currency": "EUR"}
+""",
+        title='An object a helper returns under a key of a dict (`context["order"]`)',
+        topic=_ELSEWHERE,
+    ),
+    _example(
+        """\
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db_models import Order
@@ -1290,6 +1393,24 @@ async def items_of(session: AsyncSession, order_id: int) -> int:
     return len(by_id[order_id].items)
 """,
         title="A dict built from a query with `selectinload(Order.items)`",
+        topic=_ELSEWHERE,
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order, User
+
+
+async def customer_and_order(session: AsyncSession, order_id: int) -> str:
+    order = (await session.scalars(select(Order).options(selectinload(Order.items)))).first()
+    user = await session.get(User, 1)
+    found = {"order": order, "user": user}
+    return f"{found['user'].name}: {len(found['order'].items)} items"
+""",
+        title="A dict of objects by constant keys: each key holds what its own query loaded",
         topic=_ELSEWHERE,
     ),
     _example(
