@@ -105,9 +105,9 @@ async def main() -> str:
 """
 
 
-def _project(root: Path, handler: str) -> Path:
+def _project(root: Path, handler: str, db: str = DB) -> Path:
     return write_project(
-        root, {"app/db.py": DB, "app/db_models.py": MODELS, "app/service.py": SERVICE, "app/handlers.py": handler}
+        root, {"app/db.py": db, "app/db_models.py": MODELS, "app/service.py": SERVICE, "app/handlers.py": handler}
     )
 
 
@@ -124,3 +124,43 @@ def test_a_callee_that_refreshes_and_a_refresh_in_the_caller_leave_it_fresh(tmp_
     root = _project(tmp_path / "fresh", FRESH)
     assert findings_in(root, "app/handlers.py", "ASA302") == []
     assert run_example(root, "app/handlers.py") == {"error": None, "line": None, "message": None}
+
+
+RAISING_CALL = """\
+from app.db import SessionLocal
+from app.service import register
+
+
+async def main() -> int:
+    async with SessionLocal() as session:
+        user = None
+        try:
+            user = await register(session, "new")
+        except Exception:
+            await session.rollback()
+        return user.id if user is not None else 0
+
+
+async def after_the_call() -> int:
+    async with SessionLocal() as session:
+        user = None
+        try:
+            user = await register(session, "new")
+            await session.flush()
+        except Exception:
+            await session.rollback()
+        return user.id if user is not None else 0  # ASA302
+"""
+
+
+def test_a_call_that_raises_binds_nothing_for_the_handler(tmp_path: Path) -> None:
+    # When `register()` raises, `user` is still None in the handler; when the flush after it
+    # raises, `user` is the committed object, and the rollback expires it. (The factory keeps
+    # objects on commit: only the rollback expires them.)
+    keeping = DB.replace("async_sessionmaker(engine)", "async_sessionmaker(engine, expire_on_commit=False)")
+    root = _project(tmp_path / "raising", RAISING_CALL, keeping)
+    messages = [finding.message for finding in findings_in(root, "app/handlers.py", "ASA302")]
+    assert [finding.line for finding in findings_in(root, "app/handlers.py", "ASA302")] == expected_lines(
+        RAISING_CALL, "ASA302"
+    )
+    assert all("rollback()" in message for message in messages)

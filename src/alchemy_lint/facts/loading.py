@@ -843,7 +843,20 @@ class _LoadingWalker:
         orelse: list[ast.stmt] = getattr(node, "orelse", [])
         final: list[ast.stmt] = getattr(node, "finalbody", [])
         before = dict(env)
-        after_body = self.block(body, dict(env))
+        bound = _bound_by_call(body[-1]) if body else ()
+        if bound:
+            # `x = await make()` last: raising, it binds nothing, so a handler sees `x` as it was.
+            before_last = self.block(body[:-1], dict(env)) if len(body) > 1 else dict(env)
+            after_body = self.block(body[-1:], dict(before_last)) if before_last is not None else None
+            raised = dict(after_body) if after_body is not None else None
+            if raised is not None and before_last is not None:
+                for name in bound:
+                    if name in before_last:
+                        raised[name] = before_last[name]
+                    else:
+                        raised.pop(name, None)
+        else:
+            after_body = raised = self.block(body, dict(env))
         # A handler starts from anywhere in the body: before it or after it. When the body only
         # refreshes an object and that fails, the session is broken (the row is gone, the
         # connection lost): what the handler's path reads next fails for that reason, not for
@@ -851,7 +864,7 @@ class _LoadingWalker:
         if after_body is not None and len(body) == 1 and _is_refresh(body[0]):
             handler_entry = dict(after_body)
         else:
-            handler_entry = _join(before, after_body) or before
+            handler_entry = _join(before, raised) or before
         # A handler runs when the body raised: a call there that swallows its own errors (and
         # rolls back on them) did not get here by that path, and one made before the `try` that
         # swallowed an error needs a second failure, the body's, to get here: one failure at a
@@ -2272,6 +2285,22 @@ def _is_injected(value: _Value | None) -> bool:
 
 
 _PARAMETER_KINDS = frozenset({SourceKind.INJECTED, SourceKind.RECEIVED})
+
+
+def _bound_by_call(statement: ast.stmt) -> tuple[str, ...]:
+    """The names `x = await make()` (or `x = make()`) binds: none when the call raises."""
+    if isinstance(statement, ast.Assign):
+        value: ast.expr | None = statement.value
+        targets = statement.targets
+    elif isinstance(statement, ast.AnnAssign):
+        value, targets = statement.value, [statement.target]
+    else:
+        return ()
+    if isinstance(value, ast.Await):
+        value = value.value
+    if not isinstance(value, ast.Call):
+        return ()
+    return tuple(target.id for target in targets if isinstance(target, ast.Name))
 
 
 def _without_received(value: _Value | None) -> _Value | None:
