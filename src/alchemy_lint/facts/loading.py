@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from alchemy_lint.facts.conditions import Guard, branch_conditions, known_arguments
+from alchemy_lint.facts.effect_cases import Case, Cases, Done, ended, entered, joined, stored
 from alchemy_lint.facts.model import (
     ENDED,
     RETURNED_EXPIRED,
@@ -292,9 +293,12 @@ class _AwaitableAttrs:
 
 @facts_class
 class _Effects:
-    """What the function did to sessions on every path to here: (session text, commit/rollback)."""
+    """What the function did to sessions on every path to here: (session text, commit/rollback);
+    and, once a test on a parameter told paths apart, what each kind of path did (see
+    `effect_cases`: `if not uow: commit` commits on the paths where `uow` was falsy)."""
 
     done: frozenset[tuple[str, str]]
+    cases: Cases = frozenset()
 
 
 @facts_class
@@ -330,7 +334,8 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
     if left == right:
         return left
     if isinstance(left, _Effects) and isinstance(right, _Effects):
-        return _Effects(left.done & right.done)
+        cases = joined(left.cases, left.done, right.cases, right.done) if left.cases or right.cases else frozenset()
+        return _Effects(left.done & right.done, cases)
     if isinstance(left, _Swallowed) and isinstance(right, _Swallowed):
         return _Swallowed(left.sessions | right.sessions)
     if isinstance(left, _Failed) and isinstance(right, _Failed):
@@ -507,8 +512,11 @@ def analyse_function(
     walker.received = _received_parameters(node, resolver.table, owner if receives_self else None, walker.provided)
     walker.run(node.body)
     statements = walker.returned_statements()
+    on_success = walker.effects_on_success is not None
+    effect_cases = stored(frozenset(walker.effect_cases_on_success if on_success else walker.effect_cases))
     if not (
-        walker.accesses
+        effect_cases
+        or walker.accesses
         or walker.received_accesses
         or walker.returns
         or walker.handovers
@@ -528,6 +536,7 @@ def analyse_function(
         # error and returns still expires the caller's objects on the path that did not fail (one
         # failure at a time is what the rules judge); without such a path, every path counts.
         effects=tuple(sorted(_first_known(walker.effects_on_success, walker.effects))),
+        effect_cases=effect_cases,
         rollbacks_on_error=tuple(sorted(walker.rolled_back_on_error, key=repr)),
         held=tuple(walker.held),
         returns_created=tuple(walker.returns_created),
@@ -613,6 +622,10 @@ class _LoadingWalker:
         #: such path that swallowed no error (the path its callers get when nothing fails).
         self.effects: frozenset[tuple[str, str]] | None = None
         self.effects_on_success: frozenset[tuple[str, str]] | None = None
+        #: The same told apart by the tests on parameters (see `effect_cases`), for all paths and
+        #: for the paths that swallowed no error.
+        self.effect_cases: set[Case] = set()
+        self.effect_cases_on_success: set[Case] = set()
         #: The sessions an `except` handler rolls back on some path that returns normally.
         self.rolled_back_on_error: set[tuple[str, Guard]] = set()
         #: How many `except` handlers enclose the statement being read.
@@ -670,11 +683,16 @@ class _LoadingWalker:
     def finished(self, env: _Env) -> None:
         """A path that returns normally: what it did to its sessions counts for callers."""
         effects = env.get(_EFFECTS)
-        done = effects.done if isinstance(effects, _Effects) else frozenset()
+        done: Done = effects.done if isinstance(effects, _Effects) else frozenset()
+        cases: Cases = (effects.cases if isinstance(effects, _Effects) else frozenset()) or frozenset(
+            {(frozenset(), done)}
+        )
         self.effects = done if self.effects is None else self.effects & done
+        self.effect_cases.update(cases)
         if _FAILED not in env:
             known = self.effects_on_success
             self.effects_on_success = done if known is None else known & done
+            self.effect_cases_on_success.update(cases)
         swallowed = env.get(_SWALLOWED)
         if isinstance(swallowed, _Swallowed):
             self.rolled_back_on_error |= swallowed.sessions
@@ -1057,6 +1075,8 @@ class _LoadingWalker:
         if tested:
             _check_results(body_env, tested, checked=True)
             _check_results(orelse_env, tested, checked=True)
+        self.split_effects(body_env, holds)
+        self.split_effects(orelse_env, fails)
         saved = self.holding
         self.holding = saved | frozenset(holds)
         left = self.block(body, body_env)
@@ -1071,6 +1091,18 @@ class _LoadingWalker:
         if joined is not None and left is not None and right is not None and (holds or fails):
             self.note_given(joined, left, right, holds, fails)
         return joined
+
+    def split_effects(self, env: _Env, conditions: Guard) -> None:
+        """A side of an `if` whose test says `conditions`: the effects on sessions from here on
+        are told apart by those on parameters the name still holds (what callers pass)."""
+        on_parameters = [c for c in conditions if c.parameter in self.parameters and c.parameter not in self.rebound]
+        if not on_parameters:
+            return
+        effects = env.get(_EFFECTS)
+        if isinstance(effects, _Effects):
+            env[_EFFECTS] = _Effects(effects.done, entered(effects.cases, effects.done, on_parameters))
+        else:
+            env[_EFFECTS] = _Effects(frozenset(), entered(frozenset(), frozenset(), on_parameters))
 
     def tested_calls(self, test: ast.expr, env: _Env) -> set[int]:
         """The lines of the calls whose results `test` reads (`if not await charge(db):`,
@@ -2169,7 +2201,10 @@ class _LoadingWalker:
             # A commit on one path and a rollback on another (`try: commit / except: rollback`)
             # both end the transaction: that much is done on every path.
             done = frozenset({(session, method), (session, ENDED)})
-            env[_EFFECTS] = _Effects(effects.done | done if isinstance(effects, _Effects) else done)
+            if isinstance(effects, _Effects):
+                env[_EFFECTS] = _Effects(effects.done | done, ended(effects.cases, done))
+            else:
+                env[_EFFECTS] = _Effects(done)
         if method == "rollback" and self.handling:
             # The handler may swallow the error: the caller then goes on in a new transaction.
             swallowed = env.get(_SWALLOWED)

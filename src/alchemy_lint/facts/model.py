@@ -865,6 +865,10 @@ class FunctionLoading:
     #: What the function does to sessions on every path that returns normally (a path that
     #: raises never gets back to its caller): (session text, commit or rollback).
     effects: tuple[tuple[str, str], ...] = ()
+    #: The same, told apart by what tests on parameters said on the way, when that changes it
+    #: (`if not uow: commit`): (the conditions that held, what those paths did) per kind of
+    #: path; a call whose arguments rule some out gets what the rest do (`effect_cases`).
+    effect_cases: tuple[tuple[tuple[Condition, ...], tuple[tuple[str, str], ...]], ...] = ()
     #: The sessions an `except` handler rolls back on some path that then returns normally, the
     #: error swallowed, each with what the enclosing tests say there (`if commit:`).
     rollbacks_on_error: tuple[tuple[str, tuple[Condition, ...]], ...] = ()

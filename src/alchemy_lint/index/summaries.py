@@ -7,11 +7,13 @@ it forwards, the calls on its parameters) through the calls it makes, a few leve
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from alchemy_lint.facts.conditions import ANY_KEYWORD, ANY_POSITION, happens
-from alchemy_lint.facts.model import WRAPPED, Forward, FunctionFacts, HandedBack, KnownArgument
+from alchemy_lint.facts.effect_cases import effects_for
+from alchemy_lint.facts.model import WHOLE_REFRESH, WRAPPED, Forward, FunctionFacts, HandedBack, KnownArgument
 from alchemy_lint.facts.values import Origin, StepKind, paths_below, within
 from alchemy_lint.index.constructed import kept_paths
 from alchemy_lint.index.transactions import own_units
@@ -58,11 +60,12 @@ class Summaries:
     def __init__(self, index: ProjectIndex) -> None:
         self.index = index
         self._reads: dict[tuple[str, str, tuple[tuple[str, KnownArgument], ...]], tuple[Read, ...]] = {}
-        self._effects: dict[tuple[str, str], frozenset[str]] = {}
+        self._effects: dict[tuple[str, str, tuple[tuple[str, KnownArgument], ...]], frozenset[str]] = {}
         self._schemas: dict[tuple[str, str], tuple[Read, ...]] = {}
         self._returned: dict[str, tuple[str, frozenset[str]] | None] = {}
         self._ends: dict[tuple[str, str, tuple[tuple[str, KnownArgument], ...]], tuple[SessionEnd, ...]] = {}
         self._kept: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {}
+        self._refreshes: dict[tuple[str, str], bool] = {}
 
     # -- callees -----------------------------------------------------------------------
 
@@ -256,6 +259,39 @@ class Summaries:
                 settled[name] = KnownArgument(name, argument.truthy, argument.is_none)
         return settled
 
+    def refreshes_last(self, callee: tuple[Origin, ...], argument: str, depth: int = 0) -> bool:
+        """The function a call runs refreshes the object it hands over as `argument` whole
+        (`await session.refresh(obj)`) after the last commit or rollback it writes, itself or
+        in a callee it always hands the object on to after them: a CRUD `update(db, db_obj=obj)`
+        that commits, then refreshes what it updated. The object is fresh when the call returns."""
+        function = self.callee(callee)
+        parameter = self.parameter(function, argument) if function is not None else None
+        if function is None or parameter is None:
+            return False
+        key = (function.qualname, parameter)
+        known = self._refreshes.get(key)
+        if known is not None:
+            return known
+        self._refreshes[key] = False  # a recursive call refreshes nothing more
+        # (Lines stand for the order: a refresh followed by a commit leaves the object expired.)
+        ended = max((call.line for call in function.calls if call.method in EXPIRING), default=0)
+        found = any(
+            load.parameter == parameter and load.path == (WHOLE_REFRESH,) and load.line > ended
+            for load in function.parameter_loads
+        )
+        if not found and depth < _MAX_DEPTH:
+            found = any(
+                self.refreshes_last(forward.callee, forward.argument, depth + 1)
+                for forward in function.forwards
+                if forward.parameter == parameter
+                and forward.line > ended
+                and not forward.path
+                and not forward.conditional
+                and forward.through is None
+            )
+        self._refreshes[key] = found
+        return found
+
     def method_reads(self, model: str, name: str) -> tuple[Read, ...]:
         """What a model's method or property reads off `self` (`order.total()`, `order.item_count`)."""
         for cls in self.index.class_chain(model):
@@ -315,10 +351,14 @@ class Summaries:
 
     # -- effects on a session ------------------------------------------------------------
 
-    def effects(self, function: FunctionFacts, received: str, depth: int = 0) -> frozenset[str]:
+    def effects(
+        self, function: FunctionFacts, received: str, flags: tuple[KnownArgument, ...] = (), depth: int = 0
+    ) -> frozenset[str]:
         """What `function` does to the session it receives as `received`: a parameter name, or
-        `self.<attribute>` for a method whose object keeps the session."""
-        key = (function.qualname, received)
+        `self.<attribute>` for a method whose object keeps the session; for the arguments
+        `flags` (a commit under `if not uow:` is made when `uow` is left at its default None)."""
+        settled = self._flags(function, flags)
+        key = (function.qualname, received, tuple(sorted(settled.items())))
         known = self._effects.get(key)
         if known is not None:
             return known
@@ -330,19 +370,25 @@ class Summaries:
         # checks before it reads on; paths that raise never return, whatever they roll back.
         # (An `except` handler that rolls back and swallows the error: `rolls_back_on_error`.)
         loading = function.loading
-        found = {method for text, method in (loading.effects if loading is not None else ()) if text == received}
+        done: Iterable[tuple[str, str]] = loading.effects if loading is not None else ()
+        if loading is not None and loading.effect_cases:
+            told = effects_for(loading.effect_cases, settled)
+            done = done if told is None else told
+        found = {method for text, method in done if text == received}
         root, _, rest = received.partition(".")
         path = tuple(rest.split(".")) if rest else ()
         for forward in function.forwards:
             if forward.parameter != root or forward.path != path or forward.conditional or forward.through:
                 continue
-            found |= self.call_effects(forward.callee, forward.argument, depth + 1)
+            passed = tuple(_through(flag, settled) for flag in forward.flags)
+            found |= self.call_effects(forward.callee, forward.argument, passed, depth + 1)
         if root == "self":
             # `await self.save()` in a method of the object that keeps the session.
-            for call_origins in self._self_calls(function):
-                callee = self.callee(call_origins)
+            for forward in self._self_calls(function):
+                callee = self.callee(forward.callee)
                 if callee is not None and callee is not function:
-                    found |= self.effects(callee, received, depth + 1)
+                    passed = tuple(_through(flag, settled) for flag in forward.flags)
+                    found |= self.effects(callee, received, passed, depth + 1)
         result = frozenset(found)
         self._effects[key] = result
         return result
@@ -402,15 +448,17 @@ class Summaries:
         self._ends[key] = result
         return result
 
-    def call_effects(self, callee: tuple[Origin, ...], argument: str, depth: int = 0) -> frozenset[str]:
+    def call_effects(
+        self, callee: tuple[Origin, ...], argument: str, flags: tuple[KnownArgument, ...] = (), depth: int = 0
+    ) -> frozenset[str]:
         """What a call does to the session it hands over as `argument` (a position, a keyword, or
-        `self.<attribute>` the callee's object keeps): what every function it may run does to it
-        (each entry of a dispatch table)."""
+        `self.<attribute>` the callee's object keeps) with the arguments `flags`: what every
+        function it may run does to it (each entry of a dispatch table)."""
         found: frozenset[str] | None = None
         for function in self.callees(callee):
             done: frozenset[str] = frozenset()
             for inner in self.received(function, argument, callee):
-                done |= self.effects(function, inner, depth)
+                done |= self.effects(function, inner, flags, depth)
             found = done if found is None else found & done
         return found or frozenset()
 
@@ -464,9 +512,9 @@ class Summaries:
         return owner if owner in self.index.classes else None
 
     @staticmethod
-    def _self_calls(function: FunctionFacts) -> list[tuple[Origin, ...]]:
+    def _self_calls(function: FunctionFacts) -> list[Forward]:
         return [
-            forward.callee
+            forward
             for forward in function.forwards
             if forward.argument == "self" and not forward.path and not forward.conditional and not forward.through
         ]

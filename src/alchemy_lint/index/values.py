@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from alchemy_lint.facts.model import ApiCall, Construction, FunctionFacts, PassingCall
 from alchemy_lint.facts.values import CALL, Origin, OriginKind, Reach, ReachKind, Step, StepKind, ValueRef
+from alchemy_lint.index.interfaces import Interfaces
 from alchemy_lint.sqlalchemy_api import Api, known_api, library_instance_attribute, library_kept_session
 
 if TYPE_CHECKING:
@@ -235,7 +236,7 @@ class ValueModel:
         self._origins: dict[Origin, Value] = {}
         self._functions: dict[str, Value] = {}
         self._in_progress: set[object] = set()
-        self._subclass_memo: dict[str, list[str]] = {}
+        self.interfaces = Interfaces(index)
         self._entered_memo: dict[str, Value | None] = {}
         #: The construction sites of each constructor, by the class that defines it (built when
         #: first asked: most runs never ask what a constructor's parameter receives).
@@ -262,7 +263,17 @@ class ValueModel:
             # A union annotation (`AsyncSession | httpx.AsyncClient`) is evidence only when
             # every member agrees.
             values = [value for value in values if all(value is not other for other in annotated)]
-        return _join(values)
+        return _join(self._most_specific(values))
+
+    def _most_specific(self, values: list[Value]) -> list[Value]:
+        """Instances of a class and of one that implements it (the annotation names a protocol
+        or a base, the constructor's callers pass the implementation): the implementation."""
+        classes = {value.cls for value in values if value.kind is ValueKind.INSTANCE and value.cls is not None}
+        if len(classes) < 2:
+            return values
+        implements = self.interfaces.implements
+        general = {cls for cls in classes if any(implements(other, cls) for other in classes)}
+        return [value for value in values if value.kind is not ValueKind.INSTANCE or value.cls not in general]
 
     def of_ref(self, ref: ValueRef) -> Value:
         return self.of(ref.origins)
@@ -359,7 +370,7 @@ class ValueModel:
         index = self.index
         functions = index.functions
         found = [f"{c.qualname}.{name}" for c in index.class_chain(cls) if f"{c.qualname}.{name}" in functions][:1]
-        for subclass in self._subclasses(cls):
+        for subclass in self.interfaces.subclasses(cls):
             method = f"{subclass}.{name}"
             if method not in functions:
                 continue
@@ -371,17 +382,6 @@ class ValueModel:
             if not (spawner and any(f"{klass}.{spawner}" in functions for klass in between)):
                 found.append(method)
         return found
-
-    def _subclasses(self, cls: str) -> list[str]:
-        known = self._subclass_memo.get(cls)
-        if known is None:
-            known = [
-                other
-                for other in self.index.classes
-                if other != cls and any(c.qualname == cls for c in self.index.class_chain(other))
-            ]
-            self._subclass_memo[cls] = known
-        return known
 
     def runs_statements_here(self, function: FunctionFacts, text: str) -> bool:
         """Usage evidence: the function calls `execute`/`scalars`/`get`... on `text` with a
@@ -412,10 +412,7 @@ class ValueModel:
         if last.kind is StepKind.CALL and base.kind is ValueKind.CALLABLE and base.cls in self.index.functions:
             return base.cls
         if last.kind is StepKind.METHOD and base.kind in (ValueKind.INSTANCE, ValueKind.CLASS) and base.cls:
-            for cls in self.index.class_chain(base.cls):
-                method = f"{cls.qualname}.{last.name}"
-                if method in self.index.functions:
-                    return method
+            return self.interfaces.method(base.cls, last.name)
         return None
 
     def dispatched(self, origin: Origin) -> tuple[str, ...]:
@@ -854,6 +851,8 @@ class ValueModel:
                     return found
             method = f"{cls.qualname}.{name}"
             if method in index.functions:
+                if self.interfaces.declares_only(method):
+                    method = self.interfaces.implementation(owner, name) or method
                 function = index.functions[method]
                 if any(decorator.endswith("property") for decorator in function.decorators):
                     return self.function_result(method)

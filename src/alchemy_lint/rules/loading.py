@@ -319,6 +319,27 @@ def _callee_refreshes(index: ProjectIndex, handover: Handover) -> bool:
     )
 
 
+def _since_refreshing_call(index: ProjectIndex, access: ObjectAccess, loading: FunctionLoading) -> tuple[Expiry, ...]:
+    """The expiries of an object read after it was handed to a callee that refreshes it whole
+    (`await repo.update(db, db_obj=billing)` that commits, then refreshes `db_obj`): those after
+    the last such call before the read; all of them when there is none."""
+    summaries = index.summaries
+    refreshed = [
+        handover.line
+        for handover in loading.handovers
+        if handover.line < access.line
+        and handover.method is None
+        and handover.target == access.target
+        and handover.source == access.source
+        and handover.path == access.path
+        and summaries.refreshes_last(handover.callee, handover.argument)
+    ]
+    if not refreshed:
+        return access.expired_by
+    last = max(refreshed)
+    return tuple(event for event in access.expired_by if event.line > last)
+
+
 def _response_reads(context: FileContext, function: FunctionFacts, held: HeldWhenAsked) -> Iterator[_Lazy]:
     """A route returns objects that its `response_model=` schema validates."""
     index = context.index
@@ -490,7 +511,8 @@ def _expired_reads(context: FileContext, loading: FunctionLoading) -> Iterator[_
             continue
         if access.attribute == "awaitable_attrs" or not (access.expired_by or access.source.handed):
             continue
-        events = _expiring(context, *_given_back(index, access.source, access.expired_by), loading)
+        expired_by = _since_refreshing_call(index, access, loading) if access.expired_by else ()
+        events = _expiring(context, *_given_back(index, access.source, expired_by), loading)
         if not events:
             continue
         target = resolve_access(index, access, context.path)
@@ -701,7 +723,7 @@ def _through_callee(index: ProjectIndex, event: Expiry) -> Expiry:
     callees = summaries.callees(event.callee)
     if not callees:
         return event
-    effects = summaries.call_effects(event.callee, event.argument)
+    effects = summaries.call_effects(event.callee, event.argument, event.flags)
     named = callees[0].qualname
     for method in ("rollback", "commit"):
         if method in effects:
@@ -764,7 +786,15 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
         "it and goes on whatever it returns: the loop's next items and the code after it read them "
         "(a test of the result that leaves the loop, reads under that test, and reads in an `except` "
         "handler, which runs on a failure of its own, are not judged; nor is a single call, whose "
-        "failure is its caller's error path). A call through a dispatch table "
+        "failure is its caller's error path). A helper's commit under a test of one of its "
+        "parameters counts where the caller's arguments make the test true: `if not uow: await "
+        "db.commit()` commits for a caller that leaves `uow` at its default None or passes None, "
+        "not for one that passes a value (nor for one that passes something the index cannot "
+        "tell); an object the helper refreshes whole after it commits (`await db.refresh(db_obj)`) "
+        "is fresh for the caller. A call through an attribute typed by a `Protocol` or an abstract "
+        "class (`self._store: OrderStore`) runs the project's one class that implements the method: "
+        "its one subclass that does (a test's fake does not count), or the class the constructor's "
+        "callers pass. A call through a dispatch table "
         "commits when every function of the table does. A method of an object built over the session "
         "(`svc = Service(session)`, then `await svc.save()`) commits it when it commits the attribute "
         "the object keeps it in (`self.session`, `self.repository.session`). An object a FastAPI dependency provides "

@@ -292,6 +292,51 @@ async def tag_order(session: AsyncSession, order_id: int) -> bool:
 """
 _TAGGING_FILE = ("app/tagging.py", _TAGGING)
 
+#: A CRUD layer that commits unless its caller passes a unit of work of its own.
+_CRUD = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+class UnitOfWork:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+
+class OrderCRUD:
+    async def update(self, session: AsyncSession, order: Order, status: str, uow: UnitOfWork | None = None) -> Order:
+        order.status = status
+        if uow is None:
+            await session.commit()
+            await session.refresh(order)
+        return order
+
+
+orders = OrderCRUD()
+"""
+_CRUD_FILE = ("app/crud.py", _CRUD)
+
+#: A service's store, typed by a protocol; the one class that implements it is what runs.
+_STORES = """\
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+class OrderStore(Protocol):
+    async def close(self, session: AsyncSession, order: Order) -> None: ...
+
+
+class SqlOrderStore:
+    async def close(self, session: AsyncSession, order: Order) -> None:
+        order.status = "closed"
+        await session.commit()
+"""
+_STORES_FILE = ("app/stores.py", _STORES)
+
 _LABELS = """\
 from app.invoices import buyer, customer_name
 
@@ -2047,6 +2092,52 @@ async def tag_all(user_id: int) -> str:
         title="A loop goes on after a helper that rolls back on an error it swallows",
         topic=_COMMIT_ELSEWHERE,
     ),
+    _example(
+        """\
+from app.crud import orders
+from app.db import SessionLocal
+from app.db_models import Order, User
+
+
+async def close_and_greet(order_id: int) -> str:
+    async with SessionLocal() as session:
+        order = await session.get(Order, order_id)
+        user = await session.get(User, order.user_id)
+        await orders.update(session, order, "closed")
+        return user.name  # ASA302
+""",
+        _EXPIRING_DB,
+        _CRUD_FILE,
+        title="A CRUD method commits unless it is handed a unit of work; the caller leaves `uow` at its default",
+        topic=_COMMIT_ELSEWHERE,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import Order, User
+from app.stores import OrderStore, SqlOrderStore
+
+
+class Checkout:
+    def __init__(self, store: OrderStore) -> None:
+        self._store = store
+
+    async def close(self, order_id: int) -> str:
+        async with SessionLocal() as session:
+            order = await session.get(Order, order_id)
+            user = await session.get(User, order.user_id)
+            await self._store.close(session, order)
+            return user.name  # ASA302
+
+
+async def close_order(order_id: int) -> str:
+    return await Checkout(SqlOrderStore()).close(order_id)
+""",
+        _EXPIRING_DB,
+        _STORES_FILE,
+        title="A store typed by a `Protocol` commits: the class the service is built with is what runs",
+        topic=_COMMIT_ELSEWHERE,
+    ),
 )
 
 ASA302_CROSS_FUNCTION_VALID: tuple[Example, ...] = (
@@ -2151,6 +2242,45 @@ async def close_and_report(order_id: int) -> str:
         _KEEPING_DB,
         _SERVICES_FILE,
         title="A helper commits; the factory sets `expire_on_commit=False`",
+        topic=_COMMIT_ELSEWHERE,
+    ),
+    _example(
+        """\
+from app.crud import UnitOfWork, orders
+from app.db import SessionLocal
+from app.db_models import Order, User
+
+
+async def close_and_greet(order_id: int) -> str:
+    async with SessionLocal() as session:
+        order = await session.get(Order, order_id)
+        user = await session.get(User, order.user_id)
+        await orders.update(session, order, "closed", uow=UnitOfWork(session))
+        name = user.name
+        await session.commit()
+        return name
+""",
+        _EXPIRING_DB,
+        _CRUD_FILE,
+        title="The same CRUD method handed the caller's unit of work: it does not commit",
+        topic=_COMMIT_ELSEWHERE,
+    ),
+    _example(
+        """\
+from app.crud import orders
+from app.db import SessionLocal
+from app.db_models import Order
+
+
+async def close_and_report(order_id: int) -> str:
+    async with SessionLocal() as session:
+        order = await session.get(Order, order_id)
+        await orders.update(session, order, "closed")
+        return order.status
+""",
+        _EXPIRING_DB,
+        _CRUD_FILE,
+        title="The same CRUD method refreshes the object it updated after its commit",
         topic=_COMMIT_ELSEWHERE,
     ),
     _example(
