@@ -139,6 +139,7 @@ class RunOnce:
         """`known`: the contexts computed before over the same inputs (the engine's cache)."""
         self.index = index
         self._contexts: dict[str, frozenset[RunContext]] = {}
+        self._callers: dict[str, tuple[str, ...]] | None = None
         if known is not None:
             self._contexts = known
         else:
@@ -157,6 +158,22 @@ class RunOnce:
 
     def runs_once(self, qualname: str | None) -> bool:
         return bool(self.contexts(qualname))
+
+    def callers(self, qualname: str) -> tuple[str, ...]:
+        """The project functions that call `qualname` and keep nothing of it in a global, in path
+        order: read off every file's run-once inputs the first time it is asked (a rare question:
+        only a builder that returns a session factory asks it)."""
+        if self._callers is None:
+            index = self.index
+            found: dict[str, dict[str, None]] = {}
+            for path in sorted(index.outlines):
+                for function in index.run_once_inputs(path)[1]:
+                    for invocation in function.invocations:
+                        if invocation.kind is InvocationKind.CALL and not invocation.published:
+                            for callee in self._callees(invocation):
+                                found.setdefault(callee, {})[function.qualname] = None
+            self._callers = {callee: tuple(names) for callee, names in found.items()}
+        return self._callers.get(qualname, ())
 
     # -- the fixpoint --------------------------------------------------------------
 

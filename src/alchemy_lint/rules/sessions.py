@@ -314,9 +314,26 @@ def _built_per_call(index: ProjectIndex, call: ApiCall) -> str | None:
     if index.run_once.runs_once(call.function) or _configures_nothing(call):
         return None
     kept = call.assigned_to is not None or call.returned or call.kept is not None
+    name = call.function.rsplit(".", 1)[-1]
     if not kept:
-        return f"inside function {call.function.rsplit('.', 1)[-1]}()"
-    return "inside a loop" if call.in_loop else None
+        return f"inside function {name}()"
+    if call.in_loop:
+        return "inside a loop"
+    if call.returned and call.assigned_to is None and call.kept is None:
+        # A builder that hands the factory to its caller: a caller that runs per call (a route,
+        # a service method opening `self._session_factory()()`) builds one per call through it.
+        run_once = index.run_once
+        caller = next(
+            (
+                found
+                for found in run_once.callers(call.function)
+                if not run_once.runs_once(found) and not index.is_test_module(index.function_paths.get(found, ""))
+            ),
+            None,
+        )
+        if caller is not None:
+            return f"inside function {name}(), which {caller.rsplit('.', 1)[-1]}() calls on every run"
+    return None
 
 
 FACTORY_NOT_GLOBAL = Rule(
@@ -340,7 +357,9 @@ FACTORY_NOT_GLOBAL = Rule(
         "function keeps for its caller is the caller's to judge and is not reported either: stored on "
         "`self` or on `app.state`, published through `global`, returned, yielded, wrapped in an object "
         "that is kept (`self.Session = Wrapper(async_sessionmaker(...))`), or captured by a returned "
-        "closure or context manager. A factory called with no argument at all (no bind, no option) "
+        "closure or context manager. A builder that returns it is judged by its callers: one called by "
+        "a function that does not run once (a service method opening `self._session_factory()()`) "
+        "builds a factory on every call and is reported. A factory called with no argument at all (no bind, no option) "
         "configures nothing and is not judged: it serves as a carrier of session events or as "
         "another factory's `sync_session_class`." + TESTS_NOT_JUDGED
     ),
@@ -556,6 +575,26 @@ async def get_session(engine: AsyncEngine):
 """,
             title="A factory built in a request dependency, on every request",
             path="app/deps.py",
+        ),
+        Example(
+            """\
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+
+class UserService:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    def _session_factory(self) -> async_sessionmaker:
+        return async_sessionmaker(self.engine, expire_on_commit=False)  # ASA102
+
+    async def count(self) -> int:
+        async with self._session_factory()() as session:
+            return (await session.execute(text("select count(*) from users"))).scalar_one()
+""",
+            title="A builder method that returns a new factory, called on every use",
+            path="app/services.py",
         ),
         Example(
             """\
