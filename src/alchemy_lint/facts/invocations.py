@@ -29,7 +29,7 @@ _RUNNERS = frozenset({"asyncio.run", "asyncio.runners.run", "uvloop.run", "trio.
 
 
 #: An edge while the walk runs: the fields of `Invocation`, as a tuple (cheap to hash).
-_Edge = tuple[str, InvocationKind, bool, str, str, bool, bool]
+_Edge = tuple[str, InvocationKind, bool, str, str, bool, bool, bool]
 
 
 @dataclass(slots=True)
@@ -48,6 +48,8 @@ class InvocationRecorder:
     """Fed by the facts builder: every call of a dotted name, and every dotted name handed to a call."""
 
     def __init__(self) -> None:
+        #: Calls whose result the enclosing call calls at once (`make()()`), by node id.
+        self._results_called: set[int] = set()
         self.module = _Scope(None)
         self.scopes: list[_Scope] = []
         #: Calls made as the argument of a runner (`main()` in `asyncio.run(main())`).
@@ -90,6 +92,9 @@ class InvocationRecorder:
         if len(found) >= _MAX_PER_FUNCTION:
             return
         args = node.args
+        if isinstance(node.func, ast.Call):
+            self._results_called.add(id(node.func))  # `make()()`: the inner call's result runs here
+        result_called = id(node) in self._results_called
         if args and isinstance(args[0], ast.Call) and _is_runner(node.func, qualname):
             self._run_by_runner.add(id(args[0]))
         script = script or (bool(self._run_by_runner) and id(node) in self._run_by_runner)
@@ -98,7 +103,7 @@ class InvocationRecorder:
         if callee is not None and not callee_outside:
             # A call in a lambda runs when the lambda is called, not here: it is handed on.
             kind = InvocationKind.HANDED if in_lambda else InvocationKind.CALL
-            found[(callee, kind, in_loop, "", "", published and not in_lambda, script)] = None
+            found[(callee, kind, in_loop, "", "", published and not in_lambda, script, result_called)] = None
         if qualname is not None and (callee_outside if qualname is callee else self._outside_project(qualname)):
             return  # `select(User)`, `logging.getLogger(name)`: nothing of the project is called later
         keywords = node.keywords
@@ -111,7 +116,7 @@ class InvocationRecorder:
                 if via is None:
                     via = _event_name(node)
                 keyword = keywords[position - len(args)].arg if position >= len(args) else None
-                found[(target, InvocationKind.HANDED, in_loop, keyword or via, to, False, script)] = None
+                found[(target, InvocationKind.HANDED, in_loop, keyword or via, to, False, script, False)] = None
 
 
 def _hands_on(args: list[ast.expr], keywords: list[ast.keyword]) -> bool:

@@ -93,6 +93,8 @@ class Invocation:
     published: bool = False
     #: At module level, under `if __name__ == "__main__":`.
     script: bool = False
+    #: CALL: what the call returns is called at once (`self._session_factory()()`): nothing keeps it.
+    result_called: bool = False
 
 
 @facts_class

@@ -160,16 +160,17 @@ class RunOnce:
         return bool(self.contexts(qualname))
 
     def callers(self, qualname: str) -> tuple[str, ...]:
-        """The project functions that call `qualname` and keep nothing of it in a global, in path
-        order: read off every file's run-once inputs the first time it is asked (a rare question:
-        only a builder that returns a session factory asks it)."""
+        """The project functions that call `qualname` and call what it returns at once
+        (`self._session_factory()()`: nothing keeps it), in path order: read off every file's
+        run-once inputs the first time it is asked (a rare question: only a builder that returns
+        a session factory asks it)."""
         if self._callers is None:
             index = self.index
             found: dict[str, dict[str, None]] = {}
             for path in sorted(index.outlines):
                 for function in index.run_once_inputs(path)[1]:
                     for invocation in function.invocations:
-                        if invocation.kind is InvocationKind.CALL and not invocation.published:
+                        if invocation.kind is InvocationKind.CALL and invocation.result_called:
                             for callee in self._callees(invocation):
                                 found.setdefault(callee, {})[function.qualname] = None
             self._callers = {callee: tuple(names) for callee, names in found.items()}

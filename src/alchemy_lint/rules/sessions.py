@@ -357,9 +357,10 @@ FACTORY_NOT_GLOBAL = Rule(
         "function keeps for its caller is the caller's to judge and is not reported either: stored on "
         "`self` or on `app.state`, published through `global`, returned, yielded, wrapped in an object "
         "that is kept (`self.Session = Wrapper(async_sessionmaker(...))`), or captured by a returned "
-        "closure or context manager. A builder that returns it is judged by its callers: one called by "
-        "a function that does not run once (a service method opening `self._session_factory()()`) "
-        "builds a factory on every call and is reported. A factory called with no argument at all (no bind, no option) "
+        "closure or context manager. A builder that returns it is judged by its callers: one whose "
+        "result a function that does not run once calls at once, keeping nothing (a service method "
+        "opening `self._session_factory()()`), builds a factory on every call and is reported. A "
+        "factory called with no argument at all (no bind, no option) "
         "configures nothing and is not judged: it serves as a carrier of session events or as "
         "another factory's `sync_session_class`." + TESTS_NOT_JUDGED
     ),
@@ -409,6 +410,28 @@ database = Database("sqlite+aiosqlite://")
 """,
             title="A builder that returns the factory, and an application-wide object that keeps it on `self`",
             path="app/db.py",
+        ),
+        Example(
+            """\
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+
+def build_factory(engine: AsyncEngine) -> async_sessionmaker:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+class Registry:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.factory: async_sessionmaker | None = None
+
+    def sessions(self) -> async_sessionmaker:
+        if self.factory is None:
+            self.factory = build_factory(self.engine)
+        return self.factory
+""",
+            title="A builder whose caller keeps the factory it returns (built once, on first use)",
+            path="app/registry.py",
         ),
         Example(
             """\
