@@ -1008,8 +1008,7 @@ class _LoadingWalker:
         if key in self._seen_returns:
             return
         self._seen_returns.add(key)
-        listed = isinstance(returned, _Object) and returned.stage in (None, "list", "scalars")
-        if self.response_model and listed and isinstance(returned, _Object) and returned.expired:
+        if self.response_model and isinstance(returned, _Object) and _validated_expired(returned):
             # The route's response model reads the object after the route returned it, in the
             # same request: an expired object is loaded then, outside any `await` (also one
             # the route received: `hero: Hero` of the request body, added and committed).
@@ -1022,18 +1021,10 @@ class _LoadingWalker:
             self.other_statement_returns = True
         if isinstance(value, _Keyed) and any(isinstance(item, _Object) for item in value.items):
             # `return {"chat": chat, ...}`: each object under its key, for `result["chat"]`.
-            for name, item in zip(value.keys, value.items, strict=True):
-                if isinstance(item, _Object) and item.stage != "result" and item.source.kind is not SourceKind.NEW:
-                    self.returns.append(self._returned(item, node, name))
-                elif isinstance(item, _Object):
-                    self.created(item)
+            self.returned_items(node, zip(value.keys, value.items, strict=True))
             return
         if isinstance(value, _Tuple) and any(isinstance(item, _Object) for item in value.items):
-            for position, item in enumerate(value.items):
-                if isinstance(item, _Object) and item.stage != "result" and item.source.kind is not SourceKind.NEW:
-                    self.returns.append(self._returned(item, node, position))
-                elif isinstance(item, _Object):
-                    self.created(item)
+            self.returned_items(node, enumerate(value.items))
             return
         if isinstance(value, _Object) and value.stage is None and value.source.kind is SourceKind.NEW and value.expired:
             # A new object the function added and committed: its caller gets it expired.
@@ -1045,6 +1036,14 @@ class _LoadingWalker:
             if isinstance(value, _Object):
                 self.created(value)
             self.other_returns = True
+
+    def returned_items(self, node: ast.Return, items: Iterable[tuple[int | str, _Value | None]]) -> None:
+        """The objects of a returned tuple or dict, each at its position or under its key."""
+        for position, item in items:
+            if isinstance(item, _Object) and item.stage != "result" and item.source.kind is not SourceKind.NEW:
+                self.returns.append(self._returned(item, node, position))
+            elif isinstance(item, _Object):
+                self.created(item)
 
     def created(self, value: _Object) -> None:
         """A new object the function returns: in its caller's session once added and flushed."""
@@ -1099,10 +1098,9 @@ class _LoadingWalker:
         if not on_parameters:
             return
         effects = env.get(_EFFECTS)
-        if isinstance(effects, _Effects):
-            env[_EFFECTS] = _Effects(effects.done, entered(effects.cases, effects.done, on_parameters))
-        else:
-            env[_EFFECTS] = _Effects(frozenset(), entered(frozenset(), frozenset(), on_parameters))
+        done: Done = effects.done if isinstance(effects, _Effects) else frozenset()
+        cases: Cases = effects.cases if isinstance(effects, _Effects) else frozenset()
+        env[_EFFECTS] = _Effects(done, entered(cases, done, on_parameters))
 
     def tested_calls(self, test: ast.expr, env: _Env) -> set[int]:
         """The lines of the calls whose results `test` reads (`if not await charge(db):`,
@@ -1265,11 +1263,9 @@ class _LoadingWalker:
         if isinstance(node, ast.Subscript):
             base = self.expr(node.value, env)
             self.expr(node.slice, env)
-            key = node.slice.value if type(node.slice) is ast.Constant else None
-            if isinstance(base, _Keyed):
-                return base.get(key)
-            if isinstance(base, _Object) and isinstance(key, str) and self.is_call_result(base):
-                return replace(base, path=(f"[{key!r}]",), loaded=frozenset())
+            told, held = self.under_key(base, node.slice.value if type(node.slice) is ast.Constant else None)
+            if told:
+                return held
             if isinstance(base, _Object) and base.stage != "result" and not isinstance(node.slice, ast.Slice):
                 # An item of a list or dict of objects, of a relationship collection
                 # (`node.children[0]`), or of what a project function returned. (Iterating a
@@ -1334,6 +1330,16 @@ class _LoadingWalker:
         if "" in keys or len(set(keys)) != len(keys) or not any(isinstance(item, _Object) for item in items):
             return None
         return _Keyed(tuple(keys), tuple(items))
+
+    def under_key(self, value: _Value | None, key: object) -> tuple[bool, _Value | None]:
+        """`value["chat"]` or `value.get("chat")`: whether the key tells what it reads, and
+        what: an item of a dict written with constant keys, or what a project function returned
+        under that key (`return {"chat": chat, ...}`)."""
+        if isinstance(value, _Keyed):
+            return True, value.get(key)
+        if isinstance(value, _Object) and isinstance(key, str) and self.is_call_result(value):
+            return True, replace(value, path=(f"[{key!r}]",), loaded=frozenset())
+        return False, None
 
     @staticmethod
     def is_call_result(value: _Object) -> bool:
@@ -1466,11 +1472,9 @@ class _LoadingWalker:
             if isinstance(receiver_value, _Statement):
                 return self.statement_method(receiver_value, func.attr, node, args)
             first = node.args[0] if func.attr == "get" and node.args else None
-            key = first.value if type(first) is ast.Constant else None
-            if isinstance(receiver_value, _Keyed):
-                return receiver_value.get(key)  # `context.get("chat")`
-            if isinstance(receiver_value, _Object) and isinstance(key, str) and self.is_call_result(receiver_value):
-                return replace(receiver_value, path=(f"[{key!r}]",), loaded=frozenset())
+            told, held = self.under_key(receiver_value, first.value if type(first) is ast.Constant else None)
+            if told:
+                return held  # `context.get("chat")`
             if isinstance(receiver_value, _Options):
                 if isinstance(func.value, ast.Name) and func.attr in _LIST_METHODS:
                     # `options.append(selectinload(...))` grows the list held in the variable;
@@ -2251,10 +2255,8 @@ class _LoadingWalker:
         provided = self.provided.get(name)
         if provided is None or any(origin.kind is OriginKind.PROVIDED for origin in provided.origins):
             return None
-        model = next((o.name for o in provided.origins if o.kind is OriginKind.ANNOTATION), None)
-        if model is None or model.endswith(_NOT_OBJECTS):
-            return None
-        return _Object(ObjectSource(SourceKind.NEW, node.lineno, model=model), persistent=False)
+        model = _object_model(provided)
+        return _Object(ObjectSource(SourceKind.NEW, node.lineno, model=model), persistent=False) if model else None
 
     def inject(self, session: str, env: _Env) -> None:
         """The other provided parameters become objects of the provided `session` when it commits
@@ -2264,8 +2266,8 @@ class _LoadingWalker:
         for name, provided in self.provided.items():
             if name == session or name in env or name in self.rebound:
                 continue
-            model = next((o.name for o in provided.origins if o.kind is OriginKind.ANNOTATION), None)
-            if model is None or model.endswith(_NOT_OBJECTS):
+            model = _object_model(provided)
+            if model is None:
                 continue
             # What says which provider filled it (the index follows it); not the parameter's name.
             evidence = tuple(o for o in provided.origins if o.kind is not OriginKind.INJECTED)
@@ -2279,6 +2281,14 @@ _OWN_RECEIVERS = frozenset({"self", "cls"})
 
 #: Annotations of provided parameters that name no ORM object (another session, a connection).
 _NOT_OBJECTS = ("Session", "Connection", "Engine")
+
+
+def _object_model(provided: ValueRef) -> str | None:
+    """The class a provided parameter's annotation names, when it may be an ORM object's."""
+    model = next((o.name for o in provided.origins if o.kind is OriginKind.ANNOTATION), None)
+    return None if model is None or model.endswith(_NOT_OBJECTS) else model
+
+
 _MUTATORS = frozenset({"append", "extend", "add", "insert", "update", "setdefault"})
 #: Builtins that take objects without reading their relationships the way a project callee would.
 _BUILTINS = frozenset(
@@ -2320,6 +2330,11 @@ def _is_injected(value: _Value | None) -> bool:
 
 
 _PARAMETER_KINDS = frozenset({SourceKind.INJECTED, SourceKind.RECEIVED})
+
+
+def _validated_expired(value: _Object) -> bool:
+    """An expired object, or list of them, that a response model validates item by item."""
+    return value.stage in (None, "list", "scalars") and bool(value.expired)
 
 
 def _bound_by_call(statement: ast.stmt) -> tuple[str, ...]:

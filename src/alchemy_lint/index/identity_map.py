@@ -132,7 +132,7 @@ def _ends_on_object(index: ProjectIndex, source: ObjectSource, walked: tuple[str
     for name in walked:
         if model is None:
             return True
-        if name == "[]" or name.startswith("["):
+        if name.startswith("["):  # an element: `[]`, `[0]`, `['chat']`
             continue
         relationship = index.relationships(model).get(name)
         if relationship is None:

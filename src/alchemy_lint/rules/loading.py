@@ -544,8 +544,10 @@ def _expired_handovers(context: FileContext, loading: FunctionLoading) -> Iterat
     index = context.index
     for handover in loading.handovers:
         # (A list a route returns is validated item by item by its response model.)
-        listed = handover.is_collection and handover.argument == RETURNED_TO_RESPONSE
-        if (handover.is_collection and not listed) or not (handover.expired_by or handover.source.handed):
+        listed = handover.is_collection
+        if (listed and handover.argument != RETURNED_TO_RESPONSE) or not (
+            handover.expired_by or handover.source.handed
+        ):
             continue
         events = _expiring(context, *_given_back(index, handover.source, handover.expired_by), loading)
         if not events:
