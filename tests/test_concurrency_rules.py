@@ -395,3 +395,87 @@ async def each_opens_its_own(factories: Factories, names: list[str]) -> None:
     await asyncio.gather(*[compile_one(factories, name) for name in names])
 """
     assert _lines(tmp_path, source) == expected_lines(source, "ASA201")
+
+
+def test_shapes_over_own_sessions_or_awaited_in_turn_or_other_clients_are_clean(tmp_path: Path) -> None:
+    source = """\
+import asyncio
+from functools import partial
+
+import aiohttp
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db import SessionLocal
+
+
+async def own(key: int) -> object:
+    async with SessionLocal() as session:
+        return await session.get(object, key)
+
+
+async def with_factory(factory: async_sessionmaker[AsyncSession], key: int) -> object:
+    async with factory() as session:
+        return await session.get(object, key)
+
+
+async def load(session: AsyncSession, key: int) -> object:
+    return await session.get(object, key)
+
+
+async def each_own(keys: list[int]) -> None:
+    by_key = {key: own(key) for key in keys}
+    await asyncio.gather(*by_key.values())
+    await asyncio.gather(*map(own, keys))
+    await asyncio.gather(*map(partial(with_factory, SessionLocal), keys))
+    pending = []
+    pending.extend(own(key) for key in keys)
+    await asyncio.gather(*pending)
+
+
+async def in_turn(session: AsyncSession, keys: list[int]) -> None:
+    by_key = {key: load(session, key) for key in keys}
+    for step in by_key.values():
+        await step
+    for step in map(partial(load, session), keys):
+        await step
+
+
+async def clients(keys: list[int]) -> None:
+    async with httpx.AsyncClient() as session:
+        by_key = {key: session.get(f"/{key}") for key in keys}
+        await asyncio.gather(*by_key.values())
+    async with aiohttp.ClientSession() as session:
+        await asyncio.gather(*map(lambda key: session.get(f"/{key}"), keys))
+        fetch = partial(session.get, "/")
+        await asyncio.gather(*[fetch(params={"k": key}) for key in keys])
+"""
+    assert _lines(tmp_path, source) == []
+
+
+def test_one_session_in_coroutines_kept_in_a_collection_is_reported(tmp_path: Path) -> None:
+    # (The runtime test executes these shapes; here the message names what holds the coroutines.)
+    source = """\
+import asyncio
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def load(session: AsyncSession, key: int) -> object:
+    return await session.get(object, key)
+
+
+async def load_all(session: AsyncSession, keys: list[int]) -> None:
+    by_key = dict(zip(keys, [load(session, key) for key in keys]))
+    await asyncio.gather(*by_key.values())
+    await asyncio.gather(*sorted(by_key.values(), key=id))
+    pair = {"a": load(session, 1), "b": load(session, 2)}
+    await asyncio.gather(*pair.values())
+    await asyncio.gather(*map(session.get, [object] * len(keys), keys))
+"""
+    files = {"app/db.py": DB_MODULE, "app/service.py": source}
+    root = write_project(tmp_path / "project", files)
+    found = findings_in(root, "app/service.py", "ASA201")
+    assert [finding.line for finding in found] == [12, 13, 15, 16]
+    assert "built by `by_key.values()`" in found[0].message
+    assert "by a method call on it" in found[3].message

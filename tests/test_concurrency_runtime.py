@@ -90,14 +90,24 @@ Scenario = Callable[[async_sessionmaker, int], Awaitable[None]]  # type: ignore[
 
 
 async def _run(
-    database: Path, module: ModuleType, scenario: Scenario, tasks: int = TASKS, **engine_options: object
+    database: Path,
+    module: ModuleType,
+    scenario: Scenario,
+    tasks: int = TASKS,
+    join_leftovers: bool = True,
+    attempts: int = ATTEMPTS,
+    **engine_options: object,
 ) -> list[BaseException | None]:
-    """Each attempt on a fresh schema; returns what each attempt raised (None when clean)."""
+    """Each attempt on a fresh schema; returns what each attempt raised (None when clean).
+
+    `join_leftovers=False` for task groups that cancel their other tasks when one fails: a
+    task cancelled mid-statement makes SQLAlchemy terminate its connection, and that close never
+    ends on aiosqlite (`asyncio.run` cancels it when the scenario is over)."""
     outcomes: list[BaseException | None] = []
     engine = create_async_engine(f"sqlite+aiosqlite:///{database}", **engine_options)
     factory = async_sessionmaker(engine, expire_on_commit=False)
     try:
-        for _ in range(ATTEMPTS):
+        for _ in range(attempts):
             async with engine.begin() as connection:
                 await connection.run_sync(module.Base.metadata.drop_all)
                 await connection.run_sync(module.Base.metadata.create_all)
@@ -109,7 +119,8 @@ async def _run(
                 outcomes.append(None)
             # gather does not cancel the other tasks when one fails: let them end before the next.
             leftovers = asyncio.all_tasks() - {asyncio.current_task()}
-            await asyncio.gather(*leftovers, return_exceptions=True)
+            if join_leftovers:
+                await asyncio.gather(*leftovers, return_exceptions=True)
     finally:
         await engine.dispose()
     return outcomes
@@ -427,3 +438,167 @@ def test_gathered_deletes_along_a_delete_cascade_race_to_load_it(expire_on_commi
     # Each delete loads `Folder.files` first; measured: every attempt fails.
     assert failures, f"no attempt of {ATTEMPTS} failed with {TASKS} gathered deletes along a delete cascade"
     _assert_raced_to_connect(failures)
+
+
+SHAPES = """\
+import asyncio
+import functools
+from functools import partial
+
+import anyio
+from sqlalchemy import Integer, String
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String)
+
+
+async def place(session: AsyncSession, number: int) -> None:
+    session.add(Order(status=f"new {number}"))
+    await session.flush()
+
+
+async def place_one(factory: async_sessionmaker[AsyncSession], number: int) -> None:
+    async with factory() as session:
+        await place(session, number)
+        await session.commit()
+
+
+async def by_key(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    async with factory() as session:
+        pending = {n: place(session, n) for n in range(count)}
+        await asyncio.gather(*pending.values())  # ASA201
+
+
+async def zipped(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    async with factory() as session:
+        pending = dict(zip(range(count), [place(session, n) for n in range(count)]))
+        await asyncio.gather(*pending.values())  # ASA201
+
+
+async def mapped_lambda(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    async with factory() as session:
+        await asyncio.gather(*map(lambda n: place(session, n), range(count)))  # ASA201
+
+
+async def mapped_partial(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    async with factory() as session:
+        await asyncio.gather(*map(functools.partial(place, session), range(count)))  # ASA201
+
+
+async def named_partial(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    async with factory() as session:
+        place_here = partial(place, session)
+        await asyncio.gather(*[place_here(n) for n in range(count)])  # ASA201
+
+
+async def mapped_closure(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    async with factory() as session:
+
+        async def one(number: int) -> None:
+            await place(session, number)
+
+        await asyncio.gather(*map(one, range(count)))  # ASA201
+
+
+async def extended(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    async with factory() as session:
+        pending = []
+        pending.extend(place(session, n) for n in range(count))
+        await asyncio.gather(*pending)  # ASA201
+
+
+async def added_up(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    async with factory() as session:
+        pending = []
+        for n in range(count):
+            pending += [place(session, n)]
+        await asyncio.gather(*pending)  # ASA201
+
+
+async def started_lambdas(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    async with factory() as session:
+        async with anyio.create_task_group() as group:
+            for n in range(count):
+                group.start_soon(lambda n=n: place(session, n))  # ASA201
+
+
+async def mapped_own_sessions(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    await asyncio.gather(*map(partial(place_one, factory), range(count)))
+    pending = {n: place_one(factory, n) for n in range(count, 2 * count)}
+    await asyncio.gather(*pending.values())
+
+
+async def one_after_another(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    async with factory() as session:
+        pending = {n: place(session, n) for n in range(count)}
+        for step in pending.values():
+            await step
+        await session.commit()
+"""
+
+SHARING_SHAPES = (
+    "by_key",
+    "zipped",
+    "mapped_lambda",
+    "mapped_partial",
+    "named_partial",
+    "mapped_closure",
+    "extended",
+    "added_up",
+    "started_lambdas",
+)
+#: Measured: every shape fails in 20 of 20 attempts (10 tasks each); fewer keep the suite quick.
+SHAPE_ATTEMPTS = 5
+#: The shapes whose other tasks run on when one fails (all but anyio's task group).
+JOINED = frozenset(SHARING_SHAPES) - {"started_lambdas"} | {"mapped_own_sessions", "one_after_another"}
+
+
+def test_shapes_that_hand_one_session_to_every_gathered_coroutine_are_reported(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "project", {"app/orders.py": SHAPES})
+    reported = [finding.line for finding in findings_in(root, "app/orders.py", "ASA201")]
+    assert reported == expected_lines(SHAPES, "ASA201")
+    assert len(reported) == len(SHARING_SHAPES)
+
+
+def test_shapes_that_hand_one_session_to_every_gathered_coroutine_race(tmp_path: Path) -> None:
+    module = _load(SHAPES, "orders_shapes")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sa_exc.SAWarning)
+        outcomes = {
+            name: asyncio.run(
+                _run(
+                    tmp_path / f"{name}.sqlite",
+                    module,
+                    getattr(module, name),
+                    join_leftovers=name in JOINED,
+                    attempts=SHAPE_ATTEMPTS,
+                )
+            )
+            for name in (*SHARING_SHAPES, "mapped_own_sessions", "one_after_another")
+        }
+        gc.collect()
+    for name in SHARING_SHAPES:
+        failures = [outcome for outcome in outcomes[name] if outcome is not None]
+        assert failures, f"no attempt of {SHAPE_ATTEMPTS} of {name} failed with one session in every coroutine"
+        # anyio's task group wraps what its tasks raise in an ExceptionGroup.
+        raised = [error for failure in failures for error in _leaves(failure)]
+        assert all(isinstance(error, RACE_ERRORS) for error in raised), (name, failures)
+    assert outcomes["mapped_own_sessions"] == [None] * SHAPE_ATTEMPTS
+    assert outcomes["one_after_another"] == [None] * SHAPE_ATTEMPTS
+
+
+def _leaves(error: BaseException) -> list[BaseException]:
+    """The errors an exception group holds (`ExceptionGroup` is new in Python 3.11)."""
+    inner = getattr(error, "exceptions", None)
+    if isinstance(inner, tuple):
+        return [leaf for item in inner for leaf in _leaves(item)]
+    return [error]

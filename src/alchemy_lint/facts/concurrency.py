@@ -41,6 +41,8 @@ TASK_GROUPS = {
 GROUP_METHODS = frozenset({"create_task", "start_soon", "start"})
 _EVENT_LOOPS = frozenset({"asyncio.get_event_loop", "asyncio.get_running_loop", "asyncio.new_event_loop"})
 _APPENDS = frozenset({"append", "add"})
+#: Methods that put every item of their argument into the collection.
+_EXTENDS = frozenset({"extend", "update"})
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp)
 _MAX_REACHES = 16
 _TEXT_LIMIT = 60
@@ -241,6 +243,13 @@ class ConcurrencyRecorder:
                 self._task(record, node, f"{kind}.{func.attr}", arguments, joined, group=(start, end))
         elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in _APPENDS:
             self._append(record, func.value.id, node)
+        elif (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.attr in _EXTENDS
+            and len(node.args) == 1
+        ):
+            self.extend(func.value.id, node.args[0], node.lineno, node.col_offset)
         if record.spawns:  # a use before the first spawn never runs beside a task
             self._record_uses(record, node)
 
@@ -317,6 +326,9 @@ class ConcurrencyRecorder:
             held = self._held(expr)
             if held is not None and (is_collection or len(held) > 1):
                 return [SpawnedWork(text, expr.lineno, expr.col_offset, h.reaches, h.many) for h in held if h.reaches]
+        elif is_collection and (items := finder.items_of(expr)):
+            # `*coros.values()`, `*map(partial(load, s), ids)`, `dict(zip(keys, coros))`.
+            return [SpawnedWork(text, expr.lineno, expr.col_offset, h.reaches, h.many) for h in items if h.reaches]
         reaches = finder.reaches(expr)
         return [SpawnedWork(text, expr.lineno, expr.col_offset, reaches)] if reaches else []
 
@@ -332,6 +344,9 @@ class ConcurrencyRecorder:
         """Task spawns whose result `value` keeps: `t = create_task(...)`, `[create_task(...) for ...]`."""
         if isinstance(value, _COMPREHENSIONS):
             value = value.elt
+        elif isinstance(value, ast.DictComp):
+            # `{create_task(load(s, k)): k for k in keys}`: the tasks are its keys (or values).
+            return self._spawns_in(value.key, record) + self._spawns_in(value.value, record)
         elif isinstance(value, (ast.List, ast.Tuple, ast.Set)):
             return [p for item in value.elts for p in self._spawns_in(item, record)]
         found = record.spawn_nodes.get(id(value)) if isinstance(value, ast.Call) else None
@@ -346,19 +361,37 @@ class ConcurrencyRecorder:
             record.holders[id(item)] = holder
             return
         reaches = self.builder.reaches.reaches(item)
+        if reaches:
+            self._put(record, holder, (Held(reaches),), node.lineno, node.col_offset)
+
+    def extend(self, holder: str, items: ast.expr, line: int, col: int) -> None:
+        """`coros.extend(load(s, i) for i in ids)`, `coros += [load(s, 1)]`: the collection holds
+        every item of `items`."""
+        record = self.record
+        if record is not None:
+            self._put(record, holder, self.builder.reaches.items_of(items), line, col)
+
+    def _put(self, record: _FunctionRecord, holder: str, items: tuple[Held, ...], line: int, col: int) -> None:
+        """The collection `holder` now holds `items` too (`tasks.append(load(s))`)."""
         values = self.builder.values
-        if not reaches or values is None:
+        if not items or values is None:
             return
-        in_loop, per_iteration = self._split_by_loop(reaches, record)
-        added = tuple(Held(group, many) for group, many in ((in_loop, True), (per_iteration, False)) if group)
-        # The collection now holds the awaitables appended to it (`tasks.append(load(s))`).
+        added: list[Held] = []
+        for held in items:
+            if held.many:
+                added.append(held)
+                continue
+            # An item put in on every iteration is one per iteration: what it reaches from outside
+            # the loop is shared by all of them.
+            in_loop, per_iteration = self._split_by_loop(held.reaches, record)
+            added.extend(Held(group, many) for group, many in ((in_loop, True), (per_iteration, False)) if group)
         binding = values.latest(holder)
         if binding is None:
-            values.bind(holder, Binding(node.lineno, node.col_offset, ValueRef(holder, (), added)))
+            values.bind(holder, Binding(line, col, ValueRef(holder, (), tuple(added))))
         elif binding.ref is None:
-            binding.ref = ValueRef(holder, (), added)
+            binding.ref = ValueRef(holder, (), tuple(added))
         else:
-            binding.ref = replace(binding.ref, holds=binding.ref.holds + added)
+            binding.ref = replace(binding.ref, holds=binding.ref.holds + tuple(added))
 
     def _split_by_loop(
         self, reaches: tuple[Reach, ...], record: _FunctionRecord

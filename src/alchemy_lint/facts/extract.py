@@ -893,6 +893,12 @@ class _FactsBuilder(FastNodeVisitor):
         if not isinstance(node.target, ast.Name):
             self.visit(node.target)
 
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self.generic_visit(node)
+        if type(node.target) is ast.Name and type(node.op) is ast.Add:
+            # `coros += [load(s, i)]`: the list now holds the items too.
+            self.concurrency.extend(node.target.id, node.value, node.lineno, node.col_offset)
+
     def visit_TypeAlias(self, node: ast.AST) -> None:  # `type X = ...`, Python 3.12+
         self._record_type_alias(getattr(node, "name", None), getattr(node, "value", None), explicit=True)
         self.generic_visit(node)

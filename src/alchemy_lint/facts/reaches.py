@@ -13,7 +13,12 @@ from collections.abc import Callable
 from alchemy_lint.facts.values import Held, Origin, Reach, ReachKind, ValueRef
 from alchemy_lint.resolve import expression_text
 
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+#: Builtins whose result iterates over the items of their arguments (`dict(zip(keys, coros))`,
+#: `list(gen)`): its items hold what those items hold.
+_PASSING_ITEMS = frozenset({"list", "tuple", "set", "frozenset", "dict", "zip", "reversed", "iter", "sorted", "filter"})
+#: Methods of a collection whose result iterates over its items (a dict's values).
+_ITEM_VIEWS = frozenset({"values", "copy"})
 #: Session methods whose work depends on the object they are given: `delete(obj)` runs a
 #: statement only when obj's model loads something on the delete cascade (the index decides).
 #: Only for them does a reach keep what the first argument is.
@@ -63,7 +68,7 @@ class ReachFinder:
         self._collect(expr, how, found)
         return tuple(found[:MAX_REACHES])
 
-    def in_comprehension(self, expr: ast.ListComp | ast.SetComp | ast.GeneratorExp) -> tuple[Reach, ...]:
+    def in_comprehension(self, expr: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> tuple[Reach, ...]:
         # A session bound by the comprehension itself (`for s in sessions`) is one per item.
         own: dict[str, ValueRef | None] = {}
         for generator in expr.generators:
@@ -78,7 +83,8 @@ class ReachFinder:
                 own[name] = ValueRef(name, elements, held) if elements or held else None
         self._hidden.append(own)
         try:
-            return self.reaches(expr.elt)
+            # A dict comprehension's items are its values (`{k: load(s, k) for k in keys}`).
+            return self.reaches(expr.value if isinstance(expr, ast.DictComp) else expr.elt)
         finally:
             self._hidden.pop()
 
@@ -96,15 +102,73 @@ class ReachFinder:
                 found[name] = held
         return found
 
+    def items_of(self, iterable: ast.expr) -> tuple[Held, ...]:
+        """What the items of an iterable hold of the tracked values: a comprehension's (one per
+        element), a literal's, a dict's values, a name's, and what builtins pass on from their
+        arguments (`dict(zip(keys, coros))`, `coros.values()`, `map(fn, ids)`)."""
+        if isinstance(iterable, ast.Starred):
+            return self.items_of(iterable.value)
+        if isinstance(iterable, _COMPREHENSIONS):
+            reaches = self.in_comprehension(iterable)
+            return (Held(reaches, many=True),) if reaches else ()
+        if isinstance(iterable, (ast.List, ast.Tuple, ast.Set)):
+            items = iterable.elts
+        elif isinstance(iterable, ast.Dict):
+            # `{**others, "a": load(s)}`: the values, and the items of a dict spread into it.
+            items = [
+                value if key is not None else ast.Starred(value)
+                for key, value in zip(iterable.keys, iterable.values, strict=True)
+            ]
+        elif isinstance(iterable, (ast.Name, ast.Attribute)):
+            ref = self._value_ref(iterable)
+            return ref.holds if ref is not None else ()
+        elif isinstance(iterable, ast.Call):
+            return self._items_of_call(iterable)
+        else:
+            return ()
+        found: list[Held] = []
+        for item in items:
+            if isinstance(item, ast.Starred):
+                found.extend(self.items_of(item.value))
+            elif reaches := self.reaches(item):
+                found.append(Held(reaches))
+        return tuple(found)
+
+    def _items_of_call(self, call: ast.Call) -> tuple[Held, ...]:
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            return self.items_of(func.value) if func.attr in _ITEM_VIEWS and not call.args else ()
+        if not isinstance(func, ast.Name) or not self._builtin(func):
+            return ()
+        if func.id == "map" and len(call.args) >= 2:
+            return self._mapped(call.args[0], call.args[1:])
+        if func.id in _PASSING_ITEMS:
+            return tuple(held for argument in call.args for held in self.items_of(argument))
+        return ()
+
+    def _mapped(self, func: ast.expr, iterables: list[ast.expr]) -> tuple[Held, ...]:
+        """`map(fn, ids)` calls `fn` once per item, all with what `fn` brings (a lambda's or a
+        closure's captures, `partial(load, s)`'s arguments, `s.get`'s session) and each item."""
+        reaches = list(self.reaches(ast.Call(func=func, args=[], keywords=[])))
+        for iterable in iterables:
+            reaches.extend(reach for held in self.items_of(iterable) for reach in held.reaches)
+        return (Held(tuple(reaches[:MAX_REACHES]), many=True),) if reaches else ()
+
+    def _builtin(self, name: ast.Name) -> bool:
+        """The name is Python's builtin: nothing in the function or the module binds it."""
+        if any(name.id in hidden for hidden in self._hidden):
+            return False
+        ref = self._value_ref(name)
+        return ref is not None and not ref.origins and not ref.holds
+
     def holds_of(self, value: ast.expr) -> tuple[Held, ...]:
         """What a name bound to `value` keeps of the tracked values in it."""
         if isinstance(value, ast.Await):
             return ()  # the awaited result, not the coroutine that used the values
-        if isinstance(value, _COMPREHENSIONS):
-            reaches = self.in_comprehension(value)
-            return (Held(reaches, many=True),) if reaches else ()
-        if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
-            return tuple(Held(r) for r in (self.reaches(item) for item in value.elts) if r)
+        if isinstance(value, (*_COMPREHENSIONS, ast.List, ast.Tuple, ast.Set, ast.Dict)):
+            return self.items_of(value)
+        if isinstance(value, ast.Call) and (items := self._items_of_call(value)):
+            return items
         if isinstance(value, ast.Lambda):
             reaches = self._lambda(value)
             return (Held(reaches),) if reaches else ()
@@ -146,6 +210,11 @@ class ReachFinder:
                 self._collect(func.value, ReachKind.METHOD_CALL, found, func.attr, operand)
             elif isinstance(func, ast.Name):
                 self._closure(func, found)
+            elif isinstance(func, ast.Lambda):
+                found.extend(self._lambda(func))
+            elif isinstance(func, ast.Call):
+                # `partial(load, s)(i)`, `make_loader(s)(i)`: calling what a call made with the values.
+                self._collect(func, ReachKind.ARGUMENT, found)
             for arg in expr.args:
                 self._collect(arg, ReachKind.ARGUMENT, found)
             for keyword in expr.keywords:
@@ -187,14 +256,14 @@ class ReachFinder:
         return ValueRef(ref.text, ref.origins) if ref is not None and ref.origins else None
 
     def _closure(self, func: ast.Name, found: list[Reach]) -> None:
-        """Calling a nested function or a lambda held in a name reaches what it captured."""
+        """Calling a nested function or a lambda held in a name reaches what it captured; calling
+        a callable built from the values (`fetch = partial(load, s)`) reaches them too."""
         if any(func.id in hidden for hidden in self._hidden):
             return
         ref = self._value_ref(func)
         if ref is None:
             return
-        for held in ref.holds:
-            found.extend(reach for reach in held.reaches if reach.how is ReachKind.CLOSURE)
+        _held_reaches(tuple(held for held in ref.holds if not held.many), func.id, found)
 
 
 def _item_sources(target: ast.expr, iterable: ast.expr) -> list[tuple[str, ast.Name]]:

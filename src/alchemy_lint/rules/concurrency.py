@@ -256,7 +256,11 @@ SESSION_SHARED_ACROSS_TASKS = Rule(
         "call on it (`s.execute(...)`), by being passed positionally or by keyword, through a "
         "comprehension or starred generator (`gather(*(load(s, i) for i in ids))`), through an "
         "attribute path (`self.session`, `uow.session`), through a wrapper built from it in the same "
-        "function (`repo = Repo(s)`), or through a method of an object that holds it "
+        "function (`repo = Repo(s)`), through what holds such coroutines (a dict's `.values()`, "
+        "`dict(zip(...))`, `list(...)`, a list grown by `append`, `extend` or `+=`), through "
+        "`map(fn, items)` where `fn` brings it (a lambda or nested function that uses it, "
+        "`partial(load, s)`, `s.get`), through a callable built from it (`fetch = partial(load, s)`), "
+        "or through a method of an object that holds it "
         "(`gather(*(self.load(i) for i in ids))` where `load`, or a subclass's override of it, uses "
         "`self.session`), or as an object received whole whose declared class keeps one "
         "(`ctx: Context` passed to each task, with `session: AsyncSession` a field of `Context`). "
@@ -449,6 +453,29 @@ async def load_many(ids: list[int]) -> None:
                     "        yield session\n",
                 ),
             ),
+        ),
+        Example(
+            """\
+import asyncio
+from functools import partial
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def load(session: AsyncSession, key: int) -> object:
+    return await session.get(object, key)
+
+
+async def load_all(session: AsyncSession, keys: list[int]) -> None:
+    by_key = {key: load(session, key) for key in keys}
+    await asyncio.gather(*by_key.values())  # ASA201
+    await asyncio.gather(*map(partial(load, session), keys))  # ASA201
+    await asyncio.gather(*map(lambda key: load(session, key), keys))  # ASA201
+    pending = []
+    pending.extend(load(session, key) for key in keys)
+    await asyncio.gather(*pending)  # ASA201
+""",
+            title="One session in every coroutine of a dict, a `map()` or a list extended in turn",
         ),
         Example(
             """\
