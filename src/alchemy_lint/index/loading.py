@@ -9,9 +9,11 @@ from collections.abc import Container
 from dataclasses import replace
 from weakref import WeakKeyDictionary
 
+from alchemy_lint.facts.conditions import happens
 from alchemy_lint.facts.model import (
     FunctionFacts,
     HandedObject,
+    KnownArgument,
     LoaderPath,
     LoaderStep,
     LoaderStrategy,
@@ -170,7 +172,10 @@ def _resolve_call(
             return _resolve_handed(index, given[0], given[1], here, name, depth, caller)
     if function.loading is None or not function.loading.returns_only_objects:
         return None
-    site = CallSite(function, receiver, source.passed, caller)
+    settled = index.summaries.settled(
+        function, source.flags, {known.key: known for known in caller.settled} if caller is not None else {}
+    )
+    site = CallSite(function, receiver, source.passed, caller, tuple(settled.values()))
     path = _function_path(index, function)
     found: ResolvedSource | None = None
     returns = [returned for returned in function.loading.returns if returned.position == position]
@@ -199,7 +204,7 @@ def _resolve_call(
             returned.loaded if not returned.path else (),
             returned.is_collection or inner.is_collection,
             inner.function,
-            inner.maybe_loaders,
+            _reached(inner.maybe_loaders, returned.source, settled),
         )
         if found is None:
             found = resolved
@@ -226,6 +231,18 @@ def _resolve_call(
             tuple({*found.maybe_loaders, *resolved.maybe_loaders, *(set(found.loaders) ^ set(resolved.loaders))}),
         )
     return found
+
+
+def _reached(
+    maybe: tuple[LoaderPath, ...], source: ObjectSource, settled: dict[str, KnownArgument]
+) -> tuple[LoaderPath, ...]:
+    """The loaders a callee adds on some paths that a call with these arguments may take: one
+    added only under `if with_items:` never is for a caller that passes `with_items=False` or
+    leaves its False default (the guard is judged as a guarded commit is, see `effect_cases`)."""
+    guards = source.loader_guards
+    if not guards or not settled or source.statement is not None:
+        return maybe
+    return tuple(loader for loader in maybe if happens(tuple(c for path, c in guards if path == loader), settled))
 
 
 def handed_back(
