@@ -278,3 +278,37 @@ def test_the_message_names_the_getter_whose_query_lacks_the_loader(project: Path
 def test_a_function_returning_empty_or_none_on_some_paths_returns_the_objects_of_the_others(project: Path) -> None:
     found = sorted(finding.line for finding in findings_in(project, "app/empty.py", "ASA301"))
     assert found == expected_lines(EMPTY_RETURNS, "ASA301")
+
+
+PROVIDED = """\
+from fastapi import Depends
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import selectinload
+
+from app.models import Record
+
+Factory = async_sessionmaker(create_async_engine("sqlite+aiosqlite://"), expire_on_commit=False)
+
+
+async def get_db():
+    async with Factory() as session:
+        yield session
+
+
+async def current_record(record_id: int, with_vectors: bool = False, db: AsyncSession = Depends(get_db)) -> Record:
+    query = select(Record).filter_by(id=record_id)
+    if with_vectors:
+        query = query.options(selectinload(Record.vectors))
+    return (await db.execute(query)).scalar_one()
+
+
+async def show(record: Record = Depends(current_record), db: AsyncSession = Depends(get_db)) -> int:
+    return len(record.vectors)
+"""
+
+
+def test_a_provider_s_flag_is_the_request_s_to_fill(tmp_path: Path) -> None:
+    # FastAPI fills `with_vectors` from the query string: its default says nothing.
+    root = write_project(tmp_path, {"app/__init__.py": "", "app/models.py": MODELS, "app/deps.py": PROVIDED})
+    assert findings_in(root, "app/deps.py", "ASA301") == []

@@ -9,7 +9,7 @@ from collections.abc import Container
 from dataclasses import replace
 from weakref import WeakKeyDictionary
 
-from alchemy_lint.facts.conditions import happens
+from alchemy_lint.facts.conditions import ANY_KEYWORD, happens
 from alchemy_lint.facts.model import (
     FunctionFacts,
     HandedObject,
@@ -709,7 +709,14 @@ def provided_object(index: ProjectIndex, evidence: tuple[Origin, ...], path: str
             continue
         if function.loading is None:
             return None
-        call = ObjectSource(SourceKind.CALL, function.line, callee=(Origin(OriginKind.NAME, provider, (CALL,)),))
+        # The framework fills the provider's parameters (a query parameter may be `with_items=True`):
+        # none of its defaults is sure.
+        call = ObjectSource(
+            SourceKind.CALL,
+            function.line,
+            callee=(Origin(OriginKind.NAME, provider, (CALL,)),),
+            flags=(KnownArgument(ANY_KEYWORD),),
+        )
         return resolve_object(index, call, (), path)
     return None
 
