@@ -269,10 +269,10 @@ def test_a_loader_under_a_flag_is_missing_for_callers_that_pass_it_false_or_leav
     assert found == expected_lines(HANDLERS, "ASA301")
 
 
-def test_the_message_names_the_getter_whose_query_lacks_the_loader(project: Path) -> None:
+def test_the_message_names_the_flag_that_would_load_it(project: Path) -> None:
     (finding, *_) = findings_in(project, "app/handlers.py", "ASA301")
-    assert "get_record()" in finding.message
-    assert "selectinload(Record.vectors)" in finding.message
+    assert "get_record() (line 11 of app/getters.py) loads it only when `with_vectors` is true" in finding.message
+    assert "pass with_vectors=True, or add selectinload(Record.vectors) there" in finding.message
 
 
 def test_a_function_returning_empty_or_none_on_some_paths_returns_the_objects_of_the_others(project: Path) -> None:
