@@ -122,3 +122,12 @@ def test_the_application_raises_missing_greenlet_where_it_is_reported(tmp_path: 
     outcome = json.loads(completed.stdout.strip().splitlines()[-1])
     assert outcome["error"] == "MissingGreenlet", outcome
     assert outcome["line"] in expected_lines(ROUTES, "ASA301")
+
+
+def test_a_folder_with_no_project_marker_takes_no_library(tmp_path: Path) -> None:
+    # A checkout root checked as it is (its scripts may import the backend they sit beside).
+    root = _workspace(tmp_path / "backend")
+    (root / "pyproject.toml").unlink()
+    with working_directory(root):
+        result = check_paths(["."], {"select": ("ASA301",)})
+    assert result.findings == ()

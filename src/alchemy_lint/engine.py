@@ -889,7 +889,7 @@ def read_project(
     with profile.phase("read"):
         display = _PathNames(root)
         read = [read_source_file(path, *display.names(path), modules, manifest) for path in paths]
-        if nested_roots:
+        if nested_roots and is_project_root(root):
             read.extend(_library_sources(root, settings, nested_roots, read, display, modules, manifest))
         read, root_name = named_below_root(root, read)
         sources = unshadowed(without_aliases(read), ModuleNames(root, root_name))
@@ -914,7 +914,10 @@ def _library_sources(
 ) -> list[SourceFile]:
     """The files of the nested projects the project imports as libraries (`imported_libraries`)
     and that run with the same settings: they are checked as part of this project, so that its
-    calls into them resolve, and are no projects of their own any more (taken off `nested_roots`)."""
+    calls into them resolve, and are no projects of their own any more (taken off `nested_roots`).
+
+    Only a project's (a folder with a marker): a folder checked as it is may be anything (a
+    checkout whose scripts import its backend, or a folder named as the package it holds)."""
     own = {source.module.partition(".")[0] for source in read}
     libraries = imported_libraries(nested_roots, (s.source for s in read if s.read_error is None), own)
     found: list[SourceFile] = []
