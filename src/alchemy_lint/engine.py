@@ -21,7 +21,7 @@ from alchemy_lint import __version__
 from alchemy_lint.cache import CACHE_DIR_ENV, Cache, cache_disabled_by_environment, digest
 from alchemy_lint.catalogue import check_selectors
 from alchemy_lint.collector import frozen_for_fork, rare_collections
-from alchemy_lint.config import Overrides, Settings, matches_any, settings_for
+from alchemy_lint.config import ConfigError, Overrides, Settings, load_settings, matches_any, settings_for
 from alchemy_lint.findings import Finding
 from alchemy_lint.ignores import IgnoreFiles
 from alchemy_lint.manifest import Manifest
@@ -41,7 +41,7 @@ from alchemy_lint.profile import Profile
 from alchemy_lint.records import record
 from alchemy_lint.relevance import CachedRelevance
 from alchemy_lint.resolve import ModuleNames, module_name_for
-from alchemy_lint.roots import ROOT_MARKERS, find_project_root, imported_root_name, is_project_root
+from alchemy_lint.roots import ROOT_MARKERS, find_project_root, imported_libraries, imported_root_name, is_project_root
 from alchemy_lint.sourcefile import read_bounded, read_error_text
 from alchemy_lint.sources import (
     SourceChanged,
@@ -889,6 +889,8 @@ def read_project(
     with profile.phase("read"):
         display = _PathNames(root)
         read = [read_source_file(path, *display.names(path), modules, manifest) for path in paths]
+        if nested_roots and is_project_root(root):
+            read.extend(_library_sources(root, settings, nested_roots, read, display, modules, manifest))
         read, root_name = named_below_root(root, read)
         sources = unshadowed(without_aliases(read), ModuleNames(root, root_name))
         if manifest is not None:
@@ -899,6 +901,37 @@ def read_project(
     project.nested_roots = tuple(nested_roots)
     project.root_name = root_name
     return project
+
+
+def _library_sources(
+    root: Path,
+    settings: Settings,
+    nested_roots: list[Path],
+    read: list[SourceFile],
+    display: _PathNames,
+    modules: ModuleNames,
+    manifest: Manifest | None,
+) -> list[SourceFile]:
+    """The files of the nested projects the project imports as libraries (`imported_libraries`)
+    and that run with the same settings: they are checked as part of this project, so that its
+    calls into them resolve, and are no projects of their own any more (taken off `nested_roots`).
+
+    Only a project's (a folder with a marker): a folder checked as it is may be anything (a
+    checkout whose scripts import its backend, or a folder named as the package it holds)."""
+    own = {source.module.partition(".")[0] for source in read}
+    libraries = imported_libraries(nested_roots, (s.source for s in read if s.read_error is None), own)
+    found: list[SourceFile] = []
+    for library in libraries:
+        try:
+            same = load_settings(library).cache_key() == load_settings(root).cache_key()
+        except ConfigError:
+            same = False
+        if not same:
+            continue
+        nested_roots.remove(library)
+        for path in python_files(library, settings, root, nested_roots):
+            found.append(read_source_file(path, *display.names(path), modules, manifest))
+    return found
 
 
 class _PathNames:

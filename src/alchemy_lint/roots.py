@@ -6,8 +6,9 @@ The engine, the flake8 plugin, the fixes and the language server all group files
 from __future__ import annotations
 
 import keyword
+import os
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from pathlib import Path
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
@@ -49,3 +50,49 @@ def imported_root_name(root: Path, sources: Iterable[bytes]) -> str | None:
         re.MULTILINE,
     )
     return name if any(imports_root.search(data) for data in sources) else None
+
+
+def imported_libraries(nested_roots: Iterable[Path], sources: Iterable[bytes], own: Container[str]) -> list[Path]:
+    """The nested project folders whose top package the project's files import (a uv workspace's
+    `package/yuxi` imported by the sibling `server/` as `from yuxi.repo import ...`).
+
+    Such a folder is a library of the project, on `sys.path` beside it when the application runs;
+    a top package is a folder with an `__init__.py` directly in the nested root or in its `src/`.
+    Not a folder holding a repository of its own (`.git`: a vendored checkout), nor a name the
+    project holds itself (its own module wins the import).
+    """
+    offered: dict[str, Path] = {}
+    for folder in nested_roots:
+        if (folder / ".git").exists():
+            continue
+        for base in (folder, folder / "src"):
+            for name in _top_packages(base):
+                if name not in own:
+                    offered.setdefault(name, folder)
+    if not offered:
+        return []
+    names = b"|".join(re.escape(name.encode()) for name in sorted(offered))
+    imports = re.compile(rb"^[ \t]*(?:from|import)[ \t]+(" + names + rb")\b", re.MULTILINE)
+    wanted: dict[Path, None] = {}
+    for data in sources:
+        for match in imports.finditer(data):
+            wanted[offered[match.group(1).decode()]] = None
+            if len(wanted) == len(set(offered.values())):
+                return list(wanted)
+    return list(wanted)
+
+
+def _top_packages(folder: Path) -> list[str]:
+    """The regular packages directly in `folder`."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    return [
+        entry.name
+        for entry in entries
+        if entry.name.isidentifier()
+        and not keyword.iskeyword(entry.name)
+        and entry.is_dir(follow_symlinks=False)
+        and os.path.isfile(os.path.join(entry.path, "__init__.py"))
+    ]

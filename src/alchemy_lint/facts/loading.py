@@ -12,6 +12,7 @@ from typing import Protocol
 
 from alchemy_lint.facts.conditions import Guard, branch_conditions, known_arguments
 from alchemy_lint.facts.effect_cases import Case, Cases, Done, ended, entered, joined, stored
+from alchemy_lint.facts.guarded_loaders import NO_NEEDS, Needs, combined_needs, joined_needs
 from alchemy_lint.facts.model import (
     ENDED,
     RETURNED_EXPIRED,
@@ -162,6 +163,9 @@ class _Statement:
     maybe: frozenset[LoaderPath] = frozenset()
     #: Of those, the ones added under a test the code may repeat (`if is_shared:`), with what held.
     given: frozenset[tuple[LoaderPath, Condition]] = frozenset()
+    #: Of those, each with a condition on a parameter that held on every path that added it
+    #: (`if with_items:`): a caller whose argument fails it never gets the loader.
+    needs: Needs = NO_NEEDS
     #: Further entities of a multi-entity select (`select(Order, Customer)`).
     entities: tuple[str, ...] = ()
     #: Whether running it gives ORM objects (a select; DML only with `returning(Model)`).
@@ -185,6 +189,7 @@ class _Statement:
             loaders_known=self.known,
             maybe_loaders=tuple(sorted(self.maybe, key=repr)),
             given_loaders=tuple(sorted(self.given, key=repr)),
+            loader_guards=tuple(sorted(self.needs, key=repr)),
             statement=self.origin,
         )
 
@@ -200,6 +205,8 @@ class _Options:
     #: adds sub-options below it and leaves it there (`selectinload(A.b).options(x).options(y)`:
     #: `y` is below `A.b` too, not below `x`).
     tip: LoaderPath | None = None
+    #: Of `maybe`, each with a condition on a parameter that held on every path that added it.
+    needs: Needs = NO_NEEDS
 
 
 @record
@@ -352,6 +359,7 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             known=left.known and right.known,
             maybe=left.maybe | right.maybe | (left.loaders ^ right.loaders),
             given=left.given | right.given,
+            needs=joined_needs(left, (), right, ()) if left.needs or right.needs else NO_NEEDS,
         )
     for empty, full in ((left, right), (right, left)):
         # `found = []`, then `found.append(order)` on some paths: a list of the objects.
@@ -362,6 +370,7 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             left.loaders & right.loaders,
             left.known and right.known,
             left.maybe | right.maybe | (left.loaders ^ right.loaders),
+            needs=joined_needs(left, (), right, ()) if left.needs or right.needs else NO_NEEDS,
         )
     if isinstance(left, _Tuple) and isinstance(right, _Tuple):
         if len(left.items) != len(right.items):
@@ -403,6 +412,7 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
                     )
                 ),
                 session=left.source.session if left.source.session == right.source.session else None,
+                loader_guards=(),
             )
         return _Object(
             source,
@@ -1000,7 +1010,8 @@ class _LoadingWalker:
         return element
 
     def returned(self, node: ast.Return, env: _Env) -> None:
-        if node.value is None or (isinstance(node.value, ast.Constant) and node.value.value is None):
+        if node.value is None or _holds_nothing(node.value):
+            # `return None`, `return []`, `return [], 0`: no object, whatever the other returns give.
             return
         returned = self.expr(node.value, env)
         value = _without_received(returned)
@@ -1094,13 +1105,17 @@ class _LoadingWalker:
     def split_effects(self, env: _Env, conditions: Guard) -> None:
         """A side of an `if` whose test says `conditions`: the effects on sessions from here on
         are told apart by those on parameters the name still holds (what callers pass)."""
-        on_parameters = [c for c in conditions if c.parameter in self.parameters and c.parameter not in self.rebound]
+        on_parameters = self.on_parameters(conditions)
         if not on_parameters:
             return
         effects = env.get(_EFFECTS)
         done: Done = effects.done if isinstance(effects, _Effects) else frozenset()
         cases: Cases = effects.cases if isinstance(effects, _Effects) else frozenset()
         env[_EFFECTS] = _Effects(done, entered(cases, done, on_parameters))
+
+    def on_parameters(self, conditions: Guard) -> Guard:
+        """The conditions on parameters that still hold what the caller passed."""
+        return tuple(c for c in conditions if c.parameter in self.parameters and c.parameter not in self.rebound)
 
     def tested_calls(self, test: ast.expr, env: _Env) -> set[int]:
         """The lines of the calls whose results `test` reads (`if not await charge(db):`,
@@ -1118,7 +1133,9 @@ class _LoadingWalker:
         return pending & lines
 
     def note_given(self, joined: _Env, left: _Env, right: _Env, holds: Guard, fails: Guard) -> None:
-        """Loaders one side of an `if` added: the same test later says whether they are there."""
+        """Loaders one side of an `if` added: the same test later says whether they are there,
+        and a test on a parameter says which callers get them (`needs`)."""
+        held, failed = self.on_parameters(holds), self.on_parameters(fails)
         for name, value in joined.items():
             before, after = left.get(name), right.get(name)
             if not (isinstance(value, _Statement) and isinstance(before, _Statement) and isinstance(after, _Statement)):
@@ -1126,8 +1143,23 @@ class _LoadingWalker:
             given = {(loader, c) for loader in before.loaders - after.loaders for c in holds}
             given |= {(loader, c) for loader in after.loaders - before.loaders for c in fails}
             if given:
-                joined[name] = replace(value, given=value.given | given)
+                value = joined[name] = replace(value, given=value.given | given)
                 self.given_names.update(c.parameter for _, c in given)
+        if held or failed:
+            self.note_needs(joined, left, right, held, failed)
+
+    @staticmethod
+    def note_needs(joined: _Env, left: _Env, right: _Env, held: Guard, failed: Guard) -> None:
+        """Loaders one side of an `if` on a parameter added: a caller whose argument fails the
+        side's test never gets them (`needs`)."""
+        for name, value in joined.items():
+            if not (isinstance(value, (_Statement, _Options)) and value.maybe):
+                continue
+            before, after = left.get(name), right.get(name)
+            if isinstance(before, (_Statement, _Options)) and isinstance(after, (_Statement, _Options)):
+                needs = joined_needs(before, held, after, failed)
+                if needs != value.needs:
+                    joined[name] = replace(value, needs=needs)
 
     def forget_conditions(self, name: str, env: _Env) -> None:
         """`name` is bound again: what was tested on it says nothing any more."""
@@ -1935,6 +1967,7 @@ class _LoadingWalker:
             callee_text=expression_text(node.func) or ast.unparse(node.func),
             passed=passed,
             handed=handed,
+            flags=self.call_flags(node),
         )
         if session is None:
             return _Object(source)
@@ -1942,6 +1975,13 @@ class _LoadingWalker:
         # (its summary says); a `refresh()` here clears that as it clears a commit of this function.
         returned = Expiry(session.text, RETURNED_EXPIRED, node.lineno, callee=origins)
         return _Object(source, expired=frozenset({returned}))
+
+    def call_flags(self, node: ast.Call) -> tuple[KnownArgument, ...]:
+        """What the call's arguments are known to be (`with_items=False`, a parameter handed on),
+        for a callee that loads under a test on its parameters."""
+        if not (node.args or node.keywords):
+            return ()
+        return known_arguments(node, is_parameter=lambda name: self.parameter(name) is not None)
 
     def handed_objects(
         self,
@@ -2013,6 +2053,7 @@ class _LoadingWalker:
             loaders=statement.loaders | options.loaders,
             known=statement.known and options.known,
             maybe=statement.maybe | options.maybe,
+            needs=combined_needs((statement, options)) if statement.needs or options.needs else NO_NEEDS,
             origin=origin,
         )
 
@@ -2020,14 +2061,17 @@ class _LoadingWalker:
         loaders: set[LoaderPath] = set()
         maybe: set[LoaderPath] = set()
         known = True
+        guarded = False
         for value in values:
             if isinstance(value, _Options):
                 loaders |= value.loaders
                 maybe |= value.maybe
                 known = known and value.known
+                guarded = guarded or bool(value.needs)
             else:
                 known = False
-        return _Options(frozenset(loaders), known, frozenset(maybe))
+        needs = combined_needs(value for value in values if isinstance(value, _Options)) if guarded else NO_NEEDS
+        return _Options(frozenset(loaders), known, frozenset(maybe), needs=needs)
 
     def loader_option(self, leaf: str, node: ast.Call) -> _Options:
         if leaf == "Load":
@@ -2072,7 +2116,12 @@ class _LoadingWalker:
                 return replace(item, stage="list")
         if method in ("append", "insert", "extend") and len(added) == 1 and isinstance(added[0], _Options):
             grown = added[0]
-            return _Options(options.loaders | grown.loaders, options.known and grown.known, options.maybe | grown.maybe)
+            return _Options(
+                options.loaders | grown.loaders,
+                options.known and grown.known,
+                options.maybe | grown.maybe,
+                needs=combined_needs((options, grown)) if options.needs or grown.needs else NO_NEEDS,
+            )
         return _Options(options.loaders, False)
 
     def chained_loader(self, options: _Options, method: str, node: ast.Call, args: list[_Value | None]) -> _Options:
@@ -2133,6 +2182,7 @@ class _LoadingWalker:
                 loaders=tuple(sorted(options.loaders, key=repr)),
                 loaders_known=options.known,
                 maybe_loaders=tuple(sorted(options.maybe, key=repr)),
+                loader_guards=tuple(sorted(options.needs, key=repr)),
             )
             return _Object(source)
         if method in _SESSION_RESULT_STAGES or method == "scalar":
@@ -2310,6 +2360,20 @@ def _expiry_order(expiry: Expiry) -> tuple[int, str, str, str, str]:
     """Every field, so that two hand-overs of one session on one line keep one order: a set of
     them iterates in an order that hashes of None decide, which differ from process to process."""
     return (expiry.line, expiry.method, expiry.session, expiry.argument, repr(expiry.callee))
+
+
+def _holds_nothing(expr: ast.expr, in_tuple: bool = False) -> bool:
+    """A returned value that holds no object: None, an empty literal, or a tuple of them and
+    constants (`return [], 0`)."""
+    if isinstance(expr, ast.Constant):
+        return in_tuple or expr.value is None
+    if isinstance(expr, (ast.List, ast.Set)):
+        return not expr.elts
+    if isinstance(expr, ast.Dict):
+        return not expr.keys
+    if isinstance(expr, ast.Tuple):
+        return all(_holds_nothing(item, in_tuple=True) for item in expr.elts)
+    return False
 
 
 def _is_refresh(statement: ast.stmt) -> bool:

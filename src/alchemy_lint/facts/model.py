@@ -699,6 +699,9 @@ class ObjectSource:
     maybe_loaders: tuple[LoaderPath, ...] = ()
     #: Of those, the ones added under a test (`if is_shared:`): a read under the same test has them.
     given_loaders: tuple[tuple[LoaderPath, Condition], ...] = ()
+    #: Of those, each with a condition on a parameter that held on every path that added it
+    #: (`if with_items:`): a call whose arguments fail the condition never gets the loader.
+    loader_guards: tuple[tuple[LoaderPath, Condition], ...] = ()
     #: For QUERY: the statement's origin when the function did not build it whole (then
     #: `model` may be None and `loaders` are the ones the function added itself).
     statement: StatementOrigin | None = None
@@ -706,6 +709,8 @@ class ObjectSource:
     passed: tuple[PassedArgument, ...] = ()
     #: For CALL: the ORM objects the call was handed, any of which it may give back.
     handed: tuple[HandedObject, ...] = ()
+    #: For CALL: what the call's arguments are known to be (see `Forward.flags`).
+    flags: tuple[KnownArgument, ...] = ()
     #: For RECEIVED: the parameter that holds the object.
     parameter: str = ""
 

@@ -9,9 +9,12 @@ from collections.abc import Container
 from dataclasses import replace
 from weakref import WeakKeyDictionary
 
+from alchemy_lint.facts.conditions import ANY_KEYWORD, happens
 from alchemy_lint.facts.model import (
+    Condition,
     FunctionFacts,
     HandedObject,
+    KnownArgument,
     LoaderPath,
     LoaderStep,
     LoaderStrategy,
@@ -53,6 +56,9 @@ class ResolvedSource:
     function: str
     #: Loaders on some paths of that function only: a caller may take the path that loads.
     maybe_loaders: tuple[LoaderPath, ...] = ()
+    #: Loaders that function adds only under a test on a parameter that the call's arguments
+    #: fail, each with the condition (`if with_items:`, and the call leaves the False default).
+    withheld: tuple[tuple[LoaderPath, Condition], ...] = ()
 
 
 @record
@@ -170,7 +176,10 @@ def _resolve_call(
             return _resolve_handed(index, given[0], given[1], here, name, depth, caller)
     if function.loading is None or not function.loading.returns_only_objects:
         return None
-    site = CallSite(function, receiver, source.passed, caller)
+    settled = index.summaries.settled(
+        function, source.flags, {known.key: known for known in caller.settled} if caller is not None else {}
+    )
+    site = CallSite(function, receiver, source.passed, caller, tuple(settled.values()))
     path = _function_path(index, function)
     found: ResolvedSource | None = None
     returns = [returned for returned in function.loading.returns if returned.position == position]
@@ -188,6 +197,7 @@ def _resolve_call(
         prefix = inner.prefix + returned.path
         if prefix != inner.prefix and inner.is_collection:
             return None
+        reached, withheld = _reached(inner.maybe_loaders, returned.source, settled)
         resolved = ResolvedSource(
             inner.kind,
             inner.model,
@@ -199,7 +209,8 @@ def _resolve_call(
             returned.loaded if not returned.path else (),
             returned.is_collection or inner.is_collection,
             inner.function,
-            inner.maybe_loaders,
+            reached,
+            inner.withheld + withheld,
         )
         if found is None:
             found = resolved
@@ -224,8 +235,30 @@ def _resolve_call(
             found.is_collection,
             found.function,
             tuple({*found.maybe_loaders, *resolved.maybe_loaders, *(set(found.loaders) ^ set(resolved.loaders))}),
+            tuple(dict.fromkeys((*found.withheld, *resolved.withheld))),
         )
     return found
+
+
+def _reached(
+    maybe: tuple[LoaderPath, ...], source: ObjectSource, settled: dict[str, KnownArgument]
+) -> tuple[tuple[LoaderPath, ...], tuple[tuple[LoaderPath, Condition], ...]]:
+    """Of the loaders a callee adds on some paths, those a call with these arguments may get,
+    and those it never gets with the condition its arguments fail: one added only under `if
+    with_items:` is withheld from a caller that passes `with_items=False` or leaves the False
+    default (the guard is judged as a guarded commit is, see `effect_cases`)."""
+    guards = source.loader_guards
+    if not guards or not settled or source.statement is not None:
+        return maybe, ()
+    reached: list[LoaderPath] = []
+    withheld: list[tuple[LoaderPath, Condition]] = []
+    for loader in maybe:
+        failed = [c for path, c in guards if path == loader and not happens((c,), settled)]
+        if failed:
+            withheld.append((loader, failed[0]))
+        else:
+            reached.append(loader)
+    return tuple(reached), tuple(withheld)
 
 
 def handed_back(
@@ -619,6 +652,16 @@ def _covers(loader: LoaderPath, names: tuple[str, ...]) -> bool | None:
     return None
 
 
+def withheld_by(target: AccessTarget, attribute: str) -> Condition | None:
+    """The condition on a parameter of the function the objects come from under which it would
+    have loaded the relationship read, when the call's arguments fail it (see `_reached`)."""
+    names = (*tuple(r.name for r in target.path), attribute)
+    for loader, condition in target.source.withheld:
+        if _covers(loader, names):
+            return condition
+    return None
+
+
 def loader_chain(target: AccessTarget, attribute: str, index: ProjectIndex) -> str:
     """`selectinload(Order.items).selectinload(OrderItem.product)` for a message."""
     parts: list[str] = []
@@ -692,7 +735,14 @@ def provided_object(index: ProjectIndex, evidence: tuple[Origin, ...], path: str
             continue
         if function.loading is None:
             return None
-        call = ObjectSource(SourceKind.CALL, function.line, callee=(Origin(OriginKind.NAME, provider, (CALL,)),))
+        # The framework fills the provider's parameters (a query parameter may be `with_items=True`):
+        # none of its defaults is sure.
+        call = ObjectSource(
+            SourceKind.CALL,
+            function.line,
+            callee=(Origin(OriginKind.NAME, provider, (CALL,)),),
+            flags=(KnownArgument(ANY_KEYWORD),),
+        )
         return resolve_object(index, call, (), path)
     return None
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from alchemy_lint.facts.model import FunctionFacts, LoaderPath, ObjectSource, PassedArgument, StatementOrigin
+from alchemy_lint.facts.model import (
+    FunctionFacts,
+    KnownArgument,
+    LoaderPath,
+    ObjectSource,
+    PassedArgument,
+    StatementOrigin,
+)
 from alchemy_lint.facts.values import OriginKind, StepKind
 from alchemy_lint.index.values import ValueKind
 from alchemy_lint.records import record
@@ -30,6 +37,8 @@ class CallSite:
     receiver: str | None
     passed: tuple[PassedArgument, ...]
     caller: CallSite | None = None
+    #: What the call's arguments (or the defaults it leaves) are known to be, by parameter.
+    settled: tuple[KnownArgument, ...] = ()
 
 
 @record

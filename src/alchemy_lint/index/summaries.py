@@ -244,6 +244,13 @@ class Summaries:
         self._returned[qualname] = result
         return result
 
+    def settled(
+        self, function: FunctionFacts, flags: tuple[KnownArgument, ...], caller: dict[str, KnownArgument]
+    ) -> dict[str, KnownArgument]:
+        """What each parameter of `function` is known to be in a call whose arguments are
+        `flags`, made by a function whose own parameters are `caller`."""
+        return self._flags(function, tuple(_through(flag, caller) for flag in flags))
+
     def _flags(self, function: FunctionFacts, passed: tuple[KnownArgument, ...]) -> dict[str, KnownArgument]:
         """What each parameter is known to be in this call: what is passed, else its literal default."""
         unknown_rest = any(argument.key in (ANY_POSITION, ANY_KEYWORD) for argument in passed)

@@ -16,6 +16,7 @@ from alchemy_lint.facts.model import (
     ROLLED_BACK_ON_ERROR,
     WHOLE_REFRESH,
     AccessKind,
+    Condition,
     Expiry,
     FunctionFacts,
     FunctionLoading,
@@ -23,6 +24,7 @@ from alchemy_lint.facts.model import (
     ObjectAccess,
     ObjectSource,
     SourceKind,
+    Test,
 )
 from alchemy_lint.facts.values import ValueRef, within
 from alchemy_lint.findings import Finding
@@ -45,6 +47,7 @@ from alchemy_lint.index.loading import (
     resolve_object,
     resolve_source,
     shares_request_session,
+    withheld_by,
 )
 from alchemy_lint.index.summaries import Read
 from alchemy_lint.index.values import ValueKind
@@ -100,8 +103,25 @@ def _fix_site(target: AccessTarget, context: FileContext, chain: str) -> str:
             else (f"add options=[{chain}] to session.get() at {where}")
         )
     if source.function:
+        condition = withheld_by(target, target.relationship.name) if target.relationship is not None else None
+        if condition is not None:
+            return f"{where} loads it only {_when(condition)}: {_asking(condition)}, or add {chain} there"
         return f"add {chain} to the query in {where}"
     return f"add {chain} to the query at {where}"
+
+
+def _when(condition: Condition) -> str:
+    """`when with_items is true`, of a loader added under a test on a parameter."""
+    if condition.test is Test.TRUTH:
+        return f"when `{condition.parameter}` is {'true' if condition.holds else 'false'}"
+    return f"when `{condition.parameter}` is {'' if condition.holds else 'not '}None"
+
+
+def _asking(condition: Condition) -> str:
+    """What a caller passes to get a loader added under `condition`."""
+    if condition.test is Test.TRUTH:
+        return f"pass {condition.parameter}={condition.holds}"
+    return f"pass a {condition.parameter}" if not condition.holds else f"leave {condition.parameter} None"
 
 
 # -- ASA301 -------------------------------------------------------------------

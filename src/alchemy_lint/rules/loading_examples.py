@@ -337,6 +337,43 @@ class SqlOrderStore:
 """
 _STORES_FILE = ("app/stores.py", _STORES)
 
+#: Getters that load under a flag the caller passes, and a lookup that returns `[]` early.
+_FLAGGED_GETTERS = """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order
+
+
+async def find_order(session: AsyncSession, order_id: int, with_items: bool = False) -> Order:
+    statement = select(Order).where(Order.id == order_id)
+    if with_items:
+        statement = statement.options(selectinload(Order.items))
+    return (await session.scalars(statement)).one()
+
+
+async def order_or_404(session: AsyncSession, order_id: int, with_items: bool = False) -> Order:
+    order = await find_order(session, order_id, with_items)
+    if order is None:
+        raise LookupError(order_id)
+    return order
+
+
+class OrderLookup:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def open_orders(self) -> list[Order]:
+        return list((await self.session.scalars(select(Order).where(Order.status != "closed"))).all())
+
+    async def open_orders_of(self, user_ids: list[int]) -> list[Order]:
+        if not user_ids:
+            return []
+        return await self.open_orders()
+"""
+_FLAGGED_GETTERS_FILE = ("app/orders.py", _FLAGGED_GETTERS)
+
 _LABELS = """\
 from app.invoices import buyer, customer_name
 
@@ -1278,6 +1315,51 @@ async def order_context(session: AsyncSession, order_id: int) -> dict[str, Any]:
         """\
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.orders import find_order
+
+
+async def item_count(session: AsyncSession, order_id: int) -> int:
+    order = await find_order(session, order_id)
+    return len(order.items)  # ASA301
+""",
+        _FLAGGED_GETTERS_FILE,
+        title="A getter that loads under `if with_items:`, called with the flag left at its False default",
+        topic=_ELSEWHERE,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.orders import order_or_404
+
+
+async def item_count(session: AsyncSession, order_id: int) -> int:
+    order = await order_or_404(session, order_id, with_items=False)
+    return len(order.items)  # ASA301
+""",
+        _FLAGGED_GETTERS_FILE,
+        title="`with_items=False` passed to a wrapper that hands the flag on to the getter",
+        topic=_ELSEWHERE,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.orders import OrderLookup
+
+
+async def customers(session: AsyncSession) -> list[str]:
+    orders = await OrderLookup(session).open_orders_of([1, 2])
+    return [order.user.name for order in orders]  # ASA301
+""",
+        _FLAGGED_GETTERS_FILE,
+        title="A method that returns `[]` early, else what a sibling method's query gave",
+        topic=_ELSEWHERE,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from app.db_models import Order
 from app.invoices import customer_name
 
@@ -1406,6 +1488,21 @@ async def item_count(session: AsyncSession, order_id: int) -> int:
 """,
         _REPOSITORY_FILE,
         title="A repository function that loads the collection with `selectinload`",
+        topic=_ELSEWHERE,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.orders import order_or_404
+
+
+async def item_count(session: AsyncSession, order_id: int) -> int:
+    order = await order_or_404(session, order_id, with_items=True)
+    return len(order.items)
+""",
+        _FLAGGED_GETTERS_FILE,
+        title="`with_items=True` reaches the getter's `if with_items:` loader through a wrapper",
         topic=_ELSEWHERE,
     ),
     _example(
