@@ -1541,7 +1541,11 @@ class _LoadingWalker:
             return self.called_statement(node, args, keywords)
         leaf = qualname.rsplit(".", 1)[-1]
         if leaf == _SELECT or leaf in _DML:
-            return self.new_statement(node, qualname, leaf)
+            statement = self.new_statement(node, qualname, leaf)
+            if statement is not None or qualname.startswith(_LOADER_MODULES):
+                return statement
+            # `await update(db, user, values)`: a project function named like a statement
+            # constructor (no model as its arguments): a project call like any other.
         if leaf in LOADER_STRATEGIES or (leaf in (*NEUTRAL_OPTIONS, "Load") and qualname.startswith(_LOADER_MODULES)):
             return self.loader_option(leaf, node)
         if awaited:
