@@ -61,9 +61,30 @@ async def main() -> str:
         await session.get(User, user_id)
         return user.name
 """,
+    "statement_kept": """\
+async def main() -> str:
+    user_id = 1
+    statement = select(User).where(User.id == user_id).limit(1)
+    async with SessionLocal() as session:
+        user = await session.get(User, user_id)
+        await session.commit()
+        await session.scalar(statement)
+        return user.name
+""",
 }
 
 EXPIRED = {
+    "statement_of_the_old_key": """\
+async def main() -> str:
+    user_id = 2
+    statement = select(User).where(User.id == user_id)
+    user_id = 1
+    async with SessionLocal() as session:
+        user = await session.get(User, user_id)
+        await session.commit()
+        await session.execute(statement)
+        return user.name  # ASA302
+""",
     "another_key": """\
 async def main() -> str:
     user_id, other_id = 1, 2

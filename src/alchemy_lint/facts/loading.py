@@ -2165,6 +2165,7 @@ class _LoadingWalker:
             key = _identity_key(node.args[1]) if len(node.args) > 1 else None
             identity = ("", key) if key is not None else None
             if identity is not None:
+                self.key_names.add(identity[1].split(".", 1)[0])
                 self.reselect(ref.text, model, identity, env)
             return _Object(source, identity=identity)
         if method in _SESSION_RESULT_STAGES or method == "scalar":
@@ -2241,7 +2242,6 @@ class _LoadingWalker:
         identity map. Its expiries so far are marked with the column that must be the model's
         primary key for that to hold ("" for two `get()`s, which always hold); the index tells."""
         column, key = identity
-        self.key_names.add(key.split(".", 1)[0])
         for name, value in list(env.items()):
             if not (isinstance(value, _Object) and value.expired and value.identity is not None):
                 continue
@@ -2259,8 +2259,11 @@ class _LoadingWalker:
         if name not in self.key_names:
             return
         for held, value in list(env.items()):
-            if isinstance(value, _Object) and value.identity is not None and value.identity[1].split(".", 1)[0] == name:
+            # (A statement keeps the value its criterion was built with, not the name's new one.)
+            if isinstance(value, _Object) and _keyed_by(value.identity, name):
                 env[held] = replace(value, identity=None)
+            elif isinstance(value, _Statement) and _keyed_by(value.identity, name):
+                env[held] = replace(value, identity=None, exact=False)
 
     def narrowed(self, statement: _Statement, method: str, node: ast.Call) -> _Statement:
         """The statement after a method that may change which rows it gives: `where(M.c == k)`
@@ -2280,6 +2283,7 @@ class _LoadingWalker:
         if statement.identity is not None or found is None:
             return replace(statement, exact=False, narrowed=True)
         exact = not statement.narrowed and len(criteria) == 1
+        self.key_names.add(found[1].split(".", 1)[0])
         return replace(statement, identity=found, exact=exact, narrowed=True)
 
     def criterion(self, node: ast.expr, model: str) -> tuple[str, str] | None:
@@ -2403,6 +2407,11 @@ def _expiry_order(expiry: Expiry) -> tuple[int, str, str, str, str]:
     """Every field, so that two hand-overs of one session on one line keep one order: a set of
     them iterates in an order that hashes of None decide, which differ from process to process."""
     return (expiry.line, expiry.method, expiry.session, expiry.argument, repr(expiry.callee))
+
+
+def _keyed_by(identity: tuple[str, str] | None, name: str) -> bool:
+    """Whether the key of an identity reads `name` (`user_id`, `payload.user_id`)."""
+    return identity is not None and identity[1].split(".", 1)[0] == name
 
 
 def _identity_key(node: ast.expr) -> str | None:
