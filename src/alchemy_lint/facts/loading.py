@@ -2165,7 +2165,7 @@ class _LoadingWalker:
             key = _identity_key(node.args[1]) if len(node.args) > 1 else None
             identity = ("", key) if key is not None else None
             if identity is not None:
-                self.key_names.add(identity[1].split(".", 1)[0])
+                self.key_names.update((_root(identity[1]), _root(ref.text)))
                 self.reselect(ref.text, model, identity, env)
             return _Object(source, identity=identity)
         if method in _SESSION_RESULT_STAGES or method == "scalar":
@@ -2184,6 +2184,8 @@ class _LoadingWalker:
             stage = None if method == "scalar" else _SESSION_RESULT_STAGES[method]
             row = (statement.model, *statement.entities) if statement.entities and stage == "result" else ()
             identity = statement.identity if statement.model and not statement.entities else None
+            if identity is not None:
+                self.key_names.add(_root(ref.text))
             if identity is not None and statement.exact and awaited:
                 # (An asyncio session buffers the rows: the objects are populated on the await.)
                 self.reselect(ref.text, statement.model, identity, env)
@@ -2260,7 +2262,11 @@ class _LoadingWalker:
             return
         for held, value in list(env.items()):
             # (A statement keeps the value its criterion was built with, not the name's new one.)
-            if isinstance(value, _Object) and _keyed_by(value.identity, name):
+            if isinstance(value, _Object) and (
+                _keyed_by(value.identity, name) or (value.identity is not None and _root(value.session_text) == name)
+            ):
+                # (`async with SessionLocal() as session:` again: another session, whose `get()`
+                # gives another object.)
                 env[held] = replace(value, identity=None)
             elif isinstance(value, _Statement) and _keyed_by(value.identity, name):
                 env[held] = replace(value, identity=None, exact=False)
@@ -2283,7 +2289,7 @@ class _LoadingWalker:
         if statement.identity is not None or found is None:
             return replace(statement, exact=False, narrowed=True)
         exact = not statement.narrowed and len(criteria) == 1
-        self.key_names.add(found[1].split(".", 1)[0])
+        self.key_names.add(_root(found[1]))
         return replace(statement, identity=found, exact=exact, narrowed=True)
 
     def criterion(self, node: ast.expr, model: str) -> tuple[str, str] | None:
@@ -2411,7 +2417,12 @@ def _expiry_order(expiry: Expiry) -> tuple[int, str, str, str, str]:
 
 def _keyed_by(identity: tuple[str, str] | None, name: str) -> bool:
     """Whether the key of an identity reads `name` (`user_id`, `payload.user_id`)."""
-    return identity is not None and identity[1].split(".", 1)[0] == name
+    return identity is not None and _root(identity[1]) == name
+
+
+def _root(text: str | None) -> str:
+    """The name a dotted text starts with (`self` of `self.session`)."""
+    return text.split(".", 1)[0] if text else ""
 
 
 def _identity_key(node: ast.expr) -> str | None:
