@@ -168,3 +168,48 @@ def test_a_query_that_may_give_other_rows_leaves_it_expired(name: str, tmp_path:
     # (An object of a session that was closed is detached too: no session to load it.)
     error = "DetachedInstanceError" if name == "another_session" else "MissingGreenlet"
     assert (outcome["error"], outcome["line"]) == (error, lines[0])
+
+
+MIXIN_MODELS = """\
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class KeyMixin:
+    key: Mapped[int] = mapped_column(primary_key=True)
+
+
+class Tag(KeyMixin, Base):
+    __tablename__ = "tags"
+    label: Mapped[str]
+"""
+
+MIXIN_HANDLER = """\
+from sqlalchemy import select
+
+from app.db import SessionLocal
+from app.db_models import Tag
+
+
+async def main() -> str:
+    tag_key = 1
+    async with SessionLocal() as session:
+        tag = await session.get(Tag, tag_key)
+        await session.rollback()
+        await session.execute(select(Tag).where(Tag.key == tag_key))
+        return tag.label
+"""
+
+
+def test_a_primary_key_a_mixin_declares_is_the_models(tmp_path: Path) -> None:
+    files = {"app/db.py": DB, "app/db_models.py": MIXIN_MODELS, "app/handlers.py": MIXIN_HANDLER}
+    root = write_project(tmp_path / "mixin", files)
+    assert findings_in(root, "app/handlers.py", "ASA302") == []
+    assert run_example(root, "app/handlers.py") == {"error": None, "line": None, "message": None}
+    # Without the declaration (a key the index cannot tell is the primary key), it stays reported.
+    undeclared = MIXIN_MODELS.replace("mapped_column(primary_key=True)", "mapped_column(unique=True)")
+    (root / "app/db_models.py").write_text(undeclared, encoding="utf-8")
+    assert [finding.line for finding in findings_in(root, "app/handlers.py", "ASA302")] == [13]
