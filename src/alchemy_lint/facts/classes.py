@@ -48,6 +48,14 @@ def declared_attribute(statement: ast.stmt, table: NameTable) -> tuple[str, ast.
     return statement.name, statement.returns, last.value if isinstance(last, ast.Return) else None
 
 
+def declares_primary_key(value: ast.expr | None) -> bool:
+    """`mapped_column(primary_key=True)`, `Column(Integer, primary_key=True)`, `Field(primary_key=True)`."""
+    return isinstance(value, ast.Call) and any(
+        keyword.arg == "primary_key" and isinstance(keyword.value, ast.Constant) and keyword.value.value is True
+        for keyword in value.keywords
+    )
+
+
 def class_field(statement: ast.stmt) -> tuple[str, ast.expr | None, ast.expr | None] | None:
     """`name: annotation = value` or `name = value` in a class body."""
     if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):

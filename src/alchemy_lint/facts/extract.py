@@ -16,6 +16,7 @@ from typing import Any
 from alchemy_lint.facts.classes import (
     class_field,
     declared_attribute,
+    declares_primary_key,
     decorator_callee,
     field_type,
     relationship_facts,
@@ -479,12 +480,15 @@ class _FactsBuilder(FastNodeVisitor):
         saved_loops, self.loop_depth = self.loop_depth, 0
         relationships: list[RelationshipFacts] = []
         fields: list[str] = []
+        primary_key: list[str] = []
         field_types: dict[str, str] = {}
         for statement in node.body:
             declared = class_field(statement) or declared_attribute(statement, self.table)
             if declared is not None:
                 name, annotation, value = declared
                 fields.append(name)
+                if declares_primary_key(value):
+                    primary_key.append(name)
                 target = annotation_target(annotation, self.table)
                 if target:
                     state.attributes[name] = AttributeFacts((Origin(OriginKind.ANNOTATION, target),))
@@ -523,6 +527,7 @@ class _FactsBuilder(FastNodeVisitor):
                 tuple(fields),
                 field_types,
                 generated,
+                tuple(primary_key),
             )
         )
 

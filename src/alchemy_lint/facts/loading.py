@@ -145,6 +145,8 @@ _RESULT_STEPS = {
 }
 _SESSION_RESULT_STAGES = {"execute": "result", "scalars": "scalars", "exec": "scalars", "stream_scalars": "scalars"}
 _MAX_PATH = 3
+#: Statement methods that keep the rows a statement gives (and what each row loads).
+_SAME_ROWS = frozenset({"options", "execution_options", "with_for_update", "order_by", "returning"})
 _MAX_ACCESSES = 400
 _INSPECT = frozenset({"sqlalchemy.inspect", "sqlalchemy.inspection.inspect"})
 
@@ -176,6 +178,12 @@ class _Statement:
     #: Only what a project call returned, no statement method applied yet: maybe a statement,
     #: maybe anything else (a session, a repository), so everything else reads it as unknown.
     called: bool = False
+    #: `where(M.c == k)`: the column and key every row it gives has (see `_Object.identity`),
+    #: and whether that is all it asks (no other criterion, join or offset), so that it gives
+    #: again any row loaded with that key.
+    identity: tuple[str, str] | None = None
+    exact: bool = False
+    narrowed: bool = False
 
     def source(self, session: ValueRef | None = None) -> ObjectSource:
         """The statement as the source of the objects that running it gives."""
@@ -228,6 +236,8 @@ class _Object:
     #: where it landed (`svc = Service(session=session)`): a method of the object may end the
     #: transaction of that session, and what the method returns comes from it.
     wraps: tuple[tuple[str, ValueRef], ...] = ()
+    #: The row it was loaded as: (column, key text), the column "" for `session.get(M, key)`.
+    identity: tuple[str, str] | None = None
 
     def expired_also(self, expiry: Expiry) -> _Object:
         """The object, expired by `expiry` too (`dataclasses.replace`, without its cost)."""
@@ -241,6 +251,7 @@ class _Object:
             self.stage,
             self.row,
             self.wraps,
+            self.identity,
         )
 
     def attribute(self, name: str) -> _Object:
@@ -360,6 +371,9 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             maybe=left.maybe | right.maybe | (left.loaders ^ right.loaders),
             given=left.given | right.given,
             needs=joined_needs(left, (), right, ()) if left.needs or right.needs else NO_NEEDS,
+            identity=left.identity if left.identity == right.identity else None,
+            exact=left.exact and right.exact and left.identity == right.identity,
+            narrowed=left.narrowed or right.narrowed,
         )
     for empty, full in ((left, right), (right, left)):
         # `found = []`, then `found.append(order)` on some paths: a list of the objects.
@@ -424,6 +438,7 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             left.pending_in or right.pending_in,
             left.stage,
             left.row,
+            identity=left.identity if left.identity == right.identity else None,
         )
     return None
 
@@ -667,6 +682,8 @@ class _LoadingWalker:
         self.materialised = False
         #: The schema that validates what a route returns (`response_model=`), if any.
         self.response_model: tuple[Origin, ...] = ()
+        #: The names the identity keys of loaded objects are read from (see `_Object.identity`).
+        self.key_names: set[str] = set()
 
     def callee(self, node: ast.Call) -> tuple[Origin, ...]:
         found = self._callees.get(id(node))
@@ -797,6 +814,7 @@ class _LoadingWalker:
                 self.attribute(node.target, env, AccessKind.READ)
             elif isinstance(node.target, ast.Name):
                 env.pop(node.target.id, None)
+                self.forget_keys(node.target.id, env)
             else:
                 self.expr(node.target, env)
         elif isinstance(node, ast.Return):
@@ -1207,6 +1225,7 @@ class _LoadingWalker:
     def bind(self, target: ast.expr, value: _Value | None, env: _Env, source: ast.expr | None = None) -> None:
         if isinstance(target, ast.Name):
             self.rebound.add(target.id)
+            self.forget_keys(target.id, env)
             if target.id in self.given_names:
                 self.forget_conditions(target.id, env)
             called = source.value if isinstance(source, ast.Await) else source
@@ -1233,6 +1252,9 @@ class _LoadingWalker:
                 else:
                     self.bind(element, item, env)
         elif isinstance(target, ast.Attribute):
+            root = dotted_parts(target)
+            if root is not None:
+                self.forget_keys(root[0], env)
             owner = self.expr(target.value, env)
             if isinstance(owner, _Object) and owner.stage is None:
                 self.record(target, owner, AccessKind.ASSIGN)
@@ -1573,7 +1595,11 @@ class _LoadingWalker:
             return self.called_statement(node, args, keywords)
         leaf = qualname.rsplit(".", 1)[-1]
         if leaf == _SELECT or leaf in _DML:
-            return self.new_statement(node, qualname, leaf)
+            statement = self.new_statement(node, qualname, leaf)
+            if statement is not None or qualname.startswith(_LOADER_MODULES):
+                return statement
+            # `await update(db, user, values)`: a project function named like a statement
+            # constructor (no model as its arguments): a project call like any other.
         if leaf in LOADER_STRATEGIES or (leaf in (*NEUTRAL_OPTIONS, "Load") and qualname.startswith(_LOADER_MODULES)):
             return self.loader_option(leaf, node)
         if awaited:
@@ -2032,6 +2058,8 @@ class _LoadingWalker:
         if method not in STATEMENT_METHODS:
             return None
         statement = replace(statement, called=False) if statement.called else statement
+        if method not in _SAME_ROWS:
+            statement = self.narrowed(statement, method, node)
         if method == "returning":
             # `update(Order).returning(Order)` gives Order objects; `returning(Order.id)` gives rows.
             first = node.args[0] if len(node.args) == 1 else None
@@ -2184,7 +2212,12 @@ class _LoadingWalker:
                 maybe_loaders=tuple(sorted(options.maybe, key=repr)),
                 loader_guards=tuple(sorted(options.needs, key=repr)),
             )
-            return _Object(source)
+            key = _identity_key(node.args[1]) if len(node.args) > 1 else None
+            identity = ("", key) if key is not None else None
+            if identity is not None:
+                self.key_names.update((_root(identity[1]), _root(ref.text)))
+                self.reselect(ref.text, model, identity, env)
+            return _Object(source, identity=identity)
         if method in _SESSION_RESULT_STAGES or method == "scalar":
             statement = args[0] if args else None
             first = node.args[0] if node.args else None
@@ -2200,7 +2233,13 @@ class _LoadingWalker:
             source = statement.source(ref)
             stage = None if method == "scalar" else _SESSION_RESULT_STAGES[method]
             row = (statement.model, *statement.entities) if statement.entities and stage == "result" else ()
-            return _Object(source, stage=stage, row=row)
+            identity = statement.identity if statement.model and not statement.entities else None
+            if identity is not None:
+                self.key_names.add(_root(ref.text))
+            if identity is not None and statement.exact and awaited:
+                # (An asyncio session buffers the rows: the objects are populated on the await.)
+                self.reselect(ref.text, statement.model, identity, env)
+            return _Object(source, stage=stage, row=row, identity=identity)
         if method == "merge" and awaited and args and isinstance(args[0], _Object) and args[0].source.model:
             # The merged copy is the session's own persistent object, loaded without loaders.
             merged = ObjectSource(SourceKind.GET, node.lineno, model=args[0].source.model, session=ref)
@@ -2247,6 +2286,70 @@ class _LoadingWalker:
                     }
                     env[node.args[0].id] = replace(current, loaded=current.loaded | loaded)
             return None
+        return None
+
+    def reselect(self, session: str, model: str, identity: tuple[str, str], env: _Env) -> None:
+        """A query of `session` that gives the row loaded as `identity` again (`session.get(M, k)`,
+        `select(M).where(M.c == k)` alone): it repopulates an expired object of that row in the
+        identity map. Its expiries so far are marked with the column that must be the model's
+        primary key for that to hold ("" for two `get()`s, which always hold); the index tells."""
+        column, key = identity
+        for name, value in list(env.items()):
+            if not (isinstance(value, _Object) and value.expired and value.identity is not None):
+                continue
+            held, held_key = value.identity
+            if held_key != key or value.stage is not None or value.path or value.source.model != model:
+                continue
+            if value.session_text != session or (held and column and held != column):
+                continue
+            mark = (model, held or column)
+            expired = frozenset(e if e.reselected is not None else replace(e, reselected=mark) for e in value.expired)
+            env[name] = replace(value, expired=expired)
+
+    def forget_keys(self, name: str, env: _Env) -> None:
+        """`name` is bound anew: the identity keys read from it no longer name the same row."""
+        if name not in self.key_names:
+            return
+        for held, value in list(env.items()):
+            # (A statement keeps the value its criterion was built with, not the name's new one.)
+            if isinstance(value, _Object) and (
+                _keyed_by(value.identity, name) or (value.identity is not None and _root(value.session_text) == name)
+            ):
+                # (`async with SessionLocal() as session:` again: another session, whose `get()`
+                # gives another object.)
+                env[held] = replace(value, identity=None)
+            elif isinstance(value, _Statement) and _keyed_by(value.identity, name):
+                env[held] = replace(value, identity=None, exact=False)
+
+    def narrowed(self, statement: _Statement, method: str, node: ast.Call) -> _Statement:
+        """The statement after a method that may change which rows it gives: `where(M.c == k)`
+        tells the key of every row (exactly when it is the statement's only criterion)."""
+        if method == "limit" and len(node.args) == 1:
+            count = node.args[0]
+            if isinstance(count, ast.Constant) and type(count.value) is int and count.value > 0:
+                return statement
+        criteria: list[tuple[str, str] | None] = []
+        if method in ("where", "filter") and statement.constructor.rsplit(".", 1)[-1] == _SELECT:
+            criteria = [self.criterion(argument, statement.model) for argument in node.args]
+        elif method == "filter_by" and statement.model and not node.args:
+            for keyword in node.keywords:
+                key = _identity_key(keyword.value)
+                criteria.append((keyword.arg, key) if keyword.arg and key is not None else None)
+        found = next((c for c in criteria if c is not None), None)
+        if statement.identity is not None or found is None:
+            return replace(statement, exact=False, narrowed=True)
+        exact = not statement.narrowed and len(criteria) == 1
+        self.key_names.add(_root(found[1]))
+        return replace(statement, identity=found, exact=exact, narrowed=True)
+
+    def criterion(self, node: ast.expr, model: str) -> tuple[str, str] | None:
+        """`M.c == k` (or `k == M.c`) on the statement's model: the column and the key's text."""
+        if not (model and isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.Eq)):
+            return None
+        for column, other in ((node.left, node.comparators[0]), (node.comparators[0], node.left)):
+            if isinstance(column, ast.Attribute) and qualify(column.value, self.resolver.table) == model:
+                key = _identity_key(other)
+                return (column.attr, key) if key is not None else None
         return None
 
     def end_of_transaction(self, session: str, method: str, line: int, env: _Env) -> None:
@@ -2374,6 +2477,25 @@ def _holds_nothing(expr: ast.expr, in_tuple: bool = False) -> bool:
     if isinstance(expr, ast.Tuple):
         return all(_holds_nothing(item, in_tuple=True) for item in expr.elts)
     return False
+
+
+def _keyed_by(identity: tuple[str, str] | None, name: str) -> bool:
+    """Whether the key of an identity reads `name` (`user_id`, `payload.user_id`)."""
+    return identity is not None and _root(identity[1]) == name
+
+
+def _root(text: str | None) -> str:
+    """The name a dotted text starts with (`self` of `self.session`)."""
+    return text.split(".", 1)[0] if text else ""
+
+
+def _identity_key(node: ast.expr) -> str | None:
+    """The text of a key that names one value while the names it reads are not bound anew: a
+    name, an attribute of one, or a constant number or string."""
+    if isinstance(node, ast.Constant):
+        return repr(node.value) if type(node.value) in (int, str) else None
+    parts = dotted_parts(node)
+    return ".".join(parts) if parts is not None else None
 
 
 def _is_refresh(statement: ast.stmt) -> bool:

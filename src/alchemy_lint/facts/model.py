@@ -409,6 +409,8 @@ class ClassFacts:
     field_types: dict[str, str] = field(default_factory=dict)
     #: A dataclass or attrs class: the fields its generated `__init__` takes, in order.
     init_fields: tuple[str, ...] | None = None
+    #: The fields declared `primary_key=True` (`mapped_column(...)`, `Column(...)`, `Field(...)`).
+    primary_key: tuple[str, ...] = ()
 
 
 @record
@@ -749,6 +751,11 @@ class Expiry:
     in_loop: bool = False
     #: What the call's arguments are known to be (see `Forward.flags`).
     flags: tuple[KnownArgument, ...] = ()
+    #: A query of the same session run after this event that selects the object's own row again
+    #: (model, column): `session.get(M, k)` for an object loaded by the same key (column ""), or
+    #: `select(M).where(M.c == k)` alone, which repopulates the expired object in the identity map.
+    #: It voids the event when the column is the model's primary key (the index tells) or "".
+    reselected: tuple[str, str] | None = None
 
 
 @record

@@ -507,6 +507,15 @@ class ProjectIndex:
         inherited = [library_columns(self.canonical(base)) for cls in chain for base in cls.bases]
         return declared.union(*inherited) - relationships.keys() if any(inherited) else declared
 
+    def primary_key(self, model: str) -> frozenset[str]:
+        """The primary-key columns a model declares (own and inherited), `id` of a library base
+        that declares one (`UUIDBase`); empty when it is declared otherwise (`__table_args__`)."""
+        chain = self.class_chain(model)
+        declared = frozenset(name for cls in chain for name in cls.primary_key)
+        if any("id" in library_columns(self.canonical(base)) for cls in chain for base in cls.bases):
+            return declared | {"id"}
+        return declared
+
     def _relationship_ref(self, cls: ClassFacts, relationship: RelationshipFacts) -> RelationshipRef:
         return RelationshipRef(
             model=cls.qualname,

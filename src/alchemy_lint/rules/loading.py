@@ -623,6 +623,8 @@ def _expiring(
     if source.kind is SourceKind.RECEIVED:
         return _expiring_received(context, source, expired_by, loading) if loading is not None else ()
     session = source.session
+    if any(event.reselected is not None for event in expired_by):
+        expired_by = tuple(event for event in expired_by if not _reselected(index, event))
     if session is None or not expired_by:
         return ()
     if source.kind is SourceKind.INJECTED and not shares_request_session(index, source.callee, session):
@@ -636,6 +638,15 @@ def _expiring(
         for event in (_through_callee(index, event) for event in left if event is not None)
         if event.method in _ROLLBACKS or (event.method in ("commit", "begin") and expires is True)
     )
+
+
+def _reselected(index: ProjectIndex, event: Expiry) -> bool:
+    """A later query gave the object's own row again by its primary key (`session.get()`, or
+    `select(M).where(M.id == k)` alone): it repopulated the expired object, which reads fresh."""
+    if event.reselected is None:
+        return False
+    model, column = event.reselected
+    return not column or column in index.primary_key(model)
 
 
 #: How many project calls deep an object returned expired is followed (`a()` returns what `b()` did).
