@@ -63,6 +63,7 @@ from alchemy_lint.facts.model import (
     YieldGuard,
 )
 from alchemy_lint.facts.reaches import ReachFinder
+from alchemy_lint.facts.routes import response_schema
 from alchemy_lint.facts.schema import CREATE_ALL, schema_creation
 from alchemy_lint.facts.values import (
     CALL,
@@ -772,10 +773,18 @@ class _FactsBuilder(FastNodeVisitor):
             return
         body, orelse = branch_conditions(node.test, self._is_parameter)
         function.branches += 1
+        # What the code sets on a parameter's object (`order.customer = ...`) holds after the
+        # `if` only when every branch that goes on past it set it.
+        before = function.assigned_paths
+        going_on: list[set[tuple[str, tuple[str, ...]]]] = []
         for branch, holds in ((node.body, body), (node.orelse, orelse)):
             depth = len(function.guards)
             function.guards.append(holds)
+            function.assigned_paths = set(before)
             self._visit_block(function, branch, depth)
+            if not leaves(branch):
+                going_on.append(function.assigned_paths)
+        function.assigned_paths = set.intersection(*going_on) if going_on else before
         function.branches -= 1
         if orelse and not node.orelse and leaves(node.body):
             # `if override is not None: return override`: the rest of the block needs it None.
@@ -1461,7 +1470,9 @@ class _FactsBuilder(FastNodeVisitor):
         limit = _MAX_PARAMETER_READS if through is None else _MAX_HANDED_BACK_READS
         if found is None or not found[1] or len(reads) >= limit:
             return
-        if (found[0], found[1]) in function.assigned_paths or self._probes_loading(function):
+        if function.assigned_paths and _set_by_the_code(function.assigned_paths, found):
+            return
+        if self._probes_loading(function):
             return
         if function.short_circuited and any(
             found[0] == parameter and found[1][: len(path)] == path for parameter, path in function.short_circuited
@@ -1597,13 +1608,10 @@ class _FactsBuilder(FastNodeVisitor):
                 )
 
     def _response_model(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Origin, ...]:
-        """`response_model=X` of a route decorator (FastAPI validates the returned value with X)."""
-        for decorator in node.decorator_list:
-            if isinstance(decorator, ast.Call):
-                for keyword in decorator.keywords:
-                    if keyword.arg == "response_model":
-                        return self.origins_of(_element_schema(keyword.value, self.table))
-        return ()
+        """The schema a route's returned value is validated with (`response_model=X`, else a
+        FastAPI route's return annotation)."""
+        schema = response_schema(node, self.table, self.module_values)
+        return self.origins_of(schema) if schema is not None else ()
 
     def _api_call(self, node: ast.Call, qualname: str, target: str | None) -> ApiCall:
         keywords: dict[str, str] = {}
@@ -1906,26 +1914,6 @@ _DECLARATIVE_DECORATORS = frozenset(
 _DECLARATIVE_BASE = "sqlalchemy.orm.DeclarativeBase"
 
 
-#: Collections a response model may be a list of (`response_model=list[TeamOut]`).
-_SCHEMA_COLLECTIONS = frozenset(
-    {"list", "set", "frozenset", "tuple", "typing.List", "typing.Set", "typing.Sequence", "collections.abc.Sequence"}
-)
-
-
-def _element_schema(model: ast.expr, table: NameTable) -> ast.expr:
-    """The schema each element of a `list[X]` response model is validated with (X), else the model."""
-    if type(model) is not ast.Subscript:
-        return model
-    outer = model.value
-    builtin = type(outer) is ast.Name and outer.id in _SCHEMA_COLLECTIONS
-    if not builtin and qualify(outer, table) not in _SCHEMA_COLLECTIONS:
-        return model
-    element = model.slice
-    if type(element) is ast.Tuple:  # `tuple[X, ...]`
-        element = element.elts[0] if element.elts else element
-    return element
-
-
 def _end(node: ast.AST) -> tuple[int, int]:
     """Where a binding made by `node` comes into force: after the statement or expression."""
     end_line: int | None = getattr(node, "end_lineno", None)
@@ -1964,6 +1952,13 @@ def _mapping_key(expr: ast.expr) -> str | None:
         return None
     key = expr.slice
     return key.value if type(key) is ast.Constant and type(key.value) is str else None
+
+
+def _set_by_the_code(assigned: set[tuple[str, tuple[str, ...]]], found: ParameterPath) -> bool:
+    """The read is of what the function set on the parameter's object, or below it
+    (`item.product.name` after `item.product = product`): the value is the code's own."""
+    parameter, path = found
+    return any((parameter, path[:depth]) in assigned for depth in range(1, len(path) + 1))
 
 
 def _assigned_below(

@@ -151,6 +151,27 @@ _MAX_ACCESSES = 400
 _INSPECT = frozenset({"sqlalchemy.inspect", "sqlalchemy.inspection.inspect"})
 
 
+def _loaded_or_added(loaded: _Object, added: _Object) -> _Object | None:
+    """An object loaded on one path and created and added to the same session on the other (a
+    get-or-create): the session's object either way, which its commit expires; judged by the
+    loaded one's source. (A rollback may expunge it rather than expire it: it stays pending.)"""
+    new = added.source
+    if new.kind is not SourceKind.NEW or loaded.source.kind is SourceKind.NEW or new.session is None:
+        return None
+    if new.session != loaded.source.session or not (added.persistent or added.pending_in is not None):
+        return None
+    return _Object(
+        loaded.source,
+        loaded.path,
+        loaded.loaded & added.loaded,
+        True,
+        loaded.expired | added.expired,
+        added.pending_in,
+        loaded.stage,
+        loaded.row,
+    )
+
+
 # -- abstract values -------------------------------------------------------------
 
 
@@ -410,8 +431,10 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             return None
         source = left.source
         if left.source != right.source:
-            if (left.source.kind, left.source.model) != (right.source.kind, right.source.model):
+            if left.source.model != right.source.model:
                 return None
+            if left.source.kind is not right.source.kind:
+                return _loaded_or_added(left, right) or _loaded_or_added(right, left)
             loaders = frozenset(left.source.loaders) & frozenset(right.source.loaders)
             source = replace(
                 left.source,
@@ -684,6 +707,11 @@ class _LoadingWalker:
         self.response_model: tuple[Origin, ...] = ()
         #: The names the identity keys of loaded objects are read from (see `_Object.identity`).
         self.key_names: set[str] = set()
+        #: Names bound to a session's method (`commit = session.commit`), with the method; None
+        #: when the name is bound to something else too. Calling one calls the method.
+        self.method_aliases: dict[str, ast.Attribute | None] = {}
+        #: The call of the method each call of such a name stands for, by call node.
+        self._aliased_calls: dict[int, ast.Call] = {}
 
     def callee(self, node: ast.Call) -> tuple[Origin, ...]:
         found = self._callees.get(id(node))
@@ -1224,6 +1252,7 @@ class _LoadingWalker:
 
     def bind(self, target: ast.expr, value: _Value | None, env: _Env, source: ast.expr | None = None) -> None:
         if isinstance(target, ast.Name):
+            self.alias_method(target.id, source)
             self.rebound.add(target.id)
             self.forget_keys(target.id, env)
             if target.id in self.given_names:
@@ -1265,6 +1294,34 @@ class _LoadingWalker:
             self.expr(target.slice, env)
         elif isinstance(target, ast.Starred):
             self.bind(target.value, None, env)
+
+    def alias_method(self, name: str, source: ast.expr | None) -> None:
+        """`commit = session.commit`: the name stands for the method while it is bound to nothing else."""
+        method = (
+            source
+            if type(source) is ast.Attribute
+            and source.attr in _ALIASED_METHODS
+            and expression_text(source.value) is not None
+            else None
+        )
+        if name not in self.method_aliases and name not in self.rebound:
+            if method is not None:
+                self.method_aliases[name] = method
+        elif self.method_aliases.get(name) is not method:
+            self.method_aliases[name] = None  # (bound twice: which one a call runs is unknown)
+
+    def unaliased(self, node: ast.Call) -> ast.Call:
+        """The call of the session method that a call of its alias runs (`await commit()`)."""
+        func = node.func
+        method = self.method_aliases.get(func.id) if type(func) is ast.Name else None
+        if method is None:
+            return node
+        found = self._aliased_calls.get(id(node))
+        if found is None:
+            found = ast.copy_location(ast.Call(func=method, args=node.args, keywords=node.keywords), node)
+            found.end_lineno, found.end_col_offset = node.end_lineno, node.end_col_offset
+            self._aliased_calls[id(node)] = found
+        return found
 
     @staticmethod
     def unpacked(value: _Value | None, count: int) -> tuple[_Value | None, ...]:
@@ -1498,6 +1555,8 @@ class _LoadingWalker:
     # -- calls ---------------------------------------------------------------------
 
     def call(self, node: ast.Call, env: _Env, awaited: bool = False) -> _Value | None:
+        if self.method_aliases:
+            node = self.unaliased(node)
         func = node.func
         if self.received:
             self.tie(node, env)
@@ -1995,11 +2054,10 @@ class _LoadingWalker:
             handed=handed,
             flags=self.call_flags(node),
         )
-        if session is None:
-            return _Object(source)
         # As the callee left it: expired if it committed its session after loading the object
         # (its summary says); a `refresh()` here clears that as it clears a commit of this function.
-        returned = Expiry(session.text, RETURNED_EXPIRED, node.lineno, callee=origins)
+        # (No session here: the callee's own, `async with factory() as s`, which its summary names.)
+        returned = Expiry(session.text if session is not None else "", RETURNED_EXPIRED, node.lineno, callee=origins)
         return _Object(source, expired=frozenset({returned}))
 
     def call_flags(self, node: ast.Call) -> tuple[KnownArgument, ...]:
@@ -2397,6 +2455,13 @@ class _LoadingWalker:
                 value = replace(value, persistent=True, pending_in=session if method == "flush" else None)
             elif value.source.kind is SourceKind.NEW and not value.persistent:
                 continue
+            elif value.pending_in is not None:
+                # Loaded on one path, added on another (see `_loaded_or_added`): a rollback may
+                # expunge it; a commit settles it whichever it was.
+                if method == "rollback":
+                    continue
+                if method == "commit":
+                    value = replace(value, pending_in=None)
             if method != "flush":
                 value = replace(value, expired=value.expired | {expiry})
                 self.expiries.setdefault(expiry, value.source)
@@ -2595,6 +2660,9 @@ def _is_candidate(value: _Value | None) -> bool:
         and value.pending_in is None
     )
 
+
+#: Session methods a function may call through a name bound to them (`commit = session.commit`).
+_ALIASED_METHODS = frozenset({"commit", "rollback"})
 
 _SESSION_METHODS = frozenset(
     {

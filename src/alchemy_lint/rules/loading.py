@@ -440,7 +440,10 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
         "handler. An object a FastAPI dependency provides "
         "(`user: User = Depends(current_user)`, also through an `Annotated` alias and through a "
         "provider that returns the object another one gave it) is judged by its provider's query, "
-        "read in the route or in a helper it is handed to. Other objects a function receives as "
+        "read in the route or in a helper it is handed to. A FastAPI route without `response_model=` "
+        "validates what it returns with its return annotation (`-> TeamOut`, `-> list[TeamOut]`), which "
+        "counts as its response model (`response_model=None` turns that off). What a helper sets on an "
+        "object on one branch of an `if` only is unloaded on the other. Other objects a function receives as "
         "parameters (and `self` in a model's methods) are not judged: the caller's query is "
         "unknown. Test modules (`conftest.py`, "
         "`test_*.py`, `*_test.py`, files under `tests/` or `test/`) are not judged either: whether a "
@@ -490,7 +493,13 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
             if key in reported:
                 continue
             reported.add(key)
-            if event.method in _ROLLBACKS:
+            if read.in_callee_session:
+                callee = event.argument.rsplit(".", 1)[-1]
+                fix = (
+                    f"set expire_on_commit=False where the session is made (its factory), or "
+                    f"refresh it in {callee}() before it returns it"
+                )
+            elif event.method in _ROLLBACKS:
                 fix = (
                     f"rollback() expires every object whatever expire_on_commit says: "
                     f"await {event.session}.refresh({read.target}) or reload it"
@@ -523,6 +532,13 @@ class _ExpiredRead:
     source_line: int
     #: The last commit or rollback that expired it on the way to the read.
     event: Expiry
+    #: It was expired in the session of the project function that returned it, which the
+    #: caller does not hold (`async with factory() as s: ...; return obj`).
+    in_callee_session: bool = False
+
+
+def _in_callee_session(source: ObjectSource) -> bool:
+    return source.kind is SourceKind.CALL and source.session is None
 
 
 def _expired_reads(context: FileContext, loading: FunctionLoading) -> Iterator[_ExpiredRead]:
@@ -533,7 +549,8 @@ def _expired_reads(context: FileContext, loading: FunctionLoading) -> Iterator[_
         if access.attribute == "awaitable_attrs" or not (access.expired_by or access.source.handed):
             continue
         expired_by = _since_refreshing_call(index, access, loading) if access.expired_by else ()
-        events = _expiring(context, *_given_back(index, access.source, expired_by), loading)
+        source, expired_by = _given_back(index, access.source, expired_by)
+        events = _expiring(context, source, expired_by, loading)
         if not events:
             continue
         target = resolve_access(index, access, context.path)
@@ -548,7 +565,16 @@ def _expired_reads(context: FileContext, loading: FunctionLoading) -> Iterator[_
                 continue
             reader = f" (it reads {model}.{column})"
         attribute = f"{model}.{access.attribute}"
-        yield _ExpiredRead(access.line, access.col, attribute, access.target, reader, access.source.line, events[-1])
+        yield _ExpiredRead(
+            access.line,
+            access.col,
+            attribute,
+            access.target,
+            reader,
+            access.source.line,
+            events[-1],
+            _in_callee_session(source),
+        )
 
 
 def _column_read(index: ProjectIndex, model: str, member: str) -> str | None:
@@ -570,7 +596,8 @@ def _expired_handovers(context: FileContext, loading: FunctionLoading) -> Iterat
             handover.expired_by or handover.source.handed
         ):
             continue
-        events = _expiring(context, *_given_back(index, handover.source, handover.expired_by), loading)
+        source, expired_by = _given_back(index, handover.source, handover.expired_by)
+        events = _expiring(context, source, expired_by, loading)
         if not events:
             continue
         target = resolve_object(index, handover.source, handover.path, context.path)
@@ -591,7 +618,14 @@ def _expired_handovers(context: FileContext, loading: FunctionLoading) -> Iterat
         else:
             reader = f" by {name} at {where}:{read.line}"
         yield _ExpiredRead(
-            handover.line, handover.col, attribute, handover.target, reader, handover.source.line, events[-1]
+            handover.line,
+            handover.col,
+            attribute,
+            handover.target,
+            reader,
+            handover.source.line,
+            events[-1],
+            _in_callee_session(source),
         )
 
 
@@ -625,6 +659,11 @@ def _expiring(
     session = source.session
     if any(event.reselected is not None for event in expired_by):
         expired_by = tuple(event for event in expired_by if not _reselected(index, event))
+    if session is None and source.kind is SourceKind.CALL:
+        # The callee used a session of its own (`async with factory() as s: ...; return obj`):
+        # the object is as the callee's last commit or rollback of that session left it.
+        left = (_as_left(context, event, depth) for event in expired_by if event.method == RETURNED_EXPIRED)
+        return tuple(event for event in left if event is not None)
     if session is None or not expired_by:
         return ()
     if source.kind is SourceKind.INJECTED and not shares_request_session(index, source.callee, session):
@@ -676,7 +715,7 @@ def _as_left(context: FileContext, event: Expiry, depth: int) -> Expiry | None:
             return None
         last = done[-1]
     assert last is not None
-    return replace(event, method=last.method, argument=function.qualname)
+    return replace(event, session=event.session or last.session, method=last.method, argument=function.qualname)
 
 
 def _is_judged_session(context: FileContext, session: ValueRef) -> bool:
@@ -812,8 +851,15 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
         "factory through the project index; in a loop, a commit in one iteration expires what the next "
         "iteration reads. `await session.refresh(obj)` in between makes the read safe. An expired "
         "object handed to a function that reads one of its columns, or validated into a schema "
-        "(`OrderOut.model_validate(order)`) with a field named like one, is reported on the call that "
-        "hands it over, with the function or schema that reads it. A session from a project object "
+        "(`OrderOut.model_validate(order)`) with a field named like one, or returned by a FastAPI route "
+        "to its `response_model=` (or, without one, its return annotation), is reported on the call that "
+        "hands it over, with the function or schema that reads it. A `commit()` or `rollback()` "
+        "called through a name bound to it (`commit = session.commit`) counts as one. An object a "
+        "project function returns from a session it opened itself, after that session's commit "
+        "expired it, is expired for the caller, which cannot refresh it (the session is closed: "
+        "`DetachedInstanceError`): the fix is `expire_on_commit=False` or a refresh in the callee. "
+        "A list of objects found or created and added on different paths (get-or-create) is expired "
+        "by the commit. A session from a project object "
         "that wraps a factory (a callable class whose `__call__` opens a session of the sessionmaker "
         "its constructor got) expires on commit as that sessionmaker does. A helper that rolls back in an `except` "
         "handler and returns normally (the error swallowed) expires the objects of a loop that calls "
@@ -851,7 +897,8 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
     ),
     check=check_expired_attribute_access,
     runtime=(
-        "Raises `sqlalchemy.exc.MissingGreenlet` at the read. Every INVALID example below is executed in "
+        "Raises `sqlalchemy.exc.MissingGreenlet` at the read (`DetachedInstanceError` for an object "
+        "whose session is closed). Every INVALID example below is executed in "
         "the test suite against SQLAlchemy 2 with aiosqlite and raises it on the reported line; every "
         "VALID example runs clean."
     ),

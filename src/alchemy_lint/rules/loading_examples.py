@@ -497,6 +497,39 @@ _EXPIRING_SOURCE = _session_source(None)
 _KEEPING_SOURCE = _session_source(False)
 
 
+_PRICING = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import OrderItem, Product
+
+
+async def describe(session: AsyncSession, item: OrderItem, product_id: int | None) -> str:
+    if product_id is not None:
+        item.product = await session.get(Product, product_id)
+    return label(item)
+
+
+def label(item: OrderItem) -> str:
+    return f"{item.quantity} x {item.product.name}"
+"""
+_PRICING_FILE = ("app/pricing.py", _PRICING)
+_PRICING_BOTH = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import OrderItem, Product
+
+
+async def describe(session: AsyncSession, item: OrderItem, product_id: int | None) -> str:
+    if product_id is not None:
+        item.product = await session.get(Product, product_id)
+    else:
+        item.product = None
+    product = item.product
+    return f"{item.quantity} x {product.name if product else '-'}"
+"""
+_PRICING_BOTH_FILE = ("app/pricing.py", _PRICING_BOTH)
+
+
 def _example(source: str, *others: tuple[str, str], title: str, topic: str, fixed: str | None = None) -> Example:
     """An example in app/handlers.py; the files that make it what it is come first, the models last."""
     return Example(source, others=(*others, _MODELS_FILE), fixed=fixed, title=title, topic=topic)
@@ -1455,6 +1488,22 @@ async def order_label(session: AsyncSession, order_id: int, detailed: bool) -> s
         title="A dispatch table of helpers (`LABELS[key](order)`): each helper it may run counts",
         topic=_HANDED_OVER,
     ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import OrderItem
+from app.pricing import describe
+
+
+async def item_line(session: AsyncSession, item_id: int) -> str:
+    item = await session.get(OrderItem, item_id)
+    return await describe(session, item, None)  # ASA301
+""",
+        _PRICING_FILE,
+        title="A callee sets `item.product` on one branch only, then hands the item to a helper that reads it",
+        topic=_HANDED_OVER,
+    ),
 )
 
 ASA301_CROSS_FUNCTION_VALID: tuple[Example, ...] = (
@@ -1677,6 +1726,22 @@ async def order_out(session: AsyncSession, order_id: int) -> tuple[OrderOut, Ord
         title="The schema's relationships loaded by a chain, and a schema that reads only columns",
         topic=_HANDED_OVER,
     ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import OrderItem
+from app.pricing import describe
+
+
+async def item_line(session: AsyncSession, item_id: int) -> str:
+    item = await session.get(OrderItem, item_id)
+    return await describe(session, item, None)
+""",
+        _PRICING_BOTH_FILE,
+        title="A callee sets `item.product` on every branch before it reads it",
+        topic=_HANDED_OVER,
+    ),
 )
 
 ASA302_INVALID: tuple[Example, ...] = (
@@ -1860,6 +1925,68 @@ async def reopen(order_id: int) -> str:
         "the default `expire_on_commit=True`",
         topic=_SESSION_SOURCE,
     ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def rename_user(user_id: int, name: str) -> str:
+    async with SessionLocal() as session:
+        commit = session.commit
+        user = await session.get(User, user_id)
+        user.name = name
+        await commit()
+        return user.name  # ASA302
+""",
+        _EXPIRING_DB,
+        title="A column read after a `commit()` called through a name bound to it (`commit = session.commit`)",
+        topic=_AFTER_COMMIT,
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def touch_users(name: str) -> list[int]:
+    touched = []
+    async with SessionLocal() as session:
+        for wanted in ("users-1", name):
+            user = await session.scalar(select(User).where(User.name == wanted))
+            if user is not None:
+                touched.append(user)
+            else:
+                created = User(name=wanted)
+                session.add(created)
+                touched.append(created)
+        await session.commit()
+        return [user.id for user in touched]  # ASA302
+""",
+        _EXPIRING_DB,
+        title="A list of objects found or created and added (get-or-create), read after `commit()`",
+        topic=_AFTER_COMMIT,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def rename_user(user_id: int, name: str) -> str:
+    async with SessionLocal() as session:
+        undo = session.rollback
+        user = await session.get(User, user_id)
+        user.name = name
+        await undo()
+        return user.name  # ASA302
+""",
+        _KEEPING_DB,
+        title="A column read after a `rollback()` called through a name bound to it",
+        topic=_AFTER_ROLLBACK,
+    ),
 )
 
 ASA302_VALID: tuple[Example, ...] = (
@@ -2001,6 +2128,51 @@ async def reopen(order_id: int) -> str:
         _KEEPING_DB,
         title="The same helper; the sessionmaker its callers' session comes from sets `expire_on_commit=False`",
         topic=_SESSION_SOURCE,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def rename_user(user_id: int, name: str) -> str:
+    async with SessionLocal() as session:
+        commit = session.commit
+        user = await session.get(User, user_id)
+        user.name = name
+        await commit()
+        await session.refresh(user)
+        return user.name
+""",
+        _EXPIRING_DB,
+        title="A `commit()` called through a name bound to it, then `refresh()` before the read",
+        topic=_AFTER_COMMIT,
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def touch_users(name: str) -> list[int]:
+    touched = []
+    async with SessionLocal() as session:
+        for wanted in ("users-1", name):
+            user = await session.scalar(select(User).where(User.name == wanted))
+            if user is not None:
+                touched.append(user)
+            else:
+                created = User(name=wanted)
+                session.add(created)
+                touched.append(created)
+        await session.commit()
+        return [user.id for user in touched]
+""",
+        _KEEPING_DB,
+        title="A list of objects found or created, read after `commit()`; the factory sets `expire_on_commit=False`",
+        topic=_AFTER_COMMIT,
     ),
 )
 
