@@ -12,6 +12,7 @@ from typing import Protocol
 
 from alchemy_lint.facts.conditions import Guard, branch_conditions, known_arguments
 from alchemy_lint.facts.effect_cases import Case, Cases, Done, ended, entered, joined, stored
+from alchemy_lint.facts.injection import next_item_of
 from alchemy_lint.facts.model import (
     ENDED,
     RETURNED_EXPIRED,
@@ -1885,7 +1886,9 @@ class _LoadingWalker:
         keywords: dict[str | None, _Value | None] | None = None,
     ) -> _Value | None:
         origins = self.callee(node)
-        if not origins:
+        if not origins or next_item_of(node, self.resolver.table) is not None:
+            # (`await anext(get_db())` is what the generator yields: a session, as far as the
+            # facts go, not an object the function returns.)
             return None
         # The session the objects come from: an argument the function awaits session methods
         # on, whatever it was bound to (`async with Factory() as session` binds a call's result,

@@ -1641,6 +1641,25 @@ async def register(name: str) -> int:
     ),
     _example(
         """\
+from app.db_models import User
+from app.deps import get_db
+
+
+async def rename_in_a_script(user_id: int, name: str) -> str:
+    async for session in get_db():
+        user = await session.get(User, user_id)
+        user.name = name
+        await session.commit()
+        return user.name  # ASA302
+    raise LookupError(user_id)
+""",
+        _DEPENDENCIES_FILE,
+        _EXPIRING_DB,
+        title="A script that takes its session from the dependency provider with `async for`",
+        topic=_AFTER_COMMIT,
+    ),
+    _example(
+        """\
 from app.db import SessionLocal
 from app.db_models import User
 
