@@ -2183,6 +2183,18 @@ class _LoadingWalker:
         if method in ("commit", "flush", "rollback") and awaited:
             self.end_of_transaction(ref.text, method, node.lineno, env)
             return None
+        if method == "expire_all" and not node.args:
+            self.end_of_transaction(ref.text, method, node.lineno, env)
+            return None
+        if method == "expire" and len(node.args) == 1 and not node.keywords and isinstance(node.args[0], ast.Name):
+            # `session.expire(user)`: the next read of any of its attributes reloads it (a list
+            # of attribute names expires only those: not judged).
+            current = env.get(node.args[0].id)
+            if isinstance(current, _Object) and current.stage is None and current.session_text == ref.text:
+                expiry = Expiry(ref.text, method, node.lineno)
+                self.expiries.setdefault(expiry, current.source)
+                env[node.args[0].id] = current.expired_also(expiry)
+            return None
         if method == "refresh" and awaited and node.args and isinstance(node.args[0], ast.Name):
             current = env.get(node.args[0].id)
             if isinstance(current, _Object) and current.stage is None:
@@ -2238,8 +2250,9 @@ class _LoadingWalker:
                 continue
             if value.source.kind is SourceKind.NEW and value.pending_in is not None:
                 # Added in this transaction: a flush makes it persistent, a commit settles it,
-                # and a rollback expunges it (transient again, its attributes intact).
-                if value.pending_in != session:
+                # and a rollback expunges it (transient again, its attributes intact);
+                # `expire_all()` leaves a pending object alone.
+                if value.pending_in != session or method == "expire_all":
                     continue
                 if method == "rollback":
                     env[name] = replace(value, pending_in=None, persistent=False)
@@ -2428,5 +2441,7 @@ _SESSION_METHODS = frozenset(
         "flush",
         "rollback",
         "refresh",
+        "expire",
+        "expire_all",
     }
 )

@@ -469,7 +469,12 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
             if key in reported:
                 continue
             reported.add(key)
-            if event.method in _ROLLBACKS:
+            if event.method in _EXPLICIT_EXPIRIES:
+                fix = (
+                    f"{event.method}() makes the next read load the object with SQL: "
+                    f"await {event.session}.refresh({read.target}) instead"
+                )
+            elif event.method in _ROLLBACKS:
                 fix = (
                     f"rollback() expires every object whatever expire_on_commit says: "
                     f"await {event.session}.refresh({read.target}) or reload it"
@@ -613,7 +618,7 @@ def _expiring(
     return tuple(
         event
         for event in (_through_callee(index, event) for event in left if event is not None)
-        if event.method in _ROLLBACKS or (event.method in ("commit", "begin") and expires is True)
+        if event.method in _ALWAYS_EXPIRING or (event.method in ("commit", "begin") and expires is True)
     )
 
 
@@ -701,7 +706,7 @@ def _expiring_received(
     return tuple(
         event
         for event in (_through_callee(index, event) for event in expired_by if event.session == held_by)
-        if event.method in _ROLLBACKS or (event.method in ("commit", "begin") and expires is True)
+        if event.method in _ALWAYS_EXPIRING or (event.method in ("commit", "begin") and expires is True)
     )
 
 
@@ -746,6 +751,10 @@ def _through_callee(index: ProjectIndex, event: Expiry) -> Expiry:
 
 #: The events that expire every object of the session, whatever `expire_on_commit` says.
 _ROLLBACKS = frozenset({"rollback", ROLLED_BACK_ON_ERROR})
+#: What the code asks for by name: `session.expire(obj)`, `session.expire_all()`.
+_EXPLICIT_EXPIRIES = frozenset({"expire", "expire_all"})
+#: The events that expire objects whatever `expire_on_commit` says.
+_ALWAYS_EXPIRING = _ROLLBACKS | _EXPLICIT_EXPIRIES
 
 
 def _event_text(event: Expiry) -> str:
@@ -769,7 +778,7 @@ def _is_mapped_attribute(context: FileContext, target: AccessTarget, attribute: 
 EXPIRED_ATTRIBUTE_ACCESS = Rule(
     code="ASA302",
     name="expired-attribute-access",
-    summary="An attribute of an ORM object is read after commit() or rollback() expired it.",
+    summary="An attribute of an ORM object is read after commit(), rollback() or expire() expired it.",
     message="{attribute} read on {target} after {event} at line {event_line} expired it: {fix}",
     rationale=(
         "`commit()` expires every object in the session when the factory keeps the default "
@@ -778,7 +787,9 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
         "of any column or relationship then has to refresh the object with SQL from plain attribute "
         "access, which asyncio cannot do: `MissingGreenlet`. The rule follows the session to its "
         "factory through the project index; in a loop, a commit in one iteration expires what the next "
-        "iteration reads. `await session.refresh(obj)` in between makes the read safe. An expired "
+        "iteration reads. `session.expire(obj)` and `session.expire_all()` expire what they name "
+        "whatever the setting (`expire(obj, [names])` is not judged). "
+        "`await session.refresh(obj)` in between makes the read safe. An expired "
         "object handed to a function that reads one of its columns, or validated into a schema "
         "(`OrderOut.model_validate(order)`) with a field named like one, is reported on the call that "
         "hands it over, with the function or schema that reads it. A session from a project object "

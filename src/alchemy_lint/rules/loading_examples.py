@@ -1664,6 +1664,22 @@ from app.db import SessionLocal
 from app.db_models import User
 
 
+async def reload_user(user_id: int) -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, user_id)
+        session.expire(user)
+        return user.name  # ASA302
+""",
+        _KEEPING_DB,
+        title="A column read after `session.expire(obj)`, whatever `expire_on_commit` says",
+        topic=_AFTER_COMMIT,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+
+
 async def rename_user(user_id: int, name: str) -> str:
     async with SessionLocal() as session:
         async with session.begin():
@@ -1800,6 +1816,23 @@ async def rename_user(user_id: int, name: str) -> str:
 """,
         _KEEPING_DB,
         title="A column read after `commit()`; the factory sets `expire_on_commit=False`",
+        topic=_AFTER_COMMIT,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def reload_user(user_id: int) -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, user_id)
+        session.expire(user)
+        await session.refresh(user)
+        return user.name
+""",
+        _KEEPING_DB,
+        title="`session.expire(obj)` followed by `await session.refresh(obj)`",
         topic=_AFTER_COMMIT,
     ),
     _example(
