@@ -1027,8 +1027,14 @@ class _LoadingWalker:
         if isinstance(value, _Tuple) and any(isinstance(item, _Object) for item in value.items):
             self.returned_items(node, enumerate(value.items))
             return
-        if isinstance(value, _Object) and value.stage is None and value.source.kind is SourceKind.NEW and value.expired:
-            # A new object the function added and committed: its caller gets it expired.
+        if (
+            isinstance(value, _Object)
+            and value.stage is None
+            and value.source.kind is SourceKind.NEW
+            and (value.expired or value.persistent or value.pending_in)
+        ):
+            # A new object the function added (and maybe flushed or committed, maybe expired
+            # by that): its caller gets it in the session, its relationships never loaded.
             self.created(value)
             self.returns.append(self._returned(value, node, None))
         elif isinstance(value, _Object) and value.stage != "result" and value.source.kind is not SourceKind.NEW:

@@ -380,7 +380,9 @@ def _lazy_finding(rule: Rule, context: FileContext, lazy: _Lazy) -> Finding:
     else:
         fallback = f'use await session.refresh({holder}, ["{attribute}"])' if not target.path else "load it eagerly"
     if target.source.kind is SourceKind.NEW:
-        fix = f"the object was created here and then flushed or committed, so {name} was never loaded: {fallback}"
+        maker = target.source.function
+        where = f"by {maker.rsplit('.', 1)[-1]}()" if maker else "here"
+        fix = f"the object was created {where} and then flushed or committed, so {name} was never loaded: {fallback}"
     else:
         fix = f"{_fix_site(target, context, loader_chain(target, attribute, index))} or {fallback}"
     if lazy.reader:

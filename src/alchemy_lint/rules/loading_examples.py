@@ -317,6 +317,37 @@ orders = OrderCRUD()
 """
 _CRUD_FILE = ("app/crud.py", _CRUD)
 
+#: CRUD helpers that create an order in the session they are given and return it.
+_PLACING = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+async def place_order(session: AsyncSession, user_id: int) -> Order:
+    order = Order(user_id=user_id, status="new")
+    session.add(order)
+    await session.commit()
+    await session.refresh(order)
+    return order
+
+
+async def place_order_with_items(session: AsyncSession, user_id: int) -> Order:
+    order = Order(user_id=user_id, status="new")
+    session.add(order)
+    await session.commit()
+    await session.refresh(order, ["items"])
+    return order
+
+
+async def add_order(session: AsyncSession, user_id: int) -> Order:
+    order = Order(user_id=user_id, status="new")
+    session.add(order)
+    await session.flush()
+    return order
+"""
+_PLACING_FILE = ("app/placing.py", _PLACING)
+
 #: A service's store, typed by a protocol; the one class that implements it is what runs.
 _STORES = """\
 from typing import Protocol
@@ -1110,6 +1141,22 @@ async def customer_names(session: AsyncSession) -> list[str]:
     ),
     _example(
         """\
+from app.db import SessionLocal
+from app.placing import place_order
+
+
+async def checkout(user_id: int) -> int:
+    async with SessionLocal() as session:
+        order = await place_order(session, user_id)
+        return len(order.items)  # ASA301
+""",
+        _PLACING_FILE,
+        _KEEPING_DB,
+        title="A new object a helper creates, commits, refreshes and returns: its relationships were never loaded",
+        topic=_ELSEWHERE,
+    ),
+    _example(
+        """\
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db_models import Order
@@ -1395,6 +1442,22 @@ async def customer_names(session: AsyncSession) -> list[str]:
     ),
     _example(
         """\
+from app.db import SessionLocal
+from app.placing import place_order_with_items
+
+
+async def checkout(user_id: int) -> int:
+    async with SessionLocal() as session:
+        order = await place_order_with_items(session, user_id)
+        return len(order.items)
+""",
+        _PLACING_FILE,
+        _KEEPING_DB,
+        title='A new object a helper returns after `refresh(order, ["items"])`',
+        topic=_ELSEWHERE,
+    ),
+    _example(
+        """\
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.repository import get_order_with_items
@@ -1672,6 +1735,23 @@ async def reload_user(user_id: int) -> str:
 """,
         _KEEPING_DB,
         title="A column read after `session.expire(obj)`, whatever `expire_on_commit` says",
+        topic=_AFTER_COMMIT,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.placing import add_order
+
+
+async def checkout(user_id: int) -> str:
+    async with SessionLocal() as session:
+        order = await add_order(session, user_id)
+        await session.commit()
+        return order.status  # ASA302
+""",
+        _PLACING_FILE,
+        _EXPIRING_DB,
+        title="A new object a helper adds and returns, read after the caller's `commit()`",
         topic=_AFTER_COMMIT,
     ),
     _example(
