@@ -10,13 +10,13 @@ import io
 import re
 import tokenize
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from alchemy_lint.config import Overrides
 from alchemy_lint.engine import check_paths
 from alchemy_lint.findings import Finding
 from alchemy_lint.noqa import NOQA_WITH_CODES
+from alchemy_lint.records import record
 from alchemy_lint.sourcefile import python_lines, read_source_text, replace_file
 
 # flake8's spelling (hash, one space, noqa): a comment flake8 would not read is not merged into.
@@ -24,7 +24,7 @@ _BARE_NOQA = re.compile(r"# noqa(?!:[\s]?[A-Z]+[0-9])", re.IGNORECASE)
 _CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BaselineResult:
     #: Findings now covered by a marker.
     marked: tuple[Finding, ...]

@@ -11,9 +11,11 @@ import functools
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Any, TypedDict
+
+from alchemy_lint.records import record
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,7 +33,7 @@ class ConfigError(Exception):
     """A configuration problem to show the user as one line, exit code 2."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Settings:
     select: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()

@@ -38,6 +38,7 @@ from alchemy_lint.parallel import (
 )
 from alchemy_lint.prefilter import relevant_files
 from alchemy_lint.profile import Profile
+from alchemy_lint.records import record
 from alchemy_lint.relevance import CachedRelevance
 from alchemy_lint.resolve import ModuleNames, module_name_for
 from alchemy_lint.roots import ROOT_MARKERS, find_project_root, imported_root_name, is_project_root
@@ -121,7 +122,7 @@ class RunStats:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CheckResult:
     findings: tuple[Finding, ...]
     files_checked: int
@@ -132,7 +133,7 @@ class CheckResult:
     crashes: tuple[str, ...] = field(default=(), compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RunOptions:
     """How to run: the CLI turns the cache and every core on; library callers opt in."""
 

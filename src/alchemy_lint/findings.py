@@ -5,10 +5,10 @@ Plain data: the CLI, flake8, the language server, the cache and the fixers pass 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from alchemy_lint.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Finding:
     path: str
     line: int

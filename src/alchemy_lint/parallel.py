@@ -14,13 +14,14 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from alchemy_lint.cache import Cache
 from alchemy_lint.collector import frozen_for_fork, making_kept_objects, rare_collections
 from alchemy_lint.noqa import noqa_lines
+from alchemy_lint.records import record
 
 if TYPE_CHECKING:
     import multiprocessing.context
@@ -40,7 +41,7 @@ class JobKind(str, Enum):
     SYNTAX = "syntax"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ParseJob:
     kind: JobKind
     display: str
@@ -169,7 +170,7 @@ def _work(numbers: Sequence[int]) -> list[object]:
         return [_worker_task(number) for number in numbers]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _FactsTask:
     """Parse and extract job `number`: picklable, so that a spawned worker can do it too."""
 

@@ -29,12 +29,11 @@ are the same with and without it over a real corpus.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from alchemy_lint.config import Settings, matches_any
-from alchemy_lint.pickling import facts_class, install_fast_methods
+from alchemy_lint.records import record
 from alchemy_lint.resolve import absolute_module
 from alchemy_lint.sources import SourceFile
 from alchemy_lint.sqlalchemy_api import KNOWN_API
@@ -72,7 +71,7 @@ def _is_root(source: SourceFile, tokens: Sequence[bytes], globs: Sequence[tuple[
     return any(literal in source.relative and matches_any(source.relative, (glob,)) for glob, literal in globs)
 
 
-@facts_class
+@record
 class FileImports:
     """What the prefilter reads off one file's bytes, for the settings it was read with.
 
@@ -86,10 +85,6 @@ class FileImports:
     names: frozenset[bytes]
     #: The absolute names of the modules it imports (`_imported_modules`).
     modules: frozenset[str]
-
-
-# The prefilter's pack holds one per file of the project.
-install_fast_methods([sys.modules[__name__]])
 
 
 class ImportReader:

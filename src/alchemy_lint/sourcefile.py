@@ -11,11 +11,12 @@ import os
 import re
 import stat
 import tokenize
-from dataclasses import dataclass
 from pathlib import Path
 
+from alchemy_lint.records import record
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class SourceText:
     """A file's text as Python reads it, with what it takes to write it back byte for byte."""
 

@@ -8,11 +8,12 @@ for them, and must then be the bytes its digest was made of.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 
 from alchemy_lint.cache import content_digest
 from alchemy_lint.manifest import Manifest, status_of
+from alchemy_lint.records import record
 from alchemy_lint.resolve import ModuleNames
 from alchemy_lint.sourcefile import read_bounded, read_error_text
 
@@ -25,7 +26,7 @@ class SourceChanged(Exception):
     run: the run starts over, reading every file."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SourceFile:
     #: The resolved path, the identity of the file within a run.
     path: Path

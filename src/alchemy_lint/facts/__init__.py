@@ -3,7 +3,6 @@
 Facts are frozen, picklable data; the project index merges them across files.
 """
 
-from alchemy_lint.facts import loading, model, values
 from alchemy_lint.facts.extract import extract_facts, parse_source
 from alchemy_lint.facts.model import (
     ApiCall,
@@ -19,7 +18,6 @@ from alchemy_lint.facts.model import (
     YieldGuard,
 )
 from alchemy_lint.facts.values import Held, Origin, OriginKind, Reach, ReachKind, Step, StepKind, ValueRef
-from alchemy_lint.pickling import install_fast_methods
 
 __all__ = [
     "ApiCall",
@@ -44,7 +42,3 @@ __all__ = [
     "extract_facts",
     "parse_source",
 ]
-
-# Facts are built by the walk and pickled by the cache and across worker processes, many
-# thousands per run.
-install_fast_methods((model, values, loading))

@@ -39,7 +39,7 @@ from alchemy_lint.facts.model import (
 )
 from alchemy_lint.facts.values import Origin, OriginKind, Step, StepKind, ValueRef
 from alchemy_lint.facts.walk import child_nodes
-from alchemy_lint.pickling import facts_class
+from alchemy_lint.records import record
 from alchemy_lint.resolve import NameTable, annotation_targets, dotted_parts, expression_text, qualify
 
 
@@ -152,7 +152,7 @@ _INSPECT = frozenset({"sqlalchemy.inspect", "sqlalchemy.inspection.inspect"})
 # -- abstract values -------------------------------------------------------------
 
 
-@facts_class
+@record
 class _Statement:
     model: str
     constructor: str
@@ -190,7 +190,7 @@ class _Statement:
         )
 
 
-@facts_class
+@record
 class _Options:
     """A loader option, or a list of them, held in a variable."""
 
@@ -203,7 +203,7 @@ class _Options:
     tip: LoaderPath | None = None
 
 
-@facts_class
+@record
 class _Object:
     """An ORM object (or, with `stage`, a result or list of them)."""
 
@@ -267,14 +267,14 @@ class _Object:
         return replace(self, stage=None, path=path, loaded=frozenset() if path != self.path else self.loaded)
 
 
-@facts_class
+@record
 class _Tuple:
     """A tuple of values: a row of a multi-entity result, or `(user, account)`."""
 
     items: tuple[_Value | None, ...]
 
 
-@facts_class
+@record
 class _Keyed:
     """A dict written with constant string keys (`{"chat": chat, "limit": 10}`): what each key
     holds, read back by a subscript or `.get()` with the same key."""
@@ -286,13 +286,13 @@ class _Keyed:
         return self.items[self.keys.index(key)] if isinstance(key, str) and key in self.keys else None
 
 
-@facts_class
+@record
 class _AwaitableAttrs:
     owner: str | None
     obj: _Object
 
 
-@facts_class
+@record
 class _Effects:
     """What the function did to sessions on every path to here: (session text, commit/rollback);
     and, once a test on a parameter told paths apart, what each kind of path did (see
@@ -302,7 +302,7 @@ class _Effects:
     cases: Cases = frozenset()
 
 
-@facts_class
+@record
 class _Swallowed:
     """The sessions an `except` handler rolled back on some path to here, the error swallowed,
     each with what the enclosing tests said there."""
@@ -316,7 +316,7 @@ _EFFECTS = "\0effects"
 _SWALLOWED = "\0swallowed"
 
 
-@facts_class
+@record
 class _Failed:
     """The mark of a path that went through an `except` handler: an error was swallowed on it,
     in the handler at `line` (the first one, when several paths that failed join)."""

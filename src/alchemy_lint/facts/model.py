@@ -9,7 +9,7 @@ from dataclasses import field
 from enum import Enum
 
 from alchemy_lint.facts.values import Held, Origin, Reach, ValueRef
-from alchemy_lint.pickling import facts_class
+from alchemy_lint.records import record
 from alchemy_lint.sqlalchemy_api import Api
 
 
@@ -19,7 +19,7 @@ class Scope(str, Enum):
     FUNCTION = "function"
 
 
-@facts_class
+@record
 class ApiCall:
     """A call of a SQLAlchemy/SQLModel API (or of a project name that may re-export one)."""
 
@@ -75,7 +75,7 @@ class InvocationKind(str, Enum):
     HANDED = "handed"
 
 
-@facts_class
+@record
 class Invocation:
     """A callable named in code, called or handed on: the edges the index follows to find the
     code that runs once (a script's main, a lifespan, a builder called only at start-up)."""
@@ -97,7 +97,7 @@ class Invocation:
     result_called: bool = False
 
 
-@facts_class
+@record
 class MethodCall:
     """`receiver.method(...)` for a method that sessions, connections or factories have.
 
@@ -119,7 +119,7 @@ class MethodCall:
     guard: tuple[Condition, ...] = ()
 
 
-@facts_class
+@record
 class ContextBlock:
     """`[async] with <expr> [as name]:` for an expression with evidence (`SessionLocal()`,
     `session.begin()`), with the lines its body spans.
@@ -146,7 +146,7 @@ class Test(str, Enum):
     NONE = "none"
 
 
-@facts_class
+@record
 class Condition:
     """A parameter's state that a read or a call needs: `if override is None:` guards what it
     holds with `Condition("override", Test.NONE, True)`. A caller whose argument settles the
@@ -157,7 +157,7 @@ class Condition:
     holds: bool
 
 
-@facts_class
+@record
 class KnownArgument:
     """What a call site (or a default) says about one argument: whether it is truthy and
     whether it is None, each None when the expression does not tell (`include_items=False`:
@@ -190,7 +190,7 @@ def assigned(name: str) -> str:
 WHOLE_REFRESH = "*"
 
 
-@facts_class
+@record
 class ParameterRead:
     """The function reads `path` off one of its parameters (`order.customer.name` is ("customer",
     "name") of `order`; "[]" stands for an element of a collection): what a caller's object must
@@ -215,7 +215,7 @@ class ParameterRead:
     guarded: bool = False
 
 
-@facts_class
+@record
 class HandedBack:
     """A name bound to what a call returned, when the call was handed a parameter:
     `order = await repo.update(order, ...)` is `order` if `update` returns its `order`."""
@@ -225,7 +225,7 @@ class HandedBack:
     argument: str
 
 
-@facts_class
+@record
 class ReturnedParameter:
     """A `return` that hands back a parameter itself (the same object, not a copy): directly
     (`return obj`), or through what a call returns that it handed the parameter to
@@ -239,7 +239,7 @@ class ReturnedParameter:
     line: int = 0
 
 
-@facts_class
+@record
 class Forward:
     """A parameter (or a part of it) handed to a callee: `render(order.customer)`.
 
@@ -268,7 +268,7 @@ class Forward:
     col: int = 0
 
 
-@facts_class
+@record
 class YieldGuard:
     """A `yield <value>` and what around it guarantees rollback on error and close."""
 
@@ -284,7 +284,7 @@ class YieldGuard:
     closes_finally: bool = False
 
 
-@facts_class
+@record
 class FunctionFacts:
     qualname: str
     name: str
@@ -342,7 +342,7 @@ class FunctionFacts:
     provided: tuple[tuple[str, tuple[Origin, ...]], ...] = ()
 
 
-@facts_class
+@record
 class RelationshipFacts:
     """A relationship attribute declared on a class body."""
 
@@ -376,7 +376,7 @@ class RelationshipFacts:
         return self.delete_cascade is not False and self.passive_deletes is not True
 
 
-@facts_class
+@record
 class AttributeFacts:
     """What an attribute of a class's instances is, over every assignment and annotation.
 
@@ -390,7 +390,7 @@ class AttributeFacts:
     function: str = ""
 
 
-@facts_class
+@record
 class ClassFacts:
     qualname: str
     name: str
@@ -411,7 +411,7 @@ class ClassFacts:
     init_fields: tuple[str, ...] | None = None
 
 
-@facts_class
+@record
 class FileFacts:
     path: str
     module: str
@@ -456,7 +456,7 @@ class FileFacts:
     passing_calls: tuple[PassingCall, ...] = ()
 
 
-@facts_class
+@record
 class Construction:
     """`Store(async_session_maker)`: a call that may construct a project class (a capitalised
     callee, `cls(...)`, `super().__init__(...)`), with the origins of each argument that has any,
@@ -471,7 +471,7 @@ class Construction:
     via_super: bool = False
 
 
-@facts_class
+@record
 class PassingCall:
     """`rename(session, 1)`, `self.load(db=session)`: a call that may run a project function, with
     the origins of each argument by position (`"0"`) or keyword name; an argument the facts know
@@ -485,7 +485,7 @@ class PassingCall:
     line: int
 
 
-@facts_class
+@record
 class TypeAlias:
     """A type alias: the class it names and, for `Annotated[X, Depends(p)]`, the provider `p`."""
 
@@ -493,7 +493,7 @@ class TypeAlias:
     provider: tuple[Origin, ...] = ()
 
 
-@facts_class
+@record
 class SchemaCreation:
     """`<receiver>.create_all`, called or passed on (`conn.run_sync(Base.metadata.create_all)`).
 
@@ -509,7 +509,7 @@ class SchemaCreation:
     function: str | None
 
 
-@facts_class
+@record
 class SpawnedWork:
     """One awaitable handed to a task-spawning call; `many` for a comprehension or a loop."""
 
@@ -520,7 +520,7 @@ class SpawnedWork:
     many: bool = False
 
 
-@facts_class
+@record
 class TaskSpawn:
     """A call that runs awaitables concurrently: `asyncio.gather(...)`, `tg.create_task(...)`...
 
@@ -542,7 +542,7 @@ class TaskSpawn:
     racing_spawns: tuple[int, ...] = ()
 
 
-@facts_class
+@record
 class SessionUse:
     """The function's own use of a candidate session: a method call on it or passing it on."""
 
@@ -551,7 +551,7 @@ class SessionUse:
     col: int
 
 
-@facts_class
+@record
 class StoredValue:
     """A value created once and kept for reuse: at module level, on a class, via `global`, or on
     application state (`app.state.x = ...`)."""
@@ -605,7 +605,7 @@ _LOADING = frozenset(
 )
 
 
-@facts_class
+@record
 class LoaderStep:
     """One step of a loader option: `selectinload(Order.items)` is ("app.models.Order.items", "selectin").
 
@@ -616,7 +616,7 @@ class LoaderStep:
     strategy: LoaderStrategy
 
 
-@facts_class
+@record
 class LoaderPath:
     """A loader option as the chain of relationships it walks from the queried entity."""
 
@@ -641,7 +641,7 @@ class SourceKind(str, Enum):
     RECEIVED = "received"
 
 
-@facts_class
+@record
 class StatementOrigin:
     """Where a statement comes from when the function did not build it whole from `select(M)`.
 
@@ -667,7 +667,7 @@ class StatementOrigin:
     option_parameters: tuple[str, ...] = ()
 
 
-@facts_class
+@record
 class PassedArgument:
     """What a call passes where a callee's statement may use it: `argument` is a position ("0")
     or a keyword; `statement` a statement passed, else `loaders` (known or not) of what it is."""
@@ -678,7 +678,7 @@ class PassedArgument:
     loaders_known: bool = False
 
 
-@facts_class
+@record
 class ObjectSource:
     """Where ORM objects come from in a function, with the loaders of that query."""
 
@@ -722,7 +722,7 @@ class AccessKind(str, Enum):
 WRAPPED = "self@"
 
 
-@facts_class
+@record
 class Expiry:
     """A commit or rollback of the object's session between its loading and an access.
 
@@ -746,7 +746,7 @@ class Expiry:
     flags: tuple[KnownArgument, ...] = ()
 
 
-@facts_class
+@record
 class HandedObject:
     """An ORM object handed to a project call, with its state there: what the call's result is
     when the callee returns the parameter it lands in (`order = await repo.update(order)`)."""
@@ -759,7 +759,7 @@ class HandedObject:
     expired_by: tuple[Expiry, ...]
 
 
-@facts_class
+@record
 class ObjectAccess:
     """`target.attribute` on an ORM object, with the object's state on the paths that reach it.
 
@@ -786,7 +786,7 @@ class ObjectAccess:
     end_col: int | None = None
 
 
-@facts_class
+@record
 class ReturnedObject:
     """What a function returns when it returns ORM objects: the per-function summary.
 
@@ -812,7 +812,7 @@ RETURNED_EXPIRED = "returned"
 RETURNED_TO_RESPONSE = "return"
 
 
-@facts_class
+@record
 class Handover:
     """An ORM object handed to a callee that may read it, with the object's state there.
 
@@ -838,7 +838,7 @@ class Handover:
     flags: tuple[KnownArgument, ...] = ()
 
 
-@facts_class
+@record
 class SessionTie:
     """A received object handed to a session's method (`session.delete(self)`): it is that
     session's object, whatever other sessions the function holds."""
@@ -856,7 +856,7 @@ ENDED = "commit or rollback"
 ROLLED_BACK_ON_ERROR = "rollback on error"
 
 
-@facts_class
+@record
 class FunctionLoading:
     accesses: tuple[ObjectAccess, ...] = ()
     #: One entry per `return` of ORM objects; `returns_only_objects` is False when some

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import NamedTuple
 
-from alchemy_lint.pickling import facts_class
+from alchemy_lint.records import record
 
 
 class OriginKind(str, Enum):
@@ -62,7 +62,7 @@ class Step(NamedTuple):
 CALL = Step(StepKind.CALL)
 
 
-@facts_class
+@record
 class Origin:
     """Where a value comes from: a base and the steps applied to it.
 
@@ -95,7 +95,7 @@ class ReachKind(str, Enum):
     CLOSURE = "closure"
 
 
-@facts_class
+@record
 class ValueRef:
     """An expression where a tracked value may be, with the evidence of what it is and holds."""
 
@@ -109,7 +109,7 @@ class ValueRef:
     received: bool = False
 
 
-@facts_class
+@record
 class Reach:
     """A value reaching some work, and how; `via` names the wrapper or closure it goes through,
     or the method called on it."""
@@ -122,7 +122,7 @@ class Reach:
     operand: ValueRef | None = None
 
 
-@facts_class
+@record
 class Held:
     """One thing a binding holds: an object built from values, or one item of a collection.
 

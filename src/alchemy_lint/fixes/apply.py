@@ -10,7 +10,6 @@ import difflib
 import re
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
 from typing import ClassVar
 
 import libcst as cst
@@ -23,6 +22,7 @@ from alchemy_lint.fixes.guard import libcst_recursion, libcst_refusal
 from alchemy_lint.fixes.imports import update_imports
 from alchemy_lint.index import ProjectIndex
 from alchemy_lint.noqa import is_suppressed
+from alchemy_lint.records import record
 from alchemy_lint.sourcefile import python_lines
 
 
@@ -30,7 +30,7 @@ class FixError(Exception):
     """The fixes of a file were dropped: the text says why (a bug to report, never the user's)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SourceFix:
     text: str
     applied: tuple[Finding, ...]

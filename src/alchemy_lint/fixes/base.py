@@ -17,6 +17,7 @@ from alchemy_lint.facts.model import ApiCall, FileFacts
 from alchemy_lint.findings import Finding
 from alchemy_lint.index import ProjectIndex
 from alchemy_lint.noqa import is_suppressed
+from alchemy_lint.records import record
 
 #: `rewrite(original, updated, finding, file)`: the node as parsed (to match against the facts),
 #: the node with the rewrites of inner nodes and earlier fixers applied (to edit), and the finding.
@@ -25,7 +26,7 @@ Rewrite = Callable[[cst.CSTNode, cst.CSTNode, Finding, "FileFix"], cst.CSTNode |
 Provider = type[BaseMetadataProvider[Any]]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Fixer:
     """The autofix of one rule.
 
@@ -49,7 +50,7 @@ class Fixer:
     metadata: tuple[Provider, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ImportRequest:
     """`from <module> import <name>`, which a rewritten node needs."""
 

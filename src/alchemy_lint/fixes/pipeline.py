@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from alchemy_lint.catalogue import is_fixable
@@ -16,12 +16,13 @@ from alchemy_lint.engine import CheckResult, DiskProject, RunOptions, check_path
 from alchemy_lint.facts.model import FileFacts
 from alchemy_lint.findings import Finding
 from alchemy_lint.index import ProjectIndex
+from alchemy_lint.records import record
 from alchemy_lint.roots import find_project_root
 from alchemy_lint.sourcefile import SourceText, python_lines, read_source_text, replace_file
 from alchemy_lint.sources import resolved as resolve_quietly
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FileFixResult:
     """One file that LibCST parsed: its text before and after, and what was fixed or why not."""
 
@@ -47,7 +48,7 @@ class FileFixResult:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FixRun:
     #: Every file LibCST parsed, in path order: only files with a fixable finding.
     files: tuple[FileFixResult, ...]

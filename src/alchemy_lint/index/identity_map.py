@@ -11,11 +11,11 @@ the fleet's project).
 from __future__ import annotations
 
 from collections.abc import Callable, Container
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from alchemy_lint.facts.model import FunctionFacts, LoaderStrategy, ObjectSource, SourceKind
 from alchemy_lint.index.loading import ResolvedSource, callee_function, resolve_source
+from alchemy_lint.records import record
 
 if TYPE_CHECKING:
     from alchemy_lint.index.project import ProjectIndex
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 _MAX_DEPTH = 4
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HeldModels:
     """Models of which a function holds objects: its parameters' from the start, the others
     from each line that obtained one, until the session expires them."""

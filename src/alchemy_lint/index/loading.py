@@ -6,7 +6,7 @@ Which model an access reads, whether its relationship is loaded, and what the se
 from __future__ import annotations
 
 from collections.abc import Container
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from weakref import WeakKeyDictionary
 
 from alchemy_lint.facts.model import (
@@ -24,6 +24,7 @@ from alchemy_lint.facts.values import CALL, Origin, OriginKind, StepKind, ValueR
 from alchemy_lint.index.project import ProjectIndex, RelationshipRef
 from alchemy_lint.index.statements import CallSite, own_method, receiver_class, statement_value
 from alchemy_lint.index.values import ValueKind
+from alchemy_lint.records import record
 
 #: Relationship `lazy=` strategies under which reading it emits no SQL (it raises another error
 #: or returns nothing): not a lazy load, so not ASA301's business.
@@ -34,7 +35,7 @@ _SELECT_MODULES = ("sqlalchemy.", "sqlmodel.")
 _MAX_DEPTH = 4
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ResolvedSource:
     """Where objects come from after following project calls: a query, a get() or a new object."""
 
@@ -54,7 +55,7 @@ class ResolvedSource:
     maybe_loaders: tuple[LoaderPath, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AccessTarget:
     """An access resolved to the model it reads and, for a relationship, the relationship."""
 
@@ -306,7 +307,7 @@ def callee_function(index: ProjectIndex, origins: tuple[Origin, ...]) -> Functio
 # -- accesses --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ObjectTarget:
     """An object resolved to its model, through the relationships it was reached by."""
 
@@ -496,7 +497,7 @@ def _along(steps: tuple[LoaderStep, ...], names: tuple[str, ...]) -> bool:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UnloadedRead:
     """A relationship read along a callee's path that the object never loaded."""
 

@@ -7,18 +7,17 @@ about one of its functions (or the file itself), which after one file changed is
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import TypeVar
 
 from alchemy_lint.cache import digest
 from alchemy_lint.facts.model import ApiCall, FileFacts, FunctionFacts
-from alchemy_lint.pickling import facts_class, install_fast_methods
+from alchemy_lint.records import record
 from alchemy_lint.sqlalchemy_api import FACTORIES, Api
 
 
-@facts_class
+@record
 class FileOutline:
     #: The file's facts as the index merges them: no functions, and only the calls the index
     #: keeps (factories and `asynccontextmanager(...)`); never handed to a rule.
@@ -193,7 +192,3 @@ class FunctionsOnDemand(_OnDemand[FunctionFacts]):
     def __getitem__(self, qualname: str) -> FunctionFacts:
         path, position = self._places[qualname]
         return self._files[path].functions[position]
-
-
-# A project's outlines load as one pack of many thousand of these.
-install_fast_methods([sys.modules[__name__]])

@@ -6,12 +6,12 @@ The index collects the sites over every file; `decide` says which policy wins, A
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
 from alchemy_lint.index.outline import yields_in_begin
 from alchemy_lint.index.transactions import BEGIN_METHODS, begin_blocks, early_ends
+from alchemy_lint.records import record
 
 if TYPE_CHECKING:
     from alchemy_lint.facts.model import FunctionFacts
@@ -24,7 +24,7 @@ class Policy(str, Enum):
     UNIT_OF_WORK = "unit-of-work"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TransactionSite:
     """An awaited `session.commit()` outside any `begin()` block, or an `async with X.begin():`
     on a session or factory, each on evidence that the receiver is one."""
@@ -43,7 +43,7 @@ class TransactionSite:
     handed_out_by: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TransactionSites:
     sites: tuple[TransactionSite, ...]
 
@@ -63,7 +63,7 @@ class TransactionSites:
         return frozenset(key for key, policies in seen.items() if len(policies) == 2)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PolicyDecision:
     """The policy that the project follows, and why, for the message."""
 

@@ -7,7 +7,6 @@ what their relationships load, and what a value with an `Origin` is (a session, 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from types import MappingProxyType
@@ -34,6 +33,7 @@ from alchemy_lint.index.runonce import RunContext, RunOnce, RunOnceInputs, run_o
 from alchemy_lint.index.summaries import Summaries
 from alchemy_lint.index.transactions import BEGIN_METHODS, ends_reached_in_units
 from alchemy_lint.index.values import ValueKind, ValueModel
+from alchemy_lint.records import record
 from alchemy_lint.resolve import follow_exports
 from alchemy_lint.sqlalchemy_api import FACTORIES, SESSION_CLASSES, Api, known_api, library_columns
 
@@ -59,7 +59,7 @@ EAGER_STRATEGIES = frozenset({"selectin", "joined", "subquery", "immediate"})
 TEST_FOLDERS = frozenset({"tests", "test"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FactorySite:
     """A session factory constructed somewhere in the project."""
 
@@ -67,7 +67,7 @@ class FactorySite:
     call: ApiCall
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RelationshipRef:
     """A relationship of a model, with its target resolved across files."""
 

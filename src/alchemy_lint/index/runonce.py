@@ -9,12 +9,12 @@ cares (ASA102, ASA105, ASA202, ASA502): they share this one answer.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, NamedTuple
 
 from alchemy_lint.facts.model import FileFacts, Invocation, InvocationKind
 from alchemy_lint.facts.values import Origin, StepKind
+from alchemy_lint.records import record
 
 if TYPE_CHECKING:
     from alchemy_lint.index.project import ProjectIndex
@@ -122,7 +122,7 @@ def run_once_inputs(facts: FileFacts) -> RunOnceInputs:
     return facts.invocations, functions
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Site:
     """Where a function is called from: a caller function, or the module itself (None)."""
 

@@ -7,12 +7,12 @@ this module evaluates such a statement at the call that runs it, with what that 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from alchemy_lint.facts.model import FunctionFacts, LoaderPath, ObjectSource, PassedArgument, StatementOrigin
 from alchemy_lint.facts.values import OriginKind, StepKind
 from alchemy_lint.index.values import ValueKind
+from alchemy_lint.records import record
 
 if TYPE_CHECKING:
     from alchemy_lint.facts.values import Origin
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 _MAX_DEPTH = 8
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CallSite:
     """A function as one call runs it: the class of its receiver (`self`) and what the call
     passes, with the call site of its caller for what the caller's own arguments are."""
@@ -32,7 +32,7 @@ class CallSite:
     caller: CallSite | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StatementValue:
     """What a statement selects and loads; `line`, `path` and `function` say where it was
     built, for a message that asks for a loader there."""

@@ -8,7 +8,6 @@ it forwards, the calls on its parameters) through the calls it makes, a few leve
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from alchemy_lint.facts.conditions import ANY_KEYWORD, ANY_POSITION, happens
@@ -18,6 +17,7 @@ from alchemy_lint.facts.values import Origin, StepKind, paths_below, within
 from alchemy_lint.index.constructed import kept_paths
 from alchemy_lint.index.transactions import own_units
 from alchemy_lint.index.values import ValueKind
+from alchemy_lint.records import record
 
 if TYPE_CHECKING:
     from alchemy_lint.index.project import ProjectIndex
@@ -30,7 +30,7 @@ VALIDATORS = frozenset({"model_validate", "from_orm", "parse_obj", "validate", "
 EXPIRING = frozenset({"commit", "rollback"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SessionEnd:
     """A callee's `commit()` or `rollback()` of the session its caller hands it: in `function`
     at `line`, reached through the calls the caller's callee makes."""
@@ -40,7 +40,7 @@ class SessionEnd:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Read:
     """A callee reads `path` off the object its caller hands over, in `function` at `line`."""
 

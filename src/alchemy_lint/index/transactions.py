@@ -16,7 +16,7 @@ What each call does was measured on SQLAlchemy 2.0 and 2.1 with aiosqlite (tests
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -24,6 +24,7 @@ from alchemy_lint.facts.extract import TRACKED_METHODS
 from alchemy_lint.facts.model import ContextBlock, Forward, FunctionFacts, MethodCall
 from alchemy_lint.facts.values import Origin
 from alchemy_lint.index.values import Evidence, Value, ValueKind
+from alchemy_lint.records import record
 
 if TYPE_CHECKING:
     from alchemy_lint.index.project import ProjectIndex
@@ -36,7 +37,7 @@ _NEEDS_TRANSACTION = TRACKED_METHODS - {"close", "add", "add_all", "expunge"}
 _OWNERS = frozenset({ValueKind.SESSION, ValueKind.FACTORY})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UnitOfWork:
     """Where a session is inside a unit of work: a `begin()` block, or a session handed out
     inside one (a helper, provider or fixture that yields it from `factory.begin()`)."""
@@ -72,7 +73,7 @@ class EndEffect(str, Enum):
     USED_AFTER = "used after"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EarlyEnd:
     call: MethodCall
     unit: UnitOfWork
@@ -81,7 +82,7 @@ class EarlyEnd:
     then: MethodCall | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EndThroughCall:
     """A call inside a unit of work that hands its session to a project function that ends
     the transaction (commits it, or always rolls it back), there or in a callee of its own."""

@@ -9,13 +9,14 @@ the messages. Rules ask this and keep no session logic of their own.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
 from alchemy_lint.facts.model import ApiCall, Construction, FunctionFacts, PassingCall
 from alchemy_lint.facts.values import CALL, Origin, OriginKind, Reach, ReachKind, Step, StepKind, ValueRef
 from alchemy_lint.index.interfaces import Interfaces
+from alchemy_lint.records import record
 from alchemy_lint.sqlalchemy_api import Api, known_api, library_instance_attribute, library_kept_session
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ class ValueKind(str, Enum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Evidence:
     """How a value is known, for a message: `from Depends(get_session)` at app/db.py:14."""
 
@@ -76,7 +77,7 @@ class Evidence:
         return f"{self.text} ({self.path}:{self.line})" if self.path else self.text
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Value:
     kind: ValueKind
     #: True for asyncio sessions/factories, False for sync ones, None when unknown.
@@ -109,7 +110,7 @@ class Value:
 UNKNOWN = Value(ValueKind.UNKNOWN)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EngineRef:
     """Which engine a value is, told apart by where it is kept: a module global
     (`app.db.engine`), a class attribute (`app.db.Database.replica_engine`), application state

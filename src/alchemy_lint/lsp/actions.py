@@ -12,7 +12,6 @@ import itertools
 import logging
 import tokenize
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Protocol
 
@@ -30,6 +29,7 @@ from alchemy_lint.lsp.excerpt import (
 from alchemy_lint.lsp.projects import CheckedWith
 from alchemy_lint.lsp.spans import Place, Span, buffer_lines
 from alchemy_lint.noqa import NOQA_WITH_CODES, is_suppressed, noqa_lines
+from alchemy_lint.records import record
 from alchemy_lint.rules import RULES_BY_CODE, FixSafety
 
 #: Findings no noqa comment can silence: a file that does not parse has no comments to read.
@@ -37,7 +37,7 @@ UNSUPPRESSIBLE = frozenset({"ASA001"})
 _log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Buffer:
     """A buffer's text split once: lines without their ends (as LSP counts them), and with them."""
 
@@ -50,7 +50,7 @@ class Buffer:
         return cls(text, buffer_lines(text), lines_with_ends(text))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TextChange:
     """Replace `span` of the buffer with `new_text`."""
 
@@ -58,7 +58,7 @@ class TextChange:
     new_text: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FindingAction:
     """One code action offered for one finding: its edits apply together."""
 
@@ -134,7 +134,7 @@ def noqa_change(lines: Sequence[str], finding: Finding, statement_line: int = 1)
     return TextChange(Span(Place(index, end), Place(index, len(line))), f"  # noqa: {finding.code}")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _LineEnd:
     """Whether a comment can end a line, and the columns of the one it has."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from lsprotocol import types
@@ -23,11 +23,12 @@ from alchemy_lint.lsp.actions import Buffer
 from alchemy_lint.lsp.excerpt import FindingPlace, find_place
 from alchemy_lint.lsp.projects import CheckedWith
 from alchemy_lint.lsp.spans import NodeStarts, Span, finding_span
+from alchemy_lint.records import record
 
 SOURCE = "alchemy-lint"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Snapshot:
     """A document's text at one version, as a check takes it."""
 
@@ -39,7 +40,7 @@ class Snapshot:
     generation: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CheckedBuffer:
     """The findings of one version of a document, with what code actions need."""
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from alchemy_lint.lsp.spans import Place, Span
+from alchemy_lint.records import record
 
 #: Nesting deeper than this is not handed to LibCST: its visitors recurse (a 400-term `a + a + ...`
 #: raised RecursionError) and its native parser crashed on 10,000 terms. Real code nests far less.
@@ -24,7 +24,7 @@ _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Segment:
     """Buffer lines `first`..`last` (1-based) copied as they are, or one line replaced by `text`."""
 
@@ -33,7 +33,7 @@ class Segment:
     text: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FindingPlace:
     """Where a finding sits: its statement's first line (where tokenizing can start) and the excerpt plan."""
 
@@ -164,7 +164,7 @@ def _merged(segments: list[Segment]) -> tuple[Segment, ...]:
     return tuple(merged)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Excerpt:
     """The text handed to LibCST, what it leaves out, and how to map its edits back."""
 
@@ -241,7 +241,7 @@ def _placeholder(number: int, indentation: str, lines: int, newline: str) -> str
     return f'{indentation}f"""#{number}' + newline * (lines - 1) + f'"""{newline}'
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LineEdit:
     """Replace whole buffer lines `first`..`last - 1` (1-based; `last == first` inserts) with `text`."""
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from alchemy_lint.config import Settings, load_settings, matches_any
@@ -28,6 +27,7 @@ from alchemy_lint.engine import (
 from alchemy_lint.facts import FileFacts
 from alchemy_lint.findings import Finding
 from alchemy_lint.index import ProjectIndex
+from alchemy_lint.records import record
 from alchemy_lint.resolve import ModuleNames
 from alchemy_lint.roots import ROOT_MARKERS, find_project_root
 from alchemy_lint.rules import check_selectors
@@ -59,7 +59,7 @@ def _config_stamp(root: Path) -> ConfigStamp:
     return status.st_mtime_ns, status.st_size
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CheckedWith:
     """The facts of a checked buffer and the project index it was checked against: a quick fix's input."""
 

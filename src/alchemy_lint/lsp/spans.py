@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from alchemy_lint.findings import Finding
+from alchemy_lint.records import record
 
 # LSP and Python's tokenizer agree on these three line ends; str.splitlines() does not.
 _LINE_END = re.compile(r"\r\n|\r|\n")
@@ -26,7 +27,7 @@ class Place:
     character: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Span:
     start: Place
     end: Place

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
+
+from alchemy_lint.records import record
 
 #: The Python this process parses with.
 RUNNING = sys.version_info[:2]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Construct:
     #: What a user calls it, as it reads in a message: "a `type` statement".
     name: str

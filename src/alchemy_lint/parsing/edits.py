@@ -11,12 +11,13 @@ import io
 import re
 import tokenize
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from alchemy_lint.records import record
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Edit:
     """Replace `text[start:end]` (character offsets) with `replacement`."""
 

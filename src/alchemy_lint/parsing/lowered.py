@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from alchemy_lint.parsing.constructs import Construct
 from alchemy_lint.parsing.edits import ColumnMap
+from alchemy_lint.records import record
 
 #: A node's place in `ast` units: (line, byte column, end line, end byte column).
 Span = tuple[int, int, int, int]
@@ -23,7 +24,7 @@ TYPE_KEYWORD_STAND_IN = "_=  "
 LONE_CARRIAGE_RETURN = re.compile(r"\r(?!\n)")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Field:
     """One `{expression!conversion:spec}` of a lowered f-string or t-string."""
 
@@ -36,7 +37,7 @@ class Field:
     debug_text: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StringShape:
     """What a lowered string literal held: its literal text and fields, in order."""
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
+from alchemy_lint.records import record
+
 #: (start, end) character offsets.
 Offsets = tuple[int, int]
 
@@ -57,7 +59,7 @@ class _RecordingState(CodegenState):
         self.syntactic[node] = (start, self.offset)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NodeSpans:
     """Every node's offsets, and the nodes of the watched types in source order."""
 

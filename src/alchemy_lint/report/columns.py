@@ -14,10 +14,11 @@ from pathlib import Path
 
 from alchemy_lint.findings import Finding
 from alchemy_lint.lsp.spans import NodeStarts, buffer_lines, byte_to_character, finding_span
+from alchemy_lint.records import record
 from alchemy_lint.sourcefile import read_source_text
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Region:
     """A finding's place, 1-based lines; columns are 0-based code points."""
 

@@ -6,16 +6,16 @@ A rule module defines a `check` function and a `Rule` with its examples beside i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from alchemy_lint.catalogue import FixSafety
 from alchemy_lint.config import Settings
 from alchemy_lint.facts.model import FileFacts
 from alchemy_lint.findings import Finding
 from alchemy_lint.index import ProjectAnalysis, ProjectIndex
+from alchemy_lint.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Example:
     """A snippet, as the file `path` of a small project with `others` beside it.
 
@@ -38,7 +38,7 @@ class Example:
     topic: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FileContext:
     """What a rule sees: one file's facts, the project index and the settings."""
 
@@ -51,7 +51,7 @@ class FileContext:
         return self.facts.path
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rule:
     code: str
     name: str

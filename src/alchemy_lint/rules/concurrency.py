@@ -13,6 +13,7 @@ from alchemy_lint.facts.values import Reach, ReachKind, ValueRef
 from alchemy_lint.findings import Finding
 from alchemy_lint.index import ProjectAnalysis, ProjectIndex, Value, ValueKind
 from alchemy_lint.index.runonce import SERVING
+from alchemy_lint.records import record
 from alchemy_lint.rules.base import Example, FileContext, Rule
 from alchemy_lint.rules.scaffolding import DB_MODULE
 
@@ -89,7 +90,7 @@ def _fix_hint(context: FileContext) -> str:
     return "async with the session factory inside each task, or pass the factory instead of the session"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Shared:
     """One session or connection and the pieces of work it reaches, with how it gets there."""
 

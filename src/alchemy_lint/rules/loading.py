@@ -6,7 +6,7 @@ ASA301 and ASA302 join the loading facts of each async function with the project
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from alchemy_lint.catalogue import FixSafety
 from alchemy_lint.facts.model import (
@@ -48,6 +48,7 @@ from alchemy_lint.index.loading import (
 )
 from alchemy_lint.index.summaries import Read
 from alchemy_lint.index.values import ValueKind
+from alchemy_lint.records import record
 from alchemy_lint.rules.base import Example, FileContext, Rule
 from alchemy_lint.rules.loading_examples import (
     ASA301_CROSS_FUNCTION_INVALID,
@@ -106,7 +107,7 @@ def _fix_site(target: AccessTarget, context: FileContext, chain: str) -> str:
 # -- ASA301 -------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Lazy:
     """One unloaded relationship read, where it is reported and what reads it."""
 
@@ -498,7 +499,7 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
             )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _ExpiredRead:
     line: int
     col: int

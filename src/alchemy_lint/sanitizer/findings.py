@@ -6,11 +6,11 @@ Plain data with no SQLAlchemy import, so the linter's CLI can read a report with
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from alchemy_lint.config import ConfigError
+from alchemy_lint.records import record
 
 REPORT_VERSION = 1
 
@@ -19,7 +19,7 @@ class ReportError(ConfigError):
     """A runtime report that cannot be read: one line naming the file and what is wrong, exit 2."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Site:
     """A line of the project's own code that took part in a finding."""
 
@@ -35,7 +35,7 @@ class Site:
         return f"{self.path}:{self.line} in {self.function}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuntimeFinding:
     """One finding of the sanitizer; the first site is where it is reported."""
 
@@ -59,7 +59,7 @@ class RuntimeFinding:
         return self.sites[0].line if self.sites else 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuntimeReport:
     #: The folder the sites' paths are relative to (pytest's rootdir).
     root: Path

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import sys
 import weakref
-from dataclasses import dataclass
 from typing import Any
 
+from alchemy_lint.records import record
 from alchemy_lint.sanitizer.findings import Site
 from alchemy_lint.sanitizer.frames import ProjectCode, current_task
 from alchemy_lint.sanitizer.log import FindingLog
 from alchemy_lint.sanitizer.operations import Operations
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Opening:
     """Where a test opened a session or connection."""
 
@@ -82,9 +82,9 @@ class Lifetimes:
 
     def _release(self, opening: Opening) -> int:
         """Stops following what the opening holds; how many connections that was."""
-        held = [record for record, holder in list(self._checkouts.items()) if holder is opening]
-        for record in held:
-            del self._checkouts[record]
+        held = [checkout for checkout, holder in list(self._checkouts.items()) if holder is opening]
+        for checkout in held:
+            del self._checkouts[checkout]
         return len(held)
 
     def _report(self, opening: Opening, what_happened: str) -> None:

@@ -12,12 +12,13 @@ import ast
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from alchemy_lint.config import Overrides, Settings, settings_for
 from alchemy_lint.findings import Finding
 from alchemy_lint.noqa import is_suppressed, noqa_lines
+from alchemy_lint.records import record
 from alchemy_lint.roots import find_project_root
 from alchemy_lint.rules import enabled_rules, ignored_for_path
 from alchemy_lint.sanitizer.findings import RuntimeFinding, RuntimeReport, read_report
@@ -35,7 +36,7 @@ _SUBJECTS = {
 _NO_SUBJECT = re.compile(r"(?!)")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Merged:
     #: The static findings (confirmed ones say so) and the runtime-only ones, in report order.
     findings: tuple[Finding, ...]

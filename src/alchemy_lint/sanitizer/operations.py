@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from alchemy_lint.records import record
 from alchemy_lint.sanitizer.findings import Site
 from alchemy_lint.sanitizer.frames import ProjectCode, current_task
 from alchemy_lint.sanitizer.log import FindingLog
@@ -66,7 +67,7 @@ class Flight:
         return f"{type(self.owner).__name__}.{self.method}()"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Block:
     """An open `async with session.begin():` (or begin_nested()) block."""
 
@@ -75,7 +76,7 @@ class Block:
     site: Site | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Expiry:
     """What last expired a session's objects: `commit()` or `rollback()`, and from which line."""
 
