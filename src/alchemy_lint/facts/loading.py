@@ -1509,6 +1509,10 @@ class _LoadingWalker:
             self.hand_over_arguments(node, args, keywords, env)
             if receiver_value is None and self.is_session_call(func, env):
                 found = self.session_method(node, func, args, keywords, env, awaited)
+                if awaited and func.attr in ("commit", "rollback"):
+                    # `await uow.commit()` on `uow = UnitOfWork(session)`: a project method named
+                    # like the session's, which may end the transaction of the session it wraps.
+                    self.expire_through(node, env)
                 if found is None and awaited and func.attr in _QUERY_METHODS:
                     # `await self.repo.get(order_id)`: a project method named like a session's.
                     return self.project_call(node, env, args, keywords)
