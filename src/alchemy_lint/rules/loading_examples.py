@@ -321,7 +321,7 @@ _CRUD_FILE = ("app/crud.py", _CRUD)
 _PLACING = """\
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db_models import Order
+from app.db_models import Order, User
 
 
 async def place_order(session: AsyncSession, user_id: int) -> Order:
@@ -337,6 +337,13 @@ async def place_order_with_items(session: AsyncSession, user_id: int) -> Order:
     session.add(order)
     await session.commit()
     await session.refresh(order, ["items"])
+    return order
+
+
+async def place_order_for(session: AsyncSession, user: User) -> Order:
+    order = Order(user=user, status="new")
+    session.add(order)
+    await session.flush()
     return order
 
 
@@ -1454,6 +1461,26 @@ async def checkout(user_id: int) -> int:
         _PLACING_FILE,
         _KEEPING_DB,
         title='A new object a helper returns after `refresh(order, ["items"])`',
+        topic=_ELSEWHERE,
+    ),
+    _example(
+        """\
+from sqlalchemy.orm import selectinload
+
+from app.db import SessionLocal
+from app.db_models import User
+from app.placing import place_order_for
+
+
+async def checkout(user_id: int) -> int:
+    async with SessionLocal() as session:
+        user = await session.get(User, user_id, options=[selectinload(User.orders)])
+        order = await place_order_for(session, user)
+        return len(order.user.orders)
+""",
+        _PLACING_FILE,
+        _KEEPING_DB,
+        title="A new object a helper built with a loaded object, read through that object",
         topic=_ELSEWHERE,
     ),
     _example(
