@@ -238,13 +238,17 @@ class _Object:
         )
 
     def attribute(self, name: str) -> _Object:
-        """What reading attribute `name` of the object gives: nothing of it loaded yet."""
+        """What reading attribute `name` of the object gives: nothing of it loaded yet (and not
+        expired by a `session.expire()` of this object alone: that leaves the others alone)."""
+        expired = self.expired
+        if any(expiry.method == "expire" for expiry in expired):
+            expired = frozenset(expiry for expiry in expired if expiry.method != "expire")
         return _Object(
             self.source,
             (*self.path, name),
             frozenset(),
             self.persistent,
-            self.expired,
+            expired,
             self.pending_in,
             self.stage,
             self.row,
@@ -1068,6 +1072,7 @@ class _LoadingWalker:
             position,
             node.col_offset,
             _in_expiry_order(value.expired),
+            value.source.kind is SourceKind.NEW and value.pending_in is not None,
         )
 
     def branches(

@@ -618,10 +618,32 @@ def _expiring(
         return ()
     expires = _commit_expires(context, session)
     left = (_as_left(context, event, depth) for event in expired_by)
+    # A new object a callee added and only flushed is pending in this transaction: a rollback
+    # turns it transient with its attributes intact, rather than expiring it.
+    created = source.kind is SourceKind.CALL and _returns_pending(index, source)
     return tuple(
         event
         for event in (_through_callee(index, event) for event in left if event is not None)
-        if event.method in _ALWAYS_EXPIRING or (event.method in ("commit", "begin") and expires is True)
+        if not (created and event.method in _ROLLBACKS)
+        and (event.method in _ALWAYS_EXPIRING or (event.method in ("commit", "begin") and expires is True))
+    )
+
+
+def _returns_pending(index: ProjectIndex, source: ObjectSource, depth: int = 0) -> bool:
+    """Whether a project call may give back a new object that it (or a function it calls)
+    added and did not commit."""
+    function = callee_function(index, source.callee)
+    loading = function.loading if function is not None else None
+    if loading is None:
+        return False
+    return any(
+        returned.pending
+        or (
+            returned.source.kind is SourceKind.CALL
+            and depth < _MAX_RETURN_DEPTH
+            and _returns_pending(index, returned.source, depth + 1)
+        )
+        for returned in loading.returns
     )
 
 
