@@ -188,6 +188,17 @@ config = SQLAlchemyAsyncConfig(
 session_maker = config.create_session_maker()
 """
 
+#: A dependency provider that scripts and workers also drive by hand.
+PROVIDER = (
+    "from app.db import SessionLocal\n\n\nasync def get_db():\n    async with SessionLocal() as session:\n"
+    "        yield session\n"
+)
+_NEXT_ITEM = {
+    "ASA106": _NOT_A_FACTORY,
+    "ASA107": "the provider it takes the session from opens and closes it",
+    "ASA202": "an `await` does not run at module level",
+}
+
 _CM_HELPER = "the class is the project's session helper"
 #: A class whose instances exist to be entered: `__aenter__` gives the session `__init__` opened.
 _CM_CLASS = """\
@@ -280,6 +291,24 @@ FORMS = (
         expr="make_session()",
         imports="from app.sources import make_session\n",
         not_for={"ASA106": _NOT_A_FACTORY},
+    ),
+    Form(
+        "provider iterated by async for",
+        _function("", ["async for session in get_db():"], "from app.sources import get_db\n"),
+        files={"app/sources.py": PROVIDER},
+        not_for={**_CONTEXT_ONLY, "ASA106": _NOT_A_FACTORY},
+    ),
+    Form(
+        "provider's next item (anext)",
+        _function("", ["session = await anext(get_db())"], "from app.sources import get_db\n"),
+        files={"app/sources.py": PROVIDER},
+        not_for=_NEXT_ITEM,
+    ),
+    Form(
+        "provider's next item (__anext__)",
+        _function("", ["session = await get_db().__anext__()"], "from app.sources import get_db\n"),
+        files={"app/sources.py": PROVIDER},
+        not_for=_NEXT_ITEM,
     ),
     Form(
         "session helper",

@@ -31,6 +31,7 @@ from alchemy_lint.facts.injection import (
     annotated_provider,
     fixture_name,
     inline_keywords,
+    next_item_of,
     plugin_config,
     provider_of,
     registered_providers,
@@ -863,6 +864,10 @@ class _FactsBuilder(FastNodeVisitor):
             element = (whole[0], (*whole[1], "[]")) if whole is not None and len(whole[1]) < _MAX_PATH else None
             # `for order in orders` with `orders: list[Order]`: each one is an `Order`.
             known = self.elements_of(source) if isinstance(target, ast.Name) else ()
+            if not known and isinstance(node, ast.AsyncFor) and isinstance(target, ast.Name):
+                # `async for session in get_db()`: what the generator yields (which is what
+                # the index makes of calling it), as `async with helper() as session`.
+                known = self.origins_of(source)
             # `for worker in workers` over `[Worker(session) for ...]`: each one holds the session.
             holds = self.reaches.items_held(target, source)
             # A comprehension's element comes before its `for` (`[o.items for o in orders]`): its
@@ -1085,6 +1090,9 @@ class _FactsBuilder(FastNodeVisitor):
         if type(expr) is ast.Await:
             return self.origins_of(expr.value)
         if type(expr) is ast.Call:
+            generator = next_item_of(expr, self.table)
+            if generator is not None:
+                return self.origins_of(generator)  # `await anext(get_db())`: what it yields
             func = expr.func
             expire = _expire_on_commit(expr) if expr.keywords else None
             if type(func) is ast.Attribute:

@@ -41,6 +41,23 @@ TRANSPARENT_WRAPPERS = frozenset(
 )
 
 
+#: `gen.__anext__()` and `next(gen)`-style calls: the next item a generator yields.
+_NEXT_ITEM_METHODS = frozenset({"__anext__", "__next__"})
+_NEXT_ITEM_BUILTINS = frozenset({"anext", "next"})
+
+
+def next_item_of(call: ast.Call, table: NameTable) -> ast.expr | None:
+    """The generator whose next item `call` takes (`await anext(get_db())`,
+    `get_db().__anext__()`): the item is what it yields, which the index takes for what calling
+    its function gives, as it does for `async with helper() as session`."""
+    func = call.func
+    if type(func) is ast.Attribute and func.attr in _NEXT_ITEM_METHODS and not call.args:
+        return func.value
+    if type(func) is ast.Name and func.id in _NEXT_ITEM_BUILTINS and call.args and not table.lookup(func.id):
+        return call.args[0]
+    return None
+
+
 def _qualified(expr: ast.expr, table: NameTable) -> str | None:
     return qualify(expr, table) if dotted_parts(expr) is not None else None
 

@@ -13,6 +13,7 @@ from typing import Protocol
 from alchemy_lint.facts.conditions import Guard, branch_conditions, known_arguments
 from alchemy_lint.facts.effect_cases import Case, Cases, Done, ended, entered, joined, stored
 from alchemy_lint.facts.guarded_loaders import NO_NEEDS, Needs, combined_needs, joined_needs
+from alchemy_lint.facts.injection import next_item_of
 from alchemy_lint.facts.model import (
     ENDED,
     RETURNED_EXPIRED,
@@ -276,13 +277,17 @@ class _Object:
         )
 
     def attribute(self, name: str) -> _Object:
-        """What reading attribute `name` of the object gives: nothing of it loaded yet."""
+        """What reading attribute `name` of the object gives: nothing of it loaded yet (and not
+        expired by a `session.expire()` of this object alone: that leaves the others alone)."""
+        expired = self.expired
+        if any(expiry.method == "expire" for expiry in expired):
+            expired = frozenset(expiry for expiry in expired if expiry.method != "expire")
         return _Object(
             self.source,
             (*self.path, name),
             frozenset(),
             self.persistent,
-            self.expired,
+            expired,
             self.pending_in,
             self.stage,
             self.row,
@@ -1083,8 +1088,14 @@ class _LoadingWalker:
         if isinstance(value, _Tuple) and any(isinstance(item, _Object) for item in value.items):
             self.returned_items(node, enumerate(value.items))
             return
-        if isinstance(value, _Object) and value.stage is None and value.source.kind is SourceKind.NEW and value.expired:
-            # A new object the function added and committed: its caller gets it expired.
+        if (
+            isinstance(value, _Object)
+            and value.stage is None
+            and value.source.kind is SourceKind.NEW
+            and (value.expired or value.persistent or value.pending_in)
+        ):
+            # A new object the function added (and maybe flushed or committed, maybe expired
+            # by that): its caller gets it in the session, its relationships never loaded.
             self.created(value)
             self.returns.append(self._returned(value, node, None))
         elif isinstance(value, _Object) and value.stage != "result" and value.source.kind is not SourceKind.NEW:
@@ -1118,6 +1129,7 @@ class _LoadingWalker:
             position,
             node.col_offset,
             _in_expiry_order(value.expired),
+            value.source.kind is SourceKind.NEW and value.pending_in is not None,
         )
 
     def branches(
@@ -1615,6 +1627,10 @@ class _LoadingWalker:
             self.hand_over_arguments(node, args, keywords, env)
             if receiver_value is None and self.is_session_call(func, env):
                 found = self.session_method(node, func, args, keywords, env, awaited)
+                if awaited and func.attr in ("commit", "rollback"):
+                    # `await uow.commit()` on `uow = UnitOfWork(session)`: a project method named
+                    # like the session's, which may end the transaction of the session it wraps.
+                    self.expire_through(node, env)
                 if found is None and awaited and func.attr in _QUERY_METHODS:
                     # `await self.repo.get(order_id)`: a project method named like a session's.
                     return self.project_call(node, env, args, keywords)
@@ -2002,7 +2018,9 @@ class _LoadingWalker:
         keywords: dict[str | None, _Value | None] | None = None,
     ) -> _Value | None:
         origins = self.callee(node)
-        if not origins:
+        if not origins or next_item_of(node, self.resolver.table) is not None:
+            # (`await anext(get_db())` is what the generator yields: a session, as far as the
+            # facts go, not an object the function returns.)
             return None
         # The session the objects come from: an argument the function awaits session methods
         # on, whatever it was bound to (`async with Factory() as session` binds a call's result,
@@ -2327,6 +2345,18 @@ class _LoadingWalker:
         if method in ("commit", "flush", "rollback") and awaited:
             self.end_of_transaction(ref.text, method, node.lineno, env)
             return None
+        if method == "expire_all" and not node.args:
+            self.end_of_transaction(ref.text, method, node.lineno, env)
+            return None
+        if method == "expire" and len(node.args) == 1 and not node.keywords and isinstance(node.args[0], ast.Name):
+            # `session.expire(user)`: the next read of any of its attributes reloads it (a list
+            # of attribute names expires only those: not judged).
+            current = env.get(node.args[0].id)
+            if isinstance(current, _Object) and current.stage is None and current.session_text == ref.text:
+                expiry = Expiry(ref.text, method, node.lineno)
+                self.expiries.setdefault(expiry, current.source)
+                env[node.args[0].id] = current.expired_also(expiry)
+            return None
         if method == "refresh" and awaited and node.args and isinstance(node.args[0], ast.Name):
             current = env.get(node.args[0].id)
             if isinstance(current, _Object) and current.stage is None:
@@ -2446,8 +2476,9 @@ class _LoadingWalker:
                 continue
             if value.source.kind is SourceKind.NEW and value.pending_in is not None:
                 # Added in this transaction: a flush makes it persistent, a commit settles it,
-                # and a rollback expunges it (transient again, its attributes intact).
-                if value.pending_in != session:
+                # and a rollback expunges it (transient again, its attributes intact);
+                # `expire_all()` leaves a pending object alone.
+                if value.pending_in != session or method == "expire_all":
                     continue
                 if method == "rollback":
                     env[name] = replace(value, pending_in=None, persistent=False)
@@ -2679,5 +2710,7 @@ _SESSION_METHODS = frozenset(
         "flush",
         "rollback",
         "refresh",
+        "expire",
+        "expire_all",
     }
 )

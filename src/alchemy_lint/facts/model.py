@@ -815,6 +815,9 @@ class ReturnedObject:
     col: int = 0
     #: The commits and rollbacks that expired it before it was returned (the caller gets it so).
     expired_by: tuple[Expiry, ...] = ()
+    #: A new object still pending in the transaction that added it (added or flushed, on some
+    #: path not committed): a rollback turns it transient, its attributes intact.
+    pending: bool = False
 
 
 #: `Expiry.method` of an object a project call returned: expired as the callee left it, which

@@ -432,8 +432,17 @@ def resolve_access(index: ProjectIndex, access: ObjectAccess, path: str) -> Acce
 def is_loaded(target: AccessTarget, access: ObjectAccess, in_session: Container[str] = frozenset()) -> bool | None:
     """Whether the relationship read is loaded: True, False, or None when it cannot be judged."""
     direct = not access.path and access.source.kind is SourceKind.CALL
-    if access.source.kind is SourceKind.CALL and access.path and assigned(access.path[0]) in target.source.loaded:
-        return None  # the project function set that relationship itself: the value is its own
+    if (
+        access.source.kind is SourceKind.CALL
+        and access.path
+        and (
+            assigned(access.path[0]) in target.source.loaded
+            or (target.source.kind is SourceKind.NEW and access.path[0] in target.source.loaded)
+        )
+    ):
+        # The project function set that relationship itself (on an object it built, or when it
+        # built it): the value is its own.
+        return None
     return relationship_loaded(target, access.attribute, access.loaded, direct, in_session)
 
 
@@ -571,8 +580,10 @@ def first_unloaded(
             return UnloadedRead(access, name, *where)
         if state is None or relationship.target is None:
             return None
-        if name in here and target.source.kind is SourceKind.NEW:
-            return None  # assigned when the object was built: what it holds is the code's own
+        if target.source.kind is SourceKind.NEW and (name in here or (direct and name in target.source.loaded)):
+            # Assigned when the object was built (here, or by the project function that built
+            # and returned it): what it holds is the code's own.
+            return None
         if assigned(name) in here or (direct and assigned(name) in target.source.loaded):
             return None  # set by the code (`record.license_key = license_key`): the value is its own
         chain.append(relationship)

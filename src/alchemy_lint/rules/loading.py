@@ -401,7 +401,9 @@ def _lazy_finding(rule: Rule, context: FileContext, lazy: _Lazy) -> Finding:
     else:
         fallback = f'use await session.refresh({holder}, ["{attribute}"])' if not target.path else "load it eagerly"
     if target.source.kind is SourceKind.NEW:
-        fix = f"the object was created here and then flushed or committed, so {name} was never loaded: {fallback}"
+        maker = target.source.function
+        where = f"by {maker.rsplit('.', 1)[-1]}()" if maker else "here"
+        fix = f"the object was created {where} and then flushed or committed, so {name} was never loaded: {fallback}"
     else:
         fix = f"{_fix_site(target, context, loader_chain(target, attribute, index))} or {fallback}"
     if lazy.reader:
@@ -498,6 +500,11 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
                 fix = (
                     f"set expire_on_commit=False where the session is made (its factory), or "
                     f"refresh it in {callee}() before it returns it"
+                )
+            elif event.method in _EXPLICIT_EXPIRIES:
+                fix = (
+                    f"{event.method}() makes the next read load the object with SQL: "
+                    f"await {event.session}.refresh({read.target}) instead"
                 )
             elif event.method in _ROLLBACKS:
                 fix = (
@@ -672,10 +679,32 @@ def _expiring(
         return ()
     expires = _commit_expires(context, session)
     left = (_as_left(context, event, depth) for event in expired_by)
+    # A new object a callee added and only flushed is pending in this transaction: a rollback
+    # turns it transient with its attributes intact, rather than expiring it.
+    created = source.kind is SourceKind.CALL and _returns_pending(index, source)
     return tuple(
         event
         for event in (_through_callee(index, event) for event in left if event is not None)
-        if event.method in _ROLLBACKS or (event.method in ("commit", "begin") and expires is True)
+        if not (created and event.method in _ROLLBACKS)
+        and (event.method in _ALWAYS_EXPIRING or (event.method in ("commit", "begin") and expires is True))
+    )
+
+
+def _returns_pending(index: ProjectIndex, source: ObjectSource, depth: int = 0) -> bool:
+    """Whether a project call may give back a new object that it (or a function it calls)
+    added and did not commit."""
+    function = callee_function(index, source.callee)
+    loading = function.loading if function is not None else None
+    if loading is None:
+        return False
+    return any(
+        returned.pending
+        or (
+            returned.source.kind is SourceKind.CALL
+            and depth < _MAX_RETURN_DEPTH
+            and _returns_pending(index, returned.source, depth + 1)
+        )
+        for returned in loading.returns
     )
 
 
@@ -772,7 +801,7 @@ def _expiring_received(
     return tuple(
         event
         for event in (_through_callee(index, event) for event in expired_by if event.session == held_by)
-        if event.method in _ROLLBACKS or (event.method in ("commit", "begin") and expires is True)
+        if event.method in _ALWAYS_EXPIRING or (event.method in ("commit", "begin") and expires is True)
     )
 
 
@@ -817,6 +846,10 @@ def _through_callee(index: ProjectIndex, event: Expiry) -> Expiry:
 
 #: The events that expire every object of the session, whatever `expire_on_commit` says.
 _ROLLBACKS = frozenset({"rollback", ROLLED_BACK_ON_ERROR})
+#: What the code asks for by name: `session.expire(obj)`, `session.expire_all()`.
+_EXPLICIT_EXPIRIES = frozenset({"expire", "expire_all"})
+#: The events that expire objects whatever `expire_on_commit` says.
+_ALWAYS_EXPIRING = _ROLLBACKS | _EXPLICIT_EXPIRIES
 
 
 def _event_text(event: Expiry) -> str:
@@ -840,7 +873,7 @@ def _is_mapped_attribute(context: FileContext, target: AccessTarget, attribute: 
 EXPIRED_ATTRIBUTE_ACCESS = Rule(
     code="ASA302",
     name="expired-attribute-access",
-    summary="An attribute of an ORM object is read after commit() or rollback() expired it.",
+    summary="An attribute of an ORM object is read after commit(), rollback() or expire() expired it.",
     message="{attribute} read on {target} after {event} at line {event_line} expired it: {fix}",
     rationale=(
         "`commit()` expires every object in the session when the factory keeps the default "
@@ -849,7 +882,9 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
         "of any column or relationship then has to refresh the object with SQL from plain attribute "
         "access, which asyncio cannot do: `MissingGreenlet`. The rule follows the session to its "
         "factory through the project index; in a loop, a commit in one iteration expires what the next "
-        "iteration reads. `await session.refresh(obj)` in between makes the read safe. An expired "
+        "iteration reads. `session.expire(obj)` and `session.expire_all()` expire what they name "
+        "whatever the setting (`expire(obj, [names])` is not judged). "
+        "`await session.refresh(obj)` in between makes the read safe. An expired "
         "object handed to a function that reads one of its columns, or validated into a schema "
         "(`OrderOut.model_validate(order)`) with a field named like one, or returned by a FastAPI route "
         "to its `response_model=` (or, without one, its return annotation), is reported on the call that "

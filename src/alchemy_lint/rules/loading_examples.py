@@ -317,6 +317,44 @@ orders = OrderCRUD()
 """
 _CRUD_FILE = ("app/crud.py", _CRUD)
 
+#: CRUD helpers that create an order in the session they are given and return it.
+_PLACING = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order, User
+
+
+async def place_order(session: AsyncSession, user_id: int) -> Order:
+    order = Order(user_id=user_id, status="new")
+    session.add(order)
+    await session.commit()
+    await session.refresh(order)
+    return order
+
+
+async def place_order_with_items(session: AsyncSession, user_id: int) -> Order:
+    order = Order(user_id=user_id, status="new")
+    session.add(order)
+    await session.commit()
+    await session.refresh(order, ["items"])
+    return order
+
+
+async def place_order_for(session: AsyncSession, user: User) -> Order:
+    order = Order(user=user, status="new")
+    session.add(order)
+    await session.flush()
+    return order
+
+
+async def add_order(session: AsyncSession, user_id: int) -> Order:
+    order = Order(user_id=user_id, status="new")
+    session.add(order)
+    await session.flush()
+    return order
+"""
+_PLACING_FILE = ("app/placing.py", _PLACING)
+
 #: A service's store, typed by a protocol; the one class that implements it is what runs.
 _STORES = """\
 from typing import Protocol
@@ -1180,6 +1218,22 @@ async def customer_names(session: AsyncSession) -> list[str]:
     ),
     _example(
         """\
+from app.db import SessionLocal
+from app.placing import place_order
+
+
+async def checkout(user_id: int) -> int:
+    async with SessionLocal() as session:
+        order = await place_order(session, user_id)
+        return len(order.items)  # ASA301
+""",
+        _PLACING_FILE,
+        _KEEPING_DB,
+        title="A new object a helper creates, commits, refreshes and returns: its relationships were never loaded",
+        topic=_ELSEWHERE,
+    ),
+    _example(
+        """\
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db_models import Order
@@ -1526,6 +1580,42 @@ async def customer_names(session: AsyncSession) -> list[str]:
     ),
     _example(
         """\
+from app.db import SessionLocal
+from app.placing import place_order_with_items
+
+
+async def checkout(user_id: int) -> int:
+    async with SessionLocal() as session:
+        order = await place_order_with_items(session, user_id)
+        return len(order.items)
+""",
+        _PLACING_FILE,
+        _KEEPING_DB,
+        title='A new object a helper returns after `refresh(order, ["items"])`',
+        topic=_ELSEWHERE,
+    ),
+    _example(
+        """\
+from sqlalchemy.orm import selectinload
+
+from app.db import SessionLocal
+from app.db_models import User
+from app.placing import place_order_for
+
+
+async def checkout(user_id: int) -> int:
+    async with SessionLocal() as session:
+        user = await session.get(User, user_id, options=[selectinload(User.orders)])
+        order = await place_order_for(session, user)
+        return len(order.user.orders)
+""",
+        _PLACING_FILE,
+        _KEEPING_DB,
+        title="A new object a helper built with a loaded object, read through that object",
+        topic=_ELSEWHERE,
+    ),
+    _example(
+        """\
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.repository import get_order_with_items
@@ -1803,6 +1893,58 @@ async def register(name: str) -> int:
     ),
     _example(
         """\
+from app.db_models import User
+from app.deps import get_db
+
+
+async def rename_in_a_script(user_id: int, name: str) -> str:
+    async for session in get_db():
+        user = await session.get(User, user_id)
+        user.name = name
+        await session.commit()
+        return user.name  # ASA302
+    raise LookupError(user_id)
+""",
+        _DEPENDENCIES_FILE,
+        _EXPIRING_DB,
+        title="A script that takes its session from the dependency provider with `async for`",
+        topic=_AFTER_COMMIT,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def reload_user(user_id: int) -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, user_id)
+        session.expire(user)
+        return user.name  # ASA302
+""",
+        _KEEPING_DB,
+        title="A column read after `session.expire(obj)`, whatever `expire_on_commit` says",
+        topic=_AFTER_COMMIT,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.placing import add_order
+
+
+async def checkout(user_id: int) -> str:
+    async with SessionLocal() as session:
+        order = await add_order(session, user_id)
+        await session.commit()
+        return order.status  # ASA302
+""",
+        _PLACING_FILE,
+        _EXPIRING_DB,
+        title="A new object a helper adds and returns, read after the caller's `commit()`",
+        topic=_AFTER_COMMIT,
+    ),
+    _example(
+        """\
 from app.db import SessionLocal
 from app.db_models import User
 
@@ -2005,6 +2147,23 @@ async def rename_user(user_id: int, name: str) -> str:
 """,
         _KEEPING_DB,
         title="A column read after `commit()`; the factory sets `expire_on_commit=False`",
+        topic=_AFTER_COMMIT,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def reload_user(user_id: int) -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, user_id)
+        session.expire(user)
+        await session.refresh(user)
+        return user.name
+""",
+        _KEEPING_DB,
+        title="`session.expire(obj)` followed by `await session.refresh(obj)`",
         topic=_AFTER_COMMIT,
     ),
     _example(
