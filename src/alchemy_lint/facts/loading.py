@@ -2288,6 +2288,7 @@ class _LoadingWalker:
                 maybe_loaders=tuple(sorted(options.maybe, key=repr)),
                 loader_guards=tuple(sorted(options.needs, key=repr)),
             )
+            self.requeried(ref.text, model, env)
             key = _identity_key(node.args[1]) if len(node.args) > 1 else None
             identity = ("", key) if key is not None else None
             if identity is not None:
@@ -2310,6 +2311,8 @@ class _LoadingWalker:
             stage = None if method == "scalar" else _SESSION_RESULT_STAGES[method]
             row = (statement.model, *statement.entities) if statement.entities and stage == "result" else ()
             identity = statement.identity if statement.model and not statement.entities else None
+            if statement.model and awaited:
+                self.requeried(ref.text, statement.model, env)
             if identity is not None:
                 self.key_names.add(_root(ref.text))
             if identity is not None and statement.exact and awaited:
@@ -2392,6 +2395,26 @@ class _LoadingWalker:
                 continue
             mark = (model, held or column)
             expired = frozenset(e if e.reselected is not None else replace(e, reselected=mark) for e in value.expired)
+            env[name] = replace(value, expired=expired)
+
+    def requeried(self, session: str, model: str, env: _Env) -> None:
+        """A query of `session` for `model` after an explicit `expire(obj)` or `expire_all()`:
+        code that expires on purpose reloads, and a query that gives the row again repopulates
+        the object, so those expiries of its objects of that model are taken as answered (an
+        expiry by a commit or rollback is not: see `reselect`)."""
+        for name, value in list(env.items()):
+            if not (isinstance(value, _Object) and value.expired) or value.path:
+                continue
+            # (The model of what a project call returned is the index's to tell: any query may be it.)
+            if value.source.model not in (None, model) or value.session_text != session:
+                continue
+            if not any(e.method in _EXPLICIT_EXPIRIES and e.reselected is None for e in value.expired):
+                continue
+            mark = (model, "")
+            expired = frozenset(
+                replace(e, reselected=mark) if e.method in _EXPLICIT_EXPIRIES and e.reselected is None else e
+                for e in value.expired
+            )
             env[name] = replace(value, expired=expired)
 
     def forget_keys(self, name: str, env: _Env) -> None:
@@ -2694,6 +2717,9 @@ def _is_candidate(value: _Value | None) -> bool:
 
 #: Session methods a function may call through a name bound to them (`commit = session.commit`).
 _ALIASED_METHODS = frozenset({"commit", "rollback"})
+
+#: What code calls to expire objects on purpose: `session.expire(obj)`, `session.expire_all()`.
+_EXPLICIT_EXPIRIES = frozenset({"expire", "expire_all"})
 
 _SESSION_METHODS = frozenset(
     {

@@ -2171,6 +2171,25 @@ async def reload_user(user_id: int) -> str:
 from sqlalchemy import select
 
 from app.db import SessionLocal
+from app.db_models import User
+
+
+async def reload_users(name: str) -> list[str]:
+    async with SessionLocal() as session:
+        users = (await session.scalars(select(User).where(User.name == name))).all()
+        session.expire_all()
+        await session.execute(select(User).where(User.name == name))
+        return [user.name for user in users]
+""",
+        _KEEPING_DB,
+        title="`session.expire_all()`, then a query that loads the same rows again",
+        topic=_AFTER_COMMIT,
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+
+from app.db import SessionLocal
 from app.db_models import Order, User
 
 
