@@ -10,9 +10,10 @@ import contextlib
 import gc
 import sys
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from conftest import example_project, expected_lines, findings_in, write_project
@@ -574,7 +575,7 @@ def test_shapes_that_hand_one_session_to_every_gathered_coroutine_race(tmp_path:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sa_exc.SAWarning)
         outcomes = {
-            name: asyncio.run(
+            name: _run_in_own_loop(
                 _run(
                     tmp_path / f"{name}.sqlite",
                     module,
@@ -594,6 +595,29 @@ def test_shapes_that_hand_one_session_to_every_gathered_coroutine_race(tmp_path:
         assert all(isinstance(error, RACE_ERRORS) for error in raised), (name, failures)
     assert outcomes["mapped_own_sessions"] == [None] * SHAPE_ATTEMPTS
     assert outcomes["one_after_another"] == [None] * SHAPE_ATTEMPTS
+
+
+#: How long the tasks a scenario left behind get once it is over (see `_run_in_own_loop`).
+LEFTOVER_SECONDS = 2.0
+
+
+def _run_in_own_loop(scenario: Coroutine[Any, Any, list[BaseException | None]]) -> list[BaseException | None]:
+    """`asyncio.run`, but the tasks the scenario leaves behind get a bounded time to end.
+
+    A task group cancels its other tasks when one fails; a task cancelled mid-statement makes
+    SQLAlchemy terminate its aiosqlite connection, a close that may never end. `asyncio.run`
+    waits for every such task when it closes its loop, which hung the suite now and then."""
+    loop = asyncio.new_event_loop()
+    try:
+        outcomes = loop.run_until_complete(scenario)
+        leftovers = asyncio.all_tasks(loop)
+        for task in leftovers:
+            task.cancel()
+        if leftovers:
+            loop.run_until_complete(asyncio.wait(leftovers, timeout=LEFTOVER_SECONDS))
+        return outcomes
+    finally:
+        loop.close()
 
 
 def _leaves(error: BaseException) -> list[BaseException]:
