@@ -16,6 +16,7 @@ from alchemy_lint.facts.guarded_loaders import NO_NEEDS, Needs, combined_needs, 
 from alchemy_lint.facts.injection import next_item_of
 from alchemy_lint.facts.model import (
     ENDED,
+    EXPLICIT_EXPIRIES,
     RETURNED_EXPIRED,
     RETURNED_TO_RESPONSE,
     WRAPPED,
@@ -2408,11 +2409,11 @@ class _LoadingWalker:
             # (The model of what a project call returned is the index's to tell: any query may be it.)
             if value.source.model not in (None, model) or value.session_text != session:
                 continue
-            if not any(e.method in _EXPLICIT_EXPIRIES and e.reselected is None for e in value.expired):
+            if not any(e.method in EXPLICIT_EXPIRIES and e.reselected is None for e in value.expired):
                 continue
             mark = (model, "")
             expired = frozenset(
-                replace(e, reselected=mark) if e.method in _EXPLICIT_EXPIRIES and e.reselected is None else e
+                replace(e, reselected=mark) if e.method in EXPLICIT_EXPIRIES and e.reselected is None else e
                 for e in value.expired
             )
             env[name] = replace(value, expired=expired)
@@ -2718,8 +2719,6 @@ def _is_candidate(value: _Value | None) -> bool:
 #: Session methods a function may call through a name bound to them (`commit = session.commit`).
 _ALIASED_METHODS = frozenset({"commit", "rollback"})
 
-#: What code calls to expire objects on purpose: `session.expire(obj)`, `session.expire_all()`.
-_EXPLICIT_EXPIRIES = frozenset({"expire", "expire_all"})
 
 _SESSION_METHODS = frozenset(
     {

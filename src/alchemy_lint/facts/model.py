@@ -825,6 +825,9 @@ class ReturnedObject:
 RETURNED_EXPIRED = "returned"
 #: Where a route's returned object lands: its response model (`Handover.argument`).
 RETURNED_TO_RESPONSE = "return"
+#: `Expiry.method`s the code asks for by name, whatever `expire_on_commit` says:
+#: `session.expire(obj)` (that object only) and `session.expire_all()`.
+EXPLICIT_EXPIRIES = frozenset({"expire", "expire_all"})
 
 
 @record

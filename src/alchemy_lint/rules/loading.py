@@ -11,6 +11,7 @@ from dataclasses import replace
 from alchemy_lint.catalogue import FixSafety
 from alchemy_lint.facts.model import (
     ENDED,
+    EXPLICIT_EXPIRIES,
     RETURNED_EXPIRED,
     RETURNED_TO_RESPONSE,
     ROLLED_BACK_ON_ERROR,
@@ -501,7 +502,7 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
                     f"set expire_on_commit=False where the session is made (its factory), or "
                     f"refresh it in {callee}() before it returns it"
                 )
-            elif event.method in _EXPLICIT_EXPIRIES:
+            elif event.method in EXPLICIT_EXPIRIES:
                 fix = (
                     f"{event.method}() makes the next read load the object with SQL: "
                     f"await {event.session}.refresh({read.target}) instead"
@@ -846,10 +847,8 @@ def _through_callee(index: ProjectIndex, event: Expiry) -> Expiry:
 
 #: The events that expire every object of the session, whatever `expire_on_commit` says.
 _ROLLBACKS = frozenset({"rollback", ROLLED_BACK_ON_ERROR})
-#: What the code asks for by name: `session.expire(obj)`, `session.expire_all()`.
-_EXPLICIT_EXPIRIES = frozenset({"expire", "expire_all"})
 #: The events that expire objects whatever `expire_on_commit` says.
-_ALWAYS_EXPIRING = _ROLLBACKS | _EXPLICIT_EXPIRIES
+_ALWAYS_EXPIRING = _ROLLBACKS | EXPLICIT_EXPIRIES
 
 
 def _event_text(event: Expiry) -> str:
