@@ -6,7 +6,7 @@ Runs once per `async def` at the end of the facts walk; follows statement order 
 from __future__ import annotations
 
 import ast
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -713,6 +713,8 @@ class _LoadingWalker:
         self.response_model: tuple[Origin, ...] = ()
         #: The names the identity keys of loaded objects are read from (see `_Object.identity`).
         self.key_names: set[str] = set()
+        #: The function called `session.expire(obj)` or `expire_all()` (see `requeried`).
+        self.expires_on_purpose = False
         #: Names bound to a session's method (`commit = session.commit`), with the method; None
         #: when the name is bound to something else too. Calling one calls the method.
         self.method_aliases: dict[str, ast.Attribute | None] = {}
@@ -1202,7 +1204,7 @@ class _LoadingWalker:
             given = {(loader, c) for loader in before.loaders - after.loaders for c in holds}
             given |= {(loader, c) for loader in after.loaders - before.loaders for c in fails}
             if given:
-                value = joined[name] = replace(value, given=value.given | given)
+                joined[name] = replace(value, given=value.given | given)
                 self.given_names.update(c.parameter for _, c in given)
         if held or failed:
             self.note_needs(joined, left, right, held, failed)
@@ -2350,6 +2352,7 @@ class _LoadingWalker:
             self.end_of_transaction(ref.text, method, node.lineno, env)
             return None
         if method == "expire_all" and not node.args:
+            self.expires_on_purpose = True
             self.end_of_transaction(ref.text, method, node.lineno, env)
             return None
         if method == "expire" and len(node.args) == 1 and not node.keywords and isinstance(node.args[0], ast.Name):
@@ -2357,6 +2360,7 @@ class _LoadingWalker:
             # of attribute names expires only those: not judged).
             current = env.get(node.args[0].id)
             if isinstance(current, _Object) and current.stage is None and current.session_text == ref.text:
+                self.expires_on_purpose = True
                 expiry = Expiry(ref.text, method, node.lineno)
                 self.expiries.setdefault(expiry, current.source)
                 env[node.args[0].id] = current.expired_also(expiry)
@@ -2394,29 +2398,23 @@ class _LoadingWalker:
                 continue
             if value.session_text != session or (held and column and held != column):
                 continue
-            mark = (model, held or column)
-            expired = frozenset(e if e.reselected is not None else replace(e, reselected=mark) for e in value.expired)
-            env[name] = replace(value, expired=expired)
+            env[name] = _answered(value, (model, held or column), lambda _: True)
 
     def requeried(self, session: str, model: str, env: _Env) -> None:
         """A query of `session` for `model` after an explicit `expire(obj)` or `expire_all()`:
         code that expires on purpose reloads, and a query that gives the row again repopulates
         the object, so those expiries of its objects of that model are taken as answered (an
         expiry by a commit or rollback is not: see `reselect`)."""
+        if not self.expires_on_purpose:
+            return
         for name, value in list(env.items()):
             if not (isinstance(value, _Object) and value.expired) or value.path:
                 continue
             # (The model of what a project call returned is the index's to tell: any query may be it.)
             if value.source.model not in (None, model) or value.session_text != session:
                 continue
-            if not any(e.method in EXPLICIT_EXPIRIES and e.reselected is None for e in value.expired):
-                continue
-            mark = (model, "")
-            expired = frozenset(
-                replace(e, reselected=mark) if e.method in EXPLICIT_EXPIRIES and e.reselected is None else e
-                for e in value.expired
-            )
-            env[name] = replace(value, expired=expired)
+            if any(e.method in EXPLICIT_EXPIRIES and e.reselected is None for e in value.expired):
+                env[name] = _answered(value, (model, ""), lambda e: e.method in EXPLICIT_EXPIRIES)
 
     def forget_keys(self, name: str, env: _Env) -> None:
         """`name` is bound anew: the identity keys read from it no longer name the same row."""
@@ -2597,6 +2595,14 @@ def _holds_nothing(expr: ast.expr, in_tuple: bool = False) -> bool:
     if isinstance(expr, ast.Tuple):
         return all(_holds_nothing(item, in_tuple=True) for item in expr.elts)
     return False
+
+
+def _answered(value: _Object, mark: tuple[str, str], which: Callable[[Expiry], bool]) -> _Object:
+    """The object with its expiries that `which` picks, not marked yet, marked as answered by a
+    query that gave its row again (`Expiry.reselected`: the model, and the column that must be
+    its primary key for that to hold, "" when it always holds)."""
+    expired = frozenset(replace(e, reselected=mark) if e.reselected is None and which(e) else e for e in value.expired)
+    return replace(value, expired=expired)
 
 
 def _keyed_by(identity: tuple[str, str] | None, name: str) -> bool:

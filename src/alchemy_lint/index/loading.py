@@ -432,18 +432,20 @@ def resolve_access(index: ProjectIndex, access: ObjectAccess, path: str) -> Acce
 def is_loaded(target: AccessTarget, access: ObjectAccess, in_session: Container[str] = frozenset()) -> bool | None:
     """Whether the relationship read is loaded: True, False, or None when it cannot be judged."""
     direct = not access.path and access.source.kind is SourceKind.CALL
-    if (
-        access.source.kind is SourceKind.CALL
-        and access.path
-        and (
-            assigned(access.path[0]) in target.source.loaded
-            or (target.source.kind is SourceKind.NEW and access.path[0] in target.source.loaded)
-        )
-    ):
-        # The project function set that relationship itself (on an object it built, or when it
-        # built it): the value is its own.
-        return None
+    if access.source.kind is SourceKind.CALL and access.path and _set_by_code_itself(target.source, access.path[0]):
+        return None  # the project function set that relationship itself
     return relationship_loaded(target, access.attribute, access.loaded, direct, in_session)
+
+
+def _set_by_code_itself(source: ResolvedSource, name: str, here: tuple[str, ...] = (), direct: bool = True) -> bool:
+    """Whether the code set relationship `name` itself, so that what it holds is the code's own,
+    not what a query loaded: set on the object (`record.license_key = license_key`), or given when
+    the object was built (`Activation(license_key=key)`, here or by the project function that built
+    and returned it). `here`: what is loaded on the object itself; `direct`: the object is what
+    that function returned, so what it set counts."""
+    if assigned(name) in here or (direct and assigned(name) in source.loaded):
+        return True
+    return source.kind is SourceKind.NEW and (name in here or (direct and name in source.loaded))
 
 
 def relationship_loaded(
@@ -580,12 +582,8 @@ def first_unloaded(
             return UnloadedRead(access, name, *where)
         if state is None or relationship.target is None:
             return None
-        if target.source.kind is SourceKind.NEW and (name in here or (direct and name in target.source.loaded)):
-            # Assigned when the object was built (here, or by the project function that built
-            # and returned it): what it holds is the code's own.
+        if _set_by_code_itself(target.source, name, here, direct):
             return None
-        if assigned(name) in here or (direct and assigned(name) in target.source.loaded):
-            return None  # set by the code (`record.license_key = license_key`): the value is its own
         chain.append(relationship)
         model = relationship.target
         here, direct = (), False

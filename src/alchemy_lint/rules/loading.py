@@ -425,7 +425,9 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
         "`AsyncSession` uses for I/O, and it raises `MissingGreenlet`. The same holds for "
         '`getattr(order, "items")`, iterating, `len()`, `in`, `order.items.append(...)`, replacing '
         "the collection of a persistent object, and for relationships of an object that this function "
-        "added and then flushed or committed (they were never loaded, whatever `expire_on_commit` says). "
+        "added and then flushed or committed (they were never loaded, whatever `expire_on_commit` says), "
+        "also one a project function created, added to the session it was given and returned "
+        "(`user = await create_user(db, data)`; what it set when it built the object is its own). "
         "Load relationships eagerly in the query (`selectinload`, `joinedload`, `subqueryload`, "
         "`immediateload`, `contains_eager` with a join; chained for nested ones), on demand with "
         '`await obj.awaitable_attrs.rel`, or with `await session.refresh(obj, ["rel"])`. A loader '
@@ -892,6 +894,9 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
         "project function returns from a session it opened itself, after that session's commit "
         "expired it, is expired for the caller, which cannot refresh it (the session is closed: "
         "`DetachedInstanceError`): the fix is `expire_on_commit=False` or a refresh in the callee. "
+        "A new object a project function created, added to the session it was given and returned is "
+        "expired by the caller's commit, and by its rollback unless the function left it pending (only "
+        "flushed: the rollback makes it transient). "
         "A list of objects found or created and added on different paths (get-or-create) is expired "
         "by the commit. A session from a project object "
         "that wraps a factory (a callable class whose `__call__` opens a session of the sessionmaker "
