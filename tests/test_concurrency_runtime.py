@@ -24,14 +24,8 @@ from sqlalchemy.pool import NullPool
 
 from alchemy_lint.rules import RULES_BY_CODE, Example
 
-SERVICE = """\
-import asyncio
-
-from sqlalchemy import Integer, String, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-
+#: The model the programs of this module write orders with.
+ORDER_MODEL = """\
 class Base(DeclarativeBase):
     pass
 
@@ -40,7 +34,20 @@ class Order(Base):
     __tablename__ = "orders"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     status: Mapped[str] = mapped_column(String)
+"""
 
+SERVICE = (
+    """\
+import asyncio
+
+from sqlalchemy import Integer, String, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+"""
+    + ORDER_MODEL
+    + """
 
 async def place(session: AsyncSession, number: int) -> None:
     session.add(Order(status=f"new {number}"))
@@ -67,6 +74,7 @@ async def count_all_shared(factory: async_sessionmaker[AsyncSession], count: int
 async def place_all_per_task(factory: async_sessionmaker[AsyncSession], count: int) -> None:
     await asyncio.gather(*(place_one(factory, n) for n in range(count)))
 """
+)
 
 SHARED_LINES = [
     number
@@ -196,7 +204,8 @@ def test_one_session_per_task_runs_clean_and_stores_every_row(tmp_path: Path) ->
     assert asyncio.run(count_rows()) == TASKS
 
 
-HOLDER = """\
+HOLDER = (
+    """\
 import asyncio
 from dataclasses import dataclass
 
@@ -205,15 +214,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
-class Base(DeclarativeBase):
-    pass
-
-
-class Order(Base):
-    __tablename__ = "orders"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    status: Mapped[str] = mapped_column(String)
-
+"""
+    + ORDER_MODEL
+    + """
 
 class OrderService:
     async def place_many(self, count: int) -> None:
@@ -251,6 +254,7 @@ async def place_all_shared(factory: async_sessionmaker[AsyncSession], count: int
 async def place_all_per_task(factory: async_sessionmaker[AsyncSession], count: int) -> None:
     await FactoryOrderService(factory).place_many(count)
 """
+)
 
 
 def test_methods_of_an_object_holding_the_session_race_when_gathered(tmp_path: Path) -> None:
@@ -270,7 +274,8 @@ def test_methods_of_an_object_holding_the_session_race_when_gathered(tmp_path: P
     assert per_task == [None] * ATTEMPTS
 
 
-WORKERS = """\
+WORKERS = (
+    """\
 import asyncio
 
 from sqlalchemy import Integer, String
@@ -278,15 +283,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
-class Base(DeclarativeBase):
-    pass
-
-
-class Order(Base):
-    __tablename__ = "orders"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    status: Mapped[str] = mapped_column(String)
-
+"""
+    + ORDER_MODEL
+    + """
 
 class Placer:
     def __init__(self, session: AsyncSession) -> None:
@@ -330,6 +329,7 @@ async def place_all_own(factory: async_sessionmaker[AsyncSession], count: int) -
     placers = [Placer(factory()) for _ in range(count)]
     await asyncio.gather(*[placer.place_and_save(n) for n, placer in enumerate(placers)])
 """
+)
 
 
 def test_wrappers_of_one_session_in_a_list_or_unpacked_race_when_gathered(tmp_path: Path) -> None:
@@ -441,7 +441,8 @@ def test_gathered_deletes_along_a_delete_cascade_race_to_load_it(expire_on_commi
     _assert_raced_to_connect(failures)
 
 
-SHAPES = """\
+SHAPES = (
+    """\
 import asyncio
 import functools
 from functools import partial
@@ -452,15 +453,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
-class Base(DeclarativeBase):
-    pass
-
-
-class Order(Base):
-    __tablename__ = "orders"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    status: Mapped[str] = mapped_column(String)
-
+"""
+    + ORDER_MODEL
+    + """
 
 async def place(session: AsyncSession, number: int) -> None:
     session.add(Order(status=f"new {number}"))
@@ -545,6 +540,7 @@ async def one_after_another(factory: async_sessionmaker[AsyncSession], count: in
             await step
         await session.commit()
 """
+)
 
 SHARING_SHAPES = (
     "by_key",
