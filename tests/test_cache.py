@@ -299,3 +299,28 @@ def test_a_run_answered_from_the_cache_imports_no_facts_index_or_rules(app: Path
     assert "ASA101" in warm.stdout
     assert warm.stderr.splitlines()[-1] == "[]"
     assert "alchemy_lint.facts" in cold.stderr.splitlines()[-1]
+
+
+#: What a check of one file imports only where it needs it: the pool machinery (`-j` with files
+#: enough to share), a temporary-file module, JSON (its output formats) and pathspec (ignore
+#: files with patterns).
+NOT_IMPORTED_FOR_ONE_FILE = ("multiprocessing", "concurrent.futures", "tempfile", "json", "pathspec")
+
+
+def test_checking_one_edited_file_imports_no_pool_tempfile_json_or_pathspec(
+    app: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A repository whose only ignore file is the one `git init` writes: comments, no pattern.
+    (app / ".git" / "info").mkdir(parents=True)
+    (app / ".git" / "info" / "exclude").write_text("# git ls-files --others --exclude-from=.git/info/exclude\n# *.o\n")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    command = [sys.executable, "-c", _WARM_RUN.format(heavy=NOT_IMPORTED_FOR_ONE_FILE)]
+    assert subprocess.run([*command, "check", "."], cwd=app, capture_output=True, check=False).returncode == 1
+    handlers = app / "app" / "handlers.py"
+    handlers.write_text(handlers.read_text() + "# edited\n")
+    arguments = ["check", "-j", "2", "app/handlers.py"]
+    edited = subprocess.run([*command, *arguments], cwd=app, capture_output=True, text=True, check=False)
+    assert edited.returncode == 1, edited.stderr
+    assert "ASA101" in edited.stdout
+    assert edited.stderr.splitlines()[-1] == "[]"

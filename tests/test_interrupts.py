@@ -57,19 +57,19 @@ if mode:
     parallel.facts_for_job = facts_for_job
 
     if mode == "interrupt-in-write":
-        import tempfile
+        from alchemy_lint import cache
 
-        real_mkstemp = tempfile.mkstemp
+        real_new_temporary = cache._new_temporary
 
         # Ctrl-C landing once the temporary file exists and before the write begins (the cache
-        # is this run's only writer, and imports tempfile when it first writes).
-        def mkstemp(*args, **kwargs):
-            made = real_mkstemp(*args, **kwargs)
+        # is this run's only writer).
+        def new_temporary(*args, **kwargs):
+            made = real_new_temporary(*args, **kwargs)
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(5)  # the handler runs before this ends
             return made
 
-        tempfile.mkstemp = mkstemp
+        cache._new_temporary = new_temporary
 """
 
 #: Each file carries 20 KB of comments, so that a chunk of work items is bigger than a pipe's

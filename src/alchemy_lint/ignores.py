@@ -104,6 +104,11 @@ def _read_ignore_file(path: Path, base: str | Path) -> IgnoreFile | None:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
+    lines = text.splitlines()
+    if not any(line.strip() and not line.startswith("#") for line in lines):
+        # Comments and blank lines only, as `git init` writes `.git/info/exclude`: no pattern,
+        # and no import of pathspec (some 10 ms of a one-file check's start).
+        return None
     from pathspec import GitIgnoreSpec
 
     with warnings.catch_warnings():
@@ -111,7 +116,7 @@ def _read_ignore_file(path: Path, base: str | Path) -> IgnoreFile | None:
         # Next.js route, is "a possible nested set"); the file is the project's, not the user's
         # to fix for us, and it means today what git means by it.
         warnings.simplefilter("ignore", FutureWarning)
-        spec = GitIgnoreSpec.from_lines(text.splitlines())
+        spec = GitIgnoreSpec.from_lines(lines)
     return IgnoreFile(os.path.join(base, ""), spec) if len(spec) else None
 
 

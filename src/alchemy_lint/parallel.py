@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -238,18 +239,14 @@ def share_work(
     dies costs a second pool for what it had not answered; raises WorkerDied when they keep
     dying, and never waits on a worker that is gone.
     """
-    # Not on the warm path, where every answer comes from the cache.
-    import multiprocessing
+    if workers <= 1 or len(costs) < 2 or _in_daemon_process():
+        return [task(number) for number in range(len(costs))]
+    # Only where a pool may start: a one-file check, `-j 1` and the warm path import neither
+    # (some 20 ms of a one-file check's start).
     from concurrent.futures.process import BrokenProcessPool
 
     context = _pool_context()
-    if (
-        workers <= 1
-        or len(costs) < 2
-        # A daemon process (a flake8 -j worker) may not start children.
-        or multiprocessing.current_process().daemon
-        or (fork_only and context.get_start_method() != "fork")
-    ):
+    if fork_only and context.get_start_method() != "fork":
         return [task(number) for number in range(len(costs))]
     done: dict[int, R] = {}
     for _ in range(POOL_ATTEMPTS):
@@ -260,6 +257,15 @@ def share_work(
             continue
         return [done[number] for number in range(len(costs))]
     raise WorkerDied(len(costs) - len(done), doing)
+
+
+def _in_daemon_process() -> bool:
+    """Whether this is a daemon process (a flake8 `-j` worker), which may not start children.
+
+    A process that `multiprocessing` started has imported it: one that has not is no daemon.
+    """
+    multiprocessing = sys.modules.get("multiprocessing")
+    return multiprocessing is not None and bool(multiprocessing.current_process().daemon)
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:

@@ -6,7 +6,6 @@ the JSON output's; SARIF and the full format count characters.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -54,6 +53,8 @@ def _json_row(finding: Finding, files: ReportedFiles) -> dict[str, Any]:
 
 
 def render_json(findings: Sequence[Finding], files: ReportedFiles | None = None) -> str:
+    import json  # only for this format: not at every run's start
+
     files = files or ReportedFiles()
     return json.dumps([_json_row(finding, files) for finding in findings], indent=2) + "\n"
 
