@@ -7,6 +7,7 @@ spawner, session calls after a transaction ends).
 from __future__ import annotations
 
 import ast
+from typing import cast
 
 from alchemy_lint.facts.walk import parent_map
 
@@ -42,8 +43,25 @@ class Flow:
                 ancestor, later_child
             ):
                 return False
+            if isinstance(ancestor, _TRIES) and not self._try_can_follow(
+                cast("ast.Try", ancestor), first_child, later_child
+            ):
+                return False
             return not self._exits(first_chain[:depth], later_child, ancestor)
         return True
+
+    def _try_can_follow(self, node: ast.Try, first_child: ast.AST, later_child: ast.AST) -> bool:
+        """Whether code of the `try` statement's part `later_child` can run after code of its part
+        `first_child`: one handler never runs after another, nor the `else` after a handler, nor
+        a handler after the `else` (the `try` does not catch what its `else` raises).
+
+        A handler can run after a call in the body even when the call is the body's last: the
+        call itself may raise (a failed `commit()` inside `begin()` closes the block's transaction
+        as a successful one does: run against SQLAlchemy).
+        """
+        if isinstance(first_child, ast.ExceptHandler):
+            return not isinstance(later_child, ast.ExceptHandler) and later_child not in node.orelse
+        return not (first_child in node.orelse and isinstance(later_child, ast.ExceptHandler))
 
     def _exits(self, below: list[ast.AST], later_child: ast.AST, common: ast.AST) -> bool:
         """A `return`/`raise` after `first`'s statement in a block on the way up to `common`."""
@@ -60,6 +78,10 @@ class Flow:
                 if any(isinstance(statement, (ast.Return, ast.Raise)) for statement in after):
                     return True
         return False
+
+
+#: The `try` statements (`try ... except*` is its own class, of the same fields, from Python 3.11).
+_TRIES: tuple[type[ast.AST], ...] = (ast.Try, *((ast.TryStar,) if hasattr(ast, "TryStar") else ()))
 
 
 def _branch(node: ast.If | ast.IfExp, child: ast.AST) -> str:
