@@ -11,31 +11,11 @@ import sys
 from pathlib import Path
 
 from conftest import expected_lines, findings_in, write_project
-from test_response_model_expiry import DB, DRIVER, LISTED_MODELS
+from test_response_model_expiry import DB, DRIVER, LISTED_MODELS, TEAM_ROUTES_HEADER
 
-ROUTES = """\
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
-
-from app.db import get_db
-from app.models import Team
-
-router = APIRouter()
-
-
-class MemberOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: int
-
-
-class TeamOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: int
-    members: list[MemberOut]
-
+ROUTES = (
+    TEAM_ROUTES_HEADER
+    + """
 
 class TeamId(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -72,6 +52,7 @@ async def touch_unvalidated(db: AsyncSession = Depends(get_db)) -> TeamId:
     await db.commit()
     return team
 """
+)
 
 ANNOTATED_DRIVER = DRIVER.replace(
     DRIVER[DRIVER.index("REQUESTS = [") : DRIVER.index("]\n", DRIVER.index("REQUESTS = [")) + 1],

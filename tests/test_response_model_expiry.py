@@ -180,7 +180,8 @@ class Member(Base):
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
 """
 
-LISTED_ROUTES = """\
+#: The routes module's start: imports, the router, and a team schema that reads `members`.
+TEAM_ROUTES_HEADER = """\
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
@@ -202,7 +203,11 @@ class TeamOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
     members: list[MemberOut]
+"""
 
+LISTED_ROUTES = (
+    TEAM_ROUTES_HEADER
+    + """
 
 @router.get("/teams", response_model=list[TeamOut])
 async def teams(db: AsyncSession = Depends(get_db)):
@@ -215,6 +220,7 @@ async def loaded_teams(db: AsyncSession = Depends(get_db)):
     result = await db.scalars(select(Team).options(selectinload(Team.members)))
     return result.all()
 """
+)
 
 LISTED_DRIVER = DRIVER.replace(
     DRIVER[DRIVER.index("REQUESTS = [") : DRIVER.index("]\n", DRIVER.index("REQUESTS = [")) + 1],
