@@ -327,3 +327,28 @@ def test_run_once_inputs_are_read_only_when_an_edit_changes_what_the_analysis_re
     assert "inputs-pack" in loaded
     assert edited.findings == check(root, "app/seeds.py", cache=False).findings
     assert shown(edited.findings) != shown(commented.findings)
+
+
+def test_a_one_file_check_after_an_edit_writes_only_that_files_entries(
+    tmp_path: Path, cache_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each service imports SQLAlchemy itself: it matters on its own (a root of the prefilter).
+    service = "from sqlalchemy import func\n" + READS_ITEMS
+    services = {f"app/service_{number}.py": service.replace("count_items", f"count_{number}") for number in range(20)}
+    root = write_project(tmp_path / "project", {"app/db.py": DB, "app/models.py": MODELS, **services})
+    check(root, ".", cache=True)
+    stored: list[str] = []
+    store = Cache.store
+
+    def recording(cache: Cache, kind: str, key: str, value: object) -> bytes | None:
+        stored.append(kind)
+        return store(cache, kind, key, value)
+
+    monkeypatch.setattr(Cache, "store", recording)
+    for edit in range(2):
+        stored.clear()
+        (root / "app/service_7.py").write_text(service + f"\n# edit {edit}\n", encoding="utf-8")
+        result = check(root, "app/service_7.py", cache=True)
+        assert [finding.code for finding in result.findings] == ["ASA301"]
+        # The project's prefilter answer and the packs stand: the file's own entries only.
+        assert sorted(stored) == ["facts", "findings", "inputs", "outline"]

@@ -56,7 +56,9 @@ class CachedRelevance:
             if (not changed or self._unchanged_roots(changed, by_relative, entries)) and all(
                 relative in by_relative for relative in answer
             ):
-                if changed:
+                if len(changed) > STALE_ENTRIES_TOLERATED:
+                    # A few changed files are read again on the next run rather than the whole
+                    # answer (300 KB on a 1,762-file project) written after every edit.
                     self.cache.store("relevant", self.scope, (entries, answer))
                 return frozenset(by_relative[relative].path for relative in answer)
         imports = self._imports(sources)
