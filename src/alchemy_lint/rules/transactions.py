@@ -140,13 +140,14 @@ COMMIT_IN_UNIT_OF_WORK = Rule(
         "Measured on SQLAlchemy 2.0 and 2.1 with aiosqlite (tests/test_transactions_runtime.py, and the "
         "examples below run in the test suite): after `commit()`/`rollback()` inside a `begin()` or "
         "`begin_nested()` block, failed or not, the next session call in the block that needs the "
-        "transaction raises `sqlalchemy.exc.InvalidRequestError: Can't operate on closed transaction "
-        "inside context manager`, while `rollback()` and `close()` do nothing "
-        "(tests/test_unit_of_work_handlers.py); `session.rollback()` inside `begin_nested()` silently discards the work done before "
-        "the savepoint, and `session.commit()` there commits it. `savepoint.rollback()` followed by "
-        "leaving the block runs clean and keeps the outer transaction. A callee's `commit()` acts the same: "
-        "the block's work so far is committed, an error raised later in the block no longer undoes it, "
-        "and the next session call in the block raises `InvalidRequestError`."
+        "transaction raises `sqlalchemy.exc.InvalidRequestError: Can't operate on closed transaction inside"
+        " context manager`, while `rollback()` and `close()` do nothing "
+        "(tests/test_unit_of_work_handlers.py); `session.rollback()` inside `begin_nested()` silently "
+        "discards the work done before the savepoint, and `session.commit()` there commits it. "
+        "`savepoint.rollback()` followed by leaving the block runs clean and keeps the outer transaction. A"
+        " callee's `commit()` acts the same: the block's work so far is committed, an error raised later in"
+        " the block no longer undoes it, and the next session call in the block raises "
+        "`InvalidRequestError`."
     ),
     valid=(
         Example(
