@@ -304,7 +304,8 @@ class _Object:
             # A row: one object per entity, each from the same query.
             return _Tuple(
                 tuple(
-                    replace(self, stage=None, row=(), source=replace(self.source, model=entity)) for entity in self.row
+                    replace(self, stage=None, row=(), source=replace(self.source, model=entity)) if entity else None
+                    for entity in self.row
                 )
             )
         path = self.path if self.source.kind is not SourceKind.CALL or self.stage else (*self.path, "[]")
@@ -1505,6 +1506,12 @@ class _LoadingWalker:
         owner = self.expr(node.value, env)
         if isinstance(owner, _AwaitableAttrs):
             return None
+        if isinstance(owner, _Tuple):
+            # `row.User`: a Row names each entity column after its class.
+            for item in owner.items:
+                if isinstance(item, _Object) and (item.source.model or "").rsplit(".", 1)[-1] == node.attr:
+                    return item
+            return None
         if not isinstance(owner, _Object) or owner.stage is not None:
             return None
         if node.attr == "awaitable_attrs":
@@ -1613,8 +1620,12 @@ class _LoadingWalker:
             if isinstance(receiver_value, _Object):
                 if receiver_value.stage is not None:
                     stage = _RESULT_STEPS.get((receiver_value.stage, func.attr))
+                    if stage == "object" and func.attr.startswith("scalar"):
+                        return replace(receiver_value, row=()).element()  # the first column's object
                     if stage == "object":
                         return receiver_value.element()
+                    if stage == "scalars":
+                        return replace(receiver_value, stage=stage, row=())  # the first column's objects
                     if stage is not None:
                         return replace(receiver_value, stage=stage)
                     return None
@@ -1795,11 +1806,13 @@ class _LoadingWalker:
             origin = StatementOrigin(owner=self.owner, model_attribute=node.args[0].attr)
             return _Statement("", qualname, node.lineno, frozenset(), True, objects=leaf not in _DML, origin=origin)
         models: list[str] = []
-        for argument in node.args:
+        for position, argument in enumerate(node.args):
             model = qualify(argument, self.resolver.table) if dotted_parts(argument) is not None else None
-            if model is None:
+            if model is None and (position == 0 or leaf in _DML):
                 return None
-            models.append(model)
+            # (A further column that is no dotted name, `creator.id.label("by")`, holds no object
+            # but keeps the row's positions.)
+            models.append(model or "")
         if leaf in _DML:
             return _Statement(models[0], qualname, node.lineno, frozenset(), True, objects=False)
         return _Statement(models[0], qualname, node.lineno, frozenset(), True, entities=tuple(models[1:]))
@@ -2312,7 +2325,8 @@ class _LoadingWalker:
                 return None
             source = statement.source(ref)
             stage = None if method == "scalar" else _SESSION_RESULT_STAGES[method]
-            row = (statement.model, *statement.entities) if statement.entities and stage == "result" else ()
+            # (Each row of `execute()` is a Row, also for one entity: `row[0]`, `row.User`.)
+            row = (statement.model, *statement.entities) if statement.model and stage == "result" else ()
             identity = statement.identity if statement.model and not statement.entities else None
             if statement.model and awaited:
                 self.requeried(ref.text, statement.model, env)
