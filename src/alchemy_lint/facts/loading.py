@@ -198,6 +198,8 @@ class _Statement:
     #: Where it comes from when not from `select(Model)` here (then `model` is ""), and the
     #: parameters whose options it carries.
     origin: StatementOrigin | None = None
+    #: Parameters that hold its loader options (see `ObjectSource.loader_parameters`).
+    loader_parameters: tuple[str, ...] = ()
     #: Only what a project call returned, no statement method applied yet: maybe a statement,
     #: maybe anything else (a session, a repository), so everything else reads it as unknown.
     called: bool = False
@@ -222,6 +224,7 @@ class _Statement:
             given_loaders=tuple(sorted(self.given, key=repr)),
             loader_guards=tuple(sorted(self.needs, key=repr)),
             statement=self.origin,
+            loader_parameters=self.loader_parameters,
         )
 
 
@@ -1773,8 +1776,13 @@ class _LoadingWalker:
             return qualname
         return None
 
+    def _options_parameter(self, node: ast.Call) -> str | None:
+        """The parameter a `get()` takes its `options=` from, as the caller passed it."""
+        given = next((keyword.value for keyword in node.keywords if keyword.arg == "options"), None)
+        return self.parameter(given) if given is not None else None
+
     def get_by_model_attribute(
-        self, node: ast.Call, model_node: ast.expr, options: _Options, session: ValueRef
+        self, node: ast.Call, model_node: ast.expr, options: _Options, session: ValueRef, held: str | None = None
     ) -> _Object | None:
         """`await self.session.get(self.model, ident)` in a generic repository: the object of the
         model the receiver's class names, loaded as `select(self.model)` with the `options=`."""
@@ -1787,7 +1795,14 @@ class _LoadingWalker:
             return None
         origin = StatementOrigin(owner=self.owner, model_attribute=model_node.attr)
         statement = _Statement(
-            "", _SELECT_QUALNAME, node.lineno, options.loaders, options.known, maybe=options.maybe, origin=origin
+            "",
+            _SELECT_QUALNAME,
+            node.lineno,
+            options.loaders,
+            options.known,
+            maybe=options.maybe,
+            origin=origin,
+            loader_parameters=(held,) if held is not None else (),
         )
         return _Object(statement.source(session))
 
@@ -2292,8 +2307,9 @@ class _LoadingWalker:
             options = (
                 option_value if isinstance(option_value, _Options) else _Options(frozenset(), "options" not in keywords)
             )
+            held = self._options_parameter(node) if not options.known else None
             if model is None:
-                return self.get_by_model_attribute(node, model_node, options, ref)
+                return self.get_by_model_attribute(node, model_node, options, ref, held)
             source = ObjectSource(
                 SourceKind.GET,
                 node.lineno,
@@ -2303,6 +2319,7 @@ class _LoadingWalker:
                 loaders_known=options.known,
                 maybe_loaders=tuple(sorted(options.maybe, key=repr)),
                 loader_guards=tuple(sorted(options.needs, key=repr)),
+                loader_parameters=(held,) if held is not None else (),
             )
             self.requeried(ref.text, model, env)
             key = _identity_key(node.args[1]) if len(node.args) > 1 else None

@@ -204,7 +204,7 @@ def _resolve_call(
             inner.line,
             inner.path,
             inner.loaders,
-            inner.loaders_known,
+            inner.loaders_known or _passes_no_options(returned.source, settled),
             prefix,
             returned.loaded if not returned.path else (),
             returned.is_collection or inner.is_collection,
@@ -238,6 +238,18 @@ def _resolve_call(
             tuple(dict.fromkeys((*found.withheld, *resolved.withheld))),
         )
     return found
+
+
+def _passes_no_options(source: ObjectSource, settled: dict[str, KnownArgument]) -> bool:
+    """Whether the call leaves every parameter the query takes its loader options from None
+    (`_get_by_id(id_)` of `get(self.model, id_, options=options)` with `options=None`): the
+    query then runs with no options, so its loaders are known."""
+    if not source.loader_parameters:
+        return False
+    return all(
+        (known := settled.get(parameter)) is not None and known.is_none is True
+        for parameter in source.loader_parameters
+    )
 
 
 def _reached(
