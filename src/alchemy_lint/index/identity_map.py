@@ -14,7 +14,7 @@ from collections.abc import Callable, Container
 from typing import TYPE_CHECKING
 
 from alchemy_lint.facts.model import FunctionFacts, LoaderStrategy, ObjectSource, SourceKind
-from alchemy_lint.index.loading import ResolvedSource, callee_function, option_for, resolve_source
+from alchemy_lint.index.loading import ResolvedSource, callee_function, resolve_source
 from alchemy_lint.records import record
 
 if TYPE_CHECKING:
@@ -162,28 +162,4 @@ def _models(index: ProjectIndex, source: ResolvedSource) -> set[str]:
             model = relationship.target
             if step.strategy.loads:
                 found.add(model)
-    if source.loaders_known:
-        found |= _eagerly_loaded(index, source, (source.model,), (), _MAX_DEPTH)
-    return found
-
-
-def _eagerly_loaded(
-    index: ProjectIndex, source: ResolvedSource, mappers: tuple[str, ...], names: tuple[str, ...], depth: int
-) -> set[str]:
-    """The models a query brings along through relationships declared with an eager `lazy=`
-    (`lazy="selectin"` on `Loan.items`), under the queried entity and under each other, unless
-    an option of the query turns them off. Like the loaders themselves, stops at a relationship
-    back to a mapper already on the path."""
-    found: set[str] = set()
-    if depth <= 0:
-        return found
-    for name, relationship in index.relationships(mappers[-1]).items():
-        target = relationship.target
-        if target is None or target in mappers:
-            continue
-        option = option_for(source.loaders, (*names, name))
-        if not (option.loads if option is not None else relationship.is_eager):
-            continue
-        found.add(target)
-        found |= _eagerly_loaded(index, source, (*mappers, target), (*names, name), depth - 1)
     return found

@@ -496,7 +496,7 @@ def _loaded_here(target: AccessTarget, attribute: str, loaded: tuple[str, ...], 
     option = _option_for(target.source.loaders, names) if target.source.loaders_known else None
     if option is not None and (option.loads or option.emits_no_sql):
         return True
-    if option is None and len(names) > 1 and _query_wide(target.source.loaders) is not None:
+    if option is None and len(names) > 1 and _loads_query_wide(target.source.loaders):
         reached = _eager_reaches(target, relationship)
         if reached is not False:
             return reached
@@ -523,7 +523,7 @@ def _option_for(loaders: tuple[LoaderPath, ...], names: tuple[str, ...]) -> Load
     `lazyload("*")`, `raiseload("*")` and `noload("*")` reach every relationship below the path
     they end (`defaultload(A.b).lazyload("*")` those under `A.b`), at any depth, and override an
     eager `lazy=` of the mapper (verified at run time, SQLAlchemy 2.1 with aiosqlite); a loading
-    wildcard (`selectinload("*")`) counts here at its own depth only (`_query_wide` gives
+    wildcard (`selectinload("*")`) counts here at its own depth only (`_loads_query_wide` gives
     the queried entity's one its further reach).
     """
     own: LoaderStrategy | None = None
@@ -551,23 +551,17 @@ def _option_for(loaders: tuple[LoaderPath, ...], names: tuple[str, ...]) -> Load
     return wildcard[1] if wildcard is not None and wildcard[1] is not LoaderStrategy.DEFAULT else None
 
 
-def option_for(loaders: tuple[LoaderPath, ...], names: tuple[str, ...]) -> LoaderStrategy | None:
-    """The strategy a query's options give the last of `names`, walked from the queried entity
-    (see `_option_for`), the query-wide loading wildcard included."""
-    option = _option_for(loaders, names)
-    return _query_wide(loaders) if option is None and len(names) > 1 else option
-
-
-def _query_wide(loaders: tuple[LoaderPath, ...]) -> LoaderStrategy | None:
-    """The strategy of a loading wildcard on the queried entity itself (`selectinload("*")`,
-    `joinedload("*")`): it sets the strategy of every relationship the query loads, at any
-    depth, where no option names one; like a mapper's eager `lazy=` it stops at a relationship
-    back to a mapper already on the path (verified at run time, SQLAlchemy 2.1 with aiosqlite).
-    A wildcard below a path (`selectinload(A.b).selectinload("*")`) reaches its own depth only."""
-    for loader in loaders:
-        if len(loader.steps) == 1 and loader.steps[0].attribute == "*" and loader.steps[0].strategy.loads:
-            return loader.steps[0].strategy
-    return None
+def _loads_query_wide(loaders: tuple[LoaderPath, ...]) -> bool:
+    """Whether the query's options hold a loading wildcard on the queried entity itself
+    (`selectinload("*")`, `joinedload("*")`): it sets the strategy of every relationship the
+    query loads, at any depth, where no option names one; like a mapper's eager `lazy=` it stops
+    at a relationship back to a mapper already on the path (verified at run time, SQLAlchemy 2.1
+    with aiosqlite). A wildcard below a path (`selectinload(A.b).selectinload("*")`) reaches its
+    own depth only."""
+    return any(
+        len(loader.steps) == 1 and loader.steps[0].attribute == "*" and loader.steps[0].strategy.loads
+        for loader in loaders
+    )
 
 
 def _along(steps: tuple[LoaderStep, ...], names: tuple[str, ...]) -> bool:
