@@ -181,6 +181,45 @@ async def report() -> None:
     assert "async with get_a_session() as session inside each task" in finding.message
 
 
+def test_the_fix_never_names_a_factory_of_the_test_suite(tmp_path: Path) -> None:
+    # The application keeps its factory in a mapping at start-up; the only named factory is the
+    # test suite's, which is no advice for application code.
+    state = """\
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+STATE: dict[str, object] = {}
+
+
+def init_state() -> None:
+    STATE["factory"] = async_sessionmaker(create_async_engine("sqlite+aiosqlite://"), expire_on_commit=False)
+
+
+async def get_db():
+    async with STATE["factory"]() as db:  # type: ignore[operator]
+        yield db
+"""
+    testing = """\
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+TestingSessionLocal = async_sessionmaker(create_async_engine("sqlite+aiosqlite://"), expire_on_commit=False)
+"""
+    source = """\
+import asyncio
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def report(db: AsyncSession) -> None:
+    await asyncio.gather(db.scalars("select 1"), db.scalars("select 2"))
+"""
+    root = write_project(
+        tmp_path / "project", {"app/state.py": state, "tests/commons.py": testing, "app/service.py": source}
+    )
+    [finding] = findings_in(root, "app/service.py", "ASA201")
+    assert "TestingSessionLocal" not in finding.message
+    assert "async with the session factory inside each task" in finding.message
+
+
 def test_module_level_session_in_a_sync_only_project_is_silent(tmp_path: Path) -> None:
     source = """\
 from sqlalchemy import create_engine

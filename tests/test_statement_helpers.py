@@ -296,8 +296,9 @@ class UnnamedRepository(Repository[Order]):
 
 def test_a_model_a_subclass_passes_up_to_the_base_constructor_is_the_statements(tmp_path: Path) -> None:
     # `super().__init__(Order, session)` sets the base's `self.model`: `select(self.model)` and
-    # `session.get(self.model, id)` load an Order; with `options=` unknown nothing is judged, and
-    # a model the subclass itself receives names nothing.
+    # `session.get(self.model, id)` load an Order; `options=options` left at its None default
+    # loads nothing either (tests/test_option_parameters.py runs it), and a model the subclass
+    # itself receives names nothing.
     check(
         tmp_path,
         """\
@@ -319,7 +320,7 @@ async def got(session: AsyncSession) -> str | None:
 
 async def with_options(session: AsyncSession) -> str | None:
     order = await OrderRepository(session).get(1)
-    return await describe(order)
+    return await describe(order)  # ASA301
 
 
 async def unnamed(session: AsyncSession, model: object) -> str | None:

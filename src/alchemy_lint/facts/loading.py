@@ -198,6 +198,8 @@ class _Statement:
     #: Where it comes from when not from `select(Model)` here (then `model` is ""), and the
     #: parameters whose options it carries.
     origin: StatementOrigin | None = None
+    #: Parameters that hold its loader options (see `ObjectSource.loader_parameters`).
+    loader_parameters: tuple[str, ...] = ()
     #: Only what a project call returned, no statement method applied yet: maybe a statement,
     #: maybe anything else (a session, a repository), so everything else reads it as unknown.
     called: bool = False
@@ -222,6 +224,7 @@ class _Statement:
             given_loaders=tuple(sorted(self.given, key=repr)),
             loader_guards=tuple(sorted(self.needs, key=repr)),
             statement=self.origin,
+            loader_parameters=self.loader_parameters,
         )
 
 
@@ -304,7 +307,8 @@ class _Object:
             # A row: one object per entity, each from the same query.
             return _Tuple(
                 tuple(
-                    replace(self, stage=None, row=(), source=replace(self.source, model=entity)) for entity in self.row
+                    replace(self, stage=None, row=(), source=replace(self.source, model=entity)) if entity else None
+                    for entity in self.row
                 )
             )
         path = self.path if self.source.kind is not SourceKind.CALL or self.stage else (*self.path, "[]")
@@ -1505,6 +1509,12 @@ class _LoadingWalker:
         owner = self.expr(node.value, env)
         if isinstance(owner, _AwaitableAttrs):
             return None
+        if isinstance(owner, _Tuple):
+            # `row.User`: a Row names each entity column after its class.
+            for item in owner.items:
+                if isinstance(item, _Object) and (item.source.model or "").rsplit(".", 1)[-1] == node.attr:
+                    return item
+            return None
         if not isinstance(owner, _Object) or owner.stage is not None:
             return None
         if node.attr == "awaitable_attrs":
@@ -1613,8 +1623,12 @@ class _LoadingWalker:
             if isinstance(receiver_value, _Object):
                 if receiver_value.stage is not None:
                     stage = _RESULT_STEPS.get((receiver_value.stage, func.attr))
+                    if stage == "object" and func.attr.startswith("scalar"):
+                        return replace(receiver_value, row=()).element()  # the first column's object
                     if stage == "object":
                         return receiver_value.element()
+                    if stage == "scalars":
+                        return replace(receiver_value, stage=stage, row=())  # the first column's objects
                     if stage is not None:
                         return replace(receiver_value, stage=stage)
                     return None
@@ -1762,8 +1776,13 @@ class _LoadingWalker:
             return qualname
         return None
 
+    def _options_parameter(self, node: ast.Call) -> str | None:
+        """The parameter a `get()` takes its `options=` from, as the caller passed it."""
+        given = next((keyword.value for keyword in node.keywords if keyword.arg == "options"), None)
+        return self.parameter(given) if given is not None else None
+
     def get_by_model_attribute(
-        self, node: ast.Call, model_node: ast.expr, options: _Options, session: ValueRef
+        self, node: ast.Call, model_node: ast.expr, options: _Options, session: ValueRef, held: str | None = None
     ) -> _Object | None:
         """`await self.session.get(self.model, ident)` in a generic repository: the object of the
         model the receiver's class names, loaded as `select(self.model)` with the `options=`."""
@@ -1776,7 +1795,14 @@ class _LoadingWalker:
             return None
         origin = StatementOrigin(owner=self.owner, model_attribute=model_node.attr)
         statement = _Statement(
-            "", _SELECT_QUALNAME, node.lineno, options.loaders, options.known, maybe=options.maybe, origin=origin
+            "",
+            _SELECT_QUALNAME,
+            node.lineno,
+            options.loaders,
+            options.known,
+            maybe=options.maybe,
+            origin=origin,
+            loader_parameters=(held,) if held is not None else (),
         )
         return _Object(statement.source(session))
 
@@ -1795,11 +1821,13 @@ class _LoadingWalker:
             origin = StatementOrigin(owner=self.owner, model_attribute=node.args[0].attr)
             return _Statement("", qualname, node.lineno, frozenset(), True, objects=leaf not in _DML, origin=origin)
         models: list[str] = []
-        for argument in node.args:
+        for position, argument in enumerate(node.args):
             model = qualify(argument, self.resolver.table) if dotted_parts(argument) is not None else None
-            if model is None:
+            if model is None and (position == 0 or leaf in _DML):
                 return None
-            models.append(model)
+            # (A further column that is no dotted name, `creator.id.label("by")`, holds no object
+            # but keeps the row's positions.)
+            models.append(model or "")
         if leaf in _DML:
             return _Statement(models[0], qualname, node.lineno, frozenset(), True, objects=False)
         return _Statement(models[0], qualname, node.lineno, frozenset(), True, entities=tuple(models[1:]))
@@ -2279,8 +2307,9 @@ class _LoadingWalker:
             options = (
                 option_value if isinstance(option_value, _Options) else _Options(frozenset(), "options" not in keywords)
             )
+            held = self._options_parameter(node) if not options.known else None
             if model is None:
-                return self.get_by_model_attribute(node, model_node, options, ref)
+                return self.get_by_model_attribute(node, model_node, options, ref, held)
             source = ObjectSource(
                 SourceKind.GET,
                 node.lineno,
@@ -2290,6 +2319,7 @@ class _LoadingWalker:
                 loaders_known=options.known,
                 maybe_loaders=tuple(sorted(options.maybe, key=repr)),
                 loader_guards=tuple(sorted(options.needs, key=repr)),
+                loader_parameters=(held,) if held is not None else (),
             )
             self.requeried(ref.text, model, env)
             key = _identity_key(node.args[1]) if len(node.args) > 1 else None
@@ -2312,7 +2342,8 @@ class _LoadingWalker:
                 return None
             source = statement.source(ref)
             stage = None if method == "scalar" else _SESSION_RESULT_STAGES[method]
-            row = (statement.model, *statement.entities) if statement.entities and stage == "result" else ()
+            # (Each row of `execute()` is a Row, also for one entity: `row[0]`, `row.User`.)
+            row = (statement.model, *statement.entities) if statement.model and stage == "result" else ()
             identity = statement.identity if statement.model and not statement.entities else None
             if statement.model and awaited:
                 self.requeried(ref.text, statement.model, env)

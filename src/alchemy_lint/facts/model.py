@@ -715,6 +715,9 @@ class ObjectSource:
     flags: tuple[KnownArgument, ...] = ()
     #: For RECEIVED: the parameter that holds the object.
     parameter: str = ""
+    #: Parameters that hold the query's loader options (`session.get(M, key, options=options)`):
+    #: its loaders are unknown here, and known empty for a call that leaves them None.
+    loader_parameters: tuple[str, ...] = ()
 
 
 class AccessKind(str, Enum):

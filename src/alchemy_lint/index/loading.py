@@ -204,7 +204,7 @@ def _resolve_call(
             inner.line,
             inner.path,
             inner.loaders,
-            inner.loaders_known,
+            inner.loaders_known or _passes_no_options(returned.source, settled),
             prefix,
             returned.loaded if not returned.path else (),
             returned.is_collection or inner.is_collection,
@@ -238,6 +238,18 @@ def _resolve_call(
             tuple(dict.fromkeys((*found.withheld, *resolved.withheld))),
         )
     return found
+
+
+def _passes_no_options(source: ObjectSource, settled: dict[str, KnownArgument]) -> bool:
+    """Whether the call leaves every parameter the query takes its loader options from None
+    (`_get_by_id(id_)` of `get(self.model, id_, options=options)` with `options=None`): the
+    query then runs with no options, so its loaders are known."""
+    if not source.loader_parameters:
+        return False
+    return all(
+        (known := settled.get(parameter)) is not None and known.is_none is True
+        for parameter in source.loader_parameters
+    )
 
 
 def _reached(
@@ -484,6 +496,10 @@ def _loaded_here(target: AccessTarget, attribute: str, loaded: tuple[str, ...], 
     option = _option_for(target.source.loaders, names) if target.source.loaders_known else None
     if option is not None and (option.loads or option.emits_no_sql):
         return True
+    if option is None and len(names) > 1 and _loads_query_wide(target.source.loaders):
+        reached = _eager_reaches(target, relationship)
+        if reached is not False:
+            return reached
     if relationship.is_eager and option is not LoaderStrategy.LAZY:
         eager = _eager_reaches(target, relationship)
         if eager is not False:
@@ -507,7 +523,8 @@ def _option_for(loaders: tuple[LoaderPath, ...], names: tuple[str, ...]) -> Load
     `lazyload("*")`, `raiseload("*")` and `noload("*")` reach every relationship below the path
     they end (`defaultload(A.b).lazyload("*")` those under `A.b`), at any depth, and override an
     eager `lazy=` of the mapper (verified at run time, SQLAlchemy 2.1 with aiosqlite); a loading
-    wildcard (`selectinload("*")`) counts at its own depth only.
+    wildcard (`selectinload("*")`) counts here at its own depth only (`_loads_query_wide` gives
+    the queried entity's one its further reach).
     """
     own: LoaderStrategy | None = None
     wildcard: tuple[int, LoaderStrategy] | None = None
@@ -532,6 +549,19 @@ def _option_for(loaders: tuple[LoaderPath, ...], names: tuple[str, ...]) -> Load
     if own is not None:
         return own
     return wildcard[1] if wildcard is not None and wildcard[1] is not LoaderStrategy.DEFAULT else None
+
+
+def _loads_query_wide(loaders: tuple[LoaderPath, ...]) -> bool:
+    """Whether the query's options hold a loading wildcard on the queried entity itself
+    (`selectinload("*")`, `joinedload("*")`): it sets the strategy of every relationship the
+    query loads, at any depth, where no option names one; like a mapper's eager `lazy=` it stops
+    at a relationship back to a mapper already on the path (verified at run time, SQLAlchemy 2.1
+    with aiosqlite). A wildcard below a path (`selectinload(A.b).selectinload("*")`) reaches its
+    own depth only."""
+    return any(
+        len(loader.steps) == 1 and loader.steps[0].attribute == "*" and loader.steps[0].strategy.loads
+        for loader in loaders
+    )
 
 
 def _along(steps: tuple[LoaderStep, ...], names: tuple[str, ...]) -> bool:

@@ -84,7 +84,12 @@ def _fix_hint(context: FileContext) -> str:
     index = context.index
     if index.session_helper() is not None:
         return f"async with {index.settings.session_helper}() as session inside each task"
-    published = [site.call.assigned_to for site in index.factory_sites if site.call.assigned_to]
+    # (A test suite's factory is no advice for application code.)
+    published = [
+        site.call.assigned_to
+        for site in index.factory_sites
+        if site.call.assigned_to and not index.is_test_module(site.path)
+    ]
     if published:
         return f"async with {published[0].rsplit('.', 1)[-1]}() as session inside each task"
     return "async with the session factory inside each task, or pass the factory instead of the session"
