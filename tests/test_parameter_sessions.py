@@ -109,3 +109,16 @@ async def test_rename() -> None:
         {"app/db.py": DB, "app/db_models.py": MODELS, "app/handlers.py": helper_only, "tests/test_app.py": test_module},
     )
     assert findings_in(root, "app/handlers.py", "ASA302") == []
+
+
+def test_a_project_that_builds_a_factory_is_judged_by_it_not_by_the_callers(tmp_path: Path) -> None:
+    database = DB + "KeepingSession = async_sessionmaker(engine, expire_on_commit=False)\n"
+    database = database.replace(
+        "from sqlalchemy.ext.asyncio import create_async_engine",
+        "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine",
+    )
+    root = write_project(
+        tmp_path / "factory",
+        {"app/db.py": database, "app/db_models.py": MODELS, "app/handlers.py": EXPIRING_CALLER},
+    )
+    assert findings_in(root, "app/handlers.py", "ASA302") == []

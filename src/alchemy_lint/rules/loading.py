@@ -42,6 +42,7 @@ from alchemy_lint.index.loading import (
     is_async_session,
     is_loaded,
     loader_chain,
+    project_builds_no_factory,
     project_factory_expiry,
     provided_object,
     resolve_access,
@@ -768,15 +769,24 @@ def _is_judged_session(context: FileContext, session: ValueRef) -> bool:
 
 def _commit_expires(context: FileContext, session: ValueRef, scope: str = "") -> bool | None:
     """Whether the session's commit expires its objects: its factory's `expire_on_commit`; for
-    an asyncio session a parameter of `scope` receives and only its annotation explains, what
-    the sessions the application's calls pass it do; else the project's only factory's (with
-    `preview`, for any session whose own is unknown); None: unknown."""
+    an asyncio session a parameter of `scope` receives and only its annotation explains, in a
+    project that builds no session factory, what the sessions the application's calls pass it
+    do; else the project's only factory's (with `preview`, for any session whose own is
+    unknown); None: unknown."""
     index = context.index
     value = index.values.of(session.origins)
     expires = value.expire_on_commit if value.is_session else None
-    if expires is None and value.is_async is True and _declared(session) and _is_parameter(index, session, scope):
-        # `async def sync(session: AsyncSession)` that its callers hand `AsyncSession(engine)`
-        # (or a session of a factory): the annotation names the class, the callers the session.
+    if (
+        expires is None
+        and value.is_async is True
+        and _declared(session)
+        and project_builds_no_factory(index)
+        and _is_parameter(index, session, scope)
+    ):
+        # `async def sync(session: AsyncSession)` in a project that makes every session where it
+        # uses it (`AsyncSession(engine)`): no factory speaks for the project, so the sessions
+        # its callers hand it do. (Asked only then: where factories exist, they answer, and
+        # following every call of every committing function costs a cold run several percent.)
         expires = index.values.passed_expiry(scope, session.text)
     if expires is None and ((value.is_async is True and _declared(session)) or context.settings.preview):
         # An asyncio session no caller or provider names the factory of (a parameter annotated
