@@ -810,6 +810,12 @@ def _providers(index: ProjectIndex, origins: tuple[Origin, ...]) -> set[str]:
     return found
 
 
+def project_builds_no_factory(index: ProjectIndex) -> bool:
+    """The application builds no session factory (a test module's own does not count): every
+    session is made where it is used (`AsyncSession(engine)`)."""
+    return all(index.is_test_module(site.path) for site in index.factory_sites)
+
+
 def project_factory_expiry(index: ProjectIndex) -> bool | None:
     """What the project's only session factory does on commit (None without exactly one). A
     factory a test module builds (per test, bound to its own connection) is not the project's."""

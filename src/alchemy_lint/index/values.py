@@ -246,6 +246,7 @@ class ValueModel:
         #: when first asked, as the construction sites are), and those calls, by name, once read.
         self._passing_files: dict[str, list[str]] | None = None
         self._passing: dict[str, list[tuple[PassingCall, bool]]] = {}
+        self._passed_expiry: dict[tuple[str, str], bool | None] = {}
 
     # -- public questions ------------------------------------------------------------
 
@@ -1039,6 +1040,27 @@ class ValueModel:
         if unknown[speaking]:
             return UNKNOWN
         return _agreed(found[speaking])
+
+    def passed_expiry(self, qualname: str, parameter: str) -> bool | None:
+        """What commit() does to the objects of the sessions the application's calls of a
+        function pass for a parameter (`sync(AsyncSession(engine))`, `sync(factory())`): known
+        only when every such call passes a session whose construction or factory says, and all
+        say the same. Calls in tests (their own fixtures' sessions) say nothing; a function only
+        tests call has no answer."""
+        key = (qualname, parameter)
+        if key in self._passed_expiry:
+            return self._passed_expiry[key]
+        self._passed_expiry[key] = None  # a call chain that comes back here says nothing
+        function = self.index.functions.get(qualname)
+        found: set[bool | None] = set()
+        if function is not None:
+            for origins, in_tests in self._arguments_for(function, parameter):
+                if not in_tests:
+                    value = self.of(origins)
+                    found.add(value.expire_on_commit if value.is_session else None)
+        answer = found.pop() if len(found) == 1 else None
+        self._passed_expiry[key] = answer
+        return answer
 
     def passed_functions(self, origin: Origin) -> tuple[str, ...]:
         """The project functions a call of a callable parameter may run (`await func(**kwargs)` on

@@ -42,6 +42,7 @@ from alchemy_lint.index.loading import (
     is_async_session,
     is_loaded,
     loader_chain,
+    project_builds_no_factory,
     project_factory_expiry,
     provided_object,
     resolve_access,
@@ -174,7 +175,11 @@ def _lazy_reads(context: FileContext, function: FunctionFacts) -> Iterator[_Lazy
             context.index,
             function,
             context.path,
-            tuple(event.line for source, expiry in loading.expiries for event in _expiring(context, source, (expiry,))),
+            tuple(
+                event.line
+                for source, expiry in loading.expiries
+                for event in _expiring(context, source, (expiry,), scope=function.qualname)
+            ),
         )
     )
     yield from _direct_reads(context, loading.accesses, held)
@@ -489,7 +494,7 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
         # A read right after the commit or rollback runs before the reads that only the next
         # iteration of a loop makes, whatever their lines.
         expired = sorted(
-            (*_expired_reads(context, loading), *_expired_handovers(context, loading)),
+            (*_expired_reads(context, function), *_expired_handovers(context, function)),
             key=lambda read: (read.event.line > read.line, read.line, read.col),
         )
         for read in expired:
@@ -551,8 +556,10 @@ def _in_callee_session(source: ObjectSource) -> bool:
     return source.kind is SourceKind.CALL and source.session is None
 
 
-def _expired_reads(context: FileContext, loading: FunctionLoading) -> Iterator[_ExpiredRead]:
+def _expired_reads(context: FileContext, function: FunctionFacts) -> Iterator[_ExpiredRead]:
     index = context.index
+    loading = function.loading
+    assert loading is not None
     for access in loading.accesses:
         if access.kind is not AccessKind.READ or access.attribute.startswith("_"):
             continue
@@ -560,7 +567,7 @@ def _expired_reads(context: FileContext, loading: FunctionLoading) -> Iterator[_
             continue
         expired_by = _since_refreshing_call(index, access, loading) if access.expired_by else ()
         source, expired_by = _given_back(index, access.source, expired_by)
-        events = _expiring(context, source, expired_by, loading)
+        events = _expiring(context, source, expired_by, loading, scope=function.qualname)
         if not events:
             continue
         target = resolve_access(index, access, context.path)
@@ -596,9 +603,11 @@ def _column_read(index: ProjectIndex, model: str, member: str) -> str | None:
     )
 
 
-def _expired_handovers(context: FileContext, loading: FunctionLoading) -> Iterator[_ExpiredRead]:
+def _expired_handovers(context: FileContext, function: FunctionFacts) -> Iterator[_ExpiredRead]:
     """An expired object handed to a callee that reads one of its columns: the callee raises."""
     index = context.index
+    loading = function.loading
+    assert loading is not None
     for handover in loading.handovers:
         # (A list a route returns is validated item by item by its response model.)
         listed = handover.is_collection
@@ -607,7 +616,7 @@ def _expired_handovers(context: FileContext, loading: FunctionLoading) -> Iterat
         ):
             continue
         source, expired_by = _given_back(index, handover.source, handover.expired_by)
-        events = _expiring(context, source, expired_by, loading)
+        events = _expiring(context, source, expired_by, loading, scope=function.qualname)
         if not events:
             continue
         target = resolve_object(index, handover.source, handover.path, context.path)
@@ -659,13 +668,15 @@ def _expiring(
     expired_by: tuple[Expiry, ...],
     loading: FunctionLoading | None = None,
     depth: int = 0,
+    *,
+    scope: str = "",
 ) -> tuple[Expiry, ...]:
     """The commits and rollbacks among `expired_by` that expire the objects of the source's
     session (a commit does only on a session that expires on commit); none when the session is
-    unknown or not an async one."""
+    unknown or not an async one. `scope` is the function that holds the source."""
     index = context.index
     if source.kind is SourceKind.RECEIVED:
-        return _expiring_received(context, source, expired_by, loading) if loading is not None else ()
+        return _expiring_received(context, source, expired_by, loading, scope) if loading is not None else ()
     session = source.session
     if any(event.reselected is not None for event in expired_by):
         expired_by = tuple(event for event in expired_by if not _reselected(index, event))
@@ -680,7 +691,7 @@ def _expiring(
         return ()
     if not _is_judged_session(context, session):
         return ()
-    expires = _commit_expires(context, session)
+    expires = _commit_expires(context, session, scope)
     left = (_as_left(context, event, depth) for event in expired_by)
     # A new object a callee added and only flushed is pending in this transaction: a rollback
     # turns it transient with its attributes intact, rather than expiring it.
@@ -738,7 +749,7 @@ def _as_left(context: FileContext, event: Expiry, depth: int) -> Expiry | None:
     for returned in loading.returns:
         if returned.position is not None or not returned.expired_by:
             return None
-        found = _expiring(context, returned.source, returned.expired_by, loading, depth + 1)
+        found = _expiring(context, returned.source, returned.expired_by, loading, depth + 1, scope=function.qualname)
         # Only a commit or rollback the callee makes on every path that returns normally: one
         # under a test of a parameter the caller may leave at its default (`if track_view:`), or
         # in an `except` handler, leaves the object as it was on the path the caller gets.
@@ -756,13 +767,27 @@ def _is_judged_session(context: FileContext, session: ValueRef) -> bool:
     return is_async is True or (is_async is None and context.settings.preview)
 
 
-def _commit_expires(context: FileContext, session: ValueRef) -> bool | None:
-    """Whether the session's commit expires its objects: its factory's `expire_on_commit`
-    else the project's only factory's for an asyncio session only its annotation explains (with
-    `preview`, for any session whose own is unknown); None: unknown."""
+def _commit_expires(context: FileContext, session: ValueRef, scope: str = "") -> bool | None:
+    """Whether the session's commit expires its objects: its factory's `expire_on_commit`; for
+    an asyncio session a parameter of `scope` receives and only its annotation explains, in a
+    project that builds no session factory, what the sessions the application's calls pass it
+    do; else the project's only factory's (with `preview`, for any session whose own is
+    unknown); None: unknown."""
     index = context.index
     value = index.values.of(session.origins)
     expires = value.expire_on_commit if value.is_session else None
+    if (
+        expires is None
+        and value.is_async is True
+        and _declared(session)
+        and project_builds_no_factory(index)
+        and _is_parameter(index, session, scope)
+    ):
+        # `async def sync(session: AsyncSession)` in a project that makes every session where it
+        # uses it (`AsyncSession(engine)`): no factory speaks for the project, so the sessions
+        # its callers hand it do. (Asked only then: where factories exist, they answer, and
+        # following every call of every committing function costs a cold run several percent.)
+        expires = index.values.passed_expiry(scope, session.text)
     if expires is None and ((value.is_async is True and _declared(session)) or context.settings.preview):
         # An asyncio session no caller or provider names the factory of (a parameter annotated
         # `AsyncSession` of a handler looked up in a table, a service's `self.session`) is one of
@@ -772,6 +797,12 @@ def _commit_expires(context: FileContext, session: ValueRef) -> bool | None:
     return expires
 
 
+def _is_parameter(index: ProjectIndex, session: ValueRef, scope: str) -> bool:
+    """The session is a parameter of the function `scope`, named as it is received."""
+    function = index.functions.get(scope) if scope and session.received else None
+    return function is not None and session.text in function.parameters
+
+
 def _declared(session: ValueRef) -> bool:
     """The session is known by what it is declared as (an annotation, an attribute), not made
     by a call the index could not follow."""
@@ -779,7 +810,11 @@ def _declared(session: ValueRef) -> bool:
 
 
 def _expiring_received(
-    context: FileContext, source: ObjectSource, expired_by: tuple[Expiry, ...], loading: FunctionLoading
+    context: FileContext,
+    source: ObjectSource,
+    expired_by: tuple[Expiry, ...],
+    loading: FunctionLoading,
+    scope: str = "",
 ) -> tuple[Expiry, ...]:
     """The commits and rollbacks that expire an object a parameter received (see
     `SourceKind.RECEIVED`): those of its session, which is the one the function hands it to
@@ -800,7 +835,7 @@ def _expiring_received(
         return ()
     if not _is_judged_session(context, session):
         return ()
-    expires = _commit_expires(context, session)
+    expires = _commit_expires(context, session, scope)
     return tuple(
         event
         for event in (_through_callee(index, event) for event in expired_by if event.session == held_by)
