@@ -12,6 +12,7 @@ from typing import Protocol
 
 from alchemy_lint.facts.conditions import Guard, branch_conditions, known_arguments
 from alchemy_lint.facts.effect_cases import Case, Cases, Done, ended, entered, joined, stored
+from alchemy_lint.facts.expected_errors import expects_error
 from alchemy_lint.facts.guarded_loaders import NO_NEEDS, Needs, combined_needs, joined_needs
 from alchemy_lint.facts.injection import next_item_of
 from alchemy_lint.facts.model import (
@@ -885,6 +886,10 @@ class _LoadingWalker:
                 if session is not None:
                     committed.append(session)
             after = self.block(node.body, env)
+            if after is not None and any(expects_error(i.context_expr, self.resolver.table) for i in node.items):
+                # `with pytest.raises(E):` goes on only where its body raised: a call there that
+                # caught its own error, rolled it back and returned normally failed the test.
+                _check_results(after, set(range(node.lineno, (node.end_lineno or node.lineno) + 1)), checked=True)
             for session in committed:
                 if after is not None:
                     # `async with session.begin():` commits when the block ends.

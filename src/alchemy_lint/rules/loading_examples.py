@@ -292,6 +292,27 @@ async def tag_order(session: AsyncSession, order_id: int) -> bool:
 """
 _TAGGING_FILE = ("app/tagging.py", _TAGGING)
 
+#: A helper that checks its argument before it tries, then rolls back on an error it swallows.
+_CHECKED_TAGGING = """\
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import OrderEvent
+
+
+async def tag_checked(session: AsyncSession, order_id: int) -> bool:
+    if order_id <= 0:
+        raise ValueError("order_id must be positive")
+    try:
+        session.add(OrderEvent(id=order_id, order_id=order_id, kind="tagged"))
+        await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        return False
+    return True
+"""
+_CHECKED_TAGGING_FILE = ("app/checked_tagging.py", _CHECKED_TAGGING)
+
 #: A CRUD layer that commits unless its caller passes a unit of work of its own.
 _CRUD = """\
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -2611,6 +2632,28 @@ async def close_and_report(order_id: int) -> str:
         _KEEPING_DB,
         _SERVICES_FILE,
         title="A helper that commits, or rolls back and says so, where commit() keeps objects loaded",
+        topic=_COMMIT_ELSEWHERE,
+    ),
+    _example(
+        """\
+import pytest
+
+from app.checked_tagging import tag_checked
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def rejects_bad_ids(user_id: int) -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, user_id)
+        for order_id in (0, -1):
+            with pytest.raises(ValueError):
+                await tag_checked(session, order_id)
+        return user.name
+""",
+        _KEEPING_DB,
+        _CHECKED_TAGGING_FILE,
+        title="A loop goes on after `pytest.raises()`: only a helper that raised gets it there, not one that swallowed",
         topic=_COMMIT_ELSEWHERE,
     ),
     _example(
