@@ -411,6 +411,9 @@ class ClassFacts:
     init_fields: tuple[str, ...] | None = None
     #: The fields declared `primary_key=True` (`mapped_column(...)`, `Column(...)`, `Field(...)`).
     primary_key: tuple[str, ...] = ()
+    #: For a pydantic v1 `GetterDict` subclass: the keys its `get()` gives only when the
+    #: relationship of that name is loaded (see `facts.getters`).
+    loaded_only: tuple[str, ...] = ()
 
 
 @record

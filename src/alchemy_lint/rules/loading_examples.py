@@ -174,6 +174,54 @@ class OrderSummary(BaseModel):
 """
 _SCHEMAS_FILE = ("app/schemas.py", _SCHEMAS)
 
+#: pydantic v1 schemas whose `Config.getter_dict` decides what validation reads of an order.
+_GETTER_SCHEMAS = """\
+from typing import Any, Optional
+
+from pydantic.v1 import BaseModel
+from pydantic.v1.utils import GetterDict
+
+
+class OrderGetter(GetterDict):
+    def get(self, key: str, default: Any) -> Any:
+        if key == "items" and "items" not in self._obj.__dict__:
+            return default  # not loaded: no lazy load, the field keeps its default
+        return super().get(key, default)
+
+
+class CountingGetter(GetterDict):
+    def get(self, key: str, default: Any) -> Any:
+        if key == "items":
+            return [{"quantity": item.quantity} for item in self._obj.items]
+        return super().get(key, default)
+
+
+class ItemOut(BaseModel):
+    quantity: int
+
+    class Config:
+        orm_mode = True
+
+
+class OrderOut(BaseModel):
+    id: int
+    items: Optional[list[ItemOut]]
+
+    class Config:
+        orm_mode = True
+        getter_dict = OrderGetter
+
+
+class OrderCounts(BaseModel):
+    id: int
+    items: list[ItemOut]
+
+    class Config:
+        orm_mode = True
+        getter_dict = CountingGetter
+"""
+_GETTER_SCHEMAS_FILE = ("app/schemas_v1.py", _GETTER_SCHEMAS)
+
 _PAIRS = """\
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -1216,6 +1264,22 @@ ASA301_CROSS_FUNCTION_INVALID: tuple[Example, ...] = (
         """\
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db_models import Order
+from app.schemas_v1 import OrderCounts
+
+
+async def order_counts(session: AsyncSession, order_id: int) -> OrderCounts:
+    order = await session.get(Order, order_id)
+    return OrderCounts.from_orm(order)  # ASA301
+""",
+        _GETTER_SCHEMAS_FILE,
+        title="A pydantic v1 `Config.getter_dict` that reads the relationship for its key",
+        topic=_HANDED_OVER,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from app.generic_repository import OrderRepository
 
 
@@ -1582,6 +1646,22 @@ async def item_line(session: AsyncSession, item_id: int) -> str:
 )
 
 ASA301_CROSS_FUNCTION_VALID: tuple[Example, ...] = (
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+from app.schemas_v1 import OrderOut
+
+
+async def order_out_v1(session: AsyncSession, order_id: int) -> OrderOut:
+    order = await session.get(Order, order_id)
+    return OrderOut.from_orm(order)
+""",
+        _GETTER_SCHEMAS_FILE,
+        title="A pydantic v1 `Config.getter_dict` that gives the default when the relationship is not loaded",
+        topic=_HANDED_OVER,
+    ),
     _example(
         """\
 from sqlalchemy.ext.asyncio import AsyncSession
