@@ -37,10 +37,13 @@ def test_a_branch_that_tests_whether_the_relationship_is_loaded_gives_its_key() 
     assert _keys(_GETTER) == ("responses", "vectors", "tags", "owner")
 
 
+_PLAIN = """\
+class Plain:
+    def fetch(self, key, default):
+        if key == "a" and "a" in self.__dict__:
+            return default
+"""
+
+
 def test_a_class_without_a_get_method_gives_nothing() -> None:
-    assert (
-        _keys(
-            "class Plain:\n    def fetch(self, key, default):\n        if key == 'a' and key.__dict__:\n            pass\n"
-        )
-        == ()
-    )
+    assert _keys(_PLAIN) == ()

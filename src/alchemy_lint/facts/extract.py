@@ -17,9 +17,11 @@ from alchemy_lint.facts.classes import (
     class_field,
     declared_attribute,
     declares_primary_key,
+    declares_unique,
     decorator_callee,
     field_type,
     relationship_facts,
+    unique_constraints,
 )
 from alchemy_lint.facts.concurrency import ConcurrencyRecorder
 from alchemy_lint.facts.conditions import Guard, branch_conditions, constant_defaults, known_arguments, leaves, weakest
@@ -484,6 +486,7 @@ class _FactsBuilder(FastNodeVisitor):
         relationships: list[RelationshipFacts] = []
         fields: list[str] = []
         primary_key: list[str] = []
+        unique: list[str] = []
         field_types: dict[str, str] = {}
         for statement in node.body:
             declared = class_field(statement) or declared_attribute(statement, self.table)
@@ -492,6 +495,10 @@ class _FactsBuilder(FastNodeVisitor):
                 fields.append(name)
                 if declares_primary_key(value):
                     primary_key.append(name)
+                if declares_unique(value):
+                    unique.append(name)
+                elif name == "__table_args__":
+                    unique.extend(unique_constraints(value))
                 target = annotation_target(annotation, self.table)
                 if target:
                     state.attributes[name] = AttributeFacts((Origin(OriginKind.ANNOTATION, target),))
@@ -532,6 +539,7 @@ class _FactsBuilder(FastNodeVisitor):
                 generated,
                 tuple(primary_key),
                 loaded_only_keys(node),
+                tuple(unique),
             )
         )
 

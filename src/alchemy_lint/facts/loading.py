@@ -20,6 +20,7 @@ from alchemy_lint.facts.model import (
     EXPLICIT_EXPIRIES,
     RETURNED_EXPIRED,
     RETURNED_TO_RESPONSE,
+    SAME_COLUMN,
     WRAPPED,
     AccessKind,
     Condition,
@@ -1308,7 +1309,11 @@ class _LoadingWalker:
             if isinstance(owner, _Object) and owner.stage is None:
                 self.record(target, owner, AccessKind.ASSIGN)
                 if isinstance(target.value, ast.Name):
-                    env[target.value.id] = replace(owner, loaded=owner.loaded | {target.attr, assigned(target.attr)})
+                    owner = replace(owner, loaded=owner.loaded | {target.attr, assigned(target.attr)})
+                    if owner.identity is not None and owner.identity[0] == target.attr:
+                        # `user.email = new`: a query by the old value no longer gives this row.
+                        owner = replace(owner, identity=None)
+                    env[target.value.id] = owner
         elif isinstance(target, ast.Subscript):
             self.expr(target.value, env)
             self.expr(target.slice, env)
@@ -2403,7 +2408,9 @@ class _LoadingWalker:
                 continue
             if value.session_text != session or (held and column and held != column):
                 continue
-            env[name] = _answered(value, (model, held or column), lambda _: True)
+            # (Loaded by the same column with the same key: a unique column will do too.)
+            mark = SAME_COLUMN + column if held and held == column else held or column
+            env[name] = _answered(value, (model, mark), lambda _: True)
 
     def requeried(self, session: str, model: str, env: _Env) -> None:
         """A query of `session` for `model` after an explicit `expire(obj)` or `expire_all()`:

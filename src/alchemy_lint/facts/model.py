@@ -414,6 +414,9 @@ class ClassFacts:
     #: For a pydantic v1 `GetterDict` subclass: the keys its `get()` gives only when the
     #: relationship of that name is loaded (see `facts.getters`).
     loaded_only: tuple[str, ...] = ()
+    #: The columns declared unique one by one (`unique=True`, a one-column `UniqueConstraint` or
+    #: unique `Index` in `__table_args__`): a query by one of them gives one row.
+    unique: tuple[str, ...] = ()
 
 
 @record
@@ -831,6 +834,9 @@ RETURNED_TO_RESPONSE = "return"
 #: `Expiry.method`s the code asks for by name, whatever `expire_on_commit` says:
 #: `session.expire(obj)` (that object only) and `session.expire_all()`.
 EXPLICIT_EXPIRIES = frozenset({"expire", "expire_all"})
+#: The mark before the column of `Expiry.reselected` when the object was loaded by that same
+#: column with the same key (`=email`): the index voids it for a primary key or a unique column.
+SAME_COLUMN = "="
 
 
 @record
