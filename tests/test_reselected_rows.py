@@ -7,12 +7,14 @@ real SQLAlchemy with aiosqlite."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
 from conftest import expected_lines, findings_in, write_project
 from test_loading_runtime import run_example
 
+from alchemy_lint.facts.classes import declares_unique, unique_constraints
 from alchemy_lint.rules.loading_examples import MODELS
 
 DB = """\
@@ -232,6 +234,7 @@ class Account(Base):
     handle: Mapped[str]
     code: Mapped[str]
     team = Column(String)
+    slug = Column(String, unique=True)
     name: Mapped[str]
 """
 
@@ -256,7 +259,7 @@ async def main() -> str:
 """
 
 
-@pytest.mark.parametrize("column", ["email", "handle", "code"])
+@pytest.mark.parametrize("column", ["email", "handle", "code", "slug"])
 def test_a_query_by_the_unique_column_the_object_was_loaded_by_repopulates_it(column: str, tmp_path: Path) -> None:
     handler = _BY_COLUMN.format(column=column, mark="")
     root = write_project(
@@ -314,3 +317,22 @@ def test_a_query_by_a_unique_column_that_may_give_another_row_leaves_it_expired(
     assert lines == expected_lines(source, "ASA302")
     outcome = run_example(root, "app/handlers.py")
     assert (outcome["error"], outcome["line"]) == ("MissingGreenlet", lines[0])
+
+
+@pytest.mark.parametrize(
+    ("declaration", "unique"),
+    [
+        ("mapped_column(unique=True)", True),
+        ("Field(unique=True)", True),
+        ("Field(sa_column=Column(String, unique=True))", True),
+        ("mapped_column(unique=False)", False),
+        ("Field(sa_column=Column(String))", False),
+    ],
+)
+def test_what_declares_a_column_unique(declaration: str, unique: bool) -> None:
+    assert declares_unique(ast.parse(declaration, mode="eval").body) is unique
+
+
+def test_one_column_constraints_in_table_args_make_it_unique() -> None:
+    table_args = '(UniqueConstraint("a"), UniqueConstraint("b", "c"), Index("ix", "d", unique=True), Index("iy", "e"))'
+    assert unique_constraints(ast.parse(table_args, mode="eval").body) == ("a", "d")

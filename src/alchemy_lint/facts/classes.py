@@ -57,11 +57,16 @@ def declares_primary_key(value: ast.expr | None) -> bool:
 
 
 def declares_unique(value: ast.expr | None) -> bool:
-    """`mapped_column(unique=True)`, `Column(String, unique=True)`, `Field(unique=True)`."""
-    return isinstance(value, ast.Call) and any(
-        keyword.arg == "unique" and isinstance(keyword.value, ast.Constant) and keyword.value.value is True
-        for keyword in value.keywords
-    )
+    """`mapped_column(unique=True)`, `Column(String, unique=True)`, `Field(unique=True)`, also
+    SQLModel's `Field(sa_column=Column(String, unique=True))`."""
+    if not isinstance(value, ast.Call):
+        return False
+    for keyword in value.keywords:
+        if keyword.arg == "unique" and isinstance(keyword.value, ast.Constant) and keyword.value.value is True:
+            return True
+        if keyword.arg == "sa_column" and isinstance(keyword.value, ast.Call) and declares_unique(keyword.value):
+            return True
+    return False
 
 
 def unique_constraints(value: ast.expr | None) -> tuple[str, ...]:
