@@ -2398,7 +2398,9 @@ class _LoadingWalker:
         """A query of `session` that gives the row loaded as `identity` again (`session.get(M, k)`,
         `select(M).where(M.c == k)` alone): it repopulates an expired object of that row in the
         identity map. Its expiries so far are marked with the column that must be the model's
-        primary key for that to hold ("" for two `get()`s, which always hold); the index tells."""
+        primary key for that to hold ("" for two `get()`s, which always hold), or, when the object
+        was loaded by the same column and key, `SAME_COLUMN` + the column, which may also be a
+        unique one; the index tells."""
         column, key = identity
         for name, value in list(env.items()):
             if not (isinstance(value, _Object) and value.expired and value.identity is not None):

@@ -760,7 +760,8 @@ class Expiry:
     #: A query of the same session run after this event that selects the object's own row again
     #: (model, column): `session.get(M, k)` for an object loaded by the same key (column ""), or
     #: `select(M).where(M.c == k)` alone, which repopulates the expired object in the identity map.
-    #: It voids the event when the column is the model's primary key (the index tells) or "".
+    #: It voids the event when the column is the model's primary key (the index tells) or "",
+    #: or for `=<column>` (loaded by that same column and key) a column declared unique too.
     reselected: tuple[str, str] | None = None
 
 
