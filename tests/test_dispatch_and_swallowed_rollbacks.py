@@ -498,3 +498,43 @@ async def backup(session: AsyncSession, account_id: int) -> str:
     )
     (finding,) = findings_in(tmp_path / "project", "app/handlers.py", "ASA301")
     assert f"Account.backup_name() reads it at app/db_models.py:{outside};" in finding.message
+
+
+def test_a_call_under_pytest_raises_gets_the_loop_on_only_by_raising(tmp_path: Path) -> None:
+    # `pytest.raises()` fails the test when its body returns: a swallowed rollback never gets
+    # the loop to its next item (the example `rejects_bad_ids` of ASA302 runs it).
+    _tagging(
+        tmp_path,
+        """\
+        import pytest
+        for order_id in ids:
+            with pytest.raises(ValueError, match="order"):
+                await tag(session, order_id)
+        return user.name
+""",
+    )
+
+
+def test_a_call_under_assert_raises_gets_the_loop_on_only_by_raising(tmp_path: Path) -> None:
+    _tagging(
+        tmp_path,
+        """\
+        for order_id in ids:
+            with self.assertRaises(ValueError):
+                await tag(session, order_id)
+        return user.name
+""",
+    )
+
+
+def test_a_block_that_suppresses_the_error_still_goes_on_after_a_swallowed_rollback(tmp_path: Path) -> None:
+    _tagging(
+        tmp_path,
+        """\
+        import contextlib
+        for order_id in ids:
+            with contextlib.suppress(ValueError):
+                await tag(session, order_id)
+        return user.name  # ASA302
+""",
+    )

@@ -7,12 +7,14 @@ real SQLAlchemy with aiosqlite."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
 from conftest import expected_lines, findings_in, write_project
 from test_loading_runtime import run_example
 
+from alchemy_lint.facts.classes import declares_unique, unique_constraints
 from alchemy_lint.rules.loading_examples import MODELS
 
 DB = """\
@@ -213,3 +215,124 @@ def test_a_primary_key_a_mixin_declares_is_the_models(tmp_path: Path) -> None:
     undeclared = MIXIN_MODELS.replace("mapped_column(primary_key=True)", "mapped_column(unique=True)")
     (root / "app/db_models.py").write_text(undeclared, encoding="utf-8")
     assert [finding.line for finding in findings_in(root, "app/handlers.py", "ASA302")] == [13]
+
+
+UNIQUE_MODELS = """\
+from sqlalchemy import Column, Index, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("handle"), Index("ix_accounts_code", "code", unique=True))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(unique=True)
+    handle: Mapped[str]
+    code: Mapped[str]
+    team = Column(String)
+    slug = Column(String, unique=True)
+    name: Mapped[str]
+"""
+
+UNIQUE_HEADER = """\
+from sqlalchemy import select, update
+
+from app.db import SessionLocal
+from app.db_models import Account
+
+
+"""
+
+# Loaded by a unique column, the session ended its transaction, the same column and key select it again.
+_BY_COLUMN = """\
+async def main() -> str:
+    key = "accounts-1"
+    async with SessionLocal() as session:
+        account = (await session.execute(select(Account).where(Account.{column} == key))).scalar_one()
+        await session.rollback()
+        await session.execute(select(Account).where(Account.{column} == key))
+        return account.name{mark}
+"""
+
+
+@pytest.mark.parametrize("column", ["email", "handle", "code", "slug"])
+def test_a_query_by_the_unique_column_the_object_was_loaded_by_repopulates_it(column: str, tmp_path: Path) -> None:
+    handler = _BY_COLUMN.format(column=column, mark="")
+    root = write_project(
+        tmp_path / column,
+        {"app/db.py": DB, "app/db_models.py": UNIQUE_MODELS, "app/handlers.py": UNIQUE_HEADER + handler},
+    )
+    assert findings_in(root, "app/handlers.py", "ASA302") == []
+    assert run_example(root, "app/handlers.py") == {"error": None, "line": None, "message": None}
+
+
+UNIQUE_EXPIRED = {
+    # `team` is not unique: a column like it is data that changes (here by an UPDATE statement
+    # the object does not see), and the old value then selects nothing.
+    "not_unique": """\
+async def main() -> str:
+    key = "accounts-1"
+    async with SessionLocal() as session:
+        account = (await session.execute(select(Account).where(Account.team == key))).scalar_one()
+        await session.execute(update(Account).where(Account.id == 1).values(team="moved"))
+        await session.commit()
+        await session.execute(select(Account).where(Account.team == key))
+        return account.name  # ASA302
+""",
+    # The unique value changed and was committed: the old value selects nothing.
+    "value_changed": """\
+async def main() -> str:
+    key = "accounts-1"
+    async with SessionLocal() as session:
+        account = (await session.execute(select(Account).where(Account.email == key))).scalar_one()
+        account.email = "changed"
+        await session.commit()
+        await session.execute(select(Account).where(Account.email == key))
+        return account.name  # ASA302
+""",
+    # Loaded by its primary key: the same value in a unique column is another row's, if any.
+    "loaded_by_another_column": """\
+async def main() -> str:
+    key = 1
+    async with SessionLocal() as session:
+        account = await session.get(Account, key)
+        await session.rollback()
+        await session.execute(select(Account).where(Account.email == key))
+        return account.name  # ASA302
+""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNIQUE_EXPIRED))
+def test_a_query_by_a_unique_column_that_may_give_another_row_leaves_it_expired(name: str, tmp_path: Path) -> None:
+    source = UNIQUE_HEADER + UNIQUE_EXPIRED[name]
+    root = write_project(
+        tmp_path / name, {"app/db.py": DB, "app/db_models.py": UNIQUE_MODELS, "app/handlers.py": source}
+    )
+    lines = [finding.line for finding in findings_in(root, "app/handlers.py", "ASA302")]
+    assert lines == expected_lines(source, "ASA302")
+    outcome = run_example(root, "app/handlers.py")
+    assert (outcome["error"], outcome["line"]) == ("MissingGreenlet", lines[0])
+
+
+@pytest.mark.parametrize(
+    ("declaration", "unique"),
+    [
+        ("mapped_column(unique=True)", True),
+        ("Field(unique=True)", True),
+        ("Field(sa_column=Column(String, unique=True))", True),
+        ("mapped_column(unique=False)", False),
+        ("Field(sa_column=Column(String))", False),
+    ],
+)
+def test_what_declares_a_column_unique(declaration: str, unique: bool) -> None:
+    assert declares_unique(ast.parse(declaration, mode="eval").body) is unique
+
+
+def test_one_column_constraints_in_table_args_make_it_unique() -> None:
+    table_args = '(UniqueConstraint("a"), UniqueConstraint("b", "c"), Index("ix", "d", unique=True), Index("iy", "e"))'
+    assert unique_constraints(ast.parse(table_args, mode="eval").body) == ("a", "d")

@@ -56,6 +56,43 @@ def declares_primary_key(value: ast.expr | None) -> bool:
     )
 
 
+def declares_unique(value: ast.expr | None) -> bool:
+    """`mapped_column(unique=True)`, `Column(String, unique=True)`, `Field(unique=True)`, also
+    SQLModel's `Field(sa_column=Column(String, unique=True))`."""
+    if not isinstance(value, ast.Call):
+        return False
+    for keyword in value.keywords:
+        if keyword.arg == "unique" and isinstance(keyword.value, ast.Constant) and keyword.value.value is True:
+            return True
+        if keyword.arg == "sa_column" and isinstance(keyword.value, ast.Call) and declares_unique(keyword.value):
+            return True
+    return False
+
+
+def unique_constraints(value: ast.expr | None) -> tuple[str, ...]:
+    """The single columns `__table_args__` makes unique: `UniqueConstraint("email")`, also by
+    column (`UniqueConstraint(email)` in the class body), and `Index("ix", "email", unique=True)`."""
+    items = value.elts if isinstance(value, (ast.Tuple, ast.List)) else [value] if value is not None else []
+    found: list[str] = []
+    for item in items:
+        if not (isinstance(item, ast.Call) and isinstance(item.func, (ast.Name, ast.Attribute))):
+            continue
+        name = item.func.id if isinstance(item.func, ast.Name) else item.func.attr
+        if name == "UniqueConstraint":
+            columns = item.args
+        elif name == "Index" and declares_unique(item):
+            columns = item.args[1:]
+        else:
+            continue
+        if len(columns) == 1:
+            column = columns[0]
+            if isinstance(column, ast.Constant) and isinstance(column.value, str):
+                found.append(column.value)
+            elif isinstance(column, ast.Name):
+                found.append(column.id)
+    return tuple(found)
+
+
 def class_field(statement: ast.stmt) -> tuple[str, ast.expr | None, ast.expr | None] | None:
     """`name: annotation = value` or `name = value` in a class body."""
     if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):

@@ -17,14 +17,17 @@ from alchemy_lint.facts.classes import (
     class_field,
     declared_attribute,
     declares_primary_key,
+    declares_unique,
     decorator_callee,
     field_type,
     relationship_facts,
+    unique_constraints,
 )
 from alchemy_lint.facts.concurrency import ConcurrencyRecorder
 from alchemy_lint.facts.conditions import Guard, branch_conditions, constant_defaults, known_arguments, leaves, weakest
 from alchemy_lint.facts.constructions import construction, init_fields, passing_call
 from alchemy_lint.facts.flow import Flow
+from alchemy_lint.facts.getters import loaded_only_keys
 from alchemy_lint.facts.guards import yield_guard
 from alchemy_lint.facts.injection import (
     TRANSPARENT_WRAPPERS,
@@ -483,6 +486,7 @@ class _FactsBuilder(FastNodeVisitor):
         relationships: list[RelationshipFacts] = []
         fields: list[str] = []
         primary_key: list[str] = []
+        unique: list[str] = []
         field_types: dict[str, str] = {}
         for statement in node.body:
             declared = class_field(statement) or declared_attribute(statement, self.table)
@@ -491,6 +495,10 @@ class _FactsBuilder(FastNodeVisitor):
                 fields.append(name)
                 if declares_primary_key(value):
                     primary_key.append(name)
+                if declares_unique(value):
+                    unique.append(name)
+                elif name == "__table_args__":
+                    unique.extend(unique_constraints(value))
                 target = annotation_target(annotation, self.table)
                 if target:
                     state.attributes[name] = AttributeFacts((Origin(OriginKind.ANNOTATION, target),))
@@ -530,6 +538,8 @@ class _FactsBuilder(FastNodeVisitor):
                 field_types,
                 generated,
                 tuple(primary_key),
+                loaded_only_keys(node),
+                tuple(unique),
             )
         )
 

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from alchemy_lint.facts.conditions import Guard, branch_conditions, known_arguments
 from alchemy_lint.facts.effect_cases import Case, Cases, Done, ended, entered, joined, stored
+from alchemy_lint.facts.expected_errors import expects_error
 from alchemy_lint.facts.guarded_loaders import NO_NEEDS, Needs, combined_needs, joined_needs
 from alchemy_lint.facts.injection import next_item_of
 from alchemy_lint.facts.model import (
@@ -19,6 +20,7 @@ from alchemy_lint.facts.model import (
     EXPLICIT_EXPIRIES,
     RETURNED_EXPIRED,
     RETURNED_TO_RESPONSE,
+    SAME_COLUMN,
     WRAPPED,
     AccessKind,
     Condition,
@@ -889,6 +891,10 @@ class _LoadingWalker:
                 if session is not None:
                     committed.append(session)
             after = self.block(node.body, env)
+            if after is not None and any(expects_error(i.context_expr, self.resolver.table) for i in node.items):
+                # `with pytest.raises(E):` goes on only where its body raised: a call there that
+                # caught its own error, rolled it back and returned normally failed the test.
+                _check_results(after, set(range(node.lineno, (node.end_lineno or node.lineno) + 1)), checked=True)
             for session in committed:
                 if after is not None:
                     # `async with session.begin():` commits when the block ends.
@@ -1307,7 +1313,11 @@ class _LoadingWalker:
             if isinstance(owner, _Object) and owner.stage is None:
                 self.record(target, owner, AccessKind.ASSIGN)
                 if isinstance(target.value, ast.Name):
-                    env[target.value.id] = replace(owner, loaded=owner.loaded | {target.attr, assigned(target.attr)})
+                    owner = replace(owner, loaded=owner.loaded | {target.attr, assigned(target.attr)})
+                    if owner.identity is not None and owner.identity[0] == target.attr:
+                        # `user.email = new`: a query by the old value no longer gives this row.
+                        owner = replace(owner, identity=None)
+                    env[target.value.id] = owner
         elif isinstance(target, ast.Subscript):
             self.expr(target.value, env)
             self.expr(target.slice, env)
@@ -2419,7 +2429,9 @@ class _LoadingWalker:
         """A query of `session` that gives the row loaded as `identity` again (`session.get(M, k)`,
         `select(M).where(M.c == k)` alone): it repopulates an expired object of that row in the
         identity map. Its expiries so far are marked with the column that must be the model's
-        primary key for that to hold ("" for two `get()`s, which always hold); the index tells."""
+        primary key for that to hold ("" for two `get()`s, which always hold), or, when the object
+        was loaded by the same column and key, `SAME_COLUMN` + the column, which may also be a
+        unique one; the index tells."""
         column, key = identity
         for name, value in list(env.items()):
             if not (isinstance(value, _Object) and value.expired and value.identity is not None):
@@ -2429,7 +2441,9 @@ class _LoadingWalker:
                 continue
             if value.session_text != session or (held and column and held != column):
                 continue
-            env[name] = _answered(value, (model, held or column), lambda _: True)
+            # (Loaded by the same column with the same key: a unique column will do too.)
+            mark = SAME_COLUMN + column if held and held == column else held or column
+            env[name] = _answered(value, (model, mark), lambda _: True)
 
     def requeried(self, session: str, model: str, env: _Env) -> None:
         """A query of `session` for `model` after an explicit `expire(obj)` or `expire_all()`:

@@ -411,6 +411,12 @@ class ClassFacts:
     init_fields: tuple[str, ...] | None = None
     #: The fields declared `primary_key=True` (`mapped_column(...)`, `Column(...)`, `Field(...)`).
     primary_key: tuple[str, ...] = ()
+    #: For a pydantic v1 `GetterDict` subclass: the keys its `get()` gives only when the
+    #: relationship of that name is loaded (see `facts.getters`).
+    loaded_only: tuple[str, ...] = ()
+    #: The columns declared unique one by one (`unique=True`, a one-column `UniqueConstraint` or
+    #: unique `Index` in `__table_args__`): a query by one of them gives one row.
+    unique: tuple[str, ...] = ()
 
 
 @record
@@ -757,7 +763,8 @@ class Expiry:
     #: A query of the same session run after this event that selects the object's own row again
     #: (model, column): `session.get(M, k)` for an object loaded by the same key (column ""), or
     #: `select(M).where(M.c == k)` alone, which repopulates the expired object in the identity map.
-    #: It voids the event when the column is the model's primary key (the index tells) or "".
+    #: It voids the event when the column is the model's primary key (the index tells) or "",
+    #: or for `=<column>` (loaded by that same column and key) a column declared unique too.
     reselected: tuple[str, str] | None = None
 
 
@@ -831,6 +838,9 @@ RETURNED_TO_RESPONSE = "return"
 #: `Expiry.method`s the code asks for by name, whatever `expire_on_commit` says:
 #: `session.expire(obj)` (that object only) and `session.expire_all()`.
 EXPLICIT_EXPIRIES = frozenset({"expire", "expire_all"})
+#: The mark before the column of `Expiry.reselected` when the object was loaded by that same
+#: column with the same key (`=email`): the index voids it for a primary key or a unique column.
+SAME_COLUMN = "="
 
 
 @record

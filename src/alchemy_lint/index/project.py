@@ -516,6 +516,10 @@ class ProjectIndex:
             return declared | {"id"}
         return declared
 
+    def unique_columns(self, model: str) -> frozenset[str]:
+        """The columns a model (or a project base or mixin of it) declares unique one by one."""
+        return frozenset(name for cls in self.class_chain(model) for name in cls.unique)
+
     def _relationship_ref(self, cls: ClassFacts, relationship: RelationshipFacts) -> RelationshipRef:
         return RelationshipRef(
             model=cls.qualname,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from alchemy_lint.facts.conditions import ANY_KEYWORD, ANY_POSITION, happens
 from alchemy_lint.facts.effect_cases import effects_for
 from alchemy_lint.facts.model import WHOLE_REFRESH, WRAPPED, Forward, FunctionFacts, HandedBack, KnownArgument
-from alchemy_lint.facts.values import Origin, StepKind, paths_below, within
+from alchemy_lint.facts.values import Origin, OriginKind, StepKind, paths_below, within
 from alchemy_lint.index.constructed import kept_paths
 from alchemy_lint.index.transactions import own_units
 from alchemy_lint.index.values import ValueKind
@@ -322,10 +322,14 @@ class Summaries:
         relationships = index.relationships(model)
         columns = index.columns(model)
         found: list[Read] = []
+        # A pydantic v1 `Config.getter_dict` that gives a field only when its relationship is loaded.
+        skipped = self._loaded_only(schema)
         for cls in index.class_chain(schema):
             where = cls.qualname
             for field in cls.fields:
                 relationship = relationships.get(field)
+                if relationship is not None and field in skipped:
+                    continue
                 if relationship is None:
                     if field in columns:
                         found.append(Read((field,), where, cls.line))
@@ -341,6 +345,19 @@ class Summaries:
         result = tuple(found)
         self._schemas[key] = result
         return result
+
+    def _loaded_only(self, schema: str) -> frozenset[str]:
+        """The fields a schema's `Config.getter_dict` gives only when their relationship is loaded."""
+        index = self.index
+        found: set[str] = set()
+        for cls in index.class_chain(schema):
+            config = index.classes.get(f"{cls.qualname}.Config")
+            getter = config.attributes.get("getter_dict") if config is not None else None
+            for origin in getter.origins if getter is not None else ():
+                if origin.kind is OriginKind.NAME and not origin.steps:
+                    for ancestor in index.class_chain(origin.name):
+                        found.update(ancestor.loaded_only)
+        return frozenset(found)
 
     def _schema_class(self, name: str | None, near: str) -> str | None:
         if not name:

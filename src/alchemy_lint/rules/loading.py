@@ -15,6 +15,7 @@ from alchemy_lint.facts.model import (
     RETURNED_EXPIRED,
     RETURNED_TO_RESPONSE,
     ROLLED_BACK_ON_ERROR,
+    SAME_COLUMN,
     WHOLE_REFRESH,
     AccessKind,
     Condition,
@@ -724,10 +725,14 @@ def _returns_pending(index: ProjectIndex, source: ObjectSource, depth: int = 0) 
 
 def _reselected(index: ProjectIndex, event: Expiry) -> bool:
     """A later query gave the object's own row again by its primary key (`session.get()`, or
-    `select(M).where(M.id == k)` alone): it repopulated the expired object, which reads fresh."""
+    `select(M).where(M.id == k)` alone), or by a unique column it was loaded by with the same key
+    (`=email`): it repopulated the expired object, which reads fresh."""
     if event.reselected is None:
         return False
     model, column = event.reselected
+    if column.startswith(SAME_COLUMN):
+        column = column.removeprefix(SAME_COLUMN)
+        return column in index.primary_key(model) or column in index.unique_columns(model)
     return not column or column in index.primary_key(model)
 
 

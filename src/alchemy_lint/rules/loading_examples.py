@@ -174,6 +174,54 @@ class OrderSummary(BaseModel):
 """
 _SCHEMAS_FILE = ("app/schemas.py", _SCHEMAS)
 
+#: pydantic v1 schemas whose `Config.getter_dict` decides what validation reads of an order.
+_GETTER_SCHEMAS = """\
+from typing import Any, Optional
+
+from pydantic.v1 import BaseModel
+from pydantic.v1.utils import GetterDict
+
+
+class OrderGetter(GetterDict):
+    def get(self, key: str, default: Any) -> Any:
+        if key == "items" and "items" not in self._obj.__dict__:
+            return default  # not loaded: no lazy load, the field keeps its default
+        return super().get(key, default)
+
+
+class CountingGetter(GetterDict):
+    def get(self, key: str, default: Any) -> Any:
+        if key == "items":
+            return [{"quantity": item.quantity} for item in self._obj.items]
+        return super().get(key, default)
+
+
+class ItemOut(BaseModel):
+    quantity: int
+
+    class Config:
+        orm_mode = True
+
+
+class OrderOut(BaseModel):
+    id: int
+    items: Optional[list[ItemOut]]
+
+    class Config:
+        orm_mode = True
+        getter_dict = OrderGetter
+
+
+class OrderCounts(BaseModel):
+    id: int
+    items: list[ItemOut]
+
+    class Config:
+        orm_mode = True
+        getter_dict = CountingGetter
+"""
+_GETTER_SCHEMAS_FILE = ("app/schemas_v1.py", _GETTER_SCHEMAS)
+
 _PAIRS = """\
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -291,6 +339,27 @@ async def tag_order(session: AsyncSession, order_id: int) -> bool:
     return True
 """
 _TAGGING_FILE = ("app/tagging.py", _TAGGING)
+
+#: A helper that checks its argument before it tries, then rolls back on an error it swallows.
+_CHECKED_TAGGING = """\
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import OrderEvent
+
+
+async def tag_checked(session: AsyncSession, order_id: int) -> bool:
+    if order_id <= 0:
+        raise ValueError("order_id must be positive")
+    try:
+        session.add(OrderEvent(id=order_id, order_id=order_id, kind="tagged"))
+        await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        return False
+    return True
+"""
+_CHECKED_TAGGING_FILE = ("app/checked_tagging.py", _CHECKED_TAGGING)
 
 #: A CRUD layer that commits unless its caller passes a unit of work of its own.
 _CRUD = """\
@@ -1195,6 +1264,22 @@ ASA301_CROSS_FUNCTION_INVALID: tuple[Example, ...] = (
         """\
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db_models import Order
+from app.schemas_v1 import OrderCounts
+
+
+async def order_counts(session: AsyncSession, order_id: int) -> OrderCounts:
+    order = await session.get(Order, order_id)
+    return OrderCounts.from_orm(order)  # ASA301
+""",
+        _GETTER_SCHEMAS_FILE,
+        title="A pydantic v1 `Config.getter_dict` that reads the relationship for its key",
+        topic=_HANDED_OVER,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from app.generic_repository import OrderRepository
 
 
@@ -1561,6 +1646,22 @@ async def item_line(session: AsyncSession, item_id: int) -> str:
 )
 
 ASA301_CROSS_FUNCTION_VALID: tuple[Example, ...] = (
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+from app.schemas_v1 import OrderOut
+
+
+async def order_out_v1(session: AsyncSession, order_id: int) -> OrderOut:
+    order = await session.get(Order, order_id)
+    return OrderOut.from_orm(order)
+""",
+        _GETTER_SCHEMAS_FILE,
+        title="A pydantic v1 `Config.getter_dict` that gives the default when the relationship is not loaded",
+        topic=_HANDED_OVER,
+    ),
     _example(
         """\
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -2611,6 +2712,28 @@ async def close_and_report(order_id: int) -> str:
         _KEEPING_DB,
         _SERVICES_FILE,
         title="A helper that commits, or rolls back and says so, where commit() keeps objects loaded",
+        topic=_COMMIT_ELSEWHERE,
+    ),
+    _example(
+        """\
+import pytest
+
+from app.checked_tagging import tag_checked
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def rejects_bad_ids(user_id: int) -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, user_id)
+        for order_id in (0, -1):
+            with pytest.raises(ValueError):
+                await tag_checked(session, order_id)
+        return user.name
+""",
+        _KEEPING_DB,
+        _CHECKED_TAGGING_FILE,
+        title="A loop goes on after `pytest.raises()`: only a helper that raised gets it there, not one that swallowed",
         topic=_COMMIT_ELSEWHERE,
     ),
     _example(

@@ -1,0 +1,70 @@
+"""What a pydantic v1 `GetterDict` subclass returns only for loaded relationships.
+
+A schema whose `Config.getter_dict` names such a class is validated through its `get(key,
+default)`: a branch for `key == "responses"` that tests `obj.is_relationship_loaded("responses")`
+(or `"responses" in obj.__dict__`, or `inspect(obj).unloaded`) gives the default instead of
+reading an unloaded relationship, so the schema's field does not read the attribute.
+"""
+
+from __future__ import annotations
+
+import ast
+
+#: Calls and attributes that tell whether a relationship is loaded without loading it.
+_LOADED_TESTS = frozenset({"is_relationship_loaded", "unloaded"})
+
+
+def loaded_only_keys(node: ast.ClassDef) -> tuple[str, ...]:
+    """The keys a `get(self, key, default)` method of the class handles in a branch that tests
+    whether the relationship is loaded (empty for a class without such a method)."""
+    method = next(
+        (item for item in node.body if isinstance(item, ast.FunctionDef) and item.name == "get"),
+        None,
+    )
+    if method is None or len(method.args.args) < 2:
+        return ()
+    key = method.args.args[1].arg
+    found: dict[str, None] = {}
+    for statement in ast.walk(method):
+        if not isinstance(statement, ast.If):
+            continue
+        tested = _key_tested(statement.test, key)
+        if tested is not None and _tests_loaded(statement):
+            found[tested] = None
+    return tuple(found)
+
+
+def _key_tested(test: ast.expr, key: str) -> str | None:
+    """The constant `key == "<name>"` compares with, alone or as an operand of `and`."""
+    operands = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
+    for operand in operands:
+        if (
+            isinstance(operand, ast.Compare)
+            and len(operand.ops) == 1
+            and isinstance(operand.ops[0], ast.Eq)
+            and isinstance(operand.left, ast.Name)
+            and operand.left.id == key
+            and isinstance(operand.comparators[0], ast.Constant)
+            and isinstance(operand.comparators[0].value, str)
+        ):
+            return operand.comparators[0].value
+    return None
+
+
+def _tests_loaded(branch: ast.If) -> bool:
+    """The branch's test, or a test of an `if` directly in its body, asks whether it is loaded."""
+    tests = [branch.test, *(item.test for item in branch.body if isinstance(item, ast.If))]
+    return any(_asks_loaded(test) for test in tests)
+
+
+def _asks_loaded(test: ast.expr) -> bool:
+    for node in ast.walk(test):
+        if isinstance(node, ast.Attribute) and node.attr in _LOADED_TESTS:
+            return True
+        if (
+            isinstance(node, ast.Compare)
+            and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops)
+            and any(isinstance(c, ast.Attribute) and c.attr == "__dict__" for c in node.comparators)
+        ):
+            return True
+    return False
