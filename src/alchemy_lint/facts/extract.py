@@ -25,6 +25,7 @@ from alchemy_lint.facts.concurrency import ConcurrencyRecorder
 from alchemy_lint.facts.conditions import Guard, branch_conditions, constant_defaults, known_arguments, leaves, weakest
 from alchemy_lint.facts.constructions import construction, init_fields, passing_call
 from alchemy_lint.facts.flow import Flow
+from alchemy_lint.facts.fresh_state import enters_itself, fresh_state
 from alchemy_lint.facts.guards import yield_guard
 from alchemy_lint.facts.injection import (
     TRANSPARENT_WRAPPERS,
@@ -530,6 +531,8 @@ class _FactsBuilder(FastNodeVisitor):
                 field_types,
                 generated,
                 tuple(primary_key),
+                fresh_state(node),
+                enters_itself(node),
             )
         )
 

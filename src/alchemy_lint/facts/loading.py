@@ -12,6 +12,7 @@ from typing import Protocol
 
 from alchemy_lint.facts.conditions import Guard, branch_conditions, known_arguments
 from alchemy_lint.facts.effect_cases import Case, Cases, Done, ended, entered, joined, stored
+from alchemy_lint.facts.fresh_state import ENTERED, FRESH, STATE
 from alchemy_lint.facts.guarded_loaders import NO_NEEDS, Needs, combined_needs, joined_needs
 from alchemy_lint.facts.injection import next_item_of
 from alchemy_lint.facts.model import (
@@ -261,6 +262,9 @@ class _Object:
     wraps: tuple[tuple[str, ValueRef], ...] = ()
     #: The row it was loaded as: (column, key text), the column "" for `session.get(M, key)`.
     identity: tuple[str, str] | None = None
+    #: For a `Name(...)` call result nothing touched since: `FRESH`, or `ENTERED` when `async
+    #: with` bound it (a call of its method finds the state its `__init__` left: `fresh_state`).
+    fresh: str | None = None
 
     def expired_also(self, expiry: Expiry) -> _Object:
         """The object, expired by `expiry` too (`dataclasses.replace`, without its cost)."""
@@ -275,6 +279,7 @@ class _Object:
             self.row,
             self.wraps,
             self.identity,
+            self.fresh,
         )
 
     def attribute(self, name: str) -> _Object:
@@ -720,6 +725,13 @@ class _LoadingWalker:
         self.method_aliases: dict[str, ast.Attribute | None] = {}
         #: The call of the method each call of such a name stands for, by call node.
         self._aliased_calls: dict[int, ast.Call] = {}
+        #: Names ever bound to a fresh object (see `_Object.fresh`), and the calls made on one
+        #: while it was fresh, by call node, with its mark (`touch_fresh`).
+        self.fresh_names: set[str] = set()
+        self._fresh_calls: dict[int, str] = {}
+        #: The method set an attribute of `self` or called a method of it: what a test of `self`
+        #: reads from here on is no longer what its caller found (see `branch_conditions`).
+        self.state_touched = False
 
     def callee(self, node: ast.Call) -> tuple[Origin, ...]:
         found = self._callees.get(id(node))
@@ -847,6 +859,7 @@ class _LoadingWalker:
         elif isinstance(node, ast.AugAssign):
             self.expr(node.value, env)
             if isinstance(node.target, ast.Attribute):
+                self.state_touched = True  # (conservatively, whatever the attribute's owner)
                 self.attribute(node.target, env, AccessKind.READ)
             elif isinstance(node.target, ast.Name):
                 env.pop(node.target.id, None)
@@ -879,6 +892,9 @@ class _LoadingWalker:
             committed: list[str] = []
             for item in node.items:
                 value = self.expr(item.context_expr, env)
+                if isinstance(value, _Object) and value.fresh is not None:
+                    # `async with UnitOfWork(session) as uow:` binds what `__aenter__` returns.
+                    value = replace(value, fresh=ENTERED if isinstance(node, ast.AsyncWith) else None)
                 if item.optional_vars is not None:
                     self.bind(item.optional_vars, value, env, item.context_expr)
                 session = self.begun_session(item, env) if isinstance(node, ast.AsyncWith) else None
@@ -1139,7 +1155,14 @@ class _LoadingWalker:
         self, test: ast.expr, body: list[ast.stmt], orelse: list[ast.stmt], body_env: _Env, orelse_env: _Env
     ) -> _Env | None:
         """Both sides of an `if`, each knowing what its test says, joined."""
-        holds, fails = branch_conditions(test, lambda name: True)
+        on_state = self.owner is not None and not self.state_touched
+        holds, fails = branch_conditions(test, lambda name: True, on_state)
+        nested = _nested_test(test, orelse, on_state)
+        if nested is not None and self.on_parameters(holds):
+            # `if not self._committed and not self._rolledback: commit`: the paths where the test
+            # fails are told apart by the operand that failed, as `if a: if b: ...` tells them.
+            first, inner = nested
+            return self.branches(first, [ast.copy_location(ast.If(inner, body, []), test)], [], body_env, orelse_env)
         # Under a test of what a call returned, each side knows how the call went: what the
         # callee does on an error (a rollback) is on one side only, the side that handles it.
         tested = self.tested_calls(test, body_env)
@@ -1175,8 +1198,13 @@ class _LoadingWalker:
         env[_EFFECTS] = _Effects(done, entered(cases, done, on_parameters))
 
     def on_parameters(self, conditions: Guard) -> Guard:
-        """The conditions on parameters that still hold what the caller passed."""
-        return tuple(c for c in conditions if c.parameter in self.parameters and c.parameter not in self.rebound)
+        """The conditions on parameters that still hold what the caller passed, and on the state
+        of `self` that nothing here changed before the test (`branches` keeps only those)."""
+        return tuple(
+            c
+            for c in conditions
+            if (c.parameter in self.parameters and c.parameter not in self.rebound) or c.parameter.startswith(STATE)
+        )
 
     def tested_calls(self, test: ast.expr, env: _Env) -> set[int]:
         """The lines of the calls whose results `test` reads (`if not await charge(db):`,
@@ -1288,6 +1316,8 @@ class _LoadingWalker:
                 env[target.id] = value
                 if isinstance(value, _Object) and value.source.kind is not SourceKind.RECEIVED:
                     self.held[value.source] = None
+                    if value.fresh is not None:
+                        self.fresh_names.add(target.id)
         elif isinstance(target, (ast.Tuple, ast.List)):
             items = self.unpacked(value, len(target.elts))
             for element, item in zip(target.elts, items, strict=True):
@@ -1299,11 +1329,14 @@ class _LoadingWalker:
             root = dotted_parts(target)
             if root is not None:
                 self.forget_keys(root[0], env)
+                if root[0] == "self":
+                    self.state_touched = True
             owner = self.expr(target.value, env)
             if isinstance(owner, _Object) and owner.stage is None:
                 self.record(target, owner, AccessKind.ASSIGN)
                 if isinstance(target.value, ast.Name):
-                    env[target.value.id] = replace(owner, loaded=owner.loaded | {target.attr, assigned(target.attr)})
+                    loaded = owner.loaded | {target.attr, assigned(target.attr)}
+                    env[target.value.id] = replace(owner, loaded=loaded, fresh=None)
         elif isinstance(target, ast.Subscript):
             self.expr(target.value, env)
             self.expr(target.slice, env)
@@ -1573,6 +1606,10 @@ class _LoadingWalker:
         if self.method_aliases:
             node = self.unaliased(node)
         func = node.func
+        if type(func) is ast.Attribute and type(func.value) is ast.Name and func.value.id == "self":
+            self.state_touched = True  # `self.reset()` may change what later tests of `self` read
+        if self.fresh_names and env.keys() & self.fresh_names:
+            self.touch_fresh(node, env)
         if self.received:
             self.tie(node, env)
         if isinstance(func, ast.Attribute) and func.attr in _MUTATORS:
@@ -1686,7 +1723,8 @@ class _LoadingWalker:
         if leaf[:1].isupper():
             loaded = frozenset(kw.arg for kw in node.keywords if kw.arg)
             source = ObjectSource(SourceKind.NEW, node.lineno, model=qualname)
-            return _Object(source, loaded=loaded, persistent=False, wraps=self.wrapped(node))
+            wraps = self.wrapped(node)
+            return _Object(source, loaded=loaded, persistent=False, wraps=wraps, fresh=FRESH if wraps else None)
         if qualname.startswith(_LOADER_MODULES):
             return None
         return self.called_statement(node, args, keywords)
@@ -1927,13 +1965,38 @@ class _LoadingWalker:
         callee = self.callee(node)
         if not callee:
             return
+        flags = known_arguments(node)
+        fresh = self._fresh_calls.get(id(node))
+        if fresh is not None and wrapper:
+            flags = (*flags, KnownArgument(fresh))  # the object's state is what `__init__` left
         for session, argument in passed:
-            expiry = Expiry(
-                session, "call", node.lineno, callee, argument, in_loop=bool(self.loops), flags=known_arguments(node)
-            )
+            expiry = Expiry(session, "call", node.lineno, callee, argument, in_loop=bool(self.loops), flags=flags)
             for name, value in list(env.items()):
                 if isinstance(value, _Object) and value.session_text == session and value.persistent:
                     env[name] = value.expired_also(expiry)
+
+    def touch_fresh(self, node: ast.Call, env: _Env) -> None:
+        """A call of a method of a fresh object (`uow.commit()`) finds the state `__init__` left
+        (the mark is kept for `expire_through`); after it, or once the object is handed to any
+        call, what its state is is unknown (every name bound to it)."""
+        func = node.func
+        touched: list[_Object] = []
+        if type(func) is ast.Attribute and type(func.value) is ast.Name:
+            receiver = env.get(func.value.id)
+            if isinstance(receiver, _Object) and receiver.fresh is not None:
+                self._fresh_calls[id(node)] = receiver.fresh
+                touched.append(receiver)
+        for _, argument in _call_arguments(node):
+            value = env.get(argument.id) if type(argument) is ast.Name else None
+            if isinstance(value, _Object) and value.fresh is not None:
+                touched.append(value)
+        for name, value in list(env.items()):
+            if (
+                isinstance(value, _Object)
+                and value.fresh is not None
+                and any(value.source == t.source for t in touched)
+            ):
+                env[name] = replace(value, fresh=None)
 
     def wrapped(self, node: ast.Call) -> tuple[tuple[str, ValueRef], ...]:
         """The names a `Name(...)` call hands over, each with where it lands (a position or a keyword)."""
@@ -2675,6 +2738,19 @@ def _without_received(value: _Value | None) -> _Value | None:
     ):
         return _Tuple(tuple(_without_received(item) for item in value.items))
     return value
+
+
+def _nested_test(test: ast.expr, orelse: list[ast.stmt], on_state: bool) -> tuple[ast.expr, ast.expr] | None:
+    """`a and b` of an `if` without `else`, each operand a test on a name (or on `self`): `a`, and
+    the rest (`b`), to be walked as `if a: if b: ...`. (Its operands call nothing: they are read
+    again when the inner `if` is.)"""
+    if orelse or not (isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And)) or len(test.values) < 2:
+        return None
+    if not all(branch_conditions(value, lambda name: True, on_state)[0] for value in test.values):
+        return None
+    rest = test.values[1:]
+    inner = rest[0] if len(rest) == 1 else ast.copy_location(ast.BoolOp(ast.And(), rest), rest[0])
+    return test.values[0], inner
 
 
 def _call_arguments(node: ast.Call) -> list[tuple[str, ast.expr]]:

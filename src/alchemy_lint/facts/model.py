@@ -411,6 +411,11 @@ class ClassFacts:
     init_fields: tuple[str, ...] | None = None
     #: The fields declared `primary_key=True` (`mapped_column(...)`, `Column(...)`, `Field(...)`).
     primary_key: tuple[str, ...] = ()
+    #: The constant attributes `__init__` sets (`self._committed = False`, keyed `self._committed`):
+    #: the state a fresh object has; None when the class defines no `__init__` (`fresh_state`).
+    fresh_state: tuple[KnownArgument, ...] | None = None
+    #: Whether `__aenter__` only returns the object itself; None when the class defines none.
+    enters_itself: bool | None = None
 
 
 @record

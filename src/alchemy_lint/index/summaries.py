@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING
 
 from alchemy_lint.facts.conditions import ANY_KEYWORD, ANY_POSITION, happens
 from alchemy_lint.facts.effect_cases import effects_for
+from alchemy_lint.facts.fresh_state import STATE
 from alchemy_lint.facts.model import WHOLE_REFRESH, WRAPPED, Forward, FunctionFacts, HandedBack, KnownArgument
 from alchemy_lint.facts.values import Origin, StepKind, paths_below, within
 from alchemy_lint.index.constructed import kept_paths
+from alchemy_lint.index.fresh_objects import with_fresh_state
 from alchemy_lint.index.transactions import own_units
 from alchemy_lint.index.values import ValueKind
 from alchemy_lint.records import record
@@ -257,7 +259,7 @@ class Summaries:
         # A `*args` or `**kwargs` may pass any parameter: no default is sure any more.
         settled = {} if unknown_rest else {default.key: default for default in function.flag_defaults}
         for argument in passed:
-            name = self.parameter(function, argument.key)
+            name = argument.key if argument.key.startswith(STATE) else self.parameter(function, argument.key)
             if name is None:
                 continue
             if argument.truthy is None and argument.is_none is None:
@@ -464,8 +466,12 @@ class Summaries:
         found: frozenset[str] | None = None
         for function in self.callees(callee):
             done: frozenset[str] = frozenset()
+            passed = flags
+            if argument.startswith(WRAPPED):
+                # `uow.commit()` on a fresh `UnitOfWork(session)`: its state is what `__init__` left.
+                passed = with_fresh_state(self.index, self._receiver_class(function, callee), flags)
             for inner in self.received(function, argument, callee):
-                done |= self.effects(function, inner, flags, depth)
+                done |= self.effects(function, inner, passed, depth)
             found = done if found is None else found & done
         return found or frozenset()
 
