@@ -93,6 +93,7 @@ from alchemy_lint.resolve import (
     dotted_parts,
     element_target,
     expression_text,
+    imported_module,
     qualify,
     returned_target,
     type_alias_target,
@@ -415,7 +416,7 @@ class _FactsBuilder(FastNodeVisitor):
     def _bind_module_name(self, name: str, value: ast.expr | None) -> None:
         # `S = AsyncSession` is the class itself under another name; a type alias
         # (`SessionDep = Annotated[...]`) keeps its own name, resolved through `type_aliases`.
-        alias = qualify(value, self.module_table) if value is not None else None
+        alias = (qualify(value, self.module_table) or imported_module(value, self.module_table)) if value else None
         self.module_table.bind(name, alias or f"{self.module}.{name}")
 
     def _bind_import(self, node: ast.Import | ast.ImportFrom) -> None:
@@ -1055,14 +1056,18 @@ class _FactsBuilder(FastNodeVisitor):
         else:
             function.wrappers.pop(name, None)
         declared = annotation_targets(annotation, self.table) if annotation is not None else ()
+        # `crud = import_module("app.crud")` binds the module, as `import app.crud as crud` does.
+        module = imported_module(value, self.table) if value is not None and not declared else None
         if declared:
             origins: tuple[Origin, ...] = tuple(Origin(OriginKind.ANNOTATION, t) for t in declared)
+        elif module is not None:
+            origins = self._named(module)
         elif value is not None:
             origins = self.origins_of(value)
         else:
             return  # `x: int` declares without binding
         holds = self.reaches.holds_of(value) if value is not None and not self.concurrency.keeps_task(value) else ()
-        alias = qualify(value, self.table) if value is not None and not declared else None
+        alias = module or (qualify(value, self.table) if value is not None and not declared else None)
         if alias:
             function.table.bind(name, alias)
         else:
