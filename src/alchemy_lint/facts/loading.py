@@ -582,6 +582,7 @@ def analyse_function(
         or walker.effects
         or walker.effects_on_success
         or walker.rolled_back_on_error
+        or walker.rolled_back_on_failure
         or walker.returns_created
         or statements
     ):
@@ -597,6 +598,8 @@ def analyse_function(
         effects=tuple(sorted(_first_known(walker.effects_on_success, walker.effects))),
         effect_cases=effect_cases,
         rollbacks_on_error=tuple(sorted(walker.rolled_back_on_error, key=repr)),
+        rollbacks_on_failure=tuple(sorted(walker.rolled_back_on_failure, key=repr)),
+        returned_calls=tuple(sorted(walker.returned_calls)),
         held=tuple(walker.held),
         returns_created=tuple(walker.returns_created),
         expiries=tuple((source, expiry) for expiry, source in walker.expiries.items()),
@@ -687,6 +690,10 @@ class _LoadingWalker:
         self.effect_cases_on_success: set[Case] = set()
         #: The sessions an `except` handler rolls back on some path that returns normally.
         self.rolled_back_on_error: set[tuple[str, Guard]] = set()
+        #: The sessions rolled back on a path that returns a failure, and the calls whose
+        #: result is returned as it is (see `FunctionLoading.rollbacks_on_failure`).
+        self.rolled_back_on_failure: set[tuple[str, str, Guard]] = set()
+        self.returned_calls: set[int] = set()
         #: How many `except` handlers enclose the statement being read.
         self.handling = 0
         #: Names bound to what a call returned, with the call's line (`ok = await charge(db)`).
@@ -771,6 +778,24 @@ class _LoadingWalker:
         swallowed = env.get(_SWALLOWED)
         if isinstance(swallowed, _Swallowed):
             self.rolled_back_on_error |= swallowed.sessions
+
+    def returned_failure(self, node: ast.Return, env: _Env) -> None:
+        """A `return` of what says the function failed, on a path that rolled back a session
+        (`await db.rollback(); return {"success": False}`); or of a call's result as it is."""
+        value = node.value
+        if value is None:
+            return
+        if type(value) is ast.Await and type(value.value) is ast.Call:
+            self.returned_calls.add(value.value.lineno)
+        elif type(value) is ast.Name and value.id in self.call_results:
+            self.returned_calls.update(self.call_results[value.id])
+        effects = env.get(_EFFECTS)
+        if not isinstance(effects, _Effects):
+            return
+        rolled_back = [session for session, method in effects.done if method == "rollback"]
+        keys = _failure_keys(value) if rolled_back else ()
+        guard = tuple(sorted(self.holding, key=repr)) if keys else ()
+        self.rolled_back_on_failure.update((session, key, guard) for session in rolled_back for key in keys)
 
     def receive(self, env: _Env) -> None:
         """The received parameters (see `_received_parameters`) become objects when a session
@@ -868,6 +893,7 @@ class _LoadingWalker:
                 self.expr(node.target, env)
         elif isinstance(node, ast.Return):
             self.returned(node, env)
+            self.returned_failure(node, env)
             self.finished(env)
             return None
         elif isinstance(node, ast.Raise):
@@ -1167,6 +1193,11 @@ class _LoadingWalker:
         # callee does on an error (a rollback) is on one side only, the side that handles it.
         tested = self.tested_calls(test, body_env)
         if tested:
+            read = _result_test(test, self.call_results)
+            if read is not None and read[1] & tested:
+                # `if result["success"]: ... else: <here the callee failed>`.
+                key, lines, holds_on_success = read
+                _mark_failed(orelse_env if holds_on_success else body_env, lines & tested, key)
             _check_results(body_env, tested, checked=True)
             _check_results(orelse_env, tested, checked=True)
         self.split_effects(body_env, holds)
@@ -2751,6 +2782,66 @@ def _nested_test(test: ast.expr, orelse: list[ast.stmt], on_state: bool) -> tupl
     rest = test.values[1:]
     inner = rest[0] if len(rest) == 1 else ast.copy_location(ast.BoolOp(ast.And(), rest), rest[0])
     return test.values[0], inner
+
+
+def _failure_keys(value: ast.expr) -> tuple[str, ...]:
+    """What a returned value says failed: "" for a falsy constant (`False`, `None`), each constant
+    key of a dict literal that holds one (`{"success": False, "error": "used"}`: "success")."""
+    if type(value) is ast.Constant:
+        return ("",) if not value.value else ()
+    if type(value) is ast.Dict:
+        return tuple(
+            key.value
+            for key, item in zip(value.keys, value.values, strict=True)
+            if type(key) is ast.Constant
+            and isinstance(key.value, str)
+            and type(item) is ast.Constant
+            and not item.value
+        )
+    return ()
+
+
+def _result_test(test: ast.expr, results: dict[str, set[int]]) -> tuple[str, set[int], bool] | None:
+    """What a test reads of a call's result: the key ("" for the result itself, `"success"` for
+    `result["success"]` or `result.get("success")`), the lines of the calls, and whether the
+    test holds where the result is truthy (False under `not`)."""
+    if type(test) is ast.UnaryOp and type(test.op) is ast.Not:
+        found = _result_test(test.operand, results)
+        return None if found is None else (found[0], found[1], not found[2])
+    if type(test) is ast.Await and type(test.value) is ast.Call:
+        return "", {test.value.lineno}, True
+    if type(test) is ast.Name:
+        return ("", results[test.id], True) if test.id in results else None
+    key: ast.expr | None = None
+    holder: ast.expr | None = None
+    if type(test) is ast.Subscript:
+        holder, key = test.value, test.slice
+    elif (
+        type(test) is ast.Call
+        and type(test.func) is ast.Attribute
+        and test.func.attr == "get"
+        and len(test.args) == 1
+        and not test.keywords
+    ):
+        holder, key = test.func.value, test.args[0]
+    if type(holder) is ast.Name and holder.id in results and type(key) is ast.Constant and isinstance(key.value, str):
+        return key.value, results[holder.id], True
+    return None
+
+
+def _mark_failed(env: _Env, lines: set[int], key: str) -> None:
+    """The side of a test where the calls at `lines` said they failed (by `key`): what they
+    expired carries it (the index asks whether the callee rolled back on such a path)."""
+    for name, value in list(env.items()):
+        if not isinstance(value, _Object):
+            continue
+        if not any(e.method == "call" and e.line in lines and e.failed_as is None for e in value.expired):
+            continue
+        expired = frozenset(
+            replace(e, failed_as=key) if e.method == "call" and e.line in lines and e.failed_as is None else e
+            for e in value.expired
+        )
+        env[name] = replace(value, expired=expired)
 
 
 def _call_arguments(node: ast.Call) -> list[tuple[str, ast.expr]]:

@@ -492,6 +492,33 @@ class Summaries:
                 return function
         return None
 
+    def rolls_back_on_failure(
+        self, callee: tuple[Origin, ...], argument: str, flags: tuple[KnownArgument, ...], key: str, depth: int = 0
+    ) -> FunctionFacts | None:
+        """The function a call runs that rolls back the session it hands over as `argument` on a
+        path that returns a failure by `key` (`return {"success": False}` after `rollback()`),
+        itself or in a callee whose result it returns as it is, for these arguments."""
+        for function in self.callees(callee):
+            loading = function.loading
+            inner = self.received(function, argument, callee)
+            if loading is None or not inner:
+                continue
+            settled = self._flags(function, flags)
+            if any(
+                session in inner and found == key and happens(guard, settled)
+                for session, found, guard in loading.rollbacks_on_failure
+            ):
+                return function
+            if depth >= _MAX_DEPTH or not loading.returned_calls:
+                continue
+            for forward in function.forwards:
+                if forward.line in loading.returned_calls and forward.parameter in inner and not forward.path:
+                    passed = tuple(_through(flag, settled) for flag in forward.flags)
+                    found_in = self.rolls_back_on_failure(forward.callee, forward.argument, passed, key, depth + 1)
+                    if found_in is not None:
+                        return found_in
+        return None
+
     def received(self, function: FunctionFacts, argument: str, callee: tuple[Origin, ...]) -> tuple[str, ...]:
         """What `function` calls the session a call hands it as `argument`: its parameter,
         `self.<attribute>` as it is (the session its object keeps), or for `self@<key>` each
