@@ -589,7 +589,9 @@ class _FactsBuilder(FastNodeVisitor):
                     receives_self=method_of is not None and self.classes[-1].may_be_model,
                     response_model=response_model,
                 )
-                if state.awaits
+                # (A function that awaits nothing may still add a new object and return it, left
+                # pending in its caller's session: `order = Order(...); db.add(order); return order`.)
+                if state.awaits or (_returns_a_value(node) and any(call.method == "add" for call in state.calls))
                 else None
             )
         else:
@@ -1813,7 +1815,7 @@ def _parameter_types(values: ValueTable, parameters: tuple[str, ...]) -> tuple[t
     return tuple(found)
 
 
-def _returns_a_value(node: ast.FunctionDef) -> bool:
+def _returns_a_value(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """Whether a plain `def` ends in `return <value>` (a statement helper does; most do not).
 
     Only the top-level statements of the body are looked at: a helper that builds a statement
