@@ -107,6 +107,9 @@ def test_a_read_where_the_result_says_the_callee_failed_after_its_rollback(body:
         # A test of another key says nothing of how the call went.
         '        result = await activate(session, "ok")\n        if result.get("error"):\n            return "no"\n'
         "        return user.name",
+        # An `except` handler after the test: reaching it needs a second failure after the first.
+        '        try:\n            result = await activate(session, "used")\n            if not result["success"]:\n'
+        '                print("failed")\n        except ValueError:\n            return user.name',
         # The result was never tested.
         '        await activate(session, "ok")\n        return user.name',
     ],

@@ -994,6 +994,8 @@ class _LoadingWalker:
         # swallowed an error needs a second failure, the body's, to get here: one failure at a
         # time is what the rule judges. (A commit or rollback the callee always makes stays.)
         _check_results(handler_entry, None, checked=True)
+        # (So does a call whose result said it failed: the handler needs another failure after it.)
+        _forget_failures(handler_entry)
         result = self.block(orelse, after_body) if after_body is not None else None
         for handler in handlers:
             entry = dict(handler_entry)
@@ -1196,8 +1198,12 @@ class _LoadingWalker:
             read = _result_test(test, self.call_results)
             if read is not None and read[1] & tested:
                 # `if result["success"]: ... else: <here the callee failed>`.
+                # (The side where it succeeded knows so, also of the same call in an earlier
+                # iteration: one failure at a time, as `_check_results` judges.)
                 key, lines, holds_on_success = read
-                _mark_failed(orelse_env if holds_on_success else body_env, lines & tested, key)
+                failed, succeeded = (orelse_env, body_env) if holds_on_success else (body_env, orelse_env)
+                _mark_failed(failed, lines & tested, key)
+                _mark_failed(succeeded, lines & tested, None)
             _check_results(body_env, tested, checked=True)
             _check_results(orelse_env, tested, checked=True)
         self.split_effects(body_env, holds)
@@ -2829,19 +2835,26 @@ def _result_test(test: ast.expr, results: dict[str, set[int]]) -> tuple[str, set
     return None
 
 
-def _mark_failed(env: _Env, lines: set[int], key: str) -> None:
-    """The side of a test where the calls at `lines` said they failed (by `key`): what they
-    expired carries it (the index asks whether the callee rolled back on such a path)."""
+def _mark_failed(env: _Env, lines: set[int], key: str | None) -> None:
+    """The side of a test where the calls at `lines` said they failed (by `key`), or with None
+    succeeded: what they expired carries it (the index asks whether the callee rolled back on
+    such a path)."""
+
+    def marked(e: Expiry) -> bool:
+        return e.method == "call" and e.line in lines and e.failed_as != key
+
     for name, value in list(env.items()):
-        if not isinstance(value, _Object):
-            continue
-        if not any(e.method == "call" and e.line in lines and e.failed_as is None for e in value.expired):
-            continue
-        expired = frozenset(
-            replace(e, failed_as=key) if e.method == "call" and e.line in lines and e.failed_as is None else e
-            for e in value.expired
-        )
-        env[name] = replace(value, expired=expired)
+        if isinstance(value, _Object) and any(marked(e) for e in value.expired):
+            expired = frozenset(replace(e, failed_as=key) if marked(e) else e for e in value.expired)
+            env[name] = replace(value, expired=expired)
+
+
+def _forget_failures(env: _Env) -> None:
+    """What a test said of how calls went (`_mark_failed`) no longer holds: an `except` handler."""
+    for name, value in list(env.items()):
+        if isinstance(value, _Object) and any(e.failed_as is not None for e in value.expired):
+            expired = frozenset(replace(e, failed_as=None) for e in value.expired)
+            env[name] = replace(value, expired=expired)
 
 
 def _call_arguments(node: ast.Call) -> list[tuple[str, ast.expr]]:

@@ -838,12 +838,6 @@ def _through_callee(index: ProjectIndex, event: Expiry) -> Expiry:
         # A rollback on the paths that do not commit: it expires as the commit does, or the
         # commit expires nothing and only some paths do, which is not reported.
         return replace(event, method="commit", argument=named)
-    if event.failed_as is not None:
-        # Read where the caller's test of the call's result says it failed: a rollback the
-        # callee makes before it returns such a result has run.
-        failed = summaries.rolls_back_on_failure(event.callee, event.argument, event.flags, event.failed_as)
-        if failed is not None:
-            return replace(event, method=ROLLED_BACK_ON_FAILURE, argument=failed.qualname)
     if event.in_loop and not event.result_checked:
         # An error the callee catches and rolls back, in a loop that goes on to its next item
         # and past its end whatever the result: what the loop's function reads then is expired.
@@ -851,6 +845,12 @@ def _through_callee(index: ProjectIndex, event: Expiry) -> Expiry:
         failing = summaries.rolls_back_on_error(event.callee, event.argument, event.flags)
         if failing is not None:
             return replace(event, method=ROLLED_BACK_ON_ERROR, argument=failing.qualname)
+    if event.failed_as is not None:
+        # Read where the caller's test of the call's result says it failed: a rollback the
+        # callee makes before it returns such a result has run.
+        failed = summaries.rolls_back_on_failure(event.callee, event.argument, event.flags, event.failed_as)
+        if failed is not None:
+            return replace(event, method=ROLLED_BACK_ON_FAILURE, argument=failed.qualname)
     return event
 
 
