@@ -184,3 +184,16 @@ def happens(guard: Guard, settled: dict[str, KnownArgument]) -> bool:
 def weakest(left: Guard, right: Guard) -> Guard:
     """What holds wherever either guard holds: the conditions they share."""
     return tuple(condition for condition in left if condition in right)
+
+
+def nested_test(test: ast.expr, orelse: list[ast.stmt], on_state: bool) -> tuple[ast.expr, ast.expr] | None:
+    """`a and b` of an `if` without `else`, each operand a test on a name (or on `self`): `a`, and
+    the rest (`b`), to be walked as `if a: if b: ...`. (Its operands call nothing: they are read
+    again when the inner `if` is.)"""
+    if orelse or not (isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And)) or len(test.values) < 2:
+        return None
+    if not all(branch_conditions(value, lambda name: True, on_state)[0] for value in test.values):
+        return None
+    rest = test.values[1:]
+    inner = rest[0] if len(rest) == 1 else ast.copy_location(ast.BoolOp(ast.And(), rest), rest[0])
+    return test.values[0], inner

@@ -10,8 +10,9 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from alchemy_lint.facts.conditions import Guard, branch_conditions, known_arguments
+from alchemy_lint.facts.conditions import Guard, branch_conditions, known_arguments, nested_test
 from alchemy_lint.facts.effect_cases import Case, Cases, Done, ended, entered, joined, stored
+from alchemy_lint.facts.failed_results import failure_keys, result_test
 from alchemy_lint.facts.fresh_state import ENTERED, FRESH, STATE
 from alchemy_lint.facts.guarded_loaders import NO_NEEDS, Needs, combined_needs, joined_needs
 from alchemy_lint.facts.injection import next_item_of
@@ -793,7 +794,7 @@ class _LoadingWalker:
         if not isinstance(effects, _Effects):
             return
         rolled_back = [session for session, method in effects.done if method == "rollback"]
-        keys = _failure_keys(value) if rolled_back else ()
+        keys = failure_keys(value) if rolled_back else ()
         guard = tuple(sorted(self.holding, key=repr)) if keys else ()
         self.rolled_back_on_failure.update((session, key, guard) for session in rolled_back for key in keys)
 
@@ -1185,7 +1186,7 @@ class _LoadingWalker:
         """Both sides of an `if`, each knowing what its test says, joined."""
         on_state = self.owner is not None and not self.state_touched
         holds, fails = branch_conditions(test, lambda name: True, on_state)
-        nested = _nested_test(test, orelse, on_state)
+        nested = nested_test(test, orelse, on_state)
         if nested is not None and self.on_parameters(holds):
             # `if not self._committed and not self._rolledback: commit`: the paths where the test
             # fails are told apart by the operand that failed, as `if a: if b: ...` tells them.
@@ -1195,7 +1196,7 @@ class _LoadingWalker:
         # callee does on an error (a rollback) is on one side only, the side that handles it.
         tested = self.tested_calls(test, body_env)
         if tested:
-            read = _result_test(test, self.call_results)
+            read = result_test(test, self.call_results)
             if read is not None and read[1] & tested:
                 # `if result["success"]: ... else: <here the callee failed>`.
                 # (The side where it succeeded knows so, also of the same call in an earlier
@@ -2775,64 +2776,6 @@ def _without_received(value: _Value | None) -> _Value | None:
     ):
         return _Tuple(tuple(_without_received(item) for item in value.items))
     return value
-
-
-def _nested_test(test: ast.expr, orelse: list[ast.stmt], on_state: bool) -> tuple[ast.expr, ast.expr] | None:
-    """`a and b` of an `if` without `else`, each operand a test on a name (or on `self`): `a`, and
-    the rest (`b`), to be walked as `if a: if b: ...`. (Its operands call nothing: they are read
-    again when the inner `if` is.)"""
-    if orelse or not (isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And)) or len(test.values) < 2:
-        return None
-    if not all(branch_conditions(value, lambda name: True, on_state)[0] for value in test.values):
-        return None
-    rest = test.values[1:]
-    inner = rest[0] if len(rest) == 1 else ast.copy_location(ast.BoolOp(ast.And(), rest), rest[0])
-    return test.values[0], inner
-
-
-def _failure_keys(value: ast.expr) -> tuple[str, ...]:
-    """What a returned value says failed: "" for a falsy constant (`False`, `None`), each constant
-    key of a dict literal that holds one (`{"success": False, "error": "used"}`: "success")."""
-    if type(value) is ast.Constant:
-        return ("",) if not value.value else ()
-    if type(value) is ast.Dict:
-        return tuple(
-            key.value
-            for key, item in zip(value.keys, value.values, strict=True)
-            if type(key) is ast.Constant
-            and isinstance(key.value, str)
-            and type(item) is ast.Constant
-            and not item.value
-        )
-    return ()
-
-
-def _result_test(test: ast.expr, results: dict[str, set[int]]) -> tuple[str, set[int], bool] | None:
-    """What a test reads of a call's result: the key ("" for the result itself, `"success"` for
-    `result["success"]` or `result.get("success")`), the lines of the calls, and whether the
-    test holds where the result is truthy (False under `not`)."""
-    if type(test) is ast.UnaryOp and type(test.op) is ast.Not:
-        found = _result_test(test.operand, results)
-        return None if found is None else (found[0], found[1], not found[2])
-    if type(test) is ast.Await and type(test.value) is ast.Call:
-        return "", {test.value.lineno}, True
-    if type(test) is ast.Name:
-        return ("", results[test.id], True) if test.id in results else None
-    key: ast.expr | None = None
-    holder: ast.expr | None = None
-    if type(test) is ast.Subscript:
-        holder, key = test.value, test.slice
-    elif (
-        type(test) is ast.Call
-        and type(test.func) is ast.Attribute
-        and test.func.attr == "get"
-        and len(test.args) == 1
-        and not test.keywords
-    ):
-        holder, key = test.func.value, test.args[0]
-    if type(holder) is ast.Name and holder.id in results and type(key) is ast.Constant and isinstance(key.value, str):
-        return key.value, results[holder.id], True
-    return None
 
 
 def _mark_failed(env: _Env, lines: set[int], key: str | None) -> None:
