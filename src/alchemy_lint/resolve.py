@@ -179,6 +179,23 @@ def bind_import(table: NameTable, node: ast.Import | ast.ImportFrom, module: str
         table.bind(alias.asname or alias.name, f"{source}.{alias.name}" if source else alias.name)
 
 
+#: Functions that import a module by its name and return it.
+_IMPORTERS = frozenset({"importlib.import_module"})
+
+
+def imported_module(expr: ast.expr, table: NameTable) -> str | None:
+    """The module `import_module("app.crud.user")` returns, for a constant absolute name: the
+    name bound to it is that module, as `import app.crud.user as crud` would bind it."""
+    if type(expr) is not ast.Call or len(expr.args) != 1 or expr.keywords:
+        return None
+    name = expr.args[0]
+    if not (type(name) is ast.Constant and isinstance(name.value, str)) or not name.value:
+        return None
+    if name.value.startswith(".") or qualify(expr.func, table) not in _IMPORTERS:
+        return None
+    return name.value
+
+
 def dotted_parts(expr: ast.expr) -> list[str] | None:
     """`a.b.c` as ["a", "b", "c"]; None for anything that is not a plain dotted name."""
     # Exact classes, not isinstance: no `ast` class has subclasses, and this runs for every call.

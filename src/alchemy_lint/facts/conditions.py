@@ -23,23 +23,26 @@ ANY_KEYWORD = "**"
 ANY_POSITION = "*"
 
 
-def branch_conditions(test: ast.expr, is_parameter: Callable[[ast.Name], bool]) -> tuple[Guard, Guard]:
-    """What holds in the body of `if test:` and what holds in its `else`, on parameters only.
+def branch_conditions(
+    test: ast.expr, is_parameter: Callable[[ast.Name], bool], on_state: bool = False
+) -> tuple[Guard, Guard]:
+    """What holds in the body of `if test:` and what holds in its `else`, on parameters only,
+    and with `on_state` on the state of `self` as well (`if not self._committed:`, a condition
+    on `self._committed`, which a call on a fresh object settles: see `fresh_state`).
 
     Each side lists necessary conditions: `if a is None and flag:` gives the body both, and its
     `else` nothing (either may have failed).
     """
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        body, orelse = branch_conditions(test.operand, is_parameter)
+        body, orelse = branch_conditions(test.operand, is_parameter, on_state)
         return orelse, body
-    if isinstance(test, ast.Name):
-        if is_parameter(test):
-            return (Condition(test.id, Test.TRUTH, True),), (Condition(test.id, Test.TRUTH, False),)
-        return (), ()
+    tested = _tested(test, is_parameter, on_state)
+    if tested is not None:
+        return (Condition(tested, Test.TRUTH, True),), (Condition(tested, Test.TRUTH, False),)
     if isinstance(test, ast.Compare):
-        return _none_test(test, is_parameter)
+        return _none_test(test, is_parameter, on_state)
     if isinstance(test, ast.BoolOp):
-        sides = [branch_conditions(value, is_parameter) for value in test.values]
+        sides = [branch_conditions(value, is_parameter, on_state) for value in test.values]
         if isinstance(test.op, ast.And):
             # Every operand held in the body; which one failed in the `else` is unknown.
             return tuple(c for body, _ in sides for c in body), sides[0][1] if len(sides) == 1 else ()
@@ -47,14 +50,24 @@ def branch_conditions(test: ast.expr, is_parameter: Callable[[ast.Name], bool]) 
     return (), ()
 
 
-def _none_test(test: ast.Compare, is_parameter: Callable[[ast.Name], bool]) -> tuple[Guard, Guard]:
-    """`x is None`, `x is not None`, `x == None`, `None is x` on a parameter."""
+def _tested(expr: ast.expr, is_parameter: Callable[[ast.Name], bool], on_state: bool) -> str | None:
+    """The parameter a test reads (`flag`), or with `on_state` the attribute of `self` (`self.done`)."""
+    if isinstance(expr, ast.Name):
+        return expr.id if is_parameter(expr) else None
+    if on_state and isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self":
+        return f"self.{expr.attr}"
+    return None
+
+
+def _none_test(test: ast.Compare, is_parameter: Callable[[ast.Name], bool], on_state: bool) -> tuple[Guard, Guard]:
+    """`x is None`, `x is not None`, `x == None`, `None is x` on a parameter (or `self.x`)."""
     if len(test.ops) != 1:
         return (), ()
     left, right = test.left, test.comparators[0]
     if _is_none(left):
         left, right = right, left
-    if not (isinstance(left, ast.Name) and is_parameter(left) and _is_none(right)):
+    tested = _tested(left, is_parameter, on_state)
+    if tested is None or not _is_none(right):
         return (), ()
     op = test.ops[0]
     if isinstance(op, (ast.Is, ast.Eq)):
@@ -63,7 +76,7 @@ def _none_test(test: ast.Compare, is_parameter: Callable[[ast.Name], bool]) -> t
         holds = False
     else:
         return (), ()
-    return (Condition(left.id, Test.NONE, holds),), (Condition(left.id, Test.NONE, not holds),)
+    return (Condition(tested, Test.NONE, holds),), (Condition(tested, Test.NONE, not holds),)
 
 
 def _is_none(expr: ast.expr) -> bool:
@@ -171,3 +184,16 @@ def happens(guard: Guard, settled: dict[str, KnownArgument]) -> bool:
 def weakest(left: Guard, right: Guard) -> Guard:
     """What holds wherever either guard holds: the conditions they share."""
     return tuple(condition for condition in left if condition in right)
+
+
+def nested_test(test: ast.expr, orelse: list[ast.stmt], on_state: bool) -> tuple[ast.expr, ast.expr] | None:
+    """`a and b` of an `if` without `else`, each operand a test on a name (or on `self`): `a`, and
+    the rest (`b`), to be walked as `if a: if b: ...`. (Its operands call nothing: they are read
+    again when the inner `if` is.)"""
+    if orelse or not (isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And)) or len(test.values) < 2:
+        return None
+    if not all(branch_conditions(value, lambda name: True, on_state)[0] for value in test.values):
+        return None
+    rest = test.values[1:]
+    inner = rest[0] if len(rest) == 1 else ast.copy_location(ast.BoolOp(ast.And(), rest), rest[0])
+    return test.values[0], inner

@@ -40,15 +40,22 @@ def joined(left: Cases, left_done: Done, right: Cases, right_done: Done) -> Case
 
 
 def merged(cases: Iterable[Case]) -> Cases:
-    """One case per distinct effect (what held on all paths of the cases merged); none when
-    every path did the same or there are too many to keep."""
-    by_done: dict[Done, frozenset[Condition]] = {}
+    """The cases, each effect once per set of conditions that is not implied by another of the
+    same effect (`if not a and not b: commit` does nothing where `a` held and where `a` failed and
+    `b` held: two cases, neither of which a call with both false takes); with too many, one case
+    per distinct effect (what held on all of its paths). None when every path did the same or
+    there are too many effects to keep."""
+    by_done: dict[Done, list[frozenset[Condition]]] = {}
     for known, did in cases:
-        before = by_done.get(did)
-        by_done[did] = known if before is None else before & known
+        sets = by_done.setdefault(did, [])
+        if not any(other <= known for other in sets):
+            sets[:] = [other for other in sets if not known <= other]
+            sets.append(known)
     if len(by_done) < 2 or len(by_done) > _MAX_CASES:
         return frozenset()
-    return frozenset((known, did) for did, known in by_done.items())
+    if sum(len(sets) for sets in by_done.values()) <= _MAX_CASES:
+        return frozenset((known, did) for did, sets in by_done.items() for known in sets)
+    return frozenset((frozenset.intersection(*sets), did) for did, sets in by_done.items())
 
 
 def stored(cases: Cases) -> tuple[tuple[Guard, tuple[tuple[str, str], ...]], ...]:

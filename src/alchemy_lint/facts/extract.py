@@ -27,6 +27,7 @@ from alchemy_lint.facts.concurrency import ConcurrencyRecorder
 from alchemy_lint.facts.conditions import Guard, branch_conditions, constant_defaults, known_arguments, leaves, weakest
 from alchemy_lint.facts.constructions import construction, init_fields, passing_call
 from alchemy_lint.facts.flow import Flow
+from alchemy_lint.facts.fresh_state import enters_itself, fresh_state
 from alchemy_lint.facts.getters import loaded_only_keys
 from alchemy_lint.facts.guards import yield_guard
 from alchemy_lint.facts.injection import (
@@ -95,6 +96,7 @@ from alchemy_lint.resolve import (
     dotted_parts,
     element_target,
     expression_text,
+    imported_module,
     qualify,
     returned_target,
     type_alias_target,
@@ -417,7 +419,7 @@ class _FactsBuilder(FastNodeVisitor):
     def _bind_module_name(self, name: str, value: ast.expr | None) -> None:
         # `S = AsyncSession` is the class itself under another name; a type alias
         # (`SessionDep = Annotated[...]`) keeps its own name, resolved through `type_aliases`.
-        alias = qualify(value, self.module_table) if value is not None else None
+        alias = (qualify(value, self.module_table) or imported_module(value, self.module_table)) if value else None
         self.module_table.bind(name, alias or f"{self.module}.{name}")
 
     def _bind_import(self, node: ast.Import | ast.ImportFrom) -> None:
@@ -540,6 +542,8 @@ class _FactsBuilder(FastNodeVisitor):
                 tuple(primary_key),
                 loaded_only_keys(node),
                 tuple(unique),
+                fresh_state(node),
+                enters_itself(node),
             )
         )
 
@@ -595,7 +599,9 @@ class _FactsBuilder(FastNodeVisitor):
                     receives_self=method_of is not None and self.classes[-1].may_be_model,
                     response_model=response_model,
                 )
-                if state.awaits
+                # (A function that awaits nothing may still add a new object and return it, left
+                # pending in its caller's session: `order = Order(...); db.add(order); return order`.)
+                if state.awaits or (_returns_a_value(node) and any(call.method == "add" for call in state.calls))
                 else None
             )
         else:
@@ -1062,14 +1068,18 @@ class _FactsBuilder(FastNodeVisitor):
         else:
             function.wrappers.pop(name, None)
         declared = annotation_targets(annotation, self.table) if annotation is not None else ()
+        # `crud = import_module("app.crud")` binds the module, as `import app.crud as crud` does.
+        module = imported_module(value, self.table) if value is not None and not declared else None
         if declared:
             origins: tuple[Origin, ...] = tuple(Origin(OriginKind.ANNOTATION, t) for t in declared)
+        elif module is not None:
+            origins = self._named(module)
         elif value is not None:
             origins = self.origins_of(value)
         else:
             return  # `x: int` declares without binding
         holds = self.reaches.holds_of(value) if value is not None and not self.concurrency.keeps_task(value) else ()
-        alias = qualify(value, self.table) if value is not None and not declared else None
+        alias = module or (qualify(value, self.table) if value is not None and not declared else None)
         if alias:
             function.table.bind(name, alias)
         else:
@@ -1815,7 +1825,7 @@ def _parameter_types(values: ValueTable, parameters: tuple[str, ...]) -> tuple[t
     return tuple(found)
 
 
-def _returns_a_value(node: ast.FunctionDef) -> bool:
+def _returns_a_value(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """Whether a plain `def` ends in `return <value>` (a statement helper does; most do not).
 
     Only the top-level statements of the body are looked at: a helper that builds a statement

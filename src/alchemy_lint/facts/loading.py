@@ -10,9 +10,11 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from alchemy_lint.facts.conditions import Guard, branch_conditions, known_arguments
+from alchemy_lint.facts.conditions import Guard, branch_conditions, known_arguments, nested_test
 from alchemy_lint.facts.effect_cases import Case, Cases, Done, ended, entered, joined, stored
 from alchemy_lint.facts.expected_errors import expects_error
+from alchemy_lint.facts.failed_results import failure_keys, result_test
+from alchemy_lint.facts.fresh_state import ENTERED, FRESH, STATE
 from alchemy_lint.facts.guarded_loaders import NO_NEEDS, Needs, combined_needs, joined_needs
 from alchemy_lint.facts.injection import next_item_of
 from alchemy_lint.facts.model import (
@@ -266,6 +268,9 @@ class _Object:
     wraps: tuple[tuple[str, ValueRef], ...] = ()
     #: The row it was loaded as: (column, key text), the column "" for `session.get(M, key)`.
     identity: tuple[str, str] | None = None
+    #: For a `Name(...)` call result nothing touched since: `FRESH`, or `ENTERED` when `async
+    #: with` bound it (a call of its method finds the state its `__init__` left: `fresh_state`).
+    fresh: str | None = None
 
     def expired_also(self, expiry: Expiry) -> _Object:
         """The object, expired by `expiry` too (`dataclasses.replace`, without its cost)."""
@@ -280,6 +285,7 @@ class _Object:
             self.row,
             self.wraps,
             self.identity,
+            self.fresh,
         )
 
     def attribute(self, name: str) -> _Object:
@@ -583,6 +589,7 @@ def analyse_function(
         or walker.effects
         or walker.effects_on_success
         or walker.rolled_back_on_error
+        or walker.rolled_back_on_failure
         or walker.returns_created
         or statements
     ):
@@ -598,6 +605,8 @@ def analyse_function(
         effects=tuple(sorted(_first_known(walker.effects_on_success, walker.effects))),
         effect_cases=effect_cases,
         rollbacks_on_error=tuple(sorted(walker.rolled_back_on_error, key=repr)),
+        rollbacks_on_failure=tuple(sorted(walker.rolled_back_on_failure, key=repr)),
+        returned_calls=tuple(sorted(walker.returned_calls)),
         held=tuple(walker.held),
         returns_created=tuple(walker.returns_created),
         expiries=tuple((source, expiry) for expiry, source in walker.expiries.items()),
@@ -688,6 +697,10 @@ class _LoadingWalker:
         self.effect_cases_on_success: set[Case] = set()
         #: The sessions an `except` handler rolls back on some path that returns normally.
         self.rolled_back_on_error: set[tuple[str, Guard]] = set()
+        #: The sessions rolled back on a path that returns a failure, and the calls whose
+        #: result is returned as it is (see `FunctionLoading.rollbacks_on_failure`).
+        self.rolled_back_on_failure: set[tuple[str, str, Guard]] = set()
+        self.returned_calls: set[int] = set()
         #: How many `except` handlers enclose the statement being read.
         self.handling = 0
         #: Names bound to what a call returned, with the call's line (`ok = await charge(db)`).
@@ -726,6 +739,13 @@ class _LoadingWalker:
         self.method_aliases: dict[str, ast.Attribute | None] = {}
         #: The call of the method each call of such a name stands for, by call node.
         self._aliased_calls: dict[int, ast.Call] = {}
+        #: Names ever bound to a fresh object (see `_Object.fresh`), and the calls made on one
+        #: while it was fresh, by call node, with its mark (`touch_fresh`).
+        self.fresh_names: set[str] = set()
+        self._fresh_calls: dict[int, str] = {}
+        #: The method set an attribute of `self` or called a method of it: what a test of `self`
+        #: reads from here on is no longer what its caller found (see `branch_conditions`).
+        self.state_touched = False
 
     def callee(self, node: ast.Call) -> tuple[Origin, ...]:
         found = self._callees.get(id(node))
@@ -765,6 +785,24 @@ class _LoadingWalker:
         swallowed = env.get(_SWALLOWED)
         if isinstance(swallowed, _Swallowed):
             self.rolled_back_on_error |= swallowed.sessions
+
+    def returned_failure(self, node: ast.Return, env: _Env) -> None:
+        """A `return` of what says the function failed, on a path that rolled back a session
+        (`await db.rollback(); return {"success": False}`); or of a call's result as it is."""
+        value = node.value
+        if value is None:
+            return
+        if type(value) is ast.Await and type(value.value) is ast.Call:
+            self.returned_calls.add(value.value.lineno)
+        elif type(value) is ast.Name and value.id in self.call_results:
+            self.returned_calls.update(self.call_results[value.id])
+        effects = env.get(_EFFECTS)
+        if not isinstance(effects, _Effects):
+            return
+        rolled_back = [session for session, method in effects.done if method == "rollback"]
+        keys = failure_keys(value) if rolled_back else ()
+        guard = tuple(sorted(self.holding, key=repr)) if keys else ()
+        self.rolled_back_on_failure.update((session, key, guard) for session in rolled_back for key in keys)
 
     def receive(self, env: _Env) -> None:
         """The received parameters (see `_received_parameters`) become objects when a session
@@ -853,6 +891,7 @@ class _LoadingWalker:
         elif isinstance(node, ast.AugAssign):
             self.expr(node.value, env)
             if isinstance(node.target, ast.Attribute):
+                self.state_touched = True  # (conservatively, whatever the attribute's owner)
                 self.attribute(node.target, env, AccessKind.READ)
             elif isinstance(node.target, ast.Name):
                 env.pop(node.target.id, None)
@@ -861,6 +900,7 @@ class _LoadingWalker:
                 self.expr(node.target, env)
         elif isinstance(node, ast.Return):
             self.returned(node, env)
+            self.returned_failure(node, env)
             self.finished(env)
             return None
         elif isinstance(node, ast.Raise):
@@ -885,6 +925,9 @@ class _LoadingWalker:
             committed: list[str] = []
             for item in node.items:
                 value = self.expr(item.context_expr, env)
+                if isinstance(value, _Object) and value.fresh is not None:
+                    # `async with UnitOfWork(session) as uow:` binds what `__aenter__` returns.
+                    value = replace(value, fresh=ENTERED if isinstance(node, ast.AsyncWith) else None)
                 if item.optional_vars is not None:
                     self.bind(item.optional_vars, value, env, item.context_expr)
                 session = self.begun_session(item, env) if isinstance(node, ast.AsyncWith) else None
@@ -962,6 +1005,8 @@ class _LoadingWalker:
         # swallowed an error needs a second failure, the body's, to get here: one failure at a
         # time is what the rule judges. (A commit or rollback the callee always makes stays.)
         _check_results(handler_entry, None, checked=True)
+        # (So does a call whose result said it failed: the handler needs another failure after it.)
+        _forget_failures(handler_entry)
         result = self.block(orelse, after_body) if after_body is not None else None
         for handler in handlers:
             entry = dict(handler_entry)
@@ -1149,11 +1194,27 @@ class _LoadingWalker:
         self, test: ast.expr, body: list[ast.stmt], orelse: list[ast.stmt], body_env: _Env, orelse_env: _Env
     ) -> _Env | None:
         """Both sides of an `if`, each knowing what its test says, joined."""
-        holds, fails = branch_conditions(test, lambda name: True)
+        on_state = self.owner is not None and not self.state_touched
+        holds, fails = branch_conditions(test, lambda name: True, on_state)
+        nested = nested_test(test, orelse, on_state)
+        if nested is not None and self.on_parameters(holds):
+            # `if not self._committed and not self._rolledback: commit`: the paths where the test
+            # fails are told apart by the operand that failed, as `if a: if b: ...` tells them.
+            first, inner = nested
+            return self.branches(first, [ast.copy_location(ast.If(inner, body, []), test)], [], body_env, orelse_env)
         # Under a test of what a call returned, each side knows how the call went: what the
         # callee does on an error (a rollback) is on one side only, the side that handles it.
         tested = self.tested_calls(test, body_env)
         if tested:
+            read = result_test(test, self.call_results)
+            if read is not None and read[1] & tested:
+                # `if result["success"]: ... else: <here the callee failed>`.
+                # (The side where it succeeded knows so, also of the same call in an earlier
+                # iteration: one failure at a time, as `_check_results` judges.)
+                key, lines, holds_on_success = read
+                failed, succeeded = (orelse_env, body_env) if holds_on_success else (body_env, orelse_env)
+                _mark_failed(failed, lines & tested, key)
+                _mark_failed(succeeded, lines & tested, None)
             _check_results(body_env, tested, checked=True)
             _check_results(orelse_env, tested, checked=True)
         self.split_effects(body_env, holds)
@@ -1185,8 +1246,13 @@ class _LoadingWalker:
         env[_EFFECTS] = _Effects(done, entered(cases, done, on_parameters))
 
     def on_parameters(self, conditions: Guard) -> Guard:
-        """The conditions on parameters that still hold what the caller passed."""
-        return tuple(c for c in conditions if c.parameter in self.parameters and c.parameter not in self.rebound)
+        """The conditions on parameters that still hold what the caller passed, and on the state
+        of `self` that nothing here changed before the test (`branches` keeps only those)."""
+        return tuple(
+            c
+            for c in conditions
+            if (c.parameter in self.parameters and c.parameter not in self.rebound) or c.parameter.startswith(STATE)
+        )
 
     def tested_calls(self, test: ast.expr, env: _Env) -> set[int]:
         """The lines of the calls whose results `test` reads (`if not await charge(db):`,
@@ -1298,6 +1364,8 @@ class _LoadingWalker:
                 env[target.id] = value
                 if isinstance(value, _Object) and value.source.kind is not SourceKind.RECEIVED:
                     self.held[value.source] = None
+                    if value.fresh is not None:
+                        self.fresh_names.add(target.id)
         elif isinstance(target, (ast.Tuple, ast.List)):
             items = self.unpacked(value, len(target.elts))
             for element, item in zip(target.elts, items, strict=True):
@@ -1309,11 +1377,14 @@ class _LoadingWalker:
             root = dotted_parts(target)
             if root is not None:
                 self.forget_keys(root[0], env)
+                if root[0] == "self":
+                    self.state_touched = True
             owner = self.expr(target.value, env)
             if isinstance(owner, _Object) and owner.stage is None:
                 self.record(target, owner, AccessKind.ASSIGN)
                 if isinstance(target.value, ast.Name):
-                    owner = replace(owner, loaded=owner.loaded | {target.attr, assigned(target.attr)})
+                    loaded = owner.loaded | {target.attr, assigned(target.attr)}
+                    owner = replace(owner, loaded=loaded, fresh=None)
                     if owner.identity is not None and owner.identity[0] == target.attr:
                         # `user.email = new`: a query by the old value no longer gives this row.
                         owner = replace(owner, identity=None)
@@ -1593,6 +1664,10 @@ class _LoadingWalker:
         if self.method_aliases:
             node = self.unaliased(node)
         func = node.func
+        if type(func) is ast.Attribute and type(func.value) is ast.Name and func.value.id == "self":
+            self.state_touched = True  # `self.reset()` may change what later tests of `self` read
+        if self.fresh_names and env.keys() & self.fresh_names:
+            self.touch_fresh(node, env)
         if self.received:
             self.tie(node, env)
         if isinstance(func, ast.Attribute) and func.attr in _MUTATORS:
@@ -1710,7 +1785,8 @@ class _LoadingWalker:
         if leaf[:1].isupper():
             loaded = frozenset(kw.arg for kw in node.keywords if kw.arg)
             source = ObjectSource(SourceKind.NEW, node.lineno, model=qualname)
-            return _Object(source, loaded=loaded, persistent=False, wraps=self.wrapped(node))
+            wraps = self.wrapped(node)
+            return _Object(source, loaded=loaded, persistent=False, wraps=wraps, fresh=FRESH if wraps else None)
         if qualname.startswith(_LOADER_MODULES):
             return None
         return self.called_statement(node, args, keywords)
@@ -1965,13 +2041,38 @@ class _LoadingWalker:
         callee = self.callee(node)
         if not callee:
             return
+        flags = known_arguments(node)
+        fresh = self._fresh_calls.get(id(node))
+        if fresh is not None and wrapper:
+            flags = (*flags, KnownArgument(fresh))  # the object's state is what `__init__` left
         for session, argument in passed:
-            expiry = Expiry(
-                session, "call", node.lineno, callee, argument, in_loop=bool(self.loops), flags=known_arguments(node)
-            )
+            expiry = Expiry(session, "call", node.lineno, callee, argument, in_loop=bool(self.loops), flags=flags)
             for name, value in list(env.items()):
                 if isinstance(value, _Object) and value.session_text == session and value.persistent:
                     env[name] = value.expired_also(expiry)
+
+    def touch_fresh(self, node: ast.Call, env: _Env) -> None:
+        """A call of a method of a fresh object (`uow.commit()`) finds the state `__init__` left
+        (the mark is kept for `expire_through`); after it, or once the object is handed to any
+        call, what its state is is unknown (every name bound to it)."""
+        func = node.func
+        touched: list[_Object] = []
+        if type(func) is ast.Attribute and type(func.value) is ast.Name:
+            receiver = env.get(func.value.id)
+            if isinstance(receiver, _Object) and receiver.fresh is not None:
+                self._fresh_calls[id(node)] = receiver.fresh
+                touched.append(receiver)
+        for _, argument in _call_arguments(node):
+            value = env.get(argument.id) if type(argument) is ast.Name else None
+            if isinstance(value, _Object) and value.fresh is not None:
+                touched.append(value)
+        for name, value in list(env.items()):
+            if (
+                isinstance(value, _Object)
+                and value.fresh is not None
+                and any(value.source == t.source for t in touched)
+            ):
+                env[name] = replace(value, fresh=None)
 
     def wrapped(self, node: ast.Call) -> tuple[tuple[str, ValueRef], ...]:
         """The names a `Name(...)` call hands over, each with where it lands (a position or a keyword)."""
@@ -2720,6 +2821,28 @@ def _without_received(value: _Value | None) -> _Value | None:
     ):
         return _Tuple(tuple(_without_received(item) for item in value.items))
     return value
+
+
+def _mark_failed(env: _Env, lines: set[int], key: str | None) -> None:
+    """The side of a test where the calls at `lines` said they failed (by `key`), or with None
+    succeeded: what they expired carries it (the index asks whether the callee rolled back on
+    such a path)."""
+
+    def marked(e: Expiry) -> bool:
+        return e.method == "call" and e.line in lines and e.failed_as != key
+
+    for name, value in list(env.items()):
+        if isinstance(value, _Object) and any(marked(e) for e in value.expired):
+            expired = frozenset(replace(e, failed_as=key) if marked(e) else e for e in value.expired)
+            env[name] = replace(value, expired=expired)
+
+
+def _forget_failures(env: _Env) -> None:
+    """What a test said of how calls went (`_mark_failed`) no longer holds: an `except` handler."""
+    for name, value in list(env.items()):
+        if isinstance(value, _Object) and any(e.failed_as is not None for e in value.expired):
+            expired = frozenset(replace(e, failed_as=None) for e in value.expired)
+            env[name] = replace(value, expired=expired)
 
 
 def _call_arguments(node: ast.Call) -> list[tuple[str, ast.expr]]:

@@ -417,6 +417,11 @@ class ClassFacts:
     #: The columns declared unique one by one (`unique=True`, a one-column `UniqueConstraint` or
     #: unique `Index` in `__table_args__`): a query by one of them gives one row.
     unique: tuple[str, ...] = ()
+    #: The constant attributes `__init__` sets (`self._committed = False`, keyed `self._committed`):
+    #: the state a fresh object has; None when the class defines no `__init__` (`fresh_state`).
+    fresh_state: tuple[KnownArgument, ...] | None = None
+    #: Whether `__aenter__` only returns the object itself; None when the class defines none.
+    enters_itself: bool | None = None
 
 
 @record
@@ -766,6 +771,9 @@ class Expiry:
     #: It voids the event when the column is the model's primary key (the index tells) or "",
     #: or for `=<column>` (loaded by that same column and key) a column declared unique too.
     reselected: tuple[str, str] | None = None
+    #: A "call" read on the side of a test of its result where the result says it failed: the
+    #: key the test read ("" for the result itself, `"success"` for `result["success"]`).
+    failed_as: str | None = None
 
 
 @record
@@ -885,6 +893,10 @@ ENDED = "commit or rollback"
 #: The method of an `Expiry` a call stands for when its callee rolls back in an `except` handler
 #: and returns normally (`except Exception: await s.rollback(); return None`).
 ROLLED_BACK_ON_ERROR = "rollback on error"
+#: The same for a callee that rolls back on a path that returns what says it failed (`return
+#: {"success": False}`, `return False`), read on the side of the caller's test of that result
+#: where it failed.
+ROLLED_BACK_ON_FAILURE = "rollback on failure"
 
 
 @record
@@ -905,6 +917,12 @@ class FunctionLoading:
     #: The sessions an `except` handler rolls back on some path that then returns normally, the
     #: error swallowed, each with what the enclosing tests say there (`if commit:`).
     rollbacks_on_error: tuple[tuple[str, tuple[Condition, ...]], ...] = ()
+    #: The sessions rolled back on some path that returns a failure: a falsy constant (key "")
+    #: or a dict whose constant key holds one (`{"success": False}`: key "success"), each with the
+    #: key and what the enclosing tests say there; and the lines of the calls whose result the
+    #: function returns as it is (`return result`, `return await f(db)`): theirs count too.
+    rollbacks_on_failure: tuple[tuple[str, str, tuple[Condition, ...]], ...] = ()
+    returned_calls: tuple[int, ...] = ()
     #: Where the objects the function binds come from (the models its session holds).
     held: tuple[ObjectSource, ...] = ()
     #: The models of new objects the function adds and returns (`create_project(session)`).

@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING
 
 from alchemy_lint.facts.conditions import ANY_KEYWORD, ANY_POSITION, happens
 from alchemy_lint.facts.effect_cases import effects_for
+from alchemy_lint.facts.fresh_state import STATE
 from alchemy_lint.facts.model import WHOLE_REFRESH, WRAPPED, Forward, FunctionFacts, HandedBack, KnownArgument
 from alchemy_lint.facts.values import Origin, OriginKind, StepKind, paths_below, within
 from alchemy_lint.index.constructed import kept_paths
+from alchemy_lint.index.fresh_objects import with_fresh_state
 from alchemy_lint.index.transactions import own_units
 from alchemy_lint.index.values import ValueKind
 from alchemy_lint.records import record
@@ -257,7 +259,7 @@ class Summaries:
         # A `*args` or `**kwargs` may pass any parameter: no default is sure any more.
         settled = {} if unknown_rest else {default.key: default for default in function.flag_defaults}
         for argument in passed:
-            name = self.parameter(function, argument.key)
+            name = argument.key if argument.key.startswith(STATE) else self.parameter(function, argument.key)
             if name is None:
                 continue
             if argument.truthy is None and argument.is_none is None:
@@ -481,8 +483,12 @@ class Summaries:
         found: frozenset[str] | None = None
         for function in self.callees(callee):
             done: frozenset[str] = frozenset()
+            passed = flags
+            if argument.startswith(WRAPPED):
+                # `uow.commit()` on a fresh `UnitOfWork(session)`: its state is what `__init__` left.
+                passed = with_fresh_state(self.index, self._receiver_class(function, callee), flags)
             for inner in self.received(function, argument, callee):
-                done |= self.effects(function, inner, flags, depth)
+                done |= self.effects(function, inner, passed, depth)
             found = done if found is None else found & done
         return found or frozenset()
 
@@ -501,6 +507,33 @@ class Summaries:
             settled = self._flags(function, flags)
             if any(session in inner and happens(guard, settled) for session, guard in loading.rollbacks_on_error):
                 return function
+        return None
+
+    def rolls_back_on_failure(
+        self, callee: tuple[Origin, ...], argument: str, flags: tuple[KnownArgument, ...], key: str, depth: int = 0
+    ) -> FunctionFacts | None:
+        """The function a call runs that rolls back the session it hands over as `argument` on a
+        path that returns a failure by `key` (`return {"success": False}` after `rollback()`),
+        itself or in a callee whose result it returns as it is, for these arguments."""
+        for function in self.callees(callee):
+            loading = function.loading
+            inner = self.received(function, argument, callee)
+            if loading is None or not inner:
+                continue
+            settled = self._flags(function, flags)
+            if any(
+                session in inner and found == key and happens(guard, settled)
+                for session, found, guard in loading.rollbacks_on_failure
+            ):
+                return function
+            if depth >= _MAX_DEPTH or not loading.returned_calls:
+                continue
+            for forward in function.forwards:
+                if forward.line in loading.returned_calls and forward.parameter in inner and not forward.path:
+                    passed = tuple(_through(flag, settled) for flag in forward.flags)
+                    found_in = self.rolls_back_on_failure(forward.callee, forward.argument, passed, key, depth + 1)
+                    if found_in is not None:
+                        return found_in
         return None
 
     def received(self, function: FunctionFacts, argument: str, callee: tuple[Origin, ...]) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from alchemy_lint.facts.model import (
     RETURNED_EXPIRED,
     RETURNED_TO_RESPONSE,
     ROLLED_BACK_ON_ERROR,
+    ROLLED_BACK_ON_FAILURE,
     SAME_COLUMN,
     WHOLE_REFRESH,
     AccessKind,
@@ -884,11 +885,17 @@ def _through_callee(index: ProjectIndex, event: Expiry) -> Expiry:
         failing = summaries.rolls_back_on_error(event.callee, event.argument, event.flags)
         if failing is not None:
             return replace(event, method=ROLLED_BACK_ON_ERROR, argument=failing.qualname)
+    if event.failed_as is not None:
+        # Read where the caller's test of the call's result says it failed: a rollback the
+        # callee makes before it returns such a result has run.
+        failed = summaries.rolls_back_on_failure(event.callee, event.argument, event.flags, event.failed_as)
+        if failed is not None:
+            return replace(event, method=ROLLED_BACK_ON_FAILURE, argument=failed.qualname)
     return event
 
 
 #: The events that expire every object of the session, whatever `expire_on_commit` says.
-_ROLLBACKS = frozenset({"rollback", ROLLED_BACK_ON_ERROR})
+_ROLLBACKS = frozenset({"rollback", ROLLED_BACK_ON_ERROR, ROLLED_BACK_ON_FAILURE})
 #: The events that expire objects whatever `expire_on_commit` says.
 _ALWAYS_EXPIRING = _ROLLBACKS | EXPLICIT_EXPIRIES
 
@@ -899,6 +906,8 @@ def _event_text(event: Expiry) -> str:
     callee = event.argument.rsplit(".", 1)[-1]
     if event.method == ROLLED_BACK_ON_ERROR:
         return f"{callee}(), which calls {event.session}.rollback() when it catches an error,"
+    if event.method == ROLLED_BACK_ON_FAILURE:
+        return f"{callee}(), which calls {event.session}.rollback() before it returns the failure tested here,"
     if event.callee:
         return f"{callee}(), which calls {event.session}.{event.method}(),"
     return f"{event.session}.{event.method}()"
