@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import ast
 import compileall
+import itertools
 import json
 import os
 import platform
@@ -40,7 +41,10 @@ TARGETS = {
 #: The warm and parallel targets hold for corpora of at least this many lines (issue 14).
 LARGE_CORPUS_LINES = 100_000
 #: What the benchmark appends to the file it changes (and removes again).
-EDIT = b"\n# changed by the alchemy-lint benchmark\n"
+#: The edit appended to the changed file, numbered: each edit of a run is new content, so that no
+#: repetition finds the findings of an earlier one in the cache.
+EDIT = "\n# changed by the alchemy-lint benchmark (edit {number})\n"
+_edits = itertools.count(1)
 
 
 # -- corpora --------------------------------------------------------------------------
@@ -215,7 +219,7 @@ def run_after_edit(path: Path, command: Sequence[str], env: dict[str, str]) -> S
     """`command` right after `path` changed (a comment appended); the file is put back after."""
     original = path.read_bytes()
     try:
-        path.write_bytes(original + EDIT)
+        path.write_bytes(original + EDIT.format(number=next(_edits)).encode())
         return run(command, env)
     finally:
         path.write_bytes(original)
