@@ -7,13 +7,21 @@ it forwards, the calls on its parameters) through the calls it makes, a few leve
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from alchemy_lint.facts.conditions import ANY_KEYWORD, ANY_POSITION, happens
 from alchemy_lint.facts.effect_cases import effects_for
 from alchemy_lint.facts.fresh_state import STATE
-from alchemy_lint.facts.model import WHOLE_REFRESH, WRAPPED, Forward, FunctionFacts, HandedBack, KnownArgument
+from alchemy_lint.facts.model import (
+    WHOLE_REFRESH,
+    WRAPPED,
+    Forward,
+    FunctionFacts,
+    FunctionLoading,
+    HandedBack,
+    KnownArgument,
+)
 from alchemy_lint.facts.values import Origin, OriginKind, StepKind, paths_below, within
 from alchemy_lint.index.constructed import kept_paths
 from alchemy_lint.index.fresh_objects import with_fresh_state
@@ -499,15 +507,22 @@ class Summaries:
         the session it hands over as `argument` and returns normally, for these arguments (a
         rollback under `if commit:` is not made for `commit=False`). Only the function's own
         handlers count: a helper's helper failing on the side is the helper's error path."""
-        for function in self.callees(callee):
-            loading = function.loading
-            inner = self.received(function, argument, callee)
-            if loading is None or not inner:
-                continue
-            settled = self._flags(function, flags)
+        for function, loading, inner, settled in self._handing_callees(callee, argument, flags):
             if any(session in inner and happens(guard, settled) for session, guard in loading.rollbacks_on_error):
                 return function
         return None
+
+    def _handing_callees(
+        self, callee: tuple[Origin, ...], argument: str, flags: tuple[KnownArgument, ...]
+    ) -> Iterator[tuple[FunctionFacts, FunctionLoading, tuple[str, ...], dict[str, KnownArgument]]]:
+        """The functions a call runs that receive the session it hands over as `argument`, each
+        with its loading facts, the names it holds that session by, and the call's arguments as
+        its tests read them."""
+        for function in self.callees(callee):
+            loading = function.loading
+            inner = self.received(function, argument, callee)
+            if loading is not None and inner:
+                yield function, loading, inner, self._flags(function, flags)
 
     def rolls_back_on_failure(
         self, callee: tuple[Origin, ...], argument: str, flags: tuple[KnownArgument, ...], key: str, depth: int = 0
@@ -515,12 +530,7 @@ class Summaries:
         """The function a call runs that rolls back the session it hands over as `argument` on a
         path that returns a failure by `key` (`return {"success": False}` after `rollback()`),
         itself or in a callee whose result it returns as it is, for these arguments."""
-        for function in self.callees(callee):
-            loading = function.loading
-            inner = self.received(function, argument, callee)
-            if loading is None or not inner:
-                continue
-            settled = self._flags(function, flags)
+        for function, loading, inner, settled in self._handing_callees(callee, argument, flags):
             if any(
                 session in inner and found == key and happens(guard, settled)
                 for session, found, guard in loading.rollbacks_on_failure
