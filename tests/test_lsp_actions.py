@@ -125,6 +125,13 @@ def test_no_noqa_edit_for_a_file_that_does_not_parse() -> None:
     assert noqa_change(["def broken(:", ""], _finding(1, "ASA001")) is None
 
 
+@pytest.mark.parametrize("lines", [["if x:", "    y = 1", "\0 z = 2", ""], ["if x:", "    y = 1\0", ""]])
+def test_no_noqa_edit_on_a_buffer_with_a_nul_near_the_line(lines: list[str]) -> None:
+    # Python 3.13.0's tokenizer raised SystemError here (the others a TokenError): a stale
+    # finding on a buffer now holding a NUL gets no edit, and the request no error.
+    assert noqa_change(lines, _finding(2)) is None
+
+
 ASA103_EXAMPLE = RULES_BY_CODE["ASA103"].invalid[0]
 
 

@@ -147,6 +147,10 @@ def _end_of_line(lines: Sequence[str], line: int, first: int) -> _LineEnd:
 
     Tokens are read from line `first` (a statement's start) until the one that ends `line`.
     """
+    if any("\0" in text for text in itertools.islice(lines, first - 1, line + 1)):
+        # No Python reads a NUL (ASA001), and 3.13.0's tokenizer raises SystemError on one after
+        # an indented line, where the others raise TokenError: no comment is placed there.
+        return _LineEnd(commentable=False)
     pending = (f"{text}\n" for text in itertools.islice(lines, first - 1, None))
     comment: tuple[int, int] | None = None
     try:
