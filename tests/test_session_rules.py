@@ -48,6 +48,32 @@ def test_an_adhoc_session_is_pointed_at_the_factory_of_its_own_engine(tmp_path: 
     assert first.message.endswith("(none is built yet for this engine: build one async_sessionmaker beside it)")
 
 
+def test_a_sync_session_in_async_code_is_pointed_at_a_sync_factory(tmp_path: Path) -> None:
+    # `Session(sync_engine)` in start-up code of an asyncio project: its replacement is a
+    # `sessionmaker` on that engine, never the project's `async_sessionmaker`.
+    engines = (
+        "from sqlalchemy import create_engine\n"
+        "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
+        'engine = create_async_engine("postgresql+asyncpg:///app")\n'
+        'sync_engine = create_engine("postgresql:///app")\n'
+        "SessionLocal = async_sessionmaker(engine, expire_on_commit=False)\n"
+    )
+    startup = (
+        "from sqlalchemy.orm import Session\n"
+        "from app.db import sync_engine\n"
+        "async def seed():\n"
+        "    with Session(sync_engine) as session:\n"
+        "        session.commit()\n"
+    )
+    root = write_project(tmp_path / "p", {"app/db.py": engines, "app/startup.py": startup})
+    (finding,) = findings_in(root, "app/startup.py", "ASA101")
+    assert finding.message.endswith("(none is built yet for this engine: build one sessionmaker beside it)")
+    with_factory = engines + "from sqlalchemy.orm import sessionmaker\nSyncSession = sessionmaker(sync_engine)\n"
+    root = write_project(tmp_path / "q", {"app/db.py": with_factory, "app/startup.py": startup})
+    (finding,) = findings_in(root, "app/startup.py", "ASA101")
+    assert finding.message.endswith("configured factory (SyncSession())")
+
+
 def test_test_modules_may_build_their_own_sessions_and_factories(tmp_path: Path) -> None:
     fixture = (
         "from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker\n"

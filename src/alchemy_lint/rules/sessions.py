@@ -29,20 +29,22 @@ def _api(context: FileContext, call: ApiCall) -> Api | None:
     return call.api or context.index.api(call.callee)
 
 
-def _factory_hint(context: FileContext, call: ApiCall) -> str:
+def _factory_hint(context: FileContext, call: ApiCall, *, sync: bool = False) -> str:
     """The factory an ad-hoc session should come from: the session helper, else a factory built
     once on the session's own engine (or one alchemy-lint cannot tell apart from it). A factory
-    of another database (a vector store's engine) is no replacement."""
+    of another database (a vector store's engine) is no replacement, and neither is an async
+    factory for a sync `Session(sync_engine)` (nor a sync one for an `AsyncSession`)."""
     index = context.index
     helper = index.session_helper()
-    if helper is not None:
+    if helper is not None and not sync:
         return f"{helper.name}()"
     engine = index.values.engine_of(call.bind) if call.bind else None
-    for site in _global_factories(index):
+    for site in _global_factories(index, sync=sync):
         other = _engine(index, site)
         if site.call.assigned_to and (engine is None or other is None or other == engine):
             return site.call.assigned_to.rsplit(".", 1)[-1] + "()"
-    return "none is built yet for this engine: build one async_sessionmaker beside it"
+    kind = "sessionmaker" if sync else "async_sessionmaker"
+    return f"none is built yet for this engine: build one {kind} beside it"
 
 
 def _is_async_factory(context: FileContext, call: ApiCall) -> bool:
@@ -53,16 +55,17 @@ def _is_async_factory(context: FileContext, call: ApiCall) -> bool:
 _APPLICATION_WIDE = frozenset({Keeper.ATTRIBUTE, Keeper.APP_STATE, Keeper.GLOBAL})
 
 
-def _global_factories(index: ProjectIndex) -> list[FactorySite]:
-    """Async session factories built once and kept, in path order: at module level, published as a
-    global, stored on an application-wide holder, or returned (yielded) by a run-once context.
+def _global_factories(index: ProjectIndex, *, sync: bool = False) -> list[FactorySite]:
+    """Async session factories (sync ones with `sync`) built once and kept, in path order: at
+    module level, published as a global, stored on an application-wide holder, or returned
+    (yielded) by a run-once context.
 
     A factory built per call is ASA102's finding; a sync `sessionmaker` for sync code is another kind.
     """
     return [
         site
         for site in index.factory_sites
-        if index.is_async_factory_call(site.call)
+        if index.is_async_factory_call(site.call) is not sync
         and not index.is_test_module(site.path)
         and _is_global(index, site.call)
     ]
@@ -88,7 +91,8 @@ def check_adhoc_session(rule: Rule, context: FileContext) -> Iterator[Finding]:
         # Also a project subclass of a session class, defined or re-exported in another module.
         api = call.api or context.index.session_class_api(call.callee)
         if api is Api.ASYNC_SESSION or (api is Api.SYNC_SESSION and _in_asyncio_code(context, call)):
-            yield rule.report(context, call.line, call.col, callee=call.text, factory=_factory_hint(context, call))
+            hint = _factory_hint(context, call, sync=api is Api.SYNC_SESSION)
+            yield rule.report(context, call.line, call.col, callee=call.text, factory=hint)
 
 
 def _in_asyncio_code(context: FileContext, call: ApiCall) -> bool:
