@@ -109,3 +109,42 @@ async def role_count(session: AsyncSession) -> int:
     outcome = run_example(root, "app/handlers.py")
     assert outcome["error"] == (None if loaded else "MissingGreenlet"), outcome
     assert [f.line for f in findings_in(root, "app/handlers.py", "ASA301")] == ([] if loaded else [10])
+
+
+@pytest.mark.parametrize(
+    "take",
+    [
+        "row = result.one()\n        user = row[0]",
+        "user, _ = result.one()",
+        "user = result.one().User",
+        "user = result.scalar_one()",
+    ],
+)
+@pytest.mark.parametrize("expire_on_commit", [True, False])
+def test_the_objects_of_a_row_expire_with_their_session(take: str, expire_on_commit: bool, tmp_path: Path) -> None:
+    # ASA302 follows the same row objects: a commit of a default factory's session expires them.
+    handler = f"""\
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from app.db import SessionLocal
+from app.models import User
+
+
+async def rename(user_id: int) -> str:
+    async with SessionLocal() as session:
+        creator = aliased(User)
+        result = await session.execute(select(User, creator.name.label("by")).where(User.id == user_id).limit(1))
+        {take}
+        user.name = "renamed"
+        await session.commit()
+        return user.name
+"""
+    database = DATABASE if not expire_on_commit else DATABASE.replace(", expire_on_commit=False", "")
+    root = write_project(
+        tmp_path / "project", {"app/models.py": MODELS, "app/db.py": database, "app/handlers.py": handler}
+    )
+    line = handler.count("\n")
+    outcome = run_example(root, "app/handlers.py")
+    assert outcome["error"] == ("MissingGreenlet" if expire_on_commit else None), outcome
+    assert [f.line for f in findings_in(root, "app/handlers.py", "ASA302")] == ([line] if expire_on_commit else [])
