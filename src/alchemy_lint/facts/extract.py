@@ -33,6 +33,7 @@ from alchemy_lint.facts.guards import yield_guard
 from alchemy_lint.facts.injection import (
     TRANSPARENT_WRAPPERS,
     annotated_provider,
+    fills_parameters,
     fixture_name,
     inline_keywords,
     next_item_of,
@@ -574,7 +575,7 @@ class _FactsBuilder(FastNodeVisitor):
         fixture = fixture_name(node, self.table)
         # pytest fills a test's or fixture's parameters by name; a decorated handler's parameters
         # may be filled by name too (Litestar dependencies): the index resolves both by name.
-        injected = requests_fixtures(node, fixture is not None, method_of) or bool(node.decorator_list)
+        injected = requests_fixtures(node, fixture is not None, method_of) or fills_parameters(node, self.table)
         arguments = self._bind_parameters(node, state, injected)
         saved_table, self.table = self.table, table
         saved_loops, self.loop_depth = self.loop_depth, 0

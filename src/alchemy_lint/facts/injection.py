@@ -112,6 +112,58 @@ def requests_fixtures(function: ast.FunctionDef | ast.AsyncFunctionDef, is_fixtu
     return in_class is None or in_class.rsplit(".", 1)[-1].startswith("Test")
 
 
+def fills_parameters(function: ast.FunctionDef | ast.AsyncFunctionDef, table: NameTable) -> bool:
+    """Whether a decorator may call the function with arguments of its own choosing, filled by
+    name (a Litestar handler, a DI container's `@inject`): then its parameters say what the
+    framework gives, not what a caller passed.
+
+    A bare decorator (`@error_handler`, `@admin_only`, `@retry`) is taken for a wrapper that hands
+    the function its caller's arguments (`functools.wraps` over `*args, **kwargs`), unless a
+    library that fills parameters by name defines it. A decorator call (`@router.get("/")`), an
+    attribute (`@broker.task`) or a name this module cannot resolve may fill them.
+    """
+    for decorator in function.decorator_list:
+        if type(decorator) is not ast.Name:
+            return True
+        if decorator.id in _PLAIN_DECORATORS:
+            continue
+        name = qualify(decorator, table)
+        if name is None or name.partition(".")[0] in _FILLING_LIBRARIES:
+            return True
+    return False
+
+
+#: Decorators that hand the function the arguments its callers pass, whatever they resolve to.
+_PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod"})
+#: Libraries whose bare decorators fill a function's parameters by name (dependency injection,
+#: task queues, command lines, web frameworks).
+_FILLING_LIBRARIES = frozenset(
+    {
+        "aiogram",
+        "arq",
+        "celery",
+        "click",
+        "dependency_injector",
+        "dishka",
+        "dramatiq",
+        "fast_depends",
+        "fastapi",
+        "faststream",
+        "injector",
+        "kink",
+        "lagom",
+        "litestar",
+        "pytest",
+        "pytest_asyncio",
+        "strawberry",
+        "taskiq",
+        "that_depends",
+        "typer",
+        "wireup",
+    }
+)
+
+
 def registered_providers(value: ast.expr, table: NameTable) -> dict[str, ast.expr]:
     """`{"db_session": Provide(get_db)}` (a dict display or `dict(db_session=Provide(...))`)."""
     found: dict[str, ast.expr] = {}
