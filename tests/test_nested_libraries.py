@@ -10,10 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import expected_lines, findings_in, working_directory
 from test_loading_runtime import HARNESS
 
-from alchemy_lint.engine import check_paths
+import alchemy_lint.sources
+from alchemy_lint import manifest
+from alchemy_lint.engine import RunOptions, check_paths
 
 MODELS = """\
 from sqlalchemy import ForeignKey
@@ -131,3 +134,32 @@ def test_a_folder_with_no_project_marker_takes_no_library(tmp_path: Path) -> Non
     with working_directory(root):
         result = check_paths(["."], {"select": ("ASA301",)})
     assert result.findings == ()
+
+
+def test_after_an_edit_only_the_changed_file_is_read_for_its_imports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Which nested projects are libraries is kept file by file: a one-file check after an edit
+    # does not read the project's other files for their imports (nor at all: the manifest knows them).
+    # Files modified just before a run are trusted as well (see test_manifest.py).
+    monkeypatch.setattr(manifest, "RACY_NS", -(10**12))
+    cached = RunOptions(cache=True, jobs=1)
+    root = _workspace(tmp_path / "backend")
+    for number in range(20):
+        (root / f"server/module_{number}.py").write_text(f"VALUE = {number}\n", encoding="utf-8")
+    edited = root / "server/routes.py"
+    with working_directory(root):
+        first = check_paths(["server/routes.py"], {"select": ("ASA301",)}, cached)
+    edited.write_text(ROUTES + "\n# edited\n", encoding="utf-8")
+    reads: list[Path] = []
+    real = alchemy_lint.sources.read_bounded
+
+    def counted(path: Path) -> bytes:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(alchemy_lint.sources, "read_bounded", counted)
+    with working_directory(root):
+        second = check_paths(["server/routes.py"], {"select": ("ASA301",)}, cached)
+    assert [f.line for f in first.findings] == [f.line for f in second.findings] == expected_lines(ROUTES, "ASA301")
+    assert reads == [edited.resolve()]

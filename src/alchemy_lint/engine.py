@@ -24,6 +24,7 @@ from alchemy_lint.collector import frozen_for_fork, rare_collections
 from alchemy_lint.config import ConfigError, Overrides, Settings, load_settings, matches_any, settings_for
 from alchemy_lint.findings import Finding
 from alchemy_lint.ignores import IgnoreFiles
+from alchemy_lint.libraries import imported_libraries
 from alchemy_lint.manifest import Manifest
 from alchemy_lint.noqa import is_suppressed
 from alchemy_lint.parallel import (
@@ -41,7 +42,7 @@ from alchemy_lint.profile import Profile
 from alchemy_lint.records import record
 from alchemy_lint.relevance import CachedRelevance
 from alchemy_lint.resolve import ModuleNames, module_name_for
-from alchemy_lint.roots import ROOT_MARKERS, find_project_root, imported_libraries, imported_root_name, is_project_root
+from alchemy_lint.roots import ROOT_MARKERS, find_project_root, imported_root_name, is_project_root
 from alchemy_lint.sourcefile import read_bounded, read_error_text
 from alchemy_lint.sources import (
     SourceChanged,
@@ -890,7 +891,7 @@ def read_project(
         display = _PathNames(root)
         read = [read_source_file(path, *display.names(path), modules, manifest) for path in paths]
         if nested_roots and is_project_root(root):
-            read.extend(_library_sources(root, settings, nested_roots, read, display, modules, manifest))
+            read.extend(_library_sources(root, settings, nested_roots, read, display, modules, manifest, cache))
         read, root_name = named_below_root(root, read)
         sources = unshadowed(without_aliases(read), ModuleNames(root, root_name))
         if manifest is not None:
@@ -911,6 +912,7 @@ def _library_sources(
     display: _PathNames,
     modules: ModuleNames,
     manifest: Manifest | None,
+    cache: Cache | None,
 ) -> list[SourceFile]:
     """The files of the nested projects the project imports as libraries (`imported_libraries`)
     and that run with the same settings: they are checked as part of this project, so that its
@@ -919,7 +921,7 @@ def _library_sources(
     Only a project's (a folder with a marker): a folder checked as it is may be anything (a
     checkout whose scripts import its backend, or a folder named as the package it holds)."""
     own = {source.module.partition(".")[0] for source in read}
-    libraries = imported_libraries(nested_roots, (s.source for s in read if s.read_error is None), own)
+    libraries = imported_libraries(nested_roots, read, own, cache)
     found: list[SourceFile] = []
     for library in libraries:
         try:

@@ -52,9 +52,10 @@ def imported_root_name(root: Path, sources: Iterable[bytes]) -> str | None:
     return name if any(imports_root.search(data) for data in sources) else None
 
 
-def imported_libraries(nested_roots: Iterable[Path], sources: Iterable[bytes], own: Container[str]) -> list[Path]:
-    """The nested project folders whose top package the project's files import (a uv workspace's
-    `package/yuxi` imported by the sibling `server/` as `from yuxi.repo import ...`).
+def offered_packages(nested_roots: Iterable[Path], own: Container[str]) -> dict[str, Path]:
+    """The top packages of the nested project folders, each with its folder, that the project may
+    import as libraries (a uv workspace's `package/yuxi` imported by the sibling `server/` as
+    `from yuxi.repo import ...`).
 
     Such a folder is a library of the project, on `sys.path` beside it when the application runs;
     a top package is a folder with an `__init__.py` directly in the nested root or in its `src/`.
@@ -69,17 +70,26 @@ def imported_libraries(nested_roots: Iterable[Path], sources: Iterable[bytes], o
             for name in _top_packages(base):
                 if name not in own:
                     offered.setdefault(name, folder)
-    if not offered:
-        return []
-    names = b"|".join(re.escape(name.encode()) for name in sorted(offered))
-    imports = re.compile(rb"^[ \t]*(?:from|import)[ \t]+(" + names + rb")\b", re.MULTILINE)
-    wanted: dict[Path, None] = {}
-    for data in sources:
-        for match in imports.finditer(data):
-            wanted[offered[match.group(1).decode()]] = None
-            if len(wanted) == len(set(offered.values())):
-                return list(wanted)
-    return list(wanted)
+    return offered
+
+
+class PackageImports:
+    """Which of some top packages a file's source imports (`from yuxi.repo import x`,
+    `import yuxi`), at the start of a line."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.names = tuple(sorted(names))
+        self._encoded = tuple(name.encode() for name in self.names)
+        pattern = b"|".join(re.escape(name) for name in self._encoded)
+        self._imports = re.compile(rb"^[ \t]*(?:from|import)[ \t]+(" + pattern + rb")\b", re.MULTILINE)
+
+    def found_in(self, data: bytes) -> tuple[str, ...]:
+        # A substring search first: most files name none of the packages, and the anchored
+        # pattern over every line of every file was most of a one-file check's time on a
+        # project with nested projects.
+        if not any(name in data for name in self._encoded):
+            return ()
+        return tuple(dict.fromkeys(match.group(1).decode() for match in self._imports.finditer(data)))
 
 
 def _top_packages(folder: Path) -> list[str]:
