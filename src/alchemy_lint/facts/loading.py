@@ -157,14 +157,37 @@ _MAX_ACCESSES = 400
 _INSPECT = frozenset({"sqlalchemy.inspect", "sqlalchemy.inspection.inspect"})
 
 
+def _model_unknown(left: _Object, right: _Object) -> bool:
+    """One side is what a project call returned, whose model the index works out."""
+    return any(side.source.kind is SourceKind.CALL and side.source.model is None for side in (left, right))
+
+
 def _loaded_or_added(loaded: _Object, added: _Object) -> _Object | None:
     """An object loaded on one path and created and added to the same session on the other (a
     get-or-create): the session's object either way, which its commit expires; judged by the
-    loaded one's source. (A rollback may expunge it rather than expire it: it stays pending.)"""
+    loaded one's source. (A rollback may expunge it rather than expire it: it stays pending.)
+
+    A project call that loaded it says no session (`team = await self._get_by_id(...)`): its
+    relationships are judged by that call's source all the same (ASA301: the loaded path reads
+    what the call left unloaded, whatever the other binds), and its expiry by what the call
+    returned, as for the call's objects alone (ASA302 asks for the session)."""
     new = added.source
     if new.kind is not SourceKind.NEW or loaded.source.kind is SourceKind.NEW or new.session is None:
         return None
-    if new.session != loaded.source.session or not (added.persistent or added.pending_in is not None):
+    if not (added.persistent or added.pending_in is not None):
+        return None
+    if loaded.source.kind is SourceKind.CALL and loaded.source.session is None:
+        return _Object(
+            loaded.source,
+            loaded.path,
+            loaded.loaded & added.loaded,
+            True,
+            loaded.expired,
+            None,
+            loaded.stage,
+            loaded.row,
+        )
+    if new.session != loaded.source.session:
         return None
     return _Object(
         loaded.source,
@@ -449,7 +472,9 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             return None
         source = left.source
         if left.source != right.source:
-            if left.source.model != right.source.model:
+            if left.source.model != right.source.model and not (
+                left.source.kind is not right.source.kind and _model_unknown(left, right)
+            ):
                 return None
             if left.source.kind is not right.source.kind:
                 return _loaded_or_added(left, right) or _loaded_or_added(right, left)
