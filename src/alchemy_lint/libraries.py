@@ -28,7 +28,8 @@ def imported_libraries(
     if not offered:
         return []
     reader = PackageImports(offered)
-    key = digest("libraries", *reader.names)
+    # (The folders name the project: a cache folder shared by projects keeps each one's.)
+    key = digest("libraries", *reader.names, *sorted({str(folder) for folder in offered.values()}))
     kept = _kept(cache, key)
     entries: dict[str, _Entry] = {}
     read = 0
