@@ -1,14 +1,16 @@
 """ASA302 on the parameters of a decorated function. A bare decorator of the project
 (`@error_handler`, a `functools.wraps` wrapper over `*args, **kwargs`) hands the function what its
-callers pass, so its model parameters are the callers' objects, judged as an undecorated
-function's are; a decorator that may fill parameters by name (a DI container's `@inject`, a
-route's `@get("/")`) leaves them what the framework gives. The runtime case runs against real
+callers pass, and so does one called by its name (`@retry(3)`): its model parameters are the
+callers' objects, judged as an undecorated function's are. A decorator that may fill parameters
+by name (a DI container's `@inject`, a route's `@get("/")`, a registration `@router.message()`)
+leaves them what the framework gives. The runtime case runs against real
 SQLAlchemy with aiosqlite."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import expected_lines, findings_in, write_project
 from test_loading_runtime import run_example
 
@@ -100,7 +102,27 @@ def test_a_dependency_injection_decorator_fills_the_parameters_itself(tmp_path: 
     assert _reported(_project(tmp_path, injected)) == []
 
 
-def test_a_decorator_call_may_fill_the_parameters(tmp_path: Path) -> None:
-    # `@router.message(...)`, `@get("/")`: what a framework's registration passes is unknown.
-    registered = HANDLER.replace("@error_handler", "@error_handler()")
-    assert _reported(_project(tmp_path, registered)) == []
+def test_a_decorator_called_by_its_name_is_a_wrapper_too(tmp_path: Path) -> None:
+    # `@retry(3)`, `@db_operation("get")`: a decorator factory of the project.
+    factory = DECORATORS + "\n\ndef handled(times):\n    return error_handler\n"
+    called = HANDLER.replace("import error_handler", "import handled").replace("@error_handler", "@handled(3)")
+    root = _project(tmp_path, called)
+    (root / "app/decorators.py").write_text(factory, encoding="utf-8")
+    assert _reported(root) == expected_lines(called, "ASA302")
+
+
+@pytest.mark.parametrize(
+    ("imports", "decorator"),
+    [
+        # A registration on an object (`@router.message(...)`): what it passes is unknown.
+        ("from app.decorators import registry", '@registry.handler("welcome")'),
+        # A web framework's route by its name: Litestar fills the parameters by name.
+        ("from litestar import get", '@get("/welcome")'),
+    ],
+)
+def test_a_framework_registration_may_fill_the_parameters(imports: str, decorator: str, tmp_path: Path) -> None:
+    registered = HANDLER.replace("from app.decorators import error_handler", imports)
+    registered = registered.replace("@error_handler", decorator)
+    root = _project(tmp_path, registered)
+    (root / "app/decorators.py").write_text(DECORATORS + "\n\nregistry = object()\n", encoding="utf-8")
+    assert _reported(root) == []

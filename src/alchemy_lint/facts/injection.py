@@ -117,17 +117,19 @@ def fills_parameters(function: ast.FunctionDef | ast.AsyncFunctionDef, table: Na
     name (a Litestar handler, a DI container's `@inject`): then its parameters say what the
     framework gives, not what a caller passed.
 
-    A bare decorator (`@error_handler`, `@admin_only`, `@retry`) is taken for a wrapper that hands
-    the function its caller's arguments (`functools.wraps` over `*args, **kwargs`), unless a
-    library that fills parameters by name defines it. A decorator call (`@router.get("/")`), an
-    attribute (`@broker.task`) or a name this module cannot resolve may fill them.
+    A decorator named bare or called by its name (`@error_handler`, `@admin_only`,
+    `@retry(3)`, `@db_operation("get_task")`) is taken for a wrapper that hands the function its
+    caller's arguments (`functools.wraps` over `*args, **kwargs`), unless a library that fills
+    parameters by name defines it. An attribute (`@router.get("/")`, `@broker.task`) or a name
+    this module cannot resolve may fill them.
     """
     for decorator in function.decorator_list:
-        if type(decorator) is not ast.Name:
+        named = decorator.func if type(decorator) is ast.Call else decorator
+        if type(named) is not ast.Name:
             return True
-        if decorator.id in _PLAIN_DECORATORS:
+        if named.id in _PLAIN_DECORATORS:
             continue
-        name = qualify(decorator, table)
+        name = qualify(named, table)
         if name is None or name.partition(".")[0] in _FILLING_LIBRARIES:
             return True
     return False
@@ -140,21 +142,36 @@ _PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod"})
 _FILLING_LIBRARIES = frozenset(
     {
         "aiogram",
+        "aiohttp",
         "arq",
+        "blacksheep",
         "celery",
         "click",
         "dependency_injector",
         "dishka",
+        "django",
         "dramatiq",
+        "esmerald",
+        "falcon",
         "fast_depends",
         "fastapi",
         "faststream",
+        "flask",
+        "huey",
         "injector",
         "kink",
         "lagom",
+        "lilya",
         "litestar",
+        "ninja",
+        "procrastinate",
         "pytest",
         "pytest_asyncio",
+        "quart",
+        "robyn",
+        "saq",
+        "sanic",
+        "starlette",
         "strawberry",
         "taskiq",
         "that_depends",
