@@ -190,6 +190,38 @@ async def rename(user_id: int, session: Annotated[AsyncSession, Depends(get_db)]
     ]
 
 
+def test_asa401_on_a_fixtures_session_in_a_test_advises_flush_or_a_session_outside_begin(tmp_path: Path) -> None:
+    # A test that commits the session its fixture hands out inside `begin()` often does so on
+    # purpose (the code under test reads the rows through a session of its own): removing the
+    # call is no advice there.
+    conftest = """\
+import pytest
+
+from app.db import SessionLocal
+
+
+@pytest.fixture
+async def db_session():
+    async with SessionLocal() as session, session.begin():
+        yield session
+"""
+    test = """\
+async def test_rename(db_session) -> None:
+    await db_session.execute(rename_statement(1))
+    await db_session.commit()
+"""
+    root = _project(tmp_path, {"tests/conftest.py": conftest, "tests/test_rename.py": test})
+    assert _reported(root, "tests/test_rename.py", "ASA401") == [
+        (
+            3,
+            "ASA401 db_session.commit() inside the unit of work `db_session()` opens (`begin()` at "
+            "tests/conftest.py:8) and hands out as `db_session`: the block commits by itself when the fixture "
+            "resumes; `flush()` sends the rows within its transaction, and where another session must see "
+            "them, hand out a session outside `begin()`",
+        )
+    ]
+
+
 def test_asa401_in_a_helpers_block_names_where_the_helper_opens_begin(tmp_path: Path) -> None:
     job = """\
 from app.db import unit_of_work

@@ -28,6 +28,7 @@ TRANSACTIONS_DOCS = "https://docs.sqlalchemy.org/en/20/orm/session_transaction.h
 
 def check_commit_in_unit_of_work(rule: Rule, context: FileContext) -> Iterator[Finding]:
     index = context.index
+    in_tests = index.is_test_module(context.path)
     for function in context.facts.functions:
         for end in harmful_ends(index, function):
             call = end.call
@@ -37,7 +38,7 @@ def check_commit_in_unit_of_work(rule: Rule, context: FileContext) -> Iterator[F
                 call.col,
                 call=f"{call.receiver.text}.{call.method}()",
                 opened=_opened(end.unit),
-                effect=_effect(end),
+                effect=_effect(end, handed_to_test=in_tests and end.unit.handed_out),
             )
         for through in ends_through_calls(index, function):
             yield _report_through_call(rule, context, through)
@@ -82,7 +83,10 @@ def _report_through_call(rule: Rule, context: FileContext, through: EndThroughCa
     )
 
 
-def _effect(end: EarlyEnd) -> str:
+def _effect(end: EarlyEnd, *, handed_to_test: bool = False) -> str:
+    """What the early end does, and what to do instead. `handed_to_test`: a test's commit of a
+    session a fixture hands out inside `begin()`, where the commit is often on purpose (a
+    route under test reads the rows through a session of its own)."""
     call, then = end.call, end.then
     raises = (
         f"`{then.receiver.text}.{then.method}()` at line {then.line} then runs inside the closed block and raises "
@@ -102,6 +106,11 @@ def _effect(end: EarlyEnd) -> str:
         return "it commits the whole transaction, not only the savepoint; remove the call (the block releases it)"
     if then is not None:
         return f"it ends the block's transaction early, and {raises}; remove the call"
+    if call.method == "commit" and handed_to_test:
+        return (
+            "the block commits by itself when the fixture resumes; `flush()` sends the rows within its "
+            "transaction, and where another session must see them, hand out a session outside `begin()`"
+        )
     if call.method == "commit":
         return "the block commits by itself when it ends; remove the call, which only ends the unit of work early"
     return "the block rolls back by itself when an exception leaves it; raise instead of rolling back here"
