@@ -518,3 +518,26 @@ async def load_all(session: AsyncSession, keys: list[int]) -> None:
     assert [finding.line for finding in found] == [12, 13, 15, 16]
     assert "built by `by_key.values()`" in found[0].message
     assert "by a method call on it" in found[3].message
+
+
+def test_the_fix_names_the_asyncio_factory_not_a_sync_one_before_it(tmp_path: Path) -> None:
+    sync_factory = """\
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+SyncSessionLocal = sessionmaker(bind=create_engine("sqlite://"))
+"""
+    source = """\
+import asyncio
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def report(db: AsyncSession) -> None:
+    await asyncio.gather(db.scalars("select 1"), db.scalars("select 2"))
+"""
+    root = write_project(
+        tmp_path / "project", {"app/a_sync_db.py": sync_factory, "app/db.py": DB_MODULE, "app/service.py": source}
+    )
+    [finding] = findings_in(root, "app/service.py", "ASA201")
+    assert "async with SessionLocal() as session inside each task" in finding.message

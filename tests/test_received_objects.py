@@ -381,3 +381,45 @@ async def count_expired(db: AsyncSession, user: User) -> int:
 """,
     )
     assert [(finding.code, finding.line) for finding in findings_in(root, "app/handlers.py")] == [("ASA302", 14)]
+
+
+def test_a_factory_of_sync_sessions_beside_the_asyncio_one_does_not_hide_it(tmp_path: Path) -> None:
+    # A project that also builds `sessionmaker(bind=sync_engine)` for its sync code: that factory
+    # cannot have made an asyncio session, so a parameter annotated `AsyncSession` is still one of
+    # the only asyncio factory's sessions (it expires), here a callee's commit expires `user`.
+    handler = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def main() -> str:
+    async with SessionLocal() as session:
+        return await rename(session)
+
+
+async def save(db: AsyncSession) -> None:
+    await db.commit()
+
+
+async def rename(db: AsyncSession) -> str:
+    user = await db.get(User, 1)
+    assert user is not None
+    await save(db)
+    return user.name  # ASA302
+"""
+    sync_factory = (
+        "from sqlalchemy import create_engine\n"
+        "from sqlalchemy.orm import sessionmaker\n"
+        'sync_engine = create_engine("sqlite://")\n'
+        "SyncSessionLocal = sessionmaker(bind=sync_engine)\n"
+    )
+    root = _project(tmp_path / "sync", handler, app__sync_db=sync_factory)
+    assert _reported(root) == expected_lines(handler, "ASA302")
+    outcome = run_example(root, "app/handlers.py")
+    assert (outcome["error"], outcome["line"]) == ("MissingGreenlet", expected_lines(handler, "ASA302")[0])
+    # A second asyncio factory still leaves the parameter's factory unknown.
+    second = EXPIRING_DB.replace("SessionLocal", "ReportSession")
+    root = _project(tmp_path / "async", handler, app__reports_db=second)
+    assert _reported(root) == []

@@ -151,3 +151,23 @@ def test_expire_on_commit_follows_a_session_class_reexported_by_the_project(tmp_
     root = write_project(tmp_path / "p", {"app/db.py": db, "app/handlers.py": handler})
     found = sorted((f.path, f.line, f.code) for f in findings_in(root, ".") if f.code in ("ASA101", "ASA103"))
     assert found == [("app/handlers.py", 3, "ASA103")]
+
+
+def test_a_factory_on_an_engine_copy_with_its_own_options_is_another_engines(tmp_path: Path) -> None:
+    # SQLAlchemy's documented pair: transactional sessions on `engine`, autocommit sessions on
+    # `engine.execution_options(isolation_level="AUTOCOMMIT")` (a copy sharing the pool). Kept
+    # under its own name or made inline, that copy is not `engine`; a second factory on `engine`
+    # itself still is.
+    factories = (
+        "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
+        'engine = create_async_engine("postgresql+asyncpg:///app")\n'
+        "SessionLocal = async_sessionmaker(engine, expire_on_commit=False)\n"
+        'read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")\n'
+        "ReadSessionLocal = async_sessionmaker(read_engine, expire_on_commit=False)\n"
+        "InlineSessionLocal = async_sessionmaker(\n"
+        '    engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False\n'
+        ")\n"
+        "AgainSessionLocal = async_sessionmaker(engine, expire_on_commit=False)\n"
+    )
+    root = write_project(tmp_path / "p", {"app/db.py": factories})
+    assert [finding.line for finding in findings_in(root, ".", "ASA105")] == [9]

@@ -24,7 +24,7 @@ from alchemy_lint.facts.model import (
     assigned,
 )
 from alchemy_lint.facts.values import CALL, Origin, OriginKind, StepKind, ValueRef, within
-from alchemy_lint.index.project import ProjectIndex, RelationshipRef
+from alchemy_lint.index.project import FactorySite, ProjectIndex, RelationshipRef
 from alchemy_lint.index.statements import CallSite, own_method, receiver_class, statement_value
 from alchemy_lint.index.values import ValueKind
 from alchemy_lint.records import record
@@ -810,16 +810,28 @@ def _providers(index: ProjectIndex, origins: tuple[Origin, ...]) -> set[str]:
     return found
 
 
-def project_builds_no_factory(index: ProjectIndex) -> bool:
-    """The application builds no session factory (a test module's own does not count): every
-    session is made where it is used (`AsyncSession(engine)`)."""
-    return all(index.is_test_module(site.path) for site in index.factory_sites)
+def project_builds_no_factory(index: ProjectIndex, asyncio: bool = False) -> bool:
+    """The application builds no session factory (a test module's own does not count; with
+    `asyncio`, nor does a factory of sync sessions): every session is made where it is used
+    (`AsyncSession(engine)`)."""
+    return not _application_factories(index, asyncio)
 
 
-def project_factory_expiry(index: ProjectIndex) -> bool | None:
+def project_factory_expiry(index: ProjectIndex, asyncio: bool = False) -> bool | None:
     """What the project's only session factory does on commit (None without exactly one). A
-    factory a test module builds (per test, bound to its own connection) is not the project's."""
-    sites = [site for site in index.factory_sites if not index.is_test_module(site.path)]
+    factory a test module builds (per test, bound to its own connection) is not the project's;
+    with `asyncio` (the question is about an asyncio session), neither is a factory of sync
+    sessions (`sessionmaker(bind=engine)` for a sync worker), which cannot have made one."""
+    sites = _application_factories(index, asyncio)
     if len(sites) != 1:
         return None
     return index.values.of_factory(sites[0]).expire_on_commit
+
+
+def _application_factories(index: ProjectIndex, asyncio: bool) -> list[FactorySite]:
+    """The factories the application builds (not a test module), only asyncio ones with `asyncio`."""
+    return [
+        site
+        for site in index.factory_sites
+        if not index.is_test_module(site.path) and (not asyncio or index.is_async_factory_call(site.call))
+    ]

@@ -125,6 +125,7 @@ class EngineRef:
 
 _FRESH_ENGINE = EngineRef("", fresh=True)
 _SYNC_ENGINE = Step(StepKind.ATTRIBUTE, "sync_engine")
+_DERIVE_ENGINE = "execution_options"
 _GET = Step(StepKind.METHOD, "get")
 
 _API_KINDS: dict[Api, ValueKind] = {
@@ -456,6 +457,11 @@ class ValueModel:
         value = self.origin(base)
         if last.kind is StepKind.CALL and value.kind is ValueKind.ENGINE_CONSTRUCTOR:
             return _FRESH_ENGINE
+        if last.kind is StepKind.METHOD and last.name == _DERIVE_ENGINE and value.kind is ValueKind.ENGINE:
+            # `engine.execution_options(isolation_level="AUTOCOMMIT")`: a copy that shares the pool
+            # but runs its own way, the documented bind of a second factory (autocommit beside
+            # transactional sessions); kept under a name, it is told apart by that name.
+            return _FRESH_ENGINE
         if last.kind is StepKind.ATTRIBUTE and value.kind is ValueKind.INSTANCE and value.cls is not None:
             return self._kept_engine(Origin(OriginKind.ATTRIBUTE, f"{value.cls}.{last.name}"), depth)
         callee = self.callee(Origin(origin.kind, origin.name, steps))
@@ -701,6 +707,8 @@ class ValueModel:
                 return Value(ValueKind.CONNECTION, is_async=value.is_async)
             if kind is ValueKind.ENGINE and name in ("connect", "begin"):
                 return Value(ValueKind.CONNECTION, is_async=value.is_async)
+            if kind is ValueKind.ENGINE and name == _DERIVE_ENGINE:
+                return Value(ValueKind.ENGINE, is_async=value.is_async)
             if kind is ValueKind.CONFIG and name in (_CONFIG_FACTORY, _CONFIG_SESSION):
                 factory = Value(
                     ValueKind.FACTORY,

@@ -84,11 +84,12 @@ def _fix_hint(context: FileContext) -> str:
     index = context.index
     if index.session_helper() is not None:
         return f"async with {index.settings.session_helper}() as session inside each task"
-    # (A test suite's factory is no advice for application code.)
+    # (A test suite's factory is no advice for application code, nor is a factory of sync sessions
+    # for the asyncio sessions the rule is about.)
     published = [
         site.call.assigned_to
         for site in index.factory_sites
-        if site.call.assigned_to and not index.is_test_module(site.path)
+        if site.call.assigned_to and not index.is_test_module(site.path) and index.is_async_factory_call(site.call)
     ]
     if published:
         return f"async with {published[0].rsplit('.', 1)[-1]}() as session inside each task"

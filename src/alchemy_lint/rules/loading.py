@@ -777,8 +777,8 @@ def _commit_expires(context: FileContext, session: ValueRef, scope: str = "") ->
     """Whether the session's commit expires its objects: its factory's `expire_on_commit`; for
     an asyncio session a parameter of `scope` receives and only its annotation explains, in a
     project that builds no session factory, what the sessions the application's calls pass it
-    do; else the project's only factory's (with `preview`, for any session whose own is
-    unknown); None: unknown."""
+    do; else the project's only factory's, of asyncio sessions for an asyncio session (with
+    `preview`, for any session whose own is unknown); None: unknown."""
     index = context.index
     value = index.values.of(session.origins)
     expires = value.expire_on_commit if value.is_session else None
@@ -786,7 +786,7 @@ def _commit_expires(context: FileContext, session: ValueRef, scope: str = "") ->
         expires is None
         and value.is_async is True
         and _declared(session)
-        and project_builds_no_factory(index)
+        and project_builds_no_factory(index, asyncio=True)
         and _is_parameter(index, session, scope)
     ):
         # `async def sync(session: AsyncSession)` in a project that makes every session where it
@@ -799,7 +799,7 @@ def _commit_expires(context: FileContext, session: ValueRef, scope: str = "") ->
         # `AsyncSession` of a handler looked up in a table, a service's `self.session`) is one of
         # the project's only factory: the one source of sessions the project configures. (One a
         # call made, `config.get_session()` of a config whose options are unknown, stays unknown.)
-        expires = project_factory_expiry(index)
+        expires = project_factory_expiry(index, asyncio=value.is_async is True)
     return expires
 
 
