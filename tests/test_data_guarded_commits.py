@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Reminder
+from app.models import Account, Reminder
 
 
 @dataclass
@@ -99,6 +99,12 @@ async def debug_only(db: AsyncSession, account_id: int) -> None:
         await create_reminder(db, account_id)
 
 
+async def touch(db: AsyncSession, account: Account) -> None:
+    if (await feature_flags()).enabled:
+        await db.commit()
+        await db.refresh(account)
+
+
 async def save_unless_in_unit(db: AsyncSession, account_id: int, uow: object = None) -> None:
     db.add(Reminder(account_id=account_id))
     if (await feature_flags()).enabled and not uow:
@@ -110,7 +116,7 @@ def _handler(call: str, signature: str = "") -> str:
     return f"""\
 from app.db import SessionLocal
 from app.models import Account
-from app.reminders import debug_only, remind_if_enabled, save, save_unless_in_unit, sync_account
+from app.reminders import debug_only, remind_if_enabled, save, save_unless_in_unit, sync_account, touch
 
 
 async def review({signature}) -> str:
@@ -158,6 +164,8 @@ def test_a_read_after_a_callee_that_commits_under_a_test_of_data(call: str, comm
         ("save_unless_in_unit(db, account.id, uow=object())", ""),
         # The caller's own switch handed on: its caller decides, as for an unconditional commit.
         ("save(db, account.id, commit=commit)", "commit: bool"),
+        # The callee refreshes the caller's object after its commit.
+        ("touch(db, account)", ""),
         # A constant test: its branch never runs.
         ("debug_only(db, account.id)", ""),
         # A token given: the path to the commit is never taken.

@@ -41,17 +41,19 @@ def decided(guard: Guard, settled: dict[str, KnownArgument]) -> bool:
 
 
 class MaybeCommits:
-    """Memoised per (function, session name, arguments) for one project's summaries."""
+    """Memoised per (function, session name, arguments) for one project's summaries, which it
+    is handed with each question (kept, it would tie them in a cycle the index's `close()` does
+    not break)."""
 
-    def __init__(self, summaries: Summaries) -> None:
-        self.summaries = summaries
+    def __init__(self) -> None:
         self._found: dict[Key, str | None] = {}
 
-    def call(self, callee: tuple[Origin, ...], argument: str, flags: tuple[KnownArgument, ...]) -> str | None:
+    def call(
+        self, summaries: Summaries, callee: tuple[Origin, ...], argument: str, flags: tuple[KnownArgument, ...]
+    ) -> str | None:
         """The function that commits the session a call hands over as `argument`, on some path
         its arguments allow, when every function the call may run does (each entry of a
         dispatch table); None otherwise."""
-        summaries = self.summaries
         found: str | None = None
         for function in summaries.callees(callee):
             passed = flags
@@ -61,7 +63,7 @@ class MaybeCommits:
                 (
                     committer
                     for name in summaries.received(function, argument, callee)
-                    if (committer := self.commits(function, name, passed, 0)) is not None
+                    if (committer := self.commits(summaries, function, name, passed, 0)) is not None
                 ),
                 None,
             )
@@ -71,11 +73,10 @@ class MaybeCommits:
         return found
 
     def commits(
-        self, function: FunctionFacts, received: str, flags: tuple[KnownArgument, ...], depth: int
+        self, summaries: Summaries, function: FunctionFacts, received: str, flags: tuple[KnownArgument, ...], depth: int
     ) -> str | None:
         """The function (`function` or one below it) that commits the session `function` holds
         as `received` on some path these arguments allow."""
-        summaries = self.summaries
         settled = summaries.flags(function, flags)
         key = (function.qualname, received, tuple(sorted(settled.items())))
         if key in self._found:
@@ -83,11 +84,12 @@ class MaybeCommits:
         self._found[key] = None  # a recursive call commits nothing more
         if depth > MAX_DEPTH:
             return None
-        found = self._own(function, received, settled) or self._below(function, received, settled, depth)
+        found = self._own(function, received, settled) or self._below(summaries, function, received, settled, depth)
         self._found[key] = found
         return found
 
-    def _own(self, function: FunctionFacts, received: str, settled: dict[str, KnownArgument]) -> str | None:
+    @staticmethod
+    def _own(function: FunctionFacts, received: str, settled: dict[str, KnownArgument]) -> str | None:
         for call in function.calls:
             if (
                 call.method == "commit"
@@ -100,9 +102,13 @@ class MaybeCommits:
         return None
 
     def _below(
-        self, function: FunctionFacts, received: str, settled: dict[str, KnownArgument], depth: int
+        self,
+        summaries: Summaries,
+        function: FunctionFacts,
+        received: str,
+        settled: dict[str, KnownArgument],
+        depth: int,
     ) -> str | None:
-        summaries = self.summaries
         root, _, rest = received.partition(".")
         path = tuple(rest.split(".")) if rest else ()
         for forward in function.forwards:
@@ -117,7 +123,7 @@ class MaybeCommits:
             for callee in summaries.callees(forward.callee):
                 inners = (received,) if on_self else summaries.received(callee, forward.argument, forward.callee)
                 for inner in inners:
-                    found = self.commits(callee, inner, passed, depth + 1)
+                    found = self.commits(summaries, callee, inner, passed, depth + 1)
                     if found is not None:
                         return found
         return None

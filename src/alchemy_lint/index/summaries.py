@@ -78,7 +78,7 @@ class Summaries:
         self._kept: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {}
         self._refreshes: dict[tuple[str, str], bool] = {}
         #: The commits a call may make on some path (see `maybe_commits`).
-        self.maybe_commits = MaybeCommits(self)
+        self.maybe_commits = MaybeCommits()
 
     # -- callees -----------------------------------------------------------------------
 

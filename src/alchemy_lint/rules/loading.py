@@ -895,7 +895,9 @@ def _through_callee(index: ProjectIndex, event: Expiry) -> Expiry:
     # the caller's read after the call is judged as after its own commit under a test; not where
     # the caller's test of the result says the call failed (its commit is on the other side).
     committer = (
-        summaries.maybe_commits.call(event.callee, event.argument, event.flags) if event.failed_as is None else None
+        summaries.maybe_commits.call(summaries, event.callee, event.argument, event.flags)
+        if event.failed_as is None
+        else None
     )
     if committer is not None:
         return replace(event, method="commit", argument=committer)
