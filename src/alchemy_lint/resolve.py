@@ -309,6 +309,34 @@ def returned_target(annotation: ast.expr | None, table: NameTable) -> str | None
     return annotation_target(annotation, table)
 
 
+#: Return types that hand out several objects of their item class (`-> list[Organization]`).
+_SEQUENCES = frozenset(
+    {
+        "builtins.list",
+        "list",
+        "typing.List",
+        "typing.Sequence",
+        "collections.abc.Sequence",
+        "typing.Iterable",
+        "collections.abc.Iterable",
+    }
+)
+
+
+def returned_items(annotation: ast.expr | None, table: NameTable) -> str | None:
+    """The one class a function's return annotation hands out items of: `-> list[Organization]`,
+    `-> Sequence[Organization]`."""
+    annotation = unquoted(annotation) if annotation is not None else None
+    if not isinstance(annotation, ast.Subscript):
+        return None
+    wrapper = annotation.value
+    # A builtin (`list`) is in no table: a name no binding shadows is the builtin.
+    named = qualify(wrapper, table) or (wrapper.id if isinstance(wrapper, ast.Name) else None)
+    if named not in _SEQUENCES:
+        return None
+    return annotation_target(annotation.slice, table)
+
+
 def annotation_targets(annotation: ast.expr | None, table: NameTable) -> tuple[str, ...]:
     """Every class a union annotation names (`AsyncSession | AsyncReadSession`), or the one class."""
     single = annotation_target(annotation, table)

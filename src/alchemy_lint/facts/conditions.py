@@ -13,6 +13,9 @@ from alchemy_lint.facts.model import Condition, KnownArgument, Test
 
 #: A guard: the conditions that all hold where a read or a call happens.
 Guard = tuple[Condition, ...]
+#: What holds in the branch of a constant test that never runs (`if False:`, the `else` of
+#: `if True:`): no call settles it true.
+NEVER = Condition("", Test.TRUTH, True)
 #: Builtins whose result is never None.
 _NEVER_NONE_CALLS = frozenset(
     {"len", "str", "int", "float", "bool", "list", "dict", "set", "tuple", "frozenset", "sorted", "repr", "sum"}

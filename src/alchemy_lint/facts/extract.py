@@ -24,7 +24,15 @@ from alchemy_lint.facts.classes import (
     unique_constraints,
 )
 from alchemy_lint.facts.concurrency import ConcurrencyRecorder
-from alchemy_lint.facts.conditions import Guard, branch_conditions, constant_defaults, known_arguments, leaves, weakest
+from alchemy_lint.facts.conditions import (
+    NEVER,
+    Guard,
+    branch_conditions,
+    constant_defaults,
+    known_arguments,
+    leaves,
+    weakest,
+)
 from alchemy_lint.facts.constructions import construction, init_fields, passing_call
 from alchemy_lint.facts.flow import Flow
 from alchemy_lint.facts.fresh_state import enters_itself, fresh_state
@@ -99,6 +107,7 @@ from alchemy_lint.resolve import (
     expression_text,
     imported_module,
     qualify,
+    returned_items,
     returned_target,
     type_alias_target,
 )
@@ -636,6 +645,7 @@ class _FactsBuilder(FastNodeVisitor):
                 returned=tuple(state.returned_values),
                 task_spawns=task_spawns,
                 returns=returned_target(node.returns, table),
+                returns_items=returned_items(node.returns, table),
                 loading=loading,
                 fixture=fixture,
                 captures=captures,
@@ -789,7 +799,11 @@ class _FactsBuilder(FastNodeVisitor):
             for statement in (*node.body, *node.orelse):
                 self.visit(statement)
             return
-        body, orelse = branch_conditions(node.test, self._is_parameter)
+        # Tests of the object's own state (`if not self._committed:`) as well: a call on a fresh
+        # object settles them (`index.fresh_objects`); elsewhere they settle nothing.
+        body, orelse = branch_conditions(node.test, self._is_parameter, on_state=True)
+        if isinstance(node.test, ast.Constant):
+            body, orelse = ((), (NEVER,)) if node.test.value else ((NEVER,), ())
         function.branches += 1
         # What the code sets on a parameter's object (`order.customer = ...`) holds after the
         # `if` only when every branch that goes on past it set it.

@@ -303,6 +303,8 @@ class FunctionFacts:
     task_spawns: tuple[TaskSpawn, ...] = ()
     #: The class the return annotation names (`-> AsyncSession`), qualified.
     returns: str | None = None
+    #: The class whose items the return annotation hands out (`-> list[Organization]`).
+    returns_items: str | None = None
     #: What the function does with ORM objects (async functions only), see `facts/loading.py`.
     loading: FunctionLoading | None = None
     #: The name a pytest fixture is requested by (`@pytest.fixture` or `name=`), None otherwise.

@@ -175,7 +175,7 @@ def _resolve_call(
         if given is not None:
             return _resolve_handed(index, given[0], given[1], here, name, depth, caller)
     if function.loading is None or not function.loading.returns_only_objects:
-        return None
+        return _declared_return(index, function, source, position)
     settled = index.summaries.settled(
         function, source.flags, {known.key: known for known in caller.settled} if caller is not None else {}
     )
@@ -188,7 +188,7 @@ def _resolve_call(
     for returned in returns:
         inner = resolve_source(index, returned.source, path, function.name, depth + 1, site=site)
         if inner is None:
-            return None
+            return _declared_return(index, function, source, position)
         session = returned.source.session
         if returned.source.kind is not SourceKind.CALL and (
             session is None or is_async_session(index, session) is False
@@ -238,6 +238,25 @@ def _resolve_call(
             tuple(dict.fromkeys((*found.withheld, *resolved.withheld))),
         )
     return found
+
+
+def _declared_return(
+    index: ProjectIndex, function: FunctionFacts, source: ObjectSource, position: int | str | None
+) -> ResolvedSource | None:
+    """What a project function returns that its body does not tell (a `Protocol`'s method, which
+    implementation runs unknown; a helper whose returns the index cannot follow), when the call
+    hands it the caller's session: objects of the model its return annotation names (`->
+    Optional[Organization]`, `-> list[Organization]`), in that session. How they were loaded
+    is the body's: unknown, so no relationship is judged from the annotation alone."""
+    if source.session is None or position is not None:
+        return None
+    named = function.returns or function.returns_items
+    model = index.resolve_model(named) if named is not None else None
+    if model is None or not index.is_model(model):
+        return None
+    path = _function_path(index, function)
+    listed = function.returns is None
+    return ResolvedSource(SourceKind.QUERY, model, function.line, path, (), False, (), (), listed, function.name)
 
 
 def _passes_no_options(source: ObjectSource, settled: dict[str, KnownArgument]) -> bool:

@@ -25,6 +25,7 @@ from alchemy_lint.facts.model import (
 from alchemy_lint.facts.values import Origin, OriginKind, StepKind, paths_below, within
 from alchemy_lint.index.constructed import kept_paths
 from alchemy_lint.index.fresh_objects import with_fresh_state
+from alchemy_lint.index.maybe_commits import MaybeCommits
 from alchemy_lint.index.transactions import own_units
 from alchemy_lint.index.values import ValueKind
 from alchemy_lint.records import record
@@ -76,6 +77,8 @@ class Summaries:
         self._ends: dict[tuple[str, str, tuple[tuple[str, KnownArgument], ...]], tuple[SessionEnd, ...]] = {}
         self._kept: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {}
         self._refreshes: dict[tuple[str, str], bool] = {}
+        #: The commits a call may make on some path (see `maybe_commits`).
+        self.maybe_commits = MaybeCommits()
 
     # -- callees -----------------------------------------------------------------------
 
@@ -147,7 +150,7 @@ class Summaries:
         object as `override`): reads under `if include_items:` or `if override is None:` then
         never happen.
         """
-        settled = self._flags(function, flags)
+        settled = self.flags(function, flags)
         key = (function.qualname, parameter, tuple(sorted(settled.items())))
         known = self._reads.get(key)
         if known is not None:
@@ -259,9 +262,9 @@ class Summaries:
     ) -> dict[str, KnownArgument]:
         """What each parameter of `function` is known to be in a call whose arguments are
         `flags`, made by a function whose own parameters are `caller`."""
-        return self._flags(function, tuple(_through(flag, caller) for flag in flags))
+        return self.flags(function, tuple(_through(flag, caller) for flag in flags))
 
-    def _flags(self, function: FunctionFacts, passed: tuple[KnownArgument, ...]) -> dict[str, KnownArgument]:
+    def flags(self, function: FunctionFacts, passed: tuple[KnownArgument, ...]) -> dict[str, KnownArgument]:
         """What each parameter is known to be in this call: what is passed, else its literal default."""
         unknown_rest = any(argument.key in (ANY_POSITION, ANY_KEYWORD) for argument in passed)
         # A `*args` or `**kwargs` may pass any parameter: no default is sure any more.
@@ -391,7 +394,7 @@ class Summaries:
         """What `function` does to the session it receives as `received`: a parameter name, or
         `self.<attribute>` for a method whose object keeps the session; for the arguments
         `flags` (a commit under `if not uow:` is made when `uow` is left at its default None)."""
-        settled = self._flags(function, flags)
+        settled = self.flags(function, flags)
         key = (function.qualname, received, tuple(sorted(settled.items())))
         known = self._effects.get(key)
         if known is not None:
@@ -439,7 +442,7 @@ class Summaries:
         Not counted: the ends that break a unit of work the function opens itself (ASA401 reports
         them there), and a session the function opened itself.
         """
-        settled = self._flags(function, flags)
+        settled = self.flags(function, flags)
         key = (function.qualname, parameter, tuple(sorted(settled.items())))
         known = self._ends.get(key)
         if known is not None:
@@ -494,7 +497,7 @@ class Summaries:
             passed = flags
             if argument.startswith(WRAPPED):
                 # `uow.commit()` on a fresh `UnitOfWork(session)`: its state is what `__init__` left.
-                passed = with_fresh_state(self.index, self._receiver_class(function, callee), flags)
+                passed = with_fresh_state(self.index, self.receiver_class(function, callee), flags)
             for inner in self.received(function, argument, callee):
                 done |= self.effects(function, inner, passed, depth)
             found = done if found is None else found & done
@@ -522,7 +525,7 @@ class Summaries:
             loading = function.loading
             inner = self.received(function, argument, callee)
             if loading is not None and inner:
-                yield function, loading, inner, self._flags(function, flags)
+                yield function, loading, inner, self.flags(function, flags)
 
     def rolls_back_on_failure(
         self, callee: tuple[Origin, ...], argument: str, flags: tuple[KnownArgument, ...], key: str, depth: int = 0
@@ -552,7 +555,7 @@ class Summaries:
         `self.<path>` where the object the method is called on keeps what its constructor was
         handed as `<key>` (`svc = Service(session)`, then `svc.save()`)."""
         if argument.startswith(WRAPPED):
-            cls = self._receiver_class(function, callee)
+            cls = self.receiver_class(function, callee)
             if cls is None:
                 return ()
             key = argument.removeprefix(WRAPPED)
@@ -566,7 +569,7 @@ class Summaries:
         inner = self.parameter(function, argument)
         return (inner,) if inner is not None else ()
 
-    def _receiver_class(self, function: FunctionFacts, callee: tuple[Origin, ...]) -> str | None:
+    def receiver_class(self, function: FunctionFacts, callee: tuple[Origin, ...]) -> str | None:
         """The class of the object a method call is made on: what its receiver is an instance of,
         else the class that defines the method."""
         values = self.index.values
@@ -577,6 +580,11 @@ class Summaries:
                     return receiver.cls
         owner = function.qualname.rpartition(".")[0]
         return owner if owner in self.index.classes else None
+
+    @staticmethod
+    def handed_through(flag: KnownArgument, settled: dict[str, KnownArgument]) -> KnownArgument:
+        """An argument that is a parameter handed on: what the caller knew of that parameter."""
+        return _through(flag, settled)
 
     @staticmethod
     def _self_calls(function: FunctionFacts) -> list[Forward]:

@@ -891,6 +891,16 @@ def _through_callee(index: ProjectIndex, event: Expiry) -> Expiry:
         failed = summaries.rolls_back_on_failure(event.callee, event.argument, event.flags, event.failed_as)
         if failed is not None:
             return replace(event, method=ROLLED_BACK_ON_FAILURE, argument=failed.qualname)
+    # A commit under a test of data (`if (await settings()).enabled:`), here or further down:
+    # the caller's read after the call is judged as after its own commit under a test; not where
+    # the caller's test of the result says the call failed (its commit is on the other side).
+    committer = (
+        summaries.maybe_commits.call(summaries, event.callee, event.argument, event.flags)
+        if event.failed_as is None
+        else None
+    )
+    if committer is not None:
+        return replace(event, method="commit", argument=committer)
     return event
 
 
