@@ -23,6 +23,7 @@ from alchemy_lint.facts.model import (
     RETURNED_EXPIRED,
     RETURNED_TO_RESPONSE,
     SAME_COLUMN,
+    THE_CLASS,
     WRAPPED,
     AccessKind,
     Condition,
@@ -47,6 +48,7 @@ from alchemy_lint.facts.values import Origin, OriginKind, Step, StepKind, ValueR
 from alchemy_lint.facts.walk import child_nodes
 from alchemy_lint.records import record
 from alchemy_lint.resolve import NameTable, annotation_targets, dotted_parts, expression_text, qualify
+from alchemy_lint.sqlalchemy_api import KNOWN_API, SESSION_CLASSES
 
 
 class Resolver(Protocol):
@@ -1744,11 +1746,17 @@ class _LoadingWalker:
                     return None
                 # `order.total()`: a method of the object's model reads it (its summary says what).
                 self.hand_over(node, func.value, receiver_value, (), func.attr, "self", env, method=func.attr)
+                if awaited and not _is_candidate(receiver_value):
+                    # `await worker.save(session)`: an active record's method handed the session
+                    # may commit it (the method of the object's model, its summary says).
+                    method = _model_method(receiver_value.source.model or "", func.attr)
+                    self.expire_through(node, env, method, receiver=receiver_value)
                 if awaited and _is_candidate(receiver_value):
                     # `repo = OrderRepository(session)`, then `await repo.get(1)`: no model's
                     # method, a project method whose summary says what it returns (and whether
-                    # it ends the transaction of the session the object was built over).
-                    self.expire_through(node, env)
+                    # it ends the transaction of the session the object was built over); also
+                    # on an object built in place (`await Service(session).delete(order)`).
+                    self.expire_through(node, env, built=receiver_value)
                     return self.project_call(node, env, args, keywords)
                 return None
             self.hand_over_arguments(node, args, keywords, env)
@@ -1931,6 +1939,17 @@ class _LoadingWalker:
             # `select(self.model)` in a generic repository: the receiver's class names the model.
             origin = StatementOrigin(owner=self.owner, model_attribute=node.args[0].attr)
             return _Statement("", qualname, node.lineno, frozenset(), True, objects=leaf not in _DML, origin=origin)
+        if (
+            len(node.args) == 1
+            and type(node.args[0]) is ast.Name
+            and node.args[0].id == "cls"
+            and "cls" in self.parameters
+            and "cls" not in self.rebound
+            and self.owner is not None
+        ):
+            # `select(cls)` in a classmethod of an active-record base: the class the call names.
+            origin = StatementOrigin(owner=self.owner, model_attribute=THE_CLASS)
+            return _Statement("", qualname, node.lineno, frozenset(), True, objects=leaf not in _DML, origin=origin)
         models: list[str] = []
         for position, argument in enumerate(node.args):
             model = qualify(argument, self.resolver.table) if dotted_parts(argument) is not None else None
@@ -2034,12 +2053,21 @@ class _LoadingWalker:
             )
         self.handovers[key] = handover
 
-    def expire_through(self, node: ast.Call, env: _Env) -> None:
+    def expire_through(
+        self,
+        node: ast.Call,
+        env: _Env,
+        method: tuple[Origin, ...] = (),
+        built: _Object | None = None,
+        receiver: _Object | None = None,
+    ) -> None:
         """A call that hands over the session of objects in `env` may commit or roll it back:
-        the objects carry the call as a possible expiry, which the callee's summary decides."""
+        the objects carry the call as a possible expiry, which the callee's summary decides
+        (`method`: what a call of an ORM object's method runs, from the object's model; `built`:
+        the object a method is called on, when the call's receiver builds it in place)."""
         func = node.func
         on_self = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"
-        wrapper = self.wrapper(node, env)
+        wrapper = self.wrapper(node, env, built)
         if not node.args and not node.keywords and not on_self and not wrapper:
             return  # hands over nothing
         handed = {expression_text(arg) for arg in node.args} | {expression_text(k.value) for k in node.keywords}
@@ -2063,15 +2091,20 @@ class _LoadingWalker:
         passed.extend((ref.text, WRAPPED + key) for key, ref in wrapper if ref.text in sessions)
         if not passed:
             return
-        callee = self.callee(node)
+        callee = method or self.callee(node)
         if not callee:
             return
         flags = known_arguments(node)
         fresh = self._fresh_calls.get(id(node))
+        if built is not None and type(func) is ast.Attribute and type(func.value) is ast.Call:
+            fresh = built.fresh  # `Service(session).delete(order)`: what `__init__` left
         if fresh is not None and wrapper:
             flags = (*flags, KnownArgument(fresh))  # the object's state is what `__init__` left
+        unnamed = receiver is not None and not receiver.source.model
         for session, argument in passed:
             expiry = Expiry(session, "call", node.lineno, callee, argument, in_loop=bool(self.loops), flags=flags)
+            if unnamed and receiver is not None:
+                expiry = replace(expiry, receiver=receiver.source, receiver_path=receiver.path)
             for name, value in list(env.items()):
                 if isinstance(value, _Object) and value.session_text == session and value.persistent:
                     env[name] = value.expired_also(expiry)
@@ -2110,12 +2143,19 @@ class _LoadingWalker:
         return tuple(found)
 
     @staticmethod
-    def wrapper(node: ast.Call, env: _Env) -> tuple[tuple[str, ValueRef], ...]:
-        """What the object a method is called on was built over (`svc.fetch()` on `svc = Service(s)`)."""
+    def wrapper(node: ast.Call, env: _Env, built: _Object | None = None) -> tuple[tuple[str, ValueRef], ...]:
+        """What the object a method is called on was built over (`svc.fetch()` on `svc = Service(s)`,
+        `Service(s).fetch()` with `built` the object its receiver builds)."""
         func = node.func
-        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+        if not isinstance(func, ast.Attribute):
             return ()
-        receiver = env.get(func.value.id)
+        receiver: _Value | None
+        if isinstance(func.value, ast.Name):
+            receiver = env.get(func.value.id)
+        elif type(func.value) is ast.Call:
+            receiver = built
+        else:
+            return ()
         return receiver.wraps if isinstance(receiver, _Object) and _is_candidate(receiver) else ()
 
     def expire_received_through(self, node: ast.Call, env: _Env, on_self: bool) -> None:
@@ -2200,8 +2240,9 @@ class _LoadingWalker:
         for argument in (*node.args, *(kw.value for kw in node.keywords)):
             if not isinstance(argument, (ast.Name, ast.Attribute)):
                 continue
-            used_as_session = expression_text(argument) in self.session_receivers
             bound = env.get(argument.id) if type(argument) is ast.Name else None
+            # (`async with AsyncSession(engine) as session` binds a session of the library's.)
+            used_as_session = expression_text(argument) in self.session_receivers or _is_library_session(bound)
             held = bound is not None and not _is_candidate(bound)
             if not used_as_session and (session is not None or held):
                 continue
@@ -2938,3 +2979,16 @@ _SESSION_METHODS = frozenset(
         "expire_all",
     }
 )
+
+
+def _model_method(model: str, name: str) -> tuple[Origin, ...]:
+    """What `obj.<name>(...)` runs on an ORM object of `model`: the model's method (or its base's)."""
+    return (Origin(OriginKind.ANNOTATION, model, (Step(StepKind.METHOD, name),)),)
+
+
+def _is_library_session(value: _Value | None) -> bool:
+    """A session SQLAlchemy's or SQLModel's session class built in place (`AsyncSession(engine)`)."""
+    if not isinstance(value, _Object) or value.source.kind is not SourceKind.NEW or value.source.model is None:
+        return False
+    model = value.source.model
+    return KNOWN_API.get(model) in SESSION_CLASSES

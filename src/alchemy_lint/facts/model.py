@@ -656,6 +656,11 @@ class SourceKind(str, Enum):
     RECEIVED = "received"
 
 
+#: `StatementOrigin.model_attribute` of `select(cls)`: the receiver's class itself is the model
+#: (as `self.__class__` is).
+THE_CLASS = "__class__"
+
+
 @record
 class StatementOrigin:
     """Where a statement comes from when the function did not build it whole from `select(M)`.
@@ -676,7 +681,8 @@ class StatementOrigin:
     passed: tuple[PassedArgument, ...] = ()
     #: The function's parameter that holds the statement (`get_all(self, statement)`).
     parameter: str = ""
-    #: `select(self.model)`: the attribute of the receiver's class that names the model.
+    #: `select(self.model)`: the attribute of the receiver's class that names the model;
+    #: `THE_CLASS` for `select(cls)`.
     model_attribute: str = ""
     #: Parameters whose loader options the statement carries: `.options(*options)`.
     option_parameters: tuple[str, ...] = ()
@@ -776,6 +782,12 @@ class Expiry:
     #: A "call" read on the side of a test of its result where the result says it failed: the
     #: key the test read ("" for the result itself, `"success"` for `result["success"]`).
     failed_as: str | None = None
+    #: A "call" of a method of an ORM object whose model the function does not name
+    #: (`await worker.save(session)` on what a project call returned): where the object came
+    #: from and the relationships it was reached by; the index resolves its model, whose
+    #: method `callee` names (with no model: `Origin(ANNOTATION, "", (METHOD name,))`).
+    receiver: ObjectSource | None = None
+    receiver_path: tuple[str, ...] = ()
 
 
 @record

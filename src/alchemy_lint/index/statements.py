@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from alchemy_lint.facts.model import (
+    THE_CLASS,
     FunctionFacts,
     KnownArgument,
     LoaderPath,
@@ -134,7 +135,11 @@ def _base(index: ProjectIndex, origin: StatementOrigin, site: CallSite | None, d
         return statement_value(index, passed.statement, site.caller, depth + 1)
     if origin.model_attribute:
         receiver = site.receiver if site is not None and site.receiver else origin.owner
-        model = class_model(index, receiver, origin.model_attribute)
+        if origin.model_attribute == THE_CLASS:
+            model = index.resolve_model(receiver)
+            model = model if model is not None and index.is_model(model) else None
+        else:
+            model = class_model(index, receiver, origin.model_attribute)
         if model is None:
             return None
         return StatementValue(model, 0, "", "", frozenset(), True, frozenset())

@@ -8,6 +8,7 @@ it forwards, the calls on its parameters) through the calls it makes, a few leve
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from alchemy_lint.facts.conditions import ANY_KEYWORD, ANY_POSITION, happens
@@ -122,6 +123,28 @@ class Summaries:
     def _is_bound_method(self, function: FunctionFacts) -> bool:
         owner = function.qualname.rsplit(".", 1)[0]
         return owner in self.index.classes and not any(d.endswith("staticmethod") for d in function.decorators)
+
+    def called_unbound(self, function: FunctionFacts, callee: tuple[Origin, ...]) -> bool:
+        """An instance method called on its class, the object first (`Worker.save(worker, session)`):
+        its arguments land one position earlier than a bound call's."""
+        if not self._is_bound_method(function) or any(d.endswith("classmethod") for d in function.decorators):
+            return False
+        values = self.index.values
+        return any(
+            origin.steps
+            and origin.steps[-1].kind is StepKind.METHOD
+            and values.origin(origin.base()).kind is ValueKind.CLASS
+            for origin in callee
+        )
+
+    def as_bound(
+        self, function: FunctionFacts, callee: tuple[Origin, ...], flags: tuple[KnownArgument, ...]
+    ) -> tuple[KnownArgument, ...]:
+        """The arguments of a call as the bound call of `function` would pass them: for one made
+        on the class (see `called_unbound`), each position one less, the first one `self`."""
+        if not self.called_unbound(function, callee):
+            return flags
+        return tuple(replace(flag, key=_bound_position(flag.key)) if flag.key.isdigit() else flag for flag in flags)
 
     def schema(self, origins: tuple[Origin, ...]) -> str | None:
         """The schema class of `Schema.model_validate(obj)` (also `from_orm`, `TypeAdapter`)."""
@@ -479,8 +502,9 @@ class Summaries:
             passed = tuple(_through(flag, settled) for flag in forward.flags)
             for callee in self.callees(forward.callee):
                 inners = (parameter,) if on_self else self.received(callee, forward.argument, forward.callee)
+                bound = self.as_bound(callee, forward.callee, passed)
                 for inner in inners:
-                    found.extend(self.ends(callee, inner, passed, depth + 1))
+                    found.extend(self.ends(callee, inner, bound, depth + 1))
         result = tuple(dict.fromkeys(found))
         self._ends[key] = result
         return result
@@ -494,7 +518,7 @@ class Summaries:
         found: frozenset[str] | None = None
         for function in self.callees(callee):
             done: frozenset[str] = frozenset()
-            passed = flags
+            passed = self.as_bound(function, callee, flags)
             if argument.startswith(WRAPPED):
                 # `uow.commit()` on a fresh `UnitOfWork(session)`: its state is what `__init__` left.
                 passed = with_fresh_state(self.index, self.receiver_class(function, callee), flags)
@@ -525,7 +549,7 @@ class Summaries:
             loading = function.loading
             inner = self.received(function, argument, callee)
             if loading is not None and inner:
-                yield function, loading, inner, self.flags(function, flags)
+                yield function, loading, inner, self.flags(function, self.as_bound(function, callee, flags))
 
     def rolls_back_on_failure(
         self, callee: tuple[Origin, ...], argument: str, flags: tuple[KnownArgument, ...], key: str, depth: int = 0
@@ -566,6 +590,8 @@ class Summaries:
             return tuple(".".join(("self", *path)) for path in paths)
         if argument.startswith("self."):
             return (argument,)
+        if argument.isdigit() and self.called_unbound(function, callee):
+            argument = _bound_position(argument)
         inner = self.parameter(function, argument)
         return (inner,) if inner is not None else ()
 
@@ -593,6 +619,12 @@ class Summaries:
             for forward in function.forwards
             if forward.argument == "self" and not forward.path and not forward.conditional and not forward.through
         ]
+
+
+def _bound_position(key: str) -> str:
+    """Position `key` of a call made on the class, as the bound call passes it (`0` is `self`)."""
+    position = int(key)
+    return "self" if position == 0 else str(position - 1)
 
 
 def _through(flag: KnownArgument, settled: dict[str, KnownArgument]) -> KnownArgument:

@@ -191,7 +191,7 @@ def _calls_in_units(
             ends = tuple(
                 end
                 for inner in summaries.received(callee, forward.argument, forward.callee)
-                for end in summaries.ends(callee, inner, forward.flags)
+                for end in summaries.ends(callee, inner, summaries.as_bound(callee, forward.callee, forward.flags))
             )
             if ends:
                 seen.add((forward.line, forward.col))

@@ -126,6 +126,10 @@ class EngineRef:
 _FRESH_ENGINE = EngineRef("", fresh=True)
 _SYNC_ENGINE = Step(StepKind.ATTRIBUTE, "sync_engine")
 _DERIVE_ENGINE = "execution_options"
+#: The values a method call dispatches on their class: an instance, a class (its classmethods,
+#: or an instance method called with the object first), an ORM object (an active record's
+#: `await worker.save(session)`).
+_HAS_METHODS = frozenset({ValueKind.INSTANCE, ValueKind.CLASS, ValueKind.MODEL_OBJECT})
 _GET = Step(StepKind.METHOD, "get")
 
 _API_KINDS: dict[Api, ValueKind] = {
@@ -414,7 +418,7 @@ class ValueModel:
         base = self.origin(origin.base())
         if last.kind is StepKind.CALL and base.kind is ValueKind.CALLABLE and base.cls in self.index.functions:
             return base.cls
-        if last.kind is StepKind.METHOD and base.kind in (ValueKind.INSTANCE, ValueKind.CLASS) and base.cls:
+        if last.kind is StepKind.METHOD and base.kind in _HAS_METHODS and base.cls:
             return self.interfaces.method(base.cls, last.name)
         return None
 

@@ -700,7 +700,7 @@ def _expiring(
     created = source.kind is SourceKind.CALL and _returns_pending(index, source)
     return tuple(
         event
-        for event in (_through_callee(index, event) for event in left if event is not None)
+        for event in (_through_callee(index, event, context.path) for event in left if event is not None)
         if not (created and event.method in _ROLLBACKS)
         and (event.method in _ALWAYS_EXPIRING or (event.method in ("commit", "begin") and expires is True))
     )
@@ -844,7 +844,7 @@ def _expiring_received(
     expires = _commit_expires(context, session, scope)
     return tuple(
         event
-        for event in (_through_callee(index, event) for event in expired_by if event.session == held_by)
+        for event in (_through_callee(index, event, context.path) for event in expired_by if event.session == held_by)
         if event.method in _ALWAYS_EXPIRING or (event.method in ("commit", "begin") and expires is True)
     )
 
@@ -859,12 +859,18 @@ def _function_sessions(index: ProjectIndex, loading: FunctionLoading) -> dict[st
     return {ref.text: ref for ref in loading.sessions if index.values.of(ref.origins).is_session}
 
 
-def _through_callee(index: ProjectIndex, event: Expiry) -> Expiry:
+def _through_callee(index: ProjectIndex, event: Expiry, path: str) -> Expiry:
     """A call that handed the session over expires the object when the callee commits or rolls
     it back (its summary says; through a dispatch table, every function it may run does); it
     then counts as that commit or rollback."""
     if event.method != "call":
         return event
+    if event.receiver is not None:
+        # `await worker.save(session)` on what a project call returned: its model's method.
+        target = resolve_object(index, event.receiver, event.receiver_path, path)
+        if target is None:
+            return event
+        event = replace(event, callee=tuple(replace(origin, name=target.model) for origin in event.callee))
     summaries = index.summaries
     callees = summaries.callees(event.callee)
     if not callees:
