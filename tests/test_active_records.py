@@ -268,3 +268,37 @@ settings = Settings()
     root = _project(tmp_path / "project", handler, DB.replace("SessionLocal = async_sessionmaker(engine)\n", ""))
     (root / "app" / "config.py").write_text(config, encoding="utf-8")
     _reported_and_raised(root, handler)
+
+
+#: The mixin's `save()` commits only when a setting says so, and only when told to commit.
+DATA_GUARDED_RECORDS = RECORDS.replace(
+    "        if auto_commit:\n            await session.commit()\n",
+    "        if auto_commit:\n            if await _autosave():\n                await session.commit()\n",
+) + (
+    """
+
+async def _autosave() -> bool:
+    return True
+"""
+)
+
+
+@pytest.mark.parametrize(
+    ("commit", "reported"),
+    [
+        ("await Worker.save(worker, session)", True),
+        # Called on the class, the flag is the third argument: it lands on `auto_commit`.
+        ("await Worker.save(worker, session, False)", False),
+    ],
+    ids=["left-at-its-default", "passed-false"],
+)
+def test_a_commit_under_a_setting_through_a_method_called_on_the_class(
+    tmp_path: Path, commit: str, reported: bool
+) -> None:
+    handler = _loop(commit) if reported else _loop(commit).replace("  # ASA302", "")
+    root = _project(tmp_path / "project", handler)
+    (root / "app/records.py").write_text(DATA_GUARDED_RECORDS, encoding="utf-8")
+    if reported:
+        _reported_and_raised(root, handler)
+    else:
+        _silent_and_clean(root)

@@ -56,7 +56,7 @@ class MaybeCommits:
         dispatch table); None otherwise."""
         found: str | None = None
         for function in summaries.callees(callee):
-            passed = flags
+            passed = summaries.as_bound(function, callee, flags)
             if argument.startswith(WRAPPED):
                 passed = with_fresh_state(summaries.index, summaries.receiver_class(function, callee), flags)
             inner = next(
@@ -122,8 +122,9 @@ class MaybeCommits:
             passed = tuple(summaries.handed_through(flag, settled) for flag in forward.flags)
             for callee in summaries.callees(forward.callee):
                 inners = (received,) if on_self else summaries.received(callee, forward.argument, forward.callee)
+                bound = summaries.as_bound(callee, forward.callee, passed)
                 for inner in inners:
-                    found = self.commits(summaries, callee, inner, passed, depth + 1)
+                    found = self.commits(summaries, callee, inner, bound, depth + 1)
                     if found is not None:
                         return found
         return None
