@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from alchemy_lint.facts.conditions import NEVER, Guard, happens
 from alchemy_lint.facts.model import WRAPPED, FunctionFacts, KnownArgument
 from alchemy_lint.facts.values import Origin
+from alchemy_lint.index.forwards import handing_on
 from alchemy_lint.index.fresh_objects import with_fresh_state
 
 if TYPE_CHECKING:
@@ -109,14 +110,7 @@ class MaybeCommits:
         settled: dict[str, KnownArgument],
         depth: int,
     ) -> str | None:
-        root, _, rest = received.partition(".")
-        path = tuple(rest.split(".")) if rest else ()
-        for forward in function.forwards:
-            if forward.parameter != root or forward.through is not None:
-                continue
-            on_self = bool(path) and not forward.path and forward.argument == "self"
-            if forward.path != path and not on_self:
-                continue
+        for forward, on_self in handing_on(function, received):
             if NEVER in forward.guard or not happens(forward.guard, settled):
                 continue
             passed = tuple(summaries.handed_through(flag, settled) for flag in forward.flags)

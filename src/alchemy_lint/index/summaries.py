@@ -25,6 +25,7 @@ from alchemy_lint.facts.model import (
 )
 from alchemy_lint.facts.values import Origin, OriginKind, StepKind, paths_below, within
 from alchemy_lint.index.constructed import kept_paths
+from alchemy_lint.index.forwards import handing_on
 from alchemy_lint.index.fresh_objects import with_fresh_state
 from alchemy_lint.index.maybe_commits import MaybeCommits
 from alchemy_lint.index.transactions import own_units
@@ -488,15 +489,7 @@ class Summaries:
                 and happens(call.guard, settled)
             ):
                 found.append(SessionEnd(call.method, function.qualname, call.line))
-        root, _, rest = parameter.partition(".")
-        path = tuple(rest.split(".")) if rest else ()
-        for forward in function.forwards:
-            if forward.parameter != root or forward.through is not None:
-                continue
-            # `self.save()` in a method of the object that keeps the session as `self.<path>`.
-            on_self = bool(path) and not forward.path and forward.argument == "self"
-            if forward.path != path and not on_self:
-                continue
+        for forward, on_self in handing_on(function, parameter):
             if not happens(forward.guard, settled) or any(first < forward.line <= last for first, last in own):
                 continue  # a call inside the function's own unit of work is reported there
             passed = tuple(_through(flag, settled) for flag in forward.flags)
