@@ -23,7 +23,7 @@ SessionLocal = async_sessionmaker(engine)
 #: The mixin: `save()` commits unless told not to; `delete()` always commits; the classmethods
 #: select the class they are called on.
 RECORDS = """\
-from typing import Any, Self
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,7 +31,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 
 class ActiveRecord:
-    async def save(self, session: AsyncSession, auto_commit: bool = True) -> Self:
+    async def save(self, session: AsyncSession, auto_commit: bool = True) -> "ActiveRecord":
         session.add(self)
         if auto_commit:
             await session.commit()
@@ -39,7 +39,7 @@ class ActiveRecord:
             await session.flush()
         return self
 
-    async def update(self, session: AsyncSession, values: dict[str, Any], auto_commit: bool = True) -> Self:
+    async def update(self, session: AsyncSession, values: dict[str, Any], auto_commit: bool = True) -> "ActiveRecord":
         for key, value in values.items():
             setattr(self, key, value)
         return await self.save(session, auto_commit=auto_commit)
@@ -49,12 +49,12 @@ class ActiveRecord:
         await session.commit()
 
     @classmethod
-    async def all_by_field(cls, session: AsyncSession, field: str, value: Any) -> list[Self]:
+    async def all_by_field(cls, session: AsyncSession, field: str, value: Any) -> list[Any]:
         result = await session.execute(select(cls).where(getattr(cls, field) != value))
         return list(result.scalars().all())
 
     @classmethod
-    async def first_by_field(cls, session: AsyncSession, field: str, value: Any) -> Self | None:
+    async def first_by_field(cls, session: AsyncSession, field: str, value: Any) -> Any:
         result = await session.execute(select(cls).where(getattr(cls, field) == value))
         return result.scalars().first()
 
