@@ -302,3 +302,32 @@ def test_a_commit_under_a_setting_through_a_method_called_on_the_class(
         _reported_and_raised(root, handler)
     else:
         _silent_and_clean(root)
+
+
+#: The same mixin typed as before `typing.Self`: `self: R` and `cls: type[R]`, R a TypeVar bound
+#: to the mixin. The receiver is still the method's own class.
+TYPEVAR_RECORDS = RECORDS.replace("from typing import Any\n", "from typing import Any, TypeVar\n").replace(
+    "class ActiveRecord:\n", 'R = TypeVar("R", bound="ActiveRecord")\n\n\nclass ActiveRecord:\n'
+)
+TYPEVAR_RECORDS = (
+    TYPEVAR_RECORDS.replace("async def save(self, session", "async def save(self: R, session")
+    .replace("async def update(self, session", "async def update(self: R, session")
+    .replace("async def all_by_field(cls, session", "async def all_by_field(cls: type[R], session")
+)
+
+
+@pytest.mark.parametrize(
+    ("commit", "source"),
+    [
+        ('await worker.update(session, {"state": "done"})', None),
+        ("await session.commit()", BY_FIELD),
+    ],
+    ids=["update-through-save", "classmethod-select"],
+)
+def test_a_receiver_annotated_with_a_typevar_is_the_methods_own_class(
+    tmp_path: Path, commit: str, source: str | None
+) -> None:
+    handler = _loop(commit) if source is None else _loop(commit, source)
+    root = _project(tmp_path / "project", handler)
+    (root / "app/records.py").write_text(TYPEVAR_RECORDS, encoding="utf-8")
+    _reported_and_raised(root, handler)

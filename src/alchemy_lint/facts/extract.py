@@ -683,11 +683,15 @@ class _FactsBuilder(FastNodeVisitor):
         passed = {argument.arg for argument in arguments[1:]} if constructor else set()
         extras = [extra for extra in (args.vararg, args.kwarg) if extra is not None]
         arguments.extend(extras)
+        # `self: T` or `cls: type[T]` (a TypeVar bound to the class, before `typing.Self`) says no
+        # more than the method's own class: the receiver is read as an unannotated one.
+        static = any(type(d) is ast.Name and d.id == "staticmethod" for d in node.decorator_list)
+        receiver = positional[0] if positional and state.class_qualname is not None and not static else None
         for argument in arguments:
             name = argument.arg
             state.parameters.add(name)
             state.table.forget(name)
-            targets = annotation_targets(argument.annotation, self.table)
+            targets = annotation_targets(argument.annotation, self.table) if argument is not receiver else ()
             origins = [Origin(OriginKind.ANNOTATION, t) for t in targets]
             provider = annotated_provider(argument.annotation, self.table) or provider_of(
                 defaults.get(name), self.table
