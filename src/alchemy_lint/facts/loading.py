@@ -1746,18 +1746,19 @@ class _LoadingWalker:
                     return None
                 # `order.total()`: a method of the object's model reads it (its summary says what).
                 self.hand_over(node, func.value, receiver_value, (), func.attr, "self", env, method=func.attr)
-                if awaited and not _is_candidate(receiver_value):
-                    # `await worker.save(session)`: an active record's method handed the session
-                    # may commit it (the method of the object's model, its summary says).
-                    method = _model_method(receiver_value.source.model or "", func.attr)
-                    self.expire_through(node, env, method, receiver=receiver_value)
-                if awaited and _is_candidate(receiver_value):
+                if not awaited:
+                    return None
+                if _is_candidate(receiver_value):
                     # `repo = OrderRepository(session)`, then `await repo.get(1)`: no model's
                     # method, a project method whose summary says what it returns (and whether
                     # it ends the transaction of the session the object was built over); also
                     # on an object built in place (`await Service(session).delete(order)`).
                     self.expire_through(node, env, built=receiver_value)
                     return self.project_call(node, env, args, keywords)
+                # `await worker.save(session)`: an active record's method handed the session
+                # may commit it (the method of the object's model, its summary says).
+                method = _model_method(receiver_value.source.model or "", func.attr)
+                self.expire_through(node, env, method, receiver=receiver_value)
                 return None
             self.hand_over_arguments(node, args, keywords, env)
             if receiver_value is None and self.is_session_call(func, env):
@@ -2100,11 +2101,20 @@ class _LoadingWalker:
             fresh = built.fresh  # `Service(session).delete(order)`: what `__init__` left
         if fresh is not None and wrapper:
             flags = (*flags, KnownArgument(fresh))  # the object's state is what `__init__` left
-        unnamed = receiver is not None and not receiver.source.model
+        # (An object whose model the function does not name: the index resolves it from here.)
+        unnamed = receiver if receiver is not None and not receiver.source.model else None
         for session, argument in passed:
-            expiry = Expiry(session, "call", node.lineno, callee, argument, in_loop=bool(self.loops), flags=flags)
-            if unnamed and receiver is not None:
-                expiry = replace(expiry, receiver=receiver.source, receiver_path=receiver.path)
+            expiry = Expiry(
+                session,
+                "call",
+                node.lineno,
+                callee,
+                argument,
+                in_loop=bool(self.loops),
+                flags=flags,
+                receiver=unnamed.source if unnamed is not None else None,
+                receiver_path=unnamed.path if unnamed is not None else (),
+            )
             for name, value in list(env.items()):
                 if isinstance(value, _Object) and value.session_text == session and value.persistent:
                     env[name] = value.expired_also(expiry)
