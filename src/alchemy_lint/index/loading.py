@@ -24,7 +24,7 @@ from alchemy_lint.facts.model import (
     assigned,
 )
 from alchemy_lint.facts.values import CALL, Origin, OriginKind, StepKind, ValueRef, within
-from alchemy_lint.index.project import FactorySite, ProjectIndex, RelationshipRef
+from alchemy_lint.index.project import ProjectIndex, RelationshipRef
 from alchemy_lint.index.statements import CallSite, own_method, receiver_class, statement_value
 from alchemy_lint.index.values import ValueKind
 from alchemy_lint.records import record
@@ -833,7 +833,7 @@ def project_builds_no_factory(index: ProjectIndex, asyncio: bool = False) -> boo
     """The application builds no session factory (a test module's own does not count; with
     `asyncio`, nor does a factory of sync sessions): every session is made where it is used
     (`AsyncSession(engine)`)."""
-    return not _application_factories(index, asyncio)
+    return not index.application_factories(asyncio=asyncio)
 
 
 def project_factory_expiry(index: ProjectIndex, asyncio: bool = False) -> bool | None:
@@ -841,16 +841,7 @@ def project_factory_expiry(index: ProjectIndex, asyncio: bool = False) -> bool |
     factory a test module builds (per test, bound to its own connection) is not the project's;
     with `asyncio` (the question is about an asyncio session), neither is a factory of sync
     sessions (`sessionmaker(bind=engine)` for a sync worker), which cannot have made one."""
-    sites = _application_factories(index, asyncio)
+    sites = index.application_factories(asyncio=asyncio)
     if len(sites) != 1:
         return None
     return index.values.of_factory(sites[0]).expire_on_commit
-
-
-def _application_factories(index: ProjectIndex, asyncio: bool) -> list[FactorySite]:
-    """The factories the application builds (not a test module), only asyncio ones with `asyncio`."""
-    return [
-        site
-        for site in index.factory_sites
-        if not index.is_test_module(site.path) and (not asyncio or index.is_async_factory_call(site.call))
-    ]

@@ -581,6 +581,15 @@ class ProjectIndex:
         canonical = self.canonical(qualname)
         return next((site for site in self.factory_sites if site.call.assigned_to == canonical), None)
 
+    def application_factories(self, *, asyncio: bool = False) -> list[FactorySite]:
+        """The factories the application builds (a test module's own do not count), in path
+        order; with `asyncio`, only the factories of asyncio sessions."""
+        return [
+            site
+            for site in self.factory_sites
+            if not self.is_test_module(site.path) and (not asyncio or self.is_async_factory_call(site.call))
+        ]
+
     def is_async_factory_call(self, call: ApiCall) -> bool:
         """`async_sessionmaker(...)`, or the legacy `sessionmaker(class_=<an async session class>)`."""
         api = call.api or self.api(call.callee)

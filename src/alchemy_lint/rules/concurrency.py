@@ -86,11 +86,7 @@ def _fix_hint(context: FileContext) -> str:
         return f"async with {index.settings.session_helper}() as session inside each task"
     # (A test suite's factory is no advice for application code, nor is a factory of sync sessions
     # for the asyncio sessions the rule is about.)
-    published = [
-        site.call.assigned_to
-        for site in index.factory_sites
-        if site.call.assigned_to and not index.is_test_module(site.path) and index.is_async_factory_call(site.call)
-    ]
+    published = [site.call.assigned_to for site in index.application_factories(asyncio=True) if site.call.assigned_to]
     if published:
         return f"async with {published[0].rsplit('.', 1)[-1]}() as session inside each task"
     return "async with the session factory inside each task, or pass the factory instead of the session"
