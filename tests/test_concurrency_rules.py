@@ -541,3 +541,108 @@ async def report(db: AsyncSession) -> None:
     )
     [finding] = findings_in(root, "app/service.py", "ASA201")
     assert "async with SessionLocal() as session inside each task" in finding.message
+
+
+ADDING_HELPERS = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+class Audit:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+
+async def record(session: AsyncSession, entry: object) -> None:
+    session.add(entry)
+
+
+async def record_twice(session: AsyncSession, entry: object) -> None:
+    await record(session, entry)
+    await record(session=session, entry=entry)
+
+
+async def record_and_flush(session: AsyncSession, entry: object) -> None:
+    await record(session, entry)
+    await session.flush()
+
+
+async def kept(session: AsyncSession, entry: object) -> None:
+    Audit(session).session.add(entry)
+
+
+async def closure(session: AsyncSession, entry: object) -> None:
+    def later() -> None:
+        session.add(entry)
+
+    later()
+
+
+async def handed_unknown(session: AsyncSession, entry: object) -> None:
+    session.add(entry)
+    print(session)
+
+
+async def rebound(session: AsyncSession, entry: object) -> None:
+    session.add(entry)
+    session = None
+
+
+async def recursive(session: AsyncSession, entries: list[object]) -> None:
+    if entries:
+        session.add(entries[0])
+        await recursive(session, entries[1:])
+"""
+
+
+def test_coroutines_that_only_add_to_the_session_share_nothing_and_those_that_may_wait_do(tmp_path: Path) -> None:
+    # Silent: the session reaches each coroutine only through `add()`, itself or in the calls it
+    # hands it to (by position, by keyword, recursively). Reported: one flush below; the session
+    # kept on an object, in a closure, handed to a call the index cannot follow, rebound; and the
+    # same helper gathered with its arguments past a `*args` (where the session lands is unknown).
+    source = """\
+import asyncio
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.helpers import closure, handed_unknown, kept, rebound, record, record_and_flush, record_twice, recursive
+
+
+async def quiet(session: AsyncSession, entries: list[object]) -> None:
+    await asyncio.gather(*(record(session, entry) for entry in entries))
+    await asyncio.gather(record_twice(session, entries[0]), record(entry=entries[1], session=session))
+    await asyncio.gather(recursive(session, entries), recursive(session, entries))
+
+
+async def waiting(session: AsyncSession, entries: list[object]) -> None:
+    await asyncio.gather(*(record_and_flush(session, entry) for entry in entries))  # ASA201
+    await asyncio.gather(*(kept(session, entry) for entry in entries))  # ASA201
+    await asyncio.gather(*(closure(session, entry) for entry in entries))  # ASA201
+    await asyncio.gather(*(handed_unknown(session, entry) for entry in entries))  # ASA201
+    await asyncio.gather(*(rebound(session, entry) for entry in entries))  # ASA201
+    await asyncio.gather(*(record(*entries[:0], session, entry) for entry in entries))  # ASA201
+"""
+    assert _lines(tmp_path, source, others={"app/helpers.py": ADDING_HELPERS}) == expected_lines(source, "ASA201")
+
+
+def test_a_task_that_only_adds_runs_beside_the_spawner_s_statements(tmp_path: Path) -> None:
+    source = """\
+import asyncio
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.helpers import record, record_and_flush
+
+
+async def beside(session: AsyncSession, entry: object) -> None:
+    task = asyncio.create_task(record(session, entry))
+    await session.execute(select(1))
+    await task
+
+
+async def racing(session: AsyncSession, entry: object) -> None:
+    task = asyncio.create_task(record_and_flush(session, entry))  # ASA201
+    await session.execute(select(1))
+    await task
+"""
+    assert _lines(tmp_path, source, others={"app/helpers.py": ADDING_HELPERS}) == expected_lines(source, "ASA201")

@@ -622,3 +622,64 @@ def _leaves(error: BaseException) -> list[BaseException]:
     if isinstance(inner, tuple):
         return [leaf for item in inner for leaf in _leaves(item)]
     return [error]
+
+
+def _only_adding_example() -> Example:
+    (found,) = [e for e in RULES_BY_CODE["ASA201"].valid if "only add objects" in e.title]
+    return found
+
+
+async def _invite_all(database: Path, module: ModuleType) -> tuple[list[BaseException | None], int]:
+    """Per attempt, `invite_all` of the example over one new session (`NullPool`: each task that
+    runs a statement first has to provision the connection): what it raised; and how many
+    invitations were written in all."""
+    engine = create_async_engine(f"sqlite+aiosqlite:///{database}", poolclass=NullPool)
+    factory = async_sessionmaker(engine, expire_on_commit=False)
+    outcomes: list[BaseException | None] = []
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(module.Base.metadata.create_all)
+        for attempt in range(ATTEMPTS):
+            session = factory()
+            raised: BaseException | None = None
+            try:
+                await module.invite_all(session, [f"{attempt}.{n}@example.org" for n in range(TASKS)])
+            except Exception as error:
+                raised = error
+            outcomes.append(raised)
+            await asyncio.gather(*(asyncio.all_tasks() - {asyncio.current_task()}), return_exceptions=True)
+            with contextlib.suppress(sa_exc.IllegalStateChangeError):  # closing meets a task mid-connect
+                await session.close()
+        async with factory() as session:
+            written = len(list(await session.scalars(select(module.Invitation))))
+    finally:
+        await engine.dispose()
+    return outcomes, written
+
+
+def test_gathered_coroutines_that_only_add_to_the_session_raise_nothing(tmp_path: Path) -> None:
+    example = _only_adding_example()
+    assert findings_in(example_project(tmp_path / "project", example), example.path, "ASA201") == []
+    module = _load(example.source, "invitations_added")
+    outcomes, written = asyncio.run(_invite_all(tmp_path / "invitations.sqlite", module))
+    assert outcomes == [None] * ATTEMPTS
+    assert written == ATTEMPTS * TASKS
+
+
+@pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")  # add() inside another task's flush
+def test_the_same_coroutines_flushing_the_session_race_and_are_reported(tmp_path: Path) -> None:
+    example = _only_adding_example()
+    added = "    session.add(Invitation(email=email))\n"
+    gathered = "    await asyncio.gather(*(invite(session, email) for email in emails))\n"
+    assert added in example.source and gathered in example.source
+    source = example.source.replace(added, added + "    await session.flush()\n").replace(
+        gathered, gathered.rstrip("\n") + "  # ASA201\n"
+    )
+    flushing = Example(source, title=example.title)
+    reported = findings_in(example_project(tmp_path / "project", flushing), flushing.path, "ASA201")
+    assert [finding.line for finding in reported] == expected_lines(source, "ASA201")
+    module = _load(source, "invitations_flushed")
+    outcomes, _ = asyncio.run(_invite_all(tmp_path / "invitations.sqlite", module))
+    failures = [outcome for outcome in outcomes if outcome is not None]
+    assert failures, f"no attempt of {ATTEMPTS} failed with {TASKS} gathered flushes of one session"
+    assert all(isinstance(failure, RACE_ERRORS) for failure in failures), failures

@@ -349,12 +349,12 @@ def facts_for_source(path: str, source: bytes, module: Path | tuple[str, bool]) 
     return run_job(ParseJob(JobKind.FACTS, path, name, is_package, source, None))
 
 
-def facts_for_tree(path: str, tree: ast.Module, module: tuple[str, bool]) -> FileFacts:
-    """Facts from a tree someone else parsed (flake8 hands plugins theirs); `module` as for
-    `facts_for_source`."""
+def facts_for_tree(path: str, tree: ast.Module, module: tuple[str, bool], text: str | None = None) -> FileFacts:
+    """Facts from a tree someone else parsed (flake8 hands plugins theirs, and the lines it was
+    parsed from: `text`); `module` as for `facts_for_source`."""
     from alchemy_lint.facts import extract_facts
 
-    return extract_facts(tree, path, *module)
+    return extract_facts(tree, path, *module, text)
 
 
 def read_facts(path: Path, root: Path | None = None) -> FileFacts:

@@ -99,7 +99,7 @@ class AlchemyLintPlugin:
         # stdin (`--stdin-display-name`), a buffer that differs from the file on disk, or a file
         # outside the project's walk: its facts come from flake8's tree, the rest from the index.
         assert isinstance(self.tree, ast.Module)
-        facts = facts_for_tree(display_path(path), self.tree, project.module_of(path.resolve()))
+        facts = facts_for_tree(display_path(path), self.tree, project.module_of(path.resolve()), "".join(self.lines))
         return check_file(facts, project.index(), project.settings, honour_noqa=False)
 
 

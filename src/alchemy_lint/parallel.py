@@ -122,7 +122,7 @@ def _facts_for_job(job: ParseJob) -> FileFacts:
         return with_noqa(facts, job.source) if job.read_noqa else facts
     if job.kind is JobKind.SYNTAX:
         return FileFacts(job.display, job.module, job.is_package)
-    facts = extract_facts(tree, job.display, job.module, job.is_package)
+    facts = extract_facts(tree, job.display, job.module, job.is_package, job.source)
     return with_noqa(facts, job.source) if job.read_noqa else facts
 
 

@@ -318,7 +318,7 @@ class ConcurrencyRecorder:
         text = _short(expr)
         finder = self.builder.reaches
         if isinstance(expr, _COMPREHENSIONS):
-            reaches = finder.in_comprehension(expr)
+            reaches = finder.in_comprehension(expr, work=True)
             return [SpawnedWork(text, expr.lineno, expr.col_offset, reaches, many=True)] if reaches else []
         if is_collection and isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
             return [w for item in expr.elts for w in self._work_of(item, is_collection=False)]
@@ -329,7 +329,7 @@ class ConcurrencyRecorder:
         elif is_collection and (items := finder.items_of(expr)):
             # `*coros.values()`, `*map(partial(load, s), ids)`, `dict(zip(keys, coros))`.
             return [SpawnedWork(text, expr.lineno, expr.col_offset, h.reaches, h.many) for h in items if h.reaches]
-        reaches = finder.reaches(expr)
+        reaches = finder.work_reaches(expr)
         return [SpawnedWork(text, expr.lineno, expr.col_offset, reaches)] if reaches else []
 
     def _held(self, name: ast.Name) -> tuple[Held, ...] | None:
@@ -360,7 +360,7 @@ class ConcurrencyRecorder:
             # The call is visited after this one: tell its spawn where the task is kept.
             record.holders[id(item)] = holder
             return
-        reaches = self.builder.reaches.reaches(item)
+        reaches = self.builder.reaches.work_reaches(item)
         if reaches:
             self._put(record, holder, (Held(reaches),), node.lineno, node.col_offset)
 

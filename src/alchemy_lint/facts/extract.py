@@ -6,6 +6,7 @@ Name resolution happens here, per file; what names mean across files is the inde
 from __future__ import annotations
 
 import ast
+import re
 import sys
 import threading
 import typing
@@ -76,6 +77,7 @@ from alchemy_lint.facts.model import (
     TypeAlias,
     YieldGuard,
 )
+from alchemy_lint.facts.quiet import quiet_parameters
 from alchemy_lint.facts.reaches import ReachFinder
 from alchemy_lint.facts.routes import response_schema
 from alchemy_lint.facts.schema import CREATE_ALL, schema_creation
@@ -144,6 +146,8 @@ TRACKED_METHODS = frozenset(
 BEGIN_METHODS = frozenset({"begin", "begin_nested"})
 TYPE_ALIAS_MARKERS = frozenset({"typing.TypeAlias", "typing_extensions.TypeAlias"})
 _MAX_ORIGINS = 8
+#: What Python's tokenizer ends a line at (not `str.splitlines`' form feeds and separators).
+_LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 #: The most entries of a dispatch table (`HANDLERS = {...}`) that are followed.
 _MAX_TABLE_ENTRIES = 32
 #: The attribute under which ASGI frameworks keep application state (`app.state.db`).
@@ -168,17 +172,21 @@ else:
 _TYPE_ALIAS_STATEMENT: Any = getattr(ast, "TypeAlias", ())
 
 
-def extract_facts(tree: ast.Module, path: str, module: str, is_package: bool) -> FileFacts:
+def extract_facts(
+    tree: ast.Module, path: str, module: str, is_package: bool, source: bytes | str | None = None
+) -> FileFacts:
+    """The facts of a parsed file. `source`, the text it was parsed from, answers what the tree
+    alone would need a walk of its own for (see `quiet.py`); without it those facts are left out."""
     try:
-        return _build(tree, path, module, is_package)
+        return _build(tree, path, module, is_package, source)
     except RecursionError:
         # Python parses expressions far deeper than the default recursion limit lets a
         # visitor walk (a 500-term `a + b + ...` is valid code): walk again with room.
-        return _build_deeply_nested(tree, path, module, is_package)
+        return _build_deeply_nested(tree, path, module, is_package, source)
 
 
-def _build(tree: ast.Module, path: str, module: str, is_package: bool) -> FileFacts:
-    builder = _FactsBuilder(path, module, is_package)
+def _build(tree: ast.Module, path: str, module: str, is_package: bool, source: bytes | str | None) -> FileFacts:
+    builder = _FactsBuilder(path, module, is_package, source)
     try:
         builder.build(tree)
         return builder.result()
@@ -192,7 +200,9 @@ _DEEP_RECURSION_LIMIT = 50_000
 _DEEP_STACK_BYTES = 512 * 1024 * 1024
 
 
-def _build_deeply_nested(tree: ast.Module, path: str, module: str, is_package: bool) -> FileFacts:
+def _build_deeply_nested(
+    tree: ast.Module, path: str, module: str, is_package: bool, source: bytes | str | None
+) -> FileFacts:
     too_deep = FileFacts(path, module, is_package, parse_error="too deeply nested to analyse")
     built: list[FileFacts] = []
 
@@ -200,7 +210,7 @@ def _build_deeply_nested(tree: ast.Module, path: str, module: str, is_package: b
         limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(limit, _DEEP_RECURSION_LIMIT))
         try:
-            built.append(_build(tree, path, module, is_package))
+            built.append(_build(tree, path, module, is_package, source))
         except RecursionError:
             pass
         finally:
@@ -321,8 +331,10 @@ class _ClassState:
 
 
 class _FactsBuilder(FastNodeVisitor):
-    def __init__(self, path: str, module: str, is_package: bool) -> None:
+    def __init__(self, path: str, module: str, is_package: bool, source: bytes | str | None = None) -> None:
         self.path = path
+        self.source = source
+        self._lines: list[str] | None = None
         self.module = module
         self.is_package = is_package
         self.module_table = NameTable()
@@ -341,7 +353,7 @@ class _FactsBuilder(FastNodeVisitor):
         self._assign_target: str | None = None
         self._awaited: ast.expr | None = None
         self._returned: ast.expr | None = None
-        self.reaches = ReachFinder(self.value_ref, self.elements_of)
+        self.reaches = ReachFinder(self.value_ref, self.elements_of, self.origins_of)
         #: The flow of the function last asked about: the task recorder and the calls after a
         #: commit ask about the same function one after the other.
         self._flow: Flow | None = None
@@ -598,6 +610,15 @@ class _FactsBuilder(FastNodeVisitor):
         invocations = self.invocations.leave_function(node.name, qualname)
         self.kept.leave_function(node)
         response_model = self._response_model(node)
+        parameter_types = _parameter_types(values, arguments)
+        quiet = quiet_parameters(
+            (node.lineno, node.end_lineno or node.lineno),
+            arguments,
+            _named_sessions(parameter_types, state.provider_evidence),
+            state.calls,
+            state.forwards,
+            self.source_lines if self.source is not None else None,
+        )
         if isinstance(node, ast.AsyncFunctionDef):
             loading = (
                 analyse_function(
@@ -660,8 +681,9 @@ class _FactsBuilder(FastNodeVisitor):
                 response_model=response_model,
                 positional=len(node.args.posonlyargs) + len(node.args.args),
                 flag_defaults=constant_defaults(node.args),
-                parameter_types=_parameter_types(values, arguments),
+                parameter_types=parameter_types,
                 provided=tuple(state.provider_evidence.items()),
+                quiet_parameters=quiet,
             )
         )
 
@@ -1114,6 +1136,14 @@ class _FactsBuilder(FastNodeVisitor):
     @staticmethod
     def _loop_line(function: _FunctionState) -> int:
         return getattr(function.loops[-1], "lineno", 0) if function.loops else 0
+
+    def source_lines(self) -> list[str]:
+        """The file's lines as the parser numbers them (read once, when first asked)."""
+        if self._lines is None:
+            source = self.source or ""
+            text = source.decode("utf-8", errors="replace") if isinstance(source, bytes) else source
+            self._lines = _LINE_BREAKS.split(text)
+        return self._lines
 
     def _class_state(self, qualname: str) -> _ClassState | None:
         for state in reversed(self.classes):
@@ -1842,6 +1872,15 @@ def _parameter_types(values: ValueTable, parameters: tuple[str, ...]) -> tuple[t
                 if origin.kind is OriginKind.ANNOTATION and not origin.steps
             )
     return tuple(found)
+
+
+def _named_sessions(parameter_types: tuple[tuple[str, str], ...], provided: dict[str, tuple[Origin, ...]]) -> set[str]:
+    """The parameters whose annotation names a session class (`AsyncSession`, `DbSession`,
+    `SessionDep`) or that a framework fills from a provider: the ones a caller may hand a
+    session to, whatever the index later makes of them."""
+    named = {name for name, cls in parameter_types if "session" in cls.rsplit(".", 1)[-1].lower()}
+    named.update(provided)
+    return named
 
 
 def _returns_a_value(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

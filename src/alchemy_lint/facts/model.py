@@ -342,6 +342,9 @@ class FunctionFacts:
     #: What says which provider fills each parameter: (name, its `Depends(...)` and annotation
     #: origins); an annotation may be an alias of `Annotated[X, Depends(p)]`.
     provided: tuple[tuple[str, tuple[Origin, ...]], ...] = ()
+    #: Parameters it never waits on itself: used only through session methods that run no
+    #: statement and by handing them on (see `facts/quiet.py`).
+    quiet_parameters: tuple[str, ...] = ()
 
 
 @record

@@ -8,7 +8,8 @@ what a binding holds; task spawns and class attributes read it.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 from alchemy_lint.facts.values import Held, Origin, Reach, ReachKind, ValueRef
 from alchemy_lint.resolve import expression_text
@@ -56,9 +57,11 @@ class ReachFinder:
         self,
         value_ref: Callable[[ast.expr], ValueRef | None],
         elements_of: Callable[[ast.expr], tuple[Origin, ...]],
+        call_origins: Callable[[ast.Call], tuple[Origin, ...]] | None = None,
     ) -> None:
         self._value_ref = value_ref
         self._elements_of = elements_of
+        self._call_origins = call_origins
         #: Names bound by the comprehension or lambda being read: one value per item, not shared;
         #: with what each item is when the facts know it (`for order in orders: list[Order]`).
         self._hidden: list[dict[str, ValueRef | None]] = []
@@ -68,7 +71,30 @@ class ReachFinder:
         self._collect(expr, how, found)
         return tuple(found[:MAX_REACHES])
 
-    def in_comprehension(self, expr: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> tuple[Reach, ...]:
+    def work_reaches(self, expr: ast.expr) -> tuple[Reach, ...]:
+        """`reaches` of an awaitable handed to a task: the values passed to its own call
+        (`use(db=db)`) also say which callee gets them, and as what."""
+        call = expr.value if isinstance(expr, (ast.Await, ast.Starred)) else expr
+        if not isinstance(call, ast.Call) or self._call_origins is None:
+            return self.reaches(expr)
+        found: list[Reach] = []
+        self._collect_callee(call, found)
+        callee: tuple[Origin, ...] | None = None
+        for argument, value in _landings(call):
+            start = len(found)
+            self._collect(value, ReachKind.ARGUMENT, found)
+            if argument is None or not isinstance(value, (ast.Name, ast.Attribute)):
+                continue  # (what a call inside the argument gets is not what lands here)
+            for number in range(start, len(found)):
+                if found[number].how is ReachKind.ARGUMENT:
+                    if callee is None:
+                        callee = self._call_origins(call)
+                    found[number] = replace(found[number], callee=callee, argument=argument)
+        return tuple(found[:MAX_REACHES])
+
+    def in_comprehension(
+        self, expr: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, *, work: bool = False
+    ) -> tuple[Reach, ...]:
         # A session bound by the comprehension itself (`for s in sessions`) is one per item.
         own: dict[str, ValueRef | None] = {}
         for generator in expr.generators:
@@ -84,7 +110,8 @@ class ReachFinder:
         self._hidden.append(own)
         try:
             # A dict comprehension's items are its values (`{k: load(s, k) for k in keys}`).
-            return self.reaches(expr.value if isinstance(expr, ast.DictComp) else expr.elt)
+            item = expr.value if isinstance(expr, ast.DictComp) else expr.elt
+            return self.work_reaches(item) if work else self.reaches(item)
         finally:
             self._hidden.pop()
 
@@ -204,17 +231,7 @@ class ReachFinder:
         if isinstance(expr, ast.Starred):
             expr = expr.value
         if isinstance(expr, ast.Call):
-            func = expr.func
-            if isinstance(func, ast.Attribute):
-                operand = self._operand(expr) if func.attr in _OPERAND_METHODS else None
-                self._collect(func.value, ReachKind.METHOD_CALL, found, func.attr, operand)
-            elif isinstance(func, ast.Name):
-                self._closure(func, found)
-            elif isinstance(func, ast.Lambda):
-                found.extend(self._lambda(func))
-            elif isinstance(func, ast.Call):
-                # `partial(load, s)(i)`, `make_loader(s)(i)`: calling what a call made with the values.
-                self._collect(func, ReachKind.ARGUMENT, found)
+            self._collect_callee(expr, found)
             for arg in expr.args:
                 self._collect(arg, ReachKind.ARGUMENT, found)
             for keyword in expr.keywords:
@@ -242,6 +259,21 @@ class ReachFinder:
             # A receiver without evidence may still prove itself by what it runs
             # (`conn.execute(select(User))`): the index decides.
             found.append(Reach(ref, how, method, operand))
+
+    def _collect_callee(self, call: ast.Call, found: list[Reach]) -> None:
+        """What the called expression brings: the receiver of a method call, a closure, a
+        lambda, or what a call made (`partial(load, s)(i)`)."""
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            operand = self._operand(call) if func.attr in _OPERAND_METHODS else None
+            self._collect(func.value, ReachKind.METHOD_CALL, found, func.attr, operand)
+        elif isinstance(func, ast.Name):
+            self._closure(func, found)
+        elif isinstance(func, ast.Lambda):
+            found.extend(self._lambda(func))
+        elif isinstance(func, ast.Call):
+            # `partial(load, s)(i)`, `make_loader(s)(i)`: calling what a call made with the values.
+            self._collect(func, ReachKind.ARGUMENT, found)
 
     def _operand(self, call: ast.Call) -> ValueRef | None:
         """The first argument of a method call with its evidence: an item of a comprehension over
@@ -292,6 +324,18 @@ def _held_reaches(holds: tuple[Held, ...], text: str, found: list[Reach]) -> Non
         for reach in held.reaches:
             kind = ReachKind.CLOSURE if reach.how is ReachKind.CLOSURE else ReachKind.WRAPPER
             found.append(Reach(reach.ref, kind, reach.via if kind is ReachKind.CLOSURE else text))
+
+
+def _landings(call: ast.Call) -> Iterator[tuple[str | None, ast.expr]]:
+    """Each argument of a call with where it lands in the callee: its position or keyword;
+    None past a `*args` (positions unknown) and for `**kwargs`."""
+    positional = True
+    for position, arg in enumerate(call.args):
+        if isinstance(arg, ast.Starred):
+            positional = False
+        yield (str(position) if positional else None), arg
+    for keyword in call.keywords:
+        yield keyword.arg, keyword.value
 
 
 def _names(target: ast.expr) -> list[str]:

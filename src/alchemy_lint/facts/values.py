@@ -120,6 +120,11 @@ class Reach:
     #: For a method call on the value, its first argument when the facts know what it is
     #: (`session.delete(order)` with `order: Order`).
     operand: ValueRef | None = None
+    #: For an argument of the work's own call (`use(db=db)` of `gather(use(db=db), ...)`): the
+    #: call's origins and where the value lands (a position or a keyword), so that the index
+    #: can ask whether the callee ever waits on it.
+    callee: tuple[Origin, ...] = ()
+    argument: str = ""
 
 
 @record

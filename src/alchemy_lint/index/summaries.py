@@ -30,6 +30,7 @@ from alchemy_lint.index.fresh_objects import with_fresh_state
 from alchemy_lint.index.maybe_commits import MaybeCommits
 from alchemy_lint.index.transactions import own_units
 from alchemy_lint.index.values import ValueKind
+from alchemy_lint.index.waiting import Waits
 from alchemy_lint.records import record
 
 if TYPE_CHECKING:
@@ -81,6 +82,8 @@ class Summaries:
         self._refreshes: dict[tuple[str, str], bool] = {}
         #: The commits a call may make on some path (see `maybe_commits`).
         self.maybe_commits = MaybeCommits()
+        #: Whether a coroutine may wait on the session it is handed (see `waiting`).
+        self.waits = Waits()
 
     # -- callees -----------------------------------------------------------------------
 

@@ -126,11 +126,15 @@ class _Sessions:
         return found
 
     def _never_waits(self, reach: Reach) -> bool:
-        """`session.delete(obj)` runs no statement when nothing on obj's delete cascade loads:
-        the coroutine ends without yielding, so it cannot interleave with other work."""
+        """The work never waits on the session, so it cannot interleave with other work on it:
+        `session.delete(obj)` when nothing on obj's delete cascade loads (the coroutine ends
+        without yielding), or a project coroutine that only adds objects to the session it is
+        handed (itself and in the calls it hands it to)."""
+        index = self.context.index
+        if reach.how is ReachKind.ARGUMENT and reach.callee:
+            return not index.summaries.waits.call(index.summaries, reach.callee, reach.argument)
         if reach.how is not ReachKind.METHOD_CALL or reach.via != "delete" or reach.operand is None:
             return False
-        index = self.context.index
         deleted = index.values.of(reach.operand.origins)
         if deleted.kind is not ValueKind.MODEL_OBJECT or deleted.cls is None:
             return False
@@ -274,6 +278,12 @@ SESSION_SHARED_ACROSS_TASKS = Rule(
         "`list[Order]`/`Sequence[Order]`/`set[Order]`/`tuple[Order, ...]`) and no relationship of it, "
         "of its bases or subclasses, nor a `backref()` towards it, loads on that cascade, the delete "
         "finishes without yielding and cannot interleave; otherwise it counts. "
+        "A project coroutine handed the session counts only when it may wait on it: one that uses the "
+        "session only through methods that run no statement (`add()`, `add_all()`, "
+        "`expunge()`) and by handing it to project calls that do the same, up to 8 calls deep, never "
+        "holds an operation of the session across an `await`. Keeping the session (`self.session = "
+        "session`), a closure over it, a call the index cannot follow, or any other use counts (so does "
+        "the name in the function's comments or strings: uses are counted in its text). "
         "Only sessions with evidence count (an annotation, a factory, the session helper, `self.x` set "
         "from one): aiohttp's `ClientSession` and httpx's `AsyncClient` stay silent, and so do tasks that "
         "each open their own session or receive the factory. Test modules (`conftest.py`, `test_*.py`, "
@@ -406,6 +416,40 @@ async def remove_tags(session: AsyncSession, tags: list[Tag]) -> None:
     await asyncio.gather(*[session.delete(tag) for tag in tags])
 """,
             title="`session.delete()` under `asyncio.gather` where nothing on the delete cascade loads",
+        ),
+        Example(
+            """\
+import asyncio
+
+from sqlalchemy import Integer, String
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Invitation(Base):
+    __tablename__ = "invitations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String)
+
+
+async def record_invitation(session: AsyncSession, email: str) -> None:
+    session.add(Invitation(email=email))
+
+
+async def invite(session: AsyncSession, email: str) -> None:
+    await asyncio.sleep(0)  # sending the e-mail
+    await record_invitation(session, email)
+
+
+async def invite_all(session: AsyncSession, emails: list[str]) -> None:
+    await asyncio.gather(*(invite(session, email) for email in emails))
+    await session.commit()
+""",
+            title="Coroutines that only add objects to the session they are handed, under `asyncio.gather`",
         ),
     ),
     invalid=(
