@@ -1533,6 +1533,14 @@ class _LoadingWalker:
             return self.options_of(values)
         if isinstance(node, ast.Lambda):
             return None  # runs later, maybe under run_sync: not this function's I/O
+        if isinstance(node, ast.FormattedValue):
+            value = self.expr(node.value, env)
+            if node.format_spec is not None:
+                self.expr(node.format_spec, env)
+            self.formatted(
+                node, node.value, value, "__repr__" if node.conversion == _REPR_CONVERSION else "__str__", env
+            )
+            return None
         if isinstance(node, ast.NamedExpr):
             value = self.expr(node.value, env)
             self.bind(node.target, value, env)
@@ -1779,6 +1787,10 @@ class _LoadingWalker:
                 return self.called_statement(node, args, keywords)
             return None
         args, keywords = self.arguments(node, env)
+        if type(func) is ast.Name and func.id in _FORMATTING and self.resolver.table.lookup(func.id) is None:
+            for value, arg in zip(args, node.args, strict=True):
+                self.formatted(node, arg, value, _FORMATTING[func.id], env)
+            return None
         if isinstance(func, ast.Name) and func.id == "getattr" and len(node.args) >= 2:
             owner, name = args[0], node.args[1]
             if (
@@ -2013,9 +2025,17 @@ class _LoadingWalker:
             return ()
         return self.callee(node)
 
+    def formatted(
+        self, node: ast.Call | ast.FormattedValue, expression: ast.expr, value: _Value | None, method: str, env: _Env
+    ) -> None:
+        """`f"{order}"`, `str(order)`, `repr(order)`, `print(order)`: formatting an object runs
+        its model's `__str__` (or `__repr__`), whose reads of it are the index's to tell."""
+        if isinstance(value, _Object) and value.stage is None:
+            self.hand_over(node, expression, value, (), method, "self", env, method=method)
+
     def hand_over(
         self,
-        node: ast.Call | ast.Return,
+        node: ast.Call | ast.Return | ast.FormattedValue,
         expression: ast.expr,
         value: _Object,
         callee: tuple[Origin, ...],
@@ -2787,6 +2807,10 @@ _MUTATORS = frozenset({"append", "extend", "add", "insert", "update", "setdefaul
 _BUILTINS = frozenset(
     {"print", "len", "str", "repr", "isinstance", "hasattr", "id", "type", "list", "tuple", "set", "dict", "sorted"}
 )
+#: Builtins that format their arguments, and the method of the object's model that does it.
+_FORMATTING = {"str": "__str__", "print": "__str__", "repr": "__repr__"}
+#: `FormattedValue.conversion` of `f"{x!r}"`.
+_REPR_CONVERSION = ord("r")
 _QUERY_METHODS = frozenset({"get", "get_one", "execute", "scalars", "scalar", "exec"})
 _LIST_METHODS = frozenset({"append", "extend", "insert", "remove", "pop", "clear"})
 

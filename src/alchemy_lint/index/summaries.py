@@ -40,6 +40,8 @@ _MAX_DEPTH = 4
 _MAX_READS = 128
 #: Class methods that validate an object into a schema by reading its attributes.
 VALIDATORS = frozenset({"model_validate", "from_orm", "parse_obj", "validate", "from_attributes"})
+#: Libraries whose base classes define `__str__` without calling the model's `__repr__`.
+_OWN_STR_BASES = ("sqlmodel.", "pydantic.")
 #: What a callee does to a session it receives that expires the caller's objects.
 EXPIRING = frozenset({"commit", "rollback"})
 
@@ -340,11 +342,17 @@ class Summaries:
         return found
 
     def method_reads(self, model: str, name: str) -> tuple[Read, ...]:
-        """What a model's method or property reads off `self` (`order.total()`, `order.item_count`)."""
-        for cls in self.index.class_chain(model):
+        """What a model's method or property reads off `self` (`order.total()`, `order.item_count`).
+
+        `__str__` is `str()`'s: where no class of the model defines it, `object.__str__` calls
+        `__repr__`; a pydantic (SQLModel) base defines its own, which reads no attribute."""
+        chain = self.index.class_chain(model)
+        for cls in chain:
             function = self.index.functions.get(f"{cls.qualname}.{name}")
             if function is not None and function.parameters:
                 return self.reads(function, function.parameters[0])
+        if name == "__str__" and not any(base.startswith(_OWN_STR_BASES) for cls in chain for base in cls.bases):
+            return self.method_reads(model, "__repr__")
         return ()
 
     def schema_reads(self, schema: str, model: str, depth: int = 0) -> tuple[Read, ...]:

@@ -443,7 +443,10 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
         "loaded; `write_only`, `raise` and `noload` relationships emit no lazy SQL. Objects that a "
         "project function returns are judged by that function's query (its summary in the project "
         "index), across modules and through `self.repo.method(...)`. An object handed to a helper "
-        "is judged by what the helper reads; through a module-level dispatch table of functions "
+        'is judged by what the helper reads; formatting it (`f"{obj}"`, `str(obj)`, `repr(obj)`, '
+        "`print(obj)`) by what its model's `__str__` reads (`__repr__` where no class of the model "
+        "defines `__str__` and no SQLModel or pydantic base gives its own); through a module-level "
+        "dispatch table of functions "
         "(`HANDLERS[action](session, order)`, `HANDLERS.get(action)`), by what any of them reads. A "
         "read under `except MissingGreenlet` (or `StatementError`, which wraps it on SQLAlchemy 2.1) "
         "is the code's own probe and is not reported; so is a helper's or model method's read under "
@@ -993,7 +996,9 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
         "object `merge()`d or `expunge()`d (it is not, or no longer, the session's), and a rollback "
         "before any commit of an object the function adds (the caller may have made it: a rollback "
         "expunges it) are not judged. A property or method of the "
-        "model read after expiry is reported when it reads a column. An asyncio session whose factory "
+        "model read after expiry is reported when it reads a column, and so is formatting the object "
+        'when its model\'s `__str__` or `__repr__` does (`logger.info(f"created {user}")` after the '
+        "commit). An asyncio session whose factory "
         "is unknown (a parameter annotated `AsyncSession` that no caller or provider fills, a "
         "service's `self.session`) is judged by the project's session factory when there is exactly "
         "one, and its commit is not judged otherwise (its rollback is); with `preview = true`, so is "
