@@ -1,9 +1,9 @@
-"""ASA302 after a query that gives an expired object's own row again: `session.get(M, k)` with
-the key the object was loaded by, or `select(M).where(M.id == k)` alone when `id` is the model's
-primary key. The ORM repopulates the expired object in the identity map, so a later read is
-fresh. Any other later query (another key, a column that is not the primary key, a criterion
-more, a key bound anew, a query on one path only) leaves it expired. Linted, then run against
-real SQLAlchemy with aiosqlite."""
+"""ASA302 after a query that gives an expired object's own row again: `session.get(M, k)` with the
+key the object was loaded by (or read from it while loaded: `k = obj.id` once flushed), or
+`select(M).where(M.id == k)` alone when `id` is the model's primary key. The ORM repopulates the
+expired object in the identity map, so a later read is fresh. Any other later query (another
+key, a column that is not the primary key, a criterion more, a key bound anew, a query on one
+path only) leaves it expired. Linted, then run against real SQLAlchemy with aiosqlite."""
 
 from __future__ import annotations
 
@@ -71,6 +71,28 @@ async def main() -> str:
         user = await session.get(User, user_id)
         await session.commit()
         await session.scalar(statement)
+        return user.name
+""",
+    "key_read_from_a_new_object": """\
+async def main() -> str:
+    async with SessionLocal() as session:
+        user = User(name="new")
+        session.add(user)
+        await session.flush()
+        user_id = user.id
+        await session.commit()
+        await session.get(User, user_id)
+        return user.name
+""",
+    "key_read_then_selected": """\
+async def main() -> str:
+    async with SessionLocal() as session:
+        user = (await session.scalars(select(User).order_by(User.id))).first()
+        assert user is not None
+        user_id = user.id
+        user.name = "renamed"
+        await session.commit()
+        (await session.execute(select(User).where(User.id == user_id))).scalar_one()
         return user.name
 """,
 }
@@ -143,6 +165,37 @@ async def main(again: bool = False) -> str:
         await session.commit()
         if again:
             await session.get(User, user_id)
+        return user.name  # ASA302
+""",
+    "key_read_before_the_flush": """\
+async def main() -> str:
+    async with SessionLocal() as session:
+        user = User(name="new")
+        session.add(user)
+        user_id = user.id
+        await session.commit()
+        await session.get(User, user_id)
+        return user.name  # ASA302
+""",
+    "key_read_bound_anew": """\
+async def main() -> str:
+    async with SessionLocal() as session:
+        user = (await session.scalars(select(User).order_by(User.id))).first()
+        assert user is not None
+        user_id = user.id
+        await session.commit()
+        user_id = user_id + 1
+        await session.get(User, user_id)
+        return user.name  # ASA302
+""",
+    "key_read_of_another_column": """\
+async def main() -> str:
+    async with SessionLocal() as session:
+        user = (await session.scalars(select(User).order_by(User.id))).first()
+        assert user is not None
+        name = user.name
+        await session.commit()
+        await session.get(User, name)
         return user.name  # ASA302
 """,
 }

@@ -1393,6 +1393,8 @@ class _LoadingWalker:
                     self.held[value.source] = None
                     if value.fresh is not None:
                         self.fresh_names.add(target.id)
+            if isinstance(source, ast.Attribute):
+                self.key_read(target.id, source, env)
         elif isinstance(target, (ast.Tuple, ast.List)):
             items = self.unpacked(value, len(target.elts))
             for element, item in zip(target.elts, items, strict=True):
@@ -2641,6 +2643,30 @@ class _LoadingWalker:
             # (Loaded by the same column with the same key: a unique column will do too.)
             mark = SAME_COLUMN + column if held and held == column else held or column
             env[name] = _answered(value, (model, mark), lambda _: True)
+
+    def key_read(self, name: str, source: ast.Attribute, env: _Env) -> None:
+        """`team_id = team.id` while the object is loaded (a new one once flushed): `name` holds
+        the key of its row in that column until it is bound anew, and a later query of its
+        session by that key gives the row again (see `reselect`; the index tells whether the
+        column is the primary key, or a unique one)."""
+        holder = source.value
+        if not isinstance(holder, ast.Name) or holder.id == name:
+            return
+        value = env.get(holder.id)
+        if not (
+            isinstance(value, _Object)
+            and value.identity is None
+            and value.persistent
+            and not value.expired
+            and value.stage is None
+            and not value.path
+        ):
+            return
+        session = value.session_text
+        if session is None:
+            return
+        env[holder.id] = replace(value, identity=(source.attr, name))
+        self.key_names.update((name, _root(session)))
 
     def requeried(self, session: str, model: str, env: _Env) -> None:
         """A query of `session` for `model` after an explicit `expire(obj)` or `expire_all()`:
