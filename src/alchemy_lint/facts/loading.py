@@ -24,6 +24,7 @@ from alchemy_lint.facts.model import (
     RETURNED_TO_RESPONSE,
     SAME_COLUMN,
     THE_CLASS,
+    WHOLE_REFRESH,
     WRAPPED,
     AccessKind,
     Condition,
@@ -2612,7 +2613,13 @@ class _LoadingWalker:
                 for keyword in node.keywords:
                     if keyword.arg == "attribute_names":
                         attribute_names = keyword.value
-                if attribute_names is None:
+                if attribute_names is None and current.source.kind is SourceKind.NEW:
+                    # A whole refresh runs the mapper's eager loaders on the object the code built:
+                    # its `lazy="selectin"` relationships are loaded from here on.
+                    env[node.args[0].id] = replace(
+                        current, expired=frozenset(), loaded=current.loaded | {WHOLE_REFRESH}
+                    )
+                elif attribute_names is None:
                     env[node.args[0].id] = replace(current, expired=frozenset())
                 elif isinstance(attribute_names, (ast.List, ast.Tuple, ast.Set)):
                     loaded = {

@@ -11,6 +11,7 @@ from weakref import WeakKeyDictionary
 
 from alchemy_lint.facts.conditions import ANY_KEYWORD, happens
 from alchemy_lint.facts.model import (
+    WHOLE_REFRESH,
     Condition,
     FunctionFacts,
     HandedObject,
@@ -519,7 +520,7 @@ def _loaded_here(target: AccessTarget, attribute: str, loaded: tuple[str, ...], 
         reached = _eager_reaches(target, relationship)
         if reached is not False:
             return reached
-    if relationship.is_eager and option is not LoaderStrategy.LAZY:
+    if relationship.is_eager and option is not LoaderStrategy.LAZY and _eager_applies(target, loaded, direct):
         eager = _eager_reaches(target, relationship)
         if eager is not False:
             return eager
@@ -531,6 +532,17 @@ def _loaded_here(target: AccessTarget, attribute: str, loaded: tuple[str, ...], 
         # The callee loads it on some paths (`include_items=True`): which one runs is the caller's.
         return None
     return False
+
+
+def _eager_applies(target: AccessTarget, loaded: tuple[str, ...], direct: bool) -> bool:
+    """Whether the mapper's eager `lazy=` ran on the object: a query (or a whole `refresh()`)
+    that loads the object runs it; an object the code built, added and flushed or committed
+    (here, or in the project function that returned it) loaded nothing, and its first read of a
+    relationship it did not set is a lazy load, `lazy="selectin"` or not (verified at run time,
+    SQLAlchemy 2.1 with aiosqlite: `MissingGreenlet`)."""
+    if target.source.kind is not SourceKind.NEW or target.path:
+        return True
+    return WHOLE_REFRESH in loaded or (direct and WHOLE_REFRESH in target.source.loaded)
 
 
 def _option_for(loaders: tuple[LoaderPath, ...], names: tuple[str, ...]) -> LoaderStrategy | None:

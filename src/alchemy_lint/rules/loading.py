@@ -440,7 +440,8 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
         '`await obj.awaitable_attrs.rel`, or with `await session.refresh(obj, ["rel"])`. A loader '
         "counts only on the path that reaches the access; `join(Model.rel)` alone loads nothing. "
         'Relationships declared `lazy="selectin"`/`"joined"`/`"subquery"`/`"immediate"` are '
-        "loaded; `write_only`, `raise` and `noload` relationships emit no lazy SQL. Objects that a "
+        "loaded when a query (or a whole `refresh()`) loads the object, not on an object the code "
+        "built and flushed; `write_only`, `raise` and `noload` relationships emit no lazy SQL. Objects that a "
         "project function returns are judged by that function's query (its summary in the project "
         "index), across modules and through `self.repo.method(...)`. An object handed to a helper "
         'is judged by what the helper reads; formatting it (`f"{obj}"`, `str(obj)`, `repr(obj)`, '

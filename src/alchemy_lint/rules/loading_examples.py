@@ -810,6 +810,38 @@ async def register(session: AsyncSession, name: str) -> int:
         title="A collection of an object this function added and committed",
         topic=_NOT_LOADED,
     ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Address, User
+
+
+async def register(session: AsyncSession, name: str, city: str) -> list[str]:
+    user = User(name=name)
+    session.add(user)
+    await session.flush()
+    session.add(Address(user_id=user.id, city=city))
+    await session.flush()
+    return [address.city for address in user.addresses]  # ASA301
+""",
+        fixed="""\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Address, User
+
+
+async def register(session: AsyncSession, name: str, city: str) -> list[str]:
+    user = User(name=name)
+    session.add(user)
+    await session.flush()
+    session.add(Address(user_id=user.id, city=city))
+    await session.flush()
+    return [address.city for address in (await user.awaitable_attrs.addresses)]
+""",
+        title='A `lazy="selectin"` collection of an object this function added and flushed: no query loaded it',
+        topic=_NOT_LOADED,
+    ),
     Example(
         """\
 from sqlmodel import select
