@@ -127,6 +127,7 @@ def passing_calls(
     is (`module.caller:parameter`). A call of a local name that holds functions (`for step in
     (self.load, self.save): await step(session)`) is a site of each function it may be."""
     func = node.func
+    held: tuple[Origin, ...] = ()
     if qualname is not None:
         if qualname.partition(".")[0] in _LIBRARY_PACKAGES:
             return ()
@@ -134,7 +135,12 @@ def passing_calls(
     elif type(func) is ast.Attribute:
         names = (func.attr,)
     elif type(func) is ast.Name:
-        names = ()  # the functions the name holds, once the arguments say something
+        # The functions a local name holds (`step` of `for step in steps`); a builtin or any
+        # other name nothing is known of is no site (asked first: most calls are such).
+        held = _held_functions(origins_of(node))
+        if not held:
+            return ()
+        names = ()
     else:
         return ()
     arguments: list[tuple[str, tuple[Origin, ...]]] = []
@@ -158,10 +164,14 @@ def passing_calls(
         return (PassingCall(names[0], callee, kept, node.lineno, relay),)
     # `step(session)` on a local bound to functions: one site per function, by its own name.
     by_name: dict[str, list[Origin]] = {}
-    for origin in callee:
-        if origin.kind in _NAMED_FUNCTIONS and origin.steps == (CALL,):
-            by_name.setdefault(origin.name.rpartition(".")[2], []).append(origin)
+    for origin in held:
+        by_name.setdefault(origin.name.rpartition(".")[2], []).append(origin)
     return tuple(PassingCall(name, tuple(found), kept, node.lineno, relay) for name, found in by_name.items())
+
+
+def _held_functions(callee: tuple[Origin, ...]) -> tuple[Origin, ...]:
+    """The origins of a call of a local name that call a named function or method."""
+    return tuple(origin for origin in callee if origin.kind in _NAMED_FUNCTIONS and origin.steps == (CALL,))
 
 
 def _keyed_arguments(node: ast.Call) -> Iterator[tuple[str, ast.expr]]:
