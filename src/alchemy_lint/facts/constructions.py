@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import ast
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from alchemy_lint.facts.classes import decorator_callee
 from alchemy_lint.facts.model import Construction, PassingCall
-from alchemy_lint.facts.values import Origin
+from alchemy_lint.facts.values import CALL, Origin, OriginKind
 from alchemy_lint.resolve import NameTable, qualify
 
 #: Decorators that generate an `__init__` taking the annotated fields in order.
@@ -38,6 +38,8 @@ _FIELD_FUNCTIONS = frozenset({"dataclasses.field", "attr.ib", "attr.attrib", "at
 _LIBRARY_PACKAGES = frozenset({"sqlalchemy", "sqlmodel", *sys.stdlib_module_names})
 #: Arguments kept per construction (a call with more hands the rest to nobody we follow).
 _MAX_ARGUMENTS = 16
+#: Origins that name a function a local may hold: a module-level one, a method of `self`.
+_NAMED_FUNCTIONS = frozenset({OriginKind.NAME, OriginKind.ATTRIBUTE})
 
 
 def init_fields(node: ast.ClassDef, table: NameTable) -> tuple[str, ...] | None:
@@ -110,45 +112,77 @@ def construction(
     return Construction(callee, tuple(arguments[:_MAX_ARGUMENTS]), node.lineno, via_super)
 
 
-def passing_call(
+def passing_calls(
     node: ast.Call,
     qualname: str | None,
     origins_of: Callable[[ast.expr], tuple[Origin, ...]],
     handed_on: Callable[[ast.expr], tuple[Origin, ...]],
     named: Callable[[ast.expr], tuple[Origin, ...]] | None = None,
-) -> PassingCall | None:
+    relayed: Callable[[ast.expr], str | None] | None = None,
+) -> tuple[PassingCall, ...]:
     """The call as a site that hands a project function what its arguments are, when some argument
-    has evidence; None otherwise (most calls, and calls of the libraries). `handed_on` reads an
+    has evidence; none otherwise (most calls, and calls of the libraries). `handed_on` reads an
     argument; `origins_of` the callee; `named` a module-level name handed over (a function passed
-    to be called back), which alone is no evidence."""
+    to be called back), which alone is no evidence; `relayed` the caller's parameter an argument
+    is (`module.caller:parameter`). A call of a local name that holds functions (`for step in
+    (self.load, self.save): await step(session)`) is a site of each function it may be."""
     func = node.func
+    held: tuple[Origin, ...] = ()
     if qualname is not None:
         if qualname.partition(".")[0] in _LIBRARY_PACKAGES:
-            return None
-        name = qualname.rpartition(".")[2]
+            return ()
+        names: tuple[str, ...] = (qualname.rpartition(".")[2],)
     elif type(func) is ast.Attribute:
-        name = func.attr
+        names = (func.attr,)
+    elif type(func) is ast.Name:
+        # The functions a local name holds (`step` of `for step in steps`); a builtin or any
+        # other name nothing is known of is no site (asked first: most calls are such).
+        held = _held_functions(origins_of(node))
+        if not held:
+            return ()
+        names = ()
     else:
-        return None
+        return ()
     arguments: list[tuple[str, tuple[Origin, ...]]] = []
+    relays: list[tuple[str, str]] = []
     known = False
+    for key, argument in _keyed_arguments(node):
+        found = handed_on(argument)
+        known = known or bool(found)
+        arguments.append((key, found or (named(argument) if named is not None else ())))
+        parameter = relayed(argument) if relayed is not None and found else None
+        if parameter is not None:
+            relays.append((key, parameter))
+    if not known:
+        return ()
+    callee = origins_of(node)
+    if not callee:
+        return ()
+    kept = tuple(arguments[:_MAX_ARGUMENTS])
+    relay = tuple(pair for pair in relays if any(pair[0] == key for key, _ in kept))
+    if names:
+        return (PassingCall(names[0], callee, kept, node.lineno, relay),)
+    # `step(session)` on a local bound to functions: one site per function, by its own name.
+    by_name: dict[str, list[Origin]] = {}
+    for origin in held:
+        by_name.setdefault(origin.name.rpartition(".")[2], []).append(origin)
+    return tuple(PassingCall(name, tuple(found), kept, node.lineno, relay) for name, found in by_name.items())
+
+
+def _held_functions(callee: tuple[Origin, ...]) -> tuple[Origin, ...]:
+    """The origins of a call of a local name that call a named function or method."""
+    return tuple(origin for origin in callee if origin.kind in _NAMED_FUNCTIONS and origin.steps == (CALL,))
+
+
+def _keyed_arguments(node: ast.Call) -> Iterator[tuple[str, ast.expr]]:
+    """Each argument by position (`"0"`) or keyword, up to the first `*args`."""
     for position, argument in enumerate(node.args):
         if type(argument) is ast.Starred:
             break  # later positions are unknown
-        found = handed_on(argument)
-        known = known or bool(found)
-        arguments.append((str(position), found or (named(argument) if named is not None else ())))
+        yield str(position), argument
     for keyword in node.keywords:
         if keyword.arg is not None:
-            found = handed_on(keyword.value)
-            known = known or bool(found)
-            arguments.append((keyword.arg, found or (named(keyword.value) if named is not None else ())))
-    if not known:
-        return None
-    callee = origins_of(node)
-    if not callee:
-        return None
-    return PassingCall(name, callee, tuple(arguments[:_MAX_ARGUMENTS]), node.lineno)
+            yield keyword.arg, keyword.value
 
 
 def _names_a_class(qualname: str) -> bool:

@@ -34,7 +34,7 @@ from alchemy_lint.facts.conditions import (
     leaves,
     weakest,
 )
-from alchemy_lint.facts.constructions import construction, init_fields, passing_call
+from alchemy_lint.facts.constructions import construction, init_fields, passing_calls
 from alchemy_lint.facts.flow import Flow
 from alchemy_lint.facts.fresh_state import enters_itself, fresh_state
 from alchemy_lint.facts.getters import loaded_only_keys
@@ -148,6 +148,9 @@ TYPE_ALIAS_MARKERS = frozenset({"typing.TypeAlias", "typing_extensions.TypeAlias
 _MAX_ORIGINS = 8
 #: What Python's tokenizer ends a line at (not `str.splitlines`' form feeds and separators).
 _LINE_BREAKS = re.compile(r"\r\n|\r|\n")
+#: What the elements of a literal of names may be to count (`[self.load, save]`): methods and
+#: attributes of `self`, module-level or imported names.
+_LISTED_KINDS = frozenset({OriginKind.NAME, OriginKind.ATTRIBUTE})
 #: The most entries of a dispatch table (`HANDLERS = {...}`) that are followed.
 _MAX_TABLE_ENTRIES = 32
 #: The attribute under which ASGI frameworks keep application state (`app.state.db`).
@@ -1127,7 +1130,10 @@ class _FactsBuilder(FastNodeVisitor):
             function.table.forget(name)
         ref = ValueRef(name, origins, holds) if origins or holds else None
         parameter = self.parameter_path(value) if value is not None else None
-        elements = _element_origins(annotation, self.table) if annotation is not None else ()
+        if annotation is not None:
+            elements = _element_origins(annotation, self.table)
+        else:
+            elements = self._listed_names(value) if value is not None else ()
         handed = self._handed_to_call(value) if parameter is None and value is not None else ()
         if handed:
             function.handed_back = True
@@ -1239,6 +1245,18 @@ class _FactsBuilder(FastNodeVisitor):
             return (Origin(OriginKind.ATTRIBUTE, f"{function.class_qualname}.{argument.attr}"),)
         return ()
 
+    def _relayed(self, argument: ast.expr) -> str | None:
+        """`module.function:parameter` when the argument is a parameter of the current function,
+        as it received it."""
+        function = self.function
+        if function is None or type(argument) is not ast.Name:
+            return None
+        binding = self._binding(function, argument)
+        path = binding.parameter_path if binding is not None else None
+        if path is None or path[1]:
+            return None
+        return f"{function.qualname}:{path[0]}"
+
     def _module_name(self, argument: ast.expr) -> tuple[Origin, ...]:
         """A module-level or imported name handed over as it is (`in_transaction(session, save)`)."""
         function = self.function
@@ -1275,12 +1293,37 @@ class _FactsBuilder(FastNodeVisitor):
         return ValueRef(text, self.origins_of(expr), holds, received)
 
     def elements_of(self, iterable: ast.expr) -> tuple[Origin, ...]:
-        """What each element of an iterated name is, when its annotation declares a collection."""
+        """What each element of an iterated name is, when its annotation declares a collection
+        or it was bound to a literal of names (`for step in steps` after `steps = [self.load,
+        self.save]`, also `for step in (load, save)`)."""
         function = self.function
-        if function is None or type(iterable) is not ast.Name:
+        if function is None:
             return ()
+        if type(iterable) is not ast.Name:
+            return self._listed_names(iterable)
         binding = self._binding(function, iterable)
         return binding.elements if binding is not None else ()
+
+    def _listed_names(self, value: ast.expr) -> tuple[Origin, ...]:
+        """What a list or tuple literal of names holds, element by element (`[self.load,
+        save]`: the method and the function): every element a name or `self.<attribute>` with
+        origins of its own, else nothing."""
+        if type(value) not in (ast.List, ast.Tuple):
+            return ()
+        elements = value.elts  # type: ignore[attr-defined]
+        if not elements or len(elements) > _MAX_ORIGINS:
+            return ()
+        found: list[Origin] = []
+        for element in elements:
+            if type(element) is not ast.Name and not (
+                type(element) is ast.Attribute and type(element.value) is ast.Name and element.value.id == "self"
+            ):
+                return ()
+            origins = self.origins_of(element)
+            if not origins or any(origin.steps or origin.kind not in _LISTED_KINDS for origin in origins):
+                return ()
+            found.extend(origins)
+        return tuple(dict.fromkeys(found))[:_MAX_ORIGINS]
 
     @staticmethod
     def _binding(function: _FunctionState, name: ast.Name) -> Binding | None:
@@ -1343,9 +1386,9 @@ class _FactsBuilder(FastNodeVisitor):
             self.constructions.append(built)
         elif function is not None and function.is_async and (node.args or node.keywords):
             # (The code that holds an asyncio session and hands it on is async itself.)
-            passing = passing_call(node, qualname, self.origins_of, self._handed_on, self._module_name)
-            if passing is not None:
-                self.passing_calls.append(passing)
+            self.passing_calls.extend(
+                passing_calls(node, qualname, self.origins_of, self._handed_on, self._module_name, self._relayed)
+            )
         self.invocations.on_call(
             node,
             self.table,

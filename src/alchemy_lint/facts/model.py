@@ -501,6 +501,10 @@ class PassingCall:
     callee: tuple[Origin, ...]
     arguments: tuple[tuple[str, tuple[Origin, ...]], ...]
     line: int
+    #: The arguments that are a parameter of the calling function as it received it: each (the
+    #: argument's position or keyword, `module.caller:parameter`). What that parameter is, the
+    #: caller's own callers say (`_init(session)` inside `async def _prepare(self, session)`).
+    relayed: tuple[tuple[str, str], ...] = ()
 
 
 @record

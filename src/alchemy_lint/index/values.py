@@ -1066,10 +1066,16 @@ class ValueModel:
         function = self.index.functions.get(qualname)
         found: set[bool | None] = set()
         if function is not None:
-            for origins, in_tests in self._arguments_for(function, parameter):
+            for origins, in_tests, relayed in self._passed_for(function, parameter):
                 if not in_tests:
                     value = self.of(origins)
-                    found.add(value.expire_on_commit if value.is_session else None)
+                    expires = value.expire_on_commit if value.is_session else None
+                    if expires is None and value.is_session and relayed:
+                        # `_init(session)` in `async def _prepare(self, session: AsyncSession)`:
+                        # the caller's own callers say what its parameter is.
+                        caller, _, received = relayed.rpartition(":")
+                        expires = self.passed_expiry(caller, received)
+                    found.add(expires)
         answer = found.pop() if len(found) == 1 else None
         self._passed_expiry[key] = answer
         return answer
@@ -1095,6 +1101,12 @@ class ValueModel:
     def _arguments_for(self, function: FunctionFacts, parameter: str) -> Iterator[tuple[tuple[Origin, ...], bool]]:
         """What each project call of `function` passes for `parameter` (by position or keyword),
         and whether the call is in a test module."""
+        for origins, in_tests, _ in self._passed_for(function, parameter):
+            yield origins, in_tests
+
+    def _passed_for(self, function: FunctionFacts, parameter: str) -> Iterator[tuple[tuple[Origin, ...], bool, str]]:
+        """As `_arguments_for`, with the caller's parameter the argument is (`module.caller:name`,
+        empty when it is none)."""
         position: str | None = None
         if parameter in function.parameters[: function.positional]:
             offset = 1 if self._is_bound_method(function) else 0
@@ -1104,7 +1116,8 @@ class ValueModel:
                 continue
             for key, origins in site.arguments:
                 if key in (parameter, position):
-                    yield origins, in_tests
+                    relayed = next((name for at, name in site.relayed if at == key), "")
+                    yield origins, in_tests, relayed
                     break
 
     def _is_bound_method(self, function: FunctionFacts) -> bool:

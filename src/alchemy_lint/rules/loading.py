@@ -1003,7 +1003,11 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
         "is unknown (a parameter annotated `AsyncSession` that no caller or provider fills, a "
         "service's `self.session`) is judged by the project's session factory when there is exactly "
         "one, and its commit is not judged otherwise (its rollback is); with `preview = true`, so is "
-        "a session whose evidence does not say it is an asyncio one."
+        "a session whose evidence does not say it is an asyncio one. In a project that builds no "
+        "session factory, such a parameter commits as the sessions the application's calls pass it "
+        "(`AsyncSession(engine)`), also through callers that hand on their own parameter as they "
+        "received it and through a local list of functions called in a loop "
+        "(`for step in [self.load, self.save]: await step(session)`)."
     ),
     check=check_expired_attribute_access,
     runtime=(
