@@ -646,3 +646,49 @@ async def racing(session: AsyncSession, entry: object) -> None:
     await task
 """
     assert _lines(tmp_path, source, others={"app/helpers.py": ADDING_HELPERS}) == expected_lines(source, "ASA201")
+
+
+def test_a_parameter_dishka_fills_is_what_from_dishka_names(tmp_path: Path) -> None:
+    # `FromDishka[X]` (dishka, or any of its integrations) is the container's `X`, as
+    # `Annotated[X, FromComponent()]` is: a repository over a session, or the session itself.
+    repository = """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+class DonorRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def count(self) -> int:
+        return (await self.session.execute(select(1))).scalar_one()
+
+    async def names(self) -> list[str]:
+        return list(await self.session.scalars(select("name")))
+"""
+    source = """\
+import asyncio
+
+from dishka import FromDishka
+from dishka.integrations.aiogram import FromDishka as AiogramFromDishka, inject
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.repository import DonorRepository
+
+
+@inject
+async def stats(message: object, repo: FromDishka[DonorRepository]) -> None:
+    await asyncio.gather(repo.count(), repo.names())  # ASA201
+
+
+@inject
+async def totals(message: object, session: AiogramFromDishka[AsyncSession]) -> None:
+    await asyncio.gather(session.scalar("select 1"), session.scalar("select 2"))  # ASA201
+
+
+@inject
+async def apart(message: object, repo: FromDishka[DonorRepository]) -> None:
+    await repo.count()
+    await repo.names()
+"""
+    assert _lines(tmp_path, source, others={"app/repository.py": repository}) == expected_lines(source, "ASA201")

@@ -269,6 +269,8 @@ def annotation_target(annotation: ast.expr | None, table: NameTable) -> str | No
         inner = annotation.slice
         if wrapper in _ANNOTATED and isinstance(inner, ast.Tuple) and inner.elts:
             return annotation_target(inner.elts[0], table)
+        if wrapper is not None and _is_injection_marker(wrapper):
+            return annotation_target(inner, table)  # `FromDishka[AsyncSession]`: the container's
         if wrapper in _OPTIONAL_WRAPPERS:
             return annotation_target(inner, table)
         if wrapper in _UNION and isinstance(inner, ast.Tuple):
@@ -276,6 +278,12 @@ def annotation_target(annotation: ast.expr | None, table: NameTable) -> str | No
         # A generic class stands for its origin: `async_sessionmaker[AsyncSession]`.
         return wrapper
     return qualify(annotation, table)
+
+
+def _is_injection_marker(qualname: str) -> bool:
+    """dishka's `FromDishka[X]` (from `dishka` or any of its integrations): a parameter the
+    container fills with its `X`, as `Annotated[X, FromComponent()]` spells it."""
+    return qualname.startswith("dishka.") and qualname.rsplit(".", 1)[-1] == "FromDishka"
 
 
 #: Return types of generators and context managers: what they hand out is their first argument.
