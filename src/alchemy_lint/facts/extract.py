@@ -6,7 +6,6 @@ Name resolution happens here, per file; what names mean across files is the inde
 from __future__ import annotations
 
 import ast
-import re
 import sys
 import threading
 import typing
@@ -77,7 +76,7 @@ from alchemy_lint.facts.model import (
     TypeAlias,
     YieldGuard,
 )
-from alchemy_lint.facts.quiet import quiet_parameters
+from alchemy_lint.facts.quiet import name_lines, quiet_parameters
 from alchemy_lint.facts.reaches import ReachFinder
 from alchemy_lint.facts.routes import response_schema
 from alchemy_lint.facts.schema import CREATE_ALL, schema_creation
@@ -146,8 +145,6 @@ TRACKED_METHODS = frozenset(
 BEGIN_METHODS = frozenset({"begin", "begin_nested"})
 TYPE_ALIAS_MARKERS = frozenset({"typing.TypeAlias", "typing_extensions.TypeAlias"})
 _MAX_ORIGINS = 8
-#: What Python's tokenizer ends a line at (not `str.splitlines`' form feeds and separators).
-_LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 #: What the elements of a literal of names may be to count (`[self.load, save]`): methods and
 #: attributes of `self`, module-level or imported names.
 _LISTED_KINDS = frozenset({OriginKind.NAME, OriginKind.ATTRIBUTE})
@@ -337,7 +334,8 @@ class _FactsBuilder(FastNodeVisitor):
     def __init__(self, path: str, module: str, is_package: bool, source: bytes | str | None = None) -> None:
         self.path = path
         self.source = source
-        self._lines: list[str] | None = None
+        self._text: str | None = None
+        self._name_lines: dict[str, list[int]] = {}
         self.module = module
         self.is_package = is_package
         self.module_table = NameTable()
@@ -620,7 +618,7 @@ class _FactsBuilder(FastNodeVisitor):
             _named_sessions(parameter_types, state.provider_evidence),
             state.calls,
             state.forwards,
-            self.source_lines if self.source is not None else None,
+            self.name_lines if self.source is not None else None,
         )
         if isinstance(node, ast.AsyncFunctionDef):
             loading = (
@@ -1143,13 +1141,16 @@ class _FactsBuilder(FastNodeVisitor):
     def _loop_line(function: _FunctionState) -> int:
         return getattr(function.loops[-1], "lineno", 0) if function.loops else 0
 
-    def source_lines(self) -> list[str]:
-        """The file's lines as the parser numbers them (read once, when first asked)."""
-        if self._lines is None:
-            source = self.source or ""
-            text = source.decode("utf-8", errors="replace") if isinstance(source, bytes) else source
-            self._lines = _LINE_BREAKS.split(text)
-        return self._lines
+    def name_lines(self, name: str) -> list[int]:
+        """The lines of the file where `name` stands as a name, in order (see `quiet.py`); the
+        text is decoded once, each name searched once."""
+        found = self._name_lines.get(name)
+        if found is None:
+            if self._text is None:
+                source = self.source or ""
+                self._text = source.decode("utf-8", errors="replace") if isinstance(source, bytes) else source
+            found = self._name_lines[name] = name_lines(self._text, name)
+        return found
 
     def _class_state(self, qualname: str) -> _ClassState | None:
         for state in reversed(self.classes):

@@ -6,7 +6,7 @@ A coroutine handed to `asyncio.gather` with the request's session, whose only us
 with another task's statements (ASA201).
 
 The facts already hold the uses that qualify (the tracked method calls, the parameters handed
-on); what they cannot tell is whether there is any other use. The function's text can: every
+on); what they cannot tell is whether there is any other use. The file's text can: every
 occurrence of the parameter's name must be one of those uses (or its definition). A name in a
 string, a comment or a nested function makes the count differ, so the answer errs on the side
 of "may wait", and no walk of the body is needed.
@@ -15,6 +15,7 @@ of "may wait", and no walk of the body is needed.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from alchemy_lint.facts.model import Forward, MethodCall
@@ -30,13 +31,13 @@ def quiet_parameters(
     sessions: set[str],
     calls: Sequence[MethodCall],
     forwards: Sequence[Forward],
-    lines: Callable[[], Sequence[str]] | None,
+    occurrences: Callable[[str], Sequence[int]] | None,
 ) -> tuple[str, ...]:
     """The parameters of the function on lines `span` (first, last) whose every use is a
     statement-free session method call on it or an argument of a call the facts follow (its
     `handed_on` forwards). Only those it calls such a method on, or `sessions` (the parameters
-    declared to be one) that it hands on, are asked about. `lines`: the file's lines, read only
-    when some parameter may qualify."""
+    declared to be one) that it hands on, are asked about. `occurrences`: the lines of the file
+    its name stands on, in order, once for each (asked only when some parameter may qualify)."""
     adding = {call.receiver.text for call in calls if call.method in NO_STATEMENT_METHODS}
     passing = {forward.parameter for forward in forwards if _as_it_is(forward)}
     candidates = (adding | (passing & sessions)).intersection(parameters) - {"self", "cls"}
@@ -49,10 +50,9 @@ def quiet_parameters(
         for forward in forwards
         if forward.argument == "self" and not forward.path and (forward.line, forward.col) not in quiet_calls
     )
-    if not candidates or lines is None:
+    if not candidates or occurrences is None:
         return ()
     first, last = span
-    text = "\n".join(lines()[first - 1 : last])
     found: list[str] = []
     for parameter in sorted(candidates):
         landings = list(handed_on(forwards, parameter))
@@ -60,9 +60,28 @@ def quiet_parameters(
         # Its definition, each use, and the keyword it is passed by when that is its own name
         # (`record(session=session)`).
         expected = 1 + uses + len(landings) + sum(1 for forward in landings if forward.argument == parameter)
-        if len(re.findall(rf"(?<![\w.]){re.escape(parameter)}\b", text)) == expected:
+        lines = occurrences(parameter)
+        if bisect_right(lines, last) - bisect_left(lines, first) == expected:
             found.append(parameter)
     return tuple(found)
+
+
+def name_lines(text: str, name: str) -> list[int]:
+    """The line of each occurrence of `name` as a name in `text` (not `x.name`, not part of a
+    longer word), in order. Lines end at `\n` (`\r\n` included)."""
+    found: list[int] = []
+    line, previous = 1, 0
+    # The name first, so that the search runs at the speed of a substring search (a lookbehind
+    # in front made it try every position of the file); what stands before it is tested here.
+    for match in re.finditer(rf"{re.escape(name)}\b", text):
+        start = match.start()
+        before = text[start - 1] if start else " "
+        if before == "." or before == "_" or before.isalnum():
+            continue
+        line += text.count("\n", previous, start)
+        previous = start
+        found.append(line)
+    return found
 
 
 def handed_on(forwards: Iterable[Forward], parameter: str) -> Iterator[Forward]:
