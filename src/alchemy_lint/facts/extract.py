@@ -76,6 +76,7 @@ from alchemy_lint.facts.model import (
     TypeAlias,
     YieldGuard,
 )
+from alchemy_lint.facts.proxies import proxied_path, proxy_property
 from alchemy_lint.facts.quiet import name_lines, quiet_parameters
 from alchemy_lint.facts.reaches import ReachFinder
 from alchemy_lint.facts.routes import response_schema
@@ -513,9 +514,14 @@ class _FactsBuilder(FastNodeVisitor):
         primary_key: list[str] = []
         unique: list[str] = []
         field_types: dict[str, str] = {}
+        proxies: list[FunctionFacts] = []
         for statement in node.body:
             declared = class_field(statement) or declared_attribute(statement, self.table)
-            if declared is not None:
+            proxied = proxied_path(declared[2], self.table) if declared is not None else None
+            if declared is not None and proxied is not None:
+                # Not a column: a property over a relationship (see `proxies.py`).
+                proxies.append(proxy_property(qualname, declared[0], proxied, statement))
+            elif declared is not None:
                 name, annotation, value = declared
                 fields.append(name)
                 if declares_primary_key(value):
@@ -549,6 +555,7 @@ class _FactsBuilder(FastNodeVisitor):
             state.attributes[name] = replace(known, origins=(*known.origins, passed)[:_MAX_ORIGINS])
         self.function, self.loop_depth = saved_function, saved_loops
         self.classes.pop()
+        self.function_facts.extend(proxies)
         self.class_facts.append(
             ClassFacts(
                 qualname,

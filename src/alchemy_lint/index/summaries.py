@@ -23,6 +23,7 @@ from alchemy_lint.facts.model import (
     HandedBack,
     KnownArgument,
 )
+from alchemy_lint.facts.proxies import PROXY
 from alchemy_lint.facts.values import Origin, OriginKind, StepKind, paths_below, within
 from alchemy_lint.index.constructed import kept_paths
 from alchemy_lint.index.forwards import handing_on
@@ -381,6 +382,9 @@ class Summaries:
                 if relationship is None:
                     if field in columns:
                         found.append(Read((field,), where, cls.line))
+                    else:
+                        # An association proxy of the model reads its relationship.
+                        found.extend(self._proxy_reads(model, field))
                     continue
                 found.append(Read((field,), where, cls.line))
                 nested = self._schema_class(cls.field_types.get(field), cls.qualname)
@@ -393,6 +397,14 @@ class Summaries:
         result = tuple(found)
         self._schemas[key] = result
         return result
+
+    def _proxy_reads(self, model: str, name: str) -> tuple[Read, ...]:
+        """What reading the association proxy `name` of `model` reads (nothing for another name)."""
+        for cls in self.index.class_chain(model):
+            function = self.index.functions.get(f"{cls.qualname}.{name}")
+            if function is not None:
+                return self.reads(function, "self") if PROXY in function.decorators else ()
+        return ()
 
     def _loaded_only(self, schema: str) -> frozenset[str]:
         """The fields a schema's `Config.getter_dict` gives only when their relationship is loaded."""

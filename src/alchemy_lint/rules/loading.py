@@ -446,7 +446,9 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
         "index), across modules and through `self.repo.method(...)`. An object handed to a helper "
         'is judged by what the helper reads; formatting it (`f"{obj}"`, `str(obj)`, `repr(obj)`, '
         "`print(obj)`) by what its model's `__str__` reads (`__repr__` where no class of the model "
-        "defines `__str__` and no SQLModel or pydantic base gives its own); through a module-level "
+        "defines `__str__` and no SQLModel or pydantic base gives its own); an association proxy "
+        '(`association_proxy("identity", "username")`) as a property that reads its relationship; '
+        "through a module-level "
         "dispatch table of functions "
         "(`HANDLERS[action](session, order)`, `HANDLERS.get(action)`), by what any of them reads. A "
         "read under `except MissingGreenlet` (or `StatementError`, which wraps it on SQLAlchemy 2.1) "
