@@ -347,14 +347,20 @@ class Summaries:
 
         `__str__` is `str()`'s: where no class of the model defines it, `object.__str__` calls
         `__repr__`; a pydantic (SQLModel) base defines its own, which reads no attribute."""
+        function = next((member for member in self._members(model, name) if member.parameters), None)
+        if function is not None:
+            return self.reads(function, function.parameters[0])
         chain = self.index.class_chain(model)
-        for cls in chain:
-            function = self.index.functions.get(f"{cls.qualname}.{name}")
-            if function is not None and function.parameters:
-                return self.reads(function, function.parameters[0])
         if name == "__str__" and not any(base.startswith(_OWN_STR_BASES) for cls in chain for base in cls.bases):
             return self.method_reads(model, "__repr__")
         return ()
+
+    def _members(self, model: str, name: str) -> Iterator[FunctionFacts]:
+        """The functions named `name` that the model's classes define, nearest first."""
+        for cls in self.index.class_chain(model):
+            function = self.index.functions.get(f"{cls.qualname}.{name}")
+            if function is not None:
+                yield function
 
     def schema_reads(self, schema: str, model: str, depth: int = 0) -> tuple[Read, ...]:
         """The attributes of `model` that validating it into `schema` reads: the schema's fields
@@ -400,11 +406,8 @@ class Summaries:
 
     def _proxy_reads(self, model: str, name: str) -> tuple[Read, ...]:
         """What reading the association proxy `name` of `model` reads (nothing for another name)."""
-        for cls in self.index.class_chain(model):
-            function = self.index.functions.get(f"{cls.qualname}.{name}")
-            if function is not None:
-                return self.reads(function, "self") if PROXY in function.decorators else ()
-        return ()
+        function = next(self._members(model, name), None)
+        return self.reads(function, "self") if function is not None and PROXY in function.decorators else ()
 
     def _loaded_only(self, schema: str) -> frozenset[str]:
         """The fields a schema's `Config.getter_dict` gives only when their relationship is loaded."""

@@ -448,8 +448,7 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
         "`print(obj)`) by what its model's `__str__` reads (`__repr__` where no class of the model "
         "defines `__str__` and no SQLModel or pydantic base gives its own); an association proxy "
         '(`association_proxy("identity", "username")`) as a property that reads its relationship; '
-        "through a module-level "
-        "dispatch table of functions "
+        "through a module-level dispatch table of functions "
         "(`HANDLERS[action](session, order)`, `HANDLERS.get(action)`), by what any of them reads. A "
         "read under `except MissingGreenlet` (or `StatementError`, which wraps it on SQLAlchemy 2.1) "
         "is the code's own probe and is not reported; so is a helper's or model method's read under "
