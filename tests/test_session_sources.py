@@ -414,6 +414,15 @@ FORMS = (
         not_for={"ASA106": _NOT_A_FACTORY, "ASA107": _NOT_CREATED, "ASA202": _NOT_CREATED},
     ),
     Form(
+        "dishka FromDishka parameter",
+        _function(
+            "session: FromDishka[AsyncSession]",
+            [],
+            "from dishka.integrations.fastapi import FromDishka\nfrom sqlalchemy.ext.asyncio import AsyncSession\n",
+        ),
+        not_for={"ASA106": _NOT_A_FACTORY, "ASA107": _NOT_CREATED, "ASA202": _NOT_CREATED},
+    ),
+    Form(
         "NewType of the session class",
         _function("session: WriteSession", [], "from app.types import WriteSession\n"),
         files={
