@@ -799,3 +799,102 @@ async def order_context(session: AsyncSession) -> dict[str, Any]:
     assert outcome["error"] == "MissingGreenlet", outcome
     assert outcome["line"] == 11
     assert [f.line for f in findings_in(root, "app/handlers.py", "ASA301")] == [11]
+
+
+def test_the_next_iterations_read_is_reported_beside_the_handlers_read(tmp_path: Path) -> None:
+    # The handler reads the user only when something raised after the commit; the loop goes
+    # round otherwise, and the next user's first read loads a row the commit expired.
+    handler = """\
+import logging
+
+from sqlalchemy import select
+
+from app.db import SessionLocal
+from app.db_models import User
+
+log = logging.getLogger(__name__)
+
+
+async def rename_all() -> None:
+    async with SessionLocal() as session:
+        users = (await session.scalars(select(User))).all()
+        for user in users:
+            try:
+                user.name = user.name.title()  # ASA302
+                await session.commit()
+                if len(users) > 100:
+                    raise ValueError("too many")
+            except ValueError:
+                log.warning("skipped %s", user.id)  # ASA302
+"""
+    root = _facts_project(tmp_path / "project", handler, expire_on_commit=True)
+    outcome = run_example(root, "app/handlers.py")
+    assert (outcome["error"], outcome["line"]) == ("MissingGreenlet", 16)
+    assert [f.line for f in findings_in(root, "app/handlers.py", "ASA302")] == [16, 21]
+
+
+def test_a_read_that_raises_after_the_rollback_never_reaches_the_next_iteration(tmp_path: Path) -> None:
+    # Every path from the rollback reads the user first: it raises there and leaves the loop.
+    handler = """\
+import logging
+
+from sqlalchemy import select
+
+from app.db import SessionLocal
+from app.db_models import User
+
+log = logging.getLogger(__name__)
+
+
+async def rename_all() -> None:
+    async with SessionLocal() as session:
+        users = (await session.scalars(select(User))).all()
+        for user in users:
+            try:
+                user.name = user.name.title()
+                await session.flush()
+                if user.name.startswith("Users"):
+                    raise ValueError(user.name)
+            except ValueError:
+                await session.rollback()
+                log.warning("skipped %s", user.id)  # ASA302
+                continue
+"""
+    root = _facts_project(tmp_path / "project", handler, expire_on_commit=False)
+    outcome = run_example(root, "app/handlers.py")
+    assert (outcome["error"], outcome["line"]) == ("MissingGreenlet", 22)
+    assert [f.line for f in findings_in(root, "app/handlers.py", "ASA302")] == [22]
+
+
+def test_a_read_of_a_schema_parameter_leaves_the_expired_objects_expired(tmp_path: Path) -> None:
+    # `payload.name` raises nothing after the rollback (a pydantic model is no mapped object), so
+    # the paths past it still carry the rollback for `user`.
+    handler = """\
+import logging
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import User
+
+log = logging.getLogger(__name__)
+
+
+class Rename(BaseModel):
+    name: str
+
+
+async def rename_user(session: AsyncSession) -> str:
+    return await rename(session, Rename(name="grace"))
+
+
+async def rename(session: AsyncSession, payload: Rename) -> str:
+    user = await session.get(User, 1)
+    await session.rollback()
+    log.warning("renaming to %s", payload.name)
+    return user.name  # ASA302
+"""
+    root = _facts_project(tmp_path / "project", handler, expire_on_commit=False)
+    outcome = run_example(root, "app/handlers.py")
+    assert (outcome["error"], outcome["line"]) == ("MissingGreenlet", 23)
+    assert [f.line for f in findings_in(root, "app/handlers.py", "ASA302")] == [23]

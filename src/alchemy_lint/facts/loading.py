@@ -413,6 +413,10 @@ _Value = _Statement | _Options | _Object | _AwaitableAttrs | _Tuple | _Keyed | _
 _Env = dict[str, _Value]
 
 
+#: Where an object comes from when it is known to be mapped: the function queried it, got it or
+#: added it (`read_through`).
+_MAPPED_SOURCES = frozenset({SourceKind.QUERY, SourceKind.GET, SourceKind.NEW})
+
 def _join_values(left: _Value, right: _Value) -> _Value | None:
     if left == right:
         return left
@@ -1361,6 +1365,28 @@ class _LoadingWalker:
             return None
         return expr.args[0].id if qualify(expr.func, self.resolver.table) in _INSPECT else None
 
+    def read_through(self, attribute: str, owner: _Object, env: _Env) -> None:
+        """`worker.id` of an expired object: the read raises (MissingGreenlet) and leaves the path
+        wherever one of its expiries happened. The paths that go on past it are those where none
+        did, for every object: a later read (the next iteration's) is reached by another path
+        that carries the event, or not at all.
+
+        Only for an object known to be mapped: one the function queried, got or added (an object
+        a parameter or a provider gives may be a pydantic schema, whose reads raise nothing, and
+        the index alone tells what a project function returns). Not for an attribute the code
+        refreshed on its own (`refresh(obj, ["name"])`), whose read loads nothing, nor a private
+        one, which may be no column."""
+        if owner.path or owner.source.kind not in _MAPPED_SOURCES:
+            return
+        if attribute.startswith("_") or {attribute, assigned(attribute)} & owner.loaded:
+            return
+        gone = {(expiry.session, expiry.method, expiry.line) for expiry in owner.expired}
+        for name, value in list(env.items()):
+            if isinstance(value, _Object) and value.expired:
+                kept = frozenset(e for e in value.expired if (e.session, e.method, e.line) not in gone)
+                if kept != value.expired:
+                    env[name] = replace(value, expired=kept)
+
     @staticmethod
     def unexpire(name: str, env: _Env) -> None:
         current = env.get(name)
@@ -1639,6 +1665,8 @@ class _LoadingWalker:
         if node.attr == "awaitable_attrs":
             return _AwaitableAttrs(node.value.id if isinstance(node.value, ast.Name) else None, owner)
         self.record(node, owner, kind)
+        if kind is AccessKind.READ and owner.expired:
+            self.read_through(node.attr, owner, env)
         if owner.source.kind is SourceKind.RECEIVED:
             return None  # what its relationships hold is the caller's query's business (ASA301)
         if node.attr.startswith("__") or len(owner.path) >= _MAX_PATH or assigned(node.attr) in owner.loaded:

@@ -497,7 +497,7 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
             continue
         # The first read of an expired object on its path raises; later reads of it are not
         # reported again, whether the function reads it or a callee it is handed to does.
-        reported: set[tuple[str, int, int]] = set()
+        reported: set[tuple[str, int, int, bool]] = set()
         # A read right after the commit or rollback runs before the reads that only the next
         # iteration of a loop makes, whatever their lines.
         expired = sorted(
@@ -506,7 +506,9 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
         )
         for read in expired:
             event = read.event
-            key = (read.target.split(".", 1)[0], read.source_line, event.line)
+            # The next iteration's read is reached by a path of its own (one that reads the object
+            # after the event in the same iteration leaves the object unexpired, see the facts).
+            key = (read.target.split(".", 1)[0], read.source_line, event.line, event.line > read.line)
             if key in reported:
                 continue
             reported.add(key)
