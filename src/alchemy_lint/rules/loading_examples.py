@@ -222,6 +222,36 @@ class OrderCounts(BaseModel):
 """
 _GETTER_SCHEMAS_FILE = ("app/schemas_v1.py", _GETTER_SCHEMAS)
 
+#: A model that reads a relationship in its `__str__` and through an association proxy.
+_ACCOUNTS = """\
+from sqlalchemy import ForeignKey
+from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Identity(Base):
+    __tablename__ = "identities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str]
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id"))
+    plan: Mapped[str]
+    identity: Mapped[Identity] = relationship()
+    username: AssociationProxy[str] = association_proxy("identity", "username")
+
+    def __str__(self) -> str:
+        return f"{self.plan} account of {self.identity.username}"
+"""
+_ACCOUNTS_FILE = ("app/accounts.py", _ACCOUNTS)
+
 _PAIRS = """\
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -1296,6 +1326,36 @@ ASA301_CROSS_FUNCTION_INVALID: tuple[Example, ...] = (
         """\
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import Account
+
+
+async def account_name(session: AsyncSession, account_id: int) -> str:
+    account = await session.get(Account, account_id)
+    return account.username  # ASA301
+""",
+        _ACCOUNTS_FILE,
+        title='An association proxy (`association_proxy("identity", "username")`) reads its relationship',
+        topic=_HANDED_OVER,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts import Account
+
+
+async def greeting(session: AsyncSession, account_id: int) -> str:
+    account = await session.get(Account, account_id)
+    return f"Signed in: {account}"  # ASA301
+""",
+        _ACCOUNTS_FILE,
+        title="An f-string, `str()` or `print()` of an object runs its model's `__str__`, which reads a relationship",
+        topic=_HANDED_OVER,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from app.db_models import Order
 from app.schemas_v1 import OrderCounts
 
@@ -1678,6 +1738,23 @@ async def item_line(session: AsyncSession, item_id: int) -> str:
 )
 
 ASA301_CROSS_FUNCTION_VALID: tuple[Example, ...] = (
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.accounts import Account
+
+
+async def account_lines(session: AsyncSession) -> list[str]:
+    accounts = (await session.scalars(select(Account).options(selectinload(Account.identity)))).all()
+    return [f"{account} ({account.username})" for account in accounts]
+""",
+        _ACCOUNTS_FILE,
+        title="`__str__` and an association proxy over a relationship the query loaded",
+        topic=_HANDED_OVER,
+    ),
     _example(
         """\
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -2488,6 +2565,24 @@ async def touch_users(name: str) -> list[int]:
 )
 
 ASA302_CROSS_FUNCTION_INVALID: tuple[Example, ...] = (
+    _example(
+        """\
+from app.accounts import Account
+from app.db import SessionLocal
+
+
+async def upgrade(account_id: int) -> str:
+    async with SessionLocal() as session:
+        account = await session.get(Account, account_id)
+        account.plan = "pro"
+        await session.commit()
+        return str(account)  # ASA302
+""",
+        _ACCOUNTS_FILE,
+        _EXPIRING_DB,
+        title="`str()` of an object after `commit()`: its model's `__str__` reads a column",
+        topic=_HANDED_EXPIRED,
+    ),
     _example(
         _RECEIVED_PAIR + "    return user.name  # ASA302\n",
         _KEEPING_DB,
