@@ -98,6 +98,21 @@ async def main() -> str:
 }
 
 EXPIRED = {
+    # The fresh read of the got-again user raises nothing: the rollback still expired the order.
+    "another_object_beside_it": """\
+from app.db_models import Order
+
+
+async def main() -> str:
+    user_id = 1
+    async with SessionLocal() as session:
+        user = await session.get(User, user_id)
+        order = await session.get(Order, 1)
+        await session.rollback()
+        await session.get(User, user_id)
+        name = user.name
+        return name + order.status  # ASA302
+""",
     "another_session": """\
 async def main() -> str:
     user_id = 1

@@ -1380,7 +1380,9 @@ class _LoadingWalker:
             return
         if attribute.startswith("_") or {attribute, assigned(attribute)} & owner.loaded:
             return
-        gone = {(expiry.session, expiry.method, expiry.line) for expiry in owner.expired}
+        # (An event a later query of the object's row may have voided, which the index tells, is
+        # left on: the read may have loaded nothing and raised nothing.)
+        gone = {(e.session, e.method, e.line) for e in owner.expired if e.reselected is None}
         for name, value in list(env.items()):
             if isinstance(value, _Object) and value.expired:
                 kept = frozenset(e for e in value.expired if (e.session, e.method, e.line) not in gone)
