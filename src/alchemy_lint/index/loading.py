@@ -166,7 +166,7 @@ def _resolve_call(
     here: str = "",
     name: str = "",
 ) -> ResolvedSource | None:
-    function = callee_function(index, source.callee)
+    function = callee_function(index, source.callee) or _sibling_method(index, source.callee, caller)
     if function is None:
         return None
     receiver = receiver_class(index, source.callee, caller)
@@ -350,6 +350,22 @@ def _override(
     owner, _, name = function.qualname.rpartition(".")
     own = own_method(index, owner, name, caller)
     return own[0] if own is not None else function
+
+
+def _sibling_method(index: ProjectIndex, callee: tuple[Origin, ...], caller: CallSite | None) -> FunctionFacts | None:
+    """`self.get_one_or_none(...)` in a mixin's method that its own class does not define: a base
+    the receiver's class also derives from does (`class Repo(IDMixin, RepositoryBase)`, with
+    `IDMixin.get_by_id` calling `RepositoryBase.get_one_or_none`), so the call runs that one."""
+    if caller is None or caller.receiver is None or len(callee) != 1:
+        return None
+    origin = callee[0]
+    if origin.kind is not OriginKind.ATTRIBUTE or origin.steps != (CALL,):
+        return None
+    owner, _, name = origin.name.rpartition(".")
+    if owner not in {klass.qualname for klass in index.class_chain(caller.receiver)}:
+        return None
+    found = own_method(index, owner, name, caller)
+    return found[0] if found is not None else None
 
 
 def _function_path(index: ProjectIndex, function: FunctionFacts) -> str:
