@@ -95,6 +95,28 @@ async def main() -> str:
         (await session.execute(select(User).where(User.id == user_id))).scalar_one()
         return user.name
 """,
+    # Loaded by one key, its primary key read while loaded: a `get()` by the read key gives the
+    # same row, as the key it was loaded by would.
+    "key_read_after_a_get": """\
+async def main() -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, 1)
+        assert user is not None
+        user_id = user.id
+        await session.commit()
+        await session.get(User, user_id)
+        return user.name
+""",
+    "key_read_after_a_select_by_name": """\
+async def main() -> str:
+    async with SessionLocal() as session:
+        user = (await session.execute(select(User).where(User.name == "users-1"))).scalar_one()
+        user_id = user.id
+        user.name = "renamed"
+        await session.commit()
+        (await session.execute(select(User).where(User.id == user_id))).scalar_one()
+        return user.name
+""",
 }
 
 EXPIRED = {
@@ -211,6 +233,31 @@ async def main() -> str:
         name = user.name
         await session.commit()
         await session.get(User, name)
+        return user.name  # ASA302
+""",
+    # Loaded by a name, its primary key read, then the name selected again: the name is no
+    # unique column, so that row may be another (the key read does not change that).
+    "key_read_then_selected_by_the_name": """\
+async def main() -> str:
+    name = "users-2"
+    async with SessionLocal() as session:
+        user = (await session.execute(select(User).where(User.name == name))).scalar_one()
+        user_id = user.id
+        user.name = "renamed"
+        await session.commit()
+        await session.execute(select(User).where(User.name == name))
+        return user.name + str(user_id)  # ASA302
+""",
+    # Loaded by one key, its primary key read, the key bound anew: the `get()` gives another row.
+    "key_read_after_a_get_bound_anew": """\
+async def main() -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, 1)
+        assert user is not None
+        user_id = user.id
+        await session.commit()
+        user_id = 2
+        await session.get(User, user_id)
         return user.name  # ASA302
 """,
 }

@@ -233,7 +233,7 @@ class _Statement:
     #: Only what a project call returned, no statement method applied yet: maybe a statement,
     #: maybe anything else (a session, a repository), so everything else reads it as unknown.
     called: bool = False
-    #: `where(M.c == k)`: the column and key every row it gives has (see `_Object.identity`),
+    #: `where(M.c == k)`: the column and key every row it gives has (see `_Object.identities`),
     #: and whether that is all it asks (no other criterion, join or offset), so that it gives
     #: again any row loaded with that key.
     identity: tuple[str, str] | None = None
@@ -292,8 +292,9 @@ class _Object:
     #: where it landed (`svc = Service(session=session)`): a method of the object may end the
     #: transaction of that session, and what the method returns comes from it.
     wraps: tuple[tuple[str, ValueRef], ...] = ()
-    #: The row it was loaded as: (column, key text), the column "" for `session.get(M, key)`.
-    identity: tuple[str, str] | None = None
+    #: The keys that name its row: (column, key text), the column "" for `session.get(M, key)`;
+    #: the one it was loaded by, then each read from it while loaded (`k = obj.id`).
+    identities: tuple[tuple[str, str], ...] = ()
     #: For a `Name(...)` call result nothing touched since: `FRESH`, or `ENTERED` when `async
     #: with` bound it (a call of its method finds the state its `__init__` left: `fresh_state`).
     fresh: str | None = None
@@ -310,7 +311,7 @@ class _Object:
             self.stage,
             self.row,
             self.wraps,
-            self.identity,
+            self.identities,
             self.fresh,
         )
 
@@ -511,7 +512,7 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             left.pending_in or right.pending_in,
             left.stage,
             left.row,
-            identity=left.identity if left.identity == right.identity else None,
+            identities=tuple(i for i in left.identities if i in right.identities),
         )
     return None
 
@@ -762,7 +763,7 @@ class _LoadingWalker:
         self.materialised = False
         #: The schema that validates what a route returns (`response_model=`), if any.
         self.response_model: tuple[Origin, ...] = ()
-        #: The names the identity keys of loaded objects are read from (see `_Object.identity`).
+        #: The names the identity keys of loaded objects are read from (see `_Object.identities`).
         self.key_names: set[str] = set()
         #: The function called `session.expire(obj)` or `expire_all()` (see `requeried`).
         self.expires_on_purpose = False
@@ -1443,9 +1444,10 @@ class _LoadingWalker:
                 if isinstance(target.value, ast.Name):
                     loaded = owner.loaded | {target.attr, assigned(target.attr)}
                     owner = replace(owner, loaded=loaded, fresh=None)
-                    if owner.identity is not None and owner.identity[0] == target.attr:
+                    if any(column == target.attr for column, _ in owner.identities):
                         # `user.email = new`: a query by the old value no longer gives this row.
-                        owner = replace(owner, identity=None)
+                        kept = tuple(i for i in owner.identities if i[0] != target.attr)
+                        owner = replace(owner, identities=kept)
                     env[target.value.id] = owner
         elif isinstance(target, ast.Subscript):
             self.expr(target.value, env)
@@ -2567,7 +2569,7 @@ class _LoadingWalker:
             if identity is not None:
                 self.key_names.update((_root(identity[1]), _root(ref.text)))
                 self.reselect(ref.text, model, identity, env)
-            return _Object(source, identity=identity)
+            return _Object(source, identities=(identity,) if identity is not None else ())
         if method in _SESSION_RESULT_STAGES or method == "scalar":
             statement = args[0] if args else None
             first = node.args[0] if node.args else None
@@ -2592,7 +2594,8 @@ class _LoadingWalker:
             if identity is not None and statement.exact and awaited:
                 # (An asyncio session buffers the rows: the objects are populated on the await.)
                 self.reselect(ref.text, statement.model, identity, env)
-            return _Object(source, stage=stage, row=row, identity=identity)
+            identities = (identity,) if identity is not None else ()
+            return _Object(source, stage=stage, row=row, identities=identities)
         if method == "merge" and awaited and args and isinstance(args[0], _Object) and args[0].source.model:
             # The merged copy is the session's own persistent object, loaded without loaders.
             merged = ObjectSource(SourceKind.GET, node.lineno, model=args[0].source.model, session=ref)
@@ -2670,16 +2673,22 @@ class _LoadingWalker:
         unique one; the index tells."""
         column, key = identity
         for name, value in list(env.items()):
-            if not (isinstance(value, _Object) and value.expired and value.identity is not None):
+            if not (isinstance(value, _Object) and value.expired and value.identities):
                 continue
-            held, held_key = value.identity
-            if held_key != key or value.stage is not None or value.path or value.source.model != model:
+            if value.stage is not None or value.path or value.source.model != model:
                 continue
-            if value.session_text != session or (held and column and held != column):
+            if value.session_text != session:
                 continue
-            # (Loaded by the same column with the same key: a unique column will do too.)
-            mark = SAME_COLUMN + column if held and held == column else held or column
-            env[name] = _answered(value, (model, mark), lambda _: True)
+            marks = [
+                # (Loaded by the same column with the same key: a unique column will do too.)
+                SAME_COLUMN + column if held and held == column else held or column
+                for held, held_key in value.identities
+                if held_key == key and not (held and column and held != column)
+            ]
+            if marks:
+                # (Two `get()`s always hold, then the same column, which may also be unique.)
+                mark = min(marks, key=lambda m: (m != "", not m.startswith(SAME_COLUMN)))
+                env[name] = _answered(value, (model, mark), lambda _: True)
 
     def key_read(self, name: str, source: ast.Attribute, env: _Env) -> None:
         """`team_id = team.id` while the object is loaded (a new one once flushed): `name` holds
@@ -2692,7 +2701,6 @@ class _LoadingWalker:
         value = env.get(holder.id)
         if not (
             isinstance(value, _Object)
-            and value.identity is None
             and value.persistent
             and not value.expired
             and value.stage is None
@@ -2702,7 +2710,10 @@ class _LoadingWalker:
         session = value.session_text
         if session is None:
             return
-        env[holder.id] = replace(value, identity=(source.attr, name))
+        read = (source.attr, name)
+        if read not in value.identities:
+            # (The key it was loaded by, if any, still names the row too.)
+            env[holder.id] = replace(value, identities=(*value.identities, read))
         self.key_names.update((name, _root(session)))
 
     def requeried(self, session: str, model: str, env: _Env) -> None:
@@ -2727,12 +2738,14 @@ class _LoadingWalker:
             return
         for held, value in list(env.items()):
             # (A statement keeps the value its criterion was built with, not the name's new one.)
-            if isinstance(value, _Object) and (
-                _keyed_by(value.identity, name) or (value.identity is not None and _root(value.session_text) == name)
-            ):
-                # (`async with SessionLocal() as session:` again: another session, whose `get()`
-                # gives another object.)
-                env[held] = replace(value, identity=None)
+            if isinstance(value, _Object) and value.identities:
+                if _root(value.session_text) == name:
+                    # (`async with SessionLocal() as session:` again: another session, whose
+                    # `get()` gives another object.)
+                    env[held] = replace(value, identities=())
+                elif any(_keyed_by(identity, name) for identity in value.identities):
+                    kept = tuple(i for i in value.identities if not _keyed_by(i, name))
+                    env[held] = replace(value, identities=kept)
             elif isinstance(value, _Statement) and _keyed_by(value.identity, name):
                 env[held] = replace(value, identity=None, exact=False)
 

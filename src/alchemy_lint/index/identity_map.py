@@ -5,20 +5,32 @@ A lazy many-to-one is a `get()` by foreign key: when an object of the target mod
 the session's identity map the read runs no SQL. The rules do not judge such reads when the
 function holds objects of the target model before the read (a test helper that created the
 project, a route that loaded the tariff two hundred lines earlier, a query that joined-loaded
-the fleet's project).
+the fleet's project). A callee handed the session shares its callers' identity map: what every
+caller holds when it calls it counts too, until the callee's own commit expires it.
+
+The object such a read gives is one of those held: what is read on it is loaded when each held
+object of that model had it loaded by its query (`order.user.orders` after the code loaded its
+users with `selectinload(User.orders)`), and a lazy load when one had not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from alchemy_lint.facts.model import FunctionFacts, LoaderStrategy, ObjectSource, SourceKind
-from alchemy_lint.index.loading import ResolvedSource, callee_function, resolve_source
+from alchemy_lint.index.loading import (
+    ObjectTarget,
+    ResolvedSource,
+    callee_function,
+    loaded_by_source,
+    resolve_object,
+    resolve_source,
+)
 from alchemy_lint.records import record
 
 if TYPE_CHECKING:
-    from alchemy_lint.index.project import ProjectIndex
+    from alchemy_lint.index.project import ProjectIndex, RelationshipRef
 
 _MAX_DEPTH = 4
 
@@ -35,14 +47,29 @@ class HeldModels:
     #: answers a many-to-one to an expired object with a refresh of it, which is SQL.
     expiries: tuple[int, ...] = ()
 
-    def at(self, line: int) -> frozenset[str]:
-        """The models held, unexpired, when `line` runs (obtained on the same line counts)."""
+    def at(self, line: int, before: bool = False) -> frozenset[str]:
+        """The models held, unexpired, when `line` runs (obtained on the same line counts, but
+        `before` it: what a call on that line returns is not held when the callee runs)."""
+        held = {model for model, since in self.obtained if self.holds(since, line, before)}
+        return frozenset(held | self.parameters) if self.fresh(0, line) else frozenset(held)
 
-        def fresh(since: int) -> bool:
-            return not any(since < expiry < line for expiry in self.expiries)
+    def fresh(self, since: int, line: int) -> bool:
+        """No expiry of the function's objects between `since` and `line`."""
+        return not any(since < expiry < line for expiry in self.expiries)
 
-        held = {model for model, since in self.obtained if since <= line and fresh(since)}
-        return frozenset(held | self.parameters) if fresh(0) else frozenset(held)
+    def holds(self, since: int, line: int, before: bool = False) -> bool:
+        """An object obtained on line `since` is held, unexpired, when `line` runs."""
+        return (since < line if before else since <= line) and self.fresh(since, line)
+
+
+@record
+class CallersHeld:
+    """Models of which every project caller of a function holds objects when it calls it (its
+    session is theirs: the identity map they filled), with each caller's held objects and the
+    line of its call."""
+
+    models: frozenset[str]
+    sites: tuple[tuple[HeldWhenAsked, int], ...]
 
 
 class HeldWhenAsked:
@@ -53,34 +80,92 @@ class HeldWhenAsked:
     in six whose reads ever asked.
     """
 
-    __slots__ = ("_compute", "_held")
+    __slots__ = ("_callers", "_compute", "_compute_callers", "_compute_ways", "_held", "_ways")
 
-    def __init__(self, compute: Callable[[], HeldModels]) -> None:
+    def __init__(
+        self,
+        compute: Callable[[], HeldModels],
+        ways: Callable[[], Mapping[tuple[str, int], tuple[ObjectTarget, ...]]] | None = None,
+        callers: Callable[[], CallersHeld | None] | None = None,
+    ) -> None:
         self._compute = compute
+        self._compute_ways = ways
+        self._compute_callers = callers
         self._held: HeldModels | None = None
+        self._ways: Mapping[tuple[str, int], tuple[ObjectTarget, ...]] | None = None
+        self._callers: CallersHeld | None = None
 
-    def at(self, line: int) -> Container[str]:
+    def at(self, line: int, before: bool = False) -> _HeldAt:
         """`HeldModels.at(line)`, worked out when first asked."""
-        return _HeldAt(self, line)
+        return _HeldAt(self, line, before)
 
     def models(self) -> HeldModels:
         if self._held is None:
             self._held = self._compute()
         return self._held
 
+    def ways(self) -> Mapping[tuple[str, int], tuple[ObjectTarget, ...]]:
+        """The held objects the function reads or hands on, resolved, by (model, line obtained)."""
+        if self._ways is None:
+            self._ways = self._compute_ways() if self._compute_ways is not None else {}
+        return self._ways
+
+    def callers(self) -> CallersHeld | None:
+        """What every caller holds when it calls the function (asked only when the function's
+        own objects do not answer)."""
+        if self._compute_callers is not None:
+            self._callers = self._compute_callers()
+            self._compute_callers = None
+        return self._callers
+
 
 class _HeldAt:
-    __slots__ = ("_held", "_line", "_models")
+    __slots__ = ("_before", "_held", "_line", "_models")
 
-    def __init__(self, held: HeldWhenAsked, line: int) -> None:
+    def __init__(self, held: HeldWhenAsked, line: int, before: bool = False) -> None:
         self._held = held
         self._line = line
+        self._before = before
         self._models: frozenset[str] | None = None
 
     def __contains__(self, model: object) -> bool:
         if self._models is None:
-            self._models = self._held.models().at(self._line)
-        return model in self._models
+            self._models = self._held.models().at(self._line, self._before)
+        if model in self._models:
+            return True
+        callers = self._callers()
+        return callers is not None and model in callers.models
+
+    def _callers(self) -> CallersHeld | None:
+        """What the callers hold, while the function's own commits have not expired it."""
+        return self._held.callers() if self._held.models().fresh(0, self._line) else None
+
+    def loaded_on_held(self, model: str, relationship: RelationshipRef) -> bool | None:
+        """Whether `relationship` is loaded on every object of `model` held here (the
+        function's own, and what each caller holds when it calls it): the identity map answers
+        a many-to-one with one of them. None when some held object's loading is unknown (a
+        parameter, an object nothing here reads)."""
+        held = self._held.models()
+        line = self._line
+        if model in held.parameters and held.fresh(0, line):
+            return None
+        own = {since for m, since in held.obtained if m == model and held.holds(since, line, self._before)}
+        callers = self._callers()
+        from_callers = callers is not None and model in callers.models
+        if not own and not from_callers:
+            return None
+        states: list[bool | None] = []
+        ways = self._held.ways()
+        for since in own:
+            targets = ways.get((model, since))
+            if not targets:
+                return None
+            states.extend(loaded_by_source(target, relationship) for target in targets)
+        if from_callers and callers is not None:
+            states.extend(site.at(at, before=True).loaded_on_held(model, relationship) for site, at in callers.sites)
+        if any(state is False for state in states):
+            return False
+        return True if all(states) else None
 
 
 def held_models(index: ProjectIndex, function: FunctionFacts, path: str, expiries: tuple[int, ...]) -> HeldModels:
@@ -103,6 +188,33 @@ def held_models(index: ProjectIndex, function: FunctionFacts, path: str, expirie
         tuple(sorted(obtained)),
         tuple(sorted(set(expiries))),
     )
+
+
+def held_ways(
+    index: ProjectIndex, function: FunctionFacts, path: str
+) -> dict[tuple[str, int], tuple[ObjectTarget, ...]]:
+    """The objects `function` reads or hands on, resolved to how their source loaded them, by
+    (model, line of the source): what a held object of that model has loaded."""
+    loading = function.loading
+    if loading is None:
+        return {}
+    walked: dict[tuple[ObjectSource, tuple[str, ...]], None] = {}
+    # (What it holds and never reads: the objects themselves, or the elements of a list of them.)
+    for source in loading.held:
+        walked[source, ()] = None
+        if source.kind is SourceKind.CALL:
+            walked[source, ("[]",)] = None
+    walked.update(((access.source, access.path), None) for access in loading.accesses)
+    walked.update(((handover.source, handover.path), None) for handover in loading.handovers)
+    found: dict[tuple[str, int], tuple[ObjectTarget, ...]] = {}
+    for source, steps in walked:
+        if source.kind is SourceKind.RECEIVED:
+            continue
+        target = resolve_object(index, source, steps, path)
+        if target is not None:
+            key = (target.model, source.line)
+            found[key] = (*found.get(key, ()), target)
+    return found
 
 
 def _source_models(index: ProjectIndex, source: ObjectSource, path: str, depth: int) -> set[str]:

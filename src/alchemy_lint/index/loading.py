@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Container
 from dataclasses import replace
+from typing import Protocol, runtime_checkable
 from weakref import WeakKeyDictionary
 
 from alchemy_lint.facts.conditions import ANY_KEYWORD, happens
@@ -513,13 +514,49 @@ def relationship_loaded(
     if relationship.is_write_only or relationship.is_dynamic or relationship.lazy == "noload":
         return None
     loaded_here = _loaded_here(target, attribute, loaded, direct)
-    if (
-        loaded_here is False
-        and relationship.is_collection is False
-        and _from_identity_map(target, relationship, in_session)
-    ):
+    if loaded_here is not False:
+        return loaded_here
+    if relationship.is_collection is False and _from_identity_map(target, relationship, in_session):
         return None
-    return loaded_here
+    if isinstance(in_session, HeldObjects) and _served_by_identity_map(target, in_session):
+        # Reached by a many-to-one the identity map answers: the object is one the code (or
+        # its caller) holds, loaded as that one was.
+        return in_session.loaded_on_held(target.model, relationship)
+    return False
+
+
+@runtime_checkable
+class HeldObjects(Protocol):
+    """The models of which the code at hand holds objects, and what those objects loaded."""
+
+    def __contains__(self, model: object) -> bool: ...
+
+    def loaded_on_held(self, model: str, relationship: RelationshipRef) -> bool | None: ...
+
+
+def _served_by_identity_map(target: AccessTarget, in_session: Container[str]) -> bool:
+    """The object read was reached by a many-to-one that its source did not load and that the
+    identity map answers with an object the code holds (not one on the path: that is the
+    source's own)."""
+    if len(target.path) <= len(target.source.prefix):
+        return False
+    step = target.path[-1]
+    if step.is_collection is not False or step.target is None or step.target not in in_session:
+        return False
+    owners = [target.source.model, *(r.target for r in target.path[:-1])]
+    if step.target in owners:
+        return False
+    owner = owners[-1]
+    if owner is None:
+        return False
+    before = AccessTarget(target.source, target.path[:-1], owner, step)
+    return _loaded_here(before, step.name, (), False) is False
+
+
+def loaded_by_source(target: ObjectTarget, relationship: RelationshipRef) -> bool | None:
+    """Whether `relationship` of the object is loaded by how its source loaded it."""
+    access = AccessTarget(target.source, target.path, target.model, relationship)
+    return _loaded_here(access, relationship.name, (), target.direct)
 
 
 def _loaded_here(target: AccessTarget, attribute: str, loaded: tuple[str, ...], direct: bool) -> bool | None:

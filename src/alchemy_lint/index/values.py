@@ -1125,6 +1125,16 @@ class ValueModel:
         owner = function.qualname.rpartition(".")[0]
         return owner in self.index.classes and not any(d.endswith("staticmethod") for d in function.decorators)
 
+    def calling_sites(self, function: FunctionFacts) -> Iterator[tuple[str, PassingCall]]:
+        """The project calls that run `function` and pass it something with evidence (a session),
+        each with the file it is in."""
+        self._passing_calls(function.name)  # (reads which files name it)
+        index = self.index
+        for path in (self._passing_files or {}).get(function.name, ()):
+            for call in index.files[path].passing_calls:
+                if call.name == function.name and any(self.callee(o) == function.qualname for o in call.callee):
+                    yield path, call
+
     def _passing_calls(self, name: str) -> list[tuple[PassingCall, bool]]:
         """The calls of the project that pass a function named `name` something with evidence,
         and whether each is in a test module: read from the full facts of the files whose

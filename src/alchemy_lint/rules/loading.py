@@ -5,7 +5,7 @@ ASA301 and ASA302 join the loading facts of each async function with the project
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import replace
 
 from alchemy_lint.catalogue import FixSafety
@@ -32,7 +32,7 @@ from alchemy_lint.facts.model import (
 from alchemy_lint.facts.values import ValueRef, within
 from alchemy_lint.findings import Finding
 from alchemy_lint.index import ProjectIndex
-from alchemy_lint.index.identity_map import HeldWhenAsked, held_models
+from alchemy_lint.index.identity_map import CallersHeld, HeldWhenAsked, held_models, held_ways
 from alchemy_lint.index.loading import (
     RAISING_STRATEGIES,
     AccessTarget,
@@ -172,9 +172,21 @@ def _lazy_reads(context: FileContext, function: FunctionFacts) -> Iterator[_Lazy
     if loading is None:
         yield from _provided_reads(context, function, None)
         return
-    held = HeldWhenAsked(
+    held = _held(context, function, loading, with_callers=True)
+    yield from _direct_reads(context, loading.accesses, held)
+    yield from _handed_reads(context, loading.handovers, held)
+    yield from _provided_reads(context, function, held)
+    if function.response_model:
+        yield from _response_reads(context, function, held)
+
+
+def _held(context: FileContext, function: FunctionFacts, loading: FunctionLoading, with_callers: bool) -> HeldWhenAsked:
+    """What the function's session holds (see `identity_map`), worked out when a read asks; with
+    what every caller holds when it calls it, unless `with_callers` is False."""
+    index = context.index
+    return HeldWhenAsked(
         lambda: held_models(
-            context.index,
+            index,
             function,
             context.path,
             tuple(
@@ -182,13 +194,39 @@ def _lazy_reads(context: FileContext, function: FunctionFacts) -> Iterator[_Lazy
                 for source, expiry in loading.expiries
                 for event in _expiring(context, source, (expiry,), scope=function.qualname)
             ),
-        )
+        ),
+        lambda: held_ways(index, function, context.path),
+        (lambda: _callers_held(context, function)) if with_callers else None,
     )
-    yield from _direct_reads(context, loading.accesses, held)
-    yield from _handed_reads(context, loading.handovers, held)
-    yield from _provided_reads(context, function, held)
-    if function.response_model:
-        yield from _response_reads(context, function, held)
+
+
+def _callers_held(context: FileContext, function: FunctionFacts) -> CallersHeld | None:
+    """The models every project caller of `function` holds, unexpired, when it calls it (and
+    not by that call); None when some caller is unknown or holds none."""
+    index = context.index
+    models: frozenset[str] | None = None
+    sites: list[tuple[HeldWhenAsked, int]] = []
+    for path, call in index.values.calling_sites(function):
+        facts = index.files[path]
+        caller = _enclosing(facts.functions, call.line)
+        if caller is None or caller.loading is None:
+            return None
+        held = _held(FileContext(facts, index, context.settings), caller, caller.loading, with_callers=False)
+        found = held.models().at(call.line, before=True)
+        models = found if models is None else models & found
+        if not models:
+            return None
+        sites.append((held, call.line))
+    return CallersHeld(models, tuple(sites)) if models else None
+
+
+def _enclosing(functions: tuple[FunctionFacts, ...], line: int) -> FunctionFacts | None:
+    """The innermost function whose body holds `line`."""
+    found: FunctionFacts | None = None
+    for function in functions:
+        if function.line <= line <= function.end_line and (found is None or function.line > found.line):
+            found = function
+    return found
 
 
 def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...], held: HeldWhenAsked) -> Iterator[_Lazy]:
@@ -251,7 +289,7 @@ def _provided_reads(context: FileContext, function: FunctionFacts, held: HeldWhe
         for read in function.parameter_reads:
             if read.parameter != name or read.through is not None or within(read.path, loads):
                 continue
-            in_session = held.at(read.line) if held is not None else frozenset()
+            in_session: Container[str] = held.at(read.line) if held is not None else frozenset()
             unloaded = first_unloaded(index, target, (), read.path, ("", 0), 0, in_session, read.assigned)
             if unloaded is not None:
                 yield _handed(read.line, read.col, name, unloaded, context, function.line)
