@@ -418,6 +418,7 @@ _Env = dict[str, _Value]
 #: added it (`read_through`).
 _MAPPED_SOURCES = frozenset({SourceKind.QUERY, SourceKind.GET, SourceKind.NEW})
 
+
 def _join_values(left: _Value, right: _Value) -> _Value | None:
     if left == right:
         return left
