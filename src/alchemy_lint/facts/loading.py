@@ -777,6 +777,9 @@ class _LoadingWalker:
         #: while it was fresh, by call node, with its mark (`touch_fresh`).
         self.fresh_names: set[str] = set()
         self._fresh_calls: dict[int, str] = {}
+        #: What each line's calls that may end a transaction were handed (arguments, receiver),
+        #: as expressions: a callee may refresh those, so their reads say nothing of the others.
+        self.handed_at: dict[int, set[str]] = {}
         #: The method set an attribute of `self` or called a method of it: what a test of `self`
         #: reads from here on is no longer what its caller found (see `branch_conditions`).
         self.state_touched = False
@@ -1367,7 +1370,7 @@ class _LoadingWalker:
             return None
         return expr.args[0].id if qualify(expr.func, self.resolver.table) in _INSPECT else None
 
-    def read_through(self, attribute: str, owner: _Object, env: _Env) -> None:
+    def read_through(self, node: ast.Attribute, owner: _Object, env: _Env) -> None:
         """`worker.id` of an expired object: the read raises (MissingGreenlet) and leaves the path
         wherever one of its expiries happened. The paths that go on past it are those where none
         did, for every object: a later read (the next iteration's) is reached by another path
@@ -1377,14 +1380,22 @@ class _LoadingWalker:
         a parameter or a provider gives may be a pydantic schema, whose reads raise nothing, and
         the index alone tells what a project function returns). Not for an attribute the code
         refreshed on its own (`refresh(obj, ["name"])`), whose read loads nothing, nor a private
-        one, which may be no column."""
+        one, which may be no column.
+
+        An event that may have left this object fresh and the others expired is left on: a
+        later query of its row may have repopulated it (`reselected`), and a call it was handed
+        to may have refreshed it (the index tells both)."""
+        attribute = node.attr
         if owner.path or owner.source.kind not in _MAPPED_SOURCES:
             return
         if attribute.startswith("_") or {attribute, assigned(attribute)} & owner.loaded:
             return
-        # (An event a later query of the object's row may have voided, which the index tells, is
-        # left on: the read may have loaded nothing and raised nothing.)
-        gone = {(e.session, e.method, e.line) for e in owner.expired if e.reselected is None}
+        target = expression_text(node.value)
+        gone = {
+            (e.session, e.method, e.line)
+            for e in owner.expired
+            if e.reselected is None and not (e.method == "call" and target in self.handed_at.get(e.line, ()))
+        }
         for name, value in list(env.items()):
             if isinstance(value, _Object) and value.expired:
                 kept = frozenset(e for e in value.expired if (e.session, e.method, e.line) not in gone)
@@ -1671,7 +1682,7 @@ class _LoadingWalker:
             return _AwaitableAttrs(node.value.id if isinstance(node.value, ast.Name) else None, owner)
         self.record(node, owner, kind)
         if kind is AccessKind.READ and owner.expired:
-            self.read_through(node.attr, owner, env)
+            self.read_through(node, owner, env)
         if owner.source.kind is SourceKind.RECEIVED:
             return None  # what its relationships hold is the caller's query's business (ASA301)
         if node.attr.startswith("__") or len(owner.path) >= _MAX_PATH or assigned(node.attr) in owner.loaded:
@@ -2151,6 +2162,8 @@ class _LoadingWalker:
         callee = method or self.callee(node)
         if not callee:
             return
+        receiver_text = expression_text(func.value) if isinstance(func, ast.Attribute) else None
+        self.handed_at.setdefault(node.lineno, set()).update(handed | {receiver_text or ""})
         flags = known_arguments(node)
         fresh = self._fresh_calls.get(id(node))
         if built is not None and type(func) is ast.Attribute and type(func.value) is ast.Call:
