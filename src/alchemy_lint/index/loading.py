@@ -500,6 +500,7 @@ def relationship_loaded(
     if (
         loaded_here is False
         and relationship.is_collection is False
+        and relationship.many_to_one is not False
         and _from_identity_map(target, relationship, in_session)
     ):
         return None
@@ -685,7 +686,9 @@ def _from_identity_map(target: AccessTarget, relationship: RelationshipRef, in_s
     object it points to is already loaded: likely when it points back to an object on the path
     (`item.order` of `order.items`), or when the code at hand holds objects of the target model
     (a route with `project: ProjectModel` that loads runs `where(Run.project_id == project.id)`).
-    Such reads are not judged."""
+    Such reads are not judged. A scalar one-to-many (`uselist=False`, the foreign key on the
+    target's table) always runs SQL: SQLAlchemy answers from the identity map only a lazy load
+    by the target's primary key (runtime-verified, tests/test_loading_runtime.py)."""
     on_path = {target.source.model, *(step.model for step in target.path)}
     return relationship.target in on_path or relationship.target in in_session
 
