@@ -148,3 +148,43 @@ async def rename(user_id: int) -> str:
     outcome = run_example(root, "app/handlers.py")
     assert outcome["error"] == ("MissingGreenlet" if expire_on_commit else None), outcome
     assert [f.line for f in findings_in(root, "app/handlers.py", "ASA302")] == ([line] if expire_on_commit else [])
+
+
+@pytest.mark.parametrize(
+    "take",
+    [
+        "for user, _ in await rows(session):\n        count += len(user.roles)",
+        "count = sum(len(user.roles) for user, _ in await rows(session))",
+        "found = await rows(session)\n    for user, _ in found:\n        count += len(user.roles)",
+    ],
+)
+@pytest.mark.parametrize("loaded", [False, True])
+def test_the_rows_a_project_function_returned_unpacked(take: str, loaded: bool, tmp_path: Path) -> None:
+    # Each row of the list the callee returned gives its first entity first, as `row[0]` does.
+    options = ".options(selectinload(User.roles))" if loaded else ""
+    handler = f"""\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.models import User
+
+
+async def role_count(session: AsyncSession) -> int:
+    count = 0
+    {take}
+    return count
+
+
+async def rows(session: AsyncSession):
+    result = await session.execute(select(User, User.name){options})
+    return result.all()
+"""
+    root = write_project(
+        tmp_path / "project", {"app/models.py": MODELS, "app/db.py": DATABASE, "app/handlers.py": handler}
+    )
+    line = next(n for n, text in enumerate(handler.splitlines(), 1) if "user.roles" in text)
+    outcome = run_example(root, "app/handlers.py")
+    assert outcome["error"] == (None if loaded else "MissingGreenlet"), outcome
+    assert outcome["line"] == (None if loaded else line), outcome
+    assert [f.line for f in findings_in(root, "app/handlers.py", "ASA301")] == ([] if loaded else [line])

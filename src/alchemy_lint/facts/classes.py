@@ -156,6 +156,7 @@ def relationship_facts(
     if target is None and annotation is not None:
         target = _target_name(annotation, table)
     cascade = _DeleteCascade() if call is None else _delete_cascade(call)
+    foreign_keys, join = _join_options(call) if call is not None else (None, None)
     return RelationshipFacts(
         name,
         target,
@@ -168,7 +169,85 @@ def relationship_facts(
         cascade.deletes,
         cascade.passive,
         cascade.backref_loads,
+        foreign_keys,
+        join,
     )
+
+
+def _join_options(call: ast.Call) -> tuple[tuple[str, ...] | None, str | None]:
+    """`foreign_keys=` (its columns as written) and how else the join is given (`secondary=`,
+    `primaryjoin=`), also in SQLModel's `sa_relationship_kwargs` and `sa_relationship`."""
+    foreign_keys: tuple[str, ...] | None = None
+    join: str | None = None
+    options: list[tuple[str, ast.expr]] = []
+    for keyword in call.keywords:
+        if keyword.arg == "sa_relationship_kwargs":
+            options.extend(_mapping_items(keyword.value))
+        elif keyword.arg == "sa_relationship" and isinstance(keyword.value, ast.Call):
+            inner_keys, inner_join = _join_options(keyword.value)
+            foreign_keys, join = foreign_keys or inner_keys, join or inner_join
+        elif keyword.arg is not None:
+            options.append((keyword.arg, keyword.value))
+    for option, value in options:
+        if option == "foreign_keys":
+            foreign_keys = _column_names(value)
+        elif option == "secondary":
+            join = "secondary"
+        elif option == "primaryjoin" and join is None:
+            join = "primaryjoin"
+    return foreign_keys, join
+
+
+def _column_names(value: ast.expr) -> tuple[str, ...] | None:
+    """`[owner_id]`, `owner_id`, `[Pod.owner_id]`, `"[Pod.owner_id, Pod.team_id]"`: the columns as
+    written; None for anything else."""
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        names = tuple(name.strip() for name in value.value.strip().strip("[]()").split(",") if name.strip())
+        return names or None
+    items = value.elts if isinstance(value, (ast.List, ast.Tuple, ast.Set)) else [value]
+    names = tuple(".".join(parts) for item in items if (parts := dotted_parts(item)) is not None)
+    return names if names and len(names) == len(items) else None
+
+
+def table_name(statement: ast.stmt) -> str | None:
+    """The literal of `__tablename__ = "users"` in a class body."""
+    declared = class_field(statement)
+    if declared is None or declared[0] != "__tablename__":
+        return None
+    value = declared[2]
+    return value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
+
+
+def referenced_table(value: ast.expr | None) -> str | None:
+    """The table or class a column's foreign key points to, as written: `users` of
+    `mapped_column(ForeignKey("users.id"))` or `Column(Integer, ForeignKey("users.id"))`, `User`
+    of `ForeignKey(User.id)`, SQLModel's `Field(foreign_key="users.id")` and
+    `Field(sa_column=Column(ForeignKey(...)))`."""
+    if not isinstance(value, ast.Call):
+        return None
+    for keyword in value.keywords:
+        if keyword.arg == "foreign_key" and isinstance(keyword.value, ast.Constant):
+            return _table_of(keyword.value)
+        if keyword.arg == "sa_column":
+            found = referenced_table(keyword.value)
+            if found is not None:
+                return found
+    for argument in value.args:
+        if not (isinstance(argument, ast.Call) and argument.args):
+            continue
+        parts = dotted_parts(argument.func)
+        if parts and parts[-1] == "ForeignKey":
+            return _table_of(argument.args[0])
+    return None
+
+
+def _table_of(column: ast.expr) -> str | None:
+    """`users` of `"users.id"` (or `"schema.users.id"`), `User` of `User.id`."""
+    if isinstance(column, ast.Constant) and isinstance(column.value, str):
+        written = column.value.split(".")
+        return written[-2] if len(written) >= 2 else None
+    parts = dotted_parts(column)
+    return parts[-2] if parts is not None and len(parts) >= 2 else None
 
 
 @dataclass(slots=True)

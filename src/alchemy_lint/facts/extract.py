@@ -20,7 +20,9 @@ from alchemy_lint.facts.classes import (
     declares_unique,
     decorator_callee,
     field_type,
+    referenced_table,
     relationship_facts,
+    table_name,
     unique_constraints,
 )
 from alchemy_lint.facts.concurrency import ConcurrencyRecorder
@@ -513,6 +515,8 @@ class _FactsBuilder(FastNodeVisitor):
         fields: list[str] = []
         primary_key: list[str] = []
         unique: list[str] = []
+        references: list[tuple[str, str]] = []
+        declared_table: str | None = None
         field_types: dict[str, str] = {}
         proxies: list[FunctionFacts] = []
         for statement in node.body:
@@ -526,6 +530,10 @@ class _FactsBuilder(FastNodeVisitor):
                 fields.append(name)
                 if declares_primary_key(value):
                     primary_key.append(name)
+                referenced = referenced_table(value)
+                if referenced is not None:
+                    references.append((name, referenced))
+                declared_table = table_name(statement) or declared_table
                 if declares_unique(value):
                     unique.append(name)
                 elif name == "__table_args__":
@@ -574,6 +582,8 @@ class _FactsBuilder(FastNodeVisitor):
                 tuple(unique),
                 fresh_state(node),
                 enters_itself(node),
+                declared_table,
+                tuple(references),
             )
         )
 
@@ -1944,8 +1954,9 @@ def _returns_a_value(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
 
 
 def _builtin_decorator(decorator: ast.expr) -> str | None:
-    """`@staticmethod` and `@classmethod`, which no import names: how a method takes its arguments."""
-    if isinstance(decorator, ast.Name) and decorator.id in ("staticmethod", "classmethod"):
+    """`@staticmethod`, `@classmethod` and `@property`, which no import names: how a method takes its
+    arguments, and that reading `obj.name` runs it."""
+    if isinstance(decorator, ast.Name) and decorator.id in ("staticmethod", "classmethod", "property"):
         return decorator.id
     return None
 

@@ -26,12 +26,13 @@ def yield_guard(
     """
     name = value.text
     context: list[Origin] = []
-    rolls_back = closes = False
+    rolls_back = closes = kept = False
     for statement in enclosing:
         if isinstance(statement, (ast.AsyncWith, ast.With)):
             for item in statement.items:
                 if _binds(item, name) or _acts_on(item.context_expr, name):
                     context.extend(origins_of(item.context_expr))
+                kept = kept or _keeps(item, name)
         else:
             # `try` or `try/except*` (Python 3.11+): the builder pushes nothing else.
             handlers: list[ast.ExceptHandler] = getattr(statement, "handlers", [])
@@ -40,12 +41,18 @@ def yield_guard(
                 _calls(handler.body, name, "rollback") and _raises(handler.body) for handler in handlers
             )
             closes = closes or _calls(finalbody, name, "close")
-    return YieldGuard(value, node.lineno, node.col_offset, tuple(context), rolls_back, closes)
+    return YieldGuard(value, node.lineno, node.col_offset, tuple(context), rolls_back, closes, kept)
 
 
 def _binds(item: ast.withitem, name: str) -> bool:
     bound = item.optional_vars
     return bound is not None and expression_text(bound) == name
+
+
+def _keeps(item: ast.withitem, name: str) -> bool:
+    """`async with store.unit_of_work() as uow:` around `yield uow.session`."""
+    bound = expression_text(item.optional_vars) if item.optional_vars is not None else None
+    return bound is not None and name.startswith(f"{bound}.")
 
 
 def _acts_on(expr: ast.expr, name: str) -> bool:

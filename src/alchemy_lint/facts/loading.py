@@ -1498,16 +1498,16 @@ class _LoadingWalker:
     @staticmethod
     def unpacked(value: _Value | None, count: int) -> tuple[_Value | None, ...]:
         """The items `a, b = value` binds: a tuple's items, or the elements of what a project
-        function returned (`user, account = await repo.pair()`), judged by its summary."""
+        function returned (`user, account = await repo.pair()`), judged by its summary. A row of
+        the list a project function returned (`for user, joined_at in await repo.rows():`) gives
+        its first entity first, as `row[0]` does; what its other columns are is not known."""
         if isinstance(value, _Tuple) and len(value.items) == count:
             return value.items
-        if (
-            isinstance(value, _Object)
-            and value.stage is None
-            and value.source.kind is SourceKind.CALL
-            and not value.path
-        ):
-            return tuple(replace(value, path=(f"[{position}]",), loaded=frozenset()) for position in range(count))
+        if isinstance(value, _Object) and value.stage is None and value.source.kind is SourceKind.CALL:
+            if not value.path:
+                return tuple(replace(value, path=(f"[{position}]",), loaded=frozenset()) for position in range(count))
+            if value.path == ("[]",):
+                return (value, *(None,) * (count - 1))
         return (None,) * count
 
     def begun_session(self, item: ast.withitem, env: _Env) -> str | None:
@@ -2162,8 +2162,8 @@ class _LoadingWalker:
         callee = method or self.callee(node)
         if not callee:
             return
-        receiver_text = expression_text(func.value) if isinstance(func, ast.Attribute) else None
-        self.handed_at.setdefault(node.lineno, set()).update(handed | {receiver_text or ""})
+        called_on = expression_text(func.value) if isinstance(func, ast.Attribute) else None
+        self.handed_at.setdefault(node.lineno, set()).update(text for text in (*handed, called_on) if text)
         flags = known_arguments(node)
         fresh = self._fresh_calls.get(id(node))
         if built is not None and type(func) is ast.Attribute and type(func.value) is ast.Call:

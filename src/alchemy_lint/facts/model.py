@@ -282,6 +282,9 @@ class YieldGuard:
     rolls_back_on_error: bool = False
     #: A `finally` around the yield calls `<name>.close()`.
     closes_finally: bool = False
+    #: The value is kept by the object a `with` around the yield entered (`async with
+    #: store.unit_of_work() as uow: yield uow.session`): that context manager's exit ends it.
+    kept_by_context: bool = False
 
 
 @record
@@ -373,6 +376,12 @@ class RelationshipFacts:
     #: A `backref=backref(..., cascade=...)` whose delete cascade loads this model's objects
     #: from the target (True), may (None: not literal), or does not (False).
     backref_delete_loads: bool | None = False
+    #: The columns `foreign_keys=` names, as written (`owner_id`, `"Pod.owner_id"`); None when
+    #: the option is absent or no literal.
+    foreign_keys: tuple[str, ...] | None = None
+    #: How the join is given besides the foreign keys: "secondary" (an association table), or
+    #: "primaryjoin" (a condition that may run either way); None for neither.
+    join: str | None = None
 
     @property
     def loads_on_delete(self) -> bool:
@@ -427,6 +436,11 @@ class ClassFacts:
     fresh_state: tuple[KnownArgument, ...] | None = None
     #: Whether `__aenter__` only returns the object itself; None when the class defines none.
     enters_itself: bool | None = None
+    #: The literal `__tablename__`.
+    table_name: str | None = None
+    #: The columns declared with a foreign key: (field, the table or class it references, as
+    #: written: `users` of `ForeignKey("users.id")`, `User` of `ForeignKey(User.id)`).
+    references: tuple[tuple[str, str], ...] = ()
 
 
 @record

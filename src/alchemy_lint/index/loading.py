@@ -516,7 +516,11 @@ def relationship_loaded(
     loaded_here = _loaded_here(target, attribute, loaded, direct)
     if loaded_here is not False:
         return loaded_here
-    if relationship.is_collection is False and _from_identity_map(target, relationship, in_session):
+    if (
+        relationship.is_collection is False
+        and relationship.many_to_one is not False
+        and _from_identity_map(target, relationship, in_session)
+    ):
         return None
     if isinstance(in_session, HeldObjects) and _served_by_identity_map(target, in_session):
         # Reached by a many-to-one the identity map answers: the object is one the code (or
@@ -541,7 +545,9 @@ def _served_by_identity_map(target: AccessTarget, in_session: Container[str]) ->
     if len(target.path) <= len(target.source.prefix):
         return False
     step = target.path[-1]
-    if step.is_collection is not False or step.target is None or step.target not in in_session:
+    if step.is_collection is not False or step.many_to_one is False:
+        return False  # (a one-to-one read from the parent's side always runs SQL)
+    if step.target is None or step.target not in in_session:
         return False
     owners = [target.source.model, *(r.target for r in target.path[:-1])]
     if step.target in owners:
@@ -738,7 +744,9 @@ def _from_identity_map(target: AccessTarget, relationship: RelationshipRef, in_s
     object it points to is already loaded: likely when it points back to an object on the path
     (`item.order` of `order.items`), or when the code at hand holds objects of the target model
     (a route with `project: ProjectModel` that loads runs `where(Run.project_id == project.id)`).
-    Such reads are not judged."""
+    Such reads are not judged. A scalar one-to-many (`uselist=False`, the foreign key on the
+    target's table) always runs SQL: SQLAlchemy answers from the identity map only a lazy load
+    by the target's primary key (runtime-verified, tests/test_loading_runtime.py)."""
     on_path = {target.source.model, *(step.model for step in target.path)}
     return relationship.target in on_path or relationship.target in in_session
 

@@ -6,7 +6,7 @@ what their relationships load, and what a value with an `Origin` is (a session, 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
 from pathlib import Path
 from types import MappingProxyType
@@ -80,6 +80,10 @@ class RelationshipRef:
     line: int
     is_collection: bool | None = None
     join_depth: int | None = None
+    #: Whether the foreign key is on the owner's table (a many-to-one, which a lazy load may
+    #: answer from the identity map); False when it is on the target's or an association
+    #: table (a one-to-many, even scalar with `uselist=False`); None when unknown.
+    many_to_one: bool | None = None
 
     @property
     def is_eager(self) -> bool:
@@ -531,7 +535,26 @@ class ProjectIndex:
             line=relationship.line,
             is_collection=self._is_collection(cls, relationship),
             join_depth=relationship.join_depth,
+            many_to_one=self._many_to_one(cls, relationship),
         )
+
+    def _many_to_one(self, cls: ClassFacts, relationship: RelationshipFacts) -> bool | None:
+        """Where the relationship's foreign key is (see `RelationshipRef.many_to_one`): the
+        columns `foreign_keys=` names, else the foreign keys the two models declare towards
+        each other, when only one of them does."""
+        if relationship.join == "secondary":
+            return False
+        owner = self.class_chain(cls.qualname)
+        target_model = self.resolve_model(relationship.target, near=cls.qualname)
+        target: Sequence[ClassFacts] = self.class_chain(target_model) if target_model is not None else ()
+        if relationship.foreign_keys is not None:
+            sides = {_column_side(column, owner, target) for column in relationship.foreign_keys}
+            return sides.pop() if len(sides) == 1 else None
+        if relationship.join is not None or not target:
+            return None
+        forward = _references(owner, target)
+        backward = _references(target, owner)
+        return forward if forward != backward else None
 
     def delete_cascade_load(self, model: str) -> str | None:
         """The relationship (`Model.name`) that `session.delete()` of an object of `model` may
@@ -799,3 +822,29 @@ __all__ = [
     "ProjectIndex",
     "RelationshipRef",
 ]
+
+
+def _table_names(chain: Sequence[ClassFacts]) -> set[str]:
+    """The names a foreign key may give a model's table by: its `__tablename__`, its class name,
+    and the class name in lower case (SQLModel's default table name)."""
+    return {name for cls in chain for name in (cls.table_name, cls.name, cls.name.lower()) if name}
+
+
+def _references(source: Sequence[ClassFacts], target: Sequence[ClassFacts]) -> bool:
+    """Whether the model of `source` declares a foreign key to the table of `target`."""
+    names = _table_names(target)
+    return any(referenced in names for cls in source for _, referenced in cls.references)
+
+
+def _column_side(column: str, owner: Sequence[ClassFacts], target: Sequence[ClassFacts]) -> bool | None:
+    """True for a column of the owner (`owner_id` in its body, `Owner.owner_id`), False for one of
+    the target, None when it cannot be told."""
+    parts = column.split(".")
+    if len(parts) == 1:
+        return True if any(parts[0] in cls.fields for cls in owner) else None
+    head = parts[-3] if parts[-2] == "c" and len(parts) >= 3 else parts[-2]
+    if head in {cls.name for cls in owner} or head in {cls.table_name for cls in owner if cls.table_name}:
+        return True
+    if head in {cls.name for cls in target} or head in {cls.table_name for cls in target if cls.table_name}:
+        return False
+    return None

@@ -1218,6 +1218,7 @@ def check_unsafe_session_helper(rule: Rule, context: FileContext) -> Iterator[Fi
             if (
                 guard.rolls_back_on_error
                 or guard.closes_finally
+                or guard.kept_by_context
                 or any(index.values.origin(origin).kind in _GUARDING_KINDS for origin in guard.context_origins)
             ):
                 continue
@@ -1249,8 +1250,9 @@ UNSAFE_SESSION_HELPER = Rule(
         "`except: await session.rollback(); raise` or `finally: await session.close()`. The rule "
         "checks every async context manager (`@asynccontextmanager`, or a generator made one by calling "
         "`asynccontextmanager(f)`) that opens the session it yields; one that hands out a session it "
-        "received (a parameter, a session of the enclosing function, `self.session`) does not own it, "
-        "and its owner closes it."
+        "received (a parameter, a session of the enclosing function, `self.session`) or one that the "
+        "object an enclosing `async with` entered keeps (`async with store.unit_of_work() as uow: yield "
+        "uow.session`) does not own it, and its owner closes it."
     ),
     check=check_unsafe_session_helper,
     runtime=(
