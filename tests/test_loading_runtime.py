@@ -898,3 +898,33 @@ async def rename(session: AsyncSession, payload: Rename) -> str:
     outcome = run_example(root, "app/handlers.py")
     assert (outcome["error"], outcome["line"]) == ("MissingGreenlet", 23)
     assert [f.line for f in findings_in(root, "app/handlers.py", "ASA302")] == [23]
+
+
+def test_an_object_handed_to_the_call_that_expired_it_was_expired_by_an_earlier_iteration(tmp_path: Path) -> None:
+    # The arguments are evaluated before the call runs: the commit that expired the next user
+    # is the previous iteration's.
+    handler = """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def rename_all() -> None:
+    async with SessionLocal() as session:
+        users = (await session.scalars(select(User))).all()
+        for user in users:
+            await rename(session, user)  # ASA302
+
+
+async def rename(session: AsyncSession, user: User) -> None:
+    user.name = user.name.title()
+    await session.commit()
+"""
+    root = _facts_project(tmp_path / "project", handler, expire_on_commit=True)
+    outcome = run_example(root, "app/handlers.py")
+    assert (outcome["error"], outcome["line"]) == ("MissingGreenlet", 16)
+    findings = findings_in(root, "app/handlers.py", "ASA302")
+    assert [f.line for f in findings] == [12]
+    assert "rename(), which calls session.commit(), of an earlier iteration at line 12" in findings[0].message

@@ -540,13 +540,13 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
         # iteration of a loop makes, whatever their lines.
         expired = sorted(
             (*_expired_reads(context, function), *_expired_handovers(context, function)),
-            key=lambda read: (read.event.line > read.line, read.line, read.col),
+            key=lambda read: (_of_an_earlier_iteration(read), read.line, read.col),
         )
         for read in expired:
             event = read.event
             # The next iteration's read is reached by a path of its own (one that reads the object
             # after the event in the same iteration leaves the object unexpired, see the facts).
-            key = (read.target.split(".", 1)[0], read.source_line, event.line, event.line > read.line)
+            key = (read.target.split(".", 1)[0], read.source_line, event.line, _of_an_earlier_iteration(read))
             if key in reported:
                 continue
             reported.add(key)
@@ -577,7 +577,7 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
                 read.col,
                 attribute=read.attribute,
                 target=read.target + read.reader,
-                event=_event_text(event) + (" of an earlier iteration" if event.line > read.line else ""),
+                event=_event_text(event) + (" of an earlier iteration" if _of_an_earlier_iteration(read) else ""),
                 event_line=event.line,
                 fix=fix,
             )
@@ -597,6 +597,14 @@ class _ExpiredRead:
     #: It was expired in the session of the project function that returned it, which the
     #: caller does not hold (`async with factory() as s: ...; return obj`).
     in_callee_session: bool = False
+
+
+def _of_an_earlier_iteration(read: _ExpiredRead) -> bool:
+    """Whether the event that expired the object comes after the read in the code: in a loop,
+    an earlier iteration's. A call's own arguments are evaluated before it runs, so a call that
+    is handed the object it expired did so in an earlier iteration too."""
+    event = read.event
+    return event.line > read.line or (event.line == read.line and bool(event.callee))
 
 
 def _in_callee_session(source: ObjectSource) -> bool:
