@@ -928,3 +928,31 @@ async def rename(session: AsyncSession, user: User) -> None:
     findings = findings_in(root, "app/handlers.py", "ASA302")
     assert [f.line for f in findings] == [12]
     assert "rename(), which calls session.commit(), of an earlier iteration at line 12" in findings[0].message
+
+
+def test_an_object_a_call_returns_expired_is_read_after_that_call_on_its_line(tmp_path: Path) -> None:
+    # Read on the line of the call that returned it expired: after the call, in this iteration.
+    handler = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def create_named(name: str) -> int:
+    async with SessionLocal() as session:
+        return (await create(session, name)).id  # ASA302
+
+
+async def create(session: AsyncSession, name: str) -> User:
+    user = User(name=name)
+    session.add(user)
+    await session.commit()
+    return user
+"""
+    root = _facts_project(tmp_path / "project", handler, expire_on_commit=True)
+    outcome = run_example(root, "app/handlers.py")
+    assert (outcome["error"], outcome["line"]) == ("MissingGreenlet", 9)
+    findings = findings_in(root, "app/handlers.py", "ASA302")
+    assert [f.line for f in findings] == [9]
+    assert "create(), which calls session.commit(), at line 9" in findings[0].message

@@ -597,6 +597,8 @@ class _ExpiredRead:
     #: It was expired in the session of the project function that returned it, which the
     #: caller does not hold (`async with factory() as s: ...; return obj`).
     in_callee_session: bool = False
+    #: The object is handed to a call there (its argument), not read.
+    handed: bool = False
 
 
 def _of_an_earlier_iteration(read: _ExpiredRead) -> bool:
@@ -604,7 +606,7 @@ def _of_an_earlier_iteration(read: _ExpiredRead) -> bool:
     an earlier iteration's. A call's own arguments are evaluated before it runs, so a call that
     is handed the object it expired did so in an earlier iteration too."""
     event = read.event
-    return event.line > read.line or (event.line == read.line and bool(event.callee))
+    return event.line > read.line or (event.line == read.line and read.handed and bool(event.callee))
 
 
 def _in_callee_session(source: ObjectSource) -> bool:
@@ -700,6 +702,7 @@ def _expired_handovers(context: FileContext, function: FunctionFacts) -> Iterato
             handover.source.line,
             events[-1],
             _in_callee_session(source),
+            handed=True,
         )
 
 
