@@ -956,3 +956,32 @@ async def create(session: AsyncSession, name: str) -> User:
     findings = findings_in(root, "app/handlers.py", "ASA302")
     assert [f.line for f in findings] == [9]
     assert "create(), which calls session.commit(), at line 9" in findings[0].message
+
+
+def test_an_argument_read_on_the_line_of_the_call_that_expired_it_is_an_earlier_iterations(tmp_path: Path) -> None:
+    handler = """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def rename_all() -> None:
+    async with SessionLocal() as session:
+        users = (await session.scalars(select(User))).all()
+        for user in users:
+            await rename(session, user.id)  # ASA302
+
+
+async def rename(session: AsyncSession, user_id: int) -> None:
+    user = await session.get(User, user_id)
+    user.name = "renamed"
+    await session.commit()
+"""
+    root = _facts_project(tmp_path / "project", handler, expire_on_commit=True)
+    outcome = run_example(root, "app/handlers.py")
+    assert (outcome["error"], outcome["line"]) == ("MissingGreenlet", 12)
+    findings = findings_in(root, "app/handlers.py", "ASA302")
+    assert [f.line for f in findings] == [12]
+    assert "rename(), which calls session.commit(), of an earlier iteration at line 12" in findings[0].message

@@ -597,16 +597,17 @@ class _ExpiredRead:
     #: It was expired in the session of the project function that returned it, which the
     #: caller does not hold (`async with factory() as s: ...; return obj`).
     in_callee_session: bool = False
-    #: The object is handed to a call there (its argument), not read.
-    handed: bool = False
 
 
 def _of_an_earlier_iteration(read: _ExpiredRead) -> bool:
     """Whether the event that expired the object comes after the read in the code: in a loop,
-    an earlier iteration's. A call's own arguments are evaluated before it runs, so a call that
-    is handed the object it expired did so in an earlier iteration too."""
+    an earlier iteration's. A call's own arguments are evaluated before it runs, so an object
+    read or handed over on the line of the call that expired it did so in an earlier iteration
+    too, unless the call itself gave it (`(await create(session)).id` reads it after)."""
     event = read.event
-    return event.line > read.line or (event.line == read.line and read.handed and bool(event.callee))
+    if event.line != read.line:
+        return event.line > read.line
+    return bool(event.callee) and read.source_line != event.line
 
 
 def _in_callee_session(source: ObjectSource) -> bool:
@@ -702,7 +703,6 @@ def _expired_handovers(context: FileContext, function: FunctionFacts) -> Iterato
             handover.source.line,
             events[-1],
             _in_callee_session(source),
-            handed=True,
         )
 
 
