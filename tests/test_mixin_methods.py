@@ -41,9 +41,10 @@ class Team(Base):
 
 REPOSITORY = """\
 from collections.abc import Sequence
-from typing import Any, Generic, Protocol, Self, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import Select, select
+from typing_extensions import Self
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.interfaces import ORMOption
 
