@@ -1962,10 +1962,11 @@ def _builtin_decorator(decorator: ast.expr) -> str | None:
 
 
 def _literal_getattr(call: ast.Call) -> bool:
-    """`getattr(obj, "name")` or `getattr(obj, "name", default)`."""
+    """`getattr(obj, "name")` or `getattr(obj, "name", default)`; `hasattr(obj, "name")`, which
+    reads it too (and lets every error but AttributeError through)."""
     return (
         isinstance(call.func, ast.Name)
-        and call.func.id == "getattr"
+        and call.func.id in ("getattr", "hasattr")
         and len(call.args) >= 2
         and isinstance(call.args[1], ast.Constant)
         and isinstance(call.args[1].value, str)

@@ -165,6 +165,46 @@ def _model_unknown(left: _Object, right: _Object) -> bool:
     return any(side.source.kind is SourceKind.CALL and side.source.model is None for side in (left, right))
 
 
+#: Statement methods that only narrow or order the rows (`where`, `order_by`, `options`...): a
+#: parameter they are called on is taken for a statement (`join` is also `str.join`).
+_FILTERS = frozenset(
+    {"where", "filter", "filter_by", "order_by", "limit", "offset", "options", "distinct", "group_by", "having"}
+)
+
+
+#: Builtins that read the attribute their second argument names.
+_ATTRIBUTE_GETTERS = frozenset({"getattr", "hasattr"})
+
+
+def _parameter_statement(name: str, line: int) -> _Statement:
+    """Whatever statement the caller passes as the parameter `name`."""
+    return _Statement("", "", line, frozenset(), True, origin=StatementOrigin(parameter=name))
+
+
+def _other_call(left: ObjectSource, right: ObjectSource) -> bool:
+    """Objects two different calls returned (another callee, or the same one told otherwise)."""
+    if left.kind is not SourceKind.CALL or right.kind is not SourceKind.CALL:
+        return False
+    return _call_of(left) != _call_of(right)
+
+
+def _call_of(source: ObjectSource) -> tuple[object, ...]:
+    return (source.callee, source.passed, source.flags, source.handed)
+
+
+def _with_alternative(left: ObjectSource, right: ObjectSource) -> ObjectSource:
+    """`left`, with the calls of `right` as further alternatives (each call once)."""
+    calls = {_call_of(left)}
+    alternatives: list[ObjectSource] = []
+    for source in (*left.alternatives, replace(right, alternatives=()), *right.alternatives):
+        call = _call_of(source)
+        if call not in calls:
+            calls.add(call)
+            alternatives.append(source)
+    session = left.session if left.session == right.session else None
+    return replace(left, line=min(left.line, right.line), session=session, alternatives=tuple(alternatives))
+
+
 def _loaded_or_added(loaded: _Object, added: _Object) -> _Object | None:
     """An object loaded on one path and created and added to the same session on the other (a
     get-or-create): the session's object either way, which its commit expires; judged by the
@@ -487,6 +527,18 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
                 return None
             if left.source.kind is not right.source.kind:
                 return _loaded_or_added(left, right) or _loaded_or_added(right, left)
+            if _other_call(left.source, right.source):
+                return replace(
+                    left,
+                    source=_with_alternative(left.source, right.source),
+                    loaded=left.loaded & right.loaded,
+                    persistent=left.persistent or right.persistent,
+                    expired=left.expired | right.expired,
+                    pending_in=left.pending_in or right.pending_in,
+                    identities=tuple(i for i in left.identities if i in right.identities),
+                    wraps=(),
+                    fresh=None,
+                )
             loaders = frozenset(left.source.loaders) & frozenset(right.source.loaders)
             source = replace(
                 left.source,
@@ -716,6 +768,10 @@ class _LoadingWalker:
         #: The statements the function returns, and whether some `return` returns something else.
         self.statements: list[ObjectSource] = []
         self.other_statement_returns = False
+        #: Parameters a statement method was called on (`stmt.where(...)`), and those returned
+        #: as they came: a helper that filters the caller's statement, or hands it back as is.
+        self.statement_parameters: set[str] = set()
+        self.returned_parameters_as_is: set[str] = set()
         #: Names the function bound itself: a provided parameter rebound is no longer provided.
         self.rebound: set[str] = set()
         self.accesses: dict[tuple[int, int, str, str], ObjectAccess] = {}
@@ -796,6 +852,11 @@ class _LoadingWalker:
             self.finished(end)
 
     def returned_statements(self) -> tuple[ObjectSource, ...]:
+        as_is = self.returned_parameters_as_is
+        if as_is and as_is <= self.statement_parameters:
+            # `if not flag: return stmt` beside `return stmt.where(...)`: the caller's statement.
+            statements = [*self.statements, *(_parameter_statement(name, self.line).source() for name in sorted(as_is))]
+            return tuple(dict.fromkeys(statements))
         return () if self.other_statement_returns else tuple(dict.fromkeys(self.statements))
 
     def parameter(self, node: ast.expr) -> str | None:
@@ -1174,6 +1235,8 @@ class _LoadingWalker:
             self.hand_over(node, node.value, returned, schema, "", RETURNED_TO_RESPONSE, env)
         if isinstance(value, _Statement) and value.objects:
             self.statements.append(value.source())
+        elif returned is None and (name := self.parameter(node.value)) is not None:
+            self.returned_parameters_as_is.add(name)
         else:
             self.other_statement_returns = True
         if isinstance(value, _Keyed) and any(isinstance(item, _Object) for item in value.items):
@@ -1774,6 +1837,12 @@ class _LoadingWalker:
                 # What a provided parameter's methods do is not followed: as before it became one.
                 receiver_value = None
             args, keywords = self.arguments(node, env)
+            filtered = self.parameter(func.value) if receiver_value is None and func.attr in _FILTERS else None
+            if filtered is not None:
+                # `stmt.where(...)` of a parameter: a statement each caller passes (the index
+                # takes what it is at the call), as `session.execute(stmt)` of one is.
+                self.statement_parameters.add(filtered)
+                receiver_value = _parameter_statement(filtered, node.lineno)
             if isinstance(receiver_value, _Statement):
                 return self.statement_method(receiver_value, func.attr, node, args)
             first = node.args[0] if func.attr == "get" and node.args else None
@@ -1838,7 +1907,8 @@ class _LoadingWalker:
             for value, arg in zip(args, node.args, strict=True):
                 self.formatted(node, arg, value, _FORMATTING[func.id], env)
             return None
-        if isinstance(func, ast.Name) and func.id == "getattr" and len(node.args) >= 2:
+        if isinstance(func, ast.Name) and func.id in _ATTRIBUTE_GETTERS and len(node.args) >= 2:
+            # (`hasattr` reads the attribute too, and lets only AttributeError through.)
             owner, name = args[0], node.args[1]
             if (
                 isinstance(owner, _Object)
@@ -2590,8 +2660,7 @@ class _LoadingWalker:
             held_by = self.parameter(first) if statement is None and isinstance(first, ast.Name) else None
             if held_by is not None:
                 # `get_all(self, statement)`: runs whatever statement each caller passes.
-                origin = StatementOrigin(parameter=held_by)
-                statement = _Statement("", "", node.lineno, frozenset(), True, origin=origin)
+                statement = _parameter_statement(held_by, node.lineno)
             if not isinstance(statement, _Statement) or not (awaited or method == "stream_scalars"):
                 return None
             if not statement.objects:

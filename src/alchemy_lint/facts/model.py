@@ -758,6 +758,10 @@ class ObjectSource:
     #: Parameters that hold the query's loader options (`session.get(M, key, options=options)`):
     #: its loaders are unknown here, and known empty for a call that leaves them None.
     loader_parameters: tuple[str, ...] = ()
+    #: For CALL: the other calls the object may come from, one per branch that bound it
+    #: (`if price: product = await by_price(...) else: product = await by_id(...)`): a read after
+    #: the branches is made on every path, so each callee's objects are judged.
+    alternatives: tuple[ObjectSource, ...] = ()
 
 
 class AccessKind(str, Enum):

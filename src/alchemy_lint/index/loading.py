@@ -167,6 +167,8 @@ def _resolve_call(
     here: str = "",
     name: str = "",
 ) -> ResolvedSource | None:
+    if source.alternatives:
+        return _resolve_alternatives(index, source, depth, position, caller, here, name)
     function = callee_function(index, source.callee) or _sibling_method(index, source.callee, caller)
     if function is None:
         return None
@@ -240,6 +242,43 @@ def _resolve_call(
             tuple(dict.fromkeys((*found.withheld, *resolved.withheld))),
         )
     return found
+
+
+def _resolve_alternatives(
+    index: ProjectIndex,
+    source: ObjectSource,
+    depth: int,
+    position: int | str | None,
+    caller: CallSite | None,
+    here: str,
+    name: str,
+) -> ResolvedSource | None:
+    """Objects one of several calls returned, whichever branch ran: each call's objects are
+    resolved, and a relationship counts as loaded only when every call loaded it (a loader on
+    some of a call's own paths stays maybe). Judged by the call that loads least, so that a
+    finding names the query a loader is missing from. A call the index cannot follow is left
+    out, as it was when the first branch's call stood for all."""
+    resolved: list[ResolvedSource] = []
+    for call in (replace(source, alternatives=()), *source.alternatives):
+        found = _resolve_call(index, call, depth, position, caller, here, name)
+        if found is not None:
+            resolved.append(found)
+    if not resolved:
+        return None
+    first = min(resolved, key=lambda found: len(found.loaders))
+    shape = (first.model, first.prefix, first.is_collection, first.kind)
+    if any((found.model, found.prefix, found.is_collection, found.kind) != shape for found in resolved):
+        return None
+    common = set.intersection(*(set(found.loaders) for found in resolved))
+    loaded = set.intersection(*(set(found.loaded) for found in resolved))
+    return replace(
+        first,
+        loaders=tuple(path for path in first.loaders if path in common),
+        loaders_known=all(found.loaders_known for found in resolved),
+        loaded=tuple(sorted(loaded)),
+        maybe_loaders=tuple(dict.fromkeys(path for found in resolved for path in found.maybe_loaders)),
+        withheld=tuple(dict.fromkeys(held for found in resolved for held in found.withheld)),
+    )
 
 
 def _declared_return(

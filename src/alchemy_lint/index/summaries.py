@@ -165,6 +165,36 @@ class Summaries:
                 return owner.cls
         return None
 
+    def constructed_schema(self, origins: tuple[Origin, ...]) -> str | None:
+        """The schema class a call builds (`CategoryPage(items=categories)`): a pydantic model's
+        `__init__` validates each field it is given, as `model_validate` does."""
+        for origin in origins:
+            if len(origin.steps) != 1 or origin.steps[0].kind is not StepKind.CALL:
+                continue
+            cls = self.index.values.origin(origin.base()).cls
+            if cls is not None and cls in self.index.classes and self.validates(cls):
+                return cls
+        return None
+
+    def validates(self, cls: str) -> bool:
+        """A pydantic model (also SQLModel's without a table): not an ORM model, and one of its
+        classes names a pydantic or SQLModel base."""
+        index = self.index
+        return not index.is_model(cls) and any(
+            base.startswith(_OWN_STR_BASES) for ancestor in index.class_chain(cls) for base in ancestor.bases
+        )
+
+    def field_reads(self, schema: str, field: str, model: str) -> tuple[Read, ...]:
+        """What validating an object of `model` as the field `field` of `schema` reads: the
+        nested schema the field names (`items: list[CategoryOut]`); nothing for another type."""
+        for cls in self.index.class_chain(schema):
+            if field in cls.fields:
+                nested = self._schema_class(cls.field_types.get(field), cls.qualname)
+                if nested is None or not self.validates(nested):
+                    return ()
+                return self.schema_reads(nested, model)
+        return ()
+
     # -- reads -------------------------------------------------------------------------
 
     def reads(

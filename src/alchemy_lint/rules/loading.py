@@ -368,12 +368,23 @@ def _handover_reads(index: ProjectIndex, handover: Handover, model: str) -> tupl
         if handover.is_collection:
             reads = tuple(replace(read, path=("[]", *read.path)) for read in reads)
         return reads
+    if not handover.argument.isdigit() and (built := summaries.constructed_schema(handover.callee)) is not None:
+        # `CategoryPage(items=categories)`: the field's nested schema validates each object.
+        reads = summaries.field_reads(built, handover.argument, model)
+        if handover.is_collection:
+            reads = tuple(replace(read, path=("[]", *read.path)) for read in reads)
+        return reads
     found: list[Read] | None = None
     for callee in summaries.callees(handover.callee):
         parameter = summaries.parameter(callee, handover.argument)
         if parameter is not None:
             found = [*(found or ()), *summaries.reads(callee, parameter, handover.flags)]
     return tuple(found) if found is not None else None
+
+
+def _built_field(index: ProjectIndex, handover: Handover) -> bool:
+    """The object is handed as a field of a schema the call builds (`CategoryPage(items=rows)`)."""
+    return not handover.argument.isdigit() and index.summaries.constructed_schema(handover.callee) is not None
 
 
 def _callee_refreshes(index: ProjectIndex, handover: Handover) -> bool:
@@ -419,14 +430,20 @@ def _response_reads(context: FileContext, function: FunctionFacts, held: HeldWhe
     if schema is None or schema not in index.classes or index.is_model(schema):
         return
     for returned in loading.returns:
-        if not returned.line or isinstance(returned.position, str) or not _is_async_object(context, returned.source):
-            continue  # (an object under a key of a returned dict: the schema validates the dict)
+        if not returned.line or not _is_async_object(context, returned.source):
+            continue
         target = resolve_object(index, returned.source, returned.path, context.path)
         if target is None:
             continue
         loaded = () if returned.is_collection else returned.loaded
         in_session = held.at(returned.line)
-        for read in index.summaries.schema_reads(schema, target.model):
+        if isinstance(returned.position, str):
+            # `return {"items": categories, "total": n}`: the schema validates the dict, and the
+            # field of that key validates the objects (`items: list[CategoryOut]`).
+            reads = index.summaries.field_reads(schema, returned.position, target.model)
+        else:
+            reads = index.summaries.schema_reads(schema, target.model)
+        for read in reads:
             where = (read.function, read.line)
             unloaded = first_unloaded(index, target, loaded, read.path, where, 0, in_session, read.assigned)
             if unloaded is not None:
@@ -468,7 +485,8 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
         "Under asyncio a lazy load cannot run: reading `order.items` when the query did not load it "
         "makes SQLAlchemy emit SQL from plain attribute access, outside the greenlet that "
         "`AsyncSession` uses for I/O, and it raises `MissingGreenlet`. The same holds for "
-        '`getattr(order, "items")`, iterating, `len()`, `in`, `order.items.append(...)`, replacing '
+        '`getattr(order, "items")`, `hasattr(order, "items")` (which lets MissingGreenlet through), '
+        "iterating, `len()`, `in`, `order.items.append(...)`, replacing "
         "the collection of a persistent object, and for relationships of an object that this function "
         "added and then flushed or committed (they were never loaded, whatever `expire_on_commit` says), "
         "also one a project function created, added to the session it was given and returned "
@@ -497,7 +515,12 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
         "provider that returns the object another one gave it) is judged by its provider's query, "
         "read in the route or in a helper it is handed to. A FastAPI route without `response_model=` "
         "validates what it returns with its return annotation (`-> TeamOut`, `-> list[TeamOut]`), which "
-        "counts as its response model (`response_model=None` turns that off). What a helper sets on an "
+        "counts as its response model (`response_model=None` turns that off); a returned dict "
+        '(`{"items": rows, "total": n}`) has each key\'s objects validated by the field of that key, '
+        "as does a pydantic model's constructor (`CategoryPage(items=rows)`). An object bound by a "
+        "different project call on each branch (`if by_price: p = await by_price(...) else: p = await "
+        "by_id(...)`) is judged by each call's query when it is read after the branches. What a "
+        "helper sets on an "
         "object on one branch of an `if` only is unloaded on the other. Other objects a function receives as "
         "parameters (and `self` in a model's methods) are not judged: the caller's query is "
         "unknown. Test modules (`conftest.py`, "
@@ -667,11 +690,12 @@ def _expired_handovers(context: FileContext, function: FunctionFacts) -> Iterato
     loading = function.loading
     assert loading is not None
     for handover in loading.handovers:
-        # (A list a route returns is validated item by item by its response model.)
+        if not (handover.expired_by or handover.source.handed):
+            continue
+        # (A list a route returns is validated item by item by its response model, and one
+        # handed to a schema's constructor by the field's schema: `CategoryPage(items=rows)`.)
         listed = handover.is_collection
-        if (listed and handover.argument != RETURNED_TO_RESPONSE) or not (
-            handover.expired_by or handover.source.handed
-        ):
+        if listed and handover.argument != RETURNED_TO_RESPONSE and not _built_field(index, handover):
             continue
         source, expired_by = _given_back(index, handover.source, handover.expired_by)
         events = _expiring(context, source, expired_by, loading, scope=function.qualname)
