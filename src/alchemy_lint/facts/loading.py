@@ -853,11 +853,11 @@ class _LoadingWalker:
 
     def returned_statements(self) -> tuple[ObjectSource, ...]:
         as_is = self.returned_parameters_as_is
-        if as_is and as_is <= self.statement_parameters:
-            # `if not flag: return stmt` beside `return stmt.where(...)`: the caller's statement.
-            statements = [*self.statements, *(_parameter_statement(name, self.line).source() for name in sorted(as_is))]
-            return tuple(dict.fromkeys(statements))
-        return () if self.other_statement_returns else tuple(dict.fromkeys(self.statements))
+        if self.other_statement_returns or not as_is <= self.statement_parameters:
+            return ()
+        # `if not flag: return stmt` beside `return stmt.where(...)`: the caller's statement.
+        statements = [*self.statements, *(_parameter_statement(name, self.line).source() for name in sorted(as_is))]
+        return tuple(dict.fromkeys(statements))
 
     def parameter(self, node: ast.expr) -> str | None:
         """The parameter a name still holds (`statement`, `options`), not rebound anywhere."""
