@@ -173,6 +173,24 @@ async def {name}(db: AsyncSession = Depends(get_db)) -> CategoryPage:
     categories = (await db.scalars(statement)).all()
     return {{"items": categories, "total": len(categories)}}  # type: ignore[return-value]
 """
+NAMES_API = """\
+from fastapi import APIRouter, Depends
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.dependencies import get_db
+from app.models import Category
+from app.schemas import NamePage
+
+router = APIRouter()
+
+
+@router.post("/names", response_model=NamePage)
+async def {name}(db: AsyncSession = Depends(get_db)) -> NamePage:
+    categories = (await db.scalars(select(Category))).all()
+    {commit}
+    return {{"items": categories}}  # type: ignore[return-value]
+"""
 
 
 def _handler(call: str) -> str:
@@ -199,6 +217,8 @@ def _project(tmp_path: Path, call: str = "page(session)") -> Path:
         "app/dependencies.py": DEPENDENCIES,
         "app/api.py": API.format(name="list_categories", options=""),
         "app/loaded_api.py": API.format(name="list_loaded", options=".options(selectinload(Category.children))"),
+        "app/names_api.py": NAMES_API.format(name="rename", commit="await db.commit()"),
+        "app/fresh_names_api.py": NAMES_API.format(name="names", commit="pass"),
     }
     return write_project(tmp_path / "project", files)
 
@@ -256,9 +276,16 @@ def test_a_routes_response_model_validates_the_objects_of_a_returned_dict(tmp_pa
     assert [f.line for f in found] == [17], found
     assert "the response model CategoryPage reads it" in found[0].message, found[0].message
     assert findings_in(root, "app/loaded_api.py", "ASA301") == []
+    expired = findings_in(root, "app/names_api.py", "ASA302")
+    assert [f.line for f in expired] == [16], expired
+    assert "Category.id read on categories by the response model NamePage" in expired[0].message, expired[0].message
+    assert findings_in(root, "app/fresh_names_api.py", "ASA302") == []
 
 
-@pytest.mark.parametrize(("module", "raises"), [("app/api.py", True), ("app/loaded_api.py", False)])
+@pytest.mark.parametrize(
+    ("module", "raises"),
+    [("app/api.py", True), ("app/loaded_api.py", False), ("app/names_api.py", True), ("app/fresh_names_api.py", False)],
+)
 def test_what_the_returned_dict_does_at_run_time(module: str, raises: bool, tmp_path: Path) -> None:
     outcome = run_example(_project(tmp_path), module)
     if raises:

@@ -1233,6 +1233,14 @@ class _LoadingWalker:
             validate = Step(StepKind.METHOD, "model_validate")  # what FastAPI does with it
             schema = tuple(origin.then(validate) for origin in self.response_model)
             self.hand_over(node, node.value, returned, schema, "", RETURNED_TO_RESPONSE, env)
+        if self.response_model and isinstance(value, _Keyed) and isinstance(node.value, ast.Dict):
+            # `return {"items": categories, "total": n}`: the field of each key validates its objects.
+            validate = Step(StepKind.METHOD, "model_validate")
+            schema = tuple(origin.then(validate) for origin in self.response_model)
+            for field, item in zip(value.keys, value.items, strict=True):
+                expression = _dict_value(node.value, field)
+                if isinstance(item, _Object) and _validated_expired(item) and expression is not None:
+                    self.hand_over(node, expression, item, schema, "", f"{RETURNED_TO_RESPONSE}:{field}", env)
         if isinstance(value, _Statement) and value.objects:
             self.statements.append(value.source())
         elif returned is None and (name := self.parameter(node.value)) is not None:
@@ -3047,6 +3055,14 @@ def _is_injected(value: _Value | None) -> bool:
 
 
 _PARAMETER_KINDS = frozenset({SourceKind.INJECTED, SourceKind.RECEIVED})
+
+
+def _dict_value(node: ast.Dict, key: str) -> ast.expr | None:
+    """The value a dict display gives the constant key `key`."""
+    for name, value in zip(node.keys, node.values, strict=True):
+        if isinstance(name, ast.Constant) and name.value == key:
+            return value
+    return None
 
 
 def _validated_expired(value: _Object) -> bool:

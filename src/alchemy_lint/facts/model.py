@@ -882,6 +882,17 @@ class ReturnedObject:
 RETURNED_EXPIRED = "returned"
 #: Where a route's returned object lands: its response model (`Handover.argument`).
 RETURNED_TO_RESPONSE = "return"
+
+
+def response_key(argument: str) -> str | None:
+    """The key of a returned dict an object was under (`return:items`), None for another
+    hand-over; "" for the returned object itself."""
+    if argument == RETURNED_TO_RESPONSE:
+        return ""
+    head, _, key = argument.partition(":")
+    return key if head == RETURNED_TO_RESPONSE and key else None
+
+
 #: `Expiry.method`s the code asks for by name, whatever `expire_on_commit` says:
 #: `session.expire(obj)` (that object only) and `session.expire_all()`.
 EXPLICIT_EXPIRIES = frozenset({"expire", "expire_all"})

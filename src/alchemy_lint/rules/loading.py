@@ -13,7 +13,6 @@ from alchemy_lint.facts.model import (
     ENDED,
     EXPLICIT_EXPIRIES,
     RETURNED_EXPIRED,
-    RETURNED_TO_RESPONSE,
     ROLLED_BACK_ON_ERROR,
     ROLLED_BACK_ON_FAILURE,
     SAME_COLUMN,
@@ -28,6 +27,7 @@ from alchemy_lint.facts.model import (
     ObjectSource,
     SourceKind,
     Test,
+    response_key,
 )
 from alchemy_lint.facts.values import ValueRef, within
 from alchemy_lint.findings import Finding
@@ -331,7 +331,7 @@ def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], held: H
     """Objects handed to callees (functions, the model's methods, schemas) that read relationships."""
     index = context.index
     for handover in handovers:
-        if handover.argument == RETURNED_TO_RESPONSE or not _is_async_object(context, handover.source):
+        if response_key(handover.argument) is not None or not _is_async_object(context, handover.source):
             continue  # (what a response model reads of a returned object: `_response_reads`)
         if handover.source.kind is SourceKind.NEW and not handover.persistent:
             continue
@@ -364,7 +364,9 @@ def _handover_reads(index: ProjectIndex, handover: Handover, model: str) -> tupl
     if handover.method is not None:
         return summaries.method_reads(model, handover.method)
     if (schema := summaries.schema(handover.callee)) is not None:
-        reads = summaries.schema_reads(schema, model)
+        # (Under a key of a returned dict, the field of that key validates the object.)
+        key = response_key(handover.argument)
+        reads = summaries.field_reads(schema, key, model) if key else summaries.schema_reads(schema, model)
         if handover.is_collection:
             reads = tuple(replace(read, path=("[]", *read.path)) for read in reads)
         return reads
@@ -695,7 +697,7 @@ def _expired_handovers(context: FileContext, function: FunctionFacts) -> Iterato
         # (A list a route returns is validated item by item by its response model, and one
         # handed to a schema's constructor by the field's schema: `CategoryPage(items=rows)`.)
         listed = handover.is_collection
-        if listed and handover.argument != RETURNED_TO_RESPONSE and not _built_field(index, handover):
+        if listed and response_key(handover.argument) is None and not _built_field(index, handover):
             continue
         source, expired_by = _given_back(index, handover.source, handover.expired_by)
         events = _expiring(context, source, expired_by, loading, scope=function.qualname)
@@ -713,7 +715,7 @@ def _expired_handovers(context: FileContext, function: FunctionFacts) -> Iterato
             continue
         attribute = f"{target.model.rsplit('.', 1)[-1]}.{read.path[0]}"
         name, where, _ = _reader(index, read.function)
-        if handover.argument == RETURNED_TO_RESPONSE:
+        if response_key(handover.argument) is not None:
             schema = (index.summaries.schema(handover.callee) or "").rsplit(".", 1)[-1]
             reader = f" by the response model {schema} ({where}:{read.line}) once the route returned it"
         else:
