@@ -35,7 +35,7 @@ from alchemy_lint.index.transactions import BEGIN_METHODS, ends_reached_in_units
 from alchemy_lint.index.values import ValueKind, ValueModel
 from alchemy_lint.records import record
 from alchemy_lint.resolve import follow_exports
-from alchemy_lint.sqlalchemy_api import FACTORIES, SESSION_CLASSES, Api, known_api, library_columns
+from alchemy_lint.sqlalchemy_api import CONFIG_CLASSES, FACTORIES, SESSION_CLASSES, Api, known_api, library_columns
 
 _MAX_DEPTH = 6
 #: Names a SQLModel table class declares that configure it and are no column.
@@ -631,6 +631,16 @@ class ProjectIndex:
             api = self.api(name)
             if api in SESSION_CLASSES:
                 return api
+        return None
+
+    def config_class_api(self, qualname: str) -> Api | None:
+        """The advanced-alchemy session config a project class derives from (`class
+        GuardedConfig(SQLAlchemyAsyncConfig)`), through project classes; None for any other."""
+        for cls in self.class_chain(qualname):
+            for base in cls.bases:
+                api = self.api(base)
+                if api in CONFIG_CLASSES:
+                    return api
         return None
 
     def is_async_context_manager(self, function: FunctionFacts) -> bool:
