@@ -16,12 +16,25 @@ from test_session_sources import FORMS, USES, Form, Use, _expected, _findings, _
 #: The library's config, a project subclass of it, one derived from that subclass in another
 #: module, and a class named like a config that derives from nothing of the library.
 _CONFIGS = """\
+from dataclasses import dataclass, field
+
 from advanced_alchemy.config import AsyncSessionConfig, SQLAlchemyAsyncConfig
 
 
 class GuardedConfig(SQLAlchemyAsyncConfig):
     async def create_all_metadata(self, app) -> None:
         await super().create_all_metadata(app)
+
+
+@dataclass
+class KeptConfig(SQLAlchemyAsyncConfig):
+    session_config: AsyncSessionConfig = field(default_factory=lambda: AsyncSessionConfig(expire_on_commit=False))
+
+
+class PostInitConfig(SQLAlchemyAsyncConfig):
+    def __post_init__(self) -> None:
+        self.session_config = AsyncSessionConfig(expire_on_commit=False)
+        super().__post_init__()
 
 
 class SettingsConfig:
@@ -34,7 +47,14 @@ from app.configs import GuardedConfig
 class TenantConfig(GuardedConfig):
     pass
 """
-_CLASSES = {"GuardedConfig": "app.configs", "TenantConfig": "app.derived"}
+_CLASSES = {
+    "GuardedConfig": "app.configs",
+    "TenantConfig": "app.derived",
+    "KeptConfig": "app.configs",
+    "PostInitConfig": "app.configs",
+}
+#: The derived configs that set their session options themselves.
+_SETS_OPTIONS = ("KeptConfig", "PostInitConfig")
 
 
 def _config_module(cls: str, session_config: str) -> str:
@@ -45,7 +65,7 @@ def _config_module(cls: str, session_config: str) -> str:
     )
 
 
-@pytest.mark.parametrize("cls", list(_CLASSES))
+@pytest.mark.parametrize("cls", [cls for cls in _CLASSES if cls not in _SETS_OPTIONS])
 @pytest.mark.parametrize(
     ("session_config", "reported"),
     [
@@ -64,6 +84,38 @@ def test_a_derived_config_expires_as_its_constructor_says(
     files = {"app/configs.py": _CONFIGS, "app/derived.py": _DERIVED, "app/aa.py": _config_module(cls, session_config)}
     form = Form("derived config", lambda body: source, files=files)
     assert _findings(tmp_path, form, source, "ASA302") == _expected(source), source
+
+
+@pytest.mark.parametrize(
+    ("cls", "session_config", "reported"),
+    [
+        ("KeptConfig", "", False),
+        ("KeptConfig", ", session_config=AsyncSessionConfig(expire_on_commit=True)", True),
+        ("PostInitConfig", "", False),
+        ("PostInitConfig", ", session_config=AsyncSessionConfig(expire_on_commit=True)", False),
+    ],
+    ids=["field default", "field replaced by the call", "own code", "own code over the call"],
+)
+def test_a_derived_config_that_sets_its_session_options_is_no_default(
+    session_config: str, reported: bool, cls: str, tmp_path: Path
+) -> None:
+    # A `session_config` field default may keep objects, unless the call replaces it; a config's
+    # own `__post_init__` may replace even what the call passes (both checked at run time).
+    use = next(use for use in USES if use.code == "ASA302")
+    body = use.body if reported else [line.replace("  # ASA", "") for line in use.body]
+    source = _function("", ["async with config.get_session() as session:"], "from app.aa import config\n")(body)
+    files = {"app/configs.py": _CONFIGS, "app/aa.py": _config_module(cls, session_config)}
+    form = Form("derived config with options", lambda body: source, files=files)
+    assert _findings(tmp_path, form, source, "ASA302") == _expected(source), source
+
+
+@pytest.mark.parametrize("cls", _SETS_OPTIONS)
+def test_a_derived_config_that_sets_its_session_options_still_opens_sessions(cls: str, tmp_path: Path) -> None:
+    use = next(use for use in USES if use.code == "ASA401")
+    source = _function("", ["async with config.get_session() as session:"], "from app.aa import config\n")(use.body)
+    files = {"app/configs.py": _CONFIGS, "app/aa.py": _config_module(cls, "")}
+    form = Form("derived config with options", lambda body: source, files=files)
+    assert _findings(tmp_path, form, source, "ASA401") == _expected(source), source
 
 
 @pytest.mark.parametrize("use", USES, ids=[use.code for use in USES])

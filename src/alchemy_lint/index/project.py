@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
 from pathlib import Path
 from types import MappingProxyType
-from typing import Protocol
+from typing import Literal, Protocol
 
 from alchemy_lint.config import Settings, matches_any
 from alchemy_lint.facts.model import ApiCall, ClassFacts, FileFacts, FunctionFacts, RelationshipFacts, TypeAlias
@@ -38,6 +38,9 @@ from alchemy_lint.resolve import follow_exports
 from alchemy_lint.sqlalchemy_api import CONFIG_CLASSES, FACTORIES, SESSION_CLASSES, Api, known_api, library_columns
 
 _MAX_DEPTH = 6
+#: What a project class derived from advanced-alchemy's config may set its session options with.
+_SESSION_CONFIG = "session_config"
+_CONFIG_OVERRIDES = ("__init__", "__post_init__", "create_session_maker", "get_session")
 #: Names a SQLModel table class declares that configure it and are no column.
 _NOT_COLUMNS = frozenset({"model_config"})
 
@@ -642,6 +645,19 @@ class ProjectIndex:
                 if api in CONFIG_CLASSES:
                     return api
         return None
+
+    def config_session_options(self, qualname: str) -> Literal["code", "field"] | None:
+        """How a project class in the chain of a derived config sets its sessions' options itself:
+        "code" when one defines its own constructor or session methods (they may replace what the
+        call passes), "field" when one only declares `session_config` (a field default, which the
+        call's `session_config=` replaces), None when none does (the library's default holds)."""
+        found: Literal["code", "field"] | None = None
+        for cls in self.class_chain(qualname):
+            if any(f"{cls.qualname}.{name}" in self._function_places for name in _CONFIG_OVERRIDES):
+                return "code"
+            if _SESSION_CONFIG in cls.fields or _SESSION_CONFIG in cls.attributes:
+                found = "field"
+        return found
 
     def is_async_context_manager(self, function: FunctionFacts) -> bool:
         """Decorated `@asynccontextmanager`, or made one by a call (`asynccontextmanager(_impl)`)."""

@@ -766,10 +766,17 @@ class ValueModel:
             # A bare session class call, or advanced-alchemy's config (whose factory gets only the
             # options its session config sets): SQLAlchemy's default expire_on_commit=True unless
             # the call says otherwise.
+            expires = _constructed_expiry(step, override)
+            if kind is ValueKind.CONFIG_CONSTRUCTOR and value.cls is not None and value.cls in self.index.classes:
+                # A derived config that sets its session options itself: its code may replace
+                # what the call passes; a `session_config` field only what the call leaves out.
+                own = self.index.config_session_options(value.cls)
+                if own == "code" or (own == "field" and override is None):
+                    expires = None
             return Value(
                 made,
                 is_async=value.is_async,
-                expire_on_commit=_constructed_expiry(step, override),
+                expire_on_commit=expires,
                 cls=value.cls,
                 evidence=Evidence(f"from {_short(value.cls or made.value)}(...)"),
             )
