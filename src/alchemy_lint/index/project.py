@@ -176,6 +176,7 @@ class ProjectIndex:
         self._canonical: dict[str, str] = {}
         self._models: dict[str, bool] = {}
         self._class_chains: dict[str, tuple[ClassFacts, ...]] = {}
+        self._config_classes: dict[str, Api | None] = {}
         self._relationships: dict[str, Mapping[str, RelationshipRef]] = {}
         self._relative: dict[str, str] = relative_paths if relative_paths is not None else {}
         self._register_modules(outline.merged for outline in self.outlines.values())
@@ -639,12 +640,13 @@ class ProjectIndex:
     def config_class_api(self, qualname: str) -> Api | None:
         """The advanced-alchemy session config a project class derives from (`class
         GuardedConfig(SQLAlchemyAsyncConfig)`), through project classes; None for any other."""
-        for cls in self.class_chain(qualname):
-            for base in cls.bases:
-                api = self.api(base)
-                if api in CONFIG_CLASSES:
-                    return api
-        return None
+        # Asked for every name of a project class the value model resolves: kept per class.
+        if qualname in self._config_classes:
+            return self._config_classes[qualname]
+        apis = (self.api(base) for cls in self.class_chain(qualname) for base in cls.bases)
+        found = next((api for api in apis if api in CONFIG_CLASSES), None)
+        self._config_classes[qualname] = found
+        return found
 
     def config_session_options(self, qualname: str) -> Literal["code", "field"] | None:
         """How a project class in the chain of a derived config sets its sessions' options itself:
