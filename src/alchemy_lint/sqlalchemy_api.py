@@ -203,6 +203,8 @@ _SPELLINGS: dict[Api, tuple[str, ...]] = {
 KNOWN_API: dict[str, Api] = {spelling: api for api, spellings in _SPELLINGS.items() for spelling in spellings}
 
 SESSION_CLASSES = frozenset({Api.ASYNC_SESSION, Api.SYNC_SESSION})
+#: advanced-alchemy's session configs: a project class derived from one is that config.
+CONFIG_CLASSES = frozenset({Api.ASYNC_CONFIG, Api.SYNC_CONFIG})
 FACTORIES = frozenset({Api.ASYNC_SESSIONMAKER, Api.SESSIONMAKER})
 ENGINES = frozenset({Api.CREATE_ENGINE, Api.CREATE_ASYNC_ENGINE})
 ENGINE_CLASSES = frozenset({Api.ENGINE_CLASS, Api.ASYNC_ENGINE_CLASS})

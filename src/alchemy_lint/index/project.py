@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
 from pathlib import Path
 from types import MappingProxyType
-from typing import Protocol
+from typing import Literal, Protocol
 
 from alchemy_lint.config import Settings, matches_any
 from alchemy_lint.facts.model import ApiCall, ClassFacts, FileFacts, FunctionFacts, RelationshipFacts, TypeAlias
@@ -35,9 +35,12 @@ from alchemy_lint.index.transactions import BEGIN_METHODS, ends_reached_in_units
 from alchemy_lint.index.values import ValueKind, ValueModel
 from alchemy_lint.records import record
 from alchemy_lint.resolve import follow_exports
-from alchemy_lint.sqlalchemy_api import FACTORIES, SESSION_CLASSES, Api, known_api, library_columns
+from alchemy_lint.sqlalchemy_api import CONFIG_CLASSES, FACTORIES, SESSION_CLASSES, Api, known_api, library_columns
 
 _MAX_DEPTH = 6
+#: What a project class derived from advanced-alchemy's config may set its session options with.
+_SESSION_CONFIG = "session_config"
+_CONFIG_OVERRIDES = ("__init__", "__post_init__", "create_session_maker", "get_session")
 #: Names a SQLModel table class declares that configure it and are no column.
 _NOT_COLUMNS = frozenset({"model_config"})
 
@@ -173,6 +176,7 @@ class ProjectIndex:
         self._canonical: dict[str, str] = {}
         self._models: dict[str, bool] = {}
         self._class_chains: dict[str, tuple[ClassFacts, ...]] = {}
+        self._config_classes: dict[str, Api | None] = {}
         self._relationships: dict[str, Mapping[str, RelationshipRef]] = {}
         self._relative: dict[str, str] = relative_paths if relative_paths is not None else {}
         self._register_modules(outline.merged for outline in self.outlines.values())
@@ -632,6 +636,30 @@ class ProjectIndex:
             if api in SESSION_CLASSES:
                 return api
         return None
+
+    def config_class_api(self, qualname: str) -> Api | None:
+        """The advanced-alchemy session config a project class derives from (`class
+        GuardedConfig(SQLAlchemyAsyncConfig)`), through project classes; None for any other."""
+        # Asked for every name of a project class the value model resolves: kept per class.
+        if qualname in self._config_classes:
+            return self._config_classes[qualname]
+        apis = (self.api(base) for cls in self.class_chain(qualname) for base in cls.bases)
+        found = next((api for api in apis if api in CONFIG_CLASSES), None)
+        self._config_classes[qualname] = found
+        return found
+
+    def config_session_options(self, qualname: str) -> Literal["code", "field"] | None:
+        """How a project class in the chain of a derived config sets its sessions' options itself:
+        "code" when one defines its own constructor or session methods (they may replace what the
+        call passes), "field" when one only declares `session_config` (a field default, which the
+        call's `session_config=` replaces), None when none does (the library's default holds)."""
+        found: Literal["code", "field"] | None = None
+        for cls in self.class_chain(qualname):
+            if any(f"{cls.qualname}.{name}" in self._function_places for name in _CONFIG_OVERRIDES):
+                return "code"
+            if _SESSION_CONFIG in cls.fields or _SESSION_CONFIG in cls.attributes:
+                found = "field"
+        return found
 
     def is_async_context_manager(self, function: FunctionFacts) -> bool:
         """Decorated `@asynccontextmanager`, or made one by a call (`asynccontextmanager(_impl)`)."""

@@ -652,6 +652,10 @@ class ValueModel:
                 return Value(kind, is_async=_api_flavour(api), cls=canonical)
         if index.is_session_class(canonical):
             return Value(ValueKind.SESSION_CLASS, is_async=self.class_flavour(canonical), cls=canonical)
+        config = index.config_class_api(canonical) if canonical in index.classes else None
+        if config is not None:
+            # A project subclass of a config keeps its constructor and what it opens.
+            return Value(_API_KINDS[config], is_async=_api_flavour(config), cls=canonical)
         site = index.factory_named(canonical)
         if site is not None:
             return self._factory(site)
@@ -684,6 +688,8 @@ class ValueModel:
                 return _join((self.of(provider), declared))
             return declared
         api = index.api(canonical)
+        if api is None and canonical in index.classes:
+            api = index.config_class_api(canonical)
         if api is not None and api in _INSTANCE_KINDS:
             return Value(_INSTANCE_KINDS[api], is_async=_api_flavour(api), cls=canonical)
         if canonical in index.classes:
@@ -760,10 +766,17 @@ class ValueModel:
             # A bare session class call, or advanced-alchemy's config (whose factory gets only the
             # options its session config sets): SQLAlchemy's default expire_on_commit=True unless
             # the call says otherwise.
+            expires = _constructed_expiry(step, override)
+            if kind is ValueKind.CONFIG_CONSTRUCTOR and value.cls is not None and value.cls in self.index.classes:
+                # A derived config that sets its session options itself: its code may replace
+                # what the call passes; a `session_config` field only what the call leaves out.
+                own = self.index.config_session_options(value.cls)
+                if own == "code" or (own == "field" and override is None):
+                    expires = None
             return Value(
                 made,
                 is_async=value.is_async,
-                expire_on_commit=_constructed_expiry(step, override),
+                expire_on_commit=expires,
                 cls=value.cls,
                 evidence=Evidence(f"from {_short(value.cls or made.value)}(...)"),
             )
