@@ -1598,29 +1598,6 @@ async def order_page(session: AsyncSession) -> dict[str, Any]:
 def _page(items: list[Order], total: int) -> dict[str, Any]:
     return {"items": items, "total": total}
 """,
-        fixed="""\
-from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
-
-from app.db_models import Order
-
-
-async def item_counts(session: AsyncSession) -> list[int]:
-    page = await order_page(session)
-    return [len(order.items) for order in page["items"]]
-
-
-async def order_page(session: AsyncSession) -> dict[str, Any]:
-    orders = (await session.scalars(select(Order).options(selectinload(Order.items)))).all()
-    return _page(orders, len(orders))
-
-
-def _page(items: list[Order], total: int) -> dict[str, Any]:
-    return {"items": items, "total": total}
-""",
         title='A list of objects a helper returns under a key of the dict a builder makes (`page["items"]`)',
         topic=_ELSEWHERE,
     ),
