@@ -68,6 +68,7 @@ from alchemy_lint.facts.model import (
     Forward,
     FunctionFacts,
     HandedBack,
+    KeyedReturn,
     MethodCall,
     ParameterRead,
     PassingCall,
@@ -311,6 +312,9 @@ class _FunctionState:
     spread: dict[str, dict[str, str]] = field(default_factory=dict)
     #: What each `return` so far hands back of the parameters; None once one returns anything else.
     returned_parameters: list[ReturnedParameter] | None = field(default_factory=list)
+    #: What each `return` so far holds of the parameters under constant keys of a dict; None
+    #: once one returns anything else.
+    keyed_returns: list[KeyedReturn] | None = field(default_factory=list)
     #: Whether some name is bound to what a call gave back for a parameter (`Binding.handed_back`).
     handed_back: bool = False
     #: The calls that may give a parameter back, by (binding, position in its `handed_back`).
@@ -696,6 +700,7 @@ class _FactsBuilder(FastNodeVisitor):
                 forwards=tuple(state.forwards),
                 block_forwards=tuple(state.block_forwards),
                 returned_parameters=tuple(state.returned_parameters or ()),
+                keyed_returns=tuple(state.keyed_returns or ()),
                 response_model=response_model,
                 positional=len(node.args.posonlyargs) + len(node.args.args),
                 flag_defaults=constant_defaults(node.args),
@@ -1374,6 +1379,8 @@ class _FactsBuilder(FastNodeVisitor):
         function = self.function
         if function is not None and function.returned_parameters is not None:
             self._record_returned_parameter(function, node)
+        if function is not None and function.keyed_returns is not None:
+            self._record_keyed_return(function, node)
         if function is not None and node.value is not None:
             self.kept.on_return(node.value)
             ref = self.value_ref(node.value)
@@ -1569,6 +1576,19 @@ class _FactsBuilder(FastNodeVisitor):
     def _handed_parameters(self, call: ast.Call) -> list[tuple[str, ParameterPath]]:
         """The parameters (or parts of them) a call is handed, each with where it lands."""
         return self._parameters_in(_arguments(call))
+
+    def _record_keyed_return(self, function: _FunctionState, node: ast.Return) -> None:
+        """`return {"items": items, "total": total}`: the parameters it holds under its keys."""
+        value = node.value
+        keys = _constant_keys(value) if isinstance(value, ast.Dict) else None
+        if keys is None or not isinstance(value, ast.Dict):
+            function.keyed_returns = None
+            return
+        parameters = []
+        for item in value.values:
+            found = self.parameter_path(item)
+            parameters.append(found[0] if found is not None and not found[1] else "")
+        function.keyed_returns = [*(function.keyed_returns or ()), KeyedReturn(node.lineno, keys, tuple(parameters))]
 
     def _record_returned_parameter(self, function: _FunctionState, node: ast.Return) -> None:
         """What this `return` hands back of the parameters: one of them as it is (`return obj`),
@@ -2166,3 +2186,13 @@ def _may_be_an_object(values: ValueTable, handed: ParameterPath) -> bool:
         and (known_api(origin.name) is not None or origin.name.startswith(_NO_OBJECT_MODULES))
         for origin in ref.origins
     )
+
+
+def _constant_keys(node: ast.Dict) -> tuple[str, ...] | None:
+    """The keys of a dict written with distinct constant string keys; None for any other."""
+    keys: list[str] = []
+    for key in node.keys:
+        if type(key) is not ast.Constant or not isinstance(key.value, str):
+            return None
+        keys.append(key.value)
+    return tuple(keys) if len(set(keys)) == len(keys) else None

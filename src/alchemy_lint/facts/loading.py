@@ -390,6 +390,24 @@ class _Object:
         return replace(self, stage=None, path=path, loaded=frozenset() if path != self.path else self.loaded)
 
 
+#: The errors a unique or foreign-key constraint raises at a flush or commit: a handler of them
+#: alone expects that outcome (a duplicate row), it does not guard against any failure.
+_CONFLICT_ERRORS = frozenset({"sqlalchemy.exc.IntegrityError", "sqlalchemy.IntegrityError"})
+
+
+def _catches_conflict(caught: ast.expr | None, table: NameTable) -> bool:
+    """`except IntegrityError:` (or a tuple of such): a handler of constraint conflicts only."""
+    if caught is None:
+        return False
+    names = caught.elts if isinstance(caught, ast.Tuple) else [caught]
+    return bool(names) and all(qualify(name, table) in _CONFLICT_ERRORS for name in names)
+
+
+def _keyed_step(path: tuple[str, ...]) -> bool:
+    """`("['items']",)`: the one step of an item under a key of a dict a call returned."""
+    return len(path) == 1 and path[0].startswith("['") and path[0].endswith("']")
+
+
 @record
 class _Tuple:
     """A tuple of values: a row of a multi-entity result, or `(user, account)`."""
@@ -431,6 +449,8 @@ class _Swallowed:
     each with what the enclosing tests said there."""
 
     sessions: frozenset[tuple[str, Guard]]
+    #: Those a handler of a unique-constraint conflict rolled back (`except IntegrityError:`).
+    conflicts: frozenset[tuple[str, Guard]] = frozenset()
 
 
 #: The key under which a path carries its effects on sessions (no name can clash with it).
@@ -466,7 +486,7 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
         cases = joined(left.cases, left.done, right.cases, right.done) if left.cases or right.cases else frozenset()
         return _Effects(left.done & right.done, cases)
     if isinstance(left, _Swallowed) and isinstance(right, _Swallowed):
-        return _Swallowed(left.sessions | right.sessions)
+        return _Swallowed(left.sessions | right.sessions, left.conflicts | right.conflicts)
     if isinstance(left, _Failed) and isinstance(right, _Failed):
         return left if left.line <= right.line else right
     if isinstance(left, _Statement) and isinstance(right, _Statement):
@@ -675,6 +695,7 @@ def analyse_function(
         or walker.effects
         or walker.effects_on_success
         or walker.rolled_back_on_error
+        or walker.rolled_back_on_conflict
         or walker.rolled_back_on_failure
         or walker.returns_created
         or statements
@@ -691,6 +712,7 @@ def analyse_function(
         effects=tuple(sorted(_first_known(walker.effects_on_success, walker.effects))),
         effect_cases=effect_cases,
         rollbacks_on_error=tuple(sorted(walker.rolled_back_on_error, key=repr)),
+        rollbacks_on_conflict=tuple(sorted(walker.rolled_back_on_conflict, key=repr)),
         rollbacks_on_failure=tuple(sorted(walker.rolled_back_on_failure, key=repr)),
         returned_calls=tuple(sorted(walker.returned_calls)),
         held=tuple(walker.held),
@@ -787,12 +809,16 @@ class _LoadingWalker:
         self.effect_cases_on_success: set[Case] = set()
         #: The sessions an `except` handler rolls back on some path that returns normally.
         self.rolled_back_on_error: set[tuple[str, Guard]] = set()
+        #: Those rolled back by a handler of a unique-constraint conflict, then returning normally.
+        self.rolled_back_on_conflict: set[tuple[str, Guard]] = set()
         #: The sessions rolled back on a path that returns a failure, and the calls whose
         #: result is returned as it is (see `FunctionLoading.rollbacks_on_failure`).
         self.rolled_back_on_failure: set[tuple[str, str, Guard]] = set()
         self.returned_calls: set[int] = set()
         #: How many `except` handlers enclose the statement being read.
         self.handling = 0
+        #: Whether each enclosing `except` handler, innermost last, catches a conflict only.
+        self.conflict_handlers: list[bool] = []
         #: Names bound to what a call returned, with the call's line (`ok = await charge(db)`).
         self.call_results: dict[str, set[int]] = {}
         self.returns: list[ReturnedObject] = []
@@ -883,6 +909,7 @@ class _LoadingWalker:
         swallowed = env.get(_SWALLOWED)
         if isinstance(swallowed, _Swallowed):
             self.rolled_back_on_error |= swallowed.sessions
+            self.rolled_back_on_conflict |= swallowed.conflicts
 
     def returned_failure(self, node: ast.Return, env: _Env) -> None:
         """A `return` of what says the function failed, on a path that rolled back a session
@@ -1112,10 +1139,12 @@ class _LoadingWalker:
             if handler.name:
                 entry.pop(handler.name, None)
             self.handling += 1
+            self.conflict_handlers.append(_catches_conflict(handler.type, self.resolver.table))
             try:
                 result = _join(result, self.block(handler.body, entry))
             finally:
                 self.handling -= 1
+                self.conflict_handlers.pop()
         if final:
             if result is None:
                 self.block(final, dict(handler_entry))
@@ -1247,6 +1276,13 @@ class _LoadingWalker:
             self.returned_parameters_as_is.add(name)
         else:
             self.other_statement_returns = True
+        if isinstance(value, _Statement) and value.called and type(node.value) is ast.Call:
+            given = self.given_to_sync_call(node.value, env)
+            if given is not None:
+                # `return self._page(pods, total)`: what the caller reads under a key of the dict
+                # it gets is what that call holds there (`return {"items": items, ...}`).
+                self.returns.append(self._returned(given, node, None))
+                return
         if isinstance(value, _Keyed) and any(isinstance(item, _Object) for item in value.items):
             # `return {"chat": chat, ...}`: each object under its key, for `result["chat"]`.
             self.returned_items(node, zip(value.keys, value.items, strict=True))
@@ -1270,6 +1306,30 @@ class _LoadingWalker:
             if isinstance(value, _Object):
                 self.created(value)
             self.other_returns = True
+
+    def given_to_sync_call(self, call: ast.Call, env: _Env) -> _Object | None:
+        """What a project call that is not awaited gives back when it is handed objects by name
+        (`self._page(pods, total)`): the index tells from the callee's summary what it holds."""
+        callee = self.callee(call)
+        if not callee:
+            return None
+        args: list[_Value | None] = [env.get(arg.id) if type(arg) is ast.Name else None for arg in call.args]
+        keywords: dict[str | None, _Value | None] = {
+            keyword.arg: env.get(keyword.value.id) if type(keyword.value) is ast.Name else None
+            for keyword in call.keywords
+        }
+        handed = self.handed_objects(call, env, args, keywords)
+        if not handed:
+            return None
+        source = ObjectSource(
+            SourceKind.CALL,
+            call.lineno,
+            session=handed[0].source.session,
+            callee=callee,
+            callee_text=expression_text(call.func) or ast.unparse(call.func),
+            handed=handed,
+        )
+        return _Object(source)
 
     def returned_items(self, node: ast.Return, items: Iterable[tuple[int | str, _Value | None]]) -> None:
         """The objects of a returned tuple or dict, each at its position or under its key."""
@@ -1732,8 +1792,10 @@ class _LoadingWalker:
         if value.stage in ("scalars", "list") or (value.stage == "result" and value.row):
             return value.element()
         if value.stage is None and (value.path or value.source.kind is SourceKind.CALL):
-            # A relationship collection (or a list a project function returned).
-            element = value.element() if value.source.kind is SourceKind.CALL and not value.path else value
+            # A relationship collection (or a list a project function returned, as it is or
+            # under a key of the dict it returned: `for pod in page["items"]`).
+            returned = value.source.kind is SourceKind.CALL and (not value.path or _keyed_step(value.path))
+            element = value.element() if returned else value
             return replace(element, loaded=frozenset()) if isinstance(element, _Object) else element
         return None
 
@@ -2473,8 +2535,10 @@ class _LoadingWalker:
             if type(expression) is ast.Name and env.get(expression.id).__class__ is _Object:
                 value = env[expression.id]
             assert isinstance(value, _Object)
+            # A list of objects a query returned is handed as one (`self._page(pods, total)`).
+            listed = value.stage in ("scalars", "list") and not value.path and not value.row
             if (
-                value.stage is None
+                (value.stage is None or listed)
                 and value.persistent
                 and not _is_candidate(value)
                 and value.source.kind is not SourceKind.RECEIVED
@@ -2487,6 +2551,7 @@ class _LoadingWalker:
                         tuple(sorted(name for name in value.loaded if "." not in name)),
                         value.persistent,
                         _in_expiry_order(value.expired),
+                        listed,
                     )
                 )
         return tuple(found)
@@ -2885,8 +2950,11 @@ class _LoadingWalker:
             # The handler may swallow the error: the caller then goes on in a new transaction.
             swallowed = env.get(_SWALLOWED)
             known = swallowed.sessions if isinstance(swallowed, _Swallowed) else frozenset()
+            conflicts = swallowed.conflicts if isinstance(swallowed, _Swallowed) else frozenset()
             guard = tuple(sorted(self.holding, key=repr))
-            env[_SWALLOWED] = _Swallowed(known | {(session, guard)})
+            if self.conflict_handlers and self.conflict_handlers[-1]:
+                conflicts = conflicts | {(session, guard)}
+            env[_SWALLOWED] = _Swallowed(known | {(session, guard)}, conflicts)
         expiry = Expiry(session, method, line)
         if method != "flush" and session in self.provided:
             self.inject(session, env)

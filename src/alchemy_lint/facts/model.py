@@ -226,6 +226,17 @@ class HandedBack:
 
 
 @record
+class KeyedReturn:
+    """A `return` of a dict written with constant string keys (`return {"items": items, ...}`):
+    the parameter each key holds as it is ("" for anything else), so that a caller's
+    `page["items"]` is what it handed that parameter."""
+
+    line: int
+    keys: tuple[str, ...]
+    parameters: tuple[str, ...]
+
+
+@record
 class ReturnedParameter:
     """A `return` that hands back a parameter itself (the same object, not a copy): directly
     (`return obj`), or through what a call returns that it handed the parameter to
@@ -333,6 +344,9 @@ class FunctionFacts:
     #: Every `return` of the function hands back a parameter (empty: some return does not, or
     #: none does): a caller's object bound from the call is the object it passed.
     returned_parameters: tuple[ReturnedParameter, ...] = ()
+    #: Every `return` of the function is a dict with constant string keys (empty: some return
+    #: is anything else): which parameters it holds under which keys.
+    keyed_returns: tuple[KeyedReturn, ...] = ()
     #: The response model a web framework validates the returned value with
     #: (`@router.get(..., response_model=OrderOut)`).
     response_model: tuple[Origin, ...] = ()
@@ -826,6 +840,8 @@ class HandedObject:
     loaded: tuple[str, ...]
     persistent: bool
     expired_by: tuple[Expiry, ...]
+    #: A list of such objects (`pods = result.scalars().all()`), not one of them.
+    collection: bool = False
 
 
 @record
@@ -967,6 +983,9 @@ class FunctionLoading:
     #: The sessions an `except` handler rolls back on some path that then returns normally, the
     #: error swallowed, each with what the enclosing tests say there (`if commit:`).
     rollbacks_on_error: tuple[tuple[str, tuple[Condition, ...]], ...] = ()
+    #: Those of them a handler of constraint conflicts alone made (`except IntegrityError:`): an
+    #: outcome the function expects (a duplicate row), after which its callers read on.
+    rollbacks_on_conflict: tuple[tuple[str, tuple[Condition, ...]], ...] = ()
     #: The sessions rolled back on some path that returns a failure: a falsy constant (key "")
     #: or a dict whose constant key holds one (`{"success": False}`: key "success"), each with the
     #: key and what the enclosing tests say there; and the lines of the calls whose result the

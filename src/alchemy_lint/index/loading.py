@@ -178,6 +178,11 @@ def _resolve_call(
         given = handed_back(index, source, function)
         if given is not None:
             return _resolve_handed(index, given[0], given[1], here, name, depth, caller)
+    if source.handed and isinstance(position, str) and function.keyed_returns:
+        # `page["items"]` of `return {"items": items, ...}`: what the caller handed `items`.
+        held = _handed_under_key(index, source, function, position)
+        if held is not None:
+            return _resolve_handed(index, held, frozenset(), here, name, depth, caller)
     if function.loading is None or not function.loading.returns_only_objects:
         return _declared_return(index, function, source, position)
     settled = index.summaries.settled(
@@ -187,6 +192,9 @@ def _resolve_call(
     path = _function_path(index, function)
     found: ResolvedSource | None = None
     returns = [returned for returned in function.loading.returns if returned.position == position]
+    if isinstance(position, str) and not returns:
+        # `return self._page(pods, total)`: the key is one of the dict that call returns.
+        return _key_of_returned_call(index, function, position, site, depth)
     if not returns or any((returned.position is None) != (position is None) for returned in function.loading.returns):
         return None  # a tuple on some returns and one object on others: nothing to trust
     for returned in returns:
@@ -279,6 +287,41 @@ def _resolve_alternatives(
         maybe_loaders=tuple(dict.fromkeys(path for found in resolved for path in found.maybe_loaders)),
         withheld=tuple(dict.fromkeys(held for found in resolved for held in found.withheld)),
     )
+
+
+def _handed_under_key(
+    index: ProjectIndex, source: ObjectSource, function: FunctionFacts, key: str
+) -> HandedObject | None:
+    """The object (or list) a call was handed as the parameter its callee returns under `key`."""
+    parameter = index.summaries.parameter_under_key(function, key)
+    if parameter is None:
+        return None
+    for handed in source.handed:
+        if index.summaries.parameter(function, handed.argument) == parameter:
+            return handed
+    return None
+
+
+def _key_of_returned_call(
+    index: ProjectIndex, function: FunctionFacts, key: str, site: CallSite, depth: int
+) -> ResolvedSource | None:
+    """What `key` holds of the dict `function` returns when every return of it hands back, as
+    it is, what one project call returned (`return self._page(pods, total)`)."""
+    assert function.loading is not None
+    returns = function.loading.returns
+    if not returns:
+        return None
+    found: ResolvedSource | None = None
+    for returned in returns:
+        if returned.source.kind is not SourceKind.CALL or returned.path or returned.position is not None:
+            return None
+        inner = resolve_source(
+            index, returned.source, _function_path(index, function), function.name, depth + 1, key, site
+        )
+        if inner is None or (found is not None and found != inner):
+            return None
+        found = inner
+    return found
 
 
 def _declared_return(
@@ -377,7 +420,7 @@ def _resolve_handed(
     if is_collection:
         return None
     loaded = {*handed.loaded, *kept, *(inner.loaded if not walked else ())}
-    return replace(inner, prefix=inner.prefix + walked, loaded=tuple(sorted(loaded)), is_collection=False)
+    return replace(inner, prefix=inner.prefix + walked, loaded=tuple(sorted(loaded)), is_collection=handed.collection)
 
 
 def _override(

@@ -284,6 +284,19 @@ class Summaries:
             kept |= returned[1]
         return kept
 
+    @staticmethod
+    def parameter_under_key(function: FunctionFacts, key: str) -> str | None:
+        """The parameter every `return` of `function` holds under `key` of the dict it returns
+        (`return {"items": items, ...}`), as it is; None when some return holds anything else."""
+        found: set[str] = set()
+        for returned in function.keyed_returns:
+            if key not in returned.keys:
+                return None
+            found.add(returned.parameters[returned.keys.index(key)])
+        if len(found) != 1 or "" in found:
+            return None
+        return found.pop()
+
     def returned_parameter(self, function: FunctionFacts, depth: int = 0) -> tuple[str, frozenset[str]] | None:
         """The parameter every `return` of `function` hands back as it is, and the attributes
         the function set on it on some path: directly (`return obj`) or through a callee that
@@ -585,6 +598,17 @@ class Summaries:
         handlers count: a helper's helper failing on the side is the helper's error path."""
         for function, loading, inner, settled in self._handing_callees(callee, argument, flags):
             if any(session in inner and happens(guard, settled) for session, guard in loading.rollbacks_on_error):
+                return function
+        return None
+
+    def rolls_back_on_conflict(
+        self, callee: tuple[Origin, ...], argument: str, flags: tuple[KnownArgument, ...]
+    ) -> FunctionFacts | None:
+        """The function a call runs whose handler of constraint conflicts alone (`except
+        IntegrityError:`) rolls back the session it hands over as `argument` and returns
+        normally: the caller reads on after a duplicate row as after any other outcome."""
+        for function, loading, inner, settled in self._handing_callees(callee, argument, flags):
+            if any(session in inner and happens(guard, settled) for session, guard in loading.rollbacks_on_conflict):
                 return function
         return None
 

@@ -973,6 +973,14 @@ def _through_callee(index: ProjectIndex, event: Expiry, path: str) -> Expiry:
         failing = summaries.rolls_back_on_error(event.callee, event.argument, event.flags)
         if failing is not None:
             return replace(event, method=ROLLED_BACK_ON_ERROR, argument=failing.qualname)
+    if not event.result_checked and not index.is_test_module(path):
+        # A duplicate row the callee expects (`except IntegrityError:` rolls back and returns):
+        # no failure of the caller's, which reads on whatever the result, as after one call.
+        # (A concurrent writer's row, which a test that runs its calls one after another does
+        # not make: there the handler's path is one the test does not take.)
+        conflicting = summaries.rolls_back_on_conflict(event.callee, event.argument, event.flags)
+        if conflicting is not None:
+            return replace(event, method=ROLLED_BACK_ON_ERROR, argument=conflicting.qualname)
     if event.failed_as is not None:
         # Read where the caller's test of the call's result says it failed: a rollback the
         # callee makes before it returns such a result has run.

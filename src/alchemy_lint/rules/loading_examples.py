@@ -1577,6 +1577,32 @@ async def order_context(session: AsyncSession, order_id: int) -> dict[str, Any]:
     ),
     _example(
         """\
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+async def item_counts(session: AsyncSession) -> list[int]:
+    page = await order_page(session)
+    return [len(order.items) for order in page["items"]]  # ASA301
+
+
+async def order_page(session: AsyncSession) -> dict[str, Any]:
+    orders = (await session.scalars(select(Order))).all()
+    return _page(orders, len(orders))
+
+
+def _page(items: list[Order], total: int) -> dict[str, Any]:
+    return {"items": items, "total": total}
+""",
+        title='A list of objects a helper returns under a key of the dict a builder makes (`page["items"]`)',
+        topic=_ELSEWHERE,
+    ),
+    _example(
+        """\
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.orders import find_order
@@ -2765,6 +2791,24 @@ async def tag_all(user_id: int) -> str:
         _KEEPING_DB,
         _TAGGING_FILE,
         title="A loop goes on after a helper that rolls back on an error it swallows",
+        topic=_COMMIT_ELSEWHERE,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+from app.tagging import tag_order
+
+
+async def tag_and_greet(user_id: int, order_id: int) -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, user_id)
+        await tag_order(session, order_id)
+        return user.name  # ASA302
+""",
+        _KEEPING_DB,
+        _TAGGING_FILE,
+        title="A helper rolls back on a duplicate row (`except IntegrityError:`) and returns; the caller reads on",
         topic=_COMMIT_ELSEWHERE,
     ),
     _example(
