@@ -410,7 +410,21 @@ class _Failed:
 #: The key under which a path carries `_Failed` (dropped by a join with a path that did not fail).
 _FAILED = "\0failed"
 
-_Value = _Statement | _Options | _Object | _AwaitableAttrs | _Tuple | _Keyed | _Effects | _Swallowed | _Failed
+
+@record
+class _Savepoint:
+    """A savepoint of `session` (`nested = await session.begin_nested()`, or `async with
+    session.begin_nested() as nested:`), with the objects the code changed since it began (their
+    source and path). Its `rollback()` expires exactly those (verified at run time: an object
+    changed before it began, or only loaded in it, keeps its state)."""
+
+    session: str
+    changed: frozenset[tuple[ObjectSource, tuple[str, ...]]] = frozenset()
+
+
+_Value = (
+    _Statement | _Options | _Object | _AwaitableAttrs | _Tuple | _Keyed | _Effects | _Swallowed | _Failed | _Savepoint
+)
 _Env = dict[str, _Value]
 
 
@@ -429,6 +443,9 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
         return _Swallowed(left.sessions | right.sessions)
     if isinstance(left, _Failed) and isinstance(right, _Failed):
         return left if left.line <= right.line else right
+    if isinstance(left, _Savepoint) and isinstance(right, _Savepoint):
+        # Changed on some path: its rollback may expire the object.
+        return _Savepoint(left.session, left.changed | right.changed) if left.session == right.session else None
     if isinstance(left, _Statement) and isinstance(right, _Statement):
         if (left.model, left.constructor) != (right.model, right.constructor):
             return None
@@ -762,6 +779,8 @@ class _LoadingWalker:
         self.ties: dict[str, SessionTie] = {}
         self.session_refs: dict[str, ValueRef] = {}
         self.materialised = False
+        #: The names a savepoint was bound to (`nested = await session.begin_nested()`).
+        self.savepoints: set[str] = set()
         #: The schema that validates what a route returns (`response_model=`), if any.
         self.response_model: tuple[Origin, ...] = ()
         #: The names the identity keys of loaded objects are read from (see `_Object.identities`).
@@ -930,6 +949,10 @@ class _LoadingWalker:
             if isinstance(node.target, ast.Attribute):
                 self.state_touched = True  # (conservatively, whatever the attribute's owner)
                 self.attribute(node.target, env, AccessKind.READ)
+                if self.savepoints:
+                    owner = self.expr(node.target.value, env)
+                    if isinstance(owner, _Object) and owner.stage is None:
+                        self.changed(owner, env)
             elif isinstance(node.target, ast.Name):
                 env.pop(node.target.id, None)
                 self.forget_keys(node.target.id, env)
@@ -1431,6 +1454,8 @@ class _LoadingWalker:
                 env.pop(target.id, None)
             else:
                 env[target.id] = value
+                if isinstance(value, _Savepoint):
+                    self.savepoints.add(target.id)
                 if isinstance(value, _Object) and value.source.kind is not SourceKind.RECEIVED:
                     self.held[value.source] = None
                     if value.fresh is not None:
@@ -1453,6 +1478,8 @@ class _LoadingWalker:
             owner = self.expr(target.value, env)
             if isinstance(owner, _Object) and owner.stage is None:
                 self.record(target, owner, AccessKind.ASSIGN)
+                if self.savepoints:
+                    self.changed(owner, env)
                 if isinstance(target.value, ast.Name):
                     loaded = owner.loaded | {target.attr, assigned(target.attr)}
                     owner = replace(owner, loaded=loaded, fresh=None)
@@ -1754,6 +1781,11 @@ class _LoadingWalker:
             self.tie(node, env)
         if isinstance(func, ast.Attribute) and func.attr in _MUTATORS:
             self.initialise_collection(func.value, env)
+            if self.savepoints and isinstance(func.value, ast.Attribute) and isinstance(func.value.value, ast.Name):
+                # `product.medias.append(media)` changes the object that holds the collection.
+                owner = env.get(func.value.value.id)
+                if isinstance(owner, _Object) and owner.stage is None:
+                    self.changed(owner, env)
         library = self.library_name(func, env)
         if isinstance(func, ast.Attribute) and library is None:
             own = self.own_method(func)
@@ -1776,6 +1808,10 @@ class _LoadingWalker:
             args, keywords = self.arguments(node, env)
             if isinstance(receiver_value, _Statement):
                 return self.statement_method(receiver_value, func.attr, node, args)
+            if isinstance(receiver_value, _Savepoint):
+                if func.attr == "rollback" and awaited and isinstance(func.value, ast.Name):
+                    self.savepoint_rollback(func.value.id, receiver_value, node.lineno, env)
+                return None
             first = node.args[0] if func.attr == "get" and node.args else None
             told, held = self.under_key(receiver_value, first.value if type(first) is ast.Constant else None)
             if told:
@@ -2639,6 +2675,11 @@ class _LoadingWalker:
         if method in ("commit", "flush", "rollback") and awaited:
             self.end_of_transaction(ref.text, method, node.lineno, env)
             return None
+        if method == "begin_nested":
+            # (Awaited, or entered by `async with`: the savepoint begins either way.)
+            if self.received:
+                self.receive(env)  # what the code changes from here, its rollback expires
+            return _Savepoint(ref.text)
         if method == "expire_all" and not node.args:
             self.expires_on_purpose = True
             self.end_of_transaction(ref.text, method, node.lineno, env)
@@ -2793,6 +2834,38 @@ class _LoadingWalker:
                 key = _identity_key(other)
                 return (column.attr, key) if key is not None else None
         return None
+
+    def changed(self, owner: _Object, env: _Env) -> None:
+        """The code changed `owner` (an attribute set, a collection of it grown): the savepoints
+        of its session begun on this path note it."""
+        received = owner.source.kind is SourceKind.RECEIVED
+        for name in self.savepoints:
+            savepoint = env.get(name)
+            if not isinstance(savepoint, _Savepoint):
+                continue
+            if not (self.held_by(owner, savepoint.session) if received else owner.session_text == savepoint.session):
+                continue
+            key = (owner.source, owner.path)
+            if key not in savepoint.changed:
+                env[name] = _Savepoint(savepoint.session, savepoint.changed | {key})
+
+    def savepoint_rollback(self, name: str, savepoint: _Savepoint, line: int, env: _Env) -> None:
+        """`await nested.rollback()`: the objects changed in the savepoint are expired (those it
+        added are expunged, their attributes intact); the others keep their state."""
+        expiry = Expiry(savepoint.session, "rollback", line, argument=name)
+        for held, value in list(env.items()):
+            if not (isinstance(value, _Object) and value.stage is None):
+                continue
+            if (value.source, value.path) not in savepoint.changed:
+                continue
+            if value.source.kind is SourceKind.RECEIVED:
+                if self.maybe_new(value):
+                    continue
+            elif value.pending_in is not None or not value.persistent:
+                continue
+            env[held] = value.expired_also(expiry)
+            self.expiries.setdefault(expiry, value.source)
+        env[name] = _Savepoint(savepoint.session)
 
     def end_of_transaction(self, session: str, method: str, line: int, env: _Env) -> None:
         if method in ("commit", "rollback"):
@@ -3101,6 +3174,7 @@ _SESSION_METHODS = frozenset(
         "refresh",
         "expire",
         "expire_all",
+        "begin_nested",
     }
 )
 
