@@ -40,6 +40,7 @@ from alchemy_lint.facts.model import (
     ObjectSource,
     PassedArgument,
     ReturnedObject,
+    ReturnedOptions,
     SessionTie,
     SourceKind,
     StatementOrigin,
@@ -629,6 +630,7 @@ def analyse_function(
     walker.received = _received_parameters(node, resolver.table, owner if receives_self else None, walker.provided)
     walker.run(node.body)
     statements = walker.returned_statements()
+    options = walker.returned_options()
     on_success = walker.effects_on_success is not None
     effect_cases = stored(frozenset(walker.effect_cases_on_success if on_success else walker.effect_cases))
     if not (
@@ -643,6 +645,7 @@ def analyse_function(
         or walker.rolled_back_on_failure
         or walker.returns_created
         or statements
+        or options
     ):
         return None
     return FunctionLoading(
@@ -662,6 +665,7 @@ def analyse_function(
         returns_created=tuple(walker.returns_created),
         expiries=tuple((source, expiry) for expiry, source in walker.expiries.items()),
         statements=statements,
+        options=options,
         sessions=walker.received_sessions(node),
         ties=tuple(walker.ties.values()) if walker.materialised else (),
     )
@@ -673,7 +677,8 @@ def analyse_statement_helper(node: ast.FunctionDef, resolver: Resolver, owner: s
     walker = _LoadingWalker(resolver, {}, node.lineno, owner, _parameters(node))
     walker.run(node.body)
     statements = walker.returned_statements()
-    return FunctionLoading(statements=statements) if statements else None
+    options = walker.returned_options()
+    return FunctionLoading(statements=statements, options=options) if statements or options else None
 
 
 def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str]:
@@ -733,6 +738,9 @@ class _LoadingWalker:
         #: The statements the function returns, and whether some `return` returns something else.
         self.statements: list[ObjectSource] = []
         self.other_statement_returns = False
+        #: The loader options each `return` gives, and whether some `return` gives something else.
+        self.options: list[_Options] = []
+        self.other_options_returns = False
         #: Names the function bound itself: a provided parameter rebound is no longer provided.
         self.rebound: set[str] = set()
         self.accesses: dict[tuple[int, int, str, str], ObjectAccess] = {}
@@ -816,6 +824,15 @@ class _LoadingWalker:
 
     def returned_statements(self) -> tuple[ObjectSource, ...]:
         return () if self.other_statement_returns else tuple(dict.fromkeys(self.statements))
+
+    def returned_options(self) -> ReturnedOptions | None:
+        """The loader options every `return` gives (`return (joinedload(Order.user),)`): those
+        of all of them, and those of some only (a loader on some paths is maybe there)."""
+        if self.other_options_returns or not any(options.loaders for options in self.options):
+            return None
+        every = frozenset.intersection(*(options.loaders for options in self.options))
+        some = frozenset().union(*(options.loaders | options.maybe for options in self.options)) - every
+        return ReturnedOptions(tuple(sorted(every, key=repr)), tuple(sorted(some, key=repr)))
 
     def parameter(self, node: ast.expr) -> str | None:
         """The parameter a name still holds (`statement`, `options`), not rebound anywhere."""
@@ -1181,6 +1198,10 @@ class _LoadingWalker:
     def returned(self, node: ast.Return, env: _Env) -> None:
         if node.value is None or _holds_nothing(node.value):
             # `return None`, `return []`, `return [], 0`: no object, whatever the other returns give.
+            if isinstance(node.value, (ast.Tuple, ast.List)) and not node.value.elts:
+                self.options.append(_Options(frozenset(), True))  # `return ()`: no loader option
+            else:
+                self.other_options_returns = True
             return
         returned = self.expr(node.value, env)
         value = _without_received(returned)
@@ -1188,6 +1209,10 @@ class _LoadingWalker:
         if key in self._seen_returns:
             return
         self._seen_returns.add(key)
+        if isinstance(value, _Options) and value.known:
+            self.options.append(value)
+        else:
+            self.other_options_returns = True
         if self.response_model and isinstance(returned, _Object) and _validated_expired(returned):
             # The route's response model reads the object after the route returned it, in the
             # same request: an expired object is loaded then, outside any `await` (also one
@@ -1216,7 +1241,13 @@ class _LoadingWalker:
             # by that): its caller gets it in the session, its relationships never loaded.
             self.created(value)
             self.returns.append(self._returned(value, node, None))
-        elif isinstance(value, _Object) and value.stage != "result" and value.source.kind is not SourceKind.NEW:
+        elif (
+            isinstance(value, _Object)
+            and value.stage != "result"
+            and value.source.kind is not SourceKind.NEW
+            and not (value.row and not value.row[0])
+        ):
+            # (Rows whose first item is no object are left out: a caller takes the first for one.)
             self.returns.append(self._returned(value, node, None))
         else:
             if isinstance(value, _Object):
@@ -1226,6 +1257,8 @@ class _LoadingWalker:
     def returned_items(self, node: ast.Return, items: Iterable[tuple[int | str, _Value | None]]) -> None:
         """The objects of a returned tuple or dict, each at its position or under its key."""
         for position, item in items:
+            if isinstance(item, _Object) and item.row and not item.row[0]:
+                continue  # rows whose first item is no object: a caller takes the first for one
             if isinstance(item, _Object) and item.stage != "result" and item.source.kind is not SourceKind.NEW:
                 self.returns.append(self._returned(item, node, position))
             elif isinstance(item, _Object):
@@ -1533,7 +1566,8 @@ class _LoadingWalker:
         if isinstance(value, _Object) and value.stage is None and value.source.kind is SourceKind.CALL:
             if not value.path:
                 return tuple(replace(value, path=(f"[{position}]",), loaded=frozenset()) for position in range(count))
-            if value.path == ("[]",):
+            if value.path[-1:] == ("[]",):
+                # (Also a row of a list returned inside a tuple: `rows, total = await repo.page()`.)
                 return (value, *(None,) * (count - 1))
         return (None,) * count
 
@@ -1589,6 +1623,8 @@ class _LoadingWalker:
             element = self.comprehension(node.generators, [node.elt], env)
             if isinstance(element, _Object) and element.stage is None and element.source.kind is not SourceKind.CALL:
                 return replace(element, stage="list")
+            if isinstance(element, _Tuple):
+                return _rows_of(element)
             return None
         if isinstance(node, ast.DictComp):
             element = self.comprehension(node.generators, [node.key, node.value], env)
@@ -1690,6 +1726,10 @@ class _LoadingWalker:
         if value.stage is None and (value.path or value.source.kind is SourceKind.CALL):
             # A relationship collection (or a list a project function returned).
             element = value.element() if value.source.kind is SourceKind.CALL and not value.path else value
+            if value.source.kind is SourceKind.CALL and len(value.path) == 1 and value.path[0][1:-1].isdigit():
+                # `rows, total = await repo.page()`, then `for row in rows:`: an element of the
+                # list the callee returned at that position.
+                element = replace(value, path=(*value.path, "[]"))
             return replace(element, loaded=frozenset()) if isinstance(element, _Object) else element
         return None
 
@@ -1838,7 +1878,9 @@ class _LoadingWalker:
                 # `order.total()`: a method of the object's model reads it (its summary says what).
                 self.hand_over(node, func.value, receiver_value, (), func.attr, "self", env, method=func.attr)
                 if not awaited:
-                    return None
+                    # `repo.eager_options()`, `repo.base_statement()` on `repo = Repository(session)`:
+                    # a statement or loader options it builds, as a function's (its summary says).
+                    return self.called_statement(node, args, keywords) if _is_candidate(receiver_value) else None
                 if _is_candidate(receiver_value):
                     # `repo = OrderRepository(session)`, then `await repo.get(1)`: no model's
                     # method, a project method whose summary says what it returns (and whether
@@ -2990,6 +3032,22 @@ def _expiry_order(expiry: Expiry) -> tuple[int, str, str, str, str]:
     """Every field, so that two hand-overs of one session on one line keep one order: a set of
     them iterates in an order that hashes of None decide, which differ from process to process."""
     return (expiry.line, expiry.method, expiry.session, expiry.argument, repr(expiry.callee))
+
+
+def _rows_of(row: _Tuple) -> _Object | None:
+    """`[(row[0], row[1]) for row in rows]`: a list of rows rebuilt as tuples, when the objects in
+    each are the entities of one query's row (`select(User, Follow.created_at)`), each in place."""
+    objects = [item for item in row.items if isinstance(item, _Object)]
+    if not objects or any(
+        item.stage is not None or item.path or item.source.kind is SourceKind.CALL or not item.source.model
+        for item in objects
+    ):
+        return None
+    first = objects[0]
+    if any(replace(item.source, model=first.source.model) != first.source for item in objects[1:]):
+        return None
+    models = tuple(item.source.model or "" if isinstance(item, _Object) else "" for item in row.items)
+    return _Object(first.source, stage="list", row=models, expired=first.expired)
 
 
 def _holds_nothing(expr: ast.expr, in_tuple: bool = False) -> bool:
