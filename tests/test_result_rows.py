@@ -188,3 +188,66 @@ async def rows(session: AsyncSession):
     assert outcome["error"] == (None if loaded else "MissingGreenlet"), outcome
     assert outcome["line"] == (None if loaded else line), outcome
     assert [f.line for f in findings_in(root, "app/handlers.py", "ASA301")] == ([] if loaded else [line])
+
+
+@pytest.mark.parametrize(
+    ("rebuilt", "returned", "take"),
+    [
+        # Rebuilt in place, then unpacked in a loop.
+        (
+            "[(row[0], row[1]) for row in result.all()]",
+            "pairs",
+            "for user, _ in pairs:\n        count += len(user.roles)",
+        ),
+        # Returned beside a count, unpacked by the caller (the tuple the callee returns).
+        (
+            "[(row[0], row[1], None) for row in result.all()]",
+            "pairs, len(pairs)",
+            "found, _ = await rows(session)\n    for user, _, _ in found:\n        count += len(user.roles)",
+        ),
+        # The object at another position than the query's.
+        (
+            "[(row[1], row[0]) for row in result.all()]",
+            "pairs",
+            "for _, user in pairs:\n        count += len(user.roles)",
+        ),
+    ],
+)
+@pytest.mark.parametrize("loaded", [False, True])
+def test_rows_rebuilt_as_tuples_keep_their_objects(
+    rebuilt: str, returned: str, take: str, loaded: bool, tmp_path: Path
+) -> None:
+    options = ".options(selectinload(User.roles))" if loaded else ""
+    inline = "await rows" not in take
+    body = (
+        f"result = await session.execute(select(User, User.name){options})\n    pairs = {rebuilt}\n    "
+        if inline
+        else ""
+    )
+    handler = f"""\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.models import User
+
+
+async def role_count(session: AsyncSession) -> int:
+    count = 0
+    {body}{take}
+    return count
+
+
+async def rows(session: AsyncSession):
+    result = await session.execute(select(User, User.name){options})
+    pairs = {rebuilt}
+    return {returned}
+"""
+    root = write_project(
+        tmp_path / "project", {"app/models.py": MODELS, "app/db.py": DATABASE, "app/handlers.py": handler}
+    )
+    line = next(n for n, text in enumerate(handler.splitlines(), 1) if "user.roles" in text)
+    outcome = run_example(root, "app/handlers.py")
+    assert outcome["error"] == (None if loaded else "MissingGreenlet"), outcome
+    assert outcome["line"] == (None if loaded else line), outcome
+    assert [f.line for f in findings_in(root, "app/handlers.py", "ASA301")] == ([] if loaded else [line])

@@ -1857,10 +1857,17 @@ class _FactsBuilder(FastNodeVisitor):
         bound: str | None,
         is_async: bool,
     ) -> None:
-        ref = self.value_ref(expr)
+        begun = _either_begin(expr)
+        ref = self.value_ref(begun[0] if begun is not None else expr)
         receiver: ValueRef | None = None
         method: str | None = None
-        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
+        if begun is not None:
+            # `session.begin_nested() if session.in_transaction() else session.begin()`: a unit
+            # of work on that session either way, the transaction object bound to `as` name.
+            call, method = begun
+            assert isinstance(call.func, ast.Attribute)
+            receiver = self.value_ref(call.func.value)
+        elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
             method = expr.func.attr
             receiver = self.value_ref(expr.func.value)
         if ref is not None and (ref.origins or (receiver is not None and method in BEGIN_METHODS)):
@@ -1964,13 +1971,36 @@ def _named_sessions(parameter_types: tuple[tuple[str, str], ...], provided: dict
     return named
 
 
+def _either_begin(expr: ast.expr) -> tuple[ast.Call, str] | None:
+    """`X.begin_nested() if test else X.begin()`: both sides begin a transaction on the same
+    receiver. The call of the body side, and `begin` when a side begins the outer transaction
+    (its block commits when it ends), else `begin_nested`."""
+    if not isinstance(expr, ast.IfExp):
+        return None
+    calls = [side for side in (expr.body, expr.orelse) if isinstance(side, ast.Call) and not side.args]
+    methods = [call.func.attr for call in calls if isinstance(call.func, ast.Attribute)]
+    if len(methods) != 2 or not set(methods) <= BEGIN_METHODS:
+        return None
+    receivers = {expression_text(call.func.value) for call in calls if isinstance(call.func, ast.Attribute)}
+    if len(receivers) != 1 or None in receivers:
+        return None
+    return calls[0], "begin" if "begin" in methods else "begin_nested"
+
+
 def _returns_a_value(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """Whether a plain `def` ends in `return <value>` (a statement helper does; most do not).
+    """Whether a plain `def` ends in `return <value>` (a statement helper does, and a helper of
+    loader options; most do not).
 
     Only the top-level statements of the body are looked at: a helper that builds a statement
     returns it at the end."""
     last = node.body[-1] if node.body else None
-    return isinstance(last, ast.Return) and isinstance(last.value, (ast.Name, ast.Call, ast.Attribute))
+    if not isinstance(last, ast.Return):
+        return False
+    value = last.value
+    if isinstance(value, (ast.Tuple, ast.List)):
+        # `return (joinedload(Order.user), ...)`: loader options for the callers' queries.
+        return bool(value.elts) and all(isinstance(item, (ast.Call, ast.Starred)) for item in value.elts)
+    return isinstance(value, (ast.Name, ast.Call, ast.Attribute))
 
 
 def _builtin_decorator(decorator: ast.expr) -> str | None:

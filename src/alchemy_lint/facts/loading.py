@@ -40,6 +40,7 @@ from alchemy_lint.facts.model import (
     ObjectSource,
     PassedArgument,
     ReturnedObject,
+    ReturnedOptions,
     SessionTie,
     SourceKind,
     StatementOrigin,
@@ -502,7 +503,21 @@ class _Failed:
 #: The key under which a path carries `_Failed` (dropped by a join with a path that did not fail).
 _FAILED = "\0failed"
 
-_Value = _Statement | _Options | _Object | _AwaitableAttrs | _Tuple | _Keyed | _Effects | _Swallowed | _Failed
+
+@record
+class _Savepoint:
+    """A savepoint of `session` (`nested = await session.begin_nested()`, or `async with
+    session.begin_nested() as nested:`), with the objects the code changed since it began (their
+    source and path). Its `rollback()` expires exactly those (verified at run time: an object
+    changed before it began, or only loaded in it, keeps its state)."""
+
+    session: str
+    changed: frozenset[tuple[ObjectSource, tuple[str, ...]]] = frozenset()
+
+
+_Value = (
+    _Statement | _Options | _Object | _AwaitableAttrs | _Tuple | _Keyed | _Effects | _Swallowed | _Failed | _Savepoint
+)
 _Env = dict[str, _Value]
 
 
@@ -521,6 +536,9 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
         return _Swallowed(left.sessions | right.sessions, left.conflicts | right.conflicts)
     if isinstance(left, _Failed) and isinstance(right, _Failed):
         return left if left.line <= right.line else right
+    if isinstance(left, _Savepoint) and isinstance(right, _Savepoint):
+        # Changed on some path: its rollback may expire the object.
+        return _Savepoint(left.session, left.changed | right.changed) if left.session == right.session else None
     if isinstance(left, _Statement) and isinstance(right, _Statement):
         if (left.model, left.constructor) != (right.model, right.constructor):
             return None
@@ -710,6 +728,7 @@ def analyse_function(
     walker.received = _received_parameters(node, resolver.table, owner if receives_self else None, walker.provided)
     walker.run(node.body)
     statements = walker.returned_statements()
+    options = walker.returned_options()
     on_success = walker.effects_on_success is not None
     effect_cases = stored(frozenset(walker.effect_cases_on_success if on_success else walker.effect_cases))
     if not (
@@ -725,6 +744,7 @@ def analyse_function(
         or walker.rolled_back_on_failure
         or walker.returns_created
         or statements
+        or options
     ):
         return None
     return FunctionLoading(
@@ -745,6 +765,7 @@ def analyse_function(
         returns_created=tuple(walker.returns_created),
         expiries=tuple((source, expiry) for expiry, source in walker.expiries.items()),
         statements=statements,
+        options=options,
         sessions=walker.received_sessions(node),
         ties=tuple(walker.ties.values()) if walker.materialised else (),
     )
@@ -756,7 +777,8 @@ def analyse_statement_helper(node: ast.FunctionDef, resolver: Resolver, owner: s
     walker = _LoadingWalker(resolver, {}, node.lineno, owner, _parameters(node))
     walker.run(node.body)
     statements = walker.returned_statements()
-    return FunctionLoading(statements=statements) if statements else None
+    options = walker.returned_options()
+    return FunctionLoading(statements=statements, options=options) if statements or options else None
 
 
 def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str]:
@@ -820,6 +842,9 @@ class _LoadingWalker:
         #: as they came: a helper that filters the caller's statement, or hands it back as is.
         self.statement_parameters: set[str] = set()
         self.returned_parameters_as_is: set[str] = set()
+        #: The loader options each `return` gives, and whether some `return` gives something else.
+        self.options: list[_Options] = []
+        self.other_options_returns = False
         #: Names the function bound itself: a provided parameter rebound is no longer provided.
         self.rebound: set[str] = set()
         self.accesses: dict[tuple[int, int, str, str], ObjectAccess] = {}
@@ -870,6 +895,8 @@ class _LoadingWalker:
         self.ties: dict[str, SessionTie] = {}
         self.session_refs: dict[str, ValueRef] = {}
         self.materialised = False
+        #: The names a savepoint was bound to (`nested = await session.begin_nested()`).
+        self.savepoints: set[str] = set()
         #: The schema that validates what a route returns (`response_model=`), if any.
         self.response_model: tuple[Origin, ...] = ()
         #: The names the identity keys of loaded objects are read from (see `_Object.identities`).
@@ -910,6 +937,15 @@ class _LoadingWalker:
         # `if not flag: return stmt` beside `return stmt.where(...)`: the caller's statement.
         statements = [*self.statements, *(_parameter_statement(name, self.line).source() for name in sorted(as_is))]
         return tuple(dict.fromkeys(statements))
+
+    def returned_options(self) -> ReturnedOptions | None:
+        """The loader options every `return` gives (`return (joinedload(Order.user),)`): those
+        of all of them, and those of some only (a loader on some paths is maybe there)."""
+        if self.other_options_returns or not any(options.loaders for options in self.options):
+            return None
+        every = frozenset.intersection(*(options.loaders for options in self.options))
+        some = frozenset().union(*(options.loaders | options.maybe for options in self.options)) - every
+        return ReturnedOptions(tuple(sorted(every, key=repr)), tuple(sorted(some, key=repr)))
 
     def parameter(self, node: ast.expr) -> str | None:
         """The parameter a name still holds (`statement`, `options`), not rebound anywhere."""
@@ -1044,6 +1080,10 @@ class _LoadingWalker:
             if isinstance(node.target, ast.Attribute):
                 self.state_touched = True  # (conservatively, whatever the attribute's owner)
                 self.attribute(node.target, env, AccessKind.READ)
+                if self.savepoints:
+                    owner = self.expr(node.target.value, env)
+                    if isinstance(owner, _Object) and owner.stage is None:
+                        self.changed(owner, env)
             elif isinstance(node.target, ast.Name):
                 env.pop(node.target.id, None)
                 self.forget_keys(node.target.id, env)
@@ -1274,6 +1314,10 @@ class _LoadingWalker:
     def returned(self, node: ast.Return, env: _Env) -> None:
         if node.value is None or _holds_nothing(node.value):
             # `return None`, `return []`, `return [], 0`: no object, whatever the other returns give.
+            if isinstance(node.value, (ast.Tuple, ast.List)) and not node.value.elts:
+                self.options.append(_Options(frozenset(), True))  # `return ()`: no loader option
+            else:
+                self.other_options_returns = True
             return
         returned = self.expr(node.value, env)
         value = _without_received(returned)
@@ -1281,6 +1325,10 @@ class _LoadingWalker:
         if key in self._seen_returns:
             return
         self._seen_returns.add(key)
+        if isinstance(value, _Options) and value.known:
+            self.options.append(value)
+        else:
+            self.other_options_returns = True
         if self.response_model and isinstance(returned, _Object) and _validated_expired(returned):
             # The route's response model reads the object after the route returned it, in the
             # same request: an expired object is loaded then, outside any `await` (also one
@@ -1326,7 +1374,13 @@ class _LoadingWalker:
             # by that): its caller gets it in the session, its relationships never loaded.
             self.created(value)
             self.returns.append(self._returned(value, node, None))
-        elif isinstance(value, _Object) and value.stage != "result" and value.source.kind is not SourceKind.NEW:
+        elif (
+            isinstance(value, _Object)
+            and value.stage != "result"
+            and value.source.kind is not SourceKind.NEW
+            and not (value.row and not value.row[0])
+        ):
+            # (Rows whose first item is no object are left out: a caller takes the first for one.)
             self.returns.append(self._returned(value, node, None))
         else:
             if isinstance(value, _Object):
@@ -1360,6 +1414,8 @@ class _LoadingWalker:
     def returned_items(self, node: ast.Return, items: Iterable[tuple[int | str, _Value | None]]) -> None:
         """The objects of a returned tuple or dict, each at its position or under its key."""
         for position, item in items:
+            if isinstance(item, _Object) and item.row and not item.row[0]:
+                continue  # rows whose first item is no object: a caller takes the first for one
             if isinstance(item, _Object) and item.stage != "result" and item.source.kind is not SourceKind.NEW:
                 self.returns.append(self._returned(item, node, position))
             elif isinstance(item, _Object):
@@ -1588,6 +1644,8 @@ class _LoadingWalker:
                 env.pop(target.id, None)
             else:
                 env[target.id] = value
+                if isinstance(value, _Savepoint):
+                    self.savepoints.add(target.id)
                 if isinstance(value, _Object) and value.source.kind is not SourceKind.RECEIVED:
                     self.held[value.source] = None
                     if value.fresh is not None:
@@ -1610,6 +1668,8 @@ class _LoadingWalker:
             owner = self.expr(target.value, env)
             if isinstance(owner, _Object) and owner.stage is None:
                 self.record(target, owner, AccessKind.ASSIGN)
+                if self.savepoints:
+                    self.changed(owner, env)
                 if isinstance(target.value, ast.Name):
                     loaded = owner.loaded | {target.attr, assigned(target.attr)}
                     owner = replace(owner, loaded=loaded, fresh=None)
@@ -1663,7 +1723,8 @@ class _LoadingWalker:
         if isinstance(value, _Object) and value.stage is None and value.source.kind is SourceKind.CALL:
             if not value.path:
                 return tuple(replace(value, path=(f"[{position}]",), loaded=frozenset()) for position in range(count))
-            if value.path == ("[]",):
+            if value.path[-1:] == ("[]",):
+                # (Also a row of a list returned inside a tuple: `rows, total = await repo.page()`.)
                 return (value, *(None,) * (count - 1))
         return (None,) * count
 
@@ -1719,6 +1780,8 @@ class _LoadingWalker:
             element = self.comprehension(node.generators, [node.elt], env)
             if isinstance(element, _Object) and element.stage is None and element.source.kind is not SourceKind.CALL:
                 return replace(element, stage="list")
+            if isinstance(element, _Tuple):
+                return _rows_of(element)
             return None
         if isinstance(node, ast.DictComp):
             element = self.comprehension(node.generators, [node.key, node.value], env)
@@ -1822,6 +1885,10 @@ class _LoadingWalker:
             # under a key of the dict it returned: `for pod in page["items"]`).
             returned = value.source.kind is SourceKind.CALL and (not value.path or _keyed_step(value.path))
             element = value.element() if returned else value
+            if value.source.kind is SourceKind.CALL and len(value.path) == 1 and value.path[0][1:-1].isdigit():
+                # `rows, total = await repo.page()`, then `for row in rows:`: an element of the
+                # list the callee returned at that position.
+                element = replace(value, path=(*value.path, "[]"))
             return replace(element, loaded=frozenset()) if isinstance(element, _Object) else element
         return None
 
@@ -1913,6 +1980,11 @@ class _LoadingWalker:
             self.tie(node, env)
         if isinstance(func, ast.Attribute) and func.attr in _MUTATORS:
             self.initialise_collection(func.value, env)
+            if self.savepoints and isinstance(func.value, ast.Attribute) and isinstance(func.value.value, ast.Name):
+                # `product.medias.append(media)` changes the object that holds the collection.
+                owner = env.get(func.value.value.id)
+                if isinstance(owner, _Object) and owner.stage is None:
+                    self.changed(owner, env)
         library = self.library_name(func, env)
         if isinstance(func, ast.Attribute) and library is None:
             own = self.own_method(func)
@@ -1941,6 +2013,10 @@ class _LoadingWalker:
                 receiver_value = _parameter_statement(filtered, node.lineno)
             if isinstance(receiver_value, _Statement):
                 return self.statement_method(receiver_value, func.attr, node, args)
+            if isinstance(receiver_value, _Savepoint):
+                if func.attr == "rollback" and awaited and isinstance(func.value, ast.Name):
+                    self.savepoint_rollback(func.value.id, receiver_value, node.lineno, env)
+                return None
             first = node.args[0] if func.attr == "get" and node.args else None
             told, held = self.under_key(receiver_value, first.value if type(first) is ast.Constant else None)
             if told:
@@ -1967,7 +2043,9 @@ class _LoadingWalker:
                 # `order.total()`: a method of the object's model reads it (its summary says what).
                 self.hand_over(node, func.value, receiver_value, (), func.attr, "self", env, method=func.attr)
                 if not awaited:
-                    return None
+                    # `repo.eager_options()`, `repo.base_statement()` on `repo = Repository(session)`:
+                    # a statement or loader options it builds, as a function's (its summary says).
+                    return self.called_statement(node, args, keywords) if _is_candidate(receiver_value) else None
                 if _is_candidate(receiver_value):
                     # `repo = OrderRepository(session)`, then `await repo.get(1)`: no model's
                     # method, a project method whose summary says what it returns (and whether
@@ -2807,6 +2885,11 @@ class _LoadingWalker:
         if method in ("commit", "flush", "rollback") and awaited:
             self.end_of_transaction(ref.text, method, node.lineno, env)
             return None
+        if method == "begin_nested":
+            # (Awaited, or entered by `async with`: the savepoint begins either way.)
+            if self.received:
+                self.receive(env)  # what the code changes from here, its rollback expires
+            return _Savepoint(ref.text)
         if method == "expire_all" and not node.args:
             self.expires_on_purpose = True
             self.end_of_transaction(ref.text, method, node.lineno, env)
@@ -2962,6 +3045,38 @@ class _LoadingWalker:
                 return (column.attr, key) if key is not None else None
         return None
 
+    def changed(self, owner: _Object, env: _Env) -> None:
+        """The code changed `owner` (an attribute set, a collection of it grown): the savepoints
+        of its session begun on this path note it."""
+        received = owner.source.kind is SourceKind.RECEIVED
+        for name in self.savepoints:
+            savepoint = env.get(name)
+            if not isinstance(savepoint, _Savepoint):
+                continue
+            if not (self.held_by(owner, savepoint.session) if received else owner.session_text == savepoint.session):
+                continue
+            key = (owner.source, owner.path)
+            if key not in savepoint.changed:
+                env[name] = _Savepoint(savepoint.session, savepoint.changed | {key})
+
+    def savepoint_rollback(self, name: str, savepoint: _Savepoint, line: int, env: _Env) -> None:
+        """`await nested.rollback()`: the objects changed in the savepoint are expired (those it
+        added are expunged, their attributes intact); the others keep their state."""
+        expiry = Expiry(savepoint.session, "rollback", line, argument=name)
+        for held, value in list(env.items()):
+            if not (isinstance(value, _Object) and value.stage is None):
+                continue
+            if (value.source, value.path) not in savepoint.changed:
+                continue
+            if value.source.kind is SourceKind.RECEIVED:
+                if self.maybe_new(value):
+                    continue
+            elif value.pending_in is not None or not value.persistent:
+                continue
+            env[held] = value.expired_also(expiry)
+            self.expiries.setdefault(expiry, value.source)
+        env[name] = _Savepoint(savepoint.session)
+
     def end_of_transaction(self, session: str, method: str, line: int, env: _Env) -> None:
         if method in ("commit", "rollback"):
             effects = env.get(_EFFECTS)
@@ -3088,6 +3203,22 @@ def _expiry_order(expiry: Expiry) -> tuple[int, str, str, str, str]:
     """Every field, so that two hand-overs of one session on one line keep one order: a set of
     them iterates in an order that hashes of None decide, which differ from process to process."""
     return (expiry.line, expiry.method, expiry.session, expiry.argument, repr(expiry.callee))
+
+
+def _rows_of(row: _Tuple) -> _Object | None:
+    """`[(row[0], row[1]) for row in rows]`: a list of rows rebuilt as tuples, when the objects in
+    each are the entities of one query's row (`select(User, Follow.created_at)`), each in place."""
+    objects = [item for item in row.items if isinstance(item, _Object)]
+    if not objects or any(
+        item.stage is not None or item.path or item.source.kind is SourceKind.CALL or not item.source.model
+        for item in objects
+    ):
+        return None
+    first = objects[0]
+    if any(replace(item.source, model=first.source.model) != first.source for item in objects[1:]):
+        return None
+    models = tuple(item.source.model or "" if isinstance(item, _Object) else "" for item in row.items)
+    return _Object(first.source, stage="list", row=models, expired=first.expired)
 
 
 def _holds_nothing(expr: ast.expr, in_tuple: bool = False) -> bool:
@@ -3280,6 +3411,7 @@ _SESSION_METHODS = frozenset(
         "refresh",
         "expire",
         "expire_all",
+        "begin_nested",
     }
 )
 

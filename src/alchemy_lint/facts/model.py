@@ -969,6 +969,15 @@ ROLLED_BACK_ON_FAILURE = "rollback on failure"
 
 
 @record
+class ReturnedOptions:
+    """The loader options a function returns (`get_eager_options()` returning `(joinedload(...),)`),
+    when every `return` returns known ones: those on every `return`, and those on some only."""
+
+    loaders: tuple[LoaderPath, ...]
+    maybe: tuple[LoaderPath, ...] = ()
+
+
+@record
 class FunctionLoading:
     accesses: tuple[ObjectAccess, ...] = ()
     #: One entry per `return` of ORM objects; `returns_only_objects` is False when some
@@ -1005,6 +1014,8 @@ class FunctionLoading:
     #: The statements the function returns (each a QUERY source without a session), when every
     #: `return` returns one: a helper that builds a query for its callers to run.
     statements: tuple[ObjectSource, ...] = ()
+    #: The loader options it returns, for a caller that passes them on (`options=repo.eager()`).
+    options: ReturnedOptions | None = None
     #: For the objects it received (RECEIVED): what may be a session among the names it commits,
     #: rolls back, calls session methods on or hands to calls (the index says which are), and
     #: the parameters it hands to a session's `add`/`delete`/`merge`/`refresh`/`expunge`, with

@@ -16,6 +16,7 @@ from alchemy_lint.facts.model import (
     LoaderPath,
     ObjectSource,
     PassedArgument,
+    ReturnedOptions,
     StatementOrigin,
 )
 from alchemy_lint.facts.values import OriginKind, StepKind
@@ -298,5 +299,22 @@ def _with_passed_options(
         )
         return value if empty and not spread else _added(value, frozenset(), False, frozenset())
     if passed.statement is not None:
+        returned = _returned_options(index, passed.statement, site.caller)
+        if returned is not None:
+            # `options=repo.eager_options()`: the loader options the callee returns.
+            return _added(value, frozenset(returned.loaders), True, frozenset(returned.maybe))
         return _added(value, frozenset(), False, frozenset())
     return _added(value, frozenset(passed.loaders), passed.loaders_known, frozenset())
+
+
+def _returned_options(index: ProjectIndex, source: ObjectSource, site: CallSite | None) -> ReturnedOptions | None:
+    """The loader options a project call returns, when what is passed is such a call's value
+    (`get_eager_options()`, `repo.get_eager_options()`, `self.eager_options()`) and the function
+    it runs returns known ones on every `return`."""
+    origin = source.statement
+    if origin is None or not (origin.callee or origin.method) or source.model or source.loaders:
+        return None
+    found = _helper(index, origin, site)
+    if found is None or found[0].loading is None:
+        return None
+    return found[0].loading.options

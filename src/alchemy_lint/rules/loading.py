@@ -1016,6 +1016,8 @@ def _event_text(event: Expiry) -> str:
         return f"{callee}(), which calls {event.session}.rollback() before it returns the failure tested here,"
     if event.callee:
         return f"{callee}(), which calls {event.session}.{event.method}(),"
+    if event.method == "rollback" and event.argument:
+        return f"{event.argument}.rollback() (a savepoint of {event.session})"
     return f"{event.session}.{event.method}()"
 
 
