@@ -193,38 +193,6 @@ def _call_of(source: ObjectSource) -> tuple[object, ...]:
     return (source.callee, source.passed, source.flags, source.handed)
 
 
-def _other_elements(left: _Object, right: _Object) -> bool:
-    """Objects that different calls returned, as different elements of their values."""
-    return (
-        left.path != right.path
-        and len(left.path) <= 1
-        and len(right.path) <= 1
-        and all(step.startswith("[") for step in (*left.path, *right.path))
-        and _other_call(left.source, right.source)
-    )
-
-
-def _alternatives(left: _Object, right: _Object) -> _Object:
-    """One object of either call, whichever branch ran (see `ObjectSource.alternatives`)."""
-    return replace(
-        left,
-        source=_with_alternative(_at_element(left), _at_element(right)),
-        loaded=left.loaded & right.loaded,
-        persistent=left.persistent or right.persistent,
-        expired=left.expired | right.expired,
-        pending_in=left.pending_in or right.pending_in,
-        identities=tuple(i for i in left.identities if i in right.identities),
-        wraps=(),
-        fresh=None,
-    )
-
-
-def _at_element(value: _Object) -> ObjectSource:
-    """The object's call, with the element of its value the object is."""
-    source = value.source
-    return source if source.element or not value.path else replace(source, element=value.path[0])
-
-
 def _with_alternative(left: ObjectSource, right: ObjectSource) -> ObjectSource:
     """`left`, with the calls of `right` as further alternatives (each call once)."""
     calls = {_call_of(left)}
@@ -587,10 +555,6 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             ),
         )
     if isinstance(left, _Object) and isinstance(right, _Object):
-        if (left.stage, left.row) == (right.stage, right.row) and _other_elements(left, right):
-            # `products, product, price = await by_price(...)` on one branch, `product =
-            # (await by_ids(...))[0]` on the other: each call's element.
-            return _alternatives(left, right)
         if (left.path, left.stage, left.row) != (right.path, right.stage, right.row):
             return None
         source = left.source
@@ -602,7 +566,17 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             if left.source.kind is not right.source.kind:
                 return _loaded_or_added(left, right) or _loaded_or_added(right, left)
             if _other_call(left.source, right.source):
-                return _alternatives(left, right)
+                return replace(
+                    left,
+                    source=_with_alternative(left.source, right.source),
+                    loaded=left.loaded & right.loaded,
+                    persistent=left.persistent or right.persistent,
+                    expired=left.expired | right.expired,
+                    pending_in=left.pending_in or right.pending_in,
+                    identities=tuple(i for i in left.identities if i in right.identities),
+                    wraps=(),
+                    fresh=None,
+                )
             loaders = frozenset(left.source.loaders) & frozenset(right.source.loaders)
             source = replace(
                 left.source,

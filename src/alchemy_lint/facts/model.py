@@ -776,9 +776,6 @@ class ObjectSource:
     #: (`if price: product = await by_price(...) else: product = await by_id(...)`): a read after
     #: the branches is made on every path, so each callee's objects are judged.
     alternatives: tuple[ObjectSource, ...] = ()
-    #: With alternatives: the element of the call's value the object is, for each of them
-    #: (`[1]` of `products, product, price = await by_price(...)`, `[]` of `products[0]`).
-    element: str = ""
 
 
 class AccessKind(str, Enum):

@@ -265,29 +265,18 @@ def _resolve_alternatives(
     resolved, and a relationship counts as loaded only when every call loaded it (a loader on
     some of a call's own paths stays maybe). Judged by the call that loads least, so that a
     finding names the query a loader is missing from. A call the index cannot follow is left
-    out, as it was when the first branch's call stood for all; each call's element of its value
-    is its own (`[1]` of a tuple one returns, an item of the list another returns)."""
-    own = _resolve_call(index, replace(source, alternatives=(), element=""), depth, position, caller, here, name)
-    resolved: list[ResolvedSource] = [own] if own is not None else []
-    for call in source.alternatives:
-        # Each call's own element: `[1]` of a tuple it returns, `[]` an item of a list.
-        same = call.element == source.element
-        step = call.element
-        at = position if same else _element(step) if step else None
-        found = _resolve_call(index, replace(call, element=""), depth, at, caller, here, name)
-        if found is not None and not same and step == "[]":
-            found = replace(found, is_collection=False) if found.is_collection else None
-        if found is not None and not same and source.element == "[]":
-            found = replace(found, is_collection=True)  # judged as the item the caller takes
+    out, as it was when the first branch's call stood for all."""
+    resolved: list[ResolvedSource] = []
+    for call in (replace(source, alternatives=()), *source.alternatives):
+        found = _resolve_call(index, call, depth, position, caller, here, name)
         if found is not None:
             resolved.append(found)
     if not resolved:
         return None
-    # Calls whose objects are reached otherwise (another model, through a relationship of
-    # another query's objects) are left out as the calls the index cannot follow are.
-    shape = (resolved[0].model, resolved[0].prefix, resolved[0].is_collection, resolved[0].kind)
-    resolved = [found for found in resolved if (found.model, found.prefix, found.is_collection, found.kind) == shape]
     first = min(resolved, key=lambda found: len(found.loaders))
+    shape = (first.model, first.prefix, first.is_collection, first.kind)
+    if any((found.model, found.prefix, found.is_collection, found.kind) != shape for found in resolved):
+        return None
     common = set.intersection(*(set(found.loaders) for found in resolved))
     loaded = set.intersection(*(set(found.loaded) for found in resolved))
     return replace(
