@@ -29,6 +29,34 @@ def write_project(root: Path, files: dict[str, str], config: str = "") -> Path:
     return root
 
 
+def async_database(expire_on_commit: bool | None = None) -> str:
+    """`app/db.py` of a runtime example: an in-memory aiosqlite engine shared by every
+    connection (the harness builds its tables on it) and the project's one session factory."""
+    keyword = "" if expire_on_commit is None else f", expire_on_commit={expire_on_commit}"
+    return (
+        "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
+        "from sqlalchemy.pool import StaticPool\n"
+        "\n"
+        'engine = create_async_engine("sqlite+aiosqlite://", poolclass=StaticPool)\n'
+        f"SessionLocal = async_sessionmaker(engine{keyword})\n"
+    )
+
+
+def calling_handler(module: str, call: str, returned: str = "result") -> str:
+    """`app/handlers.py` of a runtime example: one session from the factory, handed to
+    `module.call` (`service.rename(session, 1)`); `returned` is what the handler gives back."""
+    return (
+        "from app.db import SessionLocal\n"
+        f"from app import {module}\n"
+        "\n"
+        "\n"
+        "async def run() -> object:\n"
+        "    async with SessionLocal() as session:\n"
+        f"        result = await {module}.{call}\n"
+        f"        return {returned}\n"
+    )
+
+
 def example_project(root: Path, example: Example) -> Path:
     files = dict(example.others)
     files[example.path] = example.source

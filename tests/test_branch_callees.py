@@ -9,16 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import findings_in, write_project
+from conftest import async_database, calling_handler, findings_in, write_project
 from test_loading_runtime import run_example
 
-DB = """\
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
-from sqlalchemy.pool import StaticPool
-
-engine = create_async_engine("sqlite+aiosqlite://", poolclass=StaticPool)
-SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
-"""
+DB = async_database(expire_on_commit=False)
 MODELS = """\
 from sqlalchemy import ForeignKey
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -134,15 +128,7 @@ async def read_on_the_loading_branch(session: AsyncSession, key: int, kind: str 
 
 
 def _handler(call: str) -> str:
-    return f"""\
-from app.db import SessionLocal
-from app import service
-
-
-async def run() -> object:
-    async with SessionLocal() as session:
-        return await service.{call}
-"""
+    return calling_handler("service", call)
 
 
 def _project(tmp_path: Path, call: str = "organization_name(session, 1)") -> Path:

@@ -13,16 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import findings_in, write_project
+from conftest import async_database, calling_handler, findings_in, write_project
 from test_loading_runtime import run_example
 
-DB = """\
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
-from sqlalchemy.pool import StaticPool
-
-engine = create_async_engine("sqlite+aiosqlite://", poolclass=StaticPool)
-SessionLocal = async_sessionmaker(engine)
-"""
+DB = async_database()
 MODELS = """\
 from sqlalchemy import ForeignKey
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -194,16 +188,7 @@ async def {name}(db: AsyncSession = Depends(get_db)) -> NamePage:
 
 
 def _handler(call: str) -> str:
-    return f"""\
-from app.db import SessionLocal
-from app import routes
-
-
-async def run() -> object:
-    async with SessionLocal() as session:
-        result = await routes.{call}
-        return None if isinstance(result, int) else result.model_dump()
-"""
+    return calling_handler("routes", call, "None if isinstance(result, int) else result.model_dump()")
 
 
 def _project(tmp_path: Path, call: str = "page(session)") -> Path:

@@ -9,16 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import findings_in, write_project
+from conftest import async_database, calling_handler, findings_in, write_project
 from test_loading_runtime import run_example
 
-DB = """\
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
-from sqlalchemy.pool import StaticPool
-
-engine = create_async_engine("sqlite+aiosqlite://", poolclass=StaticPool)
-SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
-"""
+DB = async_database(expire_on_commit=False)
 MODELS = """\
 from sqlalchemy import ForeignKey
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -100,15 +94,7 @@ def words(sep: str, items: list[str]) -> str:
 
 
 def _handler(call: str) -> str:
-    return f"""\
-from app.db import SessionLocal
-from app import service
-
-
-async def run() -> object:
-    async with SessionLocal() as session:
-        return await service.{call}
-"""
+    return calling_handler("service", call)
 
 
 def _project(tmp_path: Path, call: str = "filtered(session)") -> Path:
