@@ -206,6 +206,26 @@ def _with_alternative(left: ObjectSource, right: ObjectSource) -> ObjectSource:
     return replace(left, line=min(left.line, right.line), session=session, alternatives=tuple(alternatives))
 
 
+def _joined_source(left: ObjectSource, right: ObjectSource) -> ObjectSource:
+    """Two sources of one kind that differ (another line, other loaders): `left`, with the
+    loaders both add and the rest only maybe."""
+    loaders = frozenset(left.loaders) & frozenset(right.loaders)
+    return replace(
+        left,
+        line=min(left.line, right.line),
+        loaders=tuple(sorted(loaders, key=repr)),
+        loaders_known=left.loaders_known and right.loaders_known,
+        maybe_loaders=tuple(
+            sorted(
+                {*left.maybe_loaders, *right.maybe_loaders} | (frozenset(left.loaders) ^ frozenset(right.loaders)),
+                key=repr,
+            )
+        ),
+        session=left.session if left.session == right.session else None,
+        loader_guards=(),
+    )
+
+
 def _loaded_or_added(loaded: _Object, added: _Object) -> _Object | None:
     """An object loaded on one path and created and added to the same session on the other (a
     get-or-create): the session's object either way, which its commit expires; judged by the
@@ -566,33 +586,9 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             if left.source.kind is not right.source.kind:
                 return _loaded_or_added(left, right) or _loaded_or_added(right, left)
             if _other_call(left.source, right.source):
-                return replace(
-                    left,
-                    source=_with_alternative(left.source, right.source),
-                    loaded=left.loaded & right.loaded,
-                    persistent=left.persistent or right.persistent,
-                    expired=left.expired | right.expired,
-                    pending_in=left.pending_in or right.pending_in,
-                    identities=tuple(i for i in left.identities if i in right.identities),
-                    wraps=(),
-                    fresh=None,
-                )
-            loaders = frozenset(left.source.loaders) & frozenset(right.source.loaders)
-            source = replace(
-                left.source,
-                line=min(left.source.line, right.source.line),
-                loaders=tuple(sorted(loaders, key=repr)),
-                loaders_known=left.source.loaders_known and right.source.loaders_known,
-                maybe_loaders=tuple(
-                    sorted(
-                        {*left.source.maybe_loaders, *right.source.maybe_loaders}
-                        | (frozenset(left.source.loaders) ^ frozenset(right.source.loaders)),
-                        key=repr,
-                    )
-                ),
-                session=left.source.session if left.source.session == right.source.session else None,
-                loader_guards=(),
-            )
+                source = _with_alternative(left.source, right.source)
+            else:
+                source = _joined_source(left.source, right.source)
         return _Object(
             source,
             left.path,
@@ -1303,17 +1299,14 @@ class _LoadingWalker:
             self.options.append(value)
         else:
             self.other_options_returns = True
-        if self.response_model and isinstance(returned, _Object) and _validated_expired(returned):
+        schema = self.response_validator()
+        if schema and isinstance(returned, _Object) and _validated_expired(returned):
             # The route's response model reads the object after the route returned it, in the
             # same request: an expired object is loaded then, outside any `await` (also one
             # the route received: `hero: Hero` of the request body, added and committed).
-            validate = Step(StepKind.METHOD, "model_validate")  # what FastAPI does with it
-            schema = tuple(origin.then(validate) for origin in self.response_model)
             self.hand_over(node, node.value, returned, schema, "", RETURNED_TO_RESPONSE, env)
-        if self.response_model and isinstance(value, _Keyed) and isinstance(node.value, ast.Dict):
+        if schema and isinstance(value, _Keyed) and isinstance(node.value, ast.Dict):
             # `return {"items": categories, "total": n}`: the field of each key validates its objects.
-            validate = Step(StepKind.METHOD, "model_validate")
-            schema = tuple(origin.then(validate) for origin in self.response_model)
             for field, item in zip(value.keys, value.items, strict=True):
                 expression = _dict_value(node.value, field)
                 if isinstance(item, _Object) and _validated_expired(item) and expression is not None:
@@ -1360,6 +1353,14 @@ class _LoadingWalker:
             if isinstance(value, _Object):
                 self.created(value)
             self.other_returns = True
+
+    def response_validator(self) -> tuple[Origin, ...]:
+        """What validates a route's returned value: its response model's `model_validate` (what
+        FastAPI does with it); nothing for a function that is no route."""
+        if not self.response_model:
+            return ()
+        validate = Step(StepKind.METHOD, "model_validate")
+        return tuple(origin.then(validate) for origin in self.response_model)
 
     def given_to_sync_call(self, call: ast.Call, env: _Env) -> _Object | None:
         """What a project call that is not awaited gives back when it is handed objects by name
