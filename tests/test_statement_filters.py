@@ -129,3 +129,37 @@ def test_the_rows_of_a_filtered_statement_are_the_callers_query(tmp_path: Path) 
 def test_what_the_filtered_statements_do_at_run_time(call: str, error: str | None, tmp_path: Path) -> None:
     outcome = run_example(_project(tmp_path, call), "app/handlers.py")
     assert outcome["error"] == error, outcome
+
+
+RENAMING = """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Category
+from app.tenant import TenantFilter
+
+
+async def renamed(session: AsyncSession, organization_id: int = 1) -> int:
+    statement = TenantFilter.apply(select(Category), Category, organization_id)
+    category = (await session.scalars(statement)).first()
+    category.organization_id = 2
+    await session.commit()
+    return category.organization_id
+"""
+
+
+def test_the_rows_of_a_filtered_statement_expire_at_a_commit(tmp_path: Path) -> None:
+    # ASA302 consumes the same rows: a factory that expires on commit (its default) expires them.
+    files = {
+        "app/__init__.py": "",
+        "app/db.py": async_database(),
+        "app/models.py": MODELS,
+        "app/tenant.py": TENANT,
+        "app/renaming.py": RENAMING,
+        "app/handlers.py": calling_handler("renaming", "renamed(session)"),
+    }
+    root = write_project(tmp_path / "project", files)
+    found = findings_in(root, "app/renaming.py", "ASA302")
+    assert [f.line for f in found] == [13], found
+    assert "Category.organization_id read on category after session.commit() at line 12" in found[0].message
+    assert run_example(root, "app/handlers.py")["error"] == "MissingGreenlet"
