@@ -153,7 +153,13 @@ _RESULT_STEPS = {
     ("dict", "get"): "object",
     ("dict", "copy"): "dict",
 }
-_SESSION_RESULT_STAGES = {"execute": "result", "scalars": "scalars", "exec": "scalars", "stream_scalars": "scalars"}
+_SESSION_RESULT_STAGES = {
+    "execute": "result",
+    "scalars": "scalars",
+    "exec": "scalars",
+    "stream": "result",
+    "stream_scalars": "scalars",
+}
 _MAX_PATH = 3
 #: Statement methods that keep the rows a statement gives (and what each row loads).
 _SAME_ROWS = frozenset({"options", "execution_options", "with_for_update", "order_by", "returning"})
@@ -3377,6 +3383,7 @@ _SESSION_METHODS = frozenset(
         "scalars",
         "scalar",
         "exec",
+        "stream",
         "stream_scalars",
         "add",
         "add_all",

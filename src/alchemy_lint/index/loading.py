@@ -274,8 +274,10 @@ def _resolve_alternatives(
     if not resolved:
         return None
     first = min(resolved, key=lambda found: len(found.loaders))
-    shape = (first.model, first.prefix, first.is_collection, first.kind)
-    if any((found.model, found.prefix, found.is_collection, found.kind) != shape for found in resolved):
+    # `session.get()` on one branch and a `select()` on the other load the same objects: the
+    # kind of query only names what the finding's fix edits, the first's.
+    shape = (first.model, first.prefix, first.is_collection)
+    if any((found.model, found.prefix, found.is_collection) != shape for found in resolved):
         return None
     common = set.intersection(*(set(found.loaders) for found in resolved))
     loaded = set.intersection(*(set(found.loaded) for found in resolved))

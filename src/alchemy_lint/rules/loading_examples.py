@@ -174,6 +174,23 @@ class OrderSummary(BaseModel):
 """
 _SCHEMAS_FILE = ("app/schemas.py", _SCHEMAS)
 
+#: A page wrapper: its constructor validates each item as `OrderOut.model_validate(item)` does.
+_PAGES = """\
+from pydantic import BaseModel
+
+from app.schemas import OrderOut, OrderSummary
+
+
+class OrderPage(BaseModel):
+    items: list[OrderOut]
+    total: int = 0
+
+
+class SummaryPage(BaseModel):
+    items: list[OrderSummary]
+"""
+_PAGES_FILE = ("app/pages.py", _PAGES)
+
 #: pydantic v1 schemas whose `Config.getter_dict` decides what validation reads of an order.
 _GETTER_SCHEMAS = """\
 from typing import Any, Optional
@@ -1066,6 +1083,38 @@ async def my_order_count(user: CurrentUser) -> int:
         title="The same through an `Annotated` alias, read by a helper the object is handed to",
         topic=_INJECTED,
     ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+async def has_customer(session: AsyncSession, order_id: int) -> bool:
+    order = await session.get(Order, order_id)
+    return hasattr(order, "user")  # ASA301
+""",
+        title='`hasattr(order, "user")` after `session.get()`: it reads the attribute and lets MissingGreenlet out',
+        topic=_NOT_LOADED,
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+async def item_total(session: AsyncSession) -> int:
+    result = await session.stream(select(Order))
+    total = 0
+    async for order in result.scalars():
+        total += len(order.items)  # ASA301
+    return total
+""",
+        title="An object streamed with `session.stream()`, read in the `async for` over its rows",
+        topic=_NOT_LOADED,
+    ),
 )
 
 ASA301_VALID: tuple[Example, ...] = (
@@ -1761,6 +1810,61 @@ async def item_line(session: AsyncSession, item_id: int) -> str:
         title="A callee sets `item.product` on one branch only, then hands the item to a helper that reads it",
         topic=_HANDED_OVER,
     ),
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+from app.pages import OrderPage
+
+
+async def order_page(session: AsyncSession) -> OrderPage:
+    orders = (await session.scalars(select(Order))).all()
+    return OrderPage(items=orders, total=len(orders))  # ASA301
+""",
+        _SCHEMAS_FILE,
+        _PAGES_FILE,
+        title="A list handed to a page schema's constructor, which validates each item by the nested schema",
+        topic=_HANDED_OVER,
+    ),
+    _example(
+        """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.repository import get_order, get_order_with_items
+
+
+async def item_count(session: AsyncSession, order_id: int, refresh: bool = False) -> int:
+    if refresh:
+        order = await get_order_with_items(session, order_id)
+    else:
+        order = await get_order(session, order_id)
+    return len(order.items)  # ASA301
+""",
+        _REPOSITORY_FILE,
+        title="An object bound by a different call on each branch: the call whose query lacks the loader is named",
+        topic=_ELSEWHERE,
+    ),
+    _example(
+        """\
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Order
+
+
+def open_orders(statement: Select[tuple[Order]]) -> Select[tuple[Order]]:
+    return statement.where(Order.status != "closed").order_by(Order.id)
+
+
+async def first_open_size(session: AsyncSession) -> int:
+    order = (await session.scalars(open_orders(select(Order)))).first()
+    return len(order.items) if order else 0  # ASA301
+""",
+        title="A statement filtered by a helper is the statement its caller passed, with the caller's loader options",
+        topic=_ELSEWHERE,
+    ),
 )
 
 ASA301_CROSS_FUNCTION_VALID: tuple[Example, ...] = (
@@ -2068,6 +2172,47 @@ async def item_line(session: AsyncSession, item_id: int) -> str:
         title="A callee sets `item.product` on every branch before it reads it",
         topic=_HANDED_OVER,
     ),
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order, OrderItem
+from app.pages import OrderPage
+
+
+async def order_page(session: AsyncSession) -> OrderPage:
+    loaders = selectinload(Order.items).selectinload(OrderItem.product)
+    orders = (await session.scalars(select(Order).options(loaders))).all()
+    return OrderPage(items=orders, total=len(orders))
+""",
+        _SCHEMAS_FILE,
+        _PAGES_FILE,
+        title="The same page, its query loading what the nested schema reads",
+        topic=_HANDED_OVER,
+    ),
+    _example(
+        """\
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order
+
+
+def open_orders(statement: Select[tuple[Order]]) -> Select[tuple[Order]]:
+    return statement.where(Order.status != "closed").order_by(Order.id)
+
+
+async def first_open_size(session: AsyncSession) -> int:
+    statement = open_orders(select(Order).options(selectinload(Order.items)))
+    order = (await session.scalars(statement)).first()
+    return len(order.items) if order else 0
+""",
+        title="The caller's statement carries the loader option through the helper that filters it",
+        topic=_ELSEWHERE,
+    ),
 )
 
 ASA302_INVALID: tuple[Example, ...] = (
@@ -2365,6 +2510,29 @@ async def rename_user(user_id: int, name: str) -> str:
         title="A column read after a `rollback()` called through a name bound to it",
         topic=_AFTER_ROLLBACK,
     ),
+    _example(
+        """\
+from sqlalchemy import select
+
+from app.db import SessionLocal
+from app.db_models import Order
+from app.pages import SummaryPage
+
+
+async def close_all() -> SummaryPage:
+    async with SessionLocal() as session:
+        orders = (await session.scalars(select(Order))).all()
+        for order in orders:
+            order.status = "closed"
+        await session.commit()
+        return SummaryPage(items=orders)  # ASA302
+""",
+        _EXPIRING_DB,
+        _SCHEMAS_FILE,
+        _PAGES_FILE,
+        title="Objects handed to a page schema's constructor after `commit()`: it validates their columns",
+        topic=_HANDED_EXPIRED,
+    ),
 )
 
 ASA302_VALID: tuple[Example, ...] = (
@@ -2587,6 +2755,30 @@ async def touch_users(name: str) -> list[int]:
         _KEEPING_DB,
         title="A list of objects found or created, read after `commit()`; the factory sets `expire_on_commit=False`",
         topic=_AFTER_COMMIT,
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+
+from app.db import SessionLocal
+from app.db_models import Order
+from app.pages import SummaryPage
+
+
+async def close_all() -> SummaryPage:
+    async with SessionLocal() as session:
+        orders = (await session.scalars(select(Order))).all()
+        for order in orders:
+            order.status = "closed"
+        page = SummaryPage(items=orders)
+        await session.commit()
+        return page
+""",
+        _EXPIRING_DB,
+        _SCHEMAS_FILE,
+        _PAGES_FILE,
+        title="The page built before `commit()`",
+        topic=_HANDED_EXPIRED,
     ),
 )
 
