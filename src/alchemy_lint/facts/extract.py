@@ -1832,6 +1832,9 @@ class _FactsBuilder(FastNodeVisitor):
 
     def _visit_with(self, node: ast.AsyncWith | ast.With, is_async: bool) -> None:
         function = self.function
+        if is_async and function is not None:
+            # `async with session.begin():` awaits its commit when the block ends.
+            function.awaits = True
         for item in node.items:
             self.visit(item.context_expr)
             bound = item.optional_vars.id if isinstance(item.optional_vars, ast.Name) else None

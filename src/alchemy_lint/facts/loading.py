@@ -1089,7 +1089,7 @@ class _LoadingWalker:
         elif isinstance(node, ast.While):
             return self.while_loop(node, env)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
-            committed: list[str] = []
+            committed: list[tuple[str, str]] = []
             for item in node.items:
                 value = self.expr(item.context_expr, env)
                 if isinstance(value, _Object) and value.fresh is not None:
@@ -1099,16 +1099,21 @@ class _LoadingWalker:
                     self.bind(item.optional_vars, value, env, item.context_expr)
                 session = self.begun_session(item, env) if isinstance(node, ast.AsyncWith) else None
                 if session is not None:
-                    committed.append(session)
+                    committed.append((session, ""))
+                    opened = self.opened_session(item)
+                    if opened is not None:
+                        # `async with SessionLocal.begin() as session:` commits, then closes, the
+                        # session it opened (`async with session.begin() as tx:` binds no session).
+                        committed.append((opened, session))
             after = self.block(node.body, env)
             if after is not None and any(expects_error(i.context_expr, self.resolver.table) for i in node.items):
                 # `with pytest.raises(E):` goes on only where its body raised: a call there that
                 # caught its own error, rolled it back and returned normally failed the test.
                 _check_results(after, set(range(node.lineno, (node.end_lineno or node.lineno) + 1)), checked=True)
-            for session in committed:
+            for session, opened_by in committed:
                 if after is not None:
                     # `async with session.begin():` commits when the block ends.
-                    self.end_of_transaction(session, "begin", node.lineno, after)
+                    self.end_of_transaction(session, "begin", node.lineno, after, opened_by)
             return after
         elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
             return self.try_statement(node, env)
@@ -1708,6 +1713,13 @@ class _LoadingWalker:
                 # (Also a row of a list returned inside a tuple: `rows, total = await repo.page()`.)
                 return (value, *(None,) * (count - 1))
         return (None,) * count
+
+    def opened_session(self, item: ast.withitem) -> str | None:
+        """The name `async with X.begin() as name:` binds, a session if `X` is a factory."""
+        target = item.optional_vars
+        if not isinstance(target, ast.Name):
+            return None
+        return target.id
 
     def begun_session(self, item: ast.withitem, env: _Env) -> str | None:
         """The session of `async with session.begin():` (not `factory.begin()`, which also closes)."""
@@ -3058,7 +3070,7 @@ class _LoadingWalker:
             self.expiries.setdefault(expiry, value.source)
         env[name] = _Savepoint(savepoint.session)
 
-    def end_of_transaction(self, session: str, method: str, line: int, env: _Env) -> None:
+    def end_of_transaction(self, session: str, method: str, line: int, env: _Env, opened_by: str = "") -> None:
         if method in ("commit", "rollback"):
             effects = env.get(_EFFECTS)
             # A commit on one path and a rollback on another (`try: commit / except: rollback`)
@@ -3077,7 +3089,7 @@ class _LoadingWalker:
             if self.conflict_handlers and self.conflict_handlers[-1]:
                 conflicts = conflicts | {(session, guard)}
             env[_SWALLOWED] = _Swallowed(known | {(session, guard)}, conflicts)
-        expiry = Expiry(session, method, line)
+        expiry = Expiry(session, method, line, argument=opened_by)
         if method != "flush" and session in self.provided:
             self.inject(session, env)
         if method != "flush" and self.received:

@@ -586,6 +586,11 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
                     f"{event.method}() makes the next read load the object with SQL: "
                     f"await {event.session}.refresh({read.target}) instead"
                 )
+            elif event.method == "begin" and event.argument:
+                fix = (
+                    "set expire_on_commit=False where the session is made (its factory), "
+                    "or read it inside the block"
+                )
             elif event.method in _ROLLBACKS:
                 fix = (
                     f"rollback() expires every object whatever expire_on_commit says: "
@@ -1007,6 +1012,8 @@ _ALWAYS_EXPIRING = _ROLLBACKS | EXPLICIT_EXPIRIES
 
 
 def _event_text(event: Expiry) -> str:
+    if event.method == "begin" and event.argument:
+        return f"the `async with {event.argument}.begin() as {event.session}:` block (commit, then close)"
     if event.method == "begin":
         return f"the `async with {event.session}.begin()` block"
     callee = event.argument.rsplit(".", 1)[-1]
