@@ -683,3 +683,73 @@ def test_the_same_coroutines_flushing_the_session_race_and_are_reported(tmp_path
     failures = [outcome for outcome in outcomes if outcome is not None]
     assert failures, f"no attempt of {ATTEMPTS} failed with {TASKS} gathered flushes of one session"
     assert all(isinstance(failure, RACE_ERRORS) for failure in failures), failures
+
+
+HANDING = (
+    """\
+import asyncio
+
+from sqlalchemy import Integer, String
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+"""
+    + ORDER_MODEL
+    + """
+
+async def place(session: AsyncSession, number: int) -> None:
+    session.add(Order(status=f"new {number}"))
+    await session.flush()
+
+
+def describe(session: AsyncSession) -> str:
+    return type(session).__name__
+
+
+class OrderDesk:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def place(self, number: int) -> None:
+        await place(self.session, number)
+
+    async def label(self) -> str:
+        return describe(self.session)
+
+    async def place_many(self, count: int) -> None:
+        await asyncio.gather(*(self.place(n) for n in range(count)))
+
+    async def labels(self, count: int) -> list[str]:
+        return await asyncio.gather(*(self.label() for _ in range(count)))
+
+
+async def place_all_shared(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    async with factory() as session:
+        await OrderDesk(session).place_many(count)
+        await session.commit()
+
+
+async def label_all_shared(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    async with factory() as session:
+        await OrderDesk(session).labels(count)
+"""
+)
+
+
+def test_methods_handing_the_kept_session_to_a_coroutine_race_when_gathered(tmp_path: Path) -> None:
+    # `self.place(n)` hands `self.session` to a coroutine that flushes it; `self.label()` only to
+    # a sync helper, which cannot interleave with anything.
+    root = write_project(tmp_path / "project", {"app/orders.py": HANDING})
+    (finding,) = findings_in(root, "app/orders.py", "ASA201")
+    assert HANDING.splitlines()[finding.line - 1].strip().startswith("await asyncio.gather(*(self.place(n)")
+    assert "`self.session`" in finding.message and "through `place()`" in finding.message
+    module = _load(HANDING, "orders_handing")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sa_exc.SAWarning)
+        shared = asyncio.run(_run(tmp_path / "handing.sqlite", module, module.place_all_shared))
+        labelled = asyncio.run(_run(tmp_path / "labels.sqlite", module, module.label_all_shared))
+    failures = [outcome for outcome in shared if outcome is not None]
+    assert failures, f"no attempt of {ATTEMPTS} failed with the kept session handed on by the gathered methods"
+    assert all(isinstance(failure, RACE_ERRORS) for failure in failures), failures
+    assert labelled == [None] * ATTEMPTS

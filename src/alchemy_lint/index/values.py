@@ -351,12 +351,49 @@ class ValueModel:
                 if value.runs_statements:
                     shown = reach.ref.text + text.removeprefix("self")
                     found[text] = (f"{scope}:{shown}", ValueRef(shown, call.receiver.origins), value)
+            for text, origins, value in self._handed_sessions(cls, function, found):
+                shown = reach.ref.text + text.removeprefix("self")
+                found[text] = (f"{scope}:{shown}", ValueRef(shown, origins), value)
             owner = qualname.rsplit(".", 1)[0]
             for invocation in function.invocations:
                 name = invocation.target
                 if name.rsplit(".", 1)[0] == owner:  # `self.other(...)`: a method of the same object
                     pending.extend(self._methods_named(cls, name.rsplit(".", 1)[-1], spawner))
         return list(found.values())
+
+    def _handed_sessions(
+        self, cls: str, function: FunctionFacts, found: dict[str, tuple[str, ValueRef, Value]]
+    ) -> Iterator[tuple[str, tuple[Origin, ...], Value]]:
+        """The sessions the object keeps that a method hands to a coroutine which waits on them:
+        `return await count_orders(self.session)`."""
+        summaries = self.index.summaries
+        for forward in function.forwards:
+            if forward.parameter != "self" or len(forward.path) != 1:
+                continue
+            text = f"self.{forward.path[0]}"
+            if text in found:
+                continue
+            kept = self._kept_attribute(cls, forward.path[0])
+            if kept is None:
+                continue
+            value = self.of(kept)
+            if not value.runs_statements:
+                continue
+            # (Only a coroutine of the project: what a call the index cannot follow does with the
+            # session, or a sync helper, says nothing about waiting beside the other work.)
+            callees = summaries.callees(forward.callee)
+            if any(callee.is_async for callee in callees) and summaries.waits.call(
+                summaries, forward.callee, forward.argument
+            ):
+                yield text, kept, value
+
+    def _kept_attribute(self, cls: str, attribute: str) -> tuple[Origin, ...] | None:
+        """The origins of what the class (or a base of it) keeps as `attribute`."""
+        for klass in self.index.class_chain(cls):
+            facts = klass.attributes.get(attribute)
+            if facts is not None:
+                return facts.origins
+        return None
 
     def _receiver_class(self, ref: ValueRef, scope: str) -> str | None:
         """The class of the object a method is called on: `self` in a method, or an instance."""
