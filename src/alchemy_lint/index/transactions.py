@@ -21,8 +21,8 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from alchemy_lint.facts.extract import TRACKED_METHODS
-from alchemy_lint.facts.model import ContextBlock, Forward, FunctionFacts, MethodCall
-from alchemy_lint.facts.values import Origin
+from alchemy_lint.facts.model import WRAPPED, ContextBlock, Forward, FunctionFacts, MethodCall
+from alchemy_lint.facts.values import Origin, OriginKind
 from alchemy_lint.index.values import Evidence, Value, ValueKind
 from alchemy_lint.records import record
 
@@ -176,7 +176,7 @@ def _calls_in_units(
     provided = dict(function.provided)
     summaries = index.summaries
     seen: set[tuple[int, int]] = set()
-    handed = [(forward, provided) for forward in function.forwards]
+    handed = [(forward, provided) for forward in (*function.forwards, *_kept_wrapper_calls(index, function))]
     # A local name is no parameter a provider fills.
     handed.extend((forward, {}) for forward in function.block_forwards)
     for forward, providers in handed:
@@ -197,6 +197,34 @@ def _calls_in_units(
                 seen.add((forward.line, forward.col))
                 yield forward, callee.qualname, unit, ends
                 break
+
+
+def _kept_wrapper_calls(index: ProjectIndex, function: FunctionFacts) -> Iterator[Forward]:
+    """`await self.repo.save(x)` in a method of a class whose `__init__` keeps a session as
+    `self.session` and builds `self.repo = Repo(session)` from it: the call hands `self.session`
+    to the repository, as `repo = Repo(session)` then `repo.save(x)` does in one function."""
+    owner = function.qualname.rpartition(".")[0]
+    if owner not in index.classes:
+        return
+    attributes = {name: facts for cls in reversed(index.class_chain(owner)) for name, facts in cls.attributes.items()}
+    for forward in function.forwards:
+        if forward.parameter != "self" or len(forward.path) != 1 or forward.argument != "self":
+            continue
+        wrapper = attributes.get(forward.path[0])
+        builder = index.functions.get(wrapper.function) if wrapper is not None and wrapper.holds else None
+        if wrapper is None or builder is None:
+            continue
+        for name, kept in attributes.items():
+            parameters = [
+                origin.name.rpartition(":")[2]
+                for origin in kept.origins
+                if origin.kind is OriginKind.PARAMETER and origin.name.startswith(f"{builder.qualname}:")
+            ]
+            if not parameters or not index.values.of(kept.origins).is_session:
+                continue
+            for handed in builder.forwards:
+                if handed.parameter in parameters and not handed.path and handed.callee == wrapper.origins:
+                    yield replace(forward, parameter=f"self.{name}", path=(), argument=WRAPPED + handed.argument)
 
 
 def _unit_around(
