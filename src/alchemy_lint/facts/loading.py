@@ -153,6 +153,10 @@ _RESULT_STEPS = {
     ("dict", "get"): "object",
     ("dict", "copy"): "dict",
 }
+#: Builtins that give the objects of a list as they are (a copy, an order, an iterator).
+_SAME_OBJECTS = frozenset({"list", "tuple", "set", "frozenset", "sorted", "reversed", "iter"})
+#: Those, and the builtins that give one of the objects or tuples of them.
+_ITERATED = _SAME_OBJECTS | {"next", "enumerate", "zip"}
 _SESSION_RESULT_STAGES = {
     "execute": "result",
     "scalars": "scalars",
@@ -443,6 +447,14 @@ class _Tuple:
 
 
 @record
+class _Zipped:
+    """`enumerate(orders)` or `zip(names, orders)`: iterating it gives a tuple of an element of
+    each (None for what holds no object, the counter of `enumerate`)."""
+
+    items: tuple[_Value | None, ...]
+
+
+@record
 class _Keyed:
     """A dict written with constant string keys (`{"chat": chat, "limit": 10}`): what each key
     holds, read back by a subscript or `.get()` with the same key."""
@@ -510,7 +522,17 @@ class _Savepoint:
 
 
 _Value = (
-    _Statement | _Options | _Object | _AwaitableAttrs | _Tuple | _Keyed | _Effects | _Swallowed | _Failed | _Savepoint
+    _Statement
+    | _Options
+    | _Object
+    | _AwaitableAttrs
+    | _Tuple
+    | _Zipped
+    | _Keyed
+    | _Effects
+    | _Swallowed
+    | _Failed
+    | _Savepoint
 )
 _Env = dict[str, _Value]
 
@@ -1760,6 +1782,8 @@ class _LoadingWalker:
             told, held = self.under_key(base, node.slice.value if type(node.slice) is ast.Constant else None)
             if told:
                 return held
+            if isinstance(node.slice, ast.Slice) and isinstance(base, _Object) and base.stage in ("scalars", "list"):
+                return replace(base, stage="list")  # `orders[:3]`: some of the same objects
             if isinstance(base, _Object) and base.stage != "result" and not isinstance(node.slice, ast.Slice):
                 # An item of a list or dict of objects, of a relationship collection
                 # (`node.children[0]`), or of what a project function returned. (Iterating a
@@ -1868,7 +1892,24 @@ class _LoadingWalker:
             found = self.expr(result, scope)
         return found
 
+    def iterated(self, builtin: str, args: list[_Value | None]) -> _Value | None:
+        """What a builtin that walks its argument gives: the same objects (`sorted(orders)`,
+        `list(...)`, `reversed(...)`), one of them (`next(iter(orders))`), or tuples of them
+        (`enumerate(orders)`, `zip(names, orders)`)."""
+        value = args[0]
+        listed = isinstance(value, _Object) and value.stage in ("scalars", "list")
+        if builtin in _SAME_OBJECTS:
+            return replace(value, stage="list") if listed and isinstance(value, _Object) else None
+        if builtin == "next":
+            return self.element_of(value) if listed else None
+        zipped = args[:1] if builtin == "enumerate" else args
+        if not any(self.element_of(item) is not None for item in zipped):
+            return None
+        return _Zipped((None, value) if builtin == "enumerate" else tuple(args))
+
     def element_of(self, value: _Value | None) -> _Object | _Tuple | None:
+        if isinstance(value, _Zipped):
+            return _Tuple(tuple(self.element_of(item) for item in value.items))
         if not isinstance(value, _Object):
             return None
         if value.stage in ("scalars", "list") or (value.stage == "result" and value.row):
@@ -2087,11 +2128,8 @@ class _LoadingWalker:
                 ast.copy_location(synthetic, node)
                 self.record(synthetic, owner, AccessKind.READ, in_place=False)
             return None
-        if isinstance(func, ast.Name) and func.id == "list" and len(args) == 1:
-            value = args[0]
-            if isinstance(value, _Object) and value.stage in ("scalars", "list"):
-                return replace(value, stage="list")
-            return None
+        if isinstance(func, ast.Name) and func.id in _ITERATED and args and func.id not in self.rebound:
+            return self.iterated(func.id, args)
         qualname = library or (qualify(func, self.resolver.table) if dotted_parts(func) is not None else None)
         if qualname is None or not qualname.startswith(_LOADER_MODULES):
             self.hand_over_arguments(node, args, keywords, env)

@@ -1,0 +1,66 @@
+"""The builtins that walk a list of ORM objects give the same objects: `enumerate(orders)` and
+`zip(names, orders)` in a `for` or a comprehension, `sorted()`, `reversed()`, a slice
+`orders[:3]`, `next(iter(orders))`. A relationship each of them reads is the same lazy load as on
+`orders` itself (ASA301); with the query's loader, the same read runs clean. Executed against
+SQLAlchemy with aiosqlite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import findings_in, write_project
+from test_loading_runtime import run_example
+
+from alchemy_lint.rules.loading_examples import MODELS
+
+HANDLER = """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order
+
+
+async def customers(session: AsyncSession) -> list[str]:
+    orders = (await session.scalars(select(Order){options})).all()
+    {body}
+"""
+
+READS = {
+    "enumerate": """names = []
+    for number, order in enumerate(orders, start=1):
+        names.append(f"{number}. {order.user.name}")
+    return names""",
+    "zip": """return [f"{label}: {order.user.name}" for label, order in zip("ab", orders)]""",
+    "sorted": """return [order.user.name for order in sorted(orders, key=lambda order: order.id)]""",
+    "reversed": """return [order.user.name for order in reversed(orders)]""",
+    "slice": """return [order.user.name for order in orders[:1]]""",
+    "next": """first = next(iter(orders))
+    return [first.user.name]""",
+}
+#: The line of the read in each body: the body starts on line 10.
+READ_LINES = {"enumerate": 12, "zip": 10, "sorted": 10, "reversed": 10, "slice": 10, "next": 11}
+
+
+def _project(tmp_path: Path, read: str, options: str) -> Path:
+    handler = HANDLER.format(options=options, body=READS[read])
+    files = {"app/__init__.py": "", "app/db_models.py": MODELS, "app/handlers.py": handler}
+    return write_project(tmp_path / "project", files)
+
+
+@pytest.mark.parametrize("read", sorted(READS))
+def test_a_relationship_read_through_the_builtin_is_a_lazy_load(read: str, tmp_path: Path) -> None:
+    root = _project(tmp_path, read, "")
+    found = findings_in(root, "app/handlers.py", "ASA301")
+    assert [f.line for f in found] == [READ_LINES[read]], found
+    assert "lazy load of Order.user" in found[0].message
+    outcome = run_example(root, "app/handlers.py")
+    assert (outcome["error"], outcome["line"]) == ("MissingGreenlet", READ_LINES[read]), outcome
+
+
+@pytest.mark.parametrize("read", sorted(READS))
+def test_the_same_read_with_the_loader_runs_clean(read: str, tmp_path: Path) -> None:
+    root = _project(tmp_path, read, ".options(selectinload(Order.user))")
+    assert findings_in(root, "app/handlers.py", "ASA301") == []
+    assert run_example(root, "app/handlers.py")["error"] is None
