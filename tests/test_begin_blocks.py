@@ -71,9 +71,7 @@ def _project(tmp_path: Path, handler: str, expire_on_commit: bool | None) -> Pat
         (FACTORY_BLOCK, "DetachedInstanceError", "`async with SessionLocal.begin() as session:` block (commit, then"),
     ],
 )
-def test_a_read_after_the_block_that_committed_is_reported(
-    handler: str, error: str, says: str, tmp_path: Path
-) -> None:
+def test_a_read_after_the_block_that_committed_is_reported(handler: str, error: str, says: str, tmp_path: Path) -> None:
     root = _project(tmp_path, handler, None)
     line = len(handler.splitlines()) if handler is FACTORY_BLOCK else 11
     found = findings_in(root, "app/handlers.py", "ASA302")

@@ -587,10 +587,7 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
                     f"await {event.session}.refresh({read.target}) instead"
                 )
             elif event.method == "begin" and event.argument:
-                fix = (
-                    "set expire_on_commit=False where the session is made (its factory), "
-                    "or read it inside the block"
-                )
+                fix = "set expire_on_commit=False where the session is made (its factory), or read it inside the block"
             elif event.method in _ROLLBACKS:
                 fix = (
                     f"rollback() expires every object whatever expire_on_commit says: "
