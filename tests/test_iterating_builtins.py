@@ -1,6 +1,7 @@
 """The builtins that walk a list of ORM objects give the same objects: `enumerate(orders)` and
 `zip(names, orders)` in a `for` or a comprehension, `sorted()`, `reversed()`, a slice
-`orders[:3]`, `next(iter(orders))`. A relationship each of them reads is the same lazy load as on
+`orders[:3]`, `next(iter(orders))`; and the lambda that `sorted()`, `min()`/`max()` (`key=`),
+`map()` and `filter()` call on each element. A relationship each of them reads is the same lazy load as on
 `orders` itself (ASA301); with the query's loader, the same read runs clean. Executed against
 SQLAlchemy with aiosqlite."""
 
@@ -38,9 +39,14 @@ READS = {
     "slice": """return [order.user.name for order in orders[:1]]""",
     "next": """first = next(iter(orders))
     return [first.user.name]""",
+    "key": """return [order.id for order in sorted(orders, key=lambda order: order.user.name)]""",
+    "max": """return [max(orders, key=lambda order: len(order.user.name)).status]""",
+    "map": """return list(map(lambda order: order.user.name, orders))""",
+    "filter": """return [order.status for order in filter(lambda order: order.user.name != "", orders)]""",
 }
 #: The line of the read in each body: the body starts on line 10.
 READ_LINES = {"enumerate": 12, "zip": 10, "sorted": 10, "reversed": 10, "slice": 10, "next": 11}
+READ_LINES.update(key=10, max=10, map=10, filter=10)
 
 
 def _project(tmp_path: Path, read: str, options: str) -> Path:

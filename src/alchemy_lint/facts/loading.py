@@ -156,7 +156,10 @@ _RESULT_STEPS = {
 #: Builtins that give the objects of a list as they are (a copy, an order, an iterator).
 _SAME_OBJECTS = frozenset({"list", "tuple", "set", "frozenset", "sorted", "reversed", "iter"})
 #: Those, and the builtins that give one of the objects or tuples of them.
-_ITERATED = _SAME_OBJECTS | {"next", "enumerate", "zip"}
+_ONE_OBJECT = frozenset({"next", "min", "max"})
+_ITERATED = _SAME_OBJECTS | _ONE_OBJECT | {"enumerate", "zip"}
+#: Builtins that call the function they are given on each element of an iterable.
+_CALLING_BACK = frozenset({"sorted", "min", "max", "map", "filter"})
 _SESSION_RESULT_STAGES = {
     "execute": "result",
     "scalars": "scalars",
@@ -1892,6 +1895,25 @@ class _LoadingWalker:
             found = self.expr(result, scope)
         return found
 
+    def called_back(self, builtin: str, node: ast.Call, args: list[_Value | None], env: _Env) -> None:
+        """`sorted(orders, key=lambda o: o.user.name)`, `map(lambda o: ..., orders)`,
+        `filter(...)`, `min`/`max(..., key=...)`: the lambda runs on each element, so its body
+        reads each object."""
+        if builtin in ("map", "filter"):
+            function, iterable = (node.args[0], args[1]) if len(node.args) > 1 else (None, None)
+        else:
+            function = next((keyword.value for keyword in node.keywords if keyword.arg == "key"), None)
+            iterable = args[0] if args else None
+        if not isinstance(function, ast.Lambda) or not function.args.args:
+            return
+        element = self.element_of(iterable)
+        if element is None:
+            return
+        scope = dict(env)
+        parameter = ast.Name(function.args.args[0].arg, ast.Store())
+        self.bind(ast.copy_location(parameter, function), element, scope)
+        self.expr(function.body, scope)
+
     def iterated(self, builtin: str, args: list[_Value | None]) -> _Value | None:
         """What a builtin that walks its argument gives: the same objects (`sorted(orders)`,
         `list(...)`, `reversed(...)`), one of them (`next(iter(orders))`), or tuples of them
@@ -1900,7 +1922,7 @@ class _LoadingWalker:
         listed = isinstance(value, _Object) and value.stage in ("scalars", "list")
         if builtin in _SAME_OBJECTS:
             return replace(value, stage="list") if listed and isinstance(value, _Object) else None
-        if builtin == "next":
+        if builtin in _ONE_OBJECT:
             return self.element_of(value) if listed else None
         zipped = args[:1] if builtin == "enumerate" else args
         if not any(self.element_of(item) is not None for item in zipped):
@@ -2128,6 +2150,8 @@ class _LoadingWalker:
                 ast.copy_location(synthetic, node)
                 self.record(synthetic, owner, AccessKind.READ, in_place=False)
             return None
+        if isinstance(func, ast.Name) and func.id in _CALLING_BACK and func.id not in self.rebound:
+            self.called_back(func.id, node, args, env)
         if isinstance(func, ast.Name) and func.id in _ITERATED and args and func.id not in self.rebound:
             return self.iterated(func.id, args)
         qualname = library or (qualify(func, self.resolver.table) if dotted_parts(func) is not None else None)
