@@ -437,6 +437,16 @@ def _catches_conflict(caught: ast.expr | None, table: NameTable) -> bool:
     return bool(names) and all(qualify(name, table) in _CONFLICT_ERRORS for name in names)
 
 
+_KEPT = "self."
+
+
+def _kept_name(node: ast.Attribute) -> str | None:
+    """`self.order`: the name the walker keeps an object a method binds to it under."""
+    if type(node.value) is ast.Name and node.value.id == "self":
+        return _KEPT + node.attr
+    return None
+
+
 def _keyed_step(path: tuple[str, ...]) -> bool:
     """`("['items']",)`: the one step of an item under a key of a dict a call returned."""
     return len(path) == 1 and path[0].startswith("['") and path[0].endswith("']")
@@ -1677,6 +1687,14 @@ class _LoadingWalker:
                 if root[0] == "self":
                     self.state_touched = True
             owner = self.expr(target.value, env)
+            held_as = _kept_name(target)
+            if held_as is not None and not isinstance(owner, _Object):
+                # `self.order = await session.get(Order, 1)` in a method of a class that is no
+                # model: `self.order` holds that object until the method calls another of its own.
+                if isinstance(value, _Object) and value.source.kind is not SourceKind.RECEIVED:
+                    env[held_as] = value
+                else:
+                    env.pop(held_as, None)
             if isinstance(owner, _Object) and owner.stage is None:
                 self.record(target, owner, AccessKind.ASSIGN)
                 if self.savepoints:
@@ -1949,6 +1967,9 @@ class _LoadingWalker:
         return None
 
     def attribute(self, node: ast.Attribute, env: _Env, kind: AccessKind) -> _Value | None:
+        kept = _kept_name(node)
+        if kept is not None and kept in env:
+            return env[kept]  # `self.order`, bound by this method to what a query gave
         owner = self.expr(node.value, env)
         if isinstance(owner, _AwaitableAttrs):
             return None
@@ -2030,6 +2051,8 @@ class _LoadingWalker:
         func = node.func
         if type(func) is ast.Attribute and type(func.value) is ast.Name and func.value.id == "self":
             self.state_touched = True  # `self.reset()` may change what later tests of `self` read
+            for kept in [name for name in env if name.startswith(_KEPT)]:
+                del env[kept]  # (and what `self.order` holds)
         if self.fresh_names and env.keys() & self.fresh_names:
             self.touch_fresh(node, env)
         if self.received:
