@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import findings_in, write_project
+from conftest import async_database, findings_in, write_project
 from test_loading_runtime import run_example
 
 from alchemy_lint.rules.loading_examples import MODELS
@@ -70,3 +70,35 @@ def test_the_same_read_with_the_loader_runs_clean(read: str, tmp_path: Path) -> 
     root = _project(tmp_path, read, ".options(selectinload(Order.user))")
     assert findings_in(root, "app/handlers.py", "ASA301") == []
     assert run_example(root, "app/handlers.py")["error"] is None
+
+
+COMMITTING_LOOP = """\
+from sqlalchemy import select
+
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def number_all() -> None:
+    async with SessionLocal() as session:
+        users = (await session.scalars(select(User))).all()
+        for number, user in {iterated}:
+            user.name = f"{{number}}. {{user.name}}"
+            await session.commit()
+"""
+
+
+@pytest.mark.parametrize("iterated", ["enumerate(users)", "zip(range(9), users)"])
+def test_a_commit_expires_the_next_object_of_an_enumerated_list(iterated: str, tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/db.py": async_database(),
+        "app/db_models.py": MODELS,
+        "app/handlers.py": COMMITTING_LOOP.format(iterated=iterated),
+    }
+    root = write_project(tmp_path / "project", files)
+    found = findings_in(root, "app/handlers.py", "ASA302")
+    assert [f.line for f in found] == [11], found
+    assert "of an earlier iteration" in found[0].message
+    outcome = run_example(root, "app/handlers.py")
+    assert (outcome["error"], outcome["line"]) == ("MissingGreenlet", 11), outcome

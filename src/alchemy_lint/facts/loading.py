@@ -1247,6 +1247,8 @@ class _LoadingWalker:
             entry = dict(state)
             if isinstance(element, _Object):
                 self.bind(node.target, self.refreshed(element, entry, node.iter), entry)
+            elif isinstance(element, _Tuple) and isinstance(iterated, _Zipped):
+                self.bind(node.target, self.refreshed_items(element, entry, node.iter), entry)
             else:
                 self.bind(node.target, element, entry)
             end = self.block(node.body, entry)
@@ -1326,6 +1328,18 @@ class _LoadingWalker:
             if isinstance(current, _Object):
                 return replace(element, expired=current.expired)
         return element
+
+    def refreshed_items(self, element: _Tuple, env: _Env, iterated: ast.expr) -> _Tuple:
+        """`for n, user in enumerate(users):`: each object takes the current expiry of its list."""
+        if not isinstance(iterated, ast.Call) or not isinstance(iterated.func, ast.Name):
+            return element
+        lists = (None, *iterated.args[:1]) if iterated.func.id == "enumerate" else tuple(iterated.args)
+        return _Tuple(
+            tuple(
+                self.refreshed(item, env, source) if isinstance(item, _Object) and source is not None else item
+                for item, source in zip(element.items, lists, strict=False)
+            )
+        )
 
     def returned(self, node: ast.Return, env: _Env) -> None:
         if node.value is None or _holds_nothing(node.value):
