@@ -1593,7 +1593,9 @@ class _FactsBuilder(FastNodeVisitor):
     def _record_returned_parameter(self, function: _FunctionState, node: ast.Return) -> None:
         """What this `return` hands back of the parameters: one of them as it is (`return obj`),
         or what a call gives back that was handed one (`return await super().update(obj)`)."""
-        found = self.parameter_path(node.value) if node.value is not None else None
+        if node.value is None or _holds_no_object(node.value):
+            return  # `return None` beside `return order`: the caller tests what it got
+        found = self.parameter_path(_same_objects_of(node.value))
         if found is not None and not found[1]:
             returned = [ReturnedParameter(found[0], None, self._assigned_names(function, found[0]), node.lineno)]
         elif node.value is not None:
@@ -1988,6 +1990,38 @@ def _either_begin(expr: ast.expr) -> tuple[ast.Call, str] | None:
     if len(receivers) != 1 or None in receivers:
         return None
     return calls[0], "begin" if "begin" in methods else "begin_nested"
+
+
+#: Builtins that give back the objects of the list they are handed (a copy, another order).
+_SAME_OBJECTS = frozenset({"list", "tuple", "sorted", "reversed"})
+
+
+def _same_objects_of(expr: ast.expr) -> ast.expr:
+    """The list whose objects `expr` gives back, some or all of them and in whatever order:
+    `[o for o in orders if o.open]`, `sorted(orders, key=...)`, `orders[:3]`; else `expr`."""
+    if isinstance(expr, (ast.ListComp, ast.GeneratorExp)) and len(expr.generators) == 1:
+        generator = expr.generators[0]
+        target, element = generator.target, expr.elt
+        if isinstance(target, ast.Name) and isinstance(element, ast.Name) and target.id == element.id:
+            return generator.iter if not generator.is_async else expr
+    if (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Name)
+        and expr.func.id in _SAME_OBJECTS
+        and len(expr.args) == 1
+        and not isinstance(expr.args[0], ast.Starred)
+    ):
+        return _same_objects_of(expr.args[0])
+    if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Slice):
+        return _same_objects_of(expr.value)
+    return expr
+
+
+def _holds_no_object(expr: ast.expr) -> bool:
+    """`None`, `[]`, `()`: a return that hands back nothing the caller could read."""
+    if isinstance(expr, ast.Constant):
+        return expr.value is None
+    return isinstance(expr, (ast.List, ast.Tuple)) and not expr.elts
 
 
 def _returns_a_value(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

@@ -313,6 +313,9 @@ class _Statement:
     identity: tuple[str, str] | None = None
     exact: bool = False
     narrowed: bool = False
+    #: A sync project call handed ORM objects (`open_only(orders)`): what it gives back when it
+    #: is no statement, read as the objects its summary says it returns (the index's call).
+    gives_back: _Object | None = None
 
     def source(self, session: ValueRef | None = None) -> ObjectSource:
         """The statement as the source of the objects that running it gives."""
@@ -1962,6 +1965,8 @@ class _LoadingWalker:
         return _Zipped((None, value) if builtin == "enumerate" else tuple(args))
 
     def element_of(self, value: _Value | None) -> _Object | _Tuple | None:
+        if isinstance(value, _Statement) and value.gives_back is not None:
+            value = value.gives_back
         if isinstance(value, _Zipped):
             return _Tuple(tuple(self.element_of(item) for item in value.items))
         if not isinstance(value, _Object):
@@ -1985,6 +1990,8 @@ class _LoadingWalker:
         if kept is not None and kept in env:
             return env[kept]  # `self.order`, bound by this method to what a query gave
         owner = self.expr(node.value, env)
+        if isinstance(owner, _Statement) and owner.gives_back is not None:
+            owner = owner.gives_back
         if isinstance(owner, _AwaitableAttrs):
             return None
         if isinstance(owner, _Tuple):
@@ -2138,7 +2145,7 @@ class _LoadingWalker:
                 if not awaited:
                     # `repo.eager_options()`, `repo.base_statement()` on `repo = Repository(session)`:
                     # a statement or loader options it builds, as a function's (its summary says).
-                    return self.called_statement(node, args, keywords) if _is_candidate(receiver_value) else None
+                    return self.called_statement(node, args, keywords, env) if _is_candidate(receiver_value) else None
                 if _is_candidate(receiver_value):
                     # `repo = OrderRepository(session)`, then `await repo.get(1)`: no model's
                     # method, a project method whose summary says what it returns (and whether
@@ -2167,7 +2174,7 @@ class _LoadingWalker:
             if awaited and receiver_value is None:
                 return self.project_call(node, env, args, keywords)
             if receiver_value is None:
-                return self.called_statement(node, args, keywords)
+                return self.called_statement(node, args, keywords, env)
             return None
         args, keywords = self.arguments(node, env)
         if type(func) is ast.Name and func.id in _FORMATTING and self.resolver.table.lookup(func.id) is None:
@@ -2198,7 +2205,7 @@ class _LoadingWalker:
             if awaited:
                 self.expire_through(node, env)
                 return self.project_call(node, env, args, keywords)
-            return self.called_statement(node, args, keywords)
+            return self.called_statement(node, args, keywords, env)
         leaf = qualname.rsplit(".", 1)[-1]
         if leaf == _SELECT or leaf in _DML:
             statement = self.new_statement(node, qualname, leaf)
@@ -2218,7 +2225,7 @@ class _LoadingWalker:
             return _Object(source, loaded=loaded, persistent=False, wraps=wraps, fresh=FRESH if wraps else None)
         if qualname.startswith(_LOADER_MODULES):
             return None
-        return self.called_statement(node, args, keywords)
+        return self.called_statement(node, args, keywords, env)
 
     def arguments(self, node: ast.Call, env: _Env) -> tuple[list[_Value | None], dict[str | None, _Value | None]]:
         """What each argument of a call is (a starred one: what it spreads), positional then keyword."""
@@ -2244,15 +2251,30 @@ class _LoadingWalker:
         return None
 
     def called_statement(
-        self, node: ast.Call, args: list[_Value | None], keywords: dict[str | None, _Value | None]
+        self, node: ast.Call, args: list[_Value | None], keywords: dict[str | None, _Value | None], env: _Env
     ) -> _Statement | None:
         """What a project function returns without being awaited may be a statement it built
         (`readable_orders(user)`): the index knows from its summary, and runs nothing else."""
         callee = self.callee(node)
         if not callee:
             return None
-        origin = StatementOrigin(callee=callee, passed=self.passed(node, args, keywords))
-        return _Statement("", "", node.lineno, frozenset(), True, origin=origin, called=True)
+        passed = self.passed(node, args, keywords)
+        origin = StatementOrigin(callee=callee, passed=passed)
+        handed = self.handed_objects(node, env, args, keywords)
+        gives_back = None
+        if handed:
+            source = ObjectSource(
+                SourceKind.CALL,
+                node.lineno,
+                session=handed[0].source.session,
+                callee=callee,
+                callee_text=expression_text(node.func) or ast.unparse(node.func),
+                passed=passed,
+                handed=handed,
+                flags=self.call_flags(node),
+            )
+            gives_back = _Object(source)
+        return _Statement("", "", node.lineno, frozenset(), True, origin=origin, called=True, gives_back=gives_back)
 
     def passed(
         self, node: ast.Call, args: list[_Value | None], keywords: dict[str | None, _Value | None]
