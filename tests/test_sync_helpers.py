@@ -1,5 +1,6 @@
 """A sync helper handed a list of ORM objects that gives back some of them (`[o for o in orders
-if o.status == "open"]`, `sorted(orders, key=...)`, `orders[:n]`, `[]` on an early path) gives the
+if o.status == "open"]`, `sorted(orders, key=...)`, `orders[:n]`, `[]` on an early path), or one of them (`for order in
+orders: return order`, `return None` after the loop), gives the
 caller's own objects: a relationship the caller's query did not load is a lazy load where the
 caller reads it (ASA301). A helper that builds a statement from an object it is handed stays a
 statement. Executed against SQLAlchemy with aiosqlite."""
@@ -30,6 +31,13 @@ def newest(orders: list[Order], count: int) -> list[Order]:
     return sorted(orders, key=lambda order: order.id, reverse=True)[:count]
 
 
+def first_open(orders: list[Order]) -> Order | None:
+    for order in orders:
+        if order.status != "closed":
+            return order
+    return None
+
+
 def orders_of(user: User) -> Select[tuple[Order]]:
     return select(Order).where(Order.user_id == user.id)
 """
@@ -40,12 +48,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.db_models import Order, User
-from app.helpers import newest, open_only, orders_of
+from app.helpers import first_open, newest, open_only, orders_of
 
 
 async def customers(session: AsyncSession) -> list[str]:
     orders = (await session.scalars(select(Order){options})).all()
     return [order.user.name for order in {picked}]
+"""
+FIRST = """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order
+from app.helpers import first_open
+
+
+async def customer(session: AsyncSession) -> str:
+    orders = (await session.scalars(select(Order){options})).all()
+    order = first_open(list(orders))
+    return order.user.name if order else ""
 """
 
 OF_USER = """\
@@ -68,19 +90,29 @@ def _project(tmp_path: Path, handler: str) -> Path:
     return write_project(tmp_path / "project", files)
 
 
-@pytest.mark.parametrize("picked", ["open_only(orders)", "newest(list(orders), 1)"])
+def _handler(picked: str, options: str) -> str:
+    if picked == "first":
+        return FIRST.format(options=options)
+    return HANDLER.format(options=options, picked=picked)
+
+
+PICKED = ["open_only(orders)", "newest(list(orders), 1)", "first"]
+
+
+@pytest.mark.parametrize("picked", PICKED)
 def test_the_objects_a_sync_helper_gives_back_are_the_callers(picked: str, tmp_path: Path) -> None:
-    root = _project(tmp_path, HANDLER.format(options="", picked=picked))
+    root = _project(tmp_path, _handler(picked, ""))
+    line = 12 if picked == "first" else 11
     found = findings_in(root, "app/handlers.py", "ASA301")
-    assert [f.line for f in found] == [11], found
+    assert [f.line for f in found] == [line], found
     assert "lazy load of Order.user" in found[0].message
     outcome = run_example(root, "app/handlers.py")
-    assert (outcome["error"], outcome["line"]) == ("MissingGreenlet", 11), outcome
+    assert (outcome["error"], outcome["line"]) == ("MissingGreenlet", line), outcome
 
 
-@pytest.mark.parametrize("picked", ["open_only(orders)", "newest(list(orders), 1)"])
+@pytest.mark.parametrize("picked", PICKED)
 def test_the_same_objects_loaded_by_the_callers_query_read_clean(picked: str, tmp_path: Path) -> None:
-    root = _project(tmp_path, HANDLER.format(options=".options(selectinload(Order.user))", picked=picked))
+    root = _project(tmp_path, _handler(picked, ".options(selectinload(Order.user))"))
     assert findings_in(root, "app/handlers.py", "ASA301") == []
     assert run_example(root, "app/handlers.py")["error"] is None
 

@@ -1596,7 +1596,10 @@ class _FactsBuilder(FastNodeVisitor):
         if node.value is None or _holds_no_object(node.value):
             return  # `return None` beside `return order`: the caller tests what it got
         found = self.parameter_path(_same_objects_of(node.value))
-        if found is not None and not found[1]:
+        if found is not None and found[1] == ("[]",):
+            # `for order in orders: ... return order`: one of the parameter's objects.
+            returned = [ReturnedParameter(found[0], None, (), node.lineno, element=True)]
+        elif found is not None and not found[1]:
             returned = [ReturnedParameter(found[0], None, self._assigned_names(function, found[0]), node.lineno)]
         elif node.value is not None:
             through = self.handed_back_paths(node.value) if function.handed_back else []

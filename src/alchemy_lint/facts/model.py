@@ -248,6 +248,8 @@ class ReturnedParameter:
     assigned: tuple[str, ...] = ()
     #: The `return` (a call may be handed several parameters: one entry for each, one holds).
     line: int = 0
+    #: It hands back one of the objects of the parameter, a list (`for o in orders: return o`).
+    element: bool = False
 
 
 @record

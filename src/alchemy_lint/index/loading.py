@@ -178,6 +178,9 @@ def _resolve_call(
         given = handed_back(index, source, function)
         if given is not None:
             return _resolve_handed(index, given[0], given[1], here, name, depth, caller)
+        element = _handed_element(index, source, function)
+        if element is not None:
+            return _resolve_handed(index, element, frozenset(), here, name, depth, caller, element=True)
     if source.handed and isinstance(position, str) and function.keyed_returns:
         # `page["items"]` of `return {"items": items, ...}`: what the caller handed `items`.
         held = _handed_under_key(index, source, function, position)
@@ -399,6 +402,17 @@ def handed_back(
     return None
 
 
+def _handed_element(index: ProjectIndex, source: ObjectSource, function: FunctionFacts) -> HandedObject | None:
+    """The list a call was handed one of whose objects it gives back (`first_open(orders)`)."""
+    parameter = index.summaries.returned_element(function)
+    if parameter is None:
+        return None
+    for handed in source.handed:
+        if handed.collection and index.summaries.parameter(function, handed.argument) == parameter:
+            return handed
+    return None
+
+
 def _resolve_handed(
     index: ProjectIndex,
     handed: HandedObject,
@@ -407,9 +421,11 @@ def _resolve_handed(
     name: str,
     depth: int,
     caller: CallSite | None,
+    element: bool = False,
 ) -> ResolvedSource | None:
     """The object a call gave back, as the caller had it: its source, the relationships walked to
-    it, and what was loaded on it there or the callee set on it."""
+    it, and what was loaded on it there or the callee set on it (`element`: one of the objects
+    of the list it was handed)."""
     session = handed.source.session
     if session is not None and is_async_session(index, session) is False:
         return None
@@ -421,6 +437,8 @@ def _resolve_handed(
         walked, is_collection = walked[1:], False  # an element of the list a call returned
     if is_collection:
         return None
+    if element:
+        return replace(inner, prefix=inner.prefix + walked, loaded=(), is_collection=False)
     loaded = {*handed.loaded, *kept, *(inner.loaded if not walked else ())}
     return replace(inner, prefix=inner.prefix + walked, loaded=tuple(sorted(loaded)), is_collection=handed.collection)
 

@@ -309,6 +309,9 @@ class Summaries:
         self._returned[qualname] = None  # a recursive return hands back nothing known
         by_return: dict[int, list[tuple[str, frozenset[str]]]] = {}
         for returned in function.returned_parameters:
+            if returned.element:
+                self._returned[qualname] = None
+                return None  # (one of its objects: `returned_element`)
             candidates = by_return.setdefault(returned.line, [])
             # What it set on the object, and loaded on it itself (`refresh(obj, ["items"])`; a
             # whole refresh is WHOLE_REFRESH): the caller's reads of them are the callee's doing.
@@ -329,6 +332,16 @@ class Summaries:
             result = (parameter, kept)
         self._returned[qualname] = result
         return result
+
+    @staticmethod
+    def returned_element(function: FunctionFacts) -> str | None:
+        """The parameter, a list, one of whose objects every `return` of `function` hands back
+        (`for order in orders: if order.open: return order`, `return None` after the loop)."""
+        returned = function.returned_parameters
+        if not returned or not all(item.element and item.through is None for item in returned):
+            return None
+        parameters = {item.parameter for item in returned}
+        return parameters.pop() if len(parameters) == 1 else None
 
     def settled(
         self, function: FunctionFacts, flags: tuple[KnownArgument, ...], caller: dict[str, KnownArgument]
