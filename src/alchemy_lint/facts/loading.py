@@ -46,7 +46,7 @@ from alchemy_lint.facts.model import (
     StatementOrigin,
     assigned,
 )
-from alchemy_lint.facts.values import Origin, OriginKind, Step, StepKind, ValueRef
+from alchemy_lint.facts.values import CALL, Origin, OriginKind, Step, StepKind, ValueRef
 from alchemy_lint.facts.walk import child_nodes
 from alchemy_lint.records import record
 from alchemy_lint.resolve import NameTable, annotation_targets, dotted_parts, expression_text, qualify
@@ -441,6 +441,21 @@ def _catches_conflict(caught: ast.expr | None, table: NameTable) -> bool:
 
 
 _KEPT = "self."
+
+
+#: Methods that call the function they are handed first with the arguments that follow it:
+#: FastAPI's and Starlette's `BackgroundTasks.add_task(func, *args, **kwargs)`.
+_DEFERRING = frozenset({"add_task"})
+
+
+def _deferred_function(node: ast.Call) -> ast.expr | None:
+    """The function `background_tasks.add_task(notify, user)` will call with the rest."""
+    func = node.func
+    if type(func) is ast.Attribute and func.attr in _DEFERRING and node.args:
+        first = node.args[0]
+        if isinstance(first, (ast.Name, ast.Attribute)):
+            return first
+    return None
 
 
 def _kept_name(node: ast.Attribute) -> str | None:
@@ -2129,6 +2144,9 @@ class _LoadingWalker:
                     return None
                 return self.chained_loader(receiver_value, func.attr, node, args)
             if isinstance(receiver_value, _Object):
+                if _deferred_function(node) is not None:
+                    # `tasks = BackgroundTasks()`, then `tasks.add_task(notify, user)`.
+                    self.hand_over_arguments(node, args, keywords, env)
                 if receiver_value.stage is not None:
                     stage = _RESULT_STEPS.get((receiver_value.stage, func.attr))
                     if stage == "object" and func.attr.startswith("scalar"):
@@ -2390,13 +2408,21 @@ class _LoadingWalker:
             value.__class__ is _Object for value in keywords.values()
         ):
             return  # the common case: no object handed, nothing to record
+        deferred = _deferred_function(node)
+        skipped = 1 if deferred is not None else 0
         handed = [
-            (str(position), value, arg) for position, (value, arg) in enumerate(zip(args, node.args, strict=True))
+            (str(position - skipped), value, arg)
+            for position, (value, arg) in enumerate(zip(args, node.args, strict=True))
+            if position >= skipped
         ]
         handed.extend((kw.arg, keywords.get(kw.arg), kw.value) for kw in node.keywords if kw.arg)
         if not any(isinstance(value, _Object) for _, value, _ in handed):
             return
-        callee = self.callee_origins(node)
+        if deferred is not None:
+            # `background_tasks.add_task(notify, user)`: `notify(user)` runs after the response.
+            callee = tuple(origin.then(CALL) for origin in self.resolver.origins_of(deferred))
+        else:
+            callee = self.callee_origins(node)
         if not callee:
             return
         # An ORM object is never None: a callee's `if override is None:` branch is not taken.
