@@ -440,9 +440,8 @@ def _catches_conflict(caught: ast.expr | None, table: NameTable) -> bool:
     return bool(names) and all(qualify(name, table) in _CONFLICT_ERRORS for name in names)
 
 
+#: The prefix under which the walker keeps what a method binds to its own object's attributes.
 _KEPT = "self."
-
-
 #: Methods that call the function they are handed first with the arguments that follow it:
 #: FastAPI's and Starlette's `BackgroundTasks.add_task(func, *args, **kwargs)`.
 _DEFERRING = frozenset({"add_task"})
@@ -1153,7 +1152,7 @@ class _LoadingWalker:
                 session = self.begun_session(item, env) if isinstance(node, ast.AsyncWith) else None
                 if session is not None:
                     committed.append((session, ""))
-                    opened = self.opened_session(item)
+                    opened = item.optional_vars.id if isinstance(item.optional_vars, ast.Name) else None
                     if opened is not None:
                         # `async with SessionLocal.begin() as session:` commits, then closes, the
                         # session it opened (`async with session.begin() as tx:` binds no session).
@@ -1788,13 +1787,6 @@ class _LoadingWalker:
                 # (Also a row of a list returned inside a tuple: `rows, total = await repo.page()`.)
                 return (value, *(None,) * (count - 1))
         return (None,) * count
-
-    def opened_session(self, item: ast.withitem) -> str | None:
-        """The name `async with X.begin() as name:` binds, a session if `X` is a factory."""
-        target = item.optional_vars
-        if not isinstance(target, ast.Name):
-            return None
-        return target.id
 
     def begun_session(self, item: ast.withitem, env: _Env) -> str | None:
         """The session of `async with session.begin():` (not `factory.begin()`, which also closes)."""
