@@ -692,3 +692,51 @@ async def apart(message: object, repo: FromDishka[DonorRepository]) -> None:
     await repo.names()
 """
     assert _lines(tmp_path, source, others={"app/repository.py": repository}) == expected_lines(source, "ASA201")
+
+
+#: A request provider, as FastAPI's `Depends(get_db)` takes it, and its sync twin.
+PROVIDERS = """\
+from collections.abc import AsyncIterator, Iterator
+
+from sqlalchemy import create_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+SessionLocal = async_sessionmaker(create_async_engine("sqlite+aiosqlite://"))
+SyncSessionLocal = sessionmaker(create_engine("sqlite://"))
+
+
+async def get_db() -> AsyncIterator[AsyncSession]:
+    async with SessionLocal() as session:
+        yield session
+
+
+def get_sync_db() -> Iterator[Session]:
+    with SyncSessionLocal() as session:
+        yield session
+"""
+
+
+def test_next_item_of_an_async_generator_is_no_session(tmp_path: Path) -> None:
+    """`db = next(get_db())` at module level over an async generator raises TypeError (run here),
+    so no session is kept; `await anext(get_db())` and a sync generator's `next()` in a module
+    beside coroutines are kept sessions."""
+    script = "from app.providers import get_db\n\ndb = next(get_db())\n"
+    awaited = (
+        "from app.providers import get_db\n\n\n"
+        "async def handler() -> None:\n    global db\n    db = await anext(get_db())\n"
+    )
+    sync_twin = (
+        "from app.providers import get_sync_db\n\ndb = next(get_sync_db())\n\n\nasync def handler() -> None: ...\n"
+    )
+    root = write_project(
+        tmp_path / "project",
+        {"app/providers.py": PROVIDERS, "app/script.py": script, "app/awaited.py": awaited, "app/twin.py": sync_twin},
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", "import app.script"], cwd=root, capture_output=True, text=True, check=False
+    )
+    assert "TypeError: 'async_generator' object is not an iterator" in ran.stderr, ran.stderr
+    assert findings_in(root, "app/script.py", "ASA202") == []
+    assert [finding.line for finding in findings_in(root, "app/awaited.py", "ASA202")] == [6]
+    assert [finding.line for finding in findings_in(root, "app/twin.py", "ASA202")] == [3]

@@ -52,6 +52,7 @@ from alchemy_lint.facts.injection import (
     registered_providers,
     requests_fixtures,
     session_key,
+    takes_sync_item,
 )
 from alchemy_lint.facts.invocations import InvocationRecorder, decorator_arguments
 from alchemy_lint.facts.kept import KeptTracker
@@ -86,6 +87,7 @@ from alchemy_lint.facts.routes import response_schema
 from alchemy_lint.facts.schema import CREATE_ALL, schema_creation
 from alchemy_lint.facts.values import (
     CALL,
+    SYNC_ITEM,
     Binding,
     Held,
     Origin,
@@ -1190,7 +1192,10 @@ class _FactsBuilder(FastNodeVisitor):
         if type(expr) is ast.Call:
             generator = next_item_of(expr, self.table)
             if generator is not None:
-                return self.origins_of(generator)  # `await anext(get_db())`: what it yields
+                found = self.origins_of(generator)  # `await anext(get_db())`: what it yields
+                if takes_sync_item(expr):
+                    return tuple([origin.then(SYNC_ITEM) for origin in found])
+                return found
             func = expr.func
             expire = _expire_on_commit(expr) if expr.keywords else None
             if type(func) is ast.Attribute:

@@ -58,6 +58,13 @@ def next_item_of(call: ast.Call, table: NameTable) -> ast.expr | None:
     return None
 
 
+def takes_sync_item(call: ast.Call) -> bool:
+    """`next(gen)` or `gen.__next__()` (given `next_item_of(call)`): a sync iteration, which an
+    async generator refuses (`TypeError`), so what it yields is never the value."""
+    func = call.func
+    return func.attr == "__next__" if type(func) is ast.Attribute else type(func) is ast.Name and func.id == "next"
+
+
 def _qualified(expr: ast.expr, table: NameTable) -> str | None:
     return qualify(expr, table) if dotted_parts(expr) is not None else None
 

@@ -60,6 +60,8 @@ class Step(NamedTuple):
 
 
 CALL = Step(StepKind.CALL)
+#: `next(gen)`: the item a sync iteration of the value takes (an async generator has none).
+SYNC_ITEM = Step(StepKind.METHOD, "__next__")
 
 
 @record

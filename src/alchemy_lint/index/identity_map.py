@@ -229,6 +229,12 @@ def _source_models(index: ProjectIndex, source: ObjectSource, path: str, depth: 
     inner = index.function_paths.get(function.qualname, "")
     created = (index.resolve_model(model) for model in function.loading.returns_created)
     found = {model for model in created if model is not None and index.is_model(model)}
+    if depth == 0:
+        # The query the call runs, with the loaders its arguments pass on (`options=
+        # repository.eager_options()` two calls down): what they load is in the session too.
+        resolved = resolve_source(index, source, path)
+        if resolved is not None:
+            found |= _models(index, resolved)
     for returned in function.loading.returns:
         if returned.path and not _ends_on_object(index, returned.source, returned.path, inner):
             continue  # a column of an object the callee loaded (`agent.name`): the object stays there

@@ -850,7 +850,11 @@ def _from_identity_map(target: AccessTarget, relationship: RelationshipRef, in_s
     target's table) always runs SQL: SQLAlchemy answers from the identity map only a lazy load
     by the target's primary key (runtime-verified, tests/test_loading_runtime.py)."""
     on_path = {target.source.model, *(step.model for step in target.path)}
-    return relationship.target in on_path or relationship.target in in_session
+    if relationship.target in on_path:
+        return True
+    # `lazy="raise"` raises on any lazy load, one the identity map would answer too (unlike
+    # `raise_on_sql`; runtime-verified, tests/test_held_through_callees.py).
+    return relationship.lazy != "raise" and relationship.target in in_session
 
 
 def _eager_reaches(target: AccessTarget, relationship: RelationshipRef) -> bool | None:

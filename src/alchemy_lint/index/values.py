@@ -14,7 +14,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
 from alchemy_lint.facts.model import ApiCall, Construction, FunctionFacts, PassingCall
-from alchemy_lint.facts.values import CALL, Origin, OriginKind, Reach, ReachKind, Step, StepKind, ValueRef
+from alchemy_lint.facts.values import CALL, SYNC_ITEM, Origin, OriginKind, Reach, ReachKind, Step, StepKind, ValueRef
 from alchemy_lint.index.interfaces import Interfaces
 from alchemy_lint.records import record
 from alchemy_lint.sqlalchemy_api import Api, known_api, library_instance_attribute, library_kept_session
@@ -585,21 +585,31 @@ class ValueModel:
             if folded is not origin:
                 value = self.origin(folded)
             elif kept is not None:
-                value, rest = kept
-                for step in rest:
-                    if value.kind is ValueKind.UNKNOWN:
-                        break
-                    value = self._step(value, step)
+                value = self._steps(*kept)
             else:
-                value = self._root(origin)
-                for step in origin.steps:
-                    if value.kind is ValueKind.UNKNOWN:
-                        break
-                    value = self._step(value, step)
+                value = self._steps(self._root(origin), origin.steps)
         finally:
             self._in_progress.discard(origin)
         self._origins[origin] = value
         return value
+
+    def _steps(self, value: Value, steps: tuple[Step, ...]) -> Value:
+        before = value
+        for step in steps:
+            if value.kind is ValueKind.UNKNOWN:
+                break
+            if step == SYNC_ITEM:
+                # `next(get_db())`: the item of a sync generator; called on an async function's
+                # generator (or coroutine) it raises TypeError, and there is no item.
+                if self._is_async_function(before):
+                    return UNKNOWN
+                continue
+            before, value = value, self._step(value, step)
+        return value
+
+    def _is_async_function(self, value: Value) -> bool:
+        function = self.index.functions.get(value.cls) if value.kind is ValueKind.CALLABLE and value.cls else None
+        return function is not None and function.is_async
 
     def _folded(self, origin: Origin) -> Origin:
         """`services.load(...)` through a module: the function `pkg.services.load`, called.
