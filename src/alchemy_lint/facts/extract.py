@@ -1239,8 +1239,9 @@ class _FactsBuilder(FastNodeVisitor):
                 function is not None
                 and function.class_qualname is not None
                 and type(expr.value) is ast.Name
-                and expr.value.id == "self"
+                and expr.value.id in _RECEIVERS
             ):
+                # `self.load()`, and `cls.fetch_roots()` in a classmethod: the class's own member.
                 return (Origin(OriginKind.ATTRIBUTE, f"{function.class_qualname}.{expr.attr}"),)
             # `engine.sync_engine` is an attribute of a value; `sqlalchemy.orm.Session` a
             # module path: keep both readings and let the index evaluate them.

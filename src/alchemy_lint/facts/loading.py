@@ -75,6 +75,10 @@ LOADER_STRATEGIES = {
     "noload": LoaderStrategy.NOLOAD,
     "raiseload": LoaderStrategy.RAISE,
 }
+#: Loader options whose `recursion_depth=` goes on loading a self-referential relationship.
+_RECURSIVE_LOADERS = frozenset({"selectinload", "immediateload"})
+#: Levels a `recursion_depth=-1` loader is taken to load: deeper than any read path followed.
+_UNBOUNDED_LEVELS = 8
 #: Options that load no relationship but are understood (column loaders, criteria).
 NEUTRAL_OPTIONS = frozenset(
     {
@@ -200,6 +204,12 @@ def _other_call(left: ObjectSource, right: ObjectSource) -> bool:
     if left.kind is not SourceKind.CALL or right.kind is not SourceKind.CALL:
         return False
     return _call_of(left) != _call_of(right)
+
+
+def _call_or_query(left: ObjectSource, right: ObjectSource) -> bool:
+    """Objects a project call returned on one path and a query or `session.get` on the other."""
+    kinds = {left.kind, right.kind}
+    return SourceKind.CALL in kinds and bool(kinds & {SourceKind.QUERY, SourceKind.GET})
 
 
 def _call_of(source: ObjectSource) -> tuple[object, ...]:
@@ -634,6 +644,10 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
         )
     if isinstance(left, _Object) and isinstance(right, _Object):
         if (left.path, left.stage, left.row) != (right.path, right.stage, right.row):
+            if _call_or_query(left.source, right.source):
+                # What a call returned (a list, as the call made it) on one path, a query's rows
+                # on the other: a read after the branches reads the query's on its path.
+                return right if left.source.kind is SourceKind.CALL else left
             return None
         source = left.source
         if left.source != right.source:
@@ -2859,6 +2873,12 @@ class _LoadingWalker:
             return _Options(frozenset(), False)
         steps[-1] = LoaderStep(steps[-1].attribute, LOADER_STRATEGIES[leaf])
         path = LoaderPath(tuple(steps))
+        levels = _recursion_levels(leaf, node)
+        if levels > 1:
+            # `selectinload(Node.children, recursion_depth=2)`: the same relationship loaded again
+            # on what it loaded, that many levels more; a chain goes on from the first level.
+            deeper = LoaderPath((*steps, *(steps[-1],) * (levels - 1)))
+            return _Options(frozenset({path, deeper}), True, tip=path)
         return _Options(frozenset({path}), True, tip=path)
 
     def loader_attribute(self, node: ast.expr) -> str | None:
@@ -3560,3 +3580,22 @@ def _is_library_session(value: _Value | None) -> bool:
         return False
     model = value.source.model
     return KNOWN_API.get(model) in SESSION_CLASSES
+
+
+def _recursion_levels(leaf: str, node: ast.Call) -> int:
+    """How many levels of a self-referential relationship a loader option loads: 1, or
+    `recursion_depth + 1` (verified at run time, SQLAlchemy 2.1 with aiosqlite: depth 1 loads
+    the children and the grandchildren; -1 loads every level)."""
+    if leaf not in _RECURSIVE_LOADERS:
+        return 1
+    for keyword in node.keywords:
+        if keyword.arg != "recursion_depth":
+            continue
+        try:
+            depth = ast.literal_eval(keyword.value)  # `2`, `-1`
+        except ValueError:
+            return 1
+        if type(depth) is not int or depth < -1:
+            return 1
+        return _UNBOUNDED_LEVELS if depth == -1 else min(depth + 1, _UNBOUNDED_LEVELS)
+    return 1
