@@ -1,7 +1,7 @@
-"""ASA301 on a relationship that a function loads and sets itself, on some paths only, on an
+"""ASA301 on a relationship that a function sets itself, on some paths only, on an
 object it received: `change = plan.change`, then `if change.product_id is not None:
 change.product = await session.get(Product, ...)`, then `change.apply(plan)`, a model method that
-reads `self.product`. The function's own load says the caller's object does not carry the
+reads `self.product`. The function's own setting of it says the caller's object does not carry the
 relationship; on the path that skipped it the read is a lazy load. The runtime cases run against
 real SQLAlchemy with aiosqlite."""
 

@@ -1,9 +1,9 @@
-"""Relationships a function loads and sets itself on an object it received.
+"""Relationships a function sets itself on an object it received.
 
 `if change.product_id is not None: change.product = await products.get(change.product_id)`:
 the function does not trust the caller's object to carry `Change.product`, so on a path that
 did not set it the object holds whatever the caller's query loaded, which the function's own
-load says is nothing. ASA301 judges a read of such a relationship on that path.
+setting of it says is nothing. ASA301 judges a read of such a relationship on that path.
 """
 
 from __future__ import annotations
@@ -43,6 +43,6 @@ def raises_unloaded(relationship: RelationshipRef | None) -> bool:
 
 def as_unloaded(found: ObjectTarget) -> ObjectTarget:
     """The received object as loading nothing beyond its mapper's eager `lazy=`: the state the
-    function's own load of a relationship presumes."""
+    function's own setting of a relationship presumes."""
     source = replace(found.source, loaders=(), loaders_known=True, maybe_loaders=(), withheld=())
     return replace(found, source=source)

@@ -283,9 +283,9 @@ def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...], held
 
 
 def _reloaded_reads(context: FileContext, access: ObjectAccess, reloads: Reloads) -> Iterator[_Lazy]:
-    """A received object's relationship that the function loads and sets itself on some paths
+    """A received object's relationship that the function sets itself on some paths
     (`if change.product_id is not None: change.product = await get(...)`), read (here or by a
-    method of the model) on a path that did not set it: the function's own load says the
+    method of the model) on a path that did not set it: the function's own setting of it says the
     caller's object does not carry it, so on the other path the read is a lazy load."""
     if access.kind is not AccessKind.READ:
         return
@@ -319,7 +319,7 @@ def _reloaded_reads(context: FileContext, access: ObjectAccess, reloads: Reloads
 
 def _reloaded_handovers(context: FileContext, loading: FunctionLoading) -> Iterator[_Lazy]:
     """A member of a received object handed to a method of its model (`pending.apply()`) that
-    reads a relationship the function loads and sets on some paths only (see `_reloaded_reads`)."""
+    reads a relationship the function sets on some paths only (see `_reloaded_reads`)."""
     reloads: Reloads | None = None
     for handover in loading.handovers:
         if handover.source.kind is not SourceKind.RECEIVED or handover.method is None or not handover.path:
