@@ -167,3 +167,19 @@ def test_a_load_after_the_read_is_not_taken_for_one_before_it(tmp_path: Path) ->
         "            change.product = await session.get(Product, change.product_id)\n",
     )
     assert _in_callee(_project(tmp_path, handler), handler) == []
+
+
+def test_asa302_leaves_a_received_objects_member_alone_as_before(tmp_path: Path) -> None:
+    # The member is bound for the reloaded relationships only: what a commit does to it is judged
+    # as before it was bound (not at all), also when it is handed to a method of its model.
+    handler = HANDLER.replace("  # ASA301", "").replace(
+        "        change.apply(plan)\n",
+        "        await session.commit()\n        change.apply(plan)\n        print(change.seats)\n",
+    )
+    files = {
+        "app/db.py": DATABASE.replace(", expire_on_commit=False", ""),
+        "app/db_models.py": MODELS.replace("RELATIONSHIP_LAZY", "raise"),
+    }
+    root = write_project(tmp_path / "project", {**files, "app/handlers.py": handler})
+    start = next(n for n, line in enumerate(handler.splitlines(), 1) if line.startswith("async def apply_pending"))
+    assert [f.line for f in findings_in(root, "app/handlers.py", "ASA302") if f.line >= start] == []

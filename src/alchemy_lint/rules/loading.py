@@ -773,6 +773,8 @@ def _expired_handovers(context: FileContext, function: FunctionFacts) -> Iterato
     for handover in loading.handovers:
         if not (handover.expired_by or handover.source.handed):
             continue
+        if handover.source.kind is SourceKind.RECEIVED and handover.path:
+            continue  # (a received object's member is bound for ASA301's reloaded relationships only)
         # (A list a route returns is validated item by item by its response model, and one
         # handed to a schema's constructor by the field's schema: `CategoryPage(items=rows)`.)
         listed = handover.is_collection
