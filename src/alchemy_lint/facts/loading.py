@@ -1042,6 +1042,23 @@ class _LoadingWalker:
                 env[name] = _Object(ObjectSource(SourceKind.RECEIVED, self.line, model=model, parameter=name))
                 self.materialised = True
 
+    def received_member(self, source: ast.Attribute, env: _Env) -> _Object | None:
+        """`pending = subscription.pending_update` of a received `subscription`: an object of the
+        caller's session one step off the parameter, bound so that what the function sets on it
+        is known (ASA301 judges a relationship it loads and sets on some paths only, see
+        `index/reloads.py`); what the caller's query loaded on it stays unknown."""
+        owner = source.value
+        if not isinstance(owner, ast.Name) or owner.id not in self.received or source.attr.startswith("_"):
+            return None
+        current = env.get(owner.id)
+        if current is None and owner.id not in self.rebound:
+            current = _Object(
+                ObjectSource(SourceKind.RECEIVED, self.line, model=self.received[owner.id], parameter=owner.id)
+            )
+        if not isinstance(current, _Object) or current.source.kind is not SourceKind.RECEIVED or current.path:
+            return None
+        return current.attribute(source.attr)
+
     def held_by(self, value: _Object, session: str) -> bool:
         """A received object may be in `session`: it was handed to no other session's method."""
         tie = self.ties.get(value.source.parameter)
@@ -1706,6 +1723,8 @@ class _LoadingWalker:
                 self.inspections[target.id] = inspected
             else:
                 self.inspections.pop(target.id, None)
+            if value is None and isinstance(source, ast.Attribute):
+                value = self.received_member(source, env)
             if value is None:
                 env.pop(target.id, None)
             else:
@@ -2122,8 +2141,14 @@ class _LoadingWalker:
             receiver_value = self.expr(func.value, env) if not self.is_session_call(func, env) else None
             if isinstance(receiver_value, _Statement) and receiver_value.called and func.attr not in STATEMENT_METHODS:
                 receiver_value = None  # `repo = Repo.create(session)`, then `repo.load()`: no statement
-            if _is_injected(receiver_value):
+            if _is_injected(receiver_value) and not (
+                isinstance(receiver_value, _Object)
+                and receiver_value.source.kind is SourceKind.RECEIVED
+                and receiver_value.path
+            ):
                 # What a provided parameter's methods do is not followed: as before it became one.
+                # (A member of a received object, `pending.apply()`, is handed to its method for
+                # ASA301's reloaded relationships, see `received_member`.)
                 receiver_value = None
             args, keywords = self.arguments(node, env)
             filtered = self.parameter(func.value) if receiver_value is None and func.attr in _FILTERS else None

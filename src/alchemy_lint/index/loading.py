@@ -27,6 +27,7 @@ from alchemy_lint.facts.model import (
 )
 from alchemy_lint.facts.values import CALL, Origin, OriginKind, StepKind, ValueRef, within
 from alchemy_lint.index.project import ProjectIndex, RelationshipRef
+from alchemy_lint.index.rerooted import rerooted
 from alchemy_lint.index.statements import CallSite, own_method, receiver_class, statement_value
 from alchemy_lint.index.values import ValueKind
 from alchemy_lint.records import record
@@ -276,6 +277,13 @@ def _resolve_alternatives(
             resolved.append(found)
     if not resolved:
         return None
+    if len({(found.model, found.prefix) for found in resolved}) > 1:
+        # A branch that reaches the object through another query's relationship (`price.product`)
+        # is taken from the object it reaches, as the others are.
+        rerooted_ones = [rerooted(index, found) for found in resolved]
+        if any(found is None for found in rerooted_ones):
+            return None
+        resolved = [found for found in rerooted_ones if found is not None]
     first = min(resolved, key=lambda found: len(found.loaders))
     # `session.get()` on one branch and a `select()` on the other load the same objects: the
     # kind of query only names what the finding's fix edits, the first's.
@@ -848,7 +856,11 @@ def _from_identity_map(target: AccessTarget, relationship: RelationshipRef, in_s
     (a route with `project: ProjectModel` that loads runs `where(Run.project_id == project.id)`).
     Such reads are not judged. A scalar one-to-many (`uselist=False`, the foreign key on the
     target's table) always runs SQL: SQLAlchemy answers from the identity map only a lazy load
-    by the target's primary key (runtime-verified, tests/test_loading_runtime.py)."""
+    by the target's primary key (runtime-verified, tests/test_loading_runtime.py). A
+    `lazy="raise"` one raises before it looks there, the target held or on the path
+    (runtime-verified, tests/test_rerooted_alternatives.py)."""
+    if relationship.lazy == "raise":
+        return False
     on_path = {target.source.model, *(step.model for step in target.path)}
     if relationship.target in on_path:
         return True

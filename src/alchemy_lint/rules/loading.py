@@ -27,6 +27,7 @@ from alchemy_lint.facts.model import (
     ObjectSource,
     SourceKind,
     Test,
+    assigned,
     response_key,
 )
 from alchemy_lint.facts.values import ValueRef, within
@@ -53,6 +54,7 @@ from alchemy_lint.index.loading import (
     shares_request_session,
     withheld_by,
 )
+from alchemy_lint.index.reloads import Reloads, as_unloaded, raises_unloaded, reloaded_relationships
 from alchemy_lint.index.summaries import Read
 from alchemy_lint.index.values import ValueKind
 from alchemy_lint.records import record
@@ -175,6 +177,7 @@ def _lazy_reads(context: FileContext, function: FunctionFacts) -> Iterator[_Lazy
     held = _held(context, function, loading, with_callers=True)
     yield from _direct_reads(context, loading.accesses, held)
     yield from _handed_reads(context, loading.handovers, held)
+    yield from _reloaded_handovers(context, loading)
     yield from _provided_reads(context, function, held)
     if function.response_model:
         yield from _response_reads(context, function, held)
@@ -231,7 +234,12 @@ def _enclosing(functions: tuple[FunctionFacts, ...], line: int) -> FunctionFacts
 
 def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...], held: HeldWhenAsked) -> Iterator[_Lazy]:
     index = context.index
+    reloads = reloaded_relationships(accesses)
     for access in accesses:
+        if access.source.kind is SourceKind.RECEIVED:
+            if reloads:
+                yield from _reloaded_reads(context, access, reloads)
+            continue
         if access.attribute == "awaitable_attrs" or not _is_async_object(context, access.source):
             continue
         if access.source.kind is SourceKind.NEW and not access.persistent:
@@ -272,6 +280,75 @@ def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...], held
         yield _Lazy(
             access.line, access.col, target, access.attribute, access.target, end=end, source_line=access.source.line
         )
+
+
+def _reloaded_reads(context: FileContext, access: ObjectAccess, reloads: Reloads) -> Iterator[_Lazy]:
+    """A received object's relationship that the function sets itself on some paths
+    (`if change.product_id is not None: change.product = await get(...)`), read (here or by a
+    method of the model) on a path that did not set it: the function's own setting of it says the
+    caller's object does not carry it, so on the other path the read is a lazy load."""
+    if access.kind is not AccessKind.READ:
+        return
+    names = reloads.get((access.source.parameter, access.path), {})
+    candidates = {name for name, line in names.items() if line < access.line and assigned(name) not in access.loaded}
+    if not candidates:
+        return
+    index = context.index
+    if access.attribute in candidates:
+        target = resolve_access(index, access, context.path)
+        if target is not None and raises_unloaded(target.relationship):
+            end = (
+                (access.end_line, access.end_col)
+                if access.end_line is not None and access.end_col is not None
+                else None
+            )
+            yield _Lazy(
+                access.line,
+                access.col,
+                target,
+                access.attribute,
+                access.target,
+                end=end,
+                source_line=access.source.line,
+            )
+        return
+    unloaded = _first_reloaded(context, access.source, access.path, access.loaded, access.attribute)
+    if unloaded is not None and unloaded.attribute in candidates:
+        yield _handed(access.line, access.col, access.target, unloaded, context, access.source.line)
+
+
+def _reloaded_handovers(context: FileContext, loading: FunctionLoading) -> Iterator[_Lazy]:
+    """A member of a received object handed to a method of its model (`pending.apply()`) that
+    reads a relationship the function sets on some paths only (see `_reloaded_reads`)."""
+    reloads: Reloads | None = None
+    for handover in loading.handovers:
+        if handover.source.kind is not SourceKind.RECEIVED or handover.method is None or not handover.path:
+            continue
+        if reloads is None:
+            reloads = reloaded_relationships(loading.accesses)
+        names = reloads.get((handover.source.parameter, handover.path), {})
+        candidates = {n for n, line in names.items() if line < handover.line and assigned(n) not in handover.loaded}
+        if not candidates:
+            continue
+        unloaded = _first_reloaded(context, handover.source, handover.path, handover.loaded, handover.method)
+        if unloaded is not None and unloaded.attribute in candidates:
+            yield _handed(handover.line, handover.col, handover.target, unloaded, context, handover.source.line)
+
+
+def _first_reloaded(
+    context: FileContext, source: ObjectSource, path: tuple[str, ...], loaded: tuple[str, ...], read: str
+) -> UnloadedRead | None:
+    """The first relationship of the received object that `read` (a method, a property) reads
+    and that neither its mapper's eager `lazy=` nor the function loaded, when reading it unloaded
+    fails (`raises_unloaded`)."""
+    index = context.index
+    found = resolve_object(index, source, path, context.path)
+    if found is None:
+        return None
+    unloaded = first_unloaded(index, as_unloaded(found), loaded, (read,), ("", 0))
+    if unloaded is None or unloaded.target.model != found.model or not raises_unloaded(unloaded.target.relationship):
+        return None
+    return unloaded
 
 
 def _provided_reads(context: FileContext, function: FunctionFacts, held: HeldWhenAsked | None) -> Iterator[_Lazy]:
@@ -650,6 +727,8 @@ def _expired_reads(context: FileContext, function: FunctionFacts) -> Iterator[_E
             continue
         if access.attribute == "awaitable_attrs" or not (access.expired_by or access.source.handed):
             continue
+        if access.source.kind is SourceKind.RECEIVED and access.path:
+            continue  # (a received object's member is bound for ASA301's reloaded relationships only)
         expired_by = _since_refreshing_call(index, access, loading) if access.expired_by else ()
         source, expired_by = _given_back(index, access.source, expired_by)
         events = _expiring(context, source, expired_by, loading, scope=function.qualname)
@@ -696,6 +775,8 @@ def _expired_handovers(context: FileContext, function: FunctionFacts) -> Iterato
     for handover in loading.handovers:
         if not (handover.expired_by or handover.source.handed):
             continue
+        if handover.source.kind is SourceKind.RECEIVED and handover.path:
+            continue  # (a received object's member is bound for ASA301's reloaded relationships only)
         # (A list a route returns is validated item by item by its response model, and one
         # handed to a schema's constructor by the field's schema: `CategoryPage(items=rows)`.)
         listed = handover.is_collection
