@@ -857,16 +857,13 @@ def _from_identity_map(target: AccessTarget, relationship: RelationshipRef, in_s
     Such reads are not judged. A scalar one-to-many (`uselist=False`, the foreign key on the
     target's table) always runs SQL: SQLAlchemy answers from the identity map only a lazy load
     by the target's primary key (runtime-verified, tests/test_loading_runtime.py). A
-    `lazy="raise"` one raises before it looks there, the target held or on the path
-    (runtime-verified, tests/test_rerooted_alternatives.py)."""
+    `lazy="raise"` one raises before it looks there, the target held or on the path, unlike
+    `raise_on_sql` (runtime-verified, tests/test_rerooted_alternatives.py and
+    tests/test_held_through_callees.py)."""
     if relationship.lazy == "raise":
         return False
     on_path = {target.source.model, *(step.model for step in target.path)}
-    if relationship.target in on_path:
-        return True
-    # `lazy="raise"` raises on any lazy load, one the identity map would answer too (unlike
-    # `raise_on_sql`; runtime-verified, tests/test_held_through_callees.py).
-    return relationship.lazy != "raise" and relationship.target in in_session
+    return relationship.target in on_path or relationship.target in in_session
 
 
 def _eager_reaches(target: AccessTarget, relationship: RelationshipRef) -> bool | None:
