@@ -467,6 +467,28 @@ def _deferred_function(node: ast.Call) -> ast.expr | None:
     return None
 
 
+def _given_back(
+    call: ast.Call,
+    callee: tuple[Origin, ...],
+    handed: tuple[HandedObject, ...],
+    passed: tuple[PassedArgument, ...] = (),
+    flags: tuple[KnownArgument, ...] = (),
+) -> _Object:
+    """What a sync project call handed objects gives back, in their session: the index tells
+    from the callee's summary which of them (or nothing it knows)."""
+    source = ObjectSource(
+        SourceKind.CALL,
+        call.lineno,
+        session=handed[0].source.session,
+        callee=callee,
+        callee_text=expression_text(call.func) or ast.unparse(call.func),
+        passed=passed,
+        handed=handed,
+        flags=flags,
+    )
+    return _Object(source)
+
+
 def _kept_name(node: ast.Attribute) -> str | None:
     """`self.order`: the name the walker keeps an object a method binds to it under."""
     if type(node.value) is ast.Name and node.value.id == "self":
@@ -1482,17 +1504,7 @@ class _LoadingWalker:
             for keyword in call.keywords
         }
         handed = self.handed_objects(call, env, args, keywords)
-        if not handed:
-            return None
-        source = ObjectSource(
-            SourceKind.CALL,
-            call.lineno,
-            session=handed[0].source.session,
-            callee=callee,
-            callee_text=expression_text(call.func) or ast.unparse(call.func),
-            handed=handed,
-        )
-        return _Object(source)
+        return _given_back(call, callee, handed) if handed else None
 
     def returned_items(self, node: ast.Return, items: Iterable[tuple[int | str, _Value | None]]) -> None:
         """The objects of a returned tuple or dict, each at its position or under its key."""
@@ -2310,19 +2322,7 @@ class _LoadingWalker:
         passed = self.passed(node, args, keywords)
         origin = StatementOrigin(callee=callee, passed=passed)
         handed = self.handed_objects(node, env, args, keywords)
-        gives_back = None
-        if handed:
-            source = ObjectSource(
-                SourceKind.CALL,
-                node.lineno,
-                session=handed[0].source.session,
-                callee=callee,
-                callee_text=expression_text(node.func) or ast.unparse(node.func),
-                passed=passed,
-                handed=handed,
-                flags=self.call_flags(node),
-            )
-            gives_back = _Object(source)
+        gives_back = _given_back(node, callee, handed, passed, self.call_flags(node)) if handed else None
         return _Statement("", "", node.lineno, frozenset(), True, origin=origin, called=True, gives_back=gives_back)
 
     def passed(
