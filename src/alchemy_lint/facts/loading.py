@@ -6,9 +6,9 @@ Runs once per `async def` at the end of the facts walk; follows statement order 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from alchemy_lint.facts.conditions import Guard, branch_conditions, known_arguments, nested_test
 from alchemy_lint.facts.effect_cases import Case, Cases, Done, ended, entered, joined, stored
@@ -487,6 +487,16 @@ def _given_back(
         flags=flags,
     )
     return _Object(source)
+
+
+_Item = TypeVar("_Item")
+
+
+def _zipped_items(builtin: str, arguments: Sequence[_Item]) -> tuple[_Item | None, ...]:
+    """What each item of a tuple `enumerate(...)` or `zip(...)` gives comes from, given its
+    arguments (values or expressions): the counter (None) and the first of `enumerate`'s, each
+    of `zip`'s."""
+    return (None, *arguments[:1]) if builtin == "enumerate" else tuple(arguments)
 
 
 def _kept_name(node: ast.Attribute) -> str | None:
@@ -1403,7 +1413,7 @@ class _LoadingWalker:
         """`for n, user in enumerate(users):`: each object takes the current expiry of its list."""
         if not isinstance(iterated, ast.Call) or not isinstance(iterated.func, ast.Name):
             return element
-        lists = (None, *iterated.args[:1]) if iterated.func.id == "enumerate" else tuple(iterated.args)
+        lists = _zipped_items(iterated.func.id, iterated.args)
         return _Tuple(
             tuple(
                 self.refreshed(item, env, source) if isinstance(item, _Object) and source is not None else item
@@ -2011,10 +2021,10 @@ class _LoadingWalker:
             return replace(value, stage="list") if listed and isinstance(value, _Object) else None
         if builtin in _ONE_OBJECT:
             return self.element_of(value) if listed else None
-        zipped = args[:1] if builtin == "enumerate" else args
-        if not any(self.element_of(item) is not None for item in zipped):
+        items = _zipped_items(builtin, args)
+        if not any(self.element_of(item) is not None for item in items):
             return None
-        return _Zipped((None, value) if builtin == "enumerate" else tuple(args))
+        return _Zipped(items)
 
     def element_of(self, value: _Value | None) -> _Object | _Tuple | None:
         if isinstance(value, _Statement) and value.gives_back is not None:

@@ -13,7 +13,15 @@ from types import MappingProxyType
 from typing import Literal, Protocol
 
 from alchemy_lint.config import Settings, matches_any
-from alchemy_lint.facts.model import ApiCall, ClassFacts, FileFacts, FunctionFacts, RelationshipFacts, TypeAlias
+from alchemy_lint.facts.model import (
+    ApiCall,
+    AttributeFacts,
+    ClassFacts,
+    FileFacts,
+    FunctionFacts,
+    RelationshipFacts,
+    TypeAlias,
+)
 from alchemy_lint.facts.values import Origin, OriginKind
 from alchemy_lint.index.outline import (
     FactsOnDemand,
@@ -326,6 +334,11 @@ class ProjectIndex:
         if found is None:
             found = self._class_chains[qualname] = tuple(self._walk_class_chain(qualname))
         return found
+
+    def class_attributes(self, qualname: str) -> dict[str, AttributeFacts]:
+        """What the class and its project ancestors keep as attributes, each name as the nearest
+        of them declares it."""
+        return {name: facts for cls in reversed(self.class_chain(qualname)) for name, facts in cls.attributes.items()}
 
     def _walk_class_chain(self, qualname: str) -> list[ClassFacts]:
         chain: list[ClassFacts] = []

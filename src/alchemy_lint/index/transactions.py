@@ -204,12 +204,12 @@ def _kept_wrapper_calls(index: ProjectIndex, function: FunctionFacts) -> Iterato
     `self.session` and builds `self.repo = Repo(session)` from it: the call hands `self.session`
     to the repository, as `repo = Repo(session)` then `repo.save(x)` does in one function."""
     owner = function.qualname.rpartition(".")[0]
-    if owner not in index.classes:
+    # (A session the object keeps is in a unit of work only inside a `begin()` block of this function.)
+    if owner not in index.classes or not any(block.method in BEGIN_METHODS for block in function.blocks):
         return
-    attributes = {name: facts for cls in reversed(index.class_chain(owner)) for name, facts in cls.attributes.items()}
-    for forward in function.forwards:
-        if forward.parameter != "self" or len(forward.path) != 1 or forward.argument != "self":
-            continue
+    calls = [f for f in function.forwards if f.parameter == "self" and len(f.path) == 1 and f.argument == "self"]
+    attributes = index.class_attributes(owner) if calls else {}
+    for forward in calls:
         wrapper = attributes.get(forward.path[0])
         builder = index.functions.get(wrapper.function) if wrapper is not None and wrapper.holds else None
         if wrapper is None or builder is None:

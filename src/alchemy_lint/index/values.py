@@ -373,9 +373,10 @@ class ValueModel:
             text = f"self.{forward.path[0]}"
             if text in found:
                 continue
-            kept = self._kept_attribute(cls, forward.path[0])
-            if kept is None:
+            attribute = self.index.class_attributes(cls).get(forward.path[0])
+            if attribute is None:
                 continue
+            kept = attribute.origins
             value = self.of(kept)
             if not value.runs_statements:
                 continue
@@ -386,14 +387,6 @@ class ValueModel:
                 summaries, forward.callee, forward.argument
             ):
                 yield text, kept, value
-
-    def _kept_attribute(self, cls: str, attribute: str) -> tuple[Origin, ...] | None:
-        """The origins of what the class (or a base of it) keeps as `attribute`."""
-        for klass in self.index.class_chain(cls):
-            facts = klass.attributes.get(attribute)
-            if facts is not None:
-                return facts.origins
-        return None
 
     def _receiver_class(self, ref: ValueRef, scope: str) -> str | None:
         """The class of the object a method is called on: `self` in a method, or an instance."""
