@@ -3386,10 +3386,25 @@ def _in_expiry_order(expiries: Collection[Expiry]) -> tuple[Expiry, ...]:
     return tuple(sorted(expiries, key=_expiry_order))
 
 
-def _expiry_order(expiry: Expiry) -> tuple[int, str, str, str, str]:
-    """Every field, so that two hand-overs of one session on one line keep one order: a set of
-    them iterates in an order that hashes of None decide, which differ from process to process."""
-    return (expiry.line, expiry.method, expiry.session, expiry.argument, repr(expiry.callee))
+def _expiry_order(expiry: Expiry) -> tuple[int, str, str, str, str, bool, bool, bool, str, bool, tuple[str, str]]:
+    """The fields that tell expiries apart, so that two hand-overs of one session on one line (one
+    whose result a test read, one whose result none did) keep one order: a set of them iterates in
+    an order that hashes of None decide, which differ from process to process on Python 3.10 and
+    3.11, and the facts (and a cache entry written from them) would differ with it."""
+    return (
+        expiry.line,
+        expiry.method,
+        expiry.session,
+        expiry.argument,
+        repr(expiry.callee),
+        expiry.result_checked,
+        expiry.in_loop,
+        # (None cannot be compared with a string: a mark of whether there is one, then its value.)
+        expiry.failed_as is not None,
+        expiry.failed_as or "",
+        expiry.reselected is not None,
+        expiry.reselected or ("", ""),
+    )
 
 
 def _rows_of(row: _Tuple) -> _Object | None:
