@@ -54,7 +54,7 @@ def fix_allowed(safety: FixSafety | None, *, unsafe: bool) -> bool:
 
 
 def is_fixable(finding: Finding, *, unsafe: bool) -> bool:
-    return fix_allowed(FIXES.get(finding.code), unsafe=unsafe)
+    return finding.fixable and fix_allowed(FIXES.get(finding.code), unsafe=unsafe)
 
 
 def check_selectors(settings: Settings) -> None:

@@ -18,6 +18,9 @@ class Finding:
     #: Where the reported node ends, when a fixer needs to tell nested nodes apart (`a.b.c`).
     end_line: int | None = None
     end_col: int | None = None
+    #: False where the rule knows its fix cannot apply (ASA301's `awaitable_attrs` on a model
+    #: without `AsyncAttrs`): it is neither counted as fixable nor marked `[*]`.
+    fixable: bool = True
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         # The message too: two findings of one rule at one place (two relationships read) come

@@ -29,7 +29,7 @@ def _json_row(finding: Finding, files: ReportedFiles) -> dict[str, Any]:
     # Imported here: the rule pages' address comes from the package metadata, slow to import.
     from alchemy_lint.docs import rule_url
 
-    fix = FIXES.get(finding.code)
+    fix = FIXES.get(finding.code) if finding.fixable else None
     region = files.region(finding)
     end_line = end_column = None
     if region is not None:

@@ -43,7 +43,7 @@ class _Painter:
 def _headline(finding: Finding, paint: _Painter) -> str:
     prefix = f"{finding.code} "
     message = finding.message.removeprefix(prefix)
-    marker = f" {paint('fix', '[*]')}" if finding.code in FIXES else ""
+    marker = f" {paint('fix', '[*]')}" if finding.fixable and finding.code in FIXES else ""
     return f"{paint('code', finding.code)}{marker} {paint('bold', message)}"
 
 

@@ -77,9 +77,17 @@ class Rule:
     analyses: frozenset[ProjectAnalysis] = frozenset()
 
     def report(
-        self, context: FileContext, line: int, col: int, *, end: tuple[int, int] | None = None, **fields: object
+        self,
+        context: FileContext,
+        line: int,
+        col: int,
+        *,
+        end: tuple[int, int] | None = None,
+        fixable: bool = True,
+        **fields: object,
     ) -> Finding:
-        """A finding at (line, col), 0-based col as `ast` gives it; `end` is the node's (end_lineno, end_col_offset)."""
+        """A finding at (line, col), 0-based col as `ast` gives it; `end` is the node's (end_lineno,
+        end_col_offset); `fixable` False where the rule's fix cannot apply (see `Finding.fixable`)."""
         end_line, end_col = end if end is not None else (None, None)
         message = f"{self.code} {self.message.format(**fields)}"
-        return Finding(context.path, line, col, self.code, message, end_line, end_col)
+        return Finding(context.path, line, col, self.code, message, end_line, end_col, fixable)

@@ -148,6 +148,8 @@ class _Lazy:
     end: tuple[int, int] | None = None
     #: The line the object came from (its query, `get()`, constructor): with `holder`, which object.
     source_line: int = 0
+    #: A plain read of the attribute (not `order.items = [...]`), which an `await` can replace.
+    read: bool = True
 
 
 def check_lazy_relationship_access(rule: Rule, context: FileContext) -> Iterator[Finding]:
@@ -278,7 +280,14 @@ def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...], held
         if is_loaded(target, access, in_session) is not False:
             continue
         yield _Lazy(
-            access.line, access.col, target, access.attribute, access.target, end=end, source_line=access.source.line
+            access.line,
+            access.col,
+            target,
+            access.attribute,
+            access.target,
+            end=end,
+            source_line=access.source.line,
+            read=access.kind is AccessKind.READ,
         )
 
 
@@ -538,7 +547,8 @@ def _lazy_finding(rule: Rule, context: FileContext, lazy: _Lazy) -> Finding:
     attribute = lazy.attribute
     name = f"{target.model.rsplit('.', 1)[-1]}.{attribute}"
     holder = lazy.holder if lazy.holder.isidentifier() or "." in lazy.holder else "obj"
-    if index.has_async_attrs(target.model) and not target.path:
+    awaitable = index.has_async_attrs(target.model)
+    if awaitable and not target.path:
         fallback = f"use await {holder}.awaitable_attrs.{attribute}"
     else:
         fallback = f'use await session.refresh({holder}, ["{attribute}"])' if not target.path else "load it eagerly"
@@ -552,7 +562,11 @@ def _lazy_finding(rule: Rule, context: FileContext, lazy: _Lazy) -> Finding:
         fix = f"{lazy.reader}; {fix}"
     if relationship.lazy in RAISING_STRATEGIES:
         fix = f'it is declared lazy="{relationship.lazy}", so the read raises InvalidRequestError: {fix}'
-    return rule.report(context, lazy.line, lazy.col, end=lazy.end, relationship=name, fix=fix)
+    # The unsafe fix rewrites the read expression itself into `(await order.awaitable_attrs.items)`:
+    # it needs the expression's end, a plain read and `AsyncAttrs` on the model (the fixer also
+    # declines where an `await` is not legal, a lambda's body, which the facts do not tell).
+    fixable = awaitable and lazy.read and lazy.end is not None
+    return rule.report(context, lazy.line, lazy.col, end=lazy.end, fixable=fixable, relationship=name, fix=fix)
 
 
 LAZY_RELATIONSHIP_ACCESS = Rule(
