@@ -226,6 +226,17 @@ def qualify(expr: ast.expr, table: NameTable) -> str | None:
     return sys.intern(".".join(parts))
 
 
+def bound_names(target: ast.expr) -> list[str]:
+    """The names an assignment or `for` target binds (`a`, `a, (b, *c)`), in order."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for item in target.elts for name in bound_names(item)]
+    if isinstance(target, ast.Starred):
+        return bound_names(target.value)
+    return []
+
+
 def expression_text(expr: ast.expr) -> str | None:
     """`self.session` for a dotted name, None for anything else."""
     if type(expr) is ast.Name:

@@ -525,16 +525,6 @@ def _as_call(func: ast.expr, args: list[ast.expr]) -> ast.expr:
     return ast.Call(func=func, args=list(args), keywords=[], lineno=func.lineno, col_offset=func.col_offset)
 
 
-def _names(target: ast.expr) -> list[str]:
-    if isinstance(target, ast.Name):
-        return [target.id]
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return [name for item in target.elts for name in _names(item)]
-    if isinstance(target, ast.Starred):
-        return _names(target.value)
-    return []
-
-
 def _inside(line: int, col: int, span: tuple[int, int, int, int]) -> bool:
     start_line, start_col, end_line, end_col = span
     return (start_line, start_col) <= (line, col) < (end_line, end_col)

@@ -109,6 +109,7 @@ from alchemy_lint.resolve import (
     annotation_target,
     annotation_targets,
     bind_import,
+    bound_names,
     dotted_parts,
     element_target,
     expression_text,
@@ -955,7 +956,7 @@ class _FactsBuilder(FastNodeVisitor):
             # A comprehension's element comes before its `for` (`[o.items for o in orders]`): its
             # targets are bound from where it starts.
             where = (line, node.col_offset) if isinstance(node, _COMPREHENSIONS) else _end(target)
-            for name in _names(target):
+            for name in bound_names(target):
                 held = holds.get(name, ())
                 ref = ValueRef(name, known, held) if known or held else None
                 function.values.bind(name, Binding(*where, ref, line, element))
@@ -1079,7 +1080,7 @@ class _FactsBuilder(FastNodeVisitor):
                 for item, item_value in pairs:
                     self._bind_target(item, item_value, None, node)
                 return
-            for name in _names(target):
+            for name in bound_names(target):
                 function.values.bind(name, Binding(*_end(node), None, self._loop_line(function)))
                 function.table.forget(name)
             return
@@ -2175,20 +2176,10 @@ def _unpacked(target: ast.Tuple | ast.List, value: ast.expr | None) -> list[tupl
         return []
     if any(type(item) is ast.Starred for item in (*target.elts, *value.elts)):
         return []
-    bound = set(_names(target))
+    bound = set(bound_names(target))
     if any(type(node) is ast.Name and node.id in bound for item in value.elts for node in ast.walk(item)):
         return []
     return list(zip(target.elts, value.elts, strict=True))
-
-
-def _names(target: ast.expr) -> list[str]:
-    if isinstance(target, ast.Name):
-        return [target.id]
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return [name for item in target.elts for name in _names(item)]
-    if isinstance(target, ast.Starred):
-        return _names(target.value)
-    return []
 
 
 def _mapping_key(expr: ast.expr) -> str | None:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from alchemy_lint.facts.values import Held, Origin, Reach, ReachKind, ValueRef
-from alchemy_lint.resolve import expression_text
+from alchemy_lint.resolve import bound_names, expression_text
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 #: Builtins whose result iterates over the items of their arguments (`dict(zip(keys, coros))`,
@@ -104,7 +104,7 @@ class ReachFinder:
             # `[w.run() for w in workers]` over `workers = [Worker(session) for ...]`: each item is
             # its own wrapper, but every one of them holds the one session.
             holds = {} if inner else self.items_held(generator.target, generator.iter)
-            for name in _names(generator.target):
+            for name in bound_names(generator.target):
                 held = holds.get(name, ())
                 own[name] = ValueRef(name, elements, held) if elements or held else None
         self._hidden.append(own)
@@ -336,13 +336,3 @@ def _landings(call: ast.Call) -> Iterator[tuple[str | None, ast.expr]]:
         yield (str(position) if positional else None), arg
     for keyword in call.keywords:
         yield keyword.arg, keyword.value
-
-
-def _names(target: ast.expr) -> list[str]:
-    if isinstance(target, ast.Name):
-        return [target.id]
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return [name for item in target.elts for name in _names(item)]
-    if isinstance(target, ast.Starred):
-        return _names(target.value)
-    return []
