@@ -455,16 +455,41 @@ _KEPT = "self."
 #: Methods that call the function they are handed first with the arguments that follow it:
 #: FastAPI's and Starlette's `BackgroundTasks.add_task(func, *args, **kwargs)`.
 _DEFERRING = frozenset({"add_task"})
+#: Classes built the same way, whose call runs later: Starlette's `BackgroundTask(func, *args)`,
+#: which a response runs once it has been sent (`JSONResponse(..., background=task)`).
+_DEFERRING_CLASSES = frozenset({"starlette.background.BackgroundTask"})
 
 
-def _deferred_function(node: ast.Call) -> ast.expr | None:
-    """The function `background_tasks.add_task(notify, user)` will call with the rest."""
+def _deferred_function(node: ast.Call, table: NameTable) -> ast.expr | None:
+    """The function `background_tasks.add_task(notify, user)` (or `BackgroundTask(notify, user)`)
+    will call with the rest, once the request's response is sent."""
     func = node.func
-    if type(func) is ast.Attribute and func.attr in _DEFERRING and node.args:
-        first = node.args[0]
-        if isinstance(first, (ast.Name, ast.Attribute)):
-            return first
-    return None
+    if not node.args:
+        return None
+    if type(func) is ast.Attribute and func.attr in _DEFERRING:
+        pass
+    elif type(func) is not ast.Name or qualify(func, table) not in _DEFERRING_CLASSES:
+        return None
+    first = node.args[0]
+    return first if isinstance(first, (ast.Name, ast.Attribute)) else None
+
+
+#: The prefix of the keys under which a path carries the objects handed to a deferred call (no
+#: name can clash with them): their state where the path returns is the state the call finds.
+_DEFERRED = "\0deferred "
+
+
+@record
+class _Deferral:
+    """An object handed to a function that runs after the response (see `_deferred_function`):
+    where, and to what; the object's state is carried on each path under its `_DEFERRED` key."""
+
+    node: ast.Call
+    expression: ast.expr
+    callee: tuple[Origin, ...]
+    callee_text: str
+    argument: str
+    flags: tuple[KnownArgument, ...]
 
 
 def _given_back(
@@ -924,6 +949,8 @@ class _LoadingWalker:
         self.accesses: dict[tuple[int, int, str, str], ObjectAccess] = {}
         self.received_accesses: dict[tuple[int, int, str, str], ObjectAccess] = {}
         self.handovers: dict[tuple[int, int, str, str], Handover] = {}
+        #: The objects handed to functions that run after the response, by their `_DEFERRED` key.
+        self.deferrals: dict[str, _Deferral] = {}
         #: What the function does to sessions on every path that returns normally, and on every
         #: such path that swallowed no error (the path its callers get when nothing fails).
         self.effects: frozenset[tuple[str, str]] | None = None
@@ -1030,7 +1057,10 @@ class _LoadingWalker:
         return None
 
     def finished(self, env: _Env) -> None:
-        """A path that returns normally: what it did to its sessions counts for callers."""
+        """A path that returns normally: what it did to its sessions counts for callers, and
+        the functions it deferred run with its objects as it leaves them."""
+        if self.deferrals:
+            self.run_deferred(env)
         effects = env.get(_EFFECTS)
         done: Done = effects.done if isinstance(effects, _Effects) else frozenset()
         cases: Cases = (effects.cases if isinstance(effects, _Effects) else frozenset()) or frozenset(
@@ -1046,6 +1076,35 @@ class _LoadingWalker:
         if isinstance(swallowed, _Swallowed):
             self.rolled_back_on_error |= swallowed.sessions
             self.rolled_back_on_conflict |= swallowed.conflicts
+
+    def run_deferred(self, env: _Env) -> None:
+        """The objects this path handed to a deferred function (`add_task(notify, order)`),
+        handed over in the state the path returns them in: the function runs after the
+        response, past every commit of the request (the name that still holds the object
+        says best what it is, `refresh()` included)."""
+        for key, deferral in self.deferrals.items():
+            value = env.get(key)
+            if not isinstance(value, _Object):
+                continue
+            expression = deferral.expression
+            current = env.get(expression.id) if type(expression) is ast.Name else None
+            if isinstance(current, _Object) and (current.source, current.path, current.stage) == (
+                value.source,
+                value.path,
+                value.stage,
+            ):
+                value = current
+            self.hand_over(
+                deferral.node,
+                expression,
+                value,
+                deferral.callee,
+                deferral.callee_text,
+                deferral.argument,
+                env,
+                flags=deferral.flags,
+                after_response=True,
+            )
 
     def returned_failure(self, node: ast.Return, env: _Env) -> None:
         """A `return` of what says the function failed, on a path that rolled back a session
@@ -2197,7 +2256,7 @@ class _LoadingWalker:
                     return None
                 return self.chained_loader(receiver_value, func.attr, node, args)
             if isinstance(receiver_value, _Object):
-                if _deferred_function(node) is not None:
+                if _deferred_function(node, self.resolver.table) is not None:
                     # `tasks = BackgroundTasks()`, then `tasks.add_task(notify, user)`.
                     self.hand_over_arguments(node, args, keywords, env)
                 if receiver_value.stage is not None:
@@ -2449,7 +2508,7 @@ class _LoadingWalker:
             value.__class__ is _Object for value in keywords.values()
         ):
             return  # the common case: no object handed, nothing to record
-        deferred = _deferred_function(node)
+        deferred = _deferred_function(node, self.resolver.table)
         skipped = 1 if deferred is not None else 0
         handed = [
             (str(position - skipped), value, arg)
@@ -2469,7 +2528,17 @@ class _LoadingWalker:
         # An ORM object is never None: a callee's `if override is None:` branch is not taken.
         flags = known_arguments(node, {argument for argument, value, _ in handed if isinstance(value, _Object)})
         for argument, value, expression in handed:
-            if isinstance(value, _Object) and value.stage in (None, "list", "scalars"):
+            if not (isinstance(value, _Object) and value.stage in (None, "list", "scalars")):
+                continue
+            if deferred is not None:
+                # The function runs once the response is sent: it finds the object as the path
+                # that returns leaves it (a later commit expires it).
+                key = f"{_DEFERRED}{node.lineno}:{node.col_offset}:{argument}"
+                self.deferrals[key] = _Deferral(
+                    node, expression, callee, expression_text(node.func) or "", argument, flags
+                )
+                env[key] = value
+            else:
                 self.hand_over(
                     node,
                     expression,
@@ -2516,7 +2585,11 @@ class _LoadingWalker:
         env: _Env,
         method: str | None = None,
         flags: tuple[KnownArgument, ...] = (),
+        after_response: bool = False,
     ) -> None:
+        """Records `value` handed to `callee` at `node`. Seen again (a loop's second pass, or,
+        `after_response`, each path that returns after a deferred call), what is loaded is what
+        every visit loaded; `after_response`, what any such path expired is expired."""
         if len(self.handovers) >= _MAX_ACCESSES or _is_candidate(value):
             return
         target = expression_text(expression) or ast.unparse(expression)
@@ -2536,6 +2609,7 @@ class _LoadingWalker:
             is_collection=value.stage is not None,
             method=method,
             flags=flags,
+            after_response=after_response,
         )
         seen = self.handovers.get(key)
         if seen is not None and seen != handover:
@@ -2543,6 +2617,9 @@ class _LoadingWalker:
                 handover,
                 loaded=tuple(sorted(set(seen.loaded) & set(handover.loaded))),
                 persistent=seen.persistent or handover.persistent,
+                expired_by=_in_expiry_order({*seen.expired_by, *handover.expired_by})
+                if after_response
+                else handover.expired_by,
             )
         self.handovers[key] = handover
 

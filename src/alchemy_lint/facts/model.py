@@ -943,6 +943,9 @@ class Handover:
     method: str | None = None
     #: What the call's arguments are known to be (see `Forward.flags`).
     flags: tuple[KnownArgument, ...] = ()
+    #: The callee runs once the response is sent (`background_tasks.add_task(notify, user)`):
+    #: the state is the one the function leaves the object in, past its later commits.
+    after_response: bool = False
 
 
 @record

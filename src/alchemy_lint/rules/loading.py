@@ -701,6 +701,8 @@ class _ExpiredRead:
     #: It was expired in the session of the project function that returned it, which the
     #: caller does not hold (`async with factory() as s: ...; return obj`).
     in_callee_session: bool = False
+    #: The reader runs once the response is sent, after whatever the function did later.
+    after_response: bool = False
 
 
 def _of_an_earlier_iteration(read: _ExpiredRead) -> bool:
@@ -709,6 +711,8 @@ def _of_an_earlier_iteration(read: _ExpiredRead) -> bool:
     read or handed over on the line of the call that expired it did so in an earlier iteration
     too, unless the call itself gave it (`(await create(session)).id` reads it after)."""
     event = read.event
+    if read.after_response:
+        return False
     if event.line != read.line:
         return event.line > read.line
     return bool(event.callee) and read.source_line != event.line
@@ -801,6 +805,8 @@ def _expired_handovers(context: FileContext, function: FunctionFacts) -> Iterato
         if response_key(handover.argument) is not None:
             schema = (index.summaries.schema(handover.callee) or "").rsplit(".", 1)[-1]
             reader = f" by the response model {schema} ({where}:{read.line}) once the route returned it"
+        elif handover.after_response:
+            reader = f" by {name} at {where}:{read.line}, which runs after the response,"
         else:
             reader = f" by {name} at {where}:{read.line}"
         yield _ExpiredRead(
@@ -812,6 +818,7 @@ def _expired_handovers(context: FileContext, function: FunctionFacts) -> Iterato
             handover.source.line,
             events[-1],
             _in_callee_session(source),
+            handover.after_response,
         )
 
 
