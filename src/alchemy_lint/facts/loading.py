@@ -531,6 +531,12 @@ def _kept_name(node: ast.Attribute) -> str | None:
     return None
 
 
+def _held_name(node: ast.Attribute) -> str | None:
+    """`ctx.order`: the name the walker keeps an object under that a project object the
+    function built was given as that field (`ctx = OrderContext(order=order)`)."""
+    return f"{node.value.id}.{node.attr}" if type(node.value) is ast.Name else None
+
+
 def _keyed_step(path: tuple[str, ...]) -> bool:
     """`("['items']",)`: the one step of an item under a key of a dict a call returned."""
     return len(path) == 1 and path[0].startswith("['") and path[0].endswith("']")
@@ -951,6 +957,8 @@ class _LoadingWalker:
         self.handovers: dict[tuple[int, int, str, str], Handover] = {}
         #: The objects handed to functions that run after the response, by their `_DEFERRED` key.
         self.deferrals: dict[str, _Deferral] = {}
+        #: The names bound to a project object built with objects as its fields (`hold_fields`).
+        self.holders: set[str] = set()
         #: What the function does to sessions on every path that returns normally, and on every
         #: such path that swallowed no error (the path its callers get when nothing fails).
         self.effects: frozenset[tuple[str, str]] | None = None
@@ -1806,10 +1814,14 @@ class _LoadingWalker:
                 self.inspections.pop(target.id, None)
             if value is None and isinstance(source, ast.Attribute):
                 value = self.received_member(source, env)
+            if target.id in self.holders:
+                self.forget_held(target.id, env)
             if value is None:
                 env.pop(target.id, None)
             else:
                 env[target.id] = value
+                if isinstance(value, _Object) and isinstance(called, ast.Call) and called.keywords:
+                    self.hold_fields(target.id, value, called, env)
                 if isinstance(value, _Savepoint):
                     self.savepoints.add(target.id)
                 if isinstance(value, _Object) and value.source.kind is not SourceKind.RECEIVED:
@@ -1832,6 +1844,8 @@ class _LoadingWalker:
                 if root[0] == "self":
                     self.state_touched = True
             owner = self.expr(target.value, env)
+            if type(target.value) is ast.Name and target.value.id in self.holders:
+                env.pop(f"{target.value.id}.{target.attr}", None)  # `ctx.order = other`
             held_as = _kept_name(target)
             if held_as is not None and not isinstance(owner, _Object):
                 # `self.order = await session.get(Order, 1)` in a method of a class that is no
@@ -1857,6 +1871,26 @@ class _LoadingWalker:
             self.expr(target.slice, env)
         elif isinstance(target, ast.Starred):
             self.bind(target.value, None, env)
+
+    def hold_fields(self, name: str, built: _Object, call: ast.Call, env: _Env) -> None:
+        """`ctx = OrderContext(order=order)`: `ctx.order` is the object `order` holds, a commit
+        expires it as it does `order` (whether the class keeps what it is given as it is, a
+        dataclass's or a plain class's field, is the index's to tell: `held_by`)."""
+        if built.source.kind is not SourceKind.NEW or built.stage is not None or built.persistent:
+            return
+        for keyword in call.keywords:
+            given = env.get(keyword.value.id) if keyword.arg and type(keyword.value) is ast.Name else None
+            if not isinstance(given, _Object) or given.source.kind in _PARAMETER_KINDS:
+                continue
+            held = replace(given, source=replace(given.source, held_by=built.source.model))
+            env[f"{name}.{keyword.arg}"] = held
+            self.holders.add(name)
+
+    def forget_held(self, name: str, env: _Env) -> None:
+        """`name` is bound anew: the fields of what it held before say nothing of what it holds."""
+        prefix = name + "."
+        for key in [key for key in env if key.startswith(prefix)]:
+            del env[key]
 
     def alias_method(self, name: str, source: ast.expr | None) -> None:
         """`commit = session.commit`: the name stands for the method while it is bound to nothing else."""
@@ -2107,9 +2141,11 @@ class _LoadingWalker:
         return None
 
     def attribute(self, node: ast.Attribute, env: _Env, kind: AccessKind) -> _Value | None:
-        kept = _kept_name(node)
+        kept = _held_name(node) if type(node.value) is ast.Name and node.value.id in self.holders else _kept_name(node)
         if kept is not None and kept in env:
-            return env[kept]  # `self.order`, bound by this method to what a query gave
+            # `self.order`, bound by this method to what a query gave; `ctx.order` of
+            # `ctx = OrderContext(order=order)`, the object it was given.
+            return env[kept]
         owner = self.expr(node.value, env)
         if isinstance(owner, _Statement) and owner.gives_back is not None:
             owner = owner.gives_back

@@ -778,6 +778,11 @@ class ObjectSource:
     #: (`if price: product = await by_price(...) else: product = await by_id(...)`): a read after
     #: the branches is made on every path, so each callee's objects are judged.
     alternatives: tuple[ObjectSource, ...] = ()
+    #: For an object read back off a project object the function built with it
+    #: (`ctx = OrderContext(order=order)`, then `ctx.order`): the class of that holder. The index
+    #: follows the read only through a class known to keep what it is given (no schema, which
+    #: validates a copy).
+    held_by: str | None = None
 
 
 class AccessKind(str, Enum):

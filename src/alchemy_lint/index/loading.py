@@ -533,10 +533,21 @@ def _resolved_source(
     return resolved
 
 
+def keeps_as_given(index: ProjectIndex, holder: str) -> bool:
+    """Whether an object of the project class `holder` keeps the objects it is built with as
+    they are (a dataclass's or a plain class's fields, a model's relationships), so that
+    `ctx.order` of `ctx = OrderContext(order=order)` is `order`: no schema, which validates a copy,
+    and no class the index does not know."""
+    canonical = index.canonical(holder)
+    return canonical in index.classes and not index.summaries.validates(canonical)
+
+
 def resolve_object(
     index: ProjectIndex, source: ObjectSource, walked: tuple[str, ...], path: str
 ) -> ObjectTarget | None:
     """The model of an object that came from `source` and was reached by `walked` relationships."""
+    if source.held_by is not None and not keeps_as_given(index, source.held_by):
+        return None
     position: int | str | None = None
     if source.kind is SourceKind.CALL and walked[:1]:
         position = _element(walked[0])
