@@ -3019,7 +3019,7 @@ class _LoadingWalker:
             steps.append(LoaderStep(attribute, LoaderStrategy.DEFAULT))
         if not steps:
             return _Options(frozenset(), False)
-        steps[-1] = LoaderStep(steps[-1].attribute, LOADER_STRATEGIES[leaf])
+        steps[-1] = LoaderStep(steps[-1].attribute, _strategy_of(leaf, node))
         path = LoaderPath(tuple(steps))
         levels = _recursion_levels(leaf, node)
         if levels > 1:
@@ -3728,6 +3728,18 @@ def _is_library_session(value: _Value | None) -> bool:
         return False
     model = value.source.model
     return KNOWN_API.get(model) in SESSION_CLASSES
+
+
+def _strategy_of(leaf: str, node: ast.Call) -> LoaderStrategy:
+    """The strategy a loader option sets: `raiseload(A.b, sql_only=True)` raises only where the
+    read would run SQL (any `sql_only=` but a literal False is taken so)."""
+    strategy = LOADER_STRATEGIES[leaf]
+    if strategy is LoaderStrategy.RAISE and any(
+        keyword.arg == "sql_only" and not (type(keyword.value) is ast.Constant and keyword.value.value is False)
+        for keyword in node.keywords
+    ):
+        return LoaderStrategy.RAISE_ON_SQL
+    return strategy
 
 
 def _recursion_levels(leaf: str, node: ast.Call) -> int:

@@ -634,7 +634,11 @@ class LoaderStrategy(str, Enum):
     DEFAULT = "default"
     LAZY = "lazy"
     NOLOAD = "noload"
+    #: `raiseload`: reading it unloaded raises InvalidRequestError (it forbids the lazy load).
     RAISE = "raise"
+    #: `raiseload(..., sql_only=True)`: raises only where the read would run SQL (a many-to-one
+    #: the identity map answers reads clean).
+    RAISE_ON_SQL = "raise_on_sql"
 
     @property
     def loads(self) -> bool:
@@ -643,7 +647,7 @@ class LoaderStrategy(str, Enum):
     @property
     def emits_no_sql(self) -> bool:
         """Reading the relationship then raises or returns nothing instead of loading."""
-        return self in (LoaderStrategy.NOLOAD, LoaderStrategy.RAISE)
+        return self in (LoaderStrategy.NOLOAD, LoaderStrategy.RAISE, LoaderStrategy.RAISE_ON_SQL)
 
 
 _LOADING = frozenset(

@@ -694,6 +694,10 @@ def _loaded_here(target: AccessTarget, attribute: str, loaded: tuple[str, ...], 
         return True
     names = (*tuple(r.name for r in target.path), attribute)
     option = _option_for(target.source.loaders, names) if target.source.loaders_known else None
+    if option is LoaderStrategy.RAISE:
+        # `raiseload(A.b)`, `raiseload("*")`: the query forbids loading it, whatever the mapper's
+        # `lazy=`; unless the object got it otherwise, the read raises InvalidRequestError.
+        return direct and attribute in target.source.loaded
     if option is not None and (option.loads or option.emits_no_sql):
         return True
     if option is None and len(names) > 1 and _loads_query_wide(target.source.loaders):
@@ -712,6 +716,13 @@ def _loaded_here(target: AccessTarget, attribute: str, loaded: tuple[str, ...], 
         # The callee loads it on some paths (`include_items=True`): which one runs is the caller's.
         return None
     return False
+
+
+def forbidden_by_option(target: AccessTarget, attribute: str) -> bool:
+    """Whether the query's options make reading the relationship raise (`raiseload(A.b)`,
+    `raiseload("*")`) where it is not loaded otherwise."""
+    names = (*tuple(r.name for r in target.path), attribute)
+    return target.source.loaders_known and _option_for(target.source.loaders, names) is LoaderStrategy.RAISE
 
 
 def _eager_applies(target: AccessTarget, loaded: tuple[str, ...], direct: bool) -> bool:

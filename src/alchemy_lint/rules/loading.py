@@ -41,6 +41,7 @@ from alchemy_lint.index.loading import (
     UnloadedRead,
     callee_function,
     first_unloaded,
+    forbidden_by_option,
     handed_back,
     is_async_session,
     is_loaded,
@@ -538,7 +539,10 @@ def _lazy_finding(rule: Rule, context: FileContext, lazy: _Lazy) -> Finding:
     attribute = lazy.attribute
     name = f"{target.model.rsplit('.', 1)[-1]}.{attribute}"
     holder = lazy.holder if lazy.holder.isidentifier() or "." in lazy.holder else "obj"
-    if index.has_async_attrs(target.model) and not target.path:
+    forbidden = forbidden_by_option(target, attribute)
+    raising = forbidden or relationship.lazy in RAISING_STRATEGIES
+    if index.has_async_attrs(target.model) and not target.path and not raising:
+        # (`awaitable_attrs` runs the same lazy loader, which a raise strategy forbids.)
         fallback = f"use await {holder}.awaitable_attrs.{attribute}"
     else:
         fallback = f'use await session.refresh({holder}, ["{attribute}"])' if not target.path else "load it eagerly"
@@ -550,7 +554,9 @@ def _lazy_finding(rule: Rule, context: FileContext, lazy: _Lazy) -> Finding:
         fix = f"{_fix_site(target, context, loader_chain(target, attribute, index))} or {fallback}"
     if lazy.reader:
         fix = f"{lazy.reader}; {fix}"
-    if relationship.lazy in RAISING_STRATEGIES:
+    if forbidden:
+        fix = f"the query's raiseload() option forbids loading it, so the read raises InvalidRequestError: {fix}"
+    elif relationship.lazy in RAISING_STRATEGIES:
         fix = f'it is declared lazy="{relationship.lazy}", so the read raises InvalidRequestError: {fix}'
     return rule.report(context, lazy.line, lazy.col, end=lazy.end, relationship=name, fix=fix)
 
@@ -576,7 +582,10 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
         "counts only on the path that reaches the access; `join(Model.rel)` alone loads nothing. "
         'Relationships declared `lazy="selectin"`/`"joined"`/`"subquery"`/`"immediate"` are '
         "loaded when a query (or a whole `refresh()`) loads the object, not on an object the code "
-        "built and flushed; `write_only`, `raise` and `noload` relationships emit no lazy SQL. Objects that a "
+        "built and flushed; `write_only`, `raise` and `noload` relationships emit no lazy SQL. A query's "
+        '`raiseload(Model.rel)` or `raiseload("*")` forbids loading the relationship whatever its `lazy=` '
+        "says: where nothing else loaded it (a loader of its own beside the wildcard, a `refresh()` that "
+        "names it), its read raises `InvalidRequestError` and is reported. Objects that a "
         "project function returns are judged by that function's query (its summary in the project "
         "index), across modules and through `self.repo.method(...)`. An object handed to a helper "
         'is judged by what the helper reads; formatting it (`f"{obj}"`, `str(obj)`, `repr(obj)`, '
