@@ -2,7 +2,8 @@
 a plain class that sets it in `__init__`): `ctx.order.items` is a lazy load of `order`'s
 relationship (ASA301), and `ctx.order.status` after a commit reads an attribute the commit
 expired (ASA302). A pydantic schema built the same way validates a copy, whose reads load
-nothing. Executed against SQLAlchemy with aiosqlite."""
+nothing. A position lands on the field the class's `__init__` (a dataclass's generated one)
+gives it. Executed against SQLAlchemy with aiosqlite."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from app.db import SessionLocal
-from app.db_models import Order
+from app.db_models import Order, User
 
 
 async def handle() -> None:
@@ -41,6 +42,11 @@ class Holder:
         self.order = order
 
 
+class Summary:
+    def __init__(self, order: Order) -> None:
+        self.order = OrderOut.model_validate(order)
+
+
 class OrderOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     status: str
@@ -51,8 +57,9 @@ class Envelope(BaseModel):
     order: OrderOut
 """
 
-LAZY = "        ctx = {holder}(order=order)\n        print(len(ctx.order.items))\n"
-EXPIRED = "        ctx = {holder}(order=order)\n        await session.commit()\n        print(ctx.order.status)\n"
+LAZY = "        ctx = {holder}\n        print(len(ctx.order.items))\n"
+EXPIRED = "        ctx = {holder}\n        await session.commit()\n        print(ctx.order.status)\n"
+HOLDERS = ["OrderContext(order=order)", "OrderContext(order)", "Holder(order=order)", "Holder(order)"]
 REBOUND = (
     "        ctx = {holder}(order=order)\n        ctx = {holder}(order=None)\n"
     "        await session.commit()\n        print(ctx.order)\n"
@@ -69,7 +76,7 @@ def _project(tmp_path: Path, body: str) -> Path:
     return write_project(tmp_path / "project", files)
 
 
-@pytest.mark.parametrize("holder", ["OrderContext", "Holder"])
+@pytest.mark.parametrize("holder", HOLDERS)
 def test_a_relationship_read_through_a_field_of_a_built_object_is_a_lazy_load(tmp_path: Path, holder: str) -> None:
     root = _project(tmp_path, LAZY.format(holder=holder))
     found = findings_in(root, "app/handlers.py", "ASA301")
@@ -78,7 +85,7 @@ def test_a_relationship_read_through_a_field_of_a_built_object_is_a_lazy_load(tm
     assert (outcome["error"], outcome["line"]) == ("MissingGreenlet", 14), outcome
 
 
-@pytest.mark.parametrize("holder", ["OrderContext", "Holder"])
+@pytest.mark.parametrize("holder", HOLDERS)
 def test_a_column_read_through_a_field_after_the_commit_is_an_expired_read(tmp_path: Path, holder: str) -> None:
     root = _project(tmp_path, EXPIRED.format(holder=holder))
     found = findings_in(root, "app/handlers.py", "ASA302")
@@ -87,10 +94,28 @@ def test_a_column_read_through_a_field_after_the_commit_is_an_expired_read(tmp_p
     assert (outcome["error"], outcome["line"]) == ("MissingGreenlet", 15), outcome
 
 
-def test_a_schema_built_with_the_object_holds_a_validated_copy(tmp_path: Path) -> None:
-    root = _project(tmp_path, EXPIRED.format(holder="Envelope"))
+@pytest.mark.parametrize("holder", ["Envelope(order=order)", "Summary(order)"])
+def test_a_class_that_keeps_a_validated_copy_is_not_followed(tmp_path: Path, holder: str) -> None:
+    """A schema validates a copy; a plain class may keep one too (`self.order = OrderOut...`)."""
+    root = _project(tmp_path, EXPIRED.format(holder=holder))
     assert findings_in(root, "app/handlers.py", "ASA302") == []
     assert run_example(root, "app/handlers.py")["error"] is None
+
+
+def test_a_model_built_with_an_object_holds_that_object(tmp_path: Path) -> None:
+    """`Order(user=user)` keeps `user` itself: its unloaded `orders` are a lazy load (the backref
+    that adds the order to them loads nothing)."""
+    body = (
+        "        user = await session.get(User, 1)\n"
+        "        assert user is not None\n"
+        "        built = Order(user=user, status='new')\n"
+        "        print(len(built.user.orders))\n"
+    )
+    root = _project(tmp_path, body)
+    found = findings_in(root, "app/handlers.py", "ASA301")
+    assert [(f.line, "User.orders" in f.message) for f in found] == [(16, True)], found
+    outcome = run_example(root, "app/handlers.py")
+    assert (outcome["error"], outcome["line"]) == ("MissingGreenlet", 16), outcome
 
 
 def test_a_holder_bound_anew_holds_what_it_was_built_with_then(tmp_path: Path) -> None:

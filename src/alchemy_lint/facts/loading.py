@@ -531,10 +531,9 @@ def _kept_name(node: ast.Attribute) -> str | None:
     return None
 
 
-def _held_name(node: ast.Attribute) -> str | None:
-    """`ctx.order`: the name the walker keeps an object under that a project object the
-    function built was given as that field (`ctx = OrderContext(order=order)`)."""
-    return f"{node.value.id}.{node.attr}" if type(node.value) is ast.Name else None
+#: What follows the holder's name in the key of an object its constructor was handed by position
+#: (`ctx.#0` of `ctx = OrderContext(order)`): no attribute name can clash with it.
+_POSITION = "#"
 
 
 def _keyed_step(path: tuple[str, ...]) -> bool:
@@ -1771,7 +1770,7 @@ class _LoadingWalker:
         later query of its row may have repopulated it (`reselected`), and a call it was handed
         to may have refreshed it (the index tells both)."""
         attribute = node.attr
-        if owner.path or owner.source.kind not in _MAPPED_SOURCES:
+        if owner.path or owner.source.held_as or owner.source.kind not in _MAPPED_SOURCES:
             return
         if attribute.startswith("_") or {attribute, assigned(attribute)} & owner.loaded:
             return
@@ -1820,7 +1819,7 @@ class _LoadingWalker:
                 env.pop(target.id, None)
             else:
                 env[target.id] = value
-                if isinstance(value, _Object) and isinstance(called, ast.Call) and called.keywords:
+                if isinstance(value, _Object) and isinstance(called, ast.Call) and (called.args or called.keywords):
                     self.hold_fields(target.id, value, called, env)
                 if isinstance(value, _Savepoint):
                     self.savepoints.add(target.id)
@@ -1845,7 +1844,7 @@ class _LoadingWalker:
                     self.state_touched = True
             owner = self.expr(target.value, env)
             if type(target.value) is ast.Name and target.value.id in self.holders:
-                env.pop(f"{target.value.id}.{target.attr}", None)  # `ctx.order = other`
+                self.forget_held(target.value.id, env)  # `ctx.order = other`
             held_as = _kept_name(target)
             if held_as is not None and not isinstance(owner, _Object):
                 # `self.order = await session.get(Order, 1)` in a method of a class that is no
@@ -1873,18 +1872,37 @@ class _LoadingWalker:
             self.bind(target.value, None, env)
 
     def hold_fields(self, name: str, built: _Object, call: ast.Call, env: _Env) -> None:
-        """`ctx = OrderContext(order=order)`: `ctx.order` is the object `order` holds, a commit
-        expires it as it does `order` (whether the class keeps what it is given as it is, a
-        dataclass's or a plain class's field, is the index's to tell: `held_by`)."""
+        """`ctx = OrderContext(order=order)` (or `OrderContext(order)`): the object `order` holds,
+        kept under `ctx.order` (`ctx.#0`), where a commit expires it as it does `order`. Which
+        attribute a position lands in, and whether the class keeps it as it is (a dataclass's or a
+        plain class's field), is the index's to tell (`ObjectSource.held_as`)."""
         if built.source.kind is not SourceKind.NEW or built.stage is not None or built.persistent:
             return
-        for keyword in call.keywords:
-            given = env.get(keyword.value.id) if keyword.arg and type(keyword.value) is ast.Name else None
+        handed = [(f"{_POSITION}{position}", argument) for position, argument in enumerate(call.args)]
+        handed.extend((keyword.arg, keyword.value) for keyword in call.keywords if keyword.arg)
+        for key, argument in handed:
+            given = env.get(argument.id) if type(argument) is ast.Name else None
             if not isinstance(given, _Object) or given.source.kind in _PARAMETER_KINDS:
                 continue
-            held = replace(given, source=replace(given.source, held_by=built.source.model))
-            env[f"{name}.{keyword.arg}"] = held
+            env[f"{name}.{key}"] = replace(given, source=replace(given.source, held_as=(built.source.model or "",)))
             self.holders.add(name)
+
+    def held_field(self, node: ast.Attribute, env: _Env) -> _Object | None:
+        """`ctx.order` of a holder (see `hold_fields`): the object handed to its constructor as
+        `order=`, else the one handed by position, when one alone was (the index tells whether
+        that position is `order`)."""
+        holder = node.value.id if type(node.value) is ast.Name else ""
+        held = env.get(f"{holder}.{node.attr}")
+        key = node.attr
+        if held is None:
+            prefix = f"{holder}.{_POSITION}"
+            positions = [name for name in env if name.startswith(prefix)]
+            if len(positions) != 1:
+                return None
+            held, key = env[positions[0]], positions[0].removeprefix(prefix)
+        if not isinstance(held, _Object) or len(held.source.held_as) != 1:
+            return None
+        return replace(held, source=replace(held.source, held_as=(*held.source.held_as, key, node.attr)))
 
     def forget_held(self, name: str, env: _Env) -> None:
         """`name` is bound anew: the fields of what it held before say nothing of what it holds."""
@@ -2141,11 +2159,9 @@ class _LoadingWalker:
         return None
 
     def attribute(self, node: ast.Attribute, env: _Env, kind: AccessKind) -> _Value | None:
-        kept = _held_name(node) if type(node.value) is ast.Name and node.value.id in self.holders else _kept_name(node)
+        kept = _kept_name(node)
         if kept is not None and kept in env:
-            # `self.order`, bound by this method to what a query gave; `ctx.order` of
-            # `ctx = OrderContext(order=order)`, the object it was given.
-            return env[kept]
+            return env[kept]  # `self.order`, bound by this method to what a query gave
         owner = self.expr(node.value, env)
         if isinstance(owner, _Statement) and owner.gives_back is not None:
             owner = owner.gives_back
@@ -2164,6 +2180,12 @@ class _LoadingWalker:
         self.record(node, owner, kind)
         if kind is AccessKind.READ and owner.expired:
             self.read_through(node, owner, env)
+        if type(node.value) is ast.Name and node.value.id in self.holders and not owner.expired:
+            # `ctx.order` of `ctx = OrderContext(order=order)`: that object. (A model's field read
+            # after a commit expired the model's object loads again, or raises there.)
+            held = self.held_field(node, env)
+            if held is not None:
+                return held
         if owner.source.kind is SourceKind.RECEIVED:
             return None  # what its relationships hold is the caller's query's business (ASA301)
         if node.attr.startswith("__") or len(owner.path) >= _MAX_PATH or assigned(node.attr) in owner.loaded:

@@ -783,10 +783,12 @@ class ObjectSource:
     #: the branches is made on every path, so each callee's objects are judged.
     alternatives: tuple[ObjectSource, ...] = ()
     #: For an object read back off a project object the function built with it
-    #: (`ctx = OrderContext(order=order)`, then `ctx.order`): the class of that holder. The index
-    #: follows the read only through a class known to keep what it is given (no schema, which
+    #: (`ctx = OrderContext(order=order)`, then `ctx.order`): the holder's class, where its
+    #: constructor was handed the object (a keyword or a position) and the attribute read
+    #: (`("app.OrderContext", "order", "order")`). The index follows the read only where that
+    #: class keeps what it was handed there under that attribute as it is (no schema, which
     #: validates a copy).
-    held_by: str | None = None
+    held_as: tuple[str, ...] = ()
 
 
 class AccessKind(str, Enum):

@@ -26,6 +26,7 @@ from alchemy_lint.facts.model import (
     assigned,
 )
 from alchemy_lint.facts.values import CALL, Origin, OriginKind, StepKind, ValueRef, within
+from alchemy_lint.index.constructed import kept_paths
 from alchemy_lint.index.project import ProjectIndex, RelationshipRef
 from alchemy_lint.index.rerooted import rerooted
 from alchemy_lint.index.statements import CallSite, own_method, receiver_class, statement_value
@@ -533,20 +534,36 @@ def _resolved_source(
     return resolved
 
 
-def keeps_as_given(index: ProjectIndex, holder: str) -> bool:
-    """Whether an object of the project class `holder` keeps the objects it is built with as
-    they are (a dataclass's or a plain class's fields, a model's relationships), so that
-    `ctx.order` of `ctx = OrderContext(order=order)` is `order`: no schema, which validates a copy,
-    and no class the index does not know."""
-    canonical = index.canonical(holder)
-    return canonical in index.classes and not index.summaries.validates(canonical)
+def keeps_as_given(index: ProjectIndex, held_as: tuple[str, ...]) -> bool:
+    """Whether `ctx.order` of `ctx = OrderContext(order=order)` (or `OrderContext(order)`) is the
+    object handed over (see `ObjectSource.held_as`): the project class keeps what its constructor
+    is handed there as it is under that attribute. A dataclass's generated `__init__` keeps each
+    field under its name; a written one where it sets `self.order = order`; a model's keyword
+    constructor sets the relationship or column of that name. Never a schema, which validates a
+    copy, nor a class the index does not know."""
+    if len(held_as) != 3:
+        return False
+    holder, key, attribute = held_as
+    cls = index.canonical(holder)
+    if cls not in index.classes or index.summaries.validates(cls):
+        return False
+    values = index.values
+    owner = values.constructor_owner(cls)
+    if owner is None:
+        return index.is_model(cls) and key == attribute
+    if f"{owner}.__init__" not in index.functions:
+        positional, _ = values.constructor_parameters(owner)
+        if key.isdigit():
+            return int(key) < len(positional) and positional[int(key)] == attribute
+        return key == attribute and key in positional
+    return (attribute,) in kept_paths(index, cls, key)
 
 
 def resolve_object(
     index: ProjectIndex, source: ObjectSource, walked: tuple[str, ...], path: str
 ) -> ObjectTarget | None:
     """The model of an object that came from `source` and was reached by `walked` relationships."""
-    if source.held_by is not None and not keeps_as_given(index, source.held_by):
+    if source.held_as and not keeps_as_given(index, source.held_as):
         return None
     position: int | str | None = None
     if source.kind is SourceKind.CALL and walked[:1]:
