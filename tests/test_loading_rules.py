@@ -160,7 +160,7 @@ async def totals(session: AsyncSession) -> int:
         await session.scalars(select(Order).options(defaultload(Order.items).selectinload(OrderItem.product)))
     ).one()
     names = [item.product.name for item in fourth.items]  # ASA301
-    return len(first.items) + len(second.user.name) + len(third.items) + len(names)
+    return len(first.items) + len(second.user.name) + len(third.items) + len(names)  # ASA301
 """,
         "ASA301",
     )

@@ -455,16 +455,41 @@ _KEPT = "self."
 #: Methods that call the function they are handed first with the arguments that follow it:
 #: FastAPI's and Starlette's `BackgroundTasks.add_task(func, *args, **kwargs)`.
 _DEFERRING = frozenset({"add_task"})
+#: Classes built the same way, whose call runs later: Starlette's `BackgroundTask(func, *args)`,
+#: which a response runs once it has been sent (`JSONResponse(..., background=task)`).
+_DEFERRING_CLASSES = frozenset({"starlette.background.BackgroundTask"})
 
 
-def _deferred_function(node: ast.Call) -> ast.expr | None:
-    """The function `background_tasks.add_task(notify, user)` will call with the rest."""
+def _deferred_function(node: ast.Call, table: NameTable) -> ast.expr | None:
+    """The function `background_tasks.add_task(notify, user)` (or `BackgroundTask(notify, user)`)
+    will call with the rest, once the request's response is sent."""
     func = node.func
-    if type(func) is ast.Attribute and func.attr in _DEFERRING and node.args:
-        first = node.args[0]
-        if isinstance(first, (ast.Name, ast.Attribute)):
-            return first
-    return None
+    if not node.args:
+        return None
+    if type(func) is ast.Attribute and func.attr in _DEFERRING:
+        pass
+    elif type(func) is not ast.Name or qualify(func, table) not in _DEFERRING_CLASSES:
+        return None
+    first = node.args[0]
+    return first if isinstance(first, (ast.Name, ast.Attribute)) else None
+
+
+#: The prefix of the keys under which a path carries the objects handed to a deferred call (no
+#: name can clash with them): their state where the path returns is the state the call finds.
+_DEFERRED = "\0deferred "
+
+
+@record
+class _Deferral:
+    """An object handed to a function that runs after the response (see `_deferred_function`):
+    where, and to what; the object's state is carried on each path under its `_DEFERRED` key."""
+
+    node: ast.Call
+    expression: ast.expr
+    callee: tuple[Origin, ...]
+    callee_text: str
+    argument: str
+    flags: tuple[KnownArgument, ...]
 
 
 def _given_back(
@@ -504,6 +529,11 @@ def _kept_name(node: ast.Attribute) -> str | None:
     if type(node.value) is ast.Name and node.value.id == "self":
         return _KEPT + node.attr
     return None
+
+
+#: What follows the holder's name in the key of an object its constructor was handed by position
+#: (`ctx.#0` of `ctx = OrderContext(order)`): no attribute name can clash with it.
+_POSITION = "#"
 
 
 def _keyed_step(path: tuple[str, ...]) -> bool:
@@ -924,6 +954,10 @@ class _LoadingWalker:
         self.accesses: dict[tuple[int, int, str, str], ObjectAccess] = {}
         self.received_accesses: dict[tuple[int, int, str, str], ObjectAccess] = {}
         self.handovers: dict[tuple[int, int, str, str], Handover] = {}
+        #: The objects handed to functions that run after the response, by their `_DEFERRED` key.
+        self.deferrals: dict[str, _Deferral] = {}
+        #: The names bound to a project object built with objects as its fields (`hold_fields`).
+        self.holders: set[str] = set()
         #: What the function does to sessions on every path that returns normally, and on every
         #: such path that swallowed no error (the path its callers get when nothing fails).
         self.effects: frozenset[tuple[str, str]] | None = None
@@ -1030,7 +1064,10 @@ class _LoadingWalker:
         return None
 
     def finished(self, env: _Env) -> None:
-        """A path that returns normally: what it did to its sessions counts for callers."""
+        """A path that returns normally: what it did to its sessions counts for callers, and
+        the functions it deferred run with its objects as it leaves them."""
+        if self.deferrals:
+            self.run_deferred(env)
         effects = env.get(_EFFECTS)
         done: Done = effects.done if isinstance(effects, _Effects) else frozenset()
         cases: Cases = (effects.cases if isinstance(effects, _Effects) else frozenset()) or frozenset(
@@ -1046,6 +1083,35 @@ class _LoadingWalker:
         if isinstance(swallowed, _Swallowed):
             self.rolled_back_on_error |= swallowed.sessions
             self.rolled_back_on_conflict |= swallowed.conflicts
+
+    def run_deferred(self, env: _Env) -> None:
+        """The objects this path handed to a deferred function (`add_task(notify, order)`),
+        handed over in the state the path returns them in: the function runs after the
+        response, past every commit of the request (the name that still holds the object
+        says best what it is, `refresh()` included)."""
+        for key, deferral in self.deferrals.items():
+            value = env.get(key)
+            if not isinstance(value, _Object):
+                continue
+            expression = deferral.expression
+            current = env.get(expression.id) if type(expression) is ast.Name else None
+            if isinstance(current, _Object) and (current.source, current.path, current.stage) == (
+                value.source,
+                value.path,
+                value.stage,
+            ):
+                value = current
+            self.hand_over(
+                deferral.node,
+                expression,
+                value,
+                deferral.callee,
+                deferral.callee_text,
+                deferral.argument,
+                env,
+                flags=deferral.flags,
+                after_response=True,
+            )
 
     def returned_failure(self, node: ast.Return, env: _Env) -> None:
         """A `return` of what says the function failed, on a path that rolled back a session
@@ -1704,7 +1770,7 @@ class _LoadingWalker:
         later query of its row may have repopulated it (`reselected`), and a call it was handed
         to may have refreshed it (the index tells both)."""
         attribute = node.attr
-        if owner.path or owner.source.kind not in _MAPPED_SOURCES:
+        if owner.path or owner.source.held_as or owner.source.kind not in _MAPPED_SOURCES:
             return
         if attribute.startswith("_") or {attribute, assigned(attribute)} & owner.loaded:
             return
@@ -1747,10 +1813,14 @@ class _LoadingWalker:
                 self.inspections.pop(target.id, None)
             if value is None and isinstance(source, ast.Attribute):
                 value = self.received_member(source, env)
+            if target.id in self.holders:
+                self.forget_held(target.id, env)
             if value is None:
                 env.pop(target.id, None)
             else:
                 env[target.id] = value
+                if isinstance(value, _Object) and isinstance(called, ast.Call) and (called.args or called.keywords):
+                    self.hold_fields(target.id, value, called, env)
                 if isinstance(value, _Savepoint):
                     self.savepoints.add(target.id)
                 if isinstance(value, _Object) and value.source.kind is not SourceKind.RECEIVED:
@@ -1773,6 +1843,8 @@ class _LoadingWalker:
                 if root[0] == "self":
                     self.state_touched = True
             owner = self.expr(target.value, env)
+            if type(target.value) is ast.Name and target.value.id in self.holders:
+                self.forget_held(target.value.id, env)  # `ctx.order = other`
             held_as = _kept_name(target)
             if held_as is not None and not isinstance(owner, _Object):
                 # `self.order = await session.get(Order, 1)` in a method of a class that is no
@@ -1798,6 +1870,45 @@ class _LoadingWalker:
             self.expr(target.slice, env)
         elif isinstance(target, ast.Starred):
             self.bind(target.value, None, env)
+
+    def hold_fields(self, name: str, built: _Object, call: ast.Call, env: _Env) -> None:
+        """`ctx = OrderContext(order=order)` (or `OrderContext(order)`): the object `order` holds,
+        kept under `ctx.order` (`ctx.#0`), where a commit expires it as it does `order`. Which
+        attribute a position lands in, and whether the class keeps it as it is (a dataclass's or a
+        plain class's field), is the index's to tell (`ObjectSource.held_as`)."""
+        if built.source.kind is not SourceKind.NEW or built.stage is not None or built.persistent:
+            return
+        handed = [(f"{_POSITION}{position}", argument) for position, argument in enumerate(call.args)]
+        handed.extend((keyword.arg, keyword.value) for keyword in call.keywords if keyword.arg)
+        for key, argument in handed:
+            given = env.get(argument.id) if type(argument) is ast.Name else None
+            if not isinstance(given, _Object) or given.source.kind in _PARAMETER_KINDS:
+                continue
+            env[f"{name}.{key}"] = replace(given, source=replace(given.source, held_as=(built.source.model or "",)))
+            self.holders.add(name)
+
+    def held_field(self, node: ast.Attribute, env: _Env) -> _Object | None:
+        """`ctx.order` of a holder (see `hold_fields`): the object handed to its constructor as
+        `order=`, else the one handed by position, when one alone was (the index tells whether
+        that position is `order`)."""
+        holder = node.value.id if type(node.value) is ast.Name else ""
+        held = env.get(f"{holder}.{node.attr}")
+        key = node.attr
+        if held is None:
+            prefix = f"{holder}.{_POSITION}"
+            positions = [name for name in env if name.startswith(prefix)]
+            if len(positions) != 1:
+                return None
+            held, key = env[positions[0]], positions[0].removeprefix(prefix)
+        if not isinstance(held, _Object) or len(held.source.held_as) != 1:
+            return None
+        return replace(held, source=replace(held.source, held_as=(*held.source.held_as, key, node.attr)))
+
+    def forget_held(self, name: str, env: _Env) -> None:
+        """`name` is bound anew: the fields of what it held before say nothing of what it holds."""
+        prefix = name + "."
+        for key in [key for key in env if key.startswith(prefix)]:
+            del env[key]
 
     def alias_method(self, name: str, source: ast.expr | None) -> None:
         """`commit = session.commit`: the name stands for the method while it is bound to nothing else."""
@@ -2069,6 +2180,12 @@ class _LoadingWalker:
         self.record(node, owner, kind)
         if kind is AccessKind.READ and owner.expired:
             self.read_through(node, owner, env)
+        if type(node.value) is ast.Name and node.value.id in self.holders and not owner.expired:
+            # `ctx.order` of `ctx = OrderContext(order=order)`: that object. (A model's field read
+            # after a commit expired the model's object loads again, or raises there.)
+            held = self.held_field(node, env)
+            if held is not None:
+                return held
         if owner.source.kind is SourceKind.RECEIVED:
             return None  # what its relationships hold is the caller's query's business (ASA301)
         if node.attr.startswith("__") or len(owner.path) >= _MAX_PATH or assigned(node.attr) in owner.loaded:
@@ -2197,7 +2314,7 @@ class _LoadingWalker:
                     return None
                 return self.chained_loader(receiver_value, func.attr, node, args)
             if isinstance(receiver_value, _Object):
-                if _deferred_function(node) is not None:
+                if _deferred_function(node, self.resolver.table) is not None:
                     # `tasks = BackgroundTasks()`, then `tasks.add_task(notify, user)`.
                     self.hand_over_arguments(node, args, keywords, env)
                 if receiver_value.stage is not None:
@@ -2449,7 +2566,7 @@ class _LoadingWalker:
             value.__class__ is _Object for value in keywords.values()
         ):
             return  # the common case: no object handed, nothing to record
-        deferred = _deferred_function(node)
+        deferred = _deferred_function(node, self.resolver.table)
         skipped = 1 if deferred is not None else 0
         handed = [
             (str(position - skipped), value, arg)
@@ -2469,7 +2586,17 @@ class _LoadingWalker:
         # An ORM object is never None: a callee's `if override is None:` branch is not taken.
         flags = known_arguments(node, {argument for argument, value, _ in handed if isinstance(value, _Object)})
         for argument, value, expression in handed:
-            if isinstance(value, _Object) and value.stage in (None, "list", "scalars"):
+            if not (isinstance(value, _Object) and value.stage in (None, "list", "scalars")):
+                continue
+            if deferred is not None:
+                # The function runs once the response is sent: it finds the object as the path
+                # that returns leaves it (a later commit expires it).
+                key = f"{_DEFERRED}{node.lineno}:{node.col_offset}:{argument}"
+                self.deferrals[key] = _Deferral(
+                    node, expression, callee, expression_text(node.func) or "", argument, flags
+                )
+                env[key] = value
+            else:
                 self.hand_over(
                     node,
                     expression,
@@ -2516,7 +2643,11 @@ class _LoadingWalker:
         env: _Env,
         method: str | None = None,
         flags: tuple[KnownArgument, ...] = (),
+        after_response: bool = False,
     ) -> None:
+        """Records `value` handed to `callee` at `node`. Seen again (a loop's second pass, or,
+        `after_response`, each path that returns after a deferred call), what is loaded is what
+        every visit loaded; `after_response`, what any such path expired is expired."""
         if len(self.handovers) >= _MAX_ACCESSES or _is_candidate(value):
             return
         target = expression_text(expression) or ast.unparse(expression)
@@ -2536,6 +2667,7 @@ class _LoadingWalker:
             is_collection=value.stage is not None,
             method=method,
             flags=flags,
+            after_response=after_response,
         )
         seen = self.handovers.get(key)
         if seen is not None and seen != handover:
@@ -2543,6 +2675,9 @@ class _LoadingWalker:
                 handover,
                 loaded=tuple(sorted(set(seen.loaded) & set(handover.loaded))),
                 persistent=seen.persistent or handover.persistent,
+                expired_by=_in_expiry_order({*seen.expired_by, *handover.expired_by})
+                if after_response
+                else handover.expired_by,
             )
         self.handovers[key] = handover
 
@@ -2906,7 +3041,7 @@ class _LoadingWalker:
             steps.append(LoaderStep(attribute, LoaderStrategy.DEFAULT))
         if not steps:
             return _Options(frozenset(), False)
-        steps[-1] = LoaderStep(steps[-1].attribute, LOADER_STRATEGIES[leaf])
+        steps[-1] = LoaderStep(steps[-1].attribute, _strategy_of(leaf, node))
         path = LoaderPath(tuple(steps))
         levels = _recursion_levels(leaf, node)
         if levels > 1:
@@ -3630,6 +3765,18 @@ def _is_library_session(value: _Value | None) -> bool:
         return False
     model = value.source.model
     return KNOWN_API.get(model) in SESSION_CLASSES
+
+
+def _strategy_of(leaf: str, node: ast.Call) -> LoaderStrategy:
+    """The strategy a loader option sets: `raiseload(A.b, sql_only=True)` raises only where the
+    read would run SQL (any `sql_only=` but a literal False is taken so)."""
+    strategy = LOADER_STRATEGIES[leaf]
+    if strategy is LoaderStrategy.RAISE and any(
+        keyword.arg == "sql_only" and not (type(keyword.value) is ast.Constant and keyword.value.value is False)
+        for keyword in node.keywords
+    ):
+        return LoaderStrategy.RAISE_ON_SQL
+    return strategy
 
 
 def _recursion_levels(leaf: str, node: ast.Call) -> int:

@@ -634,7 +634,11 @@ class LoaderStrategy(str, Enum):
     DEFAULT = "default"
     LAZY = "lazy"
     NOLOAD = "noload"
+    #: `raiseload`: reading it unloaded raises InvalidRequestError (it forbids the lazy load).
     RAISE = "raise"
+    #: `raiseload(..., sql_only=True)`: raises only where the read would run SQL (a many-to-one
+    #: the identity map answers reads clean).
+    RAISE_ON_SQL = "raise_on_sql"
 
     @property
     def loads(self) -> bool:
@@ -643,7 +647,7 @@ class LoaderStrategy(str, Enum):
     @property
     def emits_no_sql(self) -> bool:
         """Reading the relationship then raises or returns nothing instead of loading."""
-        return self in (LoaderStrategy.NOLOAD, LoaderStrategy.RAISE)
+        return self in (LoaderStrategy.NOLOAD, LoaderStrategy.RAISE, LoaderStrategy.RAISE_ON_SQL)
 
 
 _LOADING = frozenset(
@@ -778,6 +782,13 @@ class ObjectSource:
     #: (`if price: product = await by_price(...) else: product = await by_id(...)`): a read after
     #: the branches is made on every path, so each callee's objects are judged.
     alternatives: tuple[ObjectSource, ...] = ()
+    #: For an object read back off a project object the function built with it
+    #: (`ctx = OrderContext(order=order)`, then `ctx.order`): the holder's class, where its
+    #: constructor was handed the object (a keyword or a position) and the attribute read
+    #: (`("app.OrderContext", "order", "order")`). The index follows the read only where that
+    #: class keeps what it was handed there under that attribute as it is (no schema, which
+    #: validates a copy).
+    held_as: tuple[str, ...] = ()
 
 
 class AccessKind(str, Enum):
@@ -943,6 +954,9 @@ class Handover:
     method: str | None = None
     #: What the call's arguments are known to be (see `Forward.flags`).
     flags: tuple[KnownArgument, ...] = ()
+    #: The callee runs once the response is sent (`background_tasks.add_task(notify, user)`):
+    #: the state is the one the function leaves the object in, past its later commits.
+    after_response: bool = False
 
 
 @record

@@ -11,7 +11,7 @@ from libcst.metadata import ExpressionContext, ExpressionContextProvider, Parent
 from alchemy_lint.facts.model import AccessKind, ObjectAccess
 from alchemy_lint.findings import Finding
 from alchemy_lint.fixes.base import FileFix, Fixer
-from alchemy_lint.index.loading import resolve_access
+from alchemy_lint.index.loading import RAISING_STRATEGIES, forbidden_by_option, resolve_access
 
 
 def _accesses_at(finding: Finding, attribute: str, file: FileFix) -> list[ObjectAccess]:
@@ -28,12 +28,19 @@ def _accesses_at(finding: Finding, attribute: str, file: FileFix) -> list[Object
 
 
 def _model_has_async_attrs(accesses: list[ObjectAccess], file: FileFix) -> bool:
-    """Every reading of the access resolves to a model with `AsyncAttrs` (`awaitable_attrs` exists)."""
+    """Every reading of the access resolves to a model with `AsyncAttrs` (`awaitable_attrs`
+    exists), through a relationship whose lazy loader may run: `awaitable_attrs` runs it, and a
+    `lazy="raise"` one (or one a `raiseload()` option forbids) raises there too."""
     if not accesses:
         return False
     for access in accesses:
         target = resolve_access(file.index, access, file.facts.path)
         if target is None or not file.index.has_async_attrs(target.model):
+            return False
+        relationship = target.relationship
+        if relationship is not None and relationship.lazy in RAISING_STRATEGIES:
+            return False
+        if forbidden_by_option(target, access.attribute):
             return False
     return True
 

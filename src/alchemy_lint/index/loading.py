@@ -26,6 +26,7 @@ from alchemy_lint.facts.model import (
     assigned,
 )
 from alchemy_lint.facts.values import CALL, Origin, OriginKind, StepKind, ValueRef, within
+from alchemy_lint.index.constructed import kept_paths
 from alchemy_lint.index.project import ProjectIndex, RelationshipRef
 from alchemy_lint.index.rerooted import rerooted
 from alchemy_lint.index.statements import CallSite, own_method, receiver_class, statement_value
@@ -533,10 +534,37 @@ def _resolved_source(
     return resolved
 
 
+def keeps_as_given(index: ProjectIndex, held_as: tuple[str, ...]) -> bool:
+    """Whether `ctx.order` of `ctx = OrderContext(order=order)` (or `OrderContext(order)`) is the
+    object handed over (see `ObjectSource.held_as`): the project class keeps what its constructor
+    is handed there as it is under that attribute. A dataclass's generated `__init__` keeps each
+    field under its name; a written one where it sets `self.order = order`; a model's keyword
+    constructor sets the relationship or column of that name. Never a schema, which validates a
+    copy, nor a class the index does not know."""
+    if len(held_as) != 3:
+        return False
+    holder, key, attribute = held_as
+    cls = index.canonical(holder)
+    if cls not in index.classes or index.summaries.validates(cls):
+        return False
+    values = index.values
+    owner = values.constructor_owner(cls)
+    if owner is None:
+        return index.is_model(cls) and key == attribute
+    if f"{owner}.__init__" not in index.functions:
+        positional, _ = values.constructor_parameters(owner)
+        if key.isdigit():
+            return int(key) < len(positional) and positional[int(key)] == attribute
+        return key == attribute and key in positional
+    return (attribute,) in kept_paths(index, cls, key)
+
+
 def resolve_object(
     index: ProjectIndex, source: ObjectSource, walked: tuple[str, ...], path: str
 ) -> ObjectTarget | None:
     """The model of an object that came from `source` and was reached by `walked` relationships."""
+    if source.held_as and not keeps_as_given(index, source.held_as):
+        return None
     position: int | str | None = None
     if source.kind is SourceKind.CALL and walked[:1]:
         position = _element(walked[0])
@@ -683,6 +711,10 @@ def _loaded_here(target: AccessTarget, attribute: str, loaded: tuple[str, ...], 
         return True
     names = (*tuple(r.name for r in target.path), attribute)
     option = _option_for(target.source.loaders, names) if target.source.loaders_known else None
+    if option is LoaderStrategy.RAISE:
+        # `raiseload(A.b)`, `raiseload("*")`: the query forbids loading it, whatever the mapper's
+        # `lazy=`; unless the object got it otherwise, the read raises InvalidRequestError.
+        return direct and attribute in target.source.loaded
     if option is not None and (option.loads or option.emits_no_sql):
         return True
     if option is None and len(names) > 1 and _loads_query_wide(target.source.loaders):
@@ -701,6 +733,13 @@ def _loaded_here(target: AccessTarget, attribute: str, loaded: tuple[str, ...], 
         # The callee loads it on some paths (`include_items=True`): which one runs is the caller's.
         return None
     return False
+
+
+def forbidden_by_option(target: AccessTarget, attribute: str) -> bool:
+    """Whether the query's options make reading the relationship raise (`raiseload(A.b)`,
+    `raiseload("*")`) where it is not loaded otherwise."""
+    names = (*tuple(r.name for r in target.path), attribute)
+    return target.source.loaders_known and _option_for(target.source.loaders, names) is LoaderStrategy.RAISE
 
 
 def _eager_applies(target: AccessTarget, loaded: tuple[str, ...], direct: bool) -> bool:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from alchemy_lint.index.loading import ResolvedSource
 
 #: Wildcard strategies that reach every relationship below the path they end (see `_option_for`).
-_REACHING = frozenset({LoaderStrategy.LAZY, LoaderStrategy.RAISE, LoaderStrategy.NOLOAD})
+_REACHING = frozenset({LoaderStrategy.LAZY, LoaderStrategy.RAISE, LoaderStrategy.RAISE_ON_SQL, LoaderStrategy.NOLOAD})
 
 
 def reached_model(index: ProjectIndex, model: str, prefix: tuple[str, ...]) -> str | None:

@@ -41,6 +41,7 @@ from alchemy_lint.index.loading import (
     UnloadedRead,
     callee_function,
     first_unloaded,
+    forbidden_by_option,
     handed_back,
     is_async_session,
     is_loaded,
@@ -547,7 +548,10 @@ def _lazy_finding(rule: Rule, context: FileContext, lazy: _Lazy) -> Finding:
     attribute = lazy.attribute
     name = f"{target.model.rsplit('.', 1)[-1]}.{attribute}"
     holder = lazy.holder if lazy.holder.isidentifier() or "." in lazy.holder else "obj"
-    awaitable = index.has_async_attrs(target.model)
+    forbidden = forbidden_by_option(target, attribute)
+    raising = forbidden or relationship.lazy in RAISING_STRATEGIES
+    # (`awaitable_attrs` runs the same lazy loader, which a raise strategy forbids.)
+    awaitable = index.has_async_attrs(target.model) and not raising
     if awaitable and not target.path:
         fallback = f"use await {holder}.awaitable_attrs.{attribute}"
     else:
@@ -560,7 +564,9 @@ def _lazy_finding(rule: Rule, context: FileContext, lazy: _Lazy) -> Finding:
         fix = f"{_fix_site(target, context, loader_chain(target, attribute, index))} or {fallback}"
     if lazy.reader:
         fix = f"{lazy.reader}; {fix}"
-    if relationship.lazy in RAISING_STRATEGIES:
+    if forbidden:
+        fix = f"the query's raiseload() option forbids loading it, so the read raises InvalidRequestError: {fix}"
+    elif relationship.lazy in RAISING_STRATEGIES:
         fix = f'it is declared lazy="{relationship.lazy}", so the read raises InvalidRequestError: {fix}'
     # The unsafe fix rewrites the read expression itself into `(await order.awaitable_attrs.items)`:
     # it needs the expression's end, a plain read and `AsyncAttrs` on the model (the fixer also
@@ -590,7 +596,10 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
         "counts only on the path that reaches the access; `join(Model.rel)` alone loads nothing. "
         'Relationships declared `lazy="selectin"`/`"joined"`/`"subquery"`/`"immediate"` are '
         "loaded when a query (or a whole `refresh()`) loads the object, not on an object the code "
-        "built and flushed; `write_only`, `raise` and `noload` relationships emit no lazy SQL. Objects that a "
+        "built and flushed; `write_only`, `raise` and `noload` relationships emit no lazy SQL. A query's "
+        '`raiseload(Model.rel)` or `raiseload("*")` forbids loading the relationship whatever its `lazy=` '
+        "says: where nothing else loaded it (a loader of its own beside the wildcard, a `refresh()` that "
+        "names it), its read raises `InvalidRequestError` and is reported. Objects that a "
         "project function returns are judged by that function's query (its summary in the project "
         "index), across modules and through `self.repo.method(...)`. An object handed to a helper "
         'is judged by what the helper reads; formatting it (`f"{obj}"`, `str(obj)`, `repr(obj)`, '
@@ -715,6 +724,8 @@ class _ExpiredRead:
     #: It was expired in the session of the project function that returned it, which the
     #: caller does not hold (`async with factory() as s: ...; return obj`).
     in_callee_session: bool = False
+    #: The reader runs once the response is sent, after whatever the function did later.
+    after_response: bool = False
 
 
 def _of_an_earlier_iteration(read: _ExpiredRead) -> bool:
@@ -723,6 +734,8 @@ def _of_an_earlier_iteration(read: _ExpiredRead) -> bool:
     read or handed over on the line of the call that expired it did so in an earlier iteration
     too, unless the call itself gave it (`(await create(session)).id` reads it after)."""
     event = read.event
+    if read.after_response:
+        return False
     if event.line != read.line:
         return event.line > read.line
     return bool(event.callee) and read.source_line != event.line
@@ -815,6 +828,8 @@ def _expired_handovers(context: FileContext, function: FunctionFacts) -> Iterato
         if response_key(handover.argument) is not None:
             schema = (index.summaries.schema(handover.callee) or "").rsplit(".", 1)[-1]
             reader = f" by the response model {schema} ({where}:{read.line}) once the route returned it"
+        elif handover.after_response:
+            reader = f" by {name} at {where}:{read.line}, which runs after the response,"
         else:
             reader = f" by {name} at {where}:{read.line}"
         yield _ExpiredRead(
@@ -826,6 +841,7 @@ def _expired_handovers(context: FileContext, function: FunctionFacts) -> Iterato
             handover.source.line,
             events[-1],
             _in_callee_session(source),
+            handover.after_response,
         )
 
 
@@ -1145,7 +1161,12 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
         "object handed to a function that reads one of its columns, or validated into a schema "
         "(`OrderOut.model_validate(order)`) with a field named like one, or returned by a FastAPI route "
         "to its `response_model=` (or, without one, its return annotation), is reported on the call that "
-        "hands it over, with the function or schema that reads it. A `commit()` or `rollback()` "
+        "hands it over, with the function or schema that reads it; a function that runs after the "
+        "response (`background_tasks.add_task(notify, order)`, Starlette's `BackgroundTask(notify, "
+        "order)`) reads the object as the request left it, past a commit that follows the hand-over. "
+        "An object held as a field of one the function built (`ctx = OrderContext(order=order)`, a "
+        "dataclass or a plain class that keeps it, not a schema) is that object: `ctx.order.status` "
+        "after the commit is an expired read. A `commit()` or `rollback()` "
         "called through a name bound to it (`commit = session.commit`) counts as one. An object a "
         "project function returns from a session it opened itself, after that session's commit "
         "expired it, is expired for the caller, which cannot refresh it (the session is closed: "
