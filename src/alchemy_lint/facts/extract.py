@@ -1354,6 +1354,17 @@ class _FactsBuilder(FastNodeVisitor):
             found.extend(origins)
         return tuple(dict.fromkeys(found))[:_MAX_ORIGINS]
 
+    def _record_local_result_called(self, function: _FunctionState, func: ast.Name) -> None:
+        """`factory = build_factory()` then `factory()`: the builder's result is called through a
+        local name (only a name bound in this function: a parameter or an outer value is kept by
+        someone else)."""
+        binding = self._binding(function, func)
+        if binding is None or binding.ref is None:
+            return
+        for origin in binding.ref.origins:
+            if origin.kind is OriginKind.NAME and len(origin.steps) == 1 and origin.steps[0].kind is StepKind.CALL:
+                self.invocations.on_local_result_called(origin.name, in_loop=self.loop_depth > 0)
+
     @staticmethod
     def _binding(function: _FunctionState, name: ast.Name) -> Binding | None:
         """The binding of `name` in force where it is read (the loading interpreter reads a
@@ -1429,6 +1440,8 @@ class _FactsBuilder(FastNodeVisitor):
             published=target is not None and "." not in target.removeprefix(f"{self.module}."),
             script=self.function is None and self.concurrency.in_script(node.lineno),
         )
+        if function is not None and type(func) is ast.Name:
+            self._record_local_result_called(function, func)
         if qualname is not None:
             api = known_api(qualname)
             leaf = qualname.rsplit(".", 1)[-1]
