@@ -436,3 +436,43 @@ def test_a_failed_commit_of_a_new_session_of_the_same_name_leaves_older_objects_
     files = {"app/__init__.py": "", "app/db.py": database, "app/teams.py": TEAMS, "app/steps.py": SESSION_PER_STEP}
     root = write_project(tmp_path / "project", files)
     assert findings_in(root, "app/steps.py", "ASA302") == []
+
+
+STATEMENT_ONLY = """\
+import logging
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.teams import Team
+
+
+async def rename(session: AsyncSession):
+    team = (await session.execute(select(Team).where(Team.id == 1))).scalars().one()
+    try:
+        await session.execute(update(Team).where(Team.id == 2).values(name="a"))
+        await session.commit()
+    except Exception as error:
+        logging.error("failed for team %s: %s", team.id, error)
+        return "failed"
+    return "renamed"
+"""
+
+STATEMENT_RUNNER = TEAMS_RUNNER.replace(
+    "from app.teams import Base, Team, issue, issue_in_savepoint, issue_read_first, issue_renamed_in_savepoint",
+    "from app.teams import Base, Team\nfrom app.statements import rename",
+).replace("(issue, issue_read_first, issue_in_savepoint, issue_renamed_in_savepoint)", "(rename,)")
+
+
+def test_a_commit_with_nothing_to_flush_leaves_the_handler_alone(tmp_path: Path) -> None:
+    # The statement fails, not a flush: the session's objects keep their state (run here).
+    database = "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n\n"
+    database += 'engine = create_async_engine("sqlite+aiosqlite://")\n'
+    database += "SessionLocal = async_sessionmaker(engine, expire_on_commit=False)\n"
+    files = {"app/__init__.py": "", "app/db.py": database, "app/teams.py": TEAMS, "app/statements.py": STATEMENT_ONLY}
+    root = write_project(tmp_path / "project", files)
+    done = subprocess.run(
+        [sys.executable, "-c", STATEMENT_RUNNER, str(root)], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"rename": "failed"}
+    assert findings_in(root, "app/statements.py", "ASA302") == []

@@ -451,6 +451,10 @@ def _catches_conflict(caught: ast.expr | None, table: NameTable) -> bool:
     return bool(names) and all(qualify(name, table) in _CONFLICT_ERRORS for name in names)
 
 
+#: Session methods that give the next flush something to write.
+_CHANGING = frozenset({"add", "add_all", "delete", "merge"})
+#: In `_LoadingWalker.dirty`: an object of a session the walk cannot name (a received one) changed.
+_SOME_SESSION = "*"
 #: What a bare name in an `except` clause catches of everything: a failed flush among the rest.
 _EVERY_ERROR = frozenset({"Exception", "BaseException"})
 
@@ -967,6 +971,9 @@ class _LoadingWalker:
         #: Per enclosing `try` body, innermost last: the sessions it commits or flushes, with
         #: the method and line (what may fail and land in its handlers).
         self.flushing: list[list[tuple[str, str, int]]] = []
+        #: The sessions the code changed (`add`, `delete`, an attribute set) since their last
+        #: commit, flush or rollback on the walk: what their next flush writes.
+        self.dirty: set[str] = set()
         #: The sessions a savepoint was begun on so far (named or not).
         self.nested_sessions: set[str] = set()
         #: Where each name was last bound by `async with ... as name:` (a session opened there:
@@ -1819,6 +1826,7 @@ class _LoadingWalker:
                     env.pop(held_as, None)
             if isinstance(owner, _Object) and owner.stage is None:
                 self.record(target, owner, AccessKind.ASSIGN)
+                self.dirty.add(owner.session_text or _SOME_SESSION)
                 if self.savepoints:
                     self.changed(owner, env)
                 if isinstance(target.value, ast.Name):
@@ -3079,6 +3087,8 @@ class _LoadingWalker:
                 self.reselect(ref.text, statement.model, identity, env)
             identities = (identity,) if identity is not None else ()
             return _Object(source, stage=stage, row=row, identities=identities)
+        if method in _CHANGING:
+            self.dirty.add(ref.text)
         if method == "merge" and awaited and args and isinstance(args[0], _Object) and args[0].source.model:
             # The merged copy is the session's own persistent object, loaded without loaders.
             merged = ObjectSource(SourceKind.GET, node.lineno, model=args[0].source.model, session=ref)
@@ -3106,8 +3116,12 @@ class _LoadingWalker:
                         )
             return None
         if method in ("commit", "flush", "rollback") and awaited:
-            if method != "rollback" and self.flushing:
+            if method != "rollback" and self.flushing and (ref.text in self.dirty or _SOME_SESSION in self.dirty):
+                # (Only a flush that writes something can fail and roll back: a failed
+                # statement or a failed COMMIT leaves the objects as they were, run-time checked.)
                 self.flushing[-1].append((ref.text, method, node.lineno))
+            self.dirty.discard(ref.text)
+            self.dirty.discard(_SOME_SESSION)
             self.end_of_transaction(ref.text, method, node.lineno, env)
             return None
         if method == "begin_nested":
