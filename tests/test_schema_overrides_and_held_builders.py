@@ -476,3 +476,36 @@ def test_a_commit_with_nothing_to_flush_leaves_the_handler_alone(tmp_path: Path)
     )
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"rename": "failed"}
     assert findings_in(root, "app/statements.py", "ASA302") == []
+
+
+PER_TASK_ENGINE = """\
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+
+def make_factory(engine):
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def task_session():
+    engine = create_async_engine("sqlite+aiosqlite://")
+    factory = make_factory(engine)
+    async with factory() as session:
+        yield session
+    await engine.dispose()
+"""
+
+
+def test_a_builder_handed_the_callers_engine_is_not_judged_by_that_caller(tmp_path: Path) -> None:
+    # A task that runs its own event loop builds its engine per call; the factory for that
+    # engine comes with it (the engine is the caller's choice, not ASA102's).
+    users = (
+        USERS.replace("get_cached_session, get_session", "task_session")
+        .replace("get_cached_session()", "task_session()")
+        .replace("get_session()", "task_session()")
+    )
+    files = {"app/__init__.py": "", "app/db.py": PER_TASK_ENGINE, "app/users.py": users}
+    root = write_project(tmp_path / "project", files)
+    assert findings_in(root, "app/db.py", "ASA102") == []
