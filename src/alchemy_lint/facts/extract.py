@@ -283,6 +283,8 @@ class _FunctionState:
     returned_values: list[ValueRef] = field(default_factory=list)
     #: The `with` and `try` statements around the current point (for yield guards).
     enclosing: list[ast.stmt] = field(default_factory=list)
+    #: Local names bound to a call given no argument (`factory = build_factory()`), by line.
+    argless_results: set[tuple[str, int]] = field(default_factory=set)
     #: The loops around the current point (a binding inside one is one value per iteration).
     loops: list[ast.AST] = field(default_factory=list)
     #: Relationship paths that an `or` reads only where their foreign key is empty
@@ -1013,6 +1015,15 @@ class _FactsBuilder(FastNodeVisitor):
                 self.type_aliases[target.id] = TypeAlias(found, self.provided(provider) if provider else ())
 
     def _visit_value(self, value: ast.expr, target: ast.expr | None) -> None:
+        call = value.value if type(value) is ast.Await else value
+        if (
+            self.function is not None
+            and type(target) is ast.Name
+            and type(call) is ast.Call
+            and not call.args
+            and not call.keywords
+        ):
+            self.function.argless_results.add((target.id, target.lineno))
         self._assign_target = (
             (self._published_name(target) or self._stored_attribute(target)) if isinstance(value, ast.Call) else None
         )
@@ -1355,6 +1366,19 @@ class _FactsBuilder(FastNodeVisitor):
             found.extend(origins)
         return tuple(dict.fromkeys(found))[:_MAX_ORIGINS]
 
+    def _record_local_result_called(self, function: _FunctionState, func: ast.Name) -> None:
+        """`factory = build_factory()` then `factory()`: the builder's result is called through a
+        local name (only a name bound in this function: a parameter or an outer value is kept by
+        someone else). Only a builder given no argument: one handed an engine builds the factory
+        for the engine its caller chose, which may be one made for this call as well (a task
+        that runs its own event loop)."""
+        binding = self._binding(function, func)
+        if binding is None or binding.ref is None or (func.id, binding.line) not in function.argless_results:
+            return
+        for origin in binding.ref.origins:
+            if origin.kind is OriginKind.NAME and len(origin.steps) == 1 and origin.steps[0].kind is StepKind.CALL:
+                self.invocations.on_local_result_called(origin.name, in_loop=self.loop_depth > 0)
+
     @staticmethod
     def _binding(function: _FunctionState, name: ast.Name) -> Binding | None:
         """The binding of `name` in force where it is read (the loading interpreter reads a
@@ -1430,6 +1454,8 @@ class _FactsBuilder(FastNodeVisitor):
             published=target is not None and "." not in target.removeprefix(f"{self.module}."),
             script=self.function is None and self.concurrency.in_script(node.lineno),
         )
+        if function is not None and type(func) is ast.Name:
+            self._record_local_result_called(function, func)
         if qualname is not None:
             api = known_api(qualname)
             leaf = qualname.rsplit(".", 1)[-1]

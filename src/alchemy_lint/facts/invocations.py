@@ -118,6 +118,15 @@ class InvocationRecorder:
                 keyword = keywords[position - len(args)].arg if position >= len(args) else None
                 found[(target, InvocationKind.HANDED, in_loop, keyword or via, to, False, script, False)] = None
 
+    def on_local_result_called(self, callee: str, *, in_loop: bool) -> None:
+        """`factory = make()`, then `factory()` in the same function: the result of `make()` is
+        called here and is held by a local name that dies with the call, as in `make()()`."""
+        if not self.scopes or self._outside_project(callee):
+            return
+        found = self.scopes[-1].found
+        if len(found) < _MAX_PER_FUNCTION:
+            found[(callee, InvocationKind.CALL, in_loop, "", "", False, False, True)] = None
+
 
 def _hands_on(args: list[ast.expr], keywords: list[ast.keyword]) -> bool:
     """Whether some argument has the shape of a callable handed on (most calls pass none)."""

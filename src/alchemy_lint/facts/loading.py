@@ -20,6 +20,7 @@ from alchemy_lint.facts.injection import next_item_of
 from alchemy_lint.facts.model import (
     ENDED,
     EXPLICIT_EXPIRIES,
+    FAILED_FLUSH,
     RETURNED_EXPIRED,
     RETURNED_TO_RESPONSE,
     SAME_COLUMN,
@@ -448,6 +449,29 @@ def _catches_conflict(caught: ast.expr | None, table: NameTable) -> bool:
         return False
     names = caught.elts if isinstance(caught, ast.Tuple) else [caught]
     return bool(names) and all(qualify(name, table) in _CONFLICT_ERRORS for name in names)
+
+
+#: Session methods that give the next flush something to write.
+_CHANGING = frozenset({"add", "add_all", "delete", "merge"})
+#: In `_LoadingWalker.dirty`: an object of a session the walk cannot name (a received one) changed.
+_SOME_SESSION = "*"
+#: What a bare name in an `except` clause catches of everything: a failed flush among the rest.
+_EVERY_ERROR = frozenset({"Exception", "BaseException"})
+
+
+def _catches_database_errors(caught: ast.expr | None, table: NameTable) -> bool:
+    """`except:`, `except Exception:` or a SQLAlchemy error (`except IntegrityError:`, also in a
+    tuple): a handler a failed flush or commit lands in. `except ValueError:` is not one."""
+    if caught is None:
+        return True
+    names = caught.elts if isinstance(caught, ast.Tuple) else [caught]
+    for name in names:
+        qualified = qualify(name, table)
+        if qualified is None and isinstance(name, ast.Name) and name.id in _EVERY_ERROR:
+            return True
+        if qualified is not None and (qualified in _EVERY_ERROR or qualified.startswith("sqlalchemy.")):
+            return True
+    return False
 
 
 #: The prefix under which the walker keeps what a method binds to its own object's attributes.
@@ -978,6 +1002,17 @@ class _LoadingWalker:
         self.handling = 0
         #: Whether each enclosing `except` handler, innermost last, catches a conflict only.
         self.conflict_handlers: list[bool] = []
+        #: Per enclosing `try` body, innermost last: the sessions it commits or flushes, with
+        #: the method and line (what may fail and land in its handlers).
+        self.flushing: list[list[tuple[str, str, int]]] = []
+        #: The sessions the code changed (`add`, `delete`, an attribute set) since their last
+        #: commit, flush or rollback on the walk: what their next flush writes.
+        self.dirty: set[str] = set()
+        #: The sessions a savepoint was begun on so far (named or not).
+        self.nested_sessions: set[str] = set()
+        #: Where each name was last bound by `async with ... as name:` (a session opened there:
+        #: what was loaded before that line came from another session of the same name).
+        self.entered_at: dict[str, int] = {}
         #: Names bound to what a call returned, with the call's line (`ok = await charge(db)`).
         self.call_results: dict[str, set[int]] = {}
         self.returns: list[ReturnedObject] = []
@@ -1278,6 +1313,8 @@ class _LoadingWalker:
                     value = replace(value, fresh=ENTERED if isinstance(node, ast.AsyncWith) else None)
                 if item.optional_vars is not None:
                     self.bind(item.optional_vars, value, env, item.context_expr)
+                    if isinstance(node, ast.AsyncWith) and isinstance(item.optional_vars, ast.Name):
+                        self.entered_at[item.optional_vars.id] = node.lineno
                 session = self.begun_session(item, env) if isinstance(node, ast.AsyncWith) else None
                 if session is not None:
                     committed.append((session, ""))
@@ -1331,6 +1368,7 @@ class _LoadingWalker:
         orelse: list[ast.stmt] = getattr(node, "orelse", [])
         final: list[ast.stmt] = getattr(node, "finalbody", [])
         before = dict(env)
+        self.flushing.append([])
         bound = _bound_by_call(body[-1]) if body else ()
         if bound:
             # `x = await make()` last: raising, it binds nothing, so a handler sees `x` as it was.
@@ -1345,6 +1383,9 @@ class _LoadingWalker:
                         raised.pop(name, None)
         else:
             after_body = raised = self.block(body, dict(env))
+        flushed = self.flushing.pop()
+        if self.flushing:
+            self.flushing[-1].extend(flushed)
         # A handler starts from anywhere in the body: before it or after it. When the body only
         # refreshes an object and that fails, the session is broken (the row is gone, the
         # connection lost): what the handler's path reads next fails for that reason, not for
@@ -1366,6 +1407,8 @@ class _LoadingWalker:
             entry[_FAILED] = _Failed(handler.lineno)
             if handler.name:
                 entry.pop(handler.name, None)
+            if flushed and _catches_database_errors(handler.type, self.resolver.table):
+                self.failed_flush(flushed, before, entry)
             self.handling += 1
             self.conflict_handlers.append(_catches_conflict(handler.type, self.resolver.table))
             try:
@@ -1855,6 +1898,7 @@ class _LoadingWalker:
                     env.pop(held_as, None)
             if isinstance(owner, _Object) and owner.stage is None:
                 self.record(target, owner, AccessKind.ASSIGN)
+                self.dirty.add(owner.session_text or _SOME_SESSION)
                 if self.savepoints:
                     self.changed(owner, env)
                 if isinstance(target.value, ast.Name):
@@ -3178,6 +3222,8 @@ class _LoadingWalker:
                 self.reselect(ref.text, statement.model, identity, env)
             identities = (identity,) if identity is not None else ()
             return _Object(source, stage=stage, row=row, identities=identities)
+        if method in _CHANGING:
+            self.dirty.add(ref.text)
         if method == "merge" and awaited and args and isinstance(args[0], _Object) and args[0].source.model:
             # The merged copy is the session's own persistent object, loaded without loaders.
             merged = ObjectSource(SourceKind.GET, node.lineno, model=args[0].source.model, session=ref)
@@ -3205,10 +3251,17 @@ class _LoadingWalker:
                         )
             return None
         if method in ("commit", "flush", "rollback") and awaited:
+            if method != "rollback" and self.flushing and (ref.text in self.dirty or _SOME_SESSION in self.dirty):
+                # (Only a flush that writes something can fail and roll back: a failed
+                # statement or a failed COMMIT leaves the objects as they were, run-time checked.)
+                self.flushing[-1].append((ref.text, method, node.lineno))
+            self.dirty.discard(ref.text)
+            self.dirty.discard(_SOME_SESSION)
             self.end_of_transaction(ref.text, method, node.lineno, env)
             return None
         if method == "begin_nested":
             # (Awaited, or entered by `async with`: the savepoint begins either way.)
+            self.nested_sessions.add(ref.text)
             if self.received:
                 self.receive(env)  # what the code changes from here, its rollback expires
             return _Savepoint(ref.text)
@@ -3380,6 +3433,52 @@ class _LoadingWalker:
             key = (owner.source, owner.path)
             if key not in savepoint.changed:
                 env[name] = _Savepoint(savepoint.session, savepoint.changed | {key})
+
+    def failed_flush(self, flushed: list[tuple[str, str, int]], before: _Env, env: _Env) -> None:
+        """An `except` handler of a `try` that commits or flushes: the flush may be what failed,
+        and its rollback expired what the session held before the `try` (the first commit or
+        flush of each session stands for them all). Objects bound inside the `try` are left
+        alone: the body may have bound them after that flush succeeded."""
+        first: dict[str, tuple[str, int]] = {}
+        for session, method, line in flushed:
+            if session not in first or line < first[session][1]:
+                first[session] = (method, line)
+        for session, (method, line) in first.items():
+            changed = self._changed_in_savepoint(session, env)
+            if changed is None and session in self.nested_sessions:
+                continue  # a savepoint this walk cannot see the changes of
+            expiry = Expiry(session, FAILED_FLUSH, line, argument=method)
+            entered = self.entered_at.get(session, 0)
+            for name, value in list(env.items()):
+                earlier = before.get(name)
+                if not (isinstance(value, _Object) and isinstance(earlier, _Object) and earlier.source == value.source):
+                    continue
+                if entered and (value.source.kind is SourceKind.RECEIVED or value.source.line < entered):
+                    continue  # from a session of the same name closed before this one was opened
+                if changed is not None and (value.source, value.path) not in changed:
+                    continue
+                if self._held_persistent(value, session):
+                    env[name] = value.expired_also(expiry)
+                    self.expiries.setdefault(expiry, value.source)
+
+    def _held_persistent(self, value: _Object, session: str) -> bool:
+        """The object sits in `session` as a persistent one (a pending one is only expunged)."""
+        if value.source.kind is SourceKind.RECEIVED:
+            return self.held_by(value, session) and not self.maybe_new(value)
+        if value.session_text != session or value.pending_in is not None:
+            return False
+        return value.source.kind is not SourceKind.NEW or value.persistent
+
+    def _changed_in_savepoint(self, session: str, env: _Env) -> frozenset[tuple[ObjectSource, tuple[str, ...]]] | None:
+        """What the code changed in the savepoints of `session` open on this path, or None when
+        none is: a flush that fails in a savepoint rolls back to it, which expires only those
+        (verified at run time, as for the savepoint's own `rollback()`)."""
+        found: frozenset[tuple[ObjectSource, tuple[str, ...]]] | None = None
+        for name in self.savepoints:
+            savepoint = env.get(name)
+            if isinstance(savepoint, _Savepoint) and savepoint.session == session:
+                found = (found or frozenset()) | savepoint.changed
+        return found
 
     def savepoint_rollback(self, name: str, savepoint: _Savepoint, line: int, env: _Env) -> None:
         """`await nested.rollback()`: the objects changed in the savepoint are expired (those it

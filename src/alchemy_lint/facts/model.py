@@ -979,6 +979,11 @@ ROLLED_BACK_ON_ERROR = "rollback on error"
 #: {"success": False}`, `return False`), read on the side of the caller's test of that result
 #: where it failed.
 ROLLED_BACK_ON_FAILURE = "rollback on failure"
+#: The method of an `Expiry` for an `except` handler of a `try` whose `commit()` or `flush()`
+#: (`Expiry.argument`) may have failed: a failed flush rolls the transaction back, which expires
+#: every object the session holds, whatever `expire_on_commit` says, and leaves the session
+#: unusable until `rollback()` (a read that loads raises `PendingRollbackError`).
+FAILED_FLUSH = "failed flush"
 
 
 @record

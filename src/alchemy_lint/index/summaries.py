@@ -162,8 +162,16 @@ class Summaries:
                 continue
             owner = self.index.values.origin(origin.base())
             if owner.cls is not None and owner.cls in self.index.classes and not self.index.is_model(owner.cls):
+                if self._defines(owner.cls, origin.steps[-1].name):
+                    continue  # the schema's own `from_orm`: a project method, followed as one
                 return owner.cls
         return None
+
+    def _defines(self, cls: str, method: str) -> bool:
+        """The project's class (or a project base of it) defines `method` itself: a schema that
+        overrides `from_orm` to read what it chooses, not each field by name as pydantic does."""
+        functions = self.index.functions
+        return any(f"{klass.qualname}.{method}" in functions for klass in self.index.class_chain(cls))
 
     def constructed_schema(self, origins: tuple[Origin, ...]) -> str | None:
         """The schema class a call builds (`CategoryPage(items=categories)`): a pydantic model's

@@ -12,6 +12,7 @@ from alchemy_lint.catalogue import FixSafety
 from alchemy_lint.facts.model import (
     ENDED,
     EXPLICIT_EXPIRIES,
+    FAILED_FLUSH,
     RETURNED_EXPIRED,
     ROLLED_BACK_ON_ERROR,
     ROLLED_BACK_ON_FAILURE,
@@ -590,6 +591,8 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
         "added and then flushed or committed (they were never loaded, whatever `expire_on_commit` says), "
         "also one a project function created, added to the session it was given and returned "
         "(`user = await create_user(db, data)`; what it set when it built the object is its own). "
+        "A schema that defines its own `from_orm` (or `model_validate`) reads what that method "
+        "reads, not each field by name. "
         "Load relationships eagerly in the query (`selectinload`, `joinedload`, `subqueryload`, "
         "`immediateload`, `contains_eager` with a join; chained for nested ones), on demand with "
         '`await obj.awaitable_attrs.rel`, or with `await session.refresh(obj, ["rel"])`. A loader '
@@ -688,6 +691,12 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
                 )
             elif event.method == "begin" and event.argument:
                 fix = "set expire_on_commit=False where the session is made (its factory), or read it inside the block"
+            elif event.method == FAILED_FLUSH:
+                fix = (
+                    f"a failed flush rolls the transaction back and expires every object whatever "
+                    f"expire_on_commit says, so the read raises PendingRollbackError: read what the "
+                    f"handler needs of {read.target} before the `try`"
+                )
             elif event.method in _ROLLBACKS:
                 fix = (
                     f"rollback() expires every object whatever expire_on_commit says: "
@@ -1114,7 +1123,7 @@ def _through_callee(index: ProjectIndex, event: Expiry, path: str) -> Expiry:
 
 
 #: The events that expire every object of the session, whatever `expire_on_commit` says.
-_ROLLBACKS = frozenset({"rollback", ROLLED_BACK_ON_ERROR, ROLLED_BACK_ON_FAILURE})
+_ROLLBACKS = frozenset({"rollback", ROLLED_BACK_ON_ERROR, ROLLED_BACK_ON_FAILURE, FAILED_FLUSH})
 #: The events that expire objects whatever `expire_on_commit` says.
 _ALWAYS_EXPIRING = _ROLLBACKS | EXPLICIT_EXPIRIES
 
@@ -1127,6 +1136,8 @@ def _event_text(event: Expiry) -> str:
     callee = event.argument.rsplit(".", 1)[-1]
     if event.method == ROLLED_BACK_ON_ERROR:
         return f"{callee}(), which calls {event.session}.rollback() when it catches an error,"
+    if event.method == FAILED_FLUSH:
+        return f"a failed {event.session}.{event.argument}()"
     if event.method == ROLLED_BACK_ON_FAILURE:
         return f"{callee}(), which calls {event.session}.rollback() before it returns the failure tested here,"
     if event.callee:
@@ -1157,7 +1168,12 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
         "factory through the project index; in a loop, a commit in one iteration expires what the next "
         "iteration reads. `session.expire(obj)` and `session.expire_all()` expire what they name "
         "whatever the setting (`expire(obj, [names])` is not judged). "
-        "`await session.refresh(obj)` in between makes the read safe. An expired "
+        "`await session.refresh(obj)` in between makes the read safe. In an `except` handler (bare, "
+        "`Exception` or a SQLAlchemy error) of a `try` that commits or flushes a session the code changed "
+        "(`add`, `delete`, an attribute set), and after such a handler that swallows the error, what the "
+        "session held before the `try` is expired whatever the setting: a failed flush rolls the transaction back "
+        "(to the savepoint, in one: then only what was changed in it), and the read raises "
+        "`PendingRollbackError` in place of the error being handled. An expired "
         "object handed to a function that reads one of its columns, or validated into a schema "
         "(`OrderOut.model_validate(order)`) with a field named like one, or returned by a FastAPI route "
         "to its `response_model=` (or, without one, its return annotation), is reported on the call that "

@@ -363,7 +363,10 @@ FACTORY_NOT_GLOBAL = Rule(
         "that is kept (`self.Session = Wrapper(async_sessionmaker(...))`), or captured by a returned "
         "closure or context manager. A builder that returns it is judged by its callers: one whose "
         "result a function that does not run once calls at once, keeping nothing (a service method "
-        "opening `self._session_factory()()`), builds a factory on every call and is reported. A "
+        "opening `self._session_factory()()`, or one that calls it with no argument, holds the result "
+        "in a local name and calls that: `factory = build_factory()` and `async with factory() as "
+        "session:`), builds a factory on every "
+        "call and is reported. A "
         "factory called with no argument at all (no bind, no option) "
         "configures nothing and is not judged: it serves as a carrier of session events or as "
         "another factory's `sync_session_class`." + TESTS_NOT_JUDGED
@@ -942,7 +945,8 @@ def check_multiple_factories(rule: Rule, context: FileContext) -> Iterator[Findi
             (
                 number
                 for number in range(position)
-                if engine is None or engines[number] is None or engines[number] == engine
+                if (engine is None or engines[number] is None or engines[number] == engine)
+                and not _same_slot(factories[number], site)
             ),
             None,
         )
@@ -957,6 +961,14 @@ def check_multiple_factories(rule: Rule, context: FileContext) -> Iterator[Findi
             database=_same_database(engine, engines[earlier]),
             first=f"{index.relative(first.path)}:{first.call.line}",
         )
+
+
+def _same_slot(first: FactorySite, other: FactorySite) -> bool:
+    """Both factories are stored under one module global (or one attribute of a class): whichever
+    ran last replaces the other (a web server's start-up and a worker's each set the global), so
+    the process holds one factory, not two."""
+    slot = first.call.assigned_to
+    return slot is not None and slot == other.call.assigned_to
 
 
 def _engine(index: ProjectIndex, site: FactorySite) -> EngineRef | None:
@@ -1008,7 +1020,9 @@ MULTIPLE_FACTORIES = Rule(
         "built once and kept: at module level, published as a global, stored on an application-wide "
         "object, or returned by a run-once context (see ASA102); factories built per call are "
         "ASA102's finding, and a sync `sessionmaker` for sync code is a different kind of factory and "
-        "does not count." + TESTS_NOT_JUDGED
+        "does not count. Factories stored under the same module global (or the same attribute of a "
+        "class) are one: the process holds whichever was stored last (a web server's start-up and a "
+        "worker's each set the global)." + TESTS_NOT_JUDGED
     ),
     check=check_multiple_factories,
     analyses=frozenset({ProjectAnalysis.RUN_ONCE}),
