@@ -740,3 +740,135 @@ def test_next_item_of_an_async_generator_is_no_session(tmp_path: Path) -> None:
     assert findings_in(root, "app/script.py", "ASA202") == []
     assert [finding.line for finding in findings_in(root, "app/awaited.py", "ASA202")] == [6]
     assert [finding.line for finding in findings_in(root, "app/twin.py", "ASA202")] == [3]
+
+
+#: Models whose methods use the session their object belongs to, or not.
+LOADED_MODELS = """\
+from sqlalchemy import ForeignKey, select
+from sqlalchemy.ext.asyncio import AsyncAttrs, async_object_session
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(AsyncAttrs, DeclarativeBase):
+    pass
+
+
+class Shelf(Base):
+    __tablename__ = "shelves"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    books: Mapped[list["Book"]] = relationship()
+    eager_books: Mapped[list["Book"]] = relationship(lazy="selectin", viewonly=True)
+
+    async def summary(self, with_books: bool = False) -> dict:
+        return {"id": self.id, "books": await self._count() if with_books else 0}
+
+    async def _count(self) -> int:
+        session = async_object_session(self)
+        return len((await session.scalars(select(Book).where(Book.shelf_id == self.id))).all())
+
+    async def titles(self) -> list[str]:
+        return [book.title for book in await self.awaitable_attrs.books]
+
+    async def eager_titles(self) -> list[str]:
+        return [book.title for book in await self.awaitable_attrs.eager_books]
+
+
+class Book(Base):
+    __tablename__ = "books"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str]
+    shelf_id: Mapped[int] = mapped_column(ForeignKey("shelves.id"))
+
+    async def summary(self, short: bool = True) -> dict:
+        return {"id": self.id, "title": self.title}
+"""
+
+HELPERS = """\
+import asyncio
+from collections.abc import Coroutine
+
+
+async def gather_limited(coros: list[Coroutine], limit: int = 5) -> list:
+    semaphore = asyncio.Semaphore(limit)
+
+    async def limited(position: int, coro: Coroutine) -> tuple:
+        async with semaphore:
+            return position, await coro
+
+    pending = []
+    for position, coro in enumerate(coros):
+        pending.append(limited(position, coro))
+    return [result for _, result in sorted(await asyncio.gather(*pending))]
+
+
+async def gather_all(coros: list[Coroutine]) -> list:
+    return await asyncio.gather(*coros)
+
+
+async def one_by_one(coros: list[Coroutine]) -> list:
+    return [await coro for coro in coros]
+"""
+
+
+def test_methods_of_objects_one_query_loaded_share_its_session(tmp_path: Path) -> None:
+    source = """\
+import asyncio
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Book, Shelf
+
+
+async def summaries(session: AsyncSession) -> list[dict]:
+    shelves = (await session.execute(select(Shelf))).scalars().all()
+    return await asyncio.gather(*[shelf.summary(with_books=True) for shelf in shelves])  # ASA201
+
+
+async def titles(session: AsyncSession) -> list:
+    result = await session.execute(select(Shelf))
+    shelves = result.scalars().unique().all()
+    await asyncio.gather(*(shelf.titles() for shelf in shelves))  # ASA201
+    return await asyncio.gather(*(shelf.eager_titles() for shelf in shelves))
+
+
+async def books(session: AsyncSession) -> list[dict]:
+    found = await session.scalars(select(Book))
+    return await asyncio.gather(*(book.summary(short=False) for book in found))
+
+
+async def rows(session: AsyncSession) -> list[dict]:
+    result = await session.execute(select(Shelf.id))
+    return await asyncio.gather(*(row.summary() for row in result))
+"""
+    assert _lines(tmp_path, source, others={"app/models.py": LOADED_MODELS}) == expected_lines(source, "ASA201")
+
+
+def test_a_project_helper_that_gathers_its_coroutines_runs_them_at_once(tmp_path: Path) -> None:
+    source = """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.helpers import gather_all, gather_limited, one_by_one
+from app.models import Shelf
+
+
+async def limited(session: AsyncSession) -> list[dict]:
+    shelves = (await session.scalars(select(Shelf))).all()
+    return await gather_limited([shelf.summary(with_books=True) for shelf in shelves])  # ASA201
+
+
+async def loads(session: AsyncSession, ids: list[int]) -> list:
+    return await gather_all(coros=[session.get(Shelf, i) for i in ids])  # ASA201
+
+
+async def in_turn(session: AsyncSession, ids: list[int]) -> list:
+    return await one_by_one([session.get(Shelf, i) for i in ids])
+"""
+    others = {"app/models.py": LOADED_MODELS, "app/helpers.py": HELPERS}
+    lines = _lines(tmp_path, source, others=others)
+    assert lines == expected_lines(source, "ASA201")
+    root = tmp_path / "project"
+    (finding, _) = findings_in(root, "app/service.py", "ASA201")
+    assert "every awaitable of gather_limited()" in finding.message
+    assert "through `summary()` of the objects it loaded" in finding.message

@@ -753,3 +753,109 @@ def test_methods_handing_the_kept_session_to_a_coroutine_race_when_gathered(tmp_
     assert failures, f"no attempt of {ATTEMPTS} failed with the kept session handed on by the gathered methods"
     assert all(isinstance(failure, RACE_ERRORS) for failure in failures), failures
     assert labelled == [None] * ATTEMPTS
+
+
+#: ORM objects of one query whose method queries through the object's own session
+#: (`async_object_session(self)`): gathering the method over the objects shares that session.
+LOADED = """\
+import asyncio
+
+from sqlalchemy import ForeignKey, Integer, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_object_session, async_sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Shelf(Base):
+    __tablename__ = "shelves"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+    async def book_count(self) -> int:
+        return await self._count()
+
+    async def _count(self) -> int:
+        session = async_object_session(self)
+        books = await session.scalars(select(Book).where(Book.shelf_id == self.id))
+        return len(books.all())
+
+    def label(self) -> str:
+        return f"shelf {self.id}"
+
+
+class Book(Base):
+    __tablename__ = "books"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shelf_id: Mapped[int] = mapped_column(ForeignKey("shelves.id"))
+
+
+async def stock(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    async with factory() as session:
+        session.add_all([Shelf(id=n) for n in range(count)])
+        session.add_all([Book(shelf_id=n) for n in range(count)])
+        await session.commit()
+
+
+async def count_shared(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    await stock(factory, count)
+    async with factory() as session:
+        shelves = (await session.execute(select(Shelf))).scalars().all()
+        await session.commit()
+        await asyncio.gather(*[shelf.book_count() for shelf in shelves])
+
+
+async def gather_limited(coros, limit=5):
+    semaphore = asyncio.Semaphore(limit)
+
+    async def limited(coro):
+        async with semaphore:
+            return await coro
+
+    pending = []
+    for coro in coros:
+        pending.append(limited(coro))
+    return await asyncio.gather(*pending)
+
+
+async def count_limited(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    await stock(factory, count)
+    async with factory() as session:
+        shelves = (await session.scalars(select(Shelf))).all()
+        await session.commit()
+        await gather_limited([shelf.book_count() for shelf in shelves])
+
+
+async def count_each(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    await stock(factory, count)
+    async with factory() as session:
+        shelves = await session.scalars(select(Shelf))
+        for shelf in shelves:
+            await shelf.book_count()
+        labels = await session.scalars(select(Shelf))
+        await asyncio.gather(*(asyncio.sleep(0, shelf.label()) for shelf in labels))
+"""
+
+
+def test_methods_of_objects_one_query_loaded_share_its_session_when_gathered(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "project", {"app/shelves.py": LOADED})
+    found = findings_in(root, "app/shelves.py", "ASA201")
+    assert [LOADED.splitlines()[finding.line - 1].strip() for finding in found] == [
+        "await asyncio.gather(*[shelf.book_count() for shelf in shelves])",
+        "await gather_limited([shelf.book_count() for shelf in shelves])",
+    ]
+    assert all("through `book_count()` of the objects it loaded" in finding.message for finding in found)
+    module = _load(LOADED, "shelves_loaded")
+    for scenario in (module.count_shared, module.count_limited):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", sa_exc.SAWarning)
+            # After commit() the session holds no connection: each task races to open its one.
+            shared = asyncio.run(_run(tmp_path / "shared.sqlite", module, scenario, poolclass=NullPool))
+            failures = [_describe(outcome) for outcome in shared if outcome is not None]
+            del shared
+            gc.collect()
+        assert failures, f"no attempt of {ATTEMPTS} of {scenario.__name__} failed with the objects' one session"
+        _assert_raced_to_connect(failures)
+    each = asyncio.run(_run(tmp_path / "each.sqlite", module, module.count_each, poolclass=NullPool))
+    assert each == [None] * ATTEMPTS

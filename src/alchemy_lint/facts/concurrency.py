@@ -6,10 +6,12 @@ Also the values a module or class creates once and keeps (`session = SessionLoca
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from alchemy_lint.facts.flow import Flow
+from alchemy_lint.facts.gathering import gathered_parameters
 from alchemy_lint.facts.model import Scope, SessionUse, SpawnedWork, StoredValue, TaskSpawn
 from alchemy_lint.facts.reaches import ReachFinder
 from alchemy_lint.facts.values import Binding, Held, Origin, Reach, ReachKind, StepKind, ValueRef, ValueTable
@@ -44,6 +46,9 @@ _APPENDS = frozenset({"append", "add"})
 #: Methods that put every item of their argument into the collection.
 _EXTENDS = frozenset({"extend", "update"})
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp)
+_LITERAL_COLLECTIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.List, ast.Tuple, ast.Set)
+#: The gathering entries that run every item of a collection they are handed.
+_RUNNING_ALL = frozenset(GATHERING.values())
 _MAX_REACHES = 16
 _TEXT_LIMIT = 60
 
@@ -89,6 +94,8 @@ class _PendingSpawn:
     loop_end: int | None = None
     loop_start: int = 0
     outlives_loop: bool = False
+    callee: tuple[Origin, ...] = ()
+    argument: str = ""
 
 
 @dataclass(slots=True)
@@ -116,6 +123,8 @@ class ConcurrencyRecorder:
         self.records: list[_FunctionRecord] = []
         self.stored: list[StoredValue] = []
         self._script_lines: list[tuple[int, int]] = []
+        #: The parameters the function last left gathers (see `facts/gathering.py`).
+        self.gathered: tuple[str, ...] = ()
 
     def scan_module(self, tree: ast.Module) -> None:
         """Note `if __name__ == "__main__":` blocks: a script's own run, not state kept for reuse."""
@@ -134,6 +143,7 @@ class ConcurrencyRecorder:
 
     def leave_function(self) -> tuple[TaskSpawn, ...]:
         record = self.records.pop()
+        self.gathered = self._gathered(record)
         finished = [(pending.node, self._finish(record, pending)) for pending in record.spawns]
         if not any(spawn.detached for _, spawn in finished):
             return tuple(spawn for _, spawn in finished)
@@ -165,6 +175,16 @@ class ConcurrencyRecorder:
             if other.detached and spawn.line < other.line <= spawn.window_end and flow.can_follow(node, other_node)
         )
         return replace(spawn, racing_uses=uses, racing_spawns=others)
+
+    def _gathered(self, record: _FunctionRecord) -> tuple[str, ...]:
+        gathers = [pending.node for pending in record.spawns if pending.entry in _RUNNING_ALL]
+        function = record.function
+        if not gathers or not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return ()
+        table = self.builder.table
+        return gathered_parameters(
+            function, gathers, lambda expr: qualify(expr, table) if dotted_parts(expr) is not None else None
+        )
 
     @property
     def record(self) -> _FunctionRecord | None:
@@ -250,6 +270,8 @@ class ConcurrencyRecorder:
             and len(node.args) == 1
         ):
             self.extend(func.value.id, node.args[0], node.lineno, node.col_offset)
+        elif awaited and (node.args or node.keywords):
+            self._through_helper(record, node)
         if record.spawns:  # a use before the first spawn never runs beside a task
             self._record_uses(record, node)
 
@@ -269,6 +291,18 @@ class ConcurrencyRecorder:
         pending = _PendingSpawn(entry, node, work, detached=False)
         record.spawns.append(pending)
         record.spawn_nodes[id(node)] = pending
+
+    def _through_helper(self, record: _FunctionRecord, node: ast.Call) -> None:
+        """`await bounded_gather([load(s, i) for i in ids])`: a collection of awaitables that
+        reach a session, handed to a callee that may run them at once (the index decides)."""
+        for argument, value in _collections(node):
+            work = self._work_of(value, is_collection=True)
+            if work:
+                callee = self.builder.origins_of(node)
+                pending = _PendingSpawn(_short(node.func), node, work, detached=False, callee=callee, argument=argument)
+                record.spawns.append(pending)
+                record.spawn_nodes[id(node)] = pending
+                return
 
     def _task(
         self,
@@ -434,6 +468,8 @@ class ConcurrencyRecorder:
             work=tuple(work),
             detached=pending.detached,
             window_end=window_end,
+            callee=pending.callee,
+            argument=pending.argument,
         )
 
     def _many_per_loop(self, record: _FunctionRecord, pending: _PendingSpawn) -> list[SpawnedWork]:
@@ -507,6 +543,19 @@ class ConcurrencyRecorder:
             self.stored.append(
                 StoredValue(name, where, line, col, origins, function, on_state=where == "on application state")
             )
+
+
+def _collections(call: ast.Call) -> Iterator[tuple[str, ast.expr]]:
+    """The arguments that are literal collections or comprehensions, with where they land:
+    a position (until a `*args`) or a keyword."""
+    for position, arg in enumerate(call.args):
+        if isinstance(arg, ast.Starred):
+            return
+        if isinstance(arg, _LITERAL_COLLECTIONS):
+            yield str(position), arg
+    for keyword in call.keywords:
+        if keyword.arg is not None and isinstance(keyword.value, _LITERAL_COLLECTIONS):
+            yield keyword.arg, keyword.value
 
 
 def _is_main_guard(test: ast.expr) -> bool:

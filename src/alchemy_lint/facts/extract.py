@@ -634,6 +634,7 @@ class _FactsBuilder(FastNodeVisitor):
         for statement in node.body:
             self.visit(statement)
         task_spawns = self.concurrency.leave_function()
+        gathered = self.concurrency.gathered
         invocations = self.invocations.leave_function(node.name, qualname)
         self.kept.leave_function(node)
         response_model = self._response_model(node)
@@ -692,6 +693,7 @@ class _FactsBuilder(FastNodeVisitor):
                 yields=tuple(state.yields),
                 returned=tuple(state.returned_values),
                 task_spawns=task_spawns,
+                gathered_parameters=gathered,
                 returns=returned_target(node.returns, table),
                 returns_items=returned_items(node.returns, table),
                 loading=loading,

@@ -364,6 +364,9 @@ class FunctionFacts:
     #: Parameters it never waits on itself: used only through session methods that run no
     #: statement and by handing them on (see `facts/quiet.py`).
     quiet_parameters: tuple[str, ...] = ()
+    #: Parameters whose items the function runs at once as awaitables (a project's own
+    #: `gather` helper over a list of coroutines, see `facts/gathering.py`).
+    gathered_parameters: tuple[str, ...] = ()
 
 
 @record
@@ -592,6 +595,11 @@ class TaskSpawn:
     racing_uses: tuple[SessionUse, ...] = ()
     #: Lines of the other tasks started while this one may run.
     racing_spawns: tuple[int, ...] = ()
+    #: A collection of awaitables handed to a project function (`await bounded_gather([...])`):
+    #: the callee and where the collection lands; it runs them at once only if the callee
+    #: gathers that parameter (the index decides).
+    callee: tuple[Origin, ...] = ()
+    argument: str = ""
 
 
 @record

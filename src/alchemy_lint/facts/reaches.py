@@ -11,7 +11,7 @@ import ast
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
-from alchemy_lint.facts.values import Held, Origin, Reach, ReachKind, ValueRef
+from alchemy_lint.facts.values import Held, Origin, Reach, ReachKind, StepKind, ValueRef
 from alchemy_lint.resolve import bound_names, expression_text
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
@@ -48,6 +48,11 @@ SESSION_COROUTINES = frozenset(
     }
 )
 MAX_REACHES = 16
+#: Result methods that hand out the same ORM objects (`.scalars().unique().all()`).
+_RESULT_PASSING = frozenset({"all", "unique", "fetchall"})
+#: Session (or result) methods whose result iterates over the ORM objects a query loaded.
+_LOADING = frozenset({"scalars", "exec"})
+_EXECUTING = frozenset({"execute", "exec"})
 
 
 class ReachFinder:
@@ -65,6 +70,8 @@ class ReachFinder:
         #: Names bound by the comprehension or lambda being read: one value per item, not shared;
         #: with what each item is when the facts know it (`for order in orders: list[Order]`).
         self._hidden: list[dict[str, ValueRef | None]] = []
+        #: For the names above that are ORM objects of one query: the session that loaded them.
+        self._loaders: list[dict[str, ValueRef]] = []
 
     def reaches(self, expr: ast.expr, how: ReachKind = ReachKind.ARGUMENT) -> tuple[Reach, ...]:
         found: list[Reach] = []
@@ -97,6 +104,7 @@ class ReachFinder:
     ) -> tuple[Reach, ...]:
         # A session bound by the comprehension itself (`for s in sessions`) is one per item.
         own: dict[str, ValueRef | None] = {}
+        loaders: dict[str, ValueRef] = {}
         for generator in expr.generators:
             # (An iterable bound by an earlier `for` of the same comprehension is not the name outside.)
             inner = isinstance(generator.iter, ast.Name) and generator.iter.id in own
@@ -107,13 +115,31 @@ class ReachFinder:
             for name in bound_names(generator.target):
                 held = holds.get(name, ())
                 own[name] = ValueRef(name, elements, held) if elements or held else None
+            target = generator.target
+            loader = self._loader(generator.iter) if isinstance(target, ast.Name) and not inner else None
+            if isinstance(target, ast.Name) and loader is not None:
+                loaders[target.id] = loader
         self._hidden.append(own)
+        self._loaders.append(loaders)
         try:
             # A dict comprehension's items are its values (`{k: load(s, k) for k in keys}`).
             item = expr.value if isinstance(expr, ast.DictComp) else expr.elt
             return self.work_reaches(item) if work else self.reaches(item)
         finally:
             self._hidden.pop()
+            self._loaders.pop()
+
+    def _loader(self, iterable: ast.expr) -> ValueRef | None:
+        """The session whose query loaded the ORM objects a name holds: `parents` of `parents =
+        (await session.execute(q)).scalars().all()` (or `session.scalars(q)`, SQLModel's
+        `session.exec(q)`), as origins the index evaluates."""
+        if type(iterable) is not ast.Name:
+            return None
+        ref = self._value_ref(iterable)
+        if ref is None:
+            return None
+        found = tuple(base for origin in ref.origins if (base := _query_session(origin)) is not None)
+        return ValueRef(iterable.id, found) if found else None
 
     def items_held(self, target: ast.expr, iterable: ast.expr) -> dict[str, tuple[Held, ...]]:
         """What the names a `for` binds keep of the tracked values, by name: each item of a
@@ -215,17 +241,25 @@ class ReachFinder:
     def _lambda(self, node: ast.Lambda) -> tuple[Reach, ...]:
         own = dict.fromkeys(a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs))
         self._hidden.append(own)
+        self._loaders.append({})
         try:
             return tuple(Reach(r.ref, ReachKind.CLOSURE, "lambda") for r in self.reaches(node.body))
         finally:
             self._hidden.pop()
+            self._loaders.pop()
 
     def _collect(
-        self, expr: ast.expr, how: ReachKind, found: list[Reach], method: str = "", operand: ValueRef | None = None
+        self,
+        expr: ast.expr,
+        how: ReachKind,
+        found: list[Reach],
+        method: str = "",
+        operand: ValueRef | None = None,
+        keywords: tuple[str, ...] = (),
     ) -> None:
         """`method`: for a receiver (`how` METHOD_CALL), the method called on it: what the method
-        uses of the object (`self.session`) reaches the work too, which the index decides; and
-        `operand`, what its first argument is."""
+        uses of the object (`self.session`) reaches the work too, which the index decides;
+        `operand`, what its first argument is; `keywords`, the keywords it is called with."""
         if isinstance(expr, ast.Await):
             expr = expr.value
         if isinstance(expr, ast.Starred):
@@ -244,12 +278,17 @@ class ReachFinder:
         if text is None:
             return
         root = text.split(".", 1)[0]
-        for hidden in reversed(self._hidden):
+        for depth in range(len(self._hidden) - 1, -1, -1):
+            hidden = self._hidden[depth]
             if root in hidden:
                 # One item per iteration: only what every item holds is shared.
                 item = hidden[root]
                 if item is not None:
                     _held_reaches(item.holds, text, found)
+                loader = self._loaders[depth].get(root) if how is ReachKind.METHOD_CALL and text == root else None
+                if loader is not None and method:
+                    # Every object of one query belongs to the session that loaded it.
+                    found.append(Reach(loader, ReachKind.LOADED, method, keywords=keywords))
                 return
         ref = self._value_ref(expr)
         if ref is None:
@@ -266,7 +305,8 @@ class ReachFinder:
         func = call.func
         if isinstance(func, ast.Attribute):
             operand = self._operand(call) if func.attr in _OPERAND_METHODS else None
-            self._collect(func.value, ReachKind.METHOD_CALL, found, func.attr, operand)
+            keywords = tuple(keyword.arg for keyword in call.keywords if keyword.arg is not None)
+            self._collect(func.value, ReachKind.METHOD_CALL, found, func.attr, operand, keywords)
         elif isinstance(func, ast.Name):
             self._closure(func, found)
         elif isinstance(func, ast.Lambda):
@@ -296,6 +336,24 @@ class ReachFinder:
         if ref is None:
             return
         _held_reaches(tuple(held for held in ref.holds if not held.many), func.id, found)
+
+
+def _query_session(origin: Origin) -> Origin | None:
+    """The origin of the session a query result comes from, without the query's steps:
+    `session.execute(q).scalars().all()`, `session.scalars(q)`, SQLModel's `session.exec(q)`
+    (the rows of `execute()` alone are not the objects)."""
+    steps = origin.steps
+    end = len(steps)
+    while end and steps[end - 1].kind is StepKind.METHOD and steps[end - 1].name in _RESULT_PASSING:
+        end -= 1
+    if not end or steps[end - 1].kind is not StepKind.METHOD or steps[end - 1].name not in _LOADING:
+        return None
+    end -= 1
+    if steps[end].name == "scalars" and end and steps[end - 1].kind is StepKind.METHOD:
+        end -= steps[end - 1].name in _EXECUTING
+    if end and steps[end - 1].kind is StepKind.METHOD and steps[end - 1].name in _EXECUTING:
+        return None  # (`session.execute(q).exec(...)` is no query of the session)
+    return Origin(origin.kind, origin.name, steps[:end])
 
 
 def _item_sources(target: ast.expr, iterable: ast.expr) -> list[tuple[str, ast.Name]]:

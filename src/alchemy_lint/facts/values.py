@@ -95,6 +95,10 @@ class ReachKind(str, Enum):
     WRAPPER = "wrapper"
     #: Through a nested function or lambda that uses it: `async def work(): await session...`.
     CLOSURE = "closure"
+    #: Through the ORM objects its query loaded: `p.count()` for each `p` of `parents =
+    #: (await session.execute(...)).scalars().all()`, where the method runs statements on the
+    #: object's own session (`async_object_session(self)`); `via` names the method.
+    LOADED = "loaded object"
 
 
 @record
@@ -127,6 +131,9 @@ class Reach:
     #: can ask whether the callee ever waits on it.
     callee: tuple[Origin, ...] = ()
     argument: str = ""
+    #: LOADED: the keywords the method is called with: a class whose method takes none of
+    #: them by that name is not the class of the objects.
+    keywords: tuple[str, ...] = ()
 
 
 @record

@@ -117,6 +117,15 @@ class Summaries:
                 found.setdefault(qualname, functions[qualname])
         return tuple(found.values())
 
+    def gathers(self, callee: tuple[Origin, ...], argument: str) -> bool:
+        """Whether a call hands a collection, as `argument`, to a project function that runs its
+        items at once (`await bounded_gather(coros)` over `asyncio.gather`)."""
+        for function in self.callees(callee):
+            parameter = self.parameter(function, argument)
+            if parameter is not None and parameter in function.gathered_parameters:
+                return True
+        return False
+
     def parameter(self, function: FunctionFacts, argument: str) -> str | None:
         """The parameter of `function` an argument lands in: a position, a keyword, or `self`."""
         bound = self._is_bound_method(function)

@@ -167,6 +167,8 @@ _CONSTRUCTED = {ValueKind.SESSION_CLASS: ValueKind.SESSION, ValueKind.CONFIG_CON
 _CONFIG_FACTORY = "create_session_maker"
 _CONFIG_SESSION = "get_session"
 _SESSION_GETTERS = frozenset({Api.ASYNC_OBJECT_SESSION, Api.OBJECT_SESSION})
+#: `lazy=` values that load a relationship when it is first read (None: the default, "select").
+_LAZY_LOADERS = frozenset({None, "select", "True"})
 _BEGIN = frozenset({"begin", "begin_nested"})
 #: What `async with` (then `with`) calls on a context manager, for what it binds.
 _ENTER_METHODS = ("__aenter__", "__enter__")
@@ -252,6 +254,7 @@ class ValueModel:
         self._passing_files: dict[str, list[str]] | None = None
         self._passing: dict[str, list[tuple[PassingCall, bool]]] = {}
         self._passed_expiry: dict[tuple[str, str], bool | None] = {}
+        self._loaded_waits: dict[tuple[str, tuple[str, ...]], bool] = {}
 
     # -- public questions ------------------------------------------------------------
 
@@ -419,6 +422,72 @@ class ValueModel:
             if not (spawner and any(f"{klass}.{spawner}" in functions for klass in between)):
                 found.append(method)
         return found
+
+    def loaded_objects_wait(self, method: str, keywords: tuple[str, ...] = ()) -> bool:
+        """Whether calling `method` (with these keywords) on ORM objects may wait on the session
+        that loaded them: every mapped class of the project whose method of that name (its own or
+        inherited) takes the keywords gets that session with `async_object_session(self)`/
+        `object_session(self)` and awaits a call on it, or loads a lazily loaded relationship of
+        itself (`await self.awaitable_attrs.items`), in the method or in a method of the same
+        object it calls (`self._pending()`)."""
+        key = (method, keywords)
+        known = self._loaded_waits.get(key)
+        if known is None:
+            known = self._loaded_waits[key] = self._compute_loaded_waits(method, keywords)
+        return known
+
+    def _compute_loaded_waits(self, method: str, keywords: tuple[str, ...]) -> bool:
+        index = self.index
+        functions = index.functions
+        owners: set[str] = set()
+        for model in index.models():
+            chain = index.class_chain(model)
+            found = next((c.qualname for c in chain if f"{c.qualname}.{method}" in functions), None)
+            if found is not None and _takes(functions[f"{found}.{method}"], keywords):
+                owners.add(f"{found}.{method}")
+        return bool(owners) and all(self._waits_on_own_session(qualname) for qualname in sorted(owners))
+
+    def _waits_on_own_session(self, qualname: str) -> bool:
+        """The method, or a method of the same class it calls, awaits a call on the session
+        `async_object_session(self)` gives."""
+        functions = self.index.functions
+        pending, seen = [qualname], set[str]()
+        while pending and len(seen) < _MAX_METHODS:
+            name = pending.pop()
+            function = functions.get(name)
+            if name in seen or function is None:
+                continue
+            seen.add(name)
+            if any(call.awaited and self._from_object_session(call.receiver.origins) for call in function.calls):
+                return True
+            if function.parameters and self._loads_itself(function, function.parameters[0]):
+                return True
+            owner = name.rsplit(".", 1)[0]
+            pending.extend(i.target for i in function.invocations if i.target.rsplit(".", 1)[0] == owner)
+        return False
+
+    def _loads_itself(self, function: FunctionFacts, receiver: str) -> bool:
+        """The method loads a relationship of its own object that is loaded lazily (`await
+        self.awaitable_attrs.items` with the default `lazy="select"`): a statement on the
+        object's session unless the query loaded it. An eager loader's relationship is loaded
+        with the object; a `raise`/`noload` one never runs a statement."""
+        owner = function.qualname.rsplit(".", 1)[0]
+        for read in function.parameter_loads:
+            if read.parameter != receiver or len(read.path) != 1:
+                continue
+            relationship = self.index.relationships(owner).get(read.path[0])
+            if relationship is not None and relationship.lazy in _LAZY_LOADERS:
+                return True
+        return False
+
+    def _from_object_session(self, origins: tuple[Origin, ...]) -> bool:
+        """The value is what `async_object_session(...)`/`object_session(...)` returned."""
+        return any(
+            origin.kind is OriginKind.NAME
+            and origin.steps == (CALL,)
+            and known_api(self.index.canonical(origin.name)) in _SESSION_GETTERS
+            for origin in origins
+        )
 
     def runs_statements_here(self, function: FunctionFacts, text: str) -> bool:
         """Usage evidence: the function calls `execute`/`scalars`/`get`... on `text` with a
@@ -1353,3 +1422,8 @@ def _short(qualname: str) -> str:
 
 
 __all__ = ["EngineRef", "Evidence", "Value", "ValueKind", "ValueModel"]
+
+
+def _takes(function: FunctionFacts, keywords: tuple[str, ...]) -> bool:
+    """The function accepts these keywords (a `**kwargs` is not in its parameters: unknown)."""
+    return all(keyword in function.parameters for keyword in keywords)

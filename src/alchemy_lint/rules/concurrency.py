@@ -131,6 +131,8 @@ class _Sessions:
         without yielding), or a project coroutine that only adds objects to the session it is
         handed (itself and in the calls it hands it to)."""
         index = self.context.index
+        if reach.how is ReachKind.LOADED:
+            return not index.values.loaded_objects_wait(reach.via, reach.keywords)
         if reach.how is ReachKind.ARGUMENT and reach.callee:
             return not index.summaries.waits.call(index.summaries, reach.callee, reach.argument)
         if reach.how is not ReachKind.METHOD_CALL or reach.via != "delete" or reach.operand is None:
@@ -156,6 +158,8 @@ class _Sessions:
 
 
 def _display(reach: Reach, ref: ValueRef) -> str:
+    if reach.how is ReachKind.LOADED:
+        return f"that loaded {ref.text}"
     if ref is reach.ref or (reach.how is ReachKind.METHOD_CALL and reach.via):
         return ref.text
     return f"{reach.ref.text} (holding {ref.text})"
@@ -173,6 +177,8 @@ def _how(ways: list[tuple[ReachKind, str]]) -> str:
             shown.append(f"through `{via}`, built from it")
         elif how is ReachKind.CLOSURE:
             shown.append(f"through `{via}`, which uses it")
+        elif how is ReachKind.LOADED:
+            shown.append(f"through `{via}()` of the objects it loaded, which runs statements on their session")
     return f" ({'; '.join(shown)})" if shown else ""
 
 
@@ -196,6 +202,8 @@ def check_session_shared(rule: Rule, context: FileContext) -> Iterator[Finding]:
             continue
         sessions = _Sessions(context, function)
         for spawn in function.task_spawns:
+            if spawn.callee and not context.index.summaries.gathers(spawn.callee, spawn.argument):
+                continue  # (a collection handed to a function that does not run it at once)
             details = _detached(spawn, function, sessions) if spawn.detached else _gathered(spawn, sessions)
             for shared, detail in details:
                 yield rule.report(
@@ -269,7 +277,19 @@ SESSION_SHARED_ACROSS_TASKS = Rule(
         "or through a method of an object that holds it "
         "(`gather(*(self.load(i) for i in ids))` where `load`, or a subclass's override of it, uses "
         "`self.session`), or as an object received whole whose declared class keeps one "
-        "(`ctx: Context` passed to each task, with `session: AsyncSession` a field of `Context`). "
+        "(`ctx: Context` passed to each task, with `session: AsyncSession` a field of `Context`), "
+        "or through the ORM objects one query of it loaded (`shelf.count()` for each `shelf` of "
+        "`(await session.execute(select(Shelf))).scalars().all()`, `session.scalars(...)` or SQLModel's "
+        "`session.exec(...)`) when every mapped class whose method of that name takes the call's "
+        "keywords runs statements on the object's own session: it awaits a call on "
+        "`async_object_session(self)`/`object_session(self)`, or loads a relationship of itself "
+        "declared with a lazy loader through `self.awaitable_attrs` (an eager, `raise` or `noload` "
+        "relationship runs nothing), in the method or a method of the same object it calls. "
+        "Besides asyncio's own calls, a project function runs the coroutines of a collection at once "
+        "when it hands them (or a nested coroutine's call that awaits each of them, as a semaphore-"
+        "bounded `gather` helper does) to `asyncio.gather`/`wait`/`as_completed`: "
+        "`await bounded_gather([load(s, i) for i in ids])` counts, a helper that awaits them in "
+        "turn does not. "
         "A task started with `create_task` is concurrent with the code that "
         "started it until it is awaited, so the spawner's own use of the session in that window counts. "
         "`session.delete(obj)` counts only when it may run a statement: SQLAlchemy loads an unloaded "
