@@ -154,7 +154,9 @@ def test_where_the_foreign_key_is(relationship: str, many_to_one: bool, tmp_path
         ('relationship("UserDetail", secondary="links", uselist=False)', False),
         ('relationship("UserDetail", foreign_keys="[UserDetail.user_id]", uselist=False)', False),
         ('relationship("UserDetail", foreign_keys="User.name", uselist=False)', True),
-        ('relationship("UserDetail", primaryjoin="User.id == UserDetail.user_id", uselist=False)', None),
+        # The condition's columns say it: the compared foreign key is on user_details.
+        ('relationship("UserDetail", primaryjoin="User.id == UserDetail.user_id", uselist=False)', False),
+        ('relationship("UserDetail", primaryjoin="User.name == UserDetail.token", uselist=False)', None),
     ],
 )
 def test_join_options_say_where_the_foreign_key_is(declaration: str, expected: bool | None, tmp_path: Path) -> None:

@@ -156,7 +156,7 @@ def relationship_facts(
     if target is None and annotation is not None:
         target = _target_name(annotation, table)
     cascade = _DeleteCascade() if call is None else _delete_cascade(call)
-    foreign_keys, join = _join_options(call) if call is not None else (None, None)
+    foreign_keys, join, join_columns = _join_options(call) if call is not None else (None, None, None)
     return RelationshipFacts(
         name,
         target,
@@ -171,21 +171,28 @@ def relationship_facts(
         cascade.backref_loads,
         foreign_keys,
         join,
+        join_columns,
     )
 
 
-def _join_options(call: ast.Call) -> tuple[tuple[str, ...] | None, str | None]:
-    """`foreign_keys=` (its columns as written) and how else the join is given (`secondary=`,
-    `primaryjoin=`), also in SQLModel's `sa_relationship_kwargs` and `sa_relationship`."""
+_JoinOptions = tuple[tuple[str, ...] | None, str | None, tuple[str, ...] | None]
+
+
+def _join_options(call: ast.Call) -> _JoinOptions:
+    """`foreign_keys=` (its columns as written), how else the join is given (`secondary=`,
+    `primaryjoin=`) and the columns a `primaryjoin=` compares, also in SQLModel's
+    `sa_relationship_kwargs` and `sa_relationship`."""
     foreign_keys: tuple[str, ...] | None = None
     join: str | None = None
+    join_columns: tuple[str, ...] | None = None
     options: list[tuple[str, ast.expr]] = []
     for keyword in call.keywords:
         if keyword.arg == "sa_relationship_kwargs":
             options.extend(_mapping_items(keyword.value))
         elif keyword.arg == "sa_relationship" and isinstance(keyword.value, ast.Call):
-            inner_keys, inner_join = _join_options(keyword.value)
+            inner_keys, inner_join, inner_columns = _join_options(keyword.value)
             foreign_keys, join = foreign_keys or inner_keys, join or inner_join
+            join_columns = join_columns or inner_columns
         elif keyword.arg is not None:
             options.append((keyword.arg, keyword.value))
     for option, value in options:
@@ -195,7 +202,39 @@ def _join_options(call: ast.Call) -> tuple[tuple[str, ...] | None, str | None]:
             join = "secondary"
         elif option == "primaryjoin" and join is None:
             join = "primaryjoin"
-    return foreign_keys, join
+            join_columns = _condition_columns(value)
+    return foreign_keys, join, join_columns
+
+
+def _condition_columns(value: ast.expr) -> tuple[str, ...] | None:
+    """The columns a `primaryjoin=` condition compares, as written (`Node.id`,
+    `NodeRevision.node_id`), from the expression, a lambda's body or a string of it. None when
+    it is none of these, names no column, or annotates its columns with `foreign()`/`remote()`
+    (then the annotations, not the columns' foreign keys, say which way it runs)."""
+    condition: ast.expr = value.body if isinstance(value, ast.Lambda) else value
+    if isinstance(condition, ast.Constant) and isinstance(condition.value, str):
+        try:
+            condition = ast.parse(condition.value.strip(), mode="eval").body
+        except SyntaxError:
+            return None
+    callees = [node.func for node in ast.walk(condition) if isinstance(node, ast.Call)]
+    if any(_is_annotation(callee) for callee in callees):
+        return None
+    skipped = {id(callee) for callee in callees}
+    skipped.update(id(node.value) for node in ast.walk(condition) if isinstance(node, ast.Attribute))
+    columns = [
+        ".".join(parts)
+        for node in ast.walk(condition)
+        if isinstance(node, ast.Attribute) and id(node) not in skipped
+        if (parts := dotted_parts(node)) is not None
+    ]
+    return tuple(dict.fromkeys(columns)) or None
+
+
+def _is_annotation(callee: ast.expr) -> bool:
+    """`foreign`/`remote` (also `orm.foreign`): a join annotation."""
+    name = callee.attr if isinstance(callee, ast.Attribute) else getattr(callee, "id", None)
+    return name in ("foreign", "remote")
 
 
 def _column_names(value: ast.expr) -> tuple[str, ...] | None:

@@ -593,6 +593,12 @@ class _Keyed:
 
 
 @record
+class _EmptyDict:
+    """A dict written with no items (`found = {}`): `found[key] = order` then makes it a dict
+    of the objects, as `found.append(order)` makes a list of an empty one."""
+
+
+@record
 class _AwaitableAttrs:
     owner: str | None
     obj: _Object
@@ -655,6 +661,7 @@ _Value = (
     | _Tuple
     | _Zipped
     | _Keyed
+    | _EmptyDict
     | _Effects
     | _Swallowed
     | _Failed
@@ -702,6 +709,9 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
         # `found = []`, then `found.append(order)` on some paths: a list of the objects.
         if isinstance(empty, _Options) and not empty.loaders and empty.known and isinstance(full, _Object):
             return full if full.stage == "list" else None
+        # `found = {}`, then `found[key] = order` on some paths: a dict of the objects.
+        if isinstance(empty, _EmptyDict) and isinstance(full, _Object):
+            return full if full.stage == "dict" else None
     if isinstance(left, _Options) and isinstance(right, _Options):
         return _Options(
             left.loaders & right.loaders,
@@ -1912,6 +1922,8 @@ class _LoadingWalker:
         elif isinstance(target, ast.Subscript):
             self.expr(target.value, env)
             self.expr(target.slice, env)
+            if type(target.value) is ast.Name and not isinstance(target.slice, ast.Slice):
+                self.store_item(target.value.id, value, env)
         elif isinstance(target, ast.Starred):
             self.bind(target.value, None, env)
 
@@ -1953,6 +1965,25 @@ class _LoadingWalker:
         prefix = name + "."
         for key in [key for key in env if key.startswith(prefix)]:
             del env[key]
+
+    @staticmethod
+    def store_item(name: str, value: _Value | None, env: _Env) -> None:
+        """`found[key] = order`: an empty dict becomes a dict of the objects (read back by
+        `found[k]`, `found.get(k)`, `found.values()`), as a comprehension's does; a dict of
+        objects from another source, or anything else stored, leaves it unknown."""
+        held = env.get(name)
+        if not isinstance(held, (_EmptyDict, _Object)) or (isinstance(held, _Object) and held.stage != "dict"):
+            return
+        stored = (
+            replace(value, stage="dict")
+            if isinstance(value, _Object) and value.stage is None and value.source.kind is not SourceKind.CALL
+            else None
+        )
+        joined = stored if stored is None or isinstance(held, _EmptyDict) else _join_values(held, stored)
+        if joined is None:
+            env.pop(name, None)
+        else:
+            env[name] = joined
 
     def alias_method(self, name: str, source: ast.expr | None) -> None:
         """`commit = session.commit`: the name stands for the method while it is bound to nothing else."""
@@ -2062,7 +2093,7 @@ class _LoadingWalker:
                 return replace(element, stage="dict")
             return None
         if isinstance(node, ast.Dict):
-            return self.keyed(node, env)
+            return self.keyed(node, env) if node.keys else _EmptyDict()
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             values = [self.expr(e.value if isinstance(e, ast.Starred) else e, env) for e in node.elts]
             if isinstance(node, ast.Tuple) and any(isinstance(value, _Object) for value in values):

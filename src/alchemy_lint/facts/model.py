@@ -401,6 +401,10 @@ class RelationshipFacts:
     #: How the join is given besides the foreign keys: "secondary" (an association table), or
     #: "primaryjoin" (a condition that may run either way); None for neither.
     join: str | None = None
+    #: The columns a `primaryjoin=` condition compares, as written (`Node.id`,
+    #: `NodeRevision.node_id`): those that carry a foreign key say which way it runs. None when
+    #: there is no such condition, it is no literal, or it annotates `foreign()`/`remote()`.
+    join_columns: tuple[str, ...] | None = None
 
     @property
     def loads_on_delete(self) -> bool:

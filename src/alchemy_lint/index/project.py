@@ -558,7 +558,8 @@ class ProjectIndex:
     def _many_to_one(self, cls: ClassFacts, relationship: RelationshipFacts) -> bool | None:
         """Where the relationship's foreign key is (see `RelationshipRef.many_to_one`): the
         columns `foreign_keys=` names, else the foreign keys the two models declare towards
-        each other, when only one of them does."""
+        each other, when only one of them does; for a `primaryjoin=` condition, the side whose
+        compared columns carry a foreign key, as SQLAlchemy reads it."""
         if relationship.join == "secondary":
             return False
         owner = self.class_chain(cls.qualname)
@@ -567,6 +568,8 @@ class ProjectIndex:
         if relationship.foreign_keys is not None:
             sides = {_column_side(column, owner, target) for column in relationship.foreign_keys}
             return sides.pop() if len(sides) == 1 else None
+        if relationship.join_columns is not None and owner and target:
+            return _condition_side(relationship.join_columns, owner, target)
         if relationship.join is not None or not target:
             return None
         forward = _references(owner, target)
@@ -875,6 +878,27 @@ def _references(source: Sequence[ClassFacts], target: Sequence[ClassFacts]) -> b
     """Whether the model of `source` declares a foreign key to the table of `target`."""
     names = _table_names(target)
     return any(referenced in names for cls in source for _, referenced in cls.references)
+
+
+def _condition_side(columns: tuple[str, ...], owner: Sequence[ClassFacts], target: Sequence[ClassFacts]) -> bool | None:
+    """Which side of a `primaryjoin=` condition holds the foreign key: True for the owner's
+    columns, False for the target's, None when none of the compared columns carries one, both
+    sides do, or a column's side cannot be told (a self-referential condition, a bare name)."""
+    if owner[0] in target or target[0] in owner:
+        return None  # the same model, or one inheriting the other: a name could be either side
+    sides: set[bool] = set()
+    for column in columns:
+        side = _column_side(column, owner, target) if "." in column else None
+        if side is None:
+            return None
+        if _carries_foreign_key(column.rsplit(".", 1)[-1], owner if side else target):
+            sides.add(side)
+    return sides.pop() if len(sides) == 1 else None
+
+
+def _carries_foreign_key(field: str, chain: Sequence[ClassFacts]) -> bool:
+    """Whether a model (its class chain) declares `field` with a foreign key."""
+    return any(name == field for cls in chain for name, _ in cls.references)
 
 
 def _column_side(column: str, owner: Sequence[ClassFacts], target: Sequence[ClassFacts]) -> bool | None:
