@@ -252,7 +252,6 @@ def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...], held
         if target is None:
             continue
         in_session = held.at(access.line)
-        end = (access.end_line, access.end_col) if access.end_line is not None and access.end_col is not None else None
         if target.relationship is None:
             # `order.item_count`: a property (or method) of the model that reads relationships.
             if access.kind is AccessKind.READ:
@@ -281,16 +280,22 @@ def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...], held
             continue
         if is_loaded(target, access, in_session) is not False:
             continue
-        yield _Lazy(
-            access.line,
-            access.col,
-            target,
-            access.attribute,
-            access.target,
-            end=end,
-            source_line=access.source.line,
-            read=access.kind is AccessKind.READ,
-        )
+        yield _lazy_read(access, target)
+
+
+def _lazy_read(access: ObjectAccess, target: AccessTarget) -> _Lazy:
+    """The lazy load that `access` itself makes, reported on its expression."""
+    end = (access.end_line, access.end_col) if access.end_line is not None and access.end_col is not None else None
+    return _Lazy(
+        access.line,
+        access.col,
+        target,
+        access.attribute,
+        access.target,
+        end=end,
+        source_line=access.source.line,
+        read=access.kind is AccessKind.READ,
+    )
 
 
 def _reloaded_reads(context: FileContext, access: ObjectAccess, reloads: Reloads) -> Iterator[_Lazy]:
@@ -308,20 +313,7 @@ def _reloaded_reads(context: FileContext, access: ObjectAccess, reloads: Reloads
     if access.attribute in candidates:
         target = resolve_access(index, access, context.path)
         if target is not None and raises_unloaded(target.relationship):
-            end = (
-                (access.end_line, access.end_col)
-                if access.end_line is not None and access.end_col is not None
-                else None
-            )
-            yield _Lazy(
-                access.line,
-                access.col,
-                target,
-                access.attribute,
-                access.target,
-                end=end,
-                source_line=access.source.line,
-            )
+            yield _lazy_read(access, target)
         return
     unloaded = _first_reloaded(context, access.source, access.path, access.loaded, access.attribute)
     if unloaded is not None and unloaded.attribute in candidates:
