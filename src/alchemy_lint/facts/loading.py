@@ -488,11 +488,10 @@ def _deferred_function(node: ast.Call, table: NameTable) -> ast.expr | None:
     """The function `background_tasks.add_task(notify, user)` (or `BackgroundTask(notify, user)`)
     will call with the rest, once the request's response is sent."""
     func = node.func
-    if not node.args:
-        return None
-    if type(func) is ast.Attribute and func.attr in _DEFERRING:
-        pass
-    elif type(func) is not ast.Name or qualify(func, table) not in _DEFERRING_CLASSES:
+    deferring = (type(func) is ast.Attribute and func.attr in _DEFERRING) or (
+        type(func) is ast.Name and qualify(func, table) in _DEFERRING_CLASSES
+    )
+    if not (deferring and node.args):
         return None
     first = node.args[0]
     return first if isinstance(first, (ast.Name, ast.Attribute)) else None
