@@ -135,6 +135,25 @@ def _kept(
     return wrap
 
 
+def _model_method(body: list[str]) -> str:
+    """A method of a mapped class that takes the session its object belongs to: the session of
+    the query that loaded the object (`async_object_session(self)`)."""
+    lines = [
+        "class Account(Base):",
+        '    __tablename__ = "accounts"',
+        "    id: Mapped[int] = mapped_column(primary_key=True)",
+        "",
+        "    async def handler(self):",
+        "        session = async_object_session(self)",
+    ]
+    lines.extend("        " + line for line in body)
+    imports = (
+        "from sqlalchemy.ext.asyncio import async_object_session\n"
+        "from sqlalchemy.orm import Mapped, mapped_column\n\nfrom app.models import Base\n"
+    )
+    return imports + HEADER + "\n".join(lines) + "\n"
+
+
 def _called_method(imports: str) -> Callable[[list[str]], str]:
     """A method whose `Any` parameter says nothing of itself; another method of the class opens a
     session and passes it by keyword: the only evidence is what the caller passes."""
@@ -620,6 +639,11 @@ FORMS = (
             ["session = async_object_session(user)"],
             "from sqlalchemy.ext.asyncio import async_object_session\n",
         ),
+        not_for={"ASA106": _NOT_A_FACTORY, "ASA107": _NOT_CREATED, "ASA202": _NOT_CREATED, "ASA302": _NO_EXPIRY},
+    ),
+    Form(
+        "async_object_session(self) in a model's method",
+        _model_method,
         not_for={"ASA106": _NOT_A_FACTORY, "ASA107": _NOT_CREATED, "ASA202": _NOT_CREATED, "ASA302": _NO_EXPIRY},
     ),
 )

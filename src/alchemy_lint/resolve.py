@@ -237,6 +237,13 @@ def bound_names(target: ast.expr) -> list[str]:
     return []
 
 
+def caught_names(caught: ast.expr | None) -> list[ast.expr]:
+    """The classes an `except` clause names (`except E:`, `except (E, F):`); none for a bare `except:`."""
+    if caught is None:
+        return []
+    return list(caught.elts) if isinstance(caught, ast.Tuple) else [caught]
+
+
 def expression_text(expr: ast.expr) -> str | None:
     """`self.session` for a dotted name, None for anything else."""
     if type(expr) is ast.Name:

@@ -110,6 +110,7 @@ from alchemy_lint.resolve import (
     annotation_targets,
     bind_import,
     bound_names,
+    caught_names,
     dotted_parts,
     element_target,
     expression_text,
@@ -1706,7 +1707,7 @@ class _FactsBuilder(FastNodeVisitor):
         for node in function.enclosing:
             for handler in getattr(node, "handlers", ()):
                 caught = handler.type
-                names = caught.elts if isinstance(caught, ast.Tuple) else [caught] if caught is not None else []
+                names = caught_names(caught)
                 if any((qualify(name, self.table) or "").rsplit(".", 1)[-1] in _LOAD_ERRORS for name in names):
                     return True
         return False
@@ -1720,7 +1721,7 @@ class _FactsBuilder(FastNodeVisitor):
         for node in function.enclosing:
             for handler in getattr(node, "handlers", ()):
                 caught = handler.type
-                names = caught.elts if isinstance(caught, ast.Tuple) else [caught] if caught is not None else []
+                names = caught_names(caught)
                 # (A builtin such as `Exception` qualifies to nothing: its own name says it.)
                 leaves = {
                     (qualify(name, self.table) or (name.id if isinstance(name, ast.Name) else "")).rsplit(".", 1)[-1]

@@ -50,7 +50,14 @@ from alchemy_lint.facts.model import (
 from alchemy_lint.facts.values import CALL, Origin, OriginKind, Step, StepKind, ValueRef
 from alchemy_lint.facts.walk import child_nodes
 from alchemy_lint.records import record
-from alchemy_lint.resolve import NameTable, annotation_targets, dotted_parts, expression_text, qualify
+from alchemy_lint.resolve import (
+    NameTable,
+    annotation_targets,
+    caught_names,
+    dotted_parts,
+    expression_text,
+    qualify,
+)
 from alchemy_lint.sqlalchemy_api import KNOWN_API, SESSION_CLASSES
 
 
@@ -445,9 +452,7 @@ _CONFLICT_ERRORS = frozenset({"sqlalchemy.exc.IntegrityError", "sqlalchemy.Integ
 
 def _catches_conflict(caught: ast.expr | None, table: NameTable) -> bool:
     """`except IntegrityError:` (or a tuple of such): a handler of constraint conflicts only."""
-    if caught is None:
-        return False
-    names = caught.elts if isinstance(caught, ast.Tuple) else [caught]
+    names = caught_names(caught)
     return bool(names) and all(qualify(name, table) in _CONFLICT_ERRORS for name in names)
 
 
@@ -464,8 +469,7 @@ def _catches_database_errors(caught: ast.expr | None, table: NameTable) -> bool:
     tuple): a handler a failed flush or commit lands in. `except ValueError:` is not one."""
     if caught is None:
         return True
-    names = caught.elts if isinstance(caught, ast.Tuple) else [caught]
-    for name in names:
+    for name in caught_names(caught):
         qualified = qualify(name, table)
         if qualified is None and isinstance(name, ast.Name) and name.id in _EVERY_ERROR:
             return True
