@@ -17,6 +17,16 @@ from alchemy_lint.facts.failed_results import failure_keys, result_test
 from alchemy_lint.facts.fresh_state import ENTERED, FRESH, STATE
 from alchemy_lint.facts.guarded_loaders import NO_NEEDS, Needs, combined_needs, joined_needs
 from alchemy_lint.facts.injection import next_item_of
+from alchemy_lint.facts.local_truths import (
+    NO_TRUTHS,
+    filled,
+    is_truthy,
+    joined_expiries,
+    plain,
+    truths_of,
+    unconditioned,
+    without_falsy,
+)
 from alchemy_lint.facts.model import (
     ENDED,
     EXPLICIT_EXPIRIES,
@@ -646,6 +656,17 @@ _FAILED = "\0failed"
 
 
 @record
+class _Truthy:
+    """The local names known truthy on a path (`facts/local_truths.py`)."""
+
+    names: frozenset[str]
+
+
+#: The key under which a path carries `_Truthy` (dropped by a join with a path that knows none).
+_TRUTHY = "\0truthy"
+
+
+@record
 class _Savepoint:
     """A savepoint of `session` (`nested = await session.begin_nested()`, or `async with
     session.begin_nested() as nested:`), with the objects the code changed since it began (their
@@ -669,6 +690,7 @@ _Value = (
     | _Swallowed
     | _Failed
     | _Savepoint
+    | _Truthy
 )
 _Env = dict[str, _Value]
 
@@ -688,6 +710,8 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
         return _Swallowed(left.sessions | right.sessions, left.conflicts | right.conflicts)
     if isinstance(left, _Failed) and isinstance(right, _Failed):
         return left if left.line <= right.line else right
+    if isinstance(left, _Truthy) and isinstance(right, _Truthy):
+        return _Truthy(left.names & right.names)
     if isinstance(left, _Savepoint) and isinstance(right, _Savepoint):
         # Changed on some path: its rollback may expire the object.
         return _Savepoint(left.session, left.changed | right.changed) if left.session == right.session else None
@@ -834,13 +858,36 @@ def _join(left: _Env | None, right: _Env | None) -> _Env | None:
             value = _join_values(left[name], right[name])
             if value is not None:
                 joined[name] = value
-        elif name in (_EFFECTS, _FAILED):
+        elif name in (_EFFECTS, _FAILED, _TRUTHY):
             # One path did nothing to its sessions: nothing is done on every path. One path
             # swallowed no error: the joined one is no failure (its effects are both paths' at most).
+            # One path knows no name truthy: the joined one knows none.
             continue
         else:
             joined[name] = left[name] if name in left else right[name]
+    left_truthy, right_truthy = _truthy(left), _truthy(right)
+    if left_truthy != right_truthy:
+        _hang_expiries(joined, left, right, left_truthy - right_truthy, right_truthy - left_truthy)
     return joined
+
+
+def _truthy(env: _Env) -> frozenset[str]:
+    known = env.get(_TRUTHY)
+    return known.names if isinstance(known, _Truthy) else frozenset()
+
+
+def _hang_expiries(
+    joined: _Env, left: _Env, right: _Env, left_only: frozenset[str], right_only: frozenset[str]
+) -> None:
+    """An expiry one joined path made holds only where what was truthy on that path alone still
+    is (see `local_truths`)."""
+    for name, value in joined.items():
+        before, after = left.get(name), right.get(name)
+        if not (isinstance(value, _Object) and isinstance(before, _Object) and isinstance(after, _Object)):
+            continue
+        if before.expired == after.expired or value.expired != before.expired | after.expired:
+            continue
+        joined[name] = replace(value, expired=joined_expiries(before.expired, after.expired, left_only, right_only))
 
 
 # -- the walk ----------------------------------------------------------------------
@@ -1057,6 +1104,8 @@ class _LoadingWalker:
         self.response_model: tuple[Origin, ...] = ()
         #: The names the identity keys of loaded objects are read from (see `_Object.identities`).
         self.key_names: set[str] = set()
+        #: Local names some path knew truthy (`local_truths`): only they can hang an expiry.
+        self.truth_names: set[str] = set()
         #: The function called `session.expire(obj)` or `expire_all()` (see `requeried`).
         self.expires_on_purpose = False
         #: Names bound to a session's method (`commit = session.commit`), with the method; None
@@ -1272,10 +1321,20 @@ class _LoadingWalker:
     def statement(self, node: ast.stmt, env: _Env) -> _Env | None:
         if isinstance(node, ast.Expr):
             self.expr(node.value, env)
+            change = filled(node.value, _truthy(env))
+            if change is not None:
+                name, full = change
+                if full:
+                    self.learn(env, frozenset({name}), frozenset())
+                else:
+                    self.forget_truth(name, env)
         elif isinstance(node, ast.Assign):
             value = self.expr(node.value, env)
             for target in node.targets:
                 self.bind(target, value, env, node.value)
+                if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                    # `errors[field] = message`: the collection holds an item.
+                    self.learn(env, frozenset({target.value.id}), frozenset())
         elif isinstance(node, ast.AnnAssign):
             value = self.expr(node.value, env) if node.value is not None else None
             if node.value is not None:
@@ -1292,6 +1351,11 @@ class _LoadingWalker:
             elif isinstance(node.target, ast.Name):
                 env.pop(node.target.id, None)
                 self.forget_keys(node.target.id, env)
+                grows = isinstance(node.op, ast.Add) and is_truthy(node.value, _truthy(env))
+                self.forget_truth(node.target.id, env)
+                if grows:
+                    # `errors += [message]`: the collection holds an item.
+                    self.learn(env, frozenset({node.target.id}), frozenset())
             else:
                 self.expr(node.target, env)
         elif isinstance(node, ast.Return):
@@ -1306,6 +1370,10 @@ class _LoadingWalker:
         elif isinstance(node, ast.If):
             self.expr(node.test, env)
             body, orelse = dict(env), dict(env)
+            truths = truths_of(node.test)
+            if truths is not NO_TRUTHS:
+                self.learn(body, truths.body_truthy, truths.body_falsy)
+                self.learn(orelse, truths.orelse_truthy, truths.orelse_falsy)
             checked = self.expiry_test(node.test)
             if checked is not None:
                 # `if inspect(user).expired_attributes: await session.refresh(user)`: where the
@@ -1855,6 +1923,7 @@ class _LoadingWalker:
             self.alias_method(target.id, source)
             self.rebound.add(target.id)
             self.forget_keys(target.id, env)
+            self.forget_truth(target.id, env)
             if target.id in self.given_names:
                 self.forget_conditions(target.id, env)
             called = source.value if isinstance(source, ast.Await) else source
@@ -3406,6 +3475,31 @@ class _LoadingWalker:
             if any(e.method in EXPLICIT_EXPIRIES and e.reselected is None for e in value.expired):
                 env[name] = _answered(value, (model, ""), lambda e: e.method in EXPLICIT_EXPIRIES)
 
+    def learn(self, env: _Env, truthy: frozenset[str], falsy: frozenset[str]) -> None:
+        """A path on which a test (or a filling call) tells these local names truthy or falsy:
+        an expiry that needs a name truthy did not happen on a path where it is falsy."""
+        known = _truthy(env)
+        if falsy:
+            for name, value in list(env.items()):
+                if isinstance(value, _Object) and any(not e.when_truthy.isdisjoint(falsy) for e in value.expired):
+                    env[name] = replace(value, expired=without_falsy(value.expired, falsy))
+        updated = (known | truthy) - falsy
+        if updated != known:
+            self.truth_names |= truthy
+            env[_TRUTHY] = _Truthy(updated)
+
+    def forget_truth(self, name: str, env: _Env) -> None:
+        """`name` is bound again or emptied: what tests said of it no longer holds, and the
+        expiries that hung on it hold whatever it is now."""
+        if name not in self.truth_names:
+            return  # (nearly always: no test or filling call ever made it known truthy)
+        known = _truthy(env)
+        if name in known:
+            env[_TRUTHY] = _Truthy(known - {name})
+        for held, value in list(env.items()):
+            if isinstance(value, _Object) and any(name in e.when_truthy for e in value.expired):
+                env[held] = replace(value, expired=unconditioned(value.expired, name))
+
     def forget_keys(self, name: str, env: _Env) -> None:
         """`name` is bound anew: the identity keys read from it no longer name the same row."""
         if name not in self.key_names:
@@ -3649,6 +3743,8 @@ _LIST_METHODS = frozenset({"append", "extend", "insert", "remove", "pop", "clear
 def _in_expiry_order(expiries: Collection[Expiry]) -> tuple[Expiry, ...]:
     """The expiries in `_expiry_order`; most objects carry none or one, which need no key (whose
     `repr` of the callee showed in profiles)."""
+    if any(expiry.when_truthy for expiry in expiries):
+        expiries = plain(expiries)
     if len(expiries) < 2:
         return tuple(expiries)
     return tuple(sorted(expiries, key=_expiry_order))

@@ -852,6 +852,10 @@ class Expiry:
     #: method `callee` names (with no model: `Origin(ANNOTATION, "", (METHOD name,))`).
     receiver: ObjectSource | None = None
     receiver_path: tuple[str, ...] = ()
+    #: Within the walk only (the facts never carry it): the local names that were truthy on the
+    #: only path that made this event; a test that finds one falsy shows the event did not
+    #: happen on its path (`facts/local_truths.py`).
+    when_truthy: frozenset[str] = frozenset()
 
 
 @record

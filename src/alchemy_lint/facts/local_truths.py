@@ -1,0 +1,140 @@
+"""What a function's own tests say of its local collections, and the expiries that hang on them.
+
+Validation code collects its errors and leaves once it has any::
+
+    if custom_errors:
+        await nested.rollback()          # expires the object
+        errors.extend(custom_errors)     # ... and `errors` is not empty
+    if errors:
+        raise ValidationError(errors)    # the path of the rollback always leaves here
+    product.name                         # never read after that rollback
+
+The walk of the loading facts keeps, on each path, the local names known to be truthy there
+(tested so, or filled by `append()`, `add()`, `extend()` of a truthy one, `x[k] = v`). Where two
+paths join, an expiry that only one of them made holds only when what was truthy on that path
+alone still is (`Expiry.when_truthy`); a later test that finds one of those names falsy drops it.
+A name bound again, emptied (`clear()`, `pop()`, `remove()`) or deleted no longer tells anything,
+and the expiries that hung on it hold again whatever it is.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Collection, Iterable
+from dataclasses import replace
+
+from alchemy_lint.facts.model import Expiry
+from alchemy_lint.records import record
+
+#: Methods after whose call the collection holds at least one item.
+_FILLING = frozenset({"append", "add", "insert", "appendleft", "setdefault"})
+#: Methods that leave the collection holding what their argument holds, at least.
+_EXTENDING = frozenset({"extend", "update", "extendleft"})
+#: Methods after whose call the collection may be empty.
+_EMPTYING = frozenset({"clear", "pop", "popleft", "popitem", "remove", "discard"})
+
+
+@record
+class Truths:
+    """What a test says of local names on each side: truthy or falsy where the body runs, and
+    where the `else` runs."""
+
+    body_truthy: frozenset[str] = frozenset()
+    body_falsy: frozenset[str] = frozenset()
+    orelse_truthy: frozenset[str] = frozenset()
+    orelse_falsy: frozenset[str] = frozenset()
+
+    def negated(self) -> Truths:
+        return Truths(self.orelse_truthy, self.orelse_falsy, self.body_truthy, self.body_falsy)
+
+
+NO_TRUTHS = Truths()
+
+
+def truths_of(test: ast.expr) -> Truths:
+    """`if errors:`, `if not errors:`, `if a and b:` (both truthy in the body), `if a or b:`
+    (both falsy in the `else`)."""
+    if isinstance(test, ast.Name):
+        return Truths(body_truthy=frozenset({test.id}), orelse_falsy=frozenset({test.id}))
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return truths_of(test.operand).negated()
+    if isinstance(test, ast.BoolOp):
+        parts = [truths_of(value) for value in test.values]
+        if isinstance(test.op, ast.And):
+            return Truths(
+                body_truthy=frozenset().union(*(part.body_truthy for part in parts)),
+                body_falsy=frozenset().union(*(part.body_falsy for part in parts)),
+            )
+        return Truths(
+            orelse_truthy=frozenset().union(*(part.orelse_truthy for part in parts)),
+            orelse_falsy=frozenset().union(*(part.orelse_falsy for part in parts)),
+        )
+    return NO_TRUTHS
+
+
+def filled(call: ast.expr, truthy: Collection[str]) -> tuple[str, bool] | None:
+    """`errors.append(e)` -> ("errors", True): the name now holds something; `errors.clear()`
+    -> ("errors", False): it may be empty. `errors.extend(found)` fills it when `found` is
+    known truthy (or a literal with items), else says nothing."""
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+        return None
+    owner, method = call.func.value, call.func.attr
+    if not isinstance(owner, ast.Name):
+        return None
+    if method in _FILLING:
+        return owner.id, True
+    if method in _EMPTYING:
+        return owner.id, False
+    if method in _EXTENDING and call.args and is_truthy(call.args[0], truthy):
+        return owner.id, True
+    return None
+
+
+def is_truthy(expr: ast.expr, truthy: Collection[str]) -> bool:
+    """A name known truthy here, or a literal collection with an item."""
+    if isinstance(expr, ast.Name):
+        return expr.id in truthy
+    if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+        return any(not isinstance(item, ast.Starred) for item in expr.elts)
+    if isinstance(expr, ast.Dict):
+        return any(key is not None for key in expr.keys)
+    return False
+
+
+def joined_expiries(
+    left: frozenset[Expiry], right: frozenset[Expiry], left_only: frozenset[str], right_only: frozenset[str]
+) -> frozenset[Expiry]:
+    """The expiries after two paths join: one made on one path only holds when the names truthy
+    on that path alone (`left_only`, `right_only`) still are."""
+    shared = left & right
+    return frozenset(
+        (
+            *shared,
+            *(_needing(expiry, left_only) for expiry in left - shared),
+            *(_needing(expiry, right_only) for expiry in right - shared),
+        )
+    )
+
+
+def _needing(expiry: Expiry, names: frozenset[str]) -> Expiry:
+    if not names or names <= expiry.when_truthy:
+        return expiry
+    return replace(expiry, when_truthy=expiry.when_truthy | names)
+
+
+def without_falsy(expired: frozenset[Expiry], falsy: Collection[str]) -> frozenset[Expiry]:
+    """The expiries that can still hold where the `falsy` names are falsy."""
+    return frozenset(expiry for expiry in expired if expiry.when_truthy.isdisjoint(falsy))
+
+
+def unconditioned(expired: Iterable[Expiry], name: str) -> frozenset[Expiry]:
+    """`name` no longer tells anything: the expiries that hung on it hold whatever it is."""
+    return frozenset(
+        replace(expiry, when_truthy=expiry.when_truthy - {name}) if name in expiry.when_truthy else expiry
+        for expiry in expired
+    )
+
+
+def plain(expired: Iterable[Expiry]) -> set[Expiry]:
+    """The expiries as the facts record them: what the walk knew of local names is its own."""
+    return {replace(expiry, when_truthy=frozenset()) if expiry.when_truthy else expiry for expiry in expired}

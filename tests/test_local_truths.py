@@ -1,0 +1,171 @@
+"""ASA302 and the function's own tests of local collections: validation code rolls a savepoint
+back when it found errors, collects them, and leaves with `if errors: raise` before it reads the
+object again. The read after that test is never reached on the rollback's path; a read before it,
+after a test that does not leave, or after the collection is emptied or bound again, is. Each
+case is linted, then run against real SQLAlchemy with aiosqlite (the harness passes "renamed" for
+a `str`, so the rollback's path is the one that runs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import expected_lines, findings_in, write_project
+from test_loading_runtime import run_example
+
+from alchemy_lint.rules.loading_examples import MODELS
+
+#: A factory that keeps objects on commit: only the savepoint's rollback expires anything here.
+DB = """\
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+engine = create_async_engine("sqlite+aiosqlite://", poolclass=StaticPool)
+SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
+"""
+
+_HEAD = """\
+from app.db import SessionLocal
+from app.db_models import User
+
+
+class Invalid(Exception):
+    pass
+
+
+async def rename(name: str) -> str:
+    errors: list[str] = []
+    async with SessionLocal() as session:
+        user = await session.get(User, 1)
+        nested = await session.begin_nested()
+        user.name = name
+        await session.flush()
+        problems = [name] if name else []
+"""
+
+
+def _handler(tail: str) -> str:
+    return _HEAD + "".join(f"        {line}\n" if line else "\n" for line in tail.splitlines())
+
+
+#: The rollback's path fills `errors`, and `if errors: raise` leaves: the read is never reached there.
+EXTENDED = _handler(
+    """\
+if problems:
+    await nested.rollback()
+    errors.extend(problems)
+if errors:
+    raise Invalid(errors)
+return user.name"""
+)
+
+#: The same with `append()`, and the test written the other way round.
+APPENDED = _handler(
+    """\
+if problems:
+    await nested.rollback()
+    errors.append("name")
+if not errors:
+    return user.name
+raise Invalid(errors)"""
+)
+
+#: The rollback under the very test that leaves later.
+SAME_TEST = _handler(
+    """\
+if problems:
+    await nested.rollback()
+if problems:
+    raise Invalid(problems)
+return user.name"""
+)
+
+#: A read before the test that leaves: reached after the rollback.
+READ_BEFORE = _handler(
+    """\
+if problems:
+    await nested.rollback()
+    errors.extend(problems)
+label = user.name  # ASA302
+if errors:
+    raise Invalid(errors)
+return label"""
+)
+
+#: A test of the errors that does not leave.
+NOT_LEAVING = _handler(
+    """\
+if problems:
+    await nested.rollback()
+    errors.extend(problems)
+if errors:
+    print(errors)
+return user.name  # ASA302"""
+)
+
+#: The collection emptied before the test: the test no longer tells the paths apart.
+CLEARED = _handler(
+    """\
+if problems:
+    await nested.rollback()
+    errors.extend(problems)
+errors.clear()
+if errors:
+    raise Invalid(errors)
+return user.name  # ASA302"""
+)
+
+#: The name bound again before the test.
+REBOUND = _handler(
+    """\
+if problems:
+    await nested.rollback()
+    errors.extend(problems)
+errors = []
+if errors:
+    raise Invalid(errors)
+return user.name  # ASA302"""
+)
+
+#: `extend()` of a collection nothing says is not empty: `errors` may stay empty.
+UNKNOWN_EXTENDED = _handler(
+    """\
+if name:
+    await nested.rollback()
+    errors.extend(problems)
+if errors:
+    raise Invalid(errors)
+return user.name  # ASA302"""
+)
+
+
+@pytest.mark.parametrize(
+    ("handler", "raised"),
+    [
+        (EXTENDED, "Invalid"),
+        (APPENDED, "Invalid"),
+        (SAME_TEST, "Invalid"),
+        (READ_BEFORE, "MissingGreenlet"),
+        (NOT_LEAVING, "MissingGreenlet"),
+        (CLEARED, "MissingGreenlet"),
+        (REBOUND, "MissingGreenlet"),
+    ],
+    ids=["extended", "appended", "same-test", "read-before", "not-leaving", "cleared", "rebound"],
+)
+def test_a_read_after_a_test_that_leaves_on_the_rollbacks_path_is_not_reported(
+    handler: str, raised: str, tmp_path: Path
+) -> None:
+    root = write_project(tmp_path, {"app/db.py": DB, "app/db_models.py": MODELS, "app/handlers.py": handler})
+    expected = expected_lines(handler, "ASA302")
+    assert [finding.line for finding in findings_in(root, "app/handlers.py", "ASA302")] == expected
+    outcome = run_example(root, "app/handlers.py")
+    assert outcome["error"] == raised, outcome
+    if expected:
+        assert outcome["line"] in expected, outcome
+
+
+def test_extending_with_what_may_be_empty_tells_nothing(tmp_path: Path) -> None:
+    # (At run time `problems` is not empty here, so the path raises: only the linting is judged.)
+    root = write_project(tmp_path, {"app/db.py": DB, "app/db_models.py": MODELS, "app/handlers.py": UNKNOWN_EXTENDED})
+    found = [finding.line for finding in findings_in(root, "app/handlers.py", "ASA302")]
+    assert found == expected_lines(UNKNOWN_EXTENDED, "ASA302")
