@@ -7,12 +7,14 @@ a `str`, so the rollback's path is the one that runs)."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
 from conftest import expected_lines, findings_in, write_project
 from test_loading_runtime import run_example
 
+from alchemy_lint.facts.local_truths import truths_of
 from alchemy_lint.rules.loading_examples import MODELS
 
 #: A factory that keeps objects on commit: only the savepoint's rollback expires anything here.
@@ -68,6 +70,17 @@ if problems:
 if not errors:
     return user.name
 raise Invalid(errors)"""
+)
+
+#: The count of the errors tested.
+COUNTED = _handler(
+    """\
+if problems:
+    await nested.rollback()
+    errors.append("name")
+if len(errors) > 0:
+    raise Invalid(errors)
+return user.name"""
 )
 
 #: The rollback under the very test that leaves later.
@@ -144,13 +157,14 @@ return user.name  # ASA302"""
     [
         (EXTENDED, "Invalid"),
         (APPENDED, "Invalid"),
+        (COUNTED, "Invalid"),
         (SAME_TEST, "Invalid"),
         (READ_BEFORE, "MissingGreenlet"),
         (NOT_LEAVING, "MissingGreenlet"),
         (CLEARED, "MissingGreenlet"),
         (REBOUND, "MissingGreenlet"),
     ],
-    ids=["extended", "appended", "same-test", "read-before", "not-leaving", "cleared", "rebound"],
+    ids=["extended", "appended", "counted", "same-test", "read-before", "not-leaving", "cleared", "rebound"],
 )
 def test_a_read_after_a_test_that_leaves_on_the_rollbacks_path_is_not_reported(
     handler: str, raised: str, tmp_path: Path
@@ -169,3 +183,31 @@ def test_extending_with_what_may_be_empty_tells_nothing(tmp_path: Path) -> None:
     root = write_project(tmp_path, {"app/db.py": DB, "app/db_models.py": MODELS, "app/handlers.py": UNKNOWN_EXTENDED})
     found = [finding.line for finding in findings_in(root, "app/handlers.py", "ASA302")]
     assert found == expected_lines(UNKNOWN_EXTENDED, "ASA302")
+
+
+@pytest.mark.parametrize(
+    ("test", "truthy_in_body", "falsy_in_body"),
+    [
+        ("errors", {"errors"}, set()),
+        ("not errors", set(), {"errors"}),
+        ("len(errors)", {"errors"}, set()),
+        ("len(errors) > 0", {"errors"}, set()),
+        ("len(errors) != 0", {"errors"}, set()),
+        ("len(errors) >= 1", {"errors"}, set()),
+        ("len(errors) == 0", set(), {"errors"}),
+        ("len(errors) < 1", set(), {"errors"}),
+        ("errors == []", set(), {"errors"}),
+        ("errors != {}", {"errors"}, set()),
+        ("errors and warnings", {"errors", "warnings"}, set()),
+        ("not (errors or warnings)", set(), {"errors", "warnings"}),
+        ("len(errors) > 1", set(), set()),
+        ("errors is None", set(), set()),
+        ("errors.count", set(), set()),
+    ],
+)
+def test_what_a_test_says_of_local_names_where_its_body_runs(
+    test: str, truthy_in_body: set[str], falsy_in_body: set[str]
+) -> None:
+    expression = ast.parse(test, mode="eval").body
+    truths = truths_of(expression)
+    assert (set(truths.body_truthy), set(truths.body_falsy)) == (truthy_in_body, falsy_in_body)

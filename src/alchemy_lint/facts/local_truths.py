@@ -52,10 +52,19 @@ NO_TRUTHS = Truths()
 
 
 def truths_of(test: ast.expr) -> Truths:
-    """`if errors:`, `if not errors:`, `if a and b:` (both truthy in the body), `if a or b:`
-    (both falsy in the `else`)."""
+    """`if errors:`, `if not errors:`, `if len(errors) > 0:`, `if a and b:` (both truthy in the
+    body), `if a or b:` (both falsy in the `else`)."""
     if isinstance(test, ast.Name):
         return Truths(body_truthy=frozenset({test.id}), orelse_falsy=frozenset({test.id}))
+    counted = _counted(test)
+    if counted is not None:
+        return truths_of(counted)
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        compared = _emptiness(test)
+        if compared is not None:
+            name, empty_in_body = compared
+            found = truths_of(name)
+            return found.negated() if empty_in_body else found
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         return truths_of(test.operand).negated()
     if isinstance(test, ast.BoolOp):
@@ -70,6 +79,50 @@ def truths_of(test: ast.expr) -> Truths:
             orelse_falsy=frozenset().union(*(part.orelse_falsy for part in parts)),
         )
     return NO_TRUTHS
+
+
+def _counted(expr: ast.expr) -> ast.Name | None:
+    """`len(errors)`: the name counted, whose truth the count's is."""
+    if (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Name)
+        and expr.func.id == "len"
+        and len(expr.args) == 1
+        and not expr.keywords
+        and isinstance(expr.args[0], ast.Name)
+    ):
+        return expr.args[0]
+    return None
+
+
+#: A count compared with 0 or 1, and whether the test holds for an empty collection.
+_EMPTY_WHEN = {
+    (ast.Gt, 0): False,
+    (ast.NotEq, 0): False,
+    (ast.GtE, 1): False,
+    (ast.Eq, 0): True,
+    (ast.LtE, 0): True,
+    (ast.Lt, 1): True,
+}
+
+
+def _emptiness(test: ast.Compare) -> tuple[ast.Name, bool] | None:
+    """`len(errors) > 0` -> (errors, False): the body runs when it is not empty; `len(errors)
+    == 0` and `errors == []` -> (errors, True)."""
+    left, op, right = test.left, test.ops[0], test.comparators[0]
+    counted = _counted(left)
+    if counted is not None and isinstance(right, ast.Constant) and type(right.value) is int:
+        empty = _EMPTY_WHEN.get((type(op), right.value))
+        return None if empty is None else (counted, empty)
+    if isinstance(left, ast.Name) and isinstance(op, (ast.Eq, ast.NotEq)) and _empty_literal(right):
+        return left, isinstance(op, ast.Eq)
+    return None
+
+
+def _empty_literal(expr: ast.expr) -> bool:
+    if isinstance(expr, (ast.List, ast.Tuple)):
+        return not expr.elts
+    return isinstance(expr, ast.Dict) and not expr.keys
 
 
 def filled(call: ast.expr, truthy: Collection[str]) -> tuple[str, bool] | None:
