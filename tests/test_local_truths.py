@@ -83,6 +83,28 @@ if len(errors) > 0:
 return user.name"""
 )
 
+#: An assertion that no error was found.
+ASSERTED = _handler(
+    """\
+if problems:
+    await nested.rollback()
+    errors.append("name")
+assert not errors, errors
+return user.name"""
+)
+
+#: An item deleted before the test: the collection may be empty again.
+DELETED = _handler(
+    """\
+if problems:
+    await nested.rollback()
+    errors.append("name")
+del errors[0]
+if errors:
+    raise Invalid(errors)
+return user.name  # ASA302"""
+)
+
 #: The rollback under the very test that leaves later.
 SAME_TEST = _handler(
     """\
@@ -158,13 +180,26 @@ return user.name  # ASA302"""
         (EXTENDED, "Invalid"),
         (APPENDED, "Invalid"),
         (COUNTED, "Invalid"),
+        (ASSERTED, "AssertionError"),
         (SAME_TEST, "Invalid"),
         (READ_BEFORE, "MissingGreenlet"),
         (NOT_LEAVING, "MissingGreenlet"),
         (CLEARED, "MissingGreenlet"),
         (REBOUND, "MissingGreenlet"),
+        (DELETED, "MissingGreenlet"),
     ],
-    ids=["extended", "appended", "counted", "same-test", "read-before", "not-leaving", "cleared", "rebound"],
+    ids=[
+        "extended",
+        "appended",
+        "counted",
+        "asserted",
+        "same-test",
+        "read-before",
+        "not-leaving",
+        "cleared",
+        "rebound",
+        "deleted",
+    ],
 )
 def test_a_read_after_a_test_that_leaves_on_the_rollbacks_path_is_not_reported(
     handler: str, raised: str, tmp_path: Path
@@ -211,3 +246,62 @@ def test_what_a_test_says_of_local_names_where_its_body_runs(
     expression = ast.parse(test, mode="eval").body
     truths = truths_of(expression)
     assert (set(truths.body_truthy), set(truths.body_falsy)) == (truthy_in_body, falsy_in_body)
+
+
+_FAILED_FLUSH = """\
+from sqlalchemy.exc import IntegrityError
+
+from app.db import SessionLocal
+from app.db_models import Product, User
+
+
+class Invalid(Exception):
+    pass
+
+
+async def rename(name: str) -> str:
+    errors: list[str] = []
+    async with SessionLocal() as session:
+        user = await session.get(User, 1)
+        session.add(Product(id=1, name=name))
+        try:
+            await session.commit()
+        except IntegrityError:
+            errors.append("a product with this id exists")
+"""
+
+#: The commit's flush fails (the row exists), the handler records it, the function leaves.
+FAILED_FLUSH_LEFT = (
+    _FAILED_FLUSH
+    + """\
+        if errors:
+            raise Invalid(errors)
+        return user.name
+"""
+)
+
+#: The same without the test: the read after the handler finds the object the failed flush expired
+#: (its refresh needs the rolled-back transaction: PendingRollbackError).
+FAILED_FLUSH_READ = (
+    _FAILED_FLUSH
+    + """\
+        return user.name  # ASA302
+"""
+)
+
+
+@pytest.mark.parametrize(
+    ("handler", "raised"),
+    [(FAILED_FLUSH_LEFT, "Invalid"), (FAILED_FLUSH_READ, "PendingRollbackError")],
+    ids=["left", "read"],
+)
+def test_an_error_recorded_by_the_handler_of_a_failed_flush_tells_its_path_apart(
+    handler: str, raised: str, tmp_path: Path
+) -> None:
+    root = write_project(tmp_path, {"app/db.py": DB, "app/db_models.py": MODELS, "app/handlers.py": handler})
+    expected = expected_lines(handler, "ASA302")
+    assert [finding.line for finding in findings_in(root, "app/handlers.py", "ASA302")] == expected
+    outcome = run_example(root, "app/handlers.py")
+    assert outcome["error"] == raised, outcome
+    if expected:
+        assert outcome["line"] in expected, outcome

@@ -1439,8 +1439,16 @@ class _LoadingWalker:
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     env.pop(target.id, None)
+                    self.forget_truth(target.id, env)
+                elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                    # `del errors[0]`: the collection may be empty now.
+                    self.forget_truth(target.value.id, env)
         elif isinstance(node, ast.Assert):
             self.expr(node.test, env)
+            # What goes on past `assert not errors` is the path where the test held.
+            truths = truths_of(node.test)
+            if truths is not NO_TRUTHS:
+                self.learn(env, truths.body_truthy, truths.body_falsy)
         return env
 
     def try_statement(self, node: ast.stmt, env: _Env) -> _Env | None:
