@@ -3487,7 +3487,8 @@ class _LoadingWalker:
         """A path on which a test (or a filling call) tells these local names truthy or falsy:
         an expiry that needs a name truthy did not happen on a path where it is falsy."""
         known = _truthy(env)
-        if falsy:
+        if not falsy.isdisjoint(self.truth_names):
+            # (Only a name once known truthy can have an expiry hang on it.)
             for name, value in list(env.items()):
                 if isinstance(value, _Object) and any(not e.when_truthy.isdisjoint(falsy) for e in value.expired):
                     env[name] = replace(value, expired=without_falsy(value.expired, falsy))
