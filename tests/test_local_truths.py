@@ -238,6 +238,7 @@ def test_extending_with_what_may_be_empty_tells_nothing(tmp_path: Path) -> None:
         ("len(errors) > 1", set(), set()),
         ("errors is None", set(), set()),
         ("errors.count", set(), set()),
+        ("not (ok and saved)", set(), set()),
     ],
 )
 def test_what_a_test_says_of_local_names_where_its_body_runs(
@@ -298,6 +299,71 @@ FAILED_FLUSH_READ = (
 def test_an_error_recorded_by_the_handler_of_a_failed_flush_tells_its_path_apart(
     handler: str, raised: str, tmp_path: Path
 ) -> None:
+    root = write_project(tmp_path, {"app/db.py": DB, "app/db_models.py": MODELS, "app/handlers.py": handler})
+    expected = expected_lines(handler, "ASA302")
+    assert [finding.line for finding in findings_in(root, "app/handlers.py", "ASA302")] == expected
+    outcome = run_example(root, "app/handlers.py")
+    assert outcome["error"] == raised, outcome
+    if expected:
+        assert outcome["line"] in expected, outcome
+
+
+_FLAGGED = """\
+from sqlalchemy.exc import IntegrityError
+
+from app.db import SessionLocal
+from app.db_models import Product, User
+
+
+async def rename(name: str) -> str | None:
+    async with SessionLocal() as session:
+        user = await session.get(User, 1)
+        session.add(Product(id=1, name=name))
+        saved = True
+        try:
+            await session.commit()
+        except IntegrityError:
+            saved = False
+"""
+
+#: A flag the handler puts down, and the function leaves when it is down.
+FLAG_LEFT = (
+    _FLAGGED
+    + """\
+        if not saved:
+            return None
+        return user.name
+"""
+)
+
+#: The flag tested on a side that goes on to the read.
+FLAG_GOES_ON = (
+    _FLAGGED
+    + """\
+        if not saved:
+            print("not saved")
+        return user.name  # ASA302
+"""
+)
+
+#: The flag raised again before the test.
+FLAG_RAISED_AGAIN = (
+    _FLAGGED
+    + """\
+        saved = True
+        if not saved:
+            return None
+        return user.name  # ASA302
+"""
+)
+
+
+@pytest.mark.parametrize(
+    ("handler", "raised"),
+    [(FLAG_LEFT, None), (FLAG_GOES_ON, "PendingRollbackError"), (FLAG_RAISED_AGAIN, "PendingRollbackError")],
+    ids=["left", "goes-on", "raised-again"],
+)
+def test_a_flag_the_handler_puts_down_tells_its_path_apart(handler: str, raised: str | None, tmp_path: Path) -> None:
     root = write_project(tmp_path, {"app/db.py": DB, "app/db_models.py": MODELS, "app/handlers.py": handler})
     expected = expected_lines(handler, "ASA302")
     assert [finding.line for finding in findings_in(root, "app/handlers.py", "ASA302")] == expected
