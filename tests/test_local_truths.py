@@ -239,6 +239,7 @@ def test_extending_with_what_may_be_empty_tells_nothing(tmp_path: Path) -> None:
         ("errors is None", set(), set()),
         ("errors.count", set(), set()),
         ("not (ok and saved)", set(), set()),
+        ("(errors := check())", {"errors"}, set()),
     ],
 )
 def test_what_a_test_says_of_local_names_where_its_body_runs(

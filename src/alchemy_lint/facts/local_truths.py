@@ -59,6 +59,9 @@ def truths_of(test: ast.expr) -> Truths:
     body), `if a or b:` (both falsy in the `else`)."""
     if isinstance(test, ast.Name):
         return Truths(body_truthy=frozenset({test.id}), orelse_falsy=frozenset({test.id}))
+    if isinstance(test, ast.NamedExpr):
+        # `if errors := validate(data):` tests what it binds.
+        return truths_of(test.target)
     counted = _counted(test)
     if counted is not None:
         return truths_of(counted)
