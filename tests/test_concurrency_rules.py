@@ -844,6 +844,124 @@ async def rows(session: AsyncSession) -> list[dict]:
     assert _lines(tmp_path, source, others={"app/models.py": LOADED_MODELS}) == expected_lines(source, "ASA201")
 
 
+#: A model whose method runs statements on its session only under tests of its parameters: a
+#: copy of a list (`selected`), a loop over one, a flag, and a copy the method grows itself.
+GUARDED_MODELS = """\
+from sqlalchemy import ForeignKey, select
+from sqlalchemy.ext.asyncio import AsyncAttrs, async_object_session
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(AsyncAttrs, DeclarativeBase):
+    pass
+
+
+class Shelf(Base):
+    __tablename__ = "shelves"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    books: Mapped[list["Book"]] = relationship()
+
+    async def describe(self, include: list[str] | None = None, relations: tuple[str, ...] = ()) -> dict:
+        selected = set(include) if include else set()
+        count = self._count() if "count" in selected else self._zero()
+        found = {}
+        for name in relations:
+            if name == "books":
+                found[name] = len(await self.awaitable_attrs.books)
+        return {"id": self.id, "count": await count, **found}
+
+    async def grown(self, include: list[str] | None = None) -> int:
+        selected = set(include) if include else set()
+        selected.add("count")
+        return await self._count() if "count" in selected else 0
+
+    async def summary(self, with_books: bool = False) -> dict:
+        return {"books": await self._count() if with_books else 0}
+
+    async def _count(self) -> int:
+        session = async_object_session(self)
+        return len((await session.scalars(select(Book).where(Book.shelf_id == self.id))).all())
+
+    async def _zero(self) -> int:
+        return 0
+
+
+class Book(Base):
+    __tablename__ = "books"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shelf_id: Mapped[int] = mapped_column(ForeignKey("shelves.id"))
+"""
+
+
+def test_a_method_that_uses_the_session_only_under_a_test_the_call_settles_otherwise(tmp_path: Path) -> None:
+    """`shelf.describe(include=[])` never reaches the statement the method runs under
+    `"count" in selected`, nor the load in its loop over `relations` (empty by default)."""
+    source = """\
+import asyncio
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Shelf
+
+
+async def plain(session: AsyncSession) -> list[dict]:
+    shelves = (await session.scalars(select(Shelf))).all()
+    await asyncio.gather(*[shelf.describe() for shelf in shelves])
+    await asyncio.gather(*[shelf.describe(include=[], relations=()) for shelf in shelves])
+    await asyncio.gather(*[shelf.describe(include=None) for shelf in shelves])
+    return await asyncio.gather(*[shelf.summary(with_books=False) for shelf in shelves])
+
+
+async def counted(session: AsyncSession, include: list[str]) -> list[dict]:
+    shelves = (await session.scalars(select(Shelf))).all()
+    await asyncio.gather(*[shelf.describe(include=["count"]) for shelf in shelves])  # ASA201
+    await asyncio.gather(*[shelf.describe(relations=("books",)) for shelf in shelves])  # ASA201
+    await asyncio.gather(*[shelf.describe(include=include) for shelf in shelves])  # ASA201
+    await asyncio.gather(*[shelf.grown() for shelf in shelves])  # ASA201
+    return await asyncio.gather(*[shelf.summary(with_books=True) for shelf in shelves])  # ASA201
+"""
+    assert _lines(tmp_path, source, others={"app/models.py": GUARDED_MODELS}) == expected_lines(source, "ASA201")
+
+
+def test_a_method_of_an_object_holding_the_session_used_only_under_a_settled_test(tmp_path: Path) -> None:
+    """`self.load(key)` reaches `self.session` only under `if fresh:` (or `if "rows" in with_`):
+    calls that leave `fresh` False, or pass `with_=()`, run no statement on it."""
+    source = """\
+import asyncio
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+class Repo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def load(self, key: int, fresh: bool = False, with_: tuple[str, ...] = ()) -> int:
+        if fresh:
+            await self.session.execute(text("select 1"))
+        rows = self._rows() if "rows" in with_ else self._none()
+        return key, await rows
+
+    async def _rows(self) -> list:
+        return list(await self.session.execute(text("select 2")))
+
+    async def _none(self) -> None:
+        return None
+
+    async def cached(self, keys: list[int], fresh: bool) -> None:
+        await asyncio.gather(*(self.load(key) for key in keys))
+        await asyncio.gather(*(self.load(key, fresh=False, with_=()) for key in keys))
+        await asyncio.gather(*(self.load(key, False) for key in keys))
+        await asyncio.gather(*(self.load(key, fresh=True) for key in keys))  # ASA201
+        await asyncio.gather(*(self.load(key, True) for key in keys))  # ASA201
+        await asyncio.gather(*(self.load(key, fresh=fresh) for key in keys))  # ASA201
+        await asyncio.gather(*(self.load(key, with_=("rows",)) for key in keys))  # ASA201
+"""
+    assert _lines(tmp_path, source) == expected_lines(source, "ASA201")
+
+
 def test_a_project_helper_that_gathers_its_coroutines_runs_them_at_once(tmp_path: Path) -> None:
     source = """\
 from sqlalchemy import select

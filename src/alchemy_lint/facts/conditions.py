@@ -26,26 +26,34 @@ ANY_KEYWORD = "**"
 ANY_POSITION = "*"
 
 
+#: The parameter whose truth a local name tells (`selected = set(include) if include else set()`
+#: is empty exactly when `include` is), when it tells one.
+TruthOf = Callable[[ast.Name], str | None]
+
+
 def branch_conditions(
-    test: ast.expr, is_parameter: Callable[[ast.Name], bool], on_state: bool = False
+    test: ast.expr, is_parameter: Callable[[ast.Name], bool], on_state: bool = False, truth_of: TruthOf | None = None
 ) -> tuple[Guard, Guard]:
     """What holds in the body of `if test:` and what holds in its `else`, on parameters only,
     and with `on_state` on the state of `self` as well (`if not self._committed:`, a condition
     on `self._committed`, which a call on a fresh object settles: see `fresh_state`).
 
     Each side lists necessary conditions: `if a is None and flag:` gives the body both, and its
-    `else` nothing (either may have failed).
+    `else` nothing (either may have failed). A membership test (`"x" in include`) needs the
+    container truthy: nothing is in an empty one, and `in None` raises. `truth_of` names the
+    parameter a local copy of one stands for in a test of its truth.
     """
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        body, orelse = branch_conditions(test.operand, is_parameter, on_state)
+        body, orelse = branch_conditions(test.operand, is_parameter, on_state, truth_of)
         return orelse, body
-    tested = _tested(test, is_parameter, on_state)
+    tested = _truth_tested(test, is_parameter, on_state, truth_of)
     if tested is not None:
         return (Condition(tested, Test.TRUTH, True),), (Condition(tested, Test.TRUTH, False),)
     if isinstance(test, ast.Compare):
-        return _none_test(test, is_parameter, on_state)
+        member = _membership_test(test, is_parameter, on_state, truth_of)
+        return member if member is not None else _none_test(test, is_parameter, on_state)
     if isinstance(test, ast.BoolOp):
-        sides = [branch_conditions(value, is_parameter, on_state) for value in test.values]
+        sides = [branch_conditions(value, is_parameter, on_state, truth_of) for value in test.values]
         if isinstance(test.op, ast.And):
             # Every operand held in the body; which one failed in the `else` is unknown.
             return tuple(c for body, _ in sides for c in body), sides[0][1] if len(sides) == 1 else ()
@@ -60,6 +68,29 @@ def _tested(expr: ast.expr, is_parameter: Callable[[ast.Name], bool], on_state: 
     if on_state and isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self":
         return f"self.{expr.attr}"
     return None
+
+
+def _truth_tested(
+    expr: ast.expr, is_parameter: Callable[[ast.Name], bool], on_state: bool, truth_of: TruthOf | None
+) -> str | None:
+    """The parameter whose truth `expr` is: the parameter itself, or a local copy of it."""
+    tested = _tested(expr, is_parameter, on_state)
+    if tested is None and truth_of is not None and isinstance(expr, ast.Name):
+        return truth_of(expr)
+    return tested
+
+
+def _membership_test(
+    test: ast.Compare, is_parameter: Callable[[ast.Name], bool], on_state: bool, truth_of: TruthOf | None
+) -> tuple[Guard, Guard] | None:
+    """`key in include` holds only when `include` is truthy; `key not in include` fails only then."""
+    if len(test.ops) != 1 or not isinstance(test.ops[0], (ast.In, ast.NotIn)):
+        return None
+    tested = _truth_tested(test.comparators[0], is_parameter, on_state, truth_of)
+    if tested is None:
+        return (), ()
+    needs = (Condition(tested, Test.TRUTH, True),)
+    return (needs, ()) if isinstance(test.ops[0], ast.In) else ((), needs)
 
 
 def _none_test(test: ast.Compare, is_parameter: Callable[[ast.Name], bool], on_state: bool) -> tuple[Guard, Guard]:
@@ -200,3 +231,48 @@ def nested_test(test: ast.expr, orelse: list[ast.stmt], on_state: bool) -> tuple
     rest = test.values[1:]
     inner = rest[0] if len(rest) == 1 else ast.copy_location(ast.BoolOp(ast.And(), rest), rest[0])
     return test.values[0], inner
+
+
+#: Builtins whose result from one iterable is empty exactly when the iterable is.
+_COPIES = frozenset({"set", "frozenset", "list", "tuple", "sorted"})
+
+
+def truth_copy(value: ast.expr) -> ast.Name | None:
+    """The name whose truth `value` has, when its form tells: `set(include)`, `include or []`,
+    `set(include) if include else set()`. A local bound to one is empty exactly when that name
+    is, so a test of the local is a test of the name (`"x" in selected`)."""
+    if isinstance(value, ast.Call):
+        return _copied(value)
+    if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and len(value.values) == 2:
+        first, rest = value.values
+        return first if isinstance(first, ast.Name) and _empty(rest) else None
+    if isinstance(value, ast.IfExp):
+        test, chosen, other = value.test, value.body, value.orelse
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test, chosen, other = test.operand, other, chosen
+        if not isinstance(test, ast.Name) or not _empty(other):
+            return None
+        copied = chosen if isinstance(chosen, ast.Name) else _copied(chosen)
+        return test if copied is not None and copied.id == test.id else None
+    return None
+
+
+def _copied(value: ast.expr) -> ast.Name | None:
+    """`set(include)`: the name copied by a builtin whose result is empty exactly when it is."""
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in _COPIES):
+        return None
+    if value.keywords or len(value.args) != 1 or not isinstance(value.args[0], ast.Name):
+        return None
+    return value.args[0]
+
+
+def _empty(value: ast.expr) -> bool:
+    """A literal that is always falsy: `None`, `[]`, `()`, `{}`, `set()`, `list()`."""
+    if isinstance(value, ast.Call):
+        return (
+            isinstance(value.func, ast.Name)
+            and value.func.id in _COPIES | {"dict"}
+            and not value.args
+            and not value.keywords
+        )
+    return known_argument("", value).truthy is False

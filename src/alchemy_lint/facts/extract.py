@@ -33,6 +33,7 @@ from alchemy_lint.facts.conditions import (
     constant_defaults,
     known_arguments,
     leaves,
+    truth_copy,
     weakest,
 )
 from alchemy_lint.facts.constructions import construction, init_fields, passing_calls
@@ -158,6 +159,10 @@ _MAX_ORIGINS = 8
 _LISTED_KINDS = frozenset({OriginKind.NAME, OriginKind.ATTRIBUTE})
 #: The most entries of a dispatch table (`HANDLERS = {...}`) that are followed.
 _MAX_TABLE_ENTRIES = 32
+#: Methods that put something into a collection: a copy of a parameter may no longer be empty.
+_GROWERS = frozenset({"add", "append", "extend", "insert", "update", "setdefault", "__setitem__"})
+#: Builtins that read a collection handed to them and change nothing in it.
+_READERS = frozenset({"len", "bool", "set", "frozenset", "list", "tuple", "sorted", "iter", "any", "all"})
 #: The attribute under which ASGI frameworks keep application state (`app.state.db`).
 _STATE = "state"
 #: The keyword of advanced-alchemy's configs that carries the session options.
@@ -303,6 +308,10 @@ class _FunctionState:
     #: What holds on the parameters at the current point: one entry per enclosing `if` branch,
     #: and one per earlier `if ...: return` of the current block.
     guards: list[Guard] = field(default_factory=list)
+    #: Local names bound to a copy of a parameter that is empty exactly when it is
+    #: (`selected = set(include) if include else set()`): the parameter, and the binding (a
+    #: later binding or a change of the copy, `selected.add(...)`, ends it).
+    truth_copies: dict[str, tuple[str, Binding]] = field(default_factory=dict)
     #: A `return` came before the current point: what follows does not run on every path.
     returned: bool = False
     parameter_loads: list[ParameterRead] = field(default_factory=list)
@@ -834,9 +843,11 @@ class _FactsBuilder(FastNodeVisitor):
                 for handed, through in self._handed_back_from(*down):
                     self._record_parameter_read(function, node, handed, through)
             if walked is not None and len(walked[1]) >= 2 and walked[1][-2] == "awaitable_attrs":
-                # `await order.awaitable_attrs.items` loads `items` itself.
+                # `await order.awaitable_attrs.items` loads `items` itself (under what it needs
+                # of the parameters: `for name in relations:` loads nothing for `relations=()`).
                 loaded = (*walked[1][:-2], walked[1][-1])
-                function.parameter_loads.append(ParameterRead(walked[0], loaded, node.lineno, node.col_offset))
+                guard = self._guard(function)
+                function.parameter_loads.append(ParameterRead(walked[0], loaded, node.lineno, node.col_offset, guard))
         elif function is not None and isinstance(node.ctx, ast.Store):
             # `connector.last_indexed_at = now()`: a later read of it returns what was set.
             assigned = self.parameter_path(node)
@@ -858,7 +869,7 @@ class _FactsBuilder(FastNodeVisitor):
             return
         # Tests of the object's own state (`if not self._committed:`) as well: a call on a fresh
         # object settles them (`index.fresh_objects`); elsewhere they settle nothing.
-        body, orelse = branch_conditions(node.test, self._is_parameter, on_state=True)
+        body, orelse = branch_conditions(node.test, self._is_parameter, on_state=True, truth_of=self._truth_of)
         if isinstance(node.test, ast.Constant):
             body, orelse = ((), (NEVER,)) if node.test.value else ((NEVER,), ())
         function.branches += 1
@@ -878,6 +889,42 @@ class _FactsBuilder(FastNodeVisitor):
         if orelse and not node.orelse and leaves(node.body):
             # `if override is not None: return override`: the rest of the block needs it None.
             function.guards.append(orelse)
+
+    def visit_IfExp(self, node: ast.IfExp) -> None:
+        """`self._pending() if "x" in include else none()`: each side runs under what its test
+        says of the parameters, as the branches of an `if` do."""
+        function = self.function
+        self.visit(node.test)
+        if function is None:
+            self.visit(node.body)
+            self.visit(node.orelse)
+            return
+        body, orelse = branch_conditions(node.test, self._is_parameter, on_state=True, truth_of=self._truth_of)
+        for side, holds in ((node.body, body), (node.orelse, orelse)):
+            depth = len(function.guards)
+            function.guards.append(holds)
+            self.visit(side)
+            del function.guards[depth:]
+
+    def _truth_of(self, name: ast.Name) -> str | None:
+        """The parameter a local copy stands for in a test of its truth (`truth_copies`)."""
+        function = self.function
+        found = function.truth_copies.get(name.id) if function is not None else None
+        if function is None or found is None:
+            return None
+        parameter, binding = found
+        return parameter if self._binding(function, name) is binding else None
+
+    def _record_truth_copy(self, function: _FunctionState, target: ast.Name, value: ast.expr) -> None:
+        """`selected = set(include) if include else set()` with `include` a parameter (or such a
+        copy). (Any other binding of `selected` ends a copy it held: `_truth_of` asks for this one.)"""
+        copied = truth_copy(value)
+        if copied is None:
+            return
+        parameter = copied.id if self._is_parameter(copied) else self._truth_of(copied)
+        binding = function.values.latest(target.id)
+        if parameter is not None and binding is not None:
+            function.truth_copies[target.id] = (parameter, binding)
 
     def _visit_block(self, function: _FunctionState, body: list[ast.stmt], depth: int) -> None:
         """Visit a nested block; the early exits it records guard only the rest of it."""
@@ -926,12 +973,28 @@ class _FactsBuilder(FastNodeVisitor):
             self._bind_loop_targets(node, function)
         self.concurrency.enter_loop(node)
         depth = len(function.guards) if function is not None else 0
-        self.generic_visit(node)
+        if function is not None and isinstance(node, (ast.For, ast.AsyncFor)):
+            self._visit_for(function, node, depth)
+        else:
+            self.generic_visit(node)
         self.concurrency.leave_loop()
         if function is not None:
             function.loops.pop()
             del function.guards[depth:]
         self.loop_depth -= 1
+
+    def _visit_for(self, function: _FunctionState, node: ast.For | ast.AsyncFor, depth: int) -> None:
+        """`for name in include:` runs its body only when `include` is truthy (nothing to iterate
+        in an empty one, and `None` raises); its `else` runs either way."""
+        self.visit(node.target)
+        self.visit(node.iter)
+        if isinstance(node.iter, ast.Name):
+            function.guards.append(branch_conditions(node.iter, self._is_parameter, truth_of=self._truth_of)[0])
+        for statement in node.body:
+            self.visit(statement)
+        del function.guards[depth:]
+        for statement in node.orelse:
+            self.visit(statement)
 
     def _bind_loop_targets(self, node: ast.AST, function: _FunctionState) -> None:
         """`for x in ...` binds `x` once per iteration: to nothing the facts know."""
@@ -985,7 +1048,33 @@ class _FactsBuilder(FastNodeVisitor):
             self.kept.on_assign(target, node.value)
             self._bind_target(target, node.value, None, node)
             if not isinstance(target, ast.Name):
+                self._changes_copy(target)
                 self.visit(target)
+        function = self.function
+        if function is not None and type(single) is ast.Name:
+            self._record_truth_copy(function, single, node.value)
+
+    def _hands_copies(self, call: ast.Call) -> None:
+        """`selected.add("x")`, or `fill(selected)` which may: the copy may hold more than the
+        parameter did. (`len(selected)` and the copying builtins leave it as it is.)"""
+        func = call.func
+        if type(func) is ast.Attribute and func.attr in _GROWERS:
+            self._changes_copy(func.value)
+        if type(func) is ast.Name and func.id in _READERS:
+            return
+        for argument in (*call.args, *(keyword.value for keyword in call.keywords)):
+            if type(argument) is ast.Name:
+                self._changes_copy(argument)
+
+    def _changes_copy(self, target: ast.expr) -> None:
+        """`selected[key] = ...` or `selected |= extra`: the copy may hold more than the parameter."""
+        function = self.function
+        if function is None or not function.truth_copies:
+            return
+        while isinstance(target, (ast.Subscript, ast.Attribute)):
+            target = target.value
+        if isinstance(target, ast.Name):
+            function.truth_copies.pop(target.id, None)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
@@ -1002,6 +1091,7 @@ class _FactsBuilder(FastNodeVisitor):
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         self.generic_visit(node)
+        self._changes_copy(node.target)
         if type(node.target) is ast.Name and type(node.op) is ast.Add:
             # `coros += [load(s, i)]`: the list now holds the items too.
             self.concurrency.extend(node.target.id, node.value, node.lineno, node.col_offset)
@@ -1440,6 +1530,8 @@ class _FactsBuilder(FastNodeVisitor):
         qualname = qualify(func, self.table)
         self.concurrency.on_call(node, qualname, awaited)
         function = self.function
+        if function is not None and function.truth_copies:
+            self._hands_copies(node)
         built = construction(node, qualname, function.class_qualname if function else None, self.origins_of)
         if built is not None:
             self.constructions.append(built)
@@ -1456,6 +1548,7 @@ class _FactsBuilder(FastNodeVisitor):
             in_lambda=self.lambda_depth > 0,
             published=target is not None and "." not in target.removeprefix(f"{self.module}."),
             script=self.function is None and self.concurrency.in_script(node.lineno),
+            guard=self._guard(function) if function is not None else (),
         )
         if function is not None and type(func) is ast.Name:
             self._record_local_result_called(function, func)
@@ -1857,7 +1950,7 @@ class _FactsBuilder(FastNodeVisitor):
             return
         first = node.args[0] if node.args else None
         argument = self.origins_of(first) if first is not None and func.attr in _EXECUTIONS else ()
-        guard = self._guard(function) if func.attr in ("commit", "rollback") else ()
+        guard = self._guard(function)
         function.calls.append(
             MethodCall(receiver, func.attr, node.lineno, node.col_offset, awaited, argument, guard=guard)
         )

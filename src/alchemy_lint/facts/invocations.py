@@ -10,6 +10,7 @@ import ast
 import sys
 from dataclasses import dataclass, field
 
+from alchemy_lint.facts.conditions import Guard, weakest
 from alchemy_lint.facts.model import Invocation, InvocationKind
 from alchemy_lint.resolve import NameTable, qualify
 from alchemy_lint.sqlalchemy_api import known_api
@@ -39,9 +40,23 @@ class _Scope:
     #: Nested function name -> its qualified name.
     nested: dict[str, str] = field(default_factory=dict)
     found: dict[_Edge, None] = field(default_factory=dict)
+    #: The conditions on parameters a call needs, by edge, where it needs some: what every call
+    #: of the edge needed (a callee called once under `if include:` and once without, needs none).
+    guards: dict[_Edge, Guard] = field(default_factory=dict)
+
+    def add(self, edge: _Edge, guard: Guard = ()) -> None:
+        if edge in self.found:
+            known = self.guards.get(edge)
+            if known is not None:
+                self.guards[edge] = weakest(known, guard)
+            return
+        self.found[edge] = None
+        if guard:
+            self.guards[edge] = guard
 
     def invocations(self) -> tuple[Invocation, ...]:
-        return tuple(Invocation(*edge) for edge in self.found)
+        guards = self.guards
+        return tuple(Invocation(*edge, guard=guards.get(edge, ())) for edge in self.found)
 
 
 class InvocationRecorder:
@@ -85,8 +100,10 @@ class InvocationRecorder:
         in_lambda: bool,
         published: bool,
         script: bool,
+        guard: Guard = (),
     ) -> None:
-        """`qualname`: the callee as the builder resolved it (None when it is no dotted name)."""
+        """`qualname`: the callee as the builder resolved it (None when it is no dotted name);
+        `guard`: what the call needs of the parameters of the function it is in."""
         scope = self.scopes[-1] if self.scopes else self.module
         found = scope.found
         if len(found) >= _MAX_PER_FUNCTION:
@@ -103,7 +120,7 @@ class InvocationRecorder:
         if callee is not None and not callee_outside:
             # A call in a lambda runs when the lambda is called, not here: it is handed on.
             kind = InvocationKind.HANDED if in_lambda else InvocationKind.CALL
-            found[(callee, kind, in_loop, "", "", published and not in_lambda, script, result_called)] = None
+            scope.add((callee, kind, in_loop, "", "", published and not in_lambda, script, result_called), guard)
         if qualname is not None and (callee_outside if qualname is callee else self._outside_project(qualname)):
             return  # `select(User)`, `logging.getLogger(name)`: nothing of the project is called later
         keywords = node.keywords
@@ -116,7 +133,7 @@ class InvocationRecorder:
                 if via is None:
                     via = _event_name(node)
                 keyword = keywords[position - len(args)].arg if position >= len(args) else None
-                found[(target, InvocationKind.HANDED, in_loop, keyword or via, to, False, script, False)] = None
+                scope.add((target, InvocationKind.HANDED, in_loop, keyword or via, to, False, script, False))
 
     def on_local_result_called(self, callee: str, *, in_loop: bool) -> None:
         """`factory = make()`, then `factory()` in the same function: the result of `make()` is
@@ -125,7 +142,7 @@ class InvocationRecorder:
             return
         found = self.scopes[-1].found
         if len(found) < _MAX_PER_FUNCTION:
-            found[(callee, InvocationKind.CALL, in_loop, "", "", False, False, True)] = None
+            self.scopes[-1].add((callee, InvocationKind.CALL, in_loop, "", "", False, False, True))
 
 
 def _hands_on(args: list[ast.expr], keywords: list[ast.keyword]) -> bool:

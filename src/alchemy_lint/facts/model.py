@@ -95,6 +95,9 @@ class Invocation:
     script: bool = False
     #: CALL: what the call returns is called at once (`self._session_factory()()`): nothing keeps it.
     result_called: bool = False
+    #: CALL: what the call needs of the parameters (see `ParameterRead.guard`): `self._pending()`
+    #: under `if "pending" in include:` never runs for a caller that passes `include=[]`.
+    guard: tuple[Condition, ...] = ()
 
 
 @record
@@ -114,8 +117,9 @@ class MethodCall:
     #: For `commit()`/`rollback()`: (line, col) of the function's later tracked calls that can run
     #: after this one on some path (a session used again after its transaction ended).
     followed_by: tuple[tuple[int, int], ...] = ()
-    #: For `commit()`/`rollback()`: what the call needs of the parameters (see `ParameterRead.guard`):
-    #: a commit under `if commit:` never runs for a caller that passes `commit=False`.
+    #: What the call needs of the parameters (see `ParameterRead.guard`): a commit under
+    #: `if commit:` never runs for a caller that passes `commit=False`, nor a statement under
+    #: `if "count" in include:` for one that passes `include=[]`.
     guard: tuple[Condition, ...] = ()
 
 

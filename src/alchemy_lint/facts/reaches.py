@@ -11,6 +11,7 @@ import ast
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
+from alchemy_lint.facts.conditions import known_arguments
 from alchemy_lint.facts.values import Held, Origin, Reach, ReachKind, StepKind, ValueRef
 from alchemy_lint.resolve import bound_names, expression_text
 
@@ -256,10 +257,12 @@ class ReachFinder:
         method: str = "",
         operand: ValueRef | None = None,
         keywords: tuple[str, ...] = (),
+        call: ast.Call | None = None,
     ) -> None:
         """`method`: for a receiver (`how` METHOD_CALL), the method called on it: what the method
         uses of the object (`self.session`) reaches the work too, which the index decides;
-        `operand`, what its first argument is; `keywords`, the keywords it is called with."""
+        `operand`, what its first argument is; `keywords`, the keywords it is called with, and
+        `call` the call itself."""
         if isinstance(expr, ast.Await):
             expr = expr.value
         if isinstance(expr, ast.Starred):
@@ -288,7 +291,8 @@ class ReachFinder:
                 loader = self._loaders[depth].get(root) if how is ReachKind.METHOD_CALL and text == root else None
                 if loader is not None and method:
                     # Every object of one query belongs to the session that loaded it.
-                    found.append(Reach(loader, ReachKind.LOADED, method, keywords=keywords))
+                    arguments = known_arguments(call) if call is not None else ()
+                    found.append(Reach(loader, ReachKind.LOADED, method, keywords=keywords, arguments=arguments))
                 return
         ref = self._value_ref(expr)
         if ref is None:
@@ -297,7 +301,8 @@ class ReachFinder:
         if ref.origins or how is ReachKind.METHOD_CALL:
             # A receiver without evidence may still prove itself by what it runs
             # (`conn.execute(select(User))`): the index decides.
-            found.append(Reach(ref, how, method, operand))
+            arguments = known_arguments(call) if call is not None else ()
+            found.append(Reach(ref, how, method, operand, arguments=arguments))
 
     def _collect_callee(self, call: ast.Call, found: list[Reach]) -> None:
         """What the called expression brings: the receiver of a method call, a closure, a
@@ -306,7 +311,7 @@ class ReachFinder:
         if isinstance(func, ast.Attribute):
             operand = self._operand(call) if func.attr in _OPERAND_METHODS else None
             keywords = tuple(keyword.arg for keyword in call.keywords if keyword.arg is not None)
-            self._collect(func.value, ReachKind.METHOD_CALL, found, func.attr, operand, keywords)
+            self._collect(func.value, ReachKind.METHOD_CALL, found, func.attr, operand, keywords, call)
         elif isinstance(func, ast.Name):
             self._closure(func, found)
         elif isinstance(func, ast.Lambda):

@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from alchemy_lint.records import record
+
+if TYPE_CHECKING:
+    from alchemy_lint.facts.model import KnownArgument
 
 
 class OriginKind(str, Enum):
@@ -134,6 +137,9 @@ class Reach:
     #: LOADED: the keywords the method is called with: a class whose method takes none of
     #: them by that name is not the class of the objects.
     keywords: tuple[str, ...] = ()
+    #: LOADED and METHOD_CALL: what the call's arguments are known to be (`include=[]`): a
+    #: statement the method runs only under a test they settle otherwise never runs for this call.
+    arguments: tuple[KnownArgument, ...] = ()
 
 
 @record

@@ -13,7 +13,8 @@ from dataclasses import replace
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
-from alchemy_lint.facts.model import ApiCall, Construction, FunctionFacts, PassingCall
+from alchemy_lint.facts.conditions import happens
+from alchemy_lint.facts.model import ApiCall, Construction, FunctionFacts, KnownArgument, PassingCall
 from alchemy_lint.facts.values import CALL, SYNC_ITEM, Origin, OriginKind, Reach, ReachKind, Step, StepKind, ValueRef
 from alchemy_lint.index.interfaces import Interfaces
 from alchemy_lint.records import record
@@ -254,7 +255,7 @@ class ValueModel:
         self._passing_files: dict[str, list[str]] | None = None
         self._passing: dict[str, list[tuple[PassingCall, bool]]] = {}
         self._passed_expiry: dict[tuple[str, str], bool | None] = {}
-        self._loaded_waits: dict[tuple[str, tuple[str, ...]], bool] = {}
+        self._loaded_waits: dict[tuple[str, tuple[str, ...], tuple[KnownArgument, ...]], bool] = {}
 
     # -- public questions ------------------------------------------------------------
 
@@ -338,7 +339,8 @@ class ValueModel:
         # A subclass that overrides the spawning method itself never runs this spawn.
         spawner = scope[len(cls) + 1 :].split(".", 1)[0] if reach.ref.text == "self" else ""
         found: dict[str, tuple[str, ValueRef, Value]] = {}
-        pending = list(self._methods_named(cls, reach.via, spawner))
+        called = self._methods_named(cls, reach.via, spawner)
+        pending = list(called)
         seen: set[str] = set()
         while pending and len(seen) < _MAX_METHODS:
             qualname = pending.pop()
@@ -346,32 +348,45 @@ class ValueModel:
             if qualname in seen or function is None:
                 continue
             seen.add(qualname)
+            # In the method called, what runs only under a test the call's arguments settle the
+            # other way never runs; in the methods it calls in turn, all may.
+            settled = self.index.summaries.flags(function, reach.arguments) if qualname in called else {}
             for call in function.calls:
                 text = call.receiver.text
-                if not call.awaited or not text.startswith("self.") or text in found:
+                if (
+                    not call.awaited
+                    or not text.startswith("self.")
+                    or text in found
+                    or not happens(call.guard, settled)
+                ):
                     continue  # (`self.session.add(x)` alone never waits, so never interleaves)
                 value = self.of(call.receiver.origins)
                 if value.runs_statements:
                     shown = reach.ref.text + text.removeprefix("self")
                     found[text] = (f"{scope}:{shown}", ValueRef(shown, call.receiver.origins), value)
-            for text, origins, value in self._handed_sessions(cls, function, found):
+            for text, origins, value in self._handed_sessions(cls, function, found, settled):
                 shown = reach.ref.text + text.removeprefix("self")
                 found[text] = (f"{scope}:{shown}", ValueRef(shown, origins), value)
             owner = qualname.rsplit(".", 1)[0]
             for invocation in function.invocations:
                 name = invocation.target
-                if name.rsplit(".", 1)[0] == owner:  # `self.other(...)`: a method of the same object
+                # `self.other(...)`: a method of the same object
+                if name.rsplit(".", 1)[0] == owner and happens(invocation.guard, settled):
                     pending.extend(self._methods_named(cls, name.rsplit(".", 1)[-1], spawner))
         return list(found.values())
 
     def _handed_sessions(
-        self, cls: str, function: FunctionFacts, found: dict[str, tuple[str, ValueRef, Value]]
+        self,
+        cls: str,
+        function: FunctionFacts,
+        found: dict[str, tuple[str, ValueRef, Value]],
+        settled: dict[str, KnownArgument],
     ) -> Iterator[tuple[str, tuple[Origin, ...], Value]]:
         """The sessions the object keeps that a method hands to a coroutine which waits on them:
-        `return await count_orders(self.session)`."""
+        `return await count_orders(self.session)` (unless under a test `settled` fails)."""
         summaries = self.index.summaries
         for forward in function.forwards:
-            if forward.parameter != "self" or len(forward.path) != 1:
+            if forward.parameter != "self" or len(forward.path) != 1 or not happens(forward.guard, settled):
                 continue
             text = f"self.{forward.path[0]}"
             if text in found:
@@ -423,20 +438,26 @@ class ValueModel:
                 found.append(method)
         return found
 
-    def loaded_objects_wait(self, method: str, keywords: tuple[str, ...] = ()) -> bool:
+    def loaded_objects_wait(
+        self, method: str, keywords: tuple[str, ...] = (), arguments: tuple[KnownArgument, ...] = ()
+    ) -> bool:
         """Whether calling `method` (with these keywords) on ORM objects may wait on the session
         that loaded them: every mapped class of the project whose method of that name (its own or
         inherited) takes the keywords gets that session with `async_object_session(self)`/
         `object_session(self)` and awaits a call on it, or loads a lazily loaded relationship of
         itself (`await self.awaitable_attrs.items`), in the method or in a method of the same
-        object it calls (`self._pending()`)."""
-        key = (method, keywords)
+        object it calls (`self._pending()`). What the method does only under a test of its
+        parameters that the call's `arguments` (or the defaults it leaves) settle otherwise
+        (`self._pending() if "pending" in include else ...` for `include=[]`) does not count."""
+        key = (method, keywords, arguments)
         known = self._loaded_waits.get(key)
         if known is None:
-            known = self._loaded_waits[key] = self._compute_loaded_waits(method, keywords)
+            known = self._loaded_waits[key] = self._compute_loaded_waits(method, keywords, arguments)
         return known
 
-    def _compute_loaded_waits(self, method: str, keywords: tuple[str, ...]) -> bool:
+    def _compute_loaded_waits(
+        self, method: str, keywords: tuple[str, ...], arguments: tuple[KnownArgument, ...]
+    ) -> bool:
         index = self.index
         functions = index.functions
         owners: set[str] = set()
@@ -445,11 +466,13 @@ class ValueModel:
             found = next((c.qualname for c in chain if f"{c.qualname}.{method}" in functions), None)
             if found is not None and _takes(functions[f"{found}.{method}"], keywords):
                 owners.add(f"{found}.{method}")
-        return bool(owners) and all(self._waits_on_own_session(qualname) for qualname in sorted(owners))
+        return bool(owners) and all(self._waits_on_own_session(qualname, arguments) for qualname in sorted(owners))
 
-    def _waits_on_own_session(self, qualname: str) -> bool:
+    def _waits_on_own_session(self, qualname: str, arguments: tuple[KnownArgument, ...] = ()) -> bool:
         """The method, or a method of the same class it calls, awaits a call on the session
-        `async_object_session(self)` gives."""
+        `async_object_session(self)` gives. In the method itself, a load or a call under a test
+        that `arguments` settle otherwise does not count; in the methods it calls, all do (what
+        it hands them is not followed)."""
         functions = self.index.functions
         pending, seen = [qualname], set[str]()
         while pending and len(seen) < _MAX_METHODS:
@@ -458,22 +481,35 @@ class ValueModel:
             if name in seen or function is None:
                 continue
             seen.add(name)
-            if any(call.awaited and self._from_object_session(call.receiver.origins) for call in function.calls):
+            settled = self.index.summaries.flags(function, arguments) if name == qualname else {}
+            if any(
+                call.awaited and self._from_object_session(call.receiver.origins) and happens(call.guard, settled)
+                for call in function.calls
+            ):
                 return True
-            if function.parameters and self._loads_itself(function, function.parameters[0]):
+            if function.parameters and self._loads_itself(function, function.parameters[0], settled):
                 return True
             owner = name.rsplit(".", 1)[0]
-            pending.extend(i.target for i in function.invocations if i.target.rsplit(".", 1)[0] == owner)
+            pending.extend(
+                i.target
+                for i in function.invocations
+                if i.target.rsplit(".", 1)[0] == owner and happens(i.guard, settled)
+            )
         return False
 
-    def _loads_itself(self, function: FunctionFacts, receiver: str) -> bool:
+    def _loads_itself(
+        self, function: FunctionFacts, receiver: str, settled: dict[str, KnownArgument] | None = None
+    ) -> bool:
         """The method loads a relationship of its own object that is loaded lazily (`await
         self.awaitable_attrs.items` with the default `lazy="select"`): a statement on the
         object's session unless the query loaded it. An eager loader's relationship is loaded
-        with the object; a `raise`/`noload` one never runs a statement."""
+        with the object; a `raise`/`noload` one never runs a statement. A load under a test that
+        `settled` (what the call passes) fails is never made."""
         owner = function.qualname.rsplit(".", 1)[0]
         for read in function.parameter_loads:
             if read.parameter != receiver or len(read.path) != 1:
+                continue
+            if settled and not happens(read.guard, settled):
                 continue
             relationship = self.index.relationships(owner).get(read.path[0])
             if relationship is not None and relationship.lazy in _LAZY_LOADERS:

@@ -132,7 +132,7 @@ class _Sessions:
         handed (itself and in the calls it hands it to)."""
         index = self.context.index
         if reach.how is ReachKind.LOADED:
-            return not index.values.loaded_objects_wait(reach.via, reach.keywords)
+            return not index.values.loaded_objects_wait(reach.via, reach.keywords, reach.arguments)
         if reach.how is ReachKind.ARGUMENT and reach.callee:
             return not index.summaries.waits.call(index.summaries, reach.callee, reach.argument)
         if reach.how is not ReachKind.METHOD_CALL or reach.via != "delete" or reach.operand is None:
@@ -285,6 +285,13 @@ SESSION_SHARED_ACROSS_TASKS = Rule(
         "`async_object_session(self)`/`object_session(self)`, or loads a relationship of itself "
         "declared with a lazy loader through `self.awaitable_attrs` (an eager, `raise` or `noload` "
         "relationship runs nothing), in the method or a method of the same object it calls. "
+        "In both kinds of method (of an object that holds the session, of the objects a query "
+        "loaded), what the method called does only under a test of its parameters that the call's "
+        "arguments (or the defaults it leaves) settle the other way does not count: "
+        '`shelf.describe(include=[])` when the method calls `self._count()` only under `"count" in '
+        "include` (or in a copy of it, `set(include)`), under `if include:`, in `a() if include "
+        "else b()`, or in a loop over `include`; an argument whose value the call does not show "
+        "keeps the finding. "
         "Besides asyncio's own calls, a project function runs the coroutines of a collection at once "
         "when it hands them (or a nested coroutine's call that awaits each of them, as a semaphore-"
         "bounded `gather` helper does) to `asyncio.gather`/`wait`/`as_completed`: "
