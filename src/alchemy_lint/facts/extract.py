@@ -11,6 +11,7 @@ import threading
 import typing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from typing import Any
 
 from alchemy_lint.facts.classes import (
@@ -2208,17 +2209,50 @@ def _with_followers(
     if not any(call.method in _TRANSACTION_ENDS for call in calls):
         return tuple(calls)
     flow = flow_of(function)
+    clean = _clean_flushes(function, calls, nodes)
     found: list[MethodCall] = []
     for call, node in zip(calls, nodes, strict=True):
         if call.method in _TRANSACTION_ENDS:
             followers = tuple(
                 (later.line, later.col)
                 for later, later_node in zip(calls, nodes, strict=True)
-                if (later.line, later.col) > (call.line, call.col) and flow.can_follow(node, later_node)
+                if (later.line, later.col) > (call.line, call.col)
+                and id(later_node) not in clean
+                and flow.can_follow(node, later_node)
             )
             call = replace(call, followed_by=followers[:_MAX_FOLLOWERS])
         found.append(call)
     return tuple(found)
+
+
+def _clean_flushes(function: ast.AST, calls: list[MethodCall], nodes: list[ast.Call]) -> set[int]:
+    """The `flush()` calls (as `id()` of their nodes) whose statement comes right after a
+    `commit()`/`rollback()` statement: the commit flushed everything, a rollback (the session's or a
+    savepoint's) dropped what was pending, so the flush has nothing to write and returns before it
+    needs the transaction. Run on SQLAlchemy 2.0 and 2.1 with aiosqlite, it does not raise inside a
+    `begin()` block the call closed (tests/test_clean_flush_after_end.py); it is no later use."""
+    if not any(call.method == "flush" for call in calls):
+        return set()
+    ends = {id(node) for call, node in zip(calls, nodes, strict=True) if call.method in _TRANSACTION_ENDS}
+    flushes = {id(node) for call, node in zip(calls, nodes, strict=True) if call.method == "flush"}
+    clean: set[int] = set()
+    for node in ast.walk(function):
+        for statements in (getattr(node, name, None) for name in ("body", "orelse", "finalbody")):
+            if not isinstance(statements, list):
+                continue
+            for first, second in pairwise(statements):
+                ended, flushed = _statement_call(first), _statement_call(second)
+                if ended is not None and flushed is not None and id(ended) in ends and id(flushed) in flushes:
+                    clean.add(id(flushed))
+    return clean
+
+
+def _statement_call(statement: ast.stmt) -> ast.Call | None:
+    """The call an expression statement makes: `await x.f()` or `x.f()`."""
+    if not isinstance(statement, ast.Expr):
+        return None
+    value = statement.value.value if isinstance(statement.value, ast.Await) else statement.value
+    return value if isinstance(value, ast.Call) else None
 
 
 def _expire_on_commit(call: ast.Call) -> str | None:
