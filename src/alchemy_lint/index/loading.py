@@ -588,12 +588,22 @@ def resolve_object(
             return None
     model = resolved.model
     relationships: list[RelationshipRef] = []
-    for name in (*resolved.prefix, *walked):
+    steps, position, rewrites = (*resolved.prefix, *walked), 0, 0
+    while position < len(steps):
+        name = steps[position]
         relationship = index.relationships(model).get(name)
+        if relationship is None and rewrites < _MAX_DEPTH:
+            # `member.owner().members`: what the model's method hands back of the object.
+            rewritten = index.summaries.member_read(model, name, steps[position + 1 :])
+            if rewritten is not None:
+                steps, position, rewrites = (*steps[:position], *rewritten), position, rewrites + 1
+                direct = direct and not rewritten
+                continue
         if relationship is None or relationship.target is None:
             return None
         relationships.append(relationship)
         model = relationship.target
+        position += 1
     return ObjectTarget(resolved, tuple(relationships), model, direct)
 
 
@@ -844,6 +854,11 @@ def first_unloaded(
         relationship = index.relationships(model).get(name)
         if relationship is None:
             rest = read[position + 1 :]
+            rewritten = index.summaries.member_read(model, name, rest) if rest and not set_below else None
+            if rewritten is not None and depth < _MAX_DEPTH:
+                # `rev.owner().revisions`: the read goes on from what the method hands back.
+                at = ObjectTarget(target.source, tuple(chain), model, direct)
+                return first_unloaded(index, at, here, rewritten, where, depth + 1, in_session)
             return _through_method(index, model, name, chain, target, here, rest, depth, in_session, set_below)
         access = AccessTarget(target.source, tuple(chain), model, relationship)
         state = relationship_loaded(access, name, here, direct, in_session)
