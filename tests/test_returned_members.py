@@ -191,3 +191,22 @@ def test_disagreeing_returns_leave_the_read_alone(tmp_path: Path) -> None:
     by_method = HANDLERS.splitlines().index("    return len(member.owner().members)  # ASA301") + 1
     assert by_method not in lines
     assert len(lines) == len(expected_lines(HANDLERS, "ASA301")) - 1
+
+
+def test_expired_reads_are_not_judged_through_a_method(tmp_path: Path) -> None:
+    """After a commit expired `member`, `member.owner()` fails inside the method (its read of
+    `self.team`), not on `Team.name`: ASA302 does not follow the method's summary."""
+    handlers = (
+        "from sqlalchemy import select\n"
+        "from sqlalchemy.ext.asyncio import AsyncSession\n\n"
+        "from app.models import Member\n\n\n"
+        "async def after_commit(session: AsyncSession) -> str:\n"
+        "    member = (await session.execute(select(Member))).scalar_one()\n"
+        "    await session.commit()\n"
+        "    return member.owner().name\n"
+    )
+    db = DB.replace("expire_on_commit=False", "expire_on_commit=True")
+    root = write_project(
+        tmp_path / "p", {"app/__init__.py": "", "app/models.py": MODELS, "app/db.py": db, "app/handlers.py": handlers}
+    )
+    assert [f.message for f in findings_in(root, "app/handlers.py", "ASA302") if "Team.name" in f.message] == []

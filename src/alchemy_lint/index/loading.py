@@ -560,9 +560,10 @@ def keeps_as_given(index: ProjectIndex, held_as: tuple[str, ...]) -> bool:
 
 
 def resolve_object(
-    index: ProjectIndex, source: ObjectSource, walked: tuple[str, ...], path: str
+    index: ProjectIndex, source: ObjectSource, walked: tuple[str, ...], path: str, members: bool = True
 ) -> ObjectTarget | None:
-    """The model of an object that came from `source` and was reached by `walked` relationships."""
+    """The model of an object that came from `source` and was reached by `walked` relationships
+    (`members`: and by the methods and properties that hand back what their object reaches)."""
     if source.held_as and not keeps_as_given(index, source.held_as):
         return None
     position: int | str | None = None
@@ -592,7 +593,7 @@ def resolve_object(
     while position < len(steps):
         name = steps[position]
         relationship = index.relationships(model).get(name)
-        if relationship is None and rewrites < _MAX_DEPTH:
+        if relationship is None and members and rewrites < _MAX_DEPTH:
             # `member.owner().members`: what the model's method hands back of the object.
             rewritten = index.summaries.member_read(model, name, steps[position + 1 :])
             if rewritten is not None:
@@ -617,9 +618,10 @@ def _element(step: str) -> int | str | None:
     return None
 
 
-def resolve_access(index: ProjectIndex, access: ObjectAccess, path: str) -> AccessTarget | None:
-    """The model an access reads on, through the relationships its object was reached by."""
-    target = resolve_object(index, access.source, access.path, path)
+def resolve_access(index: ProjectIndex, access: ObjectAccess, path: str, members: bool = True) -> AccessTarget | None:
+    """The model an access reads on, through the relationships its object was reached by (see
+    `resolve_object` for `members`)."""
+    target = resolve_object(index, access.source, access.path, path, members)
     if target is None:
         return None
     relationship = index.relationships(target.model).get(access.attribute)
