@@ -59,6 +59,7 @@ from alchemy_lint.facts.injection import (
 from alchemy_lint.facts.invocations import InvocationRecorder, decorator_arguments
 from alchemy_lint.facts.kept import KeptTracker
 from alchemy_lint.facts.loading import analyse_function, analyse_statement_helper
+from alchemy_lint.facts.members import returned_members
 from alchemy_lint.facts.model import (
     WHOLE_REFRESH,
     WRAPPED,
@@ -76,6 +77,7 @@ from alchemy_lint.facts.model import (
     ParameterRead,
     PassingCall,
     RelationshipFacts,
+    ReturnedMember,
     ReturnedParameter,
     SchemaCreation,
     Scope,
@@ -328,6 +330,11 @@ class _FunctionState:
     spread: dict[str, dict[str, str]] = field(default_factory=dict)
     #: What each `return` so far hands back of the parameters; None once one returns anything else.
     returned_parameters: list[ReturnedParameter] | None = field(default_factory=list)
+    #: What every `return` so far hands back of `self` (empty before the first one); None once
+    #: one returns anything else or two disagree (see `facts/members.py`).
+    returned_members: tuple[ReturnedMember, ...] | None = ()
+    #: The function yields: what a call of it returns is a generator, whatever it `return`s.
+    yields_values: bool = False
     #: What each `return` so far holds of the parameters under constant keys of a dict; None
     #: once one returns anything else.
     keyed_returns: list[KeyedReturn] | None = field(default_factory=list)
@@ -718,6 +725,7 @@ class _FactsBuilder(FastNodeVisitor):
                 forwards=tuple(state.forwards),
                 block_forwards=tuple(state.block_forwards),
                 returned_parameters=tuple(state.returned_parameters or ()),
+                returned_members=_own_returned_members(node, state, decorators),
                 keyed_returns=tuple(state.keyed_returns or ()),
                 response_model=response_model,
                 positional=len(node.args.posonlyargs) + len(node.args.args),
@@ -1013,6 +1021,8 @@ class _FactsBuilder(FastNodeVisitor):
         for target, source in zip(targets, iterated, strict=False):
             # `for item in order.items`: each item is an element of the parameter's collection.
             whole = self.parameter_path(source) if isinstance(target, ast.Name) else None
+            if whole is None and isinstance(target, ast.Name):
+                whole = self._handed_back_member(source)
             element = (whole[0], (*whole[1], "[]")) if whole is not None and len(whole[1]) < _MAX_PATH else None
             # `for order in orders` with `orders: list[Order]`: each one is an `Order`.
             known = self.elements_of(source) if isinstance(target, ast.Name) else ()
@@ -1506,6 +1516,8 @@ class _FactsBuilder(FastNodeVisitor):
             self._record_returned_parameter(function, node)
         if function is not None and function.keyed_returns is not None:
             self._record_keyed_return(function, node)
+        if function is not None and function.returned_members is not None and function.class_qualname:
+            _record_returned_members(function, node)
         if function is not None and node.value is not None:
             self.kept.on_return(node.value)
             ref = self.value_ref(node.value)
@@ -1581,6 +1593,13 @@ class _FactsBuilder(FastNodeVisitor):
         binding, steps = walked
         return _extended(binding.parameter_path, steps)
 
+    def _handed_back_member(self, expr: ast.expr) -> ParameterPath | None:
+        """`for metric in rev.cube_metrics()`: the method's name walked from the parameter, which
+        the index follows where the model's method hands back what its object reaches."""
+        if type(expr) is not ast.Call or type(expr.func) is not ast.Attribute:
+            return None
+        return _extended(self.parameter_path(expr.func.value), [expr.func.attr])
+
     def handed_back_paths(self, expr: ast.expr) -> list[tuple[ParameterPath, HandedBack]]:
         """The parameters `expr` is part of if a call gave back what it was handed
         (`order.customer` after `order = await repo.update(order)`), each with that call."""
@@ -1619,6 +1638,11 @@ class _FactsBuilder(FastNodeVisitor):
             elif type(expr) is ast.Call and _literal_getattr(expr):
                 steps.append(str(expr.args[1].value))  # type: ignore[attr-defined]  # a str constant
                 expr = expr.args[0]
+            elif type(expr) is ast.Call and type(expr.func) is ast.Attribute and steps:
+                # `rev.owner().revisions`: what the method of the object hands back, by its
+                # name (the index follows it where the model's method hands back a member).
+                steps.append(expr.func.attr)
+                expr = expr.func.value
             else:
                 break
         function = self.function
@@ -2024,11 +2048,19 @@ class _FactsBuilder(FastNodeVisitor):
 
     def visit_Yield(self, node: ast.Yield) -> None:
         function = self.function
+        if function is not None:
+            function.yields_values = True
         if function is not None and node.value is not None:
             self.kept.on_yield(node.value)
             ref = self.value_ref(node.value)
             if ref is not None:
                 function.yields.append(yield_guard(ref, node, function.enclosing, self.origins_of))
+        self.generic_visit(node)
+
+    def visit_YieldFrom(self, node: ast.YieldFrom) -> None:
+        function = self.function
+        if function is not None:
+            function.yields_values = True
         self.generic_visit(node)
 
     def visit_Try(self, node: ast.Try) -> None:
@@ -2148,6 +2180,33 @@ def _same_objects_of(expr: ast.expr) -> ast.expr:
     if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Slice):
         return _same_objects_of(expr.value)
     return expr
+
+
+def _record_returned_members(function: _FunctionState, node: ast.Return) -> None:
+    """What this `return` hands back of `self`, which every other `return` must agree on."""
+    if node.value is None or _holds_no_object(node.value):
+        return  # `return None`, `return []`: nothing a caller could read through
+    found = returned_members(node.value)
+    if found is None or (function.returned_members and function.returned_members != found):
+        function.returned_members = None
+    else:
+        function.returned_members = found
+
+
+def _own_returned_members(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, state: _FunctionState, decorators: tuple[str, ...]
+) -> tuple[ReturnedMember, ...]:
+    """`returned_members` of a plain method or property: called as `obj.owner()` (or read as
+    `obj.squad`) it gives what its `return`s hand back, not a coroutine or a generator, and its
+    first parameter is the object (not for a static or class method)."""
+    if isinstance(node, ast.AsyncFunctionDef) or state.yields_values or not state.returned_members:
+        return ()
+    positional = [*node.args.posonlyargs, *node.args.args]
+    if not positional or positional[0].arg != "self":
+        return ()
+    if any(decorator.rsplit(".", 1)[-1] in ("staticmethod", "classmethod") for decorator in decorators):
+        return ()
+    return state.returned_members
 
 
 def _holds_no_object(expr: ast.expr) -> bool:

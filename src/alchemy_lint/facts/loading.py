@@ -2349,6 +2349,15 @@ class _LoadingWalker:
             return None  # (set by the code itself: what the value holds is not the query's)
         return owner.attribute(node.attr)
 
+    @staticmethod
+    def handed_back_member(owner: _Object, method: str) -> _Object | None:
+        """`member.owner()`: what the model's method hands back, by its name on the path (the
+        index follows it where the method returns what the object reaches, else judges nothing);
+        as a relationship read, not for a received object's nor past the depth followed."""
+        if owner.source.kind is SourceKind.RECEIVED or len(owner.path) >= _MAX_PATH:
+            return None
+        return owner.attribute(method)
+
     def record(self, node: ast.Attribute, owner: _Object, kind: AccessKind, in_place: bool = True) -> None:
         # The reads of received objects (`self.x` in every method) are kept apart: they take no
         # place of the function's own objects under the cap.
@@ -2490,7 +2499,9 @@ class _LoadingWalker:
                 if not awaited:
                     # `repo.eager_options()`, `repo.base_statement()` on `repo = Repository(session)`:
                     # a statement or loader options it builds, as a function's (its summary says).
-                    return self.called_statement(node, args, keywords, env) if _is_candidate(receiver_value) else None
+                    if _is_candidate(receiver_value):
+                        return self.called_statement(node, args, keywords, env)
+                    return self.handed_back_member(receiver_value, func.attr)
                 if _is_candidate(receiver_value):
                     # `repo = OrderRepository(session)`, then `await repo.get(1)`: no model's
                     # method, a project method whose summary says what it returns (and whether

@@ -257,6 +257,18 @@ class ReturnedParameter:
 
 
 @record
+class ReturnedMember:
+    """What a method or property hands back of its own object, when every `return` hands back
+    what `self` reaches (`return self.team`): `reached` is the path off `self` ("[]" an element of
+    a collection, a method's or property's name a call of it), `taken` the steps into the returned
+    value that give it (`[(e, e.node) for e in self.items]` gives ("[]", "[1]") -> ("items", "[]",
+    "node")). A caller's read of `obj.owner().members` is then one of `obj.team.members`."""
+
+    taken: tuple[str, ...]
+    reached: tuple[str, ...]
+
+
+@record
 class Forward:
     """A parameter (or a part of it) handed to a callee: `render(order.customer)`.
 
@@ -350,6 +362,9 @@ class FunctionFacts:
     #: Every `return` of the function hands back a parameter (empty: some return does not, or
     #: none does): a caller's object bound from the call is the object it passed.
     returned_parameters: tuple[ReturnedParameter, ...] = ()
+    #: For a plain method or property: what every `return` hands back of `self` (empty: some
+    #: return hands back anything else, or none does), see `ReturnedMember`.
+    returned_members: tuple[ReturnedMember, ...] = ()
     #: Every `return` of the function is a dict with constant string keys (empty: some return
     #: is anything else): which parameters it holds under which keys.
     keyed_returns: tuple[KeyedReturn, ...] = ()

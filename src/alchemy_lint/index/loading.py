@@ -560,9 +560,10 @@ def keeps_as_given(index: ProjectIndex, held_as: tuple[str, ...]) -> bool:
 
 
 def resolve_object(
-    index: ProjectIndex, source: ObjectSource, walked: tuple[str, ...], path: str
+    index: ProjectIndex, source: ObjectSource, walked: tuple[str, ...], path: str, members: bool = True
 ) -> ObjectTarget | None:
-    """The model of an object that came from `source` and was reached by `walked` relationships."""
+    """The model of an object that came from `source` and was reached by `walked` relationships
+    (`members`: and by the methods and properties that hand back what their object reaches)."""
     if source.held_as and not keeps_as_given(index, source.held_as):
         return None
     position: int | str | None = None
@@ -588,12 +589,22 @@ def resolve_object(
             return None
     model = resolved.model
     relationships: list[RelationshipRef] = []
-    for name in (*resolved.prefix, *walked):
+    steps, position, rewrites = (*resolved.prefix, *walked), 0, 0
+    while position < len(steps):
+        name = steps[position]
         relationship = index.relationships(model).get(name)
+        if relationship is None and members and rewrites < _MAX_DEPTH:
+            # `member.owner().members`: what the model's method hands back of the object.
+            rewritten = index.summaries.member_read(model, name, steps[position + 1 :])
+            if rewritten is not None:
+                steps, position, rewrites = (*steps[:position], *rewritten), position, rewrites + 1
+                direct = direct and not rewritten
+                continue
         if relationship is None or relationship.target is None:
             return None
         relationships.append(relationship)
         model = relationship.target
+        position += 1
     return ObjectTarget(resolved, tuple(relationships), model, direct)
 
 
@@ -607,9 +618,10 @@ def _element(step: str) -> int | str | None:
     return None
 
 
-def resolve_access(index: ProjectIndex, access: ObjectAccess, path: str) -> AccessTarget | None:
-    """The model an access reads on, through the relationships its object was reached by."""
-    target = resolve_object(index, access.source, access.path, path)
+def resolve_access(index: ProjectIndex, access: ObjectAccess, path: str, members: bool = True) -> AccessTarget | None:
+    """The model an access reads on, through the relationships its object was reached by (see
+    `resolve_object` for `members`)."""
+    target = resolve_object(index, access.source, access.path, path, members)
     if target is None:
         return None
     relationship = index.relationships(target.model).get(access.attribute)
@@ -844,6 +856,11 @@ def first_unloaded(
         relationship = index.relationships(model).get(name)
         if relationship is None:
             rest = read[position + 1 :]
+            rewritten = index.summaries.member_read(model, name, rest) if rest and not set_below else None
+            if rewritten is not None and depth < _MAX_DEPTH:
+                # `rev.owner().revisions`: the read goes on from what the method hands back.
+                at = ObjectTarget(target.source, tuple(chain), model, direct)
+                return first_unloaded(index, at, here, rewritten, where, depth + 1, in_session)
             return _through_method(index, model, name, chain, target, here, rest, depth, in_session, set_below)
         access = AccessTarget(target.source, tuple(chain), model, relationship)
         state = relationship_loaded(access, name, here, direct, in_session)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from alchemy_lint.facts.conditions import ANY_KEYWORD, ANY_POSITION, happens
 from alchemy_lint.facts.effect_cases import effects_for
 from alchemy_lint.facts.fresh_state import STATE
+from alchemy_lint.facts.members import ELEMENT
 from alchemy_lint.facts.model import (
     WHOLE_REFRESH,
     WRAPPED,
@@ -427,6 +428,21 @@ class Summaries:
         if name == "__str__" and not any(base.startswith(_OWN_STR_BASES) for cls in chain for base in cls.bases):
             return self.method_reads(model, "__repr__")
         return ()
+
+    def member_read(self, model: str, name: str, rest: tuple[str, ...]) -> tuple[str, ...] | None:
+        """`rest` read off what the model's method or property `name` hands back, as a path off
+        the object itself (`member.owner().members` is `member.team.members` where `owner()`
+        returns `self.team`); None where `name` hands back anything else (see
+        `facts/members.py`). Elements ("[]") are left out: a relationship says what it holds."""
+        function = next(self._members(model, name), None)
+        if function is None or not function.returned_members:
+            return None
+        plain = tuple(step for step in rest if step != ELEMENT)
+        for member in function.returned_members:
+            taken = tuple(step for step in member.taken if step != ELEMENT)
+            if plain[: len(taken)] == taken:
+                return (*(step for step in member.reached if step != ELEMENT), *plain[len(taken) :])
+        return None
 
     def _members(self, model: str, name: str) -> Iterator[FunctionFacts]:
         """The functions named `name` that the model's classes define, nearest first."""

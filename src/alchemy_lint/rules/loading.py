@@ -762,7 +762,9 @@ def _expired_reads(context: FileContext, function: FunctionFacts) -> Iterator[_E
         events = _expiring(context, source, expired_by, loading, scope=function.qualname)
         if not events:
             continue
-        target = resolve_access(index, access, context.path)
+        # (Not through what a model's method hands back: on an expired object the method's own
+        # read of `self` is the one that fails, which its summary's reads judge.)
+        target = resolve_access(index, access, context.path, members=False)
         if target is None:
             continue
         model = target.model.rsplit(".", 1)[-1]
@@ -814,7 +816,7 @@ def _expired_handovers(context: FileContext, function: FunctionFacts) -> Iterato
         events = _expiring(context, source, expired_by, loading, scope=function.qualname)
         if not events:
             continue
-        target = resolve_object(index, handover.source, handover.path, context.path)
+        target = resolve_object(index, handover.source, handover.path, context.path, members=False)
         if target is None or _callee_refreshes(index, handover):
             continue
         columns = index.columns(target.model)
