@@ -1267,7 +1267,7 @@ class _FactsBuilder(FastNodeVisitor):
         else:
             function.table.forget(name)
         ref = ValueRef(name, origins, holds) if origins or holds else None
-        parameter = self.parameter_path(value) if value is not None else None
+        parameter = self._parameter_bound(value) if value is not None else None
         if annotation is not None:
             elements = _element_origins(annotation, self.table)
         else:
@@ -1276,6 +1276,16 @@ class _FactsBuilder(FastNodeVisitor):
         if handed:
             function.handed_back = True
         function.values.bind(name, Binding(*_end(node), ref, self._loop_line(function), parameter, elements, handed))
+
+    def _parameter_bound(self, value: ast.expr) -> ParameterPath | None:
+        """The parameter (path) a bound value is: also a whole parameter collection some of whose
+        objects are bound (`results = results[start:end]`), which a `return results` hands back."""
+        same = _same_objects_of(value)
+        if same is not value:
+            found = self.parameter_path(same)
+            if found is not None and not found[1]:
+                return found
+        return self.parameter_path(value)
 
     @staticmethod
     def _loop_line(function: _FunctionState) -> int:
@@ -2220,9 +2230,22 @@ def _returns_a_value(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """Whether a plain `def` ends in `return <value>` (a statement helper does, and a helper of
     loader options; most do not).
 
-    Only the top-level statements of the body are looked at: a helper that builds a statement
-    returns it at the end."""
-    last = node.body[-1] if node.body else None
+    Only the statements that end the body are looked at: a helper that builds a statement
+    returns it at the end, or in each branch of a test that ends it (`if access == ORG: return
+    query.where(...)` ... `raise ValueError(...)`)."""
+    return _ends_returning(node.body)
+
+
+def _ends_returning(body: list[ast.stmt]) -> bool:
+    """Whether `body` ends in `return <value>`, or in branches that each return or raise (one
+    returning a value)."""
+    last = body[-1] if body else None
+    if isinstance(last, ast.If):
+        returning = [_ends_returning(part) for part in (last.body, last.orelse)]
+        raising = [_ends_raising(part) for part in (last.body, last.orelse)]
+        return any(returning) and all(r or e for r, e in zip(returning, raising, strict=True))
+    if isinstance(last, ast.Raise):
+        return any(isinstance(earlier, ast.If) and _ends_returning(earlier.body) for earlier in body[:-1])
     if not isinstance(last, ast.Return):
         return False
     value = last.value
@@ -2230,6 +2253,10 @@ def _returns_a_value(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         # `return (joinedload(Order.user), ...)`: loader options for the callers' queries.
         return bool(value.elts) and all(isinstance(item, (ast.Call, ast.Starred)) for item in value.elts)
     return isinstance(value, (ast.Name, ast.Call, ast.Attribute))
+
+
+def _ends_raising(body: list[ast.stmt]) -> bool:
+    return bool(body) and isinstance(body[-1], ast.Raise)
 
 
 def _builtin_decorator(decorator: ast.expr) -> str | None:

@@ -699,6 +699,17 @@ _Env = dict[str, _Value]
 _MAPPED_SOURCES = frozenset({SourceKind.QUERY, SourceKind.GET, SourceKind.NEW})
 
 
+def _helped_statement(kept: _Statement, built: _Statement) -> _Statement | None:
+    """`if actor: query = cls.apply_access(query, actor)`: on one path the statement as it was, on
+    the other what a project helper built from it (a filter, as a rule). The helper's is kept: the
+    index reads it from the helper's summary, and loaders the helper adds count as added, which
+    only ever judges less (as options a parameter adds on one path, see `_joined_origin`)."""
+    if not built.called or built.origin is None or not kept.objects:
+        return None
+    source = kept.source()
+    return built if any(passed.statement == source for passed in built.origin.passed) else None
+
+
 def _join_values(left: _Value, right: _Value) -> _Value | None:
     if left == right:
         return left
@@ -715,6 +726,9 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
         # Changed on some path: its rollback may expire the object.
         return _Savepoint(left.session, left.changed | right.changed) if left.session == right.session else None
     if isinstance(left, _Statement) and isinstance(right, _Statement):
+        helped = _helped_statement(left, right) or _helped_statement(right, left)
+        if helped is not None:
+            return helped
         if (left.model, left.constructor) != (right.model, right.constructor):
             return None
         if not _same_origin(left.origin, right.origin):
@@ -1039,6 +1053,8 @@ class _LoadingWalker:
         self.deferrals: dict[str, _Deferral] = {}
         #: The names bound to a project object built with objects as its fields (`hold_fields`).
         self.holders: set[str] = set()
+        #: Loop targets that go over a parameter's items, by the parameter (`for opt in options:`).
+        self.parameter_items: dict[str, str] = {}
         #: What the function does to sessions on every path that returns normally, and on every
         #: such path that swallowed no error (the path its callers get when nothing fails).
         self.effects: frozenset[tuple[str, str]] | None = None
@@ -1155,6 +1171,12 @@ class _LoadingWalker:
             node = node.value
         if isinstance(node, ast.Name) and node.id in self.parameters and node.id not in self.rebound:
             return node.id
+        return None
+
+    def parameter_item(self, node: ast.expr) -> str | None:
+        """The parameter whose items a loop target goes over (`opt` of `for opt in options:`)."""
+        if type(node) is ast.Name and node.id in self.parameter_items:
+            return self.parameter_items[node.id]
         return None
 
     def finished(self, env: _Env) -> None:
@@ -1512,6 +1534,25 @@ class _LoadingWalker:
     def for_loop(self, node: ast.For | ast.AsyncFor, env: _Env) -> _Env | None:
         iterated = self.expr(node.iter, env)
         element = self.element_of(iterated)
+        over = self.parameter(node.iter) if type(node.target) is ast.Name else None
+        if over is not None:
+            assert isinstance(node.target, ast.Name)
+            name, outer = node.target.id, self.parameter_items.get(node.target.id)
+            self.parameter_items[name] = over
+            try:
+                return self.loop_body(node, env, iterated, element)
+            finally:
+                if outer is None:
+                    del self.parameter_items[name]
+                else:
+                    self.parameter_items[name] = outer
+        return self.loop_body(node, env, iterated, element)
+
+    def loop_body(
+        self, node: ast.For | ast.AsyncFor, env: _Env, iterated: _Value | None, element: _Value | None
+    ) -> _Env | None:
+        """The paths through a `for` loop (its body run twice at most, enough for what a second
+        iteration sees), its `else` and its `break`s, joined."""
         state: _Env | None = env
         exits: list[_Env] = [dict(env)]
         frame = _LoopFrame()
@@ -1652,8 +1693,9 @@ class _LoadingWalker:
             self.returned_parameters_as_is.add(name)
         else:
             self.other_statement_returns = True
-        if isinstance(value, _Statement) and value.called and type(node.value) is ast.Call:
-            given = self.given_to_sync_call(node.value, env)
+        if isinstance(value, _Statement) and value.called:
+            # (`items = self._page(items); return items`: the name holds what the call gave back.)
+            given = self.given_to_sync_call(node.value, env) if type(node.value) is ast.Call else value.gives_back
             if given is not None:
                 # `return self._page(pods, total)`: what the caller reads under a key of the dict
                 # it gets is what that call holds there (`return {"items": items, ...}`).
@@ -2442,7 +2484,14 @@ class _LoadingWalker:
                     self.expire_through(node, env)
                     return self.project_call(node, env, args, keywords)
                 origin = replace(own, passed=self.passed(node, args, keywords))
-                return _Statement("", "", node.lineno, frozenset(), True, origin=origin, called=True)
+                # `results = cls._postprocess(results=results)`: what it gives back of the objects
+                # it is handed, as a module function's (`called_statement`).
+                handed = self.handed_objects(node, env, args, keywords)
+                callee = self.callee(node) if handed else ()
+                gives_back = _given_back(node, callee, handed, origin.passed, self.call_flags(node)) if callee else None
+                return _Statement(
+                    "", "", node.lineno, frozenset(), True, origin=origin, called=True, gives_back=gives_back
+                )
             receiver_value = self.expr(func.value, env) if not self.is_session_call(func, env) else None
             if isinstance(receiver_value, _Statement) and receiver_value.called and func.attr not in STATEMENT_METHODS:
                 receiver_value = None  # `repo = Repo.create(session)`, then `repo.load()`: no statement
@@ -3161,8 +3210,9 @@ class _LoadingWalker:
             return replace(statement, model=model, objects=True) if model else replace(statement, objects=False)
         if method != "options":
             return statement
-        # `.options(*options)` of a parameter: the index takes what each caller passes.
-        parameters = [self.parameter(argument) for argument in node.args]
+        # `.options(*options)` of a parameter, or `.options(opt)` of each item of one (`for opt in
+        # options:`): the index takes what each caller passes.
+        parameters = [self.parameter(argument) or self.parameter_item(argument) for argument in node.args]
         options = self.options_of([value for value, name in zip(args, parameters, strict=True) if name is None], node)
         origin = statement.origin
         if any(parameters):
