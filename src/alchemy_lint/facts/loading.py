@@ -19,18 +19,13 @@ from alchemy_lint.facts.guarded_loaders import NO_NEEDS, Needs, combined_needs, 
 from alchemy_lint.facts.injection import next_item_of
 from alchemy_lint.facts.local_truths import (
     NO_TRUTHS,
-    NOTHING_KNOWN,
-    Known,
-    conditioned_on,
-    constant_truth,
-    contradicted,
     filled,
-    hangs,
     is_truthy,
     joined_expiries,
     plain,
     truths_of,
     unconditioned,
+    without_falsy,
 )
 from alchemy_lint.facts.model import (
     ENDED,
@@ -660,9 +655,15 @@ class _Failed:
 _FAILED = "\0failed"
 
 
-#: The key under which a path carries what it knows of local names (`local_truths.Known`; dropped
-#: by a join with a path that knows nothing).
-_TRUTHS = "\0truths"
+@record
+class _Truthy:
+    """The local names known truthy on a path (`facts/local_truths.py`)."""
+
+    names: frozenset[str]
+
+
+#: The key under which a path carries `_Truthy` (dropped by a join with a path that knows none).
+_TRUTHY = "\0truthy"
 
 
 @record
@@ -689,7 +690,7 @@ _Value = (
     | _Swallowed
     | _Failed
     | _Savepoint
-    | Known
+    | _Truthy
 )
 _Env = dict[str, _Value]
 
@@ -720,8 +721,8 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
         return _Swallowed(left.sessions | right.sessions, left.conflicts | right.conflicts)
     if isinstance(left, _Failed) and isinstance(right, _Failed):
         return left if left.line <= right.line else right
-    if isinstance(left, Known) and isinstance(right, Known):
-        return left.shared(right)
+    if isinstance(left, _Truthy) and isinstance(right, _Truthy):
+        return _Truthy(left.names & right.names)
     if isinstance(left, _Savepoint) and isinstance(right, _Savepoint):
         # Changed on some path: its rollback may expire the object.
         return _Savepoint(left.session, left.changed | right.changed) if left.session == right.session else None
@@ -871,27 +872,29 @@ def _join(left: _Env | None, right: _Env | None) -> _Env | None:
             value = _join_values(left[name], right[name])
             if value is not None:
                 joined[name] = value
-        elif name in (_EFFECTS, _FAILED, _TRUTHS):
+        elif name in (_EFFECTS, _FAILED, _TRUTHY):
             # One path did nothing to its sessions: nothing is done on every path. One path
             # swallowed no error: the joined one is no failure (its effects are both paths' at most).
             # One path knows no name truthy: the joined one knows none.
             continue
         else:
             joined[name] = left[name] if name in left else right[name]
-    left_known, right_known = _known(left), _known(right)
-    if left_known != right_known:
-        _hang_expiries(joined, left, right, left_known.beyond(right_known), right_known.beyond(left_known))
+    left_truthy, right_truthy = _truthy(left), _truthy(right)
+    if left_truthy != right_truthy:
+        _hang_expiries(joined, left, right, left_truthy - right_truthy, right_truthy - left_truthy)
     return joined
 
 
-def _known(env: _Env) -> Known:
-    known = env.get(_TRUTHS)
-    return known if isinstance(known, Known) else NOTHING_KNOWN
+def _truthy(env: _Env) -> frozenset[str]:
+    known = env.get(_TRUTHY)
+    return known.names if isinstance(known, _Truthy) else frozenset()
 
 
-def _hang_expiries(joined: _Env, left: _Env, right: _Env, left_only: Known, right_only: Known) -> None:
-    """An expiry one joined path made holds only while what that path alone knew of local names
-    still holds (see `local_truths`)."""
+def _hang_expiries(
+    joined: _Env, left: _Env, right: _Env, left_only: frozenset[str], right_only: frozenset[str]
+) -> None:
+    """An expiry one joined path made holds only where what was truthy on that path alone still
+    is (see `local_truths`)."""
     for name, value in joined.items():
         before, after = left.get(name), right.get(name)
         if not (isinstance(value, _Object) and isinstance(before, _Object) and isinstance(after, _Object)):
@@ -1340,7 +1343,7 @@ class _LoadingWalker:
     def statement(self, node: ast.stmt, env: _Env) -> _Env | None:
         if isinstance(node, ast.Expr):
             self.expr(node.value, env)
-            change = filled(node.value, _known(env).truthy)
+            change = filled(node.value, _truthy(env))
             if change is not None:
                 name, full = change
                 if full:
@@ -1370,7 +1373,7 @@ class _LoadingWalker:
             elif isinstance(node.target, ast.Name):
                 env.pop(node.target.id, None)
                 self.forget_keys(node.target.id, env)
-                grows = isinstance(node.op, ast.Add) and is_truthy(node.value, _known(env).truthy)
+                grows = isinstance(node.op, ast.Add) and is_truthy(node.value, _truthy(env))
                 self.forget_truth(node.target.id, env)
                 if grows:
                     # `errors += [message]`: the collection holds an item.
@@ -1971,11 +1974,6 @@ class _LoadingWalker:
             self.rebound.add(target.id)
             self.forget_keys(target.id, env)
             self.forget_truth(target.id, env)
-            truth = constant_truth(source)
-            if truth is not None:
-                # `ok = False`, `errors = []`: what the name is on this path.
-                named = frozenset({target.id})
-                self.learn(env, named if truth else frozenset(), frozenset() if truth else named)
             if target.id in self.given_names:
                 self.forget_conditions(target.id, env)
             called = source.value if isinstance(source, ast.Await) else source
@@ -3547,31 +3545,29 @@ class _LoadingWalker:
                 env[name] = _answered(value, (model, ""), lambda e: e.method in EXPLICIT_EXPIRIES)
 
     def learn(self, env: _Env, truthy: frozenset[str], falsy: frozenset[str]) -> None:
-        """A path on which a test, a literal bound or a filling call tells these local names
-        truthy or falsy: an expiry that hung on the contrary did not happen on it."""
-        known = _known(env)
-        told = known.told(truthy, falsy)
-        if told == known:
-            return
-        if not self.truth_names.isdisjoint(truthy) or not self.truth_names.isdisjoint(falsy):
-            # (Only a name known before can have an expiry hang on it.)
+        """A path on which a test (or a filling call) tells these local names truthy or falsy:
+        an expiry that needs a name truthy did not happen on a path where it is falsy."""
+        known = _truthy(env)
+        if not falsy.isdisjoint(self.truth_names):
+            # (Only a name once known truthy can have an expiry hang on it.)
             for name, value in list(env.items()):
-                if isinstance(value, _Object) and any(contradicted(e, truthy, falsy) for e in value.expired):
-                    kept = frozenset(e for e in value.expired if not contradicted(e, truthy, falsy))
-                    env[name] = replace(value, expired=kept)
-        self.truth_names |= truthy | falsy
-        env[_TRUTHS] = told
+                if isinstance(value, _Object) and any(not e.when_truthy.isdisjoint(falsy) for e in value.expired):
+                    env[name] = replace(value, expired=without_falsy(value.expired, falsy))
+        updated = (known | truthy) - falsy
+        if updated != known:
+            self.truth_names |= truthy
+            env[_TRUTHY] = _Truthy(updated)
 
     def forget_truth(self, name: str, env: _Env) -> None:
-        """`name` is bound again or emptied: what was known of it no longer holds, and the
+        """`name` is bound again or emptied: what tests said of it no longer holds, and the
         expiries that hung on it hold whatever it is now."""
         if name not in self.truth_names:
-            return  # (nearly always: nothing was ever known of it)
-        known = _known(env)
-        if name in known.truthy or name in known.falsy:
-            env[_TRUTHS] = known.without(name)
+            return  # (nearly always: no test or filling call ever made it known truthy)
+        known = _truthy(env)
+        if name in known:
+            env[_TRUTHY] = _Truthy(known - {name})
         for held, value in list(env.items()):
-            if isinstance(value, _Object) and any(conditioned_on(e, name) for e in value.expired):
+            if isinstance(value, _Object) and any(name in e.when_truthy for e in value.expired):
                 env[held] = replace(value, expired=unconditioned(value.expired, name))
 
     def forget_keys(self, name: str, env: _Env) -> None:
@@ -3817,7 +3813,7 @@ _LIST_METHODS = frozenset({"append", "extend", "insert", "remove", "pop", "clear
 def _in_expiry_order(expiries: Collection[Expiry]) -> tuple[Expiry, ...]:
     """The expiries in `_expiry_order`; most objects carry none or one, which need no key (whose
     `repr` of the callee showed in profiles)."""
-    if any(hangs(expiry) for expiry in expiries):
+    if any(expiry.when_truthy for expiry in expiries):
         expiries = plain(expiries)
     if len(expiries) < 2:
         return tuple(expiries)

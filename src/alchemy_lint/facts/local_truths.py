@@ -1,23 +1,20 @@
-"""What a function's own tests and flags say of its local names, and the expiries that hang on them.
+"""What a function's own tests say of its local collections, and the expiries that hang on them.
 
-Validation code collects its errors and leaves once it has any; error handling sets a flag and
-leaves when it is down::
+Validation code collects its errors and leaves once it has any::
 
-    if custom_errors:                    try:
-        await nested.rollback()              await session.commit()
-        errors.extend(custom_errors)     except IntegrityError:
-    if errors:                               ok = False
-        raise ValidationError(errors)    if not ok:
-    product.name                             return None
-                                         user.name
+    if custom_errors:
+        await nested.rollback()          # expires the object
+        errors.extend(custom_errors)     # ... and `errors` is not empty
+    if errors:
+        raise ValidationError(errors)    # the path of the rollback always leaves here
+    product.name                         # never read after that rollback
 
-The walk of the loading facts keeps, on each path, the local names known truthy there and those
-known falsy (tested so; bound to a literal; filled by `append()`, `add()`, `extend()` of a truthy
-one, `x[k] = v`). Where two paths join, an expiry that only one of them made holds only while what
-that path alone knew still holds (`Expiry.when_truthy`, `Expiry.when_falsy`); a later test that
-says otherwise of one of those names drops it. A name bound again, emptied (`clear()`, `pop()`,
-`remove()`, `del x[k]`) or deleted no longer tells anything, and the expiries that hung on it hold
-again whatever it is.
+The walk of the loading facts keeps, on each path, the local names known to be truthy there
+(tested so, or filled by `append()`, `add()`, `extend()` of a truthy one, `x[k] = v`). Where two
+paths join, an expiry that only one of them made holds only when what was truthy on that path
+alone still is (`Expiry.when_truthy`); a later test that finds one of those names falsy drops it.
+A name bound again, emptied (`clear()`, `pop()`, `remove()`) or deleted no longer tells anything,
+and the expiries that hung on it hold again whatever it is.
 """
 
 from __future__ import annotations
@@ -153,57 +150,18 @@ def is_truthy(expr: ast.expr, truthy: Collection[str]) -> bool:
     """A name known truthy here, or a literal collection with an item."""
     if isinstance(expr, ast.Name):
         return expr.id in truthy
-    return constant_truth(expr) is True
-
-
-def constant_truth(expr: ast.expr | None) -> bool | None:
-    """The truth of a literal: `False`, `None`, `0`, `""`, `[]`, `{}` are falsy, `True`, `[e]`
-    truthy; None for what its form does not tell."""
-    if isinstance(expr, ast.Constant):
-        return bool(expr.value)
     if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
-        if any(not isinstance(item, ast.Starred) for item in expr.elts):
-            return True
-        return False if not expr.elts else None
+        return any(not isinstance(item, ast.Starred) for item in expr.elts)
     if isinstance(expr, ast.Dict):
-        if any(key is not None for key in expr.keys):
-            return True
-        return False if not expr.keys else None
-    return None
-
-
-@record
-class Known:
-    """The local names known truthy, and those known falsy, on a path."""
-
-    truthy: frozenset[str] = frozenset()
-    falsy: frozenset[str] = frozenset()
-
-    def __bool__(self) -> bool:
-        return bool(self.truthy or self.falsy)
-
-    def told(self, truthy: frozenset[str], falsy: frozenset[str]) -> Known:
-        return Known((self.truthy | truthy) - falsy, (self.falsy | falsy) - truthy)
-
-    def without(self, name: str) -> Known:
-        return Known(self.truthy - {name}, self.falsy - {name})
-
-    def shared(self, other: Known) -> Known:
-        return Known(self.truthy & other.truthy, self.falsy & other.falsy)
-
-    def beyond(self, other: Known) -> Known:
-        """What this path knows that `other` does not."""
-        return Known(self.truthy - other.truthy, self.falsy - other.falsy)
-
-
-NOTHING_KNOWN = Known()
+        return any(key is not None for key in expr.keys)
+    return False
 
 
 def joined_expiries(
-    left: frozenset[Expiry], right: frozenset[Expiry], left_only: Known, right_only: Known
+    left: frozenset[Expiry], right: frozenset[Expiry], left_only: frozenset[str], right_only: frozenset[str]
 ) -> frozenset[Expiry]:
-    """The expiries after two paths join: one made on one path only holds while what that path
-    alone knew of local names (`left_only`, `right_only`) still holds."""
+    """The expiries after two paths join: one made on one path only holds when the names truthy
+    on that path alone (`left_only`, `right_only`) still are."""
     shared = left & right
     return frozenset(
         (
@@ -214,38 +172,25 @@ def joined_expiries(
     )
 
 
-def _needing(expiry: Expiry, known: Known) -> Expiry:
-    if known.truthy <= expiry.when_truthy and known.falsy <= expiry.when_falsy:
+def _needing(expiry: Expiry, names: frozenset[str]) -> Expiry:
+    if not names or names <= expiry.when_truthy:
         return expiry
-    return replace(expiry, when_truthy=expiry.when_truthy | known.truthy, when_falsy=expiry.when_falsy | known.falsy)
+    return replace(expiry, when_truthy=expiry.when_truthy | names)
 
 
-def contradicted(expiry: Expiry, truthy: Collection[str], falsy: Collection[str]) -> bool:
-    """Whether the event could not have happened on a path where these names are so."""
-    return not (expiry.when_truthy.isdisjoint(falsy) and expiry.when_falsy.isdisjoint(truthy))
-
-
-def conditioned_on(expiry: Expiry, name: str) -> bool:
-    return name in expiry.when_truthy or name in expiry.when_falsy
+def without_falsy(expired: frozenset[Expiry], falsy: Collection[str]) -> frozenset[Expiry]:
+    """The expiries that can still hold where the `falsy` names are falsy."""
+    return frozenset(expiry for expiry in expired if expiry.when_truthy.isdisjoint(falsy))
 
 
 def unconditioned(expired: Iterable[Expiry], name: str) -> frozenset[Expiry]:
     """`name` no longer tells anything: the expiries that hung on it hold whatever it is."""
     return frozenset(
-        replace(expiry, when_truthy=expiry.when_truthy - {name}, when_falsy=expiry.when_falsy - {name})
-        if conditioned_on(expiry, name)
-        else expiry
+        replace(expiry, when_truthy=expiry.when_truthy - {name}) if name in expiry.when_truthy else expiry
         for expiry in expired
     )
 
 
 def plain(expired: Iterable[Expiry]) -> set[Expiry]:
     """The expiries as the facts record them: what the walk knew of local names is its own."""
-    return {
-        replace(expiry, when_truthy=frozenset(), when_falsy=frozenset()) if hangs(expiry) else expiry
-        for expiry in expired
-    }
-
-
-def hangs(expiry: Expiry) -> bool:
-    return bool(expiry.when_truthy or expiry.when_falsy)
+    return {replace(expiry, when_truthy=frozenset()) if expiry.when_truthy else expiry for expiry in expired}

@@ -875,8 +875,6 @@ class Expiry:
     #: only path that made this event; a test that finds one falsy shows the event did not
     #: happen on its path (`facts/local_truths.py`).
     when_truthy: frozenset[str] = frozenset()
-    #: ... and those that were falsy there (`ok = False` in the handler that swallowed the error).
-    when_falsy: frozenset[str] = frozenset()
 
 
 @record
