@@ -19,10 +19,13 @@ from alchemy_lint.facts.guarded_loaders import NO_NEEDS, Needs, combined_needs, 
 from alchemy_lint.facts.injection import next_item_of
 from alchemy_lint.facts.local_truths import (
     NO_TRUTHS,
+    empties,
     filled,
+    guard_names,
     is_truthy,
     joined_expiries,
     plain,
+    simplest,
     truths_of,
     unconditioned,
     without_falsy,
@@ -803,7 +806,7 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             left.path,
             left.loaded & right.loaded,
             left.persistent or right.persistent,
-            left.expired | right.expired,
+            _expired_either(left.expired, right.expired),
             # Still uncommitted on one path: a rollback may expunge it rather than expire it.
             left.pending_in or right.pending_in,
             left.stage,
@@ -811,6 +814,15 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             identities=tuple(i for i in left.identities if i in right.identities),
         )
     return None
+
+
+def _expired_either(left: frozenset[Expiry], right: frozenset[Expiry]) -> frozenset[Expiry]:
+    """What expired an object on either path: copies of one event that hang on different names
+    keep the simplest (`local_truths.simplest`)."""
+    expired = left | right
+    if len(expired) > max(len(left), len(right)) and any(e.when_truthy for e in expired):
+        return simplest(expired)
+    return expired
 
 
 _BARE = StatementOrigin()
@@ -1122,6 +1134,8 @@ class _LoadingWalker:
         self.key_names: set[str] = set()
         #: Local names some path knew truthy (`local_truths`): only they can hang an expiry.
         self.truth_names: set[str] = set()
+        #: The names a test finds falsy on a path that goes on: the only ones worth knowing.
+        self.guards: frozenset[str] = frozenset()
         #: The function called `session.expire(obj)` or `expire_all()` (see `requeried`).
         self.expires_on_purpose = False
         #: Names bound to a session's method (`commit = session.commit`), with the method; None
@@ -1147,6 +1161,7 @@ class _LoadingWalker:
         return found
 
     def run(self, body: list[ast.stmt]) -> None:
+        self.guards = guard_names(body)
         end = self.block(body, {})
         if end is not None:
             self.finished(end)
@@ -1355,8 +1370,12 @@ class _LoadingWalker:
             for target in node.targets:
                 self.bind(target, value, env, node.value)
                 if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
-                    # `errors[field] = message`: the collection holds an item.
-                    self.learn(env, frozenset({target.value.id}), frozenset())
+                    if isinstance(target.slice, ast.Slice):
+                        # `errors[:] = []`: whatever it holds now.
+                        self.forget_truth(target.value.id, env)
+                    else:
+                        # `errors[field] = message`: the collection holds an item.
+                        self.learn(env, frozenset({target.value.id}), frozenset())
         elif isinstance(node, ast.AnnAssign):
             value = self.expr(node.value, env) if node.value is not None else None
             if node.value is not None:
@@ -1518,6 +1537,7 @@ class _LoadingWalker:
             entry[_FAILED] = _Failed(handler.lineno)
             if handler.name:
                 entry.pop(handler.name, None)
+                self.forget_truth(handler.name, entry)
             if flushed and _catches_database_errors(handler.type, self.resolver.table):
                 self.failed_flush(flushed, before, entry)
             self.handling += 1
@@ -2454,6 +2474,11 @@ class _LoadingWalker:
     def call(self, node: ast.Call, env: _Env, awaited: bool = False) -> _Value | None:
         if self.method_aliases:
             node = self.unaliased(node)
+        if self.truth_names:
+            emptied = empties(node)
+            if emptied is not None:
+                # `first = errors.pop()`: the collection may be empty now.
+                self.forget_truth(emptied, env)
         func = node.func
         if type(func) is ast.Attribute and type(func.value) is ast.Name and func.value.id == "self":
             self.state_touched = True  # `self.reset()` may change what later tests of `self` read
@@ -3547,6 +3572,7 @@ class _LoadingWalker:
     def learn(self, env: _Env, truthy: frozenset[str], falsy: frozenset[str]) -> None:
         """A path on which a test (or a filling call) tells these local names truthy or falsy:
         an expiry that needs a name truthy did not happen on a path where it is falsy."""
+        truthy &= self.guards
         known = _truthy(env)
         if not falsy.isdisjoint(self.truth_names):
             # (Only a name once known truthy can have an expiry hang on it.)

@@ -23,6 +23,7 @@ import ast
 from collections.abc import Collection, Iterable
 from dataclasses import replace
 
+from alchemy_lint.facts.conditions import leaves
 from alchemy_lint.facts.model import Expiry
 from alchemy_lint.records import record
 
@@ -128,6 +129,51 @@ def _empty_literal(expr: ast.expr) -> bool:
     return isinstance(expr, ast.Dict) and not expr.keys
 
 
+def guard_names(body: list[ast.stmt]) -> frozenset[str]:
+    """The names a test finds falsy on a path that goes on (`if errors: raise`, then what
+    follows; `assert not errors`): only what is known of them can drop an expiry, so the walk
+    keeps nothing of other names (a long function tests many, and each would split its
+    expiries for nothing). Nested functions are their own."""
+    found: set[str] = set()
+    #: `errors.extend(found)`: what `found` is tells what `errors` becomes.
+    poured: list[tuple[str, str]] = []
+    pending = [body]
+    while pending:
+        for node in pending.pop():
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            if isinstance(node, ast.Expr):
+                call = node.value
+                if (
+                    isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Attribute)
+                    and call.func.attr in _EXTENDING
+                    and isinstance(call.func.value, ast.Name)
+                    and call.args
+                    and isinstance(call.args[0], ast.Name)
+                ):
+                    poured.append((call.func.value.id, call.args[0].id))
+            elif isinstance(node, ast.If):
+                truths = truths_of(node.test)
+                found |= truths.body_falsy
+                if node.orelse or leaves(node.body):
+                    found |= truths.orelse_falsy
+            elif isinstance(node, ast.Assert):
+                found |= truths_of(node.test).body_falsy
+            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                block = getattr(node, field, None)
+                if block:
+                    pending.append(block)
+    grown = True
+    while grown:
+        grown = False
+        for into, source in poured:
+            if into in found and source not in found:
+                found.add(source)
+                grown = True
+    return frozenset(found)
+
+
 def filled(call: ast.expr, truthy: Collection[str]) -> tuple[str, bool] | None:
     """`errors.append(e)` -> ("errors", True): the name now holds something; `errors.clear()`
     -> ("errors", False): it may be empty. `errors.extend(found)` fills it when `found` is
@@ -163,13 +209,49 @@ def joined_expiries(
     """The expiries after two paths join: one made on one path only holds when the names truthy
     on that path alone (`left_only`, `right_only`) still are."""
     shared = left & right
-    return frozenset(
+    return simplest(
         (
             *shared,
             *(_needing(expiry, left_only) for expiry in left - shared),
             *(_needing(expiry, right_only) for expiry in right - shared),
         )
     )
+
+
+#: The most conditioned copies of one event an object keeps: past it, the event holds whatever
+#: the names are (it is reported as before), so that a long function's joins cannot multiply them.
+MAX_CONDITIONED = 4
+
+
+def simplest(expired: Iterable[Expiry]) -> frozenset[Expiry]:
+    """One event made on several paths holds when any of their conditions does: a copy with no
+    condition, or with fewer, makes those with more say nothing new."""
+    by_event: dict[Expiry, list[Expiry]] = {}
+    for expiry in expired:
+        by_event.setdefault(replace(expiry, when_truthy=frozenset()) if expiry.when_truthy else expiry, []).append(
+            expiry
+        )
+    kept: list[Expiry] = []
+    for event, copies in by_event.items():
+        if len(copies) == 1:
+            kept.append(copies[0])
+        elif any(not copy.when_truthy for copy in copies) or len(copies) > MAX_CONDITIONED:
+            kept.append(event)
+        else:
+            kept.extend(
+                copy
+                for copy in copies
+                if not any(other.when_truthy < copy.when_truthy for other in copies if other is not copy)
+            )
+    return frozenset(kept)
+
+
+def empties(call: ast.Call) -> str | None:
+    """`errors.pop()`, `errors.clear()`, wherever the call stands: the name it may leave empty."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in _EMPTYING and isinstance(func.value, ast.Name):
+        return func.value.id
+    return None
 
 
 def _needing(expiry: Expiry, names: frozenset[str]) -> Expiry:
