@@ -1358,13 +1358,9 @@ class _LoadingWalker:
     def statement(self, node: ast.stmt, env: _Env) -> _Env | None:
         if isinstance(node, ast.Expr):
             self.expr(node.value, env)
-            change = filled(node.value, _truthy(env))
-            if change is not None:
-                name, full = change
-                if full:
-                    self.learn(env, frozenset({name}), frozenset())
-                else:
-                    self.forget_truth(name, env)
+            grown = filled(node.value, _truthy(env))
+            if grown is not None:
+                self.learn(env, frozenset({grown}), frozenset())
         elif isinstance(node, ast.Assign):
             value = self.expr(node.value, env)
             for target in node.targets:

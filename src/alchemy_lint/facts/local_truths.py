@@ -25,6 +25,7 @@ from dataclasses import replace
 
 from alchemy_lint.facts.conditions import leaves
 from alchemy_lint.facts.model import Expiry
+from alchemy_lint.parsing.rebuild import BODIES
 from alchemy_lint.records import record
 
 #: Methods after whose call the collection holds at least one item.
@@ -143,16 +144,9 @@ def guard_names(body: list[ast.stmt]) -> frozenset[str]:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 continue
             if isinstance(node, ast.Expr):
-                call = node.value
-                if (
-                    isinstance(call, ast.Call)
-                    and isinstance(call.func, ast.Attribute)
-                    and call.func.attr in _EXTENDING
-                    and isinstance(call.func.value, ast.Name)
-                    and call.args
-                    and isinstance(call.args[0], ast.Name)
-                ):
-                    poured.append((call.func.value.id, call.args[0].id))
+                extension = _extension(node.value)
+                if extension is not None and isinstance(extension[1], ast.Name):
+                    poured.append((extension[0], extension[1].id))
             elif isinstance(node, ast.If):
                 truths = truths_of(node.test)
                 found |= truths.body_falsy
@@ -160,7 +154,7 @@ def guard_names(body: list[ast.stmt]) -> frozenset[str]:
                     found |= truths.orelse_falsy
             elif isinstance(node, ast.Assert):
                 found |= truths_of(node.test).body_falsy
-            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            for field in BODIES:
                 block = getattr(node, field, None)
                 if block:
                     pending.append(block)
@@ -174,21 +168,33 @@ def guard_names(body: list[ast.stmt]) -> frozenset[str]:
     return frozenset(found)
 
 
-def filled(call: ast.expr, truthy: Collection[str]) -> tuple[str, bool] | None:
-    """`errors.append(e)` -> ("errors", True): the name now holds something; `errors.clear()`
-    -> ("errors", False): it may be empty. `errors.extend(found)` fills it when `found` is
-    known truthy (or a literal with items), else says nothing."""
-    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
-        return None
-    owner, method = call.func.value, call.func.attr
-    if not isinstance(owner, ast.Name):
-        return None
-    if method in _FILLING:
-        return owner.id, True
-    if method in _EMPTYING:
-        return owner.id, False
-    if method in _EXTENDING and call.args and is_truthy(call.args[0], truthy):
-        return owner.id, True
+def _extension(call: ast.expr) -> tuple[str, ast.expr] | None:
+    """`errors.extend(found)`: the name extended, and what it is extended with."""
+    if (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr in _EXTENDING
+        and isinstance(call.func.value, ast.Name)
+        and call.args
+    ):
+        return call.func.value.id, call.args[0]
+    return None
+
+
+def filled(call: ast.expr, truthy: Collection[str]) -> str | None:
+    """`errors.append(e)`: the name now holds something; `errors.extend(found)` fills it when
+    `found` is known truthy (or a literal with items), else says nothing. (What empties a
+    name, wherever the call stands, is `empties`.)"""
+    if (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr in _FILLING
+        and isinstance(call.func.value, ast.Name)
+    ):
+        return call.func.value.id
+    extension = _extension(call)
+    if extension is not None and is_truthy(extension[1], truthy):
+        return extension[0]
     return None
 
 
