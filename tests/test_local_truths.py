@@ -14,7 +14,7 @@ import pytest
 from conftest import expected_lines, findings_in, write_project
 from test_loading_runtime import run_example
 
-from alchemy_lint.facts.local_truths import truths_of
+from alchemy_lint.facts.local_truths import Truths, truths_of
 from alchemy_lint.rules.loading_examples import MODELS
 
 #: A factory that keeps objects on commit: only the savepoint's rollback expires anything here.
@@ -173,6 +173,17 @@ if errors:
 return user.name  # ASA302"""
 )
 
+#: A list compared with `{}`: never equal, so the rollback runs with `errors` still empty, and
+#: `if errors: raise` lets the path through to the read.
+WRONG_LITERAL = _handler(
+    """\
+if errors != {}:
+    await nested.rollback()
+if errors:
+    raise Invalid(errors)
+return user.name  # ASA302"""
+)
+
 
 @pytest.mark.parametrize(
     ("handler", "raised"),
@@ -187,6 +198,7 @@ return user.name  # ASA302"""
         (CLEARED, "MissingGreenlet"),
         (REBOUND, "MissingGreenlet"),
         (DELETED, "MissingGreenlet"),
+        (WRONG_LITERAL, "MissingGreenlet"),
     ],
     ids=[
         "extended",
@@ -199,6 +211,7 @@ return user.name  # ASA302"""
         "cleared",
         "rebound",
         "deleted",
+        "wrong-literal",
     ],
 )
 def test_a_read_after_a_test_that_leaves_on_the_rollbacks_path_is_not_reported(
@@ -232,7 +245,7 @@ def test_extending_with_what_may_be_empty_tells_nothing(tmp_path: Path) -> None:
         ("len(errors) == 0", set(), {"errors"}),
         ("len(errors) < 1", set(), {"errors"}),
         ("errors == []", set(), {"errors"}),
-        ("errors != {}", {"errors"}, set()),
+        ("errors != {}", set(), set()),
         ("errors and warnings", {"errors", "warnings"}, set()),
         ("not (errors or warnings)", set(), {"errors", "warnings"}),
         ("len(errors) > 1", set(), set()),
@@ -248,6 +261,14 @@ def test_what_a_test_says_of_local_names_where_its_body_runs(
     expression = ast.parse(test, mode="eval").body
     truths = truths_of(expression)
     assert (set(truths.body_truthy), set(truths.body_falsy)) == (truthy_in_body, falsy_in_body)
+
+
+@pytest.mark.parametrize("test", ["errors == []", "errors == {}", "errors == ()"])
+def test_a_comparison_with_an_empty_literal_tells_only_the_empty_side(test: str) -> None:
+    # An empty list is not equal to `{}` or `()`: where `errors != {}` holds, `errors` may be
+    # an empty list, so neither that body nor the `else` of `errors == {}` knows it truthy.
+    truths = truths_of(ast.parse(test, mode="eval").body)
+    assert truths == Truths(body_falsy=frozenset({"errors"}))
 
 
 _FAILED_FLUSH = """\

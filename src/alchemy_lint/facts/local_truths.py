@@ -67,9 +67,12 @@ def truths_of(test: ast.expr) -> Truths:
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         compared = _emptiness(test)
         if compared is not None:
-            name, empty_in_body = compared
+            name, empty_in_body, typed = compared
             found = truths_of(name)
-            return found.negated() if empty_in_body else found
+            found = found.negated() if empty_in_body else found
+            # `errors != {}` holds for an empty list too (a list never equals a dict): such a test
+            # tells only the empty side, where it finds the name equal to the empty literal.
+            return found if typed else Truths(body_falsy=found.body_falsy, orelse_falsy=found.orelse_falsy)
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         return truths_of(test.operand).negated()
     if isinstance(test, ast.BoolOp):
@@ -111,16 +114,17 @@ _EMPTY_WHEN = {
 }
 
 
-def _emptiness(test: ast.Compare) -> tuple[ast.Name, bool] | None:
-    """`len(errors) > 0` -> (errors, False): the body runs when it is not empty; `len(errors)
-    == 0` and `errors == []` -> (errors, True)."""
+def _emptiness(test: ast.Compare) -> tuple[ast.Name, bool, bool] | None:
+    """`len(errors) > 0` -> (errors, False, True): the body runs when it is not empty; `len(errors)
+    == 0` -> (errors, True, True). A comparison with an empty literal (`errors == []`) says so of
+    a collection of the literal's type only: (errors, True, False)."""
     left, op, right = test.left, test.ops[0], test.comparators[0]
     counted = _counted(left)
     if counted is not None and isinstance(right, ast.Constant) and type(right.value) is int:
         empty = _EMPTY_WHEN.get((type(op), right.value))
-        return None if empty is None else (counted, empty)
+        return None if empty is None else (counted, empty, True)
     if isinstance(left, ast.Name) and isinstance(op, (ast.Eq, ast.NotEq)) and _empty_literal(right):
-        return left, isinstance(op, ast.Eq)
+        return left, isinstance(op, ast.Eq), False
     return None
 
 
