@@ -54,6 +54,21 @@ async def save(session: AsyncSession, tag: object, other: object) -> None:
         await session.flush()
 """
 
+#: Another session's rollback right before the flush: this session's new object is still
+#: pending, and the flush writes it and raises.
+OTHER_ENDED_THEN_FLUSHED = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def save(session: AsyncSession, other: AsyncSession, tag: object, late: object) -> None:
+    async with session.begin():
+        session.add(tag)
+        await session.commit()
+        session.add(late)
+        await other.rollback()
+        await session.flush()
+"""
+
 #: The savepoint idiom after an IntegrityError, then a flush as the next statement.
 SAVEPOINT_THEN_FLUSHED = """\
 from sqlalchemy.exc import IntegrityError
@@ -84,6 +99,12 @@ def test_a_flush_after_an_add_is_still_said_to_raise(tmp_path: Path) -> None:
     root = write_project(tmp_path, {"app/store.py": ENDED_ADDED_FLUSHED})
     [finding] = findings_in(root, "app/store.py", "ASA401")
     assert "`session.flush()` at line 9 then runs inside the closed block and raises" in finding.message
+
+
+def test_a_flush_right_after_another_sessions_rollback_is_still_said_to_raise(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"app/store.py": OTHER_ENDED_THEN_FLUSHED})
+    [finding] = findings_in(root, "app/store.py", "ASA401")
+    assert "`session.flush()` at line 10 then runs inside the closed block and raises" in finding.message
 
 
 def test_a_flush_right_after_a_savepoint_rollback_is_no_finding(tmp_path: Path) -> None:
@@ -132,6 +153,16 @@ async def _commit_add_flush(session: AsyncSession) -> None:
         await session.flush()
 
 
+async def _other_rollback_then_flush(session: AsyncSession) -> None:
+    other = AsyncSession(session.bind)
+    async with session.begin():
+        session.add(Tag(name="first"))
+        await session.commit()
+        session.add(Tag(name="late"))
+        await other.rollback()
+        await session.flush()
+
+
 async def _savepoint_then_flush(session: AsyncSession) -> None:
     session.add(Tag(name="outer"))
     await session.flush()
@@ -149,6 +180,7 @@ _BODIES = {
     "commit": _commit_then_flush,
     "rollback": _rollback_then_flush,
     "added": _commit_add_flush,
+    "other": _other_rollback_then_flush,
     "savepoint": _savepoint_then_flush,
 }
 
@@ -161,6 +193,8 @@ def test_runtime_a_clean_flush_after_commit_or_rollback_inside_begin_does_not_ra
 def test_runtime_a_flush_with_work_after_commit_inside_begin_raises() -> None:
     with pytest.raises(InvalidRequestError, match="closed transaction inside context manager"):
         _names_after("added")
+    with pytest.raises(InvalidRequestError, match="closed transaction inside context manager"):
+        _names_after("other")
 
 
 def test_runtime_a_clean_flush_after_a_savepoint_rollback_does_not_raise() -> None:

@@ -2316,11 +2316,19 @@ def _clean_flushes(function: ast.AST, calls: list[MethodCall], nodes: list[ast.C
     `commit()`/`rollback()` statement: the commit flushed everything, a rollback (the session's or a
     savepoint's) dropped what was pending, so the flush has nothing to write and returns before it
     needs the transaction. Run on SQLAlchemy 2.0 and 2.1 with aiosqlite, it does not raise inside a
-    `begin()` block the call closed (tests/test_clean_flush_after_end.py); it is no later use."""
+    `begin()` block the call closed (tests/test_clean_flush_after_end.py); it is no later use.
+    The end must be of the flushed session: its own, or a transaction it began here (`savepoint =
+    await session.begin_nested()`, `async with session.begin_nested() as savepoint:`); another
+    session's rollback leaves this one's pending objects for the flush to write."""
     if not any(call.method == "flush" for call in calls):
         return set()
-    ends = {id(node) for call, node in zip(calls, nodes, strict=True) if call.method in _TRANSACTION_ENDS}
-    flushes = {id(node) for call, node in zip(calls, nodes, strict=True) if call.method == "flush"}
+    ends = {
+        id(node): call.receiver.text
+        for call, node in zip(calls, nodes, strict=True)
+        if call.method in _TRANSACTION_ENDS
+    }
+    flushes = {id(node): call.receiver.text for call, node in zip(calls, nodes, strict=True) if call.method == "flush"}
+    began = _transactions_begun(function)
     clean: set[int] = set()
     for node in ast.walk(function):
         for statements in (getattr(node, name, None) for name in ("body", "orelse", "finalbody")):
@@ -2328,9 +2336,36 @@ def _clean_flushes(function: ast.AST, calls: list[MethodCall], nodes: list[ast.C
                 continue
             for first, second in pairwise(statements):
                 ended, flushed = _statement_call(first), _statement_call(second)
-                if ended is not None and flushed is not None and id(ended) in ends and id(flushed) in flushes:
+                if ended is None or flushed is None or id(ended) not in ends or id(flushed) not in flushes:
+                    continue
+                session = flushes[id(flushed)]
+                if ends[id(ended)] == session or began.get(ends[id(ended)]) == session:
                     clean.add(id(flushed))
     return clean
+
+
+def _transactions_begun(function: ast.AST) -> dict[str, str]:
+    """Names bound to a transaction a session began (`tx = await session.begin_nested()`, `async
+    with session.begin() as tx:`), each with the session's text."""
+    began: dict[str, str] = {}
+    for node in ast.walk(function):
+        pairs: list[tuple[ast.expr, ast.expr | None]] = []
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            pairs = [(item.context_expr, item.optional_vars) for item in node.items]
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            pairs = [(node.value, node.targets[0])]
+        for value, target in pairs:
+            if isinstance(value, ast.Await):
+                value = value.value
+            if (
+                isinstance(target, ast.Name)
+                and isinstance(value, ast.Call)
+                and isinstance(value.func, ast.Attribute)
+                and value.func.attr in ("begin", "begin_nested")
+                and (session := _value_text(value.func.value)) is not None
+            ):
+                began[target.id] = session
+    return began
 
 
 def _statement_call(statement: ast.stmt) -> ast.Call | None:
