@@ -2642,6 +2642,31 @@ async def check_registration(name: str) -> str:
     ),
     _example(
         """\
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def rename_user(user_id: int, name: str) -> str:
+    errors: list[str] = []
+    async with SessionLocal() as session:
+        user = await session.get(User, user_id)
+        savepoint = await session.begin_nested()
+        user.name = name
+        await session.flush()
+        if name.startswith("admin"):
+            await savepoint.rollback()
+            errors.append("reserved name")
+        if errors:
+            return "; ".join(errors)
+        await session.commit()
+        return user.name
+""",
+        _KEEPING_DB,
+        title="A savepoint rolled back on invalid input; `if errors: return` leaves before the object is read again",
+        topic=_AFTER_ROLLBACK,
+    ),
+    _example(
+        """\
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import engine
