@@ -406,6 +406,10 @@ class _Object:
     #: For a `Name(...)` call result nothing touched since: `FRESH`, or `ENTERED` when `async
     #: with` bound it (a call of its method finds the state its `__init__` left: `fresh_state`).
     fresh: str | None = None
+    #: For a new object in the database only through the autoflush of a later query of its
+    #: session (`await session.execute(...)` after `add()`): that query's line, 0 otherwise. The
+    #: index asks whether the session autoflushes (`autoflush=False` on its factory).
+    autoflushed: int = 0
 
     def expired_also(self, expiry: Expiry) -> _Object:
         """The object, expired by `expiry` too (`dataclasses.replace`, without its cost)."""
@@ -421,6 +425,7 @@ class _Object:
             self.wraps,
             self.identities,
             self.fresh,
+            self.autoflushed,
         )
 
     def attribute(self, name: str) -> _Object:
@@ -439,6 +444,7 @@ class _Object:
             self.stage,
             self.row,
             self.wraps,
+            autoflushed=self.autoflushed,
         )
 
     @property
@@ -471,6 +477,9 @@ def _catches_conflict(caught: ast.expr | None, table: NameTable) -> bool:
 
 #: Session methods that give the next flush something to write.
 _CHANGING = frozenset({"add", "add_all", "delete", "merge"})
+#: Session methods that run a query, and so flush the session first when it autoflushes (the
+#: default): a pending object becomes persistent as after `flush()` (verified at run time).
+_AUTOFLUSHING = frozenset({"execute", "scalars", "scalar", "exec", "stream", "stream_scalars", "get", "get_one"})
 #: In `_LoadingWalker.dirty`: an object of a session the walk cannot name (a received one) changed.
 _SOME_SESSION = "*"
 #: What a bare name in an `except` clause catches of everything: a failed flush among the rest.
@@ -812,6 +821,7 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             left.stage,
             left.row,
             identities=tuple(i for i in left.identities if i in right.identities),
+            autoflushed=_autoflushed_on_both(left, right),
         )
     return None
 
@@ -823,6 +833,21 @@ def _expired_either(left: frozenset[Expiry], right: frozenset[Expiry]) -> frozen
     if len(expired) > max(len(left), len(right)) and any(e.when_truthy for e in expired):
         return simplest(expired)
     return expired
+
+
+def _seen_autoflushed(seen: ObjectAccess | Handover, again: ObjectAccess | Handover) -> int:
+    """`_autoflushed_on_both` for a read or handover recorded on two visits."""
+    if (seen.persistent and not seen.autoflushed) or (again.persistent and not again.autoflushed):
+        return 0
+    return seen.autoflushed or again.autoflushed
+
+
+def _autoflushed_on_both(left: _Object, right: _Object) -> int:
+    """The autoflush that put the joined object in the database, where no path flushed it
+    explicitly: 0 when one path did (its `flush()` or `commit()` holds whatever autoflush says)."""
+    if (left.persistent and not left.autoflushed) or (right.persistent and not right.autoflushed):
+        return 0
+    return left.autoflushed or right.autoflushed
 
 
 _BARE = StatementOrigin()
@@ -1101,6 +1126,8 @@ class _LoadingWalker:
         #: Where each name was last bound by `async with ... as name:` (a session opened there:
         #: what was loaded before that line came from another session of the same name).
         self.entered_at: dict[str, int] = {}
+        #: The sessions inside whose `with session.no_autoflush:` block the walk is.
+        self.no_autoflush: list[str] = []
         #: Names bound to what a call returned, with the call's line (`ok = await charge(db)`).
         self.call_results: dict[str, set[int]] = {}
         self.returns: list[ReturnedObject] = []
@@ -1424,6 +1451,8 @@ class _LoadingWalker:
             return self.while_loop(node, env)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             committed: list[tuple[str, str]] = []
+            quiet = self.no_autoflush_sessions(node)
+            self.no_autoflush.extend(quiet)
             for item in node.items:
                 value = self.expr(item.context_expr, env)
                 if isinstance(value, _Object) and value.fresh is not None:
@@ -1442,6 +1471,8 @@ class _LoadingWalker:
                         # session it opened (`async with session.begin() as tx:` binds no session).
                         committed.append((opened, session))
             after = self.block(node.body, env)
+            if quiet:
+                del self.no_autoflush[-len(quiet) :]
             if after is not None and any(expects_error(i.context_expr, self.resolver.table) for i in node.items):
                 # `with pytest.raises(E):` goes on only where its body raised: a call there that
                 # caught its own error, rolled it back and returned normally failed the test.
@@ -2433,6 +2464,7 @@ class _LoadingWalker:
             loaded=tuple(sorted(name for name in owner.loaded if "." not in name)),
             persistent=owner.persistent,
             expired_by=_in_expiry_order(owner.expired),
+            autoflushed=owner.autoflushed,
             end_line=node.end_lineno if in_place else None,
             end_col=node.end_col_offset if in_place else None,
         )
@@ -2443,6 +2475,7 @@ class _LoadingWalker:
                 loaded=tuple(sorted(set(seen.loaded) & set(access.loaded))),
                 persistent=seen.persistent or access.persistent,
                 expired_by=_in_expiry_order({*seen.expired_by, *access.expired_by}),
+                autoflushed=_seen_autoflushed(seen, access),
                 source=access.source if access.source.loaders_known else seen.source,
             )
         accesses[key] = access
@@ -2900,6 +2933,7 @@ class _LoadingWalker:
             loaded=tuple(sorted(name for name in value.loaded if "." not in name)),
             persistent=value.persistent,
             expired_by=_in_expiry_order(value.expired),
+            autoflushed=value.autoflushed,
             is_collection=value.stage is not None,
             method=method,
             flags=flags,
@@ -2911,6 +2945,7 @@ class _LoadingWalker:
                 handover,
                 loaded=tuple(sorted(set(seen.loaded) & set(handover.loaded))),
                 persistent=seen.persistent or handover.persistent,
+                autoflushed=_seen_autoflushed(seen, handover),
                 expired_by=_in_expiry_order({*seen.expired_by, *handover.expired_by})
                 if after_response
                 else handover.expired_by,
@@ -3362,6 +3397,13 @@ class _LoadingWalker:
         if self.received:
             self.session_refs.setdefault(ref.text, ref)
         method = func.attr
+        if (
+            awaited
+            and method in _AUTOFLUSHING
+            and ref.text not in self.no_autoflush
+            and not self.held_get(method, node, ref, env)
+        ):
+            self.autoflush(ref.text, node.lineno, env)
         if method in ("get", "get_one") and awaited and node.args:
             model_node = node.args[0]
             model = qualify(model_node, self.resolver.table) if dotted_parts(model_node) is not None else None
@@ -3764,7 +3806,9 @@ class _LoadingWalker:
                 if method == "rollback":
                     env[name] = replace(value, pending_in=None, persistent=False)
                     continue
-                value = replace(value, persistent=True, pending_in=session if method == "flush" else None)
+                value = replace(
+                    value, persistent=True, pending_in=session if method == "flush" else None, autoflushed=0
+                )
             elif value.source.kind is SourceKind.NEW and not value.persistent:
                 continue
             elif value.pending_in is not None:
@@ -3778,6 +3822,53 @@ class _LoadingWalker:
                 value = replace(value, expired=value.expired | {expiry})
                 self.expiries.setdefault(expiry, value.source)
             env[name] = value
+
+    def autoflush(self, session: str, line: int, env: _Env) -> None:
+        """A query of `session` at `line` flushes it first (autoflush): a new object added to it
+        and not flushed yet becomes persistent, as after `flush()`, its relationships never
+        loaded; its first read of one is a lazy load (MissingGreenlet, verified at run time on
+        SQLAlchemy 2.0 and 2.1). Whether the session autoflushes at all is the index's call."""
+        for name, value in list(env.items()):
+            if (
+                isinstance(value, _Object)
+                and value.source.kind is SourceKind.NEW
+                and value.pending_in == session
+                and not value.persistent
+            ):
+                env[name] = replace(value, persistent=True, autoflushed=line)
+
+    def held_get(self, method: str, node: ast.Call, session: ValueRef, env: _Env) -> bool:
+        """`session.get(M, k)` of a row an earlier `get(M, k)` of the session loaded and nothing
+        expired since: the identity map answers it without SQL, so it does not autoflush
+        (verified at run time)."""
+        if method not in ("get", "get_one") or len(node.args) < 2:
+            return False
+        key = _identity_key(node.args[1])
+        model = qualify(node.args[0], self.resolver.table) if dotted_parts(node.args[0]) is not None else None
+        if key is None or model is None:
+            return False
+        return any(
+            isinstance(value, _Object)
+            and value.stage is None
+            and not value.path
+            and not value.expired
+            and value.source.kind is SourceKind.GET
+            and value.source.model == model
+            and value.session_text == session.text
+            and ("", key) in value.identities
+            for value in env.values()
+        )
+
+    def no_autoflush_sessions(self, node: ast.With | ast.AsyncWith) -> list[str]:
+        """The sessions a `with session.no_autoflush:` statement keeps from autoflushing in its body."""
+        found = []
+        for item in node.items:
+            expr = item.context_expr
+            if isinstance(expr, ast.Attribute) and expr.attr == "no_autoflush":
+                ref = self.resolver.value_ref(expr.value)
+                if ref is not None:
+                    found.append(ref.text)
+        return found
 
     def request_body(self, name: str, node: ast.Call) -> _Object | None:
         """A model parameter a web framework fills with no provider behind it (`hero: Hero`, the

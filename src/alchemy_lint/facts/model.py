@@ -917,6 +917,9 @@ class ObjectAccess:
     #: expression (`getattr(obj, "rel")`), which an autofix cannot rewrite in place.
     end_line: int | None = None
     end_col: int | None = None
+    #: A new object in the database only through the autoflush of a later query of its
+    #: session: that query's line (0 otherwise); it holds where the session autoflushes.
+    autoflushed: int = 0
 
 
 @record
@@ -992,6 +995,8 @@ class Handover:
     #: The callee runs once the response is sent (`background_tasks.add_task(notify, user)`):
     #: the state is the one the function leaves the object in, past its later commits.
     after_response: bool = False
+    #: As `ObjectAccess.autoflushed`.
+    autoflushed: int = 0
 
 
 @record

@@ -1080,6 +1080,20 @@ def project_builds_no_factory(index: ProjectIndex, asyncio: bool = False) -> boo
     return not index.application_factories(asyncio=asyncio)
 
 
+def session_autoflushes(index: ProjectIndex, session: ValueRef | None) -> bool:
+    """Whether a query of the session flushes it first (SQLAlchemy's default `autoflush=True`):
+    as its factory says where it is known (`autoflush=False`, or `**options` that may say so,
+    is no); else only in a project none of whose SQLAlchemy calls passes `autoflush=` at all."""
+    if session is None:
+        return False
+    value = index.values.of(session.origins)
+    if value.is_session and value.factory is not None:
+        call = value.factory.call
+        said = call.keywords.get("autoflush")
+        return said == "True" or (said is None and not call.has_star_kwargs)
+    return not index.sets_autoflush
+
+
 def project_factory_expiry(index: ProjectIndex, asyncio: bool = False) -> bool | None:
     """What the project's only session factory does on commit (None without exactly one). A
     factory a test module builds (per test, bound to its own connection) is not the project's;

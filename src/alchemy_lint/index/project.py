@@ -170,6 +170,9 @@ class ProjectIndex:
         self.function_paths: dict[str, str] = {}
         self._factory_candidates: list[FactorySite] = []
         self._factory_sites: list[FactorySite] | None = None
+        #: Some SQLAlchemy call of the project passes `autoflush=` other than `True` (a factory
+        #: or a session that may not autoflush): a session whose factory is unknown may be one.
+        self.sets_autoflush = False
         #: The session helper, once looked up (a one-element list so that None can be cached).
         self._session_helper: list[FunctionFacts | None] = []
         self._extra_session_types: frozenset[str] | None = None
@@ -262,6 +265,8 @@ class ProjectIndex:
         for position, fixture in outline.fixtures:
             self._fixtures.setdefault(fixture, []).append((facts.module, (path, position)))
         for call in facts.api_calls:
+            if call.keywords.get("autoflush", "True") != "True":
+                self.sets_autoflush = True
             if call.api in FACTORIES or call.api is None:
                 self._factory_candidates.append(FactorySite(facts.path, call))
             elif call.api is Api.ASYNC_CONTEXT_MANAGER and call.first_arg:

@@ -53,6 +53,7 @@ from alchemy_lint.index.loading import (
     resolve_access,
     resolve_object,
     resolve_source,
+    session_autoflushes,
     shares_request_session,
     withheld_by,
 )
@@ -152,6 +153,8 @@ class _Lazy:
     source_line: int = 0
     #: A plain read of the attribute (not `order.items = [...]`), which an `await` can replace.
     read: bool = True
+    #: The line of the query whose autoflush flushed the new object (0: an explicit flush or commit).
+    autoflushed: int = 0
 
 
 def check_lazy_relationship_access(rule: Rule, context: FileContext) -> Iterator[Finding]:
@@ -246,7 +249,7 @@ def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...], held
             continue
         if access.attribute == "awaitable_attrs" or not _is_async_object(context, access.source):
             continue
-        if access.source.kind is SourceKind.NEW and not access.persistent:
+        if access.source.kind is SourceKind.NEW and not _in_database(context, access):
             continue
         target = resolve_access(index, access, context.path)
         if target is None:
@@ -270,7 +273,8 @@ def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...], held
                     else None
                 )
                 if unloaded is not None:
-                    yield _handed(access.line, access.col, access.target, unloaded, context, access.source.line)
+                    lazy = _handed(access.line, access.col, access.target, unloaded, context, access.source.line)
+                    yield replace(lazy, autoflushed=access.autoflushed)
             continue
         if target.relationship.is_collection is not True and (
             access.kind is AccessKind.ASSIGN or access.source.kind is SourceKind.NEW
@@ -295,7 +299,16 @@ def _lazy_read(access: ObjectAccess, target: AccessTarget) -> _Lazy:
         end=end,
         source_line=access.source.line,
         read=access.kind is AccessKind.READ,
+        autoflushed=access.autoflushed,
     )
+
+
+def _in_database(context: FileContext, item: ObjectAccess | Handover) -> bool:
+    """A new object the function built is in the database once flushed or committed; flushed
+    only by a later query's autoflush, where its session autoflushes (no `autoflush=False`)."""
+    if not item.persistent:
+        return False
+    return not item.autoflushed or session_autoflushes(context.index, item.source.session)
 
 
 def _reloaded_reads(context: FileContext, access: ObjectAccess, reloads: Reloads) -> Iterator[_Lazy]:
@@ -413,7 +426,7 @@ def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], held: H
     for handover in handovers:
         if response_key(handover.argument) is not None or not _is_async_object(context, handover.source):
             continue  # (what a response model reads of a returned object: `_response_reads`)
-        if handover.source.kind is SourceKind.NEW and not handover.persistent:
+        if handover.source.kind is SourceKind.NEW and not _in_database(context, handover):
             continue
         target = resolve_object(index, handover.source, handover.path, context.path)
         if target is None:
@@ -434,7 +447,8 @@ def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], held: H
             where = (read.function, read.line)
             unloaded = first_unloaded(index, target, loaded, path, where, 0, in_session, read.assigned)
             if unloaded is not None:
-                yield _handed(handover.line, handover.col, handover.target, unloaded, context, handover.source.line)
+                lazy = _handed(handover.line, handover.col, handover.target, unloaded, context, handover.source.line)
+                yield replace(lazy, autoflushed=handover.autoflushed)
 
 
 def _handover_reads(index: ProjectIndex, handover: Handover, model: str) -> tuple[Read, ...] | None:
@@ -552,7 +566,12 @@ def _lazy_finding(rule: Rule, context: FileContext, lazy: _Lazy) -> Finding:
     if target.source.kind is SourceKind.NEW:
         maker = target.source.function
         where = f"by {maker.rsplit('.', 1)[-1]}()" if maker else "here"
-        fix = f"the object was created {where} and then flushed or committed, so {name} was never loaded: {fallback}"
+        flushed = (
+            f"flushed by the autoflush of the query at line {lazy.autoflushed}"
+            if lazy.autoflushed
+            else "flushed or committed"
+        )
+        fix = f"the object was created {where} and then {flushed}, so {name} was never loaded: {fallback}"
     else:
         fix = f"{_fix_site(target, context, loader_chain(target, attribute, index))} or {fallback}"
     if lazy.reader:
@@ -581,6 +600,8 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
         "iterating, `len()`, `in`, `order.items.append(...)`, replacing "
         "the collection of a persistent object, and for relationships of an object that this function "
         "added and then flushed or committed (they were never loaded, whatever `expire_on_commit` says), "
+        "also flushed by the autoflush of a later query of its session (`await session.execute(...)`, "
+        "`scalars()`, `get()`; not with `autoflush=False` or inside `with session.no_autoflush:`), "
         "also one a project function created, added to the session it was given and returned "
         "(`user = await create_user(db, data)`; what it set when it built the object is its own). "
         "A schema that defines its own `from_orm` (or `model_validate`) reads what that method "
