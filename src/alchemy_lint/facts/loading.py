@@ -3930,7 +3930,15 @@ def _in_expiry_order(expiries: Collection[Expiry]) -> tuple[Expiry, ...]:
         expiries = plain(expiries)
     if len(expiries) < 2:
         return tuple(expiries)
+    ordered = sorted(expiries, key=_line_order)
+    if all(_line_order(left) != _line_order(right) for left, right in zip(ordered, ordered[1:])):
+        return tuple(ordered)
     return tuple(sorted(expiries, key=_expiry_order))
+
+
+def _line_order(expiry: Expiry) -> tuple[int, str, str, str]:
+    """The leading fields of `_expiry_order`, which most expiries differ in already."""
+    return expiry.line, expiry.method, expiry.session, expiry.argument
 
 
 def _expiry_order(expiry: Expiry) -> tuple[int, str, str, str, str, bool, bool, bool, str, bool, tuple[str, str]]:

@@ -6,6 +6,8 @@ A rule module defines a `check` function and a `Rule` with its examples beside i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import field
+from typing import Any
 
 from alchemy_lint.catalogue import FixSafety
 from alchemy_lint.config import Settings
@@ -45,6 +47,9 @@ class FileContext:
     facts: FileFacts
     index: ProjectIndex
     settings: Settings
+    #: Answers a rule worked out for this file and may be asked again (`rules.loading`'s
+    #: expiring events: one object read ten times after one commit asks ten times).
+    answers: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def path(self) -> str:

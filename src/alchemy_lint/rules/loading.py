@@ -894,7 +894,32 @@ def _expiring(
 ) -> tuple[Expiry, ...]:
     """The commits and rollbacks among `expired_by` that expire the objects of the source's
     session (a commit does only on a session that expires on commit); none when the session is
-    unknown or not an async one. `scope` is the function that holds the source."""
+    unknown or not an async one. `scope` is the function that holds the source.
+
+    Asked once per read and per hand-over, mostly again for the same object and events (a
+    third of the questions were new on dstack): answered once per file."""
+    if not expired_by:
+        return ()
+    key = (_EXPIRING, source, expired_by, id(loading), depth, scope)
+    answered: tuple[FunctionLoading | None, tuple[Expiry, ...]] | None = context.answers.get(key)
+    if answered is None:
+        # (The loading is kept with the answer, so that its id is not reused by another.)
+        answered = context.answers[key] = (loading, _expiring_now(context, source, expired_by, loading, depth, scope))
+    return answered[1]
+
+
+#: The key of `_expiring`'s answers among a file's.
+_EXPIRING = "expiring"
+
+
+def _expiring_now(
+    context: FileContext,
+    source: ObjectSource,
+    expired_by: tuple[Expiry, ...],
+    loading: FunctionLoading | None,
+    depth: int,
+    scope: str,
+) -> tuple[Expiry, ...]:
     index = context.index
     if source.kind is SourceKind.RECEIVED:
         return _expiring_received(context, source, expired_by, loading, scope) if loading is not None else ()
