@@ -448,6 +448,38 @@ def element_target(annotation: ast.expr | None, table: NameTable) -> str | None:
     return annotation_target(inner, table)
 
 
+def member_targets(annotation: ast.expr | None, table: NameTable) -> tuple[str, ...]:
+    """The classes of the objects a collection annotation holds: each member of a fixed
+    `tuple[Team, Member]`, or the element class of `list[Team]`, `tuple[Team, ...]`,
+    `Sequence[Team] | None`; () for anything else (one class alone is `annotation_targets`)."""
+    element = element_target(annotation, table)
+    if element is not None:
+        return (element,)
+    annotation = unquoted(annotation) if annotation is not None else None
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        named = [side for side in (annotation.left, annotation.right) if not _is_none(side)]
+        return member_targets(named[0], table) if len(named) == 1 else ()
+    if not isinstance(annotation, ast.Subscript):
+        return ()
+    wrapper = annotation.value
+    qualified = qualify(wrapper, table)
+    inner = annotation.slice
+    if qualified in _OPTIONAL_WRAPPERS:
+        return member_targets(inner, table)
+    if qualified in _ANNOTATED and isinstance(inner, ast.Tuple) and inner.elts:
+        return member_targets(inner.elts[0], table)
+    fixed = (isinstance(wrapper, ast.Name) and wrapper.id == "tuple" and qualified is None) or qualified in (
+        "typing.Tuple",
+        "typing_extensions.Tuple",
+    )
+    if not fixed or not isinstance(inner, ast.Tuple):
+        return ()
+    found: list[str] = []
+    for member in inner.elts:
+        found.extend(annotation_targets(member, table) or member_targets(member, table))
+    return tuple(dict.fromkeys(found))
+
+
 def _single_non_none(options: list[ast.expr], table: NameTable) -> str | None:
     named = [option for option in options if not _is_none(option)]
     if len(named) != 1:

@@ -119,6 +119,7 @@ from alchemy_lint.resolve import (
     element_target,
     expression_text,
     imported_module,
+    member_targets,
     qualify,
     returned_items,
     returned_target,
@@ -349,6 +350,8 @@ class _FunctionState:
     provided: dict[str, ValueRef] = field(default_factory=dict)
     #: Every parameter's provider and annotation: which provider fills it, for the index.
     provider_evidence: dict[str, tuple[Origin, ...]] = field(default_factory=dict)
+    #: Parameters annotated with a collection of objects: (name, a class its members are).
+    parameter_members: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -731,6 +734,7 @@ class _FactsBuilder(FastNodeVisitor):
                 positional=len(node.args.posonlyargs) + len(node.args.args),
                 flag_defaults=constant_defaults(node.args),
                 parameter_types=parameter_types,
+                parameter_members=tuple(state.parameter_members),
                 provided=tuple(state.provider_evidence.items()),
                 quiet_parameters=quiet,
             )
@@ -764,6 +768,8 @@ class _FactsBuilder(FastNodeVisitor):
             state.table.forget(name)
             targets = annotation_targets(argument.annotation, self.table) if argument is not receiver else ()
             origins = [Origin(OriginKind.ANNOTATION, t) for t in targets]
+            if argument is not receiver and not targets:
+                state.parameter_members.extend((name, m) for m in member_targets(argument.annotation, self.table))
             provider = annotated_provider(argument.annotation, self.table) or provider_of(
                 defaults.get(name), self.table
             )

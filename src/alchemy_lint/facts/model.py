@@ -377,6 +377,9 @@ class FunctionFacts:
     flag_defaults: tuple[KnownArgument, ...] = ()
     #: Parameters annotated with a class: (name, the class's qualified name).
     parameter_types: tuple[tuple[str, str], ...] = ()
+    #: Parameters annotated with a collection of objects: (name, a class its members are), for
+    #: each class of a `tuple[Team, Member]` and the element class of `list[Team]`.
+    parameter_members: tuple[tuple[str, str], ...] = ()
     #: What says which provider fills each parameter: (name, its `Depends(...)` and annotation
     #: origins); an annotation may be an alias of `Annotated[X, Depends(p)]`.
     provided: tuple[tuple[str, tuple[Origin, ...]], ...] = ()

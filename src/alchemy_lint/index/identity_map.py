@@ -171,7 +171,10 @@ class _HeldAt:
 def held_models(index: ProjectIndex, function: FunctionFacts, path: str, expiries: tuple[int, ...]) -> HeldModels:
     """What `function` holds in its session (see the module's docstring); `expiries` are the
     lines where its objects expire."""
-    parameters = {index.resolve_model(cls) for _, cls in function.parameter_types}
+    # (A parameter holding a collection of objects, `tuple[Team, Member]` or `list[Team]`, holds
+    # objects of each of those models as much as one annotated `Team` does.)
+    annotated = (*function.parameter_types, *function.parameter_members)
+    parameters = {index.resolve_model(cls) for _, cls in annotated}
     loading = function.loading
     obtained: set[tuple[str, int]] = set()
     if loading is not None:

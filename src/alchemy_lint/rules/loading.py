@@ -179,7 +179,9 @@ def check_lazy_relationship_access(rule: Rule, context: FileContext) -> Iterator
 def _lazy_reads(context: FileContext, function: FunctionFacts) -> Iterator[_Lazy]:
     loading = function.loading
     if loading is None:
-        yield from _provided_reads(context, function, None)
+        # No session work of its own: it holds what its parameters hold (a route's provided
+        # `team: Team`, `membership: tuple[Team, Member]`), and nothing expires them here.
+        yield from _provided_reads(context, function, _held(context, function, None, with_callers=True))
         return
     held = _held(context, function, loading, with_callers=True)
     yield from _direct_reads(context, loading.accesses, held)
@@ -190,10 +192,13 @@ def _lazy_reads(context: FileContext, function: FunctionFacts) -> Iterator[_Lazy
         yield from _response_reads(context, function, held)
 
 
-def _held(context: FileContext, function: FunctionFacts, loading: FunctionLoading, with_callers: bool) -> HeldWhenAsked:
+def _held(
+    context: FileContext, function: FunctionFacts, loading: FunctionLoading | None, with_callers: bool
+) -> HeldWhenAsked:
     """What the function's session holds (see `identity_map`), worked out when a read asks; with
     what every caller holds when it calls it, unless `with_callers` is False."""
     index = context.index
+    expiries = loading.expiries if loading is not None else ()
     return HeldWhenAsked(
         lambda: held_models(
             index,
@@ -201,7 +206,7 @@ def _held(context: FileContext, function: FunctionFacts, loading: FunctionLoadin
             context.path,
             tuple(
                 event.line
-                for source, expiry in loading.expiries
+                for source, expiry in expiries
                 for event in _expiring(context, source, (expiry,), scope=function.qualname)
             ),
         ),
