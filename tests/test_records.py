@@ -4,6 +4,7 @@ frozen dataclasses they stand for."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 import pickle
 from typing import Any, cast
 
@@ -244,3 +245,35 @@ def test_a_class_that_writes_its_own_methods_or_checks_its_fields_is_refused() -
 
             def __post_init__(self) -> None:
                 assert self.number >= 0
+
+
+def test_the_first_call_of_a_written_method_leaves_nothing_for_the_collector() -> None:
+    # The methods are compiled on their first call: the stand-in they replace must be freed by
+    # reference counting, or each class's first comparison leaves a cycle behind.
+    @record
+    class Point:
+        x: int
+        y: int
+
+    was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        first, second = Point(1, 2), Point(1, 2)
+        assert first == second and hash(first) == hash(second) and repr(first).endswith("Point(x=1, y=2)")
+        assert gc.collect() == 0
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def test_a_stand_in_taken_before_the_first_call_still_runs_the_written_method() -> None:
+    @record
+    class Pair:
+        left: str
+        right: str
+
+    stand_in = Pair.__dict__["__eq__"]
+    assert stand_in(Pair("a", "b"), Pair("a", "b")) is True  # compiles and replaces itself
+    assert Pair.__dict__["__eq__"] is not stand_in
+    assert stand_in(Pair("a", "b"), Pair("a", "c")) is False  # the written method answers

@@ -154,17 +154,27 @@ def _on_first_call(
     name: str, source: str, wrap: Callable[[Callable[..., Any]], Callable[..., Any]] | None = None
 ) -> Callable[..., Any]:
     """A method that compiles `source` (the method written out) on its first call, puts it in
-    its own place on the class, and runs it."""
+    its own place on the class, and runs it.
+
+    It finds itself through `placeholder`, emptied once it is replaced: naming itself in its own
+    body would make a cycle (the function, its closure, the function) that only the cyclic
+    collector frees, left behind by the first check of each class."""
+    placeholder: list[Callable[..., Any]] = []
 
     def first_call(self: object, *args: Any) -> Any:
+        if not placeholder:  # replaced meanwhile (a reference taken before): the written method
+            return getattr(type(self), name)(self, *args)
+        itself = placeholder[0]
         namespace: dict[str, Any] = {}
         exec(source, namespace)
         written = namespace[name] if wrap is None else wrap(namespace[name])
-        written.__qualname__ = first_call.__qualname__
-        owner = next(klass for klass in type(self).__mro__ if klass.__dict__.get(name) is first_call)
+        written.__qualname__ = itself.__qualname__
+        owner = next(klass for klass in type(self).__mro__ if klass.__dict__.get(name) is itself)
         type.__setattr__(owner, name, written)
+        placeholder.clear()
         return written(self, *args)
 
+    placeholder.append(first_call)
     return first_call
 
 
