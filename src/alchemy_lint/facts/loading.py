@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from typing import Protocol, TypeVar
 
 from alchemy_lint.facts.conditions import Guard, branch_conditions, known_arguments, nested_test
@@ -3931,7 +3932,7 @@ def _in_expiry_order(expiries: Collection[Expiry]) -> tuple[Expiry, ...]:
     if len(expiries) < 2:
         return tuple(expiries)
     ordered = sorted(expiries, key=_line_order)
-    if all(_line_order(left) != _line_order(right) for left, right in zip(ordered, ordered[1:])):
+    if all(_line_order(left) != _line_order(right) for left, right in pairwise(ordered)):
         return tuple(ordered)
     return tuple(sorted(expiries, key=_expiry_order))
 
