@@ -903,6 +903,14 @@ class Item(Base):
     crate_id: Mapped[int] = mapped_column(ForeignKey("crates.id"))
 
 
+class CrateRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def first(self, limit: int) -> list[Crate]:
+        return (await self.session.scalars(select(Crate).order_by(Crate.id).limit(limit))).all()
+
+
 async def first_crates(session: AsyncSession, limit: int) -> list[Crate]:
     return (await session.scalars(select(Crate).order_by(Crate.id).limit(limit))).all()
 
@@ -938,6 +946,14 @@ async def summarise_inline(factory: async_sessionmaker[AsyncSession], count: int
         await asyncio.gather(*[crate.summary(include=include) for crate in await first_crates(session, count)])
 
 
+async def summarise_kept(factory: async_sessionmaker[AsyncSession], count: int, include: list[str]) -> None:
+    async with factory() as session:
+        repository = CrateRepository(session)
+        crates = await repository.first(count)
+        await session.commit()
+        await asyncio.gather(*[crate.summary(include=include) for crate in crates])
+
+
 async def summarise_ids(factory: async_sessionmaker[AsyncSession], count: int) -> None:
     async with factory() as session:
         crates = await Crate.list_all(db=session, limit=count)
@@ -968,6 +984,11 @@ async def summarise_listed_shared(factory: async_sessionmaker[AsyncSession], cou
     await summarise_listed(factory, count, ["items"])
 
 
+async def summarise_kept_shared(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    await stock(factory, count)
+    await summarise_kept(factory, count, ["items"])
+
+
 async def summarise_each(factory: async_sessionmaker[AsyncSession], count: int) -> None:
     await stock(factory, count)
     await summarise_in_turn(factory, count, ["items"])
@@ -976,18 +997,22 @@ async def summarise_each(factory: async_sessionmaker[AsyncSession], count: int) 
 
 def test_methods_of_objects_a_project_call_returned_share_the_session_it_was_handed(tmp_path: Path) -> None:
     # The objects come from a query of the session the call is handed (by keyword to a classmethod,
-    # by position to a function, or iterated straight from the call); not from a callee's own
-    # session, and `include=[]` settles the method's query away.
+    # by position to a function, iterated straight from the call, or kept by the repository whose
+    # method is called); not from a callee's own session, and `include=[]` settles the method's
+    # query away.
     root = write_project(tmp_path / "project", {"app/crates.py": RETURNED})
     found = findings_in(root, "app/crates.py", "ASA201")
-    assert [RETURNED.splitlines()[finding.line - 1].strip() for finding in found] == [
-        "await asyncio.gather(*[crate.summary(include=include) for crate in crates])",
-        "await asyncio.gather(*(crate.summary(include) for crate in crates))",
-        "await asyncio.gather(*[crate.summary(include=include) for crate in await first_crates(session, count)])",
+    lines = RETURNED.splitlines()
+    assert all(lines[finding.line - 1].strip().startswith("await asyncio.gather(") for finding in found)
+    assert [_enclosing_function(lines, finding.line) for finding in found] == [
+        "summarise",
+        "summarise_listed",
+        "summarise_inline",
+        "summarise_kept",
     ]
     assert all("through `summary()` of the objects it loaded" in finding.message for finding in found)
     module = _load(RETURNED, "crates_returned")
-    for scenario in (module.summarise_shared, module.summarise_listed_shared):
+    for scenario in (module.summarise_shared, module.summarise_listed_shared, module.summarise_kept_shared):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", sa_exc.SAWarning)
             # After commit() the session holds no connection: each task races to open its one.
@@ -999,3 +1024,11 @@ def test_methods_of_objects_a_project_call_returned_share_the_session_it_was_han
         _assert_raced_to_connect(failures)
     each = asyncio.run(_run(tmp_path / "each.sqlite", module, module.summarise_each, poolclass=NullPool))
     assert each == [None] * ATTEMPTS
+
+
+def _enclosing_function(lines: list[str], line: int) -> str:
+    """The name of the top-level function of a program that holds `line` (1-based)."""
+    for text in reversed(lines[:line]):
+        if text.startswith("async def ") or text.startswith("def "):
+            return text.split("def ", 1)[1].split("(", 1)[0]
+    return ""

@@ -1276,9 +1276,30 @@ class _FactsBuilder(FastNodeVisitor):
         handed = self._handed_to_call(value) if parameter is None and value is not None else ()
         if handed:
             function.handed_back = True
-        queried = self.reaches.queried(value) if type(value) is ast.Await else ()
+        queried = self._queried(function, value) if type(value) is ast.Await else ()
         binding = Binding(*_end(node), ref, self._loop_line(function), parameter, elements, handed, queried)
         function.values.bind(name, binding)
+
+    def _queried(self, function: _FunctionState, value: ast.Await) -> tuple[Queried, ...]:
+        """What an awaited call is handed that may be the session its objects come from (see
+        `ReachFinder.queried`), and what the object whose method it calls was built over
+        (`rows = await repo.list_all()` on `repo = Repo(session)`: `session` as `self@0`)."""
+        found = self.reaches.queried(value)
+        call = value.value
+        if type(call) is not ast.Call or not function.wrappers:
+            return found
+        wrapped = self._wrapped_arguments(function, call)
+        if not wrapped:
+            return found
+        callee = self.origins_of(call)
+        if not callee:
+            return found
+        kept: list[Queried] = []
+        for key, argument in wrapped:
+            ref = self.value_ref(argument)
+            if ref is not None and ref.origins:
+                kept.append((callee, key, ValueRef(ref.text, ref.origins, received=ref.received)))
+        return (*found, *kept)
 
     def _parameter_bound(self, value: ast.expr) -> ParameterPath | None:
         """The parameter (path) a bound value is: also a whole parameter collection some of whose
