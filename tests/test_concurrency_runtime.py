@@ -859,3 +859,176 @@ def test_methods_of_objects_one_query_loaded_share_its_session_when_gathered(tmp
         _assert_raced_to_connect(failures)
     each = asyncio.run(_run(tmp_path / "each.sqlite", module, module.count_each, poolclass=NullPool))
     assert each == [None] * ATTEMPTS
+
+
+#: ORM objects a project function returned from a query of the session it was handed (a
+#: classmethod given it by keyword, a function given it by position): each object's method
+#: queries through its own session, so gathering the method over them shares the caller's one.
+RETURNED = """\
+import asyncio
+
+from sqlalchemy import ForeignKey, Integer, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_object_session, async_sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Crate(Base):
+    __tablename__ = "crates"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+    @classmethod
+    async def list_all(cls, *, db: AsyncSession, limit: int = 50) -> list["Crate"]:
+        result = await db.execute(select(cls).order_by(cls.id).limit(limit))
+        return list(result.scalars())
+
+    async def summary(self, include: list[str] | None = None) -> dict[str, int]:
+        found = {"id": self.id}
+        if include and "items" in include:
+            found["items"] = await self._count()
+        return found
+
+    async def _count(self) -> int:
+        session = async_object_session(self)
+        items = await session.scalars(select(Item).where(Item.crate_id == self.id))
+        return len(items.all())
+
+
+class Item(Base):
+    __tablename__ = "items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    crate_id: Mapped[int] = mapped_column(ForeignKey("crates.id"))
+
+
+class CrateRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def first(self, limit: int) -> list[Crate]:
+        return (await self.session.scalars(select(Crate).order_by(Crate.id).limit(limit))).all()
+
+
+async def first_crates(session: AsyncSession, limit: int) -> list[Crate]:
+    return (await session.scalars(select(Crate).order_by(Crate.id).limit(limit))).all()
+
+
+async def own_crates(factory: async_sessionmaker[AsyncSession], session: AsyncSession) -> list[Crate]:
+    async with factory() as own:
+        return (await own.scalars(select(Crate))).all()
+
+
+async def stock(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    async with factory() as session:
+        session.add_all([Crate(id=n) for n in range(count)])
+        session.add_all([Item(crate_id=n) for n in range(count)])
+        await session.commit()
+
+
+async def summarise(factory: async_sessionmaker[AsyncSession], count: int, include: list[str]) -> None:
+    async with factory() as session:
+        crates = await Crate.list_all(db=session, limit=count)
+        await session.commit()
+        await asyncio.gather(*[crate.summary(include=include) for crate in crates])
+
+
+async def summarise_listed(factory: async_sessionmaker[AsyncSession], count: int, include: list[str]) -> None:
+    async with factory() as session:
+        crates = await first_crates(session, count)
+        await session.commit()
+        await asyncio.gather(*(crate.summary(include) for crate in crates))
+
+
+async def summarise_inline(factory: async_sessionmaker[AsyncSession], count: int, include: list[str]) -> None:
+    async with factory() as session:
+        await asyncio.gather(*[crate.summary(include=include) for crate in await first_crates(session, count)])
+
+
+async def summarise_kept(factory: async_sessionmaker[AsyncSession], count: int, include: list[str]) -> None:
+    async with factory() as session:
+        repository = CrateRepository(session)
+        crates = await repository.first(count)
+        await session.commit()
+        await asyncio.gather(*[crate.summary(include=include) for crate in crates])
+
+
+async def summarise_ids(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    async with factory() as session:
+        crates = await Crate.list_all(db=session, limit=count)
+        await asyncio.gather(*[crate.summary(include=[]) for crate in crates])
+
+
+async def summarise_own(factory: async_sessionmaker[AsyncSession], count: int, include: list[str]) -> None:
+    async with factory() as session:
+        crates = await own_crates(factory, session)
+        await asyncio.gather(*[crate.summary(include=include) for crate in crates])
+
+
+async def summarise_in_turn(factory: async_sessionmaker[AsyncSession], count: int, include: list[str]) -> None:
+    async with factory() as session:
+        crates = await Crate.list_all(db=session, limit=count)
+        await session.commit()
+        for crate in crates:
+            await crate.summary(include=include)
+
+
+async def summarise_shared(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    await stock(factory, count)
+    await summarise(factory, count, ["items"])
+
+
+async def summarise_listed_shared(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    await stock(factory, count)
+    await summarise_listed(factory, count, ["items"])
+
+
+async def summarise_kept_shared(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    await stock(factory, count)
+    await summarise_kept(factory, count, ["items"])
+
+
+async def summarise_each(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    await stock(factory, count)
+    await summarise_in_turn(factory, count, ["items"])
+"""
+
+
+def test_methods_of_objects_a_project_call_returned_share_the_session_it_was_handed(tmp_path: Path) -> None:
+    # The objects come from a query of the session the call is handed (by keyword to a classmethod,
+    # by position to a function, iterated straight from the call, or kept by the repository whose
+    # method is called); not from a callee's own session, and `include=[]` settles the method's
+    # query away.
+    root = write_project(tmp_path / "project", {"app/crates.py": RETURNED})
+    found = findings_in(root, "app/crates.py", "ASA201")
+    lines = RETURNED.splitlines()
+    assert all(lines[finding.line - 1].strip().startswith("await asyncio.gather(") for finding in found)
+    assert [_enclosing_function(lines, finding.line) for finding in found] == [
+        "summarise",
+        "summarise_listed",
+        "summarise_inline",
+        "summarise_kept",
+    ]
+    assert all("through `summary()` of the objects it loaded" in finding.message for finding in found)
+    module = _load(RETURNED, "crates_returned")
+    for scenario in (module.summarise_shared, module.summarise_listed_shared, module.summarise_kept_shared):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", sa_exc.SAWarning)
+            # After commit() the session holds no connection: each task races to open its one.
+            shared = asyncio.run(_run(tmp_path / "shared.sqlite", module, scenario, poolclass=NullPool))
+            failures = [_describe(outcome) for outcome in shared if outcome is not None]
+            del shared
+            gc.collect()
+        assert failures, f"no attempt of {ATTEMPTS} of {scenario.__name__} failed with the objects' one session"
+        _assert_raced_to_connect(failures)
+    each = asyncio.run(_run(tmp_path / "each.sqlite", module, module.summarise_each, poolclass=NullPool))
+    assert each == [None] * ATTEMPTS
+
+
+def _enclosing_function(lines: list[str], line: int) -> str:
+    """The name of the top-level function of a program that holds `line` (1-based)."""
+    for text in reversed(lines[:line]):
+        if text.startswith("async def ") or text.startswith("def "):
+            return text.split("def ", 1)[1].split("(", 1)[0]
+    return ""

@@ -97,6 +97,7 @@ from alchemy_lint.facts.values import (
     Origin,
     OriginKind,
     ParameterPath,
+    Queried,
     Reach,
     ReachKind,
     Step,
@@ -387,7 +388,7 @@ class _FactsBuilder(FastNodeVisitor):
         self._assign_target: str | None = None
         self._awaited: ast.expr | None = None
         self._returned: ast.expr | None = None
-        self.reaches = ReachFinder(self.value_ref, self.elements_of, self.origins_of)
+        self.reaches = ReachFinder(self.value_ref, self.elements_of, self.origins_of, self.queried_of)
         #: The flow of the function last asked about: the task recorder and the calls after a
         #: commit ask about the same function one after the other.
         self._flow: Flow | None = None
@@ -1281,7 +1282,30 @@ class _FactsBuilder(FastNodeVisitor):
         handed = self._handed_to_call(value) if parameter is None and value is not None else ()
         if handed:
             function.handed_back = True
-        function.values.bind(name, Binding(*_end(node), ref, self._loop_line(function), parameter, elements, handed))
+        queried = self._queried(function, value) if type(value) is ast.Await else ()
+        binding = Binding(*_end(node), ref, self._loop_line(function), parameter, elements, handed, queried)
+        function.values.bind(name, binding)
+
+    def _queried(self, function: _FunctionState, value: ast.Await) -> tuple[Queried, ...]:
+        """What an awaited call is handed that may be the session its objects come from (see
+        `ReachFinder.queried`), and what the object whose method it calls was built over
+        (`rows = await repo.list_all()` on `repo = Repo(session)`: `session` as `self@0`)."""
+        found = self.reaches.queried(value)
+        call = value.value
+        if type(call) is not ast.Call or not function.wrappers:
+            return found
+        wrapped = self._wrapped_arguments(function, call)
+        if not wrapped:
+            return found
+        callee = self.origins_of(call)
+        if not callee:
+            return found
+        kept: list[Queried] = []
+        for key, argument in wrapped:
+            ref = self.value_ref(argument)
+            if ref is not None and ref.origins:
+                kept.append((callee, key, ValueRef(ref.text, ref.origins, received=ref.received)))
+        return (*found, *kept)
 
     def _parameter_bound(self, value: ast.expr) -> ParameterPath | None:
         """The parameter (path) a bound value is: also a whole parameter collection some of whose
@@ -1452,6 +1476,12 @@ class _FactsBuilder(FastNodeVisitor):
                 if outer is not None:
                     holds, received = outer.holds, True
         return ValueRef(text, self.origins_of(expr), holds, received)
+
+    def queried_of(self, name: ast.Name) -> tuple[Queried, ...]:
+        """What the awaited call `name` holds the result of was handed (`Binding.queried`)."""
+        function = self.function
+        binding = self._binding(function, name) if function is not None else None
+        return binding.queried if binding is not None else ()
 
     def elements_of(self, iterable: ast.expr) -> tuple[Origin, ...]:
         """What each element of an iterated name is, when its annotation declares a collection

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from alchemy_lint.facts.conditions import known_arguments
-from alchemy_lint.facts.values import Held, Origin, Reach, ReachKind, StepKind, ValueRef
+from alchemy_lint.facts.values import Held, Origin, Queried, Reach, ReachKind, StepKind, ValueRef
 from alchemy_lint.resolve import bound_names, expression_text
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
@@ -54,6 +54,11 @@ _RESULT_PASSING = frozenset({"all", "unique", "fetchall"})
 #: Session (or result) methods whose result iterates over the ORM objects a query loaded.
 _LOADING = frozenset({"scalars", "exec"})
 _EXECUTING = frozenset({"execute", "exec"})
+#: How many of the values an awaited call is handed may be the session its objects come from.
+_MAX_QUERIED = 8
+#: The session whose query loaded the ORM objects a name holds, and, for objects a project call
+#: returned, that call and where the session lands in it (the index asks the callee's summary).
+_Loader = tuple[ValueRef, tuple[Origin, ...], str]
 
 
 class ReachFinder:
@@ -64,15 +69,19 @@ class ReachFinder:
         value_ref: Callable[[ast.expr], ValueRef | None],
         elements_of: Callable[[ast.expr], tuple[Origin, ...]],
         call_origins: Callable[[ast.Call], tuple[Origin, ...]] | None = None,
+        queried_of: Callable[[ast.Name], tuple[Queried, ...]] | None = None,
     ) -> None:
         self._value_ref = value_ref
         self._elements_of = elements_of
         self._call_origins = call_origins
+        #: What the call a name was bound to the awaited result of was handed (`Binding.queried`).
+        self._queried_of = queried_of
         #: Names bound by the comprehension or lambda being read: one value per item, not shared;
         #: with what each item is when the facts know it (`for order in orders: list[Order]`).
         self._hidden: list[dict[str, ValueRef | None]] = []
-        #: For the names above that are ORM objects of one query: the session that loaded them.
-        self._loaders: list[dict[str, ValueRef]] = []
+        #: For the names above that are ORM objects of one query: the session that loaded them
+        #: (several candidates for the objects of a project call: each value it was handed).
+        self._loaders: list[dict[str, tuple[_Loader, ...]]] = []
 
     def reaches(self, expr: ast.expr, how: ReachKind = ReachKind.ARGUMENT) -> tuple[Reach, ...]:
         found: list[Reach] = []
@@ -105,7 +114,7 @@ class ReachFinder:
     ) -> tuple[Reach, ...]:
         # A session bound by the comprehension itself (`for s in sessions`) is one per item.
         own: dict[str, ValueRef | None] = {}
-        loaders: dict[str, ValueRef] = {}
+        loaders: dict[str, tuple[_Loader, ...]] = {}
         for generator in expr.generators:
             # (An iterable bound by an earlier `for` of the same comprehension is not the name outside.)
             inner = isinstance(generator.iter, ast.Name) and generator.iter.id in own
@@ -117,8 +126,8 @@ class ReachFinder:
                 held = holds.get(name, ())
                 own[name] = ValueRef(name, elements, held) if elements or held else None
             target = generator.target
-            loader = self._loader(generator.iter) if isinstance(target, ast.Name) and not inner else None
-            if isinstance(target, ast.Name) and loader is not None:
+            loader = self._loader(generator.iter) if isinstance(target, ast.Name) and not inner else ()
+            if isinstance(target, ast.Name) and loader:
                 loaders[target.id] = loader
         self._hidden.append(own)
         self._loaders.append(loaders)
@@ -130,17 +139,56 @@ class ReachFinder:
             self._hidden.pop()
             self._loaders.pop()
 
-    def _loader(self, iterable: ast.expr) -> ValueRef | None:
+    def _loader(self, iterable: ast.expr) -> tuple[_Loader, ...]:
         """The session whose query loaded the ORM objects a name holds: `parents` of `parents =
         (await session.execute(q)).scalars().all()` (or `session.scalars(q)`, SQLModel's
-        `session.exec(q)`), as origins the index evaluates."""
+        `session.exec(q)`), as origins the index evaluates. For the objects an awaited project
+        call returned (`parents = await Parent.list_all(db=session)`, or the call iterated
+        itself), each value the call was handed, with the call and where the value lands: the
+        index keeps the one whose parameter the callee's summary returns the query results of."""
+        if type(iterable) is ast.Await:
+            call = iterable.value
+            text = expression_text(call.func) if isinstance(call, ast.Call) else None
+            if text is None:
+                return ()
+            shown = f"{text}()"
+            queried = self.queried(iterable)
+            return tuple((ValueRef(shown, ref.origins), callee, argument) for callee, argument, ref in queried)
         if type(iterable) is not ast.Name:
-            return None
+            return ()
         ref = self._value_ref(iterable)
         if ref is None:
-            return None
+            return ()
         found = tuple(base for origin in ref.origins if (base := _query_session(origin)) is not None)
-        return ValueRef(iterable.id, found) if found else None
+        if found:
+            return ((ValueRef(iterable.id, found), (), ""),)
+        if self._queried_of is None or any(iterable.id in hidden for hidden in self._hidden):
+            return ()
+        return tuple(
+            (ValueRef(iterable.id, value.origins), callee, argument)
+            for callee, argument, value in self._queried_of(iterable)
+        )
+
+    def queried(self, value: ast.expr) -> tuple[Queried, ...]:
+        """What an awaited call is handed that may be the session its result comes from: each
+        name or attribute with evidence it gets by position or keyword, with the call's origins
+        and where the value lands (`session` as `db` of `await Parent.list_all(db=session)`)."""
+        call = value.value if type(value) is ast.Await else None
+        if type(call) is not ast.Call or self._call_origins is None or not (call.args or call.keywords):
+            return ()
+        found: list[tuple[str, ValueRef]] = []
+        for argument, expr in _landings(call):
+            if argument is None or type(expr) not in (ast.Name, ast.Attribute):
+                continue
+            if type(expr) is ast.Name and any(expr.id in hidden for hidden in self._hidden):
+                continue  # (one value per item of a comprehension: no session the objects share)
+            ref = self._value_ref(expr)
+            if ref is not None and ref.origins:
+                found.append((argument, ValueRef(ref.text, ref.origins, received=ref.received)))
+        if not found:
+            return ()
+        callee = self._call_origins(call)
+        return tuple((callee, argument, ref) for argument, ref in found[:_MAX_QUERIED]) if callee else ()
 
     def items_held(self, target: ast.expr, iterable: ast.expr) -> dict[str, tuple[Held, ...]]:
         """What the names a `for` binds keep of the tracked values, by name: each item of a
@@ -288,11 +336,22 @@ class ReachFinder:
                 item = hidden[root]
                 if item is not None:
                     _held_reaches(item.holds, text, found)
-                loader = self._loaders[depth].get(root) if how is ReachKind.METHOD_CALL and text == root else None
-                if loader is not None and method:
+                loaders = self._loaders[depth].get(root, ()) if how is ReachKind.METHOD_CALL and text == root else ()
+                if loaders and method:
                     # Every object of one query belongs to the session that loaded it.
                     arguments = known_arguments(call) if call is not None else ()
-                    found.append(Reach(loader, ReachKind.LOADED, method, keywords=keywords, arguments=arguments))
+                    for loader, callee, argument in loaders:
+                        found.append(
+                            Reach(
+                                loader,
+                                ReachKind.LOADED,
+                                method,
+                                callee=callee,
+                                argument=argument,
+                                keywords=keywords,
+                                arguments=arguments,
+                            )
+                        )
                 return
         ref = self._value_ref(expr)
         if ref is None:

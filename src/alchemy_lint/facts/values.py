@@ -131,7 +131,9 @@ class Reach:
     operand: ValueRef | None = None
     #: For an argument of the work's own call (`use(db=db)` of `gather(use(db=db), ...)`): the
     #: call's origins and where the value lands (a position or a keyword), so that the index
-    #: can ask whether the callee ever waits on it.
+    #: can ask whether the callee ever waits on it. For LOADED objects a project call returned
+    #: (`rows = await Model.list_all(db=session)`): that call and where the session lands, so
+    #: that the index can ask whether the callee returns what queries of it loaded.
     callee: tuple[Origin, ...] = ()
     argument: str = ""
     #: LOADED: the keywords the method is called with: a class whose method takes none of
@@ -176,6 +178,15 @@ class Binding:
     #: (`order = await repo.update(order)`): each (the call's origins, where the parameter lands
     #: in the callee, the parameter path handed). It is that parameter if the callee returns it.
     handed_back: tuple[tuple[tuple[Origin, ...], str, ParameterPath], ...] = ()
+    #: The value is what an awaited call returned that was handed values with evidence
+    #: (`rows = await Model.list_all(db=session)`): see `Queried`. Objects the callee returns
+    #: from queries of the parameter one of them lands in belong to that value's session.
+    queried: tuple[Queried, ...] = ()
+
+
+#: A value an awaited call is handed (`session` of `await Model.list_all(db=session)`): the
+#: call's origins, where the value lands in the callee (a position or a keyword), and the value.
+Queried = tuple[tuple[Origin, ...], str, ValueRef]
 
 
 #: A parameter and the attributes walked from it.

@@ -23,6 +23,7 @@ from alchemy_lint.facts.model import (
     FunctionLoading,
     HandedBack,
     KnownArgument,
+    SourceKind,
 )
 from alchemy_lint.facts.proxies import PROXY
 from alchemy_lint.facts.values import Origin, OriginKind, StepKind, paths_below, within
@@ -46,6 +47,8 @@ VALIDATORS = frozenset({"model_validate", "from_orm", "parse_obj", "validate", "
 _OWN_STR_BASES = ("sqlmodel.", "pydantic.")
 #: What a callee does to a session it receives that expires the caller's objects.
 EXPIRING = frozenset({"commit", "rollback"})
+#: Sources of the objects a function returns that its session loaded (not objects it made).
+_QUERIED = frozenset({SourceKind.QUERY, SourceKind.GET, SourceKind.CALL})
 
 
 @record
@@ -84,6 +87,7 @@ class Summaries:
         self._ends: dict[tuple[str, str, tuple[tuple[str, KnownArgument], ...]], tuple[SessionEnd, ...]] = {}
         self._kept: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {}
         self._refreshes: dict[tuple[str, str], bool] = {}
+        self._query_results: dict[tuple[tuple[Origin, ...], str], bool] = {}
         #: The commits a call may make on some path (see `maybe_commits`).
         self.maybe_commits = MaybeCommits()
         #: Whether a coroutine may wait on the session it is handed (see `waiting`).
@@ -285,6 +289,38 @@ class Summaries:
         return kept is not None and not (path and path[0] in kept)
 
     # -- what a call gives back ---------------------------------------------------------
+
+    def returns_query_results(self, callee: tuple[Origin, ...], argument: str) -> bool:
+        """Whether what a call returns are ORM objects that the session it hands over as
+        `argument` loaded: every function it may run returns only objects (no tuple of them),
+        each from a query or a `get()` of the parameter the argument lands in (`return (await
+        db.execute(q)).scalars().all()`), or from a project call handed that parameter (`return
+        await self._page(db, q)`, `return cls._trim(rows)`), as its own summary says."""
+        key = (callee, argument)
+        known = self._query_results.get(key)
+        if known is None:
+            known = self._query_results[key] = self._returns_query_results(callee, argument)
+        return known
+
+    def _returns_query_results(self, callee: tuple[Origin, ...], argument: str) -> bool:
+        functions = self.callees(callee)
+        if not functions:
+            return False
+        for function in functions:
+            loading = function.loading
+            if loading is None or not loading.returns_only_objects or not loading.returns:
+                return False
+            received = self.received(function, argument, callee)
+            for returned in loading.returns:
+                source = returned.source
+                if (
+                    returned.position is not None
+                    or source.kind not in _QUERIED
+                    or source.session is None
+                    or source.session.text not in received
+                ):
+                    return False
+        return True
 
     def gives_back(self, through: HandedBack, depth: int = 0) -> frozenset[str] | None:
         """What a call that is handed an object as `through.argument` sets on it, when every

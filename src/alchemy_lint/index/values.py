@@ -297,6 +297,14 @@ class ValueModel:
         is the same wherever the one value goes (`s` in `scope`, or `Svc.__init__:session` for
         what `self.users = UserRepository(session)` holds)."""
         found: list[tuple[str, ValueRef, Value]] = []
+        if (
+            reach.how is ReachKind.LOADED
+            and reach.callee
+            and not self.index.summaries.returns_query_results(reach.callee, reach.argument)
+        ):
+            # Objects a project call returned: the session it was handed loaded them only when
+            # the callee returns what queries of that parameter gave.
+            return found
         value = self.of(reach.ref.origins)
         if value.runs_statements:
             found.append((f"{scope}:{reach.ref.text}", reach.ref, value))
