@@ -1003,7 +1003,7 @@ def analyse_function(
         returned_calls=tuple(sorted(walker.returned_calls)),
         held=tuple(walker.held),
         returns_created=tuple(walker.returns_created),
-        expiries=tuple((source, expiry) for expiry, source in walker.expiries.items()),
+        expiries=_expired_sources(walker.expiries),
         statements=statements,
         options=options,
         sessions=walker.received_sessions(node),
@@ -1140,8 +1140,9 @@ class _LoadingWalker:
         self.given_names: set[str] = set()
         #: Names bound to `inspect(obj)`: the object each inspects.
         self.inspections: dict[str, str] = {}
-        #: Each commit or rollback that expired a bound object, with the object's source.
-        self.expiries: dict[Expiry, ObjectSource] = {}
+        #: Each commit or rollback that expired a bound object, with the sources of the objects
+        #: it expired (every one: which object a walk meets first depends on how paths joined).
+        self.expiries: dict[Expiry, dict[ObjectSource, None]] = {}
         self.other_returns = False
         self.loops: list[_LoopFrame] = []
         self._seen_returns: set[tuple[int, int]] = set()
@@ -3512,7 +3513,7 @@ class _LoadingWalker:
             if isinstance(current, _Object) and current.stage is None and current.session_text == ref.text:
                 self.expires_on_purpose = True
                 expiry = Expiry(ref.text, method, node.lineno)
-                self.expiries.setdefault(expiry, current.source)
+                self.expiries.setdefault(expiry, {})[current.source] = None
                 env[node.args[0].id] = current.expired_also(expiry)
             return None
         if method == "refresh" and awaited and node.args and isinstance(node.args[0], ast.Name):
@@ -3722,7 +3723,7 @@ class _LoadingWalker:
                     continue
                 if self._held_persistent(value, session):
                     env[name] = value.expired_also(expiry)
-                    self.expiries.setdefault(expiry, value.source)
+                    self.expiries.setdefault(expiry, {})[value.source] = None
 
     def _held_persistent(self, value: _Object, session: str) -> bool:
         """The object sits in `session` as a persistent one (a pending one is only expunged)."""
@@ -3758,7 +3759,7 @@ class _LoadingWalker:
             elif value.pending_in is not None or not value.persistent:
                 continue
             env[held] = value.expired_also(expiry)
-            self.expiries.setdefault(expiry, value.source)
+            self.expiries.setdefault(expiry, {})[value.source] = None
         env[name] = _Savepoint(savepoint.session)
 
     def end_of_transaction(self, session: str, method: str, line: int, env: _Env, opened_by: str = "") -> None:
@@ -3821,7 +3822,7 @@ class _LoadingWalker:
                     value = replace(value, pending_in=None)
             if method != "flush":
                 value = replace(value, expired=value.expired | {expiry})
-                self.expiries.setdefault(expiry, value.source)
+                self.expiries.setdefault(expiry, {})[value.source] = None
             env[name] = value
 
     def autoflush(self, session: str, line: int, env: _Env) -> None:
@@ -3935,6 +3936,13 @@ def _in_expiry_order(expiries: Collection[Expiry]) -> tuple[Expiry, ...]:
     if all(_line_order(left) != _line_order(right) for left, right in pairwise(ordered)):
         return tuple(ordered)
     return tuple(sorted(expiries, key=_expiry_order))
+
+
+def _expired_sources(expiries: dict[Expiry, dict[ObjectSource, None]]) -> tuple[tuple[ObjectSource, Expiry], ...]:
+    """Each expiry with each source of an object it expired, in an order of their own (the walk
+    meets them in an order that set iteration may decide, which differs from process to process)."""
+    pairs = [(source, expiry) for expiry, sources in expiries.items() for source in sources]
+    return tuple(sorted(pairs, key=lambda pair: (_expiry_order(pair[1]), repr(pair[0]))))
 
 
 def _line_order(expiry: Expiry) -> tuple[int, str, str, str]:

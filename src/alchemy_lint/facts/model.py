@@ -1070,7 +1070,7 @@ class FunctionLoading:
     #: The models of new objects the function adds and returns (`create_project(session)`).
     returns_created: tuple[str, ...] = ()
     #: The commits and rollbacks that expired objects the function holds, each with the source
-    #: of one of them (its session says whether a commit expires).
+    #: of each of them (its session says whether a commit expires), one pair per source.
     expiries: tuple[tuple[ObjectSource, Expiry], ...] = ()
     #: The statements the function returns (each a QUERY source without a session), when every
     #: `return` returns one: a helper that builds a query for its callers to run.
