@@ -93,3 +93,86 @@ def test_expire_all_expires_the_loaded_object_and_leaves_a_pending_one_alone(tmp
     (finding,) = findings_in(tmp_path / "pending", "app/handlers.py", "ASA302")
     assert finding.message.startswith("ASA302 User.name read on known after session.expire_all()"), finding.message
     assert (outcome["error"], outcome["line"]) == ("MissingGreenlet", lines[0])
+
+
+#: A factory that expires on commit: the commit expires both objects, the loop refreshes each.
+EXPIRING_DB = """\
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+engine = create_async_engine("sqlite+aiosqlite://", poolclass=StaticPool)
+SessionLocal = async_sessionmaker(engine)
+"""
+
+#: `for obj in (order, user): await session.refresh(obj)`: each name the literal holds is refreshed.
+REFRESHED_IN_A_LOOP = """\
+from app.db import SessionLocal
+from app.db_models import Order, User
+
+
+async def rename(order_id: int) -> str:
+    async with SessionLocal() as session:
+        order = await session.get(Order, order_id)
+        user = await session.get(User, order_id)
+        user.name = "renamed"
+        await session.commit()
+        for obj in (order, user):
+            await session.refresh(obj)
+        return order.status + user.name
+"""
+
+#: The loop refreshes one of the two: the other is still expired by the commit.
+ONE_REFRESHED_IN_A_LOOP = """\
+from app.db import SessionLocal
+from app.db_models import Order, User
+
+
+async def rename(order_id: int) -> str:
+    async with SessionLocal() as session:
+        order = await session.get(Order, order_id)
+        user = await session.get(User, order_id)
+        user.name = "renamed"
+        await session.commit()
+        for obj in [order]:
+            await session.refresh(obj)
+        return order.status + user.name  # ASA302
+"""
+
+#: `for obj in (order, user): session.expire(obj)`: each name the literal holds is expired.
+EXPIRED_IN_A_LOOP = """\
+from app.db import SessionLocal
+from app.db_models import Order, User
+
+
+async def statuses(order_id: int) -> str:
+    async with SessionLocal() as session:
+        order = await session.get(Order, order_id)
+        user = await session.get(User, order_id)
+        for obj in (order, user):
+            session.expire(obj)
+        return user.name  # ASA302
+"""
+
+
+def _run_with(tmp_path: Path, db: str, handler: str) -> tuple[list[int], dict[str, object]]:
+    root = write_project(tmp_path, {"app/db.py": db, "app/db_models.py": MODELS, "app/handlers.py": handler})
+    lines = [finding.line for finding in findings_in(root, "app/handlers.py", "ASA302")]
+    return lines, run_example(root, "app/handlers.py")
+
+
+def test_a_loop_over_a_literal_of_names_refreshes_each_of_them(tmp_path: Path) -> None:
+    lines, outcome = _run_with(tmp_path / "both", EXPIRING_DB, REFRESHED_IN_A_LOOP)
+    assert lines == []
+    assert outcome["error"] is None
+
+
+def test_a_name_the_loop_does_not_iterate_stays_expired(tmp_path: Path) -> None:
+    lines, outcome = _run_with(tmp_path / "one", EXPIRING_DB, ONE_REFRESHED_IN_A_LOOP)
+    assert lines == expected_lines(ONE_REFRESHED_IN_A_LOOP, "ASA302")
+    assert (outcome["error"], outcome["line"]) == ("MissingGreenlet", lines[0])
+
+
+def test_a_loop_over_a_literal_of_names_expires_each_of_them(tmp_path: Path) -> None:
+    lines, outcome = _run(tmp_path / "expired", EXPIRED_IN_A_LOOP)
+    assert lines == expected_lines(EXPIRED_IN_A_LOOP, "ASA302")
+    assert (outcome["error"], outcome["line"]) == ("MissingGreenlet", lines[0])

@@ -1585,6 +1585,9 @@ class _LoadingWalker:
 
     def for_loop(self, node: ast.For | ast.AsyncFor, env: _Env) -> _Env | None:
         iterated = self.expr(node.iter, env)
+        named = _named_items(node)
+        if named is not None:
+            return self.unrolled_loop(node, env, named)
         element = self.element_of(iterated)
         over = self.parameter(node.iter) if type(node.target) is ast.Name else None
         if over is not None:
@@ -1639,6 +1642,33 @@ class _LoadingWalker:
         for broken in frame.breaks:
             after = _join(after, broken)
         return after
+
+    def unrolled_loop(self, node: ast.For | ast.AsyncFor, env: _Env, named: list[ast.Name]) -> _Env | None:
+        """`for obj in (order, customer): await session.refresh(obj)`: the body run once for each
+        name, in order, with the loop's name bound to what that name holds; what the body did to
+        the object (refreshed, expired, loaded) is then what the name holds."""
+        assert isinstance(node.target, ast.Name)
+        target = node.target.id
+        state: _Env | None = env
+        self.loops.append(_LoopFrame())
+        try:
+            for item in named:
+                if state is None:
+                    break
+                entry = dict(state)
+                value = entry.get(item.id)
+                self.bind(node.target, value, entry, item)
+                end = self.block(node.body, entry)
+                if end is not None and isinstance(value, _Object):
+                    current = end.get(target)
+                    held = end.get(item.id)
+                    # (Unless the body bound either name to something else.)
+                    if isinstance(current, _Object) and current.source == value.source and held == value:
+                        end[item.id] = current
+                state = end
+        finally:
+            self.loops.pop()
+        return state
 
     def while_loop(self, node: ast.While, env: _Env) -> _Env | None:
         forever = isinstance(node.test, ast.Constant) and bool(node.test.value)
@@ -3936,6 +3966,24 @@ def _in_expiry_order(expiries: Collection[Expiry]) -> tuple[Expiry, ...]:
     if all(_line_order(left) != _line_order(right) for left, right in pairwise(ordered)):
         return tuple(ordered)
     return tuple(sorted(expiries, key=_expiry_order))
+
+
+#: How many names a literal a loop iterates may hold for the loop to be run once per name.
+_MAX_UNROLLED = 8
+
+
+def _named_items(node: ast.For | ast.AsyncFor) -> list[ast.Name] | None:
+    """The names of `for x in (a, b, c):` (a tuple, list or set of plain names, a plain name as the
+    target, no `else`, no `break` or `continue` in the body), else None."""
+    items = node.iter
+    if type(node.target) is not ast.Name or type(items) not in (ast.Tuple, ast.List, ast.Set) or node.orelse:
+        return None
+    names = items.elts  # type: ignore[attr-defined]
+    if not names or len(names) > _MAX_UNROLLED or any(type(name) is not ast.Name for name in names):
+        return None
+    if any(type(inner) in (ast.Break, ast.Continue) for statement in node.body for inner in ast.walk(statement)):
+        return None
+    return list(names)
 
 
 def _expired_sources(expiries: dict[Expiry, dict[ObjectSource, None]]) -> tuple[tuple[ObjectSource, Expiry], ...]:
