@@ -421,22 +421,41 @@ _TYPED_COLLECTIONS = frozenset(
 )
 
 
+def _core_annotation(annotation: ast.expr | None, table: NameTable) -> ast.expr | None:
+    """An annotation without its quotes, `| None`, `Optional[...]` and `Annotated[..., ...]`;
+    None for a union of two or more classes or a string that is not an expression."""
+    while annotation is not None:
+        annotation = unquoted(annotation)
+        if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+            named = [side for side in (annotation.left, annotation.right) if not _is_none(side)]
+            annotation = named[0] if len(named) == 1 else None
+        elif isinstance(annotation, ast.Subscript) and qualify(annotation.value, table) in _OPTIONAL_WRAPPERS:
+            annotation = annotation.slice
+        elif (
+            isinstance(annotation, ast.Subscript)
+            and qualify(annotation.value, table) in _ANNOTATED
+            and isinstance(annotation.slice, ast.Tuple)
+            and annotation.slice.elts
+        ):
+            annotation = annotation.slice.elts[0]
+        else:
+            return annotation
+    return None
+
+
 def element_target(annotation: ast.expr | None, table: NameTable) -> str | None:
     """The class of the elements of a collection an annotation declares: `list[User]`,
     `Sequence[User]`, `tuple[User, ...]`, `set[User] | None`; None for anything else."""
-    annotation = unquoted(annotation) if annotation is not None else None
-    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
-        named = [side for side in (annotation.left, annotation.right) if not _is_none(side)]
-        return element_target(named[0], table) if len(named) == 1 else None
-    if not isinstance(annotation, ast.Subscript):
+    return _element_class(_core_annotation(annotation, table), table)
+
+
+def _element_class(core: ast.expr | None, table: NameTable) -> str | None:
+    """`element_target` of an annotation already stripped by `_core_annotation`."""
+    if not isinstance(core, ast.Subscript):
         return None
-    wrapper = annotation.value
+    wrapper = core.value
     qualified = qualify(wrapper, table)
-    inner = annotation.slice
-    if qualified in _OPTIONAL_WRAPPERS:
-        return element_target(inner, table)
-    if qualified in _ANNOTATED and isinstance(inner, ast.Tuple) and inner.elts:
-        return element_target(inner.elts[0], table)
+    inner = core.slice
     builtin = isinstance(wrapper, ast.Name) and wrapper.id in _BUILTIN_COLLECTIONS and qualified is None
     if not builtin and qualified not in _TYPED_COLLECTIONS:
         return None
@@ -452,22 +471,15 @@ def member_targets(annotation: ast.expr | None, table: NameTable) -> tuple[str, 
     """The classes of the objects a collection annotation holds: each member of a fixed
     `tuple[Team, Member]`, or the element class of `list[Team]`, `tuple[Team, ...]`,
     `Sequence[Team] | None`; () for anything else (one class alone is `annotation_targets`)."""
-    element = element_target(annotation, table)
+    core = _core_annotation(annotation, table)
+    element = _element_class(core, table)
     if element is not None:
         return (element,)
-    annotation = unquoted(annotation) if annotation is not None else None
-    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
-        named = [side for side in (annotation.left, annotation.right) if not _is_none(side)]
-        return member_targets(named[0], table) if len(named) == 1 else ()
-    if not isinstance(annotation, ast.Subscript):
+    if not isinstance(core, ast.Subscript):
         return ()
-    wrapper = annotation.value
+    wrapper = core.value
     qualified = qualify(wrapper, table)
-    inner = annotation.slice
-    if qualified in _OPTIONAL_WRAPPERS:
-        return member_targets(inner, table)
-    if qualified in _ANNOTATED and isinstance(inner, ast.Tuple) and inner.elts:
-        return member_targets(inner.elts[0], table)
+    inner = core.slice
     fixed = (isinstance(wrapper, ast.Name) and wrapper.id == "tuple" and qualified is None) or qualified in (
         "typing.Tuple",
         "typing_extensions.Tuple",
