@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import field
-from typing import Any
 
 from alchemy_lint.catalogue import FixSafety
 from alchemy_lint.config import Settings
-from alchemy_lint.facts.model import FileFacts
+from alchemy_lint.facts.model import Expiry, FileFacts, FunctionLoading, ObjectSource
 from alchemy_lint.findings import Finding
 from alchemy_lint.index import ProjectAnalysis, ProjectIndex
 from alchemy_lint.records import record
@@ -47,9 +46,12 @@ class FileContext:
     facts: FileFacts
     index: ProjectIndex
     settings: Settings
-    #: Answers a rule worked out for this file and may be asked again (`rules.loading`'s
-    #: expiring events: one object read ten times after one commit asks ten times).
-    answers: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    #: `rules.loading`'s expiring events, by (source, events, id of the loading, depth, scope),
+    #: each with the loading it was asked with (which keeps its id from being reused): one
+    #: object read ten times after one commit asks ten times.
+    expiring: dict[
+        tuple[ObjectSource, tuple[Expiry, ...], int, int, str], tuple[FunctionLoading | None, tuple[Expiry, ...]]
+    ] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def path(self) -> str:

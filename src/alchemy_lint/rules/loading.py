@@ -905,16 +905,11 @@ def _expiring(
     third of the questions were new on dstack): answered once per file."""
     if not expired_by:
         return ()
-    key = (_EXPIRING, source, expired_by, id(loading), depth, scope)
-    answered: tuple[FunctionLoading | None, tuple[Expiry, ...]] | None = context.answers.get(key)
+    key = (source, expired_by, id(loading), depth, scope)
+    answered = context.expiring.get(key)
     if answered is None:
-        # (The loading is kept with the answer, so that its id is not reused by another.)
-        answered = context.answers[key] = (loading, _expiring_now(context, source, expired_by, loading, depth, scope))
+        answered = context.expiring[key] = (loading, _expiring_now(context, source, expired_by, loading, depth, scope))
     return answered[1]
-
-
-#: The key of `_expiring`'s answers among a file's.
-_EXPIRING = "expiring"
 
 
 def _expiring_now(
