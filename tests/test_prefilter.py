@@ -5,12 +5,14 @@ from __future__ import annotations
 import shutil
 import sysconfig
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from conftest import example_project, working_directory, write_project
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from alchemy_lint.cache import Cache
 from alchemy_lint.config import Settings
 from alchemy_lint.engine import CheckResult, RunOptions, check_paths, read_project
 from alchemy_lint.prefilter import _dotted_tails, import_statements
@@ -18,6 +20,7 @@ from alchemy_lint.rules import ALL_RULES
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
+T = TypeVar("T")
 
 DB = """\
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
@@ -217,6 +220,110 @@ def test_a_cached_answer_is_reused_and_a_changed_file_decides_again(
     # A root that stops being one: nothing names SQLAlchemy any more.
     (root / "app/queries.py").write_text("QUERIES = ()\n", encoding="utf-8")
     assert cached_project() == ({"app/db.py", "app/text.py", "app/words.py"}, 2)
+
+
+def test_an_edit_that_keeps_what_a_file_gives_the_prefilter_keeps_the_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALCHEMY_LINT_CACHE_DIR", str(tmp_path / "cache"))
+    root = write_project(
+        tmp_path / "project",
+        {
+            "app/__init__.py": "",
+            "app/db.py": DB,
+            "app/text.py": "from app.db import SessionLocal\n\ndef open_one():\n    return SessionLocal()\n",
+            # Imports the package only: whether it matters is read off its whole text.
+            "app/jobs.py": "import app\n\ndef run():\n    return app.text\n",
+            "app/words.py": "def title(text):\n    return text.title()\n",
+        },
+    )
+
+    def cached_project() -> tuple[set[str], list[str]]:
+        loaded: list[str] = []
+        load = Cache.load
+
+        def recording(cache: Cache, kind: str, key: str, expected: type[T]) -> T | None:
+            loaded.append(kind)
+            return load(cache, kind, key, expected)
+
+        with monkeypatch.context() as patched:
+            patched.setattr(Cache, "load", recording)
+            project = read_project(root.resolve(), Settings(), RunOptions(cache=True))
+        return {project.sources[path].relative for path in project.relevant}, loaded
+
+    # (`import app` makes the package matter: its module is what `jobs.py` imports.)
+    first = {"app/__init__.py", "app/db.py", "app/text.py", "app/jobs.py"}
+    assert cached_project()[0] == first
+    # A file that matters by its imports, edited below them: the answer stands, and the files'
+    # imports are not read (neither is the fixpoint run).
+    (root / "app/text.py").write_text(
+        "from app.db import SessionLocal\n\ndef open_one():\n    # one more\n    return SessionLocal()\n",
+        encoding="utf-8",
+    )
+    relevant, loaded = cached_project()
+    assert relevant == first
+    assert "imports" not in loaded
+    # A file whose text was read: a comment naming nothing the fixpoint looks for changes nothing.
+    (root / "app/jobs.py").write_text(
+        "import app\n\ndef run():\n    # the text module\n    return app.text\n", encoding="utf-8"
+    )
+    relevant, loaded = cached_project()
+    assert relevant == first
+    assert "imports" not in loaded
+    # It stops naming the module that made it matter: decided again, and it no longer matters.
+    (root / "app/jobs.py").write_text("import app\n\ndef run():\n    return app.__name__\n", encoding="utf-8")
+    relevant, loaded = cached_project()
+    assert relevant == {"app/db.py", "app/text.py"}
+    assert "imports" in loaded
+    # A file that did not matter, edited to import one that does.
+    (root / "app/words.py").write_text(
+        "from app import text\n\ndef title(value):\n    return value.title()\n", encoding="utf-8"
+    )
+    assert cached_project()[0] == {"app/__init__.py", "app/db.py", "app/text.py", "app/words.py"}
+
+
+_BODIES = st.sampled_from(
+    [
+        "",
+        "# db\n",
+        "import app\n",
+        "import app\nX = app.db\n",
+        "import app\n# text\n",
+        "from app import text\n",
+        "from app.db import SessionLocal\n",
+        "import sqlalchemy\n",
+        "from app import words\n",
+        "def db():\n    return 1\n",
+    ]
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.sampled_from(["app/text.py", "app/jobs.py", "app/words.py"]), _BODIES), max_size=6))
+def test_the_cached_answer_after_any_edits_is_the_answer_computed_afresh(
+    edits: list[tuple[str, str]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    folder = tmp_path_factory.mktemp("edits")
+    root = write_project(
+        folder / "project",
+        {
+            "app/__init__.py": "",
+            "app/db.py": DB,
+            "app/text.py": "from app.db import SessionLocal\n",
+            "app/jobs.py": "import app\n",
+            "app/words.py": "",
+        },
+    )
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setenv("ALCHEMY_LINT_CACHE_DIR", str(folder / "cache"))
+        read_project(root.resolve(), Settings(), RunOptions(cache=True))
+        for relative, body in edits:
+            (root / relative).write_text(body, encoding="utf-8")
+            cached = read_project(root.resolve(), Settings(), RunOptions(cache=True))
+            fresh = read_project(root.resolve(), Settings(), RunOptions(cache=False))
+            assert {cached.sources[p].relative for p in cached.relevant} == {
+                fresh.sources[p].relative for p in fresh.relevant
+            }
 
 
 _MODULE_NAMES = st.lists(st.sampled_from(["app", "db", "b", "app_db", ""]), min_size=1, max_size=4).map(".".join)

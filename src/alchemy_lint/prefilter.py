@@ -163,6 +163,30 @@ def relevant_files(
 
 def relevant_from_imports(sources: Sequence[SourceFile], imports: Mapping[Path, FileImports]) -> frozenset[Path]:
     """The fixpoint of the module docstring over what each file's bytes say."""
+    return fixpoint(sources, imports).relevant
+
+
+@record
+class Fixpoint:
+    """The prefilter's answer, with what it read of the files' whole text.
+
+    `last_components` are those of the modules that matter by import (the callees added after
+    them excepted); `texts` the identifiers of every file whose whole text was read. A file's
+    text says no more to the fixpoint than which of these components it names: an edit that
+    keeps that, and the file's imports, cannot change the answer (relevance.py).
+    """
+
+    relevant: frozenset[Path]
+    last_components: frozenset[bytes]
+    texts: Mapping[Path, frozenset[bytes]]
+
+
+def text_identifiers(source: SourceFile) -> frozenset[bytes]:
+    return frozenset(_IDENTIFIER.findall(source.source))
+
+
+def fixpoint(sources: Sequence[SourceFile], imports: Mapping[Path, FileImports]) -> Fixpoint:
+    """`relevant_from_imports`, with what it read (`Fixpoint`)."""
     relevant: set[Path] = set()
     pending: list[SourceFile] = []
     for source in sources:
@@ -171,13 +195,13 @@ def relevant_from_imports(sources: Sequence[SourceFile], imports: Mapping[Path, 
         elif source.read_error is None:
             pending.append(source)
     if not pending:
-        return frozenset(relevant)
+        return Fixpoint(frozenset(relevant), frozenset(), {})
     by_path = {source.path: source for source in sources}
     last_components: set[bytes] = set()
     packages: set[bytes] = set()
     fixture_folders: set[str] = set()
     new = list(relevant)
-    whole_text: dict[Path, set[bytes]] = {}
+    whole_text: dict[Path, frozenset[bytes]] = {}
     while new:
         for path in new:
             parts = by_path[path].module.encode().split(b".")
@@ -194,7 +218,7 @@ def relevant_from_imports(sources: Sequence[SourceFile], imports: Mapping[Path, 
             if not matters and not names.isdisjoint(packages):
                 text = whole_text.get(source.path)
                 if text is None:
-                    text = whole_text[source.path] = set(_IDENTIFIER.findall(source.source))
+                    text = whole_text[source.path] = text_identifiers(source)
                 matters = not text.isdisjoint(last_components)
             if not matters and fixture_folders and _is_pytest_module(source.relative):
                 matters = any(source.relative.startswith(folder) for folder in fixture_folders)
@@ -205,7 +229,7 @@ def relevant_from_imports(sources: Sequence[SourceFile], imports: Mapping[Path, 
                 still_pending.append(source)
         pending = still_pending
     _add_callees(relevant, pending, by_path, imports)
-    return frozenset(relevant)
+    return Fixpoint(frozenset(relevant), frozenset(last_components), whole_text)
 
 
 def _add_callees(

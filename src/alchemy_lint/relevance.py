@@ -3,6 +3,9 @@
 The last answer is stored with what each file looked like (its stamp) and what it gave the
 prefilter; after an edit, only the changed files are read again, and when what they give is
 what they gave, the answer stands without the fixpoint (and without reading the other files).
+What a file gives is its imports (`FileImports`) and, when the fixpoint read its whole text, which
+of the components it looked for that text names (`prefilter.Fixpoint`): a comment, a new local
+name or a changed body leaves both as they were.
 """
 
 from __future__ import annotations
@@ -12,23 +15,35 @@ from pathlib import Path
 
 from alchemy_lint.cache import STALE_ENTRIES_TOLERATED, Cache, digest, layout_digest
 from alchemy_lint.config import Settings
-from alchemy_lint.prefilter import FileImports, ImportReader, relevant_from_imports
+from alchemy_lint.prefilter import FileImports, ImportReader, fixpoint, text_identifiers
 from alchemy_lint.sources import SourceFile
 
-#: The shape of what the prefilter's cache keeps, part of its keys.
-LAYOUT = layout_digest(FileImports)
+#: The shape of what the prefilter's cache keeps, part of its keys (2: what the text gave).
+LAYOUT = layout_digest(FileImports) + "-2"
 #: What a file was read from: its module, whether it is a package, its content digest, readable.
 Stamp = tuple[str, bool, str, bool]
-#: Per file: its stamp, whether it matters on its own (a root), a digest of the modules it imports.
-_Entry = tuple[Stamp, bool, str]
+#: Per file: its stamp, whether it matters on its own (a root), a digest of what its imports give
+#: the fixpoint, and a digest of the components its whole text names ("" when it was not read).
+_Entry = tuple[Stamp, bool, str, str]
+#: The stored answer: the entries by relative path, the relative paths that matter, and the
+#: components the fixpoint looked for in whole texts.
+_Answer = tuple[dict[str, _Entry], tuple[str, ...], frozenset[bytes]]
 
 
 def _stamp(source: SourceFile) -> Stamp:
     return (source.module, source.is_package, source.digest, source.read_error is None)
 
 
-def _modules_digest(imports: FileImports) -> str:
-    return digest(*sorted(imports.modules))
+def _imports_digest(imports: FileImports) -> str:
+    """What a file's imports give the fixpoint: a root only its modules (it matters whatever its
+    names), any other file its names too."""
+    if imports.is_root:
+        return digest("root", *sorted(imports.modules))
+    return digest("names", *sorted(imports.modules), "", *sorted(name.decode("latin-1") for name in imports.names))
+
+
+def _text_digest(identifiers: frozenset[bytes], components: frozenset[bytes]) -> str:
+    return digest("text", *sorted(name.decode("latin-1") for name in identifiers & components))
 
 
 class CachedRelevance:
@@ -51,55 +66,72 @@ class CachedRelevance:
         stamps = {relative: _stamp(source) for relative, source in by_relative.items()}
         last = self._last()
         if last is not None and last[0].keys() == stamps.keys():
-            entries, answer = last
+            entries, answer, components = last
             changed = [relative for relative, stamp in stamps.items() if entries[relative][0] != stamp]
-            if (not changed or self._unchanged_roots(changed, by_relative, entries)) and all(
+            if (not changed or self._same_inputs(changed, by_relative, entries, components)) and all(
                 relative in by_relative for relative in answer
             ):
                 if len(changed) > STALE_ENTRIES_TOLERATED:
                     # A few changed files are read again on the next run rather than the whole
                     # answer (300 KB on a 1,762-file project) written after every edit.
-                    self.cache.store("relevant", self.scope, (entries, answer))
+                    self.cache.store("relevant", self.scope, (entries, answer, components))
                 return frozenset(by_relative[relative].path for relative in answer)
         imports = self._imports(sources)
-        found = relevant_from_imports(sources, imports)
+        found = fixpoint(sources, imports)
         known = last[0] if last is not None else {}
         # Entries of unchanged files are kept as they were (a digest per file costs a tenth of this).
         updated: dict[str, _Entry] = {}
+        same_components = last is not None and last[2] == found.last_components
         for relative, stamp in stamps.items():
             entry = known.get(relative)
-            if entry is None or entry[0] != stamp:
-                read = imports[by_relative[relative].path]
-                entry = (stamp, read.is_root, _modules_digest(read))
+            path = by_relative[relative].path
+            if entry is None or entry[0] != stamp or not same_components or bool(entry[3]) != (path in found.texts):
+                read = imports[path]
+                text = found.texts.get(path)
+                hits = _text_digest(text, found.last_components) if text is not None else ""
+                entry = (stamp, read.is_root, _imports_digest(read), hits)
             updated[relative] = entry
-        kept = tuple(source.relative for source in sources if source.path in found)
-        self.cache.store("relevant", self.scope, (updated, kept))
-        return found
+        kept = tuple(source.relative for source in sources if source.path in found.relevant)
+        self.cache.store("relevant", self.scope, (updated, kept, found.last_components))
+        return found.relevant
 
-    def _last(self) -> tuple[dict[str, _Entry], tuple[str, ...]] | None:
+    def _last(self) -> _Answer | None:
         stored = self.cache.load("relevant", self.scope, tuple)
-        if stored is None or len(stored) != 2 or not isinstance(stored[0], dict) or not isinstance(stored[1], tuple):
+        if (
+            stored is None
+            or len(stored) != 3
+            or not isinstance(stored[0], dict)
+            or not isinstance(stored[1], tuple)
+            or not isinstance(stored[2], frozenset)
+        ):
             return None
-        return stored[0], stored[1]
+        return stored[0], stored[1], stored[2]
 
-    def _unchanged_roots(
-        self, changed: list[str], by_relative: dict[str, SourceFile], entries: dict[str, _Entry]
+    def _same_inputs(
+        self,
+        changed: list[str],
+        by_relative: dict[str, SourceFile],
+        entries: dict[str, _Entry],
+        components: frozenset[bytes],
     ) -> bool:
-        """Whether every changed file was and still is a root importing the same modules (then
-        `entries` is brought up to date and the last answer stands).
+        """Whether every changed file gives the fixpoint what it gave (then `entries` is brought
+        up to date and the last answer stands).
 
-        A root matters on its own, and what it gives the other files is its module, its path
-        (a conftest.py's folder) and the modules it imports: the same, so the same answer.
+        The fixpoint reads of a file its module, its path (a conftest.py's folder), whether it is
+        a root, what its imports name and, when it reads the whole text, which of `components`
+        that names: each test it makes of the file then answers as before, and so does the run.
         """
         for relative in changed:
             source = by_relative[relative]
-            stamp, was_root, modules = entries[relative]
-            if not was_root or stamp[:2] != (source.module, source.is_package) or not stamp[3]:
+            stamp, was_root, imported, hits = entries[relative]
+            if stamp[:2] != (source.module, source.is_package) or not stamp[3] or source.read_error is not None:
                 return False
             now = self.reader.read(source)
-            if not now.is_root or _modules_digest(now) != modules:
+            if now.is_root != was_root or _imports_digest(now) != imported:
                 return False
-            entries[relative] = (_stamp(source), True, modules)
+            if hits and _text_digest(text_identifiers(source), components) != hits:
+                return False
+            entries[relative] = (_stamp(source), was_root, imported, hits)
         return True
 
     def _imports(self, sources: Sequence[SourceFile]) -> dict[Path, FileImports]:
