@@ -45,13 +45,17 @@ def test_a_flipped_bit_in_every_entry_changes_no_finding(app: Path, seed: int) -
     assert len(cold.findings) > 10
     assert check(app, cache=True).findings == cold.findings
 
+    buckets = len(list((app / CACHE_DIR_NAME).rglob("passing-bucket/*/*.pickle")))
     damaged = flip_one_bit_in_every_entry(app, seed)
     after_damage = check(app, cache=True)
 
     assert after_damage.findings == cold.findings
-    # Every damaged entry is found so, but the run-once inputs' pack: every file's facts were
-    # damaged too, so this run made every file's inputs again, and writes the pack anew.
-    assert after_damage.stats.cache_rebuilt == damaged - 1
+    # Every damaged entry is found so, but the run-once inputs' pack and the passing calls'
+    # buckets: every file's facts were damaged too, so this run made every file's inputs and
+    # passing calls again, and writes them anew (the buckets of the damaged outlines pack, whose
+    # generation it cannot read, are never asked for).
+    assert buckets > 0
+    assert after_damage.stats.cache_rebuilt == damaged - 1 - buckets
     # What was rebuilt was written back right: the next run reads every entry, and trusts them.
     healed = check(app, cache=True)
     assert healed.findings == cold.findings

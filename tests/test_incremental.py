@@ -299,6 +299,77 @@ def test_a_one_file_check_after_an_edit_reads_only_the_facts_its_questions_reach
     assert result.stats.facts_cached == 0
 
 
+EXPIRING_DB = DB.replace(", expire_on_commit=False", "")
+
+#: A helper whose session parameter says nothing of itself: what the project's calls pass it does.
+SAVES_THEN_READS = """\
+from app.models import Order
+
+
+async def save(session, order: Order) -> str:
+    await session.commit()
+    return order.status
+"""
+
+CALLS_SAVE = """\
+from app.db import SessionLocal
+from app.helpers import save
+from app.models import Order
+
+
+async def close_{number}(order_id: int) -> str:
+    async with SessionLocal() as session:
+        order = await session.get(Order, order_id)
+        return await save(session, order)
+"""
+
+
+def test_what_the_calls_of_a_function_pass_is_read_without_the_callers_full_facts(
+    tmp_path: Path, cache_folder: Path
+) -> None:
+    callers = {f"app/close_{number}.py": CALLS_SAVE.format(number=number) for number in range(20)}
+    files = {"app/db.py": EXPIRING_DB, "app/models.py": MODELS, "app/helpers.py": SAVES_THEN_READS, **callers}
+    root = write_project(tmp_path / "project", files)
+    check(root, ".", cache=True)
+    (root / "app/helpers.py").write_text(SAVES_THEN_READS + "# edited\n", encoding="utf-8")
+    result = check(root, "app/helpers.py", cache=True)
+    # The twenty calls pass a session of the expiring factory: the read after commit() is expired.
+    assert [finding.code for finding in result.findings] == ["ASA302"]
+    assert result.findings == check(root, "app/helpers.py", cache=False).findings
+    # Their arguments come from the calls kept apart from the callers' full facts: none is read.
+    assert result.stats.facts_cached == 0
+    # A caller edited: its own calls are read from its new facts, the others' as kept.
+    (root / "app/close_3.py").write_text(CALLS_SAVE.format(number=3) + "# edited\n", encoding="utf-8")
+    (root / "app/helpers.py").write_text(SAVES_THEN_READS + "# edited again\n", encoding="utf-8")
+    again = check(root, "app/helpers.py", cache=True)
+    assert again.findings == result.findings
+    assert again.stats.facts_cached == 0
+    # Every caller now passes a session of a factory that does not expire: no finding.
+    apply(root, {"app/db.py": DB})
+    assert check(root, "app/helpers.py", cache=True).findings == ()
+
+
+def test_kept_calls_written_with_another_outlines_pack_are_not_trusted(tmp_path: Path, cache_folder: Path) -> None:
+    callers = {f"app/close_{number}.py": CALLS_SAVE.format(number=number) for number in range(20)}
+    files = {"app/db.py": EXPIRING_DB, "app/models.py": MODELS, "app/helpers.py": SAVES_THEN_READS, **callers}
+    root = write_project(tmp_path / "project", files)
+    check(root, ".", cache=True)
+    (pack,) = cache_folder.rglob("outlines/*/*.pickle")
+    earlier = pack.read_bytes()
+    # Another process writes the pack and its buckets again (here: the pack is gone), then the
+    # earlier pack comes back beside the new buckets, as a reader that loaded it would see them.
+    pack.unlink()
+    (root / "app/close_0.py").write_text(CALLS_SAVE.format(number=0) + "# edited\n", encoding="utf-8")
+    check(root, "app/close_0.py", cache=True)
+    pack.write_bytes(earlier)
+    (root / "app/helpers.py").write_text(SAVES_THEN_READS + "# edited\n", encoding="utf-8")
+    result = check(root, "app/helpers.py", cache=True)
+    assert [finding.code for finding in result.findings] == ["ASA302"]
+    # The buckets say another generation: the callers' calls come from their full facts (the
+    # edited caller's facts are read anyway: the earlier pack holds its earlier outline).
+    assert result.stats.facts_cached == 20
+
+
 def test_run_once_inputs_are_read_only_when_an_edit_changes_what_the_analysis_reads(
     tmp_path: Path, cache_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -351,4 +422,4 @@ def test_a_one_file_check_after_an_edit_writes_only_that_files_entries(
         result = check(root, "app/service_7.py", cache=True)
         assert [finding.code for finding in result.findings] == ["ASA301"]
         # The project's prefilter answer and the packs stand: the file's own entries only.
-        assert sorted(stored) == ["facts", "findings", "inputs", "outline"]
+        assert sorted(stored) == ["facts", "findings", "inputs", "outline", "passing"]

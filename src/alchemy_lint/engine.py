@@ -635,6 +635,7 @@ class DiskProject:
                     relative_paths=self._relative_paths(),
                     outlines=outlines,
                     load=lambda path: self.facts_of(by_display[path]),
+                    passing=store.passing_calls,
                     memo=RunOnceMemo(self.cache, self._run_once_key(outlines), store),
                 )
         return self._index
@@ -646,7 +647,7 @@ class DiskProject:
         from alchemy_lint.facts import FileFacts
         from alchemy_lint.index.outline import outline_of
         from alchemy_lint.index.runonce import run_once_inputs
-        from alchemy_lint.outlines import OutlineStore
+        from alchemy_lint.outlines import OutlineStore, passing_groups
 
         self.load_facts((self.sources[path] for path in checked if path in self.sources), checked)
         store = OutlineStore(
@@ -671,7 +672,8 @@ class DiskProject:
         for source in missing:
             facts = self._facts[source.path]
             outline = found[source.path] = outline_of(facts, with_run_once=True)
-            store.remember(_stamp(source), self._facts_key(source, JobKind.FACTS), outline, run_once_inputs(facts))
+            stamp, key = _stamp(source), self._facts_key(source, JobKind.FACTS)
+            store.remember(stamp, key, outline, run_once_inputs(facts), passing_groups(facts.passing_calls))
         store.finish()
         return [found[path] for path in self.sources], store
 

@@ -180,6 +180,9 @@ class FactsOnDemand(_OnDemand[FileFacts]):
             found = self._loaded[path] = self._load(path)
         return found
 
+    def is_loaded(self, path: str) -> bool:
+        return path in self._loaded
+
 
 class FunctionsOnDemand(_OnDemand[FunctionFacts]):
     """Qualified name -> the function's facts, from its file's facts (read when first asked for)."""

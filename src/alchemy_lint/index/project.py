@@ -19,6 +19,7 @@ from alchemy_lint.facts.model import (
     ClassFacts,
     FileFacts,
     FunctionFacts,
+    PassingCall,
     RelationshipFacts,
     TypeAlias,
 )
@@ -130,6 +131,7 @@ class ProjectIndex:
         relative_paths: dict[str, str] | None = None,
         outlines: Iterable[FileOutline] | None = None,
         load: Callable[[str], FileFacts] | None = None,
+        passing: Callable[[str, str], tuple[PassingCall, ...] | None] | None = None,
         memo: AnalysisMemo | None = None,
     ) -> None:
         """The index of `files`; or, with `outlines` and `load`, of files known by their outlines
@@ -137,6 +139,9 @@ class ProjectIndex:
 
         `relative_paths`: a memo of `relative()` to share between the indexes of one root (the
         language server rebuilds the index on every change; resolving each path again cost most of it).
+        `passing(path, name)`: a file's `passing_calls` of one name, kept apart from its full facts
+        (None when not kept): what the project's calls pass a function is asked of every file
+        that calls a function of its name.
         `memo`: where whole-project analyses computed before are kept (the engine's cache).
         """
         self.root = root
@@ -148,6 +153,7 @@ class ProjectIndex:
         self.outlines: dict[str, FileOutline] = {outline.path: outline for outline in outlines}
         #: Every file's full facts, by path, read when first asked for.
         self.files: Mapping[str, FileFacts] = FactsOnDemand(self.outlines, load)
+        self._passing = passing
         self.exports: dict[str, dict[str, str]] = {}
         self.module_values: dict[str, tuple[Origin, ...]] = {}
         #: Module-level tables of functions (`HANDLERS = {"a": load_a}`): qualified name -> entries.
@@ -176,6 +182,7 @@ class ProjectIndex:
         #: The session helper, once looked up (a one-element list so that None can be cached).
         self._session_helper: list[FunctionFacts | None] = []
         self._extra_session_types: frozenset[str] | None = None
+        self._session_classes: dict[str, bool] = {}
         self._transactions: TransactionSites | None = None
         self._ended_in_units: frozenset[tuple[str, int]] | None = None
         self._providers: frozenset[str] | None = None
@@ -271,6 +278,16 @@ class ProjectIndex:
                 self._factory_candidates.append(FactorySite(facts.path, call))
             elif call.api is Api.ASYNC_CONTEXT_MANAGER and call.first_arg:
                 self._wrapped_context_managers.add(call.first_arg)
+
+    def passing_calls(self, path: str, name: str) -> tuple[PassingCall, ...]:
+        """The calls of the file at `path` that pass a function named `name` something with
+        evidence: off its full facts once they are read, else as kept apart from them."""
+        files = self.files
+        if self._passing is not None and isinstance(files, FactsOnDemand) and not files.is_loaded(path):
+            found = self._passing(path, name)
+            if found is not None:
+                return found
+        return tuple(call for call in files[path].passing_calls if call.name == name)
 
     # -- paths and names ---------------------------------------------------------
 
@@ -369,6 +386,12 @@ class ProjectIndex:
         return qualname, provider
 
     def is_session_class(self, qualname: str) -> bool:
+        known = self._session_classes.get(qualname)
+        if known is None:
+            known = self._session_classes[qualname] = self._is_session_class(qualname)
+        return known
+
+    def _is_session_class(self, qualname: str) -> bool:
         # A type alias (`Annotated[...]`, `NewType`) stands for the class it names.
         qualname, _ = self.through_aliases(qualname)
         for name in (qualname, *(base for cls in self.class_chain(qualname) for base in cls.bases)):

@@ -253,7 +253,8 @@ class ValueModel:
         #: The files whose calls pass something with evidence to a function of each name (built
         #: when first asked, as the construction sites are), and those calls, by name, once read.
         self._passing_files: dict[str, list[str]] | None = None
-        self._passing: dict[str, list[tuple[PassingCall, bool]]] = {}
+        self._passing: dict[str, list[tuple[str, PassingCall, bool]]] = {}
+        self._callees: dict[Origin, str] = {}
         self._passed_expiry: dict[tuple[str, str], bool | None] = {}
         self._loaded_waits: dict[tuple[str, tuple[str, ...], tuple[KnownArgument, ...]], bool] = {}
 
@@ -554,6 +555,16 @@ class ValueModel:
 
     def callee(self, origin: Origin) -> str | None:
         """The project function or method a call runs: `load(...)`, `repo.get(...)`, `self.repo.get(...)`."""
+        # Kept once found (what it is made of is kept too); a call found to run nothing is asked
+        # again, as its receiver may have been a question in progress then.
+        known = self._callees.get(origin)
+        if known is None:
+            known = self._callee(origin)
+            if known is not None:
+                self._callees[origin] = known
+        return known
+
+    def _callee(self, origin: Origin) -> str | None:
         origin = self._folded(origin)
         if not origin.steps:
             return None
@@ -727,7 +738,12 @@ class ValueModel:
         if origin.kind is not OriginKind.NAME or not origin.steps:
             return origin
         first = origin.steps[0]
-        if first.kind is StepKind.CALL or self._name(origin.name).kind is not ValueKind.UNKNOWN:
+        # What the name is, through the memo of origins: one project asked it 4,400 times in one
+        # check, of 93 names (every call of `Repository.from_session(session)`).
+        if (
+            first.kind is StepKind.CALL
+            or self.origin(Origin(OriginKind.NAME, origin.name)).kind is not ValueKind.UNKNOWN
+        ):
             return origin
         member = f"{origin.name}.{first.name}"
         canonical = self.index.canonical(member)
@@ -1277,7 +1293,7 @@ class ValueModel:
         if parameter in function.parameters[: function.positional]:
             offset = 1 if self._is_bound_method(function) else 0
             position = str(function.parameters.index(parameter) - offset)
-        for site, in_tests in self._passing_calls(function.name):
+        for _, site, in_tests in self._passing_calls(function.name):
             if not any(self.callee(origin) == function.qualname for origin in site.callee):
                 continue
             for key, origins in site.arguments:
@@ -1294,17 +1310,14 @@ class ValueModel:
     def calling_sites(self, function: FunctionFacts) -> Iterator[tuple[str, PassingCall]]:
         """The project calls that run `function` and pass it something with evidence (a session),
         each with the file it is in."""
-        self._passing_calls(function.name)  # (reads which files name it)
-        index = self.index
-        for path in (self._passing_files or {}).get(function.name, ()):
-            for call in index.files[path].passing_calls:
-                if call.name == function.name and any(self.callee(o) == function.qualname for o in call.callee):
-                    yield path, call
+        for path, call, _ in self._passing_calls(function.name):
+            if any(self.callee(o) == function.qualname for o in call.callee):
+                yield path, call
 
-    def _passing_calls(self, name: str) -> list[tuple[PassingCall, bool]]:
+    def _passing_calls(self, name: str) -> list[tuple[str, PassingCall, bool]]:
         """The calls of the project that pass a function named `name` something with evidence,
-        and whether each is in a test module: read from the full facts of the files whose
-        outlines name it."""
+        each with its file and whether that is a test module: read from the files whose outlines
+        name it (`ProjectIndex.passing_calls`)."""
         found = self._passing.get(name)
         if found is not None:
             return found
@@ -1315,10 +1328,9 @@ class ValueModel:
                 for callee in outline.passes_to:
                     self._passing_files.setdefault(callee, []).append(path)
         found = self._passing[name] = [
-            (call, index.is_test_module(path))
+            (path, call, index.is_test_module(path))
             for path in self._passing_files.get(name, ())
-            for call in index.files[path].passing_calls
-            if call.name == name
+            for call in index.passing_calls(path, name)
         ]
         return found
 
