@@ -2310,6 +2310,24 @@ async def reload_user(user_id: int) -> str:
     _example(
         """\
 from app.db import SessionLocal
+from app.db_models import Order, User
+
+
+async def reload_both(user_id: int, order_id: int) -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, user_id)
+        order = await session.get(Order, order_id)
+        for stale in (user, order):
+            session.expire(stale)
+        return order.status  # ASA302
+""",
+        _KEEPING_DB,
+        title="`session.expire()` of each object of a literal tuple, in a loop, then a read",
+        topic=_AFTER_COMMIT,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
 from app.placing import add_order
 
 
@@ -2568,6 +2586,26 @@ async def reload_user(user_id: int) -> str:
 """,
         _KEEPING_DB,
         title="`session.expire(obj)` followed by `await session.refresh(obj)`",
+        topic=_AFTER_COMMIT,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import Order, User
+
+
+async def close_order(user_id: int, order_id: int) -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, user_id)
+        order = await session.get(Order, order_id)
+        order.status = "closed"
+        await session.commit()
+        for changed in (user, order):
+            await session.refresh(changed)
+        return f"{user.name}: {order.status}"
+""",
+        _EXPIRING_DB,
+        title="`await session.refresh()` of each object of a literal tuple, in a loop, after `commit()`",
         topic=_AFTER_COMMIT,
     ),
     _example(
