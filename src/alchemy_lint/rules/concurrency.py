@@ -80,6 +80,38 @@ class File(Base):
 """
 
 
+RETURNED_MODELS = """\
+import asyncio
+
+from sqlalchemy import ForeignKey, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_object_session
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Crate(Base):
+    __tablename__ = "crates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+    @classmethod
+    async def list_all(cls, *, db: AsyncSession) -> list["Crate"]:
+        return list((await db.scalars(select(cls).order_by(cls.id))).all())
+
+    async def item_count(self) -> int:
+        session = async_object_session(self)
+        return len((await session.scalars(select(Item).where(Item.crate_id == self.id))).all())
+
+
+class Item(Base):
+    __tablename__ = "items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crate_id: Mapped[int] = mapped_column(ForeignKey("crates.id"))
+"""
+
+
 def _fix_hint(context: FileContext) -> str:
     index = context.index
     if index.session_helper() is not None:
@@ -481,6 +513,17 @@ async def invite_all(session: AsyncSession, emails: list[str]) -> None:
 """,
             title="Coroutines that only add objects to the session they are handed, under `asyncio.gather`",
         ),
+        Example(
+            RETURNED_MODELS
+            + """
+
+async def count_items(session: AsyncSession) -> list[int]:
+    crates = await Crate.list_all(db=session)
+    await session.commit()
+    return [await crate.item_count() for crate in crates]
+""",
+            title="Objects a project call returned from the session it was handed, their methods awaited in turn",
+        ),
     ),
     invalid=(
         Example(
@@ -709,6 +752,17 @@ async def remove_folders(session: AsyncSession, folders: list[Folder]) -> None:
     await asyncio.gather(*[session.delete(folder) for folder in folders])  # ASA201
 """,
             title="`session.delete()` under `asyncio.gather` of objects whose delete cascade loads a relationship",
+        ),
+        Example(
+            RETURNED_MODELS
+            + """
+
+async def count_items(session: AsyncSession) -> list[int]:
+    crates = await Crate.list_all(db=session)
+    await session.commit()
+    return await asyncio.gather(*[crate.item_count() for crate in crates])  # ASA201
+""",
+            title="Objects a project call returned from the session it was handed, their methods gathered",
         ),
     ),
     references=(
