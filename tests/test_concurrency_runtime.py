@@ -946,6 +946,22 @@ async def summarise_inline(factory: async_sessionmaker[AsyncSession], count: int
         await asyncio.gather(*[crate.summary(include=include) for crate in await first_crates(session, count)])
 
 
+async def summarise_rows(factory: async_sessionmaker[AsyncSession], count: int, include: list[str]) -> None:
+    async with factory() as session:
+        result = await session.execute(select(Crate).order_by(Crate.id).limit(count))
+        await session.commit()
+        await asyncio.gather(*[crate.summary(include=include) for crate in result.scalars()])
+
+
+async def summarise_all(factory: async_sessionmaker[AsyncSession], count: int, include: list[str]) -> None:
+    # (Linted only, as `summarise_inline`: the query in the comprehension leaves the session
+    # holding its connection, on which aiosqlite runs one statement at a time; asyncpg raises.)
+    async with factory() as session:
+        await asyncio.gather(
+            *[crate.summary(include=include) for crate in (await session.scalars(select(Crate).limit(count))).all()]
+        )
+
+
 async def summarise_kept(factory: async_sessionmaker[AsyncSession], count: int, include: list[str]) -> None:
     async with factory() as session:
         repository = CrateRepository(session)
@@ -989,6 +1005,11 @@ async def summarise_kept_shared(factory: async_sessionmaker[AsyncSession], count
     await summarise_kept(factory, count, ["items"])
 
 
+async def summarise_rows_shared(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    await stock(factory, count)
+    await summarise_rows(factory, count, ["items"])
+
+
 async def summarise_each(factory: async_sessionmaker[AsyncSession], count: int) -> None:
     await stock(factory, count)
     await summarise_in_turn(factory, count, ["items"])
@@ -1008,11 +1029,19 @@ def test_methods_of_objects_a_project_call_returned_share_the_session_it_was_han
         "summarise",
         "summarise_listed",
         "summarise_inline",
+        "summarise_rows",
+        "summarise_all",
         "summarise_kept",
     ]
     assert all("through `summary()` of the objects it loaded" in finding.message for finding in found)
     module = _load(RETURNED, "crates_returned")
-    for scenario in (module.summarise_shared, module.summarise_listed_shared, module.summarise_kept_shared):
+    shared_scenarios = (
+        module.summarise_shared,
+        module.summarise_listed_shared,
+        module.summarise_kept_shared,
+        module.summarise_rows_shared,
+    )
+    for scenario in shared_scenarios:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", sa_exc.SAWarning)
             # After commit() the session holds no connection: each task races to open its one.

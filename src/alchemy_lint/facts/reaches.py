@@ -61,6 +61,10 @@ _MAX_QUERIED = 8
 _Loader = tuple[ValueRef, tuple[Origin, ...], str]
 
 
+#: The longest query shown as written in a message (`that loaded ...`).
+_MAX_SHOWN = 80
+
+
 class ReachFinder:
     """Collects the reaches of an expression from the value table (through `value_ref`)."""
 
@@ -153,7 +157,10 @@ class ReachFinder:
                 return ()
             shown = f"{text}()"
             queried = self.queried(iterable)
-            return tuple((ValueRef(shown, ref.origins), callee, argument) for callee, argument, ref in queried)
+            loaders = tuple((ValueRef(shown, ref.origins), callee, argument) for callee, argument, ref in queried)
+            return loaders or self._query_loader(iterable)
+        if type(iterable) is ast.Call:
+            return self._query_loader(iterable)
         if type(iterable) is not ast.Name:
             return ()
         ref = self._value_ref(iterable)
@@ -168,6 +175,22 @@ class ReachFinder:
             (ValueRef(iterable.id, value.origins), callee, argument)
             for callee, argument, value in self._queried_of(iterable)
         )
+
+    def _query_loader(self, iterable: ast.Await | ast.Call) -> tuple[_Loader, ...]:
+        """The session whose query the comprehension iterates itself: `result.scalars()` of
+        `result = await session.execute(q)`, `(await session.scalars(q)).all()`."""
+        if self._call_origins is None:
+            return ()
+        call = iterable.value if type(iterable) is ast.Await else iterable
+        if type(call) is not ast.Call:
+            return ()
+        found = tuple(base for origin in self._call_origins(call) if (base := _query_session(origin)) is not None)
+        if not found:
+            return ()
+        text = expression_text(call.func)
+        # `(await session.scalars(q)).all()`: no dotted name, the call as written (when short).
+        shown = f"{text}()" if text is not None else ast.unparse(call)
+        return ((ValueRef(shown if len(shown) <= _MAX_SHOWN else "the query", found), (), ""),)
 
     def queried(self, value: ast.expr) -> tuple[Queried, ...]:
         """What an awaited call is handed that may be the session its result comes from: each
