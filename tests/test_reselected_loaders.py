@@ -282,3 +282,55 @@ def test_a_callee_with_a_session_of_its_own_returns_another_object(tmp_path: Pat
     alone = handler.replace("(again or order).items", "order.items")
     write_project(tmp_path, {"app/handlers.py": alone})
     assert run_example(root, "app/handlers.py")["error"] == "DetachedInstanceError"
+
+
+ROUTE = """\
+from typing import Annotated, AsyncIterator
+
+from fastapi import Depends
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db import SessionLocal, db
+from app.db_models import Order
+
+
+async def get_db() -> AsyncIterator[AsyncSession]:
+    yield {provided}
+
+
+DbSession = Annotated[AsyncSession, Depends(get_db)]
+
+
+async def create_order(session: DbSession) -> int:
+    order = await in_the_scoped_session()
+    order_id = order.id
+    statement = select(Order).options(selectinload(Order.items)).where(Order.id == order_id)
+    await session.scalars(statement)
+    return len(order.items){marker}
+
+
+async def in_the_scoped_session() -> Order:
+    order = Order(user_id=1, status="new")
+    db.session.add(order)
+    await db.session.flush()
+    return order
+"""
+
+
+def test_a_provider_that_yields_the_scoped_session_gives_the_callees_one(tmp_path: Path) -> None:
+    """The route's session is what its provider yields, `db.session`: the one the callee used."""
+    handler = ROUTE.format(provided="db.session", marker="")
+    root = write_project(tmp_path, {"app/db.py": SCOPED_DB, "app/db_models.py": MODELS, "app/handlers.py": handler})
+    assert findings_in(root, "app/handlers.py", "ASA301") == []
+    assert run_example(root, "app/handlers.py") == {"error": None, "line": None, "message": None}
+
+
+def test_a_provider_that_yields_a_session_of_its_own_gives_another(tmp_path: Path) -> None:
+    handler = ROUTE.format(provided="SessionLocal()", marker="  # ASA301")
+    root = write_project(tmp_path, {"app/db.py": SCOPED_DB, "app/db_models.py": MODELS, "app/handlers.py": handler})
+    lines = [finding.line for finding in findings_in(root, "app/handlers.py", "ASA301")]
+    assert lines == expected_lines(handler, "ASA301")
+    outcome = run_example(root, "app/handlers.py")
+    assert (outcome["error"], outcome["line"]) == ("MissingGreenlet", lines[0])
