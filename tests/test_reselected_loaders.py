@@ -21,7 +21,7 @@ HEADER = """\
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.db import SessionLocal
 from app.db_models import Order, OrderItem
@@ -76,6 +76,15 @@ async def main() -> str:
             await session.scalars(select(Order).options(selectinload(Order.items)).where(Order.id == order_id))
         ).first()
         return OrderOut.model_validate(refreshed or order).model_dump_json()
+""",
+    "joined_loader": """\
+async def main() -> str:
+    async with SessionLocal() as session:
+        item = await session.get(OrderItem, 1)
+        assert item is not None
+        item_id = item.id
+        await session.execute(select(OrderItem).options(joinedload(OrderItem.product)).where(OrderItem.id == item_id))
+        return item.product.name
 """,
     "nested_loader": """\
 async def main() -> str:
@@ -136,6 +145,23 @@ async def main() -> int:
         order_id = order.id
         order_id = 2
         await session.scalars(select(Order).options(selectinload(Order.items)).where(Order.id == order_id))
+        return len(order.items)  # ASA301
+""",
+    # (The identity map answers a `get()` of a row it holds without SQL: its options load nothing.)
+    "got_again_by_its_own_key": """\
+async def main() -> int:
+    async with SessionLocal() as session:
+        order = await session.get(Order, 1)
+        assert order is not None
+        again = await session.get(Order, order.id, options=[selectinload(Order.items)])
+        return len((again or order).items)  # ASA301
+""",
+    "got_by_another_column_of_it": """\
+async def main() -> int:
+    async with SessionLocal() as session:
+        order = await session.get(Order, 1)
+        assert order is not None
+        await session.get(Order, order.user_id, options=[selectinload(Order.items)])
         return len(order.items)  # ASA301
 """,
     "committed_after": """\

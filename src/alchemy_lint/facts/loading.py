@@ -3472,7 +3472,9 @@ class _LoadingWalker:
             identity = ("", key) if key is not None else None
             if identity is not None:
                 self.key_names.update((_root(identity[1]), _root(ref.text)))
-                self.reselect(ref.text, model, identity, env, source)
+                # (A `get()` the identity map answers runs no SQL: its `options=` load nothing
+                # on the object it gives back, run-time checked.)
+                self.reselect(ref.text, model, identity, env, None)
             return _Object(source, identities=(identity,) if identity is not None else ())
         if method in _SESSION_RESULT_STAGES or method == "scalar":
             statement = args[0] if args else None
@@ -3581,7 +3583,9 @@ class _LoadingWalker:
             return None
         return None
 
-    def reselect(self, session: str, model: str, identity: tuple[str, str], env: _Env, query: ObjectSource) -> None:
+    def reselect(
+        self, session: str, model: str, identity: tuple[str, str], env: _Env, query: ObjectSource | None
+    ) -> None:
         """A query of `session` that gives the row loaded as `identity` again (`session.get(M, k)`,
         `select(M).where(M.c == k)` alone): it repopulates an expired object of that row in the
         identity map. Its expiries so far are marked with the column that must be the model's
@@ -3589,10 +3593,11 @@ class _LoadingWalker:
         was loaded by the same column and key, `SAME_COLUMN` + the column, which may also be a
         unique one; the index tells.
 
-        The object it gives is that very one, with the query's loaders run on it: the object
-        carries the query (`Reselect`), so that its reads from here count what it loaded. An
-        object a project call returned, handed no session (`rr = await Create(...).execute()`),
-        carries it too: the index tells whether the callee's session is this one."""
+        A statement (`query`, not a `get()`) gives back that very object, with its loaders run
+        on it: the object carries the query (`Reselect`), so that its reads from here count what
+        it loaded. An object a project call returned, handed no session (`rr = await
+        Create(...).execute()`), carries it too: the index tells whether the callee's session is
+        this one."""
         column, key = identity
         for name, value in list(env.items()):
             if not isinstance(value, _Object) or value.stage is not None or value.path:
@@ -3622,8 +3627,10 @@ class _LoadingWalker:
                 value = _answered(value, (model, mark), lambda _: True)
             # (What a commit or rollback left expired, and this query did not answer, stays so:
             # its relationships with it. A callee's own last commit is the index's to tell.)
-            if query.session is not None and all(
-                e.reselected is not None or (returned and e.method == RETURNED_EXPIRED) for e in value.expired
+            if (
+                query is not None
+                and query.session is not None
+                and all(e.reselected is not None or (returned and e.method == RETURNED_EXPIRED) for e in value.expired)
             ):
                 value = replace(value, reselects=(*value.reselects, Reselect(mark, query)))
             env[name] = value
