@@ -54,6 +54,7 @@ from alchemy_lint.facts.model import (
     ObjectAccess,
     ObjectSource,
     PassedArgument,
+    Reselect,
     ReturnedObject,
     ReturnedOptions,
     SessionTie,
@@ -411,9 +412,12 @@ class _Object:
     #: session (`await session.execute(...)` after `add()`): that query's line, 0 otherwise. The
     #: index asks whether the session autoflushes (`autoflush=False` on its factory).
     autoflushed: int = 0
+    #: The queries since that gave its own row again, loading it as they did (see `Reselect`).
+    reselects: tuple[Reselect, ...] = ()
 
     def expired_also(self, expiry: Expiry) -> _Object:
-        """The object, expired by `expiry` too (`dataclasses.replace`, without its cost)."""
+        """The object, expired by `expiry` too (`dataclasses.replace`, without its cost); what a
+        query loaded on it since is expired with it."""
         return _Object(
             self.source,
             self.path,
@@ -446,6 +450,7 @@ class _Object:
             self.row,
             self.wraps,
             autoflushed=self.autoflushed,
+            reselects=self.reselects,
         )
 
     @property
@@ -823,6 +828,7 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             left.row,
             identities=tuple(i for i in left.identities if i in right.identities),
             autoflushed=_autoflushed_on_both(left, right),
+            reselects=tuple(r for r in left.reselects if r in right.reselects),
         )
     return None
 
@@ -2499,12 +2505,14 @@ class _LoadingWalker:
             autoflushed=owner.autoflushed,
             end_line=node.end_lineno if in_place else None,
             end_col=node.end_col_offset if in_place else None,
+            reselects=owner.reselects,
         )
         seen = accesses.get(key)
         if seen is not None and seen != access:
             access = replace(
                 access,
                 loaded=tuple(sorted(set(seen.loaded) & set(access.loaded))),
+                reselects=tuple(r for r in seen.reselects if r in access.reselects),
                 persistent=seen.persistent or access.persistent,
                 expired_by=_in_expiry_order({*seen.expired_by, *access.expired_by}),
                 autoflushed=_seen_autoflushed(seen, access),
@@ -2970,12 +2978,14 @@ class _LoadingWalker:
             method=method,
             flags=flags,
             after_response=after_response,
+            reselects=value.reselects,
         )
         seen = self.handovers.get(key)
         if seen is not None and seen != handover:
             handover = replace(
                 handover,
                 loaded=tuple(sorted(set(seen.loaded) & set(handover.loaded))),
+                reselects=tuple(r for r in seen.reselects if r in handover.reselects),
                 persistent=seen.persistent or handover.persistent,
                 autoflushed=_seen_autoflushed(seen, handover),
                 expired_by=_in_expiry_order({*seen.expired_by, *handover.expired_by})
@@ -3462,7 +3472,9 @@ class _LoadingWalker:
             identity = ("", key) if key is not None else None
             if identity is not None:
                 self.key_names.update((_root(identity[1]), _root(ref.text)))
-                self.reselect(ref.text, model, identity, env)
+                # (A `get()` the identity map answers runs no SQL: its `options=` load nothing
+                # on the object it gives back, run-time checked.)
+                self.reselect(ref.text, model, identity, env, None)
             return _Object(source, identities=(identity,) if identity is not None else ())
         if method in _SESSION_RESULT_STAGES or method == "scalar":
             statement = args[0] if args else None
@@ -3486,7 +3498,7 @@ class _LoadingWalker:
                 self.key_names.add(_root(ref.text))
             if identity is not None and statement.exact and awaited:
                 # (An asyncio session buffers the rows: the objects are populated on the await.)
-                self.reselect(ref.text, statement.model, identity, env)
+                self.reselect(ref.text, statement.model, identity, env, source)
             identities = (identity,) if identity is not None else ()
             return _Object(source, stage=stage, row=row, identities=identities)
         if method in _CHANGING:
@@ -3571,20 +3583,35 @@ class _LoadingWalker:
             return None
         return None
 
-    def reselect(self, session: str, model: str, identity: tuple[str, str], env: _Env) -> None:
+    def reselect(
+        self, session: str, model: str, identity: tuple[str, str], env: _Env, query: ObjectSource | None
+    ) -> None:
         """A query of `session` that gives the row loaded as `identity` again (`session.get(M, k)`,
         `select(M).where(M.c == k)` alone): it repopulates an expired object of that row in the
         identity map. Its expiries so far are marked with the column that must be the model's
         primary key for that to hold ("" for two `get()`s, which always hold), or, when the object
         was loaded by the same column and key, `SAME_COLUMN` + the column, which may also be a
-        unique one; the index tells."""
+        unique one; the index tells.
+
+        A statement (`query`, not a `get()`) gives back that very object, with its loaders run
+        on it: the object carries the query (`Reselect`), so that its reads from here count what
+        it loaded. An object a project call returned, handed no session (`rr = await
+        Create(...).execute()`), carries it too: the index tells whether the callee's session is
+        this one."""
         column, key = identity
         for name, value in list(env.items()):
-            if not (isinstance(value, _Object) and value.expired and value.identities):
+            if not isinstance(value, _Object) or value.stage is not None or value.path:
                 continue
-            if value.stage is not None or value.path or value.source.model != model:
+            # (`where(M.id == obj.id)`: a key read off the object itself in the query names its row.)
+            own_key = bool(column) and key == f"{name}.{column}"
+            if not (value.identities or own_key):
                 continue
-            if value.session_text != session:
+            returned = value.source.kind is SourceKind.CALL
+            # (The model of what a project call returned is the index's to tell.)
+            if value.source.model != model and not (returned and value.source.model is None):
+                continue
+            handed_none = returned and value.source.session is None and value.pending_in is None
+            if value.session_text != session and not handed_none:
                 continue
             marks = [
                 # (Loaded by the same column with the same key: a unique column will do too.)
@@ -3592,10 +3619,21 @@ class _LoadingWalker:
                 for held, held_key in value.identities
                 if held_key == key and not (held and column and held != column)
             ]
-            if marks:
-                # (Two `get()`s always hold, then the same column, which may also be unique.)
-                mark = min(marks, key=lambda m: (m != "", not m.startswith(SAME_COLUMN)))
-                env[name] = _answered(value, (model, mark), lambda _: True)
+            if not marks and not own_key:
+                continue
+            # (Two `get()`s always hold, then the same column, which may also be unique.)
+            mark = min(marks, key=lambda m: (m != "", not m.startswith(SAME_COLUMN))) if marks else column
+            if value.expired and value.session_text == session and marks:
+                value = _answered(value, (model, mark), lambda _: True)
+            # (What a commit or rollback left expired, and this query did not answer, stays so:
+            # its relationships with it. A callee's own last commit is the index's to tell.)
+            if (
+                query is not None
+                and query.session is not None
+                and all(e.reselected is not None or (returned and e.method == RETURNED_EXPIRED) for e in value.expired)
+            ):
+                value = replace(value, reselects=(*value.reselects, Reselect(mark, query)))
+            env[name] = value
 
     def key_read(self, name: str, source: ast.Attribute, env: _Env) -> None:
         """`team_id = team.id` while the object is loaded (a new one once flushed): `name` holds
@@ -3606,22 +3644,21 @@ class _LoadingWalker:
         if not isinstance(holder, ast.Name) or holder.id == name:
             return
         value = env.get(holder.id)
-        if not (
-            isinstance(value, _Object)
-            and value.persistent
-            and not value.expired
-            and value.stage is None
-            and not value.path
-        ):
+        if not (isinstance(value, _Object) and value.persistent and value.stage is None and not value.path):
             return
         session = value.session_text
-        if session is None:
+        call_result = value.source.kind is SourceKind.CALL
+        if session is None and not call_result:
+            return
+        # (A project call returns it as the callee left it, which the index tells: the key
+        # names its row all the same.)
+        if value.expired and not (call_result and all(e.method == RETURNED_EXPIRED for e in value.expired)):
             return
         read = (source.attr, name)
         if read not in value.identities:
             # (The key it was loaded by, if any, still names the row too.)
             env[holder.id] = replace(value, identities=(*value.identities, read))
-        self.key_names.update((name, _root(session)))
+        self.key_names.update((name, _root(session)) if session is not None else (name,))
 
     def requeried(self, session: str, model: str, env: _Env) -> None:
         """A query of `session` for `model` after an explicit `expire(obj)` or `expire_all()`:
@@ -3827,7 +3864,13 @@ class _LoadingWalker:
                 if not (method == "rollback" and self.maybe_new(value)):
                     env[name] = value.expired_also(expiry)
                 continue
-            if not isinstance(value, _Object) or value.session_text != session:
+            if not isinstance(value, _Object):
+                continue
+            if value.reselects and method != "flush":
+                # (What a query loaded on it may expire with it: the index does not follow that.)
+                value = replace(value, reselects=_not_of(value.reselects, session))
+                env[name] = value
+            if value.session_text != session:
                 continue
             if value.source.kind is SourceKind.NEW and value.pending_in is not None:
                 # Added in this transaction: a flush makes it persistent, a commit settles it,
@@ -4055,6 +4098,12 @@ def _answered(value: _Object, mark: tuple[str, str], which: Callable[[Expiry], b
     its primary key for that to hold, "" when it always holds)."""
     expired = frozenset(replace(e, reselected=mark) if e.reselected is None and which(e) else e for e in value.expired)
     return replace(value, expired=expired)
+
+
+def _not_of(reselects: tuple[Reselect, ...], session: str) -> tuple[Reselect, ...]:
+    """The queries an object carries but those of `session`, which a commit or rollback of it
+    ends: the relationships they loaded may be expired from there on."""
+    return tuple(r for r in reselects if r.source.session is None or r.source.session.text != session)
 
 
 def _keyed_by(identity: tuple[str, str] | None, name: str) -> bool:

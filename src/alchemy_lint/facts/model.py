@@ -923,6 +923,8 @@ class ObjectAccess:
     #: A new object in the database only through the autoflush of a later query of its
     #: session: that query's line (0 otherwise); it holds where the session autoflushes.
     autoflushed: int = 0
+    #: The queries that gave its row again on every path to the access, loading as they did.
+    reselects: tuple[Reselect, ...] = ()
 
 
 @record
@@ -972,6 +974,19 @@ SAME_COLUMN = "="
 
 
 @record
+class Reselect:
+    """A query of the object's session, run before a read, that selected the object's own row
+    again by a key it was loaded by or that was read off it (`k = obj.id`, then
+    `select(M).options(selectinload(M.items)).where(M.id == k)`): where `column` names the row
+    (as in `Expiry.reselected`: "" for two `get()`s, `=<column>` for the column it was loaded by,
+    else the model's primary key, which the index tells), the identity map gives back this very
+    object, and the query's loaders load its relationships (`source`, the query's own)."""
+
+    column: str
+    source: ObjectSource
+
+
+@record
 class Handover:
     """An ORM object handed to a callee that may read it, with the object's state there.
 
@@ -1000,6 +1015,8 @@ class Handover:
     after_response: bool = False
     #: As `ObjectAccess.autoflushed`.
     autoflushed: int = 0
+    #: As `ObjectAccess.reselects`.
+    reselects: tuple[Reselect, ...] = ()
 
 
 @record

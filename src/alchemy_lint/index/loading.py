@@ -1018,6 +1018,30 @@ def shares_request_session(index: ProjectIndex, evidence: tuple[Origin, ...], se
     return False
 
 
+def same_session(index: ProjectIndex, left: ValueRef, right: ValueRef) -> bool:
+    """Two session expressions that give one session: both read one module-level name through
+    attributes alone (`db.session` of an imported `db`, a scoped session's facade), or one is a
+    parameter its provider fills with what it yields (`db: DbSession` of `get_db()`, which yields
+    `db.session`). A call in either (`factory()`) makes a session of its own: never the same."""
+    return not _named_sessions(index, left).isdisjoint(_named_sessions(index, right))
+
+
+def _named_sessions(index: ProjectIndex, session: ValueRef) -> set[Origin]:
+    """The module-level names (with the attributes read off them) a session expression reads,
+    directly or through the one value its provider yields."""
+    found = {origin for origin in session.origins if _names_one_value(origin)}
+    for provider in _providers(index, session.origins):
+        function = index.functions.get(provider)
+        if function is None or len(function.yields) != 1:
+            continue
+        found.update(origin for origin in function.yields[0].value.origins if _names_one_value(origin))
+    return found
+
+
+def _names_one_value(origin: Origin) -> bool:
+    return origin.kind is OriginKind.NAME and all(step.kind is StepKind.ATTRIBUTE for step in origin.steps)
+
+
 def provided_object(index: ProjectIndex, evidence: tuple[Origin, ...], path: str) -> ObjectTarget | None:
     """What a framework hands a parameter from its one provider (`user: User =
     Depends(current_user)`): the object that async provider returns, with what its query loaded,

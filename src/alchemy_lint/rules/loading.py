@@ -26,6 +26,7 @@ from alchemy_lint.facts.model import (
     Handover,
     ObjectAccess,
     ObjectSource,
+    Reselect,
     SourceKind,
     Test,
     assigned,
@@ -38,6 +39,7 @@ from alchemy_lint.index.identity_map import CallersHeld, HeldWhenAsked, held_mod
 from alchemy_lint.index.loading import (
     RAISING_STRATEGIES,
     AccessTarget,
+    ObjectTarget,
     ResolvedSource,
     UnloadedRead,
     callee_function,
@@ -58,6 +60,7 @@ from alchemy_lint.index.loading import (
     withheld_by,
 )
 from alchemy_lint.index.reloads import Reloads, as_unloaded, raises_unloaded, reloaded_relationships
+from alchemy_lint.index.reselects import gives_back
 from alchemy_lint.index.summaries import Read
 from alchemy_lint.index.values import ValueKind
 from alchemy_lint.records import record
@@ -277,6 +280,15 @@ def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...], held
                     if found
                     else None
                 )
+                if unloaded is not None and found is not None:
+                    for reselect in access.reselects:
+                        again = _as_reselected(context, reselect, access.source, access.path, found.model)
+                        reads = (access.attribute,)
+                        if again is not None and (
+                            first_unloaded(index, again, access.loaded, reads, ("", 0), 0, in_session) is None
+                        ):
+                            unloaded = None
+                            break
                 if unloaded is not None:
                     lazy = _handed(access.line, access.col, access.target, unloaded, context, access.source.line)
                     yield replace(lazy, autoflushed=access.autoflushed)
@@ -289,7 +301,33 @@ def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...], held
             continue
         if is_loaded(target, access, in_session) is not False:
             continue
+        if any(_reselect_loads(context, reselect, access, target, in_session) for reselect in access.reselects):
+            continue
         yield _lazy_read(access, target)
+
+
+def _as_reselected(
+    context: FileContext, reselect: Reselect, source: ObjectSource, path: tuple[str, ...], model: str
+) -> ObjectTarget | None:
+    """The object as the query that gave its row again loaded it, when that query gave back this
+    very object (`gives_back`); None otherwise."""
+    holder = resolve_object(context.index, source, (), context.path) if path else None
+    owner = holder.model if holder is not None else model
+    if not gives_back(context.index, reselect, source, owner):
+        return None
+    return resolve_object(context.index, reselect.source, path, context.path)
+
+
+def _reselect_loads(
+    context: FileContext, reselect: Reselect, access: ObjectAccess, target: AccessTarget, in_session: Container[str]
+) -> bool:
+    """Whether a query that gave the object's row again loaded the relationship read."""
+    again = _as_reselected(context, reselect, access.source, access.path, target.model)
+    if again is None:
+        return False
+    reread = replace(access, source=reselect.source)
+    found = resolve_access(context.index, reread, context.path)
+    return found is not None and is_loaded(found, reread, in_session) is not False
 
 
 def _lazy_read(access: ObjectAccess, target: AccessTarget) -> _Lazy:
@@ -451,6 +489,15 @@ def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], held: H
                 path = path[1:]
             where = (read.function, read.line)
             unloaded = first_unloaded(index, target, loaded, path, where, 0, in_session, read.assigned)
+            if unloaded is not None and handover.reselects and not handover.is_collection:
+                # A later query of its own row gave back this very object, loading as it did.
+                for reselect in handover.reselects:
+                    again = _as_reselected(context, reselect, handover.source, handover.path, target.model)
+                    if again is not None and (
+                        first_unloaded(index, again, loaded, path, where, 0, in_session, read.assigned) is None
+                    ):
+                        unloaded = None
+                        break
             if unloaded is not None:
                 lazy = _handed(handover.line, handover.col, handover.target, unloaded, context, handover.source.line)
                 yield replace(lazy, autoflushed=handover.autoflushed)

@@ -1154,6 +1154,26 @@ async def add_item(session: AsyncSession, order_id: int, product_id: int) -> str
     ),
     _example(
         """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order, OrderItem
+
+
+async def add_and_count(session: AsyncSession, order_id: int, product_id: int) -> int:
+    order = await session.get(Order, order_id)
+    session.add(OrderItem(order_id=order.id, product_id=product_id, quantity=1))
+    await session.flush()
+    statement = select(Order).where(Order.id == order.id).options(selectinload(Order.items))
+    again = (await session.scalars(statement)).first()
+    return len((again or order).items)
+""",
+        title="The object's own row selected again by its primary key: the identity map gives back that object, loaded",
+        topic=_NOT_LOADED,
+    ),
+    _example(
+        """\
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db_models import Order, User
