@@ -215,6 +215,16 @@ if fragment == "other":
 return \"\""""
 )
 
+#: A walrus in the test binds the name after the comparison.
+WALRUS = _handler(
+    """\
+if fragment == "renamed" and (fragment := "other"):
+    await session.rollback()
+if fragment == "other":
+    return user.name  # ASA302
+return \"\""""
+)
+
 #: A loop binds the name to each item: the second item's test holds after the first's rollback.
 LOOP_TARGET = _handler(
     """\
@@ -245,6 +255,7 @@ return \"\""""
         (MODULE_NAME, "MissingGreenlet"),
         (NONLOCAL, "MissingGreenlet"),
         (LOOP_TARGET, "MissingGreenlet"),
+        (WALRUS, "MissingGreenlet"),
     ],
     ids=[
         "conjunction",
@@ -262,6 +273,7 @@ return \"\""""
         "module-name",
         "nonlocal",
         "loop-target",
+        "walrus",
     ],
 )
 def test_a_read_under_a_test_that_excludes_the_rollbacks_branch_is_not_reported(
@@ -351,6 +363,8 @@ def f(a, b, c):
         case {"k": k, **rest}:
             pass
     for loop in a:
+        pass
+    if c == "x" and (n := 2):
         pass
     g = 2
     h = 3

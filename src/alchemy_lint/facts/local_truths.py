@@ -392,9 +392,9 @@ def unrebindable_names(parameters: Collection[str], body: list[ast.stmt]) -> fro
         node, own, comprehended = pending.pop()
         if isinstance(node, (ast.Global, ast.Nonlocal)):
             shared.update(node.names)
-        elif isinstance(node, ast.NamedExpr) and comprehended and isinstance(node.target, ast.Name):
-            # (A walrus in a comprehension binds the function's name from the comprehension's
-            # scope: kept out rather than followed.)
+        elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+            # (A walrus may bind the name inside the very test that compares it, after the
+            # comparison, or from a comprehension's scope: kept out rather than followed.)
             shared.add(node.target.id)
         elif own and isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             bound.add(node.id)
