@@ -20,6 +20,8 @@ from alchemy_lint.facts.guarded_loaders import NO_NEEDS, Needs, combined_needs, 
 from alchemy_lint.facts.injection import next_item_of
 from alchemy_lint.facts.local_truths import (
     NO_TRUTHS,
+    ValueFact,
+    contradicts,
     empties,
     filled,
     guard_names,
@@ -29,6 +31,8 @@ from alchemy_lint.facts.local_truths import (
     simplest,
     truths_of,
     unconditioned,
+    unrebindable_names,
+    value_facts_of,
     without_falsy,
 )
 from alchemy_lint.facts.model import (
@@ -1171,6 +1175,12 @@ class _LoadingWalker:
         self.truth_names: set[str] = set()
         #: The names a test finds falsy on a path that goes on: the only ones worth knowing.
         self.guards: frozenset[str] = frozenset()
+        #: The locals and parameters only the function's own statements bind, whose tests against
+        #: constants tell branches apart (`local_truths.ValueFact`); each fact ever known by its
+        #: key, and the keys known of each name.
+        self.value_names: frozenset[str] = frozenset()
+        self.value_facts: dict[str, ValueFact] = {}
+        self.fact_keys: dict[str, set[str]] = {}
         #: The function called `session.expire(obj)` or `expire_all()` (see `requeried`).
         self.expires_on_purpose = False
         #: Names bound to a session's method (`commit = session.commit`), with the method; None
@@ -1197,6 +1207,7 @@ class _LoadingWalker:
 
     def run(self, body: list[ast.stmt]) -> None:
         self.guards = guard_names(body)
+        self.value_names = unrebindable_names(self.parameters, body)
         end = self.block(body, {})
         if end is not None:
             self.finished(end)
@@ -1525,6 +1536,8 @@ class _LoadingWalker:
             truths = truths_of(node.test)
             if truths is not NO_TRUTHS:
                 self.learn(env, truths.body_truthy, truths.body_falsy)
+            if self.value_names:
+                self.learn_values(env, value_facts_of(node.test, self.value_names)[0])
         return env
 
     def try_statement(self, node: ast.stmt, env: _Env) -> _Env | None:
@@ -1882,6 +1895,10 @@ class _LoadingWalker:
             # fails are told apart by the operand that failed, as `if a: if b: ...` tells them.
             first, inner = nested
             return self.branches(first, [ast.copy_location(ast.If(inner, body, []), test)], [], body_env, orelse_env)
+        if self.value_names:
+            body_facts, orelse_facts = value_facts_of(test, self.value_names)
+            self.learn_values(body_env, body_facts)
+            self.learn_values(orelse_env, orelse_facts)
         # Under a test of what a call returned, each side knows how the call went: what the
         # callee does on an error (a rollback) is on one side only, the side that handles it.
         tested = self.tested_calls(test, body_env)
@@ -3679,7 +3696,7 @@ class _LoadingWalker:
     def learn(self, env: _Env, truthy: frozenset[str], falsy: frozenset[str]) -> None:
         """A path on which a test (or a filling call) tells these local names truthy or falsy:
         an expiry that needs a name truthy did not happen on a path where it is falsy."""
-        truthy &= self.guards
+        truthy = (truthy & self.guards) | (truthy & self.value_facts.keys())
         known = _truthy(env)
         if not falsy.isdisjoint(self.truth_names):
             # (Only a name once known truthy can have an expiry hang on it.)
@@ -3691,17 +3708,33 @@ class _LoadingWalker:
             self.truth_names |= truthy
             env[_TRUTHY] = _Truthy(updated)
 
+    def learn_values(self, env: _Env, facts: Iterable[ValueFact]) -> None:
+        """A path on which a test tells what a local name holds (`fragment == "connect"`): an
+        expiry made where it held something else (`fragment == "remove"`) is not on this path."""
+        for fact in facts:
+            key = fact.key
+            self.value_facts.setdefault(key, fact)
+            keys = self.fact_keys.setdefault(fact.name, set())
+            falsy = frozenset(other for other in keys if contradicts(fact, self.value_facts[other]))
+            keys.add(key)
+            self.learn(env, frozenset({key}), falsy)
+
     def forget_truth(self, name: str, env: _Env) -> None:
         """`name` is bound again or emptied: what tests said of it no longer holds, and the
         expiries that hung on it hold whatever it is now."""
-        if name not in self.truth_names:
+        facts = self.fact_keys.get(name)
+        if name not in self.truth_names and not facts:
             return  # (nearly always: no test or filling call ever made it known truthy)
+        forgotten = {name, *facts} if facts else {name}
         known = _truthy(env)
-        if name in known:
-            env[_TRUTHY] = _Truthy(known - {name})
+        if not known.isdisjoint(forgotten):
+            env[_TRUTHY] = _Truthy(known - forgotten)
         for held, value in list(env.items()):
-            if isinstance(value, _Object) and any(name in e.when_truthy for e in value.expired):
-                env[held] = replace(value, expired=unconditioned(value.expired, name))
+            if isinstance(value, _Object) and any(not e.when_truthy.isdisjoint(forgotten) for e in value.expired):
+                expired = value.expired
+                for each in forgotten:
+                    expired = unconditioned(expired, each)
+                env[held] = replace(value, expired=expired)
 
     def forget_keys(self, name: str, env: _Env) -> None:
         """`name` is bound anew: the identity keys read from it no longer name the same row."""

@@ -15,6 +15,11 @@ paths join, an expiry that only one of them made holds only when what was truthy
 alone still is (`Expiry.when_truthy`); a later test that finds one of those names falsy drops it.
 A name bound again, emptied (`clear()`, `pop()`, `remove()`) or deleted no longer tells anything,
 and the expiries that hung on it hold again whatever it is.
+
+Tests of a name against constants are kept the same way (`ValueFact`, carried under a key that
+is never a Python name): a route that rolls back under `if fragment == "connect":` and reads
+under a later `if fragment == "update":` reads on no path of the rollback, as long as the name is
+a parameter or local that only the function's own statements bind and none binds it between.
 """
 
 from __future__ import annotations
@@ -286,3 +291,121 @@ def unconditioned(expired: Iterable[Expiry], name: str) -> frozenset[Expiry]:
 def plain(expired: Iterable[Expiry]) -> set[Expiry]:
     """The expiries as the facts record them: what the walk knew of local names is its own."""
     return {replace(expiry, when_truthy=frozenset()) if expiry.when_truthy else expiry for expiry in expired}
+
+
+# -- tests of a name against constants ----------------------------------------------
+
+#: A literal a tested name is compared with, by its type and value. Only types whose values
+#: never equal one another across types are taken (`str`, `bytes`, `int`, None): `True == 1`
+#: and `1 == 1.0`, so booleans and floats tell nothing of exclusion.
+Constant = tuple[str, str | bytes | int | None]
+
+
+@record
+class ValueFact:
+    """What a test says a local name holds: one of `values` (`holds`), or none of them.
+    `if fragment == "connect": ...` knows `fragment` is "connect" in its body, and that it is
+    not in its `else`; a later `if fragment == "remove":` then runs on no path of the first body."""
+
+    name: str
+    values: frozenset[Constant]
+    holds: bool
+
+    @property
+    def key(self) -> str:
+        """The fact as the walk's truthy names carry it (never a Python name: it holds a NUL)."""
+        shown = ",".join(sorted(repr(value) for value in self.values))
+        return f"{self.name}\0{'in' if self.holds else 'not in'}\0{shown}"
+
+
+def contradicts(known: ValueFact, other: ValueFact) -> bool:
+    """Whether `other` cannot hold where `known` does (both of one name)."""
+    if known.name != other.name:
+        return False
+    if known.holds and other.holds:
+        return known.values.isdisjoint(other.values)
+    if known.holds:
+        return known.values <= other.values
+    if other.holds:
+        return other.values <= known.values
+    return False
+
+
+def value_facts_of(test: ast.expr, names: Collection[str]) -> tuple[tuple[ValueFact, ...], tuple[ValueFact, ...]]:
+    """What `test` says of the `names` (locals and parameters no call can rebind) where its body
+    runs and where its `else` runs: `x == "a"`, `x != "a"`, `x in ("a", "b")`, `x not in {...}`,
+    `x is None`, `x is not None`, negated, and in a conjunction (each operand held in the body) or
+    a disjunction (each failed in the `else`)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        body, orelse = value_facts_of(test.operand, names)
+        return orelse, body
+    if isinstance(test, ast.BoolOp):
+        parts = [value_facts_of(value, names) for value in test.values]
+        if isinstance(test.op, ast.And):
+            return tuple(fact for body, _ in parts for fact in body), ()
+        return (), tuple(fact for _, orelse in parts for fact in orelse)
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return (), ()
+    left, op, right = test.left, test.ops[0], test.comparators[0]
+    if not isinstance(left, ast.Name) and isinstance(op, (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)):
+        left, right = right, left
+    if not (isinstance(left, ast.Name) and left.id in names):
+        return (), ()
+    values: frozenset[Constant] | None = None
+    if isinstance(op, (ast.Eq, ast.NotEq)):
+        value = _constant(right)
+        values = None if value is None else frozenset({value})
+    elif isinstance(op, (ast.Is, ast.IsNot)):
+        values = frozenset({_NONE}) if isinstance(right, ast.Constant) and right.value is None else None
+    elif isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (ast.Tuple, ast.List, ast.Set)) and right.elts:
+        items = [_constant(item) for item in right.elts]
+        values = frozenset(item for item in items if item is not None) if None not in items else None
+    if values is None:
+        return (), ()
+    holds = isinstance(op, (ast.Eq, ast.Is, ast.In))
+    return (ValueFact(left.id, values, holds),), (ValueFact(left.id, values, not holds),)
+
+
+_NONE: Constant = ("NoneType", None)
+
+
+def _constant(expr: ast.expr) -> Constant | None:
+    if not isinstance(expr, ast.Constant):
+        return None
+    value = expr.value
+    if value is None:
+        return _NONE
+    if isinstance(value, (str, bytes)) or (isinstance(value, int) and not isinstance(value, bool)):
+        return (type(value).__name__, value)
+    return None
+
+
+def unrebindable_names(parameters: Collection[str], body: list[ast.stmt]) -> frozenset[str]:
+    """The parameters and local names of a function that only its own statements bind: not
+    declared `global` or `nonlocal` in it, nor `nonlocal` in a function nested in it (a call of
+    which could bind them between two tests). A module's name is not one: any call may bind it."""
+    bound = set(parameters)
+    shared: set[str] = set()
+    #: (node, whether it is in the function's own scope, whether in a comprehension)
+    pending: list[tuple[ast.AST, bool, bool]] = [(node, True, False) for node in body]
+    while pending:
+        node, own, comprehended = pending.pop()
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            shared.update(node.names)
+        elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+            # (A walrus may bind the name inside the very test that compares it, after the
+            # comparison, or from a comprehension's scope: kept out rather than followed.)
+            shared.add(node.target.id)
+        elif own and isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound.add(node.id)
+        elif isinstance(node, ast.alias):
+            shared.add((node.asname or node.name).split(".")[0])  # (the walk does not follow these)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.MatchAs, ast.MatchStar)):
+            if node.name:  # (a capture pattern binds it too)
+                shared.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            shared.add(node.rest)
+        inner = own and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef))
+        within = comprehended or isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp))
+        pending.extend((child, inner and not within, within) for child in ast.iter_child_nodes(node))
+    return frozenset(bound - shared)

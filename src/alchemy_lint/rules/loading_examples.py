@@ -2725,6 +2725,29 @@ async def rename_user(user_id: int, name: str) -> str:
     ),
     _example(
         """\
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def edit_user(user_id: int, form: str, name: str) -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, user_id)
+        if form == "rename":
+            user.name = name
+            if not name:
+                await session.rollback()
+            else:
+                await session.commit()
+        if form == "show":
+            return user.name
+        return ""
+""",
+        _KEEPING_DB,
+        title='Rolled back under `form == "rename"`, read under `form == "show"`: no run takes both',
+        topic=_AFTER_ROLLBACK,
+    ),
+    _example(
+        """\
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import engine
