@@ -137,6 +137,7 @@ def relationship_facts(
     target: str | None = None
     lazy: str | None = None
     join_depth: int | None = None
+    back_populates: str | None = None
     if call is not None:
         if call.args:
             target = _target_name(call.args[0], table)
@@ -145,6 +146,12 @@ def relationship_facts(
                 lazy = _lazy_value(keyword.value)
             elif keyword.arg == "sa_relationship_kwargs" and lazy is None:
                 lazy = _lazy_in_mapping(keyword.value)
+            elif (
+                keyword.arg == "back_populates"
+                and isinstance(keyword.value, ast.Constant)
+                and isinstance(keyword.value.value, str)
+            ):
+                back_populates = keyword.value.value
             elif keyword.arg == "argument" and target is None:
                 target = _target_name(keyword.value, table)
             elif (
@@ -172,6 +179,7 @@ def relationship_facts(
         foreign_keys,
         join,
         join_columns,
+        back_populates,
     )
 
 

@@ -427,6 +427,9 @@ class RelationshipFacts:
     #: `NodeRevision.node_id`): those that carry a foreign key say which way it runs. None when
     #: there is no such condition, it is no literal, or it annotates `foreign()`/`remote()`.
     join_columns: tuple[str, ...] | None = None
+    #: `back_populates=` as written: the relationship of the target that holds the other side
+    #: (a literal string; None when absent or no literal).
+    back_populates: str | None = None
 
     @property
     def loads_on_delete(self) -> bool:

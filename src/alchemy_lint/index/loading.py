@@ -5,7 +5,7 @@ Which model an access reads, whether its relationship is loaded, and what the se
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from dataclasses import replace
 from typing import Protocol, runtime_checkable
 from weakref import WeakKeyDictionary
@@ -628,12 +628,17 @@ def resolve_access(index: ProjectIndex, access: ObjectAccess, path: str, members
     return AccessTarget(target.source, target.path, target.model, relationship)
 
 
-def is_loaded(target: AccessTarget, access: ObjectAccess, in_session: Container[str] = frozenset()) -> bool | None:
+def is_loaded(
+    target: AccessTarget,
+    access: ObjectAccess,
+    in_session: Container[str] = frozenset(),
+    index: ProjectIndex | None = None,
+) -> bool | None:
     """Whether the relationship read is loaded: True, False, or None when it cannot be judged."""
     direct = not access.path and access.source.kind is SourceKind.CALL
     if access.source.kind is SourceKind.CALL and access.path and _set_by_code_itself(target.source, access.path[0]):
         return None  # the project function set that relationship itself
-    return relationship_loaded(target, access.attribute, access.loaded, direct, in_session)
+    return relationship_loaded(target, access.attribute, access.loaded, direct, in_session, index)
 
 
 def _set_by_code_itself(source: ResolvedSource, name: str, here: tuple[str, ...] = (), direct: bool = True) -> bool:
@@ -653,6 +658,7 @@ def relationship_loaded(
     loaded: tuple[str, ...],
     direct: bool,
     in_session: Container[str] = frozenset(),
+    index: ProjectIndex | None = None,
 ) -> bool | None:
     """Whether `target.relationship` is loaded on the object: True, False, or None when it
     cannot be judged. `loaded` are the relationships loaded on the object itself (refresh,
@@ -663,7 +669,7 @@ def relationship_loaded(
         return None
     if relationship.is_write_only or relationship.is_dynamic or relationship.lazy == "noload":
         return None
-    loaded_here = _loaded_here(target, attribute, loaded, direct)
+    loaded_here = _loaded_here(target, attribute, loaded, direct, index)
     if loaded_here is not False:
         return loaded_here
     if (
@@ -715,14 +721,23 @@ def loaded_by_source(target: ObjectTarget, relationship: RelationshipRef) -> boo
     return _loaded_here(access, relationship.name, (), target.direct)
 
 
-def _loaded_here(target: AccessTarget, attribute: str, loaded: tuple[str, ...], direct: bool) -> bool | None:
+def _loaded_here(
+    target: AccessTarget,
+    attribute: str,
+    loaded: tuple[str, ...],
+    direct: bool,
+    index: ProjectIndex | None = None,
+) -> bool | None:
     """Whether the object's own loading covers the relationship (see `relationship_loaded`)."""
     relationship = target.relationship
     assert relationship is not None
     if attribute in loaded:
         return True
     names = (*tuple(r.name for r in target.path), attribute)
-    option = _option_for(target.source.loaders, names) if target.source.loaders_known else None
+    loaders = target.source.loaders
+    if index is not None and target.source.model is not None:
+        loaders = through_back_references(index, target.source.model, loaders)
+    option = _option_for(loaders, names) if target.source.loaders_known else None
     if option is LoaderStrategy.RAISE:
         # `raiseload(A.b)`, `raiseload("*")`: the query forbids loading it, whatever the mapper's
         # `lazy=`; unless the object got it otherwise, the read raises InvalidRequestError.
@@ -763,6 +778,44 @@ def _eager_applies(target: AccessTarget, loaded: tuple[str, ...], direct: bool) 
     if target.source.kind is not SourceKind.NEW or target.path:
         return True
     return WHOLE_REFRESH in loaded or (direct and WHOLE_REFRESH in target.source.loaded)
+
+
+def through_back_references(index: ProjectIndex, model: str, loaders: tuple[LoaderPath, ...]) -> tuple[LoaderPath, ...]:
+    """The query's loaders, with those that come back to the queried objects themselves.
+
+    `selectinload(Message.chat).selectinload(Chat.messages).selectinload(Message.reports)` on a
+    query of messages: `Message.chat` is a many-to-one whose `back_populates=` is
+    `Chat.messages`, so every message the query gives is among its chat's messages, and the
+    options after that pair run on it too (`Message.reports` is loaded on the queried message,
+    also on one the identity map held; verified at run time, SQLAlchemy 2.1 with aiosqlite). Both
+    steps must load (a `defaultload` of the many-to-one does not reach the collection), and the
+    many-to-one must be known to be one (its foreign key on the queried model's table).
+    """
+    relationships = index.relationships(model)
+    added: list[LoaderPath] = []
+    for loader in loaders:
+        steps = loader.steps
+        while len(steps) > 2 and _comes_back(relationships, steps[0], steps[1]):
+            steps = steps[2:]
+            added.append(LoaderPath(steps))
+    return (*loaders, *added) if added else loaders
+
+
+def _comes_back(relationships: Mapping[str, RelationshipRef], first: LoaderStep, second: LoaderStep) -> bool:
+    """Whether `first` (a relationship of the queried model) and `second` lead back to the
+    queried objects: a loaded many-to-one, then the loaded collection its `back_populates=` names
+    on its target."""
+    if not (first.strategy.loads and second.strategy.loads):
+        return False
+    relationship = relationships.get(first.attribute.rsplit(".", 1)[-1])
+    if relationship is None or relationship.is_collection is not False or relationship.many_to_one is not True:
+        return False
+    if relationship.back_populates is None or relationship.target is None:
+        return False
+    owner, _, name = second.attribute.rpartition(".")
+    if name != relationship.back_populates or not owner:
+        return False
+    return owner.rsplit(".", 1)[-1] == relationship.target.rsplit(".", 1)[-1]
 
 
 def _option_for(loaders: tuple[LoaderPath, ...], names: tuple[str, ...]) -> LoaderStrategy | None:
@@ -863,7 +916,7 @@ def first_unloaded(
                 return first_unloaded(index, at, here, rewritten, where, depth + 1, in_session)
             return _through_method(index, model, name, chain, target, here, rest, depth, in_session, set_below)
         access = AccessTarget(target.source, tuple(chain), model, relationship)
-        state = relationship_loaded(access, name, here, direct, in_session)
+        state = relationship_loaded(access, name, here, direct, in_session, index)
         if state is False:
             return UnloadedRead(access, name, *where)
         if state is None or relationship.target is None:

@@ -96,6 +96,8 @@ class RelationshipRef:
     #: answer from the identity map); False when it is on the target's or an association
     #: table (a one-to-many, even scalar with `uselist=False`); None when unknown.
     many_to_one: bool | None = None
+    #: The target's relationship named by `back_populates=` (the other side), None when not given.
+    back_populates: str | None = None
 
     @property
     def is_eager(self) -> bool:
@@ -581,6 +583,7 @@ class ProjectIndex:
             is_collection=self._is_collection(cls, relationship),
             join_depth=relationship.join_depth,
             many_to_one=self._many_to_one(cls, relationship),
+            back_populates=relationship.back_populates,
         )
 
     def _many_to_one(self, cls: ClassFacts, relationship: RelationshipFacts) -> bool | None:

@@ -299,7 +299,7 @@ def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...], held
             # Replacing a scalar loads nothing; a new object's many-to-one emits no SQL
             # while its foreign key is still None, which the facts cannot tell.
             continue
-        if is_loaded(target, access, in_session) is not False:
+        if is_loaded(target, access, in_session, context.index) is not False:
             continue
         if any(_reselect_loads(context, reselect, access, target, in_session) for reselect in access.reselects):
             continue
@@ -327,7 +327,7 @@ def _reselect_loads(
         return False
     reread = replace(access, source=reselect.source)
     found = resolve_access(context.index, reread, context.path)
-    return found is not None and is_loaded(found, reread, in_session) is not False
+    return found is not None and is_loaded(found, reread, in_session, context.index) is not False
 
 
 def _lazy_read(access: ObjectAccess, target: AccessTarget) -> _Lazy:
