@@ -862,8 +862,9 @@ def test_methods_of_objects_one_query_loaded_share_its_session_when_gathered(tmp
 
 
 #: ORM objects a project function returned from a query of the session it was handed (a
-#: classmethod given it by keyword, a function given it by position): each object's method
-#: queries through its own session, so gathering the method over them shares the caller's one.
+#: classmethod given it by keyword, a function given it by position, a method of a repository
+#: that keeps it, here or on a service's `self`): each object's method queries through its own
+#: session, so gathering the method over them shares the caller's one.
 RETURNED = """\
 import asyncio
 
@@ -1021,6 +1022,12 @@ async def summarise_kept(factory: async_sessionmaker[AsyncSession], count: int, 
         await asyncio.gather(*[crate.summary(include=include) for crate in crates])
 
 
+async def summarise_through(repository: CrateRepository, include: list[str]) -> None:
+    crates = await repository.every()
+    await repository.session.commit()
+    await asyncio.gather(*[crate.summary(include=include) for crate in crates])
+
+
 async def summarise_ids(factory: async_sessionmaker[AsyncSession], count: int) -> None:
     async with factory() as session:
         crates = await Crate.list_all(db=session, limit=count)
@@ -1078,6 +1085,12 @@ async def summarise_handed_shared(factory: async_sessionmaker[AsyncSession], cou
         await HandedCrateService(session, CrateRepository(session)).summaries_handed(["items"])
 
 
+async def summarise_through_shared(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    await stock(factory, count)
+    async with factory() as session:
+        await summarise_through(CrateRepository(session), ["items"])
+
+
 async def summarise_service_each(factory: async_sessionmaker[AsyncSession], count: int) -> None:
     await stock(factory, count)
     async with factory() as session:
@@ -1088,7 +1101,7 @@ async def summarise_service_each(factory: async_sessionmaker[AsyncSession], coun
 def test_methods_of_objects_a_project_call_returned_share_the_session_it_was_handed(tmp_path: Path) -> None:
     # The objects come from a query of the session the call is handed (by keyword to a classmethod,
     # by position to a function, iterated straight from the call, or kept by the repository whose
-    # method is called: built here, or kept on `self` built over a session or handed in); not
+    # method is called: built here, handed in, or kept on `self` built over a session); not
     # from a callee's own session, and `include=[]` settles the method's query away.
     root = write_project(tmp_path / "project", {"app/crates.py": RETURNED})
     found = findings_in(root, "app/crates.py", "ASA201")
@@ -1105,6 +1118,7 @@ def test_methods_of_objects_a_project_call_returned_share_the_session_it_was_han
         "summarise_rows",
         "summarise_all",
         "summarise_kept",
+        "summarise_through",
     ]
     assert all("through `summary()` of the objects it loaded" in finding.message for finding in found)
     module = _load(RETURNED, "crates_returned")
@@ -1115,6 +1129,7 @@ def test_methods_of_objects_a_project_call_returned_share_the_session_it_was_han
         module.summarise_rows_shared,
         module.summarise_service_shared,
         module.summarise_handed_shared,
+        module.summarise_through_shared,
     )
     for scenario in shared_scenarios:
         with warnings.catch_warnings():
