@@ -862,8 +862,9 @@ def test_methods_of_objects_one_query_loaded_share_its_session_when_gathered(tmp
 
 
 #: ORM objects a project function returned from a query of the session it was handed (a
-#: classmethod given it by keyword, a function given it by position): each object's method
-#: queries through its own session, so gathering the method over them shares the caller's one.
+#: classmethod given it by keyword, a function given it by position, a method of a repository
+#: that keeps it, here or on a service's `self`): each object's method queries through its own
+#: session, so gathering the method over them shares the caller's one.
 RETURNED = """\
 import asyncio
 
@@ -909,6 +910,57 @@ class CrateRepository:
 
     async def first(self, limit: int) -> list[Crate]:
         return (await self.session.scalars(select(Crate).order_by(Crate.id).limit(limit))).all()
+
+    async def every(self) -> list[Crate]:
+        return (await self.session.scalars(select(Crate).order_by(Crate.id))).all()
+
+
+class OwnCrateRepository:
+    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+        self.factory = factory
+
+    async def every(self) -> list[Crate]:
+        async with self.factory() as own:
+            return (await own.scalars(select(Crate).order_by(Crate.id))).all()
+
+
+class CrateService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.repo = CrateRepository(session)
+
+    async def summaries_built(self, include: list[str]) -> list[dict[str, int]]:
+        crates = await self.repo.every()
+        await self.session.commit()
+        return await asyncio.gather(*[crate.summary(include=include) for crate in crates])
+
+    async def summaries_in_turn(self, include: list[str]) -> list[dict[str, int]]:
+        crates = await self.repo.every()
+        await self.session.commit()
+        found = []
+        for crate in crates:
+            found.append(await crate.summary(include=include))
+        return found
+
+
+class HandedCrateService:
+    def __init__(self, session: AsyncSession, repository: CrateRepository) -> None:
+        self.session = session
+        self.repository = repository
+
+    async def summaries_handed(self, include: list[str]) -> list[dict[str, int]]:
+        crates = await self.repository.every()
+        await self.session.commit()
+        return await asyncio.gather(*(crate.summary(include) for crate in crates))
+
+
+class OwnCrateService:
+    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+        self.repository = OwnCrateRepository(factory)
+
+    async def summaries_own(self, include: list[str]) -> list[dict[str, int]]:
+        crates = await self.repository.every()
+        return await asyncio.gather(*[crate.summary(include=include) for crate in crates])
 
 
 async def first_crates(session: AsyncSession, limit: int) -> list[Crate]:
@@ -970,6 +1022,12 @@ async def summarise_kept(factory: async_sessionmaker[AsyncSession], count: int, 
         await asyncio.gather(*[crate.summary(include=include) for crate in crates])
 
 
+async def summarise_through(repository: CrateRepository, include: list[str]) -> None:
+    crates = await repository.every()
+    await repository.session.commit()
+    await asyncio.gather(*[crate.summary(include=include) for crate in crates])
+
+
 async def summarise_ids(factory: async_sessionmaker[AsyncSession], count: int) -> None:
     async with factory() as session:
         crates = await Crate.list_all(db=session, limit=count)
@@ -1013,25 +1071,54 @@ async def summarise_rows_shared(factory: async_sessionmaker[AsyncSession], count
 async def summarise_each(factory: async_sessionmaker[AsyncSession], count: int) -> None:
     await stock(factory, count)
     await summarise_in_turn(factory, count, ["items"])
+
+
+async def summarise_service_shared(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    await stock(factory, count)
+    async with factory() as session:
+        await CrateService(session).summaries_built(["items"])
+
+
+async def summarise_handed_shared(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    await stock(factory, count)
+    async with factory() as session:
+        await HandedCrateService(session, CrateRepository(session)).summaries_handed(["items"])
+
+
+async def summarise_through_shared(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    await stock(factory, count)
+    async with factory() as session:
+        await summarise_through(CrateRepository(session), ["items"])
+
+
+async def summarise_service_each(factory: async_sessionmaker[AsyncSession], count: int) -> None:
+    await stock(factory, count)
+    async with factory() as session:
+        await CrateService(session).summaries_in_turn(["items"])
 """
 
 
 def test_methods_of_objects_a_project_call_returned_share_the_session_it_was_handed(tmp_path: Path) -> None:
     # The objects come from a query of the session the call is handed (by keyword to a classmethod,
     # by position to a function, iterated straight from the call, or kept by the repository whose
-    # method is called); not from a callee's own session, and `include=[]` settles the method's
-    # query away.
+    # method is called: built here, handed in, or kept on `self` built over a session); not
+    # from a callee's own session, and `include=[]` settles the method's query away.
     root = write_project(tmp_path / "project", {"app/crates.py": RETURNED})
     found = findings_in(root, "app/crates.py", "ASA201")
     lines = RETURNED.splitlines()
-    assert all(lines[finding.line - 1].strip().startswith("await asyncio.gather(") for finding in found)
+    assert all(
+        lines[finding.line - 1].strip().removeprefix("return ").startswith("await asyncio.gather(") for finding in found
+    )
     assert [_enclosing_function(lines, finding.line) for finding in found] == [
+        "summaries_built",
+        "summaries_handed",
         "summarise",
         "summarise_listed",
         "summarise_inline",
         "summarise_rows",
         "summarise_all",
         "summarise_kept",
+        "summarise_through",
     ]
     assert all("through `summary()` of the objects it loaded" in finding.message for finding in found)
     module = _load(RETURNED, "crates_returned")
@@ -1040,6 +1127,9 @@ def test_methods_of_objects_a_project_call_returned_share_the_session_it_was_han
         module.summarise_listed_shared,
         module.summarise_kept_shared,
         module.summarise_rows_shared,
+        module.summarise_service_shared,
+        module.summarise_handed_shared,
+        module.summarise_through_shared,
     )
     for scenario in shared_scenarios:
         with warnings.catch_warnings():
@@ -1051,13 +1141,14 @@ def test_methods_of_objects_a_project_call_returned_share_the_session_it_was_han
             gc.collect()
         assert failures, f"no attempt of {ATTEMPTS} of {scenario.__name__} failed with the objects' one session"
         _assert_raced_to_connect(failures)
-    each = asyncio.run(_run(tmp_path / "each.sqlite", module, module.summarise_each, poolclass=NullPool))
-    assert each == [None] * ATTEMPTS
+    for in_turn in (module.summarise_each, module.summarise_service_each):
+        each = asyncio.run(_run(tmp_path / "each.sqlite", module, in_turn, poolclass=NullPool))
+        assert each == [None] * ATTEMPTS, in_turn.__name__
 
 
 def _enclosing_function(lines: list[str], line: int) -> str:
-    """The name of the top-level function of a program that holds `line` (1-based)."""
+    """The name of the function (or method) of a program that holds `line` (1-based)."""
     for text in reversed(lines[:line]):
-        if text.startswith("async def ") or text.startswith("def "):
+        if text.lstrip().startswith(("async def ", "def ")):
             return text.split("def ", 1)[1].split("(", 1)[0]
     return ""

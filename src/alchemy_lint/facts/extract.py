@@ -91,6 +91,7 @@ from alchemy_lint.facts.routes import response_schema
 from alchemy_lint.facts.schema import CREATE_ALL, schema_creation
 from alchemy_lint.facts.values import (
     CALL,
+    RECEIVER,
     SYNC_ITEM,
     Binding,
     Held,
@@ -1305,7 +1306,10 @@ class _FactsBuilder(FastNodeVisitor):
             ref = self.value_ref(argument)
             if ref is not None and ref.origins:
                 kept.append((callee, key, ValueRef(ref.text, ref.origins, received=ref.received)))
-        return (*found, *kept)
+        if not kept:
+            return found
+        # (What the local object was built over says which session it keeps: not its receiver entry.)
+        return (*(queried for queried in found if queried[1] != RECEIVER), *kept)
 
     def _parameter_bound(self, value: ast.expr) -> ParameterPath | None:
         """The parameter (path) a bound value is: also a whole parameter collection some of whose

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from alchemy_lint.facts.conditions import known_arguments
-from alchemy_lint.facts.values import Held, Origin, Queried, Reach, ReachKind, StepKind, ValueRef
+from alchemy_lint.facts.values import RECEIVER, Held, Origin, Queried, Reach, ReachKind, StepKind, ValueRef
 from alchemy_lint.resolve import bound_names, expression_text
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
@@ -156,9 +156,13 @@ class ReachFinder:
             if text is None:
                 return ()
             shown = f"{text}()"
+            # (A query of the session itself, `await session.scalars(q)`, before what its
+            # receiver or arguments may be.)
+            own = self._query_loader(iterable)
+            if own:
+                return own
             queried = self.queried(iterable)
-            loaders = tuple((ValueRef(shown, ref.origins), callee, argument) for callee, argument, ref in queried)
-            return loaders or self._query_loader(iterable)
+            return tuple((ValueRef(shown, ref.origins), callee, argument) for callee, argument, ref in queried)
         if type(iterable) is ast.Call:
             return self._query_loader(iterable)
         if type(iterable) is not ast.Name:
@@ -197,9 +201,12 @@ class ReachFinder:
         name or attribute with evidence it gets by position or keyword, with the call's origins
         and where the value lands (`session` as `db` of `await Parent.list_all(db=session)`)."""
         call = value.value if type(value) is ast.Await else None
-        if type(call) is not ast.Call or self._call_origins is None or not (call.args or call.keywords):
+        if type(call) is not ast.Call or self._call_origins is None:
             return ()
         found: list[tuple[str, ValueRef]] = []
+        receiver = self._receiver(call)
+        if receiver is not None:
+            found.append((RECEIVER, receiver))
         for argument, expr in _landings(call):
             if argument is None or type(expr) not in (ast.Name, ast.Attribute):
                 continue
@@ -212,6 +219,20 @@ class ReachFinder:
             return ()
         callee = self._call_origins(call)
         return tuple((callee, argument, ref) for argument, ref in found[:_MAX_QUERIED]) if callee else ()
+
+    def _receiver(self, call: ast.Call) -> ValueRef | None:
+        """The object a method call is made on, with its evidence (`self.repo` of
+        `self.repo.all()`): one object for the whole call, whatever session it keeps."""
+        func = call.func
+        if type(func) is not ast.Attribute or type(func.value) not in (ast.Name, ast.Attribute):
+            return None
+        text = expression_text(func.value)
+        if text is None or any(text.split(".", 1)[0] in hidden for hidden in self._hidden):
+            return None  # (one object per item of a comprehension)
+        ref = self._value_ref(func.value)
+        if ref is None or not ref.origins:
+            return None
+        return ValueRef(ref.text, ref.origins, received=ref.received)
 
     def items_held(self, target: ast.expr, iterable: ast.expr) -> dict[str, tuple[Held, ...]]:
         """What the names a `for` binds keep of the tracked values, by name: each item of a

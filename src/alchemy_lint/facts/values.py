@@ -187,6 +187,10 @@ class Binding:
 #: A value an awaited call is handed (`session` of `await Model.list_all(db=session)`): the
 #: call's origins, where the value lands in the callee (a position or a keyword), and the value.
 Queried = tuple[tuple[Origin, ...], str, ValueRef]
+#: Where the value lands for the object a method is called on (`self.repo` of `await
+#: self.repo.all()`): the objects the method returns from queries of a session that object keeps
+#: as an attribute (`self.session`) belong to that session (the index follows the attribute).
+RECEIVER = "@receiver"
 
 
 #: A parameter and the attributes walked from it.

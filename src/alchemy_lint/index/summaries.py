@@ -88,6 +88,7 @@ class Summaries:
         self._kept: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {}
         self._refreshes: dict[tuple[str, str], bool] = {}
         self._query_results: dict[tuple[tuple[Origin, ...], str], bool] = {}
+        self._receiver_paths: dict[tuple[Origin, ...], tuple[tuple[str, ...], ...]] = {}
         #: The commits a call may make on some path (see `maybe_commits`).
         self.maybe_commits = MaybeCommits()
         #: Whether a coroutine may wait on the session it is handed (see `waiting`).
@@ -321,6 +322,40 @@ class Summaries:
                 ):
                     return False
         return True
+
+    def receiver_query_paths(self, callee: tuple[Origin, ...]) -> tuple[tuple[str, ...], ...]:
+        """The attributes of its own object whose session loaded what a method call returns
+        (`("session",)` for `return (await self.session.scalars(q)).all()`): every function it may
+        run returns only objects, each from a query, a `get()` or a project call of `self.<path>`.
+        Empty when some `return` gives anything else, or objects of a session of its own."""
+        known = self._receiver_paths.get(callee)
+        if known is None:
+            known = self._receiver_paths[callee] = self._receiver_query_paths(callee)
+        return known
+
+    def _receiver_query_paths(self, callee: tuple[Origin, ...]) -> tuple[tuple[str, ...], ...]:
+        functions = self.callees(callee)
+        if not functions:
+            return ()
+        found: dict[tuple[str, ...], None] = {}
+        for function in functions:
+            loading = function.loading
+            if (
+                loading is None
+                or not loading.returns_only_objects
+                or not loading.returns
+                or function.parameters[:1] != ("self",)
+            ):
+                return ()
+            for returned in loading.returns:
+                source = returned.source
+                if returned.position is not None or source.kind not in _QUERIED or source.session is None:
+                    return ()
+                root, *path = source.session.text.split(".")
+                if root != "self" or not path:
+                    return ()
+                found[tuple(path)] = None
+        return tuple(found)
 
     def gives_back(self, through: HandedBack, depth: int = 0) -> frozenset[str] | None:
         """What a call that is handed an object as `through.argument` sets on it, when every

@@ -15,7 +15,18 @@ from typing import TYPE_CHECKING, TypeVar
 
 from alchemy_lint.facts.conditions import happens
 from alchemy_lint.facts.model import ApiCall, Construction, FunctionFacts, KnownArgument, PassingCall
-from alchemy_lint.facts.values import CALL, SYNC_ITEM, Origin, OriginKind, Reach, ReachKind, Step, StepKind, ValueRef
+from alchemy_lint.facts.values import (
+    CALL,
+    RECEIVER,
+    SYNC_ITEM,
+    Origin,
+    OriginKind,
+    Reach,
+    ReachKind,
+    Step,
+    StepKind,
+    ValueRef,
+)
 from alchemy_lint.index.interfaces import Interfaces
 from alchemy_lint.records import record
 from alchemy_lint.sqlalchemy_api import Api, known_api, library_instance_attribute, library_kept_session
@@ -298,6 +309,8 @@ class ValueModel:
         is the same wherever the one value goes (`s` in `scope`, or `Svc.__init__:session` for
         what `self.users = UserRepository(session)` holds)."""
         found: list[tuple[str, ValueRef, Value]] = []
+        if reach.how is ReachKind.LOADED and reach.argument == RECEIVER:
+            return self._receiver_sessions(reach, scope)
         if (
             reach.how is ReachKind.LOADED
             and reach.callee
@@ -322,6 +335,26 @@ class ValueModel:
         if not found and reach.how is ReachKind.ARGUMENT and reach.ref.received and not reach.ref.holds:
             # (What the function binds itself is judged by what it was built from, above.)
             found.extend(self._kept_sessions(reach.ref, value, scope))
+        return found
+
+    def _receiver_sessions(self, reach: Reach, scope: str) -> list[tuple[str, ValueRef, Value]]:
+        """Objects a method of a project object returned (`crates = await self.repo.all()`): the
+        session the object keeps where the method's queries run (`self.session` of the
+        repository, as the class says it holds it: set in `__init__`, declared, handed in)."""
+        if not reach.callee:
+            return []
+        receiver = self.of(reach.ref.origins)
+        if receiver.kind is not ValueKind.INSTANCE or receiver.cls not in self.index.classes:
+            return []
+        found: list[tuple[str, ValueRef, Value]] = []
+        for path in self.index.summaries.receiver_query_paths(reach.callee):
+            origins = tuple(
+                Origin(origin.kind, origin.name, (*origin.steps, *(Step(StepKind.ATTRIBUTE, name) for name in path)))
+                for origin in reach.ref.origins
+            )
+            value = self.of(origins)
+            if value.runs_statements:
+                found.append((f"{scope}:{reach.ref.text}", ValueRef(reach.ref.text, origins), value))
         return found
 
     def _kept_sessions(self, ref: ValueRef, value: Value, scope: str) -> list[tuple[str, ValueRef, Value]]:
