@@ -6,7 +6,7 @@ Runs once per `async def` at the end of the facts walk; follows statement order 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import Protocol, TypeVar
@@ -20,6 +20,7 @@ from alchemy_lint.facts.guarded_loaders import NO_NEEDS, Needs, combined_needs, 
 from alchemy_lint.facts.injection import next_item_of
 from alchemy_lint.facts.local_truths import (
     NO_TRUTHS,
+    UnrebindableNames,
     ValueFact,
     contradicts,
     empties,
@@ -31,7 +32,6 @@ from alchemy_lint.facts.local_truths import (
     simplest,
     truths_of,
     unconditioned,
-    unrebindable_names,
     value_facts_of,
     without_falsy,
 )
@@ -1178,7 +1178,7 @@ class _LoadingWalker:
         #: The locals and parameters only the function's own statements bind, whose tests against
         #: constants tell branches apart (`local_truths.ValueFact`); each fact ever known by its
         #: key, and the keys known of each name.
-        self.value_names: frozenset[str] = frozenset()
+        self.value_names: Container[str] = frozenset()
         self.value_facts: dict[str, ValueFact] = {}
         self.fact_keys: dict[str, set[str]] = {}
         #: The function called `session.expire(obj)` or `expire_all()` (see `requeried`).
@@ -1207,7 +1207,7 @@ class _LoadingWalker:
 
     def run(self, body: list[ast.stmt]) -> None:
         self.guards = guard_names(body)
-        self.value_names = unrebindable_names(self.parameters, body)
+        self.value_names = UnrebindableNames(self.parameters, body)
         end = self.block(body, {})
         if end is not None:
             self.finished(end)
@@ -1536,8 +1536,7 @@ class _LoadingWalker:
             truths = truths_of(node.test)
             if truths is not NO_TRUTHS:
                 self.learn(env, truths.body_truthy, truths.body_falsy)
-            if self.value_names:
-                self.learn_values(env, value_facts_of(node.test, self.value_names)[0])
+            self.learn_values(env, value_facts_of(node.test, self.value_names)[0])
         return env
 
     def try_statement(self, node: ast.stmt, env: _Env) -> _Env | None:
@@ -1895,10 +1894,9 @@ class _LoadingWalker:
             # fails are told apart by the operand that failed, as `if a: if b: ...` tells them.
             first, inner = nested
             return self.branches(first, [ast.copy_location(ast.If(inner, body, []), test)], [], body_env, orelse_env)
-        if self.value_names:
-            body_facts, orelse_facts = value_facts_of(test, self.value_names)
-            self.learn_values(body_env, body_facts)
-            self.learn_values(orelse_env, orelse_facts)
+        body_facts, orelse_facts = value_facts_of(test, self.value_names)
+        self.learn_values(body_env, body_facts)
+        self.learn_values(orelse_env, orelse_facts)
         # Under a test of what a call returned, each side knows how the call went: what the
         # callee does on an error (a rollback) is on one side only, the side that handles it.
         tested = self.tested_calls(test, body_env)
