@@ -277,3 +277,35 @@ def test_a_stand_in_taken_before_the_first_call_still_runs_the_written_method() 
     assert stand_in(Pair("a", "b"), Pair("a", "b")) is True  # compiles and replaces itself
     assert Pair.__dict__["__eq__"] is not stand_in
     assert stand_in(Pair("a", "b"), Pair("a", "c")) is False  # the written method answers
+
+
+class _CountedKey:
+    """A field value that counts how often it is hashed."""
+
+    hashed = 0
+
+    def __hash__(self) -> int:
+        _CountedKey.hashed += 1
+        return 7
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _CountedKey)
+
+
+@record
+class _Keyed:
+    key: object
+    name: str = "a"
+
+
+def test_a_record_is_hashed_once_and_its_hash_never_pickled() -> None:
+    item = _Keyed(_CountedKey())
+    before = pickle.dumps(item)
+    _CountedKey.hashed = 0
+    assert hash(item) == hash(item) == hash(_Keyed(_CountedKey()))
+    assert _CountedKey.hashed == 2  # `item` once, the other record once
+    # What the hash is made of differs from process to process: the pickle never holds it.
+    assert pickle.dumps(item) == before
+    again = pickle.loads(before)
+    assert again == item and hash(again) == hash(item)
+    assert _Keyed.__mro__[1].__name__ == "_HashSlot" and not hasattr(again, "__dict__")

@@ -8,7 +8,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Collection, Container, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import pairwise
+from itertools import groupby, pairwise
+from operator import itemgetter
 from typing import Protocol, TypeVar
 
 from alchemy_lint.facts.conditions import Guard, branch_conditions, known_arguments, nested_test
@@ -4063,8 +4064,17 @@ def _named_items(node: ast.For | ast.AsyncFor) -> list[ast.Name] | None:
 def _expired_sources(expiries: dict[Expiry, dict[ObjectSource, None]]) -> tuple[tuple[ObjectSource, Expiry], ...]:
     """Each expiry with each source of an object it expired, in an order of their own (the walk
     meets them in an order that set iteration may decide, which differs from process to process)."""
-    pairs = [(source, expiry) for expiry, sources in expiries.items() for source in sources]
-    return tuple(sorted(pairs, key=lambda pair: (_expiry_order(pair[1]), repr(pair[0]))))
+    pairs = sorted(
+        ((_expiry_order(expiry), source, expiry) for expiry, sources in expiries.items() for source in sources),
+        key=itemgetter(0),
+    )
+    ordered: list[tuple[ObjectSource, Expiry]] = []
+    # Sources of one expiry by their text, written out only where an expiry has several (a
+    # source's `repr` walks its whole path, and most expiries expire one).
+    for _, group in groupby(pairs, key=itemgetter(0)):
+        tied = [(source, expiry) for _, source, expiry in group]
+        ordered.extend(sorted(tied, key=lambda pair: repr(pair[0])) if len(tied) > 1 else tied)
+    return tuple(ordered)
 
 
 def _line_order(expiry: Expiry) -> tuple[int, str, str, str]:

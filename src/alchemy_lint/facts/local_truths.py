@@ -30,6 +30,7 @@ from dataclasses import replace
 
 from alchemy_lint.facts.conditions import leaves
 from alchemy_lint.facts.model import Expiry
+from alchemy_lint.facts.walk import binding_children
 from alchemy_lint.parsing.rebuild import BODIES
 from alchemy_lint.records import record
 
@@ -349,7 +350,7 @@ def value_facts_of(test: ast.expr, names: Container[str]) -> tuple[tuple[ValueFa
     left, op, right = test.left, test.ops[0], test.comparators[0]
     if not isinstance(left, ast.Name) and isinstance(op, (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)):
         left, right = right, left
-    if not (isinstance(left, ast.Name) and left.id in names):
+    if not isinstance(left, ast.Name):
         return (), ()
     values: frozenset[Constant] | None = None
     if isinstance(op, (ast.Eq, ast.NotEq)):
@@ -360,7 +361,8 @@ def value_facts_of(test: ast.expr, names: Container[str]) -> tuple[tuple[ValueFa
     elif isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (ast.Tuple, ast.List, ast.Set)) and right.elts:
         items = [_constant(item) for item in right.elts]
         values = frozenset(item for item in items if item is not None) if None not in items else None
-    if values is None:
+    # (The names last: asking them may walk the function's body, `UnrebindableNames`.)
+    if values is None or left.id not in names:
         return (), ()
     holds = isinstance(op, (ast.Eq, ast.Is, ast.In))
     return (ValueFact(left.id, values, holds),), (ValueFact(left.id, values, not holds),)
@@ -425,5 +427,5 @@ def unrebindable_names(parameters: Collection[str], body: list[ast.stmt]) -> fro
             shared.add(node.rest)
         inner = own and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef))
         within = comprehended or isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp))
-        pending.extend((child, inner and not within, within) for child in ast.iter_child_nodes(node))
+        pending.extend((child, inner and not within, within) for child in binding_children(node))
     return frozenset(bound - shared)

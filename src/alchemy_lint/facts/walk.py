@@ -64,6 +64,26 @@ _LEAVES: frozenset[type[Any]] = frozenset(
 )
 
 
+#: Leaves that bind no name (constants, operators, contexts): what a walk for bindings skips.
+INERT_FOR_BINDINGS: frozenset[type[Any]] = frozenset(
+    cls for cls in _LEAVES if not issubclass(cls, (ast.Name, ast.Global, ast.Nonlocal, ast.alias))
+)
+
+
+def binding_children(node: ast.AST) -> list[ast.AST]:
+    """The children of `node` in `ast.iter_child_nodes` order, less the leaves that bind no name:
+    names, `global`/`nonlocal` statements and import aliases are kept."""
+    inert = INERT_FOR_BINDINGS
+    found: list[ast.AST] = []
+    for field in _CHILD_FIELDS.get(node.__class__, node._fields):
+        value = getattr(node, field, None)
+        if value.__class__ is list:
+            found.extend(item for item in value if item.__class__ not in inert and isinstance(item, ast.AST))
+        elif value.__class__ not in inert and isinstance(value, ast.AST):
+            found.append(value)
+    return found
+
+
 def child_nodes(node: ast.AST) -> Iterator[ast.AST]:
     """The children of `node` in `ast.iter_child_nodes` order, leaves left out (names,
     constants, operators): for the analyses that only ever look past them."""
