@@ -152,19 +152,22 @@ class ReachFinder:
         index keeps the one whose parameter the callee's summary returns the query results of."""
         if type(iterable) is ast.Await:
             call = iterable.value
-            text = expression_text(call.func) if isinstance(call, ast.Call) else None
+            if type(call) is not ast.Call:
+                return ()
+            text = expression_text(call.func)
             if text is None:
                 return ()
             shown = f"{text}()"
+            origins = self._call_origins(call) if self._call_origins is not None else ()
             # (A query of the session itself, `await session.scalars(q)`, before what its
             # receiver or arguments may be.)
-            own = self._query_loader(iterable)
+            own = self._query_loader(call, origins)
             if own:
                 return own
-            queried = self.queried(iterable)
+            queried = self._queried(call, origins)
             return tuple((ValueRef(shown, ref.origins), callee, argument) for callee, argument, ref in queried)
-        if type(iterable) is ast.Call:
-            return self._query_loader(iterable)
+        if type(iterable) is ast.Call and self._call_origins is not None:
+            return self._query_loader(iterable, self._call_origins(iterable))
         if type(iterable) is not ast.Name:
             return ()
         ref = self._value_ref(iterable)
@@ -180,15 +183,10 @@ class ReachFinder:
             for callee, argument, value in self._queried_of(iterable)
         )
 
-    def _query_loader(self, iterable: ast.Await | ast.Call) -> tuple[_Loader, ...]:
-        """The session whose query the comprehension iterates itself: `result.scalars()` of
-        `result = await session.execute(q)`, `(await session.scalars(q)).all()`."""
-        if self._call_origins is None:
-            return ()
-        call = iterable.value if type(iterable) is ast.Await else iterable
-        if type(call) is not ast.Call:
-            return ()
-        found = tuple(base for origin in self._call_origins(call) if (base := _query_session(origin)) is not None)
+    def _query_loader(self, call: ast.Call, origins: tuple[Origin, ...]) -> tuple[_Loader, ...]:
+        """The session whose query the comprehension iterates itself (`origins`: the call's):
+        `result.scalars()` of `result = await session.execute(q)`, `(await session.scalars(q)).all()`."""
+        found = tuple(base for origin in origins if (base := _query_session(origin)) is not None)
         if not found:
             return ()
         text = expression_text(call.func)
@@ -202,6 +200,12 @@ class ReachFinder:
         and where the value lands (`session` as `db` of `await Parent.list_all(db=session)`)."""
         call = value.value if type(value) is ast.Await else None
         if type(call) is not ast.Call or self._call_origins is None:
+            return ()
+        return self._queried(call, None)
+
+    def _queried(self, call: ast.Call, callee: tuple[Origin, ...] | None) -> tuple[Queried, ...]:
+        """`queried` of an awaited call, whose origins `callee` are when already known."""
+        if self._call_origins is None:
             return ()
         found: list[tuple[str, ValueRef]] = []
         receiver = self._receiver(call)
@@ -217,7 +221,8 @@ class ReachFinder:
                 found.append((argument, ValueRef(ref.text, ref.origins, received=ref.received)))
         if not found:
             return ()
-        callee = self._call_origins(call)
+        if callee is None:
+            callee = self._call_origins(call)
         return tuple((callee, argument, ref) for argument, ref in found[:_MAX_QUERIED]) if callee else ()
 
     def _receiver(self, call: ast.Call) -> ValueRef | None:

@@ -280,15 +280,20 @@ def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...], held
                     if found
                     else None
                 )
-                if unloaded is not None and found is not None:
-                    for reselect in access.reselects:
-                        again = _as_reselected(context, reselect, access.source, access.path, found.model)
-                        reads = (access.attribute,)
-                        if again is not None and (
-                            first_unloaded(index, again, access.loaded, reads, ("", 0), 0, in_session) is None
-                        ):
-                            unloaded = None
-                            break
+                if (
+                    unloaded is not None
+                    and found is not None
+                    and _reselected_loads(
+                        context,
+                        access.reselects,
+                        (access.source, access.path, found.model),
+                        access.loaded,
+                        (access.attribute,),
+                        ("", 0),
+                        in_session,
+                    )
+                ):
+                    unloaded = None
                 if unloaded is not None:
                     lazy = _handed(access.line, access.col, access.target, unloaded, context, access.source.line)
                     yield replace(lazy, autoflushed=access.autoflushed)
@@ -316,6 +321,30 @@ def _as_reselected(
     if not gives_back(context.index, reselect, source, owner):
         return None
     return resolve_object(context.index, reselect.source, path, context.path)
+
+
+def _reselected_loads(
+    context: FileContext,
+    reselects: tuple[Reselect, ...],
+    holder: tuple[ObjectSource, tuple[str, ...], str],
+    loaded: tuple[str, ...],
+    read: tuple[str, ...],
+    where: tuple[str, int],
+    in_session: Container[str],
+    set_below: tuple[tuple[str, ...], ...] = (),
+) -> bool:
+    """Whether a later query of the object's own row gave back this very object, loading `read`
+    as it did (the arguments after `holder`, the object's source, path and model, are those of
+    `first_unloaded`)."""
+    source, path, model = holder
+    for reselect in reselects:
+        again = _as_reselected(context, reselect, source, path, model)
+        if (
+            again is not None
+            and first_unloaded(context.index, again, loaded, read, where, 0, in_session, set_below) is None
+        ):
+            return True
+    return False
 
 
 def _reselect_loads(
@@ -489,15 +518,21 @@ def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], held: H
                 path = path[1:]
             where = (read.function, read.line)
             unloaded = first_unloaded(index, target, loaded, path, where, 0, in_session, read.assigned)
-            if unloaded is not None and handover.reselects and not handover.is_collection:
-                # A later query of its own row gave back this very object, loading as it did.
-                for reselect in handover.reselects:
-                    again = _as_reselected(context, reselect, handover.source, handover.path, target.model)
-                    if again is not None and (
-                        first_unloaded(index, again, loaded, path, where, 0, in_session, read.assigned) is None
-                    ):
-                        unloaded = None
-                        break
+            if (
+                unloaded is not None
+                and not handover.is_collection
+                and _reselected_loads(
+                    context,
+                    handover.reselects,
+                    (handover.source, handover.path, target.model),
+                    loaded,
+                    path,
+                    where,
+                    in_session,
+                    read.assigned,
+                )
+            ):
+                unloaded = None
             if unloaded is not None:
                 lazy = _handed(handover.line, handover.col, handover.target, unloaded, context, handover.source.line)
                 yield replace(lazy, autoflushed=handover.autoflushed)
