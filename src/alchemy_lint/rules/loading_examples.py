@@ -1322,6 +1322,30 @@ from sqlalchemy.orm import selectinload
 from app.db_models import Order, OrderItem
 
 
+async def product_names(session: AsyncSession, order_id: int) -> list[str]:
+    statement = (
+        select(OrderItem)
+        .where(OrderItem.order_id == order_id)
+        .options(selectinload(OrderItem.order).selectinload(Order.items).selectinload(OrderItem.product))
+    )
+    items = (await session.scalars(statement)).all()
+    return [item.product.name for item in items]
+""",
+        title=(
+            "A chain back to the queried objects through `back_populates`: `Order.items` holds each "
+            "queried item, so the loader after it loads `product` on them"
+        ),
+        topic=_LOADER_REACH,
+    ),
+    _example(
+        """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Order, OrderItem
+
+
 async def lines(session: AsyncSession, order_id: int) -> list[tuple[str, str]]:
     statement = (
         select(Order)
