@@ -58,19 +58,17 @@ def record(cls: type[_T]) -> type[_T]:
     if not cls.__doc__:
         # What `dataclasses` would ask `inspect.signature` for, without it.
         cls.__doc__ = f"{cls.__name__}(...)"
-    if cls.__bases__ == (object,):
-        # On `_HashSlot`, which keeps the hash once computed (`dataclasses` makes the class again
-        # for its slots in any case, from the same namespace).
-        namespace = {name: value for name, value in cls.__dict__.items() if name not in ("__dict__", "__weakref__")}
-        cls = cast("type[_T]", type(cls.__name__, (_HashSlot,), namespace))
-    built: Any = dataclasses.dataclass(slots=True, init=False, repr=False, eq=False)(cls)
-    fields = dataclasses.fields(built)
+    if cls.__bases__ != (object,):
+        raise TypeError(f"{cls.__qualname__}: a record has no base class")
+    dataclasses.dataclass(init=False, repr=False, eq=False)(cls)  # (its fields, on the class itself)
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
     if (
         any(not field.init or field.kw_only for field in fields)
-        or hasattr(built, "__post_init__")
+        or hasattr(cls, "__post_init__")
         or any(name in cls.__dict__ for name in _WRITTEN)
     ):
         raise TypeError(f"{cls.__qualname__}: a record writes its methods, and takes its fields as plain parameters")
+    built: Any = _slotted(cls, tuple(field.name for field in fields))
     state = _reader(tuple(field.name for field in fields))
     methods: dict[str, Callable[..., Any]] = {
         **_written_methods(fields),
@@ -94,6 +92,20 @@ class _HashSlot:
     why the slot is never part of the pickled state."""
 
     __slots__ = ("_hash",)
+
+
+def _slotted(cls: type, names: tuple[str, ...]) -> type:
+    """The class made again with a slot per field, on `_HashSlot`: what `dataclass(slots=True)`
+    does, which would make it again without that base."""
+    namespace = {
+        name: value
+        for name, value in cls.__dict__.items()
+        if name not in names and name not in ("__dict__", "__weakref__")
+    }
+    namespace["__slots__"] = names
+    built = type(cls)(cls.__name__, (_HashSlot,), namespace)
+    built.__qualname__ = cls.__qualname__
+    return built
 
 
 def is_record(cls: type) -> bool:
