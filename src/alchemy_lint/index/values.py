@@ -1385,13 +1385,25 @@ class ValueModel:
         if self._constructed is None:
             index = self.index
             self._constructed = {}
+            # (A project constructs its classes under a few names many times over: each name's
+            # owner is worked out once.)
+            owners: dict[tuple[str, bool], str | None] = {}
             for path, outline in index.outlines.items():
-                in_tests = index.is_test_module(path) if outline.merged.constructions else False
-                for site in outline.merged.constructions:
-                    callee = index.canonical(site.callee)
-                    if callee not in index.classes:
-                        continue
-                    owner = self.constructor_owner(callee, skip_first=site.via_super)
+                constructions = outline.merged.constructions
+                if not constructions:
+                    continue
+                in_tests = index.is_test_module(path)
+                for site in constructions:
+                    key = (site.callee, site.via_super)
+                    if key in owners:
+                        owner = owners[key]
+                    else:
+                        callee = index.canonical(site.callee)
+                        owner = owners[key] = (
+                            self.constructor_owner(callee, skip_first=site.via_super)
+                            if callee in index.classes
+                            else None
+                        )
                     if owner is not None:
                         self._constructed.setdefault(owner, []).append((site, in_tests))
         return self._constructed
