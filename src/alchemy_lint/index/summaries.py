@@ -28,6 +28,7 @@ from alchemy_lint.facts.model import (
 from alchemy_lint.facts.proxies import PROXY
 from alchemy_lint.facts.values import Origin, OriginKind, StepKind, paths_below, within
 from alchemy_lint.index.constructed import kept_paths
+from alchemy_lint.index.executing import Executes
 from alchemy_lint.index.forwards import handing_on
 from alchemy_lint.index.fresh_objects import with_fresh_state
 from alchemy_lint.index.maybe_commits import MaybeCommits
@@ -93,6 +94,8 @@ class Summaries:
         self.maybe_commits = MaybeCommits()
         #: Whether a coroutine may wait on the session it is handed (see `waiting`).
         self.waits = Waits()
+        #: Whether a coroutine runs statements on the value it is handed (see `executing`).
+        self.executes = Executes()
 
     # -- callees -----------------------------------------------------------------------
 

@@ -627,6 +627,18 @@ class ValueModel:
             found[qualname] = None
         return tuple(found)
 
+    def is_sync_connection(self, origins: Iterable[Origin]) -> bool:
+        """A sync `Connection`: annotated so (the one `AsyncConnection.run_sync(fn)` hands `fn`),
+        or Alembic's `op.get_bind()` / `context.get_bind()`, the connection a migration runs on
+        (sync, also under an async `env.py`)."""
+        origins = tuple(origins)
+        if not origins:
+            return False
+        if any(_alembic_bind(self.index.canonical(origin.name), origin) for origin in origins):
+            return True
+        value = self.of(origins)
+        return value.kind is ValueKind.CONNECTION and value.is_async is False
+
     def engine_of(self, origins: Iterable[Origin]) -> EngineRef | None:
         """The engine a value with these origins is (a factory's bind), or None when the index
         cannot tell which engine it is (a parameter, an annotation, origins that disagree)."""
@@ -1493,6 +1505,23 @@ def _api_flavour(api: Api) -> bool | None:
     if api is Api.CONNECTION_CLASS:
         return False
     return None
+
+
+#: Alembic's modules whose `get_bind()` gives the migration's sync connection.
+_ALEMBIC_BIND_OWNERS = frozenset({"alembic.op", "alembic.context"})
+_GET_BIND = "get_bind"
+
+
+def _alembic_bind(name: str, origin: Origin) -> bool:
+    """`op.get_bind()` (through any import spelling of `alembic.op`), or `get_bind()` imported
+    from it."""
+    if origin.kind is not OriginKind.NAME or not origin.steps:
+        return False
+    first = origin.steps[0]
+    if name in _ALEMBIC_BIND_OWNERS:
+        return first.kind is StepKind.METHOD and first.name == _GET_BIND and len(origin.steps) == 1
+    owner, _, leaf = name.rpartition(".")
+    return owner in _ALEMBIC_BIND_OWNERS and leaf == _GET_BIND and origin.steps == (CALL,)
 
 
 def _constructed_expiry(step: Step | None, override: bool | None) -> bool | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from alchemy_lint.facts.model import FunctionFacts, SpawnedWork, StoredValue, TaskSpawn
 from alchemy_lint.facts.values import Reach, ReachKind, ValueRef
 from alchemy_lint.findings import Finding
-from alchemy_lint.index import ProjectAnalysis, ProjectIndex, Value, ValueKind
+from alchemy_lint.index import Evidence, ProjectAnalysis, ProjectIndex, Value, ValueKind
 from alchemy_lint.index.runonce import SERVING
 from alchemy_lint.records import record
 from alchemy_lint.rules.base import Example, FileContext, Rule
@@ -177,11 +177,33 @@ class _Sessions:
     def _reached(self, reach: Reach) -> list[tuple[str, ValueRef, Value | None]]:
         values = self.context.index.values
         found: list[tuple[str, ValueRef, Value | None]] = list(values.sessions_reached(reach, self.function.qualname))
-        if not found and values.runs_statements_here(self.function, reach.ref.text):
+        if found:
+            return found
+        identity = f"{self.function.qualname}:{reach.ref.text}"
+        if values.runs_statements_here(self.function, reach.ref.text):
             # No origin says what it is, but the function runs statements on it: a session or a
             # connection either way.
-            found.append((f"{self.function.qualname}:{reach.ref.text}", reach.ref, None))
+            found.append((identity, reach.ref, None))
+        else:
+            callee = self._runs_in_callee(reach)
+            if callee is not None:
+                evidence = Evidence(f"(which {callee}() runs SQLAlchemy statements on)")
+                found.append((identity, reach.ref, Value(ValueKind.UNKNOWN, evidence=evidence)))
         return found
+
+    def _runs_in_callee(self, reach: Reach) -> str | None:
+        """The name of the project coroutine the value is handed to whole, when it runs
+        statements on it (itself or in a call it hands it on to) and no origin says the value is
+        anything else (an HTTP client, a project object)."""
+        if reach.how is not ReachKind.ARGUMENT or not reach.callee or reach.ref.holds:
+            return None
+        index = self.context.index
+        summaries = index.summaries
+        if index.values.of(reach.ref.origins).kind is not ValueKind.UNKNOWN:
+            return None
+        if not summaries.executes.call(summaries, reach.callee, reach.argument):
+            return None
+        return summaries.callees(reach.callee)[0].qualname.rsplit(".", 1)[-1]
 
     def uses(self, ref: ValueRef, identity: str) -> bool:
         """Whether a use of `ref` by the spawner touches the session known by `identity`."""
@@ -347,7 +369,11 @@ SESSION_SHARED_ACROSS_TASKS = Rule(
         "session`), a closure over it, a call the index cannot follow, or any other use counts (so does "
         "the name in the function's comments or strings: uses are counted in its text). "
         "Only sessions with evidence count (an annotation, a factory, the session helper, `self.x` set "
-        "from one): aiohttp's `ClientSession` and httpx's `AsyncClient` stay silent, and so do tasks that "
+        "from one; or usage: the function calls `execute`/`scalars`/`scalar`/`stream`/`get` on the value "
+        "with a SQLAlchemy statement or a model, or, for a value nothing else says anything of (a "
+        "library's helper gave it, an untyped parameter), every project coroutine it is handed to whole "
+        "does, itself or in a call it hands it on to, up to 8 calls deep): aiohttp's `ClientSession` "
+        "and httpx's `AsyncClient` stay silent, and so do tasks that "
         "each open their own session or receive the factory. Test modules (`conftest.py`, `test_*.py`, "
         "`*_test.py`, files under `tests/` or `test/`) share a session across tasks on purpose (to "
         "exercise a single-flight cache or a lock) and are not judged."

@@ -98,13 +98,17 @@ def check_adhoc_session(rule: Rule, context: FileContext) -> Iterator[Finding]:
 def _in_asyncio_code(context: FileContext, call: ApiCall) -> bool:
     """A sync `Session(...)` is a drift from the async factory where the code around it is async:
     inside an `async def`, or in a module that itself uses asyncio sessions. A sync script
-    elsewhere in the repository (a migration, a CLI, an example) has no async factory to use."""
+    elsewhere in the repository (a migration, a CLI, an example) has no async factory to use.
+    Neither has a sync function bound to a sync connection (`Session(conn)` in a function that
+    `AsyncConnection.run_sync` runs, `Session(op.get_bind())` in an Alembic data migration): it
+    joins that connection's transaction, which no factory session can. In an `async def` a sync
+    session is drift whatever its bind."""
     if not context.index.uses_asyncio:
         return False
-    if context.facts.uses_asyncio:
-        return True
     function = context.index.functions.get(call.function) if call.function else None
-    return function is not None and function.is_async
+    if function is not None and function.is_async:
+        return True
+    return context.facts.uses_asyncio and not context.index.values.is_sync_connection(call.bind)
 
 
 def _is_unbound_session(context: FileContext, call: ApiCall) -> bool:
@@ -132,7 +136,10 @@ ADHOC_SESSION = Rule(
         "helper would have guaranteed. Aliases (`S = AsyncSession`, `from ... import AsyncSession as S`) "
         "and SQLModel's `AsyncSession` count; the sync `Session(...)` counts in async code of a project "
         "that uses asyncio sessions (inside an `async def`, or in a module that uses asyncio sessions), "
-        "not in a sync script elsewhere in the repository. Annotations, `isinstance` checks, subclasses "
+        "not in a sync script elsewhere in the repository, nor in a sync function bound to a sync "
+        "connection (the function `AsyncConnection.run_sync` runs, an Alembic data migration on "
+        "`op.get_bind()`): it joins that connection's transaction, which no factory session can. "
+        "Annotations, `isinstance` checks, subclasses "
         "and `class_=AsyncSession` in a factory are not calls and stay silent; so do an unbound "
         "`Session()` (no argument: an in-memory unit of work that cannot reach a database) and "
         "`return AppSession(...)` in the `__call__` of a class that implements a session factory." + TESTS_NOT_JUDGED
@@ -154,6 +161,34 @@ def seed_reference_data() -> None:
 """,
             title="A sync `Session(engine)` in a sync script of an asyncio project",
             path="scripts/seed.py",
+            others=(DB_MODULE,),
+        ),
+        Example(
+            """\
+from alembic import op
+from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import Session
+
+
+def _copy_rows(connection: Connection) -> None:
+    with Session(connection) as session:
+        session.flush()
+
+
+async def _migrate(connection: AsyncConnection) -> None:
+    await connection.run_sync(_copy_rows)
+
+
+def upgrade() -> None:
+    with Session(bind=op.get_bind()) as session:
+        session.flush()
+""",
+            title=(
+                "A sync `Session` on the sync connection of `run_sync`, and on Alembic's `op.get_bind()` "
+                "in a data migration"
+            ),
+            path="migrations/versions/0002_copy_rows.py",
             others=(DB_MODULE,),
         ),
         Example(
