@@ -7,8 +7,10 @@ example must run clean. The known facts the rules rest on get their own tests.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -29,13 +31,50 @@ CASES = [
 
 
 def run_example(root: Path, path: str) -> dict[str, object]:
+    """What the example's entry raised when run against real SQLAlchemy (`runtime_harness.py`),
+    in a fork of this test process's harness server where the platform forks."""
     module = path.removesuffix(".py").replace("/", ".")
-    completed = subprocess.run(
-        [sys.executable, str(HARNESS), str(root), module], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert completed.returncode == 0, completed.stderr
-    outcome: dict[str, object] = json.loads(completed.stdout.strip().splitlines()[-1])
+    if not hasattr(os, "fork"):  # pragma: no cover - not on Linux
+        completed = subprocess.run(
+            [sys.executable, str(HARNESS), str(root), module], capture_output=True, text=True, timeout=120, check=False
+        )
+        assert completed.returncode == 0, completed.stderr
+        return _outcome(completed.stdout)
+    with tempfile.TemporaryDirectory() as folder:
+        stdout, stderr = Path(folder, "stdout"), Path(folder, "stderr")
+        status = _HARNESS.run({"root": str(root), "module": module, "stdout": str(stdout), "stderr": str(stderr)})
+        assert status == 0, stderr.read_text(encoding="utf-8", errors="replace")
+        return _outcome(stdout.read_text(encoding="utf-8"))
+
+
+def _outcome(stdout: str) -> dict[str, object]:
+    outcome: dict[str, object] = json.loads(stdout.strip().splitlines()[-1])
     return outcome
+
+
+class _HarnessServer:
+    """`runtime_harness.py --serve`, started on first use by each test process (each xdist
+    worker has its own) and ended by the end of its standard input when that process exits."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[str] | None = None
+
+    def run(self, request: dict[str, str]) -> int:
+        process = self._process
+        if process is None or process.poll() is not None:
+            process = self._process = subprocess.Popen(
+                [sys.executable, str(HARNESS), "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            )
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(json.dumps(request) + "\n")
+        process.stdin.flush()
+        reply = process.stdout.readline()
+        assert reply, f"the harness server ended (exit code {process.poll()})"
+        status: int = json.loads(reply)["status"]
+        return status
+
+
+_HARNESS = _HarnessServer()
 
 
 @pytest.mark.parametrize(("code", "example", "kind"), CASES)
