@@ -164,6 +164,7 @@ def relationship_facts(
         target = _target_name(annotation, table)
     cascade = _DeleteCascade() if call is None else _delete_cascade(call)
     foreign_keys, join, join_columns = _join_options(call) if call is not None else (None, None, None)
+    backref, backref_lazy, backref_uselist = _backref_options(call) if call is not None else (None, None, None)
     return RelationshipFacts(
         name,
         target,
@@ -180,7 +181,47 @@ def relationship_facts(
         join,
         join_columns,
         back_populates,
+        backref,
+        backref_lazy,
+        backref_uselist,
     )
+
+
+def _backref_options(call: ast.Call) -> tuple[str | None, str | None, bool | None]:
+    """The relationship `backref=` adds to the target: its name, `lazy=` and `uselist=`, from
+    `backref="x"` or `backref=backref("x", lazy=..., uselist=...)`, also in SQLModel's
+    `sa_relationship_kwargs` and `sa_relationship`. No name when any of them is no literal."""
+    options: list[tuple[str, ast.expr]] = []
+    for keyword in call.keywords:
+        if keyword.arg == "sa_relationship_kwargs":
+            options.extend(_mapping_items(keyword.value))
+        elif keyword.arg == "sa_relationship" and isinstance(keyword.value, ast.Call):
+            found = _backref_options(keyword.value)
+            if found[0] is not None:
+                return found
+        elif keyword.arg is not None:
+            options.append((keyword.arg, keyword.value))
+    value = next((value for option, value in options if option == "backref"), None)
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return value.value, None, None
+    parts = dotted_parts(value.func) if isinstance(value, ast.Call) else None
+    if value is None or not parts or parts[-1] != "backref" or not isinstance(value, ast.Call) or not value.args:
+        return None, None, None
+    name = value.args[0]
+    if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
+        return None, None, None
+    lazy: str | None = None
+    uselist: bool | None = None
+    for keyword in value.keywords:
+        if keyword.arg == "lazy":
+            lazy = _lazy_value(keyword.value)
+            if lazy is None:
+                return None, None, None
+        elif keyword.arg == "uselist":
+            if not (isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, bool)):
+                return None, None, None
+            uselist = keyword.value.value
+    return name.value, lazy, uselist
 
 
 _JoinOptions = tuple[tuple[str, ...] | None, str | None, tuple[str, ...] | None]

@@ -1003,6 +1003,7 @@ def analyse_function(
         returns=tuple(walker.returns),
         returns_only_objects=bool(walker.returns) and not walker.other_returns,
         handovers=tuple(walker.handovers.values()),
+        objectless_tuples=tuple(dict.fromkeys(walker.objectless_tuples)) if walker.returns else (),
         # What callers get when nothing fails: a commit in `try:` whose `except` handler logs the
         # error and returns still expires the caller's objects on the path that did not fail (one
         # failure at a time is what the rules judge); without such a path, every path counts.
@@ -1155,6 +1156,8 @@ class _LoadingWalker:
         #: it expired (every one: which object a walk meets first depends on how paths joined).
         self.expiries: dict[Expiry, dict[ObjectSource, None]] = {}
         self.other_returns = False
+        #: `return None, error`: the positions each objectless tuple fills with no literal.
+        self.objectless_tuples: list[tuple[int, ...]] = []
         self.loops: list[_LoopFrame] = []
         self._seen_returns: set[tuple[int, int]] = set()
         #: What each call runs, by call node: asked up to three times per call, and again on a
@@ -1830,7 +1833,11 @@ class _LoadingWalker:
         else:
             if isinstance(value, _Object):
                 self.created(value)
-            self.other_returns = True
+            gaps = _objectless_tuple(node.value)
+            if gaps is not None:
+                self.objectless_tuples.append(gaps)
+            else:
+                self.other_returns = True
 
     def response_validator(self) -> tuple[Origin, ...]:
         """What validates a route's returned value: its response model's `model_validate` (what
@@ -1860,6 +1867,15 @@ class _LoadingWalker:
             if isinstance(item, _Object) and item.row and not item.row[0]:
                 continue  # rows whose first item is no object: a caller takes the first for one
             if isinstance(item, _Object) and item.stage != "result" and item.source.kind is not SourceKind.NEW:
+                self.returns.append(self._returned(item, node, position))
+            elif (
+                isinstance(item, _Object)
+                and item.stage is None
+                and (item.expired or item.persistent or item.pending_in)
+            ):
+                # `return user, None`: a new object the function added (and maybe flushed or
+                # committed), at its position, as a plain `return user` gives it.
+                self.created(item)
                 self.returns.append(self._returned(item, node, position))
             elif isinstance(item, _Object):
                 self.created(item)
@@ -4117,6 +4133,15 @@ def _rows_of(row: _Tuple) -> _Object | None:
         return None
     models = tuple(item.source.model or "" if isinstance(item, _Object) else "" for item in row.items)
     return _Object(first.source, stage="list", row=models, expired=first.expired)
+
+
+def _objectless_tuple(expr: ast.expr | None) -> tuple[int, ...] | None:
+    """`return None, error`, a tuple none of whose items is an object the facts know (those
+    returns are read before): the positions it fills with no literal, where a caller trusts
+    nothing; None for anything but a tuple display (one with a starred item included)."""
+    if not isinstance(expr, ast.Tuple) or any(isinstance(item, ast.Starred) for item in expr.elts):
+        return None
+    return tuple(position for position, item in enumerate(expr.elts) if not isinstance(item, ast.Constant))
 
 
 def _holds_nothing(expr: ast.expr, in_tuple: bool = False) -> bool:

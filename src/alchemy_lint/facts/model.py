@@ -430,6 +430,13 @@ class RelationshipFacts:
     #: `back_populates=` as written: the relationship of the target that holds the other side
     #: (a literal string; None when absent or no literal).
     back_populates: str | None = None
+    #: `backref="x"` or `backref=backref("x", ...)`: the relationship this declaration adds to
+    #: the target (None when absent, no literal, or its `lazy=`/`uselist=` are no literals).
+    backref: str | None = None
+    #: The `lazy=` of a `backref("x", lazy=...)`, None for the default.
+    backref_lazy: str | None = None
+    #: The `uselist=` of a `backref("x", uselist=...)`, None when not given.
+    backref_uselist: bool | None = None
 
     @property
     def loads_on_delete(self) -> bool:
@@ -1062,10 +1069,16 @@ class ReturnedOptions:
 class FunctionLoading:
     accesses: tuple[ObjectAccess, ...] = ()
     #: One entry per `return` of ORM objects; `returns_only_objects` is False when some
-    #: other `return` exists (then callers do not trust the summary).
+    #: other `return` exists (then callers do not trust the summary), but for the returns of
+    #: `objectless_tuples`.
     returns: tuple[ReturnedObject, ...] = ()
     returns_only_objects: bool = False
     handovers: tuple[Handover, ...] = ()
+    #: `return None, error`: each `return` of a tuple that holds no object, as the positions it
+    #: fills with something other than a literal (a value the facts may not know to be no
+    #: object). A caller taking another position gets no object from it; one taking such a
+    #: position trusts nothing.
+    objectless_tuples: tuple[tuple[int, ...], ...] = ()
     #: What the function does to sessions on every path that returns normally (a path that
     #: raises never gets back to its caller): (session text, commit or rollback).
     effects: tuple[tuple[str, str], ...] = ()
@@ -1103,3 +1116,8 @@ class FunctionLoading:
     #: that session and the method.
     sessions: tuple[ValueRef, ...] = ()
     ties: tuple[SessionTie, ...] = ()
+
+    @property
+    def only_objects(self) -> bool:
+        """Every `return` gives ORM objects (a tuple of no object at all counts as none)."""
+        return self.returns_only_objects and not self.objectless_tuples

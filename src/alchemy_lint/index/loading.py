@@ -15,6 +15,7 @@ from alchemy_lint.facts.model import (
     WHOLE_REFRESH,
     Condition,
     FunctionFacts,
+    FunctionLoading,
     HandedObject,
     KnownArgument,
     LoaderPath,
@@ -188,7 +189,7 @@ def _resolve_call(
         held = _handed_under_key(index, source, function, position)
         if held is not None:
             return _resolve_handed(index, held, frozenset(), here, name, depth, caller)
-    if function.loading is None or not function.loading.returns_only_objects:
+    if function.loading is None or not _only_objects_at(function.loading, position):
         return _declared_return(index, function, source, position)
     settled = index.summaries.settled(
         function, source.flags, {known.key: known for known in caller.settled} if caller is not None else {}
@@ -1180,3 +1181,15 @@ def project_factory_expiry(index: ProjectIndex, asyncio: bool = False) -> bool |
     if len(sites) != 1:
         return None
     return index.values.of_factory(sites[0]).expire_on_commit
+
+
+def _only_objects_at(loading: FunctionLoading, position: int | str | None) -> bool:
+    """Whether every `return` gives ORM objects at `position`: the returns of a tuple that holds
+    no object (`return None, error`) give none at a position they fill with a literal."""
+    if not loading.objectless_tuples:
+        return loading.returns_only_objects
+    return (
+        loading.returns_only_objects
+        and isinstance(position, int)
+        and all(position not in gaps for gaps in loading.objectless_tuples)
+    )

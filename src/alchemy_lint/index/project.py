@@ -198,6 +198,7 @@ class ProjectIndex:
         self._class_chains: dict[str, tuple[ClassFacts, ...]] = {}
         self._config_classes: dict[str, Api | None] = {}
         self._relationships: dict[str, Mapping[str, RelationshipRef]] = {}
+        self._backrefs: dict[str, list[tuple[ClassFacts, RelationshipFacts]]] | None = None
         self._relative: dict[str, str] = relative_paths if relative_paths is not None else {}
         self._register_modules(outline.merged for outline in self.outlines.values())
         #: The first part of every module alias: a name that starts otherwise (`fastapi.Depends`,
@@ -536,12 +537,62 @@ class ProjectIndex:
         if known is not None:
             return known
         found: dict[str, RelationshipRef] = {}
-        for cls in self.class_chain(model):
+        chain = self.class_chain(model)
+        for cls in chain:
             for relationship in cls.relationships:
                 if relationship.name not in found:
                     found[relationship.name] = self._relationship_ref(cls, relationship)
+        # `backref="x"` on another model's relationship towards this model (or a base of it).
+        backrefs = self._backrefs_by_target()
+        for cls in chain:
+            for declaring, relationship in backrefs.get(cls.qualname, ()):
+                if relationship.backref is not None and relationship.backref not in found:
+                    found[relationship.backref] = self._backref_ref(cls, declaring, relationship)
         self._relationships[model] = answer = MappingProxyType(found)
         return answer
+
+    def _backrefs_by_target(self) -> Mapping[str, list[tuple[ClassFacts, RelationshipFacts]]]:
+        """The relationships declaring a `backref=`, by the model they point to."""
+        if self._backrefs is None:
+            self._backrefs = {}
+            for qualname, cls in self.classes.items():
+                for relationship in cls.relationships:
+                    if relationship.backref is None:
+                        continue
+                    target = self.resolve_model(relationship.target, near=qualname)
+                    if target is not None:
+                        self._backrefs.setdefault(target, []).append((cls, relationship))
+        return self._backrefs
+
+    def _backref_ref(
+        self, owner: ClassFacts, declaring: ClassFacts, relationship: RelationshipFacts
+    ) -> RelationshipRef:
+        """The relationship `backref=` adds to `owner`: back to the declaring model, the other
+        way round (a many-to-one's backref is a collection, a one-to-many's a many-to-one, an
+        association table's a collection); `backref(..., uselist=)` decides the collection."""
+        assert relationship.backref is not None
+        forward = self._many_to_one(declaring, relationship)
+        many_to_one = None if forward is None else not forward
+        if relationship.join == "secondary":
+            many_to_one = False
+        if relationship.backref_uselist is not None:
+            is_collection: bool | None = relationship.backref_uselist
+        elif many_to_one is not None:
+            is_collection = not many_to_one
+        else:
+            is_collection = None
+        return RelationshipRef(
+            model=owner.qualname,
+            name=relationship.backref,
+            target=declaring.qualname,
+            lazy=relationship.backref_lazy,
+            container=None,
+            path=self.class_paths.get(declaring.qualname, ""),
+            line=relationship.line,
+            is_collection=is_collection,
+            many_to_one=many_to_one,
+            back_populates=relationship.name,
+        )
 
     def columns(self, model: str) -> frozenset[str]:
         """The column attributes of a model (own and inherited): the names its class bodies
@@ -626,10 +677,16 @@ class ProjectIndex:
         return None
 
     def _is_collection(self, cls: ClassFacts, relationship: RelationshipFacts) -> bool | None:
-        """What the declaration says; for an untyped `tariff = relationship("Tariff")` beside a
-        `tariff_id` column of its own, a many-to-one (the convention for the foreign key)."""
+        """What the declaration says; for an untyped `relationship("Role")` with neither an
+        annotation nor `uselist=`, what SQLAlchemy's default `uselist` makes of its direction:
+        a collection over an association table (`secondary=`) or a foreign key on the target, a
+        scalar for a foreign key of its own; else, beside a `tariff_id` column of its own, a
+        many-to-one (the convention for the foreign key)."""
         if relationship.is_collection is not None:
             return relationship.is_collection
+        many_to_one = self._many_to_one(cls, relationship)
+        if many_to_one is not None:
+            return not many_to_one
         key = f"{relationship.name}_id"
         if any(key in owner.fields for owner in self.class_chain(cls.qualname)):
             return False

@@ -31,7 +31,7 @@ def gives_back(index: ProjectIndex, reselect: Reselect, source: ObjectSource, mo
         return False
     function = callee_function(index, source.callee)
     loading = function.loading if function is not None else None
-    if loading is None or not loading.returns_only_objects or not loading.returns:
+    if loading is None or not loading.only_objects or not loading.returns:
         return False
     return all(
         returned.source.session is not None

@@ -312,7 +312,7 @@ class Summaries:
             return False
         for function in functions:
             loading = function.loading
-            if loading is None or not loading.returns_only_objects or not loading.returns:
+            if loading is None or not loading.only_objects or not loading.returns:
                 return False
             received = self.received(function, argument, callee)
             for returned in loading.returns:
@@ -345,7 +345,7 @@ class Summaries:
             loading = function.loading
             if (
                 loading is None
-                or not loading.returns_only_objects
+                or not loading.only_objects
                 or not loading.returns
                 or function.parameters[:1] != ("self",)
             ):

@@ -1075,7 +1075,7 @@ def _as_left(context: FileContext, event: Expiry, depth: int) -> Expiry | None:
         return event
     function = callee_function(context.index, event.callee) if depth < _MAX_RETURN_DEPTH else None
     loading = function.loading if function is not None else None
-    if function is None or loading is None or not loading.returns_only_objects or not loading.returns:
+    if function is None or loading is None or not loading.only_objects or not loading.returns:
         return None
     last: Expiry | None = None
     for returned in loading.returns:
