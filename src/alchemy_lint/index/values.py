@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 _MAX_DEPTH = 8
 #: How many methods of one object are read to find the sessions a method call on it uses.
 _MAX_METHODS = 8
+#: How deep `_used_by_method` follows project objects kept inside project objects.
+_MAX_WRAPPER_DEPTH = 2
 #: How many different functions a call of a callable parameter is followed into.
 _MAX_PASSED_FUNCTIONS = 8
 _T = TypeVar("_T")
@@ -372,11 +374,12 @@ class ValueModel:
                     found.append((f"{scope}:{shown}", ValueRef(shown, facts.origins), kept))
         return found
 
-    def _used_by_method(self, reach: Reach, scope: str) -> list[tuple[str, ValueRef, Value]]:
+    def _used_by_method(self, reach: Reach, scope: str, depth: int = 0) -> list[tuple[str, ValueRef, Value]]:
         """`self.load(i)`: the sessions the method (or a subclass's override of it, or a method of
-        the object it calls in turn) uses off the object (`self.session.execute(...)`)."""
+        the object it calls in turn) uses off the object (`self.session.execute(...)`), also
+        inside a project object it keeps (`await self.users.get(i)`, see `_held_wrapper_sessions`)."""
         cls = self._receiver_class(reach.ref, scope)
-        if cls is None:
+        if cls is None or depth > _MAX_WRAPPER_DEPTH:
             return []
         # A subclass that overrides the spawning method itself never runs this spawn.
         spawner = scope[len(cls) + 1 :].split(".", 1)[0] if reach.ref.text == "self" else ""
@@ -409,6 +412,8 @@ class ValueModel:
             for text, origins, value in self._handed_sessions(cls, function, found, settled):
                 shown = reach.ref.text + text.removeprefix("self")
                 found[text] = (f"{scope}:{shown}", ValueRef(shown, origins), value)
+            for text, held in self._held_wrapper_sessions(cls, function, found, settled, scope, depth):
+                found[text] = held
             owner = qualname.rsplit(".", 1)[0]
             for invocation in function.invocations:
                 name = invocation.target
@@ -416,6 +421,41 @@ class ValueModel:
                 if name.rsplit(".", 1)[0] == owner and happens(invocation.guard, settled):
                     pending.extend(self._methods_named(cls, name.rsplit(".", 1)[-1], spawner))
         return list(found.values())
+
+    def _held_wrapper_sessions(
+        self,
+        cls: str,
+        function: FunctionFacts,
+        found: dict[str, tuple[str, ValueRef, Value]],
+        settled: dict[str, KnownArgument],
+        scope: str,
+        depth: int,
+    ) -> Iterator[tuple[str, tuple[str, ValueRef, Value]]]:
+        """The sessions inside the project objects the object keeps, when a method calls a method
+        of such an object that waits on its own session: `await self.users.get(i)` where
+        `__init__` set `self.users = UserRepository(session)`. Each is known by the method that
+        built the attribute and the value it was built from, so that `self.users` and
+        `self.orders` built from one `session` in `__init__` are one session."""
+        for read in function.parameter_reads:
+            if read.parameter != "self" or len(read.path) != 2 or not happens(read.guard, settled):
+                continue
+            name, method = read.path
+            text = f"self.{name}"
+            if text in found:
+                continue
+            attribute = self.index.class_attributes(cls).get(name)
+            if attribute is None or not attribute.holds:
+                continue
+            # (Only a project object whose method waits on the session it keeps: a wrapper whose
+            # method merely adds objects, or opens a session of its own, shares nothing.)
+            wrapper = Reach(ValueRef(text, attribute.origins), ReachKind.METHOD_CALL, method)
+            if not self._used_by_method(wrapper, scope, depth + 1):
+                continue
+            for inner in (reach for held in attribute.holds for reach in held.reaches):
+                value = self.of(inner.ref.origins)
+                if value.runs_statements:
+                    yield text, (f"{attribute.function}:{inner.ref.text}", inner.ref, value)
+                    break
 
     def _handed_sessions(
         self,
