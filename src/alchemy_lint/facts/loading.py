@@ -690,6 +690,19 @@ _TRUTHY = "\0truthy"
 
 
 @record
+class _Reached:
+    """The commits and rollbacks that expired objects on some path to here (those the facts
+    record in `FunctionLoading.expiries`), kept as an object keeps its own: what the session holds
+    is expired by those alone (`FunctionLoading.reached`)."""
+
+    events: frozenset[Expiry]
+
+
+#: The key under which a path carries `_Reached` (kept by a join with a path that made none).
+_REACHED = "\0reached"
+
+
+@record
 class _Savepoint:
     """A savepoint of `session` (`nested = await session.begin_nested()`, or `async with
     session.begin_nested() as nested:`), with the objects the code changed since it began (their
@@ -714,6 +727,7 @@ _Value = (
     | _Failed
     | _Savepoint
     | _Truthy
+    | _Reached
 )
 _Env = dict[str, _Value]
 
@@ -746,6 +760,8 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
         return left if left.line <= right.line else right
     if isinstance(left, _Truthy) and isinstance(right, _Truthy):
         return _Truthy(left.names & right.names)
+    if isinstance(left, _Reached) and isinstance(right, _Reached):
+        return _Reached(_expired_either(left.events, right.events))
     if isinstance(left, _Savepoint) and isinstance(right, _Savepoint):
         # Changed on some path: its rollback may expire the object.
         return _Savepoint(left.session, left.changed | right.changed) if left.session == right.session else None
@@ -946,6 +962,16 @@ def _hang_expiries(
     is (see `local_truths`)."""
     for name, value in joined.items():
         before, after = left.get(name), right.get(name)
+        if isinstance(value, _Reached) and isinstance(before, _Reached) and isinstance(after, _Reached):
+            if before.events != after.events:
+                joined[name] = _Reached(joined_expiries(before.events, after.events, left_only, right_only))
+            continue
+        if isinstance(value, _Reached) and isinstance(before or after, _Reached):
+            # Made on one path only: it holds where what was truthy on that path alone still is.
+            made, only = (before, left_only) if isinstance(before, _Reached) else (after, right_only)
+            assert isinstance(made, _Reached)
+            joined[name] = _Reached(joined_expiries(made.events, frozenset(), only, frozenset()))
+            continue
         if not (isinstance(value, _Object) and isinstance(before, _Object) and isinstance(after, _Object)):
             continue
         if before.expired == after.expired or value.expired != before.expired | after.expired:
@@ -1016,6 +1042,7 @@ def analyse_function(
         held=tuple(walker.held),
         returns_created=tuple(walker.returns_created),
         expiries=_expired_sources(walker.expiries),
+        reached=_reached_lines(walker.expiries, walker.reached),
         statements=statements,
         options=options,
         sessions=walker.received_sessions(node),
@@ -1155,6 +1182,8 @@ class _LoadingWalker:
         #: Each commit or rollback that expired a bound object, with the sources of the objects
         #: it expired (every one: which object a walk meets first depends on how paths joined).
         self.expiries: dict[Expiry, dict[ObjectSource, None]] = {}
+        #: By line of a read, a call or a `return`: the lines of those expiries on some path to it.
+        self.reached: dict[int, set[int]] = {}
         self.other_returns = False
         #: `return None, error`: the positions each objectless tuple fills with no literal.
         self.objectless_tuples: list[tuple[int, ...]] = []
@@ -1769,6 +1798,8 @@ class _LoadingWalker:
             else:
                 self.other_options_returns = True
             return
+        if self.expiries:
+            self.note_reached(node.lineno, env)
         returned = self.expr(node.value, env)
         value = _without_received(returned)
         key = (node.lineno, node.col_offset)
@@ -2076,6 +2107,10 @@ class _LoadingWalker:
                 kept = frozenset(e for e in value.expired if (e.session, e.method, e.line) not in gone)
                 if kept != value.expired:
                     env[name] = replace(value, expired=kept)
+            elif isinstance(value, _Reached):
+                kept = frozenset(e for e in value.events if (e.session, e.method, e.line) not in gone)
+                if kept != value.events:
+                    env[name] = _Reached(kept)
 
     @staticmethod
     def unexpire(name: str, env: _Env) -> None:
@@ -2489,6 +2524,8 @@ class _LoadingWalker:
             return None
         if not isinstance(owner, _Object) or owner.stage is not None:
             return None
+        if self.expiries:
+            self.note_reached(node.lineno, env)
         if node.attr == "awaitable_attrs":
             return _AwaitableAttrs(node.value.id if isinstance(node.value, ast.Name) else None, owner)
         self.record(node, owner, kind)
@@ -2573,6 +2610,8 @@ class _LoadingWalker:
     # -- calls ---------------------------------------------------------------------
 
     def call(self, node: ast.Call, env: _Env, awaited: bool = False) -> _Value | None:
+        if self.expiries:
+            self.note_reached(node.lineno, env)
         if self.method_aliases:
             node = self.unaliased(node)
         if self.truth_names:
@@ -3587,7 +3626,7 @@ class _LoadingWalker:
             if isinstance(current, _Object) and current.stage is None and current.session_text == ref.text:
                 self.expires_on_purpose = True
                 expiry = Expiry(ref.text, method, node.lineno)
-                self.expiries.setdefault(expiry, {})[current.source] = None
+                self.expired_here(expiry, current.source, env)
                 env[node.args[0].id] = current.expired_also(expiry)
             return None
         if method == "refresh" and awaited and node.args and isinstance(node.args[0], ast.Name):
@@ -3718,6 +3757,8 @@ class _LoadingWalker:
             for name, value in list(env.items()):
                 if isinstance(value, _Object) and any(not e.when_truthy.isdisjoint(falsy) for e in value.expired):
                     env[name] = replace(value, expired=without_falsy(value.expired, falsy))
+                elif isinstance(value, _Reached) and any(not e.when_truthy.isdisjoint(falsy) for e in value.events):
+                    env[name] = _Reached(without_falsy(value.events, falsy))
         updated = (known | truthy) - falsy
         if updated != known:
             self.truth_names |= truthy
@@ -3750,6 +3791,11 @@ class _LoadingWalker:
                 for each in forgotten:
                     expired = unconditioned(expired, each)
                 env[held] = replace(value, expired=expired)
+            elif isinstance(value, _Reached) and any(not e.when_truthy.isdisjoint(forgotten) for e in value.events):
+                events = value.events
+                for each in forgotten:
+                    events = unconditioned(events, each)
+                env[held] = _Reached(events)
 
     def forget_keys(self, name: str, env: _Env) -> None:
         """`name` is bound anew: the identity keys read from it no longer name the same row."""
@@ -3838,7 +3884,25 @@ class _LoadingWalker:
                     continue
                 if self._held_persistent(value, session):
                     env[name] = value.expired_also(expiry)
-                    self.expiries.setdefault(expiry, {})[value.source] = None
+                    self.expired_here(expiry, value.source, env)
+
+    def expired_here(self, expiry: Expiry, source: ObjectSource, env: _Env) -> None:
+        """`expiry` expired an object of `source` on this path: the facts record it, and the path
+        carries it on to what the session holds (see `_Reached`)."""
+        self.expiries.setdefault(expiry, {})[source] = None
+        reached = env.get(_REACHED)
+        if not isinstance(reached, _Reached):
+            env[_REACHED] = _Reached(frozenset({expiry}))
+        elif expiry not in reached.events:
+            env[_REACHED] = _Reached(reached.events | {expiry})
+
+    def note_reached(self, line: int, env: _Env) -> None:
+        """What expired objects on some path to `line` (noted once any expiry was made: a line
+        no visit noted is told by its place, see `_reached_lines`)."""
+        reached = env.get(_REACHED)
+        lines = self.reached.setdefault(line, set())
+        if isinstance(reached, _Reached):
+            lines.update(event.line for event in reached.events)
 
     def _held_persistent(self, value: _Object, session: str) -> bool:
         """The object sits in `session` as a persistent one (a pending one is only expunged)."""
@@ -3874,7 +3938,7 @@ class _LoadingWalker:
             elif value.pending_in is not None or not value.persistent:
                 continue
             env[held] = value.expired_also(expiry)
-            self.expiries.setdefault(expiry, {})[value.source] = None
+            self.expired_here(expiry, value.source, env)
         env[name] = _Savepoint(savepoint.session)
 
     def end_of_transaction(self, session: str, method: str, line: int, env: _Env, opened_by: str = "") -> None:
@@ -3943,7 +4007,7 @@ class _LoadingWalker:
                     value = replace(value, pending_in=None)
             if method != "flush":
                 value = replace(value, expired=value.expired | {expiry})
-                self.expiries.setdefault(expiry, {})[value.source] = None
+                self.expired_here(expiry, value.source, env)
             env[name] = value
 
     def autoflush(self, session: str, line: int, env: _Env) -> None:
@@ -4091,6 +4155,20 @@ def _expired_sources(expiries: dict[Expiry, dict[ObjectSource, None]]) -> tuple[
         tied = [(source, expiry) for _, source, expiry in group]
         ordered.extend(sorted(tied, key=lambda pair: repr(pair[0])) if len(tied) > 1 else tied)
     return tuple(ordered)
+
+
+def _reached_lines(
+    expiries: Collection[Expiry], reached: dict[int, set[int]]
+) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    """`FunctionLoading.reached`: the lines where what expired objects on the paths to them
+    is not what their place tells (every expiry on an earlier line)."""
+    lines = sorted({expiry.line for expiry in expiries})
+    found: list[tuple[int, tuple[int, ...]]] = []
+    for line, events in sorted(reached.items()):
+        events.discard(line)
+        if events != {each for each in lines if each < line}:
+            found.append((line, tuple(sorted(events))))
+    return tuple(found)
 
 
 def _line_order(expiry: Expiry) -> tuple[int, str, str, str]:

@@ -1105,6 +1105,11 @@ class FunctionLoading:
     #: The commits and rollbacks that expired objects the function holds, each with the source
     #: of each of them (its session says whether a commit expires), one pair per source.
     expiries: tuple[tuple[ObjectSource, Expiry], ...] = ()
+    #: By line of a read, a call or a `return`, the lines of those expiries that happen on some
+    #: path to it, where that is not every one on an earlier line (a rollback under `if form ==
+    #: "a":` reaches no read under a later `if form == "b":`; one later in a loop's body reaches
+    #: the next iteration's reads). A line not listed is reached by every earlier one.
+    reached: tuple[tuple[int, tuple[int, ...]], ...] = ()
     #: The statements the function returns (each a QUERY source without a session), when every
     #: `return` returns one: a helper that builds a query for its callers to run.
     statements: tuple[ObjectSource, ...] = ()

@@ -16,6 +16,7 @@ users with `selectinload(User.orders)`), and a lazy load when one had not.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from alchemy_lint.facts.model import FunctionFacts, LoaderStrategy, ObjectSource, SourceKind
@@ -46,6 +47,9 @@ class HeldModels:
     #: Lines of the commits and rollbacks that expire the function's objects. The identity map
     #: answers a many-to-one to an expired object with a refresh of it, which is SQL.
     expiries: tuple[int, ...] = ()
+    #: By line, the expiry lines that happen on some path to it, where that is not every
+    #: earlier one (`FunctionLoading.reached`): an expiry on no path to a read leaves it fresh.
+    reached: Mapping[int, frozenset[int]] = field(default_factory=dict)
 
     def at(self, line: int, before: bool = False) -> frozenset[str]:
         """The models held, unexpired, when `line` runs (obtained on the same line counts, but
@@ -54,8 +58,12 @@ class HeldModels:
         return frozenset(held | self.parameters) if self.fresh(0, line) else frozenset(held)
 
     def fresh(self, since: int, line: int) -> bool:
-        """No expiry of the function's objects between `since` and `line`."""
-        return not any(since < expiry < line for expiry in self.expiries)
+        """No expiry of the function's objects after `since` on a path to `line` (the walk
+        tells which reach it; one on the same line, as by place, does not count)."""
+        reached = self.reached.get(line)
+        if reached is None:
+            return not any(since < expiry < line for expiry in self.expiries)
+        return not any(since < expiry != line and expiry in reached for expiry in self.expiries)
 
     def holds(self, since: int, line: int, before: bool = False) -> bool:
         """An object obtained on line `since` is held, unexpired, when `line` runs."""
@@ -190,6 +198,7 @@ def held_models(index: ProjectIndex, function: FunctionFacts, path: str, expirie
         frozenset(model for model in parameters if model is not None and index.is_model(model)),
         tuple(sorted(obtained)),
         tuple(sorted(set(expiries))),
+        {line: frozenset(lines) for line, lines in loading.reached} if loading is not None else {},
     )
 
 
