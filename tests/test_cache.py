@@ -302,9 +302,10 @@ def test_a_run_answered_from_the_cache_imports_no_facts_index_or_rules(app: Path
 
 
 #: What a check of one file imports only where it needs it: the pool machinery (`-j` with files
-#: enough to share), a temporary-file module, JSON (its output formats) and pathspec (ignore
-#: files with patterns).
-NOT_IMPORTED_FOR_ONE_FILE = ("multiprocessing", "concurrent.futures", "tempfile", "json", "pathspec")
+#: enough to share), a temporary-file module, JSON (its output formats), pathspec (ignore
+#: files with patterns) and shutil (with bz2 and lzma: argparse's help formatter imports it for
+#: the terminal's width).
+NOT_IMPORTED_FOR_ONE_FILE = ("multiprocessing", "concurrent.futures", "tempfile", "json", "pathspec", "shutil")
 
 
 def test_checking_one_edited_file_imports_no_pool_tempfile_json_or_pathspec(
