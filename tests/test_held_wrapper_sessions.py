@@ -138,6 +138,18 @@ async def shared(factory, count: int) -> None:
 
 async def per_task(factory, count: int) -> None:
     await FactoryCatalog(factory).load_both(1, count)
+
+
+async def two_catalogs(first: Catalog, second: Catalog) -> None:
+    await asyncio.gather(first.load_category(1), second.load_category(2))
+
+
+class Shelves:
+    def __init__(self, left: Catalog, right: Catalog) -> None:
+        self.left, self.right = left, right
+
+    async def load_both(self) -> None:
+        await asyncio.gather(self.left.load_category(1), self.right.load_category(2))
 """
 
 
@@ -186,3 +198,14 @@ def test_repositories_opening_a_session_per_call_run_clean_at_run_time(tmp_path:
     module = _load(CATALOG, "catalog_per_task")
     outcomes = asyncio.run(_run(tmp_path / "per_task.sqlite", module, module.per_task, poolclass=NullPool))
     assert outcomes == [None] * ATTEMPTS
+
+
+def test_two_objects_of_one_class_hold_two_sessions(tmp_path: Path) -> None:
+    """Each `Catalog` keeps the session it was built with: two of them, gathered, share nothing
+    that the code shows (the repositories' session is known per object, not per class)."""
+    root = write_project(tmp_path / "p", {"app/__init__.py": "", "app/catalog.py": CATALOG})
+    lines = {finding.line for finding in findings_in(root, "app/catalog.py", "ASA201")}
+    quiet = [_lines(CATALOG, "gather(first.load_category(1)")[0], _gather_line("Shelves")]
+    assert not lines & set(quiet)
+    assert _gather_line("Catalog") in lines
+

@@ -412,7 +412,9 @@ class ValueModel:
             for text, origins, value in self._handed_sessions(cls, function, found, settled):
                 shown = reach.ref.text + text.removeprefix("self")
                 found[text] = (f"{scope}:{shown}", ValueRef(shown, origins), value)
-            for text, held in self._held_wrapper_sessions(cls, function, found, settled, scope, depth):
+            for text, held in self._held_wrapper_sessions(
+                cls, function, found, settled, (scope, reach.ref.text), depth
+            ):
                 found[text] = held
             owner = qualname.rsplit(".", 1)[0]
             for invocation in function.invocations:
@@ -428,14 +430,17 @@ class ValueModel:
         function: FunctionFacts,
         found: dict[str, tuple[str, ValueRef, Value]],
         settled: dict[str, KnownArgument],
-        scope: str,
+        where: tuple[str, str],
         depth: int,
     ) -> Iterator[tuple[str, tuple[str, ValueRef, Value]]]:
         """The sessions inside the project objects the object keeps, when a method calls a method
         of such an object that waits on its own session: `await self.users.get(i)` where
-        `__init__` set `self.users = UserRepository(session)`. Each is known by the method that
+        `__init__` set `self.users = UserRepository(session)`. Each is known by the object
+        (`where`: the scope and the text of the object the methods are called on), the method that
         built the attribute and the value it was built from, so that `self.users` and
-        `self.orders` built from one `session` in `__init__` are one session."""
+        `self.orders` built from one `session` in `__init__` are one session, and two objects of
+        the class (`a.load()`, `b.load()`) two sessions."""
+        scope, receiver = where
         for read in function.parameter_reads:
             if read.parameter != "self" or len(read.path) != 2 or not happens(read.guard, settled):
                 continue
@@ -454,7 +459,7 @@ class ValueModel:
             for inner in (reach for held in attribute.holds for reach in held.reaches):
                 value = self.of(inner.ref.origins)
                 if value.runs_statements:
-                    yield text, (f"{attribute.function}:{inner.ref.text}", inner.ref, value)
+                    yield text, (f"{scope}:{receiver}:{attribute.function}:{inner.ref.text}", inner.ref, value)
                     break
 
     def _handed_sessions(
