@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from alchemy_lint.facts.model import FunctionFacts
 from alchemy_lint.facts.quiet import handed_on
 from alchemy_lint.facts.values import Origin
+from alchemy_lint.index.recursion import RecursiveMemo
 
 if TYPE_CHECKING:
     from alchemy_lint.index.summaries import Summaries
@@ -26,7 +27,8 @@ class Executes:
     each question (see `Waits`)."""
 
     def __init__(self) -> None:
-        self._found: dict[tuple[str, str], bool] = {}
+        # (A recursive call runs no statement of its own; deeper than `MAX_DEPTH`, none counts.)
+        self._memo: RecursiveMemo[tuple[str, str], bool] = RecursiveMemo(False, False, MAX_DEPTH)
 
     def call(self, summaries: Summaries, callee: tuple[Origin, ...], argument: str) -> bool:
         """Whether every function the call may run is an async function of the project that runs
@@ -43,21 +45,15 @@ class Executes:
         return any(self._executes(summaries, function, inner, depth) for inner in inners)
 
     def _executes(self, summaries: Summaries, function: FunctionFacts, parameter: str, depth: int) -> bool:
-        key = (function.qualname, parameter)
-        known = self._found.get(key)
-        if known is not None:
-            return known
-        if depth >= MAX_DEPTH:
-            return False
-        self._found[key] = False  # a recursive call runs no statement of its own
-        executes = summaries.index.values.runs_statements_here(function, parameter)
-        if not executes:
+        def answer() -> bool:
+            if summaries.index.values.runs_statements_here(function, parameter):
+                return True
             for forward in handed_on(function.forwards, parameter):
                 functions = summaries.callees(forward.callee)
                 if functions and all(
                     self._lands(summaries, callee, forward.callee, forward.argument, depth + 1) for callee in functions
                 ):
-                    executes = True
-                    break
-        self._found[key] = executes
-        return executes
+                    return True
+            return False
+
+        return self._memo.ask((function.qualname, parameter), depth, answer)

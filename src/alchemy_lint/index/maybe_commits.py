@@ -21,6 +21,7 @@ from alchemy_lint.facts.model import WRAPPED, FunctionFacts, KnownArgument
 from alchemy_lint.facts.values import Origin
 from alchemy_lint.index.forwards import handing_on
 from alchemy_lint.index.fresh_objects import with_fresh_state
+from alchemy_lint.index.recursion import RecursiveMemo
 
 if TYPE_CHECKING:
     from alchemy_lint.index.summaries import Summaries
@@ -47,7 +48,8 @@ class MaybeCommits:
     not break)."""
 
     def __init__(self) -> None:
-        self._found: dict[Key, str | None] = {}
+        # (A recursive call commits nothing more; deeper than `MAX_DEPTH`, nothing counts.)
+        self._memo: RecursiveMemo[Key, str | None] = RecursiveMemo(None, None, MAX_DEPTH + 1)
 
     def call(
         self, summaries: Summaries, callee: tuple[Origin, ...], argument: str, flags: tuple[KnownArgument, ...]
@@ -80,14 +82,11 @@ class MaybeCommits:
         as `received` on some path these arguments allow."""
         settled = summaries.flags(function, flags)
         key = (function.qualname, received, tuple(sorted(settled.items())))
-        if key in self._found:
-            return self._found[key]
-        self._found[key] = None  # a recursive call commits nothing more
-        if depth > MAX_DEPTH:
-            return None
-        found = self._own(function, received, settled) or self._below(summaries, function, received, settled, depth)
-        self._found[key] = found
-        return found
+
+        def answer() -> str | None:
+            return self._own(function, received, settled) or self._below(summaries, function, received, settled, depth)
+
+        return self._memo.ask(key, depth, answer)
 
     @staticmethod
     def _own(function: FunctionFacts, received: str, settled: dict[str, KnownArgument]) -> str | None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from alchemy_lint.facts.model import FunctionFacts
 from alchemy_lint.facts.quiet import handed_on
 from alchemy_lint.facts.values import Origin
+from alchemy_lint.index.recursion import RecursiveMemo
 
 if TYPE_CHECKING:
     from alchemy_lint.index.summaries import Summaries
@@ -28,7 +29,8 @@ class Waits:
     each question (see `MaybeCommits`)."""
 
     def __init__(self) -> None:
-        self._found: dict[tuple[str, str], bool] = {}
+        # (A recursive call adds no wait of its own; deeper than `MAX_DEPTH`, a wait counts.)
+        self._memo: RecursiveMemo[tuple[str, str], bool] = RecursiveMemo(False, True, MAX_DEPTH)
 
     def call(self, summaries: Summaries, callee: tuple[Origin, ...], argument: str) -> bool:
         """Whether the coroutine a call makes may wait on the session it hands over as
@@ -48,20 +50,16 @@ class Waits:
         return not inners or any(self._waits(summaries, function, inner, depth) for inner in inners)
 
     def _waits(self, summaries: Summaries, function: FunctionFacts, parameter: str, depth: int) -> bool:
-        key = (function.qualname, parameter)
-        known = self._found.get(key)
-        if known is not None:
-            return known
-        if parameter not in function.quiet_parameters or depth >= MAX_DEPTH:
+        if parameter not in function.quiet_parameters:
             return True
-        self._found[key] = False  # a recursive call adds no wait of its own
-        waits = False
-        for forward in handed_on(function.forwards, parameter):
-            functions = summaries.callees(forward.callee)
-            if not functions or any(
-                self._lands(summaries, callee, forward.callee, forward.argument, depth + 1) for callee in functions
-            ):
-                waits = True
-                break
-        self._found[key] = waits
-        return waits
+
+        def answer() -> bool:
+            for forward in handed_on(function.forwards, parameter):
+                functions = summaries.callees(forward.callee)
+                if not functions or any(
+                    self._lands(summaries, callee, forward.callee, forward.argument, depth + 1) for callee in functions
+                ):
+                    return True
+            return False
+
+        return self._memo.ask((function.qualname, parameter), depth, answer)
