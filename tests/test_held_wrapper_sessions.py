@@ -208,4 +208,3 @@ def test_two_objects_of_one_class_hold_two_sessions(tmp_path: Path) -> None:
     quiet = [_lines(CATALOG, "gather(first.load_category(1)")[0], _gather_line("Shelves")]
     assert not lines & set(quiet)
     assert _gather_line("Catalog") in lines
-

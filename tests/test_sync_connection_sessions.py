@@ -121,6 +121,30 @@ async def copy_rows(connection: Connection) -> None:
 """
 
 
+OPENED_CONNECTION = """\
+from sqlalchemy import create_engine
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import Session
+
+sync_engine = create_engine("sqlite://")
+
+
+async def migrate(conn: AsyncConnection) -> None:
+    await conn.run_sync(lambda sync_conn: None)
+
+
+def _copy_rows() -> None:
+    with sync_engine.connect() as connection:
+        with Session(connection) as session:
+            session.flush()
+
+
+def _copy_more() -> None:
+    session = Session(bind=sync_engine.connect())
+    session.flush()
+"""
+
+
 def _project(root: Path, source: str, relative: str = "app/migrations/copy.py") -> Path:
     return write_project(root, {"app/__init__.py": "", "app/db.py": DATABASE, relative: source})
 
@@ -149,6 +173,14 @@ def test_sync_session_on_an_engine_in_an_asyncio_module_is_still_reported(tmp_pa
     root = _project(tmp_path / "p", ENGINE_BOUND)
     found = findings_in(root, "app/migrations/copy.py", "ASA101")
     assert [f.line for f in found] == [12]
+
+
+def test_sync_session_on_a_connection_the_code_opens_itself_is_still_reported(tmp_path: Path) -> None:
+    """Only a connection handed in (annotated, or Alembic's) joins a transaction no factory
+    session can: one the code opens from its own sync engine is that engine's drift."""
+    root = _project(tmp_path / "p", OPENED_CONNECTION)
+    found = findings_in(root, "app/migrations/copy.py", "ASA101")
+    assert [f.line for f in found] == [14, 19]
 
 
 def test_sync_session_on_a_connection_in_an_async_def_is_still_reported(tmp_path: Path) -> None:

@@ -673,14 +673,18 @@ class ValueModel:
         return tuple(found)
 
     def is_sync_connection(self, origins: Iterable[Origin]) -> bool:
-        """A sync `Connection`: annotated so (the one `AsyncConnection.run_sync(fn)` hands `fn`),
-        or Alembic's `op.get_bind()` / `context.get_bind()`, the connection a migration runs on
-        (sync, also under an async `env.py`)."""
+        """A sync `Connection` handed in: a value annotated so (the parameter
+        `AsyncConnection.run_sync(fn)` fills), or Alembic's `op.get_bind()` /
+        `context.get_bind()`, the connection a migration runs on (sync, also under an async
+        `env.py`). Not a connection the code opens itself (`sync_engine.connect()`): a sync
+        engine beside the async factory is the drift ASA101 reports."""
         origins = tuple(origins)
         if not origins:
             return False
         if any(_alembic_bind(self.index.canonical(origin.name), origin) for origin in origins):
             return True
+        if not all(origin.kind is OriginKind.ANNOTATION and not origin.steps for origin in origins):
+            return False
         value = self.of(origins)
         return value.kind is ValueKind.CONNECTION and value.is_async is False
 
