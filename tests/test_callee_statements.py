@@ -95,6 +95,36 @@ async def fetch_all(client, urls: list[str]) -> list[str]:
 """
 
 
+POOL = """\
+import asyncio
+
+import databases
+from sqlalchemy import insert, select
+
+from app.trends import Order
+from plugin_orm import get_session
+
+database = databases.Database("sqlite+aiosqlite:///orders.db")
+
+
+async def add(db, number: int) -> None:
+    await db.execute(insert(Order).values(status=f"seen {number}"))
+
+
+async def count(db, number: int) -> int:
+    return len((await db.execute(select(Order).where(Order.id > number))).all())
+
+
+async def add_both() -> None:
+    await asyncio.gather(add(database, 1), add(database, 2))
+
+
+async def count_both() -> None:
+    session = get_session()
+    await asyncio.gather(count(session, 1), count(session, 2))
+"""
+
+
 def _lines(source: str, marker: str) -> list[int]:
     return [number for number, line in enumerate(source.splitlines(), 1) if marker in line]
 
@@ -117,6 +147,16 @@ def test_callees_that_only_add_and_a_session_per_task_are_clean(tmp_path: Path) 
 def test_http_client_handed_to_callees_is_clean(tmp_path: Path) -> None:
     root = write_project(tmp_path / "p", {"app/__init__.py": "", "app/fetch.py": HTTP, "app/db.py": _DB})
     assert findings_in(root, "app/fetch.py", "ASA201") == []
+
+
+def test_an_instance_of_a_library_class_handed_to_statement_callees_is_clean(tmp_path: Path) -> None:
+    """`databases.Database(url)` is a pool its tasks may share: its origin says what it is (an
+    instance of a class no evidence makes a session), where a library function's result
+    (`get_session()`) says nothing, and the callees' statements decide."""
+    files = {"app/__init__.py": "", "app/trends.py": SERVICE, "app/pool.py": POOL}
+    root = write_project(tmp_path / "p", files)
+    found = findings_in(root, "app/pool.py", "ASA201")
+    assert [finding.line for finding in found] == _lines(POOL, "gather(count(session")
 
 
 _DB = """\

@@ -672,6 +672,24 @@ class ValueModel:
             found[qualname] = None
         return tuple(found)
 
+    def made_by_a_class(self, origins: Iterable[Origin], depth: int = 0) -> bool:
+        """`databases.Database(url)`, `Pool.create(...)`, or a module-level name bound to one: an
+        instance of a class that no evidence makes a session (a library's pool of connections,
+        which tasks may share), so a value its origin says something of, where a library
+        function's result (`get_session()`) says nothing. Classes are named in CapWords."""
+        for origin in origins:
+            if origin.kind is OriginKind.NAME and not origin.steps:
+                kept = self.index.module_values.get(self.index.canonical(origin.name))
+                if kept and depth < _MAX_NAME_HOPS and self.made_by_a_class(kept, depth + 1):
+                    return True
+            elif origin.steps:
+                # `Database(url)`, `Pool.create(...)`, and `databases.Database(url)`, a module's member.
+                first = origin.steps[0]
+                called = (origin.name.rsplit(".", 1)[-1], first.name if first.kind is StepKind.METHOD else "")
+                if any(name[:1].isupper() for name in called):
+                    return True
+        return False
+
     def is_sync_connection(self, origins: Iterable[Origin]) -> bool:
         """A sync `Connection` handed in: a value annotated so (the parameter
         `AsyncConnection.run_sync(fn)` fills), or Alembic's `op.get_bind()` /
@@ -1555,6 +1573,9 @@ def _api_flavour(api: Api) -> bool | None:
         return False
     return None
 
+
+#: How many module-level names `made_by_a_class` follows (`db = Database(url)`, `database = db`).
+_MAX_NAME_HOPS = 3
 
 #: Alembic's modules whose `get_bind()` gives the migration's sync connection.
 _ALEMBIC_BIND_OWNERS = frozenset({"alembic.op", "alembic.context"})

@@ -194,12 +194,13 @@ class _Sessions:
     def _runs_in_callee(self, reach: Reach) -> str | None:
         """The name of the project coroutine the value is handed to whole, when it runs
         statements on it (itself or in a call it hands it on to) and no origin says the value is
-        anything else (an HTTP client, a project object)."""
+        anything else (an HTTP client, a project object, an instance of a library's class)."""
         if reach.how is not ReachKind.ARGUMENT or not reach.callee or reach.ref.holds:
             return None
         index = self.context.index
         summaries = index.summaries
-        if index.values.of(reach.ref.origins).kind is not ValueKind.UNKNOWN:
+        origins = reach.ref.origins
+        if index.values.of(origins).kind is not ValueKind.UNKNOWN or index.values.made_by_a_class(origins):
             return None
         if not summaries.executes.call(summaries, reach.callee, reach.argument):
             return None
