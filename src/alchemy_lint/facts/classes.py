@@ -163,8 +163,10 @@ def relationship_facts(
     if target is None and annotation is not None:
         target = _target_name(annotation, table)
     cascade = _DeleteCascade() if call is None else _delete_cascade(call)
-    foreign_keys, join, join_columns = _join_options(call) if call is not None else (None, None, None)
-    backref, backref_lazy, backref_uselist = _backref_options(call) if call is not None else (None, None, None)
+    foreign_keys, join, join_columns, remote_side = _join_options(call) if call is not None else (None, None, None, ())
+    backref, backref_lazy, backref_uselist, backref_remote_side = (
+        _backref_options(call) if call is not None else (None, None, None, ())
+    )
     return RelationshipFacts(
         name,
         target,
@@ -184,13 +186,19 @@ def relationship_facts(
         backref,
         backref_lazy,
         backref_uselist,
+        remote_side,
+        backref_remote_side,
     )
 
 
-def _backref_options(call: ast.Call) -> tuple[str | None, str | None, bool | None]:
-    """The relationship `backref=` adds to the target: its name, `lazy=` and `uselist=`, from
-    `backref="x"` or `backref=backref("x", lazy=..., uselist=...)`, also in SQLModel's
-    `sa_relationship_kwargs` and `sa_relationship`. No name when any of them is no literal."""
+_BackrefOptions = tuple[str | None, str | None, bool | None, tuple[str, ...] | None]
+
+
+def _backref_options(call: ast.Call) -> _BackrefOptions:
+    """The relationship `backref=` adds to the target: its name, `lazy=`, `uselist=` and
+    `remote_side=` (see `_remote_side`), from `backref="x"` or `backref=backref("x", lazy=...,
+    uselist=..., remote_side=...)`, also in SQLModel's `sa_relationship_kwargs` and
+    `sa_relationship`. No name when any of the first three is no literal."""
     options: list[tuple[str, ast.expr]] = []
     for keyword in call.keywords:
         if keyword.arg == "sa_relationship_kwargs":
@@ -203,45 +211,57 @@ def _backref_options(call: ast.Call) -> tuple[str | None, str | None, bool | Non
             options.append((keyword.arg, keyword.value))
     value = next((value for option, value in options if option == "backref"), None)
     if isinstance(value, ast.Constant) and isinstance(value.value, str):
-        return value.value, None, None
+        return value.value, None, None, ()
     parts = dotted_parts(value.func) if isinstance(value, ast.Call) else None
     if value is None or not parts or parts[-1] != "backref" or not isinstance(value, ast.Call) or not value.args:
-        return None, None, None
+        return None, None, None, ()
     name = value.args[0]
     if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
-        return None, None, None
+        return None, None, None, ()
     lazy: str | None = None
     uselist: bool | None = None
+    remote_side: tuple[str, ...] | None = ()
     for keyword in value.keywords:
         if keyword.arg == "lazy":
             lazy = _lazy_value(keyword.value)
             if lazy is None:
-                return None, None, None
+                return None, None, None, ()
         elif keyword.arg == "uselist":
             if not (isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, bool)):
-                return None, None, None
+                return None, None, None, ()
             uselist = keyword.value.value
-    return name.value, lazy, uselist
+        elif keyword.arg == "remote_side":
+            remote_side = _remote_side(keyword.value)
+    return name.value, lazy, uselist, remote_side
 
 
-_JoinOptions = tuple[tuple[str, ...] | None, str | None, tuple[str, ...] | None]
+def _remote_side(value: ast.expr) -> tuple[str, ...] | None:
+    """The columns `remote_side=` names, as written (`[id]`, `Node.id`, `"Node.id"`, also in a
+    lambda); None when they are no literal."""
+    return _column_names(value.body if isinstance(value, ast.Lambda) else value)
+
+
+_JoinOptions = tuple[tuple[str, ...] | None, str | None, tuple[str, ...] | None, tuple[str, ...] | None]
 
 
 def _join_options(call: ast.Call) -> _JoinOptions:
     """`foreign_keys=` (its columns as written), how else the join is given (`secondary=`,
-    `primaryjoin=`) and the columns a `primaryjoin=` compares, also in SQLModel's
-    `sa_relationship_kwargs` and `sa_relationship`."""
+    `primaryjoin=`), the columns a `primaryjoin=` compares and `remote_side=` (empty when
+    absent, see `_remote_side`), also in SQLModel's `sa_relationship_kwargs` and
+    `sa_relationship`."""
     foreign_keys: tuple[str, ...] | None = None
     join: str | None = None
     join_columns: tuple[str, ...] | None = None
+    remote_side: tuple[str, ...] | None = ()
     options: list[tuple[str, ast.expr]] = []
     for keyword in call.keywords:
         if keyword.arg == "sa_relationship_kwargs":
             options.extend(_mapping_items(keyword.value))
         elif keyword.arg == "sa_relationship" and isinstance(keyword.value, ast.Call):
-            inner_keys, inner_join, inner_columns = _join_options(keyword.value)
+            inner_keys, inner_join, inner_columns, inner_remote = _join_options(keyword.value)
             foreign_keys, join = foreign_keys or inner_keys, join or inner_join
             join_columns = join_columns or inner_columns
+            remote_side = remote_side if remote_side != () else inner_remote
         elif keyword.arg is not None:
             options.append((keyword.arg, keyword.value))
     for option, value in options:
@@ -252,7 +272,9 @@ def _join_options(call: ast.Call) -> _JoinOptions:
         elif option == "primaryjoin" and join is None:
             join = "primaryjoin"
             join_columns = _condition_columns(value)
-    return foreign_keys, join, join_columns
+        elif option == "remote_side":
+            remote_side = _remote_side(value)
+    return foreign_keys, join, join_columns, remote_side
 
 
 def _condition_columns(value: ast.expr) -> tuple[str, ...] | None:

@@ -437,6 +437,12 @@ class RelationshipFacts:
     backref_lazy: str | None = None
     #: The `uselist=` of a `backref("x", uselist=...)`, None when not given.
     backref_uselist: bool | None = None
+    #: The columns `remote_side=` names, as written (`id`, `Node.id`): on a self-referential
+    #: relationship, the side that is not the foreign key's. Empty when absent, None when no
+    #: literal.
+    remote_side: tuple[str, ...] | None = ()
+    #: The same of a `backref("x", remote_side=...)`.
+    backref_remote_side: tuple[str, ...] | None = ()
 
     @property
     def loads_on_delete(self) -> bool:

@@ -569,10 +569,18 @@ class ProjectIndex:
     ) -> RelationshipRef:
         """The relationship `backref=` adds to `owner`: back to the declaring model, the other
         way round (a many-to-one's backref is a collection, a one-to-many's a many-to-one, an
-        association table's a collection); `backref(..., uselist=)` decides the collection."""
+        association table's a collection); `backref(..., uselist=)` decides the collection. On
+        a self-referential model, `remote_side=` says which way each side runs (see
+        `_self_referential_many_to_one`), in the `backref(...)` or else on the declaration;
+        without either both sides are one-to-many, which SQLAlchemy refuses to configure
+        (runtime-verified, tests/test_backref_self_referential.py): left unknown."""
         assert relationship.backref is not None
         forward = self._many_to_one(declaring, relationship)
+        if forward is None and relationship.remote_side:
+            forward = self._self_referential_many_to_one(declaring, relationship, relationship.remote_side)
         many_to_one = None if forward is None else not forward
+        if relationship.backref_remote_side != ():
+            many_to_one = self._self_referential_many_to_one(declaring, relationship, relationship.backref_remote_side)
         if relationship.join == "secondary":
             many_to_one = False
         if relationship.backref_uselist is not None:
@@ -657,6 +665,31 @@ class ProjectIndex:
         forward = _references(owner, target)
         backward = _references(target, owner)
         return forward if forward != backward else None
+
+    def _self_referential_many_to_one(
+        self, cls: ClassFacts, relationship: RelationshipFacts, remote_side: tuple[str, ...] | None
+    ) -> bool | None:
+        """The direction of a relationship from a model to itself over its own foreign key
+        (an adjacency list), as SQLAlchemy reads `remote_side=`: a many-to-one when it names
+        columns without a foreign key (`remote_side=[id]`: the parent's primary key), a
+        one-to-many when it names the foreign key (`remote_side=[parent_id]`). None for any
+        other relationship, a join given otherwise, or columns it cannot tell (no literal)."""
+        if relationship.join is not None or relationship.foreign_keys is not None or not remote_side:
+            return None
+        if self.resolve_model(relationship.target, near=cls.qualname) != cls.qualname:
+            return None
+        chain = self.class_chain(cls.qualname)
+        if not chain or not _references(chain, chain):
+            return None
+        sides = set()
+        for column in remote_side:
+            if "." in column and _column_side(column, chain, ()) is not True:
+                return None
+            field = column.rsplit(".", 1)[-1]
+            if not any(field in owner.fields for owner in chain):
+                return None
+            sides.add(not _carries_foreign_key(field, chain))
+        return sides.pop() if len(sides) == 1 else None
 
     def delete_cascade_load(self, model: str) -> str | None:
         """The relationship (`Model.name`) that `session.delete()` of an object of `model` may
