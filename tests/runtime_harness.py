@@ -194,7 +194,7 @@ def serve() -> None:
         if child == 0:
             _run_forked(request)
         _, status = os.waitpid(child, 0)
-        print(json.dumps({"status": os.waitstatus_to_exitcode(status)}), flush=True)
+        print(json.dumps({"id": request.get("id"), "status": os.waitstatus_to_exitcode(status)}), flush=True)
 
 
 def _run_forked(request: dict[str, str]) -> None:

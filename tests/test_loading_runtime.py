@@ -58,6 +58,7 @@ class _HarnessServer:
 
     def __init__(self) -> None:
         self._process: subprocess.Popen[str] | None = None
+        self._requests = 0
 
     def run(self, request: dict[str, str]) -> int:
         process = self._process
@@ -66,12 +67,18 @@ class _HarnessServer:
                 [sys.executable, str(HARNESS), "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
             )
         assert process.stdin is not None and process.stdout is not None
-        process.stdin.write(json.dumps(request) + "\n")
+        self._requests += 1
+        number = str(self._requests)
+        process.stdin.write(json.dumps({**request, "id": number}) + "\n")
         process.stdin.flush()
-        reply = process.stdout.readline()
-        assert reply, f"the harness server ended (exit code {process.poll()})"
-        status: int = json.loads(reply)["status"]
-        return status
+        # Each reply names its request: one left unread by an interrupted test is skipped.
+        while True:
+            reply = process.stdout.readline()
+            assert reply, f"the harness server ended (exit code {process.poll()})"
+            answer = json.loads(reply)
+            if answer.get("id") == number:
+                status: int = answer["status"]
+                return status
 
 
 _HARNESS = _HarnessServer()
