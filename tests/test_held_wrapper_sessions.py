@@ -144,6 +144,26 @@ async def two_catalogs(first: Catalog, second: Catalog) -> None:
     await asyncio.gather(first.load_category(1), second.load_category(2))
 
 
+class Ledger:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.categories = CategoryRepository(session)
+
+    async def load_supplier(self, number: int) -> Supplier | None:
+        return await self.session.scalar(select(Supplier).where(Supplier.id == number))
+
+    async def load_category(self, number: int) -> Category | None:
+        return await self.categories.fetch(number)
+
+    async def load_both(self, category: int, supplier: int) -> None:
+        await asyncio.gather(self.load_category(category), self.load_supplier(supplier))
+
+
+async def ledger(factory, count: int) -> None:
+    async with factory() as session:
+        await Ledger(session).load_both(1, count)
+
+
 class Shelves:
     def __init__(self, left: Catalog, right: Catalog) -> None:
         self.left, self.right = left, right
@@ -166,7 +186,7 @@ def _gather_line(class_name: str) -> int:
 def test_methods_waiting_on_repositories_built_from_one_session_are_reported(tmp_path: Path) -> None:
     root = write_project(tmp_path / "p", {"app/__init__.py": "", "app/catalog.py": CATALOG})
     found = findings_in(root, "app/catalog.py", "ASA201")
-    assert [finding.line for finding in found] == [_gather_line("Catalog")]
+    assert [finding.line for finding in found] == [_gather_line("Catalog"), _gather_line("Ledger")]
     assert "`self.load_category(category)`, `self.load_supplier(supplier)`" in found[0].message
     assert "through `load_category()`, a method that uses it" in found[0].message
 
@@ -208,3 +228,24 @@ def test_two_objects_of_one_class_hold_two_sessions(tmp_path: Path) -> None:
     quiet = [_lines(CATALOG, "gather(first.load_category(1)")[0], _gather_line("Shelves")]
     assert not lines & set(quiet)
     assert _gather_line("Catalog") in lines
+
+
+def test_a_session_kept_on_the_object_and_in_a_repository_it_built_is_one_session(tmp_path: Path) -> None:
+    """`self.session = session` and `self.categories = CategoryRepository(session)` in one
+    `__init__`: a method that queries `self.session` and one that waits on the repository,
+    gathered, share the one session."""
+    root = write_project(tmp_path / "p", {"app/__init__.py": "", "app/catalog.py": CATALOG})
+    lines = {finding.line for finding in findings_in(root, "app/catalog.py", "ASA201")}
+    assert _gather_line("Ledger") in lines
+
+
+def test_a_session_kept_on_the_object_and_in_its_repository_races_at_run_time(tmp_path: Path) -> None:
+    module = _load(CATALOG, "catalog_ledger")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sa_exc.SAWarning)
+        outcomes = asyncio.run(_run(tmp_path / "ledger.sqlite", module, module.ledger, poolclass=NullPool))
+        failures = [_describe(outcome) for outcome in outcomes if outcome is not None]
+        del outcomes
+        gc.collect()
+    assert failures, f"no attempt of {ATTEMPTS} failed with the object's session and its repository's gathered"
+    _assert_raced_to_connect(failures)

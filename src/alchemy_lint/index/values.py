@@ -459,8 +459,25 @@ class ValueModel:
             for inner in (reach for held in attribute.holds for reach in held.reaches):
                 value = self.of(inner.ref.origins)
                 if value.runs_statements:
-                    yield text, (f"{scope}:{receiver}:{attribute.function}:{inner.ref.text}", inner.ref, value)
+                    kept = self._kept_as(cls, attribute.function, inner.ref.text)
+                    # (Kept on the object too, `self.session = session`: the session a method
+                    # uses directly, `self.session.get(...)`, known as such.)
+                    identity = (
+                        f"{scope}:{receiver}.{kept}"
+                        if kept is not None
+                        else f"{scope}:{receiver}:{attribute.function}:{inner.ref.text}"
+                    )
+                    yield text, (identity, inner.ref, value)
                     break
+
+    def _kept_as(self, cls: str, function: str, parameter: str) -> str | None:
+        """The attribute of the object that `function` (its constructor) set from its own
+        `parameter`, as it is: `session` of `self.session = session`."""
+        received = Origin(OriginKind.PARAMETER, f"{function}:{parameter}")
+        for name, attribute in self.index.class_attributes(cls).items():
+            if attribute.function == function and not attribute.holds and received in attribute.origins:
+                return name
+        return None
 
     def _handed_sessions(
         self,
