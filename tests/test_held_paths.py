@@ -2,7 +2,8 @@
 runs no SQL, unless a rollback (or an expiring commit) expired the held target on a path that
 then reads. A rollback under `if fragment == "other":` never expires what a read under a later
 `if fragment == "renamed":` finds, nor does one on a path that returns before the read, or in the
-other side of an `if`; one later in a loop's body expires what the next iteration reads. Each
+other side of an `if`; one later in a loop's body expires what the next iteration reads, when it
+was obtained before the loop (not when the body obtains it again before the read). Each
 case is linted, then run against real SQLAlchemy with aiosqlite (the harness passes "renamed" for
 the `str` parameter, so the read's branch is the one that runs)."""
 
@@ -113,6 +114,50 @@ return ",".join(names)"""
 )
 
 
+_LOOP_HEAD = """\
+from sqlalchemy import select
+
+from app.db import SessionLocal
+from app.models import Project, Team
+
+
+async def handle(fragment: str) -> str:
+    names = [fragment]
+    async with SessionLocal() as session:
+"""
+
+#: The target is obtained again in the loop's body before the read, after the commit later in
+#: the body ran on the previous iteration: the commit reaches the read through the loop's back
+#: edge, but what it expired was obtained again since.
+OBTAINED_IN_LOOP = (
+    _LOOP_HEAD
+    + """\
+        for number in (1, 1):
+            team = await session.get(Team, number)
+            project = (await session.scalars(select(Project).where(Project.team_id == team.id))).first()
+            names.append(project.team.name)
+            await session.commit()
+    return ",".join(names)
+"""
+)
+
+#: The commit, on an earlier line than the read, reaches it only through a `continue` and the
+#: back edge: the next iteration gets the target again before it reads.
+OBTAINED_AFTER_CONTINUE = (
+    _LOOP_HEAD
+    + """\
+        for first in (True, False):
+            team = await session.get(Team, 1)
+            if first:
+                await session.commit()
+                continue
+            project = (await session.scalars(select(Project).where(Project.team_id == team.id))).first()
+            names.append(project.team.name)
+    return ",".join(names)
+"""
+)
+
+
 @pytest.mark.parametrize(
     ("handler", "raised"),
     [
@@ -123,8 +168,20 @@ return ",".join(names)"""
         (SAME_TEST, "MissingGreenlet"),
         (JOINED, "MissingGreenlet"),
         (NEXT_ITERATION, "MissingGreenlet"),
+        (OBTAINED_IN_LOOP, None),
+        (OBTAINED_AFTER_CONTINUE, None),
     ],
-    ids=["exclusive-tests", "other-side", "early-return", "return-in-loop", "same-test", "joined", "next-iteration"],
+    ids=[
+        "exclusive-tests",
+        "other-side",
+        "early-return",
+        "return-in-loop",
+        "same-test",
+        "joined",
+        "next-iteration",
+        "obtained-in-loop",
+        "obtained-after-continue",
+    ],
 )
 def test_a_held_target_is_expired_only_on_the_paths_of_its_rollback(
     handler: str, raised: str | None, tmp_path: Path
@@ -158,3 +215,18 @@ def test_the_facts_list_the_reads_a_later_rollback_reaches_through_the_loop() ->
 
 def test_straight_line_code_lists_nothing() -> None:
     assert _reached(JOINED) == {}
+
+
+def _looped(handler: str) -> dict[int, tuple[tuple[int, int], ...]]:
+    facts = extract_facts(parse_source(handler, "app/routes.py"), "app/routes.py", "app.routes", False)
+    (loading,) = [function.loading for function in facts.functions if function.name == "handle"]
+    assert loading is not None
+    return dict(loading.looped)
+
+
+def test_the_facts_tell_the_expiries_that_reach_a_read_only_round_the_loop() -> None:
+    # The rollback at 17 reaches 15 and 16 only round the loop, whose body starts at 15: the
+    # team got at 12 counts as expired there, the project got again at 15 does not.
+    assert _looped(NEXT_ITERATION) == {15: ((17, 15),), 16: ((17, 15),)}
+    # The commit at 13 reaches the read at 16 only through the `continue` and round the loop.
+    assert _looped(OBTAINED_AFTER_CONTINUE)[16] == ((13, 11),)

@@ -1043,6 +1043,7 @@ def analyse_function(
         returns_created=tuple(walker.returns_created),
         expiries=_expired_sources(walker.expiries),
         reached=_reached_lines(walker.expiries, walker.reached),
+        looped=_looped_lines(walker.reached_since),
         statements=statements,
         options=options,
         sessions=walker.received_sessions(node),
@@ -1095,6 +1096,11 @@ _LIBRARY_CLASSES = ("sqlalchemy.", "sqlmodel.", "typing.", "collections.", "date
 class _LoopFrame:
     breaks: list[_Env] = field(default_factory=list)
     continues: list[_Env] = field(default_factory=list)
+    #: The first line whose objects the loop's body obtains anew each iteration (the body's
+    #: start for a `for`, whose iterable runs once; the head of a `while`, whose test runs each time).
+    entered: int = 0
+    #: The body's second pass: what it sees came round the loop's back edge too.
+    again: bool = False
 
 
 class _LoadingWalker:
@@ -1184,6 +1190,10 @@ class _LoadingWalker:
         self.expiries: dict[Expiry, dict[ObjectSource, None]] = {}
         #: By line of a read, a call or a `return`: the lines of those expiries on some path to it.
         self.reached: dict[int, set[int]] = {}
+        #: By line, for each of those expiries, the line from which an object obtained no longer
+        #: counts as expired by it on any path (its own line, or a loop's `entered` when it
+        #: reaches the line only through the loop's back edge).
+        self.reached_since: dict[int, dict[int, int]] = {}
         self.other_returns = False
         #: `return None, error`: the positions each objectless tuple fills with no literal.
         self.objectless_tuples: list[tuple[int, ...]] = []
@@ -1661,11 +1671,12 @@ class _LoadingWalker:
         iteration sees), its `else` and its `break`s, joined."""
         state: _Env | None = env
         exits: list[_Env] = [dict(env)]
-        frame = _LoopFrame()
+        frame = _LoopFrame(entered=(node.iter.end_lineno or node.lineno) + 1)
         self.loops.append(frame)
-        for _ in range(2):
+        for again in (False, True):
             if state is None:
                 break
+            frame.again = again
             entry = dict(state)
             if isinstance(element, _Object):
                 self.bind(node.target, self.refreshed(element, entry, node.iter), entry)
@@ -1725,11 +1736,12 @@ class _LoadingWalker:
         forever = isinstance(node.test, ast.Constant) and bool(node.test.value)
         state: _Env | None = env
         exits: list[_Env] = [] if forever else [dict(env)]
-        frame = _LoopFrame()
+        frame = _LoopFrame(entered=node.lineno)
         self.loops.append(frame)
-        for _ in range(2):
+        for again in (False, True):
             if state is None:
                 break
+            frame.again = again
             entry = dict(state)
             self.expr(node.test, entry)
             end = self.block(node.body, entry)
@@ -3903,6 +3915,14 @@ class _LoadingWalker:
         lines = self.reached.setdefault(line, set())
         if isinstance(reached, _Reached):
             lines.update(event.line for event in reached.events)
+            # Round a loop's back edge, what the body obtains before `line` was obtained again
+            # after the expiry (the body's first pass saw the paths that do not go round).
+            entered = min((frame.entered for frame in self.loops if frame.again), default=None)
+            since = self.reached_since.setdefault(line, {})
+            for event in reached.events:
+                bound = event.line if entered is None else min(event.line, entered)
+                if since.get(event.line, 0) < bound:
+                    since[event.line] = bound
 
     def _held_persistent(self, value: _Object, session: str) -> bool:
         """The object sits in `session` as a persistent one (a pending one is only expunged)."""
@@ -4168,6 +4188,16 @@ def _reached_lines(
         events.discard(line)
         if events != {each for each in lines if each < line}:
             found.append((line, tuple(sorted(events))))
+    return tuple(found)
+
+
+def _looped_lines(reached_since: dict[int, dict[int, int]]) -> tuple[tuple[int, tuple[tuple[int, int], ...]], ...]:
+    """`FunctionLoading.looped`: the expiries that reach a line only through a loop's back edge."""
+    found: list[tuple[int, tuple[tuple[int, int], ...]]] = []
+    for line, since in sorted(reached_since.items()):
+        looped = tuple(sorted((expiry, bound) for expiry, bound in since.items() if bound != expiry and expiry != line))
+        if looped:
+            found.append((line, looped))
     return tuple(found)
 
 

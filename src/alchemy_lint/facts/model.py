@@ -1116,6 +1116,10 @@ class FunctionLoading:
     #: "a":` reaches no read under a later `if form == "b":`; one later in a loop's body reaches
     #: the next iteration's reads). A line not listed is reached by every earlier one.
     reached: tuple[tuple[int, tuple[int, ...]], ...] = ()
+    #: By line, those of the expiries reaching it that do so only through a loop's back edge,
+    #: each with the first line of the loop's body that runs again each iteration: an object
+    #: obtained from there on (before the read) was obtained again after the expiry.
+    looped: tuple[tuple[int, tuple[tuple[int, int], ...]], ...] = ()
     #: The statements the function returns (each a QUERY source without a session), when every
     #: `return` returns one: a helper that builds a query for its callers to run.
     statements: tuple[ObjectSource, ...] = ()

@@ -50,6 +50,10 @@ class HeldModels:
     #: By line, the expiry lines that happen on some path to it, where that is not every
     #: earlier one (`FunctionLoading.reached`): an expiry on no path to a read leaves it fresh.
     reached: Mapping[int, frozenset[int]] = field(default_factory=dict)
+    #: By line, the expiries among those that reach it only through a loop's back edge, each with
+    #: the line from which the loop's body obtains objects anew (`FunctionLoading.looped`): one
+    #: obtained there, before the read, was obtained again after the expiry.
+    looped: Mapping[int, Mapping[int, int]] = field(default_factory=dict)
 
     def at(self, line: int, before: bool = False) -> frozenset[str]:
         """The models held, unexpired, when `line` runs (obtained on the same line counts, but
@@ -59,11 +63,20 @@ class HeldModels:
 
     def fresh(self, since: int, line: int) -> bool:
         """No expiry of the function's objects after `since` on a path to `line` (the walk
-        tells which reach it; one on the same line, as by place, does not count)."""
+        tells which reach it; one on the same line, as by place, does not count). One that
+        reaches it only round a loop counts for an object obtained before the loop alone."""
         reached = self.reached.get(line)
-        if reached is None:
-            return not any(since < expiry < line for expiry in self.expiries)
-        return not any(since < expiry != line and expiry in reached for expiry in self.expiries)
+        looped = self.looped.get(line)
+        if looped is None:
+            if reached is None:
+                return not any(since < expiry < line for expiry in self.expiries)
+            return not any(since < expiry != line and expiry in reached for expiry in self.expiries)
+        return not any(
+            since < looped.get(expiry, expiry)
+            and expiry != line
+            and (expiry < line if reached is None else expiry in reached)
+            for expiry in self.expiries
+        )
 
     def holds(self, since: int, line: int, before: bool = False) -> bool:
         """An object obtained on line `since` is held, unexpired, when `line` runs."""
@@ -199,6 +212,7 @@ def held_models(index: ProjectIndex, function: FunctionFacts, path: str, expirie
         tuple(sorted(obtained)),
         tuple(sorted(set(expiries))),
         {line: frozenset(lines) for line, lines in loading.reached} if loading is not None else {},
+        {line: dict(looped) for line, looped in loading.looped} if loading is not None else {},
     )
 
 
