@@ -762,7 +762,10 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
         if loading is None or not function.is_async:
             continue
         # The first read of an expired object on its path raises; later reads of it are not
-        # reported again, whether the function reads it or a callee it is handed to does.
+        # reported again, whether the function reads it or a callee it is handed to does. Where
+        # the facts end the first read's path themselves, a later read that still carries the
+        # event is on another path (another branch, or past an `except` that swallowed the
+        # first's error, where the object is as expired as it was) and is reported too.
         reported: set[tuple[str, int, int, bool]] = set()
         # A read right after the commit or rollback runs before the reads that only the next
         # iteration of a loop makes, whatever their lines.
@@ -777,7 +780,8 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
             key = (read.target.split(".", 1)[0], read.source_line, event.line, _of_an_earlier_iteration(read))
             if key in reported:
                 continue
-            reported.add(key)
+            if not read.ends_path:
+                reported.add(key)
             if read.in_callee_session:
                 callee = event.argument.rsplit(".", 1)[-1]
                 fix = (
@@ -835,6 +839,10 @@ class _ExpiredRead:
     in_callee_session: bool = False
     #: The reader runs once the response is sent, after whatever the function did later.
     after_response: bool = False
+    #: The facts end the read's path where it raises (`read_through`): a later read of the object
+    #: that the same event expired is on a path this one is not on (another branch, or past an
+    #: `except` that swallowed this read's error).
+    ends_path: bool = False
 
 
 def _of_an_earlier_iteration(read: _ExpiredRead) -> bool:
@@ -884,6 +892,7 @@ def _expired_reads(context: FileContext, function: FunctionFacts) -> Iterator[_E
                 continue
             reader = f" (it reads {model}.{column})"
         attribute = f"{model}.{access.attribute}"
+        event = events[-1]
         yield _ExpiredRead(
             access.line,
             access.col,
@@ -891,9 +900,28 @@ def _expired_reads(context: FileContext, function: FunctionFacts) -> Iterator[_E
             access.target,
             reader,
             access.source.line,
-            events[-1],
+            event,
             _in_callee_session(source),
+            ends_path=_ends_path(access, source, event),
         )
+
+
+#: The objects whose reads after an expiry end their path in the facts (`read_through`).
+_ENDING_SOURCES = frozenset({SourceKind.QUERY, SourceKind.GET, SourceKind.NEW})
+
+
+def _ends_path(access: ObjectAccess, source: ObjectSource, event: Expiry) -> bool:
+    """Whether the loading walk ended the read's path where it raises, for this event: a read of
+    the object itself (not of a member), as the facts saw it, of an event that a later query or a
+    call the object was handed to cannot have undone (`read_through` leaves those on)."""
+    return (
+        not access.path
+        and source is access.source
+        and access.source.kind in _ENDING_SOURCES
+        and not access.source.held_as
+        and event.reselected is None
+        and event.method != "call"
+    )
 
 
 def _column_read(index: ProjectIndex, model: str, member: str) -> str | None:
@@ -1353,7 +1381,11 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
         "session factory, such a parameter commits as the sessions the application's calls pass it "
         "(`AsyncSession(engine)`), also through callers that hand on their own parameter as they "
         "received it and through a local list of functions called in a loop "
-        "(`for step in [self.load, self.save]: await step(session)`)."
+        "(`for step in [self.load, self.save]: await step(session)`). The first read of an expired "
+        "object on a path is reported, not the reads after it on that path (they never run once it "
+        "raises); a read that another path reaches is reported too: on another branch, or past an "
+        "`except` that swallowed the first read's error (the object is as expired as it was, and "
+        "a read in the handler itself, `logger.error(f\"... {org.id}\")`, raises out of it)."
     ),
     check=check_expired_attribute_access,
     runtime=(
