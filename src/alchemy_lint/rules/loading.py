@@ -1385,7 +1385,7 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
         "object on a path is reported, not the reads after it on that path (they never run once it "
         "raises); a read that another path reaches is reported too: on another branch, or past an "
         "`except` that swallowed the first read's error (the object is as expired as it was, and "
-        "a read in the handler itself, `logger.error(f\"... {org.id}\")`, raises out of it)."
+        'a read in the handler itself, `logger.error(f"... {org.id}")`, raises out of it).'
     ),
     check=check_expired_attribute_access,
     runtime=(
