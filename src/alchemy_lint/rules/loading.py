@@ -919,6 +919,7 @@ def _ends_path(access: ObjectAccess, source: ObjectSource, event: Expiry) -> boo
         and source is access.source
         and access.source.kind in _ENDING_SOURCES
         and not access.source.held_as
+        and not {access.attribute, assigned(access.attribute)} & set(access.loaded)
         and event.reselected is None
         and event.method != "call"
     )
