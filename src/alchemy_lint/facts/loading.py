@@ -702,6 +702,24 @@ class _Reached:
 _REACHED = "\0reached"
 
 
+def _events_of(value: _Value) -> frozenset[Expiry]:
+    """The expiries a value of a path carries: an object's own, or the path's (`_Reached`)."""
+    if isinstance(value, _Object):
+        return value.expired
+    if isinstance(value, _Reached):
+        return value.events
+    return frozenset()
+
+
+def _with_events(value: _Value, events: frozenset[Expiry]) -> _Value:
+    """`value` carrying `events` instead of what `_events_of` gives of it."""
+    if isinstance(value, _Object):
+        return replace(value, expired=events)
+    if isinstance(value, _Reached):
+        return _Reached(events)
+    return value
+
+
 @record
 class _Savepoint:
     """A savepoint of `session` (`nested = await session.begin_nested()`, or `async with
@@ -1042,7 +1060,7 @@ def analyse_function(
         held=tuple(walker.held),
         returns_created=tuple(walker.returns_created),
         expiries=_expired_sources(walker.expiries),
-        reached=_reached_lines(walker.expiries, walker.reached),
+        reached=_reached_lines(walker.expiries, walker.reached_since),
         looped=_looped_lines(walker.reached_since),
         statements=statements,
         options=options,
@@ -1188,11 +1206,10 @@ class _LoadingWalker:
         #: Each commit or rollback that expired a bound object, with the sources of the objects
         #: it expired (every one: which object a walk meets first depends on how paths joined).
         self.expiries: dict[Expiry, dict[ObjectSource, None]] = {}
-        #: By line of a read, a call or a `return`: the lines of those expiries on some path to it.
-        self.reached: dict[int, set[int]] = {}
-        #: By line, for each of those expiries, the line from which an object obtained no longer
-        #: counts as expired by it on any path (its own line, or a loop's `entered` when it
-        #: reaches the line only through the loop's back edge).
+        #: By line of a read, a call or a `return`: the lines of those expiries on some path to it,
+        #: each with the line from which an object obtained no longer counts as expired by it on
+        #: any path (its own line, or a loop's `entered` when it reaches the line only through the
+        #: loop's back edge).
         self.reached_since: dict[int, dict[int, int]] = {}
         self.other_returns = False
         #: `return None, error`: the positions each objectless tuple fills with no literal.
@@ -2115,14 +2132,10 @@ class _LoadingWalker:
             if e.reselected is None and not (e.method == "call" and target in self.handed_at.get(e.line, ()))
         }
         for name, value in list(env.items()):
-            if isinstance(value, _Object) and value.expired:
-                kept = frozenset(e for e in value.expired if (e.session, e.method, e.line) not in gone)
-                if kept != value.expired:
-                    env[name] = replace(value, expired=kept)
-            elif isinstance(value, _Reached):
-                kept = frozenset(e for e in value.events if (e.session, e.method, e.line) not in gone)
-                if kept != value.events:
-                    env[name] = _Reached(kept)
+            events = _events_of(value)
+            kept = frozenset(e for e in events if (e.session, e.method, e.line) not in gone)
+            if kept != events:
+                env[name] = _with_events(value, kept)
 
     @staticmethod
     def unexpire(name: str, env: _Env) -> None:
@@ -3767,10 +3780,9 @@ class _LoadingWalker:
         if not falsy.isdisjoint(self.truth_names):
             # (Only a name once known truthy can have an expiry hang on it.)
             for name, value in list(env.items()):
-                if isinstance(value, _Object) and any(not e.when_truthy.isdisjoint(falsy) for e in value.expired):
-                    env[name] = replace(value, expired=without_falsy(value.expired, falsy))
-                elif isinstance(value, _Reached) and any(not e.when_truthy.isdisjoint(falsy) for e in value.events):
-                    env[name] = _Reached(without_falsy(value.events, falsy))
+                events = _events_of(value)
+                if any(not e.when_truthy.isdisjoint(falsy) for e in events):
+                    env[name] = _with_events(value, without_falsy(events, falsy))
         updated = (known | truthy) - falsy
         if updated != known:
             self.truth_names |= truthy
@@ -3798,16 +3810,11 @@ class _LoadingWalker:
         if not known.isdisjoint(forgotten):
             env[_TRUTHY] = _Truthy(known - forgotten)
         for held, value in list(env.items()):
-            if isinstance(value, _Object) and any(not e.when_truthy.isdisjoint(forgotten) for e in value.expired):
-                expired = value.expired
-                for each in forgotten:
-                    expired = unconditioned(expired, each)
-                env[held] = replace(value, expired=expired)
-            elif isinstance(value, _Reached) and any(not e.when_truthy.isdisjoint(forgotten) for e in value.events):
-                events = value.events
+            events = _events_of(value)
+            if any(not e.when_truthy.isdisjoint(forgotten) for e in events):
                 for each in forgotten:
                     events = unconditioned(events, each)
-                env[held] = _Reached(events)
+                env[held] = _with_events(value, events)
 
     def forget_keys(self, name: str, env: _Env) -> None:
         """`name` is bound anew: the identity keys read from it no longer name the same row."""
@@ -3912,13 +3919,11 @@ class _LoadingWalker:
         """What expired objects on some path to `line` (noted once any expiry was made: a line
         no visit noted is told by its place, see `_reached_lines`)."""
         reached = env.get(_REACHED)
-        lines = self.reached.setdefault(line, set())
+        since = self.reached_since.setdefault(line, {})
         if isinstance(reached, _Reached):
-            lines.update(event.line for event in reached.events)
             # Round a loop's back edge, what the body obtains before `line` was obtained again
             # after the expiry (the body's first pass saw the paths that do not go round).
             entered = min((frame.entered for frame in self.loops if frame.again), default=None)
-            since = self.reached_since.setdefault(line, {})
             for event in reached.events:
                 bound = event.line if entered is None else min(event.line, entered)
                 if since.get(event.line, 0) < bound:
@@ -4178,14 +4183,14 @@ def _expired_sources(expiries: dict[Expiry, dict[ObjectSource, None]]) -> tuple[
 
 
 def _reached_lines(
-    expiries: Collection[Expiry], reached: dict[int, set[int]]
+    expiries: Collection[Expiry], reached_since: dict[int, dict[int, int]]
 ) -> tuple[tuple[int, tuple[int, ...]], ...]:
     """`FunctionLoading.reached`: the lines where what expired objects on the paths to them
     is not what their place tells (every expiry on an earlier line)."""
     lines = sorted({expiry.line for expiry in expiries})
     found: list[tuple[int, tuple[int, ...]]] = []
-    for line, events in sorted(reached.items()):
-        events.discard(line)
+    for line, since in sorted(reached_since.items()):
+        events = set(since) - {line}
         if events != {each for each in lines if each < line}:
             found.append((line, tuple(sorted(events))))
     return tuple(found)
