@@ -381,9 +381,18 @@ def test_session_of_unknown_factory_is_one_of_the_projects_only_factory(tmp_path
     check(tmp_path, _UNKNOWN_FACTORY, "ASA302")
 
 
-def test_session_of_unknown_factory_is_not_judged_beside_two_factories(tmp_path: Path) -> None:
+def test_session_of_unknown_factory_is_judged_by_two_factories_that_agree(tmp_path: Path) -> None:
     second = EXPIRING_DB.replace("sqlite+aiosqlite://", "sqlite+aiosqlite:///reports.db").replace(
         "SessionLocal", "ReportSession"
+    )
+    check(tmp_path, _UNKNOWN_FACTORY, "ASA302", app__reports_db=second)
+
+
+def test_session_of_unknown_factory_is_not_judged_beside_two_factories_that_disagree(tmp_path: Path) -> None:
+    second = (
+        EXPIRING_DB.replace("sqlite+aiosqlite://", "sqlite+aiosqlite:///reports.db")
+        .replace("SessionLocal", "ReportSession")
+        .replace("async_sessionmaker(engine)", "async_sessionmaker(engine, expire_on_commit=False)")
     )
     check(tmp_path, _UNKNOWN_FACTORY.replace("  # ASA302", ""), "ASA302", app__reports_db=second)
 

@@ -146,8 +146,9 @@ def test_self_read_in_the_except_handler_after_rollback_is_reported_where_it_rai
 
 def test_a_session_parameter_of_unknown_factory_expires_a_parameter_only_on_rollback(tmp_path: Path) -> None:
     # The pair real handlers take: `(db, db_user)`. Whether `db` expires on commit is its
-    # factory's business: the project's only factory's (it expires), unknown beside a second
-    # factory, where `preview = true` does not guess either.
+    # factory's business: the project's only factory's (it expires), or what its factories all
+    # say (two that expire: it expires); unknown beside a second factory that says otherwise,
+    # where `preview = true` does not guess either.
     handler = """\
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -169,9 +170,11 @@ async def undo(db: AsyncSession, db_user: User) -> str:
     return db_user.name  # ASA302
 """
     check(tmp_path / "only", handler)
-    second = EXPIRING_DB.replace("SessionLocal", "ReportSession")
+    agreeing = EXPIRING_DB.replace("SessionLocal", "ReportSession")
+    assert _reported(_project(tmp_path / "agreeing", handler, app__reports_db=agreeing)) == [13, 18]
+    keeping = KEEPING_DB.replace("SessionLocal", "ReportSession")
     for config in ("", "preview = true"):
-        root = _project(tmp_path / f"two{len(config)}", handler, config=config, app__reports_db=second)
+        root = _project(tmp_path / f"two{len(config)}", handler, config=config, app__reports_db=keeping)
         assert _reported(root) == [18], config
 
 
@@ -419,7 +422,7 @@ async def rename(db: AsyncSession) -> str:
     assert _reported(root) == expected_lines(handler, "ASA302")
     outcome = run_example(root, "app/handlers.py")
     assert (outcome["error"], outcome["line"]) == ("MissingGreenlet", expected_lines(handler, "ASA302")[0])
-    # A second asyncio factory still leaves the parameter's factory unknown.
-    second = EXPIRING_DB.replace("SessionLocal", "ReportSession")
+    # A second asyncio factory that keeps objects on commit leaves the parameter's factory unknown.
+    second = KEEPING_DB.replace("SessionLocal", "ReportSession")
     root = _project(tmp_path / "async", handler, app__reports_db=second)
     assert _reported(root) == []

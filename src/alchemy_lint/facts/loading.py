@@ -2581,7 +2581,7 @@ class _LoadingWalker:
         # The reads of received objects (`self.x` in every method) are kept apart: they take no
         # place of the function's own objects under the cap.
         accesses = self.received_accesses if owner.source.kind is SourceKind.RECEIVED else self.accesses
-        if len(accesses) >= _MAX_ACCESSES or _is_candidate(owner):
+        if len(accesses) >= _MAX_ACCESSES or (_is_candidate(owner) and not _maybe_added(owner)):
             return
         target = expression_text(node.value) or ast.unparse(node.value)
         key = (node.lineno, node.col_offset, target, node.attr)
@@ -3114,6 +3114,7 @@ class _LoadingWalker:
             self.inject(session, env)
         if self.received:
             self.expire_received_through(node, env, on_self)
+        self.hand_new_objects(node, env, wrapper)
         sessions = {value.session_text for value in env.values() if isinstance(value, _Object) and value.session_text}
         if not sessions:
             return
@@ -3153,9 +3154,62 @@ class _LoadingWalker:
                 receiver=unnamed.source if unnamed is not None else None,
                 receiver_path=unnamed.path if unnamed is not None else (),
             )
+            settling = replace(expiry, settles=True)
             for name, value in list(env.items()):
-                if isinstance(value, _Object) and value.session_text == session and value.persistent:
+                if not isinstance(value, _Object) or value.session_text != session:
+                    continue
+                if value.source.kind is SourceKind.NEW and value.pending_in == session:
+                    # Added in this transaction: the callee's commit makes it persistent and
+                    # expires it; its rollback expunges it, its attributes intact.
+                    env[name] = value.expired_also(settling)
+                elif value.persistent:
                     env[name] = value.expired_also(expiry)
+
+    def hand_new_objects(self, node: ast.Call, env: _Env, wrapper: tuple[tuple[str, ValueRef], ...]) -> None:
+        """New objects in no session yet, handed to a call with what may be a session (`await
+        save(session, user)`, `await repo.save(user)` on `repo = Repository(session)`): the
+        callee may add them to it and commit. Each carries the call as an expiry per such
+        session, which the index keeps only when the callee adds the object to that session
+        (`session.add(obj)`) and then commits. (`async with SessionLocal() as s` binds what reads
+        like a new object too: which argument is the session, the callee's `add` tells.)"""
+        arguments = _call_arguments(node)
+        handed = [(key, arg.id) for key, arg in arguments if type(arg) is ast.Name and _is_unadded(env, arg)]
+        if not handed:
+            return
+        sessions: list[tuple[str, str, ValueRef]] = []
+        for key, handed_as in arguments:
+            if type(handed_as) is not ast.Name and type(handed_as) is not ast.Attribute:
+                continue
+            text = expression_text(handed_as)
+            if text is None or not _is_candidate(env.get(text)):
+                continue
+            ref = self.resolver.value_ref(handed_as)
+            if ref is not None and (text in self.session_receivers or _may_be_session(ref)):
+                sessions.append((text, key, ref))
+        sessions.extend(("", WRAPPED + key, ref) for key, ref in wrapper if _may_be_session(ref))
+        callee = self.callee(node) if sessions and len(sessions) <= _MAX_HANDED_SESSIONS else ()
+        if not callee:
+            return
+        flags = known_arguments(node)
+        for key, name in handed:
+            value = env[name]
+            assert isinstance(value, _Object)
+            for text, argument, ref in sessions:
+                if text != name:
+                    expiry = Expiry(
+                        ref.text,
+                        "call",
+                        node.lineno,
+                        callee,
+                        argument,
+                        in_loop=bool(self.loops),
+                        flags=flags,
+                        settles=True,
+                        adds=key,
+                        tied=ref,
+                    )
+                    value = value.expired_also(expiry)
+            env[name] = value
 
     def touch_fresh(self, node: ast.Call, env: _Env) -> None:
         """A call of a method of a fresh object (`uow.commit()`) finds the state `__init__` left
@@ -4385,6 +4439,28 @@ def _forget_failures(env: _Env) -> None:
         if isinstance(value, _Object) and any(e.failed_as is not None for e in value.expired):
             expired = frozenset(replace(e, failed_as=None) for e in value.expired)
             env[name] = replace(value, expired=expired)
+
+
+#: A call handed more arguments that may be sessions than this is not followed for new objects.
+_MAX_HANDED_SESSIONS = 4
+
+
+def _is_unadded(env: _Env, argument: ast.Name) -> bool:
+    """A name bound to one new object that is in no session yet (`user = User(name=n)`)."""
+    value = env.get(argument.id)
+    return (
+        isinstance(value, _Object)
+        and value.source.kind is SourceKind.NEW
+        and value.stage is None
+        and not value.persistent
+        and value.pending_in is None
+        and value.source.session is None
+    )
+
+
+def _maybe_added(value: _Object) -> bool:
+    """A new object handed to a call that may have added it to a session (`hand_new_objects`)."""
+    return any(expiry.adds for expiry in value.expired)
 
 
 def _call_arguments(node: ast.Call) -> list[tuple[str, ast.expr]]:

@@ -890,6 +890,14 @@ class Expiry:
     #: method `callee` names (with no model: `Origin(ANNOTATION, "", (METHOD name,))`).
     receiver: ObjectSource | None = None
     receiver_path: tuple[str, ...] = ()
+    #: A "call" that handed the session of a new object added in this transaction: the callee's
+    #: commit makes it persistent and expires it, its rollback expunges it (attributes intact).
+    settles: bool = False
+    #: Of those, one that handed the new object itself, not yet in any session, where it lands
+    #: (a position or a keyword): it expires only when the callee adds it to that session.
+    adds: str = ""
+    #: With `adds`: the session it is handed, as the call's argument refers to it.
+    tied: ValueRef | None = None
     #: Within the walk only (the facts never carry it): the local names that were truthy on the
     #: only path that made this event; a test that finds one falsy shows the event did not
     #: happen on its path (`facts/local_truths.py`).

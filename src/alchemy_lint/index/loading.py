@@ -1173,14 +1173,14 @@ def session_autoflushes(index: ProjectIndex, session: ValueRef | None) -> bool:
 
 
 def project_factory_expiry(index: ProjectIndex, asyncio: bool = False) -> bool | None:
-    """What the project's only session factory does on commit (None without exactly one). A
-    factory a test module builds (per test, bound to its own connection) is not the project's;
-    with `asyncio` (the question is about an asyncio session), neither is a factory of sync
-    sessions (`sessionmaker(bind=engine)` for a sync worker), which cannot have made one."""
-    sites = index.application_factories(asyncio=asyncio)
-    if len(sites) != 1:
-        return None
-    return index.values.of_factory(sites[0]).expire_on_commit
+    """What the project's session factories do on commit, when they all say the same (None
+    without a factory, or when one says otherwise or cannot be read): a session none of the
+    project's calls is known to make came from one of them. A factory a test module builds (per
+    test, bound to its own connection) is not the project's; with `asyncio` (the question is
+    about an asyncio session), neither is a factory of sync sessions (`sessionmaker(bind=engine)`
+    for a sync worker), which cannot have made one."""
+    said = {index.values.of_factory(site).expire_on_commit for site in index.application_factories(asyncio=asyncio)}
+    return said.pop() if len(said) == 1 else None
 
 
 def _only_objects_at(loading: FunctionLoading, position: int | str | None) -> bool:

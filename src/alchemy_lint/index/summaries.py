@@ -709,6 +709,22 @@ class Summaries:
             found = done if found is None else found & done
         return found or frozenset()
 
+    def adds(self, callee: tuple[Origin, ...], handed: str, argument: str) -> bool:
+        """Whether every function a call may run adds what it is handed as `handed` to the session
+        it is handed as `argument` (`session.add(obj)`), making a new object that session's."""
+        functions = self.callees(callee)
+        for function in functions:
+            loading = function.loading
+            key = _bound_position(handed) if handed.isdigit() and self.called_unbound(function, callee) else handed
+            parameter = self.parameter(function, key)
+            sessions = self.received(function, argument, callee)
+            ties = loading.ties if loading is not None else ()
+            if loading is None or parameter is None:
+                return False
+            if not any(tie.parameter == parameter and tie.session in sessions and tie.method == "add" for tie in ties):
+                return False
+        return bool(functions)
+
     def rolls_back_on_error(
         self, callee: tuple[Origin, ...], argument: str, flags: tuple[KnownArgument, ...]
     ) -> FunctionFacts | None:

@@ -1035,6 +1035,18 @@ def _expiring_now(
     if source.kind is SourceKind.RECEIVED:
         return _expiring_received(context, source, expired_by, loading, scope) if loading is not None else ()
     session = source.session
+    if session is None and source.kind is SourceKind.NEW:
+        # A new object handed to a call with a session: that session's once the callee adds it,
+        # expired by its commit unless it refreshes the object after it.
+        summaries = index.summaries
+        expired_by = tuple(
+            event
+            for event in expired_by
+            if event.tied
+            and summaries.adds(event.callee, event.adds, event.argument)
+            and not summaries.refreshes_last(event.callee, event.adds)
+        )
+        session = expired_by[0].tied if expired_by else None
     if any(event.reselected is not None for event in expired_by):
         expired_by = tuple(event for event in expired_by if not _reselected(index, event))
     if session is None and source.kind is SourceKind.CALL:
@@ -1056,7 +1068,7 @@ def _expiring_now(
     return tuple(
         event
         for event in (_through_callee(index, event, context.path) for event in left if event is not None)
-        if not (created and event.method in _ROLLBACKS)
+        if not ((created or event.settles) and event.method in _ROLLBACKS)
         and (event.method in _ALWAYS_EXPIRING or (event.method in ("commit", "begin") and expires is True))
     )
 
@@ -1132,8 +1144,8 @@ def _commit_expires(context: FileContext, session: ValueRef, scope: str = "") ->
     """Whether the session's commit expires its objects: its factory's `expire_on_commit`; for
     an asyncio session a parameter of `scope` receives and only its annotation explains, in a
     project that builds no session factory, what the sessions the application's calls pass it
-    do; else the project's only factory's, of asyncio sessions for an asyncio session (with
-    `preview`, for any session whose own is unknown); None: unknown."""
+    do; else what the project's factories all say, of asyncio sessions for an asyncio session
+    (with `preview`, for any session whose own is unknown); None: unknown."""
     index = context.index
     value = index.values.of(session.origins)
     expires = value.expire_on_commit if value.is_session else None
@@ -1152,8 +1164,9 @@ def _commit_expires(context: FileContext, session: ValueRef, scope: str = "") ->
     if expires is None and ((value.is_async is True and _declared(session)) or context.settings.preview):
         # An asyncio session no caller or provider names the factory of (a parameter annotated
         # `AsyncSession` of a handler looked up in a table, a service's `self.session`) is one of
-        # the project's only factory: the one source of sessions the project configures. (One a
-        # call made, `config.get_session()` of a config whose options are unknown, stays unknown.)
+        # the project's factories: the only sources of sessions the project configures, judged
+        # when they all say the same. (One a call made, `config.get_session()` of a config whose
+        # options are unknown, stays unknown.)
         expires = project_factory_expiry(index, asyncio=value.is_async is True)
     return expires
 
