@@ -44,6 +44,7 @@ from alchemy_lint.facts.model import (
     RETURNED_TO_RESPONSE,
     SAME_COLUMN,
     THE_CLASS,
+    UNKNOWN_ARGUMENTS,
     WHOLE_REFRESH,
     WRAPPED,
     AccessKind,
@@ -2813,6 +2814,8 @@ class _LoadingWalker:
             return self.project_call(node, env, args, keywords)
         if leaf[:1].isupper():
             loaded = frozenset(kw.arg for kw in node.keywords if kw.arg)
+            if node.args or any(kw.arg is None for kw in node.keywords):
+                loaded |= {UNKNOWN_ARGUMENTS}  # (`M(**data)`: any column may be given)
             source = ObjectSource(SourceKind.NEW, node.lineno, model=qualname)
             wraps = self.wrapped(node)
             return _Object(source, loaded=loaded, persistent=False, wraps=wraps, fresh=FRESH if wraps else None)

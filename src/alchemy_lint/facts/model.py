@@ -190,6 +190,10 @@ def assigned(name: str) -> str:
     return f"={name}"
 
 
+#: The mark, among the attributes a new object was built with (`ObjectAccess.loaded`), of a
+#: `**` spread or a positional argument: any column may have been given.
+UNKNOWN_ARGUMENTS = "**"
+
 #: The last step of a `ParameterRead` in `parameter_loads` for `refresh(obj)` without names.
 WHOLE_REFRESH = "*"
 

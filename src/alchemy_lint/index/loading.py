@@ -12,6 +12,7 @@ from weakref import WeakKeyDictionary
 
 from alchemy_lint.facts.conditions import ANY_KEYWORD, happens
 from alchemy_lint.facts.model import (
+    UNKNOWN_ARGUMENTS,
     WHOLE_REFRESH,
     Condition,
     FunctionFacts,
@@ -673,6 +674,8 @@ def relationship_loaded(
     loaded_here = _loaded_here(target, attribute, loaded, direct, index)
     if loaded_here is not False:
         return loaded_here
+    if _left_without_key(target, relationship, loaded, direct):
+        return None
     if (
         relationship.is_collection is False
         and relationship.many_to_one is not False
@@ -684,6 +687,27 @@ def relationship_loaded(
         # its caller) holds, loaded as that one was.
         return in_session.loaded_on_held(target.model, relationship)
     return False
+
+
+def _left_without_key(
+    target: AccessTarget, relationship: RelationshipRef, loaded: tuple[str, ...], direct: bool
+) -> bool:
+    """A many-to-one of an object the code built (here, or in the project function that built
+    and returned it) whose foreign key it was not given (not at construction, nor set later):
+    with the key None, reading it gives None without SQL (runtime-verified, SQLAlchemy 2.1 with
+    aiosqlite, after a flush and after a commit and a whole refresh), as a direct read of a new
+    object's many-to-one is taken (`rules/loading.py`). A `lazy="raise"` one raises all the same;
+    a key given (or a `**` spread that may give it) leaves it judged."""
+    if target.source.kind is not SourceKind.NEW or target.path or relationship.lazy == "raise":
+        return False
+    if relationship.is_collection is not False or relationship.many_to_one is not True:
+        return False
+    if not relationship.key_columns:
+        return False
+    given = {*loaded, *(target.source.loaded if direct else ())}
+    return (
+        UNKNOWN_ARGUMENTS not in given and relationship.name not in given and given.isdisjoint(relationship.key_columns)
+    )
 
 
 @runtime_checkable
