@@ -873,6 +873,19 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
     return None
 
 
+def _either(values: list[_Value | None]) -> _Value | None:
+    """`refreshed or order`: the first operand when it is an object (an ORM object is never
+    falsy), the next one when it is None. Objects on both sides are one value on two paths, joined
+    as the branches of an `if` are (a row reloaded, else the new object: judged by the reload, as
+    a get-or-create is); anything else keeps the last operand's value, as before."""
+    joined = values[0] if values else None
+    for value in values[1:]:
+        if not (isinstance(joined, _Object) and isinstance(value, _Object) and joined.stage is value.stage is None):
+            return values[-1]
+        joined = _join_values(joined, value)
+    return joined if joined is not None else values[-1]
+
+
 def _expired_either(left: frozenset[Expiry], right: frozenset[Expiry]) -> frozenset[Expiry]:
     """What expired an object on either path: copies of one event that hang on different names
     keep the simplest (`local_truths.simplest`)."""
@@ -2420,7 +2433,7 @@ class _LoadingWalker:
             return _join_values(left, right) if left is not None and right is not None else None
         if isinstance(node, ast.BoolOp):
             values = [self.expr(value, env) for value in node.values]
-            return values[-1] if values else None
+            return _either(values) if isinstance(node.op, ast.Or) else values[-1] if values else None
         # Names and constants among the children have no effect: their values are dropped here.
         for child in child_nodes(node):
             if isinstance(child, ast.expr):
