@@ -67,6 +67,7 @@ from alchemy_lint.facts.model import (
     SourceKind,
     StatementOrigin,
     assigned,
+    handed_to,
 )
 from alchemy_lint.facts.values import CALL, Origin, OriginKind, Step, StepKind, ValueRef
 from alchemy_lint.facts.walk import child_nodes
@@ -3028,6 +3029,10 @@ class _LoadingWalker:
                     env,
                     flags=flags,
                 )
+                if type(expression) is ast.Name and value.stage is None and env.get(expression.id) is value:
+                    # What the callee surely loads on it is loaded from here (the index tells).
+                    mark = handed_to(node.lineno, node.col_offset, argument)
+                    env[expression.id] = replace(value, loaded=value.loaded | {mark})
 
     def callee_origins(self, node: ast.Call) -> tuple[Origin, ...]:
         """What a call runs; `TypeAdapter(Schema).validate_python(obj)` validates with `Schema`."""

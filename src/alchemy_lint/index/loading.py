@@ -12,6 +12,7 @@ from weakref import WeakKeyDictionary
 
 from alchemy_lint.facts.conditions import ANY_KEYWORD, happens
 from alchemy_lint.facts.model import (
+    HANDED_TO,
     UNKNOWN_ARGUMENTS,
     WHOLE_REFRESH,
     Condition,
@@ -26,6 +27,7 @@ from alchemy_lint.facts.model import (
     ObjectSource,
     SourceKind,
     assigned,
+    handed_to,
 )
 from alchemy_lint.facts.values import CALL, Origin, OriginKind, StepKind, ValueRef, within
 from alchemy_lint.index.constructed import kept_paths
@@ -225,7 +227,7 @@ def _resolve_call(
             inner.loaders,
             inner.loaders_known or _passes_no_options(returned.source, settled),
             prefix,
-            returned.loaded if not returned.path else (),
+            loaded_through_calls(index, function.loading, returned.loaded) if not returned.path else (),
             returned.is_collection or inner.is_collection,
             inner.function,
             reached,
@@ -687,6 +689,32 @@ def relationship_loaded(
         # its caller) holds, loaded as that one was.
         return in_session.loaded_on_held(target.model, relationship)
     return False
+
+
+def loaded_through_calls(
+    index: ProjectIndex, loading: FunctionLoading | None, loaded: tuple[str, ...]
+) -> tuple[str, ...]:
+    """`loaded`, with what the calls the object was handed to (`handed_to` marks) load on it on
+    every path that finds it unloaded: `await ensure_loaded(order)` whose `if "items" in
+    inspect(order).unloaded: await session.refresh(order, ["items"])` loads `items`
+    (runtime-verified, SQLAlchemy 2.1 with aiosqlite)."""
+    if loading is None or not any(name.startswith(HANDED_TO) for name in loaded):
+        return loaded
+    summaries = index.summaries
+    added: list[str] = []
+    for handover in loading.handovers:
+        if handover.method is not None or handed_to(handover.line, handover.col, handover.argument) not in loaded:
+            continue
+        callee = summaries.callee(handover.callee)
+        parameter = summaries.parameter(callee, handover.argument) if callee is not None else None
+        if callee is None or parameter is None:
+            continue
+        added.extend(
+            load.path[0]
+            for load in callee.parameter_loads
+            if load.sure and load.parameter == parameter and len(load.path) == 1 and load.path[0] != WHOLE_REFRESH
+        )
+    return (*loaded, *added) if added else loaded
 
 
 def _left_without_key(
