@@ -1,10 +1,12 @@
 """ASA301 on `a or b` of two objects: `return refreshed or member`, `member = found or member`.
 
 An ORM object is never falsy: the value is the first operand when it is an object, the next one
-only when it is None. Both are kept, joined as the branches of an `if` are: a row the code
-selects again (with its loaders) else the new object it just wrote is judged by that query, as a
-get-or-create is. Before, the last operand alone stood for the value, and what the query loaded
-was lost. Each handler is linted, then run against real SQLAlchemy with aiosqlite.
+only when it is None. A project call that looks up the row of the very object that follows
+(`refreshed = await reload(db, member.id)`, or by `key = member.id`) finds it: the value is what
+the call gave. Other objects on both sides are joined as the branches of an `if` are: a row the
+code selects again (with its loaders) else the new object it just wrote is judged by that query,
+as a get-or-create is. Before, the last operand alone stood for the value, and what the query
+loaded was lost. Each handler is linted, then run against real SQLAlchemy with aiosqlite.
 """
 
 from __future__ import annotations
@@ -64,19 +66,33 @@ async def create(db: AsyncSession, name: str) -> Member:
     await db.commit()
     refreshed = await reload(db, member.id)
     return refreshed or member
+
+
+async def rename(db: AsyncSession, member_id: int) -> Member:
+    member = (await db.scalars(select(Member).where(Member.id == member_id))).one()
+    member.name = "renamed"
+    await db.commit()
+    key = member.id
+    refreshed = await reload(db, key)
+    return refreshed or member
 """
 
 HEADER = """\
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.crud import create, reload
+from app.crud import create, reload, rename
 from app.db_models import Member
 
 
 """
 
 SILENT = {
+    "returned_fallback_to_a_queried_row": """\
+async def handle(session: AsyncSession) -> int:
+    member = await rename(session, 1)
+    return len(member.notes)
+""",
     "returned_fallback": """\
 async def handle(session: AsyncSession) -> int:
     member = await create(session, "new")
