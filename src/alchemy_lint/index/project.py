@@ -644,10 +644,19 @@ class ProjectIndex:
             line=relationship.line,
             is_collection=self._is_collection(cls, relationship),
             join_depth=relationship.join_depth,
-            many_to_one=self._many_to_one(cls, relationship),
+            many_to_one=self._declared_many_to_one(cls, relationship),
             back_populates=relationship.back_populates,
             key_columns=self._key_columns(cls, relationship),
         )
+
+    def _declared_many_to_one(self, cls: ClassFacts, relationship: RelationshipFacts) -> bool | None:
+        """The direction of a relationship as declared (`_many_to_one`); for one from a model to
+        itself, what its own `remote_side=` says (`_self_referential_many_to_one`: `remote_side=[id]`
+        makes the declared side a many-to-one whatever its name, as it does for a backref)."""
+        forward = self._many_to_one(cls, relationship)
+        if forward is None and relationship.remote_side:
+            return self._self_referential_many_to_one(cls, relationship, relationship.remote_side)
+        return forward
 
     def _key_columns(self, cls: ClassFacts, relationship: RelationshipFacts) -> tuple[str, ...]:
         """The owner's columns that hold a many-to-one's foreign key (see
@@ -734,7 +743,7 @@ class ProjectIndex:
         many-to-one (the convention for the foreign key)."""
         if relationship.is_collection is not None:
             return relationship.is_collection
-        many_to_one = self._many_to_one(cls, relationship)
+        many_to_one = self._declared_many_to_one(cls, relationship)
         if many_to_one is not None:
             return not many_to_one
         key = f"{relationship.name}_id"
