@@ -40,7 +40,7 @@ from alchemy_lint.facts.conditions import (
 from alchemy_lint.facts.constructions import construction, init_fields, passing_calls
 from alchemy_lint.facts.flow import Flow
 from alchemy_lint.facts.fresh_state import enters_itself, fresh_state
-from alchemy_lint.facts.getters import loaded_only_keys
+from alchemy_lint.facts.getters import loaded_only_keys, loaded_test
 from alchemy_lint.facts.guards import yield_guard
 from alchemy_lint.facts.injection import (
     TRANSPARENT_WRAPPERS,
@@ -320,6 +320,11 @@ class _FunctionState:
     truth_copies: dict[str, tuple[str, Binding]] = field(default_factory=dict)
     #: A `return` came before the current point: what follows does not run on every path.
     returned: bool = False
+    #: What each enclosing `if` branch whose test asks whether a relationship is loaded says of
+    #: it there (`getters.loaded_test`): True loaded, False not loaded.
+    probes: list[bool] = field(default_factory=list)
+    #: A `return` came before the current point other than where such a test said it is loaded.
+    left_unprobed: bool = False
     parameter_loads: list[ParameterRead] = field(default_factory=list)
     #: Attributes set on a parameter so far (`order.status = ...`): reading them loads nothing.
     assigned_paths: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
@@ -894,11 +899,16 @@ class _FactsBuilder(FastNodeVisitor):
         # `if` only when every branch that goes on past it set it.
         before = function.assigned_paths
         going_on: list[set[tuple[str, tuple[str, ...]]]] = []
+        probe = loaded_test(node.test)
         for branch, holds in ((node.body, body), (node.orelse, orelse)):
             depth = len(function.guards)
             function.guards.append(holds)
             function.assigned_paths = set(before)
+            if probe is not None:
+                function.probes.append(probe if branch is node.body else not probe)
             self._visit_block(function, branch, depth)
+            if probe is not None:
+                function.probes.pop()
             if not leaves(branch):
                 going_on.append(function.assigned_paths)
         function.assigned_paths = set.intersection(*going_on) if going_on else before
@@ -971,6 +981,16 @@ class _FactsBuilder(FastNodeVisitor):
             self.visit(case)
             del function.guards[depth:]
         function.branches -= 1
+
+    @staticmethod
+    def _probed(function: _FunctionState, loaded: bool) -> bool:
+        """Whether the current point runs in no loop and under no test but those that say the
+        relationships they ask about are `loaded` (or not)."""
+        return (
+            not function.loops
+            and function.branches == len(function.probes)
+            and all(probe is loaded for probe in function.probes)
+        )
 
     def _conditional(self, function: _FunctionState) -> bool:
         """Whether the current point runs only on some paths of the function."""
@@ -1576,6 +1596,8 @@ class _FactsBuilder(FastNodeVisitor):
         self.generic_visit(node)
         if function is not None:
             function.returned = True
+            if not self._probed(function, loaded=True):
+                function.left_unprobed = True
 
     def visit_Await(self, node: ast.Await) -> None:
         if self.function is not None:
@@ -1968,10 +1990,12 @@ class _FactsBuilder(FastNodeVisitor):
             return
         if not isinstance(names, (ast.List, ast.Tuple, ast.Set)):
             return
+        # (Run on every path that finds them unloaded: `if "items" in state.unloaded: refresh`.)
+        sure = self._probed(function, loaded=False) and not function.left_unprobed
         for item in names.elts:
             if isinstance(item, ast.Constant) and isinstance(item.value, str):
                 function.parameter_loads.append(
-                    ParameterRead(found[0], (*found[1], item.value), node.lineno, node.col_offset)
+                    ParameterRead(found[0], (*found[1], item.value), node.lineno, node.col_offset, sure=sure)
                 )
 
     def _response_model(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Origin, ...]:

@@ -68,3 +68,37 @@ def _asks_loaded(test: ast.expr) -> bool:
         ):
             return True
     return False
+
+
+def loaded_test(test: ast.expr) -> bool | None:
+    """What a test of whether a relationship is loaded says where it holds: True loaded (`"items"
+    not in inspect(order).unloaded`, `order.is_relationship_loaded("items")`, `"items" in
+    order.__dict__`), False not loaded (`"items" in state.unloaded`); None for any other test. One
+    such test may stand with tests of a name against None (`state is None or ...`: an object that
+    cannot be inspected), and under `not`."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = loaded_test(test.operand)
+        return None if inner is None else not inner
+    if isinstance(test, ast.BoolOp):
+        probes = [operand for operand in test.values if not _none_test(operand)]
+        return loaded_test(probes[0]) if len(probes) == 1 else None
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute):
+        return True if test.func.attr == "is_relationship_loaded" else None
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.In, ast.NotIn))):
+        return None
+    container = test.comparators[0]
+    if not isinstance(container, ast.Attribute) or container.attr not in ("unloaded", "__dict__"):
+        return None
+    inside = isinstance(test.ops[0], ast.In)
+    return inside if container.attr == "__dict__" else not inside
+
+
+def _none_test(test: ast.expr) -> bool:
+    return (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], (ast.Is, ast.IsNot))
+        and isinstance(test.left, ast.Name)
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+    )

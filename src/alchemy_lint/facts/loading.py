@@ -44,6 +44,7 @@ from alchemy_lint.facts.model import (
     RETURNED_TO_RESPONSE,
     SAME_COLUMN,
     THE_CLASS,
+    UNKNOWN_ARGUMENTS,
     WHOLE_REFRESH,
     WRAPPED,
     AccessKind,
@@ -66,6 +67,7 @@ from alchemy_lint.facts.model import (
     SourceKind,
     StatementOrigin,
     assigned,
+    handed_to,
 )
 from alchemy_lint.facts.values import CALL, Origin, OriginKind, Step, StepKind, ValueRef
 from alchemy_lint.facts.walk import child_nodes
@@ -419,6 +421,9 @@ class _Object:
     autoflushed: int = 0
     #: The queries since that gave its own row again, loading it as they did (see `Reselect`).
     reselects: tuple[Reselect, ...] = ()
+    #: For what a project call returned: the local names of the objects whose row's key the call
+    #: was handed (`await reload(db, order.id)`, or `k` after `k = order.id`): the row it looks up.
+    keyed_by: frozenset[str] = frozenset()
 
     def expired_also(self, expiry: Expiry) -> _Object:
         """The object, expired by `expiry` too (`dataclasses.replace`, without its cost); what a
@@ -870,6 +875,45 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             reselects=tuple(r for r in left.reselects if r in right.reselects),
         )
     return None
+
+
+def _keys_handed(node: ast.Call, env: _Env) -> frozenset[str]:
+    """The local names of the objects whose row's key a call is handed: `order.id` off a loaded
+    (or flushed) object, or a name that holds such a key (`k = order.id`, see `key_read`)."""
+    found: set[str] = set()
+    for argument in (*node.args, *(keyword.value for keyword in node.keywords)):
+        if type(argument) is ast.Attribute and type(argument.value) is ast.Name:
+            holder = env.get(argument.value.id)
+            if isinstance(holder, _Object) and holder.persistent and holder.stage is None and not holder.path:
+                found.add(argument.value.id)
+        elif type(argument) is ast.Name:
+            found.update(
+                name
+                for name, value in env.items()
+                if isinstance(value, _Object) and any(key == argument.id for _, key in value.identities)
+            )
+    return frozenset(found)
+
+
+def _either(values: list[_Value | None], operands: list[ast.expr]) -> _Value | None:
+    """`refreshed or order`: the first operand when it is an object (an ORM object is never
+    falsy), the next one when it is None. What a project call looked up by the key of the very
+    object that follows it (`refreshed = await reload(db, order.id)`) is that row, found: the
+    object itself as the call loaded it, and the fallback is never reached. Other objects on both
+    sides are one value on two paths, joined as the branches of an `if` are (a row reloaded, else
+    the new object: judged by the reload, as a get-or-create is); anything else keeps the last
+    operand's value, as before."""
+    first = values[0] if values else None
+    if isinstance(first, _Object) and first.keyed_by and len(operands) == 2:
+        fallback = operands[1]
+        if type(fallback) is ast.Name and fallback.id in first.keyed_by and isinstance(values[1], _Object):
+            return first
+    joined = first
+    for value in values[1:]:
+        if not (isinstance(joined, _Object) and isinstance(value, _Object) and joined.stage is value.stage is None):
+            return values[-1]
+        joined = _join_values(joined, value)
+    return joined if joined is not None else values[-1]
 
 
 def _expired_either(left: frozenset[Expiry], right: frozenset[Expiry]) -> frozenset[Expiry]:
@@ -2419,7 +2463,7 @@ class _LoadingWalker:
             return _join_values(left, right) if left is not None and right is not None else None
         if isinstance(node, ast.BoolOp):
             values = [self.expr(value, env) for value in node.values]
-            return values[-1] if values else None
+            return _either(values, node.values) if isinstance(node.op, ast.Or) else values[-1] if values else None
         # Names and constants among the children have no effect: their values are dropped here.
         for child in child_nodes(node):
             if isinstance(child, ast.expr):
@@ -2629,7 +2673,12 @@ class _LoadingWalker:
                 self.record(inner, owner, AccessKind.READ)
             return None
         if isinstance(inner, ast.Call):
-            return self.call(inner, env, awaited=True)
+            value = self.call(inner, env, awaited=True)
+            if isinstance(value, _Object) and value.source.kind is SourceKind.CALL and value.stage is None:
+                keyed_by = _keys_handed(inner, env)
+                if keyed_by:
+                    value = replace(value, keyed_by=keyed_by)
+            return value
         return self.expr(inner, env)
 
     # -- calls ---------------------------------------------------------------------
@@ -2813,6 +2862,8 @@ class _LoadingWalker:
             return self.project_call(node, env, args, keywords)
         if leaf[:1].isupper():
             loaded = frozenset(kw.arg for kw in node.keywords if kw.arg)
+            if node.args or any(kw.arg is None for kw in node.keywords):
+                loaded |= {UNKNOWN_ARGUMENTS}  # (`M(**data)`: any column may be given)
             source = ObjectSource(SourceKind.NEW, node.lineno, model=qualname)
             wraps = self.wrapped(node)
             return _Object(source, loaded=loaded, persistent=False, wraps=wraps, fresh=FRESH if wraps else None)
@@ -3012,6 +3063,10 @@ class _LoadingWalker:
                     env,
                     flags=flags,
                 )
+                if type(expression) is ast.Name and value.stage is None and env.get(expression.id) is value:
+                    # What the callee surely loads on it is loaded from here (the index tells).
+                    mark = handed_to(node.lineno, node.col_offset, argument)
+                    env[expression.id] = replace(value, loaded=value.loaded | {mark})
 
     def callee_origins(self, node: ast.Call) -> tuple[Origin, ...]:
         """What a call runs; `TypeAdapter(Schema).validate_python(obj)` validates with `Schema`."""

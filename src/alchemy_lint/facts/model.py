@@ -190,6 +190,21 @@ def assigned(name: str) -> str:
     return f"={name}"
 
 
+#: The start of a `handed_to` mark.
+HANDED_TO = "@"
+
+
+def handed_to(line: int, col: int, argument: str) -> str:
+    """The mark, among the relationships loaded on an object, of the call at `line`:`col` it was
+    handed to as `argument` (see `Handover`): what that callee loads on it on every path that
+    finds it unloaded (`ParameterRead.sure`) is loaded after the call; the index tells what."""
+    return f"{HANDED_TO}{line}:{col}:{argument}"
+
+
+#: The mark, among the attributes a new object was built with (`ObjectAccess.loaded`), of a
+#: `**` spread or a positional argument: any column may have been given.
+UNKNOWN_ARGUMENTS = "**"
+
 #: The last step of a `ParameterRead` in `parameter_loads` for `refresh(obj)` without names.
 WHOLE_REFRESH = "*"
 
@@ -217,6 +232,10 @@ class ParameterRead:
     #: Exception: pass`, a fallback value, no call and no raise): the code's own guard against a
     #: lazy load, not one that escapes (ASA301). An expired column read there still fails (ASA302).
     guarded: bool = False
+    #: Of `parameter_loads`: the load runs on every path that finds the relationship unloaded,
+    #: under no test but tests of whether it is loaded (`if "items" in inspect(order).unloaded:`,
+    #: or after `if "items" not in state.unloaded: return`), in no loop.
+    sure: bool = False
 
 
 @record

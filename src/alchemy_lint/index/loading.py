@@ -12,6 +12,8 @@ from weakref import WeakKeyDictionary
 
 from alchemy_lint.facts.conditions import ANY_KEYWORD, happens
 from alchemy_lint.facts.model import (
+    HANDED_TO,
+    UNKNOWN_ARGUMENTS,
     WHOLE_REFRESH,
     Condition,
     FunctionFacts,
@@ -25,6 +27,7 @@ from alchemy_lint.facts.model import (
     ObjectSource,
     SourceKind,
     assigned,
+    handed_to,
 )
 from alchemy_lint.facts.values import CALL, Origin, OriginKind, StepKind, ValueRef, within
 from alchemy_lint.index.constructed import kept_paths
@@ -224,7 +227,7 @@ def _resolve_call(
             inner.loaders,
             inner.loaders_known or _passes_no_options(returned.source, settled),
             prefix,
-            returned.loaded if not returned.path else (),
+            loaded_through_calls(index, function.loading, returned.loaded) if not returned.path else (),
             returned.is_collection or inner.is_collection,
             inner.function,
             reached,
@@ -673,6 +676,8 @@ def relationship_loaded(
     loaded_here = _loaded_here(target, attribute, loaded, direct, index)
     if loaded_here is not False:
         return loaded_here
+    if _left_without_key(target, relationship, loaded, direct):
+        return None
     if (
         relationship.is_collection is False
         and relationship.many_to_one is not False
@@ -684,6 +689,53 @@ def relationship_loaded(
         # its caller) holds, loaded as that one was.
         return in_session.loaded_on_held(target.model, relationship)
     return False
+
+
+def loaded_through_calls(
+    index: ProjectIndex, loading: FunctionLoading | None, loaded: tuple[str, ...]
+) -> tuple[str, ...]:
+    """`loaded`, with what the calls the object was handed to (`handed_to` marks) load on it on
+    every path that finds it unloaded: `await ensure_loaded(order)` whose `if "items" in
+    inspect(order).unloaded: await session.refresh(order, ["items"])` loads `items`
+    (runtime-verified, SQLAlchemy 2.1 with aiosqlite)."""
+    if loading is None or not any(name.startswith(HANDED_TO) for name in loaded):
+        return loaded
+    summaries = index.summaries
+    added: list[str] = []
+    for handover in loading.handovers:
+        if handover.method is not None or handed_to(handover.line, handover.col, handover.argument) not in loaded:
+            continue
+        callee = summaries.callee(handover.callee)
+        parameter = summaries.parameter(callee, handover.argument) if callee is not None else None
+        if callee is None or parameter is None:
+            continue
+        added.extend(
+            load.path[0]
+            for load in callee.parameter_loads
+            if load.sure and load.parameter == parameter and len(load.path) == 1 and load.path[0] != WHOLE_REFRESH
+        )
+    return (*loaded, *added) if added else loaded
+
+
+def _left_without_key(
+    target: AccessTarget, relationship: RelationshipRef, loaded: tuple[str, ...], direct: bool
+) -> bool:
+    """A many-to-one of an object the code built (here, or in the project function that built
+    and returned it) whose foreign key it was not given (not at construction, nor set later):
+    with the key None, reading it gives None without SQL (runtime-verified, SQLAlchemy 2.1 with
+    aiosqlite, after a flush and after a commit and a whole refresh), as a direct read of a new
+    object's many-to-one is taken (`rules/loading.py`). A `lazy="raise"` one raises all the same;
+    a key given (or a `**` spread that may give it) leaves it judged."""
+    if target.source.kind is not SourceKind.NEW or target.path or relationship.lazy == "raise":
+        return False
+    if relationship.is_collection is not False or relationship.many_to_one is not True:
+        return False
+    if not relationship.key_columns:
+        return False
+    given = {*loaded, *(target.source.loaded if direct else ())}
+    return (
+        UNKNOWN_ARGUMENTS not in given and relationship.name not in given and given.isdisjoint(relationship.key_columns)
+    )
 
 
 @runtime_checkable

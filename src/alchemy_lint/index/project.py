@@ -98,6 +98,9 @@ class RelationshipRef:
     many_to_one: bool | None = None
     #: The target's relationship named by `back_populates=` (the other side), None when not given.
     back_populates: str | None = None
+    #: For a many-to-one: the owner's columns that hold its foreign key (those `foreign_keys=`
+    #: names, else those with a foreign key to the target's table); empty when unknown.
+    key_columns: tuple[str, ...] = ()
 
     @property
     def is_eager(self) -> bool:
@@ -641,9 +644,32 @@ class ProjectIndex:
             line=relationship.line,
             is_collection=self._is_collection(cls, relationship),
             join_depth=relationship.join_depth,
-            many_to_one=self._many_to_one(cls, relationship),
+            many_to_one=self._declared_many_to_one(cls, relationship),
             back_populates=relationship.back_populates,
+            key_columns=self._key_columns(cls, relationship),
         )
+
+    def _declared_many_to_one(self, cls: ClassFacts, relationship: RelationshipFacts) -> bool | None:
+        """The direction of a relationship as declared (`_many_to_one`); for one from a model to
+        itself, what its own `remote_side=` says (`_self_referential_many_to_one`: `remote_side=[id]`
+        makes the declared side a many-to-one whatever its name, as it does for a backref)."""
+        forward = self._many_to_one(cls, relationship)
+        if forward is None and relationship.remote_side:
+            return self._self_referential_many_to_one(cls, relationship, relationship.remote_side)
+        return forward
+
+    def _key_columns(self, cls: ClassFacts, relationship: RelationshipFacts) -> tuple[str, ...]:
+        """The owner's columns that hold a many-to-one's foreign key (see
+        `RelationshipRef.key_columns`); empty for another relationship or when they cannot be told
+        (a `primaryjoin=` condition, an association table, a target without a known table)."""
+        if relationship.join is not None or self._many_to_one(cls, relationship) is not True:
+            return ()
+        owner = self.class_chain(cls.qualname)
+        if relationship.foreign_keys is not None:
+            return tuple(column.rsplit(".", 1)[-1] for column in relationship.foreign_keys)
+        target_model = self.resolve_model(relationship.target, near=cls.qualname)
+        names = _table_names(self.class_chain(target_model)) if target_model is not None else set()
+        return tuple(sorted({field for c in owner for field, referenced in c.references if referenced in names}))
 
     def _many_to_one(self, cls: ClassFacts, relationship: RelationshipFacts) -> bool | None:
         """Where the relationship's foreign key is (see `RelationshipRef.many_to_one`): the
@@ -717,7 +743,7 @@ class ProjectIndex:
         many-to-one (the convention for the foreign key)."""
         if relationship.is_collection is not None:
             return relationship.is_collection
-        many_to_one = self._many_to_one(cls, relationship)
+        many_to_one = self._declared_many_to_one(cls, relationship)
         if many_to_one is not None:
             return not many_to_one
         key = f"{relationship.name}_id"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterator
 from dataclasses import replace
+from typing import TypeVar
 
 from alchemy_lint.catalogue import FixSafety
 from alchemy_lint.facts.model import (
@@ -48,6 +49,7 @@ from alchemy_lint.index.loading import (
     handed_back,
     is_async_session,
     is_loaded,
+    loaded_through_calls,
     loader_chain,
     project_builds_no_factory,
     project_factory_expiry,
@@ -187,12 +189,28 @@ def _lazy_reads(context: FileContext, function: FunctionFacts) -> Iterator[_Lazy
         yield from _provided_reads(context, function, _held(context, function, None, with_callers=True))
         return
     held = _held(context, function, loading, with_callers=True)
-    yield from _direct_reads(context, loading.accesses, held)
-    yield from _handed_reads(context, loading.handovers, held)
+    yield from _direct_reads(context, _with_callee_loads(context, loading, loading.accesses), held)
+    yield from _handed_reads(context, _with_callee_loads(context, loading, loading.handovers), held)
     yield from _reloaded_handovers(context, loading)
     yield from _provided_reads(context, function, held)
     if function.response_model:
         yield from _response_reads(context, function, held)
+
+
+_Carrying = TypeVar("_Carrying", ObjectAccess, Handover)
+
+
+def _with_callee_loads(
+    context: FileContext, loading: FunctionLoading, items: tuple[_Carrying, ...]
+) -> tuple[_Carrying, ...]:
+    """The accesses or hand-overs, each with what the calls its object was handed to before
+    surely loaded on it (`loaded_through_calls`)."""
+    found = list(items)
+    for position, item in enumerate(items):
+        loaded = loaded_through_calls(context.index, loading, item.loaded)
+        if loaded is not item.loaded:
+            found[position] = replace(item, loaded=loaded)
+    return tuple(found)
 
 
 def _held(
@@ -618,7 +636,7 @@ def _response_reads(context: FileContext, function: FunctionFacts, held: HeldWhe
         target = resolve_object(index, returned.source, returned.path, context.path)
         if target is None:
             continue
-        loaded = () if returned.is_collection else returned.loaded
+        loaded = () if returned.is_collection else loaded_through_calls(index, loading, returned.loaded)
         in_session = held.at(returned.line)
         if isinstance(returned.position, str):
             # `return {"items": categories, "total": n}`: the schema validates the dict, and the
