@@ -132,3 +132,37 @@ def test_a_new_object_whose_commit_happens_in_a_callee(tmp_path: Path, case: str
     assert outcome["error"] == error
     if error is not None:
         assert outcome["line"] == expected[0]
+
+
+KEEPING_DB = EXPIRING_DB.replace("async_sessionmaker(engine)", "async_sessionmaker(engine, expire_on_commit=False)")
+
+#: ASA301 where commits keep objects: the body after `user = User(...)`, the error a run raises.
+RELATIONSHIP_CASES = {
+    "handed_to_a_function_that_adds_and_commits": (
+        "        await save(s, user)\n        return str(len(user.orders))  # ASA301\n",
+        "MissingGreenlet",
+    ),
+    "handed_to_a_repository_that_adds_and_commits": (
+        "        await UserRepository(s).save(user)\n        return str(len(user.orders))  # ASA301\n",
+        "MissingGreenlet",
+    ),
+    "handed_to_a_function_that_commits_without_adding_it": (
+        "        await audit(s, user)\n        return str(len(user.orders))\n",
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RELATIONSHIP_CASES))
+def test_a_relationship_of_a_new_object_a_callee_added_and_committed(tmp_path: Path, case: str) -> None:
+    body, error = RELATIONSHIP_CASES[case]
+    handler = _handler(body)
+    files = {"app/db_models.py": MODELS, "app/db.py": KEEPING_DB, "app/helpers.py": HELPERS, "app/handlers.py": handler}
+    root = write_project(tmp_path / "project", files)
+    expected = expected_lines(handler, "ASA301")
+    assert [finding.line for finding in findings_in(root, "app/handlers.py", "ASA301")] == expected
+    assert findings_in(root, "app/handlers.py", "ASA302") == []
+    outcome = run_example(root, "app/handlers.py")
+    assert outcome["error"] == error
+    if error is not None:
+        assert outcome["line"] == expected[0]

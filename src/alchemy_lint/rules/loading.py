@@ -273,6 +273,8 @@ def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...], held
             if reloads:
                 yield from _reloaded_reads(context, access, reloads)
             continue
+        if access.source.kind is SourceKind.NEW and access.source.session is None and access.expired_by:
+            access = _committed_by_callee(context, access)
         if access.attribute == "awaitable_attrs" or not _is_async_object(context, access.source):
             continue
         if access.source.kind is SourceKind.NEW and not _in_database(context, access):
@@ -391,6 +393,21 @@ def _lazy_read(access: ObjectAccess, target: AccessTarget) -> _Lazy:
         read=access.kind is AccessKind.READ,
         autoflushed=access.autoflushed,
     )
+
+
+def _committed_by_callee(context: FileContext, access: ObjectAccess) -> ObjectAccess:
+    """A new object the function handed, in no session yet, to a callee that adds it to the
+    session it is given and commits (`await save(session, user)`): in the database from then on,
+    that session's, its relationships never loaded. Else the access as it is."""
+    summaries = context.index.summaries
+    for event in access.expired_by:
+        if (
+            event.tied is not None
+            and summaries.adds(event.callee, event.adds, event.argument)
+            and "commit" in summaries.call_effects(event.callee, event.argument, event.flags)
+        ):
+            return replace(access, source=replace(access.source, session=event.tied), persistent=True)
+    return access
 
 
 def _in_database(context: FileContext, item: ObjectAccess | Handover) -> bool:
@@ -708,7 +725,9 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
         "also flushed by the autoflush of a later query of its session (`await session.execute(...)`, "
         "`scalars()`, `get()`; not with `autoflush=False` or inside `with session.no_autoflush:`), "
         "also one a project function created, added to the session it was given and returned "
-        "(`user = await create_user(db, data)`; what it set when it built the object is its own). "
+        "(`user = await create_user(db, data)`; what it set when it built the object is its own), "
+        "and one this function built and handed to a project function that added it to the session "
+        "it was given and committed (`await repo.save(user)`). "
         "A schema that defines its own `from_orm` (or `model_validate`) reads what that method "
         "reads, not each field by name. "
         "Load relationships eagerly in the query (`selectinload`, `joinedload`, `subqueryload`, "
