@@ -2162,8 +2162,10 @@ class _LoadingWalker:
         one, which may be no column.
 
         An event that may have left this object fresh and the others expired is left on: a
-        later query of its row may have repopulated it (`reselected`), and a call it was handed
-        to may have refreshed it (the index tells both)."""
+        later query of its row may have repopulated it (`reselected`), a call it was handed
+        to may have refreshed it (the index tells both), and a partial refresh since may have
+        loaded the attribute read (`reloaded`: a relationship's name loads the primary key, or
+        the whole row, as the index tells)."""
         attribute = node.attr
         if owner.path or owner.source.held_as or owner.source.kind not in _MAPPED_SOURCES:
             return
@@ -2173,7 +2175,9 @@ class _LoadingWalker:
         gone = {
             (e.session, e.method, e.line)
             for e in owner.expired
-            if e.reselected is None and not (e.method == "call" and target in self.handed_at.get(e.line, ()))
+            if e.reselected is None
+            and not e.reloaded
+            and not (e.method == "call" and target in self.handed_at.get(e.line, ()))
         }
         for name, value in list(env.items()):
             events = _events_of(value)
@@ -2256,7 +2260,9 @@ class _LoadingWalker:
                     self.changed(owner, env)
                 if isinstance(target.value, ast.Name):
                     loaded = owner.loaded | {target.attr, assigned(target.attr)}
-                    owner = replace(owner, loaded=loaded, fresh=None)
+                    # (Set after a commit expired the object, the attribute holds the new value:
+                    # its read loads nothing. Set before, the commit expires it with the others.)
+                    owner = replace(_reloaded(owner, (target.attr,)), loaded=loaded, fresh=None)
                     if any(column == target.attr for column, _ in owner.identities):
                         # `user.email = new`: a query by the old value no longer gives this row.
                         kept = tuple(i for i in owner.identities if i[0] != target.attr)
@@ -3784,6 +3790,10 @@ class _LoadingWalker:
                         for e in attribute_names.elts
                         if isinstance(e, ast.Constant) and isinstance(e.value, str)
                     }
+                    # `refresh(job, ["status"])`: only those names read fresh from here, until the
+                    # next commit or rollback expires them again (run-time checked; the primary key
+                    # too only for a relationship's name, which the index tells).
+                    current = _reloaded(current, loaded)
                     env[node.args[0].id] = replace(current, loaded=current.loaded | loaded)
             return None
         return None
@@ -4320,7 +4330,9 @@ def _line_order(expiry: Expiry) -> tuple[int, str, str, str]:
     return expiry.line, expiry.method, expiry.session, expiry.argument
 
 
-def _expiry_order(expiry: Expiry) -> tuple[int, str, str, str, str, bool, bool, bool, str, bool, tuple[str, str]]:
+def _expiry_order(
+    expiry: Expiry,
+) -> tuple[int, str, str, str, str, bool, bool, bool, str, bool, tuple[str, str], tuple[str, ...]]:
     """The fields that tell expiries apart, so that two hand-overs of one session on one line (one
     whose result a test read, one whose result none did) keep one order: a set of them iterates in
     an order that hashes of None decide, which differ from process to process on Python 3.10 and
@@ -4338,6 +4350,7 @@ def _expiry_order(expiry: Expiry) -> tuple[int, str, str, str, str, bool, bool, 
         expiry.failed_as or "",
         expiry.reselected is not None,
         expiry.reselected or ("", ""),
+        expiry.reloaded,
     )
 
 
@@ -4385,6 +4398,19 @@ def _answered(value: _Object, mark: tuple[str, str], which: Callable[[Expiry], b
     query that gave its row again (`Expiry.reselected`: the model, and the column that must be
     its primary key for that to hold, "" when it always holds)."""
     expired = frozenset(replace(e, reselected=mark) if e.reselected is None and which(e) else e for e in value.expired)
+    return replace(value, expired=expired)
+
+
+def _reloaded(value: _Object, names: Iterable[str]) -> _Object:
+    """The object with each expiry it carries marked as answered for `names` (`Expiry.reloaded`):
+    a partial refresh loaded them, or the code set them, after the commit or rollback."""
+    if not value.expired:
+        return value
+    given = frozenset(names)
+    expired = frozenset(
+        e if given <= frozenset(e.reloaded) else replace(e, reloaded=tuple(sorted(given.union(e.reloaded))))
+        for e in value.expired
+    )
     return replace(value, expired=expired)
 
 

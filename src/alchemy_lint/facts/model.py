@@ -900,6 +900,12 @@ class Expiry:
     #: It voids the event when the column is the model's primary key (the index tells) or "",
     #: or for `=<column>` (loaded by that same column and key) a column declared unique too.
     reselected: tuple[str, str] | None = None
+    #: The attributes the object was given again since this event on every path that carries
+    #: this copy of it: the names a partial `refresh(obj, ["status"])` loaded, and those the
+    #: code set (`obj.status = ...`). Those read fresh; whether a refresh of a relationship
+    #: loaded the primary key (or, for a many-to-one, the whole row) is the index's to tell.
+    #: A later commit or rollback is another event, which carries none.
+    reloaded: tuple[str, ...] = ()
     #: A "call" read on the side of a test of its result where the result says it failed: the
     #: key the test read ("" for the result itself, `"success"` for `result["success"]`).
     failed_as: str | None = None

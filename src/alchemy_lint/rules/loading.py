@@ -922,12 +922,17 @@ def _expired_reads(context: FileContext, function: FunctionFacts) -> Iterator[_E
             continue
         model = target.model.rsplit(".", 1)[-1]
         reader = ""
+        read = access.attribute
         if not _is_mapped_attribute(context, target, access.attribute):
             # `user.days_left`: a property (or method) of the model that reads a column.
             column = _column_read(index, target.model, access.attribute)
             if column is None:
                 continue
             reader = f" (it reads {model}.{column})"
+            read = column
+        events = tuple(event for event in events if not _reloaded_since(index, target.model, read, event))
+        if not events:
+            continue
         attribute = f"{model}.{access.attribute}"
         event = events[-1]
         yield _ExpiredRead(
@@ -943,14 +948,40 @@ def _expired_reads(context: FileContext, function: FunctionFacts) -> Iterator[_E
         )
 
 
+def _reloaded_since(index: ProjectIndex, model: str, attribute: str, event: Expiry) -> bool:
+    """Whether `attribute` of an object of `model` was given a value again since `event` expired
+    it (`Expiry.reloaded`): the code set it, or a partial `refresh(obj, [...])` named it. A refresh
+    of a one-to-many relationship loads the primary key with it; one of a many-to-one (or a
+    relationship whose side is unknown, or a name the index does not know) needs the foreign key,
+    which loads every expired column (run-time checked on SQLAlchemy 2.0 and 2.1). A refresh of
+    columns alone loads just those: the primary key stays expired."""
+    reloaded = event.reloaded
+    if not reloaded:
+        return False
+    if attribute in reloaded:
+        return True
+    relationships = index.relationships(model)
+    columns = index.columns(model)
+    for name in reloaded:
+        relationship = relationships.get(name)
+        if relationship is None and name in columns:
+            continue
+        if relationship is None or relationship.many_to_one is not False:
+            return True
+        if attribute in index.primary_key(model):
+            return True
+    return False
+
+
 #: The objects whose reads after an expiry end their path in the facts (`read_through`).
 _ENDING_SOURCES = frozenset({SourceKind.QUERY, SourceKind.GET, SourceKind.NEW})
 
 
 def _ends_path(access: ObjectAccess, source: ObjectSource, event: Expiry) -> bool:
     """Whether the loading walk ended the read's path where it raises, for this event: a read of
-    the object itself (not of a member), as the facts saw it, of an event that a later query or a
-    call the object was handed to cannot have undone (`read_through` leaves those on)."""
+    the object itself (not of a member), as the facts saw it, of an event that a later query, a
+    call the object was handed to or a partial refresh cannot have undone (`read_through` leaves
+    those on)."""
     return (
         not access.path
         and source is access.source
@@ -958,6 +989,7 @@ def _ends_path(access: ObjectAccess, source: ObjectSource, event: Expiry) -> boo
         and not access.source.held_as
         and not {access.attribute, assigned(access.attribute)} & set(access.loaded)
         and event.reselected is None
+        and not event.reloaded
         and event.method != "call"
     )
 
@@ -997,9 +1029,20 @@ def _expired_handovers(context: FileContext, function: FunctionFacts) -> Iterato
         reads = _handover_reads(index, handover, target.model) or ()
         if listed:
             reads = tuple(replace(read, path=read.path[1:]) for read in reads if read.path[:1] == ("[]",))
-        read = next((read for read in reads if read.path and read.path[0] in columns), None)
+        # (The first column it reads that the code did not refresh or set since the event.)
+        read = next(
+            (
+                read
+                for read in reads
+                if read.path
+                and read.path[0] in columns
+                and any(not _reloaded_since(index, target.model, read.path[0], event) for event in events)
+            ),
+            None,
+        )
         if read is None:
             continue
+        events = tuple(event for event in events if not _reloaded_since(index, target.model, read.path[0], event))
         attribute = f"{target.model.rsplit('.', 1)[-1]}.{read.path[0]}"
         name, where, _ = _reader(index, read.function)
         if response_key(handover.argument) is not None:
