@@ -17,10 +17,12 @@ import gc
 import warnings
 from pathlib import Path
 
-from conftest import findings_in, write_project
+from conftest import example_project, expected_lines, findings_in, write_project
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.pool import NullPool
 from test_concurrency_runtime import ATTEMPTS, _assert_raced_to_connect, _describe, _load, _run
+
+from alchemy_lint.rules import RULES_BY_CODE
 
 CATALOG = """\
 import asyncio
@@ -244,6 +246,24 @@ def test_a_session_kept_on_the_object_and_in_its_repository_races_at_run_time(tm
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sa_exc.SAWarning)
         outcomes = asyncio.run(_run(tmp_path / "ledger.sqlite", module, module.ledger, poolclass=NullPool))
+        failures = [_describe(outcome) for outcome in outcomes if outcome is not None]
+        del outcomes
+        gc.collect()
+    assert failures, f"no attempt of {ATTEMPTS} failed with the object's session and its repository's gathered"
+    _assert_raced_to_connect(failures)
+
+
+def test_the_rule_example_of_a_session_kept_on_the_object_and_in_its_repository_races(tmp_path: Path) -> None:
+    """ASA201's example: `self.session` and `self.users = UserRepository(session)` of one
+    `__init__`, a method of each gathered: reported on the `gather`, and the two awaitables race
+    to open the session's connection."""
+    (example,) = [e for e in RULES_BY_CODE["ASA201"].invalid if e.title.startswith("`self.session` and a repository")]
+    root = example_project(tmp_path / "project", example)
+    assert [f.line for f in findings_in(root, example.path, "ASA201")] == expected_lines(example.source, "ASA201")
+    module = _load(example.source, "dashboard_example")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sa_exc.SAWarning)
+        outcomes = asyncio.run(_run(tmp_path / "dashboard.sqlite", module, module.dashboard, poolclass=NullPool))
         failures = [_describe(outcome) for outcome in outcomes if outcome is not None]
         del outcomes
         gc.collect()

@@ -655,6 +655,59 @@ async def overview(session: AsyncSession) -> None:
             """\
 import asyncio
 
+from sqlalchemy import ForeignKey, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class UserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def find(self, user_id: int) -> User | None:
+        return await self.session.get(User, user_id)
+
+
+class Dashboard:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.users = UserRepository(session)
+
+    async def owner(self, user_id: int) -> User | None:
+        return await self.users.find(user_id)
+
+    async def orders(self, user_id: int) -> list[Order]:
+        return list(await self.session.scalars(select(Order).where(Order.user_id == user_id)))
+
+    async def load(self, user_id: int) -> None:
+        await asyncio.gather(self.owner(user_id), self.orders(user_id))  # ASA201
+
+
+async def dashboard(factory: async_sessionmaker[AsyncSession], user_id: int) -> None:
+    async with factory() as session:
+        await Dashboard(session).load(user_id)
+""",
+            title="`self.session` and a repository the object built from it, used in one `gather`",
+        ),
+        Example(
+            """\
+import asyncio
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 

@@ -1412,7 +1412,11 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
         "factory through the project index; in a loop, a commit in one iteration expires what the next "
         "iteration reads. `session.expire(obj)` and `session.expire_all()` expire what they name "
         "whatever the setting (`expire(obj, [names])` is not judged). "
-        "`await session.refresh(obj)` in between makes the read safe. In an `except` handler (bare, "
+        "`await session.refresh(obj)` in between makes the read safe. A partial "
+        '`refresh(obj, ["status"])` loads only the names it gives (the primary key too when it names a '
+        "one-to-many relationship, the whole row for a many-to-one), until the next commit or rollback "
+        "expires them again; an attribute the code sets after the expiry reads its new value. "
+        "In an `except` handler (bare, "
         "`Exception` or a SQLAlchemy error) of a `try` that commits or flushes a session the code changed "
         "(`add`, `delete`, an attribute set), and after such a handler that swallows the error, what the "
         "session held before the `try` is expired whatever the setting: a failed flush rolls the transaction back "

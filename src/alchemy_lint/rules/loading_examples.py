@@ -2354,6 +2354,25 @@ async def reload_user(user_id: int) -> str:
     _example(
         """\
 from app.db import SessionLocal
+from app.db_models import Order
+
+
+async def ship(order_id: int) -> str:
+    async with SessionLocal() as session:
+        order = await session.get(Order, order_id)
+        order.status = "shipped"
+        await session.commit()
+        await session.refresh(order, ["status"])
+        status = order.status
+        return f"{status} for user {order.user_id}"  # ASA302
+""",
+        _EXPIRING_DB,
+        title='A partial `refresh(order, ["status"])` after `commit()`: the columns it does not name stay expired',
+        topic=_AFTER_COMMIT,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
 from app.db_models import Order, User
 
 
@@ -2419,6 +2438,28 @@ async def preview_rename(user_id: int, name: str) -> str:
 """,
         _KEEPING_DB,
         title="A column read after `rollback()`, although the factory sets `expire_on_commit=False`",
+        topic=_AFTER_ROLLBACK,
+    ),
+    _example(
+        """\
+from sqlalchemy.exc import IntegrityError
+
+from app.db import SessionLocal
+from app.db_models import User
+
+
+async def invite(user_id: int) -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, user_id)
+        session.add(User(id=2, name="taken"))
+        try:
+            await session.commit()
+        except IntegrityError:
+            await session.rollback()
+        return user.name  # ASA302
+""",
+        _KEEPING_DB,
+        title="A read past an `except` that rolled back a failed `commit()` and swallowed the error",
         topic=_AFTER_ROLLBACK,
     ),
     _example(
@@ -2858,6 +2899,24 @@ async def rename_user(user_id: int, name: str) -> str:
 """,
         _EXPIRING_DB,
         title="A `commit()` called through a name bound to it, then `refresh()` before the read",
+        topic=_AFTER_COMMIT,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import Order
+
+
+async def ship(order_id: int) -> str:
+    async with SessionLocal() as session:
+        order = await session.get(Order, order_id)
+        order.status = "shipped"
+        await session.commit()
+        await session.refresh(order, ["status", "user_id"])
+        return f"{order.status} for user {order.user_id}"
+""",
+        _EXPIRING_DB,
+        title="A partial `refresh()` after `commit()` that names every column read afterwards",
         topic=_AFTER_COMMIT,
     ),
     _example(
