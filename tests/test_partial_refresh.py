@@ -241,3 +241,28 @@ async def run(job_id: int) -> str:
     assert "Job.name" in findings[0].message
     outcome = run_example(root, "app/work.py")
     assert outcome["error"] == "MissingGreenlet", outcome
+
+
+def test_a_read_past_a_swallowed_error_is_reported_after_an_attribute_was_set(tmp_path: Path) -> None:
+    """Setting one attribute after the expiry loads none of the others: the first read of another
+    raises there and ends its path, so the read past the `except` that swallowed it is reported too."""
+    body = """\
+async def run(job_id: int) -> str:
+    async with SessionLocal() as session:
+        job = await session.get(Job, job_id)
+        await session.commit()
+        job.status = "done"
+        try:
+            print(job.name)  # first
+        except Exception:
+            pass
+        return job.name  # read
+"""
+    root, line = _project(tmp_path, body)
+    first = next(number for number, text in enumerate((HEADER + body).splitlines(), 1) if text.endswith("# first"))
+    assert [finding.line for finding in findings_in(root, "app/work.py", "ASA302")] == [first, line]
+    outcome = run_example(root, "app/work.py")
+    # (The first read's load autoflushed the change and failed there: the session now wants a
+    # rollback, so the second read raises PendingRollbackError, caused by MissingGreenlet.)
+    assert (outcome["error"], outcome["line"]) == ("PendingRollbackError", line), outcome
+    assert "MissingGreenlet" in str(outcome["message"]), outcome

@@ -68,6 +68,7 @@ from alchemy_lint.facts.model import (
     StatementOrigin,
     assigned,
     handed_to,
+    partly_refreshed,
 )
 from alchemy_lint.facts.values import CALL, Origin, OriginKind, Step, StepKind, ValueRef
 from alchemy_lint.facts.walk import child_nodes
@@ -2176,7 +2177,7 @@ class _LoadingWalker:
             (e.session, e.method, e.line)
             for e in owner.expired
             if e.reselected is None
-            and not e.reloaded
+            and not partly_refreshed(e)
             and not (e.method == "call" and target in self.handed_at.get(e.line, ()))
         }
         for name, value in list(env.items()):
@@ -2262,7 +2263,7 @@ class _LoadingWalker:
                     loaded = owner.loaded | {target.attr, assigned(target.attr)}
                     # (Set after a commit expired the object, the attribute holds the new value:
                     # its read loads nothing. Set before, the commit expires it with the others.)
-                    owner = replace(_reloaded(owner, (target.attr,)), loaded=loaded, fresh=None)
+                    owner = replace(_reloaded(owner, (assigned(target.attr),)), loaded=loaded, fresh=None)
                     if any(column == target.attr for column, _ in owner.identities):
                         # `user.email = new`: a query by the old value no longer gives this row.
                         kept = tuple(i for i in owner.identities if i[0] != target.attr)

@@ -205,6 +205,13 @@ def handed_to(line: int, col: int, argument: str) -> str:
 #: `**` spread or a positional argument: any column may have been given.
 UNKNOWN_ARGUMENTS = "**"
 
+
+def partly_refreshed(expiry: Expiry) -> bool:
+    """Whether a partial `refresh(obj, [...])` answered the event for some names since (not only
+    attributes the code set): a relationship's name among them may have loaded more columns."""
+    return any(not name.startswith("=") for name in expiry.reloaded)
+
+
 #: The last step of a `ParameterRead` in `parameter_loads` for `refresh(obj)` without names.
 WHOLE_REFRESH = "*"
 
@@ -902,9 +909,9 @@ class Expiry:
     reselected: tuple[str, str] | None = None
     #: The attributes the object was given again since this event on every path that carries
     #: this copy of it: the names a partial `refresh(obj, ["status"])` loaded, and those the
-    #: code set (`obj.status = ...`). Those read fresh; whether a refresh of a relationship
-    #: loaded the primary key (or, for a many-to-one, the whole row) is the index's to tell.
-    #: A later commit or rollback is another event, which carries none.
+    #: code set (`obj.status = ...`, marked as `assigned` marks them). Those read fresh; whether
+    #: a refresh of a relationship loaded the primary key (or, for a many-to-one, the whole row)
+    #: is the index's to tell. A later commit or rollback is another event, which carries none.
     reloaded: tuple[str, ...] = ()
     #: A "call" read on the side of a test of its result where the result says it failed: the
     #: key the test read ("" for the result itself, `"success"` for `result["success"]`).

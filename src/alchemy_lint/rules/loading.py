@@ -31,6 +31,7 @@ from alchemy_lint.facts.model import (
     SourceKind,
     Test,
     assigned,
+    partly_refreshed,
     response_key,
 )
 from alchemy_lint.facts.values import ValueRef, within
@@ -958,11 +959,15 @@ def _reloaded_since(index: ProjectIndex, model: str, attribute: str, event: Expi
     reloaded = event.reloaded
     if not reloaded:
         return False
-    if attribute in reloaded:
+    if attribute in reloaded or assigned(attribute) in reloaded:
         return True
+    if not partly_refreshed(event):
+        return False
     relationships = index.relationships(model)
     columns = index.columns(model)
     for name in reloaded:
+        if name.startswith("="):
+            continue  # (set by the code: that loads nothing else)
         relationship = relationships.get(name)
         if relationship is None and name in columns:
             continue
@@ -989,7 +994,7 @@ def _ends_path(access: ObjectAccess, source: ObjectSource, event: Expiry) -> boo
         and not access.source.held_as
         and not {access.attribute, assigned(access.attribute)} & set(access.loaded)
         and event.reselected is None
-        and not event.reloaded
+        and not partly_refreshed(event)
         and event.method != "call"
     )
 
