@@ -1338,6 +1338,15 @@ class _LoadingWalker:
         """The parameter a name still holds (`statement`, `options`), not rebound anywhere."""
         if isinstance(node, ast.Starred):
             node = node.value
+            if (
+                isinstance(node, ast.BoolOp)
+                and isinstance(node.op, ast.Or)
+                and len(node.values) == 2
+                and isinstance(node.values[1], (ast.List, ast.Tuple))
+                and not node.values[1].elts
+            ):
+                # `*(options or [])`: the parameter's items, none when it is empty or None.
+                node = node.values[0]
         if isinstance(node, ast.Name) and node.id in self.parameters and node.id not in self.rebound:
             return node.id
         return None
@@ -2922,17 +2931,43 @@ class _LoadingWalker:
         found: list[PassedArgument] = []
         for position, (argument, value) in enumerate(zip(node.args, args, strict=True)):
             key = "*" if isinstance(argument, ast.Starred) else str(position)
-            found.append(self.passed_value(key, value))
+            found.append(self.passed_value(key, value, argument))
         for keyword in node.keywords:
-            found.append(self.passed_value(keyword.arg or "**", keywords.get(keyword.arg)))
+            found.append(self.passed_value(keyword.arg or "**", keywords.get(keyword.arg), keyword.value))
         return tuple(found)
 
-    def passed_value(self, key: str, value: _Value | None) -> PassedArgument:
+    def passed_value(self, key: str, value: _Value | None, argument: ast.expr | None = None) -> PassedArgument:
         if isinstance(value, _Statement):
             return PassedArgument(key, statement=value.source())
         if isinstance(value, _Options):
             return PassedArgument(key, loaders=tuple(sorted(value.loaders, key=repr)), loaders_known=value.known)
-        return PassedArgument(key)
+        model = self.passed_class(argument)
+        return PassedArgument(key, model=model) if model else PassedArgument(key)
+
+    def passed_class(self, argument: ast.expr | None) -> str:
+        """A dotted name that may be a model class (`Order`, `models.Order`), qualified; no local
+        or parameter of this function (the index resolves the rest and keeps models only)."""
+        if argument is None or dotted_parts(argument) is None:
+            return ""
+        root: ast.expr = argument
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Name) and (root.id in self.parameters or root.id in self.rebound):
+            return ""
+        return qualify(argument, self.resolver.table) or ""
+
+    def model_parameter(self, node: ast.expr) -> str:
+        """`model` when `node` is a parameter of this function never bound again (`select(model)`
+        in a helper that selects the class its caller passes); `cls` and `self` are no such.
+        (`session.get(model, ...)` is left out: a project's own `get(session, ...)` looks alike.)"""
+        if (
+            type(node) is ast.Name
+            and node.id in self.parameters
+            and node.id not in self.rebound
+            and node.id not in ("cls", *_OWN_RECEIVERS)
+        ):
+            return node.id
+        return ""
 
     def library_name(self, func: ast.expr, env: _Env) -> str | None:
         """`sa.select`, `orm.selectinload`: a SQLAlchemy/SQLModel function reached through a module
@@ -3006,6 +3041,11 @@ class _LoadingWalker:
         ):
             # `select(cls)` in a classmethod of an active-record base: the class the call names.
             origin = StatementOrigin(owner=self.owner, model_attribute=THE_CLASS)
+            return _Statement("", qualname, node.lineno, frozenset(), True, objects=leaf not in _DML, origin=origin)
+        parameter = self.model_parameter(node.args[0]) if len(node.args) == 1 else ""
+        if parameter:
+            # `select(orm_class)` in a generic helper: the class its caller passes.
+            origin = StatementOrigin(model_parameter=parameter)
             return _Statement("", qualname, node.lineno, frozenset(), True, objects=leaf not in _DML, origin=origin)
         models: list[str] = []
         for position, argument in enumerate(node.args):

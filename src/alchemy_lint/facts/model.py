@@ -803,6 +803,9 @@ class StatementOrigin:
     model_attribute: str = ""
     #: Parameters whose loader options the statement carries: `.options(*options)`.
     option_parameters: tuple[str, ...] = ()
+    #: `select(model)` of a parameter: the model is the class the caller passes there
+    #: (`get_model(session, Order, 1)`).
+    model_parameter: str = ""
 
 
 @record
@@ -814,6 +817,9 @@ class PassedArgument:
     statement: ObjectSource | None = None
     loaders: tuple[LoaderPath, ...] = ()
     loaders_known: bool = False
+    #: A dotted name passed (`Order`, `models.Order`), qualified: a model class when the index
+    #: resolves it to one, for a callee that selects the class it is given.
+    model: str = ""
 
 
 @record

@@ -75,7 +75,9 @@ def statement_value(
         source.loaders_known,
         frozenset(source.maybe_loaders),
     )
-    if origin is None or not (origin.parameter or origin.method or origin.callee or origin.model_attribute):
+    if origin is None or not (
+        origin.parameter or origin.method or origin.callee or origin.model_attribute or origin.model_parameter
+    ):
         # `select(Order)` here, maybe with `.options(*options)` of a parameter.
         if not own.model:
             return None
@@ -134,6 +136,15 @@ def _base(index: ProjectIndex, origin: StatementOrigin, site: CallSite | None, d
         if passed is None or passed.statement is None:
             return None
         return statement_value(index, passed.statement, site.caller, depth + 1)
+    if origin.model_parameter:
+        # `select(orm_class)`: the class the call passes (a model the index knows), else unknown.
+        if site is None:
+            return None
+        passed = passed_for(index, site, origin.model_parameter)
+        model = index.resolve_model(passed.model) if passed is not None and passed.model else None
+        if model is None or not index.is_model(model):
+            return None
+        return StatementValue(model, 0, "", "", frozenset(), True, frozenset())
     if origin.model_attribute:
         receiver = site.receiver if site is not None and site.receiver else origin.owner
         if origin.model_attribute == THE_CLASS:

@@ -1,0 +1,145 @@
+"""A generic data-access helper that takes the model class as a parameter and selects it:
+`select(orm_class)` in `get_model(session, orm_class, ident)`.
+What it returns is an object of the class its caller passes, loaded with the loaders the helper
+adds (`.options(*(options or []))` of an `options` parameter: what the caller passes, none when
+it passes nothing). A lazy relationship its caller reads is judged like one of `select(Orbit)`.
+
+Each case is run against real SQLAlchemy with aiosqlite (the runtime harness) and checked by the
+linter: a MissingGreenlet where ASA301 reports, a clean run where it stays silent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import findings_in, write_project
+from test_loading_runtime import run_example
+
+MODELS = """\
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Pilot(Base):
+    __tablename__ = "pilots"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str]
+
+
+class Ship(Base):
+    __tablename__ = "ships"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pilot_id: Mapped[int] = mapped_column(ForeignKey("pilots.id"))
+    pilot: Mapped[Pilot] = relationship()
+"""
+
+CRUD = """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def get_model(session: AsyncSession, orm_class, obj_id: int, options: list | None = None):
+    result = await session.execute(
+        select(orm_class).where(orm_class.id == obj_id).options(*(options or []))
+    )
+    return result.scalar_one()
+
+"""
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        ("get_model(session, Ship, 1)", "MissingGreenlet"),
+        ("get_model(session, models.Ship, 1)", "MissingGreenlet"),
+        ("get_model(session, orm_class=Ship, obj_id=1)", "MissingGreenlet"),
+        ("get_model(session, Ship, 1, options=[selectinload(Ship.pilot)])", None),
+        ("get_model(session, Ship, 1, [selectinload(Ship.pilot)])", None),
+    ],
+)
+def test_an_object_of_the_class_passed_is_judged(call: str, error: str | None, tmp_path: Path) -> None:
+    handler = f"""\
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app import models
+from app.crud import get_model
+from app.models import Ship
+
+
+async def pilot_name(session: AsyncSession) -> str:
+    ship = await {call}
+    return ship.pilot.name
+"""
+    root = write_project(
+        tmp_path / "project", {"app/models.py": MODELS, "app/crud.py": CRUD, "app/handlers.py": handler}
+    )
+    outcome = run_example(root, "app/handlers.py")
+    assert outcome["error"] == error, outcome
+    expected = [11] if error == "MissingGreenlet" else []
+    assert [f.line for f in findings_in(root, "app/handlers.py", "ASA301")] == expected
+
+
+def test_the_message_names_the_helper_that_selects(tmp_path: Path) -> None:
+    handler = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.crud import get_model
+from app.models import Ship
+
+
+async def pilot_name(session: AsyncSession) -> str:
+    ship = await get_model(session, Ship, 1)
+    return ship.pilot.name
+"""
+    root = write_project(
+        tmp_path / "project", {"app/models.py": MODELS, "app/crud.py": CRUD, "app/handlers.py": handler}
+    )
+    (finding,) = findings_in(root, "app/handlers.py", "ASA301")
+    assert "Ship.pilot" in finding.message
+    assert "get_model()" in finding.message
+
+
+@pytest.mark.parametrize(
+    "helper",
+    [
+        # The parameter is bound again before the select: it no longer says what the caller passed.
+        "async def get_model(session, orm_class, obj_id):\n"
+        "    orm_class = pick(orm_class)\n"
+        "    return (await session.execute(select(orm_class))).scalar_one()\n",
+        # A class that is no model (a schema): nothing to judge.
+        "async def get_model(session, orm_class, obj_id):\n"
+        "    return (await session.execute(select(orm_class))).scalar_one()\n",
+    ],
+)
+def test_unknown_or_no_model_stays_silent(helper: str, tmp_path: Path) -> None:
+    crud = "from sqlalchemy import select\n\n\ndef pick(cls):\n    return cls\n\n\n" + helper
+    handler = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.crud import get_model
+from app.models import Ship
+
+
+class Schema:
+    pilot: str = ""
+
+
+async def pilot_name(session: AsyncSession) -> str:
+    ship = await get_model(session, Ship, 1)
+    other = await get_model(session, Schema, 1)
+    return ship.pilot.name + other.pilot
+"""
+    if "pick" in helper:
+        expected: list[int] = []
+    else:
+        expected = [14]
+    root = write_project(
+        tmp_path / "project", {"app/models.py": MODELS, "app/crud.py": crud, "app/handlers.py": handler}
+    )
+    assert [f.line for f in findings_in(root, "app/handlers.py", "ASA301")] == expected
