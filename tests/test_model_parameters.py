@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import findings_in, write_project
-from test_loading_runtime import run_example
+from test_loading_runtime import _facts_project, run_example
 
 MODELS = """\
 from sqlalchemy import ForeignKey
@@ -143,3 +143,80 @@ async def pilot_name(session: AsyncSession) -> str:
         tmp_path / "project", {"app/models.py": MODELS, "app/crud.py": crud, "app/handlers.py": handler}
     )
     assert [f.line for f in findings_in(root, "app/handlers.py", "ASA301")] == expected
+
+
+# -- new objects of the class passed ---------------------------------------------------------
+
+GENERIC_CRUD = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def create_model(session: AsyncSession, orm_class, data: dict):
+    obj = orm_class(**data)
+    session.add(obj)
+    await session.commit()
+    await session.refresh(obj)
+    return obj
+
+
+async def create_models(session: AsyncSession, orm_class, rows: list[dict]):
+    objs = [orm_class(**row) for row in rows]
+    session.add_all(objs)
+    await session.commit()
+    return objs
+"""
+
+
+def _created(read: str, *, then: str = "") -> str:
+    return f"""\
+from app.crud import create_model, create_models
+from app.db import SessionLocal
+from app.db_models import Order, OrderItem
+
+
+async def create() -> object:
+    async with SessionLocal() as session:
+        order = await create_model(session, Order, {{"user_id": 1, "status": "new"}})
+        {then or "pass"}
+        return {read}
+"""
+
+
+def test_a_relationship_of_a_new_object_of_the_class_passed_is_never_loaded(tmp_path: Path) -> None:
+    root = _facts_project(tmp_path / "project", _created("len(order.items)"), expire_on_commit=False)
+    (root / "app/crud.py").write_text(GENERIC_CRUD, encoding="utf-8")
+    outcome = run_example(root, "app/handlers.py")
+    assert outcome["error"] == "MissingGreenlet", outcome
+    found = findings_in(root, "app/handlers.py", "ASA301")
+    assert [f.line for f in found] == [outcome["line"]] == [10]
+    assert "Order.items" in found[0].message
+    assert "created by create_model()" in found[0].message
+
+
+def test_its_columns_are_loaded_by_the_helpers_refresh(tmp_path: Path) -> None:
+    root = _facts_project(tmp_path / "project", _created("order.status"), expire_on_commit=True)
+    (root / "app/crud.py").write_text(GENERIC_CRUD, encoding="utf-8")
+    assert run_example(root, "app/handlers.py")["error"] is None
+    assert findings_in(root, "app/handlers.py", "ASA301") == []
+    assert findings_in(root, "app/handlers.py", "ASA302") == []
+
+
+@pytest.mark.parametrize("expire_on_commit", [True, False])
+def test_a_commit_in_a_helper_given_another_class_expires_it(expire_on_commit: bool, tmp_path: Path) -> None:
+    """The call hands the helper a model class beside the session: the session is what it
+    commits (the class is no session), so the object the caller holds is expired."""
+    handler = _created(
+        "order.id",
+        then='await create_models(session, OrderItem, [{"order_id": 1, "product_id": 1, "quantity": 2}])',
+    )
+    root = _facts_project(tmp_path / "project", handler, expire_on_commit=expire_on_commit)
+    (root / "app/crud.py").write_text(GENERIC_CRUD, encoding="utf-8")
+    outcome = run_example(root, "app/handlers.py")
+    found = findings_in(root, "app/handlers.py", "ASA302")
+    if expire_on_commit:
+        assert outcome["error"] == "MissingGreenlet", outcome
+        assert [f.line for f in found] == [outcome["line"]] == [10]
+        assert "create_models(), which calls session.commit()" in found[0].message
+    else:
+        assert outcome["error"] is None, outcome
+        assert found == []

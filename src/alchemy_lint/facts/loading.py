@@ -944,6 +944,12 @@ def _autoflushed_on_both(left: _Object, right: _Object) -> int:
 _BARE = StatementOrigin()
 
 
+def _names_a_class(argument: ast.Name | ast.Attribute) -> bool:
+    """`Order`, `models.Order`: a name spelt like a class (as `Order(...)` reads like a new object)."""
+    name = argument.id if type(argument) is ast.Name else argument.attr if isinstance(argument, ast.Attribute) else ""
+    return name[:1].isupper()
+
+
 def _same_origin(left: StatementOrigin | None, right: StatementOrigin | None) -> bool:
     """Whether two paths built the statement from the same thing, whatever options parameters added."""
     return left == right or replace(left or _BARE, option_parameters=()) == replace(
@@ -2863,6 +2869,15 @@ class _LoadingWalker:
             if awaited:
                 self.expire_through(node, env)
                 return self.project_call(node, env, args, keywords)
+            parameter = self.model_parameter(func)
+            if parameter:
+                # `orm_class(**data)` in a generic helper: a new object of the class its caller
+                # passes (the index names the model at each call).
+                loaded = frozenset(kw.arg for kw in node.keywords if kw.arg)
+                origin = StatementOrigin(model_parameter=parameter)
+                return _Object(
+                    ObjectSource(SourceKind.NEW, node.lineno, statement=origin), loaded=loaded, persistent=False
+                )
             return self.called_statement(node, args, keywords, env)
         leaf = qualname.rsplit(".", 1)[-1]
         if leaf == _SELECT or leaf in _DML:
@@ -3441,6 +3456,7 @@ class _LoadingWalker:
         # `SessionLocal`: such a candidate is taken when no other argument will do.)
         session: ValueRef | None = None
         candidate: ValueRef | None = None
+        class_like: ValueRef | None = None
         for argument in (*node.args, *(kw.value for kw in node.keywords)):
             if not isinstance(argument, (ast.Name, ast.Attribute)):
                 continue
@@ -3456,11 +3472,15 @@ class _LoadingWalker:
             if used_as_session:
                 session = ref
                 break
-            if bound is None:
+            if bound is None and not _names_a_class(argument):
                 session = ref
+            elif bound is None:
+                # `create(session, Order, data)`: a class passed (a model for a generic helper)
+                # is the session only when nothing else can be.
+                class_like = class_like or ref
             elif candidate is None:
                 candidate = ref
-        session = session or candidate
+        session = session or candidate or class_like
         if session is None:
             # `await svc.get_active()` on `svc = Service(session)`: its objects are that session's.
             wrapped = [ref for _, ref in self.wrapper(node, env) if ref.origins]
