@@ -220,3 +220,59 @@ def test_a_commit_in_a_helper_given_another_class_expires_it(expire_on_commit: b
     else:
         assert outcome["error"] is None, outcome
         assert found == []
+
+
+FORWARDING_CRUD = """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def get_model_where(session: AsyncSession, orm_class, *where, options: list | None = None):
+    result = await session.execute(select(orm_class).where(*where).options(*(options or [])))
+    return result.scalar_one()
+
+
+async def get_model(session: AsyncSession, orm_class, obj_id: int):
+    return await get_model_where(session, orm_class, orm_class.id == obj_id)
+
+
+async def create_model(session: AsyncSession, orm_class, data: dict):
+    obj = orm_class(**data)
+    session.add(obj)
+    await session.commit()
+    return obj
+
+
+async def create_default(session: AsyncSession, orm_class):
+    return await create_model(session, orm_class, {"pilot_id": 1})
+"""
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        ("get_model(session, Ship, 1)", "MissingGreenlet"),
+        ("get_model_where(session, Ship, Ship.id == 1, options=[selectinload(Ship.pilot)])", None),
+        ("create_default(session, Ship)", "MissingGreenlet"),
+    ],
+)
+def test_a_class_handed_on_to_another_helper_is_followed(call: str, error: str | None, tmp_path: Path) -> None:
+    handler = f"""\
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.crud import create_default, get_model, get_model_where
+from app.models import Ship
+
+
+async def pilot_name(session: AsyncSession) -> str:
+    ship = await {call}
+    return ship.pilot.name
+"""
+    root = write_project(
+        tmp_path / "project", {"app/models.py": MODELS, "app/crud.py": FORWARDING_CRUD, "app/handlers.py": handler}
+    )
+    outcome = run_example(root, "app/handlers.py")
+    assert outcome["error"] == error, outcome
+    expected = [10] if error == "MissingGreenlet" else []
+    assert [f.line for f in findings_in(root, "app/handlers.py", "ASA301")] == expected

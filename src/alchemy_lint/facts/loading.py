@@ -2957,7 +2957,10 @@ class _LoadingWalker:
         if isinstance(value, _Options):
             return PassedArgument(key, loaders=tuple(sorted(value.loaders, key=repr)), loaders_known=value.known)
         model = self.passed_class(argument)
-        return PassedArgument(key, model=model) if model else PassedArgument(key)
+        if model:
+            return PassedArgument(key, model=model)
+        forwards = self.model_parameter(argument) if argument is not None else ""
+        return PassedArgument(key, forwards=forwards) if forwards else PassedArgument(key)
 
     def passed_class(self, argument: ast.expr | None) -> str:
         """A dotted name that may be a model class (`Order`, `models.Order`), qualified; no local

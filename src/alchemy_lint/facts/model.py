@@ -820,6 +820,9 @@ class PassedArgument:
     #: A dotted name passed (`Order`, `models.Order`), qualified: a model class when the index
     #: resolves it to one, for a callee that selects the class it is given.
     model: str = ""
+    #: The caller's own parameter passed on whole (`update_where(session, orm_class, ...)` in
+    #: `update(session, orm_class, ...)`): what the caller's caller passed there.
+    forwards: str = ""
 
 
 @record

@@ -33,7 +33,7 @@ from alchemy_lint.facts.values import CALL, Origin, OriginKind, StepKind, ValueR
 from alchemy_lint.index.constructed import kept_paths
 from alchemy_lint.index.project import ProjectIndex, RelationshipRef
 from alchemy_lint.index.rerooted import rerooted
-from alchemy_lint.index.statements import CallSite, own_method, passed_for, receiver_class, statement_value
+from alchemy_lint.index.statements import CallSite, own_method, passed_model, receiver_class, statement_value
 from alchemy_lint.index.values import ValueKind
 from alchemy_lint.records import record
 
@@ -132,9 +132,8 @@ def _resolve_new_of_parameter(
 ) -> ResolvedSource | None:
     """`orm_class(**data)` in a helper: a new object of the model class the call passes."""
     parameter = source.statement.model_parameter if source.statement is not None else ""
-    passed = passed_for(index, site, parameter) if site is not None and parameter else None
-    model = index.resolve_model(passed.model) if passed is not None and passed.model else None
-    if model is None or not index.is_model(model):
+    model = passed_model(index, site, parameter) if site is not None and parameter else None
+    if model is None:
         return None
     return ResolvedSource(
         SourceKind.NEW, model, source.line, path, source.loaders, source.loaders_known, (), (), False, function

@@ -140,9 +140,8 @@ def _base(index: ProjectIndex, origin: StatementOrigin, site: CallSite | None, d
         # `select(orm_class)`: the class the call passes (a model the index knows), else unknown.
         if site is None:
             return None
-        passed = passed_for(index, site, origin.model_parameter)
-        model = index.resolve_model(passed.model) if passed is not None and passed.model else None
-        if model is None or not index.is_model(model):
+        model = passed_model(index, site, origin.model_parameter)
+        if model is None:
             return None
         return StatementValue(model, 0, "", "", frozenset(), True, frozenset())
     if origin.model_attribute:
@@ -284,6 +283,20 @@ def _passed_up(index: ProjectIndex, subclasses: list[str], parameter: str) -> st
                         if model is not None and index.is_model(model):
                             return model
     return None
+
+
+def passed_model(index: ProjectIndex, site: CallSite, parameter: str, depth: int = 0) -> str | None:
+    """The model class the call at `site` passes as `parameter`: a class it names, or one its
+    caller passed to the parameter it hands on whole; None when it is no model or unknown."""
+    passed = passed_for(index, site, parameter)
+    if passed is None:
+        return None
+    if passed.forwards and not passed.model:
+        if site.caller is None or depth >= _MAX_DEPTH:
+            return None
+        return passed_model(index, site.caller, passed.forwards, depth + 1)
+    model = index.resolve_model(passed.model) if passed.model else None
+    return model if model is not None and index.is_model(model) else None
 
 
 def passed_for(index: ProjectIndex, site: CallSite, parameter: str) -> PassedArgument | None:
