@@ -29,13 +29,14 @@ class Pilot(Base):
     __tablename__ = "pilots"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str]
+    ships: Mapped[list["Ship"]] = relationship(back_populates="pilot")
 
 
 class Ship(Base):
     __tablename__ = "ships"
     id: Mapped[int] = mapped_column(primary_key=True)
     pilot_id: Mapped[int] = mapped_column(ForeignKey("pilots.id"))
-    pilot: Mapped[Pilot] = relationship()
+    pilot: Mapped[Pilot] = relationship(back_populates="ships")
 """
 
 CRUD = """\
@@ -244,7 +245,7 @@ async def create_model(session: AsyncSession, orm_class, data: dict):
 
 
 async def create_default(session: AsyncSession, orm_class):
-    return await create_model(session, orm_class, {"pilot_id": 1})
+    return await create_model(session, orm_class, {"name": "new"})
 """
 
 
@@ -253,21 +254,22 @@ async def create_default(session: AsyncSession, orm_class):
     [
         ("get_model(session, Ship, 1)", "MissingGreenlet"),
         ("get_model_where(session, Ship, Ship.id == 1, options=[selectinload(Ship.pilot)])", None),
-        ("create_default(session, Ship)", "MissingGreenlet"),
+        ("create_default(session, Pilot)", "MissingGreenlet"),
     ],
 )
 def test_a_class_handed_on_to_another_helper_is_followed(call: str, error: str | None, tmp_path: Path) -> None:
+    read = "len(found.ships)" if "Pilot" in call else "found.pilot.name"
     handler = f"""\
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.crud import create_default, get_model, get_model_where
-from app.models import Ship
+from app.models import Pilot, Ship
 
 
-async def pilot_name(session: AsyncSession) -> str:
-    ship = await {call}
-    return ship.pilot.name
+async def pilot_name(session: AsyncSession) -> object:
+    found = await {call}
+    return {read}
 """
     root = write_project(
         tmp_path / "project", {"app/models.py": MODELS, "app/crud.py": FORWARDING_CRUD, "app/handlers.py": handler}

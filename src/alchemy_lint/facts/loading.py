@@ -2874,6 +2874,8 @@ class _LoadingWalker:
                 # `orm_class(**data)` in a generic helper: a new object of the class its caller
                 # passes (the index names the model at each call).
                 loaded = frozenset(kw.arg for kw in node.keywords if kw.arg)
+                if node.args or any(kw.arg is None for kw in node.keywords):
+                    loaded |= {UNKNOWN_ARGUMENTS}  # (`orm_class(**data)`: any column may be given)
                 origin = StatementOrigin(model_parameter=parameter)
                 return _Object(
                     ObjectSource(SourceKind.NEW, node.lineno, statement=origin), loaded=loaded, persistent=False
