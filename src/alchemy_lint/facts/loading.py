@@ -2788,8 +2788,10 @@ class _LoadingWalker:
                     return None
                 return self.chained_loader(receiver_value, func.attr, node, args)
             if isinstance(receiver_value, _Object):
-                if _deferred_function(node, self.resolver.table) is not None:
-                    # `tasks = BackgroundTasks()`, then `tasks.add_task(notify, user)`.
+                if receiver_value.stage is None or _deferred_function(node, self.resolver.table) is not None:
+                    # `tasks = BackgroundTasks()`, then `tasks.add_task(notify, user)`; a method of
+                    # an object the function built (`Presenter().render(user)`) or of a model
+                    # (`order.can_edit(user)`), handed an object: its summary says what it reads.
                     self.hand_over_arguments(node, args, keywords, env)
                 if receiver_value.stage is not None:
                     stage = _RESULT_STEPS.get((receiver_value.stage, func.attr))
