@@ -102,6 +102,14 @@ CASES = {
         "        repo = UserRepository(s)\n        await repo.save(user)\n        return user.name  # ASA302\n",
         "MissingGreenlet",
     ),
+    "given_back_by_a_function_that_adds_and_commits": (
+        "        saved = await save(s, user)\n        return saved.name  # ASA302\n",
+        "MissingGreenlet",
+    ),
+    "given_back_by_a_function_that_refreshes_after_its_commit": (
+        "        saved = await save_refreshed(s, user)\n        return saved.name\n",
+        None,
+    ),
     "added_then_rolled_back_by_a_helper": (
         "        s.add(user)\n        await s.flush()\n        await roll_back(s)\n        return user.name\n",
         None,

@@ -3551,8 +3551,7 @@ class _LoadingWalker:
             listed = value.stage in ("scalars", "list") and not value.path and not value.row
             if (
                 (value.stage is None or listed)
-                and value.persistent
-                and not _is_candidate(value)
+                and ((value.persistent and not _is_candidate(value)) or _maybe_added(value))
                 and value.source.kind is not SourceKind.RECEIVED
             ):
                 found.append(
