@@ -685,7 +685,9 @@ def _lazy_finding(rule: Rule, context: FileContext, lazy: _Lazy) -> Finding:
     if awaitable and not target.path:
         fallback = f"use await {holder}.awaitable_attrs.{attribute}"
     else:
-        fallback = f'use await session.refresh({holder}, ["{attribute}"])' if not target.path else "load it eagerly"
+        # (`refresh()` takes the relationship's own name, not a synonym's.)
+        refreshed = relationship.stands_for or attribute
+        fallback = f'use await session.refresh({holder}, ["{refreshed}"])' if not target.path else "load it eagerly"
     if target.source.kind is SourceKind.NEW:
         maker = target.source.function
         where = f"by {maker.rsplit('.', 1)[-1]}()" if maker else "here"
