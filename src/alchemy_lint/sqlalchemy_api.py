@@ -23,6 +23,7 @@ class Api(str, Enum):
     LISTEN = "listen"
     ASYNC_CONTEXT_MANAGER = "asynccontextmanager"
     RELATIONSHIP = "relationship"
+    SYNONYM = "synonym"
     DECLARATIVE_BASE = "DeclarativeBase"
     DECLARATIVE_BASE_FACTORY = "declarative_base"
     REGISTRY = "registry"
@@ -149,6 +150,10 @@ _SPELLINGS: dict[Api, tuple[str, ...]] = {
         "sqlalchemy.orm._orm_constructors.relationship",
         "sqlmodel.Relationship",
         "sqlmodel.main.Relationship",
+    ),
+    Api.SYNONYM: (
+        "sqlalchemy.orm.synonym",
+        "sqlalchemy.orm._orm_constructors.synonym",
     ),
     Api.DECLARATIVE_BASE: (
         "sqlalchemy.orm.DeclarativeBase",

@@ -35,6 +35,22 @@ def relationship_is_collection(annotation: ast.expr | None, call: ast.Call | Non
     return False
 
 
+def synonym_of(value: ast.expr | None, table: NameTable) -> str | None:
+    """The attribute `synonym("name")` stands for: reading, setting and loading the synonym is
+    doing so on that attribute. None when the name is no literal, or when the synonym has a
+    `descriptor=` of its own (then its reads run that descriptor)."""
+    if not isinstance(value, ast.Call) or known_api(_qualified(value.func, table)) is not Api.SYNONYM:
+        return None
+    named = {keyword.arg: keyword.value for keyword in value.keywords if keyword.arg}
+    descriptor = named.get("descriptor")
+    if descriptor is not None and not (isinstance(descriptor, ast.Constant) and descriptor.value is None):
+        return None
+    name = value.args[0] if value.args else named.get("name")
+    if isinstance(name, ast.Constant) and isinstance(name.value, str) and name.value:
+        return name.value
+    return None
+
+
 _DECLARED_ATTR = ("sqlalchemy.orm.declared_attr", "sqlalchemy.ext.declarative.declared_attr")
 
 

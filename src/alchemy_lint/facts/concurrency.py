@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Protocol, TypeGuard
 
 from alchemy_lint.facts.flow import Flow
 from alchemy_lint.facts.gathering import gathered_parameters
@@ -113,6 +113,10 @@ class _FunctionRecord:
     groups: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     #: Call node id -> the name that keeps the task it starts (`tasks.append(create_task(...))`).
     holders: dict[int, str] = field(default_factory=dict)
+    #: Name of a list of tuples -> tuple position -> what the tuples put in it hold there
+    #: (`pending.append(("label", load(s)))`), each with its text, for a comprehension that
+    #: takes that item out.
+    positioned: dict[str, dict[int, list[tuple[str, Held]]]] = field(default_factory=dict)
 
 
 class ConcurrencyRecorder:
@@ -210,6 +214,12 @@ class ConcurrencyRecorder:
         record = self.record
         if record is None or value is None or not isinstance(target, ast.Name):
             return
+        record.positioned.pop(target.id, None)
+        if isinstance(value, (ast.List, ast.Tuple)):
+            # `pending = [("first", load(s, 1)), ("second", load(s, 2))]`
+            for item in value.elts:
+                if _plain_tuple(item):
+                    self._put_positioned(record, target.id, item.elts)
         inner = value.value if isinstance(value, ast.Await) else value
         for pending in self._spawns_in(inner, record):
             pending.holder = target.id
@@ -351,6 +361,10 @@ class ConcurrencyRecorder:
         """The awaitables an argument stands for: itself, or the items of a collection."""
         text = _short(expr)
         finder = self.builder.reaches
+        taken = self._taken_items(expr)
+        if taken is not None:
+            # (Named by the item put in the collection, `load(s, 1)`, not by the comprehension.)
+            return [SpawnedWork(shown, expr.lineno, expr.col_offset, h.reaches, h.many) for shown, h in taken]
         if isinstance(expr, _COMPREHENSIONS):
             reaches = finder.in_comprehension(expr, work=True)
             return [SpawnedWork(text, expr.lineno, expr.col_offset, reaches, many=True)] if reaches else []
@@ -386,10 +400,45 @@ class ConcurrencyRecorder:
         found = record.spawn_nodes.get(id(value)) if isinstance(value, ast.Call) else None
         return [found] if found is not None and found.detached else []
 
+    def _taken_items(self, expr: ast.expr) -> list[tuple[str, Held]] | None:
+        """The items a comprehension takes out of a list of tuples, at one position:
+        `(coro for _, coro in pending)`, `[pair[1] for pair in pending]`; None for any other
+        expression, or a collection no tuple was put in."""
+        record = self.record
+        if record is None or not isinstance(expr, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+            return None
+        if len(expr.generators) != 1:
+            return None
+        generator = expr.generators[0]
+        if generator.is_async or not isinstance(generator.iter, ast.Name):
+            return None
+        held = record.positioned.get(generator.iter.id)
+        if held is None:
+            return None
+        position = _unpacked_position(generator.target, expr.elt)
+        return None if position is None else held.get(position, [])
+
+    def _put_positioned(self, record: _FunctionRecord, holder: str, elements: list[ast.expr]) -> None:
+        """A tuple put in the collection `holder`: what each of its items holds, by position."""
+        for position, element in enumerate(elements):
+            reaches = self.builder.reaches.work_reaches(element)
+            if not reaches:
+                continue
+            # (One tuple per iteration of a loop, as `_put` says of plain items.)
+            in_loop, per_iteration = self._split_by_loop(reaches, record)
+            slot = record.positioned.setdefault(holder, {}).setdefault(position, [])
+            shown = _short(element)
+            slot.extend(
+                (shown, Held(group, many)) for group, many in ((in_loop, True), (per_iteration, False)) if group
+            )
+
     def _append(self, record: _FunctionRecord, holder: str, node: ast.Call) -> None:
         if len(node.args) != 1:
             return
         item = node.args[0]
+        if _plain_tuple(item):
+            self._put_positioned(record, holder, item.elts)
+            return
         if isinstance(item, ast.Call) and self._starts_task(item.func, record):
             # The call is visited after this one: tell its spawn where the task is kept.
             record.holders[id(item)] = holder
@@ -556,6 +605,30 @@ def _collections(call: ast.Call) -> Iterator[tuple[str, ast.expr]]:
     for keyword in call.keywords:
         if keyword.arg is not None and isinstance(keyword.value, _LITERAL_COLLECTIONS):
             yield keyword.arg, keyword.value
+
+
+def _plain_tuple(expr: ast.expr) -> TypeGuard[ast.Tuple]:
+    """A tuple display without starred items: its positions are those written."""
+    return isinstance(expr, ast.Tuple) and not any(isinstance(item, ast.Starred) for item in expr.elts)
+
+
+def _unpacked_position(target: ast.expr, element: ast.expr) -> int | None:
+    """The tuple position a comprehension's element is: the name a plain tuple target binds at
+    it (`c` of `for _, c in ...`), or a constant subscript of the item (`pair[1]` of `for pair in ...`)."""
+    if isinstance(element, ast.Name) and _plain_tuple(target):
+        positions = [n for n, item in enumerate(target.elts) if isinstance(item, ast.Name) and item.id == element.id]
+        return positions[-1] if positions else None
+    if (
+        isinstance(target, ast.Name)
+        and isinstance(element, ast.Subscript)
+        and isinstance(element.value, ast.Name)
+        and element.value.id == target.id
+        and isinstance(element.slice, ast.Constant)
+        and type(element.slice.value) is int
+        and element.slice.value >= 0
+    ):
+        return element.slice.value
+    return None
 
 
 def _is_main_guard(test: ast.expr) -> bool:

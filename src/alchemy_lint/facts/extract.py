@@ -23,6 +23,7 @@ from alchemy_lint.facts.classes import (
     field_type,
     referenced_table,
     relationship_facts,
+    synonym_of,
     table_name,
     unique_constraints,
 )
@@ -553,6 +554,7 @@ class _FactsBuilder(FastNodeVisitor):
         primary_key: list[str] = []
         unique: list[str] = []
         references: list[tuple[str, str]] = []
+        synonyms: list[tuple[str, str]] = []
         declared_table: str | None = None
         field_types: dict[str, str] = {}
         proxies: list[FunctionFacts] = []
@@ -589,6 +591,9 @@ class _FactsBuilder(FastNodeVisitor):
                 relationship = relationship_facts(name, annotation, value, self.table, statement)
                 if relationship is not None:
                     relationships.append(relationship)
+                stands_for = synonym_of(value, self.table)
+                if stands_for is not None and stands_for != name:
+                    synonyms.append((name, stands_for))
                 if name == "dependencies" and value is not None:  # a Litestar controller's providers
                     self._register_providers(value)
             self.visit(statement)
@@ -621,6 +626,7 @@ class _FactsBuilder(FastNodeVisitor):
                 enters_itself(node),
                 declared_table,
                 tuple(references),
+                tuple(synonyms),
             )
         )
 

@@ -528,6 +528,8 @@ class ClassFacts:
     #: The columns declared with a foreign key: (field, the table or class it references, as
     #: written: `users` of `ForeignKey("users.id")`, `User` of `ForeignKey(User.id)`).
     references: tuple[tuple[str, str], ...] = ()
+    #: `roles = synonym("positions")`: (the synonym, the attribute it stands for).
+    synonyms: tuple[tuple[str, str], ...] = ()
 
 
 @record

@@ -799,9 +799,10 @@ def _loaded_here(
     """Whether the object's own loading covers the relationship (see `relationship_loaded`)."""
     relationship = target.relationship
     assert relationship is not None
-    if attribute in loaded:
+    own = relationship.names | {attribute}
+    if not own.isdisjoint(loaded):
         return True
-    names = (*tuple(r.name for r in target.path), attribute)
+    names = _names(target, attribute)
     loaders = target.source.loaders
     if index is not None and target.source.model is not None:
         loaders = through_back_references(index, target.source.model, loaders)
@@ -809,7 +810,7 @@ def _loaded_here(
     if option is LoaderStrategy.RAISE:
         # `raiseload(A.b)`, `raiseload("*")`: the query forbids loading it, whatever the mapper's
         # `lazy=`; unless the object got it otherwise, the read raises InvalidRequestError.
-        return direct and attribute in target.source.loaded
+        return direct and not own.isdisjoint(target.source.loaded)
     if option is not None and (option.loads or option.emits_no_sql):
         return True
     if option is None and len(names) > 1 and _loads_query_wide(target.source.loaders):
@@ -820,7 +821,7 @@ def _loaded_here(
         eager = _eager_reaches(target, relationship)
         if eager is not False:
             return eager
-    if direct and attribute in target.source.loaded:
+    if direct and not own.isdisjoint(target.source.loaded):
         return True
     if not target.source.loaders_known:
         return None
@@ -833,7 +834,7 @@ def _loaded_here(
 def forbidden_by_option(target: AccessTarget, attribute: str) -> bool:
     """Whether the query's options make reading the relationship raise (`raiseload(A.b)`,
     `raiseload("*")`) where it is not loaded otherwise."""
-    names = (*tuple(r.name for r in target.path), attribute)
+    names = _names(target, attribute)
     return target.source.loaders_known and _option_for(target.source.loaders, names) is LoaderStrategy.RAISE
 
 
@@ -886,7 +887,18 @@ def _comes_back(relationships: Mapping[str, RelationshipRef], first: LoaderStep,
     return owner.rsplit(".", 1)[-1] == relationship.target.rsplit(".", 1)[-1]
 
 
-def _option_for(loaders: tuple[LoaderPath, ...], names: tuple[str, ...]) -> LoaderStrategy | None:
+#: The relationships walked from the queried entity, each by every name the model gives it (its
+#: own and its `synonym()`s): a loader option may name any of them.
+_Names = tuple[frozenset[str], ...]
+
+
+def _names(target: AccessTarget, attribute: str) -> _Names:
+    """The relationships walked to the one read (`attribute`), by their names (see `_Names`)."""
+    last = target.relationship.names | {attribute} if target.relationship is not None else frozenset({attribute})
+    return (*(r.names for r in target.path), last)
+
+
+def _option_for(loaders: tuple[LoaderPath, ...], names: _Names) -> LoaderStrategy | None:
     """The strategy the query's options give the last of `names` (relationships walked from the
     queried entity), None when they leave the mapper's `lazy=` in force.
 
@@ -936,10 +948,10 @@ def _loads_query_wide(loaders: tuple[LoaderPath, ...]) -> bool:
     )
 
 
-def _along(steps: tuple[LoaderStep, ...], names: tuple[str, ...]) -> bool:
+def _along(steps: tuple[LoaderStep, ...], names: _Names) -> bool:
     """Whether a loader's steps walk the first relationships of `names`."""
     return len(steps) <= len(names) and all(
-        step.attribute.rsplit(".", 1)[-1] == name for step, name in zip(steps, names, strict=False)
+        step.attribute.rsplit(".", 1)[-1] in name for step, name in zip(steps, names, strict=False)
     )
 
 
@@ -1059,13 +1071,13 @@ def _eager_reaches(target: AccessTarget, relationship: RelationshipRef) -> bool 
     return False if relationship.is_collection else None
 
 
-def _covers(loader: LoaderPath, names: tuple[str, ...]) -> bool | None:
+def _covers(loader: LoaderPath, names: _Names) -> bool | None:
     """True when the loader loads the last of `names` along that path; None when it says nothing."""
     if len(loader.steps) < len(names):
         return None
     for step, name in zip(loader.steps, names, strict=False):
         leaf = step.attribute.rsplit(".", 1)[-1]
-        if leaf not in ("*", name):
+        if leaf != "*" and leaf not in name:
             return None
     last = loader.steps[len(names) - 1]
     if last.strategy.loads or last.strategy.emits_no_sql:
@@ -1078,7 +1090,7 @@ def _covers(loader: LoaderPath, names: tuple[str, ...]) -> bool | None:
 def withheld_by(target: AccessTarget, attribute: str) -> Condition | None:
     """The condition on a parameter of the function the objects come from under which it would
     have loaded the relationship read, when the call's arguments fail it (see `_reached`)."""
-    names = (*tuple(r.name for r in target.path), attribute)
+    names = _names(target, attribute)
     for loader, condition in target.source.withheld:
         if _covers(loader, names):
             return condition

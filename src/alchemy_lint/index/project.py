@@ -7,6 +7,7 @@ what their relationships load, and what a value with an `Origin` is (a session, 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from types import MappingProxyType
@@ -101,6 +102,16 @@ class RelationshipRef:
     #: For a many-to-one: the owner's columns that hold its foreign key (those `foreign_keys=`
     #: names, else those with a foreign key to the target's table); empty when unknown.
     key_columns: tuple[str, ...] = ()
+    #: The other names of this relationship on the model: the `synonym()`s that stand for it,
+    #: or, on such a synonym, the relationship and its other synonyms.
+    aliases: tuple[str, ...] = ()
+    #: On a synonym, the relationship it stands for (which `refresh(obj, [...])` must name).
+    stands_for: str | None = None
+
+    @property
+    def names(self) -> frozenset[str]:
+        """Every name under which the model exposes this relationship."""
+        return frozenset((self.name, *self.aliases))
 
     @property
     def is_eager(self) -> bool:
@@ -551,6 +562,7 @@ class ProjectIndex:
             for declaring, relationship in backrefs.get(cls.qualname, ()):
                 if relationship.backref is not None and relationship.backref not in found:
                     found[relationship.backref] = self._backref_ref(cls, declaring, relationship)
+        _add_synonyms(found, [pair for cls in chain for pair in cls.synonyms])
         self._relationships[model] = answer = MappingProxyType(found)
         return answer
 
@@ -1013,6 +1025,37 @@ __all__ = [
     "ProjectIndex",
     "RelationshipRef",
 ]
+
+
+def _add_synonyms(found: dict[str, RelationshipRef], synonyms: Sequence[tuple[str, str]]) -> None:
+    """`roles = synonym("positions")` (the subclass's first): `roles` is the `positions`
+    relationship under another name. Its loader options, reads and assignments are those of the
+    relationship, so both names share the reference, each knowing the other as an alias. A
+    synonym of a column, or of an unknown name, adds nothing; a declared relationship of the same
+    name wins."""
+    stands_for: dict[str, str] = {}
+    for alias, name in synonyms:
+        if alias not in found:
+            stands_for.setdefault(alias, name)
+    groups: dict[str, list[str]] = {}
+    for alias in stands_for:
+        name, seen = stands_for[alias], {alias}
+        while name in stands_for and name not in seen:  # a synonym of a synonym
+            seen.add(name)
+            name = stands_for[name]
+        if name in found:
+            groups.setdefault(name, []).append(alias)
+    for name, aliases in groups.items():
+        relationship = found[name]
+        every = tuple(dict.fromkeys((relationship.name, *relationship.aliases, *aliases)))
+        found[name] = replace(relationship, aliases=tuple(other for other in every if other != name))
+        for alias in aliases:
+            found[alias] = replace(
+                relationship,
+                name=alias,
+                aliases=tuple(other for other in every if other != alias),
+                stands_for=relationship.stands_for or name,
+            )
 
 
 def _table_names(chain: Sequence[ClassFacts]) -> set[str]:

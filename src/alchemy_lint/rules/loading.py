@@ -537,6 +537,12 @@ def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], held: H
         if handover.source.kind is SourceKind.NEW and not _in_database(context, handover):
             continue
         target = resolve_object(index, handover.source, handover.path, context.path)
+        if target is None and handover.source.kind is SourceKind.CALL and not handover.path:
+            # The list a project call returned, handed whole (`notify(await repo.lagging())`):
+            # the facts could not tell it was one; the callee reads its elements.
+            target = resolve_object(index, handover.source, ("[]",), context.path)
+            if target is not None:
+                handover = replace(handover, is_collection=True)
         if target is None:
             continue
         reads = _handover_reads(index, handover, target.model)
@@ -685,7 +691,9 @@ def _lazy_finding(rule: Rule, context: FileContext, lazy: _Lazy) -> Finding:
     if awaitable and not target.path:
         fallback = f"use await {holder}.awaitable_attrs.{attribute}"
     else:
-        fallback = f'use await session.refresh({holder}, ["{attribute}"])' if not target.path else "load it eagerly"
+        # (`refresh()` takes the relationship's own name, not a synonym's.)
+        refreshed = relationship.stands_for or attribute
+        fallback = f'use await session.refresh({holder}, ["{refreshed}"])' if not target.path else "load it eagerly"
     if target.source.kind is SourceKind.NEW:
         maker = target.source.function
         where = f"by {maker.rsplit('.', 1)[-1]}()" if maker else "here"
