@@ -145,6 +145,18 @@ async def handle(session: AsyncSession) -> str:
 """,
         6,
     ),
+    "key_set_by_setattr": (
+        """\
+async def handle(session: AsyncSession) -> str:
+    member = Member(name="new")
+    column = "team_id"
+    setattr(member, column, 1)
+    session.add(member)
+    await session.flush()
+    return describe(member)
+""",
+        7,
+    ),
     "returned_with_its_key": (
         """\
 async def handle(session: AsyncSession) -> str:

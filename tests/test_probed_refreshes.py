@@ -77,6 +77,16 @@ async def notes_unless_named(db: AsyncSession, member: Member) -> None:
     await db.refresh(member, ["notes"])
 
 
+async def probe_other_name(db: AsyncSession, member: Member) -> None:
+    if "tags" in inspect(member).unloaded:
+        await db.refresh(member, ["notes"])
+
+
+async def notes_in_a_conditional(db: AsyncSession, member: Member, wanted: bool) -> None:
+    if "notes" in inspect(member).unloaded:
+        await db.refresh(member, ["notes"]) if wanted else None
+
+
 async def create(db: AsyncSession, name: str) -> Member:
     member = Member(name=name)
     db.add(member)
@@ -89,7 +99,17 @@ HEADER = """\
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.crud import create, ensure_notes, load_notes, notes_if, notes_unless_named
+import asyncio
+
+from app.crud import (
+    create,
+    ensure_notes,
+    load_notes,
+    notes_if,
+    notes_in_a_conditional,
+    notes_unless_named,
+    probe_other_name,
+)
 from app.db_models import Member
 
 
@@ -155,6 +175,47 @@ async def handle(session: AsyncSession) -> int:
         7,
     ),
 }
+
+
+REPORTED.update(
+    {
+        "probed_for_another_relationship": (
+            """\
+async def handle(session: AsyncSession) -> int:
+    member = Member(name="new")
+    session.add(member)
+    await session.flush()
+    await probe_other_name(session, member)
+    return len(member.notes)
+""",
+            6,
+        ),
+        "refreshed_in_a_conditional_expression": (
+            """\
+async def handle(session: AsyncSession) -> int:
+    member = Member(name="new")
+    session.add(member)
+    await session.flush()
+    await notes_in_a_conditional(session, member, False)
+    return len(member.notes)
+""",
+            6,
+        ),
+        "probed_in_a_task_not_yet_run": (
+            """\
+async def handle(session: AsyncSession) -> int:
+    member = Member(name="new")
+    session.add(member)
+    await session.flush()
+    task = asyncio.create_task(load_notes(session, member))
+    count = len(member.notes)
+    await task
+    return count
+""",
+            6,
+        ),
+    }
+)
 
 
 def _project(root: Path, handler: str) -> Path:

@@ -41,7 +41,7 @@ from alchemy_lint.facts.conditions import (
 from alchemy_lint.facts.constructions import construction, init_fields, passing_calls
 from alchemy_lint.facts.flow import Flow
 from alchemy_lint.facts.fresh_state import enters_itself, fresh_state
-from alchemy_lint.facts.getters import loaded_only_keys, loaded_test
+from alchemy_lint.facts.getters import loaded_only_keys, loaded_test, probed_name
 from alchemy_lint.facts.guards import yield_guard
 from alchemy_lint.facts.injection import (
     TRANSPARENT_WRAPPERS,
@@ -324,8 +324,15 @@ class _FunctionState:
     #: What each enclosing `if` branch whose test asks whether a relationship is loaded says of
     #: it there (`getters.loaded_test`): True loaded, False not loaded.
     probes: list[bool] = field(default_factory=list)
+    #: The relationship each of those tests names (`getters.probed_name`), None where no literal says.
+    probe_names: list[str | None] = field(default_factory=list)
     #: A `return` came before the current point other than where such a test said it is loaded.
     left_unprobed: bool = False
+    #: Inside a side of a conditional expression or an operand of `and`/`or` after the first:
+    #: what runs there runs on some paths only (`_probed`).
+    partial: int = 0
+    #: The relationships the tests named where a `return` came before the current point.
+    returned_probes: set[str | None] = field(default_factory=set)
     parameter_loads: list[ParameterRead] = field(default_factory=list)
     #: Attributes set on a parameter so far (`order.status = ...`): reading them loads nothing.
     assigned_paths: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
@@ -843,16 +850,25 @@ class _FactsBuilder(FastNodeVisitor):
         """`x.project_id or x.project.id` reads the relationship only where its foreign key is
         empty: a many-to-one with no key loads nothing, one with a key is never reached."""
         function = self.function
-        if function is None or not isinstance(node.op, ast.Or):
+        if function is None:
             self.generic_visit(node)
             return
+        if not isinstance(node.op, ast.Or):
+            self.visit(node.values[0])
+            function.partial += 1
+            for operand in node.values[1:]:
+                self.visit(operand)
+            function.partial -= 1
+            return
         depth = len(function.short_circuited)
-        for operand in node.values:
+        for position, operand in enumerate(node.values):
+            function.partial += position == 1
             self.visit(operand)
             if isinstance(operand, ast.Attribute) and operand.attr.endswith("_id"):
                 owner = self.parameter_path(operand.value)
                 if owner is not None:
                     function.short_circuited.append((owner[0], (*owner[1], operand.attr.removesuffix("_id"))))
+        function.partial -= len(node.values) > 1
         del function.short_circuited[depth:]
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
@@ -912,9 +928,11 @@ class _FactsBuilder(FastNodeVisitor):
             function.assigned_paths = set(before)
             if probe is not None:
                 function.probes.append(probe if branch is node.body else not probe)
+                function.probe_names.append(probed_name(node.test))
             self._visit_block(function, branch, depth)
             if probe is not None:
                 function.probes.pop()
+                function.probe_names.pop()
             if not leaves(branch):
                 going_on.append(function.assigned_paths)
         function.assigned_paths = set.intersection(*going_on) if going_on else before
@@ -933,11 +951,13 @@ class _FactsBuilder(FastNodeVisitor):
             self.visit(node.orelse)
             return
         body, orelse = branch_conditions(node.test, self._is_parameter, on_state=True, truth_of=self._truth_of)
+        function.partial += 1
         for side, holds in ((node.body, body), (node.orelse, orelse)):
             depth = len(function.guards)
             function.guards.append(holds)
             self.visit(side)
             del function.guards[depth:]
+        function.partial -= 1
 
     def _truth_of(self, name: ast.Name) -> str | None:
         """The parameter a local copy stands for in a test of its truth (`truth_copies`)."""
@@ -994,6 +1014,7 @@ class _FactsBuilder(FastNodeVisitor):
         relationships they ask about are `loaded` (or not)."""
         return (
             not function.loops
+            and not function.partial
             and function.branches == len(function.probes)
             and all(probe is loaded for probe in function.probes)
         )
@@ -1604,6 +1625,7 @@ class _FactsBuilder(FastNodeVisitor):
             function.returned = True
             if not self._probed(function, loaded=True):
                 function.left_unprobed = True
+            function.returned_probes.update(function.probe_names)
 
     def visit_Await(self, node: ast.Await) -> None:
         if self.function is not None:
@@ -1996,12 +2018,15 @@ class _FactsBuilder(FastNodeVisitor):
             return
         if not isinstance(names, (ast.List, ast.Tuple, ast.Set)):
             return
-        # (Run on every path that finds them unloaded: `if "items" in state.unloaded: refresh`.)
-        sure = self._probed(function, loaded=False) and not function.left_unprobed
+        # (Run on every path that finds them unloaded: `if "items" in state.unloaded: refresh`,
+        # awaited where it is made, each name the one the tests ask about.)
+        sure = self._awaited is node and self._probed(function, loaded=False) and not function.left_unprobed
+        probed = {*function.probe_names, *function.returned_probes}
         for item in names.elts:
             if isinstance(item, ast.Constant) and isinstance(item.value, str):
+                named = sure and probed <= {item.value}
                 function.parameter_loads.append(
-                    ParameterRead(found[0], (*found[1], item.value), node.lineno, node.col_offset, sure=sure)
+                    ParameterRead(found[0], (*found[1], item.value), node.lineno, node.col_offset, sure=named)
                 )
 
     def _response_model(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Origin, ...]:

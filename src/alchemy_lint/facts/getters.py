@@ -102,3 +102,20 @@ def _none_test(test: ast.expr) -> bool:
         and isinstance(test.comparators[0], ast.Constant)
         and test.comparators[0].value is None
     )
+
+
+def probed_name(test: ast.expr) -> str | None:
+    """The relationship a test of whether it is loaded asks about (`"items" in state.unloaded`,
+    `order.is_relationship_loaded("items")`), as `loaded_test` reads the test; None when no
+    literal name says."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return probed_name(test.operand)
+    if isinstance(test, ast.BoolOp):
+        probes = [operand for operand in test.values if not _none_test(operand)]
+        return probed_name(probes[0]) if len(probes) == 1 else None
+    if isinstance(test, ast.Call):
+        first = test.args[0] if test.args else None
+        return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
+    if isinstance(test, ast.Compare) and isinstance(test.left, ast.Constant) and isinstance(test.left.value, str):
+        return test.left.value
+    return None

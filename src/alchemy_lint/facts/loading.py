@@ -885,15 +885,28 @@ def _keys_handed(node: ast.Call, env: _Env) -> frozenset[str]:
     for argument in (*node.args, *(keyword.value for keyword in node.keywords)):
         if type(argument) is ast.Attribute and type(argument.value) is ast.Name:
             holder = env.get(argument.value.id)
-            if isinstance(holder, _Object) and holder.persistent and holder.stage is None and not holder.path:
+            if (
+                isinstance(holder, _Object)
+                and holder.persistent
+                and holder.stage is None
+                and not holder.path
+                and _names_row(holder, argument.attr)
+            ):
                 found.add(argument.value.id)
         elif type(argument) is ast.Name:
             found.update(
                 name
                 for name, value in env.items()
-                if isinstance(value, _Object) and any(key == argument.id for _, key in value.identities)
+                if isinstance(value, _Object)
+                and any(key == argument.id and _names_row(value, column) for column, key in value.identities)
             )
     return frozenset(found)
+
+
+def _names_row(holder: _Object, column: str) -> bool:
+    """A column that names the object's row: `id`, or the one it was loaded by (not a foreign
+    key such as `parent_id`, which names another row)."""
+    return column == "id" or (column != "" and bool(holder.identities) and holder.identities[0][0] == column)
 
 
 def _either(values: list[_Value | None], operands: list[ast.expr]) -> _Value | None:
@@ -2738,7 +2751,7 @@ class _LoadingWalker:
                 # `self.base_statement()`, `super().base_statement()`: the index dispatches it on
                 # the receiver's class. Awaited, it is a project call like any other.
                 args, keywords = self.arguments(node, env)
-                self.hand_over_arguments(node, args, keywords, env)
+                self.hand_over_arguments(node, args, keywords, env, awaited)
                 if awaited:
                     self.expire_through(node, env)
                     return self.project_call(node, env, args, keywords)
@@ -2792,7 +2805,7 @@ class _LoadingWalker:
                     # `tasks = BackgroundTasks()`, then `tasks.add_task(notify, user)`; a method of
                     # an object the function built (`Presenter().render(user)`) or of a model
                     # (`order.can_edit(user)`), handed an object: its summary says what it reads.
-                    self.hand_over_arguments(node, args, keywords, env)
+                    self.hand_over_arguments(node, args, keywords, env, awaited)
                 if receiver_value.stage is not None:
                     stage = _RESULT_STEPS.get((receiver_value.stage, func.attr))
                     if stage == "object" and func.attr.startswith("scalar"):
@@ -2824,7 +2837,7 @@ class _LoadingWalker:
                 method = _model_method(receiver_value.source.model or "", func.attr)
                 self.expire_through(node, env, method, receiver=receiver_value)
                 return None
-            self.hand_over_arguments(node, args, keywords, env)
+            self.hand_over_arguments(node, args, keywords, env, awaited)
             if receiver_value is None and self.is_session_call(func, env):
                 found = self.session_method(node, func, args, keywords, env, awaited)
                 if awaited and func.attr in ("commit", "rollback"):
@@ -2860,13 +2873,21 @@ class _LoadingWalker:
                 ast.copy_location(synthetic, node)
                 self.record(synthetic, owner, AccessKind.READ, in_place=False)
             return None
+        if type(func) is ast.Name and func.id == "setattr" and len(node.args) >= 2 and type(node.args[0]) is ast.Name:
+            # `setattr(member, key, value)` on a new object: that column is given, or any column
+            # when the name is not a literal (what a key-less many-to-one is judged by).
+            owner, name = env.get(node.args[0].id), node.args[1]
+            if isinstance(owner, _Object) and owner.source.kind is SourceKind.NEW and owner.stage is None:
+                given = name.value if type(name) is ast.Constant and isinstance(name.value, str) else UNKNOWN_ARGUMENTS
+                env[node.args[0].id] = replace(owner, loaded=owner.loaded | {given})
+            return None
         if isinstance(func, ast.Name) and func.id in _CALLING_BACK and func.id not in self.rebound:
             self.called_back(func.id, node, args, env)
         if isinstance(func, ast.Name) and func.id in _ITERATED and args and func.id not in self.rebound:
             return self.iterated(func.id, args)
         qualname = library or (qualify(func, self.resolver.table) if dotted_parts(func) is not None else None)
         if qualname is None or not qualname.startswith(_LOADER_MODULES):
-            self.hand_over_arguments(node, args, keywords, env)
+            self.hand_over_arguments(node, args, keywords, env, awaited)
         if qualname is None:
             if awaited:
                 self.expire_through(node, env)
@@ -3084,9 +3105,15 @@ class _LoadingWalker:
     # -- objects handed to callees -------------------------------------------------------
 
     def hand_over_arguments(
-        self, node: ast.Call, args: list[_Value | None], keywords: dict[str | None, _Value | None], env: _Env
+        self,
+        node: ast.Call,
+        args: list[_Value | None],
+        keywords: dict[str | None, _Value | None],
+        env: _Env,
+        awaited: bool = False,
     ) -> None:
-        """Objects passed to a call: a project function, a method, a schema's `model_validate`."""
+        """Objects passed to a call: a project function, a method, a schema's `model_validate`
+        (`awaited`: the call is awaited where it is made, so what it loads is loaded after it)."""
         if not any(value.__class__ is _Object for value in args) and not any(
             value.__class__ is _Object for value in keywords.values()
         ):
@@ -3132,8 +3159,9 @@ class _LoadingWalker:
                     env,
                     flags=flags,
                 )
-                if type(expression) is ast.Name and value.stage is None and env.get(expression.id) is value:
-                    # What the callee surely loads on it is loaded from here (the index tells).
+                if awaited and type(expression) is ast.Name and value.stage is None and env.get(expression.id) is value:
+                    # What the callee surely loads on it is loaded from here (the index tells); a
+                    # coroutine not awaited here (a task, one awaited later) has not run yet.
                     mark = handed_to(node.lineno, node.col_offset, argument)
                     env[expression.id] = replace(value, loaded=value.loaded | {mark})
 
@@ -4399,7 +4427,7 @@ def _line_order(expiry: Expiry) -> tuple[int, str, str, str]:
 
 def _expiry_order(
     expiry: Expiry,
-) -> tuple[int, str, str, str, str, bool, bool, bool, str, bool, tuple[str, str], tuple[str, ...]]:
+) -> tuple[int, str, str, str, str, bool, bool, bool, str, bool, tuple[str, str], tuple[str, ...], bool, str, str]:
     """The fields that tell expiries apart, so that two hand-overs of one session on one line (one
     whose result a test read, one whose result none did) keep one order: a set of them iterates in
     an order that hashes of None decide, which differ from process to process on Python 3.10 and
@@ -4418,6 +4446,9 @@ def _expiry_order(
         expiry.reselected is not None,
         expiry.reselected or ("", ""),
         expiry.reloaded,
+        expiry.settles,
+        expiry.adds,
+        expiry.tied.text if expiry.tied is not None else "",
     )
 
 
