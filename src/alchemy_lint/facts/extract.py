@@ -41,7 +41,7 @@ from alchemy_lint.facts.conditions import (
 from alchemy_lint.facts.constructions import construction, init_fields, passing_calls
 from alchemy_lint.facts.flow import Flow
 from alchemy_lint.facts.fresh_state import enters_itself, fresh_state
-from alchemy_lint.facts.getters import loaded_only_keys, loaded_test, probed_name
+from alchemy_lint.facts.getters import loaded_only_keys, loaded_test
 from alchemy_lint.facts.guards import yield_guard
 from alchemy_lint.facts.injection import (
     TRANSPARENT_WRAPPERS,
@@ -324,7 +324,7 @@ class _FunctionState:
     #: What each enclosing `if` branch whose test asks whether a relationship is loaded says of
     #: it there (`getters.loaded_test`): True loaded, False not loaded.
     probes: list[bool] = field(default_factory=list)
-    #: The relationship each of those tests names (`getters.probed_name`), None where no literal says.
+    #: The relationship each of those tests names (`getters.loaded_test`), None where no literal says.
     probe_names: list[str | None] = field(default_factory=list)
     #: A `return` came before the current point other than where such a test said it is loaded.
     left_unprobed: bool = False
@@ -927,8 +927,8 @@ class _FactsBuilder(FastNodeVisitor):
             function.guards.append(holds)
             function.assigned_paths = set(before)
             if probe is not None:
-                function.probes.append(probe if branch is node.body else not probe)
-                function.probe_names.append(probed_name(node.test))
+                function.probes.append(probe[0] if branch is node.body else not probe[0])
+                function.probe_names.append(probe[1])
             self._visit_block(function, branch, depth)
             if probe is not None:
                 function.probes.pop()

@@ -70,27 +70,35 @@ def _asks_loaded(test: ast.expr) -> bool:
     return False
 
 
-def loaded_test(test: ast.expr) -> bool | None:
-    """What a test of whether a relationship is loaded says where it holds: True loaded (`"items"
-    not in inspect(order).unloaded`, `order.is_relationship_loaded("items")`, `"items" in
-    order.__dict__`), False not loaded (`"items" in state.unloaded`); None for any other test. One
-    such test may stand with tests of a name against None (`state is None or ...`: an object that
-    cannot be inspected), and under `not`."""
+def loaded_test(test: ast.expr) -> tuple[bool, str | None] | None:
+    """What a test of whether a relationship is loaded says where it holds, and the relationship
+    it names (None when no literal says): True loaded (`"items" not in inspect(order).unloaded`,
+    `order.is_relationship_loaded("items")`, `"items" in order.__dict__`), False not loaded
+    (`"items" in state.unloaded`); None for any other test. One such test may stand with tests of
+    a name against None (`state is None or ...`: an object that cannot be inspected), and under
+    `not`."""
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         inner = loaded_test(test.operand)
-        return None if inner is None else not inner
+        return None if inner is None else (not inner[0], inner[1])
     if isinstance(test, ast.BoolOp):
         probes = [operand for operand in test.values if not _none_test(operand)]
         return loaded_test(probes[0]) if len(probes) == 1 else None
     if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute):
-        return True if test.func.attr == "is_relationship_loaded" else None
+        if test.func.attr != "is_relationship_loaded":
+            return None
+        first = test.args[0] if test.args else None
+        return True, _literal(first)
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.In, ast.NotIn))):
         return None
     container = test.comparators[0]
     if not isinstance(container, ast.Attribute) or container.attr not in ("unloaded", "__dict__"):
         return None
     inside = isinstance(test.ops[0], ast.In)
-    return inside if container.attr == "__dict__" else not inside
+    return (inside if container.attr == "__dict__" else not inside), _literal(test.left)
+
+
+def _literal(node: ast.expr | None) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
 def _none_test(test: ast.expr) -> bool:
@@ -102,20 +110,3 @@ def _none_test(test: ast.expr) -> bool:
         and isinstance(test.comparators[0], ast.Constant)
         and test.comparators[0].value is None
     )
-
-
-def probed_name(test: ast.expr) -> str | None:
-    """The relationship a test of whether it is loaded asks about (`"items" in state.unloaded`,
-    `order.is_relationship_loaded("items")`), as `loaded_test` reads the test; None when no
-    literal name says."""
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        return probed_name(test.operand)
-    if isinstance(test, ast.BoolOp):
-        probes = [operand for operand in test.values if not _none_test(operand)]
-        return probed_name(probes[0]) if len(probes) == 1 else None
-    if isinstance(test, ast.Call):
-        first = test.args[0] if test.args else None
-        return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
-    if isinstance(test, ast.Compare) and isinstance(test.left, ast.Constant) and isinstance(test.left.value, str):
-        return test.left.value
-    return None

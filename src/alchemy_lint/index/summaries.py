@@ -714,14 +714,15 @@ class Summaries:
         it is handed as `argument` (`session.add(obj)`), making a new object that session's."""
         functions = self.callees(callee)
         for function in functions:
-            loading = function.loading
             key = _bound_position(handed) if handed.isdigit() and self.called_unbound(function, callee) else handed
             parameter = self.parameter(function, key)
-            sessions = self.received(function, argument, callee)
-            ties = loading.ties if loading is not None else ()
-            if loading is None or parameter is None:
+            if function.loading is None or parameter is None:
                 return False
-            if not any(tie.parameter == parameter and tie.session in sessions and tie.method == "add" for tie in ties):
+            sessions = self.received(function, argument, callee)
+            if not any(
+                tie.parameter == parameter and tie.session in sessions and tie.method == "add"
+                for tie in function.loading.ties
+            ):
                 return False
         return bool(functions)
 

@@ -1042,20 +1042,20 @@ def _expired_handovers(context: FileContext, function: FunctionFacts) -> Iterato
         reads = _handover_reads(index, handover, target.model) or ()
         if listed:
             reads = tuple(replace(read, path=read.path[1:]) for read in reads if read.path[:1] == ("[]",))
-        # (The first column it reads that the code did not refresh or set since the event.)
-        read = next(
+        # (The first column it reads that the code did not refresh or set since some event, with
+        # the events that still expire it.)
+        read, events = next(
             (
-                read
+                (read, left)
                 for read in reads
                 if read.path
                 and read.path[0] in columns
-                and any(not _reloaded_since(index, target.model, read.path[0], event) for event in events)
+                and (left := tuple(e for e in events if not _reloaded_since(index, target.model, read.path[0], e)))
             ),
-            None,
+            (None, ()),
         )
         if read is None:
             continue
-        events = tuple(event for event in events if not _reloaded_since(index, target.model, read.path[0], event))
         attribute = f"{target.model.rsplit('.', 1)[-1]}.{read.path[0]}"
         name, where, _ = _reader(index, read.function)
         if response_key(handover.argument) is not None:
