@@ -118,7 +118,7 @@ def test_a_derived_config_that_sets_its_session_options_still_opens_sessions(cls
     assert _findings(tmp_path, form, source, "ASA401") == _expected(source), source
 
 
-@pytest.mark.parametrize("use", USES, ids=[use.code for use in USES])
+@pytest.mark.parametrize("use", USES, ids=[use.id for use in USES])
 def test_a_value_annotated_with_a_derived_config_opens_sessions(use: Use, tmp_path: Path) -> None:
     # `expire_on_commit` is unknown for an annotated config: ASA302 needs a constructor.
     body = use.body if use.code != "ASA302" else [line.replace("  # ASA", "") for line in use.body]
@@ -128,7 +128,7 @@ def test_a_value_annotated_with_a_derived_config_opens_sessions(use: Use, tmp_pa
     assert _findings(tmp_path, form, source, use.code, use.config) == _expected(source), source
 
 
-@pytest.mark.parametrize("use", USES, ids=[use.code for use in USES])
+@pytest.mark.parametrize("use", USES, ids=[use.id for use in USES])
 def test_a_class_named_like_a_config_is_no_evidence(use: Use, tmp_path: Path) -> None:
     body = [line.replace("  # ASA", "") for line in use.body]
     opener = ["async with config.get_session() as session:"]

@@ -3,8 +3,9 @@
 One table of source forms (how a function gets its session) and one table of rule uses (what
 the function then does wrong). Each form that can carry a rule's violation gets an INVALID case
 whose only session evidence is that form; forms that cannot (a parameter cannot be created at
-module level) say why. VALID negatives put HTTP clients, pools and factories where the session
-was. Adding a form adds its cases for every rule.
+module level) say why, and a form the linter misses for a use though it fails at run time is a
+known gap (`KNOWN_GAPS`, expected to fail until it is closed). VALID negatives put HTTP clients,
+pools and factories where the session was. Adding a form adds its cases for every rule.
 """
 
 from __future__ import annotations
@@ -56,10 +57,24 @@ import asyncio
 from sqlalchemy import select
 
 from app.models import User
+from app.saving import save
 
 
 async def touch(session) -> None: ...
 
+"""
+
+#: A helper that adds the new object its caller built to the session it is given and commits:
+#: the commit expires the object in the caller, as the caller's own commit would.
+SAVING = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import User
+
+
+async def save(session: AsyncSession, user: User) -> None:
+    session.add(user)
+    await session.commit()
 """
 
 
@@ -654,11 +669,17 @@ _LITESTAR_IMPORT = "from litestar import get, post\n"
 
 @dataclass(frozen=True)
 class Use:
-    """What a function does wrong with its session, for one rule; `# ASA` marks the finding's line."""
+    """What a function does wrong with its session, for one rule; `# ASA` marks the finding's line.
+    `name` tells apart two uses of one rule (the test ids)."""
 
     code: str
     body: list[str]
     config: str = ""
+    name: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.code}-{self.name}" if self.name else self.code
 
 
 USES = (
@@ -666,6 +687,11 @@ USES = (
     Use("ASA302", ["user = await session.get(User, 1)", "await session.commit()", "print(user.name)  # ASA"]),
     Use("ASA401", ["async with session.begin():", "    await session.commit()  # ASA"]),
     Use("ASA402", ["await session.commit()  # ASA"], config='transaction-policy = "unit-of-work"'),
+    Use(
+        "ASA302",
+        ['user = User(name="new")', "await save(session, user)", "print(user.name)  # ASA"],
+        name="new object committed by a callee",
+    ),
 )
 
 
@@ -681,9 +707,19 @@ def _expected(source: str) -> list[int]:
 
 
 def _findings(tmp_path: Path, form: Form, source: str, code: str, config: str = "") -> list[int]:
-    files = {"app/db.py": DB, "app/models.py": MODELS, **form.files, form.path: source}
+    files = {"app/db.py": DB, "app/models.py": MODELS, "app/saving.py": SAVING, **form.files, form.path: source}
     root = write_project(tmp_path / "project", files, config)
     return [finding.line for finding in findings_in(root, form.path, code)]
+
+
+#: Cases the linter misses though the form carries the violation at run time, by (use, form):
+#: each is a gap in the analysis, expected to fail until it is closed (then the entry goes).
+KNOWN_GAPS = {
+    ("ASA302-new object committed by a callee", "Annotated Depends alias"): (
+        "a new object handed to a callee that adds and commits it is not followed when the session is an "
+        "`Annotated[AsyncSession, Depends(...)]` alias (MissingGreenlet at run time on the read)"
+    ),
+}
 
 
 def _body_cases() -> list[object]:
@@ -692,7 +728,9 @@ def _body_cases() -> list[object]:
         for use in USES:
             if use.code in form.not_for:
                 continue
-            cases.append(pytest.param(form, use, id=f"{use.code}-{form.name}"))
+            gap = KNOWN_GAPS.get((use.id, form.name))
+            marks = [pytest.mark.xfail(reason=gap, strict=True)] if gap else []
+            cases.append(pytest.param(form, use, id=f"{use.id}-{form.name}", marks=marks))
     return cases
 
 
@@ -749,6 +787,8 @@ def test_form_opened_straight_from_a_factory_is_reported_where_the_helper_exists
 
 
 def test_every_form_is_evidence_for_some_rule_and_every_gap_is_explained() -> None:
+    names = {form.name for form in FORMS}
+    assert all(use in {use.id for use in USES} and form in names for use, form in KNOWN_GAPS)
     rules = {"ASA106", "ASA107", "ASA201", "ASA202", "ASA302", "ASA401", "ASA402"}
     for form in FORMS:
         assert set(form.not_for) <= rules, form.name
@@ -807,7 +847,7 @@ NEGATIVES = {
 }
 
 
-@pytest.mark.parametrize("use", USES, ids=[use.code for use in USES])
+@pytest.mark.parametrize("use", USES, ids=[use.id for use in USES])
 @pytest.mark.parametrize("negative", NEGATIVES, ids=list(NEGATIVES))
 def test_other_clients_and_factories_are_not_sessions(negative: str, use: Use, tmp_path: Path) -> None:
     imports, opener = NEGATIVES[negative]
@@ -816,7 +856,7 @@ def test_other_clients_and_factories_are_not_sessions(negative: str, use: Use, t
     assert _findings(tmp_path, form, source, use.code, use.config) == [], source
 
 
-@pytest.mark.parametrize("use", USES, ids=[use.code for use in USES])
+@pytest.mark.parametrize("use", USES, ids=[use.id for use in USES])
 @pytest.mark.parametrize("kept", ["httpx.AsyncClient()", "await SessionLocal().get(User, 1)", "'sqlite://'"])
 def test_a_mapping_key_that_keeps_no_session_or_factory_is_no_evidence(kept: str, use: Use, tmp_path: Path) -> None:
     # The same key keeps a client, an ORM object or a URL: only database handles count.
@@ -833,7 +873,7 @@ def test_a_mapping_key_that_keeps_no_session_or_factory_is_no_evidence(kept: str
 _ALSO_KEPT = {"a client": "httpx.AsyncClient()", "a literal": "None", "an argument": "client"}
 
 
-@pytest.mark.parametrize("use", USES, ids=[use.code for use in USES])
+@pytest.mark.parametrize("use", USES, ids=[use.id for use in USES])
 @pytest.mark.parametrize("other", _ALSO_KEPT.values(), ids=list(_ALSO_KEPT))
 def test_a_mapping_key_that_also_keeps_something_else_is_no_evidence(other: str, use: Use, tmp_path: Path) -> None:
     form = next(form for form in FORMS if form.name == "factory under a worker context key")
@@ -858,7 +898,7 @@ _NOT_SESSION_CM = {
 }
 
 
-@pytest.mark.parametrize("use", USES, ids=[use.code for use in USES])
+@pytest.mark.parametrize("use", USES, ids=[use.id for use in USES])
 @pytest.mark.parametrize("module", _NOT_SESSION_CM.values(), ids=list(_NOT_SESSION_CM))
 def test_a_context_manager_class_that_is_not_only_a_session_scope_is_no_evidence(
     module: str, use: Use, tmp_path: Path
@@ -883,7 +923,7 @@ _NO_PLUGIN = {
 }
 
 
-@pytest.mark.parametrize("use", USES, ids=[use.code for use in USES])
+@pytest.mark.parametrize("use", USES, ids=[use.id for use in USES])
 @pytest.mark.parametrize("app", _NO_PLUGIN.values(), ids=list(_NO_PLUGIN))
 def test_a_litestar_parameter_no_sqlalchemy_plugin_fills_is_no_evidence(app: str, use: Use, tmp_path: Path) -> None:
     form = next(form for form in FORMS if form.name == "Litestar SQLAlchemy plugin's injected session")
@@ -910,7 +950,7 @@ def test_the_litestar_plugin_session_expires_as_its_config_says(
     assert _findings(tmp_path, form, source, "ASA302") == _expected(source), source
 
 
-@pytest.mark.parametrize("use", USES, ids=[use.code for use in USES])
+@pytest.mark.parametrize("use", USES, ids=[use.id for use in USES])
 def test_constructor_sites_that_disagree_are_no_evidence(use: Use, tmp_path: Path) -> None:
     form = next(form for form in FORMS if form.name.startswith("factory a constructor keeps"))
     source = form.wrap([line.replace("  # ASA", "") for line in use.body])
@@ -919,7 +959,7 @@ def test_constructor_sites_that_disagree_are_no_evidence(use: Use, tmp_path: Pat
     assert _findings(tmp_path, form, source, use.code, use.config) == [], source
 
 
-@pytest.mark.parametrize("use", USES, ids=[use.code for use in USES])
+@pytest.mark.parametrize("use", USES, ids=[use.id for use in USES])
 def test_constructor_sites_that_pass_other_clients_are_no_evidence(use: Use, tmp_path: Path) -> None:
     form = next(form for form in FORMS if form.name.startswith("factory a constructor keeps"))
     source = form.wrap([line.replace("  # ASA", "") for line in use.body])
@@ -986,7 +1026,8 @@ def test_messages_name_where_the_session_comes_from(tmp_path: Path) -> None:
     form = next(form for form in FORMS if form.name == "Depends default")
     source = _source(form, USES[0].body)
     root = write_project(
-        tmp_path / "project", {"app/db.py": DB, "app/models.py": MODELS, **form.files, form.path: source}
+        tmp_path / "project",
+        {"app/db.py": DB, "app/models.py": MODELS, "app/saving.py": SAVING, **form.files, form.path: source},
     )
     [finding] = findings_in(root, form.path, "ASA201")
     assert "session `session` from Depends(get_session) (app/deps.py:4)" in finding.message
@@ -1067,7 +1108,7 @@ def test_wrap_keeps_the_body_under_the_opener() -> None:
 _CALLED = Form("called", _function("session, user_id"))
 
 
-@pytest.mark.parametrize("use", USES, ids=[use.code for use in USES])
+@pytest.mark.parametrize("use", USES, ids=[use.id for use in USES])
 @pytest.mark.parametrize(
     "callers",
     [
@@ -1120,7 +1161,8 @@ def test_a_session_the_callers_pass_is_evidence_for_lazy_loads(tmp_path: Path) -
     )
     form = Form(_CALLED.name, lambda body: source, files={"app/routes.py": CALLERS})
     root = write_project(
-        tmp_path / "project", {"app/db.py": DB, **form.files, "app/models.py": models, form.path: source}
+        tmp_path / "project",
+        {"app/db.py": DB, "app/saving.py": SAVING, **form.files, "app/models.py": models, form.path: source},
     )
     assert [finding.line for finding in findings_in(root, form.path, "ASA301")] == _expected(source)
 

@@ -491,6 +491,32 @@ class SqlOrderStore:
 """
 _STORES_FILE = ("app/stores.py", _STORES)
 
+#: Helpers that save a new object the caller built, each committing the session it is given.
+_SAVING = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import User
+
+
+async def create_user(session: AsyncSession, user: User) -> None:
+    session.add(user)
+    await session.commit()
+
+
+async def finish(session: AsyncSession) -> None:
+    await session.commit()
+
+
+class UserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def save(self, user: User) -> None:
+        self.session.add(user)
+        await self.session.commit()
+"""
+_SAVING_FILE = ("app/saving.py", _SAVING)
+
 #: Getters that load under a flag the caller passes, and a lookup that returns `[]` early.
 _FLAGGED_GETTERS = """\
 from sqlalchemy import select
@@ -1909,6 +1935,36 @@ async def first_open_size(session: AsyncSession) -> int:
         title="A statement filtered by a helper is the statement its caller passed, with the caller's loader options",
         topic=_ELSEWHERE,
     ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+from app.saving import create_user
+
+
+async def register(name: str) -> int:
+    async with SessionLocal() as session:
+        user = User(name=name)
+        await create_user(session, user)
+        return len(user.orders)  # ASA301
+""",
+        _SAVING_FILE,
+        _KEEPING_DB,
+        fixed="""\
+from app.db import SessionLocal
+from app.db_models import User
+from app.saving import create_user
+
+
+async def register(name: str) -> int:
+    async with SessionLocal() as session:
+        user = User(name=name)
+        await create_user(session, user)
+        return len((await user.awaitable_attrs.orders))
+""",
+        title="A collection of a new object handed to a helper that adds it and commits: it was never loaded",
+        topic=_NOT_LOADED,
+    ),
 )
 
 ASA301_CROSS_FUNCTION_VALID: tuple[Example, ...] = (
@@ -2256,6 +2312,25 @@ async def first_open_size(session: AsyncSession) -> int:
 """,
         title="The caller's statement carries the loader option through the helper that filters it",
         topic=_ELSEWHERE,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+from app.saving import create_user
+
+
+async def register(name: str) -> int:
+    async with SessionLocal() as session:
+        user = User(name=name)
+        await create_user(session, user)
+        await session.refresh(user, ["orders"])
+        return len(user.orders)
+""",
+        _SAVING_FILE,
+        _KEEPING_DB,
+        title='The new object a helper added and committed, then `refresh(user, ["orders"])` before the read',
+        topic=_NOT_LOADED,
     ),
 )
 
@@ -3238,6 +3313,61 @@ async def close_order(order_id: int) -> str:
         title="A store typed by a `Protocol` commits: the class the service is built with is what runs",
         topic=_COMMIT_ELSEWHERE,
     ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+from app.saving import create_user
+
+
+async def register(name: str) -> str:
+    async with SessionLocal() as session:
+        user = User(name=name)
+        await create_user(session, user)
+        return user.name  # ASA302
+""",
+        _SAVING_FILE,
+        _EXPIRING_DB,
+        title="A new object handed to a helper that adds it and commits, read after the call",
+        topic=_COMMIT_ELSEWHERE,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+from app.saving import finish
+
+
+async def register(name: str) -> str:
+    async with SessionLocal() as session:
+        user = User(name=name)
+        session.add(user)
+        await finish(session)
+        return user.name  # ASA302
+""",
+        _SAVING_FILE,
+        _EXPIRING_DB,
+        title="A new object this function added, read after a helper commits",
+        topic=_COMMIT_ELSEWHERE,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+from app.saving import UserRepository
+
+
+async def register(name: str) -> str:
+    async with SessionLocal() as session:
+        user = User(name=name)
+        await UserRepository(session).save(user)
+        return user.name  # ASA302
+""",
+        _SAVING_FILE,
+        _EXPIRING_DB,
+        title="A new object handed to a repository method that adds it and commits (the CRUD `save`)",
+        topic=_COMMIT_ELSEWHERE,
+    ),
 )
 
 ASA302_CROSS_FUNCTION_VALID: tuple[Example, ...] = (
@@ -3423,6 +3553,44 @@ async def tag_all(user_id: int) -> str:
         _KEEPING_DB,
         _TAGGING_FILE,
         title="The loop stops where the helper reports the failure it rolled back",
+        topic=_COMMIT_ELSEWHERE,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+from app.saving import create_user
+
+
+async def register(name: str) -> str:
+    async with SessionLocal() as session:
+        user = User(name=name)
+        await create_user(session, user)
+        await session.refresh(user)
+        return user.name
+""",
+        _SAVING_FILE,
+        _EXPIRING_DB,
+        title="The new object a helper added and committed, refreshed before the read",
+        topic=_COMMIT_ELSEWHERE,
+    ),
+    _example(
+        """\
+from app.db import SessionLocal
+from app.db_models import User
+from app.saving import finish
+
+
+async def register(name: str) -> str:
+    async with SessionLocal() as session:
+        user = User(name=name)
+        session.add(user)
+        await finish(session)
+        return user.name
+""",
+        _SAVING_FILE,
+        _KEEPING_DB,
+        title="A new object this function added, a helper commits; the factory sets `expire_on_commit=False`",
         topic=_COMMIT_ELSEWHERE,
     ),
 )
