@@ -3,9 +3,8 @@
 One table of source forms (how a function gets its session) and one table of rule uses (what
 the function then does wrong). Each form that can carry a rule's violation gets an INVALID case
 whose only session evidence is that form; forms that cannot (a parameter cannot be created at
-module level) say why, and a form the linter misses for a use though it fails at run time is a
-known gap (`KNOWN_GAPS`, expected to fail until it is closed). VALID negatives put HTTP clients,
-pools and factories where the session was. Adding a form adds its cases for every rule.
+module level) say why. VALID negatives put HTTP clients, pools and factories where the session
+was. Adding a form adds its cases for every rule.
 """
 
 from __future__ import annotations
@@ -712,25 +711,13 @@ def _findings(tmp_path: Path, form: Form, source: str, code: str, config: str = 
     return [finding.line for finding in findings_in(root, form.path, code)]
 
 
-#: Cases the linter misses though the form carries the violation at run time, by (use, form):
-#: each is a gap in the analysis, expected to fail until it is closed (then the entry goes).
-KNOWN_GAPS = {
-    ("ASA302-new object committed by a callee", "Annotated Depends alias"): (
-        "a new object handed to a callee that adds and commits it is not followed when the session is an "
-        "`Annotated[AsyncSession, Depends(...)]` alias (MissingGreenlet at run time on the read)"
-    ),
-}
-
-
 def _body_cases() -> list[object]:
     cases: list[object] = []
     for form in FORMS:
         for use in USES:
             if use.code in form.not_for:
                 continue
-            gap = KNOWN_GAPS.get((use.id, form.name))
-            marks = [pytest.mark.xfail(reason=gap, strict=True)] if gap else []
-            cases.append(pytest.param(form, use, id=f"{use.id}-{form.name}", marks=marks))
+            cases.append(pytest.param(form, use, id=f"{use.id}-{form.name}"))
     return cases
 
 
@@ -787,8 +774,6 @@ def test_form_opened_straight_from_a_factory_is_reported_where_the_helper_exists
 
 
 def test_every_form_is_evidence_for_some_rule_and_every_gap_is_explained() -> None:
-    names = {form.name for form in FORMS}
-    assert all(use in {use.id for use in USES} and form in names for use, form in KNOWN_GAPS)
     rules = {"ASA106", "ASA107", "ASA201", "ASA202", "ASA302", "ASA401", "ASA402"}
     for form in FORMS:
         assert set(form.not_for) <= rules, form.name

@@ -3333,7 +3333,9 @@ class _LoadingWalker:
             if type(handed_as) is not ast.Name and type(handed_as) is not ast.Attribute:
                 continue
             text = expression_text(handed_as)
-            if text is None or not _is_candidate(env.get(text)):
+            # (A parameter annotated with a name the index resolves, `session: SessionDep`, reads
+            # like a received object here: it may be the session too.)
+            if text is None or not (_is_candidate(env.get(text)) or _is_injected(env.get(text))):
                 continue
             ref = self.resolver.value_ref(handed_as)
             if ref is not None and (text in self.session_receivers or _may_be_session(ref)):
