@@ -158,6 +158,20 @@ RELATIONSHIP_CASES = {
         "        await audit(s, user)\n        return str(len(user.orders))\n",
         None,
     ),
+    "added_then_committed_by_a_helper": (
+        "        s.add(user)\n        await commit_all(s)\n        return str(len(user.orders))  # ASA301\n",
+        "MissingGreenlet",
+    ),
+    "added_then_rolled_back_by_a_helper": (
+        "        s.add(user)\n        await s.flush()\n        await roll_back(s)\n"
+        "        return str(len(user.orders))\n",
+        None,
+    ),
+    "added_committed_by_a_helper_then_refreshed": (
+        "        s.add(user)\n        await commit_all(s)\n        await s.refresh(user, ['orders'])\n"
+        "        return str(len(user.orders))\n",
+        None,
+    ),
 }
 
 

@@ -274,8 +274,11 @@ def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...], held
             if reloads:
                 yield from _reloaded_reads(context, access, reloads)
             continue
-        if access.source.kind is SourceKind.NEW and access.source.session is None and access.expired_by:
-            access = _committed_by_callee(context, access)
+        if access.source.kind is SourceKind.NEW and access.expired_by:
+            if _expunged_by_callee(context, access):
+                continue
+            if not access.persistent:
+                access = _committed_by_callee(context, access)
         if access.attribute == "awaitable_attrs" or not _is_async_object(context, access.source):
             continue
         if access.source.kind is SourceKind.NEW and not _in_database(context, access):
@@ -398,17 +401,32 @@ def _lazy_read(access: ObjectAccess, target: AccessTarget) -> _Lazy:
 
 def _committed_by_callee(context: FileContext, access: ObjectAccess) -> ObjectAccess:
     """A new object the function handed, in no session yet, to a callee that adds it to the
-    session it is given and commits (`await save(session, user)`): in the database from then on,
-    that session's, its relationships never loaded. Else the access as it is."""
+    session it is given and commits (`await save(session, user)`), or one it added itself and
+    handed the session of to a callee that commits it (`session.add(user)`, then `await
+    finish(session)`): in the database from then on, that session's, its relationships never
+    loaded. Else the access as it is."""
     summaries = context.index.summaries
     for event in access.expired_by:
-        if (
-            event.tied is not None
-            and summaries.adds(event.callee, event.adds, event.argument)
-            and "commit" in summaries.call_effects(event.callee, event.argument, event.flags)
-        ):
+        if not event.settles or "commit" not in summaries.call_effects(event.callee, event.argument, event.flags):
+            continue
+        if event.tied is None and access.source.session is not None:
+            return replace(access, persistent=True)
+        if event.tied is not None and summaries.adds(event.callee, event.adds, event.argument):
             return replace(access, source=replace(access.source, session=event.tied), persistent=True)
     return access
+
+
+def _expunged_by_callee(context: FileContext, access: ObjectAccess) -> bool:
+    """A new object whose session the function handed to a callee that rolls it back and never
+    commits (`session.add(user)`, `await session.flush()`, then `await roll_back(session)`): the
+    rollback expunges an object inserted in its transaction, transient again, nothing to load."""
+    summaries = context.index.summaries
+    for event in access.expired_by:
+        if event.settles and event.tied is None:
+            effects = summaries.call_effects(event.callee, event.argument, event.flags)
+            if "rollback" in effects and "commit" not in effects:
+                return True
+    return False
 
 
 def _in_database(context: FileContext, item: ObjectAccess | Handover) -> bool:
