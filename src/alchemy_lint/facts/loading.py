@@ -2765,6 +2765,9 @@ class _LoadingWalker:
                     "", "", node.lineno, frozenset(), True, origin=origin, called=True, gives_back=gives_back
                 )
             receiver_value = self.expr(func.value, env) if not self.is_session_call(func, env) else None
+            if func.attr == "delete" and len(node.args) == 1 and _is_candidate(receiver_value):
+                # `await session.delete(obj)`: the next flush writes, and may fail and roll back.
+                self.dirty.add(expression_text(func.value) or _SOME_SESSION)
             if isinstance(receiver_value, _Statement) and receiver_value.called and func.attr not in STATEMENT_METHODS:
                 receiver_value = None  # `repo = Repo.create(session)`, then `repo.load()`: no statement
             if _is_injected(receiver_value) and not (
