@@ -2755,7 +2755,7 @@ class _LoadingWalker:
                 if awaited:
                     self.expire_through(node, env)
                     return self.project_call(node, env, args, keywords)
-                origin = replace(own, passed=self.passed(node, args, keywords))
+                origin = replace(own, passed=self.passed(node, args, keywords), flags=self.call_flags(node))
                 # `results = cls._postprocess(results=results)`: what it gives back of the objects
                 # it is handed, as a module function's (`called_statement`).
                 handed = self.handed_objects(node, env, args, keywords)
@@ -2962,7 +2962,7 @@ class _LoadingWalker:
         if not callee:
             return None
         passed = self.passed(node, args, keywords)
-        origin = StatementOrigin(callee=callee, passed=passed)
+        origin = StatementOrigin(callee=callee, passed=passed, flags=self.call_flags(node))
         handed = self.handed_objects(node, env, args, keywords)
         gives_back = _given_back(node, callee, handed, passed, self.call_flags(node)) if handed else None
         return _Statement("", "", node.lineno, frozenset(), True, origin=origin, called=True, gives_back=gives_back)

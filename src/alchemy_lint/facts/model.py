@@ -798,6 +798,9 @@ class StatementOrigin:
     via_super: bool = False
     #: What that call passes (to a callee that builds the statement from its own parameters).
     passed: tuple[PassedArgument, ...] = ()
+    #: What that call's arguments are known to be (`base_query(include_prompt=True)`): a loader
+    #: the callee adds under a test on its parameter is there when they settle the test.
+    flags: tuple[KnownArgument, ...] = ()
     #: The function's parameter that holds the statement (`get_all(self, statement)`).
     parameter: str = ""
     #: `select(self.model)`: the attribute of the receiver's class that names the model;

@@ -66,14 +66,16 @@ def statement_value(
     origin = source.statement
     here = site.function if site is not None else None
     path = index.function_paths.get(here.qualname, "") if here is not None else ""
+    settled = {known.key: known for known in site.settled} if site is not None else {}
+    loaders, maybe = _settled_loaders(source, settled)
     own = StatementValue(
         source.model or "",
         source.line,
         path,
         here.name if here is not None else "",
-        frozenset(source.loaders),
+        loaders,
         source.loaders_known,
-        frozenset(source.maybe_loaders),
+        maybe,
     )
     if origin is None or not (
         origin.parameter or origin.method or origin.callee or origin.model_attribute or origin.model_parameter
@@ -90,6 +92,27 @@ def statement_value(
     for parameter in origin.option_parameters if origin is not None else ():
         value = _with_passed_options(index, value, parameter, site)
     return value
+
+
+def _settled_loaders(
+    source: ObjectSource, settled: dict[str, KnownArgument]
+) -> tuple[frozenset[LoaderPath], frozenset[LoaderPath]]:
+    """The loaders the statement surely has, and those it may have, in a call whose arguments are
+    `settled`: one added only under tests on parameters (`if include_prompt:`) that the call's
+    arguments all pass (`include_prompt=True`) is there; the rest stay as the function left them."""
+    loaders, maybe = frozenset(source.loaders), frozenset(source.maybe_loaders)
+    if not settled or not source.loader_guards or not maybe:
+        return loaders, maybe
+    sure = {
+        loader
+        for loader in maybe
+        if (conditions := [c for path, c in source.loader_guards if path == loader])
+        and all(
+            (known := settled.get(condition.parameter)) is not None and known.settles(condition) is True
+            for condition in conditions
+        )
+    }
+    return loaders | sure, maybe - sure
 
 
 def _built_on(
@@ -160,7 +183,9 @@ def _base(index: ProjectIndex, origin: StatementOrigin, site: CallSite | None, d
     helper, helper_receiver = found
     if helper.loading is None or not helper.loading.statements:
         return None
-    inner = CallSite(helper, helper_receiver, origin.passed, site)
+    caller = {known.key: known for known in site.settled} if site is not None else {}
+    settled = index.summaries.settled(helper, origin.flags, caller)
+    inner = CallSite(helper, helper_receiver, origin.passed, site, tuple(settled.values()))
     values = [statement_value(index, statement, inner, depth + 1) for statement in helper.loading.statements]
     joined: StatementValue | None = None
     for value in values:
