@@ -6,7 +6,7 @@ Runs once per `async def` at the end of the facts walk; follows statement order 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Collection, Container, Iterable, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import groupby, pairwise
 from operator import itemgetter
@@ -1316,6 +1316,9 @@ class _LoadingWalker:
         #: while it was fresh, by call node, with its mark (`touch_fresh`).
         self.fresh_names: set[str] = set()
         self._fresh_calls: dict[int, str] = {}
+        #: The expiries of a new object built in a call's arguments (`await save(s, User(...))`),
+        #: by call node and where it lands (`hand_new_objects`; `handed_objects` gives them back).
+        self._built_handed: dict[tuple[int, str], tuple[Expiry, ...]] = {}
         #: What each line's calls that may end a transaction were handed (arguments, receiver),
         #: as expressions: a callee may refresh those, so their reads say nothing of the others.
         self.handed_at: dict[int, set[str]] = {}
@@ -3326,7 +3329,9 @@ class _LoadingWalker:
         like a new object too: which argument is the session, the callee's `add` tells.)"""
         arguments = _call_arguments(node)
         handed = [(key, arg.id) for key, arg in arguments if type(arg) is ast.Name and _is_unadded(env, arg)]
-        if not handed:
+        # (Built in the call, `await save(s, User(name=n))`: what it is, `handed_objects` tells.)
+        built = [key for key, arg in arguments if type(arg) is ast.Call]
+        if not handed and not built:
             return
         sessions: list[tuple[str, str, ValueRef]] = []
         for key, handed_as in arguments:
@@ -3343,12 +3348,11 @@ class _LoadingWalker:
         if not callee:
             return
         flags = known_arguments(node)
-        for key, name in handed:
-            value = env[name]
-            assert isinstance(value, _Object)
+
+        def adding(key: str, name: str | None) -> Iterator[Expiry]:
             for text, argument, ref in sessions:
                 if text != name:
-                    expiry = Expiry(
+                    yield Expiry(
                         ref.text,
                         "call",
                         node.lineno,
@@ -3360,8 +3364,15 @@ class _LoadingWalker:
                         adds=key,
                         tied=ref,
                     )
-                    value = value.expired_also(expiry)
+
+        for key, name in handed:
+            value = env[name]
+            assert isinstance(value, _Object)
+            for expiry in adding(key, name):
+                value = value.expired_also(expiry)
             env[name] = value
+        for key in built:
+            self._built_handed[id(node), key] = tuple(adding(key, None))
 
     def touch_fresh(self, node: ast.Call, env: _Env) -> None:
         """A call of a method of a fresh object (`uow.commit()`) finds the state `__init__` left
@@ -3575,6 +3586,10 @@ class _LoadingWalker:
             if type(expression) is ast.Name and env.get(expression.id).__class__ is _Object:
                 value = env[expression.id]
             assert isinstance(value, _Object)
+            if type(expression) is ast.Call and _is_unadded_object(value):
+                # `await save(s, User(name=n))`: built here, handed to a callee that may add it.
+                for expiry in self._built_handed.get((id(node), argument), ()):
+                    value = value.expired_also(expiry)
             # A list of objects a query returned is handed as one (`self._page(pods, total)`).
             listed = value.stage in ("scalars", "list") and not value.path and not value.row
             if (
@@ -4626,7 +4641,11 @@ _MAX_HANDED_SESSIONS = 4
 
 def _is_unadded(env: _Env, argument: ast.Name) -> bool:
     """A name bound to one new object that is in no session yet (`user = User(name=n)`)."""
-    value = env.get(argument.id)
+    return _is_unadded_object(env.get(argument.id))
+
+
+def _is_unadded_object(value: _Value | None) -> bool:
+    """One new object that is in no session yet."""
     return (
         isinstance(value, _Object)
         and value.source.kind is SourceKind.NEW
