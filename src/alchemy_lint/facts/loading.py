@@ -2262,10 +2262,10 @@ class _LoadingWalker:
             if isinstance(source, ast.Attribute):
                 self.key_read(target.id, source, env)
         elif isinstance(target, (ast.Tuple, ast.List)):
-            items = self.unpacked(value, len(target.elts))
+            items = self.unpacked(value, target.elts)
             for element, item in zip(target.elts, items, strict=True):
                 if isinstance(element, ast.Starred):
-                    self.bind(element.value, None, env)
+                    self.bind(element.value, item, env)
                 else:
                     self.bind(element, item, env)
         elif isinstance(target, ast.Attribute):
@@ -2394,12 +2394,30 @@ class _LoadingWalker:
             self._aliased_calls[id(node)] = found
         return found
 
-    @staticmethod
-    def unpacked(value: _Value | None, count: int) -> tuple[_Value | None, ...]:
+    def unpacked(self, value: _Value | None, targets: list[ast.expr]) -> tuple[_Value | None, ...]:
         """The items `a, b = value` binds: a tuple's items, or the elements of what a project
         function returned (`user, account = await repo.pair()`), judged by its summary. A row of
         the list a project function returned (`for user, joined_at in await repo.rows():`) gives
-        its first entity first, as `row[0]` does; what its other columns are is not known."""
+        its first entity first, as `row[0]` does; what its other columns are is not known. A list
+        of objects gives one of them to each name, and to a starred one a list of the same
+        objects (`first, *rest = orders`, as `orders[0]` and `orders[1:]` do). (A starred name
+        binds nothing known otherwise.)"""
+        count = len(targets)
+        if isinstance(value, _Object) and value.stage in ("scalars", "list"):
+            element = self.element_of(value)
+            rest = replace(value, stage="list")
+            return tuple(rest if type(target) is ast.Starred else element for target in targets)
+        if any(type(target) is ast.Starred for target in targets):
+            if (
+                isinstance(value, _Object)
+                and value.stage is None
+                and value.source.kind is SourceKind.CALL
+                and not value.path
+            ):
+                # A list a project function returned (`first, *rest = await repo.all()`).
+                element = self.element_of(value)
+                return tuple(value if type(target) is ast.Starred else element for target in targets)
+            return (None,) * count
         if isinstance(value, _Tuple) and len(value.items) == count:
             return value.items
         if isinstance(value, _Object) and value.stage is None and value.source.kind is SourceKind.CALL:
