@@ -2580,12 +2580,26 @@ class _LoadingWalker:
     def called_back(self, builtin: str, node: ast.Call, args: list[_Value | None], env: _Env) -> None:
         """`sorted(orders, key=lambda o: o.user.name)`, `map(lambda o: ..., orders)`,
         `filter(...)`, `min`/`max(..., key=...)`: the lambda runs on each element, so its body
-        reads each object."""
+        reads each object; a function named there (`map(owner_name, orders)`) is handed each."""
         if builtin in ("map", "filter"):
             function, iterable = (node.args[0], args[1]) if len(node.args) > 1 else (None, None)
         else:
             function = next((keyword.value for keyword in node.keywords if keyword.arg == "key"), None)
             iterable = args[0] if args else None
+        if type(function) is ast.Name or type(function) is ast.Attribute:
+            # `map(owner_name, orders)`, `sorted(orders, key=self.rank)`: the function is called
+            # with each element, as `[owner_name(o) for o in orders]` calls it.
+            element = self.element_of(iterable)
+            if isinstance(element, _Object) and not (type(function) is ast.Name and function.id in _BUILTINS):
+                callee = tuple(origin.then(CALL) for origin in self.resolver.origins_of(function))
+                # (Each element, named as an item of the iterable: `orders[i]`.)
+                iterable_node = node.args[1] if builtin in ("map", "filter") else node.args[0]
+                each = ast.copy_location(
+                    ast.Subscript(iterable_node, ast.Name("i", ast.Load()), ast.Load()), iterable_node
+                )
+                if callee:
+                    self.hand_over(node, each, element, callee, expression_text(function) or "", "0", env)
+            return
         if not isinstance(function, ast.Lambda) or not function.args.args:
             return
         element = self.element_of(iterable)
