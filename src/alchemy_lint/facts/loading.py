@@ -40,6 +40,7 @@ from alchemy_lint.facts.model import (
     ENDED,
     EXPLICIT_EXPIRIES,
     FAILED_FLUSH,
+    MAYBE_GIVEN,
     RETURNED_EXPIRED,
     RETURNED_TO_RESPONSE,
     SAME_COLUMN,
@@ -68,6 +69,7 @@ from alchemy_lint.facts.model import (
     StatementOrigin,
     assigned,
     handed_to,
+    maybe_given,
     partly_refreshed,
 )
 from alchemy_lint.facts.values import CALL, Origin, OriginKind, Step, StepKind, ValueRef
@@ -861,10 +863,17 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
                 source = _with_alternative(left.source, right.source)
             else:
                 source = _joined_source(left.source, right.source)
+        loaded = left.loaded & right.loaded
+        if left.loaded != right.loaded:
+            # What a new object may have been given on one path only (a column set in a loop's
+            # body, or under an `if`; any column, by a `setattr` of an unknown key): kept.
+            loaded |= {
+                mark for mark in left.loaded ^ right.loaded if mark[:1] == MAYBE_GIVEN or mark == UNKNOWN_ARGUMENTS
+            }
         return _Object(
             source,
             left.path,
-            left.loaded & right.loaded,
+            loaded,
             left.persistent or right.persistent,
             _expired_either(left.expired, right.expired),
             # Still uncommitted on one path: a rollback may expunge it rather than expire it.
@@ -1319,6 +1328,9 @@ class _LoadingWalker:
         #: The expiries of a new object built in a call's arguments (`await save(s, User(...))`),
         #: by call node and where it lands (`hand_new_objects`; `handed_objects` gives them back).
         self._built_handed: dict[tuple[int, str], tuple[Expiry, ...]] = {}
+        #: The names of the loops over literal keys the walk is in, each with the key it holds
+        #: on this pass (`unrolled_keys`).
+        self.loop_keys: dict[str, str] = {}
         #: What each line's calls that may end a transaction were handed (arguments, receiver),
         #: as expressions: a callee may refresh those, so their reads say nothing of the others.
         self.handed_at: dict[int, set[str]] = {}
@@ -1742,6 +1754,9 @@ class _LoadingWalker:
         named = _named_items(node)
         if named is not None:
             return self.unrolled_loop(node, env, named)
+        keys = _literal_keys(node)
+        if keys is not None:
+            return self.unrolled_keys(node, env, keys)
         element = self.element_of(iterated)
         over = self.parameter(node.iter) if type(node.target) is ast.Name else None
         if over is not None:
@@ -1823,6 +1838,31 @@ class _LoadingWalker:
                 state = end
         finally:
             self.loops.pop()
+        return state
+
+    def unrolled_keys(self, node: ast.For | ast.AsyncFor, env: _Env, keys: list[str]) -> _Env | None:
+        """`for key in ("name", "email"): setattr(user, key, data[key])`: the body run once for
+        each key, in order, with the loop's name known to hold that key (`loop_keys`), so that
+        each `setattr` sets the attribute it names."""
+        assert isinstance(node.target, ast.Name)
+        target = node.target.id
+        outer = self.loop_keys.get(target)
+        state: _Env | None = env
+        self.loops.append(_LoopFrame())
+        try:
+            for key in keys:
+                if state is None:
+                    break
+                entry = dict(state)
+                self.bind(node.target, None, entry)
+                self.loop_keys[target] = key
+                state = self.block(node.body, entry)
+        finally:
+            self.loops.pop()
+            if outer is None:
+                self.loop_keys.pop(target, None)
+            else:
+                self.loop_keys[target] = outer
         return state
 
     def while_loop(self, node: ast.While, env: _Env) -> _Env | None:
@@ -2229,6 +2269,8 @@ class _LoadingWalker:
         if isinstance(target, ast.Name):
             self.alias_method(target.id, source)
             self.rebound.add(target.id)
+            if self.loop_keys:
+                self.loop_keys.pop(target.id, None)  # (`key = key.lower()` in the loop's body)
             self.forget_keys(target.id, env)
             self.forget_truth(target.id, env)
             if target.id in self.given_names:
@@ -2292,6 +2334,8 @@ class _LoadingWalker:
                     self.changed(owner, env)
                 if isinstance(target.value, ast.Name):
                     loaded = owner.loaded | {target.attr, assigned(target.attr)}
+                    if owner.source.kind is SourceKind.NEW:
+                        loaded |= {maybe_given(target.attr)}
                     # (Set after a commit expired the object, the attribute holds the new value:
                     # its read loads nothing. Set before, the commit expires it with the others.)
                     owner = replace(_reloaded(owner, (assigned(target.attr),)), loaded=loaded, fresh=None)
@@ -2897,24 +2941,24 @@ class _LoadingWalker:
             return None
         if isinstance(func, ast.Name) and func.id in _ATTRIBUTE_GETTERS and len(node.args) >= 2:
             # (`hasattr` reads the attribute too, and lets only AttributeError through.)
-            owner, name = args[0], node.args[1]
-            if (
-                isinstance(owner, _Object)
-                and owner.stage is None
-                and isinstance(name, ast.Constant)
-                and isinstance(name.value, str)
-            ):
-                synthetic = ast.Attribute(value=node.args[0], attr=name.value, ctx=ast.Load())
+            owner, key = args[0], self.literal_key(node.args[1])
+            if isinstance(owner, _Object) and owner.stage is None and key is not None:
+                synthetic = ast.Attribute(value=node.args[0], attr=key, ctx=ast.Load())
                 ast.copy_location(synthetic, node)
                 self.record(synthetic, owner, AccessKind.READ, in_place=False)
+                if owner.expired:
+                    self.read_through(synthetic, owner, env)  # (it raises as `user.name` does)
             return None
         if type(func) is ast.Name and func.id == "setattr" and len(node.args) >= 2 and type(node.args[0]) is ast.Name:
-            # `setattr(member, key, value)` on a new object: that column is given, or any column
-            # when the name is not a literal (what a key-less many-to-one is judged by).
-            owner, name = env.get(node.args[0].id), node.args[1]
-            if isinstance(owner, _Object) and owner.source.kind is SourceKind.NEW and owner.stage is None:
-                given = name.value if type(name) is ast.Constant and isinstance(name.value, str) else UNKNOWN_ARGUMENTS
-                env[node.args[0].id] = replace(owner, loaded=owner.loaded | {given})
+            # `setattr(member, "key", value)` sets the attribute as `member.key = value` does;
+            # with a key that is no literal, on a new object, any column may be given (what a
+            # key-less many-to-one is judged by).
+            owner, key = env.get(node.args[0].id), self.literal_key(node.args[1])
+            if key is not None and key.isidentifier():
+                synthetic = ast.copy_location(ast.Attribute(node.args[0], key, ast.Store()), node)
+                self.bind(synthetic, args[2] if len(args) > 2 else None, env)
+            elif isinstance(owner, _Object) and owner.source.kind is SourceKind.NEW and owner.stage is None:
+                env[node.args[0].id] = replace(owner, loaded=owner.loaded | {UNKNOWN_ARGUMENTS})
             return None
         if isinstance(func, ast.Name) and func.id in _CALLING_BACK and func.id not in self.rebound:
             self.called_back(func.id, node, args, env)
@@ -2966,6 +3010,13 @@ class _LoadingWalker:
         """What each argument of a call is (a starred one: what it spreads), positional then keyword."""
         args = [self.expr(arg.value if isinstance(arg, ast.Starred) else arg, env) for arg in node.args]
         return args, {kw.arg: self.expr(kw.value, env) for kw in node.keywords}
+
+    def literal_key(self, node: ast.expr) -> str | None:
+        """The attribute name `getattr`/`setattr` is given: a string literal, or the name of a
+        loop over literal keys (`for key in ("name", "email"):`, see `unrolled_keys`)."""
+        if type(node) is ast.Constant:
+            return node.value if isinstance(node.value, str) else None
+        return self.loop_keys.get(node.id) if type(node) is ast.Name else None
 
     def own_method(self, func: ast.Attribute) -> StatementOrigin | None:
         """`self.name(...)`, `cls.name(...)` or `super().name(...)` in a method of `self.owner`."""
@@ -4425,6 +4476,20 @@ def _named_items(node: ast.For | ast.AsyncFor) -> list[ast.Name] | None:
     if any(type(inner) in (ast.Break, ast.Continue) for statement in node.body for inner in ast.walk(statement)):
         return None
     return list(names)
+
+
+def _literal_keys(node: ast.For | ast.AsyncFor) -> list[str] | None:
+    """The keys of `for key in ("name", "email"):` (a tuple, list or set of string literals, a
+    plain name as the target, no `else`, no `break` or `continue` in the body), else None."""
+    items = node.iter
+    if type(node.target) is not ast.Name or type(items) not in (ast.Tuple, ast.List, ast.Set) or node.orelse:
+        return None
+    keys = [item.value for item in items.elts if type(item) is ast.Constant and isinstance(item.value, str)]  # type: ignore[attr-defined]
+    if not keys or len(keys) != len(items.elts) or len(keys) > _MAX_UNROLLED:  # type: ignore[attr-defined]
+        return None
+    if any(type(inner) in (ast.Break, ast.Continue) for statement in node.body for inner in ast.walk(statement)):
+        return None
+    return keys
 
 
 def _expired_sources(expiries: dict[Expiry, dict[ObjectSource, None]]) -> tuple[tuple[ObjectSource, Expiry], ...]:

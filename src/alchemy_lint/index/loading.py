@@ -13,6 +13,7 @@ from weakref import WeakKeyDictionary
 from alchemy_lint.facts.conditions import ANY_KEYWORD, happens
 from alchemy_lint.facts.model import (
     HANDED_TO,
+    MAYBE_GIVEN,
     UNKNOWN_ARGUMENTS,
     WHOLE_REFRESH,
     Condition,
@@ -770,8 +771,13 @@ def _left_without_key(
     if not relationship.key_columns:
         return False
     given = {*loaded, *(target.source.loaded if direct else ())}
+    # (A key set on some path only, `maybe_given`, may be there: judged.)
+    maybe = {mark[len(MAYBE_GIVEN) :] for mark in given if mark[:1] == MAYBE_GIVEN}
     return (
-        UNKNOWN_ARGUMENTS not in given and relationship.name not in given and given.isdisjoint(relationship.key_columns)
+        UNKNOWN_ARGUMENTS not in given
+        and relationship.name not in given
+        and given.isdisjoint(relationship.key_columns)
+        and maybe.isdisjoint(relationship.key_columns)
     )
 
 
