@@ -3413,7 +3413,7 @@ class _LoadingWalker:
         arguments = _call_arguments(node)
         handed = [(key, arg.id) for key, arg in arguments if type(arg) is ast.Name and _is_unadded(env, arg)]
         # (Built in the call, `await save(s, User(name=n))`: what it is, `handed_objects` tells.)
-        built = [key for key, arg in arguments if type(arg) is ast.Call]
+        built = [key for key, arg in arguments if type(arg) is ast.Call and _constructs(arg)]
         if not handed and not built:
             return
         sessions: list[tuple[str, str, ValueRef]] = []
@@ -4734,6 +4734,13 @@ def _forget_failures(env: _Env) -> None:
 
 #: A call handed more arguments that may be sessions than this is not followed for new objects.
 _MAX_HANDED_SESSIONS = 4
+
+
+def _constructs(call: ast.Call) -> bool:
+    """Whether a call may build a new object: `User(...)`, `models.User(...)` (a class's name)."""
+    func = call.func
+    name = func.id if type(func) is ast.Name else func.attr if type(func) is ast.Attribute else ""
+    return name[:1].isupper()
 
 
 def _is_unadded(env: _Env, argument: ast.Name) -> bool:
