@@ -9,8 +9,10 @@ lazy load) as it is when the key is set outside a loop. One whose loop gives no 
 ASA302: `setattr(user, "name", value)` after a commit sets the attribute as `user.name = value`
 does, so reading it loads nothing; so does `setattr(user, key, ...)` in a loop over literal keys
 (`for key in ("name",):`), whose body is read once per key. Another column of the object stays
-expired, and `getattr(user, key)` in such a loop reads each key (the first raises). Each handler
-is linted, then run against real SQLAlchemy with aiosqlite."""
+expired, and `getattr(user, key)` in such a loop reads each key (the first raises); a
+`getattr`/`hasattr` read raises where it comes first on its path, as `user.name` does, so the
+reads after it on that path are not reported again. Each handler is linted, then run against
+real SQLAlchemy with aiosqlite."""
 
 from __future__ import annotations
 
@@ -123,6 +125,10 @@ EXPIRED_CASES = {
     "another_column_read_after_keys_set_in_a_loop": (
         COMMITTED
         + '        for key in ("name",):\n            setattr(user, key, "new")\n        return user.id  # ASA302\n',
+        "MissingGreenlet",
+    ),
+    "a_hasattr_read_first": (
+        COMMITTED + '        if hasattr(user, "name"):  # ASA302\n            return user.id\n        return None\n',
         "MissingGreenlet",
     ),
     "literal_keys_read_in_a_loop": (
