@@ -6,7 +6,7 @@ Runs once per `async def` at the end of the facts walk; follows statement order 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Collection, Container, Iterable, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import groupby, pairwise
 from operator import itemgetter
@@ -40,6 +40,7 @@ from alchemy_lint.facts.model import (
     ENDED,
     EXPLICIT_EXPIRIES,
     FAILED_FLUSH,
+    MAYBE_GIVEN,
     RETURNED_EXPIRED,
     RETURNED_TO_RESPONSE,
     SAME_COLUMN,
@@ -68,6 +69,7 @@ from alchemy_lint.facts.model import (
     StatementOrigin,
     assigned,
     handed_to,
+    maybe_given,
     partly_refreshed,
 )
 from alchemy_lint.facts.values import CALL, Origin, OriginKind, Step, StepKind, ValueRef
@@ -861,10 +863,17 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
                 source = _with_alternative(left.source, right.source)
             else:
                 source = _joined_source(left.source, right.source)
+        loaded = left.loaded & right.loaded
+        if left.loaded != right.loaded:
+            # What a new object may have been given on one path only (a column set in a loop's
+            # body, or under an `if`; any column, by a `setattr` of an unknown key): kept.
+            loaded |= {
+                mark for mark in left.loaded ^ right.loaded if mark[:1] == MAYBE_GIVEN or mark == UNKNOWN_ARGUMENTS
+            }
         return _Object(
             source,
             left.path,
-            left.loaded & right.loaded,
+            loaded,
             left.persistent or right.persistent,
             _expired_either(left.expired, right.expired),
             # Still uncommitted on one path: a rollback may expunge it rather than expire it.
@@ -1316,6 +1325,12 @@ class _LoadingWalker:
         #: while it was fresh, by call node, with its mark (`touch_fresh`).
         self.fresh_names: set[str] = set()
         self._fresh_calls: dict[int, str] = {}
+        #: The expiries of a new object built in a call's arguments (`await save(s, User(...))`),
+        #: by call node and where it lands (`hand_new_objects`; `handed_objects` gives them back).
+        self._built_handed: dict[tuple[int, str], tuple[Expiry, ...]] = {}
+        #: The names of the loops over literal keys the walk is in, each with the key it holds
+        #: on this pass (`unrolled_keys`).
+        self.loop_keys: dict[str, str] = {}
         #: What each line's calls that may end a transaction were handed (arguments, receiver),
         #: as expressions: a callee may refresh those, so their reads say nothing of the others.
         self.handed_at: dict[int, set[str]] = {}
@@ -1739,6 +1754,9 @@ class _LoadingWalker:
         named = _named_items(node)
         if named is not None:
             return self.unrolled_loop(node, env, named)
+        keys = _literal_keys(node)
+        if keys is not None:
+            return self.unrolled_keys(node, env, keys)
         element = self.element_of(iterated)
         over = self.parameter(node.iter) if type(node.target) is ast.Name else None
         if over is not None:
@@ -1820,6 +1838,31 @@ class _LoadingWalker:
                 state = end
         finally:
             self.loops.pop()
+        return state
+
+    def unrolled_keys(self, node: ast.For | ast.AsyncFor, env: _Env, keys: list[str]) -> _Env | None:
+        """`for key in ("name", "email"): setattr(user, key, data[key])`: the body run once for
+        each key, in order, with the loop's name known to hold that key (`loop_keys`), so that
+        each `setattr` sets the attribute it names."""
+        assert isinstance(node.target, ast.Name)
+        target = node.target.id
+        outer = self.loop_keys.get(target)
+        state: _Env | None = env
+        self.loops.append(_LoopFrame())
+        try:
+            for key in keys:
+                if state is None:
+                    break
+                entry = dict(state)
+                self.bind(node.target, None, entry)
+                self.loop_keys[target] = key
+                state = self.block(node.body, entry)
+        finally:
+            self.loops.pop()
+            if outer is None:
+                self.loop_keys.pop(target, None)
+            else:
+                self.loop_keys[target] = outer
         return state
 
     def while_loop(self, node: ast.While, env: _Env) -> _Env | None:
@@ -2226,6 +2269,8 @@ class _LoadingWalker:
         if isinstance(target, ast.Name):
             self.alias_method(target.id, source)
             self.rebound.add(target.id)
+            if self.loop_keys:
+                self.loop_keys.pop(target.id, None)  # (`key = key.lower()` in the loop's body)
             self.forget_keys(target.id, env)
             self.forget_truth(target.id, env)
             if target.id in self.given_names:
@@ -2259,10 +2304,10 @@ class _LoadingWalker:
             if isinstance(source, ast.Attribute):
                 self.key_read(target.id, source, env)
         elif isinstance(target, (ast.Tuple, ast.List)):
-            items = self.unpacked(value, len(target.elts))
+            items = self.unpacked(value, target.elts)
             for element, item in zip(target.elts, items, strict=True):
                 if isinstance(element, ast.Starred):
-                    self.bind(element.value, None, env)
+                    self.bind(element.value, item, env)
                 else:
                     self.bind(element, item, env)
         elif isinstance(target, ast.Attribute):
@@ -2289,6 +2334,8 @@ class _LoadingWalker:
                     self.changed(owner, env)
                 if isinstance(target.value, ast.Name):
                     loaded = owner.loaded | {target.attr, assigned(target.attr)}
+                    if owner.source.kind is SourceKind.NEW:
+                        loaded |= {maybe_given(target.attr)}
                     # (Set after a commit expired the object, the attribute holds the new value:
                     # its read loads nothing. Set before, the commit expires it with the others.)
                     owner = replace(_reloaded(owner, (assigned(target.attr),)), loaded=loaded, fresh=None)
@@ -2391,12 +2438,30 @@ class _LoadingWalker:
             self._aliased_calls[id(node)] = found
         return found
 
-    @staticmethod
-    def unpacked(value: _Value | None, count: int) -> tuple[_Value | None, ...]:
+    def unpacked(self, value: _Value | None, targets: list[ast.expr]) -> tuple[_Value | None, ...]:
         """The items `a, b = value` binds: a tuple's items, or the elements of what a project
         function returned (`user, account = await repo.pair()`), judged by its summary. A row of
         the list a project function returned (`for user, joined_at in await repo.rows():`) gives
-        its first entity first, as `row[0]` does; what its other columns are is not known."""
+        its first entity first, as `row[0]` does; what its other columns are is not known. A list
+        of objects gives one of them to each name, and to a starred one a list of the same
+        objects (`first, *rest = orders`, as `orders[0]` and `orders[1:]` do). (A starred name
+        binds nothing known otherwise.)"""
+        count = len(targets)
+        if isinstance(value, _Object) and value.stage in ("scalars", "list"):
+            element = self.element_of(value)
+            rest = replace(value, stage="list")
+            return tuple(rest if type(target) is ast.Starred else element for target in targets)
+        if any(type(target) is ast.Starred for target in targets):
+            if (
+                isinstance(value, _Object)
+                and value.stage is None
+                and value.source.kind is SourceKind.CALL
+                and not value.path
+            ):
+                # A list a project function returned (`first, *rest = await repo.all()`).
+                element = self.element_of(value)
+                return tuple(value if type(target) is ast.Starred else element for target in targets)
+            return (None,) * count
         if isinstance(value, _Tuple) and len(value.items) == count:
             return value.items
         if isinstance(value, _Object) and value.stage is None and value.source.kind is SourceKind.CALL:
@@ -2559,12 +2624,26 @@ class _LoadingWalker:
     def called_back(self, builtin: str, node: ast.Call, args: list[_Value | None], env: _Env) -> None:
         """`sorted(orders, key=lambda o: o.user.name)`, `map(lambda o: ..., orders)`,
         `filter(...)`, `min`/`max(..., key=...)`: the lambda runs on each element, so its body
-        reads each object."""
+        reads each object; a function named there (`map(owner_name, orders)`) is handed each."""
         if builtin in ("map", "filter"):
             function, iterable = (node.args[0], args[1]) if len(node.args) > 1 else (None, None)
         else:
             function = next((keyword.value for keyword in node.keywords if keyword.arg == "key"), None)
             iterable = args[0] if args else None
+        if type(function) is ast.Name or type(function) is ast.Attribute:
+            # `map(owner_name, orders)`, `sorted(orders, key=self.rank)`: the function is called
+            # with each element, as `[owner_name(o) for o in orders]` calls it.
+            element = self.element_of(iterable)
+            if isinstance(element, _Object) and not (type(function) is ast.Name and function.id in _BUILTINS):
+                callee = tuple(origin.then(CALL) for origin in self.resolver.origins_of(function))
+                # (Each element, named as an item of the iterable: `orders[i]`.)
+                iterable_node = node.args[1] if builtin in ("map", "filter") else node.args[0]
+                each = ast.copy_location(
+                    ast.Subscript(iterable_node, ast.Name("i", ast.Load()), ast.Load()), iterable_node
+                )
+                if callee:
+                    self.hand_over(node, each, element, callee, expression_text(function) or "", "0", env)
+            return
         if not isinstance(function, ast.Lambda) or not function.args.args:
             return
         element = self.element_of(iterable)
@@ -2865,24 +2944,24 @@ class _LoadingWalker:
             return None
         if isinstance(func, ast.Name) and func.id in _ATTRIBUTE_GETTERS and len(node.args) >= 2:
             # (`hasattr` reads the attribute too, and lets only AttributeError through.)
-            owner, name = args[0], node.args[1]
-            if (
-                isinstance(owner, _Object)
-                and owner.stage is None
-                and isinstance(name, ast.Constant)
-                and isinstance(name.value, str)
-            ):
-                synthetic = ast.Attribute(value=node.args[0], attr=name.value, ctx=ast.Load())
+            owner, key = args[0], self.literal_key(node.args[1])
+            if isinstance(owner, _Object) and owner.stage is None and key is not None:
+                synthetic = ast.Attribute(value=node.args[0], attr=key, ctx=ast.Load())
                 ast.copy_location(synthetic, node)
                 self.record(synthetic, owner, AccessKind.READ, in_place=False)
+                if owner.expired:
+                    self.read_through(synthetic, owner, env)  # (it raises as `user.name` does)
             return None
         if type(func) is ast.Name and func.id == "setattr" and len(node.args) >= 2 and type(node.args[0]) is ast.Name:
-            # `setattr(member, key, value)` on a new object: that column is given, or any column
-            # when the name is not a literal (what a key-less many-to-one is judged by).
-            owner, name = env.get(node.args[0].id), node.args[1]
-            if isinstance(owner, _Object) and owner.source.kind is SourceKind.NEW and owner.stage is None:
-                given = name.value if type(name) is ast.Constant and isinstance(name.value, str) else UNKNOWN_ARGUMENTS
-                env[node.args[0].id] = replace(owner, loaded=owner.loaded | {given})
+            # `setattr(member, "key", value)` sets the attribute as `member.key = value` does;
+            # with a key that is no literal, on a new object, any column may be given (what a
+            # key-less many-to-one is judged by).
+            owner, key = env.get(node.args[0].id), self.literal_key(node.args[1])
+            if key is not None and key.isidentifier():
+                synthetic = ast.copy_location(ast.Attribute(node.args[0], key, ast.Store()), node)
+                self.bind(synthetic, args[2] if len(args) > 2 else None, env)
+            elif isinstance(owner, _Object) and owner.source.kind is SourceKind.NEW and owner.stage is None:
+                env[node.args[0].id] = replace(owner, loaded=owner.loaded | {UNKNOWN_ARGUMENTS})
             return None
         if isinstance(func, ast.Name) and func.id in _CALLING_BACK and func.id not in self.rebound:
             self.called_back(func.id, node, args, env)
@@ -2934,6 +3013,13 @@ class _LoadingWalker:
         """What each argument of a call is (a starred one: what it spreads), positional then keyword."""
         args = [self.expr(arg.value if isinstance(arg, ast.Starred) else arg, env) for arg in node.args]
         return args, {kw.arg: self.expr(kw.value, env) for kw in node.keywords}
+
+    def literal_key(self, node: ast.expr) -> str | None:
+        """The attribute name `getattr`/`setattr` is given: a string literal, or the name of a
+        loop over literal keys (`for key in ("name", "email"):`, see `unrolled_keys`)."""
+        if type(node) is ast.Constant:
+            return node.value if isinstance(node.value, str) else None
+        return self.loop_keys.get(node.id) if type(node) is ast.Name else None
 
     def own_method(self, func: ast.Attribute) -> StatementOrigin | None:
         """`self.name(...)`, `cls.name(...)` or `super().name(...)` in a method of `self.owner`."""
@@ -3329,7 +3415,9 @@ class _LoadingWalker:
         like a new object too: which argument is the session, the callee's `add` tells.)"""
         arguments = _call_arguments(node)
         handed = [(key, arg.id) for key, arg in arguments if type(arg) is ast.Name and _is_unadded(env, arg)]
-        if not handed:
+        # (Built in the call, `await save(s, User(name=n))`: what it is, `handed_objects` tells.)
+        built = [key for key, arg in arguments if type(arg) is ast.Call and _constructs(arg)]
+        if not handed and not built:
             return
         sessions: list[tuple[str, str, ValueRef]] = []
         for key, handed_as in arguments:
@@ -3348,12 +3436,11 @@ class _LoadingWalker:
         if not callee:
             return
         flags = known_arguments(node)
-        for key, name in handed:
-            value = env[name]
-            assert isinstance(value, _Object)
+
+        def adding(key: str, name: str | None) -> Iterator[Expiry]:
             for text, argument, ref in sessions:
                 if text != name:
-                    expiry = Expiry(
+                    yield Expiry(
                         ref.text,
                         "call",
                         node.lineno,
@@ -3365,8 +3452,15 @@ class _LoadingWalker:
                         adds=key,
                         tied=ref,
                     )
-                    value = value.expired_also(expiry)
+
+        for key, name in handed:
+            value = env[name]
+            assert isinstance(value, _Object)
+            for expiry in adding(key, name):
+                value = value.expired_also(expiry)
             env[name] = value
+        for key in built:
+            self._built_handed[id(node), key] = tuple(adding(key, None))
 
     def touch_fresh(self, node: ast.Call, env: _Env) -> None:
         """A call of a method of a fresh object (`uow.commit()`) finds the state `__init__` left
@@ -3580,6 +3674,10 @@ class _LoadingWalker:
             if type(expression) is ast.Name and env.get(expression.id).__class__ is _Object:
                 value = env[expression.id]
             assert isinstance(value, _Object)
+            if type(expression) is ast.Call and _is_unadded_object(value):
+                # `await save(s, User(name=n))`: built here, handed to a callee that may add it.
+                for expiry in self._built_handed.get((id(node), argument), ()):
+                    value = value.expired_also(expiry)
             # A list of objects a query returned is handed as one (`self._page(pods, total)`).
             listed = value.stage in ("scalars", "list") and not value.path and not value.row
             if (
@@ -4385,6 +4483,20 @@ def _named_items(node: ast.For | ast.AsyncFor) -> list[ast.Name] | None:
     return list(names)
 
 
+def _literal_keys(node: ast.For | ast.AsyncFor) -> list[str] | None:
+    """The keys of `for key in ("name", "email"):` (a tuple, list or set of string literals, a
+    plain name as the target, no `else`, no `break` or `continue` in the body), else None."""
+    items = node.iter
+    if type(node.target) is not ast.Name or type(items) not in (ast.Tuple, ast.List, ast.Set) or node.orelse:
+        return None
+    keys = [item.value for item in items.elts if type(item) is ast.Constant and isinstance(item.value, str)]  # type: ignore[attr-defined]
+    if not keys or len(keys) != len(items.elts) or len(keys) > _MAX_UNROLLED:  # type: ignore[attr-defined]
+        return None
+    if any(type(inner) in (ast.Break, ast.Continue) for statement in node.body for inner in ast.walk(statement)):
+        return None
+    return keys
+
+
 def _expired_sources(expiries: dict[Expiry, dict[ObjectSource, None]]) -> tuple[tuple[ObjectSource, Expiry], ...]:
     """Each expiry with each source of an object it expired, in an order of their own (the walk
     meets them in an order that set iteration may decide, which differs from process to process)."""
@@ -4629,9 +4741,20 @@ def _forget_failures(env: _Env) -> None:
 _MAX_HANDED_SESSIONS = 4
 
 
+def _constructs(call: ast.Call) -> bool:
+    """Whether a call may build a new object: `User(...)`, `models.User(...)` (a class's name)."""
+    func = call.func
+    name = func.id if type(func) is ast.Name else func.attr if type(func) is ast.Attribute else ""
+    return name[:1].isupper()
+
+
 def _is_unadded(env: _Env, argument: ast.Name) -> bool:
     """A name bound to one new object that is in no session yet (`user = User(name=n)`)."""
-    value = env.get(argument.id)
+    return _is_unadded_object(env.get(argument.id))
+
+
+def _is_unadded_object(value: _Value | None) -> bool:
+    """One new object that is in no session yet."""
     return (
         isinstance(value, _Object)
         and value.source.kind is SourceKind.NEW

@@ -190,6 +190,16 @@ def assigned(name: str) -> str:
     return f"={name}"
 
 
+def maybe_given(name: str) -> str:
+    """The mark, among the attributes of a new object, of a column the code set on some path
+    (`order.user_id = uid` in a loop's body, or under an `if`): unlike the others, a join of
+    paths keeps it when one path has it, as it keeps `UNKNOWN_ARGUMENTS` (see `MAYBE_GIVEN`)."""
+    return f"{MAYBE_GIVEN}{name}"
+
+
+#: The start of a `maybe_given` mark.
+MAYBE_GIVEN = "?"
+
 #: The start of a `handed_to` mark.
 HANDED_TO = "@"
 

@@ -13,9 +13,11 @@ from weakref import WeakKeyDictionary
 from alchemy_lint.facts.conditions import ANY_KEYWORD, happens
 from alchemy_lint.facts.model import (
     HANDED_TO,
+    MAYBE_GIVEN,
     UNKNOWN_ARGUMENTS,
     WHOLE_REFRESH,
     Condition,
+    Expiry,
     FunctionFacts,
     FunctionLoading,
     HandedObject,
@@ -457,6 +459,12 @@ def _resolve_handed(
     session = handed.source.session
     if session is not None and is_async_session(index, session) is False:
         return None
+    if (
+        handed.source.kind is SourceKind.NEW
+        and not handed.persistent
+        and committed_by_callee(index, handed.expired_by) is None
+    ):
+        return None  # built and handed in no session, and no callee added it and committed: transient
     inner = resolve_source(index, handed.source, here, name, depth + 1, site=caller)
     if inner is None:
         return None
@@ -469,6 +477,21 @@ def _resolve_handed(
         return replace(inner, prefix=inner.prefix + walked, loaded=(), is_collection=False)
     loaded = {*handed.loaded, *kept, *(inner.loaded if not walked else ())}
     return replace(inner, prefix=inner.prefix + walked, loaded=tuple(sorted(loaded)), is_collection=handed.collection)
+
+
+def committed_by_callee(index: ProjectIndex, expired_by: tuple[Expiry, ...]) -> Expiry | None:
+    """Of the calls a new object in no session was handed to (`await save(session, user)`), the
+    first whose callee adds it to the session it is given and commits: in the database from then
+    on, that session's (`Expiry.tied`); None when no callee did."""
+    summaries = index.summaries
+    for event in expired_by:
+        if (
+            event.tied is not None
+            and summaries.adds(event.callee, event.adds, event.argument)
+            and "commit" in summaries.call_effects(event.callee, event.argument, event.flags)
+        ):
+            return event
+    return None
 
 
 def _override(
@@ -748,8 +771,13 @@ def _left_without_key(
     if not relationship.key_columns:
         return False
     given = {*loaded, *(target.source.loaded if direct else ())}
+    # (A key set on some path only, `maybe_given`, may be there: judged.)
+    maybe = {mark[len(MAYBE_GIVEN) :] for mark in given if mark[:1] == MAYBE_GIVEN}
     return (
-        UNKNOWN_ARGUMENTS not in given and relationship.name not in given and given.isdisjoint(relationship.key_columns)
+        UNKNOWN_ARGUMENTS not in given
+        and relationship.name not in given
+        and given.isdisjoint(relationship.key_columns)
+        and maybe.isdisjoint(relationship.key_columns)
     )
 
 

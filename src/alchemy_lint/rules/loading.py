@@ -45,6 +45,7 @@ from alchemy_lint.index.loading import (
     ResolvedSource,
     UnloadedRead,
     callee_function,
+    committed_by_callee,
     first_unloaded,
     forbidden_by_option,
     handed_back,
@@ -405,14 +406,18 @@ def _committed_by_callee(context: FileContext, access: ObjectAccess) -> ObjectAc
     handed the session of to a callee that commits it (`session.add(user)`, then `await
     finish(session)`): in the database from then on, that session's, its relationships never
     loaded. Else the access as it is."""
-    summaries = context.index.summaries
-    for event in access.expired_by:
-        if not event.settles or "commit" not in summaries.call_effects(event.callee, event.argument, event.flags):
-            continue
-        if event.tied is None and access.source.session is not None:
-            return replace(access, persistent=True)
-        if event.tied is not None and summaries.adds(event.callee, event.adds, event.argument):
-            return replace(access, source=replace(access.source, session=event.tied), persistent=True)
+    event = committed_by_callee(context.index, access.expired_by)
+    if event is not None:
+        return replace(access, source=replace(access.source, session=event.tied), persistent=True)
+    if access.source.session is not None:
+        summaries = context.index.summaries
+        for event in access.expired_by:
+            if (
+                event.settles
+                and event.tied is None
+                and "commit" in summaries.call_effects(event.callee, event.argument, event.flags)
+            ):
+                return replace(access, persistent=True)
     return access
 
 
@@ -1107,7 +1112,20 @@ def _given_back(
     handed, kept = given
     if WHOLE_REFRESH in kept:
         return handed.source, expired_by  # the callee refreshed it before it gave it back
+    if _refreshed_after(index, source, expired_by):
+        return handed.source, expired_by
     return handed.source, (*handed.expired_by, *expired_by)
+
+
+def _refreshed_after(index: ProjectIndex, source: ObjectSource, expired_by: tuple[Expiry, ...]) -> bool:
+    """Whether the caller refreshed what an awaited call gave back (`await session.refresh(user)`
+    after `user = await save(session, user)`): its expiries no longer hold the call's own mark
+    (`RETURNED_EXPIRED`, which every awaited call's result carries until then), so what expired
+    the object before and in the call no longer holds either."""
+    if any(event.method == RETURNED_EXPIRED and event.line == source.line for event in expired_by):
+        return False
+    function = callee_function(index, source.callee)
+    return function is not None and function.is_async
 
 
 def _expiring(
