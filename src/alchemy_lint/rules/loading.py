@@ -276,10 +276,10 @@ def _direct_reads(context: FileContext, accesses: tuple[ObjectAccess, ...], held
                 yield from _reloaded_reads(context, access, reloads)
             continue
         if access.source.kind is SourceKind.NEW and access.expired_by:
-            if _expunged_by_callee(context, access):
+            settled = _settled_by_callee(context, access)
+            if settled is None:
                 continue
-            if not access.persistent:
-                access = _committed_by_callee(context, access)
+            access = settled
         if access.attribute == "awaitable_attrs" or not _is_async_object(context, access.source):
             continue
         if access.source.kind is SourceKind.NEW and not _in_database(context, access):
@@ -400,38 +400,31 @@ def _lazy_read(access: ObjectAccess, target: AccessTarget) -> _Lazy:
     )
 
 
-def _committed_by_callee(context: FileContext, access: ObjectAccess) -> ObjectAccess:
-    """A new object the function handed, in no session yet, to a callee that adds it to the
-    session it is given and commits (`await save(session, user)`), or one it added itself and
-    handed the session of to a callee that commits it (`session.add(user)`, then `await
-    finish(session)`): in the database from then on, that session's, its relationships never
-    loaded. Else the access as it is."""
+def _settled_by_callee(context: FileContext, access: ObjectAccess) -> ObjectAccess | None:
+    """A new object whose transaction a callee ended. None when the function handed its session
+    to a callee that rolls it back and never commits (`session.add(user)`, `await
+    session.flush()`, then `await roll_back(session)`): the rollback expunges an object inserted
+    in its transaction, transient again, nothing to load. In the database from then on, that
+    session's, its relationships never loaded, when it was handed, in no session yet, to a callee
+    that adds it to the session it is given and commits (`await save(session, user)`), or added
+    by the function itself and its session handed to a callee that commits it (`session.add(user)`,
+    then `await finish(session)`). Else the access as it is."""
+    summaries = context.index.summaries
+    effects = [
+        summaries.call_effects(event.callee, event.argument, event.flags)
+        for event in access.expired_by
+        if event.settles and event.tied is None
+    ]
+    if any("rollback" in done and "commit" not in done for done in effects):
+        return None
+    if access.persistent:
+        return access
     event = committed_by_callee(context.index, access.expired_by)
     if event is not None:
         return replace(access, source=replace(access.source, session=event.tied), persistent=True)
-    if access.source.session is not None:
-        summaries = context.index.summaries
-        for event in access.expired_by:
-            if (
-                event.settles
-                and event.tied is None
-                and "commit" in summaries.call_effects(event.callee, event.argument, event.flags)
-            ):
-                return replace(access, persistent=True)
+    if access.source.session is not None and any("commit" in done for done in effects):
+        return replace(access, persistent=True)
     return access
-
-
-def _expunged_by_callee(context: FileContext, access: ObjectAccess) -> bool:
-    """A new object whose session the function handed to a callee that rolls it back and never
-    commits (`session.add(user)`, `await session.flush()`, then `await roll_back(session)`): the
-    rollback expunges an object inserted in its transaction, transient again, nothing to load."""
-    summaries = context.index.summaries
-    for event in access.expired_by:
-        if event.settles and event.tied is None:
-            effects = summaries.call_effects(event.callee, event.argument, event.flags)
-            if "rollback" in effects and "commit" not in effects:
-                return True
-    return False
 
 
 def _in_database(context: FileContext, item: ObjectAccess | Handover) -> bool:
