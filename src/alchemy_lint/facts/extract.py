@@ -764,6 +764,7 @@ class _FactsBuilder(FastNodeVisitor):
                 parameter_members=tuple(state.parameter_members),
                 provided=tuple(state.provider_evidence.items()),
                 quiet_parameters=quiet,
+                stub=_is_stub(node.body),
             )
         )
 
@@ -2262,6 +2263,21 @@ class _FactsBuilder(FastNodeVisitor):
         # The `else` runs after the body, whose early exits it does not see here: conservative.
         self._visit_block(function, node.orelse, depth)
         self._visit_block(function, node.finalbody, depth)
+
+
+def _is_stub(body: list[ast.stmt]) -> bool:
+    """Only a docstring, `...`, `pass` or `raise NotImplementedError` (see `FunctionFacts.stub`)."""
+    for statement in body:
+        if isinstance(statement, ast.Pass) or (
+            isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+        ):
+            continue
+        if isinstance(statement, ast.Raise) and statement.exc is not None:
+            raised = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
+            if isinstance(raised, ast.Name) and raised.id == "NotImplementedError":
+                continue
+        return False
+    return True
 
 
 _MAX_PATH = 5

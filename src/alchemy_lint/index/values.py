@@ -346,11 +346,13 @@ class ValueModel:
         work calls is one of the project's and neither it nor a method it calls waits on a
         session the wrapper keeps (the constructor dropped it, or the method never touches it),
         the test `_held_wrapper_sessions` applies to the wrappers a method calls. A method the
-        index cannot find is not known to leave it."""
+        index cannot find, or whose body says nothing (a protocol's `...`), is not known to leave it."""
         if reach.how is not ReachKind.METHOD_CALL or not reach.via:
             return False
         cls = self._receiver_class(reach.ref, scope)
-        if cls is None or not self._methods_named(cls, reach.via, ""):
+        methods = self._methods_named(cls, reach.via, "") if cls is not None else []
+        functions = self.index.functions
+        if not methods or any(functions[method].stub for method in methods):
             return False
         return not self._used_by_method(reach, scope)
 
