@@ -990,3 +990,55 @@ async def in_turn(session: AsyncSession, ids: list[int]) -> list:
     (finding, _) = findings_in(root, "app/service.py", "ASA201")
     assert "every awaitable of gather_limited()" in finding.message
     assert "through `summary()` of the objects it loaded" in finding.message
+
+
+def test_a_method_of_a_held_wrapper_counts_only_when_it_uses_the_session(tmp_path: Path) -> None:
+    """`client.adapter.cancel()` where `Client.__init__` built `self.adapter = Adapter(session)`:
+    the session reaches the task only when the method (or a method it calls) waits on what the
+    wrapper keeps. An adapter that drops the session, or a method that never touches it, shares
+    nothing; a method of a class the index does not know still counts."""
+    source = """\
+import asyncio
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from somewhere import Unknown
+
+
+class Dropping:
+    def __init__(self, session: AsyncSession) -> None:
+        self.ready = True
+
+    async def cancel(self) -> bool:
+        return False
+
+
+class Keeping:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def cancel(self) -> bool:
+        return False
+
+    async def load(self) -> int:
+        return await self._count()
+
+    async def _count(self) -> int:
+        return (await self.session.execute(text("select 1"))).scalar_one()
+
+
+class Client:
+    def __init__(self, session: AsyncSession) -> None:
+        self.dropping = Dropping(session)
+        self.keeping = Keeping(session)
+        self.unknown = Unknown(session)
+
+
+async def consume(client: Client, events: list[str]) -> None:
+    await asyncio.gather(*(client.dropping.cancel() for _ in events))
+    await asyncio.gather(*(client.keeping.cancel() for _ in events))
+    await asyncio.gather(*(client.keeping.load() for _ in events))  # ASA201
+    await asyncio.gather(*(client.unknown.load() for _ in events))  # ASA201
+"""
+    assert _lines(tmp_path, source) == expected_lines(source, "ASA201")

@@ -41,7 +41,7 @@ from alchemy_lint.facts.conditions import (
 from alchemy_lint.facts.constructions import construction, init_fields, passing_calls
 from alchemy_lint.facts.flow import Flow
 from alchemy_lint.facts.fresh_state import enters_itself, fresh_state
-from alchemy_lint.facts.getters import loaded_only_keys, loaded_test
+from alchemy_lint.facts.getters import inspected, loaded_only_keys, loaded_probe
 from alchemy_lint.facts.guards import yield_guard
 from alchemy_lint.facts.injection import (
     TRANSPARENT_WRAPPERS,
@@ -333,6 +333,13 @@ class _FunctionState:
     partial: int = 0
     #: The relationships the tests named where a `return` came before the current point.
     returned_probes: set[str | None] = field(default_factory=set)
+    #: Relationships a test says are loaded at the current point (`if "items" in
+    #: inspect(order).dict:`, or the rest of the block after `if "items" not in order.__dict__:
+    #: return`): the index in `guards` of the branch or exit it holds for, the relationship,
+    #: and the object it is of. A read of it there loads nothing.
+    loaded_probes: list[tuple[int, str, ParameterPath]] = field(default_factory=list)
+    #: Local names bound to `inspect(obj)` of (part of) a parameter, with the binding.
+    inspections: dict[str, tuple[ParameterPath, Binding]] = field(default_factory=dict)
     parameter_loads: list[ParameterRead] = field(default_factory=list)
     #: Attributes set on a parameter so far (`order.status = ...`): reading them loads nothing.
     assigned_paths: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
@@ -757,6 +764,7 @@ class _FactsBuilder(FastNodeVisitor):
                 parameter_members=tuple(state.parameter_members),
                 provided=tuple(state.provider_evidence.items()),
                 quiet_parameters=quiet,
+                stub=_is_stub(node.body),
             )
         )
 
@@ -921,7 +929,7 @@ class _FactsBuilder(FastNodeVisitor):
         # `if` only when every branch that goes on past it set it.
         before = function.assigned_paths
         going_on: list[set[tuple[str, tuple[str, ...]]]] = []
-        probe = loaded_test(node.test)
+        probe = loaded_probe(node.test)
         for branch, holds in ((node.body, body), (node.orelse, orelse)):
             depth = len(function.guards)
             function.guards.append(holds)
@@ -929,6 +937,7 @@ class _FactsBuilder(FastNodeVisitor):
             if probe is not None:
                 function.probes.append(probe[0] if branch is node.body else not probe[0])
                 function.probe_names.append(probe[1])
+                self._probe_holds(function, probe, depth, branch is node.body)
             self._visit_block(function, branch, depth)
             if probe is not None:
                 function.probes.pop()
@@ -937,9 +946,65 @@ class _FactsBuilder(FastNodeVisitor):
                 going_on.append(function.assigned_paths)
         function.assigned_paths = set.intersection(*going_on) if going_on else before
         function.branches -= 1
-        if orelse and not node.orelse and leaves(node.body):
-            # `if override is not None: return override`: the rest of the block needs it None.
+        if not node.orelse and leaves(node.body) and (orelse or probe is not None):
+            # `if override is not None: return override`: the rest of the block needs it None
+            # (and after `if "items" not in inspect(order).dict: return`, has them loaded).
+            if probe is not None:
+                self._probe_holds(function, probe, len(function.guards), False)
             function.guards.append(orelse)
+
+    def _probe_holds(
+        self, function: _FunctionState, probe: tuple[bool, str | None, ast.expr], depth: int, holds: bool
+    ) -> None:
+        """Where the test `probe` (`getters.loaded_probe`) says `holds`, at `guards[depth]`: the
+        relationship it names is loaded there when the test says so of (part of) a parameter."""
+        loaded, name, subject = probe
+        if name is None or loaded is not holds:
+            return
+        found = self._probed_path(function, subject)
+        if found is not None:
+            function.loaded_probes.append((depth, name, found))
+
+    def _probed_path(self, function: _FunctionState, subject: ast.expr) -> ParameterPath | None:
+        """The parameter path a probe asks about: `order` of `order.__dict__`, of
+        `inspect(order).dict`, or of `state.unloaded` with `state = inspect(order)`."""
+        inspected_object = inspected(subject)
+        if inspected_object is not None:
+            return self.parameter_path(inspected_object)
+        if type(subject) is ast.Name and subject.id in function.inspections:
+            found, binding = function.inspections[subject.id]
+            return found if self._binding(function, subject) is binding else None
+        return self.parameter_path(subject)
+
+    def _record_inspection(self, function: _FunctionState, target: ast.Name, value: ast.expr) -> None:
+        """`state = inspect(order)` with `order` (part of) a parameter. (Any other binding of
+        `state` ends it: `_probed_path` asks for this one.)"""
+        inspected_object = inspected(value)
+        found = self.parameter_path(inspected_object) if inspected_object is not None else None
+        binding = function.values.latest(target.id)
+        if found is not None and binding is not None:
+            function.inspections[target.id] = (found, binding)
+
+    @staticmethod
+    def _drop_guards(function: _FunctionState, depth: int) -> None:
+        """Leave the branches and exits from `guards[depth]` on, and what they said is loaded."""
+        del function.guards[depth:]
+        if function.loaded_probes:
+            function.loaded_probes = [probe for probe in function.loaded_probes if probe[0] < depth]
+
+    @staticmethod
+    def _probed_loaded(function: _FunctionState, found: ParameterPath) -> bool:
+        """A test at the current point says the relationship the read walks through is loaded."""
+        parameter, path = found
+        for _, name, (probed, prefix) in function.loaded_probes:
+            if (
+                probed == parameter
+                and len(path) > len(prefix)
+                and path[: len(prefix)] == prefix
+                and path[len(prefix)] == name
+            ):
+                return True
+        return False
 
     def visit_IfExp(self, node: ast.IfExp) -> None:
         """`self._pending() if "x" in include else none()`: each side runs under what its test
@@ -951,12 +1016,15 @@ class _FactsBuilder(FastNodeVisitor):
             self.visit(node.orelse)
             return
         body, orelse = branch_conditions(node.test, self._is_parameter, on_state=True, truth_of=self._truth_of)
+        probe = loaded_probe(node.test)
         function.partial += 1
         for side, holds in ((node.body, body), (node.orelse, orelse)):
             depth = len(function.guards)
             function.guards.append(holds)
+            if probe is not None:
+                self._probe_holds(function, probe, depth, side is node.body)
             self.visit(side)
-            del function.guards[depth:]
+            self._drop_guards(function, depth)
         function.partial -= 1
 
     def _truth_of(self, name: ast.Name) -> str | None:
@@ -983,7 +1051,7 @@ class _FactsBuilder(FastNodeVisitor):
         """Visit a nested block; the early exits it records guard only the rest of it."""
         for statement in body:
             self.visit(statement)
-        del function.guards[depth:]
+        self._drop_guards(function, depth)
 
     def _is_parameter(self, name: ast.Name) -> bool:
         return self.parameter_path(name) == (name.id, ())
@@ -1005,7 +1073,7 @@ class _FactsBuilder(FastNodeVisitor):
         for case in node.cases:
             depth = len(function.guards)
             self.visit(case)
-            del function.guards[depth:]
+            self._drop_guards(function, depth)
         function.branches -= 1
 
     @staticmethod
@@ -1044,7 +1112,7 @@ class _FactsBuilder(FastNodeVisitor):
         self.concurrency.leave_loop()
         if function is not None:
             function.loops.pop()
-            del function.guards[depth:]
+            self._drop_guards(function, depth)
         self.loop_depth -= 1
 
     def _visit_for(self, function: _FunctionState, node: ast.For | ast.AsyncFor, depth: int) -> None:
@@ -1056,7 +1124,7 @@ class _FactsBuilder(FastNodeVisitor):
             function.guards.append(branch_conditions(node.iter, self._is_parameter, truth_of=self._truth_of)[0])
         for statement in node.body:
             self.visit(statement)
-        del function.guards[depth:]
+        self._drop_guards(function, depth)
         for statement in node.orelse:
             self.visit(statement)
 
@@ -1119,6 +1187,7 @@ class _FactsBuilder(FastNodeVisitor):
         function = self.function
         if function is not None and type(single) is ast.Name:
             self._record_truth_copy(function, single, node.value)
+            self._record_inspection(function, single, node.value)
 
     def _hands_copies(self, call: ast.Call) -> None:
         """`selected.add("x")`, or `fill(selected)` which may: the copy may hold more than the
@@ -1889,7 +1958,7 @@ class _FactsBuilder(FastNodeVisitor):
             return
         if function.assigned_paths and _set_by_the_code(function.assigned_paths, found):
             return
-        if self._probes_loading(function):
+        if self._probes_loading(function) or (function.loaded_probes and self._probed_loaded(function, found)):
             return
         if function.short_circuited and any(
             found[0] == parameter and found[1][: len(path)] == path for parameter, path in function.short_circuited
@@ -2189,11 +2258,26 @@ class _FactsBuilder(FastNodeVisitor):
         function.branches += 1
         for handler in node.handlers:
             self.visit(handler)
-            del function.guards[depth:]
+            self._drop_guards(function, depth)
         function.branches -= 1
         # The `else` runs after the body, whose early exits it does not see here: conservative.
         self._visit_block(function, node.orelse, depth)
         self._visit_block(function, node.finalbody, depth)
+
+
+def _is_stub(body: list[ast.stmt]) -> bool:
+    """Only a docstring, `...`, `pass` or `raise NotImplementedError` (see `FunctionFacts.stub`)."""
+    for statement in body:
+        if isinstance(statement, ast.Pass) or (
+            isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+        ):
+            continue
+        if isinstance(statement, ast.Raise) and statement.exc is not None:
+            raised = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
+            if isinstance(raised, ast.Name) and raised.id == "NotImplementedError":
+                continue
+        return False
+    return True
 
 
 _MAX_PATH = 5

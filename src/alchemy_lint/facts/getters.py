@@ -12,6 +12,9 @@ import ast
 
 #: Calls and attributes that tell whether a relationship is loaded without loading it.
 _LOADED_TESTS = frozenset({"is_relationship_loaded", "unloaded"})
+#: What `"items" in X.<attribute>` asks of: the names not loaded (`inspect(obj).unloaded`), or
+#: the loaded state (the instance's `__dict__`, `inspect(obj).dict`).
+_LOADED_CONTAINERS = frozenset({"unloaded", "__dict__", "dict"})
 
 
 def loaded_only_keys(node: ast.ClassDef) -> tuple[str, ...]:
@@ -64,7 +67,7 @@ def _asks_loaded(test: ast.expr) -> bool:
         if (
             isinstance(node, ast.Compare)
             and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops)
-            and any(isinstance(c, ast.Attribute) and c.attr == "__dict__" for c in node.comparators)
+            and any(isinstance(c, ast.Attribute) and c.attr in _LOADED_CONTAINERS for c in node.comparators)
         ):
             return True
     return False
@@ -73,28 +76,45 @@ def _asks_loaded(test: ast.expr) -> bool:
 def loaded_test(test: ast.expr) -> tuple[bool, str | None] | None:
     """What a test of whether a relationship is loaded says where it holds, and the relationship
     it names (None when no literal says): True loaded (`"items" not in inspect(order).unloaded`,
-    `order.is_relationship_loaded("items")`, `"items" in order.__dict__`), False not loaded
-    (`"items" in state.unloaded`); None for any other test. One such test may stand with tests of
-    a name against None (`state is None or ...`: an object that cannot be inspected), and under
-    `not`."""
+    `order.is_relationship_loaded("items")`, `"items" in order.__dict__`, `"items" in
+    inspect(order).dict`), False not loaded (`"items" in state.unloaded`); None for any other
+    test. One such test may stand with tests of a name against None (`state is None or ...`: an
+    object that cannot be inspected), and under `not`."""
+    found = loaded_probe(test)
+    return None if found is None else (found[0], found[1])
+
+
+def loaded_probe(test: ast.expr) -> tuple[bool, str | None, ast.expr] | None:
+    """`loaded_test`, with the expression the test asks about: `order` of
+    `order.is_relationship_loaded(...)` and `order.__dict__`, `inspect(order)` (or the name
+    bound to it, `state`) of `state.unloaded` and `state.dict`."""
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        inner = loaded_test(test.operand)
-        return None if inner is None else (not inner[0], inner[1])
+        inner = loaded_probe(test.operand)
+        return None if inner is None else (not inner[0], inner[1], inner[2])
     if isinstance(test, ast.BoolOp):
         probes = [operand for operand in test.values if not _none_test(operand)]
-        return loaded_test(probes[0]) if len(probes) == 1 else None
+        return loaded_probe(probes[0]) if len(probes) == 1 else None
     if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute):
         if test.func.attr != "is_relationship_loaded":
             return None
         first = test.args[0] if test.args else None
-        return True, _literal(first)
+        return True, _literal(first), test.func.value
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.In, ast.NotIn))):
         return None
     container = test.comparators[0]
-    if not isinstance(container, ast.Attribute) or container.attr not in ("unloaded", "__dict__"):
+    if not isinstance(container, ast.Attribute) or container.attr not in _LOADED_CONTAINERS:
         return None
     inside = isinstance(test.ops[0], ast.In)
-    return (inside if container.attr == "__dict__" else not inside), _literal(test.left)
+    return (not inside if container.attr == "unloaded" else inside), _literal(test.left), container.value
+
+
+def inspected(expr: ast.expr) -> ast.expr | None:
+    """The object `inspect(obj)` (or `sqlalchemy.inspect(obj)`) inspects."""
+    if not isinstance(expr, ast.Call) or len(expr.args) != 1 or expr.keywords:
+        return None
+    func = expr.func
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    return expr.args[0] if name == "inspect" else None
 
 
 def _literal(node: ast.expr | None) -> str | None:

@@ -422,6 +422,9 @@ class FunctionFacts:
     #: Parameters it never waits on itself: used only through session methods that run no
     #: statement and by handing them on (see `facts/quiet.py`).
     quiet_parameters: tuple[str, ...] = ()
+    #: The body says nothing of what the function does: only a docstring, `...`, `pass` or
+    #: `raise NotImplementedError` (a protocol's or an abstract base's method, a placeholder).
+    stub: bool = False
     #: Parameters whose items the function runs at once as awaitables (a project's own
     #: `gather` helper over a list of coroutines, see `facts/gathering.py`).
     gathered_parameters: tuple[str, ...] = ()

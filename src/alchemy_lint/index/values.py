@@ -331,6 +331,8 @@ class ValueModel:
                     inner_value = self.of(inner.ref.origins)
                     if inner_value.runs_statements:
                         found.append((f"{owner}:{inner.ref.text}", inner.ref, inner_value))
+        if found and self._method_leaves_held(reach, scope):
+            return []
         if not found and reach.how is ReachKind.METHOD_CALL and reach.via and not reach.ref.holds:
             # (An object built from a session here, `repo = Repo(s)`, reaches it as a wrapper.)
             found.extend(self._used_by_method(reach, scope))
@@ -338,6 +340,21 @@ class ValueModel:
             # (What the function binds itself is judged by what it was built from, above.)
             found.extend(self._kept_sessions(reach.ref, value, scope))
         return found
+
+    def _method_leaves_held(self, reach: Reach, scope: str) -> bool:
+        """`client.adapter.cancel()`, where `adapter` was built from a session: the method the
+        work calls is one of the project's and neither it nor a method it calls waits on a
+        session the wrapper keeps (the constructor dropped it, or the method never touches it),
+        the test `_held_wrapper_sessions` applies to the wrappers a method calls. A method the
+        index cannot find, or whose body says nothing (a protocol's `...`), is not known to leave it."""
+        if reach.how is not ReachKind.METHOD_CALL or not reach.via:
+            return False
+        cls = self._receiver_class(reach.ref, scope)
+        methods = self._methods_named(cls, reach.via, "") if cls is not None else []
+        functions = self.index.functions
+        if not methods or any(functions[method].stub for method in methods):
+            return False
+        return not self._used_by_method(reach, scope)
 
     def _receiver_sessions(self, reach: Reach, scope: str) -> list[tuple[str, ValueRef, Value]]:
         """Objects a method of a project object returned (`crates = await self.repo.all()`): the
