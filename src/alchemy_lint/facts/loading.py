@@ -1184,6 +1184,20 @@ _LIBRARY_CLASSES = ("sqlalchemy.", "sqlmodel.", "typing.", "collections.", "date
 
 
 @dataclass(slots=True)
+class _FinallyFrame:
+    """A `try` with a `finally`, being read: the states in which its paths leave it abruptly."""
+
+    #: How many loops enclosed the `try`: a `break` leaves it only from no loop of its own.
+    loops: int
+    #: How many `try` bodies with handlers enclosed it: a `raise` in one more is caught there.
+    catching: int
+    #: The states at each `return`, `raise`, `break` or `continue` that runs the `finally` next.
+    exits: list[_Env] = field(default_factory=list)
+    #: Those at a `return` or `raise`, which go on to an enclosing `finally` after this one.
+    leaving: bool = False
+
+
+@dataclass(slots=True)
 class _LoopFrame:
     breaks: list[_Env] = field(default_factory=list)
     continues: list[_Env] = field(default_factory=list)
@@ -1288,6 +1302,10 @@ class _LoadingWalker:
         #: `return None, error`: the positions each objectless tuple fills with no literal.
         self.objectless_tuples: list[tuple[int, ...]] = []
         self.loops: list[_LoopFrame] = []
+        #: The `try` statements with a `finally` that enclose the statement read, innermost last.
+        self.finally_frames: list[_FinallyFrame] = []
+        #: How many `try` bodies with `except` handlers enclose the statement read.
+        self.catching = 0
         self._seen_returns: set[tuple[int, int]] = set()
         #: What each call runs, by call node: asked up to three times per call, and again on a
         #: loop's second pass (the names in force do not change while the function is read).
@@ -1593,10 +1611,13 @@ class _LoadingWalker:
             self.returned(node, env)
             self.returned_failure(node, env)
             self.finished(env)
+            self.leave_through_finally(env, leaving=True)
             return None
         elif isinstance(node, ast.Raise):
             if node.exc is not None:
                 self.expr(node.exc, env)
+            if not self.finally_frames or self.catching == self.finally_frames[-1].catching:
+                self.leave_through_finally(env, leaving=True)
             return None
         elif isinstance(node, ast.If):
             self.expr(node.test, env)
@@ -1660,10 +1681,12 @@ class _LoadingWalker:
         elif isinstance(node, ast.Break):
             if self.loops:
                 self.loops[-1].breaks.append(dict(env))
+            self.leave_through_finally(env, leaving=False)
             return None
         elif isinstance(node, ast.Continue):
             if self.loops:
                 self.loops[-1].continues.append(dict(env))
+            self.leave_through_finally(env, leaving=False)
             return None
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             env.pop(node.name, None)
@@ -1687,27 +1710,74 @@ class _LoadingWalker:
             self.learn_values(env, value_facts_of(node.test, self.value_names)[0])
         return env
 
+    def leave_through_finally(self, env: _Env, *, leaving: bool) -> None:
+        """A path leaves the statements read abruptly: the innermost `finally` around it runs
+        next, in this state (a `break` or `continue` only when its loop encloses the `try`)."""
+        if not self.finally_frames:
+            return
+        frame = self.finally_frames[-1]
+        if not leaving and len(self.loops) != frame.loops:
+            return
+        frame.exits.append(dict(env))
+        frame.leaving = frame.leaving or leaving
+
     def try_statement(self, node: ast.stmt, env: _Env) -> _Env | None:
+        final: list[ast.stmt] = getattr(node, "finalbody", [])
+        if not final:
+            return self.try_without_finally(node, env)
+        frame = _FinallyFrame(len(self.loops), self.catching)
+        self.finally_frames.append(frame)
+        try:
+            result, raised_entry = self.try_paths(node, env)
+        finally:
+            self.finally_frames.pop()
+        # Every path raised: the `finally` runs from anywhere in the body.
+        going_on = result if result is not None else raised_entry
+        if not frame.exits:
+            after = self.block(final, dict(going_on))
+            return None if result is None else after
+        # The `finally` runs after every path that left the `try` abruptly too (a handler's
+        # `rollback()` then `raise`, a `return` after a commit): its reads are judged on those
+        # paths joined with the one that goes on; only that one goes on past the statement.
+        abrupt: _Env = dict(going_on)
+        for state in frame.exits:
+            abrupt = _join(abrupt, state) or abrupt
+        after_abrupt = self.block(final, abrupt)
+        if frame.leaving and after_abrupt is not None:
+            self.leave_through_finally(after_abrupt, leaving=True)
+        return None if result is None else self.block(final, result)
+
+    def try_without_finally(self, node: ast.stmt, env: _Env) -> _Env | None:
+        return self.try_paths(node, env)[0]
+
+    def try_paths(self, node: ast.stmt, env: _Env) -> tuple[_Env | None, _Env]:
+        """The paths through a `try` statement's body, handlers and `else` that go on after it,
+        and the state in which a handler starts (the body raised anywhere)."""
         body: list[ast.stmt] = getattr(node, "body", [])
         handlers: list[ast.ExceptHandler] = getattr(node, "handlers", [])
         orelse: list[ast.stmt] = getattr(node, "orelse", [])
-        final: list[ast.stmt] = getattr(node, "finalbody", [])
         before = dict(env)
         self.flushing.append([])
         bound = _bound_by_call(body[-1]) if body else ()
-        if bound:
-            # `x = await make()` last: raising, it binds nothing, so a handler sees `x` as it was.
-            before_last = self.block(body[:-1], dict(env)) if len(body) > 1 else dict(env)
-            after_body = self.block(body[-1:], dict(before_last)) if before_last is not None else None
-            raised = dict(after_body) if after_body is not None else None
-            if raised is not None and before_last is not None:
-                for name in bound:
-                    if name in before_last:
-                        raised[name] = before_last[name]
-                    else:
-                        raised.pop(name, None)
-        else:
-            after_body = raised = self.block(body, dict(env))
+        if handlers:
+            self.catching += 1
+        try:
+            if bound:
+                # `x = await make()` last: raising, it binds nothing, so a handler sees `x` as it was.
+                before_last = self.block(body[:-1], dict(env)) if len(body) > 1 else dict(env)
+                after_body = self.block(body[-1:], dict(before_last)) if before_last is not None else None
+                raised = dict(after_body) if after_body is not None else None
+                if raised is not None and before_last is not None:
+                    for name in bound:
+                        if name in before_last:
+                            raised[name] = before_last[name]
+                        else:
+                            raised.pop(name, None)
+            else:
+                after_body = raised = self.block(body, dict(env))
+        finally:
+            if handlers:
+                self.catching -= 1
         flushed = self.flushing.pop()
         if self.flushing:
             self.flushing[-1].extend(flushed)
@@ -1742,12 +1812,7 @@ class _LoadingWalker:
             finally:
                 self.handling -= 1
                 self.conflict_handlers.pop()
-        if final:
-            if result is None:
-                self.block(final, dict(handler_entry))
-                return None
-            return self.block(final, result)
-        return result
+        return result, handler_entry
 
     def for_loop(self, node: ast.For | ast.AsyncFor, env: _Env) -> _Env | None:
         iterated = self.expr(node.iter, env)

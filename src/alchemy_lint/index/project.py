@@ -32,6 +32,7 @@ from alchemy_lint.index.outline import (
     FunctionsOnDemand,
     outline_of,
 )
+from alchemy_lint.index.path_entries import path_entry_packages
 from alchemy_lint.index.policy import (
     TransactionSite,
     TransactionSites,
@@ -214,7 +215,7 @@ class ProjectIndex:
         self._relationships: dict[str, Mapping[str, RelationshipRef]] = {}
         self._backrefs: dict[str, list[tuple[ClassFacts, RelationshipFacts]]] | None = None
         self._relative: dict[str, str] = relative_paths if relative_paths is not None else {}
-        self._register_modules(outline.merged for outline in self.outlines.values())
+        self._register_modules(self.outlines.values())
         #: The first part of every module alias: a name that starts otherwise (`fastapi.Depends`,
         #: most of what a project imports) names nothing of the project and is its own canonical.
         self._alias_roots = frozenset(alias.partition(".")[0] for alias in self.module_aliases)
@@ -225,15 +226,17 @@ class ProjectIndex:
         #: What functions do with what their callers hand them.
         self.summaries = Summaries(self)
 
-    def _register_modules(self, files: Iterable[FileFacts]) -> None:
+    def _register_modules(self, outlines: Iterable[FileOutline]) -> None:
         """Know each module by its name and by every dotted suffix of its project-relative path.
 
         Without `__init__.py` files (namespace packages, `sys.path` set by the app), the
         name a file calls itself and the name others import it by can differ. A suffix two
         files share (`service` of `a/service.py` and `b/service.py`) names neither: which one an
-        import of it meant depends on a `sys.path` the index does not know.
+        import of it meant depends on a `sys.path` the index does not know. A package that the
+        project imports from as a `sys.path` entry (`path_entries.py`) names its files within it.
         """
-        files = list(files)
+        outlines = list(outlines)
+        files = [outline.merged for outline in outlines]
         aliases = self.module_aliases
         aliases.update((facts.module, facts.module) for facts in files)
         # Folders with an `__init__.py` among the project's files (facts paths are posix).
@@ -255,6 +258,15 @@ class ProjectIndex:
                 known = aliases.setdefault(alias, module)
                 if known != module and known != alias:  # `known == alias`: a module's own name
                     shared.add(alias)
+        resolved_roots = {alias.partition(".")[0] for alias in aliases if alias not in shared}
+        for package in path_entry_packages(outlines, resolved_roots):
+            inside = f"{package}."
+            for facts in files:
+                if facts.module.startswith(inside):
+                    alias = facts.module[len(inside) :]
+                    known = aliases.setdefault(alias, facts.module)
+                    if known != facts.module and known != alias:
+                        shared.add(alias)
         for alias in shared:
             del aliases[alias]
 
