@@ -1146,7 +1146,11 @@ def analyse_statement_helper(node: ast.FunctionDef, resolver: Resolver, owner: s
     """What a plain `def` that builds a statement for its callers returns (`base_statement()`);
     its reads are sync code's business, not this analysis's."""
     walker = _LoadingWalker(resolver, {}, node.lineno, owner, _parameters(node))
-    walker.run(node.body)
+    walker.stops_when_answered = True
+    try:
+        walker.run(node.body)
+    except _Answered:
+        return None
     statements = walker.returned_statements()
     options = walker.returned_options()
     return FunctionLoading(statements=statements, options=options) if statements or options else None
@@ -1181,6 +1185,11 @@ def _received_parameters(
 
 #: Modules whose classes are never a project's models (sessions, plain values).
 _LIBRARY_CLASSES = ("sqlalchemy.", "sqlmodel.", "typing.", "collections.", "datetime.", "uuid.", "decimal.")
+
+
+class _Answered(Exception):
+    """A statement helper's walk met a `return` of something else than a statement, and
+    one of something else than loader options: it returns neither, whatever the rest does."""
 
 
 @dataclass(slots=True)
@@ -1337,6 +1346,9 @@ class _LoadingWalker:
         #: The method set an attribute of `self` or called a method of it: what a test of `self`
         #: reads from here on is no longer what its caller found (see `branch_conditions`).
         self.state_touched = False
+        #: A statement helper's walk: it ends at the first `return` after which the function
+        #: can no longer give its callers a statement nor loader options (see `_Answered`).
+        self.stops_when_answered = False
 
     def callee(self, node: ast.Call) -> tuple[Origin, ...]:
         found = self._callees.get(id(node))
@@ -1591,6 +1603,8 @@ class _LoadingWalker:
                 self.expr(node.target, env)
         elif isinstance(node, ast.Return):
             self.returned(node, env)
+            if self.stops_when_answered and self.other_statement_returns and self.other_options_returns:
+                raise _Answered
             self.returned_failure(node, env)
             self.finished(env)
             return None
