@@ -4523,8 +4523,29 @@ def _expired_sources(expiries: dict[Expiry, dict[ObjectSource, None]]) -> tuple[
     # source's `repr` walks its whole path, and most expiries expire one).
     for _, group in groupby(pairs, key=itemgetter(0)):
         tied = [(source, expiry) for _, source, expiry in group]
-        ordered.extend(sorted(tied, key=lambda pair: repr(pair[0])) if len(tied) > 1 else tied)
+        ordered.extend(_in_text_order(tied) if len(tied) > 1 else tied)
     return tuple(ordered)
+
+
+def _in_text_order(tied: list[tuple[ObjectSource, Expiry]]) -> list[tuple[ObjectSource, Expiry]]:
+    """The pairs in the order of their sources' `repr`, read as far as it tells them apart.
+
+    Most sources of one expiry differ in their kind, line or model: the start of their text
+    (`_text_start`) orders them as the whole would, unless two starts are equal or one begins
+    the other (in sorted order, then, neighbours), where the whole text decides."""
+    by_start = sorted(tied, key=lambda pair: _text_start(pair[0]))
+    starts = [_text_start(source) for source, _ in by_start]
+    if any(later.startswith(earlier) for earlier, later in pairwise(starts)):
+        return sorted(tied, key=lambda pair: repr(pair[0]))
+    return by_start
+
+
+def _text_start(source: ObjectSource) -> str:
+    """The start of `repr(source)`: its first fields, none of which holds another record."""
+    return (
+        f"ObjectSource(kind={source.kind!r}, line={source.line!r}, model={source.model!r}, "
+        f"constructor={source.constructor!r}, "
+    )
 
 
 def _reached_lines(
