@@ -410,6 +410,11 @@ def unrebindable_names(parameters: Collection[str], body: list[ast.stmt]) -> fro
     pending: list[tuple[ast.AST, bool, bool]] = [(node, True, False) for node in body]
     while pending:
         node, own, comprehended = pending.pop()
+        if type(node) is ast.Name:
+            # (The commonest node, and a leaf: its context is all it holds.)
+            if own and type(node.ctx) is ast.Store:
+                bound.add(node.id)
+            continue
         if isinstance(node, (ast.Global, ast.Nonlocal)):
             shared.update(node.names)
         elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
