@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 from alchemy_lint.facts import extract_facts, parse_source
-from alchemy_lint.facts.loading import _in_expiry_order
-from alchemy_lint.facts.model import Expiry
+from alchemy_lint.facts.loading import _in_expiry_order, _in_text_order
+from alchemy_lint.facts.model import Expiry, ObjectSource, SourceKind
 from alchemy_lint.facts.values import CALL, Origin, OriginKind
 
 
@@ -84,6 +84,23 @@ def test_an_expiry_keeps_the_source_of_every_object_it_expired() -> None:
     assert ("commit", 15, "get") in found and ("commit", 15, "query") in found
     assert ("expire_all", 14, "get") in found and ("expire_all", 14, "query") in found
     assert found == sorted(found, key=lambda pair: (pair[1], pair[0], pair[2]))
+
+
+def test_the_sources_of_one_expiry_keep_the_order_of_their_text() -> None:
+    # The start of a source's text orders most sources; where starts tie, or one begins another
+    # (line 1 and line 12 of one model), the order is still that of the whole text.
+    sources = [
+        ObjectSource(SourceKind.QUERY, 12, "app.User"),
+        ObjectSource(SourceKind.QUERY, 1, "app.User", parameter="b"),
+        ObjectSource(SourceKind.GET, 3, "app.Order"),
+        ObjectSource(SourceKind.QUERY, 1, "app.User", parameter="a"),
+        ObjectSource(SourceKind.QUERY, 1, "app.Use"),
+    ]
+    event = _hand_over()
+    for some in (sources[:1] + sources[2:3], sources):
+        for order in itertools.permutations(some):
+            found = [source for source, _ in _in_text_order([(source, event) for source in order])]
+            assert found == sorted(some, key=repr)
 
 
 def test_the_expiries_are_the_same_in_every_process(tmp_path: Path) -> None:

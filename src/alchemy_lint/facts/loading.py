@@ -1146,7 +1146,11 @@ def analyse_statement_helper(node: ast.FunctionDef, resolver: Resolver, owner: s
     """What a plain `def` that builds a statement for its callers returns (`base_statement()`);
     its reads are sync code's business, not this analysis's."""
     walker = _LoadingWalker(resolver, {}, node.lineno, owner, _parameters(node))
-    walker.run(node.body)
+    walker.stops_when_answered = True
+    try:
+        walker.run(node.body)
+    except _Answered:
+        return None
     statements = walker.returned_statements()
     options = walker.returned_options()
     return FunctionLoading(statements=statements, options=options) if statements or options else None
@@ -1181,6 +1185,11 @@ def _received_parameters(
 
 #: Modules whose classes are never a project's models (sessions, plain values).
 _LIBRARY_CLASSES = ("sqlalchemy.", "sqlmodel.", "typing.", "collections.", "datetime.", "uuid.", "decimal.")
+
+
+class _Answered(Exception):
+    """A statement helper's walk met a `return` of something else than a statement, and
+    one of something else than loader options: it returns neither, whatever the rest does."""
 
 
 @dataclass(slots=True)
@@ -1355,6 +1364,9 @@ class _LoadingWalker:
         #: The method set an attribute of `self` or called a method of it: what a test of `self`
         #: reads from here on is no longer what its caller found (see `branch_conditions`).
         self.state_touched = False
+        #: A statement helper's walk: it ends at the first `return` after which the function
+        #: can no longer give its callers a statement nor loader options (see `_Answered`).
+        self.stops_when_answered = False
 
     def callee(self, node: ast.Call) -> tuple[Origin, ...]:
         found = self._callees.get(id(node))
@@ -1609,6 +1621,8 @@ class _LoadingWalker:
                 self.expr(node.target, env)
         elif isinstance(node, ast.Return):
             self.returned(node, env)
+            if self.stops_when_answered and self.other_statement_returns and self.other_options_returns:
+                raise _Answered
             self.returned_failure(node, env)
             self.finished(env)
             self.leave_through_finally(env, leaving=True)
@@ -4574,8 +4588,29 @@ def _expired_sources(expiries: dict[Expiry, dict[ObjectSource, None]]) -> tuple[
     # source's `repr` walks its whole path, and most expiries expire one).
     for _, group in groupby(pairs, key=itemgetter(0)):
         tied = [(source, expiry) for _, source, expiry in group]
-        ordered.extend(sorted(tied, key=lambda pair: repr(pair[0])) if len(tied) > 1 else tied)
+        ordered.extend(_in_text_order(tied) if len(tied) > 1 else tied)
     return tuple(ordered)
+
+
+def _in_text_order(tied: list[tuple[ObjectSource, Expiry]]) -> list[tuple[ObjectSource, Expiry]]:
+    """The pairs in the order of their sources' `repr`, read as far as it tells them apart.
+
+    Most sources of one expiry differ in their kind, line or model: the start of their text
+    (`_text_start`) orders them as the whole would, unless two starts are equal or one begins
+    the other (in sorted order, then, neighbours), where the whole text decides."""
+    by_start = sorted(tied, key=lambda pair: _text_start(pair[0]))
+    starts = [_text_start(source) for source, _ in by_start]
+    if any(later.startswith(earlier) for earlier, later in pairwise(starts)):
+        return sorted(tied, key=lambda pair: repr(pair[0]))
+    return by_start
+
+
+def _text_start(source: ObjectSource) -> str:
+    """The start of `repr(source)`: its first fields, none of which holds another record."""
+    return (
+        f"ObjectSource(kind={source.kind!r}, line={source.line!r}, model={source.model!r}, "
+        f"constructor={source.constructor!r}, "
+    )
 
 
 def _reached_lines(

@@ -140,6 +140,12 @@ def _empty_literal(expr: ast.expr) -> bool:
     return isinstance(expr, ast.Dict) and not expr.keys
 
 
+#: The statements that hold no block of statements (`x = f()`, `return x`): most of them.
+_BODILESS: frozenset[type[ast.stmt]] = frozenset(
+    cls for cls in ast.stmt.__subclasses__() if not set(cls._fields) & set(BODIES)
+)
+
+
 def guard_names(body: list[ast.stmt]) -> frozenset[str]:
     """The names a test finds falsy on a path that goes on (`if errors: raise`, then what
     follows; `assert not errors`): only what is known of them can drop an expiry, so the walk
@@ -164,6 +170,8 @@ def guard_names(body: list[ast.stmt]) -> frozenset[str]:
                     found |= truths.orelse_falsy
             elif isinstance(node, ast.Assert):
                 found |= truths_of(node.test).body_falsy
+            if node.__class__ in _BODILESS:
+                continue
             for field in BODIES:
                 block = getattr(node, field, None)
                 if block:
@@ -410,6 +418,11 @@ def unrebindable_names(parameters: Collection[str], body: list[ast.stmt]) -> fro
     pending: list[tuple[ast.AST, bool, bool]] = [(node, True, False) for node in body]
     while pending:
         node, own, comprehended = pending.pop()
+        if type(node) is ast.Name:
+            # (The commonest node, and a leaf: its context is all it holds.)
+            if own and type(node.ctx) is ast.Store:
+                bound.add(node.id)
+            continue
         if isinstance(node, (ast.Global, ast.Nonlocal)):
             shared.update(node.names)
         elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):

@@ -11,6 +11,7 @@ from dataclasses import field
 from alchemy_lint.catalogue import FixSafety
 from alchemy_lint.config import Settings
 from alchemy_lint.facts.model import Expiry, FileFacts, FunctionLoading, ObjectSource
+from alchemy_lint.facts.values import ValueRef
 from alchemy_lint.findings import Finding
 from alchemy_lint.index import ProjectAnalysis, ProjectIndex
 from alchemy_lint.records import record
@@ -52,6 +53,11 @@ class FileContext:
     expiring: dict[
         tuple[ObjectSource, tuple[Expiry, ...], int, int, str], tuple[FunctionLoading | None, tuple[Expiry, ...]]
     ] = field(default_factory=dict, compare=False, repr=False)
+    #: `rules.loading`'s answers per session and per event, asked again for each object read
+    #: after the same commit: whether the session's commit expires (by session and scope), and
+    #: each event as the callee it hands the session to makes it (a commit, a rollback).
+    commit_expiries: dict[tuple[ValueRef, str], bool | None] = field(default_factory=dict, compare=False, repr=False)
+    through_callees: dict[Expiry, Expiry] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def path(self) -> str:

@@ -1192,7 +1192,7 @@ def _expiring_now(
     created = source.kind is SourceKind.CALL and _returns_pending(index, source)
     return tuple(
         event
-        for event in (_through_callee(index, event, context.path) for event in left if event is not None)
+        for event in (_through_callee_of(context, event) for event in left if event is not None)
         if not ((created or event.settles) and event.method in _ROLLBACKS)
         and (event.method in _ALWAYS_EXPIRING or (event.method in ("commit", "begin") and expires is True))
     )
@@ -1266,6 +1266,16 @@ def _is_judged_session(context: FileContext, session: ValueRef) -> bool:
 
 
 def _commit_expires(context: FileContext, session: ValueRef, scope: str = "") -> bool | None:
+    """`_commit_expires_now`, answered once per file."""
+    key = (session, scope)
+    known = context.commit_expiries
+    if key in known:
+        return known[key]
+    found = known[key] = _commit_expires_now(context, session, scope)
+    return found
+
+
+def _commit_expires_now(context: FileContext, session: ValueRef, scope: str) -> bool | None:
     """Whether the session's commit expires its objects: its factory's `expire_on_commit`; for
     an asyncio session a parameter of `scope` receives and only its annotation explains, in a
     project that builds no session factory, what the sessions the application's calls pass it
@@ -1337,7 +1347,7 @@ def _expiring_received(
     expires = _commit_expires(context, session, scope)
     return tuple(
         event
-        for event in (_through_callee(index, event, context.path) for event in expired_by if event.session == held_by)
+        for event in (_through_callee_of(context, event) for event in expired_by if event.session == held_by)
         if event.method in _ALWAYS_EXPIRING or (event.method in ("commit", "begin") and expires is True)
     )
 
@@ -1350,6 +1360,15 @@ def _from_caller(session: ValueRef) -> bool:
 def _function_sessions(index: ProjectIndex, loading: FunctionLoading) -> dict[str, ValueRef]:
     """The sessions among what the function may use as one, by their text."""
     return {ref.text: ref for ref in loading.sessions if index.values.of(ref.origins).is_session}
+
+
+def _through_callee_of(context: FileContext, event: Expiry) -> Expiry:
+    """`_through_callee` in the file's context, answered once per file and event."""
+    known = context.through_callees
+    found = known.get(event)
+    if found is None:
+        found = known[event] = _through_callee(context.index, event, context.path)
+    return found
 
 
 def _through_callee(index: ProjectIndex, event: Expiry, path: str) -> Expiry:
