@@ -17,6 +17,7 @@ from alchemy_lint.facts.effect_cases import Case, Cases, Done, ended, entered, j
 from alchemy_lint.facts.expected_errors import expects_error
 from alchemy_lint.facts.failed_results import failure_keys, result_test
 from alchemy_lint.facts.fresh_state import ENTERED, FRESH, STATE
+from alchemy_lint.facts.getters import loaded_probe
 from alchemy_lint.facts.guarded_loaders import NO_NEEDS, Needs, combined_needs, joined_needs
 from alchemy_lint.facts.injection import next_item_of
 from alchemy_lint.facts.local_truths import (
@@ -1605,6 +1606,7 @@ class _LoadingWalker:
             if truths is not NO_TRUTHS:
                 self.learn(body, truths.body_truthy, truths.body_falsy)
                 self.learn(orelse, truths.orelse_truthy, truths.orelse_falsy)
+            self.learn_loaded(node.test, body, orelse)
             checked = self.expiry_test(node.test)
             if checked is not None:
                 # `if inspect(user).expired_attributes: await session.refresh(user)`: where the
@@ -2215,6 +2217,28 @@ class _LoadingWalker:
         name = self.inspections.get(state.id) if isinstance(state, ast.Name) else self.inspected_name(state)
         return (name, expired) if name is not None else None
 
+    def learn_loaded(self, test: ast.expr, body: _Env, orelse: _Env) -> None:
+        """`if "runs" in inspect(exp).dict:` (`exp.__dict__`, a saved `state.dict`, `"runs" not
+        in state.unloaded`, `exp.is_relationship_loaded("runs")`): on the side where the test says
+        the relationship is loaded, a read of it loads nothing (the test runs no SQL); after
+        `if "runs" not in inspect(exp).dict: return`, the side that goes on is that one."""
+        probe = loaded_probe(test)
+        if probe is None:
+            return
+        loaded, relationship, subject = probe
+        name = self.probed_name(subject) if relationship is not None else None
+        env = body if loaded else orelse
+        current = env.get(name) if name is not None else None
+        if name is not None and relationship is not None and isinstance(current, _Object) and current.stage is None:
+            env[name] = replace(current, loaded=current.loaded | {relationship})
+
+    def probed_name(self, subject: ast.expr) -> str | None:
+        """The name a loaded probe asks about: `exp` of `inspect(exp)`, of `state` after `state =
+        inspect(exp)`, and of `exp.__dict__`."""
+        if type(subject) is ast.Name:
+            return self.inspections.get(subject.id, subject.id)
+        return self.inspected_name(subject)
+
     def inspected_name(self, expr: ast.expr) -> str | None:
         """The name `inspect(name)` inspects."""
         if not (isinstance(expr, ast.Call) and len(expr.args) == 1 and isinstance(expr.args[0], ast.Name)):
@@ -2285,6 +2309,9 @@ class _LoadingWalker:
                 self.inspections[target.id] = inspected
             else:
                 self.inspections.pop(target.id, None)
+            if self.inspections and target.id in self.inspections.values():
+                # `state = inspect(exp)`, then `exp = ...`: `state` tells nothing of the new `exp`.
+                self.inspections = {k: v for k, v in self.inspections.items() if v != target.id}
             if value is None and isinstance(source, ast.Attribute):
                 value = self.received_member(source, env)
             if target.id in self.holders:
@@ -2558,8 +2585,10 @@ class _LoadingWalker:
             return value
         if isinstance(node, ast.IfExp):
             self.expr(node.test, env)
-            left = self.expr(node.body, dict(env))
-            right = self.expr(node.orelse, dict(env))
+            body, orelse = dict(env), dict(env)
+            self.learn_loaded(node.test, body, orelse)
+            left = self.expr(node.body, body)
+            right = self.expr(node.orelse, orelse)
             return _join_values(left, right) if left is not None and right is not None else None
         if isinstance(node, ast.BoolOp):
             values = [self.expr(value, env) for value in node.values]
