@@ -2587,11 +2587,16 @@ class _LoadingWalker:
             self.expr(node.test, env)
             body, orelse = dict(env), dict(env)
             self.learn_loaded(node.test, body, orelse)
+            holds, fails = self.conditions(node.test)
+            saved = self.holding
+            self.holding = saved | frozenset(holds)
             left = self.expr(node.body, body)
+            self.holding = saved | frozenset(fails)
             right = self.expr(node.orelse, orelse)
+            self.holding = saved
             return _join_values(left, right) if left is not None and right is not None else None
         if isinstance(node, ast.BoolOp):
-            values = [self.expr(value, env) for value in node.values]
+            values = self.operands(node, env)
             return _either(values, node.values) if isinstance(node.op, ast.Or) else values[-1] if values else None
         # Names and constants among the children have no effect: their values are dropped here.
         for child in child_nodes(node):
@@ -2602,6 +2607,27 @@ class _LoadingWalker:
             elif isinstance(child, ast.keyword):
                 self.expr(child.value, env)
         return None
+
+    def conditions(self, test: ast.expr) -> tuple[Guard, Guard]:
+        """What holds where `test` holds and where it fails (`branch_conditions`), on any name."""
+        return branch_conditions(test, lambda name: True, self.owner is not None and not self.state_touched)
+
+    def operands(self, node: ast.BoolOp, env: _Env) -> list[_Value | None]:
+        """The values of `a and b and c` (or `a or b or c`): each operand runs only where those
+        before it held (failed, for `or`), as the body of `if a: if b:` does, so `exp and user and
+        exp.runs` reads `exp.runs` where `user` holds (a loader added under `if user:` is there)."""
+        saved = self.holding
+        last = len(node.values) - 1
+        values: list[_Value | None] = []
+        for position, operand in enumerate(node.values):
+            values.append(self.expr(operand, env))
+            if position < last:
+                holds, fails = self.conditions(operand)
+                passed = holds if isinstance(node.op, ast.And) else fails
+                if passed:
+                    self.holding = self.holding | frozenset(passed)
+        self.holding = saved
+        return values
 
     def keyed(self, node: ast.Dict, env: _Env) -> _Keyed | None:
         """`{"chat": chat, "limit": 10}`: what each constant string key holds, when one holds
