@@ -392,6 +392,9 @@ class _Options:
     tip: LoaderPath | None = None
     #: Of `maybe`, each with a condition on a parameter that held on every path that added it.
     needs: Needs = NO_NEEDS
+    #: Of `maybe`, the ones added under a test the code may repeat, with what held (as a
+    #: statement's `given`: `.options(*options)` hands them on).
+    given: frozenset[tuple[LoaderPath, Condition]] = frozenset()
 
 
 @record
@@ -825,6 +828,7 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             left.known and right.known,
             left.maybe | right.maybe | (left.loaders ^ right.loaders),
             needs=joined_needs(left, (), right, ()) if left.needs or right.needs else NO_NEEDS,
+            given=left.given | right.given,
         )
     if isinstance(left, _Tuple) and isinstance(right, _Tuple):
         if len(left.items) != len(right.items):
@@ -2165,7 +2169,11 @@ class _LoadingWalker:
         held, failed = self.on_parameters(holds), self.on_parameters(fails)
         for name, value in joined.items():
             before, after = left.get(name), right.get(name)
-            if not (isinstance(value, _Statement) and isinstance(before, _Statement) and isinstance(after, _Statement)):
+            if not (
+                isinstance(value, (_Statement, _Options))
+                and isinstance(before, (_Statement, _Options))
+                and isinstance(after, (_Statement, _Options))
+            ):
                 continue
             given = {(loader, c) for loader in before.loaders - after.loaders for c in holds}
             given |= {(loader, c) for loader in after.loaders - before.loaders for c in fails}
@@ -2192,7 +2200,7 @@ class _LoadingWalker:
         """`name` is bound again: what was tested on it says nothing any more."""
         self.holding = frozenset(c for c in self.holding if c.parameter != name)
         for key, value in list(env.items()):
-            if isinstance(value, _Statement) and any(c.parameter == name for _, c in value.given):
+            if isinstance(value, (_Statement, _Options)) and any(c.parameter == name for _, c in value.given):
                 env[key] = replace(value, given=frozenset(g for g in value.given if g[1].parameter != name))
 
     def with_given_loaders(self, source: ObjectSource) -> ObjectSource:
@@ -3785,6 +3793,7 @@ class _LoadingWalker:
             loaders=statement.loaders | options.loaders,
             known=statement.known and options.known,
             maybe=statement.maybe | options.maybe,
+            given=statement.given | options.given,
             needs=combined_needs((statement, options)) if statement.needs or options.needs else NO_NEEDS,
             origin=origin,
         )
@@ -3792,18 +3801,20 @@ class _LoadingWalker:
     def options_of(self, values: list[_Value | None], node: ast.Call | None = None) -> _Options:
         loaders: set[LoaderPath] = set()
         maybe: set[LoaderPath] = set()
+        given: set[tuple[LoaderPath, Condition]] = set()
         known = True
         guarded = False
         for value in values:
             if isinstance(value, _Options):
                 loaders |= value.loaders
                 maybe |= value.maybe
+                given |= value.given
                 known = known and value.known
                 guarded = guarded or bool(value.needs)
             else:
                 known = False
         needs = combined_needs(value for value in values if isinstance(value, _Options)) if guarded else NO_NEEDS
-        return _Options(frozenset(loaders), known, frozenset(maybe), needs=needs)
+        return _Options(frozenset(loaders), known, frozenset(maybe), needs=needs, given=frozenset(given))
 
     def loader_option(self, leaf: str, node: ast.Call) -> _Options:
         if leaf == "Load":
@@ -3859,6 +3870,7 @@ class _LoadingWalker:
                 options.known and grown.known,
                 options.maybe | grown.maybe,
                 needs=combined_needs((options, grown)) if options.needs or grown.needs else NO_NEEDS,
+                given=options.given | grown.given,
             )
         return _Options(options.loaders, False)
 
