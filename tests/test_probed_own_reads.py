@@ -115,3 +115,15 @@ def test_an_own_read_the_probe_does_not_guard_stays_judged(body: str, tmp_path: 
     assert [finding.line for finding in findings_in(root, "app/handlers.py", "ASA301")] == [expected]
     outcome = run_example(root, "app/handlers.py")
     assert outcome["error"] == "MissingGreenlet", outcome
+
+
+def test_an_own_read_after_a_raise_where_unloaded_loads_nothing(tmp_path: Path) -> None:
+    body = """\
+    if "notes" not in inspect(member).dict:
+        raise LookupError("notes not loaded")
+    return len(member.notes)
+"""
+    root = _project(tmp_path / "project", body)
+    assert findings_in(root, "app/handlers.py", "ASA301") == []
+    outcome = run_example(root, "app/handlers.py")
+    assert outcome["error"] == "LookupError", outcome
