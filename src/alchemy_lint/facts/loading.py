@@ -17,6 +17,7 @@ from alchemy_lint.facts.effect_cases import Case, Cases, Done, ended, entered, j
 from alchemy_lint.facts.expected_errors import expects_error
 from alchemy_lint.facts.failed_results import failure_keys, result_test
 from alchemy_lint.facts.fresh_state import ENTERED, FRESH, STATE
+from alchemy_lint.facts.getters import loaded_probe
 from alchemy_lint.facts.guarded_loaders import NO_NEEDS, Needs, combined_needs, joined_needs
 from alchemy_lint.facts.injection import next_item_of
 from alchemy_lint.facts.local_truths import (
@@ -391,6 +392,9 @@ class _Options:
     tip: LoaderPath | None = None
     #: Of `maybe`, each with a condition on a parameter that held on every path that added it.
     needs: Needs = NO_NEEDS
+    #: Of `maybe`, the ones added under a test the code may repeat, with what held (as a
+    #: statement's `given`: `.options(*options)` hands them on).
+    given: frozenset[tuple[LoaderPath, Condition]] = frozenset()
 
 
 @record
@@ -824,6 +828,7 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             left.known and right.known,
             left.maybe | right.maybe | (left.loaders ^ right.loaders),
             needs=joined_needs(left, (), right, ()) if left.needs or right.needs else NO_NEEDS,
+            given=left.given | right.given,
         )
     if isinstance(left, _Tuple) and isinstance(right, _Tuple):
         if len(left.items) != len(right.items):
@@ -1640,6 +1645,7 @@ class _LoadingWalker:
             if truths is not NO_TRUTHS:
                 self.learn(body, truths.body_truthy, truths.body_falsy)
                 self.learn(orelse, truths.orelse_truthy, truths.orelse_falsy)
+            self.learn_loaded(node.test, body, orelse)
             checked = self.expiry_test(node.test)
             if checked is not None:
                 # `if inspect(user).expired_attributes: await session.refresh(user)`: where the
@@ -2242,7 +2248,11 @@ class _LoadingWalker:
         held, failed = self.on_parameters(holds), self.on_parameters(fails)
         for name, value in joined.items():
             before, after = left.get(name), right.get(name)
-            if not (isinstance(value, _Statement) and isinstance(before, _Statement) and isinstance(after, _Statement)):
+            if not (
+                isinstance(value, (_Statement, _Options))
+                and isinstance(before, (_Statement, _Options))
+                and isinstance(after, (_Statement, _Options))
+            ):
                 continue
             given = {(loader, c) for loader in before.loaders - after.loaders for c in holds}
             given |= {(loader, c) for loader in after.loaders - before.loaders for c in fails}
@@ -2269,7 +2279,7 @@ class _LoadingWalker:
         """`name` is bound again: what was tested on it says nothing any more."""
         self.holding = frozenset(c for c in self.holding if c.parameter != name)
         for key, value in list(env.items()):
-            if isinstance(value, _Statement) and any(c.parameter == name for _, c in value.given):
+            if isinstance(value, (_Statement, _Options)) and any(c.parameter == name for _, c in value.given):
                 env[key] = replace(value, given=frozenset(g for g in value.given if g[1].parameter != name))
 
     def with_given_loaders(self, source: ObjectSource) -> ObjectSource:
@@ -2293,6 +2303,28 @@ class _LoadingWalker:
         state = test.value
         name = self.inspections.get(state.id) if isinstance(state, ast.Name) else self.inspected_name(state)
         return (name, expired) if name is not None else None
+
+    def learn_loaded(self, test: ast.expr, body: _Env, orelse: _Env) -> None:
+        """`if "runs" in inspect(exp).dict:` (`exp.__dict__`, a saved `state.dict`, `"runs" not
+        in state.unloaded`, `exp.is_relationship_loaded("runs")`): on the side where the test says
+        the relationship is loaded, a read of it loads nothing (the test runs no SQL); after
+        `if "runs" not in inspect(exp).dict: return`, the side that goes on is that one."""
+        probe = loaded_probe(test)
+        if probe is None:
+            return
+        loaded, relationship, subject = probe
+        name = self.probed_name(subject) if relationship is not None else None
+        env = body if loaded else orelse
+        current = env.get(name) if name is not None else None
+        if name is not None and relationship is not None and isinstance(current, _Object) and current.stage is None:
+            env[name] = replace(current, loaded=current.loaded | {relationship})
+
+    def probed_name(self, subject: ast.expr) -> str | None:
+        """The name a loaded probe asks about: `exp` of `inspect(exp)`, of `state` after `state =
+        inspect(exp)`, and of `exp.__dict__`."""
+        if type(subject) is ast.Name:
+            return self.inspections.get(subject.id, subject.id)
+        return self.inspected_name(subject)
 
     def inspected_name(self, expr: ast.expr) -> str | None:
         """The name `inspect(name)` inspects."""
@@ -2364,6 +2396,9 @@ class _LoadingWalker:
                 self.inspections[target.id] = inspected
             else:
                 self.inspections.pop(target.id, None)
+            if self.inspections and target.id in self.inspections.values():
+                # `state = inspect(exp)`, then `exp = ...`: `state` tells nothing of the new `exp`.
+                self.inspections = {k: v for k, v in self.inspections.items() if v != target.id}
             if value is None and isinstance(source, ast.Attribute):
                 value = self.received_member(source, env)
             if target.id in self.holders:
@@ -2637,11 +2672,18 @@ class _LoadingWalker:
             return value
         if isinstance(node, ast.IfExp):
             self.expr(node.test, env)
-            left = self.expr(node.body, dict(env))
-            right = self.expr(node.orelse, dict(env))
+            body, orelse = dict(env), dict(env)
+            self.learn_loaded(node.test, body, orelse)
+            holds, fails = self.conditions(node.test)
+            saved = self.holding
+            self.holding = saved | frozenset(holds)
+            left = self.expr(node.body, body)
+            self.holding = saved | frozenset(fails)
+            right = self.expr(node.orelse, orelse)
+            self.holding = saved
             return _join_values(left, right) if left is not None and right is not None else None
         if isinstance(node, ast.BoolOp):
-            values = [self.expr(value, env) for value in node.values]
+            values = self.operands(node, env)
             return _either(values, node.values) if isinstance(node.op, ast.Or) else values[-1] if values else None
         # Names and constants among the children have no effect: their values are dropped here.
         for child in child_nodes(node):
@@ -2652,6 +2694,27 @@ class _LoadingWalker:
             elif isinstance(child, ast.keyword):
                 self.expr(child.value, env)
         return None
+
+    def conditions(self, test: ast.expr) -> tuple[Guard, Guard]:
+        """What holds where `test` holds and where it fails (`branch_conditions`), on any name."""
+        return branch_conditions(test, lambda name: True, self.owner is not None and not self.state_touched)
+
+    def operands(self, node: ast.BoolOp, env: _Env) -> list[_Value | None]:
+        """The values of `a and b and c` (or `a or b or c`): each operand runs only where those
+        before it held (failed, for `or`), as the body of `if a: if b:` does, so `exp and user and
+        exp.runs` reads `exp.runs` where `user` holds (a loader added under `if user:` is there)."""
+        saved = self.holding
+        last = len(node.values) - 1
+        values: list[_Value | None] = []
+        for position, operand in enumerate(node.values):
+            values.append(self.expr(operand, env))
+            if position < last:
+                holds, fails = self.conditions(operand)
+                passed = holds if isinstance(node.op, ast.And) else fails
+                if passed:
+                    self.holding = self.holding | frozenset(passed)
+        self.holding = saved
+        return values
 
     def keyed(self, node: ast.Dict, env: _Env) -> _Keyed | None:
         """`{"chat": chat, "limit": 10}`: what each constant string key holds, when one holds
@@ -3809,6 +3872,7 @@ class _LoadingWalker:
             loaders=statement.loaders | options.loaders,
             known=statement.known and options.known,
             maybe=statement.maybe | options.maybe,
+            given=statement.given | options.given,
             needs=combined_needs((statement, options)) if statement.needs or options.needs else NO_NEEDS,
             origin=origin,
         )
@@ -3816,18 +3880,20 @@ class _LoadingWalker:
     def options_of(self, values: list[_Value | None], node: ast.Call | None = None) -> _Options:
         loaders: set[LoaderPath] = set()
         maybe: set[LoaderPath] = set()
+        given: set[tuple[LoaderPath, Condition]] = set()
         known = True
         guarded = False
         for value in values:
             if isinstance(value, _Options):
                 loaders |= value.loaders
                 maybe |= value.maybe
+                given |= value.given
                 known = known and value.known
                 guarded = guarded or bool(value.needs)
             else:
                 known = False
         needs = combined_needs(value for value in values if isinstance(value, _Options)) if guarded else NO_NEEDS
-        return _Options(frozenset(loaders), known, frozenset(maybe), needs=needs)
+        return _Options(frozenset(loaders), known, frozenset(maybe), needs=needs, given=frozenset(given))
 
     def loader_option(self, leaf: str, node: ast.Call) -> _Options:
         if leaf == "Load":
@@ -3883,6 +3949,7 @@ class _LoadingWalker:
                 options.known and grown.known,
                 options.maybe | grown.maybe,
                 needs=combined_needs((options, grown)) if options.needs or grown.needs else NO_NEEDS,
+                given=options.given | grown.given,
             )
         return _Options(options.loaders, False)
 

@@ -777,7 +777,8 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
         "is the code's own probe and is not reported; so is a helper's or model method's read under "
         "a handler that catches it with other errors (a bare `except:`, `Exception`, `SQLAlchemyError`, "
         "`InvalidRequestError`) and quietly falls back: no call (a log line) and no raise in the "
-        'handler. A helper\'s read where a test says the relationship is loaded (under `if "items" in '
+        "handler. A read (the function's own or a helper's) where a test says the relationship is "
+        'loaded (under `if "items" in '
         "inspect(order).dict:`, `order.__dict__`, a saved `state = inspect(order)`'s `state.dict`, "
         '`"items" not in state.unloaded`, or after `if "items" not in inspect(order).dict: return`) '
         "loads nothing: the test runs no SQL. An object a FastAPI dependency provides "
