@@ -19,8 +19,23 @@ from test_probed_refreshes import DATABASE, MODELS
 
 HELPERS = """\
 from sqlalchemy import inspect
+from sqlalchemy import inspect as sa_inspect
 
+from app import tools
 from app.db_models import Member
+
+
+def count_by_an_aliased_inspection(member: Member) -> int:
+    state = sa_inspect(member)
+    if "notes" not in state.dict:
+        return 0
+    return len(member.notes)
+
+
+def count_behind_a_look_alike(member: Member) -> int:
+    if "notes" not in tools.inspect(member).dict:
+        return 0
+    return len(member.notes)
 
 
 def count_after_an_early_return(member: Member) -> int:
@@ -80,10 +95,12 @@ from app.db_models import Member
 from app.helpers import (
     count_after_an_early_return,
     count_after_the_branch,
+    count_behind_a_look_alike,
     count_behind_another_name,
     count_behind_another_object,
     count_by_a_rebound_inspection,
     count_by_a_saved_inspection,
+    count_by_an_aliased_inspection,
     count_in_the_instance_dict,
     count_unless_unloaded,
 )
@@ -101,6 +118,7 @@ SILENT = [
     "count_in_the_instance_dict(member)",
     "count_by_a_saved_inspection(member)",
     "count_unless_unloaded(member)",
+    "count_by_an_aliased_inspection(member)",
 ]
 
 REPORTED = [
@@ -108,12 +126,29 @@ REPORTED = [
     "count_behind_another_name(member)",
     "count_behind_another_object(member, other)",
     "count_by_a_rebound_inspection(member, other)",
+    "count_behind_a_look_alike(member)",
 ]
+
+#: A project function named `inspect`: its answer says nothing of what is loaded.
+TOOLS = """\
+class Snapshot:
+    dict = {"notes": []}
+
+
+def inspect(obj: object) -> Snapshot:
+    return Snapshot()
+"""
 
 
 def _project(root: Path, call: str) -> Path:
     handler = f"{HEADER}    return {call}\n"
-    files = {"app/db_models.py": MODELS, "app/db.py": DATABASE, "app/helpers.py": HELPERS, "app/handlers.py": handler}
+    files = {
+        "app/db_models.py": MODELS,
+        "app/db.py": DATABASE,
+        "app/helpers.py": HELPERS,
+        "app/tools.py": TOOLS,
+        "app/handlers.py": handler,
+    }
     return write_project(root, files)
 
 

@@ -968,7 +968,7 @@ class _FactsBuilder(FastNodeVisitor):
     def _probed_path(self, function: _FunctionState, subject: ast.expr) -> ParameterPath | None:
         """The parameter path a probe asks about: `order` of `order.__dict__`, of
         `inspect(order).dict`, or of `state.unloaded` with `state = inspect(order)`."""
-        inspected_object = inspected(subject)
+        inspected_object = inspected(subject, self.table)
         if inspected_object is not None:
             return self.parameter_path(inspected_object)
         if type(subject) is ast.Name and subject.id in function.inspections:
@@ -979,7 +979,7 @@ class _FactsBuilder(FastNodeVisitor):
     def _record_inspection(self, function: _FunctionState, target: ast.Name, value: ast.expr) -> None:
         """`state = inspect(order)` with `order` (part of) a parameter. (Any other binding of
         `state` ends it: `_probed_path` asks for this one.)"""
-        inspected_object = inspected(value)
+        inspected_object = inspected(value, self.table)
         found = self.parameter_path(inspected_object) if inspected_object is not None else None
         binding = function.values.latest(target.id)
         if found is not None and binding is not None:

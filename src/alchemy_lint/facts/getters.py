@@ -10,6 +10,12 @@ from __future__ import annotations
 
 import ast
 
+from alchemy_lint.resolve import NameTable, qualify
+
+#: What `inspect` stands for, however the module imports it (`from sqlalchemy import inspect as
+#: sa_inspect`, `sa.inspect`).
+INSPECT_FUNCTIONS = frozenset({"sqlalchemy.inspect", "sqlalchemy.inspection.inspect"})
+
 #: Calls and attributes that tell whether a relationship is loaded without loading it.
 _LOADED_TESTS = frozenset({"is_relationship_loaded", "unloaded"})
 #: What `"items" in X.<attribute>` asks of: the names not loaded (`inspect(obj).unloaded`), or
@@ -108,11 +114,16 @@ def loaded_probe(test: ast.expr) -> tuple[bool, str | None, ast.expr] | None:
     return (not inside if container.attr == "unloaded" else inside), _literal(test.left), container.value
 
 
-def inspected(expr: ast.expr) -> ast.expr | None:
-    """The object `inspect(obj)` (or `sqlalchemy.inspect(obj)`) inspects."""
+def inspected(expr: ast.expr, table: NameTable) -> ast.expr | None:
+    """The object `inspect(obj)` inspects: SQLAlchemy's `inspect` under any name the module
+    gives it (`sa_inspect(obj)`, `sa.inspect(obj)`), or a function called `inspect` that the
+    module's names do not resolve."""
     if not isinstance(expr, ast.Call) or len(expr.args) != 1 or expr.keywords:
         return None
     func = expr.func
+    qualified = qualify(func, table)
+    if qualified is not None:
+        return expr.args[0] if qualified in INSPECT_FUNCTIONS else None
     name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
     return expr.args[0] if name == "inspect" else None
 

@@ -17,7 +17,7 @@ from alchemy_lint.facts.effect_cases import Case, Cases, Done, ended, entered, j
 from alchemy_lint.facts.expected_errors import expects_error
 from alchemy_lint.facts.failed_results import failure_keys, result_test
 from alchemy_lint.facts.fresh_state import ENTERED, FRESH, STATE
-from alchemy_lint.facts.getters import loaded_probe
+from alchemy_lint.facts.getters import INSPECT_FUNCTIONS, loaded_probe
 from alchemy_lint.facts.guarded_loaders import NO_NEEDS, Needs, combined_needs, joined_needs
 from alchemy_lint.facts.injection import next_item_of
 from alchemy_lint.facts.local_truths import (
@@ -209,7 +209,6 @@ _MAX_PATH = 3
 #: Statement methods that keep the rows a statement gives (and what each row loads).
 _SAME_ROWS = frozenset({"options", "execution_options", "with_for_update", "order_by", "returning"})
 _MAX_ACCESSES = 400
-_INSPECT = frozenset({"sqlalchemy.inspect", "sqlalchemy.inspection.inspect"})
 
 
 def _model_unknown(left: _Object, right: _Object) -> bool:
@@ -2330,7 +2329,7 @@ class _LoadingWalker:
         """The name `inspect(name)` inspects."""
         if not (isinstance(expr, ast.Call) and len(expr.args) == 1 and isinstance(expr.args[0], ast.Name)):
             return None
-        return expr.args[0].id if qualify(expr.func, self.resolver.table) in _INSPECT else None
+        return expr.args[0].id if qualify(expr.func, self.resolver.table) in INSPECT_FUNCTIONS else None
 
     def read_through(self, node: ast.Attribute, owner: _Object, env: _Env) -> None:
         """`worker.id` of an expired object: the read raises (MissingGreenlet) and leaves the path
