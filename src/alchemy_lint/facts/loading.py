@@ -862,7 +862,14 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             ):
                 return None
             if left.source.kind is not right.source.kind:
-                return _loaded_or_added(left, right) or _loaded_or_added(right, left)
+                mixed = _loaded_or_added(left, right) or _loaded_or_added(right, left)
+                if mixed is None and _call_or_query(left.source, right.source):
+                    # A project call's object on one path, a query's or `session.get`'s on the
+                    # other: as for rows, a read after the branches is judged on the query's
+                    # path, with what either path expired.
+                    queried = right if left.source.kind is SourceKind.CALL else left
+                    return replace(queried, expired=_expired_either(left.expired, right.expired))
+                return mixed
             if _other_call(left.source, right.source):
                 source = _with_alternative(left.source, right.source)
             else:
