@@ -245,6 +245,12 @@ def _call_or_query(left: ObjectSource, right: ObjectSource) -> bool:
     return SourceKind.CALL in kinds and bool(kinds & {SourceKind.QUERY, SourceKind.GET})
 
 
+def _one_session(left: _Object, right: _Object) -> bool:
+    """Both objects are of one session the function names (a call's: the one it was handed)."""
+    session = left.session_text
+    return session is not None and session == right.session_text
+
+
 def _call_of(source: ObjectSource) -> tuple[object, ...]:
     return (source.callee, source.passed, source.flags, source.handed)
 
@@ -862,7 +868,15 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             ):
                 return None
             if left.source.kind is not right.source.kind:
-                return _loaded_or_added(left, right) or _loaded_or_added(right, left)
+                mixed = _loaded_or_added(left, right) or _loaded_or_added(right, left)
+                if mixed is None and _call_or_query(left.source, right.source) and _one_session(left, right):
+                    # A project call handed the session on one path, a query's or `session.get`'s
+                    # object of it on the other: as for rows, a read after the branches is judged
+                    # on the query's path, with what either path expired. (A callee with a session
+                    # of its own gives another object, which the query's says nothing of.)
+                    queried = right if left.source.kind is SourceKind.CALL else left
+                    return replace(queried, expired=_expired_either(left.expired, right.expired))
+                return mixed
             if _other_call(left.source, right.source):
                 source = _with_alternative(left.source, right.source)
             else:

@@ -9,7 +9,7 @@ such a module hands out has no evidence.
 
 A package is taken for such an entry when one of its own files imports, by a top-level name
 that no module of the project has, a name that a module below the package defines itself (a
-class, a function, an assigned value; or an import of one, followed once): `from database import
+class, a function, an assigned value; or an import of one, followed up to three times): `from database import
 Session` needs `src/database/...` to make `Session`. A module of that name alone is no evidence,
 nor is a name the module itself imports from the library: `app/redis.py` beside `import redis`,
 or `backends/oci/exceptions.py` re-exporting `from oci.exceptions import ServiceError`, wrap the
