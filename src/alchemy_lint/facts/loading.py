@@ -2178,7 +2178,7 @@ class _LoadingWalker:
     ) -> _Env | None:
         """Both sides of an `if`, each knowing what its test says, joined."""
         on_state = self.owner is not None and not self.state_touched
-        holds, fails = branch_conditions(test, lambda name: True, on_state)
+        holds, fails = self.conditions(test)
         nested = nested_test(test, orelse, on_state)
         if nested is not None and self.on_parameters(holds):
             # `if not self._committed and not self._rolledback: commit`: the paths where the test
