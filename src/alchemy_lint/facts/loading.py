@@ -4678,11 +4678,10 @@ def _in_text_order(tied: list[tuple[ObjectSource, Expiry]]) -> list[tuple[Object
     Most sources of one expiry differ in their kind, line or model: the start of their text
     (`_text_start`) orders them as the whole would, unless two starts are equal or one begins
     the other (in sorted order, then, neighbours), where the whole text decides."""
-    by_start = sorted(tied, key=lambda pair: _text_start(pair[0]))
-    starts = [_text_start(source) for source, _ in by_start]
-    if any(later.startswith(earlier) for earlier, later in pairwise(starts)):
+    by_start = sorted(((_text_start(source), (source, expiry)) for source, expiry in tied), key=itemgetter(0))
+    if any(later.startswith(earlier) for (earlier, _), (later, _) in pairwise(by_start)):
         return sorted(tied, key=lambda pair: repr(pair[0]))
-    return by_start
+    return [pair for _, pair in by_start]
 
 
 def _text_start(source: ObjectSource) -> str:
