@@ -58,6 +58,14 @@ SILENT = {
     "a conditional expression": """\
     return len(member.notes) if "notes" not in inspect(member).unloaded else 0
 """,
+    "an and operand": """\
+    if "notes" in inspect(member).dict and member.notes:
+        return 1
+    return 0
+""",
+    "an or operand": """\
+    return int("notes" not in inspect(member).dict or len(member.notes) > 0)
+""",
 }
 
 #: Each reads `member.notes` on the line after the header's.
@@ -112,6 +120,18 @@ def test_an_own_read_the_probe_does_not_guard_stays_judged(body: str, tmp_path: 
     root = _project(tmp_path / "project", body)
     read = next(number for number, line in enumerate(body.splitlines(), 1) if ".notes" in line)
     expected = len(HEADER.splitlines()) + read
+    assert [finding.line for finding in findings_in(root, "app/handlers.py", "ASA301")] == [expected]
+    outcome = run_example(root, "app/handlers.py")
+    assert outcome["error"] == "MissingGreenlet", outcome
+
+
+def test_an_own_read_after_the_operands_of_a_probe_stays_judged(tmp_path: Path) -> None:
+    body = """\
+    counted = "notes" in inspect(member).dict and len(member.notes) > 0
+    return len(member.notes) + int(counted)
+"""
+    root = _project(tmp_path / "project", body)
+    expected = len(HEADER.splitlines()) + 2
     assert [finding.line for finding in findings_in(root, "app/handlers.py", "ASA301")] == [expected]
     outcome = run_example(root, "app/handlers.py")
     assert outcome["error"] == "MissingGreenlet", outcome

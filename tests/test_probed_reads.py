@@ -61,6 +61,23 @@ def count_unless_unloaded(member: Member) -> int:
     return len(member.notes) if "notes" not in inspect(member).unloaded else 0
 
 
+def count_under_an_and(member: Member) -> int:
+    if "notes" in inspect(member).dict and member.notes:
+        return len(member.notes)
+    return 0
+
+
+def count_after_an_or_return(member: Member) -> int:
+    if "notes" not in inspect(member).dict or not member.notes:
+        return 0
+    return len(member.notes)
+
+
+def count_after_the_operands(member: Member) -> int:
+    counted = "notes" in inspect(member).dict and len(member.notes) > 0
+    return len(member.notes) + int(counted)
+
+
 def count_after_the_branch(member: Member) -> int:
     if "notes" in inspect(member).dict:
         print("loaded")
@@ -94,7 +111,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db_models import Member
 from app.helpers import (
     count_after_an_early_return,
+    count_after_an_or_return,
     count_after_the_branch,
+    count_after_the_operands,
     count_behind_a_look_alike,
     count_behind_another_name,
     count_behind_another_object,
@@ -102,6 +121,7 @@ from app.helpers import (
     count_by_a_saved_inspection,
     count_by_an_aliased_inspection,
     count_in_the_instance_dict,
+    count_under_an_and,
     count_unless_unloaded,
 )
 
@@ -119,10 +139,13 @@ SILENT = [
     "count_by_a_saved_inspection(member)",
     "count_unless_unloaded(member)",
     "count_by_an_aliased_inspection(member)",
+    "count_under_an_and(member)",
+    "count_after_an_or_return(member)",
 ]
 
 REPORTED = [
     "count_after_the_branch(member)",
+    "count_after_the_operands(member)",
     "count_behind_another_name(member)",
     "count_behind_another_object(member, other)",
     "count_by_a_rebound_inspection(member, other)",

@@ -6,6 +6,7 @@ Name resolution happens here, per file; what names mean across files is the inde
 from __future__ import annotations
 
 import ast
+import itertools
 import sys
 import threading
 import typing
@@ -861,16 +862,24 @@ class _FactsBuilder(FastNodeVisitor):
         if function is None:
             self.generic_visit(node)
             return
-        if not isinstance(node.op, ast.Or):
+        # `"items" in inspect(order).dict and order.items`: the operands after a probe run
+        # only where it held (failed, for `or`), where the relationship is loaded.
+        probed = len(function.loaded_probes)
+        held = isinstance(node.op, ast.And)
+        if held:
             self.visit(node.values[0])
             function.partial += 1
-            for operand in node.values[1:]:
+            for previous, operand in itertools.pairwise(node.values):
+                self._operand_probe_holds(function, previous, held)
                 self.visit(operand)
             function.partial -= 1
+            del function.loaded_probes[probed:]
             return
         depth = len(function.short_circuited)
         for position, operand in enumerate(node.values):
             function.partial += position == 1
+            if position:
+                self._operand_probe_holds(function, node.values[position - 1], held)
             self.visit(operand)
             if isinstance(operand, ast.Attribute) and operand.attr.endswith("_id"):
                 owner = self.parameter_path(operand.value)
@@ -878,6 +887,12 @@ class _FactsBuilder(FastNodeVisitor):
                     function.short_circuited.append((owner[0], (*owner[1], operand.attr.removesuffix("_id"))))
         function.partial -= len(node.values) > 1
         del function.short_circuited[depth:]
+        del function.loaded_probes[probed:]
+
+    def _operand_probe_holds(self, function: _FunctionState, operand: ast.expr, held: bool) -> None:
+        probe = loaded_probe(operand)
+        if probe is not None:
+            self._probe_holds(function, probe, len(function.guards), held)
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
         self.lambda_depth += 1
@@ -938,6 +953,8 @@ class _FactsBuilder(FastNodeVisitor):
                 function.probes.append(probe[0] if branch is node.body else not probe[0])
                 function.probe_names.append(probe[1])
                 self._probe_holds(function, probe, depth, branch is node.body)
+            else:
+                self._operand_probes_hold(function, node.test, depth, branch is node.body)
             self._visit_block(function, branch, depth)
             if probe is not None:
                 function.probes.pop()
@@ -946,11 +963,14 @@ class _FactsBuilder(FastNodeVisitor):
                 going_on.append(function.assigned_paths)
         function.assigned_paths = set.intersection(*going_on) if going_on else before
         function.branches -= 1
-        if not node.orelse and leaves(node.body) and (orelse or probe is not None):
+        operands_probed = probe is None and _operand_probes(node.test, body=False)
+        if not node.orelse and leaves(node.body) and (orelse or probe is not None or operands_probed):
             # `if override is not None: return override`: the rest of the block needs it None
             # (and after `if "items" not in inspect(order).dict: return`, has them loaded).
             if probe is not None:
                 self._probe_holds(function, probe, len(function.guards), False)
+            else:
+                self._operand_probes_hold(function, node.test, len(function.guards), False)
             function.guards.append(orelse)
 
     def _probe_holds(
@@ -964,6 +984,13 @@ class _FactsBuilder(FastNodeVisitor):
         found = self._probed_path(function, subject)
         if found is not None:
             function.loaded_probes.append((depth, name, found))
+
+    def _operand_probes_hold(self, function: _FunctionState, test: ast.expr, depth: int, body: bool) -> None:
+        """`if "items" in inspect(order).dict and order.items:`: the body runs where every
+        probe among an `and`'s operands held; the other side, where every one of an `or`'s
+        failed (`getters.loaded_probe` takes a single probe only)."""
+        for probe in _operand_probes(test, body):
+            self._probe_holds(function, probe, depth, body)
 
     def _probed_path(self, function: _FunctionState, subject: ast.expr) -> ParameterPath | None:
         """The parameter path a probe asks about: `order` of `order.__dict__`, of
@@ -2680,6 +2707,14 @@ def _constructor_names(call: ast.Call) -> tuple[tuple[str, str], ...]:
     return tuple(
         (key, argument.id) for key, argument in _arguments(call) if key != "self" and type(argument) is ast.Name
     )
+
+
+def _operand_probes(test: ast.expr, body: bool) -> list[tuple[bool, str | None, ast.expr]]:
+    """The loaded probes among the operands of an `and` (for the side where it holds, `body`)
+    or of an `or` (for the side where it fails)."""
+    if not isinstance(test, ast.BoolOp) or isinstance(test.op, ast.And) is not body:
+        return []
+    return [probe for operand in test.values if (probe := loaded_probe(operand)) is not None]
 
 
 def _arguments(call: ast.Call) -> list[tuple[str, ast.expr]]:

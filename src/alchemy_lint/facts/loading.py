@@ -2322,15 +2322,35 @@ class _LoadingWalker:
         in state.unloaded`, `exp.is_relationship_loaded("runs")`): on the side where the test says
         the relationship is loaded, a read of it loads nothing (the test runs no SQL); after
         `if "runs" not in inspect(exp).dict: return`, the side that goes on is that one."""
+        if isinstance(test, ast.BoolOp) and loaded_probe(test) is None:
+            # `if "runs" in inspect(exp).dict and exp.runs:`: the body runs where every operand
+            # of an `and` held; the other side, where every operand of an `or` failed.
+            every = isinstance(test.op, ast.And)
+            for operand in test.values:
+                found = self.loaded_relationship(operand)
+                if found is not None and found[2] is every:
+                    self.mark_loaded(body if every else orelse, found[0], found[1])
+            return
+        found = self.loaded_relationship(test)
+        if found is not None:
+            name, relationship, loaded = found
+            self.mark_loaded(body if loaded else orelse, name, relationship)
+
+    @staticmethod
+    def mark_loaded(env: _Env, name: str, relationship: str) -> None:
+        current = env.get(name)
+        if isinstance(current, _Object) and current.stage is None:
+            env[name] = replace(current, loaded=current.loaded | {relationship})
+
+    def loaded_relationship(self, test: ast.expr) -> tuple[str, str, bool] | None:
+        """The name and relationship a loaded probe asks about, and whether it is loaded where
+        the test holds (True) or where it fails (False)."""
         probe = loaded_probe(test)
         if probe is None:
-            return
+            return None
         loaded, relationship, subject = probe
         name = self.probed_name(subject) if relationship is not None else None
-        env = body if loaded else orelse
-        current = env.get(name) if name is not None else None
-        if name is not None and relationship is not None and isinstance(current, _Object) and current.stage is None:
-            env[name] = replace(current, loaded=current.loaded | {relationship})
+        return (name, relationship, loaded) if name is not None and relationship is not None else None
 
     def probed_name(self, subject: ast.expr) -> str | None:
         """The name a loaded probe asks about: `exp` of `inspect(exp)`, of `state` after `state =
@@ -2719,6 +2739,7 @@ class _LoadingWalker:
         saved = self.holding
         last = len(node.values) - 1
         values: list[_Value | None] = []
+        probed: dict[str, tuple[_Value, _Value | None]] = {}
         for position, operand in enumerate(node.values):
             values.append(self.expr(operand, env))
             if position < last:
@@ -2726,8 +2747,29 @@ class _LoadingWalker:
                 passed = holds if isinstance(node.op, ast.And) else fails
                 if passed:
                     self.holding = self.holding | frozenset(passed)
+                self.probe_operand(operand, isinstance(node.op, ast.And), env, probed)
         self.holding = saved
+        for name, (before, marked) in probed.items():
+            if env.get(name) is marked:
+                env[name] = before  # after the operands, the probe may have failed
         return values
+
+    def probe_operand(
+        self, operand: ast.expr, held: bool, env: _Env, probed: dict[str, tuple[_Value, _Value | None]]
+    ) -> None:
+        """`"runs" in inspect(exp).dict and exp.runs`: the operands after a probe run only where
+        it held (failed, for `or`), so there the relationship is loaded. `probed` keeps what
+        each name held before and what the probe made of it, for the walk to restore after the
+        last operand unless an operand bound the name since."""
+        found = self.loaded_relationship(operand)
+        if found is None or found[2] is not held:
+            return
+        name, relationship, _ = found
+        current = env.get(name)
+        if isinstance(current, _Object) and current.stage is None:
+            self.mark_loaded(env, name, relationship)
+            before = probed[name][0] if name in probed else current
+            probed[name] = (before, env.get(name))
 
     def keyed(self, node: ast.Dict, env: _Env) -> _Keyed | None:
         """`{"chat": chat, "limit": 10}`: what each constant string key holds, when one holds
