@@ -9,6 +9,7 @@ applies suppressions.
 from __future__ import annotations
 
 import ast
+import contextlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -52,6 +53,7 @@ from alchemy_lint.sources import (
     unshadowed,
     without_aliases,
 )
+from alchemy_lint.workspaces import sibling_projects
 
 # The facts, index and rules packages (and the outlines of the index) are imported where they
 # are used: a run that finds every finding in the cache needs none of them, and importing them
@@ -414,6 +416,8 @@ class DiskProject:
         self._index: ProjectIndex | None = None
         #: Folders below the root that are projects of their own (not part of this index).
         self.nested_roots: tuple[Path, ...] = ()
+        #: The files of sibling projects read for the index alone (`_library_sources`).
+        self.outside: frozenset[Path] = frozenset()
         #: The name the files import the root folder by, when no marker names it (`imported_root_name`).
         self.root_name: str | None = None
 
@@ -892,8 +896,14 @@ def read_project(
     with profile.phase("read"):
         display = _PathNames(root)
         read = [read_source_file(path, *display.names(path), modules, manifest) for path in paths]
-        if nested_roots and is_project_root(root):
-            read.extend(_library_sources(root, settings, nested_roots, read, display, modules, manifest, cache))
+        siblings = sibling_projects(root) if files is None and is_project_root(root) else []
+        outside: list[SourceFile] = []
+        if (nested_roots or siblings) and is_project_root(root):
+            libraries = _library_sources(
+                root, settings, nested_roots, siblings, read, display, modules, manifest, cache
+            )
+            outside = [source for source in libraries if not source.path.is_relative_to(root)]
+            read.extend(libraries)
         read, root_name = named_below_root(root, read)
         sources = unshadowed(without_aliases(read), ModuleNames(root, root_name))
         if manifest is not None:
@@ -903,6 +913,7 @@ def read_project(
         project.stats.files_unchanged += manifest.unchanged
     project.nested_roots = tuple(nested_roots)
     project.root_name = root_name
+    project.outside = frozenset(source.path for source in outside)
     return project
 
 
@@ -910,6 +921,7 @@ def _library_sources(
     root: Path,
     settings: Settings,
     nested_roots: list[Path],
+    siblings: list[Path],
     read: list[SourceFile],
     display: _PathNames,
     modules: ModuleNames,
@@ -920,22 +932,40 @@ def _library_sources(
     and that run with the same settings: they are checked as part of this project, so that its
     calls into them resolve, and are no projects of their own any more (taken off `nested_roots`).
 
+    And the files of the sibling projects it imports (`workspaces.sibling_projects`): read for
+    its index alone, not checked (they are outside the folder checked; checked from the
+    workspace's top, each is a project of its own).
+
     Only a project's (a folder with a marker): a folder checked as it is may be anything (a
     checkout whose scripts import its backend, or a folder named as the package it holds)."""
     own = {source.module.partition(".")[0] for source in read}
-    libraries = imported_libraries(nested_roots, read, own, cache)
+    libraries = imported_libraries([*nested_roots, *siblings], read, own, cache)
     found: list[SourceFile] = []
     for library in libraries:
-        try:
-            same = load_settings(library).cache_key() == load_settings(root).cache_key()
-        except ConfigError:
-            same = False
-        if not same:
-            continue
-        nested_roots.remove(library)
-        for path in python_files(library, settings, root, nested_roots):
-            found.append(read_source_file(path, *display.names(path), modules, manifest))
+        if library in nested_roots:
+            try:
+                same = load_settings(library).cache_key() == load_settings(root).cache_key()
+            except ConfigError:
+                same = False
+            if not same:
+                continue
+            nested_roots.remove(library)
+            walked = nested_roots
+        else:
+            walked = []  # a sibling's own nested projects are no part of this one
+        for path in python_files(library, settings, root, walked):
+            found.append(read_source_file(path, *_library_names(display, library, root, path), modules, manifest))
     return found
+
+
+def _library_names(display: _PathNames, library: Path, root: Path, path: Path) -> tuple[str, str]:
+    """`_PathNames.names`, with a sibling's file shown relative to the working folder
+    (`../shared/src/shared/models.py`) rather than as an absolute path."""
+    shown, relative = display.names(path)
+    if not library.is_relative_to(root) and os.path.isabs(shown):
+        with contextlib.suppress(ValueError):  # another drive on Windows
+            shown = os.path.relpath(path).replace(os.sep, "/")
+    return shown, relative
 
 
 class _PathNames:
@@ -1110,7 +1140,7 @@ def _checked_sources(project: DiskProject, given_paths: Sequence[Path], nested_r
     modules = project.module_names()
     for given in given_paths:
         if resolved(given) == project.root:
-            chosen.update(project.sources)
+            chosen.update((path, source) for path, source in project.sources.items() if path not in project.outside)
             nested_roots.extend(project.nested_roots)
             continue
         for path in python_files(given, project.settings, project.root, nested_roots):
