@@ -14,6 +14,7 @@ from alchemy_lint.facts.flow import Flow
 from alchemy_lint.facts.gathering import gathered_parameters
 from alchemy_lint.facts.model import Scope, SessionUse, SpawnedWork, StoredValue, TaskSpawn
 from alchemy_lint.facts.reaches import ReachFinder
+from alchemy_lint.facts.starting import started_parameters
 from alchemy_lint.facts.values import Binding, Held, Origin, Reach, ReachKind, StepKind, ValueRef, ValueTable
 from alchemy_lint.resolve import NameTable, dotted_parts, expression_text, qualify
 
@@ -96,6 +97,8 @@ class _PendingSpawn:
     outlives_loop: bool = False
     callee: tuple[Origin, ...] = ()
     argument: str = ""
+    #: What the task runs, as written (`coro` of `create_task(coro)`), for `started_parameters`.
+    started: list[ast.expr] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -106,8 +109,9 @@ class _FunctionRecord:
     spawn_nodes: dict[int, _PendingSpawn] = field(default_factory=dict)
     #: (name, line) where a name is awaited or handed to gather/wait: a task kept there is joined.
     joined: list[tuple[str, int]] = field(default_factory=list)
-    #: The function's own uses of candidate sessions after its first spawn, with their calls.
-    uses: list[tuple[SessionUse, ast.Call]] = field(default_factory=list)
+    #: The function's own uses of candidate sessions after its first spawn, with their calls
+    #: and the line where the name they use was bound (None: not bound in the function).
+    uses: list[tuple[SessionUse, ast.Call, int | None]] = field(default_factory=list)
     loops: list[ast.AST] = field(default_factory=list)
     #: Task group name -> (kind, first line, last line of its `async with` block).
     groups: dict[str, tuple[str, int, int]] = field(default_factory=dict)
@@ -117,6 +121,9 @@ class _FunctionRecord:
     #: (`pending.append(("label", load(s)))`), each with its text, for a comprehension that
     #: takes that item out.
     positioned: dict[str, dict[int, list[tuple[str, Held]]]] = field(default_factory=dict)
+    #: Names bound to a list, set, dict or tuple display or comprehension: their methods
+    #: (`result.extend(...)`) run no statement, whatever the items hold.
+    containers: set[str] = field(default_factory=set)
 
 
 class ConcurrencyRecorder:
@@ -129,6 +136,8 @@ class ConcurrencyRecorder:
         self._script_lines: list[tuple[int, int]] = []
         #: The parameters the function last left gathers (see `facts/gathering.py`).
         self.gathered: tuple[str, ...] = ()
+        #: The parameters the function last left makes a task of (see `facts/starting.py`).
+        self.started: tuple[str, ...] = ()
 
     def scan_module(self, tree: ast.Module) -> None:
         """Note `if __name__ == "__main__":` blocks: a script's own run, not state kept for reuse."""
@@ -148,6 +157,7 @@ class ConcurrencyRecorder:
     def leave_function(self) -> tuple[TaskSpawn, ...]:
         record = self.records.pop()
         self.gathered = self._gathered(record)
+        self.started = self._started(record)
         finished = [(pending.node, self._finish(record, pending)) for pending in record.spawns]
         if not any(spawn.detached for _, spawn in finished):
             return tuple(spawn for _, spawn in finished)
@@ -166,11 +176,14 @@ class ConcurrencyRecorder:
         if not spawn.detached:
             return spawn
         span = (spawn.line, spawn.col, spawn.end_line, spawn.end_col)
+        # (A use of a name bound again since the task started is of another value:
+        # `async with factory() as session:` opened anew after it.)
         uses = tuple(
             use
-            for use, use_node in record.uses
+            for use, use_node, bound in record.uses
             if spawn.line < use.line <= spawn.window_end
             and not _inside(use.line, use.col, span)
+            and (bound is None or bound <= spawn.line)
             and flow.can_follow(node, use_node)
         )
         others = tuple(
@@ -189,6 +202,16 @@ class ConcurrencyRecorder:
         return gathered_parameters(
             function, gathers, lambda expr: qualify(expr, table) if dotted_parts(expr) is not None else None
         )
+
+    @staticmethod
+    def _started(record: _FunctionRecord) -> tuple[str, ...]:
+        started = [
+            expr for pending in record.spawns if pending.detached and not pending.callee for expr in pending.started
+        ]
+        function = record.function
+        if not started or not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return ()
+        return started_parameters(function, started)
 
     @property
     def record(self) -> _FunctionRecord | None:
@@ -215,13 +238,17 @@ class ConcurrencyRecorder:
         if record is None or value is None or not isinstance(target, ast.Name):
             return
         record.positioned.pop(target.id, None)
+        if isinstance(value, (*_LITERAL_COLLECTIONS, ast.Dict, ast.DictComp)):
+            record.containers.add(target.id)
+        else:
+            record.containers.discard(target.id)
         if isinstance(value, (ast.List, ast.Tuple)):
             # `pending = [("first", load(s, 1)), ("second", load(s, 2))]`
             for item in value.elts:
                 if _plain_tuple(item):
                     self._put_positioned(record, target.id, item.elts)
         inner = value.value if isinstance(value, ast.Await) else value
-        for pending in self._spawns_in(inner, record):
+        for pending in self._spawns_in(inner, record, handed=True):
             pending.holder = target.id
 
     def keeps_task(self, value: ast.expr) -> bool:
@@ -280,8 +307,10 @@ class ConcurrencyRecorder:
             and len(node.args) == 1
         ):
             self.extend(func.value.id, node.args[0], node.lineno, node.col_offset)
-        elif awaited and (node.args or node.keywords):
-            self._through_helper(record, node)
+        else:
+            handed = awaited and (node.args or node.keywords) and self._through_helper(record, node)
+            if not handed and node.args:
+                self._through_starter(record, node)
         if record.spawns:  # a use before the first spawn never runs beside a task
             self._record_uses(record, node)
 
@@ -302,7 +331,7 @@ class ConcurrencyRecorder:
         record.spawns.append(pending)
         record.spawn_nodes[id(node)] = pending
 
-    def _through_helper(self, record: _FunctionRecord, node: ast.Call) -> None:
+    def _through_helper(self, record: _FunctionRecord, node: ast.Call) -> bool:
         """`await bounded_gather([load(s, i) for i in ids])`: a collection of awaitables that
         reach a session, handed to a callee that may run them at once (the index decides)."""
         for argument, value in _collections(node):
@@ -312,7 +341,49 @@ class ConcurrencyRecorder:
                 pending = _PendingSpawn(_short(node.func), node, work, detached=False, callee=callee, argument=argument)
                 record.spawns.append(pending)
                 record.spawn_nodes[id(node)] = pending
+                return True
+        return False
+
+    def _through_starter(self, record: _FunctionRecord, node: ast.Call) -> None:
+        """`spawn(load(s))`, `await timer.start(0.5, load, s)`: a coroutine that reaches a
+        session, or a callable with the session among the arguments after it, handed to a
+        callee that may make a task of it (the index decides, `Summaries.starts`). The task
+        runs beside the caller whether or not the call is awaited."""
+        for position, argument in enumerate(node.args):
+            if isinstance(argument, ast.Starred):
                 return
+            if isinstance(argument, ast.Call):
+                work = self._work_of(argument, is_collection=False)
+            elif self._callable_reference(argument) and position + 1 < len(node.args):
+                rest = node.args[position + 1 :]
+                if any(isinstance(item, ast.Starred) for item in rest):
+                    return
+                work = self._work_of(_as_call(argument, rest), is_collection=False)
+                if work:
+                    work = [replace(item, text=_short(node)) for item in work]
+            else:
+                continue
+            if work:
+                callee = self.builder.origins_of(node)
+                if not callee:
+                    return  # (a builtin, or a callee the facts cannot name: nothing to ask the index)
+                entry = _short(node.func)
+                pending = _PendingSpawn(entry, node, work, detached=True, callee=callee, argument=str(position))
+                if record.loops:
+                    loop = record.loops[-1]
+                    pending.loop_start = getattr(loop, "lineno", 0)
+                    pending.loop_end = getattr(loop, "end_lineno", None)
+                record.spawns.append(pending)
+                record.spawn_nodes[id(node)] = pending
+                return
+
+    def _callable_reference(self, argument: ast.expr) -> bool:
+        """A name that may be a function handed on as it is (`load`, `self.load`, `repo.load`):
+        not one bound in this function, which holds a value it made."""
+        if isinstance(argument, ast.Attribute):
+            return dotted_parts(argument) is not None
+        values = self.builder.values
+        return isinstance(argument, ast.Name) and (values is None or argument.id not in values.bindings)
 
     def _task(
         self,
@@ -325,6 +396,7 @@ class ConcurrencyRecorder:
     ) -> None:
         work = [w for arg in arguments for w in self._work_of(arg, is_collection=False)]
         pending = _PendingSpawn(entry, node, work, detached=True, awaited=awaited, holder=record.holders.get(id(node)))
+        pending.started = arguments
         if group is not None:
             pending.group_end = group[1]
         if record.loops:
@@ -388,17 +460,21 @@ class ConcurrencyRecorder:
             return None
         return binding.ref.holds
 
-    def _spawns_in(self, value: ast.expr, record: _FunctionRecord) -> list[_PendingSpawn]:
-        """Task spawns whose result `value` keeps: `t = create_task(...)`, `[create_task(...) for ...]`."""
+    def _spawns_in(self, value: ast.expr, record: _FunctionRecord, *, handed: bool = False) -> list[_PendingSpawn]:
+        """Task spawns whose result `value` keeps: `t = create_task(...)`, `[create_task(...) for ...]`.
+        `handed`: also a call that may start one in a callee (`t = spawn(load(s))`), which the
+        index alone can tell."""
         if isinstance(value, _COMPREHENSIONS):
             value = value.elt
         elif isinstance(value, ast.DictComp):
             # `{create_task(load(s, k)): k for k in keys}`: the tasks are its keys (or values).
-            return self._spawns_in(value.key, record) + self._spawns_in(value.value, record)
+            return self._spawns_in(value.key, record, handed=handed) + self._spawns_in(
+                value.value, record, handed=handed
+            )
         elif isinstance(value, (ast.List, ast.Tuple, ast.Set)):
-            return [p for item in value.elts for p in self._spawns_in(item, record)]
+            return [p for item in value.elts for p in self._spawns_in(item, record, handed=handed)]
         found = record.spawn_nodes.get(id(value)) if isinstance(value, ast.Call) else None
-        return [found] if found is not None and found.detached else []
+        return [found] if found is not None and found.detached and (handed or not found.callee) else []
 
     def _taken_items(self, expr: ast.expr) -> list[tuple[str, Held]] | None:
         """The items a comprehension takes out of a list of tuples, at one position:
@@ -519,6 +595,7 @@ class ConcurrencyRecorder:
             window_end=window_end,
             callee=pending.callee,
             argument=pending.argument,
+            holder=pending.holder if pending.callee else None,
         )
 
     def _many_per_loop(self, record: _FunctionRecord, pending: _PendingSpawn) -> list[SpawnedWork]:
@@ -544,15 +621,24 @@ class ConcurrencyRecorder:
         finder = self.builder.reaches
         found: list[Reach] = []
         func = node.func
-        if isinstance(func, ast.Attribute):
+        if isinstance(func, ast.Attribute) and not (
+            isinstance(func.value, ast.Name) and func.value.id in record.containers
+        ):
             found.extend(finder.reaches(func.value, ReachKind.METHOD_CALL))
+        # (A name that keeps what a project helper started, `first = spawn(load(s))`, holds
+        # a task: gathering it joins the task, it runs nothing of its own.)
+        kept = {pending.holder for pending in record.spawns if pending.callee and pending.holder}
         for arg in node.args:
-            if not isinstance(arg, ast.Call):
+            if not isinstance(arg, ast.Call) and not (isinstance(arg, ast.Name) and arg.id in kept):
                 found.extend(finder.reaches(arg))
         for keyword in node.keywords:
             if not isinstance(keyword.value, ast.Call):
                 found.extend(finder.reaches(keyword.value))
-        record.uses.extend((SessionUse(r.ref, node.lineno, node.col_offset), node) for r in found[:_MAX_REACHES])
+        binding_line = self.builder.binding_line
+        record.uses.extend(
+            (SessionUse(r.ref, node.lineno, node.col_offset), node, binding_line(r.ref.text.split(".", 1)[0]))
+            for r in found[:_MAX_REACHES]
+        )
 
     # -- values kept for reuse (ASA202) -------------------------------------------
 

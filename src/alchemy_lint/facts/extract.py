@@ -684,6 +684,7 @@ class _FactsBuilder(FastNodeVisitor):
             self.visit(statement)
         task_spawns = self.concurrency.leave_function()
         gathered = self.concurrency.gathered
+        started = self.concurrency.started
         invocations = self.invocations.leave_function(node.name, qualname)
         self.kept.leave_function(node)
         response_model = self._response_model(node)
@@ -743,6 +744,7 @@ class _FactsBuilder(FastNodeVisitor):
                 returned=tuple(state.returned_values),
                 task_spawns=task_spawns,
                 gathered_parameters=gathered,
+                started_parameters=started,
                 returns=returned_target(node.returns, table),
                 returns_items=returned_items(node.returns, table),
                 loading=loading,

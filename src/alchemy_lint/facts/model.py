@@ -428,6 +428,9 @@ class FunctionFacts:
     #: Parameters whose items the function runs at once as awaitables (a project's own
     #: `gather` helper over a list of coroutines, see `facts/gathering.py`).
     gathered_parameters: tuple[str, ...] = ()
+    #: Parameters that reach what the function makes a task of (a project's own `spawn` or
+    #: timer helper, see `facts/starting.py`); `*` for its `*args`.
+    started_parameters: tuple[str, ...] = ()
 
 
 @record
@@ -683,6 +686,9 @@ class TaskSpawn:
     #: gathers that parameter (the index decides).
     callee: tuple[Origin, ...] = ()
     argument: str = ""
+    #: The name that keeps the task (`first = spawn(load(s))`): through a project helper that
+    #: starts one, the name holds the task, not work of its own.
+    holder: str | None = None
 
 
 @record

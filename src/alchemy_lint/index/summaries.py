@@ -26,6 +26,7 @@ from alchemy_lint.facts.model import (
     SourceKind,
 )
 from alchemy_lint.facts.proxies import PROXY
+from alchemy_lint.facts.starting import VARIADIC
 from alchemy_lint.facts.values import Origin, OriginKind, StepKind, paths_below, within
 from alchemy_lint.index.constructed import kept_paths
 from alchemy_lint.index.executing import Executes
@@ -132,6 +133,20 @@ class Summaries:
         for function in self.callees(callee):
             parameter = self.parameter(function, argument)
             if parameter is not None and parameter in function.gathered_parameters:
+                return True
+        return False
+
+    def starts(self, callee: tuple[Origin, ...], argument: str) -> bool:
+        """Whether a call hands a coroutine, or a callable followed by its arguments, as
+        `argument` to a project function that makes a task of it (`spawn(load(s))` over
+        `asyncio.create_task`, `timer.start(0.5, load, s)`)."""
+        for function in self.callees(callee):
+            if not function.started_parameters:
+                continue
+            parameter = self.parameter(function, argument)
+            if parameter is None and argument.isdigit():
+                parameter = VARIADIC  # a position past the named ones lands in `*args`
+            if parameter in function.started_parameters:
                 return True
         return False
 

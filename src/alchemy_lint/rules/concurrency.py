@@ -6,7 +6,7 @@ ASA201 reads the task spawns the facts record per function; ASA202 the values ke
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from alchemy_lint.facts.model import FunctionFacts, SpawnedWork, StoredValue, TaskSpawn
 from alchemy_lint.facts.values import Reach, ReachKind, ValueRef
@@ -256,10 +256,14 @@ def check_session_shared(rule: Rule, context: FileContext) -> Iterator[Finding]:
         if not function.task_spawns:
             continue
         sessions = _Sessions(context, function)
+        tasks = _started_tasks(context, function)
         for spawn in function.task_spawns:
-            if spawn.callee and not context.index.summaries.gathers(spawn.callee, spawn.argument):
-                continue  # (a collection handed to a function that does not run it at once)
-            details = _detached(spawn, function, sessions) if spawn.detached else _gathered(spawn, sessions)
+            if spawn.callee and not _runs_at_once(context, spawn):
+                continue  # (handed to a function that does not run it beside the caller)
+            if spawn.detached:
+                details = _detached(spawn, function, sessions, context)
+            else:
+                details = _gathered(replace(spawn, work=tuple(w for w in spawn.work if w.text not in tasks)), sessions)
             for shared, detail in details:
                 yield rule.report(
                     context,
@@ -284,7 +288,27 @@ def _gathered(spawn: TaskSpawn, sessions: _Sessions) -> Iterator[tuple[_Shared, 
             yield shared, f"it reaches {len(hits)} awaitables of {spawn.entry}(): {shown}{how}"
 
 
-def _detached(spawn: TaskSpawn, function: FunctionFacts, sessions: _Sessions) -> Iterator[tuple[_Shared, str]]:
+def _started_tasks(context: FileContext, function: FunctionFacts) -> frozenset[str]:
+    """The names that keep a task a project helper started (`first = spawn(load(s))`): awaiting
+    or gathering them joins that task, which is judged where it starts, and runs nothing more."""
+    return frozenset(
+        spawn.holder
+        for spawn in function.task_spawns
+        if spawn.detached and spawn.callee and spawn.holder is not None and _runs_at_once(context, spawn)
+    )
+
+
+def _runs_at_once(context: FileContext, spawn: TaskSpawn) -> bool:
+    """A spawn through a project function: a collection it gathers, or what it makes a task of."""
+    summaries = context.index.summaries
+    if spawn.detached:
+        return summaries.starts(spawn.callee, spawn.argument)
+    return summaries.gathers(spawn.callee, spawn.argument)
+
+
+def _detached(
+    spawn: TaskSpawn, function: FunctionFacts, sessions: _Sessions, context: FileContext
+) -> Iterator[tuple[_Shared, str]]:
     for identity, shared in sessions.shared(spawn.work).items():
         hits = shared.hits
         how = _how([(way, via) for _, way, via in hits])
@@ -294,7 +318,9 @@ def _detached(spawn: TaskSpawn, function: FunctionFacts, sessions: _Sessions) ->
         others = [
             other.line
             for other in function.task_spawns
-            if other.line in spawn.racing_spawns and identity in sessions.shared(other.work)
+            if other.line in spawn.racing_spawns
+            and (not other.callee or _runs_at_once(context, other))
+            and identity in sessions.shared(other.work)
         ]
         if others:
             yield shared, f"the task of {spawn.entry}() runs with it beside the task started at line {others[0]}{how}"
@@ -361,8 +387,14 @@ SESSION_SHARED_ACROSS_TASKS = Rule(
         "bounded `gather` helper does) to `asyncio.gather`/`wait`/`as_completed`: "
         "`await bounded_gather([load(s, i) for i in ids])` counts, a helper that awaits them in "
         "turn does not. "
+        "So does a project function that makes a task of what it is handed: `spawn(load(s))` over a "
+        "helper that passes its coroutine to `create_task`/`ensure_future` (or to a task group), and "
+        "`timer.start(0.5, load, s)` over one whose task runs a nested coroutine calling "
+        "`callback(*args)`, start a task beside the caller, awaited or not; a helper that awaits the "
+        "coroutine itself, or makes a task of another of its arguments, does not. "
         "A task started with `create_task` is concurrent with the code that "
-        "started it until it is awaited, so the spawner's own use of the session in that window counts. "
+        "started it until it is awaited, so the spawner's own use of the session in that window counts "
+        "(a method of a list, set or dict built in the function is no use of it, whatever its items hold). "
         "`session.delete(obj)` counts only when it may run a statement: SQLAlchemy loads an unloaded "
         "relationship on delete only along a `cascade` that includes `delete` (`all` does) without "
         "`passive_deletes=True`. When `obj`'s model is known (an annotation `Order`, or an item of a "
