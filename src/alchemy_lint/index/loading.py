@@ -992,6 +992,8 @@ class UnloadedRead:
     #: Where the callee reads it: function qualname and line (the innermost reader).
     function: str
     line: int
+    #: The callee replaces the collection (`member.tags = tags`) rather than reading it.
+    replaced: bool = False
 
 
 def first_unloaded(
@@ -1003,30 +1005,37 @@ def first_unloaded(
     depth: int = 0,
     in_session: Container[str] = frozenset(),
     set_below: tuple[tuple[str, ...], ...] = (),
+    *,
+    replaced: bool = False,
 ) -> UnloadedRead | None:
     """Walk `read` (a callee's path off the object) and give the first relationship on it that
     is not loaded; methods and properties of the models on the way are followed. `set_below`:
-    what the reader set below the object of the method `read` ends in (see `Read.assigned`)."""
+    what the reader set below the object of the method `read` ends in (see `Read.assigned`).
+    `replaced`: the reader replaces what the path ends in, which loads it only when it is a
+    collection (SQLAlchemy loads the old collection of a persistent object for its history)."""
     model = target.model
     chain = list(target.path)
     here = loaded
     direct = target.direct
+    last = len(read) - 1
     for position, name in enumerate(read):
         if name == "[]":
             continue
         relationship = index.relationships(model).get(name)
+        if replaced and position == last and (relationship is None or relationship.is_collection is not True):
+            return None  # a column or a scalar relationship: setting it loads nothing
         if relationship is None:
             rest = read[position + 1 :]
             rewritten = index.summaries.member_read(model, name, rest) if rest and not set_below else None
             if rewritten is not None and depth < _MAX_DEPTH:
                 # `rev.owner().revisions`: the read goes on from what the method hands back.
                 at = ObjectTarget(target.source, tuple(chain), model, direct)
-                return first_unloaded(index, at, here, rewritten, where, depth + 1, in_session)
+                return first_unloaded(index, at, here, rewritten, where, depth + 1, in_session, replaced=replaced)
             return _through_method(index, model, name, chain, target, here, rest, depth, in_session, set_below)
         access = AccessTarget(target.source, tuple(chain), model, relationship)
         state = relationship_loaded(access, name, here, direct, in_session, index)
         if state is False:
-            return UnloadedRead(access, name, *where)
+            return UnloadedRead(access, name, *where, replaced=replaced and position == last)
         if state is None or relationship.target is None:
             return None
         if _set_by_code_itself(target.source, name, here, direct):
@@ -1059,7 +1068,15 @@ def _through_method(
         if read.guarded or within(read.path, set_below):
             continue
         unloaded = first_unloaded(
-            index, at, loaded, read.path, (read.function, read.line), depth + 1, in_session, read.assigned
+            index,
+            at,
+            loaded,
+            read.path,
+            (read.function, read.line),
+            depth + 1,
+            in_session,
+            read.assigned,
+            replaced=read.replaced,
         )
         if unloaded is not None:
             return unloaded
