@@ -232,9 +232,14 @@ def _resolve_call(
             session is None or is_async_session(index, session) is False
         ):
             return None
-        prefix = inner.prefix + returned.path
-        if prefix != inner.prefix and inner.is_collection:
+        walked, listed = returned.path, returned.is_collection or inner.is_collection
+        if returned.source.kind is SourceKind.CALL and walked[:1] == ("[]",) and inner.is_collection:
+            # Elements of the list a call returned (`found.extend(await repo.by_league(i))`, `[m for
+            # m in matches if m.live]`, `matches[0]`), or what they reach: as many as it returned.
+            walked, listed = walked[1:], returned.is_collection
+        elif walked and inner.is_collection:
             return None
+        prefix = inner.prefix + walked
         reached, withheld = _reached(inner.maybe_loaders, returned.source, settled)
         resolved = ResolvedSource(
             inner.kind,
@@ -245,7 +250,7 @@ def _resolve_call(
             inner.loaders_known or _passes_no_options(returned.source, settled),
             prefix,
             loaded_through_calls(index, function.loading, returned.loaded) if not returned.path else (),
-            returned.is_collection or inner.is_collection,
+            listed,
             inner.function,
             reached,
             inner.withheld + withheld,

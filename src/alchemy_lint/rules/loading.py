@@ -773,7 +773,9 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
         "says: where nothing else loaded it (a loader of its own beside the wildcard, a `refresh()` that "
         "names it), its read raises `InvalidRequestError` and is reported. Objects that a "
         "project function returns are judged by that function's query (its summary in the project "
-        "index), across modules and through `self.repo.method(...)`. An object handed "
+        "index), across modules and through `self.repo.method(...)`, also through a list a helper "
+        "filled from such a call (`found.extend(await repo.page(i))`, `found += ...`) or a comprehension "
+        "filtered them into (`live = [m for m in matches if m.live]`, then `live[0]`). An object handed "
         "to a helper is judged by what the helper reads, and by a collection it replaces "
         '(`member.tags = tags`, which loads the old one); formatting it (`f"{obj}"`, `str(obj)`, `repr(obj)`, '
         "`print(obj)`) by what its model's `__str__` reads (`__repr__` where no class of the model "
