@@ -177,7 +177,8 @@ async def refreshed_items(session: AsyncSession, order_id: int) -> int:
 
 async def items_set_by_the_callee(session: AsyncSession, order_id: int) -> int:
     order = await session.get(Order, order_id)
-    order = await with_items(session, order, [])
+    # (The callee's `order.items = items` loads the old, unloaded collection first: the call.)
+    order = await with_items(session, order, [])  # ASA301
     return len(order.items)
 
 

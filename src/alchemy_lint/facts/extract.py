@@ -1212,6 +1212,7 @@ class _FactsBuilder(FastNodeVisitor):
             self._bind_target(target, node.value, None, node)
             if not isinstance(target, ast.Name):
                 self._changes_copy(target)
+                self._record_replacement(target, node.value)
                 self.visit(target)
         function = self.function
         if function is not None and type(single) is ast.Name:
@@ -1251,9 +1252,27 @@ class _FactsBuilder(FastNodeVisitor):
             self.kept.on_assign(node.target, node.value)
         self._bind_target(node.target, node.value, node.annotation, node)
         if not isinstance(node.target, ast.Name):
+            if node.value is not None:
+                self._record_replacement(node.target, node.value)
             self.visit(node.target)
 
+    def _record_replacement(self, target: ast.expr, value: ast.expr) -> None:
+        """`member.tags = tags` on a parameter: a replacement of what the path ends in, which loads
+        the old collection of a persistent object (a caller's object handed over unloaded). A value
+        that can be no collection (a constant, an f-string, a comparison) replaces a column; an
+        `__init__` sets up an object no session holds yet, which loads nothing."""
+        function = self.function
+        if function is None or type(target) is not ast.Attribute or isinstance(value, _NO_COLLECTION):
+            return
+        if function.qualname.endswith(".__init__"):
+            return
+        self._record_parameter_read(function, target, self.parameter_path(target), replaced=True)
+
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        function = self.function
+        if function is not None and type(node.target) is ast.Attribute:
+            # `member.tags += extra` reads `member.tags` before it sets it.
+            self._record_parameter_read(function, node.target, self.parameter_path(node.target))
         self.generic_visit(node)
         self._changes_copy(node.target)
         if type(node.target) is ast.Name and type(node.op) is ast.Add:
@@ -1979,12 +1998,18 @@ class _FactsBuilder(FastNodeVisitor):
         return tuple(sorted(path[0] for name, path in function.assigned_paths if name == parameter and len(path) == 1))
 
     def _record_parameter_read(
-        self, function: _FunctionState, node: ast.expr, found: ParameterPath | None, through: HandedBack | None = None
+        self,
+        function: _FunctionState,
+        node: ast.expr,
+        found: ParameterPath | None,
+        through: HandedBack | None = None,
+        *,
+        replaced: bool = False,
     ) -> None:
         reads = function.parameter_reads if through is None else function.handed_back_reads
         limit = _MAX_PARAMETER_READS if through is None else _MAX_HANDED_BACK_READS
-        if found is None or not found[1] or len(reads) >= limit:
-            return
+        if found is None or not found[1] or len(reads) >= (limit // 2 if replaced else limit):
+            return  # (replacements, mostly of columns, leave half the room to reads)
         if function.assigned_paths and _set_by_the_code(function.assigned_paths, found):
             return
         if self._probes_loading(function) or (function.loaded_probes and self._probed_loaded(function, found)):
@@ -1997,19 +2022,30 @@ class _FactsBuilder(FastNodeVisitor):
         guard = self._guard(function)
         guarded = self._guards_loading(function)
         known = reads.get(key)
+        if known is not None and known.replaced != replaced:
+            if replaced:
+                return  # (a read of it, judged for any relationship, says more)
+            known = None  # replaced on one path, read on another: the read is the one to judge
         if known is None:
             assigned = (
                 _assigned_below(function.assigned_paths, found[0], found[1][:-1]) if function.assigned_paths else ()
             )
             reads[key] = ParameterRead(
-                found[0], found[1], node.lineno, node.col_offset, guard, assigned, through, guarded
+                found[0], found[1], node.lineno, node.col_offset, guard, assigned, through, guarded, replaced=replaced
             )
         else:
             if known.guard and known.guard != guard:
                 # Read under two different conditions: it needs only what both need.
                 weaker = weakest(known.guard, guard)
                 known = ParameterRead(
-                    known.parameter, known.path, known.line, known.col, weaker, through=through, guarded=known.guarded
+                    known.parameter,
+                    known.path,
+                    known.line,
+                    known.col,
+                    weaker,
+                    through=through,
+                    guarded=known.guarded,
+                    replaced=known.replaced,
                 )
             if known.guarded and not guarded:
                 # Also read outside the guard: no probe, and that read is the one to name.
@@ -2316,6 +2352,8 @@ _MAX_HANDED_BACK_READS = 32
 #: Annotations of parameters that are never an ORM object a call could give back.
 _NO_OBJECT_MODULES = ("uuid.", "datetime.", "decimal.", "pathlib.", "collections.", "typing.")
 _MAX_PARAMETER_READS = 64
+#: Values assigned to an attribute that cannot be a relationship's collection.
+_NO_COLLECTION = (ast.Constant, ast.JoinedStr, ast.Compare, ast.UnaryOp, ast.Dict, ast.DictComp)
 
 
 #: Awaited methods that only database sessions and connections have among what code commonly

@@ -855,11 +855,17 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             ),
         )
     if isinstance(left, _Object) and isinstance(right, _Object):
+        left, right = _as_listed(left, right), _as_listed(right, left)
         if (left.path, left.stage, left.row) != (right.path, right.stage, right.row):
             if _call_or_query(left.source, right.source):
                 # What a call returned (a list, as the call made it) on one path, a query's rows
                 # on the other: a read after the branches reads the query's on its path.
                 return right if left.source.kind is SourceKind.CALL else left
+            for element, whole in ((left, right), (right, left)):
+                if _listed_by_other_call(element, whole):
+                    # `subscription = live[0]` of one call's list on one path, `await get_one()`
+                    # on the other: judged as that call's object, as a query's rows are above.
+                    return whole
             return None
         source = left.source
         if left.source != right.source:
@@ -903,6 +909,41 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
             reselects=tuple(r for r in left.reselects if r in right.reselects),
         )
     return None
+
+
+def _listed_element(element: _Object) -> bool:
+    """Whether a comprehension that gives `element` each time lists objects: any of a query's, a
+    new object's or a relationship's; of what a project call returned, only its elements as they
+    are (`[m for m in matches if m.live]`): an attribute reached from them (`[m.code for m in
+    matches]`) is as likely a column as a relationship, which the call's summary does not tell."""
+    return element.source.kind is not SourceKind.CALL or element.path[-1:] == ("[]",)
+
+
+def _listed_by_other_call(element: _Object, whole: _Object) -> bool:
+    """`element` is an element of the list one project call returned, `whole` what another call
+    returned as it is."""
+    return (
+        element.path == ("[]",)
+        and element.stage is None
+        and not whole.path
+        and whole.stage is None
+        and _other_call(element.source, whole.source)
+    )
+
+
+def _as_listed(value: _Object, other: _Object) -> _Object:
+    """What a project call returned, as it is, where the other path holds a list of its elements
+    (`if league: matches = [m for m in matches if ...]`): the same list's elements, as the other's."""
+    if (
+        value.source.kind is SourceKind.CALL
+        and value.stage is None
+        and not value.path
+        and other.source.kind is SourceKind.CALL
+        and other.stage == "list"
+        and other.path == ("[]",)
+    ):
+        return replace(value, stage="list", path=("[]",), loaded=frozenset())
+    return value
 
 
 def _keys_handed(node: ast.Call, env: _Env) -> frozenset[str]:
@@ -1619,7 +1660,7 @@ class _LoadingWalker:
             if node.value is not None:
                 self.bind(node.target, value, env, node.value)
         elif isinstance(node, ast.AugAssign):
-            self.expr(node.value, env)
+            added = self.expr(node.value, env)
             if isinstance(node.target, ast.Attribute):
                 self.state_touched = True  # (conservatively, whatever the attribute's owner)
                 self.attribute(node.target, env, AccessKind.READ)
@@ -1628,8 +1669,13 @@ class _LoadingWalker:
                     if isinstance(owner, _Object) and owner.stage is None:
                         self.changed(owner, env)
             elif isinstance(node.target, ast.Name):
-                env.pop(node.target.id, None)
+                kept = env.pop(node.target.id, None)
                 self.forget_keys(node.target.id, env)
+                if isinstance(node.op, ast.Add) and isinstance(kept, _Options) and isinstance(added, _Object):
+                    # `found += await repo.by_league(i)` on an empty list: as `found.extend(...)`.
+                    extended = self.grown(kept, "extend", [added])
+                    if isinstance(extended, _Object):
+                        env[node.target.id] = extended
                 grows = isinstance(node.op, ast.Add) and is_truthy(node.value, _truthy(env))
                 self.forget_truth(node.target.id, env)
                 if grows:
@@ -2671,7 +2717,7 @@ class _LoadingWalker:
             return None
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
             element = self.comprehension(node.generators, [node.elt], env)
-            if isinstance(element, _Object) and element.stage is None and element.source.kind is not SourceKind.CALL:
+            if isinstance(element, _Object) and element.stage is None and _listed_element(element):
                 return replace(element, stage="list")
             if isinstance(element, _Tuple):
                 return _rows_of(element)
@@ -3997,6 +4043,9 @@ class _LoadingWalker:
                 return replace(item, stage="list")
             if method == "extend" and item.stage in ("list", "scalars"):
                 return replace(item, stage="list")
+            if method == "extend" and item.stage is None and item.source.kind is SourceKind.CALL and not item.path:
+                # `found.extend(await repo.by_league(i))`: the objects of the list the call returned.
+                return replace(item, stage="list", path=("[]",), loaded=frozenset())
         if method in ("append", "insert", "extend") and len(added) == 1 and isinstance(added[0], _Options):
             grown = added[0]
             return _Options(

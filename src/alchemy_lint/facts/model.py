@@ -253,6 +253,10 @@ class ParameterRead:
     #: under no test but tests of whether it is loaded (`if "items" in inspect(order).unloaded:`,
     #: or after `if "items" not in state.unloaded: return`), in no loop.
     sure: bool = False
+    #: The function replaces what the path ends in (`member.tags = tags`) rather than reading it:
+    #: replacing a collection of a persistent object loads the old one first (for its history);
+    #: replacing a column or a scalar relationship loads nothing.
+    replaced: bool = False
 
 
 @record

@@ -232,9 +232,14 @@ def _resolve_call(
             session is None or is_async_session(index, session) is False
         ):
             return None
-        prefix = inner.prefix + returned.path
-        if prefix != inner.prefix and inner.is_collection:
+        walked, listed = returned.path, returned.is_collection or inner.is_collection
+        if returned.source.kind is SourceKind.CALL and walked[:1] == ("[]",) and inner.is_collection:
+            # Elements of the list a call returned (`found.extend(await repo.by_league(i))`, `[m for
+            # m in matches if m.live]`, `matches[0]`), or what they reach: as many as it returned.
+            walked, listed = walked[1:], returned.is_collection
+        elif walked and inner.is_collection:
             return None
+        prefix = inner.prefix + walked
         reached, withheld = _reached(inner.maybe_loaders, returned.source, settled)
         resolved = ResolvedSource(
             inner.kind,
@@ -245,7 +250,7 @@ def _resolve_call(
             inner.loaders_known or _passes_no_options(returned.source, settled),
             prefix,
             loaded_through_calls(index, function.loading, returned.loaded) if not returned.path else (),
-            returned.is_collection or inner.is_collection,
+            listed,
             inner.function,
             reached,
             inner.withheld + withheld,
@@ -992,6 +997,8 @@ class UnloadedRead:
     #: Where the callee reads it: function qualname and line (the innermost reader).
     function: str
     line: int
+    #: The callee replaces the collection (`member.tags = tags`) rather than reading it.
+    replaced: bool = False
 
 
 def first_unloaded(
@@ -1003,30 +1010,37 @@ def first_unloaded(
     depth: int = 0,
     in_session: Container[str] = frozenset(),
     set_below: tuple[tuple[str, ...], ...] = (),
+    *,
+    replaced: bool = False,
 ) -> UnloadedRead | None:
     """Walk `read` (a callee's path off the object) and give the first relationship on it that
     is not loaded; methods and properties of the models on the way are followed. `set_below`:
-    what the reader set below the object of the method `read` ends in (see `Read.assigned`)."""
+    what the reader set below the object of the method `read` ends in (see `Read.assigned`).
+    `replaced`: the reader replaces what the path ends in, which loads it only when it is a
+    collection (SQLAlchemy loads the old collection of a persistent object for its history)."""
     model = target.model
     chain = list(target.path)
     here = loaded
     direct = target.direct
+    last = len(read) - 1
     for position, name in enumerate(read):
         if name == "[]":
             continue
         relationship = index.relationships(model).get(name)
+        if replaced and position == last and (relationship is None or relationship.is_collection is not True):
+            return None  # a column or a scalar relationship: setting it loads nothing
         if relationship is None:
             rest = read[position + 1 :]
             rewritten = index.summaries.member_read(model, name, rest) if rest and not set_below else None
             if rewritten is not None and depth < _MAX_DEPTH:
                 # `rev.owner().revisions`: the read goes on from what the method hands back.
                 at = ObjectTarget(target.source, tuple(chain), model, direct)
-                return first_unloaded(index, at, here, rewritten, where, depth + 1, in_session)
+                return first_unloaded(index, at, here, rewritten, where, depth + 1, in_session, replaced=replaced)
             return _through_method(index, model, name, chain, target, here, rest, depth, in_session, set_below)
         access = AccessTarget(target.source, tuple(chain), model, relationship)
         state = relationship_loaded(access, name, here, direct, in_session, index)
         if state is False:
-            return UnloadedRead(access, name, *where)
+            return UnloadedRead(access, name, *where, replaced=replaced and position == last)
         if state is None or relationship.target is None:
             return None
         if _set_by_code_itself(target.source, name, here, direct):
@@ -1059,7 +1073,15 @@ def _through_method(
         if read.guarded or within(read.path, set_below):
             continue
         unloaded = first_unloaded(
-            index, at, loaded, read.path, (read.function, read.line), depth + 1, in_session, read.assigned
+            index,
+            at,
+            loaded,
+            read.path,
+            (read.function, read.line),
+            depth + 1,
+            in_session,
+            read.assigned,
+            replaced=read.replaced,
         )
         if unloaded is not None:
             return unloaded

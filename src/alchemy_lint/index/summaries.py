@@ -75,6 +75,8 @@ class Read:
     assigned: tuple[tuple[str, ...], ...] = ()
     #: Under a handler that quietly swallows a lazy load's error (see `ParameterRead.guarded`).
     guarded: bool = False
+    #: The callee replaces what `path` ends in (see `ParameterRead.replaced`).
+    replaced: bool = False
 
 
 class Summaries:
@@ -260,7 +262,7 @@ class Summaries:
             return ()
         self._reads[key] = ()  # a recursive call reads nothing more
         found = [
-            Read(read.path, function.qualname, read.line, read.assigned, read.guarded)
+            Read(read.path, function.qualname, read.line, read.assigned, read.guarded, read.replaced)
             for read in function.parameter_reads
             if read.parameter == parameter
             and happens(read.guard, settled)
@@ -863,4 +865,4 @@ def _handed_on(forward: Forward, read: Read) -> Read:
     caller set below the object a method of the read is called on goes along with it."""
     path = (*forward.path, *read.path)
     assigned = read.assigned + paths_below(forward.assigned, read.path[:-1])
-    return Read(path, read.function, read.line, assigned, read.guarded)
+    return Read(path, read.function, read.line, assigned, read.guarded, read.replaced)

@@ -459,7 +459,7 @@ class ValueModel:
         the class (`a.load()`, `b.load()`) two sessions."""
         scope, receiver = where
         for read in function.parameter_reads:
-            if read.parameter != "self" or len(read.path) != 2 or not happens(read.guard, settled):
+            if read.parameter != "self" or len(read.path) != 2 or read.replaced or not happens(read.guard, settled):
                 continue
             name, method = read.path
             text = f"self.{name}"

@@ -507,7 +507,9 @@ def _provided_reads(context: FileContext, function: FunctionFacts, held: HeldWhe
             if read.parameter != name or read.through is not None or within(read.path, loads):
                 continue
             in_session: Container[str] = held.at(read.line) if held is not None else frozenset()
-            unloaded = first_unloaded(index, target, (), read.path, ("", 0), 0, in_session, read.assigned)
+            unloaded = first_unloaded(
+                index, target, (), read.path, ("", 0), 0, in_session, read.assigned, replaced=read.replaced
+            )
             if unloaded is not None:
                 yield _handed(read.line, read.col, name, unloaded, context, function.line)
         for forward in function.forwards:
@@ -518,7 +520,9 @@ def _provided_reads(context: FileContext, function: FunctionFacts, held: HeldWhe
                 if handed.guarded or within(handed.path, loads):
                     continue  # (a guarded read is the callee's own guard against this lazy load)
                 where = (handed.function, handed.line)
-                unloaded = first_unloaded(index, target, (), handed.path, where, 0, in_session, handed.assigned)
+                unloaded = first_unloaded(
+                    index, target, (), handed.path, where, 0, in_session, handed.assigned, replaced=handed.replaced
+                )
                 if unloaded is not None:
                     yield _handed(forward.line, forward.col, name, unloaded, context, function.line)
 
@@ -530,7 +534,8 @@ def _handed(line: int, col: int, holder: str, unloaded: UnloadedRead, context: F
         if is_schema:
             reader = f"{name} reads it ({where}:{unloaded.line})"
         else:
-            reader = f"{name} reads it at {where}:{unloaded.line}"
+            does = "replaces" if unloaded.replaced else "reads"
+            reader = f"{name} {does} it at {where}:{unloaded.line}"
     return _Lazy(line, col, unloaded.target, unloaded.attribute, holder, reader, source_line=source_line)
 
 
@@ -575,7 +580,9 @@ def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], held: H
                     continue
                 path = path[1:]
             where = (read.function, read.line)
-            unloaded = first_unloaded(index, target, loaded, path, where, 0, in_session, read.assigned)
+            unloaded = first_unloaded(
+                index, target, loaded, path, where, 0, in_session, read.assigned, replaced=read.replaced
+            )
             if (
                 unloaded is not None
                 and not handover.is_collection
@@ -766,8 +773,11 @@ LAZY_RELATIONSHIP_ACCESS = Rule(
         "says: where nothing else loaded it (a loader of its own beside the wildcard, a `refresh()` that "
         "names it), its read raises `InvalidRequestError` and is reported. Objects that a "
         "project function returns are judged by that function's query (its summary in the project "
-        "index), across modules and through `self.repo.method(...)`. An object handed to a helper "
-        'is judged by what the helper reads; formatting it (`f"{obj}"`, `str(obj)`, `repr(obj)`, '
+        "index), across modules and through `self.repo.method(...)`, also through a list a helper "
+        "filled from such a call (`found.extend(await repo.page(i))`, `found += ...`) or a comprehension "
+        "filtered them into (`live = [m for m in matches if m.live]`, then `live[0]`). An object handed "
+        "to a helper is judged by what the helper reads, and by a collection it replaces "
+        '(`member.tags = tags`, which loads the old one); formatting it (`f"{obj}"`, `str(obj)`, `repr(obj)`, '
         "`print(obj)`) by what its model's `__str__` reads (`__repr__` where no class of the model "
         "defines `__str__` and no SQLModel or pydantic base gives its own); an association proxy "
         '(`association_proxy("identity", "username")`) as a property that reads its relationship; '
@@ -1031,7 +1041,11 @@ def _column_read(index: ProjectIndex, model: str, member: str) -> str | None:
     """The first column of `model` that its property or method `member` reads off `self`."""
     columns = index.columns(model)
     return next(
-        (read.path[0] for read in index.summaries.method_reads(model, member) if read.path and read.path[0] in columns),
+        (
+            read.path[0]
+            for read in index.summaries.method_reads(model, member)
+            if read.path and read.path[0] in columns and not read.replaced
+        ),
         None,
     )
 
@@ -1069,6 +1083,7 @@ def _expired_handovers(context: FileContext, function: FunctionFacts) -> Iterato
                 (read, left)
                 for read in reads
                 if read.path
+                and not read.replaced
                 and read.path[0] in columns
                 and (left := tuple(e for e in events if not _reloaded_since(index, target.model, read.path[0], e)))
             ),
