@@ -472,9 +472,9 @@ class ConcurrencyRecorder:
         if binding is None:
             values.bind(holder, Binding(line, col, ValueRef(holder, (), tuple(added))))
         elif binding.ref is None:
-            binding.ref = ValueRef(holder, (), tuple(added))
+            values.revise(binding, ValueRef(holder, (), tuple(added)))
         else:
-            binding.ref = replace(binding.ref, holds=binding.ref.holds + tuple(added))
+            values.revise(binding, replace(binding.ref, holds=binding.ref.holds + tuple(added)))
 
     def _split_by_loop(
         self, reaches: tuple[Reach, ...], record: _FunctionRecord

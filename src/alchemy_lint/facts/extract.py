@@ -414,6 +414,9 @@ class _FactsBuilder(FastNodeVisitor):
         #: commit ask about the same function one after the other.
         self._flow: Flow | None = None
         self._name_origins: dict[str, tuple[Origin]] = {}
+        #: Expression -> its origins, with the function, name table and revision of the tables
+        #: they were read under: an answer stands until one of them changes (see `origins_of`).
+        self._origins: dict[ast.expr, tuple[_FunctionState | None, NameTable, int, tuple[Origin, ...]]] = {}
         self.concurrency = ConcurrencyRecorder(self)
         self.type_aliases: dict[str, TypeAlias] = {}
         self.schema_creations: list[SchemaCreation] = []
@@ -666,7 +669,7 @@ class _FactsBuilder(FastNodeVisitor):
         prefix = outer.qualname if outer else (method_of or self.module)
         qualname = f"{prefix}.{node.name}"
         table = (outer.table if outer else self.module_table).child()
-        values = ValueTable(qualname, outer.values if outer else None)
+        values = ValueTable(qualname, outer.values if outer else None, revision=self.module_table.revision)
         state = _FunctionState(qualname, method_of, table, values, set(), is_async=is_async)
         fixture = fixture_name(node, self.table)
         # pytest fills a test's or fixture's parameters by name; a decorated handler's parameters
@@ -1462,6 +1465,21 @@ class _FactsBuilder(FastNodeVisitor):
 
     def origins_of(self, expr: ast.expr) -> tuple[Origin, ...]:
         """What the facts can say about where the value of `expr` comes from."""
+        # Half the questions are repeats: the same expression is asked about by the call's
+        # recorders, by the expressions around it and by the loading walk. The answer reads
+        # only the current function's bindings (and its enclosing functions'), the name
+        # tables and the expression itself, so it stands while no table has changed.
+        function = self.function
+        table = self.table
+        count = table.revision.count
+        kept = self._origins.get(expr)
+        if kept is not None and kept[0] is function and kept[1] is table and kept[2] == count:
+            return kept[3]
+        found = self._origins_read(expr)
+        self._origins[expr] = (function, table, count, found)
+        return found
+
+    def _origins_read(self, expr: ast.expr) -> tuple[Origin, ...]:
         # Exact classes, not isinstance: no `ast` class has subclasses, and this runs often.
         if type(expr) is ast.Await:
             return self.origins_of(expr.value)
