@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Protocol, TypeGuard
 
 from alchemy_lint.facts.flow import Flow
@@ -15,6 +15,7 @@ from alchemy_lint.facts.gathering import gathered_parameters
 from alchemy_lint.facts.model import Scope, SessionUse, SpawnedWork, StoredValue, TaskSpawn
 from alchemy_lint.facts.reaches import ReachFinder
 from alchemy_lint.facts.values import Binding, Held, Origin, Reach, ReachKind, StepKind, ValueRef, ValueTable
+from alchemy_lint.records import replace
 from alchemy_lint.resolve import NameTable, dotted_parts, expression_text, qualify
 
 #: Calls that run every awaitable they get at once and wait for them.

@@ -10,7 +10,7 @@ import sys
 import threading
 import typing
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
@@ -111,6 +111,7 @@ from alchemy_lint.facts.values import (
 from alchemy_lint.facts.walk import FastNodeVisitor
 from alchemy_lint.parsing import PARSE_ERRORS as PARSE_ERRORS  # where callers have imported them from
 from alchemy_lint.parsing import parse_source as parse_source
+from alchemy_lint.records import replace
 from alchemy_lint.resolve import (
     NameTable,
     annotation_target,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Collection, Container, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import groupby, pairwise
 from operator import itemgetter
 from typing import Protocol, TypeVar
@@ -75,7 +75,7 @@ from alchemy_lint.facts.model import (
 )
 from alchemy_lint.facts.values import CALL, Origin, OriginKind, Step, StepKind, ValueRef
 from alchemy_lint.facts.walk import child_nodes
-from alchemy_lint.records import record
+from alchemy_lint.records import record, replace
 from alchemy_lint.resolve import (
     NameTable,
     annotation_targets,

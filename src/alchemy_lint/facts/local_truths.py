@@ -26,13 +26,12 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Collection, Container, Iterable
-from dataclasses import replace
 
 from alchemy_lint.facts.conditions import leaves
 from alchemy_lint.facts.model import Expiry
 from alchemy_lint.facts.walk import binding_children
 from alchemy_lint.parsing.rebuild import BODIES
-from alchemy_lint.records import record
+from alchemy_lint.records import record, replace
 
 #: Methods after whose call the collection holds at least one item.
 _FILLING = frozenset({"append", "add", "insert", "appendleft", "setdefault"})

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 
 from alchemy_lint.facts.conditions import known_arguments
 from alchemy_lint.facts.values import RECEIVER, Held, Origin, Queried, Reach, ReachKind, StepKind, ValueRef
+from alchemy_lint.records import replace
 from alchemy_lint.resolve import bound_names, expression_text
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
