@@ -138,10 +138,11 @@ def known_arguments(
     what it passes is unknown."""
     found: list[KnownArgument] = []
     for position, argument in enumerate(call.args):
-        if isinstance(argument, ast.Starred):
+        if type(argument) is ast.Starred:
             found.append(KnownArgument(ANY_POSITION))
             break
-        found.append(_passed(str(position), argument, str(position) in objects, is_parameter))
+        key = str(position)
+        found.append(_passed(key, argument, key in objects, is_parameter))
     for keyword in call.keywords:
         if keyword.arg is None:
             found.append(KnownArgument(ANY_KEYWORD))
@@ -153,29 +154,38 @@ def known_arguments(
 def _passed(
     key: str, expr: ast.expr, is_object: bool, is_parameter: Callable[[ast.Name], bool] | None
 ) -> KnownArgument:
-    known = known_argument(key, expr, is_object)
-    unknown = known.truthy is None and known.is_none is None
-    if unknown and isinstance(expr, ast.Name) and is_parameter is not None and is_parameter(expr):
-        return KnownArgument(key, parameter=expr.id)
-    return known
+    if is_object:
+        return KnownArgument(key, True, False)
+    if type(expr) is ast.Name:
+        # (The commonest argument, whose form tells nothing: `known_argument` knows nothing of it.)
+        if is_parameter is not None and is_parameter(expr):
+            return KnownArgument(key, parameter=expr.id)
+        return KnownArgument(key)
+    return known_argument(key, expr)
+
+
+#: Collection displays: truthy when they list an item that is no `*rest`, falsy when empty.
+_DISPLAYS = frozenset({ast.List, ast.Tuple, ast.Set, ast.Dict})
+#: Forms that are never None, truthy or not.
+_NEVER_NONE_FORMS = frozenset(
+    {ast.JoinedStr, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Compare, ast.BinOp}
+)
 
 
 def known_argument(key: str, expr: ast.expr, is_object: bool = False) -> KnownArgument:
     """Whether `expr` is truthy and whether it is None, where its form tells."""
     if is_object:
         return KnownArgument(key, True, False)
-    if isinstance(expr, ast.Constant):
+    # Exact classes, not isinstance: no `ast` class has subclasses, and this runs for every argument.
+    if type(expr) is ast.Constant:
         return KnownArgument(key, bool(expr.value), expr.value is None)
-    if isinstance(expr, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
+    kind = type(expr)
+    if kind in _DISPLAYS and isinstance(expr, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
         items: list[ast.expr | None] = list(expr.keys) if isinstance(expr, ast.Dict) else list(expr.elts)
         # `[*rest]` and `{**rest}` may be empty.
-        plain = [item for item in items if item is not None and not isinstance(item, ast.Starred)]
+        plain = [item for item in items if item is not None and type(item) is not ast.Starred]
         return KnownArgument(key, True if plain else (None if items else False), False)
-    if isinstance(
-        expr, (ast.JoinedStr, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Compare, ast.BinOp)
-    ):
-        return KnownArgument(key, None, False)
-    if isinstance(expr, ast.Call) and _never_none_call(expr):
+    if kind in _NEVER_NONE_FORMS or (type(expr) is ast.Call and _never_none_call(expr)):
         return KnownArgument(key, None, False)
     return KnownArgument(key)
 
