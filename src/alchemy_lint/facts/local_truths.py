@@ -407,6 +407,18 @@ class UnrebindableNames(Container[str]):
         return name in self._names
 
 
+#: `global` and `nonlocal`: the names they list are bound elsewhere too.
+_SHARING_STATEMENTS: frozenset[type[ast.AST]] = frozenset({ast.Global, ast.Nonlocal})
+#: Nodes that bind their `name` (a definition; a capture pattern).
+_NAMING_NODES: frozenset[type[ast.AST]] = frozenset(
+    {ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.MatchAs, ast.MatchStar}
+)
+#: Nodes whose inside is a scope of its own.
+_OWN_SCOPES: frozenset[type[ast.AST]] = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
+#: Comprehensions: their targets are bound in a scope of their own.
+_COMPREHENSIONS: frozenset[type[ast.AST]] = frozenset({ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp})
+
+
 def unrebindable_names(parameters: Collection[str], body: list[ast.stmt]) -> frozenset[str]:
     """The parameters and local names of a function that only its own statements bind: not
     declared `global` or `nonlocal` in it, nor `nonlocal` in a function nested in it (a call of
@@ -422,22 +434,24 @@ def unrebindable_names(parameters: Collection[str], body: list[ast.stmt]) -> fro
             if own and type(node.ctx) is ast.Store:
                 bound.add(node.id)
             continue
-        if isinstance(node, (ast.Global, ast.Nonlocal)):
+        # Exact classes, not isinstance: no `ast` class has subclasses, and this runs for every node.
+        kind = type(node)
+        if kind in _SHARING_STATEMENTS and isinstance(node, (ast.Global, ast.Nonlocal)):
             shared.update(node.names)
-        elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+        elif type(node) is ast.NamedExpr and type(node.target) is ast.Name:
             # (A walrus may bind the name inside the very test that compares it, after the
             # comparison, or from a comprehension's scope: kept out rather than followed.)
             shared.add(node.target.id)
-        elif own and isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            bound.add(node.id)
-        elif isinstance(node, ast.alias):
+        elif type(node) is ast.alias:
             shared.add((node.asname or node.name).split(".")[0])  # (the walk does not follow these)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.MatchAs, ast.MatchStar)):
+        elif kind in _NAMING_NODES and isinstance(
+            node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.MatchAs, ast.MatchStar)
+        ):
             if node.name:  # (a capture pattern binds it too)
                 shared.add(node.name)
-        elif isinstance(node, ast.MatchMapping) and node.rest:
+        elif type(node) is ast.MatchMapping and node.rest:
             shared.add(node.rest)
-        inner = own and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef))
-        within = comprehended or isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp))
+        inner = own and kind not in _OWN_SCOPES
+        within = comprehended or kind in _COMPREHENSIONS
         pending.extend((child, inner and not within, within) for child in binding_children(node))
     return frozenset(bound - shared)
