@@ -134,7 +134,7 @@ class ConcurrencyRecorder:
     def scan_module(self, tree: ast.Module) -> None:
         """Note `if __name__ == "__main__":` blocks: a script's own run, not state kept for reuse."""
         for statement in tree.body:
-            if isinstance(statement, ast.If) and _is_main_guard(statement.test):
+            if type(statement) is ast.If and _is_main_guard(statement.test):
                 self._script_lines.append((statement.lineno, statement.end_lineno or statement.lineno))
 
     def in_script(self, line: int) -> bool:
@@ -213,7 +213,7 @@ class ConcurrencyRecorder:
         if value is not None:
             self._store(target, value, line, col)
         record = self.record
-        if record is None or value is None or not isinstance(target, ast.Name):
+        if record is None or value is None or type(target) is not ast.Name:
             return
         record.positioned.pop(target.id, None)
         if isinstance(value, (ast.List, ast.Tuple)):
@@ -221,7 +221,7 @@ class ConcurrencyRecorder:
             for item in value.elts:
                 if _plain_tuple(item):
                     self._put_positioned(record, target.id, item.elts)
-        inner = value.value if isinstance(value, ast.Await) else value
+        inner = value.value if type(value) is ast.Await else value
         for pending in self._spawns_in(inner, record):
             pending.holder = target.id
 
@@ -231,7 +231,7 @@ class ConcurrencyRecorder:
         record = self.record
         if record is None:
             return False
-        inner = value.value if isinstance(value, ast.Await) else value
+        inner = value.value if type(value) is ast.Await else value
         return bool(self._spawns_in(inner, record))
 
     def on_with(self, expr: ast.expr, bound: str | None, node: ast.AsyncWith | ast.With) -> None:
@@ -239,7 +239,7 @@ class ConcurrencyRecorder:
         if record is None or bound is None:
             return
         record.groups.pop(bound, None)
-        callee = expr.func if isinstance(expr, ast.Call) else None
+        callee = expr.func if type(expr) is ast.Call else None
         if callee is not None and dotted_parts(callee) is not None:
             kind = TASK_GROUPS.get(qualify(callee, self.builder.table) or "")
             if kind is not None:
@@ -248,7 +248,7 @@ class ConcurrencyRecorder:
     def on_await(self, node: ast.Await) -> None:
         record = self.record
         if record is not None and record.spawns:
-            record.joined.extend((n.id, node.lineno) for n in ast.walk(node.value) if isinstance(n, ast.Name))
+            record.joined.extend((n.id, node.lineno) for n in ast.walk(node.value) if type(n) is ast.Name)
 
     def on_call(self, node: ast.Call, qualname: str | None, awaited: bool) -> None:
         """`qualname` is the callee's qualified name when it is a dotted name the table knows."""
@@ -261,7 +261,7 @@ class ConcurrencyRecorder:
         elif qualname in TASK_STARTERS or self._is_loop_create_task(func):
             entry = TASK_STARTERS.get(qualname or "", "loop.create_task")
             self._task(record, node, entry, node.args[:1], awaited)
-        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in GROUP_METHODS:
+        elif type(func) is ast.Attribute and type(func.value) is ast.Name and func.attr in GROUP_METHODS:
             group = record.groups.get(func.value.id)
             if group is not None:
                 kind, start, end = group
@@ -272,11 +272,11 @@ class ConcurrencyRecorder:
                 # `await tg.start(...)` returns once the task has started; it keeps running.
                 joined = awaited and func.attr == "create_task"
                 self._task(record, node, f"{kind}.{func.attr}", arguments, joined, group=(start, end))
-        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in _APPENDS:
+        elif type(func) is ast.Attribute and type(func.value) is ast.Name and func.attr in _APPENDS:
             self._append(record, func.value.id, node)
         elif (
-            isinstance(func, ast.Attribute)
-            and isinstance(func.value, ast.Name)
+            type(func) is ast.Attribute
+            and type(func.value) is ast.Name
             and func.attr in _EXTENDS
             and len(node.args) == 1
         ):
@@ -291,14 +291,14 @@ class ConcurrencyRecorder:
     def _gathering(self, record: _FunctionRecord, node: ast.Call, entry: str) -> None:
         items: list[tuple[ast.expr, bool]] = []
         if entry == "asyncio.gather":
-            items = [(arg.value, True) if isinstance(arg, ast.Starred) else (arg, False) for arg in node.args]
+            items = [(arg.value, True) if type(arg) is ast.Starred else (arg, False) for arg in node.args]
         elif node.args:
             items = [(node.args[0], True)]
         work: list[SpawnedWork] = []
         for expr, is_collection in items:
             work.extend(self._work_of(expr, is_collection))
         for expr, _ in items:
-            record.joined.extend((n.id, node.lineno) for n in ast.walk(expr) if isinstance(n, ast.Name))
+            record.joined.extend((n.id, node.lineno) for n in ast.walk(expr) if type(n) is ast.Name)
         pending = _PendingSpawn(entry, node, work, detached=False)
         record.spawns.append(pending)
         record.spawn_nodes[id(node)] = pending
@@ -340,12 +340,12 @@ class ConcurrencyRecorder:
     def _starts_task(self, func: ast.expr, record: _FunctionRecord) -> bool:
         if dotted_parts(func) is not None and qualify(func, self.builder.table) in TASK_STARTERS:
             return True
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in record.groups:
+        if type(func) is ast.Attribute and type(func.value) is ast.Name and func.value.id in record.groups:
             return func.attr in GROUP_METHODS
         return self._is_loop_create_task(func)
 
     def _is_loop_create_task(self, func: ast.expr) -> bool:
-        if not (isinstance(func, ast.Attribute) and func.attr == "create_task"):
+        if not (type(func) is ast.Attribute and func.attr == "create_task"):
             return False
         return any(
             (o.name in _EVENT_LOOPS and len(o.steps) == 1 and o.steps[0].kind is StepKind.CALL)
@@ -371,7 +371,7 @@ class ConcurrencyRecorder:
             return [SpawnedWork(text, expr.lineno, expr.col_offset, reaches, many=True)] if reaches else []
         if is_collection and isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
             return [w for item in expr.elts for w in self._work_of(item, is_collection=False)]
-        if isinstance(expr, ast.Name):
+        if type(expr) is ast.Name:
             held = self._held(expr)
             if held is not None and (is_collection or len(held) > 1):
                 return [SpawnedWork(text, expr.lineno, expr.col_offset, h.reaches, h.many) for h in held if h.reaches]
@@ -393,12 +393,12 @@ class ConcurrencyRecorder:
         """Task spawns whose result `value` keeps: `t = create_task(...)`, `[create_task(...) for ...]`."""
         if isinstance(value, _COMPREHENSIONS):
             value = value.elt
-        elif isinstance(value, ast.DictComp):
+        elif type(value) is ast.DictComp:
             # `{create_task(load(s, k)): k for k in keys}`: the tasks are its keys (or values).
             return self._spawns_in(value.key, record) + self._spawns_in(value.value, record)
         elif isinstance(value, (ast.List, ast.Tuple, ast.Set)):
             return [p for item in value.elts for p in self._spawns_in(item, record)]
-        found = record.spawn_nodes.get(id(value)) if isinstance(value, ast.Call) else None
+        found = record.spawn_nodes.get(id(value)) if type(value) is ast.Call else None
         return [found] if found is not None and found.detached else []
 
     def _taken_items(self, expr: ast.expr) -> list[tuple[str, Held]] | None:
@@ -411,7 +411,7 @@ class ConcurrencyRecorder:
         if len(expr.generators) != 1:
             return None
         generator = expr.generators[0]
-        if generator.is_async or not isinstance(generator.iter, ast.Name):
+        if generator.is_async or type(generator.iter) is not ast.Name:
             return None
         held = record.positioned.get(generator.iter.id)
         if held is None:
@@ -440,7 +440,7 @@ class ConcurrencyRecorder:
         if _plain_tuple(item):
             self._put_positioned(record, holder, item.elts)
             return
-        if isinstance(item, ast.Call) and self._starts_task(item.func, record):
+        if type(item) is ast.Call and self._starts_task(item.func, record):
             # The call is visited after this one: tell its spawn where the task is kept.
             record.holders[id(item)] = holder
             return
@@ -545,27 +545,27 @@ class ConcurrencyRecorder:
         finder = self.builder.reaches
         found: list[Reach] = []
         func = node.func
-        if isinstance(func, ast.Attribute):
+        if type(func) is ast.Attribute:
             found.extend(finder.reaches(func.value, ReachKind.METHOD_CALL))
         for arg in node.args:
-            if not isinstance(arg, ast.Call):
+            if type(arg) is not ast.Call:
                 found.extend(finder.reaches(arg))
         for keyword in node.keywords:
-            if not isinstance(keyword.value, ast.Call):
+            if type(keyword.value) is not ast.Call:
                 found.extend(finder.reaches(keyword.value))
         record.uses.extend((SessionUse(r.ref, node.lineno, node.col_offset), node) for r in found[:_MAX_REACHES])
 
     # -- values kept for reuse (ASA202) -------------------------------------------
 
     def _store(self, target: ast.expr, value: ast.expr, line: int, col: int) -> None:
-        created = value.value if isinstance(value, ast.Await) else value
-        if not isinstance(created, ast.Call):
+        created = value.value if type(value) is ast.Await else value
+        if type(created) is not ast.Call:
             return
         builder = self.builder
         where: str | None = None
         name: str | None = None
         scope = builder.scope
-        if isinstance(target, ast.Name):
+        if type(target) is ast.Name:
             name = target.id
             if scope is Scope.MODULE:
                 where = "at module level"
@@ -573,14 +573,10 @@ class ConcurrencyRecorder:
                 where = f"on class {builder.class_name() or '?'}"
             elif name in builder.global_names():
                 where = "in a module global"
-        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "cls":
+        elif type(target) is ast.Attribute and type(target.value) is ast.Name and target.value.id == "cls":
             name = f"cls.{target.attr}"
             where = f"on class {builder.class_name() or '?'}"
-        elif (
-            isinstance(target, ast.Attribute)
-            and isinstance(target.value, ast.Attribute)
-            and target.value.attr == "state"
-        ):
+        elif type(target) is ast.Attribute and type(target.value) is ast.Attribute and target.value.attr == "state":
             # `app.state.db = ...`: application state in a lifespan, request state in a middleware;
             # which one it is depends on where the function runs, the index's call.
             name = f"state.{target.attr}"
@@ -599,7 +595,7 @@ def _collections(call: ast.Call) -> Iterator[tuple[str, ast.expr]]:
     """The arguments that are literal collections or comprehensions, with where they land:
     a position (until a `*args`) or a keyword."""
     for position, arg in enumerate(call.args):
-        if isinstance(arg, ast.Starred):
+        if type(arg) is ast.Starred:
             return
         if isinstance(arg, _LITERAL_COLLECTIONS):
             yield str(position), arg
@@ -610,21 +606,21 @@ def _collections(call: ast.Call) -> Iterator[tuple[str, ast.expr]]:
 
 def _plain_tuple(expr: ast.expr) -> TypeGuard[ast.Tuple]:
     """A tuple display without starred items: its positions are those written."""
-    return isinstance(expr, ast.Tuple) and not any(isinstance(item, ast.Starred) for item in expr.elts)
+    return type(expr) is ast.Tuple and not any(type(item) is ast.Starred for item in expr.elts)
 
 
 def _unpacked_position(target: ast.expr, element: ast.expr) -> int | None:
     """The tuple position a comprehension's element is: the name a plain tuple target binds at
     it (`c` of `for _, c in ...`), or a constant subscript of the item (`pair[1]` of `for pair in ...`)."""
-    if isinstance(element, ast.Name) and _plain_tuple(target):
-        positions = [n for n, item in enumerate(target.elts) if isinstance(item, ast.Name) and item.id == element.id]
+    if type(element) is ast.Name and _plain_tuple(target):
+        positions = [n for n, item in enumerate(target.elts) if type(item) is ast.Name and item.id == element.id]
         return positions[-1] if positions else None
     if (
-        isinstance(target, ast.Name)
-        and isinstance(element, ast.Subscript)
-        and isinstance(element.value, ast.Name)
+        type(target) is ast.Name
+        and type(element) is ast.Subscript
+        and type(element.value) is ast.Name
         and element.value.id == target.id
-        and isinstance(element.slice, ast.Constant)
+        and type(element.slice) is ast.Constant
         and type(element.slice.value) is int
         and element.slice.value >= 0
     ):
@@ -634,11 +630,11 @@ def _unpacked_position(target: ast.expr, element: ast.expr) -> int | None:
 
 def _is_main_guard(test: ast.expr) -> bool:
     return (
-        isinstance(test, ast.Compare)
-        and isinstance(test.left, ast.Name)
+        type(test) is ast.Compare
+        and type(test.left) is ast.Name
         and test.left.id == "__name__"
         and len(test.comparators) == 1
-        and isinstance(test.comparators[0], ast.Constant)
+        and type(test.comparators[0]) is ast.Constant
         and test.comparators[0].value == "__main__"
     )
 
@@ -656,6 +652,6 @@ def _inside(line: int, col: int, span: tuple[int, int, int, int]) -> bool:
 def _short(expr: ast.expr) -> str:
     """Source text for a message: a long call keeps its callee (`models.count_runs(...)`)."""
     text = ast.unparse(expr)
-    if len(text) > _TEXT_LIMIT and isinstance(expr, ast.Call) and (callee := expression_text(expr.func)):
+    if len(text) > _TEXT_LIMIT and type(expr) is ast.Call and (callee := expression_text(expr.func)):
         return f"{callee}(...)"
     return text if len(text) <= _TEXT_LIMIT else text[: _TEXT_LIMIT - 3] + "..."
