@@ -1916,8 +1916,21 @@ class _FactsBuilder(FastNodeVisitor):
         return [(key, found) for key, argument in arguments if (found := self.parameter_path(argument)) is not None]
 
     def _handed_parameters(self, call: ast.Call) -> list[tuple[str, ParameterPath]]:
-        """The parameters (or parts of them) a call is handed, each with where it lands."""
-        return self._parameters_in(_arguments(call))
+        """The parameters (or parts of them) a call is handed, each with where it lands: what
+        `_parameters_in(_arguments(call))` gives, without building the list of every argument
+        (most are no parameter's)."""
+        found: list[tuple[str, ParameterPath]] = []
+        parameter_path = self.parameter_path
+        for position, argument in enumerate(call.args):
+            if type(argument) is not ast.Starred and (path := parameter_path(argument)) is not None:
+                found.append((str(position), path))
+        for keyword in call.keywords:
+            if keyword.arg and (path := parameter_path(keyword.value)) is not None:
+                found.append((keyword.arg, path))
+        func = call.func
+        if type(func) is ast.Attribute and (path := parameter_path(func.value)) is not None:
+            found.append(("self", path))
+        return found
 
     def _record_keyed_return(self, function: _FunctionState, node: ast.Return) -> None:
         """`return {"items": items, "total": total}`: the parameters it holds under its keys."""
