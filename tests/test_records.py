@@ -14,7 +14,7 @@ from alchemy_lint import prefilter
 from alchemy_lint.facts import extract_facts, loading, model, parse_source, values
 from alchemy_lint.facts.model import FileFacts
 from alchemy_lint.index import outline
-from alchemy_lint.records import is_record, record
+from alchemy_lint.records import is_record, record, replace
 
 SOURCE = b"""\
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -199,6 +199,20 @@ def test_a_record_builds_compares_and_shows_as_the_frozen_dataclass() -> None:
     assert dataclasses.replace(records[1], status="shipped") == _Order(2, "shipped")
     assert _Order.__match_args__ == _FrozenOrder.__match_args__
     assert [field.name for field in dataclasses.fields(_Order)] == ["number", "status", "lines", "note"]
+
+
+def test_a_record_is_replaced_as_dataclasses_replaces_the_frozen_dataclass() -> None:
+    item, frozen = _Order(4, "x", {"a": 1}, "n"), _FrozenOrder(4, "x", {"a": 1}, "n")
+    for changes in ({}, {"status": "paid"}, {"number": 5, "note": "m"}, {"lines": {}}):
+        replaced = replace(item, **changes)
+        assert replaced.__class__ is _Order and replaced is not item
+        assert dataclasses.astuple(replaced) == dataclasses.astuple(dataclasses.replace(frozen, **changes))
+        assert replaced.note == dataclasses.replace(frozen, **changes).note  # (not compared)
+    assert replace(item).lines is item.lines  # the values themselves, as `dataclasses` hands them
+    with pytest.raises(TypeError):
+        replace(item, colour="red")
+    assert replace(_Empty()) == _Empty()
+    assert replace(frozen, status="paid") == dataclasses.replace(frozen, status="paid")  # any dataclass
 
 
 def test_a_record_hashes_as_the_frozen_dataclass() -> None:

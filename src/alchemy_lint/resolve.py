@@ -128,23 +128,37 @@ def absolute_module(module: str, is_package: bool, level: int, target: str | Non
     return ".".join(base)
 
 
+class Revision:
+    """How many changes a family of tables has seen: what was read from them still holds while
+    the count stands (the facts builder keeps the origins of an expression that long)."""
+
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
 class NameTable:
     """Local name -> qualified name for a chain of scopes (module, then functions)."""
 
-    __slots__ = ("_names", "_parent")
+    __slots__ = ("_names", "_parent", "revision")
 
     def __init__(self, parent: NameTable | None = None) -> None:
         self._names: dict[str, str] = {}
         self._parent = parent
+        #: Shared by the whole chain: a change to any scope counts.
+        self.revision: Revision = parent.revision if parent is not None else Revision()
 
     def bind(self, name: str, qualname: str) -> None:
         # Interned: the same qualified names fill every file's facts, and a pickle holds one object
         # once (the outline pack of a 1,762-file project, written by a default run: 4.69 -> 4.17 MB).
         self._names[name] = sys.intern(qualname)
+        self.revision.count += 1
 
     def forget(self, name: str) -> None:
         """A local rebinding to something unknown hides an outer alias."""
         self._names[name] = ""
+        self.revision.count += 1
 
     def lookup(self, name: str) -> str | None:
         table: NameTable | None = self

@@ -17,10 +17,10 @@ def relationship_is_collection(annotation: ast.expr | None, call: ast.Call | Non
     """Whether a relationship holds a collection: `uselist=`, else `Mapped[list[...]]`/`list[...]`."""
     if call is not None:
         for keyword in call.keywords:
-            if keyword.arg == "uselist" and isinstance(keyword.value, ast.Constant):
+            if keyword.arg == "uselist" and type(keyword.value) is ast.Constant:
                 return bool(keyword.value.value)
     annotation = unquoted(annotation) if annotation is not None else None
-    if isinstance(annotation, ast.Subscript):
+    if type(annotation) is ast.Subscript:
         parts = dotted_parts(annotation.value)
         leaf = parts[-1] if parts else None
         if leaf in ("Mapped", "WriteOnlyMapped", "DynamicMapped"):
@@ -39,14 +39,14 @@ def synonym_of(value: ast.expr | None, table: NameTable) -> str | None:
     """The attribute `synonym("name")` stands for: reading, setting and loading the synonym is
     doing so on that attribute. None when the name is no literal, or when the synonym has a
     `descriptor=` of its own (then its reads run that descriptor)."""
-    if not isinstance(value, ast.Call) or known_api(_qualified(value.func, table)) is not Api.SYNONYM:
+    if type(value) is not ast.Call or known_api(_qualified(value.func, table)) is not Api.SYNONYM:
         return None
     named = {keyword.arg: keyword.value for keyword in value.keywords if keyword.arg}
     descriptor = named.get("descriptor")
-    if descriptor is not None and not (isinstance(descriptor, ast.Constant) and descriptor.value is None):
+    if descriptor is not None and not (type(descriptor) is ast.Constant and descriptor.value is None):
         return None
     name = value.args[0] if value.args else named.get("name")
-    if isinstance(name, ast.Constant) and isinstance(name.value, str) and name.value:
+    if type(name) is ast.Constant and isinstance(name.value, str) and name.value:
         return name.value
     return None
 
@@ -56,18 +56,18 @@ _DECLARED_ATTR = ("sqlalchemy.orm.declared_attr", "sqlalchemy.ext.declarative.de
 
 def declared_attribute(statement: ast.stmt, table: NameTable) -> tuple[str, ast.expr | None, ast.expr | None] | None:
     """`@declared_attr def name(cls) -> Mapped[...]: return relationship(...)` in a mixin or model."""
-    if not isinstance(statement, ast.FunctionDef) or not statement.body:
+    if type(statement) is not ast.FunctionDef or not statement.body:
         return None
     if not any(_qualified(decorator_callee(d), table) in _DECLARED_ATTR for d in statement.decorator_list):
         return None
     last = statement.body[-1]
-    return statement.name, statement.returns, last.value if isinstance(last, ast.Return) else None
+    return statement.name, statement.returns, last.value if type(last) is ast.Return else None
 
 
 def declares_primary_key(value: ast.expr | None) -> bool:
     """`mapped_column(primary_key=True)`, `Column(Integer, primary_key=True)`, `Field(primary_key=True)`."""
-    return isinstance(value, ast.Call) and any(
-        keyword.arg == "primary_key" and isinstance(keyword.value, ast.Constant) and keyword.value.value is True
+    return type(value) is ast.Call and any(
+        keyword.arg == "primary_key" and type(keyword.value) is ast.Constant and keyword.value.value is True
         for keyword in value.keywords
     )
 
@@ -75,12 +75,12 @@ def declares_primary_key(value: ast.expr | None) -> bool:
 def declares_unique(value: ast.expr | None) -> bool:
     """`mapped_column(unique=True)`, `Column(String, unique=True)`, `Field(unique=True)`, also
     SQLModel's `Field(sa_column=Column(String, unique=True))`."""
-    if not isinstance(value, ast.Call):
+    if type(value) is not ast.Call:
         return False
     for keyword in value.keywords:
-        if keyword.arg == "unique" and isinstance(keyword.value, ast.Constant) and keyword.value.value is True:
+        if keyword.arg == "unique" and type(keyword.value) is ast.Constant and keyword.value.value is True:
             return True
-        if keyword.arg == "sa_column" and isinstance(keyword.value, ast.Call) and declares_unique(keyword.value):
+        if keyword.arg == "sa_column" and type(keyword.value) is ast.Call and declares_unique(keyword.value):
             return True
     return False
 
@@ -91,7 +91,7 @@ def unique_constraints(value: ast.expr | None) -> tuple[str, ...]:
     items = value.elts if isinstance(value, (ast.Tuple, ast.List)) else [value] if value is not None else []
     found: list[str] = []
     for item in items:
-        if not (isinstance(item, ast.Call) and isinstance(item.func, (ast.Name, ast.Attribute))):
+        if not (type(item) is ast.Call and isinstance(item.func, (ast.Name, ast.Attribute))):
             continue
         name = item.func.id if isinstance(item.func, ast.Name) else item.func.attr
         if name == "UniqueConstraint":
@@ -102,18 +102,18 @@ def unique_constraints(value: ast.expr | None) -> tuple[str, ...]:
             continue
         if len(columns) == 1:
             column = columns[0]
-            if isinstance(column, ast.Constant) and isinstance(column.value, str):
+            if type(column) is ast.Constant and isinstance(column.value, str):
                 found.append(column.value)
-            elif isinstance(column, ast.Name):
+            elif type(column) is ast.Name:
                 found.append(column.id)
     return tuple(found)
 
 
 def class_field(statement: ast.stmt) -> tuple[str, ast.expr | None, ast.expr | None] | None:
     """`name: annotation = value` or `name = value` in a class body."""
-    if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+    if type(statement) is ast.AnnAssign and type(statement.target) is ast.Name:
         return statement.target.id, statement.annotation, statement.value
-    if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name):
+    if type(statement) is ast.Assign and len(statement.targets) == 1 and type(statement.targets[0]) is ast.Name:
         return statement.targets[0].id, None, statement.value
     return None
 
@@ -144,9 +144,7 @@ def relationship_facts(
 ) -> RelationshipFacts | None:
     """A relationship declared as `x = relationship(...)`, `x: Mapped[...] = relationship(...)`,
     SQLModel's `x: list["T"] = Relationship(...)`, or a `WriteOnlyMapped`/`DynamicMapped` annotation."""
-    call = (
-        value if isinstance(value, ast.Call) and known_api(_qualified(value.func, table)) is Api.RELATIONSHIP else None
-    )
+    call = value if type(value) is ast.Call and known_api(_qualified(value.func, table)) is Api.RELATIONSHIP else None
     container = _container(annotation, table)
     if call is None and container not in (Api.WRITE_ONLY_MAPPED.value, Api.DYNAMIC_MAPPED.value):
         return None
@@ -164,7 +162,7 @@ def relationship_facts(
                 lazy = _lazy_in_mapping(keyword.value)
             elif (
                 keyword.arg == "back_populates"
-                and isinstance(keyword.value, ast.Constant)
+                and type(keyword.value) is ast.Constant
                 and isinstance(keyword.value.value, str)
             ):
                 back_populates = keyword.value.value
@@ -172,7 +170,7 @@ def relationship_facts(
                 target = _target_name(keyword.value, table)
             elif (
                 keyword.arg == "join_depth"
-                and isinstance(keyword.value, ast.Constant)
+                and type(keyword.value) is ast.Constant
                 and isinstance(keyword.value.value, int)
             ):
                 join_depth = keyword.value.value
@@ -219,20 +217,20 @@ def _backref_options(call: ast.Call) -> _BackrefOptions:
     for keyword in call.keywords:
         if keyword.arg == "sa_relationship_kwargs":
             options.extend(_mapping_items(keyword.value))
-        elif keyword.arg == "sa_relationship" and isinstance(keyword.value, ast.Call):
+        elif keyword.arg == "sa_relationship" and type(keyword.value) is ast.Call:
             found = _backref_options(keyword.value)
             if found[0] is not None:
                 return found
         elif keyword.arg is not None:
             options.append((keyword.arg, keyword.value))
     value = next((value for option, value in options if option == "backref"), None)
-    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+    if type(value) is ast.Constant and isinstance(value.value, str):
         return value.value, None, None, ()
-    parts = dotted_parts(value.func) if isinstance(value, ast.Call) else None
-    if value is None or not parts or parts[-1] != "backref" or not isinstance(value, ast.Call) or not value.args:
+    parts = dotted_parts(value.func) if type(value) is ast.Call else None
+    if value is None or not parts or parts[-1] != "backref" or type(value) is not ast.Call or not value.args:
         return None, None, None, ()
     name = value.args[0]
-    if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
+    if not (type(name) is ast.Constant and isinstance(name.value, str)):
         return None, None, None, ()
     lazy: str | None = None
     uselist: bool | None = None
@@ -243,7 +241,7 @@ def _backref_options(call: ast.Call) -> _BackrefOptions:
             if lazy is None:
                 return None, None, None, ()
         elif keyword.arg == "uselist":
-            if not (isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, bool)):
+            if not (type(keyword.value) is ast.Constant and isinstance(keyword.value.value, bool)):
                 return None, None, None, ()
             uselist = keyword.value.value
         elif keyword.arg == "remote_side":
@@ -254,7 +252,7 @@ def _backref_options(call: ast.Call) -> _BackrefOptions:
 def _remote_side(value: ast.expr) -> tuple[str, ...] | None:
     """The columns `remote_side=` names, as written (`[id]`, `Node.id`, `"Node.id"`, also in a
     lambda); None when they are no literal."""
-    return _column_names(value.body if isinstance(value, ast.Lambda) else value)
+    return _column_names(value.body if type(value) is ast.Lambda else value)
 
 
 _JoinOptions = tuple[tuple[str, ...] | None, str | None, tuple[str, ...] | None, tuple[str, ...] | None]
@@ -273,7 +271,7 @@ def _join_options(call: ast.Call) -> _JoinOptions:
     for keyword in call.keywords:
         if keyword.arg == "sa_relationship_kwargs":
             options.extend(_mapping_items(keyword.value))
-        elif keyword.arg == "sa_relationship" and isinstance(keyword.value, ast.Call):
+        elif keyword.arg == "sa_relationship" and type(keyword.value) is ast.Call:
             inner_keys, inner_join, inner_columns, inner_remote = _join_options(keyword.value)
             foreign_keys, join = foreign_keys or inner_keys, join or inner_join
             join_columns = join_columns or inner_columns
@@ -298,21 +296,21 @@ def _condition_columns(value: ast.expr) -> tuple[str, ...] | None:
     `NodeRevision.node_id`), from the expression, a lambda's body or a string of it. None when
     it is none of these, names no column, or annotates its columns with `foreign()`/`remote()`
     (then the annotations, not the columns' foreign keys, say which way it runs)."""
-    condition: ast.expr = value.body if isinstance(value, ast.Lambda) else value
-    if isinstance(condition, ast.Constant) and isinstance(condition.value, str):
+    condition: ast.expr = value.body if type(value) is ast.Lambda else value
+    if type(condition) is ast.Constant and isinstance(condition.value, str):
         try:
             condition = ast.parse(condition.value.strip(), mode="eval").body
         except SyntaxError:
             return None
-    callees = [node.func for node in ast.walk(condition) if isinstance(node, ast.Call)]
+    callees = [node.func for node in ast.walk(condition) if type(node) is ast.Call]
     if any(_is_annotation(callee) for callee in callees):
         return None
     skipped = {id(callee) for callee in callees}
-    skipped.update(id(node.value) for node in ast.walk(condition) if isinstance(node, ast.Attribute))
+    skipped.update(id(node.value) for node in ast.walk(condition) if type(node) is ast.Attribute)
     columns = [
         ".".join(parts)
         for node in ast.walk(condition)
-        if isinstance(node, ast.Attribute) and id(node) not in skipped
+        if type(node) is ast.Attribute and id(node) not in skipped
         if (parts := dotted_parts(node)) is not None
     ]
     return tuple(dict.fromkeys(columns)) or None
@@ -320,14 +318,14 @@ def _condition_columns(value: ast.expr) -> tuple[str, ...] | None:
 
 def _is_annotation(callee: ast.expr) -> bool:
     """`foreign`/`remote` (also `orm.foreign`): a join annotation."""
-    name = callee.attr if isinstance(callee, ast.Attribute) else getattr(callee, "id", None)
+    name = callee.attr if type(callee) is ast.Attribute else getattr(callee, "id", None)
     return name in ("foreign", "remote")
 
 
 def _column_names(value: ast.expr) -> tuple[str, ...] | None:
     """`[owner_id]`, `owner_id`, `[Pod.owner_id]`, `"[Pod.owner_id, Pod.team_id]"`: the columns as
     written; None for anything else."""
-    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+    if type(value) is ast.Constant and isinstance(value.value, str):
         names = tuple(name.strip() for name in value.value.strip().strip("[]()").split(",") if name.strip())
         return names or None
     items = value.elts if isinstance(value, (ast.List, ast.Tuple, ast.Set)) else [value]
@@ -341,7 +339,7 @@ def table_name(statement: ast.stmt) -> str | None:
     if declared is None or declared[0] != "__tablename__":
         return None
     value = declared[2]
-    return value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
+    return value.value if type(value) is ast.Constant and isinstance(value.value, str) else None
 
 
 def referenced_table(value: ast.expr | None) -> str | None:
@@ -349,17 +347,17 @@ def referenced_table(value: ast.expr | None) -> str | None:
     `mapped_column(ForeignKey("users.id"))` or `Column(Integer, ForeignKey("users.id"))`, `User`
     of `ForeignKey(User.id)`, SQLModel's `Field(foreign_key="users.id")` and
     `Field(sa_column=Column(ForeignKey(...)))`."""
-    if not isinstance(value, ast.Call):
+    if type(value) is not ast.Call:
         return None
     for keyword in value.keywords:
-        if keyword.arg == "foreign_key" and isinstance(keyword.value, ast.Constant):
+        if keyword.arg == "foreign_key" and type(keyword.value) is ast.Constant:
             return _table_of(keyword.value)
         if keyword.arg == "sa_column":
             found = referenced_table(keyword.value)
             if found is not None:
                 return found
     for argument in value.args:
-        if not (isinstance(argument, ast.Call) and argument.args):
+        if not (type(argument) is ast.Call and argument.args):
             continue
         parts = dotted_parts(argument.func)
         if parts and parts[-1] == "ForeignKey":
@@ -369,7 +367,7 @@ def referenced_table(value: ast.expr | None) -> str | None:
 
 def _table_of(column: ast.expr) -> str | None:
     """`users` of `"users.id"` (or `"schema.users.id"`), `User` of `User.id`."""
-    if isinstance(column, ast.Constant) and isinstance(column.value, str):
+    if type(column) is ast.Constant and isinstance(column.value, str):
         written = column.value.split(".")
         return written[-2] if len(written) >= 2 else None
     parts = dotted_parts(column)
@@ -393,7 +391,7 @@ class _DeleteCascade:
             self.deletes = _either(self.deletes, _flag(value))
         elif option == "passive_deletes":
             self.passive = _either(self.passive, _flag(value))
-        elif option == "backref" and isinstance(value, ast.Call):
+        elif option == "backref" and type(value) is ast.Call:
             # `backref("orders", cascade="all")`: the target gets a relationship back to this model.
             back = _DeleteCascade()
             for keyword in value.keywords:
@@ -419,7 +417,7 @@ def _delete_cascade(call: ast.Call) -> _DeleteCascade:
         if keyword.arg == "sa_relationship_kwargs":
             for option, value in _mapping_items(keyword.value):
                 found.read(option, value)
-        elif keyword.arg == "sa_relationship" and isinstance(keyword.value, ast.Call):
+        elif keyword.arg == "sa_relationship" and type(keyword.value) is ast.Call:
             inner = _delete_cascade(keyword.value)  # SQLModel's `Relationship(sa_relationship=relationship(...))`
             found.deletes = _either(found.deletes, inner.deletes)
             found.passive = _either(found.passive, inner.passive)
@@ -438,12 +436,12 @@ def _either(known: bool | None, new: bool | None) -> bool | None:
 
 def _cascades_delete(value: ast.expr) -> bool | None:
     """`cascade="all, delete-orphan"` (or a tuple of names): whether it includes `delete`."""
-    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+    if type(value) is ast.Constant and isinstance(value.value, str):
         names = {name.strip() for name in value.value.split(",")}
     elif isinstance(value, (ast.Tuple, ast.List, ast.Set)) and all(
-        isinstance(item, ast.Constant) and isinstance(item.value, str) for item in value.elts
+        type(item) is ast.Constant and isinstance(item.value, str) for item in value.elts
     ):
-        names = {str(item.value).strip() for item in value.elts if isinstance(item, ast.Constant)}
+        names = {str(item.value).strip() for item in value.elts if type(item) is ast.Constant}
     else:
         return None
     # SQLAlchemy's CascadeOptions: "all" includes delete; "none" clears everything.
@@ -452,20 +450,20 @@ def _cascades_delete(value: ast.expr) -> bool | None:
 
 def _flag(value: ast.expr) -> bool | None:
     """A literal option that is on when truthy (`True`, `"all"`), None when not literal."""
-    if isinstance(value, ast.Constant):
+    if type(value) is ast.Constant:
         return bool(value.value)
     return None
 
 
 def _mapping_items(expr: ast.expr) -> list[tuple[str, ast.expr]]:
     """`{"lazy": "selectin"}` or `dict(lazy="selectin")` as (key, value) pairs."""
-    if isinstance(expr, ast.Dict):
+    if type(expr) is ast.Dict:
         return [
             (key.value, item)
             for key, item in zip(expr.keys, expr.values, strict=True)
-            if isinstance(key, ast.Constant) and isinstance(key.value, str)
+            if type(key) is ast.Constant and isinstance(key.value, str)
         ]
-    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "dict":
+    if type(expr) is ast.Call and type(expr.func) is ast.Name and expr.func.id == "dict":
         return [(keyword.arg, keyword.value) for keyword in expr.keywords if keyword.arg is not None]
     return []
 
@@ -481,7 +479,7 @@ def _qualified(expr: ast.expr, table: NameTable) -> str | None:
 
 def _container(annotation: ast.expr | None, table: NameTable) -> str | None:
     annotation = unquoted(annotation) if annotation is not None else None
-    if isinstance(annotation, ast.Subscript):
+    if type(annotation) is ast.Subscript:
         api = known_api(_qualified(annotation.value, table))
         if api is Api.MAPPED or api is Api.WRITE_ONLY_MAPPED or api is Api.DYNAMIC_MAPPED:
             return str(api.value)
@@ -490,7 +488,7 @@ def _container(annotation: ast.expr | None, table: NameTable) -> str | None:
 
 def _target_name(expr: ast.expr, table: NameTable) -> str | None:
     """The model class an annotation or `relationship()` argument names."""
-    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+    if type(expr) is ast.Constant and isinstance(expr.value, str):
         text = expr.value.strip()
         try:
             parsed = ast.parse(text, mode="eval").body
@@ -499,20 +497,20 @@ def _target_name(expr: ast.expr, table: NameTable) -> str | None:
         if isinstance(parsed, (ast.Name, ast.Attribute)):
             return text  # resolved by the index, by name, across files
         return _target_name(parsed, table)
-    if isinstance(expr, ast.Subscript):
+    if type(expr) is ast.Subscript:
         wrapper = dotted_parts(expr.value)
         if wrapper and wrapper[-1] in _COLLECTION_WRAPPERS:
             inner = expr.slice
-            if isinstance(inner, ast.Tuple) and inner.elts:
+            if type(inner) is ast.Tuple and inner.elts:
                 inner = inner.elts[0]
             return _target_name(inner, table)
         return None
-    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.BitOr):
+    if type(expr) is ast.BinOp and type(expr.op) is ast.BitOr:
         for side in (expr.left, expr.right):
-            if not (isinstance(side, ast.Constant) and side.value is None):
+            if not (type(side) is ast.Constant and side.value is None):
                 return _target_name(side, table)
         return None
-    if isinstance(expr, ast.Lambda):
+    if type(expr) is ast.Lambda:
         return _target_name(expr.body, table)
     if dotted_parts(expr) is not None:
         return qualify(expr, table) or expression_text(expr)
@@ -520,7 +518,7 @@ def _target_name(expr: ast.expr, table: NameTable) -> str | None:
 
 
 def _lazy_value(expr: ast.expr) -> str | None:
-    if isinstance(expr, ast.Constant):
+    if type(expr) is ast.Constant:
         if expr.value is True:
             return "select"
         if expr.value is False:
@@ -537,4 +535,4 @@ def _lazy_in_mapping(expr: ast.expr) -> str | None:
 
 
 def decorator_callee(decorator: ast.expr) -> ast.expr:
-    return decorator.func if isinstance(decorator, ast.Call) else decorator
+    return decorator.func if type(decorator) is ast.Call else decorator

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Protocol, TypeGuard
 
 from alchemy_lint.facts.flow import Flow
@@ -16,6 +16,7 @@ from alchemy_lint.facts.model import Scope, SessionUse, SpawnedWork, StoredValue
 from alchemy_lint.facts.reaches import ReachFinder
 from alchemy_lint.facts.starting import started_parameters
 from alchemy_lint.facts.values import Binding, Held, Origin, Reach, ReachKind, StepKind, ValueRef, ValueTable
+from alchemy_lint.records import replace
 from alchemy_lint.resolve import NameTable, dotted_parts, expression_text, qualify
 
 #: Calls that run every awaitable they get at once and wait for them.
@@ -143,7 +144,7 @@ class ConcurrencyRecorder:
     def scan_module(self, tree: ast.Module) -> None:
         """Note `if __name__ == "__main__":` blocks: a script's own run, not state kept for reuse."""
         for statement in tree.body:
-            if isinstance(statement, ast.If) and _is_main_guard(statement.test):
+            if type(statement) is ast.If and _is_main_guard(statement.test):
                 self._script_lines.append((statement.lineno, statement.end_lineno or statement.lineno))
 
     def in_script(self, line: int) -> bool:
@@ -236,7 +237,7 @@ class ConcurrencyRecorder:
         if value is not None:
             self._store(target, value, line, col)
         record = self.record
-        if record is None or value is None or not isinstance(target, ast.Name):
+        if record is None or value is None or type(target) is not ast.Name:
             return
         record.positioned.pop(target.id, None)
         if isinstance(value, (*_LITERAL_COLLECTIONS, ast.Dict, ast.DictComp)):
@@ -258,7 +259,7 @@ class ConcurrencyRecorder:
         record = self.record
         if record is None:
             return False
-        inner = value.value if isinstance(value, ast.Await) else value
+        inner = value.value if type(value) is ast.Await else value
         return bool(self._spawns_in(inner, record))
 
     def on_with(self, expr: ast.expr, bound: str | None, node: ast.AsyncWith | ast.With) -> None:
@@ -266,7 +267,7 @@ class ConcurrencyRecorder:
         if record is None or bound is None:
             return
         record.groups.pop(bound, None)
-        callee = expr.func if isinstance(expr, ast.Call) else None
+        callee = expr.func if type(expr) is ast.Call else None
         if callee is not None and dotted_parts(callee) is not None:
             kind = TASK_GROUPS.get(qualify(callee, self.builder.table) or "")
             if kind is not None:
@@ -275,7 +276,7 @@ class ConcurrencyRecorder:
     def on_await(self, node: ast.Await) -> None:
         record = self.record
         if record is not None and record.spawns:
-            record.joined.extend((n.id, node.lineno) for n in ast.walk(node.value) if isinstance(n, ast.Name))
+            record.joined.extend((n.id, node.lineno) for n in ast.walk(node.value) if type(n) is ast.Name)
 
     def on_call(self, node: ast.Call, qualname: str | None, awaited: bool) -> None:
         """`qualname` is the callee's qualified name when it is a dotted name the table knows."""
@@ -288,7 +289,7 @@ class ConcurrencyRecorder:
         elif qualname in TASK_STARTERS or self._is_loop_create_task(func):
             entry = TASK_STARTERS.get(qualname or "", "loop.create_task")
             self._task(record, node, entry, node.args[:1], awaited)
-        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in GROUP_METHODS:
+        elif type(func) is ast.Attribute and type(func.value) is ast.Name and func.attr in GROUP_METHODS:
             group = record.groups.get(func.value.id)
             if group is not None:
                 kind, start, end = group
@@ -299,11 +300,11 @@ class ConcurrencyRecorder:
                 # `await tg.start(...)` returns once the task has started; it keeps running.
                 joined = awaited and func.attr == "create_task"
                 self._task(record, node, f"{kind}.{func.attr}", arguments, joined, group=(start, end))
-        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in _APPENDS:
+        elif type(func) is ast.Attribute and type(func.value) is ast.Name and func.attr in _APPENDS:
             self._append(record, func.value.id, node)
         elif (
-            isinstance(func, ast.Attribute)
-            and isinstance(func.value, ast.Name)
+            type(func) is ast.Attribute
+            and type(func.value) is ast.Name
             and func.attr in _EXTENDS
             and len(node.args) == 1
         ):
@@ -320,14 +321,14 @@ class ConcurrencyRecorder:
     def _gathering(self, record: _FunctionRecord, node: ast.Call, entry: str) -> None:
         items: list[tuple[ast.expr, bool]] = []
         if entry == "asyncio.gather":
-            items = [(arg.value, True) if isinstance(arg, ast.Starred) else (arg, False) for arg in node.args]
+            items = [(arg.value, True) if type(arg) is ast.Starred else (arg, False) for arg in node.args]
         elif node.args:
             items = [(node.args[0], True)]
         work: list[SpawnedWork] = []
         for expr, is_collection in items:
             work.extend(self._work_of(expr, is_collection))
         for expr, _ in items:
-            record.joined.extend((n.id, node.lineno) for n in ast.walk(expr) if isinstance(n, ast.Name))
+            record.joined.extend((n.id, node.lineno) for n in ast.walk(expr) if type(n) is ast.Name)
         pending = _PendingSpawn(entry, node, work, detached=False)
         record.spawns.append(pending)
         record.spawn_nodes[id(node)] = pending
@@ -433,12 +434,12 @@ class ConcurrencyRecorder:
     def _starts_task(self, func: ast.expr, record: _FunctionRecord) -> bool:
         if dotted_parts(func) is not None and qualify(func, self.builder.table) in TASK_STARTERS:
             return True
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in record.groups:
+        if type(func) is ast.Attribute and type(func.value) is ast.Name and func.value.id in record.groups:
             return func.attr in GROUP_METHODS
         return self._is_loop_create_task(func)
 
     def _is_loop_create_task(self, func: ast.expr) -> bool:
-        if not (isinstance(func, ast.Attribute) and func.attr == "create_task"):
+        if not (type(func) is ast.Attribute and func.attr == "create_task"):
             return False
         return any(
             (o.name in _EVENT_LOOPS and len(o.steps) == 1 and o.steps[0].kind is StepKind.CALL)
@@ -464,7 +465,7 @@ class ConcurrencyRecorder:
             return [SpawnedWork(text, expr.lineno, expr.col_offset, reaches, many=True)] if reaches else []
         if is_collection and isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
             return [w for item in expr.elts for w in self._work_of(item, is_collection=False)]
-        if isinstance(expr, ast.Name):
+        if type(expr) is ast.Name:
             held = self._held(expr)
             if held is not None and (is_collection or len(held) > 1):
                 return [SpawnedWork(text, expr.lineno, expr.col_offset, h.reaches, h.many) for h in held if h.reaches]
@@ -488,7 +489,7 @@ class ConcurrencyRecorder:
         index alone can tell."""
         if isinstance(value, _COMPREHENSIONS):
             value = value.elt
-        elif isinstance(value, ast.DictComp):
+        elif type(value) is ast.DictComp:
             # `{create_task(load(s, k)): k for k in keys}`: the tasks are its keys (or values).
             return self._spawns_in(value.key, record, handed=handed) + self._spawns_in(
                 value.value, record, handed=handed
@@ -508,7 +509,7 @@ class ConcurrencyRecorder:
         if len(expr.generators) != 1:
             return None
         generator = expr.generators[0]
-        if generator.is_async or not isinstance(generator.iter, ast.Name):
+        if generator.is_async or type(generator.iter) is not ast.Name:
             return None
         held = record.positioned.get(generator.iter.id)
         if held is None:
@@ -537,7 +538,7 @@ class ConcurrencyRecorder:
         if _plain_tuple(item):
             self._put_positioned(record, holder, item.elts)
             return
-        if isinstance(item, ast.Call) and self._starts_task(item.func, record):
+        if type(item) is ast.Call and self._starts_task(item.func, record):
             # The call is visited after this one: tell its spawn where the task is kept.
             record.holders[id(item)] = holder
             return
@@ -570,9 +571,9 @@ class ConcurrencyRecorder:
         if binding is None:
             values.bind(holder, Binding(line, col, ValueRef(holder, (), tuple(added))))
         elif binding.ref is None:
-            binding.ref = ValueRef(holder, (), tuple(added))
+            values.revise(binding, ValueRef(holder, (), tuple(added)))
         else:
-            binding.ref = replace(binding.ref, holds=binding.ref.holds + tuple(added))
+            values.revise(binding, replace(binding.ref, holds=binding.ref.holds + tuple(added)))
 
     def _split_by_loop(
         self, reaches: tuple[Reach, ...], record: _FunctionRecord
@@ -654,7 +655,7 @@ class ConcurrencyRecorder:
             if not isinstance(arg, ast.Call) and not (isinstance(arg, ast.Name) and arg.id in kept):
                 found.extend(finder.reaches(arg))
         for keyword in node.keywords:
-            if not isinstance(keyword.value, ast.Call):
+            if type(keyword.value) is not ast.Call:
                 found.extend(finder.reaches(keyword.value))
         binding_line = self.builder.binding_line
         record.uses.extend(
@@ -665,14 +666,14 @@ class ConcurrencyRecorder:
     # -- values kept for reuse (ASA202) -------------------------------------------
 
     def _store(self, target: ast.expr, value: ast.expr, line: int, col: int) -> None:
-        created = value.value if isinstance(value, ast.Await) else value
-        if not isinstance(created, ast.Call):
+        created = value.value if type(value) is ast.Await else value
+        if type(created) is not ast.Call:
             return
         builder = self.builder
         where: str | None = None
         name: str | None = None
         scope = builder.scope
-        if isinstance(target, ast.Name):
+        if type(target) is ast.Name:
             name = target.id
             if scope is Scope.MODULE:
                 where = "at module level"
@@ -680,14 +681,10 @@ class ConcurrencyRecorder:
                 where = f"on class {builder.class_name() or '?'}"
             elif name in builder.global_names():
                 where = "in a module global"
-        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "cls":
+        elif type(target) is ast.Attribute and type(target.value) is ast.Name and target.value.id == "cls":
             name = f"cls.{target.attr}"
             where = f"on class {builder.class_name() or '?'}"
-        elif (
-            isinstance(target, ast.Attribute)
-            and isinstance(target.value, ast.Attribute)
-            and target.value.attr == "state"
-        ):
+        elif type(target) is ast.Attribute and type(target.value) is ast.Attribute and target.value.attr == "state":
             # `app.state.db = ...`: application state in a lifespan, request state in a middleware;
             # which one it is depends on where the function runs, the index's call.
             name = f"state.{target.attr}"
@@ -706,7 +703,7 @@ def _collections(call: ast.Call) -> Iterator[tuple[str, ast.expr]]:
     """The arguments that are literal collections or comprehensions, with where they land:
     a position (until a `*args`) or a keyword."""
     for position, arg in enumerate(call.args):
-        if isinstance(arg, ast.Starred):
+        if type(arg) is ast.Starred:
             return
         if isinstance(arg, _LITERAL_COLLECTIONS):
             yield str(position), arg
@@ -717,21 +714,21 @@ def _collections(call: ast.Call) -> Iterator[tuple[str, ast.expr]]:
 
 def _plain_tuple(expr: ast.expr) -> TypeGuard[ast.Tuple]:
     """A tuple display without starred items: its positions are those written."""
-    return isinstance(expr, ast.Tuple) and not any(isinstance(item, ast.Starred) for item in expr.elts)
+    return type(expr) is ast.Tuple and not any(type(item) is ast.Starred for item in expr.elts)
 
 
 def _unpacked_position(target: ast.expr, element: ast.expr) -> int | None:
     """The tuple position a comprehension's element is: the name a plain tuple target binds at
     it (`c` of `for _, c in ...`), or a constant subscript of the item (`pair[1]` of `for pair in ...`)."""
-    if isinstance(element, ast.Name) and _plain_tuple(target):
-        positions = [n for n, item in enumerate(target.elts) if isinstance(item, ast.Name) and item.id == element.id]
+    if type(element) is ast.Name and _plain_tuple(target):
+        positions = [n for n, item in enumerate(target.elts) if type(item) is ast.Name and item.id == element.id]
         return positions[-1] if positions else None
     if (
-        isinstance(target, ast.Name)
-        and isinstance(element, ast.Subscript)
-        and isinstance(element.value, ast.Name)
+        type(target) is ast.Name
+        and type(element) is ast.Subscript
+        and type(element.value) is ast.Name
         and element.value.id == target.id
-        and isinstance(element.slice, ast.Constant)
+        and type(element.slice) is ast.Constant
         and type(element.slice.value) is int
         and element.slice.value >= 0
     ):
@@ -741,11 +738,11 @@ def _unpacked_position(target: ast.expr, element: ast.expr) -> int | None:
 
 def _is_main_guard(test: ast.expr) -> bool:
     return (
-        isinstance(test, ast.Compare)
-        and isinstance(test.left, ast.Name)
+        type(test) is ast.Compare
+        and type(test.left) is ast.Name
         and test.left.id == "__name__"
         and len(test.comparators) == 1
-        and isinstance(test.comparators[0], ast.Constant)
+        and type(test.comparators[0]) is ast.Constant
         and test.comparators[0].value == "__main__"
     )
 
@@ -763,6 +760,6 @@ def _inside(line: int, col: int, span: tuple[int, int, int, int]) -> bool:
 def _short(expr: ast.expr) -> str:
     """Source text for a message: a long call keeps its callee (`models.count_runs(...)`)."""
     text = ast.unparse(expr)
-    if len(text) > _TEXT_LIMIT and isinstance(expr, ast.Call) and (callee := expression_text(expr.func)):
+    if len(text) > _TEXT_LIMIT and type(expr) is ast.Call and (callee := expression_text(expr.func)):
         return f"{callee}(...)"
     return text if len(text) <= _TEXT_LIMIT else text[: _TEXT_LIMIT - 3] + "..."

@@ -43,18 +43,18 @@ def branch_conditions(
     container truthy: nothing is in an empty one, and `in None` raises. `truth_of` names the
     parameter a local copy of one stands for in a test of its truth.
     """
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+    if type(test) is ast.UnaryOp and type(test.op) is ast.Not:
         body, orelse = branch_conditions(test.operand, is_parameter, on_state, truth_of)
         return orelse, body
     tested = _truth_tested(test, is_parameter, on_state, truth_of)
     if tested is not None:
         return (Condition(tested, Test.TRUTH, True),), (Condition(tested, Test.TRUTH, False),)
-    if isinstance(test, ast.Compare):
+    if type(test) is ast.Compare:
         member = _membership_test(test, is_parameter, on_state, truth_of)
         return member if member is not None else _none_test(test, is_parameter, on_state)
-    if isinstance(test, ast.BoolOp):
+    if type(test) is ast.BoolOp:
         sides = [branch_conditions(value, is_parameter, on_state, truth_of) for value in test.values]
-        if isinstance(test.op, ast.And):
+        if type(test.op) is ast.And:
             # Every operand held in the body; which one failed in the `else` is unknown.
             return tuple(c for body, _ in sides for c in body), sides[0][1] if len(sides) == 1 else ()
         return sides[0][0] if len(sides) == 1 else (), tuple(c for _, orelse in sides for c in orelse)
@@ -63,9 +63,9 @@ def branch_conditions(
 
 def _tested(expr: ast.expr, is_parameter: Callable[[ast.Name], bool], on_state: bool) -> str | None:
     """The parameter a test reads (`flag`), or with `on_state` the attribute of `self` (`self.done`)."""
-    if isinstance(expr, ast.Name):
+    if type(expr) is ast.Name:
         return expr.id if is_parameter(expr) else None
-    if on_state and isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self":
+    if on_state and type(expr) is ast.Attribute and type(expr.value) is ast.Name and expr.value.id == "self":
         return f"self.{expr.attr}"
     return None
 
@@ -75,7 +75,7 @@ def _truth_tested(
 ) -> str | None:
     """The parameter whose truth `expr` is: the parameter itself, or a local copy of it."""
     tested = _tested(expr, is_parameter, on_state)
-    if tested is None and truth_of is not None and isinstance(expr, ast.Name):
+    if tested is None and truth_of is not None and type(expr) is ast.Name:
         return truth_of(expr)
     return tested
 
@@ -90,7 +90,7 @@ def _membership_test(
     if tested is None:
         return (), ()
     needs = (Condition(tested, Test.TRUTH, True),)
-    return (needs, ()) if isinstance(test.ops[0], ast.In) else ((), needs)
+    return (needs, ()) if type(test.ops[0]) is ast.In else ((), needs)
 
 
 def _none_test(test: ast.Compare, is_parameter: Callable[[ast.Name], bool], on_state: bool) -> tuple[Guard, Guard]:
@@ -114,7 +114,7 @@ def _none_test(test: ast.Compare, is_parameter: Callable[[ast.Name], bool], on_s
 
 
 def _is_none(expr: ast.expr) -> bool:
-    return isinstance(expr, ast.Constant) and expr.value is None
+    return type(expr) is ast.Constant and expr.value is None
 
 
 def leaves(body: list[ast.stmt]) -> bool:
@@ -125,7 +125,7 @@ def leaves(body: list[ast.stmt]) -> bool:
     last = body[-1]
     if isinstance(last, (ast.Return, ast.Raise)):
         return True
-    if isinstance(last, ast.If):
+    if type(last) is ast.If:
         return leaves(last.body) and leaves(last.orelse)
     return False
 
@@ -138,10 +138,11 @@ def known_arguments(
     what it passes is unknown."""
     found: list[KnownArgument] = []
     for position, argument in enumerate(call.args):
-        if isinstance(argument, ast.Starred):
+        if type(argument) is ast.Starred:
             found.append(KnownArgument(ANY_POSITION))
             break
-        found.append(_passed(str(position), argument, str(position) in objects, is_parameter))
+        key = str(position)
+        found.append(_passed(key, argument, key in objects, is_parameter))
     for keyword in call.keywords:
         if keyword.arg is None:
             found.append(KnownArgument(ANY_KEYWORD))
@@ -153,29 +154,38 @@ def known_arguments(
 def _passed(
     key: str, expr: ast.expr, is_object: bool, is_parameter: Callable[[ast.Name], bool] | None
 ) -> KnownArgument:
-    known = known_argument(key, expr, is_object)
-    unknown = known.truthy is None and known.is_none is None
-    if unknown and isinstance(expr, ast.Name) and is_parameter is not None and is_parameter(expr):
-        return KnownArgument(key, parameter=expr.id)
-    return known
+    if is_object:
+        return KnownArgument(key, True, False)
+    if type(expr) is ast.Name:
+        # (The commonest argument, whose form tells nothing: `known_argument` knows nothing of it.)
+        if is_parameter is not None and is_parameter(expr):
+            return KnownArgument(key, parameter=expr.id)
+        return KnownArgument(key)
+    return known_argument(key, expr)
+
+
+#: Collection displays: truthy when they list an item that is no `*rest`, falsy when empty.
+_DISPLAYS = frozenset({ast.List, ast.Tuple, ast.Set, ast.Dict})
+#: Forms that are never None, truthy or not.
+_NEVER_NONE_FORMS = frozenset(
+    {ast.JoinedStr, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Compare, ast.BinOp}
+)
 
 
 def known_argument(key: str, expr: ast.expr, is_object: bool = False) -> KnownArgument:
     """Whether `expr` is truthy and whether it is None, where its form tells."""
     if is_object:
         return KnownArgument(key, True, False)
-    if isinstance(expr, ast.Constant):
+    # Exact classes, not isinstance: no `ast` class has subclasses, and this runs for every argument.
+    if type(expr) is ast.Constant:
         return KnownArgument(key, bool(expr.value), expr.value is None)
-    if isinstance(expr, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
+    kind = type(expr)
+    if kind in _DISPLAYS and isinstance(expr, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
         items: list[ast.expr | None] = list(expr.keys) if isinstance(expr, ast.Dict) else list(expr.elts)
         # `[*rest]` and `{**rest}` may be empty.
-        plain = [item for item in items if item is not None and not isinstance(item, ast.Starred)]
+        plain = [item for item in items if item is not None and type(item) is not ast.Starred]
         return KnownArgument(key, True if plain else (None if items else False), False)
-    if isinstance(
-        expr, (ast.JoinedStr, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Compare, ast.BinOp)
-    ):
-        return KnownArgument(key, None, False)
-    if isinstance(expr, ast.Call) and _never_none_call(expr):
+    if kind in _NEVER_NONE_FORMS or (type(expr) is ast.Call and _never_none_call(expr)):
         return KnownArgument(key, None, False)
     return KnownArgument(key)
 
@@ -183,9 +193,9 @@ def known_argument(key: str, expr: ast.expr, is_object: bool = False) -> KnownAr
 def _never_none_call(call: ast.Call) -> bool:
     """`len(x)`, `str(x)`, or `mapping.get(key, 0)` with a default that is not None."""
     func = call.func
-    if isinstance(func, ast.Name):
+    if type(func) is ast.Name:
         return func.id in _NEVER_NONE_CALLS
-    if isinstance(func, ast.Attribute) and func.attr == "get" and len(call.args) == 2:
+    if type(func) is ast.Attribute and func.attr == "get" and len(call.args) == 2:
         default = call.args[1]
         return known_argument("", default).is_none is False
     return False
@@ -224,7 +234,7 @@ def nested_test(test: ast.expr, orelse: list[ast.stmt], on_state: bool) -> tuple
     """`a and b` of an `if` without `else`, each operand a test on a name (or on `self`): `a`, and
     the rest (`b`), to be walked as `if a: if b: ...`. (Its operands call nothing: they are read
     again when the inner `if` is.)"""
-    if orelse or not (isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And)) or len(test.values) < 2:
+    if orelse or not (type(test) is ast.BoolOp and type(test.op) is ast.And) or len(test.values) < 2:
         return None
     if not all(branch_conditions(value, lambda name: True, on_state)[0] for value in test.values):
         return None
@@ -241,36 +251,36 @@ def truth_copy(value: ast.expr) -> ast.Name | None:
     """The name whose truth `value` has, when its form tells: `set(include)`, `include or []`,
     `set(include) if include else set()`. A local bound to one is empty exactly when that name
     is, so a test of the local is a test of the name (`"x" in selected`)."""
-    if isinstance(value, ast.Call):
+    if type(value) is ast.Call:
         return _copied(value)
-    if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and len(value.values) == 2:
+    if type(value) is ast.BoolOp and type(value.op) is ast.Or and len(value.values) == 2:
         first, rest = value.values
-        return first if isinstance(first, ast.Name) and _empty(rest) else None
-    if isinstance(value, ast.IfExp):
+        return first if type(first) is ast.Name and _empty(rest) else None
+    if type(value) is ast.IfExp:
         test, chosen, other = value.test, value.body, value.orelse
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        if type(test) is ast.UnaryOp and type(test.op) is ast.Not:
             test, chosen, other = test.operand, other, chosen
-        if not isinstance(test, ast.Name) or not _empty(other):
+        if type(test) is not ast.Name or not _empty(other):
             return None
-        copied = chosen if isinstance(chosen, ast.Name) else _copied(chosen)
+        copied = chosen if type(chosen) is ast.Name else _copied(chosen)
         return test if copied is not None and copied.id == test.id else None
     return None
 
 
 def _copied(value: ast.expr) -> ast.Name | None:
     """`set(include)`: the name copied by a builtin whose result is empty exactly when it is."""
-    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in _COPIES):
+    if not (type(value) is ast.Call and type(value.func) is ast.Name and value.func.id in _COPIES):
         return None
-    if value.keywords or len(value.args) != 1 or not isinstance(value.args[0], ast.Name):
+    if value.keywords or len(value.args) != 1 or type(value.args[0]) is not ast.Name:
         return None
     return value.args[0]
 
 
 def _empty(value: ast.expr) -> bool:
     """A literal that is always falsy: `None`, `[]`, `()`, `{}`, `set()`, `list()`."""
-    if isinstance(value, ast.Call):
+    if type(value) is ast.Call:
         return (
-            isinstance(value.func, ast.Name)
+            type(value.func) is ast.Name
             and value.func.id in _COPIES | {"dict"}
             and not value.args
             and not value.keywords

@@ -49,10 +49,10 @@ def init_fields(node: ast.ClassDef, table: NameTable) -> tuple[str, ...] | None:
         return None
     found: list[str] = []
     for statement in node.body:
-        if not isinstance(statement, ast.AnnAssign) or not isinstance(statement.target, ast.Name):
+        if type(statement) is not ast.AnnAssign or type(statement.target) is not ast.Name:
             continue
         annotation = statement.annotation
-        wrapper = annotation.value if isinstance(annotation, ast.Subscript) else annotation
+        wrapper = annotation.value if type(annotation) is ast.Subscript else annotation
         if qualify(wrapper, table) in _CLASS_VARIABLE or _excluded_from_init(statement.value, table):
             continue
         found.append(statement.target.id)
@@ -61,10 +61,10 @@ def init_fields(node: ast.ClassDef, table: NameTable) -> tuple[str, ...] | None:
 
 def _excluded_from_init(value: ast.expr | None, table: NameTable) -> bool:
     """`field(init=False)`: the generated `__init__` does not take it."""
-    if not isinstance(value, ast.Call) or qualify(value.func, table) not in _FIELD_FUNCTIONS:
+    if type(value) is not ast.Call or qualify(value.func, table) not in _FIELD_FUNCTIONS:
         return False
     return any(
-        keyword.arg == "init" and isinstance(keyword.value, ast.Constant) and keyword.value.value is False
+        keyword.arg == "init" and type(keyword.value) is ast.Constant and keyword.value.value is False
         for keyword in value.keywords
     )
 

@@ -18,9 +18,9 @@ _ASSERT_RAISES = frozenset({"assertRaises", "assertRaisesRegex"})
 
 def expects_error(expr: ast.expr, table: NameTable) -> bool:
     """Whether `with <expr>:` fails unless its body raises."""
-    if not isinstance(expr, ast.Call):
+    if type(expr) is not ast.Call:
         return False
     func = expr.func
-    if isinstance(func, ast.Attribute) and func.attr in _ASSERT_RAISES:
-        return isinstance(func.value, ast.Name) and func.value.id == "self"
+    if type(func) is ast.Attribute and func.attr in _ASSERT_RAISES:
+        return type(func.value) is ast.Name and func.value.id == "self"
     return qualify(func, table) in _RAISES

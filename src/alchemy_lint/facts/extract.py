@@ -11,7 +11,7 @@ import sys
 import threading
 import typing
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
@@ -112,6 +112,7 @@ from alchemy_lint.facts.values import (
 from alchemy_lint.facts.walk import FastNodeVisitor
 from alchemy_lint.parsing import PARSE_ERRORS as PARSE_ERRORS  # where callers have imported them from
 from alchemy_lint.parsing import parse_source as parse_source
+from alchemy_lint.records import replace
 from alchemy_lint.resolve import (
     NameTable,
     annotation_target,
@@ -415,6 +416,9 @@ class _FactsBuilder(FastNodeVisitor):
         #: commit ask about the same function one after the other.
         self._flow: Flow | None = None
         self._name_origins: dict[str, tuple[Origin]] = {}
+        #: Expression -> its origins, with the function, name table and revision of the tables
+        #: they were read under: an answer stands until one of them changes (see `origins_of`).
+        self._origins: dict[ast.expr, tuple[_FunctionState | None, NameTable, int, tuple[Origin, ...]]] = {}
         self.concurrency = ConcurrencyRecorder(self)
         self.type_aliases: dict[str, TypeAlias] = {}
         self.schema_creations: list[SchemaCreation] = []
@@ -481,14 +485,14 @@ class _FactsBuilder(FastNodeVisitor):
             elif isinstance(statement, (ast.Assign, ast.AnnAssign)):
                 targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
                 for target in targets:
-                    if isinstance(target, ast.Name):
+                    if type(target) is ast.Name:
                         self._bind_module_name(target.id, statement.value)
-            elif isinstance(statement, _TYPE_ALIAS_STATEMENT) and isinstance(statement.name, ast.Name):
+            elif isinstance(statement, _TYPE_ALIAS_STATEMENT) and type(statement.name) is ast.Name:
                 self._bind_module_name(statement.name.id, None)  # `type SessionDep = ...`
-            elif isinstance(statement, ast.If):
+            elif type(statement) is ast.If:
                 self._prescan(statement.body)
                 self._prescan(statement.orelse)
-            elif isinstance(statement, ast.Try):
+            elif type(statement) is ast.Try:
                 self._prescan(statement.body)
                 for handler in statement.handlers:
                     self._prescan(handler.body)
@@ -503,7 +507,7 @@ class _FactsBuilder(FastNodeVisitor):
 
     def _bind_import(self, node: ast.Import | ast.ImportFrom) -> None:
         bind_import(self.table, node, self.module, self.is_package)
-        names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [alias.name for alias in node.names]
+        names = [node.module or ""] if type(node) is ast.ImportFrom else [alias.name for alias in node.names]
         if any(name.startswith(ASYNCIO_MODULES) for name in names):
             self.uses_asyncio = True
 
@@ -549,7 +553,7 @@ class _FactsBuilder(FastNodeVisitor):
         # `RepositoryBase[Order]`: a generic base is its class, whatever it is parametrised with.
         bases = tuple(
             base
-            for base in (qualify(b.value if isinstance(b, ast.Subscript) else b, self.table) for b in node.bases)
+            for base in (qualify(b.value if type(b) is ast.Subscript else b, self.table) for b in node.bases)
             if base
         )
         if any(qualify(decorator_callee(d), self.table) in _DECLARATIVE_DECORATORS for d in node.decorator_list):
@@ -667,7 +671,7 @@ class _FactsBuilder(FastNodeVisitor):
         prefix = outer.qualname if outer else (method_of or self.module)
         qualname = f"{prefix}.{node.name}"
         table = (outer.table if outer else self.module_table).child()
-        values = ValueTable(qualname, outer.values if outer else None)
+        values = ValueTable(qualname, outer.values if outer else None, revision=self.module_table.revision)
         state = _FunctionState(qualname, method_of, table, values, set(), is_async=is_async)
         fixture = fixture_name(node, self.table)
         # pytest fills a test's or fixture's parameters by name; a decorated handler's parameters
@@ -883,7 +887,7 @@ class _FactsBuilder(FastNodeVisitor):
             if position:
                 self._operand_probe_holds(function, node.values[position - 1], held)
             self.visit(operand)
-            if isinstance(operand, ast.Attribute) and operand.attr.endswith("_id"):
+            if type(operand) is ast.Attribute and operand.attr.endswith("_id"):
                 owner = self.parameter_path(operand.value)
                 if owner is not None:
                     function.short_circuited.append((owner[0], (*owner[1], operand.attr.removesuffix("_id"))))
@@ -903,7 +907,7 @@ class _FactsBuilder(FastNodeVisitor):
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         function = self.function
-        if function is not None and isinstance(node.ctx, ast.Load):
+        if function is not None and type(node.ctx) is ast.Load:
             # One walk down to the name serves the parameter's path and the handed-back calls.
             down = self._walk_to_parameter(node)
             walked = _extended(down[0].parameter_path, down[1]) if down is not None else None
@@ -917,7 +921,7 @@ class _FactsBuilder(FastNodeVisitor):
                 loaded = (*walked[1][:-2], walked[1][-1])
                 guard = self._guard(function)
                 function.parameter_loads.append(ParameterRead(walked[0], loaded, node.lineno, node.col_offset, guard))
-        elif function is not None and isinstance(node.ctx, ast.Store):
+        elif function is not None and type(node.ctx) is ast.Store:
             # `connector.last_indexed_at = now()`: a later read of it returns what was set.
             assigned = self.parameter_path(node)
             if assigned is not None:
@@ -939,7 +943,7 @@ class _FactsBuilder(FastNodeVisitor):
         # Tests of the object's own state (`if not self._committed:`) as well: a call on a fresh
         # object settles them (`index.fresh_objects`); elsewhere they settle nothing.
         body, orelse = branch_conditions(node.test, self._is_parameter, on_state=True, truth_of=self._truth_of)
-        if isinstance(node.test, ast.Constant):
+        if type(node.test) is ast.Constant:
             body, orelse = ((), (NEVER,)) if node.test.value else ((NEVER,), ())
         function.branches += 1
         # What the code sets on a parameter's object (`order.customer = ...`) holds after the
@@ -1149,7 +1153,7 @@ class _FactsBuilder(FastNodeVisitor):
         in an empty one, and `None` raises); its `else` runs either way."""
         self.visit(node.target)
         self.visit(node.iter)
-        if isinstance(node.iter, ast.Name):
+        if type(node.iter) is ast.Name:
             function.guards.append(branch_conditions(node.iter, self._is_parameter, truth_of=self._truth_of)[0])
         for statement in node.body:
             self.visit(statement)
@@ -1172,13 +1176,13 @@ class _FactsBuilder(FastNodeVisitor):
         )
         for target, source in zip(targets, iterated, strict=False):
             # `for item in order.items`: each item is an element of the parameter's collection.
-            whole = self.parameter_path(source) if isinstance(target, ast.Name) else None
-            if whole is None and isinstance(target, ast.Name):
+            whole = self.parameter_path(source) if type(target) is ast.Name else None
+            if whole is None and type(target) is ast.Name:
                 whole = self._handed_back_member(source)
             element = (whole[0], (*whole[1], "[]")) if whole is not None and len(whole[1]) < _MAX_PATH else None
             # `for order in orders` with `orders: list[Order]`: each one is an `Order`.
-            known = self.elements_of(source) if isinstance(target, ast.Name) else ()
-            if not known and isinstance(node, ast.AsyncFor) and isinstance(target, ast.Name):
+            known = self.elements_of(source) if type(target) is ast.Name else ()
+            if not known and type(node) is ast.AsyncFor and type(target) is ast.Name:
                 # `async for session in get_db()`: what the generator yields (which is what
                 # the index makes of calling it), as `async with helper() as session`.
                 known = self.origins_of(source)
@@ -1210,7 +1214,7 @@ class _FactsBuilder(FastNodeVisitor):
             self.concurrency.on_assign(target, node.value, node.lineno, node.col_offset)
             self.kept.on_assign(target, node.value)
             self._bind_target(target, node.value, None, node)
-            if not isinstance(target, ast.Name):
+            if type(target) is not ast.Name:
                 self._changes_copy(target)
                 self._record_replacement(target, node.value)
                 self.visit(target)
@@ -1238,7 +1242,7 @@ class _FactsBuilder(FastNodeVisitor):
             return
         while isinstance(target, (ast.Subscript, ast.Attribute)):
             target = target.value
-        if isinstance(target, ast.Name):
+        if type(target) is ast.Name:
             function.truth_copies.pop(target.id, None)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
@@ -1284,7 +1288,7 @@ class _FactsBuilder(FastNodeVisitor):
         self.generic_visit(node)
 
     def _record_type_alias(self, target: ast.expr | None, value: ast.expr | None, explicit: bool) -> None:
-        if self.scope is Scope.MODULE and isinstance(target, ast.Name):
+        if self.scope is Scope.MODULE and type(target) is ast.Name:
             found = type_alias_target(value, self.table, explicit)
             if found:
                 provider = annotated_provider(value, self.table)
@@ -1301,13 +1305,13 @@ class _FactsBuilder(FastNodeVisitor):
         ):
             self.function.argless_results.add((target.id, target.lineno))
         self._assign_target = (
-            (self._published_name(target) or self._stored_attribute(target)) if isinstance(value, ast.Call) else None
+            (self._published_name(target) or self._stored_attribute(target)) if type(value) is ast.Call else None
         )
         self.visit(value)
         self._assign_target = None
 
     def _published_name(self, target: ast.expr | None) -> str | None:
-        if not isinstance(target, ast.Name):
+        if type(target) is not ast.Name:
             return None
         if self.scope is Scope.MODULE:
             return f"{self.module}.{target.id}"
@@ -1335,8 +1339,8 @@ class _FactsBuilder(FastNodeVisitor):
         if (
             function is None
             or function.class_qualname is None
-            or not isinstance(target, ast.Attribute)
-            or not isinstance(target.value, ast.Name)
+            or type(target) is not ast.Attribute
+            or type(target.value) is not ast.Name
             or target.value.id != "self"
         ):
             return None
@@ -1353,7 +1357,7 @@ class _FactsBuilder(FastNodeVisitor):
             self.module_values[name] = found[:_MAX_ORIGINS]
         if published is not None and type(value) is ast.Dict and self.scope is Scope.MODULE:
             self._record_dispatch_table(published.rsplit(".", 1)[1], value)
-        if isinstance(target, ast.Name):
+        if type(target) is ast.Name:
             if function is None:
                 if self.scope is Scope.MODULE:
                     self._bind_module_name(target.id, value)
@@ -1373,7 +1377,7 @@ class _FactsBuilder(FastNodeVisitor):
             return
         key = _mapping_key(target)
         if key is not None and function is not None and type(value) is ast.Name:
-            assert isinstance(target, ast.Subscript)
+            assert type(target) is ast.Subscript
             if type(target.value) is ast.Name:
                 function.spread.setdefault(target.value.id, {})[key] = value.id
         if key is not None and value is not None:
@@ -1387,16 +1391,16 @@ class _FactsBuilder(FastNodeVisitor):
                 kept = (*kept[: _MAX_ORIGINS - 1], _UNTOLD)
             self.mapping_keys[key] = kept
             return
-        if not isinstance(target, ast.Attribute) or value is None:
+        if type(target) is not ast.Attribute or value is None:
             return
-        if isinstance(target.value, ast.Attribute) and target.value.attr == _STATE:
+        if type(target.value) is ast.Attribute and target.value.attr == _STATE:
             # `app.state.db = async_sessionmaker(...)`: ASGI application state, read back by name.
             found = self.app_state.get(target.attr, ()) + self.origins_of(value)
             self.app_state[target.attr] = found[:_MAX_ORIGINS]
         if (
             function is not None
             and function.class_qualname is not None
-            and isinstance(target.value, ast.Name)
+            and type(target.value) is ast.Name
             and target.value.id == "self"
         ):
             declared = annotation_target(annotation, self.table)
@@ -1416,7 +1420,7 @@ class _FactsBuilder(FastNodeVisitor):
     def _bind_local(
         self, function: _FunctionState, name: str, value: ast.expr | None, annotation: ast.expr | None, node: ast.stmt
     ) -> None:
-        wrapped = _constructor_names(value) if isinstance(value, ast.Call) else ()
+        wrapped = _constructor_names(value) if type(value) is ast.Call else ()
         if wrapped:
             function.wrappers[name] = wrapped
         else:
@@ -1510,6 +1514,21 @@ class _FactsBuilder(FastNodeVisitor):
 
     def origins_of(self, expr: ast.expr) -> tuple[Origin, ...]:
         """What the facts can say about where the value of `expr` comes from."""
+        # Half the questions are repeats: the same expression is asked about by the call's
+        # recorders, by the expressions around it and by the loading walk. The answer reads
+        # only the current function's bindings (and its enclosing functions'), the name
+        # tables and the expression itself, so it stands while no table has changed.
+        function = self.function
+        table = self.table
+        count = table.revision.count
+        kept = self._origins.get(expr)
+        if kept is not None and kept[0] is function and kept[1] is table and kept[2] == count:
+            return kept[3]
+        found = self._origins_read(expr)
+        self._origins[expr] = (function, table, count, found)
+        return found
+
+    def _origins_read(self, expr: ast.expr) -> tuple[Origin, ...]:
         # Exact classes, not isinstance: no `ast` class has subclasses, and this runs often.
         if type(expr) is ast.Await:
             return self.origins_of(expr.value)
@@ -1633,7 +1652,7 @@ class _FactsBuilder(FastNodeVisitor):
         function = self.function
         holds: tuple[Held, ...] = ()
         received = False
-        if function is not None and isinstance(expr, ast.Name):
+        if function is not None and type(expr) is ast.Name:
             binding = self._binding(function, expr)
             if binding is not None:
                 if binding.ref is not None:
@@ -1755,7 +1774,7 @@ class _FactsBuilder(FastNodeVisitor):
         target, self._assign_target = self._assign_target, None
         awaited = self._awaited is node
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in TRACKED_METHODS:
+        if type(func) is ast.Attribute and func.attr in TRACKED_METHODS:
             self._record_method_call(node, func, awaited)
         qualname = qualify(func, self.table)
         self.concurrency.on_call(node, qualname, awaited)
@@ -1898,15 +1917,15 @@ class _FactsBuilder(FastNodeVisitor):
         names: set[str] = set()
         for node in function.enclosing:
             for item in getattr(node, "items", ()):
-                if isinstance(item.optional_vars, ast.Name):
+                if type(item.optional_vars) is ast.Name:
                     names.add(item.optional_vars.id)
-                func = item.context_expr.func if isinstance(item.context_expr, ast.Call) else None
-                if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                func = item.context_expr.func if type(item.context_expr) is ast.Call else None
+                if type(func) is ast.Attribute and type(func.value) is ast.Name:
                     names.add(func.value.id)
         return [
             (key, argument.id)
             for key, argument in [*_arguments(call), *wrapped]
-            if isinstance(argument, ast.Name) and argument.id in names and self.parameter_path(argument) is None
+            if type(argument) is ast.Name and argument.id in names and self.parameter_path(argument) is None
         ]
 
     @staticmethod
@@ -1945,14 +1964,27 @@ class _FactsBuilder(FastNodeVisitor):
         return [(key, found) for key, argument in arguments if (found := self.parameter_path(argument)) is not None]
 
     def _handed_parameters(self, call: ast.Call) -> list[tuple[str, ParameterPath]]:
-        """The parameters (or parts of them) a call is handed, each with where it lands."""
-        return self._parameters_in(_arguments(call))
+        """The parameters (or parts of them) a call is handed, each with where it lands: what
+        `_parameters_in(_arguments(call))` gives, without building the list of every argument
+        (most are no parameter's)."""
+        found: list[tuple[str, ParameterPath]] = []
+        parameter_path = self.parameter_path
+        for position, argument in enumerate(call.args):
+            if type(argument) is not ast.Starred and (path := parameter_path(argument)) is not None:
+                found.append((str(position), path))
+        for keyword in call.keywords:
+            if keyword.arg and (path := parameter_path(keyword.value)) is not None:
+                found.append((keyword.arg, path))
+        func = call.func
+        if type(func) is ast.Attribute and (path := parameter_path(func.value)) is not None:
+            found.append(("self", path))
+        return found
 
     def _record_keyed_return(self, function: _FunctionState, node: ast.Return) -> None:
         """`return {"items": items, "total": total}`: the parameters it holds under its keys."""
         value = node.value
-        keys = _constant_keys(value) if isinstance(value, ast.Dict) else None
-        if keys is None or not isinstance(value, ast.Dict):
+        keys = _constant_keys(value) if type(value) is ast.Dict else None
+        if keys is None or type(value) is not ast.Dict:
             function.keyed_returns = None
             return
         parameters = []
@@ -2076,7 +2108,7 @@ class _FactsBuilder(FastNodeVisitor):
                 names = caught_names(caught)
                 # (A builtin such as `Exception` qualifies to nothing: its own name says it.)
                 leaves = {
-                    (qualify(name, self.table) or (name.id if isinstance(name, ast.Name) else "")).rsplit(".", 1)[-1]
+                    (qualify(name, self.table) or (name.id if type(name) is ast.Name else "")).rsplit(".", 1)[-1]
                     for name in names
                 }
                 broad = caught is None or not leaves.isdisjoint(_BROAD_LOAD_ERRORS)
@@ -2135,7 +2167,7 @@ class _FactsBuilder(FastNodeVisitor):
 
     def _record_refresh(self, function: _FunctionState, node: ast.Call) -> None:
         """`await session.refresh(order, ["items"])` loads `items` on the parameter `order`."""
-        if not (isinstance(node.func, ast.Attribute) and node.func.attr == "refresh" and node.args):
+        if not (type(node.func) is ast.Attribute and node.func.attr == "refresh" and node.args):
             return
         found = self.parameter_path(node.args[0])
         names = node.args[1] if len(node.args) > 1 else None
@@ -2157,7 +2189,7 @@ class _FactsBuilder(FastNodeVisitor):
         sure = self._awaited is node and self._probed(function, loaded=False) and not function.left_unprobed
         probed = {*function.probe_names, *function.returned_probes}
         for item in names.elts:
-            if isinstance(item, ast.Constant) and isinstance(item.value, str):
+            if type(item) is ast.Constant and isinstance(item.value, str):
                 named = sure and probed <= {item.value}
                 function.parameter_loads.append(
                     ParameterRead(found[0], (*found[1], item.value), node.lineno, node.col_offset, sure=named)
@@ -2235,7 +2267,7 @@ class _FactsBuilder(FastNodeVisitor):
             function.awaits = True
         for item in node.items:
             self.visit(item.context_expr)
-            bound = item.optional_vars.id if isinstance(item.optional_vars, ast.Name) else None
+            bound = item.optional_vars.id if type(item.optional_vars) is ast.Name else None
             expr = item.context_expr
             self.concurrency.on_with(expr, bound, node)
             if function is not None:
@@ -2266,9 +2298,9 @@ class _FactsBuilder(FastNodeVisitor):
             # `session.begin_nested() if session.in_transaction() else session.begin()`: a unit
             # of work on that session either way, the transaction object bound to `as` name.
             call, method = begun
-            assert isinstance(call.func, ast.Attribute)
+            assert type(call.func) is ast.Attribute
             receiver = self.value_ref(call.func.value)
-        elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
+        elif type(expr) is ast.Call and type(expr.func) is ast.Attribute:
             method = expr.func.attr
             receiver = self.value_ref(expr.func.value)
         if ref is not None and (ref.origins or (receiver is not None and method in BEGIN_METHODS)):
@@ -2333,13 +2365,11 @@ class _FactsBuilder(FastNodeVisitor):
 def _is_stub(body: list[ast.stmt]) -> bool:
     """Only a docstring, `...`, `pass` or `raise NotImplementedError` (see `FunctionFacts.stub`)."""
     for statement in body:
-        if isinstance(statement, ast.Pass) or (
-            isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
-        ):
+        if type(statement) is ast.Pass or (type(statement) is ast.Expr and type(statement.value) is ast.Constant):
             continue
-        if isinstance(statement, ast.Raise) and statement.exc is not None:
-            raised = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
-            if isinstance(raised, ast.Name) and raised.id == "NotImplementedError":
+        if type(statement) is ast.Raise and statement.exc is not None:
+            raised = statement.exc.func if type(statement.exc) is ast.Call else statement.exc
+            if type(raised) is ast.Name and raised.id == "NotImplementedError":
                 continue
         return False
     return True
@@ -2401,13 +2431,13 @@ def _either_begin(expr: ast.expr) -> tuple[ast.Call, str] | None:
     """`X.begin_nested() if test else X.begin()`: both sides begin a transaction on the same
     receiver. The call of the body side, and `begin` when a side begins the outer transaction
     (its block commits when it ends), else `begin_nested`."""
-    if not isinstance(expr, ast.IfExp):
+    if type(expr) is not ast.IfExp:
         return None
-    calls = [side for side in (expr.body, expr.orelse) if isinstance(side, ast.Call) and not side.args]
-    methods = [call.func.attr for call in calls if isinstance(call.func, ast.Attribute)]
+    calls = [side for side in (expr.body, expr.orelse) if type(side) is ast.Call and not side.args]
+    methods = [call.func.attr for call in calls if type(call.func) is ast.Attribute]
     if len(methods) != 2 or not set(methods) <= BEGIN_METHODS:
         return None
-    receivers = {expression_text(call.func.value) for call in calls if isinstance(call.func, ast.Attribute)}
+    receivers = {expression_text(call.func.value) for call in calls if type(call.func) is ast.Attribute}
     if len(receivers) != 1 or None in receivers:
         return None
     return calls[0], "begin" if "begin" in methods else "begin_nested"
@@ -2423,17 +2453,17 @@ def _same_objects_of(expr: ast.expr) -> ast.expr:
     if isinstance(expr, (ast.ListComp, ast.GeneratorExp)) and len(expr.generators) == 1:
         generator = expr.generators[0]
         target, element = generator.target, expr.elt
-        if isinstance(target, ast.Name) and isinstance(element, ast.Name) and target.id == element.id:
+        if type(target) is ast.Name and type(element) is ast.Name and target.id == element.id:
             return generator.iter if not generator.is_async else expr
     if (
-        isinstance(expr, ast.Call)
-        and isinstance(expr.func, ast.Name)
+        type(expr) is ast.Call
+        and type(expr.func) is ast.Name
         and expr.func.id in _SAME_OBJECTS
         and len(expr.args) == 1
-        and not isinstance(expr.args[0], ast.Starred)
+        and type(expr.args[0]) is not ast.Starred
     ):
         return _same_objects_of(expr.args[0])
-    if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Slice):
+    if type(expr) is ast.Subscript and type(expr.slice) is ast.Slice:
         return _same_objects_of(expr.value)
     return expr
 
@@ -2455,7 +2485,7 @@ def _own_returned_members(
     """`returned_members` of a plain method or property: called as `obj.owner()` (or read as
     `obj.squad`) it gives what its `return`s hand back, not a coroutine or a generator, and its
     first parameter is the object (not for a static or class method)."""
-    if isinstance(node, ast.AsyncFunctionDef) or state.yields_values or not state.returned_members:
+    if type(node) is ast.AsyncFunctionDef or state.yields_values or not state.returned_members:
         return ()
     positional = [*node.args.posonlyargs, *node.args.args]
     if not positional or positional[0].arg != "self":
@@ -2467,7 +2497,7 @@ def _own_returned_members(
 
 def _holds_no_object(expr: ast.expr) -> bool:
     """`None`, `[]`, `()`: a return that hands back nothing the caller could read."""
-    if isinstance(expr, ast.Constant):
+    if type(expr) is ast.Constant:
         return expr.value is None
     return isinstance(expr, (ast.List, ast.Tuple)) and not expr.elts
 
@@ -2486,13 +2516,13 @@ def _ends_returning(body: list[ast.stmt]) -> bool:
     """Whether `body` ends in `return <value>`, or in branches that each return or raise (one
     returning a value)."""
     last = body[-1] if body else None
-    if isinstance(last, ast.If):
+    if type(last) is ast.If:
         returning = [_ends_returning(part) for part in (last.body, last.orelse)]
         raising = [_ends_raising(part) for part in (last.body, last.orelse)]
         return any(returning) and all(r or e for r, e in zip(returning, raising, strict=True))
-    if isinstance(last, ast.Raise):
-        return any(isinstance(earlier, ast.If) and _ends_returning(earlier.body) for earlier in body[:-1])
-    if not isinstance(last, ast.Return):
+    if type(last) is ast.Raise:
+        return any(type(earlier) is ast.If and _ends_returning(earlier.body) for earlier in body[:-1])
+    if type(last) is not ast.Return:
         return False
     value = last.value
     if isinstance(value, (ast.Tuple, ast.List)):
@@ -2502,13 +2532,13 @@ def _ends_returning(body: list[ast.stmt]) -> bool:
 
 
 def _ends_raising(body: list[ast.stmt]) -> bool:
-    return bool(body) and isinstance(body[-1], ast.Raise)
+    return bool(body) and type(body[-1]) is ast.Raise
 
 
 def _builtin_decorator(decorator: ast.expr) -> str | None:
     """`@staticmethod`, `@classmethod` and `@property`, which no import names: how a method takes its
     arguments, and that reading `obj.name` runs it."""
-    if isinstance(decorator, ast.Name) and decorator.id in ("staticmethod", "classmethod", "property"):
+    if type(decorator) is ast.Name and decorator.id in ("staticmethod", "classmethod", "property"):
         return decorator.id
     return None
 
@@ -2517,10 +2547,10 @@ def _literal_getattr(call: ast.Call) -> bool:
     """`getattr(obj, "name")` or `getattr(obj, "name", default)`; `hasattr(obj, "name")`, which
     reads it too (and lets every error but AttributeError through)."""
     return (
-        isinstance(call.func, ast.Name)
+        type(call.func) is ast.Name
         and call.func.id in ("getattr", "hasattr")
         and len(call.args) >= 2
-        and isinstance(call.args[1], ast.Constant)
+        and type(call.args[1]) is ast.Constant
         and isinstance(call.args[1].value, str)
     )
 
@@ -2598,15 +2628,15 @@ def _transactions_begun(function: ast.AST) -> dict[str, str]:
         pairs: list[tuple[ast.expr, ast.expr | None]] = []
         if isinstance(node, (ast.With, ast.AsyncWith)):
             pairs = [(item.context_expr, item.optional_vars) for item in node.items]
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+        elif type(node) is ast.Assign and len(node.targets) == 1:
             pairs = [(node.value, node.targets[0])]
         for value, target in pairs:
-            if isinstance(value, ast.Await):
+            if type(value) is ast.Await:
                 value = value.value
             if (
-                isinstance(target, ast.Name)
-                and isinstance(value, ast.Call)
-                and isinstance(value.func, ast.Attribute)
+                type(target) is ast.Name
+                and type(value) is ast.Call
+                and type(value.func) is ast.Attribute
                 and value.func.attr in ("begin", "begin_nested")
                 and (session := _value_text(value.func.value)) is not None
             ):
@@ -2616,10 +2646,10 @@ def _transactions_begun(function: ast.AST) -> dict[str, str]:
 
 def _statement_call(statement: ast.stmt) -> ast.Call | None:
     """The call an expression statement makes: `await x.f()` or `x.f()`."""
-    if not isinstance(statement, ast.Expr):
+    if type(statement) is not ast.Expr:
         return None
-    value = statement.value.value if isinstance(statement.value, ast.Await) else statement.value
-    return value if isinstance(value, ast.Call) else None
+    value = statement.value.value if type(statement.value) is ast.Await else statement.value
+    return value if type(value) is ast.Call else None
 
 
 def _expire_on_commit(call: ast.Call) -> str | None:
@@ -2632,10 +2662,10 @@ def _expire_on_commit(call: ast.Call) -> str | None:
     for keyword in call.keywords:
         if keyword.arg == "expire_on_commit":
             value = keyword.value
-            return repr(value.value) if isinstance(value, ast.Constant) else "?"
+            return repr(value.value) if type(value) is ast.Constant else "?"
         if keyword.arg == _SESSION_CONFIG:
             nested = keyword.value
-            if not isinstance(nested, ast.Call) or nested.args:
+            if type(nested) is not ast.Call or nested.args:
                 return "?"
             return _expire_on_commit(nested) if nested.keywords else None
         if keyword.arg is None:
@@ -2646,17 +2676,17 @@ def _expire_on_commit(call: ast.Call) -> str | None:
 def _value_text(expr: ast.expr) -> str | None:
     """`self.session`, `factory()`, `get_engine().get_session()`, `ctx["db"]`: dotted names, string
     keys of them and calls of them."""
-    if isinstance(expr, ast.Await):
+    if type(expr) is ast.Await:
         expr = expr.value
-    if isinstance(expr, ast.Name):
+    if type(expr) is ast.Name:
         return expr.id
-    if isinstance(expr, ast.Attribute):
+    if type(expr) is ast.Attribute:
         base = _value_text(expr.value)
         return f"{base}.{expr.attr}" if base is not None else None
-    if isinstance(expr, ast.Call):
+    if type(expr) is ast.Call:
         callee = _value_text(expr.func)
         return f"{callee}()" if callee is not None else None
-    if isinstance(expr, ast.Subscript) and (key := _mapping_key(expr)) is not None:
+    if type(expr) is ast.Subscript and (key := _mapping_key(expr)) is not None:
         # `ctx["session_maker"]()`: a worker context or an application keeps the factory.
         base = _value_text(expr.value)
         return f'{base}["{key}"]' if base is not None else None

@@ -59,9 +59,9 @@ class Flow:
         call itself may raise (a failed `commit()` inside `begin()` closes the block's transaction
         as a successful one does: run against SQLAlchemy).
         """
-        if isinstance(first_child, ast.ExceptHandler):
-            return not isinstance(later_child, ast.ExceptHandler) and later_child not in node.orelse
-        return not (first_child in node.orelse and isinstance(later_child, ast.ExceptHandler))
+        if type(first_child) is ast.ExceptHandler:
+            return type(later_child) is not ast.ExceptHandler and later_child not in node.orelse
+        return not (first_child in node.orelse and type(later_child) is ast.ExceptHandler)
 
     def _exits(self, below: list[ast.AST], later_child: ast.AST, common: ast.AST) -> bool:
         """A `return`/`raise` after `first`'s statement in a block on the way up to `common`."""
@@ -85,7 +85,7 @@ _TRIES: tuple[type[ast.AST], ...] = (ast.Try, *((ast.TryStar,) if hasattr(ast, "
 
 
 def _branch(node: ast.If | ast.IfExp, child: ast.AST) -> str:
-    if isinstance(node, ast.If):
+    if type(node) is ast.If:
         return "body" if child in node.body else "orelse" if child in node.orelse else "test"
     return "body" if child is node.body else "orelse" if child is node.orelse else "test"
 

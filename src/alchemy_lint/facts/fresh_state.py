@@ -32,11 +32,11 @@ def fresh_state(node: ast.ClassDef) -> tuple[KnownArgument, ...] | None:
         return None
     found: dict[str, KnownArgument] = {}
     for statement in init.body:
-        if isinstance(statement, ast.Assign):
+        if type(statement) is ast.Assign:
             targets, value = statement.targets, statement.value
-        elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+        elif type(statement) is ast.AnnAssign and statement.value is not None:
             targets, value = [statement.target], statement.value
-        elif _is_docstring(statement) or isinstance(statement, ast.Pass):
+        elif _is_docstring(statement) or type(statement) is ast.Pass:
             continue
         else:
             found.clear()
@@ -45,7 +45,7 @@ def fresh_state(node: ast.ClassDef) -> tuple[KnownArgument, ...] | None:
             attribute = _own_attribute(target)
             if attribute is None:
                 continue
-            known = known_argument(attribute, value) if isinstance(value, ast.Constant) else None
+            known = known_argument(attribute, value) if type(value) is ast.Constant else None
             if known is None:
                 found.pop(attribute, None)
             else:
@@ -59,10 +59,10 @@ def enters_itself(node: ast.ClassDef) -> bool | None:
     if enter is None:
         return None
     body = [statement for statement in enter.body if not _is_docstring(statement)]
-    if len(body) != 1 or not isinstance(body[0], ast.Return):
+    if len(body) != 1 or type(body[0]) is not ast.Return:
         return False
     value = body[0].value
-    return isinstance(value, ast.Name) and value.id == "self"
+    return type(value) is ast.Name and value.id == "self"
 
 
 def _method(node: ast.ClassDef, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
@@ -74,14 +74,12 @@ def _method(node: ast.ClassDef, name: str) -> ast.FunctionDef | ast.AsyncFunctio
 
 
 def _own_attribute(target: ast.expr) -> str | None:
-    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+    if type(target) is ast.Attribute and type(target.value) is ast.Name and target.value.id == "self":
         return STATE + target.attr
     return None
 
 
 def _is_docstring(statement: ast.stmt) -> bool:
     return (
-        isinstance(statement, ast.Expr)
-        and isinstance(statement.value, ast.Constant)
-        and isinstance(statement.value.value, str)
+        type(statement) is ast.Expr and type(statement.value) is ast.Constant and isinstance(statement.value.value, str)
     )

@@ -46,7 +46,7 @@ def gathered_parameters(
 def _run_at_once(call: ast.Call, qualify: Qualify) -> list[ast.expr]:
     """The collections a gathering call runs the items of: `gather(*a, *b)`, `wait(a)`."""
     if qualify(call.func) in {"asyncio.gather", "asyncio.tasks.gather"}:
-        return [arg.value for arg in call.args if isinstance(arg, ast.Starred)]
+        return [arg.value for arg in call.args if type(arg) is ast.Starred]
     return call.args[:1]
 
 
@@ -64,7 +64,7 @@ class _ItemFlow:
         self.collections: dict[str, str] = {}
         nodes = list(ast.walk(function))
         for node in nodes:
-            if isinstance(node, ast.AsyncFunctionDef) and node is not function:
+            if type(node) is ast.AsyncFunctionDef and node is not function:
                 self.awaiting[node.name] = _awaited_positions(node)
         # Two passes: a loop may add to a list bound before it, in any order of the walk.
         for _ in range(2):
@@ -77,14 +77,14 @@ class _ItemFlow:
             if source is not None:
                 for name in _item_names(node.target, node.iter):
                     self.items[name] = source
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        elif type(node) is ast.Assign and len(node.targets) == 1 and type(node.targets[0]) is ast.Name:
             held = self.collection_of(node.value)
             if held:
                 self.collections[node.targets[0].id] = held[0]
         elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and isinstance(node.func.value, ast.Name)
+            type(node) is ast.Call
+            and type(node.func) is ast.Attribute
+            and type(node.func.value) is ast.Name
             and node.func.attr in _ADDING
             and len(node.args) == 1
         ):
@@ -95,9 +95,9 @@ class _ItemFlow:
 
     def _source(self, iterable: ast.expr) -> str | None:
         """The parameter a loop's iterable hands out the items of."""
-        if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) and iterable.func.id in _SPREADING:
+        if type(iterable) is ast.Call and type(iterable.func) is ast.Name and iterable.func.id in _SPREADING:
             return next((s for arg in iterable.args if (s := self._source(arg)) is not None), None)
-        if isinstance(iterable, ast.Name):
+        if type(iterable) is ast.Name:
             if iterable.id in self.parameters:
                 return iterable.id
             return self.collections.get(iterable.id)
@@ -106,7 +106,7 @@ class _ItemFlow:
     def collection_of(self, expr: ast.expr) -> list[str]:
         """The parameter whose items `expr`'s items await: the parameter, a collection of them,
         a comprehension of such awaitables."""
-        if isinstance(expr, ast.Name):
+        if type(expr) is ast.Name:
             if expr.id in self.parameters:
                 return [expr.id]
             source = self.collections.get(expr.id)
@@ -119,15 +119,15 @@ class _ItemFlow:
 
     def awaitable_of(self, expr: ast.expr) -> list[str]:
         """The parameter an awaitable stands for: one of its items, or a call that awaits one."""
-        if isinstance(expr, ast.Starred):
+        if type(expr) is ast.Starred:
             return self.collection_of(expr.value)
-        if isinstance(expr, ast.Name):
+        if type(expr) is ast.Name:
             source = self.items.get(expr.id)
             return [source] if source is not None else []
-        if not isinstance(expr, ast.Call):
+        if type(expr) is not ast.Call:
             return []
         func = expr.func
-        if isinstance(func, ast.Name) and func.id in self.awaiting:
+        if type(func) is ast.Name and func.id in self.awaiting:
             positions = self.awaiting[func.id]
             return [s for number, arg in enumerate(expr.args) if number in positions for s in self.awaitable_of(arg)]
         if self.qualify(func) in _AWAITING and expr.args:
@@ -138,20 +138,18 @@ class _ItemFlow:
 def _awaited_positions(function: ast.AsyncFunctionDef) -> set[int]:
     """The positions of the parameters a nested coroutine awaits (`await coro`)."""
     names = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
-    awaited = {
-        node.value.id for node in ast.walk(function) if isinstance(node, ast.Await) and isinstance(node.value, ast.Name)
-    }
+    awaited = {node.value.id for node in ast.walk(function) if type(node) is ast.Await and type(node.value) is ast.Name}
     return {number for number, name in enumerate(names) if name in awaited}
 
 
 def _item_names(target: ast.expr, iterable: ast.expr) -> list[str]:
     """The names a loop binds to items: `x` of `for x in xs`, the second of `enumerate(xs)`."""
-    if isinstance(target, ast.Name):
+    if type(target) is ast.Name:
         return [target.id]
-    if not isinstance(target, ast.Tuple):
+    if type(target) is not ast.Tuple:
         return []
-    if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) and iterable.func.id == "enumerate":
+    if type(iterable) is ast.Call and type(iterable.func) is ast.Name and iterable.func.id == "enumerate":
         elements = target.elts[1:2]
     else:
         elements = target.elts
-    return [element.id for element in elements if isinstance(element, ast.Name)]
+    return [element.id for element in elements if type(element) is ast.Name]

@@ -27,7 +27,7 @@ def loaded_only_keys(node: ast.ClassDef) -> tuple[str, ...]:
     """The keys a `get(self, key, default)` method of the class handles in a branch that tests
     whether the relationship is loaded (empty for a class without such a method)."""
     method = next(
-        (item for item in node.body if isinstance(item, ast.FunctionDef) and item.name == "get"),
+        (item for item in node.body if type(item) is ast.FunctionDef and item.name == "get"),
         None,
     )
     if method is None or len(method.args.args) < 2:
@@ -35,7 +35,7 @@ def loaded_only_keys(node: ast.ClassDef) -> tuple[str, ...]:
     key = method.args.args[1].arg
     found: dict[str, None] = {}
     for statement in ast.walk(method):
-        if not isinstance(statement, ast.If):
+        if type(statement) is not ast.If:
             continue
         tested = _key_tested(statement.test, key)
         if tested is not None and _tests_loaded(statement):
@@ -45,15 +45,15 @@ def loaded_only_keys(node: ast.ClassDef) -> tuple[str, ...]:
 
 def _key_tested(test: ast.expr, key: str) -> str | None:
     """The constant `key == "<name>"` compares with, alone or as an operand of `and`."""
-    operands = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
+    operands = test.values if type(test) is ast.BoolOp and type(test.op) is ast.And else [test]
     for operand in operands:
         if (
-            isinstance(operand, ast.Compare)
+            type(operand) is ast.Compare
             and len(operand.ops) == 1
-            and isinstance(operand.ops[0], ast.Eq)
-            and isinstance(operand.left, ast.Name)
+            and type(operand.ops[0]) is ast.Eq
+            and type(operand.left) is ast.Name
             and operand.left.id == key
-            and isinstance(operand.comparators[0], ast.Constant)
+            and type(operand.comparators[0]) is ast.Constant
             and isinstance(operand.comparators[0].value, str)
         ):
             return operand.comparators[0].value
@@ -62,18 +62,18 @@ def _key_tested(test: ast.expr, key: str) -> str | None:
 
 def _tests_loaded(branch: ast.If) -> bool:
     """The branch's test, or a test of an `if` directly in its body, asks whether it is loaded."""
-    tests = [branch.test, *(item.test for item in branch.body if isinstance(item, ast.If))]
+    tests = [branch.test, *(item.test for item in branch.body if type(item) is ast.If)]
     return any(_asks_loaded(test) for test in tests)
 
 
 def _asks_loaded(test: ast.expr) -> bool:
     for node in ast.walk(test):
-        if isinstance(node, ast.Attribute) and node.attr in _LOADED_TESTS:
+        if type(node) is ast.Attribute and node.attr in _LOADED_TESTS:
             return True
         if (
-            isinstance(node, ast.Compare)
+            type(node) is ast.Compare
             and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops)
-            and any(isinstance(c, ast.Attribute) and c.attr in _LOADED_CONTAINERS for c in node.comparators)
+            and any(type(c) is ast.Attribute and c.attr in _LOADED_CONTAINERS for c in node.comparators)
         ):
             return True
     return False
@@ -94,23 +94,23 @@ def loaded_probe(test: ast.expr) -> tuple[bool, str | None, ast.expr] | None:
     """`loaded_test`, with the expression the test asks about: `order` of
     `order.is_relationship_loaded(...)` and `order.__dict__`, `inspect(order)` (or the name
     bound to it, `state`) of `state.unloaded` and `state.dict`."""
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+    if type(test) is ast.UnaryOp and type(test.op) is ast.Not:
         inner = loaded_probe(test.operand)
         return None if inner is None else (not inner[0], inner[1], inner[2])
-    if isinstance(test, ast.BoolOp):
+    if type(test) is ast.BoolOp:
         probes = [operand for operand in test.values if not _none_test(operand)]
         return loaded_probe(probes[0]) if len(probes) == 1 else None
-    if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute):
+    if type(test) is ast.Call and type(test.func) is ast.Attribute:
         if test.func.attr != "is_relationship_loaded":
             return None
         first = test.args[0] if test.args else None
         return True, _literal(first), test.func.value
-    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.In, ast.NotIn))):
+    if not (type(test) is ast.Compare and len(test.ops) == 1 and isinstance(test.ops[0], (ast.In, ast.NotIn))):
         return None
     container = test.comparators[0]
-    if not isinstance(container, ast.Attribute) or container.attr not in _LOADED_CONTAINERS:
+    if type(container) is not ast.Attribute or container.attr not in _LOADED_CONTAINERS:
         return None
-    inside = isinstance(test.ops[0], ast.In)
+    inside = type(test.ops[0]) is ast.In
     return (not inside if container.attr == "unloaded" else inside), _literal(test.left), container.value
 
 
@@ -118,26 +118,26 @@ def inspected(expr: ast.expr, table: NameTable) -> ast.expr | None:
     """The object `inspect(obj)` inspects: SQLAlchemy's `inspect` under any name the module
     gives it (`sa_inspect(obj)`, `sa.inspect(obj)`), or a function called `inspect` that the
     module's names do not resolve."""
-    if not isinstance(expr, ast.Call) or len(expr.args) != 1 or expr.keywords:
+    if type(expr) is not ast.Call or len(expr.args) != 1 or expr.keywords:
         return None
     func = expr.func
     qualified = qualify(func, table)
     if qualified is not None:
         return expr.args[0] if qualified in INSPECT_FUNCTIONS else None
-    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    name = func.id if type(func) is ast.Name else func.attr if type(func) is ast.Attribute else ""
     return expr.args[0] if name == "inspect" else None
 
 
 def _literal(node: ast.expr | None) -> str | None:
-    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+    return node.value if type(node) is ast.Constant and isinstance(node.value, str) else None
 
 
 def _none_test(test: ast.expr) -> bool:
     return (
-        isinstance(test, ast.Compare)
+        type(test) is ast.Compare
         and len(test.ops) == 1
         and isinstance(test.ops[0], (ast.Is, ast.IsNot))
-        and isinstance(test.left, ast.Name)
-        and isinstance(test.comparators[0], ast.Constant)
+        and type(test.left) is ast.Name
+        and type(test.comparators[0]) is ast.Constant
         and test.comparators[0].value is None
     )

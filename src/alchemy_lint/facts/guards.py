@@ -57,7 +57,7 @@ def _keeps(item: ast.withitem, name: str) -> bool:
 
 def _acts_on(expr: ast.expr, name: str) -> bool:
     """`async with s:` or `async with s.begin():` on the yielded session itself."""
-    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
+    if type(expr) is ast.Call and type(expr.func) is ast.Attribute:
         expr = expr.func.value
     return expression_text(expr) == name
 
@@ -66,8 +66,8 @@ def _calls(body: Sequence[ast.stmt], name: str, method: str) -> bool:
     for statement in body:
         for node in ast.walk(statement):
             if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
+                type(node) is ast.Call
+                and type(node.func) is ast.Attribute
                 and node.func.attr == method
                 and expression_text(node.func.value) == name
             ):
@@ -77,4 +77,4 @@ def _calls(body: Sequence[ast.stmt], name: str, method: str) -> bool:
 
 def _raises(body: Sequence[ast.stmt]) -> bool:
     # A handler that swallows the error would let the caller carry on as if it committed.
-    return any(isinstance(node, ast.Raise) for statement in body for node in ast.walk(statement))
+    return any(type(node) is ast.Raise for statement in body for node in ast.walk(statement))

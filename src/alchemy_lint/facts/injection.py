@@ -71,7 +71,7 @@ def _qualified(expr: ast.expr, table: NameTable) -> str | None:
 
 def provider_of(expr: ast.expr | None, table: NameTable) -> ast.expr | None:
     """The provider in `Depends(provider)` / `Provide(provider)`, if `expr` is such a marker."""
-    if not isinstance(expr, ast.Call) or _qualified(expr.func, table) not in DEPENDS:
+    if type(expr) is not ast.Call or _qualified(expr.func, table) not in DEPENDS:
         return None
     if expr.args:
         return expr.args[0]
@@ -84,10 +84,10 @@ def provider_of(expr: ast.expr | None, table: NameTable) -> ast.expr | None:
 def annotated_provider(annotation: ast.expr | None, table: NameTable) -> ast.expr | None:
     """The provider in `Annotated[X, Depends(provider)]` (also as a string annotation)."""
     annotation = unquoted(annotation) if annotation is not None else None
-    if not isinstance(annotation, ast.Subscript) or _qualified(annotation.value, table) not in _ANNOTATED:
+    if type(annotation) is not ast.Subscript or _qualified(annotation.value, table) not in _ANNOTATED:
         return None
     inner = annotation.slice
-    if not isinstance(inner, ast.Tuple):
+    if type(inner) is not ast.Tuple:
         return None
     for metadata in inner.elts[1:]:
         found = provider_of(metadata, table)
@@ -99,12 +99,12 @@ def annotated_provider(annotation: ast.expr | None, table: NameTable) -> ast.exp
 def fixture_name(function: ast.FunctionDef | ast.AsyncFunctionDef, table: NameTable) -> str | None:
     """The name a pytest fixture is requested by, or None when the function is no fixture."""
     for decorator in function.decorator_list:
-        callee = decorator.func if isinstance(decorator, ast.Call) else decorator
+        callee = decorator.func if type(decorator) is ast.Call else decorator
         if _qualified(callee, table) not in _FIXTURES:
             continue
-        if isinstance(decorator, ast.Call):
+        if type(decorator) is ast.Call:
             for keyword in decorator.keywords:
-                if keyword.arg == "name" and isinstance(keyword.value, ast.Constant):
+                if keyword.arg == "name" and type(keyword.value) is ast.Constant:
                     return str(keyword.value.value)
         return function.name
     return None
@@ -191,13 +191,13 @@ _FILLING_LIBRARIES = frozenset(
 def registered_providers(value: ast.expr, table: NameTable) -> dict[str, ast.expr]:
     """`{"db_session": Provide(get_db)}` (a dict display or `dict(db_session=Provide(...))`)."""
     found: dict[str, ast.expr] = {}
-    if isinstance(value, ast.Dict):
+    if type(value) is ast.Dict:
         for key, item in zip(value.keys, value.values, strict=True):
-            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            if type(key) is ast.Constant and isinstance(key.value, str):
                 provider = _registered(item, table)
                 if provider is not None:
                     found[key.value] = provider
-    elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict":
+    elif type(value) is ast.Call and type(value.func) is ast.Name and value.func.id == "dict":
         for keyword in value.keywords:
             if keyword.arg:
                 provider = _registered(keyword.value, table)
@@ -207,7 +207,7 @@ def registered_providers(value: ast.expr, table: NameTable) -> dict[str, ast.exp
 
 
 def _registered(item: ast.expr, table: NameTable) -> ast.expr | None:
-    if isinstance(item, ast.Call) and _qualified(item.func, table) in PROVIDE and item.args:
+    if type(item) is ast.Call and _qualified(item.func, table) in PROVIDE and item.args:
         return item.args[0]
     return None
 
@@ -246,7 +246,7 @@ def session_key(keywords: dict[str, str] | None) -> str | None:
 
 def inline_keywords(config: ast.expr) -> dict[str, str] | None:
     """The keywords of a config constructed right in the plugin call, as source text."""
-    if not isinstance(config, ast.Call):
+    if type(config) is not ast.Call:
         return None
     found = {keyword.arg: ast.unparse(keyword.value) for keyword in config.keywords if keyword.arg}
     if any(keyword.arg is None for keyword in config.keywords):

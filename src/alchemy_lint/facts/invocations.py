@@ -109,10 +109,10 @@ class InvocationRecorder:
         if len(found) >= _MAX_PER_FUNCTION:
             return
         args = node.args
-        if isinstance(node.func, ast.Call):
+        if type(node.func) is ast.Call:
             self._results_called.add(id(node.func))  # `make()()`: the inner call's result runs here
         result_called = id(node) in self._results_called
-        if args and isinstance(args[0], ast.Call) and _is_runner(node.func, qualname):
+        if args and type(args[0]) is ast.Call and _is_runner(node.func, qualname):
             self._run_by_runner.add(id(args[0]))
         script = script or (bool(self._run_by_runner) and id(node) in self._run_by_runner)
         callee = _target(node.func, table, scope, qualname)
@@ -126,7 +126,7 @@ class InvocationRecorder:
         keywords = node.keywords
         if not _hands_on(args, keywords):
             return
-        to = qualname or (node.func.id if isinstance(node.func, ast.Name) else "")
+        to = qualname or (node.func.id if type(node.func) is ast.Name else "")
         via: str | None = None
         for position, value in enumerate((*args, *(keyword.value for keyword in keywords))):
             for target in _handed_targets(value, table, scope):
@@ -163,8 +163,8 @@ def _handed_targets(value: ast.expr, table: NameTable, scope: _Scope) -> list[st
     if isinstance(value, (ast.Name, ast.Attribute)):
         items: list[ast.expr] = [value]
     elif isinstance(value, (ast.List, ast.Tuple, ast.Set)):
-        items = [item.value if isinstance(item, ast.Starred) else item for item in value.elts]
-    elif isinstance(value, ast.Starred):
+        items = [item.value if type(item) is ast.Starred else item for item in value.elts]
+    elif type(value) is ast.Starred:
         items = [value.value]
     else:
         return []
@@ -176,11 +176,11 @@ def _handed_targets(value: ast.expr, table: NameTable, scope: _Scope) -> list[st
 
 
 def _target(expr: ast.expr, table: NameTable, scope: _Scope, known: str | None) -> str | None:
-    if isinstance(expr, ast.Name) and expr.id in scope.nested:
+    if type(expr) is ast.Name and expr.id in scope.nested:
         return scope.nested[expr.id]
     if (
-        isinstance(expr, ast.Attribute)
-        and isinstance(expr.value, ast.Name)
+        type(expr) is ast.Attribute
+        and type(expr.value) is ast.Name
         and expr.value.id in _OWNERS
         and scope.class_qualname is not None
     ):
@@ -191,17 +191,17 @@ def _target(expr: ast.expr, table: NameTable, scope: _Scope, known: str | None) 
 
 
 def _is_runner(func: ast.expr, qualname: str | None) -> bool:
-    return qualname in _RUNNERS or (isinstance(func, ast.Attribute) and func.attr == "run_until_complete")
+    return qualname in _RUNNERS or (type(func) is ast.Attribute and func.attr == "run_until_complete")
 
 
 def _event_name(node: ast.Call) -> str:
     """How a positional callback is registered: `add_event_handler("startup", f)` gives "startup",
     `app.on_startup.append(f)` gives "on_startup"."""
     func = node.func
-    if isinstance(func, ast.Attribute) and func.attr in _APPENDERS and isinstance(func.value, ast.Attribute):
+    if type(func) is ast.Attribute and func.attr in _APPENDERS and type(func.value) is ast.Attribute:
         return func.value.attr
     for argument in node.args:
-        if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+        if type(argument) is ast.Constant and isinstance(argument.value, str):
             return argument.value
     return ""
 
@@ -210,8 +210,8 @@ def decorator_arguments(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[s
     """The constant string each decorator call starts with: `@app.on_event("startup")`."""
     found: list[str] = []
     for decorator in node.decorator_list:
-        if isinstance(decorator, ast.Call) and decorator.args:
+        if type(decorator) is ast.Call and decorator.args:
             first = decorator.args[0]
-            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            if type(first) is ast.Constant and isinstance(first.value, str):
                 found.append(first.value)
     return tuple(found)

@@ -59,7 +59,7 @@ class KeptTracker:
         outer = self.frame
         if outer is None or not outer.carriers:
             return
-        used = {name.id for name in ast.walk(node) if isinstance(name, ast.Name) and name.id in outer.carriers}
+        used = {name.id for name in ast.walk(node) if type(name) is ast.Name and name.id in outer.carriers}
         carried = frozenset(index for name in used for index in outer.carriers[name])
         outer.carriers[node.name] = carried
 
@@ -80,27 +80,27 @@ class KeptTracker:
         pending: list[ast.expr] = [expr]
         while pending:
             current = pending.pop()
-            if isinstance(current, ast.Call):
+            if type(current) is ast.Call:
                 index = frame.api_nodes.get(id(current))
                 if index is not None:
                     found.add(index)
                 pending.extend(current.args)
                 pending.extend(keyword.value for keyword in current.keywords)
-            elif isinstance(current, ast.Name):
+            elif type(current) is ast.Name:
                 found.update(frame.carriers.get(current.id, ()))
             elif isinstance(current, (ast.List, ast.Tuple, ast.Set)):
                 pending.extend(current.elts)
-            elif isinstance(current, ast.Dict):
+            elif type(current) is ast.Dict:
                 pending.extend(current.values)
             elif isinstance(current, (ast.Starred, ast.Await, ast.NamedExpr)):
                 pending.append(current.value)
-            elif isinstance(current, ast.IfExp):
+            elif type(current) is ast.IfExp:
                 pending.extend((current.body, current.orelse))
-            elif isinstance(current, ast.BoolOp):
+            elif type(current) is ast.BoolOp:
                 pending.extend(current.values)
-            elif isinstance(current, ast.Lambda):
+            elif type(current) is ast.Lambda:
                 for name in ast.walk(current.body):
-                    if isinstance(name, ast.Name):
+                    if type(name) is ast.Name:
                         found.update(frame.carriers.get(name.id, ()))
         return frozenset(found)
 
@@ -111,7 +111,7 @@ class KeptTracker:
         if frame is None:
             return
         carried = self.carried(value)
-        if isinstance(target, ast.Name):
+        if type(target) is ast.Name:
             if target.id in self.walk.global_names():
                 self._keep(carried, Keeper.GLOBAL)
             else:
@@ -119,11 +119,7 @@ class KeptTracker:
             return
         if not carried or not isinstance(target, (ast.Attribute, ast.Subscript)):
             return
-        if (
-            isinstance(target, ast.Attribute)
-            and isinstance(target.value, ast.Attribute)
-            and target.value.attr == _STATE
-        ):
+        if type(target) is ast.Attribute and type(target.value) is ast.Attribute and target.value.attr == _STATE:
             self._keep(carried, Keeper.APP_STATE)
             return
         root = _root_name(target)
@@ -152,4 +148,4 @@ def _root_name(target: ast.expr) -> str | None:
     current = target
     while isinstance(current, (ast.Attribute, ast.Subscript)):
         current = current.value
-    return current.id if isinstance(current, ast.Name) else None
+    return current.id if type(current) is ast.Name else None

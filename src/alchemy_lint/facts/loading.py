@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Collection, Container, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import groupby, pairwise
 from operator import itemgetter
 from typing import Protocol, TypeVar
@@ -75,7 +75,7 @@ from alchemy_lint.facts.model import (
 )
 from alchemy_lint.facts.values import CALL, Origin, OriginKind, Step, StepKind, ValueRef
 from alchemy_lint.facts.walk import child_nodes
-from alchemy_lint.records import record
+from alchemy_lint.records import record, replace
 from alchemy_lint.resolve import (
     NameTable,
     annotation_targets,
@@ -521,7 +521,7 @@ def _catches_database_errors(caught: ast.expr | None, table: NameTable) -> bool:
         return True
     for name in caught_names(caught):
         qualified = qualify(name, table)
-        if qualified is None and isinstance(name, ast.Name) and name.id in _EVERY_ERROR:
+        if qualified is None and type(name) is ast.Name and name.id in _EVERY_ERROR:
             return True
         if qualified is not None and (qualified in _EVERY_ERROR or qualified.startswith("sqlalchemy.")):
             return True
@@ -1027,7 +1027,7 @@ _BARE = StatementOrigin()
 
 def _names_a_class(argument: ast.Name | ast.Attribute) -> bool:
     """`Order`, `models.Order`: a name spelt like a class (as `Order(...)` reads like a new object)."""
-    name = argument.id if type(argument) is ast.Name else argument.attr if isinstance(argument, ast.Attribute) else ""
+    name = argument.id if type(argument) is ast.Name else argument.attr if type(argument) is ast.Attribute else ""
     return name[:1].isupper()
 
 
@@ -1229,7 +1229,7 @@ def _received_parameters(
     args = node.args
     positional = [*args.posonlyargs, *args.args]
     received: dict[str, str] = {}
-    wrapped = {d.id for d in node.decorator_list if isinstance(d, ast.Name)}
+    wrapped = {d.id for d in node.decorator_list if type(d) is ast.Name}
     if owner is not None and positional and not wrapped & {"staticmethod", "classmethod"}:
         received[positional[0].arg] = owner
         positional = positional[1:]
@@ -1459,18 +1459,18 @@ class _LoadingWalker:
 
     def parameter(self, node: ast.expr) -> str | None:
         """The parameter a name still holds (`statement`, `options`), not rebound anywhere."""
-        if isinstance(node, ast.Starred):
+        if type(node) is ast.Starred:
             node = node.value
             if (
-                isinstance(node, ast.BoolOp)
-                and isinstance(node.op, ast.Or)
+                type(node) is ast.BoolOp
+                and type(node.op) is ast.Or
                 and len(node.values) == 2
                 and isinstance(node.values[1], (ast.List, ast.Tuple))
                 and not node.values[1].elts
             ):
                 # `*(options or [])`: the parameter's items, none when it is empty or None.
                 node = node.values[0]
-        if isinstance(node, ast.Name) and node.id in self.parameters and node.id not in self.rebound:
+        if type(node) is ast.Name and node.id in self.parameters and node.id not in self.rebound:
             return node.id
         return None
 
@@ -1563,7 +1563,7 @@ class _LoadingWalker:
         is known (ASA301 judges a relationship it loads and sets on some paths only, see
         `index/reloads.py`); what the caller's query loaded on it stays unknown."""
         owner = source.value
-        if not isinstance(owner, ast.Name) or owner.id not in self.received or source.attr.startswith("_"):
+        if type(owner) is not ast.Name or owner.id not in self.received or source.attr.startswith("_"):
             return None
         current = env.get(owner.id)
         if current is None and owner.id not in self.rebound:
@@ -1589,7 +1589,7 @@ class _LoadingWalker:
         """`session.delete(self)`, `session.add(user)`, `session.add_all([user, team])`: the
         received object is that session's."""
         func = node.func
-        if not (isinstance(func, ast.Attribute) and func.attr in _TYING_METHODS | _RELEASING_METHODS and node.args):
+        if not (type(func) is ast.Attribute and func.attr in _TYING_METHODS | _RELEASING_METHODS and node.args):
             return
         first = node.args[0]
         if func.attr == "add_all":
@@ -1600,7 +1600,7 @@ class _LoadingWalker:
             self._tie_one(first, func, func.attr, env)
 
     def _tie_one(self, first: ast.expr, func: ast.Attribute, method: str, env: _Env) -> None:
-        if not (isinstance(first, ast.Name) and first.id in self.received and first.id not in self.rebound):
+        if not (type(first) is ast.Name and first.id in self.received and first.id not in self.rebound):
             return
         if method in _RELEASING_METHODS:
             # `merge()` copies the object onto the session's own and leaves it as it was (detached,
@@ -1639,23 +1639,23 @@ class _LoadingWalker:
         return env
 
     def statement(self, node: ast.stmt, env: _Env) -> _Env | None:
-        if isinstance(node, ast.Expr):
+        if type(node) is ast.Expr:
             self.expr(node.value, env)
             grown = filled(node.value, _truthy(env))
             if grown is not None:
                 self.learn(env, frozenset({grown}), frozenset())
-        elif isinstance(node, ast.Assign):
+        elif type(node) is ast.Assign:
             value = self.expr(node.value, env)
             for target in node.targets:
                 self.bind(target, value, env, node.value)
-                if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
-                    if isinstance(target.slice, ast.Slice):
+                if type(target) is ast.Subscript and type(target.value) is ast.Name:
+                    if type(target.slice) is ast.Slice:
                         # `errors[:] = []`: whatever it holds now.
                         self.forget_truth(target.value.id, env)
                     else:
                         # `errors[field] = message`: the collection holds an item.
                         self.learn(env, frozenset({target.value.id}), frozenset())
-        elif isinstance(node, ast.AnnAssign):
+        elif type(node) is ast.AnnAssign:
             value = self.expr(node.value, env) if node.value is not None else None
             if node.value is not None:
                 self.bind(node.target, value, env, node.value)
@@ -1683,7 +1683,7 @@ class _LoadingWalker:
                     self.learn(env, frozenset({node.target.id}), frozenset())
             else:
                 self.expr(node.target, env)
-        elif isinstance(node, ast.Return):
+        elif type(node) is ast.Return:
             self.returned(node, env)
             if self.stops_when_answered and self.other_statement_returns and self.other_options_returns:
                 raise _Answered
@@ -1691,13 +1691,13 @@ class _LoadingWalker:
             self.finished(env)
             self.leave_through_finally(env, leaving=True)
             return None
-        elif isinstance(node, ast.Raise):
+        elif type(node) is ast.Raise:
             if node.exc is not None:
                 self.expr(node.exc, env)
             if not self.finally_frames or self.catching == self.finally_frames[-1].catching:
                 self.leave_through_finally(env, leaving=True)
             return None
-        elif isinstance(node, ast.If):
+        elif type(node) is ast.If:
             self.expr(node.test, env)
             body, orelse = dict(env), dict(env)
             truths = truths_of(node.test)
@@ -1714,7 +1714,7 @@ class _LoadingWalker:
             return self.branches(node.test, node.body, node.orelse, body, orelse)
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             return self.for_loop(node, env)
-        elif isinstance(node, ast.While):
+        elif type(node) is ast.While:
             return self.while_loop(node, env)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             committed: list[tuple[str, str]] = []
@@ -1724,15 +1724,15 @@ class _LoadingWalker:
                 value = self.expr(item.context_expr, env)
                 if isinstance(value, _Object) and value.fresh is not None:
                     # `async with UnitOfWork(session) as uow:` binds what `__aenter__` returns.
-                    value = replace(value, fresh=ENTERED if isinstance(node, ast.AsyncWith) else None)
+                    value = replace(value, fresh=ENTERED if type(node) is ast.AsyncWith else None)
                 if item.optional_vars is not None:
                     self.bind(item.optional_vars, value, env, item.context_expr)
-                    if isinstance(node, ast.AsyncWith) and isinstance(item.optional_vars, ast.Name):
+                    if type(node) is ast.AsyncWith and type(item.optional_vars) is ast.Name:
                         self.entered_at[item.optional_vars.id] = node.lineno
-                session = self.begun_session(item, env) if isinstance(node, ast.AsyncWith) else None
+                session = self.begun_session(item, env) if type(node) is ast.AsyncWith else None
                 if session is not None:
                     committed.append((session, ""))
-                    opened = item.optional_vars.id if isinstance(item.optional_vars, ast.Name) else None
+                    opened = item.optional_vars.id if type(item.optional_vars) is ast.Name else None
                     if opened is not None:
                         # `async with SessionLocal.begin() as session:` commits, then closes, the
                         # session it opened (`async with session.begin() as tx:` binds no session).
@@ -1749,20 +1749,20 @@ class _LoadingWalker:
                     # `async with session.begin():` commits when the block ends.
                     self.end_of_transaction(session, "begin", node.lineno, after, opened_by)
             return after
-        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+        elif type(node) is ast.Try or type(node).__name__ == "TryStar":
             return self.try_statement(node, env)
-        elif isinstance(node, ast.Match):
+        elif type(node) is ast.Match:
             self.expr(node.subject, env)
             result: _Env | None = None
             for case in node.cases:
                 result = _join(result, self.block(case.body, dict(env)))
             return _join(result, env)
-        elif isinstance(node, ast.Break):
+        elif type(node) is ast.Break:
             if self.loops:
                 self.loops[-1].breaks.append(dict(env))
             self.leave_through_finally(env, leaving=False)
             return None
-        elif isinstance(node, ast.Continue):
+        elif type(node) is ast.Continue:
             if self.loops:
                 self.loops[-1].continues.append(dict(env))
             self.leave_through_finally(env, leaving=False)
@@ -1772,15 +1772,15 @@ class _LoadingWalker:
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:
                 env.pop((alias.asname or alias.name).split(".")[0], None)
-        elif isinstance(node, ast.Delete):
+        elif type(node) is ast.Delete:
             for target in node.targets:
-                if isinstance(target, ast.Name):
+                if type(target) is ast.Name:
                     env.pop(target.id, None)
                     self.forget_truth(target.id, env)
-                elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                elif type(target) is ast.Subscript and type(target.value) is ast.Name:
                     # `del errors[0]`: the collection may be empty now.
                     self.forget_truth(target.value.id, env)
-        elif isinstance(node, ast.Assert):
+        elif type(node) is ast.Assert:
             self.expr(node.test, env)
             # What goes on past `assert not errors` is the path where the test held.
             truths = truths_of(node.test)
@@ -1904,7 +1904,7 @@ class _LoadingWalker:
         element = self.element_of(iterated)
         over = self.parameter(node.iter) if type(node.target) is ast.Name else None
         if over is not None:
-            assert isinstance(node.target, ast.Name)
+            assert type(node.target) is ast.Name
             name, outer = node.target.id, self.parameter_items.get(node.target.id)
             self.parameter_items[name] = over
             try:
@@ -1961,7 +1961,7 @@ class _LoadingWalker:
         """`for obj in (order, customer): await session.refresh(obj)`: the body run once for each
         name, in order, with the loop's name bound to what that name holds; what the body did to
         the object (refreshed, expired, loaded) is then what the name holds."""
-        assert isinstance(node.target, ast.Name)
+        assert type(node.target) is ast.Name
         target = node.target.id
         state: _Env | None = env
         self.loops.append(_LoopFrame())
@@ -1988,7 +1988,7 @@ class _LoadingWalker:
         """`for key in ("name", "email"): setattr(user, key, data[key])`: the body run once for
         each key, in order, with the loop's name known to hold that key (`loop_keys`), so that
         each `setattr` sets the attribute it names."""
-        assert isinstance(node.target, ast.Name)
+        assert type(node.target) is ast.Name
         target = node.target.id
         outer = self.loop_keys.get(target)
         state: _Env | None = env
@@ -2010,7 +2010,7 @@ class _LoadingWalker:
         return state
 
     def while_loop(self, node: ast.While, env: _Env) -> _Env | None:
-        forever = isinstance(node.test, ast.Constant) and bool(node.test.value)
+        forever = type(node.test) is ast.Constant and bool(node.test.value)
         state: _Env | None = env
         exits: list[_Env] = [] if forever else [dict(env)]
         frame = _LoopFrame(entered=node.lineno)
@@ -2045,7 +2045,7 @@ class _LoadingWalker:
         """`for order in orders: await session.refresh(order, ["items"])`: a loop that ran to its end
         loaded on every path through its body what it loaded on each element, so every element
         of the list has it (an empty list too); a `break` leaves the rest unloaded."""
-        if not (isinstance(node.target, ast.Name) and isinstance(node.iter, ast.Name) and ends):
+        if not (type(node.target) is ast.Name and type(node.iter) is ast.Name and ends):
             return
         collection = after.get(node.iter.id)
         if not isinstance(collection, _Object) or collection.stage is None or element.path != collection.path:
@@ -2061,7 +2061,7 @@ class _LoadingWalker:
 
     def refreshed(self, element: _Object, env: _Env, iterated: ast.expr) -> _Object:
         """An element takes the current expiry of the collection it comes from."""
-        if isinstance(iterated, ast.Name):
+        if type(iterated) is ast.Name:
             current = env.get(iterated.id)
             if isinstance(current, _Object):
                 return replace(element, expired=current.expired)
@@ -2069,7 +2069,7 @@ class _LoadingWalker:
 
     def refreshed_items(self, element: _Tuple, env: _Env, iterated: ast.expr) -> _Tuple:
         """`for n, user in enumerate(users):`: each object takes the current expiry of its list."""
-        if not isinstance(iterated, ast.Call) or not isinstance(iterated.func, ast.Name):
+        if type(iterated) is not ast.Call or type(iterated.func) is not ast.Name:
             return element
         lists = _zipped_items(iterated.func.id, iterated.args)
         return _Tuple(
@@ -2105,7 +2105,7 @@ class _LoadingWalker:
             # same request: an expired object is loaded then, outside any `await` (also one
             # the route received: `hero: Hero` of the request body, added and committed).
             self.hand_over(node, node.value, returned, schema, "", RETURNED_TO_RESPONSE, env)
-        if schema and isinstance(value, _Keyed) and isinstance(node.value, ast.Dict):
+        if schema and isinstance(value, _Keyed) and type(node.value) is ast.Dict:
             # `return {"items": categories, "total": n}`: the field of each key validates its objects.
             for field, item in zip(value.keys, value.items, strict=True):
                 expression = _dict_value(node.value, field)
@@ -2295,9 +2295,9 @@ class _LoadingWalker:
             return pending  # (nearly always: no call has expired anything here; the test is not read)
         lines: set[int] = set()
         for node in ast.walk(test):
-            if isinstance(node, ast.Call):
+            if type(node) is ast.Call:
                 lines.add(node.lineno)
-            elif isinstance(node, ast.Name) and node.id in self.call_results:
+            elif type(node) is ast.Name and node.id in self.call_results:
                 lines |= self.call_results[node.id]
         return pending & lines
 
@@ -2354,13 +2354,13 @@ class _LoadingWalker:
         """`inspect(x).expired_attributes` or `inspect(x).expired` (maybe under `not`): the
         name tested, and whether the body runs when it is expired."""
         expired = True
-        while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        while type(test) is ast.UnaryOp and type(test.op) is ast.Not:
             test, expired = test.operand, not expired
-        if not (isinstance(test, ast.Attribute) and test.attr in ("expired_attributes", "expired")):
+        if not (type(test) is ast.Attribute and test.attr in ("expired_attributes", "expired")):
             return None
         # `inspect(user).expired_attributes`, or `state = inspect(user)` then `state.expired_attributes`.
         state = test.value
-        name = self.inspections.get(state.id) if isinstance(state, ast.Name) else self.inspected_name(state)
+        name = self.inspections.get(state.id) if type(state) is ast.Name else self.inspected_name(state)
         return (name, expired) if name is not None else None
 
     def learn_loaded(self, test: ast.expr, body: _Env, orelse: _Env) -> None:
@@ -2407,7 +2407,7 @@ class _LoadingWalker:
 
     def inspected_name(self, expr: ast.expr) -> str | None:
         """The name `inspect(name)` inspects."""
-        if not (isinstance(expr, ast.Call) and len(expr.args) == 1 and isinstance(expr.args[0], ast.Name)):
+        if not (type(expr) is ast.Call and len(expr.args) == 1 and type(expr.args[0]) is ast.Name):
             return None
         return expr.args[0].id if qualify(expr.func, self.resolver.table) in INSPECT_FUNCTIONS else None
 
@@ -2456,7 +2456,7 @@ class _LoadingWalker:
     # -- bindings ------------------------------------------------------------------
 
     def bind(self, target: ast.expr, value: _Value | None, env: _Env, source: ast.expr | None = None) -> None:
-        if isinstance(target, ast.Name):
+        if type(target) is ast.Name:
             self.alias_method(target.id, source)
             self.rebound.add(target.id)
             if self.loop_keys:
@@ -2465,8 +2465,8 @@ class _LoadingWalker:
             self.forget_truth(target.id, env)
             if target.id in self.given_names:
                 self.forget_conditions(target.id, env)
-            called = source.value if isinstance(source, ast.Await) else source
-            if isinstance(called, ast.Call):
+            called = source.value if type(source) is ast.Await else source
+            if type(called) is ast.Call:
                 # Every call the name was bound to, on any path: `ok = await add(...)` on one
                 # side of an `if`, `ok = await subtract(...)` on the other, then `if not ok:`.
                 self.call_results.setdefault(target.id, set()).add(called.lineno)
@@ -2478,7 +2478,7 @@ class _LoadingWalker:
             if self.inspections and target.id in self.inspections.values():
                 # `state = inspect(exp)`, then `exp = ...`: `state` tells nothing of the new `exp`.
                 self.inspections = {k: v for k, v in self.inspections.items() if v != target.id}
-            if value is None and isinstance(source, ast.Attribute):
+            if value is None and type(source) is ast.Attribute:
                 value = self.received_member(source, env)
             if target.id in self.holders:
                 self.forget_held(target.id, env)
@@ -2486,7 +2486,7 @@ class _LoadingWalker:
                 env.pop(target.id, None)
             else:
                 env[target.id] = value
-                if isinstance(value, _Object) and isinstance(called, ast.Call) and (called.args or called.keywords):
+                if isinstance(value, _Object) and type(called) is ast.Call and (called.args or called.keywords):
                     self.hold_fields(target.id, value, called, env)
                 if isinstance(value, _Savepoint):
                     self.savepoints.add(target.id)
@@ -2494,16 +2494,16 @@ class _LoadingWalker:
                     self.held[value.source] = None
                     if value.fresh is not None:
                         self.fresh_names.add(target.id)
-            if isinstance(source, ast.Attribute):
+            if type(source) is ast.Attribute:
                 self.key_read(target.id, source, env)
         elif isinstance(target, (ast.Tuple, ast.List)):
             items = self.unpacked(value, target.elts)
             for element, item in zip(target.elts, items, strict=True):
-                if isinstance(element, ast.Starred):
+                if type(element) is ast.Starred:
                     self.bind(element.value, item, env)
                 else:
                     self.bind(element, item, env)
-        elif isinstance(target, ast.Attribute):
+        elif type(target) is ast.Attribute:
             root = dotted_parts(target)
             if root is not None:
                 self.forget_keys(root[0], env)
@@ -2525,7 +2525,7 @@ class _LoadingWalker:
                 self.dirty.add(owner.session_text or _SOME_SESSION)
                 if self.savepoints:
                     self.changed(owner, env)
-                if isinstance(target.value, ast.Name):
+                if type(target.value) is ast.Name:
                     loaded = owner.loaded | {target.attr, assigned(target.attr)}
                     if owner.source.kind is SourceKind.NEW:
                         loaded |= {maybe_given(target.attr)}
@@ -2537,12 +2537,12 @@ class _LoadingWalker:
                         kept = tuple(i for i in owner.identities if i[0] != target.attr)
                         owner = replace(owner, identities=kept)
                     env[target.value.id] = owner
-        elif isinstance(target, ast.Subscript):
+        elif type(target) is ast.Subscript:
             self.expr(target.value, env)
             self.expr(target.slice, env)
-            if type(target.value) is ast.Name and not isinstance(target.slice, ast.Slice):
+            if type(target.value) is ast.Name and type(target.slice) is not ast.Slice:
                 self.store_item(target.value.id, value, env)
-        elif isinstance(target, ast.Starred):
+        elif type(target) is ast.Starred:
             self.bind(target.value, None, env)
 
     def hold_fields(self, name: str, built: _Object, call: ast.Call, env: _Env) -> None:
@@ -2668,7 +2668,7 @@ class _LoadingWalker:
     def begun_session(self, item: ast.withitem, env: _Env) -> str | None:
         """The session of `async with session.begin():` (not `factory.begin()`, which also closes)."""
         expr = item.context_expr
-        if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "begin"):
+        if not (type(expr) is ast.Call and type(expr.func) is ast.Attribute and expr.func.attr == "begin"):
             return None
         receiver = expr.func.value
         text = expression_text(receiver)
@@ -2698,20 +2698,20 @@ class _LoadingWalker:
             return None
         if type(node) is ast.Await:
             return self.awaited(node, env)
-        if isinstance(node, ast.Subscript):
+        if type(node) is ast.Subscript:
             base = self.expr(node.value, env)
             self.expr(node.slice, env)
             told, held = self.under_key(base, node.slice.value if type(node.slice) is ast.Constant else None)
             if told:
                 return held
-            if isinstance(node.slice, ast.Slice) and isinstance(base, _Object) and base.stage in ("scalars", "list"):
+            if type(node.slice) is ast.Slice and isinstance(base, _Object) and base.stage in ("scalars", "list"):
                 return replace(base, stage="list")  # `orders[:3]`: some of the same objects
-            if isinstance(base, _Object) and base.stage != "result" and not isinstance(node.slice, ast.Slice):
+            if isinstance(base, _Object) and base.stage != "result" and type(node.slice) is not ast.Slice:
                 # An item of a list or dict of objects, of a relationship collection
                 # (`node.children[0]`), or of what a project function returned. (Iterating a
                 # dict gives its keys, so only a subscript reaches its objects.)
                 return base.element() if base.stage == "dict" else self.element_of(base)
-            if isinstance(base, _Tuple) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, int):
+            if isinstance(base, _Tuple) and type(node.slice) is ast.Constant and isinstance(node.slice.value, int):
                 index = node.slice.value
                 return base.items[index] if -len(base.items) <= index < len(base.items) else None
             return None
@@ -2722,22 +2722,22 @@ class _LoadingWalker:
             if isinstance(element, _Tuple):
                 return _rows_of(element)
             return None
-        if isinstance(node, ast.DictComp):
+        if type(node) is ast.DictComp:
             element = self.comprehension(node.generators, [node.key, node.value], env)
             if isinstance(element, _Object) and element.stage is None and element.source.kind is not SourceKind.CALL:
                 # `{order.id: order for order in orders}`: a dict of the objects, read by key later.
                 return replace(element, stage="dict")
             return None
-        if isinstance(node, ast.Dict):
+        if type(node) is ast.Dict:
             return self.keyed(node, env) if node.keys else _EmptyDict()
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-            values = [self.expr(e.value if isinstance(e, ast.Starred) else e, env) for e in node.elts]
-            if isinstance(node, ast.Tuple) and any(isinstance(value, _Object) for value in values):
+            values = [self.expr(e.value if type(e) is ast.Starred else e, env) for e in node.elts]
+            if type(node) is ast.Tuple and any(isinstance(value, _Object) for value in values):
                 return _Tuple(tuple(values))
             return self.options_of(values)
-        if isinstance(node, ast.Lambda):
+        if type(node) is ast.Lambda:
             return None  # runs later, maybe under run_sync: not this function's I/O
-        if isinstance(node, ast.FormattedValue):
+        if type(node) is ast.FormattedValue:
             value = self.expr(node.value, env)
             if node.format_spec is not None:
                 self.expr(node.format_spec, env)
@@ -2745,11 +2745,11 @@ class _LoadingWalker:
                 node, node.value, value, "__repr__" if node.conversion == _REPR_CONVERSION else "__str__", env
             )
             return None
-        if isinstance(node, ast.NamedExpr):
+        if type(node) is ast.NamedExpr:
             value = self.expr(node.value, env)
             self.bind(node.target, value, env)
             return value
-        if isinstance(node, ast.IfExp):
+        if type(node) is ast.IfExp:
             self.expr(node.test, env)
             body, orelse = dict(env), dict(env)
             self.learn_loaded(node.test, body, orelse)
@@ -2761,16 +2761,16 @@ class _LoadingWalker:
             right = self.expr(node.orelse, orelse)
             self.holding = saved
             return _join_values(left, right) if left is not None and right is not None else None
-        if isinstance(node, ast.BoolOp):
+        if type(node) is ast.BoolOp:
             values = self.operands(node, env)
-            return _either(values, node.values) if isinstance(node.op, ast.Or) else values[-1] if values else None
+            return _either(values, node.values) if type(node.op) is ast.Or else values[-1] if values else None
         # Names and constants among the children have no effect: their values are dropped here.
         for child in child_nodes(node):
             if isinstance(child, ast.expr):
                 self.expr(child, env)
-            elif isinstance(child, ast.comprehension):  # pragma: no cover - handled above
+            elif type(child) is ast.comprehension:  # pragma: no cover - handled above
                 self.expr(child.iter, env)
-            elif isinstance(child, ast.keyword):
+            elif type(child) is ast.keyword:
                 self.expr(child.value, env)
         return None
 
@@ -2790,7 +2790,7 @@ class _LoadingWalker:
             values.append(self.expr(operand, env))
             if position < last:
                 holds, fails = self.conditions(operand)
-                passed = holds if isinstance(node.op, ast.And) else fails
+                passed = holds if type(node.op) is ast.And else fails
                 if passed:
                     self.holding = self.holding | frozenset(passed)
                 self.probe_operand(operand, isinstance(node.op, ast.And), env, probed)
@@ -2887,7 +2887,7 @@ class _LoadingWalker:
                 if callee:
                     self.hand_over(node, each, element, callee, expression_text(function) or "", "0", env)
             return
-        if not isinstance(function, ast.Lambda) or not function.args.args:
+        if type(function) is not ast.Lambda or not function.args.args:
             return
         element = self.element_of(iterable)
         if element is None:
@@ -2953,7 +2953,7 @@ class _LoadingWalker:
         if self.expiries:
             self.note_reached(node.lineno, env)
         if node.attr == "awaitable_attrs":
-            return _AwaitableAttrs(node.value.id if isinstance(node.value, ast.Name) else None, owner)
+            return _AwaitableAttrs(node.value.id if type(node.value) is ast.Name else None, owner)
         self.record(node, owner, kind)
         if kind is AccessKind.READ and owner.expired:
             self.read_through(node, owner, env)
@@ -3017,7 +3017,7 @@ class _LoadingWalker:
 
     def awaited(self, node: ast.Await, env: _Env) -> _Value | None:
         inner = node.value
-        if isinstance(inner, ast.Attribute):
+        if type(inner) is ast.Attribute:
             owner = self.expr(inner.value, env)
             if isinstance(owner, _AwaitableAttrs):
                 if owner.owner is not None:
@@ -3029,7 +3029,7 @@ class _LoadingWalker:
             if isinstance(owner, _Object):
                 self.record(inner, owner, AccessKind.READ)
             return None
-        if isinstance(inner, ast.Call):
+        if type(inner) is ast.Call:
             value = self.call(inner, env, awaited=True)
             if isinstance(value, _Object) and value.source.kind is SourceKind.CALL and value.stage is None:
                 keyed_by = _keys_handed(inner, env)
@@ -3059,15 +3059,15 @@ class _LoadingWalker:
             self.touch_fresh(node, env)
         if self.received:
             self.tie(node, env)
-        if isinstance(func, ast.Attribute) and func.attr in _MUTATORS:
+        if type(func) is ast.Attribute and func.attr in _MUTATORS:
             self.initialise_collection(func.value, env)
-            if self.savepoints and isinstance(func.value, ast.Attribute) and isinstance(func.value.value, ast.Name):
+            if self.savepoints and type(func.value) is ast.Attribute and type(func.value.value) is ast.Name:
                 # `product.medias.append(media)` changes the object that holds the collection.
                 owner = env.get(func.value.value.id)
                 if isinstance(owner, _Object) and owner.stage is None:
                     self.changed(owner, env)
         library = self.library_name(func, env)
-        if isinstance(func, ast.Attribute) and library is None:
+        if type(func) is ast.Attribute and library is None:
             own = self.own_method(func)
             if own is not None:
                 # `self.base_statement()`, `super().base_statement()`: the index dispatches it on
@@ -3111,7 +3111,7 @@ class _LoadingWalker:
             if isinstance(receiver_value, _Statement):
                 return self.statement_method(receiver_value, func.attr, node, args)
             if isinstance(receiver_value, _Savepoint):
-                if func.attr == "rollback" and awaited and isinstance(func.value, ast.Name):
+                if func.attr == "rollback" and awaited and type(func.value) is ast.Name:
                     self.savepoint_rollback(func.value.id, receiver_value, node.lineno, env)
                 return None
             first = node.args[0] if func.attr == "get" and node.args else None
@@ -3119,7 +3119,7 @@ class _LoadingWalker:
             if told:
                 return held  # `context.get("chat")`
             if isinstance(receiver_value, _Options):
-                if isinstance(func.value, ast.Name) and func.attr in _LIST_METHODS:
+                if type(func.value) is ast.Name and func.attr in _LIST_METHODS:
                     # `options.append(selectinload(...))` grows the list held in the variable;
                     # `found.append(order)` on an empty list collects objects.
                     env[func.value.id] = self.grown(receiver_value, func.attr, args)
@@ -3185,7 +3185,7 @@ class _LoadingWalker:
             for value, arg in zip(args, node.args, strict=True):
                 self.formatted(node, arg, value, _FORMATTING[func.id], env)
             return None
-        if isinstance(func, ast.Name) and func.id in _ATTRIBUTE_GETTERS and len(node.args) >= 2:
+        if type(func) is ast.Name and func.id in _ATTRIBUTE_GETTERS and len(node.args) >= 2:
             # (`hasattr` reads the attribute too, and lets only AttributeError through.)
             owner, key = args[0], self.literal_key(node.args[1])
             if isinstance(owner, _Object) and owner.stage is None and key is not None:
@@ -3206,9 +3206,9 @@ class _LoadingWalker:
             elif isinstance(owner, _Object) and owner.source.kind is SourceKind.NEW and owner.stage is None:
                 env[node.args[0].id] = replace(owner, loaded=owner.loaded | {UNKNOWN_ARGUMENTS})
             return None
-        if isinstance(func, ast.Name) and func.id in _CALLING_BACK and func.id not in self.rebound:
+        if type(func) is ast.Name and func.id in _CALLING_BACK and func.id not in self.rebound:
             self.called_back(func.id, node, args, env)
-        if isinstance(func, ast.Name) and func.id in _ITERATED and args and func.id not in self.rebound:
+        if type(func) is ast.Name and func.id in _ITERATED and args and func.id not in self.rebound:
             return self.iterated(func.id, args)
         qualname = library or (qualify(func, self.resolver.table) if dotted_parts(func) is not None else None)
         if qualname is None or not qualname.startswith(_LOADER_MODULES):
@@ -3254,7 +3254,7 @@ class _LoadingWalker:
 
     def arguments(self, node: ast.Call, env: _Env) -> tuple[list[_Value | None], dict[str | None, _Value | None]]:
         """What each argument of a call is (a starred one: what it spreads), positional then keyword."""
-        args = [self.expr(arg.value if isinstance(arg, ast.Starred) else arg, env) for arg in node.args]
+        args = [self.expr(arg.value if type(arg) is ast.Starred else arg, env) for arg in node.args]
         return args, {kw.arg: self.expr(kw.value, env) for kw in node.keywords}
 
     def literal_key(self, node: ast.expr) -> str | None:
@@ -3271,11 +3271,11 @@ class _LoadingWalker:
         receiver = func.value
         if func.attr in _SESSION_METHODS:
             return None  # a session subclass's own `self.execute(...)`: the session's business
-        if isinstance(receiver, ast.Name) and receiver.id in _OWN_RECEIVERS and receiver.id not in self.rebound:
+        if type(receiver) is ast.Name and receiver.id in _OWN_RECEIVERS and receiver.id not in self.rebound:
             return StatementOrigin(method=func.attr, owner=self.owner)
         if (
-            isinstance(receiver, ast.Call)
-            and isinstance(receiver.func, ast.Name)
+            type(receiver) is ast.Call
+            and type(receiver.func) is ast.Name
             and receiver.func.id == "super"
             and not receiver.args
         ):
@@ -3302,7 +3302,7 @@ class _LoadingWalker:
         """What each argument of a call is, for a callee that builds or runs a statement from it."""
         found: list[PassedArgument] = []
         for position, (argument, value) in enumerate(zip(node.args, args, strict=True)):
-            key = "*" if isinstance(argument, ast.Starred) else str(position)
+            key = "*" if type(argument) is ast.Starred else str(position)
             found.append(self.passed_value(key, value, argument))
         for keyword in node.keywords:
             found.append(self.passed_value(keyword.arg or "**", keywords.get(keyword.arg), keyword.value))
@@ -3325,9 +3325,9 @@ class _LoadingWalker:
         if argument is None or dotted_parts(argument) is None:
             return ""
         root: ast.expr = argument
-        while isinstance(root, ast.Attribute):
+        while type(root) is ast.Attribute:
             root = root.value
-        if isinstance(root, ast.Name) and (root.id in self.parameters or root.id in self.rebound):
+        if type(root) is ast.Name and (root.id in self.parameters or root.id in self.rebound):
             return ""
         return qualify(argument, self.resolver.table) or ""
 
@@ -3347,12 +3347,12 @@ class _LoadingWalker:
     def library_name(self, func: ast.expr, env: _Env) -> str | None:
         """`sa.select`, `orm.selectinload`: a SQLAlchemy/SQLModel function reached through a module
         alias, which the statement and loader handling reads like a bare `select`."""
-        if not isinstance(func, ast.Attribute) or dotted_parts(func) is None:
+        if type(func) is not ast.Attribute or dotted_parts(func) is None:
             return None
         root: ast.expr = func
-        while isinstance(root, ast.Attribute):
+        while type(root) is ast.Attribute:
             root = root.value
-        if isinstance(root, ast.Name) and root.id in env:
+        if type(root) is ast.Name and root.id in env:
             return None
         qualname = qualify(func, self.resolver.table)
         if qualname is None or not qualname.startswith(_LOADER_MODULES):
@@ -3373,8 +3373,8 @@ class _LoadingWalker:
         """`await self.session.get(self.model, ident)` in a generic repository: the object of the
         model the receiver's class names, loaded as `select(self.model)` with the `options=`."""
         if not (
-            isinstance(model_node, ast.Attribute)
-            and isinstance(model_node.value, ast.Name)
+            type(model_node) is ast.Attribute
+            and type(model_node.value) is ast.Name
             and model_node.value.id in _OWN_RECEIVERS
             and self.owner is not None
         ):
@@ -3398,8 +3398,8 @@ class _LoadingWalker:
             return None
         if (
             len(node.args) == 1
-            and isinstance(node.args[0], ast.Attribute)
-            and isinstance(node.args[0].value, ast.Name)
+            and type(node.args[0]) is ast.Attribute
+            and type(node.args[0].value) is ast.Name
             and node.args[0].value.id in _OWN_RECEIVERS
             and self.owner is not None
         ):
@@ -3501,15 +3501,15 @@ class _LoadingWalker:
         """What a call runs; `TypeAdapter(Schema).validate_python(obj)` validates with `Schema`."""
         func = node.func
         if (
-            isinstance(func, ast.Attribute)
+            type(func) is ast.Attribute
             and func.attr in ("validate_python", "validate_json")
-            and isinstance(func.value, ast.Call)
+            and type(func.value) is ast.Call
             and func.value.args
             and (qualify(func.value.func, self.resolver.table) or "").rsplit(".", 1)[-1] == "TypeAdapter"
         ):
             validate = Step(StepKind.METHOD, "model_validate")
             return tuple(origin.then(validate) for origin in self.resolver.origins_of(func.value.args[0]))
-        if isinstance(func, ast.Name) and func.id in _BUILTINS:
+        if type(func) is ast.Name and func.id in _BUILTINS:
             return ()
         return self.callee(node)
 
@@ -3587,7 +3587,7 @@ class _LoadingWalker:
         (`method`: what a call of an ORM object's method runs, from the object's model; `built`:
         the object a method is called on, when the call's receiver builds it in place)."""
         func = node.func
-        on_self = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"
+        on_self = type(func) is ast.Attribute and type(func.value) is ast.Name and func.value.id == "self"
         wrapper = self.wrapper(node, env, built)
         if not node.args and not node.keywords and not on_self and not wrapper:
             return  # hands over nothing
@@ -3616,7 +3616,7 @@ class _LoadingWalker:
         callee = method or self.callee(node)
         if not callee:
             return
-        called_on = expression_text(func.value) if isinstance(func, ast.Attribute) else None
+        called_on = expression_text(func.value) if type(func) is ast.Attribute else None
         self.handed_at.setdefault(node.lineno, set()).update(text for text in (*handed, called_on) if text)
         flags = known_arguments(node)
         fresh = self._fresh_calls.get(id(node))
@@ -3743,10 +3743,10 @@ class _LoadingWalker:
         """What the object a method is called on was built over (`svc.fetch()` on `svc = Service(s)`,
         `Service(s).fetch()` with `built` the object its receiver builds)."""
         func = node.func
-        if not isinstance(func, ast.Attribute):
+        if type(func) is not ast.Attribute:
             return ()
         receiver: _Value | None
-        if isinstance(func.value, ast.Name):
+        if type(func.value) is ast.Name:
             receiver = env.get(func.value.id)
         elif type(func.value) is ast.Call:
             receiver = built
@@ -3801,7 +3801,7 @@ class _LoadingWalker:
 
         A plain read of a new object's collection does not (verified: it loads after the flush).
         """
-        if not (isinstance(collection, ast.Attribute) and isinstance(collection.value, ast.Name)):
+        if not (type(collection) is ast.Attribute and type(collection.value) is ast.Name):
             return
         owner = env.get(collection.value.id)
         if isinstance(owner, _Object) and owner.source.kind is SourceKind.NEW and not owner.persistent:
@@ -3809,7 +3809,7 @@ class _LoadingWalker:
 
     def is_session_call(self, func: ast.Attribute, env: _Env) -> bool:
         base = func.value
-        if isinstance(base, ast.Name) and not _is_candidate(env.get(base.id)) and not _is_injected(env.get(base.id)):
+        if type(base) is ast.Name and not _is_candidate(env.get(base.id)) and not _is_injected(env.get(base.id)):
             return False
         return func.attr in _SESSION_METHODS and expression_text(base) is not None
 
@@ -4021,14 +4021,10 @@ class _LoadingWalker:
         return _Options(frozenset({path}), True, tip=path)
 
     def loader_attribute(self, node: ast.expr) -> str | None:
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        if type(node) is ast.Constant and isinstance(node.value, str):
             return node.value.rsplit(".", 1)[-1] if node.value != "*" else "*"
         # `Order.items.of_type(X)` and `Order.items.and_(...)` load `Order.items`.
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in ("of_type", "and_")
-        ):
+        if type(node) is ast.Call and type(node.func) is ast.Attribute and node.func.attr in ("of_type", "and_"):
             return self.loader_attribute(node.func.value)
         if dotted_parts(node) is None:
             return None
@@ -4138,7 +4134,7 @@ class _LoadingWalker:
         if method in _SESSION_RESULT_STAGES or method == "scalar":
             statement = args[0] if args else None
             first = node.args[0] if node.args else None
-            held_by = self.parameter(first) if statement is None and isinstance(first, ast.Name) else None
+            held_by = self.parameter(first) if statement is None and type(first) is ast.Name else None
             if held_by is not None:
                 # `get_all(self, statement)`: runs whatever statement each caller passes.
                 statement = _parameter_statement(held_by, node.lineno)
@@ -4173,7 +4169,7 @@ class _LoadingWalker:
                 else [node.args[0]]
             )
             for name in names:
-                if isinstance(name, ast.Name):
+                if type(name) is ast.Name:
                     current = env.get(name.id)
                     if current is None and name.id not in self.rebound:
                         # `hero: Hero` of a route's body: the framework built it from the request,
@@ -4207,7 +4203,7 @@ class _LoadingWalker:
             self.expires_on_purpose = True
             self.end_of_transaction(ref.text, method, node.lineno, env)
             return None
-        if method == "expire" and len(node.args) == 1 and not node.keywords and isinstance(node.args[0], ast.Name):
+        if method == "expire" and len(node.args) == 1 and not node.keywords and type(node.args[0]) is ast.Name:
             # `session.expire(user)`: the next read of any of its attributes reloads it (a list
             # of attribute names expires only those: not judged).
             current = env.get(node.args[0].id)
@@ -4217,7 +4213,7 @@ class _LoadingWalker:
                 self.expired_here(expiry, current.source, env)
                 env[node.args[0].id] = current.expired_also(expiry)
             return None
-        if method == "refresh" and awaited and node.args and isinstance(node.args[0], ast.Name):
+        if method == "refresh" and awaited and node.args and type(node.args[0]) is ast.Name:
             current = env.get(node.args[0].id)
             if isinstance(current, _Object) and current.stage is None:
                 attribute_names = node.args[1] if len(node.args) > 1 else None
@@ -4234,9 +4230,7 @@ class _LoadingWalker:
                     env[node.args[0].id] = replace(current, expired=frozenset())
                 elif isinstance(attribute_names, (ast.List, ast.Tuple, ast.Set)):
                     loaded = {
-                        e.value
-                        for e in attribute_names.elts
-                        if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                        e.value for e in attribute_names.elts if type(e) is ast.Constant and isinstance(e.value, str)
                     }
                     # `refresh(job, ["status"])`: only those names read fresh from here, until the
                     # next commit or rollback expires them again (run-time checked; the primary key
@@ -4304,7 +4298,7 @@ class _LoadingWalker:
         session by that key gives the row again (see `reselect`; the index tells whether the
         column is the primary key, or a unique one)."""
         holder = source.value
-        if not isinstance(holder, ast.Name) or holder.id == name:
+        if type(holder) is not ast.Name or holder.id == name:
             return
         value = env.get(holder.id)
         if not (isinstance(value, _Object) and value.persistent and value.stage is None and not value.path):
@@ -4405,7 +4399,7 @@ class _LoadingWalker:
         tells the key of every row (exactly when it is the statement's only criterion)."""
         if method == "limit" and len(node.args) == 1:
             count = node.args[0]
-            if isinstance(count, ast.Constant) and type(count.value) is int and count.value > 0:
+            if type(count) is ast.Constant and type(count.value) is int and count.value > 0:
                 return statement
         criteria: list[tuple[str, str] | None] = []
         if method in ("where", "filter") and statement.constructor.rsplit(".", 1)[-1] == _SELECT:
@@ -4423,10 +4417,10 @@ class _LoadingWalker:
 
     def criterion(self, node: ast.expr, model: str) -> tuple[str, str] | None:
         """`M.c == k` (or `k == M.c`) on the statement's model: the column and the key's text."""
-        if not (model and isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.Eq)):
+        if not (model and type(node) is ast.Compare and len(node.ops) == 1 and type(node.ops[0]) is ast.Eq):
             return None
         for column, other in ((node.left, node.comparators[0]), (node.comparators[0], node.left)):
-            if isinstance(column, ast.Attribute) and qualify(column.value, self.resolver.table) == model:
+            if type(column) is ast.Attribute and qualify(column.value, self.resolver.table) == model:
                 key = _identity_key(other)
                 return (column.attr, key) if key is not None else None
         return None
@@ -4643,7 +4637,7 @@ class _LoadingWalker:
         found = []
         for item in node.items:
             expr = item.context_expr
-            if isinstance(expr, ast.Attribute) and expr.attr == "no_autoflush":
+            if type(expr) is ast.Attribute and expr.attr == "no_autoflush":
                 ref = self.resolver.value_ref(expr.value)
                 if ref is not None:
                     found.append(ref.text)
@@ -4859,21 +4853,21 @@ def _objectless_tuple(expr: ast.expr | None) -> tuple[int, ...] | None:
     """`return None, error`, a tuple none of whose items is an object the facts know (those
     returns are read before): the positions it fills with no literal, where a caller trusts
     nothing; None for anything but a tuple display (one with a starred item included)."""
-    if not isinstance(expr, ast.Tuple) or any(isinstance(item, ast.Starred) for item in expr.elts):
+    if type(expr) is not ast.Tuple or any(type(item) is ast.Starred for item in expr.elts):
         return None
-    return tuple(position for position, item in enumerate(expr.elts) if not isinstance(item, ast.Constant))
+    return tuple(position for position, item in enumerate(expr.elts) if type(item) is not ast.Constant)
 
 
 def _holds_nothing(expr: ast.expr, in_tuple: bool = False) -> bool:
     """A returned value that holds no object: None, an empty literal, or a tuple of them and
     constants (`return [], 0`)."""
-    if isinstance(expr, ast.Constant):
+    if type(expr) is ast.Constant:
         return in_tuple or expr.value is None
     if isinstance(expr, (ast.List, ast.Set)):
         return not expr.elts
-    if isinstance(expr, ast.Dict):
+    if type(expr) is ast.Dict:
         return not expr.keys
-    if isinstance(expr, ast.Tuple):
+    if type(expr) is ast.Tuple:
         return all(_holds_nothing(item, in_tuple=True) for item in expr.elts)
     return False
 
@@ -4918,7 +4912,7 @@ def _root(text: str | None) -> str:
 def _identity_key(node: ast.expr) -> str | None:
     """The text of a key that names one value while the names it reads are not bound anew: a
     name, an attribute of one, or a constant number or string."""
-    if isinstance(node, ast.Constant):
+    if type(node) is ast.Constant:
         return repr(node.value) if type(node.value) in (int, str) else None
     parts = dotted_parts(node)
     return ".".join(parts) if parts is not None else None
@@ -4927,10 +4921,10 @@ def _identity_key(node: ast.expr) -> str | None:
 def _is_refresh(statement: ast.stmt) -> bool:
     """`await session.refresh(obj, ...)` as a statement of its own."""
     return (
-        isinstance(statement, ast.Expr)
-        and isinstance(statement.value, ast.Await)
-        and isinstance(statement.value.value, ast.Call)
-        and isinstance(statement.value.value.func, ast.Attribute)
+        type(statement) is ast.Expr
+        and type(statement.value) is ast.Await
+        and type(statement.value.value) is ast.Call
+        and type(statement.value.value.func) is ast.Attribute
         and statement.value.value.func.attr == "refresh"
     )
 
@@ -4947,7 +4941,7 @@ _PARAMETER_KINDS = frozenset({SourceKind.INJECTED, SourceKind.RECEIVED})
 def _dict_value(node: ast.Dict, key: str) -> ast.expr | None:
     """The value a dict display gives the constant key `key`."""
     for name, value in zip(node.keys, node.values, strict=True):
-        if isinstance(name, ast.Constant) and name.value == key:
+        if type(name) is ast.Constant and name.value == key:
             return value
     return None
 
@@ -4959,18 +4953,18 @@ def _validated_expired(value: _Object) -> bool:
 
 def _bound_by_call(statement: ast.stmt) -> tuple[str, ...]:
     """The names `x = await make()` (or `x = make()`) binds: none when the call raises."""
-    if isinstance(statement, ast.Assign):
+    if type(statement) is ast.Assign:
         value: ast.expr | None = statement.value
         targets = statement.targets
-    elif isinstance(statement, ast.AnnAssign):
+    elif type(statement) is ast.AnnAssign:
         value, targets = statement.value, [statement.target]
     else:
         return ()
-    if isinstance(value, ast.Await):
+    if type(value) is ast.Await:
         value = value.value
-    if not isinstance(value, ast.Call):
+    if type(value) is not ast.Call:
         return ()
-    return tuple(target.id for target in targets if isinstance(target, ast.Name))
+    return tuple(target.id for target in targets if type(target) is ast.Name)
 
 
 def _without_received(value: _Value | None) -> _Value | None:

@@ -26,13 +26,12 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Collection, Container, Iterable
-from dataclasses import replace
 
 from alchemy_lint.facts.conditions import leaves
 from alchemy_lint.facts.model import Expiry
 from alchemy_lint.facts.walk import binding_children
 from alchemy_lint.parsing.rebuild import BODIES
-from alchemy_lint.records import record
+from alchemy_lint.records import record, replace
 
 #: Methods after whose call the collection holds at least one item.
 _FILLING = frozenset({"append", "add", "insert", "appendleft", "setdefault"})
@@ -62,15 +61,15 @@ NO_TRUTHS = Truths()
 def truths_of(test: ast.expr) -> Truths:
     """`if errors:`, `if not errors:`, `if len(errors) > 0:`, `if a and b:` (both truthy in the
     body), `if a or b:` (both falsy in the `else`)."""
-    if isinstance(test, ast.Name):
+    if type(test) is ast.Name:
         return Truths(body_truthy=frozenset({test.id}), orelse_falsy=frozenset({test.id}))
-    if isinstance(test, ast.NamedExpr):
+    if type(test) is ast.NamedExpr:
         # `if errors := validate(data):` tests what it binds.
         return truths_of(test.target)
     counted = _counted(test)
     if counted is not None:
         return truths_of(counted)
-    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+    if type(test) is ast.Compare and len(test.ops) == 1:
         compared = _emptiness(test)
         if compared is not None:
             name, empty_in_body, typed = compared
@@ -79,11 +78,11 @@ def truths_of(test: ast.expr) -> Truths:
             # `errors != {}` holds for an empty list too (a list never equals a dict): such a test
             # tells only the empty side, where it finds the name equal to the empty literal.
             return found if typed else Truths(body_falsy=found.body_falsy, orelse_falsy=found.orelse_falsy)
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+    if type(test) is ast.UnaryOp and type(test.op) is ast.Not:
         return truths_of(test.operand).negated()
-    if isinstance(test, ast.BoolOp):
+    if type(test) is ast.BoolOp:
         parts = [truths_of(value) for value in test.values]
-        if isinstance(test.op, ast.And):
+        if type(test.op) is ast.And:
             return Truths(
                 body_truthy=frozenset().union(*(part.body_truthy for part in parts)),
                 body_falsy=frozenset().union(*(part.body_falsy for part in parts)),
@@ -98,12 +97,12 @@ def truths_of(test: ast.expr) -> Truths:
 def _counted(expr: ast.expr) -> ast.Name | None:
     """`len(errors)`: the name counted, whose truth the count's is."""
     if (
-        isinstance(expr, ast.Call)
-        and isinstance(expr.func, ast.Name)
+        type(expr) is ast.Call
+        and type(expr.func) is ast.Name
         and expr.func.id == "len"
         and len(expr.args) == 1
         and not expr.keywords
-        and isinstance(expr.args[0], ast.Name)
+        and type(expr.args[0]) is ast.Name
     ):
         return expr.args[0]
     return None
@@ -126,18 +125,18 @@ def _emptiness(test: ast.Compare) -> tuple[ast.Name, bool, bool] | None:
     a collection of the literal's type only: (errors, True, False)."""
     left, op, right = test.left, test.ops[0], test.comparators[0]
     counted = _counted(left)
-    if counted is not None and isinstance(right, ast.Constant) and type(right.value) is int:
+    if counted is not None and type(right) is ast.Constant and type(right.value) is int:
         empty = _EMPTY_WHEN.get((type(op), right.value))
         return None if empty is None else (counted, empty, True)
-    if isinstance(left, ast.Name) and isinstance(op, (ast.Eq, ast.NotEq)) and _empty_literal(right):
-        return left, isinstance(op, ast.Eq), False
+    if type(left) is ast.Name and isinstance(op, (ast.Eq, ast.NotEq)) and _empty_literal(right):
+        return left, type(op) is ast.Eq, False
     return None
 
 
 def _empty_literal(expr: ast.expr) -> bool:
     if isinstance(expr, (ast.List, ast.Tuple)):
         return not expr.elts
-    return isinstance(expr, ast.Dict) and not expr.keys
+    return type(expr) is ast.Dict and not expr.keys
 
 
 #: The statements that hold no block of statements (`x = f()`, `return x`): most of them.
@@ -159,16 +158,16 @@ def guard_names(body: list[ast.stmt]) -> frozenset[str]:
         for node in pending.pop():
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 continue
-            if isinstance(node, ast.Expr):
+            if type(node) is ast.Expr:
                 extension = _extension(node.value)
-                if extension is not None and isinstance(extension[1], ast.Name):
+                if extension is not None and type(extension[1]) is ast.Name:
                     poured.append((extension[0], extension[1].id))
-            elif isinstance(node, ast.If):
+            elif type(node) is ast.If:
                 truths = truths_of(node.test)
                 found |= truths.body_falsy
                 if node.orelse or leaves(node.body):
                     found |= truths.orelse_falsy
-            elif isinstance(node, ast.Assert):
+            elif type(node) is ast.Assert:
                 found |= truths_of(node.test).body_falsy
             if node.__class__ in _BODILESS:
                 continue
@@ -189,10 +188,10 @@ def guard_names(body: list[ast.stmt]) -> frozenset[str]:
 def _extension(call: ast.expr) -> tuple[str, ast.expr] | None:
     """`errors.extend(found)`: the name extended, and what it is extended with."""
     if (
-        isinstance(call, ast.Call)
-        and isinstance(call.func, ast.Attribute)
+        type(call) is ast.Call
+        and type(call.func) is ast.Attribute
         and call.func.attr in _EXTENDING
-        and isinstance(call.func.value, ast.Name)
+        and type(call.func.value) is ast.Name
         and call.args
     ):
         return call.func.value.id, call.args[0]
@@ -204,10 +203,10 @@ def filled(call: ast.expr, truthy: Collection[str]) -> str | None:
     `found` is known truthy (or a literal with items), else says nothing. (What empties a
     name, wherever the call stands, is `empties`.)"""
     if (
-        isinstance(call, ast.Call)
-        and isinstance(call.func, ast.Attribute)
+        type(call) is ast.Call
+        and type(call.func) is ast.Attribute
         and call.func.attr in _FILLING
-        and isinstance(call.func.value, ast.Name)
+        and type(call.func.value) is ast.Name
     ):
         return call.func.value.id
     extension = _extension(call)
@@ -218,11 +217,11 @@ def filled(call: ast.expr, truthy: Collection[str]) -> str | None:
 
 def is_truthy(expr: ast.expr, truthy: Collection[str]) -> bool:
     """A name known truthy here, or a literal collection with an item."""
-    if isinstance(expr, ast.Name):
+    if type(expr) is ast.Name:
         return expr.id in truthy
     if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
-        return any(not isinstance(item, ast.Starred) for item in expr.elts)
-    if isinstance(expr, ast.Dict):
+        return any(type(item) is not ast.Starred for item in expr.elts)
+    if type(expr) is ast.Dict:
         return any(key is not None for key in expr.keys)
     return False
 
@@ -273,7 +272,7 @@ def simplest(expired: Iterable[Expiry]) -> frozenset[Expiry]:
 def empties(call: ast.Call) -> str | None:
     """`errors.pop()`, `errors.clear()`, wherever the call stands: the name it may leave empty."""
     func = call.func
-    if isinstance(func, ast.Attribute) and func.attr in _EMPTYING and isinstance(func.value, ast.Name):
+    if type(func) is ast.Attribute and func.attr in _EMPTYING and type(func.value) is ast.Name:
         return func.value.id
     return None
 
@@ -345,27 +344,27 @@ def value_facts_of(test: ast.expr, names: Container[str]) -> tuple[tuple[ValueFa
     runs and where its `else` runs: `x == "a"`, `x != "a"`, `x in ("a", "b")`, `x not in {...}`,
     `x is None`, `x is not None`, negated, and in a conjunction (each operand held in the body) or
     a disjunction (each failed in the `else`)."""
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+    if type(test) is ast.UnaryOp and type(test.op) is ast.Not:
         body, orelse = value_facts_of(test.operand, names)
         return orelse, body
-    if isinstance(test, ast.BoolOp):
+    if type(test) is ast.BoolOp:
         parts = [value_facts_of(value, names) for value in test.values]
-        if isinstance(test.op, ast.And):
+        if type(test.op) is ast.And:
             return tuple(fact for body, _ in parts for fact in body), ()
         return (), tuple(fact for _, orelse in parts for fact in orelse)
-    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+    if not (type(test) is ast.Compare and len(test.ops) == 1):
         return (), ()
     left, op, right = test.left, test.ops[0], test.comparators[0]
-    if not isinstance(left, ast.Name) and isinstance(op, (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)):
+    if type(left) is not ast.Name and isinstance(op, (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)):
         left, right = right, left
-    if not isinstance(left, ast.Name):
+    if type(left) is not ast.Name:
         return (), ()
     values: frozenset[Constant] | None = None
     if isinstance(op, (ast.Eq, ast.NotEq)):
         value = _constant(right)
         values = None if value is None else frozenset({value})
     elif isinstance(op, (ast.Is, ast.IsNot)):
-        values = frozenset({_NONE}) if isinstance(right, ast.Constant) and right.value is None else None
+        values = frozenset({_NONE}) if type(right) is ast.Constant and right.value is None else None
     elif isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (ast.Tuple, ast.List, ast.Set)) and right.elts:
         items = [_constant(item) for item in right.elts]
         values = frozenset(item for item in items if item is not None) if None not in items else None
@@ -380,7 +379,7 @@ _NONE: Constant = ("NoneType", None)
 
 
 def _constant(expr: ast.expr) -> Constant | None:
-    if not isinstance(expr, ast.Constant):
+    if type(expr) is not ast.Constant:
         return None
     value = expr.value
     if value is None:
@@ -408,6 +407,18 @@ class UnrebindableNames(Container[str]):
         return name in self._names
 
 
+#: `global` and `nonlocal`: the names they list are bound elsewhere too.
+_SHARING_STATEMENTS: frozenset[type[ast.AST]] = frozenset({ast.Global, ast.Nonlocal})
+#: Nodes that bind their `name` (a definition; a capture pattern).
+_NAMING_NODES: frozenset[type[ast.AST]] = frozenset(
+    {ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.MatchAs, ast.MatchStar}
+)
+#: Nodes whose inside is a scope of its own.
+_OWN_SCOPES: frozenset[type[ast.AST]] = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
+#: Comprehensions: their targets are bound in a scope of their own.
+_COMPREHENSIONS: frozenset[type[ast.AST]] = frozenset({ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp})
+
+
 def unrebindable_names(parameters: Collection[str], body: list[ast.stmt]) -> frozenset[str]:
     """The parameters and local names of a function that only its own statements bind: not
     declared `global` or `nonlocal` in it, nor `nonlocal` in a function nested in it (a call of
@@ -423,22 +434,24 @@ def unrebindable_names(parameters: Collection[str], body: list[ast.stmt]) -> fro
             if own and type(node.ctx) is ast.Store:
                 bound.add(node.id)
             continue
-        if isinstance(node, (ast.Global, ast.Nonlocal)):
+        # Exact classes, not isinstance: no `ast` class has subclasses, and this runs for every node.
+        kind = type(node)
+        if kind in _SHARING_STATEMENTS and isinstance(node, (ast.Global, ast.Nonlocal)):
             shared.update(node.names)
-        elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+        elif type(node) is ast.NamedExpr and type(node.target) is ast.Name:
             # (A walrus may bind the name inside the very test that compares it, after the
             # comparison, or from a comprehension's scope: kept out rather than followed.)
             shared.add(node.target.id)
-        elif own and isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            bound.add(node.id)
-        elif isinstance(node, ast.alias):
+        elif type(node) is ast.alias:
             shared.add((node.asname or node.name).split(".")[0])  # (the walk does not follow these)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.MatchAs, ast.MatchStar)):
+        elif kind in _NAMING_NODES and isinstance(
+            node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.MatchAs, ast.MatchStar)
+        ):
             if node.name:  # (a capture pattern binds it too)
                 shared.add(node.name)
-        elif isinstance(node, ast.MatchMapping) and node.rest:
+        elif type(node) is ast.MatchMapping and node.rest:
             shared.add(node.rest)
-        inner = own and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef))
-        within = comprehended or isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp))
+        inner = own and kind not in _OWN_SCOPES
+        within = comprehended or kind in _COMPREHENSIONS
         pending.extend((child, inner and not within, within) for child in binding_children(node))
     return frozenset(bound - shared)

@@ -33,11 +33,11 @@ def returned_members(value: ast.expr) -> tuple[ReturnedMember, ...] | None:
 
 
 def _members(expr: ast.expr, names: _Names) -> list[tuple[tuple[str, ...], tuple[str, ...]]] | None:
-    while (isinstance(expr, ast.Call) and _same_objects(expr)) or (
-        isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Slice)
+    while (type(expr) is ast.Call and _same_objects(expr)) or (
+        type(expr) is ast.Subscript and type(expr.slice) is ast.Slice
     ):
         expr = expr.args[0] if isinstance(expr, ast.Call) else expr.value  # `sorted([...], key=...)`
-    if isinstance(expr, ast.Tuple) and expr.elts:
+    if type(expr) is ast.Tuple and expr.elts:
         # `return self.order, self.customer`: each position is what `self` reaches.
         found = [
             ((f"[{position}]", *taken), reached)
@@ -66,13 +66,13 @@ def _bound_by(comprehension: ast.ListComp | ast.GeneratorExp, names: _Names) -> 
     if iterated is None or len(iterated) >= _MAX_STEPS - 1:
         return None
     target = generator.target
-    if isinstance(target, ast.Name):
+    if type(target) is ast.Name:
         return {target.id: (*iterated, ELEMENT)}
-    if isinstance(target, ast.Tuple) and all(isinstance(item, ast.Name) for item in target.elts):
+    if type(target) is ast.Tuple and all(type(item) is ast.Name for item in target.elts):
         return {
             item.id: (*iterated, ELEMENT, f"[{position}]")
             for position, item in enumerate(target.elts)
-            if isinstance(item, ast.Name)
+            if type(item) is ast.Name
         }
     return None
 
@@ -82,19 +82,19 @@ def member_path(expr: ast.expr, names: _Names) -> tuple[str, ...] | None:
     (`[]`), and the builtins that hand back the same objects; None for anything else."""
     steps: list[str] = []
     while len(steps) <= _MAX_STEPS:
-        if isinstance(expr, ast.Name):
+        if type(expr) is ast.Name:
             start = names.get(expr.id)
             return (*start, *reversed(steps)) if start is not None else None
-        if isinstance(expr, ast.Attribute):
+        if type(expr) is ast.Attribute:
             steps.append(expr.attr)
             expr = expr.value
-        elif isinstance(expr, ast.Subscript):
-            if not isinstance(expr.slice, ast.Slice):
+        elif type(expr) is ast.Subscript:
+            if type(expr.slice) is not ast.Slice:
                 steps.append(ELEMENT)
             expr = expr.value
-        elif isinstance(expr, ast.Call) and _same_objects(expr):
+        elif type(expr) is ast.Call and _same_objects(expr):
             expr = expr.args[0]
-        elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
+        elif type(expr) is ast.Call and type(expr.func) is ast.Attribute:
             steps.append(expr.func.attr)
             expr = expr.func.value
         else:
@@ -105,8 +105,8 @@ def member_path(expr: ast.expr, names: _Names) -> tuple[str, ...] | None:
 def _same_objects(call: ast.Call) -> bool:
     """`sorted(items, key=...)`, `list(items)`: the objects handed in, as they are."""
     return (
-        isinstance(call.func, ast.Name)
+        type(call.func) is ast.Name
         and call.func.id in _SAME_OBJECTS
         and len(call.args) == 1
-        and not isinstance(call.args[0], ast.Starred)
+        and type(call.args[0]) is not ast.Starred
     )

@@ -18,14 +18,14 @@ _ASSOCIATION_PROXY = frozenset({PROXY, "sqlalchemy.ext.associationproxy.Associat
 def proxied_path(value: ast.expr | None, table: NameTable) -> tuple[str, str] | None:
     """The relationship and the attribute an `association_proxy(...)` reads, when both are
     string literals."""
-    if not isinstance(value, ast.Call) or qualify(value.func, table) not in _ASSOCIATION_PROXY:
+    if type(value) is not ast.Call or qualify(value.func, table) not in _ASSOCIATION_PROXY:
         return None
     named = {keyword.arg: keyword.value for keyword in value.keywords if keyword.arg}
     target = value.args[0] if value.args else named.get("target_collection")
     attribute = value.args[1] if len(value.args) > 1 else named.get("attr")
-    if not (isinstance(target, ast.Constant) and isinstance(target.value, str)):
+    if not (type(target) is ast.Constant and isinstance(target.value, str)):
         return None
-    if not (isinstance(attribute, ast.Constant) and isinstance(attribute.value, str)):
+    if not (type(attribute) is ast.Constant and isinstance(attribute.value, str)):
         return None
     return target.value, attribute.value
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 
 from alchemy_lint.facts.conditions import known_arguments
 from alchemy_lint.facts.values import RECEIVER, Held, Origin, Queried, Reach, ReachKind, StepKind, ValueRef
+from alchemy_lint.records import replace
 from alchemy_lint.resolve import bound_names, expression_text
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
@@ -96,7 +96,7 @@ class ReachFinder:
         """`reaches` of an awaitable handed to a task: the values passed to its own call
         (`use(db=db)`) also say which callee gets them, and as what."""
         call = expr.value if isinstance(expr, (ast.Await, ast.Starred)) else expr
-        if not isinstance(call, ast.Call) or self._call_origins is None:
+        if type(call) is not ast.Call or self._call_origins is None:
             return self.reaches(expr)
         found: list[Reach] = []
         self._collect_callee(call, found)
@@ -121,8 +121,8 @@ class ReachFinder:
         loaders: dict[str, tuple[_Loader, ...]] = {}
         for generator in expr.generators:
             # (An iterable bound by an earlier `for` of the same comprehension is not the name outside.)
-            inner = isinstance(generator.iter, ast.Name) and generator.iter.id in own
-            elements = self._elements_of(generator.iter) if isinstance(generator.target, ast.Name) and not inner else ()
+            inner = type(generator.iter) is ast.Name and generator.iter.id in own
+            elements = self._elements_of(generator.iter) if type(generator.target) is ast.Name and not inner else ()
             # `[w.run() for w in workers]` over `workers = [Worker(session) for ...]`: each item is
             # its own wrapper, but every one of them holds the one session.
             holds = {} if inner else self.items_held(generator.target, generator.iter)
@@ -130,8 +130,8 @@ class ReachFinder:
                 held = holds.get(name, ())
                 own[name] = ValueRef(name, elements, held) if elements or held else None
             target = generator.target
-            loader = self._loader(generator.iter) if isinstance(target, ast.Name) and not inner else ()
-            if isinstance(target, ast.Name) and loader:
+            loader = self._loader(generator.iter) if type(target) is ast.Name and not inner else ()
+            if type(target) is ast.Name and loader:
                 loaders[target.id] = loader
         self._hidden.append(own)
         self._loaders.append(loaders)
@@ -257,14 +257,14 @@ class ReachFinder:
         """What the items of an iterable hold of the tracked values: a comprehension's (one per
         element), a literal's, a dict's values, a name's, and what builtins pass on from their
         arguments (`dict(zip(keys, coros))`, `coros.values()`, `map(fn, ids)`)."""
-        if isinstance(iterable, ast.Starred):
+        if type(iterable) is ast.Starred:
             return self.items_of(iterable.value)
         if isinstance(iterable, _COMPREHENSIONS):
             reaches = self.in_comprehension(iterable)
             return (Held(reaches, many=True),) if reaches else ()
         if isinstance(iterable, (ast.List, ast.Tuple, ast.Set)):
             items = iterable.elts
-        elif isinstance(iterable, ast.Dict):
+        elif type(iterable) is ast.Dict:
             # `{**others, "a": load(s)}`: the values, and the items of a dict spread into it.
             items = [
                 value if key is not None else ast.Starred(value)
@@ -273,13 +273,13 @@ class ReachFinder:
         elif isinstance(iterable, (ast.Name, ast.Attribute)):
             ref = self._value_ref(iterable)
             return ref.holds if ref is not None else ()
-        elif isinstance(iterable, ast.Call):
+        elif type(iterable) is ast.Call:
             return self._items_of_call(iterable)
         else:
             return ()
         found: list[Held] = []
         for item in items:
-            if isinstance(item, ast.Starred):
+            if type(item) is ast.Starred:
                 found.extend(self.items_of(item.value))
             elif reaches := self.reaches(item):
                 found.append(Held(reaches))
@@ -287,9 +287,9 @@ class ReachFinder:
 
     def _items_of_call(self, call: ast.Call) -> tuple[Held, ...]:
         func = call.func
-        if isinstance(func, ast.Attribute):
+        if type(func) is ast.Attribute:
             return self.items_of(func.value) if func.attr in _ITEM_VIEWS and not call.args else ()
-        if not isinstance(func, ast.Name) or not self._builtin(func):
+        if type(func) is not ast.Name or not self._builtin(func):
             return ()
         if func.id == "map" and len(call.args) >= 2:
             return self._mapped(call.args[0], call.args[1:])
@@ -314,21 +314,21 @@ class ReachFinder:
 
     def holds_of(self, value: ast.expr) -> tuple[Held, ...]:
         """What a name bound to `value` keeps of the tracked values in it."""
-        if isinstance(value, ast.Await):
+        if type(value) is ast.Await:
             return ()  # the awaited result, not the coroutine that used the values
         if isinstance(value, (*_COMPREHENSIONS, ast.List, ast.Tuple, ast.Set, ast.Dict)):
             return self.items_of(value)
-        if isinstance(value, ast.Call) and (items := self._items_of_call(value)):
+        if type(value) is ast.Call and (items := self._items_of_call(value)):
             return items
-        if isinstance(value, ast.Lambda):
+        if type(value) is ast.Lambda:
             reaches = self._lambda(value)
             return (Held(reaches),) if reaches else ()
         if isinstance(value, (ast.Name, ast.Attribute)):
             ref = self._value_ref(value)
             return ref.holds if ref is not None else ()
-        if isinstance(value, ast.Call):
+        if type(value) is ast.Call:
             func = value.func
-            if isinstance(func, ast.Attribute) and func.attr not in SESSION_COROUTINES:
+            if type(func) is ast.Attribute and func.attr not in SESSION_COROUTINES:
                 # `engine = session.get_bind()` keeps something else, not the session; the
                 # arguments still reach the result (`Repo.from_session(session)`).
                 value = ast.Call(func=ast.Name("_"), args=value.args, keywords=value.keywords)
@@ -360,18 +360,18 @@ class ReachFinder:
         uses of the object (`self.session`) reaches the work too, which the index decides;
         `operand`, what its first argument is; `keywords`, the keywords it is called with, and
         `call` the call itself."""
-        if isinstance(expr, ast.Await):
+        if type(expr) is ast.Await:
             expr = expr.value
-        if isinstance(expr, ast.Starred):
+        if type(expr) is ast.Starred:
             expr = expr.value
-        if isinstance(expr, ast.Call):
+        if type(expr) is ast.Call:
             self._collect_callee(expr, found)
             for arg in expr.args:
                 self._collect(arg, ReachKind.ARGUMENT, found)
             for keyword in expr.keywords:
                 self._collect(keyword.value, ReachKind.ARGUMENT, found)
             return
-        if isinstance(expr, ast.Lambda):
+        if type(expr) is ast.Lambda:
             found.extend(self._lambda(expr))
             return
         text = expression_text(expr)
@@ -416,22 +416,22 @@ class ReachFinder:
         """What the called expression brings: the receiver of a method call, a closure, a
         lambda, or what a call made (`partial(load, s)(i)`)."""
         func = call.func
-        if isinstance(func, ast.Attribute):
+        if type(func) is ast.Attribute:
             operand = self._operand(call) if func.attr in _OPERAND_METHODS else None
             keywords = tuple(keyword.arg for keyword in call.keywords if keyword.arg is not None)
             self._collect(func.value, ReachKind.METHOD_CALL, found, func.attr, operand, keywords, call)
-        elif isinstance(func, ast.Name):
+        elif type(func) is ast.Name:
             self._closure(func, found)
-        elif isinstance(func, ast.Lambda):
+        elif type(func) is ast.Lambda:
             found.extend(self._lambda(func))
-        elif isinstance(func, ast.Call):
+        elif type(func) is ast.Call:
             # `partial(load, s)(i)`, `make_loader(s)(i)`: calling what a call made with the values.
             self._collect(func, ReachKind.ARGUMENT, found)
 
     def _operand(self, call: ast.Call) -> ValueRef | None:
         """The first argument of a method call with its evidence: an item of a comprehension over
         a declared collection, or a name the facts know something of."""
-        if not call.args or not isinstance(call.args[0], ast.Name):
+        if not call.args or type(call.args[0]) is not ast.Name:
             return None
         name = call.args[0].id
         for hidden in reversed(self._hidden):
@@ -502,7 +502,7 @@ def _landings(call: ast.Call) -> Iterator[tuple[str | None, ast.expr]]:
     None past a `*args` (positions unknown) and for `**kwargs`."""
     positional = True
     for position, arg in enumerate(call.args):
-        if isinstance(arg, ast.Starred):
+        if type(arg) is ast.Starred:
             positional = False
         yield (str(position) if positional else None), arg
     for keyword in call.keywords:

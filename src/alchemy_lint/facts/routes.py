@@ -61,7 +61,7 @@ def _is_route(func: ast.expr, module_values: dict[str, tuple[Origin, ...]]) -> b
 
 def _without_none(annotation: ast.expr | None, table: NameTable) -> ast.expr | None:
     """`X` of `Optional[X]` and `X | None` (FastAPI validates a returned object with X)."""
-    if type(annotation) is ast.BinOp and isinstance(annotation.op, ast.BitOr):
+    if type(annotation) is ast.BinOp and type(annotation.op) is ast.BitOr:
         sides = [side for side in (annotation.left, annotation.right) if not _is_none(side)]
         return sides[0] if len(sides) == 1 else None
     if type(annotation) is ast.Subscript and qualify(annotation.value, table) in _OPTIONAL:

@@ -22,7 +22,7 @@ def schema_creation(
     function: str | None,
 ) -> SchemaCreation | None:
     """The fact for `node` when it reads `create_all` off a value that has origins."""
-    if node.attr != CREATE_ALL or not isinstance(node.ctx, ast.Load):
+    if node.attr != CREATE_ALL or type(node.ctx) is not ast.Load:
         return None
     origins = origins_of(node.value)
     if not origins:

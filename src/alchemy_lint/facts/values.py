@@ -13,6 +13,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, NamedTuple
 
 from alchemy_lint.records import record
+from alchemy_lint.resolve import Revision
 
 if TYPE_CHECKING:
     from alchemy_lint.facts.model import KnownArgument
@@ -224,11 +225,19 @@ class ValueTable:
     captured: dict[str, ValueRef] = field(default_factory=dict)
     #: Names with a binding that is (part of) a parameter: any other name is none, wherever read.
     on_parameters: set[str] = field(default_factory=set)
+    #: Counts every binding made (shared with the file's other tables, see `Revision`).
+    revision: Revision = field(default_factory=Revision)
 
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
+        self.revision.count += 1
         if binding.parameter_path is not None or binding.handed_back:
             self.on_parameters.add(name)
+
+    def revise(self, binding: Binding, ref: ValueRef) -> None:
+        """`binding`, one of this table's, holds `ref` from now on."""
+        binding.ref = ref
+        self.revision.count += 1
 
     def latest(self, name: str) -> Binding | None:
         found = self.bindings.get(name)
