@@ -3096,8 +3096,12 @@ class _LoadingWalker:
                     if stage is not None:
                         return replace(receiver_value, stage=stage)
                     return None
-                # `order.total()`: a method of the object's model reads it (its summary says what).
-                self.hand_over(node, func.value, receiver_value, (), func.attr, "self", env, method=func.attr)
+                # `order.total()`: a method of the object's model reads it (its summary says what),
+                # under the tests its arguments settle (`order.to_dict(include=["items"])`).
+                flags = known_arguments(node) if node.args or node.keywords else ()
+                self.hand_over(
+                    node, func.value, receiver_value, (), func.attr, "self", env, method=func.attr, flags=flags
+                )
                 if not awaited:
                     # `repo.eager_options()`, `repo.base_statement()` on `repo = Repository(session)`:
                     # a statement or loader options it builds, as a function's (its summary says).

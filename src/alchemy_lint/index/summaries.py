@@ -490,14 +490,15 @@ class Summaries:
         self._refreshes[key] = found
         return found
 
-    def method_reads(self, model: str, name: str) -> tuple[Read, ...]:
-        """What a model's method or property reads off `self` (`order.total()`, `order.item_count`).
+    def method_reads(self, model: str, name: str, flags: tuple[KnownArgument, ...] = ()) -> tuple[Read, ...]:
+        """What a model's method or property reads off `self` (`order.total()`, `order.item_count`),
+        called with the arguments `flags` (`order.to_dict(include=["items"])`).
 
         `__str__` is `str()`'s: where no class of the model defines it, `object.__str__` calls
         `__repr__`; a pydantic (SQLModel) base defines its own, which reads no attribute."""
         function = next((member for member in self._members(model, name) if member.parameters), None)
         if function is not None:
-            return self.reads(function, function.parameters[0])
+            return self.reads(function, function.parameters[0], flags)
         chain = self.index.class_chain(model)
         if name == "__str__" and not any(base.startswith(_OWN_STR_BASES) for cls in chain for base in cls.bases):
             return self.method_reads(model, "__repr__")

@@ -601,7 +601,7 @@ def _handover_reads(index: ProjectIndex, handover: Handover, model: str) -> tupl
     a schema, each function a dispatch table may run); None when the callee is unknown."""
     summaries = index.summaries
     if handover.method is not None:
-        return summaries.method_reads(model, handover.method)
+        return summaries.method_reads(model, handover.method, handover.flags)
     if (schema := summaries.schema(handover.callee)) is not None:
         # (Under a key of a returned dict, the field of that key validates the object.)
         key = response_key(handover.argument)
