@@ -1165,6 +1165,9 @@ class FunctionLoading:
     #: Those of them a handler of constraint conflicts alone made (`except IntegrityError:`): an
     #: outcome the function expects (a duplicate row), after which its callers read on.
     rollbacks_on_conflict: tuple[tuple[str, tuple[Condition, ...]], ...] = ()
+    #: Those of them a handler made after its `try` flushed what the function changed in the
+    #: session (`add`, then `commit()`): the failed flush is swallowed, and callers read on.
+    rollbacks_on_failed_flush: tuple[tuple[str, tuple[Condition, ...]], ...] = ()
     #: The sessions rolled back on some path that returns a failure: a falsy constant (key "")
     #: or a dict whose constant key holds one (`{"success": False}`: key "success"), each with the
     #: key and what the enclosing tests say there; and the lines of the calls whose result the

@@ -750,6 +750,20 @@ class Summaries:
                 return function
         return None
 
+    def rolls_back_on_failed_flush(
+        self, callee: tuple[Origin, ...], argument: str, flags: tuple[KnownArgument, ...]
+    ) -> FunctionFacts | None:
+        """The function a call runs whose handler rolls back the session it hands over as
+        `argument` after its `try` flushed what the function changed in it (`add`, then
+        `commit()`), and returns normally: the failure is swallowed, so the caller reads on
+        after it as after any other outcome (as after the same `try` written inline)."""
+        for function, loading, inner, settled in self._handing_callees(callee, argument, flags):
+            if any(
+                session in inner and happens(guard, settled) for session, guard in loading.rollbacks_on_failed_flush
+            ):
+                return function
+        return None
+
     def _handing_callees(
         self, callee: tuple[Origin, ...], argument: str, flags: tuple[KnownArgument, ...]
     ) -> Iterator[tuple[FunctionFacts, FunctionLoading, tuple[str, ...], dict[str, KnownArgument]]]:
