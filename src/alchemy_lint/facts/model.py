@@ -49,6 +49,8 @@ class ApiCall:
     positional: int = 0
     #: Origins of what the call is bound to: its `bind=` keyword, else its first positional argument.
     bind: tuple[Origin, ...] = ()
+    #: What the call is bound to as written, when it is a plain name (`engine`).
+    bind_name: str | None = None
     #: Inside a function: how the value the call makes outlives the call of that function
     #: (stored on `self`, on application state, in a global; returned; yielded), directly or
     #: through local names, wrappers built from it and closures over it; None when it does not.
