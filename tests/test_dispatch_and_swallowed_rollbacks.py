@@ -94,14 +94,16 @@ def test_a_swallowed_rollback_in_a_loop_expires_what_is_read_after_the_loop(tmp_
     )
 
 
-def test_a_single_call_that_may_fail_is_its_callers_error_path_not_judged(tmp_path: Path) -> None:
-    # (A handler of constraint conflicts alone, `tag`'s, expects a duplicate row: that outcome
-    # is no failure, and the caller's read after one call is judged, `test_keyed_returns.py`.)
+def test_a_single_call_that_swallows_a_failed_flush_is_judged(tmp_path: Path) -> None:
+    # (Its `try` adds and flushes, nothing else: the failure its handler rolls back and swallows
+    # is the flush's, as inline; a `try` with other I/O stays its caller's error path, see
+    # `test_callee_failed_flushes.py`. A handler of constraint conflicts alone, `tag`'s, is
+    # judged after one call too, `test_keyed_returns.py`.)
     _tagging(
         tmp_path,
         """\
         await tag_any(session, 1)
-        return user.name
+        return user.name  # ASA302
 """,
     )
 

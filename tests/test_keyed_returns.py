@@ -192,7 +192,7 @@ async def tag_anyway(user_id: int) -> str:
     async with SessionLocal() as session:
         user = await session.get(User, user_id)
         await tag_quietly(session, 1)
-        return user.name
+        return user.name  # ASA302
 """,
         "ASA302",
         app__tagging=TAGGING,

@@ -73,7 +73,11 @@ def _tested(expr: ast.expr, is_parameter: Callable[[ast.Name], bool], on_state: 
 def _truth_tested(
     expr: ast.expr, is_parameter: Callable[[ast.Name], bool], on_state: bool, truth_of: TruthOf | None
 ) -> str | None:
-    """The parameter whose truth `expr` is: the parameter itself, or a local copy of it."""
+    """The parameter whose truth `expr` is: the parameter itself, a copy of it written in the
+    test (`include or []`, `set(include)`), or a local copy of it."""
+    copied = truth_copy(expr)
+    if copied is not None:
+        expr = copied
     tested = _tested(expr, is_parameter, on_state)
     if tested is None and truth_of is not None and type(expr) is ast.Name:
         return truth_of(expr)
@@ -268,12 +272,14 @@ def truth_copy(value: ast.expr) -> ast.Name | None:
 
 
 def _copied(value: ast.expr) -> ast.Name | None:
-    """`set(include)`: the name copied by a builtin whose result is empty exactly when it is."""
+    """`set(include)`: the name copied by a builtin whose result is empty exactly when it is
+    (`set(include or ())` too)."""
     if not (type(value) is ast.Call and type(value.func) is ast.Name and value.func.id in _COPIES):
         return None
-    if value.keywords or len(value.args) != 1 or type(value.args[0]) is not ast.Name:
+    if value.keywords or len(value.args) != 1:
         return None
-    return value.args[0]
+    copied = value.args[0]
+    return copied if isinstance(copied, ast.Name) else truth_copy(copied)
 
 
 def _empty(value: ast.expr) -> bool:

@@ -2235,6 +2235,7 @@ class _FactsBuilder(FastNodeVisitor):
             returned=self._returned is node,
             positional=len(node.args),
             bind=self.origins_of(bind) if bind is not None else first_origins,
+            bind_name=_plain_name(bind if bind is not None else first),
         )
 
     def _record_method_call(self, node: ast.Call, func: ast.Attribute, awaited: bool) -> None:
@@ -2360,6 +2361,10 @@ class _FactsBuilder(FastNodeVisitor):
         # The `else` runs after the body, whose early exits it does not see here: conservative.
         self._visit_block(function, node.orelse, depth)
         self._visit_block(function, node.finalbody, depth)
+
+
+def _plain_name(expr: ast.expr | None) -> str | None:
+    return expr.id if isinstance(expr, ast.Name) else None
 
 
 def _is_stub(body: list[ast.stmt]) -> bool:

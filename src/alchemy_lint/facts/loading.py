@@ -514,6 +514,42 @@ _SOME_SESSION = "*"
 _EVERY_ERROR = frozenset({"Exception", "BaseException"})
 
 
+def _awaits_only(body: list[ast.stmt], sessions: Collection[str]) -> bool:
+    """The statements await nothing but methods of `sessions` (`await session.commit()`): no
+    other I/O that may fail (`async with`/`async for` count as such)."""
+    pending: list[ast.AST] = list(body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, _NESTED_SCOPES):
+            continue  # (defined here, run elsewhere)
+        if isinstance(node, (ast.AsyncWith, ast.AsyncFor)):
+            return False
+        if isinstance(node, ast.Await) and not _awaits_session_method(node, sessions):
+            return False
+        pending.extend(ast.iter_child_nodes(node))
+    return True
+
+
+def _getattr_target(node: ast.AST) -> ast.expr | None:
+    """`getattr(obj, "name", ...)`: `obj`."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" and node.args:
+        return node.args[0]
+    return None
+
+
+#: Definitions whose bodies run when they are called, not where they stand.
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def _awaits_session_method(node: ast.Await, sessions: Collection[str]) -> bool:
+    call = node.value
+    return (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and expression_text(call.func.value) in sessions
+    )
+
+
 def _catches_database_errors(caught: ast.expr | None, table: NameTable) -> bool:
     """`except:`, `except Exception:` or a SQLAlchemy error (`except IntegrityError:`, also in a
     tuple): a handler a failed flush or commit lands in. `except ValueError:` is not one."""
@@ -675,6 +711,9 @@ class _Swallowed:
     sessions: frozenset[tuple[str, Guard]]
     #: Those a handler of a unique-constraint conflict rolled back (`except IntegrityError:`).
     conflicts: frozenset[tuple[str, Guard]] = frozenset()
+    #: Those a handler rolled back after its `try` flushed what the code changed in them (`add`,
+    #: then `commit()`): the failed flush the handler is there for.
+    flush_failures: frozenset[tuple[str, Guard]] = frozenset()
 
 
 #: The key under which a path carries its effects on sessions (no name can clash with it).
@@ -790,7 +829,9 @@ def _join_values(left: _Value, right: _Value) -> _Value | None:
         cases = joined(left.cases, left.done, right.cases, right.done) if left.cases or right.cases else frozenset()
         return _Effects(left.done & right.done, cases)
     if isinstance(left, _Swallowed) and isinstance(right, _Swallowed):
-        return _Swallowed(left.sessions | right.sessions, left.conflicts | right.conflicts)
+        return _Swallowed(
+            left.sessions | right.sessions, left.conflicts | right.conflicts, left.flush_failures | right.flush_failures
+        )
     if isinstance(left, _Failed) and isinstance(right, _Failed):
         return left if left.line <= right.line else right
     if isinstance(left, _Truthy) and isinstance(right, _Truthy):
@@ -1187,6 +1228,7 @@ def analyse_function(
         effect_cases=effect_cases,
         rollbacks_on_error=tuple(sorted(walker.rolled_back_on_error, key=repr)),
         rollbacks_on_conflict=tuple(sorted(walker.rolled_back_on_conflict, key=repr)),
+        rollbacks_on_failed_flush=tuple(sorted(walker.rolled_back_on_failed_flush, key=repr)),
         rollbacks_on_failure=tuple(sorted(walker.rolled_back_on_failure, key=repr)),
         returned_calls=tuple(sorted(walker.returned_calls)),
         held=tuple(walker.held),
@@ -1326,6 +1368,8 @@ class _LoadingWalker:
         self.rolled_back_on_error: set[tuple[str, Guard]] = set()
         #: Those rolled back by a handler of a unique-constraint conflict, then returning normally.
         self.rolled_back_on_conflict: set[tuple[str, Guard]] = set()
+        #: Those rolled back by a handler of a `try` that flushed changes to them, then returning normally.
+        self.rolled_back_on_failed_flush: set[tuple[str, Guard]] = set()
         #: The sessions rolled back on a path that returns a failure, and the calls whose
         #: result is returned as it is (see `FunctionLoading.rollbacks_on_failure`).
         self.rolled_back_on_failure: set[tuple[str, str, Guard]] = set()
@@ -1334,6 +1378,9 @@ class _LoadingWalker:
         self.handling = 0
         #: Whether each enclosing `except` handler, innermost last, catches a conflict only.
         self.conflict_handlers: list[bool] = []
+        #: Per enclosing `except` handler, innermost last: the sessions whose flush of changes in
+        #: its `try` may be what failed (see `failed_flush`).
+        self.flush_handlers: list[frozenset[str]] = []
         #: Per enclosing `try` body, innermost last: the sessions it commits or flushes, with
         #: the method and line (what may fail and land in its handlers).
         self.flushing: list[list[tuple[str, str, int]]] = []
@@ -1500,6 +1547,7 @@ class _LoadingWalker:
         if isinstance(swallowed, _Swallowed):
             self.rolled_back_on_error |= swallowed.sessions
             self.rolled_back_on_conflict |= swallowed.conflicts
+            self.rolled_back_on_failed_flush |= swallowed.flush_failures
 
     def run_deferred(self, env: _Env) -> None:
         """The objects this path handed to a deferred function (`add_task(notify, order)`),
@@ -1547,6 +1595,25 @@ class _LoadingWalker:
         keys = failure_keys(value) if rolled_back else ()
         guard = tuple(sorted(self.holding, key=repr)) if keys else ()
         self.rolled_back_on_failure.update((session, key, guard) for session in rolled_back for key in keys)
+
+    def reads_held_object(self, body: list[ast.stmt], env: _Env) -> bool:
+        """The statements read an attribute of an ORM object bound before them (`user.id`), or
+        of one the function received (outside the functions they define)."""
+        pending: list[ast.AST] = list(body)
+        while pending:
+            node = pending.pop()
+            if isinstance(node, _NESTED_SCOPES):
+                continue
+            read = node.value if isinstance(node, ast.Attribute) else _getattr_target(node)
+            if isinstance(read, ast.Name):
+                name = read.id
+                value = env.get(name)
+                if isinstance(value, _Object) and value.stage is None and value.source.model:
+                    return True
+                if value is None and name in self.received and name not in self.rebound:
+                    return True
+            pending.extend(ast.iter_child_nodes(node))
+        return False
 
     def receive(self, env: _Env) -> None:
         """The received parameters (see `_received_parameters`) become objects when a session
@@ -1882,15 +1949,25 @@ class _LoadingWalker:
             if handler.name:
                 entry.pop(handler.name, None)
                 self.forget_truth(handler.name, entry)
+            failing: frozenset[str] = frozenset()
             if flushed and _catches_database_errors(handler.type, self.resolver.table):
                 self.failed_flush(flushed, before, entry)
+                sessions = frozenset(session for session, _, _ in flushed)
+                # (Only where the flush is all the body may fail at: with other I/O in it, the
+                # handler is there for that too, and a caller's read after it is its error path;
+                # where the handler reads no object the failure expired: that read raises, and
+                # the error reaches the caller after all; and outside a loop, which may retry.)
+                if not self.loops and _awaits_only(body, sessions) and not self.reads_held_object(handler.body, before):
+                    failing = sessions
             self.handling += 1
             self.conflict_handlers.append(_catches_conflict(handler.type, self.resolver.table))
+            self.flush_handlers.append(failing)
             try:
                 result = _join(result, self.block(handler.body, entry))
             finally:
                 self.handling -= 1
                 self.conflict_handlers.pop()
+                self.flush_handlers.pop()
         return result, handler_entry
 
     def for_loop(self, node: ast.For | ast.AsyncFor, env: _Env) -> _Env | None:
@@ -3142,8 +3219,12 @@ class _LoadingWalker:
                     if stage is not None:
                         return replace(receiver_value, stage=stage)
                     return None
-                # `order.total()`: a method of the object's model reads it (its summary says what).
-                self.hand_over(node, func.value, receiver_value, (), func.attr, "self", env, method=func.attr)
+                # `order.total()`: a method of the object's model reads it (its summary says what),
+                # under the tests its arguments settle (`order.to_dict(include=["items"])`).
+                flags = known_arguments(node) if node.args or node.keywords else ()
+                self.hand_over(
+                    node, func.value, receiver_value, (), func.attr, "self", env, method=func.attr, flags=flags
+                )
                 if not awaited:
                     # `repo.eager_options()`, `repo.base_statement()` on `repo = Repository(session)`:
                     # a statement or loader options it builds, as a function's (its summary says).
@@ -4542,10 +4623,13 @@ class _LoadingWalker:
             swallowed = env.get(_SWALLOWED)
             known = swallowed.sessions if isinstance(swallowed, _Swallowed) else frozenset()
             conflicts = swallowed.conflicts if isinstance(swallowed, _Swallowed) else frozenset()
+            failures = swallowed.flush_failures if isinstance(swallowed, _Swallowed) else frozenset()
             guard = tuple(sorted(self.holding, key=repr))
             if self.conflict_handlers and self.conflict_handlers[-1]:
                 conflicts = conflicts | {(session, guard)}
-            env[_SWALLOWED] = _Swallowed(known | {(session, guard)}, conflicts)
+            if self.flush_handlers and session in self.flush_handlers[-1]:
+                failures = failures | {(session, guard)}
+            env[_SWALLOWED] = _Swallowed(known | {(session, guard)}, conflicts, failures)
         expiry = Expiry(session, method, line, argument=opened_by)
         if method != "flush" and session in self.provided:
             self.inject(session, env)

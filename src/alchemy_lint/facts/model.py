@@ -49,6 +49,8 @@ class ApiCall:
     positional: int = 0
     #: Origins of what the call is bound to: its `bind=` keyword, else its first positional argument.
     bind: tuple[Origin, ...] = ()
+    #: What the call is bound to as written, when it is a plain name (`engine`).
+    bind_name: str | None = None
     #: Inside a function: how the value the call makes outlives the call of that function
     #: (stored on `self`, on application state, in a global; returned; yielded), directly or
     #: through local names, wrappers built from it and closures over it; None when it does not.
@@ -1175,6 +1177,9 @@ class FunctionLoading:
     #: Those of them a handler of constraint conflicts alone made (`except IntegrityError:`): an
     #: outcome the function expects (a duplicate row), after which its callers read on.
     rollbacks_on_conflict: tuple[tuple[str, tuple[Condition, ...]], ...] = ()
+    #: Those of them a handler made after its `try` flushed what the function changed in the
+    #: session (`add`, then `commit()`): the failed flush is swallowed, and callers read on.
+    rollbacks_on_failed_flush: tuple[tuple[str, tuple[Condition, ...]], ...] = ()
     #: The sessions rolled back on some path that returns a failure: a falsy constant (key "")
     #: or a dict whose constant key holds one (`{"success": False}`: key "success"), each with the
     #: key and what the enclosing tests say there; and the lines of the calls whose result the

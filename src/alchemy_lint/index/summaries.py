@@ -507,14 +507,15 @@ class Summaries:
         self._refreshes[key] = found
         return found
 
-    def method_reads(self, model: str, name: str) -> tuple[Read, ...]:
-        """What a model's method or property reads off `self` (`order.total()`, `order.item_count`).
+    def method_reads(self, model: str, name: str, flags: tuple[KnownArgument, ...] = ()) -> tuple[Read, ...]:
+        """What a model's method or property reads off `self` (`order.total()`, `order.item_count`),
+        called with the arguments `flags` (`order.to_dict(include=["items"])`).
 
         `__str__` is `str()`'s: where no class of the model defines it, `object.__str__` calls
         `__repr__`; a pydantic (SQLModel) base defines its own, which reads no attribute."""
         function = next((member for member in self._members(model, name) if member.parameters), None)
         if function is not None:
-            return self.reads(function, function.parameters[0])
+            return self.reads(function, function.parameters[0], flags)
         chain = self.index.class_chain(model)
         if name == "__str__" and not any(base.startswith(_OWN_STR_BASES) for cls in chain for base in cls.bases):
             return self.method_reads(model, "__repr__")
@@ -763,6 +764,20 @@ class Summaries:
         normally: the caller reads on after a duplicate row as after any other outcome."""
         for function, loading, inner, settled in self._handing_callees(callee, argument, flags):
             if any(session in inner and happens(guard, settled) for session, guard in loading.rollbacks_on_conflict):
+                return function
+        return None
+
+    def rolls_back_on_failed_flush(
+        self, callee: tuple[Origin, ...], argument: str, flags: tuple[KnownArgument, ...]
+    ) -> FunctionFacts | None:
+        """The function a call runs whose handler rolls back the session it hands over as
+        `argument` after its `try` flushed what the function changed in it (`add`, then
+        `commit()`), and returns normally: the failure is swallowed, so the caller reads on
+        after it as after any other outcome (as after the same `try` written inline)."""
+        for function, loading, inner, settled in self._handing_callees(callee, argument, flags):
+            if any(
+                session in inner and happens(guard, settled) for session, guard in loading.rollbacks_on_failed_flush
+            ):
                 return function
         return None
 

@@ -57,7 +57,7 @@ class FileContext:
     #: after the same commit: whether the session's commit expires (by session and scope), and
     #: each event as the callee it hands the session to makes it (a commit, a rollback).
     commit_expiries: dict[tuple[ValueRef, str], bool | None] = field(default_factory=dict, compare=False, repr=False)
-    through_callees: dict[Expiry, Expiry] = field(default_factory=dict, compare=False, repr=False)
+    through_callees: dict[tuple[Expiry, bool], Expiry] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def path(self) -> str:

@@ -608,7 +608,7 @@ def _handover_reads(index: ProjectIndex, handover: Handover, model: str) -> tupl
     a schema, each function a dispatch table may run); None when the callee is unknown."""
     summaries = index.summaries
     if handover.method is not None:
-        return summaries.method_reads(model, handover.method)
+        return summaries.method_reads(model, handover.method, handover.flags)
     if (schema := summaries.schema(handover.callee)) is not None:
         # (Under a key of a returned dict, the field of that key validates the object.)
         key = response_key(handover.argument)
@@ -1208,7 +1208,7 @@ def _expiring_now(
     created = source.kind is SourceKind.CALL and _returns_pending(index, source)
     return tuple(
         event
-        for event in (_through_callee_of(context, event) for event in left if event is not None)
+        for event in (_through_callee_of(context, event, expires) for event in left if event is not None)
         if not ((created or event.settles) and event.method in _ROLLBACKS)
         and (event.method in _ALWAYS_EXPIRING or (event.method in ("commit", "begin") and expires is True))
     )
@@ -1363,7 +1363,7 @@ def _expiring_received(
     expires = _commit_expires(context, session, scope)
     return tuple(
         event
-        for event in (_through_callee_of(context, event) for event in expired_by if event.session == held_by)
+        for event in (_through_callee_of(context, event, expires) for event in expired_by if event.session == held_by)
         if event.method in _ALWAYS_EXPIRING or (event.method in ("commit", "begin") and expires is True)
     )
 
@@ -1378,19 +1378,22 @@ def _function_sessions(index: ProjectIndex, loading: FunctionLoading) -> dict[st
     return {ref.text: ref for ref in loading.sessions if index.values.of(ref.origins).is_session}
 
 
-def _through_callee_of(context: FileContext, event: Expiry) -> Expiry:
-    """`_through_callee` in the file's context, answered once per file and event."""
+def _through_callee_of(context: FileContext, event: Expiry, expires: bool | None) -> Expiry:
+    """`_through_callee` in the file's context, answered once per file, event and whether the
+    session's commit expires."""
     known = context.through_callees
-    found = known.get(event)
+    key = (event, expires is True)
+    found = known.get(key)
     if found is None:
-        found = known[event] = _through_callee(context.index, event, context.path)
+        found = known[key] = _through_callee(context.index, event, context.path, expires is True)
     return found
 
 
-def _through_callee(index: ProjectIndex, event: Expiry, path: str) -> Expiry:
+def _through_callee(index: ProjectIndex, event: Expiry, path: str, commit_expires: bool = False) -> Expiry:
     """A call that handed the session over expires the object when the callee commits or rolls
     it back (its summary says; through a dispatch table, every function it may run does); it
-    then counts as that commit or rollback."""
+    then counts as that commit or rollback. Where its commit expires nothing, a rollback the
+    callee makes when its flush fails, and swallows, counts in its place."""
     if event.method != "call":
         return event
     if event.receiver is not None:
@@ -1405,13 +1408,14 @@ def _through_callee(index: ProjectIndex, event: Expiry, path: str) -> Expiry:
         return event
     effects = summaries.call_effects(event.callee, event.argument, event.flags)
     named = callees[0].qualname
-    for method in ("rollback", "commit"):
-        if method in effects:
-            return replace(event, method=method, argument=named)
-    if ENDED in effects:
+    if "rollback" in effects:
+        return replace(event, method="rollback", argument=named)
+    if "commit" in effects or ENDED in effects:
         # A rollback on the paths that do not commit: it expires as the commit does, or the
-        # commit expires nothing and only some paths do, which is not reported.
-        return replace(event, method="commit", argument=named)
+        # commit expires nothing and only some paths do, which is not reported (unless the
+        # callee swallows the failure it rolled back, below).
+        swallowed = None if commit_expires else _swallowed_failure(index, event, path)
+        return swallowed or replace(event, method="commit", argument=named)
     if event.in_loop and not event.result_checked:
         # An error the callee catches and rolls back, in a loop that goes on to its next item
         # and past its end whatever the result: what the loop's function reads then is expired.
@@ -1419,14 +1423,9 @@ def _through_callee(index: ProjectIndex, event: Expiry, path: str) -> Expiry:
         failing = summaries.rolls_back_on_error(event.callee, event.argument, event.flags)
         if failing is not None:
             return replace(event, method=ROLLED_BACK_ON_ERROR, argument=failing.qualname)
-    if not event.result_checked and not index.is_test_module(path):
-        # A duplicate row the callee expects (`except IntegrityError:` rolls back and returns):
-        # no failure of the caller's, which reads on whatever the result, as after one call.
-        # (A concurrent writer's row, which a test that runs its calls one after another does
-        # not make: there the handler's path is one the test does not take.)
-        conflicting = summaries.rolls_back_on_conflict(event.callee, event.argument, event.flags)
-        if conflicting is not None:
-            return replace(event, method=ROLLED_BACK_ON_ERROR, argument=conflicting.qualname)
+    swallowed = _swallowed_failure(index, event, path)
+    if swallowed is not None:
+        return swallowed
     if event.failed_as is not None:
         # Read where the caller's test of the call's result says it failed: a rollback the
         # callee makes before it returns such a result has run.
@@ -1444,6 +1443,24 @@ def _through_callee(index: ProjectIndex, event: Expiry, path: str) -> Expiry:
     if committer is not None:
         return replace(event, method="commit", argument=committer)
     return event
+
+
+def _swallowed_failure(index: ProjectIndex, event: Expiry, path: str) -> Expiry | None:
+    """A single call whose callee rolls back on a failure it swallows, as its caller's read
+    after the call sees it (a result the caller does not test)."""
+    if event.result_checked or index.is_test_module(path):
+        return None
+    summaries = index.summaries
+    # A duplicate row the callee expects (`except IntegrityError:` rolls back and returns):
+    # no failure of the caller's, which reads on whatever the result, as after one call.
+    # (A concurrent writer's row, which a test that runs its calls one after another does
+    # not make: there the handler's path is one the test does not take.)
+    # So is a failed flush of what the callee changed (`add`, then `commit()` in `try:`,
+    # `rollback()` in `except`), which it swallows as the same `try` written inline does.
+    failing = summaries.rolls_back_on_conflict(
+        event.callee, event.argument, event.flags
+    ) or summaries.rolls_back_on_failed_flush(event.callee, event.argument, event.flags)
+    return None if failing is None else replace(event, method=ROLLED_BACK_ON_ERROR, argument=failing.qualname)
 
 
 #: The events that expire every object of the session, whatever `expire_on_commit` says.
@@ -1526,7 +1543,12 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
         "it and goes on whatever it returns: the loop's next items and the code after it read them "
         "(a test of the result that leaves the loop, reads under that test, and reads in an `except` "
         "handler, which runs on a failure of its own, are not judged; nor is a single call, whose "
-        "failure is its caller's error path). A helper's commit under a test of one of its "
+        "failure is its caller's error path). A single call is judged where the helper's `try` "
+        "adds or changes, then commits or flushes, awaits nothing else, and its handler rolls back "
+        "and reads none of the objects the failed flush expired, outside a retry loop: the "
+        "failure is then the flush's, which the helper swallows as the same `try` written inline "
+        "does, and the caller reads on after it (whatever `expire_on_commit` says; a test of the "
+        "result that leaves is not judged). A helper's commit under a test of one of its "
         "parameters counts where the caller's arguments make the test true: `if not uow: await "
         "db.commit()` commits for a caller that leaves `uow` at its default None or passes None, "
         "not for one that passes a value (nor for one that passes something the index cannot "

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from alchemy_lint.catalogue import FixSafety
 from alchemy_lint.facts.model import ApiCall, Keeper, Scope
-from alchemy_lint.facts.values import OriginKind, ValueRef
+from alchemy_lint.facts.values import Origin, OriginKind, ValueRef
 from alchemy_lint.findings import Finding
 from alchemy_lint.index import EngineRef, FactorySite, ProjectAnalysis, ProjectIndex, ValueKind
 from alchemy_lint.rules.base import Example, FileContext, Rule
@@ -966,6 +966,45 @@ SessionLocal = sa_asyncio.async_sessionmaker(engine, expire_on_commit=False)
 def check_multiple_factories(rule: Rule, context: FileContext) -> Iterator[Finding]:
     if context.index.is_test_module(context.path):
         return
+    reported: set[int] = set()
+    for finding in _second_global_factories(rule, context):
+        reported.add(finding.line)
+        yield finding
+    yield from (finding for finding in _second_factories_of_a_run(rule, context) if finding.line not in reported)
+
+
+def _second_factories_of_a_run(rule: Rule, context: FileContext) -> Iterator[Finding]:
+    """Factories that one run-once function (a script's `main()` under `asyncio.run`) builds on
+    the same engine, named alike (`async_sessionmaker(engine)` twice): one database, two
+    factories, whether or not the function keeps them."""
+    index = context.index
+    first_of: dict[tuple[str, str, tuple[Origin, ...]], ApiCall] = {}
+    for call in context.facts.api_calls:
+        if (
+            call.scope is not Scope.FUNCTION
+            or call.function is None
+            or call.bind_name is None
+            or call.in_loop
+            or not index.is_async_factory_call(call)
+            or not index.run_once.runs_once(call.function)
+        ):
+            continue
+        key = (call.function, call.bind_name, call.bind)
+        first = first_of.setdefault(key, call)
+        if first is call:
+            continue
+        function = call.function.rsplit(".", 1)[-1]
+        yield rule.report(
+            context,
+            call.line,
+            call.col,
+            callee=call.text,
+            database=f"on the same engine, `{call.bind_name}` (in {function}())",
+            first=f"{index.relative(context.path)}:{first.line}",
+        )
+
+
+def _second_global_factories(rule: Rule, context: FileContext) -> Iterator[Finding]:
     index = context.index
     factories = _global_factories(index)
     if len(factories) < 2:
@@ -1054,7 +1093,9 @@ MULTIPLE_FACTORIES = Rule(
         "transactional one) is not. The rule looks across the whole "
         "project, in path order, and names the first factory and the engines. It counts the factories "
         "built once and kept: at module level, published as a global, stored on an application-wide "
-        "object, or returned by a run-once context (see ASA102); factories built per call are "
+        "object, or returned by a run-once context (see ASA102); and, within one run-once function "
+        "(a script's `main()` under `asyncio.run`), every factory it builds on an engine it names "
+        "alike (`async_sessionmaker(engine)` twice), kept or not; factories built per call are "
         "ASA102's finding, and a sync `sessionmaker` for sync code is a different kind of factory and "
         "does not count. Factories stored under the same module global (or the same attribute of a "
         "class) are one: the process holds whichever was stored last (a web server's start-up and a "
