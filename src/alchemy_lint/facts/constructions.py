@@ -74,9 +74,10 @@ def construction(
     qualname: str | None,
     class_qualname: str | None,
     origins_of: Callable[[ast.expr], tuple[Origin, ...]],
+    bound: str = "",
 ) -> Construction | None:
     """The call as a construction site, when it may construct a project class and passes
-    something with evidence; None otherwise (most calls)."""
+    something with evidence; None otherwise (most calls). `bound`: where the object is kept."""
     if not node.args and not node.keywords:
         return None
     func = node.func
@@ -109,7 +110,7 @@ def construction(
                 arguments.append((keyword.arg, found))
     if not arguments:
         return None
-    return Construction(callee, tuple(arguments[:_MAX_ARGUMENTS]), node.lineno, via_super)
+    return Construction(callee, tuple(arguments[:_MAX_ARGUMENTS]), node.lineno, via_super, "" if via_super else bound)
 
 
 def passing_calls(

@@ -711,6 +711,7 @@ class _FactsBuilder(FastNodeVisitor):
                     _session_receivers(state.calls),
                     receives_self=method_of is not None and self.classes[-1].may_be_model,
                     response_model=response_model,
+                    kept_attributes=frozenset(self.classes[-1].attributes) if method_of is not None else frozenset(),
                 )
                 # (A function that awaits nothing may still add a new object and return it, left
                 # pending in its caller's session: `order = Order(...); db.add(order); return order`.)
@@ -1781,7 +1782,9 @@ class _FactsBuilder(FastNodeVisitor):
         function = self.function
         if function is not None and function.truth_copies:
             self._hands_copies(node)
-        built = construction(node, qualname, function.class_qualname if function else None, self.origins_of)
+        built = construction(
+            node, qualname, function.class_qualname if function else None, self.origins_of, target or ""
+        )
         if built is not None:
             self.constructions.append(built)
         elif function is not None and function.is_async and (node.args or node.keywords):

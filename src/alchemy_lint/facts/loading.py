@@ -1181,6 +1181,7 @@ def analyse_function(
     session_receivers: frozenset[str] = frozenset(),
     receives_self: bool = True,
     response_model: tuple[Origin, ...] = (),
+    kept_attributes: frozenset[str] = frozenset(),
 ) -> FunctionLoading | None:
     """The loading facts of one async function, or None when it touches no ORM object.
 
@@ -1191,7 +1192,9 @@ def analyse_function(
     an ORM object; `response_model`: the schema a route's `response_model=` names, which validates
     what the route returns after it returned.
     """
-    walker = _LoadingWalker(resolver, provided or {}, node.lineno, owner, _parameters(node), session_receivers)
+    walker = _LoadingWalker(
+        resolver, provided or {}, node.lineno, owner, _parameters(node), session_receivers, kept_attributes
+    )
     walker.response_model = response_model
     walker.received = _received_parameters(node, resolver.table, owner if receives_self else None, walker.provided)
     walker.run(node.body)
@@ -1327,8 +1330,11 @@ class _LoadingWalker:
         owner: str | None = None,
         parameters: frozenset[str] = frozenset(),
         session_receivers: frozenset[str] = frozenset(),
+        kept_attributes: frozenset[str] = frozenset(),
     ) -> None:
         self.resolver = resolver
+        #: The attributes the owner's body sets on `self` (`self.model = model` in `__init__`).
+        self.kept_attributes = kept_attributes
         self.provided = provided
         self.line = line
         self.session_receivers = session_receivers
@@ -3144,6 +3150,13 @@ class _LoadingWalker:
                 if isinstance(owner, _Object) and owner.stage is None:
                     self.changed(owner, env)
         library = self.library_name(func, env)
+        kept = self.kept_class(node) if not awaited else ""
+        if kept:
+            # `self.model(**data)`, `self.model.model_validate(data)` in a generic repository: a new
+            # object of the class its receiver keeps (the index names the model at each call).
+            args, keywords = self.arguments(node, env)
+            self.hand_over_arguments(node, args, keywords, env, awaited)
+            return self.new_of_class(node, StatementOrigin(owner=self.owner or "", model_attribute=kept))
         if type(func) is ast.Attribute and library is None:
             own = self.own_method(func)
             if own is not None:
@@ -3302,13 +3315,7 @@ class _LoadingWalker:
             if parameter:
                 # `orm_class(**data)` in a generic helper: a new object of the class its caller
                 # passes (the index names the model at each call).
-                loaded = frozenset(kw.arg for kw in node.keywords if kw.arg)
-                if node.args or any(kw.arg is None for kw in node.keywords):
-                    loaded |= {UNKNOWN_ARGUMENTS}  # (`orm_class(**data)`: any column may be given)
-                origin = StatementOrigin(model_parameter=parameter)
-                return _Object(
-                    ObjectSource(SourceKind.NEW, node.lineno, statement=origin), loaded=loaded, persistent=False
-                )
+                return self.new_of_class(node, StatementOrigin(model_parameter=parameter))
             return self.called_statement(node, args, keywords, env)
         leaf = qualname.rsplit(".", 1)[-1]
         if leaf == _SELECT or leaf in _DML:
@@ -3411,6 +3418,34 @@ class _LoadingWalker:
         if type(root) is ast.Name and (root.id in self.parameters or root.id in self.rebound):
             return ""
         return qualify(argument, self.resolver.table) or ""
+
+    @staticmethod
+    def new_of_class(node: ast.Call, origin: StatementOrigin) -> _Object:
+        """A new object of the class `origin` names where the call runs (`orm_class(**data)`)."""
+        loaded = frozenset(kw.arg for kw in node.keywords if kw.arg)
+        if node.args or any(kw.arg is None for kw in node.keywords):
+            loaded |= {UNKNOWN_ARGUMENTS}  # (`orm_class(**data)`: any column may be given)
+        return _Object(ObjectSource(SourceKind.NEW, node.lineno, statement=origin), loaded=loaded, persistent=False)
+
+    def kept_class(self, node: ast.Call) -> str:
+        """`model` of `self.model(...)` or `self.model.model_validate(...)` in a method whose class
+        keeps `self.model` (set before in its body): a class its construction may be handed. Called
+        without arguments it is no such (`self.session_factory()` makes a session)."""
+        func = node.func
+        if type(func) is ast.Attribute and func.attr == _VALIDATE and type(func.value) is ast.Attribute:
+            func = func.value
+        elif not (node.args or node.keywords):
+            return ""
+        if (
+            self.owner is not None
+            and type(func) is ast.Attribute
+            and type(func.value) is ast.Name
+            and func.value.id == "self"
+            and "self" not in self.rebound
+            and func.attr in self.kept_attributes
+        ):
+            return func.attr
+        return ""
 
     def model_parameter(self, node: ast.expr) -> str:
         """`model` when `node` is a parameter of this function never bound again (`select(model)`
@@ -3958,6 +3993,7 @@ class _LoadingWalker:
             session=session,
             callee=origins,
             callee_text=expression_text(node.func) or ast.unparse(node.func),
+            receiver_built=self.receiver_built(node.func, env),
             passed=passed,
             handed=handed,
             flags=self.call_flags(node),
@@ -3967,6 +4003,19 @@ class _LoadingWalker:
         # (No session here: the callee's own, `async with factory() as s`, which its summary names.)
         returned = Expiry(session.text if session is not None else "", RETURNED_EXPIRED, node.lineno, callee=origins)
         return _Object(source, expired=frozenset({returned}))
+
+    @staticmethod
+    def receiver_built(func: ast.expr, env: _Env) -> int:
+        """The line where the receiver of a method call was built in this function: a local bound
+        to a new object of a class (`repo = Repo(Order)`), or one built in place; 0 otherwise."""
+        if type(func) is not ast.Attribute:
+            return 0
+        if type(func.value) is ast.Call:
+            return func.value.lineno
+        receiver = env.get(func.value.id) if type(func.value) is ast.Name else None
+        if isinstance(receiver, _Object) and receiver.source.kind is SourceKind.NEW and receiver.stage is None:
+            return receiver.source.line
+        return 0
 
     def call_flags(self, node: ast.Call) -> tuple[KnownArgument, ...]:
         """What the call's arguments are known to be (`with_items=False`, a parameter handed on),
@@ -4755,6 +4804,8 @@ class _LoadingWalker:
 
 #: The receivers through which a method calls its own class's methods.
 _OWN_RECEIVERS = frozenset({"self", "cls"})
+#: What builds an object of a model class from data (SQLModel's, pydantic's).
+_VALIDATE = "model_validate"
 
 
 #: Annotations of provided parameters that name no ORM object (another session, a connection).

@@ -612,6 +612,9 @@ class Construction:
     #: `super().__init__(...)` in a method of `callee`: the arguments go to the constructor the
     #: next class of `callee`'s chain defines.
     via_super: bool = False
+    #: Where the object it builds is kept, when that is the whole value assigned: a module-level
+    #: name (`module.repo` of `repo = Repo(Order)`) or an attribute of `self` (`module.Class.repo`).
+    bound: str = ""
 
 
 @record
@@ -872,6 +875,9 @@ class ObjectSource:
     #: For CALL: the origins of the callee and its display text.
     callee: tuple[Origin, ...] = ()
     callee_text: str = ""
+    #: For CALL of a method: the line where this function built its receiver (`repo =
+    #: Repo(Order)`, `Repo(Order).get(...)`), whose construction site says what it was handed.
+    receiver_built: int = 0
     #: Loaders that some paths to the query added and others did not.
     maybe_loaders: tuple[LoaderPath, ...] = ()
     #: Of those, the ones added under a test (`if is_shared:`): a read under the same test has them.

@@ -35,7 +35,15 @@ from alchemy_lint.facts.values import CALL, Origin, OriginKind, StepKind, ValueR
 from alchemy_lint.index.constructed import kept_paths
 from alchemy_lint.index.project import ProjectIndex, RelationshipRef
 from alchemy_lint.index.rerooted import rerooted
-from alchemy_lint.index.statements import CallSite, own_method, passed_model, receiver_class, statement_value
+from alchemy_lint.index.statements import (
+    CallSite,
+    attribute_model,
+    constructed_models,
+    own_method,
+    passed_model,
+    receiver_class,
+    statement_value,
+)
 from alchemy_lint.index.values import ValueKind
 from alchemy_lint.records import record
 
@@ -132,9 +140,15 @@ def resolve_source(
 def _resolve_new_of_parameter(
     index: ProjectIndex, source: ObjectSource, path: str, function: str, site: CallSite | None
 ) -> ResolvedSource | None:
-    """`orm_class(**data)` in a helper: a new object of the model class the call passes."""
-    parameter = source.statement.model_parameter if source.statement is not None else ""
-    model = passed_model(index, site, parameter) if site is not None and parameter else None
+    """`orm_class(**data)` in a helper: a new object of the model class the call passes;
+    `self.model(**data)` in a generic repository: of the model its receiver names."""
+    origin = source.statement
+    if origin is not None and origin.model_attribute and origin.owner:
+        receiver = site.receiver if site is not None and site.receiver else origin.owner
+        model = attribute_model(index, receiver, origin.model_attribute, site)
+    else:
+        parameter = origin.model_parameter if origin is not None else ""
+        model = passed_model(index, site, parameter) if site is not None and parameter else None
     if model is None:
         return None
     return ResolvedSource(
@@ -214,7 +228,8 @@ def _resolve_call(
     settled = index.summaries.settled(
         function, source.flags, {known.key: known for known in caller.settled} if caller is not None else {}
     )
-    site = CallSite(function, receiver, source.passed, caller, tuple(settled.values()))
+    constructed = constructed_models(index, source.callee, caller, (here, source.receiver_built))
+    site = CallSite(function, receiver, source.passed, caller, tuple(settled.values()), constructed)
     path = _function_path(index, function)
     found: ResolvedSource | None = None
     returns = [returned for returned in function.loading.returns if returned.position == position]

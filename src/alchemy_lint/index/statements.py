@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from alchemy_lint.facts.model import (
     THE_CLASS,
+    Construction,
     FunctionFacts,
     KnownArgument,
     LoaderPath,
@@ -19,7 +20,8 @@ from alchemy_lint.facts.model import (
     ReturnedOptions,
     StatementOrigin,
 )
-from alchemy_lint.facts.values import OriginKind, StepKind
+from alchemy_lint.facts.values import CALL, OriginKind, StepKind
+from alchemy_lint.index.constructed import kept_paths
 from alchemy_lint.index.values import ValueKind
 from alchemy_lint.records import record
 
@@ -41,6 +43,9 @@ class CallSite:
     caller: CallSite | None = None
     #: What the call's arguments (or the defaults it leaves) are known to be, by parameter.
     settled: tuple[KnownArgument, ...] = ()
+    #: The model classes the receiver's construction passed, by position or keyword
+    #: (`repo = Repo(Order)`): what `self.<attribute>` its `__init__` keeps of them is.
+    constructed: tuple[tuple[str, str], ...] = ()
 
 
 @record
@@ -173,7 +178,7 @@ def _base(index: ProjectIndex, origin: StatementOrigin, site: CallSite | None, d
             model = index.resolve_model(receiver)
             model = model if model is not None and index.is_model(model) else None
         else:
-            model = class_model(index, receiver, origin.model_attribute)
+            model = attribute_model(index, receiver, origin.model_attribute, site)
         if model is None:
             return None
         return StatementValue(model, 0, "", "", frozenset(), True, frozenset())
@@ -185,7 +190,10 @@ def _base(index: ProjectIndex, origin: StatementOrigin, site: CallSite | None, d
         return None
     caller = {known.key: known for known in site.settled} if site is not None else {}
     settled = index.summaries.settled(helper, origin.flags, caller)
-    inner = CallSite(helper, helper_receiver, origin.passed, site, tuple(settled.values()))
+    constructed = site.constructed if origin.method and site is not None else ()
+    if origin.callee:
+        constructed = constructed_models(index, origin.callee, site)
+    inner = CallSite(helper, helper_receiver, origin.passed, site, tuple(settled.values()), constructed)
     values = [statement_value(index, statement, inner, depth + 1) for statement in helper.loading.statements]
     joined: StatementValue | None = None
     for value in values:
@@ -262,6 +270,77 @@ def receiver_class(index: ProjectIndex, callee: tuple[Origin, ...], site: CallSi
                 return None
             found = cls
     return found
+
+
+def attribute_model(index: ProjectIndex, cls: str, attribute: str, site: CallSite | None) -> str | None:
+    """The model `self.<attribute>` names in a method of `cls` as the call at `site` runs it: one
+    the class names itself, else one the receiver's construction passed where `__init__` keeps it."""
+    model = class_model(index, cls, attribute)
+    if model is not None or site is None:
+        return model
+    for key, passed in site.constructed:
+        if (attribute,) in kept_paths(index, cls, key):
+            return passed
+    return None
+
+
+def constructed_models(
+    index: ProjectIndex, callee: tuple[Origin, ...], site: CallSite | None, built: tuple[str, int] = ("", 0)
+) -> tuple[tuple[str, str], ...]:
+    """The model classes the construction of a method call's receiver passed, by key: `repo` of
+    `repo.get(...)` kept under a module-level name or an attribute of `self` that one
+    construction site (or several that agree) built, or built by the calling function at
+    `built` (its file and line); `self.get(...)` keeps its caller's."""
+    found: set[tuple[tuple[str, str], ...]] = set()
+    for origin in callee:
+        if not origin.steps:
+            continue
+        last = origin.steps[-1]
+        if origin.kind is OriginKind.ATTRIBUTE and origin.steps == (last,) and last.kind is StepKind.CALL:
+            found.add(site.constructed if site is not None else ())
+            continue
+        base = origin.base()
+        if last.kind is StepKind.METHOD and base.kind is OriginKind.NAME and base.steps == (CALL,) and built[1]:
+            found.add(_built_here(index, index.canonical(base.name), built))
+            continue
+        if last.kind is not StepKind.METHOD or base.steps or base.kind not in _KEPT_UNDER:
+            continue  # (another reading of the same receiver, `crud` with `.quest_crud` a step)
+        name = index.canonical(base.name) if base.kind is OriginKind.NAME else base.name
+        sites = index.values.bound_constructions().get(name, [])
+        found.update(_passed_models(index, construction) for construction in sites)
+        if not sites:
+            found.add(())
+    return found.pop() if len(found) == 1 else ()
+
+
+#: Where a construction's object is kept under a name: a module-level name, `self.<attribute>`.
+_KEPT_UNDER = frozenset({OriginKind.NAME, OriginKind.ATTRIBUTE})
+
+
+def _built_here(index: ProjectIndex, cls: str, built: tuple[str, int]) -> tuple[tuple[str, str], ...]:
+    """What the construction of `cls` at `built` (a file and a line) passed that is a model."""
+    path, line = built
+    outline = index.outlines.get(path)
+    if outline is None:
+        return ()
+    sites = [
+        site
+        for site in outline.merged.constructions
+        if site.line == line and not site.via_super and index.canonical(site.callee) == cls
+    ]
+    return _passed_models(index, sites[0]) if len(sites) == 1 else ()
+
+
+def _passed_models(index: ProjectIndex, construction: Construction) -> tuple[tuple[str, str], ...]:
+    """The arguments of a construction that name a model class, by key."""
+    found: list[tuple[str, str]] = []
+    for key, origins in construction.arguments:
+        if len(origins) != 1 or origins[0].kind is not OriginKind.NAME or origins[0].steps:
+            continue
+        model = index.resolve_model(origins[0].name)
+        if model is not None and index.is_model(model):
+            found.append((key, model))
+    return tuple(found)
 
 
 def class_model(index: ProjectIndex, cls: str, attribute: str) -> str | None:

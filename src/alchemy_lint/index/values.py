@@ -263,6 +263,7 @@ class ValueModel:
         #: The construction sites of each constructor, by the class that defines it (built when
         #: first asked: most runs never ask what a constructor's parameter receives).
         self._constructed: dict[str, list[tuple[Construction, bool]]] | None = None
+        self._bound: dict[str, list[Construction]] | None = None
         #: The files whose calls pass something with evidence to a function of each name (built
         #: when first asked, as the construction sites are), and those calls, by name, once read.
         self._passing_files: dict[str, list[str]] | None = None
@@ -1520,6 +1521,17 @@ class ValueModel:
                     if owner is not None:
                         self._constructed.setdefault(owner, []).append((site, in_tests))
         return self._constructed
+
+    def bound_constructions(self) -> dict[str, list[Construction]]:
+        """The construction sites whose object is kept whole under a name, by that name: a
+        module-level name (`module.repo`) or an attribute of `self` (`module.Class.repo`)."""
+        if self._bound is None:
+            self._bound = {}
+            for sites in self.construction_sites().values():
+                for site, _ in sites:
+                    if site.bound:
+                        self._bound.setdefault(site.bound, []).append(site)
+        return self._bound
 
     def constructor_owner(self, cls: str, skip_first: bool = False) -> str | None:
         """The class whose constructor `cls(...)` runs: the nearest in its chain that defines
