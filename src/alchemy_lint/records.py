@@ -74,13 +74,11 @@ def record(cls: type[_T]) -> type[_T]:
         cls.__doc__ = f"{cls.__name__}(...)"
     if cls.__bases__ != (object,):
         raise TypeError(f"{cls.__qualname__}: a record has no base class")
+    # (Asked before `dataclasses` runs: from Python 3.13 it writes a `__replace__` of its own.)
+    writes_its_own = any(name in cls.__dict__ for name in _WRITTEN)
     dataclasses.dataclass(init=False, repr=False, eq=False)(cls)  # (its fields, on the class itself)
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-    if (
-        any(not field.init or field.kw_only for field in fields)
-        or hasattr(cls, "__post_init__")
-        or any(name in cls.__dict__ for name in _WRITTEN)
-    ):
+    if any(not field.init or field.kw_only for field in fields) or hasattr(cls, "__post_init__") or writes_its_own:
         raise TypeError(f"{cls.__qualname__}: a record writes its methods, and takes its fields as plain parameters")
     built: Any = _slotted(cls, tuple(field.name for field in fields))
     state = _reader(tuple(field.name for field in fields))
