@@ -896,9 +896,10 @@ def read_project(
     with profile.phase("read"):
         display = _PathNames(root)
         read = [read_source_file(path, *display.names(path), modules, manifest) for path in paths]
-        siblings = sibling_projects(root) if files is None and is_project_root(root) else []
+        marked = is_project_root(root)
+        siblings = sibling_projects(root) if files is None and marked else []
         outside: list[SourceFile] = []
-        if (nested_roots or siblings) and is_project_root(root):
+        if (nested_roots or siblings) and marked:
             libraries = _library_sources(
                 root, settings, nested_roots, siblings, read, display, modules, manifest, cache
             )

@@ -376,12 +376,7 @@ class ConcurrencyRecorder:
                     return  # (a builtin, or a callee the facts cannot name: nothing to ask the index)
                 entry = _short(node.func)
                 pending = _PendingSpawn(entry, node, work, detached=True, callee=callee, argument=str(position))
-                if record.loops:
-                    loop = record.loops[-1]
-                    pending.loop_start = getattr(loop, "lineno", 0)
-                    pending.loop_end = getattr(loop, "end_lineno", None)
-                record.spawns.append(pending)
-                record.spawn_nodes[id(node)] = pending
+                self._add_spawn(record, pending)
                 return
 
     def _own_callee(self, func: ast.expr) -> bool:
@@ -422,14 +417,20 @@ class ConcurrencyRecorder:
         pending.started = arguments
         if group is not None:
             pending.group_end = group[1]
+        self._add_spawn(record, pending)
+        if record.loops:
+            # A task group opened around the loop joins its tasks after the loop is done.
+            pending.outlives_loop = group is not None and group[0] < pending.loop_start
+
+    @staticmethod
+    def _add_spawn(record: _FunctionRecord, pending: _PendingSpawn) -> None:
+        """A task started here, in the innermost loop it runs in if any."""
         if record.loops:
             loop = record.loops[-1]
             pending.loop_start = getattr(loop, "lineno", 0)
             pending.loop_end = getattr(loop, "end_lineno", None)
-            # A task group opened around the loop joins its tasks after the loop is done.
-            pending.outlives_loop = group is not None and group[0] < pending.loop_start
         record.spawns.append(pending)
-        record.spawn_nodes[id(node)] = pending
+        record.spawn_nodes[id(pending.node)] = pending
 
     def _starts_task(self, func: ast.expr, record: _FunctionRecord) -> bool:
         if dotted_parts(func) is not None and qualify(func, self.builder.table) in TASK_STARTERS:
