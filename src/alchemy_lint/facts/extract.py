@@ -129,6 +129,7 @@ from alchemy_lint.resolve import (
     returned_items,
     returned_target,
     type_alias_target,
+    union_alias_members,
 )
 from alchemy_lint.sqlalchemy_api import ASYNCIO_MODULES, REEXPORTABLE_LEAVES, known_api
 
@@ -421,6 +422,7 @@ class _FactsBuilder(FastNodeVisitor):
         self._origins: dict[ast.expr, tuple[_FunctionState | None, NameTable, int, tuple[Origin, ...]]] = {}
         self.concurrency = ConcurrencyRecorder(self)
         self.type_aliases: dict[str, TypeAlias] = {}
+        self.union_aliases: dict[str, tuple[str, ...]] = {}
         self.schema_creations: list[SchemaCreation] = []
         self.app_state: dict[str, tuple[Origin, ...]] = {}
         self.mapping_keys: dict[str, tuple[Origin, ...]] = {}
@@ -466,6 +468,7 @@ class _FactsBuilder(FastNodeVisitor):
             dispatch_tables=self.dispatch_tables,
             stored_values=tuple(self.concurrency.stored),
             type_aliases=self.type_aliases,
+            union_aliases=self.union_aliases,
             schema_creations=tuple(self.schema_creations),
             app_state=self.app_state,
             mapping_keys=self.mapping_keys,
@@ -1294,6 +1297,8 @@ class _FactsBuilder(FastNodeVisitor):
             if found:
                 provider = annotated_provider(value, self.table)
                 self.type_aliases[target.id] = TypeAlias(found, self.provided(provider) if provider else ())
+            elif members := union_alias_members(value, self.table, explicit):
+                self.union_aliases[target.id] = members
 
     def _visit_value(self, value: ast.expr, target: ast.expr | None) -> None:
         call = value.value if type(value) is ast.Await else value
