@@ -171,3 +171,35 @@ def test_a_factory_on_an_engine_copy_with_its_own_options_is_another_engines(tmp
     )
     root = write_project(tmp_path / "p", {"app/db.py": factories})
     assert [finding.line for finding in findings_in(root, ".", "ASA105")] == [9]
+
+
+def _builder(default: str, body: str = "") -> str:
+    """A database class whose builder passes its own `expire_on_commit` parameter on."""
+    return (
+        "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
+        "class Database:\n"
+        "    def __init__(self, maker):\n"
+        "        self.maker = maker\n"
+        "    @staticmethod\n"
+        f"    async def new(url: str, expire_on_commit: bool{default}) -> 'Database':\n"
+        f"{body}"
+        "        engine = create_async_engine(url)\n"
+        "        return Database(async_sessionmaker(engine, expire_on_commit=expire_on_commit))\n"
+    )
+
+
+def test_expire_on_commit_passed_from_a_parameter_counts_as_its_literal_default(tmp_path: Path) -> None:
+    cases = {
+        "keeps": _builder(" = False"),
+        "expires": _builder(" = True"),
+        "caller_decides": _builder(""),
+        "bound_again": _builder(" = False", "        expire_on_commit = not expire_on_commit\n"),
+    }
+    root = write_project(tmp_path / "p", {f"app/{name}.py": source for name, source in cases.items()})
+    found = sorted((f.path, f.message.split(": ")[0].split(" with ")[1]) for f in findings_in(root, ".", "ASA103"))
+    # A parameter with no default, or bound again, is still no `False` the rule can see.
+    assert found == [
+        ("app/bound_again.py", "expire_on_commit=expire_on_commit"),
+        ("app/caller_decides.py", "expire_on_commit=expire_on_commit"),
+        ("app/expires.py", "expire_on_commit=True"),
+    ]

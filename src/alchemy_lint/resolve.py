@@ -378,13 +378,17 @@ def returned_items(annotation: ast.expr | None, table: NameTable) -> str | None:
 
 
 def annotation_targets(annotation: ast.expr | None, table: NameTable) -> tuple[str, ...]:
-    """Every class a union annotation names (`AsyncSession | AsyncReadSession`), or the one class."""
+    """Every class a union annotation names (`AsyncSession | AsyncReadSession`, also as the first
+    argument of `Annotated[...]`), or the one class."""
     single = annotation_target(annotation, table)
     if single is not None or annotation is None:
         return (single,) if single else ()
     annotation = unquoted(annotation)
     if annotation is None:
         return ()
+    if isinstance(annotation, ast.Subscript) and qualify(annotation.value, table) in _ANNOTATED:
+        inner = annotation.slice
+        return annotation_targets(inner.elts[0], table) if isinstance(inner, ast.Tuple) and inner.elts else ()
     options: list[ast.expr] = []
     if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
         pending: list[ast.expr] = [annotation]
@@ -419,6 +423,21 @@ def type_alias_target(value: ast.expr | None, table: NameTable, explicit: bool =
     if explicit or (isinstance(value, ast.Subscript) and qualify(value.value, table) in wrappers):
         return annotation_target(value, table)
     return None
+
+
+def union_alias_members(value: ast.expr | None, table: NameTable, explicit: bool = False) -> tuple[str, ...]:
+    """The classes a module-level alias of a union names: `X = Union[A, B]`, `X = A | B`,
+    `X = Annotated[A | B, Field(...)]`, and with `explicit` (`X: TypeAlias`, `type X`) any such
+    annotation; empty for anything else (`FLAGS = READ | WRITE` names no class the index knows,
+    which it finds out)."""
+    if value is None:
+        return ()
+    union = isinstance(value, ast.BinOp) and isinstance(value.op, ast.BitOr)
+    wrapped = isinstance(value, ast.Subscript) and qualify(value.value, table) in (_ANNOTATED | _UNION)
+    if not (explicit or union or wrapped):
+        return ()
+    members = annotation_targets(value, table)
+    return members if len(members) > 1 else ()
 
 
 _BUILTIN_COLLECTIONS = frozenset({"list", "set", "frozenset", "tuple"})

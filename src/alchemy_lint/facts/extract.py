@@ -129,6 +129,7 @@ from alchemy_lint.resolve import (
     returned_items,
     returned_target,
     type_alias_target,
+    union_alias_members,
 )
 from alchemy_lint.sqlalchemy_api import ASYNCIO_MODULES, REEXPORTABLE_LEAVES, known_api
 
@@ -309,6 +310,9 @@ class _FunctionState:
     awaits: bool = False
     #: An `async def`: its calls may hand an asyncio session on.
     is_async: bool = False
+    #: Parameters with a literal default, never bound again so far (`expire_on_commit: bool =
+    #: False`): what a call that does not pass them leaves there.
+    literal_defaults: dict[str, ast.Constant] = field(default_factory=dict)
     #: The call node of each recorded method call, by position in `calls`.
     call_nodes: list[ast.Call] = field(default_factory=list)
     parameter_reads: dict[tuple[str, tuple[str, ...], HandedBack | None], ParameterRead] = field(default_factory=dict)
@@ -421,6 +425,7 @@ class _FactsBuilder(FastNodeVisitor):
         self._origins: dict[ast.expr, tuple[_FunctionState | None, NameTable, int, tuple[Origin, ...]]] = {}
         self.concurrency = ConcurrencyRecorder(self)
         self.type_aliases: dict[str, TypeAlias] = {}
+        self.union_aliases: dict[str, tuple[str, ...]] = {}
         self.schema_creations: list[SchemaCreation] = []
         self.app_state: dict[str, tuple[Origin, ...]] = {}
         self.mapping_keys: dict[str, tuple[Origin, ...]] = {}
@@ -466,6 +471,7 @@ class _FactsBuilder(FastNodeVisitor):
             dispatch_tables=self.dispatch_tables,
             stored_values=tuple(self.concurrency.stored),
             type_aliases=self.type_aliases,
+            union_aliases=self.union_aliases,
             schema_creations=tuple(self.schema_creations),
             app_state=self.app_state,
             mapping_keys=self.mapping_keys,
@@ -788,6 +794,7 @@ class _FactsBuilder(FastNodeVisitor):
         for argument, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
             if kw_default is not None:
                 defaults[argument.arg] = kw_default
+        state.literal_defaults = {name: value for name, value in defaults.items() if type(value) is ast.Constant}
         arguments = [*positional, *args.kwonlyargs]
         # A constructor's parameters are also what its construction sites pass.
         constructor = node.name == "__init__" and state.class_qualname is not None
@@ -1294,6 +1301,8 @@ class _FactsBuilder(FastNodeVisitor):
             if found:
                 provider = annotated_provider(value, self.table)
                 self.type_aliases[target.id] = TypeAlias(found, self.provided(provider) if provider else ())
+            elif members := union_alias_members(value, self.table, explicit):
+                self.union_aliases[target.id] = members
 
     def _visit_value(self, value: ast.expr, target: ast.expr | None) -> None:
         call = value.value if type(value) is ast.Await else value
@@ -1421,6 +1430,7 @@ class _FactsBuilder(FastNodeVisitor):
     def _bind_local(
         self, function: _FunctionState, name: str, value: ast.expr | None, annotation: ast.expr | None, node: ast.stmt
     ) -> None:
+        function.literal_defaults.pop(name, None)
         wrapped = _constructor_names(value) if type(value) is ast.Call else ()
         if wrapped:
             function.wrappers[name] = wrapped
@@ -1541,7 +1551,7 @@ class _FactsBuilder(FastNodeVisitor):
                     return tuple([origin.then(SYNC_ITEM) for origin in found])
                 return found
             func = expr.func
-            expire = _expire_on_commit(expr) if expr.keywords else None
+            expire = _expire_on_commit(expr, self._literal_defaults()) if expr.keywords else None
             if type(func) is ast.Attribute:
                 base = self.origins_of(func.value)
                 if base:
@@ -2204,6 +2214,17 @@ class _FactsBuilder(FastNodeVisitor):
         schema = response_schema(node, self.table, self.module_values)
         return self.origins_of(schema) if schema is not None else ()
 
+    def _literal_defaults(self) -> dict[str, ast.Constant]:
+        return self.function.literal_defaults if self.function is not None else {}
+
+    def _defaulted(self, value: ast.expr) -> ast.expr:
+        """A parameter of the enclosing function with a literal default, never bound again, as
+        that default (`async_sessionmaker(..., expire_on_commit=expire_on_commit)` in a builder
+        whose `expire_on_commit: bool = False`): what the calls that leave it out give it."""
+        if type(value) is ast.Name:
+            return self._literal_defaults().get(value.id, value)
+        return value
+
     def _api_call(self, node: ast.Call, qualname: str, target: str | None) -> ApiCall:
         keywords: dict[str, str] = {}
         keyword_targets: dict[str, str] = {}
@@ -2212,7 +2233,7 @@ class _FactsBuilder(FastNodeVisitor):
             if keyword.arg is None:
                 has_star = True
                 continue
-            keywords[keyword.arg] = ast.unparse(keyword.value)
+            keywords[keyword.arg] = ast.unparse(self._defaulted(keyword.value))
             resolved = qualify(keyword.value, self.table)
             if resolved:
                 keyword_targets[keyword.arg] = resolved
@@ -2660,8 +2681,9 @@ def _statement_call(statement: ast.stmt) -> ast.Call | None:
     return value if type(value) is ast.Call else None
 
 
-def _expire_on_commit(call: ast.Call) -> str | None:
-    """The `expire_on_commit=` of a call as text; "?" when `**options` may set it.
+def _expire_on_commit(call: ast.Call, defaults: dict[str, ast.Constant]) -> str | None:
+    """The `expire_on_commit=` of a call as text; "?" when `**options` may set it. A parameter
+    of the enclosing function in `defaults` counts as its literal default.
 
     advanced-alchemy's configs take it one level down, in `session_config=AsyncSessionConfig(...)`:
     that call's keyword counts, and a session config built elsewhere may set it.
@@ -2669,13 +2691,13 @@ def _expire_on_commit(call: ast.Call) -> str | None:
     unknown = None
     for keyword in call.keywords:
         if keyword.arg == "expire_on_commit":
-            value = keyword.value
+            value = defaults.get(keyword.value.id, keyword.value) if type(keyword.value) is ast.Name else keyword.value
             return repr(value.value) if type(value) is ast.Constant else "?"
         if keyword.arg == _SESSION_CONFIG:
             nested = keyword.value
             if type(nested) is not ast.Call or nested.args:
                 return "?"
-            return _expire_on_commit(nested) if nested.keywords else None
+            return _expire_on_commit(nested, defaults) if nested.keywords else None
         if keyword.arg is None:
             unknown = "?"
     return unknown

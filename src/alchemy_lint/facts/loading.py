@@ -3447,6 +3447,10 @@ class _LoadingWalker:
             return func.attr
         return ""
 
+    def is_own_class(self, node: ast.expr) -> bool:
+        """`cls` of a classmethod, never bound again: the class the call names."""
+        return type(node) is ast.Name and node.id == "cls" and "cls" in self.parameters and "cls" not in self.rebound
+
     def model_parameter(self, node: ast.expr) -> str:
         """`model` when `node` is a parameter of this function never bound again (`select(model)`
         in a helper that selects the class its caller passes); `cls` and `self` are no such.
@@ -3487,15 +3491,22 @@ class _LoadingWalker:
         self, node: ast.Call, model_node: ast.expr, options: _Options, session: ValueRef, held: str | None = None
     ) -> _Object | None:
         """`await self.session.get(self.model, ident)` in a generic repository: the object of the
-        model the receiver's class names, loaded as `select(self.model)` with the `options=`."""
-        if not (
+        model the receiver's class names, loaded as `select(self.model)` with the `options=`;
+        `await session.get(cls, ident)` in a classmethod of an active-record base: the class the
+        call names, as `select(cls)`."""
+        if self.owner is None:
+            return None
+        if (
             type(model_node) is ast.Attribute
             and type(model_node.value) is ast.Name
             and model_node.value.id in _OWN_RECEIVERS
-            and self.owner is not None
         ):
+            attribute = model_node.attr
+        elif self.is_own_class(model_node):
+            attribute = THE_CLASS
+        else:
             return None
-        origin = StatementOrigin(owner=self.owner, model_attribute=model_node.attr)
+        origin = StatementOrigin(owner=self.owner, model_attribute=attribute)
         statement = _Statement(
             "",
             _SELECT_QUALNAME,
@@ -3522,14 +3533,7 @@ class _LoadingWalker:
             # `select(self.model)` in a generic repository: the receiver's class names the model.
             origin = StatementOrigin(owner=self.owner, model_attribute=node.args[0].attr)
             return _Statement("", qualname, node.lineno, frozenset(), True, objects=leaf not in _DML, origin=origin)
-        if (
-            len(node.args) == 1
-            and type(node.args[0]) is ast.Name
-            and node.args[0].id == "cls"
-            and "cls" in self.parameters
-            and "cls" not in self.rebound
-            and self.owner is not None
-        ):
+        if len(node.args) == 1 and self.is_own_class(node.args[0]) and self.owner is not None:
             # `select(cls)` in a classmethod of an active-record base: the class the call names.
             origin = StatementOrigin(owner=self.owner, model_attribute=THE_CLASS)
             return _Statement("", qualname, node.lineno, frozenset(), True, objects=leaf not in _DML, origin=origin)

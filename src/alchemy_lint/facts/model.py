@@ -582,6 +582,10 @@ class FileFacts:
     #: Module-level type alias -> what it stands for (`SessionDep = Annotated[AsyncSession,
     #: Depends(get_session)]`, `NewType("S", AsyncSession)`, `X: TypeAlias = ...`, `type X = ...`).
     type_aliases: dict[str, TypeAlias] = field(default_factory=dict)
+    #: Module-level alias of a union of classes -> each class (`Request = Union[Approve, Deny]`,
+    #: `Annotated[Approve | Deny, Field(discriminator="method")]`): a parameter annotated with it
+    #: holds an instance of any of them.
+    union_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: `<anything>.state.<name> = value` (`app.state.db = async_sessionmaker(...)`): name -> origins.
     app_state: dict[str, tuple[Origin, ...]] = field(default_factory=dict)
     #: `<anything>["<key>"] = value` (`ctx["session_maker"] = async_sessionmaker(...)`): key -> origins.

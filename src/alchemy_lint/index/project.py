@@ -176,6 +176,8 @@ class ProjectIndex:
         #: Module-level tables of functions (`HANDLERS = {"a": load_a}`): qualified name -> entries.
         self.dispatch_tables: dict[str, tuple[Origin, ...]] = {}
         self.type_aliases: dict[str, TypeAlias] = {}
+        #: Aliases of a union of classes (`Request = Union[Approve, Deny]`): qualified name -> classes.
+        self.union_aliases: dict[str, tuple[str, ...]] = {}
         self.app_state: dict[str, tuple[Origin, ...]] = {}
         self.mapping_keys: dict[str, tuple[Origin, ...]] = {}
         self.providers: dict[str, tuple[Origin, ...]] = {}
@@ -279,6 +281,8 @@ class ProjectIndex:
         self.uses_asyncio = self.uses_asyncio or facts.uses_asyncio
         for name, alias in facts.type_aliases.items():
             self.type_aliases[f"{facts.module}.{name}"] = alias
+        for name, members in facts.union_aliases.items():
+            self.union_aliases[f"{facts.module}.{name}"] = members
         for name, origins in facts.module_values.items():
             self.module_values[f"{facts.module}.{name}"] = origins
         for name, origins in facts.dispatch_tables.items():

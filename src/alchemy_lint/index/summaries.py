@@ -115,9 +115,10 @@ class Summaries:
         return found
 
     def callees(self, origins: tuple[Origin, ...]) -> tuple[FunctionFacts, ...]:
-        """The project functions a call may run: the one it names, each entry of the dispatch
-        table it calls through (`HANDLERS[action](session, user)`), or each function the callers
-        pass for the callable parameter it calls (`await func(**kwargs)`)."""
+        """The project functions a call may run: the one it names, the method of each class a
+        union names (`request: Approve | Deny`, then `request.apply(order)`), each entry of the
+        dispatch table it calls through (`HANDLERS[action](session, user)`), or each function the
+        callers pass for the callable parameter it calls (`await func(**kwargs)`)."""
         one = self.callee(origins)
         if one is not None:
             return (one,)
@@ -125,7 +126,14 @@ class Summaries:
         values = self.index.values
         found: dict[str, FunctionFacts] = {}
         for origin in origins:
-            for qualname in (*values.dispatched(origin), *values.passed_functions(origin)):
+            named = values.callee(origin)
+            if named is not None and named in functions:
+                found.setdefault(named, functions[named])
+            for qualname in (
+                *values.union_methods(origin),
+                *values.dispatched(origin),
+                *values.passed_functions(origin),
+            ):
                 found.setdefault(qualname, functions[qualname])
         return tuple(found.values())
 

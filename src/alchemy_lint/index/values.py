@@ -689,6 +689,21 @@ class ValueModel:
             return self.interfaces.method(base.cls, last.name)
         return None
 
+    def union_methods(self, origin: Origin) -> tuple[str, ...]:
+        """The methods a call on a parameter annotated with a union alias may run
+        (`request: ProvisionRequest`, then `request.apply(order)`): each member class's own."""
+        steps = origin.steps
+        if origin.kind is not OriginKind.ANNOTATION or len(steps) != 1 or steps[0].kind is not StepKind.METHOD:
+            return ()
+        index = self.index
+        members = index.union_aliases.get(index.canonical(origin.name), ())
+        found: dict[str, None] = {}
+        for member in members:
+            method = self.interfaces.method(index.canonical(member), steps[0].name)
+            if method is not None and method in index.functions:
+                found[method] = None
+        return tuple(found)
+
     def dispatched(self, origin: Origin) -> tuple[str, ...]:
         """The project functions a call through a dispatch table may run: `HANDLERS[key](...)`,
         `HANDLERS.get(key)(...)`; none unless every entry of the table is one."""
