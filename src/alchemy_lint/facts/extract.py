@@ -169,6 +169,8 @@ _MAX_ORIGINS = 8
 _LISTED_KINDS = frozenset({OriginKind.NAME, OriginKind.ATTRIBUTE})
 #: The most entries of a dispatch table (`HANDLERS = {...}`) that are followed.
 _MAX_TABLE_ENTRIES = 32
+#: The most positions of a returned tuple (`return engine, factory`) that are kept.
+_MAX_RETURNED_ITEMS = 8
 #: Methods that put something into a collection: a copy of a parameter may no longer be empty.
 _GROWERS = frozenset({"add", "append", "extend", "insert", "update", "setdefault", "__setitem__"})
 #: Builtins that read a collection handed to them and change nothing in it.
@@ -297,6 +299,8 @@ class _FunctionState:
     blocks: list[ContextBlock] = field(default_factory=list)
     yields: list[YieldGuard] = field(default_factory=list)
     returned_values: list[ValueRef] = field(default_factory=list)
+    #: The values with evidence each `return a, b` gives at each position (`returned_items`).
+    returned_items: list[list[ValueRef]] = field(default_factory=list)
     #: The `with` and `try` statements around the current point (for yield guards).
     enclosing: list[ast.stmt] = field(default_factory=list)
     #: Local names bound to a call given no argument (`factory = build_factory()`), by line.
@@ -753,6 +757,7 @@ class _FactsBuilder(FastNodeVisitor):
                 blocks=tuple(state.blocks),
                 yields=tuple(state.yields),
                 returned=tuple(state.returned_values),
+                returned_items=tuple([tuple(refs) for refs in state.returned_items]),
                 task_spawns=task_spawns,
                 gathered_parameters=gathered,
                 started_parameters=started,
@@ -1320,6 +1325,31 @@ class _FactsBuilder(FastNodeVisitor):
         self.visit(value)
         self._assign_target = None
 
+    def _bind_returned_items(self, target: ast.Tuple | ast.List, value: ast.expr | None, node: ast.stmt) -> None:
+        """`engine, factory = make()` (also awaited): each name is what the call's returned tuple
+        holds at its position (`FunctionFacts.returned_items`), a module-level or `global` name
+        for every function that reads it."""
+        call = value.value if type(value) is ast.Await else value
+        if type(call) is not ast.Call or any(type(item) is ast.Starred for item in target.elts):
+            return
+        made = self.origins_of(call)
+        if not made:
+            return
+        function = self.function
+        for position, item in enumerate(target.elts[:_MAX_RETURNED_ITEMS]):
+            if type(item) is not ast.Name:
+                continue
+            step = Step(StepKind.ITEM, str(position))
+            origins = tuple([origin.then(step) for origin in made])
+            published = self._published_name(item)
+            if published is not None:
+                if self.scope is Scope.MODULE:
+                    self._bind_module_name(item.id, None)
+                self.module_values[item.id] = (self.module_values.get(item.id, ()) + origins)[:_MAX_ORIGINS]
+            if function is not None:
+                binding = Binding(*_end(node), ValueRef(item.id, origins), self._loop_line(function))
+                function.values.bind(item.id, binding)
+
     def _published_name(self, target: ast.expr | None) -> str | None:
         if type(target) is not ast.Name:
             return None
@@ -1384,6 +1414,10 @@ class _FactsBuilder(FastNodeVisitor):
             for name in bound_names(target):
                 function.values.bind(name, Binding(*_end(node), None, self._loop_line(function)))
                 function.table.forget(name)
+            self._bind_returned_items(target, value, node)
+            return
+        if isinstance(target, (ast.Tuple, ast.List)) and self.scope is Scope.MODULE:
+            self._bind_returned_items(target, value, node)
             return
         key = _mapping_key(target)
         if key is not None and function is not None and type(value) is ast.Name:
@@ -1767,12 +1801,26 @@ class _FactsBuilder(FastNodeVisitor):
             ref = self.value_ref(node.value)
             if ref is not None and (ref.origins or ref.holds):
                 function.returned_values.append(ref)
+            elif type(node.value) is ast.Tuple:
+                self._record_returned_items(function, node.value)
         self.generic_visit(node)
         if function is not None:
             function.returned = True
             if not self._probed(function, loaded=True):
                 function.left_unprobed = True
             function.returned_probes.update(function.probe_names)
+
+    def _record_returned_items(self, function: _FunctionState, returned: ast.Tuple) -> None:
+        """`return engine, factory`: what each position gives, for a caller that unpacks it."""
+        if any(type(item) is ast.Starred for item in returned.elts):
+            return
+        items = function.returned_items
+        for position, item in enumerate(returned.elts[:_MAX_RETURNED_ITEMS]):
+            ref = self.value_ref(item)
+            if position == len(items):
+                items.append([])
+            if ref is not None and ref.origins and len(items[position]) < _MAX_ORIGINS:
+                items[position].append(ref)
 
     def visit_Await(self, node: ast.Await) -> None:
         if self.function is not None:

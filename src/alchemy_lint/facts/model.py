@@ -373,6 +373,9 @@ class FunctionFacts:
     yields: tuple[YieldGuard, ...] = ()
     #: The returned values with evidence (`return self._factory()`).
     returned: tuple[ValueRef, ...] = ()
+    #: What `return engine, factory` gives at each position, with evidence, over its returns of
+    #: a tuple: what a caller's `engine, factory = make()` binds.
+    returned_items: tuple[tuple[ValueRef, ...], ...] = ()
     #: Calls that run awaitables concurrently, with the values that reach them.
     task_spawns: tuple[TaskSpawn, ...] = ()
     #: The class the return annotation names (`-> AsyncSession`), qualified.

@@ -233,13 +233,22 @@ def _resolve_call(
     path = _function_path(index, function)
     found: ResolvedSource | None = None
     returns = [returned for returned in function.loading.returns if returned.position == position]
+    inner_position: int | None = None
+    if isinstance(position, int) and not returns and _hands_on_calls(function.loading):
+        # `return await Dao.page(db)`: the element of the tuple the inner call returns.
+        returns, inner_position = list(function.loading.returns), position
     if isinstance(position, str) and not returns:
         # `return self._page(pods, total)`: the key is one of the dict that call returns.
         return _key_of_returned_call(index, function, position, site, depth)
-    if not returns or any((returned.position is None) != (position is None) for returned in function.loading.returns):
+    if not returns or (
+        inner_position is None
+        and any((returned.position is None) != (position is None) for returned in function.loading.returns)
+    ):
         return None  # a tuple on some returns and one object on others: nothing to trust
     for returned in returns:
-        inner = resolve_source(index, returned.source, path, function.name, depth + 1, site=site)
+        inner = resolve_source(
+            index, returned.source, path, function.name, depth + 1, position=inner_position, site=site
+        )
         if inner is None:
             return _declared_return(index, function, source, position)
         session = returned.source.session
@@ -1325,6 +1334,15 @@ def project_factory_expiry(index: ProjectIndex, asyncio: bool = False) -> bool |
     for a sync worker), which cannot have made one."""
     said = {index.values.of_factory(site).expire_on_commit for site in index.application_factories(asyncio=asyncio)}
     return said.pop() if len(said) == 1 else None
+
+
+def _hands_on_calls(loading: FunctionLoading) -> bool:
+    """Whether every `return` hands on what a project call returned, as it is (`return await
+    Dao.page(db)`): a tuple the callee returns is the function's tuple."""
+    return bool(loading.returns) and all(
+        returned.position is None and returned.source.kind is SourceKind.CALL and not returned.path
+        for returned in loading.returns
+    )
 
 
 def _only_objects_at(loading: FunctionLoading, position: int | str | None) -> bool:

@@ -492,6 +492,10 @@ class ProjectIndex:
             and self._base_kind(base) == "other"
         )
 
+    def is_sqlmodel_class(self, qualname: str) -> bool:
+        """A class deriving from `SQLModel`: a pydantic model, mapped or not."""
+        return any(self._is_sqlmodel(cls) for cls in self.class_chain(qualname))
+
     def _is_sqlmodel(self, cls: ClassFacts) -> bool:
         return any(self.api(base) is Api.SQLMODEL for base in cls.bases)
 

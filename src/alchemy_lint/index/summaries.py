@@ -618,7 +618,14 @@ class Summaries:
         canonical = index.canonical(name)
         if canonical in index.classes:
             return canonical
-        candidates = index.classes_by_name.get(name.rsplit(".", 1)[-1], [])
+        # A plain SQLAlchemy model is no schema (pydantic cannot validate into it): a field whose
+        # type names no class the index knows (`custom_field: CustomField`, an `Annotated` union of
+        # schemas of that name) is not the model of that name elsewhere.
+        candidates = [
+            candidate
+            for candidate in index.classes_by_name.get(name.rsplit(".", 1)[-1], [])
+            if not index.is_model(candidate) or index.is_sqlmodel_class(candidate)
+        ]
         if len(candidates) == 1:
             return candidates[0]
         module = near.rsplit(".", 1)[0]

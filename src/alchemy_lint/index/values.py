@@ -229,6 +229,15 @@ def _handle_role(value: Value) -> ValueKind | None:
     return value.kind if value.kind in _HANDLE_KINDS else None
 
 
+def _returned_item_step(steps: tuple[Step, ...]) -> int | None:
+    """Where the steps take a position of a call's returned tuple (`engine, factory = make()`
+    binds `factory` as `make()` then item 1), after that call; None when they take none."""
+    for where, step in enumerate(steps):
+        if step.kind is StepKind.ITEM and step.name.isdigit() and where > 0:
+            return where
+    return None
+
+
 def _agree(items: Iterable[_T | None]) -> _T | None:
     known = {item for item in items if item is not None}
     return known.pop() if len(known) == 1 else None
@@ -861,7 +870,10 @@ class ValueModel:
         try:
             folded = self._folded(origin)
             kept = self._library_kept(origin) if origin.kind is OriginKind.ATTRIBUTE else None
-            if folded is not origin:
+            item = _returned_item_step(origin.steps)
+            if item is not None:
+                value = self._returned_item(origin, item)
+            elif folded is not origin:
                 value = self.origin(folded)
             elif kept is not None:
                 value = self._steps(*kept)
@@ -871,6 +883,18 @@ class ValueModel:
             self._in_progress.discard(origin)
         self._origins[origin] = value
         return value
+
+    def _returned_item(self, origin: Origin, item: int) -> Value:
+        """`factory` of `engine, factory = make()`: what the project function the call runs
+        returns at that position (`return engine, factory`), then the steps after it."""
+        call = Origin(origin.kind, origin.name, origin.steps[:item])
+        qualname = self.callee(call)
+        function = self.index.functions.get(qualname) if qualname is not None else None
+        position = int(origin.steps[item].name)
+        if function is None or position >= len(function.returned_items):
+            return UNKNOWN
+        found = _join(self.of(ref.origins) for ref in function.returned_items[position])
+        return self._steps(found, origin.steps[item + 1 :])
 
     def _steps(self, value: Value, steps: tuple[Step, ...]) -> Value:
         before = value

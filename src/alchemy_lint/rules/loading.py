@@ -549,6 +549,12 @@ def _reader(index: ProjectIndex, function: str) -> tuple[str, str, bool]:
     return f"{shown}()", index.relative(index.function_paths.get(function, "")), False
 
 
+def _whole_result(path: tuple[str, ...]) -> bool:
+    """Whether a handed object is what a call returned, or one element of the tuple it returned
+    (`[0]`), taken as it is: no relationship walked, no element of a list taken."""
+    return not path or (len(path) == 1 and path[0][:1] == "[" and path[0] != "[]")
+
+
 def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], held: HeldWhenAsked) -> Iterator[_Lazy]:
     """Objects handed to callees (functions, the model's methods, schemas) that read relationships."""
     index = context.index
@@ -558,10 +564,11 @@ def _handed_reads(context: FileContext, handovers: tuple[Handover, ...], held: H
         if handover.source.kind is SourceKind.NEW and not _in_database(context, handover):
             continue
         target = resolve_object(index, handover.source, handover.path, context.path)
-        if target is None and handover.source.kind is SourceKind.CALL and not handover.path:
-            # The list a project call returned, handed whole (`notify(await repo.lagging())`):
-            # the facts could not tell it was one; the callee reads its elements.
-            target = resolve_object(index, handover.source, ("[]",), context.path)
+        if target is None and handover.source.kind is SourceKind.CALL and _whole_result(handover.path):
+            # The list a project call returned, handed whole (`notify(await repo.lagging())`), or
+            # the one it returned in a tuple (`members, total = await repo.page()`): the facts
+            # could not tell it was one; the callee reads its elements.
+            target = resolve_object(index, handover.source, (*handover.path, "[]"), context.path)
             if target is not None:
                 handover = replace(handover, is_collection=True)
         if target is None:

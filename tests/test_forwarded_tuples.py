@@ -1,0 +1,163 @@
+"""ASA301 on objects of a tuple a project function hands on from another call.
+
+`return await MemberDao.page(db)` in a service whose data-access object ends `return members,
+len(members)`: the caller's `members, total = await service.page(db)` gets the objects of the
+inner call's tuple at that position, so `member.user` read in a loop over them (or by a callee they
+are handed to) lazy-loads, as it does when the caller calls the data-access object itself. A
+query that loads the relationship, and the count, stay silent. Each handler is linted, then run
+against real SQLAlchemy with aiosqlite.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import findings_in, write_project
+from test_loading_runtime import run_example
+
+MODELS = """\
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str]
+
+
+class Member(Base):
+    __tablename__ = "members"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    user: Mapped[User] = relationship()
+"""
+
+DATABASE = """\
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+engine = create_async_engine("sqlite+aiosqlite://", poolclass=StaticPool)
+SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
+"""
+
+SERVICE = """\
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db_models import Member
+
+
+class MemberDao:
+    @staticmethod
+    async def page(db: AsyncSession) -> tuple[list[Member], int]:
+        members = list((await db.scalars(select(Member))).all())
+        return members, len(members)
+
+    @staticmethod
+    async def page_with_users(db: AsyncSession) -> tuple[list[Member], int]:
+        members = list((await db.scalars(select(Member).options(selectinload(Member.user)))).all())
+        return members, len(members)
+
+
+class MemberService:
+    async def page(self, db: AsyncSession) -> tuple[list[Member], int]:
+        return await MemberDao.page(db)
+
+    async def page_with_users(self, db: AsyncSession) -> tuple[list[Member], int]:
+        return await MemberDao.page_with_users(db)
+"""
+
+HEADER = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db_models import Member
+from app.service import MemberService
+
+
+"""
+
+HELPERS = """\
+
+
+def names(members: list[Member]) -> list[str]:
+    return [member.user.name for member in members]
+"""
+
+UNLOADED = {
+    "read_in_a_loop": """\
+async def handle(session: AsyncSession) -> list[str]:
+    members, total = await MemberService().page(session)
+    found = []
+    for member in members:
+        found.append(member.user.name)
+    return found
+""",
+    "handed_to_a_reading_callee": """\
+async def handle(session: AsyncSession) -> list[str]:
+    members, total = await MemberService().page(session)
+    return names(members)
+""",
+}
+
+#: (the handler's line ASA301 reports, the line that raises: "handler" or "helper" and its line)
+UNLOADED_LINES = {
+    "read_in_a_loop": (5, "handler", 5),
+    "handed_to_a_reading_callee": (3, "helper", 4),
+}
+
+LOADED = {
+    "the_query_loads_it": """\
+async def handle(session: AsyncSession) -> list[str]:
+    members, total = await MemberService().page_with_users(session)
+    found = []
+    for member in members:
+        found.append(member.user.name)
+    return found
+""",
+    "only_the_count_is_used": """\
+async def handle(session: AsyncSession) -> int:
+    members, total = await MemberService().page(session)
+    return total + sum(member.user_id for member in members)
+""",
+}
+
+
+def _project(root: Path, handler: str) -> Path:
+    files = {
+        "app/db_models.py": MODELS,
+        "app/db.py": DATABASE,
+        "app/service.py": SERVICE,
+        "app/handlers.py": HEADER + handler + HELPERS,
+    }
+    return write_project(root, files)
+
+
+def _line(handler: str, part: str, line: int) -> int:
+    before = len(HEADER.splitlines()) + (0 if part == "handler" else len(handler.splitlines()))
+    return before + line
+
+
+@pytest.mark.parametrize("name", sorted(UNLOADED))
+def test_objects_of_a_tuple_handed_on_from_another_call_are_judged(name: str, tmp_path: Path) -> None:
+    handler = UNLOADED[name]
+    root = _project(tmp_path / "project", handler)
+    reported, raised_part, raised = UNLOADED_LINES[name]
+    assert [finding.line for finding in findings_in(root, "app", "ASA301")] == [_line(handler, "handler", reported)]
+    outcome = run_example(root, "app/handlers.py")
+    assert outcome["error"] == "MissingGreenlet", outcome
+    assert outcome["line"] == _line(handler, raised_part, raised), outcome
+
+
+@pytest.mark.parametrize("name", sorted(LOADED))
+def test_a_loaded_relationship_or_the_count_is_not_reported(name: str, tmp_path: Path) -> None:
+    root = _project(tmp_path / "project", LOADED[name])
+    assert findings_in(root, "app", "ASA301") == []
+    outcome = run_example(root, "app/handlers.py")
+    assert outcome["error"] is None, outcome
