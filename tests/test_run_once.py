@@ -96,6 +96,40 @@ ENTRIES = [
         id="typer-command",
     ),
     pytest.param(
+        'import typer\n\ncli = typer.Typer()\n\n\ndef migrate():\n    pass\n\n\ncli.command(name="migrate")(migrate)\n',
+        "app.job.migrate",
+        RunContext.CLI,
+        id="typer-command-registered-by-a-call",
+    ),
+    pytest.param(
+        "import click\n\n\n@click.group()\ndef cli():\n    pass\n\n\ndef migrate():\n    pass\n\n\n"
+        'cli.command("migrate")(migrate)\n',
+        "app.job.migrate",
+        RunContext.CLI,
+        id="click-command-registered-by-a-call",
+    ),
+    pytest.param(
+        "from fastapi import FastAPI\n\napp = FastAPI()\n\n\nasync def connect():\n    pass\n\n\n"
+        'app.on_event("startup")(connect)\n',
+        "app.job.connect",
+        RunContext.LIFESPAN,
+        id="on-event-startup-applied-by-a-call",
+    ),
+    pytest.param(
+        "from fastapi import FastAPI\n\n\ndef startup_app(app):\n    async def start_app():\n        pass\n\n"
+        '    return start_app\n\n\napp = FastAPI()\napp.add_event_handler("startup", startup_app(app))\n',
+        "app.job.startup_app.start_app",
+        RunContext.LIFESPAN,
+        id="startup-handler-returned-by-a-builder",
+    ),
+    pytest.param(
+        "from fastapi import FastAPI\n\n\ndef make_lifespan():\n    async def lifespan(app):\n        yield\n\n"
+        "    return lifespan\n\n\napp = FastAPI(lifespan=make_lifespan())\n",
+        "app.job.make_lifespan.lifespan",
+        RunContext.LIFESPAN,
+        id="lifespan-returned-by-a-builder",
+    ),
+    pytest.param(
         "from functools import lru_cache\n\n\n@lru_cache\ndef get_factory():\n    pass\n",
         "app.job.get_factory",
         RunContext.MEMOISED,
@@ -127,6 +161,40 @@ ENTRIES = [
 def test_entry_points_run_once(source: str, qualname: str, context: RunContext, tmp_path: Path) -> None:
     root = write_project(tmp_path / "p", {"app/job.py": source})
     assert context in contexts(root, qualname)
+
+
+NOT_ONCE = [
+    pytest.param(
+        "from functools import lru_cache\n\n\ndef build():\n    pass\n\n\nget = lru_cache(maxsize=None)(build)\n\n\n"
+        "def route():\n    for _ in range(3):\n        build()\n",
+        "app.job.build",
+        id="function-memoised-by-a-call-is-still-called-itself",
+    ),
+    pytest.param(
+        "import typer\n\ncli = typer.Typer()\n\n\ndef migrate():\n    pass\n\n\ncli.add_hook(name='x')(migrate)\n",
+        "app.job.migrate",
+        id="function-handed-to-another-decorator-by-a-call",
+    ),
+    pytest.param(
+        "from fastapi import FastAPI\n\n\ndef shutdown_app(app):\n    async def close_app():\n        pass\n\n"
+        '    return close_app\n\n\napp = FastAPI()\napp.add_event_handler("shutdown", shutdown_app(app))\n',
+        "app.job.shutdown_app.close_app",
+        id="closure-handed-to-another-hook",
+    ),
+    pytest.param(
+        "from fastapi import Depends, FastAPI\n\n\ndef startup_app(app):\n    async def start_app():\n"
+        "        pass\n\n    return start_app\n\n\napp = FastAPI()\n\n\n@app.get('/')\n"
+        "async def route(x=Depends(startup_app(app))):\n    pass\n",
+        "app.job.startup_app.start_app",
+        id="closure-handed-to-a-dependency",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "qualname"), NOT_ONCE)
+def test_callables_handed_elsewhere_do_not_run_once(source: str, qualname: str, tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p", {"app/job.py": source})
+    assert not contexts(root, qualname)
 
 
 BUILDER = """\

@@ -1754,6 +1754,7 @@ class _FactsBuilder(FastNodeVisitor):
             _record_returned_members(function, node)
         if function is not None and node.value is not None:
             self.kept.on_return(node.value)
+            self.invocations.on_return(node.value)
             ref = self.value_ref(node.value)
             if ref is not None and (ref.origins or ref.holds):
                 function.returned_values.append(ref)
