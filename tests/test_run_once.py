@@ -221,6 +221,30 @@ def test_builder_called_only_from_run_once_code_in_other_modules_runs_once(tmp_p
     assert contexts(root, "app.builders.build_factory") == {RunContext.LIFESPAN, RunContext.SCRIPT}
 
 
+_STARTUP = (
+    "from fastapi import FastAPI\n\nfrom app.builders import build_factory\n\n\n"
+    "async def start():\n    build_factory(None)\n\n\napp = FastAPI()\n"
+    'app.add_event_handler("startup", start)\n'
+)
+_TESTS = (
+    "from unittest.mock import AsyncMock\n\nfrom app.builders import build_factory\n\n\n"
+    "def test_build():\n    for url in ['a', 'b']:\n        build_factory(url)\n\n\n"
+    "def test_mocked(monkeypatch):\n    monkeypatch.setattr('app.x', build_factory)\n"
+)
+
+
+def test_what_tests_call_besides_the_application_does_not_count(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path / "p", {"app/builders.py": BUILDER, "app/main.py": _STARTUP, "tests/test_builders.py": _TESTS}
+    )
+    assert contexts(root, "app.builders.build_factory") == {RunContext.LIFESPAN}
+
+
+def test_what_only_tests_call_is_judged_by_their_calls(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p", {"app/builders.py": BUILDER, "tests/test_builders.py": _TESTS})
+    assert not contexts(root, "app.builders.build_factory")
+
+
 @pytest.mark.parametrize(
     "caller",
     [

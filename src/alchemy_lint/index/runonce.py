@@ -173,14 +173,19 @@ class RunOnce:
         #: The nested functions each function returns, and the results of calls handed on.
         returned: dict[str, list[str]] = {}
         results_handed: list[Invocation] = []
+        #: The calls and callbacks test code makes (see `_tests_call`).
+        test_sites: dict[str, list[_Site]] = {}
+        test_callback: set[str] = set()
         for path in sorted(index.outlines):
             facts = index.outlines[path].merged
             invocations, functions = index.run_once_inputs(path)
+            in_tests = index.is_test_module(path)
+            calls, callbacks = (test_sites, test_callback) if in_tests else (sites, callback)
             for invocation in invocations:
                 if invocation.kind is InvocationKind.HANDED and invocation.result_handed:
                     results_handed.append(invocation)
                 else:
-                    self._edge(invocation, None, sites, callback, entries)
+                    self._edge(invocation, None, calls, callbacks, entries)
             migration = all(marker in facts.exports for marker in _MIGRATION_MARKERS)
             for function in functions:
                 entry = set(self._entry_contexts(function))
@@ -198,7 +203,7 @@ class RunOnce:
                     elif invocation.kind is InvocationKind.HANDED and invocation.result_handed:
                         results_handed.append(invocation)
                     else:
-                        self._edge(invocation, function.qualname, sites, callback, entries)
+                        self._edge(invocation, function.qualname, calls, callbacks, entries)
         for invocation in results_handed:
             # `add_event_handler("startup", startup_app(app))`: the hook is the closure returned.
             context = self._handed_context(invocation)
@@ -208,7 +213,30 @@ class RunOnce:
                         entries.setdefault(closure, set()).add(context)
                     else:
                         callback.add(closure)
+        self._tests_call(sites, callback, test_sites, test_callback)
         self._contexts = _derive({name: frozenset(found) for name, found in entries.items()}, sites, callback)
+
+    def _tests_call(
+        self,
+        sites: dict[str, list[_Site]],
+        callback: set[str],
+        test_sites: dict[str, list[_Site]],
+        test_callback: set[str],
+    ) -> None:
+        """Tests call the application's functions on their own (`await auto_install()` in a
+        test, a mock handed on): how often the application runs a function of its own that the
+        application calls too is what its own code says. Test code's calls count for test code,
+        and for what only tests call."""
+        index = self.index
+        applied = set(sites)
+
+        def counted(callee: str) -> bool:
+            return callee not in applied or index.is_test_module(index.function_paths.get(callee, ""))
+
+        for callee, found in test_sites.items():
+            if counted(callee):
+                sites.setdefault(callee, []).extend(found)
+        callback.update(callee for callee in test_callback if counted(callee))
 
     def _edge(
         self,
