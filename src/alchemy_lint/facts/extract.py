@@ -758,6 +758,7 @@ class _FactsBuilder(FastNodeVisitor):
                 end_line=node.end_lineno or node.lineno,
                 invocations=invocations,
                 decorator_arguments=decorator_arguments(node),
+                open_keywords=node.args.kwarg is not None,
                 parameter_reads=(*state.parameter_reads.values(), *state.handed_back_reads.values()),
                 parameter_loads=tuple(state.parameter_loads),
                 forwards=tuple(state.forwards),

@@ -4018,6 +4018,7 @@ class _LoadingWalker:
             passed=passed,
             handed=handed,
             flags=self.call_flags(node),
+            keywords=tuple(keyword.arg for keyword in node.keywords if keyword.arg is not None),
         )
         # As the callee left it: expired if it committed its session after loading the object
         # (its summary says); a `refresh()` here clears that as it clears a commit of this function.

@@ -398,6 +398,8 @@ class FunctionFacts:
     invocations: tuple[Invocation, ...] = ()
     #: The constant string each decorator call starts with (`@app.on_event("startup")`).
     decorator_arguments: tuple[str, ...] = ()
+    #: The function takes `**kwargs`: a call binds any keyword (see `ObjectSource.keywords`).
+    open_keywords: bool = False
     #: What the function reads off its parameters, and the parameters it hands to callees:
     #: the index composes them into what a callee reads off an object its caller passes.
     parameter_reads: tuple[ParameterRead, ...] = ()
@@ -901,6 +903,9 @@ class ObjectSource:
     handed: tuple[HandedObject, ...] = ()
     #: For CALL: what the call's arguments are known to be (see `Forward.flags`).
     flags: tuple[KnownArgument, ...] = ()
+    #: For CALL: the keywords the call passes by name. A callee that has none of that name (and
+    #: no `**kwargs`, nor a decorator that may take it) raises `TypeError`: the call gives nothing.
+    keywords: tuple[str, ...] = ()
     #: For RECEIVED: the parameter that holds the object.
     parameter: str = ""
     #: Parameters that hold the query's loader options (`session.get(M, key, options=options)`):
