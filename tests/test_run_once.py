@@ -377,6 +377,27 @@ def test_second_factory_on_the_same_engine_names_the_engine(tmp_path: Path) -> N
     assert "the project's session factory is at app/db.py:4" in finding.message
 
 
+def test_a_commands_factory_is_the_second_beside_one_built_at_import(tmp_path: Path) -> None:
+    # (`app/cli` sorts before `app/db`: the module-level factory is the project's all the same.)
+    root = write_project(
+        tmp_path / "p",
+        {
+            "app/db.py": DB,
+            "app/cli.py": "import asyncio\n\nimport typer\nfrom sqlalchemy.ext.asyncio import async_sessionmaker\n\n"
+            "from app.db import engine\n\ncli = typer.Typer()\n\n\ndef make_factory():\n"
+            "    return async_sessionmaker(engine, expire_on_commit=False)\n\n\ndef seed():\n"
+            "    async def run():\n        async with make_factory()() as session:\n"
+            "            await session.commit()\n\n"
+            '    asyncio.run(run())\n\n\ncli.command(name="seed")(seed)\n',
+        },
+    )
+    assert findings_in(root, "app/db.py", "ASA105") == []
+    (finding,) = findings_in(root, "app/cli.py", "ASA105")
+    assert finding.line == 12
+    assert "the project's session factory is at app/db.py:4" in finding.message
+    assert findings_in(root, "app/cli.py", "ASA102") == []
+
+
 def test_second_factory_on_an_engine_that_cannot_be_told_apart_is_reported(tmp_path: Path) -> None:
     root = write_project(
         tmp_path / "p",
