@@ -140,10 +140,12 @@ class InvocationRecorder:
         if qualname is not None and (callee_outside if qualname is callee else self._outside_project(qualname)):
             return  # `select(User)`, `logging.getLogger(name)`: nothing of the project is called later
         keywords = node.keywords
-        for position, value in enumerate((*args, *(keyword.value for keyword in keywords))):
-            if type(value) is ast.Call:
-                keyword = keywords[position - len(args)].arg if position >= len(args) else None
-                self._hand_result(node, value, keyword, table, scope, qualname, in_loop=in_loop, script=script)
+        for hook in keywords:
+            if type(hook.value) is ast.Call and hook.arg in LIFESPAN_HOOKS:
+                self._hand_result(node, hook.value, hook.arg, table, scope, qualname, in_loop=in_loop, script=script)
+        if args and type(args[-1]) is ast.Call:
+            # (`add_event_handler("startup", builder(app))`, `app.on_startup.append(builder())`.)
+            self._hand_result(node, args[-1], None, table, scope, qualname, in_loop=in_loop, script=script)
         if not _hands_on(args, keywords):
             return
         to, via = _receiver(node, table, qualname)
