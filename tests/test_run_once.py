@@ -96,6 +96,40 @@ ENTRIES = [
         id="typer-command",
     ),
     pytest.param(
+        'import typer\n\ncli = typer.Typer()\n\n\ndef migrate():\n    pass\n\n\ncli.command(name="migrate")(migrate)\n',
+        "app.job.migrate",
+        RunContext.CLI,
+        id="typer-command-registered-by-a-call",
+    ),
+    pytest.param(
+        "import click\n\n\n@click.group()\ndef cli():\n    pass\n\n\ndef migrate():\n    pass\n\n\n"
+        'cli.command("migrate")(migrate)\n',
+        "app.job.migrate",
+        RunContext.CLI,
+        id="click-command-registered-by-a-call",
+    ),
+    pytest.param(
+        "from fastapi import FastAPI\n\napp = FastAPI()\n\n\nasync def connect():\n    pass\n\n\n"
+        'app.on_event("startup")(connect)\n',
+        "app.job.connect",
+        RunContext.LIFESPAN,
+        id="on-event-startup-applied-by-a-call",
+    ),
+    pytest.param(
+        "from fastapi import FastAPI\n\n\ndef startup_app(app):\n    async def start_app():\n        pass\n\n"
+        '    return start_app\n\n\napp = FastAPI()\napp.add_event_handler("startup", startup_app(app))\n',
+        "app.job.startup_app.start_app",
+        RunContext.LIFESPAN,
+        id="startup-handler-returned-by-a-builder",
+    ),
+    pytest.param(
+        "from fastapi import FastAPI\n\n\ndef make_lifespan():\n    async def lifespan(app):\n        yield\n\n"
+        "    return lifespan\n\n\napp = FastAPI(lifespan=make_lifespan())\n",
+        "app.job.make_lifespan.lifespan",
+        RunContext.LIFESPAN,
+        id="lifespan-returned-by-a-builder",
+    ),
+    pytest.param(
         "from functools import lru_cache\n\n\n@lru_cache\ndef get_factory():\n    pass\n",
         "app.job.get_factory",
         RunContext.MEMOISED,
@@ -129,6 +163,40 @@ def test_entry_points_run_once(source: str, qualname: str, context: RunContext, 
     assert context in contexts(root, qualname)
 
 
+NOT_ONCE = [
+    pytest.param(
+        "from functools import lru_cache\n\n\ndef build():\n    pass\n\n\nget = lru_cache(maxsize=None)(build)\n\n\n"
+        "def route():\n    for _ in range(3):\n        build()\n",
+        "app.job.build",
+        id="function-memoised-by-a-call-is-still-called-itself",
+    ),
+    pytest.param(
+        "import typer\n\ncli = typer.Typer()\n\n\ndef migrate():\n    pass\n\n\ncli.add_hook(name='x')(migrate)\n",
+        "app.job.migrate",
+        id="function-handed-to-another-decorator-by-a-call",
+    ),
+    pytest.param(
+        "from fastapi import FastAPI\n\n\ndef shutdown_app(app):\n    async def close_app():\n        pass\n\n"
+        '    return close_app\n\n\napp = FastAPI()\napp.add_event_handler("shutdown", shutdown_app(app))\n',
+        "app.job.shutdown_app.close_app",
+        id="closure-handed-to-another-hook",
+    ),
+    pytest.param(
+        "from fastapi import Depends, FastAPI\n\n\ndef startup_app(app):\n    async def start_app():\n"
+        "        pass\n\n    return start_app\n\n\napp = FastAPI()\n\n\n@app.get('/')\n"
+        "async def route(x=Depends(startup_app(app))):\n    pass\n",
+        "app.job.startup_app.start_app",
+        id="closure-handed-to-a-dependency",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "qualname"), NOT_ONCE)
+def test_callables_handed_elsewhere_do_not_run_once(source: str, qualname: str, tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p", {"app/job.py": source})
+    assert not contexts(root, qualname)
+
+
 BUILDER = """\
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -151,6 +219,30 @@ def test_builder_called_only_from_run_once_code_in_other_modules_runs_once(tmp_p
         },
     )
     assert contexts(root, "app.builders.build_factory") == {RunContext.LIFESPAN, RunContext.SCRIPT}
+
+
+_STARTUP = (
+    "from fastapi import FastAPI\n\nfrom app.builders import build_factory\n\n\n"
+    "async def start():\n    build_factory(None)\n\n\napp = FastAPI()\n"
+    'app.add_event_handler("startup", start)\n'
+)
+_TESTS = (
+    "from unittest.mock import AsyncMock\n\nfrom app.builders import build_factory\n\n\n"
+    "def test_build():\n    for url in ['a', 'b']:\n        build_factory(url)\n\n\n"
+    "def test_mocked(monkeypatch):\n    monkeypatch.setattr('app.x', build_factory)\n"
+)
+
+
+def test_what_tests_call_besides_the_application_does_not_count(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path / "p", {"app/builders.py": BUILDER, "app/main.py": _STARTUP, "tests/test_builders.py": _TESTS}
+    )
+    assert contexts(root, "app.builders.build_factory") == {RunContext.LIFESPAN}
+
+
+def test_what_only_tests_call_is_judged_by_their_calls(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p", {"app/builders.py": BUILDER, "tests/test_builders.py": _TESTS})
+    assert not contexts(root, "app.builders.build_factory")
 
 
 @pytest.mark.parametrize(
@@ -283,6 +375,27 @@ def test_second_factory_on_the_same_engine_names_the_engine(tmp_path: Path) -> N
     assert finding.line == 5
     assert "on the same engine, `engine` (app/db.py)" in finding.message
     assert "the project's session factory is at app/db.py:4" in finding.message
+
+
+def test_a_commands_factory_is_the_second_beside_one_built_at_import(tmp_path: Path) -> None:
+    # (`app/cli` sorts before `app/db`: the module-level factory is the project's all the same.)
+    root = write_project(
+        tmp_path / "p",
+        {
+            "app/db.py": DB,
+            "app/cli.py": "import asyncio\n\nimport typer\nfrom sqlalchemy.ext.asyncio import async_sessionmaker\n\n"
+            "from app.db import engine\n\ncli = typer.Typer()\n\n\ndef make_factory():\n"
+            "    return async_sessionmaker(engine, expire_on_commit=False)\n\n\ndef seed():\n"
+            "    async def run():\n        async with make_factory()() as session:\n"
+            "            await session.commit()\n\n"
+            '    asyncio.run(run())\n\n\ncli.command(name="seed")(seed)\n',
+        },
+    )
+    assert findings_in(root, "app/db.py", "ASA105") == []
+    (finding,) = findings_in(root, "app/cli.py", "ASA105")
+    assert finding.line == 12
+    assert "the project's session factory is at app/db.py:4" in finding.message
+    assert findings_in(root, "app/cli.py", "ASA102") == []
 
 
 def test_second_factory_on_an_engine_that_cannot_be_told_apart_is_reported(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ Also the values a module or class creates once and keeps (`session = SessionLoca
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol, TypeGuard
@@ -15,9 +16,24 @@ from alchemy_lint.facts.gathering import gathered_parameters
 from alchemy_lint.facts.model import Scope, SessionUse, SpawnedWork, StoredValue, TaskSpawn
 from alchemy_lint.facts.reaches import ReachFinder
 from alchemy_lint.facts.starting import started_parameters
-from alchemy_lint.facts.values import Binding, Held, Origin, Reach, ReachKind, StepKind, ValueRef, ValueTable
+from alchemy_lint.facts.values import (
+    Binding,
+    Held,
+    Origin,
+    OriginKind,
+    Reach,
+    ReachKind,
+    StepKind,
+    ValueRef,
+    ValueTable,
+)
 from alchemy_lint.records import replace
 from alchemy_lint.resolve import NameTable, dotted_parts, expression_text, qualify
+from alchemy_lint.sqlalchemy_api import known_api
+
+#: Modules whose callables are no project's task-starting helpers (asyncio's own starters are
+#: read as such before this test).
+_STANDARD_LIBRARY = frozenset(sys.stdlib_module_names)
 
 #: Calls that run every awaitable they get at once and wait for them.
 GATHERING = {
@@ -289,7 +305,13 @@ class ConcurrencyRecorder:
         elif qualname in TASK_STARTERS or self._is_loop_create_task(func):
             entry = TASK_STARTERS.get(qualname or "", "loop.create_task")
             self._task(record, node, entry, node.args[:1], awaited)
-        elif type(func) is ast.Attribute and type(func.value) is ast.Name and func.attr in GROUP_METHODS:
+        elif (
+            type(func) is ast.Attribute
+            and type(func.value) is ast.Name
+            and func.attr in GROUP_METHODS
+            and func.value.id in record.groups
+        ):
+            # (`timer.start(...)` on anything else than a task group is asked about below.)
             group = record.groups.get(func.value.id)
             if group is not None:
                 kind, start, end = group
@@ -311,8 +333,8 @@ class ConcurrencyRecorder:
             self.extend(func.value.id, node.args[0], node.lineno, node.col_offset)
         else:
             handed = awaited and (node.args or node.keywords) and self._through_helper(record, node)
-            if not handed and node.args and self._own_callee(func):
-                self._through_starter(record, node, awaited)
+            if not handed and node.args:
+                self._through_starter(record, node, awaited, own=self._own_callee(func))
         if record.spawns:  # a use before the first spawn never runs beside a task
             self._record_uses(record, node)
 
@@ -346,22 +368,30 @@ class ConcurrencyRecorder:
                 return True
         return False
 
-    def _through_starter(self, record: _FunctionRecord, node: ast.Call, awaited: bool) -> None:
+    def _through_starter(self, record: _FunctionRecord, node: ast.Call, awaited: bool, *, own: bool) -> None:
         """`spawn(load(s))`, `await timer.start(0.5, load, s)`: a coroutine that reaches a
         session, or a callable with the session among the arguments after it, handed to a
         callee that may make a task of it (the index decides, `Summaries.starts`). The task
         runs beside the caller whether or not the call is awaited; a coroutine handed to an
         awaited call is not asked about (`await with_retry(load(s))`: helpers that await what
         they are handed are most of those calls, and reading them all cost a tenth of the
-        facts pass)."""
+        facts pass). A coroutine is asked about only for a callee of the project's own package
+        (`_own_callee`); a callable with its arguments, a rarer shape, for any callee outside the
+        standard library and SQLAlchemy too when it is a method of an instance handed a
+        function of the file's own package (`timer.start(0.5, on_timeout, session)`): in a flat
+        layout the helper's class lives in another top-level package
+        (`services.timer_manager.SafeTimer` used from `handlers`), which a file's facts cannot
+        tell from a library's."""
         for position, argument in enumerate(node.args):
             if isinstance(argument, ast.Starred):
                 return
             if isinstance(argument, ast.Call):
-                if awaited:
+                if awaited or not own:
                     continue
                 work = self._work_of(argument, is_collection=False)
             elif self._callable_reference(argument) and position + 1 < len(node.args):
+                if not own and not (self._own_callee(argument) and self._maybe_project_callee(node)):
+                    return
                 rest = node.args[position + 1 :]
                 if any(isinstance(item, ast.Starred) for item in rest):
                     return
@@ -394,6 +424,26 @@ class ConcurrencyRecorder:
         qualname = qualify(func, self.builder.table)
         own = self.builder.module.partition(".")[0]
         return qualname is not None and qualname.partition(".")[0] == own
+
+    def _maybe_project_callee(self, node: ast.Call) -> bool:
+        """A method of an instance of a class that may be the project's (`timer.start(...)` on
+        `timer = SafeTimer(...)`, `Timer().start(...)`): every origin the facts know of it is
+        such a method of a class outside the standard library and SQLAlchemy's API (the index
+        tells the project's from a library's). Only that shape, handed a function of the file's
+        own package, is asked about: asking of every callee outside the file's package cost a
+        cold check 4% for no finding more."""
+        if type(node.func) is not ast.Attribute:
+            return False
+        callee = self.builder.origins_of(node.func)
+        return bool(callee) and all(
+            origin.kind is OriginKind.NAME
+            and len(origin.steps) == 2
+            and origin.steps[0].kind is StepKind.CALL
+            and origin.steps[1].kind is StepKind.ATTRIBUTE
+            and origin.name.partition(".")[0] not in _STANDARD_LIBRARY
+            and known_api(origin.name) is None
+            for origin in callee
+        )
 
     def _callable_reference(self, argument: ast.expr) -> bool:
         """A name that may be a function handed on as it is (`load`, `self.load`, `repo.load`):

@@ -769,6 +769,7 @@ class _FactsBuilder(FastNodeVisitor):
                 end_line=node.end_lineno or node.lineno,
                 invocations=invocations,
                 decorator_arguments=decorator_arguments(node),
+                open_keywords=node.args.kwarg is not None,
                 parameter_reads=(*state.parameter_reads.values(), *state.handed_back_reads.values()),
                 parameter_loads=tuple(state.parameter_loads),
                 forwards=tuple(state.forwards),
@@ -1798,6 +1799,7 @@ class _FactsBuilder(FastNodeVisitor):
             _record_returned_members(function, node)
         if function is not None and node.value is not None:
             self.kept.on_return(node.value)
+            self.invocations.on_return(node.value)
             ref = self.value_ref(node.value)
             if ref is not None and (ref.origins or ref.holds):
                 function.returned_values.append(ref)

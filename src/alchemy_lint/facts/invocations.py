@@ -27,10 +27,26 @@ _STANDARD_LIBRARY = frozenset(sys.stdlib_module_names) - {"asyncio", "functools"
 _HANDED_SHAPES = frozenset({ast.Name, ast.Attribute, ast.List, ast.Tuple, ast.Set, ast.Starred})
 #: Calls that run the coroutine they are given as a program: `asyncio.run(main())`.
 _RUNNERS = frozenset({"asyncio.run", "asyncio.runners.run", "uvloop.run", "trio.run", "anyio.run"})
+#: How frameworks are handed lifespan and startup hooks: keywords, event names, hook lists.
+LIFESPAN_HOOKS = frozenset(
+    {
+        "lifespan",
+        "on_startup",
+        "startup",
+        "cleanup_ctx",
+        "before_serving",
+        "before_server_start",
+        "after_server_start",
+        "after_startup",
+        "lifespan_context",
+    }
+)
+#: `via` of a decorator applied by a call (`cli.command(name="fill")(fill)`).
+APPLIED = "@"
 
 
 #: An edge while the walk runs: the fields of `Invocation`, as a tuple (cheap to hash).
-_Edge = tuple[str, InvocationKind, bool, str, str, bool, bool, bool]
+_Edge = tuple[str, InvocationKind, bool, str, str, bool, bool, bool, bool]
 
 
 @dataclass(slots=True)
@@ -120,20 +136,59 @@ class InvocationRecorder:
         if callee is not None and not callee_outside:
             # A call in a lambda runs when the lambda is called, not here: it is handed on.
             kind = InvocationKind.HANDED if in_lambda else InvocationKind.CALL
-            scope.add((callee, kind, in_loop, "", "", published and not in_lambda, script, result_called), guard)
+            scope.add((callee, kind, in_loop, "", "", published and not in_lambda, script, result_called, False), guard)
         if qualname is not None and (callee_outside if qualname is callee else self._outside_project(qualname)):
             return  # `select(User)`, `logging.getLogger(name)`: nothing of the project is called later
         keywords = node.keywords
+        for hook in keywords:
+            if type(hook.value) is ast.Call and hook.arg in LIFESPAN_HOOKS:
+                self._hand_result(node, hook.value, hook.arg, table, scope, qualname, in_loop=in_loop, script=script)
+        if args and type(args[-1]) is ast.Call:
+            # (`add_event_handler("startup", builder(app))`, `app.on_startup.append(builder())`.)
+            self._hand_result(node, args[-1], None, table, scope, qualname, in_loop=in_loop, script=script)
         if not _hands_on(args, keywords):
             return
-        to = qualname or (node.func.id if type(node.func) is ast.Name else "")
-        via: str | None = None
+        to, via = _receiver(node, table, qualname)
         for position, value in enumerate((*args, *(keyword.value for keyword in keywords))):
             for target in _handed_targets(value, table, scope):
                 if via is None:
                     via = _event_name(node)
                 keyword = keywords[position - len(args)].arg if position >= len(args) else None
-                scope.add((target, InvocationKind.HANDED, in_loop, keyword or via, to, False, script, False))
+                scope.add((target, InvocationKind.HANDED, in_loop, keyword or via, to, False, script, False, False))
+
+    def _hand_result(
+        self,
+        node: ast.Call,
+        handed: ast.Call,
+        keyword: str | None,
+        table: NameTable,
+        scope: _Scope,
+        qualname: str | None,
+        *,
+        in_loop: bool,
+        script: bool,
+    ) -> None:
+        """`add_event_handler("startup", startup_app(app))`: the hook is what the project call
+        returns. Only hooks that make code run once are worth the edge: any other keyword or
+        argument that is a call (nearly every call has one) tells the run-once question nothing."""
+        via = keyword or _event_name(node)
+        if via not in LIFESPAN_HOOKS:
+            return
+        builder = _target(handed.func, table, scope, None)
+        if builder is None or self._outside_project(builder):
+            return
+        to = qualname or (node.func.id if type(node.func) is ast.Name else "")
+        scope.add((builder, InvocationKind.HANDED, in_loop, via, to, False, script, False, True))
+
+    def on_return(self, value: ast.expr | None) -> None:
+        """`return start_app`, a function nested in this one: a caller that hands the call's
+        result on hands that function."""
+        if not self.scopes or type(value) is not ast.Name:
+            return
+        scope = self.scopes[-1]
+        nested = scope.nested.get(value.id)
+        if nested is not None and len(scope.found) < _MAX_PER_FUNCTION:
+            scope.add((nested, InvocationKind.RETURNED, False, "", "", False, False, False, False))
 
     def on_local_result_called(self, callee: str, *, in_loop: bool) -> None:
         """`factory = make()`, then `factory()` in the same function: the result of `make()` is
@@ -142,7 +197,7 @@ class InvocationRecorder:
             return
         found = self.scopes[-1].found
         if len(found) < _MAX_PER_FUNCTION:
-            self.scopes[-1].add((callee, InvocationKind.CALL, in_loop, "", "", False, False, True))
+            self.scopes[-1].add((callee, InvocationKind.CALL, in_loop, "", "", False, False, True, False))
 
 
 def _hands_on(args: list[ast.expr], keywords: list[ast.keyword]) -> bool:
@@ -188,6 +243,20 @@ def _target(expr: ast.expr, table: NameTable, scope: _Scope, known: str | None) 
     if known is not None:
         return known
     return qualify(expr, table)
+
+
+def _receiver(node: ast.Call, table: NameTable, qualname: str | None) -> tuple[str, str | None]:
+    """What a callable handed to `node` is handed to (`to`), and how when that is already known
+    (`via`): a decorator applied by a call (`cli.command(name="fill")(fill)`) is the decorator,
+    with its first string argument, as `@cli.command(name="fill")` above `fill` would be."""
+    func = node.func
+    if type(func) is ast.Call:
+        decorator = qualify(func.func, table)
+        if decorator is not None:
+            first = func.args[0] if func.args else None
+            argument = first.value if type(first) is ast.Constant and isinstance(first.value, str) else ""
+            return decorator, APPLIED + argument
+    return qualname or (func.id if type(func) is ast.Name else ""), None
 
 
 def _is_runner(func: ast.expr, qualname: str | None) -> bool:

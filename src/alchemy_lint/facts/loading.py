@@ -22,16 +22,21 @@ from alchemy_lint.facts.guarded_loaders import NO_NEEDS, Needs, combined_needs, 
 from alchemy_lint.facts.injection import next_item_of
 from alchemy_lint.facts.local_truths import (
     NO_TRUTHS,
+    TestedCollections,
     UnrebindableNames,
     ValueFact,
+    collection_text,
     contradicts,
     empties,
+    empty_key,
     filled,
     guard_names,
+    is_empty_collection,
     is_truthy,
     joined_expiries,
     plain,
     simplest,
+    touched_collections,
     truths_of,
     unconditioned,
     value_facts_of,
@@ -1453,6 +1458,11 @@ class _LoadingWalker:
         self.value_names: Container[str] = frozenset()
         self.value_facts: dict[str, ValueFact] = {}
         self.fact_keys: dict[str, set[str]] = {}
+        #: What the function's tests ask the emptiness of, and the facts "`text` is empty" ever
+        #: known (`local_truths.empty_key`): by local name, and each key's text.
+        self.tested: Container[str] = frozenset()
+        self.empty_facts: dict[str, set[str]] = {}
+        self.empty_texts: dict[str, str] = {}
         #: The function called `session.expire(obj)` or `expire_all()` (see `requeried`).
         self.expires_on_purpose = False
         #: Names bound to a session's method (`commit = session.commit`), with the method; None
@@ -1489,6 +1499,7 @@ class _LoadingWalker:
     def run(self, body: list[ast.stmt]) -> None:
         self.guards = guard_names(body)
         self.value_names = UnrebindableNames(self.parameters, body)
+        self.tested = TestedCollections(body)
         end = self.block(body, {})
         if end is not None:
             self.finished(end)
@@ -1712,6 +1723,8 @@ class _LoadingWalker:
         return env
 
     def statement(self, node: ast.stmt, env: _Env) -> _Env | None:
+        if self.empty_facts:
+            self.touch_empties(node, env)
         if type(node) is ast.Expr:
             self.expr(node.value, env)
             grown = filled(node.value, _truthy(env))
@@ -1728,10 +1741,12 @@ class _LoadingWalker:
                     else:
                         # `errors[field] = message`: the collection holds an item.
                         self.learn(env, frozenset({target.value.id}), frozenset())
+                self.bound_collection(target, node.value, env)
         elif type(node) is ast.AnnAssign:
             value = self.expr(node.value, env) if node.value is not None else None
             if node.value is not None:
                 self.bind(node.target, value, env, node.value)
+                self.bound_collection(node.target, node.value, env)
         elif isinstance(node, ast.AugAssign):
             added = self.expr(node.value, env)
             if isinstance(node.target, ast.Attribute):
@@ -1777,6 +1792,10 @@ class _LoadingWalker:
             if truths is not NO_TRUTHS:
                 self.learn(body, truths.body_truthy, truths.body_falsy)
                 self.learn(orelse, truths.orelse_truthy, truths.orelse_falsy)
+            if self.empty_texts:
+                found = truths_of(node.test, keyed=True)
+                self.learn_filled(body, found.body_truthy)
+                self.learn_filled(orelse, found.orelse_truthy)
             self.learn_loaded(node.test, body, orelse)
             checked = self.expiry_test(node.test)
             if checked is not None:
@@ -1859,6 +1878,8 @@ class _LoadingWalker:
             truths = truths_of(node.test)
             if truths is not NO_TRUTHS:
                 self.learn(env, truths.body_truthy, truths.body_falsy)
+            if self.empty_texts:
+                self.learn_filled(env, truths_of(node.test, keyed=True).body_truthy)
             self.learn_values(env, value_facts_of(node.test, self.value_names)[0])
         return env
 
@@ -4001,6 +4022,7 @@ class _LoadingWalker:
             passed=passed,
             handed=handed,
             flags=self.call_flags(node),
+            keywords=tuple(keyword.arg for keyword in node.keywords if keyword.arg is not None),
         )
         # As the callee left it: expired if it committed its session after loading the object
         # (its summary says); a `refresh()` here clears that as it clears a commit of this function.
@@ -4470,7 +4492,7 @@ class _LoadingWalker:
     def learn(self, env: _Env, truthy: frozenset[str], falsy: frozenset[str]) -> None:
         """A path on which a test (or a filling call) tells these local names truthy or falsy:
         an expiry that needs a name truthy did not happen on a path where it is falsy."""
-        truthy = (truthy & self.guards) | (truthy & self.value_facts.keys())
+        truthy = (truthy & self.guards) | (truthy & self.value_facts.keys()) | (truthy & self.empty_texts.keys())
         known = _truthy(env)
         if not falsy.isdisjoint(self.truth_names):
             # (Only a name once known truthy can have an expiry hang on it.)
@@ -4482,6 +4504,46 @@ class _LoadingWalker:
         if updated != known:
             self.truth_names |= truthy
             env[_TRUTHY] = _Truthy(updated)
+
+    def bound_collection(self, target: ast.expr, value: ast.expr, env: _Env) -> None:
+        """`results["ok"] = []`, `ok = []`: a collection a later test asks the emptiness of is
+        empty on this path (`local_truths`, collections emptied on one path)."""
+        if not is_empty_collection(value):
+            return
+        text = collection_text(target)
+        if text is None or text not in self.tested:
+            return
+        key = empty_key(text)
+        self.empty_facts.setdefault(text.partition("[")[0], set()).add(key)
+        self.empty_texts[key] = text
+        self.learn(env, frozenset({key}), frozenset())
+
+    def learn_filled(self, env: _Env, texts: frozenset[str]) -> None:
+        """A path on which a test finds these collections not empty: what was made where one
+        was empty is not on it."""
+        falsy = frozenset(empty_key(text) for text in texts) & self.empty_texts.keys()
+        if falsy:
+            self.learn(env, frozenset(), falsy)
+
+    def touch_empties(self, node: ast.stmt, env: _Env) -> None:
+        """The statement fills, hands on, binds or reads a collection known empty on this path
+        other than by testing it: it may no longer be empty."""
+        # (A key counts where the path knows it, and where an expiry hangs on it after a join
+        # with a path that did not know it.)
+        held = set(_truthy(env))
+        for value in env.values():
+            for event in _events_of(value):
+                held |= event.when_truthy
+        live = {root for root, keys in self.empty_facts.items() if not keys.isdisjoint(held)}
+        if not live:
+            return
+        whole, items = touched_collections(node, live)
+        if not whole and not items:
+            return
+        forgotten = {key for root in whole for key in self.empty_facts[root]}
+        for text in items:
+            forgotten |= {empty_key(text), empty_key(text.partition("[")[0])}
+        self.drop_truths(forgotten & held, env)
 
     def learn_values(self, env: _Env, facts: Iterable[ValueFact]) -> None:
         """A path on which a test tells what a local name holds (`fragment == "connect"`): an
@@ -4498,9 +4560,14 @@ class _LoadingWalker:
         """`name` is bound again or emptied: what tests said of it no longer holds, and the
         expiries that hung on it hold whatever it is now."""
         facts = self.fact_keys.get(name)
-        if name not in self.truth_names and not facts:
+        emptied = self.empty_facts.get(name)
+        if name not in self.truth_names and not facts and not emptied:
             return  # (nearly always: no test or filling call ever made it known truthy)
-        forgotten = {name, *facts} if facts else {name}
+        self.drop_truths({name, *(facts or ()), *(emptied or ())}, env)
+
+    def drop_truths(self, forgotten: set[str], env: _Env) -> None:
+        """What the walk knew under these keys no longer holds: the expiries that hung on them
+        hold whatever they are now."""
         known = _truthy(env)
         if not known.isdisjoint(forgotten):
             env[_TRUTHY] = _Truthy(known - forgotten)

@@ -58,30 +58,32 @@ class Truths:
 NO_TRUTHS = Truths()
 
 
-def truths_of(test: ast.expr) -> Truths:
+def truths_of(test: ast.expr, *, keyed: bool = False) -> Truths:
     """`if errors:`, `if not errors:`, `if len(errors) > 0:`, `if a and b:` (both truthy in the
-    body), `if a or b:` (both falsy in the `else`)."""
-    if type(test) is ast.Name:
-        return Truths(body_truthy=frozenset({test.id}), orelse_falsy=frozenset({test.id}))
+    body), `if a or b:` (both falsy in the `else`). `keyed`: an item of a local under a constant
+    key counts as a name too (`if results["ok"]:` tells of `results['ok']`, see `collection_text`)."""
+    text = collection_text(test) if keyed else test.id if type(test) is ast.Name else None
+    if text is not None:
+        return Truths(body_truthy=frozenset({text}), orelse_falsy=frozenset({text}))
     if type(test) is ast.NamedExpr:
         # `if errors := validate(data):` tests what it binds.
-        return truths_of(test.target)
-    counted = _counted(test)
+        return truths_of(test.target, keyed=keyed)
+    counted = _counted(test, keyed)
     if counted is not None:
-        return truths_of(counted)
+        return truths_of(counted, keyed=keyed)
     if type(test) is ast.Compare and len(test.ops) == 1:
-        compared = _emptiness(test)
+        compared = _emptiness(test, keyed)
         if compared is not None:
             name, empty_in_body, typed = compared
-            found = truths_of(name)
+            found = truths_of(name, keyed=keyed)
             found = found.negated() if empty_in_body else found
             # `errors != {}` holds for an empty list too (a list never equals a dict): such a test
             # tells only the empty side, where it finds the name equal to the empty literal.
             return found if typed else Truths(body_falsy=found.body_falsy, orelse_falsy=found.orelse_falsy)
     if type(test) is ast.UnaryOp and type(test.op) is ast.Not:
-        return truths_of(test.operand).negated()
+        return truths_of(test.operand, keyed=keyed).negated()
     if type(test) is ast.BoolOp:
-        parts = [truths_of(value) for value in test.values]
+        parts = [truths_of(value, keyed=keyed) for value in test.values]
         if type(test.op) is ast.And:
             return Truths(
                 body_truthy=frozenset().union(*(part.body_truthy for part in parts)),
@@ -94,7 +96,7 @@ def truths_of(test: ast.expr) -> Truths:
     return NO_TRUTHS
 
 
-def _counted(expr: ast.expr) -> ast.Name | None:
+def _counted(expr: ast.expr, keyed: bool = False) -> ast.expr | None:
     """`len(errors)`: the name counted, whose truth the count's is."""
     if (
         type(expr) is ast.Call
@@ -102,7 +104,7 @@ def _counted(expr: ast.expr) -> ast.Name | None:
         and expr.func.id == "len"
         and len(expr.args) == 1
         and not expr.keywords
-        and type(expr.args[0]) is ast.Name
+        and (type(expr.args[0]) is ast.Name or (keyed and collection_text(expr.args[0]) is not None))
     ):
         return expr.args[0]
     return None
@@ -119,16 +121,17 @@ _EMPTY_WHEN = {
 }
 
 
-def _emptiness(test: ast.Compare) -> tuple[ast.Name, bool, bool] | None:
+def _emptiness(test: ast.Compare, keyed: bool = False) -> tuple[ast.expr, bool, bool] | None:
     """`len(errors) > 0` -> (errors, False, True): the body runs when it is not empty; `len(errors)
     == 0` -> (errors, True, True). A comparison with an empty literal (`errors == []`) says so of
     a collection of the literal's type only: (errors, True, False)."""
     left, op, right = test.left, test.ops[0], test.comparators[0]
-    counted = _counted(left)
+    counted = _counted(left, keyed)
     if counted is not None and type(right) is ast.Constant and type(right.value) is int:
         empty = _EMPTY_WHEN.get((type(op), right.value))
         return None if empty is None else (counted, empty, True)
-    if type(left) is ast.Name and isinstance(op, (ast.Eq, ast.NotEq)) and _empty_literal(right):
+    named = type(left) is ast.Name or (keyed and collection_text(left) is not None)
+    if named and isinstance(op, (ast.Eq, ast.NotEq)) and _empty_literal(right):
         return left, type(op) is ast.Eq, False
     return None
 
@@ -299,6 +302,161 @@ def unconditioned(expired: Iterable[Expiry], name: str) -> frozenset[Expiry]:
 def plain(expired: Iterable[Expiry]) -> set[Expiry]:
     """The expiries as the facts record them: what the walk knew of local names is its own."""
     return {replace(expiry, when_truthy=frozenset()) if expiry.when_truthy else expiry for expiry in expired}
+
+
+# -- collections emptied on one path ------------------------------------------------
+#
+# The other way round: a handler that rolls back empties the result it would report, and a later
+# test of that result reads only where the commit went through::
+#
+#     try:
+#         await session.commit()
+#     except Exception:
+#         await session.rollback()
+#         results["ok"] = []
+#     if results["ok"]:
+#         await notify(team.id)        # on no path of that rollback
+#
+# The walk carries "`results['ok']` is empty" as a truthy key (`empty_key`) from the binding to an
+# empty literal on; the expiries made where it held hang on it at a join, and a test that finds
+# the collection non-empty drops them. Anything else the statements do with the collection (fill
+# it, hand it on, bind it, iterate it) forgets the key: the expiries hold again whatever it is.
+
+
+def collection_text(expr: ast.expr) -> str | None:
+    """`errors` for a name; `results['ok']` for an item of a local name under a constant key (a
+    text that is never a Python name)."""
+    if type(expr) is ast.Name:
+        return expr.id
+    if type(expr) is ast.Subscript and type(expr.value) is ast.Name and type(expr.slice) is ast.Constant:
+        key = expr.slice.value
+        if isinstance(key, (str, int)) and not isinstance(key, bool):
+            return f"{expr.value.id}[{key!r}]"
+    return None
+
+
+def empty_key(text: str) -> str:
+    """The fact "`text` holds an empty collection" as the walk's truthy names carry it."""
+    return f"{text}\0empty"
+
+
+#: Calls that make an empty collection when given nothing.
+_EMPTY_BUILDERS = frozenset({"list", "dict", "set", "tuple", "frozenset"})
+
+
+def is_empty_collection(expr: ast.expr) -> bool:
+    """`[]`, `{}`, `()`, `set()`, `list()`."""
+    if _empty_literal(expr):
+        return True
+    return (
+        type(expr) is ast.Call
+        and type(expr.func) is ast.Name
+        and expr.func.id in _EMPTY_BUILDERS
+        and not expr.args
+        and not expr.keywords
+    )
+
+
+def tested_collections(body: list[ast.stmt]) -> frozenset[str]:
+    """What the function's `if`, `while` and `assert` tests find empty or not (names, and items
+    under constant keys): only these are worth an emptiness fact. Nested functions are their own."""
+    found: set[str] = set()
+    pending = [body]
+    while pending:
+        for node in pending.pop():
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            if isinstance(node, (ast.If, ast.While, ast.Assert)):
+                truths = truths_of(node.test, keyed=True)
+                found |= truths.body_truthy | truths.orelse_truthy
+            if node.__class__ in _BODILESS:
+                continue
+            for field in BODIES:
+                block = getattr(node, field, None)
+                if block:
+                    pending.append(block)
+    return frozenset(found)
+
+
+class TestedCollections(Container[str]):
+    """`tested_collections` of a function, walked out the first time the function binds a name
+    to an empty collection."""
+
+    __slots__ = ("_body", "_found")
+
+    def __init__(self, body: list[ast.stmt]) -> None:
+        self._body = body
+        self._found: frozenset[str] | None = None
+
+    def __contains__(self, text: object) -> bool:
+        if self._found is None:
+            self._found = tested_collections(self._body)
+        return text in self._found
+
+
+#: The expressions a compound statement evaluates itself (its blocks are statements of their own).
+_HEADERS: dict[type[ast.stmt], tuple[str, ...]] = {
+    ast.If: ("test",),
+    ast.While: ("test",),
+    ast.For: ("target", "iter"),
+    ast.AsyncFor: ("target", "iter"),
+    ast.With: ("items",),
+    ast.AsyncWith: ("items",),
+    ast.Match: ("subject",),
+    ast.Try: (),
+}
+
+
+def touched_collections(node: ast.stmt, roots: Container[str]) -> tuple[set[str], set[str]]:
+    """What a statement does with the local names in `roots` other than test them for emptiness:
+    (the names touched as a whole, the `name[key]` texts touched). A nested function's body
+    counts: it may run at any later call."""
+    whole: set[str] = set()
+    items: set[str] = set()
+    fields = _HEADERS.get(type(node))
+    if fields is None and type(node).__name__ == "TryStar":
+        fields = ()
+    pending: list[ast.AST] = [node] if fields is None else [getattr(node, f) for f in fields if hasattr(node, f)]
+    skipped: set[int] = set()
+    if isinstance(node, (ast.If, ast.While, ast.Assert)):
+        skipped = {id(operand) for operand in _truth_operands(node.test)}
+    while pending:
+        current = pending.pop()
+        if isinstance(current, list):
+            pending.extend(current)
+            continue
+        if id(current) in skipped:
+            continue
+        if type(current) is ast.Name:
+            if current.id in roots and type(current.ctx) is not ast.Store:
+                whole.add(current.id)
+            continue
+        if type(current) is ast.Subscript and type(current.value) is ast.Name and current.value.id in roots:
+            text = collection_text(current)
+            if text is not None:
+                items.add(text)
+                continue
+        pending.extend(ast.iter_child_nodes(current))
+    return whole, items
+
+
+def _truth_operands(test: ast.expr) -> list[ast.expr]:
+    """The collections a test only asks the emptiness of (`if ok:`, `if not results["ok"]:`,
+    `if len(ok) > 0:`): reading them so changes nothing."""
+    if collection_text(test) is not None:
+        return [test]
+    if type(test) is ast.UnaryOp and type(test.op) is ast.Not:
+        return _truth_operands(test.operand)
+    if type(test) is ast.BoolOp:
+        return [operand for value in test.values for operand in _truth_operands(value)]
+    counted = _counted(test, keyed=True)
+    if counted is not None:
+        return [counted]
+    if type(test) is ast.Compare and len(test.ops) == 1:
+        compared = _emptiness(test, keyed=True)
+        if compared is not None:
+            return [compared[0]]
+    return []
 
 
 # -- tests of a name against constants ----------------------------------------------

@@ -75,6 +75,8 @@ class InvocationKind(str, Enum):
     CALL = "call"
     #: Handed to a call as a value: `Depends(f)`, `FastAPI(lifespan=f)`, `anyio.run(f)`.
     HANDED = "handed"
+    #: A nested function the function returns (`return start_app`): what a call of it hands on.
+    RETURNED = "returned"
 
 
 @record
@@ -87,7 +89,9 @@ class Invocation:
     kind: InvocationKind
     in_loop: bool = False
     #: HANDED: how: the keyword (`lifespan`, `on_startup`), the event name of
-    #: `add_event_handler("startup", f)`, or the list appended to (`app.on_startup.append(f)`).
+    #: `add_event_handler("startup", f)`, or the list appended to (`app.on_startup.append(f)`);
+    #: `@` and the decorator's first string argument for a decorator applied by a call
+    #: (`cli.command(name="fill")(fill)`, `app.on_event("startup")(connect)`), `to` naming it.
     via: str = ""
     #: HANDED: the call it is handed to (`anyio.run`, `fastapi.FastAPI`), qualified when dotted.
     to: str = ""
@@ -97,6 +101,9 @@ class Invocation:
     script: bool = False
     #: CALL: what the call returns is called at once (`self._session_factory()()`): nothing keeps it.
     result_called: bool = False
+    #: HANDED: what a call of `target` returns is handed on, not `target` itself
+    #: (`add_event_handler("startup", startup_app(app))` hands the closure `startup_app` returns).
+    result_handed: bool = False
     #: CALL: what the call needs of the parameters (see `ParameterRead.guard`): `self._pending()`
     #: under `if "pending" in include:` never runs for a caller that passes `include=[]`.
     guard: tuple[Condition, ...] = ()
@@ -394,6 +401,8 @@ class FunctionFacts:
     invocations: tuple[Invocation, ...] = ()
     #: The constant string each decorator call starts with (`@app.on_event("startup")`).
     decorator_arguments: tuple[str, ...] = ()
+    #: The function takes `**kwargs`: a call binds any keyword (see `ObjectSource.keywords`).
+    open_keywords: bool = False
     #: What the function reads off its parameters, and the parameters it hands to callees:
     #: the index composes them into what a callee reads off an object its caller passes.
     parameter_reads: tuple[ParameterRead, ...] = ()
@@ -901,6 +910,9 @@ class ObjectSource:
     handed: tuple[HandedObject, ...] = ()
     #: For CALL: what the call's arguments are known to be (see `Forward.flags`).
     flags: tuple[KnownArgument, ...] = ()
+    #: For CALL: the keywords the call passes by name. A callee that has none of that name (and
+    #: no `**kwargs`, nor a decorator that may take it) raises `TypeError`: the call gives nothing.
+    keywords: tuple[str, ...] = ()
     #: For RECEIVED: the parameter that holds the object.
     parameter: str = ""
     #: Parameters that hold the query's loader options (`session.get(M, key, options=options)`):

@@ -195,6 +195,21 @@ _OBJECT_STATEMENTS = frozenset({"select", "insert", "update", "delete"})
 _PARAMETER_KINDS = frozenset({SourceKind.INJECTED, SourceKind.RECEIVED})
 
 
+#: Decorators that keep the function's own signature.
+_PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod", "property", "abc.abstractmethod"})
+
+
+def _binds(function: FunctionFacts, keywords: tuple[str, ...]) -> bool:
+    """Whether a call passing these keywords by name can bind to the function: each names a
+    parameter, or the function takes `**kwargs`. A decorator may change the signature (a wrapper
+    that takes a keyword of its own): then nothing is known, and the call binds."""
+    if function.open_keywords or not keywords:
+        return True
+    if any(decorator not in _PLAIN_DECORATORS for decorator in function.decorators):
+        return True
+    return all(keyword in function.parameters for keyword in keywords)
+
+
 def _resolve_call(
     index: ProjectIndex,
     source: ObjectSource,
@@ -211,6 +226,8 @@ def _resolve_call(
         return None
     receiver = receiver_class(index, source.callee, caller)
     function = _override(index, function, caller, receiver)
+    if not _binds(function, source.keywords):
+        return None  # the call raises `TypeError` before the callee runs: it gives nothing
     if source.handed and position is None and function.returned_parameters:
         given = handed_back(index, source, function)
         if given is not None:

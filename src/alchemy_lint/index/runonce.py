@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from enum import Enum
 from typing import TYPE_CHECKING, NamedTuple
 
+from alchemy_lint.facts.invocations import APPLIED, LIFESPAN_HOOKS
 from alchemy_lint.facts.model import FileFacts, Invocation, InvocationKind
 from alchemy_lint.facts.values import Origin, StepKind
 from alchemy_lint.records import record
@@ -46,20 +47,6 @@ SERVING = frozenset({RunContext.IMPORT, RunContext.LIFESPAN, RunContext.APP_FACT
 
 #: Calls that run the callable handed to them once, as a program (`anyio.run(main)`).
 _RUNNERS = frozenset({"asyncio.run", "anyio.run", "trio.run", "uvloop.run", "typer.run", "asyncio.runners.run"})
-#: How frameworks are handed lifespan and startup hooks: keywords, event names, hook lists.
-_LIFESPAN_HOOKS = frozenset(
-    {
-        "lifespan",
-        "on_startup",
-        "startup",
-        "cleanup_ctx",
-        "before_serving",
-        "before_server_start",
-        "after_server_start",
-        "after_startup",
-        "lifespan_context",
-    }
-)
 #: Decorators that register a startup hook by their own name (`@app.before_serving`).
 _HOOK_DECORATORS = frozenset({"on_startup", "before_serving", "before_server_start", "after_startup", "lifespan"})
 #: Decorators that register one by an event name (`@app.on_event("startup")`, Sanic's `@app.listener(...)`).
@@ -183,11 +170,22 @@ class RunOnce:
         sites: dict[str, list[_Site]] = {}
         callback: set[str] = set()
         entries: dict[str, set[RunContext]] = {}
+        #: The nested functions each function returns, and the results of calls handed on.
+        returned: dict[str, list[str]] = {}
+        results_handed: list[Invocation] = []
+        #: The calls and callbacks test code makes (see `_tests_call`).
+        test_sites: dict[str, list[_Site]] = {}
+        test_callback: set[str] = set()
         for path in sorted(index.outlines):
             facts = index.outlines[path].merged
             invocations, functions = index.run_once_inputs(path)
+            in_tests = index.is_test_module(path)
+            calls, callbacks = (test_sites, test_callback) if in_tests else (sites, callback)
             for invocation in invocations:
-                self._edge(invocation, None, sites, callback, entries)
+                if invocation.kind is InvocationKind.HANDED and invocation.result_handed:
+                    results_handed.append(invocation)
+                else:
+                    self._edge(invocation, None, calls, callbacks, entries)
             migration = all(marker in facts.exports for marker in _MIGRATION_MARKERS)
             for function in functions:
                 entry = set(self._entry_contexts(function))
@@ -200,8 +198,45 @@ class RunOnce:
                 if entry:
                     entries.setdefault(function.qualname, set()).update(entry)
                 for invocation in function.invocations:
-                    self._edge(invocation, function.qualname, sites, callback, entries)
+                    if invocation.kind is InvocationKind.RETURNED:
+                        returned.setdefault(function.qualname, []).append(invocation.target)
+                    elif invocation.kind is InvocationKind.HANDED and invocation.result_handed:
+                        results_handed.append(invocation)
+                    else:
+                        self._edge(invocation, function.qualname, calls, callbacks, entries)
+        for invocation in results_handed:
+            # `add_event_handler("startup", startup_app(app))`: the hook is the closure returned.
+            context = self._handed_context(invocation)
+            for builder in self._callees(invocation):
+                for closure in returned.get(builder, ()):
+                    if context is not None:
+                        entries.setdefault(closure, set()).add(context)
+                    else:
+                        callback.add(closure)
+        self._tests_call(sites, callback, test_sites, test_callback)
         self._contexts = _derive({name: frozenset(found) for name, found in entries.items()}, sites, callback)
+
+    def _tests_call(
+        self,
+        sites: dict[str, list[_Site]],
+        callback: set[str],
+        test_sites: dict[str, list[_Site]],
+        test_callback: set[str],
+    ) -> None:
+        """Tests call the application's functions on their own (`await auto_install()` in a
+        test, a mock handed on): how often the application runs a function of its own that the
+        application calls too is what its own code says. Test code's calls count for test code,
+        and for what only tests call."""
+        index = self.index
+        applied = set(sites)
+
+        def counted(callee: str) -> bool:
+            return callee not in applied or index.is_test_module(index.function_paths.get(callee, ""))
+
+        for callee, found in test_sites.items():
+            if counted(callee):
+                sites.setdefault(callee, []).extend(found)
+        callback.update(callee for callee in test_callback if counted(callee))
 
     def _edge(
         self,
@@ -213,7 +248,7 @@ class RunOnce:
     ) -> None:
         for callee in self._callees(invocation):
             if invocation.kind is InvocationKind.HANDED:
-                context = _handed_context(invocation)
+                context = self._handed_context(invocation)
                 if context is not None:
                     entries.setdefault(callee, set()).add(context)
                 else:
@@ -260,21 +295,41 @@ class RunOnce:
         if function.fixture is not None:
             yield RunContext.FIXTURE
         for decorator in function.decorators:
-            canonical = index.canonical(decorator)
-            leaf = canonical.rsplit(".", 1)[-1]
-            if canonical in _MEMOISERS:
-                yield RunContext.MEMOISED
-            elif leaf in _HOOK_DECORATORS or (
-                leaf in _EVENT_DECORATORS and _LIFESPAN_HOOKS.intersection(function.decorator_arguments)
-            ):
-                yield RunContext.LIFESPAN
-            elif leaf in _CLI_DECORATORS and self._is_cli(canonical):
-                yield RunContext.CLI
+            context = self._decorated_context(decorator, function.decorator_arguments)
+            if context is not None:
+                yield context
         if any(
             invocation.kind is InvocationKind.CALL and index.canonical(invocation.target) in _APPLICATIONS
             for invocation in function.invocations
         ):
             yield RunContext.APP_FACTORY
+
+    def _handed_context(self, invocation: Invocation) -> RunContext | None:
+        if invocation.via.startswith(APPLIED):
+            # `cli.command(name="fill")(fill)`: as the decorator above the function would be, when
+            # it registers the function itself (`lru_cache()(build)` memoises a wrapper, which
+            # is what the code calls then; `build` is still called as it is elsewhere).
+            argument = invocation.via.removeprefix(APPLIED)
+            context = self._decorated_context(invocation.to, (argument,) if argument else ())
+            return None if context is RunContext.MEMOISED else context
+        if invocation.via in LIFESPAN_HOOKS:
+            return RunContext.LIFESPAN
+        if invocation.to in _RUNNERS:
+            return RunContext.SCRIPT
+        return None
+
+    def _decorated_context(self, decorator: str, arguments: tuple[str, ...]) -> RunContext | None:
+        """Why a function under `decorator` runs once, if it does (`arguments`: the constant
+        string each decorator call of the function starts with)."""
+        canonical = self.index.canonical(decorator)
+        leaf = canonical.rsplit(".", 1)[-1]
+        if canonical in _MEMOISERS:
+            return RunContext.MEMOISED
+        if leaf in _HOOK_DECORATORS or (leaf in _EVENT_DECORATORS and LIFESPAN_HOOKS.intersection(arguments)):
+            return RunContext.LIFESPAN
+        if leaf in _CLI_DECORATORS and self._is_cli(canonical):
+            return RunContext.CLI
+        return None
 
     def _is_cli(self, decorator: str) -> bool:
         """`@click.command()`, or `@cli.command()` on a click group or a typer application."""
@@ -334,14 +389,6 @@ def _dotted(origin: Origin) -> str:
             break
         parts.append(step.name)
     return ".".join(parts)
-
-
-def _handed_context(invocation: Invocation) -> RunContext | None:
-    if invocation.via in _LIFESPAN_HOOKS:
-        return RunContext.LIFESPAN
-    if invocation.to in _RUNNERS:
-        return RunContext.SCRIPT
-    return None
 
 
 __all__ = ["SERVING", "RunContext", "RunOnce", "RunOnceFunction", "RunOnceInputs", "run_once_inputs"]

@@ -56,19 +56,22 @@ _APPLICATION_WIDE = frozenset({Keeper.ATTRIBUTE, Keeper.APP_STATE, Keeper.GLOBAL
 
 
 def _global_factories(index: ProjectIndex, *, sync: bool = False) -> list[FactorySite]:
-    """Async session factories (sync ones with `sync`) built once and kept, in path order: at
-    module level, published as a global, stored on an application-wide holder, or returned
-    (yielded) by a run-once context.
+    """Async session factories (sync ones with `sync`) built once and kept: at module level,
+    published as a global, stored on an application-wide holder, or returned (yielded) by a
+    run-once context. Those at module level come first, then those built in functions, each in
+    path order: the one a module builds at import is the project's, and a command's or a
+    script's builder on its engine the second (whatever their paths' order).
 
     A factory built per call is ASA102's finding; a sync `sessionmaker` for sync code is another kind.
     """
-    return [
+    found = [
         site
         for site in index.factory_sites
         if index.is_async_factory_call(site.call) is not sync
         and not index.is_test_module(site.path)
         and _is_global(index, site.call)
     ]
+    return sorted(found, key=lambda site: site.call.scope is Scope.FUNCTION)
 
 
 def _is_global(index: ProjectIndex, call: ApiCall) -> bool:
