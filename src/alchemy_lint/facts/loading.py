@@ -232,6 +232,17 @@ _FILTERS = frozenset(
 _ATTRIBUTE_GETTERS = frozenset({"getattr", "hasattr"})
 
 
+def _whole_table(statement: _Statement) -> bool:
+    """`select(M)` built here with no criterion, join or offset: it gives the table's rows."""
+    return (
+        not statement.narrowed
+        and not statement.entities
+        and not statement.called
+        and statement.origin is None
+        and statement.constructor.rsplit(".", 1)[-1] == _SELECT
+    )
+
+
 def _parameter_statement(name: str, line: int) -> _Statement:
     """Whatever statement the caller passes as the parameter `name`."""
     return _Statement("", "", line, frozenset(), True, origin=StatementOrigin(parameter=name))
@@ -4305,6 +4316,8 @@ class _LoadingWalker:
             identity = statement.identity if statement.model and not statement.entities else None
             if statement.model and awaited:
                 self.requeried(ref.text, statement.model, env)
+                if _whole_table(statement):
+                    self.reread(ref.text, statement.model, env)
             if identity is not None:
                 self.key_names.add(_root(ref.text))
             if identity is not None and statement.exact and awaited:
@@ -4488,6 +4501,21 @@ class _LoadingWalker:
                 continue
             if any(e.method in EXPLICIT_EXPIRIES and e.reselected is None for e in value.expired):
                 env[name] = _answered(value, (model, ""), lambda e: e.method in EXPLICIT_EXPIRIES)
+
+    @staticmethod
+    def reread(session: str, model: str, env: _Env) -> None:
+        """A query of `session` that selects `model` with no criterion (`select(M)`, ordered or
+        limited at most): its rows are the table's, and an asyncio session turns every row it
+        gives into its object on the await, so an expired object of that model in the session
+        is repopulated, whatever expired it. A limit reads as the table's one row
+        (`select(Setting).limit(1)`, a singleton), or the same first rows the object was loaded
+        by; a query of one path only, or of another session, answers nothing."""
+        for name, value in list(env.items()):
+            if not isinstance(value, _Object) or not value.expired or value.stage is not None or value.path:
+                continue
+            if value.source.model != model or value.session_text != session:
+                continue
+            env[name] = _answered(value, (model, ""), lambda _: True)
 
     def learn(self, env: _Env, truthy: frozenset[str], falsy: frozenset[str]) -> None:
         """A path on which a test (or a filling call) tells these local names truthy or falsy:
