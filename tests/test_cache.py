@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.machinery
 import os
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from conftest import working_directory, write_project
 from alchemy_lint import cache as cache_module
 from alchemy_lint.cache import CACHE_DIR_ENV, CACHE_DIR_NAME, Cache
 from alchemy_lint.engine import CheckResult, RunOptions, check_paths
+from alchemy_lint.facts import model as model_module
 
 CLEAN_HANDLER = """\
 from app.db import SessionLocal
@@ -245,6 +247,11 @@ def test_a_file_outside_the_project_walk_named_on_the_command_line_is_checked_an
     assert second.stats.findings_computed == 0
 
 
+@pytest.mark.skipif(
+    (model_module.__file__ or "").endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)),
+    reason="a module compiled by mypyc keeps evaluated annotations (`tuple`, not `tuple[Origin, ...]`): "
+    "the layout is computed from the pure-Python build, which CI checks on the other Pythons",
+)
 def test_the_written_out_facts_layout_is_the_facts_types_layout() -> None:
     # When this fails, a facts or findings type changed shape: set FACTS_LAYOUT in cache.py to
     # the value computed here, so that no entry of the old shape is read into the new one.

@@ -396,6 +396,9 @@ class _ClassState:
 
 
 class _FactsBuilder(FastNodeVisitor):
+    #: `release` deletes them (a compiled class allows it only of attributes named here).
+    __deletable__ = ("reaches", "concurrency", "kept")
+
     def __init__(self, path: str, module: str, is_package: bool, source: bytes | str | None = None) -> None:
         self.path = path
         self.source = source
@@ -1210,13 +1213,27 @@ class _FactsBuilder(FastNodeVisitor):
                 ref = ValueRef(name, known, held) if known or held else None
                 function.values.bind(name, Binding(*where, ref, line, element))
 
-    visit_For = _visit_loop
-    visit_AsyncFor = _visit_loop
-    visit_While = _visit_loop
-    visit_ListComp = _visit_loop
-    visit_SetComp = _visit_loop
-    visit_DictComp = _visit_loop
-    visit_GeneratorExp = _visit_loop
+    # (Methods of their own, not aliases: mypyc compiles no assignment in a class body.)
+    def visit_For(self, node: ast.For) -> None:
+        self._visit_loop(node)
+
+    def visit_AsyncFor(self, node: ast.AsyncFor) -> None:
+        self._visit_loop(node)
+
+    def visit_While(self, node: ast.While) -> None:
+        self._visit_loop(node)
+
+    def visit_ListComp(self, node: ast.ListComp) -> None:
+        self._visit_loop(node)
+
+    def visit_SetComp(self, node: ast.SetComp) -> None:
+        self._visit_loop(node)
+
+    def visit_DictComp(self, node: ast.DictComp) -> None:
+        self._visit_loop(node)
+
+    def visit_GeneratorExp(self, node: ast.GeneratorExp) -> None:
+        self._visit_loop(node)
 
     # -- bindings --------------------------------------------------------------
 
@@ -2412,10 +2429,8 @@ class _FactsBuilder(FastNodeVisitor):
     def visit_Try(self, node: ast.Try) -> None:
         self._visit_try(node)
 
-    if sys.version_info >= (3, 11):  # `except*`
-
-        def visit_TryStar(self, node: ast.TryStar) -> None:
-            self._visit_try(node)
+    def visit_TryStar(self, node: _TryStatement) -> None:  # `except*` (3.11)
+        self._visit_try(node)
 
     def _visit_try(self, node: _TryStatement) -> None:
         function = self.function

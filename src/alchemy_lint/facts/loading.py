@@ -131,6 +131,8 @@ NEUTRAL_OPTIONS = frozenset(
         "noload",
     }
 )
+#: The same, and `Load`, the path object an option's chain may start from.
+_NEUTRAL_OR_LOAD = NEUTRAL_OPTIONS | {"Load"}
 _LOADER_MODULES = ("sqlalchemy", "sqlmodel")
 #: Statement methods that keep the selected entity.
 STATEMENT_METHODS = frozenset(
@@ -1716,7 +1718,7 @@ class _LoadingWalker:
         if not self.materialised:
             return ()
         found = dict(self.session_refs)
-        for name in sorted(self.parameters - self.received.keys() - found.keys()):
+        for name in sorted(self.parameters.difference(self.received, found)):
             ref = self.resolver.value_ref(
                 ast.Name(id=name, ctx=ast.Load(), lineno=node.lineno, col_offset=node.col_offset + 1)
             )
@@ -3356,7 +3358,7 @@ class _LoadingWalker:
                 return statement
             # `await update(db, user, values)`: a project function named like a statement
             # constructor (no model as its arguments): a project call like any other.
-        if leaf in LOADER_STRATEGIES or (leaf in (*NEUTRAL_OPTIONS, "Load") and qualname.startswith(_LOADER_MODULES)):
+        if leaf in LOADER_STRATEGIES or (leaf in _NEUTRAL_OR_LOAD and qualname.startswith(_LOADER_MODULES)):
             return self.loader_option(leaf, node)
         if awaited:
             self.expire_through(node, env)
@@ -3491,7 +3493,8 @@ class _LoadingWalker:
             type(node) is ast.Name
             and node.id in self.parameters
             and node.id not in self.rebound
-            and node.id not in ("cls", *_OWN_RECEIVERS)
+            and node.id != "cls"
+            and node.id not in _OWN_RECEIVERS
         ):
             return node.id
         return ""
@@ -3510,7 +3513,7 @@ class _LoadingWalker:
         if qualname is None or not qualname.startswith(_LOADER_MODULES):
             return None
         leaf = qualname.rsplit(".", 1)[-1]
-        if leaf == _SELECT or leaf in _DML or leaf in LOADER_STRATEGIES or leaf in (*NEUTRAL_OPTIONS, "Load"):
+        if leaf == _SELECT or leaf in _DML or leaf in LOADER_STRATEGIES or leaf in _NEUTRAL_OR_LOAD:
             return qualname
         return None
 
@@ -4520,7 +4523,8 @@ class _LoadingWalker:
     def learn(self, env: _Env, truthy: frozenset[str], falsy: frozenset[str]) -> None:
         """A path on which a test (or a filling call) tells these local names truthy or falsy:
         an expiry that needs a name truthy did not happen on a path where it is falsy."""
-        truthy = (truthy & self.guards) | (truthy & self.value_facts.keys()) | (truthy & self.empty_texts.keys())
+        # (Method forms: a frozenset and a dict's keys make a `set`, which typeshed calls a frozenset.)
+        truthy = (truthy & self.guards) | truthy.intersection(self.value_facts) | truthy.intersection(self.empty_texts)
         known = _truthy(env)
         if not falsy.isdisjoint(self.truth_names):
             # (Only a name once known truthy can have an expiry hang on it.)
@@ -4549,7 +4553,7 @@ class _LoadingWalker:
     def learn_filled(self, env: _Env, texts: frozenset[str]) -> None:
         """A path on which a test finds these collections not empty: what was made where one
         was empty is not on it."""
-        falsy = frozenset(empty_key(text) for text in texts) & self.empty_texts.keys()
+        falsy = frozenset(empty_key(text) for text in texts).intersection(self.empty_texts)
         if falsy:
             self.learn(env, frozenset(), falsy)
 

@@ -10,7 +10,17 @@ import ast
 from collections import deque
 from collections.abc import Callable, Iterator
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
+
+_Class = TypeVar("_Class")
+
+try:  # mypyc reads the decorator when it compiles (mypy brings the package); nothing else does
+    from mypy_extensions import mypyc_attr
+except ImportError:  # pragma: no cover (a pure-Python install without mypy)
+
+    def mypyc_attr(**_: object) -> Callable[[_Class], _Class]:  # type: ignore[misc]
+        return lambda cls: cls
+
 
 #: Fields that never hold a node, in any node class: not worth a `getattr` per node.
 _SCALAR_FIELDS = frozenset(
@@ -123,6 +133,7 @@ def parent_map(root: ast.AST) -> dict[ast.AST, ast.AST]:
     return parents
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # (the tests compare it with `ast.NodeVisitor`)
 class FastNodeVisitor:
     """Visits like `ast.NodeVisitor`, minus the cost of nodes that cannot reach a handler.
 
