@@ -1,7 +1,8 @@
 """Pure Python by default. With `ALCHEMY_LINT_COMPILE=1` in the environment, the modules that
 a cold check spends its time in (the facts layer and the name resolver) are compiled with mypyc
 into C extensions beside the pure-Python package; the rest stays interpreted. See the README's
-"Speed" paragraph and `build_support/alchemy_build.py`, which brings mypy into the build."""
+"A compiled build" (under "Performance and cache") and `build_support/alchemy_build.py`, which
+brings mypy into the build."""
 
 from __future__ import annotations
 

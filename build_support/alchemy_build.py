@@ -22,7 +22,7 @@ def _compiling() -> bool:
 
 
 # (setuptools answers these by running `setup.py`, which needs mypyc when compiling: the
-# compiled build asks for mypy and nothing else, setuptools being in `build-system.requires`.)
+# compiled build asks for COMPILER only, setuptools being in `build-system.requires`.)
 def get_requires_for_build_wheel(config_settings: dict[str, str | list[str]] | None = None) -> list[str]:
     return COMPILER if _compiling() else _setuptools.get_requires_for_build_wheel(config_settings)
 
