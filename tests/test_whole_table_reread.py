@@ -1,7 +1,8 @@
-"""ASA302 after a query of the object's whole table: `select(M)` with no criterion, join or
-offset (ordered, or limited to the table's first rows at most). An asyncio session turns every
+"""ASA302 after a query of the object's whole table: `select(M)` with no criterion, join, offset
+or limit (ordered at most). An asyncio session turns every
 row it gives into its object on the await, so an expired object of that model in the session is
-repopulated. A query with a criterion, of another model, or on one path only leaves it expired.
+repopulated. A query with a criterion or a limit, of another model, streamed, or on one path only leaves
+it expired.
 Linted, then run against real SQLAlchemy with aiosqlite."""
 
 from __future__ import annotations
@@ -35,16 +36,6 @@ async def main() -> str:
         await session.scalars(select(User).order_by(User.id.desc()))
         return user.name
 """,
-    "the_same_first_row_again": """\
-async def main() -> str:
-    async with SessionLocal() as session:
-        first = (await session.scalars(select(User).order_by(User.id).limit(1))).first()
-        assert first is not None
-        await session.rollback()
-        again = (await session.scalars(select(User).order_by(User.id).limit(1))).first()
-        assert again is not None
-        return first.name + again.name
-""",
 }
 
 EXPIRED = {
@@ -64,6 +55,24 @@ async def main() -> str:
         assert user is not None
         await session.rollback()
         await session.scalars(select(Order))
+        return user.name  # ASA302
+""",
+    "a_limit_that_skips_its_row": """\
+async def main() -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, 2)
+        assert user is not None
+        await session.rollback()
+        await session.scalars(select(User).order_by(User.id).limit(1))
+        return user.name  # ASA302
+""",
+    "a_stream_not_read_yet": """\
+async def main() -> str:
+    async with SessionLocal() as session:
+        user = await session.get(User, 2)
+        assert user is not None
+        await session.rollback()
+        await session.stream_scalars(select(User))
         return user.name  # ASA302
 """,
     "on_one_path": """\

@@ -234,10 +234,15 @@ _FILTERS = frozenset(
 _ATTRIBUTE_GETTERS = frozenset({"getattr", "hasattr"})
 
 
+#: Session methods whose await fetches no row.
+_STREAMS = frozenset({"stream", "stream_scalars"})
+
+
 def _whole_table(statement: _Statement) -> bool:
-    """`select(M)` built here with no criterion, join or offset: it gives the table's rows."""
+    """`select(M)` built here with no criterion, join, offset or limit: it gives the table's rows."""
     return (
         not statement.narrowed
+        and not statement.limited
         and not statement.entities
         and not statement.called
         and statement.origin is None
@@ -371,6 +376,8 @@ class _Statement:
     origin: StatementOrigin | None = None
     #: Parameters that hold its loader options (see `ObjectSource.loader_parameters`).
     loader_parameters: tuple[str, ...] = ()
+    #: `limit(n)` applied: the rows may not be all of those the criteria give.
+    limited: bool = False
     #: Only what a project call returned, no statement method applied yet: maybe a statement,
     #: maybe anything else (a session, a repository), so everything else reads it as unknown.
     called: bool = False
@@ -4319,7 +4326,8 @@ class _LoadingWalker:
             identity = statement.identity if statement.model and not statement.entities else None
             if statement.model and awaited:
                 self.requeried(ref.text, statement.model, env)
-                if _whole_table(statement):
+                # (`stream()` fetches no row on the await: its rows populate nothing yet.)
+                if _whole_table(statement) and method not in _STREAMS:
                     self.reread(ref.text, statement.model, env)
             if identity is not None:
                 self.key_names.add(_root(ref.text))
@@ -4507,12 +4515,12 @@ class _LoadingWalker:
 
     @staticmethod
     def reread(session: str, model: str, env: _Env) -> None:
-        """A query of `session` that selects `model` with no criterion (`select(M)`, ordered or
-        limited at most): its rows are the table's, and an asyncio session turns every row it
-        gives into its object on the await, so an expired object of that model in the session
-        is repopulated, whatever expired it. A limit reads as the table's one row
-        (`select(Setting).limit(1)`, a singleton), or the same first rows the object was loaded
-        by; a query of one path only, or of another session, answers nothing."""
+        """A query of `session` that selects `model` with no criterion (`select(M)`, ordered at
+        most): its rows are the table's, and an asyncio session turns every row it gives into
+        its object on the await, so an expired object of that model in the session is
+        repopulated, whatever expired it. A limit may skip the object's row, and a stream
+        fetches nothing on the await: neither answers, nor does a query of one path only or of
+        another session."""
         for name, value in list(env.items()):
             if not isinstance(value, _Object) or not value.expired or value.stage is not None or value.path:
                 continue
@@ -4633,7 +4641,7 @@ class _LoadingWalker:
         if method == "limit" and len(node.args) == 1:
             count = node.args[0]
             if type(count) is ast.Constant and type(count.value) is int and count.value > 0:
-                return statement
+                return replace(statement, limited=True)
         criteria: list[tuple[str, str] | None] = []
         if method in ("where", "filter") and statement.constructor.rsplit(".", 1)[-1] == _SELECT:
             criteria = [self.criterion(argument, statement.model) for argument in node.args]
