@@ -22,7 +22,7 @@ SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
 
 #: A base whose classmethod gets the row of the class it is called on by key.
 MODELS = """\
-from typing import Self
+from typing_extensions import Self
 
 from sqlalchemy import ForeignKey
 from sqlalchemy.ext.asyncio import AsyncSession
