@@ -14,37 +14,8 @@ from pathlib import Path
 
 import pytest
 from conftest import findings_in, write_project
+from test_handed_call_lists import DATABASE, MODELS
 from test_loading_runtime import run_example
-
-MODELS = """\
-from sqlalchemy import ForeignKey
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class User(Base):
-    __tablename__ = "users"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str]
-
-
-class Member(Base):
-    __tablename__ = "members"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    user: Mapped[User] = relationship()
-"""
-
-DATABASE = """\
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
-from sqlalchemy.pool import StaticPool
-
-engine = create_async_engine("sqlite+aiosqlite://", poolclass=StaticPool)
-SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
-"""
 
 SERVICE = """\
 from sqlalchemy import select
