@@ -323,3 +323,58 @@ def test_a_record_is_hashed_once_and_its_hash_never_pickled() -> None:
     again = pickle.loads(before)
     assert again == item and hash(again) == hash(item)
     assert _Keyed.__mro__[1].__name__ == "_HashSlot" and not hasattr(again, "__dict__")
+
+
+def test_records_of_one_shape_compile_each_method_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import alchemy_lint.records as records
+
+    for template in (records._INIT, records._SETSTATE, records._EQ, records._HASH, records._REPLACE):
+        monkeypatch.setattr(template, "_compiled", {})  # nothing compiled before this test
+    compiled: list[str] = []
+
+    def counted_exec(source: str, namespace: dict[str, Any]) -> None:
+        compiled.append(source.split("(", 1)[0])
+        exec(source, namespace)
+
+    monkeypatch.setattr(records, "exec", counted_exec, raising=False)
+
+    @record
+    class First:
+        a: int
+        b: int
+        c: list[int] = dataclasses.field(default_factory=list, hash=False)
+        d: int = 1
+        e: int = 2
+        f: int = 3
+        g: int = 4
+
+    @record
+    class Second:
+        one: str
+        two: str
+        three: list[str] = dataclasses.field(default_factory=list, hash=False)
+        four: str = "4"
+        five: str = "5"
+        six: str = "6"
+        seven: str = "7"
+
+    first, second = First(1, 2, d=9), Second("1", "2", seven="x")
+    assert (first.a, first.b, first.c, first.d, first.g) == (1, 2, [], 9, 4)
+    assert (second.one, second.three, second.four, second.seven) == ("1", [], "4", "x")
+    assert First(1, 2).c is not First(1, 2).c  # a new list per object, as `default_factory` says
+    assert replace(second, two="b") == Second("1", "b", seven="x") != second
+    assert hash(replace(first, d=1)) == hash(First(1, 2)) and hash(second) == hash(Second("1", "2", seven="x"))
+    rebuilt = object.__new__(Second)
+    rebuilt.__setstate__(second.__getstate__())  # type: ignore[attr-defined]
+    assert rebuilt == second
+    methods = ("def __init__", "def __setstate__", "def __eq__", "def __hash__", "def __replace__")
+    assert [compiled.count(method) for method in methods] == [1, 1, 1, 1, 1]
+
+
+def test_a_record_whose_field_without_default_follows_one_with_a_default_is_refused() -> None:
+    with pytest.raises(TypeError, match="'late' follows default argument"):
+
+        @record
+        class _Unordered:
+            early: int = 0
+            late: int  # type: ignore[misc]
