@@ -167,6 +167,7 @@ STATEMENT_METHODS = frozenset(
         "on_conflict_do_nothing",
         "on_conflict_do_update",
         "returning",
+        "add_columns",
     }
 ) - {"union"}
 #: Statement constructors: `select` returns entities; DML returns them only with `returning()`.
@@ -3584,17 +3585,24 @@ class _LoadingWalker:
             # `select(orm_class)` in a generic helper: the class its caller passes.
             origin = StatementOrigin(model_parameter=parameter)
             return _Statement("", qualname, node.lineno, frozenset(), True, objects=leaf not in _DML, origin=origin)
-        models: list[str] = []
-        for position, argument in enumerate(node.args):
-            model = qualify(argument, self.resolver.table) if dotted_parts(argument) is not None else None
-            if model is None and (position == 0 or leaf in _DML):
-                return None
-            # (A further column that is no dotted name, `creator.id.label("by")`, holds no object
-            # but keeps the row's positions.)
-            models.append(model or "")
+        first = qualify(node.args[0], self.resolver.table) if dotted_parts(node.args[0]) is not None else None
+        if first is None:
+            return None
+        further = self.row_positions(node.args[1:])
         if leaf in _DML:
-            return _Statement(models[0], qualname, node.lineno, frozenset(), True, objects=False)
-        return _Statement(models[0], qualname, node.lineno, frozenset(), True, entities=tuple(models[1:]))
+            if "" in further:
+                return None
+            return _Statement(first, qualname, node.lineno, frozenset(), True, objects=False)
+        return _Statement(first, qualname, node.lineno, frozenset(), True, entities=further)
+
+    def row_positions(self, columns: Sequence[ast.expr]) -> tuple[str, ...]:
+        """What each further column of a select puts in its rows: the model or column a dotted
+        name qualifies to, "" for any other expression (`creator.id.label("by")`,
+        `func.count()`), which holds no object but keeps the positions after it."""
+        return tuple(
+            (qualify(column, self.resolver.table) if dotted_parts(column) is not None else None) or ""
+            for column in columns
+        )
 
     # -- objects handed to callees -------------------------------------------------------
 
@@ -4126,6 +4134,10 @@ class _LoadingWalker:
         if method not in STATEMENT_METHODS:
             return None
         statement = replace(statement, called=False) if statement.called else statement
+        if method == "add_columns":
+            # `select(Episode).add_columns(func.count().over())`: the same rows, each now a Row
+            # whose first position is the entity (`row[0]`, `for episode, total in rows`).
+            return replace(statement, entities=(*statement.entities, *self.row_positions(node.args)))
         if method not in _SAME_ROWS:
             statement = self.narrowed(statement, method, node)
         if method == "returning":
