@@ -419,7 +419,10 @@ FACTORY_NOT_GLOBAL = Rule(
         "result a function that does not run once calls at once, keeping nothing (a service method "
         "opening `self._session_factory()()`, or one that calls it with no argument, holds the result "
         "in a local name and calls that: `factory = build_factory()` and `async with factory() as "
-        "session:`), builds a factory on every call and is reported. A factory called with no "
+        "session:`), builds a factory on every call and is reported; so does one handed arguments "
+        "(`pool = make_pool(config)`) when the builder makes the engine it binds as well, since no "
+        "caller chose that engine (a builder handed its caller's engine stays the caller's to judge). "
+        "A factory called with no "
         "argument at all (no bind, no option) "
         "configures nothing and is not judged: it serves as a carrier of session events or as "
         "another factory's `sync_session_class`." + TESTS_NOT_JUDGED
