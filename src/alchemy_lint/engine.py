@@ -43,7 +43,7 @@ from alchemy_lint.profile import Profile
 from alchemy_lint.records import record
 from alchemy_lint.relevance import CachedRelevance
 from alchemy_lint.resolve import ModuleNames, module_name_for
-from alchemy_lint.roots import ROOT_MARKERS, find_project_root, imported_root_name, is_project_root
+from alchemy_lint.roots import find_project_root, imported_root_name, is_project_root, marks_project
 from alchemy_lint.sourcefile import read_bounded, read_error_text
 from alchemy_lint.sources import (
     SourceChanged,
@@ -230,7 +230,7 @@ def _is_nested(listing: _Listing, folder: str) -> bool:
     """`_is_nested_project`, from the folder's listing (or by stat when it cannot be listed)."""
     if listing.error is not None:
         return _is_nested_project(Path(folder))
-    return any(listing.holds(marker) for marker in ROOT_MARKERS)
+    return marks_project(listing.holds)
 
 
 def python_files(

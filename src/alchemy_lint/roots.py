@@ -1,4 +1,5 @@
-"""Where a project starts: the nearest folder with a pyproject.toml, setup.cfg, setup.py or .git.
+"""Where a project starts: the nearest folder with a pyproject.toml, setup.cfg, setup.py (not in a
+package) or .git.
 
 The engine, the flake8 plugin, the fixes and the language server all group files by it.
 """
@@ -8,10 +9,21 @@ from __future__ import annotations
 import keyword
 import os
 import re
-from collections.abc import Container, Iterable
+from collections.abc import Callable, Container, Iterable
 from pathlib import Path
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+#: A marker that is also a plain module name: in a package (a folder with `__init__.py`) it is one
+#: of the package's modules (`app/db/setup.py`, which sets the database up), not a project's.
+_MODULE_MARKER = "setup.py"
+
+
+def marks_project(present: Callable[[str], bool]) -> bool:
+    """Whether a folder whose entries `present` tells is a project root: it holds a marker, and
+    not only a `setup.py` beside an `__init__.py`."""
+    return any(present(marker) for marker in ROOT_MARKERS if marker != _MODULE_MARKER) or (
+        present(_MODULE_MARKER) and not present("__init__.py")
+    )
 
 
 def find_project_root(path: Path) -> Path:
@@ -25,7 +37,7 @@ def find_project_root(path: Path) -> Path:
 
 
 def is_project_root(folder: Path) -> bool:
-    return any((folder / marker).exists() for marker in ROOT_MARKERS)
+    return marks_project(lambda name: (folder / name).exists())
 
 
 def imported_root_name(root: Path, sources: Iterable[bytes]) -> str | None:

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from alchemy_lint.roots import ROOT_MARKERS
+from alchemy_lint.roots import is_project_root
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -45,7 +45,7 @@ def sibling_projects(root: Path) -> list[Path]:
             continue
         if real == root or real.is_relative_to(root) or root.is_relative_to(real):
             continue
-        if real.is_dir() and any((real / marker).exists() for marker in ROOT_MARKERS):
+        if real.is_dir() and is_project_root(real):
             found.setdefault(real, None)
     return list(found)
 

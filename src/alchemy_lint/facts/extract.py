@@ -305,6 +305,8 @@ class _FunctionState:
     enclosing: list[ast.stmt] = field(default_factory=list)
     #: Local names bound to a call given no argument (`factory = build_factory()`), by line.
     argless_results: set[tuple[str, int]] = field(default_factory=set)
+    #: Those bound from a call given arguments (`pool = make(url)`, see `Invocation.result_argued`).
+    argued_results: set[tuple[str, int]] = field(default_factory=set)
     #: The loops around the current point (a binding inside one is one value per iteration).
     loops: list[ast.AST] = field(default_factory=list)
     #: Relationship paths that an `or` reads only where their foreign key is empty
@@ -1329,14 +1331,9 @@ class _FactsBuilder(FastNodeVisitor):
 
     def _visit_value(self, value: ast.expr, target: ast.expr | None) -> None:
         call = value.value if type(value) is ast.Await else value
-        if (
-            self.function is not None
-            and type(target) is ast.Name
-            and type(call) is ast.Call
-            and not call.args
-            and not call.keywords
-        ):
-            self.function.argless_results.add((target.id, target.lineno))
+        if self.function is not None and type(target) is ast.Name and type(call) is ast.Call:
+            bound = self.function.argued_results if call.args or call.keywords else self.function.argless_results
+            bound.add((target.id, target.lineno))
         self._assign_target = (
             (self._published_name(target) or self._stored_attribute(target)) if type(value) is ast.Call else None
         )
@@ -1769,15 +1766,20 @@ class _FactsBuilder(FastNodeVisitor):
     def _record_local_result_called(self, function: _FunctionState, func: ast.Name) -> None:
         """`factory = build_factory()` then `factory()`: the builder's result is called through a
         local name (only a name bound in this function: a parameter or an outer value is kept by
-        someone else). Only a builder given no argument: one handed an engine builds the factory
-        for the engine its caller chose, which may be one made for this call as well (a task
-        that runs its own event loop)."""
+        someone else). A builder given arguments is recorded apart (`result_argued`): one handed an
+        engine builds the factory for the engine its caller chose, which may be one made for this
+        call as well (a task that runs its own event loop); the index asks whether the builder makes
+        the engine itself."""
         binding = self._binding(function, func)
-        if binding is None or binding.ref is None or (func.id, binding.line) not in function.argless_results:
+        if binding is None or binding.ref is None:
+            return
+        key = (func.id, binding.line)
+        argued = key in function.argued_results
+        if not argued and key not in function.argless_results:
             return
         for origin in binding.ref.origins:
             if origin.kind is OriginKind.NAME and len(origin.steps) == 1 and origin.steps[0].kind is StepKind.CALL:
-                self.invocations.on_local_result_called(origin.name, in_loop=self.loop_depth > 0)
+                self.invocations.on_local_result_called(origin.name, in_loop=self.loop_depth > 0, argued=argued)
 
     @staticmethod
     def _binding(function: _FunctionState, name: ast.Name) -> Binding | None:

@@ -46,7 +46,7 @@ APPLIED = "@"
 
 
 #: An edge while the walk runs: the fields of `Invocation`, as a tuple (cheap to hash).
-_Edge = tuple[str, InvocationKind, bool, str, str, bool, bool, bool, bool]
+_Edge = tuple[str, InvocationKind, bool, str, str, bool, bool, bool, bool, bool]
 
 
 @dataclass(slots=True)
@@ -136,7 +136,9 @@ class InvocationRecorder:
         if callee is not None and not callee_outside:
             # A call in a lambda runs when the lambda is called, not here: it is handed on.
             kind = InvocationKind.HANDED if in_lambda else InvocationKind.CALL
-            scope.add((callee, kind, in_loop, "", "", published and not in_lambda, script, result_called, False), guard)
+            scope.add(
+                (callee, kind, in_loop, "", "", published and not in_lambda, script, result_called, False, False), guard
+            )
         if qualname is not None and (callee_outside if qualname is callee else self._outside_project(qualname)):
             return  # `select(User)`, `logging.getLogger(name)`: nothing of the project is called later
         keywords = node.keywords
@@ -154,7 +156,9 @@ class InvocationRecorder:
                 if via is None:
                     via = _event_name(node)
                 keyword = keywords[position - len(args)].arg if position >= len(args) else None
-                scope.add((target, InvocationKind.HANDED, in_loop, keyword or via, to, False, script, False, False))
+                scope.add(
+                    (target, InvocationKind.HANDED, in_loop, keyword or via, to, False, script, False, False, False)
+                )
 
     def _hand_result(
         self,
@@ -178,7 +182,7 @@ class InvocationRecorder:
         if builder is None or self._outside_project(builder):
             return
         to = qualname or (node.func.id if type(node.func) is ast.Name else "")
-        scope.add((builder, InvocationKind.HANDED, in_loop, via, to, False, script, False, True))
+        scope.add((builder, InvocationKind.HANDED, in_loop, via, to, False, script, False, True, False))
 
     def on_return(self, value: ast.expr | None) -> None:
         """`return start_app`, a function nested in this one: a caller that hands the call's
@@ -188,16 +192,17 @@ class InvocationRecorder:
         scope = self.scopes[-1]
         nested = scope.nested.get(value.id)
         if nested is not None and len(scope.found) < _MAX_PER_FUNCTION:
-            scope.add((nested, InvocationKind.RETURNED, False, "", "", False, False, False, False))
+            scope.add((nested, InvocationKind.RETURNED, False, "", "", False, False, False, False, False))
 
-    def on_local_result_called(self, callee: str, *, in_loop: bool) -> None:
+    def on_local_result_called(self, callee: str, *, in_loop: bool, argued: bool = False) -> None:
         """`factory = make()`, then `factory()` in the same function: the result of `make()` is
-        called here and is held by a local name that dies with the call, as in `make()()`."""
+        called here and is held by a local name that dies with the call, as in `make()()`. With
+        `argued`, the call passed arguments (`pool = make(url)`): recorded apart."""
         if not self.scopes or self._outside_project(callee):
             return
         found = self.scopes[-1].found
         if len(found) < _MAX_PER_FUNCTION:
-            self.scopes[-1].add((callee, InvocationKind.CALL, in_loop, "", "", False, False, True, False))
+            self.scopes[-1].add((callee, InvocationKind.CALL, in_loop, "", "", False, False, not argued, False, argued))
 
 
 def _hands_on(args: list[ast.expr], keywords: list[ast.keyword]) -> bool:

@@ -3191,7 +3191,7 @@ class _LoadingWalker:
                 owner = env.get(func.value.value.id)
                 if isinstance(owner, _Object) and owner.stage is None:
                     self.changed(owner, env)
-        library = self.library_name(func, env)
+        library = self.library_name(func, env) or self.module_class(func, env)
         kept = self.kept_class(node) if not awaited else ""
         if kept:
             # `self.model(**data)`, `self.model.model_validate(data)` in a generic repository: a new
@@ -3524,6 +3524,16 @@ class _LoadingWalker:
         if leaf == _SELECT or leaf in _DML or leaf in LOADER_STRATEGIES or leaf in _NEUTRAL_OR_LOAD:
             return qualname
         return None
+
+    def module_class(self, func: ast.expr, env: _Env) -> str | None:
+        """`models.Order(...)`: a class reached through the module an import bound, called as a
+        bare `Order(...)` is (a new object, of a model when the class is one)."""
+        if type(func) is not ast.Attribute or type(func.value) is not ast.Name or not func.attr[:1].isupper():
+            return None
+        head = func.value.id
+        if not head[:1].islower() or head in env or head in self.rebound or head in _OWN_RECEIVERS:
+            return None
+        return qualify(func, self.resolver.table)
 
     def _options_parameter(self, node: ast.Call) -> str | None:
         """The parameter a `get()` takes its `options=` from, as the caller passed it."""

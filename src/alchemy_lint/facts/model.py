@@ -104,6 +104,10 @@ class Invocation:
     #: HANDED: what a call of `target` returns is handed on, not `target` itself
     #: (`add_event_handler("startup", startup_app(app))` hands the closure `startup_app` returns).
     result_handed: bool = False
+    #: CALL: what the call returns is held by a local name and called (`pool = make(url)`, then
+    #: `pool()`), as `result_called` says of a call given no argument, but the call passes some: the
+    #: builder may make the factory for an engine its caller chose (see `RunOnce.callers`).
+    result_argued: bool = False
     #: CALL: what the call needs of the parameters (see `ParameterRead.guard`): `self._pending()`
     #: under `if "pending" in include:` never runs for a caller that passes `include=[]`.
     guard: tuple[Condition, ...] = ()

@@ -127,6 +127,7 @@ class RunOnce:
         self.index = index
         self._contexts: dict[str, frozenset[RunContext]] = {}
         self._callers: dict[str, tuple[str, ...]] | None = None
+        self._argued_callers: dict[str, tuple[str, ...]] = {}
         if known is not None:
             self._contexts = known
         else:
@@ -146,22 +147,31 @@ class RunOnce:
     def runs_once(self, qualname: str | None) -> bool:
         return bool(self.contexts(qualname))
 
-    def callers(self, qualname: str) -> tuple[str, ...]:
+    def callers(self, qualname: str, *, argued: bool = False) -> tuple[str, ...]:
         """The project functions that call `qualname` and call what it returns at once
         (`self._session_factory()()`: nothing keeps it), in path order: read off every file's
         run-once inputs the first time it is asked (a rare question: only a builder that returns
-        a session factory asks it)."""
+        a session factory asks it). With `argued`, also those that hold what a call given
+        arguments returns in a local name and call that (`pool = make(url)`, then `pool()`)."""
         if self._callers is None:
             index = self.index
             found: dict[str, dict[str, None]] = {}
+            argued_found: dict[str, dict[str, None]] = {}
             for path in sorted(index.outlines):
                 for function in index.run_once_inputs(path)[1]:
                     for invocation in function.invocations:
-                        if invocation.kind is InvocationKind.CALL and invocation.result_called:
+                        if invocation.kind is not InvocationKind.CALL:
+                            continue
+                        if invocation.result_called or invocation.result_argued:
+                            into = found if invocation.result_called else argued_found
                             for callee in self._callees(invocation):
-                                found.setdefault(callee, {})[function.qualname] = None
+                                into.setdefault(callee, {})[function.qualname] = None
             self._callers = {callee: tuple(names) for callee, names in found.items()}
-        return self._callers.get(qualname, ())
+            self._argued_callers = {callee: tuple(names) for callee, names in argued_found.items()}
+        plain = self._callers.get(qualname, ())
+        if not argued:
+            return plain
+        return tuple(dict.fromkeys((*plain, *self._argued_callers.get(qualname, ()))))
 
     # -- the fixpoint --------------------------------------------------------------
 

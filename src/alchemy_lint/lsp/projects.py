@@ -29,7 +29,7 @@ from alchemy_lint.findings import Finding
 from alchemy_lint.index import ProjectIndex
 from alchemy_lint.records import record
 from alchemy_lint.resolve import ModuleNames
-from alchemy_lint.roots import ROOT_MARKERS, find_project_root
+from alchemy_lint.roots import find_project_root, is_project_root
 from alchemy_lint.rules import check_selectors
 from alchemy_lint.sources import read_source_file
 
@@ -185,7 +185,7 @@ class ProjectCache:
         # New settings can change what is excluded and which modules are models: the project is
         # read again. Facts do not depend on the settings, so open buffers keep theirs, also
         # across a configuration error (raised before this) until the configuration is fixed.
-        loose = not any((root / marker).exists() for marker in ROOT_MARKERS)
+        loose = not is_project_root(root)
         disk = _loose_folder(root, settings) if loose else read_project(root, settings, PROJECT_OPTIONS)
         project = EditorProject(root, settings, stamp, disk)
         if previous is not None:

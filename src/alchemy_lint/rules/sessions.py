@@ -9,12 +9,12 @@ from collections.abc import Iterator
 
 from alchemy_lint.catalogue import FixSafety
 from alchemy_lint.facts.model import ApiCall, Keeper, Scope
-from alchemy_lint.facts.values import Origin, OriginKind, ValueRef
+from alchemy_lint.facts.values import Origin, OriginKind, Step, StepKind, ValueRef
 from alchemy_lint.findings import Finding
 from alchemy_lint.index import EngineRef, FactorySite, ProjectAnalysis, ProjectIndex, ValueKind
 from alchemy_lint.rules.base import Example, FileContext, Rule
 from alchemy_lint.rules.scaffolding import DB_METHODS, DB_MODULE, ENGINE_MODULE
-from alchemy_lint.sqlalchemy_api import Api
+from alchemy_lint.sqlalchemy_api import Api, known_api
 
 ASYNC_DOCS = "https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html"
 SESSION_BASICS = "https://docs.sqlalchemy.org/en/20/orm/session_basics.html"
@@ -363,14 +363,17 @@ def _built_per_call(index: ProjectIndex, call: ApiCall) -> str | None:
         return f"inside function {name}()"
     if call.in_loop:
         return "inside a loop"
-    if call.returned and call.assigned_to is None and call.kept is None:
-        # A builder that hands the factory to its caller: a caller that runs per call (a route,
-        # a service method opening `self._session_factory()()`) builds one per call through it.
+    if call.assigned_to is None and (call.kept is None if call.returned else call.kept is Keeper.RETURNED):
+        # A builder that hands the factory to its caller (`return async_sessionmaker(...)`, or
+        # through a local name): a caller that runs per call (a route, a service method opening
+        # `self._session_factory()()`) builds one per call through it. One that makes its engine
+        # too is judged so whatever its caller hands it (`pool = make_pool(config)`): no caller
+        # chose the engine, each call makes a new one.
         run_once = index.run_once
         caller = next(
             (
                 found
-                for found in run_once.callers(call.function)
+                for found in run_once.callers(call.function, argued=_binds_own_engine(call))
                 if not run_once.runs_once(found) and not index.is_test_module(index.function_paths.get(found, ""))
             ),
             None,
@@ -378,6 +381,17 @@ def _built_per_call(index: ProjectIndex, call: ApiCall) -> str | None:
         if caller is not None:
             return f"inside function {name}(), which {caller.rsplit('.', 1)[-1]}() calls on every run"
     return None
+
+
+def _binds_own_engine(call: ApiCall) -> bool:
+    """The factory is bound to an engine its function makes (`async_sessionmaker(engine)` after
+    `engine = create_async_engine(url)` there)."""
+    return bool(call.bind) and all(
+        origin.kind is OriginKind.NAME
+        and origin.steps == (Step(StepKind.CALL),)
+        and known_api(origin.name) in (Api.CREATE_ASYNC_ENGINE, Api.CREATE_ENGINE)
+        for origin in call.bind
+    )
 
 
 FACTORY_NOT_GLOBAL = Rule(
@@ -405,7 +419,10 @@ FACTORY_NOT_GLOBAL = Rule(
         "result a function that does not run once calls at once, keeping nothing (a service method "
         "opening `self._session_factory()()`, or one that calls it with no argument, holds the result "
         "in a local name and calls that: `factory = build_factory()` and `async with factory() as "
-        "session:`), builds a factory on every call and is reported. A factory called with no "
+        "session:`), builds a factory on every call and is reported; so does one handed arguments "
+        "(`pool = make_pool(config)`) when the builder makes the engine it binds as well, since no "
+        "caller chose that engine (a builder handed its caller's engine stays the caller's to judge). "
+        "A factory called with no "
         "argument at all (no bind, no option) "
         "configures nothing and is not judged: it serves as a carrier of session events or as "
         "another factory's `sync_session_class`." + TESTS_NOT_JUDGED
