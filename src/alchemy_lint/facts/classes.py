@@ -374,7 +374,7 @@ def _table_of(column: ast.expr) -> str | None:
     return parts[-2] if parts is not None and len(parts) >= 2 else None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class _DeleteCascade:
     """What `Session.delete()` of an owner does along one relationship: None where unknown."""
 

@@ -101,7 +101,7 @@ class Builder(Protocol):
     def flow_of(self, function: ast.AST) -> Flow: ...
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class _PendingSpawn:
     entry: str
     node: ast.Call
@@ -119,7 +119,7 @@ class _PendingSpawn:
     started: list[ast.expr] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class _FunctionRecord:
     function: ast.AST
     end_line: int

@@ -287,7 +287,7 @@ def _vague(argument: ast.arg, targets: tuple[str, ...]) -> bool:
     return bool(targets) and all(target in _VAGUE_ANNOTATIONS for target in targets)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class _FunctionState:
     qualname: str
     class_qualname: str | None
@@ -388,7 +388,7 @@ class _FunctionState:
     parameter_members: list[tuple[str, str]] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class _ClassState:
     qualname: str
     attributes: dict[str, AttributeFacts] = field(default_factory=dict)

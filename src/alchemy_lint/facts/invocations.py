@@ -49,7 +49,7 @@ APPLIED = "@"
 _Edge = tuple[str, InvocationKind, bool, str, str, bool, bool, bool, bool, bool]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class _Scope:
     #: The class whose method this is (`self.x()` calls resolve against it).
     class_qualname: str | None

@@ -27,7 +27,7 @@ class Walk(Protocol):
     def binding_line(self, name: str) -> int | None: ...
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class _Frame:
     #: Local name -> the API calls (by index) whose values it carries.
     carriers: dict[str, frozenset[int]] = field(default_factory=dict)

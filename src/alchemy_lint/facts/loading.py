@@ -1322,7 +1322,7 @@ class _Answered(Exception):
     one of something else than loader options: it returns neither, whatever the rest does."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class _FinallyFrame:
     """A `try` with a `finally`, being read: the states in which its paths leave it abruptly."""
 
@@ -1336,7 +1336,7 @@ class _FinallyFrame:
     leaving: bool = False
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class _LoopFrame:
     breaks: list[_Env] = field(default_factory=list)
     continues: list[_Env] = field(default_factory=list)

@@ -133,7 +133,7 @@ class _Shared:
     hits: list[tuple[SpawnedWork, ReachKind, str]] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class _Sessions:
     """The sessions and connections that reach each piece of work, asked once per function."""
 
