@@ -418,8 +418,10 @@ def test_a_one_file_check_after_an_edit_writes_only_that_files_entries(
     monkeypatch.setattr(Cache, "store", recording)
     for edit in range(2):
         stored.clear()
-        (root / "app/service_7.py").write_text(service + f"\n# edit {edit}\n", encoding="utf-8")
+        edited = services["app/service_7.py"] + f"\n# edit {edit}\n"
+        (root / "app/service_7.py").write_text(edited, encoding="utf-8")
         result = check(root, "app/service_7.py", cache=True)
         assert [finding.code for finding in result.findings] == ["ASA301"]
-        # The project's prefilter answer and the packs stand: the file's own entries only.
+        # The project's prefilter answer, the packs and the analyses of the whole project (the
+        # edit renames nothing they read) stand: the file's own entries only.
         assert sorted(stored) == ["facts", "findings", "inputs", "outline", "passing"]

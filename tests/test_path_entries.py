@@ -3,12 +3,17 @@ top-level names): its modules are known by those names too (index/path_entries.p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
 from conftest import findings_in, working_directory, write_project
 
+from alchemy_lint import manifest
+from alchemy_lint.cache import CACHE_DIR_ENV, NO_CACHE_ENV
 from alchemy_lint.config import load_settings
-from alchemy_lint.engine import load_project
+from alchemy_lint.engine import RunOptions, check_paths, load_project
+from alchemy_lint.index import project
 
 _CONFIG = (
     "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
@@ -121,3 +126,37 @@ def test_an_import_the_project_resolves_already_names_no_path_entry(tmp_path: Pa
     )
     aliases = _aliases(root)
     assert aliases["models"] == "models" and "service" not in aliases
+
+
+def test_the_packages_come_from_the_cache_until_an_edit_changes_what_they_are_read_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(manifest, "RACY_NS", -(10**12))  # each edit seen at once
+    monkeypatch.delenv(NO_CACHE_ENV, raising=False)
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
+    root = _source_package(tmp_path / "p")
+    service = root / "src/services/pilots.py"
+
+    def lines_found() -> list[int]:
+        with working_directory(root):
+            result = check_paths(["src/services/pilots.py"], None, RunOptions(cache=True))
+        return [finding.line for finding in result.findings if finding.code == "ASA401"]
+
+    assert lines_found() == [6]
+    computed: list[Sequence[str]] = []
+    compute = project.path_entry_packages
+
+    def counted(outlines: list[project.FileOutline], resolved_roots: set[str]) -> list[str]:
+        found = compute(outlines, resolved_roots)
+        computed.append(found)
+        return found
+
+    monkeypatch.setattr(project, "path_entry_packages", counted)
+    # A comment changes none of the files' imports, modules or names: the packages are kept.
+    service.write_text(_SERVICE + "# edited\n", encoding="utf-8")
+    assert lines_found() == [6]
+    assert computed == []
+    # An import more is read again: the packages are computed again, and still found.
+    service.write_text("import json\n" + _SERVICE, encoding="utf-8")
+    assert lines_found() == [7]
+    assert computed == [["src"]]

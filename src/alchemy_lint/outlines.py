@@ -255,8 +255,9 @@ class OutlineStore:
 
 
 class RunOnceMemo:
-    """The run-once contexts of a project (`AnalysisMemo`), under a digest of what they read,
-    and what the analysis reads of each file, as the outline store keeps it."""
+    """The run-once contexts of a project (`AnalysisMemo`) and its path-entry packages, under a
+    digest of what they read, and what the analysis reads of each file, as the outline store
+    keeps it."""
 
     def __init__(self, cache: Cache, key: str, store: OutlineStore) -> None:
         self.cache = cache
@@ -273,6 +274,15 @@ class RunOnceMemo:
 
     def store_run_once(self, contexts: dict[str, frozenset[RunContext]]) -> None:
         self.cache.store("runonce", self.key, contexts)
+
+    def load_path_entries(self) -> list[str] | None:
+        found = self.cache.load("pathentries", self.key, list)
+        if found is None or not all(isinstance(package, str) for package in found):
+            return None
+        return found
+
+    def store_path_entries(self, packages: list[str]) -> None:
+        self.cache.store("pathentries", self.key, packages)
 
     def run_once_inputs(self, path: str) -> RunOnceInputs | None:
         return self.store.run_once_inputs(path)
