@@ -13,9 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import findings_in, write_project
-from test_handed_call_lists import DATABASE, MODELS
-from test_loading_runtime import run_example
+from member_handlers import HandlerModule
 
 SERVICE = """\
 from sqlalchemy import select
@@ -100,35 +98,17 @@ async def handle(session: AsyncSession) -> int:
 }
 
 
-def _project(root: Path, handler: str) -> Path:
-    files = {
-        "app/db_models.py": MODELS,
-        "app/db.py": DATABASE,
-        "app/service.py": SERVICE,
-        "app/handlers.py": HEADER + handler + HELPERS,
-    }
-    return write_project(root, files)
-
-
-def _line(handler: str, part: str, line: int) -> int:
-    before = len(HEADER.splitlines()) + (0 if part == "handler" else len(handler.splitlines()))
-    return before + line
+MODULE = HandlerModule(HEADER, HELPERS, ("app/service.py", SERVICE))
 
 
 @pytest.mark.parametrize("name", sorted(UNLOADED))
 def test_objects_of_a_tuple_handed_on_from_another_call_are_judged(name: str, tmp_path: Path) -> None:
-    handler = UNLOADED[name]
-    root = _project(tmp_path / "project", handler)
     reported, raised_part, raised = UNLOADED_LINES[name]
-    assert [finding.line for finding in findings_in(root, "app", "ASA301")] == [_line(handler, "handler", reported)]
-    outcome = run_example(root, "app/handlers.py")
-    assert outcome["error"] == "MissingGreenlet", outcome
-    assert outcome["line"] == _line(handler, raised_part, raised), outcome
+    MODULE.assert_reported_where_it_raises(
+        tmp_path / "project", UNLOADED[name], ("handler", reported), (raised_part, raised)
+    )
 
 
 @pytest.mark.parametrize("name", sorted(LOADED))
 def test_a_loaded_relationship_or_the_count_is_not_reported(name: str, tmp_path: Path) -> None:
-    root = _project(tmp_path / "project", LOADED[name])
-    assert findings_in(root, "app", "ASA301") == []
-    outcome = run_example(root, "app/handlers.py")
-    assert outcome["error"] is None, outcome
+    MODULE.assert_silent_and_runs(tmp_path / "project", LOADED[name])

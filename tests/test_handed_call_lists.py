@@ -17,38 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import findings_in, write_project
-from test_loading_runtime import run_example
-
-MODELS = """\
-from sqlalchemy import ForeignKey
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class User(Base):
-    __tablename__ = "users"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str]
-
-
-class Member(Base):
-    __tablename__ = "members"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    user: Mapped[User] = relationship()
-"""
-
-DATABASE = """\
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
-from sqlalchemy.pool import StaticPool
-
-engine = create_async_engine("sqlite+aiosqlite://", poolclass=StaticPool)
-SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
-"""
+from member_handlers import HandlerModule
 
 REPOSITORY = """\
 from sqlalchemy import select
@@ -165,35 +134,17 @@ async def handle(session: AsyncSession) -> int:
 }
 
 
-def _project(root: Path, handler: str) -> Path:
-    files = {
-        "app/db_models.py": MODELS,
-        "app/db.py": DATABASE,
-        "app/repository.py": REPOSITORY,
-        "app/handlers.py": HEADER + handler + HELPERS,
-    }
-    return write_project(root, files)
-
-
-def _line(handler: str, part: str, line: int) -> int:
-    before = len(HEADER.splitlines()) + (0 if part == "handler" else len(handler.splitlines()))
-    return before + line
+MODULE = HandlerModule(HEADER, HELPERS, ("app/repository.py", REPOSITORY))
 
 
 @pytest.mark.parametrize("name", sorted(UNLOADED))
 def test_a_returned_list_handed_to_a_reading_callee_is_a_lazy_load(name: str, tmp_path: Path) -> None:
-    handler = UNLOADED[name]
-    root = _project(tmp_path / "project", handler)
     reported_part, reported, raised_part, raised = UNLOADED_LINES[name]
-    assert [finding.line for finding in findings_in(root, "app", "ASA301")] == [_line(handler, reported_part, reported)]
-    outcome = run_example(root, "app/handlers.py")
-    assert outcome["error"] == "MissingGreenlet", outcome
-    assert outcome["line"] == _line(handler, raised_part, raised), outcome
+    MODULE.assert_reported_where_it_raises(
+        tmp_path / "project", UNLOADED[name], (reported_part, reported), (raised_part, raised)
+    )
 
 
 @pytest.mark.parametrize("name", sorted(LOADED))
 def test_a_loaded_or_unread_relationship_is_not_reported(name: str, tmp_path: Path) -> None:
-    root = _project(tmp_path / "project", LOADED[name])
-    assert findings_in(root, "app", "ASA301") == []
-    outcome = run_example(root, "app/handlers.py")
-    assert outcome["error"] is None, outcome
+    MODULE.assert_silent_and_runs(tmp_path / "project", LOADED[name])

@@ -14,9 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import findings_in, write_project
-from test_handed_call_lists import DATABASE, HEADER, MODELS
-from test_loading_runtime import run_example
+from member_handlers import HandlerModule
+from test_handed_call_lists import HEADER
 
 REPOSITORY = """\
 from sqlalchemy import select
@@ -90,37 +89,15 @@ async def handle(session: AsyncSession) -> str:
 }
 
 
-def _project(root: Path, handler: str) -> Path:
-    files = {
-        "app/db_models.py": MODELS,
-        "app/db.py": DATABASE,
-        "app/repository.py": REPOSITORY,
-        "app/handlers.py": HEADER + handler + HELPERS,
-    }
-    return write_project(root, files)
-
-
-def _handler_line(line: int) -> int:
-    return len(HEADER.splitlines()) + line
-
-
-def _helper_line(handler: str, line: int) -> int:
-    return len(HEADER.splitlines()) + len(handler.splitlines()) + line
+MODULE = HandlerModule(HEADER, HELPERS, ("app/repository.py", REPOSITORY))
 
 
 @pytest.mark.parametrize("name", sorted(UNLOADED))
 def test_a_list_returned_in_a_tuple_handed_to_a_reading_callee_is_a_lazy_load(name: str, tmp_path: Path) -> None:
-    handler = UNLOADED[name]
-    root = _project(tmp_path / "project", handler)
-    assert [finding.line for finding in findings_in(root, "app", "ASA301")] == [_handler_line(UNLOADED_LINES[name])]
-    outcome = run_example(root, "app/handlers.py")
-    assert outcome["error"] == "MissingGreenlet", outcome
-    assert outcome["line"] == _helper_line(handler, 4), outcome
+    reported = ("handler", UNLOADED_LINES[name])
+    MODULE.assert_reported_where_it_raises(tmp_path / "project", UNLOADED[name], reported, ("helpers", 4))
 
 
 @pytest.mark.parametrize("name", sorted(LOADED))
 def test_a_loaded_or_unread_relationship_is_not_reported(name: str, tmp_path: Path) -> None:
-    root = _project(tmp_path / "project", LOADED[name])
-    assert findings_in(root, "app", "ASA301") == []
-    outcome = run_example(root, "app/handlers.py")
-    assert outcome["error"] is None, outcome
+    MODULE.assert_silent_and_runs(tmp_path / "project", LOADED[name])
