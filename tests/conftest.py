@@ -167,3 +167,18 @@ async def load_report() -> None:
     session = AsyncSession(engine, expire_on_commit=False)
     await session.close()
 """
+
+
+#: What `pytest.mark.long` says, for `--markers`.
+LONG = "long: a test of many seconds, started before the others (see pytest_collection_modifyitems)"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", LONG)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests first, in their order, then the others in theirs: xdist hands the tests
+    out in this order, so that no worker is left running a long one alone at the end while the
+    others have nothing left to do (every worker sorts its collection the same way)."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
