@@ -3,8 +3,10 @@
 `ALCHEMY_LINT_COMPILE=1 pip install .` compiles the facts layer and the name resolver with
 mypyc (see `setup.py`), as black and mypy ship themselves; it needs mypy in the isolated build
 environment, and only then. Without the variable the build is pure Python, as before. Only a
-wheel is compiled: an sdist holds the sources, and an editable install stays pure Python (the
-sources a developer edits are what runs, never extensions built beside them).
+wheel is compiled, and only when it is built: its metadata, which pip asks for first, is not
+(mypyc would type-check and generate the C twice). An sdist holds the sources, and an editable
+install stays pure Python (the sources a developer edits are what runs, never extensions built
+beside them).
 """
 
 from __future__ import annotations
@@ -45,6 +47,14 @@ def _pure() -> Iterator[None]:
 # compiled build asks for COMPILER only, setuptools being in `build-system.requires`.)
 def get_requires_for_build_wheel(config_settings: _Settings = None) -> list[str]:
     return COMPILER if _compiling() else _setuptools.get_requires_for_build_wheel(config_settings)
+
+
+def prepare_metadata_for_build_wheel(metadata_directory: str, config_settings: _Settings = None) -> str:
+    """The wheel's metadata, which the extensions do not change: `setup.py` run without the
+    switch, so that mypyc compiles once, in `build_wheel`, not also here (pip asks for the
+    metadata first, in a run of its own)."""
+    with _pure():
+        return _setuptools.prepare_metadata_for_build_wheel(metadata_directory, config_settings)
 
 
 def get_requires_for_build_sdist(config_settings: _Settings = None) -> list[str]:

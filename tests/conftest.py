@@ -167,3 +167,34 @@ async def load_report() -> None:
     session = AsyncSession(engine, expire_on_commit=False)
     await session.close()
 """
+
+
+#: What `pytest.mark.long` says, for `--markers`.
+LONG = "long: a test of many seconds, started before the others (see pytest_collection_modifyitems)"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", LONG)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> Iterator[None]:
+    """The long tests first, in their order, then the others in theirs: xdist hands the tests
+    out in this order, so that no worker is left running a long one alone at the end while the
+    others have nothing left to do (every worker sorts its collection the same way). Then the
+    groups of `xdist_group`, which xdist writes into each item's id in a hook of its own."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+    yield
+    for item in items:
+        _keep_xdist_group(item)
+
+
+def _keep_xdist_group(item: pytest.Item) -> None:
+    """pytest 9.2 keeps a test's id structured (`_id`): xdist's `--dist loadgroup` still writes the
+    grouped id (`test@group`) to the field older pytest read (`_nodeid`), where it is lost, and
+    every test of a group goes to any worker (pytest-xdist issue 1386). The grouped id is copied
+    into the structured one, the way xdist's fix for newer pytest does."""
+    grouped = item.__dict__.get("_nodeid")
+    structured = getattr(item, "_id", None)
+    if isinstance(grouped, str) and structured is not None and grouped != item.nodeid:
+        item._id = type(structured).parse(grouped)  # type: ignore[attr-defined]

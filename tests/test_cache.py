@@ -201,6 +201,7 @@ def _hammer(folder: str, worker: int) -> int:
     return cache.stats.corrupt
 
 
+@pytest.mark.long
 def test_processes_writing_the_same_entries_at_once_never_leave_a_torn_entry(tmp_path: Path) -> None:
     import multiprocessing
 

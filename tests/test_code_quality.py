@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from conftest import REPO
 
 
@@ -12,6 +13,7 @@ def run(*command: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", *command], cwd=REPO, capture_output=True, text=True, timeout=900)
 
 
+@pytest.mark.long
 def test_mypy_strict_is_clean() -> None:
     result = run("mypy")  # strict, over src/alchemy_lint, as configured in pyproject.toml
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1098,6 +1098,7 @@ async def summarise_service_each(factory: async_sessionmaker[AsyncSession], coun
 """
 
 
+@pytest.mark.long
 def test_methods_of_objects_a_project_call_returned_share_the_session_it_was_handed(tmp_path: Path) -> None:
     # The objects come from a query of the session the call is handed (by keyword to a classmethod,
     # by position to a function, iterated straight from the call, or kept by the repository whose

@@ -102,6 +102,7 @@ def readme_commands() -> list[str]:
     return commands
 
 
+@pytest.mark.long
 def test_readme_commands_work_as_written_in_a_checkout(tmp_path: Path) -> None:
     # A copy of what a checkout holds, so that the commands' files (-o, --fix) land there.
     checkout = tmp_path / "checkout"

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 import hypothesmith
+import pytest
 from conftest import working_directory, write_project
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -33,7 +34,9 @@ async def handler(engine):
 
 """
 
-programs = hypothesmith.from_grammar() | hypothesmith.from_node()
+#: Built on first use, not at import: the grammar's parser takes seconds to build, and every test
+#: process imports this module to collect the suite while one runs the test.
+programs = st.deferred(lambda: hypothesmith.from_grammar() | hypothesmith.from_node())
 
 
 def parses(text: str) -> bool:
@@ -44,6 +47,7 @@ def parses(text: str) -> bool:
     return True
 
 
+@pytest.mark.long
 @settings(
     max_examples=30,
     deadline=None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -112,6 +113,7 @@ sources = st.lists(lines, max_size=20).map(
 )
 
 
+@pytest.mark.long
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(main=programs | sources, other=programs | sources, newline=st.sampled_from(["\n", "\r\n"]))
 # Found by a newer Hypothesis: a lone carriage return ends a line for Python, so the parse error

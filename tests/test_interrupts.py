@@ -210,6 +210,7 @@ def test_a_later_run_removes_the_temporary_files_of_killed_writers(project: Path
     assert ours.exists()
 
 
+@pytest.mark.long
 @pytest.mark.parametrize(
     "command",
     [("rules",), ("rule", "ASA301"), ("check", "--statistics", "--no-cache", "."), ("check", "--diff", ".")],

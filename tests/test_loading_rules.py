@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import expected_lines, findings_in, write_project
 
 from alchemy_lint.rules.loading_examples import MODELS
@@ -1092,6 +1093,7 @@ async def totals(session: AsyncSession) -> list[int]:
     )
 
 
+@pytest.mark.long
 def test_the_order_of_expiries_on_one_line_does_not_depend_on_string_hashes(tmp_path: Path) -> None:
     # Two calls on one line hand the session to two callees: two expiries that tie on line,
     # method and session. Their order in the facts must not follow the set's hash order.

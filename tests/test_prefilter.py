@@ -132,6 +132,7 @@ def test_prefilter_does_not_change_the_findings_on_the_sample_apps(app: str, tmp
     _same_findings_with_and_without_prefilter(root)
 
 
+@pytest.mark.long
 def test_prefilter_does_not_change_the_findings_on_the_standard_library_mixed_with_an_app(tmp_path: Path) -> None:
     """Real code: a few hundred standard-library files (up to 3.12, lib2to3's test data has some
     that do not parse) beside an async app."""

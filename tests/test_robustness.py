@@ -9,6 +9,7 @@ import sysconfig
 import warnings
 from pathlib import Path
 
+import pytest
 from conftest import reported, run_cli, write_project
 
 from alchemy_lint.engine import is_skipped_dir
@@ -93,6 +94,7 @@ def test_asa001_names_the_line_and_the_reason(tmp_path: Path) -> None:
     assert result.stdout == "app/x.py:3:12: ASA001 cannot parse: invalid syntax (SyntaxError)\nFound 1 error.\n"
 
 
+@pytest.mark.long
 def test_every_file_of_the_standard_library_is_checked_without_a_crash(tmp_path: Path) -> None:
     # A copy with a pyproject.toml, so that the project root is the library itself and not
     # whatever repository happens to hold this Python installation.

@@ -13,6 +13,10 @@ from conftest import FIXTURES, REPO, expected_markers, finding_lines, reported, 
 
 from alchemy_lint.sanitizer.merge import RUNTIME_CODES
 
+#: One worker runs them all, so that the sample app's tests (seconds, mostly waiting on their
+#: races) run once for the module rather than once per worker.
+pytestmark = pytest.mark.xdist_group("sanitizer-merge")
+
 SAMPLE = FIXTURES / "sample_app"
 #: Static findings no test of the sample app reaches: the gather in order_totals(), the reads after
 #: the first failing one in order_summary(), and the except branch of cancel_order().

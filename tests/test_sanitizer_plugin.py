@@ -46,6 +46,7 @@ def _failures(pytester: pytest.Pytester, junit: str) -> dict[str, str]:
     return failures
 
 
+@pytest.mark.long
 def test_gathered_queries_pass_without_the_sanitizer_and_fail_every_run_with_it(pytester: pytest.Pytester) -> None:
     _project(pytester, test_race=RACE.format(runs=RUNS))
     plain = pytester.runpytest_subprocess("-p", "no:cacheprovider")

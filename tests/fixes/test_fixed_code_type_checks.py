@@ -7,11 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from alchemy_lint.rules import RULES_BY_CODE
 
 GOLDEN = Path(__file__).parent / "golden"
 
 
+@pytest.mark.long
 def test_fixed_legacy_factories_type_check(tmp_path: Path) -> None:
     fixed = [example.fixed for example in RULES_BY_CODE["ASA104"].invalid if example.fixed]
     fixed.append((GOLDEN / "asa104_annotated_target_is_retyped.out").read_text(encoding="utf-8"))
