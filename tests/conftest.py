@@ -195,6 +195,6 @@ def _keep_xdist_group(item: pytest.Item) -> None:
     every test of a group goes to any worker (pytest-xdist issue 1386). The grouped id is copied
     into the structured one, the way xdist's fix for newer pytest does."""
     grouped = item.__dict__.get("_nodeid")
-    structured = getattr(item, "_id", None)
-    if isinstance(grouped, str) and structured is not None and grouped != item.nodeid:
-        item._id = type(structured).parse(grouped)  # type: ignore[attr-defined]
+    parse = getattr(type(getattr(item, "_id", None)), "parse", None)
+    if isinstance(grouped, str) and parse is not None and grouped != item.nodeid:
+        item._id = parse(grouped)  # type: ignore[attr-defined]
