@@ -212,3 +212,49 @@ def test_a_pattern_python_warns_about_is_read_quietly(tmp_path: Path) -> None:
     result = run_cli("check", "--select", "ASA103", ".", cwd=root)
     assert "Warning" not in result.stderr, result.stderr
     assert [path for path, *_ in reported(result.stdout)] == ["app/db.py"]
+
+
+def tracked_repository(root: Path, index_version: int) -> Path:
+    """A checkout whose `database/` package matches a `data*` pattern but was force-added, with
+    an untracked scratch file beside it, and an ignored, untracked `dataset/` folder."""
+    files = {"app/database/db.py": DB, "app/database/scratch_db.py": DB, "app/dataset/db.py": DB, "app/db.py": DB}
+    git_repository(write_project(root, files))
+    (root / ".gitignore").write_text("data*\n", encoding="utf-8")
+    for command in (
+        ["git", "add", "--force", "app/database/db.py", "app/db.py", ".gitignore"],
+        ["git", "update-index", "--index-version", str(index_version)],
+    ):
+        subprocess.run(command, cwd=root, check=True, capture_output=True)
+    return root
+
+
+@pytest.mark.parametrize("index_version", [2, 3, 4])
+def test_a_tracked_file_that_a_pattern_matches_is_walked(tmp_path: Path, index_version: int) -> None:
+    root = tracked_repository(tmp_path / "repo", index_version)
+    assert checked(root) == ["app/database/db.py", "app/db.py"]
+    assert checked(root, "app") == ["app/database/db.py", "app/db.py"]
+
+
+@pytest.mark.parametrize("index_version", [2, 4])
+def test_the_index_reader_lists_what_git_ls_files_lists(tmp_path: Path, index_version: int) -> None:
+    root = tracked_repository(tmp_path / "repo", index_version)
+    listed = subprocess.run(["git", "ls-files"], cwd=root, check=True, capture_output=True, text=True).stdout.split()
+    tracked = ignores.tracked_paths(root)
+    assert tracked is not None
+    assert {path for path in tracked if (root / path).is_file()} == set(listed)
+    assert {"app", "app/database"} <= tracked
+
+
+def test_flake8_keeps_a_tracked_file_that_a_pattern_matches(tmp_path: Path) -> None:
+    root = tracked_repository(tmp_path / "repo", 2)
+    files = IgnoreFiles(root)
+    assert not files.is_ignored_anywhere(root / "app" / "database" / "db.py")
+    assert files.is_ignored_anywhere(root / "app" / "database" / "scratch_db.py")
+    assert files.is_ignored_anywhere(root / "app" / "dataset" / "db.py")
+
+
+def test_an_unreadable_index_leaves_the_patterns_to_decide(tmp_path: Path) -> None:
+    root = tracked_repository(tmp_path / "repo", 2)
+    (root / ".git" / "index").write_bytes(b"DIRC\x00\x00\x00\x09")
+    assert ignores.tracked_paths(root) is None
+    assert checked(root) == ["app/db.py"]
