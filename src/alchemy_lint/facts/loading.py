@@ -3969,15 +3969,21 @@ class _LoadingWalker:
         return tuple(found)
 
     @staticmethod
-    def wrapper(node: ast.Call, env: _Env, built: _Object | None = None) -> tuple[tuple[str, ValueRef], ...]:
+    def wrapper(
+        node: ast.Call, env: _Env, built: _Object | None = None, members: bool = False
+    ) -> tuple[tuple[str, ValueRef], ...]:
         """What the object a method is called on was built over (`svc.fetch()` on `svc = Service(s)`,
-        `Service(s).fetch()` with `built` the object its receiver builds)."""
+        `Service(s).fetch()` with `built` the object its receiver builds); with `members`, also
+        of one reached through an attribute of it (`repo.subscriptions.recurrent()` on `repo =
+        RequestsRepo(s)`, whose property builds `SubscriptionRepo(self.session)`)."""
         func = node.func
         if type(func) is not ast.Attribute:
             return ()
         receiver: _Value | None
         if type(func.value) is ast.Name:
             receiver = env.get(func.value.id)
+        elif members and type(func.value) is ast.Attribute and type(func.value.value) is ast.Name:
+            receiver = env.get(func.value.value.id)
         elif type(func.value) is ast.Call:
             receiver = built
         else:
@@ -4090,7 +4096,7 @@ class _LoadingWalker:
         session = session or candidate or class_like
         if session is None:
             # `await svc.get_active()` on `svc = Service(session)`: its objects are that session's.
-            wrapped = [ref for _, ref in self.wrapper(node, env) if ref.origins]
+            wrapped = [ref for _, ref in self.wrapper(node, env, members=True) if ref.origins]
             used = [ref for ref in wrapped if ref.text in self.session_receivers]
             session = next(iter(used or wrapped), None)
         # Recorded whenever a statement or loader options are passed, or anything may be: a
