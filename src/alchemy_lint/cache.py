@@ -62,7 +62,7 @@ def facts_layout() -> str:
 #: `facts_layout()`, written out: a run answered from the cache then imports no facts types
 #: (a tenth of a second of start-up). tests/test_cache.py computes it again and fails, naming
 #: the new value, when a facts or findings type changes shape.
-FACTS_LAYOUT = "28f92826f120"
+FACTS_LAYOUT = "74665cd1de5c"
 #: Changes whenever the pickled shape of facts or findings changes, or the entries' format
 #: (2: an integrity check before the payload; 3: that check made with sha256).
 SCHEMA = "3-" + FACTS_LAYOUT

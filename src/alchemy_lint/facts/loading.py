@@ -47,6 +47,7 @@ from alchemy_lint.facts.model import (
     EXPLICIT_EXPIRIES,
     FAILED_FLUSH,
     MAYBE_GIVEN,
+    RERAISED,
     RETURNED_EXPIRED,
     RETURNED_TO_RESPONSE,
     SAME_COLUMN,
@@ -1239,6 +1240,7 @@ def analyse_function(
         or walker.rolled_back_on_error
         or walker.rolled_back_on_conflict
         or walker.rolled_back_on_failure
+        or walker.rolled_back_on_raise
         or walker.returns_created
         or statements
         or options
@@ -1259,6 +1261,7 @@ def analyse_function(
         rollbacks_on_conflict=tuple(sorted(walker.rolled_back_on_conflict, key=repr)),
         rollbacks_on_failed_flush=tuple(sorted(walker.rolled_back_on_failed_flush, key=repr)),
         rollbacks_on_failure=tuple(sorted(walker.rolled_back_on_failure, key=repr)),
+        rollbacks_on_raise=tuple(sorted(walker.rolled_back_on_raise, key=repr)),
         returned_calls=tuple(sorted(walker.returned_calls)),
         held=tuple(walker.held),
         returns_created=tuple(walker.returns_created),
@@ -1406,6 +1409,11 @@ class _LoadingWalker:
         #: result is returned as it is (see `FunctionLoading.rollbacks_on_failure`).
         self.rolled_back_on_failure: set[tuple[str, str, Guard]] = set()
         self.returned_calls: set[int] = set()
+        #: The sessions rolled back on every path to a `raise` that leaves the function, with
+        #: what it raises (see `FunctionLoading.rollbacks_on_raise`).
+        self.rolled_back_on_raise: set[tuple[str, tuple[str, ...], Guard]] = set()
+        #: What each enclosing `except` handler catches, innermost last (see `_caught_classes`).
+        self.handler_classes: list[tuple[str, ...]] = []
         #: How many `except` handlers enclose the statement being read.
         self.handling = 0
         #: Whether each enclosing `except` handler, innermost last, catches a conflict only.
@@ -1634,6 +1642,35 @@ class _LoadingWalker:
         guard = tuple(sorted(self.holding, key=repr)) if keys else ()
         self.rolled_back_on_failure.update((session, key, guard) for session in rolled_back for key in keys)
 
+    def raised_after_rollback(self, node: ast.Raise, env: _Env) -> None:
+        """A `raise` that leaves the function (no `try` of its own catches it) on a path that
+        rolled back a session: the caller's handler that catches it reads what it expired."""
+        if self.catching:
+            return
+        effects = env.get(_EFFECTS)
+        if not isinstance(effects, _Effects):
+            return
+        rolled_back = [session for session, method in effects.done if method == "rollback"]
+        if not rolled_back:
+            return
+        raised = self.raised_classes(node)
+        if not raised:
+            return
+        guard = tuple(sorted(self.holding, key=repr))
+        self.rolled_back_on_raise.update((session, raised, guard) for session in rolled_back)
+
+    def raised_classes(self, node: ast.Raise) -> tuple[str, ...]:
+        """What a `raise` raises: the class it names (`raise ServiceError("...") from e`), or
+        for a bare `raise` what the enclosing handler catches (`RERAISED` for every error)."""
+        if node.exc is None:
+            if not self.handler_classes:
+                return ()
+            caught = self.handler_classes[-1]
+            return (RERAISED,) if any(name in _EVERY_ERROR for name in caught) else caught
+        raised = node.exc.func if type(node.exc) is ast.Call else node.exc
+        name = qualify(raised, self.resolver.table) or expression_text(raised)
+        return (name,) if name else ()
+
     def reads_held_object(self, body: list[ast.stmt], env: _Env) -> bool:
         """The statements read an attribute of an ORM object bound before them (`user.id`), or
         of one the function received (outside the functions they define)."""
@@ -1803,6 +1840,7 @@ class _LoadingWalker:
         elif type(node) is ast.Raise:
             if node.exc is not None:
                 self.expr(node.exc, env)
+            self.raised_after_rollback(node, env)
             if not self.finally_frames or self.catching == self.finally_frames[-1].catching:
                 self.leave_through_finally(env, leaving=True)
             return None
@@ -1991,9 +2029,14 @@ class _LoadingWalker:
         # (So does a call whose result said it failed: the handler needs another failure after it.)
         _forget_failures(handler_entry)
         result = self.block(orelse, after_body) if after_body is not None else None
+        # (Not the calls of a `try` inside the body with handlers of its own: what they raise
+        # is handled there first.)
+        called_before = _call_expiries(before) | _guarded_calls(body, handler_entry)
         for handler in handlers:
             entry = dict(handler_entry)
             entry[_FAILED] = _Failed(handler.lineno)
+            caught = _caught_classes(handler.type, self.resolver.table)
+            _mark_caught(entry, called_before, caught)
             if handler.name:
                 entry.pop(handler.name, None)
                 self.forget_truth(handler.name, entry)
@@ -2010,12 +2053,19 @@ class _LoadingWalker:
             self.handling += 1
             self.conflict_handlers.append(_catches_conflict(handler.type, self.resolver.table))
             self.flush_handlers.append(failing)
+            self.handler_classes.append(caught)
             try:
-                result = _join(result, self.block(handler.body, entry))
+                handled = self.block(handler.body, entry)
+                if handled is not None:
+                    # Past the handler, its read of what the call raised is over: the code after
+                    # the `try` is judged as without it (one failure at a time).
+                    _mark_caught(handled, frozenset(), None)
+                result = _join(result, handled)
             finally:
                 self.handling -= 1
                 self.conflict_handlers.pop()
                 self.flush_handlers.pop()
+                self.handler_classes.pop()
         return result, handler_entry
 
     def for_loop(self, node: ast.For | ast.AsyncFor, env: _Env) -> _Env | None:
@@ -3919,15 +3969,21 @@ class _LoadingWalker:
         return tuple(found)
 
     @staticmethod
-    def wrapper(node: ast.Call, env: _Env, built: _Object | None = None) -> tuple[tuple[str, ValueRef], ...]:
+    def wrapper(
+        node: ast.Call, env: _Env, built: _Object | None = None, members: bool = False
+    ) -> tuple[tuple[str, ValueRef], ...]:
         """What the object a method is called on was built over (`svc.fetch()` on `svc = Service(s)`,
-        `Service(s).fetch()` with `built` the object its receiver builds)."""
+        `Service(s).fetch()` with `built` the object its receiver builds); with `members`, also
+        of one reached through an attribute of it (`repo.subscriptions.recurrent()` on `repo =
+        RequestsRepo(s)`, whose property builds `SubscriptionRepo(self.session)`)."""
         func = node.func
         if type(func) is not ast.Attribute:
             return ()
         receiver: _Value | None
         if type(func.value) is ast.Name:
             receiver = env.get(func.value.id)
+        elif members and type(func.value) is ast.Attribute and type(func.value.value) is ast.Name:
+            receiver = env.get(func.value.value.id)
         elif type(func.value) is ast.Call:
             receiver = built
         else:
@@ -4040,7 +4096,7 @@ class _LoadingWalker:
         session = session or candidate or class_like
         if session is None:
             # `await svc.get_active()` on `svc = Service(session)`: its objects are that session's.
-            wrapped = [ref for _, ref in self.wrapper(node, env) if ref.origins]
+            wrapped = [ref for _, ref in self.wrapper(node, env, members=True) if ref.origins]
             used = [ref for ref in wrapped if ref.text in self.session_receivers]
             session = next(iter(used or wrapped), None)
         # Recorded whenever a statement or loader options are passed, or anything may be: a
@@ -5258,6 +5314,63 @@ def _mark_failed(env: _Env, lines: set[int], key: str | None) -> None:
     for name, value in list(env.items()):
         if isinstance(value, _Object) and any(marked(e) for e in value.expired):
             expired = frozenset(replace(e, failed_as=key) if marked(e) else e for e in value.expired)
+            env[name] = replace(value, expired=expired)
+
+
+def _caught_classes(caught: ast.expr | None, table: NameTable) -> tuple[str, ...]:
+    """The classes an `except` clause catches, qualified where the imports say (`Exception` as
+    it is written for a builtin); `BaseException` for a bare `except:`."""
+    if caught is None:
+        return ("BaseException",)
+    names: list[str] = []
+    for name in caught_names(caught):
+        text = qualify(name, table) or expression_text(name)
+        if text:
+            names.append(text)
+    return tuple(names)
+
+
+def _call_expiries(env: _Env) -> frozenset[tuple[str, int]]:
+    """The calls that handed over the session of an object of `env`: (session, line)."""
+    return frozenset(
+        (expiry.session, expiry.line)
+        for value in env.values()
+        if isinstance(value, _Object)
+        for expiry in value.expired
+        if expiry.method == "call"
+    )
+
+
+def _guarded_calls(body: list[ast.stmt], env: _Env) -> frozenset[tuple[str, int]]:
+    """The calls (see `_call_expiries`) of `env` made in the body of a `try` with `except`
+    handlers inside the statements `body` (outside the functions they define)."""
+    spans: list[tuple[int, int]] = []
+    pending: list[ast.AST] = list(body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, _NESTED_SCOPES):
+            continue
+        if isinstance(node, ast.Try) and node.handlers and node.body:
+            spans.append((node.body[0].lineno, node.body[-1].end_lineno or node.body[-1].lineno))
+        pending.extend(ast.iter_child_nodes(node))
+    if not spans:
+        return frozenset()
+    return frozenset(
+        (session, line) for session, line in _call_expiries(env) if any(first <= line <= last for first, last in spans)
+    )
+
+
+def _mark_caught(env: _Env, before: frozenset[tuple[str, int]], caught: tuple[str, ...] | None) -> None:
+    """An `except` handler's entry: the calls made in its `try` (those not in `before`) may have
+    raised what it catches (`caught`), after a rollback the callee made (the index tells); with
+    None, the state a handler leaves: no call's error is being handled any more."""
+
+    def marked(e: Expiry) -> bool:
+        return e.method == "call" and e.caught != caught and (e.session, e.line) not in before
+
+    for name, value in list(env.items()):
+        if isinstance(value, _Object) and any(marked(e) for e in value.expired):
+            expired = frozenset(replace(e, caught=caught) if marked(e) else e for e in value.expired)
             env[name] = replace(value, expired=expired)
 
 

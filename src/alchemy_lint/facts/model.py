@@ -998,6 +998,10 @@ class Expiry:
     adds: str = ""
     #: With `adds`: the session it is handed, as the call's argument refers to it.
     tied: ValueRef | None = None
+    #: A "call" made in the body of a `try` whose `except` handler reads here: the classes that
+    #: handler catches, qualified where the module's imports say (`BaseException` for a bare
+    #: `except:`). A rollback the callee makes before it raises one of them has run.
+    caught: tuple[str, ...] | None = None
     #: Within the walk only (the facts never carry it): the local names that were truthy on the
     #: only path that made this event; a test that finds one falsy shows the event did not
     #: happen on its path (`facts/local_truths.py`).
@@ -1163,6 +1167,12 @@ ROLLED_BACK_ON_ERROR = "rollback on error"
 #: {"success": False}`, `return False`), read on the side of the caller's test of that result
 #: where it failed.
 ROLLED_BACK_ON_FAILURE = "rollback on failure"
+#: The same for a callee that rolls back before it raises an error, read in the caller's
+#: `except` handler that catches it.
+ROLLED_BACK_ON_RAISE = "rollback on raise"
+#: Among the classes of `FunctionLoading.rollbacks_on_raise`: a bare `raise` in a handler of
+#: every error, which raises whatever the `try` raised (a failed flush among the rest).
+RERAISED = "*"
 #: The method of an `Expiry` for an `except` handler of a `try` whose `commit()` or `flush()`
 #: (`Expiry.argument`) may have failed: a failed flush rolls the transaction back, which expires
 #: every object the session holds, whatever `expire_on_commit` says, and leaves the session
@@ -1214,6 +1224,11 @@ class FunctionLoading:
     #: key and what the enclosing tests say there; and the lines of the calls whose result the
     #: function returns as it is (`return result`, `return await f(db)`): theirs count too.
     rollbacks_on_failure: tuple[tuple[str, str, tuple[Condition, ...]], ...] = ()
+    #: The sessions rolled back on every path to a `raise` that leaves the function (`except
+    #: SQLAlchemyError: await s.rollback(); raise`), each with the classes it may raise (their
+    #: qualified names, the handler's for a bare `raise`; `RERAISED` when that handler catches
+    #: every error) and what the enclosing tests say there.
+    rollbacks_on_raise: tuple[tuple[str, tuple[str, ...], tuple[Condition, ...]], ...] = ()
     returned_calls: tuple[int, ...] = ()
     #: Where the objects the function binds come from (the models its session holds).
     held: tuple[ObjectSource, ...] = ()

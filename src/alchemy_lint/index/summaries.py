@@ -16,6 +16,7 @@ from alchemy_lint.facts.effect_cases import effects_for
 from alchemy_lint.facts.fresh_state import STATE
 from alchemy_lint.facts.members import ELEMENT
 from alchemy_lint.facts.model import (
+    RERAISED,
     WHOLE_REFRESH,
     WRAPPED,
     Forward,
@@ -796,6 +797,20 @@ class Summaries:
                 return function
         return None
 
+    def rolls_back_on_raise(
+        self, callee: tuple[Origin, ...], argument: str, flags: tuple[KnownArgument, ...], caught: tuple[str, ...]
+    ) -> FunctionFacts | None:
+        """The function a call runs that rolls back the session it hands over as `argument` on
+        every path to a `raise` of an error the caller's handler catches as `caught` (`except
+        SQLAlchemyError: await s.rollback(); raise ServiceError(...)`), for these arguments."""
+        for function, loading, inner, settled in self._handing_callees(callee, argument, flags):
+            if any(
+                session in inner and happens(guard, settled) and catches(caught, raised)
+                for session, raised, guard in loading.rollbacks_on_raise
+            ):
+                return function
+        return None
+
     def _handing_callees(
         self, callee: tuple[Origin, ...], argument: str, flags: tuple[KnownArgument, ...]
     ) -> Iterator[tuple[FunctionFacts, FunctionLoading, tuple[str, ...], dict[str, KnownArgument]]]:
@@ -896,3 +911,33 @@ def _handed_on(forward: Forward, read: Read) -> Read:
     path = (*forward.path, *read.path)
     assigned = read.assigned + paths_below(forward.assigned, read.path[:-1])
     return Read(path, read.function, read.line, assigned, read.guarded, read.replaced)
+
+
+#: The errors that are no `Exception`, by their last name: `except Exception:` lets them through
+#: (`asyncio.CancelledError` since Python 3.8, trio's `Cancelled`, the interpreter's exits).
+_BASE_EXCEPTIONS_ONLY = frozenset(
+    {"CancelledError", "Cancelled", "KeyboardInterrupt", "SystemExit", "GeneratorExit", "BaseExceptionGroup"}
+)
+#: SQLAlchemy's base error class, which a handler catches every one of its errors by.
+_DATABASE_ERRORS = frozenset({"sqlalchemy.exc.SQLAlchemyError", "sqlalchemy.SQLAlchemyError"})
+
+
+def catches(caught: tuple[str, ...], raised: tuple[str, ...]) -> bool:
+    """Whether a handler of the classes `caught` catches what a callee raises as `raised` (see
+    `FunctionLoading.rollbacks_on_raise`): one of every error, the same class (by its last name
+    when one side is not qualified), a SQLAlchemy error under `SQLAlchemyError`, or, for a bare
+    `raise` in a handler of every error, any SQLAlchemy error (a failed flush may be it). A
+    cancellation re-raised (`except asyncio.CancelledError: rollback; raise`) is no `Exception`."""
+    if "BaseException" in caught:
+        return True
+    if "Exception" in caught and any(error.rsplit(".", 1)[-1] not in _BASE_EXCEPTIONS_ONLY for error in raised):
+        return True
+    if RERAISED in raised:
+        return any(name.startswith("sqlalchemy.") for name in caught)
+    for name in caught:
+        for error in raised:
+            if name == error or name.rsplit(".", 1)[-1] == error.rsplit(".", 1)[-1]:
+                return True
+            if name in _DATABASE_ERRORS and error.startswith("sqlalchemy."):
+                return True
+    return False

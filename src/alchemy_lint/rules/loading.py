@@ -17,6 +17,7 @@ from alchemy_lint.facts.model import (
     RETURNED_EXPIRED,
     ROLLED_BACK_ON_ERROR,
     ROLLED_BACK_ON_FAILURE,
+    ROLLED_BACK_ON_RAISE,
     SAME_COLUMN,
     WHOLE_REFRESH,
     AccessKind,
@@ -849,7 +850,7 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
         # the facts end the first read's path themselves, a later read that still carries the
         # event is on another path (another branch, or past an `except` that swallowed the
         # first's error, where the object is as expired as it was) and is reported too.
-        reported: set[tuple[str, int, int, bool]] = set()
+        reported: set[tuple[str, int, int, bool, bool]] = set()
         # A read right after the commit or rollback runs before the reads that only the next
         # iteration of a loop makes, whatever their lines.
         expired = sorted(
@@ -860,7 +861,15 @@ def check_expired_attribute_access(rule: Rule, context: FileContext) -> Iterator
             event = read.event
             # The next iteration's read is reached by a path of its own (one that reads the object
             # after the event in the same iteration leaves the object unexpired, see the facts).
-            key = (read.target.split(".", 1)[0], read.source_line, event.line, _of_an_earlier_iteration(read))
+            # (A read in the handler of what a call raised is on that handler's path alone: the
+            # reads past the `try` are reached by the others too.)
+            key = (
+                read.target.split(".", 1)[0],
+                read.source_line,
+                event.line,
+                _of_an_earlier_iteration(read),
+                event.method == ROLLED_BACK_ON_RAISE,
+            )
             if key in reported:
                 continue
             if not read.ends_path:
@@ -1417,6 +1426,13 @@ def _through_callee(index: ProjectIndex, event: Expiry, path: str, commit_expire
     named = callees[0].qualname
     if "rollback" in effects:
         return replace(event, method="rollback", argument=named)
+    if event.caught is not None:
+        # Read in the caller's `except` handler of the call's `try`: a rollback the callee makes
+        # before it raises what the handler catches has run (whatever the callee commits on the
+        # paths that return).
+        raising = summaries.rolls_back_on_raise(event.callee, event.argument, event.flags, event.caught)
+        if raising is not None:
+            return replace(event, method=ROLLED_BACK_ON_RAISE, argument=raising.qualname)
     if "commit" in effects or ENDED in effects:
         # A rollback on the paths that do not commit: it expires as the commit does, or the
         # commit expires nothing and only some paths do, which is not reported (unless the
@@ -1471,7 +1487,7 @@ def _swallowed_failure(index: ProjectIndex, event: Expiry, path: str) -> Expiry 
 
 
 #: The events that expire every object of the session, whatever `expire_on_commit` says.
-_ROLLBACKS = frozenset({"rollback", ROLLED_BACK_ON_ERROR, ROLLED_BACK_ON_FAILURE, FAILED_FLUSH})
+_ROLLBACKS = frozenset({"rollback", ROLLED_BACK_ON_ERROR, ROLLED_BACK_ON_FAILURE, ROLLED_BACK_ON_RAISE, FAILED_FLUSH})
 #: The events that expire objects whatever `expire_on_commit` says.
 _ALWAYS_EXPIRING = _ROLLBACKS | EXPLICIT_EXPIRIES
 
@@ -1486,6 +1502,8 @@ def _event_text(event: Expiry) -> str:
         return f"{callee}(), which calls {event.session}.rollback() when it catches an error,"
     if event.method == FAILED_FLUSH:
         return f"a failed {event.session}.{event.argument}()"
+    if event.method == ROLLED_BACK_ON_RAISE:
+        return f"{callee}(), which calls {event.session}.rollback() before it raises the error caught here,"
     if event.method == ROLLED_BACK_ON_FAILURE:
         return f"{callee}(), which calls {event.session}.rollback() before it returns the failure tested here,"
     if event.callee:
@@ -1555,7 +1573,12 @@ EXPIRED_ATTRIBUTE_ACCESS = Rule(
         "and reads none of the objects the failed flush expired, outside a retry loop: the "
         "failure is then the flush's, which the helper swallows as the same `try` written inline "
         "does, and the caller reads on after it (whatever `expire_on_commit` says; a test of the "
-        "result that leaves is not judged). A helper's commit under a test of one of its "
+        "result that leaves is not judged). A helper that rolls back before it raises (`except "
+        "SQLAlchemyError: await db.rollback(); raise ServiceError(...)`, or a bare `raise`) expires "
+        "what its caller reads in the `except` handler of the call's `try` that catches that error "
+        "(not a cancellation re-raised, which `except Exception:` lets through; not a call a `try` "
+        "inside the body handles first; the code after the `try` is judged as without it). "
+        "A helper's commit under a test of one of its "
         "parameters counts where the caller's arguments make the test true: `if not uow: await "
         "db.commit()` commits for a caller that leaves `uow` at its default None or passes None, "
         "not for one that passes a value (nor for one that passes something the index cannot "
