@@ -117,3 +117,15 @@ def test_only_a_type_argument_is_seen_through(call: str, callee: str) -> None:
     expression = tree.body[0]
     assert type(expression) is ast.Expr and type(expression.value) is ast.Call
     assert ast.unparse(expression.value.func) == ast.unparse(ast.parse(callee).body[0].value)  # type: ignore[attr-defined]
+
+
+def test_the_tree_is_left_as_it_was_parsed() -> None:
+    # flake8 hands every plugin the same tree: the facts must not change what the next one reads.
+    from alchemy_lint.facts import extract_facts
+    from alchemy_lint.sqlalchemy_api import Api
+
+    tree = ast.parse(DB)
+    before = ast.dump(tree)
+    facts = extract_facts(tree, "app/db.py", "app.db", False, DB)
+    assert ast.dump(tree) == before
+    assert [call.api for call in facts.api_calls].count(Api.ASYNC_SESSIONMAKER) == 1  # seen through all the same

@@ -42,7 +42,7 @@ from alchemy_lint.facts.conditions import (
 from alchemy_lint.facts.constructions import construction, init_fields, passing_calls
 from alchemy_lint.facts.flow import Flow
 from alchemy_lint.facts.fresh_state import enters_itself, fresh_state
-from alchemy_lint.facts.generic_calls import call_generic_origins
+from alchemy_lint.facts.generic_calls import call_generic_origins, restore_generic_origins
 from alchemy_lint.facts.getters import inspected, loaded_only_keys, loaded_probe
 from alchemy_lint.facts.guards import yield_guard
 from alchemy_lint.facts.injection import (
@@ -212,13 +212,14 @@ def extract_facts(
 
 
 def _build(tree: ast.Module, path: str, module: str, is_package: bool, source: bytes | str | None) -> FileFacts:
-    call_generic_origins(tree, source)
+    rewritten = call_generic_origins(tree, source)
     builder = _FactsBuilder(path, module, is_package, source)
     try:
         builder.build(tree)
         return builder.result()
     finally:
         builder.release()
+        restore_generic_origins(rewritten)
 
 
 #: Enough frames for the deepest tree Python's parser builds (its own limit is a few thousand

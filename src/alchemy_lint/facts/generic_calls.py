@@ -20,15 +20,25 @@ from alchemy_lint.resolve import dotted_parts
 _LOWER_CASE_CLASSES = frozenset({"async_sessionmaker", "sessionmaker", "async_scoped_session", "scoped_session"})
 
 
-def call_generic_origins(tree: ast.Module, source: bytes | str | None) -> None:
-    """Rewrite, in place, every call of a parametrised class to a call of the class."""
+def call_generic_origins(tree: ast.Module, source: bytes | str | None) -> list[tuple[ast.Call, ast.expr]]:
+    """Rewrite, in place, every call of a parametrised class to a call of the class; returns each
+    call rewritten with its callee as it was, for `restore_generic_origins`."""
+    rewritten: list[tuple[ast.Call, ast.expr]] = []
     if source is not None and ("](" not in source if isinstance(source, str) else b"](" not in source):
-        return
+        return rewritten
     for node in ast.walk(tree):
         if type(node) is ast.Call:
             func = node.func
             if type(func) is ast.Subscript and _names_a_class(func.value) and _is_type_argument(func.slice):
+                rewritten.append((node, func))
                 node.func = func.value
+    return rewritten
+
+
+def restore_generic_origins(rewritten: list[tuple[ast.Call, ast.expr]]) -> None:
+    """The calls as they were: the tree may be someone else's (flake8 hands every plugin one)."""
+    for call, func in rewritten:
+        call.func = func
 
 
 def _names_a_class(expr: ast.expr) -> bool:
