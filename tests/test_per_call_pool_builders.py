@@ -66,3 +66,31 @@ def test_a_builder_that_makes_its_engine_is_judged_by_callers_that_pass_argument
     assert [line for line, _ in found] == [6, 11]
     assert "create_pool(), which on_message() calls on every run" in found[0][1]
     assert "create_direct(), which on_command() calls on every run" in found[1][1]
+
+
+#: A worker's task runs its coroutine in an event loop of its own: the engine it makes serves
+#: that loop only, so each run must make one (a module-level engine would be tied to a dead loop).
+OWN_LOOP_TASKS = """\
+import asyncio
+
+from app.db import create_direct
+
+
+async def _refresh(url: str) -> None:
+    pool = create_direct(url)
+    async with pool() as session:
+        print(session)
+
+
+def refresh(url: str) -> None:
+    asyncio.run(_refresh(url))
+"""
+
+
+def test_a_builder_called_by_a_coroutine_run_in_a_loop_of_its_own_is_not_reported(tmp_path: Path) -> None:
+    files = {"app/__init__.py": "", "app/db.py": OWN_ENGINE, "app/tasks.py": OWN_LOOP_TASKS}
+    assert _reported(tmp_path, "db", files) == []
+    # The same coroutine awaited by a handler, per event, is.
+    run_in_its_loop = "def refresh(url: str) -> None:\n    asyncio.run("
+    files["app/tasks.py"] = OWN_LOOP_TASKS.replace(run_in_its_loop, "async def refresh(url: str) -> None:\n    await (")
+    assert [line for line, _ in _reported(tmp_path / "again", "db", files)] == [11]

@@ -128,6 +128,9 @@ class RunOnce:
         self._contexts: dict[str, frozenset[RunContext]] = {}
         self._callers: dict[str, tuple[str, ...]] | None = None
         self._argued_callers: dict[str, tuple[str, ...]] = {}
+        #: Coroutine functions some call hands to a runner (`asyncio.run(job(url))`): each run has
+        #: an event loop of its own, and an engine made there serves that loop only.
+        self._own_loops: set[str] = set()
         if known is not None:
             self._contexts = known
         else:
@@ -152,7 +155,8 @@ class RunOnce:
         (`self._session_factory()()`: nothing keeps it), in path order: read off every file's
         run-once inputs the first time it is asked (a rare question: only a builder that returns
         a session factory asks it). With `argued`, also those that hold what a call given
-        arguments returns in a local name and call that (`pool = make(url)`, then `pool()`)."""
+        arguments returns in a local name and call that (`pool = make(url)`, then `pool()`),
+        unless a runner runs them in an event loop of their own."""
         if self._callers is None:
             index = self.index
             found: dict[str, dict[str, None]] = {}
@@ -162,6 +166,8 @@ class RunOnce:
                     for invocation in function.invocations:
                         if invocation.kind is not InvocationKind.CALL:
                             continue
+                        if invocation.script:
+                            self._own_loops.update(self._callees(invocation))
                         if invocation.result_called or invocation.result_argued:
                             into = found if invocation.result_called else argued_found
                             for callee in self._callees(invocation):
@@ -171,7 +177,10 @@ class RunOnce:
         plain = self._callers.get(qualname, ())
         if not argued:
             return plain
-        return tuple(dict.fromkeys((*plain, *self._argued_callers.get(qualname, ()))))
+        # (Not a coroutine run in a loop of its own: its engine cannot outlive the loop, so each
+        # run must make one; `asyncio.run(job(url))` in a worker's task is how that is done.)
+        argued_only = [caller for caller in self._argued_callers.get(qualname, ()) if caller not in self._own_loops]
+        return tuple(dict.fromkeys((*plain, *argued_only)))
 
     # -- the fixpoint --------------------------------------------------------------
 
