@@ -113,7 +113,7 @@ def test_a_parametrised_project_class_is_built_from_the_session(tmp_path: Path) 
 )
 def test_only_a_type_argument_is_seen_through(call: str, callee: str) -> None:
     tree = ast.parse(call)
-    call_generic_origins(tree, call)
+    call_generic_origins(tree, call, [])
     expression = tree.body[0]
     assert type(expression) is ast.Expr and type(expression.value) is ast.Call
     assert ast.unparse(expression.value.func) == ast.unparse(ast.parse(callee).body[0].value)  # type: ignore[attr-defined]
@@ -129,3 +129,14 @@ def test_the_tree_is_left_as_it_was_parsed() -> None:
     facts = extract_facts(tree, "app/db.py", "app.db", False, DB)
     assert ast.dump(tree) == before
     assert [call.api for call in facts.api_calls].count(Api.ASYNC_SESSIONMAKER) == 1  # seen through all the same
+
+
+def test_a_rewrite_stopped_by_a_type_argument_too_deep_to_read_is_undone() -> None:
+    from alchemy_lint.facts import extract_facts
+
+    union = " | ".join(["User"] * 1500)
+    source = f"a = Repository[User](session)\nb = Repository[{union}](session)\n"
+    tree = ast.parse(source)
+    before = ast.dump(tree.body[0])
+    extract_facts(tree, "app/jobs.py", "app.jobs", False, source)
+    assert ast.dump(tree.body[0]) == before

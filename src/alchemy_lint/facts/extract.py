@@ -212,9 +212,11 @@ def extract_facts(
 
 
 def _build(tree: ast.Module, path: str, module: str, is_package: bool, source: bytes | str | None) -> FileFacts:
-    rewritten = call_generic_origins(tree, source)
+    rewritten: list[tuple[ast.Call, ast.expr]] = []
     builder = _FactsBuilder(path, module, is_package, source)
     try:
+        # (Inside: a rewrite cut short by a deep type argument is undone before the walk again.)
+        call_generic_origins(tree, source, rewritten)
         builder.build(tree)
         return builder.result()
     finally:

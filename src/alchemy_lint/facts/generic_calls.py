@@ -20,19 +20,20 @@ from alchemy_lint.resolve import dotted_parts
 _LOWER_CASE_CLASSES = frozenset({"async_sessionmaker", "sessionmaker", "async_scoped_session", "scoped_session"})
 
 
-def call_generic_origins(tree: ast.Module, source: bytes | str | None) -> list[tuple[ast.Call, ast.expr]]:
-    """Rewrite, in place, every call of a parametrised class to a call of the class; returns each
-    call rewritten with its callee as it was, for `restore_generic_origins`."""
-    rewritten: list[tuple[ast.Call, ast.expr]] = []
+def call_generic_origins(
+    tree: ast.Module, source: bytes | str | None, rewritten: list[tuple[ast.Call, ast.expr]]
+) -> None:
+    """Rewrite, in place, every call of a parametrised class to a call of the class; each call
+    rewritten goes into `rewritten` with its callee as it was, at once (for
+    `restore_generic_origins`, even when a type argument too deep to read stops the rewrite)."""
     if source is not None and ("](" not in source if isinstance(source, str) else b"](" not in source):
-        return rewritten
+        return
     for node in ast.walk(tree):
         if type(node) is ast.Call:
             func = node.func
             if type(func) is ast.Subscript and _names_a_class(func.value) and _is_type_argument(func.slice):
                 rewritten.append((node, func))
                 node.func = func.value
-    return rewritten
 
 
 def restore_generic_origins(rewritten: list[tuple[ast.Call, ast.expr]]) -> None:
