@@ -66,9 +66,12 @@ def test_objects_the_host_froze_stay_frozen() -> None:
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()
+        made_since = [[] for _ in range(10_000)]  # not frozen by the host: frozen again, they would count
+        # Neither frozen again nor unfrozen after. (Not exactly `frozen`: another thread of this
+        # process, xdist's channel, may free a few of the objects frozen with the whole heap.)
         with frozen_for_fork():
-            assert gc.get_freeze_count() == frozen
-        assert gc.get_freeze_count() == frozen
+            assert frozen - 1_000 < gc.get_freeze_count() < frozen + len(made_since)
+        assert frozen - 1_000 < gc.get_freeze_count() < frozen + len(made_since)
     finally:
         gc.unfreeze()
 

@@ -206,6 +206,15 @@ def _compiled(name: str, source: str, namespace: dict[str, Any] | None = None) -
     return cast("Callable[..., Any]", compiled[name])
 
 
+def _compiled_code(name: str, source: str, namespace: dict[str, Any] | None) -> CodeType:
+    """The code of the method `source` writes. The function made on the way is taken out of the
+    namespace it was made in, its globals, so that reference counting frees both: a function
+    left in its own globals is a cycle only the collector frees."""
+    compiled: dict[str, Any] = {"__name__": __name__, **(namespace or {})}
+    exec(source, compiled)
+    return cast("CodeType", compiled.pop(name).__code__)
+
+
 class _Template:
     """A method written out for fields named `_a0`, `_a1`, ... (attributes) and parameters named
     `_p0`, `_p1`, ..., compiled once per shape (the number of fields, and for `__init__` which of
@@ -229,7 +238,7 @@ class _Template:
     ) -> Callable[..., Any]:
         code = self._compiled.get(shape)
         if code is None:
-            code = self._compiled[shape] = _compiled(self.name, self._source(*shape), namespace).__code__
+            code = self._compiled[shape] = _compiled_code(self.name, self._source(*shape), namespace)
         renamed = {
             **{f"_a{n}": name for n, name in enumerate(names)},
             **{f"_p{n}": name for n, name in enumerate(names)},
