@@ -132,8 +132,8 @@ def git_root(folder: Path) -> Path | None:
     return None
 
 
-def _git_dir(root: Path) -> Path | None:
-    """`.git`, or for a linked worktree (`.git` is a file naming its git dir) the git dir it names."""
+def _git_common_dir(root: Path) -> Path | None:
+    """`.git`, or for a linked worktree (`.git` is a file naming its git dir) the main one."""
     dot_git = root / ".git"
     if dot_git.is_dir():
         return dot_git
@@ -143,81 +143,7 @@ def _git_dir(root: Path) -> Path | None:
         return None
     if not pointer.startswith("gitdir:"):
         return None
-    return (root / pointer.removeprefix("gitdir:").strip()).resolve()
-
-
-#: The fixed part of an index entry: times, device, inode, mode, ids, size, object id, flags.
-_ENTRY_FIXED = 62
-#: The flag of an entry (index version 3 and later) followed by two more bytes of flags.
-_EXTENDED = 0x4000
-
-
-def _read_varint(data: bytes, at: int) -> tuple[int, int]:
-    """git's offset varint (index version 4): the value and where the next field starts."""
-    byte = data[at]
-    value = byte & 0x7F
-    at += 1
-    while byte & 0x80:
-        byte = data[at]
-        value = ((value + 1) << 7) | (byte & 0x7F)
-        at += 1
-    return value, at
-
-
-def tracked_paths(root: Path) -> frozenset[str] | None:
-    """The paths (relative, with `/`) that git's index of the working tree `root` tracks, with
-    every folder above one; None when there is no index this reader knows (no git dir, a version
-    other than 2 to 4, a damaged file): then ignore files alone decide, as in ruff."""
-    git_dir = _git_dir(root)
-    if git_dir is None:
-        return None
-    try:
-        data = (git_dir / "index").read_bytes()
-    except OSError:
-        return None
-    if len(data) < 12 or data[:4] != b"DIRC":
-        return None
-    version = int.from_bytes(data[4:8], "big")
-    if version not in (2, 3, 4):
-        return None
-    paths: set[str] = set()
-    previous = b""
-    at = 12
-    try:
-        for _ in range(int.from_bytes(data[8:12], "big")):
-            start = at
-            flags = int.from_bytes(data[at + 60 : at + 62], "big")
-            at += _ENTRY_FIXED + (2 if version >= 3 and flags & _EXTENDED else 0)
-            if version == 4:
-                stripped, at = _read_varint(data, at)
-                end = data.index(b"\0", at)
-                name = previous[: len(previous) - stripped] + data[at:end]
-                at = end + 1
-            else:
-                end = data.index(b"\0", at)
-                name = data[at:end]
-                at = start + ((end - start) // 8 + 1) * 8  # one to eight NULs pad to 8 bytes
-            previous = name
-            paths.add(name.decode("utf-8", "surrogateescape").rstrip("/"))
-    except (IndexError, ValueError):
-        return None
-    folders = {folder for path in paths for folder in _folders_above(path)}
-    return frozenset(paths | folders)
-
-
-def _folders_above(path: str) -> Iterator[str]:
-    cut = path.rfind("/")
-    while cut > 0:
-        path = path[:cut]
-        yield path
-        cut = path.rfind("/")
-
-
-def _git_common_dir(root: Path) -> Path | None:
-    """`.git`, or for a linked worktree (`.git` is a file naming its git dir) the main one."""
-    git_dir = _git_dir(root)
-    if git_dir is None or git_dir == root / ".git":
-        return git_dir
+    git_dir = (root / pointer.removeprefix("gitdir:").strip()).resolve()
     try:
         common = (git_dir / "commondir").read_text(encoding="utf-8").strip()
     except OSError:
@@ -261,11 +187,6 @@ class IgnoreFiles:
         #: Ignore files are read from this folder (the repository's root) and those below it.
         self.ceiling = str(repository or top)
         self._in_git = repository is not None
-        self._root = os.path.join(str(repository), "") if repository is not None else ""
-        #: What git tracks, read when a pattern first ignores a path (None: not read yet).
-        self._tracked: frozenset[str] | None = None
-        #: Folders that patterns ignore but that hold tracked files: walked for those files only.
-        self._kept_for_tracked: set[str] = set()
         self._repository = tuple(self._repository_files(repository)) if repository is not None else ()
         #: Per folder: its `.ignore` files and its `.gitignore` files, nearest first.
         self._chains: dict[str, tuple[tuple[IgnoreFile, ...], tuple[IgnoreFile, ...]]] = {}
@@ -334,32 +255,11 @@ class IgnoreFiles:
 
     def is_ignored(self, path: Path, *, is_dir: bool) -> bool:
         """For a walk that does not enter ignored folders: is this child of a walked folder ignored?"""
-        return self.is_ignored_text(str(path) if path.is_absolute() else os.path.abspath(path), is_dir=is_dir)
+        return self.decides(path, is_dir=is_dir) is True
 
     def is_ignored_text(self, absolute: str, *, is_dir: bool) -> bool:
-        """`is_ignored` for a normalized absolute path as a string (the walk has no path objects).
-
-        A pattern's say is final for an untracked path only: a tracked file is kept, and so is a
-        folder holding one (walked for its tracked files, since git cannot re-include below it).
-        """
-        below_kept = os.path.dirname(absolute) in self._kept_for_tracked
-        if not below_kept and self._decides(absolute, is_dir=is_dir) is not True:
-            return False
-        if not self._is_tracked(absolute):
-            return True
-        if is_dir:
-            self._kept_for_tracked.add(absolute)
-        return False
-
-    def _is_tracked(self, absolute: str) -> bool:
-        if not self._in_git or not absolute.startswith(self._root):
-            return False
-        if self._tracked is None:
-            self._tracked = tracked_paths(Path(self._root)) or frozenset()
-        relative = absolute[len(self._root) :]
-        if os.sep != "/":  # pragma: no cover - Windows
-            relative = relative.replace(os.sep, "/")
-        return relative in self._tracked
+        """`is_ignored` for a normalized absolute path as a string (the walk has no path objects)."""
+        return self._decides(absolute, is_dir=is_dir) is True
 
     def is_ignored_anywhere(self, path: Path, *, is_dir: bool = False) -> bool:
         """Ignored itself, or below an ignored folder (git cannot re-include what is below one)."""
