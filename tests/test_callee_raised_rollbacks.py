@@ -211,17 +211,22 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_a_read_in_the_handler_of_a_callee_that_rolled_back_and_raised(tmp_path: Path, case: str) -> None:
-    body, error = CASES[case]
-    handler = HEADER + body
+def _project(tmp_path: Path, handler: str) -> Path:
+    """The models, a factory that does not expire on commit, the callees (`ORDERS`) and `handler`."""
     files = {
         "app/db_models.py": MODELS,
         "app/db.py": async_database(expire_on_commit=False),
         "app/orders.py": ORDERS,
         "app/handlers.py": handler,
     }
-    root = write_project(tmp_path / "project", files)
+    return write_project(tmp_path / "project", files)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_read_in_the_handler_of_a_callee_that_rolled_back_and_raised(tmp_path: Path, case: str) -> None:
+    body, error = CASES[case]
+    handler = HEADER + body
+    root = _project(tmp_path, handler)
     expected = expected_lines(handler, "ASA302")
     assert [finding.line for finding in findings_in(root, "app/handlers.py", "ASA302")] == expected
     outcome = run_example(root, "app/handlers.py")
@@ -240,25 +245,13 @@ def test_a_cancellation_is_no_exception(tmp_path: Path) -> None:
         "            return user.name\n"
         '        return "linked"\n'
     )
-    files = {
-        "app/db_models.py": MODELS,
-        "app/db.py": async_database(expire_on_commit=False),
-        "app/orders.py": ORDERS,
-        "app/handlers.py": handler,
-    }
-    root = write_project(tmp_path / "project", files)
+    root = _project(tmp_path, handler)
     assert findings_in(root, "app/handlers.py", "ASA302") == []
 
 
 def test_the_message_names_the_callee(tmp_path: Path) -> None:
     handler = HEADER + CASES["wrapped_and_caught"][0]
-    files = {
-        "app/db_models.py": MODELS,
-        "app/db.py": async_database(expire_on_commit=False),
-        "app/orders.py": ORDERS,
-        "app/handlers.py": handler,
-    }
-    root = write_project(tmp_path / "project", files)
+    root = _project(tmp_path, handler)
     [finding] = findings_in(root, "app/handlers.py", "ASA302")
     assert (
         "after link_or_wrap(), which calls session.rollback() before it raises the error caught here, at line 14"
